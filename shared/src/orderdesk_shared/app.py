@@ -1,0 +1,60 @@
+"""The FastAPI application every service serves: its routes plus health, readiness and metrics."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from prometheus_client import make_asgi_app
+
+from orderdesk_shared.db import Database
+from orderdesk_shared.logs import configure_logging
+from orderdesk_shared.problems import install_problem_handlers
+from orderdesk_shared.runtime import ServiceRuntime
+from orderdesk_shared.telemetry import configure_tracing
+
+
+def build_app(runtime: ServiceRuntime, *, title: str, routers: Sequence[APIRouter]) -> FastAPI:
+    """Wire a service's routes to its runtime, which starts and stops with the app."""
+    service_name = runtime.settings.service_name
+    configure_logging(service_name)
+    configure_tracing(service_name)
+    SQLAlchemyInstrumentor().instrument(engine=runtime.database.engine.sync_engine)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """Alive: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz() -> JSONResponse:
+        """Ready: database, Kafka, relay and consumer all work."""
+        checks = await runtime.readiness()
+        ready = all(state == "ok" for state in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+
+    app.mount("/metrics", make_asgi_app())
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    return app
+
+
+def database(request: Request) -> Database:
+    """FastAPI dependency: the service's database."""
+    return request.app.state.runtime.database
+

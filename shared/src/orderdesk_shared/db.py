@@ -1,0 +1,179 @@
+"""Database access: the engine and the unit of work that commits state, outbox and inbox together."""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from opentelemetry import propagate
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from orderdesk_shared.codec import KafkaRecord, encode
+from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.catalogue import dead_letter_topic
+from orderdesk_shared.messaging import MessagingTables
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingRow:
+    record: KafkaRecord
+    aggregate_type: str
+    event_type: str
+    trace_carrier: dict[str, str]
+
+
+class UnitOfWork:
+    """One database transaction; events emitted in it reach the outbox only if it commits."""
+
+    def __init__(self, connection: AsyncConnection, *, tables: MessagingTables, source: str) -> None:
+        self.connection = connection
+        self._tables = tables
+        self._source = source
+        self._pending: list[_PendingRow] = []
+
+    @property
+    def emitted(self) -> list[KafkaRecord]:
+        return [row.record for row in self._pending]
+
+    def emit(self, event: Event) -> None:
+        """Record an event to publish once this transaction commits."""
+        self.emit_record(encode(event, source=self._source), aggregate_type="order", event_type=event.event_type)
+
+    def emit_record(self, record: KafkaRecord, *, aggregate_type: str, event_type: str) -> None:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        self._pending.append(_PendingRow(record, aggregate_type, event_type, carrier))
+
+    async def first_delivery(self, *, consumer: str, message_id: str) -> bool:
+        """Claim a message for a consumer; False when it was handled before (inbox dedup)."""
+        inbox = self._tables.inbox
+        claimed = await self.connection.execute(
+            insert(inbox)
+            .values(consumer=consumer, message_id=message_id)
+            .on_conflict_do_nothing()
+            .returning(inbox.c.message_id)
+        )
+        return claimed.first() is not None
+
+    async def dead_letter(
+        self,
+        *,
+        consumer: str,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: str | None,
+        headers: dict[str, str],
+        payload: bytes,
+        error_class: str,
+        reason: str,
+    ) -> bool:
+        """Keep a record this consumer cannot handle, and queue it for `<topic>.dlt`; False if kept before."""
+        dead_letters = self._tables.dead_letters
+        kept = await self.connection.execute(
+            insert(dead_letters)
+            .values(
+                consumer=consumer,
+                topic=topic,
+                partition=partition,
+                offset=offset,
+                key=key,
+                headers=headers,
+                payload=payload,
+                error_class=error_class,
+                reason=reason,
+            )
+            .on_conflict_do_nothing()
+            .returning(dead_letters.c.id)
+        )
+        if kept.first() is None:
+            return False
+        failure_headers = {
+            "dlt-consumer": consumer,
+            "dlt-original-topic": topic,
+            "dlt-original-partition": str(partition),
+            "dlt-original-offset": str(offset),
+            "dlt-error-class": error_class,
+            "dlt-reason": reason,
+        }
+        self.emit_record(
+            KafkaRecord(topic=dead_letter_topic(topic), key=key, value=payload, headers=headers | failure_headers),
+            aggregate_type="dead_letter",
+            event_type=headers.get("ce_type", "unreadable"),
+        )
+        return True
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Undo the database work and the emitted events of the block if it raises."""
+        emitted_before = len(self._pending)
+        try:
+            async with self.connection.begin_nested():
+                yield
+        except BaseException:
+            del self._pending[emitted_before:]
+            raise
+
+    async def _write_outbox(self) -> None:
+        if not self._pending:
+            return
+        # Serialise outbox writers from their insert to their commit, so that `seq` order is
+        # commit order and the relay never publishes a later fact before an earlier one.
+        await self.connection.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(self._lock_name)))
+        )
+        await self.connection.execute(
+            sa.insert(self._tables.outbox),
+            [
+                {
+                    "id": str(uuid.uuid4()),
+                    "aggregate_type": row.aggregate_type,
+                    "aggregate_id": row.record.key or "",
+                    "type": row.event_type,
+                    "topic": row.record.topic,
+                    "payload": row.record.value,
+                    "headers": row.record.headers,
+                    "traceparent": row.trace_carrier.get("traceparent"),
+                    "tracestate": row.trace_carrier.get("tracestate"),
+                }
+                for row in self._pending
+            ],
+        )
+        await self.connection.execute(sa.select(sa.func.pg_notify(outbox_channel(self._tables), "")))
+
+    @property
+    def _lock_name(self) -> str:
+        return f"{self._tables.schema}.outbox"
+
+
+def outbox_channel(tables: MessagingTables) -> str:
+    """The LISTEN/NOTIFY channel that wakes a service's relay."""
+    return f"{tables.schema}_outbox"
+
+
+class Database:
+    """A service's engine and its unit-of-work factory."""
+
+    def __init__(self, *, url: str, tables: MessagingTables, source: str, pool_size: int = 10) -> None:
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
+        self.tables = tables
+        self.source = source
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """Open a transaction; commit it (with its outbox rows) when the block ends cleanly."""
+        async with self.engine.connect() as connection, connection.begin():
+            uow = UnitOfWork(connection, tables=self.tables, source=self.source)
+            yield uow
+            await uow._write_outbox()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,35 @@
+"""The base of every event model: frozen, camelCase on the wire, tolerant of unknown fields."""
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class WireModel(BaseModel):
+    """A frozen model serialised with camelCase names; readers ignore fields they do not know."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="ignore",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        ser_json_timedelta="iso8601",
+    )
+
+    def to_json_bytes(self) -> bytes:
+        return self.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+
+class Event(WireModel):
+    """A fact about one order. `event_type` is the CloudEvents type, `topic` where it is recorded."""
+
+    event_type: ClassVar[str]
+    topic: ClassVar[str]
+
+    order_id: str
+    order_version: int
+
+    @property
+    def subject(self) -> str:
+        return self.order_id

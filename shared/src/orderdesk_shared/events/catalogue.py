@@ -1,0 +1,53 @@
+"""The event catalogue: every event type, where it is recorded, and every topic, derived from the models."""
+
+from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
+from orderdesk_shared.events.fallout import OrderFallout
+from orderdesk_shared.events.fulfillment import OrderHandedOff
+from orderdesk_shared.events.intake import OrderReceived, OrderValidated
+from orderdesk_shared.events.operations import OpsOrderStatusChanged
+from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
+from orderdesk_shared.events.serviceability import ServiceabilityQualified
+
+EVENT_MODELS: tuple[type[Event], ...] = (
+    OrderReceived,
+    OrderValidated,
+    ServiceabilityQualified,
+    OrderPriced,
+    OrderApproved,
+    OrderHandedOff,
+    OrderRatified,
+    CommissionAdjusted,
+    OrderFallout,
+    OpsOrderStatusChanged,
+)
+
+EVENT_TYPES: dict[str, type[Event]] = {model.event_type: model for model in EVENT_MODELS}
+
+# Raw submissions from upstream systems, before intake turns them into canonical orders.
+RAW_INTAKE_TOPICS: tuple[str, ...] = ("intake.crm.v1", "intake.email.v1", "intake.ivr.v1")
+
+DEAD_LETTER_SUFFIX = ".dlt"
+
+
+def dead_letter_topic(topic: str) -> str:
+    return topic + DEAD_LETTER_SUFFIX
+
+
+def all_topics() -> list[str]:
+    """Every topic OrderDesk uses, without dead-letter topics, in a stable order."""
+    event_topics = dict.fromkeys(model.topic for model in EVENT_MODELS)
+    return [*RAW_INTAKE_TOPICS, *event_topics]
+
+
+# Who reads an event type that no OrderDesk service consumes (yet): it is not a dead end.
+READ_OUTSIDE_THE_SERVICES: dict[type[Event], str] = {
+    OrderReceived: "the console's order timeline (issue #8)",
+    OrderHandedOff: "Operations (the hand-off package)",
+    CommissionAdjusted: "the console and commission statements (issue #7)",
+}
+
+# Event types that enter OrderDesk from outside.
+PRODUCED_OUTSIDE_THE_SERVICES: dict[type[Event], str] = {
+    OpsOrderStatusChanged: "Operations",
+}

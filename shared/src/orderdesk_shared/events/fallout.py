@@ -1,0 +1,37 @@
+"""Fallout: any stage's record that an order left the happy path, or came back to it."""
+
+from enum import StrEnum
+from typing import ClassVar
+
+from orderdesk_shared.events.base import Event, WireModel
+from orderdesk_shared.events.order import Stage
+
+
+class FalloutKind(StrEnum):
+    REJECTED = "rejected"
+    PENDING = "pending"
+    HELD = "held"
+    RELEASED = "released"
+    JEOPARDY = "jeopardy"
+    ESCALATED = "escalated"
+    CANCELLED = "cancelled"
+
+
+class Finding(WireModel):
+    """One reason, where it is on the order, and how the rep can fix it."""
+
+    reason_code: str
+    field_path: str | None = None
+    message: str
+    fix: str | None = None
+
+
+class OrderFallout(Event):
+    """An order was rejected, held, released, put in jeopardy, escalated or cancelled."""
+
+    event_type: ClassVar[str] = "com.orderdesk.order.fallout.v1"
+    topic: ClassVar[str] = "orders.fallout"
+
+    stage: Stage
+    kind: FalloutKind
+    findings: list[Finding]

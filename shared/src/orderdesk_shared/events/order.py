@@ -1,0 +1,139 @@
+"""The canonical order: TMF622-shaped, the same whatever channel it came from (DOMAIN.md, Order model)."""
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import Field
+
+from orderdesk_shared.events.base import WireModel
+
+
+class Channel(StrEnum):
+    CRM = "crm"
+    EMAIL = "email"
+    IVR = "ivr"
+    API = "api"
+
+
+class OrderType(StrEnum):
+    NEW = "new"
+    ADD = "add"
+    CHANGE = "change"
+    RENEWAL = "renewal"
+    MOVE = "move"
+    TRANSFER = "transfer"
+    DISCONNECT = "disconnect"
+
+
+class ItemAction(StrEnum):
+    ADD = "add"
+    MODIFY = "modify"
+    DELETE = "delete"
+    NO_CHANGE = "noChange"
+
+
+class OrderState(StrEnum):
+    """TMF622 order states."""
+
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "inProgress"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    PENDING = "pending"
+    HELD = "held"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class Stage(StrEnum):
+    """How far the order has come, tracked beside its TMF state; declared in flow order."""
+
+    RECEIVED = "received"
+    VALIDATED = "validated"
+    QUALIFIED = "qualified"
+    PRICED = "priced"
+    APPROVED = "approved"
+    HANDED_OFF = "handed-off"
+    RATIFIED = "ratified"
+
+    @property
+    def rank(self) -> int:
+        return list(Stage).index(self)
+
+
+class Address(WireModel):
+    street: str
+    city: str
+    state_or_province: str
+    postcode: str
+    country: str = "US"
+
+
+class Account(WireModel):
+    """An existing account by id, or a new client with its legal details."""
+
+    id: str | None = None
+    legal_name: str | None = None
+    billing_address: Address | None = None
+    tax_id: str | None = None
+
+
+class Contact(WireModel):
+    name: str
+    role: str = "primary"
+    email: str | None = None
+    phone: str | None = None
+
+
+class SalesRep(WireModel):
+    rep_id: str
+    split_percent: Decimal = Field(default=Decimal(100), ge=0, le=100)
+
+
+class Agreement(WireModel):
+    contract_id: str | None = None
+    term_months: int | None = None
+    signed_date: date | None = None
+    non_standard_terms: str | None = None
+
+
+class ServiceLocation(WireModel):
+    location_id: str | None = None
+    address: Address | None = None
+
+
+class ItemPrice(WireModel):
+    """Recurring (MRC) and one-time (NRC) charges, as net amounts and/or a discount percent."""
+
+    mrc: Decimal | None = None
+    nrc: Decimal | None = None
+    mrc_discount_percent: Decimal | None = None
+
+
+class OrderItem(WireModel):
+    id: str
+    action: ItemAction = ItemAction.ADD
+    product_offering_id: str
+    quantity: int = 1
+    characteristics: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    location: ServiceLocation | None = None
+    item_term_months: int | None = None
+    price: ItemPrice | None = None
+    promotion_code: str | None = None
+    existing_product_id: str | None = None
+
+
+class ProductOrder(WireModel):
+    id: str
+    external_id: str | None = None
+    channel: Channel
+    category: str = "enterprise"
+    order_type: OrderType
+    account: Account
+    contacts: list[Contact] = Field(default_factory=list)
+    sales_reps: list[SalesRep] = Field(default_factory=list)
+    submitted_by: str | None = None
+    requested_completion_date: date | None = None
+    agreement: Agreement | None = None
+    items: list[OrderItem]

@@ -1,0 +1,70 @@
+"""The tables every service keeps for reliable messaging: outbox, inbox and dead letters."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    outbox: sa.Table
+    inbox: sa.Table
+    dead_letters: sa.Table
+
+    @property
+    def schema(self) -> str:
+        return self.outbox.schema or "public"
+
+
+def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
+    """Add the outbox, inbox and dead_letters tables to a service's metadata (its schema)."""
+    outbox = sa.Table(
+        "outbox",
+        metadata,
+        # Debezium's outbox columns, plus what the relay needs to publish a binary-mode record.
+        sa.Column("id", UUID(as_uuid=False), primary_key=True),
+        sa.Column("seq", sa.BigInteger, sa.Identity(), nullable=False, unique=True),
+        sa.Column("aggregate_type", sa.Text, nullable=False),
+        sa.Column("aggregate_id", sa.Text, nullable=False),
+        sa.Column("type", sa.Text, nullable=False),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("headers", JSONB, nullable=False),
+        sa.Column("traceparent", sa.Text),
+        sa.Column("tracestate", sa.Text),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+        sa.Index("outbox_unpublished", "seq", postgresql_where=sa.text("published_at IS NULL")),
+    )
+    inbox = sa.Table(
+        "inbox",
+        metadata,
+        sa.Column("consumer", sa.Text, primary_key=True),
+        sa.Column("message_id", sa.Text, primary_key=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    dead_letters = sa.Table(
+        "dead_letters",
+        metadata,
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("consumer", sa.Text, nullable=False),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("key", sa.Text),
+        sa.Column("headers", JSONB, nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("error_class", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("consumer", "topic", "partition", "offset"),
+    )
+    return MessagingTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters)
+
+
+def create_messaging_tables(bind: sa.Connection, *, schema: str) -> None:
+    """Create the messaging tables in `schema` (the first migration of every service calls this)."""
+    tables = messaging_tables(sa.MetaData(schema=schema))
+    for table in (tables.outbox, tables.inbox, tables.dead_letters):
+        table.create(bind)

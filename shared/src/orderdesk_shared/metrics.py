@@ -1,0 +1,22 @@
+"""Prometheus metrics every service exposes at /metrics."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_HANDLED = Counter(
+    "orderdesk_events_handled_total",
+    "Records a consumer finished with, by outcome (handled, duplicate, skipped, dead_lettered).",
+    ["consumer", "event_type", "outcome"],
+)
+HANDLER_FAILURES = Counter(
+    "orderdesk_handler_failures_total",
+    "Transient failures while handling a batch (retried, then the partition pauses).",
+    ["consumer", "error_class"],
+)
+HANDLER_SECONDS = Histogram(
+    "orderdesk_handler_seconds",
+    "Time spent in one event handler.",
+    ["consumer", "event_type"],
+)
+OUTBOX_BACKLOG = Gauge("orderdesk_outbox_backlog", "Outbox rows not yet published.", ["service"])
+EVENTS_PUBLISHED = Counter("orderdesk_events_published_total", "Outbox rows published to Kafka.", ["service", "topic"])
+CONSUMER_LAG = Gauge("orderdesk_consumer_lag", "Records behind the end of each assigned partition.", ["consumer", "topic", "partition"])

@@ -1,0 +1,155 @@
+"""The outbox relay: publishes committed outbox rows to Kafka in commit order, once leader."""
+
+import asyncio
+import contextlib
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from opentelemetry import propagate
+from opentelemetry.trace import SpanKind
+
+from orderdesk_shared.db import Database, outbox_channel
+from orderdesk_shared.logs import get_logger
+from orderdesk_shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from orderdesk_shared.telemetry import context_from_carrier, tracer
+
+log = get_logger(__name__)
+
+
+def idempotent_producer(bootstrap_servers: str) -> AIOKafkaProducer:
+    """A producer that never reorders or duplicates within a partition and waits for all replicas."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=2,
+    )
+
+
+class OutboxRelay:
+    """Moves outbox rows to Kafka. One replica relays at a time (a Postgres advisory lock)."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        producer: AIOKafkaProducer,
+        batch_size: int,
+        poll_seconds: float,
+    ) -> None:
+        self._database = database
+        self._producer = producer
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self.is_leader = False
+        self.last_error: str | None = None
+
+    @property
+    def _service(self) -> str:
+        return self._database.source
+
+    async def run(self) -> None:
+        """Relay until cancelled; on a database or Kafka failure, back off and start again."""
+        while True:
+            try:
+                await self._lead_and_relay()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - any failure is retried after a pause
+                self.is_leader = False
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.warning("outbox relay interrupted", error=self.last_error)
+                await asyncio.sleep(self._poll_seconds)
+
+    async def _lead_and_relay(self) -> None:
+        tables = self._database.tables
+        lock_name = f"{tables.schema}.outbox_relay"
+        async with self._database.engine.connect() as connection:
+            driver_connection = (await connection.get_raw_connection()).driver_connection
+            got_lock = await driver_connection.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", lock_name)
+            if not got_lock:
+                # Another replica relays; stay ready to take over when its session ends.
+                self.is_leader = False
+                await asyncio.sleep(self._poll_seconds)
+                return
+            channel = outbox_channel(tables)
+            await driver_connection.add_listener(channel, self._on_notify)
+            self.is_leader = True
+            self.last_error = None
+            try:
+                while True:
+                    published = await self._publish_batch(connection)
+                    await connection.commit()
+                    if published < self._batch_size:
+                        await self._wait_for_work()
+            finally:
+                with contextlib.suppress(Exception):
+                    await driver_connection.remove_listener(channel, self._on_notify)
+                    await driver_connection.execute("SELECT pg_advisory_unlock_all()")
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _wait_for_work(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+        self._wake.clear()
+
+    async def _publish_batch(self, connection) -> int:
+        outbox = self._database.tables.outbox
+        rows = (
+            await connection.execute(
+                sa.select(
+                    outbox.c.id,
+                    outbox.c.type,
+                    outbox.c.topic,
+                    outbox.c.aggregate_id,
+                    outbox.c.payload,
+                    outbox.c.headers,
+                    outbox.c.traceparent,
+                    outbox.c.tracestate,
+                )
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.seq)
+                .limit(self._batch_size)
+            )
+        ).all()
+        if not rows:
+            OUTBOX_BACKLOG.labels(self._service).set(0)
+            return 0
+        deliveries = [await self._send(row) for row in rows]
+        await asyncio.gather(*deliveries)
+        await connection.execute(
+            sa.update(outbox).where(outbox.c.id.in_([row.id for row in rows])).values(published_at=sa.func.now())
+        )
+        for row in rows:
+            EVENTS_PUBLISHED.labels(self._service, row.topic).inc()
+        OUTBOX_BACKLOG.labels(self._service).set(len(rows) if len(rows) == self._batch_size else 0)
+        return len(rows)
+
+    async def _send(self, row) -> asyncio.Future:
+        """Queue one row in order; the returned future resolves when Kafka acknowledged it."""
+        stored_context = context_from_carrier(
+            {name: value for name, value in (("traceparent", row.traceparent), ("tracestate", row.tracestate)) if value}
+        )
+        with tracer().start_as_current_span(
+            f"{row.topic} publish",
+            context=stored_context,
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": row.topic,
+                "messaging.message.id": row.headers.get("ce_id", str(row.id)),
+                "cloudevents.event_type": row.type,
+                "orderdesk.order_id": row.aggregate_id,
+            },
+        ):
+            headers = dict(row.headers)
+            propagate.inject(headers)
+            return await self._producer.send(
+                row.topic,
+                value=row.payload,
+                key=row.aggregate_id.encode() if row.aggregate_id else None,
+                headers=[(name, value.encode()) for name, value in headers.items()],
+            )

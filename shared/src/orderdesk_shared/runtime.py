@@ -1,0 +1,103 @@
+"""A running service: database, outbox relay and consumer, started and stopped together."""
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaProducer
+
+from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
+from orderdesk_shared.db import Database
+from orderdesk_shared.events.base import Event
+from orderdesk_shared.messaging import MessagingTables
+from orderdesk_shared.relay import OutboxRelay, idempotent_producer
+from orderdesk_shared.settings import ServiceSettings
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    database: Database
+    producer: AIOKafkaProducer
+    relay: OutboxRelay
+    consumer: ConsumerRuntime
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        settings: ServiceSettings,
+        tables: MessagingTables,
+        handlers: Mapping[type[Event], Handler],
+    ) -> "ServiceRuntime":
+        database = Database(
+            url=settings.database_url,
+            tables=tables,
+            source=settings.service_name,
+            pool_size=settings.database_pool_size,
+        )
+        producer = idempotent_producer(settings.kafka_bootstrap_servers)
+        relay = OutboxRelay(
+            database=database,
+            producer=producer,
+            batch_size=settings.relay_batch_size,
+            poll_seconds=settings.relay_poll_seconds,
+        )
+        consumer = ConsumerRuntime(
+            settings=ConsumerSettings(
+                group_id=settings.service_name,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                batch_size=settings.consumer_batch_size,
+                handler_timeout_seconds=settings.handler_timeout_seconds,
+                max_poll_interval_ms=settings.max_poll_interval_ms,
+                retry_attempts=settings.transient_retry_attempts,
+                paused_partition_retry_seconds=settings.paused_partition_retry_seconds,
+            ),
+            database=database,
+            handlers=handlers,
+        )
+        return cls(settings=settings, database=database, producer=producer, relay=relay, consumer=consumer)
+
+    async def start(self) -> None:
+        await self.database.ping()
+        await self.producer.start()
+        self._tasks = [
+            asyncio.create_task(self.relay.run(), name="outbox-relay"),
+            asyncio.create_task(self.consumer.run(), name="consumer"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.producer.stop()
+        await self.database.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency's state; the service is ready when every one says "ok"."""
+        checks: dict[str, str] = {}
+        try:
+            await self.database.ping()
+            checks["database"] = "ok"
+        except Exception as error:  # noqa: BLE001 - reported, not raised
+            checks["database"] = f"down: {type(error).__name__}"
+        checks["kafka"] = "ok" if self.producer.client.cluster.brokers() else "down: no broker known"
+        checks["relay"] = _task_state(self._tasks, "outbox-relay") or (
+            "ok" if self.relay.last_error is None else f"retrying: {self.relay.last_error}"
+        )
+        checks["consumer"] = _task_state(self._tasks, "consumer") or ("ok" if self.consumer.running else "starting")
+        return checks
+
+
+def _task_state(tasks: list[asyncio.Task], name: str) -> str | None:
+    task = next((t for t in tasks if t.get_name() == name), None)
+    if task is None:
+        return "not started"
+    if task.done():
+        error = None if task.cancelled() else task.exception()
+        return f"stopped: {error!r}"
+    return None

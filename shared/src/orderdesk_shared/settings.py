@@ -1,0 +1,31 @@
+"""Settings every service shares; each service subclasses with its own env prefix."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET
+
+
+class ServiceSettings(BaseSettings):
+    """Connection, batching and timing settings, read from `<PREFIX>NAME` environment variables."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str
+    database_url: str
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    topic_partitions: int = Field(default=6, ge=1)
+    jwt_secret: str = Field(
+        default=LOCAL_DEVELOPMENT_SECRET,
+        validation_alias="ORDERDESK_JWT_SECRET",
+        min_length=32,
+    )
+    consumer_batch_size: int = Field(default=200, ge=1)
+    # Shorter than max_poll_interval_ms so a stuck handler never forces a rejoin loop.
+    handler_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_poll_interval_ms: int = Field(default=60_000, ge=10_000)
+    transient_retry_attempts: int = Field(default=5, ge=1)
+    paused_partition_retry_seconds: float = Field(default=5.0, gt=0)
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_poll_seconds: float = Field(default=2.0, gt=0)
+    database_pool_size: int = Field(default=10, ge=1)

@@ -1,0 +1,50 @@
+"""OpenTelemetry set-up and the helpers that carry a trace across Kafka records."""
+
+import os
+from collections.abc import Iterable
+
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanProcessor
+
+TRACER_NAME = "orderdesk"
+
+
+def configure_tracing(service_name: str, *, extra_processors: Iterable[SpanProcessor] = ()) -> TracerProvider:
+    """Install a tracer provider for this process; export OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    for processor in extra_processors:
+        provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer(TRACER_NAME)
+
+
+def context_from_headers(headers: Iterable[tuple[str, bytes]]) -> Context:
+    """The trace context a record carries in its W3C `traceparent`/`tracestate` headers."""
+    carrier = {name: value.decode(errors="replace") for name, value in headers if name in ("traceparent", "tracestate")}
+    return propagate.extract(carrier)
+
+
+def context_from_carrier(carrier: dict[str, str]) -> Context:
+    return propagate.extract(carrier)
+
+
+def current_trace_headers() -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def current_trace_id() -> str | None:
+    span_context = trace.get_current_span().get_span_context()
+    return format(span_context.trace_id, "032x") if span_context.is_valid else None

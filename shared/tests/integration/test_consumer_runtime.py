@@ -1,0 +1,142 @@
+"""The consumer runtime: exactly-once effects, dead letters that keep the partition flowing,
+transient failures retried without committing, and restarts that lose nothing."""
+
+import asyncio
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from orderdesk_shared.codec import encode
+from orderdesk_shared.errors import TransientError
+
+from .conftest import eventually, read_topic, running
+
+pytestmark = pytest.mark.integration
+
+
+async def _publish(producer, record, *, headers=None, value=None, partition=0):
+    await producer.send_and_wait(
+        record.topic,
+        value=record.value if value is None else value,
+        key=record.key.encode(),
+        headers=[(k, v.encode()) for k, v in (record.headers if headers is None else headers).items()],
+        partition=partition,
+    )
+
+
+async def test_a_redelivered_event_has_its_effect_once(harness, producer):
+    record = encode(harness.model(order_id="PO-1", order_version=1, text="once"), source="test")
+    await _publish(producer, record)
+    await _publish(producer, record)  # the same ce_id again, as a relay retry would send it
+
+    async with running(harness.consumer_runtime(harness.record_note).run()):
+        await eventually(harness.noted_texts)
+        await asyncio.sleep(1.5)
+    assert await harness.noted_texts() == ["once"]
+
+
+async def test_a_poison_record_is_dead_lettered_and_the_partition_keeps_flowing(harness, producer):
+    before = encode(harness.model(order_id="PO-1", order_version=1, text="before"), source="test")
+    invalid = encode(harness.model(order_id="PO-1", order_version=2, text="x"), source="test")
+    after = encode(harness.model(order_id="PO-1", order_version=3, text="after"), source="test")
+    await _publish(producer, before)
+    await _publish(producer, invalid, value=b'{"orderId": "PO-1", "orderVersion": "not a number"}')
+    await _publish(producer, after)
+
+    async with running(harness.consumer_runtime(harness.record_note).run(), harness.relay(producer).run()):
+        await eventually(lambda: _equals(harness.noted_texts(), ["before", "after"]))
+        [dead] = await read_topic(harness.bootstrap, harness.model.topic + ".dlt", count=1)
+
+    assert await harness.count(harness.database.tables.dead_letters) == 1
+    headers = {name: value.decode() for name, value in dead.headers}
+    assert headers["dlt-error-class"] == "ValidationError"
+    assert "orderVersion" in headers["dlt-reason"]
+    assert headers["ce_id"] == invalid.headers["ce_id"]
+    assert dead.value == b'{"orderId": "PO-1", "orderVersion": "not a number"}'
+
+
+async def test_a_record_that_is_not_a_cloudevent_is_dead_lettered(harness, producer):
+    await producer.send_and_wait(harness.model.topic, value=b"\xff\xfe garbage", key=b"PO-1", partition=0)
+    good = encode(harness.model(order_id="PO-1", order_version=1, text="good"), source="test")
+    await _publish(producer, good)
+
+    async with running(harness.consumer_runtime(harness.record_note).run()):
+        await eventually(harness.noted_texts)
+    assert await harness.count(harness.database.tables.dead_letters) == 1
+
+
+async def test_an_event_type_nobody_handles_is_skipped(harness, producer):
+    unknown = encode(harness.model(order_id="PO-1", order_version=1, text="?"), source="test")
+    await _publish(producer, unknown, headers=unknown.headers | {"ce_type": "com.example.unknown.v1"})
+    known = encode(harness.model(order_id="PO-1", order_version=2, text="known"), source="test")
+    await _publish(producer, known)
+
+    async with running(harness.consumer_runtime(harness.record_note).run()):
+        await eventually(harness.noted_texts)
+    assert await harness.noted_texts() == ["known"]
+    assert await harness.count(harness.database.tables.dead_letters) == 0
+
+
+async def test_a_transient_failure_is_retried_and_the_offset_waits_for_success(harness, producer):
+    failures_left = 4  # more than one batch's retry attempts: the partition must pause, then resume
+
+    async def flaky(event, uow):
+        nonlocal failures_left
+        if failures_left:
+            failures_left -= 1
+            raise TransientError("billing system timed out")
+        await harness.record_note(event, uow)
+
+    await _publish(producer, encode(harness.model(order_id="PO-1", order_version=1, text="eventually"), source="test"))
+    async with running(harness.consumer_runtime(flaky, attempts=2).run()):
+        await eventually(harness.noted_texts)
+    assert failures_left == 0
+    assert await harness.noted_texts() == ["eventually"]
+    assert await _committed(harness, TopicPartition(harness.model.topic, 0)) == 1
+
+
+async def test_a_restarted_consumer_resumes_where_it_committed_without_loss(harness, producer):
+    first_half = [encode(harness.model(order_id=f"PO-{n}", order_version=1, text=f"n{n}"), source="test") for n in range(10)]
+    second_half = [encode(harness.model(order_id=f"PO-{n}", order_version=1, text=f"n{n}"), source="test") for n in range(10, 20)]
+    for record in first_half:
+        await _publish(producer, record, partition=hash(record.key) % 3)
+    async with running(harness.consumer_runtime(harness.record_note).run()):
+        await eventually(lambda: _length_at_least(harness.noted_texts(), 10))
+
+    for record in second_half:
+        await _publish(producer, record, partition=hash(record.key) % 3)
+    async with running(harness.consumer_runtime(harness.record_note).run()):
+        await eventually(lambda: _length_at_least(harness.noted_texts(), 20))
+        await asyncio.sleep(1.0)
+
+    assert sorted(await harness.noted_texts()) == sorted(f"n{n}" for n in range(20))
+
+
+async def test_two_members_share_the_partitions_and_handle_each_event_once(harness, producer):
+    records = [encode(harness.model(order_id=f"PO-{n}", order_version=1, text=f"m{n}"), source="test") for n in range(60)]
+    async with running(harness.consumer_runtime(harness.record_note).run()):
+        for record in records[:30]:
+            await _publish(producer, record, partition=int(record.key.split("-")[1]) % 3)
+        async with running(harness.consumer_runtime(harness.record_note).run()):
+            for record in records[30:]:
+                await _publish(producer, record, partition=int(record.key.split("-")[1]) % 3)
+            await eventually(lambda: _length_at_least(harness.noted_texts(), 60))
+            await asyncio.sleep(1.0)
+    assert sorted(await harness.noted_texts()) == sorted(f"m{n}" for n in range(60))
+
+
+async def _committed(harness, tp: TopicPartition) -> int | None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=harness.bootstrap, group_id="notes", enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return await consumer.committed(tp)
+    finally:
+        await consumer.stop()
+
+
+async def _equals(awaitable, expected):
+    return await awaitable == expected
+
+
+async def _length_at_least(awaitable, n):
+    return len(await awaitable) >= n

@@ -1,0 +1,76 @@
+"""The outbox commits with the state change, and the relay publishes it in commit order."""
+
+import pytest
+import sqlalchemy as sa
+from opentelemetry import trace
+
+from .conftest import eventually, read_topic, running
+
+pytestmark = pytest.mark.integration
+
+
+async def test_events_reach_the_outbox_only_if_the_transaction_commits(harness):
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        async with harness.database.unit_of_work() as uow:
+            await harness.record_note(harness.model(order_id="PO-1", order_version=1, text="lost"), uow)
+            uow.emit(harness.model(order_id="PO-1", order_version=1, text="lost"))
+            raise Boom
+    async with harness.database.unit_of_work() as uow:
+        await harness.record_note(harness.model(order_id="PO-2", order_version=1, text="kept"), uow)
+        uow.emit(harness.model(order_id="PO-2", order_version=1, text="kept"))
+
+    outbox = harness.database.tables.outbox
+    async with harness.database.engine.connect() as connection:
+        rows = (await connection.execute(sa.select(outbox.c.aggregate_id, outbox.c.topic, outbox.c.published_at))).all()
+    assert rows == [("PO-2", harness.model.topic, None)]
+    assert await harness.noted_texts() == ["kept"]
+
+
+async def test_the_relay_publishes_every_row_in_commit_order_and_marks_it(harness, producer):
+    for n in range(30):
+        async with harness.database.unit_of_work() as uow:
+            uow.emit(harness.model(order_id="PO-7", order_version=n, text=f"note {n}"))
+
+    async with running(harness.relay(producer).run()):
+        records = await read_topic(harness.bootstrap, harness.model.topic, count=30)
+        outbox = harness.database.tables.outbox
+
+        async def all_marked():
+            async with harness.database.engine.connect() as connection:
+                return (await connection.execute(sa.select(sa.func.count()).where(outbox.c.published_at.is_(None)))).scalar_one() == 0
+
+        await eventually(all_marked)
+
+    assert [harness.model.model_validate_json(r.value).order_version for r in records] == list(range(30))
+    headers = dict(records[0].headers)
+    assert headers["ce_type"] == harness.model.event_type.encode()
+    assert headers["ce_subject"] == b"PO-7"
+    assert records[0].key == b"PO-7"
+
+
+async def test_the_relay_carries_the_emitting_trace_into_the_record(harness, producer):
+    tracer = trace.get_tracer("test")
+    with tracer.start_as_current_span("submit order") as span:
+        async with harness.database.unit_of_work() as uow:
+            uow.emit(harness.model(order_id="PO-9", order_version=1, text="traced"))
+        trace_id = format(span.get_span_context().trace_id, "032x")
+
+    async with running(harness.relay(producer).run()):
+        [record] = await read_topic(harness.bootstrap, harness.model.topic, count=1)
+
+    traceparent = dict(record.headers)["traceparent"].decode()
+    assert traceparent.split("-")[1] == trace_id
+
+
+async def test_only_one_relay_publishes_at_a_time(harness, producer):
+    first, second = harness.relay(producer), harness.relay(producer)
+    async with running(first.run(), second.run()):
+        await eventually(lambda: _async(first.is_leader or second.is_leader))
+        assert not (first.is_leader and second.is_leader)
+
+
+async def _async(value):
+    return value
