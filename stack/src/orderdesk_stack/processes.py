@@ -1,0 +1,117 @@
+"""Long-running programs described once, run by supervisord (the stack) or directly (test fixtures)."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+
+class StartupError(RuntimeError):
+    """A program did not become ready; the message says where its log is."""
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """How to run one program in the foreground, so that whoever starts it owns it."""
+
+    name: str
+    command: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    user: str | None = None
+    stop_signal: signal.Signals = signal.SIGTERM
+    stop_timeout: float = 30.0
+
+
+class LocalProcess:
+    """A ProcessSpec started with Popen, its output in a log file, stopped by its pid."""
+
+    def __init__(self, spec: ProcessSpec, *, log_path: Path, cwd: Path) -> None:
+        self.spec = spec
+        self.log_path = log_path
+        self.cwd = cwd
+        self._popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            # A new session keeps a terminal's Ctrl-C away from the server, so teardown stops it in order.
+            self._popen = subprocess.Popen(
+                self.spec.command,
+                cwd=self.cwd,
+                env={**os.environ, **self.spec.env},
+                user=self.spec.user,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def is_running(self) -> bool:
+        return self._popen is not None and self._popen.poll() is None
+
+    def stop(self) -> None:
+        if not self.is_running():
+            return
+        assert self._popen is not None
+        self._popen.send_signal(self.spec.stop_signal)
+        try:
+            self._popen.wait(self.spec.stop_timeout)
+        except subprocess.TimeoutExpired:
+            self._popen.kill()
+            self._popen.wait()
+
+def run_tool(command: Sequence[str], *, what: str, user: str | None = None) -> None:
+    """Run a one-off tool to completion; if it fails, the error carries its output."""
+    result = subprocess.run(command, capture_output=True, text=True, user=user, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{what} failed (exit {result.returncode}):\n{result.stdout}{result.stderr}".rstrip())
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct TCP ports on 127.0.0.1 that nothing listens on (held together while chosen, so none repeats)."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    if not path.exists():
+        return f"(no log at {path})"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def wait_until(
+    ready: Callable[[], bool],
+    *,
+    what: str,
+    timeout: float,
+    log_path: Path,
+    still_running: Callable[[], bool] = lambda: True,
+    interval: float = 0.1,
+) -> float:
+    """Poll until ready() holds; return the seconds it took. Fail fast if the program died."""
+    started = time.monotonic()
+    while not ready():
+        elapsed = time.monotonic() - started
+        if not still_running():
+            raise StartupError(f"{what} exited while starting; see {log_path}:\n{log_tail(log_path)}")
+        if elapsed > timeout:
+            raise StartupError(f"{what} was not ready after {timeout:.0f} s; see {log_path}:\n{log_tail(log_path)}")
+        time.sleep(interval)
+    return time.monotonic() - started

@@ -1,0 +1,46 @@
+"""The OrderDesk services as data: everything that starts, provisions or addresses them derives from this."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from orderdesk_stack.paths import repo_root
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service: its schema is also its login role; it listens on the stack's port base + port_offset."""
+
+    name: str
+    package: str
+    schema: str
+    port_offset: int
+    env_prefix: str
+    directory: str
+
+    @property
+    def role(self) -> str:
+        """Each service logs in as a role named after the schema it owns."""
+        return self.schema
+
+    def port(self, base: int) -> int:
+        return base + self.port_offset
+
+    @property
+    def alembic_ini(self) -> Path:
+        return repo_root() / self.directory / "alembic.ini"
+
+
+SERVICES: tuple[Service, ...] = (
+    Service("intake", "intake", "intake", 1, "INTAKE_", "services/intake"),
+    Service("serviceability", "serviceability", "serviceability", 2, "SERVICEABILITY_", "services/serviceability"),
+    Service("pricing-approval", "pricing_approval", "pricing_approval", 3, "PRICING_APPROVAL_", "services/pricing-approval"),
+    Service("fulfillment-handoff", "fulfillment_handoff", "fulfillment", 4, "FULFILLMENT_", "services/fulfillment-handoff"),
+    Service("commission", "commission", "commission", 5, "COMMISSION_", "services/commission"),
+)
+
+
+def service_named(name: str) -> Service:
+    for service in SERVICES:
+        if service.name == name:
+            return service
+    raise KeyError(f"no service {name!r}; known: {', '.join(s.name for s in SERVICES)}")

@@ -1,0 +1,131 @@
+"""Pytest fixtures for real Kafka and Postgres (DESIGN §9), loaded through orderdesk-stack's pytest11 entry point.
+
+Where each server comes from is one choice, made per server:
+- KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL set: that external server (DATABASE_URL is a superuser URL);
+- otherwise ORDERDESK_TEST_INFRA=testcontainers: a Docker container (testcontainers is imported only then);
+- otherwise (ORDERDESK_TEST_INFRA=local, the default): a local process on free ports in a temp dir.
+"""
+
+import os
+import re
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from orderdesk_stack.kafka_broker import KafkaBroker
+from orderdesk_stack.paths import repo_root
+from orderdesk_stack.postgres_server import EmbeddedPostgres
+from orderdesk_stack.processes import LocalProcess, free_ports
+from orderdesk_stack.provision import database_url, drop_schemas, provision_schemas
+
+INFRA_ENV = "ORDERDESK_TEST_INFRA"
+INFRA_CHOICES = ("local", "testcontainers")
+KAFKA_IMAGE = "confluentinc/cp-kafka:7.9.0"
+POSTGRES_IMAGE = "postgres:18"
+
+
+@dataclass(frozen=True)
+class KafkaUnderTest:
+    bootstrap_servers: str
+    # Stops and starts the broker on the same data; None when the broker is not ours to restart.
+    restart: Callable[[], None] | None
+
+
+def infra_choice() -> str:
+    choice = os.environ.get(INFRA_ENV, "local")
+    if choice not in INFRA_CHOICES:
+        raise pytest.UsageError(f"{INFRA_ENV}={choice!r}: expected one of {', '.join(INFRA_CHOICES)}")
+    return choice
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaUnderTest]:
+    """A real Kafka broker for the whole session."""
+    if external := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield KafkaUnderTest(external, restart=None)
+    elif infra_choice() == "testcontainers":
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer(KAFKA_IMAGE).with_kraft() as container:
+            yield KafkaUnderTest(container.get_bootstrap_server(), restart=None)
+    else:
+        yield from _local_kafka(tmp_path_factory.mktemp("kafka"))
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_broker: KafkaUnderTest) -> str:
+    return kafka_broker.bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A superuser URL of a real PostgreSQL server for the whole session."""
+    if external := os.environ.get("DATABASE_URL"):
+        yield external
+    elif infra_choice() == "testcontainers":
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer(POSTGRES_IMAGE, driver=None) as container:
+            yield container.get_connection_url()
+    else:
+        yield from _local_postgres(tmp_path_factory.mktemp("postgres"))
+
+
+async def create_test_database(admin_url: str, label: str = "test") -> tuple[str, str]:
+    """A new database with one login role owning a schema of the same name; returns (name, SQLAlchemy URL)."""
+    name = f"{re.sub(r'[^a-z0-9_]', '_', label.lower())[:40]}_{secrets.token_hex(4)}"
+    await provision_schemas(admin_url, database=name, roles=[name])
+    return name, database_url(admin_url, role=name, database=name)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def database_factory(postgres_admin_url: str) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """`await database_factory("intake")` gives the URL of a fresh database, role and schema; dropped at the end."""
+    created: list[str] = []
+
+    async def create(label: str = "test") -> str:
+        name, url = await create_test_database(postgres_admin_url, label)
+        created.append(name)
+        return url
+
+    yield create
+    for name in created:
+        await drop_schemas(postgres_admin_url, database=name, roles=[name])
+
+
+def _local_kafka(home: Path) -> Iterator[KafkaUnderTest]:
+    port, controller_port = free_ports(2)
+    broker = KafkaBroker(home / "broker", port, controller_port)
+    broker.format_fresh()
+    process = LocalProcess(broker.process(), log_path=home / "kafka.log", cwd=repo_root())
+
+    def start() -> None:
+        process.start()
+        broker.wait_ready(log_path=process.log_path, still_running=process.is_running)
+
+    def restart() -> None:
+        process.stop()
+        start()
+
+    try:
+        start()
+        yield KafkaUnderTest(broker.bootstrap_servers, restart=restart)
+    finally:
+        process.stop()
+
+
+def _local_postgres(home: Path) -> Iterator[str]:
+    (port,) = free_ports(1)
+    server = EmbeddedPostgres(home / "server", port)
+    server.init()
+    process = LocalProcess(server.process(), log_path=home / "postgres.log", cwd=repo_root())
+    try:
+        process.start()
+        server.wait_ready(log_path=process.log_path, still_running=process.is_running)
+        yield server.admin_url
+    finally:
+        process.stop()

@@ -1,0 +1,77 @@
+"""A second stack (Postgres and Kafka only) in its own run dir on free ports: up, kill, restart, down."""
+
+import asyncio
+import time
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from orderdesk_stack.processes import free_ports, port_is_open
+from orderdesk_stack.provision import asyncpg_dsn
+from orderdesk_stack.stack import Stack
+from orderdesk_stack.testing import infra_choice
+from orderdesk_stack.topics import catalogue_topics
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(infra_choice() != "local", reason="the stack runs local processes"),
+]
+
+
+@pytest.fixture
+def stack(tmp_path: Path):
+    pg_port, kafka_port, controller_port, service_base = free_ports(4)
+    stack = Stack(
+        run_dir=tmp_path / "run",
+        pg_port=pg_port,
+        kafka_port=kafka_port,
+        kafka_controller_port=controller_port,
+        service_port_base=service_base,
+        topic_partitions=2,
+        services=(),
+    )
+    yield stack
+    stack.down()
+
+
+async def topic_names(bootstrap: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+def states(stack: Stack) -> dict[str, str]:
+    return {program.name: program.state for program in stack.status()}
+
+
+async def test_stack_comes_up_survives_a_kill_and_goes_down(stack: Stack) -> None:
+    timings = await asyncio.to_thread(stack.up)
+
+    assert set(timings) == {"postgres", "kafka", "total"}
+    assert states(stack) == {"postgres": "RUNNING", "kafka": "RUNNING"}
+    assert set(catalogue_topics()) <= await topic_names(stack.kafka_bootstrap)
+    connection = await asyncpg.connect(asyncpg_dsn(stack.service_database_url("intake")))
+    assert await connection.fetchval("SELECT current_schema()") == "intake"
+    await connection.close()
+    assert await asyncio.to_thread(stack.up) == {}, "up on a running stack changes nothing"
+
+    stack.kill("kafka")
+    await asyncio.sleep(2)
+    assert states(stack)["kafka"] != "RUNNING", "a killed program stays down"
+    assert not port_is_open(stack.kafka_port)
+
+    await asyncio.to_thread(stack.restart, "kafka")
+    assert states(stack)["kafka"] == "RUNNING"
+    assert set(catalogue_topics()) <= await topic_names(stack.kafka_bootstrap), "topics survive the restart"
+
+    await asyncio.to_thread(stack.down)
+    assert not stack.is_up()
+    deadline = time.monotonic() + 10
+    while (port_is_open(stack.pg_port) or port_is_open(stack.kafka_port)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert not port_is_open(stack.pg_port) and not port_is_open(stack.kafka_port)
