@@ -1,0 +1,11 @@
+"""The one place that wires commission: settings, database, relay, consumer."""
+
+from orderdesk_shared.runtime import ServiceRuntime
+
+from commission.settings import Settings
+from commission.subscriptions import HANDLERS
+from commission.tables import messaging
+
+
+def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
+    return ServiceRuntime.build(settings=settings or Settings(), tables=messaging, handlers=HANDLERS)

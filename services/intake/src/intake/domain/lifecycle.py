@@ -1,0 +1,31 @@
+"""Where an order stands: its stage moves only forward; its TMF state follows stage and fallout."""
+
+from orderdesk_shared.events.fallout import FalloutKind
+from orderdesk_shared.events.order import OrderState, Stage
+
+_STATE_AFTER_FALLOUT: dict[FalloutKind, OrderState] = {
+    FalloutKind.REJECTED: OrderState.REJECTED,
+    FalloutKind.PENDING: OrderState.PENDING,
+    FalloutKind.HELD: OrderState.HELD,
+    FalloutKind.RELEASED: OrderState.IN_PROGRESS,
+    FalloutKind.CANCELLED: OrderState.CANCELLED,
+}
+
+_FINAL_STATES = frozenset({OrderState.CANCELLED, OrderState.COMPLETED})
+
+
+def advance(current: Stage, reached: Stage) -> Stage | None:
+    """The order's new stage, or None when the fact is old or repeated news (never move backwards)."""
+    return reached if reached.rank > current.rank else None
+
+
+def state_for_stage(stage: Stage) -> OrderState:
+    """A received order is acknowledged; from validation on, it is in progress."""
+    return OrderState.ACKNOWLEDGED if stage is Stage.RECEIVED else OrderState.IN_PROGRESS
+
+
+def state_after_fallout(current: OrderState, kind: FalloutKind) -> OrderState | None:
+    """The state a fallout record moves the order to, or None when it changes no state."""
+    if current in _FINAL_STATES:
+        return None
+    return _STATE_AFTER_FALLOUT.get(kind)

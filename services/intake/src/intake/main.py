@@ -1,0 +1,13 @@
+"""Intake's application: `uvicorn --factory intake.main:create_app`."""
+
+from fastapi import FastAPI
+
+from orderdesk_shared.app import build_app
+
+from intake import api
+from intake.bootstrap import bootstrap
+from intake.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_app(bootstrap(settings), title="OrderDesk intake", routers=[api.router])

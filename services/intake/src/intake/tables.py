@@ -1,0 +1,28 @@
+"""Intake's tables, in the `intake` schema."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from orderdesk_shared.messaging import messaging_tables
+
+SCHEMA = "intake"
+metadata = sa.MetaData(schema=SCHEMA)
+messaging = messaging_tables(metadata)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("external_id", sa.Text),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("order_type", sa.Text, nullable=False),
+    sa.Column("account_id", sa.Text),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("idempotency_key", sa.Text, unique=True),
+    sa.Column("order_document", JSONB, nullable=False),
+    sa.Column("findings", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

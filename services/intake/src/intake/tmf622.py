@@ -1,0 +1,257 @@
+"""The TMF622 ProductOrder resource: request/response shapes and their mapping to the canonical order.
+
+The public shape follows TMF622 v4 (../shared/standards). OrderDesk extensions, allowed by TMF's
+polymorphism, are `orderType` on the order and `splitPercent`, `email`, `phone` on a related party.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from orderdesk_shared.events.order import (
+    Account,
+    Address,
+    Agreement,
+    Channel,
+    Contact,
+    ItemAction,
+    ItemPrice,
+    OrderItem,
+    OrderState,
+    OrderType,
+    ProductOrder,
+    SalesRep,
+    ServiceLocation,
+    Stage,
+)
+
+API_ROOT = "/tmf-api/productOrderingManagement/v4"
+
+
+class _TmfModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Money(_TmfModel):
+    unit: str = "USD"
+    value: Decimal
+
+
+class Price(_TmfModel):
+    dutyFreeAmount: Money | None = None
+    percentage: Decimal | None = None
+
+
+class PriceAlteration(_TmfModel):
+    priceType: str | None = None
+    price: Price
+
+
+class OrderPrice(_TmfModel):
+    priceType: Literal["recurring", "nonRecurring", "oneTime"]
+    price: Price
+    priceAlteration: list[PriceAlteration] = Field(default_factory=list)
+
+
+class Characteristic(_TmfModel):
+    name: str
+    value: str | int | float | bool
+
+
+class Place(_TmfModel):
+    """A RelatedPlaceRefOrValue: a known location id, or a GeographicAddress value."""
+
+    id: str | None = None
+    role: str | None = None
+    streetNr: str | None = None
+    streetName: str | None = None
+    city: str | None = None
+    stateOrProvince: str | None = None
+    postcode: str | None = None
+    country: str = "US"
+
+
+class ProductValue(_TmfModel):
+    id: str | None = None
+    productCharacteristic: list[Characteristic] = Field(default_factory=list)
+    place: list[Place] = Field(default_factory=list)
+
+
+class Ref(_TmfModel):
+    id: str
+    name: str | None = None
+
+
+class Duration(_TmfModel):
+    amount: int = Field(ge=1)
+    units: str = "month"
+
+
+class ItemTerm(_TmfModel):
+    duration: Duration
+
+
+class ProductOrderItem(_TmfModel):
+    id: str
+    action: ItemAction = ItemAction.ADD
+    quantity: int = 1
+    productOffering: Ref
+    product: ProductValue | None = None
+    itemTerm: list[ItemTerm] = Field(default_factory=list)
+    itemPrice: list[OrderPrice] = Field(default_factory=list)
+
+
+class RelatedParty(_TmfModel):
+    id: str | None = None
+    name: str | None = None
+    role: str
+    splitPercent: Decimal | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class AgreementRef(_TmfModel):
+    id: str | None = None
+    name: str | None = None
+    termMonths: int | None = None
+    signedDate: date | None = None
+    nonStandardTerms: str | None = None
+
+
+class ChannelRef(_TmfModel):
+    name: Channel = Channel.API
+
+
+class ProductOrderCreate(_TmfModel):
+    """ProductOrder_Create: what a client POSTs."""
+
+    externalId: str | None = None
+    category: str = "enterprise"
+    orderType: OrderType
+    requestedCompletionDate: date | None = None
+    channel: list[ChannelRef] = Field(default_factory=list)
+    relatedParty: list[RelatedParty] = Field(min_length=1)
+    agreement: list[AgreementRef] = Field(default_factory=list)
+    productOrderItem: list[ProductOrderItem] = Field(min_length=1)
+
+
+def to_canonical(request: ProductOrderCreate, *, order_id: str, submitted_by: str) -> ProductOrder:
+    """Map a TMF622 create request to the canonical order."""
+    parties = request.relatedParty
+    customer = next((p for p in parties if p.role.lower() in ("customer", "account")), None)
+    agreement = request.agreement[0] if request.agreement else None
+    return ProductOrder(
+        id=order_id,
+        external_id=request.externalId,
+        channel=request.channel[0].name if request.channel else Channel.API,
+        category=request.category,
+        order_type=request.orderType,
+        account=Account(id=customer.id, legal_name=customer.name) if customer else Account(),
+        contacts=[
+            Contact(name=p.name or p.id or "", role="primary", email=p.email, phone=p.phone)
+            for p in parties
+            if p.role.lower() == "contact"
+        ],
+        sales_reps=[
+            SalesRep(rep_id=p.id or p.name or "", split_percent=p.splitPercent if p.splitPercent is not None else Decimal(100))
+            for p in parties
+            if p.role.lower() == "salesrep"
+        ],
+        submitted_by=submitted_by,
+        requested_completion_date=request.requestedCompletionDate,
+        agreement=Agreement(
+            contract_id=agreement.id,
+            term_months=agreement.termMonths,
+            signed_date=agreement.signedDate,
+            non_standard_terms=agreement.nonStandardTerms,
+        )
+        if agreement
+        else None,
+        items=[_item(item) for item in request.productOrderItem],
+    )
+
+
+def _item(item: ProductOrderItem) -> OrderItem:
+    product = item.product or ProductValue()
+    place = product.place[0] if product.place else None
+    return OrderItem(
+        id=item.id,
+        action=item.action,
+        product_offering_id=item.productOffering.id,
+        quantity=item.quantity,
+        characteristics={c.name: c.value for c in product.productCharacteristic},
+        location=_location(place) if place else None,
+        item_term_months=item.itemTerm[0].duration.amount if item.itemTerm else None,
+        price=_price(item.itemPrice) if item.itemPrice else None,
+        existing_product_id=product.id,
+    )
+
+
+def _location(place: Place) -> ServiceLocation:
+    if place.streetName and place.city:
+        street = " ".join(part for part in (place.streetNr, place.streetName) if part)
+        address = Address(
+            street=street,
+            city=place.city,
+            state_or_province=place.stateOrProvince or "",
+            postcode=place.postcode or "",
+            country=place.country,
+        )
+        return ServiceLocation(location_id=place.id, address=address)
+    return ServiceLocation(location_id=place.id)
+
+
+def _price(prices: list[OrderPrice]) -> ItemPrice:
+    recurring = next((p for p in prices if p.priceType == "recurring"), None)
+    one_time = next((p for p in prices if p.priceType != "recurring"), None)
+    discount = next(
+        (a.price.percentage for a in (recurring.priceAlteration if recurring else []) if a.price.percentage is not None),
+        None,
+    )
+    return ItemPrice(
+        mrc=recurring.price.dutyFreeAmount.value if recurring and recurring.price.dutyFreeAmount else None,
+        nrc=one_time.price.dutyFreeAmount.value if one_time and one_time.price.dutyFreeAmount else None,
+        mrc_discount_percent=discount,
+    )
+
+
+def to_resource(
+    order: ProductOrder, *, state: OrderState, stage: Stage, order_date: datetime, findings: list[dict]
+) -> dict:
+    """The TMF622 ProductOrder representation of a stored order, with its stage beside its state."""
+    return {
+        "id": order.id,
+        "href": f"{API_ROOT}/productOrder/{order.id}",
+        "@type": "ProductOrder",
+        "externalId": order.external_id,
+        "category": order.category,
+        "orderType": order.order_type,
+        "state": state,
+        "stage": stage,
+        "orderDate": order_date.isoformat(),
+        "requestedCompletionDate": order.requested_completion_date.isoformat() if order.requested_completion_date else None,
+        "channel": [{"name": order.channel}],
+        "relatedParty": _parties(order),
+        "productOrderItem": [
+            {
+                "id": item.id,
+                "action": item.action,
+                "quantity": item.quantity,
+                "productOffering": {"id": item.product_offering_id},
+                "state": state,
+                "@type": "ProductOrderItem",
+            }
+            for item in order.items
+        ],
+        "findings": findings,
+    }
+
+
+def _parties(order: ProductOrder) -> list[dict]:
+    parties: list[dict] = []
+    if order.account.id or order.account.legal_name:
+        parties.append({"id": order.account.id, "name": order.account.legal_name, "role": "customer"})
+    parties.extend({"id": rep.rep_id, "role": "salesRep", "splitPercent": str(rep.split_percent)} for rep in order.sales_reps)
+    return parties

@@ -1,0 +1,28 @@
+from orderdesk_shared.events.fallout import FalloutKind
+from orderdesk_shared.events.order import OrderState, Stage
+
+from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
+
+
+def test_an_order_moves_forward_to_a_later_stage():
+    assert advance(Stage.VALIDATED, Stage.PRICED) is Stage.PRICED
+
+
+def test_older_or_repeated_news_does_not_move_an_order_back():
+    assert advance(Stage.APPROVED, Stage.QUALIFIED) is None
+    assert advance(Stage.APPROVED, Stage.APPROVED) is None
+
+
+def test_an_order_is_acknowledged_on_receipt_and_in_progress_after_validation():
+    assert state_for_stage(Stage.RECEIVED) is OrderState.ACKNOWLEDGED
+    assert state_for_stage(Stage.VALIDATED) is OrderState.IN_PROGRESS
+
+
+def test_a_hold_and_its_release_change_the_state_but_jeopardy_does_not():
+    assert state_after_fallout(OrderState.IN_PROGRESS, FalloutKind.HELD) is OrderState.HELD
+    assert state_after_fallout(OrderState.HELD, FalloutKind.RELEASED) is OrderState.IN_PROGRESS
+    assert state_after_fallout(OrderState.IN_PROGRESS, FalloutKind.JEOPARDY) is None
+
+
+def test_a_cancelled_order_stays_cancelled():
+    assert state_after_fallout(OrderState.CANCELLED, FalloutKind.RELEASED) is None

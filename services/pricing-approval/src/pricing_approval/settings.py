@@ -1,0 +1,11 @@
+from pydantic_settings import SettingsConfigDict
+
+from orderdesk_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """pricing-approval's settings, from PRICING_APPROVAL_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="PRICING_APPROVAL_")
+
+    service_name: str = "pricing-approval"

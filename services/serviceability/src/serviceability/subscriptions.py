@@ -1,0 +1,9 @@
+"""What serviceability listens to, and what it records."""
+
+from orderdesk_shared.events.serviceability import ServiceabilityQualified
+from orderdesk_shared.events.intake import OrderValidated
+
+from serviceability.handlers import qualify_sites
+
+HANDLERS = {OrderValidated: qualify_sites}
+EMITS = (ServiceabilityQualified,)
