@@ -1,16 +1,24 @@
 # OrderDesk: the local stack and its tests, run from the locked environment.
 # Stack settings come from environment variables (deploy/local/README.md).
-UV_RUN := uv run --frozen
+# uv itself is pinned and installed into .cache/ by python3's own venv and pip, so a fresh machine
+# needs nothing but python3, a JDK and Maven.
+UV_VERSION := 0.13.8
+UV := .cache/uv-$(UV_VERSION)/bin/uv
+UV_RUN := $(UV) run --frozen
 
 .PHONY: setup up down status logs restart test demo bench
 
 # Install the locked environment and download the Kafka broker jars (once; cached in .cache/).
-setup:
-	uv sync --frozen
+setup: $(UV)
+	$(UV) sync --frozen
 	$(UV_RUN) python -c "from orderdesk_stack.kafka_broker import ensure_jars; print(ensure_jars())"
 
+$(UV):
+	python3 -m venv .cache/uv-$(UV_VERSION)
+	.cache/uv-$(UV_VERSION)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
 # Start Postgres, Kafka and every service in the background.
-up:
+up: setup
 	$(UV_RUN) orderdesk up
 
 down:
@@ -28,11 +36,14 @@ restart:
 	@test -n "$(SERVICE)" || { echo "usage: make restart SERVICE=name"; exit 2; }
 	$(UV_RUN) orderdesk restart $(SERVICE)
 
-test:
+# The whole suite: unit, contract, integration (real Postgres and Kafka), e2e and fault tests.
+test: setup
 	$(UV_RUN) pytest
 
-demo:
+# The main job: start the stack, send a realistic stream of orders, show progress and outcomes.
+demo: setup
 	$(UV_RUN) orderdesk demo
 
-bench:
+# The pipeline against a raw Kafka baseline, measured in one run; numbers go to bench-results/.
+bench: setup
 	$(UV_RUN) orderdesk bench

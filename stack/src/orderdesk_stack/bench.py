@@ -1,0 +1,152 @@
+"""`make bench`: the real pipeline against a raw Kafka baseline, measured in the same run.
+
+(a) baseline: each record passes through seven topics by plain aiokafka consume-then-produce hops
+    (idempotent producer, acks=all, offsets committed after each hop), no database;
+(b) pipeline: orders submitted to intake over HTTP and followed to orders.ratified.
+Throughput is reported as (b)/(a); latencies are from submission to the seventh topic.
+"""
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from orderdesk_shared.events.order import Stage
+from orderdesk_shared.relay import idempotent_producer
+
+from orderdesk_stack.order_generator import generate_orders
+from orderdesk_stack.pipeline import OrderSubmitter, PipelineWatcher, percentile
+from orderdesk_stack.stack import Stack
+
+HOPS = len(Stage)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    name: str
+    records: int
+    seconds: float
+    per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+def _measure(name: str, latencies: list[float], *, first_sent: float, last_arrived: float) -> Measurement:
+    seconds = last_arrived - first_sent
+    return Measurement(
+        name=name,
+        records=len(latencies),
+        seconds=round(seconds, 3),
+        per_second=round(len(latencies) / seconds, 2),
+        p50_ms=round(percentile(latencies, 0.50) * 1000, 1),
+        p95_ms=round(percentile(latencies, 0.95) * 1000, 1),
+        p99_ms=round(percentile(latencies, 0.99) * 1000, 1),
+    )
+
+
+async def bus_baseline(bootstrap: str, *, records: int, partitions: int, payload: bytes) -> Measurement:
+    """Pass `records` through seven fresh topics with consume-then-produce hops."""
+    run = uuid.uuid4().hex[:8]
+    topics = [f"bench.{run}.hop{n}" for n in range(1, HOPS + 1)]
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1) for topic in topics])
+        hops = [asyncio.create_task(_hop(bootstrap, source, target, group=f"bench-{run}-{n}")) for n, (source, target) in enumerate(zip(topics, topics[1:]))]
+        sent_at: dict[bytes, float] = {}
+        arrived_at: dict[bytes, float] = {}
+        sink = AIOKafkaConsumer(topics[-1], bootstrap_servers=bootstrap, group_id=f"bench-{run}-sink", auto_offset_reset="earliest")
+        await sink.start()
+        producer = idempotent_producer(bootstrap)
+        await producer.start()
+        try:
+            for n in range(records):
+                key = f"bench-{n}".encode()
+                sent_at[key] = time.monotonic()
+                await producer.send(topics[0], value=payload, key=key)
+            await producer.flush()
+            while len(arrived_at) < records:
+                for batch in (await sink.getmany(timeout_ms=500)).values():
+                    now = time.monotonic()
+                    for record in batch:
+                        arrived_at.setdefault(record.key, now)
+        finally:
+            for hop in hops:
+                hop.cancel()
+            await asyncio.gather(*hops, return_exceptions=True)
+            await producer.stop()
+            await sink.stop()
+        await admin.delete_topics(topics)
+    finally:
+        await admin.close()
+    latencies = [arrived_at[key] - sent_at[key] for key in sent_at]
+    return _measure("bus baseline (7 topics, no database)", latencies, first_sent=min(sent_at.values()), last_arrived=max(arrived_at.values()))
+
+
+async def _hop(bootstrap: str, source: str, target: str, *, group: str) -> None:
+    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest")
+    producer = idempotent_producer(bootstrap)
+    await consumer.start()
+    await producer.start()
+    try:
+        while True:
+            for tp, batch in (await consumer.getmany(timeout_ms=200, max_records=200)).items():
+                deliveries = [await producer.send(target, value=record.value, key=record.key) for record in batch]
+                await asyncio.gather(*deliveries)
+                await consumer.commit({tp: batch[-1].offset + 1})
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+async def pipeline(stack: Stack, *, orders: int, seed: int, timeout: float) -> Measurement:
+    """Submit `orders` valid orders to intake and wait for each on orders.ratified."""
+    batch = generate_orders(orders, seed=seed, invalid_share=0.0)
+    async with PipelineWatcher(stack.kafka_bootstrap) as watcher, OrderSubmitter(
+        stack.service_url("intake"), jwt_secret=stack.jwt_secret, concurrency=16
+    ) as submitter:
+        order_ids = await asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
+        deadline = time.monotonic() + timeout
+        while not watcher.settled(order_ids):
+            if time.monotonic() > deadline:
+                done = sum(1 for order_id in order_ids if watcher.journeys[order_id].done)
+                raise TimeoutError(f"only {done} of {orders} orders were ratified within {timeout:.0f} s")
+            await asyncio.sleep(0.1)
+    journeys = [watcher.journeys[order_id] for order_id in order_ids]
+    latencies = [j.reached[Stage.RATIFIED] - j.submitted_at for j in journeys]
+    return _measure(
+        "pipeline (HTTP intake to orders.ratified)",
+        latencies,
+        first_sent=min(j.submitted_at for j in journeys),
+        last_arrived=max(j.reached[Stage.RATIFIED] for j in journeys),
+    )
+
+
+async def run_bench(stack: Stack, *, orders: int, seed: int, timeout: float, results_dir: Path) -> dict:
+    """Both measurements and their ratio, also written to a JSON file in `results_dir`."""
+    payload = json.dumps(generate_orders(1, seed=seed)[0].body).encode()
+    # Warm both paths so connection set-up and first-use costs stay out of the numbers.
+    await bus_baseline(stack.kafka_bootstrap, records=20, partitions=stack.topic_partitions, payload=payload)
+    await pipeline(stack, orders=10, seed=seed + 1, timeout=timeout)
+    baseline = await bus_baseline(stack.kafka_bootstrap, records=orders, partitions=stack.topic_partitions, payload=payload)
+    real = await pipeline(stack, orders=orders, seed=seed, timeout=timeout)
+    result = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "orders": orders,
+        "partitions": stack.topic_partitions,
+        "baseline": asdict(baseline),
+        "pipeline": asdict(real),
+        "throughput_ratio_pipeline_to_baseline": round(real.per_second / baseline.per_second, 3),
+    }
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    result["file"] = str(path)
+    return result

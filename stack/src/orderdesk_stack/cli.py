@@ -1,0 +1,231 @@
+"""`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill), the demo and the benchmark."""
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orderdesk_stack.bench import run_bench
+from orderdesk_stack.catalogue import write_catalogue, write_snapshots
+from orderdesk_stack.demo import run_demo
+from orderdesk_stack.paths import repo_root
+from orderdesk_stack.processes import log_tail
+from orderdesk_stack.services import SERVICES
+from orderdesk_stack.stack import Stack
+
+app = typer.Typer(help="The local OrderDesk stack: real Postgres and Kafka, every service, under supervisord.",
+                  no_args_is_help=True)
+console = Console()
+T = TypeVar("T")
+Program = Annotated[str, typer.Argument(help="postgres, kafka or a service name (see `orderdesk status`)")]
+
+
+@app.command()
+def up(
+    infra_only: Annotated[
+        bool, typer.Option("--infra-only", help="Postgres and Kafka, provisioned, with topics; no service.")
+    ] = False,
+) -> None:
+    """Start the stack in the background and wait until every program serves."""
+    stack = Stack.from_env(services=() if infra_only else SERVICES)
+    if stack.is_up():
+        console.print(f"Already up (run dir {stack.run_dir}).")
+        _print_status(stack)
+        return
+    with console.status("starting") as spinner:
+        try:
+            timings = stack.up(progress=spinner.update)
+        except RuntimeError as error:
+            console.print(f"[red]{error}[/red]")
+            console.print("Left running for inspection: `orderdesk status`, `orderdesk logs NAME`, `orderdesk down`.")
+            raise typer.Exit(1) from error
+    _print_status(stack, timings)
+    console.print(f"Up in {timings['total']:.1f} s. Run dir: {stack.run_dir}")
+
+
+@app.command()
+def down() -> None:
+    """Stop every program and supervisord; data stays in the run dir."""
+    stack = Stack.from_env()
+    if not stack.is_up():
+        console.print("Not running.")
+        return
+    with console.status("stopping"):
+        stack.down()
+    console.print("Stopped.")
+
+
+@app.command()
+def status() -> None:
+    """Programs, their addresses, states and uptimes."""
+    stack = Stack.from_env()
+    if not stack.is_up():
+        console.print(f"Not running (run dir {stack.run_dir}).")
+        raise typer.Exit(3)
+    _print_status(stack)
+
+
+@app.command()
+def logs(
+    program: Annotated[str | None, typer.Argument(help="one program; all of them when left out")] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="keep printing as the log grows")] = False,
+    lines: Annotated[int, typer.Option("--lines", "-n")] = 50,
+) -> None:
+    """Print (or follow) the programs' logs."""
+    stack = Stack.from_env()
+    paths = [stack.log_path(program)] if program else sorted(stack.layout.log_dir.glob("*.log"))
+    if not paths:
+        console.print(f"No logs in {stack.layout.log_dir}.")
+        raise typer.Exit(1)
+    if follow:
+        os.execvp("tail", ["tail", "-n", str(lines), "-F", *map(str, paths)])
+    for path in paths:
+        console.rule(path.stem)
+        typer.echo(log_tail(path, lines))
+
+
+@app.command()
+def restart(program: Program) -> None:
+    """Stop a program if it runs, start it and wait until it serves."""
+    stack = _running_stack()
+    with console.status(f"restarting {program}"):
+        seconds = _or_exit(lambda: stack.restart(program))
+    console.print(f"{program} is back in {seconds:.1f} s.")
+
+
+@app.command()
+def stop(program: Program) -> None:
+    """Stop one program gracefully; `restart` brings it back."""
+    stack = _running_stack()
+    _or_exit(lambda: stack.stop(program))
+    console.print(f"{program} stopped.")
+
+
+@app.command()
+def kill(program: Program) -> None:
+    """SIGKILL one program (for fault tests); it stays down until `restart`."""
+    stack = _running_stack()
+    _or_exit(lambda: stack.kill(program))
+    console.print(f"{program} killed.")
+
+
+@app.command()
+def provision() -> None:
+    """Create roles, schemas, migrations and topics on the servers in DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS."""
+    stack = Stack.from_env()
+    if not (stack.database_url and stack.kafka_bootstrap_servers):
+        console.print("[red]Set DATABASE_URL (a superuser URL) and KAFKA_BOOTSTRAP_SERVERS; `orderdesk up` provisions local servers itself.[/red]")
+        raise typer.Exit(2)
+    with console.status("provisioning") as spinner:
+        stack.provision(progress=spinner.update)
+    console.print("Provisioned.")
+
+
+@app.command()
+def demo(
+    orders: Annotated[int, typer.Option(min=1, help="how many orders to send")] = 300,
+    seed: Annotated[int, typer.Option(help="seed of the order generator")] = 7,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for every order to settle")] = 300.0,
+) -> None:
+    """The main job: start the stack, send a realistic stream of orders, show their progress and outcomes."""
+    stack = _started_stack()
+    settled = asyncio.run(run_demo(stack, orders=orders, seed=seed, timeout=timeout, console=console))
+    console.print("The stack is still running: `make status`, `make logs`; stop it with `make down`.")
+    if not settled:
+        raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    orders: Annotated[int, typer.Option(min=10, help="orders (and baseline records) per measurement")] = 500,
+    seed: Annotated[int, typer.Option(help="seed of the order generator")] = 11,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the pipeline to ratify every order")] = 600.0,
+) -> None:
+    """Measure the pipeline against a raw Kafka baseline in the same run; print and save the numbers."""
+    stack = _started_stack()
+    result = asyncio.run(run_bench(stack, orders=orders, seed=seed, timeout=timeout, results_dir=repo_root() / "bench-results"))
+    table = Table(title=f"{orders} records, {result['partitions']} partitions per topic")
+    for column in ("measurement", "per second", "p50", "p95", "p99", "seconds"):
+        table.add_column(column, justify="left" if column == "measurement" else "right")
+    for key in ("baseline", "pipeline"):
+        m = result[key]
+        table.add_row(m["name"], f"{m['per_second']:.1f}", f"{m['p50_ms']:.0f} ms", f"{m['p95_ms']:.0f} ms", f"{m['p99_ms']:.0f} ms", f"{m['seconds']:.1f}")
+    console.print(table)
+    console.print(f"pipeline / baseline throughput: {result['throughput_ratio_pipeline_to_baseline']:.3f}")
+    console.print(f"written to {result['file']}")
+
+
+events = typer.Typer(help="The event catalogue: schema snapshots and the generated catalogue document.")
+app.add_typer(events, name="events")
+
+
+@events.command("snapshot")
+def events_snapshot() -> None:
+    """Rewrite the committed JSON-Schema snapshots from the event models (after an additive change)."""
+    for path in write_snapshots():
+        console.print(f"wrote {path.relative_to(repo_root())}")
+
+
+@events.command("catalogue")
+def events_catalogue() -> None:
+    """Regenerate docs/events.md from the event models and the services' subscriptions."""
+    path = write_catalogue()
+    console.print(f"wrote {path.relative_to(repo_root())}")
+
+
+def _started_stack() -> Stack:
+    stack = Stack.from_env()
+    if not stack.is_up():
+        with console.status("starting the stack") as spinner:
+            timings = stack.up(progress=spinner.update)
+        _print_status(stack, timings)
+    return stack
+
+
+def _running_stack() -> Stack:
+    stack = Stack.from_env()
+    if not stack.is_up():
+        console.print("Not running: `orderdesk up` first.")
+        raise typer.Exit(3)
+    return stack
+
+
+def _or_exit(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except (KeyError, RuntimeError) as error:
+        console.print(f"[red]{error.args[0] if error.args else error}[/red]")
+        raise typer.Exit(1) from error
+
+
+def _print_status(stack: Stack, timings: dict[str, float] | None = None) -> None:
+    table = Table(title="OrderDesk stack")
+    for column in ("program", "state", "pid", "address", "uptime"):
+        table.add_column(column)
+    if timings:
+        table.add_column("ready in", justify="right")
+    for program in stack.status():
+        style = "green" if program.state == "RUNNING" else "red"
+        row = [
+            program.name,
+            f"[{style}]{program.state}[/{style}]",
+            str(program.pid or ""),
+            program.address,
+            _duration(program.uptime_seconds),
+        ]
+        if timings:
+            row.append(_duration(timings.get(program.name)))
+        table.add_row(*row)
+    console.print(table)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{seconds // 60:.0f} min {seconds % 60:.0f} s"

@@ -1,0 +1,146 @@
+"""Submitting orders to the running stack and watching them move through the topics."""
+
+import asyncio
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
+from orderdesk_shared.events.order import Stage
+
+from orderdesk_stack.order_generator import GeneratedOrder
+
+PRODUCT_ORDER_PATH = "/tmf-api/productOrderingManagement/v4/productOrder"
+STAGE_TOPICS: dict[str, Stage] = {f"orders.{stage.value}": stage for stage in Stage}
+FALLOUT_TOPIC = OrderFallout.topic
+STOPPING_KINDS = frozenset({FalloutKind.REJECTED, FalloutKind.CANCELLED})
+
+
+@dataclass
+class OrderJourney:
+    submitted_at: float
+    reached: dict[Stage, float] = field(default_factory=dict)
+    stopped: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return Stage.RATIFIED in self.reached or self.stopped is not None
+
+
+class PipelineWatcher:
+    """Reads every stage topic from its current end, noting when each order reached each stage."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        # A group of its own that commits nothing: it starts from the end of every partition it is given.
+        self._consumer = AIOKafkaConsumer(
+            *STAGE_TOPICS,
+            FALLOUT_TOPIC,
+            bootstrap_servers=bootstrap_servers,
+            group_id=f"pipeline-watcher-{uuid.uuid4().hex[:12]}",
+            enable_auto_commit=False,
+            auto_offset_reset="latest",
+        )
+        self.journeys: dict[str, OrderJourney] = {}
+        self._early: dict[str, list[tuple[str, bytes, float]]] = defaultdict(list)
+        self.fallout_reasons: Counter[str] = Counter()
+        self._task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> "PipelineWatcher":
+        await self._consumer.start()
+        while not self._consumer.assignment():
+            await self._consumer.getmany(timeout_ms=100)
+        for tp in self._consumer.assignment():
+            await self._consumer.position(tp)  # pins "latest" now, before any order is sent
+        self._task = asyncio.create_task(self._read())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._consumer.stop()
+
+    def expect(self, order_id: str, submitted_at: float) -> None:
+        journey = self.journeys.setdefault(order_id, OrderJourney(submitted_at=submitted_at))
+        for topic, value, seen_at in self._early.pop(order_id, []):
+            self._note(journey, topic, value, seen_at)
+
+    async def _read(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=200)
+            seen_at = time.monotonic()
+            for tp, records in batches.items():
+                for record in records:
+                    order_id = record.key.decode() if record.key else ""
+                    journey = self.journeys.get(order_id)
+                    if journey is None:
+                        self._early[order_id].append((tp.topic, record.value, seen_at))
+                    else:
+                        self._note(journey, tp.topic, record.value, seen_at)
+
+    def _note(self, journey: OrderJourney, topic: str, value: bytes, seen_at: float) -> None:
+        if topic in STAGE_TOPICS:
+            journey.reached.setdefault(STAGE_TOPICS[topic], seen_at)
+            return
+        fallout = OrderFallout.model_validate_json(value)
+        if fallout.kind in STOPPING_KINDS and journey.stopped is None:
+            journey.stopped = ",".join(f.reason_code for f in fallout.findings) or fallout.kind
+            self.fallout_reasons.update(f.reason_code for f in fallout.findings)
+
+    def settled(self, order_ids: Iterable[str]) -> bool:
+        return all(self.journeys[order_id].done for order_id in order_ids)
+
+    def count_reached(self, stage: Stage) -> int:
+        return sum(1 for journey in self.journeys.values() if stage in journey.reached)
+
+    def count_stopped(self) -> int:
+        return sum(1 for journey in self.journeys.values() if journey.stopped)
+
+
+class OrderSubmitter:
+    """Posts TMF622 orders to intake as a sales rep would, a few at a time."""
+
+    def __init__(self, intake_url: str, *, jwt_secret: str, concurrency: int = 8) -> None:
+        self._client = httpx.AsyncClient(base_url=intake_url, timeout=30.0)
+        self._secret = jwt_secret
+        self._slots = asyncio.Semaphore(concurrency)
+        self._tokens: dict[str, str] = {}
+
+    async def __aenter__(self) -> "OrderSubmitter":
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._client.aclose()
+
+    def _token(self, rep: str) -> str:
+        if rep not in self._tokens:
+            self._tokens[rep] = mint_token(secret=self._secret, subject=rep, roles=[Role.SALES_REP])
+        return self._tokens[rep]
+
+    async def submit(self, order: GeneratedOrder, watcher: PipelineWatcher | None = None) -> str:
+        """POST one order; returns its id once intake has accepted it."""
+        async with self._slots:
+            submitted_at = time.monotonic()
+            response = await self._client.post(
+                PRODUCT_ORDER_PATH, json=order.body, headers={"Authorization": f"Bearer {self._token(order.submitted_by)}"}
+            )
+            response.raise_for_status()
+            order_id = response.json()["id"]
+            if watcher is not None:
+                watcher.expect(order_id, submitted_at)
+            return order_id
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of `values` (share in 0..1)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, round(share * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]

@@ -1,0 +1,62 @@
+"""The running stack for e2e and fault tests: real Postgres, Kafka and every service, on free ports,
+exporting traces to a receiver inside the test process."""
+
+import os
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from orderdesk_shared.auth import Role, mint_token
+from orderdesk_stack.processes import free_ports
+from orderdesk_stack.stack import Stack
+
+from tests.otlp_receiver import OtlpReceiver
+
+
+@pytest.fixture(scope="session")
+def otlp_receiver() -> Iterator[OtlpReceiver]:
+    receiver = OtlpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
+    pg_port, kafka_port, controller_port, service_base = free_ports(4)
+    running = Stack(
+        run_dir=tmp_path_factory.mktemp("stack"),
+        pg_port=pg_port,
+        kafka_port=kafka_port,
+        kafka_controller_port=controller_port,
+        # Services take base+1..base+5; start well above the free port found, away from the others.
+        service_port_base=service_base,
+        database_url=os.environ.get("DATABASE_URL") or None,
+        kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+    )
+    tracing_env = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    saved = {key: os.environ.get(key) for key in tracing_env}
+    os.environ.update(tracing_env)
+    try:
+        running.up()
+    except BaseException:
+        running.down()
+        raise
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    yield running
+    running.down()
+
+
+def bearer(stack: Stack, subject: str, *roles: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(secret=stack.jwt_secret, subject=subject, roles=list(roles))}"}
+
+
+@pytest.fixture
+async def intake(stack: Stack) -> Iterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=stack.service_url("intake"), timeout=30.0) as client:
+        yield client

@@ -1,0 +1,125 @@
+"""An order crosses every service through the public API, as one trace."""
+
+import asyncio
+import copy
+import secrets
+
+import httpx
+import pytest
+
+from orderdesk_shared.auth import Role
+from orderdesk_stack.order_generator import generate_orders
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+
+from tests.conftest import bearer
+
+pytestmark = pytest.mark.e2e
+
+SERVICE_VIEWS = {
+    "serviceability": "/serviceability/orders/{}",
+    "pricing-approval": "/pricing/orders/{}",
+    "fulfillment-handoff": "/fulfillment/orders/{}",
+    "commission": "/commission/orders/{}",
+}
+
+
+def _order_body(*, valid: bool = True) -> dict:
+    [order] = generate_orders(1, seed=secrets.randbelow(10_000), invalid_share=0.0 if valid else 1.0)
+    return order.body
+
+
+async def _wait_for_stage(intake: httpx.AsyncClient, order_id: str, headers: dict, stage: str, timeout: float = 60.0) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        order = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
+        if order["stage"] == stage or asyncio.get_running_loop().time() > deadline:
+            return order
+        await asyncio.sleep(0.2)
+
+
+async def test_an_order_flows_from_intake_to_ratification_as_one_trace(stack, intake, otlp_receiver):
+    rep = bearer(stack, "rep-001", Role.SALES_REP)
+    trace_id = secrets.token_hex(16)
+    traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
+
+    created = await intake.post(PRODUCT_ORDER_PATH, json=_order_body(), headers=rep | {"traceparent": traceparent})
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+    assert created.headers["Location"].endswith(order_id)
+
+    order = await _wait_for_stage(intake, order_id, rep, "ratified")
+    assert (order["stage"], order["state"]) == ("ratified", "inProgress")
+
+    for service, path in SERVICE_VIEWS.items():
+        async with httpx.AsyncClient(base_url=stack.service_url(service)) as client:
+            view = await client.get(path.format(order_id), headers=rep)
+        assert view.status_code == 200, f"{service}: {view.text}"
+        assert view.json()["orderId"] == order_id
+
+    async def trace_reaches_every_service():
+        spans = otlp_receiver.spans_by_trace().get(trace_id, [])
+        return {span.service for span in spans} >= {"intake", *SERVICE_VIEWS}
+
+    deadline = asyncio.get_running_loop().time() + 20
+    while not await trace_reaches_every_service():
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"services in the trace: {sorted({s.service for s in otlp_receiver.spans_by_trace().get(trace_id, [])})}"
+        )
+        await asyncio.sleep(0.3)
+    names = {(span.service, span.name) for span in otlp_receiver.spans_by_trace()[trace_id]}
+    assert ("commission", "orders.handed-off process") in names
+    assert ("fulfillment-handoff", "orders.handed-off publish") in names
+
+
+async def test_an_order_whose_splits_do_not_add_up_is_rejected_with_a_finding(stack, intake):
+    rep = bearer(stack, "rep-002", Role.SALES_REP)
+    created = await intake.post(PRODUCT_ORDER_PATH, json=_order_body(valid=False), headers=rep)
+    assert created.status_code == 201
+    order = created.json()
+    assert order["state"] == "rejected"
+    assert order["stage"] == "received"
+    [finding] = order["findings"]
+    assert finding["reasonCode"] == "INVALID_VALUE"
+    assert finding["fieldPath"] == "relatedParty[role=salesRep].splitPercent"
+
+
+async def test_bad_input_is_a_problem_with_field_paths_and_nothing_is_created(stack, intake):
+    rep = bearer(stack, "rep-003", Role.SALES_REP)
+    body = _order_body()
+    body["productOrderItem"][0].pop("productOffering")
+    body["orderType"] = "upgrade"
+    response = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    fields = {problem["field"] for problem in response.json()["invalid_params"]}
+    assert fields == {"orderType", "productOrderItem.0.productOffering"}
+    listed = await intake.get(PRODUCT_ORDER_PATH, params={"externalId": body["externalId"]}, headers=rep)
+    assert listed.json() == []
+
+
+async def test_a_repeated_idempotency_key_returns_the_first_order(stack, intake):
+    rep = bearer(stack, "rep-004", Role.SALES_REP) | {"Idempotency-Key": secrets.token_hex(8)}
+    body = _order_body()
+    first = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)
+    again = await intake.post(PRODUCT_ORDER_PATH, json=copy.deepcopy(body), headers=rep)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+
+
+async def test_only_sales_roles_may_submit_and_everyone_must_sign_in(stack, intake):
+    body = _order_body()
+    assert (await intake.post(PRODUCT_ORDER_PATH, json=body)).status_code == 401
+    forbidden = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=bearer(stack, "ops-1", Role.OPERATIONS))
+    assert forbidden.status_code == 403
+    assert forbidden.headers["content-type"] == "application/problem+json"
+
+
+async def test_every_service_reports_ready_and_exposes_metrics(stack):
+    for service in ("intake", *SERVICE_VIEWS):
+        async with httpx.AsyncClient(base_url=stack.service_url(service)) as client:
+            ready = await client.get("/readyz")
+            metrics = await client.get("/metrics/")
+        assert ready.status_code == 200, f"{service}: {ready.text}"
+        assert set(ready.json()["checks"]) == {"database", "kafka", "relay", "consumer"}
+        assert "orderdesk_events_handled_total" in metrics.text
