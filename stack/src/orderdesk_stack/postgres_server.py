@@ -39,6 +39,8 @@ def system_user() -> str | None:
 def _prepare_system_user() -> None:
     """As root: the server's user exists and can run the wheel's binaries."""
     ensure_user_exists(SYSTEM_USER_WHEN_ROOT)
+    # The checkout may sit in a private folder (a CI clone in `mktemp -d`): open the way to the binaries.
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
     readable, executable = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
     ensure_folder_permissions(POSTGRES_BIN_PATH, readable | executable)
     ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
