@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 UV := .cache/uv-$(UV_VERSION)/bin/uv
 UV_RUN := $(UV) run --frozen
 
-.PHONY: setup up down status logs restart test demo bench
+.PHONY: setup up down status logs restart lint test demo bench
 
 # Install the locked environment and download the Kafka broker jars (once; cached in .cache/).
 setup: $(UV)
@@ -36,8 +36,12 @@ restart:
 	@test -n "$(SERVICE)" || { echo "usage: make restart SERVICE=name"; exit 2; }
 	$(UV_RUN) orderdesk restart $(SERVICE)
 
-# The whole suite: unit, contract, integration (real Postgres and Kafka), e2e and fault tests.
-test: setup
+lint: setup
+	$(UV_RUN) ruff check .
+	$(UV_RUN) ruff format --check .
+
+# Lint, then the whole suite: unit, contract, integration (real Postgres and Kafka), e2e and fault tests.
+test: lint
 	$(UV_RUN) pytest
 
 # The main job: start the stack, send a realistic stream of orders, show progress and outcomes.

@@ -10,7 +10,6 @@ import pytest
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_stack.processes import free_ports
 from orderdesk_stack.stack import Stack
-
 from tests.otlp_receiver import OtlpReceiver
 
 

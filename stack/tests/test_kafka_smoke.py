@@ -1,4 +1,7 @@
-"""What the services rely on from the real broker (KAFKA.md): produce/consume, groups, offsets, idempotence, restarts."""
+"""What the services rely on from the real broker (KAFKA.md).
+
+Produce/consume, groups, offsets, idempotence, restarts.
+"""
 
 import asyncio
 import uuid

@@ -17,11 +17,17 @@ def test_event_schema_keeps_every_promise_of_its_snapshot(model):
     path = snapshot_path(SNAPSHOTS, model)
     assert path.exists(), f"no schema snapshot for {model.event_type}; {REFRESH_HINT}"
     problems = breaking_changes(json.loads(path.read_text()), event_schema(model))
-    assert not problems, f"breaking change to {model.event_type} (publish a new .v2 type instead):\n" + "\n".join(problems)
+    assert not problems, f"breaking change to {model.event_type} (publish a new .v2 type instead):\n" + "\n".join(
+        problems
+    )
 
 
 def test_snapshot_matches_the_model_exactly():
-    stale = [model.event_type for model in EVENT_MODELS if json.loads(snapshot_path(SNAPSHOTS, model).read_text()) != event_schema(model)]
+    stale = [
+        model.event_type
+        for model in EVENT_MODELS
+        if json.loads(snapshot_path(SNAPSHOTS, model).read_text()) != event_schema(model)
+    ]
     assert not stale, f"snapshots differ from the models for {stale}; {REFRESH_HINT}"
 
 

@@ -10,7 +10,6 @@ import pytest
 from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +27,9 @@ def _order_body(*, valid: bool = True) -> dict:
     return order.body
 
 
-async def _wait_for_stage(intake: httpx.AsyncClient, order_id: str, headers: dict, stage: str, timeout: float = 60.0) -> dict:
+async def _wait_for_stage(
+    intake: httpx.AsyncClient, order_id: str, headers: dict, stage: str, timeout: float = 60.0
+) -> dict:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         order = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()

@@ -18,9 +18,10 @@ KILLED = ("serviceability", "pricing-approval", "commission")
 
 async def test_killed_services_lose_no_order_and_duplicate_no_effect(stack):
     batch = generate_orders(ORDERS, seed=2026, invalid_share=0.0)
-    async with PipelineWatcher(stack.kafka_bootstrap) as watcher, OrderSubmitter(
-        stack.service_url("intake"), jwt_secret=stack.jwt_secret, concurrency=4
-    ) as submitter:
+    async with (
+        PipelineWatcher(stack.kafka_bootstrap) as watcher,
+        OrderSubmitter(stack.service_url("intake"), jwt_secret=stack.jwt_secret, concurrency=4) as submitter,
+    ):
         submitting = asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
         while watcher.count_reached(Stage.RECEIVED) < ORDERS // 4:
             await asyncio.sleep(0.05)
@@ -40,16 +41,24 @@ async def test_killed_services_lose_no_order_and_duplicate_no_effect(stack):
     assert all(Stage.RATIFIED in watcher.journeys[order_id].reached for order_id in order_ids)
     connection = await asyncpg.connect(asyncpg_dsn(stack.admin_database_url, database="orderdesk"))
     try:
-        for table in ("serviceability.qualifications", "pricing_approval.quotes", "fulfillment.handoffs", "commission.ratifications"):
+        for table in (
+            "serviceability.qualifications",
+            "pricing_approval.quotes",
+            "fulfillment.handoffs",
+            "commission.ratifications",
+        ):
             rows = await connection.fetch(
-                f"SELECT order_id, count(*) AS n FROM {table} WHERE order_id = ANY($1::text[]) GROUP BY order_id", order_ids
+                f"SELECT order_id, count(*) AS n FROM {table} WHERE order_id = ANY($1::text[]) GROUP BY order_id",
+                order_ids,
             )
             assert len(rows) == ORDERS, f"{table}: {len(rows)} of {ORDERS} orders have an effect"
             assert all(row["n"] == 1 for row in rows), f"{table}: an order has its effect twice"
         # Intake learns of each ratification from the topic too, a moment later than the watcher.
         deadline = asyncio.get_running_loop().time() + 30
         while True:
-            stages = await connection.fetch("SELECT stage, count(*) FROM intake.orders WHERE id = ANY($1::text[]) GROUP BY stage", order_ids)
+            stages = await connection.fetch(
+                "SELECT stage, count(*) FROM intake.orders WHERE id = ANY($1::text[]) GROUP BY stage", order_ids
+            )
             if [(row["stage"], row["count"]) for row in stages] == [("ratified", ORDERS)]:
                 break
             assert asyncio.get_running_loop().time() < deadline, f"intake's stages: {[tuple(row) for row in stages]}"

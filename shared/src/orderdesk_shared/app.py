@@ -1,19 +1,23 @@
 """The FastAPI application every service serves: its routes plus health, readiness and metrics."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client import make_asgi_app
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.db import Database
 from orderdesk_shared.logs import configure_logging
 from orderdesk_shared.problems import install_problem_handlers
 from orderdesk_shared.runtime import ServiceRuntime
 from orderdesk_shared.telemetry import configure_tracing
+
+T = TypeVar("T")
 
 
 def build_app(runtime: ServiceRuntime, *, title: str, routers: Sequence[APIRouter]) -> FastAPI:
@@ -47,7 +51,9 @@ def build_app(runtime: ServiceRuntime, *, title: str, routers: Sequence[APIRoute
         """Ready: database, Kafka, relay and consumer all work."""
         checks = await runtime.readiness()
         ready = all(state == "ok" for state in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+        )
 
     app.mount("/metrics", make_asgi_app())
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
@@ -58,3 +64,14 @@ def database(request: Request) -> Database:
     """FastAPI dependency: the service's database."""
     return request.app.state.runtime.database
 
+
+DatabaseDep = Annotated[Database, Depends(database)]
+
+
+async def read_or_404(db: Database, query: Callable[[AsyncConnection], Awaitable[T | None]], *, missing: str) -> T:
+    """Run a read query; a missing result is a 404 problem saying what is missing."""
+    async with db.engine.connect() as connection:
+        found = await query(connection)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
+    return found

@@ -52,7 +52,9 @@ def read_token(token: str, *, secret: str) -> Principal:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+def _principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
     if credentials is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
     try:
@@ -73,3 +75,7 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
         return principal
 
     return check
+
+
+SignedIn = Annotated[Principal, Depends(require_roles(*Role))]
+"""A dependency that admits anyone signed in, in any role."""

@@ -17,7 +17,6 @@ from orderdesk_shared.codec import InvalidEnvelope, decode
 from orderdesk_shared.db import Database, UnitOfWork
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.base import Event
-from orderdesk_shared.events.catalogue import EVENT_TYPES
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import CONSUMER_LAG, EVENTS_HANDLED, HANDLER_FAILURES, HANDLER_SECONDS
 from orderdesk_shared.telemetry import context_from_headers, tracer
@@ -55,7 +54,9 @@ class ConsumerSettings:
 class ConsumerRuntime:
     """Feeds records to handlers with at-least-once delivery and exactly-once effects (inbox)."""
 
-    def __init__(self, *, settings: ConsumerSettings, database: Database, handlers: Mapping[type[Event], Handler]) -> None:
+    def __init__(
+        self, *, settings: ConsumerSettings, database: Database, handlers: Mapping[type[Event], Handler]
+    ) -> None:
         self._settings = settings
         self._database = database
         self._handlers: dict[str, tuple[type[Event], Handler]] = {
@@ -141,7 +142,9 @@ class ConsumerRuntime:
             # The partition moved to another member; it will redeliver and the inbox drops the repeats.
             log.info("offset commit skipped", topic=tp.topic, partition=tp.partition, error=str(error))
 
-    async def _handle_in_one_transaction(self, tp: TopicPartition, records: list[ConsumerRecord]) -> list[tuple[str, str]]:
+    async def _handle_in_one_transaction(
+        self, tp: TopicPartition, records: list[ConsumerRecord]
+    ) -> list[tuple[str, str]]:
         async with self._database.unit_of_work() as uow:
             return [await self._handle_record(uow, record) for record in records]
 
@@ -156,21 +159,24 @@ class ConsumerRuntime:
         if route is None:
             return incoming.type, "skipped"
         model, handler = route
-        with tracer().start_as_current_span(
-            f"{record.topic} process",
-            context=context_from_headers(headers),
-            kind=SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.consumer.group.name": self.name,
-                "messaging.destination.name": record.topic,
-                "messaging.destination.partition.id": str(record.partition),
-                "messaging.kafka.offset": record.offset,
-                "messaging.message.id": incoming.id,
-                "cloudevents.event_type": incoming.type,
-                "orderdesk.order_id": incoming.subject or "",
-            },
-        ) as span, structlog.contextvars.bound_contextvars(order_id=incoming.subject, event_type=incoming.type):
+        with (
+            tracer().start_as_current_span(
+                f"{record.topic} process",
+                context=context_from_headers(headers),
+                kind=SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.consumer.group.name": self.name,
+                    "messaging.destination.name": record.topic,
+                    "messaging.destination.partition.id": str(record.partition),
+                    "messaging.kafka.offset": record.offset,
+                    "messaging.message.id": incoming.id,
+                    "cloudevents.event_type": incoming.type,
+                    "orderdesk.order_id": incoming.subject or "",
+                },
+            ) as span,
+            structlog.contextvars.bound_contextvars(order_id=incoming.subject, event_type=incoming.type),
+        ):
             try:
                 async with uow.savepoint():
                     if not await uow.first_delivery(consumer=self.name, message_id=incoming.id):
@@ -202,7 +208,13 @@ class ConsumerRuntime:
             reason=reason,
         )
         if kept:
-            log.warning("record dead-lettered", topic=record.topic, partition=record.partition, offset=record.offset, reason=reason)
+            log.warning(
+                "record dead-lettered",
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                reason=reason,
+            )
         return "dead_lettered"
 
     def _resume_due_partitions(self) -> None:
@@ -245,8 +257,8 @@ class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):
         self._runtime = runtime
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        async with self._runtime._batch_in_flight:  # noqa: SLF001
-            self._runtime._forget_partitions(set(revoked))  # noqa: SLF001
+        async with self._runtime._batch_in_flight:
+            self._runtime._forget_partitions(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         return None

@@ -16,6 +16,14 @@ from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.messaging import MessagingTables
 
 
+async def insert_if_absent(connection: AsyncConnection, table: sa.Table, **values: object) -> bool:
+    """Insert a row unless one with the same key exists; True when this call inserted it."""
+    inserted = await connection.execute(
+        insert(table).values(**values).on_conflict_do_nothing().returning(sa.literal(True))
+    )
+    return inserted.first() is not None
+
+
 @dataclass(frozen=True, slots=True)
 class _PendingRow:
     record: KafkaRecord
@@ -48,14 +56,7 @@ class UnitOfWork:
 
     async def first_delivery(self, *, consumer: str, message_id: str) -> bool:
         """Claim a message for a consumer; False when it was handled before (inbox dedup)."""
-        inbox = self._tables.inbox
-        claimed = await self.connection.execute(
-            insert(inbox)
-            .values(consumer=consumer, message_id=message_id)
-            .on_conflict_do_nothing()
-            .returning(inbox.c.message_id)
-        )
-        return claimed.first() is not None
+        return await insert_if_absent(self.connection, self._tables.inbox, consumer=consumer, message_id=message_id)
 
     async def dead_letter(
         self,
@@ -71,24 +72,20 @@ class UnitOfWork:
         reason: str,
     ) -> bool:
         """Keep a record this consumer cannot handle, and queue it for `<topic>.dlt`; False if kept before."""
-        dead_letters = self._tables.dead_letters
-        kept = await self.connection.execute(
-            insert(dead_letters)
-            .values(
-                consumer=consumer,
-                topic=topic,
-                partition=partition,
-                offset=offset,
-                key=key,
-                headers=headers,
-                payload=payload,
-                error_class=error_class,
-                reason=reason,
-            )
-            .on_conflict_do_nothing()
-            .returning(dead_letters.c.id)
+        kept = await insert_if_absent(
+            self.connection,
+            self._tables.dead_letters,
+            consumer=consumer,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            key=key,
+            headers=headers,
+            payload=payload,
+            error_class=error_class,
+            reason=reason,
         )
-        if kept.first() is None:
+        if not kept:
             return False
         failure_headers = {
             "dlt-consumer": consumer,
@@ -121,9 +118,7 @@ class UnitOfWork:
             return
         # Serialise outbox writers from their insert to their commit, so that `seq` order is
         # commit order and the relay never publishes a later fact before an earlier one.
-        await self.connection.execute(
-            sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(self._lock_name)))
-        )
+        await self.connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(self._lock_name))))
         await self.connection.execute(
             sa.insert(self._tables.outbox),
             [

@@ -17,6 +17,12 @@ class MessagingTables:
         return self.outbox.schema or "public"
 
 
+def service_metadata(schema: str) -> tuple[sa.MetaData, MessagingTables]:
+    """A service's metadata in its own schema, holding the messaging tables already."""
+    metadata = sa.MetaData(schema=schema)
+    return metadata, messaging_tables(metadata)
+
+
 def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
     """Add the outbox, inbox and dead_letters tables to a service's metadata (its schema)."""
     outbox = sa.Table(

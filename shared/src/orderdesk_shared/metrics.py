@@ -19,4 +19,6 @@ HANDLER_SECONDS = Histogram(
 )
 OUTBOX_BACKLOG = Gauge("orderdesk_outbox_backlog", "Outbox rows not yet published.", ["service"])
 EVENTS_PUBLISHED = Counter("orderdesk_events_published_total", "Outbox rows published to Kafka.", ["service", "topic"])
-CONSUMER_LAG = Gauge("orderdesk_consumer_lag", "Records behind the end of each assigned partition.", ["consumer", "topic", "partition"])
+CONSUMER_LAG = Gauge(
+    "orderdesk_consumer_lag", "Records behind the end of each assigned partition.", ["consumer", "topic", "partition"]
+)

@@ -25,7 +25,9 @@ def _field_path(location: tuple) -> str:
 
 async def _validation_problem(_: Request, error: RequestValidationError) -> JSONResponse:
     invalid = [{"field": _field_path(item["loc"]), "reason": item["msg"]} for item in error.errors()]
-    return problem(422, "The request is not valid", detail=f"{len(invalid)} field(s) need fixing", invalid_params=invalid)
+    return problem(
+        422, "The request is not valid", detail=f"{len(invalid)} field(s) need fixing", invalid_params=invalid
+    )
 
 
 async def _http_problem(_: Request, error: HTTPException) -> JSONResponse:

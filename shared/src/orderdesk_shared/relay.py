@@ -56,7 +56,7 @@ class OutboxRelay:
                 await self._lead_and_relay()
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # noqa: BLE001 - any failure is retried after a pause
+            except Exception as error:
                 self.is_leader = False
                 self.last_error = f"{type(error).__name__}: {error}"
                 log.warning("outbox relay interrupted", error=self.last_error)

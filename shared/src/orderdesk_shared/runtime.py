@@ -83,7 +83,7 @@ class ServiceRuntime:
         try:
             await self.database.ping()
             checks["database"] = "ok"
-        except Exception as error:  # noqa: BLE001 - reported, not raised
+        except Exception as error:
             checks["database"] = f"down: {type(error).__name__}"
         checks["kafka"] = "ok" if self.producer.client.cluster.brokers() else "down: no broker known"
         checks["relay"] = _task_state(self._tasks, "outbox-relay") or (

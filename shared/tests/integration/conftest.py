@@ -9,9 +9,9 @@ from typing import ClassVar
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from sqlalchemy.engine import make_url
 
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
 from orderdesk_shared.db import Database
@@ -140,7 +140,9 @@ async def eventually(check: Callable[[], object], *, timeout: float = 30.0, inte
 
 async def read_topic(bootstrap: str, topic: str, *, count: int, timeout: float = 30.0) -> list:
     """The first `count` records of a topic, across partitions."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     await consumer.start()
     records: list = []
     try:

@@ -96,8 +96,12 @@ async def test_a_transient_failure_is_retried_and_the_offset_waits_for_success(h
 
 
 async def test_a_restarted_consumer_resumes_where_it_committed_without_loss(harness, producer):
-    first_half = [encode(harness.model(order_id=f"PO-{n}", order_version=1, text=f"n{n}"), source="test") for n in range(10)]
-    second_half = [encode(harness.model(order_id=f"PO-{n}", order_version=1, text=f"n{n}"), source="test") for n in range(10, 20)]
+    first_half = [
+        encode(harness.model(order_id=f"PO-{n}", order_version=1, text=f"n{n}"), source="test") for n in range(10)
+    ]
+    second_half = [
+        encode(harness.model(order_id=f"PO-{n}", order_version=1, text=f"n{n}"), source="test") for n in range(10, 20)
+    ]
     for record in first_half:
         await _publish(producer, record, partition=hash(record.key) % 3)
     async with running(harness.consumer_runtime(harness.record_note).run()):
@@ -113,7 +117,9 @@ async def test_a_restarted_consumer_resumes_where_it_committed_without_loss(harn
 
 
 async def test_two_members_share_the_partitions_and_handle_each_event_once(harness, producer):
-    records = [encode(harness.model(order_id=f"PO-{n}", order_version=1, text=f"m{n}"), source="test") for n in range(60)]
+    records = [
+        encode(harness.model(order_id=f"PO-{n}", order_version=1, text=f"m{n}"), source="test") for n in range(60)
+    ]
     async with running(harness.consumer_runtime(harness.record_note).run()):
         for record in records[:30]:
             await _publish(producer, record, partition=int(record.key.split("-")[1]) % 3)

@@ -40,7 +40,9 @@ async def test_the_relay_publishes_every_row_in_commit_order_and_marks_it(harnes
 
         async def all_marked():
             async with harness.database.engine.connect() as connection:
-                return (await connection.execute(sa.select(sa.func.count()).where(outbox.c.published_at.is_(None)))).scalar_one() == 0
+                return (
+                    await connection.execute(sa.select(sa.func.count()).where(outbox.c.published_at.is_(None)))
+                ).scalar_one() == 0
 
         await eventually(all_marked)
 

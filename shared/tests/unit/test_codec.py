@@ -7,7 +7,9 @@ from orderdesk_shared.events.commission import CommissionAdjusted
 
 
 def _adjustment() -> CommissionAdjusted:
-    return CommissionAdjusted(order_id="PO-1", order_version=3, rep_id="rep-7", amount=Decimal("-12.34"), reason="clawback")
+    return CommissionAdjusted(
+        order_id="PO-1", order_version=3, rep_id="rep-7", amount=Decimal("-12.34"), reason="clawback"
+    )
 
 
 def test_an_event_travels_as_a_binary_mode_cloudevent_keyed_by_order():
@@ -26,7 +28,9 @@ def test_an_event_travels_as_a_binary_mode_cloudevent_keyed_by_order():
 
 def test_decoding_gives_back_the_event_exactly():
     record = encode(_adjustment(), source="commission")
-    incoming = decode(key=record.key.encode(), value=record.value, headers=[(k, v.encode()) for k, v in record.headers.items()])
+    incoming = decode(
+        key=record.key.encode(), value=record.value, headers=[(k, v.encode()) for k, v in record.headers.items()]
+    )
 
     assert incoming.type == CommissionAdjusted.event_type
     assert incoming.subject == "PO-1"

@@ -7,6 +7,7 @@ Throughput is reported as (b)/(a); latencies are from submission to the seventh 
 """
 
 import asyncio
+import itertools
 import json
 import time
 import uuid
@@ -19,7 +20,6 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.relay import idempotent_producer
-
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import OrderSubmitter, PipelineWatcher, percentile
 from orderdesk_stack.stack import Stack
@@ -58,11 +58,18 @@ async def bus_baseline(bootstrap: str, *, records: int, partitions: int, payload
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1) for topic in topics])
-        hops = [asyncio.create_task(_hop(bootstrap, source, target, group=f"bench-{run}-{n}")) for n, (source, target) in enumerate(zip(topics, topics[1:]))]
+        await admin.create_topics(
+            [NewTopic(topic, num_partitions=partitions, replication_factor=1) for topic in topics]
+        )
+        hops = [
+            asyncio.create_task(_hop(bootstrap, source, target, group=f"bench-{run}-{n}"))
+            for n, (source, target) in enumerate(itertools.pairwise(topics))
+        ]
         sent_at: dict[bytes, float] = {}
         arrived_at: dict[bytes, float] = {}
-        sink = AIOKafkaConsumer(topics[-1], bootstrap_servers=bootstrap, group_id=f"bench-{run}-sink", auto_offset_reset="earliest")
+        sink = AIOKafkaConsumer(
+            topics[-1], bootstrap_servers=bootstrap, group_id=f"bench-{run}-sink", auto_offset_reset="earliest"
+        )
         await sink.start()
         producer = idempotent_producer(bootstrap)
         await producer.start()
@@ -87,11 +94,18 @@ async def bus_baseline(bootstrap: str, *, records: int, partitions: int, payload
     finally:
         await admin.close()
     latencies = [arrived_at[key] - sent_at[key] for key in sent_at]
-    return _measure("bus baseline (7 topics, no database)", latencies, first_sent=min(sent_at.values()), last_arrived=max(arrived_at.values()))
+    return _measure(
+        "bus baseline (7 topics, no database)",
+        latencies,
+        first_sent=min(sent_at.values()),
+        last_arrived=max(arrived_at.values()),
+    )
 
 
 async def _hop(bootstrap: str, source: str, target: str, *, group: str) -> None:
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        source, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     producer = idempotent_producer(bootstrap)
     await consumer.start()
     await producer.start()
@@ -109,9 +123,10 @@ async def _hop(bootstrap: str, source: str, target: str, *, group: str) -> None:
 async def pipeline(stack: Stack, *, orders: int, seed: int, timeout: float) -> Measurement:
     """Submit `orders` valid orders to intake and wait for each on orders.ratified."""
     batch = generate_orders(orders, seed=seed, invalid_share=0.0)
-    async with PipelineWatcher(stack.kafka_bootstrap) as watcher, OrderSubmitter(
-        stack.service_url("intake"), jwt_secret=stack.jwt_secret, concurrency=16
-    ) as submitter:
+    async with (
+        PipelineWatcher(stack.kafka_bootstrap) as watcher,
+        OrderSubmitter(stack.service_url("intake"), jwt_secret=stack.jwt_secret, concurrency=16) as submitter,
+    ):
         order_ids = await asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
         deadline = time.monotonic() + timeout
         while not watcher.settled(order_ids):
@@ -135,7 +150,9 @@ async def run_bench(stack: Stack, *, orders: int, seed: int, timeout: float, res
     # Warm both paths so connection set-up and first-use costs stay out of the numbers.
     await bus_baseline(stack.kafka_bootstrap, records=20, partitions=stack.topic_partitions, payload=payload)
     await pipeline(stack, orders=10, seed=seed + 1, timeout=timeout)
-    baseline = await bus_baseline(stack.kafka_bootstrap, records=orders, partitions=stack.topic_partitions, payload=payload)
+    baseline = await bus_baseline(
+        stack.kafka_bootstrap, records=orders, partitions=stack.topic_partitions, payload=payload
+    )
     real = await pipeline(stack, orders=orders, seed=seed, timeout=timeout)
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -13,7 +13,6 @@ from orderdesk_shared.events.catalogue import (
     dead_letter_topic,
 )
 from orderdesk_shared.events.compatibility import write_snapshot
-
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.services import SERVICES
 

@@ -17,8 +17,9 @@ from orderdesk_stack.processes import log_tail
 from orderdesk_stack.services import SERVICES
 from orderdesk_stack.stack import Stack
 
-app = typer.Typer(help="The local OrderDesk stack: real Postgres and Kafka, every service, under supervisord.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The local OrderDesk stack: real Postgres and Kafka, every service, under supervisord.", no_args_is_help=True
+)
 console = Console()
 T = TypeVar("T")
 Program = Annotated[str, typer.Argument(help="postgres, kafka or a service name (see `orderdesk status`)")]
@@ -118,7 +119,10 @@ def provision() -> None:
     """Create roles, schemas, migrations and topics on the servers in DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS."""
     stack = Stack.from_env()
     if not (stack.database_url and stack.kafka_bootstrap_servers):
-        console.print("[red]Set DATABASE_URL (a superuser URL) and KAFKA_BOOTSTRAP_SERVERS; `orderdesk up` provisions local servers itself.[/red]")
+        console.print(
+            "[red]Set DATABASE_URL (a superuser URL) and KAFKA_BOOTSTRAP_SERVERS;"
+            " `orderdesk up` provisions local servers itself.[/red]"
+        )
         raise typer.Exit(2)
     with console.status("provisioning") as spinner:
         stack.provision(progress=spinner.update)
@@ -147,13 +151,22 @@ def bench(
 ) -> None:
     """Measure the pipeline against a raw Kafka baseline in the same run; print and save the numbers."""
     stack = _started_stack()
-    result = asyncio.run(run_bench(stack, orders=orders, seed=seed, timeout=timeout, results_dir=repo_root() / "bench-results"))
+    result = asyncio.run(
+        run_bench(stack, orders=orders, seed=seed, timeout=timeout, results_dir=repo_root() / "bench-results")
+    )
     table = Table(title=f"{orders} records, {result['partitions']} partitions per topic")
     for column in ("measurement", "per second", "p50", "p95", "p99", "seconds"):
         table.add_column(column, justify="left" if column == "measurement" else "right")
     for key in ("baseline", "pipeline"):
         m = result[key]
-        table.add_row(m["name"], f"{m['per_second']:.1f}", f"{m['p50_ms']:.0f} ms", f"{m['p95_ms']:.0f} ms", f"{m['p99_ms']:.0f} ms", f"{m['seconds']:.1f}")
+        table.add_row(
+            m["name"],
+            f"{m['per_second']:.1f}",
+            f"{m['p50_ms']:.0f} ms",
+            f"{m['p95_ms']:.0f} ms",
+            f"{m['p99_ms']:.0f} ms",
+            f"{m['seconds']:.1f}",
+        )
     console.print(table)
     console.print(f"pipeline / baseline throughput: {result['throughput_ratio_pipeline_to_baseline']:.3f}")
     console.print(f"written to {result['file']}")

@@ -9,7 +9,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from orderdesk_shared.events.order import Stage
-
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import OrderSubmitter, PipelineWatcher, percentile
 from orderdesk_stack.stack import Stack
@@ -25,9 +24,10 @@ async def run_demo(stack: Stack, *, orders: int, seed: int, timeout: float, cons
     stage_tasks = {stage: progress.add_task(stage.value, total=orders) for stage in Stage}
     stopped_task = progress.add_task("fell out", total=orders)
 
-    async with PipelineWatcher(stack.kafka_bootstrap) as watcher, OrderSubmitter(
-        stack.service_url("intake"), jwt_secret=stack.jwt_secret
-    ) as submitter:
+    async with (
+        PipelineWatcher(stack.kafka_bootstrap) as watcher,
+        OrderSubmitter(stack.service_url("intake"), jwt_secret=stack.jwt_secret) as submitter,
+    ):
         started = time.monotonic()
 
         async def submit(order) -> str:
@@ -53,7 +53,9 @@ async def run_demo(stack: Stack, *, orders: int, seed: int, timeout: float, cons
     settled = bool(order_ids) and watcher.settled(order_ids)
     console.print(_outcome_table(watcher, order_ids, elapsed))
     if watcher.fallout_reasons:
-        console.print("Fallout reasons: " + ", ".join(f"{code} x{n}" for code, n in watcher.fallout_reasons.most_common()))
+        console.print(
+            "Fallout reasons: " + ", ".join(f"{code} x{n}" for code, n in watcher.fallout_reasons.most_common())
+        )
     if not settled:
         console.print(f"[yellow]Not every order settled within {timeout:.0f} s; see `orderdesk logs`.[/yellow]")
     return settled
@@ -66,7 +68,9 @@ def _outcome_table(watcher: PipelineWatcher, order_ids: list[str], elapsed: floa
         table.add_column(column, justify="right" if column != "stage" else "left")
     for stage in Stage:
         latencies = [j.reached[stage] - j.submitted_at for j in journeys if stage in j.reached]
-        table.add_row(stage.value, str(len(latencies)), _ms(percentile(latencies, 0.5)), _ms(percentile(latencies, 0.95)))
+        table.add_row(
+            stage.value, str(len(latencies)), _ms(percentile(latencies, 0.5)), _ms(percentile(latencies, 0.95))
+        )
     table.add_row("fell out", str(sum(1 for j in journeys if j.stopped)), "", "")
     ratified = [j.reached[Stage.RATIFIED] for j in journeys if Stage.RATIFIED in j.reached]
     if ratified:

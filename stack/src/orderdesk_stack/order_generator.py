@@ -29,13 +29,27 @@ BASE_MRC = {
     "MANAGED-HOSTING": 520,
 }
 COMPANIES = (
-    "Acme Fabrication", "Lakeshore Dental Group", "Prairie Logistics", "Northwind Foods", "Blue Heron Hotels",
-    "Summit Legal Partners", "Riverbend Health", "Copperline Credit Union", "Harbor Freight Brokers",
-    "Granite State Schools", "Maple Ridge Manufacturing", "Pioneer Title", "Oakview Senior Living",
+    "Acme Fabrication",
+    "Lakeshore Dental Group",
+    "Prairie Logistics",
+    "Northwind Foods",
+    "Blue Heron Hotels",
+    "Summit Legal Partners",
+    "Riverbend Health",
+    "Copperline Credit Union",
+    "Harbor Freight Brokers",
+    "Granite State Schools",
+    "Maple Ridge Manufacturing",
+    "Pioneer Title",
+    "Oakview Senior Living",
 )
 MARKETS = (
-    ("Chicago", "IL", "606"), ("Milwaukee", "WI", "532"), ("Indianapolis", "IN", "462"),
-    ("Columbus", "OH", "432"), ("Detroit", "MI", "482"), ("Minneapolis", "MN", "554"),
+    ("Chicago", "IL", "606"),
+    ("Milwaukee", "WI", "532"),
+    ("Indianapolis", "IN", "462"),
+    ("Columbus", "OH", "432"),
+    ("Detroit", "MI", "482"),
+    ("Minneapolis", "MN", "554"),
 )
 STREETS = ("W Madison St", "N Water St", "S Meridian St", "E Broad St", "Woodward Ave", "Nicollet Mall", "Commerce Dr")
 REPS = tuple(f"rep-{n:03d}" for n in range(1, 25))
@@ -65,8 +79,15 @@ def _order(rng: random.Random, n: int, *, invalid: bool) -> GeneratedOrder:
         splits = [split - 10 for split in splits]
     term = rng.choice(TERMS)
     parties = [
-        {"role": "customer", "name": f"{company} LLC"} if order_type == "new" else {"role": "customer", "id": f"ACC-{rng.randint(10000, 99999)}"},
-        {"role": "contact", "name": "Order Desk Contact", "email": f"it@{company.split()[0].lower()}.example", "phone": "+1 312 555 0100"},
+        {"role": "customer", "name": f"{company} LLC"}
+        if order_type == "new"
+        else {"role": "customer", "id": f"ACC-{rng.randint(10000, 99999)}"},
+        {
+            "role": "contact",
+            "name": "Order Desk Contact",
+            "email": f"it@{company.split()[0].lower()}.example",
+            "phone": "+1 312 555 0100",
+        },
         *({"role": "salesRep", "id": rep, "splitPercent": split} for rep, split in zip(reps, splits, strict=True)),
     ]
     items = [_item(rng, str(i + 1), term) for i in range(rng.choice((1, 1, 2, 3)))]
@@ -112,6 +133,9 @@ def _item(rng: random.Random, item_id: str, term: int) -> dict:
                 "price": {"dutyFreeAmount": {"unit": "USD", "value": mrc}},
                 "priceAlteration": [{"priceType": "recurring", "price": {"percentage": discount}}] if discount else [],
             },
-            {"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": rng.choice((0, 250, 500, 1500))}}},
+            {
+                "priceType": "nonRecurring",
+                "price": {"dutyFreeAmount": {"unit": "USD", "value": rng.choice((0, 250, 500, 1500))}},
+            },
         ],
     }

@@ -13,7 +13,6 @@ from aiokafka import AIOKafkaConsumer
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.order import Stage
-
 from orderdesk_stack.order_generator import GeneratedOrder
 
 PRODUCT_ORDER_PATH = "/tmf-api/productOrderingManagement/v4/productOrder"
@@ -128,7 +127,9 @@ class OrderSubmitter:
         async with self._slots:
             submitted_at = time.monotonic()
             response = await self._client.post(
-                PRODUCT_ORDER_PATH, json=order.body, headers={"Authorization": f"Bearer {self._token(order.submitted_by)}"}
+                PRODUCT_ORDER_PATH,
+                json=order.body,
+                headers={"Authorization": f"Bearer {self._token(order.submitted_by)}"},
             )
             response.raise_for_status()
             order_id = response.json()["id"]

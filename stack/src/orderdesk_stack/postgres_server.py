@@ -90,8 +90,10 @@ class EmbeddedPostgres:
             run_tool(
                 [
                     str(pg_binary("initdb")),
-                    "-D", str(self.data_dir),
-                    "-U", ADMIN_USER,
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    ADMIN_USER,
                     f"--pwfile={password_file}",
                     # Over TCP every role proves its password, as against a real server; the socket is local admin.
                     "--auth-host=scram-sha-256",
@@ -111,11 +113,16 @@ class EmbeddedPostgres:
             name=PROGRAM_NAME,
             command=(
                 str(pg_binary("postgres")),
-                "-D", str(self.data_dir),
-                "-p", str(self.port),
-                "-k", str(self.socket_dir),
-                "-c", "listen_addresses=127.0.0.1",
-                "-c", "max_connections=200",
+                "-D",
+                str(self.data_dir),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.socket_dir),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "max_connections=200",
             ),
             user=system_user(),
             # SIGTERM is a "smart" shutdown that waits for every client to disconnect; SIGINT is "fast".

@@ -66,6 +66,7 @@ class LocalProcess:
             self._popen.kill()
             self._popen.wait()
 
+
 def run_tool(command: Sequence[str], *, what: str, user: str | None = None) -> None:
     """Run a one-off tool to completion; if it fails, the error carries its output."""
     result = subprocess.run(command, capture_output=True, text=True, user=user, check=False)

@@ -133,4 +133,3 @@ def migrate(service_urls: Mapping[Service, str]) -> None:
             failures.append(f"{service.name} (alembic exited {process.returncode}):\n{output.strip()}")
     if failures:
         raise RuntimeError("migrations failed for " + "\n\n".join(failures))
-

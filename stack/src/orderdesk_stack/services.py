@@ -33,8 +33,12 @@ class Service:
 SERVICES: tuple[Service, ...] = (
     Service("intake", "intake", "intake", 1, "INTAKE_", "services/intake"),
     Service("serviceability", "serviceability", "serviceability", 2, "SERVICEABILITY_", "services/serviceability"),
-    Service("pricing-approval", "pricing_approval", "pricing_approval", 3, "PRICING_APPROVAL_", "services/pricing-approval"),
-    Service("fulfillment-handoff", "fulfillment_handoff", "fulfillment", 4, "FULFILLMENT_", "services/fulfillment-handoff"),
+    Service(
+        "pricing-approval", "pricing_approval", "pricing_approval", 3, "PRICING_APPROVAL_", "services/pricing-approval"
+    ),
+    Service(
+        "fulfillment-handoff", "fulfillment_handoff", "fulfillment", 4, "FULFILLMENT_", "services/fulfillment-handoff"
+    ),
     Service("commission", "commission", "commission", 5, "COMMISSION_", "services/commission"),
 )
 

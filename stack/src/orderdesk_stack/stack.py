@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-
-from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET
 from sqlalchemy.engine import make_url
 
+from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET
 from orderdesk_stack import kafka_broker, postgres_server
 from orderdesk_stack.kafka_broker import KafkaBroker
 from orderdesk_stack.paths import default_run_dir, repo_root
@@ -122,9 +121,17 @@ class Stack:
         }
         env |= {key: value for key, value in os.environ.items() if key.startswith(PASSTHROUGH_ENV_PREFIXES)}
         command = (
-            sys.executable, "-m", "uvicorn", "--factory", f"{service.package}.main:create_app",
-            "--host", "127.0.0.1", "--port", str(service.port(self.service_port_base)),
-            "--timeout-graceful-shutdown", "10",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            f"{service.package}.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(service.port(self.service_port_base)),
+            "--timeout-graceful-shutdown",
+            "10",
         )
         return ProcessSpec(name=service.name, command=command, env=env, stop_timeout=20.0)
 

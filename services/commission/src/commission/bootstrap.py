@@ -1,10 +1,9 @@
 """The one place that wires commission: settings, database, relay, consumer."""
 
-from orderdesk_shared.runtime import ServiceRuntime
-
 from commission.settings import Settings
 from commission.subscriptions import HANDLERS
 from commission.tables import messaging
+from orderdesk_shared.runtime import ServiceRuntime
 
 
 def bootstrap(settings: Settings | None = None) -> ServiceRuntime:

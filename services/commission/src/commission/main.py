@@ -2,11 +2,10 @@
 
 from fastapi import FastAPI
 
-from orderdesk_shared.app import build_app
-
 from commission import api
 from commission.bootstrap import bootstrap
 from commission.settings import Settings
+from orderdesk_shared.app import build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,8 +1,7 @@
 from decimal import Decimal
 
-from orderdesk_shared.events.order import SalesRep
-
 from commission.domain.ratification import split
+from orderdesk_shared.events.order import SalesRep
 
 
 def test_a_split_loses_no_cent():

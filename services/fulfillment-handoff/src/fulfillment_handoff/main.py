@@ -2,11 +2,10 @@
 
 from fastapi import FastAPI
 
-from orderdesk_shared.app import build_app
-
 from fulfillment_handoff import api
 from fulfillment_handoff.bootstrap import bootstrap
 from fulfillment_handoff.settings import Settings
+from orderdesk_shared.app import build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,30 +1,25 @@
 """Queries over fulfillment's hand-offs."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from orderdesk_shared.events.fulfillment import BillingLine, ProcessingPath
-
 from fulfillment_handoff.tables import handoffs
+from orderdesk_shared.db import insert_if_absent
+from orderdesk_shared.events.fulfillment import BillingLine, ProcessingPath
 
 
 async def record_handoff(
     connection: AsyncConnection, *, order_id: str, order_version: int, path: ProcessingPath, lines: list[BillingLine]
 ) -> bool:
     """Store the hand-off; False when this order version was handed off before."""
-    stored = await connection.execute(
-        insert(handoffs)
-        .values(
-            order_id=order_id,
-            order_version=order_version,
-            processing_path=path,
-            billing_lines=[line.model_dump(mode="json", by_alias=True) for line in lines],
-        )
-        .on_conflict_do_nothing()
-        .returning(handoffs.c.order_id)
+    return await insert_if_absent(
+        connection,
+        handoffs,
+        order_id=order_id,
+        order_version=order_version,
+        processing_path=path,
+        billing_lines=[line.model_dump(mode="json", by_alias=True) for line in lines],
     )
-    return stored.first() is not None
 
 
 async def get_handoff(connection: AsyncConnection, order_id: str) -> sa.Row | None:

@@ -5,15 +5,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 
-from orderdesk_shared.app import database
-from orderdesk_shared.auth import Principal, Role, require_roles
-from orderdesk_shared.db import Database
-from orderdesk_shared.events.order import OrderState
-
 from intake import repository
 from intake.handlers import submit_order
 from intake.repository import StoredOrder
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
+from orderdesk_shared.app import database
+from orderdesk_shared.auth import Principal, Role, require_roles
+from orderdesk_shared.db import Database
+from orderdesk_shared.events.order import OrderState
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
 
@@ -38,7 +37,9 @@ async def create_product_order(
 ) -> dict:
     """Accept an order; it is validated at once and moves on, or is stored as rejected with findings."""
     async with db.unit_of_work() as uow:
-        if idempotency_key and (known := await repository.order_id_for_idempotency_key(uow.connection, idempotency_key)):
+        if idempotency_key and (
+            known := await repository.order_id_for_idempotency_key(uow.connection, idempotency_key)
+        ):
             order_id, created = known, False
         else:
             order_id, created = f"PO-{uuid.uuid4().hex[:12].upper()}", True
@@ -74,6 +75,8 @@ async def list_product_orders(
 ) -> list[dict]:
     """Orders, newest first, filtered by state or externalId."""
     async with db.engine.connect() as connection:
-        found = await repository.list_orders(connection, state=state, external_id=external_id, offset=offset, limit=limit)
+        found = await repository.list_orders(
+            connection, state=state, external_id=external_id, offset=offset, limit=limit
+        )
     response.headers["X-Result-Count"] = str(len(found))
     return [_resource(stored) for stored in found]

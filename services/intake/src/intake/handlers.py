@@ -1,5 +1,8 @@
 """Intake's handlers: accept a submitted order, and follow it through the later stages."""
 
+from intake import repository
+from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
+from intake.domain.validation import validate
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
@@ -9,10 +12,6 @@ from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
-
-from intake import repository
-from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
-from intake.domain.validation import validate
 
 log = get_logger(__name__)
 
@@ -39,7 +38,9 @@ async def submit_order(order: ProductOrder, uow: UnitOfWork, *, idempotency_key:
     uow.emit(OrderReceived(order_id=order.id, order_version=1, order=order))
     if findings:
         uow.emit(
-            OrderFallout(order_id=order.id, order_version=1, stage=Stage.VALIDATED, kind=FalloutKind.REJECTED, findings=findings)
+            OrderFallout(
+                order_id=order.id, order_version=1, stage=Stage.VALIDATED, kind=FalloutKind.REJECTED, findings=findings
+            )
         )
     else:
         uow.emit(OrderValidated(order_id=order.id, order_version=1, order=order))

@@ -2,11 +2,10 @@
 
 from fastapi import FastAPI
 
-from orderdesk_shared.app import build_app
-
 from intake import api
 from intake.bootstrap import bootstrap
 from intake.settings import Settings
+from orderdesk_shared.app import build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,9 +1,8 @@
 """What intake listens to, and what it records."""
 
-from orderdesk_shared.events.intake import OrderReceived, OrderValidated
-from orderdesk_shared.events.fallout import OrderFallout
-
 from intake.handlers import STAGE_REACHED_BY, follow_fallout, follow_progress
+from orderdesk_shared.events.fallout import OrderFallout
+from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 
 HANDLERS = {
     **{event_model: follow_progress for event_model in STAGE_REACHED_BY},

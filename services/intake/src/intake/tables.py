@@ -3,11 +3,9 @@
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from orderdesk_shared.messaging import messaging_tables
+from orderdesk_shared.messaging import service_metadata
 
-SCHEMA = "intake"
-metadata = sa.MetaData(schema=SCHEMA)
-messaging = messaging_tables(metadata)
+metadata, messaging = service_metadata("intake")
 
 orders = sa.Table(
     "orders",

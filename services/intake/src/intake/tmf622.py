@@ -155,7 +155,10 @@ def to_canonical(request: ProductOrderCreate, *, order_id: str, submitted_by: st
             if p.role.lower() == "contact"
         ],
         sales_reps=[
-            SalesRep(rep_id=p.id or p.name or "", split_percent=p.splitPercent if p.splitPercent is not None else Decimal(100))
+            SalesRep(
+                rep_id=p.id or p.name or "",
+                split_percent=p.splitPercent if p.splitPercent is not None else Decimal(100),
+            )
             for p in parties
             if p.role.lower() == "salesrep"
         ],
@@ -207,7 +210,11 @@ def _price(prices: list[OrderPrice]) -> ItemPrice:
     recurring = next((p for p in prices if p.priceType == "recurring"), None)
     one_time = next((p for p in prices if p.priceType != "recurring"), None)
     discount = next(
-        (a.price.percentage for a in (recurring.priceAlteration if recurring else []) if a.price.percentage is not None),
+        (
+            a.price.percentage
+            for a in (recurring.priceAlteration if recurring else [])
+            if a.price.percentage is not None
+        ),
         None,
     )
     return ItemPrice(
@@ -231,7 +238,9 @@ def to_resource(
         "state": state,
         "stage": stage,
         "orderDate": order_date.isoformat(),
-        "requestedCompletionDate": order.requested_completion_date.isoformat() if order.requested_completion_date else None,
+        "requestedCompletionDate": order.requested_completion_date.isoformat()
+        if order.requested_completion_date
+        else None,
         "channel": [{"name": order.channel}],
         "relatedParty": _parties(order),
         "productOrderItem": [
@@ -253,5 +262,7 @@ def _parties(order: ProductOrder) -> list[dict]:
     parties: list[dict] = []
     if order.account.id or order.account.legal_name:
         parties.append({"id": order.account.id, "name": order.account.legal_name, "role": "customer"})
-    parties.extend({"id": rep.rep_id, "role": "salesRep", "splitPercent": str(rep.split_percent)} for rep in order.sales_reps)
+    parties.extend(
+        {"id": rep.rep_id, "role": "salesRep", "splitPercent": str(rep.split_percent)} for rep in order.sales_reps
+    )
     return parties

@@ -1,7 +1,6 @@
+from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.order import OrderState, Stage
-
-from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
 
 
 def test_an_order_moves_forward_to_a_later_stage():

@@ -1,10 +1,9 @@
 import json
 from decimal import Decimal
 
-from orderdesk_shared.events.order import Channel, OrderType
-
 from intake.domain.validation import validate
 from intake.tmf622 import ProductOrderCreate, to_canonical
+from orderdesk_shared.events.order import Channel, OrderType
 
 REQUEST = {
     "externalId": "OPP-0042",
@@ -24,10 +23,23 @@ REQUEST = {
             "productOffering": {"id": "DIA-FIBER"},
             "product": {
                 "productCharacteristic": [{"name": "bandwidth_mbps", "value": 500}],
-                "place": [{"role": "serviceLocation", "streetNr": "233", "streetName": "S Wacker Dr", "city": "Chicago", "stateOrProvince": "IL", "postcode": "60606"}],
+                "place": [
+                    {
+                        "role": "serviceLocation",
+                        "streetNr": "233",
+                        "streetName": "S Wacker Dr",
+                        "city": "Chicago",
+                        "stateOrProvince": "IL",
+                        "postcode": "60606",
+                    }
+                ],
             },
             "itemPrice": [
-                {"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 1200}}, "priceAlteration": [{"price": {"percentage": 5}}]},
+                {
+                    "priceType": "recurring",
+                    "price": {"dutyFreeAmount": {"unit": "USD", "value": 1200}},
+                    "priceAlteration": [{"price": {"percentage": 5}}],
+                },
                 {"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 500}}},
             ],
         }
@@ -44,7 +56,11 @@ def test_a_tmf622_request_maps_to_the_canonical_order():
     item = order.items[0]
     assert item.characteristics == {"bandwidth_mbps": 500}
     assert item.location.address.street == "233 S Wacker Dr"
-    assert (item.price.mrc, item.price.nrc, item.price.mrc_discount_percent) == (Decimal(1200), Decimal(500), Decimal(5))
+    assert (item.price.mrc, item.price.nrc, item.price.mrc_discount_percent) == (
+        Decimal(1200),
+        Decimal(500),
+        Decimal(5),
+    )
     assert validate(order) == []
 
 
@@ -56,4 +72,3 @@ def test_splits_that_do_not_add_up_to_100_are_a_finding_with_a_fix():
     [finding] = validate(order)
     assert finding.reason_code == "INVALID_VALUE"
     assert "90" in finding.message and finding.fix
-

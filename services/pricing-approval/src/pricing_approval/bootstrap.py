@@ -1,7 +1,6 @@
 """The one place that wires pricing-approval: settings, database, relay, consumer."""
 
 from orderdesk_shared.runtime import ServiceRuntime
-
 from pricing_approval.settings import Settings
 from pricing_approval.subscriptions import HANDLERS
 from pricing_approval.tables import messaging

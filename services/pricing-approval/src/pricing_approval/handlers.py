@@ -3,7 +3,6 @@
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
-
 from pricing_approval import repository
 from pricing_approval.domain.pricing import price, required_approvals
 
@@ -14,11 +13,22 @@ async def price_order(event: ServiceabilityQualified, uow: UnitOfWork) -> None:
     approvals = required_approvals(pricing)
     status = "pending-approval" if approvals else "approved"
     recorded = await repository.record_quote(
-        uow.connection, order_id=event.order_id, order_version=event.order_version, pricing=pricing, approvals=approvals, status=status
+        uow.connection,
+        order_id=event.order_id,
+        order_version=event.order_version,
+        pricing=pricing,
+        approvals=approvals,
+        status=status,
     )
     if not recorded:
         return
-    carried = {"order_id": event.order_id, "order_version": event.order_version, "order": event.order, "sites": event.sites, "pricing": pricing}
+    carried = {
+        "order_id": event.order_id,
+        "order_version": event.order_version,
+        "order": event.order,
+        "sites": event.sites,
+        "pricing": pricing,
+    }
     uow.emit(OrderPriced(**carried, required_approvals=approvals))
     if not approvals:
         uow.emit(OrderApproved(**carried, approvals=[]))

@@ -3,7 +3,6 @@
 from fastapi import FastAPI
 
 from orderdesk_shared.app import build_app
-
 from pricing_approval import api
 from pricing_approval.bootstrap import bootstrap
 from pricing_approval.settings import Settings

@@ -2,7 +2,6 @@
 
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
-
 from pricing_approval.handlers import price_order
 
 HANDLERS = {ServiceabilityQualified: price_order}

@@ -3,7 +3,6 @@
 from fastapi import FastAPI
 
 from orderdesk_shared.app import build_app
-
 from serviceability import api
 from serviceability.bootstrap import bootstrap
 from serviceability.settings import Settings

@@ -1,11 +1,10 @@
 """Queries over serviceability's qualifications."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.serviceability import QualificationResult, SiteQualification
-
 from serviceability.tables import qualifications
 
 
@@ -14,19 +13,18 @@ async def record_qualification(
 ) -> bool:
     """Store the decision; False when this order version was decided before."""
     results = {site.result for site in sites}
-    overall = next((r for r in (QualificationResult.UNQUALIFIED, QualificationResult.ALTERNATE) if r in results), QualificationResult.QUALIFIED)
-    stored = await connection.execute(
-        insert(qualifications)
-        .values(
-            order_id=order_id,
-            order_version=order_version,
-            result=overall,
-            sites=[site.model_dump(mode="json", by_alias=True, exclude_none=True) for site in sites],
-        )
-        .on_conflict_do_nothing()
-        .returning(qualifications.c.order_id)
+    overall = next(
+        (r for r in (QualificationResult.UNQUALIFIED, QualificationResult.ALTERNATE) if r in results),
+        QualificationResult.QUALIFIED,
     )
-    return stored.first() is not None
+    return await insert_if_absent(
+        connection,
+        qualifications,
+        order_id=order_id,
+        order_version=order_version,
+        result=overall,
+        sites=[site.model_dump(mode="json", by_alias=True, exclude_none=True) for site in sites],
+    )
 
 
 async def get_qualification(connection: AsyncConnection, order_id: str) -> sa.Row | None:

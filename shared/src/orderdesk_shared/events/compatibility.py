@@ -66,9 +66,13 @@ def _compare(old: Schema, new: Schema, *, old_root: Schema, new_root: Schema, pa
         if name not in new_properties:
             problems.append(f"{path}.{name}: field removed")
         else:
-            problems += _compare(old_property, new_properties[name], old_root=old_root, new_root=new_root, path=f"{path}.{name}")
+            problems += _compare(
+                old_property, new_properties[name], old_root=old_root, new_root=new_root, path=f"{path}.{name}"
+            )
     for name in sorted(set(new_shape.get("required", [])) - set(old_shape.get("required", []))):
         problems.append(f"{path}.{name}: field became required")
     if "items" in old_shape and "items" in new_shape:
-        problems += _compare(old_shape["items"], new_shape["items"], old_root=old_root, new_root=new_root, path=f"{path}[]")
+        problems += _compare(
+            old_shape["items"], new_shape["items"], old_root=old_root, new_root=new_root, path=f"{path}[]"
+        )
     return problems

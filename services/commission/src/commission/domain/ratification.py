@@ -46,4 +46,7 @@ def split(total: Decimal, reps: list[SalesRep]) -> list[RepCommission]:
     by_size = sorted(range(len(reps)), key=lambda i: (-reps[i].split_percent, i))
     for i in by_size[:leftover_cents]:
         shares[i] += CENT
-    return [RepCommission(rep_id=rep.rep_id, split_percent=rep.split_percent, amount=share) for rep, share in zip(reps, shares, strict=True)]
+    return [
+        RepCommission(rep_id=rep.rep_id, split_percent=rep.split_percent, amount=share)
+        for rep, share in zip(reps, shares, strict=True)
+    ]

@@ -15,7 +15,12 @@ def validate(order: ProductOrder) -> list[Finding]:
     findings: list[Finding] = []
     if not order.items:
         findings.append(
-            Finding(reason_code="INCOMPLETE_DATA", field_path="productOrderItem", message="the order has no items", fix="add at least one item")
+            Finding(
+                reason_code="INCOMPLETE_DATA",
+                field_path="productOrderItem",
+                message="the order has no items",
+                fix="add at least one item",
+            )
         )
     split = sum((rep.split_percent for rep in order.sales_reps), Decimal(0))
     if order.sales_reps and split != 100:
