@@ -52,7 +52,8 @@ def read_token(token: str, *, secret: str) -> Principal:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def _principal(
+# Dependencies here are async on purpose: FastAPI runs a plain `def` dependency in a thread pool.
+async def _principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None:
@@ -68,7 +69,7 @@ def _principal(
 def require_roles(*roles: Role) -> Callable[..., Principal]:
     """A dependency that admits a caller holding any of `roles`."""
 
-    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
         if not principal.roles.intersection(roles):
             needed = ", ".join(sorted(roles))
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs one of the roles: {needed}")

@@ -1,6 +1,7 @@
 """The consumer runtime: batched reads, one transaction per partition batch, offsets after commit."""
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -145,10 +146,16 @@ class ConsumerRuntime:
     async def _handle_in_one_transaction(
         self, tp: TopicPartition, records: list[ConsumerRecord]
     ) -> list[tuple[str, str]]:
-        async with self._database.unit_of_work() as uow:
-            return [await self._handle_record(uow, record) for record in records]
+        """Handle a batch in one transaction; if a record fails for good, redo it with each record isolated."""
+        try:
+            async with self._database.unit_of_work() as uow:
+                return [await self._handle_record(uow, record, isolated=False) for record in records]
+        except _RecordFailed:
+            # Savepoints cost two round trips a record, so only the rare batch with a bad record pays them.
+            async with self._database.unit_of_work() as uow:
+                return [await self._handle_record(uow, record, isolated=True) for record in records]
 
-    async def _handle_record(self, uow: UnitOfWork, record: ConsumerRecord) -> tuple[str, str]:
+    async def _handle_record(self, uow: UnitOfWork, record: ConsumerRecord, *, isolated: bool) -> tuple[str, str]:
         """Handle one record inside the batch transaction; returns (event type, outcome)."""
         headers = list(record.headers or ())
         try:
@@ -178,7 +185,7 @@ class ConsumerRuntime:
             structlog.contextvars.bound_contextvars(order_id=incoming.subject, event_type=incoming.type),
         ):
             try:
-                async with uow.savepoint():
+                async with uow.savepoint() if isolated else contextlib.nullcontext():
                     if not await uow.first_delivery(consumer=self.name, message_id=incoming.id):
                         return incoming.type, "duplicate"
                     event = model.model_validate(incoming.data)
@@ -189,6 +196,8 @@ class ConsumerRuntime:
             except Exception as error:
                 if is_transient(error):
                     raise
+                if not isolated:
+                    raise _RecordFailed from error
                 # Invalid payloads, domain refusals and defects alike: keep the record, keep flowing.
                 span.set_status(Status(StatusCode.ERROR, str(error)))
                 return incoming.type, await self._dead_letter(uow, record, error)
@@ -248,6 +257,10 @@ def _describe(error: Exception) -> str:
         )
         return f"invalid payload: {problems}"
     return str(error) or type(error).__name__
+
+
+class _RecordFailed(Exception):
+    """A record of the batch cannot be handled: the batch is redone with each record in a savepoint."""
 
 
 class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):

@@ -18,9 +18,8 @@ from orderdesk_shared.messaging import MessagingTables
 
 async def insert_if_absent(connection: AsyncConnection, table: sa.Table, **values: object) -> bool:
     """Insert a row unless one with the same key exists; True when this call inserted it."""
-    inserted = await connection.execute(
-        insert(table).values(**values).on_conflict_do_nothing().returning(sa.literal(True))
-    )
+    # Values go as execute parameters, so the compiled statement is cached once per table.
+    inserted = await connection.execute(insert(table).on_conflict_do_nothing().returning(sa.literal(True)), values)
     return inserted.first() is not None
 
 
@@ -118,7 +117,13 @@ class UnitOfWork:
             return
         # Serialise outbox writers from their insert to their commit, so that `seq` order is
         # commit order and the relay never publishes a later fact before an earlier one.
-        await self.connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(self._lock_name))))
+        # NOTIFY is transactional too: the relay hears it only once these rows are committed.
+        await self.connection.execute(
+            sa.select(
+                sa.func.pg_advisory_xact_lock(sa.func.hashtext(self._lock_name)),
+                sa.func.pg_notify(outbox_channel(self._tables), ""),
+            )
+        )
         await self.connection.execute(
             sa.insert(self._tables.outbox),
             [
@@ -136,7 +141,6 @@ class UnitOfWork:
                 for row in self._pending
             ],
         )
-        await self.connection.execute(sa.select(sa.func.pg_notify(outbox_channel(self._tables), "")))
 
     @property
     def _lock_name(self) -> str:

@@ -42,6 +42,10 @@ def configure_logging(service_name: str, level: str = "INFO") -> None:
     root.handlers = [handler]
     root.setLevel(level)
     structlog.contextvars.bind_contextvars(service=service_name)
+    # uvicorn gave its own loggers plain-text handlers before the app existed; route them through ours.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
     for noisy in ("aiokafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

@@ -42,7 +42,8 @@ async def insert_order(
     idempotency_key: str | None,
 ) -> None:
     await connection.execute(
-        sa.insert(orders).values(
+        sa.insert(orders),
+        dict(
             id=order.id,
             external_id=order.external_id,
             channel=order.channel,
@@ -54,7 +55,7 @@ async def insert_order(
             idempotency_key=idempotency_key,
             order_document=order.model_dump(mode="json", by_alias=True, exclude_none=True),
             findings=[finding.model_dump(mode="json", by_alias=True, exclude_none=True) for finding in findings],
-        )
+        ),
     )
 
 
