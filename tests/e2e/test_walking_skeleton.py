@@ -70,6 +70,8 @@ async def test_an_order_flows_from_intake_to_ratification_as_one_trace(stack, in
     names = {(span.service, span.name) for span in otlp_receiver.spans_by_trace()[trace_id]}
     assert ("commission", "orders.handed-off process") in names
     assert ("fulfillment-handoff", "orders.handed-off publish") in names
+    assert any(service == "commission" and name.startswith("INSERT") for service, name in names), "no database span"
+    assert any(service == "intake" and name.startswith("POST") for service, name in names), "no HTTP server span"
 
 
 async def test_an_order_whose_splits_do_not_add_up_is_rejected_with_a_finding(stack, intake):

@@ -61,6 +61,7 @@ async def bus_baseline(bootstrap: str, *, records: int, partitions: int, payload
         await admin.create_topics(
             [NewTopic(topic, num_partitions=partitions, replication_factor=1) for topic in topics]
         )
+        await _wait_for_leaders(admin, topics)
         hops = [
             asyncio.create_task(_hop(bootstrap, source, target, group=f"bench-{run}-{n}"))
             for n, (source, target) in enumerate(itertools.pairwise(topics))
@@ -100,6 +101,15 @@ async def bus_baseline(bootstrap: str, *, records: int, partitions: int, payload
         first_sent=min(sent_at.values()),
         last_arrived=max(arrived_at.values()),
     )
+
+
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, topics: list[str]) -> None:
+    """New topics elect partition leaders in the background; producing before that only measures retries."""
+    while True:
+        described = await admin.describe_topics(topics)
+        if len(described) == len(topics) and all(p["leader"] >= 0 for t in described for p in t["partitions"]):
+            return
+        await asyncio.sleep(0.1)
 
 
 async def _hop(bootstrap: str, source: str, target: str, *, group: str) -> None:
@@ -144,26 +154,42 @@ async def pipeline(stack: Stack, *, orders: int, seed: int, timeout: float) -> M
     )
 
 
-async def run_bench(stack: Stack, *, orders: int, seed: int, timeout: float, results_dir: Path) -> dict:
-    """Both measurements and their ratio, also written to a JSON file in `results_dir`."""
+async def run_bench(stack: Stack, *, orders: int, rounds: int, seed: int, timeout: float, results_dir: Path) -> dict:
+    """Both measurements, `rounds` times each, interleaved; the median round of each and their ratio.
+
+    Everything is also written to a JSON file in `results_dir`.
+    """
     payload = json.dumps(generate_orders(1, seed=seed)[0].body).encode()
     # Warm both paths so connection set-up and first-use costs stay out of the numbers.
     await bus_baseline(stack.kafka_bootstrap, records=20, partitions=stack.topic_partitions, payload=payload)
-    await pipeline(stack, orders=10, seed=seed + 1, timeout=timeout)
-    baseline = await bus_baseline(
-        stack.kafka_bootstrap, records=orders, partitions=stack.topic_partitions, payload=payload
-    )
-    real = await pipeline(stack, orders=orders, seed=seed, timeout=timeout)
+    await pipeline(stack, orders=10, seed=seed - 1, timeout=timeout)
+    baselines: list[Measurement] = []
+    pipelines: list[Measurement] = []
+    for round_number in range(rounds):
+        baselines.append(
+            await bus_baseline(
+                stack.kafka_bootstrap, records=orders, partitions=stack.topic_partitions, payload=payload
+            )
+        )
+        pipelines.append(await pipeline(stack, orders=orders, seed=seed + round_number, timeout=timeout))
+    baseline, real = _median(baselines), _median(pipelines)
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "orders": orders,
+        "rounds": rounds,
         "partitions": stack.topic_partitions,
         "baseline": asdict(baseline),
         "pipeline": asdict(real),
         "throughput_ratio_pipeline_to_baseline": round(real.per_second / baseline.per_second, 3),
+        "all_rounds": {"baseline": [asdict(m) for m in baselines], "pipeline": [asdict(m) for m in pipelines]},
     }
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     result["file"] = str(path)
     return result
+
+
+def _median(measurements: list[Measurement]) -> Measurement:
+    """The round with the median throughput (a real round, so its latencies belong to it)."""
+    return sorted(measurements, key=lambda m: m.per_second)[len(measurements) // 2]

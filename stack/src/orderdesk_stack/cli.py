@@ -146,15 +146,18 @@ def demo(
 @app.command()
 def bench(
     orders: Annotated[int, typer.Option(min=10, help="orders (and baseline records) per measurement")] = 500,
+    rounds: Annotated[int, typer.Option(min=1, help="rounds of both measurements; the median round is reported")] = 3,
     seed: Annotated[int, typer.Option(help="seed of the order generator")] = 11,
     timeout: Annotated[float, typer.Option(help="seconds to wait for the pipeline to ratify every order")] = 600.0,
 ) -> None:
     """Measure the pipeline against a raw Kafka baseline in the same run; print and save the numbers."""
     stack = _started_stack()
     result = asyncio.run(
-        run_bench(stack, orders=orders, seed=seed, timeout=timeout, results_dir=repo_root() / "bench-results")
+        run_bench(
+            stack, orders=orders, rounds=rounds, seed=seed, timeout=timeout, results_dir=repo_root() / "bench-results"
+        )
     )
-    table = Table(title=f"{orders} records, {result['partitions']} partitions per topic")
+    table = Table(title=f"{orders} records, {result['partitions']} partitions per topic, median of {rounds} rounds")
     for column in ("measurement", "per second", "p50", "p95", "p99", "seconds"):
         table.add_column(column, justify="left" if column == "measurement" else "right")
     for key in ("baseline", "pipeline"):

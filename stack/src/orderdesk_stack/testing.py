@@ -6,6 +6,7 @@ Where each server comes from is one choice, made per server:
 - otherwise (ORDERDESK_TEST_INFRA=local, the default): a local process on free ports in a temp dir.
 """
 
+import asyncio
 import os
 import re
 import secrets
@@ -20,7 +21,8 @@ from orderdesk_stack.kafka_broker import KafkaBroker
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.postgres_server import EmbeddedPostgres
 from orderdesk_stack.processes import LocalProcess, free_ports
-from orderdesk_stack.provision import database_url, drop_schemas, provision_schemas
+from orderdesk_stack.provision import database_url, drop_schemas, migrate, provision_schemas
+from orderdesk_stack.services import service_named
 
 INFRA_ENV = "ORDERDESK_TEST_INFRA"
 INFRA_CHOICES = ("local", "testcontainers")
@@ -95,6 +97,26 @@ async def database_factory(postgres_admin_url: str) -> AsyncIterator[Callable[[s
     yield create
     for name in created:
         await drop_schemas(postgres_admin_url, database=name, roles=[name])
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def service_database(postgres_admin_url: str) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """`await service_database("commission")`: the URL of a fresh database holding that service's migrated schema."""
+    created: list[str] = []
+
+    async def create(name: str) -> str:
+        service = service_named(name)
+        database = f"svc_{service.schema}_{secrets.token_hex(4)}"
+        await provision_schemas(postgres_admin_url, database=database, roles=[service.role])
+        created.append(database)
+        url = database_url(postgres_admin_url, role=service.role, database=database)
+        await asyncio.to_thread(migrate, {service: url})
+        return url
+
+    yield create
+    # The cluster-wide service roles stay, as in the provisioning tests: other databases may use them.
+    for database in created:
+        await drop_schemas(postgres_admin_url, database=database, roles=[])
 
 
 def _local_kafka(home: Path) -> Iterator[KafkaUnderTest]:
