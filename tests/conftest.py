@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from orderdesk_shared.auth import Role, mint_token
-from orderdesk_stack.processes import free_ports
+from orderdesk_stack.processes import free_port_block, free_ports
+from orderdesk_stack.services import SERVICES
 from orderdesk_stack.stack import Stack
 from tests.otlp_receiver import OtlpReceiver
 
@@ -22,13 +23,16 @@ def otlp_receiver() -> Iterator[OtlpReceiver]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
-    pg_port, kafka_port, controller_port, service_base = free_ports(4)
+    service_base = free_port_block(len(SERVICES))
+    service_ports = set(range(service_base + 1, service_base + len(SERVICES) + 1))
+    pg_port, kafka_port, controller_port = next(
+        ports for ports in iter(lambda: free_ports(3), None) if not service_ports.intersection(ports)
+    )
     running = Stack(
         run_dir=tmp_path_factory.mktemp("stack"),
         pg_port=pg_port,
         kafka_port=kafka_port,
         kafka_controller_port=controller_port,
-        # Services take base+1..base+5; start well above the free port found, away from the others.
         service_port_base=service_base,
         database_url=os.environ.get("DATABASE_URL") or None,
         kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,

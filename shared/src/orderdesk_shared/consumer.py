@@ -12,7 +12,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential
 
 from orderdesk_shared.codec import InvalidEnvelope, decode
 from orderdesk_shared.db import Database, UnitOfWork
@@ -110,15 +110,18 @@ class ConsumerRuntime:
         assert consumer is not None
         if tp not in consumer.assignment():
             return
+        # Retries included, a batch must end well inside max.poll.interval.ms, or the group would evict us.
+        budget = self._settings.max_poll_interval_ms / 1000 / 2
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception(is_transient),
-                stop=stop_after_attempt(self._settings.retry_attempts),
+                stop=stop_after_attempt(self._settings.retry_attempts) | stop_after_delay(budget),
                 wait=wait_exponential(multiplier=0.2, max=5),
                 reraise=True,
             ):
                 with attempt:
-                    outcomes = await self._handle_in_one_transaction(tp, records)
+                    async with asyncio.timeout(budget / 2):
+                        outcomes = await self._handle_in_one_transaction(tp, records)
         except Exception as error:
             if not is_transient(error):
                 raise

@@ -2,6 +2,8 @@
 
 import asyncio
 import contextlib
+import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
@@ -14,6 +16,8 @@ from orderdesk_shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
 from orderdesk_shared.telemetry import context_from_carrier, tracer
 
 log = get_logger(__name__)
+
+PURGE_INTERVAL_SECONDS = 60.0
 
 
 def idempotent_producer(bootstrap_servers: str) -> AIOKafkaProducer:
@@ -36,11 +40,14 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         batch_size: int,
         poll_seconds: float,
+        retention: timedelta = timedelta(hours=24),
     ) -> None:
         self._database = database
         self._producer = producer
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        self._retention = retention
+        self._next_purge = 0.0
         self._wake = asyncio.Event()
         self.is_leader = False
         self.last_error: str | None = None
@@ -82,11 +89,21 @@ class OutboxRelay:
                     published = await self._publish_batch(connection)
                     await connection.commit()
                     if published < self._batch_size:
+                        await self._purge_published(connection)
                         await self._wait_for_work()
             finally:
                 with contextlib.suppress(Exception):
                     await driver_connection.remove_listener(channel, self._on_notify)
                     await driver_connection.execute("SELECT pg_advisory_unlock_all()")
+
+    async def _purge_published(self, connection) -> None:
+        """Drop rows published longer ago than the retention (checked at most once a minute)."""
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+        outbox = self._database.tables.outbox
+        await connection.execute(sa.delete(outbox).where(outbox.c.published_at < sa.func.now() - self._retention))
+        await connection.commit()
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
 
@@ -44,6 +45,7 @@ class ServiceRuntime:
             producer=producer,
             batch_size=settings.relay_batch_size,
             poll_seconds=settings.relay_poll_seconds,
+            retention=timedelta(hours=settings.outbox_retention_hours),
         )
         consumer = ConsumerRuntime(
             settings=ConsumerSettings(

@@ -1,6 +1,6 @@
 """Settings every service shares; each service subclasses with its own env prefix."""
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET
@@ -28,4 +28,12 @@ class ServiceSettings(BaseSettings):
     paused_partition_retry_seconds: float = Field(default=5.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=2.0, gt=0)
+    # Published outbox rows are kept this long for inspection, then deleted by the relay.
+    outbox_retention_hours: float = Field(default=24.0, gt=0)
     database_pool_size: int = Field(default=10, ge=1)
+
+    @model_validator(mode="after")
+    def _handler_timeout_fits_the_poll_interval(self) -> "ServiceSettings":
+        if self.handler_timeout_seconds * 1000 * 4 > self.max_poll_interval_ms:
+            raise ValueError("handler_timeout_seconds must be at most a quarter of max_poll_interval_ms")
+        return self

@@ -1,8 +1,12 @@
 """The outbox commits with the state change, and the relay publishes it in commit order."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from opentelemetry import trace
+
+from orderdesk_shared.relay import OutboxRelay
 
 from .conftest import eventually, read_topic, running
 
@@ -76,3 +80,20 @@ async def test_only_one_relay_publishes_at_a_time(harness, producer):
 
 async def _async(value):
     return value
+
+
+async def test_the_relay_deletes_published_rows_after_their_retention(harness, producer):
+    for n in range(3):
+        async with harness.database.unit_of_work() as uow:
+            uow.emit(harness.model(order_id="PO-8", order_version=n, text=f"note {n}"))
+    relay = OutboxRelay(
+        database=harness.database, producer=producer, batch_size=100, poll_seconds=0.2, retention=timedelta(0)
+    )
+
+    async with running(relay.run()):
+        await eventually(lambda: _equals(harness.count(harness.database.tables.outbox), 0))
+    assert len(await read_topic(harness.bootstrap, harness.model.topic, count=3)) == 3
+
+
+async def _equals(awaitable, expected):
+    return await awaitable == expected

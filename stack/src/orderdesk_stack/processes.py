@@ -83,6 +83,15 @@ def free_ports(count: int) -> list[int]:
         return [sock.getsockname()[1] for sock in sockets]
 
 
+def free_port_block(count: int, *, attempts: int = 50) -> int:
+    """A base port such that base+1 .. base+count are all free (services take base + offset)."""
+    for _ in range(attempts):
+        (base,) = free_ports(1)
+        if base + count < 65536 and not any(port_is_open(base + offset) for offset in range(1, count + 1)):
+            return base
+    raise RuntimeError(f"found no {count} consecutive free ports in {attempts} attempts")
+
+
 def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5):
