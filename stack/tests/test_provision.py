@@ -7,7 +7,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from orderdesk_stack.provision import asyncpg_dsn, drop_schemas, provision_database
+from orderdesk_stack.provision import asyncpg_dsn, drop_schemas, provision_database, role_password
 from orderdesk_stack.services import SERVICES, service_named
 
 pytestmark = pytest.mark.integration
@@ -97,3 +97,19 @@ async def test_database_factory_gives_each_test_its_own_database_and_role(
     second_database = make_url(second_url).database
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await asyncpg.connect(asyncpg_dsn(first_url, database=second_database))
+
+
+async def test_an_explicit_role_password_is_the_one_the_role_logs_in_with(
+    postgres_admin_url: str, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    derived = role_password("commission")
+    monkeypatch.setenv("COMMISSION_DB_PASSWORD", "it's a secret")
+    try:
+        urls = await provision_database(postgres_admin_url, [service_named("commission")], database=database)
+        assert make_url(urls["commission"]).password == "it's a secret" != derived
+        connection = await connect_as(urls, "commission")
+        assert await connection.fetchval("SELECT current_user") == "commission"
+        await connection.close()
+    finally:
+        monkeypatch.delenv("COMMISSION_DB_PASSWORD")
+        await provision_database(postgres_admin_url, [service_named("commission")], database=database)

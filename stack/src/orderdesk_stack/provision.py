@@ -25,6 +25,9 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def role_password(role: str) -> str:
+    """`<ROLE>_DB_PASSWORD` when set (a deployment's own secret), else derived from PASSWORD_SECRET_ENV."""
+    if explicit := os.environ.get(f"{role.upper()}_DB_PASSWORD"):
+        return explicit
     secret = os.environ.get(PASSWORD_SECRET_ENV) or "orderdesk-local"
     return hmac.new(secret.encode(), role.encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -99,7 +102,8 @@ async def drop_schemas(admin_url: str, *, database: str, roles: Iterable[str]) -
 async def _ensure_login_role(admin: asyncpg.Connection, role: str) -> None:
     exists = await admin.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
     verb = "ALTER" if exists else "CREATE"
-    password = role_password(role)  # hex digits only, so safe inside the literal
+    # DDL takes no parameters: the password goes in as a literal with its quotes doubled.
+    password = role_password(role).replace("'", "''")
     await admin.execute(
         f"{verb} ROLE \"{role}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '{password}'"
     )
