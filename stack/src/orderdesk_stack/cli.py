@@ -157,7 +157,10 @@ def bench(
             stack, orders=orders, rounds=rounds, seed=seed, timeout=timeout, results_dir=repo_root() / "bench-results"
         )
     )
-    table = Table(title=f"{orders} records, {result['partitions']} partitions per topic, median of {rounds} rounds")
+    table = Table(
+        title=f"{orders} orders, {result['baseline_records']} baseline records, "
+        f"{result['partitions']} partitions per topic, median of {rounds} rounds"
+    )
     for column in ("measurement", "per second", "p50", "p95", "p99", "seconds"):
         table.add_column(column, justify="left" if column == "measurement" else "right")
     for key in ("baseline", "pipeline"):
