@@ -142,7 +142,12 @@ class OutboxRelay:
         )
         for row in rows:
             EVENTS_PUBLISHED.labels(self._service, row.topic).inc()
-        OUTBOX_BACKLOG.labels(self._service).set(len(rows) if len(rows) == self._batch_size else 0)
+        if len(rows) < self._batch_size:
+            OUTBOX_BACKLOG.labels(self._service).set(0)
+        else:
+            # A full batch may have left rows behind: count them (the partial index keeps this cheap).
+            unpublished = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            OUTBOX_BACKLOG.labels(self._service).set((await connection.execute(unpublished)).scalar_one())
         return len(rows)
 
     async def _send(self, row) -> asyncio.Future:
