@@ -1,0 +1,66 @@
+"""A malformed record on a live topic is dead-lettered with its reason; orders keep flowing past it."""
+
+import asyncio
+import secrets
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from orderdesk_shared.auth import Role
+from orderdesk_shared.events.intake import OrderValidated
+from orderdesk_stack.order_generator import generate_orders
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from tests.conftest import bearer
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_keeps_flowing(stack, intake):
+    order_id = f"PO-POISON-{secrets.token_hex(4).upper()}"
+    poison = b'{"orderId": "' + order_id.encode() + b'", "orderVersion": 1, "order": {"items": "not a list"}}'
+    headers = {
+        "ce_specversion": "1.0",
+        "ce_id": secrets.token_hex(8),
+        "ce_type": OrderValidated.event_type,
+        "ce_source": "a-misbehaving-producer",
+        "content-type": "application/json",
+    }
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            OrderValidated.topic, poison, key=order_id.encode(), headers=[(k, v.encode()) for k, v in headers.items()]
+        )
+    finally:
+        await producer.stop()
+
+    [body] = [order.body for order in generate_orders(1, seed=77, invalid_share=0.0)]
+    rep = bearer(stack, "rep-009", Role.SALES_REP)
+    created = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)).json()
+
+    dead = await _first_record_for(stack.kafka_bootstrap, OrderValidated.topic + ".dlt", order_id)
+    reasons = {name: value.decode() for name, value in dead.headers}
+    assert reasons["dlt-consumer"] == "serviceability"
+    assert reasons["dlt-error-class"] == "ValidationError"
+    assert "order.items" in reasons["dlt-reason"]
+    assert dead.value == poison
+
+    deadline = asyncio.get_running_loop().time() + 60
+    while (await intake.get(f"{PRODUCT_ORDER_PATH}/{created['id']}", headers=rep)).json()["stage"] != "ratified":
+        assert asyncio.get_running_loop().time() < deadline, "the order after the poison record did not get through"
+        await asyncio.sleep(0.3)
+
+
+async def _first_record_for(bootstrap: str, topic: str, key: str, timeout: float = 30.0):
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    if record.key == key.encode():
+                        return record
+        raise AssertionError(f"nothing for {key} on {topic} within {timeout}s")
+    finally:
+        await consumer.stop()
