@@ -42,9 +42,11 @@ def build_app(runtime: ServiceRuntime, *, title: str, routers: Sequence[APIRoute
         app.include_router(router)
 
     @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        """Alive: the process answers."""
-        return {"status": "ok"}
+    async def healthz() -> JSONResponse:
+        """Alive: the process answers and its relay and consumer loops have not crashed (else restart it)."""
+        if crashed := runtime.crashed_loops():
+            return JSONResponse({"status": "crashed", "loops": crashed}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @app.get("/readyz", tags=["operations"])
     async def readyz() -> JSONResponse:

@@ -79,6 +79,14 @@ class ServiceRuntime:
         await self.producer.stop()
         await self.database.dispose()
 
+    def crashed_loops(self) -> dict[str, str]:
+        """Background loops that ended on their own: the process is then no longer alive."""
+        return {
+            task.get_name(): repr(task.exception())
+            for task in self._tasks
+            if task.done() and not task.cancelled() and task.exception() is not None
+        }
+
     async def readiness(self) -> dict[str, str]:
         """Each dependency's state; the service is ready when every one says "ok"."""
         checks: dict[str, str] = {}
