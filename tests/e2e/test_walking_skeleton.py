@@ -83,7 +83,8 @@ async def test_an_order_whose_splits_do_not_add_up_is_rejected_with_a_finding(st
     assert order["stage"] == "received"
     [finding] = order["findings"]
     assert finding["reasonCode"] == "INVALID_VALUE"
-    assert finding["fieldPath"] == "relatedParty[role=salesRep].splitPercent"
+    assert finding["fieldPath"] == "salesReps"
+    assert "100" in finding["fix"]
 
 
 async def test_bad_input_is_a_problem_with_field_paths_and_nothing_is_created(stack, intake):

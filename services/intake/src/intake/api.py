@@ -1,11 +1,13 @@
 """TMF622 productOrder: create, retrieve and list orders."""
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
 
 from intake import repository
+from intake.domain.validation import IntakeRules
 from intake.handlers import submit_order
 from intake.repository import StoredOrder
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
@@ -21,6 +23,14 @@ Reader = Annotated[Principal, Depends(require_roles(*Role))]
 Db = Annotated[Database, Depends(database)]
 
 
+async def intake_rules(request: Request) -> IntakeRules:
+    """FastAPI dependency: the entry matrix and reference data loaded at start."""
+    return request.app.state.intake_rules
+
+
+Rules = Annotated[IntakeRules, Depends(intake_rules)]
+
+
 def _resource(stored: StoredOrder) -> dict:
     return to_resource(
         stored.order, state=stored.state, stage=stored.stage, order_date=stored.created_at, findings=stored.findings
@@ -32,6 +42,7 @@ async def create_product_order(
     body: ProductOrderCreate,
     principal: Submitter,
     db: Db,
+    rules: Rules,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> dict:
@@ -44,7 +55,7 @@ async def create_product_order(
         else:
             order_id, created = f"PO-{uuid.uuid4().hex[:12].upper()}", True
             order = to_canonical(body, order_id=order_id, submitted_by=principal.subject)
-            await submit_order(order, uow, idempotency_key=idempotency_key)
+            await submit_order(order, uow, rules=rules, today=datetime.now(UTC).date(), idempotency_key=idempotency_key)
         stored = await repository.get_order(uow.connection, order_id)
     assert stored is not None
     if not created:

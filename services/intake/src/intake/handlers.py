@@ -1,8 +1,10 @@
 """Intake's handlers: accept a submitted order, and follow it through the later stages."""
 
+from datetime import date
+
 from intake import repository
 from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
-from intake.domain.validation import validate
+from intake.domain.validation import IntakeRules, Validation, validate
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
@@ -24,26 +26,31 @@ STAGE_REACHED_BY = {
 }
 
 
-async def submit_order(order: ProductOrder, uow: UnitOfWork, *, idempotency_key: str | None) -> None:
-    """Store a new order, record that it was received, then validate it or reject it with findings."""
-    findings = validate(order)
+async def submit_order(
+    order: ProductOrder, uow: UnitOfWork, *, rules: IntakeRules, today: date, idempotency_key: str | None
+) -> Validation:
+    """Store a new order, record that it was received, then pass it on validated, or hold it with findings."""
+    validation = validate(order, rules, today=today)
+    accepted = validation.state is OrderState.IN_PROGRESS
     await repository.insert_order(
         uow.connection,
-        order=order,
-        state=OrderState.REJECTED if findings else OrderState.IN_PROGRESS,
-        stage=Stage.RECEIVED if findings else Stage.VALIDATED,
-        findings=findings,
+        order=validation.order,
+        state=validation.state,
+        stage=Stage.VALIDATED if accepted else Stage.RECEIVED,
+        findings=validation.findings,
         idempotency_key=idempotency_key,
     )
-    uow.emit(OrderReceived(order_id=order.id, order_version=1, order=order))
-    if findings:
+    uow.emit(OrderReceived(order_id=order.id, order_version=1, order=validation.order))
+    if accepted:
+        uow.emit(OrderValidated(order_id=order.id, order_version=1, order=validation.order))
+    else:
+        kind = FalloutKind.PENDING if validation.state is OrderState.PENDING else FalloutKind.REJECTED
         uow.emit(
             OrderFallout(
-                order_id=order.id, order_version=1, stage=Stage.VALIDATED, kind=FalloutKind.REJECTED, findings=findings
+                order_id=order.id, order_version=1, stage=Stage.VALIDATED, kind=kind, findings=validation.findings
             )
         )
-    else:
-        uow.emit(OrderValidated(order_id=order.id, order_version=1, order=order))
+    return validation
 
 
 async def follow_progress(event, uow: UnitOfWork) -> None:

@@ -1,7 +1,8 @@
 """The TMF622 ProductOrder resource: request/response shapes and their mapping to the canonical order.
 
 The public shape follows TMF622 v4 (../shared/standards). OrderDesk extensions, allowed by TMF's
-polymorphism, are `orderType` on the order and `splitPercent`, `email`, `phone` on a related party.
+polymorphism, are `orderType` on the order, and `splitPercent`, `email`, `phone`, `billingAddress`
+and `taxId` on a related party.
 """
 
 from datetime import date, datetime
@@ -110,6 +111,8 @@ class RelatedParty(_TmfModel):
     splitPercent: Decimal | None = None
     email: str | None = None
     phone: str | None = None
+    billingAddress: Place | None = None
+    taxId: str | None = None
 
 
 class AgreementRef(_TmfModel):
@@ -148,7 +151,14 @@ def to_canonical(request: ProductOrderCreate, *, order_id: str, submitted_by: st
         channel=request.channel[0].name if request.channel else Channel.API,
         category=request.category,
         order_type=request.orderType,
-        account=Account(id=customer.id, legal_name=customer.name) if customer else Account(),
+        account=Account(
+            id=customer.id,
+            legal_name=customer.name,
+            billing_address=_address(customer.billingAddress) if customer.billingAddress else None,
+            tax_id=customer.taxId,
+        )
+        if customer
+        else Account(),
         contacts=[
             Contact(name=p.name or p.id or "", role="primary", email=p.email, phone=p.phone)
             for p in parties
@@ -193,17 +203,19 @@ def _item(item: ProductOrderItem) -> OrderItem:
 
 
 def _location(place: Place) -> ServiceLocation:
-    if place.streetName and place.city:
-        street = " ".join(part for part in (place.streetNr, place.streetName) if part)
-        address = Address(
-            street=street,
-            city=place.city,
-            state_or_province=place.stateOrProvince or "",
-            postcode=place.postcode or "",
-            country=place.country,
-        )
-        return ServiceLocation(location_id=place.id, address=address)
-    return ServiceLocation(location_id=place.id)
+    return ServiceLocation(location_id=place.id, address=_address(place))
+
+
+def _address(place: Place) -> Address | None:
+    if not (place.streetName and place.city):
+        return None
+    return Address(
+        street=" ".join(part for part in (place.streetNr, place.streetName) if part),
+        city=place.city,
+        state_or_province=place.stateOrProvince or "",
+        postcode=place.postcode or "",
+        country=place.country,
+    )
 
 
 def _price(prices: list[OrderPrice]) -> ItemPrice:

@@ -1,8 +1,11 @@
 """Intake's handlers against its real, migrated schema."""
 
+from datetime import date
+
 import pytest
 
 from intake import repository
+from intake.domain.validation import IntakeRules
 from intake.handlers import follow_progress, submit_order
 from intake.tables import messaging
 from intake.tmf622 import ProductOrderCreate, to_canonical
@@ -13,6 +16,9 @@ from orderdesk_shared.events.pricing_approval import OrderPriced, Pricing
 from orderdesk_stack.order_generator import generate_orders
 
 pytestmark = pytest.mark.integration
+
+RULES = IntakeRules.load()
+TODAY = date(2026, 11, 28)
 
 
 @pytest.fixture
@@ -29,7 +35,7 @@ def _order(order_id: str, *, valid: bool = True):
 
 async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(database):
     async with database.unit_of_work() as uow:
-        await submit_order(_order("PO-1"), uow, idempotency_key="key-1")
+        await submit_order(_order("PO-1"), uow, rules=RULES, today=TODAY, idempotency_key="key-1")
         emitted = [record.headers["ce_type"] for record in uow.emitted]
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.validated.v1"]
     async with database.engine.connect() as connection:
@@ -40,7 +46,7 @@ async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(d
 
 async def test_an_invalid_order_is_stored_as_rejected_with_its_findings(database):
     async with database.unit_of_work() as uow:
-        await submit_order(_order("PO-2", valid=False), uow, idempotency_key=None)
+        await submit_order(_order("PO-2", valid=False), uow, rules=RULES, today=TODAY, idempotency_key=None)
         emitted = [record.headers["ce_type"] for record in uow.emitted]
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.fallout.v1"]
     async with database.engine.connect() as connection:
@@ -52,7 +58,7 @@ async def test_an_invalid_order_is_stored_as_rejected_with_its_findings(database
 async def test_progress_moves_the_order_forward_and_late_news_is_ignored(database):
     order = _order("PO-3")
     async with database.unit_of_work() as uow:
-        await submit_order(order, uow, idempotency_key=None)
+        await submit_order(order, uow, rules=RULES, today=TODAY, idempotency_key=None)
     ratified = OrderRatified(
         order_id="PO-3", order_version=1, eligible=True, reasons=[], commissionable_mrr=0, commission_total=0, reps=[]
     )

@@ -1,7 +1,5 @@
-import json
 from decimal import Decimal
 
-from intake.domain.validation import validate
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.events.order import Channel, OrderType
 
@@ -61,14 +59,3 @@ def test_a_tmf622_request_maps_to_the_canonical_order():
         Decimal(500),
         Decimal(5),
     )
-    assert validate(order) == []
-
-
-def test_splits_that_do_not_add_up_to_100_are_a_finding_with_a_fix():
-    request = json.loads(json.dumps(REQUEST))
-    request["relatedParty"][2]["splitPercent"] = 30
-    order = to_canonical(ProductOrderCreate.model_validate(request), order_id="PO-1", submitted_by="rep-1")
-
-    [finding] = validate(order)
-    assert finding.reason_code == "INVALID_VALUE"
-    assert "90" in finding.message and finding.fix

@@ -1,35 +1,89 @@
-"""Validation of a submitted order.
+"""Validation of a submitted order: normalize its addresses, apply the entry matrix and accuracy checks."""
 
-PLACEHOLDER (walking skeleton): only the checks the canonical model cannot express are made
-here. Issue #3 replaces this with the order entry matrix and accuracy checks of DOMAIN.md.
-"""
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
-from decimal import Decimal
-
+from intake.domain.accuracy import accuracy_findings
+from intake.domain.addresses import UnreadableAddress, normalize_address
+from intake.domain.matrix import DEFAULT_MATRIX, EntryMatrix, entry_findings, load_matrix
+from intake.reference import ReferenceData, load_reference_data
 from orderdesk_shared.events.fallout import Finding
-from orderdesk_shared.events.order import ProductOrder
+from orderdesk_shared.events.order import Address, OrderState, ProductOrder
+
+INCOMPLETE = "INCOMPLETE_DATA"
 
 
-def validate(order: ProductOrder) -> list[Finding]:
-    """Findings that stop the order; an empty list lets it through."""
+@dataclass(frozen=True)
+class IntakeRules:
+    """Everything validation decides by: the entry matrix and the reference data."""
+
+    matrix: EntryMatrix
+    reference: ReferenceData
+
+    @classmethod
+    def load(cls, *, matrix_path: Path = DEFAULT_MATRIX, reference_dir: Path | None = None) -> "IntakeRules":
+        return cls(matrix=load_matrix(matrix_path), reference=load_reference_data(reference_dir))
+
+
+@dataclass(frozen=True)
+class Validation:
+    order: ProductOrder
+    findings: list[Finding]
+
+    @property
+    def state(self) -> OrderState:
+        """In progress when clean; pending when only information is missing; else rejected."""
+        if not self.findings:
+            return OrderState.IN_PROGRESS
+        if all(finding.reason_code == INCOMPLETE for finding in self.findings):
+            return OrderState.PENDING
+        return OrderState.REJECTED
+
+
+def validate(order: ProductOrder, rules: IntakeRules, *, today: date) -> Validation:
+    """The order with its addresses normalized, and every finding that stops it."""
+    order, address_findings = _normalize_addresses(order)
+    findings = [
+        *entry_findings(order, rules.matrix),
+        *address_findings,
+        *accuracy_findings(order, rules.reference, today=today),
+    ]
+    return Validation(order=order, findings=findings)
+
+
+def _normalize_addresses(order: ProductOrder) -> tuple[ProductOrder, list[Finding]]:
     findings: list[Finding] = []
-    if not order.items:
-        findings.append(
-            Finding(
-                reason_code="INCOMPLETE_DATA",
-                field_path="productOrderItem",
-                message="the order has no items",
-                fix="add at least one item",
+
+    def normalized(address: Address | None, path: str) -> Address | None:
+        if address is None:
+            return None
+        try:
+            return normalize_address(address)
+        except UnreadableAddress as error:
+            findings.append(
+                Finding(
+                    reason_code="INVALID_ADDRESS",
+                    field_path=path,
+                    message=f"the address cannot be read: {error}",
+                    fix="Give the street with its number, the city, the state and the ZIP code.",
+                )
             )
+            return address
+
+    account = order.account.model_copy(
+        update={"billing_address": normalized(order.account.billing_address, "account.billingAddress")}
+    )
+    items = [
+        item.model_copy(
+            update={
+                "location": item.location.model_copy(
+                    update={"address": normalized(item.location.address, f"items[{index}].location.address")}
+                )
+            }
         )
-    split = sum((rep.split_percent for rep in order.sales_reps), Decimal(0))
-    if order.sales_reps and split != 100:
-        findings.append(
-            Finding(
-                reason_code="INVALID_VALUE",
-                field_path="relatedParty[role=salesRep].splitPercent",
-                message=f"commission splits add up to {split}%, not 100%",
-                fix="make the sales reps' split percentages add up to 100",
-            )
-        )
-    return findings
+        if item.location
+        else item
+        for index, item in enumerate(order.items)
+    ]
+    return order.model_copy(update={"account": account, "items": items}), findings

@@ -1,0 +1,128 @@
+"""Accuracy checks of an order against the reference data (DOMAIN.md, "Validation (intake)")."""
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from intake.reference import ReferenceData
+from orderdesk_shared.events.fallout import Finding
+from orderdesk_shared.events.order import OrderItem, ProductOrder
+
+PHONE_REGION = "US"
+
+
+def accuracy_findings(order: ProductOrder, reference: ReferenceData, *, today: date) -> list[Finding]:
+    """Every value on the order that is wrong, each with where it is and how to fix it."""
+    return [
+        *_account(order, reference),
+        *_contacts(order),
+        *_reps(order, reference, today=today),
+        *(finding for index, item in enumerate(order.items) for finding in _item(order, index, item, reference)),
+    ]
+
+
+def _account(order: ProductOrder, reference: ReferenceData) -> Iterator[Finding]:
+    account_id = order.account.id
+    if account_id is None:
+        return
+    account = reference.accounts.get(account_id)
+    if account is None:
+        yield _invalid("account.id", f"there is no account {account_id}", "Check the account number on the bill.")
+    elif not account.active:
+        yield _invalid(
+            "account.id", f"account {account_id} is closed", "Open a new-client order, or reactivate the account first."
+        )
+
+
+def _contacts(order: ProductOrder) -> Iterator[Finding]:
+    for index, contact in enumerate(order.contacts):
+        if contact.email:
+            try:
+                validate_email(contact.email, check_deliverability=False)
+            except EmailNotValidError as error:
+                yield _invalid(
+                    f"contacts[{index}].email",
+                    f"{contact.email!r} is not an email address: {error}",
+                    "Correct the contact's email address.",
+                )
+        if contact.phone and not _is_valid_phone(contact.phone):
+            yield _invalid(
+                f"contacts[{index}].phone",
+                f"{contact.phone!r} is not a valid phone number",
+                "Give the contact's phone number with its area code, e.g. +1 312 263 0100.",
+            )
+
+
+def _is_valid_phone(text: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(text, PHONE_REGION))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _reps(order: ProductOrder, reference: ReferenceData, *, today: date) -> Iterator[Finding]:
+    for index, sales_rep in enumerate(order.sales_reps):
+        rep = reference.reps.get(sales_rep.rep_id)
+        if rep is None:
+            yield _invalid(
+                f"salesReps[{index}].repId",
+                f"there is no sales rep {sales_rep.rep_id}",
+                "Use the rep id from the sales roster.",
+            )
+        elif not rep.is_active_on(today):
+            yield _invalid(
+                f"salesReps[{index}].repId",
+                f"sales rep {sales_rep.rep_id} is not active",
+                "Name an active rep; ask the sales manager who took over the account.",
+            )
+    split = sum((rep.split_percent for rep in order.sales_reps), Decimal(0))
+    if order.sales_reps and split != 100:
+        yield _invalid(
+            "salesReps",
+            f"commission splits add up to {split}%, not 100%",
+            "Make the sales reps' split percentages add up to 100.",
+        )
+
+
+def _item(order: ProductOrder, index: int, item: OrderItem, reference: ReferenceData) -> Iterator[Finding]:
+    at = f"items[{index}]"
+    if item.quantity < 1:
+        yield _invalid(f"{at}.quantity", f"quantity {item.quantity} is less than 1", "Order at least one.")
+    offering = reference.offerings.get(item.product_offering_id)
+    if offering is None or not offering.active:
+        state = "does not exist" if offering is None else "is no longer sold"
+        yield Finding(
+            reason_code="UNKNOWN_OFFERING",
+            field_path=f"{at}.productOfferingId",
+            message=f"product offering {item.product_offering_id} {state}",
+            fix="Choose an active offering from the current catalogue.",
+        )
+        return
+    for name, value in item.characteristics.items():
+        allowed = offering.characteristics.get(name)
+        if allowed is None:
+            yield _invalid(
+                f"{at}.characteristics.{name}",
+                f"{offering.name} has no characteristic {name!r}",
+                f"Use only {', '.join(sorted(offering.characteristics)) or 'no characteristics'}.",
+            )
+        elif str(value) not in {str(choice) for choice in allowed}:
+            yield _invalid(
+                f"{at}.characteristics.{name}",
+                f"{name} {value} is not offered for {offering.name}",
+                f"Choose one of {', '.join(str(choice) for choice in allowed)}.",
+            )
+    term = item.item_term_months or (order.agreement.term_months if order.agreement else None)
+    if term is not None and term not in offering.terms:
+        yield _invalid(
+            f"{at}.itemTermMonths",
+            f"a {term}-month term is not offered for {offering.name}",
+            f"Choose a term of {', '.join(str(t) for t in offering.terms)} months.",
+        )
+
+
+def _invalid(path: str, message: str, fix: str) -> Finding:
+    return Finding(reason_code="INVALID_VALUE", field_path=path, message=message, fix=fix)

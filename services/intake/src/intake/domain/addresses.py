@@ -1,0 +1,84 @@
+"""US postal addresses in one normalized form (USPS Publication 28), so the same place always reads the same.
+
+`normalize_address` gives an uppercase copy with standard street-suffix, directional and unit
+abbreviations ("233 south wacker drive, suite 4400" -> "233 S WACKER DR STE 4400"), a two-letter
+state and a five-digit ZIP. Pure: parsing is done locally by usaddress-scourgify, no lookup service.
+"""
+
+import re
+
+import usaddress
+from scourgify import normalize_address_record
+from scourgify.address_constants import STATE_ABBREVIATIONS
+from scourgify.exceptions import (
+    AddressNormalizationError,
+    AddressValidationError,
+    AmbiguousAddressError,
+    IncompleteAddressError,
+    UnParseableAddressError,
+)
+
+from orderdesk_shared.events.order import Address
+
+_US = {"US", "USA", "UNITED STATES", "UNITED STATES OF AMERICA"}
+_STATES = frozenset(STATE_ABBREVIATIONS.values())
+_ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+_PO_BOX = re.compile(r"\bP\.?\s*O\.?\s*BOX\b|\bPOST\s+OFFICE\s+BOX\b", re.IGNORECASE)
+_EXAMPLE = "e.g. 233 S Wacker Dr Ste 4400"
+
+
+class UnreadableAddress(ValueError):
+    """The address cannot be read as a US postal address; `reason` says why, in plain words, for the rep."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def normalize_address(address: Address) -> Address:
+    """A USPS-style normalized copy of `address`; raises UnreadableAddress when it cannot be read."""
+    street, city, state, postcode = (
+        " ".join(part.split()) for part in (address.street, address.city, address.state_or_province, address.postcode)
+    )
+    if " ".join(address.country.upper().replace(".", "").split()) not in _US:
+        raise UnreadableAddress(f"only US addresses can be served, not country {address.country!r}")
+    for value, name in ((street, "street"), (city, "city"), (state, "state"), (postcode, "ZIP code")):
+        if not value:
+            raise UnreadableAddress(f"the {name} is missing")
+    zip_code = _ZIP.match(postcode)
+    if zip_code is None:
+        raise UnreadableAddress(f"the ZIP code {postcode!r} is not a 5-digit US ZIP code (or ZIP+4)")
+    if _PO_BOX.search(street):
+        raise UnreadableAddress(f"{street!r} is a PO box; give the street address of the building")
+
+    try:
+        record = normalize_address_record(
+            {"address_line_1": street, "city": city, "state": state, "postal_code": zip_code[1]}
+        )
+    except UnParseableAddressError as error:
+        raise UnreadableAddress(
+            f"{street!r} could not be read as a building number and street name ({_EXAMPLE})"
+        ) from error
+    except AmbiguousAddressError as error:
+        raise UnreadableAddress(
+            f"{street!r} holds more than a street address (a person's name, another city, state or ZIP code, "
+            f"or text in brackets); give only the number, street and suite ({_EXAMPLE})"
+        ) from error
+    except (IncompleteAddressError, AddressValidationError) as error:
+        raise UnreadableAddress(f"the address is incomplete or badly formed: {error.error}") from error
+    except AddressNormalizationError as error:  # scourgify's only other case: a unit type with no unit number
+        raise UnreadableAddress(
+            f"{street!r} names a unit (Suite, Apt, Floor, ...) without its number, or could not be read ({_EXAMPLE})"
+        ) from error
+    except usaddress.RepeatedLabelError as error:
+        raise UnreadableAddress(f"{street!r} repeats a part of the address ({_EXAMPLE})") from error
+
+    if record["state"] not in _STATES:
+        raise UnreadableAddress(f"the state {state!r} is not a US state or its two-letter code")
+    return Address(
+        street=" ".join(part for part in (record["address_line_1"], record["address_line_2"]) if part),
+        city=record["city"],
+        state_or_province=record["state"],
+        postcode=record["postal_code"],
+        country="US",
+    )

@@ -1,0 +1,118 @@
+"""The order entry matrix, held as data: which item actions and fields each order type needs."""
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic.alias_generators import to_snake
+
+from orderdesk_shared.events.fallout import Finding
+from orderdesk_shared.events.order import ItemAction, OrderType, ProductOrder
+
+DEFAULT_MATRIX = Path(__file__).resolve().parents[3] / "policies" / "order_entry_matrix.v1.toml"
+_SEGMENT = re.compile(r"^(?P<name>[A-Za-z]+)(?:\[(?P<selector>[a-z]*)\])?$")
+
+
+class OrderTypeRule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item_actions: frozenset[ItemAction]
+    # A move deletes at the old site and adds at the new one: both actions must be on the order.
+    every_action_required: bool = False
+    required: tuple[str, ...]
+
+
+class EntryMatrix(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: str
+    order_types: dict[OrderType, OrderTypeRule]
+    fixes: dict[str, str]
+
+    @model_validator(mode="after")
+    def _complete_and_coached(self) -> "EntryMatrix":
+        if missing := set(OrderType) - set(self.order_types):
+            raise ValueError(f"no rule for order types {sorted(missing)}")
+        for order_type, rule in self.order_types.items():
+            for path in rule.required:
+                _parse(path)
+                if path not in self.fixes:
+                    raise ValueError(f"{order_type}: required field {path!r} has no fix text")
+        return self
+
+
+def load_matrix(path: Path = DEFAULT_MATRIX) -> EntryMatrix:
+    """Read and check the matrix file; a bad file stops intake at start with the reason."""
+    with path.open("rb") as file:
+        return EntryMatrix.model_validate(tomllib.load(file))
+
+
+def entry_findings(order: ProductOrder, matrix: EntryMatrix) -> list[Finding]:
+    """Missing fields (INCOMPLETE_DATA) and item actions the order type does not allow (INVALID_VALUE)."""
+    rule = matrix.order_types[order.order_type]
+    findings = [
+        Finding(
+            reason_code="INCOMPLETE_DATA",
+            field_path=concrete,
+            message=f"{concrete} is required on a {order.order_type} order",
+            fix=matrix.fixes[path],
+        )
+        for path in rule.required
+        for concrete in _missing(order, _parse(path), "")
+    ]
+    return findings + _action_findings(order, rule)
+
+
+def _action_findings(order: ProductOrder, rule: OrderTypeRule) -> list[Finding]:
+    allowed = " or ".join(sorted(rule.item_actions))
+    findings = [
+        Finding(
+            reason_code="INVALID_VALUE",
+            field_path=f"items[{index}].action",
+            message=f"a {order.order_type} order cannot {item.action} a product",
+            fix=f"Use the action {allowed} on a {order.order_type} order, or change the order type.",
+        )
+        for index, item in enumerate(order.items)
+        if item.action not in rule.item_actions
+    ]
+    present = {item.action for item in order.items}
+    if rule.every_action_required and not findings and (absent := rule.item_actions - present):
+        findings.append(
+            Finding(
+                reason_code="INCOMPLETE_DATA",
+                field_path="items",
+                message=f"a {order.order_type} order needs items with the action(s) {', '.join(sorted(absent))}",
+                fix="A move needs the item deleted at the old site and the item added at the new one.",
+            )
+        )
+    return findings
+
+
+def _parse(path: str) -> list[tuple[str, str | None]]:
+    """`items[].price.mrc` -> [("items", ""), ("price", None), ("mrc", None)]."""
+    segments = []
+    for segment in path.split("."):
+        match = _SEGMENT.match(segment)
+        if not match:
+            raise ValueError(f"not a field path: {path!r}")
+        segments.append((match["name"], match["selector"]))
+    return segments
+
+
+def _missing(value: Any, segments: list[tuple[str, str | None]], at: str) -> list[str]:
+    """The concrete paths under `value` where the field the segments name is absent or empty."""
+    if not segments:
+        return [] if value not in (None, "", [], {}) else [at]
+    (name, selector), rest = segments[0], segments[1:]
+    here = f"{at}.{name}" if at else name
+    child = getattr(value, to_snake(name), None) if value is not None else None
+    if selector is None:
+        return _missing(child, rest, here)
+    if not child:
+        return [".".join([f"{here}[{selector}]" if selector else here, *(name for name, _ in rest)])]
+    if selector == "":
+        return [path for index, element in enumerate(child) for path in _missing(element, rest, f"{here}[{index}]")]
+    chosen = next((element for element in child if element.role == selector), child[0])
+    return _missing(chosen, rest, f"{here}[{selector}]")

@@ -1,0 +1,284 @@
+"""Reference data intake validates against: offerings, accounts and sales reps (see reference/README.md).
+
+Loaded once at start from versioned seed files; anything malformed stops the service with an error
+naming the file, the line (or offering) and the field.
+"""
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from orderdesk_shared.events.order import Address
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "reference"
+_FILES = ("offerings.v{n}.json", "accounts.v{n}.csv", "reps.v{n}.csv")
+_R = TypeVar("_R", bound=BaseModel)
+
+
+class ReferenceDataError(ValueError):
+    """A reference file is missing or malformed; the message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class Offering:
+    id: str
+    name: str
+    family: str
+    active: bool
+    characteristics: dict[str, tuple[str | int, ...]]
+    terms: tuple[int, ...]
+    requires_service_location: bool
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    legal_name: str
+    billing_address: Address
+    tax_id: str
+    market: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class Rep:
+    id: str
+    name: str
+    email: str
+    team: str
+    manager_id: str | None
+    active_from: date
+    active_to: date | None
+
+    def is_active_on(self, day: date) -> bool:
+        """Whether the rep may sell on `day`: from `active_from` up to and including `active_to`."""
+        return self.active_from <= day and (self.active_to is None or day <= self.active_to)
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    offerings: dict[str, Offering]
+    accounts: dict[str, Account]
+    reps: dict[str, Rep]
+    version: str
+
+
+# --- file formats, validated with pydantic ------------------------------------------------------
+
+_Text = Annotated[str, Field(min_length=1)]
+_Value = StrictInt | Annotated[StrictStr, Field(min_length=1)]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _OfferingRow(_Row):
+    model_config = ConfigDict(strict=True)  # JSON types as written: no "true" for true, no "12" for 12
+
+    id: _Text
+    name: _Text
+    family: Literal["internet", "ethernet", "managed-network", "voice", "tv", "managed-apps", "cloud", "hosting"]
+    active: bool
+    characteristics: dict[_Text, Annotated[list[_Value], Field(min_length=1)]]
+    terms: Annotated[list[Literal[12, 24, 36, 60]], Field(min_length=1)]
+    requires_service_location: bool = Field(alias="requiresServiceLocation")
+
+    @field_validator("terms")
+    @classmethod
+    def _no_repeated_terms(cls, terms: list[int]) -> list[int]:
+        if len(set(terms)) != len(terms):
+            raise ValueError("a term is listed twice")
+        return terms
+
+    @field_validator("characteristics")
+    @classmethod
+    def _no_repeated_values(cls, characteristics: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for name, values in characteristics.items():
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name} lists a value twice")
+        return characteristics
+
+
+class _OfferingsFile(_Row):
+    offerings: list[dict[str, Any]]
+
+
+class _AccountRow(_Row):
+    account_id: Annotated[str, Field(pattern=r"^ACC-\d{5}$")]
+    legal_name: _Text
+    billing_street: _Text
+    billing_city: _Text
+    billing_state: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    billing_postcode: Annotated[str, Field(pattern=r"^\d{5}$")]
+    tax_id: Annotated[str, Field(pattern=r"^\d{2}-\d{7}$")]
+    market: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    status: Literal["active", "closed"]
+
+
+class _RepRow(_Row):
+    rep_id: Annotated[str, Field(pattern=r"^rep-\d{3}$")]
+    name: _Text
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    team: _Text
+    manager_id: str | None
+    active_from: date
+    active_to: date | None
+
+    @field_validator("manager_id", "active_to", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "_RepRow":
+        if self.active_to is not None and self.active_to < self.active_from:
+            raise ValueError("active_to is before active_from")
+        return self
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def load_reference_data(directory: Path | None = None) -> ReferenceData:
+    """The newest complete set of reference files in `directory` (default: the service's `reference/`)."""
+    directory = directory or DEFAULT_DIRECTORY
+    n = _latest_version(directory)
+    offerings_file, accounts_file, reps_file = (directory / name.format(n=n) for name in _FILES)
+    return ReferenceData(
+        offerings=_load_offerings(offerings_file),
+        accounts=_load_accounts(accounts_file),
+        reps=_load_reps(reps_file),
+        version=f"v{n}",
+    )
+
+
+def _latest_version(directory: Path) -> int:
+    found = {
+        int(m[1])
+        for p in directory.glob("offerings.v*.json")
+        if (m := re.fullmatch(r"offerings\.v(\d+)\.json", p.name))
+    }
+    complete = [n for n in found if all((directory / name.format(n=n)).is_file() for name in _FILES)]
+    if not complete:
+        expected = ", ".join(name.format(n="N") for name in _FILES)
+        raise ReferenceDataError(f"no complete set of reference files ({expected}) in {directory}")
+    return max(complete)
+
+
+def _load_offerings(path: Path) -> dict[str, Offering]:
+    try:
+        document = _OfferingsFile.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except json.JSONDecodeError as error:
+        raise ReferenceDataError(f"{path.name} line {error.lineno}: not valid JSON: {error.msg}") from error
+    except ValidationError as error:
+        raise ReferenceDataError(f"{path.name}: {_describe(error)}") from error
+    offerings: dict[str, Offering] = {}
+    for index, raw in enumerate(document.offerings):
+        where = f"{path.name} offerings[{index}]" + (f" ({raw['id']})" if isinstance(raw.get("id"), str) else "")
+        try:
+            row = _OfferingRow.model_validate(raw)
+        except ValidationError as error:
+            raise ReferenceDataError(f"{where}: {_describe(error)}") from error
+        if row.id in offerings:
+            raise ReferenceDataError(f"{where}, field 'id': offering {row.id} is listed twice")
+        offerings[row.id] = Offering(
+            id=row.id,
+            name=row.name,
+            family=row.family,
+            active=row.active,
+            characteristics={name: tuple(values) for name, values in row.characteristics.items()},
+            terms=tuple(row.terms),
+            requires_service_location=row.requires_service_location,
+        )
+    return offerings
+
+
+def _load_accounts(path: Path) -> dict[str, Account]:
+    accounts: dict[str, Account] = {}
+    for line, row in _read_csv(path, _AccountRow):
+        if row.account_id in accounts:
+            raise ReferenceDataError(f"{path.name} line {line}, field 'account_id': {row.account_id} is listed twice")
+        accounts[row.account_id] = Account(
+            id=row.account_id,
+            legal_name=row.legal_name,
+            billing_address=Address(
+                street=row.billing_street,
+                city=row.billing_city,
+                state_or_province=row.billing_state,
+                postcode=row.billing_postcode,
+            ),
+            tax_id=row.tax_id,
+            market=row.market,
+            active=row.status == "active",
+        )
+    return accounts
+
+
+def _load_reps(path: Path) -> dict[str, Rep]:
+    reps: dict[str, Rep] = {}
+    lines: dict[str, int] = {}
+    for line, row in _read_csv(path, _RepRow):
+        if row.rep_id in reps:
+            raise ReferenceDataError(f"{path.name} line {line}, field 'rep_id': {row.rep_id} is listed twice")
+        lines[row.rep_id] = line
+        reps[row.rep_id] = Rep(
+            id=row.rep_id,
+            name=row.name,
+            email=row.email,
+            team=row.team,
+            manager_id=row.manager_id,
+            active_from=row.active_from,
+            active_to=row.active_to,
+        )
+    for rep in reps.values():
+        if rep.manager_id is not None and rep.manager_id not in reps:
+            raise ReferenceDataError(
+                f"{path.name} line {lines[rep.id]}, field 'manager_id': {rep.manager_id} is not a rep in this file"
+            )
+    return reps
+
+
+def _read_csv(path: Path, model: type[_R]) -> list[tuple[int, _R]]:
+    """Each data row as (line number, validated row); the header must name exactly the model's fields."""
+    with path.open(encoding="utf-8", newline="") as file:
+        reader = csv.DictReader(file)
+        expected, header = list(model.model_fields), reader.fieldnames or []
+        if header != expected:
+            raise ReferenceDataError(
+                f"{path.name} line 1: the header must be {','.join(expected)}, not {','.join(header)}"
+            )
+        rows = []
+        for raw in reader:
+            if None in raw or None in raw.values():
+                raise ReferenceDataError(
+                    f"{path.name} line {reader.line_num}: {len(expected)} values expected, as in the header"
+                )
+            try:
+                rows.append((reader.line_num, model.model_validate(raw)))
+            except ValidationError as error:
+                raise ReferenceDataError(f"{path.name} line {reader.line_num}, {_describe(error)}") from error
+    return rows
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(
+        f"field '{'.'.join(str(part) for part in problem['loc'])}': {problem['msg']}"
+        + (f" (got {problem['input']!r})" if not isinstance(problem["input"], dict | list) else "")
+        for problem in error.errors()
+    )

@@ -1,0 +1,82 @@
+import pytest
+
+from intake.domain.addresses import UnreadableAddress, normalize_address
+from orderdesk_shared.events.order import Address
+
+
+def address(street: str, city: str = "Chicago", state: str = "IL", postcode: str = "60606", **kw) -> Address:
+    return Address(street=street, city=city, state_or_province=state, postcode=postcode, **kw)
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalized"),
+    [
+        (
+            address("233 south wacker drive, suite 4400", "chicago", "illinois", "60606-6306"),
+            address("233 S WACKER DR STE 4400", "CHICAGO", "IL", "60606"),
+        ),
+        (
+            address("41 South High St., Ste. 2600", " columbus ", "Ohio", "43215"),
+            address("41 S HIGH ST STE 2600", "COLUMBUS", "OH", "43215"),
+        ),
+        (
+            address("1 Monument Circle   Suite 500", "Indianapolis", "in", "462041234"),
+            address("1 MONUMENT CIR STE 500", "INDIANAPOLIS", "IN", "46204"),
+        ),
+        (
+            address("212 3rd Ave. North", "Minneapolis", "Minn", "55401"),
+            address("212 3RD AVE N", "MINNEAPOLIS", "MN", "55401"),
+        ),
+        (
+            address("5000 Tuttle Crossing Boulevard, Building B", "Dublin", "OH", "43016"),
+            address("5000 TUTTLE CROSSING BLVD BLDG B", "DUBLIN", "OH", "43016"),
+        ),
+        (
+            address("1000 N. Water Street, Floor 17", "Milwaukee", "WI", "53202", country="USA"),
+            address("1000 N WATER ST FL 17", "MILWAUKEE", "WI", "53202"),
+        ),
+    ],
+)
+def test_messy_addresses_come_out_in_usps_form(typed: Address, normalized: Address):
+    assert normalize_address(typed) == normalized
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        address("233 south wacker drive, suite 4400", "chicago", "illinois", "60606-6306"),
+        address("1 e   washington st apt #3", "Indianapolis", "IN", "46204"),
+        address("100 E Wisconsin Ave, 20th Floor", "Milwaukee", "WI", "53202"),
+        address("1 N State St (Rear)"),
+    ],
+)
+def test_normalizing_twice_changes_nothing_more(typed: Address):
+    once = normalize_address(typed)
+    assert normalize_address(once) == once
+
+
+def test_the_same_place_typed_two_ways_normalizes_the_same():
+    assert normalize_address(address("233 S. Wacker Dr., Ste 4400")) == normalize_address(
+        address("233 south wacker drive suite 4400", "CHICAGO", "Illinois", "60606-6306")
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        (address("asdf qwer zxcv"), "could not be read as a building number and street name"),
+        (address("Attn John Smith 233 S Wacker Dr"), "could not be read as a building number and street name"),
+        (address("233 S Wacker Dr Suite"), "names a unit (Suite, Apt, Floor, ...) without its number"),
+        (address("PO Box 1234"), "is a PO box; give the street address"),
+        (address("   "), "the street is missing"),
+        (address("233 S Wacker Dr", postcode="6060"), "'6060' is not a 5-digit US ZIP code"),
+        (address("233 S Wacker Dr", state="Ilinois"), "'Ilinois' is not a US state"),
+        (address("100 King St W", "Toronto", "ON", "60606", country="CA"), "only US addresses"),
+    ],
+)
+def test_an_unreadable_address_says_why_in_plain_words(typed: Address, reason: str):
+    with pytest.raises(UnreadableAddress) as failure:
+        normalize_address(typed)
+    assert reason in failure.value.reason
+    assert isinstance(failure.value, ValueError)
+    assert "UNPARSEABLE" not in str(failure.value)  # the library's own shouting is not shown to the rep
