@@ -1,22 +1,35 @@
 """TMF622 productOrder: create, retrieve and list orders."""
 
+import copy
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
+import json_merge_patch
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from intake import repository
 from intake.domain.validation import IntakeRules
-from intake.handlers import submit_order
+from intake.handlers import cancel_order, correct_order, submit_order
 from intake.repository import StoredOrder
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
 from orderdesk_shared.app import database
 from orderdesk_shared.auth import Principal, Role, require_roles
 from orderdesk_shared.db import Database
-from orderdesk_shared.events.order import OrderState
+from orderdesk_shared.events.order import OrderState, Stage
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
+
+MERGE_PATCH = "application/merge-patch+json"
+CORRECTABLE_STATES = frozenset({OrderState.REJECTED, OrderState.PENDING})
+FINAL_STATES = frozenset({OrderState.CANCELLED, OrderState.COMPLETED, OrderState.FAILED})
+
+
+class ProductOrderRef(BaseModel):
+    id: str
+
 
 Submitter = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
 Reader = Annotated[Principal, Depends(require_roles(*Role))]
@@ -55,7 +68,14 @@ async def create_product_order(
         else:
             order_id, created = f"PO-{uuid.uuid4().hex[:12].upper()}", True
             order = to_canonical(body, order_id=order_id, submitted_by=principal.subject)
-            await submit_order(order, uow, rules=rules, today=datetime.now(UTC).date(), idempotency_key=idempotency_key)
+            await submit_order(
+                order,
+                uow,
+                rules=rules,
+                today=_today(),
+                idempotency_key=idempotency_key,
+                request_document=body.model_dump(mode="json", exclude_none=True),
+            )
         stored = await repository.get_order(uow.connection, order_id)
     assert stored is not None
     if not created:
@@ -68,10 +88,7 @@ async def create_product_order(
 async def retrieve_product_order(order_id: str, _: Reader, db: Db) -> dict:
     """One order with its TMF state and the stage it has reached."""
     async with db.engine.connect() as connection:
-        stored = await repository.get_order(connection, order_id)
-    if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product order {order_id}")
-    return _resource(stored)
+        return _resource(await _stored_or_404(connection, order_id))
 
 
 @router.get("/productOrder")
@@ -79,15 +96,104 @@ async def list_product_orders(
     _: Reader,
     db: Db,
     response: Response,
-    state: OrderState | None = None,
+    state: Annotated[str | None, Query(description="one state, or several separated by commas")] = None,
     external_id: Annotated[str | None, Query(alias="externalId")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict]:
-    """Orders, newest first, filtered by state or externalId."""
+    """Orders, newest first, filtered by state(s) or externalId: `state=rejected,pending` is the desk's queue."""
+    states = _states(state)
     async with db.engine.connect() as connection:
         found = await repository.list_orders(
-            connection, state=state, external_id=external_id, offset=offset, limit=limit
+            connection, states=states, external_id=external_id, offset=offset, limit=limit
         )
     response.headers["X-Result-Count"] = str(len(found))
     return [_resource(stored) for stored in found]
+
+
+@router.patch("/productOrder/{order_id}")
+async def patch_product_order(
+    order_id: str, patch: Annotated[dict, Body(media_type=MERGE_PATCH)], principal: Submitter, db: Db, rules: Rules
+) -> dict:
+    """Correct a rejected or pending order (JSON merge patch on what was submitted); it is validated again."""
+    async with db.unit_of_work() as uow:
+        stored = await _stored_or_404(uow.connection, order_id, for_update=True)
+        if stored.state not in CORRECTABLE_STATES:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"order {order_id} is {stored.state} at stage {stored.stage}: only rejected or pending orders can be "
+                "corrected",
+            )
+        merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
+        try:
+            request = ProductOrderCreate.model_validate(merged)
+        except ValidationError as error:
+            raise RequestValidationError(error.errors()) from error
+        await correct_order(
+            to_canonical(request, order_id=order_id, submitted_by=stored.order.submitted_by or principal.subject),
+            uow,
+            rules=rules,
+            today=_today(),
+            actor=principal.subject,
+            request_document=request.model_dump(mode="json", exclude_none=True),
+        )
+        corrected = await _stored_or_404(uow.connection, order_id)
+    return _resource(corrected)
+
+
+@router.get("/productOrder/{order_id}/history")
+async def product_order_history(order_id: str, _: Reader, db: Db) -> list[dict]:
+    """Every version of the order: submitted, corrected, cancelled, with the findings of each."""
+    async with db.engine.connect() as connection:
+        await _stored_or_404(connection, order_id)
+        return await repository.order_history(connection, order_id)
+
+
+class CancelProductOrderCreate(BaseModel):
+    """TMF622 CancelProductOrder_Create."""
+
+    productOrder: ProductOrderRef
+    cancellationReason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/cancelProductOrder", status_code=status.HTTP_201_CREATED)
+async def cancel_product_order(body: CancelProductOrderCreate, principal: Submitter, db: Db) -> dict:
+    """Cancel an order that has not been handed off to Operations yet."""
+    order_id = body.productOrder.id
+    async with db.unit_of_work() as uow:
+        stored = await _stored_or_404(uow.connection, order_id, for_update=True)
+        if stored.state in FINAL_STATES or stored.stage.rank >= Stage.HANDED_OFF.rank:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"order {order_id} is {stored.state} at stage {stored.stage}: it can no longer be cancelled here",
+            )
+        await cancel_order(stored, uow, actor=principal.subject, reason=body.cancellationReason)
+    return {
+        "id": f"{order_id}-cancel",
+        "@type": "CancelProductOrder",
+        "state": "done",
+        "productOrder": {"id": order_id, "href": f"{API_ROOT}/productOrder/{order_id}"},
+        "cancellationReason": body.cancellationReason,
+        "effectiveCancellationDate": datetime.now(UTC).isoformat(),
+    }
+
+
+async def _stored_or_404(connection, order_id: str, *, for_update: bool = False) -> StoredOrder:
+    stored = await repository.get_order(connection, order_id, for_update=for_update)
+    if stored is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product order {order_id}")
+    return stored
+
+
+def _states(text: str | None) -> list[OrderState]:
+    names = [name.strip() for name in (text or "").split(",") if name.strip()]
+    unknown = [name for name in names if name not in {known.value for known in OrderState}]
+    if unknown:
+        raise RequestValidationError(
+            [{"loc": ("query", "state"), "msg": f"unknown state(s) {unknown}; use {[s.value for s in OrderState]}"}]
+        )
+    return [OrderState(name) for name in names]
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()

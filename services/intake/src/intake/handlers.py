@@ -5,9 +5,10 @@ from datetime import date
 from intake import repository
 from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
 from intake.domain.validation import IntakeRules, Validation, validate
+from intake.repository import StoredOrder
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.commission import OrderRatified
-from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
@@ -27,30 +28,95 @@ STAGE_REACHED_BY = {
 
 
 async def submit_order(
-    order: ProductOrder, uow: UnitOfWork, *, rules: IntakeRules, today: date, idempotency_key: str | None
+    order: ProductOrder,
+    uow: UnitOfWork,
+    *,
+    rules: IntakeRules,
+    today: date,
+    idempotency_key: str | None,
+    request_document: dict | None,
 ) -> Validation:
     """Store a new order, record that it was received, then pass it on validated, or hold it with findings."""
     validation = validate(order, rules, today=today)
-    accepted = validation.state is OrderState.IN_PROGRESS
     await repository.insert_order(
         uow.connection,
         order=validation.order,
         state=validation.state,
-        stage=Stage.VALIDATED if accepted else Stage.RECEIVED,
+        stage=_stage_after(validation),
         findings=validation.findings,
         idempotency_key=idempotency_key,
+        request_document=request_document,
     )
     uow.emit(OrderReceived(order_id=order.id, order_version=1, order=validation.order))
-    if accepted:
-        uow.emit(OrderValidated(order_id=order.id, order_version=1, order=validation.order))
-    else:
-        kind = FalloutKind.PENDING if validation.state is OrderState.PENDING else FalloutKind.REJECTED
-        uow.emit(
-            OrderFallout(
-                order_id=order.id, order_version=1, stage=Stage.VALIDATED, kind=kind, findings=validation.findings
-            )
-        )
+    await _record_outcome(uow, validation, version=1, action="submitted", actor=order.submitted_by or "unknown")
     return validation
+
+
+async def correct_order(
+    order: ProductOrder, uow: UnitOfWork, *, rules: IntakeRules, today: date, actor: str, request_document: dict
+) -> Validation:
+    """Validate a corrected order again under its id: it moves on validated, or stays held with new findings."""
+    validation = validate(order, rules, today=today)
+    version = await repository.replace_order(
+        uow.connection,
+        order=validation.order,
+        state=validation.state,
+        stage=_stage_after(validation),
+        findings=validation.findings,
+        request_document=request_document,
+    )
+    await _record_outcome(uow, validation, version=version, action="corrected", actor=actor)
+    return validation
+
+
+def _stage_after(validation: Validation) -> Stage:
+    return Stage.VALIDATED if validation.state is OrderState.IN_PROGRESS else Stage.RECEIVED
+
+
+async def _record_outcome(uow: UnitOfWork, validation: Validation, *, version: int, action: str, actor: str) -> None:
+    order = validation.order
+    await repository.record_revision(
+        uow.connection,
+        order_id=order.id,
+        version=version,
+        action=action,
+        actor=actor,
+        state=validation.state,
+        findings=validation.findings,
+    )
+    if validation.state is OrderState.IN_PROGRESS:
+        uow.emit(OrderValidated(order_id=order.id, order_version=version, order=order))
+        return
+    kind = FalloutKind.PENDING if validation.state is OrderState.PENDING else FalloutKind.REJECTED
+    uow.emit(
+        OrderFallout(
+            order_id=order.id, order_version=version, stage=Stage.VALIDATED, kind=kind, findings=validation.findings
+        )
+    )
+
+
+async def cancel_order(stored: StoredOrder, uow: UnitOfWork, *, actor: str, reason: str) -> None:
+    """Cancel an order that has not been handed off to Operations yet."""
+    await repository.update_progress(uow.connection, stored.order.id, state=OrderState.CANCELLED, stage=stored.stage)
+    finding = Finding(reason_code="CANCELLED", message=reason, fix=None)
+    await repository.record_revision(
+        uow.connection,
+        order_id=stored.order.id,
+        version=stored.version,
+        action="cancelled",
+        actor=actor,
+        state=OrderState.CANCELLED,
+        findings=[finding],
+    )
+    uow.emit(
+        OrderFallout(
+            order_id=stored.order.id,
+            order_version=stored.version,
+            stage=stored.stage,
+            kind=FalloutKind.CANCELLED,
+            findings=[finding],
+        )
+    )
 
 
 async def follow_progress(event, uow: UnitOfWork) -> None:
@@ -70,8 +136,8 @@ async def follow_progress(event, uow: UnitOfWork) -> None:
 async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:
     """Reflect a rejection, hold, release or cancellation in the order's TMF state."""
     stored = await repository.get_order(uow.connection, event.order_id, for_update=True)
-    if stored is None:
-        return
+    if stored is None or event.order_version < stored.version:
+        return  # about a version the order has been corrected since
     state = state_after_fallout(stored.state, event.kind)
     if state is not None and state is not stored.state:
         await repository.update_progress(uow.connection, event.order_id, state=state, stage=stored.stage)

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.tables import orders
+from intake.tables import order_revisions, orders
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 
@@ -19,6 +19,7 @@ class StoredOrder:
     version: int
     findings: list[dict]
     created_at: datetime
+    request_document: dict | None
 
 
 def _stored(row: sa.Row) -> StoredOrder:
@@ -29,6 +30,7 @@ def _stored(row: sa.Row) -> StoredOrder:
         version=row.version,
         findings=row.findings,
         created_at=row.created_at,
+        request_document=row.request_document,
     )
 
 
@@ -40,6 +42,7 @@ async def insert_order(
     stage: Stage,
     findings: list[Finding],
     idempotency_key: str | None,
+    request_document: dict | None,
 ) -> None:
     await connection.execute(
         sa.insert(orders),
@@ -54,7 +57,8 @@ async def insert_order(
             version=1,
             idempotency_key=idempotency_key,
             order_document=order.model_dump(mode="json", by_alias=True, exclude_none=True),
-            findings=[finding.model_dump(mode="json", by_alias=True, exclude_none=True) for finding in findings],
+            request_document=request_document,
+            findings=_findings_json(findings),
         ),
     )
 
@@ -71,18 +75,91 @@ async def order_id_for_idempotency_key(connection: AsyncConnection, key: str) ->
 
 async def update_progress(connection: AsyncConnection, order_id: str, *, state: OrderState, stage: Stage) -> None:
     await connection.execute(
-        sa.update(orders)
-        .where(orders.c.id == order_id)
-        .values(state=state, stage=stage, version=orders.c.version + 1, updated_at=sa.func.now())
+        sa.update(orders).where(orders.c.id == order_id).values(state=state, stage=stage, updated_at=sa.func.now())
     )
 
 
 async def list_orders(
-    connection: AsyncConnection, *, state: OrderState | None, external_id: str | None, offset: int, limit: int
+    connection: AsyncConnection, *, states: list[OrderState], external_id: str | None, offset: int, limit: int
 ) -> list[StoredOrder]:
     query = sa.select(orders).order_by(orders.c.created_at.desc(), orders.c.id).offset(offset).limit(limit)
-    if state is not None:
-        query = query.where(orders.c.state == state)
+    if states:
+        query = query.where(orders.c.state.in_(states))
     if external_id is not None:
         query = query.where(orders.c.external_id == external_id)
     return [_stored(row) for row in await connection.execute(query)]
+
+
+async def replace_order(
+    connection: AsyncConnection,
+    *,
+    order: ProductOrder,
+    state: OrderState,
+    stage: Stage,
+    findings: list[Finding],
+    request_document: dict,
+) -> int:
+    """Store a corrected order under the same id; returns its new version."""
+    return (
+        await connection.execute(
+            sa.update(orders)
+            .where(orders.c.id == order.id)
+            .values(
+                state=state,
+                stage=stage,
+                version=orders.c.version + 1,
+                external_id=order.external_id,
+                order_type=order.order_type,
+                account_id=order.account.id,
+                order_document=order.model_dump(mode="json", by_alias=True, exclude_none=True),
+                request_document=request_document,
+                findings=_findings_json(findings),
+                updated_at=sa.func.now(),
+            )
+            .returning(orders.c.version)
+        )
+    ).scalar_one()
+
+
+async def record_revision(
+    connection: AsyncConnection,
+    *,
+    order_id: str,
+    version: int,
+    action: str,
+    actor: str,
+    state: OrderState,
+    findings: list[Finding],
+) -> None:
+    await connection.execute(
+        sa.insert(order_revisions),
+        {
+            "order_id": order_id,
+            "version": version,
+            "action": action,
+            "actor": actor,
+            "state": state,
+            "findings": _findings_json(findings),
+        },
+    )
+
+
+async def order_history(connection: AsyncConnection, order_id: str) -> list[dict]:
+    rows = await connection.execute(
+        sa.select(order_revisions).where(order_revisions.c.order_id == order_id).order_by(order_revisions.c.id)
+    )
+    return [
+        {
+            "version": row.version,
+            "action": row.action,
+            "actor": row.actor,
+            "state": row.state,
+            "findings": row.findings,
+            "recordedAt": row.recorded_at.isoformat(),
+        }
+        for row in rows
+    ]
+
+
+def _findings_json(findings: list[Finding]) -> list[dict]:
+    return [finding.model_dump(mode="json", by_alias=True, exclude_none=True) for finding in findings]

@@ -20,7 +20,23 @@ orders = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("idempotency_key", sa.Text, unique=True),
     sa.Column("order_document", JSONB, nullable=False),
+    # The submission as the channel sent it (TMF622 for the API), which PATCH merges into.
+    sa.Column("request_document", JSONB),
     sa.Column("findings", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+order_revisions = sa.Table(
+    "order_revisions",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("findings", JSONB, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("order_revisions_order_id", "order_id"),
 )

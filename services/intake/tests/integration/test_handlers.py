@@ -1,16 +1,19 @@
 """Intake's handlers against its real, migrated schema."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from intake import repository
 from intake.domain.validation import IntakeRules
-from intake.handlers import follow_progress, submit_order
+from intake.handlers import cancel_order, correct_order, follow_fallout, follow_progress, submit_order
 from intake.tables import messaging
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.commission import OrderRatified
+from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
+from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.events.pricing_approval import OrderPriced, Pricing
 from orderdesk_stack.order_generator import generate_orders
@@ -35,7 +38,9 @@ def _order(order_id: str, *, valid: bool = True):
 
 async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(database):
     async with database.unit_of_work() as uow:
-        await submit_order(_order("PO-1"), uow, rules=RULES, today=TODAY, idempotency_key="key-1")
+        await submit_order(
+            _order("PO-1"), uow, rules=RULES, today=TODAY, idempotency_key="key-1", request_document=None
+        )
         emitted = [record.headers["ce_type"] for record in uow.emitted]
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.validated.v1"]
     async with database.engine.connect() as connection:
@@ -46,7 +51,9 @@ async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(d
 
 async def test_an_invalid_order_is_stored_as_rejected_with_its_findings(database):
     async with database.unit_of_work() as uow:
-        await submit_order(_order("PO-2", valid=False), uow, rules=RULES, today=TODAY, idempotency_key=None)
+        await submit_order(
+            _order("PO-2", valid=False), uow, rules=RULES, today=TODAY, idempotency_key=None, request_document=None
+        )
         emitted = [record.headers["ce_type"] for record in uow.emitted]
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.fallout.v1"]
     async with database.engine.connect() as connection:
@@ -58,7 +65,7 @@ async def test_an_invalid_order_is_stored_as_rejected_with_its_findings(database
 async def test_progress_moves_the_order_forward_and_late_news_is_ignored(database):
     order = _order("PO-3")
     async with database.unit_of_work() as uow:
-        await submit_order(order, uow, rules=RULES, today=TODAY, idempotency_key=None)
+        await submit_order(order, uow, rules=RULES, today=TODAY, idempotency_key=None, request_document=None)
     ratified = OrderRatified(
         order_id="PO-3", order_version=1, eligible=True, reasons=[], commissionable_mrr=0, commission_total=0, reps=[]
     )
@@ -76,3 +83,53 @@ async def test_progress_moves_the_order_forward_and_late_news_is_ignored(databas
     async with database.engine.connect() as connection:
         stored = await repository.get_order(connection, "PO-3")
     assert (stored.stage, stored.state) == (Stage.RATIFIED, OrderState.IN_PROGRESS)
+
+
+async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(database):
+    rejected = _order("PO-4", valid=False)
+    async with database.unit_of_work() as uow:
+        first = await submit_order(rejected, uow, rules=RULES, today=TODAY, idempotency_key=None, request_document={})
+    fixed = rejected.model_copy(
+        update={
+            "sales_reps": [rep.model_copy(update={"split_percent": Decimal(100)}) for rep in rejected.sales_reps[:1]]
+        }
+    )
+    async with database.unit_of_work() as uow:
+        await correct_order(fixed, uow, rules=RULES, today=TODAY, actor="specialist-1", request_document={})
+        emitted = [(record.headers["ce_type"], record.value) for record in uow.emitted]
+    # The rejection of version 1 arrives after the correction: it must not reject version 2.
+    async with database.unit_of_work() as uow:
+        await follow_fallout(
+            OrderFallout(
+                order_id="PO-4",
+                order_version=1,
+                stage=Stage.VALIDATED,
+                kind=FalloutKind.REJECTED,
+                findings=first.findings,
+            ),
+            uow,
+        )
+
+    assert [event_type for event_type, _ in emitted] == ["com.orderdesk.order.validated.v1"]
+    assert OrderValidated.model_validate_json(emitted[0][1]).order_version == 2
+    async with database.engine.connect() as connection:
+        stored = await repository.get_order(connection, "PO-4")
+        history = await repository.order_history(connection, "PO-4")
+    assert (stored.state, stored.stage, stored.version) == (OrderState.IN_PROGRESS, Stage.VALIDATED, 2)
+    assert [(h["version"], h["action"], h["actor"], h["state"]) for h in history] == [
+        (1, "submitted", "rep-001", "rejected"),
+        (2, "corrected", "specialist-1", "inProgress"),
+    ]
+
+
+async def test_a_cancelled_order_is_recorded_and_announced(database):
+    async with database.unit_of_work() as uow:
+        await submit_order(_order("PO-5"), uow, rules=RULES, today=TODAY, idempotency_key=None, request_document=None)
+    async with database.unit_of_work() as uow:
+        stored = await repository.get_order(uow.connection, "PO-5", for_update=True)
+        await cancel_order(stored, uow, actor="rep-001", reason="customer chose another provider")
+        [cancelled] = uow.emitted
+    assert OrderFallout.model_validate_json(cancelled.value).kind is FalloutKind.CANCELLED
+    async with database.engine.connect() as connection:
+        assert (await repository.get_order(connection, "PO-5")).state is OrderState.CANCELLED
+        assert [h["action"] for h in await repository.order_history(connection, "PO-5")] == ["submitted", "cancelled"]

@@ -1,0 +1,94 @@
+"""The rejected-order desk through the public API: find, correct, resubmit, cancel."""
+
+import asyncio
+
+import pytest
+
+from orderdesk_shared.auth import Role
+from orderdesk_stack.order_generator import generate_orders
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from tests.conftest import bearer
+
+pytestmark = pytest.mark.e2e
+
+API = PRODUCT_ORDER_PATH.rsplit("/", 1)[0]
+MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+
+
+def _body(*, valid: bool, seed: int) -> dict:
+    [order] = generate_orders(1, seed=seed, invalid_share=0.0 if valid else 1.0)
+    return order.body
+
+
+async def _stage(intake, order_id: str, headers: dict, wanted: str, timeout: float = 60.0) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (order := (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json())["stage"] != wanted:
+        assert asyncio.get_running_loop().time() < deadline, f"stuck at {order['stage']} ({order['state']})"
+        await asyncio.sleep(0.3)
+    return order
+
+
+async def test_a_specialist_corrects_a_rejected_order_and_it_flows_on_under_the_same_id(stack, intake):
+    rep, specialist = bearer(stack, "rep-001", Role.SALES_REP), bearer(stack, "dana", Role.SPECIALIST)
+    body = _body(valid=False, seed=301)
+    rejected = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)).json()
+    assert rejected["state"] == "rejected"
+
+    queue = (
+        await intake.get(PRODUCT_ORDER_PATH, params={"state": "rejected,pending", "limit": 500}, headers=specialist)
+    ).json()
+    assert rejected["id"] in {order["id"] for order in queue}
+
+    reps = [party for party in body["relatedParty"] if party["role"] == "salesRep"]
+    fixed_parties = [party for party in body["relatedParty"] if party["role"] != "salesRep"] + [
+        {**reps[0], "splitPercent": 100}
+    ]
+    corrected = await intake.patch(
+        f"{PRODUCT_ORDER_PATH}/{rejected['id']}", json={"relatedParty": fixed_parties}, headers=specialist | MERGE_PATCH
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert (corrected.json()["id"], corrected.json()["state"], corrected.json()["findings"]) == (
+        rejected["id"],
+        "inProgress",
+        [],
+    )
+
+    await _stage(intake, rejected["id"], specialist, "ratified")
+    history = (await intake.get(f"{PRODUCT_ORDER_PATH}/{rejected['id']}/history", headers=specialist)).json()
+    assert [(entry["version"], entry["action"], entry["actor"]) for entry in history] == [
+        (1, "submitted", "rep-001"),
+        (2, "corrected", "dana"),
+    ]
+    assert history[0]["findings"][0]["reasonCode"] == "INVALID_VALUE"
+
+    again = await intake.patch(
+        f"{PRODUCT_ORDER_PATH}/{rejected['id']}", json={"externalId": "X"}, headers=specialist | MERGE_PATCH
+    )
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_correction_that_breaks_the_order_is_a_problem_with_field_paths(stack, intake):
+    rep = bearer(stack, "rep-002", Role.SALES_REP)
+    rejected = (await intake.post(PRODUCT_ORDER_PATH, json=_body(valid=False, seed=302), headers=rep)).json()
+    response = await intake.patch(
+        f"{PRODUCT_ORDER_PATH}/{rejected['id']}", json={"orderType": "upgrade"}, headers=rep | MERGE_PATCH
+    )
+    assert response.status_code == 422
+    assert [problem["field"] for problem in response.json()["invalid_params"]] == ["orderType"]
+    unchanged = (await intake.get(f"{PRODUCT_ORDER_PATH}/{rejected['id']}", headers=rep)).json()
+    assert unchanged["state"] == "rejected"
+
+
+async def test_an_order_is_cancelled_once_and_the_cancellation_is_in_its_history(stack, intake):
+    rep = bearer(stack, "rep-003", Role.SALES_REP)
+    pending = (await intake.post(PRODUCT_ORDER_PATH, json=_body(valid=False, seed=303), headers=rep)).json()
+    request = {"productOrder": {"id": pending["id"]}, "cancellationReason": "customer chose another provider"}
+
+    cancelled = await intake.post(f"{API}/cancelProductOrder", json=request, headers=rep)
+    assert cancelled.status_code == 201, cancelled.text
+    assert cancelled.json()["state"] == "done"
+    assert (await intake.get(f"{PRODUCT_ORDER_PATH}/{pending['id']}", headers=rep)).json()["state"] == "cancelled"
+    assert (await intake.post(f"{API}/cancelProductOrder", json=request, headers=rep)).status_code == 409
+    history = (await intake.get(f"{PRODUCT_ORDER_PATH}/{pending['id']}/history", headers=rep)).json()
+    assert [entry["action"] for entry in history] == ["submitted", "cancelled"]
