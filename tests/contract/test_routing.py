@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fastapi import APIRouter
 
 from orderdesk_shared.events.catalogue import PRODUCED_OUTSIDE_THE_SERVICES, READ_OUTSIDE_THE_SERVICES
 from orderdesk_stack.services import SERVICES
@@ -47,9 +48,9 @@ def test_readme_emits_matches_declared_emits(service):
 
 
 def test_readme_api_matches_routes(service):
-    router = _module(service, "api").router
+    routers = [value for value in vars(_module(service, "api")).values() if isinstance(value, APIRouter)]
     declared = {(row[0], row[1]) for row in _section_rows(_readme(service), "API")}
-    served = {(method, route.path) for route in router.routes for method in route.methods}
+    served = {(method, route.path) for router in routers for route in router.routes for method in route.methods}
     assert declared == served
 
 

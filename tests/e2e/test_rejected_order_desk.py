@@ -92,3 +92,15 @@ async def test_an_order_is_cancelled_once_and_the_cancellation_is_in_its_history
     assert (await intake.post(f"{API}/cancelProductOrder", json=request, headers=rep)).status_code == 409
     history = (await intake.get(f"{PRODUCT_ORDER_PATH}/{pending['id']}/history", headers=rep)).json()
     assert [entry["action"] for entry in history] == ["submitted", "cancelled"]
+
+
+async def test_the_desk_sees_which_findings_each_rep_makes_most(stack, intake):
+    rep = bearer(stack, "rep-004", Role.SALES_REP)
+    for seed in (304, 305):
+        await intake.post(PRODUCT_ORDER_PATH, json=_body(valid=False, seed=seed), headers=rep)
+
+    path, since = "/intake/coaching/findings", {"since": "2000-01-01T00:00:00Z"}
+    counts = (await intake.get(path, params=since, headers=bearer(stack, "dana", Role.SPECIALIST))).json()
+    mine = [row for row in counts if row["rep"] == "rep-004"]
+    assert sum(row["count"] for row in mine if row["reasonCode"] == "INVALID_VALUE") == 2
+    assert (await intake.get(path, params=since, headers=rep)).status_code == 403

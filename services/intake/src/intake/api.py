@@ -32,6 +32,7 @@ class ProductOrderRef(BaseModel):
 
 
 Submitter = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
+Coach = Annotated[Principal, Depends(require_roles(Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR))]
 Reader = Annotated[Principal, Depends(require_roles(*Role))]
 Db = Annotated[Database, Depends(database)]
 
@@ -176,6 +177,21 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
         "cancellationReason": body.cancellationReason,
         "effectiveCancellationDate": datetime.now(UTC).isoformat(),
     }
+
+
+coaching_router = APIRouter(prefix="/intake", tags=["coaching"])
+
+
+@coaching_router.get("/coaching/findings")
+async def coaching_findings(
+    _: Coach,
+    db: Db,
+    since: Annotated[datetime, Query(description="start of the period (inclusive), ISO 8601")],
+    until: Annotated[datetime | None, Query(description="end of the period (exclusive); now when left out")] = None,
+) -> list[dict]:
+    """Per rep and channel, how often each finding was made on their submissions: what to coach them on."""
+    async with db.engine.connect() as connection:
+        return await repository.finding_counts(connection, since=since, until=until or datetime.now(UTC))
 
 
 async def _stored_or_404(connection, order_id: str, *, for_update: bool = False) -> StoredOrder:

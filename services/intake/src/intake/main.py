@@ -13,6 +13,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     # Loaded here so a bad matrix or reference file stops intake at start, with the reason.
     rules = IntakeRules.load(matrix_path=settings.order_entry_matrix, reference_dir=settings.reference_dir)
-    app = build_app(bootstrap(settings), title="OrderDesk intake", routers=[api.router])
+    app = build_app(bootstrap(settings), title="OrderDesk intake", routers=[api.router, api.coaching_router])
     app.state.intake_rules = rules
     return app

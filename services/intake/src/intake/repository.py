@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.tables import order_revisions, orders
@@ -163,3 +164,29 @@ async def order_history(connection: AsyncConnection, order_id: str) -> list[dict
 
 def _findings_json(findings: list[Finding]) -> list[dict]:
     return [finding.model_dump(mode="json", by_alias=True, exclude_none=True) for finding in findings]
+
+
+async def finding_counts(connection: AsyncConnection, *, since: datetime, until: datetime) -> list[dict]:
+    """How often each finding was made on submissions in [since, until), per submitter and channel."""
+    finding = sa.func.jsonb_array_elements(order_revisions.c.findings).table_valued(sa.column("value", JSONB))
+    reason_code = finding.c.value["reasonCode"].astext
+    query = (
+        sa.select(
+            order_revisions.c.actor,
+            orders.c.channel,
+            reason_code.label("reason_code"),
+            sa.func.count().label("count"),
+        )
+        .select_from(order_revisions.join(orders, orders.c.id == order_revisions.c.order_id).join(finding, sa.true()))
+        .where(
+            order_revisions.c.action == "submitted",
+            order_revisions.c.recorded_at >= since,
+            order_revisions.c.recorded_at < until,
+        )
+        .group_by(order_revisions.c.actor, orders.c.channel, reason_code)
+        .order_by(order_revisions.c.actor, sa.func.count().desc(), reason_code)
+    )
+    return [
+        {"rep": row.actor, "channel": row.channel, "reasonCode": row.reason_code, "count": row.count}
+        for row in await connection.execute(query)
+    ]

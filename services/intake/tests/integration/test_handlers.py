@@ -1,6 +1,6 @@
 """Intake's handlers against its real, migrated schema."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -133,3 +133,22 @@ async def test_a_cancelled_order_is_recorded_and_announced(database):
     async with database.engine.connect() as connection:
         assert (await repository.get_order(connection, "PO-5")).state is OrderState.CANCELLED
         assert [h["action"] for h in await repository.order_history(connection, "PO-5")] == ["submitted", "cancelled"]
+
+
+async def test_coaching_counts_each_finding_per_submitting_rep_and_channel(database):
+    for order_id, valid in (("PO-6", False), ("PO-7", False), ("PO-8", True)):
+        async with database.unit_of_work() as uow:
+            await submit_order(
+                _order(order_id, valid=valid),
+                uow,
+                rules=RULES,
+                today=TODAY,
+                idempotency_key=None,
+                request_document=None,
+            )
+    async with database.engine.connect() as connection:
+        counts = await repository.finding_counts(
+            connection, since=datetime(2000, 1, 1, tzinfo=UTC), until=datetime(2100, 1, 1, tzinfo=UTC)
+        )
+    channel = _order("PO-X").channel
+    assert {"rep": "rep-001", "channel": channel, "reasonCode": "INVALID_VALUE", "count": 2} in counts
