@@ -1,11 +1,13 @@
 """The running stack for e2e and fault tests: real Postgres, Kafka and every service, on free ports,
 exporting traces to a receiver inside the test process."""
 
+import asyncio
 import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
 
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_stack.processes import free_port_block, free_ports
@@ -63,3 +65,19 @@ def bearer(stack: Stack, subject: str, *roles: Role) -> dict[str, str]:
 async def intake(stack: Stack) -> Iterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=stack.service_url("intake"), timeout=30.0) as client:
         yield client
+
+
+async def first_record_for(bootstrap: str, topic: str, key: str, timeout: float = 30.0):
+    """The first record on `topic` with `key`, read from the beginning."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    if record.key == key.encode():
+                        return record
+        raise AssertionError(f"nothing for {key} on {topic} within {timeout}s")
+    finally:
+        await consumer.stop()

@@ -4,13 +4,13 @@ import asyncio
 import secrets
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from tests.conftest import bearer
+from tests.conftest import bearer, first_record_for
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ async def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_k
     rep = bearer(stack, "rep-009", Role.SALES_REP)
     created = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)).json()
 
-    dead = await _first_record_for(stack.kafka_bootstrap, OrderValidated.topic + ".dlt", order_id)
+    dead = await first_record_for(stack.kafka_bootstrap, OrderValidated.topic + ".dlt", order_id)
     reasons = {name: value.decode() for name, value in dead.headers}
     assert reasons["dlt-consumer"] == "serviceability"
     assert reasons["dlt-error-class"] == "ValidationError"
@@ -49,18 +49,3 @@ async def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_k
     while (await intake.get(f"{PRODUCT_ORDER_PATH}/{created['id']}", headers=rep)).json()["stage"] != "ratified":
         assert asyncio.get_running_loop().time() < deadline, "the order after the poison record did not get through"
         await asyncio.sleep(0.3)
-
-
-async def _first_record_for(bootstrap: str, topic: str, key: str, timeout: float = 30.0):
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    if record.key == key.encode():
-                        return record
-        raise AssertionError(f"nothing for {key} on {topic} within {timeout}s")
-    finally:
-        await consumer.stop()

@@ -9,7 +9,7 @@ from cloudevents.core.bindings import kafka
 from cloudevents.core.exceptions import CloudEventValidationError
 from cloudevents.core.v1.event import CloudEvent
 
-from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.base import Fact
 
 CONTENT_TYPE = "application/json"
 
@@ -39,8 +39,8 @@ class IncomingEvent:
     data: Any
 
 
-def encode(event: Event, *, source: str, event_id: str | None = None) -> KafkaRecord:
-    """Turn an event into a binary-mode Kafka record keyed by its order id."""
+def encode(event: Fact, *, source: str, event_id: str | None = None) -> KafkaRecord:
+    """Turn an event into a binary-mode Kafka record keyed by its subject (an order id, a source id)."""
     cloud_event = CloudEvent(
         attributes={
             "id": event_id or str(uuid.uuid4()),
@@ -52,9 +52,9 @@ def encode(event: Event, *, source: str, event_id: str | None = None) -> KafkaRe
         },
         data=event.to_json_bytes(),
     )
-    message = kafka.to_binary_event(cloud_event, key_mapper=lambda _: event.order_id)
+    message = kafka.to_binary_event(cloud_event, key_mapper=lambda _: event.subject)
     headers = {name: value.decode() for name, value in message.headers.items()}
-    return KafkaRecord(topic=event.topic, key=event.order_id, value=message.value, headers=headers)
+    return KafkaRecord(topic=event.topic, key=event.subject, value=message.value, headers=headers)
 
 
 def decode(*, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> IncomingEvent:

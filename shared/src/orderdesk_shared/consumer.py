@@ -17,14 +17,14 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop
 from orderdesk_shared.codec import InvalidEnvelope, decode
 from orderdesk_shared.db import Database, UnitOfWork
 from orderdesk_shared.errors import TransientError
-from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.base import Fact
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import CONSUMER_LAG, EVENTS_HANDLED, HANDLER_FAILURES, HANDLER_SECONDS
 from orderdesk_shared.telemetry import context_from_headers, tracer
 
 log = get_logger(__name__)
 
-Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
+Handler = Callable[[Fact, UnitOfWork], Awaitable[None]]
 
 LAG_CHECK_SECONDS = 5.0
 
@@ -56,11 +56,11 @@ class ConsumerRuntime:
     """Feeds records to handlers with at-least-once delivery and exactly-once effects (inbox)."""
 
     def __init__(
-        self, *, settings: ConsumerSettings, database: Database, handlers: Mapping[type[Event], Handler]
+        self, *, settings: ConsumerSettings, database: Database, handlers: Mapping[type[Fact], Handler]
     ) -> None:
         self._settings = settings
         self._database = database
-        self._handlers: dict[str, tuple[type[Event], Handler]] = {
+        self._handlers: dict[str, tuple[type[Fact], Handler]] = {
             model.event_type: (model, handler) for model, handler in handlers.items()
         }
         self.topics = sorted({model.topic for model in handlers})

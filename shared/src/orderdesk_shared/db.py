@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from orderdesk_shared.codec import KafkaRecord, encode
-from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.messaging import MessagingTables
 
@@ -44,7 +44,7 @@ class UnitOfWork:
     def emitted(self) -> list[KafkaRecord]:
         return [row.record for row in self._pending]
 
-    def emit(self, event: Event) -> None:
+    def emit(self, event: Fact) -> None:
         """Record an event to publish once this transaction commits."""
         self.emit_record(encode(event, source=self._source), aggregate_type="order", event_type=event.event_type)
 

@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
 from orderdesk_shared.db import Database
-from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.base import Fact
 from orderdesk_shared.messaging import MessagingTables
 from orderdesk_shared.relay import OutboxRelay, idempotent_producer
 from orderdesk_shared.settings import ServiceSettings
@@ -31,7 +31,7 @@ class ServiceRuntime:
         *,
         settings: ServiceSettings,
         tables: MessagingTables,
-        handlers: Mapping[type[Event], Handler],
+        handlers: Mapping[type[Fact], Handler],
     ) -> "ServiceRuntime":
         database = Database(
             url=settings.database_url,

@@ -1,23 +1,30 @@
 """TMF622 productOrder: create, retrieve and list orders."""
 
 import copy
-import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 import json_merge_patch
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from intake import repository
-from intake.domain.validation import IntakeRules
-from intake.handlers import cancel_order, correct_order, submit_order
+from intake.domain.validation import IntakeRules, intake_rules
+from intake.handlers import (
+    accept_crm_opportunity,
+    accept_ivr_call,
+    cancel_order,
+    correct_order,
+    new_order_id,
+    submit_order,
+)
 from intake.repository import StoredOrder
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
 from orderdesk_shared.app import database
 from orderdesk_shared.auth import Principal, Role, require_roles
 from orderdesk_shared.db import Database
+from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
 from orderdesk_shared.events.order import OrderState, Stage
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
@@ -37,12 +44,12 @@ Reader = Annotated[Principal, Depends(require_roles(*Role))]
 Db = Annotated[Database, Depends(database)]
 
 
-async def intake_rules(request: Request) -> IntakeRules:
+async def loaded_rules() -> IntakeRules:
     """FastAPI dependency: the entry matrix and reference data loaded at start."""
-    return request.app.state.intake_rules
+    return intake_rules()
 
 
-Rules = Annotated[IntakeRules, Depends(intake_rules)]
+Rules = Annotated[IntakeRules, Depends(loaded_rules)]
 
 
 def _resource(stored: StoredOrder) -> dict:
@@ -67,7 +74,7 @@ async def create_product_order(
         ):
             order_id, created = known, False
         else:
-            order_id, created = f"PO-{uuid.uuid4().hex[:12].upper()}", True
+            order_id, created = new_order_id(), True
             order = to_canonical(body, order_id=order_id, submitted_by=principal.subject)
             await submit_order(
                 order,
@@ -177,6 +184,35 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
         "cancellationReason": body.cancellationReason,
         "effectiveCancellationDate": datetime.now(UTC).isoformat(),
     }
+
+
+channels_router = APIRouter(prefix="/intake", tags=["channels"])
+
+
+@channels_router.post("/crm/opportunities", status_code=status.HTTP_201_CREATED)
+async def receive_crm_opportunity(
+    opportunity: CrmOpportunitySubmitted, _: Submitter, db: Db, response: Response
+) -> dict:
+    """A won CRM opportunity becomes an order (as on topic intake.crm.v1); a resend returns the same order."""
+    return await _accept(accept_crm_opportunity, opportunity, db, response)
+
+
+@channels_router.post("/ivr/calls", status_code=status.HTTP_201_CREATED)
+async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response: Response) -> dict:
+    """An IVR call record becomes an order (as on topic intake.ivr.v1); a resend returns the same order."""
+    return await _accept(accept_ivr_call, call, db, response)
+
+
+async def _accept(accept, submission, db: Database, response: Response) -> dict:
+    async with db.unit_of_work() as uow:
+        emitted_before = len(uow.emitted)
+        order_id = await accept(submission, uow)
+        created = len(uow.emitted) > emitted_before
+        stored = await _stored_or_404(uow.connection, order_id)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"{API_ROOT}/productOrder/{order_id}"
+    return _resource(stored)
 
 
 coaching_router = APIRouter(prefix="/intake", tags=["coaching"])

@@ -1,12 +1,17 @@
 """Intake's handlers: accept a submitted order, and follow it through the later stages."""
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 
 from intake import repository
+from intake.channels import crm, ivr
 from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
-from intake.domain.validation import IntakeRules, Validation, validate
+from intake.domain.validation import IntakeRules, Validation, intake_rules, validate
 from intake.repository import StoredOrder
+from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import UnitOfWork
+from orderdesk_shared.events.base import Fact
+from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
@@ -25,6 +30,40 @@ STAGE_REACHED_BY = {
     OrderHandedOff: Stage.HANDED_OFF,
     OrderRatified: Stage.RATIFIED,
 }
+
+
+def new_order_id() -> str:
+    return f"PO-{uuid.uuid4().hex[:12].upper()}"
+
+
+async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: UnitOfWork) -> str:
+    """Take a won CRM opportunity as an order; a resend of the same opportunity version is the same order."""
+    return await _accept_submission(opportunity, crm.to_order_request(opportunity), uow, actor="crm")
+
+
+async def accept_ivr_call(call: IvrCallReceived, uow: UnitOfWork) -> str:
+    """Take an IVR call as an order for the caller's account; a repeated call record is the same order."""
+    return await _accept_submission(call, ivr.to_order_request(call), uow, actor="ivr")
+
+
+async def _accept_submission(submission: Fact, request_document: dict, uow: UnitOfWork, *, actor: str) -> str:
+    """The order a channel submission makes: a new one, or the one its first delivery made."""
+    order_id = new_order_id()
+    first = await repository.claim_source_id(
+        uow.connection, source_id=submission.subject, channel=request_document["channel"][0]["name"], order_id=order_id
+    )
+    if first != order_id:
+        return first
+    request = ProductOrderCreate.model_validate(request_document)
+    await submit_order(
+        to_canonical(request, order_id=order_id, submitted_by=actor),
+        uow,
+        rules=intake_rules(),
+        today=datetime.now(UTC).date(),
+        idempotency_key=None,
+        request_document=request.model_dump(mode="json", exclude_none=True),
+    )
+    return order_id
 
 
 async def submit_order(

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.tables import order_revisions, orders
+from intake.tables import order_revisions, orders, submissions
+from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 
@@ -190,3 +191,11 @@ async def finding_counts(connection: AsyncConnection, *, since: datetime, until:
         {"rep": row.actor, "channel": row.channel, "reasonCode": row.reason_code, "count": row.count}
         for row in await connection.execute(query)
     ]
+
+
+async def claim_source_id(connection: AsyncConnection, *, source_id: str, channel: str, order_id: str) -> str:
+    """Record a channel submission; returns the order id of the first submission with this source id."""
+    await insert_if_absent(connection, submissions, source_id=source_id, channel=channel, order_id=order_id)
+    return (
+        await connection.execute(sa.select(submissions.c.order_id).where(submissions.c.source_id == source_id))
+    ).scalar_one()

@@ -40,3 +40,14 @@ order_revisions = sa.Table(
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Index("order_revisions_order_id", "order_id"),
 )
+
+# One row per channel submission: its source id (opportunity id + version, Message-ID, call id)
+# makes a resend point to the order the first one created.
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("source_id", sa.Text, primary_key=True),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

@@ -1,16 +1,26 @@
 """Intake's handlers against its real, migrated schema."""
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from intake import repository
 from intake.domain.validation import IntakeRules
-from intake.handlers import cancel_order, correct_order, follow_fallout, follow_progress, submit_order
+from intake.handlers import (
+    accept_crm_opportunity,
+    cancel_order,
+    correct_order,
+    follow_fallout,
+    follow_progress,
+    submit_order,
+)
 from intake.tables import messaging
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import Database
+from orderdesk_shared.events.channels import CrmOpportunitySubmitted
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.intake import OrderValidated
@@ -152,3 +162,21 @@ async def test_coaching_counts_each_finding_per_submitting_rep_and_channel(datab
         )
     channel = _order("PO-X").channel
     assert {"rep": "rep-001", "channel": channel, "reasonCode": "INVALID_VALUE", "count": 2} in counts
+
+
+async def test_a_resent_crm_opportunity_is_the_same_order_and_emits_nothing_new(database):
+    opportunity = CrmOpportunitySubmitted.model_validate(
+        json.loads((Path(__file__).parents[1] / "samples" / "crm_opportunity_new_logo.json").read_text())
+    )
+    async with database.unit_of_work() as uow:
+        first = await accept_crm_opportunity(opportunity, uow)
+        assert [record.headers["ce_type"] for record in uow.emitted] == [
+            "com.orderdesk.order.received.v1",
+            "com.orderdesk.order.validated.v1",
+        ]
+    async with database.unit_of_work() as uow:
+        assert await accept_crm_opportunity(opportunity, uow) == first
+        assert uow.emitted == []
+    next_version = opportunity.model_copy(update={"version": 4})
+    async with database.unit_of_work() as uow:
+        assert await accept_crm_opportunity(next_version, uow) != first

@@ -21,11 +21,20 @@ class WireModel(BaseModel):
         return self.model_dump_json(by_alias=True, exclude_none=True).encode()
 
 
-class Event(WireModel):
-    """A fact about one order. `event_type` is the CloudEvents type, `topic` where it is recorded."""
+class Fact(WireModel):
+    """Anything recorded on a topic. `event_type` is the CloudEvents type, `topic` where it is recorded,
+    `subject` what it is about (also the Kafka key)."""
 
     event_type: ClassVar[str]
     topic: ClassVar[str]
+
+    @property
+    def subject(self) -> str:
+        raise NotImplementedError
+
+
+class Event(Fact):
+    """A fact about one order."""
 
     order_id: str
     order_version: int

@@ -1,6 +1,7 @@
 """The event catalogue: every event type, where it is recorded, and every topic, derived from the models."""
 
-from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.base import Fact
+from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
@@ -9,7 +10,7 @@ from orderdesk_shared.events.operations import OpsOrderStatusChanged
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 
-EVENT_MODELS: tuple[type[Event], ...] = (
+EVENT_MODELS: tuple[type[Fact], ...] = (
     OrderReceived,
     OrderValidated,
     ServiceabilityQualified,
@@ -20,12 +21,14 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     CommissionAdjusted,
     OrderFallout,
     OpsOrderStatusChanged,
+    CrmOpportunitySubmitted,
+    IvrCallReceived,
 )
 
-EVENT_TYPES: dict[str, type[Event]] = {model.event_type: model for model in EVENT_MODELS}
+EVENT_TYPES: dict[str, type[Fact]] = {model.event_type: model for model in EVENT_MODELS}
 
 # Raw submissions from upstream systems, before intake turns them into canonical orders.
-RAW_INTAKE_TOPICS: tuple[str, ...] = ("intake.crm.v1", "intake.email.v1", "intake.ivr.v1")
+RAW_INTAKE_TOPICS: tuple[str, ...] = (CrmOpportunitySubmitted.topic, "intake.email.v1", IvrCallReceived.topic)
 
 DEAD_LETTER_SUFFIX = ".dlt"
 
@@ -37,17 +40,19 @@ def dead_letter_topic(topic: str) -> str:
 def all_topics() -> list[str]:
     """Every topic OrderDesk uses, without dead-letter topics, in a stable order."""
     event_topics = dict.fromkeys(model.topic for model in EVENT_MODELS)
-    return [*RAW_INTAKE_TOPICS, *event_topics]
+    return list(dict.fromkeys([*RAW_INTAKE_TOPICS, *event_topics]))
 
 
 # Who reads an event type that no OrderDesk service consumes (yet): it is not a dead end.
-READ_OUTSIDE_THE_SERVICES: dict[type[Event], str] = {
+READ_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
     OrderReceived: "the console's order timeline (issue #8)",
     OrderHandedOff: "Operations (the hand-off package)",
     CommissionAdjusted: "the console and commission statements (issue #7)",
 }
 
 # Event types that enter OrderDesk from outside.
-PRODUCED_OUTSIDE_THE_SERVICES: dict[type[Event], str] = {
+PRODUCED_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
     OpsOrderStatusChanged: "Operations",
+    CrmOpportunitySubmitted: "the CRM (also accepted over HTTP by intake)",
+    IvrCallReceived: "the IVR platform (also accepted over HTTP by intake)",
 }

@@ -7,21 +7,21 @@ reader or an old stored event would trip on is breaking and needs a new type ver
 import json
 from pathlib import Path
 
-from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.base import Fact
 
 Schema = dict
 
 
-def event_schema(model: type[Event]) -> Schema:
+def event_schema(model: type[Fact]) -> Schema:
     """The wire schema of an event (camelCase names, as serialised)."""
     return model.model_json_schema(by_alias=True, mode="serialization")
 
 
-def snapshot_path(directory: Path, model: type[Event]) -> Path:
+def snapshot_path(directory: Path, model: type[Fact]) -> Path:
     return directory / f"{model.event_type}.json"
 
 
-def write_snapshot(directory: Path, model: type[Event]) -> Path:
+def write_snapshot(directory: Path, model: type[Fact]) -> Path:
     path = snapshot_path(directory, model)
     path.write_text(json.dumps(event_schema(model), indent=2, sort_keys=True) + "\n")
     return path

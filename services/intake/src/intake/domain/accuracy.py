@@ -91,6 +91,8 @@ def _item(order: ProductOrder, index: int, item: OrderItem, reference: Reference
     at = f"items[{index}]"
     if item.quantity < 1:
         yield _invalid(f"{at}.quantity", f"quantity {item.quantity} is less than 1", "Order at least one.")
+    if not item.product_offering_id:
+        return  # missing, which the entry matrix reports
     offering = reference.offerings.get(item.product_offering_id)
     if offering is None or not offering.active:
         state = "does not exist" if offering is None else "is no longer sold"

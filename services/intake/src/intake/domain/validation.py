@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from intake.domain.accuracy import accuracy_findings
 from intake.domain.addresses import UnreadableAddress, normalize_address
@@ -24,6 +27,22 @@ class IntakeRules:
     @classmethod
     def load(cls, *, matrix_path: Path = DEFAULT_MATRIX, reference_dir: Path | None = None) -> "IntakeRules":
         return cls(matrix=load_matrix(matrix_path), reference=load_reference_data(reference_dir))
+
+
+class RulesSettings(BaseSettings):
+    """Where intake's rules are: INTAKE_ORDER_ENTRY_MATRIX and INTAKE_REFERENCE_DIR (default: the shipped ones)."""
+
+    model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
+
+    order_entry_matrix: Path = DEFAULT_MATRIX
+    reference_dir: Path | None = None
+
+
+@cache
+def intake_rules() -> IntakeRules:
+    """The rules intake runs with, loaded once; the app loads them at start so a bad file stops it there."""
+    settings = RulesSettings()
+    return IntakeRules.load(matrix_path=settings.order_entry_matrix, reference_dir=settings.reference_dir)
 
 
 @dataclass(frozen=True)

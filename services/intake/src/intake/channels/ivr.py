@@ -1,0 +1,34 @@
+"""An IVR call as a TMF622 order request: an existing account asking to add, move or disconnect."""
+
+from orderdesk_shared.events.channels import IvrCallReceived
+from orderdesk_shared.events.order import OrderType
+
+
+def to_order_request(call: IvrCallReceived) -> dict:
+    """What the caller asked for; what a call cannot capture (a rep, a new site) the desk adds later."""
+    request = {
+        "externalId": call.call_id,
+        "orderType": call.order_type,
+        "channel": [{"name": "ivr"}],
+        "relatedParty": [
+            {"role": "customer", "id": call.account_number},
+            {"role": "contact", "name": f"IVR caller {call.caller_number}", "phone": call.caller_number},
+        ],
+        "productOrderItem": _items(call),
+    }
+    if call.requested_date:
+        request["requestedCompletionDate"] = call.requested_date.isoformat()
+    return request
+
+
+def _items(call: IvrCallReceived) -> list[dict]:
+    existing = {"id": call.existing_product_id} if call.existing_product_id else {}
+    offering = {"id": call.product_code or ""}
+    if call.order_type is OrderType.DISCONNECT:
+        return [{"id": "1", "action": "delete", "productOffering": offering, "product": existing}]
+    if call.order_type is OrderType.MOVE:
+        return [
+            {"id": "1", "action": "delete", "productOffering": offering, "product": existing},
+            {"id": "2", "action": "add", "productOffering": offering},
+        ]
+    return [{"id": "1", "action": "add", "productOffering": offering}]

@@ -1,0 +1,76 @@
+"""CRM and IVR samples become TMF622 requests and meet the documented validation outcome."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from intake.channels import crm, ivr
+from intake.domain.validation import IntakeRules, validate
+from intake.tmf622 import ProductOrderCreate, to_canonical
+from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
+from orderdesk_shared.events.order import OrderState
+
+SAMPLES = Path(__file__).parents[1] / "samples"
+RULES = IntakeRules.load()
+
+
+def _sample(name: str) -> dict:
+    return json.loads((SAMPLES / name).read_text())
+
+
+def _outcome(request: dict):
+    order = to_canonical(ProductOrderCreate.model_validate(request), order_id="PO-1", submitted_by="crm")
+    return validate(order, RULES, today=date(2026, 11, 28))
+
+
+def test_a_new_logo_opportunity_is_a_complete_order():
+    opportunity = CrmOpportunitySubmitted.model_validate(_sample("crm_opportunity_new_logo.json"))
+    validation = _outcome(crm.to_order_request(opportunity))
+    assert validation.findings == []
+    order = validation.order
+    assert (order.external_id, order.channel, order.account.legal_name) == (
+        "0065e00000QxT9aAAF",
+        "crm",
+        "Lakeshore Dental Group LLC",
+    )
+    assert [(rep.rep_id, rep.split_percent) for rep in order.sales_reps] == [("rep-004", 70), ("rep-011", 30)]
+    assert order.account.billing_address.street == "401 N MICHIGAN AVE STE 1200"
+    assert opportunity.subject == "crm:0065e00000QxT9aAAF:v3"
+
+
+def test_an_opportunity_for_an_unknown_product_is_rejected_with_that_finding():
+    opportunity = CrmOpportunitySubmitted.model_validate(_sample("crm_opportunity_unknown_offering.json"))
+    validation = _outcome(crm.to_order_request(opportunity))
+    assert validation.state is OrderState.REJECTED
+    assert [(f.reason_code, f.field_path) for f in validation.findings] == [
+        ("UNKNOWN_OFFERING", "items[0].productOfferingId")
+    ]
+
+
+def test_an_ivr_disconnect_with_product_and_date_is_complete():
+    call = IvrCallReceived.model_validate(_sample("ivr_call_disconnect.json"))
+    validation = _outcome(ivr.to_order_request(call))
+    assert validation.findings == []
+    assert [(item.action, item.existing_product_id) for item in validation.order.items] == [("delete", "PRD-448812")]
+
+
+def test_an_ivr_add_is_pending_until_the_desk_adds_a_rep_a_site_and_a_price():
+    call = IvrCallReceived.model_validate(_sample("ivr_call_add_without_details.json"))
+    validation = _outcome(ivr.to_order_request(call))
+    assert validation.state is OrderState.PENDING
+    assert {f.field_path for f in validation.findings} == {
+        "salesReps",
+        "agreement.termMonths",
+        "contacts[primary].email",
+        "items[0].location",
+        "items[0].price.mrc",
+    }
+
+
+def test_an_ivr_menu_that_ends_elsewhere_is_refused_with_the_reason():
+    call = _sample("ivr_call_disconnect.json") | {"menuPath": ["main", "billing", "balance"]}
+    with pytest.raises(ValidationError, match="last menu step must be one of"):
+        IvrCallReceived.model_validate(call)

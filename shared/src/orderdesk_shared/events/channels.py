@@ -1,0 +1,121 @@
+"""What upstream systems publish on the raw intake topics, before intake makes canonical orders of it.
+
+These are recorded outside OrderDesk (the CRM, the IVR platform); intake consumes them, and accepts
+the same documents over HTTP.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar
+
+from pydantic import Field, field_validator
+
+from orderdesk_shared.events.base import Fact, WireModel
+from orderdesk_shared.events.order import ItemAction, OrderType
+
+
+class CrmAddress(WireModel):
+    street: str
+    city: str
+    state: str
+    postal_code: str
+    country: str = "US"
+
+
+class CrmAccount(WireModel):
+    account_number: str | None = None
+    name: str | None = None
+    billing_address: CrmAddress | None = None
+    tax_id: str | None = None
+
+
+class CrmContact(WireModel):
+    name: str
+    role: str = "primary"
+    email: str | None = None
+    phone: str | None = None
+
+
+class CrmSplit(WireModel):
+    rep_id: str
+    percent: Decimal = Field(ge=0, le=100)
+
+
+class CrmSite(WireModel):
+    location_id: str | None = None
+    address: CrmAddress | None = None
+
+
+class CrmLineItem(WireModel):
+    line_id: str
+    product_code: str
+    action: ItemAction = ItemAction.ADD
+    quantity: int = 1
+    characteristics: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    site: CrmSite | None = None
+    monthly_price: Decimal | None = None
+    one_time_price: Decimal | None = None
+    discount_percent: Decimal | None = None
+    term_months: int | None = None
+    existing_product_id: str | None = None
+
+
+class CrmOpportunitySubmitted(Fact):
+    """A won opportunity the CRM sends for ordering; its id and version identify it (resends are one order)."""
+
+    event_type: ClassVar[str] = "com.orderdesk.intake.crm-opportunity.v1"
+    topic: ClassVar[str] = "intake.crm.v1"
+
+    opportunity_id: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    order_type: OrderType
+    account: CrmAccount
+    contacts: list[CrmContact] = Field(default_factory=list)
+    splits: list[CrmSplit] = Field(default_factory=list)
+    contract_id: str | None = None
+    term_months: int | None = None
+    signed_date: date | None = None
+    non_standard_terms: str | None = None
+    requested_completion_date: date | None = None
+    line_items: list[CrmLineItem] = Field(min_length=1)
+
+    @property
+    def subject(self) -> str:
+        return f"crm:{self.opportunity_id}:v{self.version}"
+
+
+class IvrCallReceived(Fact):
+    """An order placed through the IVR by an existing customer: the menu path says what they asked for."""
+
+    event_type: ClassVar[str] = "com.orderdesk.intake.ivr-call.v1"
+    topic: ClassVar[str] = "intake.ivr.v1"
+
+    call_id: str = Field(min_length=1)
+    caller_number: str
+    account_number: str = Field(min_length=1, description="keyed in by the caller (DTMF)")
+    menu_path: list[str] = Field(
+        min_length=1, description="e.g. ['orders', 'disconnect']; the last step is the request"
+    )
+    product_code: str | None = Field(default=None, description="offering keyed in for an add")
+    existing_product_id: str | None = Field(default=None, description="product keyed in for a move or disconnect")
+    requested_date: date | None = None
+    transcript: str | None = None
+
+    @property
+    def subject(self) -> str:
+        return f"ivr:{self.call_id}"
+
+    @field_validator("menu_path")
+    @classmethod
+    def _ends_in_a_request(cls, menu_path: list[str]) -> list[str]:
+        if menu_path[-1] not in IVR_REQUESTS:
+            raise ValueError(f"the last menu step must be one of {sorted(IVR_REQUESTS)}, not {menu_path[-1]!r}")
+        return menu_path
+
+    @property
+    def order_type(self) -> OrderType:
+        return IVR_REQUESTS[self.menu_path[-1]]
+
+
+# The IVR's order menu, by the step that ends it; IVR orders are always for existing accounts.
+IVR_REQUESTS: dict[str, OrderType] = {"add": OrderType.ADD, "move": OrderType.MOVE, "disconnect": OrderType.DISCONNECT}

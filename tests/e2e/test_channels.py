@@ -1,0 +1,82 @@
+"""CRM and IVR submissions over HTTP and on their raw topics: one order per source id, bad ones kept."""
+
+import asyncio
+import json
+import secrets
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from orderdesk_shared.auth import Role
+from orderdesk_shared.codec import encode
+from orderdesk_shared.events.channels import IvrCallReceived
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from tests.conftest import bearer, first_record_for
+
+pytestmark = pytest.mark.e2e
+
+SAMPLES = Path(__file__).parents[2] / "services" / "intake" / "tests" / "samples"
+
+
+def _sample(name: str, **changes) -> dict:
+    return json.loads((SAMPLES / name).read_text()) | changes
+
+
+async def _orders_with_external_id(intake, external_id: str, headers: dict) -> list[dict]:
+    return (await intake.get(PRODUCT_ORDER_PATH, params={"externalId": external_id}, headers=headers)).json()
+
+
+async def test_a_crm_opportunity_over_http_is_one_order_however_often_it_is_sent(stack, intake):
+    crm = bearer(stack, "crm-integration", Role.SALES_REP)
+    opportunity = _sample("crm_opportunity_new_logo.json", opportunityId=f"006{secrets.token_hex(6)}")
+    first = await intake.post("/intake/crm/opportunities", json=opportunity, headers=crm)
+    again = await intake.post("/intake/crm/opportunities", json=opportunity, headers=crm)
+
+    assert (first.status_code, again.status_code) == (201, 200), first.text
+    assert first.json()["id"] == again.json()["id"]
+    assert (first.json()["state"], first.json()["channel"]) == ("inProgress", [{"name": "crm"}])
+    assert len(await _orders_with_external_id(intake, opportunity["opportunityId"], crm)) == 1
+
+
+async def test_a_malformed_crm_document_is_a_problem_with_field_paths(stack, intake):
+    crm = bearer(stack, "crm-integration", Role.SALES_REP)
+    response = await intake.post(
+        "/intake/crm/opportunities", json=_sample("crm_opportunity_new_logo.json", lineItems=[]), headers=crm
+    )
+    assert response.status_code == 422
+    assert [problem["field"] for problem in response.json()["invalid_params"]] == ["lineItems"]
+
+
+async def test_ivr_calls_on_the_raw_topic_become_orders_once_and_a_bad_record_is_dead_lettered(stack, intake):
+    call = IvrCallReceived.model_validate(_sample("ivr_call_disconnect.json", callId=f"IVR-{secrets.token_hex(6)}"))
+    record = encode(call, source="ivr-platform")
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    await producer.start()
+    try:
+        for _ in range(2):  # the IVR platform retried
+            await producer.send_and_wait(
+                record.topic,
+                record.value,
+                key=record.key.encode(),
+                headers=[(k, v.encode()) for k, v in record.headers.items()],
+            )
+        broken = encode(call, source="ivr-platform")
+        bad_value = json.dumps(_sample("ivr_call_disconnect.json", menuPath=["main", "billing"])).encode()
+        await producer.send_and_wait(
+            broken.topic, bad_value, key=b"ivr:broken", headers=[(k, v.encode()) for k, v in broken.headers.items()]
+        )
+    finally:
+        await producer.stop()
+
+    headers = bearer(stack, "dana", Role.SPECIALIST)
+    deadline = asyncio.get_running_loop().time() + 30
+    while not (orders := await _orders_with_external_id(intake, call.call_id, headers)):
+        assert asyncio.get_running_loop().time() < deadline, "the IVR call made no order"
+        await asyncio.sleep(0.3)
+    await asyncio.sleep(1)
+    assert len(await _orders_with_external_id(intake, call.call_id, headers)) == 1
+    assert orders[0]["orderType"] == "disconnect"
+
+    dead = await first_record_for(stack.kafka_bootstrap, IvrCallReceived.topic + ".dlt", "ivr:broken")
+    assert "last menu step" in dict(dead.headers)["dlt-reason"].decode()
