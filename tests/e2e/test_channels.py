@@ -80,3 +80,25 @@ async def test_ivr_calls_on_the_raw_topic_become_orders_once_and_a_bad_record_is
 
     dead = await first_record_for(stack.kafka_bootstrap, IvrCallReceived.topic + ".dlt", "ivr:broken")
     assert "last menu step" in dict(dead.headers)["dlt-reason"].decode()
+
+
+async def test_a_salesforce_outbound_message_is_acknowledged_and_makes_one_order(stack, intake):
+    opportunity_id = f"006{secrets.token_hex(6)}"
+    message = (
+        (SAMPLES / "salesforce_outbound_message.xml")
+        .read_bytes()
+        .replace(b"0065e00000QxV7cAAF", opportunity_id.encode())
+    )
+    soap = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'}
+    for _ in range(2):  # Salesforce resends until it sees the ack
+        response = await intake.post("/intake/crm/salesforce", content=message, headers=soap)
+        assert response.status_code == 200, response.text
+        assert "<Ack>true</Ack>" in response.text
+    orders = await _orders_with_external_id(intake, opportunity_id, bearer(stack, "dana", Role.SPECIALIST))
+    assert [(order["channel"], order["state"]) for order in orders] == [([{"name": "crm"}], "inProgress")]
+
+    foreign = message.replace(b"00D5e000000DEMOEAA", b"00D000000000OTHER")
+    refused = await intake.post("/intake/crm/salesforce", content=foreign, headers=soap)
+    assert refused.status_code == 403 and "may not send orders here" in refused.text
+    garbage = await intake.post("/intake/crm/salesforce", content=b"<oops", headers=soap)
+    assert garbage.status_code == 400 and "<faultstring>not well-formed XML" in garbage.text

@@ -5,11 +5,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import json_merge_patch
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from intake import repository
+from intake.channels import salesforce
 from intake.domain.validation import IntakeRules, intake_rules
 from intake.handlers import (
     accept_crm_opportunity,
@@ -201,6 +202,22 @@ async def receive_crm_opportunity(
 async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response: Response) -> dict:
     """An IVR call record becomes an order (as on topic intake.ivr.v1); a resend returns the same order."""
     return await _accept(accept_ivr_call, call, db, response)
+
+
+@channels_router.post("/crm/salesforce", response_class=Response)
+async def receive_salesforce_outbound_message(request: Request, db: Db) -> Response:
+    """A Salesforce Outbound Message: each notified Opportunity becomes an order; answers with the SOAP ack."""
+    try:
+        organization_id, opportunities = salesforce.parse_outbound_message(await request.body())
+    except salesforce.MalformedMessage as error:
+        return Response(salesforce.fault(str(error)), status_code=400, media_type=salesforce.CONTENT_TYPE)
+    if organization_id not in request.app.state.runtime.settings.salesforce_organization_ids:
+        reason = f"organization {organization_id} may not send orders here"
+        return Response(salesforce.fault(reason), status_code=403, media_type=salesforce.CONTENT_TYPE)
+    async with db.unit_of_work() as uow:
+        for opportunity in opportunities:
+            await accept_crm_opportunity(opportunity, uow)
+    return Response(salesforce.ACK, media_type=salesforce.CONTENT_TYPE)
 
 
 async def _accept(accept, submission, db: Database, response: Response) -> dict:
