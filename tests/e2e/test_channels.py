@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.codec import encode
-from orderdesk_shared.events.channels import IvrCallReceived
+from orderdesk_shared.events.channels import EmailReceived, IvrCallReceived
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from tests.conftest import bearer, first_record_for
 
@@ -102,3 +102,51 @@ async def test_a_salesforce_outbound_message_is_acknowledged_and_makes_one_order
     assert refused.status_code == 403 and "may not send orders here" in refused.text
     garbage = await intake.post("/intake/crm/salesforce", content=b"<oops", headers=soap)
     assert garbage.status_code == 400 and "<faultstring>not well-formed XML" in garbage.text
+
+
+def _email(name: str) -> bytes:
+    """A sample email with a Message-ID of its own, so runs of the suite do not meet each other's orders."""
+    raw = (SAMPLES / name).read_bytes()
+    return raw.replace(b"Message-ID: <", f"Message-ID: <{secrets.token_hex(4)}.".encode(), 1)
+
+
+async def test_order_emails_become_orders_once_and_unreadable_parts_hold_them(stack, intake):
+    mail = bearer(stack, "mail-gateway", Role.SALES_REP) | {"Content-Type": "message/rfc822"}
+    form = _email("email_form_in_body.eml")
+    first = await intake.post("/intake/email", content=form, headers=mail)
+    again = await intake.post("/intake/email", content=form, headers=mail)
+    assert (first.status_code, again.status_code) == (201, 200), first.text
+    assert first.json()["id"] == again.json()["id"]
+    assert first.json()["state"] == "inProgress"
+
+    broken = (await intake.post("/intake/email", content=_email("email_broken_mime.eml"), headers=mail)).json()
+    assert broken["state"] == "pending"
+    assert [finding["fieldPath"] for finding in broken["findings"]] == ["attachment[fulton_market_wifi.xlsx]"]
+
+    unreadable = await intake.post("/intake/email", content=_email("email_xlsx_wrong_columns.eml"), headers=mail)
+    assert unreadable.status_code == 422
+    assert "productOrderItem" in unreadable.json()["detail"]
+
+
+async def test_an_order_email_on_the_raw_topic_becomes_an_order(stack, intake):
+    received = EmailReceived(message=_email("email_with_csv_form.eml").decode())
+    record = encode(received, source="mail-gateway")
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            record.topic,
+            record.value,
+            key=record.key.encode(),
+            headers=[(k, v.encode()) for k, v in record.headers.items()],
+        )
+    finally:
+        await producer.stop()
+
+    message_id = received.subject.removeprefix("email:")
+    headers = bearer(stack, "dana", Role.SPECIALIST)
+    deadline = asyncio.get_running_loop().time() + 30
+    while not (orders := await _orders_with_external_id(intake, message_id, headers)):
+        assert asyncio.get_running_loop().time() < deadline, "the email made no order"
+        await asyncio.sleep(0.3)
+    assert [(order["channel"], order["state"]) for order in orders] == [([{"name": "email"}], "inProgress")]

@@ -13,8 +13,10 @@ from intake import repository
 from intake.channels import salesforce
 from intake.domain.validation import IntakeRules, intake_rules
 from intake.handlers import (
+    UnreadableSubmission,
     accept_crm_opportunity,
     accept_ivr_call,
+    accept_order_email,
     cancel_order,
     correct_order,
     new_order_id,
@@ -25,7 +27,7 @@ from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resourc
 from orderdesk_shared.app import database
 from orderdesk_shared.auth import Principal, Role, require_roles
 from orderdesk_shared.db import Database
-from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
+from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
 from orderdesk_shared.events.order import OrderState, Stage
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
@@ -204,6 +206,19 @@ async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response
     return await _accept(accept_ivr_call, call, db, response)
 
 
+@channels_router.post(
+    "/email",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={"requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}, "required": True}},
+)
+async def receive_order_email(request: Request, _: Submitter, db: Db, response: Response) -> dict:
+    """A raw RFC 5322 order email (as on topic intake.email.v1); a resend (same Message-ID) is the same order."""
+    raw = await request.body()
+    if not raw.strip():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the body must be an RFC 5322 message")
+    return await _accept(accept_order_email, EmailReceived(message=raw.decode("utf-8", errors="replace")), db, response)
+
+
 @channels_router.post("/crm/salesforce", response_class=Response)
 async def receive_salesforce_outbound_message(request: Request, db: Db) -> Response:
     """A Salesforce Outbound Message: each notified Opportunity becomes an order; answers with the SOAP ack."""
@@ -223,7 +238,10 @@ async def receive_salesforce_outbound_message(request: Request, db: Db) -> Respo
 async def _accept(accept, submission, db: Database, response: Response) -> dict:
     async with db.unit_of_work() as uow:
         emitted_before = len(uow.emitted)
-        order_id = await accept(submission, uow)
+        try:
+            order_id = await accept(submission, uow)
+        except UnreadableSubmission as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
         created = len(uow.emitted) > emitted_before
         stored = await _stored_or_404(uow.connection, order_id)
     if not created:

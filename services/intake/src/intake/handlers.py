@@ -1,17 +1,21 @@
 """Intake's handlers: accept a submitted order, and follow it through the later stages."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+
+from pydantic import ValidationError
 
 from intake import repository
 from intake.channels import crm, ivr
+from intake.channels.email import parse_order_email
 from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
 from intake.domain.validation import IntakeRules, Validation, intake_rules, validate
 from intake.repository import StoredOrder
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import UnitOfWork
-from orderdesk_shared.events.base import Fact
-from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
+from orderdesk_shared.errors import PermanentError
+from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
@@ -38,23 +42,42 @@ def new_order_id() -> str:
 
 async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: UnitOfWork) -> str:
     """Take a won CRM opportunity as an order; a resend of the same opportunity version is the same order."""
-    return await _accept_submission(opportunity, crm.to_order_request(opportunity), uow, actor="crm")
+    return await _accept_submission(opportunity.subject, crm.to_order_request(opportunity), uow, actor="crm")
 
 
 async def accept_ivr_call(call: IvrCallReceived, uow: UnitOfWork) -> str:
     """Take an IVR call as an order for the caller's account; a repeated call record is the same order."""
-    return await _accept_submission(call, ivr.to_order_request(call), uow, actor="ivr")
+    return await _accept_submission(call.subject, ivr.to_order_request(call), uow, actor="ivr")
 
 
-async def _accept_submission(submission: Fact, request_document: dict, uow: UnitOfWork, *, actor: str) -> str:
+async def accept_order_email(received: EmailReceived, uow: UnitOfWork) -> str:
+    """Take an order email as an order; parts that cannot be read are findings, a resent email the same order."""
+    parsed = parse_order_email(received.message.encode())
+    return await _accept_submission(
+        received.subject, parsed.request, uow, actor="email", channel_findings=parsed.findings
+    )
+
+
+class UnreadableSubmission(PermanentError):
+    """A channel document that cannot become an order at all (no order type, no item): kept as a dead letter."""
+
+
+async def _accept_submission(
+    source_id: str, request_document: dict, uow: UnitOfWork, *, actor: str, channel_findings: list[Finding] = ()
+) -> str:
     """The order a channel submission makes: a new one, or the one its first delivery made."""
     order_id = new_order_id()
     first = await repository.claim_source_id(
-        uow.connection, source_id=submission.subject, channel=request_document["channel"][0]["name"], order_id=order_id
+        uow.connection, source_id=source_id, channel=request_document["channel"][0]["name"], order_id=order_id
     )
     if first != order_id:
         return first
-    request = ProductOrderCreate.model_validate(request_document)
+    try:
+        request = ProductOrderCreate.model_validate(request_document)
+    except ValidationError as error:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        problems += [f"{finding.field_path}: {finding.message}" for finding in channel_findings]
+        raise UnreadableSubmission(f"{source_id} cannot become an order: " + "; ".join(problems)) from error
     await submit_order(
         to_canonical(request, order_id=order_id, submitted_by=actor),
         uow,
@@ -62,6 +85,7 @@ async def _accept_submission(submission: Fact, request_document: dict, uow: Unit
         today=datetime.now(UTC).date(),
         idempotency_key=None,
         request_document=request.model_dump(mode="json", exclude_none=True),
+        channel_findings=channel_findings,
     )
     return order_id
 
@@ -74,9 +98,15 @@ async def submit_order(
     today: date,
     idempotency_key: str | None,
     request_document: dict | None,
+    channel_findings: Sequence[Finding] = (),
 ) -> Validation:
-    """Store a new order, record that it was received, then pass it on validated, or hold it with findings."""
+    """Store a new order, record that it was received, then pass it on validated, or hold it with findings.
+
+    `channel_findings` are what the channel could not read (an unreadable attachment, say).
+    """
     validation = validate(order, rules, today=today)
+    if channel_findings:
+        validation = Validation(order=validation.order, findings=[*channel_findings, *validation.findings])
     await repository.insert_order(
         uow.connection,
         order=validation.order,

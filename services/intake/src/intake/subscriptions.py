@@ -1,13 +1,21 @@
 """What intake listens to, and what it records."""
 
-from intake.handlers import STAGE_REACHED_BY, accept_crm_opportunity, accept_ivr_call, follow_fallout, follow_progress
-from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
+from intake.handlers import (
+    STAGE_REACHED_BY,
+    accept_crm_opportunity,
+    accept_ivr_call,
+    accept_order_email,
+    follow_fallout,
+    follow_progress,
+)
+from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 
 HANDLERS = {
     CrmOpportunitySubmitted: accept_crm_opportunity,
     IvrCallReceived: accept_ivr_call,
+    EmailReceived: accept_order_email,
     **{event_model: follow_progress for event_model in STAGE_REACHED_BY},
     OrderFallout: follow_fallout,
 }

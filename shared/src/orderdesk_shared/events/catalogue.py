@@ -1,7 +1,7 @@
 """The event catalogue: every event type, where it is recorded, and every topic, derived from the models."""
 
 from orderdesk_shared.events.base import Fact
-from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
+from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
@@ -22,13 +22,14 @@ EVENT_MODELS: tuple[type[Fact], ...] = (
     OrderFallout,
     OpsOrderStatusChanged,
     CrmOpportunitySubmitted,
+    EmailReceived,
     IvrCallReceived,
 )
 
 EVENT_TYPES: dict[str, type[Fact]] = {model.event_type: model for model in EVENT_MODELS}
 
 # Raw submissions from upstream systems, before intake turns them into canonical orders.
-RAW_INTAKE_TOPICS: tuple[str, ...] = (CrmOpportunitySubmitted.topic, "intake.email.v1", IvrCallReceived.topic)
+RAW_INTAKE_TOPICS: tuple[str, ...] = (CrmOpportunitySubmitted.topic, EmailReceived.topic, IvrCallReceived.topic)
 
 DEAD_LETTER_SUFFIX = ".dlt"
 
@@ -55,4 +56,5 @@ PRODUCED_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
     OpsOrderStatusChanged: "Operations",
     CrmOpportunitySubmitted: "the CRM (also accepted over HTTP by intake)",
     IvrCallReceived: "the IVR platform (also accepted over HTTP by intake)",
+    EmailReceived: "the mail gateway (also accepted over HTTP by intake)",
 }

@@ -4,6 +4,10 @@ These are recorded outside OrderDesk (the CRM, the IVR platform); intake consume
 the same documents over HTTP.
 """
 
+import email
+import email.policy
+import hashlib
+import re
 from datetime import date
 from decimal import Decimal
 from typing import ClassVar
@@ -119,3 +123,33 @@ class IvrCallReceived(Fact):
 
 # The IVR's order menu, by the step that ends it; IVR orders are always for existing accounts.
 IVR_REQUESTS: dict[str, OrderType] = {"add": OrderType.ADD, "move": OrderType.MOVE, "disconnect": OrderType.DISCONNECT}
+
+
+class EmailReceived(Fact):
+    """An order email as the mail gateway received it (the order form in the body or an attachment)."""
+
+    event_type: ClassVar[str] = "com.orderdesk.intake.email.v1"
+    topic: ClassVar[str] = "intake.email.v1"
+
+    message: str = Field(min_length=1, description="the RFC 5322 message, attachments and all")
+
+    @property
+    def subject(self) -> str:
+        return f"email:{email_message_id(self.message.encode())}"
+
+
+def email_message_id(raw: bytes) -> str:
+    """The Message-ID without its angle brackets, read from the raw header lines when the parser cannot;
+    for a message without one, a digest of its bytes (so a resend of the same bytes is still recognised)."""
+    text = None
+    try:
+        value = email.message_from_bytes(raw, policy=email.policy.default).get("Message-ID")
+        text = str(value) if value is not None else None
+    except Exception:
+        header_block = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
+        match = re.search(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", header_block, re.IGNORECASE | re.MULTILINE)
+        text = match[1].decode("ascii", "replace") if match else None
+    if text and (bracketed := re.search(r"<([^<>]+)>", text)):
+        text = bracketed[1]
+    text = "".join(character for character in " ".join((text or "").split()) if character.isprintable()).strip("<> ")
+    return text or f"sha256:{hashlib.sha256(raw).hexdigest()}"
