@@ -15,6 +15,7 @@ from intake.repository import StoredOrder
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
+from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -42,19 +43,27 @@ def new_order_id() -> str:
 
 async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: UnitOfWork) -> str:
     """Take a won CRM opportunity as an order; a resend of the same opportunity version is the same order."""
-    return await _accept_submission(opportunity.subject, crm.to_order_request(opportunity), uow, actor="crm")
+    return await _accept_submission(
+        opportunity,
+        crm.to_order_request(opportunity),
+        uow,
+        actor="crm",
+        document=opportunity.model_dump_json(by_alias=True),
+    )
 
 
 async def accept_ivr_call(call: IvrCallReceived, uow: UnitOfWork) -> str:
     """Take an IVR call as an order for the caller's account; a repeated call record is the same order."""
-    return await _accept_submission(call.subject, ivr.to_order_request(call), uow, actor="ivr")
+    return await _accept_submission(
+        call, ivr.to_order_request(call), uow, actor="ivr", document=call.model_dump_json(by_alias=True)
+    )
 
 
 async def accept_order_email(received: EmailReceived, uow: UnitOfWork) -> str:
     """Take an order email as an order; parts that cannot be read are findings, a resent email the same order."""
     parsed = parse_order_email(received.message.encode())
     return await _accept_submission(
-        received.subject, parsed.request, uow, actor="email", channel_findings=parsed.findings
+        received, parsed.request, uow, actor="email", document=received.message, channel_findings=parsed.findings
     )
 
 
@@ -63,12 +72,22 @@ class UnreadableSubmission(PermanentError):
 
 
 async def _accept_submission(
-    source_id: str, request_document: dict, uow: UnitOfWork, *, actor: str, channel_findings: list[Finding] = ()
+    submission: Fact,
+    request_document: dict,
+    uow: UnitOfWork,
+    *,
+    actor: str,
+    document: str,
+    channel_findings: Sequence[Finding] = (),
 ) -> str:
     """The order a channel submission makes: a new one, or the one its first delivery made."""
-    order_id = new_order_id()
+    order_id, source_id = new_order_id(), submission.subject
     first = await repository.claim_source_id(
-        uow.connection, source_id=source_id, channel=request_document["channel"][0]["name"], order_id=order_id
+        uow.connection,
+        source_id=source_id,
+        channel=request_document["channel"][0]["name"],
+        order_id=order_id,
+        document=document,
     )
     if first != order_id:
         return first

@@ -193,9 +193,12 @@ async def finding_counts(connection: AsyncConnection, *, since: datetime, until:
     ]
 
 
-async def claim_source_id(connection: AsyncConnection, *, source_id: str, channel: str, order_id: str) -> str:
+async def claim_source_id(
+    connection: AsyncConnection, *, source_id: str, channel: str, order_id: str, document: str
+) -> str:
     """Record a channel submission; returns the order id of the first submission with this source id."""
-    await insert_if_absent(connection, submissions, source_id=source_id, channel=channel, order_id=order_id)
-    return (
-        await connection.execute(sa.select(submissions.c.order_id).where(submissions.c.source_id == source_id))
-    ).scalar_one()
+    await insert_if_absent(
+        connection, submissions, source_id=source_id, channel=channel, order_id=order_id, document=document
+    )
+    query = sa.select(submissions.c.order_id).where(submissions.c.source_id == source_id)
+    return (await connection.execute(query)).scalar_one()

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from intake import repository
 from intake.domain.validation import IntakeRules
@@ -17,7 +18,7 @@ from intake.handlers import (
     follow_progress,
     submit_order,
 )
-from intake.tables import messaging
+from intake.tables import messaging, submissions
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted
@@ -180,3 +181,7 @@ async def test_a_resent_crm_opportunity_is_the_same_order_and_emits_nothing_new(
     next_version = opportunity.model_copy(update={"version": 4})
     async with database.unit_of_work() as uow:
         assert await accept_crm_opportunity(next_version, uow) != first
+    async with database.engine.connect() as connection:
+        kept = (await connection.execute(sa.select(submissions.c.source_id, submissions.c.document))).all()
+    assert {source_id for source_id, _ in kept} == {opportunity.subject, next_version.subject}
+    assert CrmOpportunitySubmitted.model_validate_json(dict(kept)[opportunity.subject]) == opportunity
