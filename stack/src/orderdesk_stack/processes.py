@@ -1,12 +1,12 @@
 """Long-running programs described once, run by supervisord (the stack) or directly (test fixtures)."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -75,21 +75,46 @@ def run_tool(command: Sequence[str], *, what: str, user: str | None = None) -> N
 
 
 def free_ports(count: int) -> list[int]:
-    """Distinct TCP ports on 127.0.0.1 that nothing listens on (held together while chosen, so none repeats)."""
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
+    """Distinct free TCP ports on 127.0.0.1, below the ephemeral range.
+
+    A port from the ephemeral range can be taken by any outgoing connection (a Kafka or database
+    client) in the seconds before the server meant for it binds it.
+    """
+    chosen: list[int] = []
+    low, high = _listening_port_range()
+    for port in random.sample(range(low, high), k=high - low):
+        if _can_bind(port):
+            chosen.append(port)
+            if len(chosen) == count:
+                return chosen
+    raise RuntimeError(f"found only {len(chosen)} of {count} free ports in {low}-{high}")
 
 
-def free_port_block(count: int, *, attempts: int = 50) -> int:
+def free_port_block(count: int, *, attempts: int = 200) -> int:
     """A base port such that base+1 .. base+count are all free (services take base + offset)."""
-    for _ in range(attempts):
-        (base,) = free_ports(1)
-        if base + count < 65536 and not any(port_is_open(base + offset) for offset in range(1, count + 1)):
+    low, high = _listening_port_range()
+    for base in random.sample(range(low, high - count), k=attempts):
+        if all(_can_bind(base + offset) for offset in range(1, count + 1)):
             return base
     raise RuntimeError(f"found no {count} consecutive free ports in {attempts} attempts")
+
+
+def _listening_port_range() -> tuple[int, int]:
+    """Ports for servers: the 10,000 just below where the kernel starts handing out ephemeral ports."""
+    try:
+        ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    return max(1024, ephemeral_low - 10_000), ephemeral_low
+
+
+def _can_bind(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def port_is_open(port: int, host: str = "127.0.0.1") -> bool:

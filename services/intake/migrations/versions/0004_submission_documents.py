@@ -16,7 +16,9 @@ SCHEMA = "intake"
 
 
 def upgrade() -> None:
-    op.add_column("submissions", sa.Column("document", sa.Text, nullable=False, server_default=""), schema=SCHEMA)
+    op.add_column(
+        "submissions", sa.Column("document", sa.LargeBinary, nullable=False, server_default=""), schema=SCHEMA
+    )
     op.alter_column("submissions", "document", server_default=None, schema=SCHEMA)
 
 

@@ -48,22 +48,25 @@ async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: Unit
         crm.to_order_request(opportunity),
         uow,
         actor="crm",
-        document=opportunity.model_dump_json(by_alias=True),
+        document=opportunity.to_json_bytes(),
     )
 
 
 async def accept_ivr_call(call: IvrCallReceived, uow: UnitOfWork) -> str:
     """Take an IVR call as an order for the caller's account; a repeated call record is the same order."""
-    return await _accept_submission(
-        call, ivr.to_order_request(call), uow, actor="ivr", document=call.model_dump_json(by_alias=True)
-    )
+    return await _accept_submission(call, ivr.to_order_request(call), uow, actor="ivr", document=call.to_json_bytes())
 
 
 async def accept_order_email(received: EmailReceived, uow: UnitOfWork) -> str:
     """Take an order email as an order; parts that cannot be read are findings, a resent email the same order."""
     parsed = parse_order_email(received.message.encode())
     return await _accept_submission(
-        received, parsed.request, uow, actor="email", document=received.message, channel_findings=parsed.findings
+        received,
+        parsed.request,
+        uow,
+        actor="email",
+        document=received.message.encode(),
+        channel_findings=parsed.findings,
     )
 
 
@@ -77,7 +80,7 @@ async def _accept_submission(
     uow: UnitOfWork,
     *,
     actor: str,
-    document: str,
+    document: bytes,
     channel_findings: Sequence[Finding] = (),
 ) -> str:
     """The order a channel submission makes: a new one, or the one its first delivery made."""

@@ -194,7 +194,7 @@ async def finding_counts(connection: AsyncConnection, *, since: datetime, until:
 
 
 async def claim_source_id(
-    connection: AsyncConnection, *, source_id: str, channel: str, order_id: str, document: str
+    connection: AsyncConnection, *, source_id: str, channel: str, order_id: str, document: bytes
 ) -> str:
     """Record a channel submission; returns the order id of the first submission with this source id."""
     await insert_if_absent(

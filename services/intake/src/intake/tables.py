@@ -49,7 +49,8 @@ submissions = sa.Table(
     sa.Column("source_id", sa.Text, primary_key=True),
     sa.Column("channel", sa.Text, nullable=False),
     sa.Column("order_id", sa.Text, nullable=False),
-    # The document exactly as the channel sent it (CRM or IVR JSON, the email), so nothing sent is lost.
-    sa.Column("document", sa.Text, nullable=False),
+    # What the channel sent (the email as received, the CRM or IVR document as read), so nothing is lost;
+    # bytes, because an email may hold any byte, NUL included, which text columns refuse.
+    sa.Column("document", sa.LargeBinary, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )

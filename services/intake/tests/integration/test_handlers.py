@@ -12,6 +12,7 @@ from intake import repository
 from intake.domain.validation import IntakeRules
 from intake.handlers import (
     accept_crm_opportunity,
+    accept_order_email,
     cancel_order,
     correct_order,
     follow_fallout,
@@ -21,7 +22,7 @@ from intake.handlers import (
 from intake.tables import messaging, submissions
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import Database
-from orderdesk_shared.events.channels import CrmOpportunitySubmitted
+from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.intake import OrderValidated
@@ -185,3 +186,16 @@ async def test_a_resent_crm_opportunity_is_the_same_order_and_emits_nothing_new(
         kept = (await connection.execute(sa.select(submissions.c.source_id, submissions.c.document))).all()
     assert {source_id for source_id, _ in kept} == {opportunity.subject, next_version.subject}
     assert CrmOpportunitySubmitted.model_validate_json(dict(kept)[opportunity.subject]) == opportunity
+
+
+async def test_an_email_with_a_damaged_attachment_waits_as_pending_and_is_kept_byte_for_byte(database):
+    raw = (Path(__file__).parents[1] / "samples" / "email_broken_mime.eml").read_bytes()
+    received = EmailReceived(message=raw.decode("utf-8", errors="replace"))
+    async with database.unit_of_work() as uow:
+        order_id = await accept_order_email(received, uow)
+    async with database.engine.connect() as connection:
+        stored = await repository.get_order(connection, order_id)
+        [document] = (await connection.execute(sa.select(submissions.c.document))).scalars()
+    assert stored.state is OrderState.PENDING
+    assert [finding["reasonCode"] for finding in stored.findings] == ["INCOMPLETE_DATA"]
+    assert document == received.message.encode() and b"\x00" in document
