@@ -22,13 +22,13 @@ from intake.handlers import (
     new_order_id,
     submit_order,
 )
-from intake.repository import StoredOrder
+from intake.repository import OrderFilter, StoredOrder
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
 from orderdesk_shared.app import database
 from orderdesk_shared.auth import Principal, Role, require_roles
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
-from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_shared.events.order import Channel, OrderState, Stage
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
 
@@ -109,16 +109,30 @@ async def list_product_orders(
     response: Response,
     state: Annotated[str | None, Query(description="one state, or several separated by commas")] = None,
     external_id: Annotated[str | None, Query(alias="externalId")] = None,
+    account: Annotated[str | None, Query(description="the customer's account id")] = None,
+    channel: Channel | None = None,
+    since: Annotated[datetime | None, Query(alias="orderDate.gte")] = None,
+    until: Annotated[datetime | None, Query(alias="orderDate.lt")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict]:
-    """Orders, newest first, filtered by state(s) or externalId: `state=rejected,pending` is the desk's queue."""
-    states = _states(state)
+    """Orders, newest first, filtered by state(s), externalId, account, channel and order date.
+
+    `state=rejected,pending` is the desk's queue. X-Total-Count says how many match, X-Result-Count
+    how many are on this page.
+    """
+    selection = OrderFilter(
+        states=tuple(_states(state)),
+        external_id=external_id,
+        account_id=account,
+        channel=channel,
+        since=since,
+        until=until,
+    )
     async with db.engine.connect() as connection:
-        found = await repository.list_orders(
-            connection, states=states, external_id=external_id, offset=offset, limit=limit
-        )
+        found, total = await repository.list_orders(connection, selection, offset=offset, limit=limit)
     response.headers["X-Result-Count"] = str(len(found))
+    response.headers["X-Total-Count"] = str(total)
     return [_resource(stored) for stored in found]
 
 

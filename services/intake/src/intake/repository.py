@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from intake.tables import order_revisions, orders, submissions
 from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.fallout import Finding
-from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
+from orderdesk_shared.events.order import Channel, OrderState, ProductOrder, Stage
 
 
 @dataclass(frozen=True)
@@ -81,15 +81,37 @@ async def update_progress(connection: AsyncConnection, order_id: str, *, state: 
     )
 
 
+@dataclass(frozen=True)
+class OrderFilter:
+    """Which orders a listing returns; every criterion left empty matches all."""
+
+    states: tuple[OrderState, ...] = ()
+    external_id: str | None = None
+    account_id: str | None = None
+    channel: Channel | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, query: sa.Select) -> sa.Select:
+        criteria = [
+            orders.c.state.in_(self.states) if self.states else None,
+            orders.c.external_id == self.external_id if self.external_id else None,
+            orders.c.account_id == self.account_id if self.account_id else None,
+            orders.c.channel == self.channel if self.channel else None,
+            orders.c.created_at >= self.since if self.since else None,
+            orders.c.created_at < self.until if self.until else None,
+        ]
+        return query.where(*(criterion for criterion in criteria if criterion is not None))
+
+
 async def list_orders(
-    connection: AsyncConnection, *, states: list[OrderState], external_id: str | None, offset: int, limit: int
-) -> list[StoredOrder]:
-    query = sa.select(orders).order_by(orders.c.created_at.desc(), orders.c.id).offset(offset).limit(limit)
-    if states:
-        query = query.where(orders.c.state.in_(states))
-    if external_id is not None:
-        query = query.where(orders.c.external_id == external_id)
-    return [_stored(row) for row in await connection.execute(query)]
+    connection: AsyncConnection, selection: OrderFilter, *, offset: int, limit: int
+) -> tuple[list[StoredOrder], int]:
+    """One page of the matching orders, newest first, and how many match in all."""
+    page = selection.apply(sa.select(orders)).order_by(orders.c.created_at.desc(), orders.c.id).offset(offset)
+    total = selection.apply(sa.select(sa.func.count()).select_from(orders))
+    rows = await connection.execute(page.limit(limit))
+    return [_stored(row) for row in rows], (await connection.execute(total)).scalar_one()
 
 
 async def replace_order(

@@ -199,3 +199,28 @@ async def test_an_email_with_a_damaged_attachment_waits_as_pending_and_is_kept_b
     assert stored.state is OrderState.PENDING
     assert [finding["reasonCode"] for finding in stored.findings] == ["INCOMPLETE_DATA"]
     assert document == received.message.encode() and b"\x00" in document
+
+
+async def test_orders_are_listed_by_state_channel_account_and_date_with_the_total(database):
+    for order_id, valid in (("PO-L1", True), ("PO-L2", False), ("PO-L3", True)):
+        async with database.unit_of_work() as uow:
+            await submit_order(
+                _order(order_id, valid=valid),
+                uow,
+                rules=RULES,
+                today=TODAY,
+                idempotency_key=None,
+                request_document=None,
+            )
+    some = _order("PO-L1")
+
+    async def ids(selection: repository.OrderFilter, **page) -> tuple[set[str], int]:
+        async with database.engine.connect() as connection:
+            found, total = await repository.list_orders(connection, selection, **({"offset": 0, "limit": 50} | page))
+        return {stored.order.id for stored in found} & {"PO-L1", "PO-L2", "PO-L3"}, total
+
+    assert (await ids(repository.OrderFilter(states=(OrderState.REJECTED,))))[0] == {"PO-L2"}
+    assert (await ids(repository.OrderFilter(channel=some.channel)))[0] == {"PO-L1", "PO-L2", "PO-L3"}
+    assert (await ids(repository.OrderFilter(since=datetime(2100, 1, 1, tzinfo=UTC)))) == (set(), 0)
+    page, total = await ids(repository.OrderFilter(external_id=some.external_id), limit=1)
+    assert len(page) == 1 and total == 3  # the generator's seed gives all three the same externalId
