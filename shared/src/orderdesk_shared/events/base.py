@@ -1,5 +1,6 @@
 """The base of every event model: frozen, camelCase on the wire, tolerant of unknown fields."""
 
+from abc import abstractmethod
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -29,8 +30,9 @@ class Fact(WireModel):
     topic: ClassVar[str]
 
     @property
+    @abstractmethod
     def subject(self) -> str:
-        raise NotImplementedError
+        """What the fact is about; every kind of fact says."""
 
 
 class Event(Fact):
