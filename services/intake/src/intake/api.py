@@ -1,4 +1,4 @@
-"""TMF622 productOrder: create, retrieve and list orders."""
+"""Intake's API: TMF622 productOrder (create, retrieve, list, correct, cancel), the channels, coaching."""
 
 import copy
 from datetime import UTC, date, datetime
@@ -24,8 +24,8 @@ from intake.handlers import (
 )
 from intake.repository import OrderFilter, StoredOrder
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
-from orderdesk_shared.app import database
-from orderdesk_shared.auth import Principal, Role, require_roles
+from orderdesk_shared.app import DatabaseDep
+from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
 from orderdesk_shared.events.order import Channel, OrderState, Stage
@@ -43,8 +43,8 @@ class ProductOrderRef(BaseModel):
 
 Submitter = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
 Coach = Annotated[Principal, Depends(require_roles(Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR))]
-Reader = Annotated[Principal, Depends(require_roles(*Role))]
-Db = Annotated[Database, Depends(database)]
+Reader = SignedIn
+Db = DatabaseDep
 
 
 async def loaded_rules() -> IntakeRules:
