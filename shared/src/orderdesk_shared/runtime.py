@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Fact
+from orderdesk_shared.group_commit import BatchWriter, GroupCommit
 from orderdesk_shared.messaging import MessagingTables
 from orderdesk_shared.relay import OutboxRelay, idempotent_producer
 from orderdesk_shared.settings import ServiceSettings
@@ -24,6 +25,7 @@ class ServiceRuntime:
     relay: OutboxRelay
     consumer: ConsumerRuntime
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _group_commits: dict[BatchWriter, GroupCommit] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -70,7 +72,15 @@ class ServiceRuntime:
             asyncio.create_task(self.consumer.run(), name="consumer"),
         ]
 
+    def group_commit(self, write_batch: BatchWriter, *, name: str) -> GroupCommit:
+        """The service's one group-commit writer for `write_batch` (made on first use, closed at stop)."""
+        if write_batch not in self._group_commits:
+            self._group_commits[write_batch] = GroupCommit(self.database, write_batch, name=name)
+        return self._group_commits[write_batch]
+
     async def stop(self) -> None:
+        for writer in self._group_commits.values():
+            await writer.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
