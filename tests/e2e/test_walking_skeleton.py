@@ -111,6 +111,18 @@ async def test_a_repeated_idempotency_key_returns_the_first_order(stack, intake)
     assert again.json()["id"] == first.json()["id"]
 
 
+async def test_parallel_submissions_with_one_idempotency_key_make_one_order(stack, intake):
+    rep = bearer(stack, "rep-004", Role.SALES_REP) | {"Idempotency-Key": secrets.token_hex(8)}
+    body = _order_body()
+    answers = await asyncio.gather(
+        *(intake.post(PRODUCT_ORDER_PATH, json=copy.deepcopy(body), headers=rep) for _ in range(5))
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 200, 200, 200, 201]
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    listed = await intake.get(PRODUCT_ORDER_PATH, params={"externalId": body["externalId"]}, headers=rep)
+    assert len(listed.json()) == 1
+
+
 async def test_only_sales_roles_may_submit_and_everyone_must_sign_in(stack, intake):
     body = _order_body()
     assert (await intake.post(PRODUCT_ORDER_PATH, json=body)).status_code == 401

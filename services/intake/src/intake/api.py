@@ -8,6 +8,7 @@ import json_merge_patch
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from intake import repository
 from intake.channels import salesforce
@@ -17,18 +18,20 @@ from intake.handlers import (
     accept_crm_opportunity,
     accept_ivr_call,
     accept_order_email,
+    assess,
     cancel_order,
     correct_order,
     new_order_id,
-    submit_order,
+    store_new_orders,
 )
-from intake.repository import OrderFilter, StoredOrder
+from intake.repository import NewOrder, OrderFilter, StoredOrder
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
 from orderdesk_shared.events.order import Channel, OrderState, Stage
+from orderdesk_shared.group_commit import GroupCommit
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
 
@@ -61,38 +64,61 @@ def _resource(stored: StoredOrder) -> dict:
     )
 
 
+async def new_order_writer(request: Request) -> GroupCommit[NewOrder, NewOrder]:
+    """FastAPI dependency: the group commit that stores the orders submitted at the same moment together."""
+    return request.app.state.runtime.group_commit(store_new_orders, name="intake new orders")
+
+
+NewOrderWriter = Annotated[GroupCommit[NewOrder, NewOrder], Depends(new_order_writer)]
+
+
 @router.post("/productOrder", status_code=status.HTTP_201_CREATED)
 async def create_product_order(
     body: ProductOrderCreate,
     principal: Submitter,
     db: Db,
     rules: Rules,
+    writer: NewOrderWriter,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> dict:
-    """Accept an order; it is validated at once and moves on, or is stored as rejected with findings."""
-    async with db.unit_of_work() as uow:
-        if idempotency_key and (
-            known := await repository.order_id_for_idempotency_key(uow.connection, idempotency_key)
-        ):
-            order_id, created = known, False
-        else:
-            order_id, created = new_order_id(), True
-            order = to_canonical(body, order_id=order_id, submitted_by=principal.subject)
-            await submit_order(
-                order,
-                uow,
-                rules=rules,
-                today=_today(),
-                idempotency_key=idempotency_key,
-                request_document=body.model_dump(mode="json", exclude_none=True),
-            )
-        stored = await repository.get_order(uow.connection, order_id)
-    assert stored is not None
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"{API_ROOT}/productOrder/{order_id}"
-    return _resource(stored)
+    """Accept an order: it is validated at once and moves on, or is stored as rejected with findings."""
+    if idempotency_key and (known := await _order_for_idempotency_key(db, idempotency_key)):
+        return _answer_known(known, response)
+    order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)
+    new = assess(
+        order,
+        rules,
+        today=_today(),
+        idempotency_key=idempotency_key,
+        request_document=body.model_dump(mode="json", exclude_none=True),
+    )
+    try:
+        await writer.write(new)
+    except IntegrityError:
+        # A parallel request with the same Idempotency-Key stored its order first.
+        if idempotency_key and (known := await _order_for_idempotency_key(db, idempotency_key)):
+            return _answer_known(known, response)
+        raise
+    response.headers["Location"] = f"{API_ROOT}/productOrder/{new.order.id}"
+    return to_resource(
+        new.order,
+        state=new.state,
+        stage=new.stage,
+        order_date=new.received_at,
+        findings=repository.findings_json(new.findings),
+    )
+
+
+async def _order_for_idempotency_key(db: Database, key: str) -> StoredOrder | None:
+    async with db.engine.connect() as connection:
+        return await repository.order_for_idempotency_key(connection, key)
+
+
+def _answer_known(known: StoredOrder, response: Response) -> dict:
+    response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"{API_ROOT}/productOrder/{known.order.id}"
+    return _resource(known)
 
 
 @router.get("/productOrder/{order_id}")

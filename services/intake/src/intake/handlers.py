@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+from opentelemetry.context import Context
 from pydantic import ValidationError
 
 from intake import repository
@@ -11,7 +12,7 @@ from intake.channels import crm, ivr
 from intake.channels.email import parse_order_email
 from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
 from intake.domain.validation import IntakeRules, Validation, intake_rules, validate
-from intake.repository import StoredOrder
+from intake.repository import NewOrder, Revision, StoredOrder
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
@@ -24,6 +25,7 @@ from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
+from orderdesk_shared.group_commit import Queued
 from orderdesk_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -122,25 +124,69 @@ async def submit_order(
     request_document: dict | None,
     channel_findings: Sequence[Finding] = (),
 ) -> Validation:
-    """Store a new order, record that it was received, then pass it on validated, or hold it with findings.
+    """Store one new order: recorded as received, then passed on validated, or held with findings.
 
     `channel_findings` are what the channel could not read (an unreadable attachment, say).
     """
+    new_order = assess(
+        order,
+        rules,
+        today=today,
+        idempotency_key=idempotency_key,
+        request_document=request_document,
+        channel_findings=channel_findings,
+    )
+    await store_new_orders(uow, [Queued.here(new_order)])
+    return new_order.validation
+
+
+def assess(
+    order: ProductOrder,
+    rules: IntakeRules,
+    *,
+    today: date,
+    idempotency_key: str | None,
+    request_document: dict | None,
+    channel_findings: Sequence[Finding] = (),
+) -> NewOrder:
+    """Validate a submitted order: what intake will store and announce for it."""
     validation = validate(order, rules, today=today)
     if channel_findings:
         validation = Validation(order=validation.order, findings=[*channel_findings, *validation.findings])
-    await repository.insert_order(
-        uow.connection,
-        order=validation.order,
-        state=validation.state,
+    return NewOrder(
+        validation=validation,
         stage=_stage_after(validation),
-        findings=validation.findings,
+        received_at=datetime.now(UTC),
         idempotency_key=idempotency_key,
         request_document=request_document,
     )
-    uow.emit(OrderReceived(order_id=order.id, order_version=1, order=validation.order))
-    await _record_outcome(uow, validation, version=1, action="submitted", actor=order.submitted_by or "unknown")
-    return validation
+
+
+async def store_new_orders(uow: UnitOfWork, queued: Sequence[Queued[NewOrder]]) -> list[NewOrder]:
+    """Store assessed orders in one transaction (the API's group commit); each event carries its request's trace."""
+    new_orders = [entry.item for entry in queued]
+    await repository.insert_orders(uow.connection, new_orders)
+    await repository.record_revisions(
+        uow.connection,
+        [
+            Revision(
+                order_id=new.order.id,
+                version=1,
+                action="submitted",
+                actor=new.order.submitted_by or "unknown",
+                state=new.state,
+                findings=new.findings,
+            )
+            for new in new_orders
+        ],
+    )
+    for entry in queued:
+        new = entry.item
+        uow.emit(
+            OrderReceived(order_id=new.order.id, order_version=1, order=new.order), trace_context=entry.trace_context
+        )
+        _emit_outcome(uow, new.validation, version=1, trace_context=entry.trace_context)
+    return new_orders
 
 
 async def correct_order(
@@ -156,7 +202,20 @@ async def correct_order(
         findings=validation.findings,
         request_document=request_document,
     )
-    await _record_outcome(uow, validation, version=version, action="corrected", actor=actor)
+    await repository.record_revisions(
+        uow.connection,
+        [
+            Revision(
+                order_id=order.id,
+                version=version,
+                action="corrected",
+                actor=actor,
+                state=validation.state,
+                findings=validation.findings,
+            )
+        ],
+    )
+    _emit_outcome(uow, validation, version=version)
     return validation
 
 
@@ -164,25 +223,19 @@ def _stage_after(validation: Validation) -> Stage:
     return Stage.VALIDATED if validation.state is OrderState.IN_PROGRESS else Stage.RECEIVED
 
 
-async def _record_outcome(uow: UnitOfWork, validation: Validation, *, version: int, action: str, actor: str) -> None:
+def _emit_outcome(
+    uow: UnitOfWork, validation: Validation, *, version: int, trace_context: Context | None = None
+) -> None:
     order = validation.order
-    await repository.record_revision(
-        uow.connection,
-        order_id=order.id,
-        version=version,
-        action=action,
-        actor=actor,
-        state=validation.state,
-        findings=validation.findings,
-    )
     if validation.state is OrderState.IN_PROGRESS:
-        uow.emit(OrderValidated(order_id=order.id, order_version=version, order=order))
+        uow.emit(OrderValidated(order_id=order.id, order_version=version, order=order), trace_context=trace_context)
         return
     kind = FalloutKind.PENDING if validation.state is OrderState.PENDING else FalloutKind.REJECTED
     uow.emit(
         OrderFallout(
             order_id=order.id, order_version=version, stage=Stage.VALIDATED, kind=kind, findings=validation.findings
-        )
+        ),
+        trace_context=trace_context,
     )
 
 
@@ -190,14 +243,18 @@ async def cancel_order(stored: StoredOrder, uow: UnitOfWork, *, actor: str, reas
     """Cancel an order that has not been handed off to Operations yet."""
     await repository.update_progress(uow.connection, stored.order.id, state=OrderState.CANCELLED, stage=stored.stage)
     finding = Finding(reason_code="CANCELLED", message=reason, fix=None)
-    await repository.record_revision(
+    await repository.record_revisions(
         uow.connection,
-        order_id=stored.order.id,
-        version=stored.version,
-        action="cancelled",
-        actor=actor,
-        state=OrderState.CANCELLED,
-        findings=[finding],
+        [
+            Revision(
+                order_id=stored.order.id,
+                version=stored.version,
+                action="cancelled",
+                actor=actor,
+                state=OrderState.CANCELLED,
+                findings=[finding],
+            )
+        ],
     )
     uow.emit(
         OrderFallout(

@@ -1,5 +1,6 @@
 """Queries over intake's orders."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -7,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from intake.domain.validation import Validation
 from intake.tables import order_revisions, orders, submissions
 from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.fallout import Finding
@@ -36,32 +38,51 @@ def _stored(row: sa.Row) -> StoredOrder:
     )
 
 
-async def insert_order(
-    connection: AsyncConnection,
-    *,
-    order: ProductOrder,
-    state: OrderState,
-    stage: Stage,
-    findings: list[Finding],
-    idempotency_key: str | None,
-    request_document: dict | None,
-) -> None:
+@dataclass(frozen=True)
+class NewOrder:
+    """A submitted order as validated, ready to store."""
+
+    validation: Validation
+    stage: Stage
+    received_at: datetime
+    idempotency_key: str | None
+    request_document: dict | None
+
+    @property
+    def order(self) -> ProductOrder:
+        return self.validation.order
+
+    @property
+    def state(self) -> OrderState:
+        return self.validation.state
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.validation.findings
+
+
+async def insert_orders(connection: AsyncConnection, new_orders: Sequence[NewOrder]) -> None:
     await connection.execute(
         sa.insert(orders),
-        dict(
-            id=order.id,
-            external_id=order.external_id,
-            channel=order.channel,
-            order_type=order.order_type,
-            account_id=order.account.id,
-            state=state,
-            stage=stage,
-            version=1,
-            idempotency_key=idempotency_key,
-            order_document=order.model_dump(mode="json", by_alias=True, exclude_none=True),
-            request_document=request_document,
-            findings=_findings_json(findings),
-        ),
+        [
+            dict(
+                id=new.order.id,
+                external_id=new.order.external_id,
+                channel=new.order.channel,
+                order_type=new.order.order_type,
+                account_id=new.order.account.id,
+                state=new.state,
+                stage=new.stage,
+                version=1,
+                idempotency_key=new.idempotency_key,
+                order_document=new.order.model_dump(mode="json", by_alias=True, exclude_none=True),
+                request_document=new.request_document,
+                findings=findings_json(new.findings),
+                created_at=new.received_at,
+                updated_at=new.received_at,
+            )
+            for new in new_orders
+        ],
     )
 
 
@@ -71,8 +92,9 @@ async def get_order(connection: AsyncConnection, order_id: str, *, for_update: b
     return _stored(row) if row else None
 
 
-async def order_id_for_idempotency_key(connection: AsyncConnection, key: str) -> str | None:
-    return (await connection.execute(sa.select(orders.c.id).where(orders.c.idempotency_key == key))).scalar()
+async def order_for_idempotency_key(connection: AsyncConnection, key: str) -> StoredOrder | None:
+    row = (await connection.execute(sa.select(orders).where(orders.c.idempotency_key == key))).first()
+    return _stored(row) if row else None
 
 
 async def update_progress(connection: AsyncConnection, order_id: str, *, state: OrderState, stage: Stage) -> None:
@@ -137,7 +159,7 @@ async def replace_order(
                 account_id=order.account.id,
                 order_document=order.model_dump(mode="json", by_alias=True, exclude_none=True),
                 request_document=request_document,
-                findings=_findings_json(findings),
+                findings=findings_json(findings),
                 updated_at=sa.func.now(),
             )
             .returning(orders.c.version)
@@ -145,26 +167,32 @@ async def replace_order(
     ).scalar_one()
 
 
-async def record_revision(
-    connection: AsyncConnection,
-    *,
-    order_id: str,
-    version: int,
-    action: str,
-    actor: str,
-    state: OrderState,
-    findings: list[Finding],
-) -> None:
+@dataclass(frozen=True)
+class Revision:
+    """One line of an order's history: what was done to which version, by whom, with what findings."""
+
+    order_id: str
+    version: int
+    action: str
+    actor: str
+    state: OrderState
+    findings: list[Finding]
+
+
+async def record_revisions(connection: AsyncConnection, revisions: Sequence[Revision]) -> None:
     await connection.execute(
         sa.insert(order_revisions),
-        {
-            "order_id": order_id,
-            "version": version,
-            "action": action,
-            "actor": actor,
-            "state": state,
-            "findings": _findings_json(findings),
-        },
+        [
+            {
+                "order_id": revision.order_id,
+                "version": revision.version,
+                "action": revision.action,
+                "actor": revision.actor,
+                "state": revision.state,
+                "findings": findings_json(revision.findings),
+            }
+            for revision in revisions
+        ],
     )
 
 
@@ -185,7 +213,7 @@ async def order_history(connection: AsyncConnection, order_id: str) -> list[dict
     ]
 
 
-def _findings_json(findings: list[Finding]) -> list[dict]:
+def findings_json(findings: list[Finding]) -> list[dict]:
     return [finding.model_dump(mode="json", by_alias=True, exclude_none=True) for finding in findings]
 
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +15,10 @@ from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Address, OrderState, ProductOrder
 
 INCOMPLETE = "INCOMPLETE_DATA"
+
+# The same customers' sites come back order after order, and parsing an address is the costliest
+# step of validation: a normalized address is remembered (Address is frozen, so it can be a key).
+_normalize_address = lru_cache(maxsize=8192)(normalize_address)
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def _normalize_addresses(order: ProductOrder) -> tuple[ProductOrder, list[Findin
         if address is None:
             return None
         try:
-            return normalize_address(address)
+            return _normalize_address(address)
         except UnreadableAddress as error:
             findings.append(
                 Finding(
