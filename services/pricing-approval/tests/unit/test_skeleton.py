@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from orderdesk_shared.events.order import Account, Agreement, Channel, ItemPrice, OrderItem, OrderType, ProductOrder
-from pricing_approval.domain.pricing import price
+from pricing_approval.domain.skeleton import price
 
 
 def _order(*items: OrderItem, term: int = 36) -> ProductOrder:

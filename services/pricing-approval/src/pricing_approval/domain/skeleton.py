@@ -1,8 +1,9 @@
 """Prices an order and decides the approvals it needs.
 
 PLACEHOLDER (walking skeleton): the rep's own MRC is taken as the list price, the discount is
-the one the rep entered, and no approval is ever required. Issue #5 replaces this with the
-catalogue, promotions, the approval matrix and the capital policy of DOMAIN.md.
+the one the rep entered, and no approval is ever required. The handler still prices with this
+until issue #5 wires in the catalogue engine (`pricing.py`) and the approval policy (`approvals.py`);
+this module is then deleted.
 """
 
 from decimal import Decimal
