@@ -4,7 +4,7 @@ from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from pricing_approval import repository
-from pricing_approval.domain.pricing import price, required_approvals
+from pricing_approval.domain.skeleton import price, required_approvals
 
 
 async def price_order(event: ServiceabilityQualified, uow: UnitOfWork) -> None:
