@@ -3,14 +3,18 @@
 (a) baseline: each record passes through seven topics by plain aiokafka consume-then-produce hops,
     one process per hop (idempotent producer, acks=all, offsets committed after each hop), no database;
 (b) pipeline: orders submitted to intake over HTTP and followed to orders.ratified.
-Each runs in interleaved rounds; the median round of each is reported, and throughput as (b)/(a).
-Latencies are from submission to the seventh topic.
+Latencies are from submission to the seventh topic. Then intake's front door alone:
+(c) HTTP baseline: the same TMF622 POSTs to a bare FastAPI app on uvicorn that only answers 201;
+(d) intake acceptance: the POSTs to intake while the rest of the stack works on what it accepts.
+Each pair runs in interleaved rounds; the median round of each is reported, and throughput as
+(b)/(a) and (d)/(c). The load generator runs on the same machine, so it shares its cores.
 """
 
 import asyncio
 import itertools
 import json
 import multiprocessing
+import sys
 import threading
 import time
 import uuid
@@ -18,19 +22,24 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.relay import idempotent_producer
-from orderdesk_stack.order_generator import generate_orders
-from orderdesk_stack.pipeline import OrderSubmitter, PipelineWatcher, percentile
-from orderdesk_stack.stack import Stack
+from orderdesk_stack.order_generator import GeneratedOrder, generate_orders
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, OrderSubmitter, PipelineWatcher, percentile
+from orderdesk_stack.processes import LocalProcess, ProcessSpec, free_ports, wait_until
+from orderdesk_stack.stack import Stack, answers_ok
 
 HOPS = len(Stage)
 HOP_START_TIMEOUT_SECONDS = 60.0
 # The bus is ~20x faster than the pipeline: more records keep its rounds long enough to be steady.
 BASELINE_RECORDS_PER_ORDER = 4
+# Clients posting at once in the acceptance measurement: enough to keep intake's group commit full.
+ACCEPTANCE_CLIENTS = 32
 
 
 @dataclass(frozen=True)
@@ -175,10 +184,97 @@ async def pipeline(stack: Stack, *, orders: int, seed: int, timeout: float) -> M
     )
 
 
-async def run_bench(stack: Stack, *, orders: int, rounds: int, seed: int, timeout: float, results_dir: Path) -> dict:
-    """Both measurements, `rounds` times each, interleaved; the median round of each and their ratio.
+async def post_burst(url: str, batch: list[GeneratedOrder], *, jwt_secret: str, name: str) -> Measurement:
+    """POST every order from ACCEPTANCE_CLIENTS clients at once; how fast they are accepted (each must be 2xx)."""
+    tokens = {
+        rep: mint_token(secret=jwt_secret, subject=rep, roles=[Role.SALES_REP])
+        for rep in {order.submitted_by for order in batch}
+    }
+    # Bodies are encoded before the clock starts, so the client spends its share of the cores on HTTP only.
+    pending = iter(
+        (json.dumps(order.body).encode(), {"Authorization": f"Bearer {tokens[order.submitted_by]}"}) for order in batch
+    )
+    latencies: list[float] = []
 
-    Everything is also written to a JSON file in `results_dir`.
+    async def client(http: httpx.AsyncClient) -> None:
+        for body, headers in pending:
+            sent = time.monotonic()
+            response = await http.post(PRODUCT_ORDER_PATH, content=body, headers=headers)
+            response.raise_for_status()
+            latencies.append(time.monotonic() - sent)
+
+    limits = httpx.Limits(max_connections=ACCEPTANCE_CLIENTS, max_keepalive_connections=ACCEPTANCE_CLIENTS)
+    async with httpx.AsyncClient(
+        base_url=url, timeout=60.0, limits=limits, headers={"Content-Type": "application/json"}
+    ) as http:
+        first_sent = time.monotonic()
+        await asyncio.gather(*(client(http) for _ in range(ACCEPTANCE_CLIENTS)))
+        last_answered = time.monotonic()
+    return _measure(name, latencies, first_sent=first_sent, last_arrived=last_answered)
+
+
+class BareApi:
+    """The bare FastAPI app of the HTTP baseline, served by uvicorn as the services are."""
+
+    def __init__(self, stack: Stack) -> None:
+        [self.port] = free_ports(1)
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = ("-m", "uvicorn", "--factory", "orderdesk_stack.bare_api:create_app", "--no-access-log")
+        self._process = LocalProcess(
+            ProcessSpec(name="bench-bare-api", command=(sys.executable, *command, "--port", str(self.port))),
+            log_path=stack.log_path("bench-bare-api"),
+            cwd=stack.layout.run_dir,
+        )
+
+    def __enter__(self) -> "BareApi":
+        self._process.start()
+        wait_until(
+            lambda: answers_ok(f"{self.url}/readyz"),
+            what="the bench's bare API",
+            timeout=30.0,
+            log_path=self._process.log_path,
+            still_running=self._process.is_running,
+        )
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._process.stop()
+
+
+async def acceptance(stack: Stack, *, orders: int, rounds: int, seed: int) -> tuple[Measurement, Measurement]:
+    """(c) and (d), `rounds` times each, interleaved; the median round of each."""
+    bare_rounds: list[Measurement] = []
+    intake_rounds: list[Measurement] = []
+    with BareApi(stack) as bare:
+        for round_number in range(rounds):
+            batch = generate_orders(orders, seed=seed + 1000 + round_number, invalid_share=0.0)
+            bare_rounds.append(
+                await post_burst(bare.url, batch, jwt_secret=stack.jwt_secret, name="HTTP baseline (bare FastAPI)")
+            )
+            intake_rounds.append(
+                await post_burst(
+                    stack.service_url("intake"),
+                    batch,
+                    jwt_secret=stack.jwt_secret,
+                    name="intake acceptance (TMF622 POST, stack running)",
+                )
+            )
+    return _median(bare_rounds), _median(intake_rounds)
+
+
+async def run_bench(
+    stack: Stack,
+    *,
+    orders: int,
+    acceptance_orders: int,
+    rounds: int,
+    seed: int,
+    timeout: float,
+    results_dir: Path,
+) -> dict:
+    """The pipeline and acceptance measurements, each in `rounds` interleaved rounds against its baseline.
+
+    The median round of each and the ratios; everything is also written to a JSON file in `results_dir`.
     """
     payload = json.dumps(generate_orders(1, seed=seed)[0].body).encode()
     # Warm both paths so connection set-up and first-use costs stay out of the numbers.
@@ -197,6 +293,8 @@ async def run_bench(stack: Stack, *, orders: int, rounds: int, seed: int, timeou
         )
         pipelines.append(await pipeline(stack, orders=orders, seed=seed + round_number, timeout=timeout))
     baseline, real = _median(baselines), _median(pipelines)
+    # Last, as what intake accepts here is still being worked through by the stack afterwards.
+    http_baseline, intake_acceptance = await acceptance(stack, orders=acceptance_orders, rounds=rounds, seed=seed)
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "orders": orders,
@@ -206,6 +304,10 @@ async def run_bench(stack: Stack, *, orders: int, rounds: int, seed: int, timeou
         "baseline": asdict(baseline),
         "pipeline": asdict(real),
         "throughput_ratio_pipeline_to_baseline": round(real.per_second / baseline.per_second, 3),
+        "acceptance_orders": acceptance_orders,
+        "http_baseline": asdict(http_baseline),
+        "intake_acceptance": asdict(intake_acceptance),
+        "throughput_ratio_intake_to_http_baseline": round(intake_acceptance.per_second / http_baseline.per_second, 3),
         "all_rounds": {"baseline": [asdict(m) for m in baselines], "pipeline": [asdict(m) for m in pipelines]},
     }
     results_dir.mkdir(parents=True, exist_ok=True)

@@ -146,6 +146,7 @@ def demo(
 @app.command()
 def bench(
     orders: Annotated[int, typer.Option(min=10, help="orders (and baseline records) per measurement")] = 500,
+    acceptance_orders: Annotated[int, typer.Option(min=10, help="orders POSTed per acceptance round")] = 2000,
     rounds: Annotated[int, typer.Option(min=1, help="rounds of both measurements; the median round is reported")] = 3,
     seed: Annotated[int, typer.Option(help="seed of the order generator")] = 11,
     timeout: Annotated[float, typer.Option(help="seconds to wait for the pipeline to ratify every order")] = 600.0,
@@ -154,7 +155,13 @@ def bench(
     stack = _started_stack()
     result = asyncio.run(
         run_bench(
-            stack, orders=orders, rounds=rounds, seed=seed, timeout=timeout, results_dir=repo_root() / "bench-results"
+            stack,
+            orders=orders,
+            acceptance_orders=acceptance_orders,
+            rounds=rounds,
+            seed=seed,
+            timeout=timeout,
+            results_dir=repo_root() / "bench-results",
         )
     )
     table = Table(
@@ -163,7 +170,7 @@ def bench(
     )
     for column in ("measurement", "per second", "p50", "p95", "p99", "seconds"):
         table.add_column(column, justify="left" if column == "measurement" else "right")
-    for key in ("baseline", "pipeline"):
+    for key in ("baseline", "pipeline", "http_baseline", "intake_acceptance"):
         m = result[key]
         table.add_row(
             m["name"],
@@ -175,6 +182,7 @@ def bench(
         )
     console.print(table)
     console.print(f"pipeline / baseline throughput: {result['throughput_ratio_pipeline_to_baseline']:.3f}")
+    console.print(f"intake acceptance / HTTP baseline: {result['throughput_ratio_intake_to_http_baseline']:.3f}")
     console.print(f"written to {result['file']}")
 
 

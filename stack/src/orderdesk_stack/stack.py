@@ -265,7 +265,7 @@ class Stack:
         else:
             readyz = f"{self.service_url(program)}/readyz"
             wait_until(
-                lambda: _answers_ok(readyz),
+                lambda: answers_ok(readyz),
                 what=f"{program} ({readyz})",
                 timeout=self.ready_timeout,
                 log_path=log_path,
@@ -274,7 +274,7 @@ class Stack:
             )
 
 
-def _answers_ok(url: str) -> bool:
+def answers_ok(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2.0).status_code == 200
     except httpx.HTTPError:
