@@ -1,8 +1,10 @@
 """Bearer JWT authentication and role checks (DESIGN.md §6)."""
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated
 
 import jwt
@@ -44,9 +46,19 @@ def mint_token(*, secret: str, subject: str, roles: list[Role], ttl: timedelta =
 
 
 def read_token(token: str, *, secret: str) -> Principal:
+    principal, expires_at = _verified(token, secret)
+    if expires_at <= time.time():
+        raise jwt.ExpiredSignatureError("Signature has expired")
+    return principal
+
+
+# A client sends the same token with request after request: its signature is checked once, its expiry every time.
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> tuple[Principal, float]:
     claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["sub", "exp"]})
     known = {role.value for role in Role}
-    return Principal(subject=claims["sub"], roles=frozenset(Role(r) for r in claims.get("roles", []) if r in known))
+    roles = frozenset(Role(r) for r in claims.get("roles", []) if r in known)
+    return Principal(subject=claims["sub"], roles=roles), float(claims["exp"])
 
 
 _bearer = HTTPBearer(auto_error=False)
