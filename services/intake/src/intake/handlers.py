@@ -269,23 +269,23 @@ async def cancel_order(stored: StoredOrder, uow: UnitOfWork, *, actor: str, reas
 
 async def follow_progress(event, uow: UnitOfWork) -> None:
     """Move the order to the stage a later service reached; older or repeated news changes nothing."""
-    stored = await repository.get_order(uow.connection, event.order_id, for_update=True)
-    if stored is None:
+    progress = await repository.lock_progress(uow.connection, event.order_id)
+    if progress is None:
         log.warning("progress for an unknown order ignored", stage=STAGE_REACHED_BY[type(event)])
         return
-    stage = advance(stored.stage, STAGE_REACHED_BY[type(event)])
+    stage = advance(progress.stage, STAGE_REACHED_BY[type(event)])
     if stage is None:
-        log.info("stale progress ignored", current=stored.stage, reported=STAGE_REACHED_BY[type(event)])
+        log.info("stale progress ignored", current=progress.stage, reported=STAGE_REACHED_BY[type(event)])
         return
-    state = stored.state if stored.state is not OrderState.IN_PROGRESS else state_for_stage(stage)
+    state = progress.state if progress.state is not OrderState.IN_PROGRESS else state_for_stage(stage)
     await repository.update_progress(uow.connection, event.order_id, state=state, stage=stage)
 
 
 async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:
     """Reflect a rejection, hold, release or cancellation in the order's TMF state."""
-    stored = await repository.get_order(uow.connection, event.order_id, for_update=True)
-    if stored is None or event.order_version < stored.version:
+    progress = await repository.lock_progress(uow.connection, event.order_id)
+    if progress is None or event.order_version < progress.version:
         return  # about a version the order has been corrected since
-    state = state_after_fallout(stored.state, event.kind)
-    if state is not None and state is not stored.state:
-        await repository.update_progress(uow.connection, event.order_id, state=state, stage=stored.stage)
+    state = state_after_fallout(progress.state, event.kind)
+    if state is not None and state is not progress.state:
+        await repository.update_progress(uow.connection, event.order_id, state=state, stage=progress.stage)

@@ -92,6 +92,22 @@ async def get_order(connection: AsyncConnection, order_id: str, *, for_update: b
     return _stored(row) if row else None
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where an order stands, without its documents."""
+
+    state: OrderState
+    stage: Stage
+    version: int
+
+
+async def lock_progress(connection: AsyncConnection, order_id: str) -> Progress | None:
+    """The order's state, stage and version, locked for update (None when intake does not know the order)."""
+    query = sa.select(orders.c.state, orders.c.stage, orders.c.version).where(orders.c.id == order_id)
+    row = (await connection.execute(query.with_for_update())).first()
+    return Progress(state=OrderState(row.state), stage=Stage(row.stage), version=row.version) if row else None
+
+
 async def order_for_idempotency_key(connection: AsyncConnection, key: str) -> StoredOrder | None:
     row = (await connection.execute(sa.select(orders).where(orders.c.idempotency_key == key))).first()
     return _stored(row) if row else None
