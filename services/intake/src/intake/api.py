@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from intake import repository
 from intake.channels import salesforce
+from intake.domain.lifecycle import changeable
 from intake.domain.validation import IntakeRules, intake_rules
 from intake.handlers import (
     UnreadableSubmission,
@@ -30,14 +31,12 @@ from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
-from orderdesk_shared.events.order import Channel, OrderState, Stage
+from orderdesk_shared.events.order import Channel, OrderState
 from orderdesk_shared.group_commit import GroupCommit
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
 
 MERGE_PATCH = "application/merge-patch+json"
-CORRECTABLE_STATES = frozenset({OrderState.REJECTED, OrderState.PENDING})
-FINAL_STATES = frozenset({OrderState.CANCELLED, OrderState.COMPLETED, OrderState.FAILED})
 
 
 class ProductOrderRef(BaseModel):
@@ -166,14 +165,17 @@ async def list_product_orders(
 async def patch_product_order(
     order_id: str, patch: Annotated[dict, Body(media_type=MERGE_PATCH)], principal: Submitter, db: Db, rules: Rules
 ) -> dict:
-    """Correct a rejected or pending order (JSON merge patch on what was submitted); it is validated again."""
+    """Correct an order not yet handed off (JSON merge patch on what was submitted).
+
+    The corrected order keeps its id and history under a new version and is validated again; a valid
+    one goes through the later stages anew, and news about its earlier version is ignored from then on.
+    """
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, for_update=True)
-        if stored.state not in CORRECTABLE_STATES:
+        if not changeable(stored.state, stored.stage):
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
-                f"order {order_id} is {stored.state} at stage {stored.stage}: only rejected or pending orders can be "
-                "corrected",
+                f"order {order_id} is {stored.state} at stage {stored.stage}: it can no longer be corrected here",
             )
         merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
         try:
@@ -213,7 +215,7 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
     order_id = body.productOrder.id
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, for_update=True)
-        if stored.state in FINAL_STATES or stored.stage.rank >= Stage.HANDED_OFF.rank:
+        if not changeable(stored.state, stored.stage):
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"order {order_id} is {stored.state} at stage {stored.stage}: it can no longer be cancelled here",

@@ -273,6 +273,9 @@ async def follow_progress(event, uow: UnitOfWork) -> None:
     if progress is None:
         log.warning("progress for an unknown order ignored", stage=STAGE_REACHED_BY[type(event)])
         return
+    if event.order_version < progress.version:
+        log.info("progress of a corrected version ignored", version=event.order_version, current=progress.version)
+        return
     stage = advance(progress.stage, STAGE_REACHED_BY[type(event)])
     if stage is None:
         log.info("stale progress ignored", current=progress.stage, reported=STAGE_REACHED_BY[type(event)])

@@ -1,4 +1,4 @@
-from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
+from intake.domain.lifecycle import advance, changeable, state_after_fallout, state_for_stage
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.order import OrderState, Stage
 
@@ -25,3 +25,16 @@ def test_a_hold_and_its_release_change_the_state_but_jeopardy_does_not():
 
 def test_a_cancelled_order_stays_cancelled():
     assert state_after_fallout(OrderState.CANCELLED, FalloutKind.RELEASED) is None
+
+
+def test_an_order_can_be_corrected_or_cancelled_until_it_is_handed_off():
+    assert changeable(OrderState.REJECTED, Stage.RECEIVED)
+    assert changeable(OrderState.IN_PROGRESS, Stage.APPROVED)
+    assert changeable(OrderState.HELD, Stage.QUALIFIED)
+    assert not changeable(OrderState.IN_PROGRESS, Stage.HANDED_OFF)
+    assert not changeable(OrderState.IN_PROGRESS, Stage.RATIFIED)
+
+
+def test_an_ended_order_can_no_longer_be_changed():
+    for ended in (OrderState.CANCELLED, OrderState.COMPLETED, OrderState.FAILED):
+        assert not changeable(ended, Stage.VALIDATED)

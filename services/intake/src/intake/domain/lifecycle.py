@@ -12,6 +12,7 @@ _STATE_AFTER_FALLOUT: dict[FalloutKind, OrderState] = {
 }
 
 _FINAL_STATES = frozenset({OrderState.CANCELLED, OrderState.COMPLETED})
+_UNCHANGEABLE_STATES = _FINAL_STATES | {OrderState.FAILED}
 
 
 def advance(current: Stage, reached: Stage) -> Stage | None:
@@ -29,3 +30,8 @@ def state_after_fallout(current: OrderState, kind: FalloutKind) -> OrderState | 
     if current in _FINAL_STATES:
         return None
     return _STATE_AFTER_FALLOUT.get(kind)
+
+
+def changeable(state: OrderState, stage: Stage) -> bool:
+    """Whether the desk may still correct or cancel the order: not ended, and not yet handed to Operations."""
+    return state not in _UNCHANGEABLE_STATES and stage.rank < Stage.HANDED_OFF.rank
