@@ -5,14 +5,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ratification import Ratification
 from commission.tables import ratifications
-from orderdesk_shared.db import insert_if_absent
+from orderdesk_shared.db import insert_or_supersede
 
 
 async def record_ratification(
     connection: AsyncConnection, *, order_id: str, order_version: int, decision: Ratification
 ) -> bool:
-    """Store the decision; False when this order version was ratified before."""
-    return await insert_if_absent(
+    """Store the decision; False when this or a later version of the order was ratified before."""
+    return await insert_or_supersede(
         connection,
         ratifications,
         order_id=order_id,
