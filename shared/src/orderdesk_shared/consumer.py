@@ -152,14 +152,32 @@ class ConsumerRuntime:
         """Handle a batch in one transaction; if a record fails for good, redo it with each record isolated."""
         try:
             async with self._database.unit_of_work() as uow:
-                return [await self._handle_record(uow, record, isolated=False) for record in records]
+                # The whole batch is claimed in the inbox at once; a failure rolls the claims back with it.
+                unclaimed = await uow.first_deliveries(consumer=self.name, message_ids=self._routed_ids(records))
+                return [await self._handle_record(uow, record, unclaimed=unclaimed) for record in records]
         except _RecordFailed:
             # Savepoints cost two round trips a record, so only the rare batch with a bad record pays them.
             async with self._database.unit_of_work() as uow:
-                return [await self._handle_record(uow, record, isolated=True) for record in records]
+                return [await self._handle_record(uow, record, unclaimed=None) for record in records]
 
-    async def _handle_record(self, uow: UnitOfWork, record: ConsumerRecord, *, isolated: bool) -> tuple[str, str]:
-        """Handle one record inside the batch transaction; returns (event type, outcome)."""
+    def _routed_ids(self, records: list[ConsumerRecord]) -> list[str]:
+        """The CloudEvent ids of the records this consumer has a handler for."""
+        ids = []
+        for record in records:
+            headers = dict(record.headers or ())
+            if headers.get("ce_type", b"").decode(errors="replace") in self._handlers and "ce_id" in headers:
+                ids.append(headers["ce_id"].decode(errors="replace"))
+        return ids
+
+    async def _handle_record(
+        self, uow: UnitOfWork, record: ConsumerRecord, *, unclaimed: set[str] | None
+    ) -> tuple[str, str]:
+        """Handle one record inside the batch transaction; returns (event type, outcome).
+
+        `unclaimed` holds the batch's ids claimed up front and not yet handled; None means the record
+        is isolated in a savepoint with its own claim, so that its failure undoes only its own work.
+        """
+        isolated = unclaimed is None
         headers = list(record.headers or ())
         try:
             incoming = decode(key=record.key, value=record.value, headers=headers)
@@ -189,7 +207,7 @@ class ConsumerRuntime:
         ):
             try:
                 async with uow.savepoint() if isolated else contextlib.nullcontext():
-                    if not await uow.first_delivery(consumer=self.name, message_id=incoming.id):
+                    if not await self._first_delivery(uow, incoming.id, unclaimed):
                         return incoming.type, "duplicate"
                     event = model.model_validate(incoming.data)
                     started = time.perf_counter()
@@ -205,6 +223,14 @@ class ConsumerRuntime:
                 span.set_status(Status(StatusCode.ERROR, str(error)))
                 return incoming.type, await self._dead_letter(uow, record, error)
         return incoming.type, "handled"
+
+    async def _first_delivery(self, uow: UnitOfWork, message_id: str, unclaimed: set[str] | None) -> bool:
+        if unclaimed is None:
+            return await uow.first_delivery(consumer=self.name, message_id=message_id)
+        if message_id not in unclaimed:
+            return False
+        unclaimed.discard(message_id)  # a second copy later in the same batch is a duplicate
+        return True
 
     async def _dead_letter(self, uow: UnitOfWork, record: ConsumerRecord, error: Exception) -> str:
         reason = _describe(error)

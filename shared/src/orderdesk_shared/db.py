@@ -2,7 +2,7 @@
 
 import functools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -60,6 +60,17 @@ def _conflict_statement(table: sa.Table, columns: tuple[str, ...], *, on_conflic
     return sa.text(sql).bindparams(*(sa.bindparam(column, type_=table.c[column].type) for column in columns))
 
 
+@functools.cache
+def _claim_statement(inbox: sa.Table) -> sa.TextClause:
+    sql = (
+        f"INSERT INTO {_QUOTE.format_table(inbox)} (consumer, message_id) "
+        "SELECT :consumer, unnest(CAST(:message_ids AS text[])) ON CONFLICT DO NOTHING RETURNING message_id"
+    )
+    return sa.text(sql).bindparams(
+        sa.bindparam("consumer", type_=sa.Text), sa.bindparam("message_ids", type_=postgresql.ARRAY(sa.Text))
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _PendingRow:
     record: KafkaRecord
@@ -103,6 +114,15 @@ class UnitOfWork:
     async def first_delivery(self, *, consumer: str, message_id: str) -> bool:
         """Claim a message for a consumer; False when it was handled before (inbox dedup)."""
         return await insert_if_absent(self.connection, self._tables.inbox, consumer=consumer, message_id=message_id)
+
+    async def first_deliveries(self, *, consumer: str, message_ids: Sequence[str]) -> set[str]:
+        """Claim a batch of messages in one statement; the ids of those not handled before."""
+        if not message_ids:
+            return set()
+        claimed = await self.connection.execute(
+            _claim_statement(self._tables.inbox), {"consumer": consumer, "message_ids": list(message_ids)}
+        )
+        return set(claimed.scalars())
 
     async def dead_letter(
         self,
