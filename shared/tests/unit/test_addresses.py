@@ -1,6 +1,6 @@
 import pytest
 
-from intake.domain.addresses import UnreadableAddress, normalize_address
+from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.order import Address
 
 
