@@ -1,6 +1,11 @@
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from orderdesk_shared.settings import ServiceSettings
+
+SEED_INVENTORY = Path(__file__).resolve().parents[2] / "reference" / "locations.v1.csv"
 
 
 class Settings(ServiceSettings):
@@ -9,3 +14,8 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SERVICEABILITY_")
 
     service_name: str = "serviceability"
+    # An empty location inventory is filled from this file at start (a fresh environment, the demo, tests).
+    seed_inventory: Path = SEED_INVENTORY
+    seed_empty_inventory: bool = True
+    # How often open site surveys are checked against their SLA.
+    survey_sla_check_seconds: float = Field(default=60.0, gt=0)
