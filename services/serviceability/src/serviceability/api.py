@@ -75,7 +75,7 @@ async def order_qualification(order_id: str, _: SignedIn, db: DatabaseDep) -> di
     }
 
 
-SurveyState = Literal["open", "completed", "superseded"]
+SurveyState = Literal["open", "completed", "superseded", "cancelled"]
 
 
 @router.get("/siteSurveys")

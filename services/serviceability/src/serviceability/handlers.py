@@ -49,14 +49,23 @@ async def qualify_sites(event: OrderValidated, uow: UnitOfWork) -> None:
     )
     if not recorded:
         return
-    await repository.supersede_surveys(uow.connection, event.order_id, before_version=event.order_version)
+    # A new version is decided afresh: the surveys of older ones are not needed any more.
+    await repository.close_open_surveys(
+        uow.connection, event.order_id, state="superseded", before_version=event.order_version
+    )
     if decision.outcome is Outcome.HELD:
         await _open_surveys(uow, event.order_id, event.order_version, decision, rules=rules)
     _announce(uow, event.order_id, event.order_version, event.order, decision, before=None)
 
 
+async def close_surveys_of_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:
+    """A cancelled order needs no site survey any more: its open surveys are closed (other fallout changes nothing)."""
+    if event.kind is FalloutKind.CANCELLED:
+        await repository.close_open_surveys(uow.connection, event.order_id, state="cancelled")
+
+
 class SurveyNotOpen(Exception):
-    """The survey was completed already, or its order version has been superseded."""
+    """The survey was completed already, its order version superseded, or the order cancelled."""
 
 
 async def complete_site_survey(

@@ -237,17 +237,14 @@ async def surveys_of(connection: AsyncConnection, order_id: str, order_version: 
     )
 
 
-async def supersede_surveys(connection: AsyncConnection, order_id: str, *, before_version: int) -> None:
-    """Close the open surveys of older versions of an order: the new version is decided afresh."""
-    await connection.execute(
-        sa.update(site_surveys)
-        .where(
-            site_surveys.c.order_id == order_id,
-            site_surveys.c.order_version < before_version,
-            site_surveys.c.state == "open",
-        )
-        .values(state="superseded")
-    )
+async def close_open_surveys(
+    connection: AsyncConnection, order_id: str, *, state: str, before_version: int | None = None
+) -> None:
+    """Close an order's open surveys (of versions before `before_version`, when given) with `state`."""
+    query = sa.update(site_surveys).where(site_surveys.c.order_id == order_id, site_surveys.c.state == "open")
+    if before_version is not None:
+        query = query.where(site_surveys.c.order_version < before_version)
+    await connection.execute(query.values(state=state))
 
 
 async def get_survey(connection: AsyncConnection, survey_id: str, *, for_update: bool = False) -> sa.Row | None:

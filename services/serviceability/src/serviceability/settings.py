@@ -14,8 +14,9 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SERVICEABILITY_")
 
     service_name: str = "serviceability"
-    # An empty location inventory is filled from this file at start (a fresh environment, the demo, tests).
+    # When set (the local stack sets it), an empty location inventory is filled from seed_inventory at start;
+    # a production inventory is imported through the API or the CLI instead.
+    seed_empty_inventory: bool = False
     seed_inventory: Path = SEED_INVENTORY
-    seed_empty_inventory: bool = True
     # How often open site surveys are checked against their SLA.
     survey_sla_check_seconds: float = Field(default=60.0, gt=0)

@@ -3,7 +3,7 @@
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
-from serviceability.handlers import qualify_sites
+from serviceability.handlers import close_surveys_of_cancelled_order, qualify_sites
 
-HANDLERS = {OrderValidated: qualify_sites}
+HANDLERS = {OrderValidated: qualify_sites, OrderFallout: close_surveys_of_cancelled_order}
 EMITS = (ServiceabilityQualified, OrderFallout)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_shared.events.order import (
     Account,
@@ -16,10 +16,17 @@ from orderdesk_shared.events.order import (
     OrderType,
     ProductOrder,
     ServiceLocation,
+    Stage,
 )
 from orderdesk_shared.events.serviceability import NetworkReach, ServiceabilityQualified
 from serviceability import repository
-from serviceability.handlers import complete_site_survey, qualify_sites, raise_survey_jeopardy
+from serviceability.handlers import (
+    SurveyNotOpen,
+    close_surveys_of_cancelled_order,
+    complete_site_survey,
+    qualify_sites,
+    raise_survey_jeopardy,
+)
 from services.serviceability.tests.integration.conftest import emitted
 
 pytestmark = pytest.mark.integration
@@ -193,3 +200,36 @@ async def test_a_survey_past_its_sla_raises_jeopardy_once(database, order_id):
     [finding] = jeopardy.findings
     assert finding.reason_code == "TIMEOUT"
     assert survey.survey_id in finding.message
+
+
+async def test_cancelling_a_held_order_closes_its_survey(database, order_id):
+    async with database.unit_of_work() as uow:
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
+        [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+    for kind in (FalloutKind.HELD, FalloutKind.CANCELLED):
+        fallout = OrderFallout(
+            order_id=order_id,
+            order_version=1,
+            stage=Stage.VALIDATED,
+            kind=kind,
+            findings=[Finding(reason_code=kind.upper(), message="the customer withdrew")],
+        )
+        async with database.unit_of_work() as uow:
+            await close_surveys_of_cancelled_order(fallout, uow)
+            [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+        assert survey.state == ("cancelled" if kind is FalloutKind.CANCELLED else "open")
+
+    with pytest.raises(SurveyNotOpen):
+        async with database.unit_of_work() as uow:
+            await complete_site_survey(
+                survey.survey_id,
+                uow,
+                surveyor="sam",
+                distance_to_fiber_ft=10,
+                notes=None,
+                photos=[],
+                now=datetime.now(UTC),
+            )
+    async with database.unit_of_work() as uow:
+        await raise_survey_jeopardy(uow, now=survey.due_at + timedelta(days=1))
+    assert [fallout.kind for fallout in await emitted(database, OrderFallout, order_id)] == [FalloutKind.HELD]
