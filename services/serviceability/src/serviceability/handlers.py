@@ -1,6 +1,7 @@
 """Serviceability's handlers: decide a validated order's sites, complete a site survey, raise survey jeopardy."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -153,7 +154,7 @@ async def _open_surveys(
     decision: OrderDecision,
     *,
     rules: Rules,
-    open_before: list[sa.Row] = (),
+    open_before: Sequence[sa.Row] = (),
 ) -> None:
     """A survey task for every site of a held order that needs one and has none open."""
     already = {survey.item_id for survey in open_before if survey.state == "open"}

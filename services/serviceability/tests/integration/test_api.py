@@ -11,8 +11,7 @@ from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from serviceability.cli import app as cli
 from serviceability.handlers import qualify_sites
-from services.serviceability.tests.integration.conftest import bearer, emitted
-from services.serviceability.tests.integration.test_qualify_sites import NEAR_NET_950_FT, validated
+from services.serviceability.tests.integration.conftest import NEAR_NET_950_FT, bearer, emitted, validated
 
 pytestmark = pytest.mark.integration
 

@@ -6,18 +6,7 @@ from decimal import Decimal
 import pytest
 
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.intake import OrderValidated
-from orderdesk_shared.events.order import (
-    Account,
-    Address,
-    Channel,
-    ItemPrice,
-    OrderItem,
-    OrderType,
-    ProductOrder,
-    ServiceLocation,
-    Stage,
-)
+from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.serviceability import NetworkReach, ServiceabilityQualified
 from serviceability import repository
 from serviceability.handlers import (
@@ -27,35 +16,16 @@ from serviceability.handlers import (
     qualify_sites,
     raise_survey_jeopardy,
 )
-from services.serviceability.tests.integration.conftest import emitted
+from services.serviceability.tests.integration.conftest import (
+    NEAR_NET_950_FT,
+    NOT_IN_INVENTORY,
+    OFF_NET,
+    ON_NET,
+    emitted,
+    validated,
+)
 
 pytestmark = pytest.mark.integration
-
-# Sites of the seed inventory (reference/locations.v1.csv).
-ON_NET = Address(street="233 S Wacker Dr Ste 4400", city="Chicago", state_or_province="IL", postcode="60606")
-NEAR_NET_950_FT = Address(street="2900 E 106th St", city="Chicago", state_or_province="IL", postcode="60617")
-OFF_NET = Address(street="293 W Adams St", city="Chicago", state_or_province="IL", postcode="60606")
-NOT_IN_INVENTORY = Address(street="1 Nowhere Ln", city="Chicago", state_or_province="IL", postcode="60601")
-
-
-def validated(order_id: str, *sites: tuple[str, Address], version: int = 1) -> OrderValidated:
-    order = ProductOrder(
-        id=order_id,
-        channel=Channel.API,
-        order_type=OrderType.ADD,
-        account=Account(id="ACC-10001"),
-        items=[
-            OrderItem(
-                id=str(n),
-                product_offering_id=offering,
-                characteristics={"bandwidth_mbps": 500} if offering == "DIA-FIBER" else {},
-                location=ServiceLocation(address=address),
-                price=ItemPrice(mrc=Decimal("1000")),
-            )
-            for n, (offering, address) in enumerate(sites, start=1)
-        ],
-    )
-    return OrderValidated(order_id=order_id, order_version=version, order=order)
 
 
 async def test_an_on_net_order_is_qualified_once(database, order_id):
