@@ -43,7 +43,7 @@ def build_app(runtime: ServiceRuntime, *, title: str, routers: Sequence[APIRoute
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> JSONResponse:
-        """Alive: the process answers and its relay and consumer loops have not crashed (else restart it)."""
+        """Alive: the process answers and none of its background loops has crashed (else restart it)."""
         if crashed := runtime.crashed_loops():
             return JSONResponse({"status": "crashed", "loops": crashed}, status_code=503)
         return JSONResponse({"status": "ok"})

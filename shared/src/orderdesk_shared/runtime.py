@@ -1,8 +1,8 @@
-"""A running service: database, outbox relay and consumer, started and stopped together."""
+"""A running service: database, outbox relay, consumer and its own loops, started and stopped together."""
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,6 +16,8 @@ from orderdesk_shared.messaging import MessagingTables
 from orderdesk_shared.relay import OutboxRelay, idempotent_producer
 from orderdesk_shared.settings import ServiceSettings
 
+DatabaseTask = Callable[[Database], Awaitable[None]]
+
 
 @dataclass
 class ServiceRuntime:
@@ -24,6 +26,10 @@ class ServiceRuntime:
     producer: AIOKafkaProducer
     relay: OutboxRelay
     consumer: ConsumerRuntime
+    # Run once the database answers, before anything is consumed (e.g. seeding reference data).
+    on_start: Sequence[DatabaseTask] = ()
+    # A service's own background loops by task name; like the relay and consumer, one that ends is "crashed".
+    loops: Mapping[str, DatabaseTask] = field(default_factory=dict)
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _group_commits: dict[BatchWriter, GroupCommit] = field(default_factory=dict)
 
@@ -34,6 +40,8 @@ class ServiceRuntime:
         settings: ServiceSettings,
         tables: MessagingTables,
         handlers: Mapping[type[Fact], Handler],
+        on_start: Sequence[DatabaseTask] = (),
+        loops: Mapping[str, DatabaseTask] | None = None,
     ) -> "ServiceRuntime":
         database = Database(
             url=settings.database_url,
@@ -62,14 +70,25 @@ class ServiceRuntime:
             database=database,
             handlers=handlers,
         )
-        return cls(settings=settings, database=database, producer=producer, relay=relay, consumer=consumer)
+        return cls(
+            settings=settings,
+            database=database,
+            producer=producer,
+            relay=relay,
+            consumer=consumer,
+            on_start=on_start,
+            loops=dict(loops or {}),
+        )
 
     async def start(self) -> None:
         await self.database.ping()
+        for prepare in self.on_start:
+            await prepare(self.database)
         await self.producer.start()
         self._tasks = [
             asyncio.create_task(self.relay.run(), name="outbox-relay"),
             asyncio.create_task(self.consumer.run(), name="consumer"),
+            *(asyncio.create_task(loop(self.database), name=name) for name, loop in self.loops.items()),
         ]
 
     def group_commit(self, write_batch: BatchWriter, *, name: str) -> GroupCommit:

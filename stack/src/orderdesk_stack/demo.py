@@ -15,14 +15,16 @@ from orderdesk_stack.stack import Stack
 
 
 async def run_demo(stack: Stack, *, orders: int, seed: int, timeout: float, console: Console) -> bool:
-    """Submit `orders` generated orders and follow each to ratification or rejection; True when all settled."""
-    batch = generate_orders(orders, seed=seed)
+    """Submit `orders` generated orders and follow each to ratification, rejection, or a wait for people
+    (held for a site survey, pending the rep's answer); True when all settled."""
+    batch = generate_orders(orders, seed=seed, on_net_only=False)
     progress = Progress(
         TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     )
     submitted = progress.add_task("submitted", total=orders)
     stage_tasks = {stage: progress.add_task(stage.value, total=orders) for stage in Stage}
     stopped_task = progress.add_task("fell out", total=orders)
+    waiting_task = progress.add_task("waiting", total=orders)
 
     async with (
         PipelineWatcher(stack.kafka_bootstrap) as watcher,
@@ -42,6 +44,7 @@ async def run_demo(stack: Stack, *, orders: int, seed: int, timeout: float, cons
                 for stage, task in stage_tasks.items():
                     progress.update(task, completed=watcher.count_reached(stage))
                 progress.update(stopped_task, completed=watcher.count_stopped())
+                progress.update(waiting_task, completed=watcher.count_waiting())
                 if submission.done():
                     order_ids = submission.result()
                     if watcher.settled(order_ids):
@@ -72,6 +75,7 @@ def _outcome_table(watcher: PipelineWatcher, order_ids: list[str], elapsed: floa
             stage.value, str(len(latencies)), _ms(percentile(latencies, 0.5)), _ms(percentile(latencies, 0.95))
         )
     table.add_row("fell out", str(sum(1 for j in journeys if j.stopped)), "", "")
+    table.add_row("waiting (held, pending)", str(sum(1 for j in journeys if j.waiting)), "", "")
     ratified = [j.reached[Stage.RATIFIED] for j in journeys if Stage.RATIFIED in j.reached]
     if ratified:
         first_submitted = min(j.submitted_at for j in journeys)

@@ -2,6 +2,7 @@
 
 Accounts, reps and offerings come from intake's seed reference data, so generated orders are the
 kind intake accepts; `invalid_share` of them carry commission splits that do not add up to 100.
+Sites and billing addresses are buildings of serviceability's seed inventory.
 """
 
 import random
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from intake.reference import Offering, ReferenceData, load_reference_data
+from serviceability.domain.inventory import Location, read_inventory
+from serviceability.settings import SEED_INVENTORY
 
 # Monthly list price of the smallest tier, per offering family; each tier up adds the same again.
 BASE_MRC = {
@@ -26,11 +29,9 @@ COMPANIES = (
     "Summit Legal Partners", "Riverbend Health", "Copperline Credit Union", "Harbor Freight Brokers",
     "Granite State Schools", "Maple Ridge Manufacturing", "Pioneer Title", "Oakview Senior Living",
 )  # fmt: skip
-MARKETS = (
-    ("Chicago", "IL", "606", "312"), ("Milwaukee", "WI", "532", "414"), ("Indianapolis", "IN", "462", "317"),
-    ("Columbus", "OH", "432", "614"), ("Detroit", "MI", "482", "313"), ("Minneapolis", "MN", "554", "612"),
-)  # fmt: skip
-STREETS = ("W Madison St", "N Water St", "S Meridian St", "E Broad St", "Woodward Ave", "Nicollet Mall", "Commerce Dr")
+AREA_CODES = ("312", "414", "317", "614", "313", "612")
+# Without on_net_only, the share of sites drawn from lit buildings; the rest are near-net, far or unserved.
+LIT_SITE_SHARE = 0.85
 ORDER_TYPES = ("new", "new", "new", "add", "add", "change", "renewal", "move", "transfer", "disconnect")
 CHANNELS = ("crm", "crm", "email", "ivr", "api")
 
@@ -47,18 +48,39 @@ def _reference() -> ReferenceData:
     return load_reference_data()
 
 
-def generate_orders(count: int, *, seed: int = 7, invalid_share: float = 0.05) -> list[GeneratedOrder]:
-    """`count` varied orders of every type; about `invalid_share` of them have splits that do not add to 100."""
+@cache
+def _buildings() -> tuple[Location, ...]:
+    return tuple(location for _, location in read_inventory(SEED_INVENTORY.read_text()).locations)
+
+
+def generate_orders(
+    count: int, *, seed: int = 7, invalid_share: float = 0.05, on_net_only: bool = True
+) -> list[GeneratedOrder]:
+    """`count` varied orders of every type; about `invalid_share` of them have splits that do not add to 100.
+
+    With `on_net_only` every site is a lit building that carries the bandwidth asked, so every valid
+    order flows to ratification. Without it, as in real life, some sites are near-net or unknown to
+    the inventory (held for a site survey), off-net (rejected for offerings that third-party access
+    cannot carry) or too slow for the bandwidth asked (pending an alternate).
+    """
     rng = random.Random(seed)
-    return [_Order(rng, _reference()).build(n, invalid=rng.random() < invalid_share) for n in range(count)]
+    return [
+        _Order(rng, _reference(), _buildings(), on_net_only=on_net_only).build(n, invalid=rng.random() < invalid_share)
+        for n in range(count)
+    ]
 
 
 class _Order:
-    def __init__(self, rng: random.Random, reference: ReferenceData) -> None:
+    def __init__(
+        self, rng: random.Random, reference: ReferenceData, buildings: tuple[Location, ...], *, on_net_only: bool
+    ) -> None:
         self.rng = rng
         self.offerings = [offering for offering in reference.offerings.values() if offering.active]
         self.accounts = sorted(account.id for account in reference.accounts.values() if account.active)
         self.reps = sorted(rep.id for rep in reference.reps.values() if rep.active_to is None)
+        self.lit = [building for building in buildings if building.building_lit]
+        self.unlit = [building for building in buildings if not building.building_lit]
+        self.on_net_only = on_net_only
 
     def build(self, n: int, *, invalid: bool) -> GeneratedOrder:
         rng = self.rng
@@ -89,12 +111,11 @@ class _Order:
     def _customer(self, order_type: str) -> dict:
         rng = self.rng
         if order_type == "new":
-            city, state, zip_prefix, _ = rng.choice(MARKETS)
             return {
                 "role": "customer",
                 "name": f"{rng.choice(COMPANIES)} LLC",
                 "taxId": f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
-                "billingAddress": self._place(city, state, zip_prefix),
+                "billingAddress": self._place(rng.choice(self.lit)),
             }
         customer = {"role": "customer", "id": rng.choice(self.accounts)}
         if order_type == "transfer":
@@ -103,7 +124,7 @@ class _Order:
 
     def _contact(self) -> dict:
         rng = self.rng
-        *_, area_code = rng.choice(MARKETS)
+        area_code = rng.choice(AREA_CODES)
         return {
             "role": "contact",
             "name": "Order Desk Contact",
@@ -134,14 +155,14 @@ class _Order:
 
     def _item(self, item_id: str, action: str, offering: Offering, term: int, *, existing: str | None = None) -> dict:
         rng = self.rng
-        city, state, zip_prefix, _ = rng.choice(MARKETS)
         characteristic, values = rng.choice(sorted(offering.characteristics.items()))
         value = rng.choice(values)
         mrc = BASE_MRC.get(offering.family, 100) * (1 + values.index(value))
         discount = rng.choice((0, 0, 5, 8, 12, 15, 22, 35))
+        site = self._site(bandwidth_mbps=value if characteristic == "bandwidth_mbps" else None)
         product: dict = {
             "productCharacteristic": [{"name": characteristic, "value": value}],
-            "place": [{"role": "serviceLocation", **self._place(city, state, zip_prefix)}],
+            "place": [{"role": "serviceLocation", **self._place(site, suite=rng.random() < 0.3)}],
         }
         if existing:
             product["id"] = existing
@@ -168,12 +189,21 @@ class _Order:
             ],
         }
 
-    def _place(self, city: str, state: str, zip_prefix: str) -> dict:
+    def _site(self, *, bandwidth_mbps: int | None) -> Location:
         rng = self.rng
+        if self.on_net_only:
+            return rng.choice([b for b in self.lit if bandwidth_mbps is None or b.max_bandwidth_mbps >= bandwidth_mbps])
+        return rng.choice(self.lit if rng.random() < LIT_SITE_SHARE else self.unlit)
+
+    def _place(self, building: Location, *, suite: bool = False) -> dict:
+        """The building's address as a rep types it: mixed case, sometimes with a suite."""
+        number, street = building.address.street.split(" ", 1)
+        if suite:
+            street += f" Suite {self.rng.randint(100, 2400)}"
         return {
-            "streetNr": str(rng.randint(10, 2999)),
-            "streetName": rng.choice(STREETS),
-            "city": city,
-            "stateOrProvince": state,
-            "postcode": f"{zip_prefix}{rng.randint(0, 99):02d}",
+            "streetNr": number,
+            "streetName": street.title(),
+            "city": building.address.city.title(),
+            "stateOrProvince": building.address.state_or_province,
+            "postcode": building.address.postcode,
         }

@@ -19,6 +19,8 @@ PRODUCT_ORDER_PATH = "/tmf-api/productOrderingManagement/v4/productOrder"
 STAGE_TOPICS: dict[str, Stage] = {f"orders.{stage.value}": stage for stage in Stage}
 FALLOUT_TOPIC = OrderFallout.topic
 STOPPING_KINDS = frozenset({FalloutKind.REJECTED, FalloutKind.CANCELLED})
+# Held (a site survey) or pending (the rep's answer): the order waits for people, until released or corrected.
+WAITING_KINDS = frozenset({FalloutKind.HELD, FalloutKind.PENDING})
 
 
 @dataclass
@@ -26,10 +28,12 @@ class OrderJourney:
     submitted_at: float
     reached: dict[Stage, float] = field(default_factory=dict)
     stopped: str | None = None
+    waiting: str | None = None
 
     @property
     def done(self) -> bool:
-        return Stage.RATIFIED in self.reached or self.stopped is not None
+        """Ratified, stopped, or waiting for people: nothing more happens to it by itself."""
+        return Stage.RATIFIED in self.reached or self.stopped is not None or self.waiting is not None
 
 
 class PipelineWatcher:
@@ -88,9 +92,15 @@ class PipelineWatcher:
             journey.reached.setdefault(STAGE_TOPICS[topic], seen_at)
             return
         fallout = OrderFallout.model_validate_json(value)
+        reasons = ",".join(f.reason_code for f in fallout.findings) or fallout.kind
         if fallout.kind in STOPPING_KINDS and journey.stopped is None:
-            journey.stopped = ",".join(f.reason_code for f in fallout.findings) or fallout.kind
+            journey.stopped, journey.waiting = reasons, None
             self.fallout_reasons.update(f.reason_code for f in fallout.findings)
+        elif fallout.kind in WAITING_KINDS and journey.stopped is None:
+            journey.waiting = reasons
+            self.fallout_reasons.update(f.reason_code for f in fallout.findings)
+        elif fallout.kind is FalloutKind.RELEASED:
+            journey.waiting = None
 
     def settled(self, order_ids: Iterable[str]) -> bool:
         return all(self.journeys[order_id].done for order_id in order_ids)
@@ -100,6 +110,9 @@ class PipelineWatcher:
 
     def count_stopped(self) -> int:
         return sum(1 for journey in self.journeys.values() if journey.stopped)
+
+    def count_waiting(self) -> int:
+        return sum(1 for journey in self.journeys.values() if journey.waiting)
 
 
 class OrderSubmitter:

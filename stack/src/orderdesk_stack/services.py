@@ -16,6 +16,8 @@ class Service:
     port_offset: int
     env_prefix: str
     directory: str
+    # Settings the local stack (demo, tests) gives the service beside its connection settings.
+    local_settings: tuple[tuple[str, str], ...] = ()
 
     @property
     def role(self) -> str:
@@ -32,7 +34,16 @@ class Service:
 
 SERVICES: tuple[Service, ...] = (
     Service("intake", "intake", "intake", 1, "INTAKE_", "services/intake"),
-    Service("serviceability", "serviceability", "serviceability", 2, "SERVICEABILITY_", "services/serviceability"),
+    Service(
+        "serviceability",
+        "serviceability",
+        "serviceability",
+        2,
+        "SERVICEABILITY_",
+        "services/serviceability",
+        # A fresh local stack starts with the seed location inventory, so generated orders find their sites.
+        local_settings=(("SERVICEABILITY_SEED_EMPTY_INVENTORY", "true"),),
+    ),
     Service(
         "pricing-approval", "pricing_approval", "pricing_approval", 3, "PRICING_APPROVAL_", "services/pricing-approval"
     ),

@@ -118,6 +118,7 @@ class Stack:
             f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
             f"{prefix}TOPIC_PARTITIONS": str(self.topic_partitions),
             "ORDERDESK_JWT_SECRET": self.jwt_secret,
+            **dict(service.local_settings),
         }
         env |= {key: value for key, value in os.environ.items() if key.startswith(PASSTHROUGH_ENV_PREFIXES)}
         command = (

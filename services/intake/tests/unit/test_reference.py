@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from intake.domain.addresses import normalize_address
 from intake.reference import DEFAULT_DIRECTORY, ReferenceDataError, load_reference_data
+from orderdesk_shared.addresses import normalize_address
 from orderdesk_shared.events.order import Address
 
 # The offerings the order generator sells, with the tiers it picks from.

@@ -1,26 +1,184 @@
-"""Serviceability's read API: the decision taken for an order."""
+"""Serviceability's API: TMF645 checks, the order view, site surveys and the location inventory."""
 
-from fastapi import APIRouter
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from orderdesk_shared.app import DatabaseDep, read_or_404
-from orderdesk_shared.auth import SignedIn
-from serviceability import repository
+from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from serviceability import repository, tmf645
+from serviceability.domain.inventory import UnreadableInventory
+from serviceability.domain.qualification import decide_order
+from serviceability.domain.rules import serviceability_rules
+from serviceability.handlers import SurveyNotOpen, complete_site_survey
+from serviceability.inventory import import_inventory, report_document
 
 router = APIRouter(prefix="/serviceability", tags=["serviceability"])
+tmf645_router = APIRouter(prefix=tmf645.API_ROOT, tags=["TMF645 checkServiceQualification"])
+
+Checker = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
+Surveyor = Annotated[Principal, Depends(require_roles(Role.OPERATIONS))]
+InventoryKeeper = Annotated[Principal, Depends(require_roles(Role.OPERATIONS))]
+
+
+@tmf645_router.post("/checkServiceQualification", status_code=status.HTTP_201_CREATED)
+async def check_service_qualification(
+    body: tmf645.CheckServiceQualificationCreate, principal: Checker, db: DatabaseDep
+) -> dict:
+    """Whether and how each site can be served, answered at once (qualified, alternate or unqualified)."""
+    rules = serviceability_rules()
+    try:
+        requests = tmf645.site_requests(body, rules)
+    except tmf645.InvalidCheck as invalid:
+        raise RequestValidationError(invalid.errors) from invalid
+    check_id = str(uuid.uuid4())
+    async with db.unit_of_work() as uow:
+        decision = decide_order(requests, await repository.match_locations(uow.connection, requests), rules)
+        resource = tmf645.to_resource(check_id, body, decision, checked_at=datetime.now(UTC))
+        await repository.record_check(
+            uow.connection, check_id=check_id, requested_by=principal.subject, resource=resource
+        )
+    return resource
+
+
+@tmf645_router.get("/checkServiceQualification/{check_id}")
+async def retrieve_check_service_qualification(check_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+    """A check answered before, as it was answered."""
+    return await read_or_404(
+        db,
+        lambda connection: repository.get_check(connection, check_id),
+        missing=f"no checkServiceQualification {check_id}",
+    )
 
 
 @router.get("/orders/{order_id}")
 async def order_qualification(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
-    """The per-site qualification of an order."""
-    row = await read_or_404(
-        db,
-        lambda connection: repository.get_qualification(connection, order_id),
-        missing=f"order {order_id} has not been qualified",
-    )
+    """The decision on the order's newest version: outcome, each site, findings and site surveys."""
+    async with db.engine.connect() as connection:
+        row = await repository.get_decision(connection, order_id)
+        surveys = await repository.surveys_of(connection, order_id, row.order_version) if row else []
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not been qualified")
     return {
         "orderId": row.order_id,
         "orderVersion": row.order_version,
-        "result": row.result,
+        "outcome": row.outcome,
         "sites": row.sites,
+        "findings": row.findings,
+        "siteSurveys": [_survey(survey) for survey in surveys],
         "decidedAt": row.decided_at,
+        "updatedAt": row.updated_at,
     }
+
+
+SurveyState = Literal["open", "completed", "superseded", "cancelled"]
+
+
+@router.get("/siteSurveys")
+async def list_site_surveys(
+    _: SignedIn,
+    db: DatabaseDep,
+    state: SurveyState | None = "open",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict]:
+    """Site surveys, soonest due first; open ones by default (the surveyors' work queue)."""
+    async with db.engine.connect() as connection:
+        return [
+            _survey(survey)
+            for survey in await repository.list_surveys(connection, state=state, limit=limit, offset=offset)
+        ]
+
+
+class SurveyCompletion(BaseModel):
+    """What the surveyor found on site."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    distanceToFiberFt: int = Field(ge=0, le=1_000_000, description="route distance to our nearest plant, confirmed")
+    notes: str | None = Field(default=None, max_length=5000)
+    photos: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+        default_factory=list, max_length=50, description="references to the photos taken (URLs or document ids)"
+    )
+
+
+@router.post("/siteSurveys/{survey_id}/completion")
+async def complete_survey(survey_id: str, body: SurveyCompletion, principal: Surveyor, db: DatabaseDep) -> dict:
+    """Complete an open survey: the estimate is computed again from the confirmed distance, the order released."""
+    async with db.unit_of_work() as uow:
+        try:
+            decision = await complete_site_survey(
+                survey_id,
+                uow,
+                surveyor=principal.subject,
+                distance_to_fiber_ft=body.distanceToFiberFt,
+                notes=body.notes,
+                photos=body.photos,
+                now=datetime.now(UTC),
+            )
+        except SurveyNotOpen as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        if decision is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no site survey {survey_id}")
+        survey = await repository.get_survey(uow.connection, survey_id)
+    return _survey(survey) | {"orderOutcome": decision.outcome, "sites": [site.summary() for site in decision.sites]}
+
+
+@router.get("/locations/{location_id}")
+async def location(location_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+    """One location of the inventory."""
+    found = await read_or_404(
+        db, lambda connection: repository.get_location(connection, location_id), missing=f"no location {location_id}"
+    )
+    return {
+        "locationId": found.location_id,
+        "address": found.address.model_dump(by_alias=True),
+        "latitude": str(found.latitude),
+        "longitude": str(found.longitude),
+        "buildingLit": found.building_lit,
+        "distanceToFiberFt": found.distance_to_fiber_ft,
+        "accessMedium": found.access_medium,
+        "maxBandwidthMbps": found.max_bandwidth_mbps,
+        "market": found.market,
+    }
+
+
+@router.post("/locations/import")
+async def import_locations(
+    csv_text: Annotated[str, Body(media_type="text/csv")], _: InventoryKeeper, db: DatabaseDep
+) -> dict:
+    """Import the inventory from CSV: new locations are added, known ones updated; each bad row is reported."""
+    async with db.unit_of_work() as uow:
+        try:
+            report = await import_inventory(uow.connection, csv_text)
+        except UnreadableInventory as error:
+            raise RequestValidationError(
+                [{"loc": ("body", "columns"), "msg": str(error), "type": "value_error"}]
+            ) from error
+    return report_document(report)
+
+
+def _survey(survey) -> dict:
+    document = {
+        "surveyId": survey.survey_id,
+        "orderId": survey.order_id,
+        "orderVersion": survey.order_version,
+        "itemId": survey.item_id,
+        "locationId": survey.location_id,
+        "site": survey.site,
+        "reach": survey.reach,
+        "state": survey.state,
+        "openedAt": survey.opened_at,
+        "dueAt": survey.due_at,
+        "jeopardyRaisedAt": survey.jeopardy_raised_at,
+        "completedAt": survey.completed_at,
+        "surveyor": survey.surveyor,
+        "distanceToFiberFt": survey.distance_to_fiber_ft,
+        "notes": survey.notes,
+        "photos": survey.photos,
+    }
+    return {name: value for name, value in document.items() if value is not None}

@@ -1,10 +1,19 @@
-"""The one place that wires serviceability: settings, database, relay, consumer."""
+"""The one place that wires serviceability: settings, database, relay, consumer, inventory seed, survey SLA watch."""
 
 from orderdesk_shared.runtime import ServiceRuntime
+from serviceability.inventory import seed_when_empty
 from serviceability.settings import Settings
 from serviceability.subscriptions import HANDLERS
 from serviceability.tables import messaging
+from serviceability.watchers import survey_sla_watch
 
 
 def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
-    return ServiceRuntime.build(settings=settings or Settings(), tables=messaging, handlers=HANDLERS)
+    settings = settings or Settings()
+    return ServiceRuntime.build(
+        settings=settings,
+        tables=messaging,
+        handlers=HANDLERS,
+        on_start=[seed_when_empty(settings.seed_inventory)] if settings.seed_empty_inventory else [],
+        loops={"survey-sla-watch": survey_sla_watch(every_seconds=settings.survey_sla_check_seconds)},
+    )

@@ -1,8 +1,9 @@
 """What serviceability listens to, and what it records."""
 
+from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
-from serviceability.handlers import qualify_sites
+from serviceability.handlers import close_surveys_of_cancelled_order, qualify_sites
 
-HANDLERS = {OrderValidated: qualify_sites}
-EMITS = (ServiceabilityQualified,)
+HANDLERS = {OrderValidated: qualify_sites, OrderFallout: close_surveys_of_cancelled_order}
+EMITS = (ServiceabilityQualified, OrderFallout)

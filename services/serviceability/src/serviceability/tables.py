@@ -7,12 +7,68 @@ from orderdesk_shared.messaging import service_metadata
 
 metadata, messaging = service_metadata("serviceability")
 
+locations = sa.Table(
+    "locations",
+    metadata,
+    sa.Column("location_id", sa.Text, primary_key=True),
+    # The building's USPS-normalized address without a unit: what order sites are matched on.
+    sa.Column("street", sa.Text, nullable=False),
+    sa.Column("city", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("postcode", sa.Text, nullable=False),
+    sa.Column("latitude", sa.Numeric(9, 6), nullable=False),
+    sa.Column("longitude", sa.Numeric(9, 6), nullable=False),
+    sa.Column("building_lit", sa.Boolean, nullable=False),
+    sa.Column("distance_to_fiber_ft", sa.Integer, nullable=False),
+    sa.Column("access_medium", sa.Text, nullable=False),
+    sa.Column("max_bandwidth_mbps", sa.Integer, nullable=False),
+    sa.Column("market", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint("street", "city", "state", "postcode", name="locations_building"),
+)
+
 qualifications = sa.Table(
     "qualifications",
     metadata,
     sa.Column("order_id", sa.Text, primary_key=True),
-    sa.Column("order_version", sa.Integer, nullable=False),
-    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("order_version", sa.Integer, primary_key=True),
+    sa.Column("outcome", sa.Text, nullable=False),
+    # The validated order as received: a decision is taken again from it when a survey completes.
+    sa.Column("order_document", JSONB, nullable=False),
     sa.Column("sites", JSONB, nullable=False),
+    sa.Column("findings", JSONB, nullable=False),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+site_surveys = sa.Table(
+    "site_surveys",
+    metadata,
+    sa.Column("survey_id", sa.Text, primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("item_id", sa.Text, nullable=False),
+    sa.Column("location_id", sa.Text),
+    sa.Column("site", sa.Text, nullable=False),
+    sa.Column("reach", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("jeopardy_raised_at", sa.DateTime(timezone=True)),
+    sa.Column("completed_at", sa.DateTime(timezone=True)),
+    sa.Column("surveyor", sa.Text),
+    sa.Column("distance_to_fiber_ft", sa.Integer),
+    sa.Column("notes", sa.Text),
+    sa.Column("photos", JSONB),
+    sa.Index("site_surveys_order", "order_id", "order_version"),
+    sa.Index("site_surveys_open_by_due", "due_at", postgresql_where=sa.text("state = 'open'")),
+)
+
+service_qualification_checks = sa.Table(
+    "service_qualification_checks",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("resource", JSONB, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )

@@ -1,44 +1,205 @@
-"""qualify_sites against serviceability's real, migrated schema."""
+"""Serviceability's handlers against its real, migrated schema and the shipped seed inventory."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
-from orderdesk_shared.db import Database
-from orderdesk_shared.events.intake import OrderValidated
-from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder, ServiceLocation
-from orderdesk_shared.events.serviceability import ServiceabilityQualified
-from serviceability.handlers import qualify_sites
-from serviceability.tables import messaging
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.order import Stage
+from orderdesk_shared.events.serviceability import NetworkReach, ServiceabilityQualified
+from serviceability import repository
+from serviceability.handlers import (
+    SurveyNotOpen,
+    close_surveys_of_cancelled_order,
+    complete_site_survey,
+    qualify_sites,
+    raise_survey_jeopardy,
+)
+from services.serviceability.tests.integration.conftest import (
+    NEAR_NET_950_FT,
+    NOT_IN_INVENTORY,
+    OFF_NET,
+    ON_NET,
+    emitted,
+    validated,
+)
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def database(service_database):
-    db = Database(url=await service_database("serviceability"), tables=messaging, source="serviceability")
-    yield db
-    await db.dispose()
+async def test_an_on_net_order_is_qualified_once(database, order_id):
+    event = validated(order_id, ("DIA-FIBER", ON_NET), ("SIP-TRUNK", ON_NET))
+    for _ in range(2):
+        async with database.unit_of_work() as uow:
+            await qualify_sites(event, uow)
+
+    [qualified] = await emitted(database, ServiceabilityQualified, order_id)
+    assert [(site.item_id, site.location_id, site.reach) for site in qualified.sites] == [
+        ("1", "LOC-CHI-0001", NetworkReach.ON_NET),
+        ("2", "LOC-CHI-0001", NetworkReach.ON_NET),
+    ]
+    assert qualified.order == event.order
+    assert await emitted(database, OrderFallout, order_id) == []
 
 
-async def test_every_site_of_a_validated_order_is_decided_once(database):
-    order = ProductOrder(
-        id="PO-1",
-        channel=Channel.CRM,
-        order_type=OrderType.ADD,
-        account=Account(id="ACC-1"),
-        items=[
-            OrderItem(id="1", product_offering_id="DIA-FIBER", location=ServiceLocation(location_id="LOC-1")),
-            OrderItem(id="2", product_offering_id="SIP-TRUNK", location=ServiceLocation(location_id="LOC-2")),
-        ],
+async def test_a_near_net_order_is_held_until_its_survey_completes_then_released_with_the_new_estimate(
+    database, order_id
+):
+    async with database.unit_of_work() as uow:
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
+        [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+    [held] = await emitted(database, OrderFallout, order_id)
+    assert (held.kind, [f.reason_code for f in held.findings]) == (FalloutKind.HELD, ["SITE_SURVEY_REQUIRED"])
+    assert "$57,750.00" in held.findings[0].message  # 15,000 + 45 x 950 ft
+    assert (survey.state, survey.location_id) == ("open", "LOC-CHI-0003")
+    assert timedelta(days=5) <= survey.due_at - survey.opened_at <= timedelta(days=7)  # five weekdays
+
+    async with database.unit_of_work() as uow:
+        await complete_site_survey(
+            survey.survey_id,
+            uow,
+            surveyor="sam",
+            distance_to_fiber_ft=640,
+            notes="conduit on 106th",
+            photos=["p1"],
+            now=datetime.now(UTC),
+        )
+    _, released = await emitted(database, OrderFallout, order_id)
+    assert (released.order_id, released.order_version, released.kind) == (order_id, 1, FalloutKind.RELEASED)
+    [qualified] = await emitted(database, ServiceabilityQualified, order_id)
+    [site] = qualified.sites
+    assert (site.reach, site.distance_to_fiber_ft, site.construction_estimate, site.site_survey_id) == (
+        NetworkReach.NEAR_NET,
+        640,
+        Decimal("43800.00"),
+        survey.survey_id,
     )
-    validated = OrderValidated(order_id="PO-1", order_version=1, order=order)
 
-    async with database.unit_of_work() as uow:
-        await qualify_sites(validated, uow)
-        [qualified] = uow.emitted
-    async with database.unit_of_work() as uow:
-        await qualify_sites(validated, uow)
-        assert uow.emitted == []
 
-    event = ServiceabilityQualified.model_validate_json(qualified.value)
-    assert [(site.item_id, site.location_id) for site in event.sites] == [("1", "LOC-1"), ("2", "LOC-2")]
-    assert event.order == order
+async def test_an_order_with_two_surveys_is_released_only_after_the_second(database, order_id):
+    async with database.unit_of_work() as uow:
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT), ("EPL", NOT_IN_INVENTORY)), uow)
+        first, second = await repository.surveys_of(uow.connection, order_id, 1)
+    for survey in (first, second):
+        async with database.unit_of_work() as uow:
+            await complete_site_survey(
+                survey.survey_id,
+                uow,
+                surveyor="sam",
+                distance_to_fiber_ft=300,
+                notes=None,
+                photos=[],
+                now=datetime.now(UTC),
+            )
+        kinds = [fallout.kind for fallout in await emitted(database, OrderFallout, order_id)]
+        if survey is first:
+            assert kinds == [FalloutKind.HELD]
+            assert await emitted(database, ServiceabilityQualified, order_id) == []
+    assert kinds == [FalloutKind.HELD, FalloutKind.RELEASED]
+    [qualified] = await emitted(database, ServiceabilityQualified, order_id)
+    assert [site.construction_estimate for site in qualified.sites] == [Decimal("28500.00"), Decimal("28500.00")]
+
+
+async def test_a_survey_finding_the_plant_too_far_for_voice_rejects_the_held_order(database, order_id):
+    async with database.unit_of_work() as uow:
+        await qualify_sites(validated(order_id, ("SIP-TRUNK", NEAR_NET_950_FT)), uow)
+        [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+    async with database.unit_of_work() as uow:
+        await complete_site_survey(
+            survey.survey_id,
+            uow,
+            surveyor="sam",
+            distance_to_fiber_ft=1400,
+            notes=None,
+            photos=[],
+            now=datetime.now(UTC),
+        )
+    assert [fallout.kind for fallout in await emitted(database, OrderFallout, order_id)] == [
+        FalloutKind.HELD,
+        FalloutKind.REJECTED,
+    ]
+
+
+async def test_one_off_net_voice_site_rejects_a_multi_site_order_naming_that_site(database, order_id):
+    async with database.unit_of_work() as uow:
+        await qualify_sites(
+            validated(order_id, ("DIA-FIBER", OFF_NET), ("HOSTED-VOICE", OFF_NET), ("EPL", ON_NET)), uow
+        )
+        assert await repository.surveys_of(uow.connection, order_id, 1) == []
+    [rejected] = await emitted(database, OrderFallout, order_id)
+    assert rejected.kind is FalloutKind.REJECTED
+    [finding] = rejected.findings
+    assert (finding.reason_code, finding.field_path) == ("NOT_SERVICEABLE", "items[1].location")
+    assert "293 W Adams St" in finding.message
+
+
+async def test_an_off_net_internet_site_is_qualified_with_the_vendor_cost(database, order_id):
+    async with database.unit_of_work() as uow:
+        await qualify_sites(validated(order_id, ("DIA-FIBER", OFF_NET)), uow)
+    [qualified] = await emitted(database, ServiceabilityQualified, order_id)
+    assert [(site.reach, site.vendor_mrc_cost) for site in qualified.sites] == [
+        (NetworkReach.OFF_NET, Decimal("550.00"))
+    ]
+
+
+async def test_a_corrected_order_version_is_decided_afresh_and_supersedes_the_open_survey(database, order_id):
+    async with database.unit_of_work() as uow:
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY)), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", ON_NET), version=2), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY), version=1), uow)  # late news
+        [old_survey] = await repository.surveys_of(uow.connection, order_id, 1)
+    assert old_survey.state == "superseded"
+    [qualified] = await emitted(database, ServiceabilityQualified, order_id)
+    assert qualified.order_version == 2
+
+
+async def test_a_survey_past_its_sla_raises_jeopardy_once(database, order_id):
+    async with database.unit_of_work() as uow:
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
+        [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+
+    async def jeopardy_after_a_check_at(now: datetime) -> list[OrderFallout]:
+        async with database.unit_of_work() as uow:
+            await raise_survey_jeopardy(uow, now=now)
+        return [f for f in await emitted(database, OrderFallout, order_id) if f.kind is FalloutKind.JEOPARDY]
+
+    assert await jeopardy_after_a_check_at(survey.due_at - timedelta(seconds=1)) == []
+    [jeopardy] = await jeopardy_after_a_check_at(survey.due_at)
+    assert await jeopardy_after_a_check_at(survey.due_at + timedelta(days=3)) == [jeopardy]
+    [finding] = jeopardy.findings
+    assert finding.reason_code == "TIMEOUT"
+    assert survey.survey_id in finding.message
+
+
+async def test_cancelling_a_held_order_closes_its_survey(database, order_id):
+    async with database.unit_of_work() as uow:
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
+        [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+    for kind in (FalloutKind.HELD, FalloutKind.CANCELLED):
+        fallout = OrderFallout(
+            order_id=order_id,
+            order_version=1,
+            stage=Stage.VALIDATED,
+            kind=kind,
+            findings=[Finding(reason_code=kind.upper(), message="the customer withdrew")],
+        )
+        async with database.unit_of_work() as uow:
+            await close_surveys_of_cancelled_order(fallout, uow)
+            [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+        assert survey.state == ("cancelled" if kind is FalloutKind.CANCELLED else "open")
+
+    with pytest.raises(SurveyNotOpen):
+        async with database.unit_of_work() as uow:
+            await complete_site_survey(
+                survey.survey_id,
+                uow,
+                surveyor="sam",
+                distance_to_fiber_ft=10,
+                notes=None,
+                photos=[],
+                now=datetime.now(UTC),
+            )
+    async with database.unit_of_work() as uow:
+        await raise_survey_jeopardy(uow, now=survey.due_at + timedelta(days=1))
+    assert [fallout.kind for fallout in await emitted(database, OrderFallout, order_id)] == [FalloutKind.HELD]

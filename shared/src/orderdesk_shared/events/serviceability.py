@@ -24,6 +24,9 @@ class QualificationResult(StrEnum):
 
 
 class SiteQualification(WireModel):
+    """How one item's site is served: reach and medium, and what construction (near-net) or a Type-2
+    vendor (off-net) costs."""
+
     item_id: str
     location_id: str | None = None
     reach: NetworkReach
@@ -32,6 +35,10 @@ class SiteQualification(WireModel):
     max_bandwidth_mbps: int | None = None
     construction_estimate: Decimal | None = None
     vendor_mrc_cost: Decimal | None = None
+    market: str | None = None
+    distance_to_fiber_ft: int | None = None
+    # The survey whose confirmed distance the construction estimate rests on.
+    site_survey_id: str | None = None
 
 
 class ServiceabilityQualified(Event):

@@ -8,9 +8,9 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from intake.domain.accuracy import accuracy_findings
-from intake.domain.addresses import UnreadableAddress, normalize_address
 from intake.domain.matrix import DEFAULT_MATRIX, EntryMatrix, entry_findings, load_matrix
 from intake.reference import ReferenceData, load_reference_data
+from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Address, OrderState, ProductOrder
 

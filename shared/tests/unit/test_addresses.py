@@ -1,6 +1,6 @@
 import pytest
 
-from intake.domain.addresses import UnreadableAddress, normalize_address
+from orderdesk_shared.addresses import UnreadableAddress, building_address, normalize_address
 from orderdesk_shared.events.order import Address
 
 
@@ -58,6 +58,21 @@ def test_normalizing_twice_changes_nothing_more(typed: Address):
 def test_the_same_place_typed_two_ways_normalizes_the_same():
     assert normalize_address(address("233 S. Wacker Dr., Ste 4400")) == normalize_address(
         address("233 south wacker drive suite 4400", "CHICAGO", "Illinois", "60606-6306")
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "building"),
+    [
+        (address("233 south wacker drive, suite 4400"), "233 S WACKER DR"),
+        (address("5000 Tuttle Crossing Boulevard, Building B", "Dublin", "OH", "43016"), "5000 TUTTLE CROSSING BLVD"),
+        (address("100 E Wisconsin Ave, 20th Floor", "Milwaukee", "WI", "53202"), "100 E WISCONSIN AVE"),
+        (address("1 N State St"), "1 N STATE ST"),
+    ],
+)
+def test_every_unit_of_a_building_shares_the_building_address(typed: Address, building: str):
+    assert building_address(typed) == normalize_address(
+        address(building, typed.city, typed.state_or_province, typed.postcode)
     )
 
 

@@ -2,7 +2,8 @@
 
 `normalize_address` gives an uppercase copy with standard street-suffix, directional and unit
 abbreviations ("233 south wacker drive, suite 4400" -> "233 S WACKER DR STE 4400"), a two-letter
-state and a five-digit ZIP. Pure: parsing is done locally by usaddress-scourgify, no lookup service.
+state and a five-digit ZIP; `building_address` the same without the unit ("233 S WACKER DR").
+Pure: parsing is done locally by usaddress-scourgify, no lookup service.
 """
 
 import re
@@ -37,6 +38,25 @@ class UnreadableAddress(ValueError):
 
 def normalize_address(address: Address) -> Address:
     """A USPS-style normalized copy of `address`; raises UnreadableAddress when it cannot be read."""
+    record = _normalized_record(address)
+    return _address(
+        record, street=" ".join(part for part in (record["address_line_1"], record["address_line_2"]) if part)
+    )
+
+
+def building_address(address: Address) -> Address:
+    """The normalized address of the building `address` is in: without its unit (suite, floor, building, ...)."""
+    record = _normalized_record(address)
+    return _address(record, street=record["address_line_1"])
+
+
+def _address(record: dict[str, str | None], *, street: str) -> Address:
+    return Address(
+        street=street, city=record["city"], state_or_province=record["state"], postcode=record["postal_code"]
+    )
+
+
+def _normalized_record(address: Address) -> dict[str, str | None]:
     street, city, state, postcode = (
         " ".join(part.split()) for part in (address.street, address.city, address.state_or_province, address.postcode)
     )
@@ -75,10 +95,4 @@ def normalize_address(address: Address) -> Address:
 
     if record["state"] not in _STATES:
         raise UnreadableAddress(f"the state {state!r} is not a US state or its two-letter code")
-    return Address(
-        street=" ".join(part for part in (record["address_line_1"], record["address_line_2"]) if part),
-        city=record["city"],
-        state_or_province=record["state"],
-        postcode=record["postal_code"],
-        country="US",
-    )
+    return record

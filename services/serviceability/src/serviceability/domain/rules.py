@@ -1,0 +1,140 @@
+"""What serviceability decides by: the policy (DOMAIN.md's numbers) and the offerings served at a site.
+
+Both are data files, versioned by name and loaded once; a malformed file stops the service at start
+with the reason.
+"""
+
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_DIRECTORY = Path(__file__).resolve().parents[3]
+DEFAULT_POLICY = SERVICE_DIRECTORY / "policies" / "serviceability.v1.toml"
+DEFAULT_OFFERINGS = SERVICE_DIRECTORY / "reference" / "offerings.v1.toml"
+CENT = Decimal("0.01")
+
+
+class RulesError(ValueError):
+    """A policy or offerings file is missing or malformed; the message names the file and the field."""
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NearNetRule(_Rule):
+    max_distance_to_fiber_ft: int = Field(gt=0)
+
+
+class ConstructionRule(_Rule):
+    base: Decimal = Field(ge=0)
+    per_foot: Decimal = Field(ge=0)
+
+    def estimate(self, distance_to_fiber_ft: int) -> Decimal:
+        """Construction estimate = base + per foot x route distance to our plant."""
+        return (self.base + self.per_foot * distance_to_fiber_ft).quantize(CENT)
+
+
+class OffNetRule(_Rule):
+    offering_families: frozenset[str] = Field(min_length=1)
+    vendor_cost_share: Decimal = Field(gt=0, le=1)
+
+    def vendor_cost(self, list_mrc: Decimal) -> Decimal:
+        """What the Type-2 access vendor charges a month for an item with this list MRC."""
+        return (list_mrc * self.vendor_cost_share).quantize(CENT)
+
+
+class SiteSurveyRule(_Rule):
+    sla_business_days: int = Field(ge=1)
+
+    def due(self, opened_at: datetime) -> datetime:
+        """When a survey opened at `opened_at` is due: that many weekdays later, at the same time of day."""
+        due, left = opened_at, self.sla_business_days
+        while left:
+            due += timedelta(days=1)
+            if due.weekday() < 5:
+                left -= 1
+        return due
+
+
+class Policy(_Rule):
+    version: str
+    near_net: NearNetRule
+    construction: ConstructionRule
+    off_net: OffNetRule
+    site_survey: SiteSurveyRule
+
+    @field_validator("construction", "off_net", mode="before")
+    @classmethod
+    def _amounts_are_written_exactly(cls, value: dict) -> dict:
+        floats = [name for name, amount in value.items() if isinstance(amount, float)]
+        if floats:
+            raise ValueError(f'write {", ".join(floats)} as a string (e.g. "15000.00"), so it stays exact')
+        return value
+
+
+class SiteOffering(_Rule):
+    id: str
+    family: str
+    bandwidth_tiers_mbps: tuple[int, ...] = ()
+
+    def highest_tier_within(self, max_bandwidth_mbps: int) -> int | None:
+        """The fastest tier of this offering a location with `max_bandwidth_mbps` can carry, if any."""
+        return max((tier for tier in self.bandwidth_tiers_mbps if tier <= max_bandwidth_mbps), default=None)
+
+
+@dataclass(frozen=True)
+class Rules:
+    policy: Policy
+    offerings: dict[str, SiteOffering]
+
+    @classmethod
+    def load(cls, *, policy_path: Path = DEFAULT_POLICY, offerings_path: Path = DEFAULT_OFFERINGS) -> "Rules":
+        policy = _validated(policy_path, Policy.model_validate)
+        offerings = _validated(
+            offerings_path,
+            lambda data: {
+                offering_id: SiteOffering.model_validate({"id": offering_id, **fields})
+                for offering_id, fields in data.items()
+            },
+        )
+        families = {offering.family for offering in offerings.values()}
+        if unknown := sorted(policy.off_net.offering_families - families):
+            raise RulesError(
+                f"{policy_path.name}: off_net.offering_families: "
+                + ", ".join(f"{family!r} is not a family of any offering" for family in unknown)
+            )
+        return cls(policy=policy, offerings=offerings)
+
+
+def _validated(path: Path, read):
+    try:
+        with path.open("rb") as file:
+            return read(tomllib.load(file))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise RulesError(f"{path.name}: {error}") from error
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise RulesError(f"{path.name}: {problems}") from error
+
+
+class RulesSettings(BaseSettings):
+    """Where the rules are: SERVICEABILITY_POLICY and SERVICEABILITY_OFFERINGS (default: the shipped files)."""
+
+    model_config = SettingsConfigDict(env_prefix="SERVICEABILITY_", extra="ignore")
+
+    policy: Path = DEFAULT_POLICY
+    offerings: Path = DEFAULT_OFFERINGS
+
+
+@cache
+def serviceability_rules() -> Rules:
+    """The rules serviceability runs with, loaded once; the app loads them at start so a bad file stops it there."""
+    settings = RulesSettings()
+    return Rules.load(policy_path=settings.policy, offerings_path=settings.offerings)

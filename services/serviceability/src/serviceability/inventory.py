@@ -1,0 +1,55 @@
+"""Importing the location inventory from CSV: through the API, the CLI, and the seed of a fresh environment."""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from orderdesk_shared.db import Database
+from orderdesk_shared.logs import get_logger
+from serviceability import repository
+from serviceability.domain.inventory import read_inventory
+from serviceability.repository import ImportReport
+
+log = get_logger(__name__)
+
+
+async def import_inventory(connection: AsyncConnection, text: str) -> ImportReport:
+    """Upsert every good row by location id; bad rows come back with their line and reasons.
+
+    Raises UnreadableInventory when the header lacks columns.
+    """
+    await _one_import_at_a_time(connection)
+    return await repository.import_locations(connection, read_inventory(text))
+
+
+async def _one_import_at_a_time(connection: AsyncConnection) -> None:
+    # Two imports (or two replicas seeding) never race for the same building.
+    await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("serviceability.locations"))))
+
+
+def seed_when_empty(path: Path):
+    """A start-up step: import `path` when the inventory holds no location yet."""
+
+    async def seed(database: Database) -> None:
+        async with database.unit_of_work() as uow:
+            await _one_import_at_a_time(uow.connection)
+            if await repository.has_locations(uow.connection):
+                return
+            report = await repository.import_locations(uow.connection, read_inventory(path.read_text()))
+        log.info(
+            "location inventory seeded", file=path.name, locations=len(report.created), rejected=len(report.rejected)
+        )
+
+    return seed
+
+
+def report_document(report: ImportReport) -> dict:
+    """The per-row import report as the API and the CLI show it."""
+    return {
+        "created": len(report.created),
+        "updated": len(report.updated),
+        "rejected": [
+            {"line": row.line, "locationId": row.location_id, "reasons": list(row.reasons)} for row in report.rejected
+        ],
+    }

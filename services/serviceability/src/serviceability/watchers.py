@@ -1,0 +1,29 @@
+"""Serviceability's background loop: site surveys open past their SLA put their order in jeopardy."""
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import DBAPIError
+
+from orderdesk_shared.db import Database
+from orderdesk_shared.logs import get_logger
+from serviceability.handlers import raise_survey_jeopardy
+
+log = get_logger(__name__)
+
+
+def survey_sla_watch(*, every_seconds: float, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+    """A loop that checks open surveys every `every_seconds`; jeopardy is raised once per overdue survey."""
+
+    async def watch(database: Database) -> None:
+        while True:
+            try:
+                async with database.unit_of_work() as uow:
+                    if raised := await raise_survey_jeopardy(uow, now=clock()):
+                        log.info("site surveys past their SLA", jeopardy_raised=raised)
+            except (DBAPIError, OSError) as error:  # the database is away: try again next round
+                log.warning("survey SLA check failed", error=f"{type(error).__name__}: {error}")
+            await asyncio.sleep(every_seconds)
+
+    return watch

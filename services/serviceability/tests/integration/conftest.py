@@ -1,0 +1,104 @@
+"""Serviceability on its real, migrated schema, with the shipped seed inventory, and its API in process."""
+
+import uuid
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import httpx
+import pytest
+import pytest_asyncio
+import sqlalchemy as sa
+
+from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.db import Database
+from orderdesk_shared.events.base import Fact
+from orderdesk_shared.events.intake import OrderValidated
+from orderdesk_shared.events.order import (
+    Account,
+    Address,
+    Channel,
+    ItemPrice,
+    OrderItem,
+    OrderType,
+    ProductOrder,
+    ServiceLocation,
+)
+from serviceability.inventory import import_inventory
+from serviceability.main import create_app
+from serviceability.settings import SEED_INVENTORY, Settings
+from serviceability.tables import messaging
+
+
+# One migrated, seeded database per test module: each test works on orders of its own.
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def database_url(service_database) -> str:
+    return await service_database("serviceability")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def database(database_url) -> AsyncIterator[Database]:
+    db = Database(url=database_url, tables=messaging, source="serviceability")
+    async with db.unit_of_work() as uow:
+        await import_inventory(uow.connection, SEED_INVENTORY.read_text())
+    yield db
+    await db.dispose()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def api(database, database_url, kafka_bootstrap) -> AsyncIterator[httpx.AsyncClient]:
+    """The service's HTTP API on the same database; its consumer and relay are not started."""
+    app = create_app(Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://serviceability") as client:
+        yield client
+    await app.state.runtime.database.dispose()
+
+
+def bearer(subject: str, *roles: Role) -> dict[str, str]:
+    secret = Settings(database_url="unused").jwt_secret
+    return {"Authorization": f"Bearer {mint_token(secret=secret, subject=subject, roles=list(roles))}"}
+
+
+@pytest.fixture
+def order_id() -> str:
+    return f"PO-{uuid.uuid4().hex[:12].upper()}"
+
+
+async def emitted(database: Database, model: type[Fact], order_id: str) -> list[Fact]:
+    """Every event of this type about the order in the outbox, oldest first."""
+    outbox = messaging.outbox
+    async with database.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                sa.select(outbox)
+                .where(outbox.c.type == model.event_type, outbox.c.aggregate_id == order_id)
+                .order_by(outbox.c.seq)
+            )
+        ).all()
+    return [model.model_validate_json(row.payload) for row in rows]
+
+
+# Sites of the seed inventory (reference/locations.v1.csv).
+ON_NET = Address(street="233 S Wacker Dr Ste 4400", city="Chicago", state_or_province="IL", postcode="60606")
+NEAR_NET_950_FT = Address(street="2900 E 106th St", city="Chicago", state_or_province="IL", postcode="60617")
+OFF_NET = Address(street="293 W Adams St", city="Chicago", state_or_province="IL", postcode="60606")
+NOT_IN_INVENTORY = Address(street="1 Nowhere Ln", city="Chicago", state_or_province="IL", postcode="60601")
+
+
+def validated(order_id: str, *sites: tuple[str, Address], version: int = 1) -> OrderValidated:
+    order = ProductOrder(
+        id=order_id,
+        channel=Channel.API,
+        order_type=OrderType.ADD,
+        account=Account(id="ACC-10001"),
+        items=[
+            OrderItem(
+                id=str(n),
+                product_offering_id=offering,
+                characteristics={"bandwidth_mbps": 500} if offering == "DIA-FIBER" else {},
+                location=ServiceLocation(address=address),
+                price=ItemPrice(mrc=Decimal("1000")),
+            )
+            for n, (offering, address) in enumerate(sites, start=1)
+        ],
+    )
+    return OrderValidated(order_id=order_id, order_version=version, order=order)

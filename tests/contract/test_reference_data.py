@@ -1,0 +1,27 @@
+"""Seed data one service copies from another agrees with its source."""
+
+from intake.reference import load_reference_data
+from orderdesk_shared.addresses import building_address
+from serviceability.domain.inventory import read_inventory
+from serviceability.domain.rules import Rules
+from serviceability.settings import SEED_INVENTORY
+
+
+def test_serviceability_knows_every_offering_served_at_a_site_as_intake_sells_it():
+    catalogue = load_reference_data().offerings.values()
+    sold_at_a_site = {
+        offering.id: (offering.family, tuple(offering.characteristics.get("bandwidth_mbps", ())))
+        for offering in catalogue
+        if offering.requires_service_location
+    }
+    known = {
+        offering.id: (offering.family, offering.bandwidth_tiers_mbps) for offering in Rules.load().offerings.values()
+    }
+    assert known == sold_at_a_site
+
+
+def test_every_reference_account_building_is_in_the_seed_inventory():
+    buildings = {location.address for _, location in read_inventory(SEED_INVENTORY.read_text()).locations}
+    accounts = load_reference_data().accounts.values()
+    missing = [account.id for account in accounts if building_address(account.billing_address) not in buildings]
+    assert not missing, f"accounts whose building is not in serviceability's seed inventory: {missing}"

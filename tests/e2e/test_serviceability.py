@@ -1,0 +1,95 @@
+"""A near-net order through the running stack: held for a site survey, released when it is completed."""
+
+import asyncio
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from orderdesk_shared.auth import Role
+from orderdesk_shared.events.serviceability import ServiceabilityQualified
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from tests.conftest import bearer, first_record_for
+
+pytestmark = pytest.mark.e2e
+
+# ACC-10003's building is near-net in the seed inventory: 950 ft from our fiber.
+NEAR_NET_ORDER = {
+    "externalId": "OPP-NEAR-NET-1",
+    "orderType": "add",
+    "channel": [{"name": "api"}],
+    "relatedParty": [
+        {"role": "customer", "id": "ACC-10003"},
+        {"role": "contact", "name": "Pat Ruiz", "email": "pat@calumet.example.com", "phone": "+1 312 555 0142"},
+        {"role": "salesRep", "id": "rep-001", "splitPercent": 100},
+    ],
+    "agreement": [{"id": "MSA-3003", "termMonths": 36, "signedDate": "2026-11-02"}],
+    "productOrderItem": [
+        {
+            "id": "1",
+            "action": "add",
+            "productOffering": {"id": "DIA-FIBER"},
+            "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
+            "product": {
+                "productCharacteristic": [{"name": "bandwidth_mbps", "value": 1000}],
+                "place": [
+                    {
+                        "role": "serviceLocation",
+                        "streetNr": "2900",
+                        "streetName": "East 106th Street, Building 2",
+                        "city": "Chicago",
+                        "stateOrProvince": "IL",
+                        "postcode": "60617",
+                    }
+                ],
+            },
+            "itemPrice": [{"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 1800}}}],
+        }
+    ],
+}
+
+
+async def _until(read, wanted, timeout: float = 60.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not wanted(value := await read()):
+        assert asyncio.get_running_loop().time() < deadline, f"still {value}"
+        await asyncio.sleep(0.3)
+    return value
+
+
+async def test_a_near_net_order_is_held_for_a_survey_and_qualified_with_the_surveyed_estimate(stack, intake):
+    rep, surveyor = bearer(stack, "rep-001", Role.SALES_REP), bearer(stack, "sam", Role.OPERATIONS)
+    created = await intake.post(PRODUCT_ORDER_PATH, json=NEAR_NET_ORDER, headers=rep)
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+
+    async def intake_view():
+        order = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep)).json()
+        return order["state"], order["stage"]
+
+    assert await _until(intake_view, lambda seen: seen[0] == "held") == ("held", "validated")
+
+    async with httpx.AsyncClient(base_url=stack.service_url("serviceability"), timeout=30.0) as serviceability:
+        surveys = (await serviceability.get("/serviceability/siteSurveys", headers=surveyor)).json()
+        [survey] = [survey for survey in surveys if survey["orderId"] == order_id]
+        assert (survey["locationId"], survey["reach"], survey["state"]) == ("LOC-CHI-0003", "near-net", "open")
+        completed = await serviceability.post(
+            f"/serviceability/siteSurveys/{survey['surveyId']}/completion",
+            json={
+                "distanceToFiberFt": 700,
+                "notes": "route along the rail spur",
+                "photos": ["survey/2900-e-106th/1.jpg"],
+            },
+            headers=surveyor,
+        )
+        assert completed.status_code == 200, completed.text
+
+    assert await _until(intake_view, lambda seen: seen == ("inProgress", "ratified")) == ("inProgress", "ratified")
+    record = await first_record_for(stack.kafka_bootstrap, ServiceabilityQualified.topic, order_id)
+    [site] = ServiceabilityQualified.model_validate_json(record.value).sites
+    assert (site.reach, site.distance_to_fiber_ft, site.construction_estimate, site.site_survey_id) == (
+        "near-net",
+        700,
+        Decimal("46500.00"),  # 15,000 + 45 x 700 ft, not the 57,750 of the inventory's 950 ft
+        survey["surveyId"],
+    )
