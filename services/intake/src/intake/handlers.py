@@ -39,6 +39,9 @@ STAGE_REACHED_BY = {
 }
 
 
+STOPPED_STATES = frozenset({OrderState.REJECTED, OrderState.PENDING, OrderState.HELD})
+
+
 def new_order_id() -> str:
     return f"PO-{uuid.uuid4().hex[:12].upper()}"
 
@@ -291,4 +294,8 @@ async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:
         return  # about a version the order has been corrected since
     state = state_after_fallout(progress.state, event.kind)
     if state is not None and state is not progress.state:
-        await repository.update_progress(uow.connection, event.order_id, state=state, stage=progress.stage)
+        # What stopped the order (survey needed, approval awaited, not serviceable) is what the desk sees.
+        findings = event.findings if state in STOPPED_STATES else []
+        await repository.update_progress(
+            uow.connection, event.order_id, state=state, stage=progress.stage, findings=findings
+        )

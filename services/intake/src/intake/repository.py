@@ -113,10 +113,19 @@ async def order_for_idempotency_key(connection: AsyncConnection, key: str) -> St
     return _stored(row) if row else None
 
 
-async def update_progress(connection: AsyncConnection, order_id: str, *, state: OrderState, stage: Stage) -> None:
-    await connection.execute(
-        sa.update(orders).where(orders.c.id == order_id).values(state=state, stage=stage, updated_at=sa.func.now())
-    )
+async def update_progress(
+    connection: AsyncConnection,
+    order_id: str,
+    *,
+    state: OrderState,
+    stage: Stage,
+    findings: list[Finding] | None = None,
+) -> None:
+    """Move the order on; `findings`, when given, replace what the desk is shown as the order's blockers."""
+    values: dict = {"state": state, "stage": stage, "updated_at": sa.func.now()}
+    if findings is not None:
+        values["findings"] = findings_json(findings)
+    await connection.execute(sa.update(orders).where(orders.c.id == order_id).values(values))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived
 from orderdesk_shared.events.commission import OrderRatified
-from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.events.pricing_approval import OrderPriced, Pricing
@@ -132,6 +132,29 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
         (1, "submitted", "rep-001", "rejected"),
         (2, "corrected", "specialist-1", "inProgress"),
     ]
+
+
+async def test_a_hold_from_a_later_stage_shows_its_reason_until_the_order_is_released(database):
+    async with database.unit_of_work() as uow:
+        await submit_order(_order("PO-H"), uow, rules=RULES, today=TODAY, idempotency_key=None, request_document=None)
+    survey = Finding(
+        reason_code="SITE_SURVEY_REQUIRED",
+        field_path="productOrderItem[0].place",
+        message="200 W Adams St is near-net (640 ft from fiber): a site survey must confirm the distance",
+    )
+
+    async def fallout(kind: FalloutKind, findings: list[Finding]) -> tuple[OrderState, list[str]]:
+        async with database.unit_of_work() as uow:
+            await follow_fallout(
+                OrderFallout(order_id="PO-H", order_version=1, stage=Stage.QUALIFIED, kind=kind, findings=findings),
+                uow,
+            )
+        async with database.engine.connect() as connection:
+            stored = await repository.get_order(connection, "PO-H")
+        return stored.state, [finding["reasonCode"] for finding in stored.findings]
+
+    assert await fallout(FalloutKind.HELD, [survey]) == (OrderState.HELD, ["SITE_SURVEY_REQUIRED"])
+    assert await fallout(FalloutKind.RELEASED, []) == (OrderState.IN_PROGRESS, [])
 
 
 async def test_a_cancelled_order_is_recorded_and_announced(database):
