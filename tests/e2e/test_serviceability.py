@@ -1,6 +1,7 @@
 """A near-net order through the running stack: held for a site survey, released when it is completed."""
 
 import asyncio
+import copy
 from decimal import Decimal
 
 import httpx
@@ -93,3 +94,41 @@ async def test_a_near_net_order_is_held_for_a_survey_and_qualified_with_the_surv
         Decimal("46500.00"),  # 15,000 + 45 x 700 ft, not the 57,750 of the inventory's 950 ft
         survey["surveyId"],
     )
+
+
+async def test_a_held_order_corrected_to_an_on_net_site_moves_on_as_version_2(stack, intake):
+    rep, surveyor = bearer(stack, "rep-001", Role.SALES_REP), bearer(stack, "sam", Role.OPERATIONS)
+    order = copy.deepcopy(NEAR_NET_ORDER) | {"externalId": "OPP-NEAR-NET-2"}
+    order_id = (await intake.post(PRODUCT_ORDER_PATH, json=order, headers=rep)).json()["id"]
+
+    async def intake_view():
+        found = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep)).json()
+        return found["state"], found["stage"], [finding["reasonCode"] for finding in found["findings"]]
+
+    assert await _until(intake_view, lambda seen: seen[0] == "held") == ("held", "validated", ["SITE_SURVEY_REQUIRED"])
+
+    # The customer will take the service at its lit downtown office instead.
+    [item] = order["productOrderItem"]
+    item["product"]["place"] = [
+        {
+            "role": "serviceLocation",
+            "streetNr": "222",
+            "streetName": "West Adams Street",
+            "city": "Chicago",
+            "stateOrProvince": "IL",
+            "postcode": "60606",
+        }
+    ]
+    corrected = await intake.patch(
+        f"{PRODUCT_ORDER_PATH}/{order_id}",
+        json={"productOrderItem": [item]},
+        headers=rep | {"Content-Type": "application/merge-patch+json"},
+    )
+    assert corrected.status_code == 200, corrected.text
+
+    assert await _until(intake_view, lambda seen: seen[1] == "ratified") == ("inProgress", "ratified", [])
+    history = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}/history", headers=rep)).json()
+    assert [(entry["version"], entry["action"]) for entry in history] == [(1, "submitted"), (2, "corrected")]
+    async with httpx.AsyncClient(base_url=stack.service_url("serviceability"), timeout=30.0) as serviceability:
+        surveys = (await serviceability.get("/serviceability/siteSurveys?state=superseded", headers=surveyor)).json()
+    assert order_id in {survey["orderId"] for survey in surveys}

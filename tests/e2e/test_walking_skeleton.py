@@ -89,7 +89,7 @@ async def test_an_order_whose_splits_do_not_add_up_is_rejected_with_a_finding(st
 
 async def test_bad_input_is_a_problem_with_field_paths_and_nothing_is_created(stack, intake):
     rep = bearer(stack, "rep-003", Role.SALES_REP)
-    body = _order_body()
+    body = _order_body() | {"externalId": f"OPP-BAD-{secrets.token_hex(4)}"}  # no other test's order has it
     body["productOrderItem"][0].pop("productOffering")
     body["orderType"] = "upgrade"
     response = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)
