@@ -2,8 +2,9 @@
 
 import re
 import tomllib
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_snake
@@ -90,28 +91,35 @@ def _action_findings(order: ProductOrder, rule: OrderTypeRule) -> list[Finding]:
     return findings
 
 
-def _parse(path: str) -> list[tuple[str, str | None]]:
-    """`items[].price.mrc` -> [("items", ""), ("price", None), ("mrc", None)]."""
+class _Segment(NamedTuple):
+    name: str  # as written in the matrix and in findings (camelCase)
+    attribute: str  # the model attribute it reads (snake_case)
+    selector: str | None  # None: a plain field; "": every element; "x": the element whose role is x
+
+
+@cache  # every order checks the same few paths
+def _parse(path: str) -> tuple[_Segment, ...]:
+    """`items[].price.mrc` -> items (every element), price, mrc."""
     segments = []
     for segment in path.split("."):
         match = _SEGMENT.match(segment)
         if not match:
             raise ValueError(f"not a field path: {path!r}")
-        segments.append((match["name"], match["selector"]))
-    return segments
+        segments.append(_Segment(match["name"], to_snake(match["name"]), match["selector"]))
+    return tuple(segments)
 
 
-def _missing(value: Any, segments: list[tuple[str, str | None]], at: str) -> list[str]:
+def _missing(value: Any, segments: tuple[_Segment, ...], at: str) -> list[str]:
     """The concrete paths under `value` where the field the segments name is absent or empty."""
     if not segments:
         return [] if value not in (None, "", [], {}) else [at]
-    (name, selector), rest = segments[0], segments[1:]
+    (name, attribute, selector), rest = segments[0], segments[1:]
     here = f"{at}.{name}" if at else name
-    child = getattr(value, to_snake(name), None) if value is not None else None
+    child = getattr(value, attribute, None) if value is not None else None
     if selector is None:
         return _missing(child, rest, here)
     if not child:
-        return [".".join([f"{here}[{selector}]" if selector else here, *(name for name, _ in rest)])]
+        return [".".join([f"{here}[{selector}]" if selector else here, *(segment.name for segment in rest)])]
     if selector == "":
         return [path for index, element in enumerate(child) for path in _missing(element, rest, f"{here}[{index}]")]
     chosen = next((element for element in child if element.role == selector), child[0])
