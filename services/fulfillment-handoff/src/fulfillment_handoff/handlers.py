@@ -34,7 +34,9 @@ async def release_orders_waiting_on(uow: UnitOfWork, keys: set[CodeKey]) -> list
     rules, today = fulfillment_rules(), datetime.now(UTC).date()
     released = []
     for order_id in await repository.orders_waiting_on(uow.connection, keys):
-        held = await repository.lock_handoff(uow.connection, order_id)
+        # A row locked by a hand-off in flight is left to it: that hand-off waits for the map lock
+        # we hold and then reads the codes added here (waiting for its row instead could deadlock).
+        held = await repository.lock_handoff(uow.connection, order_id, skip_locked=True)
         if held is None or held.state != repository.HELD:
             continue
         approved = OrderApproved.model_validate(held.approved)

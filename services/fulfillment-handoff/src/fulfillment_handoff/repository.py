@@ -17,10 +17,10 @@ HELD = "held"
 HANDED_OFF = "handed-off"
 
 
-async def lock_handoff(connection: AsyncConnection, order_id: str) -> sa.Row | None:
-    return (
-        await connection.execute(sa.select(handoffs).where(handoffs.c.order_id == order_id).with_for_update())
-    ).first()
+async def lock_handoff(connection: AsyncConnection, order_id: str, *, skip_locked: bool = False) -> sa.Row | None:
+    """The order's row, locked; with `skip_locked`, None when another transaction holds it."""
+    query = sa.select(handoffs).where(handoffs.c.order_id == order_id).with_for_update(skip_locked=skip_locked)
+    return (await connection.execute(query)).first()
 
 
 async def get_handoff(connection: AsyncConnection, order_id: str) -> sa.Row | None:
