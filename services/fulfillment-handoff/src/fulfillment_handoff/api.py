@@ -1,26 +1,196 @@
-"""Fulfillment-handoff's read API: the hand-off of an order."""
+"""Fulfillment-handoff's API: where an order is and what it waits for; the billing-code map and its tickets."""
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
 from fulfillment_handoff import repository
-from orderdesk_shared.app import DatabaseDep, read_or_404
-from orderdesk_shared.auth import SignedIn
+from fulfillment_handoff.domain.billing import BillingCode, CodeKey
+from fulfillment_handoff.domain.fulfilment import WaitingFor, waiting_for_operations
+from fulfillment_handoff.handlers import release_orders_waiting_on
+from fulfillment_handoff.reference import check_billing_code, fulfillment_rules, read_billing_codes, write_billing_codes
+from orderdesk_shared.app import DatabaseDep
+from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.db import Database
 
 router = APIRouter(prefix="/fulfillment", tags=["fulfillment"])
+catalogue_router = APIRouter(prefix="/fulfillment", tags=["billing-code map"])
+
+CatalogAdmin = Annotated[Principal, Depends(require_roles(Role.CATALOG_ADMIN))]
+CSV = "text/csv"
 
 
 @router.get("/orders/{order_id}")
-async def order_handoff(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
-    """The processing path and billing codes an order was handed off with."""
-    row = await read_or_404(
-        db,
-        lambda connection: repository.get_handoff(connection, order_id),
-        missing=f"order {order_id} has not been handed off",
-    )
+async def order_status(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+    """Where the order is (held for billing codes, or handed off and how far Operations got) and what it waits for."""
+    async with db.engine.connect() as connection:
+        row = await repository.get_handoff(connection, order_id)
+        tickets = await repository.list_tickets(connection, open_only=True, order_id=order_id) if row else []
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not reached fulfillment")
+    fulfilment = repository.fulfilment_of(row)
+    waiting = _waiting_while_held(tickets) if row.state == repository.HELD else waiting_for_operations(fulfilment)
     return {
         "orderId": row.order_id,
         "orderVersion": row.order_version,
+        "state": row.state,
+        "waitingFor": {"who": waiting.who, "what": waiting.what} if waiting else None,
+        "findings": row.findings,
+        "catalogueTickets": [_ticket(ticket) for ticket in tickets],
         "processingPath": row.processing_path,
+        "billingDate": row.billing_date,
         "billingLines": row.billing_lines,
+        "engineeringNotes": row.engineering_notes,
+        "heldAt": row.held_at,
         "handedOffAt": row.handed_off_at,
+        "fulfilment": {
+            "status": fulfilment.status,
+            "scheduledFor": fulfilment.scheduled_for,
+            "installedOn": fulfilment.installed_on,
+            "failureReason": fulfilment.failure_reason,
+            "updatedAt": row.ops_updated_at,
+        },
+    }
+
+
+def _waiting_while_held(tickets: list[dict]) -> WaitingFor:
+    if not tickets:
+        return WaitingFor("sales desk", "a corrected order: a service address is in no market we bill")
+    codes = ", ".join(CodeKey(t["price_component"], t["billing_system"], t["market"]).describe() for t in tickets)
+    return WaitingFor("catalogue team", f"billing codes for {codes}")
+
+
+@catalogue_router.get("/markets")
+async def markets(_: SignedIn) -> list[dict]:
+    """The markets, the billing system of each, and the states and ZIP prefixes that place a site in it."""
+    return [
+        {
+            "code": market.code,
+            "name": market.name,
+            "billingSystem": market.billing_system,
+            "states": market.states,
+            "zipPrefixes": market.zip_prefixes,
+        }
+        for market in fulfillment_rules().markets.markets
+    ]
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class NewBillingCode(_Camel):
+    price_component: str
+    billing_system: str
+    market: str
+    billing_code: str
+    effective_from: date
+    effective_to: date | None = None
+
+    def entry(self) -> BillingCode:
+        key = CodeKey(self.price_component, self.billing_system, self.market)
+        return BillingCode(key, self.billing_code, self.effective_from, self.effective_to)
+
+
+@catalogue_router.get("/billing-codes")
+async def billing_codes(
+    _: SignedIn,
+    db: DatabaseDep,
+    price_component: Annotated[str | None, Query(alias="priceComponent")] = None,
+    market: str | None = None,
+    billing_system: Annotated[str | None, Query(alias="billingSystem")] = None,
+) -> list[dict]:
+    """The map's entries, by market, component and start date; filtered by any of the three keys."""
+    async with db.engine.connect() as connection:
+        rows = await repository.list_billing_codes(
+            connection, price_component=price_component, market=market, billing_system=billing_system
+        )
+    return [_billing_code(row) for row in rows]
+
+
+@catalogue_router.post("/billing-codes", status_code=status.HTTP_201_CREATED)
+async def add_billing_code(new: NewBillingCode, principal: CatalogAdmin, db: DatabaseDep) -> dict:
+    """Add a code; every order waiting on it (and on nothing else) is handed off in the same transaction."""
+    code = new.entry()
+    if problems := check_billing_code(code, fulfillment_rules().markets):
+        raise RequestValidationError(
+            [{"loc": ("body", to_camel(field)), "msg": reason, "type": "value_error"} for field, reason in problems]
+        )
+    return await _change_map(db, [code], added_by=principal.subject)
+
+
+@catalogue_router.get("/billing-codes.csv", response_class=Response)
+async def export_billing_codes(_: SignedIn, db: DatabaseDep) -> Response:
+    """The whole map as CSV, in the columns an import takes."""
+    async with db.engine.connect() as connection:
+        rows = await repository.list_billing_codes(connection, price_component=None, market=None, billing_system=None)
+    return Response(write_billing_codes([repository.billing_code_of(row) for row in rows]), media_type=CSV)
+
+
+@catalogue_router.post(
+    "/billing-codes.csv",
+    openapi_extra={"requestBody": {"content": {CSV: {"schema": {"type": "string"}}}, "required": True}},
+)
+async def import_billing_codes(
+    body: Annotated[str, Body(media_type=CSV)], principal: CatalogAdmin, db: DatabaseDep
+) -> dict:
+    """Import a CSV (all rows or none); rows already in the map are left as they are, then waiting orders go on."""
+    codes, problems = read_billing_codes(body, fulfillment_rules().markets)
+    if problems:
+        raise RequestValidationError(
+            [{"loc": (f"line {p.line}", to_camel(p.field)), "msg": p.reason, "type": "value_error"} for p in problems]
+        )
+    return await _change_map(db, codes, added_by=principal.subject)
+
+
+async def _change_map(db: Database, codes: list[BillingCode], *, added_by: str) -> dict:
+    async with db.unit_of_work() as uow:
+        await repository.lock_billing_map(uow.connection)
+        change = await repository.add_billing_codes(uow.connection, codes, added_by=added_by)
+        if change.conflicts:
+            conflicts = "; ".join(
+                f"{new.key.describe()} from {new.effective_from} overlaps {old.billing_code}"
+                f" in effect {old.effective_from} to {old.effective_to or 'open end'}"
+                for new, old in change.conflicts
+            )
+            raise HTTPException(status.HTTP_409_CONFLICT, f"the map has a code in that period already: {conflicts}")
+        released = await release_orders_waiting_on(uow, {code.key for code in change.added})
+    return {"added": len(change.added), "unchanged": len(change.unchanged), "releasedOrders": released}
+
+
+@catalogue_router.get("/catalogue-tickets")
+async def catalogue_tickets(_: SignedIn, db: DatabaseDep, state: Literal["open", "all"] = "open") -> list[dict]:
+    """Missing billing codes, one ticket per (price component, billing system, market), with the orders on it."""
+    async with db.engine.connect() as connection:
+        tickets = await repository.list_tickets(connection, open_only=state == "open")
+    return [_ticket(ticket) for ticket in tickets]
+
+
+def _ticket(ticket: dict) -> dict:
+    return {
+        "id": ticket["id"],
+        "priceComponent": ticket["price_component"],
+        "billingSystem": ticket["billing_system"],
+        "market": ticket["market"],
+        "openedAt": ticket["opened_at"],
+        "resolvedAt": ticket["resolved_at"],
+        "orders": ticket["order_ids"],
+    }
+
+
+def _billing_code(row) -> dict:
+    return {
+        "id": row.id,
+        "priceComponent": row.price_component,
+        "billingSystem": row.billing_system,
+        "market": row.market,
+        "billingCode": row.billing_code,
+        "effectiveFrom": row.effective_from,
+        "effectiveTo": row.effective_to,
+        "addedBy": row.added_by,
+        "addedAt": row.added_at,
     }

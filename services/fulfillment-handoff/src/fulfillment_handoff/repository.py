@@ -1,26 +1,261 @@
-"""Queries over fulfillment's hand-offs."""
+"""Queries over fulfillment's hand-offs, billing-code map and catalogue tickets."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fulfillment_handoff.tables import handoffs
-from orderdesk_shared.db import insert_if_absent
-from orderdesk_shared.events.fulfillment import BillingLine, ProcessingPath
+from fulfillment_handoff.domain.billing import BillingCode, CodeKey
+from fulfillment_handoff.domain.fulfilment import Fulfilment
+from fulfillment_handoff.tables import billing_codes, catalogue_tickets, handoffs, ops_reports, ticket_orders
+from orderdesk_shared.events.operations import OpsStatus
+
+HELD = "held"
+HANDED_OFF = "handed-off"
 
 
-async def record_handoff(
-    connection: AsyncConnection, *, order_id: str, order_version: int, path: ProcessingPath, lines: list[BillingLine]
-) -> bool:
-    """Store the hand-off; False when this order version was handed off before."""
-    return await insert_if_absent(
-        connection,
-        handoffs,
-        order_id=order_id,
-        order_version=order_version,
-        processing_path=path,
-        billing_lines=[line.model_dump(mode="json", by_alias=True) for line in lines],
-    )
+async def lock_handoff(connection: AsyncConnection, order_id: str, *, skip_locked: bool = False) -> sa.Row | None:
+    """The order's row, locked; with `skip_locked`, None when another transaction holds it."""
+    query = sa.select(handoffs).where(handoffs.c.order_id == order_id).with_for_update(skip_locked=skip_locked)
+    return (await connection.execute(query)).first()
 
 
 async def get_handoff(connection: AsyncConnection, order_id: str) -> sa.Row | None:
     return (await connection.execute(sa.select(handoffs).where(handoffs.c.order_id == order_id))).first()
+
+
+async def save_handoff(connection: AsyncConnection, **values: object) -> None:
+    """Store the order's hand-off (or hold), replacing what an earlier version left; fulfilment starts over."""
+    fresh = {
+        "ops_status": None,
+        "scheduled_for": None,
+        "installed_on": None,
+        "failure_reason": None,
+        "ops_updated_at": None,
+    } | values
+    statement = insert(handoffs).values(fresh)
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[handoffs.c.order_id], set_={name: statement.excluded[name] for name in fresh}
+        )
+    )
+
+
+async def lock_billing_map(connection: AsyncConnection) -> None:
+    """Serialise changes to the map with holds, so no order is held for a code added meanwhile."""
+    await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("fulfillment.billing_codes"))))
+
+
+async def codes_for(connection: AsyncConnection, keys: Iterable[CodeKey]) -> list[BillingCode]:
+    keys = list(keys)
+    if not keys:
+        return []
+    key_columns = sa.tuple_(billing_codes.c.price_component, billing_codes.c.billing_system, billing_codes.c.market)
+    rows = await connection.execute(sa.select(billing_codes).where(key_columns.in_([tuple(key) for key in keys])))
+    return [billing_code_of(row) for row in rows]
+
+
+async def list_billing_codes(
+    connection: AsyncConnection, *, price_component: str | None, market: str | None, billing_system: str | None
+) -> list[sa.Row]:
+    query = sa.select(billing_codes).order_by(
+        billing_codes.c.market, billing_codes.c.price_component, billing_codes.c.effective_from
+    )
+    for column, wanted in (
+        (billing_codes.c.price_component, price_component),
+        (billing_codes.c.market, market),
+        (billing_codes.c.billing_system, billing_system),
+    ):
+        if wanted is not None:
+            query = query.where(column == wanted)
+    return list(await connection.execute(query))
+
+
+@dataclass(frozen=True)
+class MapChange:
+    added: list[BillingCode]
+    unchanged: list[BillingCode]
+    conflicts: list[tuple[BillingCode, BillingCode]]  # (new, the existing entry whose period it overlaps)
+
+
+async def add_billing_codes(connection: AsyncConnection, codes: list[BillingCode], *, added_by: str) -> MapChange:
+    """Add entries to the map; an entry already there is unchanged, one overlapping another's period conflicts."""
+    existing = await codes_for(connection, {code.key for code in codes})
+    added, unchanged, conflicts = [], [], []
+    for code in codes:
+        if code in existing:
+            unchanged.append(code)
+        elif overlapping := next((other for other in existing if other.overlaps(code)), None):
+            conflicts.append((code, overlapping))
+        else:
+            added.append(code)
+    if added and not conflicts:
+        await connection.execute(
+            sa.insert(billing_codes),
+            [
+                {
+                    "price_component": code.key.price_component,
+                    "billing_system": code.key.billing_system,
+                    "market": code.key.market,
+                    "billing_code": code.billing_code,
+                    "effective_from": code.effective_from,
+                    "effective_to": code.effective_to,
+                    "added_by": added_by,
+                }
+                for code in added
+            ],
+        )
+    return MapChange(added, unchanged, conflicts)
+
+
+def billing_code_of(row: sa.Row) -> BillingCode:
+    return BillingCode(
+        CodeKey(row.price_component, row.billing_system, row.market),
+        row.billing_code,
+        row.effective_from,
+        row.effective_to,
+    )
+
+
+async def wait_on_tickets(connection: AsyncConnection, order_id: str, keys: Iterable[CodeKey]) -> None:
+    """The order now waits on exactly these codes' open tickets (opened when missing)."""
+    await connection.execute(
+        sa.delete(ticket_orders).where(ticket_orders.c.order_id == order_id, ticket_orders.c.released_at.is_(None))
+    )
+    for key in keys:
+        await connection.execute(
+            insert(catalogue_tickets)
+            .values(price_component=key.price_component, billing_system=key.billing_system, market=key.market)
+            .on_conflict_do_nothing(
+                index_elements=["price_component", "billing_system", "market"],
+                index_where=catalogue_tickets.c.resolved_at.is_(None),
+            )
+        )
+        ticket_id = (
+            await connection.execute(sa.select(catalogue_tickets.c.id).where(*_open_ticket_for(key)))
+        ).scalar_one()
+        await connection.execute(
+            insert(ticket_orders)
+            .values(ticket_id=ticket_id, order_id=order_id)
+            .on_conflict_do_update(index_elements=["ticket_id", "order_id"], set_={"released_at": None})
+        )
+    await _resolve_tickets_nobody_waits_on(connection)
+
+
+async def release_waits(connection: AsyncConnection, order_id: str) -> None:
+    await connection.execute(
+        sa.update(ticket_orders)
+        .where(ticket_orders.c.order_id == order_id, ticket_orders.c.released_at.is_(None))
+        .values(released_at=sa.func.now())
+    )
+    await _resolve_tickets_nobody_waits_on(connection)
+
+
+async def _resolve_tickets_nobody_waits_on(connection: AsyncConnection) -> None:
+    waiting = sa.select(ticket_orders.c.ticket_id).where(
+        ticket_orders.c.ticket_id == catalogue_tickets.c.id, ticket_orders.c.released_at.is_(None)
+    )
+    await connection.execute(
+        sa.update(catalogue_tickets)
+        .where(catalogue_tickets.c.resolved_at.is_(None), ~sa.exists(waiting))
+        .values(resolved_at=sa.func.now())
+    )
+
+
+def _open_ticket_for(key: CodeKey) -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        catalogue_tickets.c.price_component == key.price_component,
+        catalogue_tickets.c.billing_system == key.billing_system,
+        catalogue_tickets.c.market == key.market,
+        catalogue_tickets.c.resolved_at.is_(None),
+    )
+
+
+async def orders_waiting_on(connection: AsyncConnection, keys: Iterable[CodeKey]) -> list[str]:
+    """Held orders waiting on any of these codes, oldest wait first."""
+    keys = list(keys)
+    if not keys:
+        return []
+    key_columns = sa.tuple_(
+        catalogue_tickets.c.price_component, catalogue_tickets.c.billing_system, catalogue_tickets.c.market
+    )
+    rows = await connection.execute(
+        sa.select(ticket_orders.c.order_id, sa.func.min(ticket_orders.c.waiting_since).label("since"))
+        .join(catalogue_tickets, catalogue_tickets.c.id == ticket_orders.c.ticket_id)
+        .where(
+            catalogue_tickets.c.resolved_at.is_(None),
+            ticket_orders.c.released_at.is_(None),
+            key_columns.in_([tuple(key) for key in keys]),
+        )
+        .group_by(ticket_orders.c.order_id)
+        .order_by("since", ticket_orders.c.order_id)
+    )
+    return [row.order_id for row in rows]
+
+
+async def list_tickets(connection: AsyncConnection, *, open_only: bool, order_id: str | None = None) -> list[dict]:
+    """Catalogue tickets, oldest first, each with the orders waiting on it (or that waited, once resolved)."""
+    query = (
+        sa.select(
+            catalogue_tickets,
+            sa.func.array_agg(ticket_orders.c.order_id).label("order_ids"),
+        )
+        .join(ticket_orders, ticket_orders.c.ticket_id == catalogue_tickets.c.id)
+        .group_by(catalogue_tickets.c.id)
+        .order_by(catalogue_tickets.c.opened_at, catalogue_tickets.c.id)
+    )
+    if open_only:
+        query = query.where(catalogue_tickets.c.resolved_at.is_(None), ticket_orders.c.released_at.is_(None))
+    if order_id is not None:
+        query = query.where(
+            catalogue_tickets.c.id.in_(sa.select(ticket_orders.c.ticket_id).where(ticket_orders.c.order_id == order_id))
+        )
+    return [row._asdict() | {"order_ids": sorted(row.order_ids)} for row in await connection.execute(query)]
+
+
+async def record_ops_report(
+    connection: AsyncConnection,
+    *,
+    order_id: str,
+    order_version: int,
+    status: OpsStatus,
+    effective_date: date | None,
+    reason: str | None,
+    outcome: str,
+) -> None:
+    await connection.execute(
+        sa.insert(ops_reports).values(
+            order_id=order_id,
+            order_version=order_version,
+            status=status.value,
+            effective_date=effective_date,
+            reason=reason,
+            outcome=outcome,
+        )
+    )
+
+
+async def update_fulfilment(connection: AsyncConnection, order_id: str, fulfilment: Fulfilment) -> None:
+    await connection.execute(
+        sa.update(handoffs)
+        .where(handoffs.c.order_id == order_id)
+        .values(
+            ops_status=fulfilment.status.value if fulfilment.status else None,
+            scheduled_for=fulfilment.scheduled_for,
+            installed_on=fulfilment.installed_on,
+            failure_reason=fulfilment.failure_reason,
+            ops_updated_at=sa.func.now(),
+        )
+    )
+
+
+def fulfilment_of(row: sa.Row) -> Fulfilment:
+    return Fulfilment(
+        status=OpsStatus(row.ops_status) if row.ops_status else None,
+        scheduled_for=row.scheduled_for,
+        installed_on=row.installed_on,
+        failure_reason=row.failure_reason,
+    )

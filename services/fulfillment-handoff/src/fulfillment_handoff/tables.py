@@ -7,12 +7,83 @@ from orderdesk_shared.messaging import service_metadata
 
 metadata, messaging = service_metadata("fulfillment")
 
+# One row per order: held for billing codes, or handed off and followed through Operations.
 handoffs = sa.Table(
     "handoffs",
     metadata,
     sa.Column("order_id", sa.Text, primary_key=True),
     sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # held | handed-off
     sa.Column("processing_path", sa.Text, nullable=False),
     sa.Column("billing_lines", JSONB, nullable=False),
-    sa.Column("handed_off_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("engineering_notes", JSONB, nullable=False),
+    sa.Column("billing_date", sa.Date, nullable=False),
+    sa.Column("findings", JSONB, nullable=False),  # why it is held
+    sa.Column("approved", JSONB),  # the approved order, kept while it is held, to hand off on release
+    sa.Column("held_at", sa.DateTime(timezone=True)),
+    sa.Column("handed_off_at", sa.DateTime(timezone=True)),
+    sa.Column("ops_status", sa.Text),
+    sa.Column("scheduled_for", sa.Date),
+    sa.Column("installed_on", sa.Date),
+    sa.Column("failure_reason", sa.Text),
+    sa.Column("ops_updated_at", sa.DateTime(timezone=True)),
+)
+
+# Every report from Operations, with what it did (applied, or why it changed nothing).
+ops_reports = sa.Table(
+    "ops_reports",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("effective_date", sa.Date),
+    sa.Column("reason", sa.Text),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+billing_codes = sa.Table(
+    "billing_codes",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("price_component", sa.Text, nullable=False),
+    sa.Column("billing_system", sa.Text, nullable=False),
+    sa.Column("market", sa.Text, nullable=False),
+    sa.Column("billing_code", sa.Text, nullable=False),
+    sa.Column("effective_from", sa.Date, nullable=False),
+    sa.Column("effective_to", sa.Date),
+    sa.Column("added_by", sa.Text, nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint("price_component", "billing_system", "market", "effective_from"),
+)
+
+# A missing (price component, billing system, market): opened by the first order held for it,
+# resolved when no order waits on it any more.
+catalogue_tickets = sa.Table(
+    "catalogue_tickets",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("price_component", sa.Text, nullable=False),
+    sa.Column("billing_system", sa.Text, nullable=False),
+    sa.Column("market", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Index(
+        "catalogue_tickets_one_open_per_code",
+        "price_component",
+        "billing_system",
+        "market",
+        unique=True,
+        postgresql_where=sa.text("resolved_at IS NULL"),
+    ),
+)
+
+ticket_orders = sa.Table(
+    "ticket_orders",
+    metadata,
+    sa.Column("ticket_id", sa.BigInteger, sa.ForeignKey(catalogue_tickets.c.id), primary_key=True),
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("waiting_since", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("released_at", sa.DateTime(timezone=True)),
 )

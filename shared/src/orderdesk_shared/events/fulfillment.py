@@ -1,7 +1,10 @@
 """Events fulfillment-handoff records: the hand-off package Operations consumes."""
 
+from datetime import date
 from enum import StrEnum
 from typing import ClassVar
+
+from pydantic import Field
 
 from orderdesk_shared.events.base import Event, WireModel
 from orderdesk_shared.events.order import ProductOrder
@@ -18,10 +21,21 @@ class ProcessingPath(StrEnum):
 
 
 class BillingLine(WireModel):
+    """The code the market's billing system bills one price component of an item with."""
+
     item_id: str
     price_component: str
     billing_system: str
     billing_code: str
+    market: str | None = None
+
+
+class EngineeringNote(WireModel):
+    """Something Operations must design, confirm or order before installing (an item's, or the order's)."""
+
+    item_id: str | None = None
+    topic: str
+    note: str
 
 
 class OrderHandedOff(Event):
@@ -36,3 +50,6 @@ class OrderHandedOff(Event):
     approvals: list[ApprovalGranted]
     processing_path: ProcessingPath
     billing_lines: list[BillingLine]
+    engineering_notes: list[EngineeringNote] = Field(default_factory=list)
+    # The day the billing codes were chosen for: the requested completion date, else the hand-off day.
+    billing_date: date | None = None

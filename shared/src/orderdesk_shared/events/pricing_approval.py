@@ -3,9 +3,19 @@
 from decimal import Decimal
 from typing import ClassVar
 
+from pydantic import Field
+
 from orderdesk_shared.events.base import Event, WireModel
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.events.serviceability import SiteQualification
+
+
+class PriceComponent(WireModel):
+    """One catalogue price of an item (TMF620 productOfferingPrice): its id is what billing codes map."""
+
+    id: str
+    kind: str  # "recurring" | "oneTime"
+    amount: Decimal
 
 
 class PricedItem(WireModel):
@@ -15,6 +25,7 @@ class PricedItem(WireModel):
     nrc: Decimal
     discount_percent: Decimal
     term_months: int
+    price_components: list[PriceComponent] = Field(default_factory=list)
 
 
 class Pricing(WireModel):

@@ -1,0 +1,158 @@
+"""Operations' reports on ops.order-status.v1: fulfilment state, fallout for failed installs, dead letters."""
+
+import asyncio
+import contextlib
+import json
+import secrets
+from datetime import date
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from fulfillment_handoff import repository
+from fulfillment_handoff.handlers import follow_ops_status, hand_off
+from fulfillment_handoff.subscriptions import EMITS, HANDLERS
+from orderdesk_shared.codec import encode
+from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
+from orderdesk_shared.errors import PermanentError
+from orderdesk_shared.events.catalogue import dead_letter_topic
+from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.relay import OutboxRelay, idempotent_producer
+
+pytestmark = pytest.mark.integration
+
+TOPIC = OpsOrderStatusChanged.topic
+
+
+def ops(order_id: str, status: OpsStatus, **fields) -> OpsOrderStatusChanged:
+    return OpsOrderStatusChanged(order_id=order_id, order_version=1, status=status, **fields)
+
+
+async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(database, api, approved):
+    async with database.unit_of_work() as uow:
+        await hand_off(approved("PO-OPS", ("DIA-FIBER", "chicago")), uow)
+
+    async def report(status: OpsStatus, **fields) -> list[dict]:
+        async with database.unit_of_work() as uow:
+            await follow_ops_status(ops("PO-OPS", status, **fields), uow)
+            return [json.loads(record.value) for record in uow.emitted]
+
+    async def fulfilment() -> tuple[dict, dict]:
+        status = (await api.get("/fulfillment/orders/PO-OPS")).json()
+        return status["fulfilment"], status["waitingFor"]
+
+    assert await report(OpsStatus.ACCEPTED) == []
+    assert (await fulfilment())[1] == {"who": "operations", "what": "schedule the installation"}
+    await report(OpsStatus.SCHEDULED, effective_date=date(2027, 1, 20))
+    assert (await fulfilment())[1] == {"who": "operations", "what": "install on 2027-01-20"}
+
+    [held] = await report(OpsStatus.FAILED, reason="customer's equipment room was locked")
+    assert (held["kind"], held["stage"], held["findings"][0]["reasonCode"]) == (
+        "held",
+        "handed-off",
+        "DOWNSTREAM_REJECT",
+    )
+    state, waiting = await fulfilment()
+    assert (state["status"], state["failureReason"]) == ("failed", "customer's equipment room was locked")
+    assert waiting["who"] == "sales desk"
+
+    [released] = await report(OpsStatus.SCHEDULED, effective_date=date(2027, 1, 27))
+    assert released["kind"] == "released"
+    await report(OpsStatus.INSTALLED, effective_date=date(2027, 1, 27))
+    await report(OpsStatus.ACCEPTED)  # late news: recorded, changes nothing
+    state, waiting = await fulfilment()
+    assert (state["status"], state["installedOn"], waiting) == ("installed", "2027-01-27", None)
+
+
+async def test_a_report_about_an_order_never_handed_off_is_refused_for_good(database):
+    async with database.unit_of_work() as uow:
+        with pytest.raises(PermanentError, match="never handed off"):
+            await follow_ops_status(ops("PO-NOBODY", OpsStatus.ACCEPTED), uow)
+
+
+async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition_keeps_flowing(
+    database, approved, kafka_bootstrap
+):
+    order_id = f"PO-KAFKA-{secrets.token_hex(3)}"
+    async with database.unit_of_work() as uow:
+        await hand_off(approved(order_id, ("DIA-FIBER", "chicago")), uow)
+    # Every topic the service reads and the relay writes (the hand-off too, not only the dead letters).
+    await _ensure_topics(kafka_bootstrap, dead_letter_topic(TOPIC), *{model.topic for model in (*HANDLERS, *EMITS)})
+
+    unknown = encode(ops(f"{order_id}-UNKNOWN", OpsStatus.ACCEPTED), source="operations")
+    malformed = encode(ops(order_id, OpsStatus.ACCEPTED), source="operations")
+    malformed_value = json.dumps({"orderId": order_id, "orderVersion": 1, "status": "lost"}).encode()
+    good = encode(ops(order_id, OpsStatus.ACCEPTED), source="operations")
+    producer = idempotent_producer(kafka_bootstrap)
+    await producer.start()
+    consumer = ConsumerRuntime(
+        settings=ConsumerSettings(
+            group_id=f"fulfillment-handoff-{secrets.token_hex(3)}",
+            bootstrap_servers=kafka_bootstrap,
+            batch_size=50,
+            handler_timeout_seconds=5.0,
+            max_poll_interval_ms=30_000,
+            retry_attempts=3,
+            paused_partition_retry_seconds=0.5,
+        ),
+        database=database,
+        handlers=HANDLERS,
+    )
+    relay = OutboxRelay(database=database, producer=producer, batch_size=100, poll_seconds=0.5)
+    tasks = [asyncio.create_task(consumer.run()), asyncio.create_task(relay.run())]
+    try:
+        # One partition, bad records first: the good one behind them must still be handled.
+        for record, value in ((unknown, unknown.value), (malformed, malformed_value), (good, good.value)):
+            headers = [(name, text.encode()) for name, text in record.headers.items()]
+            await producer.send_and_wait(TOPIC, value, key=record.key.encode(), headers=headers, partition=0)
+        dead = await _records_with_keys(kafka_bootstrap, dead_letter_topic(TOPIC), {unknown.key, order_id}, count=2)
+        deadline = asyncio.get_running_loop().time() + 30
+        while (status := await _ops_status(database, order_id)) is None:
+            assert asyncio.get_running_loop().time() < deadline, "the good report behind the bad ones was not handled"
+            await asyncio.sleep(0.2)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await producer.stop()
+
+    reasons = {record.key.decode(): dict((k, v.decode()) for k, v in record.headers) for record in dead}
+    assert "was never handed off" in reasons[unknown.key]["dlt-reason"]
+    assert reasons[order_id]["dlt-error-class"] == "ValidationError"
+    assert "status" in reasons[order_id]["dlt-reason"]
+    assert status == "accepted"
+
+
+async def _ops_status(database, order_id: str) -> str | None:
+    async with database.engine.connect() as connection:
+        return (await repository.get_handoff(connection, order_id)).ops_status
+
+
+async def _ensure_topics(bootstrap: str, *topics: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        for topic in topics:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    finally:
+        await admin.close()
+
+
+async def _records_with_keys(bootstrap: str, topic: str, keys: set[str], *, count: int, timeout: float = 60.0):
+    reader = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await reader.start()
+    found = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(found) < count:
+            assert asyncio.get_running_loop().time() < deadline, f"only {len(found)} of {count} records on {topic}"
+            for records in (await reader.getmany(timeout_ms=500)).values():
+                found += [record for record in records if record.key and record.key.decode() in keys]
+    finally:
+        await reader.stop()
+    return found
