@@ -1,8 +1,8 @@
-"""A running service: database, outbox relay and consumer, started and stopped together."""
+"""A running service: database, outbox relay, consumer and its own loops, started and stopped together."""
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,6 +16,8 @@ from orderdesk_shared.messaging import MessagingTables
 from orderdesk_shared.relay import OutboxRelay, idempotent_producer
 from orderdesk_shared.settings import ServiceSettings
 
+DatabaseTask = Callable[[Database], Awaitable[None]]
+
 
 @dataclass
 class ServiceRuntime:
@@ -24,6 +26,8 @@ class ServiceRuntime:
     producer: AIOKafkaProducer
     relay: OutboxRelay
     consumer: ConsumerRuntime
+    # A service's own background loops by task name; like the relay and consumer, one that ends is "crashed".
+    loops: Mapping[str, DatabaseTask] = field(default_factory=dict)
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _group_commits: dict[BatchWriter, GroupCommit] = field(default_factory=dict)
 
@@ -34,6 +38,7 @@ class ServiceRuntime:
         settings: ServiceSettings,
         tables: MessagingTables,
         handlers: Mapping[type[Fact], Handler],
+        loops: Mapping[str, DatabaseTask] | None = None,
     ) -> "ServiceRuntime":
         database = Database(
             url=settings.database_url,
@@ -62,7 +67,14 @@ class ServiceRuntime:
             database=database,
             handlers=handlers,
         )
-        return cls(settings=settings, database=database, producer=producer, relay=relay, consumer=consumer)
+        return cls(
+            settings=settings,
+            database=database,
+            producer=producer,
+            relay=relay,
+            consumer=consumer,
+            loops=dict(loops or {}),
+        )
 
     async def start(self) -> None:
         await self.database.ping()
@@ -70,6 +82,7 @@ class ServiceRuntime:
         self._tasks = [
             asyncio.create_task(self.relay.run(), name="outbox-relay"),
             asyncio.create_task(self.consumer.run(), name="consumer"),
+            *(asyncio.create_task(loop(self.database), name=name) for name, loop in self.loops.items()),
         ]
 
     def group_commit(self, write_batch: BatchWriter, *, name: str) -> GroupCommit:
