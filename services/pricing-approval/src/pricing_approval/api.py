@@ -1,22 +1,33 @@
-"""Pricing-approval's API: an order's quote and decisions, and the approvers' queue and decisions."""
+"""Pricing-approval's API: an order's quote and decisions, the approvers' queue and decisions, the TMF620 catalogue."""
 
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
-from pricing_approval import repository
+from pricing_approval import repository, tmf620
+from pricing_approval.catalogue import Family
 from pricing_approval.handlers import CONFLICT, FORBIDDEN, DecisionRefused, decide_approval
 from pricing_approval.repository import ApprovalRequest, StoredQuote
+from pricing_approval.rules import PricingRules, pricing_rules
 
 router = APIRouter(prefix="/pricing", tags=["pricing"])
+catalogue_router = APIRouter(prefix=tmf620.API_ROOT, tags=["TMF620 product catalogue"])
 
 APPROVER_ROLES = (Role.SALES_MANAGER, Role.SALES_DIRECTOR, Role.VP_SALES, Role.FINANCE, Role.LEGAL)
 Approver = Annotated[Principal, Depends(require_roles(*APPROVER_ROLES))]
 _REFUSAL_STATUS = {FORBIDDEN: status.HTTP_403_FORBIDDEN, CONFLICT: status.HTTP_409_CONFLICT}
+
+
+async def loaded_rules() -> PricingRules:
+    """FastAPI dependency: the catalogue and policies loaded at start."""
+    return pricing_rules()
+
+
+Rules = Annotated[PricingRules, Depends(loaded_rules)]
 
 
 class Decision(BaseModel):
@@ -136,3 +147,51 @@ async def _decide(db, request_id: str, approver: Principal, *, grant: bool, comm
     except DecisionRefused as refused:
         raise HTTPException(_REFUSAL_STATUS.get(refused.reason, status.HTTP_404_NOT_FOUND), str(refused)) from refused
     return _request_view(decided)
+
+
+@catalogue_router.get("/productOffering")
+async def list_product_offerings(
+    _: SignedIn,
+    rules: Rules,
+    response: Response,
+    lifecycle_status: Annotated[str | None, Query(alias="lifecycleStatus")] = None,
+    category: Annotated[Family | None, Query(alias="category.id")] = None,
+) -> list[dict]:
+    """The catalogue's offerings (TMF620), optionally only those in a lifecycle status or category."""
+    catalogue = rules.catalogue
+    offerings = [
+        tmf620.offering_resource(offering, catalogue=catalogue)
+        for offering in catalogue.product_offering
+        if lifecycle_status in (None, offering.lifecycle_status) and category in (None, offering.family)
+    ]
+    response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(offerings))
+    return offerings
+
+
+@catalogue_router.get("/productOffering/{offering_id}")
+async def product_offering(offering_id: str, _: SignedIn, rules: Rules) -> dict:
+    offering = rules.catalogue.offerings.get(offering_id)
+    if offering is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering {offering_id}")
+    return tmf620.offering_resource(offering, catalogue=rules.catalogue)
+
+
+@catalogue_router.get("/productOfferingPrice")
+async def list_product_offering_prices(_: SignedIn, rules: Rules, response: Response) -> list[dict]:
+    """Every price component and term discount of every offering (TMF620)."""
+    catalogue = rules.catalogue
+    prices = [
+        tmf620.price_resource(price, offering=offering, catalogue=catalogue)
+        for price, offering in tmf620.prices_by_id(catalogue).values()
+    ]
+    response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(prices))
+    return prices
+
+
+@catalogue_router.get("/productOfferingPrice/{price_id}")
+async def product_offering_price(price_id: str, _: SignedIn, rules: Rules) -> dict:
+    found = tmf620.prices_by_id(rules.catalogue).get(price_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering price {price_id}")
+    price, offering = found
+    return tmf620.price_resource(price, offering=offering, catalogue=rules.catalogue)

@@ -11,4 +11,6 @@ from pricing_approval.settings import Settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     pricing_rules()  # loaded now, so a bad catalogue or policy file stops pricing-approval at start with the reason
-    return build_app(bootstrap(settings), title="OrderDesk pricing-approval", routers=[api.router])
+    return build_app(
+        bootstrap(settings), title="OrderDesk pricing-approval", routers=[api.router, api.catalogue_router]
+    )
