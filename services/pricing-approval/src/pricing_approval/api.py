@@ -4,13 +4,15 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
-from pricing_approval import repository, tmf620
+from pricing_approval import proposal, repository, tmf620
 from pricing_approval.catalogue import Family
-from pricing_approval.handlers import CONFLICT, FORBIDDEN, DecisionRefused, decide_approval
+from pricing_approval.domain.workflow import QuoteStatus
+from pricing_approval.handlers import CONFLICT, FORBIDDEN, DecisionRefused, decide_approval, granted_approvals
 from pricing_approval.repository import ApprovalRequest, StoredQuote
 from pricing_approval.rules import PricingRules, pricing_rules
 
@@ -99,6 +101,35 @@ async def order_decisions(order_id: str, _: SignedIn, db: DatabaseDep) -> list[d
         }
         for row in rows
     ]
+
+
+@router.get("/orders/{order_id}/proposal.html", response_class=HTMLResponse)
+async def proposal_html(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules) -> HTMLResponse:
+    """The proposal and contract document of a priced order, as a web page (a draft until approved)."""
+    return HTMLResponse(proposal.render_html(await _proposal(db, order_id, rules)))
+
+
+@router.get("/orders/{order_id}/proposal.pdf", response_class=Response)
+async def proposal_pdf(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules) -> Response:
+    """The proposal and contract document of a priced order, as a PDF to sign (a draft until approved)."""
+    document = proposal.render_pdf(await _proposal(db, order_id, rules))
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="proposal-{order_id}.pdf"'},
+    )
+
+
+async def _proposal(db, order_id: str, rules: PricingRules) -> proposal.Proposal:
+    async with db.engine.connect() as connection:
+        quote = await repository.get_quote(connection, order_id)
+        if quote is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not been priced")
+        if quote.status is QuoteStatus.REJECTED or quote.pricing is None:
+            reason = quote.rejection["message"] if quote.rejection else "it was rejected"
+            raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} has no proposal: {reason}")
+        requests = await repository.requests_for(connection, order_id, quote.order_version)
+    return proposal.proposal_of(quote, catalogue=rules.catalogue, approvals=granted_approvals(requests))
 
 
 @router.get("/approvals")

@@ -67,7 +67,7 @@ async def price_order_with(event: ServiceabilityQualified, uow: UnitOfWork, *, r
     elif pending:
         uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.PENDING, [_waiting(r) for r in pending]))
     else:
-        uow.emit(OrderApproved(**carried, sites=event.sites, pricing=pricing, approvals=_granted(requests)))
+        uow.emit(OrderApproved(**carried, sites=event.sites, pricing=pricing, approvals=granted_approvals(requests)))
 
 
 async def _requests_for(
@@ -158,7 +158,7 @@ def _waiting(request: ApprovalRequest) -> Finding:
     )
 
 
-def _granted(requests: Sequence[ApprovalRequest]) -> list[ApprovalGranted]:
+def granted_approvals(requests: Sequence[ApprovalRequest]) -> list[ApprovalGranted]:
     return [
         ApprovalGranted(role=r.role, approver=r.decided_by or "", comment=r.comment, decided_at=r.decided_at)
         for r in requests
@@ -219,7 +219,7 @@ async def _approve_when_all_granted(uow: UnitOfWork, quote: StoredQuote, *, now:
     if any(request.status is not RequestStatus.GRANTED for request in requests):
         return
     await repository.settle_quote(uow.connection, quote.order_id, status=QuoteStatus.APPROVED, at=now)
-    granted = _granted(requests)
+    granted = granted_approvals(requests)
     uow.emit(
         OrderApproved(
             order_id=quote.order_id,

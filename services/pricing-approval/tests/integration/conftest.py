@@ -2,8 +2,10 @@
 
 from decimal import Decimal
 
+import httpx
 import pytest
 
+from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import (
     Account,
@@ -21,6 +23,9 @@ from orderdesk_shared.events.serviceability import (
     ServiceabilityQualified,
     SiteQualification,
 )
+from pricing_approval.handlers import price_order
+from pricing_approval.main import create_app
+from pricing_approval.settings import Settings
 from pricing_approval.tables import messaging
 
 
@@ -31,8 +36,33 @@ async def database(service_database):
     await db.dispose()
 
 
+@pytest.fixture
+async def api(database):
+    """The app without its lifespan: the API needs only the database, so no consumer or relay runs."""
+    settings = Settings(database_url=database.engine.url.render_as_string(hide_password=False))
+    app = create_app(settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pricing") as client:
+        client.secret = settings.jwt_secret
+        yield client
+    await app.state.runtime.database.dispose()
+
+
+def signed_in(api, subject: str, *roles: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(secret=api.secret, subject=subject, roles=list(roles))}"}
+
+
+async def price(database, order) -> None:
+    async with database.unit_of_work() as uow:
+        await price_order(qualified(order), uow)
+
+
 def internet_order(
-    order_id: str, *, discount: str = "5", non_standard_terms: str | None = None, ciac: str = "0"
+    order_id: str,
+    *,
+    discount: str = "5",
+    non_standard_terms: str | None = None,
+    ciac: str = "0",
+    promotion_code: str | None = None,
 ) -> ProductOrder:
     """Dedicated Internet, 1 Gbps on 36 months: lists at $1,665.00 a month and $1,500.00 once.
 
@@ -45,13 +75,16 @@ def internet_order(
         account=Account(legal_name="Lakeshore Logistics LLC"),
         sales_reps=[SalesRep(rep_id="rep-007")],
         submitted_by="sam-specialist",
-        agreement=Agreement(term_months=36, non_standard_terms=non_standard_terms, ciac=Decimal(ciac)),
+        agreement=Agreement(
+            contract_id="MSA-2211", term_months=36, non_standard_terms=non_standard_terms, ciac=Decimal(ciac)
+        ),
         items=[
             OrderItem(
                 id="1",
                 product_offering_id="DIA-FIBER",
                 characteristics={"bandwidth_mbps": 1000},
                 price=ItemPrice(mrc_discount_percent=Decimal(discount)),
+                promotion_code=promotion_code,
             )
         ],
     )

@@ -1,40 +1,16 @@
 """An approval through pricing-approval's API, with real signed tokens, against its real schema."""
 
-import httpx
 import pytest
 
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.events.catalogue import EVENT_TYPES
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.pricing_approval import OrderApproved
-from pricing_approval.handlers import price_order
-from pricing_approval.main import create_app
-from pricing_approval.settings import Settings
 from pricing_approval.tables import messaging
 
-from .conftest import internet_order, qualified
+from .conftest import internet_order, price, signed_in
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def api(database):
-    """The app without its lifespan: the API needs only the database, so no consumer or relay runs."""
-    settings = Settings(database_url=database.engine.url.render_as_string(hide_password=False))
-    app = create_app(settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pricing") as client:
-        client.secret = settings.jwt_secret
-        yield client
-    await app.state.runtime.database.dispose()
-
-
-def signed_in(api, subject: str, *roles: Role) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(secret=api.secret, subject=subject, roles=list(roles))}"}
-
-
-async def _priced(database, order) -> None:
-    async with database.unit_of_work() as uow:
-        await price_order(qualified(order), uow)
 
 
 async def _outbox(database) -> list:
@@ -44,7 +20,7 @@ async def _outbox(database) -> list:
 
 
 async def test_the_sales_director_approves_from_their_queue_and_the_order_is_approved(api, database):
-    await _priced(database, internet_order("PO-API-1", discount="25"))
+    await price(database, internet_order("PO-API-1", discount="25"))
     director = signed_in(api, "dana-director", Role.SALES_DIRECTOR)
 
     [request] = (await api.get("/pricing/approvals", headers=director)).json()
@@ -74,7 +50,7 @@ async def test_the_sales_director_approves_from_their_queue_and_the_order_is_app
 
 
 async def test_nobody_approves_an_order_they_sold_and_a_wrong_role_is_refused(api, database):
-    await _priced(database, internet_order("PO-API-2", discount="25"))
+    await price(database, internet_order("PO-API-2", discount="25"))
     director = signed_in(api, "dana-director", Role.SALES_DIRECTOR)
     [request] = (await api.get("/pricing/approvals", headers=director)).json()
 
@@ -105,7 +81,7 @@ async def test_nobody_approves_an_order_they_sold_and_a_wrong_role_is_refused(ap
 
 
 async def test_a_denial_rejects_the_order_with_the_approvers_reason_and_is_audited(api, database):
-    await _priced(database, internet_order("PO-API-3", discount="25", non_standard_terms="net 90 payment"))
+    await price(database, internet_order("PO-API-3", discount="25", non_standard_terms="net 90 payment"))
     director = signed_in(api, "dana-director", Role.SALES_DIRECTOR)
     [request] = (await api.get("/pricing/approvals", headers=director)).json()
 
