@@ -29,7 +29,9 @@ async def price_order(event: ServiceabilityQualified, uow: UnitOfWork) -> None:
     await price_order_with(event, uow, rules=pricing_rules(), now=datetime.now(UTC))
 
 
-async def price_order_with(event: ServiceabilityQualified, uow: UnitOfWork, *, rules: PricingRules, now: datetime):
+async def price_order_with(
+    event: ServiceabilityQualified, uow: UnitOfWork, *, rules: PricingRules, now: datetime
+) -> None:
     """price_order with its rules and clock given."""
     # The order carries no order date: the day pricing receives it is the day promotions are judged on.
     order_date = now.astimezone(rules.calendar.zone).date()

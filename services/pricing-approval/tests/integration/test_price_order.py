@@ -1,5 +1,6 @@
 """price_order, decisions and the SLA watch against pricing-approval's real, migrated schema."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
 from pricing_approval import repository
 from pricing_approval.handlers import decide_approval, price_order, raise_jeopardy_past_due
+from pricing_approval.sla_watch import approval_sla_watch
+from pricing_approval.tables import messaging
 
 from .conftest import internet_order, qualified
 
@@ -124,6 +127,26 @@ async def test_an_approval_past_due_puts_the_order_in_jeopardy_once(database):
     assert (jeopardy.order_id, jeopardy.kind) == ("PO-LATE", FalloutKind.JEOPARDY)
     assert jeopardy.findings[0].reason_code == "TIMEOUT"
     assert "sales_manager approval" in jeopardy.findings[0].message
+
+
+async def test_the_sla_watch_loop_raises_jeopardy_once_while_it_keeps_running(database):
+    await _price(database, qualified(internet_order("PO-WATCH", discount="15")))
+    a_week_on = datetime.now(UTC) + timedelta(days=7)
+    watch = asyncio.create_task(approval_sla_watch(every_seconds=0.05, clock=lambda: a_week_on)(database))
+    await asyncio.sleep(1.0)
+    assert not watch.done(), "the watch keeps looking"
+    watch.cancel()
+
+    async with database.engine.connect() as connection:
+        jeopardy = (
+            await connection.execute(
+                messaging.outbox.select().where(
+                    messaging.outbox.c.aggregate_id == "PO-WATCH", messaging.outbox.c.type == OrderFallout.event_type
+                )
+            )
+        ).all()
+    kinds = [OrderFallout.model_validate_json(row.payload).kind for row in jeopardy]
+    assert kinds.count(FalloutKind.JEOPARDY) == 1
 
 
 def _now() -> datetime:
