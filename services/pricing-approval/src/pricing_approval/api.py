@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.db import Database
 from pricing_approval import proposal, repository, tmf620
 from pricing_approval.catalogue import Family
 from pricing_approval.domain.workflow import QuoteStatus
@@ -120,7 +121,7 @@ async def proposal_pdf(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules
     )
 
 
-async def _proposal(db, order_id: str, rules: PricingRules) -> proposal.Proposal:
+async def _proposal(db: Database, order_id: str, rules: PricingRules) -> proposal.Proposal:
     async with db.engine.connect() as connection:
         quote = await repository.get_quote(connection, order_id)
         if quote is None:
@@ -169,7 +170,7 @@ async def deny(request_id: str, denial: Denial, approver: Approver, db: Database
     return await _decide(db, request_id, approver, grant=False, comment=denial.comment)
 
 
-async def _decide(db, request_id: str, approver: Principal, *, grant: bool, comment: str | None) -> dict:
+async def _decide(db: Database, request_id: str, approver: Principal, *, grant: bool, comment: str | None) -> dict:
     try:
         async with db.unit_of_work() as uow:
             decided = await decide_approval(

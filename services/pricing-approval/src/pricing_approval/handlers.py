@@ -129,7 +129,9 @@ def _capital_rejection(assessment: Assessment) -> Finding | None:
     )
 
 
-async def _reject_unpriceable(event: ServiceabilityQualified, uow: UnitOfWork, *, error: PricingError, now) -> None:
+async def _reject_unpriceable(
+    event: ServiceabilityQualified, uow: UnitOfWork, *, error: PricingError, now: datetime
+) -> None:
     finding = Finding(
         reason_code="INVALID_VALUE",
         field_path="items",
