@@ -126,6 +126,8 @@ async def _proposal(db: Database, order_id: str, rules: PricingRules) -> proposa
         quote = await repository.get_quote(connection, order_id)
         if quote is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not been priced")
+        if quote.order is None:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} was priced before proposals were kept")
         if quote.status is QuoteStatus.REJECTED or quote.pricing is None:
             reason = quote.rejection["message"] if quote.rejection else "it was rejected"
             raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} has no proposal: {reason}")
