@@ -2,28 +2,30 @@
 
 Accounts, reps and offerings come from intake's seed reference data, so generated orders are the
 kind intake accepts; `invalid_share` of them carry commission splits that do not add up to 100.
-Sites and billing addresses are buildings of serviceability's seed inventory.
+Prices come from pricing-approval's catalogue, with at most the discount a rep may give without an
+approver and the catalogue's one-time charge, so every valid generated order is approved at once and
+flows through to ratification. Sites and billing addresses are buildings of serviceability's seed
+inventory.
 """
 
 import random
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from functools import cache
 
 from intake.reference import Offering, ReferenceData, load_reference_data
+from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder
+from pricing_approval.catalogue import Catalogue, load_catalogue
+from pricing_approval.domain.money import percent_off
+from pricing_approval.domain.pricing import quote_order
 from serviceability.domain.inventory import Location, read_inventory
 from serviceability.settings import SEED_INVENTORY
 
-# Monthly list price of the smallest tier, per offering family; each tier up adds the same again.
-BASE_MRC = {
-    "internet": 450,
-    "ethernet": 800,
-    "managed-network": 300,
-    "voice": 20,
-    "tv": 75,
-    "managed-apps": 150,
-    "cloud": 40,
-    "hosting": 520,
-}
+# Discounts on the catalogue price a rep gives without an approver (the approval matrix starts above 10%).
+DISCOUNTS = (0, 0, 0, 3, 5, 5, 8)
+# Orders stay below the total contract value that asks finance to approve ($250,000).
+TCV_BUDGET = Decimal(240_000)
 COMPANIES = (
     "Acme Fabrication", "Lakeshore Dental Group", "Prairie Logistics", "Northwind Foods", "Blue Heron Hotels",
     "Summit Legal Partners", "Riverbend Health", "Copperline Credit Union", "Harbor Freight Brokers",
@@ -46,6 +48,40 @@ class GeneratedOrder:
 @cache
 def _reference() -> ReferenceData:
     return load_reference_data()
+
+
+@cache
+def _catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@dataclass(frozen=True)
+class _CataloguePrice:
+    """One unit of an offering as the catalogue prices it: MRC after the term discount, NRC, and whether ICB."""
+
+    mrc: Decimal
+    nrc: Decimal
+    icb: bool
+
+    def contract_value(self, term: int) -> Decimal:
+        return self.mrc * term + self.nrc
+
+
+@cache
+def _catalogue_price(offering_id: str, characteristic: str, value: str | int, term: int) -> _CataloguePrice:
+    order = ProductOrder(
+        id="PRICE-CHECK",
+        channel=Channel.API,
+        order_type=OrderType.NEW,
+        account=Account(),
+        items=[
+            OrderItem(
+                id="1", product_offering_id=offering_id, characteristics={characteristic: value}, item_term_months=term
+            )
+        ],
+    )
+    [line] = quote_order(order, catalogue=_catalogue(), order_date=date.today()).lines
+    return _CataloguePrice(mrc=line.list_mrc, nrc=line.promoted_nrc, icb=bool(line.icb_reasons))
 
 
 @cache
@@ -75,12 +111,12 @@ class _Order:
         self, rng: random.Random, reference: ReferenceData, buildings: tuple[Location, ...], *, on_net_only: bool
     ) -> None:
         self.rng = rng
-        self.offerings = [offering for offering in reference.offerings.values() if offering.active]
-        self.accounts = sorted(account.id for account in reference.accounts.values() if account.active)
-        self.reps = sorted(rep.id for rep in reference.reps.values() if rep.active_to is None)
         self.lit = [building for building in buildings if building.building_lit]
         self.unlit = [building for building in buildings if not building.building_lit]
         self.on_net_only = on_net_only
+        self.offerings = [offering for offering in reference.offerings.values() if offering.active]
+        self.accounts = sorted(account.id for account in reference.accounts.values() if account.active)
+        self.reps = sorted(rep.id for rep in reference.reps.values() if rep.active_to is None)
 
     def build(self, n: int, *, invalid: bool) -> GeneratedOrder:
         rng = self.rng
@@ -137,28 +173,37 @@ class _Order:
         if order_type == "move":
             offering = rng.choice(self.offerings)
             existing = f"PRD-{rng.randint(100000, 999999)}"
-            return [
-                self._item("1", "delete", offering, term, existing=existing),
-                self._item("2", "add", offering, term),
-            ]
+            removed, _ = self._item("1", "delete", offering, term, budget=TCV_BUDGET, existing=existing)
+            added, _ = self._item("2", "add", offering, term, budget=TCV_BUDGET)
+            return [removed, added]
         action = {"new": "add", "add": "add", "disconnect": "delete"}.get(order_type, "modify")
-        return [
-            self._item(
-                str(index + 1),
-                action,
-                rng.choice(self.offerings),
-                term,
-                existing=None if action == "add" else f"PRD-{rng.randint(100000, 999999)}",
+        items, budget = [], TCV_BUDGET
+        for offering in (rng.choice(self.offerings) for _ in range(rng.choice((1, 1, 2, 3)))):
+            existing = None if action == "add" else f"PRD-{rng.randint(100000, 999999)}"
+            item, contract_value = self._item(
+                str(len(items) + 1), action, offering, term, budget=budget, existing=existing
             )
-            for index in range(rng.choice((1, 1, 2, 3)))
-        ]
+            if contract_value > budget and items:
+                break
+            items.append(item)
+            budget -= contract_value
+        return items
 
-    def _item(self, item_id: str, action: str, offering: Offering, term: int, *, existing: str | None = None) -> dict:
+    def _item(
+        self, item_id: str, action: str, offering: Offering, term: int, *, budget: Decimal, existing: str | None = None
+    ) -> tuple[dict, Decimal]:
+        """An item at a catalogue price a rep may give unapproved (never ICB), and its contract value at list.
+
+        The value is the cheapest on offer when none fits in `budget`.
+        """
         rng = self.rng
         characteristic, values = rng.choice(sorted(offering.characteristics.items()))
-        value = rng.choice(values)
-        mrc = BASE_MRC.get(offering.family, 100) * (1 + values.index(value))
-        discount = rng.choice((0, 0, 5, 8, 12, 15, 22, 35))
+        term = term if term in offering.terms else max(offering.terms)
+        priced = {value: _catalogue_price(offering.id, characteristic, value, term) for value in values}
+        sellable = {value: price for value, price in priced.items() if not price.icb}
+        affordable = [value for value, price in sellable.items() if price.contract_value(term) <= budget]
+        value = rng.choice(affordable) if affordable else min(sellable, key=lambda v: sellable[v].contract_value(term))
+        price = sellable[value]
         site = self._site(bandwidth_mbps=value if characteristic == "bandwidth_mbps" else None)
         product: dict = {
             "productCharacteristic": [{"name": characteristic, "value": value}],
@@ -166,28 +211,23 @@ class _Order:
         }
         if existing:
             product["id"] = existing
-        return {
+        item = {
             "id": item_id,
             "action": action,
             "productOffering": {"id": offering.id},
-            "itemTerm": [
-                {"duration": {"amount": term if term in offering.terms else max(offering.terms), "units": "month"}}
-            ],
+            "itemTerm": [{"duration": {"amount": term, "units": "month"}}],
             "product": product,
             "itemPrice": [
                 {
                     "priceType": "recurring",
-                    "price": {"dutyFreeAmount": {"unit": "USD", "value": mrc}},
-                    "priceAlteration": [{"priceType": "recurring", "price": {"percentage": discount}}]
-                    if discount
-                    else [],
+                    "price": {
+                        "dutyFreeAmount": {"unit": "USD", "value": float(percent_off(price.mrc, rng.choice(DISCOUNTS)))}
+                    },
                 },
-                {
-                    "priceType": "nonRecurring",
-                    "price": {"dutyFreeAmount": {"unit": "USD", "value": rng.choice((0, 250, 500, 1500))}},
-                },
+                {"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": float(price.nrc)}}},
             ],
         }
+        return item, price.contract_value(term) if action != "delete" else Decimal(0)
 
     def _site(self, *, bandwidth_mbps: int | None) -> Location:
         rng = self.rng

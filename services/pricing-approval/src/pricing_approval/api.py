@@ -1,27 +1,231 @@
-"""Pricing-approval's read API: the quote for an order."""
+"""Pricing-approval's API: an order's quote and decisions, the approvers' queue and decisions, the TMF620 catalogue."""
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
 
 from orderdesk_shared.app import DatabaseDep, read_or_404
-from orderdesk_shared.auth import SignedIn
-from pricing_approval import repository
+from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.db import Database
+from pricing_approval import proposal, repository, tmf620
+from pricing_approval.catalogue import Family
+from pricing_approval.domain.workflow import QuoteStatus
+from pricing_approval.handlers import CONFLICT, FORBIDDEN, DecisionRefused, decide_approval, granted_approvals
+from pricing_approval.repository import ApprovalRequest, StoredQuote
+from pricing_approval.rules import PricingRules, pricing_rules
 
 router = APIRouter(prefix="/pricing", tags=["pricing"])
+catalogue_router = APIRouter(prefix=tmf620.API_ROOT, tags=["TMF620 product catalogue"])
+
+APPROVER_ROLES = (Role.SALES_MANAGER, Role.SALES_DIRECTOR, Role.VP_SALES, Role.FINANCE, Role.LEGAL)
+Approver = Annotated[Principal, Depends(require_roles(*APPROVER_ROLES))]
+_REFUSAL_STATUS = {FORBIDDEN: status.HTTP_403_FORBIDDEN, CONFLICT: status.HTTP_409_CONFLICT}
+
+
+async def loaded_rules() -> PricingRules:
+    """FastAPI dependency: the catalogue and policies loaded at start."""
+    return pricing_rules()
+
+
+Rules = Annotated[PricingRules, Depends(loaded_rules)]
+
+
+class Decision(BaseModel):
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class Denial(BaseModel):
+    comment: Annotated[str, Field(min_length=1, max_length=2000, description="why: the rep and the desk see it")]
+
+
+def _request_view(request: ApprovalRequest) -> dict:
+    return {
+        "id": request.id,
+        "orderId": request.order_id,
+        "orderVersion": request.order_version,
+        "role": request.role,
+        "reason": request.explanation,
+        "reasons": request.reasons,
+        "slaBusinessDays": request.sla_business_days,
+        "requestedAt": request.requested_at,
+        "dueAt": request.due_at,
+        "status": request.status,
+        "decidedBy": request.decided_by,
+        "decidedAt": request.decided_at,
+        "comment": request.comment,
+        "carriedFrom": request.carried_from,
+        "jeopardyRaisedAt": request.jeopardy_raised_at,
+    }
+
+
+def _quote_view(quote: StoredQuote) -> dict:
+    return {
+        "orderId": quote.order_id,
+        "orderVersion": quote.order_version,
+        "status": quote.status,
+        "pricing": quote.pricing.model_dump(mode="json", by_alias=True, exclude_none=True) if quote.pricing else None,
+        "requiredApprovals": quote.required_approvals,
+        "rejection": quote.rejection,
+        "pricedAt": quote.priced_at,
+        "decidedAt": quote.decided_at,
+    }
 
 
 @router.get("/orders/{order_id}")
 async def order_quote(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
-    """The pricing and approval status of an order."""
-    row = await read_or_404(
-        db,
-        lambda connection: repository.get_quote(connection, order_id),
-        missing=f"order {order_id} has not been priced",
+    """The pricing and approval status of an order's latest version, with each approval request."""
+    async with db.engine.connect() as connection:
+        quote = await repository.get_quote(connection, order_id)
+        if quote is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not been priced")
+        requests = await repository.requests_for(connection, order_id, quote.order_version)
+    return _quote_view(quote) | {"approvals": [_request_view(request) for request in requests]}
+
+
+@router.get("/orders/{order_id}/decisions")
+async def order_decisions(order_id: str, _: SignedIn, db: DatabaseDep) -> list[dict]:
+    """The audit of every approver's decision on the order, across its versions, oldest first."""
+    async with db.engine.connect() as connection:
+        rows = await repository.decisions_for(connection, order_id)
+    return [
+        {
+            "requestId": row.request_id,
+            "orderVersion": row.order_version,
+            "role": row.role,
+            "decision": row.decision,
+            "actor": row.actor,
+            "comment": row.comment,
+            "decidedAt": row.decided_at,
+        }
+        for row in rows
+    ]
+
+
+@router.get("/orders/{order_id}/proposal.html", response_class=HTMLResponse)
+async def proposal_html(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules) -> HTMLResponse:
+    """The proposal and contract document of a priced order, as a web page (a draft until approved)."""
+    return HTMLResponse(proposal.render_html(await _proposal(db, order_id, rules)))
+
+
+@router.get("/orders/{order_id}/proposal.pdf", response_class=Response)
+async def proposal_pdf(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules) -> Response:
+    """The proposal and contract document of a priced order, as a PDF to sign (a draft until approved)."""
+    document = proposal.render_pdf(await _proposal(db, order_id, rules))
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="proposal-{order_id}.pdf"'},
     )
-    return {
-        "orderId": row.order_id,
-        "orderVersion": row.order_version,
-        "status": row.status,
-        "pricing": row.pricing,
-        "requiredApprovals": row.required_approvals,
-        "pricedAt": row.priced_at,
+
+
+async def _proposal(db: Database, order_id: str, rules: PricingRules) -> proposal.Proposal:
+    async with db.engine.connect() as connection:
+        quote = await repository.get_quote(connection, order_id)
+        if quote is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not been priced")
+        if quote.order is None:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} was priced before proposals were kept")
+        if quote.status is QuoteStatus.REJECTED or quote.pricing is None:
+            reason = quote.rejection["message"] if quote.rejection else "it was rejected"
+            raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} has no proposal: {reason}")
+        requests = await repository.requests_for(connection, order_id, quote.order_version)
+    return proposal.proposal_of(quote, catalogue=rules.catalogue, approvals=granted_approvals(requests))
+
+
+@router.get("/approvals")
+async def my_approval_queue(approver: Approver, db: DatabaseDep) -> list[dict]:
+    """The approvals waiting for any of the caller's roles, the soonest due first."""
+    async with db.engine.connect() as connection:
+        waiting = await repository.pending_for_roles(connection, approver.roles)
+    return [_request_view(request) for request in waiting]
+
+
+@router.get("/approvals/{request_id}")
+async def approval_request(request_id: str, _: Approver, db: DatabaseDep) -> dict:
+    """One approval request with what the approver decides on: the order, its sites, pricing and capital view."""
+    request = await read_or_404(
+        db,
+        lambda connection: repository.get_request(connection, request_id),
+        missing=f"no approval request {request_id}",
+    )
+    async with db.engine.connect() as connection:
+        quote = await repository.get_quote(connection, request.order_id)
+    return _request_view(request) | {
+        "order": quote.order.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "sites": [site.model_dump(mode="json", by_alias=True, exclude_none=True) for site in quote.sites],
+        "quote": _quote_view(quote),
     }
+
+
+@router.post("/approvals/{request_id}/approve")
+async def approve(request_id: str, decision: Decision, approver: Approver, db: DatabaseDep) -> dict:
+    """Grant an approval request (its role only; never on an order the caller submitted or sold)."""
+    return await _decide(db, request_id, approver, grant=True, comment=decision.comment)
+
+
+@router.post("/approvals/{request_id}/deny")
+async def deny(request_id: str, denial: Denial, approver: Approver, db: DatabaseDep) -> dict:
+    """Deny an approval request with the reason: the order is rejected PRICING_UNAPPROVED."""
+    return await _decide(db, request_id, approver, grant=False, comment=denial.comment)
+
+
+async def _decide(db: Database, request_id: str, approver: Principal, *, grant: bool, comment: str | None) -> dict:
+    try:
+        async with db.unit_of_work() as uow:
+            decided = await decide_approval(
+                uow, request_id=request_id, approver=approver, grant=grant, comment=comment, now=datetime.now(UTC)
+            )
+    except DecisionRefused as refused:
+        raise HTTPException(_REFUSAL_STATUS.get(refused.reason, status.HTTP_404_NOT_FOUND), str(refused)) from refused
+    return _request_view(decided)
+
+
+@catalogue_router.get("/productOffering")
+async def list_product_offerings(
+    _: SignedIn,
+    rules: Rules,
+    response: Response,
+    lifecycle_status: Annotated[str | None, Query(alias="lifecycleStatus")] = None,
+    category: Annotated[Family | None, Query(alias="category.id")] = None,
+) -> list[dict]:
+    """The catalogue's offerings (TMF620), optionally only those in a lifecycle status or category."""
+    catalogue = rules.catalogue
+    offerings = [
+        tmf620.offering_resource(offering, catalogue=catalogue)
+        for offering in catalogue.product_offering
+        if lifecycle_status in (None, offering.lifecycle_status) and category in (None, offering.family)
+    ]
+    response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(offerings))
+    return offerings
+
+
+@catalogue_router.get("/productOffering/{offering_id}")
+async def product_offering(offering_id: str, _: SignedIn, rules: Rules) -> dict:
+    offering = rules.catalogue.offerings.get(offering_id)
+    if offering is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering {offering_id}")
+    return tmf620.offering_resource(offering, catalogue=rules.catalogue)
+
+
+@catalogue_router.get("/productOfferingPrice")
+async def list_product_offering_prices(_: SignedIn, rules: Rules, response: Response) -> list[dict]:
+    """Every price component and term discount of every offering (TMF620)."""
+    catalogue = rules.catalogue
+    prices = [
+        tmf620.price_resource(price, offering=offering, catalogue=catalogue)
+        for price, offering in tmf620.prices_by_id(catalogue).values()
+    ]
+    response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(prices))
+    return prices
+
+
+@catalogue_router.get("/productOfferingPrice/{price_id}")
+async def product_offering_price(price_id: str, _: SignedIn, rules: Rules) -> dict:
+    found = tmf620.prices_by_id(rules.catalogue).get(price_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering price {price_id}")
+    price, offering = found
+    return tmf620.price_resource(price, offering=offering, catalogue=rules.catalogue)

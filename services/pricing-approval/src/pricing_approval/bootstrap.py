@@ -1,10 +1,17 @@
-"""The one place that wires pricing-approval: settings, database, relay, consumer."""
+"""The one place that wires pricing-approval: settings, database, relay, consumer, SLA watch."""
 
 from orderdesk_shared.runtime import ServiceRuntime
 from pricing_approval.settings import Settings
+from pricing_approval.sla_watch import approval_sla_watch
 from pricing_approval.subscriptions import HANDLERS
 from pricing_approval.tables import messaging
 
 
 def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
-    return ServiceRuntime.build(settings=settings or Settings(), tables=messaging, handlers=HANDLERS)
+    settings = settings or Settings()
+    return ServiceRuntime.build(
+        settings=settings,
+        tables=messaging,
+        handlers=HANDLERS,
+        loops={"approval-sla-watch": approval_sla_watch(every_seconds=settings.sla_watch_seconds)},
+    )

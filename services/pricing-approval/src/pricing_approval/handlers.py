@@ -1,34 +1,276 @@
-"""Pricing-approval's handlers."""
+"""Pricing-approval's handlers: price a qualified order, take an approver's decision, flag approvals past due."""
 
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from orderdesk_shared.auth import Principal
 from orderdesk_shared.db import UnitOfWork
-from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.order import Stage
+from orderdesk_shared.events.pricing_approval import ApprovalGranted, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from pricing_approval import repository
-from pricing_approval.domain.skeleton import price, required_approvals
+from pricing_approval.domain.approvals import approvals_to_reask, four_eyes_conflict
+from pricing_approval.domain.assessment import Assessment, assess_order
+from pricing_approval.domain.business_days import due_at
+from pricing_approval.domain.pricing import PricingError
+from pricing_approval.domain.workflow import QuoteStatus, RequestStatus
+from pricing_approval.repository import ApprovalRequest, StoredQuote, reasons_document
+from pricing_approval.rules import PricingRules, pricing_rules
 
 
 async def price_order(event: ServiceabilityQualified, uow: UnitOfWork) -> None:
-    """Price a qualified order; approve it at once when it needs no person's approval."""
-    pricing = price(event.order)
-    approvals = required_approvals(pricing)
-    status = "pending-approval" if approvals else "approved"
-    recorded = await repository.record_quote(
-        uow.connection,
-        order_id=event.order_id,
-        order_version=event.order_version,
-        pricing=pricing,
-        approvals=approvals,
-        status=status,
-    )
-    if not recorded:
+    """Price a qualified order and ask for the approvals it needs; approve it at once when it needs none.
+
+    A revised order (a later version) asks again only the approvals whose inputs changed; a repeated or
+    older version changes nothing.
+    """
+    await price_order_with(event, uow, rules=pricing_rules(), now=datetime.now(UTC))
+
+
+async def price_order_with(
+    event: ServiceabilityQualified, uow: UnitOfWork, *, rules: PricingRules, now: datetime
+) -> None:
+    """price_order with its rules and clock given."""
+    # The order carries no order date: the day pricing receives it is the day promotions are judged on.
+    order_date = now.astimezone(rules.calendar.zone).date()
+    try:
+        assessment = assess_order(
+            event.order, event.sites, catalogue=rules.catalogue, policy=rules.policy, order_date=order_date
+        )
+    except PricingError as error:
+        await _reject_unpriceable(event, uow, error=error, now=now)
         return
-    carried = {
-        "order_id": event.order_id,
-        "order_version": event.order_version,
-        "order": event.order,
-        "sites": event.sites,
-        "pricing": pricing,
-    }
-    uow.emit(OrderPriced(**carried, required_approvals=approvals))
-    if not approvals:
-        uow.emit(OrderApproved(**carried, approvals=[]))
+    pricing = assessment.pricing(catalogue_version=rules.catalogue.version, policy_version=rules.policy.version)
+    requests = await _requests_for(event, uow, assessment=assessment, rules=rules, now=now)
+    pending = [request for request in requests if request.status is RequestStatus.PENDING]
+    rejection = _capital_rejection(assessment)
+    status = QuoteStatus.REJECTED if rejection else QuoteStatus.PENDING_APPROVAL if pending else QuoteStatus.APPROVED
+    requirements = [request.requirement() for request in requests]
+    if not await repository.record_quote(
+        uow.connection,
+        order=event.order,
+        order_version=event.order_version,
+        sites=event.sites,
+        status=status,
+        pricing=pricing,
+        required_approvals=requirements,
+        rejection=rejection.model_dump(mode="json", by_alias=True) if rejection else None,
+        priced_at=now,
+    ):
+        return
+    await repository.withdraw_pending(uow.connection, event.order_id, at=now)
+    await repository.insert_requests(uow.connection, requests)
+    carried = {"order_id": event.order_id, "order_version": event.order_version, "order": event.order}
+    uow.emit(OrderPriced(**carried, sites=event.sites, pricing=pricing, required_approvals=requirements))
+    if rejection:
+        uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.REJECTED, [rejection]))
+    elif pending:
+        uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.PENDING, [_waiting(r) for r in pending]))
+    else:
+        uow.emit(OrderApproved(**carried, sites=event.sites, pricing=pricing, approvals=granted_approvals(requests)))
+
+
+async def _requests_for(
+    event: ServiceabilityQualified, uow: UnitOfWork, *, assessment: Assessment, rules: PricingRules, now: datetime
+) -> list[ApprovalRequest]:
+    """One request per approval the order needs: pending, or granted already when a revision left its inputs alone."""
+    if assessment.rejection or not assessment.approvals:
+        return []
+    earlier = await repository.latest_earlier_requests(uow.connection, event.order_id, before=event.order_version)
+    grants = {request.role: request for request in earlier if request.status is RequestStatus.GRANTED}
+    to_ask = set(
+        approvals_to_reask(required=assessment.approvals, granted=[grant.required() for grant in grants.values()])
+    )
+    requests = []
+    for approval in assessment.approvals:
+        request = ApprovalRequest(
+            id=f"APR-{uuid.uuid4().hex[:12].upper()}",
+            order_id=event.order_id,
+            order_version=event.order_version,
+            role=approval.role,
+            explanation=approval.explanation,
+            reasons=reasons_document(approval),
+            sla_business_days=approval.sla_business_days,
+            requested_at=now,
+            due_at=due_at(now, business_days=approval.sla_business_days, calendar=rules.calendar),
+            status=RequestStatus.PENDING,
+        )
+        if approval not in to_ask:
+            grant = grants[approval.role]
+            request = _carry(request, grant)
+        requests.append(request)
+    return requests
+
+
+def _carry(request: ApprovalRequest, grant: ApprovalRequest) -> ApprovalRequest:
+    """The earlier grant, still good for this version because what it decided on did not change."""
+    return ApprovalRequest(
+        **vars(request)
+        | {
+            "status": RequestStatus.GRANTED,
+            "decided_by": grant.decided_by,
+            "decided_at": grant.decided_at,
+            "comment": grant.comment,
+            "carried_from": grant.id,
+        }
+    )
+
+
+def _capital_rejection(assessment: Assessment) -> Finding | None:
+    if assessment.rejection is None:
+        return None
+    return Finding(
+        reason_code=assessment.rejection.reason_code,
+        field_path="agreement",
+        message=assessment.rejection.explanation,
+        fix="Add a customer contribution (CIAC) or a longer term, so the build pays back within the policy.",
+    )
+
+
+async def _reject_unpriceable(
+    event: ServiceabilityQualified, uow: UnitOfWork, *, error: PricingError, now: datetime
+) -> None:
+    finding = Finding(
+        reason_code="INVALID_VALUE",
+        field_path="items",
+        message=str(error),
+        fix="Correct the item to an offering, characteristic value and term the catalogue sells, and resubmit.",
+    )
+    if await repository.record_quote(
+        uow.connection,
+        order=event.order,
+        order_version=event.order_version,
+        sites=event.sites,
+        status=QuoteStatus.REJECTED,
+        pricing=None,
+        required_approvals=[],
+        rejection=finding.model_dump(mode="json", by_alias=True),
+        priced_at=now,
+    ):
+        await repository.withdraw_pending(uow.connection, event.order_id, at=now)
+        uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.REJECTED, [finding]))
+
+
+def _waiting(request: ApprovalRequest) -> Finding:
+    return Finding(
+        reason_code="PRICING_APPROVAL_REQUIRED",
+        field_path="items",
+        message=f"waiting for {request.role}: {request.explanation}",
+        fix=f"{request.role} decides by {request.due_at.isoformat(timespec='minutes')} (request {request.id}).",
+    )
+
+
+def granted_approvals(requests: Sequence[ApprovalRequest]) -> list[ApprovalGranted]:
+    return [
+        ApprovalGranted(role=r.role, approver=r.decided_by or "", comment=r.comment, decided_at=r.decided_at)
+        for r in requests
+        if r.status is RequestStatus.GRANTED
+    ]
+
+
+def _fallout(order_id: str, order_version: int, kind: FalloutKind, findings: list[Finding]) -> OrderFallout:
+    return OrderFallout(
+        order_id=order_id, order_version=order_version, stage=Stage.PRICED, kind=kind, findings=findings
+    )
+
+
+class DecisionRefused(Exception):
+    """An approver's decision that cannot be taken; `reason` says whether it is forbidden, stale or unknown."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+FORBIDDEN, CONFLICT, MISSING = "forbidden", "conflict", "missing"
+
+
+async def decide_approval(
+    uow: UnitOfWork, *, request_id: str, approver: Principal, grant: bool, comment: str | None, now: datetime
+) -> ApprovalRequest:
+    """Grant or deny one approval request: every request granted approves the order; one denial rejects it.
+
+    Only a holder of the request's role may decide, and never on an order they submitted or sold.
+    """
+    found = await repository.get_request(uow.connection, request_id)
+    if found is None:
+        raise DecisionRefused(MISSING, f"no approval request {request_id}")
+    # Decisions on one order are taken one at a time, so exactly one of them sees the last grant.
+    quote = await repository.get_quote(uow.connection, found.order_id, for_update=True)
+    request = await repository.get_request(uow.connection, request_id, for_update=True)
+    if request.role not in approver.roles:
+        raise DecisionRefused(FORBIDDEN, f"request {request_id} is for {request.role}, a role {approver.subject} lacks")
+    if conflict := four_eyes_conflict(approver=approver.subject, order=quote.order):
+        raise DecisionRefused(FORBIDDEN, conflict)
+    if request.status is not RequestStatus.PENDING:
+        already = f" by {request.decided_by}" if request.decided_by else ""
+        raise DecisionRefused(CONFLICT, f"request {request_id} is {request.status}{already}: nothing left to decide")
+    status = RequestStatus.GRANTED if grant else RequestStatus.DENIED
+    await repository.decide_request(
+        uow.connection, request, status=status, actor=approver.subject, comment=comment, at=now
+    )
+    if grant:
+        await _approve_when_all_granted(uow, quote, now=now)
+    else:
+        await _reject_as_unapproved(uow, quote, request, approver=approver.subject, comment=comment or "", now=now)
+    return await repository.get_request(uow.connection, request_id)
+
+
+async def _approve_when_all_granted(uow: UnitOfWork, quote: StoredQuote, *, now: datetime) -> None:
+    requests = await repository.requests_for(uow.connection, quote.order_id, quote.order_version)
+    if any(request.status is not RequestStatus.GRANTED for request in requests):
+        return
+    await repository.settle_quote(uow.connection, quote.order_id, status=QuoteStatus.APPROVED, at=now)
+    granted = granted_approvals(requests)
+    uow.emit(
+        OrderApproved(
+            order_id=quote.order_id,
+            order_version=quote.order_version,
+            order=quote.order,
+            sites=quote.sites,
+            pricing=quote.pricing,
+            approvals=granted,
+        )
+    )
+    who = ", ".join(f"{grant.role} {grant.approver}" for grant in granted)
+    released = Finding(reason_code="PRICING_APPROVAL_REQUIRED", message=f"every approval was granted ({who})")
+    uow.emit(_fallout(quote.order_id, quote.order_version, FalloutKind.RELEASED, [released]))
+
+
+async def _reject_as_unapproved(
+    uow: UnitOfWork, quote: StoredQuote, request: ApprovalRequest, *, approver: str, comment: str, now: datetime
+) -> None:
+    finding = Finding(
+        reason_code="PRICING_UNAPPROVED",
+        field_path="items",
+        message=f"{request.role} {approver} denied the order: {comment}",
+        fix="Revise the prices or terms the approver objected to, and resubmit the order.",
+    )
+    await repository.withdraw_pending(uow.connection, quote.order_id, at=now)
+    await repository.settle_quote(
+        uow.connection,
+        quote.order_id,
+        status=QuoteStatus.REJECTED,
+        at=now,
+        rejection=finding.model_dump(mode="json", by_alias=True),
+    )
+    uow.emit(_fallout(quote.order_id, quote.order_version, FalloutKind.REJECTED, [finding]))
+
+
+async def raise_jeopardy_past_due(uow: UnitOfWork, *, now: datetime) -> int:
+    """Put an order in jeopardy, once per approval request still undecided past its due time; how many were."""
+    overdue = await repository.claim_past_due(uow.connection, now=now)
+    for request in overdue:
+        finding = Finding(
+            reason_code="TIMEOUT",
+            field_path="items",
+            message=(
+                f"{request.role} approval {request.id} was due {request.due_at.isoformat(timespec='minutes')}"
+                f" ({request.sla_business_days} business days) and is still undecided"
+            ),
+            fix=f"Escalate to the {request.role} or their delegate to decide now.",
+        )
+        uow.emit(_fallout(request.order_id, request.order_version, FalloutKind.JEOPARDY, [finding]))
+    return len(overdue)

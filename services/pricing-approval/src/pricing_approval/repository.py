@@ -1,33 +1,269 @@
-"""Queries over pricing-approval's quotes."""
+"""Queries over pricing-approval's quotes, approval requests and the decisions taken on them."""
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from orderdesk_shared.db import insert_if_absent
+from orderdesk_shared.auth import Role
+from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.events.pricing_approval import ApprovalRequirement, Pricing
-from pricing_approval.tables import quotes
+from orderdesk_shared.events.serviceability import SiteQualification
+from pricing_approval.domain.approvals import ApprovalReason, RequiredApproval, Trigger
+from pricing_approval.domain.workflow import QuoteStatus, RequestStatus
+from pricing_approval.tables import approval_decisions, approval_requests, quotes
+
+
+@dataclass(frozen=True)
+class StoredQuote:
+    order_id: str
+    order_version: int
+    status: QuoteStatus
+    order: ProductOrder | None
+    sites: list[SiteQualification]
+    pricing: Pricing | None
+    required_approvals: list[dict]
+    rejection: dict | None
+    priced_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    id: str
+    order_id: str
+    order_version: int
+    role: Role
+    explanation: str
+    reasons: list[dict]
+    sla_business_days: int
+    requested_at: datetime
+    due_at: datetime
+    status: RequestStatus
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    comment: str | None = None
+    carried_from: str | None = None
+    jeopardy_raised_at: datetime | None = None
+
+    def required(self) -> RequiredApproval:
+        """The approval as the matrix asked it, to compare with what a revised order needs."""
+        return RequiredApproval(
+            role=self.role,
+            sla_business_days=self.sla_business_days,
+            reasons=tuple(
+                ApprovalReason(
+                    trigger=Trigger(reason["trigger"]),
+                    explanation=reason["explanation"],
+                    inputs=tuple((name, value) for name, value in reason["inputs"]),
+                )
+                for reason in self.reasons
+            ),
+        )
+
+    def requirement(self) -> ApprovalRequirement:
+        """The request as it travels on orders.priced."""
+        return ApprovalRequirement(
+            role=self.role,
+            reason=self.explanation,
+            request_id=self.id,
+            sla_business_days=self.sla_business_days,
+            due_at=self.due_at,
+            status=self.status,
+        )
+
+
+def reasons_document(approval: RequiredApproval) -> list[dict]:
+    return [
+        {"trigger": reason.trigger, "explanation": reason.explanation, "inputs": [list(pair) for pair in reason.inputs]}
+        for reason in approval.reasons
+    ]
 
 
 async def record_quote(
     connection: AsyncConnection,
     *,
-    order_id: str,
+    order: ProductOrder,
     order_version: int,
-    pricing: Pricing,
-    approvals: list[ApprovalRequirement],
-    status: str,
+    sites: Sequence[SiteQualification],
+    status: QuoteStatus,
+    pricing: Pricing | None,
+    required_approvals: Sequence[ApprovalRequirement],
+    rejection: dict | None,
+    priced_at: datetime,
 ) -> bool:
-    """Store the priced order; False when this order version was priced before."""
-    return await insert_if_absent(
-        connection,
-        quotes,
-        order_id=order_id,
-        order_version=order_version,
-        status=status,
-        pricing=pricing.model_dump(mode="json", by_alias=True),
-        required_approvals=[a.model_dump(mode="json", by_alias=True) for a in approvals],
+    """Store this version of the order's quote; False when this version or a later one was priced before."""
+    values = {
+        "order_id": order.id,
+        "order_version": order_version,
+        "status": status,
+        "order": order.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "sites": [site.model_dump(mode="json", by_alias=True, exclude_none=True) for site in sites],
+        "pricing": pricing.model_dump(mode="json", by_alias=True, exclude_none=True) if pricing else None,
+        "required_approvals": [a.model_dump(mode="json", by_alias=True, exclude_none=True) for a in required_approvals],
+        "rejection": rejection,
+        "priced_at": priced_at,
+        "decided_at": priced_at if status is not QuoteStatus.PENDING_APPROVAL else None,
+    }
+    statement = insert(quotes).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[quotes.c.order_id],
+        set_={name: statement.excluded[name] for name in values if name != "order_id"},
+        where=quotes.c.order_version < statement.excluded.order_version,
+    ).returning(quotes.c.order_id)
+    return (await connection.execute(statement)).first() is not None
+
+
+async def get_quote(connection: AsyncConnection, order_id: str, *, for_update: bool = False) -> StoredQuote | None:
+    query = sa.select(quotes).where(quotes.c.order_id == order_id)
+    row = (await connection.execute(query.with_for_update() if for_update else query)).first()
+    if row is None:
+        return None
+    return StoredQuote(
+        order_id=row.order_id,
+        order_version=row.order_version,
+        status=QuoteStatus(row.status),
+        order=ProductOrder.model_validate(row.order) if row.order else None,
+        sites=[SiteQualification.model_validate(site) for site in row.sites or []],
+        pricing=Pricing.model_validate(row.pricing) if row.pricing else None,
+        required_approvals=row.required_approvals,
+        rejection=row.rejection,
+        priced_at=row.priced_at,
+        decided_at=row.decided_at,
     )
 
 
-async def get_quote(connection: AsyncConnection, order_id: str) -> sa.Row | None:
-    return (await connection.execute(sa.select(quotes).where(quotes.c.order_id == order_id))).first()
+async def settle_quote(
+    connection: AsyncConnection, order_id: str, *, status: QuoteStatus, at: datetime, rejection: dict | None = None
+) -> None:
+    await connection.execute(
+        sa.update(quotes).where(quotes.c.order_id == order_id).values(status=status, decided_at=at, rejection=rejection)
+    )
+
+
+def _request(row: sa.Row) -> ApprovalRequest:
+    fields = row._asdict()
+    return ApprovalRequest(**fields | {"role": Role(row.role), "status": RequestStatus(row.status)})
+
+
+async def insert_requests(connection: AsyncConnection, requests: Sequence[ApprovalRequest]) -> None:
+    if requests:
+        await connection.execute(
+            sa.insert(approval_requests),
+            [vars(request) for request in requests],
+        )
+
+
+async def get_request(
+    connection: AsyncConnection, request_id: str, *, for_update: bool = False
+) -> ApprovalRequest | None:
+    query = sa.select(approval_requests).where(approval_requests.c.id == request_id)
+    row = (await connection.execute(query.with_for_update() if for_update else query)).first()
+    return _request(row) if row else None
+
+
+async def requests_for(connection: AsyncConnection, order_id: str, order_version: int) -> list[ApprovalRequest]:
+    rows = await connection.execute(
+        sa.select(approval_requests)
+        .where(approval_requests.c.order_id == order_id, approval_requests.c.order_version == order_version)
+        .order_by(approval_requests.c.requested_at, approval_requests.c.role)
+    )
+    return [_request(row) for row in rows]
+
+
+async def latest_earlier_requests(connection: AsyncConnection, order_id: str, *, before: int) -> list[ApprovalRequest]:
+    """The requests of the most recent version before `before` that had any."""
+    latest = (
+        sa.select(sa.func.max(approval_requests.c.order_version))
+        .where(approval_requests.c.order_id == order_id, approval_requests.c.order_version < before)
+        .scalar_subquery()
+    )
+    rows = await connection.execute(
+        sa.select(approval_requests).where(
+            approval_requests.c.order_id == order_id, approval_requests.c.order_version == latest
+        )
+    )
+    return [_request(row) for row in rows]
+
+
+async def withdraw_pending(connection: AsyncConnection, order_id: str, *, at: datetime) -> None:
+    """Stop asking every approval still pending on the order."""
+    await connection.execute(
+        sa.update(approval_requests)
+        .where(approval_requests.c.order_id == order_id, approval_requests.c.status == RequestStatus.PENDING)
+        .values(status=RequestStatus.WITHDRAWN, decided_at=at)
+    )
+
+
+async def decide_request(
+    connection: AsyncConnection,
+    request: ApprovalRequest,
+    *,
+    status: RequestStatus,
+    actor: str,
+    comment: str | None,
+    at: datetime,
+) -> None:
+    """Record an approver's decision on the request, and in the audit of decisions."""
+    await connection.execute(
+        sa.update(approval_requests)
+        .where(approval_requests.c.id == request.id)
+        .values(status=status, decided_by=actor, decided_at=at, comment=comment)
+    )
+    await connection.execute(
+        sa.insert(approval_decisions).values(
+            request_id=request.id,
+            order_id=request.order_id,
+            order_version=request.order_version,
+            role=request.role,
+            decision=status,
+            actor=actor,
+            comment=comment,
+            decided_at=at,
+        )
+    )
+
+
+async def decisions_for(connection: AsyncConnection, order_id: str) -> list[sa.Row]:
+    rows = await connection.execute(
+        sa.select(approval_decisions)
+        .where(approval_decisions.c.order_id == order_id)
+        .order_by(approval_decisions.c.decided_at, approval_decisions.c.id)
+    )
+    return list(rows)
+
+
+async def pending_for_roles(connection: AsyncConnection, roles: Collection[Role]) -> list[ApprovalRequest]:
+    """The approver's queue: pending requests for any of their roles, the soonest due first."""
+    rows = await connection.execute(
+        sa.select(approval_requests)
+        .where(approval_requests.c.status == RequestStatus.PENDING, approval_requests.c.role.in_(list(roles)))
+        .order_by(approval_requests.c.due_at, approval_requests.c.id)
+    )
+    return [_request(row) for row in rows]
+
+
+async def claim_past_due(connection: AsyncConnection, *, now: datetime, limit: int = 100) -> list[ApprovalRequest]:
+    """Pending requests past due that raised no jeopardy yet, marked as raised now (locked against other replicas)."""
+    claimed = (
+        sa.select(approval_requests.c.id)
+        .where(
+            approval_requests.c.status == RequestStatus.PENDING,
+            approval_requests.c.due_at <= now,
+            approval_requests.c.jeopardy_raised_at.is_(None),
+        )
+        .order_by(approval_requests.c.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    rows = await connection.execute(
+        sa.update(approval_requests)
+        .where(approval_requests.c.id.in_(claimed))
+        .values(jeopardy_raised_at=now)
+        .returning(*approval_requests.c)
+    )
+    return sorted((_request(row) for row in rows), key=lambda request: request.due_at)

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from orderdesk_shared.settings import ServiceSettings
@@ -9,3 +10,5 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PRICING_APPROVAL_")
 
     service_name: str = "pricing-approval"
+    # How often the SLA watch looks for approval requests past their due time.
+    sla_watch_seconds: float = Field(default=30.0, gt=0)

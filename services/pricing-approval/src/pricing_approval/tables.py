@@ -7,13 +7,57 @@ from orderdesk_shared.messaging import service_metadata
 
 metadata, messaging = service_metadata("pricing_approval")
 
+# The latest priced version of each order. Quotes made before 0002 have no order, sites or pricing kept.
 quotes = sa.Table(
     "quotes",
     metadata,
     sa.Column("order_id", sa.Text, primary_key=True),
     sa.Column("order_version", sa.Integer, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
-    sa.Column("pricing", JSONB, nullable=False),
+    sa.Column("pricing", JSONB),
     sa.Column("required_approvals", JSONB, nullable=False),
     sa.Column("priced_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("order", JSONB),
+    sa.Column("sites", JSONB),
+    # The finding that rejected this version: a pricing error, the capital policy or an approver's denial.
+    sa.Column("rejection", JSONB),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+)
+
+approval_requests = sa.Table(
+    "approval_requests",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("explanation", sa.Text, nullable=False),
+    # Each reason's trigger, explanation and input figures: what a revised order is compared on.
+    sa.Column("reasons", JSONB, nullable=False),
+    sa.Column("sla_business_days", sa.Integer, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("comment", sa.Text),
+    # The grant on an earlier version this one carries, when the revision left its inputs unchanged.
+    sa.Column("carried_from", sa.Text),
+    sa.Column("jeopardy_raised_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("order_id", "order_version", "role"),
+    sa.Index("approval_requests_pending_by_due", "due_at", postgresql_where=sa.text("status = 'pending'")),
+)
+
+approval_decisions = sa.Table(
+    "approval_decisions",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("request_id", sa.Text, nullable=False),
+    sa.Column("order_id", sa.Text, nullable=False, index=True),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("decision", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -238,3 +238,9 @@ def test_asking_for_exactly_ten_percent_off_stays_ten_percent_after_the_cents_ar
         )
     )
     assert (line.net_mrc, line.discount_percent) == (Decimal("247.99"), Decimal("10.00"))
+
+
+@pytest.mark.parametrize("order_type", [OrderType.CHANGE, OrderType.TRANSFER])
+def test_a_change_or_transfer_without_a_term_is_priced_on_the_shortest_term_sold(order_type):
+    line = _line(_dia(action=ItemAction.MODIFY, existing_product_id="PRD-1"), term=None, order_type=order_type)
+    assert (line.term_months, line.list_mrc) == (12, Decimal("1850.00"))

@@ -96,6 +96,8 @@ class Agreement(WireModel):
     term_months: int | None = None
     signed_date: date | None = None
     non_standard_terms: str | None = None
+    # The customer's contribution in aid of construction (CIAC), which lowers the capital a build needs.
+    ciac: Decimal = Field(default=Decimal(0), ge=0)
 
 
 class ServiceLocation(WireModel):

@@ -1,5 +1,6 @@
 """Events pricing-approval records."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -19,6 +20,8 @@ class PriceComponent(WireModel):
 
 
 class PricedItem(WireModel):
+    """An item's prices for its quantity: `list_mrc` after the term discount, `nrc` the net one-time charge."""
+
     item_id: str
     list_mrc: Decimal
     net_mrc: Decimal
@@ -26,6 +29,28 @@ class PricedItem(WireModel):
     discount_percent: Decimal
     term_months: int
     price_components: list[PriceComponent] = Field(default_factory=list)
+    offering_id: str | None = None
+    quantity: int | None = None
+    # The MRC after the promotion, which the discount is measured from.
+    promoted_mrc: Decimal | None = None
+    list_nrc: Decimal | None = None
+    promotion_code: str | None = None
+    # Why the promotion code on the item was not applied.
+    promotion_note: str | None = None
+    icb_reasons: list[str] | None = None
+
+
+class CapitalFigures(WireModel):
+    """The capital view of an order that needs construction: payback, ROI and NPV over the term."""
+
+    construction_estimate: Decimal
+    ciac: Decimal
+    net_capex: Decimal
+    monthly_contribution: Decimal
+    term_months: int
+    payback_months: Decimal | None = None  # absent: the contribution never pays the capex back
+    simple_roi_percent: Decimal | None = None
+    npv: Decimal
 
 
 class Pricing(WireModel):
@@ -33,11 +58,21 @@ class Pricing(WireModel):
     mrc_total: Decimal
     nrc_total: Decimal
     total_contract_value: Decimal
+    capital: CapitalFigures | None = None
+    catalogue_version: str | None = None
+    approval_policy_version: str | None = None
 
 
 class ApprovalRequirement(WireModel):
+    """One approval the order needs: the role, why (in plain words), and by when."""
+
     role: str
     reason: str
+    request_id: str | None = None
+    sla_business_days: int | None = None
+    due_at: datetime | None = None
+    # "pending", or "granted" when a grant for the same inputs on an earlier version still holds.
+    status: str | None = None
 
 
 class OrderPriced(Event):
@@ -56,6 +91,7 @@ class ApprovalGranted(WireModel):
     role: str
     approver: str
     comment: str | None = None
+    decided_at: datetime | None = None
 
 
 class OrderApproved(Event):

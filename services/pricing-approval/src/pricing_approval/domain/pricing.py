@@ -17,9 +17,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from orderdesk_shared.events.order import ItemAction, OrderItem, ProductOrder
+from orderdesk_shared.events.order import ItemAction, OrderItem, OrderType, ProductOrder
 from pricing_approval.catalogue import Catalogue, ProductOffering, Promotion
 from pricing_approval.domain.money import CENT, HUNDRED, dollars, percent_off, round_half_up, to_cents
+
+TERM_KEEPING_ORDER_TYPES = frozenset({OrderType.CHANGE, OrderType.TRANSFER})
 
 
 class PricingError(ValueError):
@@ -126,7 +128,15 @@ def _quote_line(order: ProductOrder, item: OrderItem, *, catalogue: Catalogue, o
 
 
 def _term(order: ProductOrder, item: OrderItem, offering: ProductOffering) -> int:
+    """The item's term, else the agreement's; a change or transfer without one keeps the shortest term sold.
+
+    A change or a transfer alters a product already under contract and often states no new term; pricing
+    it on the shortest term makes no longer commitment than the customer gave. Every other order type
+    commits to a term, so one without is an error.
+    """
     term = item.item_term_months or (order.agreement.term_months if order.agreement else None)
+    if term is None and order.order_type in TERM_KEEPING_ORDER_TYPES:
+        term = min(offering.terms)
     if term is None:
         raise PricingError(f"item {item.id}: no term on the item or the agreement")
     if term not in offering.terms:

@@ -1,0 +1,59 @@
+"""The catalogue, approval matrix and business calendar pricing-approval runs with, loaded once at start."""
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pricing_approval.catalogue import Catalogue, load_catalogue
+from pricing_approval.domain.business_days import DEFAULT_CALENDAR, BusinessCalendar, load_business_calendar
+from pricing_approval.domain.policy import DEFAULT_POLICY, ApprovalPolicy, load_approval_policy
+
+T = TypeVar("T")
+
+
+class RulesError(ValueError):
+    """A policy file is missing or malformed; the message names the file and what is wrong."""
+
+
+class RulesSettings(BaseSettings):
+    """Where the rules are: PRICING_APPROVAL_CATALOGUE_DIR, _APPROVAL_MATRIX, _BUSINESS_CALENDAR (default: shipped)."""
+
+    model_config = SettingsConfigDict(env_prefix="PRICING_APPROVAL_", extra="ignore")
+
+    catalogue_dir: Path | None = None
+    approval_matrix: Path = DEFAULT_POLICY
+    business_calendar: Path = DEFAULT_CALENDAR
+
+
+@dataclass(frozen=True)
+class PricingRules:
+    catalogue: Catalogue
+    policy: ApprovalPolicy
+    calendar: BusinessCalendar
+
+    @classmethod
+    def load(cls, settings: RulesSettings) -> "PricingRules":
+        return cls(
+            catalogue=load_catalogue(settings.catalogue_dir),
+            policy=_read(load_approval_policy, settings.approval_matrix),
+            calendar=_read(load_business_calendar, settings.business_calendar),
+        )
+
+
+@cache
+def pricing_rules() -> PricingRules:
+    """The rules, loaded once; the app loads them at start so a bad file stops pricing-approval there."""
+    return PricingRules.load(RulesSettings())
+
+
+def _read(load: Callable[[Path], T], path: Path) -> T:
+    try:
+        return load(path)
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as error:
+        raise RulesError(f"{path.name}: {error}") from error

@@ -1,0 +1,103 @@
+"""Pricing-approval against its real, migrated schema, with orders priced from the shipped catalogue."""
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.db import Database
+from orderdesk_shared.events.order import (
+    Account,
+    Agreement,
+    Channel,
+    ItemPrice,
+    OrderItem,
+    OrderType,
+    ProductOrder,
+    SalesRep,
+)
+from orderdesk_shared.events.serviceability import (
+    NetworkReach,
+    QualificationResult,
+    ServiceabilityQualified,
+    SiteQualification,
+)
+from pricing_approval.handlers import price_order
+from pricing_approval.main import create_app
+from pricing_approval.settings import Settings
+from pricing_approval.tables import messaging
+
+
+@pytest.fixture
+async def database(service_database):
+    db = Database(url=await service_database("pricing-approval"), tables=messaging, source="pricing-approval")
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def api(database):
+    """The app without its lifespan: the API needs only the database, so no consumer or relay runs."""
+    settings = Settings(database_url=database.engine.url.render_as_string(hide_password=False))
+    app = create_app(settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pricing") as client:
+        client.secret = settings.jwt_secret
+        yield client
+    await app.state.runtime.database.dispose()
+
+
+def signed_in(api, subject: str, *roles: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(secret=api.secret, subject=subject, roles=list(roles))}"}
+
+
+async def price(database, order) -> None:
+    async with database.unit_of_work() as uow:
+        await price_order(qualified(order), uow)
+
+
+def internet_order(
+    order_id: str,
+    *,
+    discount: str = "5",
+    non_standard_terms: str | None = None,
+    ciac: str = "0",
+    promotion_code: str | None = None,
+) -> ProductOrder:
+    """Dedicated Internet, 1 Gbps on 36 months: lists at $1,665.00 a month and $1,500.00 once.
+
+    Sold by rep-007, submitted by sam-specialist.
+    """
+    return ProductOrder(
+        id=order_id,
+        channel=Channel.CRM,
+        order_type=OrderType.NEW,
+        account=Account(legal_name="Lakeshore Logistics LLC"),
+        sales_reps=[SalesRep(rep_id="rep-007")],
+        submitted_by="sam-specialist",
+        agreement=Agreement(
+            contract_id="MSA-2211", term_months=36, non_standard_terms=non_standard_terms, ciac=Decimal(ciac)
+        ),
+        items=[
+            OrderItem(
+                id="1",
+                product_offering_id="DIA-FIBER",
+                characteristics={"bandwidth_mbps": 1000},
+                price=ItemPrice(mrc_discount_percent=Decimal(discount)),
+                promotion_code=promotion_code,
+            )
+        ],
+    )
+
+
+def qualified(order: ProductOrder, *, version: int = 1, near_net_feet: int | None = None) -> ServiceabilityQualified:
+    """The order as serviceability passes it on: on-net, or near-net at DOMAIN.md's $15,000 + $45 a foot."""
+    site = SiteQualification(item_id="1", reach=NetworkReach.ON_NET, result=QualificationResult.QUALIFIED)
+    if near_net_feet is not None:
+        site = SiteQualification(
+            item_id="1",
+            reach=NetworkReach.NEAR_NET,
+            result=QualificationResult.QUALIFIED,
+            construction_estimate=Decimal(15000 + 45 * near_net_feet),
+        )
+    return ServiceabilityQualified(order_id=order.id, order_version=version, order=order, sites=[site])

@@ -1,0 +1,77 @@
+"""The proposal and contract document of an approved order, read back from the PDF the API serves."""
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from orderdesk_shared.auth import Role
+from pricing_approval.handlers import price_order_with
+from pricing_approval.rules import pricing_rules
+
+from .conftest import internet_order, price, qualified, signed_in
+
+pytestmark = pytest.mark.integration
+
+# A Monday in the free-installation promotion's validity (July to December 2026).
+PRICED_AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+
+
+async def _approved_order(api, database) -> None:
+    order = internet_order(
+        "PO-DOC", discount="25", promotion_code="FREEINSTALL26", non_standard_terms="Payment due net 45 days."
+    )
+    async with database.unit_of_work() as uow:
+        await price_order_with(qualified(order), uow, rules=pricing_rules(), now=PRICED_AT)
+    for subject, role in (("dana-director", Role.SALES_DIRECTOR), ("lee-legal", Role.LEGAL)):
+        headers = signed_in(api, subject, role)
+        [request] = (await api.get("/pricing/approvals", headers=headers)).json()
+        granted = await api.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=headers)
+        assert granted.status_code == 200, granted.text
+
+
+async def test_the_pdf_shows_items_prices_promotion_terms_legal_terms_and_a_signature_block(api, database):
+    await _approved_order(api, database)
+    response = await api.get("/pricing/orders/PO-DOC/proposal.pdf", headers=signed_in(api, "rep-007", Role.SALES_REP))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "Proposal and service agreement" in text and "draft" not in text
+    assert "Lakeshore Logistics LLC" in text and "PO-DOC" in text and "MSA-2211" in text
+    assert "Dedicated Internet Access over fiber" in text and "bandwidth_mbps 1000" in text
+    for figure in ("$1,665.00", "$1,248.75", "25%", "$0.00", "$44,955.00"):
+        assert figure in text, figure
+    assert "FREEINSTALL26, Free fiber installation on 36-month and longer terms" in text
+    assert "Item 1: 36-month term" in text
+    assert "Payment due net 45 days." in text
+    assert "sales director: dana-director" in text and "legal: lee-legal" in text
+    assert "For Lakeshore Logistics LLC" in text and "For the provider" in text
+    assert text.count("Signature: ____") == 2 and text.count("Date: ____") == 2
+    fonts = {font for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    assert any("Vera" in str(font.get_object()["/BaseFont"]) for font in fonts), "the TrueType font is embedded"
+
+
+async def test_the_html_of_an_order_still_waiting_for_approval_is_marked_draft(api, database):
+    await price(database, internet_order("PO-DRAFT", discount="25"))
+    page = await api.get("/pricing/orders/PO-DRAFT/proposal.html", headers=signed_in(api, "rep-007", Role.SALES_REP))
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Proposal and service agreement (draft: approval pending)" in page.text
+    assert "$1,248.75" in page.text
+    assert "the provider&#x27;s standard terms" in page.text
+
+
+async def test_a_rejected_order_has_no_proposal(api, database):
+    await price(database, internet_order("PO-NOPE"))
+    async with database.unit_of_work() as uow:
+        await price_order_with(
+            qualified(internet_order("PO-NOPE"), version=2, near_net_feet=990),
+            uow,
+            rules=pricing_rules(),
+            now=PRICED_AT,
+        )
+    response = await api.get("/pricing/orders/PO-NOPE/proposal.pdf", headers=signed_in(api, "rep-007", Role.SALES_REP))
+    assert response.status_code == 409
+    assert "CAPITAL_POLICY" in response.json()["detail"]

@@ -1,0 +1,165 @@
+"""Pricing and approval in the running stack: what needs no person flows on, what does waits for the right one."""
+
+import asyncio
+import copy
+import secrets
+from decimal import Decimal
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from orderdesk_shared.auth import Role
+from orderdesk_shared.codec import encode
+from orderdesk_shared.events.fallout import OrderFallout
+from orderdesk_shared.events.order import Account, Agreement, Channel, ItemPrice, OrderItem, OrderType, ProductOrder
+from orderdesk_shared.events.serviceability import (
+    NetworkReach,
+    QualificationResult,
+    ServiceabilityQualified,
+    SiteQualification,
+)
+from orderdesk_stack.order_generator import generate_orders
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from tests.conftest import bearer, first_record_for
+
+pytestmark = pytest.mark.e2e
+
+# Dedicated Internet at 1 Gbps on a 36-month term lists at $1,665.00 a month (catalogue v1).
+LIST_MRC = Decimal("1665.00")
+
+
+def _gigabit_internet_order(*, discount_percent: int, seed: int) -> dict:
+    """A generated new-logo order whose one item is 1 Gbps Internet at `discount_percent` off list."""
+    body = next(
+        order.body for order in generate_orders(40, seed=seed, invalid_share=0.0) if order.body["orderType"] == "new"
+    )
+    [item, *_] = body["productOrderItem"]
+    net_mrc = LIST_MRC * (100 - discount_percent) / 100
+    body["productOrderItem"] = [
+        {
+            "id": "1",
+            "action": "add",
+            "productOffering": {"id": "DIA-FIBER"},
+            "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
+            "product": {
+                "productCharacteristic": [{"name": "bandwidth_mbps", "value": 1000}],
+                "place": copy.deepcopy(item["product"]["place"]),
+            },
+            "itemPrice": [
+                {"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": float(net_mrc)}}},
+                {"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 1500}}},
+            ],
+        }
+    ]
+    return body
+
+
+async def _until(intake, order_id: str, headers: dict, *, stage: str, state: str, timeout: float = 60.0) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        order = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
+        if (order["stage"], order["state"]) == (stage, state):
+            return order
+        assert asyncio.get_running_loop().time() < deadline, f"stuck at {order['stage']} ({order['state']})"
+        await asyncio.sleep(0.3)
+
+
+@pytest.fixture
+async def pricing(stack):
+    async with httpx.AsyncClient(base_url=stack.service_url("pricing-approval"), timeout=30.0) as client:
+        yield client
+
+
+async def test_five_percent_off_on_an_on_net_site_is_approved_with_no_human_step(stack, intake, pricing):
+    rep = bearer(stack, "rep-001", Role.SALES_REP)
+    created = await intake.post(
+        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=5, seed=5), headers=rep
+    )
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+
+    await _until(intake, order_id, rep, stage="ratified", state="inProgress")
+    quote = (await pricing.get(f"/pricing/orders/{order_id}", headers=rep)).json()
+    assert (quote["status"], quote["requiredApprovals"], quote["approvals"]) == ("approved", [], [])
+    assert quote["pricing"]["items"][0]["discountPercent"] == "5.00"
+
+
+async def test_twenty_five_percent_off_waits_for_the_sales_director_and_proceeds_after_approval(stack, intake, pricing):
+    rep = bearer(stack, "rep-002", Role.SALES_REP)
+    created = await intake.post(
+        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=25, seed=25), headers=rep
+    )
+    order_id = created.json()["id"]
+
+    await _until(intake, order_id, rep, stage="priced", state="pending")
+    quote = (await pricing.get(f"/pricing/orders/{order_id}", headers=rep)).json()
+    [requirement] = quote["requiredApprovals"]
+    assert (requirement["role"], requirement["status"]) == ("sales_director", "pending")
+    assert requirement["reason"] == "discount 25% on item 1 > 20% → sales_director"
+
+    manager = bearer(stack, "mia-manager", Role.SALES_MANAGER)
+    assert order_id not in {
+        request["orderId"] for request in (await pricing.get("/pricing/approvals", headers=manager)).json()
+    }
+    director = bearer(stack, "dex-director", Role.SALES_DIRECTOR)
+    queue = (await pricing.get("/pricing/approvals", headers=director)).json()
+    [request] = [request for request in queue if request["orderId"] == order_id]
+    refused = await pricing.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=manager)
+    assert refused.status_code == 403
+    await asyncio.sleep(1.0)
+    assert (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep)).json()["stage"] == "priced"
+
+    granted = await pricing.post(
+        f"/pricing/approvals/{request['id']}/approve", json={"comment": "multi-site prospect"}, headers=director
+    )
+    assert granted.status_code == 200, granted.text
+    await _until(intake, order_id, rep, stage="ratified", state="inProgress")
+
+
+async def test_a_near_net_build_paying_back_after_sixty_months_is_rejected_on_the_bus(stack):
+    """Serviceability still reports every site on-net, so the near-net fact is put on orders.qualified here."""
+    order_id = f"PO-NEARNET-{secrets.token_hex(4).upper()}"
+    order = ProductOrder(
+        id=order_id,
+        channel=Channel.API,
+        order_type=OrderType.NEW,
+        account=Account(legal_name="Prairie Logistics LLC"),
+        agreement=Agreement(term_months=36),
+        items=[
+            OrderItem(
+                id="1",
+                product_offering_id="DIA-FIBER",
+                characteristics={"bandwidth_mbps": 1000},
+                price=ItemPrice(mrc_discount_percent=Decimal(5)),
+            )
+        ],
+    )
+    site = SiteQualification(
+        item_id="1",
+        reach=NetworkReach.NEAR_NET,
+        result=QualificationResult.QUALIFIED,
+        construction_estimate=Decimal(15000 + 45 * 990),
+    )
+    record = encode(
+        ServiceabilityQualified(order_id=order_id, order_version=1, order=order, sites=[site]), source="e2e-test"
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            record.topic,
+            record.value,
+            key=record.key.encode(),
+            headers=[(name, value.encode()) for name, value in record.headers.items()],
+        )
+    finally:
+        await producer.stop()
+
+    fallout = OrderFallout.model_validate_json(
+        (await first_record_for(stack.kafka_bootstrap, "orders.fallout", order_id)).value
+    )
+    [finding] = fallout.findings
+    assert (fallout.kind, finding.reason_code) == ("rejected", "CAPITAL_POLICY")
+    assert "pays back in 62.75 months > 60" in finding.message
+    assert "net capex $59,550.00" in finding.message and "monthly contribution $949.05" in finding.message
