@@ -77,7 +77,7 @@ def test_the_shipped_seed_inventory_reads_cleanly_and_mixes_every_kind_of_site()
     locations = [location for _, location in read_inventory(SEED_INVENTORY.read_text()).locations]
     assert len(locations) >= 300
     assert read_inventory(SEED_INVENTORY.read_text()).rejected == []
-    assert {location.market for location in locations} == {"CHI", "MKE", "IND", "CMH", "DET", "MSP"}
+    assert {location.market for location in locations} == {"CHI", "MKE", "IND", "CMH", "DET", "MSP", "GRR"}
     lit = [location for location in locations if location.building_lit]
     assert {location.access_medium for location in lit} == {AccessMedium.FIBER, AccessMedium.HFC}
     unlit = [location for location in locations if not location.building_lit]
