@@ -1,6 +1,7 @@
-"""The one place that wires pricing-approval: settings, database, relay, consumer, SLA watch."""
+"""The one place that wires pricing-approval: settings, database, relay, consumer, catalogue announcement, SLA watch."""
 
 from orderdesk_shared.runtime import ServiceRuntime
+from pricing_approval.publication import publish_catalogue
 from pricing_approval.settings import Settings
 from pricing_approval.sla_watch import approval_sla_watch
 from pricing_approval.subscriptions import HANDLERS
@@ -13,5 +14,6 @@ def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
         settings=settings,
         tables=messaging,
         handlers=HANDLERS,
+        on_start=[publish_catalogue],
         loops={"approval-sla-watch": approval_sla_watch(every_seconds=settings.sla_watch_seconds)},
     )

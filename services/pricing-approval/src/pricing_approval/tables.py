@@ -61,3 +61,11 @@ approval_decisions = sa.Table(
     sa.Column("comment", sa.Text),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Each catalogue version announced on catalogue.published, so a restart does not announce it again.
+published_catalogues = sa.Table(
+    "published_catalogues",
+    metadata,
+    sa.Column("version", sa.Text, primary_key=True),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

@@ -7,7 +7,7 @@ from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
-from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
+from orderdesk_shared.events.pricing_approval import CataloguePublished, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 
 EVENT_MODELS: tuple[type[Fact], ...] = (
@@ -20,6 +20,7 @@ EVENT_MODELS: tuple[type[Fact], ...] = (
     OrderRatified,
     CommissionAdjusted,
     OrderFallout,
+    CataloguePublished,
     OpsOrderStatusChanged,
     CrmOpportunitySubmitted,
     EmailReceived,

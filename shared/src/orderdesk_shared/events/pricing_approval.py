@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from orderdesk_shared.events.base import Event, WireModel
+from orderdesk_shared.events.base import Event, Fact, WireModel
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.events.serviceability import SiteQualification
 
@@ -104,3 +104,36 @@ class OrderApproved(Event):
     sites: list[SiteQualification]
     pricing: Pricing
     approvals: list[ApprovalGranted]
+
+
+class OfferedCharacteristic(WireModel):
+    """A characteristic an order item sets, and the values the offering is sold with."""
+
+    name: str
+    values: list[int | str]
+
+
+class CatalogueOffering(WireModel):
+    """What a service checking orders needs to know of an offering (TMF620 productOffering, abridged)."""
+
+    id: str
+    name: str
+    family: str
+    active: bool
+    requires_service_location: bool
+    characteristics: list[OfferedCharacteristic]
+    terms_months: list[int]
+
+
+class CataloguePublished(Fact):
+    """A catalogue version came into force: services that check orders against it follow it from here."""
+
+    event_type: ClassVar[str] = "com.orderdesk.catalogue.published.v1"
+    topic: ClassVar[str] = "catalogue.published"
+
+    version: str
+    offerings: list[CatalogueOffering]
+
+    @property
+    def subject(self) -> str:
+        return "catalogue"  # one key: versions stay in the order they were published

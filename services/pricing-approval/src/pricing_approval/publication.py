@@ -1,0 +1,39 @@
+"""The catalogue in force, announced once per version for the services that check orders against it."""
+
+from orderdesk_shared.db import Database, insert_if_absent
+from orderdesk_shared.events.pricing_approval import CatalogueOffering, CataloguePublished, OfferedCharacteristic
+from pricing_approval.catalogue import Catalogue
+from pricing_approval.rules import pricing_rules
+from pricing_approval.tables import published_catalogues
+
+
+def catalogue_published(catalogue: Catalogue) -> CataloguePublished:
+    """What intake and serviceability need of each offering: family, status, characteristic values, terms."""
+    return CataloguePublished(
+        version=catalogue.version,
+        offerings=[
+            CatalogueOffering(
+                id=offering.id,
+                name=offering.name,
+                family=offering.family,
+                active=offering.active,
+                requires_service_location=offering.requires_service_location,
+                characteristics=[
+                    OfferedCharacteristic(
+                        name=use.name, values=[choice.value for choice in use.product_spec_characteristic_value]
+                    )
+                    for use in offering.prod_spec_char_value_use
+                ],
+                terms_months=[term.duration.amount for term in offering.product_offering_term],
+            )
+            for offering in catalogue.offerings.values()
+        ],
+    )
+
+
+async def publish_catalogue(database: Database) -> None:
+    """At start: announce the catalogue on catalogue.published unless this version was announced before."""
+    catalogue = pricing_rules().catalogue
+    async with database.unit_of_work() as uow:
+        if await insert_if_absent(uow.connection, published_catalogues, version=catalogue.version):
+            uow.emit(catalogue_published(catalogue))
