@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from intake import repository
 from intake.channels import salesforce
 from intake.domain.lifecycle import changeable
-from intake.domain.validation import IntakeRules, intake_rules
+from intake.domain.validation import IntakeRules
 from intake.handlers import (
     UnreadableSubmission,
     accept_crm_opportunity,
@@ -26,6 +26,7 @@ from intake.handlers import (
     store_new_orders,
 )
 from intake.repository import NewOrder, OrderFilter, StoredOrder
+from intake.rules_in_force import RULES_IN_FORCE
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
@@ -49,9 +50,9 @@ Reader = SignedIn
 Db = DatabaseDep
 
 
-async def loaded_rules() -> IntakeRules:
-    """FastAPI dependency: the entry matrix and reference data loaded at start."""
-    return intake_rules()
+async def loaded_rules(db: DatabaseDep) -> IntakeRules:
+    """FastAPI dependency: the entry matrix and reference data, with the offerings of the catalogue in force."""
+    return await RULES_IN_FORCE.through(db)
 
 
 Rules = Annotated[IntakeRules, Depends(loaded_rules)]
@@ -290,6 +291,19 @@ async def _accept(accept, submission, db: Database, response: Response) -> dict:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"{API_ROOT}/productOrder/{order_id}"
     return _resource(stored)
+
+
+reference_router = APIRouter(prefix="/intake", tags=["reference data"])
+
+
+@reference_router.get("/reference")
+async def reference_in_use(_: Reader, rules: Rules) -> dict:
+    """Which reference data orders are checked against: the catalogue version in force and the seed files."""
+    return {
+        "catalogueVersion": RULES_IN_FORCE.catalogue_version,
+        "seedReferenceVersion": rules.reference.version,
+        "offerings": sorted(offering.id for offering in rules.reference.offerings.values() if offering.active),
+    }
 
 
 coaching_router = APIRouter(prefix="/intake", tags=["coaching"])

@@ -11,8 +11,9 @@ from intake import repository
 from intake.channels import crm, ivr
 from intake.channels.email import parse_order_email
 from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
-from intake.domain.validation import IntakeRules, Validation, intake_rules, validate
+from intake.domain.validation import IntakeRules, Validation, validate
 from intake.repository import NewOrder, Revision, StoredOrder
+from intake.rules_in_force import RULES_IN_FORCE
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
@@ -23,7 +24,7 @@ from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
-from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
+from orderdesk_shared.events.pricing_approval import CataloguePublished, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.group_commit import Queued
 from orderdesk_shared.logs import get_logger
@@ -108,7 +109,7 @@ async def _accept_submission(
     await submit_order(
         to_canonical(request, order_id=order_id, submitted_by=actor),
         uow,
-        rules=intake_rules(),
+        rules=await RULES_IN_FORCE.within(uow.connection),
         today=datetime.now(UTC).date(),
         idempotency_key=None,
         request_document=request.model_dump(mode="json", exclude_none=True),
@@ -299,3 +300,11 @@ async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:
         await repository.update_progress(
             uow.connection, event.order_id, state=state, stage=progress.stage, findings=findings
         )
+
+
+async def follow_catalogue(published: CataloguePublished, uow: UnitOfWork) -> None:
+    """Validate offerings against the catalogue pricing-approval announced, from now on."""
+    offerings = [offering.model_dump(mode="json", by_alias=True) for offering in published.offerings]
+    await repository.keep_catalogue(uow.connection, version=published.version, offerings=offerings)
+    RULES_IN_FORCE.expire()
+    log.info("catalogue in force", version=published.version, offerings=len(offerings))

@@ -12,5 +12,7 @@ from orderdesk_shared.app import build_app
 def create_app(settings: Settings | None = None) -> FastAPI:
     intake_rules()  # loaded now, so a bad matrix or reference file stops intake at start with the reason
     return build_app(
-        bootstrap(settings), title="OrderDesk intake", routers=[api.router, api.channels_router, api.coaching_router]
+        bootstrap(settings),
+        title="OrderDesk intake",
+        routers=[api.router, api.channels_router, api.reference_router, api.coaching_router],
     )

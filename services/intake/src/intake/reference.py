@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from orderdesk_shared.events.order import Address
+from orderdesk_shared.events.pricing_approval import CatalogueOffering
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "reference"
 _FILES = ("offerings.v{n}.json", "accounts.v{n}.csv", "reps.v{n}.csv")
@@ -282,3 +283,19 @@ def _describe(error: ValidationError) -> str:
         + (f" (got {problem['input']!r})" if not isinstance(problem["input"], dict | list) else "")
         for problem in error.errors()
     )
+
+
+def offerings_from_catalogue(offerings: list[CatalogueOffering]) -> dict[str, Offering]:
+    """The offerings of a catalogue pricing-approval published, as intake checks orders against them."""
+    return {
+        offering.id: Offering(
+            id=offering.id,
+            name=offering.name,
+            family=offering.family,
+            active=offering.active,
+            characteristics={c.name: tuple(c.values) for c in offering.characteristics},
+            terms=tuple(offering.terms_months),
+            requires_service_location=offering.requires_service_location,
+        )
+        for offering in offerings
+    }

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.domain.validation import Validation
-from intake.tables import order_revisions, orders, submissions
+from intake.tables import catalogues, order_revisions, orders, submissions
 from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Channel, OrderState, ProductOrder, Stage
@@ -277,3 +277,25 @@ async def claim_source_id(
     )
     query = sa.select(submissions.c.order_id).where(submissions.c.source_id == source_id)
     return (await connection.execute(query)).scalar_one()
+
+
+async def keep_catalogue(connection: AsyncConnection, *, version: str, offerings: list[dict]) -> None:
+    """Store a catalogue version as the one in force (an older version announced again is in force again)."""
+    statement = insert(catalogues).values(version=version, offerings=offerings)
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[catalogues.c.version],
+            set_={"offerings": statement.excluded.offerings, "received_at": sa.func.now()},
+        )
+    )
+
+
+async def catalogue_in_force(connection: AsyncConnection) -> sa.Row | None:
+    """The catalogue version received last, with its offerings."""
+    query = sa.select(catalogues.c.version, catalogues.c.offerings).order_by(catalogues.c.received_at.desc()).limit(1)
+    return (await connection.execute(query)).first()
+
+
+async def version_in_force(connection: AsyncConnection) -> str | None:
+    query = sa.select(catalogues.c.version).order_by(catalogues.c.received_at.desc()).limit(1)
+    return (await connection.execute(query)).scalar()

@@ -5,12 +5,14 @@ from intake.handlers import (
     accept_crm_opportunity,
     accept_ivr_call,
     accept_order_email,
+    follow_catalogue,
     follow_fallout,
     follow_progress,
 )
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
+from orderdesk_shared.events.pricing_approval import CataloguePublished
 
 HANDLERS = {
     CrmOpportunitySubmitted: accept_crm_opportunity,
@@ -18,5 +20,6 @@ HANDLERS = {
     EmailReceived: accept_order_email,
     **{event_model: follow_progress for event_model in STAGE_REACHED_BY},
     OrderFallout: follow_fallout,
+    CataloguePublished: follow_catalogue,
 }
 EMITS = (OrderReceived, OrderValidated, OrderFallout)

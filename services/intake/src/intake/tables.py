@@ -54,3 +54,12 @@ submissions = sa.Table(
     sa.Column("document", sa.LargeBinary, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+# Each catalogue version pricing-approval announced (catalogue.published); the latest received is in force.
+catalogues = sa.Table(
+    "catalogues",
+    metadata,
+    sa.Column("version", sa.Text, primary_key=True),
+    sa.Column("offerings", JSONB, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

@@ -1,0 +1,67 @@
+"""Intake validates offerings against the catalogue pricing-approval announces, not only its seed file."""
+
+from datetime import date
+
+import pytest
+
+from intake.domain.validation import validate
+from intake.handlers import follow_catalogue
+from intake.rules_in_force import RulesInForce
+from intake.tables import messaging
+from intake.tmf622 import ProductOrderCreate, to_canonical
+from orderdesk_shared.db import Database
+from orderdesk_shared.events.pricing_approval import CataloguePublished
+from orderdesk_stack.order_generator import generate_orders
+from pricing_approval.publication import catalogue_published
+from pricing_approval.rules import pricing_rules
+
+pytestmark = pytest.mark.integration
+
+TODAY = date(2026, 11, 28)
+
+
+@pytest.fixture
+async def database(service_database):
+    db = Database(url=await service_database("intake"), tables=messaging, source="intake")
+    yield db
+    await db.dispose()
+
+
+def _catalogue(version: str, *, retired: frozenset[str] = frozenset()) -> CataloguePublished:
+    published = catalogue_published(pricing_rules().catalogue)
+    offerings = [o.model_copy(update={"active": o.id not in retired}) for o in published.offerings]
+    return published.model_copy(update={"version": version, "offerings": offerings})
+
+
+async def _announce(database: Database, catalogue: CataloguePublished) -> None:
+    async with database.unit_of_work() as uow:
+        await follow_catalogue(catalogue, uow)
+
+
+async def test_an_offering_retired_in_the_announced_catalogue_is_refused_from_then_on(database):
+    [generated] = generate_orders(1, seed=41, invalid_share=0.0)
+    order = to_canonical(ProductOrderCreate.model_validate(generated.body), order_id="PO-C1", submitted_by="rep-001")
+    sold = order.items[0].product_offering_id
+    rules = RulesInForce(recheck_seconds=0)
+
+    assert (await rules.through(database)).reference.offerings[sold].active  # the seed file, before any catalogue
+    assert rules.catalogue_version is None
+
+    await _announce(database, _catalogue("catalogue/2", retired=frozenset({sold})))
+    findings = validate(order, await rules.through(database), today=TODAY).findings
+    assert rules.catalogue_version == "catalogue/2"
+    assert [(f.reason_code, f.message) for f in findings] == [
+        ("UNKNOWN_OFFERING", f"product offering {sold} is no longer sold")
+    ]
+
+    await _announce(database, _catalogue("catalogue/3"))  # sold again
+    assert validate(order, await rules.through(database), today=TODAY).findings == []
+    assert rules.catalogue_version == "catalogue/3"
+
+
+async def test_a_catalogue_announced_again_is_in_force_again(database):
+    rules = RulesInForce(recheck_seconds=0)
+    for version in ("catalogue/1", "catalogue/2", "catalogue/1"):
+        await _announce(database, _catalogue(version))
+    await rules.through(database)
+    assert rules.catalogue_version == "catalogue/1"
