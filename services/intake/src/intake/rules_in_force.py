@@ -50,13 +50,17 @@ class RulesInForce:
         self._next_check = 0.0
 
     def _due(self) -> bool:
-        return time.monotonic() >= self._next_check
+        """Whether to reread now; the first caller that finds it due takes the turn for everyone."""
+        now = time.monotonic()
+        if now < self._next_check:
+            return False
+        self._next_check = now + self._recheck_seconds
+        return True
 
     def _current(self) -> IntakeRules:
         return self._rules or intake_rules()
 
     async def _refresh(self, connection: AsyncConnection) -> None:
-        self._next_check = time.monotonic() + self._recheck_seconds
         if await repository.version_in_force(connection) == self._catalogue_version:
             return
         in_force = await repository.catalogue_in_force(connection)
