@@ -1,5 +1,6 @@
 """Seed data one service copies from another agrees with its source."""
 
+from commission.domain.rules import REFERENCE_DIRECTORY, load_roster
 from intake.reference import load_reference_data
 from orderdesk_shared.addresses import building_address
 from serviceability.domain.inventory import read_inventory
@@ -25,3 +26,11 @@ def test_every_reference_account_building_is_in_the_seed_inventory():
     accounts = load_reference_data().accounts.values()
     missing = [account.id for account in accounts if building_address(account.billing_address) not in buildings]
     assert not missing, f"accounts whose building is not in serviceability's seed inventory: {missing}"
+
+
+def test_intakes_rep_list_is_a_copy_of_the_roster_commission_owns():
+    roster = load_roster(REFERENCE_DIRECTORY).reps
+    reps = load_reference_data().reps
+    assert {rep_id: (rep.team, rep.manager_id, rep.active_from, rep.active_to) for rep_id, rep in reps.items()} == {
+        rep_id: (rep.team, rep.manager_id, rep.active_from, rep.active_to) for rep_id, rep in roster.items()
+    }

@@ -39,11 +39,13 @@ async def _wait_for_stage(
 
 
 async def test_an_order_flows_from_intake_to_ratification_as_one_trace(stack, intake, otlp_receiver):
-    rep = bearer(stack, "rep-001", Role.SALES_REP)
+    [generated] = generate_orders(1, seed=secrets.randbelow(10_000), invalid_share=0.0)
+    # The rep who sold it: commission shows a rep only the orders they sold.
+    rep = bearer(stack, generated.submitted_by, Role.SALES_REP)
     trace_id = secrets.token_hex(16)
     traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
 
-    created = await intake.post(PRODUCT_ORDER_PATH, json=_order_body(), headers=rep | {"traceparent": traceparent})
+    created = await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep | {"traceparent": traceparent})
     assert created.status_code == 201, created.text
     order_id = created.json()["id"]
     assert created.headers["Location"].endswith(order_id)

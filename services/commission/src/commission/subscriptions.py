@@ -1,8 +1,14 @@
 """What commission listens to, and what it records."""
 
-from commission.handlers import ratify_order
-from orderdesk_shared.events.commission import OrderRatified
+from commission.handlers import follow_operations, ratify_order, reverse_cancelled_order
+from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
+from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
+from orderdesk_shared.events.operations import OpsOrderStatusChanged
 
-HANDLERS = {OrderHandedOff: ratify_order}
-EMITS = (OrderRatified,)
+HANDLERS = {
+    OrderHandedOff: ratify_order,
+    OpsOrderStatusChanged: follow_operations,
+    OrderFallout: reverse_cancelled_order,
+}
+EMITS = (OrderRatified, CommissionAdjusted)

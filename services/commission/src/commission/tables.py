@@ -1,20 +1,105 @@
 """Commission's tables, in the `commission` schema."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from orderdesk_shared.messaging import service_metadata
 
 metadata, messaging = service_metadata("commission")
+
+MONEY = sa.Numeric(14, 2)
 
 ratifications = sa.Table(
     "ratifications",
     metadata,
     sa.Column("order_id", sa.Text, primary_key=True),
     sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("order_type", sa.Text, nullable=False),
+    sa.Column("account_key", sa.Text, nullable=False),
+    sa.Column("order_date", sa.Date, nullable=False),
     sa.Column("eligible", sa.Boolean, nullable=False),
-    sa.Column("commissionable_mrr", sa.Numeric(14, 2), nullable=False),
-    sa.Column("commission_total", sa.Numeric(14, 2), nullable=False),
+    sa.Column("reasons", JSONB, nullable=False),
+    sa.Column("explanation", JSONB, nullable=False),
+    sa.Column("commissionable_mrr", MONEY, nullable=False),
+    sa.Column("multiplier", sa.Numeric(6, 3), nullable=False),
+    sa.Column("commission_total", MONEY, nullable=False),
     sa.Column("reps", JSONB, nullable=False),
+    sa.Column("basis_mrc", MONEY, nullable=False),
+    sa.Column("billed_mrc", MONEY, nullable=False),
     sa.Column("ratified_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+order_offerings = sa.Table(
+    "order_offerings",
+    metadata,
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("offering_id", sa.Text, primary_key=True),
+    # Recording order: the latest row of an account's offering holds its MRC now.
+    sa.Column("seq", sa.BigInteger, sa.Identity(), nullable=False, unique=True),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("account_key", sa.Text, nullable=False),
+    sa.Column("order_type", sa.Text, nullable=False),
+    sa.Column("order_date", sa.Date, nullable=False),
+    sa.Column("eligible", sa.Boolean, nullable=False),
+    sa.Column("location_keys", ARRAY(sa.Text), nullable=False),
+    sa.Column("previous_mrc", MONEY),
+    sa.Column("mrc_after", MONEY, nullable=False),
+    sa.Column("incremental_mrr", MONEY, nullable=False),
+    sa.Index("order_offerings_by_account", "account_key", "offering_id"),
+)
+
+order_progress = sa.Table(
+    "order_progress",
+    metadata,
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("installed_on", sa.Date),
+    sa.Column("cancelled_on", sa.Date),
+    sa.Column("failure", sa.Text),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+ledger_entries = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    # What the entry records, named so that the same fact handled again finds it already there.
+    sa.Column("entry_key", sa.Text, nullable=False, unique=True),
+    sa.Column("rep_id", sa.Text, nullable=False),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("accrued_change", MONEY, nullable=False),
+    sa.Column("payable_change", MONEY, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("effective_on", sa.Date, nullable=False),
+    sa.Column("dispute_id", sa.Text),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("ledger_entries_by_rep", "rep_id", "effective_on"),
+    sa.Index("ledger_entries_by_order", "order_id"),
+)
+
+disputes = sa.Table(
+    "disputes",
+    metadata,
+    sa.Column("dispute_id", sa.Text, primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False, index=True),
+    sa.Column("rep_id", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("claim", sa.Text, nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decided_on", sa.Date),
+    sa.Column("decision", sa.Text),
+    sa.Column("adjustment", MONEY),
+)
+
+dispute_history = sa.Table(
+    "dispute_history",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("dispute_id", sa.Text, nullable=False, index=True),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("adjustment", MONEY),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )

@@ -1,7 +1,10 @@
 """Events commission records."""
 
+from datetime import date
 from decimal import Decimal
 from typing import ClassVar
+
+from pydantic import Field
 
 from orderdesk_shared.events.base import Event, WireModel
 
@@ -19,10 +22,15 @@ class OrderRatified(Event):
     topic: ClassVar[str] = "orders.ratified"
 
     eligible: bool
+    # Why the order is not eligible (empty when it is).
     reasons: list[str]
     commissionable_mrr: Decimal
     commission_total: Decimal
     reps: list[RepCommission]
+    # Every check and every step of the amount, one line each.
+    explanation: list[str] = Field(default_factory=list)
+    multiplier: Decimal | None = None
+    order_date: date | None = None
 
 
 class CommissionAdjusted(Event):
@@ -32,5 +40,13 @@ class CommissionAdjusted(Event):
     topic: ClassVar[str] = "commission.adjusted"
 
     rep_id: str
+    # The money that moved, in the balance it moved into (see accrued_change and payable_change).
     amount: Decimal
     reason: str
+    # accrued, revised, payable, reversed, clawback, downgrade or dispute.
+    kind: str | None = None
+    # The ledger entry that records the change.
+    ledger_entry: str | None = None
+    accrued_change: Decimal | None = None
+    payable_change: Decimal | None = None
+    effective_on: date | None = None

@@ -1,43 +1,151 @@
-"""Commission eligibility and amounts for a handed-off order.
+"""Ratification: whether a handed-off order earns commission, how much, and for which reps (DOMAIN.md, "Commission").
 
-PLACEHOLDER (walking skeleton): every order is eligible and earns its net MRC once (the existing-
-account multiplier). Issue #7 replaces this with the eligibility checks, incremental MRR per
-order type, multipliers and cap of DOMAIN.md. The split to the cent is already the real rule.
+Pure: the handler gives it the order, the plan and roster in effect, what commission already knows
+of the account's services and its recent sales, and the day of ratification (the order date here).
+Every check and every step of the amount is written as one line of the explanation.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from commission.domain.rules import Plan, Roster
 from orderdesk_shared.events.commission import RepCommission
-from orderdesk_shared.events.order import SalesRep
-from orderdesk_shared.events.pricing_approval import Pricing
+from orderdesk_shared.events.fulfillment import OrderHandedOff
+from orderdesk_shared.events.order import Account, ItemAction, OrderType, SalesRep, ServiceLocation
 
 CENT = Decimal("0.01")
-PLACEHOLDER_MULTIPLIER = Decimal("1.0")
+ZERO = Decimal("0.00")
+
+# Order types that add a service on top of what the account has; the others replace its MRC.
+_ADDING = frozenset({OrderType.NEW, OrderType.ADD})
+
+
+@dataclass(frozen=True)
+class EarlierSale:
+    """An eligible sale ratified before, to the same account: what a duplicate is compared with."""
+
+    order_id: str
+    order_type: OrderType
+    order_date: date
+    offering_id: str
+    location_keys: frozenset[str]
+
+
+@dataclass(frozen=True)
+class OfferingChange:
+    """What the order does to the account's MRC for one offering, and how much of it earns commission."""
+
+    offering_id: str
+    location_keys: frozenset[str]
+    previous_mrc: Decimal | None
+    mrc_after: Decimal
+    incremental_mrr: Decimal
+    # MRC a change order takes away: a downgrade, debited from the sale that earned it if still in the window.
+    downgraded_mrr: Decimal
 
 
 @dataclass(frozen=True)
 class Ratification:
+    account_key: str
     eligible: bool
     reasons: list[str]
+    explanation: list[str]
     commissionable_mrr: Decimal
+    multiplier: Decimal
     commission_total: Decimal
     reps: list[RepCommission]
+    offerings: list[OfferingChange]
+    basis_mrc: Decimal
+    billed_mrc: Decimal
 
 
-def ratify(*, pricing: Pricing, reps: list[SalesRep]) -> Ratification:
-    mrr = pricing.mrc_total.quantize(CENT)
-    total = (mrr * PLACEHOLDER_MULTIPLIER).quantize(CENT)
+def account_key(account: Account) -> str:
+    """The account an order is for: its id, or for a new logo its tax id (else its legal name)."""
+    if account.id:
+        return account.id
+    if account.tax_id:
+        return f"new:{account.tax_id}"
+    return f"new:{(account.legal_name or '').strip().upper()}"
+
+
+def location_key(location: ServiceLocation | None) -> str:
+    if location is None:
+        return "-"
+    if location.location_id:
+        return location.location_id
+    if location.address is None:
+        return "-"
+    address = location.address
+    return " ".join(f"{address.street}, {address.city}, {address.state_or_province} {address.postcode}".upper().split())
+
+
+def ratify(
+    *,
+    event: OrderHandedOff,
+    plan: Plan,
+    roster: Roster,
+    order_date: date,
+    previous_mrc: Mapping[str, Decimal],
+    earlier_sales: Sequence[EarlierSale],
+) -> Ratification:
+    """Eligibility (reps active, agreement signed, no duplicate, type commissionable), then
+    incremental MRR x multiplier, capped per order and split across the reps to the cent."""
+    order = event.order
+    offerings = _offering_changes(event, previous_mrc)
+    explanation: list[str] = []
+    reasons = [
+        *_rep_reasons(order.sales_reps, roster, order_date, explanation),
+        *_agreement_reasons(event, order_date, explanation),
+        *_duplicate_reasons(order.order_type, offerings, earlier_sales, plan, order_date, explanation),
+    ]
+    if order.order_type not in plan.commissionable_order_types:
+        reasons.append(f"order type {order.order_type} is not commissionable")
+    billed = _billed_mrc(event)
+    basis = sum((item.net_mrc for item in event.pricing.items), ZERO)
+    account = account_key(order.account)
+    if reasons:
+        explanation.extend(f"not eligible: {reason}" for reason in reasons)
+        return Ratification(
+            account_key=account,
+            eligible=False,
+            reasons=reasons,
+            explanation=explanation,
+            commissionable_mrr=ZERO,
+            multiplier=ZERO,
+            commission_total=ZERO,
+            reps=split(ZERO, order.sales_reps),
+            offerings=offerings,
+            basis_mrc=basis,
+            billed_mrc=billed,
+        )
+    explanation.extend(_mrr_line(order.order_type, account, change) for change in offerings)
+    mrr = sum((change.incremental_mrr for change in offerings), ZERO)
+    multiplier, sale = plan.multipliers.of(order.order_type)
+    uncapped = (mrr * multiplier).quantize(CENT, rounding=ROUND_HALF_UP)
+    explanation.append(f"incremental MRR {mrr} x {multiplier} ({sale}) = {uncapped}")
+    total = min(uncapped, plan.cap_per_order)
+    if total < uncapped:
+        explanation.append(f"capped at {plan.cap_per_order} per order")
+    reps = split(total, order.sales_reps)
+    explanation.extend(f"{rep.rep_id} {rep.split_percent}% = {rep.amount}" for rep in reps)
     return Ratification(
+        account_key=account,
         eligible=True,
-        reasons=[f"placeholder rule: net MRC {mrr} x {PLACEHOLDER_MULTIPLIER}"],
+        reasons=[],
+        explanation=explanation,
         commissionable_mrr=mrr,
+        multiplier=multiplier,
         commission_total=total,
-        reps=split(total, reps),
+        reps=reps,
+        offerings=offerings,
+        basis_mrc=basis,
+        billed_mrc=billed,
     )
 
 
-def split(total: Decimal, reps: list[SalesRep]) -> list[RepCommission]:
+def split(total: Decimal, reps: Sequence[SalesRep]) -> list[RepCommission]:
     """Share `total` by split percent, rounded down to the cent; leftover cents go to the largest shares first."""
     if not reps:
         return []
@@ -50,3 +158,123 @@ def split(total: Decimal, reps: list[SalesRep]) -> list[RepCommission]:
         RepCommission(rep_id=rep.rep_id, split_percent=rep.split_percent, amount=share)
         for rep, share in zip(reps, shares, strict=True)
     ]
+
+
+def _offering_changes(event: OrderHandedOff, previous_mrc: Mapping[str, Decimal]) -> list[OfferingChange]:
+    """Per offering on the order: the account's MRC before and after, and the increment that counts.
+
+    New and add orders add a service: all of its MRC counts. Change, renewal, move and transfer
+    replace the account's MRC for the offering: only a rise counts (a change's fall is a downgrade);
+    unknown earlier MRC shows no rise. A disconnect ends the service. Construction, CIAC and taxes
+    never reach the MRC, so they never count.
+    """
+    order = event.order
+    net_mrc = {item.item_id: item.net_mrc for item in event.pricing.items}
+    by_offering: dict[str, list] = {}
+    for item in order.items:
+        by_offering.setdefault(item.product_offering_id, []).append(item)
+    changes = []
+    for offering_id, items in by_offering.items():
+        added = sum(
+            (net_mrc.get(item.id, ZERO) for item in items if item.action is not ItemAction.DELETE), ZERO
+        ).quantize(CENT)
+        before = previous_mrc.get(offering_id)
+        if order.order_type in _ADDING:
+            after, increment, downgrade = (before or ZERO) + added, added, ZERO
+        elif order.order_type is OrderType.DISCONNECT:
+            after, increment, downgrade = ZERO, ZERO, ZERO
+        else:
+            after = added
+            delta = ZERO if before is None else after - before
+            increment = max(delta, ZERO)
+            downgrade = -delta if delta < 0 and order.order_type is OrderType.CHANGE else ZERO
+        changes.append(
+            OfferingChange(
+                offering_id=offering_id,
+                location_keys=frozenset(location_key(item.location) for item in items),
+                previous_mrc=before,
+                mrc_after=after,
+                incremental_mrr=increment,
+                downgraded_mrr=downgrade,
+            )
+        )
+    return changes
+
+
+def _mrr_line(order_type: OrderType, account: str, change: OfferingChange) -> str:
+    offering = change.offering_id
+    if order_type in _ADDING:
+        return f"{offering}: new MRC {change.incremental_mrr} counts in full ({order_type} order)"
+    if order_type is OrderType.DISCONNECT:
+        return f"{offering}: a disconnect earns nothing"
+    if change.previous_mrc is None:
+        return f"{offering}: no earlier MRC of {account} is known, so no rise is shown (MRC now {change.mrc_after})"
+    line = f"{offering}: MRC {change.previous_mrc} -> {change.mrc_after}, {change.incremental_mrr} counts"
+    if change.downgraded_mrr:
+        line += f" (a downgrade of {change.downgraded_mrr})"
+    return line
+
+
+def _rep_reasons(reps: Sequence[SalesRep], roster: Roster, day: date, explanation: list[str]) -> list[str]:
+    if not reps:
+        return ["the order names no sales rep"]
+    reasons = []
+    for rep in reps:
+        known = roster.reps.get(rep.rep_id)
+        if known is None:
+            reasons.append(f"{rep.rep_id} is not on the sales roster")
+        elif not known.is_active_on(day):
+            reasons.append(
+                f"{rep.rep_id} is not active on {day} (active {known.active_from} to {known.active_to or '-'})"
+            )
+        else:
+            explanation.append(f"{rep.rep_id} ({known.name}, {known.team}) is active on {day}")
+    return reasons
+
+
+def _agreement_reasons(event: OrderHandedOff, day: date, explanation: list[str]) -> list[str]:
+    agreement = event.order.agreement
+    if agreement is None or agreement.signed_date is None:
+        return ["the agreement is not signed"]
+    if agreement.signed_date > day:
+        return [f"the agreement is signed only on {agreement.signed_date}, after {day}"]
+    explanation.append(f"agreement {agreement.contract_id or '-'} signed on {agreement.signed_date}")
+    return []
+
+
+def _duplicate_reasons(
+    order_type: OrderType,
+    offerings: Sequence[OfferingChange],
+    earlier_sales: Sequence[EarlierSale],
+    plan: Plan,
+    day: date,
+    explanation: list[str],
+) -> list[str]:
+    """A duplicate: the same account, location and offering sold with the same order type within the window.
+
+    The order type is part of it so that a change or renewal soon after a sale is not mistaken for that sale again.
+    """
+    since = day - timedelta(days=plan.duplicate_window_days)
+    reasons = []
+    for change in offerings:
+        for sale in earlier_sales:
+            if (
+                sale.order_type is order_type
+                and sale.offering_id == change.offering_id
+                and since <= sale.order_date <= day
+                and sale.location_keys & change.location_keys
+            ):
+                reasons.append(
+                    f"duplicate of {sale.order_id} ({change.offering_id} at the same location, "
+                    f"ratified {sale.order_date}, within {plan.duplicate_window_days} days)"
+                )
+                break
+    if not reasons:
+        explanation.append(f"no duplicate within {plan.duplicate_window_days} days")
+    return reasons
+
+
+def _billed_mrc(event: OrderHandedOff) -> Decimal:
+    """The MRC Operations will bill: the priced items that carry a recurring billing code."""
+    billed_items = {line.item_id for line in event.billing_lines if line.price_component == "MRC"}
+    return sum((item.net_mrc for item in event.pricing.items if item.item_id in billed_items), ZERO)

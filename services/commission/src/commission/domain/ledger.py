@@ -1,0 +1,160 @@
+"""How a rep's commission on an order moves as the order lives on: the ledger entries (DOMAIN.md, "Commission").
+
+A rep's commission on an order is held in two balances: accrued (ratified, waiting for install) and
+payable (installed). Every change is an entry with its effect on each balance; entries are only
+ever added, so the sum of a rep's entries is the rep's balance. Pure: the handler gives each rule
+what the ledger holds now and records the entries it returns.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from commission.domain.ratification import CENT, ZERO, split
+from orderdesk_shared.events.commission import RepCommission
+from orderdesk_shared.events.order import SalesRep
+
+
+class EntryKind(StrEnum):
+    ACCRUED = "accrued"
+    REVISED = "revised"
+    PAYABLE = "payable"
+    REVERSED = "reversed"
+    CLAWBACK = "clawback"
+    DOWNGRADE = "downgrade"
+    DISPUTE = "dispute"
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What the ledger holds for one rep on one order."""
+
+    accrued: Decimal = ZERO
+    payable: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.accrued + self.payable
+
+
+@dataclass(frozen=True)
+class Entry:
+    rep_id: str
+    kind: EntryKind
+    accrued_change: Decimal
+    payable_change: Decimal
+    reason: str
+
+    @property
+    def amount(self) -> Decimal:
+        """The money that moved, in the balance it moved into (payable when it moved there)."""
+        return self.payable_change if self.payable_change else self.accrued_change
+
+
+def within_window(start: date, day: date, window_days: int) -> bool:
+    """Whether `day` is at most `window_days` after `start` (the last day counts)."""
+    return 0 <= (day - start).days <= window_days
+
+
+def accrue(
+    reps: Sequence[RepCommission], holdings: Mapping[str, Holding], *, installed: bool, reason: str
+) -> list[Entry]:
+    """Bring each rep's commission on the order to its ratified amount (a later order version revises it)."""
+    kind = EntryKind.REVISED if holdings else EntryKind.ACCRUED
+    targets = {rep.rep_id: rep.amount for rep in reps}
+    entries = []
+    for rep_id in [*targets, *(rep_id for rep_id in holdings if rep_id not in targets)]:
+        change = targets.get(rep_id, ZERO) - holdings.get(rep_id, Holding()).total
+        if change:
+            entries.append(_entry(rep_id, kind, change, payable=installed, reason=reason))
+    return entries
+
+
+def make_payable(holdings: Mapping[str, Holding], *, installed_on: date) -> list[Entry]:
+    """On install, everything accrued becomes payable."""
+    return [
+        Entry(rep_id, EntryKind.PAYABLE, -holding.accrued, holding.accrued, f"installed on {installed_on}")
+        for rep_id, holding in holdings.items()
+        if holding.accrued
+    ]
+
+
+def reverse(holdings: Mapping[str, Holding], *, reason: str) -> list[Entry]:
+    """A cancel before install takes back everything accrued."""
+    return [
+        Entry(rep_id, EntryKind.REVERSED, -holding.accrued, ZERO, reason)
+        for rep_id, holding in holdings.items()
+        if holding.accrued
+    ]
+
+
+def claw_back(
+    holdings: Mapping[str, Holding],
+    *,
+    share_of_order: Decimal,
+    installed_on: date | None,
+    disconnected_on: date,
+    window_days: int,
+    reason: str,
+) -> list[Entry]:
+    """A disconnect inside the window takes back the disconnected share of the commission, pro rata to the
+    days of the window not served: day 0 takes all of it, day 90 of 180 half, day 180 nothing. Before install
+    the disconnected share of the accrual goes whole."""
+    if installed_on is None:
+        fraction = share_of_order
+    elif within_window(installed_on, disconnected_on, window_days):
+        unserved = window_days - (disconnected_on - installed_on).days
+        fraction = share_of_order * unserved / window_days
+        reason += f" ({unserved} of {window_days} days unserved)"
+    else:
+        return []
+    entries = []
+    for rep_id, holding in holdings.items():
+        held = holding.payable if installed_on else holding.accrued
+        amount = (held * fraction).quantize(CENT, rounding=ROUND_HALF_UP)
+        if amount > 0:
+            entries.append(_entry(rep_id, EntryKind.CLAWBACK, -amount, payable=installed_on is not None, reason=reason))
+    return entries
+
+
+def debit_downgrade(
+    holdings: Mapping[str, Holding],
+    *,
+    debit: Decimal,
+    splits: Sequence[SalesRep],
+    installed_on: date | None,
+    changed_on: date,
+    window_days: int,
+    reason: str,
+) -> list[Entry]:
+    """A downgrade inside the window debits the lost MRR at the sale's multiplier, split as the sale was,
+    never more than a rep still holds on the sale."""
+    if installed_on is not None and not within_window(installed_on, changed_on, window_days):
+        return []
+    entries = []
+    for share in split(debit, splits):
+        held = holdings.get(share.rep_id, Holding()).total
+        amount = min(share.amount, max(held, ZERO))
+        if amount > 0:
+            entries.append(
+                _entry(share.rep_id, EntryKind.DOWNGRADE, -amount, payable=installed_on is not None, reason=reason)
+            )
+    return entries
+
+
+def dispute_adjustment(rep_id: str, adjustment: Decimal, *, reason: str) -> Entry:
+    """An approved dispute's adjustment is payable with the rep's next statement."""
+    return Entry(rep_id, EntryKind.DISPUTE, ZERO, adjustment, reason)
+
+
+def dispute_refusal(*, ratified_on: date, today: date, window_days: int) -> str | None:
+    """Why a rep may not open a dispute now, if they may not."""
+    if not within_window(ratified_on, today, window_days):
+        return f"disputes close {window_days} days after ratification ({ratified_on})"
+    return None
+
+
+def _entry(rep_id: str, kind: EntryKind, change: Decimal, *, payable: bool, reason: str) -> Entry:
+    return Entry(rep_id, kind, ZERO if payable else change, change if payable else ZERO, reason)

@@ -1,0 +1,209 @@
+"""What commission decides by: the commission plan (with effective dates) and the sales roster.
+
+Both are data files, versioned by name and loaded once; a malformed file stops the service at start
+with the file, the line or field, and the reason.
+"""
+
+import csv
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from orderdesk_shared.events.order import OrderType
+
+SERVICE_DIRECTORY = Path(__file__).resolve().parents[3]
+DEFAULT_PLAN = SERVICE_DIRECTORY / "policies" / "plan.v1.toml"
+REFERENCE_DIRECTORY = SERVICE_DIRECTORY / "reference"
+
+
+class RulesError(ValueError):
+    """The plan or the roster is missing or malformed; the message names the file and the field."""
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Multipliers(_Rule):
+    new_logo: Decimal = Field(ge=0)
+    existing_account: Decimal = Field(ge=0)
+    renewal_uplift: Decimal = Field(ge=0)
+
+    def of(self, order_type: OrderType) -> tuple[Decimal, str]:
+        """The multiplier of a sale of this type, and its name."""
+        if order_type is OrderType.NEW:
+            return self.new_logo, "new logo"
+        if order_type is OrderType.RENEWAL:
+            return self.renewal_uplift, "renewal uplift"
+        return self.existing_account, "existing account"
+
+
+class Plan(_Rule):
+    effective_from: date
+    commissionable_order_types: frozenset[OrderType]
+    cap_per_order: Decimal = Field(gt=0)
+    duplicate_window_days: int = Field(ge=0)
+    clawback_window_days: int = Field(gt=0)
+    dispute_window_days: int = Field(ge=0)
+    multipliers: Multipliers
+
+    @field_validator("cap_per_order", mode="before")
+    @classmethod
+    def _written_exactly(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            raise ValueError('write the amount as a string (e.g. "25000.00"), so it stays exact')
+        return value
+
+    @field_validator("multipliers", mode="before")
+    @classmethod
+    def _multipliers_written_exactly(cls, value: Any) -> Any:
+        if isinstance(value, dict) and (floats := [name for name, v in value.items() if isinstance(v, float)]):
+            raise ValueError(f'write {", ".join(floats)} as a string (e.g. "2.0"), so it stays exact')
+        return value
+
+
+class PlanBook(_Rule):
+    version: str
+    plans: Annotated[tuple[Plan, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _dates_ascend(self) -> "PlanBook":
+        dates = [plan.effective_from for plan in self.plans]
+        if dates != sorted(set(dates)):
+            raise ValueError("plans must be listed by effective_from, each date once")
+        return self
+
+    def in_effect(self, day: date) -> Plan:
+        """The plan that applies on `day`: the latest one effective on or before it."""
+        applicable = [plan for plan in self.plans if plan.effective_from <= day]
+        if not applicable:
+            raise RulesError(
+                f"no commission plan is in effect on {day} (the first starts {self.plans[0].effective_from})"
+            )
+        return applicable[-1]
+
+
+@dataclass(frozen=True)
+class Rep:
+    id: str
+    name: str
+    email: str
+    team: str
+    manager_id: str | None
+    active_from: date
+    active_to: date | None
+
+    def is_active_on(self, day: date) -> bool:
+        """Whether the rep may sell on `day`: from `active_from` up to and including `active_to`."""
+        return self.active_from <= day and (self.active_to is None or day <= self.active_to)
+
+
+@dataclass(frozen=True)
+class Roster:
+    version: str
+    reps: dict[str, Rep]
+
+
+@dataclass(frozen=True)
+class Rules:
+    plans: PlanBook
+    roster: Roster
+
+    @classmethod
+    def load(cls, *, plan_path: Path = DEFAULT_PLAN, roster_directory: Path = REFERENCE_DIRECTORY) -> "Rules":
+        return cls(plans=load_plan(plan_path), roster=load_roster(roster_directory))
+
+
+def load_plan(path: Path) -> PlanBook:
+    try:
+        with path.open("rb") as file:
+            return PlanBook.model_validate(tomllib.load(file))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise RulesError(f"{path.name}: {error}") from error
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise RulesError(f"{path.name}: {problems}") from error
+
+
+class _RosterRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    rep_id: Annotated[str, Field(pattern=r"^rep-\d{3}$")]
+    name: Annotated[str, Field(min_length=1)]
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    team: Annotated[str, Field(min_length=1)]
+    manager_id: str | None
+    active_from: date
+    active_to: date | None
+
+    @field_validator("manager_id", "active_to", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "_RosterRow":
+        if self.active_to is not None and self.active_to < self.active_from:
+            raise ValueError("active_to is before active_from")
+        return self
+
+
+def load_roster(directory: Path) -> Roster:
+    """The highest version of `roster.vN.csv` in `directory`, every row and manager checked."""
+    versions = {
+        int(m[1]): p for p in directory.glob("roster.v*.csv") if (m := re.fullmatch(r"roster\.v(\d+)\.csv", p.name))
+    }
+    if not versions:
+        raise RulesError(f"no roster.vN.csv in {directory.name}/")
+    version = max(versions)
+    path = versions[version]
+    reps: dict[str, Rep] = {}
+    lines: dict[str, int] = {}
+    with path.open(encoding="utf-8", newline="") as file:
+        reader = csv.DictReader(file)
+        expected = list(_RosterRow.model_fields)
+        if reader.fieldnames != expected:
+            raise RulesError(f"{path.name} line 1: the header must be {','.join(expected)}")
+        for raw in reader:
+            where = f"{path.name} line {reader.line_num}"
+            if None in raw or None in raw.values():
+                raise RulesError(f"{where}: {len(expected)} values expected, as in the header")
+            try:
+                row = _RosterRow.model_validate(raw)
+            except ValidationError as error:
+                problems = "; ".join(f"field '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in error.errors())
+                raise RulesError(f"{where}, {problems}") from error
+            if row.rep_id in reps:
+                raise RulesError(f"{where}, field 'rep_id': {row.rep_id} is listed twice")
+            lines[row.rep_id] = reader.line_num
+            reps[row.rep_id] = Rep(**row.model_dump(exclude={"rep_id"}), id=row.rep_id)
+    for rep in reps.values():
+        if rep.manager_id is not None and rep.manager_id not in reps:
+            raise RulesError(
+                f"{path.name} line {lines[rep.id]}, field 'manager_id': {rep.manager_id} is not in the roster"
+            )
+    return Roster(version=f"v{version}", reps=reps)
+
+
+class RulesSettings(BaseSettings):
+    """Where the rules are: COMMISSION_PLAN and COMMISSION_REFERENCE (default: the shipped files)."""
+
+    model_config = SettingsConfigDict(env_prefix="COMMISSION_", extra="ignore")
+
+    plan: Path = DEFAULT_PLAN
+    reference: Path = REFERENCE_DIRECTORY
+
+
+@cache
+def commission_rules() -> Rules:
+    """The rules commission runs with, loaded once; the app loads them at start so a bad file stops it there."""
+    settings = RulesSettings()
+    return Rules.load(plan_path=settings.plan, roster_directory=settings.reference)

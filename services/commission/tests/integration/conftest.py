@@ -1,0 +1,48 @@
+"""Commission on its real, migrated schema, with its API in process."""
+
+from collections.abc import AsyncIterator
+from datetime import date
+
+import httpx
+import pytest_asyncio
+
+from commission import api as commission_api
+from commission.main import create_app
+from commission.settings import Settings
+from commission.tables import messaging
+from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.db import Database
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def database_url(service_database) -> str:
+    return await service_database("commission")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def database(database_url) -> AsyncIterator[Database]:
+    db = Database(url=database_url, tables=messaging, source="commission")
+    yield db
+    await db.dispose()
+
+
+class Calendar:
+    """The business day the API decides on, set by each test."""
+
+    day = date(2026, 11, 28)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def api(database_url, kafka_bootstrap) -> AsyncIterator[tuple[httpx.AsyncClient, Calendar]]:
+    """The service's HTTP API on the same database; its consumer and relay are not started."""
+    app = create_app(Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap))
+    calendar = Calendar()
+    app.dependency_overrides[commission_api.today] = lambda: calendar.day
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://commission") as client:
+        yield client, calendar
+    await app.state.runtime.database.dispose()
+
+
+def bearer(subject: str, *roles: Role) -> dict[str, str]:
+    secret = Settings(database_url="unused").jwt_secret
+    return {"Authorization": f"Bearer {mint_token(secret=secret, subject=subject, roles=list(roles))}"}

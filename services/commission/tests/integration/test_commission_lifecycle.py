@@ -1,0 +1,250 @@
+"""A rep's commission as the order lives on, on commission's real schema: ratified, installed, cancelled,
+disconnected, disputed — seen through the API as a rep and a commission analyst see it."""
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from commission.handlers import follow_operations, ratify_order, reverse_cancelled_order
+from orderdesk_shared.auth import Role
+from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.events.order import OrderType, Stage
+from services.commission.tests.builders import handed_off
+from services.commission.tests.integration.conftest import bearer
+
+pytestmark = pytest.mark.integration
+
+DAY = date(2026, 11, 2)
+ANALYST = bearer("carla", Role.COMMISSION_ANALYST)
+
+
+def new_id(prefix: str = "PO") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10].upper()}"
+
+
+def new_account() -> str:
+    return f"ACC-{uuid.uuid4().hex[:8].upper()}"
+
+
+async def handle(database, handler, event, **options):
+    async with database.unit_of_work() as uow:
+        await handler(event, uow, **options)
+        return uow.emitted
+
+
+def installed(order_id: str, on: date) -> OpsOrderStatusChanged:
+    return OpsOrderStatusChanged(order_id=order_id, order_version=1, status=OpsStatus.INSTALLED, effective_date=on)
+
+
+async def commission_of(api, order_id: str, rep: str = "rep-001") -> dict:
+    client, _ = api
+    response = await client.get(f"/commission/orders/{order_id}", headers=bearer(rep, Role.SALES_REP))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def balances(view: dict) -> tuple[Decimal, Decimal]:
+    return (
+        sum((Decimal(e["accruedChange"]) for e in view["ledger"]), Decimal(0)),
+        sum((Decimal(e["payableChange"]) for e in view["ledger"]), Decimal(0)),
+    )
+
+
+async def test_a_ratified_order_becomes_payable_when_operations_installs_it(database, api):
+    order_id = new_id()
+    emitted = await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    [ratified] = [OrderRatified.model_validate_json(r.value) for r in emitted if r.topic == "orders.ratified"]
+    assert (ratified.eligible, ratified.commission_total) == (True, Decimal("1000.00"))  # add: 1.0x
+    assert balances(await commission_of(api, order_id)) == (Decimal("1000.00"), Decimal(0))
+
+    emitted = await handle(database, follow_operations, installed(order_id, DAY + timedelta(days=10)))
+    [adjusted] = [CommissionAdjusted.model_validate_json(r.value) for r in emitted]
+    assert (adjusted.kind, adjusted.amount, adjusted.rep_id) == ("payable", Decimal("1000.00"), "rep-001")
+    view = await commission_of(api, order_id)
+    assert balances(view) == (Decimal(0), Decimal("1000.00"))
+    assert view["installedOn"] == "2026-11-12"
+    assert await handle(database, follow_operations, installed(order_id, DAY + timedelta(days=10))) == []
+
+
+async def test_a_cancel_before_install_reverses_the_commission(database, api):
+    order_id = new_id()
+    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    cancelled = OrderFallout(
+        order_id=order_id,
+        order_version=1,
+        stage=Stage.HANDED_OFF,
+        kind=FalloutKind.CANCELLED,
+        findings=[Finding(reason_code="CANCELLED", message="the customer withdrew")],
+    )
+    await handle(database, reverse_cancelled_order, cancelled, today=DAY + timedelta(days=3))
+    view = await commission_of(api, order_id)
+    assert balances(view) == (Decimal(0), Decimal(0))
+    assert view["ledger"][-1]["kind"] == "reversed"
+    assert "the customer withdrew" in view["ledger"][-1]["reason"]
+    # Operations installing it anyway afterwards pays nothing.
+    await handle(database, follow_operations, installed(order_id, DAY + timedelta(days=5)))
+    assert balances(await commission_of(api, order_id)) == (Decimal(0), Decimal(0))
+
+
+async def test_a_disconnect_inside_the_window_claws_back_pro_rata(database, api):
+    account, sale, disconnect = new_account(), new_id(), new_id()
+    await handle(database, ratify_order, handed_off(sale, OrderType.NEW, account=account), today=DAY)
+    await handle(database, follow_operations, installed(sale, DAY))
+    assert balances(await commission_of(api, sale)) == (Decimal(0), Decimal("2000.00"))  # new logo 2.0x
+
+    emitted = await handle(
+        database,
+        ratify_order,
+        handed_off(disconnect, OrderType.DISCONNECT, account=account),
+        today=DAY + timedelta(days=45),
+    )
+    [clawback] = [CommissionAdjusted.model_validate_json(r.value) for r in emitted if r.topic == "commission.adjusted"]
+    assert (clawback.order_id, clawback.kind, clawback.amount) == (sale, "clawback", Decimal("-1500.00"))
+    assert balances(await commission_of(api, sale)) == (Decimal(0), Decimal("500.00"))  # 135 of 180 days unserved
+
+
+async def test_a_downgrade_inside_the_window_debits_the_delta_from_the_sale(database, api):
+    account, sale, change = new_account(), new_id(), new_id()
+    await handle(database, ratify_order, handed_off(sale, OrderType.ADD, account=account), today=DAY)
+    await handle(database, follow_operations, installed(sale, DAY))
+    await handle(
+        database,
+        ratify_order,
+        handed_off(change, OrderType.CHANGE, mrc="600.00", account=account),
+        today=DAY + timedelta(days=30),
+    )
+    assert balances(await commission_of(api, sale)) == (Decimal(0), Decimal("600.00"))
+    assert (await commission_of(api, change))["commissionTotal"] == "0.00"
+
+
+async def test_an_approved_dispute_is_an_adjustment_in_the_reps_next_statement(database, api):
+    client, calendar = api
+    order_id = new_id()
+    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    await handle(database, follow_operations, installed(order_id, DAY))
+    rep = bearer("rep-001", Role.SALES_REP)
+    calendar.day = DAY + timedelta(days=20)
+    opened = await client.post(
+        f"/commission/orders/{order_id}/disputes", json={"claim": "the second site was missed"}, headers=rep
+    )
+    assert opened.status_code == 201, opened.text
+    dispute_id = opened.json()["disputeId"]
+
+    calendar.day = date(2026, 12, 3)
+    decided = await client.post(
+        f"/commission/disputes/{dispute_id}/decision",
+        json={"decision": "approve", "reason": "site 2 confirmed on the contract", "adjustment": "150.00"},
+        headers=ANALYST,
+    )
+    assert decided.status_code == 200, decided.text
+    assert [(h["actor"], h["action"]) for h in decided.json()["history"]] == [
+        ("rep-001", "opened"),
+        ("carla", "approved"),
+    ]
+
+    statement = await client.get(
+        "/commission/reps/rep-001/statement", params={"from": "2026-12-01", "to": "2026-12-31"}, headers=rep
+    )
+    assert statement.status_code == 200, statement.text
+    [adjustment] = [e for e in statement.json()["entries"] if e["orderId"] == order_id]
+    assert (adjustment["kind"], adjustment["payableChange"], adjustment["disputeId"]) == (
+        "dispute",
+        "150.00",
+        dispute_id,
+    )
+    november = await client.get(
+        "/commission/reps/rep-001/statement", params={"from": "2026-11-01", "to": "2026-11-30"}, headers=rep
+    )
+    assert all(e["kind"] != "dispute" for e in november.json()["entries"] if e["orderId"] == order_id)
+    closing = statement.json()["closing"]
+    assert Decimal(closing["payable"]) == Decimal(november.json()["closing"]["payable"]) + Decimal(
+        sum(Decimal(e["payableChange"]) for e in statement.json()["entries"])
+    )
+
+    again = await client.post(
+        f"/commission/disputes/{dispute_id}/decision", json={"decision": "reject", "reason": "late"}, headers=ANALYST
+    )
+    assert again.status_code == 409
+
+
+async def test_a_rejected_dispute_changes_nothing_and_an_approval_needs_an_adjustment(database, api):
+    client, calendar = api
+    order_id = new_id()
+    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    calendar.day = DAY
+    rep = bearer("rep-001", Role.SALES_REP)
+    dispute_id = (
+        await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": "should be new logo"}, headers=rep)
+    ).json()["disputeId"]
+    no_amount = await client.post(
+        f"/commission/disputes/{dispute_id}/decision", json={"decision": "approve", "reason": "ok"}, headers=ANALYST
+    )
+    assert (no_amount.status_code, no_amount.headers["content-type"]) == (422, "application/problem+json")
+    rejected = await client.post(
+        f"/commission/disputes/{dispute_id}/decision",
+        json={"decision": "reject", "reason": "ACC was an existing account"},
+        headers=ANALYST,
+    )
+    assert rejected.json()["state"] == "rejected"
+    assert balances(await commission_of(api, order_id)) == (Decimal("1000.00"), Decimal(0))
+
+
+async def test_a_rep_can_neither_see_nor_dispute_another_reps_commission(database, api):
+    client, calendar = api
+    order_id = new_id()
+    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    calendar.day = DAY
+    other = bearer("rep-002", Role.SALES_REP)
+    assert (await client.get(f"/commission/orders/{order_id}", headers=other)).status_code == 404
+    disputed = await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": "mine"}, headers=other)
+    assert disputed.status_code == 404
+    statement = await client.get(
+        "/commission/reps/rep-001/statement", params={"from": "2026-11-01", "to": "2026-11-30"}, headers=other
+    )
+    assert (statement.status_code, statement.headers["content-type"]) == (403, "application/problem+json")
+    assert (await client.get(f"/commission/orders/{order_id}", headers=ANALYST)).status_code == 200
+
+
+async def test_disputes_close_180_days_after_ratification(database, api):
+    client, calendar = api
+    order_id = new_id()
+    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    rep = bearer("rep-001", Role.SALES_REP)
+    calendar.day = DAY + timedelta(days=181)
+    late = await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": "x"}, headers=rep)
+    assert late.status_code == 409
+    assert "180 days" in late.json()["detail"]
+    calendar.day = DAY + timedelta(days=180)
+    assert (
+        await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": "x"}, headers=rep)
+    ).status_code == 201
+
+
+async def test_revenue_assurance_lists_uninstalled_and_unbilled_orders_as_csv(database, api):
+    client, calendar = api
+    waiting, unbilled = new_id(), new_id()
+    day = date(2026, 11, 5)
+    await handle(database, ratify_order, handed_off(waiting, account=new_account()), today=day)
+    await handle(database, ratify_order, handed_off(unbilled, account=new_account(), billed=False), today=day)
+    await handle(database, follow_operations, installed(unbilled, day))
+    calendar.day = date(2026, 12, 5)
+    report = await client.get(
+        "/commission/reconciliation",
+        params={"from": "2026-11-05", "to": "2026-11-05", "format": "csv"},
+        headers=ANALYST,
+    )
+    assert report.status_code == 200, report.text
+    assert report.headers["content-type"].startswith("text/csv")
+    rows = report.text.splitlines()
+    assert f"{waiting},ratified-not-installed,not installed 30 days after ratification,1000.00,1000.00,1000.00" in rows
+    assert any(row.startswith(f"{unbilled},mrc-disagrees-with-billing,") for row in rows)
+    forbidden = await client.get(
+        "/commission/reconciliation",
+        params={"from": "2026-11-05", "to": "2026-11-05"},
+        headers=bearer("rep-001", Role.SALES_REP),
+    )
+    assert forbidden.status_code == 403

@@ -1,0 +1,113 @@
+"""How a rep's commission moves after ratification: install, cancel, clawback, downgrade, dispute window."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from commission.domain.ledger import (
+    EntryKind,
+    Holding,
+    accrue,
+    claw_back,
+    debit_downgrade,
+    dispute_refusal,
+    make_payable,
+    reverse,
+)
+from orderdesk_shared.events.commission import RepCommission
+from orderdesk_shared.events.order import SalesRep
+
+INSTALLED = date(2026, 6, 1)
+PAID = {"rep-001": Holding(payable=Decimal("1200.00")), "rep-002": Holding(payable=Decimal("800.00"))}
+ACCRUED = {"rep-001": Holding(accrued=Decimal("1200.00")), "rep-002": Holding(accrued=Decimal("800.00"))}
+
+
+def test_ratification_accrues_and_a_later_version_revises_by_the_difference():
+    reps = [RepCommission(rep_id="rep-001", split_percent=Decimal(100), amount=Decimal("1500.00"))]
+    [first] = accrue(reps, {}, installed=False, reason="v1")
+    assert (first.kind, first.accrued_change, first.payable_change) == (EntryKind.ACCRUED, Decimal("1500.00"), 0)
+    revised = accrue(reps, ACCRUED, installed=False, reason="v2")
+    assert [(e.rep_id, e.kind, e.accrued_change) for e in revised] == [
+        ("rep-001", EntryKind.REVISED, Decimal("300.00")),
+        ("rep-002", EntryKind.REVISED, Decimal("-800.00")),
+    ]
+
+
+def test_install_makes_everything_accrued_payable():
+    entries = make_payable(ACCRUED, installed_on=INSTALLED)
+    assert [(e.accrued_change, e.payable_change) for e in entries] == [
+        (Decimal("-1200.00"), Decimal("1200.00")),
+        (Decimal("-800.00"), Decimal("800.00")),
+    ]
+    assert make_payable(PAID, installed_on=INSTALLED) == []  # installed twice: nothing more
+
+
+def test_a_cancel_before_install_reverses_the_accrual_fully():
+    assert sum(e.accrued_change for e in reverse(ACCRUED, reason="cancelled")) == Decimal("-2000.00")
+
+
+@pytest.mark.parametrize(
+    ("days_after_install", "taken_back"),
+    [(0, "2000.00"), (90, "1000.00"), (179, "11.11"), (180, "0"), (181, "0")],
+)
+def test_a_disconnect_inside_180_days_claws_back_pro_rata(days_after_install, taken_back):
+    entries = claw_back(
+        PAID,
+        share_of_order=Decimal(1),
+        installed_on=INSTALLED,
+        disconnected_on=INSTALLED + timedelta(days=days_after_install),
+        window_days=180,
+        reason="disconnected",
+    )
+    assert -sum((e.payable_change for e in entries), Decimal(0)) == Decimal(taken_back)
+    assert all(e.kind is EntryKind.CLAWBACK for e in entries)
+
+
+def test_a_disconnect_of_one_offering_claws_back_its_share_only():
+    entries = claw_back(
+        PAID,
+        share_of_order=Decimal("0.25"),
+        installed_on=INSTALLED,
+        disconnected_on=INSTALLED,
+        window_days=180,
+        reason="one of four",
+    )
+    assert [e.payable_change for e in entries] == [Decimal("-300.00"), Decimal("-200.00")]
+
+
+@pytest.mark.parametrize(("days_after_install", "debited"), [(180, "-300.00"), (181, "0")])
+def test_a_downgrade_inside_the_window_debits_the_delta(days_after_install, debited):
+    entries = debit_downgrade(
+        PAID,
+        debit=Decimal("300.00"),
+        splits=[
+            SalesRep(rep_id="rep-001", split_percent=Decimal(60)),
+            SalesRep(rep_id="rep-002", split_percent=Decimal(40)),
+        ],
+        installed_on=INSTALLED,
+        changed_on=INSTALLED + timedelta(days=days_after_install),
+        window_days=180,
+        reason="downgraded",
+    )
+    assert sum((e.payable_change for e in entries), Decimal(0)) == Decimal(debited)
+
+
+def test_a_downgrade_never_debits_more_than_the_rep_holds():
+    [entry] = debit_downgrade(
+        {"rep-001": Holding(payable=Decimal("50.00"))},
+        debit=Decimal("300.00"),
+        splits=[SalesRep(rep_id="rep-001")],
+        installed_on=INSTALLED,
+        changed_on=INSTALLED,
+        window_days=180,
+        reason="downgraded",
+    )
+    assert entry.payable_change == Decimal("-50.00")
+
+
+@pytest.mark.parametrize(("days_after", "refused"), [(180, False), (181, True)])
+def test_a_dispute_opens_within_180_days_of_ratification(days_after, refused):
+    ratified = date(2026, 1, 10)
+    refusal = dispute_refusal(ratified_on=ratified, today=ratified + timedelta(days=days_after), window_days=180)
+    assert (refusal is not None) is refused
