@@ -165,14 +165,15 @@ async def test_a_near_net_build_paying_back_after_sixty_months_is_rejected_on_th
     assert "net capex $59,550.00" in finding.message and "monthly contribution $949.05" in finding.message
 
 
-async def test_intake_checks_orders_against_the_catalogue_pricing_announced(stack, intake):
+async def test_intake_checks_orders_against_the_catalogue_and_roster_their_owners_announced(stack, intake):
     rep = bearer(stack, "rep-001", Role.SALES_REP)
     async with httpx.AsyncClient(base_url=stack.service_url("pricing-approval"), timeout=30.0) as pricing:
         offerings = (await pricing.get("/tmf-api/productCatalogManagement/v4/productOffering", headers=rep)).json()
     sold = sorted(offering["id"] for offering in offerings if offering["lifecycleStatus"] == "Active")
 
     deadline = asyncio.get_running_loop().time() + 30
-    while (reference := (await intake.get("/intake/reference", headers=rep)).json())["catalogueVersion"] is None:
-        assert asyncio.get_running_loop().time() < deadline, "intake never heard of pricing's catalogue"
+    while None in ((reference := (await intake.get("/intake/reference", headers=rep)).json())["catalogueVersion"],
+                   reference["rosterVersion"]):  # fmt: skip
+        assert asyncio.get_running_loop().time() < deadline, f"intake still uses its seed files: {reference}"
         await asyncio.sleep(0.5)
     assert reference["offerings"] == sold

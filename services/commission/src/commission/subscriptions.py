@@ -1,7 +1,7 @@
 """What commission listens to, and what it records."""
 
 from commission.handlers import follow_operations, ratify_order, reverse_cancelled_order
-from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
+from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
@@ -11,4 +11,4 @@ HANDLERS = {
     OpsOrderStatusChanged: follow_operations,
     OrderFallout: reverse_cancelled_order,
 }
-EMITS = (OrderRatified, CommissionAdjusted)
+EMITS = (OrderRatified, CommissionAdjusted, RosterPublished)

@@ -103,3 +103,11 @@ dispute_history = sa.Table(
     sa.Column("adjustment", MONEY),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+# Each roster version announced on roster.published, so a restart does not announce it again.
+published_rosters = sa.Table(
+    "published_rosters",
+    metadata,
+    sa.Column("version", sa.Text, primary_key=True),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

@@ -26,7 +26,7 @@ from intake.handlers import (
     store_new_orders,
 )
 from intake.repository import NewOrder, OrderFilter, StoredOrder
-from intake.rules_in_force import RULES_IN_FORCE
+from intake.rules_in_force import CATALOGUE, ROSTER, RULES_IN_FORCE
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
@@ -298,9 +298,11 @@ reference_router = APIRouter(prefix="/intake", tags=["reference data"])
 
 @reference_router.get("/reference")
 async def reference_in_use(_: Reader, rules: Rules) -> dict:
-    """Which reference data orders are checked against: the catalogue version in force and the seed files."""
+    """Which reference data orders are checked against: the versions announced by their owners, and the seed files."""
+    versions = RULES_IN_FORCE.versions
     return {
-        "catalogueVersion": RULES_IN_FORCE.catalogue_version,
+        "catalogueVersion": versions.get(CATALOGUE),
+        "rosterVersion": versions.get(ROSTER),
         "seedReferenceVersion": rules.reference.version,
         "offerings": sorted(offering.id for offering in rules.reference.offerings.values() if offering.active),
     }

@@ -13,13 +13,13 @@ from intake.channels.email import parse_order_email
 from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
 from intake.domain.validation import IntakeRules, Validation, validate
 from intake.repository import NewOrder, Revision, StoredOrder
-from intake.rules_in_force import RULES_IN_FORCE
+from intake.rules_in_force import CATALOGUE, ROSTER, RULES_IN_FORCE
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
-from orderdesk_shared.events.commission import OrderRatified
+from orderdesk_shared.events.commission import OrderRatified, RosterPublished
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
@@ -304,7 +304,16 @@ async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:
 
 async def follow_catalogue(published: CataloguePublished, uow: UnitOfWork) -> None:
     """Validate offerings against the catalogue pricing-approval announced, from now on."""
-    offerings = [offering.model_dump(mode="json", by_alias=True) for offering in published.offerings]
-    await repository.keep_catalogue(uow.connection, version=published.version, offerings=offerings)
+    await _keep_reference(uow, CATALOGUE, published.version, published)
+
+
+async def follow_roster(published: RosterPublished, uow: UnitOfWork) -> None:
+    """Check who sold an order against the roster commission announced, from now on."""
+    await _keep_reference(uow, ROSTER, published.version, published)
+
+
+async def _keep_reference(uow: UnitOfWork, kind: str, version: str, published: Fact) -> None:
+    document = published.model_dump(mode="json", by_alias=True)
+    await repository.keep_reference(uow.connection, kind=kind, version=version, document=document)
     RULES_IN_FORCE.expire()
-    log.info("catalogue in force", version=published.version, offerings=len(offerings))
+    log.info("reference data in force", kind=kind, version=version)

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.order import Address
 from orderdesk_shared.events.pricing_approval import CatalogueOffering
 
@@ -57,25 +58,10 @@ class Account:
 
 
 @dataclass(frozen=True)
-class Rep:
-    id: str
-    name: str
-    email: str
-    team: str
-    manager_id: str | None
-    active_from: date
-    active_to: date | None
-
-    def is_active_on(self, day: date) -> bool:
-        """Whether the rep may sell on `day`: from `active_from` up to and including `active_to`."""
-        return self.active_from <= day and (self.active_to is None or day <= self.active_to)
-
-
-@dataclass(frozen=True)
 class ReferenceData:
     offerings: dict[str, Offering]
     accounts: dict[str, Account]
-    reps: dict[str, Rep]
+    reps: dict[str, RosterRep]
     version: str
 
 
@@ -231,14 +217,14 @@ def _load_accounts(path: Path) -> dict[str, Account]:
     return accounts
 
 
-def _load_reps(path: Path) -> dict[str, Rep]:
-    reps: dict[str, Rep] = {}
+def _load_reps(path: Path) -> dict[str, RosterRep]:
+    reps: dict[str, RosterRep] = {}
     lines: dict[str, int] = {}
     for line, row in _read_csv(path, _RepRow):
         if row.rep_id in reps:
             raise ReferenceDataError(f"{path.name} line {line}, field 'rep_id': {row.rep_id} is listed twice")
         lines[row.rep_id] = line
-        reps[row.rep_id] = Rep(
+        reps[row.rep_id] = RosterRep(
             id=row.rep_id,
             name=row.name,
             email=row.email,

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.domain.validation import Validation
-from intake.tables import catalogues, order_revisions, orders, submissions
+from intake.tables import order_revisions, orders, reference_versions, submissions
 from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Channel, OrderState, ProductOrder, Stage
@@ -279,23 +279,29 @@ async def claim_source_id(
     return (await connection.execute(query)).scalar_one()
 
 
-async def keep_catalogue(connection: AsyncConnection, *, version: str, offerings: list[dict]) -> None:
-    """Store a catalogue version as the one in force (an older version announced again is in force again)."""
-    statement = insert(catalogues).values(version=version, offerings=offerings)
+async def keep_reference(connection: AsyncConnection, *, kind: str, version: str, document: dict) -> None:
+    """Store a version of a kind of reference data as the one in force (announced again: in force again)."""
+    statement = insert(reference_versions).values(kind=kind, version=version, document=document)
     await connection.execute(
         statement.on_conflict_do_update(
-            index_elements=[catalogues.c.version],
-            set_={"offerings": statement.excluded.offerings, "received_at": sa.func.now()},
+            index_elements=[reference_versions.c.kind, reference_versions.c.version],
+            set_={"document": statement.excluded.document, "received_at": sa.func.now()},
         )
     )
 
 
-async def catalogue_in_force(connection: AsyncConnection) -> sa.Row | None:
-    """The catalogue version received last, with its offerings."""
-    query = sa.select(catalogues.c.version, catalogues.c.offerings).order_by(catalogues.c.received_at.desc()).limit(1)
-    return (await connection.execute(query)).first()
+async def versions_in_force(connection: AsyncConnection) -> dict[str, str]:
+    """The version received last of each kind of reference data."""
+    latest = (
+        sa.select(reference_versions.c.kind, reference_versions.c.version)
+        .distinct(reference_versions.c.kind)
+        .order_by(reference_versions.c.kind, reference_versions.c.received_at.desc())
+    )
+    return {row.kind: row.version for row in await connection.execute(latest)}
 
 
-async def version_in_force(connection: AsyncConnection) -> str | None:
-    query = sa.select(catalogues.c.version).order_by(catalogues.c.received_at.desc()).limit(1)
-    return (await connection.execute(query)).scalar()
+async def reference_document(connection: AsyncConnection, *, kind: str, version: str) -> dict:
+    query = sa.select(reference_versions.c.document).where(
+        reference_versions.c.kind == kind, reference_versions.c.version == version
+    )
+    return (await connection.execute(query)).scalar_one()

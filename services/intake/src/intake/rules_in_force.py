@@ -1,9 +1,9 @@
-"""The rules intake validates with: its seed files, with the offerings of the catalogue in force.
+"""The rules intake validates with: its seed files, with the reference data in force from its owners.
 
-Pricing-approval owns the catalogue and announces each version on catalogue.published; intake
-stores what it hears (follow_catalogue) and every process rereads the version in force every few
-seconds, so all replicas validate against a new catalogue soon after it is announced. Until one is
-heard, the seed offerings file is used.
+Pricing-approval owns the catalogue (catalogue.published) and commission the rep roster
+(roster.published). Intake stores each version it hears (follow_catalogue, follow_roster) and
+every process rereads the versions in force every few seconds, so all replicas validate against
+new reference data soon after it is announced. Until a kind has been heard, its seed file is used.
 """
 
 import dataclasses
@@ -15,38 +15,41 @@ from intake import repository
 from intake.domain.validation import IntakeRules, intake_rules
 from intake.reference import offerings_from_catalogue
 from orderdesk_shared.db import Database
-from orderdesk_shared.events.pricing_approval import CatalogueOffering
+from orderdesk_shared.events.commission import RosterPublished
+from orderdesk_shared.events.pricing_approval import CataloguePublished
 
 RECHECK_SECONDS = 5.0
+CATALOGUE = "catalogue"
+ROSTER = "roster"
 
 
 class RulesInForce:
     def __init__(self, *, recheck_seconds: float = RECHECK_SECONDS) -> None:
         self._recheck_seconds = recheck_seconds
         self._rules: IntakeRules | None = None
-        self._catalogue_version: str | None = None
+        self._versions: dict[str, str] = {}
         self._next_check = 0.0
 
     @property
-    def catalogue_version(self) -> str | None:
-        """The catalogue version validation uses; None while only the seed offerings are known."""
-        return self._catalogue_version
+    def versions(self) -> dict[str, str]:
+        """The version in force of each kind of announced reference data (none: the seed file is used)."""
+        return dict(self._versions)
 
     async def through(self, database: Database) -> IntakeRules:
-        """The rules, rereading the catalogue in force over a connection of its own when due."""
+        """The rules, rereading the versions in force over a connection of its own when due."""
         if self._due():
             async with database.engine.connect() as connection:
                 await self._refresh(connection)
         return self._current()
 
     async def within(self, connection: AsyncConnection) -> IntakeRules:
-        """The rules, rereading the catalogue in force in the caller's transaction when due."""
+        """The rules, rereading the versions in force in the caller's transaction when due."""
         if self._due():
             await self._refresh(connection)
         return self._current()
 
     def expire(self) -> None:
-        """Reread at the next use (this process has just stored a new catalogue)."""
+        """Reread at the next use (this process has just stored a new version)."""
         self._next_check = 0.0
 
     def _due(self) -> bool:
@@ -61,15 +64,20 @@ class RulesInForce:
         return self._rules or intake_rules()
 
     async def _refresh(self, connection: AsyncConnection) -> None:
-        if await repository.version_in_force(connection) == self._catalogue_version:
+        versions = await repository.versions_in_force(connection)
+        if versions == self._versions:
             return
-        in_force = await repository.catalogue_in_force(connection)
-        if in_force is None:
-            return
-        base = intake_rules()
-        offerings = offerings_from_catalogue([CatalogueOffering.model_validate(o) for o in in_force.offerings])
-        self._rules = dataclasses.replace(base, reference=dataclasses.replace(base.reference, offerings=offerings))
-        self._catalogue_version = in_force.version
+        reference = intake_rules().reference
+        if version := versions.get(CATALOGUE):
+            document = await repository.reference_document(connection, kind=CATALOGUE, version=version)
+            offerings = offerings_from_catalogue(CataloguePublished.model_validate(document).offerings)
+            reference = dataclasses.replace(reference, offerings=offerings)
+        if version := versions.get(ROSTER):
+            document = await repository.reference_document(connection, kind=ROSTER, version=version)
+            reps = {rep.id: rep for rep in RosterPublished.model_validate(document).reps}
+            reference = dataclasses.replace(reference, reps=reps)
+        self._rules = dataclasses.replace(intake_rules(), reference=reference)
+        self._versions = versions
 
 
 RULES_IN_FORCE = RulesInForce()

@@ -8,8 +8,10 @@ from intake.handlers import (
     follow_catalogue,
     follow_fallout,
     follow_progress,
+    follow_roster,
 )
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
+from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_shared.events.pricing_approval import CataloguePublished
@@ -21,5 +23,6 @@ HANDLERS = {
     **{event_model: follow_progress for event_model in STAGE_REACHED_BY},
     OrderFallout: follow_fallout,
     CataloguePublished: follow_catalogue,
+    RosterPublished: follow_roster,
 }
 EMITS = (OrderReceived, OrderValidated, OrderFallout)

@@ -55,11 +55,13 @@ submissions = sa.Table(
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
-# Each catalogue version pricing-approval announced (catalogue.published); the latest received is in force.
-catalogues = sa.Table(
-    "catalogues",
+# Each version of the reference data its owners announce (kind "catalogue" from pricing-approval,
+# "roster" from commission); the latest received of each kind is in force.
+reference_versions = sa.Table(
+    "reference_versions",
     metadata,
+    sa.Column("kind", sa.Text, primary_key=True),
     sa.Column("version", sa.Text, primary_key=True),
-    sa.Column("offerings", JSONB, nullable=False),
+    sa.Column("document", JSONB, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )

@@ -2,7 +2,7 @@
 
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
-from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
+from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
@@ -21,6 +21,7 @@ EVENT_MODELS: tuple[type[Fact], ...] = (
     CommissionAdjusted,
     OrderFallout,
     CataloguePublished,
+    RosterPublished,
     OpsOrderStatusChanged,
     CrmOpportunitySubmitted,
     EmailReceived,

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from orderdesk_shared.events.base import Event, WireModel
+from orderdesk_shared.events.base import Event, Fact, WireModel
 
 
 class RepCommission(WireModel):
@@ -50,3 +50,33 @@ class CommissionAdjusted(Event):
     accrued_change: Decimal | None = None
     payable_change: Decimal | None = None
     effective_on: date | None = None
+
+
+class RosterRep(WireModel):
+    """A sales rep on the roster commission keeps: who may sell, from when to when, in which team."""
+
+    id: str
+    name: str
+    email: str
+    team: str
+    manager_id: str | None = None
+    active_from: date
+    active_to: date | None = None
+
+    def is_active_on(self, day: date) -> bool:
+        """Whether the rep may sell on `day`: from `active_from` up to and including `active_to`."""
+        return self.active_from <= day and (self.active_to is None or day <= self.active_to)
+
+
+class RosterPublished(Fact):
+    """A roster version came into force: services that check who sold an order follow it from here."""
+
+    event_type: ClassVar[str] = "com.orderdesk.roster.published.v1"
+    topic: ClassVar[str] = "roster.published"
+
+    version: str
+    reps: list[RosterRep]
+
+    @property
+    def subject(self) -> str:
+        return "roster"  # one key: versions stay in the order they were published

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.order import OrderType
 
 SERVICE_DIRECTORY = Path(__file__).resolve().parents[3]
@@ -92,24 +93,9 @@ class PlanBook(_Rule):
 
 
 @dataclass(frozen=True)
-class Rep:
-    id: str
-    name: str
-    email: str
-    team: str
-    manager_id: str | None
-    active_from: date
-    active_to: date | None
-
-    def is_active_on(self, day: date) -> bool:
-        """Whether the rep may sell on `day`: from `active_from` up to and including `active_to`."""
-        return self.active_from <= day and (self.active_to is None or day <= self.active_to)
-
-
-@dataclass(frozen=True)
 class Roster:
     version: str
-    reps: dict[str, Rep]
+    reps: dict[str, RosterRep]
 
 
 @dataclass(frozen=True)
@@ -165,7 +151,7 @@ def load_roster(directory: Path) -> Roster:
         raise RulesError(f"no roster.vN.csv in {directory.name}/")
     version = max(versions)
     path = versions[version]
-    reps: dict[str, Rep] = {}
+    reps: dict[str, RosterRep] = {}
     lines: dict[str, int] = {}
     with path.open(encoding="utf-8", newline="") as file:
         reader = csv.DictReader(file)
@@ -184,7 +170,7 @@ def load_roster(directory: Path) -> Roster:
             if row.rep_id in reps:
                 raise RulesError(f"{where}, field 'rep_id': {row.rep_id} is listed twice")
             lines[row.rep_id] = reader.line_num
-            reps[row.rep_id] = Rep(**row.model_dump(exclude={"rep_id"}), id=row.rep_id)
+            reps[row.rep_id] = RosterRep(**row.model_dump(exclude={"rep_id"}), id=row.rep_id)
     for rep in reps.values():
         if rep.manager_id is not None and rep.manager_id not in reps:
             raise RulesError(

@@ -1,15 +1,17 @@
-"""Intake validates offerings against the catalogue pricing-approval announces, not only its seed file."""
+"""Intake validates against the catalogue and roster their owners announce, not only its seed files."""
 
 from datetime import date
 
 import pytest
 
+from commission.domain.rules import commission_rules
 from intake.domain.validation import validate
-from intake.handlers import follow_catalogue
+from intake.handlers import follow_catalogue, follow_roster
 from intake.rules_in_force import RulesInForce
 from intake.tables import messaging
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import Database
+from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.pricing_approval import CataloguePublished
 from orderdesk_stack.order_generator import generate_orders
 from pricing_approval.publication import catalogue_published
@@ -45,18 +47,18 @@ async def test_an_offering_retired_in_the_announced_catalogue_is_refused_from_th
     rules = RulesInForce(recheck_seconds=0)
 
     assert (await rules.through(database)).reference.offerings[sold].active  # the seed file, before any catalogue
-    assert rules.catalogue_version is None
+    assert rules.versions == {}
 
     await _announce(database, _catalogue("catalogue/2", retired=frozenset({sold})))
     findings = validate(order, await rules.through(database), today=TODAY).findings
-    assert rules.catalogue_version == "catalogue/2"
+    assert rules.versions == {"catalogue": "catalogue/2"}
     assert [(f.reason_code, f.message) for f in findings] == [
         ("UNKNOWN_OFFERING", f"product offering {sold} is no longer sold")
     ]
 
     await _announce(database, _catalogue("catalogue/3"))  # sold again
     assert validate(order, await rules.through(database), today=TODAY).findings == []
-    assert rules.catalogue_version == "catalogue/3"
+    assert rules.versions == {"catalogue": "catalogue/3"}
 
 
 async def test_a_catalogue_announced_again_is_in_force_again(database):
@@ -64,4 +66,23 @@ async def test_a_catalogue_announced_again_is_in_force_again(database):
     for version in ("catalogue/1", "catalogue/2", "catalogue/1"):
         await _announce(database, _catalogue(version))
     await rules.through(database)
-    assert rules.catalogue_version == "catalogue/1"
+    assert rules.versions == {"catalogue": "catalogue/1"}
+
+
+async def test_a_rep_who_left_in_the_announced_roster_can_no_longer_sell(database):
+    [generated] = generate_orders(1, seed=41, invalid_share=0.0)
+    order = to_canonical(ProductOrderCreate.model_validate(generated.body), order_id="PO-R1", submitted_by="rep-001")
+    [seller] = [rep.rep_id for rep in order.sales_reps][:1]
+    roster = commission_rules().roster
+    left = [
+        rep.model_copy(update={"active_to": date(2026, 10, 31)}) if rep.id == seller else rep
+        for rep in roster.reps.values()
+    ]
+    rules = RulesInForce(recheck_seconds=0)
+
+    async with database.unit_of_work() as uow:
+        await follow_roster(RosterPublished(version="roster/2", reps=left), uow)
+    findings = validate(order, await rules.through(database), today=TODAY).findings
+
+    assert rules.versions == {"roster": "roster/2"}
+    assert [(f.reason_code, f.message) for f in findings] == [("INVALID_VALUE", f"sales rep {seller} is not active")]

@@ -1,4 +1,4 @@
-"""The catalogue versions pricing-approval announces, which intake validates offerings against.
+"""The reference data the owning services announce: pricing-approval's catalogue, commission's roster.
 
 Revision ID: 0005
 Revises: 0004
@@ -18,13 +18,14 @@ SCHEMA = "intake"
 
 def upgrade() -> None:
     op.create_table(
-        "catalogues",
+        "reference_versions",
+        sa.Column("kind", sa.Text, primary_key=True),
         sa.Column("version", sa.Text, primary_key=True),
-        sa.Column("offerings", JSONB, nullable=False),
+        sa.Column("document", JSONB, nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         schema=SCHEMA,
     )
 
 
 def downgrade() -> None:
-    op.drop_table("catalogues", schema=SCHEMA)
+    op.drop_table("reference_versions", schema=SCHEMA)
