@@ -8,7 +8,6 @@ import csv
 import json
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -20,12 +19,12 @@ from pydantic import (
     StrictStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.order import Address
 from orderdesk_shared.events.pricing_approval import CatalogueOffering
+from orderdesk_shared.roster import RosterRow
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "reference"
 _FILES = ("offerings.v{n}.json", "accounts.v{n}.csv", "reps.v{n}.csv")
@@ -118,27 +117,6 @@ class _AccountRow(_Row):
     status: Literal["active", "closed"]
 
 
-class _RepRow(_Row):
-    rep_id: Annotated[str, Field(pattern=r"^rep-\d{3}$")]
-    name: _Text
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    team: _Text
-    manager_id: str | None
-    active_from: date
-    active_to: date | None
-
-    @field_validator("manager_id", "active_to", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> "_RepRow":
-        if self.active_to is not None and self.active_to < self.active_from:
-            raise ValueError("active_to is before active_from")
-        return self
-
-
 # --- loading ------------------------------------------------------------------------------------
 
 
@@ -220,19 +198,11 @@ def _load_accounts(path: Path) -> dict[str, Account]:
 def _load_reps(path: Path) -> dict[str, RosterRep]:
     reps: dict[str, RosterRep] = {}
     lines: dict[str, int] = {}
-    for line, row in _read_csv(path, _RepRow):
+    for line, row in _read_csv(path, RosterRow):
         if row.rep_id in reps:
             raise ReferenceDataError(f"{path.name} line {line}, field 'rep_id': {row.rep_id} is listed twice")
         lines[row.rep_id] = line
-        reps[row.rep_id] = RosterRep(
-            id=row.rep_id,
-            name=row.name,
-            email=row.email,
-            team=row.team,
-            manager_id=row.manager_id,
-            active_from=row.active_from,
-            active_to=row.active_to,
-        )
+        reps[row.rep_id] = row.rep()
     for rep in reps.values():
         if rep.manager_id is not None and rep.manager_id not in reps:
             raise ReferenceDataError(

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.order import OrderType
+from orderdesk_shared.roster import RosterRow
 
 SERVICE_DIRECTORY = Path(__file__).resolve().parents[3]
 DEFAULT_PLAN = SERVICE_DIRECTORY / "policies" / "plan.v1.toml"
@@ -119,29 +120,6 @@ def load_plan(path: Path) -> PlanBook:
         raise RulesError(f"{path.name}: {problems}") from error
 
 
-class _RosterRow(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    rep_id: Annotated[str, Field(pattern=r"^rep-\d{3}$")]
-    name: Annotated[str, Field(min_length=1)]
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    team: Annotated[str, Field(min_length=1)]
-    manager_id: str | None
-    active_from: date
-    active_to: date | None
-
-    @field_validator("manager_id", "active_to", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> "_RosterRow":
-        if self.active_to is not None and self.active_to < self.active_from:
-            raise ValueError("active_to is before active_from")
-        return self
-
-
 def load_roster(directory: Path) -> Roster:
     """The highest version of `roster.vN.csv` in `directory`, every row and manager checked."""
     versions = {
@@ -155,7 +133,7 @@ def load_roster(directory: Path) -> Roster:
     lines: dict[str, int] = {}
     with path.open(encoding="utf-8", newline="") as file:
         reader = csv.DictReader(file)
-        expected = list(_RosterRow.model_fields)
+        expected = list(RosterRow.model_fields)
         if reader.fieldnames != expected:
             raise RulesError(f"{path.name} line 1: the header must be {','.join(expected)}")
         for raw in reader:
@@ -163,14 +141,14 @@ def load_roster(directory: Path) -> Roster:
             if None in raw or None in raw.values():
                 raise RulesError(f"{where}: {len(expected)} values expected, as in the header")
             try:
-                row = _RosterRow.model_validate(raw)
+                row = RosterRow.model_validate(raw)
             except ValidationError as error:
                 problems = "; ".join(f"field '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in error.errors())
                 raise RulesError(f"{where}, {problems}") from error
             if row.rep_id in reps:
                 raise RulesError(f"{where}, field 'rep_id': {row.rep_id} is listed twice")
             lines[row.rep_id] = reader.line_num
-            reps[row.rep_id] = RosterRep(**row.model_dump(exclude={"rep_id"}), id=row.rep_id)
+            reps[row.rep_id] = row.rep()
     for rep in reps.values():
         if rep.manager_id is not None and rep.manager_id not in reps:
             raise RulesError(
