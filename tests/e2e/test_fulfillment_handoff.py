@@ -83,8 +83,12 @@ async def test_an_order_missing_a_billing_code_is_held_then_released_by_the_cata
         assert status["waitingFor"]["who"] == "catalogue team"
         assert {finding["reasonCode"] for finding in status["findings"]} == {"MISSING_BILLING_CODE"}
         assert all(ticket["market"] == "GRR" and order_id in ticket["orders"] for ticket in status["catalogueTickets"])
-        on_the_desk = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep)).json()
-        assert (on_the_desk["state"], on_the_desk["stage"]) == ("held", "approved")
+
+        async def held_on_the_desk():
+            seen = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep)).json()
+            return seen if seen["state"] == "held" else None  # intake hears of the hold on its own time
+
+        assert (await _until(held_on_the_desk, what="the hold on intake's desk"))["stage"] == "approved"
 
         for n, ticket in enumerate(status["catalogueTickets"]):
             added = await fulfillment.post(
