@@ -3,8 +3,10 @@
 from commission.domain.rules import REFERENCE_DIRECTORY, load_roster
 from intake.reference import load_reference_data
 from orderdesk_shared.addresses import building_address
+from pricing_approval.publication import catalogue_published
+from pricing_approval.rules import pricing_rules
 from serviceability.domain.inventory import read_inventory
-from serviceability.domain.rules import Rules
+from serviceability.domain.rules import Rules, site_offerings
 from serviceability.settings import SEED_INVENTORY
 
 
@@ -19,6 +21,11 @@ def test_serviceability_knows_every_offering_served_at_a_site_as_intake_sells_it
         offering.id: (offering.family, offering.bandwidth_tiers_mbps) for offering in Rules.load().offerings.values()
     }
     assert known == sold_at_a_site
+
+
+def test_the_site_offerings_of_the_announced_catalogue_are_those_of_serviceability_seed_copy():
+    announced = catalogue_published(pricing_rules().catalogue)
+    assert site_offerings(announced.offerings) == Rules.load().offerings
 
 
 def test_every_reference_account_building_is_in_the_seed_inventory():

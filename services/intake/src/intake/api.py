@@ -26,7 +26,7 @@ from intake.handlers import (
     store_new_orders,
 )
 from intake.repository import NewOrder, OrderFilter, StoredOrder
-from intake.rules_in_force import CATALOGUE, ROSTER, RULES_IN_FORCE
+from intake.rules_in_force import RULES_IN_FORCE
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
@@ -34,6 +34,7 @@ from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
 from orderdesk_shared.events.order import Channel, OrderState
 from orderdesk_shared.group_commit import GroupCommit
+from orderdesk_shared.reference import CATALOGUE, ROSTER
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
 

@@ -13,7 +13,7 @@ from intake.channels.email import parse_order_email
 from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
 from intake.domain.validation import IntakeRules, Validation, validate
 from intake.repository import NewOrder, Revision, StoredOrder
-from intake.rules_in_force import CATALOGUE, ROSTER, RULES_IN_FORCE
+from intake.rules_in_force import RULES_IN_FORCE
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
@@ -28,6 +28,7 @@ from orderdesk_shared.events.pricing_approval import CataloguePublished, OrderAp
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.group_commit import Queued
 from orderdesk_shared.logs import get_logger
+from orderdesk_shared.reference import CATALOGUE, ROSTER
 
 log = get_logger(__name__)
 
@@ -314,6 +315,5 @@ async def follow_roster(published: RosterPublished, uow: UnitOfWork) -> None:
 
 async def _keep_reference(uow: UnitOfWork, kind: str, version: str, published: Fact) -> None:
     document = published.model_dump(mode="json", by_alias=True)
-    await repository.keep_reference(uow.connection, kind=kind, version=version, document=document)
-    RULES_IN_FORCE.expire()
+    await RULES_IN_FORCE.keep(uow.connection, kind=kind, version=version, document=document)
     log.info("reference data in force", kind=kind, version=version)

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.domain.validation import Validation
-from intake.tables import order_revisions, orders, reference_versions, submissions
+from intake.tables import order_revisions, orders, submissions
 from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Channel, OrderState, ProductOrder, Stage
@@ -276,32 +276,4 @@ async def claim_source_id(
         connection, submissions, source_id=source_id, channel=channel, order_id=order_id, document=document
     )
     query = sa.select(submissions.c.order_id).where(submissions.c.source_id == source_id)
-    return (await connection.execute(query)).scalar_one()
-
-
-async def keep_reference(connection: AsyncConnection, *, kind: str, version: str, document: dict) -> None:
-    """Store a version of a kind of reference data as the one in force (announced again: in force again)."""
-    statement = insert(reference_versions).values(kind=kind, version=version, document=document)
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[reference_versions.c.kind, reference_versions.c.version],
-            set_={"document": statement.excluded.document, "received_at": sa.func.now()},
-        )
-    )
-
-
-async def versions_in_force(connection: AsyncConnection) -> dict[str, str]:
-    """The version received last of each kind of reference data."""
-    latest = (
-        sa.select(reference_versions.c.kind, reference_versions.c.version)
-        .distinct(reference_versions.c.kind)
-        .order_by(reference_versions.c.kind, reference_versions.c.received_at.desc())
-    )
-    return {row.kind: row.version for row in await connection.execute(latest)}
-
-
-async def reference_document(connection: AsyncConnection, *, kind: str, version: str) -> dict:
-    query = sa.select(reference_versions.c.document).where(
-        reference_versions.c.kind == kind, reference_versions.c.version == version
-    )
     return (await connection.execute(query)).scalar_one()

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from orderdesk_shared.messaging import service_metadata
+from orderdesk_shared.reference import reference_versions_table
 
 metadata, messaging = service_metadata("intake")
 
@@ -55,13 +56,5 @@ submissions = sa.Table(
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
-# Each version of the reference data its owners announce (kind "catalogue" from pricing-approval,
-# "roster" from commission); the latest received of each kind is in force.
-reference_versions = sa.Table(
-    "reference_versions",
-    metadata,
-    sa.Column("kind", sa.Text, primary_key=True),
-    sa.Column("version", sa.Text, primary_key=True),
-    sa.Column("document", JSONB, nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-)
+# Each version of the catalogue (pricing-approval) and the rep roster (commission) announced.
+reference_versions = reference_versions_table(metadata)

@@ -7,12 +7,13 @@ import pytest
 from commission.domain.rules import commission_rules
 from intake.domain.validation import validate
 from intake.handlers import follow_catalogue, follow_roster
-from intake.rules_in_force import RulesInForce
-from intake.tables import messaging
+from intake.rules_in_force import rules_from
+from intake.tables import messaging, reference_versions
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.pricing_approval import CataloguePublished
+from orderdesk_shared.reference import ReferenceBook
 from orderdesk_stack.order_generator import generate_orders
 from pricing_approval.publication import catalogue_published
 from pricing_approval.rules import pricing_rules
@@ -44,7 +45,7 @@ async def test_an_offering_retired_in_the_announced_catalogue_is_refused_from_th
     [generated] = generate_orders(1, seed=41, invalid_share=0.0)
     order = to_canonical(ProductOrderCreate.model_validate(generated.body), order_id="PO-C1", submitted_by="rep-001")
     sold = order.items[0].product_offering_id
-    rules = RulesInForce(recheck_seconds=0)
+    rules = ReferenceBook(reference_versions, rules_from, recheck_seconds=0)
 
     assert (await rules.through(database)).reference.offerings[sold].active  # the seed file, before any catalogue
     assert rules.versions == {}
@@ -62,7 +63,7 @@ async def test_an_offering_retired_in_the_announced_catalogue_is_refused_from_th
 
 
 async def test_a_catalogue_announced_again_is_in_force_again(database):
-    rules = RulesInForce(recheck_seconds=0)
+    rules = ReferenceBook(reference_versions, rules_from, recheck_seconds=0)
     for version in ("catalogue/1", "catalogue/2", "catalogue/1"):
         await _announce(database, _catalogue(version))
     await rules.through(database)
@@ -78,7 +79,7 @@ async def test_a_rep_who_left_in_the_announced_roster_can_no_longer_sell(databas
         rep.model_copy(update={"active_to": date(2026, 10, 31)}) if rep.id == seller else rep
         for rep in roster.reps.values()
     ]
-    rules = RulesInForce(recheck_seconds=0)
+    rules = ReferenceBook(reference_versions, rules_from, recheck_seconds=0)
 
     async with database.unit_of_work() as uow:
         await follow_roster(RosterPublished(version="roster/2", reps=left), uow)

@@ -13,9 +13,9 @@ from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from serviceability import repository, tmf645
 from serviceability.domain.inventory import UnreadableInventory
 from serviceability.domain.qualification import decide_order
-from serviceability.domain.rules import serviceability_rules
 from serviceability.handlers import SurveyNotOpen, complete_site_survey
 from serviceability.inventory import import_inventory, report_document
+from serviceability.rules_in_force import RULES_IN_FORCE
 
 router = APIRouter(prefix="/serviceability", tags=["serviceability"])
 tmf645_router = APIRouter(prefix=tmf645.API_ROOT, tags=["TMF645 checkServiceQualification"])
@@ -30,7 +30,7 @@ async def check_service_qualification(
     body: tmf645.CheckServiceQualificationCreate, principal: Checker, db: DatabaseDep
 ) -> dict:
     """Whether and how each site can be served, answered at once (qualified, alternate or unqualified)."""
-    rules = serviceability_rules()
+    rules = await RULES_IN_FORCE.through(db)
     try:
         requests = tmf645.site_requests(body, rules)
     except tmf645.InvalidCheck as invalid:

@@ -10,8 +10,10 @@ from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_shared.events.order import ProductOrder, Stage
+from orderdesk_shared.events.pricing_approval import CataloguePublished
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
+from orderdesk_shared.reference import CATALOGUE
 from serviceability import repository
 from serviceability.domain.qualification import (
     SITE_SURVEY_REQUIRED,
@@ -20,7 +22,8 @@ from serviceability.domain.qualification import (
     decide_order,
     site_requests,
 )
-from serviceability.domain.rules import Rules, serviceability_rules
+from serviceability.domain.rules import Rules
+from serviceability.rules_in_force import RULES_IN_FORCE
 
 log = get_logger(__name__)
 
@@ -37,7 +40,7 @@ async def qualify_sites(event: OrderValidated, uow: UnitOfWork) -> None:
     if newest is not None and newest > event.order_version:
         log.info("an older version of the order ignored", version=event.order_version, newest=newest)
         return
-    rules = serviceability_rules()
+    rules = await RULES_IN_FORCE.within(uow.connection)
     decision = await _decide(uow, event.order, rules, surveys=[])
     recorded = await repository.record_decision(
         uow.connection,
@@ -99,7 +102,7 @@ async def complete_site_survey(
     )
     stored = await repository.get_decision(uow.connection, survey.order_id, survey.order_version, for_update=True)
     order = ProductOrder.model_validate(stored.order_document)
-    rules = serviceability_rules()
+    rules = await RULES_IN_FORCE.within(uow.connection)
     surveys = await repository.surveys_of(uow.connection, survey.order_id, survey.order_version)
     decision = await _decide(uow, order, rules, surveys=surveys)
     await repository.update_decision(
@@ -227,3 +230,10 @@ def _survey_results(decision: OrderDecision) -> list[Finding]:
 
 def _dumped(findings: list[Finding]) -> list[dict]:
     return [finding.model_dump(mode="json", by_alias=True, exclude_none=True) for finding in findings]
+
+
+async def follow_catalogue(published: CataloguePublished, uow: UnitOfWork) -> None:
+    """Decide sites for the offerings of the catalogue pricing-approval announced, from now on."""
+    document = published.model_dump(mode="json", by_alias=True)
+    await RULES_IN_FORCE.keep(uow.connection, kind=CATALOGUE, version=published.version, document=document)
+    log.info("catalogue in force", version=published.version)

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from orderdesk_shared.messaging import service_metadata
+from orderdesk_shared.reference import reference_versions_table
 
 metadata, messaging = service_metadata("serviceability")
 
@@ -72,3 +73,6 @@ service_qualification_checks = sa.Table(
     sa.Column("resource", JSONB, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+# Each catalogue version pricing-approval announced; the offerings served at a site follow it.
+reference_versions = reference_versions_table(metadata)

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.order import Address
 from orderdesk_shared.events.serviceability import QualificationResult
-from serviceability.domain.qualification import BANDWIDTH, OrderDecision, SiteDecision, SiteRequest
-from serviceability.domain.rules import Rules
+from serviceability.domain.qualification import OrderDecision, SiteDecision, SiteRequest
+from serviceability.domain.rules import BANDWIDTH, Rules
 
 API_ROOT = "/tmf-api/serviceQualificationManagement/v4"
 

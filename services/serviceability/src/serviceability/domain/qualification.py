@@ -16,12 +16,11 @@ from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Address, ItemAction, ProductOrder
 from orderdesk_shared.events.serviceability import NetworkReach, QualificationResult, SiteQualification
 from serviceability.domain.inventory import AccessMedium, Location
-from serviceability.domain.rules import Rules
+from serviceability.domain.rules import BANDWIDTH, Rules
 
 SITE_SURVEY_REQUIRED = "SITE_SURVEY_REQUIRED"
 NOT_SERVICEABLE = "NOT_SERVICEABLE"
 BANDWIDTH_ALTERNATE = "BANDWIDTH_ALTERNATE"
-BANDWIDTH = "bandwidth_mbps"
 
 
 @dataclass(frozen=True)

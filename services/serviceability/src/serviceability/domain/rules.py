@@ -1,10 +1,12 @@
 """What serviceability decides by: the policy (DOMAIN.md's numbers) and the offerings served at a site.
 
 Both are data files, versioned by name and loaded once; a malformed file stops the service at start
-with the reason.
+with the reason. The offerings file is a seed: once pricing-approval's catalogue is heard
+(catalogue.published), the site offerings come from it (rules_in_force.py).
 """
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,9 +16,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from orderdesk_shared.events.pricing_approval import CatalogueOffering
+
 SERVICE_DIRECTORY = Path(__file__).resolve().parents[3]
 DEFAULT_POLICY = SERVICE_DIRECTORY / "policies" / "serviceability.v1.toml"
 DEFAULT_OFFERINGS = SERVICE_DIRECTORY / "reference" / "offerings.v1.toml"
+BANDWIDTH = "bandwidth_mbps"
 CENT = Decimal("0.01")
 
 
@@ -138,3 +143,21 @@ def serviceability_rules() -> Rules:
     """The rules serviceability runs with, loaded once; the app loads them at start so a bad file stops it there."""
     settings = RulesSettings()
     return Rules.load(policy_path=settings.policy, offerings_path=settings.offerings)
+
+
+def site_offerings(offerings: Iterable[CatalogueOffering]) -> dict[str, SiteOffering]:
+    """The catalogue's offerings delivered at a site, with their family and bandwidth tiers."""
+    return {
+        offering.id: SiteOffering(
+            id=offering.id,
+            family=offering.family,
+            bandwidth_tiers_mbps=tuple(
+                int(value)
+                for characteristic in offering.characteristics
+                if characteristic.name == BANDWIDTH
+                for value in characteristic.values
+            ),
+        )
+        for offering in offerings
+        if offering.requires_service_location
+    }

@@ -1,0 +1,43 @@
+"""Serviceability decides sites for the offerings of the catalogue pricing-approval announces."""
+
+import pytest
+
+from orderdesk_shared.db import Database
+from orderdesk_shared.events.pricing_approval import OfferedCharacteristic
+from orderdesk_shared.reference import ReferenceBook
+from pricing_approval.publication import catalogue_published
+from pricing_approval.rules import pricing_rules
+from serviceability.handlers import follow_catalogue
+from serviceability.rules_in_force import rules_from
+from serviceability.tables import messaging, reference_versions
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def database(service_database):
+    db = Database(url=await service_database("serviceability"), tables=messaging, source="serviceability")
+    yield db
+    await db.dispose()
+
+
+async def test_a_bandwidth_tier_dropped_from_the_catalogue_is_no_longer_offered_at_sites(database):
+    rules = ReferenceBook(reference_versions, rules_from, recheck_seconds=0)
+    assert 10000 in (await rules.through(database)).offerings["DIA-FIBER"].bandwidth_tiers_mbps  # the seed copy
+
+    published = catalogue_published(pricing_rules().catalogue)
+    without_10g = [
+        offering.model_copy(
+            update={"characteristics": [OfferedCharacteristic(name="bandwidth_mbps", values=[100, 1000])]}
+        )
+        if offering.id == "DIA-FIBER"
+        else offering
+        for offering in published.offerings
+    ]
+    async with database.unit_of_work() as uow:
+        await follow_catalogue(published.model_copy(update={"version": "catalogue/2", "offerings": without_10g}), uow)
+
+    offered = (await rules.through(database)).offerings
+    assert offered["DIA-FIBER"].bandwidth_tiers_mbps == (100, 1000)
+    assert rules.versions == {"catalogue": "catalogue/2"}
+    assert "CLOUD-IAAS" not in offered  # needs no site: not decided here

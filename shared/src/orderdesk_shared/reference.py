@@ -1,0 +1,104 @@
+"""Reference data a service follows from the services that own it.
+
+Pricing-approval announces its catalogue (catalogue.published) and commission its rep roster
+(roster.published). A service that checks orders against them keeps every version it hears in its
+own `reference_versions` table; a `ReferenceBook` rebuilds the service's rules from the versions in
+force and rereads which those are every few seconds, so every replica switches soon after an
+announcement. Until a kind has been heard, the service's rules come from its seed files.
+"""
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from orderdesk_shared.db import Database
+
+R = TypeVar("R")
+RECHECK_SECONDS = 5.0
+CATALOGUE = "catalogue"
+ROSTER = "roster"
+
+
+def reference_versions_table(metadata: sa.MetaData) -> sa.Table:
+    """Each version of each kind of reference data announced; the latest received of a kind is in force."""
+    return sa.Table(
+        "reference_versions",
+        metadata,
+        sa.Column("kind", sa.Text, primary_key=True),
+        sa.Column("version", sa.Text, primary_key=True),
+        sa.Column("document", JSONB, nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+
+
+class ReferenceBook(Generic[R]):
+    """A service's rules, rebuilt by `build` from the announced documents in force (by kind)."""
+
+    def __init__(
+        self, table: sa.Table, build: Callable[[Mapping[str, dict]], R], *, recheck_seconds: float = RECHECK_SECONDS
+    ) -> None:
+        self._table = table
+        self._build = build
+        self._recheck_seconds = recheck_seconds
+        self._rules: R | None = None
+        self._versions: dict[str, str] = {}
+        self._next_check = 0.0
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """The version in force of each kind heard so far."""
+        return dict(self._versions)
+
+    async def keep(self, connection: AsyncConnection, *, kind: str, version: str, document: dict) -> None:
+        """Store an announced version as the one in force (an older one announced again is in force again)."""
+        statement = insert(self._table).values(kind=kind, version=version, document=document)
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[self._table.c.kind, self._table.c.version],
+                set_={"document": statement.excluded.document, "received_at": sa.func.now()},
+            )
+        )
+        self._next_check = 0.0  # this process rereads at its next use
+
+    async def through(self, database: Database) -> R:
+        """The rules, rereading the versions in force over a connection of its own when due."""
+        if self._due():
+            async with database.engine.connect() as connection:
+                await self._refresh(connection)
+        return self._current()
+
+    async def within(self, connection: AsyncConnection) -> R:
+        """The rules, rereading the versions in force in the caller's transaction when due."""
+        if self._due():
+            await self._refresh(connection)
+        return self._current()
+
+    def _due(self) -> bool:
+        """Whether to reread now; the first caller that finds it due takes the turn for everyone."""
+        now = time.monotonic()
+        if now < self._next_check:
+            return False
+        self._next_check = now + self._recheck_seconds
+        return True
+
+    def _current(self) -> R:
+        if self._rules is None:
+            self._rules = self._build({})
+        return self._rules
+
+    async def _refresh(self, connection: AsyncConnection) -> None:
+        table = self._table
+        latest = (
+            sa.select(table.c.kind, table.c.version, table.c.document)
+            .distinct(table.c.kind)
+            .order_by(table.c.kind, table.c.received_at.desc())
+        )
+        rows = (await connection.execute(latest)).all()
+        versions = {row.kind: row.version for row in rows}
+        if versions != self._versions or self._rules is None:
+            self._rules = self._build({row.kind: row.document for row in rows})
+            self._versions = versions
