@@ -241,8 +241,10 @@ class BareApi:
         self._process.stop()
 
 
-async def acceptance(stack: Stack, *, orders: int, rounds: int, seed: int) -> tuple[Measurement, Measurement]:
-    """(c) and (d), `rounds` times each, interleaved; the median round of each."""
+async def acceptance(
+    stack: Stack, *, orders: int, rounds: int, seed: int
+) -> tuple[list[Measurement], list[Measurement]]:
+    """(c) and (d), `rounds` times each, interleaved."""
     bare_rounds: list[Measurement] = []
     intake_rounds: list[Measurement] = []
     with BareApi(stack) as bare:
@@ -259,7 +261,7 @@ async def acceptance(stack: Stack, *, orders: int, rounds: int, seed: int) -> tu
                     name="intake acceptance (TMF622 POST, stack running)",
                 )
             )
-    return _median(bare_rounds), _median(intake_rounds)
+    return bare_rounds, intake_rounds
 
 
 async def run_bench(
@@ -294,7 +296,8 @@ async def run_bench(
         pipelines.append(await pipeline(stack, orders=orders, seed=seed + round_number, timeout=timeout))
     baseline, real = _median(baselines), _median(pipelines)
     # Last, as what intake accepts here is still being worked through by the stack afterwards.
-    http_baseline, intake_acceptance = await acceptance(stack, orders=acceptance_orders, rounds=rounds, seed=seed)
+    bare_rounds, intake_rounds = await acceptance(stack, orders=acceptance_orders, rounds=rounds, seed=seed)
+    http_baseline, intake_acceptance = _median(bare_rounds), _median(intake_rounds)
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "orders": orders,
@@ -308,7 +311,12 @@ async def run_bench(
         "http_baseline": asdict(http_baseline),
         "intake_acceptance": asdict(intake_acceptance),
         "throughput_ratio_intake_to_http_baseline": round(intake_acceptance.per_second / http_baseline.per_second, 3),
-        "all_rounds": {"baseline": [asdict(m) for m in baselines], "pipeline": [asdict(m) for m in pipelines]},
+        "all_rounds": {
+            "baseline": [asdict(m) for m in baselines],
+            "pipeline": [asdict(m) for m in pipelines],
+            "http_baseline": [asdict(m) for m in bare_rounds],
+            "intake_acceptance": [asdict(m) for m in intake_rounds],
+        },
     }
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
