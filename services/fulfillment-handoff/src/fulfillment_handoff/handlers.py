@@ -119,9 +119,11 @@ async def _hand_off_or_hold(
 
 
 async def _map(uow: UnitOfWork, approved: OrderApproved, rules: FulfillmentRules, *, on: date) -> BillingMapping:
-    needed = codes_needed(approved.order, approved.pricing, rules.markets)
+    needed = codes_needed(approved.order, approved.pricing, rules.markets, approved.sites)
     codes = await repository.codes_for(uow.connection, needed)
-    return map_billing_codes(order=approved.order, pricing=approved.pricing, markets=rules.markets, codes=codes, on=on)
+    return map_billing_codes(
+        order=approved.order, pricing=approved.pricing, markets=rules.markets, codes=codes, on=on, sites=approved.sites
+    )
 
 
 def _fallout(approved: OrderApproved, kind: FalloutKind, findings: list[Finding]) -> OrderFallout:

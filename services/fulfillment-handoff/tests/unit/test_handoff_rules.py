@@ -123,6 +123,16 @@ def test_each_price_component_gets_the_code_of_its_market_and_billing_system():
     ]
 
 
+def test_the_market_serviceability_found_the_site_in_decides_over_its_address():
+    # The address says Chicago; serviceability, which knows the building, places it in IND.
+    mapping = map_billing_codes(
+        order=order(item("1", "SIP-TRUNK")), pricing=NO_COMPONENTS, markets=MARKETS,
+        codes=[code("SIP-TRUNK", "CHI", "B1187"), code("SIP-TRUNK", "IND", "INDB187")], on=ON,
+        sites=[site("1", market="IND")],
+    )  # fmt: skip
+    assert [(line.market, line.billing_code) for line in mapping.lines] == [("IND", "INDB187")]
+
+
 def test_an_item_priced_without_components_is_billed_by_its_offering_id():
     mapping = map_billing_codes(
         order=order(item("1", "SIP-TRUNK")), pricing=NO_COMPONENTS, markets=MARKETS,

@@ -1,6 +1,6 @@
 """The billing-code map: each price component of an item, in its market's billing system, to a billing code."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -10,6 +10,7 @@ from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.fulfillment import BillingLine
 from orderdesk_shared.events.order import ItemAction, OrderItem, ProductOrder
 from orderdesk_shared.events.pricing_approval import Pricing
+from orderdesk_shared.events.serviceability import SiteQualification
 
 
 class CodeKey(NamedTuple):
@@ -96,8 +97,14 @@ def price_components(item: OrderItem, pricing: Pricing) -> list[str]:
     return [item.product_offering_id]
 
 
-def item_market(item: OrderItem, order: ProductOrder, markets: Markets) -> Market | None:
-    """The market of the item's service address, else of the account's billing address."""
+def item_market(
+    item: OrderItem, order: ProductOrder, markets: Markets, sites: Sequence[SiteQualification] = ()
+) -> Market | None:
+    """The market serviceability found the item's site in, else that of its service address, else of the
+    account's billing address."""
+    found = next((site.market for site in sites if site.item_id == item.id and site.market), None)
+    if found and (market := markets.named(found)):
+        return market
     address = (item.location.address if item.location else None) or order.account.billing_address
     return markets.market_for(address) if address else None
 
@@ -107,18 +114,26 @@ def billed_items(order: ProductOrder) -> list[OrderItem]:
     return [item for item in order.items if item.action is not ItemAction.NO_CHANGE]
 
 
-def codes_needed(order: ProductOrder, pricing: Pricing, markets: Markets) -> set[CodeKey]:
+def codes_needed(
+    order: ProductOrder, pricing: Pricing, markets: Markets, sites: Sequence[SiteQualification] = ()
+) -> set[CodeKey]:
     """Every key the order's billing lines are looked up by."""
     return {
         CodeKey(component, market.billing_system, market.code)
         for item in billed_items(order)
-        if (market := item_market(item, order, markets)) is not None
+        if (market := item_market(item, order, markets, sites)) is not None
         for component in price_components(item, pricing)
     }
 
 
 def map_billing_codes(
-    *, order: ProductOrder, pricing: Pricing, markets: Markets, codes: Iterable[BillingCode], on: date
+    *,
+    order: ProductOrder,
+    pricing: Pricing,
+    markets: Markets,
+    codes: Iterable[BillingCode],
+    on: date,
+    sites: Sequence[SiteQualification] = (),
 ) -> BillingMapping:
     """Each price component of each billed item, to the code in effect `on` that day in its market's system."""
     in_effect = {code.key: code for code in codes if code.in_effect_on(on)}
@@ -126,7 +141,7 @@ def map_billing_codes(
     missing: dict[CodeKey, list[str]] = {}
     outside: list[str] = []
     for item in billed_items(order):
-        market = item_market(item, order, markets)
+        market = item_market(item, order, markets, sites)
         if market is None:
             outside.append(item.id)
             continue
