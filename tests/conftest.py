@@ -26,7 +26,7 @@ def otlp_receiver() -> Iterator[OtlpReceiver]:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
     service_base = free_port_block(len(SERVICES))
-    service_ports = set(range(service_base + 1, service_base + len(SERVICES) + 1))
+    service_ports = {service.port(service_base) for service in SERVICES}
     pg_port, kafka_port, controller_port = next(
         ports for ports in iter(lambda: free_ports(3), None) if not service_ports.intersection(ports)
     )

@@ -47,14 +47,13 @@ def all_topics() -> list[str]:
 
 # Who reads an event type that no OrderDesk service consumes (yet): it is not a dead end.
 READ_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
-    OrderReceived: "the console's order timeline (issue #8)",
     OrderHandedOff: "Operations (the hand-off package)",
-    CommissionAdjusted: "the console and commission statements (issue #7)",
 }
 
 # Event types that enter OrderDesk from outside.
 PRODUCED_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
     OpsOrderStatusChanged: "Operations",
+    CommissionAdjusted: "commission, once it settles disputes and clawbacks (issue #7)",
     CrmOpportunitySubmitted: "the CRM (also accepted over HTTP by intake)",
     IvrCallReceived: "the IVR platform (also accepted over HTTP by intake)",
     EmailReceived: "the mail gateway (also accepted over HTTP by intake)",
