@@ -83,3 +83,16 @@ def test_a_held_order_stays_held_while_later_news_arrives_and_a_release_clears_i
     assert fold(_lines(received, validated, held)).blocker == "a site survey is needed"
     row = fold(_lines(received, validated, held, released, qualified))
     assert (row.state, row.stage, row.blocker) == (OrderState.IN_PROGRESS, Stage.QUALIFIED, None)
+
+
+def test_an_order_pending_approval_is_the_approvers_work_not_the_reps(journeys):
+    priced = journeys.every_stage()[:4]
+    pending = OrderFallout(
+        order_id="PO-1",
+        order_version=1,
+        stage=Stage.PRICED,
+        kind=FalloutKind.PENDING,
+        findings=[Finding(reason_code="PRICING_APPROVAL_REQUIRED", message="sales_director approval required")],
+    )
+    row = fold(_lines(*priced, pending))
+    assert (row.state, row.assignee) == (OrderState.PENDING, "sales_director")

@@ -118,10 +118,12 @@ class StageSlaPolicy(BaseModel):
         """The business hours the order's current step may take, or None when no clock runs."""
         if state == OrderState.HELD:
             return max((self.holds[reason] for reason in hold_reasons if reason in self.holds), default=None)
+        roles = [role.strip() for role in (awaiting or "").split(",")]
+        approvals = [self.approvals[role] for role in roles if role in self.approvals]
+        if stage == "priced" and approvals and state in (OrderState.IN_PROGRESS, OrderState.PENDING):
+            return max(approvals)
         if state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
             return None
-        if stage == "priced" and awaiting:
-            return max((self.approvals.get(role.strip(), 0.0) for role in awaiting.split(",")), default=None) or None
         return self.stages.get(stage)
 
 

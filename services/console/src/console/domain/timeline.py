@@ -26,6 +26,8 @@ STAGE_REACHED_BY: dict[type[Event], Stage] = {
 }
 
 JEOPARDY_LEVELS = ("medium", "high", "critical")
+# Pricing-approval's pending record of the approvals an order waits for: approvers' work, not the rep's.
+APPROVAL_REQUIRED = "PRICING_APPROVAL_REQUIRED"
 
 _STATE_AFTER_FALLOUT = {
     FalloutKind.REJECTED: OrderState.REJECTED,
@@ -264,12 +266,19 @@ def _fall_out(row: OrderRow, entry: TimelineEntry) -> OrderRow:
     if kind is FalloutKind.RELEASED:
         return replace(row, state=state, findings=[], blocker=None)
     blocker = "; ".join(finding.get("message", "") for finding in entry.why) or entry.what
-    assignee = {
-        FalloutKind.REJECTED: row.submitted_by,
-        FalloutKind.PENDING: row.submitted_by,
-        FalloutKind.HELD: "specialist",
-    }.get(kind)
+    if _awaits_approval(entry):
+        assignee = row.assignee  # the approvers the priced line named
+    else:
+        assignee = {
+            FalloutKind.REJECTED: row.submitted_by,
+            FalloutKind.PENDING: row.submitted_by,
+            FalloutKind.HELD: "specialist",
+        }.get(kind)
     return replace(row, state=state, findings=entry.why, blocker=blocker, assignee=assignee)
+
+
+def _awaits_approval(entry: TimelineEntry) -> bool:
+    return bool(entry.why) and all(finding.get("reasonCode") == APPROVAL_REQUIRED for finding in entry.why)
 
 
 def _jeopardy_level(entry: TimelineEntry) -> str | None:
