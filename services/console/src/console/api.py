@@ -5,26 +5,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from console import repository
+from console.pages import router as pages_router
+from console.views import order_view, timeline_view
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import SignedIn
 
 router = APIRouter(prefix="/console", tags=["console"])
-
-
-def order_view(row: dict[str, Any]) -> dict[str, Any]:
-    """An order row as the API shows it: camelCase, as every OrderDesk API."""
-    names = {
-        "order_version": "orderVersion",
-        "stage_entered_at": "stageEnteredAt",
-        "received_at": "receivedAt",
-        "last_event_at": "lastEventAt",
-        "last_event": "lastEvent",
-        "trace_id": "traceId",
-        "sla_due_at": "slaDueAt",
-        "order_type": "orderType",
-        "submitted_by": "submittedBy",
-    }
-    return {names.get(key, key): value for key, value in row.items()}
+__all__ = ["pages_router", "router"]
 
 
 @router.get("/orders")
@@ -71,18 +58,3 @@ async def dashboard(db: DatabaseDep, _: SignedIn) -> dict[str, Any]:
     """Orders per stage and state, jeopardy counts and the top reasons open orders are blocked."""
     async with db.engine.connect() as connection:
         return await repository.dashboard_figures(connection)
-
-
-def timeline_view(line) -> dict[str, Any]:
-    return {
-        "at": line.occurred_at,
-        "orderVersion": line.order_version,
-        "kind": line.kind,
-        "stage": line.stage,
-        "who": line.actor,
-        "what": line.what,
-        "why": line.why,
-        "source": line.source,
-        "eventType": line.event_type,
-        "traceId": line.trace_id,
-    }

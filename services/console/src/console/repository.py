@@ -71,6 +71,7 @@ async def list_orders(
     states: list[str] | None = None,
     stage: str | None = None,
     search: str | None = None,
+    awaiting_approval: bool | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
@@ -80,6 +81,10 @@ async def list_orders(
         query = query.where(orders.c.state.in_(states))
     if stage:
         query = query.where(orders.c.stage == stage)
+    if awaiting_approval is not None:
+        # Pricing-approval's pending orders wait for approvers (their queue is pricing-approval's), not for the desk.
+        waiting = sa.and_(orders.c.state == OrderState.PENDING, orders.c.stage == Stage.PRICED)
+        query = query.where(waiting if awaiting_approval else sa.not_(waiting))
     if search:
         pattern = f"%{search}%"
         query = query.where(
@@ -108,9 +113,10 @@ async def dashboard_figures(connection: AsyncConnection) -> dict[str, Any]:
         .limit(8)
     )
     stage_counts = dict(per_stage.all())
+    # Lists rather than objects: the stages keep the flow's order whoever serialises them.
     return {
-        "perStage": {str(stage): stage_counts.get(str(stage), 0) for stage in Stage},
-        "perState": dict(per_state.all()),
+        "perStage": [{"stage": str(stage), "orders": stage_counts.get(str(stage), 0)} for stage in Stage],
+        "perState": [{"state": state, "orders": count} for state, count in sorted(per_state.all())],
         "jeopardy": dict(jeopardy.all()),
         "topReasons": [{"reason": r, "orders": n} for r, n in reasons.all()],
     }
