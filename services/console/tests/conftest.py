@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from console.tables import messaging
+from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -76,3 +78,11 @@ class Journeys:
 @pytest.fixture
 def journeys() -> Journeys:
     return Journeys()
+
+
+@pytest.fixture
+async def database(service_database):
+    """The console's own migrated schema in a fresh database."""
+    db = Database(url=await service_database("console"), tables=messaging, source="console")
+    yield db
+    await db.dispose()

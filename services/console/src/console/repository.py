@@ -14,6 +14,7 @@ from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
 
 _ROW_FIELDS = tuple(OrderRow.__dataclass_fields__)
+DEADLOCK_DETECTED = "40P01"
 
 
 async def lock_order(connection: AsyncConnection, order_id: str) -> None:
@@ -21,8 +22,10 @@ async def lock_order(connection: AsyncConnection, order_id: str) -> None:
     try:
         await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(order_id))))
     except sa.exc.DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
         # Two batches each holding an order the other waits for: Postgres ends one, and its batch is simply redone.
-        raise TransientError(f"waiting for order {order_id}: {error}") from error
+        raise TransientError(f"deadlock waiting for order {order_id}") from error
 
 
 async def add_entry(connection: AsyncConnection, entry: TimelineEntry) -> bool:

@@ -8,7 +8,6 @@ import pytest
 from console import repository
 from console.domain.timeline import OrderRow
 from console.handlers import raise_jeopardy, stage_slas
-from console.tables import messaging
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import OrderState, Stage
 
@@ -16,13 +15,6 @@ pytestmark = pytest.mark.integration
 
 POLICY = stage_slas()
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
-
-
-@pytest.fixture
-async def database(service_database):
-    db = Database(url=await service_database("console"), tables=messaging, source="console")
-    yield db
-    await db.dispose()
 
 
 async def _watch(database: Database, *, hours_later: float) -> list[tuple[str, str]]:
