@@ -3,6 +3,7 @@ owning service's API with the signed-in person's token."""
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -22,6 +23,8 @@ from orderdesk_shared.auth import Principal, Role, mint_token, read_token
 TOKEN_COOKIE = "orderdesk_console_token"
 PRODUCT_ORDER = "/tmf-api/productOrderingManagement/v4/productOrder"
 APPROVER_ROLES = frozenset({Role.SALES_MANAGER, Role.SALES_DIRECTOR, Role.VP_SALES, Role.FINANCE, Role.LEGAL})
+# Who may see intake's coaching counts (intake checks it again).
+COACH_ROLES = frozenset({Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR})
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -63,12 +66,14 @@ Person = Annotated[SignedInPerson, Depends(_signed_in)]
 
 
 def _page(request: Request, template: str, person: Principal | None, **context: Any) -> HTMLResponse:
-    is_approver = bool(person and person.roles & APPROVER_ROLES)
-    return templates.TemplateResponse(
-        request,
-        template,
-        {"person": person, "is_approver": is_approver, "notice": request.query_params.get("notice")} | context,
-    )
+    roles = person.roles if person else frozenset()
+    shown = {
+        "person": person,
+        "is_approver": bool(roles & APPROVER_ROLES),
+        "is_coach": bool(roles & COACH_ROLES),
+        "notice": request.query_params.get("notice"),
+    }
+    return templates.TemplateResponse(request, template, shown | context)
 
 
 def _back(path: str, notice: str) -> RedirectResponse:
@@ -219,6 +224,21 @@ async def proposal_pdf(request: Request, order_id: str, person: Person) -> Respo
     if not response.is_success:
         return _back(f"/orders/{order_id}", f"No proposal: {_problem(response)}")
     return Response(response.content, media_type="application/pdf")
+
+
+# Coaching
+
+
+@router.get("/coaching", response_class=HTMLResponse)
+async def coaching(request: Request, person: Person, days: int = 30) -> HTMLResponse:
+    """What reps' submissions were found wanting lately, per rep and channel, from intake."""
+    since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+    response = await person.call(
+        "GET", _settings(request).intake_url, "/intake/coaching/findings", params={"since": since}
+    )
+    counts = sorted(response.json(), key=lambda c: -c["count"]) if response.is_success else []
+    refused = None if response.is_success else _problem(response)
+    return _page(request, "coaching.html", person.principal, counts=counts, days=days, refused=refused)
 
 
 # Approvals
