@@ -12,9 +12,7 @@ class Settings(ServiceSettings):
     service_name: str = "console"
     # The services the console acts through, with the signed-in user's token.
     intake_url: str = "http://127.0.0.1:8001"
-    serviceability_url: str = "http://127.0.0.1:8002"
     pricing_approval_url: str = "http://127.0.0.1:8003"
-    fulfillment_handoff_url: str = "http://127.0.0.1:8004"
     # Local stacks only: a sign-in form that mints a token for any name and role.
     dev_sign_in: bool = False
     sla_watch_seconds: float = Field(default=30.0, gt=0)
