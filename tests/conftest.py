@@ -26,7 +26,7 @@ def otlp_receiver() -> Iterator[OtlpReceiver]:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
     service_base = free_port_block(len(SERVICES))
-    service_ports = set(range(service_base + 1, service_base + len(SERVICES) + 1))
+    service_ports = {service.port(service_base) for service in SERVICES}
     pg_port, kafka_port, controller_port = next(
         ports for ports in iter(lambda: free_ports(3), None) if not service_ports.intersection(ports)
     )
@@ -69,15 +69,22 @@ async def intake(stack: Stack) -> Iterator[httpx.AsyncClient]:
 
 async def first_record_for(bootstrap: str, topic: str, key: str, timeout: float = 30.0):
     """The first record on `topic` with `key`, read from the beginning."""
+    [record] = await records_for(bootstrap, topic, key, count=1, timeout=timeout)
+    return record
+
+
+async def records_for(bootstrap: str, topic: str, key: str, *, count: int, timeout: float = 30.0) -> list:
+    """The first `count` records on `topic` with `key`, read from the beginning."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
     await consumer.start()
+    found = []
     try:
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
             for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    if record.key == key.encode():
-                        return record
-        raise AssertionError(f"nothing for {key} on {topic} within {timeout}s")
+                found += [record for record in records if record.key == key.encode()]
+                if len(found) >= count:
+                    return found[:count]
+        raise AssertionError(f"{len(found)} of {count} records for {key} on {topic} within {timeout}s")
     finally:
         await consumer.stop()

@@ -10,7 +10,7 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from tests.conftest import bearer, first_record_for
+from tests.conftest import bearer, records_for
 
 pytestmark = pytest.mark.e2e
 
@@ -38,12 +38,13 @@ async def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_k
     rep = bearer(stack, "rep-009", Role.SALES_REP)
     created = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)).json()
 
-    dead = await first_record_for(stack.kafka_bootstrap, OrderValidated.topic + ".dlt", order_id)
-    reasons = {name: value.decode() for name, value in dead.headers}
-    assert reasons["dlt-consumer"] == "serviceability"
-    assert reasons["dlt-error-class"] == "ValidationError"
-    assert "order.items" in reasons["dlt-reason"]
-    assert dead.value == poison
+    # Each service reading the topic keeps the record with its own reason: serviceability and the console.
+    dead = await records_for(stack.kafka_bootstrap, OrderValidated.topic + ".dlt", order_id, count=2)
+    reasons = [{name: value.decode() for name, value in record.headers} for record in dead]
+    assert sorted(reason["dlt-consumer"] for reason in reasons) == ["console", "serviceability"]
+    assert {reason["dlt-error-class"] for reason in reasons} == {"ValidationError"}
+    assert all("order.items" in reason["dlt-reason"] for reason in reasons)
+    assert {record.value for record in dead} == {poison}
 
     deadline = asyncio.get_running_loop().time() + 60
     while (await intake.get(f"{PRODUCT_ORDER_PATH}/{created['id']}", headers=rep)).json()["stage"] != "ratified":

@@ -37,6 +37,7 @@ class IncomingEvent:
     source: str
     subject: str | None
     data: Any
+    time: datetime | None = None
 
 
 def encode(event: Fact, *, source: str, event_id: str | None = None) -> KafkaRecord:
@@ -70,4 +71,5 @@ def decode(*, key: bytes | None, value: bytes | None, headers: list[tuple[str, b
         source=cloud_event.get_source(),
         subject=cloud_event.get_subject(),
         data=cloud_event.get_data(),
+        time=cloud_event.get_time(),
     )

@@ -3,8 +3,10 @@
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
@@ -14,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential
 
-from orderdesk_shared.codec import InvalidEnvelope, decode
+from orderdesk_shared.codec import IncomingEvent, InvalidEnvelope, decode
 from orderdesk_shared.db import Database, UnitOfWork
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.base import Fact
@@ -39,6 +41,44 @@ def is_transient(error: BaseException) -> bool:
 def _is_connection_error(error: DBAPIError) -> bool:
     original = getattr(error.orig, "__cause__", None) or error.orig
     return isinstance(original, (ConnectionError, OSError)) or "connection" in type(original).__name__.lower()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The record behind the event a handler is handling: what a read model keeps beside the event itself."""
+
+    message_id: str
+    source: str
+    time: datetime | None
+    topic: str
+    trace_id: str | None
+
+
+_current_delivery: ContextVar[Delivery | None] = ContextVar("current_delivery", default=None)
+
+
+def current_delivery() -> Delivery | None:
+    """The delivery being handled in this task, or None outside a handler."""
+    return _current_delivery.get()
+
+
+@contextlib.contextmanager
+def delivering(record: ConsumerRecord, incoming: IncomingEvent) -> Iterator[Delivery]:
+    """Make `record` the current delivery while its handler runs."""
+    headers = dict(record.headers or ())
+    traceparent = headers.get("traceparent", b"").decode(errors="replace").split("-")
+    delivery = Delivery(
+        message_id=incoming.id,
+        source=incoming.source,
+        time=incoming.time,
+        topic=record.topic,
+        trace_id=traceparent[1] if len(traceparent) == 4 else None,
+    )
+    token = _current_delivery.set(delivery)
+    try:
+        yield delivery
+    finally:
+        _current_delivery.reset(token)
 
 
 @dataclass(frozen=True)
@@ -204,6 +244,7 @@ class ConsumerRuntime:
                 },
             ) as span,
             structlog.contextvars.bound_contextvars(order_id=incoming.subject, event_type=incoming.type),
+            delivering(record, incoming),
         ):
             try:
                 async with uow.savepoint() if isolated else contextlib.nullcontext():

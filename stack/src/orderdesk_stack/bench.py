@@ -6,6 +6,7 @@
 Latencies are from submission to the seventh topic. Then intake's front door alone:
 (c) HTTP baseline: the same TMF622 POSTs to a bare FastAPI app on uvicorn that only answers 201;
 (d) intake acceptance: the POSTs to intake while the rest of the stack works on what it accepts.
+Last, (e) the console's dashboard page, loaded again and again with 10,000 more orders in its read model.
 Each pair runs in interleaved rounds; the median round of each is reported, and throughput as
 (b)/(a) and (d)/(c). The load generator runs on the same machine, so it shares its cores.
 """
@@ -26,6 +27,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from console.pages import TOKEN_COOKIE
+from console.sample_orders import add_sample_orders, remove_sample_orders
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.relay import idempotent_producer
@@ -40,6 +43,8 @@ HOP_START_TIMEOUT_SECONDS = 60.0
 BASELINE_RECORDS_PER_ORDER = 4
 # Clients posting at once in the acceptance measurement: enough to keep intake's group commit full.
 ACCEPTANCE_CLIENTS = 32
+# Dashboard loads measured, one after another as a person reloading it would.
+DASHBOARD_LOADS = 50
 
 
 @dataclass(frozen=True)
@@ -264,11 +269,38 @@ async def acceptance(
     return bare_rounds, intake_rounds
 
 
+async def console_dashboard(stack: Stack, *, orders: int, loads: int, seed: int) -> Measurement:
+    """(e) The dashboard page, loaded `loads` times one after another by a signed-in manager, with `orders`
+    sample orders added to the console's read model for the measurement (and removed after it)."""
+    database_url = stack.service_database_url("console")
+    prefix = f"BENCH-{uuid.uuid4().hex[:8]}-"
+    await add_sample_orders(database_url, count=orders, prefix=prefix, seed=seed)
+    token = mint_token(secret=stack.jwt_secret, subject="bench-manager", roles=[Role.SALES_MANAGER])
+    try:
+        async with httpx.AsyncClient(
+            base_url=stack.service_url("console"), cookies={TOKEN_COOKIE: token}, timeout=30.0
+        ) as http:
+            (await http.get("/")).raise_for_status()
+            latencies = []
+            first_sent = time.perf_counter()
+            for _ in range(loads):
+                sent = time.perf_counter()
+                (await http.get("/")).raise_for_status()
+                latencies.append(time.perf_counter() - sent)
+            last_arrived = time.perf_counter()
+    finally:
+        await remove_sample_orders(database_url, prefix=prefix)
+    return _measure(
+        f"console dashboard page (+{orders:,} orders)", latencies, first_sent=first_sent, last_arrived=last_arrived
+    )
+
+
 async def run_bench(
     stack: Stack,
     *,
     orders: int,
     acceptance_orders: int,
+    dashboard_orders: int,
     rounds: int,
     seed: int,
     timeout: float,
@@ -298,6 +330,7 @@ async def run_bench(
     # Last, as what intake accepts here is still being worked through by the stack afterwards.
     bare_rounds, intake_rounds = await acceptance(stack, orders=acceptance_orders, rounds=rounds, seed=seed)
     http_baseline, intake_acceptance = _median(bare_rounds), _median(intake_rounds)
+    dashboard = await console_dashboard(stack, orders=dashboard_orders, loads=DASHBOARD_LOADS, seed=seed)
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "orders": orders,
@@ -311,6 +344,8 @@ async def run_bench(
         "http_baseline": asdict(http_baseline),
         "intake_acceptance": asdict(intake_acceptance),
         "throughput_ratio_intake_to_http_baseline": round(intake_acceptance.per_second / http_baseline.per_second, 3),
+        "dashboard_orders": dashboard_orders,
+        "console_dashboard": asdict(dashboard),
         "all_rounds": {
             "baseline": [asdict(m) for m in baselines],
             "pipeline": [asdict(m) for m in pipelines],

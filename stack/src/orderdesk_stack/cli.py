@@ -147,6 +147,9 @@ def demo(
 def bench(
     orders: Annotated[int, typer.Option(min=10, help="orders (and baseline records) per measurement")] = 500,
     acceptance_orders: Annotated[int, typer.Option(min=10, help="orders POSTed per acceptance round")] = 2000,
+    dashboard_orders: Annotated[
+        int, typer.Option(min=0, help="sample orders in the console's read model while its dashboard is timed")
+    ] = 10_000,
     rounds: Annotated[int, typer.Option(min=1, help="rounds of both measurements; the median round is reported")] = 3,
     seed: Annotated[int, typer.Option(help="seed of the order generator")] = 11,
     timeout: Annotated[float, typer.Option(help="seconds to wait for the pipeline to ratify every order")] = 600.0,
@@ -158,6 +161,7 @@ def bench(
             stack,
             orders=orders,
             acceptance_orders=acceptance_orders,
+            dashboard_orders=dashboard_orders,
             rounds=rounds,
             seed=seed,
             timeout=timeout,
@@ -170,7 +174,7 @@ def bench(
     )
     for column in ("measurement", "per second", "p50", "p95", "p99", "seconds"):
         table.add_column(column, justify="left" if column == "measurement" else "right")
-    for key in ("baseline", "pipeline", "http_baseline", "intake_acceptance"):
+    for key in ("baseline", "pipeline", "http_baseline", "intake_acceptance", "console_dashboard"):
         m = result[key]
         table.add_row(
             m["name"],

@@ -91,10 +91,10 @@ def free_ports(count: int) -> list[int]:
 
 
 def free_port_block(count: int, *, attempts: int = 200) -> int:
-    """A base port such that base+1 .. base+count are all free (services take base + offset)."""
+    """A base port such that base .. base+count-1 are all free (services take base + offset, the console base)."""
     low, high = _listening_port_range()
     for base in random.sample(range(low, high - count), k=attempts):
-        if all(_can_bind(base + offset) for offset in range(1, count + 1)):
+        if all(_can_bind(base + offset) for offset in range(count)):
             return base
     raise RuntimeError(f"found no {count} consecutive free ports in {attempts} attempts")
 

@@ -18,6 +18,8 @@ class Service:
     directory: str
     # Settings the local stack (demo, tests) gives the service beside its connection settings.
     local_settings: tuple[tuple[str, str], ...] = ()
+    # Services whose APIs it calls: the stack gives it each one's address as <PREFIX><NAME>_URL.
+    calls: tuple[str, ...] = ()
 
     @property
     def role(self) -> str:
@@ -33,6 +35,17 @@ class Service:
 
 
 SERVICES: tuple[Service, ...] = (
+    Service(
+        "console",
+        "console",
+        "console",
+        0,
+        "CONSOLE_",
+        "services/console",
+        # A local stack is signed into by name and role; production uses the identity provider's tokens.
+        local_settings=(("CONSOLE_DEV_SIGN_IN", "true"),),
+        calls=("intake", "pricing-approval"),
+    ),
     Service("intake", "intake", "intake", 1, "INTAKE_", "services/intake"),
     Service(
         "serviceability",

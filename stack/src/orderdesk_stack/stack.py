@@ -119,6 +119,7 @@ class Stack:
             f"{prefix}TOPIC_PARTITIONS": str(self.topic_partitions),
             "ORDERDESK_JWT_SECRET": self.jwt_secret,
             **dict(service.local_settings),
+            **{f"{prefix}{name.upper().replace('-', '_')}_URL": self.service_url(name) for name in service.calls},
         }
         env |= {key: value for key, value in os.environ.items() if key.startswith(PASSTHROUGH_ENV_PREFIXES)}
         command = (

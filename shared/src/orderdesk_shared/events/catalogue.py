@@ -48,9 +48,7 @@ def all_topics() -> list[str]:
 
 # Who reads an event type that no OrderDesk service consumes (yet): it is not a dead end.
 READ_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
-    OrderReceived: "the console's order timeline (issue #8)",
     OrderHandedOff: "Operations (the hand-off package)",
-    CommissionAdjusted: "the console and the reps' payroll (the ledger it announces is commission's own)",
 }
 
 # Event types that enter OrderDesk from outside.

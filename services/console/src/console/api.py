@@ -1,0 +1,60 @@
+"""The console's JSON API: the timeline read model, for people and the pages alike."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from console import repository
+from console.pages import router as pages_router
+from console.views import order_view, timeline_view
+from orderdesk_shared.app import DatabaseDep, read_or_404
+from orderdesk_shared.auth import SignedIn
+
+router = APIRouter(prefix="/console", tags=["console"])
+__all__ = ["pages_router", "router"]
+
+
+@router.get("/orders")
+async def list_orders(
+    db: DatabaseDep,
+    _: SignedIn,
+    response: Response,
+    state: Annotated[str | None, Query(description="one or more TMF states, comma-separated")] = None,
+    stage: str | None = None,
+    q: Annotated[str | None, Query(description="part of an order id, account or submitter")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Orders, most recently moved first; X-Total-Count says how many match."""
+    async with db.engine.connect() as connection:
+        rows, total = await repository.list_orders(
+            connection,
+            states=state.split(",") if state else None,
+            stage=stage,
+            search=q,
+            limit=limit,
+            offset=offset,
+        )
+    response.headers["X-Total-Count"] = str(total)
+    return [order_view(row) for row in rows]
+
+
+@router.get("/orders/{order_id}")
+async def get_order(order_id: str, db: DatabaseDep, _: SignedIn) -> dict[str, Any]:
+    """The order's row and its whole timeline (who, what, when, why)."""
+
+    async def order_with_timeline(connection) -> dict[str, Any] | None:
+        row = await repository.get_order(connection, order_id)
+        if row is None:
+            return None
+        lines = await repository.timeline(connection, order_id)
+        return order_view(row) | {"timeline": [timeline_view(line) for line in lines]}
+
+    return await read_or_404(db, order_with_timeline, missing=f"no order {order_id} in the console")
+
+
+@router.get("/dashboard")
+async def dashboard(db: DatabaseDep, _: SignedIn) -> dict[str, Any]:
+    """Orders per stage and state, jeopardy counts and the top reasons open orders are blocked."""
+    async with db.engine.connect() as connection:
+        return await repository.dashboard_figures(connection)

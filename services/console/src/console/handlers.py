@@ -1,0 +1,98 @@
+"""What the console does: keep each event as a timeline line and refold its order; raise jeopardy as SLAs run out."""
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from console import repository
+from console.domain.sla import StageSlaPolicy, load_stage_slas, standing
+from console.domain.timeline import OrderRow, Recorded, entry_for, fold
+from orderdesk_shared.consumer import current_delivery
+from orderdesk_shared.db import UnitOfWork
+from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.order import Stage
+
+stage_slas = cache(load_stage_slas)
+
+
+async def record_in_timeline(event: Event, uow: UnitOfWork) -> None:
+    """Every order event is a timeline line; the order's row is the fold of all its lines, so arrival order is moot."""
+    delivery = current_delivery()
+    assert delivery is not None, "handlers run inside a delivery"
+    recorded = Recorded(
+        message_id=delivery.message_id,
+        source=delivery.source,
+        occurred_at=delivery.time or datetime.now(UTC),
+        topic=delivery.topic,
+        trace_id=delivery.trace_id,
+    )
+    await repository.lock_order(uow.connection, event.order_id)
+    if not await repository.add_entry(uow.connection, entry_for(event, recorded)):
+        return
+    row = fold(await repository.timeline(uow.connection, event.order_id))
+    if row is not None:
+        await repository.save_order(uow.connection, row, sla_due_at=_sla_due_at(row, stage_slas()))
+
+
+def _sla_hours(policy: StageSlaPolicy, *, stage: str, state: str, assignee: str | None, findings: list) -> float | None:
+    hold_reasons = [finding.get("reasonCode", "") for finding in findings]
+    return policy.sla_hours(stage=stage, state=state, awaiting=assignee, hold_reasons=hold_reasons)
+
+
+def _sla_due_at(row: OrderRow, policy: StageSlaPolicy) -> datetime | None:
+    hours = _sla_hours(policy, stage=row.stage, state=row.state, assignee=row.assignee, findings=row.findings)
+    return None if hours is None else policy.calendar.add_business_hours(row.stage_entered_at, hours)
+
+
+async def raise_jeopardy(uow: UnitOfWork, *, now: datetime, policy: StageSlaPolicy) -> int:
+    """Put each order whose step has used half, three quarters or all of its SLA in jeopardy, and escalate it up
+    the ladder past its SLA: each level and rung once per order version and stage; how many events it recorded."""
+    recorded = 0
+    for order in await repository.open_orders_in_flight(uow.connection):
+        hours = _sla_hours(
+            policy, stage=order["stage"], state=order["state"], assignee=order["assignee"], findings=order["findings"]
+        )
+        if hours is None:
+            continue
+        clock = standing(policy, started=order["stage_entered_at"], sla_hours=hours, now=now)
+        due = order["sla_due_at"].astimezone(policy.calendar.zone).isoformat(timespec="minutes")
+        used = f"{clock.share_used:.0%} of the {order['stage']} SLA ({hours:g} business hours, due {due}) is used"
+        if clock.jeopardy and await _first_time(uow, order, clock.jeopardy, now):
+            finding = Finding(
+                reason_code="TIMEOUT",
+                field_path=f"sla.{clock.jeopardy}",
+                message=used,
+                fix="Move the order on, or escalate what blocks it.",
+            )
+            uow.emit(_fallout(order, FalloutKind.JEOPARDY, finding))
+            recorded += 1
+        for rung in clock.escalate_to:
+            if await _first_time(uow, order, f"escalated to {rung}", now):
+                finding = Finding(
+                    reason_code="TIMEOUT", field_path="sla.escalation", message=f"escalated to the {rung}: {used}"
+                )
+                uow.emit(_fallout(order, FalloutKind.ESCALATED, finding))
+                recorded += 1
+    return recorded
+
+
+async def _first_time(uow: UnitOfWork, order: dict[str, Any], level: str, now: datetime) -> bool:
+    return await repository.claim_jeopardy(
+        uow.connection,
+        order_id=order["id"],
+        order_version=order["order_version"],
+        stage=order["stage"],
+        level=level,
+        at=now,
+    )
+
+
+def _fallout(order: dict[str, Any], kind: FalloutKind, finding: Finding) -> OrderFallout:
+    return OrderFallout(
+        order_id=order["id"],
+        order_version=order["order_version"],
+        stage=Stage(order["stage"]),
+        kind=kind,
+        findings=[finding],
+    )

@@ -1,0 +1,24 @@
+"""The console's application: `uvicorn --factory console.main:create_app`."""
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from console import api
+from console.bootstrap import bootstrap
+from console.pages import NotSignedIn
+from console.settings import Settings
+from orderdesk_shared.app import build_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = build_app(bootstrap(settings), title="OrderDesk console", routers=[api.router, api.pages_router])
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.exception_handler(NotSignedIn)
+    async def to_sign_in(_: Request, __: NotSignedIn) -> RedirectResponse:
+        return RedirectResponse("/sign-in", status_code=303)
+
+    return app

@@ -1,0 +1,279 @@
+"""The console's web pages: server-rendered, signed in with a JWT kept in a cookie; every action is a call to the
+owning service's API with the signed-in person's token."""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import httpx
+import jwt
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from console import repository
+from console.settings import Settings
+from console.views import timeline_view
+from orderdesk_shared.app import DatabaseDep
+from orderdesk_shared.auth import Principal, Role, mint_token, read_token
+
+TOKEN_COOKIE = "orderdesk_console_token"
+PRODUCT_ORDER = "/tmf-api/productOrderingManagement/v4/productOrder"
+APPROVER_ROLES = frozenset({Role.SALES_MANAGER, Role.SALES_DIRECTOR, Role.VP_SALES, Role.FINANCE, Role.LEGAL})
+# Who may see intake's coaching counts (intake checks it again).
+COACH_ROLES = frozenset({Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR})
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+class NotSignedIn(Exception):
+    """The page needs a signed-in person: they are sent to the sign-in page."""
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.runtime.settings
+
+
+@dataclass(frozen=True)
+class SignedInPerson:
+    """Who is at the console, and the token the console acts with on their behalf."""
+
+    principal: Principal
+    token: str
+
+    async def call(self, method: str, service_url: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call another service's API as this person."""
+        headers = {"Authorization": f"Bearer {self.token}"} | kwargs.pop("headers", {})
+        async with httpx.AsyncClient(base_url=service_url, timeout=15.0) as client:
+            return await client.request(method, path, headers=headers, **kwargs)
+
+
+async def _signed_in(request: Request) -> SignedInPerson:
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise NotSignedIn
+    try:
+        return SignedInPerson(read_token(token, secret=_settings(request).jwt_secret), token)
+    except jwt.PyJWTError as error:
+        raise NotSignedIn from error
+
+
+Person = Annotated[SignedInPerson, Depends(_signed_in)]
+
+
+def _page(request: Request, template: str, person: Principal | None, **context: Any) -> HTMLResponse:
+    roles = person.roles if person else frozenset()
+    shown = {
+        "person": person,
+        "is_approver": bool(roles & APPROVER_ROLES),
+        "is_coach": bool(roles & COACH_ROLES),
+        "notice": request.query_params.get("notice"),
+    }
+    return templates.TemplateResponse(request, template, shown | context)
+
+
+def _back(path: str, notice: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?notice={quote(notice)}", status_code=303)
+
+
+def _problem(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"{response.status_code}: {response.text[:200]}"
+    fields = "; ".join(f"{p.get('field')}: {p.get('reason')}" for p in body.get("invalid_params", []))
+    return f"{response.status_code} {body.get('detail') or body.get('title')}" + (f" ({fields})" if fields else "")
+
+
+# Sign-in
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_page(request: Request) -> HTMLResponse:
+    return _page(request, "sign_in.html", None, dev_sign_in=_settings(request).dev_sign_in, roles=list(Role))
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request, token: Annotated[str, Form()]) -> Response:
+    """Sign in with a bearer token from the identity provider."""
+    try:
+        read_token(token.strip(), secret=_settings(request).jwt_secret)
+    except jwt.PyJWTError as error:
+        return _back("/sign-in", f"That token does not sign you in: {error}")
+    return _signed_in_as(token.strip())
+
+
+@router.post("/sign-in/dev")
+async def dev_sign_in(request: Request, name: Annotated[str, Form()], role: Annotated[Role, Form()]) -> Response:
+    """Local stacks only: sign in as anyone in any role."""
+    settings = _settings(request)
+    if not settings.dev_sign_in:
+        return _back("/sign-in", "Sign-in by name is off here: use a token.")
+    return _signed_in_as(mint_token(secret=settings.jwt_secret, subject=name.strip(), roles=[role]))
+
+
+def _signed_in_as(token: str) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out() -> Response:
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE)
+    return response
+
+
+# Dashboard
+
+
+@router.get("/", response_class=HTMLResponse)
+async def dashboard(request: Request, person: Person, db: DatabaseDep) -> HTMLResponse:
+    async with db.engine.connect() as connection:
+        figures = await repository.dashboard_figures(connection)
+    return _page(request, "dashboard.html", person.principal, figures=figures)
+
+
+@router.get("/dashboard/figures")
+async def dashboard_figures(_: Person, db: DatabaseDep) -> dict[str, Any]:
+    """The dashboard's figures for its live refresh."""
+    async with db.engine.connect() as connection:
+        return await repository.dashboard_figures(connection)
+
+
+# Work queues and search
+
+
+@router.get("/queue", response_class=HTMLResponse)
+async def work_queue(request: Request, person: Person, db: DatabaseDep) -> HTMLResponse:
+    """Orders waiting for the desk: rejected, pending information, held."""
+    async with db.engine.connect() as connection:
+        orders, total = await repository.list_orders(
+            connection, states=["rejected", "pending", "held"], limit=200, awaiting_approval=False
+        )
+    return _page(request, "orders.html", person.principal, title="Work queue", orders=orders, total=total, search=None)
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search(request: Request, person: Person, db: DatabaseDep, q: str = "") -> HTMLResponse:
+    async with db.engine.connect() as connection:
+        orders, total = await repository.list_orders(connection, search=q or None, limit=200)
+    return _page(request, "orders.html", person.principal, title="Orders", orders=orders, total=total, search=q)
+
+
+# One order
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+async def order_page(request: Request, order_id: str, person: Person, db: DatabaseDep) -> HTMLResponse:
+    async with db.engine.connect() as connection:
+        row = await repository.get_order(connection, order_id)
+        lines = await repository.timeline(connection, order_id)
+    if row is None:
+        return _page(request, "missing.html", person.principal, order_id=order_id)
+    submitted = await person.call("GET", _settings(request).intake_url, f"{PRODUCT_ORDER}/{order_id}")
+    return _page(
+        request,
+        "order.html",
+        person.principal,
+        order=row,
+        timeline=[timeline_view(line) for line in lines],
+        submitted=json.dumps(submitted.json(), indent=2) if submitted.is_success else None,
+        correctable=row["state"] in ("rejected", "pending", "held"),
+    )
+
+
+@router.get("/orders/{order_id}/status")
+async def order_status(order_id: str, _: Person, db: DatabaseDep) -> dict[str, Any]:
+    """Where the order stands, for the order page's live refresh."""
+    async with db.engine.connect() as connection:
+        row = await repository.get_order(connection, order_id)
+    return {"stage": row and row["stage"], "state": row and row["state"], "lastEventAt": row and row["last_event_at"]}
+
+
+@router.post("/orders/{order_id}/correct")
+async def correct_order(request: Request, order_id: str, person: Person, patch: Annotated[str, Form()]) -> Response:
+    """Correct and resubmit through intake: a JSON merge patch on what was submitted."""
+    try:
+        document = json.loads(patch)
+    except json.JSONDecodeError as error:
+        return _back(f"/orders/{order_id}", f"The correction is not JSON: {error}")
+    response = await person.call(
+        "PATCH",
+        _settings(request).intake_url,
+        f"{PRODUCT_ORDER}/{order_id}",
+        json=document,
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    if not response.is_success:
+        return _back(f"/orders/{order_id}", f"Intake refused the correction: {_problem(response)}")
+    return _back(f"/orders/{order_id}", f"Resubmitted: intake has it {response.json()['state']}")
+
+
+@router.get("/orders/{order_id}/proposal.pdf")
+async def proposal_pdf(request: Request, order_id: str, person: Person) -> Response:
+    """The proposal from pricing-approval, fetched with the person's token."""
+    response = await person.call(
+        "GET", _settings(request).pricing_approval_url, f"/pricing/orders/{order_id}/proposal.pdf"
+    )
+    if not response.is_success:
+        return _back(f"/orders/{order_id}", f"No proposal: {_problem(response)}")
+    return Response(response.content, media_type="application/pdf")
+
+
+# Coaching
+
+
+@router.get("/coaching", response_class=HTMLResponse)
+async def coaching(request: Request, person: Person, days: int = 30) -> HTMLResponse:
+    """What reps' submissions were found wanting lately, per rep and channel, from intake."""
+    since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+    response = await person.call(
+        "GET", _settings(request).intake_url, "/intake/coaching/findings", params={"since": since}
+    )
+    counts = sorted(response.json(), key=lambda c: -c["count"]) if response.is_success else []
+    refused = None if response.is_success else _problem(response)
+    return _page(request, "coaching.html", person.principal, counts=counts, days=days, refused=refused)
+
+
+# Approvals
+
+
+@router.get("/approvals", response_class=HTMLResponse)
+async def approvals(request: Request, person: Person) -> HTMLResponse:
+    """The approval requests waiting for the person's roles, from pricing-approval."""
+    response = await person.call("GET", _settings(request).pricing_approval_url, "/pricing/approvals")
+    requests = response.json() if response.is_success else []
+    refused = None if response.is_success else _problem(response)
+    return _page(request, "approvals.html", person.principal, requests=requests, refused=refused)
+
+
+@router.post("/approvals/{request_id}/approve")
+async def approve(request: Request, request_id: str, person: Person, comment: Annotated[str, Form()] = "") -> Response:
+    return await _decide(request, person, request_id, "approve", comment)
+
+
+@router.post("/approvals/{request_id}/deny")
+async def deny(request: Request, request_id: str, person: Person, comment: Annotated[str, Form()] = "") -> Response:
+    return await _decide(request, person, request_id, "deny", comment)
+
+
+async def _decide(request: Request, person: SignedInPerson, request_id: str, decision: str, comment: str) -> Response:
+    response = await person.call(
+        "POST",
+        _settings(request).pricing_approval_url,
+        f"/pricing/approvals/{request_id}/{decision}",
+        json={"comment": comment.strip() or None},
+    )
+    if not response.is_success:
+        return _back("/approvals", f"Pricing-approval refused: {_problem(response)}")
+    verb = "Approved" if decision == "approve" else "Denied"
+    return _back(
+        "/approvals",
+        f"{verb} the {response.json().get('role', '')} approval of {response.json().get('orderId', request_id)}",
+    )

@@ -1,0 +1,88 @@
+"""console-rebuild: forget the read model and fold every order again from the topics, from their start."""
+
+import asyncio
+
+import typer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from pydantic import ValidationError
+
+from console import repository
+from console.settings import Settings
+from console.subscriptions import HANDLERS
+from console.tables import messaging
+from orderdesk_shared.codec import InvalidEnvelope, decode
+from orderdesk_shared.consumer import delivering
+from orderdesk_shared.db import Database
+
+app = typer.Typer(add_completion=False, help=__doc__)
+
+
+async def rebuild(settings: Settings) -> int:
+    """Reset the read model, then read every subscribed topic up to its end as of now; how many events it kept.
+
+    The topics are read directly (no consumer group), so the running console keeps its own place and
+    goes on folding newer events; a line both of them meet is kept once.
+    """
+    routes = {model.event_type: (model, handler) for model, handler in HANDLERS.items()}
+    database = Database(url=settings.database_url, tables=messaging, source=settings.service_name)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, isolation_level="read_committed"
+    )
+    await consumer.start()
+    kept = 0
+    try:
+        async with database.unit_of_work() as uow:
+            await repository.reset_read_model(uow.connection)
+        partitions = await _partitions(settings.kafka_bootstrap_servers, sorted({model.topic for model in HANDLERS}))
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        while remaining:
+            batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=settings.consumer_batch_size)
+            async with database.unit_of_work() as uow:
+                for tp, records in batches.items():
+                    for record in records:
+                        if record.offset >= ends[tp]:
+                            continue
+                        try:
+                            incoming = decode(key=record.key, value=record.value, headers=list(record.headers or ()))
+                            model, handler = routes[incoming.type]
+                            event = model.model_validate(incoming.data)
+                        except (InvalidEnvelope, KeyError, ValidationError):
+                            continue  # unreadable or foreign: the live consumer dead-lettered or skipped it too
+                        with delivering(record, incoming):
+                            await handler(event, uow)
+                        kept += 1
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+        await database.dispose()
+    return kept
+
+
+async def _partitions(bootstrap_servers: str, topics: list[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    missing = [topic["topic"] for topic in described if topic["error_code"]]
+    if missing:
+        raise RuntimeError(f"no such topics: {', '.join(missing)} (is the stack provisioned?)")
+    return [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        for partition in topic["partitions"]
+    ]
+
+
+@app.command()
+def main() -> None:
+    """Rebuild the console's timelines from CONSOLE_DATABASE_URL and CONSOLE_KAFKA_BOOTSTRAP_SERVERS."""
+    kept = asyncio.run(rebuild(Settings()))
+    typer.echo(f"rebuilt the console's timelines from {kept} events")

@@ -1,0 +1,153 @@
+"""Queries of the console's read model, used by its handlers, watchdog, API and pages."""
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from console.domain.timeline import OrderRow, TimelineEntry
+from console.tables import jeopardy_raised, orders, timeline_events
+from orderdesk_shared.errors import TransientError
+from orderdesk_shared.events.order import OrderState, Stage
+
+_ROW_FIELDS = tuple(OrderRow.__dataclass_fields__)
+DEADLOCK_DETECTED = "40P01"
+
+
+async def lock_order(connection: AsyncConnection, order_id: str) -> None:
+    """Hold the order until commit, so lines of one order arriving on several topics at once fold one after another."""
+    try:
+        await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(order_id))))
+    except sa.exc.DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
+        # Two batches each holding an order the other waits for: Postgres ends one, and its batch is simply redone.
+        raise TransientError(f"deadlock waiting for order {order_id}") from error
+
+
+async def add_entry(connection: AsyncConnection, entry: TimelineEntry) -> bool:
+    """Keep a timeline line; False when it is already kept (a redelivery, or a rebuild meeting the live consumer)."""
+    values = asdict(entry)
+    values["stage"] = str(entry.stage) if entry.stage else None
+    values["order_summary"] = values.pop("order")
+    statement = insert(timeline_events).values(**values).on_conflict_do_nothing(index_elements=["message_id"])
+    return (await connection.execute(statement)).rowcount == 1
+
+
+async def timeline(connection: AsyncConnection, order_id: str) -> list[TimelineEntry]:
+    """Every line of an order's timeline, oldest first."""
+    result = await connection.execute(
+        sa.select(timeline_events)
+        .where(timeline_events.c.order_id == order_id)
+        .order_by(timeline_events.c.occurred_at, timeline_events.c.message_id)
+    )
+    return [_entry(row) for row in result.mappings()]
+
+
+def _entry(row: sa.RowMapping) -> TimelineEntry:
+    values = dict(row)
+    values["stage"] = Stage(values["stage"]) if values["stage"] else None
+    values["order"] = values.pop("order_summary")
+    return TimelineEntry(**values)
+
+
+async def save_order(connection: AsyncConnection, row: OrderRow, *, sla_due_at: datetime | None) -> None:
+    values = {name: getattr(row, name) for name in _ROW_FIELDS}
+    values |= {"stage": str(row.stage), "state": str(row.state), "sla_due_at": sla_due_at}
+    statement = insert(orders).values(**values)
+    await connection.execute(
+        statement.on_conflict_do_update(index_elements=["id"], set_={k: statement.excluded[k] for k in values})
+    )
+
+
+async def get_order(connection: AsyncConnection, order_id: str) -> dict[str, Any] | None:
+    row = (await connection.execute(sa.select(orders).where(orders.c.id == order_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def list_orders(
+    connection: AsyncConnection,
+    *,
+    states: list[str] | None = None,
+    stage: str | None = None,
+    search: str | None = None,
+    awaiting_approval: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Orders matching the filters, most recently moved first, and how many match in all."""
+    query = sa.select(orders)
+    if states:
+        query = query.where(orders.c.state.in_(states))
+    if stage:
+        query = query.where(orders.c.stage == stage)
+    if awaiting_approval is not None:
+        # Pricing-approval's pending orders wait for approvers (their queue is pricing-approval's), not for the desk.
+        waiting = sa.and_(orders.c.state == OrderState.PENDING, orders.c.stage == Stage.PRICED)
+        query = query.where(waiting if awaiting_approval else sa.not_(waiting))
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(
+            sa.or_(orders.c.id.ilike(pattern), orders.c.account.ilike(pattern), orders.c.submitted_by.ilike(pattern))
+        )
+    total = (await connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
+    page = query.order_by(orders.c.last_event_at.desc(), orders.c.id).limit(limit).offset(offset)
+    return [dict(row) for row in (await connection.execute(page)).mappings()], total
+
+
+async def dashboard_figures(connection: AsyncConnection) -> dict[str, Any]:
+    """Orders per stage and per state, jeopardy counts, and the most frequent reasons open orders are blocked."""
+    per_stage = await connection.execute(sa.select(orders.c.stage, sa.func.count()).group_by(orders.c.stage))
+    per_state = await connection.execute(sa.select(orders.c.state, sa.func.count()).group_by(orders.c.state))
+    jeopardy = await connection.execute(
+        sa.select(orders.c.jeopardy, sa.func.count()).where(orders.c.jeopardy.is_not(None)).group_by(orders.c.jeopardy)
+    )
+    finding = sa.func.jsonb_array_elements(orders.c.findings).table_valued("value").render_derived()
+    reason = finding.c.value.op("->>")("reasonCode")
+    reasons = await connection.execute(
+        sa.select(reason.label("reason"), sa.func.count().label("orders"))
+        .select_from(orders.join(finding, sa.true()))
+        .where(orders.c.state.in_([OrderState.REJECTED, OrderState.PENDING, OrderState.HELD]))
+        .group_by(reason)
+        .order_by(sa.func.count().desc(), reason)
+        .limit(8)
+    )
+    stage_counts = dict(per_stage.all())
+    # Lists rather than objects: the stages keep the flow's order whoever serialises them.
+    return {
+        "perStage": [{"stage": str(stage), "orders": stage_counts.get(str(stage), 0)} for stage in Stage],
+        "perState": [{"state": state, "orders": count} for state, count in sorted(per_state.all())],
+        "jeopardy": dict(jeopardy.all()),
+        "topReasons": [{"reason": r, "orders": n} for r, n in reasons.all()],
+    }
+
+
+async def reset_read_model(connection: AsyncConnection) -> None:
+    """Forget every timeline and order row (not what the watchdog raised: those events stay on the bus)."""
+    await connection.execute(sa.text(f"TRUNCATE {orders.fullname}, {timeline_events.fullname}"))
+
+
+async def open_orders_in_flight(connection: AsyncConnection) -> list[dict[str, Any]]:
+    """Orders whose stage clock runs: not ended, and with an SLA due time."""
+    result = await connection.execute(
+        sa.select(orders).where(
+            orders.c.sla_due_at.is_not(None),
+            orders.c.state.not_in([OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED]),
+        )
+    )
+    return [dict(row) for row in result.mappings()]
+
+
+async def claim_jeopardy(
+    connection: AsyncConnection, *, order_id: str, order_version: int, stage: str, level: str, at: datetime
+) -> bool:
+    """Record that `level` is raised for this order version and stage; False when it already was."""
+    statement = (
+        insert(jeopardy_raised)
+        .values(order_id=order_id, order_version=order_version, stage=stage, level=level, raised_at=at)
+        .on_conflict_do_nothing()
+    )
+    return (await connection.execute(statement)).rowcount == 1

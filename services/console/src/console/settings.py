@@ -1,0 +1,18 @@
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from orderdesk_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """The console's settings, from CONSOLE_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="CONSOLE_")
+
+    service_name: str = "console"
+    # The services the console acts through, with the signed-in user's token.
+    intake_url: str = "http://127.0.0.1:8001"
+    pricing_approval_url: str = "http://127.0.0.1:8003"
+    # Local stacks only: a sign-in form that mints a token for any name and role.
+    dev_sign_in: bool = False
+    sla_watch_seconds: float = Field(default=30.0, gt=0)

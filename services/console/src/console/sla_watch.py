@@ -1,0 +1,35 @@
+"""The background loop that puts orders in jeopardy and escalates them as their stage SLAs run out."""
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from console.domain.sla import StageSlaPolicy
+from console.handlers import raise_jeopardy
+from orderdesk_shared.db import Database
+from orderdesk_shared.logs import get_logger
+from orderdesk_shared.runtime import DatabaseTask
+
+log = get_logger(__name__)
+
+
+def stage_sla_watch(
+    *, policy: StageSlaPolicy, every_seconds: float, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> DatabaseTask:
+    """A loop that checks every open order's SLA every `every_seconds`, for as long as the console runs."""
+
+    async def watch(database: Database) -> None:
+        while True:
+            try:
+                async with database.unit_of_work() as uow:
+                    raised = await raise_jeopardy(uow, now=clock(), policy=policy)
+                if raised:
+                    log.info("stage SLAs put orders in jeopardy or escalated them", events=raised)
+            except (sa.exc.DBAPIError, OSError) as error:
+                # The database is away for a moment: look again next time rather than end the loop.
+                log.warning("stage SLA watch could not read the database", error=repr(error))
+            await asyncio.sleep(every_seconds)
+
+    return watch

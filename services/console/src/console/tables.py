@@ -1,0 +1,63 @@
+"""The console's tables, in the `console` schema: the timeline read model, rebuilt from the topics at will."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from orderdesk_shared.messaging import service_metadata
+
+metadata, messaging = service_metadata("console")
+
+timeline_events = sa.Table(
+    "timeline_events",
+    metadata,
+    sa.Column("message_id", sa.Text, primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False, index=True),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("stage", sa.Text),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("why", JSONB, nullable=False),
+    sa.Column("trace_id", sa.Text),
+    sa.Column("order_summary", JSONB),
+    sa.Column("awaiting", sa.Text),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("stage_entered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_event_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("last_event", sa.Text, nullable=False),
+    sa.Column("findings", JSONB, nullable=False),
+    sa.Column("blocker", sa.Text),
+    sa.Column("trace_id", sa.Text),
+    sa.Column("jeopardy", sa.Text),
+    sa.Column("assignee", sa.Text),
+    sa.Column("sla_due_at", sa.DateTime(timezone=True)),
+    sa.Column("channel", sa.Text),
+    sa.Column("order_type", sa.Text),
+    sa.Column("account", sa.Text),
+    sa.Column("submitted_by", sa.Text),
+    sa.Index("orders_state_stage", "state", "stage"),
+)
+
+# What the SLA watchdog raised: once per order version, stage and level, even before it reads its own event back.
+jeopardy_raised = sa.Table(
+    "jeopardy_raised",
+    metadata,
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("order_version", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.Text, primary_key=True),
+    sa.Column("level", sa.Text, primary_key=True),
+    sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,88 @@
+"""Orders' events as the services record them, for the console's tests."""
+
+from decimal import Decimal
+
+import pytest
+
+from console.tables import messaging
+from orderdesk_shared.db import Database
+from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.commission import OrderRatified
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.fulfillment import OrderHandedOff, ProcessingPath
+from orderdesk_shared.events.intake import OrderReceived, OrderValidated
+from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder, Stage
+from orderdesk_shared.events.pricing_approval import (
+    ApprovalGranted,
+    ApprovalRequirement,
+    OrderApproved,
+    OrderPriced,
+    Pricing,
+)
+from orderdesk_shared.events.serviceability import ServiceabilityQualified
+
+PRICING = Pricing(items=[], mrc_total=Decimal(900), nrc_total=Decimal(0), total_contract_value=Decimal(32400))
+
+
+class Journeys:
+    """The events of an order's way through the stages, and of its fallout."""
+
+    @staticmethod
+    def order(order_id: str) -> ProductOrder:
+        return ProductOrder(
+            id=order_id,
+            channel=Channel.CRM,
+            order_type=OrderType.NEW,
+            account=Account(legal_name="Acme Corp"),
+            submitted_by="rep-001",
+            items=[OrderItem(id="1", product_offering_id="fiber-internet")],
+        )
+
+    def every_stage(self, order_id: str = "PO-1", *, version: int = 1) -> list[Event]:
+        order = self.order(order_id)
+        common = {"order_id": order_id, "order_version": version}
+        shipped = {**common, "order": order, "sites": [], "pricing": PRICING}
+        return [
+            OrderReceived(**common, order=order),
+            OrderValidated(**common, order=order),
+            ServiceabilityQualified(**common, order=order, sites=[]),
+            OrderPriced(
+                **shipped, required_approvals=[ApprovalRequirement(role="sales_director", reason="discount 25%")]
+            ),
+            OrderApproved(**shipped, approvals=[ApprovalGranted(role="sales_director", approver="dora")]),
+            OrderHandedOff(**shipped, approvals=[], processing_path=ProcessingPath.STANDARD, billing_lines=[]),
+            OrderRatified(
+                **common,
+                eligible=True,
+                reasons=[],
+                commissionable_mrr=Decimal(900),
+                commission_total=Decimal(1800),
+                reps=[],
+            ),
+        ]
+
+    @staticmethod
+    def rejection(order_id: str = "PO-1", *, version: int = 1) -> OrderFallout:
+        finding = Finding(
+            reason_code="INVALID_VALUE", field_path="salesReps", message="splits add up to 90", fix="Make them 100."
+        )
+        return OrderFallout(
+            order_id=order_id,
+            order_version=version,
+            stage=Stage.RECEIVED,
+            kind=FalloutKind.REJECTED,
+            findings=[finding],
+        )
+
+
+@pytest.fixture
+def journeys() -> Journeys:
+    return Journeys()
+
+
+@pytest.fixture
+async def database(service_database):
+    """The console's own migrated schema in a fresh database."""
+    db = Database(url=await service_database("console"), tables=messaging, source="console")
+    yield db
+    await db.dispose()

@@ -1,0 +1,46 @@
+"""Stage SLAs counted in business hours, and the jeopardy level and escalations a share of them means."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from console.domain.sla import load_stage_slas, standing
+
+POLICY = load_stage_slas()
+MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
+
+
+def test_business_hours_skip_nights_weekends_and_thanksgiving():
+    wednesday_afternoon = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # 16:00 in Chicago
+    due = POLICY.calendar.add_business_hours(wednesday_afternoon, 4)
+    assert due == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 h Wednesday, Thanksgiving weekend, 3 h Monday
+    assert POLICY.calendar.business_hours_between(wednesday_afternoon, due) == 4
+
+
+@pytest.mark.parametrize(
+    ("hours_later", "level", "escalated"),
+    [
+        (1, None, ()),
+        (2, "medium", ()),
+        (3, "high", ()),
+        (4, "critical", ("team lead",)),
+        (8.5, "critical", ("team lead", "sales-ops manager", "account executive")),
+    ],
+)
+def test_validation_jeopardy_rises_with_the_share_of_its_four_hours_used(hours_later, level, escalated):
+    hours = POLICY.sla_hours(stage="received", state="acknowledged", awaiting=None, hold_reasons=[])
+    assert hours == 4
+    now = POLICY.calendar.add_business_hours(MONDAY_OPENING, hours_later)
+    clock = standing(POLICY, started=MONDAY_OPENING, sla_hours=hours, now=now)
+    assert (clock.jeopardy, clock.escalate_to) == (level, escalated)
+
+
+def test_the_step_sets_the_clock_and_orders_waiting_for_the_rep_run_none():
+    assert (
+        POLICY.sla_hours(stage="priced", state="inProgress", awaiting="sales_manager, finance", hold_reasons=[]) == 18
+    )
+    assert POLICY.sla_hours(stage="validated", state="held", awaiting=None, hold_reasons=["SITE_SURVEY_REQUIRED"]) == 45
+    assert (
+        POLICY.sla_hours(stage="received", state="rejected", awaiting="rep-001", hold_reasons=["INVALID_VALUE"]) is None
+    )
+    assert POLICY.sla_hours(stage="handed-off", state="inProgress", awaiting=None, hold_reasons=[]) is None

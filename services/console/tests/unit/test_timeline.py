@@ -1,0 +1,98 @@
+"""The timeline fold: what a specialist reads on an order's row, from its events alone."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from console.domain.timeline import Recorded, entry_for, fold
+from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.events.order import OrderState, Stage
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _lines(*events: Event):
+    return [
+        entry_for(
+            event,
+            Recorded(
+                message_id=f"m{n}",
+                source="test",
+                occurred_at=START + timedelta(minutes=n),
+                topic=event.topic,
+                trace_id="4bf92f3577b34da6a3ce929d0e0e4736",
+            ),
+        )
+        for n, event in enumerate(events)
+    ]
+
+
+def test_an_order_through_every_stage_ends_ratified_with_its_trace_and_who_acted(journeys):
+    lines = _lines(*journeys.every_stage())
+    row = fold(lines)
+    assert (row.stage, row.state) == (Stage.RATIFIED, OrderState.IN_PROGRESS)
+    assert row.stage_entered_at == START + timedelta(minutes=6)
+    assert row.received_at == START
+    assert row.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert (row.account, row.submitted_by, row.channel) == ("Acme Corp", "rep-001", "crm")
+    assert [line.kind for line in lines] == [str(stage) for stage in Stage]
+    assert lines[0].actor == "rep-001"
+    assert lines[4].actor == "dora (sales_director)"
+
+
+def test_a_priced_order_waits_for_its_approvers_and_operations_install_completes_it(journeys):
+    events = journeys.every_stage()
+    assert fold(_lines(*events[:4])).assignee == "sales_director"
+    installed = OpsOrderStatusChanged(order_id="PO-1", order_version=1, status=OpsStatus.INSTALLED)
+    assert fold(_lines(*events, installed)).state == OrderState.COMPLETED
+
+
+def test_a_rejected_order_shows_its_blocker_to_the_rep_until_its_correction_moves_on(journeys):
+    received = journeys.every_stage(version=1)[0]
+    rejected = fold(_lines(received, journeys.rejection(version=1)))
+    assert rejected.state == OrderState.REJECTED
+    assert rejected.blocker == "splits add up to 90"
+    assert rejected.findings[0]["reasonCode"] == "INVALID_VALUE"
+    assert rejected.assignee == "rep-001"
+
+    corrected = journeys.every_stage(version=2)[:3]
+    row = fold(_lines(received, journeys.rejection(version=1), *corrected, journeys.rejection(version=1)))
+    assert (row.order_version, row.stage, row.state) == (2, Stage.QUALIFIED, OrderState.IN_PROGRESS)
+    assert row.findings == [] and row.blocker is None
+
+
+def test_the_row_does_not_depend_on_the_order_lines_arrive_in(journeys):
+    lines = _lines(*journeys.every_stage(), journeys.rejection(version=1))
+    shuffled = random.Random(7).sample(lines, k=len(lines))
+    assert fold(shuffled) == fold(lines)
+
+
+def test_a_held_order_stays_held_while_later_news_arrives_and_a_release_clears_it(journeys):
+    received, validated, qualified = journeys.every_stage()[:3]
+    held = OrderFallout(
+        order_id="PO-1",
+        order_version=1,
+        stage=Stage.VALIDATED,
+        kind=FalloutKind.HELD,
+        findings=[Finding(reason_code="SITE_SURVEY_REQUIRED", message="a site survey is needed")],
+    )
+    released = OrderFallout(
+        order_id="PO-1", order_version=1, stage=Stage.VALIDATED, kind=FalloutKind.RELEASED, findings=[]
+    )
+    assert fold(_lines(received, validated, held)).blocker == "a site survey is needed"
+    row = fold(_lines(received, validated, held, released, qualified))
+    assert (row.state, row.stage, row.blocker) == (OrderState.IN_PROGRESS, Stage.QUALIFIED, None)
+
+
+def test_an_order_pending_approval_is_the_approvers_work_not_the_reps(journeys):
+    priced = journeys.every_stage()[:4]
+    pending = OrderFallout(
+        order_id="PO-1",
+        order_version=1,
+        stage=Stage.PRICED,
+        kind=FalloutKind.PENDING,
+        findings=[Finding(reason_code="PRICING_APPROVAL_REQUIRED", message="sales_director approval required")],
+    )
+    row = fold(_lines(*priced, pending))
+    assert (row.state, row.assignee) == (OrderState.PENDING, "sales_director")

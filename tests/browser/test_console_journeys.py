@@ -1,0 +1,160 @@
+"""The console in a real browser (Debian's Chromium, headless) against the running stack: what people do with it."""
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from orderdesk_shared.auth import Role
+from orderdesk_stack.order_generator import generate_orders
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from tests.conftest import bearer
+from tests.e2e.test_pricing_approval import _gigabit_internet_order
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+
+@pytest.fixture(scope="session")
+async def browser() -> Browser:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the browser tests drive Debian's Chromium at {CHROMIUM}: apt-get install chromium")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def console(stack, browser):
+    """A fresh browser context on the console, screenshotted at the end under test-artifacts/browser/."""
+    context = await browser.new_context(base_url=stack.service_url("console"), viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    await context.close()
+
+
+async def _sign_in(page: Page, name: str, role: Role) -> None:
+    await page.goto("/sign-in")
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_label("Role").select_option(str(role))
+    await page.get_by_role("button", name="Sign in as").click()
+    await expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+async def _screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+async def _until_in_console(stack, order_id: str, timeout: float = 60.0, **shown: str) -> dict:
+    """The console's row of the order once it has one showing `shown` (e.g. state="pending"): the read model
+    follows the bus, one topic at a time, so it may show a fallout before the stage line it came with."""
+    headers = bearer(stack, "sre-1", Role.SRE)
+    async with httpx.AsyncClient(base_url=stack.service_url("console"), timeout=10.0) as client:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            response = await client.get(f"/console/orders/{order_id}", headers=headers)
+            if response.status_code == 200 and shown.items() <= response.json().items():
+                return response.json()
+            assert asyncio.get_running_loop().time() < deadline, f"{order_id} never {shown} in the console"
+            await asyncio.sleep(0.3)
+
+
+async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_on(stack, intake, console):
+    [generated] = generate_orders(1, seed=811, invalid_share=1.0)
+    body = generated.body
+    rejected = (
+        await intake.post(PRODUCT_ORDER_PATH, json=body, headers=bearer(stack, "rep-001", Role.SALES_REP))
+    ).json()
+    assert rejected["state"] == "rejected"
+    order_id = rejected["id"]
+    await _until_in_console(stack, order_id, state="rejected")
+
+    await _sign_in(console, "dana", Role.SPECIALIST)
+    await console.get_by_role("link", name="Work queue").click()
+    await expect(console.locator(f'tr[data-order-id="{order_id}"]')).to_contain_text("rejected")
+    await console.get_by_role("link", name="Coaching").click()
+    await expect(console.locator("table.coaching")).to_contain_text("INVALID_VALUE")
+    await console.get_by_label("Search").fill(order_id)
+    await console.get_by_label("Search").press("Enter")
+    await console.get_by_role("link", name=order_id).click()
+    await expect(console.locator("#state")).to_have_text("rejected")
+    await expect(console.locator("#blocker")).not_to_be_empty()
+    await _screenshot(console, "specialist-rejected-order")
+
+    # The generated order's fault: its reps' splits do not add up to 100. Give the first rep all of it.
+    reps = [party for party in body["relatedParty"] if party["role"] == "salesRep"]
+    others = [party for party in body["relatedParty"] if party["role"] != "salesRep"]
+    patch = {"relatedParty": [*others, {**reps[0], "splitPercent": 100}]}
+    await console.get_by_label("JSON merge patch on what was submitted").fill(json.dumps(patch))
+    await console.get_by_role("button", name="Resubmit").click()
+    await expect(console.get_by_role("status")).to_have_text("Resubmitted: intake has it inProgress")
+
+    # The page follows the order by itself as it moves through the stages.
+    await expect(console.locator("#state")).not_to_have_text("rejected", timeout=60_000)
+    await expect(console.locator("#stage")).to_have_text("ratified", timeout=60_000)
+    timeline = console.locator("table.timeline")
+    await expect(timeline).to_contain_text(re.compile("rejected at [a-z]+: INVALID_VALUE"))
+    await expect(timeline).to_contain_text("ratified")
+    await _screenshot(console, "specialist-corrected-order-moved-on")
+
+
+async def test_an_approver_approves_a_25_percent_discount_from_the_queue(stack, intake, console):
+    created = await intake.post(
+        PRODUCT_ORDER_PATH,
+        json=_gigabit_internet_order(discount_percent=25, seed=825),
+        headers=bearer(stack, "rep-002", Role.SALES_REP),
+    )
+    order_id = created.json()["id"]
+    waiting = await _until_in_console(stack, order_id, state="pending", stage="priced")
+    assert waiting["assignee"] == "sales_director"
+
+    await _sign_in(console, "dex-director", Role.SALES_DIRECTOR)
+    await console.get_by_role("link", name="My approvals").click()
+    row = console.locator(f'tr[data-order-id="{order_id}"]')
+    await expect(row).to_contain_text("discount 25%")
+    await _screenshot(console, "approver-queue")
+    await row.get_by_placeholder("comment").fill("multi-site prospect")
+    await row.get_by_role("button", name="Approve").click()
+    await expect(console.get_by_role("status")).to_have_text(f"Approved the sales_director approval of {order_id}")
+    await expect(console.locator(f'tr[data-order-id="{order_id}"]')).to_have_count(0)
+
+    await console.goto(f"/orders/{order_id}")
+    await expect(console.locator("#stage")).to_have_text(re.compile("approved|handed-off|ratified"), timeout=60_000)
+    await expect(console.locator("table.timeline")).to_contain_text("dex-director (sales_director)")
+    await _screenshot(console, "approver-approved-order")
+
+
+async def test_the_dashboard_charts_the_orders_in_the_console(stack, intake, console):
+    rep = bearer(stack, "rep-003", Role.SALES_REP)
+    for generated in generate_orders(3, seed=903, invalid_share=0.0):
+        created = await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)
+        await _until_in_console(stack, created.json()["id"])
+
+    await _sign_in(console, "sam", Role.SALES_MANAGER)
+    await expect(console.locator("#per-stage")).to_have_attribute("data-rendered", "yes")
+    charted = await console.evaluate("Chart.getChart('per-stage').data")
+    async with httpx.AsyncClient(base_url=stack.service_url("console")) as client:
+        figures = (await client.get("/console/dashboard", headers=rep)).json()
+    assert charted["labels"] == ["received", "validated", "qualified", "priced", "approved", "handed-off", "ratified"]
+    assert sum(charted["datasets"][0]["data"]) >= 3
+    assert sum(charted["datasets"][0]["data"]) <= sum(stage["orders"] for stage in figures["perStage"])
+    await _screenshot(console, "dashboard")
