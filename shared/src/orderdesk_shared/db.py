@@ -2,7 +2,7 @@
 
 import functools
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -40,6 +40,25 @@ async def insert_or_supersede(
     )
     stored = await connection.execute(_conflict_statement(table, tuple(values), on_conflict=on_conflict), values)
     return stored.first() is not None
+
+
+async def insert_or_update(
+    connection: AsyncConnection, table: sa.Table, *, keep_first: Collection[str] = (), **values: object
+) -> None:
+    """Insert a row, or update the row with the same key to these values.
+
+    A column named in `keep_first` keeps the value the row already has, and takes this one only when it has none.
+    """
+    key = {column.name for column in table.primary_key}
+    updates = ", ".join(
+        f"{_quote(column)} = COALESCE({_QUOTE.format_table(table)}.{_quote(column)}, EXCLUDED.{_quote(column)})"
+        if column in keep_first
+        else f"{_quote(column)} = EXCLUDED.{_quote(column)}"
+        for column in values
+        if column not in key
+    )
+    on_conflict = f"({', '.join(map(_quote, sorted(key)))}) DO UPDATE SET {updates}"
+    await connection.execute(_conflict_statement(table, tuple(values), on_conflict=on_conflict), values)
 
 
 _QUOTE = postgresql.dialect().identifier_preparer

@@ -41,6 +41,7 @@ async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, *, today: date | 
     rules = commission_rules()
     plan = rules.plans.in_effect(order_date)
     order = event.order
+    offering_ids = {item.product_offering_id for item in order.items}
     decision = ratify(
         event=event,
         plan=plan,
@@ -49,12 +50,14 @@ async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, *, today: date | 
         previous_mrc=await repository.previous_mrc(
             uow.connection,
             _account(event),
-            {item.product_offering_id for item in order.items},
+            offering_ids,
             excluding=event.order_id,
         ),
         earlier_sales=await repository.earlier_sales(
             uow.connection,
             _account(event),
+            offering_ids,
+            order_type=order.order_type,
             since=order_date - timedelta(days=plan.duplicate_window_days),
             excluding=event.order_id,
         ),

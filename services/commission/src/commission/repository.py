@@ -1,12 +1,11 @@
 """Queries over commission's ratifications, account services, ledger and disputes."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ledger import Entry, Holding
@@ -20,7 +19,7 @@ from commission.tables import (
     order_progress,
     ratifications,
 )
-from orderdesk_shared.db import insert_if_absent, insert_or_supersede
+from orderdesk_shared.db import insert_if_absent, insert_or_supersede, insert_or_update
 from orderdesk_shared.events.order import OrderType
 
 
@@ -102,12 +101,21 @@ async def previous_mrc(
 
 
 async def earlier_sales(
-    connection: AsyncConnection, account_key: str, *, since: date, excluding: str
+    connection: AsyncConnection,
+    account_key: str,
+    offering_ids: Collection[str],
+    *,
+    order_type: OrderType,
+    since: date,
+    excluding: str,
 ) -> list[EarlierSale]:
-    """The account's eligible sales ratified on or after `since`."""
+    """The account's eligible sales of these offerings with this order type, ratified on or after `since`:
+    the only sales an order can duplicate (a busy account has many others)."""
     rows = await connection.execute(
         sa.select(order_offerings).where(
             order_offerings.c.account_key == account_key,
+            order_offerings.c.offering_id.in_(offering_ids),
+            order_offerings.c.order_type == str(order_type),
             order_offerings.c.eligible,
             order_offerings.c.order_date >= since,
             order_offerings.c.order_id != excluding,
@@ -184,17 +192,13 @@ async def get_progress(connection: AsyncConnection, order_id: str) -> sa.Row | N
 
 async def record_progress(connection: AsyncConnection, order_id: str, **facts: object) -> None:
     """Remember what Operations or intake said about the order; the first install and cancel dates stay."""
-    statement = insert(order_progress).values(order_id=order_id, **facts)
-    kept = {
-        name: sa.func.coalesce(order_progress.c[name], statement.excluded[name])
-        for name in facts
-        if name in ("installed_on", "cancelled_on")
-    }
-    updated = {name: statement.excluded[name] for name in facts if name not in kept}
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[order_progress.c.order_id], set_={**kept, **updated, "updated_at": sa.func.now()}
-        )
+    await insert_or_update(
+        connection,
+        order_progress,
+        keep_first=("installed_on", "cancelled_on"),
+        order_id=order_id,
+        **facts,
+        updated_at=datetime.now(UTC),
     )
 
 

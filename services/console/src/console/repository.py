@@ -5,11 +5,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.domain.timeline import OrderRow, TimelineEntry
 from console.tables import jeopardy_raised, orders, timeline_events
+from orderdesk_shared.db import insert_if_absent, insert_or_update
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
 
@@ -33,8 +33,7 @@ async def add_entry(connection: AsyncConnection, entry: TimelineEntry) -> bool:
     values = asdict(entry)
     values["stage"] = str(entry.stage) if entry.stage else None
     values["order_summary"] = values.pop("order")
-    statement = insert(timeline_events).values(**values).on_conflict_do_nothing(index_elements=["message_id"])
-    return (await connection.execute(statement)).rowcount == 1
+    return await insert_if_absent(connection, timeline_events, **values)
 
 
 async def timeline(connection: AsyncConnection, order_id: str) -> list[TimelineEntry]:
@@ -57,10 +56,7 @@ def _entry(row: sa.RowMapping) -> TimelineEntry:
 async def save_order(connection: AsyncConnection, row: OrderRow, *, sla_due_at: datetime | None) -> None:
     values = {name: getattr(row, name) for name in _ROW_FIELDS}
     values |= {"stage": str(row.stage), "state": str(row.state), "sla_due_at": sla_due_at}
-    statement = insert(orders).values(**values)
-    await connection.execute(
-        statement.on_conflict_do_update(index_elements=["id"], set_={k: statement.excluded[k] for k in values})
-    )
+    await insert_or_update(connection, orders, **values)
 
 
 async def get_order(connection: AsyncConnection, order_id: str) -> dict[str, Any] | None:
@@ -145,9 +141,12 @@ async def claim_jeopardy(
     connection: AsyncConnection, *, order_id: str, order_version: int, stage: str, level: str, at: datetime
 ) -> bool:
     """Record that `level` is raised for this order version and stage; False when it already was."""
-    statement = (
-        insert(jeopardy_raised)
-        .values(order_id=order_id, order_version=order_version, stage=stage, level=level, raised_at=at)
-        .on_conflict_do_nothing()
+    return await insert_if_absent(
+        connection,
+        jeopardy_raised,
+        order_id=order_id,
+        order_version=order_version,
+        stage=stage,
+        level=level,
+        raised_at=at,
     )
-    return (await connection.execute(statement)).rowcount == 1

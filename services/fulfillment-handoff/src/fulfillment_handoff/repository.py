@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
 from fulfillment_handoff.domain.fulfilment import Fulfilment
 from fulfillment_handoff.tables import billing_codes, catalogue_tickets, handoffs, ops_reports, ticket_orders
+from orderdesk_shared.db import insert_or_update
 from orderdesk_shared.events.operations import OpsStatus
 
 HELD = "held"
@@ -36,12 +37,7 @@ async def save_handoff(connection: AsyncConnection, **values: object) -> None:
         "failure_reason": None,
         "ops_updated_at": None,
     } | values
-    statement = insert(handoffs).values(fresh)
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[handoffs.c.order_id], set_={name: statement.excluded[name] for name in fresh}
-        )
-    )
+    await insert_or_update(connection, handoffs, **fresh)
 
 
 async def lock_billing_map(connection: AsyncConnection) -> None:

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.auth import Role
+from orderdesk_shared.db import insert_or_supersede
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.events.pricing_approval import ApprovalRequirement, Pricing
 from orderdesk_shared.events.serviceability import SiteQualification
@@ -108,13 +108,7 @@ async def record_quote(
         "priced_at": priced_at,
         "decided_at": priced_at if status is not QuoteStatus.PENDING_APPROVAL else None,
     }
-    statement = insert(quotes).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[quotes.c.order_id],
-        set_={name: statement.excluded[name] for name in values if name != "order_id"},
-        where=quotes.c.order_version < statement.excluded.order_version,
-    ).returning(quotes.c.order_id)
-    return (await connection.execute(statement)).first() is not None
+    return await insert_or_supersede(connection, quotes, **values)
 
 
 async def get_quote(connection: AsyncConnection, order_id: str, *, for_update: bool = False) -> StoredQuote | None:
