@@ -1,16 +1,19 @@
 """CRM and IVR submissions over HTTP and on their raw topics: one order per source id, bad ones kept."""
 
 import asyncio
+import dataclasses
 import json
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.auth import Role
-from orderdesk_shared.codec import encode
-from orderdesk_shared.events.channels import EmailReceived, IvrCallReceived
+from orderdesk_shared.codec import KafkaRecord, encode
+from orderdesk_shared.events.channels import CrmAccountUpdated, EmailReceived, IvrCallReceived
+from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from tests.conftest import bearer, first_record_for
 
@@ -21,6 +24,22 @@ SAMPLES = Path(__file__).parents[2] / "services" / "intake" / "tests" / "samples
 
 def _sample(name: str, **changes) -> dict:
     return json.loads((SAMPLES / name).read_text()) | changes
+
+
+async def _publish(stack, *records: KafkaRecord) -> None:
+    """Record on the raw topics as the upstream systems do."""
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    await producer.start()
+    try:
+        for record in records:
+            await producer.send_and_wait(
+                record.topic,
+                record.value,
+                key=record.key.encode(),
+                headers=[(k, v.encode()) for k, v in record.headers.items()],
+            )
+    finally:
+        await producer.stop()
 
 
 async def _orders_with_external_id(intake, external_id: str, headers: dict) -> list[dict]:
@@ -51,23 +70,9 @@ async def test_a_malformed_crm_document_is_a_problem_with_field_paths(stack, int
 async def test_ivr_calls_on_the_raw_topic_become_orders_once_and_a_bad_record_is_dead_lettered(stack, intake):
     call = IvrCallReceived.model_validate(_sample("ivr_call_disconnect.json", callId=f"IVR-{secrets.token_hex(6)}"))
     record = encode(call, source="ivr-platform")
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
-    await producer.start()
-    try:
-        for _ in range(2):  # the IVR platform retried
-            await producer.send_and_wait(
-                record.topic,
-                record.value,
-                key=record.key.encode(),
-                headers=[(k, v.encode()) for k, v in record.headers.items()],
-            )
-        broken = encode(call, source="ivr-platform")
-        bad_value = json.dumps(_sample("ivr_call_disconnect.json", menuPath=["main", "billing"])).encode()
-        await producer.send_and_wait(
-            broken.topic, bad_value, key=b"ivr:broken", headers=[(k, v.encode()) for k, v in broken.headers.items()]
-        )
-    finally:
-        await producer.stop()
+    bad_value = json.dumps(_sample("ivr_call_disconnect.json", menuPath=["main", "billing"])).encode()
+    broken = dataclasses.replace(encode(call, source="ivr-platform"), key="ivr:broken", value=bad_value)
+    await _publish(stack, record, record, broken)  # the IVR platform retried
 
     headers = bearer(stack, "dana", Role.SPECIALIST)
     deadline = asyncio.get_running_loop().time() + 30
@@ -130,18 +135,7 @@ async def test_order_emails_become_orders_once_and_unreadable_parts_hold_them(st
 
 async def test_an_order_email_on_the_raw_topic_becomes_an_order(stack, intake):
     received = EmailReceived(message=_email("email_with_csv_form.eml").decode())
-    record = encode(received, source="mail-gateway")
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            record.topic,
-            record.value,
-            key=record.key.encode(),
-            headers=[(k, v.encode()) for k, v in record.headers.items()],
-        )
-    finally:
-        await producer.stop()
+    await _publish(stack, encode(received, source="mail-gateway"))
 
     message_id = received.subject.removeprefix("email:")
     headers = bearer(stack, "dana", Role.SPECIALIST)
@@ -154,3 +148,59 @@ async def test_an_order_email_on_the_raw_topic_becomes_an_order(stack, intake):
     # Validated and passed on; the form's own prices may then wait at pricing for an approver (pending).
     assert order["stage"] != "received"
     assert order["state"] in ("inProgress", "pending")
+
+
+def _crm_account(number: str, **changes) -> dict:
+    return {
+        "accountNumber": number,
+        "legalName": "Harbor Point Logistics LLC",
+        "billingAddress": {"street": "200 E Randolph St", "city": "Chicago", "state": "IL", "postalCode": "60601"},
+        "taxId": "36-5550101",
+        "market": "CHI",
+        "status": "active",
+        "modifiedAt": datetime.now(UTC).isoformat(),
+    } | changes
+
+
+def _new_account_number() -> str:
+    return f"ACC-{secrets.randbelow(80_000) + 20_000}"  # the seed file's accounts are ACC-1xxxx
+
+
+async def test_crm_account_records_over_http_are_for_specialists_and_a_resend_changes_nothing(stack, intake):
+    record = _crm_account(_new_account_number())
+    specialist = bearer(stack, "crm-integration", Role.SPECIALIST)
+
+    as_a_rep = await intake.post("/intake/crm/accounts", json=record, headers=bearer(stack, "rep-001", Role.SALES_REP))
+    malformed = await intake.post("/intake/crm/accounts", json=record | {"accountNumber": "10001"}, headers=specialist)
+    first = await intake.post("/intake/crm/accounts", json=record, headers=specialist)
+    again = await intake.post("/intake/crm/accounts", json=record, headers=specialist)
+
+    assert as_a_rep.status_code == 403
+    assert malformed.status_code == 422
+    assert [problem["field"] for problem in malformed.json()["invalid_params"]] == ["accountNumber"]
+    assert (first.status_code, first.json()["inForce"]) == (200, True)
+    assert (again.status_code, again.json()["inForce"]) == (200, False)
+
+
+async def test_an_account_the_crm_records_on_its_topic_can_be_ordered_for(stack, intake):
+    number = _new_account_number()
+    specialist = bearer(stack, "dana", Role.SPECIALIST)
+    known_before = (await intake.get("/intake/reference", headers=specialist)).json()["accountsFromCrm"]
+
+    await _publish(stack, encode(CrmAccountUpdated.model_validate(_crm_account(number)), source="crm"))
+
+    deadline = asyncio.get_running_loop().time() + 30
+    while (await intake.get("/intake/reference", headers=specialist)).json()["accountsFromCrm"] == known_before:
+        assert asyncio.get_running_loop().time() < deadline, "intake did not take the CRM's account"
+        await asyncio.sleep(0.3)
+    generated = next(g for g in generate_orders(20, seed=5, invalid_share=0.0) if g.body["orderType"] == "renewal")
+    parties = [
+        party | {"id": number} if party["role"] == "customer" else party for party in generated.body["relatedParty"]
+    ]
+    response = await intake.post(
+        PRODUCT_ORDER_PATH,
+        json=generated.body | {"relatedParty": parties},
+        headers=bearer(stack, generated.submitted_by, Role.SALES_REP),
+    )
+    assert response.status_code == 201, response.text
+    assert (response.json()["state"], response.json().get("findings", [])) == ("inProgress", [])

@@ -64,6 +64,18 @@ class ReferenceBook(Generic[R]):
         )
         self._next_check = 0.0  # this process rereads at its next use
 
+    async def keep_if_later(self, connection: AsyncConnection, *, kind: str, version: str, document: dict) -> bool:
+        """For a kind whose versions sort in time order: keep this version only when it is later than every version
+        kept, so a record delivered late never replaces a newer one. False when it was not kept."""
+        await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(self._table.name + kind))))
+        latest = await connection.scalar(
+            sa.select(sa.func.max(self._table.c.version)).where(self._table.c.kind == kind)
+        )
+        if latest is not None and version <= latest:
+            return False
+        await self.keep(connection, kind=kind, version=version, document=document)
+        return True
+
     async def through(self, database: Database) -> R:
         """The rules, rereading the versions in force over a connection of its own when due."""
         if self._due():

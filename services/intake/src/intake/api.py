@@ -22,16 +22,22 @@ from intake.handlers import (
     assess,
     cancel_order,
     correct_order,
+    follow_crm_account,
     new_order_id,
     store_new_orders,
 )
 from intake.repository import NewOrder, OrderFilter, StoredOrder
-from intake.rules_in_force import RULES_IN_FORCE
+from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
-from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
+from orderdesk_shared.events.channels import (
+    CrmAccountUpdated,
+    CrmOpportunitySubmitted,
+    EmailReceived,
+    IvrCallReceived,
+)
 from orderdesk_shared.events.order import Channel, OrderState
 from orderdesk_shared.group_commit import GroupCommit
 from orderdesk_shared.reference import CATALOGUE, ROSTER
@@ -46,6 +52,8 @@ class ProductOrderRef(BaseModel):
 
 
 Submitter = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
+# Who may relay the CRM's account records: the desk's specialists (and the CRM integration signed in as one).
+AccountKeeper = Annotated[Principal, Depends(require_roles(Role.SPECIALIST))]
 Coach = Annotated[Principal, Depends(require_roles(Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR))]
 Reader = SignedIn
 Db = DatabaseDep
@@ -244,6 +252,15 @@ async def receive_crm_opportunity(
     return await _accept(accept_crm_opportunity, opportunity, db, response)
 
 
+@channels_router.post("/crm/accounts")
+async def receive_crm_account(record: CrmAccountUpdated, _: AccountKeeper, db: Db) -> dict:
+    """The CRM's record of an account (as on topic intake.crm.v1): orders are checked against it from now on,
+    unless the CRM has sent a later record of the account already."""
+    async with db.unit_of_work() as uow:
+        in_force = await follow_crm_account(record, uow)
+    return {"accountNumber": record.account_number, "modifiedAt": record.modified_at, "inForce": in_force}
+
+
 @channels_router.post("/ivr/calls", status_code=status.HTTP_201_CREATED)
 async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response: Response) -> dict:
     """An IVR call record becomes an order (as on topic intake.ivr.v1); a resend returns the same order."""
@@ -304,6 +321,7 @@ async def reference_in_use(_: Reader, rules: Rules) -> dict:
     return {
         "catalogueVersion": versions.get(CATALOGUE),
         "rosterVersion": versions.get(ROSTER),
+        "accountsFromCrm": sum(kind.startswith(ACCOUNT_KIND_PREFIX) for kind in versions),
         "seedReferenceVersion": rules.reference.version,
         "offerings": sorted(offering.id for offering in rules.reference.offerings.values() if offering.active),
     }

@@ -13,12 +13,17 @@ from intake.channels.email import parse_order_email
 from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
 from intake.domain.validation import IntakeRules, Validation, validate
 from intake.repository import NewOrder, Revision, StoredOrder
-from intake.rules_in_force import RULES_IN_FORCE
+from intake.rules_in_force import RULES_IN_FORCE, account_kind, account_version
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.base import Fact
-from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
+from orderdesk_shared.events.channels import (
+    CrmAccountUpdated,
+    CrmOpportunitySubmitted,
+    EmailReceived,
+    IvrCallReceived,
+)
 from orderdesk_shared.events.commission import OrderRatified, RosterPublished
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
@@ -283,7 +288,7 @@ async def follow_progress(event, uow: UnitOfWork) -> None:
         return
     stage = advance(progress.stage, STAGE_REACHED_BY[type(event)])
     if stage is None:
-        log.info("stale progress ignored", current=progress.stage, reported=STAGE_REACHED_BY[type(event)])
+        log.debug("stale progress ignored", current=progress.stage, reported=STAGE_REACHED_BY[type(event)])
         return
     state = progress.state if progress.state is not OrderState.IN_PROGRESS else state_for_stage(stage)
     await repository.update_progress(uow.connection, event.order_id, state=state, stage=stage)
@@ -311,6 +316,18 @@ async def follow_catalogue(published: CataloguePublished, uow: UnitOfWork) -> No
 async def follow_roster(published: RosterPublished, uow: UnitOfWork) -> None:
     """Check who sold an order against the roster commission announced, from now on."""
     await _keep_reference(uow, ROSTER, published.version, published)
+
+
+async def follow_crm_account(record: CrmAccountUpdated, uow: UnitOfWork) -> bool:
+    """Check orders against the account as the CRM now describes it. False when the CRM had changed the account
+    again since this record (a record delivered late changes nothing)."""
+    kind, version = account_kind(record.account_number), account_version(record.modified_at)
+    document = record.model_dump(mode="json", by_alias=True)
+    kept = await RULES_IN_FORCE.keep_if_later(uow.connection, kind=kind, version=version, document=document)
+    log.info(
+        "account from the CRM" if kept else "older account record from the CRM ignored", kind=kind, version=version
+    )
+    return kept
 
 
 async def _keep_reference(uow: UnitOfWork, kind: str, version: str, published: Fact) -> None:

@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
 )
 
+from orderdesk_shared.events.channels import CrmAccountUpdated
 from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.order import Address
 from orderdesk_shared.events.pricing_approval import CatalogueOffering
@@ -193,6 +194,21 @@ def _load_accounts(path: Path) -> dict[str, Account]:
             active=row.status == "active",
         )
     return accounts
+
+
+def account_from_crm(record: CrmAccountUpdated) -> Account:
+    """An account as the CRM describes it, in the shape the seed file gives."""
+    address = record.billing_address
+    return Account(
+        id=record.account_number,
+        legal_name=record.legal_name,
+        billing_address=Address(
+            street=address.street, city=address.city, state_or_province=address.state, postcode=address.postal_code
+        ),
+        tax_id=record.tax_id,
+        market=record.market,
+        active=record.status == "active",
+    )
 
 
 def _load_reps(path: Path) -> dict[str, RosterRep]:

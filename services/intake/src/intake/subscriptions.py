@@ -6,11 +6,17 @@ from intake.handlers import (
     accept_ivr_call,
     accept_order_email,
     follow_catalogue,
+    follow_crm_account,
     follow_fallout,
     follow_progress,
     follow_roster,
 )
-from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
+from orderdesk_shared.events.channels import (
+    CrmAccountUpdated,
+    CrmOpportunitySubmitted,
+    EmailReceived,
+    IvrCallReceived,
+)
 from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
@@ -18,6 +24,7 @@ from orderdesk_shared.events.pricing_approval import CataloguePublished
 
 HANDLERS = {
     CrmOpportunitySubmitted: accept_crm_opportunity,
+    CrmAccountUpdated: follow_crm_account,
     IvrCallReceived: accept_ivr_call,
     EmailReceived: accept_order_email,
     **{event_model: follow_progress for event_model in STAGE_REACHED_BY},

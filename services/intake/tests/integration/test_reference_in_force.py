@@ -6,11 +6,12 @@ import pytest
 
 from commission.domain.rules import commission_rules
 from intake.domain.validation import validate
-from intake.handlers import follow_catalogue, follow_roster
+from intake.handlers import follow_catalogue, follow_crm_account, follow_roster
 from intake.rules_in_force import rules_from
 from intake.tables import messaging, reference_versions
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import Database
+from orderdesk_shared.events.channels import CrmAccountUpdated
 from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.pricing_approval import CataloguePublished
 from orderdesk_shared.reference import ReferenceBook
@@ -87,3 +88,47 @@ async def test_a_rep_who_left_in_the_announced_roster_can_no_longer_sell(databas
 
     assert rules.versions == {"roster": "roster/2"}
     assert [(f.reason_code, f.message) for f in findings] == [("INVALID_VALUE", f"sales rep {seller} is not active")]
+
+
+def _crm_account(status: str, modified_at: str) -> CrmAccountUpdated:
+    return CrmAccountUpdated.model_validate(
+        {
+            "accountNumber": "ACC-20001",
+            "legalName": "Harbor Point Logistics LLC",
+            "billingAddress": {"street": "200 E Randolph St", "city": "Chicago", "state": "IL", "postalCode": "60601"},
+            "taxId": "36-5550101",
+            "market": "CHI",
+            "status": status,
+            "modifiedAt": modified_at,
+        }
+    )
+
+
+async def test_an_account_the_crm_describes_is_checked_as_the_crm_last_changed_it(database):
+    generated = generate_orders(10, seed=43, invalid_share=0.0)
+    orders = (
+        to_canonical(ProductOrderCreate.model_validate(g.body), order_id="PO-A1", submitted_by="x") for g in generated
+    )
+    seeded = next(order for order in orders if order.account.id)  # an order for an existing account
+    order = seeded.model_copy(update={"account": seeded.account.model_copy(update={"id": "ACC-20001"})})
+    rules = ReferenceBook(reference_versions, rules_from, recheck_seconds=0)
+
+    async def account_findings() -> list[str]:
+        findings = validate(order, await rules.through(database), today=TODAY).findings
+        return [f.message for f in findings if f.field_path == "account.id"]
+
+    async def from_crm(record: CrmAccountUpdated) -> bool:
+        async with database.unit_of_work() as uow:
+            return await follow_crm_account(record, uow)
+
+    assert await account_findings() == ["there is no account ACC-20001"]  # not in the seed file
+
+    assert await from_crm(_crm_account("active", "2026-11-27T09:00:00-06:00"))
+    assert await account_findings() == []
+
+    assert await from_crm(_crm_account("closed", "2026-11-27T16:30:00Z"))
+    assert await account_findings() == ["account ACC-20001 is closed"]
+
+    # The earlier record, delivered again late: the account stays as the CRM last changed it.
+    assert not await from_crm(_crm_account("active", "2026-11-27T09:00:00-06:00"))
+    assert await account_findings() == ["account ACC-20001 is closed"]

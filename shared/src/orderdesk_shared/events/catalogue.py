@@ -1,7 +1,12 @@
 """The event catalogue: every event type, where it is recorded, and every topic, derived from the models."""
 
 from orderdesk_shared.events.base import Fact
-from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
+from orderdesk_shared.events.channels import (
+    CrmAccountUpdated,
+    CrmOpportunitySubmitted,
+    EmailReceived,
+    IvrCallReceived,
+)
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
@@ -24,6 +29,7 @@ EVENT_MODELS: tuple[type[Fact], ...] = (
     RosterPublished,
     OpsOrderStatusChanged,
     CrmOpportunitySubmitted,
+    CrmAccountUpdated,
     EmailReceived,
     IvrCallReceived,
 )
@@ -55,6 +61,7 @@ READ_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
 PRODUCED_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
     OpsOrderStatusChanged: "Operations",
     CrmOpportunitySubmitted: "the CRM (also accepted over HTTP by intake)",
+    CrmAccountUpdated: "the CRM (also accepted over HTTP by intake)",
     IvrCallReceived: "the IVR platform (also accepted over HTTP by intake)",
     EmailReceived: "the mail gateway (also accepted over HTTP by intake)",
 }

@@ -10,9 +10,9 @@ import hashlib
 import re
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
 
 from orderdesk_shared.events.base import Fact, WireModel
 from orderdesk_shared.events.order import ItemAction, OrderType
@@ -86,6 +86,28 @@ class CrmOpportunitySubmitted(Fact):
     @property
     def subject(self) -> str:
         return f"crm:{self.opportunity_id}:v{self.version}"
+
+
+class CrmAccountUpdated(Fact):
+    """The CRM's account record as it now stands: a new client account, a changed one, or a closed one.
+
+    The CRM owns accounts; intake checks orders against the latest record of each (the seed file until then).
+    """
+
+    event_type: ClassVar[str] = "com.orderdesk.intake.crm-account.v1"
+    topic: ClassVar[str] = "intake.crm.v1"
+
+    account_number: str = Field(pattern=r"^ACC-\d{5}$")
+    legal_name: str = Field(min_length=1)
+    billing_address: CrmAddress
+    tax_id: str = Field(pattern=r"^\d{2}-\d{7}$")
+    market: str = Field(pattern=r"^[A-Z]{3}$")
+    status: Literal["active", "closed"]
+    modified_at: AwareDatetime = Field(description="when the CRM last changed the record; an older record never wins")
+
+    @property
+    def subject(self) -> str:
+        return f"crm-account:{self.account_number}"
 
 
 class IvrCallReceived(Fact):
