@@ -96,3 +96,15 @@ def test_an_order_pending_approval_is_the_approvers_work_not_the_reps(journeys):
     )
     row = fold(_lines(*priced, pending))
     assert (row.state, row.assignee) == (OrderState.PENDING, "sales_director")
+
+
+def test_a_corrected_versions_verdict_names_who_corrected_it(journeys):
+    received, validated = journeys.every_stage(version=1)[:2]
+    valid_again = validated.model_copy(update={"order_version": 2, "corrected_by": "dana"})
+    still_wrong = journeys.rejection(version=3).model_copy(update={"corrected_by": "rep-001"})
+    lines = _lines(received, journeys.rejection(version=1), valid_again, still_wrong)
+    assert [(line.actor, line.what) for line in lines[2:]] == [
+        ("dana", "corrected, then validated"),
+        ("rep-001", "corrected, then rejected at received: INVALID_VALUE"),
+    ]
+    assert [line.actor for line in _lines(received, validated)] == ["rep-001", "test"]

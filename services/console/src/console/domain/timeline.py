@@ -119,7 +119,7 @@ def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
             why = [finding.model_dump(mode="json", by_alias=True, exclude_none=True) for finding in event.findings]
             reasons = ", ".join(dict.fromkeys(finding.reason_code for finding in event.findings))
             what = f"{event.kind} at {event.stage}" + (f": {reasons}" if reasons else "")
-            return replace(line, kind=str(event.kind), stage=event.stage, what=what, why=why)
+            return _corrected(replace(line, kind=str(event.kind), stage=event.stage, what=what, why=why), event)
         case OpsOrderStatusChanged():
             what = f"Operations: {event.status}" + (f" ({event.reason})" if event.reason else "")
             return replace(line, kind=f"ops-{event.status}", actor="operations", what=what)
@@ -133,10 +133,19 @@ def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
             return replace(line, actor=event.order.submitted_by or recorded.source, order=_order_summary(event.order))
         case OrderPriced():
             return replace(line, awaiting=", ".join(r.role for r in event.required_approvals) or None)
+        case OrderValidated():
+            return _corrected(line, event)
         case OrderApproved():
             approvers = ", ".join(f"{grant.approver} ({grant.role})" for grant in event.approvals)
             return replace(line, actor=approvers or "automatic")
     return line
+
+
+def _corrected(line: TimelineEntry, event: OrderValidated | OrderFallout) -> TimelineEntry:
+    """Intake's verdict on a correction is the corrector's doing: the line names them."""
+    if event.corrected_by is None:
+        return line
+    return replace(line, actor=event.corrected_by, what=f"corrected, then {line.what}")
 
 
 def _stage_summary(event: Event, stage: Stage) -> str:
