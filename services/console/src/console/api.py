@@ -1,5 +1,6 @@
 """The console's JSON API: the timeline read model, for people and the pages alike."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -55,6 +56,7 @@ async def get_order(order_id: str, db: DatabaseDep, _: SignedIn) -> dict[str, An
 
 @router.get("/dashboard")
 async def dashboard(db: DatabaseDep, _: SignedIn) -> dict[str, Any]:
-    """Orders per stage and state, jeopardy counts and the top reasons open orders are blocked."""
+    """Orders per stage and state, jeopardy counts, the top reasons open orders are blocked, open orders' age in
+    their stage and the hourly throughput of the last day."""
     async with db.engine.connect() as connection:
-        return await repository.dashboard_figures(connection)
+        return await repository.dashboard_figures(connection, now=datetime.now(UTC))

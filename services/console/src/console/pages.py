@@ -135,7 +135,7 @@ async def sign_out() -> Response:
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(request: Request, person: Person, db: DatabaseDep) -> HTMLResponse:
     async with db.engine.connect() as connection:
-        figures = await repository.dashboard_figures(connection)
+        figures = await repository.dashboard_figures(connection, now=datetime.now(UTC))
     return _page(request, "dashboard.html", person.principal, figures=figures)
 
 
@@ -143,7 +143,7 @@ async def dashboard(request: Request, person: Person, db: DatabaseDep) -> HTMLRe
 async def dashboard_figures(_: Person, db: DatabaseDep) -> dict[str, Any]:
     """The dashboard's figures for its live refresh."""
     async with db.engine.connect() as connection:
-        return await repository.dashboard_figures(connection)
+        return await repository.dashboard_figures(connection, now=datetime.now(UTC))
 
 
 # Work queues and search

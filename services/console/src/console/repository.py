@@ -1,7 +1,7 @@
 """Queries of the console's read model, used by its handlers, watchdog, API and pages."""
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
 
 _ROW_FIELDS = tuple(OrderRow.__dataclass_fields__)
+ENDED_STATES = (OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED)
 DEADLOCK_DETECTED = "40P01"
 
 
@@ -98,8 +99,9 @@ async def list_orders(
     return [dict(row) for row in (await connection.execute(page)).mappings()], total
 
 
-async def dashboard_figures(connection: AsyncConnection) -> dict[str, Any]:
-    """Orders per stage and per state, jeopardy counts, and the most frequent reasons open orders are blocked."""
+async def dashboard_figures(connection: AsyncConnection, *, now: datetime) -> dict[str, Any]:
+    """Orders per stage and per state, jeopardy counts, the most frequent reasons open orders are blocked, open
+    orders' age in their stage, and the hourly throughput of the last day."""
     per_stage = await connection.execute(sa.select(orders.c.stage, sa.func.count()).group_by(orders.c.stage))
     per_state = await connection.execute(sa.select(orders.c.state, sa.func.count()).group_by(orders.c.state))
     jeopardy = await connection.execute(
@@ -122,7 +124,63 @@ async def dashboard_figures(connection: AsyncConnection) -> dict[str, Any]:
         "perState": [{"state": state, "orders": count} for state, count in sorted(per_state.all())],
         "jeopardy": dict(jeopardy.all()),
         "topReasons": [{"reason": r, "orders": n} for r, n in reasons.all()],
+        "agingByStage": await _aging_by_stage(connection, now=now),
+        "throughput": await _hourly_throughput(connection, now=now),
     }
+
+
+# How long open orders have been in their stage, in wall-clock time (the SLA watchdog counts business hours).
+AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
+    ("under 4 h", timedelta(hours=4)),
+    ("4–24 h", timedelta(hours=24)),
+    ("1–3 days", timedelta(days=3)),
+    ("over 3 days", None),
+)
+THROUGHPUT_HOURS = 24
+
+
+async def _aging_by_stage(connection: AsyncConnection, *, now: datetime) -> dict[str, Any]:
+    """Open orders per stage, counted by how long they have been in it."""
+    age = sa.literal(now, sa.DateTime(timezone=True)) - orders.c.stage_entered_at
+    bucket = sa.case(
+        *((age < limit, number) for number, (_, limit) in enumerate(AGE_BUCKETS) if limit is not None),
+        else_=len(AGE_BUCKETS) - 1,
+    ).label("bucket")
+    counted = await connection.execute(
+        sa.select(orders.c.stage, bucket, sa.func.count())
+        .where(orders.c.state.not_in(ENDED_STATES))
+        .group_by(orders.c.stage, bucket)
+    )
+    counts = {(stage, number): total for stage, number, total in counted.all()}
+    return {
+        "buckets": [name for name, _ in AGE_BUCKETS],
+        "perStage": [
+            {"stage": str(stage), "orders": [counts.get((str(stage), n), 0) for n in range(len(AGE_BUCKETS))]}
+            for stage in Stage
+        ],
+    }
+
+
+async def _hourly_throughput(connection: AsyncConnection, *, now: datetime) -> dict[str, Any]:
+    """Orders received, handed off and ratified in each of the last hours (UTC), oldest hour first."""
+    this_hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    hours = [this_hour - timedelta(hours=back) for back in reversed(range(THROUGHPUT_HOURS))]
+    milestones = {
+        "received": orders.c.received_at,
+        "handedOff": orders.c.handed_off_at,
+        "ratified": orders.c.ratified_at,
+    }
+    per_hour = sa.union_all(*(_count_per_hour(name, column, since=hours[0]) for name, column in milestones.items()))
+    counts = {(name, hour): total for name, hour, total in (await connection.execute(per_hour)).all()}
+    return {"hours": [hour.isoformat() for hour in hours]} | {
+        name: [counts.get((name, hour), 0) for hour in hours] for name in milestones
+    }
+
+
+def _count_per_hour(name: str, column: sa.Column, *, since: datetime) -> sa.Select:
+    # Literal text rather than parameters: GROUP BY must repeat the very expression the SELECT shows.
+    hour = sa.func.date_trunc(sa.literal_column("'hour'"), column, sa.literal_column("'UTC'"))
+    return sa.select(sa.literal(name), hour, sa.func.count()).where(column >= since).group_by(hour)
 
 
 async def reset_read_model(connection: AsyncConnection) -> None:
@@ -135,7 +193,7 @@ async def open_orders_in_flight(connection: AsyncConnection) -> list[dict[str, A
     result = await connection.execute(
         sa.select(orders).where(
             orders.c.sla_due_at.is_not(None),
-            orders.c.state.not_in([OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED]),
+            orders.c.state.not_in(ENDED_STATES),
         )
     )
     return [dict(row) for row in result.mappings()]

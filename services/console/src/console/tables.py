@@ -35,7 +35,7 @@ orders = sa.Table(
     sa.Column("stage", sa.Text, nullable=False),
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("stage_entered_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("last_event_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("last_event", sa.Text, nullable=False),
     sa.Column("findings", JSONB, nullable=False),
@@ -48,6 +48,8 @@ orders = sa.Table(
     sa.Column("order_type", sa.Text),
     sa.Column("account", sa.Text),
     sa.Column("submitted_by", sa.Text),
+    sa.Column("handed_off_at", sa.DateTime(timezone=True), index=True),
+    sa.Column("ratified_at", sa.DateTime(timezone=True), index=True),
     sa.Index("orders_state_stage", "state", "stage"),
 )
 

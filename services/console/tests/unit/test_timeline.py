@@ -34,6 +34,7 @@ def test_an_order_through_every_stage_ends_ratified_with_its_trace_and_who_acted
     assert (row.stage, row.state) == (Stage.RATIFIED, OrderState.IN_PROGRESS)
     assert row.stage_entered_at == START + timedelta(minutes=6)
     assert row.received_at == START
+    assert (row.handed_off_at, row.ratified_at) == (START + timedelta(minutes=5), START + timedelta(minutes=6))
     assert row.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert (row.account, row.submitted_by, row.channel) == ("Acme Corp", "rep-001", "crm")
     assert [line.kind for line in lines] == [str(stage) for stage in Stage]

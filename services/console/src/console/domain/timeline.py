@@ -96,6 +96,9 @@ class OrderRow:
     order_type: str | None = None
     account: str | None = None
     submitted_by: str | None = None
+    # When the current version reached these stages: the dashboard's throughput counts them.
+    handed_off_at: datetime | None = None
+    ratified_at: datetime | None = None
 
 
 def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
@@ -220,6 +223,8 @@ def _apply(row: OrderRow | None, entry: TimelineEntry) -> OrderRow | None:
             blocker=None,
             jeopardy=None,
             assignee=None,
+            handed_off_at=None,
+            ratified_at=None,
         )
     if entry.kind == Stage.RECEIVED and entry.order:
         row = replace(row, **_summary_fields(entry))
@@ -260,6 +265,8 @@ def _reach_stage(row: OrderRow, entry: TimelineEntry) -> OrderRow:
         findings=row.findings if state is OrderState.HELD else [],
         blocker=row.blocker if state is OrderState.HELD else None,
         trace_id=row.trace_id or entry.trace_id,
+        handed_off_at=entry.occurred_at if entry.stage is Stage.HANDED_OFF else row.handed_off_at,
+        ratified_at=entry.occurred_at if entry.stage is Stage.RATIFIED else row.ratified_at,
     )
 
 
