@@ -16,15 +16,19 @@ from fastapi.templating import Jinja2Templates
 
 from console import repository
 from console.settings import Settings
-from console.views import timeline_view
+from console.views import history_view
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, mint_token, read_token
+from orderdesk_shared.events.order import OrderState
 
 TOKEN_COOKIE = "orderdesk_console_token"
 PRODUCT_ORDER = "/tmf-api/productOrderingManagement/v4/productOrder"
 APPROVER_ROLES = frozenset({Role.SALES_MANAGER, Role.SALES_DIRECTOR, Role.VP_SALES, Role.FINANCE, Role.LEGAL})
 # Who may see intake's coaching counts (intake checks it again).
 COACH_ROLES = frozenset({Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR})
+# Who works the desk's orders, and so takes them or hands them to one another.
+DESK_ROLES = frozenset({Role.SPECIALIST})
+WAITING_FOR_THE_DESK = ["rejected", "pending", "held"]
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -71,13 +75,15 @@ def _page(request: Request, template: str, person: Principal | None, **context: 
         "person": person,
         "is_approver": bool(roles & APPROVER_ROLES),
         "is_coach": bool(roles & COACH_ROLES),
+        "is_desk": bool(roles & DESK_ROLES),
         "notice": request.query_params.get("notice"),
     }
     return templates.TemplateResponse(request, template, shown | context)
 
 
 def _back(path: str, notice: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?notice={quote(notice)}", status_code=303)
+    separator = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{separator}notice={quote(notice)}", status_code=303)
 
 
 def _problem(response: httpx.Response) -> str:
@@ -150,20 +156,48 @@ async def dashboard_figures(_: Person, db: DatabaseDep) -> dict[str, Any]:
 
 
 @router.get("/queue", response_class=HTMLResponse)
-async def work_queue(request: Request, person: Person, db: DatabaseDep) -> HTMLResponse:
-    """Orders waiting for the desk: rejected, pending information, held."""
+async def work_queue(request: Request, person: Person, db: DatabaseDep, mine: bool = False) -> HTMLResponse:
+    """Orders waiting for the desk (rejected, pending information, held), or every open order assigned to me."""
     async with db.engine.connect() as connection:
-        orders, total = await repository.list_orders(
-            connection, states=["rejected", "pending", "held"], limit=200, awaiting_approval=False
+        orders, total = await _queue(connection, person, mine=mine)
+    title = "My orders" if mine else "Work queue"
+    back = "/queue?mine=true" if mine else "/queue"
+    return _page(
+        request,
+        "orders.html",
+        person.principal,
+        title=title,
+        orders=orders,
+        total=total,
+        search=None,
+        mine=mine,
+        back=back,
+    )
+
+
+async def _queue(connection, person: SignedInPerson, *, mine: bool) -> tuple[list[dict[str, Any]], int]:
+    if mine:
+        still_open = [state for state in OrderState if state not in repository.ENDED_STATES]
+        return await repository.list_orders(
+            connection, states=still_open, assigned_to=person.principal.subject, limit=200
         )
-    return _page(request, "orders.html", person.principal, title="Work queue", orders=orders, total=total, search=None)
+    return await repository.list_orders(connection, states=WAITING_FOR_THE_DESK, limit=200, awaiting_approval=False)
 
 
 @router.get("/search", response_class=HTMLResponse)
 async def search(request: Request, person: Person, db: DatabaseDep, q: str = "") -> HTMLResponse:
     async with db.engine.connect() as connection:
         orders, total = await repository.list_orders(connection, search=q or None, limit=200)
-    return _page(request, "orders.html", person.principal, title="Orders", orders=orders, total=total, search=q)
+    return _page(
+        request,
+        "orders.html",
+        person.principal,
+        title="Orders",
+        orders=orders,
+        total=total,
+        search=q,
+        back=f"/search?q={quote(q)}",
+    )
 
 
 # One order
@@ -174,6 +208,7 @@ async def order_page(request: Request, order_id: str, person: Person, db: Databa
     async with db.engine.connect() as connection:
         row = await repository.get_order(connection, order_id)
         lines = await repository.timeline(connection, order_id)
+        assignments = await repository.assignment_history(connection, order_id)
     if row is None:
         return _page(request, "missing.html", person.principal, order_id=order_id)
     submitted = await person.call("GET", _settings(request).intake_url, f"{PRODUCT_ORDER}/{order_id}")
@@ -182,9 +217,9 @@ async def order_page(request: Request, order_id: str, person: Person, db: Databa
         "order.html",
         person.principal,
         order=row,
-        timeline=[timeline_view(line) for line in lines],
+        timeline=history_view(lines, assignments),
         submitted=json.dumps(submitted.json(), indent=2) if submitted.is_success else None,
-        correctable=row["state"] in ("rejected", "pending", "held"),
+        correctable=row["state"] in WAITING_FOR_THE_DESK,
     )
 
 
@@ -194,6 +229,35 @@ async def order_status(order_id: str, _: Person, db: DatabaseDep) -> dict[str, A
     async with db.engine.connect() as connection:
         row = await repository.get_order(connection, order_id)
     return {"stage": row and row["stage"], "state": row and row["state"], "lastEventAt": row and row["last_event_at"]}
+
+
+@router.post("/orders/{order_id}/assign")
+async def assign_order(
+    order_id: str,
+    person: Person,
+    db: DatabaseDep,
+    assignee: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """Give the order to the person named, or take it when nobody is named; the desk's own record."""
+    # Only a path on this site: the form says where to come back to, and must not send anyone elsewhere.
+    back = back if back.startswith("/") and not back.startswith("//") else f"/orders/{order_id}"
+    if not person.principal.roles & DESK_ROLES:
+        return _back(back, "Only the desk's specialists assign orders.")
+    name = assignee.strip() or person.principal.subject
+    async with db.unit_of_work() as uow:
+        row = await repository.get_order(uow.connection, order_id)
+        if row is None:
+            return _back(back, f"No order {order_id} in the console.")
+        await repository.assign(
+            uow.connection,
+            order_id=order_id,
+            order_version=row["order_version"],
+            assignee=name,
+            assigned_by=person.principal.subject,
+            at=datetime.now(UTC),
+        )
+    return _back(back, f"{order_id} is assigned to {name}.")
 
 
 @router.post("/orders/{order_id}/correct")

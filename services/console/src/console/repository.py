@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.domain.timeline import OrderRow, TimelineEntry
-from console.tables import jeopardy_raised, orders, timeline_events
+from console.tables import assignments, jeopardy_raised, orders, timeline_events
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
 
@@ -64,9 +64,45 @@ async def save_order(connection: AsyncConnection, row: OrderRow, *, sla_due_at: 
     )
 
 
+def _with_assignee() -> tuple[sa.Select, sa.Subquery]:
+    """Order rows with `assigned_to`, the person the desk's latest assignment names (None when nobody took it)."""
+    latest = (
+        sa.select(assignments.c.order_id, assignments.c.assignee)
+        .distinct(assignments.c.order_id)
+        .order_by(assignments.c.order_id, assignments.c.assigned_at.desc(), assignments.c.id.desc())
+        .subquery("latest_assignment")
+    )
+    query = sa.select(orders, latest.c.assignee.label("assigned_to")).outerjoin(
+        latest, latest.c.order_id == orders.c.id
+    )
+    return query, latest
+
+
 async def get_order(connection: AsyncConnection, order_id: str) -> dict[str, Any] | None:
-    row = (await connection.execute(sa.select(orders).where(orders.c.id == order_id))).mappings().first()
+    query, _ = _with_assignee()
+    row = (await connection.execute(query.where(orders.c.id == order_id))).mappings().first()
     return dict(row) if row else None
+
+
+async def assign(
+    connection: AsyncConnection, *, order_id: str, order_version: int, assignee: str, assigned_by: str, at: datetime
+) -> None:
+    """Give the order to a person on the desk; earlier assignments stay as its history."""
+    await connection.execute(
+        assignments.insert().values(
+            order_id=order_id, order_version=order_version, assignee=assignee, assigned_by=assigned_by, assigned_at=at
+        )
+    )
+
+
+async def assignment_history(connection: AsyncConnection, order_id: str) -> list[dict[str, Any]]:
+    """Every assignment of the order, oldest first."""
+    result = await connection.execute(
+        sa.select(assignments)
+        .where(assignments.c.order_id == order_id)
+        .order_by(assignments.c.assigned_at, assignments.c.id)
+    )
+    return [dict(row) for row in result.mappings()]
 
 
 async def list_orders(
@@ -76,11 +112,14 @@ async def list_orders(
     stage: str | None = None,
     search: str | None = None,
     awaiting_approval: bool | None = None,
+    assigned_to: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """Orders matching the filters, most recently moved first, and how many match in all."""
-    query = sa.select(orders)
+    query, latest_assignment = _with_assignee()
+    if assigned_to:
+        query = query.where(latest_assignment.c.assignee == assigned_to)
     if states:
         query = query.where(orders.c.state.in_(states))
     if stage:
@@ -184,7 +223,8 @@ def _count_per_hour(name: str, column: sa.Column, *, since: datetime) -> sa.Sele
 
 
 async def reset_read_model(connection: AsyncConnection) -> None:
-    """Forget every timeline and order row (not what the watchdog raised: those events stay on the bus)."""
+    """Forget every timeline and order row (not what the watchdog raised, whose events stay on the bus, nor the
+    desk's assignments, which are on no topic)."""
     await connection.execute(sa.text(f"TRUNCATE {orders.fullname}, {timeline_events.fullname}"))
 
 

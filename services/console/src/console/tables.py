@@ -1,4 +1,5 @@
-"""The console's tables, in the `console` schema: the timeline read model, rebuilt from the topics at will."""
+"""The console's tables, in the `console` schema: the timeline read model, rebuilt from the topics at will, and the
+desk's assignments, which only the console knows."""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -62,4 +63,18 @@ jeopardy_raised = sa.Table(
     sa.Column("stage", sa.Text, primary_key=True),
     sa.Column("level", sa.Text, primary_key=True),
     sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Who on the desk has each order, one row per assignment (the latest is in force): people's doing, not the topics',
+# so a rebuild of the read model keeps them.
+assignments = sa.Table(
+    "assignments",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("assignee", sa.Text, nullable=False),
+    sa.Column("assigned_by", sa.Text, nullable=False),
+    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("assignments_order_time", "order_id", "assigned_at"),
 )
