@@ -97,7 +97,9 @@ def _fragment(template: str, person: Principal, **context: Any) -> str:
     return templates.get_template(template).render(_who(person) | context)
 
 
-def _live(request: Request, render: Callable[[], Awaitable[list[ServerSentEvent]]], *, order_id: str | None = None):
+def _live(
+    request: Request, render: Callable[[], Awaitable[list[ServerSentEvent]]], *, order_id: str | None = None
+) -> EventSourceResponse:
     """A page's server-sent events: what `render` gives now, and again whenever an order it shows changes.
 
     The stream ends when the page closes (sse-starlette hears the disconnect) and when the server shuts down
