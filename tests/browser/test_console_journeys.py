@@ -9,7 +9,8 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from orderdesk_shared.auth import Role
+from console.pages import TOKEN_COOKIE
+from orderdesk_shared.auth import Role, mint_token
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from tests.conftest import bearer
@@ -29,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+STAGES = ["received", "validated", "qualified", "priced", "approved", "handed-off", "ratified"]
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +59,16 @@ async def _sign_in(page: Page, name: str, role: Role) -> None:
     await page.get_by_label("Role").select_option(str(role))
     await page.get_by_role("button", name="Sign in as").click()
     await expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+async def _mark_loaded(page: Page) -> None:
+    """Mark the page as loaded now: a reload would forget the mark."""
+    await page.evaluate("window.loadedBeforeTheChange = true")
+
+
+async def _still_loaded(page: Page) -> bool:
+    """Whether the page shown is still the one marked: it changed in place, not by a reload."""
+    return await page.evaluate("window.loadedBeforeTheChange === true")
 
 
 async def _screenshot(page: Page, name: str) -> None:
@@ -107,13 +119,18 @@ async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_
     await console.get_by_label("JSON merge patch on what was submitted").fill(json.dumps(patch))
     await console.get_by_role("button", name="Resubmit").click()
     await expect(console.get_by_role("status")).to_have_text("Resubmitted: intake has it inProgress")
+    await _mark_loaded(console)
 
-    # The page follows the order by itself as it moves through the stages.
+    # The page follows the order by itself, without a reload, as it moves through the stages.
     await expect(console.locator("#state")).not_to_have_text("rejected", timeout=60_000)
     await expect(console.locator("#stage")).to_have_text("ratified", timeout=60_000)
     timeline = console.locator("table.timeline")
     await expect(timeline).to_contain_text(re.compile("rejected at [a-z]+: INVALID_VALUE"))
     await expect(timeline).to_contain_text("ratified")
+    await expect(console.locator("tr.kind-validated").last).to_contain_text("dana")
+    await expect(console.locator("tr.kind-validated").last).to_contain_text("corrected, then validated")
+    await expect(console.locator("#correction")).to_be_hidden()
+    assert await _still_loaded(console)
     await _screenshot(console, "specialist-corrected-order-moved-on")
 
 
@@ -154,7 +171,59 @@ async def test_the_dashboard_charts_the_orders_in_the_console(stack, intake, con
     charted = await console.evaluate("Chart.getChart('per-stage').data")
     async with httpx.AsyncClient(base_url=stack.service_url("console")) as client:
         figures = (await client.get("/console/dashboard", headers=rep)).json()
-    assert charted["labels"] == ["received", "validated", "qualified", "priced", "approved", "handed-off", "ratified"]
+    assert charted["labels"] == STAGES
     assert sum(charted["datasets"][0]["data"]) >= 3
     assert sum(charted["datasets"][0]["data"]) <= sum(stage["orders"] for stage in figures["perStage"])
+
+    # The orders just sent are open and young, and were received in the last hours.
+    aging = await console.evaluate("Chart.getChart('aging-by-stage').data")
+    assert aging["labels"] == STAGES
+    assert [dataset["label"] for dataset in aging["datasets"]] == figures["agingByStage"]["buckets"]
+    assert sum(aging["datasets"][0]["data"]) >= 3
+    throughput = await console.evaluate("Chart.getChart('throughput').data")
+    assert [dataset["label"] for dataset in throughput["datasets"]] == ["received", "handed off", "ratified"]
+    assert len(throughput["labels"]) == 24
+    assert sum(throughput["datasets"][0]["data"]) >= 3
     await _screenshot(console, "dashboard")
+
+    # One more order: the charts take it in without a reload.
+    await _mark_loaded(console)
+    charted_orders = "Chart.getChart('per-stage').data.datasets[0].data.reduce((sum, n) => sum + n, 0)"
+    before = await console.evaluate(charted_orders)
+    [generated] = generate_orders(1, seed=904, invalid_share=0.0)
+    await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)
+    await console.wait_for_function(f"{charted_orders} > {before}")
+    assert await _still_loaded(console)
+
+
+async def test_an_order_a_specialist_takes_or_is_handed_shows_in_my_orders(stack, intake, console):
+    rep = bearer(stack, "rep-004", Role.SALES_REP)
+    order_ids = []
+    for generated in generate_orders(2, seed=1204, invalid_share=1.0):
+        created = await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)
+        order_ids.append(created.json()["id"])
+        await _until_in_console(stack, order_ids[-1], state="rejected")
+    taken, handed = order_ids
+
+    await _sign_in(console, "dana", Role.SPECIALIST)
+    await console.goto(f"/orders/{taken}")
+    await console.get_by_role("button", name="Assign to me").click()
+    await expect(console.get_by_role("status")).to_have_text(f"{taken} is assigned to dana.")
+    await expect(console.locator("#assigned-to")).to_have_text("dana")
+    await expect(console.locator("tr.kind-assigned")).to_contain_text("took the order")
+
+    await console.get_by_role("link", name="Work queue").click()
+    await console.get_by_role("link", name="My orders").click()
+    await expect(console.get_by_role("heading", name="My orders")).to_be_visible()
+    await expect(console.locator(f'tr[data-order-id="{taken}"]')).to_contain_text("dana")
+    await expect(console.locator(f'tr[data-order-id="{handed}"]')).to_have_count(0)
+
+    # Another specialist hands dana an order: it shows in her list without a reload.
+    await _mark_loaded(console)
+    eve = mint_token(secret=stack.jwt_secret, subject="eve", roles=[Role.SPECIALIST])
+    async with httpx.AsyncClient(base_url=stack.service_url("console"), cookies={TOKEN_COOKIE: eve}) as client:
+        await client.post(f"/orders/{handed}/assign", data={"assignee": "dana"})
+    await expect(console.locator(f'tr[data-order-id="{handed}"]')).to_contain_text("dana")
+    await expect(console.locator("#order-count")).to_have_text("2 orders")
+    assert await _still_loaded(console)
+    await _screenshot(console, "my-orders")

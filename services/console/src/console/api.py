@@ -1,12 +1,13 @@
 """The console's JSON API: the timeline read model, for people and the pages alike."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from console import repository
 from console.pages import router as pages_router
-from console.views import order_view, timeline_view
+from console.views import history_view, order_view
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import SignedIn
 
@@ -41,20 +42,22 @@ async def list_orders(
 
 @router.get("/orders/{order_id}")
 async def get_order(order_id: str, db: DatabaseDep, _: SignedIn) -> dict[str, Any]:
-    """The order's row and its whole timeline (who, what, when, why)."""
+    """The order's row and its whole timeline (who, what, when, why), the desk's assignments included."""
 
     async def order_with_timeline(connection) -> dict[str, Any] | None:
         row = await repository.get_order(connection, order_id)
         if row is None:
             return None
         lines = await repository.timeline(connection, order_id)
-        return order_view(row) | {"timeline": [timeline_view(line) for line in lines]}
+        assignments = await repository.assignment_history(connection, order_id)
+        return order_view(row) | {"timeline": history_view(lines, assignments)}
 
     return await read_or_404(db, order_with_timeline, missing=f"no order {order_id} in the console")
 
 
 @router.get("/dashboard")
 async def dashboard(db: DatabaseDep, _: SignedIn) -> dict[str, Any]:
-    """Orders per stage and state, jeopardy counts and the top reasons open orders are blocked."""
+    """Orders per stage and state, jeopardy counts, the top reasons open orders are blocked, open orders' age in
+    their stage and the hourly throughput of the last day."""
     async with db.engine.connect() as connection:
-        return await repository.dashboard_figures(connection)
+        return await repository.dashboard_figures(connection, now=datetime.now(UTC))

@@ -7,6 +7,7 @@ from typing import Any
 from console import repository
 from console.domain.sla import StageSlaPolicy, load_stage_slas, standing
 from console.domain.timeline import OrderRow, Recorded, entry_for, fold
+from console.live import announce_change
 from orderdesk_shared.consumer import current_delivery
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.base import Event
@@ -33,6 +34,7 @@ async def record_in_timeline(event: Event, uow: UnitOfWork) -> None:
     row = fold(await repository.timeline(uow.connection, event.order_id))
     if row is not None:
         await repository.save_order(uow.connection, row, sla_due_at=_sla_due_at(row, stage_slas()))
+    await announce_change(uow.connection, event.order_id)
 
 
 def _sla_hours(policy: StageSlaPolicy, *, stage: str, state: str, assignee: str | None, findings: list) -> float | None:

@@ -8,13 +8,20 @@ from fastapi.staticfiles import StaticFiles
 
 from console import api
 from console.bootstrap import bootstrap
+from console.live import OrderChanges
 from console.pages import NotSignedIn
 from console.settings import Settings
 from orderdesk_shared.app import build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    app = build_app(bootstrap(settings), title="OrderDesk console", routers=[api.router, api.pages_router])
+    order_changes = OrderChanges()
+    app = build_app(
+        bootstrap(settings, order_changes=order_changes),
+        title="OrderDesk console",
+        routers=[api.router, api.pages_router],
+    )
+    app.state.order_changes = order_changes
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.exception_handler(NotSignedIn)

@@ -2,29 +2,41 @@
 owning service's API with the signed-in person's token."""
 
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import anyio
 import httpx
 import jwt
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from console import repository
+from console.live import OrderChanges, announce_change, first_of
 from console.settings import Settings
-from console.views import timeline_view
+from console.views import history_view
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, mint_token, read_token
+from orderdesk_shared.events.order import OrderState
 
 TOKEN_COOKIE = "orderdesk_console_token"
 PRODUCT_ORDER = "/tmf-api/productOrderingManagement/v4/productOrder"
 APPROVER_ROLES = frozenset({Role.SALES_MANAGER, Role.SALES_DIRECTOR, Role.VP_SALES, Role.FINANCE, Role.LEGAL})
 # Who may see intake's coaching counts (intake checks it again).
 COACH_ROLES = frozenset({Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR})
+# Who works the desk's orders, and so takes them or hands them to one another.
+DESK_ROLES = frozenset({Role.SPECIALIST})
+WAITING_FOR_THE_DESK = ["rejected", "pending", "held"]
+LIVE_SETTLE_SECONDS = 0.5
+# Time for a live stream to end its response at shutdown: well within uvicorn's graceful shutdown in the stack.
+LIVE_SHUTDOWN_GRACE_SECONDS = 3.0
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -65,19 +77,55 @@ async def _signed_in(request: Request) -> SignedInPerson:
 Person = Annotated[SignedInPerson, Depends(_signed_in)]
 
 
-def _page(request: Request, template: str, person: Principal | None, **context: Any) -> HTMLResponse:
+def _who(person: Principal | None) -> dict[str, Any]:
     roles = person.roles if person else frozenset()
-    shown = {
+    return {
         "person": person,
         "is_approver": bool(roles & APPROVER_ROLES),
         "is_coach": bool(roles & COACH_ROLES),
-        "notice": request.query_params.get("notice"),
+        "is_desk": bool(roles & DESK_ROLES),
     }
+
+
+def _page(request: Request, template: str, person: Principal | None, **context: Any) -> HTMLResponse:
+    shown = _who(person) | {"notice": request.query_params.get("notice")}
     return templates.TemplateResponse(request, template, shown | context)
 
 
+def _fragment(template: str, person: Principal, **context: Any) -> str:
+    """A part of a page, rendered as the page renders it, for a live page to put in place."""
+    return templates.get_template(template).render(_who(person) | context)
+
+
+def _live(
+    request: Request, render: Callable[[], Awaitable[list[ServerSentEvent]]], *, order_id: str | None = None
+) -> EventSourceResponse:
+    """A page's server-sent events: what `render` gives now, and again whenever an order it shows changes.
+
+    The stream ends when the page closes (sse-starlette hears the disconnect) and when the server shuts down
+    (sse-starlette hears uvicorn's exit signal and sets `shutting_down`): then it ends its response properly, so
+    uvicorn has no open request to wait for and the browser's EventSource simply reconnects later.
+    """
+    order_changes: OrderChanges = request.app.state.order_changes
+    shutting_down = anyio.Event()
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        with order_changes.subscribe(order_id=order_id) as subscription:
+            while not shutting_down.is_set():
+                for event in await render():
+                    yield event
+                await first_of(subscription.changed, shutting_down.wait)
+                # A burst of changes (a batch of orders moving) is shown once, after it has landed.
+                await first_of(partial(anyio.sleep, LIVE_SETTLE_SECONDS), shutting_down.wait)
+
+    return EventSourceResponse(
+        events(), shutdown_event=shutting_down, shutdown_grace_period=LIVE_SHUTDOWN_GRACE_SECONDS
+    )
+
+
 def _back(path: str, notice: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?notice={quote(notice)}", status_code=303)
+    separator = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{separator}notice={quote(notice)}", status_code=303)
 
 
 def _problem(response: httpx.Response) -> str:
@@ -135,35 +183,87 @@ async def sign_out() -> Response:
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(request: Request, person: Person, db: DatabaseDep) -> HTMLResponse:
     async with db.engine.connect() as connection:
-        figures = await repository.dashboard_figures(connection)
+        figures = await repository.dashboard_figures(connection, now=datetime.now(UTC))
     return _page(request, "dashboard.html", person.principal, figures=figures)
 
 
 @router.get("/dashboard/figures")
 async def dashboard_figures(_: Person, db: DatabaseDep) -> dict[str, Any]:
-    """The dashboard's figures for its live refresh."""
+    """The dashboard's figures, for browsers that cannot follow its live stream."""
     async with db.engine.connect() as connection:
-        return await repository.dashboard_figures(connection)
+        return await repository.dashboard_figures(connection, now=datetime.now(UTC))
+
+
+@router.get("/dashboard/live")
+async def dashboard_live(request: Request, person: Person, db: DatabaseDep) -> EventSourceResponse:
+    """The dashboard's figures and tables whenever an order changes."""
+
+    async def render() -> list[ServerSentEvent]:
+        async with db.engine.connect() as connection:
+            figures = await repository.dashboard_figures(connection, now=datetime.now(UTC))
+        tables = _fragment("_dashboard_tables.html", person.principal, figures=figures)
+        return [ServerSentEvent(json.dumps(figures), event="figures"), ServerSentEvent(tables, event="tables")]
+
+    return _live(request, render)
 
 
 # Work queues and search
 
 
 @router.get("/queue", response_class=HTMLResponse)
-async def work_queue(request: Request, person: Person, db: DatabaseDep) -> HTMLResponse:
-    """Orders waiting for the desk: rejected, pending information, held."""
+async def work_queue(request: Request, person: Person, db: DatabaseDep, mine: bool = False) -> HTMLResponse:
+    """Orders waiting for the desk (rejected, pending information, held), or every open order assigned to me."""
     async with db.engine.connect() as connection:
+        queue = await _queue(connection, person, mine=mine)
+    return _page(request, "orders.html", person.principal, search=None, live=True, **queue)
+
+
+@router.get("/queue/live")
+async def work_queue_live(request: Request, person: Person, db: DatabaseDep, mine: bool = False) -> EventSourceResponse:
+    """The queue's rows whenever an order changes."""
+
+    async def render() -> list[ServerSentEvent]:
+        async with db.engine.connect() as connection:
+            queue = await _queue(connection, person, mine=mine)
+        rows = _fragment("_order_rows.html", person.principal, **queue)
+        return [ServerSentEvent(rows, event="rows"), ServerSentEvent(str(queue["total"]), event="total")]
+
+    return _live(request, render)
+
+
+async def _queue(connection, person: SignedInPerson, *, mine: bool) -> dict[str, Any]:
+    if mine:
+        still_open = [state for state in OrderState if state not in repository.ENDED_STATES]
         orders, total = await repository.list_orders(
-            connection, states=["rejected", "pending", "held"], limit=200, awaiting_approval=False
+            connection, states=still_open, assigned_to=person.principal.subject, limit=200
         )
-    return _page(request, "orders.html", person.principal, title="Work queue", orders=orders, total=total, search=None)
+    else:
+        orders, total = await repository.list_orders(
+            connection, states=WAITING_FOR_THE_DESK, limit=200, awaiting_approval=False
+        )
+    return {
+        "title": "My orders" if mine else "Work queue",
+        "orders": orders,
+        "total": total,
+        "mine": mine,
+        "back": "/queue?mine=true" if mine else "/queue",
+    }
 
 
 @router.get("/search", response_class=HTMLResponse)
 async def search(request: Request, person: Person, db: DatabaseDep, q: str = "") -> HTMLResponse:
     async with db.engine.connect() as connection:
         orders, total = await repository.list_orders(connection, search=q or None, limit=200)
-    return _page(request, "orders.html", person.principal, title="Orders", orders=orders, total=total, search=q)
+    return _page(
+        request,
+        "orders.html",
+        person.principal,
+        title="Orders",
+        orders=orders,
+        total=total,
+        search=q,
+        back=f"/search?q={quote(q)}",
+    )
 
 
 # One order
@@ -172,28 +272,86 @@ async def search(request: Request, person: Person, db: DatabaseDep, q: str = "")
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 async def order_page(request: Request, order_id: str, person: Person, db: DatabaseDep) -> HTMLResponse:
     async with db.engine.connect() as connection:
-        row = await repository.get_order(connection, order_id)
-        lines = await repository.timeline(connection, order_id)
-    if row is None:
+        shown = await _order_shown(connection, order_id)
+    if shown is None:
         return _page(request, "missing.html", person.principal, order_id=order_id)
     submitted = await person.call("GET", _settings(request).intake_url, f"{PRODUCT_ORDER}/{order_id}")
     return _page(
         request,
         "order.html",
         person.principal,
-        order=row,
-        timeline=[timeline_view(line) for line in lines],
         submitted=json.dumps(submitted.json(), indent=2) if submitted.is_success else None,
-        correctable=row["state"] in ("rejected", "pending", "held"),
+        **shown,
     )
+
+
+@router.get("/orders/{order_id}/live")
+async def order_live(request: Request, order_id: str, person: Person, db: DatabaseDep) -> EventSourceResponse:
+    """The order's facts and timeline whenever the order changes."""
+
+    async def render() -> list[ServerSentEvent]:
+        async with db.engine.connect() as connection:
+            shown = await _order_shown(connection, order_id)
+        if shown is None:
+            return []
+        return [
+            ServerSentEvent(_fragment("_order_facts.html", person.principal, **shown), event="facts"),
+            ServerSentEvent(_fragment("_timeline.html", person.principal, **shown), event="timeline"),
+        ]
+
+    return _live(request, render, order_id=order_id)
+
+
+async def _order_shown(connection, order_id: str) -> dict[str, Any] | None:
+    """What the order page shows of the read model: the row, the timeline, whether it can be corrected."""
+    row = await repository.get_order(connection, order_id)
+    if row is None:
+        return None
+    lines = await repository.timeline(connection, order_id)
+    assignments = await repository.assignment_history(connection, order_id)
+    return {
+        "order": row,
+        "timeline": history_view(lines, assignments),
+        "correctable": row["state"] in WAITING_FOR_THE_DESK,
+    }
 
 
 @router.get("/orders/{order_id}/status")
 async def order_status(order_id: str, _: Person, db: DatabaseDep) -> dict[str, Any]:
-    """Where the order stands, for the order page's live refresh."""
+    """Where the order stands, for browsers that cannot follow the order page's live stream."""
     async with db.engine.connect() as connection:
         row = await repository.get_order(connection, order_id)
     return {"stage": row and row["stage"], "state": row and row["state"], "lastEventAt": row and row["last_event_at"]}
+
+
+@router.post("/orders/{order_id}/assign")
+async def assign_order(
+    order_id: str,
+    person: Person,
+    db: DatabaseDep,
+    assignee: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """Give the order to the person named, or take it when nobody is named; the desk's own record."""
+    # Only a path on this site: the form says where to come back to, and must not send anyone elsewhere.
+    back = back if back.startswith("/") and not back.startswith("//") else f"/orders/{order_id}"
+    if not person.principal.roles & DESK_ROLES:
+        return _back(back, "Only the desk's specialists assign orders.")
+    name = assignee.strip() or person.principal.subject
+    async with db.unit_of_work() as uow:
+        row = await repository.get_order(uow.connection, order_id)
+        if row is None:
+            return _back(back, f"No order {order_id} in the console.")
+        await repository.assign(
+            uow.connection,
+            order_id=order_id,
+            order_version=row["order_version"],
+            assignee=name,
+            assigned_by=person.principal.subject,
+            at=datetime.now(UTC),
+        )
+        await announce_change(uow.connection, order_id)
+    return _back(back, f"{order_id} is assigned to {name}.")
 
 
 @router.post("/orders/{order_id}/correct")

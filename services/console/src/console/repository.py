@@ -1,19 +1,20 @@
 """Queries of the console's read model, used by its handlers, watchdog, API and pages."""
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.domain.timeline import OrderRow, TimelineEntry
-from console.tables import jeopardy_raised, orders, timeline_events
+from console.tables import assignments, jeopardy_raised, orders, timeline_events
 from orderdesk_shared.db import insert_if_absent, insert_or_update
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
 
 _ROW_FIELDS = tuple(OrderRow.__dataclass_fields__)
+ENDED_STATES = (OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED)
 DEADLOCK_DETECTED = "40P01"
 
 
@@ -59,9 +60,45 @@ async def save_order(connection: AsyncConnection, row: OrderRow, *, sla_due_at: 
     await insert_or_update(connection, orders, **values)
 
 
+def _with_assignee() -> tuple[sa.Select, sa.Subquery]:
+    """Order rows with `assigned_to`, the person the desk's latest assignment names (None when nobody took it)."""
+    latest = (
+        sa.select(assignments.c.order_id, assignments.c.assignee)
+        .distinct(assignments.c.order_id)
+        .order_by(assignments.c.order_id, assignments.c.assigned_at.desc(), assignments.c.id.desc())
+        .subquery("latest_assignment")
+    )
+    query = sa.select(orders, latest.c.assignee.label("assigned_to")).outerjoin(
+        latest, latest.c.order_id == orders.c.id
+    )
+    return query, latest
+
+
 async def get_order(connection: AsyncConnection, order_id: str) -> dict[str, Any] | None:
-    row = (await connection.execute(sa.select(orders).where(orders.c.id == order_id))).mappings().first()
+    query, _ = _with_assignee()
+    row = (await connection.execute(query.where(orders.c.id == order_id))).mappings().first()
     return dict(row) if row else None
+
+
+async def assign(
+    connection: AsyncConnection, *, order_id: str, order_version: int, assignee: str, assigned_by: str, at: datetime
+) -> None:
+    """Give the order to a person on the desk; earlier assignments stay as its history."""
+    await connection.execute(
+        assignments.insert().values(
+            order_id=order_id, order_version=order_version, assignee=assignee, assigned_by=assigned_by, assigned_at=at
+        )
+    )
+
+
+async def assignment_history(connection: AsyncConnection, order_id: str) -> list[dict[str, Any]]:
+    """Every assignment of the order, oldest first."""
+    result = await connection.execute(
+        sa.select(assignments)
+        .where(assignments.c.order_id == order_id)
+        .order_by(assignments.c.assigned_at, assignments.c.id)
+    )
+    return [dict(row) for row in result.mappings()]
 
 
 async def list_orders(
@@ -71,11 +108,14 @@ async def list_orders(
     stage: str | None = None,
     search: str | None = None,
     awaiting_approval: bool | None = None,
+    assigned_to: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """Orders matching the filters, most recently moved first, and how many match in all."""
-    query = sa.select(orders)
+    query, latest_assignment = _with_assignee()
+    if assigned_to:
+        query = query.where(latest_assignment.c.assignee == assigned_to)
     if states:
         query = query.where(orders.c.state.in_(states))
     if stage:
@@ -94,8 +134,9 @@ async def list_orders(
     return [dict(row) for row in (await connection.execute(page)).mappings()], total
 
 
-async def dashboard_figures(connection: AsyncConnection) -> dict[str, Any]:
-    """Orders per stage and per state, jeopardy counts, and the most frequent reasons open orders are blocked."""
+async def dashboard_figures(connection: AsyncConnection, *, now: datetime) -> dict[str, Any]:
+    """Orders per stage and per state, jeopardy counts, the most frequent reasons open orders are blocked, open
+    orders' age in their stage, and the hourly throughput of the last day."""
     per_stage = await connection.execute(sa.select(orders.c.stage, sa.func.count()).group_by(orders.c.stage))
     per_state = await connection.execute(sa.select(orders.c.state, sa.func.count()).group_by(orders.c.state))
     jeopardy = await connection.execute(
@@ -118,11 +159,68 @@ async def dashboard_figures(connection: AsyncConnection) -> dict[str, Any]:
         "perState": [{"state": state, "orders": count} for state, count in sorted(per_state.all())],
         "jeopardy": dict(jeopardy.all()),
         "topReasons": [{"reason": r, "orders": n} for r, n in reasons.all()],
+        "agingByStage": await _aging_by_stage(connection, now=now),
+        "throughput": await _hourly_throughput(connection, now=now),
     }
 
 
+# How long open orders have been in their stage, in wall-clock time (the SLA watchdog counts business hours).
+AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
+    ("under 4 h", timedelta(hours=4)),
+    ("4–24 h", timedelta(hours=24)),
+    ("1–3 days", timedelta(days=3)),
+    ("over 3 days", None),
+)
+THROUGHPUT_HOURS = 24
+
+
+async def _aging_by_stage(connection: AsyncConnection, *, now: datetime) -> dict[str, Any]:
+    """Open orders per stage, counted by how long they have been in it."""
+    age = sa.literal(now, sa.DateTime(timezone=True)) - orders.c.stage_entered_at
+    bucket = sa.case(
+        *((age < limit, number) for number, (_, limit) in enumerate(AGE_BUCKETS) if limit is not None),
+        else_=len(AGE_BUCKETS) - 1,
+    ).label("bucket")
+    counted = await connection.execute(
+        sa.select(orders.c.stage, bucket, sa.func.count())
+        .where(orders.c.state.not_in(ENDED_STATES))
+        .group_by(orders.c.stage, bucket)
+    )
+    counts = {(stage, number): total for stage, number, total in counted.all()}
+    return {
+        "buckets": [name for name, _ in AGE_BUCKETS],
+        "perStage": [
+            {"stage": str(stage), "orders": [counts.get((str(stage), n), 0) for n in range(len(AGE_BUCKETS))]}
+            for stage in Stage
+        ],
+    }
+
+
+async def _hourly_throughput(connection: AsyncConnection, *, now: datetime) -> dict[str, Any]:
+    """Orders received, handed off and ratified in each of the last hours (UTC), oldest hour first."""
+    this_hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    hours = [this_hour - timedelta(hours=back) for back in reversed(range(THROUGHPUT_HOURS))]
+    milestones = {
+        "received": orders.c.received_at,
+        "handedOff": orders.c.handed_off_at,
+        "ratified": orders.c.ratified_at,
+    }
+    per_hour = sa.union_all(*(_count_per_hour(name, column, since=hours[0]) for name, column in milestones.items()))
+    counts = {(name, hour): total for name, hour, total in (await connection.execute(per_hour)).all()}
+    return {"hours": [hour.isoformat() for hour in hours]} | {
+        name: [counts.get((name, hour), 0) for hour in hours] for name in milestones
+    }
+
+
+def _count_per_hour(name: str, column: sa.Column, *, since: datetime) -> sa.Select:
+    # Literal text rather than parameters: GROUP BY must repeat the very expression the SELECT shows.
+    hour = sa.func.date_trunc(sa.literal_column("'hour'"), column, sa.literal_column("'UTC'"))
+    return sa.select(sa.literal(name), hour, sa.func.count()).where(column >= since).group_by(hour)
+
+
 async def reset_read_model(connection: AsyncConnection) -> None:
-    """Forget every timeline and order row (not what the watchdog raised: those events stay on the bus)."""
+    """Forget every timeline and order row (not what the watchdog raised, whose events stay on the bus, nor the
+    desk's assignments, which are on no topic)."""
     await connection.execute(sa.text(f"TRUNCATE {orders.fullname}, {timeline_events.fullname}"))
 
 
@@ -131,7 +229,7 @@ async def open_orders_in_flight(connection: AsyncConnection) -> list[dict[str, A
     result = await connection.execute(
         sa.select(orders).where(
             orders.c.sla_due_at.is_not(None),
-            orders.c.state.not_in([OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED]),
+            orders.c.state.not_in(ENDED_STATES),
         )
     )
     return [dict(row) for row in result.mappings()]

@@ -31,11 +31,12 @@ async def add_sample_orders(database_url: str, *, count: int, prefix: str, seed:
         entered = now - timedelta(minutes=chance.randrange(1, 60 * 24 * 10))
         waiting = state in (OrderState.REJECTED, OrderState.PENDING, OrderState.HELD)
         reason = chance.choice(REASONS)
+        stage = chance.choice(list(Stage))
         rows.append(
             {
                 "id": f"{prefix}{number:06d}",
                 "order_version": 1,
-                "stage": chance.choice(list(Stage)),
+                "stage": stage,
                 "state": state,
                 "stage_entered_at": entered,
                 "received_at": entered - timedelta(hours=chance.randrange(0, 48)),
@@ -48,6 +49,8 @@ async def add_sample_orders(database_url: str, *, count: int, prefix: str, seed:
                 "assignee": None,
                 "account": f"Sample Account {number % 500}",
                 "submitted_by": f"rep-{number % 40:03d}",
+                "handed_off_at": entered if stage.rank >= Stage.HANDED_OFF.rank else None,
+                "ratified_at": entered if stage is Stage.RATIFIED else None,
             }
         )
     if not rows:

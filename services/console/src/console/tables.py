@@ -1,4 +1,5 @@
-"""The console's tables, in the `console` schema: the timeline read model, rebuilt from the topics at will."""
+"""The console's tables, in the `console` schema: the timeline read model, rebuilt from the topics at will, and the
+desk's assignments, which only the console knows."""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -35,7 +36,7 @@ orders = sa.Table(
     sa.Column("stage", sa.Text, nullable=False),
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("stage_entered_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("last_event_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("last_event", sa.Text, nullable=False),
     sa.Column("findings", JSONB, nullable=False),
@@ -48,6 +49,8 @@ orders = sa.Table(
     sa.Column("order_type", sa.Text),
     sa.Column("account", sa.Text),
     sa.Column("submitted_by", sa.Text),
+    sa.Column("handed_off_at", sa.DateTime(timezone=True), index=True),
+    sa.Column("ratified_at", sa.DateTime(timezone=True), index=True),
     sa.Index("orders_state_stage", "state", "stage"),
 )
 
@@ -60,4 +63,18 @@ jeopardy_raised = sa.Table(
     sa.Column("stage", sa.Text, primary_key=True),
     sa.Column("level", sa.Text, primary_key=True),
     sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Who on the desk has each order, one row per assignment (the latest is in force): people's doing, not the topics',
+# so a rebuild of the read model keeps them.
+assignments = sa.Table(
+    "assignments",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("assignee", sa.Text, nullable=False),
+    sa.Column("assigned_by", sa.Text, nullable=False),
+    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("assignments_order_time", "order_id", "assigned_at"),
 )

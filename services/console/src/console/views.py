@@ -17,6 +17,9 @@ def order_view(row: dict[str, Any]) -> dict[str, Any]:
         "sla_due_at": "slaDueAt",
         "order_type": "orderType",
         "submitted_by": "submittedBy",
+        "handed_off_at": "handedOffAt",
+        "ratified_at": "ratifiedAt",
+        "assigned_to": "assignedTo",
     }
     return {names.get(key, key): value for key, value in row.items()}
 
@@ -33,4 +36,26 @@ def timeline_view(line: TimelineEntry) -> dict[str, Any]:
         "source": line.source,
         "eventType": line.event_type,
         "traceId": line.trace_id,
+    }
+
+
+def history_view(lines: list[TimelineEntry], assignments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The order's timeline as people read it: its events' lines and the desk's assignments, oldest first."""
+    shown = [timeline_view(line) for line in lines] + [_assignment_view(assignment) for assignment in assignments]
+    return sorted(shown, key=lambda line: line["at"])
+
+
+def _assignment_view(assignment: dict[str, Any]) -> dict[str, Any]:
+    assignee, by = assignment["assignee"], assignment["assigned_by"]
+    return {
+        "at": assignment["assigned_at"],
+        "orderVersion": assignment["order_version"],
+        "kind": "assigned",
+        "stage": None,
+        "who": by,
+        "what": "took the order" if assignee == by else f"assigned to {assignee}",
+        "why": [],
+        "source": "console",
+        "eventType": None,
+        "traceId": None,
     }

@@ -34,6 +34,7 @@ def test_an_order_through_every_stage_ends_ratified_with_its_trace_and_who_acted
     assert (row.stage, row.state) == (Stage.RATIFIED, OrderState.IN_PROGRESS)
     assert row.stage_entered_at == START + timedelta(minutes=6)
     assert row.received_at == START
+    assert (row.handed_off_at, row.ratified_at) == (START + timedelta(minutes=5), START + timedelta(minutes=6))
     assert row.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert (row.account, row.submitted_by, row.channel) == ("Acme Corp", "rep-001", "crm")
     assert [line.kind for line in lines] == [str(stage) for stage in Stage]
@@ -96,3 +97,15 @@ def test_an_order_pending_approval_is_the_approvers_work_not_the_reps(journeys):
     )
     row = fold(_lines(*priced, pending))
     assert (row.state, row.assignee) == (OrderState.PENDING, "sales_director")
+
+
+def test_a_corrected_versions_verdict_names_who_corrected_it(journeys):
+    received, validated = journeys.every_stage(version=1)[:2]
+    valid_again = validated.model_copy(update={"order_version": 2, "corrected_by": "dana"})
+    still_wrong = journeys.rejection(version=3).model_copy(update={"corrected_by": "rep-001"})
+    lines = _lines(received, journeys.rejection(version=1), valid_again, still_wrong)
+    assert [(line.actor, line.what) for line in lines[2:]] == [
+        ("dana", "corrected, then validated"),
+        ("rep-001", "corrected, then rejected at received: INVALID_VALUE"),
+    ]
+    assert [line.actor for line in _lines(received, validated)] == ["rep-001", "test"]

@@ -225,7 +225,7 @@ async def correct_order(
             )
         ],
     )
-    _emit_outcome(uow, validation, version=version)
+    _emit_outcome(uow, validation, version=version, corrected_by=actor)
     return validation
 
 
@@ -234,17 +234,21 @@ def _stage_after(validation: Validation) -> Stage:
 
 
 def _emit_outcome(
-    uow: UnitOfWork, validation: Validation, *, version: int, trace_context: Context | None = None
+    uow: UnitOfWork,
+    validation: Validation,
+    *,
+    version: int,
+    trace_context: Context | None = None,
+    corrected_by: str | None = None,
 ) -> None:
     order = validation.order
+    common = {"order_id": order.id, "order_version": version, "corrected_by": corrected_by}
     if validation.state is OrderState.IN_PROGRESS:
-        uow.emit(OrderValidated(order_id=order.id, order_version=version, order=order), trace_context=trace_context)
+        uow.emit(OrderValidated(**common, order=order), trace_context=trace_context)
         return
     kind = FalloutKind.PENDING if validation.state is OrderState.PENDING else FalloutKind.REJECTED
     uow.emit(
-        OrderFallout(
-            order_id=order.id, order_version=version, stage=Stage.VALIDATED, kind=kind, findings=validation.findings
-        ),
+        OrderFallout(**common, stage=Stage.VALIDATED, kind=kind, findings=validation.findings),
         trace_context=trace_context,
     )
 

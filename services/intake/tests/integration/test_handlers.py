@@ -123,7 +123,8 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
         )
 
     assert [event_type for event_type, _ in emitted] == ["com.orderdesk.order.validated.v1"]
-    assert OrderValidated.model_validate_json(emitted[0][1]).order_version == 2
+    corrected = OrderValidated.model_validate_json(emitted[0][1])
+    assert (corrected.order_version, corrected.corrected_by) == (2, "specialist-1")
     async with database.engine.connect() as connection:
         stored = await repository.get_order(connection, "PO-4")
         history = await repository.order_history(connection, "PO-4")

@@ -35,3 +35,5 @@ class OrderFallout(Event):
     stage: Stage
     kind: FalloutKind
     findings: list[Finding]
+    # Who corrected the order, when this fallout is intake's verdict on a correction (its PATCH).
+    corrected_by: str | None = None

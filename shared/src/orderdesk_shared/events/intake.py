@@ -22,3 +22,5 @@ class OrderValidated(Event):
     topic: ClassVar[str] = "orders.validated"
 
     order: ProductOrder
+    # Who corrected the order, when this version is a correction (intake's PATCH); absent on a first submission.
+    corrected_by: str | None = None

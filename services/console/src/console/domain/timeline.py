@@ -96,6 +96,9 @@ class OrderRow:
     order_type: str | None = None
     account: str | None = None
     submitted_by: str | None = None
+    # When the current version reached these stages: the dashboard's throughput counts them.
+    handed_off_at: datetime | None = None
+    ratified_at: datetime | None = None
 
 
 def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
@@ -119,7 +122,7 @@ def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
             why = [finding.model_dump(mode="json", by_alias=True, exclude_none=True) for finding in event.findings]
             reasons = ", ".join(dict.fromkeys(finding.reason_code for finding in event.findings))
             what = f"{event.kind} at {event.stage}" + (f": {reasons}" if reasons else "")
-            return replace(line, kind=str(event.kind), stage=event.stage, what=what, why=why)
+            return _corrected(replace(line, kind=str(event.kind), stage=event.stage, what=what, why=why), event)
         case OpsOrderStatusChanged():
             what = f"Operations: {event.status}" + (f" ({event.reason})" if event.reason else "")
             return replace(line, kind=f"ops-{event.status}", actor="operations", what=what)
@@ -133,10 +136,19 @@ def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
             return replace(line, actor=event.order.submitted_by or recorded.source, order=_order_summary(event.order))
         case OrderPriced():
             return replace(line, awaiting=", ".join(r.role for r in event.required_approvals) or None)
+        case OrderValidated():
+            return _corrected(line, event)
         case OrderApproved():
             approvers = ", ".join(f"{grant.approver} ({grant.role})" for grant in event.approvals)
             return replace(line, actor=approvers or "automatic")
     return line
+
+
+def _corrected(line: TimelineEntry, event: OrderValidated | OrderFallout) -> TimelineEntry:
+    """Intake's verdict on a correction is the corrector's doing: the line names them."""
+    if event.corrected_by is None:
+        return line
+    return replace(line, actor=event.corrected_by, what=f"corrected, then {line.what}")
 
 
 def _stage_summary(event: Event, stage: Stage) -> str:
@@ -211,6 +223,8 @@ def _apply(row: OrderRow | None, entry: TimelineEntry) -> OrderRow | None:
             blocker=None,
             jeopardy=None,
             assignee=None,
+            handed_off_at=None,
+            ratified_at=None,
         )
     if entry.kind == Stage.RECEIVED and entry.order:
         row = replace(row, **_summary_fields(entry))
@@ -251,6 +265,8 @@ def _reach_stage(row: OrderRow, entry: TimelineEntry) -> OrderRow:
         findings=row.findings if state is OrderState.HELD else [],
         blocker=row.blocker if state is OrderState.HELD else None,
         trace_id=row.trace_id or entry.trace_id,
+        handed_off_at=entry.occurred_at if entry.stage is Stage.HANDED_OFF else row.handed_off_at,
+        ratified_at=entry.occurred_at if entry.stage is Stage.RATIFIED else row.ratified_at,
     )
 
 

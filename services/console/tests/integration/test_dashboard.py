@@ -1,0 +1,81 @@
+"""The dashboard's figures from the real schema: open orders' age in their stage, and the hourly throughput."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from console import repository
+from console.domain.timeline import OrderRow
+from orderdesk_shared.events.order import OrderState, Stage
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 30, 15, 30, tzinfo=UTC)
+
+
+def _order(order_id: str, stage: Stage, *, in_stage: timedelta, received: timedelta, **more) -> OrderRow:
+    return OrderRow(
+        id=order_id,
+        order_version=1,
+        stage=stage,
+        state=more.pop("state", OrderState.IN_PROGRESS),
+        stage_entered_at=NOW - in_stage,
+        received_at=NOW - received,
+        last_event_at=NOW - in_stage,
+        last_event=str(stage),
+        findings=[],
+        blocker=None,
+        trace_id=None,
+        jeopardy=None,
+        assignee=None,
+        **more,
+    )
+
+
+async def _figures(database, *rows: OrderRow) -> dict:
+    async with database.unit_of_work() as uow:
+        for row in rows:
+            await repository.save_order(uow.connection, row, sla_due_at=None)
+    async with database.engine.connect() as connection:
+        return await repository.dashboard_figures(connection, now=NOW)
+
+
+async def test_open_orders_are_counted_by_how_long_they_have_been_in_their_stage(database):
+    figures = await _figures(
+        database,
+        _order("PO-fresh", Stage.VALIDATED, in_stage=timedelta(hours=1), received=timedelta(hours=1)),
+        _order("PO-today", Stage.VALIDATED, in_stage=timedelta(hours=5), received=timedelta(hours=5)),
+        _order("PO-days", Stage.PRICED, in_stage=timedelta(days=2), received=timedelta(days=2)),
+        _order("PO-stale", Stage.PRICED, in_stage=timedelta(days=5), received=timedelta(days=5)),
+        _order("PO-done", Stage.RATIFIED, in_stage=timedelta(days=9), received=timedelta(days=9), state="completed"),
+    )
+    aging = figures["agingByStage"]
+    assert aging["buckets"] == ["under 4 h", "4–24 h", "1–3 days", "over 3 days"]
+    per_stage = {row["stage"]: row["orders"] for row in aging["perStage"]}
+    assert per_stage["validated"] == [1, 1, 0, 0]
+    assert per_stage["priced"] == [0, 0, 1, 1]
+    assert per_stage["ratified"] == [0, 0, 0, 0]
+    assert list(per_stage) == [str(stage) for stage in Stage]
+
+
+async def test_throughput_counts_orders_received_handed_off_and_ratified_per_hour_of_the_last_day(database):
+    figures = await _figures(
+        database,
+        _order("PO-new", Stage.VALIDATED, in_stage=timedelta(minutes=10), received=timedelta(minutes=10)),
+        _order(
+            "PO-moved",
+            Stage.RATIFIED,
+            in_stage=timedelta(minutes=5),
+            received=timedelta(hours=2),
+            handed_off_at=NOW - timedelta(minutes=20),
+            ratified_at=NOW - timedelta(minutes=5),
+        ),
+        _order("PO-old", Stage.VALIDATED, in_stage=timedelta(hours=30), received=timedelta(hours=30)),
+    )
+    throughput = figures["throughput"]
+    assert len(throughput["hours"]) == 24
+    assert throughput["hours"][-1] == "2026-11-30T15:00:00+00:00"
+    assert throughput["hours"][0] == "2026-11-29T16:00:00+00:00"
+    last_three = {name: throughput[name][-3:] for name in ("received", "handedOff", "ratified")}
+    assert last_three == {"received": [1, 0, 1], "handedOff": [0, 0, 1], "ratified": [0, 0, 1]}
+    assert sum(throughput["received"]) == 2
