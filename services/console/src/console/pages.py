@@ -33,6 +33,14 @@ CATALOGUE_ROLES = frozenset({Role.CATALOG_ADMIN})
 DISPUTE_DECIDER_ROLES = frozenset({Role.COMMISSION_ANALYST})
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _moment(iso_time: str | None) -> str:
+    """A time from another service's JSON as the pages show times: "2026-12-04 10:28 UTC"."""
+    return datetime.fromisoformat(iso_time).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if iso_time else ""
+
+
+templates.env.filters["moment"] = _moment
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 

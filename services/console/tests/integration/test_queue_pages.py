@@ -177,7 +177,7 @@ async def test_operations_completes_a_site_survey_through_serviceability(console
     async with await _browse_as(console_app, "olga", Role.OPERATIONS) as browser:
         queue = (await browser.get("/site-surveys")).text
         assert _row(queue, "data-survey-id", "SV-1").startswith("PO-NEAR 2900 E 106TH ST, CHICAGO, IL 60617 near-net")
-        assert "2026-12-07T14:00:00Z" in _row(queue, "data-survey-id", "SV-1")
+        assert "2026-11-30 14:00 UTC 2026-12-07 14:00 UTC" in _row(queue, "data-survey-id", "SV-1")
         assert '<a href="/orders/PO-NEAR">' in queue
         done = await browser.post(
             "/site-surveys/SV-1/complete",
@@ -237,7 +237,7 @@ async def test_a_catalog_admin_adds_a_missing_billing_code_and_hears_which_order
     services.answer("POST", "/fulfillment/billing-codes", {"added": 1, "unchanged": 0, "releasedOrders": ["PO-A"]}, 201)
     async with await _browse_as(console_app, "cora", Role.CATALOG_ADMIN) as browser:
         queue = (await browser.get("/catalogue-tickets")).text
-        assert _row(queue, "data-ticket-id", "7").startswith("HOSTED-VOICE ICOMS GRR 2026-11-30T15:00:00Z PO-A , PO-B")
+        assert _row(queue, "data-ticket-id", "7").startswith("HOSTED-VOICE ICOMS GRR 2026-11-30 15:00 UTC PO-A , PO-B")
         added = await browser.post(
             "/billing-codes",
             data={
