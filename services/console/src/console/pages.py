@@ -281,11 +281,10 @@ async def proposal_pdf(request: Request, order_id: str, person: Person) -> Respo
 async def coaching(request: Request, person: Person, days: int = 30) -> HTMLResponse:
     """What reps' submissions were found wanting lately, per rep and channel, from intake."""
     since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
-    response = await person.call(
-        "GET", _settings(request).intake_url, "/intake/coaching/findings", params={"since": since}
+    counts, refused = await _listed(
+        person, _settings(request).intake_url, "/intake/coaching/findings", service="Intake", params={"since": since}
     )
-    counts = sorted(response.json(), key=lambda c: -c["count"]) if response.is_success else []
-    refused = None if response.is_success else _problem(response)
+    counts = sorted(counts, key=lambda c: -c["count"])
     return _page(request, "coaching.html", person.principal, counts=counts, days=days, refused=refused)
 
 
@@ -295,9 +294,9 @@ async def coaching(request: Request, person: Person, days: int = 30) -> HTMLResp
 @router.get("/approvals", response_class=HTMLResponse)
 async def approvals(request: Request, person: Person) -> HTMLResponse:
     """The approval requests waiting for the person's roles, from pricing-approval."""
-    response = await person.call("GET", _settings(request).pricing_approval_url, "/pricing/approvals")
-    requests = response.json() if response.is_success else []
-    refused = None if response.is_success else _problem(response)
+    requests, refused = await _listed(
+        person, _settings(request).pricing_approval_url, "/pricing/approvals", service="Pricing-approval"
+    )
     return _page(request, "approvals.html", person.principal, requests=requests, refused=refused)
 
 
@@ -312,18 +311,15 @@ async def deny(request: Request, request_id: str, person: Person, comment: Annot
 
 
 async def _decide(request: Request, person: SignedInPerson, request_id: str, decision: str, comment: str) -> Response:
-    response = await person.call(
-        "POST",
+    verb = "Approved" if decision == "approve" else "Denied"
+    return await _act(
+        person,
         _settings(request).pricing_approval_url,
         f"/pricing/approvals/{request_id}/{decision}",
-        json={"comment": comment.strip() or None},
-    )
-    if not response.is_success:
-        return _back("/approvals", f"Pricing-approval refused: {_problem(response)}")
-    verb = "Approved" if decision == "approve" else "Denied"
-    return _back(
-        "/approvals",
-        f"{verb} the {response.json().get('role', '')} approval of {response.json().get('orderId', request_id)}",
+        {"comment": comment.strip() or None},
+        back_to="/approvals",
+        service="Pricing-approval",
+        done=lambda decided: f"{verb} the {decided.get('role', '')} approval of {decided.get('orderId', request_id)}",
     )
 
 
