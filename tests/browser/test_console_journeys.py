@@ -1,6 +1,7 @@
 """The console in a real browser (Debian's Chromium, headless) against the running stack: what people do with it."""
 
 import asyncio
+import copy
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,9 @@ from orderdesk_shared.auth import Role, mint_token
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from tests.conftest import bearer
+from tests.e2e.test_fulfillment_handoff import GRAND_RAPIDS
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
+from tests.e2e.test_serviceability import NEAR_NET_ORDER
 
 pytestmark = pytest.mark.e2e
 
@@ -86,7 +89,9 @@ async def _until_in_console(stack, order_id: str, timeout: float = 60.0, **shown
             response = await client.get(f"/console/orders/{order_id}", headers=headers)
             if response.status_code == 200 and shown.items() <= response.json().items():
                 return response.json()
-            assert asyncio.get_running_loop().time() < deadline, f"{order_id} never {shown} in the console"
+            assert asyncio.get_running_loop().time() < deadline, (
+                f"{order_id} never {shown} in the console: {response.text[:500]}"
+            )
             await asyncio.sleep(0.3)
 
 
@@ -227,3 +232,130 @@ async def test_an_order_a_specialist_takes_or_is_handed_shows_in_my_orders(stack
     await expect(console.locator("#order-count")).to_have_text("2 orders")
     assert await _still_loaded(console)
     await _screenshot(console, "my-orders")
+
+
+async def test_operations_completes_a_site_survey_from_the_queue_and_the_order_is_qualified(stack, intake, console):
+    order = copy.deepcopy(NEAR_NET_ORDER) | {"externalId": "OPP-NEAR-NET-CONSOLE"}
+    created = await intake.post(PRODUCT_ORDER_PATH, json=order, headers=bearer(stack, "rep-001", Role.SALES_REP))
+    order_id = created.json()["id"]
+    await _until_in_console(stack, order_id, state="held")
+
+    await _sign_in(console, "olga", Role.OPERATIONS)
+    await console.get_by_role("link", name="Site surveys").click()
+    survey = console.locator(f'tr[data-order-id="{order_id}"]')
+    await expect(survey).to_contain_text("near-net")
+    await _screenshot(console, "operations-site-survey-queue")
+    await survey.get_by_label("Distance to fiber (ft)").fill("7000000")  # one zero too many
+    await survey.get_by_role("button", name="Complete survey").click()
+    await expect(console.get_by_role("status")).to_have_text(
+        "Serviceability refused: 422 1 field(s) need fixing"
+        " (distanceToFiberFt: Input should be less than or equal to 1000000)"
+    )
+
+    survey = console.locator(f'tr[data-order-id="{order_id}"]')
+    await survey.get_by_label("Distance to fiber (ft)").fill("700")
+    await survey.get_by_label("Notes").fill("route along the rail spur")
+    await survey.get_by_label("Photos, one reference a line").fill("survey/2900-e-106th/1.jpg")
+    await survey.get_by_role("button", name="Complete survey").click()
+    await expect(console.get_by_role("status")).to_have_text(
+        re.compile(f"Completed the survey of .+: order {order_id} is qualified")
+    )
+    await expect(console.locator(f'tr[data-order-id="{order_id}"]')).to_have_count(0)
+
+    # Qualified with the surveyed estimate, the build waits at pricing for the capital approvals it calls for.
+    await console.goto(f"/orders/{order_id}")
+    await expect(console.locator("#stage")).to_have_text("priced", timeout=60_000)
+    await _screenshot(console, "operations-surveyed-order-priced")
+
+
+async def test_a_catalog_admin_adds_the_missing_billing_codes_and_the_held_order_is_handed_off(stack, intake, console):
+    # Hosted voice in west Michigan: the seed map has no voice codes for the Grand Rapids market yet.
+    body = next(o.body for o in generate_orders(40, seed=931, invalid_share=0.0) if o.body["orderType"] == "new")
+    body.pop("requestedCompletionDate")  # billed from today, so codes effective from today cover it
+    body["productOrderItem"] = [
+        {
+            "id": "1",
+            "action": "add",
+            "productOffering": {"id": "HOSTED-VOICE"},
+            "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
+            "product": {
+                "productCharacteristic": [{"name": "seats", "value": 25}],
+                "place": [{"role": "serviceLocation", **GRAND_RAPIDS}],
+            },
+            # The catalogue's list price for 25 seats on 36 months: no approval stands in the way.
+            "itemPrice": [
+                {"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 643.77}}},
+                {"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 750}}},
+            ],
+        }
+    ]
+    created = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=bearer(stack, "rep-001", Role.SALES_REP))
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+    await _until_in_console(stack, order_id, state="held", stage="approved")
+
+    await _sign_in(console, "cora", Role.CATALOG_ADMIN)
+    await console.get_by_role("link", name="Missing billing codes").click()
+    tickets = console.locator("table.catalogue-tickets tr", has=console.get_by_role("link", name=order_id))
+    await expect(tickets.first).to_contain_text("GRR")
+    await _screenshot(console, "catalog-admin-missing-billing-codes")
+    for n in range(await tickets.count()):
+        ticket = tickets.first
+        component = await ticket.locator("code").text_content()
+        await ticket.get_by_label("Billing code").fill(f"GRRH{n:03d}")
+        await ticket.get_by_role("button", name="Add code").click()
+        await expect(console.get_by_role("status")).to_contain_text(
+            f"Added GRRH{n:03d} for {component} on ICOMS in GRR"
+        )
+    await expect(console.get_by_role("status")).to_have_text(re.compile(f"orders released: {order_id}$"))
+    await expect(tickets).to_have_count(0)
+
+    await console.goto(f"/orders/{order_id}")
+    await expect(console.locator("#stage")).to_have_text(re.compile("handed-off|ratified"), timeout=60_000)
+    await expect(console.locator("table.timeline")).to_contain_text("handed off to Operations")
+    await _screenshot(console, "catalog-admin-released-order")
+
+
+async def test_a_commission_analyst_decides_a_reps_dispute_and_the_adjustment_reaches_the_timeline(
+    stack, intake, console
+):
+    [generated] = generate_orders(1, seed=947, invalid_share=0.0)
+    rep = bearer(stack, "rep-001", Role.SALES_REP)
+    order_id = (await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)).json()["id"]
+    await _until_in_console(stack, order_id, stage="ratified")
+    [seller, *_] = [party["id"] for party in generated.body["relatedParty"] if party["role"] == "salesRep"]
+    async with httpx.AsyncClient(base_url=stack.service_url("commission"), timeout=10.0) as commission:
+        opened = await commission.post(
+            f"/commission/orders/{order_id}/disputes",
+            json={"claim": "the second site was left out"},
+            headers=bearer(stack, seller, Role.SALES_REP),
+        )
+    assert opened.status_code == 201, opened.text
+
+    await _sign_in(console, "carla", Role.COMMISSION_ANALYST)
+    await console.get_by_role("link", name="Disputes").click()
+    dispute = console.locator(f'tr[data-order-id="{order_id}"]')
+    await expect(dispute).to_contain_text(seller)
+    await expect(dispute).to_contain_text("the second site was left out")
+    await _screenshot(console, "analyst-dispute-queue")
+    await dispute.get_by_label("reason for approving").fill("site 2 is on the contract")
+    await dispute.get_by_role("button", name="Approve").click()
+    await expect(console.get_by_role("status")).to_have_text(
+        "Commission refused: 422 1 field(s) need fixing"
+        " (adjustment: Value error, an approval needs a non-zero adjustment)"
+    )
+
+    dispute = console.locator(f'tr[data-order-id="{order_id}"]')
+    await dispute.get_by_label("adjustment").fill("150")
+    await dispute.get_by_label("reason for approving").fill("site 2 is on the contract")
+    await dispute.get_by_role("button", name="Approve").click()
+    await expect(console.get_by_role("status")).to_have_text(
+        f"Approved the dispute of {seller} on {order_id}: adjustment 150.00"
+    )
+    await expect(console.locator(f'tr[data-order-id="{order_id}"]')).to_have_count(0)
+
+    await console.goto(f"/orders/{order_id}")
+    await expect(console.locator("table.timeline")).to_contain_text(
+        re.compile(rf"commission adjusted for {seller} by 150(\.00)?: dispute \S+ approved: site 2 is on the contract")
+    )
+    await _screenshot(console, "analyst-dispute-adjustment-in-timeline")

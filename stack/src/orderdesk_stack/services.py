@@ -44,7 +44,7 @@ SERVICES: tuple[Service, ...] = (
         "services/console",
         # A local stack is signed into by name and role; production uses the identity provider's tokens.
         local_settings=(("CONSOLE_DEV_SIGN_IN", "true"),),
-        calls=("intake", "pricing-approval"),
+        calls=("intake", "serviceability", "pricing-approval", "fulfillment-handoff", "commission"),
     ),
     Service("intake", "intake", "intake", 1, "INTAKE_", "services/intake"),
     Service(

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 from commission import handlers, repository
@@ -52,15 +52,21 @@ class DisputeRequest(_Body):
 class DisputeDecision(_Body):
     decision: Literal["approve", "reject"]
     reason: str = Field(min_length=1, max_length=4000)
-    adjustment: Decimal | None = Field(default=None, max_digits=12, decimal_places=2)
+    # Checked even when left out, so that a missing adjustment is reported at its own field path.
+    adjustment: Decimal | None = Field(default=None, max_digits=12, decimal_places=2, validate_default=True)
 
-    @model_validator(mode="after")
-    def _approval_adjusts(self) -> "DisputeDecision":
-        if self.decision == "approve" and not self.adjustment:
+    @field_validator("adjustment")
+    @classmethod
+    def _approval_adjusts(cls, adjustment: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        decision = info.data.get("decision")
+        if decision == "approve" and not adjustment:
             raise ValueError("an approval needs a non-zero adjustment")
-        if self.decision == "reject" and self.adjustment is not None:
+        if decision == "reject" and adjustment is not None:
             raise ValueError("a rejection adjusts nothing: leave adjustment out")
-        return self
+        return adjustment
+
+
+DisputeState = Literal["open", "approved", "rejected"]
 
 
 def _sees_everyone(principal: Principal) -> bool:
@@ -143,6 +149,21 @@ async def open_dispute(order_id: str, body: DisputeRequest, rep: Rep, db: Databa
     if dispute_id is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"you have no commission on order {order_id}")
     return await _dispute(db, dispute_id)
+
+
+@router.get("/disputes")
+async def list_disputes(
+    principal: SignedIn,
+    db: DatabaseDep,
+    state: DisputeState | None = "open",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict]:
+    """Disputes, longest open first; open ones by default (the analysts' queue). A sales rep sees only their own."""
+    own_only = None if _sees_everyone(principal) else principal.subject
+    async with db.engine.connect() as connection:
+        rows = await repository.list_disputes(connection, state=state, rep_id=own_only, limit=limit, offset=offset)
+    return [_dispute_document(row) for row in rows]
 
 
 @router.get("/disputes/{dispute_id}")
@@ -245,6 +266,15 @@ async def _dispute(db, dispute_id: str) -> dict:
         return None if found is None else (found, await repository.history_of(connection, dispute_id))
 
     row, history = await read_or_404(db, read, missing=f"no dispute {dispute_id}")
+    return _dispute_document(row) | {
+        "history": [
+            {"at": h.at, "actor": h.actor, "action": h.action, "note": h.note, "adjustment": _money(h.adjustment)}
+            for h in history
+        ],
+    }
+
+
+def _dispute_document(row) -> dict:
     return {
         "disputeId": row.dispute_id,
         "orderId": row.order_id,
@@ -256,10 +286,6 @@ async def _dispute(db, dispute_id: str) -> dict:
         "decidedOn": row.decided_on,
         "decision": row.decision,
         "adjustment": _money(row.adjustment),
-        "history": [
-            {"at": h.at, "actor": h.actor, "action": h.action, "note": h.note, "adjustment": _money(h.adjustment)}
-            for h in history
-        ],
     }
 
 

@@ -328,6 +328,19 @@ async def get_dispute(connection: AsyncConnection, dispute_id: str, *, for_updat
     return (await connection.execute(query.with_for_update() if for_update else query)).first()
 
 
+async def list_disputes(
+    connection: AsyncConnection, *, state: str | None, rep_id: str | None, limit: int, offset: int
+) -> Sequence[sa.Row]:
+    """Disputes in `state` (any when None), of one rep or all, longest open first."""
+    query = sa.select(disputes)
+    if state is not None:
+        query = query.where(disputes.c.state == state)
+    if rep_id is not None:
+        query = query.where(disputes.c.rep_id == rep_id)
+    ordered = query.order_by(disputes.c.opened_on, disputes.c.dispute_id).limit(limit).offset(offset)
+    return (await connection.execute(ordered)).all()
+
+
 async def decide_dispute(
     connection: AsyncConnection,
     dispute_id: str,

@@ -184,6 +184,9 @@ async def test_a_rejected_dispute_changes_nothing_and_an_approval_needs_an_adjus
         f"/commission/disputes/{dispute_id}/decision", json={"decision": "approve", "reason": "ok"}, headers=ANALYST
     )
     assert (no_amount.status_code, no_amount.headers["content-type"]) == (422, "application/problem+json")
+    assert no_amount.json()["invalid_params"] == [
+        {"field": "adjustment", "reason": "Value error, an approval needs a non-zero adjustment"}
+    ]
     rejected = await client.post(
         f"/commission/disputes/{dispute_id}/decision",
         json={"decision": "reject", "reason": "ACC was an existing account"},
@@ -191,6 +194,49 @@ async def test_a_rejected_dispute_changes_nothing_and_an_approval_needs_an_adjus
     )
     assert rejected.json()["state"] == "rejected"
     assert balances(await commission_of(api, order_id)) == (Decimal("1000.00"), Decimal(0))
+
+
+async def test_the_open_disputes_queue_shows_analysts_every_rep_and_a_rep_their_own(database, api):
+    client, calendar = api
+    first, second = new_id(), new_id()
+    for order_id, rep_id in ((first, "rep-001"), (second, "rep-002")):
+        await handle(
+            database, ratify_order, handed_off(order_id, account=new_account(), reps=((rep_id, "100"),)), today=DAY
+        )
+    calendar.day = DAY + timedelta(days=3)
+    opened = {
+        order_id: (
+            await client.post(
+                f"/commission/orders/{order_id}/disputes",
+                json={"claim": "missed a site"},
+                headers=bearer(rep, Role.SALES_REP),
+            )
+        ).json()["disputeId"]
+        for order_id, rep in ((first, "rep-001"), (second, "rep-002"))
+    }
+
+    async def queue(headers: dict, **params: str) -> dict[str, dict]:
+        listed = await client.get("/commission/disputes", params=params, headers=headers)
+        assert listed.status_code == 200, listed.text
+        return {dispute["orderId"]: dispute for dispute in listed.json() if dispute["orderId"] in opened}
+
+    seen = await queue(ANALYST)
+    assert {order_id: (d["disputeId"], d["repId"], d["state"]) for order_id, d in seen.items()} == {
+        first: (opened[first], "rep-001", "open"),
+        second: (opened[second], "rep-002", "open"),
+    }
+    assert seen[first]["claim"] == "missed a site"
+    assert set(await queue(bearer("rep-002", Role.SALES_REP))) == {second}
+
+    await client.post(
+        f"/commission/disputes/{opened[first]}/decision",
+        json={"decision": "reject", "reason": "both sites were counted"},
+        headers=ANALYST,
+    )
+    assert set(await queue(ANALYST)) == {second}
+    assert set(await queue(ANALYST, state="rejected")) == {first}
+    unknown = await client.get("/commission/disputes", params={"state": "closed"}, headers=ANALYST)
+    assert unknown.status_code == 422
 
 
 async def test_a_rep_can_neither_see_nor_dispute_another_reps_commission(database, api):

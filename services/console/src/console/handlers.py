@@ -70,7 +70,7 @@ async def raise_jeopardy(uow: UnitOfWork, *, now: datetime, policy: StageSlaPoli
             uow.emit(_fallout(order, FalloutKind.JEOPARDY, finding))
             recorded += 1
         for rung in clock.escalate_to:
-            if await _first_time(uow, order, f"escalated to {rung}", now):
+            if await _first_time(uow, order, f"{repository.ESCALATED_TO}{rung}", now):
                 finding = Finding(
                     reason_code="TIMEOUT", field_path="sla.escalation", message=f"escalated to the {rung}: {used}"
                 )

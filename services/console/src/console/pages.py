@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from console import repository
+from console.handlers import stage_slas
 from console.live import OrderChanges, announce_change, first_of
 from console.settings import Settings
 from console.views import history_view
@@ -37,8 +38,20 @@ WAITING_FOR_THE_DESK = ["rejected", "pending", "held"]
 LIVE_SETTLE_SECONDS = 0.5
 # Time for a live stream to end its response at shutdown: well within uvicorn's graceful shutdown in the stack.
 LIVE_SHUTDOWN_GRACE_SECONDS = 3.0
+# Who works the queues other services keep: the roles those services let act on them (they check it again).
+SURVEYOR_ROLES = frozenset({Role.OPERATIONS})
+CATALOGUE_ROLES = frozenset({Role.CATALOG_ADMIN})
+DISPUTE_DECIDER_ROLES = frozenset({Role.COMMISSION_ANALYST})
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _moment(iso_time: str | None) -> str:
+    """A time from another service's JSON as the pages show times: "2026-12-04 10:28 UTC"."""
+    return datetime.fromisoformat(iso_time).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if iso_time else ""
+
+
+templates.env.filters["moment"] = _moment
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
@@ -84,6 +97,9 @@ def _who(person: Principal | None) -> dict[str, Any]:
         "is_approver": bool(roles & APPROVER_ROLES),
         "is_coach": bool(roles & COACH_ROLES),
         "is_desk": bool(roles & DESK_ROLES),
+        "is_surveyor": bool(roles & SURVEYOR_ROLES),
+        "is_catalogue_keeper": bool(roles & CATALOGUE_ROLES),
+        "is_dispute_decider": bool(roles & DISPUTE_DECIDER_ROLES),
     }
 
 
@@ -126,6 +142,37 @@ def _live(
 def _back(path: str, notice: str) -> RedirectResponse:
     separator = "&" if "?" in path else "?"
     return RedirectResponse(f"{path}{separator}notice={quote(notice)}", status_code=303)
+
+
+async def _listed(
+    person: SignedInPerson, service_url: str, path: str, *, service: str, params: dict[str, str] | None = None
+) -> tuple[list[Any], str | None]:
+    """A list from the service that keeps it, as the person may see it; empty, with why, when it refuses."""
+    try:
+        response = await person.call("GET", service_url, path, params=params)
+    except httpx.TransportError as error:
+        return [], f"{service} did not answer: {error!r}"
+    return (response.json(), None) if response.is_success else ([], f"{service} refused: {_problem(response)}")
+
+
+async def _act(
+    person: SignedInPerson,
+    service_url: str,
+    path: str,
+    payload: dict[str, Any],
+    *,
+    back_to: str,
+    service: str,
+    done: Callable[[dict[str, Any]], str],
+) -> RedirectResponse:
+    """Ask the owning service to do something as the person; back to the page with what it said."""
+    try:
+        response = await person.call("POST", service_url, path, json=payload)
+    except httpx.TransportError as error:
+        return _back(back_to, f"{service} did not answer, so nothing was done: {error!r}")
+    if not response.is_success:
+        return _back(back_to, f"{service} refused: {_problem(response)}")
+    return _back(back_to, done(response.json()))
 
 
 def _problem(response: httpx.Response) -> str:
@@ -391,11 +438,10 @@ async def proposal_pdf(request: Request, order_id: str, person: Person) -> Respo
 async def coaching(request: Request, person: Person, days: int = 30) -> HTMLResponse:
     """What reps' submissions were found wanting lately, per rep and channel, from intake."""
     since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
-    response = await person.call(
-        "GET", _settings(request).intake_url, "/intake/coaching/findings", params={"since": since}
+    counts, refused = await _listed(
+        person, _settings(request).intake_url, "/intake/coaching/findings", service="Intake", params={"since": since}
     )
-    counts = sorted(response.json(), key=lambda c: -c["count"]) if response.is_success else []
-    refused = None if response.is_success else _problem(response)
+    counts = sorted(counts, key=lambda c: -c["count"])
     return _page(request, "coaching.html", person.principal, counts=counts, days=days, refused=refused)
 
 
@@ -405,9 +451,9 @@ async def coaching(request: Request, person: Person, days: int = 30) -> HTMLResp
 @router.get("/approvals", response_class=HTMLResponse)
 async def approvals(request: Request, person: Person) -> HTMLResponse:
     """The approval requests waiting for the person's roles, from pricing-approval."""
-    response = await person.call("GET", _settings(request).pricing_approval_url, "/pricing/approvals")
-    requests = response.json() if response.is_success else []
-    refused = None if response.is_success else _problem(response)
+    requests, refused = await _listed(
+        person, _settings(request).pricing_approval_url, "/pricing/approvals", service="Pricing-approval"
+    )
     return _page(request, "approvals.html", person.principal, requests=requests, refused=refused)
 
 
@@ -422,16 +468,169 @@ async def deny(request: Request, request_id: str, person: Person, comment: Annot
 
 
 async def _decide(request: Request, person: SignedInPerson, request_id: str, decision: str, comment: str) -> Response:
-    response = await person.call(
-        "POST",
+    verb = "Approved" if decision == "approve" else "Denied"
+    return await _act(
+        person,
         _settings(request).pricing_approval_url,
         f"/pricing/approvals/{request_id}/{decision}",
-        json={"comment": comment.strip() or None},
+        {"comment": comment.strip() or None},
+        back_to="/approvals",
+        service="Pricing-approval",
+        done=lambda decided: f"{verb} the {decided.get('role', '')} approval of {decided.get('orderId', request_id)}",
     )
-    if not response.is_success:
-        return _back("/approvals", f"Pricing-approval refused: {_problem(response)}")
-    verb = "Approved" if decision == "approve" else "Denied"
-    return _back(
-        "/approvals",
-        f"{verb} the {response.json().get('role', '')} approval of {response.json().get('orderId', request_id)}",
+
+
+# Escalations
+
+
+@router.get("/escalations", response_class=HTMLResponse)
+async def escalations(request: Request, person: Person, db: DatabaseDep) -> HTMLResponse:
+    """Orders the SLA watchdog put in jeopardy, the most severe and oldest first, with who they are escalated to."""
+    async with db.engine.connect() as connection:
+        orders, total = await repository.escalated_orders(connection)
+    now, ladder = datetime.now(UTC), stage_slas()
+    shown = [
+        order
+        | {
+            "escalated_to": ladder.top_rung(order["escalated_to"]),
+            "in_stage_for": _duration(now - order["stage_entered_at"]),
+        }
+        for order in orders
+    ]
+    return _page(request, "escalations.html", person.principal, orders=shown, total=total)
+
+
+def _duration(elapsed: timedelta) -> str:
+    """How long, to the hour: "3d 4h", "5h", "under 1h"."""
+    hours = int(elapsed.total_seconds() // 3600)
+    days, hours = divmod(hours, 24)
+    return " ".join(part for part in (f"{days}d" if days else "", f"{hours}h" if hours else "") if part) or "under 1h"
+
+
+# Site surveys (serviceability's)
+
+
+@router.get("/site-surveys", response_class=HTMLResponse)
+async def site_surveys(request: Request, person: Person) -> HTMLResponse:
+    """The open site surveys, soonest due first, from serviceability; Operations completes them here."""
+    surveys, refused = await _listed(
+        person, _settings(request).serviceability_url, "/serviceability/siteSurveys", service="Serviceability"
+    )
+    return _page(request, "site_surveys.html", person.principal, surveys=surveys, refused=refused)
+
+
+@router.post("/site-surveys/{survey_id}/complete")
+async def complete_site_survey(
+    request: Request,
+    survey_id: str,
+    person: Person,
+    distance_to_fiber_ft: Annotated[str, Form()],
+    notes: Annotated[str, Form()] = "",
+    photos: Annotated[str, Form()] = "",
+) -> Response:
+    """What the surveyor found, to serviceability; it judges the figures (a bad distance comes back as its 422)."""
+    found = {
+        "distanceToFiberFt": distance_to_fiber_ft.strip(),
+        "notes": notes.strip() or None,
+        "photos": [line.strip() for line in photos.splitlines() if line.strip()],
+    }
+    return await _act(
+        person,
+        _settings(request).serviceability_url,
+        f"/serviceability/siteSurveys/{quote(survey_id, safe='')}/completion",
+        found,
+        back_to="/site-surveys",
+        service="Serviceability",
+        done=lambda survey: (
+            f"Completed the survey of {survey['site']}: order {survey['orderId']} is {survey['orderOutcome']}"
+        ),
+    )
+
+
+# Missing billing codes (fulfillment-handoff's catalogue tickets)
+
+
+@router.get("/catalogue-tickets", response_class=HTMLResponse)
+async def catalogue_tickets(request: Request, person: Person) -> HTMLResponse:
+    """Open tickets for missing billing codes, with the orders each holds, from fulfillment-handoff."""
+    tickets, refused = await _listed(
+        person, _settings(request).fulfillment_handoff_url, "/fulfillment/catalogue-tickets", service="Fulfillment"
+    )
+    today = datetime.now(UTC).date().isoformat()
+    return _page(request, "catalogue_tickets.html", person.principal, tickets=tickets, refused=refused, today=today)
+
+
+@router.post("/billing-codes")
+async def add_billing_code(
+    request: Request,
+    person: Person,
+    price_component: Annotated[str, Form()],
+    billing_system: Annotated[str, Form()],
+    market: Annotated[str, Form()],
+    billing_code: Annotated[str, Form()],
+    effective_from: Annotated[str, Form()],
+) -> Response:
+    """Add the missing code to fulfillment-handoff's map, which hands off every order it was the last one missing."""
+    code = billing_code.strip()
+
+    def added(change: dict[str, Any]) -> str:
+        released = ", ".join(change["releasedOrders"]) or "none"
+        return f"Added {code} for {price_component} on {billing_system} in {market}: orders released: {released}"
+
+    return await _act(
+        person,
+        _settings(request).fulfillment_handoff_url,
+        "/fulfillment/billing-codes",
+        {
+            "priceComponent": price_component,
+            "billingSystem": billing_system,
+            "market": market,
+            "billingCode": code,
+            "effectiveFrom": effective_from,
+        },
+        back_to="/catalogue-tickets",
+        service="Fulfillment",
+        done=added,
+    )
+
+
+# Commission disputes (commission's)
+
+
+@router.get("/disputes", response_class=HTMLResponse)
+async def disputes(request: Request, person: Person) -> HTMLResponse:
+    """Open commission disputes, longest open first, from commission; analysts decide them here."""
+    found, refused = await _listed(
+        person,
+        _settings(request).commission_url,
+        "/commission/disputes",
+        service="Commission",
+        params={"state": "open"},
+    )
+    return _page(request, "disputes.html", person.principal, disputes=found, refused=refused)
+
+
+@router.post("/disputes/{dispute_id}/decision")
+async def decide_dispute(
+    request: Request,
+    dispute_id: str,
+    person: Person,
+    decision: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+    adjustment: Annotated[str, Form()] = "",
+) -> Response:
+    """The analyst's decision, to commission, which checks that an approval adjusts and a rejection does not."""
+
+    def decided(dispute: dict[str, Any]) -> str:
+        outcome = f"{dispute['state'].capitalize()} the dispute of {dispute['repId']} on {dispute['orderId']}"
+        return outcome + (f": adjustment {dispute['adjustment']}" if dispute["adjustment"] else "")
+
+    return await _act(
+        person,
+        _settings(request).commission_url,
+        f"/commission/disputes/{quote(dispute_id, safe='')}/decision",
+        {"decision": decision, "reason": reason.strip(), "adjustment": adjustment.strip() or None},
+        back_to="/disputes",
+        service="Commission",
+        done=decided,
     )

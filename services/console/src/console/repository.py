@@ -16,6 +16,10 @@ from orderdesk_shared.events.order import OrderState, Stage
 _ROW_FIELDS = tuple(OrderRow.__dataclass_fields__)
 ENDED_STATES = (OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED)
 DEADLOCK_DETECTED = "40P01"
+ENDED_STATES = (OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED)
+# How the watchdog names each rung of the escalation ladder it claims in jeopardy_raised: "escalated to <rung>".
+ESCALATED_TO = "escalated to "
+JEOPARDY_SEVERITY = {"medium": 1, "high": 2, "critical": 3}
 
 
 async def lock_order(connection: AsyncConnection, order_id: str) -> None:
@@ -216,6 +220,45 @@ def _count_per_hour(name: str, column: sa.Column, *, since: datetime) -> sa.Sele
     # Literal text rather than parameters: GROUP BY must repeat the very expression the SELECT shows.
     hour = sa.func.date_trunc(sa.literal_column("'hour'"), column, sa.literal_column("'UTC'"))
     return sa.select(sa.literal(name), hour, sa.func.count()).where(column >= since).group_by(hour)
+
+
+async def escalated_orders(connection: AsyncConnection, *, limit: int = 200) -> tuple[list[dict[str, Any]], int]:
+    """Open orders in jeopardy, each with the rungs of the escalation ladder reached at its current stage
+    (`escalated_to`, unordered): the most severe first (level, then rungs), then the longest in their stage."""
+    rung = jeopardy_raised.c.level
+    reached = (
+        sa.select(
+            jeopardy_raised.c.order_id,
+            jeopardy_raised.c.order_version,
+            jeopardy_raised.c.stage,
+            sa.func.array_agg(sa.func.substr(rung, len(ESCALATED_TO) + 1)).label("escalated_to"),
+        )
+        .where(rung.startswith(ESCALATED_TO))
+        .group_by(jeopardy_raised.c.order_id, jeopardy_raised.c.order_version, jeopardy_raised.c.stage)
+        .subquery()
+    )
+    at_current_stage = sa.and_(
+        reached.c.order_id == orders.c.id,
+        reached.c.order_version == orders.c.order_version,
+        reached.c.stage == orders.c.stage,
+    )
+    severity = sa.case(JEOPARDY_SEVERITY, value=orders.c.jeopardy, else_=0)
+    query = (
+        sa.select(orders, reached.c.escalated_to)
+        .select_from(orders.outerjoin(reached, at_current_stage))
+        .where(orders.c.jeopardy.is_not(None), orders.c.state.not_in(ENDED_STATES))
+    )
+    total = (await connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
+    page = query.order_by(
+        severity.desc(),
+        sa.func.coalesce(sa.func.cardinality(reached.c.escalated_to), 0).desc(),
+        orders.c.stage_entered_at,
+        orders.c.id,
+    ).limit(limit)
+    rows = [
+        dict(row) | {"escalated_to": row["escalated_to"] or []} for row in (await connection.execute(page)).mappings()
+    ]
+    return rows, total
 
 
 async def reset_read_model(connection: AsyncConnection) -> None:

@@ -13,6 +13,9 @@ class Settings(ServiceSettings):
     # The services the console acts through, with the signed-in user's token.
     intake_url: str = "http://127.0.0.1:8001"
     pricing_approval_url: str = "http://127.0.0.1:8003"
+    serviceability_url: str = "http://127.0.0.1:8002"
+    fulfillment_handoff_url: str = "http://127.0.0.1:8004"
+    commission_url: str = "http://127.0.0.1:8005"
     # Local stacks only: a sign-in form that mints a token for any name and role.
     dev_sign_in: bool = False
     sla_watch_seconds: float = Field(default=30.0, gt=0)

@@ -44,3 +44,10 @@ def test_the_step_sets_the_clock_and_orders_waiting_for_the_rep_run_none():
         POLICY.sla_hours(stage="received", state="rejected", awaiting="rep-001", hold_reasons=["INVALID_VALUE"]) is None
     )
     assert POLICY.sla_hours(stage="handed-off", state="inProgress", awaiting=None, hold_reasons=[]) is None
+
+
+def test_an_order_is_escalated_to_the_highest_rung_it_reached_whatever_order_they_are_listed_in():
+    assert POLICY.top_rung(["sales-ops manager", "team lead"]) == "sales-ops manager"
+    assert POLICY.top_rung(["account executive", "team lead", "sales-ops manager"]) == "account executive"
+    assert POLICY.top_rung(["team lead", "regional director"]) == "team lead"  # a rung since taken off the ladder
+    assert POLICY.top_rung([]) is None

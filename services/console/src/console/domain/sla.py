@@ -1,6 +1,7 @@
 """Stage SLAs in business hours, jeopardy levels and the escalation ladder (policies/stage_slas.v1.toml)."""
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -125,6 +126,11 @@ class StageSlaPolicy(BaseModel):
         if state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
             return None
         return self.stages.get(stage)
+
+    def top_rung(self, reached: Iterable[str]) -> str | None:
+        """The highest of the escalation ladder's rungs reached (one since taken off the ladder ranks lowest)."""
+        ladder = [rung.to for rung in self.escalation]
+        return max(reached, key=lambda name: ladder.index(name) if name in ladder else -1, default=None)
 
 
 @dataclass(frozen=True)
