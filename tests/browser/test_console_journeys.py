@@ -110,10 +110,12 @@ async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_
     await expect(console.locator(f'tr[data-order-id="{order_id}"]')).to_contain_text("rejected")
     await console.get_by_role("link", name="Coaching").click()
     await expect(console.locator("table.coaching")).to_contain_text("INVALID_VALUE")
-    await console.get_by_label("Search").fill(order_id)
+    await console.get_by_label("Search").fill(body["externalId"])  # the CRM's id, as the rep quotes it
     await console.get_by_label("Search").press("Enter")
     await console.get_by_role("link", name=order_id).click()
     await expect(console.locator("#state")).to_have_text("rejected")
+    trace_id = await console.locator("#trace-id").text_content()
+    await expect(console.locator("#trace-link")).to_have_attribute("href", re.compile(f"/trace/{trace_id}$"))
     await expect(console.locator("#blocker")).not_to_be_empty()
     await _screenshot(console, "specialist-rejected-order")
 

@@ -11,7 +11,7 @@ from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff, ProcessingPath
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
-from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder, Stage
+from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder, SalesRep, Stage
 from orderdesk_shared.events.pricing_approval import (
     ApprovalGranted,
     ApprovalRequirement,
@@ -33,7 +33,9 @@ class Journeys:
             id=order_id,
             channel=Channel.CRM,
             order_type=OrderType.NEW,
+            external_id="OPP-0065e00000QxT9a",
             account=Account(legal_name="Acme Corp"),
+            sales_reps=[SalesRep(rep_id="rep-001", split_percent=60), SalesRep(rep_id="rep-017", split_percent=40)],
             submitted_by="rep-001",
             items=[OrderItem(id="1", product_offering_id="fiber-internet")],
         )

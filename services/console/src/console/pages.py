@@ -319,7 +319,7 @@ async def search(request: Request, person: Person, db: DatabaseDep, q: str = "")
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 async def order_page(request: Request, order_id: str, person: Person, db: DatabaseDep) -> HTMLResponse:
     async with db.engine.connect() as connection:
-        shown = await _order_shown(connection, order_id)
+        shown = await _order_shown(connection, order_id, settings=_settings(request))
     if shown is None:
         return _page(request, "missing.html", person.principal, order_id=order_id)
     submitted = await person.call("GET", _settings(request).intake_url, f"{PRODUCT_ORDER}/{order_id}")
@@ -338,7 +338,7 @@ async def order_live(request: Request, order_id: str, person: Person, db: Databa
 
     async def render() -> list[ServerSentEvent]:
         async with db.engine.connect() as connection:
-            shown = await _order_shown(connection, order_id)
+            shown = await _order_shown(connection, order_id, settings=_settings(request))
         if shown is None:
             return []
         return [
@@ -349,14 +349,17 @@ async def order_live(request: Request, order_id: str, person: Person, db: Databa
     return _live(request, render, order_id=order_id)
 
 
-async def _order_shown(connection, order_id: str) -> dict[str, Any] | None:
-    """What the order page shows of the read model: the row, the timeline, whether it can be corrected."""
+async def _order_shown(connection, order_id: str, *, settings: Settings) -> dict[str, Any] | None:
+    """What the order page shows of the read model: the row, the timeline, whether it can be corrected, and where
+    its trace is in the tracing UI."""
     row = await repository.get_order(connection, order_id)
     if row is None:
         return None
     lines = await repository.timeline(connection, order_id)
     assignments = await repository.assignment_history(connection, order_id)
+    trace_id = row["trace_id"]
     return {
+        "trace_url": settings.trace_url_template.format(trace_id=trace_id) if trace_id else None,
         "order": row,
         "timeline": history_view(lines, assignments),
         "correctable": row["state"] in WAITING_FOR_THE_DESK,

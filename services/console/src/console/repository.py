@@ -14,6 +14,8 @@ from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
 
 _ROW_FIELDS = tuple(OrderRow.__dataclass_fields__)
+# What a search looks in: the order id, the upstream id, the account, the sales reps and who submitted it.
+_SEARCHED = (orders.c.id, orders.c.external_id, orders.c.account, orders.c.sales_reps, orders.c.submitted_by)
 ENDED_STATES = (OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED)
 DEADLOCK_DETECTED = "40P01"
 ENDED_STATES = (OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED)
@@ -130,9 +132,7 @@ async def list_orders(
         query = query.where(waiting if awaiting_approval else sa.not_(waiting))
     if search:
         pattern = f"%{search}%"
-        query = query.where(
-            sa.or_(orders.c.id.ilike(pattern), orders.c.account.ilike(pattern), orders.c.submitted_by.ilike(pattern))
-        )
+        query = query.where(sa.or_(*(column.ilike(pattern) for column in _SEARCHED)))
     total = (await connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
     page = query.order_by(orders.c.last_event_at.desc(), orders.c.id).limit(limit).offset(offset)
     return [dict(row) for row in (await connection.execute(page)).mappings()], total

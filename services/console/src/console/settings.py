@@ -16,6 +16,8 @@ class Settings(ServiceSettings):
     serviceability_url: str = "http://127.0.0.1:8002"
     fulfillment_handoff_url: str = "http://127.0.0.1:8004"
     commission_url: str = "http://127.0.0.1:8005"
+    # The tracing UI's page of one trace, where the order page links its trace id (Jaeger's UI by default).
+    trace_url_template: str = "http://127.0.0.1:16686/trace/{trace_id}"
     # Local stacks only: a sign-in form that mints a token for any name and role.
     dev_sign_in: bool = False
     sla_watch_seconds: float = Field(default=30.0, gt=0)

@@ -49,6 +49,9 @@ orders = sa.Table(
     sa.Column("order_type", sa.Text),
     sa.Column("account", sa.Text),
     sa.Column("submitted_by", sa.Text),
+    sa.Column("external_id", sa.Text),
+    # The order's sales reps, comma-separated: what a search by rep looks in.
+    sa.Column("sales_reps", sa.Text),
     sa.Column("handed_off_at", sa.DateTime(timezone=True), index=True),
     sa.Column("ratified_at", sa.DateTime(timezone=True), index=True),
     sa.Index("orders_state_stage", "state", "stage"),

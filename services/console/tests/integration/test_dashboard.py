@@ -79,3 +79,29 @@ async def test_throughput_counts_orders_received_handed_off_and_ratified_per_hou
     last_three = {name: throughput[name][-3:] for name in ("received", "handedOff", "ratified")}
     assert last_three == {"received": [1, 0, 1], "handedOff": [0, 0, 1], "ratified": [0, 0, 1]}
     assert sum(throughput["received"]) == 2
+
+
+async def test_a_search_finds_orders_by_id_external_id_account_or_any_of_their_reps(database):
+    await _figures(
+        database,
+        _order(
+            "PO-7F3A",
+            Stage.PRICED,
+            in_stage=timedelta(hours=1),
+            received=timedelta(hours=2),
+            external_id="OPP-0065e00000QxT9a",
+            account="ACC-10017",
+            sales_reps="rep-004, rep-011",
+            submitted_by="crm",
+        ),
+        _order("PO-9B21", Stage.PRICED, in_stage=timedelta(hours=1), received=timedelta(hours=2), account="ACC-10020"),
+    )
+
+    async def found(search: str) -> list[str]:
+        async with database.engine.connect() as connection:
+            rows, _ = await repository.list_orders(connection, search=search)
+        return [row["id"] for row in rows]
+
+    for search in ("po-7f3a", "QxT9a", "ACC-10017", "rep-011"):
+        assert await found(search) == ["PO-7F3A"], search
+    assert await found("rep-099") == []

@@ -37,6 +37,7 @@ def test_an_order_through_every_stage_ends_ratified_with_its_trace_and_who_acted
     assert (row.handed_off_at, row.ratified_at) == (START + timedelta(minutes=5), START + timedelta(minutes=6))
     assert row.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert (row.account, row.submitted_by, row.channel) == ("Acme Corp", "rep-001", "crm")
+    assert (row.external_id, row.sales_reps) == ("OPP-0065e00000QxT9a", "rep-001, rep-017")  # what search looks in
     assert [line.kind for line in lines] == [str(stage) for stage in Stage]
     assert lines[0].actor == "rep-001"
     assert lines[4].actor == "dora (sales_director)"

@@ -96,6 +96,8 @@ class OrderRow:
     order_type: str | None = None
     account: str | None = None
     submitted_by: str | None = None
+    external_id: str | None = None
+    sales_reps: str | None = None
     # When the current version reached these stages: the dashboard's throughput counts them.
     handed_off_at: datetime | None = None
     ratified_at: datetime | None = None
@@ -172,6 +174,8 @@ def _order_summary(order: ProductOrder) -> dict[str, Any]:
         "orderType": str(order.order_type),
         "account": order.account.id or order.account.legal_name,
         "submittedBy": order.submitted_by,
+        "externalId": order.external_id,
+        "salesReps": [rep.rep_id for rep in order.sales_reps],
     }
 
 
@@ -245,6 +249,8 @@ def _summary_fields(entry: TimelineEntry) -> dict[str, Any]:
         "order_type": order.get("orderType"),
         "account": order.get("account"),
         "submitted_by": order.get("submittedBy"),
+        "external_id": order.get("externalId"),
+        "sales_reps": ", ".join(order.get("salesReps", [])) or None,
     }
 
 
