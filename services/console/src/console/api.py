@@ -22,7 +22,9 @@ async def list_orders(
     response: Response,
     state: Annotated[str | None, Query(description="one or more TMF states, comma-separated")] = None,
     stage: str | None = None,
-    q: Annotated[str | None, Query(description="part of an order id, account or submitter")] = None,
+    q: Annotated[
+        str | None, Query(description="part of an order id, external id, account, sales rep or submitter")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:

@@ -2,26 +2,14 @@
 
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from console.domain.timeline import TimelineEntry
 
 
 def order_view(row: dict[str, Any]) -> dict[str, Any]:
     """An order row as the API shows it: camelCase, as every OrderDesk API."""
-    names = {
-        "order_version": "orderVersion",
-        "stage_entered_at": "stageEnteredAt",
-        "received_at": "receivedAt",
-        "last_event_at": "lastEventAt",
-        "last_event": "lastEvent",
-        "trace_id": "traceId",
-        "sla_due_at": "slaDueAt",
-        "order_type": "orderType",
-        "submitted_by": "submittedBy",
-        "handed_off_at": "handedOffAt",
-        "ratified_at": "ratifiedAt",
-        "assigned_to": "assignedTo",
-    }
-    return {names.get(key, key): value for key, value in row.items()}
+    return {to_camel(key): value for key, value in row.items()}
 
 
 def timeline_view(line: TimelineEntry) -> dict[str, Any]:
