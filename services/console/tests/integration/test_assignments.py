@@ -6,12 +6,12 @@ import httpx
 import pytest
 
 from console import repository
-from console.domain.timeline import OrderRow
 from console.main import create_app
 from console.pages import TOKEN_COOKIE
 from console.settings import Settings
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.events.order import OrderState, Stage
+from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
 
@@ -39,23 +39,15 @@ def _as(console, name: str, role: Role) -> httpx.AsyncClient:
 
 
 async def _rejected_order(database, order_id: str) -> None:
-    row = OrderRow(
-        id=order_id,
-        order_version=1,
+    row = order_row(
+        order_id,
         stage=Stage.VALIDATED,
         state=OrderState.REJECTED,
-        stage_entered_at=RECEIVED,
-        received_at=RECEIVED,
-        last_event_at=RECEIVED,
-        last_event="rejected",
-        findings=[],
+        since=RECEIVED,
         blocker="splits add up to 90",
-        trace_id=None,
-        jeopardy=None,
         assignee="rep-001",
     )
-    async with database.unit_of_work() as uow:
-        await repository.save_order(uow.connection, row, sla_due_at=None)
+    await save_rows(database, row)
 
 
 def _queue_ids(page: httpx.Response) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 from console import repository
 from console.domain.timeline import OrderRow
 from orderdesk_shared.events.order import OrderState, Stage
+from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
 
@@ -14,28 +15,12 @@ NOW = datetime(2026, 11, 30, 15, 30, tzinfo=UTC)
 
 
 def _order(order_id: str, stage: Stage, *, in_stage: timedelta, received: timedelta, **more) -> OrderRow:
-    return OrderRow(
-        id=order_id,
-        order_version=1,
-        stage=stage,
-        state=more.pop("state", OrderState.IN_PROGRESS),
-        stage_entered_at=NOW - in_stage,
-        received_at=NOW - received,
-        last_event_at=NOW - in_stage,
-        last_event=str(stage),
-        findings=[],
-        blocker=None,
-        trace_id=None,
-        jeopardy=None,
-        assignee=None,
-        **more,
-    )
+    state = more.pop("state", OrderState.IN_PROGRESS)
+    return order_row(order_id, stage=stage, state=state, since=NOW - in_stage, received_at=NOW - received, **more)
 
 
 async def _figures(database, *rows: OrderRow) -> dict:
-    async with database.unit_of_work() as uow:
-        for row in rows:
-            await repository.save_order(uow.connection, row, sla_due_at=None)
+    await save_rows(database, *rows)
     async with database.engine.connect() as connection:
         return await repository.dashboard_figures(connection, now=NOW)
 

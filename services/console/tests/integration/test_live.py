@@ -12,12 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from console import repository
-from console.domain.timeline import OrderRow
 from console.pages import TOKEN_COOKIE
 from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET, Role, mint_token
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_stack.processes import free_ports
+from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
 
@@ -81,23 +80,15 @@ async def _live_pages(client: httpx.AsyncClient) -> float:
 
 
 async def _held_order(database, order_id: str) -> None:
-    row = OrderRow(
-        id=order_id,
-        order_version=1,
+    row = order_row(
+        order_id,
         stage=Stage.QUALIFIED,
         state=OrderState.HELD,
-        stage_entered_at=HELD,
-        received_at=HELD,
-        last_event_at=HELD,
-        last_event="held",
-        findings=[],
+        since=HELD,
         blocker="a site survey is needed",
-        trace_id=None,
-        jeopardy=None,
         assignee="specialist",
     )
-    async with database.unit_of_work() as uow:
-        await repository.save_order(uow.connection, row, sla_due_at=None)
+    await save_rows(database, row)
 
 
 async def test_an_open_order_page_hears_of_an_assignment_and_its_stream_ends_when_it_closes(console_process, database):

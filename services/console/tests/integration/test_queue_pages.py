@@ -23,6 +23,7 @@ from console.settings import Settings
 from orderdesk_shared.auth import Role, mint_token, read_token
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_stack.processes import free_ports
+from services.console.tests.builders import order_row
 
 pytestmark = pytest.mark.integration
 
@@ -349,21 +350,7 @@ async def test_a_service_that_does_not_answer_is_said_so(service_database):
 
 
 def _in_jeopardy(order_id: str, jeopardy: str | None, *, entered: datetime, state=OrderState.IN_PROGRESS) -> OrderRow:
-    return OrderRow(
-        id=order_id,
-        order_version=1,
-        stage=Stage.VALIDATED,
-        state=state,
-        stage_entered_at=entered,
-        received_at=entered,
-        last_event_at=entered,
-        last_event="validated",
-        findings=[],
-        blocker=None,
-        trace_id=None,
-        jeopardy=jeopardy,
-        assignee=None,
-    )
+    return order_row(order_id, stage=Stage.VALIDATED, state=state, since=entered, jeopardy=jeopardy)
 
 
 async def test_escalations_list_orders_in_jeopardy_the_most_severe_and_oldest_first(console_app):

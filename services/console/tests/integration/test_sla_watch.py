@@ -5,11 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from console import repository
-from console.domain.timeline import OrderRow
 from console.handlers import raise_jeopardy, stage_slas
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import OrderState, Stage
+from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
 
@@ -26,24 +25,8 @@ async def _watch(database: Database, *, hours_later: float) -> list[tuple[str, s
 
 
 async def test_an_order_waiting_for_validation_goes_into_jeopardy_level_by_level_once_each(database):
-    received = OrderRow(
-        id="PO-1",
-        order_version=1,
-        stage=Stage.RECEIVED,
-        state=OrderState.ACKNOWLEDGED,
-        stage_entered_at=MONDAY_OPENING,
-        received_at=MONDAY_OPENING,
-        last_event_at=MONDAY_OPENING,
-        last_event="received",
-        findings=[],
-        blocker=None,
-        trace_id=None,
-        jeopardy=None,
-        assignee=None,
-    )
-    async with database.unit_of_work() as uow:
-        due = POLICY.calendar.add_business_hours(MONDAY_OPENING, 4)
-        await repository.save_order(uow.connection, received, sla_due_at=due)
+    received = order_row("PO-1", stage=Stage.RECEIVED, state=OrderState.ACKNOWLEDGED, since=MONDAY_OPENING)
+    await save_rows(database, received, sla_due_at=POLICY.calendar.add_business_hours(MONDAY_OPENING, 4))
 
     assert await _watch(database, hours_later=1) == []
     assert await _watch(database, hours_later=2) == [

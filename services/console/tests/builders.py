@@ -1,0 +1,35 @@
+"""Order rows as the timeline fold leaves them, for tests that start from the read model rather than from events."""
+
+from dataclasses import replace
+from datetime import datetime
+
+from console import repository
+from console.domain.timeline import OrderRow
+from orderdesk_shared.db import Database
+from orderdesk_shared.events.order import OrderState, Stage
+
+
+def order_row(order_id: str, *, stage: Stage, state: OrderState, since: datetime, **more) -> OrderRow:
+    """An order received and in `stage` and `state` since `since`, with nothing blocking it unless `more` says so."""
+    row = OrderRow(
+        id=order_id,
+        order_version=1,
+        stage=stage,
+        state=state,
+        stage_entered_at=since,
+        received_at=since,
+        last_event_at=since,
+        last_event=str(stage),
+        findings=[],
+        blocker=None,
+        trace_id=None,
+        jeopardy=None,
+        assignee=None,
+    )
+    return replace(row, **more)
+
+
+async def save_rows(database: Database, *rows: OrderRow, sla_due_at: datetime | None = None) -> None:
+    async with database.unit_of_work() as uow:
+        for row in rows:
+            await repository.save_order(uow.connection, row, sla_due_at=sla_due_at)
