@@ -117,6 +117,7 @@ async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_
     trace_id = await console.locator("#trace-id").text_content()
     await expect(console.locator("#trace-link")).to_have_attribute("href", re.compile(f"/trace/{trace_id}$"))
     await expect(console.locator("#blocker")).not_to_be_empty()
+    await expect(console.get_by_text("none until the order is priced")).to_be_visible()  # no proposal to link to
     await _screenshot(console, "specialist-rejected-order")
 
     # The generated order's fault: its reps' splits do not add up to 100. Give the first rep all of it.
@@ -165,6 +166,10 @@ async def test_an_approver_approves_a_25_percent_discount_from_the_queue(stack, 
     await expect(console.locator("#stage")).to_have_text(re.compile("approved|handed-off|ratified"), timeout=60_000)
     await expect(console.locator("table.timeline")).to_contain_text("dex-director (sales_director)")
     await _screenshot(console, "approver-approved-order")
+    # What the proposal link gives the signed-in approver (the browser's own PDF viewer would show it).
+    proposal = await console.request.get(await console.get_by_role("link", name="proposal PDF").get_attribute("href"))
+    assert proposal.headers["content-type"] == "application/pdf"
+    assert (await proposal.body()).startswith(b"%PDF")
 
 
 async def test_the_dashboard_charts_the_orders_in_the_console(stack, intake, console):

@@ -25,7 +25,7 @@ from console.settings import Settings
 from console.views import history_view
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, mint_token, read_token
-from orderdesk_shared.events.order import OrderState
+from orderdesk_shared.events.order import OrderState, Stage
 
 TOKEN_COOKIE = "orderdesk_console_token"
 PRODUCT_ORDER = "/tmf-api/productOrderingManagement/v4/productOrder"
@@ -360,6 +360,8 @@ async def _order_shown(connection, order_id: str, *, settings: Settings) -> dict
     trace_id = row["trace_id"]
     return {
         "trace_url": settings.trace_url_template.format(trace_id=trace_id) if trace_id else None,
+        # Pricing-approval writes the proposal when it prices the order.
+        "priced": Stage(row["stage"]).rank >= Stage.PRICED.rank,
         "order": row,
         "timeline": history_view(lines, assignments),
         "correctable": row["state"] in WAITING_FOR_THE_DESK,
