@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from intake import repository
 from intake.channels import crm, ivr
 from intake.channels.email import parse_order_email
-from intake.domain.lifecycle import advance, state_after_fallout, state_for_stage
+from intake.domain.lifecycle import stages_before, state_after_fallout
 from intake.domain.validation import IntakeRules, Validation, validate
 from intake.repository import NewOrder, Revision, StoredOrder
 from intake.rules_in_force import RULES_IN_FORCE, account_kind, account_version
@@ -282,20 +282,15 @@ async def cancel_order(stored: StoredOrder, uow: UnitOfWork, *, actor: str, reas
 
 
 async def follow_progress(event, uow: UnitOfWork) -> None:
-    """Move the order to the stage a later service reached; older or repeated news changes nothing."""
-    progress = await repository.lock_progress(uow.connection, event.order_id)
-    if progress is None:
-        log.warning("progress for an unknown order ignored", stage=STAGE_REACHED_BY[type(event)])
-        return
-    if event.order_version < progress.version:
-        log.info("progress of a corrected version ignored", version=event.order_version, current=progress.version)
-        return
-    stage = advance(progress.stage, STAGE_REACHED_BY[type(event)])
-    if stage is None:
-        log.debug("stale progress ignored", current=progress.stage, reported=STAGE_REACHED_BY[type(event)])
-        return
-    state = progress.state if progress.state is not OrderState.IN_PROGRESS else state_for_stage(stage)
-    await repository.update_progress(uow.connection, event.order_id, state=state, stage=stage)
+    """Move the order to the stage a later service reached. Older or repeated news (common: each stage has its own
+    topic, read at its own pace) and news of a version corrected since change nothing. The TMF state stays: it
+    is in progress from validation on, and fallout, not progress, changes it."""
+    reached = STAGE_REACHED_BY[type(event)]
+    moved = await repository.move_to_stage(
+        uow.connection, event.order_id, version=event.order_version, reached=reached, from_stages=stages_before(reached)
+    )
+    if not moved:
+        log.debug("progress changes nothing", stage=reached, version=event.order_version)
 
 
 async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:

@@ -15,14 +15,9 @@ _FINAL_STATES = frozenset({OrderState.CANCELLED, OrderState.COMPLETED})
 _UNCHANGEABLE_STATES = _FINAL_STATES | {OrderState.FAILED}
 
 
-def advance(current: Stage, reached: Stage) -> Stage | None:
-    """The order's new stage, or None when the fact is old or repeated news (never move backwards)."""
-    return reached if reached.rank > current.rank else None
-
-
-def state_for_stage(stage: Stage) -> OrderState:
-    """A received order is acknowledged; from validation on, it is in progress."""
-    return OrderState.ACKNOWLEDGED if stage is Stage.RECEIVED else OrderState.IN_PROGRESS
+def stages_before(reached: Stage) -> frozenset[Stage]:
+    """The stages an order may move on from to `reached`: the earlier ones (older or repeated news moves nothing)."""
+    return frozenset(stage for stage in Stage if stage.rank < reached.rank)
 
 
 def state_after_fallout(current: OrderState, kind: FalloutKind) -> OrderState | None:
