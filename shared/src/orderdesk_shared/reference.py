@@ -103,14 +103,20 @@ class ReferenceBook(Generic[R]):
         return self._rules
 
     async def _refresh(self, connection: AsyncConnection) -> None:
+        # Which versions are in force first, and the documents only when that changed: a service following every
+        # account of the CRM would otherwise read them all again every few seconds.
+        versions = {row.kind: row.version for row in await connection.execute(self._latest(self._table.c.kind))}
+        if versions == self._versions and self._rules is not None:
+            return
+        rows = (await connection.execute(self._latest(self._table.c.kind, self._table.c.document))).all()
+        self._rules = self._build({row.kind: row.document for row in rows})
+        self._versions = {row.kind: row.version for row in rows}
+
+    def _latest(self, *columns: sa.Column) -> sa.Select:
+        """The latest version received of each kind, with `columns`."""
         table = self._table
-        latest = (
-            sa.select(table.c.kind, table.c.version, table.c.document)
+        return (
+            sa.select(*columns, table.c.version)
             .distinct(table.c.kind)
             .order_by(table.c.kind, table.c.received_at.desc())
         )
-        rows = (await connection.execute(latest)).all()
-        versions = {row.kind: row.version for row in rows}
-        if versions != self._versions or self._rules is None:
-            self._rules = self._build({row.kind: row.document for row in rows})
-            self._versions = versions
