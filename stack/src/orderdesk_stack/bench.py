@@ -15,14 +15,17 @@ import asyncio
 import itertools
 import json
 import multiprocessing
+import os
 import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -32,6 +35,7 @@ from console.sample_orders import add_sample_orders, remove_sample_orders
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.relay import idempotent_producer
+from orderdesk_stack.cpu_use import settled, spent_between
 from orderdesk_stack.order_generator import GeneratedOrder, generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, OrderSubmitter, PipelineWatcher, percentile
 from orderdesk_stack.processes import LocalProcess, ProcessSpec, free_ports, wait_until
@@ -45,6 +49,7 @@ BASELINE_RECORDS_PER_ORDER = 4
 ACCEPTANCE_CLIENTS = 32
 # Dashboard loads measured, one after another as a person reloading it would.
 DASHBOARD_LOADS = 50
+CORES = os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -197,20 +202,27 @@ async def post_burst(url: str, batch: list[GeneratedOrder], *, jwt_secret: str, 
     }
     # Bodies are encoded before the clock starts, so the client spends its share of the cores on HTTP only.
     pending = iter(
-        (json.dumps(order.body).encode(), {"Authorization": f"Bearer {tokens[order.submitted_by]}"}) for order in batch
+        [
+            (json.dumps(order.body).encode(), {"Authorization": f"Bearer {tokens[order.submitted_by]}"})
+            for order in batch
+        ]
     )
     latencies: list[float] = []
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client(http: aiohttp.ClientSession) -> None:
         for body, headers in pending:
             sent = time.monotonic()
-            response = await http.post(PRODUCT_ORDER_PATH, content=body, headers=headers)
-            response.raise_for_status()
+            async with http.post(PRODUCT_ORDER_PATH, data=body, headers=headers) as response:
+                await response.read()
+                response.raise_for_status()
             latencies.append(time.monotonic() - sent)
 
-    limits = httpx.Limits(max_connections=ACCEPTANCE_CLIENTS, max_keepalive_connections=ACCEPTANCE_CLIENTS)
-    async with httpx.AsyncClient(
-        base_url=url, timeout=60.0, limits=limits, headers={"Content-Type": "application/json"}
+    # aiohttp, not httpx: on this machine httpx's pool tops out near 200 requests/s, so it measured itself.
+    async with aiohttp.ClientSession(
+        url,
+        connector=aiohttp.TCPConnector(limit=ACCEPTANCE_CLIENTS),
+        timeout=aiohttp.ClientTimeout(total=60.0),
+        headers={"Content-Type": "application/json"},
     ) as http:
         first_sent = time.monotonic()
         await asyncio.gather(*(client(http) for _ in range(ACCEPTANCE_CLIENTS)))
@@ -316,6 +328,7 @@ async def run_bench(
     await pipeline(stack, orders=10, seed=seed - 1, timeout=timeout)
     baselines: list[Measurement] = []
     pipelines: list[Measurement] = []
+    cpu_spent: Counter[str] = Counter()
     for round_number in range(rounds):
         baselines.append(
             await bus_baseline(
@@ -325,8 +338,15 @@ async def run_bench(
                 payload=payload,
             )
         )
+        # The stack at rest before and after the round: every CPU second between is spent on the round's orders.
+        before = await settled(stack)
         pipelines.append(await pipeline(stack, orders=orders, seed=seed + round_number, timeout=timeout))
+        cpu_spent.update(spent_between(before, await settled(stack)))
     baseline, real = _median(baselines), _median(pipelines)
+    cpu_ms_per_order = {
+        program: round(seconds * 1000 / (orders * rounds), 1) for program, seconds in cpu_spent.most_common()
+    }
+    total_ms_per_order = sum(cpu_ms_per_order.values())
     # Last, as what intake accepts here is still being worked through by the stack afterwards.
     bare_rounds, intake_rounds = await acceptance(stack, orders=acceptance_orders, rounds=rounds, seed=seed)
     http_baseline, intake_acceptance = _median(bare_rounds), _median(intake_rounds)
@@ -340,6 +360,9 @@ async def run_bench(
         "baseline": asdict(baseline),
         "pipeline": asdict(real),
         "throughput_ratio_pipeline_to_baseline": round(real.per_second / baseline.per_second, 3),
+        "cpu_ms_per_order": cpu_ms_per_order | {"total": round(total_ms_per_order, 1)},
+        # What the machine's cores could carry if the stack had them all and nothing else waited.
+        "orders_per_second_the_cores_carry": round(CORES * 1000 / total_ms_per_order, 1),
         "acceptance_orders": acceptance_orders,
         "http_baseline": asdict(http_baseline),
         "intake_acceptance": asdict(intake_acceptance),

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from orderdesk_stack.bench import run_bench
+from orderdesk_stack.bench import CORES, run_bench
 from orderdesk_stack.catalogue import write_catalogue, write_snapshots
 from orderdesk_stack.demo import run_demo
 from orderdesk_stack.paths import repo_root
@@ -187,6 +187,16 @@ def bench(
     console.print(table)
     console.print(f"pipeline / baseline throughput: {result['throughput_ratio_pipeline_to_baseline']:.3f}")
     console.print(f"intake acceptance / HTTP baseline: {result['throughput_ratio_intake_to_http_baseline']:.3f}")
+    cpu = Table(title="CPU per order through the pipeline, by program (stack at rest before and after each round)")
+    cpu.add_column("program")
+    cpu.add_column("ms of CPU per order", justify="right")
+    for program, milliseconds in result["cpu_ms_per_order"].items():
+        cpu.add_row(program, f"{milliseconds:.1f}")
+    console.print(cpu)
+    console.print(
+        f"at that cost this machine's {CORES} cores carry at most "
+        f"{result['orders_per_second_the_cores_carry']:.0f} orders/s through the whole pipeline"
+    )
     console.print(f"written to {result['file']}")
 
 
