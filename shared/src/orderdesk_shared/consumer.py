@@ -1,4 +1,4 @@
-"""The consumer runtime: batched reads, one transaction per partition batch, offsets after commit."""
+"""The consumer runtime: batched reads, one transaction per poll, offsets per partition after commit."""
 
 import asyncio
 import contextlib
@@ -137,18 +137,23 @@ class ConsumerRuntime:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._settings.batch_size)
                 if batches:
                     async with self._batch_in_flight:
-                        await asyncio.gather(
-                            *(self._handle_partition_batch(tp, records) for tp, records in batches.items())
-                        )
+                        await self._handle_batch(batches)
                 await self._record_lag()
         finally:
             self.running = False
             await consumer.stop()
 
-    async def _handle_partition_batch(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+    async def _handle_batch(self, batches: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Handle what one poll read, from every partition, in one transaction; then commit each partition's offset.
+
+        One transaction a poll, not one a partition: the handlers' shared work (`UnitOfWork.before_commit`)
+        then covers the whole poll, and a consumer of many partitions needs one connection, not one each.
+        """
         consumer = self._consumer
         assert consumer is not None
-        if tp not in consumer.assignment():
+        batches = {tp: records for tp, records in batches.items() if tp in consumer.assignment()}
+        records = [record for partition_records in batches.values() for record in partition_records]
+        if not records:
             return
         # Retries included, a batch must end well inside max.poll.interval.ms, or the group would evict us.
         budget = self._settings.max_poll_interval_ms / 1000 / 2
@@ -161,40 +166,47 @@ class ConsumerRuntime:
             ):
                 with attempt:
                     async with asyncio.timeout(budget / 2):
-                        outcomes = await self._handle_in_one_transaction(tp, records)
+                        outcomes = await self._handle_in_one_transaction(records)
         except Exception as error:
             if not is_transient(error):
                 raise
             HANDLER_FAILURES.labels(self.name, type(error).__name__).inc()
-            log.warning(
-                "partition paused after transient failures",
-                topic=tp.topic,
-                partition=tp.partition,
-                offset=records[0].offset,
-                error=f"{type(error).__name__}: {error}",
-            )
             # Not committed: read the same records again once the pause is over.
-            consumer.seek(tp, records[0].offset)
-            consumer.pause(tp)
-            self._paused_until[tp] = time.monotonic() + self._settings.paused_partition_retry_seconds
+            for tp, partition_records in batches.items():
+                log.warning(
+                    "partition paused after transient failures",
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    offset=partition_records[0].offset,
+                    error=f"{type(error).__name__}: {error}",
+                )
+                consumer.seek(tp, partition_records[0].offset)
+                consumer.pause(tp)
+                self._paused_until[tp] = time.monotonic() + self._settings.paused_partition_retry_seconds
             return
         for event_type, outcome in outcomes:
             EVENTS_HANDLED.labels(self.name, event_type, outcome).inc()
         try:
-            await consumer.commit({tp: records[-1].offset + 1})
+            await consumer.commit({tp: partition_records[-1].offset + 1 for tp, partition_records in batches.items()})
         except (CommitFailedError, KafkaError) as error:
-            # The partition moved to another member; it will redeliver and the inbox drops the repeats.
-            log.info("offset commit skipped", topic=tp.topic, partition=tp.partition, error=str(error))
+            # Partitions moved to another member; it will redeliver and the inbox drops the repeats.
+            log.info("offset commit skipped", partitions=len(batches), error=str(error))
 
-    async def _handle_in_one_transaction(
-        self, tp: TopicPartition, records: list[ConsumerRecord]
-    ) -> list[tuple[str, str]]:
+    async def _handle_in_one_transaction(self, records: list[ConsumerRecord]) -> list[tuple[str, str]]:
         """Handle a batch in one transaction; if a record fails for good, redo it with each record isolated."""
         try:
             async with self._database.unit_of_work() as uow:
                 # The whole batch is claimed in the inbox at once; a failure rolls the claims back with it.
                 unclaimed = await uow.first_deliveries(consumer=self.name, message_ids=self._routed_ids(records))
-                return [await self._handle_record(uow, record, unclaimed=unclaimed) for record in records]
+                outcomes = [await self._handle_record(uow, record, unclaimed=unclaimed) for record in records]
+                try:
+                    await uow.run_deferred()
+                except Exception as error:
+                    if is_transient(error):
+                        raise
+                    # Work the handlers shared failed for good: which record caused it shows once each is alone.
+                    raise _RecordFailed from error
+                return outcomes
         except _RecordFailed:
             # Savepoints cost two round trips a record, so only the rare batch with a bad record pays them.
             async with self._database.unit_of_work() as uow:
@@ -254,6 +266,8 @@ class ConsumerRuntime:
                     started = time.perf_counter()
                     async with asyncio.timeout(self._settings.handler_timeout_seconds):
                         await handler(event, uow)
+                        if isolated:
+                            await uow.run_deferred()
                     HANDLER_SECONDS.labels(self.name, incoming.type).observe(time.perf_counter() - started)
             except Exception as error:
                 if is_transient(error):

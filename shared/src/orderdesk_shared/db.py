@@ -2,9 +2,10 @@
 
 import functools
 import uuid
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 from opentelemetry import propagate
@@ -16,6 +17,9 @@ from orderdesk_shared.codec import KafkaRecord, encode
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.messaging import MessagingTables
+from orderdesk_shared.telemetry import Traced, batch_span
+
+T = TypeVar("T")
 
 
 async def insert_if_absent(connection: AsyncConnection, table: sa.Table, **values: object) -> bool:
@@ -49,16 +53,37 @@ async def insert_or_update(
 
     A column named in `keep_first` keeps the value the row already has, and takes this one only when it has none.
     """
+    await insert_or_update_all(connection, table, [values], keep_first=keep_first)
+
+
+async def insert_or_update_all(
+    connection: AsyncConnection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, object]],
+    *,
+    keep_first: Collection[str] = (),
+) -> None:
+    """`insert_or_update` for rows with the same columns and distinct keys, sent to the server together."""
+    if not rows:
+        return
     key = {column.name for column in table.primary_key}
     updates = ", ".join(
         f"{_quote(column)} = COALESCE({_QUOTE.format_table(table)}.{_quote(column)}, EXCLUDED.{_quote(column)})"
         if column in keep_first
         else f"{_quote(column)} = EXCLUDED.{_quote(column)}"
-        for column in values
+        for column in rows[0]
         if column not in key
     )
     on_conflict = f"({', '.join(map(_quote, sorted(key)))}) DO UPDATE SET {updates}"
-    await connection.execute(_conflict_statement(table, tuple(values), on_conflict=on_conflict), values)
+    await connection.execute(_conflict_statement(table, tuple(rows[0]), on_conflict=on_conflict), list(rows))
+
+
+async def insert_all_if_absent(
+    connection: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, object]]
+) -> None:
+    """Insert each row (same columns) unless one with its key exists, sent to the server together."""
+    if rows:
+        await connection.execute(_conflict_statement(table, tuple(rows[0]), on_conflict="DO NOTHING"), list(rows))
 
 
 _QUOTE = postgresql.dialect().identifier_preparer
@@ -98,6 +123,9 @@ class _PendingRow:
     trace_carrier: dict[str, str]
 
 
+DeferredWork = Callable[["UnitOfWork", Sequence[Traced[T]]], Awaitable[None]]
+
+
 class UnitOfWork:
     """One database transaction; events emitted in it reach the outbox only if it commits."""
 
@@ -106,6 +134,22 @@ class UnitOfWork:
         self._tables = tables
         self._source = source
         self._pending: list[_PendingRow] = []
+        self._deferred: dict[DeferredWork, list[Traced]] = {}
+
+    def before_commit(self, work: DeferredWork[T], item: T) -> None:
+        """Hand `item` to `work`, which runs once before this transaction commits with every item handed to it.
+
+        The handlers of a consumer batch share one statement this way where each alone would need its own.
+        """
+        self._deferred.setdefault(work, []).append(Traced.here(item))
+
+    async def run_deferred(self) -> None:
+        """Run the work handed to `before_commit` so far (committing does it too), each in a span linked to
+        the traces of the items it works on."""
+        while self._deferred:
+            work, items = self._deferred.popitem()
+            with batch_span(f"{work.__qualname__} before commit", items):
+                await work(self, items)
 
     @property
     def emitted(self) -> list[KafkaRecord]:
@@ -191,11 +235,17 @@ class UnitOfWork:
     async def savepoint(self) -> AsyncIterator[None]:
         """Undo the database work and the emitted events of the block if it raises."""
         emitted_before = len(self._pending)
+        deferred_before = {work: len(items) for work, items in self._deferred.items()}
         try:
             async with self.connection.begin_nested():
                 yield
         except BaseException:
             del self._pending[emitted_before:]
+            self._deferred = {
+                work: items[: deferred_before[work]]
+                for work, items in self._deferred.items()
+                if work in deferred_before
+            }
             raise
 
     async def _write_outbox(self) -> None:
@@ -254,6 +304,7 @@ class Database:
         async with self.engine.connect() as connection, connection.begin():
             uow = UnitOfWork(connection, tables=self.tables, source=self.source)
             yield uow
+            await uow.run_deferred()
             await uow._write_outbox()
 
     async def ping(self) -> None:

@@ -13,35 +13,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from opentelemetry import context as otel_context
-from opentelemetry import trace
-
 from orderdesk_shared.db import Database, UnitOfWork
-from orderdesk_shared.telemetry import tracer
+from orderdesk_shared.telemetry import Traced, batch_span
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-@dataclass(frozen=True, slots=True)
-class Queued(Generic[T]):
-    """An item and the trace context of the request that queued it (its events carry that trace)."""
-
-    item: T
-    trace_context: otel_context.Context
-
-    @classmethod
-    def here(cls, item: T) -> "Queued[T]":
-        """`item` in the current trace context."""
-        return cls(item, otel_context.get_current())
-
-
-BatchWriter = Callable[[UnitOfWork, Sequence[Queued[T]]], Awaitable[Sequence[R]]]
+BatchWriter = Callable[[UnitOfWork, Sequence[Traced[T]]], Awaitable[Sequence[R]]]
 
 
 @dataclass(frozen=True, slots=True)
 class _Waiting(Generic[T, R]):
-    queued: Queued[T]
+    queued: Traced[T]
     result: asyncio.Future[R]
 
 
@@ -59,7 +43,7 @@ class GroupCommit(Generic[T, R]):
 
     async def write(self, item: T) -> R:
         """Queue `item`; returns what `write_batch` gave for it once its transaction has committed."""
-        waiting = _Waiting(Queued.here(item), asyncio.get_running_loop().create_future())
+        waiting = _Waiting(Traced.here(item), asyncio.get_running_loop().create_future())
         self._waiting.append(waiting)
         self._wakeup.set()
         if self._flusher is None or self._flusher.done():
@@ -102,10 +86,7 @@ class GroupCommit(Generic[T, R]):
 
     async def _write(self, batch: list[_Waiting[T, R]]) -> Sequence[R]:
         # One span for the shared transaction, linked to every request it writes for.
-        links = [trace.Link(trace.get_current_span(w.queued.trace_context).get_span_context()) for w in batch]
-        with tracer().start_as_current_span(
-            f"{self._name} group commit", context=otel_context.Context(), links=links
-        ) as span:
-            span.set_attribute("orderdesk.batch_size", len(batch))
+        queued = [waiting.queued for waiting in batch]
+        with batch_span(f"{self._name} group commit", queued):
             async with self._database.unit_of_work() as uow:
-                return await self._write_batch(uow, [waiting.queued for waiting in batch])
+                return await self._write_batch(uow, queued)

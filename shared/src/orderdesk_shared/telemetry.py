@@ -1,8 +1,12 @@
 """OpenTelemetry set-up and the helpers that carry a trace across Kafka records."""
 
+import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
@@ -10,6 +14,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanProcessor
 
 TRACER_NAME = "orderdesk"
+
+T = TypeVar("T")
 
 
 def configure_tracing(service_name: str, *, extra_processors: Iterable[SpanProcessor] = ()) -> TracerProvider:
@@ -27,6 +33,28 @@ def configure_tracing(service_name: str, *, extra_processors: Iterable[SpanProce
 
 def tracer() -> trace.Tracer:
     return trace.get_tracer(TRACER_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class Traced(Generic[T]):
+    """An item and the trace context it was handed over in, for work done on it later in a batch."""
+
+    item: T
+    trace_context: Context
+
+    @classmethod
+    def here(cls, item: T) -> "Traced[T]":
+        """`item` in the current trace context."""
+        return cls(item, otel_context.get_current())
+
+
+@contextlib.contextmanager
+def batch_span(name: str, batch: Sequence[Traced]) -> Iterator[trace.Span]:
+    """The span of work shared by several traces: a root of its own, linked to the trace of every item."""
+    links = [trace.Link(trace.get_current_span(traced.trace_context).get_span_context()) for traced in batch]
+    with tracer().start_as_current_span(name, context=Context(), links=links) as span:
+        span.set_attribute("orderdesk.batch_size", len(batch))
+        yield span
 
 
 def context_from_headers(headers: Iterable[tuple[str, bytes]]) -> Context:

@@ -4,6 +4,7 @@ transient failures retried without committing, and restarts that lose nothing.""
 import asyncio
 
 import pytest
+import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from orderdesk_shared.codec import encode
@@ -146,3 +147,49 @@ async def _equals(awaitable, expected):
 
 async def _length_at_least(awaitable, n):
     return len(await awaitable) >= n
+
+
+async def test_work_the_handlers_of_a_batch_hand_on_runs_once_for_them_before_commit(harness, producer):
+    batch_sizes: list[int] = []
+
+    async def write_notes(uow, handed) -> None:
+        batch_sizes.append(len(handed))
+        rows = [{"order_id": item.item.order_id, "text": item.item.text} for item in handed]
+        await uow.connection.execute(sa.insert(harness.notes), rows)
+
+    async def note_later(event, uow) -> None:
+        uow.before_commit(write_notes, event)
+
+    for number in range(5):
+        await _publish(
+            producer, encode(harness.model(order_id=f"PO-{number}", order_version=1, text=f"n{number}"), source="test")
+        )
+
+    async with running(harness.consumer_runtime(note_later).run()):
+        await eventually(lambda: _equals(harness.noted_texts(), [f"n{number}" for number in range(5)]))
+    assert sum(batch_sizes) == 5
+    assert max(batch_sizes) > 1, "records read together share the work"
+
+
+async def test_when_shared_work_fails_for_good_only_the_record_that_caused_it_is_dead_lettered(harness, producer):
+    async def write_notes(uow, handed) -> None:
+        if any(item.item.text == "poison" for item in handed):
+            raise ValueError("a note may not say poison")
+        await uow.connection.execute(
+            sa.insert(harness.notes), [{"order_id": item.item.order_id, "text": item.item.text} for item in handed]
+        )
+
+    async def note_later(event, uow) -> None:
+        uow.before_commit(write_notes, event)
+
+    for version, text in enumerate(["before", "poison", "after"], start=1):
+        await _publish(
+            producer, encode(harness.model(order_id="PO-1", order_version=version, text=text), source="test")
+        )
+
+    async with running(harness.consumer_runtime(note_later).run(), harness.relay(producer).run()):
+        await eventually(lambda: _equals(harness.noted_texts(), ["before", "after"]))
+        [dead] = await read_topic(harness.bootstrap, harness.model.topic + ".dlt", count=1)
+    headers = {name: value.decode() for name, value in dead.headers}
+    assert headers["dlt-reason"] == "a note may not say poison"
+    assert await harness.count(harness.database.tables.dead_letters) == 1

@@ -8,13 +8,14 @@ import sqlalchemy as sa
 from opentelemetry import trace
 
 from orderdesk_shared.db import UnitOfWork
-from orderdesk_shared.group_commit import GroupCommit, Queued
+from orderdesk_shared.group_commit import GroupCommit
+from orderdesk_shared.telemetry import Traced
 
 pytestmark = pytest.mark.integration
 
 
 def note_writer(harness, batch_sizes: list[int]):
-    async def write_notes(uow: UnitOfWork, queued: Sequence[Queued[str]]) -> list[str]:
+    async def write_notes(uow: UnitOfWork, queued: Sequence[Traced[str]]) -> list[str]:
         batch_sizes.append(len(queued))
         if any(entry.item == "poison" for entry in queued):
             raise ValueError("a poison note")

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from intake import repository
 from intake.channels import crm, ivr
 from intake.channels.email import parse_order_email
-from intake.domain.lifecycle import stages_before, state_after_fallout
+from intake.domain.lifecycle import StageReport, stage_after, state_after_fallout
 from intake.domain.validation import IntakeRules, Validation, validate
 from intake.repository import NewOrder, Revision, StoredOrder
 from intake.rules_in_force import RULES_IN_FORCE, account_kind, account_version
@@ -31,9 +31,9 @@ from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 from orderdesk_shared.events.pricing_approval import CataloguePublished, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
-from orderdesk_shared.group_commit import Queued
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.reference import CATALOGUE, ROSTER
+from orderdesk_shared.telemetry import Traced
 
 log = get_logger(__name__)
 
@@ -146,7 +146,7 @@ async def submit_order(
         request_document=request_document,
         channel_findings=channel_findings,
     )
-    await store_new_orders(uow, [Queued.here(new_order)])
+    await store_new_orders(uow, [Traced.here(new_order)])
     return new_order.validation
 
 
@@ -172,7 +172,7 @@ def assess(
     )
 
 
-async def store_new_orders(uow: UnitOfWork, queued: Sequence[Queued[NewOrder]]) -> list[NewOrder]:
+async def store_new_orders(uow: UnitOfWork, queued: Sequence[Traced[NewOrder]]) -> list[NewOrder]:
     """Store assessed orders in one transaction (the API's group commit); each event carries its request's trace."""
     new_orders = [entry.item for entry in queued]
     await repository.insert_orders(uow.connection, new_orders)
@@ -285,12 +285,20 @@ async def follow_progress(event, uow: UnitOfWork) -> None:
     """Move the order to the stage a later service reached. Older or repeated news (common: each stage has its own
     topic, read at its own pace) and news of a version corrected since change nothing. The TMF state stays: it
     is in progress from validation on, and fallout, not progress, changes it."""
-    reached = STAGE_REACHED_BY[type(event)]
-    moved = await repository.move_to_stage(
-        uow.connection, event.order_id, version=event.order_version, reached=reached, from_stages=stages_before(reached)
-    )
-    if not moved:
-        log.debug("progress changes nothing", stage=reached, version=event.order_version)
+    uow.before_commit(move_orders_on, StageReport(event.order_id, event.order_version, STAGE_REACHED_BY[type(event)]))
+
+
+async def move_orders_on(uow: UnitOfWork, reports: Sequence[Traced[StageReport]]) -> None:
+    """The progress a batch heard, in two statements: read the orders' stages, then move those it takes further."""
+    by_order: dict[str, list[StageReport]] = {}
+    for report in reports:
+        by_order.setdefault(report.item.order_id, []).append(report.item)
+    moves = {
+        order_id: reached
+        for order_id, (version, stage) in (await repository.lock_stages(uow.connection, by_order)).items()
+        if (reached := stage_after(stage, version, by_order[order_id])) is not None
+    }
+    await repository.move_to_stages(uow.connection, moves)
 
 
 async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:

@@ -1,10 +1,11 @@
 """Queries over intake's orders."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -108,17 +109,32 @@ async def lock_progress(connection: AsyncConnection, order_id: str) -> Progress 
     return Progress(state=OrderState(row.state), stage=Stage(row.stage), version=row.version) if row else None
 
 
-async def move_to_stage(
-    connection: AsyncConnection, order_id: str, *, version: int, reached: Stage, from_stages: Collection[Stage]
-) -> bool:
-    """Move the order to `reached` if it is at one of `from_stages` and not corrected past `version`, in one
-    statement (intake follows five stages of every order); False when it moved nothing."""
-    moved = await connection.execute(
-        sa.update(orders)
-        .where(orders.c.id == order_id, orders.c.version <= version, orders.c.stage.in_(from_stages))
-        .values(stage=reached, updated_at=sa.func.now())
+async def lock_stages(connection: AsyncConnection, order_ids: Collection[str]) -> dict[str, tuple[int, Stage]]:
+    """Each order's version and stage, its row held until commit (locked in id order, so batches wait, not deadlock)."""
+    rows = await connection.execute(
+        sa.select(orders.c.id, orders.c.version, orders.c.stage)
+        .where(orders.c.id.in_(sorted(order_ids)))
+        .order_by(orders.c.id)
+        .with_for_update()
     )
-    return moved.rowcount == 1
+    return {row.id: (row.version, Stage(row.stage)) for row in rows}
+
+
+_MOVE_TO_STAGES = sa.text(
+    f"UPDATE {orders.fullname} SET stage = moved.stage, updated_at = now() "
+    "FROM unnest(CAST(:order_ids AS text[]), CAST(:stages AS text[])) AS moved(order_id, stage) "
+    f"WHERE {orders.name}.id = moved.order_id"
+).bindparams(
+    sa.bindparam("order_ids", type_=postgresql.ARRAY(sa.Text)), sa.bindparam("stages", type_=postgresql.ARRAY(sa.Text))
+)
+
+
+async def move_to_stages(connection: AsyncConnection, stages: Mapping[str, Stage]) -> None:
+    """Move each order to its new stage, in one statement."""
+    if stages:
+        await connection.execute(
+            _MOVE_TO_STAGES, {"order_ids": list(stages), "stages": [str(stage) for stage in stages.values()]}
+        )
 
 
 async def order_for_idempotency_key(connection: AsyncConnection, key: str) -> StoredOrder | None:

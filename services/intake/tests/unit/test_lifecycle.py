@@ -1,15 +1,24 @@
-from intake.domain.lifecycle import changeable, stages_before, state_after_fallout
+from intake.domain.lifecycle import StageReport, changeable, stage_after, state_after_fallout
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.order import OrderState, Stage
 
 
-def test_an_order_moves_forward_to_a_later_stage():
-    assert Stage.VALIDATED in stages_before(Stage.PRICED)
+def _reports(*reached: tuple[int, Stage]) -> list[StageReport]:
+    return [StageReport("PO-1", version, stage) for version, stage in reached]
+
+
+def test_an_order_moves_forward_to_the_furthest_stage_reported():
+    assert stage_after(Stage.VALIDATED, 1, _reports((1, Stage.QUALIFIED), (1, Stage.PRICED))) is Stage.PRICED
 
 
 def test_older_or_repeated_news_does_not_move_an_order_back():
-    assert Stage.APPROVED not in stages_before(Stage.QUALIFIED)
-    assert Stage.APPROVED not in stages_before(Stage.APPROVED)
+    assert stage_after(Stage.APPROVED, 1, _reports((1, Stage.QUALIFIED))) is None
+    assert stage_after(Stage.APPROVED, 1, _reports((1, Stage.APPROVED))) is None
+
+
+def test_news_about_a_version_corrected_since_moves_nothing_but_news_about_the_new_one_does():
+    assert stage_after(Stage.VALIDATED, 2, _reports((1, Stage.PRICED))) is None
+    assert stage_after(Stage.VALIDATED, 2, _reports((1, Stage.PRICED), (2, Stage.QUALIFIED))) is Stage.QUALIFIED
 
 
 def test_a_hold_and_its_release_change_the_state_but_jeopardy_does_not():

@@ -1,5 +1,8 @@
 """Where an order stands: its stage moves only forward; its TMF state follows stage and fallout."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.order import OrderState, Stage
 
@@ -15,9 +18,21 @@ _FINAL_STATES = frozenset({OrderState.CANCELLED, OrderState.COMPLETED})
 _UNCHANGEABLE_STATES = _FINAL_STATES | {OrderState.FAILED}
 
 
-def stages_before(reached: Stage) -> frozenset[Stage]:
-    """The stages an order may move on from to `reached`: the earlier ones (older or repeated news moves nothing)."""
-    return frozenset(stage for stage in Stage if stage.rank < reached.rank)
+@dataclass(frozen=True)
+class StageReport:
+    """A later service's news that an order's version reached a stage."""
+
+    order_id: str
+    version: int
+    reached: Stage
+
+
+def stage_after(stage: Stage, version: int, reports: Iterable[StageReport]) -> Stage | None:
+    """The furthest stage the reports about this version of the order (or a later one) reach past `stage`; None
+    when they move it nothing (older or repeated news, or news about a version corrected since)."""
+    reached = [report.reached for report in reports if report.version >= version]
+    furthest = max(reached, key=lambda stage_reached: stage_reached.rank, default=None)
+    return furthest if furthest is not None and furthest.rank > stage.rank else None
 
 
 def state_after_fallout(current: OrderState, kind: FalloutKind) -> OrderState | None:
