@@ -31,5 +31,4 @@ def order_row(order_id: str, *, stage: Stage, state: OrderState, since: datetime
 
 async def save_rows(database: Database, *rows: OrderRow, sla_due_at: datetime | None = None) -> None:
     async with database.unit_of_work() as uow:
-        for row in rows:
-            await repository.save_order(uow.connection, row, sla_due_at=sla_due_at)
+        await repository.save_orders(uow.connection, [(row, sla_due_at) for row in rows])

@@ -1,24 +1,29 @@
 """What the console does: keep each event as a timeline line and refold its order; raise jeopardy as SLAs run out."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from console import repository
 from console.domain.sla import StageSlaPolicy, load_stage_slas, standing
-from console.domain.timeline import OrderRow, Recorded, entry_for, fold
-from console.live import announce_change
+from console.domain.timeline import OrderRow, Recorded, TimelineEntry, entry_for, fold
+from console.live import announce_changes
 from orderdesk_shared.consumer import current_delivery
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.order import Stage
+from orderdesk_shared.telemetry import Traced
 
 stage_slas = cache(load_stage_slas)
 
 
 async def record_in_timeline(event: Event, uow: UnitOfWork) -> None:
-    """Every order event is a timeline line; the order's row is the fold of all its lines, so arrival order is moot."""
+    """Every order event is a timeline line; the order's row is the fold of all its lines, so arrival order is moot.
+
+    The lines of a whole batch are kept, and their orders folded again, together just before the batch commits.
+    """
     delivery = current_delivery()
     assert delivery is not None, "handlers run inside a delivery"
     recorded = Recorded(
@@ -28,13 +33,19 @@ async def record_in_timeline(event: Event, uow: UnitOfWork) -> None:
         topic=delivery.topic,
         trace_id=delivery.trace_id,
     )
-    await repository.lock_order(uow.connection, event.order_id)
-    if not await repository.add_entry(uow.connection, entry_for(event, recorded)):
-        return
-    row = fold(await repository.timeline(uow.connection, event.order_id))
-    if row is not None:
-        await repository.save_order(uow.connection, row, sla_due_at=_sla_due_at(row, stage_slas()))
-    await announce_change(uow.connection, event.order_id)
+    uow.before_commit(keep_lines, entry_for(event, recorded))
+
+
+async def keep_lines(uow: UnitOfWork, lines: Sequence[Traced[TimelineEntry]]) -> None:
+    """Keep the lines, then fold each of their orders again from its whole timeline: one statement a step."""
+    await repository.add_entries(uow.connection, [line.item for line in lines])
+    order_ids = sorted({line.item.order_id for line in lines})
+    await repository.lock_orders(uow.connection, order_ids)
+    timelines = await repository.timelines(uow.connection, order_ids)
+    policy = stage_slas()
+    rows = [row for order_id in order_ids if (row := fold(timelines.get(order_id, []))) is not None]
+    await repository.save_orders(uow.connection, [(row, _sla_due_at(row, policy)) for row in rows])
+    await announce_changes(uow.connection, order_ids)
 
 
 def _sla_hours(policy: StageSlaPolicy, *, stage: str, state: str, assignee: str | None, findings: list) -> float | None:

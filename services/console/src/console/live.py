@@ -3,12 +3,13 @@ made it, so a page hears of it only once it is committed) and wakes the open pag
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import anyio
 import asyncpg
 import sqlalchemy as sa
 from prometheus_client import Gauge
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.db import Database
@@ -23,9 +24,14 @@ RECONNECT_SECONDS = 1.0
 LIVE_PAGES = Gauge("console_live_pages", "Pages following the console's live updates")
 
 
-async def announce_change(connection: AsyncConnection, order_id: str) -> None:
-    """Tell the live pages the order changed, once this transaction commits."""
-    await connection.execute(sa.select(sa.func.pg_notify(ORDER_CHANGED_CHANNEL, order_id)))
+_ANNOUNCE = sa.text(
+    f"SELECT pg_notify('{ORDER_CHANGED_CHANNEL}', order_id) FROM unnest(CAST(:order_ids AS text[])) AS order_id"
+).bindparams(sa.bindparam("order_ids", type_=postgresql.ARRAY(sa.Text)))
+
+
+async def announce_changes(connection: AsyncConnection, order_ids: Sequence[str]) -> None:
+    """Tell the live pages these orders changed, once this transaction commits."""
+    await connection.execute(_ANNOUNCE, {"order_ids": list(order_ids)})
 
 
 async def first_of(*waits: Callable[[], Awaitable[object]]) -> None:

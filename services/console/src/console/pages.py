@@ -20,7 +20,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from console import repository
 from console.handlers import stage_slas
-from console.live import OrderChanges, announce_change, first_of
+from console.live import OrderChanges, announce_changes, first_of
 from console.settings import Settings
 from console.views import history_view
 from orderdesk_shared.app import DatabaseDep
@@ -402,7 +402,7 @@ async def assign_order(
             assigned_by=person.principal.subject,
             at=datetime.now(UTC),
         )
-        await announce_change(uow.connection, order_id)
+        await announce_changes(uow.connection, [order_id])
     return _back(back, f"{order_id} is assigned to {name}.")
 
 

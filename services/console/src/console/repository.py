@@ -1,22 +1,23 @@
 """Queries of the console's read model, used by its handlers, watchdog, API and pages."""
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.domain.timeline import OrderRow, TimelineEntry
 from console.tables import assignments, jeopardy_raised, orders, timeline_events
-from orderdesk_shared.db import insert_if_absent, insert_or_update
+from orderdesk_shared.db import insert_all_if_absent, insert_if_absent, insert_or_update_all
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
 
 _ROW_FIELDS = tuple(OrderRow.__dataclass_fields__)
 # What a search looks in: the order id, the upstream id, the account, the sales reps and who submitted it.
 _SEARCHED = (orders.c.id, orders.c.external_id, orders.c.account, orders.c.sales_reps, orders.c.submitted_by)
-ENDED_STATES = (OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED)
 DEADLOCK_DETECTED = "40P01"
 ENDED_STATES = (OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED)
 # How the watchdog names each rung of the escalation ladder it claims in jeopardy_raised: "escalated to <rung>".
@@ -24,33 +25,52 @@ ESCALATED_TO = "escalated to "
 JEOPARDY_SEVERITY = {"medium": 1, "high": 2, "critical": 3}
 
 
-async def lock_order(connection: AsyncConnection, order_id: str) -> None:
-    """Hold the order until commit, so lines of one order arriving on several topics at once fold one after another."""
+# Advisory locks taken in one order of keys, so two batches holding orders in common wait instead of deadlocking.
+_LOCK_ORDERS = sa.text(
+    "SELECT pg_advisory_xact_lock(key) FROM (SELECT DISTINCT hashtext(order_id) AS key"
+    " FROM unnest(CAST(:order_ids AS text[])) AS order_id ORDER BY key) AS keys"
+).bindparams(sa.bindparam("order_ids", type_=postgresql.ARRAY(sa.Text)))
+
+
+async def lock_orders(connection: AsyncConnection, order_ids: Sequence[str]) -> None:
+    """Hold the orders until commit, so lines of one order arriving on several topics at once fold one after another."""
     try:
-        await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(order_id))))
+        await connection.execute(_LOCK_ORDERS, {"order_ids": list(order_ids)})
     except sa.exc.DBAPIError as error:
         if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
             raise
-        # Two batches each holding an order the other waits for: Postgres ends one, and its batch is simply redone.
-        raise TransientError(f"deadlock waiting for order {order_id}") from error
+        # Two transactions each waiting for the other: Postgres ends one, and its batch is simply redone.
+        raise TransientError(f"deadlock waiting for orders {', '.join(order_ids)}") from error
 
 
-async def add_entry(connection: AsyncConnection, entry: TimelineEntry) -> bool:
-    """Keep a timeline line; False when it is already kept (a redelivery, or a rebuild meeting the live consumer)."""
+async def add_entries(connection: AsyncConnection, entries: Sequence[TimelineEntry]) -> None:
+    """Keep timeline lines; one already kept (a redelivery, or a rebuild meeting the live consumer) stays as it is."""
+    await insert_all_if_absent(connection, timeline_events, [_entry_values(entry) for entry in entries])
+
+
+def _entry_values(entry: TimelineEntry) -> dict[str, Any]:
     values = asdict(entry)
     values["stage"] = str(entry.stage) if entry.stage else None
     values["order_summary"] = values.pop("order")
-    return await insert_if_absent(connection, timeline_events, **values)
+    return values
 
 
 async def timeline(connection: AsyncConnection, order_id: str) -> list[TimelineEntry]:
     """Every line of an order's timeline, oldest first."""
+    return (await timelines(connection, [order_id])).get(order_id, [])
+
+
+async def timelines(connection: AsyncConnection, order_ids: Sequence[str]) -> dict[str, list[TimelineEntry]]:
+    """Every line of each order's timeline, oldest first, by order id."""
     result = await connection.execute(
         sa.select(timeline_events)
-        .where(timeline_events.c.order_id == order_id)
+        .where(timeline_events.c.order_id.in_(order_ids))
         .order_by(timeline_events.c.occurred_at, timeline_events.c.message_id)
     )
-    return [_entry(row) for row in result.mappings()]
+    lines: dict[str, list[TimelineEntry]] = {}
+    for row in result.mappings():
+        lines.setdefault(row["order_id"], []).append(_entry(row))
+    return lines
 
 
 def _entry(row: sa.RowMapping) -> TimelineEntry:
@@ -60,10 +80,17 @@ def _entry(row: sa.RowMapping) -> TimelineEntry:
     return TimelineEntry(**values)
 
 
-async def save_order(connection: AsyncConnection, row: OrderRow, *, sla_due_at: datetime | None) -> None:
-    values = {name: getattr(row, name) for name in _ROW_FIELDS}
-    values |= {"stage": str(row.stage), "state": str(row.state), "sla_due_at": sla_due_at}
-    await insert_or_update(connection, orders, **values)
+async def save_orders(connection: AsyncConnection, rows: Sequence[tuple[OrderRow, datetime | None]]) -> None:
+    """Write each order's row with the time its current step is due (None when the step has no SLA)."""
+    await insert_or_update_all(
+        connection,
+        orders,
+        [
+            {name: getattr(row, name) for name in _ROW_FIELDS}
+            | {"stage": str(row.stage), "state": str(row.state), "sla_due_at": sla_due_at}
+            for row, sla_due_at in rows
+        ],
+    )
 
 
 def _with_assignee() -> tuple[sa.Select, sa.Subquery]:

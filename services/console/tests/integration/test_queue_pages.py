@@ -367,7 +367,7 @@ async def test_escalations_list_orders_in_jeopardy_the_most_severe_and_oldest_fi
     reached = {"critical-escalated-twice": ["sales-ops manager", "team lead"], "critical-escalated-once": ["team lead"]}
     async with console_app.state.runtime.database.unit_of_work() as uow:
         for name, row in orders.items():
-            await repository.save_order(uow.connection, row, sla_due_at=now)
+            await repository.save_orders(uow.connection, [(row, now)])
             for rung in reached.get(name, []):
                 await repository.claim_jeopardy(
                     uow.connection,
