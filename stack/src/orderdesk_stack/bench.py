@@ -2,7 +2,8 @@
 
 (a) baseline: each record passes through seven topics by plain aiokafka consume-then-produce hops,
     one process per hop (idempotent producer, acks=all, offsets committed after each hop), no database;
-(b) pipeline: orders submitted to intake over HTTP and followed to orders.ratified.
+(b) pipeline: orders submitted to intake over HTTP and followed to orders.ratified, with the stack at rest
+    before and after each round so that the CPU every program spent in between belongs to its orders.
 Latencies are from submission to the seventh topic. Then intake's front door alone:
 (c) HTTP baseline: the same TMF622 POSTs to a bare FastAPI app on uvicorn that only answers 201;
 (d) intake acceptance: the POSTs to intake while the rest of the stack works on what it accepts.
