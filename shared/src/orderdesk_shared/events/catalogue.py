@@ -9,7 +9,7 @@ from orderdesk_shared.events.channels import (
 )
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
-from orderdesk_shared.events.fulfillment import OrderHandedOff
+from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
 from orderdesk_shared.events.pricing_approval import CataloguePublished, OrderApproved, OrderPriced
@@ -22,6 +22,7 @@ EVENT_MODELS: tuple[type[Fact], ...] = (
     OrderPriced,
     OrderApproved,
     OrderHandedOff,
+    HandOffCancelled,
     OrderRatified,
     CommissionAdjusted,
     OrderFallout,
@@ -55,11 +56,12 @@ def all_topics() -> list[str]:
 # Who reads an event type that no OrderDesk service consumes (yet): it is not a dead end.
 READ_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
     OrderHandedOff: "Operations (the hand-off package)",
+    HandOffCancelled: "Operations (stop the work on a cancelled order)",
 }
 
 # Event types that enter OrderDesk from outside.
 PRODUCED_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
-    OpsOrderStatusChanged: "Operations",
+    OpsOrderStatusChanged: "Operations (also reported through fulfillment-handoff's API)",
     CrmOpportunitySubmitted: "the CRM (also accepted over HTTP by intake)",
     CrmAccountUpdated: "the CRM (also accepted over HTTP by intake)",
     IvrCallReceived: "the IVR platform (also accepted over HTTP by intake)",

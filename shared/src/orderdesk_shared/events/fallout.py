@@ -14,7 +14,10 @@ class FalloutKind(StrEnum):
     RELEASED = "released"
     JEOPARDY = "jeopardy"
     ESCALATED = "escalated"
+    # The cancel took effect: the order was never handed off, or Operations confirmed it (final).
     CANCELLED = "cancelled"
+    # A cancel of an order already handed off was accepted: it waits for Operations to stop the work.
+    CANCELLATION_REQUESTED = "cancellation-requested"
 
 
 class Finding(WireModel):
@@ -27,7 +30,7 @@ class Finding(WireModel):
 
 
 class OrderFallout(Event):
-    """An order was rejected, held, released, put in jeopardy, escalated or cancelled."""
+    """An order was rejected, held, released, put in jeopardy, escalated, or cancelled (or its cancel requested)."""
 
     event_type: ClassVar[str] = "com.orderdesk.order.fallout.v1"
     topic: ClassVar[str] = "orders.fallout"

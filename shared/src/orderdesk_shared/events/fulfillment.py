@@ -53,3 +53,18 @@ class OrderHandedOff(Event):
     engineering_notes: list[EngineeringNote] = Field(default_factory=list)
     # The day the billing codes were chosen for: the requested completion date, else the hand-off day.
     billing_date: date | None = None
+    # The version handed off before, which this one changes: Operations works to this version from now on.
+    replaces_version: int | None = None
+
+
+class HandOffCancelled(Event):
+    """Operations is asked to stop the work on a handed-off order: the order was cancelled before installation.
+
+    Operations answers on ops.order-status.v1: `cancelled` once the work is stopped, or `installed` if too late.
+    """
+
+    event_type: ClassVar[str] = "com.orderdesk.order.hand-off-cancelled.v1"
+    topic: ClassVar[str] = "orders.handed-off"
+
+    reason: str
+    requested_by: str | None = None

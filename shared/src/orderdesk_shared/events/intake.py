@@ -7,12 +7,15 @@ from orderdesk_shared.events.order import ProductOrder
 
 
 class OrderReceived(Event):
-    """An order was accepted for processing from one of the channels."""
+    """A version of an order was accepted for processing: submitted through a channel (version 1), or
+    corrected (a later version, which supersedes every earlier one)."""
 
     event_type: ClassVar[str] = "com.orderdesk.order.received.v1"
     topic: ClassVar[str] = "orders.received"
 
     order: ProductOrder
+    # Who corrected the order, when this version is a correction; absent on a first submission.
+    corrected_by: str | None = None
 
 
 class OrderValidated(Event):

@@ -34,7 +34,7 @@ class ItemAction(StrEnum):
 
 
 class OrderState(StrEnum):
-    """TMF622 order states."""
+    """TMF622 order (and item) states."""
 
     ACKNOWLEDGED = "acknowledged"
     IN_PROGRESS = "inProgress"
@@ -44,6 +44,12 @@ class OrderState(StrEnum):
     HELD = "held"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    # Some items completed, the others cancelled (an order state only).
+    PARTIAL = "partial"
+    # A cancel was asked after the hand-off: OrderDesk is asking Operations to stop the work.
+    ASSESSING_CANCELLATION = "assessingCancellation"
+    # Operations has the cancel and is stopping the work.
+    PENDING_CANCELLATION = "pendingCancellation"
 
 
 class Stage(StrEnum):
@@ -98,6 +104,8 @@ class Agreement(WireModel):
     non_standard_terms: str | None = None
     # The customer's contribution in aid of construction (CIAC), which lowers the capital a build needs.
     ciac: Decimal = Field(default=Decimal(0), ge=0)
+    # The customer contact who signed (when OrderDesk's proposal was accepted; else as the channel said).
+    signed_by: str | None = None
 
 
 class ServiceLocation(WireModel):
@@ -124,6 +132,8 @@ class OrderItem(WireModel):
     price: ItemPrice | None = None
     promotion_code: str | None = None
     existing_product_id: str | None = None
+    # The other half of a move: the removal at the old site and the installation at the new one name each other.
+    linked_item_id: str | None = None
 
 
 class ProductOrder(WireModel):
@@ -139,3 +149,5 @@ class ProductOrder(WireModel):
     requested_completion_date: date | None = None
     agreement: Agreement | None = None
     items: list[OrderItem]
+    # The account a transfer moves the services to (the order's account gives them up).
+    transfer_to: Account | None = None
