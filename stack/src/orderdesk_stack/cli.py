@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import random
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
@@ -129,13 +130,24 @@ def provision() -> None:
     console.print("Provisioned.")
 
 
+def _seed(given: int | None) -> int:
+    """The generator's seed: a new one each run by default, since orders repeating an earlier run's would be held as
+    likely duplicates of them."""
+    seed = given if given is not None else random.randrange(1_000_000)
+    console.print(f"Order generator seed: {seed}")
+    return seed
+
+
 @app.command()
 def demo(
     orders: Annotated[int, typer.Option(min=1, help="how many orders to send")] = 300,
-    seed: Annotated[int, typer.Option(help="seed of the order generator")] = 7,
+    seed: Annotated[
+        int | None, typer.Option(help="seed of the order generator (a new one each run, printed, when left out)")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="seconds to wait for every order to settle")] = 300.0,
 ) -> None:
     """The main job: start the stack, send a realistic stream of orders, show their progress and outcomes."""
+    seed = _seed(seed)
     stack = _started_stack()
     settled = asyncio.run(run_demo(stack, orders=orders, seed=seed, timeout=timeout, console=console))
     console.print("The stack is still running: `make status`, `make logs`; stop it with `make down`.")
@@ -151,10 +163,13 @@ def bench(
         int, typer.Option(min=0, help="sample orders in the console's read model while its dashboard is timed")
     ] = 10_000,
     rounds: Annotated[int, typer.Option(min=1, help="rounds of both measurements; the median round is reported")] = 3,
-    seed: Annotated[int, typer.Option(help="seed of the order generator")] = 11,
+    seed: Annotated[
+        int | None, typer.Option(help="seed of the order generator (a new one each run, printed, when left out)")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="seconds to wait for the pipeline to ratify every order")] = 600.0,
 ) -> None:
     """Measure the pipeline against a raw Kafka baseline in the same run; print and save the numbers."""
+    seed = _seed(seed)
     stack = _started_stack()
     result = asyncio.run(
         run_bench(

@@ -9,6 +9,7 @@ inventory.
 """
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -103,17 +104,28 @@ def generate_orders(
     cannot carry) or too slow for the bandwidth asked (pending an alternate).
     """
     rng = random.Random(seed)
+    # Each call's orders are new to the stack: a source's externalId repeated would return its first order.
+    batch = uuid.uuid4().hex[:6].upper()
     return [
-        _Order(rng, _reference(), _buildings(), on_net_only=on_net_only).build(n, invalid=rng.random() < invalid_share)
+        _Order(rng, _reference(), _buildings(), on_net_only=on_net_only, batch=batch).build(
+            n, invalid=rng.random() < invalid_share
+        )
         for n in range(count)
     ]
 
 
 class _Order:
     def __init__(
-        self, rng: random.Random, reference: ReferenceData, buildings: tuple[Location, ...], *, on_net_only: bool
+        self,
+        rng: random.Random,
+        reference: ReferenceData,
+        buildings: tuple[Location, ...],
+        *,
+        on_net_only: bool,
+        batch: str,
     ) -> None:
         self.rng = rng
+        self.batch = batch
         sold_in = [building for building in buildings if building.market in GENERATED_MARKETS]
         self.lit = [building for building in sold_in if building.building_lit]
         self.unlit = [building for building in sold_in if not building.building_lit]
@@ -131,11 +143,11 @@ class _Order:
             splits = [split - 10 for split in splits]
         term = rng.choice((12, 24, 36, 36, 60))
         body = {
-            "externalId": f"OPP-{n:06d}-{rng.randint(100, 999)}",
+            "externalId": f"OPP-{self.batch}-{n:06d}-{rng.randint(100, 999)}",
             "orderType": order_type,
             "channel": [{"name": rng.choice(CHANNELS)}],
             "relatedParty": [
-                self._customer(order_type),
+                *self._customer(order_type),
                 self._contact(),
                 *(
                     {"role": "salesRep", "id": rep, "splitPercent": split}
@@ -148,19 +160,22 @@ class _Order:
         }
         return GeneratedOrder(body=body, submitted_by=reps[0], expect_rejection=invalid)
 
-    def _customer(self, order_type: str) -> dict:
+    def _customer(self, order_type: str) -> list[dict]:
+        """The customer, and for a transfer the new owner taking the services over."""
         rng = self.rng
         if order_type == "new":
-            return {
-                "role": "customer",
-                "name": f"{rng.choice(COMPANIES)} LLC",
-                "taxId": f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
-                "billingAddress": self._place(rng.choice(self.lit)),
-            }
+            return [
+                {
+                    "role": "customer",
+                    "name": f"{rng.choice(COMPANIES)} LLC",
+                    "taxId": f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
+                    "billingAddress": self._place(rng.choice(self.lit)),
+                }
+            ]
         customer = {"role": "customer", "id": rng.choice(self.accounts)}
         if order_type == "transfer":
-            customer["name"] = f"{rng.choice(COMPANIES)} Holdings Inc"  # the new owner
-        return customer
+            return [customer, {"role": "newOwner", "name": f"{rng.choice(COMPANIES)} Holdings Inc"}]
+        return [customer]
 
     def _contact(self) -> dict:
         rng = self.rng

@@ -12,9 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from intake import repository
 from intake.channels import salesforce
-from intake.domain.lifecycle import changeable
+from intake.domain.duplicates import source_id
+from intake.domain.installed_base import InstalledProduct
+from intake.domain.lifecycle import NotAllowed
 from intake.domain.validation import IntakeRules
 from intake.handlers import (
+    SourceConflict,
     UnreadableSubmission,
     accept_crm_opportunity,
     accept_ivr_call,
@@ -23,13 +26,15 @@ from intake.handlers import (
     cancel_order,
     correct_order,
     follow_crm_account,
+    installed_base,
     new_order_id,
+    release_duplicate,
     store_new_orders,
 )
-from intake.repository import NewOrder, OrderFilter, StoredOrder
+from intake.repository import CancelRequest, NewOrder, OrderFilter, StoredOrder, canonical_bytes
 from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
-from orderdesk_shared.app import DatabaseDep
+from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import (
@@ -54,6 +59,7 @@ class ProductOrderRef(BaseModel):
 Submitter = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
 # Who may relay the CRM's account records: the desk's specialists (and the CRM integration signed in as one).
 AccountKeeper = Annotated[Principal, Depends(require_roles(Role.SPECIALIST))]
+DeskSpecialist = Annotated[Principal, Depends(require_roles(Role.SPECIALIST))]
 Coach = Annotated[Principal, Depends(require_roles(Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR))]
 Reader = SignedIn
 Db = DatabaseDep
@@ -68,9 +74,7 @@ Rules = Annotated[IntakeRules, Depends(loaded_rules)]
 
 
 def _resource(stored: StoredOrder) -> dict:
-    return to_resource(
-        stored.order, state=stored.state, stage=stored.stage, order_date=stored.created_at, findings=stored.findings
-    )
+    return to_resource(stored.order, stored.status, order_date=stored.created_at, completed_on=stored.completed_on)
 
 
 async def new_order_writer(request: Request) -> GroupCommit[NewOrder, NewOrder]:
@@ -91,37 +95,54 @@ async def create_product_order(
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> dict:
-    """Accept an order: it is validated at once and moves on, or is stored as rejected with findings."""
-    if idempotency_key and (known := await _order_for_idempotency_key(db, idempotency_key)):
-        return _answer_known(known, response)
+    """Accept an order: it is validated at once and moves on, or is stored as rejected with findings.
+
+    A repeat (the same Idempotency-Key, or the same externalId from the same channel and account) returns the
+    first order (200); the same externalId with a different document is a conflict (409): correct the order.
+    """
     order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)
+    document = body.model_dump(mode="json", exclude_none=True)
+    source = source_id(order)
+    if known := await _repeat_of(db, idempotency_key=idempotency_key, source=source, document=document):
+        return _answer_known(known, response)
+    async with db.engine.connect() as connection:
+        installed = await installed_base(connection, order)
     new = assess(
         order,
         rules,
         today=_today(),
+        installed=installed,
         idempotency_key=idempotency_key,
-        request_document=body.model_dump(mode="json", exclude_none=True),
+        request_document=document,
+        source=source,
     )
     try:
-        await writer.write(new)
+        stored = await writer.write(new)
     except IntegrityError:
-        # A parallel request with the same Idempotency-Key stored its order first.
-        if idempotency_key and (known := await _order_for_idempotency_key(db, idempotency_key)):
+        # A parallel request with the same Idempotency-Key or source stored its order first.
+        if known := await _repeat_of(db, idempotency_key=idempotency_key, source=source, document=document):
             return _answer_known(known, response)
         raise
-    response.headers["Location"] = f"{API_ROOT}/productOrder/{new.order.id}"
-    return to_resource(
-        new.order,
-        state=new.state,
-        stage=new.stage,
-        order_date=new.received_at,
-        findings=repository.findings_json(new.findings),
-    )
+    response.headers["Location"] = f"{API_ROOT}/productOrder/{stored.order.id}"
+    return to_resource(stored.order, stored.status, order_date=stored.received_at, completed_on=None)
 
 
-async def _order_for_idempotency_key(db: Database, key: str) -> StoredOrder | None:
+async def _repeat_of(
+    db: Database, *, idempotency_key: str | None, source: str | None, document: dict
+) -> StoredOrder | None:
+    """The order a repeated request made before; a conflict when its source made another order of another document."""
     async with db.engine.connect() as connection:
-        return await repository.order_for_idempotency_key(connection, key)
+        if idempotency_key and (known := await repository.order_for_idempotency_key(connection, idempotency_key)):
+            return known
+        if source is None or (earlier := await repository.submission(connection, source)) is None:
+            return None
+        if earlier.document != canonical_bytes(document):
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"externalId {document.get('externalId')} names order {earlier.order_id} already, with a different"
+                f" document: correct it with PATCH {API_ROOT}/productOrder/{earlier.order_id}",
+            )
+        return await repository.get_order(connection, earlier.order_id)
 
 
 def _answer_known(known: StoredOrder, response: Response) -> dict:
@@ -178,28 +199,29 @@ async def patch_product_order(
     """Correct an order not yet handed off (JSON merge patch on what was submitted).
 
     The corrected order keeps its id and history under a new version and is validated again; a valid
-    one goes through the later stages anew, and news about its earlier version is ignored from then on.
+    one goes through the later stages anew, and every service drops what it held for the earlier version.
     """
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, for_update=True)
-        if not changeable(stored.state, stored.stage):
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"order {order_id} is {stored.state} at stage {stored.stage}: it can no longer be corrected here",
-            )
         merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
         try:
             request = ProductOrderCreate.model_validate(merged)
         except ValidationError as error:
             raise RequestValidationError(error.errors()) from error
-        await correct_order(
-            to_canonical(request, order_id=order_id, submitted_by=stored.order.submitted_by or principal.subject),
-            uow,
-            rules=rules,
-            today=_today(),
-            actor=principal.subject,
-            request_document=request.model_dump(mode="json", exclude_none=True),
-        )
+        try:
+            await correct_order(
+                stored,
+                to_canonical(request, order_id=order_id, submitted_by=stored.order.submitted_by or principal.subject),
+                uow,
+                rules=rules,
+                today=_today(),
+                actor=principal.subject,
+                request_document=request.model_dump(mode="json", exclude_none=True),
+            )
+        except NotAllowed as refused:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"order {order_id} can no longer be corrected: {refused}"
+            ) from refused
         corrected = await _stored_or_404(uow.connection, order_id)
     return _resource(corrected)
 
@@ -217,28 +239,77 @@ class CancelProductOrderCreate(BaseModel):
 
     productOrder: ProductOrderRef
     cancellationReason: str = Field(min_length=1, max_length=500)
+    requestedCancellationDate: datetime | None = None
+
+
+def _cancel_resource(request: CancelRequest) -> dict:
+    resource = {
+        "id": request.id,
+        "href": f"{API_ROOT}/cancelProductOrder/{request.id}",
+        "@type": "CancelProductOrder",
+        "state": request.state,
+        "productOrder": {"id": request.order_id, "href": f"{API_ROOT}/productOrder/{request.order_id}"},
+        "cancellationReason": request.reason,
+    }
+    if request.requested_cancellation_date:
+        resource["requestedCancellationDate"] = request.requested_cancellation_date.isoformat()
+    if request.effective_at and request.state == "done":
+        resource["effectiveCancellationDate"] = request.effective_at.isoformat()
+    if request.outcome:
+        resource["outcome"] = request.outcome
+    return resource
 
 
 @router.post("/cancelProductOrder", status_code=status.HTTP_201_CREATED)
 async def cancel_product_order(body: CancelProductOrderCreate, principal: Submitter, db: Db) -> dict:
-    """Cancel an order that has not been handed off to Operations yet."""
+    """Cancel an order until Operations installs it: at once (state done) before the hand-off; after it, Operations
+    is asked to stop the work (state inProgress) and the request ends done, or terminatedWithError if Operations
+    installed the order first."""
     order_id = body.productOrder.id
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, for_update=True)
-        if not changeable(stored.state, stored.stage):
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"order {order_id} is {stored.state} at stage {stored.stage}: it can no longer be cancelled here",
+        try:
+            request = await cancel_order(
+                stored,
+                uow,
+                actor=principal.subject,
+                reason=body.cancellationReason,
+                requested_date=body.requestedCancellationDate,
+                now=datetime.now(UTC),
             )
-        await cancel_order(stored, uow, actor=principal.subject, reason=body.cancellationReason)
-    return {
-        "id": f"{order_id}-cancel",
-        "@type": "CancelProductOrder",
-        "state": "done",
-        "productOrder": {"id": order_id, "href": f"{API_ROOT}/productOrder/{order_id}"},
-        "cancellationReason": body.cancellationReason,
-        "effectiveCancellationDate": datetime.now(UTC).isoformat(),
-    }
+        except NotAllowed as refused:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"order {order_id} cannot be cancelled: {refused}"
+            ) from refused
+    return _cancel_resource(request)
+
+
+@router.get("/cancelProductOrder/{request_id}")
+async def retrieve_cancel_product_order(request_id: str, _: Reader, db: Db) -> dict:
+    """One cancellation request and where it stands."""
+    request = await read_or_404(
+        db,
+        lambda connection: repository.get_cancel_request(connection, request_id),
+        missing=f"no cancelProductOrder {request_id}",
+    )
+    return _cancel_resource(request)
+
+
+@router.get("/cancelProductOrder")
+async def list_cancel_product_orders(
+    _: Reader,
+    db: Db,
+    response: Response,
+    order_id: Annotated[str | None, Query(alias="productOrder.id")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict]:
+    """Cancellation requests, newest first, optionally those of one order."""
+    async with db.engine.connect() as connection:
+        found, total = await repository.list_cancel_requests(connection, order_id=order_id, offset=offset, limit=limit)
+    response.headers["X-Result-Count"] = str(len(found))
+    response.headers["X-Total-Count"] = str(total)
+    return [_cancel_resource(request) for request in found]
 
 
 channels_router = APIRouter(prefix="/intake", tags=["channels"])
@@ -290,9 +361,12 @@ async def receive_salesforce_outbound_message(request: Request, db: Db) -> Respo
     if organization_id not in request.app.state.runtime.settings.salesforce_organization_ids:
         reason = f"organization {organization_id} may not send orders here"
         return Response(salesforce.fault(reason), status_code=403, media_type=salesforce.CONTENT_TYPE)
-    async with db.unit_of_work() as uow:
-        for opportunity in opportunities:
-            await accept_crm_opportunity(opportunity, uow)
+    try:
+        async with db.unit_of_work() as uow:
+            for opportunity in opportunities:
+                await accept_crm_opportunity(opportunity, uow)
+    except SourceConflict as conflict:
+        return Response(salesforce.fault(str(conflict)), status_code=409, media_type=salesforce.CONTENT_TYPE)
     return Response(salesforce.ACK, media_type=salesforce.CONTENT_TYPE)
 
 
@@ -303,12 +377,66 @@ async def _accept(accept, submission, db: Database, response: Response) -> dict:
             order_id = await accept(submission, uow)
         except UnreadableSubmission as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+        except SourceConflict as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
         created = len(uow.emitted) > emitted_before
         stored = await _stored_or_404(uow.connection, order_id)
     if not created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"{API_ROOT}/productOrder/{order_id}"
     return _resource(stored)
+
+
+desk_router = APIRouter(prefix="/intake", tags=["the desk"])
+
+
+class DuplicateRelease(BaseModel):
+    note: str = Field(min_length=1, max_length=500, description="why it is a separate order: the desk's record")
+
+
+@desk_router.post("/duplicates/{order_id}/release")
+async def release_likely_duplicate(order_id: str, release: DuplicateRelease, principal: DeskSpecialist, db: Db) -> dict:
+    """A specialist judged an order held as a likely duplicate a separate order: it moves on (or cancel it)."""
+    async with db.unit_of_work() as uow:
+        stored = await _stored_or_404(uow.connection, order_id, for_update=True)
+        try:
+            await release_duplicate(stored, uow, actor=principal.subject, note=release.note)
+        except NotAllowed as refused:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"order {order_id} cannot be released: {refused}"
+            ) from refused
+        released = await _stored_or_404(uow.connection, order_id)
+    return _resource(released)
+
+
+@desk_router.get("/accounts/{account_id}/products")
+async def account_products(account_id: str, _: Reader, db: Db, rules: Rules) -> list[dict]:
+    """The account's installed base: products handed off through OrderDesk, and those on record from before."""
+    async with db.engine.connect() as connection:
+        recorded = await repository.products_of(connection, account_id)
+    known = {product.product_id for product in recorded}
+    seeded = [
+        product
+        for product in rules.reference.installed_products.values()
+        if product.account_id == account_id and product.product_id not in known
+    ]
+    return [_product(product) for product in sorted([*recorded, *seeded], key=lambda product: product.product_id)]
+
+
+def _product(product: InstalledProduct) -> dict:
+    return {
+        "id": product.product_id,
+        "account": product.account_id,
+        "productOffering": {"id": product.offering_id},
+        "characteristics": dict(product.characteristics),
+        "place": product.location.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if product.location
+        else None,
+        "mrc": str(product.mrc) if product.mrc is not None else None,
+        "termMonths": product.term_months,
+        "state": product.state,
+        "orderId": product.order_id,
+    }
 
 
 reference_router = APIRouter(prefix="/intake", tags=["reference data"])

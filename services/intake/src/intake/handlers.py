@@ -1,7 +1,9 @@
-"""Intake's handlers: accept a submitted order, and follow it through the later stages."""
+"""Intake's handlers: accept a submitted order, correct, cancel or release it, and follow it through the later
+stages and Operations with the one TMF622 state mapping every reader shares (orderdesk_shared.order_state)."""
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from opentelemetry.context import Context
@@ -10,14 +12,17 @@ from pydantic import ValidationError
 from intake import repository
 from intake.channels import crm, ivr
 from intake.channels.email import parse_order_email
-from intake.domain.lifecycle import StageReport, stage_after, state_after_fallout
+from intake.domain.duplicates import DUPLICATE_ORDER, duplicate_finding, fingerprint, received_since, source_id
+from intake.domain.installed_base import InstalledProduct, changes_handed_off
+from intake.domain.lifecycle import CancelRoute, NotAllowed, cancel_route, check_correctable
 from intake.domain.validation import IntakeRules, Validation, validate
-from intake.repository import NewOrder, Revision, StoredOrder
+from intake.repository import CancelRequest, NewOrder, Revision, StoredOrder, canonical_bytes
 from intake.rules_in_force import RULES_IN_FORCE, account_kind, account_version
 from intake.tmf622 import ProductOrderCreate, to_canonical
+from orderdesk_shared.consumer import current_delivery
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
-from orderdesk_shared.events.base import Fact
+from orderdesk_shared.events.base import Event, Fact
 from orderdesk_shared.events.channels import (
     CrmAccountUpdated,
     CrmOpportunitySubmitted,
@@ -26,41 +31,45 @@ from orderdesk_shared.events.channels import (
 )
 from orderdesk_shared.events.commission import OrderRatified, RosterPublished
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.fulfillment import OrderHandedOff
+from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
-from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
+from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.events.order import ItemAction, OrderState, ProductOrder, Stage
 from orderdesk_shared.events.pricing_approval import CataloguePublished, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
+from orderdesk_shared.order_state import OrderFact, OrderStatus, advance, fact_of, findings_json, received
 from orderdesk_shared.reference import CATALOGUE, ROSTER
 from orderdesk_shared.telemetry import Traced
 
 log = get_logger(__name__)
 
-STAGE_REACHED_BY = {
-    ServiceabilityQualified: Stage.QUALIFIED,
-    OrderPriced: Stage.PRICED,
-    OrderApproved: Stage.APPROVED,
-    OrderHandedOff: Stage.HANDED_OFF,
-    OrderRatified: Stage.RATIFIED,
+SOURCE = "intake"
+# Later stages' facts that only move an order on (the hand-off also records the account's products).
+PROGRESS_EVENTS = (ServiceabilityQualified, OrderPriced, OrderApproved, OrderRatified, HandOffCancelled)
+_STOP_KIND = {
+    OrderState.REJECTED: FalloutKind.REJECTED,
+    OrderState.PENDING: FalloutKind.PENDING,
+    OrderState.HELD: FalloutKind.HELD,
 }
-
-
-STOPPED_STATES = frozenset({OrderState.REJECTED, OrderState.PENDING, OrderState.HELD})
 
 
 def new_order_id() -> str:
     return f"PO-{uuid.uuid4().hex[:12].upper()}"
 
 
+# --- channels -----------------------------------------------------------------------------------------------------
+
+
 async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: UnitOfWork) -> str:
-    """Take a won CRM opportunity as an order; a resend of the same opportunity version is the same order."""
+    """Take a won CRM opportunity as an order; a resend is the same order, a new version of it corrects the order."""
     return await _accept_submission(
         opportunity,
         crm.to_order_request(opportunity),
         uow,
         actor="crm",
         document=opportunity.to_json_bytes(),
+        corrects=True,
     )
 
 
@@ -69,21 +78,25 @@ async def accept_ivr_call(call: IvrCallReceived, uow: UnitOfWork) -> str:
     return await _accept_submission(call, ivr.to_order_request(call), uow, actor="ivr", document=call.to_json_bytes())
 
 
-async def accept_order_email(received: EmailReceived, uow: UnitOfWork) -> str:
+async def accept_order_email(received_email: EmailReceived, uow: UnitOfWork) -> str:
     """Take an order email as an order; parts that cannot be read are findings, a resent email the same order."""
-    parsed = parse_order_email(received.message.encode())
+    parsed = parse_order_email(received_email.message.encode())
     return await _accept_submission(
-        received,
+        received_email,
         parsed.request,
         uow,
         actor="email",
-        document=received.message.encode(),
+        document=received_email.message.encode(),
         channel_findings=parsed.findings,
     )
 
 
 class UnreadableSubmission(PermanentError):
     """A channel document that cannot become an order at all (no order type, no item): kept as a dead letter."""
+
+
+class SourceConflict(PermanentError):
+    """The sender's id names an order already, which this different document cannot become."""
 
 
 async def _accept_submission(
@@ -94,12 +107,14 @@ async def _accept_submission(
     actor: str,
     document: bytes,
     channel_findings: Sequence[Finding] = (),
+    corrects: bool = False,
 ) -> str:
-    """The order a channel submission makes: a new one, or the one its first delivery made."""
-    order_id, source_id = new_order_id(), submission.subject
+    """The order a channel submission makes: a new one, or the one its source made before (corrected by it, for a
+    channel whose sources send new versions)."""
+    order_id, channel_source = new_order_id(), submission.subject
     first = await repository.claim_source_id(
         uow.connection,
-        source_id=source_id,
+        source_id=channel_source,
         channel=request_document["channel"][0]["name"],
         order_id=order_id,
         document=document,
@@ -111,17 +126,65 @@ async def _accept_submission(
     except ValidationError as error:
         problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
         problems += [f"{finding.field_path}: {finding.message}" for finding in channel_findings]
-        raise UnreadableSubmission(f"{source_id} cannot become an order: " + "; ".join(problems)) from error
+        raise UnreadableSubmission(f"{channel_source} cannot become an order: " + "; ".join(problems)) from error
+    order = to_canonical(request, order_id=order_id, submitted_by=actor)
+    request_json = request.model_dump(mode="json", exclude_none=True)
+    rules = await RULES_IN_FORCE.within(uow.connection)
+    if (source := source_id(order)) and (earlier := await repository.submission(uow.connection, source)):
+        await repository.repoint_submission(uow.connection, channel_source, order_id=earlier.order_id)
+        if earlier.document != canonical_bytes(request_json):
+            if not corrects:
+                raise SourceConflict(_conflict(order, earlier.order_id))
+            await _correct_from_source(earlier.order_id, order, uow, rules=rules, actor=actor, request=request_json)
+        return earlier.order_id
     await submit_order(
-        to_canonical(request, order_id=order_id, submitted_by=actor),
+        order,
         uow,
-        rules=await RULES_IN_FORCE.within(uow.connection),
+        rules=rules,
         today=datetime.now(UTC).date(),
         idempotency_key=None,
-        request_document=request.model_dump(mode="json", exclude_none=True),
+        request_document=request_json,
         channel_findings=channel_findings,
+        source=source,
     )
     return order_id
+
+
+def _conflict(order: ProductOrder, earlier_order_id: str) -> str:
+    return (
+        f"externalId {order.external_id} of account {order.account.key} ({order.channel}) is order {earlier_order_id}"
+        " already, with a different document: correct that order instead"
+    )
+
+
+async def _correct_from_source(
+    order_id: str, changed: ProductOrder, uow: UnitOfWork, *, rules: IntakeRules, actor: str, request: dict
+) -> None:
+    stored = await repository.get_order(uow.connection, order_id, for_update=True)
+    try:
+        check_correctable(stored.status)
+    except NotAllowed as refused:
+        raise SourceConflict(f"order {order_id} can no longer be corrected: {refused}") from refused
+    submitted_by = stored.order.submitted_by or actor
+    await correct_order(
+        stored,
+        changed.model_copy(update={"id": order_id, "submitted_by": submitted_by}),
+        uow,
+        rules=rules,
+        today=datetime.now(UTC).date(),
+        actor=actor,
+        request_document=request,
+    )
+
+
+# --- submitting and correcting ------------------------------------------------------------------------------------
+
+
+async def installed_base(connection, order: ProductOrder) -> list[InstalledProduct]:
+    """The account's products on record, when the order changes or removes any."""
+    if order.account.id and any(item.action in (ItemAction.MODIFY, ItemAction.DELETE) for item in order.items):
+        return await repository.products_of(connection, order.account.id)
+    return []
 
 
 async def submit_order(
@@ -133,8 +196,9 @@ async def submit_order(
     idempotency_key: str | None,
     request_document: dict | None,
     channel_findings: Sequence[Finding] = (),
-) -> Validation:
-    """Store one new order: recorded as received, then passed on validated, or held with findings.
+    source: str | None = None,
+) -> NewOrder:
+    """Store one new order: recorded as received, then passed on validated, or stopped with findings.
 
     `channel_findings` are what the channel could not read (an unreadable attachment, say).
     """
@@ -142,12 +206,14 @@ async def submit_order(
         order,
         rules,
         today=today,
+        installed=await installed_base(uow.connection, order),
         idempotency_key=idempotency_key,
         request_document=request_document,
         channel_findings=channel_findings,
+        source=source,
     )
-    await store_new_orders(uow, [Traced.here(new_order)])
-    return new_order.validation
+    [stored] = await store_new_orders(uow, [Traced.here(new_order)])
+    return stored
 
 
 def assess(
@@ -155,26 +221,64 @@ def assess(
     rules: IntakeRules,
     *,
     today: date,
+    installed: Sequence[InstalledProduct],
     idempotency_key: str | None,
     request_document: dict | None,
     channel_findings: Sequence[Finding] = (),
+    source: str | None = None,
 ) -> NewOrder:
-    """Validate a submitted order: what intake will store and announce for it."""
-    validation = validate(order, rules, today=today)
+    """Validate a submitted order: what intake will store and announce for it (before looking for duplicates)."""
+    validation = validate(order, rules, today=today, installed=installed)
     if channel_findings:
         validation = Validation(order=validation.order, findings=[*channel_findings, *validation.findings])
     return NewOrder(
         validation=validation,
-        stage=_stage_after(validation),
+        status=_status_after(validation, version=1),
         received_at=datetime.now(UTC),
         idempotency_key=idempotency_key,
         request_document=request_document,
+        source_id=source,
+        fingerprint=fingerprint(validation.order),
+        duplicate_window_days=rules.matrix.likely_duplicate_window_days,
     )
+
+
+def _status_after(validation: Validation, *, version: int) -> OrderStatus:
+    """A version as validation leaves it: in progress, or stopped at validation with its findings."""
+    status = received(version, [item.id for item in validation.order.items])
+    if validation.state is OrderState.IN_PROGRESS:
+        return advance(status, OrderFact(version, Stage.VALIDATED, Stage.VALIDATED))
+    kind = FalloutKind.PENDING if validation.state is OrderState.PENDING else FalloutKind.REJECTED
+    return advance(status, OrderFact(version, kind, Stage.VALIDATED, findings_json(validation.findings)))
+
+
+def _held_as_duplicate(new: NewOrder, earlier_order_id: str) -> NewOrder:
+    finding = duplicate_finding(earlier_order_id, window_days=new.duplicate_window_days)
+    validation = Validation(order=new.order, findings=[finding])
+    status = received(new.status.version, new.status.item_ids)
+    held = advance(status, OrderFact(status.version, FalloutKind.HELD, Stage.VALIDATED, findings_json([finding])))
+    return replace(new, validation=validation, status=held)
+
+
+async def _hold_likely_duplicates(uow: UnitOfWork, new_orders: Sequence[NewOrder]) -> list[NewOrder]:
+    """Each valid order that asks what a live order of its account asks, under another externalId, is held."""
+    valid = [new for new in new_orders if new.status.state is OrderState.IN_PROGRESS]
+    if not valid:
+        return list(new_orders)
+    since = received_since(datetime.now(UTC), window_days=valid[0].duplicate_window_days)
+    earlier = await repository.likely_duplicates(uow.connection, valid, since=since)
+    # Two alike in one batch: the later one is the duplicate.
+    first_of: dict[tuple[str, str | None], NewOrder] = {}
+    for new in valid:
+        key = (new.order.account.key, new.fingerprint)
+        if (first := first_of.setdefault(key, new)) is not new and first.order.external_id != new.order.external_id:
+            earlier.setdefault(new.order.id, first.order.id)
+    return [_held_as_duplicate(new, earlier[new.order.id]) if new.order.id in earlier else new for new in new_orders]
 
 
 async def store_new_orders(uow: UnitOfWork, queued: Sequence[Traced[NewOrder]]) -> list[NewOrder]:
     """Store assessed orders in one transaction (the API's group commit); each event carries its request's trace."""
-    new_orders = [entry.item for entry in queued]
+    new_orders = await _hold_likely_duplicates(uow, [entry.item for entry in queued])
     await repository.insert_orders(uow.connection, new_orders)
     await repository.record_revisions(
         uow.connection,
@@ -184,135 +288,232 @@ async def store_new_orders(uow: UnitOfWork, queued: Sequence[Traced[NewOrder]]) 
                 version=1,
                 action="submitted",
                 actor=new.order.submitted_by or "unknown",
-                state=new.state,
+                state=new.status.state,
                 findings=new.findings,
             )
             for new in new_orders
         ],
     )
-    for entry in queued:
-        new = entry.item
-        uow.emit(
-            OrderReceived(order_id=new.order.id, order_version=1, order=new.order), trace_context=entry.trace_context
-        )
-        _emit_outcome(uow, new.validation, version=1, trace_context=entry.trace_context)
+    for entry, new in zip(queued, new_orders, strict=True):
+        await _record_findings(uow, new.order.id, new.status)
+        _announce(uow, new.order, new.status, trace_context=entry.trace_context)
     return new_orders
 
 
-async def correct_order(
-    order: ProductOrder, uow: UnitOfWork, *, rules: IntakeRules, today: date, actor: str, request_document: dict
-) -> Validation:
-    """Validate a corrected order again under its id: it moves on validated, or stays held with new findings."""
-    validation = validate(order, rules, today=today)
-    version = await repository.replace_order(
-        uow.connection,
-        order=validation.order,
-        state=validation.state,
-        stage=_stage_after(validation),
-        findings=validation.findings,
-        request_document=request_document,
-    )
-    await repository.record_revisions(
-        uow.connection,
-        [
-            Revision(
-                order_id=order.id,
-                version=version,
-                action="corrected",
-                actor=actor,
-                state=validation.state,
-                findings=validation.findings,
-            )
-        ],
-    )
-    _emit_outcome(uow, validation, version=version, corrected_by=actor)
-    return validation
+async def _record_findings(uow: UnitOfWork, order_id: str, status: OrderStatus) -> None:
+    if status.state in _STOP_KIND:
+        await repository.record_findings_made(
+            uow.connection, order_id=order_id, version=status.version, stage=Stage.VALIDATED, findings=status.findings
+        )
 
 
-def _stage_after(validation: Validation) -> Stage:
-    return Stage.VALIDATED if validation.state is OrderState.IN_PROGRESS else Stage.RECEIVED
-
-
-def _emit_outcome(
+def _announce(
     uow: UnitOfWork,
-    validation: Validation,
+    order: ProductOrder,
+    status: OrderStatus,
     *,
-    version: int,
     trace_context: Context | None = None,
     corrected_by: str | None = None,
 ) -> None:
-    order = validation.order
-    common = {"order_id": order.id, "order_version": version, "corrected_by": corrected_by}
-    if validation.state is OrderState.IN_PROGRESS:
+    """A version received, then passed on validated or stopped at validation with its findings."""
+    common = {"order_id": order.id, "order_version": status.version, "corrected_by": corrected_by}
+    uow.emit(OrderReceived(**common, order=order), trace_context=trace_context)
+    if status.state is OrderState.IN_PROGRESS:
         uow.emit(OrderValidated(**common, order=order), trace_context=trace_context)
         return
-    kind = FalloutKind.PENDING if validation.state is OrderState.PENDING else FalloutKind.REJECTED
+    findings = [Finding.model_validate(finding) for finding in status.findings]
     uow.emit(
-        OrderFallout(**common, stage=Stage.VALIDATED, kind=kind, findings=validation.findings),
+        OrderFallout(**common, stage=Stage.VALIDATED, kind=_STOP_KIND[status.state], findings=findings),
         trace_context=trace_context,
     )
 
 
-async def cancel_order(stored: StoredOrder, uow: UnitOfWork, *, actor: str, reason: str) -> None:
-    """Cancel an order that has not been handed off to Operations yet."""
-    await repository.update_progress(uow.connection, stored.order.id, state=OrderState.CANCELLED, stage=stored.stage)
-    finding = Finding(reason_code="CANCELLED", message=reason, fix=None)
+async def correct_order(
+    stored: StoredOrder,
+    order: ProductOrder,
+    uow: UnitOfWork,
+    *,
+    rules: IntakeRules,
+    today: date,
+    actor: str,
+    request_document: dict,
+) -> OrderStatus:
+    """Validate a corrected order again under its id, as its next version: it moves on validated, or stays stopped
+    with new findings; every service drops what it holds for the earlier version."""
+    check_correctable(stored.status)
+    validation = validate(order, rules, today=today, installed=await installed_base(uow.connection, order))
+    new = NewOrder(
+        validation=validation,
+        status=_status_after(validation, version=stored.version + 1),
+        received_at=datetime.now(UTC),
+        idempotency_key=None,
+        request_document=request_document,
+        fingerprint=fingerprint(validation.order),
+        duplicate_window_days=rules.matrix.likely_duplicate_window_days,
+    )
+    [new] = await _hold_likely_duplicates(uow, [new])
+    await repository.replace_order(
+        uow.connection,
+        order=new.order,
+        status=new.status,
+        request_document=request_document,
+        fingerprint=new.fingerprint,
+    )
     await repository.record_revisions(
         uow.connection,
-        [
-            Revision(
-                order_id=stored.order.id,
-                version=stored.version,
-                action="cancelled",
-                actor=actor,
-                state=OrderState.CANCELLED,
-                findings=[finding],
-            )
-        ],
+        [Revision(order.id, new.status.version, "corrected", actor, new.status.state, list(new.status.findings))],
     )
-    uow.emit(
-        OrderFallout(
-            order_id=stored.order.id,
-            order_version=stored.version,
-            stage=stored.stage,
-            kind=FalloutKind.CANCELLED,
-            findings=[finding],
-        )
+    await _record_findings(uow, order.id, new.status)
+    _announce(uow, new.order, new.status, corrected_by=actor)
+    return new.status
+
+
+# --- the desk's decisions on an order -----------------------------------------------------------------------------
+
+
+async def cancel_order(
+    stored: StoredOrder, uow: UnitOfWork, *, actor: str, reason: str, requested_date: datetime | None, now: datetime
+) -> CancelRequest:
+    """Cancel an order not installed yet: at once before the hand-off, else by asking Operations to stop the work."""
+    route = cancel_route(stored.status)
+    at_once = route is CancelRoute.AT_ONCE
+    finding = Finding(reason_code="CANCELLED", message=f"cancelled by {actor}: {reason}")
+    fallout = OrderFallout(
+        order_id=stored.order.id,
+        order_version=stored.version,
+        stage=stored.stage,
+        kind=FalloutKind.CANCELLED if at_once else FalloutKind.CANCELLATION_REQUESTED,
+        findings=[finding],
     )
+    status = advance(stored.status, fact_of(fallout))
+    await repository.save_statuses(uow.connection, {stored.order.id: status})
+    action = "cancelled" if at_once else "cancellation requested"
+    await repository.record_revisions(
+        uow.connection, [Revision(stored.order.id, stored.version, action, actor, status.state, [finding])]
+    )
+    request = CancelRequest(
+        id=f"CPO-{uuid.uuid4().hex[:12].upper()}",
+        order_id=stored.order.id,
+        order_version=stored.version,
+        reason=reason,
+        requested_by=actor,
+        requested_at=now,
+        requested_cancellation_date=requested_date,
+        state="done" if at_once else "inProgress",
+        effective_at=now if at_once else None,
+        outcome="cancelled before the hand-off to Operations" if at_once else None,
+    )
+    await repository.add_cancel_request(uow.connection, request)
+    uow.emit(fallout)
+    return request
 
 
-async def follow_progress(event, uow: UnitOfWork) -> None:
-    """Move the order to the stage a later service reached. Older or repeated news (common: each stage has its own
-    topic, read at its own pace) and news of a version corrected since change nothing. The TMF state stays: it
-    is in progress from validation on, and fallout, not progress, changes it."""
-    uow.before_commit(move_orders_on, StageReport(event.order_id, event.order_version, STAGE_REACHED_BY[type(event)]))
+async def release_duplicate(stored: StoredOrder, uow: UnitOfWork, *, actor: str, note: str) -> OrderStatus:
+    """A specialist judged a likely duplicate a separate order: it moves on validated."""
+    held_as_duplicate = any(finding.get("reasonCode") == DUPLICATE_ORDER for finding in stored.status.findings)
+    if stored.state is not OrderState.HELD or not held_as_duplicate:
+        raise NotAllowed(f"it is {stored.state}, not held as a likely duplicate")
+    released = OrderFallout(
+        order_id=stored.order.id,
+        order_version=stored.version,
+        stage=Stage.VALIDATED,
+        kind=FalloutKind.RELEASED,
+        findings=[Finding(reason_code=DUPLICATE_ORDER, message=f"released by {actor}: {note}")],
+    )
+    validated = OrderValidated(order_id=stored.order.id, order_version=stored.version, order=stored.order)
+    status = advance(advance(stored.status, fact_of(released)), fact_of(validated))
+    await repository.save_statuses(uow.connection, {stored.order.id: status})
+    await repository.record_revisions(
+        uow.connection, [Revision(stored.order.id, stored.version, "released", actor, status.state, released.findings)]
+    )
+    uow.emit(released)
+    uow.emit(validated)
+    return status
 
 
-async def move_orders_on(uow: UnitOfWork, reports: Sequence[Traced[StageReport]]) -> None:
-    """The progress a batch heard, in two statements: read the orders' stages, then move those it takes further."""
-    by_order: dict[str, list[StageReport]] = {}
-    for report in reports:
-        by_order.setdefault(report.item.order_id, []).append(report.item)
-    moves = {
-        order_id: reached
-        for order_id, (version, stage) in (await repository.lock_stages(uow.connection, by_order)).items()
-        if (reached := stage_after(stage, version, by_order[order_id])) is not None
-    }
-    await repository.move_to_stages(uow.connection, moves)
+# --- following the later stages and Operations --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A fact another service recorded about an order."""
+
+    order_id: str
+    fact: OrderFact
+
+
+def _follow(event: Event, uow: UnitOfWork) -> None:
+    if (fact := fact_of(event)) is not None:
+        uow.before_commit(apply_facts, Reported(event.order_id, fact))
+
+
+async def follow_progress(event: Event, uow: UnitOfWork) -> None:
+    """A later service moved the order on (or Operations was asked to stop its work): the TMF state follows."""
+    _follow(event, uow)
+
+
+async def follow_hand_off(event: OrderHandedOff, uow: UnitOfWork) -> None:
+    """The order went to Operations: it moves on, and the account's products are recorded as handed off."""
+    await repository.record_product_changes(uow.connection, changes_handed_off(event))
+    _follow(event, uow)
 
 
 async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:
-    """Reflect a rejection, hold, release or cancellation in the order's TMF state."""
-    progress = await repository.lock_progress(uow.connection, event.order_id)
-    if progress is None or event.order_version < progress.version:
-        return  # about a version the order has been corrected since
-    state = state_after_fallout(progress.state, event.kind)
-    if state is not None and state is not progress.state:
-        # What stopped the order (survey needed, approval awaited, not serviceable) is what the desk sees.
-        findings = event.findings if state in STOPPED_STATES else []
-        await repository.update_progress(
-            uow.connection, event.order_id, state=state, stage=progress.stage, findings=findings
+    """A later service stopped, released or cancelled the order: the TMF state follows, and what stopped it is
+    counted for coaching the reps the order names. Intake's own fallout was applied when it was made."""
+    delivery = current_delivery()
+    if delivery is not None and delivery.source == SOURCE:
+        return
+    if event.kind in (FalloutKind.REJECTED, FalloutKind.PENDING, FalloutKind.HELD):
+        await repository.record_findings_made(
+            uow.connection,
+            order_id=event.order_id,
+            version=event.order_version,
+            stage=event.stage,
+            findings=findings_json(event.findings),
         )
+    _follow(event, uow)
+
+
+async def follow_operations(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
+    """Operations' report: installed completes the order (the point of no return: a cancel asked too late fails),
+    cancelled ends it, failed stops it for the desk; the account's products follow."""
+    current = await repository.get_version(uow.connection, event.order_id)
+    if current != event.order_version:
+        log.info("an Operations report about another version ignored", version=event.order_version, current=current)
+        return
+    now = datetime.now(UTC)
+    if event.status is OpsStatus.INSTALLED:
+        await repository.mark_completed(uow.connection, event.order_id, on=event.effective_date or now.date())
+        await repository.settle_products(uow.connection, event.order_id, installed=True)
+        too_late = f"Operations installed the order on {event.effective_date} before the work could be stopped"
+        await repository.settle_cancel_requests(
+            uow.connection, event.order_id, state="terminatedWithError", outcome=too_late, at=now
+        )
+    elif event.status is OpsStatus.CANCELLED:
+        await repository.settle_products(uow.connection, event.order_id, installed=False)
+        stopped = "Operations stopped the work" + (f" on {event.effective_date}" if event.effective_date else "")
+        await repository.settle_cancel_requests(uow.connection, event.order_id, state="done", outcome=stopped, at=now)
+    _follow(event, uow)
+
+
+async def apply_facts(uow: UnitOfWork, reported: Sequence[Traced[Reported]]) -> None:
+    """The facts a batch heard, in two statements: lock the orders' statuses, then store those the facts moved."""
+    by_order: dict[str, list[OrderFact]] = {}
+    for entry in reported:
+        by_order.setdefault(entry.item.order_id, []).append(entry.item.fact)
+    statuses = await repository.lock_statuses(uow.connection, by_order)
+    moved = {}
+    for order_id, status in statuses.items():
+        after = status
+        for fact in by_order[order_id]:
+            after = advance(after, fact)
+        if after != status:
+            moved[order_id] = after
+    await repository.save_statuses(uow.connection, moved)
+
+
+# --- reference data -----------------------------------------------------------------------------------------------
 
 
 async def follow_catalogue(published: CataloguePublished, uow: UnitOfWork) -> None:

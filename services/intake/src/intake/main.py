@@ -14,5 +14,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app(
         bootstrap(settings),
         title="OrderDesk intake",
-        routers=[api.router, api.channels_router, api.reference_router, api.coaching_router],
+        routers=[api.router, api.channels_router, api.desk_router, api.reference_router, api.coaching_router],
     )

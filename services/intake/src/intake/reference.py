@@ -1,4 +1,5 @@
-"""Reference data intake validates against: offerings, accounts and sales reps (see reference/README.md).
+"""Reference data intake validates against: offerings, accounts, sales reps and the products accounts had before
+OrderDesk (see reference/README.md).
 
 Loaded once at start from versioned seed files; anything malformed stops the service with an error
 naming the file, the line (or offering) and the field.
@@ -8,6 +9,7 @@ import csv
 import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -21,14 +23,15 @@ from pydantic import (
     field_validator,
 )
 
+from intake.domain.installed_base import InstalledProduct
 from orderdesk_shared.events.channels import CrmAccountUpdated
 from orderdesk_shared.events.commission import RosterRep
-from orderdesk_shared.events.order import Address
+from orderdesk_shared.events.order import Address, ServiceLocation
 from orderdesk_shared.events.pricing_approval import CatalogueOffering
 from orderdesk_shared.roster import RosterRow
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "reference"
-_FILES = ("offerings.v{n}.json", "accounts.v{n}.csv", "reps.v{n}.csv")
+_FILES = ("offerings.v{n}.json", "accounts.v{n}.csv", "reps.v{n}.csv", "installed_products.v{n}.csv")
 _R = TypeVar("_R", bound=BaseModel)
 
 
@@ -63,6 +66,8 @@ class ReferenceData:
     accounts: dict[str, Account]
     reps: dict[str, RosterRep]
     version: str
+    # Products accounts had before OrderDesk kept their records, by product id.
+    installed_products: dict[str, InstalledProduct]
 
 
 # --- file formats, validated with pydantic ------------------------------------------------------
@@ -118,6 +123,21 @@ class _AccountRow(_Row):
     status: Literal["active", "closed"]
 
 
+class _InstalledProductRow(_Row):
+    product_id: Annotated[str, Field(pattern=r"^PRD-[0-9A-Z-]+$")]
+    account_id: Annotated[str, Field(pattern=r"^ACC-\d{5}$")]
+    offering_id: _Text
+    # name=value pairs separated by ";", e.g. "bandwidth_mbps=500"
+    characteristics: Annotated[str, Field(pattern=r"^([a-z_]+=[^;=]+)(;[a-z_]+=[^;=]+)*$")]
+    location_id: _Text
+    street: _Text
+    city: _Text
+    state: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    postcode: Annotated[str, Field(pattern=r"^\d{5}$")]
+    mrc: Decimal = Field(ge=0)
+    term_months: Annotated[int, Field(ge=1, le=120)]
+
+
 # --- loading ------------------------------------------------------------------------------------
 
 
@@ -125,12 +145,13 @@ def load_reference_data(directory: Path | None = None) -> ReferenceData:
     """The newest complete set of reference files in `directory` (default: the service's `reference/`)."""
     directory = directory or DEFAULT_DIRECTORY
     n = _latest_version(directory)
-    offerings_file, accounts_file, reps_file = (directory / name.format(n=n) for name in _FILES)
+    offerings_file, accounts_file, reps_file, products_file = (directory / name.format(n=n) for name in _FILES)
     return ReferenceData(
         offerings=_load_offerings(offerings_file),
         accounts=_load_accounts(accounts_file),
         reps=_load_reps(reps_file),
         version=f"v{n}",
+        installed_products=_load_installed_products(products_file),
     )
 
 
@@ -194,6 +215,29 @@ def _load_accounts(path: Path) -> dict[str, Account]:
             active=row.status == "active",
         )
     return accounts
+
+
+def _load_installed_products(path: Path) -> dict[str, InstalledProduct]:
+    products: dict[str, InstalledProduct] = {}
+    for line, row in _read_csv(path, _InstalledProductRow):
+        if row.product_id in products:
+            raise ReferenceDataError(f"{path.name} line {line}, field 'product_id': {row.product_id} is listed twice")
+        products[row.product_id] = InstalledProduct(
+            product_id=row.product_id,
+            account_id=row.account_id,
+            offering_id=row.offering_id,
+            characteristics={
+                name: int(value) if value.isdigit() else value
+                for name, value in (pair.split("=") for pair in row.characteristics.split(";"))
+            },
+            location=ServiceLocation(
+                location_id=row.location_id,
+                address=Address(street=row.street, city=row.city, state_or_province=row.state, postcode=row.postcode),
+            ),
+            mrc=row.mrc,
+            term_months=row.term_months,
+        )
+    return products
 
 
 def account_from_crm(record: CrmAccountUpdated) -> Account:

@@ -1,13 +1,15 @@
 """What intake listens to, and what it records."""
 
 from intake.handlers import (
-    STAGE_REACHED_BY,
+    PROGRESS_EVENTS,
     accept_crm_opportunity,
     accept_ivr_call,
     accept_order_email,
     follow_catalogue,
     follow_crm_account,
     follow_fallout,
+    follow_hand_off,
+    follow_operations,
     follow_progress,
     follow_roster,
 )
@@ -19,7 +21,9 @@ from orderdesk_shared.events.channels import (
 )
 from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
+from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
+from orderdesk_shared.events.operations import OpsOrderStatusChanged
 from orderdesk_shared.events.pricing_approval import CataloguePublished
 
 HANDLERS = {
@@ -27,8 +31,10 @@ HANDLERS = {
     CrmAccountUpdated: follow_crm_account,
     IvrCallReceived: accept_ivr_call,
     EmailReceived: accept_order_email,
-    **{event_model: follow_progress for event_model in STAGE_REACHED_BY},
+    **{event_model: follow_progress for event_model in PROGRESS_EVENTS},
+    OrderHandedOff: follow_hand_off,
     OrderFallout: follow_fallout,
+    OpsOrderStatusChanged: follow_operations,
     CataloguePublished: follow_catalogue,
     RosterPublished: follow_roster,
 }

@@ -1,7 +1,7 @@
 """Intake's tables, in the `intake` schema."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from orderdesk_shared.messaging import service_metadata
 from orderdesk_shared.reference import reference_versions_table
@@ -26,6 +26,17 @@ orders = sa.Table(
     sa.Column("findings", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # The stage whose fallout stopped the order (held, pending, rejected), as orderdesk_shared.order_state keeps it.
+    sa.Column("stopped_at", sa.Text),
+    sa.Column("item_ids", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    # What Operations made of each item it reported on: completed, failed or cancelled.
+    sa.Column("item_outcomes", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("completed_on", sa.Date),
+    # The account (its id, or a new logo's tax id or name) and what the order asks for at which sites:
+    # an order like another of the same account within the window is a likely duplicate.
+    sa.Column("account_key", sa.Text),
+    sa.Column("fingerprint", sa.Text),
+    sa.Index("orders_likely_duplicates", "account_key", "fingerprint", "created_at"),
 )
 
 order_revisions = sa.Table(
@@ -58,3 +69,54 @@ submissions = sa.Table(
 
 # Each version of the catalogue (pricing-approval) and the rep roster (commission) announced.
 reference_versions = reference_versions_table(metadata)
+
+# TMF622 CancelProductOrder: each request to cancel an order and how it ended.
+cancel_requests = sa.Table(
+    "cancel_requests",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False, index=True),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("requested_cancellation_date", sa.DateTime(timezone=True)),
+    # TMF TaskStateType: acknowledged, inProgress (waiting for Operations), done, terminatedWithError.
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("effective_at", sa.DateTime(timezone=True)),
+    # How it ended, in words: cancelled at once, Operations stopped the work, or why it could not be done.
+    sa.Column("outcome", sa.Text),
+)
+
+# Each account's products as OrderDesk handed them off and Operations installed them: what a change or
+# disconnect naming only the product is about. Products from before OrderDesk are in the seed file.
+installed_products = sa.Table(
+    "installed_products",
+    metadata,
+    sa.Column("product_id", sa.Text, primary_key=True),
+    sa.Column("account_id", sa.Text, nullable=False, index=True),
+    sa.Column("offering_id", sa.Text, nullable=False),
+    sa.Column("characteristics", JSONB, nullable=False),
+    sa.Column("location", JSONB),
+    sa.Column("mrc", sa.Numeric(12, 2)),
+    sa.Column("term_months", sa.Integer),
+    # ordered (handed off), installed, disconnecting, disconnected.
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("order_id", sa.Text),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+# Every finding made on an order, at any stage, with the reps it names: what coaching counts per rep.
+findings_made = sa.Table(
+    "findings_made",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("order_id", sa.Text, nullable=False),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("reason_code", sa.Text, nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("reps", ARRAY(sa.Text), nullable=False),
+    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("findings_made_by_time", "made_at"),
+)

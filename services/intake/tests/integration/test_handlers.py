@@ -25,7 +25,7 @@ from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.intake import OrderValidated
+from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.events.pricing_approval import OrderPriced, Pricing
 from orderdesk_stack.order_generator import generate_orders
@@ -34,6 +34,7 @@ pytestmark = pytest.mark.integration
 
 RULES = IntakeRules.load()
 TODAY = date(2026, 11, 28)
+NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -45,7 +46,8 @@ async def database(service_database):
 
 def _order(order_id: str, *, valid: bool = True):
     [generated] = generate_orders(1, seed=41, invalid_share=0.0 if valid else 1.0)
-    return to_canonical(ProductOrderCreate.model_validate(generated.body), order_id=order_id, submitted_by="rep-001")
+    body = generated.body | {"externalId": "OPP-41"}
+    return to_canonical(ProductOrderCreate.model_validate(body), order_id=order_id, submitted_by="rep-001")
 
 
 async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(database):
@@ -107,7 +109,8 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
         }
     )
     async with database.unit_of_work() as uow:
-        await correct_order(fixed, uow, rules=RULES, today=TODAY, actor="specialist-1", request_document={})
+        stored = await repository.get_order(uow.connection, "PO-4", for_update=True)
+        await correct_order(stored, fixed, uow, rules=RULES, today=TODAY, actor="specialist-1", request_document={})
         emitted = [(record.headers["ce_type"], record.value) for record in uow.emitted]
     # The rejection of version 1 arrives after the correction: it must not reject version 2.
     async with database.unit_of_work() as uow:
@@ -122,8 +125,15 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
             uow,
         )
 
-    assert [event_type for event_type, _ in emitted] == ["com.orderdesk.order.validated.v1"]
-    corrected = OrderValidated.model_validate_json(emitted[0][1])
+    assert [event_type for event_type, _ in emitted] == [
+        "com.orderdesk.order.received.v1",
+        "com.orderdesk.order.validated.v1",
+    ]
+    received, corrected = (
+        OrderReceived.model_validate_json(emitted[0][1]),
+        OrderValidated.model_validate_json(emitted[1][1]),
+    )
+    assert (received.order_version, received.corrected_by) == (2, "specialist-1")
     assert (corrected.order_version, corrected.corrected_by) == (2, "specialist-1")
     async with database.engine.connect() as connection:
         stored = await repository.get_order(connection, "PO-4")
@@ -163,15 +173,18 @@ async def test_a_cancelled_order_is_recorded_and_announced(database):
         await submit_order(_order("PO-5"), uow, rules=RULES, today=TODAY, idempotency_key=None, request_document=None)
     async with database.unit_of_work() as uow:
         stored = await repository.get_order(uow.connection, "PO-5", for_update=True)
-        await cancel_order(stored, uow, actor="rep-001", reason="customer chose another provider")
+        request = await cancel_order(
+            stored, uow, actor="rep-001", reason="customer chose another provider", requested_date=None, now=NOW
+        )
         [cancelled] = uow.emitted
+    assert (request.state, request.order_id) == ("done", "PO-5")
     assert OrderFallout.model_validate_json(cancelled.value).kind is FalloutKind.CANCELLED
     async with database.engine.connect() as connection:
         assert (await repository.get_order(connection, "PO-5")).state is OrderState.CANCELLED
         assert [h["action"] for h in await repository.order_history(connection, "PO-5")] == ["submitted", "cancelled"]
 
 
-async def test_coaching_counts_each_finding_per_submitting_rep_and_channel(database):
+async def test_coaching_counts_each_finding_per_rep_named_on_the_order_and_channel(database):
     for order_id, valid in (("PO-6", False), ("PO-7", False), ("PO-8", True)):
         async with database.unit_of_work() as uow:
             await submit_order(
@@ -186,8 +199,9 @@ async def test_coaching_counts_each_finding_per_submitting_rep_and_channel(datab
         counts = await repository.finding_counts(
             connection, since=datetime(2000, 1, 1, tzinfo=UTC), until=datetime(2100, 1, 1, tzinfo=UTC)
         )
-    channel = _order("PO-X").channel
-    assert {"rep": "rep-001", "channel": channel, "reasonCode": "INVALID_VALUE", "count": 2} in counts
+    named = _order("PO-X")
+    for rep in named.sales_reps:
+        assert {"rep": rep.rep_id, "channel": named.channel, "reasonCode": "INVALID_VALUE", "count": 2} in counts
 
 
 async def test_a_resent_crm_opportunity_is_the_same_order_and_emits_nothing_new(database):
@@ -203,12 +217,19 @@ async def test_a_resent_crm_opportunity_is_the_same_order_and_emits_nothing_new(
     async with database.unit_of_work() as uow:
         assert await accept_crm_opportunity(opportunity, uow) == first
         assert uow.emitted == []
-    next_version = opportunity.model_copy(update={"version": 4})
+    # The CRM sends a new version of the opportunity with the term changed: the order is corrected, not doubled.
+    next_version = opportunity.model_copy(update={"version": 4, "term_months": 60})
     async with database.unit_of_work() as uow:
-        assert await accept_crm_opportunity(next_version, uow) != first
+        assert await accept_crm_opportunity(next_version, uow) == first
+        assert [record.headers["ce_type"] for record in uow.emitted] == [
+            "com.orderdesk.order.received.v1",
+            "com.orderdesk.order.validated.v1",
+        ]
     async with database.engine.connect() as connection:
         kept = (await connection.execute(sa.select(submissions.c.source_id, submissions.c.document))).all()
-    assert {source_id for source_id, _ in kept} == {opportunity.subject, next_version.subject}
+        corrected = await repository.get_order(connection, first)
+    assert (corrected.version, corrected.order.agreement.term_months) == (2, 60)
+    assert {opportunity.subject, next_version.subject} <= {source_id for source_id, _ in kept}
     assert CrmOpportunitySubmitted.model_validate_json(dict(kept)[opportunity.subject]) == opportunity
 
 
@@ -219,7 +240,11 @@ async def test_an_email_with_a_damaged_attachment_waits_as_pending_and_is_kept_b
         order_id = await accept_order_email(received, uow)
     async with database.engine.connect() as connection:
         stored = await repository.get_order(connection, order_id)
-        [document] = (await connection.execute(sa.select(submissions.c.document))).scalars()
+        [document] = (
+            await connection.execute(
+                sa.select(submissions.c.document).where(submissions.c.source_id == received.subject)
+            )
+        ).scalars()
     assert stored.state is OrderState.PENDING
     assert [finding["reasonCode"] for finding in stored.findings] == ["INCOMPLETE_DATA"]
     assert document == received.message.encode() and b"\x00" in document
@@ -247,4 +272,4 @@ async def test_orders_are_listed_by_state_channel_account_and_date_with_the_tota
     assert (await ids(repository.OrderFilter(channel=some.channel)))[0] == {"PO-L1", "PO-L2", "PO-L3"}
     assert (await ids(repository.OrderFilter(since=datetime(2100, 1, 1, tzinfo=UTC)))) == (set(), 0)
     page, total = await ids(repository.OrderFilter(external_id=some.external_id), limit=1)
-    assert len(page) == 1 and total == 3  # the generator's seed gives all three the same externalId
+    assert len(page) == 1 and total == 3

@@ -1,44 +1,45 @@
-from intake.domain.lifecycle import StageReport, changeable, stage_after, state_after_fallout
-from orderdesk_shared.events.fallout import FalloutKind
+"""What the desk may still do to an order: correct it until the hand-off, cancel it until the installation."""
+
+import pytest
+
+from intake.domain.lifecycle import CancelRoute, NotAllowed, cancel_route, check_correctable
 from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_shared.order_state import OrderStatus
 
 
-def _reports(*reached: tuple[int, Stage]) -> list[StageReport]:
-    return [StageReport("PO-1", version, stage) for version, stage in reached]
+def status(state: OrderState, stage: Stage) -> OrderStatus:
+    return OrderStatus(version=1, stage=stage, state=state, item_ids=("1",))
 
 
-def test_an_order_moves_forward_to_the_furthest_stage_reported():
-    assert stage_after(Stage.VALIDATED, 1, _reports((1, Stage.QUALIFIED), (1, Stage.PRICED))) is Stage.PRICED
+def test_an_order_can_be_corrected_until_it_is_handed_off():
+    for state, stage in (
+        (OrderState.REJECTED, Stage.RECEIVED),
+        (OrderState.IN_PROGRESS, Stage.APPROVED),
+        (OrderState.HELD, Stage.QUALIFIED),
+    ):
+        check_correctable(status(state, stage))
+    for stage in (Stage.HANDED_OFF, Stage.RATIFIED):
+        with pytest.raises(NotAllowed, match="handed off"):
+            check_correctable(status(OrderState.IN_PROGRESS, stage))
 
 
-def test_older_or_repeated_news_does_not_move_an_order_back():
-    assert stage_after(Stage.APPROVED, 1, _reports((1, Stage.QUALIFIED))) is None
-    assert stage_after(Stage.APPROVED, 1, _reports((1, Stage.APPROVED))) is None
+def test_an_ended_or_cancelling_order_can_no_longer_be_corrected():
+    for state in (OrderState.CANCELLED, OrderState.COMPLETED, OrderState.ASSESSING_CANCELLATION):
+        with pytest.raises(NotAllowed, match=str(state)):
+            check_correctable(status(state, Stage.VALIDATED))
 
 
-def test_news_about_a_version_corrected_since_moves_nothing_but_news_about_the_new_one_does():
-    assert stage_after(Stage.VALIDATED, 2, _reports((1, Stage.PRICED))) is None
-    assert stage_after(Stage.VALIDATED, 2, _reports((1, Stage.PRICED), (2, Stage.QUALIFIED))) is Stage.QUALIFIED
+def test_a_cancel_before_the_hand_off_is_at_once_and_after_it_goes_through_operations():
+    assert cancel_route(status(OrderState.PENDING, Stage.PRICED)) is CancelRoute.AT_ONCE
+    assert cancel_route(status(OrderState.REJECTED, Stage.RECEIVED)) is CancelRoute.AT_ONCE
+    assert cancel_route(status(OrderState.IN_PROGRESS, Stage.RATIFIED)) is CancelRoute.THROUGH_OPERATIONS
+    assert cancel_route(status(OrderState.FAILED, Stage.RATIFIED)) is CancelRoute.THROUGH_OPERATIONS
 
 
-def test_a_hold_and_its_release_change_the_state_but_jeopardy_does_not():
-    assert state_after_fallout(OrderState.IN_PROGRESS, FalloutKind.HELD) is OrderState.HELD
-    assert state_after_fallout(OrderState.HELD, FalloutKind.RELEASED) is OrderState.IN_PROGRESS
-    assert state_after_fallout(OrderState.IN_PROGRESS, FalloutKind.JEOPARDY) is None
-
-
-def test_a_cancelled_order_stays_cancelled():
-    assert state_after_fallout(OrderState.CANCELLED, FalloutKind.RELEASED) is None
-
-
-def test_an_order_can_be_corrected_or_cancelled_until_it_is_handed_off():
-    assert changeable(OrderState.REJECTED, Stage.RECEIVED)
-    assert changeable(OrderState.IN_PROGRESS, Stage.APPROVED)
-    assert changeable(OrderState.HELD, Stage.QUALIFIED)
-    assert not changeable(OrderState.IN_PROGRESS, Stage.HANDED_OFF)
-    assert not changeable(OrderState.IN_PROGRESS, Stage.RATIFIED)
-
-
-def test_an_ended_order_can_no_longer_be_changed():
-    for ended in (OrderState.CANCELLED, OrderState.COMPLETED, OrderState.FAILED):
-        assert not changeable(ended, Stage.VALIDATED)
+def test_an_installed_cancelled_or_cancelling_order_is_not_cancelled_again():
+    with pytest.raises(NotAllowed, match="past installation"):
+        cancel_route(status(OrderState.COMPLETED, Stage.RATIFIED))
+    with pytest.raises(NotAllowed, match="cancelled already"):
+        cancel_route(status(OrderState.CANCELLED, Stage.PRICED))
+    with pytest.raises(NotAllowed, match="under way"):
+        cancel_route(status(OrderState.PENDING_CANCELLATION, Stage.RATIFIED))

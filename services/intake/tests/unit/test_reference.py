@@ -31,7 +31,7 @@ def seed():
 
 @pytest.fixture
 def copy_of_seed(tmp_path: Path) -> Path:
-    for name in ("offerings.v1.json", "accounts.v1.csv", "reps.v1.csv"):
+    for name in ("offerings.v1.json", "accounts.v1.csv", "reps.v1.csv", "installed_products.v1.csv"):
         shutil.copy(DEFAULT_DIRECTORY / name, tmp_path / name)
     return tmp_path
 
@@ -121,9 +121,10 @@ def test_the_newest_complete_version_is_loaded(copy_of_seed: Path):
     (copy_of_seed / "offerings.v2.json").write_text(
         (copy_of_seed / "offerings.v1.json").read_text().replace("Managed hosting", "Managed hosting 2")
     )
-    assert load_reference_data(copy_of_seed).version == "v1"  # v2 is incomplete: no accounts or reps
+    assert load_reference_data(copy_of_seed).version == "v1"  # v2 is incomplete: only its offerings
     shutil.copy(copy_of_seed / "accounts.v1.csv", copy_of_seed / "accounts.v2.csv")
     shutil.copy(copy_of_seed / "reps.v1.csv", copy_of_seed / "reps.v2.csv")
+    shutil.copy(copy_of_seed / "installed_products.v1.csv", copy_of_seed / "installed_products.v2.csv")
     data = load_reference_data(copy_of_seed)
     assert data.version == "v2"
     assert data.offerings["MANAGED-HOSTING"].name == "Managed hosting 2"

@@ -1,3 +1,4 @@
+import copy
 from decimal import Decimal
 
 from intake.tmf622 import ProductOrderCreate, to_canonical
@@ -59,3 +60,44 @@ def test_a_tmf622_request_maps_to_the_canonical_order():
         Decimal(500),
         Decimal(5),
     )
+
+
+def test_a_promotion_code_and_a_ciac_travel_where_the_spec_has_room_for_them():
+    request = copy.deepcopy(REQUEST)
+    [item] = request["productOrderItem"]
+    item["itemPrice"][0]["priceAlteration"].append({"priceType": "promotion", "name": "FREEINSTALL26"})
+    request["orderTotalPrice"] = [{"name": "CIAC", "price": {"dutyFreeAmount": {"unit": "USD", "value": 20000}}}]
+    order = to_canonical(ProductOrderCreate.model_validate(request), order_id="PO-1", submitted_by="rep-1")
+    [mapped] = order.items
+    assert (mapped.promotion_code, mapped.price.mrc_discount_percent) == ("FREEINSTALL26", Decimal(5))
+    assert order.agreement.ciac == Decimal(20000)
+
+    by_characteristic = copy.deepcopy(REQUEST)
+    by_characteristic["productOrderItem"][0]["product"]["productCharacteristic"].append(
+        {"name": "promotionCode", "value": "VOICESWITCH"}
+    )
+    [mapped] = to_canonical(
+        ProductOrderCreate.model_validate(by_characteristic), order_id="PO-2", submitted_by="x"
+    ).items
+    assert (mapped.promotion_code, mapped.characteristics) == ("VOICESWITCH", {"bandwidth_mbps": 500})
+
+
+def test_a_transfer_names_its_new_owner_and_a_move_relates_its_two_items():
+    transfer = copy.deepcopy(REQUEST) | {"orderType": "transfer"}
+    transfer["relatedParty"] = [
+        {"role": "customer", "id": "ACC-10001"},
+        {"role": "newOwner", "id": "ACC-10002"},
+    ]
+    order = to_canonical(ProductOrderCreate.model_validate(transfer), order_id="PO-3", submitted_by="rep-1")
+    assert (order.account.id, order.transfer_to.id) == ("ACC-10001", "ACC-10002")
+
+    move = copy.deepcopy(REQUEST) | {"orderType": "move"}
+    removal = copy.deepcopy(move["productOrderItem"][0]) | {"id": "1", "action": "delete"}
+    installation = copy.deepcopy(removal) | {
+        "id": "2",
+        "action": "add",
+        "productOrderItemRelationship": [{"id": "1", "relationshipType": "movedFrom"}],
+    }
+    move["productOrderItem"] = [removal, installation]
+    order = to_canonical(ProductOrderCreate.model_validate(move), order_id="PO-4", submitted_by="rep-1")
+    assert [item.linked_item_id for item in order.items] == [None, "1"]

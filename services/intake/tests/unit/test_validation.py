@@ -143,3 +143,45 @@ def test_a_disconnect_needs_the_existing_product_and_a_date():
         ("INCOMPLETE_DATA", "items[0].existingProductId"),
         ("INCOMPLETE_DATA", "requestedCompletionDate"),
     ]
+
+
+def test_a_move_of_one_product_pairs_its_removal_and_installation_and_a_move_of_several_must_say_which():
+    removal = OrderItem(
+        id="1", action=ItemAction.DELETE, product_offering_id="DIA-FIBER", existing_product_id="PRD-440017"
+    )
+    installation = OrderItem(id="2", product_offering_id="DIA-FIBER", location=SITE, price=ItemPrice(mrc=Decimal(1125)))
+    move = _new_order(
+        order_type=OrderType.MOVE,
+        account=Account(id="ACC-10001"),
+        requested_completion_date=date(2027, 1, 4),
+        items=[removal, installation],
+    )
+    validation = validate(move, RULES, today=TODAY)
+    assert validation.findings == []
+    assert [item.linked_item_id for item in validation.order.items] == ["2", "1"]
+
+    second = installation.model_copy(update={"id": "3"})
+    unpaired = move.model_copy(update={"items": [removal, installation, second]})
+    assert _codes(unpaired) == [
+        ("INCOMPLETE_DATA", "items[0].linkedItemId"),
+        ("INCOMPLETE_DATA", "items[1].linkedItemId"),
+        ("INCOMPLETE_DATA", "items[2].linkedItemId"),
+    ]
+
+
+def test_a_transfer_names_another_open_account_or_a_new_client_to_take_the_services_over():
+    item = OrderItem(
+        id="1", action=ItemAction.MODIFY, product_offering_id="DIA-FIBER", existing_product_id="PRD-440017"
+    )
+    transfer = _new_order(
+        order_type=OrderType.TRANSFER,
+        account=Account(id="ACC-10001"),
+        requested_completion_date=date(2027, 1, 4),
+        items=[item],
+    )
+    assert _codes(transfer) == [("INCOMPLETE_DATA", "transferTo")]
+    assert _codes(transfer.model_copy(update={"transfer_to": Account(id="ACC-10002")})) == []
+    assert _codes(transfer.model_copy(update={"transfer_to": Account(legal_name="Acme Holdings Inc")})) == []
+    assert _codes(transfer.model_copy(update={"transfer_to": Account(id="ACC-10010")})) == [
+        ("INVALID_VALUE", "transferTo.id")
+    ]

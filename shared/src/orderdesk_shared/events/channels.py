@@ -62,6 +62,9 @@ class CrmLineItem(WireModel):
     discount_percent: Decimal | None = None
     term_months: int | None = None
     existing_product_id: str | None = None
+    promotion_code: str | None = None
+    # The other line of a move: the removal at the old site and the installation at the new one.
+    moves_with_line_id: str | None = None
 
 
 class CrmOpportunitySubmitted(Fact):
@@ -82,6 +85,10 @@ class CrmOpportunitySubmitted(Fact):
     non_standard_terms: str | None = None
     requested_completion_date: date | None = None
     line_items: list[CrmLineItem] = Field(min_length=1)
+    # The customer's contribution in aid of construction agreed on the opportunity.
+    ciac: Decimal | None = Field(default=None, ge=0)
+    # For a transfer: the account taking the services over.
+    transfer_to: CrmAccount | None = None
 
     @property
     def subject(self) -> str:
@@ -123,6 +130,7 @@ class IvrCallReceived(Fact):
         min_length=1, description="e.g. ['orders', 'disconnect']; the last step is the request"
     )
     product_code: str | None = Field(default=None, description="offering keyed in for an add")
+    promotion_code: str | None = Field(default=None, description="a promotion code read out by the caller")
     existing_product_id: str | None = Field(default=None, description="product keyed in for a move or disconnect")
     requested_date: date | None = None
     transcript: str | None = None

@@ -84,6 +84,15 @@ class Account(WireModel):
     billing_address: Address | None = None
     tax_id: str | None = None
 
+    @property
+    def key(self) -> str:
+        """Who the account is: its id, or for a new client its tax id (else its legal name)."""
+        if self.id:
+            return self.id
+        if self.tax_id:
+            return f"new:{self.tax_id}"
+        return f"new:{' '.join((self.legal_name or '').upper().split())}"
+
 
 class Contact(WireModel):
     name: str

@@ -1,21 +1,18 @@
 """A CRM opportunity as a TMF622 order request."""
 
-from orderdesk_shared.events.channels import CrmAddress, CrmLineItem, CrmOpportunitySubmitted
+from orderdesk_shared.events.channels import CrmAccount, CrmAddress, CrmLineItem, CrmOpportunitySubmitted
 
 
 def to_order_request(opportunity: CrmOpportunitySubmitted) -> dict:
     """The ProductOrder_Create the opportunity stands for (validated by intake like any other)."""
-    account = opportunity.account
-    customer = {"role": "customer", "id": account.account_number, "name": account.name, "taxId": account.tax_id}
-    if account.billing_address:
-        customer["billingAddress"] = _place(account.billing_address)
-    return {
+    request = {
         "externalId": opportunity.opportunity_id,
         "orderType": opportunity.order_type,
         "channel": [{"name": "crm"}],
         "requestedCompletionDate": _iso(opportunity.requested_completion_date),
         "relatedParty": [
-            _without_none(customer),
+            _party(opportunity.account, "customer"),
+            *([_party(opportunity.transfer_to, "newOwner")] if opportunity.transfer_to else []),
             *(
                 _without_none({"role": "contact", **contact.model_dump(exclude={"role"})})
                 for contact in opportunity.contacts
@@ -37,6 +34,16 @@ def to_order_request(opportunity: CrmOpportunitySubmitted) -> dict:
         ],
         "productOrderItem": [_item(line) for line in opportunity.line_items],
     }
+    if opportunity.ciac:
+        request["orderTotalPrice"] = [{"name": "CIAC", "priceType": "ciac", "price": _money(opportunity.ciac)}]
+    return request
+
+
+def _party(account: CrmAccount, role: str) -> dict:
+    party = {"role": role, "id": account.account_number, "name": account.name, "taxId": account.tax_id}
+    if account.billing_address:
+        party["billingAddress"] = _place(account.billing_address)
+    return _without_none(party)
 
 
 def _item(line: CrmLineItem) -> dict:
@@ -49,9 +56,12 @@ def _item(line: CrmLineItem) -> dict:
         place = _place(line.site.address) if line.site.address else {}
         product["place"] = [_without_none({"id": line.site.location_id, "role": "serviceLocation", **place})]
     prices = []
-    if line.monthly_price is not None:
-        alterations = [{"price": {"percentage": str(line.discount_percent)}}] if line.discount_percent else []
-        prices.append({"priceType": "recurring", "price": _money(line.monthly_price), "priceAlteration": alterations})
+    alterations = [{"price": {"percentage": str(line.discount_percent)}}] if line.discount_percent else []
+    if line.promotion_code:
+        alterations.append({"priceType": "promotion", "name": line.promotion_code})
+    if line.monthly_price is not None or alterations:
+        monthly = {"price": _money(line.monthly_price)} if line.monthly_price is not None else {"price": {}}
+        prices.append({"priceType": "recurring", **monthly, "priceAlteration": alterations})
     if line.one_time_price is not None:
         prices.append({"priceType": "nonRecurring", "price": _money(line.one_time_price)})
     item = {
@@ -64,6 +74,8 @@ def _item(line: CrmLineItem) -> dict:
     }
     if line.term_months:
         item["itemTerm"] = [{"duration": {"amount": line.term_months, "units": "month"}}]
+    if line.moves_with_line_id:
+        item["productOrderItemRelationship"] = [{"id": line.moves_with_line_id, "relationshipType": "movedWith"}]
     return item
 
 

@@ -25,6 +25,7 @@ lines starting with `>` are skipped. When a field is given twice, the first valu
 | Contract Id | the agreement (contract) id |
 | Term Months | the contract term: 12, 24, 36 or 60 |
 | Signed Date | the day the agreement was signed |
+| CIAC | the customer's contribution in aid of construction, e.g. 20000 or $20,000 |
 | Requested Date | the day the customer wants the order done (also: Requested Completion Date) |
 
 Dates are ISO (2027-01-29) or US (1/29/2027).
@@ -46,6 +47,7 @@ Body items come first, in item-number order, then each attachment's rows in orde
 | Discount % | MRC discount percent, e.g. 8 or 8% (an XLSX percent cell 8% too) |
 | Term Months | the item's term when it differs from the contract's |
 | Existing Product Id | for modify or delete: the customer's product being changed |
+| Promotion Code | a promotion the catalogue offers, e.g. VOICESWITCH (also: Promotion, Promo Code) |
 
 An attachment needs an Offering or an Existing Product Id column. A sheet column that is not on the form is
 reported and ignored; a cell that cannot be read (a non-numeric MRC, say) is reported and left out, and the
@@ -107,6 +109,8 @@ _FIELDS = {
     "term months": "Term Months",
     "term": "Term Months",
     "signed date": "Signed Date",
+    "ciac": "CIAC",
+    "customer contribution": "CIAC",
     "requested date": "Requested Date",
     "requested completion date": "Requested Date",
 }
@@ -133,6 +137,9 @@ _COLUMNS = {
     "term months": "Term Months",
     "term": "Term Months",
     "existing product id": "Existing Product Id",
+    "promotion code": "Promotion Code",
+    "promotion": "Promotion Code",
+    "promo code": "Promotion Code",
 }
 _FORM_COLUMNS = ", ".join(dict.fromkeys(_COLUMNS.values()))
 _ITEM_KEY = re.compile(r"^item (\d{1,3}) (.+)$")
@@ -697,6 +704,8 @@ def _build(request: dict, reading: _Reading) -> None:
     request["relatedParty"] = [_customer(reading), *_contact(fields), *_reps(reading)]
     if agreement := _agreement(reading):
         request["agreement"] = [agreement]
+    if (ciac := _amount_of(fields.get("CIAC"), "customer contribution (CIAC)", reading)) is not None:
+        request["orderTotalPrice"] = [{"name": "CIAC", "priceType": "ciac", "price": _money(ciac)}]
     raw_items = [reading.body_items[number] for number in sorted(reading.body_items)] + reading.sheet_items
     items = [_item(str(index), raw, reading) for index, raw in enumerate(raw_items, start=1)]
     if items:
@@ -877,9 +886,12 @@ def _prices(raw: _RawItem, reading: _Reading) -> list[dict]:
     prices = []
     mrc = _amount_of(raw.first("MRC"), "monthly recurring charge (MRC)", reading)
     discount = _amount_of(raw.first("Discount %"), "discount percent", reading)
-    if mrc is not None or discount is not None:
+    promotion = raw.first("Promotion Code")
+    if mrc is not None or discount is not None or promotion is not None:
         recurring: dict = {"priceType": "recurring", "price": _money(mrc) if mrc is not None else {}}
         recurring["priceAlteration"] = [{"price": {"percentage": discount}}] if discount is not None else []
+        if promotion is not None:
+            recurring["priceAlteration"].append({"priceType": "promotion", "name": promotion.text.upper()})
         prices.append(recurring)
     if (nrc := _amount_of(raw.first("NRC"), "one-time charge (NRC)", reading)) is not None:
         prices.append({"priceType": "nonRecurring", "price": _money(nrc)})

@@ -31,4 +31,13 @@ def _items(call: IvrCallReceived) -> list[dict]:
             {"id": "1", "action": "delete", "productOffering": offering, "product": existing},
             {"id": "2", "action": "add", "productOffering": offering},
         ]
-    return [{"id": "1", "action": "add", "productOffering": offering}]
+    added = {"id": "1", "action": "add", "productOffering": offering}
+    if call.promotion_code:
+        added["itemPrice"] = [
+            {
+                "priceType": "recurring",
+                "price": {},
+                "priceAlteration": [{"priceType": "promotion", "name": call.promotion_code}],
+            }
+        ]
+    return [added]

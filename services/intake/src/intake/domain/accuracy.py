@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from intake.reference import ReferenceData
 from orderdesk_shared.events.fallout import Finding
-from orderdesk_shared.events.order import OrderItem, ProductOrder
+from orderdesk_shared.events.order import OrderItem, OrderType, ProductOrder
 
 PHONE_REGION = "US"
 
@@ -18,6 +18,7 @@ def accuracy_findings(order: ProductOrder, reference: ReferenceData, *, today: d
     """Every value on the order that is wrong, each with where it is and how to fix it."""
     return [
         *_account(order, reference),
+        *_transfer(order, reference),
         *_contacts(order),
         *_reps(order, reference, today=today),
         *(finding for index, item in enumerate(order.items) for finding in _item(order, index, item, reference)),
@@ -35,6 +36,28 @@ def _account(order: ProductOrder, reference: ReferenceData) -> Iterator[Finding]
         yield _invalid(
             "account.id", f"account {account_id} is closed", "Open a new-client order, or reactivate the account first."
         )
+
+
+def _transfer(order: ProductOrder, reference: ReferenceData) -> Iterator[Finding]:
+    """The account taking a transfer over: another open account, or a new client named by its legal name."""
+    new_owner = order.transfer_to
+    if order.order_type is not OrderType.TRANSFER or new_owner is None:
+        return
+    if new_owner.id is None:
+        if not new_owner.legal_name:
+            yield Finding(
+                reason_code="INCOMPLETE_DATA",
+                field_path="transferTo.legalName",
+                message="the new owner of the transferred services is not named",
+                fix="Give the new owner's account number, or a new client's registered legal name.",
+            )
+        return
+    account = reference.accounts.get(new_owner.id)
+    if new_owner.id == order.account.id:
+        yield _invalid("transferTo.id", "a transfer must go to another account", "Name the account taking over.")
+    elif account is None or not account.active:
+        state = "does not exist" if account is None else "is closed"
+        yield _invalid("transferTo.id", f"account {new_owner.id} {state}", "Check the new owner's account number.")
 
 
 def _contacts(order: ProductOrder) -> Iterator[Finding]:

@@ -1,47 +1,38 @@
-"""Where an order stands: its stage moves only forward; its TMF state follows stage and fallout."""
+"""What the desk may still do to an order where it stands: correct it, or cancel it (and how)."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from enum import StrEnum
 
-from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.order import OrderState, Stage
-
-_STATE_AFTER_FALLOUT: dict[FalloutKind, OrderState] = {
-    FalloutKind.REJECTED: OrderState.REJECTED,
-    FalloutKind.PENDING: OrderState.PENDING,
-    FalloutKind.HELD: OrderState.HELD,
-    FalloutKind.RELEASED: OrderState.IN_PROGRESS,
-    FalloutKind.CANCELLED: OrderState.CANCELLED,
-}
-
-_FINAL_STATES = frozenset({OrderState.CANCELLED, OrderState.COMPLETED})
-_UNCHANGEABLE_STATES = _FINAL_STATES | {OrderState.FAILED}
+from orderdesk_shared.order_state import CANCELLING_STATES, FINAL_STATES, OrderStatus
 
 
-@dataclass(frozen=True)
-class StageReport:
-    """A later service's news that an order's version reached a stage."""
-
-    order_id: str
-    version: int
-    reached: Stage
+class NotAllowed(Exception):
+    """The order is past the point where this can be done; the message says why."""
 
 
-def stage_after(stage: Stage, version: int, reports: Iterable[StageReport]) -> Stage | None:
-    """The furthest stage the reports about this version of the order (or a later one) reach past `stage`; None
-    when they move it nothing (older or repeated news, or news about a version corrected since)."""
-    reached = [report.reached for report in reports if report.version >= version]
-    furthest = max(reached, key=lambda stage_reached: stage_reached.rank, default=None)
-    return furthest if furthest is not None and furthest.rank > stage.rank else None
+def check_correctable(status: OrderStatus) -> None:
+    """An order is corrected until it is handed to Operations, unless it ended or its cancel is under way."""
+    if status.state in FINAL_STATES or status.state in CANCELLING_STATES:
+        raise NotAllowed(f"it is {status.state}")
+    if status.stage.rank >= Stage.HANDED_OFF.rank:
+        raise NotAllowed(f"it was handed off to Operations (stage {status.stage}); cancel it and order again instead")
 
 
-def state_after_fallout(current: OrderState, kind: FalloutKind) -> OrderState | None:
-    """The state a fallout record moves the order to, or None when it changes no state."""
-    if current in _FINAL_STATES:
-        return None
-    return _STATE_AFTER_FALLOUT.get(kind)
+class CancelRoute(StrEnum):
+    # Not handed off yet: every service drops it at once.
+    AT_ONCE = "at once"
+    # Handed off: Operations must stop the work, and says when it has (or that it installed it first).
+    THROUGH_OPERATIONS = "through Operations"
 
 
-def changeable(state: OrderState, stage: Stage) -> bool:
-    """Whether the desk may still correct or cancel the order: not ended, and not yet handed to Operations."""
-    return state not in _UNCHANGEABLE_STATES and stage.rank < Stage.HANDED_OFF.rank
+def cancel_route(status: OrderStatus) -> CancelRoute:
+    """How a cancel of the order takes effect; an order installed (the point of no return) or ended is not cancelled."""
+    if status.state is OrderState.COMPLETED or status.state is OrderState.PARTIAL:
+        raise NotAllowed("Operations installed it: past installation an order is not cancelled (disconnect it)")
+    if status.state is OrderState.CANCELLED:
+        raise NotAllowed("it is cancelled already")
+    if status.state in CANCELLING_STATES:
+        raise NotAllowed(f"its cancellation is under way ({status.state})")
+    if status.stage.rank >= Stage.HANDED_OFF.rank:
+        return CancelRoute.THROUGH_OPERATIONS
+    return CancelRoute.AT_ONCE

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_snake
 
 from orderdesk_shared.events.fallout import Finding
@@ -29,6 +29,7 @@ class EntryMatrix(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: str
+    likely_duplicate_window_days: int = Field(ge=1)
     order_types: dict[OrderType, OrderTypeRule]
     fixes: dict[str, str]
 

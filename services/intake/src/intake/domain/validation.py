@@ -1,5 +1,6 @@
 """Validation of a submitted order: normalize its addresses, apply the entry matrix and accuracy checks."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -8,11 +9,12 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from intake.domain.accuracy import accuracy_findings
+from intake.domain.installed_base import InstalledProduct, complete_from_installed_base
 from intake.domain.matrix import DEFAULT_MATRIX, EntryMatrix, entry_findings, load_matrix
 from intake.reference import ReferenceData, load_reference_data
 from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.fallout import Finding
-from orderdesk_shared.events.order import Address, OrderState, ProductOrder
+from orderdesk_shared.events.order import Address, ItemAction, OrderState, OrderType, ProductOrder
 
 INCOMPLETE = "INCOMPLETE_DATA"
 
@@ -64,15 +66,68 @@ class Validation:
         return OrderState.REJECTED
 
 
-def validate(order: ProductOrder, rules: IntakeRules, *, today: date) -> Validation:
-    """The order with its addresses normalized, and every finding that stops it."""
+def validate(
+    order: ProductOrder, rules: IntakeRules, *, today: date, installed: Sequence[InstalledProduct] = ()
+) -> Validation:
+    """The order completed from the account's installed base, its move linked and addresses normalized, and every
+    finding that stops it. `installed`: the account's products on record (the seed's are added here)."""
+    order, product_findings = complete_from_installed_base(order, _with_seed(order, installed, rules))
+    order, link_findings = _link_move(order)
     order, address_findings = _normalize_addresses(order)
     findings = [
         *entry_findings(order, rules.matrix),
+        *product_findings,
+        *link_findings,
         *address_findings,
         *accuracy_findings(order, rules.reference, today=today),
     ]
     return Validation(order=order, findings=findings)
+
+
+def _with_seed(
+    order: ProductOrder, installed: Sequence[InstalledProduct], rules: IntakeRules
+) -> list[InstalledProduct]:
+    """The account's products on record, and those of the seed OrderDesk has no record of."""
+    recorded = {product.product_id for product in installed}
+    seeded = [
+        product
+        for product in rules.reference.installed_products.values()
+        if product.account_id == order.account.id and product.product_id not in recorded
+    ]
+    return [*installed, *seeded]
+
+
+def _direction(action: ItemAction) -> str:
+    return "to" if action is ItemAction.DELETE else "from"
+
+
+def _link_move(order: ProductOrder) -> tuple[ProductOrder, list[Finding]]:
+    """A move's removal and installation name each other; a move of one product pairs its two items by itself."""
+    if order.order_type is not OrderType.MOVE:
+        return order, []
+    removals = [item for item in order.items if item.action is ItemAction.DELETE]
+    installations = [item for item in order.items if item.action is ItemAction.ADD]
+    if len(removals) == 1 and len(installations) == 1 and not any(item.linked_item_id for item in order.items):
+        removal, installation = removals[0], installations[0]
+        links = {removal.id: installation.id, installation.id: removal.id}
+        items = [item.model_copy(update={"linked_item_id": links.get(item.id)}) for item in order.items]
+        return order.model_copy(update={"items": items}), []
+    if not removals or not installations:
+        return order, []  # the entry matrix says which half of the move is missing
+    ids = {item.id for item in order.items}
+    linked = {item.linked_item_id for item in order.items if item.linked_item_id in ids}
+    return order, [
+        Finding(
+            reason_code=INCOMPLETE,
+            field_path=f"items[{index}].linkedItemId",
+            message=f"item {item.id} of the move is not paired with the item it moves {_direction(item.action)}",
+            fix="Relate each removal to its installation (productOrderItemRelationship) on a move of several products.",
+        )
+        for index, item in enumerate(order.items)
+        if item.action in (ItemAction.DELETE, ItemAction.ADD)
+        and item.linked_item_id not in ids
+        and item.id not in linked
+    ]
 
 
 def _normalize_addresses(order: ProductOrder) -> tuple[ProductOrder, list[Finding]]:
