@@ -88,3 +88,12 @@ async def records_for(bootstrap: str, topic: str, key: str, *, count: int, timeo
         raise AssertionError(f"{len(found)} of {count} records for {key} on {topic} within {timeout}s")
     finally:
         await consumer.stop()
+
+
+async def eventually(read, wanted, *, timeout: float = 60.0, pause: float = 0.3):
+    """What `read()` gives once `wanted` holds for it; fails with the last value after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not wanted(value := await read()):
+        assert asyncio.get_running_loop().time() < deadline, f"still {value!r} after {timeout:.0f} s"
+        await asyncio.sleep(pause)
+    return value

@@ -129,7 +129,8 @@ class ProductOrderItem(_TmfModel):
     id: str
     action: ItemAction = ItemAction.ADD
     quantity: int = 1
-    productOffering: Ref
+    # Optional as in TMF622: a change or disconnect may name only the customer's product.
+    productOffering: Ref | None = None
     product: ProductValue | None = None
     itemTerm: list[ItemTerm] = Field(default_factory=list)
     itemPrice: list[OrderPrice] = Field(default_factory=list)
@@ -250,7 +251,7 @@ def _item(item: ProductOrderItem) -> OrderItem:
     return OrderItem(
         id=item.id,
         action=item.action,
-        product_offering_id=item.productOffering.id,
+        product_offering_id=item.productOffering.id if item.productOffering else "",
         quantity=item.quantity,
         characteristics=characteristics,
         location=_location(place) if place else None,

@@ -1,0 +1,514 @@
+"""Everything off the straight path, on the running stack and through the public APIs only: cancels and
+corrections every service hears of, Operations' reports completing or failing an order, repeats and likely
+duplicates, disconnects naming only the product, promotions and CIAC, proposals, reconciliation, coaching."""
+
+import copy
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from orderdesk_shared.auth import Role
+from orderdesk_shared.events.fulfillment import HandOffCancelled
+from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from pricing_approval.catalogue import Promotion, load_catalogue
+from pricing_approval.domain.pricing import quote_order
+from tests.conftest import bearer, eventually, records_for
+from tests.e2e.test_pricing_approval import _gigabit_internet_order
+
+pytestmark = pytest.mark.e2e
+
+API = PRODUCT_ORDER_PATH.rsplit("/", 1)[0]
+MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+SAMPLES = Path(__file__).parents[2] / "services" / "intake" / "tests" / "samples"
+
+
+@pytest.fixture
+async def services(stack):
+    clients = {
+        name: httpx.AsyncClient(base_url=stack.service_url(name), timeout=30.0)
+        for name in ("pricing-approval", "fulfillment-handoff", "commission", "console")
+    }
+    yield clients
+    for client in clients.values():
+        await client.aclose()
+
+
+@pytest.fixture
+def people(stack):
+    return {
+        "rep": bearer(stack, "rep-002", Role.SALES_REP),
+        "specialist": bearer(stack, "dana", Role.SPECIALIST),
+        "director": bearer(stack, "dex-director", Role.SALES_DIRECTOR),
+        "operations": bearer(stack, "olga-ops", Role.OPERATIONS),
+        "analyst": bearer(stack, "ana-analyst", Role.COMMISSION_ANALYST),
+    }
+
+
+async def _order(intake, order_id: str, headers: dict) -> dict:
+    return (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
+
+
+async def _until_state(intake, order_id: str, headers: dict, state: str, *, stage: str | None = None) -> dict:
+    return await eventually(
+        lambda: _order(intake, order_id, headers),
+        lambda order: order["state"] == state and stage in (None, order["stage"]),
+    )
+
+
+async def _console_state(console, order_id: str, headers: dict) -> str | None:
+    response = await console.get(f"/console/orders/{order_id}", headers=headers)
+    return response.json()["state"] if response.status_code == 200 else None
+
+
+async def _report(fulfillment, order_id: str, headers: dict, status: str, **details) -> httpx.Response:
+    return await fulfillment.post(
+        f"/fulfillment/orders/{order_id}/operations-reports", json={"status": status, **details}, headers=headers
+    )
+
+
+async def _handed_off_order(intake, people, *, seed: int) -> str:
+    created = await intake.post(
+        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=5, seed=seed), headers=people["rep"]
+    )
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
+    return order_id
+
+
+async def _waiting_for_the_director(intake, pricing, people, *, seed: int) -> tuple[str, dict]:
+    body = _gigabit_internet_order(discount_percent=25, seed=seed)
+    order_id = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=people["rep"])).json()["id"]
+    await _until_state(intake, order_id, people["rep"], "pending", stage="priced")
+    queue = (await pricing.get("/pricing/approvals", headers=people["director"])).json()
+    [request] = [request for request in queue if request["orderId"] == order_id]
+    return order_id, request
+
+
+async def test_a_cancel_while_an_approval_waits_withdraws_it_and_nothing_reaches_operations_or_commission(
+    stack, intake, services, people
+):
+    pricing = services["pricing-approval"]
+    order_id, request = await _waiting_for_the_director(intake, pricing, people, seed=1401)
+
+    cancel = {"productOrder": {"id": order_id}, "cancellationReason": "the customer chose another provider"}
+    cancelled = await intake.post(f"{API}/cancelProductOrder", json=cancel, headers=people["rep"])
+    assert cancelled.status_code == 201, cancelled.text
+    assert (cancelled.json()["state"], cancelled.json()["productOrder"]["id"]) == ("done", order_id)
+    order = await _order(intake, order_id, people["rep"])
+    assert (order["state"], order["stage"]) == ("cancelled", "priced")
+    assert {item["state"] for item in order["productOrderItem"]} == {"cancelled"}
+
+    async def director_queue():
+        return {r["orderId"] for r in (await pricing.get("/pricing/approvals", headers=people["director"])).json()}
+
+    await eventually(director_queue, lambda queue: order_id not in queue)
+    late = await pricing.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=people["director"])
+    assert late.status_code == 409
+    assert "cancelled" in late.json()["detail"]
+
+    assert (
+        await services["fulfillment-handoff"].get(f"/fulfillment/orders/{order_id}", headers=people["rep"])
+    ).status_code == 404
+    assert (
+        await services["commission"].get(f"/commission/orders/{order_id}", headers=people["analyst"])
+    ).status_code == 404
+    await eventually(lambda: _console_state(services["console"], order_id, people["rep"]), lambda s: s == "cancelled")
+    assert (await intake.post(f"{API}/cancelProductOrder", json=cancel, headers=people["rep"])).status_code == 409
+
+
+async def test_an_approval_of_the_version_a_correction_replaced_is_refused_and_only_the_correction_is_handed_off(
+    stack, intake, services, people
+):
+    pricing = services["pricing-approval"]
+    order_id, request = await _waiting_for_the_director(intake, pricing, people, seed=1402)
+    order = await _order(intake, order_id, people["rep"])
+    [item] = _gigabit_internet_order(discount_percent=5, seed=1402)["productOrderItem"]
+    corrected = await intake.patch(
+        f"{PRODUCT_ORDER_PATH}/{order_id}", json={"productOrderItem": [item]}, headers=people["rep"] | MERGE_PATCH
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert order["id"] == corrected.json()["id"]
+
+    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
+    late = await pricing.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=people["director"])
+    assert late.status_code == 409
+    assert "version 2" in late.json()["detail"]
+    handoff = (
+        await services["fulfillment-handoff"].get(f"/fulfillment/orders/{order_id}", headers=people["rep"])
+    ).json()
+    assert handoff["orderVersion"] == 2
+
+
+async def test_a_cancel_after_the_hand_off_waits_for_operations_to_stop_the_work_and_reverses_the_commission(
+    stack, intake, services, people
+):
+    order_id = await _handed_off_order(intake, people, seed=1403)
+    cancel = {"productOrder": {"id": order_id}, "cancellationReason": "the site was sold"}
+    requested = await intake.post(f"{API}/cancelProductOrder", json=cancel, headers=people["specialist"])
+    assert requested.status_code == 201, requested.text
+    assert requested.json()["state"] == "inProgress"
+    await _until_state(intake, order_id, people["rep"], "pendingCancellation")
+    [_, stop] = await records_for(stack.kafka_bootstrap, HandOffCancelled.topic, order_id, count=2)
+    assert HandOffCancelled.model_validate_json(stop.value).reason.endswith("the site was sold")
+
+    stopped = await _report(services["fulfillment-handoff"], order_id, people["operations"], "cancelled")
+    assert stopped.status_code == 202, stopped.text
+    await _until_state(intake, order_id, people["rep"], "cancelled")
+    request = (await intake.get(f"{API}/cancelProductOrder/{requested.json()['id']}", headers=people["rep"])).json()
+    assert request["state"] == "done" and "effectiveCancellationDate" in request
+
+    async def ledger():
+        return (await services["commission"].get(f"/commission/orders/{order_id}", headers=people["analyst"])).json()
+
+    reversed_ = await eventually(ledger, lambda found: any(e["kind"] == "reversed" for e in found.get("ledger", [])))
+    accrued = sum(Decimal(entry["accruedChange"]) for entry in reversed_["ledger"])
+    assert accrued == 0
+    await eventually(lambda: _console_state(services["console"], order_id, people["rep"]), lambda s: s == "cancelled")
+
+
+async def test_an_installed_order_is_completed_in_tmf622_and_the_console_and_reconciles_clean(
+    stack, intake, services, people
+):
+    fulfillment, today = services["fulfillment-handoff"], datetime.now(UTC).date()
+    order_id = await _handed_off_order(intake, people, seed=1404)
+    tomorrow = str(today + timedelta(days=1))
+    assert (await _report(fulfillment, order_id, people["rep"], "accepted")).status_code == 403
+    assert (
+        await _report(fulfillment, order_id, people["operations"], "installed", effectiveDate=tomorrow)
+    ).status_code == 422
+    for status, details in (
+        ("accepted", {}),
+        ("scheduled", {"effectiveDate": tomorrow}),
+        ("installed", {"effectiveDate": str(today)}),
+    ):
+        response = await _report(fulfillment, order_id, people["operations"], status, **details)
+        assert response.status_code == 202, response.text
+
+    order = await _until_state(intake, order_id, people["rep"], "completed")
+    assert order["completionDate"] == str(today)
+    assert {item["state"] for item in order["productOrderItem"]} == {"completed"}
+    await eventually(lambda: _console_state(services["console"], order_id, people["rep"]), lambda s: s == "completed")
+
+    async def reconciliation():
+        params = {"from": str(today), "to": str(today)}
+        return (
+            await services["commission"].get("/commission/reconciliation", params=params, headers=people["analyst"])
+        ).json()
+
+    async def ledger_kinds():
+        found = (await services["commission"].get(f"/commission/orders/{order_id}", headers=people["analyst"])).json()
+        return {entry["kind"] for entry in found["ledger"]}
+
+    await eventually(ledger_kinds, lambda kinds: "payable" in kinds)
+    assert order_id not in {d["orderId"] for d in (await reconciliation())["discrepancies"]}
+
+
+async def test_a_failed_installation_waits_in_the_desks_queue_until_it_is_rescheduled_and_installed(
+    stack, intake, services, people
+):
+    fulfillment, console, today = services["fulfillment-handoff"], services["console"], datetime.now(UTC).date()
+    order_id = await _handed_off_order(intake, people, seed=1405)
+    assert (await _report(fulfillment, order_id, people["operations"], "failed")).status_code == 422  # no reason
+    failed = await _report(fulfillment, order_id, people["operations"], "failed", reason="no access to the riser")
+    assert failed.status_code == 202, failed.text
+
+    order = await _until_state(intake, order_id, people["rep"], "failed")
+    assert "no access to the riser" in order["findings"][0]["message"]
+
+    async def desk_queue():
+        listed = await console.get(
+            "/console/orders", params={"state": "failed", "limit": 500}, headers=people["specialist"]
+        )
+        return {row["id"]: row for row in listed.json()}
+
+    queued = await eventually(desk_queue, lambda rows: order_id in rows)
+    assert "no access to the riser" in (queued[order_id]["blocker"] or "")
+
+    in_a_week = str(today + timedelta(days=7))
+    assert (
+        await _report(fulfillment, order_id, people["operations"], "rescheduled", effectiveDate=in_a_week)
+    ).status_code == 202
+    await _until_state(intake, order_id, people["rep"], "inProgress")
+    assert (
+        await _report(fulfillment, order_id, people["operations"], "installed", effectiveDate=str(today))
+    ).status_code == 202
+    await _until_state(intake, order_id, people["rep"], "completed")
+    await eventually(desk_queue, lambda rows: order_id not in rows)
+    await eventually(lambda: _console_state(console, order_id, people["rep"]), lambda s: s == "completed")
+
+
+async def test_the_same_order_sent_twice_is_one_order_and_a_likely_duplicate_waits_for_a_specialist(
+    stack, intake, people
+):
+    body = _gigabit_internet_order(discount_percent=5, seed=1406)
+    first = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=people["rep"])
+    again = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=people["rep"])
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+
+    changed = copy.deepcopy(body)
+    changed["productOrderItem"][0]["itemTerm"][0]["duration"]["amount"] = 60
+    conflict = await intake.post(PRODUCT_ORDER_PATH, json=changed, headers=people["rep"])
+    assert conflict.status_code == 409
+    assert first.json()["id"] in conflict.json()["detail"]
+
+    keyed_again = await intake.post(
+        PRODUCT_ORDER_PATH, json=body | {"externalId": f"{body['externalId']}-B"}, headers=people["rep"]
+    )
+    assert keyed_again.status_code == 201
+    held = keyed_again.json()
+    assert (held["state"], held["findings"][0]["reasonCode"]) == ("held", "DUPLICATE_ORDER")
+    assert first.json()["id"] in held["findings"][0]["message"]
+
+    release = {"note": "a second circuit for redundancy"}
+    refused = await intake.post(f"/intake/duplicates/{held['id']}/release", json=release, headers=people["rep"])
+    assert refused.status_code == 403
+    released = await intake.post(f"/intake/duplicates/{held['id']}/release", json=release, headers=people["specialist"])
+    assert released.status_code == 200, released.text
+    await _until_state(intake, held["id"], people["rep"], "inProgress", stage="ratified")
+    listed = (
+        await intake.get(PRODUCT_ORDER_PATH, params={"externalId": body["externalId"]}, headers=people["rep"])
+    ).json()
+    assert [order["id"] for order in listed] == [first.json()["id"]]
+
+
+async def test_a_disconnect_naming_only_the_product_is_handed_off_with_its_site(stack, intake, services, people):
+    # PRD-448812 is ACC-10005's SIP trunk at its old warehouse (LOC-CHI-0010), on record in intake's seed.
+    disconnect = {
+        "externalId": f"DISC-{secrets.token_hex(4)}",
+        "orderType": "disconnect",
+        "requestedCompletionDate": "2027-02-01",
+        "relatedParty": [{"role": "customer", "id": "ACC-10005"}, {"role": "salesRep", "id": "rep-002"}],
+        "productOrderItem": [{"id": "1", "action": "delete", "product": {"id": "PRD-448812"}}],
+    }
+    created = await intake.post(PRODUCT_ORDER_PATH, json=disconnect, headers=people["rep"])
+    assert created.status_code == 201, created.text
+    [item] = created.json()["productOrderItem"]
+    assert (item["productOffering"]["id"], item["product"]["place"][0]["id"]) == ("SIP-TRUNK", "LOC-CHI-0010")
+    order_id = created.json()["id"]
+    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
+    handoff = (
+        await services["fulfillment-handoff"].get(f"/fulfillment/orders/{order_id}", headers=people["rep"])
+    ).json()
+    assert handoff["state"] == "handed-off"
+    assert {line["market"] for line in handoff["billingLines"]} == {"CHI"}
+
+    call = json.loads((SAMPLES / "ivr_call_disconnect.json").read_text()) | {"callId": f"IVR-{secrets.token_hex(6)}"}
+    by_phone = await intake.post("/intake/ivr/calls", json=call, headers=people["rep"])
+    assert by_phone.status_code == 201, by_phone.text
+    [item] = by_phone.json()["productOrderItem"]
+    assert item["productOffering"]["id"] == "SIP-TRUNK"
+    assert by_phone.json()["state"] in ("inProgress", "held")  # the same product twice: a likely duplicate
+
+
+def _promotion_valid_today() -> tuple[Promotion, str, int]:
+    """A promotion of the shipped catalogue a new order may use today: the code, an offering and a term it fits."""
+    catalogue, today = load_catalogue(), datetime.now(UTC).date()
+    for promotion in catalogue.promotion:
+        eligible = promotion.eligibility
+        if not (promotion.valid_from <= today <= promotion.valid_to and promotion.mrc_discount_percent):
+            continue
+        if eligible.order_types and "new" not in eligible.order_types:
+            continue
+        for offering in catalogue.product_offering:
+            if (eligible.families is None or offering.family in eligible.families) and (
+                eligible.offerings is None or offering.id in eligible.offerings
+            ):
+                return promotion, offering.id, next(t for t in sorted(offering.terms) if t >= eligible.min_term_months)
+    raise AssertionError("the shipped catalogue has no MRC promotion for new orders valid today: publish one")
+
+
+def _list_mrc(offering_id: str, term: int) -> Decimal:
+    order = ProductOrder(
+        id="PRICE-CHECK",
+        channel=Channel.API,
+        order_type=OrderType.NEW,
+        account=Account(),
+        items=[OrderItem(id="1", product_offering_id=offering_id, item_term_months=term)],
+    )
+    [line] = quote_order(order, catalogue=load_catalogue(), order_date=datetime.now(UTC).date()).lines
+    return line.list_mrc
+
+
+async def test_a_promotion_code_lowers_the_price_the_discount_is_measured_from(stack, intake, services, people):
+    """The same net price, 15% under list: a manager's approval without the code; within the rep's reach with it."""
+    pricing = services["pricing-approval"]
+    promotion, offering_id, term = _promotion_valid_today()
+    net_mrc = (_list_mrc(offering_id, term) * Decimal("0.85")).quantize(Decimal("0.01"))
+    body = _gigabit_internet_order(discount_percent=15, seed=1407)
+    [item] = body["productOrderItem"]
+    item["productOffering"] = {"id": offering_id}
+    item["product"]["productCharacteristic"] = []
+    item["itemTerm"] = [{"duration": {"amount": term, "units": "month"}}]
+    item["itemPrice"] = [
+        {"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": float(net_mrc)}}}
+    ]
+    promoted_body = copy.deepcopy(body) | {"externalId": f"{body['externalId']}-PROMO"}
+    promoted_body["productOrderItem"][0]["itemPrice"][0]["priceAlteration"] = [
+        {"priceType": "promotion", "name": promotion.code}
+    ]
+    quotes = {}
+    for name, order in (("plain", body), ("promoted", promoted_body)):
+        created = await intake.post(PRODUCT_ORDER_PATH, json=order, headers=people["rep"])
+        assert created.status_code == 201, created.text
+        order_id = created.json()["id"]
+
+        async def quote(order_id=order_id):
+            response = await pricing.get(f"/pricing/orders/{order_id}", headers=people["rep"])
+            return response.json() if response.status_code == 200 else None
+
+        quotes[name] = await eventually(quote, lambda found: found is not None)
+    [plain], [promoted] = quotes["plain"]["pricing"]["items"], quotes["promoted"]["pricing"]["items"]
+    assert promoted["promotionCode"] == promotion.code
+    assert Decimal(promoted["promotedMrc"]) < Decimal(plain["promotedMrc"]) == Decimal(plain["listMrc"])
+    assert [a["role"] for a in quotes["plain"]["approvals"]] == ["sales_manager"]
+    assert (quotes["promoted"]["status"], quotes["promoted"]["approvals"]) == ("approved", [])
+
+
+NEAR_NET_SITE = {
+    "role": "serviceLocation",
+    "streetNr": "2900",
+    "streetName": "East 106th Street",
+    "city": "Chicago",
+    "stateOrProvince": "IL",
+    "postcode": "60617",
+}
+
+
+def _near_net_build(account: str, *, ciac: int | None) -> dict:
+    """1 Gbps Internet at ACC-10003's near-net building for `account`, at $1,500 a month for 36 months."""
+    body = {
+        "externalId": f"OPP-BUILD-{secrets.token_hex(4)}",
+        "orderType": "add",
+        "relatedParty": [
+            {"role": "customer", "id": account},
+            {"role": "contact", "name": "Pat Ruiz", "email": "pat@example.com", "phone": "+1 312 555 0142"},
+            {"role": "salesRep", "id": "rep-003", "splitPercent": 100},
+        ],
+        "agreement": [{"id": "MSA-BUILD", "termMonths": 36, "signedDate": "2026-11-02"}],
+        "productOrderItem": [
+            {
+                "id": "1",
+                "action": "add",
+                "productOffering": {"id": "DIA-FIBER"},
+                "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
+                "product": {
+                    "productCharacteristic": [{"name": "bandwidth_mbps", "value": 1000}],
+                    "place": [NEAR_NET_SITE],
+                },
+                "itemPrice": [{"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 1500}}}],
+            }
+        ],
+    }
+    if ciac:
+        body["orderTotalPrice"] = [{"name": "CIAC", "price": {"dutyFreeAmount": {"unit": "USD", "value": ciac}}}]
+    return body
+
+
+async def test_a_ciac_changes_the_capital_decision(stack, intake, services, people):
+    """A 990 ft build ($59,550) against $900 of monthly contribution pays back in 66 months: rejected; with a
+    $20,000 CIAC it pays back in 44 and waits for finance and the VP instead."""
+    surveyor = bearer(stack, "sam", Role.OPERATIONS)
+    outcomes = {}
+    async with httpx.AsyncClient(base_url=stack.service_url("serviceability"), timeout=30.0) as serviceability:
+        for account, ciac in (("ACC-10006", None), ("ACC-10007", 20000)):
+            order_id = (
+                await intake.post(PRODUCT_ORDER_PATH, json=_near_net_build(account, ciac=ciac), headers=people["rep"])
+            ).json()["id"]
+            await _until_state(intake, order_id, people["rep"], "held")
+
+            async def survey_of(order_id=order_id):
+                surveys = (await serviceability.get("/serviceability/siteSurveys", headers=surveyor)).json()
+                return [survey for survey in surveys if survey["orderId"] == order_id]
+
+            [survey] = await eventually(survey_of, lambda found: len(found) == 1)
+            completion = {"distanceToFiberFt": 990, "notes": "along the rail spur", "photos": []}
+            done = await serviceability.post(
+                f"/serviceability/siteSurveys/{survey['surveyId']}/completion", json=completion, headers=surveyor
+            )
+            assert done.status_code == 200, done.text
+            outcomes[ciac] = await eventually(
+                lambda order_id=order_id: _order(intake, order_id, people["rep"]), lambda o: o["stage"] == "priced"
+            )
+    assert (outcomes[None]["state"], outcomes[None]["findings"][0]["reasonCode"]) == ("rejected", "CAPITAL_POLICY")
+    assert outcomes[20000]["state"] == "pending"
+    quote = (
+        await services["pricing-approval"].get(f"/pricing/orders/{outcomes[20000]['id']}", headers=people["rep"])
+    ).json()
+    assert Decimal(quote["pricing"]["capital"]["ciac"]) == 20000
+    assert {approval["role"] for approval in quote["approvals"]} == {"finance", "vp_sales"}
+
+
+async def test_an_unsigned_order_waits_for_the_accepted_proposal_whose_date_commission_counts(
+    stack, intake, services, people
+):
+    pricing = services["pricing-approval"]
+    body = _gigabit_internet_order(discount_percent=5, seed=1409)
+    del body["agreement"][0]["signedDate"]
+    order_id = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=people["rep"])).json()["id"]
+    waiting = await _until_state(intake, order_id, people["rep"], "pending", stage="priced")
+    assert [finding["reasonCode"] for finding in waiting["findings"]] == ["AGREEMENT_UNSIGNED"]
+
+    sent = await pricing.post(f"/pricing/orders/{order_id}/proposal/send", json={}, headers=people["rep"])
+    assert (sent.status_code, sent.json()["state"]) == (200, "sent"), sent.text
+    today = str(datetime.now(UTC).date())
+    stranger = await pricing.post(
+        f"/pricing/orders/{order_id}/proposal/accept",
+        json={"signedBy": "Someone Else", "signedOn": today},
+        headers=people["rep"],
+    )
+    assert stranger.status_code == 422
+    contact = next(party["name"] for party in body["relatedParty"] if party["role"] == "contact")
+    accepted = await pricing.post(
+        f"/pricing/orders/{order_id}/proposal/accept",
+        json={"signedBy": contact, "signedOn": today},
+        headers=people["rep"],
+    )
+    assert (accepted.status_code, accepted.json()["state"]) == (200, "accepted"), accepted.text
+
+    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
+    ratified = (await services["commission"].get(f"/commission/orders/{order_id}", headers=people["analyst"])).json()
+    assert any(today in line and "signed" in line for line in ratified["explanation"]), ratified["explanation"]
+
+
+async def test_coaching_credits_the_rep_named_on_the_order_whatever_the_channel_and_stage(
+    stack, intake, services, people
+):
+    opportunity = json.loads((SAMPLES / "crm_opportunity_unknown_offering.json").read_text())
+    opportunity["opportunityId"] = f"006{secrets.token_hex(6)}"
+    named = {split["repId"] for split in opportunity["splits"]}
+    path, since = "/intake/coaching/findings", {"since": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()}
+
+    async def counts():
+        found = (await intake.get(path, params=since, headers=people["specialist"])).json()
+        return {(row["rep"], row["channel"], row["reasonCode"]): row["count"] for row in found}
+
+    created = await intake.post("/intake/crm/opportunities", json=opportunity, headers=people["rep"])
+    assert created.status_code == 201, created.text
+    credited = await eventually(counts, lambda found: any(key[2] == "UNKNOWN_OFFERING" for key in found))
+    assert {rep for rep, channel, code in credited if code == "UNKNOWN_OFFERING"} == named
+    assert "crm" not in {rep for rep, _, _ in credited}
+
+    # A denial at pricing is the rep's to learn from too.
+    pricing = services["pricing-approval"]
+    order_id, request = await _waiting_for_the_director(intake, pricing, people, seed=1410)
+    denied = await pricing.post(
+        f"/pricing/approvals/{request['id']}/deny",
+        json={"comment": "too deep for a one-site deal"},
+        headers=people["director"],
+    )
+    assert denied.status_code == 200, denied.text
+    reps = {
+        party["id"]
+        for party in (await _order(intake, order_id, people["rep"]))["relatedParty"]
+        if party["role"] == "salesRep"
+    }
+    after = await eventually(counts, lambda found: any(key[2] == "PRICING_UNAPPROVED" for key in found))
+    assert {rep for rep, _, code in after if code == "PRICING_UNAPPROVED"} >= reps
