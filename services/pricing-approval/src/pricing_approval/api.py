@@ -13,7 +13,7 @@ from orderdesk_shared.db import Database
 from pricing_approval import proposal, repository, tmf620
 from pricing_approval.catalogue import Family
 from pricing_approval.domain.workflow import QuoteStatus
-from pricing_approval.handlers import CONFLICT, FORBIDDEN, DecisionRefused, decide_approval, granted_approvals
+from pricing_approval.handlers import CONFLICT, FORBIDDEN, Refused, decide_approval, granted_approvals
 from pricing_approval.repository import ApprovalRequest, StoredQuote
 from pricing_approval.rules import PricingRules, pricing_rules
 
@@ -58,6 +58,7 @@ def _request_view(request: ApprovalRequest) -> dict:
         "comment": request.comment,
         "carriedFrom": request.carried_from,
         "jeopardyRaisedAt": request.jeopardy_raised_at,
+        "withdrawnBecause": request.withdrawn_because,
     }
 
 
@@ -178,7 +179,7 @@ async def _decide(db: Database, request_id: str, approver: Principal, *, grant: 
             decided = await decide_approval(
                 uow, request_id=request_id, approver=approver, grant=grant, comment=comment, now=datetime.now(UTC)
             )
-    except DecisionRefused as refused:
+    except Refused as refused:
         raise HTTPException(_REFUSAL_STATUS.get(refused.reason, status.HTTP_404_NOT_FOUND), str(refused)) from refused
     return _request_view(decided)
 

@@ -1,6 +1,6 @@
 """Queries over pricing-approval's quotes, approval requests and the decisions taken on them."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,6 +48,7 @@ class ApprovalRequest:
     comment: str | None = None
     carried_from: str | None = None
     jeopardy_raised_at: datetime | None = None
+    withdrawn_because: str | None = None
 
     def required(self) -> RequiredApproval:
         """The approval as the matrix asked it, to compare with what a revised order needs."""
@@ -133,9 +134,9 @@ async def get_quote(connection: AsyncConnection, order_id: str, *, for_update: b
 async def settle_quote(
     connection: AsyncConnection, order_id: str, *, status: QuoteStatus, at: datetime, rejection: dict | None = None
 ) -> None:
-    await connection.execute(
-        sa.update(quotes).where(quotes.c.order_id == order_id).values(status=status, decided_at=at, rejection=rejection)
-    )
+    """Give the quote its new status; a rejection replaces the finding kept, else the one kept stays."""
+    values = {"status": status, "decided_at": at} | ({"rejection": rejection} if rejection else {})
+    await connection.execute(sa.update(quotes).where(quotes.c.order_id == order_id).values(values))
 
 
 def _request(row: sa.Row) -> ApprovalRequest:
@@ -183,13 +184,27 @@ async def latest_earlier_requests(connection: AsyncConnection, order_id: str, *,
     return [_request(row) for row in rows]
 
 
-async def withdraw_pending(connection: AsyncConnection, order_id: str, *, at: datetime) -> None:
-    """Stop asking every approval still pending on the order."""
-    await connection.execute(
-        sa.update(approval_requests)
-        .where(approval_requests.c.order_id == order_id, approval_requests.c.status == RequestStatus.PENDING)
-        .values(status=RequestStatus.WITHDRAWN, decided_at=at)
+async def pending_versions(connection: AsyncConnection, order_id: str) -> dict[str, int]:
+    """The order's pending requests: each one's order version by request id."""
+    rows = await connection.execute(
+        sa.select(approval_requests.c.id, approval_requests.c.order_version).where(
+            approval_requests.c.order_id == order_id, approval_requests.c.status == RequestStatus.PENDING
+        )
     )
+    return dict(rows.tuples().all())
+
+
+async def withdraw(connection: AsyncConnection, because: Mapping[str, str], *, at: datetime) -> None:
+    """Stop asking each of these pending requests, keeping why."""
+    if not because:
+        return
+    requests = approval_requests.c
+    statement = (
+        sa.update(approval_requests)
+        .where(requests.id == sa.bindparam("request_id"), requests.status == RequestStatus.PENDING)
+        .values(status=RequestStatus.WITHDRAWN, decided_at=at, withdrawn_because=sa.bindparam("because"))
+    )
+    await connection.execute(statement, [{"request_id": key, "because": reason} for key, reason in because.items()])
 
 
 async def decide_request(

@@ -7,6 +7,9 @@ import pytest
 
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.db import Database
+from orderdesk_shared.events.catalogue import EVENT_TYPES
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.intake import OrderReceived
 from orderdesk_shared.events.order import (
     Account,
     Agreement,
@@ -16,6 +19,7 @@ from orderdesk_shared.events.order import (
     OrderType,
     ProductOrder,
     SalesRep,
+    Stage,
 )
 from orderdesk_shared.events.serviceability import (
     NetworkReach,
@@ -23,7 +27,7 @@ from orderdesk_shared.events.serviceability import (
     ServiceabilityQualified,
     SiteQualification,
 )
-from pricing_approval.handlers import price_order
+from pricing_approval.handlers import price_order, withdraw_approvals_of_cancelled_order, withdraw_superseded_approvals
 from pricing_approval.main import create_app
 from pricing_approval.settings import Settings
 from pricing_approval.tables import messaging
@@ -51,9 +55,37 @@ def signed_in(api, subject: str, *roles: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_token(secret=api.secret, subject=subject, roles=list(roles))}"}
 
 
-async def price(database, order) -> None:
+async def price(database, order, *, version: int = 1) -> None:
     async with database.unit_of_work() as uow:
-        await price_order(qualified(order), uow)
+        await price_order(qualified(order, version=version), uow)
+
+
+async def outbox_events(database) -> list:
+    """Every event pricing-approval recorded, in order."""
+    async with database.engine.connect() as connection:
+        rows = await connection.execute(messaging.outbox.select().order_by(messaging.outbox.c.seq))
+        return [EVENT_TYPES[row.type].model_validate_json(row.payload) for row in rows]
+
+
+async def receive_correction(database, order: ProductOrder, *, version: int) -> None:
+    """Intake received a corrected version of the order (orders.received)."""
+    async with database.unit_of_work() as uow:
+        await withdraw_superseded_approvals(
+            OrderReceived(order_id=order.id, order_version=version, order=order, corrected_by="sam-specialist"), uow
+        )
+
+
+async def cancel(database, order_id: str, *, reason: str, kind: FalloutKind = FalloutKind.CANCELLED) -> None:
+    """Intake cancelled the order (orders.fallout), at once or, after the hand-off, asking Operations."""
+    cancelled = OrderFallout(
+        order_id=order_id,
+        order_version=1,
+        stage=Stage.PRICED,
+        kind=kind,
+        findings=[Finding(reason_code="CANCELLED", message=reason)],
+    )
+    async with database.unit_of_work() as uow:
+        await withdraw_approvals_of_cancelled_order(cancelled, uow)
 
 
 def internet_order(
