@@ -1,5 +1,5 @@
 """Pricing-approval's handlers: price a qualified order, end the work on a cancelled or corrected one, take an
-approver's decision, flag approvals past due."""
+approver's decision, approve an order once nothing holds it, flag approvals past due."""
 
 import uuid
 from collections.abc import Sequence
@@ -19,6 +19,14 @@ from pricing_approval.domain.approvals import approvals_to_reask, four_eyes_conf
 from pricing_approval.domain.assessment import Assessment, assess_order
 from pricing_approval.domain.business_days import due_at
 from pricing_approval.domain.pricing import PricingError
+from pricing_approval.domain.proposals import (
+    ProposalRecord,
+    draft,
+    quote_status,
+    signature_finding,
+    signature_given,
+    signed_order,
+)
 from pricing_approval.domain.withdrawals import quote_status_after, requests_to_withdraw
 from pricing_approval.domain.workflow import QuoteStatus, RequestStatus
 from pricing_approval.repository import ApprovalRequest, StoredQuote, reasons_document
@@ -45,7 +53,7 @@ async def price_order_with(
         log.info("a qualified order is not priced", order_id=event.order_id, reason=dead)
         return
     # The order carries no order date: the day pricing receives it is the day promotions are judged on.
-    order_date = now.astimezone(rules.calendar.zone).date()
+    order_date = rules.calendar.day_of(now)
     try:
         assessment = assess_order(
             event.order, event.sites, catalogue=rules.catalogue, policy=rules.policy, order_date=order_date
@@ -57,7 +65,8 @@ async def price_order_with(
     requests = await _requests_for(event, uow, assessment=assessment, rules=rules, now=now)
     pending = [request for request in requests if request.status is RequestStatus.PENDING]
     rejection = _capital_rejection(assessment)
-    status = QuoteStatus.REJECTED if rejection else QuoteStatus.PENDING_APPROVAL if pending else QuoteStatus.APPROVED
+    proposal = None if rejection else draft(event.order, version=event.order_version, policy=rules.proposals)
+    status = QuoteStatus.REJECTED if rejection else quote_status(approvals_pending=bool(pending), proposal=proposal)
     requirements = [request.requirement() for request in requests]
     if not await repository.record_quote(
         uow.connection,
@@ -73,14 +82,16 @@ async def price_order_with(
         return
     await _withdraw_earlier_versions(uow, event, now=now)
     await repository.insert_requests(uow.connection, requests)
+    if proposal:
+        await repository.keep_proposal(uow.connection, proposal)
     carried = {"order_id": event.order_id, "order_version": event.order_version, "order": event.order}
     uow.emit(OrderPriced(**carried, sites=event.sites, pricing=pricing, required_approvals=requirements))
     if rejection:
         uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.REJECTED, [rejection]))
-    elif pending:
-        uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.PENDING, [_waiting(r) for r in pending]))
-    else:
+    elif status is QuoteStatus.APPROVED:
         uow.emit(OrderApproved(**carried, sites=event.sites, pricing=pricing, approvals=granted_approvals(requests)))
+    else:
+        uow.emit(_waiting_fallout(event.order_id, event.order_version, pending=pending, proposal=proposal))
 
 
 async def _requests_for(
@@ -203,6 +214,16 @@ async def _end_dead_work(uow: UnitOfWork, order_id: str, *, now: datetime) -> No
         await repository.settle_quote(uow.connection, order_id, status=status, at=now)
 
 
+def _waiting_fallout(
+    order_id: str, order_version: int, *, pending: Sequence[ApprovalRequest], proposal: ProposalRecord | None
+) -> OrderFallout:
+    """The order is pending at priced: for each approval still asked, and for the customer's signature."""
+    findings = [_waiting(request) for request in pending]
+    if signature := signature_finding(proposal):
+        findings.append(signature)
+    return _fallout(order_id, order_version, FalloutKind.PENDING, findings)
+
+
 def _waiting(request: ApprovalRequest) -> Finding:
     return Finding(
         reason_code="PRICING_APPROVAL_REQUIRED",
@@ -268,42 +289,52 @@ async def decide_approval(
         uow.connection, request, status=status, actor=approver.subject, comment=comment, at=now
     )
     if grant:
-        await _approve_when_all_granted(uow, quote, now=now)
+        await go_on_when_ready(uow, quote, now=now)
     else:
-        await _reject_as_unapproved(uow, quote, request, approver=approver.subject, comment=comment or "", now=now)
+        denial = Finding(
+            reason_code="PRICING_UNAPPROVED",
+            field_path="items",
+            message=f"{request.role} {approver.subject} denied the order: {comment or ''}",
+            fix="Revise the prices or terms the approver objected to, and resubmit the order.",
+        )
+        await reject(uow, quote, denial, now=now)
     return await repository.get_request(uow.connection, request_id)
 
 
-async def _approve_when_all_granted(uow: UnitOfWork, quote: StoredQuote, *, now: datetime) -> None:
+async def go_on_when_ready(uow: UnitOfWork, quote: StoredQuote, *, now: datetime) -> None:
+    """Approve the order once every approval is granted and the customer signed where the hand-off waits for it;
+    until then the order is pending with what it still waits for."""
     requests = await repository.requests_for(uow.connection, quote.order_id, quote.order_version)
-    if any(request.status is not RequestStatus.GRANTED for request in requests):
+    proposal = await repository.get_proposal(uow.connection, quote.order_id, version=quote.order_version)
+    pending = [request for request in requests if request.status is RequestStatus.PENDING]
+    status = quote_status(approvals_pending=bool(pending), proposal=proposal)
+    if status is not quote.status:
+        await repository.settle_quote(uow.connection, quote.order_id, status=status, at=now)
+    if status is not QuoteStatus.APPROVED:
+        uow.emit(_waiting_fallout(quote.order_id, quote.order_version, pending=pending, proposal=proposal))
         return
-    await repository.settle_quote(uow.connection, quote.order_id, status=QuoteStatus.APPROVED, at=now)
     granted = granted_approvals(requests)
     uow.emit(
         OrderApproved(
             order_id=quote.order_id,
             order_version=quote.order_version,
-            order=quote.order,
+            order=signed_order(quote.order, proposal),
             sites=quote.sites,
             pricing=quote.pricing,
             approvals=granted,
         )
     )
-    who = ", ".join(f"{grant.role} {grant.approver}" for grant in granted)
-    released = Finding(reason_code="PRICING_APPROVAL_REQUIRED", message=f"every approval was granted ({who})")
-    uow.emit(_fallout(quote.order_id, quote.order_version, FalloutKind.RELEASED, [released]))
+    released = []
+    if granted:
+        who = ", ".join(f"{grant.role} {grant.approver}" for grant in granted)
+        released.append(Finding(reason_code="PRICING_APPROVAL_REQUIRED", message=f"every approval was granted ({who})"))
+    if signed := signature_given(proposal):
+        released.append(signed)
+    uow.emit(_fallout(quote.order_id, quote.order_version, FalloutKind.RELEASED, released))
 
 
-async def _reject_as_unapproved(
-    uow: UnitOfWork, quote: StoredQuote, request: ApprovalRequest, *, approver: str, comment: str, now: datetime
-) -> None:
-    finding = Finding(
-        reason_code="PRICING_UNAPPROVED",
-        field_path="items",
-        message=f"{request.role} {approver} denied the order: {comment}",
-        fix="Revise the prices or terms the approver objected to, and resubmit the order.",
-    )
+async def reject(uow: UnitOfWork, quote: StoredQuote, finding: Finding, *, now: datetime) -> None:
+    """Reject the order's version with the finding; the approvals still asked are withdrawn for the same reason."""
     pending = await repository.pending_versions(uow.connection, quote.order_id)
     await repository.withdraw(uow.connection, dict.fromkeys(pending, finding.message), at=now)
     await repository.settle_quote(

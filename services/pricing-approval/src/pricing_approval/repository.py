@@ -1,8 +1,8 @@
-"""Queries over pricing-approval's quotes, approval requests and the decisions taken on them."""
+"""Queries over pricing-approval's quotes, approval requests, the decisions taken on them, and proposals."""
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,8 +13,9 @@ from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.events.pricing_approval import ApprovalRequirement, Pricing
 from orderdesk_shared.events.serviceability import SiteQualification
 from pricing_approval.domain.approvals import ApprovalReason, RequiredApproval, Trigger
-from pricing_approval.domain.workflow import QuoteStatus, RequestStatus
-from pricing_approval.tables import approval_decisions, approval_requests, quotes
+from pricing_approval.domain.proposals import ProposalRecord, ProposalState
+from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus, RequestStatus
+from pricing_approval.tables import approval_decisions, approval_requests, proposals, quotes
 
 
 @dataclass(frozen=True)
@@ -276,3 +277,53 @@ async def claim_past_due(connection: AsyncConnection, *, now: datetime, limit: i
         .returning(*approval_requests.c)
     )
     return sorted((_request(row) for row in rows), key=lambda request: request.due_at)
+
+
+def _proposal(row: sa.Row) -> ProposalRecord:
+    return ProposalRecord(**row._asdict() | {"state": ProposalState(row.state)})
+
+
+async def keep_proposal(connection: AsyncConnection, proposal: ProposalRecord) -> None:
+    """Keep a newly priced version's proposal in place of an earlier version's."""
+    await insert_or_supersede(connection, proposals, **vars(proposal))
+
+
+async def get_proposal(
+    connection: AsyncConnection, order_id: str, *, version: int, for_update: bool = False
+) -> ProposalRecord | None:
+    """The proposal of this version of the order; None when this version has none (it was rejected when priced)."""
+    query = sa.select(proposals).where(proposals.c.order_id == order_id, proposals.c.order_version == version)
+    row = (await connection.execute(query.with_for_update() if for_update else query)).first()
+    return _proposal(row) if row else None
+
+
+async def store_proposal(connection: AsyncConnection, proposal: ProposalRecord) -> None:
+    """Store where the proposal of its order version now stands."""
+    values = {name: value for name, value in vars(proposal).items() if name not in ("order_id", "order_version")}
+    await connection.execute(
+        sa.update(proposals)
+        .where(proposals.c.order_id == proposal.order_id, proposals.c.order_version == proposal.order_version)
+        .values(values)
+    )
+
+
+async def claim_proposals_past_validity(
+    connection: AsyncConnection, *, today: date, limit: int = 100
+) -> list[ProposalRecord]:
+    """Sent proposals of live quotes whose last day is before today (locked against other replicas)."""
+    rows = await connection.execute(
+        sa.select(proposals)
+        .join(
+            quotes,
+            sa.and_(quotes.c.order_id == proposals.c.order_id, quotes.c.order_version == proposals.c.order_version),
+        )
+        .where(
+            proposals.c.state == ProposalState.SENT,
+            proposals.c.expires_on < today,
+            quotes.c.status.not_in(list(CLOSED_QUOTES)),
+        )
+        .order_by(proposals.c.expires_on)
+        .limit(limit)
+        .with_for_update(of=proposals, skip_locked=True)
+    )
+    return [_proposal(row) for row in rows]

@@ -73,5 +73,25 @@ published_catalogues = sa.Table(
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
+# The proposal of each order's latest priced version, and where it stands with the customer.
+proposals = sa.Table(
+    "proposals",
+    metadata,
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    # The hand-off waits for the customer's acceptance: the policy asks for a signature the order lacked.
+    sa.Column("signature_required", sa.Boolean, nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("sent_by", sa.Text),
+    sa.Column("expires_on", sa.Date),
+    sa.Column("signed_by", sa.Text),
+    sa.Column("signed_on", sa.Date),
+    sa.Column("declined_reason", sa.Text),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Index("proposals_sent_by_expiry", "expires_on", postgresql_where=sa.text("state = 'sent'")),
+)
+
 # Orders corrected or cancelled since they were priced: no decision is taken on a dead version.
 order_versions = order_versions_table(metadata)

@@ -1,5 +1,6 @@
 """Pricing-approval against its real, migrated schema, with orders priced from the shipped catalogue."""
 
+from datetime import date
 from decimal import Decimal
 
 import httpx
@@ -14,6 +15,7 @@ from orderdesk_shared.events.order import (
     Account,
     Agreement,
     Channel,
+    Contact,
     ItemPrice,
     OrderItem,
     OrderType,
@@ -88,6 +90,9 @@ async def cancel(database, order_id: str, *, reason: str, kind: FalloutKind = Fa
         await withdraw_approvals_of_cancelled_order(cancelled, uow)
 
 
+SIGNED_IN_THE_CRM = date(2026, 11, 2)
+
+
 def internet_order(
     order_id: str,
     *,
@@ -95,20 +100,27 @@ def internet_order(
     non_standard_terms: str | None = None,
     ciac: str = "0",
     promotion_code: str | None = None,
+    signed_date: date | None = SIGNED_IN_THE_CRM,
 ) -> ProductOrder:
     """Dedicated Internet, 1 Gbps on 36 months: lists at $1,665.00 a month and $1,500.00 once.
 
-    Sold by rep-007, submitted by sam-specialist.
+    Sold by rep-007, submitted by sam-specialist, for a new client whose contact is Priya Raman; the contract
+    comes signed from the CRM unless `signed_date` is None.
     """
     return ProductOrder(
         id=order_id,
         channel=Channel.CRM,
         order_type=OrderType.NEW,
         account=Account(legal_name="Lakeshore Logistics LLC"),
+        contacts=[Contact(name="Priya Raman", email="priya.raman@lakeshore.example.com")],
         sales_reps=[SalesRep(rep_id="rep-007")],
         submitted_by="sam-specialist",
         agreement=Agreement(
-            contract_id="MSA-2211", term_months=36, non_standard_terms=non_standard_terms, ciac=Decimal(ciac)
+            contract_id="MSA-2211",
+            term_months=36,
+            signed_date=signed_date,
+            non_standard_terms=non_standard_terms,
+            ciac=Decimal(ciac),
         ),
         items=[
             OrderItem(
