@@ -310,7 +310,8 @@ async def store_proposal(connection: AsyncConnection, proposal: ProposalRecord) 
 async def claim_proposals_past_validity(
     connection: AsyncConnection, *, today: date, limit: int = 100
 ) -> list[ProposalRecord]:
-    """Sent proposals of live quotes whose last day is before today (locked against other replicas)."""
+    """Sent proposals of live quotes whose last day is before today; each locked with its quote (as a person's
+    action locks the quote first), skipping those another replica or a person is working on."""
     rows = await connection.execute(
         sa.select(proposals)
         .join(
@@ -324,6 +325,6 @@ async def claim_proposals_past_validity(
         )
         .order_by(proposals.c.expires_on)
         .limit(limit)
-        .with_for_update(of=proposals, skip_locked=True)
+        .with_for_update(of=(proposals, quotes), skip_locked=True)
     )
     return [_proposal(row) for row in rows]
