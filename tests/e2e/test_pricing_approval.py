@@ -3,6 +3,7 @@
 import asyncio
 import copy
 import secrets
+from datetime import date, timedelta
 from decimal import Decimal
 
 import httpx
@@ -13,6 +14,7 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.codec import encode
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.order import Account, Agreement, Channel, ItemPrice, OrderItem, OrderType, ProductOrder
+from orderdesk_shared.events.pricing_approval import OrderApproved
 from orderdesk_shared.events.serviceability import (
     NetworkReach,
     QualificationResult,
@@ -115,6 +117,65 @@ async def test_twenty_five_percent_off_waits_for_the_sales_director_and_proceeds
     )
     assert granted.status_code == 200, granted.text
     await _until(intake, order_id, rep, stage="ratified", state="inProgress")
+
+
+async def test_a_cancelled_order_leaves_the_approvers_queue_and_a_late_approval_is_refused(stack, intake, pricing):
+    rep = bearer(stack, "rep-003", Role.SALES_REP)
+    created = await intake.post(
+        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=25, seed=26), headers=rep
+    )
+    order_id = created.json()["id"]
+    await _until(intake, order_id, rep, stage="priced", state="pending")
+    director = bearer(stack, "dex-director", Role.SALES_DIRECTOR)
+    queue = (await pricing.get("/pricing/approvals", headers=director)).json()
+    [request] = [request for request in queue if request["orderId"] == order_id]
+
+    cancelled = await intake.post(
+        "/tmf-api/productOrderingManagement/v4/cancelProductOrder",
+        json={"productOrder": {"id": order_id}, "cancellationReason": "the customer signed with a competitor"},
+        headers=rep,
+    )
+    assert cancelled.status_code == 201, cancelled.text
+    deadline = asyncio.get_running_loop().time() + 30
+    while (await pricing.get(f"/pricing/approvals/{request['id']}", headers=director)).json()["status"] == "pending":
+        assert asyncio.get_running_loop().time() < deadline, "pricing never heard of the cancel"
+        await asyncio.sleep(0.3)
+
+    still_asked = (await pricing.get("/pricing/approvals", headers=director)).json()
+    assert order_id not in {waiting["orderId"] for waiting in still_asked}
+    late = await pricing.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=director)
+    assert late.status_code == 409
+    assert f"order {order_id} was cancelled: the customer signed with a competitor" in late.json()["detail"]
+    assert (await pricing.get(f"/pricing/orders/{order_id}", headers=rep)).json()["status"] == "cancelled"
+
+
+async def test_an_order_without_a_signed_agreement_goes_on_once_the_customer_signed_the_proposal(
+    stack, intake, pricing
+):
+    rep = bearer(stack, "rep-004", Role.SALES_REP)
+    body = _gigabit_internet_order(discount_percent=5, seed=27)
+    for agreement in body["agreement"]:
+        agreement.pop("signedDate")
+    [contact] = [party["name"] for party in body["relatedParty"] if party["role"] == "contact"]
+    order_id = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)).json()["id"]
+
+    await _until(intake, order_id, rep, stage="priced", state="pending")
+    assert (await pricing.get(f"/pricing/orders/{order_id}", headers=rep)).json()["status"] == "awaiting-signature"
+    specialist = bearer(stack, "sky-specialist", Role.SPECIALIST)
+    sent = (await pricing.post(f"/pricing/orders/{order_id}/proposal/send", json={}, headers=specialist)).json()
+    signed_on = str(date.fromisoformat(sent["expiresOn"]) - timedelta(days=30))  # the day it was sent
+    accepted = await pricing.post(
+        f"/pricing/orders/{order_id}/proposal/accept",
+        json={"signedBy": contact, "signedOn": signed_on},
+        headers=specialist,
+    )
+    assert accepted.status_code == 200, accepted.text
+
+    await _until(intake, order_id, rep, stage="ratified", state="inProgress")
+    approved = OrderApproved.model_validate_json(
+        (await first_record_for(stack.kafka_bootstrap, "orders.approved", order_id)).value
+    )
+    assert (str(approved.order.agreement.signed_date), approved.order.agreement.signed_by) == (signed_on, contact)
 
 
 async def test_a_near_net_build_paying_back_after_sixty_months_is_rejected_on_the_bus(stack):

@@ -1,19 +1,26 @@
-"""Pricing-approval's API: an order's quote and decisions, the approvers' queue and decisions, the TMF620 catalogue."""
+"""Pricing-approval's API: an order's quote, decisions and proposal, the approvers' queue and decisions, the TMF620
+catalogue."""
 
-from datetime import UTC, datetime
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
-from orderdesk_shared.db import Database
+from orderdesk_shared.db import Database, UnitOfWork
 from pricing_approval import proposal, repository, tmf620
 from pricing_approval.catalogue import Family
+from pricing_approval.domain.proposals import InvalidAcceptance, ProposalConflict, ProposalRecord
 from pricing_approval.domain.workflow import QuoteStatus
-from pricing_approval.handlers import CONFLICT, FORBIDDEN, DecisionRefused, decide_approval, granted_approvals
+from pricing_approval.handlers import CONFLICT, FORBIDDEN, Refused, decide_approval, granted_approvals
+from pricing_approval.proposal_lifecycle import accept_proposal, decline_proposal, send_proposal
 from pricing_approval.repository import ApprovalRequest, StoredQuote
 from pricing_approval.rules import PricingRules, pricing_rules
 
@@ -22,7 +29,10 @@ catalogue_router = APIRouter(prefix=tmf620.API_ROOT, tags=["TMF620 product catal
 
 APPROVER_ROLES = (Role.SALES_MANAGER, Role.SALES_DIRECTOR, Role.VP_SALES, Role.FINANCE, Role.LEGAL)
 Approver = Annotated[Principal, Depends(require_roles(*APPROVER_ROLES))]
+# Who sends a proposal and records the customer's answer: the order's reps, or any specialist.
+ProposalKeeper = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
 _REFUSAL_STATUS = {FORBIDDEN: status.HTTP_403_FORBIDDEN, CONFLICT: status.HTTP_409_CONFLICT}
+T = TypeVar("T")
 
 
 async def loaded_rules() -> PricingRules:
@@ -39,6 +49,19 @@ class Decision(BaseModel):
 
 class Denial(BaseModel):
     comment: Annotated[str, Field(min_length=1, max_length=2000, description="why: the rep and the desk see it")]
+
+
+class Acceptance(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    signed_by: Annotated[
+        str, Field(min_length=1, max_length=200, description="the customer contact who signed, as named on the order")
+    ]
+    signed_on: Annotated[date, Field(description="the day they signed: not before it was sent, not in the future")]
+
+
+class Refusal(BaseModel):
+    reason: Annotated[str, Field(min_length=1, max_length=2000, description="why the customer declined")]
 
 
 def _request_view(request: ApprovalRequest) -> dict:
@@ -58,6 +81,7 @@ def _request_view(request: ApprovalRequest) -> dict:
         "comment": request.comment,
         "carriedFrom": request.carried_from,
         "jeopardyRaisedAt": request.jeopardy_raised_at,
+        "withdrawnBecause": request.withdrawn_because,
     }
 
 
@@ -104,6 +128,57 @@ async def order_decisions(order_id: str, _: SignedIn, db: DatabaseDep) -> list[d
     ]
 
 
+def _proposal_view(proposal: ProposalRecord) -> dict:
+    return {to_camel(name): value for name, value in vars(proposal).items()}
+
+
+@router.get("/orders/{order_id}/proposal")
+async def order_proposal(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+    """Where the proposal of the order's latest version stands with the customer."""
+    async with db.engine.connect() as connection:
+        quote = await _priced_quote(connection, order_id)
+        found = await repository.get_proposal(connection, order_id, version=quote.order_version)
+    if found is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} has no proposal: {_why_none(quote)}")
+    return _proposal_view(found)
+
+
+@router.post("/orders/{order_id}/proposal/send")
+async def send_order_proposal(order_id: str, keeper: ProposalKeeper, db: DatabaseDep, rules: Rules) -> dict:
+    """Send the proposal to the customer (again, once it expired): open for the policy's days from today."""
+    sent = await _act(db, lambda uow, now: send_proposal(uow, order_id=order_id, actor=keeper, now=now, rules=rules))
+    return _proposal_view(sent)
+
+
+@router.post("/orders/{order_id}/proposal/accept")
+async def accept_order_proposal(
+    order_id: str, acceptance: Acceptance, keeper: ProposalKeeper, db: DatabaseDep, rules: Rules
+) -> dict:
+    """Record the customer's signature on the sent proposal; an order waiting only for it is approved."""
+    accepted = await _act(
+        db,
+        lambda uow, now: accept_proposal(
+            uow,
+            order_id=order_id,
+            actor=keeper,
+            signed_by=acceptance.signed_by,
+            signed_on=acceptance.signed_on,
+            now=now,
+            rules=rules,
+        ),
+    )
+    return _proposal_view(accepted)
+
+
+@router.post("/orders/{order_id}/proposal/decline")
+async def decline_order_proposal(order_id: str, refusal: Refusal, keeper: ProposalKeeper, db: DatabaseDep) -> dict:
+    """Record that the customer declined the proposal: the order is rejected PROPOSAL_DECLINED."""
+    declined = await _act(
+        db, lambda uow, now: decline_proposal(uow, order_id=order_id, actor=keeper, reason=refusal.reason, now=now)
+    )
+    return _proposal_view(declined)
+
+
 @router.get("/orders/{order_id}/proposal.html", response_class=HTMLResponse)
 async def proposal_html(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules) -> HTMLResponse:
     """The proposal and contract document of a priced order, as a web page (a draft until approved)."""
@@ -123,16 +198,26 @@ async def proposal_pdf(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules
 
 async def _proposal(db: Database, order_id: str, rules: PricingRules) -> proposal.Proposal:
     async with db.engine.connect() as connection:
-        quote = await repository.get_quote(connection, order_id)
-        if quote is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not been priced")
-        if quote.order is None:
-            raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} was priced before proposals were kept")
+        quote = await _priced_quote(connection, order_id)
         if quote.status is QuoteStatus.REJECTED or quote.pricing is None:
-            reason = quote.rejection["message"] if quote.rejection else "it was rejected"
-            raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} has no proposal: {reason}")
+            raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} has no proposal: {_why_none(quote)}")
         requests = await repository.requests_for(connection, order_id, quote.order_version)
-    return proposal.proposal_of(quote, catalogue=rules.catalogue, approvals=granted_approvals(requests))
+        kept = await repository.get_proposal(connection, order_id, version=quote.order_version)
+    return proposal.proposal_of(quote, rules=rules, approvals=granted_approvals(requests), record=kept)
+
+
+async def _priced_quote(connection: AsyncConnection, order_id: str) -> StoredQuote:
+    """The latest version's quote, of an order priced since proposals are kept."""
+    quote = await repository.get_quote(connection, order_id)
+    if quote is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not been priced")
+    if quote.order is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} was priced before proposals were kept")
+    return quote
+
+
+def _why_none(quote: StoredQuote) -> str:
+    return quote.rejection["message"] if quote.rejection else "it was priced before proposals were kept"
 
 
 @router.get("/approvals")
@@ -173,14 +258,27 @@ async def deny(request_id: str, denial: Denial, approver: Approver, db: Database
 
 
 async def _decide(db: Database, request_id: str, approver: Principal, *, grant: bool, comment: str | None) -> dict:
+    decided = await _act(
+        db,
+        lambda uow, now: decide_approval(
+            uow, request_id=request_id, approver=approver, grant=grant, comment=comment, now=now
+        ),
+    )
+    return _request_view(decided)
+
+
+async def _act(db: Database, action: Callable[[UnitOfWork, datetime], Awaitable[T]]) -> T:
+    """Take a person's action in one transaction; a refused one is a problem saying why, and changes nothing."""
     try:
         async with db.unit_of_work() as uow:
-            decided = await decide_approval(
-                uow, request_id=request_id, approver=approver, grant=grant, comment=comment, now=datetime.now(UTC)
-            )
-    except DecisionRefused as refused:
+            return await action(uow, datetime.now(UTC))
+    except Refused as refused:
         raise HTTPException(_REFUSAL_STATUS.get(refused.reason, status.HTTP_404_NOT_FOUND), str(refused)) from refused
-    return _request_view(decided)
+    except ProposalConflict as conflict:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(conflict)) from conflict
+    except InvalidAcceptance as invalid:
+        errors = [{"loc": ("body", field), "msg": reason, "type": "value_error"} for field, reason in invalid.problems]
+        raise RequestValidationError(errors) from invalid
 
 
 @catalogue_router.get("/productOffering")

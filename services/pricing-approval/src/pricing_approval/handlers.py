@@ -1,4 +1,5 @@
-"""Pricing-approval's handlers: price a qualified order, take an approver's decision, flag approvals past due."""
+"""Pricing-approval's handlers: price a qualified order, end the work on a cancelled or corrected one, take an
+approver's decision, approve an order once nothing holds it, flag approvals past due."""
 
 import uuid
 from collections.abc import Sequence
@@ -7,24 +8,39 @@ from datetime import UTC, datetime
 from orderdesk_shared.auth import Principal
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.intake import OrderReceived
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.pricing_approval import ApprovalGranted, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
+from orderdesk_shared.logs import get_logger
+from orderdesk_shared.order_versions import Standing, note_cancelled, note_version, refusal, standing
 from pricing_approval import repository
 from pricing_approval.domain.approvals import approvals_to_reask, four_eyes_conflict
 from pricing_approval.domain.assessment import Assessment, assess_order
 from pricing_approval.domain.business_days import due_at
 from pricing_approval.domain.pricing import PricingError
+from pricing_approval.domain.proposals import (
+    ProposalRecord,
+    draft,
+    quote_status,
+    signature_finding,
+    signature_given,
+    signed_order,
+)
+from pricing_approval.domain.withdrawals import quote_status_after, requests_to_withdraw
 from pricing_approval.domain.workflow import QuoteStatus, RequestStatus
 from pricing_approval.repository import ApprovalRequest, StoredQuote, reasons_document
 from pricing_approval.rules import PricingRules, pricing_rules
+from pricing_approval.tables import order_versions
+
+log = get_logger(__name__)
 
 
 async def price_order(event: ServiceabilityQualified, uow: UnitOfWork) -> None:
     """Price a qualified order and ask for the approvals it needs; approve it at once when it needs none.
 
     A revised order (a later version) asks again only the approvals whose inputs changed; a repeated or
-    older version changes nothing.
+    older version, a version corrected since or a cancelled order changes nothing.
     """
     await price_order_with(event, uow, rules=pricing_rules(), now=datetime.now(UTC))
 
@@ -33,8 +49,11 @@ async def price_order_with(
     event: ServiceabilityQualified, uow: UnitOfWork, *, rules: PricingRules, now: datetime
 ) -> None:
     """price_order with its rules and clock given."""
+    if dead := await refusal(uow.connection, order_versions, order_id=event.order_id, version=event.order_version):
+        log.info("a qualified order is not priced", order_id=event.order_id, reason=dead)
+        return
     # The order carries no order date: the day pricing receives it is the day promotions are judged on.
-    order_date = now.astimezone(rules.calendar.zone).date()
+    order_date = rules.calendar.day_of(now)
     try:
         assessment = assess_order(
             event.order, event.sites, catalogue=rules.catalogue, policy=rules.policy, order_date=order_date
@@ -46,7 +65,8 @@ async def price_order_with(
     requests = await _requests_for(event, uow, assessment=assessment, rules=rules, now=now)
     pending = [request for request in requests if request.status is RequestStatus.PENDING]
     rejection = _capital_rejection(assessment)
-    status = QuoteStatus.REJECTED if rejection else QuoteStatus.PENDING_APPROVAL if pending else QuoteStatus.APPROVED
+    proposal = None if rejection else draft(event.order, version=event.order_version, policy=rules.proposals)
+    status = QuoteStatus.REJECTED if rejection else quote_status(approvals_pending=bool(pending), proposal=proposal)
     requirements = [request.requirement() for request in requests]
     if not await repository.record_quote(
         uow.connection,
@@ -60,16 +80,18 @@ async def price_order_with(
         priced_at=now,
     ):
         return
-    await repository.withdraw_pending(uow.connection, event.order_id, at=now)
+    await _withdraw_earlier_versions(uow, event, now=now)
     await repository.insert_requests(uow.connection, requests)
+    if proposal:
+        await repository.keep_proposal(uow.connection, proposal)
     carried = {"order_id": event.order_id, "order_version": event.order_version, "order": event.order}
     uow.emit(OrderPriced(**carried, sites=event.sites, pricing=pricing, required_approvals=requirements))
     if rejection:
         uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.REJECTED, [rejection]))
-    elif pending:
-        uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.PENDING, [_waiting(r) for r in pending]))
-    else:
+    elif status is QuoteStatus.APPROVED:
         uow.emit(OrderApproved(**carried, sites=event.sites, pricing=pricing, approvals=granted_approvals(requests)))
+    else:
+        uow.emit(_waiting_fallout(event.order_id, event.order_version, pending=pending, proposal=proposal))
 
 
 async def _requests_for(
@@ -149,8 +171,57 @@ async def _reject_unpriceable(
         rejection=finding.model_dump(mode="json", by_alias=True),
         priced_at=now,
     ):
-        await repository.withdraw_pending(uow.connection, event.order_id, at=now)
+        await _withdraw_earlier_versions(uow, event, now=now)
         uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.REJECTED, [finding]))
+
+
+async def _withdraw_earlier_versions(uow: UnitOfWork, event: ServiceabilityQualified, *, now: datetime) -> None:
+    """A version priced ends the requests still pending on earlier ones (if its correction's notice is late)."""
+    live = Standing(order_id=event.order_id, live_version=event.order_version, cancel_reason=None)
+    await _withdraw(uow, live, now=now)
+
+
+async def _withdraw(uow: UnitOfWork, known: Standing, *, now: datetime) -> None:
+    pending = await repository.pending_versions(uow.connection, known.order_id)
+    await repository.withdraw(uow.connection, requests_to_withdraw(known, pending), at=now)
+
+
+async def withdraw_superseded_approvals(event: OrderReceived, uow: UnitOfWork) -> None:
+    """A correction (version 2 on) ends what was asked on earlier versions: their pending approval requests are
+    withdrawn and their quote is superseded until the new version is priced."""
+    if event.order_version > 1:
+        await note_version(uow.connection, order_versions, order_id=event.order_id, version=event.order_version)
+        await _end_dead_work(uow, event.order_id, now=datetime.now(UTC))
+
+
+async def withdraw_approvals_of_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:
+    """A cancel (or a cancel requested after hand-off) withdraws every pending approval request and cancels a quote
+    not yet approved; other fallout changes nothing."""
+    if event.kind in (FalloutKind.CANCELLED, FalloutKind.CANCELLATION_REQUESTED):
+        reason = "; ".join(finding.message for finding in event.findings) or "no reason given"
+        await note_cancelled(
+            uow.connection, order_versions, order_id=event.order_id, version=event.order_version, reason=reason
+        )
+        await _end_dead_work(uow, event.order_id, now=datetime.now(UTC))
+
+
+async def _end_dead_work(uow: UnitOfWork, order_id: str, *, now: datetime) -> None:
+    known = await standing(uow.connection, order_versions, order_id)
+    # Locked first, as a decision locks it, so a decision taken meanwhile sees the withdrawal.
+    quote = await repository.get_quote(uow.connection, order_id, for_update=True)
+    await _withdraw(uow, known, now=now)
+    if quote and (status := quote_status_after(known, version=quote.order_version, status=quote.status)):
+        await repository.settle_quote(uow.connection, order_id, status=status, at=now)
+
+
+def _waiting_fallout(
+    order_id: str, order_version: int, *, pending: Sequence[ApprovalRequest], proposal: ProposalRecord | None
+) -> OrderFallout:
+    """The order is pending at priced: for each approval still asked, and for the customer's signature."""
+    findings = [_waiting(request) for request in pending]
+    if signature := signature_finding(proposal):
+        findings.append(signature)
+    return _fallout(order_id, order_version, FalloutKind.PENDING, findings)
 
 
 def _waiting(request: ApprovalRequest) -> Finding:
@@ -176,8 +247,8 @@ def _fallout(order_id: str, order_version: int, kind: FalloutKind, findings: lis
     )
 
 
-class DecisionRefused(Exception):
-    """An approver's decision that cannot be taken; `reason` says whether it is forbidden, stale or unknown."""
+class Refused(Exception):
+    """An action a person asked for that cannot be taken; `reason` says whether it is forbidden, stale or unknown."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -192,63 +263,80 @@ async def decide_approval(
 ) -> ApprovalRequest:
     """Grant or deny one approval request: every request granted approves the order; one denial rejects it.
 
-    Only a holder of the request's role may decide, and never on an order they submitted or sold.
+    Only a holder of the request's role may decide, and never on an order they submitted or sold; nobody decides a
+    request withdrawn, or one on a version corrected since or an order cancelled.
     """
     found = await repository.get_request(uow.connection, request_id)
     if found is None:
-        raise DecisionRefused(MISSING, f"no approval request {request_id}")
+        raise Refused(MISSING, f"no approval request {request_id}")
     # Decisions on one order are taken one at a time, so exactly one of them sees the last grant.
     quote = await repository.get_quote(uow.connection, found.order_id, for_update=True)
     request = await repository.get_request(uow.connection, request_id, for_update=True)
     if request.role not in approver.roles:
-        raise DecisionRefused(FORBIDDEN, f"request {request_id} is for {request.role}, a role {approver.subject} lacks")
+        raise Refused(FORBIDDEN, f"request {request_id} is for {request.role}, a role {approver.subject} lacks")
     if conflict := four_eyes_conflict(approver=approver.subject, order=quote.order):
-        raise DecisionRefused(FORBIDDEN, conflict)
+        raise Refused(FORBIDDEN, conflict)
+    if request.status is RequestStatus.WITHDRAWN:
+        because = f": {request.withdrawn_because}" if request.withdrawn_because else ""
+        raise Refused(CONFLICT, f"request {request_id} was withdrawn{because}")
+    if dead := await refusal(uow.connection, order_versions, order_id=request.order_id, version=request.order_version):
+        raise Refused(CONFLICT, f"request {request_id} can no longer be decided: {dead}")
     if request.status is not RequestStatus.PENDING:
         already = f" by {request.decided_by}" if request.decided_by else ""
-        raise DecisionRefused(CONFLICT, f"request {request_id} is {request.status}{already}: nothing left to decide")
+        raise Refused(CONFLICT, f"request {request_id} is {request.status}{already}: nothing left to decide")
     status = RequestStatus.GRANTED if grant else RequestStatus.DENIED
     await repository.decide_request(
         uow.connection, request, status=status, actor=approver.subject, comment=comment, at=now
     )
     if grant:
-        await _approve_when_all_granted(uow, quote, now=now)
+        await go_on_when_ready(uow, quote, now=now)
     else:
-        await _reject_as_unapproved(uow, quote, request, approver=approver.subject, comment=comment or "", now=now)
+        denial = Finding(
+            reason_code="PRICING_UNAPPROVED",
+            field_path="items",
+            message=f"{request.role} {approver.subject} denied the order: {comment or ''}",
+            fix="Revise the prices or terms the approver objected to, and resubmit the order.",
+        )
+        await reject(uow, quote, denial, now=now)
     return await repository.get_request(uow.connection, request_id)
 
 
-async def _approve_when_all_granted(uow: UnitOfWork, quote: StoredQuote, *, now: datetime) -> None:
+async def go_on_when_ready(uow: UnitOfWork, quote: StoredQuote, *, now: datetime) -> None:
+    """Approve the order once every approval is granted and the customer signed where the hand-off waits for it;
+    until then the order is pending with what it still waits for."""
     requests = await repository.requests_for(uow.connection, quote.order_id, quote.order_version)
-    if any(request.status is not RequestStatus.GRANTED for request in requests):
+    proposal = await repository.get_proposal(uow.connection, quote.order_id, version=quote.order_version)
+    pending = [request for request in requests if request.status is RequestStatus.PENDING]
+    status = quote_status(approvals_pending=bool(pending), proposal=proposal)
+    if status is not quote.status:
+        await repository.settle_quote(uow.connection, quote.order_id, status=status, at=now)
+    if status is not QuoteStatus.APPROVED:
+        uow.emit(_waiting_fallout(quote.order_id, quote.order_version, pending=pending, proposal=proposal))
         return
-    await repository.settle_quote(uow.connection, quote.order_id, status=QuoteStatus.APPROVED, at=now)
     granted = granted_approvals(requests)
     uow.emit(
         OrderApproved(
             order_id=quote.order_id,
             order_version=quote.order_version,
-            order=quote.order,
+            order=signed_order(quote.order, proposal),
             sites=quote.sites,
             pricing=quote.pricing,
             approvals=granted,
         )
     )
-    who = ", ".join(f"{grant.role} {grant.approver}" for grant in granted)
-    released = Finding(reason_code="PRICING_APPROVAL_REQUIRED", message=f"every approval was granted ({who})")
-    uow.emit(_fallout(quote.order_id, quote.order_version, FalloutKind.RELEASED, [released]))
+    released = []
+    if granted:
+        who = ", ".join(f"{grant.role} {grant.approver}" for grant in granted)
+        released.append(Finding(reason_code="PRICING_APPROVAL_REQUIRED", message=f"every approval was granted ({who})"))
+    if signed := signature_given(proposal):
+        released.append(signed)
+    uow.emit(_fallout(quote.order_id, quote.order_version, FalloutKind.RELEASED, released))
 
 
-async def _reject_as_unapproved(
-    uow: UnitOfWork, quote: StoredQuote, request: ApprovalRequest, *, approver: str, comment: str, now: datetime
-) -> None:
-    finding = Finding(
-        reason_code="PRICING_UNAPPROVED",
-        field_path="items",
-        message=f"{request.role} {approver} denied the order: {comment}",
-        fix="Revise the prices or terms the approver objected to, and resubmit the order.",
-    )
-    await repository.withdraw_pending(uow.connection, quote.order_id, at=now)
+async def reject(uow: UnitOfWork, quote: StoredQuote, finding: Finding, *, now: datetime) -> None:
+    """Reject the order's version with the finding; the approvals still asked are withdrawn for the same reason."""
+    pending = await repository.pending_versions(uow.connection, quote.order_id)
+    await repository.withdraw(uow.connection, dict.fromkeys(pending, finding.message), at=now)
     await repository.settle_quote(
         uow.connection,
         quote.order_id,

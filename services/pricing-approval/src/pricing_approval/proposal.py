@@ -1,5 +1,6 @@
 """The proposal and contract document of a priced order, as HTML and as PDF (DOMAIN.md: items, prices,
-terms, promotions, any non-standard legal terms, and a signature block).
+terms, promotions, any non-standard legal terms, and a signature block), with where it stands with the
+customer and, when the sites need construction, the capital view.
 
 Both renderings come from one `Proposal`, so they always say the same. The PDF embeds the Bitstream
 Vera TrueType fonts shipped with reportlab, so it reads the same on every machine.
@@ -9,6 +10,7 @@ import html
 import io
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -19,32 +21,50 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from orderdesk_shared.events.pricing_approval import ApprovalGranted
-from pricing_approval.catalogue import Catalogue
-from pricing_approval.domain.money import dollars, percent
+from orderdesk_shared.events.pricing_approval import ApprovalGranted, CapitalFigures
+from pricing_approval.domain.business_days import BusinessCalendar
+from pricing_approval.domain.money import dollars, percent, plain
+from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.workflow import QuoteStatus
 from pricing_approval.repository import StoredQuote
+from pricing_approval.rules import PricingRules
 
 ITEM_COLUMNS = ("Item", "Offering", "Configuration", "Qty", "Term", "List MRC", "Net MRC", "Discount", "NRC")
 STANDARD_TERMS = "None: the provider's standard terms and conditions apply."
+# What the title says of a proposal nobody can sign as it stands.
+_TITLE_NOTE = {
+    QuoteStatus.PENDING_APPROVAL: " (draft: approval pending)",
+    QuoteStatus.SUPERSEDED: " (void: the order was corrected since)",
+    QuoteStatus.CANCELLED: " (void: the order was cancelled)",
+}
+_BLANK = "____________________"
 
 
 @dataclass(frozen=True)
 class Proposal:
     title: str
-    draft: bool
+    # Where the proposal stands with the customer: draft, sent, accepted (by whom, when), declined or expired.
+    standing: str
     facts: tuple[tuple[str, str], ...]
     items: tuple[tuple[str, ...], ...]
     totals: tuple[tuple[str, str], ...]
+    # Construction's estimate, CIAC, net capex, monthly contribution, payback, ROI and NPV; empty without a build.
+    capital: tuple[tuple[str, str], ...]
     promotions: tuple[str, ...]
     terms: tuple[str, ...]
     legal_terms: str
     approvals: tuple[str, ...]
     customer: str
+    # The customer's side of the signature block, filled in once the proposal is accepted.
+    customer_signature: tuple[tuple[str, str], ...]
 
 
-def proposal_of(quote: StoredQuote, *, catalogue: Catalogue, approvals: list[ApprovalGranted]) -> Proposal:
-    """What the document says about a priced order; a draft until every approval is granted."""
+def proposal_of(
+    quote: StoredQuote, *, rules: PricingRules, approvals: list[ApprovalGranted], record: ProposalRecord | None
+) -> Proposal:
+    """What the document says about a priced order; a draft until every approval is granted, void once the order
+    is cancelled or corrected."""
+    catalogue, calendar = rules.catalogue, rules.calendar
     order, pricing = quote.order, quote.pricing
     agreement = order.agreement
     customer = order.account.legal_name or f"Account {order.account.id}"
@@ -80,15 +100,14 @@ def proposal_of(quote: StoredQuote, *, catalogue: Catalogue, approvals: list[App
         terms.append(f"Requested completion date: {_day(order.requested_completion_date)}.")
     if agreement and agreement.ciac:
         terms.append(f"Customer contribution in aid of construction (CIAC): {dollars(agreement.ciac)}.")
-    draft = quote.status is not QuoteStatus.APPROVED
     return Proposal(
-        title="Proposal and service agreement" + (" (draft: approval pending)" if draft else ""),
-        draft=draft,
+        title="Proposal and service agreement" + _TITLE_NOTE.get(quote.status, ""),
+        standing=_standing(record, calendar),
         facts=(
             ("Customer", customer),
             ("Order", f"{order.id} (version {quote.order_version})"),
             ("Contract", agreement.contract_id if agreement and agreement.contract_id else "to be assigned"),
-            ("Prepared", _day(quote.priced_at.date())),
+            ("Prepared", _day(calendar.day_of(quote.priced_at))),
         ),
         items=tuple(lines),
         totals=(
@@ -96,6 +115,7 @@ def proposal_of(quote: StoredQuote, *, catalogue: Catalogue, approvals: list[App
             ("One-time charges", dollars(pricing.nrc_total)),
             ("Total contract value", dollars(pricing.total_contract_value)),
         ),
+        capital=_capital(pricing.capital, npv_rate=rules.policy.capital.npv_annual_rate_percent),
         promotions=promotions,
         terms=tuple(terms),
         legal_terms=(agreement.non_standard_terms or "").strip() if agreement else "",
@@ -105,7 +125,48 @@ def proposal_of(quote: StoredQuote, *, catalogue: Catalogue, approvals: list[App
             for grant in approvals
         ),
         customer=customer,
+        customer_signature=_customer_signature(record),
     )
+
+
+def _standing(record: ProposalRecord | None, calendar: BusinessCalendar) -> str:
+    if record is None:
+        return "Not tracked: the order was priced before proposals were kept."
+    match record.state:
+        case ProposalState.DRAFT:
+            return "Draft: not sent to the customer yet."
+        case ProposalState.SENT:
+            sent, last = _day(calendar.day_of(record.sent_at)), _day(record.expires_on)
+            return f"Sent: to the customer on {sent} by {record.sent_by}; open for signature through {last}."
+        case ProposalState.ACCEPTED:
+            return f"Accepted: signed by {record.signed_by} on {_day(record.signed_on)}."
+        case ProposalState.DECLINED:
+            return f"Declined by the customer: {record.declined_reason}"
+        case ProposalState.EXPIRED:
+            return f"Expired: unsigned after {_day(record.expires_on)}, to be sent again."
+
+
+def _capital(figures: CapitalFigures | None, *, npv_rate: Decimal) -> tuple[tuple[str, str], ...]:
+    if figures is None:
+        return ()
+    payback = f"{plain(figures.payback_months)} months" if figures.payback_months is not None else "never"
+    roi = percent(figures.simple_roi_percent) if figures.simple_roi_percent is not None else "nothing invested"
+    return (
+        ("Construction estimate", dollars(figures.construction_estimate)),
+        ("Customer contribution in aid of construction (CIAC)", dollars(figures.ciac)),
+        ("Net capital expenditure", dollars(figures.net_capex)),
+        ("Monthly contribution", dollars(figures.monthly_contribution)),
+        ("Payback", payback),
+        (f"Simple ROI over the {figures.term_months}-month term", roi),
+        (f"Net present value at {percent(npv_rate)} a year", dollars(figures.npv)),
+    )
+
+
+def _customer_signature(record: ProposalRecord | None) -> tuple[tuple[str, str], ...]:
+    accepted = record is not None and record.state is ProposalState.ACCEPTED
+    name = record.signed_by if accepted else _BLANK
+    day = _day(record.signed_on) if accepted else _BLANK
+    return (("Signature", _BLANK), ("Name", name), ("Title", _BLANK), ("Date", day))
 
 
 def _day(day: date) -> str:
@@ -126,10 +187,12 @@ td, th {{ border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; }}
 .signature td {{ border: none; padding: 1.2em 2em 0 0; }}
 </style></head><body>
 <h1>{e(proposal.title)}</h1>
+<p class="standing">{e(proposal.standing)}</p>
 <table>{facts}</table>
 <h2>Items and prices</h2>
 <table><tr>{"".join(f"<th>{e(column)}</th>" for column in ITEM_COLUMNS)}</tr>{rows}</table>
 <table>{totals}</table>
+{_html_capital(proposal.capital)}
 <h2>Promotions</h2>
 {_html_list(proposal.promotions or ("None.",))}
 <h2>Terms</h2>
@@ -141,7 +204,7 @@ td, th {{ border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; }}
 <h2>Signatures</h2>
 <table class="signature">
 <tr><th>For {e(proposal.customer)}</th><th>For the provider</th></tr>
-{"".join(f"<tr><td>{line}</td><td>{line}</td></tr>" for line in _signature_lines())}
+{"".join(f"<tr><td>{e(customer)}</td><td>{e(provider)}</td></tr>" for customer, provider in _signatures(proposal))}
 </table>
 </body></html>
 """
@@ -151,11 +214,16 @@ def _html_list(entries: tuple[str, ...]) -> str:
     return "<ul>" + "".join(f"<li>{html.escape(entry)}</li>" for entry in entries) + "</ul>"
 
 
-_SIGNATURE = ("Signature", "Name", "Title", "Date")
+def _html_capital(capital: tuple[tuple[str, str], ...]) -> str:
+    if not capital:
+        return ""
+    rows = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>" for name, value in capital)
+    return f"<h2>Capital view of the construction</h2>\n<table>{rows}</table>"
 
 
-def _signature_lines() -> list[str]:
-    return [f"{label}: ____________________" for label in _SIGNATURE]
+def _signatures(proposal: Proposal) -> list[tuple[str, str]]:
+    """Each line of the signature block: the customer's (filled in once accepted), and the provider's."""
+    return [(f"{label}: {value}", f"{label}: {_BLANK}") for label, value in proposal.customer_signature]
 
 
 _FONT, _BOLD = "Vera", "VeraBd"
@@ -193,8 +261,22 @@ def render_pdf(proposal: Proposal) -> bytes:
         [paragraph(cell, money if index >= 5 else small) for index, cell in enumerate(row)] for row in proposal.items
     ]
     widths = [0.45, 1.4, 1.2, 0.4, 0.7, 0.8, 0.8, 0.75, 0.75]
+    capital = (
+        [
+            paragraph("Capital view of the construction", heading),
+            Table(
+                [[paragraph(name), paragraph(value, money)] for name, value in proposal.capital],
+                colWidths=[3.2 * inch, 1.3 * inch],
+                style=grid,
+            ),
+        ]
+        if proposal.capital
+        else []
+    )
     story = [
         paragraph(proposal.title, title),
+        paragraph(proposal.standing),
+        Spacer(1, 6),
         Table(
             [[paragraph(name), paragraph(value)] for name, value in proposal.facts], colWidths=[1.2 * inch, 4 * inch]
         ),
@@ -206,6 +288,7 @@ def render_pdf(proposal: Proposal) -> bytes:
             colWidths=[2.2 * inch, 1.3 * inch],
             style=grid,
         ),
+        *capital,
         paragraph("Promotions", heading),
         *bullets(proposal.promotions or ("None.",)),
         paragraph("Terms", heading),
@@ -217,7 +300,7 @@ def render_pdf(proposal: Proposal) -> bytes:
         paragraph("Signatures", heading),
         Table(
             [[paragraph(f"For {proposal.customer}", heading), paragraph("For the provider", heading)]]
-            + [[paragraph(line)] * 2 for line in _signature_lines()],
+            + [[paragraph(customer), paragraph(provider)] for customer, provider in _signatures(proposal)],
             colWidths=[3.5 * inch, 3.5 * inch],
             style=TableStyle([("TOPPADDING", (0, 1), (-1, -1), 14)]),
         ),

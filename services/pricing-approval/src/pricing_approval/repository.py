@@ -1,8 +1,8 @@
-"""Queries over pricing-approval's quotes, approval requests and the decisions taken on them."""
+"""Queries over pricing-approval's quotes, approval requests, the decisions taken on them, and proposals."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,8 +13,9 @@ from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.events.pricing_approval import ApprovalRequirement, Pricing
 from orderdesk_shared.events.serviceability import SiteQualification
 from pricing_approval.domain.approvals import ApprovalReason, RequiredApproval, Trigger
-from pricing_approval.domain.workflow import QuoteStatus, RequestStatus
-from pricing_approval.tables import approval_decisions, approval_requests, quotes
+from pricing_approval.domain.proposals import ProposalRecord, ProposalState
+from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus, RequestStatus
+from pricing_approval.tables import approval_decisions, approval_requests, proposals, quotes
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class ApprovalRequest:
     comment: str | None = None
     carried_from: str | None = None
     jeopardy_raised_at: datetime | None = None
+    withdrawn_because: str | None = None
 
     def required(self) -> RequiredApproval:
         """The approval as the matrix asked it, to compare with what a revised order needs."""
@@ -133,9 +135,9 @@ async def get_quote(connection: AsyncConnection, order_id: str, *, for_update: b
 async def settle_quote(
     connection: AsyncConnection, order_id: str, *, status: QuoteStatus, at: datetime, rejection: dict | None = None
 ) -> None:
-    await connection.execute(
-        sa.update(quotes).where(quotes.c.order_id == order_id).values(status=status, decided_at=at, rejection=rejection)
-    )
+    """Give the quote its new status; a rejection replaces the finding kept, else the one kept stays."""
+    values = {"status": status, "decided_at": at} | ({"rejection": rejection} if rejection else {})
+    await connection.execute(sa.update(quotes).where(quotes.c.order_id == order_id).values(values))
 
 
 def _request(row: sa.Row) -> ApprovalRequest:
@@ -183,13 +185,27 @@ async def latest_earlier_requests(connection: AsyncConnection, order_id: str, *,
     return [_request(row) for row in rows]
 
 
-async def withdraw_pending(connection: AsyncConnection, order_id: str, *, at: datetime) -> None:
-    """Stop asking every approval still pending on the order."""
-    await connection.execute(
-        sa.update(approval_requests)
-        .where(approval_requests.c.order_id == order_id, approval_requests.c.status == RequestStatus.PENDING)
-        .values(status=RequestStatus.WITHDRAWN, decided_at=at)
+async def pending_versions(connection: AsyncConnection, order_id: str) -> dict[str, int]:
+    """The order's pending requests: each one's order version by request id."""
+    rows = await connection.execute(
+        sa.select(approval_requests.c.id, approval_requests.c.order_version).where(
+            approval_requests.c.order_id == order_id, approval_requests.c.status == RequestStatus.PENDING
+        )
     )
+    return dict(rows.tuples().all())
+
+
+async def withdraw(connection: AsyncConnection, because: Mapping[str, str], *, at: datetime) -> None:
+    """Stop asking each of these pending requests, keeping why."""
+    if not because:
+        return
+    requests = approval_requests.c
+    statement = (
+        sa.update(approval_requests)
+        .where(requests.id == sa.bindparam("request_id"), requests.status == RequestStatus.PENDING)
+        .values(status=RequestStatus.WITHDRAWN, decided_at=at, withdrawn_because=sa.bindparam("because"))
+    )
+    await connection.execute(statement, [{"request_id": key, "because": reason} for key, reason in because.items()])
 
 
 async def decide_request(
@@ -261,3 +277,54 @@ async def claim_past_due(connection: AsyncConnection, *, now: datetime, limit: i
         .returning(*approval_requests.c)
     )
     return sorted((_request(row) for row in rows), key=lambda request: request.due_at)
+
+
+def _proposal(row: sa.Row) -> ProposalRecord:
+    return ProposalRecord(**row._asdict() | {"state": ProposalState(row.state)})
+
+
+async def keep_proposal(connection: AsyncConnection, proposal: ProposalRecord) -> None:
+    """Keep a newly priced version's proposal in place of an earlier version's."""
+    await insert_or_supersede(connection, proposals, **vars(proposal))
+
+
+async def get_proposal(
+    connection: AsyncConnection, order_id: str, *, version: int, for_update: bool = False
+) -> ProposalRecord | None:
+    """The proposal of this version of the order; None when this version has none (it was rejected when priced)."""
+    query = sa.select(proposals).where(proposals.c.order_id == order_id, proposals.c.order_version == version)
+    row = (await connection.execute(query.with_for_update() if for_update else query)).first()
+    return _proposal(row) if row else None
+
+
+async def store_proposal(connection: AsyncConnection, proposal: ProposalRecord) -> None:
+    """Store where the proposal of its order version now stands."""
+    values = {name: value for name, value in vars(proposal).items() if name not in ("order_id", "order_version")}
+    await connection.execute(
+        sa.update(proposals)
+        .where(proposals.c.order_id == proposal.order_id, proposals.c.order_version == proposal.order_version)
+        .values(values)
+    )
+
+
+async def claim_proposals_past_validity(
+    connection: AsyncConnection, *, today: date, limit: int = 100
+) -> list[ProposalRecord]:
+    """Sent proposals of live quotes whose last day is before today; each locked with its quote (as a person's
+    action locks the quote first), skipping those another replica or a person is working on."""
+    rows = await connection.execute(
+        sa.select(proposals)
+        .join(
+            quotes,
+            sa.and_(quotes.c.order_id == proposals.c.order_id, quotes.c.order_version == proposals.c.order_version),
+        )
+        .where(
+            proposals.c.state == ProposalState.SENT,
+            proposals.c.expires_on < today,
+            quotes.c.status.not_in(list(CLOSED_QUOTES)),
+        )
+        .order_by(proposals.c.expires_on)
+        .limit(limit)
+        .with_for_update(of=(proposals, quotes), skip_locked=True)
+    )
+    return [_proposal(row) for row in rows]

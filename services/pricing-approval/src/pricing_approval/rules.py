@@ -1,4 +1,5 @@
-"""The catalogue, approval matrix and business calendar pricing-approval runs with, loaded once at start."""
+"""The catalogue, approval matrix, business calendar and proposal policy pricing-approval runs with, loaded once at
+start."""
 
 import tomllib
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pricing_approval.catalogue import Catalogue, load_catalogue
 from pricing_approval.domain.business_days import DEFAULT_CALENDAR, BusinessCalendar, load_business_calendar
 from pricing_approval.domain.policy import DEFAULT_POLICY, ApprovalPolicy, load_approval_policy
+from pricing_approval.domain.proposals import DEFAULT_PROPOSAL_POLICY, ProposalPolicy, load_proposal_policy
 
 T = TypeVar("T")
 
@@ -22,13 +24,15 @@ class RulesError(ValueError):
 
 
 class RulesSettings(BaseSettings):
-    """Where the rules are: PRICING_APPROVAL_CATALOGUE_DIR, _APPROVAL_MATRIX, _BUSINESS_CALENDAR (default: shipped)."""
+    """Where the rules are: PRICING_APPROVAL_CATALOGUE_DIR, _APPROVAL_MATRIX, _BUSINESS_CALENDAR, _PROPOSAL_POLICY
+    (default: shipped)."""
 
     model_config = SettingsConfigDict(env_prefix="PRICING_APPROVAL_", extra="ignore")
 
     catalogue_dir: Path | None = None
     approval_matrix: Path = DEFAULT_POLICY
     business_calendar: Path = DEFAULT_CALENDAR
+    proposal_policy: Path = DEFAULT_PROPOSAL_POLICY
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class PricingRules:
     catalogue: Catalogue
     policy: ApprovalPolicy
     calendar: BusinessCalendar
+    proposals: ProposalPolicy
 
     @classmethod
     def load(cls, settings: RulesSettings) -> "PricingRules":
@@ -43,6 +48,7 @@ class PricingRules:
             catalogue=load_catalogue(settings.catalogue_dir),
             policy=_read(load_approval_policy, settings.approval_matrix),
             calendar=_read(load_business_calendar, settings.business_calendar),
+            proposals=_read(load_proposal_policy, settings.proposal_policy),
         )
 
 

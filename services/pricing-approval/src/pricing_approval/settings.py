@@ -10,5 +10,5 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PRICING_APPROVAL_")
 
     service_name: str = "pricing-approval"
-    # How often the SLA watch looks for approval requests past their due time.
+    # How often the deadline watch looks for approval requests past due and sent proposals past their last day.
     sla_watch_seconds: float = Field(default=30.0, gt=0)

@@ -1,4 +1,4 @@
-"""The background loop that puts an order in jeopardy when an approval is past its due time."""
+"""The background loop that watches deadlines: approvals past their due time, proposals past their last day."""
 
 import asyncio
 from collections.abc import Callable
@@ -9,26 +9,33 @@ import sqlalchemy as sa
 from orderdesk_shared.db import Database
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.runtime import DatabaseTask
+from pricing_approval.domain.business_days import BusinessCalendar
 from pricing_approval.handlers import raise_jeopardy_past_due
+from pricing_approval.proposal_lifecycle import expire_proposals
 
 log = get_logger(__name__)
 
 
-def approval_sla_watch(
-    *, every_seconds: float, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+def deadline_watch(
+    *, every_seconds: float, calendar: BusinessCalendar, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> DatabaseTask:
-    """A loop that looks for approvals past due every `every_seconds`, for as long as the service runs."""
+    """A loop that, every `every_seconds` for as long as the service runs, puts orders whose approvals are past due
+    in jeopardy and expires sent proposals past their last day (a day in the calendar's time zone)."""
 
     async def watch(database: Database) -> None:
         while True:
+            now = clock()
             try:
                 async with database.unit_of_work() as uow:
-                    raised = await raise_jeopardy_past_due(uow, now=clock())
+                    raised = await raise_jeopardy_past_due(uow, now=now)
+                    expired = await expire_proposals(uow, now=now, today=calendar.day_of(now))
                 if raised:
                     log.info("approvals past due put their orders in jeopardy", requests=raised)
+                if expired:
+                    log.info("proposals left unsigned past their last day expired", proposals=expired)
             except (sa.exc.DBAPIError, OSError) as error:
                 # The database is away for a moment: look again next time rather than end the loop.
-                log.warning("approval SLA watch could not read the database", error=repr(error))
+                log.warning("the deadline watch could not read the database", error=repr(error))
             await asyncio.sleep(every_seconds)
 
     return watch

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from orderdesk_shared.messaging import service_metadata
+from orderdesk_shared.order_versions import order_versions_table
 
 metadata, messaging = service_metadata("pricing_approval")
 
@@ -44,6 +45,8 @@ approval_requests = sa.Table(
     # The grant on an earlier version this one carries, when the revision left its inputs unchanged.
     sa.Column("carried_from", sa.Text),
     sa.Column("jeopardy_raised_at", sa.DateTime(timezone=True)),
+    # Why a withdrawn request is no longer asked: the order was cancelled or corrected, or another approver denied it.
+    sa.Column("withdrawn_because", sa.Text),
     sa.UniqueConstraint("order_id", "order_version", "role"),
     sa.Index("approval_requests_pending_by_due", "due_at", postgresql_where=sa.text("status = 'pending'")),
 )
@@ -69,3 +72,26 @@ published_catalogues = sa.Table(
     sa.Column("version", sa.Text, primary_key=True),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+# The proposal of each order's latest priced version, and where it stands with the customer.
+proposals = sa.Table(
+    "proposals",
+    metadata,
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    # The hand-off waits for the customer's acceptance: the policy asks for a signature the order lacked.
+    sa.Column("signature_required", sa.Boolean, nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("sent_by", sa.Text),
+    sa.Column("expires_on", sa.Date),
+    sa.Column("signed_by", sa.Text),
+    sa.Column("signed_on", sa.Date),
+    sa.Column("declined_reason", sa.Text),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Index("proposals_sent_by_expiry", "expires_on", postgresql_where=sa.text("state = 'sent'")),
+)
+
+# Orders corrected or cancelled since they were priced: no decision is taken on a dead version.
+order_versions = order_versions_table(metadata)

@@ -1,5 +1,6 @@
 """Pricing-approval against its real, migrated schema, with orders priced from the shipped catalogue."""
 
+from datetime import date
 from decimal import Decimal
 
 import httpx
@@ -7,15 +8,20 @@ import pytest
 
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.db import Database
+from orderdesk_shared.events.catalogue import EVENT_TYPES
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.intake import OrderReceived
 from orderdesk_shared.events.order import (
     Account,
     Agreement,
     Channel,
+    Contact,
     ItemPrice,
     OrderItem,
     OrderType,
     ProductOrder,
     SalesRep,
+    Stage,
 )
 from orderdesk_shared.events.serviceability import (
     NetworkReach,
@@ -23,7 +29,7 @@ from orderdesk_shared.events.serviceability import (
     ServiceabilityQualified,
     SiteQualification,
 )
-from pricing_approval.handlers import price_order
+from pricing_approval.handlers import price_order, withdraw_approvals_of_cancelled_order, withdraw_superseded_approvals
 from pricing_approval.main import create_app
 from pricing_approval.settings import Settings
 from pricing_approval.tables import messaging
@@ -51,9 +57,40 @@ def signed_in(api, subject: str, *roles: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_token(secret=api.secret, subject=subject, roles=list(roles))}"}
 
 
-async def price(database, order) -> None:
+async def price(database, order, *, version: int = 1) -> None:
     async with database.unit_of_work() as uow:
-        await price_order(qualified(order), uow)
+        await price_order(qualified(order, version=version), uow)
+
+
+async def outbox_events(database) -> list:
+    """Every event pricing-approval recorded, in order."""
+    async with database.engine.connect() as connection:
+        rows = await connection.execute(messaging.outbox.select().order_by(messaging.outbox.c.seq))
+        return [EVENT_TYPES[row.type].model_validate_json(row.payload) for row in rows]
+
+
+async def receive_correction(database, order: ProductOrder, *, version: int) -> None:
+    """Intake received a corrected version of the order (orders.received)."""
+    async with database.unit_of_work() as uow:
+        await withdraw_superseded_approvals(
+            OrderReceived(order_id=order.id, order_version=version, order=order, corrected_by="sam-specialist"), uow
+        )
+
+
+async def cancel(database, order_id: str, *, reason: str, kind: FalloutKind = FalloutKind.CANCELLED) -> None:
+    """Intake cancelled the order (orders.fallout), at once or, after the hand-off, asking Operations."""
+    cancelled = OrderFallout(
+        order_id=order_id,
+        order_version=1,
+        stage=Stage.PRICED,
+        kind=kind,
+        findings=[Finding(reason_code="CANCELLED", message=reason)],
+    )
+    async with database.unit_of_work() as uow:
+        await withdraw_approvals_of_cancelled_order(cancelled, uow)
+
+
+SIGNED_IN_THE_CRM = date(2026, 11, 2)
 
 
 def internet_order(
@@ -63,20 +100,27 @@ def internet_order(
     non_standard_terms: str | None = None,
     ciac: str = "0",
     promotion_code: str | None = None,
+    signed_date: date | None = SIGNED_IN_THE_CRM,
 ) -> ProductOrder:
     """Dedicated Internet, 1 Gbps on 36 months: lists at $1,665.00 a month and $1,500.00 once.
 
-    Sold by rep-007, submitted by sam-specialist.
+    Sold by rep-007, submitted by sam-specialist, for a new client whose contact is Priya Raman; the contract
+    comes signed from the CRM unless `signed_date` is None.
     """
     return ProductOrder(
         id=order_id,
         channel=Channel.CRM,
         order_type=OrderType.NEW,
         account=Account(legal_name="Lakeshore Logistics LLC"),
+        contacts=[Contact(name="Priya Raman", email="priya.raman@lakeshore.example.com")],
         sales_reps=[SalesRep(rep_id="rep-007")],
         submitted_by="sam-specialist",
         agreement=Agreement(
-            contract_id="MSA-2211", term_months=36, non_standard_terms=non_standard_terms, ciac=Decimal(ciac)
+            contract_id="MSA-2211",
+            term_months=36,
+            signed_date=signed_date,
+            non_standard_terms=non_standard_terms,
+            ciac=Decimal(ciac),
         ),
         items=[
             OrderItem(

@@ -3,20 +3,12 @@
 import pytest
 
 from orderdesk_shared.auth import Role
-from orderdesk_shared.events.catalogue import EVENT_TYPES
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.pricing_approval import OrderApproved
-from pricing_approval.tables import messaging
 
-from .conftest import internet_order, price, signed_in
+from .conftest import internet_order, outbox_events, price, signed_in
 
 pytestmark = pytest.mark.integration
-
-
-async def _outbox(database) -> list:
-    async with database.engine.connect() as connection:
-        rows = await connection.execute(messaging.outbox.select().order_by(messaging.outbox.c.seq))
-        return [EVENT_TYPES[row.type].model_validate_json(row.payload) for row in rows]
 
 
 async def test_the_sales_director_approves_from_their_queue_and_the_order_is_approved(api, database):
@@ -39,11 +31,11 @@ async def test_the_sales_director_approves_from_their_queue_and_the_order_is_app
 
     quote = (await api.get("/pricing/orders/PO-API-1", headers=director)).json()
     assert quote["status"] == "approved"
-    approved = [event for event in await _outbox(database) if isinstance(event, OrderApproved)]
+    approved = [event for event in await outbox_events(database) if isinstance(event, OrderApproved)]
     assert [(a.role, a.approver, a.comment) for a in approved[0].approvals] == [
         ("sales_director", "dana-director", "strategic logo")
     ]
-    released = [e for e in await _outbox(database) if getattr(e, "kind", None) is FalloutKind.RELEASED]
+    released = [e for e in await outbox_events(database) if getattr(e, "kind", None) is FalloutKind.RELEASED]
     assert len(released) == 1
     again = await api.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=director)
     assert again.status_code == 409

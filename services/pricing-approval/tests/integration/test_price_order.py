@@ -12,7 +12,8 @@ from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
 from pricing_approval import repository
 from pricing_approval.handlers import decide_approval, price_order, raise_jeopardy_past_due
-from pricing_approval.sla_watch import approval_sla_watch
+from pricing_approval.rules import pricing_rules
+from pricing_approval.sla_watch import deadline_watch
 from pricing_approval.tables import messaging
 
 from .conftest import internet_order, qualified
@@ -132,10 +133,11 @@ async def test_an_approval_past_due_puts_the_order_in_jeopardy_once(database):
 async def test_the_sla_watch_loop_raises_jeopardy_once_while_it_keeps_running(database):
     await _price(database, qualified(internet_order("PO-WATCH", discount="15")))
     a_week_on = datetime.now(UTC) + timedelta(days=7)
-    watch = asyncio.create_task(approval_sla_watch(every_seconds=0.05, clock=lambda: a_week_on)(database))
+    watch = deadline_watch(every_seconds=0.05, calendar=pricing_rules().calendar, clock=lambda: a_week_on)
+    watching = asyncio.create_task(watch(database))
     await asyncio.sleep(1.0)
-    assert not watch.done(), "the watch keeps looking"
-    watch.cancel()
+    assert not watching.done(), "the watch keeps looking"
+    watching.cancel()
 
     async with database.engine.connect() as connection:
         jeopardy = (

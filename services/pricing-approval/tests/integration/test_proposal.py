@@ -39,7 +39,8 @@ async def test_the_pdf_shows_items_prices_promotion_terms_legal_terms_and_a_sign
 
     reader = PdfReader(io.BytesIO(response.content))
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
-    assert "Proposal and service agreement" in text and "draft" not in text
+    assert "Proposal and service agreement" in text and "(draft: approval pending)" not in text
+    assert "Draft: not sent to the customer yet." in text
     assert "Lakeshore Logistics LLC" in text and "PO-DOC" in text and "MSA-2211" in text
     assert "Dedicated Internet Access over fiber" in text and "bandwidth_mbps 1000" in text
     for figure in ("$1,665.00", "$1,248.75", "25%", "$0.00", "$44,955.00"):
@@ -75,3 +76,42 @@ async def test_a_rejected_order_has_no_proposal(api, database):
     response = await api.get("/pricing/orders/PO-NOPE/proposal.pdf", headers=signed_in(api, "rep-007", Role.SALES_REP))
     assert response.status_code == 409
     assert "CAPITAL_POLICY" in response.json()["detail"]
+
+
+async def test_the_document_shows_where_the_proposal_stands_and_who_signed_it_once_accepted(api, database):
+    await price(database, internet_order("PO-INK", signed_date=None))
+    rep = signed_in(api, "rep-007", Role.SALES_REP)
+    page = await api.get("/pricing/orders/PO-INK/proposal.html", headers=rep)
+    assert "Draft: not sent to the customer yet." in page.text
+
+    today = pricing_rules().calendar.day_of(datetime.now(UTC))
+    assert (await api.post("/pricing/orders/PO-INK/proposal/send", json={}, headers=rep)).status_code == 200
+    signed = {"signedBy": "Priya Raman", "signedOn": str(today)}
+    assert (await api.post("/pricing/orders/PO-INK/proposal/accept", json=signed, headers=rep)).status_code == 200
+
+    response = await api.get("/pricing/orders/PO-INK/proposal.pdf", headers=rep)
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages)
+    day = f"{today:%B} {today.day}, {today.year}"
+    assert f"Accepted: signed by Priya Raman on {day}." in text
+    assert "Name: Priya Raman" in text and f"Date: {day}" in text
+    assert text.count("Name: ____") == 1, "the provider's side is still to sign"
+
+
+async def test_a_build_shows_its_capital_view_with_the_customers_contribution(api, database):
+    # 990 ft: $15,000 + $44,550 = $59,550, less $20,000 CIAC; 60% of $1,581.75 = $949.05 a month.
+    async with database.unit_of_work() as uow:
+        order = internet_order("PO-BUILD", ciac="20000")
+        await price_order_with(qualified(order, near_net_feet=990), uow, rules=pricing_rules(), now=PRICED_AT)
+
+    page = await api.get("/pricing/orders/PO-BUILD/proposal.html", headers=signed_in(api, "rep-007", Role.SALES_REP))
+    assert "Capital view of the construction" in page.text
+    for name, value in (
+        ("Construction estimate", "$59,550.00"),
+        ("Customer contribution in aid of construction (CIAC)", "$20,000.00"),
+        ("Net capital expenditure", "$39,550.00"),
+        ("Monthly contribution", "$949.05"),
+        ("Payback", "41.67 months"),
+        ("Simple ROI over the 36-month term", "-13.6%"),
+    ):
+        assert f"<tr><th>{name}</th><td>{value}</td></tr>" in page.text, name
+    assert "<tr><th>Net present value at 8% a year</th><td>$" in page.text

@@ -93,11 +93,18 @@ def approvals_to_reask(
 
 def four_eyes_conflict(*, approver: str, order: ProductOrder) -> str | None:
     """Why `approver` may not approve this order (they submitted or sold it); None when they may."""
-    who = approver.casefold()
+    if relation := relation_to(approver, order):
+        return f"{approver} {relation} order {order.id}: another person must approve it"
+    return None
+
+
+def relation_to(person: str, order: ProductOrder) -> Literal["submitted", "sold"] | None:
+    """Whether the person submitted the order or is a rep named on it (sold it)."""
+    who = person.casefold()
     if order.submitted_by and order.submitted_by.casefold() == who:
-        return f"{approver} submitted order {order.id}: another person must approve it"
+        return "submitted"
     if any(rep.rep_id.casefold() == who for rep in order.sales_reps):
-        return f"{approver} sold order {order.id}: another person must approve it"
+        return "sold"
     return None
 
 

@@ -26,6 +26,10 @@ class BusinessCalendar(BaseModel):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def day_of(self, moment: datetime) -> date:
+        """The office's date at that moment."""
+        return moment.astimezone(self.zone).date()
+
     def is_business_day(self, day: date) -> bool:
         return WEEKDAYS[day.weekday()] not in self.weekend and day not in self.holidays
 

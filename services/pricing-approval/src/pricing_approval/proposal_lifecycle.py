@@ -1,0 +1,124 @@
+"""Pricing-approval's proposal actions: send an order's proposal, record the customer's acceptance or refusal, and
+expire the proposals left unsigned past their last day."""
+
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from orderdesk_shared.auth import Principal
+from orderdesk_shared.db import UnitOfWork
+from orderdesk_shared.order_versions import refusal
+from pricing_approval import repository
+from pricing_approval.domain.proposals import (
+    ProposalRecord,
+    ProposalState,
+    accept,
+    decline,
+    declined_finding,
+    expire,
+    may_act,
+    send,
+)
+from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus
+from pricing_approval.handlers import CONFLICT, FORBIDDEN, MISSING, Refused, go_on_when_ready, reject
+from pricing_approval.repository import StoredQuote
+from pricing_approval.rules import PricingRules
+from pricing_approval.tables import order_versions
+
+
+async def send_proposal(
+    uow: UnitOfWork, *, order_id: str, actor: Principal, now: datetime, rules: PricingRules
+) -> ProposalRecord:
+    """Send the order's proposal to the customer, or send it again; open for the policy's days from today.
+
+    Sending an expired proposal again tells the desk the order waits for the signature again, not a re-send.
+    """
+    quote, proposal = await _proposal_to_act_on(uow, order_id, actor)
+    sent = send(proposal, by=actor.subject, at=now, today=rules.calendar.day_of(now), policy=rules.proposals)
+    await repository.store_proposal(uow.connection, sent)
+    if proposal.state is ProposalState.EXPIRED and proposal.signature_outstanding:
+        await go_on_when_ready(uow, quote, now=now)
+    return sent
+
+
+async def accept_proposal(
+    uow: UnitOfWork,
+    *,
+    order_id: str,
+    actor: Principal,
+    signed_by: str,
+    signed_on: date,
+    now: datetime,
+    rules: PricingRules,
+) -> ProposalRecord:
+    """Record the customer's signature on the sent proposal; an order waiting only for it is approved, carrying who
+    signed it and when."""
+    quote, proposal = await _proposal_to_act_on(uow, order_id, actor)
+    accepted = accept(
+        proposal,
+        order=quote.order,
+        signed_by=signed_by,
+        signed_on=signed_on,
+        by=actor.subject,
+        at=now,
+        today=rules.calendar.day_of(now),
+        zone=rules.calendar.zone,
+    )
+    await repository.store_proposal(uow.connection, accepted)
+    if proposal.signature_required:
+        await go_on_when_ready(uow, quote, now=now)
+    return accepted
+
+
+async def decline_proposal(
+    uow: UnitOfWork, *, order_id: str, actor: Principal, reason: str, now: datetime
+) -> ProposalRecord:
+    """Record that the customer declined the proposal: the order is rejected PROPOSAL_DECLINED.
+
+    An order approved already went on to fulfillment: it is cancelled there, not declined here.
+    """
+    quote, proposal = await _proposal_to_act_on(uow, order_id, actor)
+    if quote.status is QuoteStatus.APPROVED:
+        raise Refused(CONFLICT, f"order {order_id} was approved and handed on: cancel the order instead")
+    declined = decline(proposal, reason=reason, by=actor.subject, at=now)
+    await repository.store_proposal(uow.connection, declined)
+    await reject(uow, quote, declined_finding(declined), now=now)
+    return declined
+
+
+async def _proposal_to_act_on(uow: UnitOfWork, order_id: str, actor: Principal) -> tuple[StoredQuote, ProposalRecord]:
+    """The order's quote, locked as decisions lock it, and its proposal, while the order is live and the actor may
+    act on it."""
+    quote = await repository.get_quote(uow.connection, order_id, for_update=True)
+    if quote is None:
+        raise Refused(MISSING, f"order {order_id} has not been priced")
+    if quote.order is None:
+        raise Refused(CONFLICT, f"order {order_id} was priced before proposals were kept")
+    if not_theirs := may_act(person=actor.subject, roles=actor.roles, order=quote.order):
+        raise Refused(FORBIDDEN, not_theirs)
+    if quote.status in CLOSED_QUOTES:
+        raise Refused(CONFLICT, await closed_because(uow.connection, quote))
+    proposal = await repository.get_proposal(uow.connection, order_id, version=quote.order_version, for_update=True)
+    if proposal is None:
+        raise Refused(CONFLICT, f"order {order_id} was priced before proposals were kept")
+    return quote, proposal
+
+
+async def closed_because(connection: AsyncConnection, quote: StoredQuote) -> str:
+    """Why nobody acts on the quote any more: its rejection, the cancel or the newer version."""
+    if quote.status is QuoteStatus.REJECTED:
+        return f"order {quote.order_id} was rejected: {quote.rejection['message']}"
+    dead = await refusal(connection, order_versions, order_id=quote.order_id, version=quote.order_version)
+    return dead or f"order {quote.order_id} is {quote.status}"
+
+
+async def expire_proposals(uow: UnitOfWork, *, now: datetime, today: date) -> int:
+    """Expire, once, each sent proposal still unsigned after its last day; an order waiting for that signature is
+    pending PROPOSAL_EXPIRED (send it again). How many expired."""
+    claimed = await repository.claim_proposals_past_validity(uow.connection, today=today)
+    expired = [ended for proposal in claimed if (ended := expire(proposal, today=today))]
+    for proposal in expired:
+        await repository.store_proposal(uow.connection, proposal)
+        if proposal.signature_outstanding:
+            await go_on_when_ready(uow, await repository.get_quote(uow.connection, proposal.order_id), now=now)
+    return len(expired)
