@@ -91,7 +91,7 @@ def _waiting(row, handed_off: HandedOff | None, tickets: list[dict], standing: S
 
 def _waiting_while_held(tickets: list[dict]) -> WaitingFor:
     if not tickets:
-        return WaitingFor("sales desk", "a corrected order: a service address is in no market we bill")
+        return WaitingFor("sales desk", "a corrected order: an item's service address is missing or in no market")
     codes = ", ".join(CodeKey(t["price_component"], t["billing_system"], t["market"]).describe() for t in tickets)
     return WaitingFor("catalogue team", f"billing codes for {codes}")
 
