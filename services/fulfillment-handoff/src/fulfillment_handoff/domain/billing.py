@@ -67,36 +67,34 @@ class BillingMapping:
 
     def findings(self) -> list[Finding]:
         """One finding per missing code and per item no market covers, saying who can fix it."""
-        return (
-            [
-                Finding(
-                    reason_code="MISSING_BILLING_CODE",
-                    field_path=f"items[{','.join(missing.item_ids)}].priceComponents",
-                    message=f"no billing code for {missing.key.describe()}",
-                    fix="the catalogue team adds the code; the order is then handed off by itself",
-                )
-                for missing in self.missing
-            ]
-            + [
-                Finding(
-                    reason_code="INVALID_ADDRESS",
-                    field_path=f"items[{item_id}].location.address",
-                    message=f"item {item_id}'s service address is in no market this provider bills",
-                    fix="correct the service address and resubmit the order",
-                )
-                for item_id in self.items_outside_markets
-            ]
-            + [
-                Finding(
-                    reason_code="INCOMPLETE_DATA",
-                    field_path=f"items[{item_id}].location.address",
-                    message=f"item {item_id} has no service address (nor the account a billing address) to find the"
-                    " market that bills it",
-                    fix="give the item its service address (a disconnect: the site of the installed service) and resubmit",
-                )
-                for item_id in self.items_without_address
-            ]
-        )
+        missing_codes = [
+            Finding(
+                reason_code="MISSING_BILLING_CODE",
+                field_path=f"items[{','.join(missing.item_ids)}].priceComponents",
+                message=f"no billing code for {missing.key.describe()}",
+                fix="the catalogue team adds the code; the order is then handed off by itself",
+            )
+            for missing in self.missing
+        ]
+        outside_markets = [
+            Finding(
+                reason_code="INVALID_ADDRESS",
+                field_path=f"items[{item_id}].location.address",
+                message=f"item {item_id}'s service address is in no market this provider bills",
+                fix="correct the service address and resubmit the order",
+            )
+            for item_id in self.items_outside_markets
+        ]
+        without_address = [
+            Finding(
+                reason_code="INCOMPLETE_DATA",
+                field_path=f"items[{item_id}].location.address",
+                message=f"item {item_id} has no service address (nor the account a billing address) to find its market",
+                fix="give the item its service address (a disconnect: the installed service's site) and resubmit",
+            )
+            for item_id in self.items_without_address
+        ]
+        return missing_codes + outside_markets + without_address
 
 
 def billing_date(order: ProductOrder, *, today: date) -> date:
