@@ -10,6 +10,7 @@ from fulfillment_handoff.domain.fulfilment import (
     Fulfilment,
     HandedOff,
     ItemOutcome,
+    WaitingFor,
     apply_ops_report,
     report_problems,
     superseded,
@@ -85,7 +86,9 @@ def test_a_failed_install_holds_the_order_as_downstream_reject_for_the_desk():
     kind, finding = outcome.fallout
     assert (kind, finding.reason_code) == (FalloutKind.HELD, "DOWNSTREAM_REJECT")
     assert "no access to the MPOE" in finding.message
-    assert waiting_for_operations(handed_off(outcome.fulfilment)).who == "sales desk"
+    assert waiting_for_operations(handed_off(outcome.fulfilment)) == WaitingFor(
+        "sales desk", "resolve the failed installation with Operations: no access to the MPOE"
+    )
     again = apply_ops_report(handed_off(outcome.fulfilment), report(OpsStatus.FAILED, reason="no access to the MPOE"))
     assert again.ignored_because == "Operations reported this before"
 

@@ -214,6 +214,7 @@ def waiting_for_operations(handed_off: HandedOff) -> WaitingFor | None:
             waiting = WaitingFor(
                 "sales desk", f"resolve the failed installation with Operations: {fulfilment.failure_reason}"
             )
-    if fulfilment.items and (still_open := handed_off.open_items()):
+    still_open = handed_off.open_items()
+    if len(still_open) < len(handed_off.item_ids):  # some items are done: say which the wait is about
         return WaitingFor(waiting.who, f"{waiting.what} (items still open: {', '.join(still_open)})")
     return waiting
