@@ -75,6 +75,20 @@ async def test_a_report_about_an_order_never_handed_off_is_refused_for_good(data
             await follow_ops_status(ops("PO-NOBODY", OpsStatus.ACCEPTED), uow)
 
 
+async def test_a_report_from_kafka_breaking_the_date_rules_is_refused_for_good_with_the_reason(database, approved):
+    async with database.unit_of_work() as uow:
+        await hand_off(approved("PO-DATES", ("DIA-FIBER", "chicago")), uow)
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    for report, reason in (
+        (ops("PO-DATES", OpsStatus.INSTALLED, effective_date=tomorrow), f"installation on {tomorrow} is in the future"),
+        (ops("PO-DATES", OpsStatus.CANCELLED), "no cancel was sent to Operations"),
+    ):
+        async with database.unit_of_work() as uow:
+            with pytest.raises(PermanentError, match=reason):
+                await follow_ops_status(report, uow)
+    assert await _ops_status(database, "PO-DATES") is None
+
+
 async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition_keeps_flowing(
     database, approved, kafka_bootstrap
 ):
