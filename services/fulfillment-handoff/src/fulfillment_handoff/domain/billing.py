@@ -76,25 +76,30 @@ class BillingMapping:
             )
             for missing in self.missing
         ]
-        outside_markets = [
+        unplaced = [
             Finding(
-                reason_code="INVALID_ADDRESS",
+                reason_code=code,
                 field_path=f"items[{item_id}].location.address",
-                message=f"item {item_id}'s service address is in no market this provider bills",
-                fix="correct the service address and resubmit the order",
+                message=message.format(item_id),
+                fix=fix,
             )
-            for item_id in self.items_outside_markets
-        ]
-        without_address = [
-            Finding(
-                reason_code="INCOMPLETE_DATA",
-                field_path=f"items[{item_id}].location.address",
-                message=f"item {item_id} has no service address (nor the account a billing address) to find its market",
-                fix="give the item its service address (a disconnect: the installed service's site) and resubmit",
+            for code, item_ids, message, fix in (
+                (
+                    "INVALID_ADDRESS",
+                    self.items_outside_markets,
+                    "item {}'s service address is in no market this provider bills",
+                    "correct the service address and resubmit the order",
+                ),
+                (
+                    "INCOMPLETE_DATA",
+                    self.items_without_address,
+                    "item {} has no service address (nor the account a billing address) to find its market",
+                    "give the item its service address (a disconnect: the installed service's site) and resubmit",
+                ),
             )
-            for item_id in self.items_without_address
+            for item_id in item_ids
         ]
-        return missing_codes + outside_markets + without_address
+        return missing_codes + unplaced
 
 
 def billing_date(order: ProductOrder, *, today: date) -> date:
