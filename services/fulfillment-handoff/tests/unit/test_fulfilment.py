@@ -150,9 +150,13 @@ def test_a_failed_item_fails_the_order_until_it_is_rescheduled_and_installed_ite
     )
     assert order.fulfilment.status is OpsStatus.FAILED
     assert order.fulfilment.items["2"] == ItemOutcome(OpsStatus.FAILED, reason="conduit blocked")
-    # Another item's date leaves the failed one failed: the desk still has it.
+    # Another item's date, or install, leaves the failed one failed: the desk still has it.
     other = apply_ops_report(order, report(OpsStatus.SCHEDULED, JAN_20, items=("3",)))
-    assert (other.fulfilment.status, other.fallout) == (OpsStatus.FAILED, None)
+    assert (other.fulfilment.status, other.fulfilment.scheduled_for, other.fallout) == (OpsStatus.FAILED, JAN_20, None)
+    installed = apply_ops_report(
+        handed_off(other.fulfilment, items=("1", "2", "3")), report(OpsStatus.INSTALLED, TODAY, items=("3",))
+    )
+    assert (installed.fulfilment.status, installed.fulfilment.scheduled_for) == (OpsStatus.FAILED, JAN_20)
     resumed = apply_ops_report(order, report(OpsStatus.RESCHEDULED, JAN_20, items=("2",)))
     assert resumed.fallout[0] is FalloutKind.RELEASED
     assert set(resumed.fulfilment.items) == {"1"}

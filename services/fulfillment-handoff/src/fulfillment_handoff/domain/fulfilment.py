@@ -146,7 +146,8 @@ def apply_ops_report(handed_off: HandedOff, report: OpsOrderStatusChanged) -> Op
     elif report.status is OpsStatus.FAILED:
         moved = Fulfilment(OpsStatus.FAILED, current.scheduled_for, current.installed_on, report.reason, items)
     elif still_failed:
-        moved = replace(current, items=items, scheduled_for=report.effective_date or current.scheduled_for)
+        planned = report.effective_date if report.status in _PLANNED else None
+        moved = replace(current, items=items, scheduled_for=planned or current.scheduled_for)
     elif report.status in _STEP:
         if current.status is not OpsStatus.FAILED and _STEP[report.status] < _STEP[current.status]:
             return OpsOutcome(current, ignored_because=f"the order is {current.status} already")
