@@ -1,8 +1,9 @@
-"""An Operations work-order feed: read the hand-off package from `orders.handed-off` with plain aiokafka.
+"""An Operations work-order feed: read hand-offs and cancel requests from `orders.handed-off` with plain aiokafka.
 
 Needs only aiokafka (no OrderDesk code). Run: python handoff_consumer.py --bootstrap localhost:9092
-It prints one work order per hand-off; a real consumer would open the order in its provisioning system,
-then report progress on `ops.order-status.v1` (see docs/handoff-contract.md).
+It prints one work order per hand-off and a stop request per cancel; a real consumer would open (or change, or
+stop) the order in its provisioning system, then report progress on `ops.order-status.v1` or through
+fulfillment-handoff's API (see docs/handoff-contract.md).
 """
 
 import argparse
@@ -13,6 +14,7 @@ from aiokafka import AIOKafkaConsumer
 
 TOPIC = "orders.handed-off"
 EVENT_TYPE = "com.orderdesk.order.handed-off.v1"
+CANCEL_EVENT_TYPE = "com.orderdesk.order.hand-off-cancelled.v1"
 
 
 def work_order(package: dict) -> str:
@@ -23,6 +25,8 @@ def work_order(package: dict) -> str:
         f"order {package['orderId']} v{package['orderVersion']} for {account.get('legalName') or account.get('id')}",
         f"  path: {package['processingPath']}, bill from {package.get('billingDate', 'the install date')}",
     ]
+    if replaced := package.get("replacesVersion"):
+        lines.append(f"  changes v{replaced}: work to this version from now on")
     for item in order["items"]:
         codes = [line for line in package["billingLines"] if line["itemId"] == item["id"]]
         billing = ", ".join(
@@ -33,6 +37,20 @@ def work_order(package: dict) -> str:
     return "\n".join(lines)
 
 
+def stop_request(cancel: dict) -> str:
+    """What to stop, and how to answer: the order was cancelled after it was handed off."""
+    return "\n".join(
+        [
+            f"STOP order {cancel['orderId']} v{cancel['orderVersion']}: {cancel['reason']}",
+            "  answer cancelled once the work is stopped, or installed (with its date) if it was too late",
+        ]
+    )
+
+
+# What to print for each type on the topic; other types (a later .v2 comes with its own) are skipped.
+READERS = {EVENT_TYPE: work_order, CANCEL_EVENT_TYPE: stop_request}
+
+
 async def main(bootstrap: str, group: str) -> None:
     consumer = AIOKafkaConsumer(
         TOPIC, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest", enable_auto_commit=False
@@ -41,8 +59,8 @@ async def main(bootstrap: str, group: str) -> None:
     try:
         async for record in consumer:
             headers = {name: value.decode() for name, value in record.headers}
-            if headers.get("ce_type") == EVENT_TYPE:  # a later .v2 would come with its own type
-                print(work_order(json.loads(record.value)))
+            if read := READERS.get(headers.get("ce_type")):
+                print(read(json.loads(record.value)))
             await consumer.commit()  # after the work order is safely recorded: at-least-once
     finally:
         await consumer.stop()

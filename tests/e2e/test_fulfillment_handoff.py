@@ -2,6 +2,7 @@
 
 import asyncio
 import copy
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -110,3 +111,43 @@ async def test_an_order_missing_a_billing_code_is_held_then_released_by_the_cata
         status = (await fulfillment.get(f"/fulfillment/orders/{order_id}", headers=rep)).json()
         assert status["state"] == "handed-off"
         assert {line["billingCode"] for line in status["billingLines"]} <= {f"GRRV{n:03d}" for n in range(9)}
+
+
+async def test_operations_reports_through_the_api_reach_the_order_a_failure_and_its_recovery(stack, intake):
+    rep = bearer(stack, "rep-003", Role.SALES_REP)
+    operations = bearer(stack, "field-ops-1", Role.OPERATIONS)
+    [generated] = generate_orders(1, seed=613, invalid_share=0.0)
+    order_id = (await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)).json()["id"]
+    await _stage(intake, order_id, rep, "ratified")  # handed off long before; a later stage is never missed
+    today = datetime.now(UTC).date()
+
+    async with httpx.AsyncClient(base_url=stack.service_url("fulfillment-handoff")) as fulfillment:
+        path = f"/fulfillment/orders/{order_id}/operations-reports"
+
+        async def fulfilment_is(status: str):
+            answer = (await fulfillment.get(f"/fulfillment/orders/{order_id}", headers=rep)).json()
+            return answer if answer["fulfilment"]["status"] == status else None
+
+        refused = await fulfillment.post(path, headers=rep, json={"status": "accepted"})
+        assert refused.status_code == 403
+        too_early = await fulfillment.post(
+            path, headers=operations, json={"status": "installed", "effectiveDate": str(today - timedelta(days=1))}
+        )
+        assert [p["field"] for p in too_early.json()["invalid_params"]] == ["effectiveDate"]
+
+        failure = {"status": "failed", "reason": "no riser access"}
+        failed = await fulfillment.post(path, headers=operations, json=failure)
+        assert (failed.status_code, failed.json()["reportedBy"]) == (202, "field-ops-1")
+        status = await _until(lambda: fulfilment_is("failed"), what="the failed installation")
+        assert status["waitingFor"] == {
+            "who": "sales desk",
+            "what": "resolve the failed installation with Operations: no riser access",
+        }
+        for resumed in ("rescheduled", "installed"):
+            body = {"status": resumed, "effectiveDate": str(today)}
+            assert (await fulfillment.post(path, headers=operations, json=body)).status_code == 202
+        status = await _until(lambda: fulfilment_is("installed"), what="the installation")
+        assert status["waitingFor"] is None
+        assert {item["status"] for item in status["fulfilment"]["items"]} == {"installed"}
+        late = await fulfillment.post(path, headers=operations, json={"status": "failed", "reason": "loose cord"})
+        assert late.status_code == 409

@@ -1,39 +1,56 @@
-"""Fulfillment-handoff's API: where an order is and what it waits for; the billing-code map and its tickets."""
+"""Fulfillment-handoff's API: where an order is and what it waits for, Operations' reports; the billing-code map and
+its tickets."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from fulfillment_handoff import repository
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
-from fulfillment_handoff.domain.fulfilment import WaitingFor, waiting_for_operations
+from fulfillment_handoff.domain.fulfilment import (
+    Fulfilment,
+    HandedOff,
+    ItemOutcome,
+    WaitingFor,
+    report_problems,
+    superseded,
+    unasked_cancel,
+    waiting_for_operations,
+)
 from fulfillment_handoff.handlers import release_orders_waiting_on
 from fulfillment_handoff.reference import check_billing_code, fulfillment_rules, read_billing_codes, write_billing_codes
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
+from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.order_versions import Standing
 
 router = APIRouter(prefix="/fulfillment", tags=["fulfillment"])
 catalogue_router = APIRouter(prefix="/fulfillment", tags=["billing-code map"])
 
 CatalogAdmin = Annotated[Principal, Depends(require_roles(Role.CATALOG_ADMIN))]
+# The desk's specialists may report on Operations' behalf (a call from the field, an email).
+ReportsForOperations = Annotated[Principal, Depends(require_roles(Role.OPERATIONS, Role.SPECIALIST))]
 CSV = "text/csv"
 
 
 @router.get("/orders/{order_id}")
 async def order_status(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
-    """Where the order is (held for billing codes, or handed off and how far Operations got) and what it waits for."""
+    """Where the order is (held for billing codes, handed off and how far Operations got with each item, superseded
+    or cancelled) and what it waits for."""
     async with db.engine.connect() as connection:
         row = await repository.get_handoff(connection, order_id)
-        tickets = await repository.list_tickets(connection, open_only=True, order_id=order_id) if row else []
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not reached fulfillment")
-    fulfilment = repository.fulfilment_of(row)
-    waiting = _waiting_while_held(tickets) if row.state == repository.HELD else waiting_for_operations(fulfilment)
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not reached fulfillment")
+        tickets = await repository.list_tickets(connection, open_only=True, order_id=order_id)
+        standing = await repository.standing_of(connection, order_id)
+    handed_off = repository.handed_off_of(row)
+    fulfilment = handed_off.fulfilment if handed_off else Fulfilment()
+    waiting = _waiting(row, handed_off, tickets, standing)
     return {
         "orderId": row.order_id,
         "orderVersion": row.order_version,
@@ -46,22 +63,93 @@ async def order_status(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
         "billingLines": row.billing_lines,
         "engineeringNotes": row.engineering_notes,
         "heldAt": row.held_at,
+        "handedOffVersion": row.handed_off_version,
         "handedOffAt": row.handed_off_at,
+        "cancel": {"reason": standing.cancel_reason, "sentToOperationsAt": row.cancel_sent_at}
+        if standing and standing.cancel_reason
+        else None,
         "fulfilment": {
             "status": fulfilment.status,
             "scheduledFor": fulfilment.scheduled_for,
             "installedOn": fulfilment.installed_on,
             "failureReason": fulfilment.failure_reason,
+            "items": [_item(item_id, fulfilment.items.get(item_id)) for item_id in row.item_ids],
             "updatedAt": row.ops_updated_at,
         },
     }
 
 
+def _waiting(row, handed_off: HandedOff | None, tickets: list[dict], standing: Standing | None) -> WaitingFor | None:
+    if row.state == repository.HELD:
+        return _waiting_while_held(tickets)
+    if row.state == repository.SUPERSEDED:
+        return WaitingFor(
+            "earlier stages", f"the correction, version {standing.live_version}, to be approved and handed off"
+        )
+    return waiting_for_operations(handed_off) if handed_off else None
+
+
 def _waiting_while_held(tickets: list[dict]) -> WaitingFor:
     if not tickets:
-        return WaitingFor("sales desk", "a corrected order: a service address is in no market we bill")
+        return WaitingFor("sales desk", "a corrected order: an item's service address is missing or in no market")
     codes = ", ".join(CodeKey(t["price_component"], t["billing_system"], t["market"]).describe() for t in tickets)
     return WaitingFor("catalogue team", f"billing codes for {codes}")
+
+
+def _item(item_id: str, outcome: ItemOutcome | None) -> dict:
+    """An item of the version Operations has: installed, failed or cancelled, or (status null) being worked on."""
+    return {
+        "itemId": item_id,
+        "status": outcome.status if outcome else None,
+        "effectiveDate": outcome.effective_date if outcome else None,
+        "reason": outcome.reason if outcome else None,
+    }
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class OperationsReport(_Camel):
+    """What Operations did with a handed-off order (or some of its items), as on ops.order-status.v1."""
+
+    status: OpsStatus
+    effective_date: date | None = None
+    reason: str | None = Field(default=None, max_length=500)
+    item_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list, max_length=200)
+
+
+@router.post("/orders/{order_id}/operations-reports", status_code=status.HTTP_202_ACCEPTED)
+async def report_for_operations(
+    order_id: str, body: OperationsReport, principal: ReportsForOperations, db: DatabaseDep
+) -> dict:
+    """Report what Operations did, checked against the hand-off, and record it on ops.order-status.v1 exactly as
+    Operations would: the consumer applies it, as it applies Operations' own reports."""
+    async with db.unit_of_work() as uow:
+        handed_off = repository.handed_off_of(await repository.get_handoff(uow.connection, order_id))
+        if handed_off is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} was never handed off to Operations")
+        report = OpsOrderStatusChanged(
+            order_id=order_id, order_version=handed_off.version, reported_by=principal.subject, **body.model_dump()
+        )
+        if refused := (
+            superseded(await repository.standing_of(uow.connection, order_id), handed_off.version)
+            or _ended(handed_off)
+            or unasked_cancel(report, handed_off)
+        ):
+            raise HTTPException(status.HTTP_409_CONFLICT, refused)
+        if problems := report_problems(report, handed_off, today=datetime.now(UTC).date()):
+            raise RequestValidationError(
+                [{"loc": ("body", *p.field), "msg": p.reason, "type": "value_error"} for p in problems]
+            )
+        uow.emit(report)
+    return report.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _ended(handed_off: HandedOff) -> str | None:
+    if handed_off.fulfilment.ended:
+        return f"Operations' work on the order has ended: it is {handed_off.fulfilment.status} already"
+    return None
 
 
 @catalogue_router.get("/markets")
@@ -77,10 +165,6 @@ async def markets(_: SignedIn) -> list[dict]:
         }
         for market in fulfillment_rules().markets.markets
     ]
-
-
-class _Camel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
 class NewBillingCode(_Camel):

@@ -1,4 +1,5 @@
-"""Fulfillment-handoff's handlers: hand approved orders off (or hold them), release them, follow Operations."""
+"""Fulfillment-handoff's handlers: hand approved orders off (or hold them), release them, drop the work of
+corrected and cancelled orders, follow Operations."""
 
 from datetime import UTC, date, datetime
 
@@ -6,14 +7,15 @@ import structlog
 
 from fulfillment_handoff import repository
 from fulfillment_handoff.domain.billing import BillingMapping, CodeKey, billing_date, codes_needed, map_billing_codes
-from fulfillment_handoff.domain.fulfilment import InvalidOpsReport, apply_ops_report
+from fulfillment_handoff.domain.fulfilment import apply_ops_report, report_problems, superseded, unasked_cancel
 from fulfillment_handoff.domain.paths import choose_path, engineering_notes
 from fulfillment_handoff.reference import FulfillmentRules, fulfillment_rules
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.fulfillment import OrderHandedOff
-from orderdesk_shared.events.operations import OpsOrderStatusChanged
+from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
+from orderdesk_shared.events.intake import OrderReceived
+from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.pricing_approval import OrderApproved
 
@@ -21,12 +23,23 @@ log = structlog.get_logger()
 
 
 async def hand_off(event: OrderApproved, uow: UnitOfWork) -> None:
-    """Hand an approved order to Operations, or hold it until the map has every billing code it needs."""
+    """Hand an approved order to Operations, or hold it until the map has every billing code it needs; never a
+    cancelled order or a version a correction replaced. A later version replaces the one Operations has."""
+    await repository.lock_order(uow.connection, event.order_id)
     current = await repository.lock_handoff(uow.connection, event.order_id)
     if current is not None and current.order_version >= event.order_version:
         return  # this version, or a later one, was settled before
-    was_held = current is not None and current.state == repository.HELD
-    await _hand_off_or_hold(uow, event, fulfillment_rules(), today=datetime.now(UTC).date(), was_held=was_held)
+    if refused := await repository.refusal_of(uow.connection, event.order_id, event.order_version):
+        log.info("approved order not handed off", because=refused)
+        return
+    await _hand_off_or_hold(
+        uow,
+        event,
+        fulfillment_rules(),
+        today=datetime.now(UTC).date(),
+        was_held=current is not None and current.state == repository.HELD,
+        replaces_version=current.handed_off_version if current is not None else None,
+    )
 
 
 async def release_orders_waiting_on(uow: UnitOfWork, keys: set[CodeKey]) -> list[str]:
@@ -40,7 +53,10 @@ async def release_orders_waiting_on(uow: UnitOfWork, keys: set[CodeKey]) -> list
         if held is None or held.state != repository.HELD:
             continue
         approved = OrderApproved.model_validate(held.approved)
-        if await _hand_off_or_hold(uow, approved, rules, today=today, was_held=True, held_for=held.findings):
+        replaces = held.handed_off_version
+        if await _hand_off_or_hold(
+            uow, approved, rules, today=today, was_held=True, held_for=held.findings, replaces_version=replaces
+        ):
             released.append(order_id)
     return released
 
@@ -52,11 +68,13 @@ async def _hand_off_or_hold(
     *,
     today: date,
     was_held: bool,
+    replaces_version: int | None,
     held_for: list | None = None,
 ) -> bool:
     """Hand the order off when every billing code is there (True); else hold it, on tickets for what is missing.
 
     `held_for`: the findings this same version is held for already, so an unchanged hold is not announced again.
+    `replaces_version`: the version Operations has, which this one changes.
     """
     on = billing_date(approved.order, today=today)
     mapping = await _map(uow, approved, rules, on=on)
@@ -76,23 +94,21 @@ async def _hand_off_or_hold(
     findings = mapping.findings()
     if not mapping.complete:
         as_json = [finding.model_dump(mode="json", by_alias=True) for finding in findings]
-        await repository.save_handoff(
+        await repository.save_hold(
             uow.connection,
             **stored,
-            state=repository.HELD,
             findings=as_json,
             approved=approved.model_dump(mode="json", by_alias=True),
             held_at=datetime.now(UTC),
-            handed_off_at=None,
         )
         await repository.wait_on_tickets(uow.connection, approved.order_id, [m.key for m in mapping.missing])
         if as_json != held_for:
             uow.emit(_fallout(approved, FalloutKind.HELD, findings))
         return False
-    await repository.save_handoff(
+    await repository.save_hand_off(
         uow.connection,
         **stored,
-        state=repository.HANDED_OFF,
+        item_ids=[item.id for item in approved.order.items],
         findings=[],
         approved=None,
         handed_off_at=datetime.now(UTC),
@@ -113,6 +129,7 @@ async def _hand_off_or_hold(
             billing_lines=mapping.lines,
             engineering_notes=notes,
             billing_date=on,
+            replaces_version=replaces_version,
         )
     )
     return True
@@ -136,34 +153,75 @@ def _fallout(approved: OrderApproved, kind: FalloutKind, findings: list[Finding]
     )
 
 
-async def follow_ops_status(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
-    """Track fulfilment from Operations' reports; a failed install is DOWNSTREAM_REJECT fallout for the desk."""
-    handoff = await repository.lock_handoff(uow.connection, event.order_id)
-    if handoff is None or handoff.state != repository.HANDED_OFF:
-        raise PermanentError(f"order {event.order_id} was never handed off to Operations")
-    if event.order_version > handoff.order_version:
-        raise PermanentError(f"order {event.order_id} version {event.order_version} was never handed off")
-    report = {
-        "order_id": event.order_id,
-        "order_version": event.order_version,
-        "status": event.status,
-        "effective_date": event.effective_date,
-        "reason": event.reason,
-    }
-    if event.order_version < handoff.order_version:
-        outcome = f"ignored: about version {event.order_version}; version {handoff.order_version} was handed off since"
-        await repository.record_ops_report(uow.connection, **report, outcome=outcome)
+async def supersede_earlier_version(event: OrderReceived, uow: UnitOfWork) -> None:
+    """A correction makes every earlier version dead: an earlier version held for billing codes is dropped (the
+    one Operations has is replaced when the correction is approved)."""
+    if event.order_version == 1:
+        return  # a first version supersedes nothing
+    await repository.lock_order(uow.connection, event.order_id)
+    await repository.note_live_version(uow.connection, event.order_id, event.order_version)
+    row = await repository.lock_handoff(uow.connection, event.order_id)
+    if row is not None and row.state == repository.HELD and row.order_version < event.order_version:
+        await repository.drop_hold(uow.connection, event.order_id, state=repository.SUPERSEDED)
+        log.info("hold dropped", order_version=row.order_version, superseded_by=event.order_version)
+
+
+async def stop_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:
+    """A cancelled order is never handed off: its hold is dropped, and work Operations has not finished is asked
+    to stop once (HandOffCancelled); an installed order has nothing left to stop."""
+    if event.kind not in (FalloutKind.CANCELLED, FalloutKind.CANCELLATION_REQUESTED):
         return
-    try:
-        result = apply_ops_report(repository.fulfilment_of(handoff), event)
-    except InvalidOpsReport as error:
-        raise PermanentError(str(error)) from error
+    reason = event.findings[0].message if event.findings else "the order was cancelled"
+    await repository.lock_order(uow.connection, event.order_id)
+    await repository.note_cancel(uow.connection, event.order_id, event.order_version, reason)
+    row = await repository.lock_handoff(uow.connection, event.order_id)
+    if row is None:
+        log.info("cancel noted before the order was approved")
+        return
+    if row.state == repository.HELD:
+        await repository.drop_hold(uow.connection, event.order_id, state=repository.CANCELLED)
+    elif row.state == repository.SUPERSEDED:
+        await repository.set_state(uow.connection, event.order_id, repository.CANCELLED)
+    handed_off = repository.handed_off_of(row)
+    if handed_off is None:
+        return
+    if not handed_off.work_to_stop:
+        log.info("nothing to stop at Operations", status=handed_off.fulfilment.status, asked=handed_off.cancel_sent)
+        return
+    await repository.mark_cancel_sent(uow.connection, event.order_id)
+    uow.emit(HandOffCancelled(order_id=event.order_id, order_version=handed_off.version, reason=reason))
+
+
+async def follow_ops_status(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
+    """Track fulfilment from Operations' reports, checked as the API checks them; a failed install is
+    DOWNSTREAM_REJECT fallout for the desk, a confirmed cancel ends the order here."""
+    row = await repository.lock_handoff(uow.connection, event.order_id)
+    handed_off = repository.handed_off_of(row)
+    if handed_off is None:
+        raise PermanentError(f"order {event.order_id} was never handed off to Operations")
+    if event.order_version > handed_off.version:
+        raise PermanentError(f"order {event.order_id} version {event.order_version} was never handed off")
+    if event.order_version < handed_off.version:
+        ignored = f"about version {event.order_version}; version {handed_off.version} was handed off since"
+        await repository.record_ops_report(uow.connection, event, outcome=f"ignored: {ignored}")
+        return
+    standing = await repository.standing_of(uow.connection, event.order_id)
+    if corrected := superseded(standing, handed_off.version):
+        await repository.record_ops_report(uow.connection, event, outcome=f"ignored: {corrected}")
+        return
+    if problems := report_problems(event, handed_off, today=datetime.now(UTC).date()):
+        raise PermanentError("; ".join(problem.describe() for problem in problems))
+    if unasked := unasked_cancel(event, handed_off):
+        raise PermanentError(unasked)
+    result = apply_ops_report(handed_off, event)
     if result.ignored_because:
         log.info("ops report changes nothing", status=event.status, because=result.ignored_because)
-        await repository.record_ops_report(uow.connection, **report, outcome=f"ignored: {result.ignored_because}")
+        await repository.record_ops_report(uow.connection, event, outcome=f"ignored: {result.ignored_because}")
         return
-    await repository.record_ops_report(uow.connection, **report, outcome="applied")
+    await repository.record_ops_report(uow.connection, event, outcome="applied")
     await repository.update_fulfilment(uow.connection, event.order_id, result.fulfilment)
+    if result.fulfilment.status is OpsStatus.CANCELLED:
+        await repository.set_state(uow.connection, event.order_id, repository.CANCELLED)
     if result.fallout is not None:
         kind, finding = result.fallout
         uow.emit(

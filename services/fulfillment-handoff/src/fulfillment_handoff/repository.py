@@ -2,20 +2,55 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
-from fulfillment_handoff.domain.fulfilment import Fulfilment
-from fulfillment_handoff.tables import billing_codes, catalogue_tickets, handoffs, ops_reports, ticket_orders
+from fulfillment_handoff.domain.fulfilment import Fulfilment, HandedOff, ItemOutcome
+from fulfillment_handoff.tables import (
+    billing_codes,
+    catalogue_tickets,
+    handoffs,
+    ops_reports,
+    order_versions,
+    ticket_orders,
+)
 from orderdesk_shared.db import insert_or_update
-from orderdesk_shared.events.operations import OpsStatus
+from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.order_versions import Standing, note_cancelled, note_version, refusal, standing
 
 HELD = "held"
 HANDED_OFF = "handed-off"
+SUPERSEDED = "superseded"  # held when a correction came: the hold was dropped
+CANCELLED = "cancelled"  # held or not yet arrived when cancelled, or Operations confirmed the cancel
+
+
+async def lock_order(connection: AsyncConnection, order_id: str) -> None:
+    """Serialise the transactions deciding about one order, its first hand-off and a cancel or correction alike
+    (a row lock cannot: before the first hand-off the order has no row)."""
+    await connection.execute(
+        sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("fulfillment.order"), sa.func.hashtext(order_id)))
+    )
+
+
+async def note_live_version(connection: AsyncConnection, order_id: str, version: int) -> None:
+    await note_version(connection, order_versions, order_id=order_id, version=version)
+
+
+async def note_cancel(connection: AsyncConnection, order_id: str, version: int, reason: str) -> None:
+    await note_cancelled(connection, order_versions, order_id=order_id, version=version, reason=reason)
+
+
+async def refusal_of(connection: AsyncConnection, order_id: str, version: int) -> str | None:
+    """Why this version of the order must not be handed off: it was cancelled, or corrected since."""
+    return await refusal(connection, order_versions, order_id=order_id, version=version)
+
+
+async def standing_of(connection: AsyncConnection, order_id: str) -> Standing | None:
+    return await standing(connection, order_versions, order_id)
 
 
 async def lock_handoff(connection: AsyncConnection, order_id: str, *, skip_locked: bool = False) -> sa.Row | None:
@@ -28,16 +63,46 @@ async def get_handoff(connection: AsyncConnection, order_id: str) -> sa.Row | No
     return (await connection.execute(sa.select(handoffs).where(handoffs.c.order_id == order_id))).first()
 
 
-async def save_handoff(connection: AsyncConnection, **values: object) -> None:
-    """Store the order's hand-off (or hold), replacing what an earlier version left; fulfilment starts over."""
-    fresh = {
-        "ops_status": None,
-        "scheduled_for": None,
-        "installed_on": None,
-        "failure_reason": None,
-        "ops_updated_at": None,
-    } | values
-    await insert_or_update(connection, handoffs, **fresh)
+async def save_hold(connection: AsyncConnection, **values: object) -> None:
+    """Store the order's hold; what Operations has of an earlier version stays as it is."""
+    await insert_or_update(connection, handoffs, state=HELD, **values)
+
+
+async def save_hand_off(connection: AsyncConnection, *, item_ids: list[str], **values: object) -> None:
+    """Store the order's hand-off: Operations has this version now, and its fulfilment starts over."""
+    await insert_or_update(
+        connection,
+        handoffs,
+        **values,
+        state=HANDED_OFF,
+        handed_off_version=values["order_version"],
+        item_ids=item_ids,
+        ops_status=None,
+        scheduled_for=None,
+        installed_on=None,
+        failure_reason=None,
+        item_outcomes={},
+        ops_updated_at=None,
+        cancel_sent_at=None,
+    )
+
+
+async def drop_hold(connection: AsyncConnection, order_id: str, *, state: str) -> None:
+    """The held version will never be handed off: it stops waiting on its tickets (those nobody waits on resolve)."""
+    await connection.execute(
+        sa.update(handoffs).where(handoffs.c.order_id == order_id).values(state=state, findings=[], approved=None)
+    )
+    await release_waits(connection, order_id)
+
+
+async def set_state(connection: AsyncConnection, order_id: str, state: str) -> None:
+    await connection.execute(sa.update(handoffs).where(handoffs.c.order_id == order_id).values(state=state))
+
+
+async def mark_cancel_sent(connection: AsyncConnection, order_id: str) -> None:
+    await connection.execute(
+        sa.update(handoffs).where(handoffs.c.order_id == order_id).values(cancel_sent_at=sa.func.now())
+    )
 
 
 async def lock_billing_map(connection: AsyncConnection) -> None:
@@ -212,23 +277,16 @@ async def list_tickets(connection: AsyncConnection, *, open_only: bool, order_id
     return [row._asdict() | {"order_ids": sorted(row.order_ids)} for row in await connection.execute(query)]
 
 
-async def record_ops_report(
-    connection: AsyncConnection,
-    *,
-    order_id: str,
-    order_version: int,
-    status: OpsStatus,
-    effective_date: date | None,
-    reason: str | None,
-    outcome: str,
-) -> None:
+async def record_ops_report(connection: AsyncConnection, report: OpsOrderStatusChanged, *, outcome: str) -> None:
     await connection.execute(
         sa.insert(ops_reports).values(
-            order_id=order_id,
-            order_version=order_version,
-            status=status.value,
-            effective_date=effective_date,
-            reason=reason,
+            order_id=report.order_id,
+            order_version=report.order_version,
+            status=report.status.value,
+            effective_date=report.effective_date,
+            reason=report.reason,
+            item_ids=report.item_ids,
+            reported_by=report.reported_by,
             outcome=outcome,
         )
     )
@@ -243,15 +301,40 @@ async def update_fulfilment(connection: AsyncConnection, order_id: str, fulfilme
             scheduled_for=fulfilment.scheduled_for,
             installed_on=fulfilment.installed_on,
             failure_reason=fulfilment.failure_reason,
+            item_outcomes={
+                item_id: {
+                    "status": outcome.status.value,
+                    "effectiveDate": outcome.effective_date.isoformat() if outcome.effective_date else None,
+                    "reason": outcome.reason,
+                }
+                for item_id, outcome in fulfilment.items.items()
+            },
             ops_updated_at=sa.func.now(),
         )
     )
 
 
-def fulfilment_of(row: sa.Row) -> Fulfilment:
-    return Fulfilment(
-        status=OpsStatus(row.ops_status) if row.ops_status else None,
-        scheduled_for=row.scheduled_for,
-        installed_on=row.installed_on,
-        failure_reason=row.failure_reason,
+def handed_off_of(row: sa.Row | None) -> HandedOff | None:
+    """The version Operations has and what it reported; None when no version of the order was handed off."""
+    if row is None or row.handed_off_version is None:
+        return None
+    return HandedOff(
+        version=row.handed_off_version,
+        on=row.handed_off_at.astimezone(UTC).date(),
+        item_ids=tuple(row.item_ids),
+        fulfilment=Fulfilment(
+            status=OpsStatus(row.ops_status) if row.ops_status else None,
+            scheduled_for=row.scheduled_for,
+            installed_on=row.installed_on,
+            failure_reason=row.failure_reason,
+            items={
+                item_id: ItemOutcome(
+                    OpsStatus(outcome["status"]),
+                    date.fromisoformat(outcome["effectiveDate"]) if outcome["effectiveDate"] else None,
+                    outcome["reason"],
+                )
+                for item_id, outcome in row.item_outcomes.items()
+            },
+        ),
+        cancel_sent=row.cancel_sent_at is not None,
     )

@@ -4,16 +4,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from orderdesk_shared.messaging import service_metadata
+from orderdesk_shared.order_versions import order_versions_table
 
 metadata, messaging = service_metadata("fulfillment")
 
-# One row per order: held for billing codes, or handed off and followed through Operations.
+# One row per order. Its latest approved version: held for billing codes, handed off, superseded by a
+# correction while held, or cancelled; and the version Operations has, followed through its reports.
 handoffs = sa.Table(
     "handoffs",
     metadata,
     sa.Column("order_id", sa.Text, primary_key=True),
     sa.Column("order_version", sa.Integer, nullable=False),
-    sa.Column("state", sa.Text, nullable=False),  # held | handed-off
+    sa.Column("state", sa.Text, nullable=False),  # held | handed-off | superseded | cancelled
     sa.Column("processing_path", sa.Text, nullable=False),
     sa.Column("billing_lines", JSONB, nullable=False),
     sa.Column("engineering_notes", JSONB, nullable=False),
@@ -21,13 +23,23 @@ handoffs = sa.Table(
     sa.Column("findings", JSONB, nullable=False),  # why it is held
     sa.Column("approved", JSONB),  # the approved order, kept while it is held, to hand off on release
     sa.Column("held_at", sa.DateTime(timezone=True)),
+    # What Operations has: the version handed off to it (a held correction does not replace it), its items,
+    # and what Operations reported about them.
+    sa.Column("handed_off_version", sa.Integer),
     sa.Column("handed_off_at", sa.DateTime(timezone=True)),
+    sa.Column("item_ids", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("ops_status", sa.Text),
     sa.Column("scheduled_for", sa.Date),
     sa.Column("installed_on", sa.Date),
     sa.Column("failure_reason", sa.Text),
+    sa.Column("item_outcomes", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("ops_updated_at", sa.DateTime(timezone=True)),
+    # When Operations was asked to stop the work (HandOffCancelled), once.
+    sa.Column("cancel_sent_at", sa.DateTime(timezone=True)),
 )
+
+# The corrections and cancels intake announced, so late work on a dead version is refused.
+order_versions = order_versions_table(metadata)
 
 # Every report from Operations, with what it did (applied, or why it changed nothing).
 ops_reports = sa.Table(
@@ -39,6 +51,8 @@ ops_reports = sa.Table(
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("effective_date", sa.Date),
     sa.Column("reason", sa.Text),
+    sa.Column("item_ids", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("reported_by", sa.Text),  # who in Operations, when reported through the API
     sa.Column("outcome", sa.Text, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )

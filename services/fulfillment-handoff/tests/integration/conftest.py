@@ -55,6 +55,12 @@ def bearer(role: Role) -> str:
 
 
 @pytest.fixture
+def signed_in_as():
+    """`signed_in_as(Role.OPERATIONS)`: the headers of a request by `a-operations`, in that role."""
+    return lambda role: {"Authorization": bearer(role)}
+
+
+@pytest.fixture
 def approved():
     """Builds approved orders: `approved("PO-1", ("EPL", "chicago"))`."""
     return approved_order

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import json
 import secrets
-from datetime import date
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -43,10 +43,11 @@ async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(d
         status = (await api.get("/fulfillment/orders/PO-OPS")).json()
         return status["fulfilment"], status["waitingFor"]
 
+    today = datetime.now(UTC).date()
     assert await report(OpsStatus.ACCEPTED) == []
     assert (await fulfilment())[1] == {"who": "operations", "what": "schedule the installation"}
-    await report(OpsStatus.SCHEDULED, effective_date=date(2027, 1, 20))
-    assert (await fulfilment())[1] == {"who": "operations", "what": "install on 2027-01-20"}
+    await report(OpsStatus.SCHEDULED, effective_date=today + timedelta(days=14))
+    assert (await fulfilment())[1] == {"who": "operations", "what": f"install on {today + timedelta(days=14)}"}
 
     [held] = await report(OpsStatus.FAILED, reason="customer's equipment room was locked")
     assert (held["kind"], held["stage"], held["findings"][0]["reasonCode"]) == (
@@ -58,18 +59,34 @@ async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(d
     assert (state["status"], state["failureReason"]) == ("failed", "customer's equipment room was locked")
     assert waiting["who"] == "sales desk"
 
-    [released] = await report(OpsStatus.SCHEDULED, effective_date=date(2027, 1, 27))
+    [released] = await report(OpsStatus.RESCHEDULED, effective_date=today)
     assert released["kind"] == "released"
-    await report(OpsStatus.INSTALLED, effective_date=date(2027, 1, 27))
+    await report(OpsStatus.INSTALLED, effective_date=today)
     await report(OpsStatus.ACCEPTED)  # late news: recorded, changes nothing
     state, waiting = await fulfilment()
-    assert (state["status"], state["installedOn"], waiting) == ("installed", "2027-01-27", None)
+    assert (state["status"], state["installedOn"], waiting) == ("installed", today.isoformat(), None)
+    [item] = state["items"]
+    assert (item["itemId"], item["status"], item["effectiveDate"]) == ("1", "installed", today.isoformat())
 
 
 async def test_a_report_about_an_order_never_handed_off_is_refused_for_good(database):
     async with database.unit_of_work() as uow:
         with pytest.raises(PermanentError, match="never handed off"):
             await follow_ops_status(ops("PO-NOBODY", OpsStatus.ACCEPTED), uow)
+
+
+async def test_a_report_from_kafka_breaking_the_date_rules_is_refused_for_good_with_the_reason(database, approved):
+    async with database.unit_of_work() as uow:
+        await hand_off(approved("PO-DATES", ("DIA-FIBER", "chicago")), uow)
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    for report, reason in (
+        (ops("PO-DATES", OpsStatus.INSTALLED, effective_date=tomorrow), f"installation on {tomorrow} is in the future"),
+        (ops("PO-DATES", OpsStatus.CANCELLED), "no cancel was sent to Operations"),
+    ):
+        async with database.unit_of_work() as uow:
+            with pytest.raises(PermanentError, match=reason):
+                await follow_ops_status(report, uow)
+    assert await _ops_status(database, "PO-DATES") is None
 
 
 async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition_keeps_flowing(

@@ -194,6 +194,22 @@ def test_a_site_in_no_market_holds_the_order_for_a_corrected_address():
     assert [finding.reason_code for finding in mapping.findings()] == ["INVALID_ADDRESS"]
 
 
+def test_a_disconnect_naming_no_site_nor_billing_address_is_held_for_the_missing_address():
+    removal = item("1", "CLOUD-IAAS", at=None, action=ItemAction.DELETE)
+    mapping = map_billing_codes(order=order(removal), pricing=NO_COMPONENTS, markets=MARKETS, codes=[], on=ON)
+    [finding] = mapping.findings()
+    assert (finding.reason_code, finding.field_path) == ("INCOMPLETE_DATA", "items[1].location.address")
+    assert "no service address" in finding.message
+
+
+def test_a_disconnect_is_billed_in_the_market_of_the_site_it_names():
+    removal = item("1", "DIA-FIBER", at=INDIANAPOLIS, action=ItemAction.DELETE)
+    mapping = map_billing_codes(
+        order=order(removal), pricing=NO_COMPONENTS, markets=MARKETS, codes=[code("DIA-FIBER", "IND", "X9")], on=ON
+    )
+    assert [(line.market, line.billing_code) for line in mapping.lines] == [("IND", "X9")]
+
+
 def test_items_left_unchanged_need_no_billing_code():
     mapping = map_billing_codes(
         order=order(item("1", "EPL", action=ItemAction.NO_CHANGE)),

@@ -53,19 +53,21 @@ class MissingCode:
 
 @dataclass(frozen=True)
 class BillingMapping:
-    """The billing lines of an order, or what stops it: codes missing from the map, sites outside every market."""
+    """The billing lines of an order, or what stops it: codes missing from the map, sites outside every market,
+    items with no address to find a market by."""
 
     lines: list[BillingLine]
     missing: list[MissingCode]
     items_outside_markets: list[str]
+    items_without_address: list[str]
 
     @property
     def complete(self) -> bool:
-        return not self.missing and not self.items_outside_markets
+        return not self.missing and not self.items_outside_markets and not self.items_without_address
 
     def findings(self) -> list[Finding]:
         """One finding per missing code and per item no market covers, saying who can fix it."""
-        return [
+        missing_codes = [
             Finding(
                 reason_code="MISSING_BILLING_CODE",
                 field_path=f"items[{','.join(missing.item_ids)}].priceComponents",
@@ -73,15 +75,31 @@ class BillingMapping:
                 fix="the catalogue team adds the code; the order is then handed off by itself",
             )
             for missing in self.missing
-        ] + [
-            Finding(
-                reason_code="INVALID_ADDRESS",
-                field_path=f"items[{item_id}].location.address",
-                message=f"item {item_id}'s service address is in no market this provider bills",
-                fix="correct the service address and resubmit the order",
-            )
-            for item_id in self.items_outside_markets
         ]
+        unplaced = [
+            Finding(
+                reason_code=code,
+                field_path=f"items[{item_id}].location.address",
+                message=message.format(item_id),
+                fix=fix,
+            )
+            for code, item_ids, message, fix in (
+                (
+                    "INVALID_ADDRESS",
+                    self.items_outside_markets,
+                    "item {}'s service address is in no market this provider bills",
+                    "correct the service address and resubmit the order",
+                ),
+                (
+                    "INCOMPLETE_DATA",
+                    self.items_without_address,
+                    "item {} has no service address (nor the account a billing address) to find its market",
+                    "give the item its service address (a disconnect: the installed service's site) and resubmit",
+                ),
+            )
+            for item_id in item_ids
+        ]
+        return missing_codes + unplaced
 
 
 def billing_date(order: ProductOrder, *, today: date) -> date:
@@ -140,10 +158,12 @@ def map_billing_codes(
     lines: list[BillingLine] = []
     missing: dict[CodeKey, list[str]] = {}
     outside: list[str] = []
+    without_address: list[str] = []
     for item in billed_items(order):
         market = item_market(item, order, markets, sites)
         if market is None:
-            outside.append(item.id)
+            placed = (item.location and item.location.address) or order.account.billing_address
+            (outside if placed else without_address).append(item.id)
             continue
         for component in price_components(item, pricing):
             key = CodeKey(component, market.billing_system, market.code)
@@ -163,4 +183,5 @@ def map_billing_codes(
         lines=lines,
         missing=[MissingCode(key, tuple(item_ids)) for key, item_ids in missing.items()],
         items_outside_markets=outside,
+        items_without_address=without_address,
     )

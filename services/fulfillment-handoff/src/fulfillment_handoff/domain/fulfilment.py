@@ -1,27 +1,86 @@
 """Where a handed-off order is in Operations, from what Operations reports, and what the order waits for."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from orderdesk_shared.events.fallout import FalloutKind, Finding
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.order_state import DOWNSTREAM_REJECT, ops_findings
+from orderdesk_shared.order_versions import Standing
 
-# How far each report takes an order; a failure is off this line and can be recovered from.
-_PROGRESS = {None: 0, OpsStatus.ACCEPTED: 1, OpsStatus.SCHEDULED: 2, OpsStatus.INSTALLED: 3}
+# How far the work on an order got; a new date (rescheduled) is the same step as the first one.
+_STEP = {None: 0, OpsStatus.ACCEPTED: 1, OpsStatus.SCHEDULED: 2, OpsStatus.RESCHEDULED: 2}
+# How the work on an item, or the order, ends: nothing Operations reports later changes it.
+ENDED = frozenset({OpsStatus.INSTALLED, OpsStatus.CANCELLED})
+# The statuses that give the items they are about an outcome (the others put failed items back to work).
+_OUTCOMES = frozenset({*ENDED, OpsStatus.FAILED})
+_DATED = frozenset({OpsStatus.SCHEDULED, OpsStatus.RESCHEDULED, OpsStatus.INSTALLED})
+_PLANNED = frozenset({OpsStatus.SCHEDULED, OpsStatus.RESCHEDULED})
 
 
-class InvalidOpsReport(ValueError):
-    """A report that lacks what its status needs (a date to install or schedule on, a reason to fail)."""
+@dataclass(frozen=True)
+class ItemOutcome:
+    """How Operations' work on one item ended (installed, cancelled) or stopped (failed)."""
+
+    status: OpsStatus
+    effective_date: date | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
 class Fulfilment:
-    """What Operations last reported about the order (None: nothing yet since the hand-off)."""
+    """What Operations reported about the order since the hand-off (status None: nothing yet).
+
+    `status` is the order's: its last step, failed while any item is, or how the work ended once it ended for
+    every item (the status of the report that ended it; `items` tell how each item ended). `items` holds the
+    outcome of each item Operations reported one for; an item without one is being worked on.
+    """
 
     status: OpsStatus | None = None
     scheduled_for: date | None = None
     installed_on: date | None = None
     failure_reason: str | None = None
+    items: Mapping[str, ItemOutcome] = field(default_factory=dict)
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ENDED
+
+
+@dataclass(frozen=True)
+class HandedOff:
+    """The version Operations has, which its reports are checked against."""
+
+    version: int
+    on: date  # the hand-off day
+    item_ids: tuple[str, ...]
+    fulfilment: Fulfilment = field(default_factory=Fulfilment)
+    cancel_sent: bool = False
+
+    @property
+    def work_to_stop(self) -> bool:
+        """A cancel asks Operations once to stop work it has not finished."""
+        return not self.cancel_sent and not self.fulfilment.ended
+
+    def open_items(self) -> list[str]:
+        """The items whose work has not ended (failed ones included)."""
+        return _open(self.fulfilment.items, self.item_ids)
+
+
+def _open(outcomes: Mapping[str, ItemOutcome], item_ids: tuple[str, ...]) -> list[str]:
+    return [i for i in item_ids if i not in outcomes or outcomes[i].status not in ENDED]
+
+
+@dataclass(frozen=True)
+class ReportProblem:
+    """What is wrong with a report, and where in it (camelCase names, as on the wire)."""
+
+    field: tuple[str | int, ...]
+    reason: str
+
+    def describe(self) -> str:
+        return f"{'.'.join(map(str, self.field))}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -33,54 +92,103 @@ class OpsOutcome:
     ignored_because: str | None = None
 
 
-def apply_ops_report(current: Fulfilment, report: OpsOrderStatusChanged) -> OpsOutcome:
-    """Move fulfilment forward only; a failed install holds the order for the desk, later progress releases it."""
-    _check(report)
-    if current.status is OpsStatus.INSTALLED:
-        return OpsOutcome(current, ignored_because="the order is installed already")
+def report_problems(report: OpsOrderStatusChanged, handed_off: HandedOff, *, today: date) -> list[ReportProblem]:
+    """A date where the status needs one; an install neither before the hand-off day nor after today; a (re)scheduled
+    date not already past; a reason for a failure; only items of the handed-off order."""
+    problems = []
+    day = report.effective_date
+    if report.status in _DATED and day is None:
+        problems.append(ReportProblem(("effectiveDate",), f"a {report.status} report needs its date"))
+    if report.status is OpsStatus.INSTALLED and day is not None and day < handed_off.on:
+        problems.append(
+            ReportProblem(("effectiveDate",), f"the installation cannot predate the hand-off on {handed_off.on}")
+        )
+    if report.status is OpsStatus.INSTALLED and day is not None and day > today:
+        problems.append(ReportProblem(("effectiveDate",), f"an installation on {day} is in the future"))
+    if report.status in _PLANNED and day is not None and day < today:
+        problems.append(ReportProblem(("effectiveDate",), f"the {report.status} date {day} is past"))
+    if report.status is OpsStatus.FAILED and not (report.reason or "").strip():
+        problems.append(ReportProblem(("reason",), "a failed report needs its reason"))
+    problems += [
+        ReportProblem(("itemIds", index), f"item {item_id} is not on order {report.order_id} v{handed_off.version}")
+        for index, item_id in enumerate(report.item_ids)
+        if item_id not in handed_off.item_ids
+    ]
+    return problems
+
+
+def unasked_cancel(report: OpsOrderStatusChanged, handed_off: HandedOff) -> str | None:
+    """Operations confirms a cancel OrderDesk sent; a `cancelled` report without one is refused."""
+    if report.status is OpsStatus.CANCELLED and not handed_off.cancel_sent:
+        return f"no cancel was sent to Operations for order {report.order_id}: it is not cancelled"
+    return None
+
+
+def superseded(standing: Standing | None, version: int) -> str | None:
+    """Reports about a version a correction replaces change nothing. A cancelled order gets no later version, so
+    Operations' answer about the version it has still counts."""
+    if standing is None or standing.cancel_reason is not None:
+        return None
+    return standing.refusal(version)
+
+
+def apply_ops_report(handed_off: HandedOff, report: OpsOrderStatusChanged) -> OpsOutcome:
+    """Move fulfilment forward only, item by item where the report names items; a failed install holds the order
+    for the desk, and a new step, date or install for its failed items releases it."""
+    current = handed_off.fulfilment
+    if current.ended:
+        return OpsOutcome(current, ignored_because=f"the order is {current.status} already")
+    items = _items_after(current.items, report, handed_off.item_ids)
+    still_failed = any(outcome.status is OpsStatus.FAILED for outcome in items.values())
+    if report.status in ENDED and not (report.item_ids and _open(items, handed_off.item_ids)):
+        installed_on = report.effective_date if report.status is OpsStatus.INSTALLED else current.installed_on
+        moved = Fulfilment(report.status, current.scheduled_for, installed_on, None, items)
+    elif report.status is OpsStatus.FAILED:
+        moved = Fulfilment(OpsStatus.FAILED, current.scheduled_for, current.installed_on, report.reason, items)
+    elif still_failed:
+        planned = report.effective_date if report.status in _PLANNED else None
+        moved = replace(current, items=items, scheduled_for=planned or current.scheduled_for)
+    elif report.status in _STEP:
+        if current.status is not OpsStatus.FAILED and _STEP[report.status] < _STEP[current.status]:
+            return OpsOutcome(current, ignored_because=f"the order is {current.status} already")
+        moved = Fulfilment(
+            report.status, report.effective_date or current.scheduled_for, current.installed_on, None, items
+        )
+    else:  # some items installed or cancelled; the others are still worked on
+        moved = Fulfilment(_still_worked_on(current), current.scheduled_for, current.installed_on, None, items)
+    if moved == current:
+        return OpsOutcome(current, ignored_because="Operations reported this before")
     if report.status is OpsStatus.FAILED:
-        if current.status is OpsStatus.FAILED and current.failure_reason == report.reason:
-            return OpsOutcome(current, ignored_because="the same failure was reported before")
-        failed = Fulfilment(OpsStatus.FAILED, scheduled_for=current.scheduled_for, failure_reason=report.reason)
-        return OpsOutcome(failed, fallout=(FalloutKind.HELD, _downstream_reject(report.reason or "")))
-    moved = _moved(current, report)
-    if current.status is OpsStatus.FAILED:
+        return OpsOutcome(moved, fallout=(FalloutKind.HELD, Finding.model_validate(ops_findings(report)[0])))
+    if current.status is OpsStatus.FAILED and moved.status not in (OpsStatus.FAILED, OpsStatus.CANCELLED):
         recovered = Finding(
-            reason_code="DOWNSTREAM_REJECT",
-            message=f"Operations reports the order {report.status.value} again after the failed installation",
+            reason_code=DOWNSTREAM_REJECT,
+            message=f"Operations reports the order {report.status} again after the failed installation",
         )
         return OpsOutcome(moved, fallout=(FalloutKind.RELEASED, recovered))
-    rescheduled = report.status is OpsStatus.SCHEDULED and moved.scheduled_for != current.scheduled_for
-    if _PROGRESS[report.status] < _PROGRESS[current.status] or (report.status is current.status and not rescheduled):
-        return OpsOutcome(current, ignored_because=f"the order is {current.status.value} already")
     return OpsOutcome(moved)
 
 
-def _check(report: OpsOrderStatusChanged) -> None:
-    if report.status in (OpsStatus.SCHEDULED, OpsStatus.INSTALLED) and report.effective_date is None:
-        raise InvalidOpsReport(f"a {report.status.value} report needs its effectiveDate")
-    if report.status is OpsStatus.FAILED and not (report.reason or "").strip():
-        raise InvalidOpsReport("a failed report needs its reason")
+def _items_after(
+    items: Mapping[str, ItemOutcome], report: OpsOrderStatusChanged, every_item: tuple[str, ...]
+) -> dict[str, ItemOutcome]:
+    """A report about no item in particular is about every item; an item whose work ended keeps its outcome."""
+    after = dict(items)
+    for item_id in report.item_ids or every_item:
+        if item_id in after and after[item_id].status in ENDED:
+            continue
+        if report.status in _OUTCOMES:
+            after[item_id] = ItemOutcome(report.status, report.effective_date, report.reason)
+        else:
+            after.pop(item_id, None)
+    return after
 
 
-def _moved(current: Fulfilment, report: OpsOrderStatusChanged) -> Fulfilment:
-    match report.status:
-        case OpsStatus.SCHEDULED:
-            return Fulfilment(OpsStatus.SCHEDULED, scheduled_for=report.effective_date)
-        case OpsStatus.INSTALLED:
-            return Fulfilment(
-                OpsStatus.INSTALLED, scheduled_for=current.scheduled_for, installed_on=report.effective_date
-            )
-        case _:
-            return Fulfilment(report.status, scheduled_for=current.scheduled_for)
-
-
-def _downstream_reject(reason: str) -> Finding:
-    return Finding(
-        reason_code="DOWNSTREAM_REJECT",
-        message=f"Operations failed the installation: {reason}",
-        fix="agree the next step with Operations and the customer; the order resumes when Operations reports it again",
-    )
+def _still_worked_on(current: Fulfilment) -> OpsStatus | None:
+    """The step of an order some of whose items ended: as it was, or after a failure, back to its last date."""
+    if current.status is not OpsStatus.FAILED:
+        return current.status
+    return OpsStatus.SCHEDULED if current.scheduled_for else OpsStatus.ACCEPTED
 
 
 @dataclass(frozen=True)
@@ -89,18 +197,25 @@ class WaitingFor:
     what: str
 
 
-def waiting_for_operations(fulfilment: Fulfilment) -> WaitingFor | None:
-    """What a handed-off order waits for next, and from whom; None once it is installed."""
+def waiting_for_operations(handed_off: HandedOff) -> WaitingFor | None:
+    """What a handed-off order waits for next, and from whom; None once Operations' work on it ended."""
+    fulfilment = handed_off.fulfilment
+    if fulfilment.ended:
+        return None
+    if handed_off.cancel_sent:
+        return WaitingFor("operations", "stop the work on the cancelled order, or report it installed")
     match fulfilment.status:
         case None:
-            return WaitingFor("operations", "accept the order")
+            waiting = WaitingFor("operations", "accept the order")
         case OpsStatus.ACCEPTED:
-            return WaitingFor("operations", "schedule the installation")
-        case OpsStatus.SCHEDULED:
-            return WaitingFor("operations", f"install on {fulfilment.scheduled_for}")
-        case OpsStatus.FAILED:
-            return WaitingFor(
+            waiting = WaitingFor("operations", "schedule the installation")
+        case OpsStatus.SCHEDULED | OpsStatus.RESCHEDULED:
+            waiting = WaitingFor("operations", f"install on {fulfilment.scheduled_for}")
+        case _:
+            waiting = WaitingFor(
                 "sales desk", f"resolve the failed installation with Operations: {fulfilment.failure_reason}"
             )
-        case OpsStatus.INSTALLED:
-            return None
+    still_open = handed_off.open_items()
+    if len(still_open) < len(handed_off.item_ids):  # some items are done: say which the wait is about
+        return WaitingFor(waiting.who, f"{waiting.what} (items still open: {', '.join(still_open)})")
+    return waiting
