@@ -18,6 +18,7 @@ from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from pricing_approval.catalogue import Promotion, load_catalogue
 from pricing_approval.domain.pricing import quote_order
+from pricing_approval.rules import pricing_rules
 from tests.conftest import bearer, eventually, records_for
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
 
@@ -280,18 +281,18 @@ async def test_the_same_order_sent_twice_is_one_order_and_a_likely_duplicate_wai
 
 
 async def test_a_disconnect_naming_only_the_product_is_handed_off_with_its_site(stack, intake, services, people):
-    # PRD-448812 is ACC-10005's SIP trunk at its old warehouse (LOC-CHI-0010), on record in intake's seed.
+    # PRD-440170 is ACC-10005's hosted voice at its Fulton Market office (LOC-CHI-0005), on record in intake's seed.
     disconnect = {
         "externalId": f"DISC-{secrets.token_hex(4)}",
         "orderType": "disconnect",
         "requestedCompletionDate": "2027-02-01",
         "relatedParty": [{"role": "customer", "id": "ACC-10005"}, {"role": "salesRep", "id": "rep-002"}],
-        "productOrderItem": [{"id": "1", "action": "delete", "product": {"id": "PRD-448812"}}],
+        "productOrderItem": [{"id": "1", "action": "delete", "product": {"id": "PRD-440170"}}],
     }
     created = await intake.post(PRODUCT_ORDER_PATH, json=disconnect, headers=people["rep"])
     assert created.status_code == 201, created.text
     [item] = created.json()["productOrderItem"]
-    assert (item["productOffering"]["id"], item["product"]["place"][0]["id"]) == ("SIP-TRUNK", "LOC-CHI-0010")
+    assert (item["productOffering"]["id"], item["product"]["place"][0]["id"]) == ("HOSTED-VOICE", "LOC-CHI-0005")
     order_id = created.json()["id"]
     await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
     handoff = (
@@ -300,12 +301,15 @@ async def test_a_disconnect_naming_only_the_product_is_handed_off_with_its_site(
     assert handoff["state"] == "handed-off"
     assert {line["market"] for line in handoff["billingLines"]} == {"CHI"}
 
-    call = json.loads((SAMPLES / "ivr_call_disconnect.json").read_text()) | {"callId": f"IVR-{secrets.token_hex(6)}"}
+    # The caller keys in only the product: its internet access at the same office (PRD-440153).
+    call = json.loads((SAMPLES / "ivr_call_disconnect.json").read_text()) | {
+        "callId": f"IVR-{secrets.token_hex(6)}",
+        "existingProductId": "PRD-440153",
+    }
     by_phone = await intake.post("/intake/ivr/calls", json=call, headers=people["rep"])
     assert by_phone.status_code == 201, by_phone.text
     [item] = by_phone.json()["productOrderItem"]
-    assert item["productOffering"]["id"] == "SIP-TRUNK"
-    assert by_phone.json()["state"] in ("inProgress", "held")  # the same product twice: a likely duplicate
+    assert (item["productOffering"]["id"], by_phone.json()["state"]) == ("DIA-FIBER", "inProgress")
 
 
 def _promotion_valid_today() -> tuple[Promotion, str, int]:
@@ -351,6 +355,8 @@ async def test_a_promotion_code_lowers_the_price_the_discount_is_measured_from(s
         {"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": float(net_mrc)}}}
     ]
     promoted_body = copy.deepcopy(body) | {"externalId": f"{body['externalId']}-PROMO"}
+    # Another customer: the same order for the same one would be held as a likely duplicate.
+    promoted_body["relatedParty"][0] |= {"taxId": "36-7700001", "name": "Promoted Customer LLC"}
     promoted_body["productOrderItem"][0]["itemPrice"][0]["priceAlteration"] = [
         {"priceType": "promotion", "name": promotion.code}
     ]
@@ -458,7 +464,7 @@ async def test_an_unsigned_order_waits_for_the_accepted_proposal_whose_date_comm
 
     sent = await pricing.post(f"/pricing/orders/{order_id}/proposal/send", json={}, headers=people["rep"])
     assert (sent.status_code, sent.json()["state"]) == (200, "sent"), sent.text
-    today = str(datetime.now(UTC).date())
+    today = str(datetime.now(pricing_rules().calendar.zone).date())  # the day where the desk signs
     stranger = await pricing.post(
         f"/pricing/orders/{order_id}/proposal/accept",
         json={"signedBy": "Someone Else", "signedOn": today},
