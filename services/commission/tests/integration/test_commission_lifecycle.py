@@ -13,7 +13,7 @@ from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType, Stage
-from services.commission.tests.builders import handed_off
+from services.commission.tests.builders import catalogue_components, handed_off
 from services.commission.tests.integration.conftest import bearer
 
 pytestmark = pytest.mark.integration
@@ -272,10 +272,15 @@ async def test_disputes_close_180_days_after_ratification(database, api):
 
 async def test_revenue_assurance_lists_uninstalled_and_unbilled_orders_as_csv(database, api):
     client, calendar = api
-    waiting, unbilled = new_id(), new_id()
+    clean, waiting, unbilled = new_id(), new_id(), new_id()
     day = date(2026, 11, 5)
+    two_services = {"DIA-FIBER": "1000.00", "SIP-TRUNK": "333.33"}
+    sip_monthly, _ = catalogue_components("SIP-TRUNK")
+    await handle(database, ratify_order, handed_off(clean, mrc=two_services, account=new_account()), today=day)
+    await handle(database, follow_operations, installed(clean, day))
     await handle(database, ratify_order, handed_off(waiting, account=new_account()), today=day)
-    await handle(database, ratify_order, handed_off(unbilled, account=new_account(), billed=False), today=day)
+    without_code = handed_off(unbilled, mrc=two_services, account=new_account(), unbilled=frozenset({sip_monthly}))
+    await handle(database, ratify_order, without_code, today=day)
     await handle(database, follow_operations, installed(unbilled, day))
     calendar.day = date(2026, 12, 5)
     report = await client.get(
@@ -287,7 +292,11 @@ async def test_revenue_assurance_lists_uninstalled_and_unbilled_orders_as_csv(da
     assert report.headers["content-type"].startswith("text/csv")
     rows = report.text.splitlines()
     assert f"{waiting},ratified-not-installed,not installed 30 days after ratification,1000.00,1000.00,1000.00" in rows
-    assert any(row.startswith(f"{unbilled},mrc-disagrees-with-billing,") for row in rows)
+    assert (
+        f'{unbilled},mrc-disagrees-with-billing,"MRC 1333.33 counted for commission, 1000.00 carries a billing code",'
+        "1333.33,1333.33,1000.00"
+    ) in rows
+    assert not [row for row in rows if row.startswith(clean)]
     forbidden = await client.get(
         "/commission/reconciliation",
         params={"from": "2026-11-05", "to": "2026-11-05"},

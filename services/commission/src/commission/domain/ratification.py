@@ -5,7 +5,7 @@ of the account's services and its recent sales, and the day of ratification (the
 Every check and every step of the amount is written as one line of the explanation.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -14,9 +14,12 @@ from commission.domain.rules import Plan, Roster
 from orderdesk_shared.events.commission import RepCommission
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.order import Account, ItemAction, OrderType, SalesRep, ServiceLocation
+from orderdesk_shared.events.pricing_approval import PricedItem
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The catalogue's kind of a monthly price component (TMF620 priceType), as pricing-approval passes it on.
+RECURRING = "recurring"
 
 # Order types that add a service on top of what the account has; the others replace its MRC.
 _ADDING = frozenset({OrderType.NEW, OrderType.ADD})
@@ -275,6 +278,12 @@ def _duplicate_reasons(
 
 
 def _billed_mrc(event: OrderHandedOff) -> Decimal:
-    """The MRC Operations will bill: the priced items that carry a recurring billing code."""
-    billed_items = {line.item_id for line in event.billing_lines if line.price_component == "MRC"}
-    return sum((item.net_mrc for item in event.pricing.items if item.item_id in billed_items), ZERO)
+    """The MRC Operations will bill: the items each of whose recurring catalogue prices carries a billing code."""
+    billed = {(line.item_id, line.price_component) for line in event.billing_lines}
+    return sum((item.net_mrc for item in event.pricing.items if _mrc_billed(item, billed)), ZERO)
+
+
+def _mrc_billed(item: PricedItem, billed: Set[tuple[str, str]]) -> bool:
+    # Components are named by the catalogue (DIA-FIBER-MRC-100M, ...): their kind says which ones are the MRC.
+    recurring = [component.id for component in item.price_components if component.kind == RECURRING]
+    return bool(recurring) and all((item.item_id, component) in billed for component in recurring)
