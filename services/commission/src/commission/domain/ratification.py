@@ -5,7 +5,7 @@ of the account's services and its recent sales, and the day of ratification (the
 Every check and every step of the amount is written as one line of the explanation.
 """
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -13,7 +13,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from commission.domain.rules import Plan, Roster
 from orderdesk_shared.events.commission import RepCommission
 from orderdesk_shared.events.fulfillment import OrderHandedOff
-from orderdesk_shared.events.order import Account, ItemAction, OrderType, SalesRep, ServiceLocation
+from orderdesk_shared.events.order import Account, ItemAction, OrderItem, OrderType, SalesRep, ServiceLocation
 from orderdesk_shared.events.pricing_approval import PricedItem
 
 CENT = Decimal("0.01")
@@ -62,6 +62,8 @@ class Ratification:
     offerings: list[OfferingChange]
     basis_mrc: Decimal
     billed_mrc: Decimal
+    # Each item's part of the commissionable MRR: what a cancel or install of some items moves of the commission.
+    item_mrr: dict[str, Decimal]
 
 
 def account_key(account: Account) -> str:
@@ -122,6 +124,7 @@ def ratify(
             offerings=offerings,
             basis_mrc=basis,
             billed_mrc=billed,
+            item_mrr={},
         )
     explanation.extend(_mrr_line(order.order_type, account, change) for change in offerings)
     mrr = sum((change.incremental_mrr for change in offerings), ZERO)
@@ -145,7 +148,19 @@ def ratify(
         offerings=offerings,
         basis_mrc=basis,
         billed_mrc=billed,
+        item_mrr=_item_mrr(event, offerings),
     )
+
+
+def share_of_items(
+    item_mrr: Mapping[str, Decimal], items: Collection[str], *, settled: Collection[str]
+) -> Decimal | None:
+    """The share of the order's commission the items earn; None (whatever is left) once they and the items `settled`
+    before (installed or cancelled) are every item of the order, so that no cent is left behind by rounding."""
+    if set(item_mrr) <= {*items, *settled}:
+        return None
+    total = sum(item_mrr.values(), ZERO)
+    return sum((item_mrr.get(item, ZERO) for item in items), ZERO) / total if total else ZERO
 
 
 def split(total: Decimal, reps: Sequence[SalesRep]) -> list[RepCommission]:
@@ -163,6 +178,27 @@ def split(total: Decimal, reps: Sequence[SalesRep]) -> list[RepCommission]:
     ]
 
 
+def _item_mrr(event: OrderHandedOff, offerings: Sequence[OfferingChange]) -> dict[str, Decimal]:
+    """Each item's part of its offering's incremental MRR, in proportion to the items' net MRC (removals earn none)."""
+    net_mrc = {item.item_id: item.net_mrc for item in event.pricing.items}
+    increments = {change.offering_id: change.incremental_mrr for change in offerings}
+    parts = {}
+    for offering_id, items in _items_by_offering(event.order.items).items():
+        mrc = {item.id: net_mrc.get(item.id, ZERO) for item in items if item.action is not ItemAction.DELETE}
+        offering_mrc = sum(mrc.values(), ZERO)
+        for item in items:
+            share = mrc.get(item.id, ZERO) / offering_mrc if offering_mrc else ZERO
+            parts[item.id] = (increments[offering_id] * share).quantize(CENT, rounding=ROUND_HALF_UP)
+    return parts
+
+
+def _items_by_offering(items: Sequence[OrderItem]) -> dict[str, list[OrderItem]]:
+    by_offering: dict[str, list[OrderItem]] = {}
+    for item in items:
+        by_offering.setdefault(item.product_offering_id, []).append(item)
+    return by_offering
+
+
 def _offering_changes(event: OrderHandedOff, previous_mrc: Mapping[str, Decimal]) -> list[OfferingChange]:
     """Per offering on the order: the account's MRC before and after, and the increment that counts.
 
@@ -173,11 +209,8 @@ def _offering_changes(event: OrderHandedOff, previous_mrc: Mapping[str, Decimal]
     """
     order = event.order
     net_mrc = {item.item_id: item.net_mrc for item in event.pricing.items}
-    by_offering: dict[str, list] = {}
-    for item in order.items:
-        by_offering.setdefault(item.product_offering_id, []).append(item)
     changes = []
-    for offering_id, items in by_offering.items():
+    for offering_id, items in _items_by_offering(order.items).items():
         added = sum(
             (net_mrc.get(item.id, ZERO) for item in items if item.action is not ItemAction.DELETE), ZERO
         ).quantize(CENT)
