@@ -34,7 +34,17 @@ APPROVER_ROLES = frozenset({Role.SALES_MANAGER, Role.SALES_DIRECTOR, Role.VP_SAL
 COACH_ROLES = frozenset({Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR})
 # Who works the desk's orders, and so takes them or hands them to one another.
 DESK_ROLES = frozenset({Role.SPECIALIST})
-WAITING_FOR_THE_DESK = ["rejected", "pending", "held"]
+# The desk's work queue: orders stopped for information or an issue, failed installs, cancels under way.
+WAITING_FOR_THE_DESK = [
+    OrderState.REJECTED,
+    OrderState.PENDING,
+    OrderState.HELD,
+    OrderState.FAILED,
+    OrderState.ASSESSING_CANCELLATION,
+    OrderState.PENDING_CANCELLATION,
+]
+# What intake takes a correction of (its PATCH).
+CORRECTABLE = frozenset({OrderState.REJECTED, OrderState.PENDING, OrderState.HELD})
 LIVE_SETTLE_SECONDS = 0.5
 # Time for a live stream to end its response at shutdown: well within uvicorn's graceful shutdown in the stack.
 LIVE_SHUTDOWN_GRACE_SECONDS = 3.0
@@ -364,7 +374,7 @@ async def _order_shown(connection, order_id: str, *, settings: Settings) -> dict
         "priced": Stage(row["stage"]).rank >= Stage.PRICED.rank,
         "order": row,
         "timeline": history_view(lines, assignments),
-        "correctable": row["state"] in WAITING_FOR_THE_DESK,
+        "correctable": row["state"] in CORRECTABLE,
     }
 
 
