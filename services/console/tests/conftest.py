@@ -13,7 +13,16 @@ from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff, ProcessingPath
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
-from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder, SalesRep, Stage
+from orderdesk_shared.events.order import (
+    Account,
+    Channel,
+    Contact,
+    OrderItem,
+    OrderType,
+    ProductOrder,
+    SalesRep,
+    Stage,
+)
 from orderdesk_shared.events.pricing_approval import (
     ApprovalGranted,
     ApprovalRequirement,
@@ -39,6 +48,7 @@ class Journeys:
             account=Account(legal_name="Acme Corp"),
             sales_reps=[SalesRep(rep_id="rep-001", split_percent=60), SalesRep(rep_id="rep-017", split_percent=40)],
             submitted_by="rep-001",
+            contacts=[Contact(name="Pat Buyer", email="pat@acme.example"), Contact(name="Lee Finance", role="billing")],
             items=[
                 OrderItem(id="1", product_offering_id="fiber-internet"),
                 OrderItem(id="2", product_offering_id="sip-trunk"),

@@ -187,11 +187,11 @@ async def dashboard_figures(connection: AsyncConnection, *, now: datetime) -> di
         .order_by(sa.func.count().desc(), reason)
         .limit(8)
     )
-    stage_counts = dict(per_stage.all())
-    # Lists rather than objects: the stages keep the flow's order whoever serialises them.
+    stage_counts, state_counts = dict(per_stage.all()), dict(per_state.all())
+    # Lists rather than objects: the stages keep the flow's order, the states TMF622's, whoever serialises them.
     return {
         "perStage": [{"stage": str(stage), "orders": stage_counts.get(str(stage), 0)} for stage in Stage],
-        "perState": [{"state": state, "orders": count} for state, count in sorted(per_state.all())],
+        "perState": [{"state": str(state), "orders": state_counts.get(str(state), 0)} for state in OrderState],
         "jeopardy": dict(jeopardy.all()),
         "topReasons": [{"reason": r, "orders": n} for r, n in reasons.all()],
         "agingByStage": await _aging_by_stage(connection, now=now),
