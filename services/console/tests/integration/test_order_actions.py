@@ -134,7 +134,7 @@ async def test_an_order_that_needs_construction_shows_its_capital_view(console_a
     for shown in ("46500.00", "10000.00", "36500.00", "32.9 months", "9.5%", "-1234.56"):
         assert shown in page
     assert "Send the proposal" not in page  # only reps and specialists deal with the customer
-    assert "Pricing-approval refused: 404" in page  # the stand-in has no proposal for it
+    assert "No proposal to show: Pricing-approval refused: 404" in page  # the stand-in has none
 
 
 async def test_operations_reports_a_failed_item_through_fulfillment(console_app, services, journeys):
