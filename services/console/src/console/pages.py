@@ -26,6 +26,7 @@ from console.settings import Settings
 from console.views import history_view
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, mint_token, read_token
+from orderdesk_shared.events.operations import OpsStatus
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.order_state import CANCELLING_STATES, FINAL_STATES
 
@@ -61,9 +62,14 @@ CANCELLER_ROLES = frozenset({Role.SALES_REP, Role.SPECIALIST})
 PROPOSAL_KEEPER_ROLES = frozenset({Role.SALES_REP, Role.SPECIALIST})
 # Who reports what Operations did: Operations, and a specialist acting for it (fulfillment-handoff checks it again).
 OPERATIONS_REPORTER_ROLES = frozenset({Role.OPERATIONS, Role.SPECIALIST})
-# What Operations reports of a handed-off order; `cancelled` answers a cancel Operations was asked for.
-OPERATIONS_STATUSES = ("accepted", "scheduled", "rescheduled", "installed", "failed")
-STOPPED_WORK = "cancelled"
+# What Operations reports of a handed-off order; `cancelled` only answers a cancel Operations was asked for.
+OPERATIONS_STATUSES = (
+    OpsStatus.ACCEPTED,
+    OpsStatus.SCHEDULED,
+    OpsStatus.RESCHEDULED,
+    OpsStatus.INSTALLED,
+    OpsStatus.FAILED,
+)
 DUPLICATE_ORDER = "DUPLICATE_ORDER"
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -420,7 +426,7 @@ async def _order_shown(connection, order_id: str, *, settings: Settings) -> dict
         "duplicate_held": state is OrderState.HELD
         and any(finding.get("reasonCode") == DUPLICATE_ORDER for finding in row["findings"]),
         "reportable": stage.rank >= Stage.HANDED_OFF.rank and state not in FINAL_STATES,
-        "report_statuses": (*OPERATIONS_STATUSES, STOPPED_WORK) if cancelling else OPERATIONS_STATUSES,
+        "report_statuses": (*OPERATIONS_STATUSES, OpsStatus.CANCELLED) if cancelling else OPERATIONS_STATUSES,
         "contacts": _contacts(lines, row["order_version"]),
     }
 

@@ -177,3 +177,18 @@ async def test_operations_reports_a_failed_item_through_fulfillment(console_app,
         assert services.posted(reports).body == {"status": "installed", "effectiveDate": "2026-11-01"}
     async with await browse_as(console_app, "rep-001", Role.SALES_REP) as rep:
         assert "Report for Operations" not in (await rep.get(f"/orders/{order_id}")).text
+
+
+async def test_operations_can_answer_a_cancel_it_was_asked_for(console_app, services, journeys):
+    def cancel_asked(order_id: str) -> Event:
+        return journeys.fallout(
+            FalloutKind.CANCELLATION_REQUESTED, Stage.HANDED_OFF, "CANCELLED", "moved", order_id=order_id
+        )
+
+    order_id = await _order(console_app, journeys, through=Stage.HANDED_OFF, then=cancel_asked)
+    async with await browse_as(console_app, "olga", Role.OPERATIONS) as olga:
+        page = (await olga.get(f"/orders/{order_id}")).text
+    assert "<option>cancelled</option>" in page and "<option>installed</option>" in page
+    assert 'id="cancel"' not in page  # Operations cancels nothing itself
+    async with await browse_as(console_app, "dana", Role.SPECIALIST) as dana:
+        assert '<section id="cancel" hidden>' in (await dana.get(f"/orders/{order_id}")).text  # asked already

@@ -250,7 +250,8 @@ def _apply(
     """The row after one more line, given the order's status before and after the fact it records."""
     if after is None:
         return None  # what comes before an order is known waits for its received line
-    if row is None or before is None or after.version > before.version:
+    started = before is None or after.version > before.version
+    if started:
         row = _started(row, after, entry)
     elif entry.order_version < row.order_version:
         return row
@@ -259,11 +260,11 @@ def _apply(
         row = replace(row, **_summary_fields(entry))
     if entry.kind == FalloutKind.JEOPARDY:
         row = replace(row, jeopardy=_jeopardy_level(entry) or row.jeopardy or "high")
-    if before is not None and after.version == before.version and after.stage is not before.stage:
+    if not started and after.stage is not before.stage:
         row = _entered_stage(row, after.stage, entry)
     if entry.kind == Stage.HANDED_OFF and entry.order_version == after.version:
         row = replace(row, handed_off_at=row.handed_off_at or entry.occurred_at)
-    if before is None or (after.state, after.findings) != (before.state, before.findings):
+    if started or (after.state, after.findings) != (before.state, before.findings):
         row = _changed_state(row, after, entry)
     return replace(row, item_states={item: str(after.item_state(item)) for item in after.item_ids})
 
