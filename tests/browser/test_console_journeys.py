@@ -369,14 +369,19 @@ async def test_a_commission_analyst_decides_a_reps_dispute_and_the_adjustment_re
     await _screenshot(console, "analyst-dispute-adjustment-in-timeline")
 
 
-async def test_a_rep_cancels_an_order_waiting_for_approval_from_its_page(stack, intake, console):
-    created = await intake.post(
-        PRODUCT_ORDER_PATH,
-        json=_gigabit_internet_order(discount_percent=25, seed=1431),
-        headers=bearer(stack, "rep-003", Role.SALES_REP),
-    )
+async def _gigabit_order_in_console(stack, intake, *, rep: str, discount_percent: int, seed: int, **shown) -> str:
+    """A rep's 1 Gbps Internet order at `discount_percent` off, once the console shows it as `shown`."""
+    body = _gigabit_internet_order(discount_percent=discount_percent, seed=seed)
+    created = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=bearer(stack, rep, Role.SALES_REP))
     order_id = created.json()["id"]
-    await _until_in_console(stack, order_id, state="pending", stage="priced")
+    await _until_in_console(stack, order_id, **shown)
+    return order_id
+
+
+async def test_a_rep_cancels_an_order_waiting_for_approval_from_its_page(stack, intake, console):
+    order_id = await _gigabit_order_in_console(
+        stack, intake, rep="rep-003", discount_percent=25, seed=1431, state="pending", stage="priced"
+    )
 
     await _sign_in(console, "rep-003", Role.SALES_REP)
     await console.goto(f"/orders/{order_id}")
@@ -396,13 +401,9 @@ async def test_a_rep_cancels_an_order_waiting_for_approval_from_its_page(stack, 
 async def test_a_failed_install_waits_in_the_work_queue_with_its_reason_and_leaves_it_when_rescheduled(
     stack, intake, console
 ):
-    created = await intake.post(
-        PRODUCT_ORDER_PATH,
-        json=_gigabit_internet_order(discount_percent=5, seed=1505),
-        headers=bearer(stack, "rep-001", Role.SALES_REP),
+    order_id = await _gigabit_order_in_console(
+        stack, intake, rep="rep-001", discount_percent=5, seed=1505, stage="ratified", state="inProgress"
     )
-    order_id = created.json()["id"]
-    await _until_in_console(stack, order_id, stage="ratified", state="inProgress")
 
     await _sign_in(console, "olga", Role.OPERATIONS)
     await console.goto(f"/orders/{order_id}")

@@ -2,13 +2,11 @@
 a likely duplicate, send the proposal and record the customer's answer, report for Operations; and the capital view."""
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 
 from orderdesk_shared.auth import Role
-from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.order import Stage
 from services.console.tests.builders import keep_events
@@ -20,12 +18,13 @@ START = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 CANCEL = "/tmf-api/productOrderingManagement/v4/cancelProductOrder"
 
 
-async def _order(console_app, journeys, *, through: Stage, then: Callable[[str], Event] | None = None) -> str:
-    """An order in the console's read model that went through the stages up to `through`, and then had `then`."""
+async def _order(console_app, journeys, *, through: Stage, then: tuple[FalloutKind, str, str] | None = None) -> str:
+    """An order in the console's read model that went through the stages up to `through`, and then fell out there
+    (`then`: kind, reason code, message)."""
     order_id = f"PO-{uuid.uuid4().hex[:8]}"
     events = journeys.every_stage(order_id)[: through.rank + 1]
     if then is not None:
-        events.append(then(order_id))
+        events.append(journeys.fallout(then[0], through, *then[1:], order_id=order_id))
     await keep_events(console_app.state.runtime.database, *events, start=START)
     return order_id
 
@@ -55,11 +54,7 @@ async def test_a_rep_cancels_an_order_from_its_page_and_hears_what_intake_said(c
 
 
 async def test_a_specialist_releases_an_order_held_as_a_likely_duplicate(console_app, services, journeys):
-    def held_as_duplicate(order_id: str) -> Event:
-        return journeys.fallout(
-            FalloutKind.HELD, Stage.VALIDATED, "DUPLICATE_ORDER", "like PO-0 of 2026-11-02", order_id=order_id
-        )
-
+    held_as_duplicate = (FalloutKind.HELD, "DUPLICATE_ORDER", "like PO-0 of 2026-11-02")
     order_id = await _order(console_app, journeys, through=Stage.VALIDATED, then=held_as_duplicate)
     release = f"/intake/duplicates/{order_id}/release"
     services.answer("POST", release, {"id": order_id, "state": "inProgress"})
@@ -180,11 +175,7 @@ async def test_operations_reports_a_failed_item_through_fulfillment(console_app,
 
 
 async def test_operations_can_answer_a_cancel_it_was_asked_for(console_app, services, journeys):
-    def cancel_asked(order_id: str) -> Event:
-        return journeys.fallout(
-            FalloutKind.CANCELLATION_REQUESTED, Stage.HANDED_OFF, "CANCELLED", "moved", order_id=order_id
-        )
-
+    cancel_asked = (FalloutKind.CANCELLATION_REQUESTED, "CANCELLED", "the customer moved")
     order_id = await _order(console_app, journeys, through=Stage.HANDED_OFF, then=cancel_asked)
     async with await browse_as(console_app, "olga", Role.OPERATIONS) as olga:
         page = (await olga.get(f"/orders/{order_id}")).text
