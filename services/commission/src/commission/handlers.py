@@ -152,7 +152,7 @@ async def _apply_reported(uow: UnitOfWork, order_id: str, progress: Row, *, rati
     cancelled = [item for item in progress.cancelled_items if item != WHOLE_ORDER]
     installed = [item for item in progress.installed_items if item != WHOLE_ORDER]
     if cancelled:
-        reason = f"items {', '.join(cancelled)} cancelled before ratification"
+        reason = "Operations stopped the work before the order was ratified"
         await _reverse(uow, order_id, cancelled, settled=(), on=ratified_on, reason=reason)
     if installed:
         await _make_payable(uow, order_id, installed, settled=cancelled, on=progress.installed_on)
