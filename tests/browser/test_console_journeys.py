@@ -4,6 +4,7 @@ import asyncio
 import copy
 import json
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -366,3 +367,71 @@ async def test_a_commission_analyst_decides_a_reps_dispute_and_the_adjustment_re
         re.compile(rf"commission adjusted for {seller} by 150(\.00)?: dispute \S+ approved: site 2 is on the contract")
     )
     await _screenshot(console, "analyst-dispute-adjustment-in-timeline")
+
+
+async def _gigabit_order_in_console(stack, intake, *, rep: str, discount_percent: int, seed: int, **shown) -> str:
+    """A rep's 1 Gbps Internet order at `discount_percent` off, once the console shows it as `shown`."""
+    body = _gigabit_internet_order(discount_percent=discount_percent, seed=seed)
+    created = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=bearer(stack, rep, Role.SALES_REP))
+    order_id = created.json()["id"]
+    await _until_in_console(stack, order_id, **shown)
+    return order_id
+
+
+async def test_a_rep_cancels_an_order_waiting_for_approval_from_its_page(stack, intake, console):
+    order_id = await _gigabit_order_in_console(
+        stack, intake, rep="rep-003", discount_percent=25, seed=1431, state="pending", stage="priced"
+    )
+
+    await _sign_in(console, "rep-003", Role.SALES_REP)
+    await console.goto(f"/orders/{order_id}")
+    await console.get_by_label("Reason for cancelling").fill("the customer chose another provider")
+    await console.get_by_role("button", name="Cancel the order").click()
+    await expect(console.get_by_role("status")).to_have_text(f"Cancelled {order_id}.")
+    await _mark_loaded(console)
+    # The page follows the cancel by itself as the console hears of it.
+    await expect(console.locator("#state")).to_have_text("cancelled")
+    await expect(console.locator("table.timeline")).to_contain_text("cancelled at priced")
+    await expect(console.locator("#items")).to_have_text("item 1: cancelled")
+    await expect(console.get_by_role("button", name="Cancel the order")).to_be_hidden()
+    assert await _still_loaded(console)
+    await _screenshot(console, "rep-cancelled-order")
+
+
+async def test_a_failed_install_waits_in_the_work_queue_with_its_reason_and_leaves_it_when_rescheduled(
+    stack, intake, console
+):
+    order_id = await _gigabit_order_in_console(
+        stack, intake, rep="rep-001", discount_percent=5, seed=1505, stage="ratified", state="inProgress"
+    )
+
+    await _sign_in(console, "olga", Role.OPERATIONS)
+    await console.goto(f"/orders/{order_id}")
+    report = console.locator("#operations-report")
+    await report.get_by_label("Status").select_option("failed")
+    await report.get_by_label("Reason (a failure's)").fill("no access to the riser")
+    await report.get_by_role("button", name="Report").click()
+    await expect(console.get_by_role("status")).to_have_text(
+        f"Reported failed for {order_id}: the order follows when fulfillment has it."
+    )
+    await expect(console.locator("#state")).to_have_text("failed")
+    await expect(console.locator("#blocker")).to_contain_text("no access to the riser")
+
+    await _sign_in(console, "dana", Role.SPECIALIST)
+    await console.get_by_role("link", name="Work queue").click()
+    row = console.locator(f'tr[data-order-id="{order_id}"]')
+    await expect(row).to_contain_text("failed")
+    await expect(row).to_contain_text("Operations failed the installation: no access to the riser")
+    await _screenshot(console, "specialist-failed-install-in-queue")
+
+    # The specialist agrees a new date with Operations and the customer, and reports it for Operations.
+    await row.get_by_role("link", name=order_id).click()
+    report = console.locator("#operations-report")
+    await report.get_by_label("Status").select_option("rescheduled")
+    next_week = (date.today() + timedelta(days=7)).isoformat()
+    await report.get_by_label("Date (scheduled for, installed on)").fill(next_week)
+    await report.get_by_role("button", name="Report").click()
+    await expect(console.locator("#state")).to_have_text("inProgress")
+    await console.get_by_role("link", name="Work queue").click()
+    await expect(console.locator(f'tr[data-order-id="{order_id}"]')).to_have_count(0)
+    await _screenshot(console, "specialist-rescheduled-install-left-the-queue")

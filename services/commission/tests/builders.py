@@ -1,7 +1,10 @@
 """Handed-off orders as commission receives them, for the unit and integration tests."""
 
+import json
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
 from orderdesk_shared.events.fulfillment import BillingLine, OrderHandedOff, ProcessingPath
 from orderdesk_shared.events.order import (
@@ -15,7 +18,9 @@ from orderdesk_shared.events.order import (
     SalesRep,
     ServiceLocation,
 )
-from orderdesk_shared.events.pricing_approval import PricedItem, Pricing
+from orderdesk_shared.events.pricing_approval import PriceComponent, PricedItem, Pricing
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "pricing-approval" / "catalogue" / "catalogue.v1.json"
 
 SIGNED = date(2026, 11, 2)
 _ACTIONS = {
@@ -35,9 +40,11 @@ def handed_off(
     location: str = "LOC-CHI-0001",
     signed: date | None = SIGNED,
     billed: bool = True,
+    unbilled: frozenset[str] = frozenset(),
     version: int = 1,
 ) -> OrderHandedOff:
-    """An order of one item per offering (DIA-FIBER by default), each priced at its MRC."""
+    """An order of one item per offering (DIA-FIBER by default), each priced at its MRC with the catalogue's price
+    components, and a billing line for each component (none when not `billed`, none for the `unbilled` ones)."""
     prices = {"DIA-FIBER": mrc} if isinstance(mrc, str) else mrc
     action = _ACTIONS.get(order_type, ItemAction.MODIFY)
     items = [
@@ -58,6 +65,7 @@ def handed_off(
             nrc=Decimal(0),
             discount_percent=Decimal(0),
             term_months=36,
+            price_components=_components(item.product_offering_id, prices[item.product_offering_id]),
         )
         for item in items
         if item.action is not ItemAction.DELETE
@@ -81,8 +89,26 @@ def handed_off(
         approvals=[],
         processing_path=ProcessingPath.STANDARD,
         billing_lines=[
-            BillingLine(item_id=item.item_id, price_component="MRC", billing_system="CSG", billing_code="X")
+            BillingLine(item_id=item.item_id, price_component=component.id, billing_system="CSG", billing_code="X")
             for item in priced
-            if billed
+            for component in item.price_components
+            if billed and component.id not in unbilled
         ],
     )
+
+
+def _components(offering_id: str, mrc: str) -> list[PriceComponent]:
+    """The offering's first monthly and first one-time price in the catalogue, the monthly one at `mrc`."""
+    recurring, one_time = catalogue_components(offering_id)
+    return [
+        PriceComponent(id=recurring, kind="recurring", amount=Decimal(mrc)),
+        PriceComponent(id=one_time, kind="oneTime", amount=Decimal(0)),
+    ]
+
+
+@cache
+def catalogue_components(offering_id: str) -> tuple[str, str]:
+    """The ids of an offering's first recurring and first one-time price, as pricing-approval's catalogue names them."""
+    offerings = json.loads(CATALOGUE.read_text())["productOffering"]
+    prices = next(offering for offering in offerings if offering["id"] == offering_id)["productOfferingPrice"]
+    return tuple(next(p["id"] for p in prices if p["priceType"] == kind) for kind in ("recurring", "oneTime"))

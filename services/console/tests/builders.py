@@ -1,12 +1,16 @@
-"""Order rows as the timeline fold leaves them, for tests that start from the read model rather than from events."""
+"""Order rows as the timeline fold leaves them, for tests that start from the read model rather than from events, and
+events kept as the consumer keeps them, for tests that start from events."""
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from console import repository
-from console.domain.timeline import OrderRow
+from console.domain.timeline import OrderRow, Recorded, entry_for
+from console.handlers import keep_lines
 from orderdesk_shared.db import Database
+from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_shared.telemetry import Traced
 
 
 def order_row(order_id: str, *, stage: Stage, state: OrderState, since: datetime, **more) -> OrderRow:
@@ -32,3 +36,18 @@ def order_row(order_id: str, *, stage: Stage, state: OrderState, since: datetime
 async def save_rows(database: Database, *rows: OrderRow, sla_due_at: datetime | None = None) -> None:
     async with database.unit_of_work() as uow:
         await repository.save_orders(uow.connection, [(row, sla_due_at) for row in rows])
+
+
+async def keep_events(database: Database, *events: Event, start: datetime) -> None:
+    """Keep the events as timeline lines a minute apart from `start` and fold their orders, as the consumer does."""
+    lines = [
+        entry_for(
+            event,
+            Recorded(
+                f"{event.order_id}/{start.isoformat()}/{n}", "test", start + timedelta(minutes=n), event.topic, None
+            ),
+        )
+        for n, event in enumerate(events)
+    ]
+    async with database.unit_of_work() as uow:
+        await keep_lines(uow, [Traced.here(line) for line in lines])

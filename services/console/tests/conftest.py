@@ -1,5 +1,6 @@
 """Orders' events as the services record them, for the console's tests."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,17 @@ from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff, ProcessingPath
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
-from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder, SalesRep, Stage
+from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.events.order import (
+    Account,
+    Channel,
+    Contact,
+    OrderItem,
+    OrderType,
+    ProductOrder,
+    SalesRep,
+    Stage,
+)
 from orderdesk_shared.events.pricing_approval import (
     ApprovalGranted,
     ApprovalRequirement,
@@ -37,7 +48,11 @@ class Journeys:
             account=Account(legal_name="Acme Corp"),
             sales_reps=[SalesRep(rep_id="rep-001", split_percent=60), SalesRep(rep_id="rep-017", split_percent=40)],
             submitted_by="rep-001",
-            items=[OrderItem(id="1", product_offering_id="fiber-internet")],
+            contacts=[Contact(name="Pat Buyer", email="pat@acme.example"), Contact(name="Lee Finance", role="billing")],
+            items=[
+                OrderItem(id="1", product_offering_id="fiber-internet"),
+                OrderItem(id="2", product_offering_id="sip-trunk"),
+            ],
         )
 
     def every_stage(self, order_id: str = "PO-1", *, version: int = 1) -> list[Event]:
@@ -62,6 +77,27 @@ class Journeys:
                 reps=[],
             ),
         ]
+
+    @staticmethod
+    def fallout(
+        kind: FalloutKind, stage: Stage, code: str, message: str, *, order_id: str = "PO-1", version: int = 1
+    ) -> OrderFallout:
+        finding = Finding(reason_code=code, message=message)
+        return OrderFallout(order_id=order_id, order_version=version, stage=stage, kind=kind, findings=[finding])
+
+    @staticmethod
+    def operations(
+        status: OpsStatus, *items: str, reason: str | None = None, order_id: str = "PO-1", version: int = 1
+    ) -> OpsOrderStatusChanged:
+        """Operations' report on the order, or on the items named."""
+        return OpsOrderStatusChanged(
+            order_id=order_id,
+            order_version=version,
+            status=status,
+            effective_date=date(2026, 12, 1),
+            reason=reason,
+            item_ids=list(items),
+        )
 
     @staticmethod
     def rejection(order_id: str = "PO-1", *, version: int = 1) -> OrderFallout:

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import Row
+
 from commission import repository
 from commission.domain.ledger import (
     Entry,
@@ -18,12 +20,14 @@ from commission.domain.ledger import (
     dispute_adjustment,
     dispute_refusal,
     make_payable,
+    part_of,
     reverse,
 )
-from commission.domain.ratification import OfferingChange, Ratification, account_key, ratify
+from commission.domain.ratification import OfferingChange, Ratification, account_key, ratify, share_of_items
 from commission.domain.rules import commission_rules
+from commission.repository import WHOLE_ORDER
 from orderdesk_shared.db import UnitOfWork
-from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
+from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RepCommission
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
@@ -74,7 +78,7 @@ async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, *, today: date | 
         return
     uow.emit(_ratified(event, decision, order_date))
     progress = await repository.get_progress(uow.connection, event.order_id)
-    installed = progress is not None and progress.installed_on is not None
+    installed = progress is not None and WHOLE_ORDER in progress.installed_items
     entries = accrue(
         decision.reps,
         await repository.holdings(uow.connection, event.order_id),
@@ -82,8 +86,8 @@ async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, *, today: date | 
         reason=f"ratified version {event.order_version}: {decision.commission_total} in all",
     )
     await _post(uow, event.order_id, event.order_version, entries, key=f"v{event.order_version}", on=order_date)
-    if progress is not None and progress.cancelled_on is not None and not installed:
-        await _reverse(uow, event.order_id, on=progress.cancelled_on, reason=f"cancelled on {progress.cancelled_on}")
+    if progress is not None and not installed:
+        await _apply_reported(uow, event.order_id, progress, ratified_on=order_date)
     for change in decision.offerings:
         if order.order_type is OrderType.DISCONNECT:
             await _claw_back(uow, event, change, disconnected_on=order_date)
@@ -92,37 +96,69 @@ async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, *, today: date | 
 
 
 async def follow_operations(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
-    """Installed: the order's commission becomes payable. Failed: remembered for revenue assurance."""
-    if event.status is OpsStatus.INSTALLED:
-        installed_on = event.effective_date or _today()
-        await repository.record_progress(uow.connection, event.order_id, installed_on=installed_on)
-        progress = await repository.get_progress(uow.connection, event.order_id)
-        if progress.cancelled_on is not None and progress.cancelled_on <= progress.installed_on:
-            return
-        ratification = await repository.get_ratification(uow.connection, event.order_id, for_update=True)
-        if ratification is not None:
-            entries = make_payable(
-                await repository.holdings(uow.connection, event.order_id), installed_on=progress.installed_on
-            )
-            await _post(uow, event.order_id, ratification.order_version, entries, key="payable", on=installed_on)
+    """Installed: the commission becomes payable; cancelled (the cancel took effect): what is still accrued is
+    reversed — for the whole order, or the items' part when the report names items. Failed: remembered for revenue
+    assurance. Accepted, scheduled and rescheduled change nothing."""
+    if event.status in (OpsStatus.INSTALLED, OpsStatus.CANCELLED):
+        await _settle_items(event, uow)
     elif event.status is OpsStatus.FAILED:
         await repository.record_progress(uow.connection, event.order_id, failure=event.reason or "no reason given")
 
 
+async def _settle_items(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
+    """Record what Operations installed or cancelled and move the commission for it; an item's first outcome is the
+    one that counts, so an item installed is not cancelled after, nor a cancelled one installed."""
+    on = event.effective_date or _today()
+    before = await repository.get_progress(uow.connection, event.order_id)
+    settled = [*before.installed_items, *before.cancelled_items] if before else []
+    items = [item for item in event.item_ids if item not in settled]
+    if event.item_ids and not items:
+        return
+    installed = event.status is OpsStatus.INSTALLED
+    if installed:
+        await repository.record_progress(uow.connection, event.order_id, installed_on=on)
+    elif not items:
+        await repository.record_progress(uow.connection, event.order_id, cancelled_on=on)
+    reported = items or [WHOLE_ORDER]
+    await repository.record_items(
+        uow.connection, event.order_id, installed=reported if installed else (), cancelled=() if installed else reported
+    )
+    if await repository.get_ratification(uow.connection, event.order_id, for_update=True) is None:
+        return  # applied when the hand-off is ratified
+    if installed:
+        await _make_payable(uow, event.order_id, items, settled=settled, on=on)
+    else:
+        stopped = "Operations stopped the work before install" + (f": {event.reason}" if event.reason else "")
+        await _reverse(uow, event.order_id, items, settled=settled, on=on, reason=stopped)
+
+
 async def reverse_cancelled_order(event: OrderFallout, uow: UnitOfWork, *, today: date | None = None) -> None:
-    """A cancel before install reverses the order's commission (other fallout changes nothing here)."""
+    """A cancel that took effect before install reverses what is accrued (not a cancel only requested: Operations
+    may still install the order; other fallout changes nothing here)."""
     if event.kind is not FalloutKind.CANCELLED:
         return
     cancelled_on = today or _today()
     await repository.record_progress(uow.connection, event.order_id, cancelled_on=cancelled_on)
-    progress = await repository.get_progress(uow.connection, event.order_id)
-    if (
-        progress.installed_on is not None
-        or await repository.get_ratification(uow.connection, event.order_id, for_update=True) is None
-    ):
+    await repository.record_items(uow.connection, event.order_id, cancelled=[WHOLE_ORDER])
+    if await repository.get_ratification(uow.connection, event.order_id, for_update=True) is None:
         return
     reason = "; ".join(finding.message for finding in event.findings) or "cancelled"
-    await _reverse(uow, event.order_id, on=progress.cancelled_on, reason=f"cancelled before install: {reason}")
+    await _reverse(uow, event.order_id, (), settled=(), on=cancelled_on, reason=f"cancelled before install: {reason}")
+
+
+async def _apply_reported(uow: UnitOfWork, order_id: str, progress: Row, *, ratified_on: date) -> None:
+    """What was reported before the order was ratified: the items cancelled, then the items installed, then a
+    cancel of the whole order."""
+    cancelled = [item for item in progress.cancelled_items if item != WHOLE_ORDER]
+    installed = [item for item in progress.installed_items if item != WHOLE_ORDER]
+    if cancelled:
+        reason = "Operations stopped the work before the order was ratified"
+        await _reverse(uow, order_id, cancelled, settled=(), on=ratified_on, reason=reason)
+    if installed:
+        await _make_payable(uow, order_id, installed, settled=cancelled, on=progress.installed_on)
+    if WHOLE_ORDER in progress.cancelled_items:
+        on = progress.cancelled_on
+        await _reverse(uow, order_id, (), settled=(), on=on, reason=f"cancelled on {on}")
 
 
 class DisputeRefused(Exception):
@@ -228,10 +264,41 @@ async def _debit_downgrade(uow: UnitOfWork, event: OrderHandedOff, change: Offer
     await _post(uow, sale.order_id, sale.order_version, entries, key=key, on=changed_on)
 
 
-async def _reverse(uow: UnitOfWork, order_id: str, *, on: date, reason: str) -> None:
+async def _make_payable(
+    uow: UnitOfWork, order_id: str, items: Sequence[str], *, settled: Sequence[str], on: date
+) -> None:
+    """What is accrued becomes payable: all of it, or the items' part of the commission."""
+    ratification, up_to = await _part_for(uow, order_id, items, settled=settled)
+    entries = make_payable(await repository.holdings(uow.connection, order_id), installed_on=on, up_to=up_to)
+    await _post(uow, order_id, ratification.order_version, entries, key=_key("payable", items), on=on)
+
+
+async def _reverse(
+    uow: UnitOfWork, order_id: str, items: Sequence[str], *, settled: Sequence[str], on: date, reason: str
+) -> None:
+    """What is still accrued is taken back: all of it, or the items' part of the commission."""
+    ratification, up_to = await _part_for(uow, order_id, items, settled=settled)
+    if items:
+        reason += f" (items {', '.join(items)})"
+    entries = reverse(await repository.holdings(uow.connection, order_id), reason=reason, up_to=up_to)
+    await _post(uow, order_id, ratification.order_version, entries, key=_key("reversed", items), on=on)
+
+
+async def _part_for(
+    uow: UnitOfWork, order_id: str, items: Sequence[str], *, settled: Sequence[str]
+) -> tuple[Row, dict[str, Decimal] | None]:
+    """The ratification, and each rep's part of its commission for the items (None: all that is left)."""
     ratification = await repository.get_ratification(uow.connection, order_id, for_update=True)
-    entries = reverse(await repository.holdings(uow.connection, order_id), reason=reason)
-    await _post(uow, order_id, ratification.order_version, entries, key="reversed", on=on)
+    if not items:
+        return ratification, None
+    item_mrr = {item: Decimal(mrr) for item, mrr in ratification.item_mrr.items()}
+    reps = [RepCommission.model_validate(rep) for rep in ratification.reps]
+    return ratification, part_of(reps, share_of_items(item_mrr, items, settled=settled))
+
+
+def _key(kind: str, items: Sequence[str]) -> str:
+    """The ledger key of a move for the whole order, or for some of its items."""
+    return f"{kind}/{','.join(items)}" if items else kind
 
 
 async def _post(

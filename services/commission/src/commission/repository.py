@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ledger import Entry, Holding
@@ -21,6 +22,9 @@ from commission.tables import (
 )
 from orderdesk_shared.db import insert_if_absent, insert_or_supersede, insert_or_update
 from orderdesk_shared.events.order import OrderType
+
+# How order_progress names the whole order among the items Operations installed or cancelled.
+WHOLE_ORDER = "*"
 
 
 async def record_ratification(
@@ -51,6 +55,7 @@ async def record_ratification(
         reps=[rep.model_dump(mode="json", by_alias=True) for rep in decision.reps],
         basis_mrc=decision.basis_mrc,
         billed_mrc=decision.billed_mrc,
+        item_mrr={item_id: str(mrr) for item_id, mrr in decision.item_mrr.items()},
     )
     if not stored:
         return False
@@ -199,6 +204,28 @@ async def record_progress(connection: AsyncConnection, order_id: str, **facts: o
         order_id=order_id,
         **facts,
         updated_at=datetime.now(UTC),
+    )
+
+
+async def record_items(
+    connection: AsyncConnection, order_id: str, *, installed: Sequence[str] = (), cancelled: Sequence[str] = ()
+) -> None:
+    """Add to the items Operations reported installed or cancelled ("*": the whole order)."""
+    added = postgresql.insert(order_progress).values(
+        order_id=order_id,
+        installed_items=list(installed),
+        cancelled_items=list(cancelled),
+        updated_at=datetime.now(UTC),
+    )
+    await connection.execute(
+        added.on_conflict_do_update(
+            index_elements=[order_progress.c.order_id],
+            set_={
+                name: sa.func.array_cat(order_progress.c[name], added.excluded[name])
+                for name in ("installed_items", "cancelled_items")
+            }
+            | {"updated_at": added.excluded.updated_at},
+        )
     )
 
 

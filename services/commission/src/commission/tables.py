@@ -26,6 +26,8 @@ ratifications = sa.Table(
     sa.Column("reps", JSONB, nullable=False),
     sa.Column("basis_mrc", MONEY, nullable=False),
     sa.Column("billed_mrc", MONEY, nullable=False),
+    # Each item's part of the commissionable MRR (decimal strings): what a report on some items moves.
+    sa.Column("item_mrr", JSONB, nullable=False, server_default="{}"),
     sa.Column("ratified_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
@@ -55,6 +57,9 @@ order_progress = sa.Table(
     sa.Column("installed_on", sa.Date),
     sa.Column("cancelled_on", sa.Date),
     sa.Column("failure", sa.Text),
+    # The items Operations reported installed or cancelled, in the order reported; "*" is the whole order.
+    sa.Column("installed_items", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("cancelled_items", ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 

@@ -13,7 +13,7 @@ from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType, Stage
-from services.commission.tests.builders import handed_off
+from services.commission.tests.builders import catalogue_components, handed_off
 from services.commission.tests.integration.conftest import bearer
 
 pytestmark = pytest.mark.integration
@@ -38,6 +38,12 @@ async def handle(database, handler, event, **options):
 
 def installed(order_id: str, on: date) -> OpsOrderStatusChanged:
     return OpsOrderStatusChanged(order_id=order_id, order_version=1, status=OpsStatus.INSTALLED, effective_date=on)
+
+
+def cancel(order_id: str, kind: FalloutKind) -> OrderFallout:
+    """Intake's cancel of a handed-off order: taken effect (cancelled) or asked of Operations (requested)."""
+    withdrew = Finding(reason_code="CANCELLED", message="the customer withdrew")
+    return OrderFallout(order_id=order_id, order_version=1, stage=Stage.HANDED_OFF, kind=kind, findings=[withdrew])
 
 
 async def commission_of(api, order_id: str, rep: str = "rep-001") -> dict:
@@ -73,13 +79,7 @@ async def test_a_ratified_order_becomes_payable_when_operations_installs_it(data
 async def test_a_cancel_before_install_reverses_the_commission(database, api):
     order_id = new_id()
     await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
-    cancelled = OrderFallout(
-        order_id=order_id,
-        order_version=1,
-        stage=Stage.HANDED_OFF,
-        kind=FalloutKind.CANCELLED,
-        findings=[Finding(reason_code="CANCELLED", message="the customer withdrew")],
-    )
+    cancelled = cancel(order_id, FalloutKind.CANCELLED)
     await handle(database, reverse_cancelled_order, cancelled, today=DAY + timedelta(days=3))
     view = await commission_of(api, order_id)
     assert balances(view) == (Decimal(0), Decimal(0))
@@ -88,6 +88,79 @@ async def test_a_cancel_before_install_reverses_the_commission(database, api):
     # Operations installing it anyway afterwards pays nothing.
     await handle(database, follow_operations, installed(order_id, DAY + timedelta(days=5)))
     assert balances(await commission_of(api, order_id)) == (Decimal(0), Decimal(0))
+
+
+def reported(order_id: str, status: OpsStatus, on: date, *items: str) -> OpsOrderStatusChanged:
+    return OpsOrderStatusChanged(
+        order_id=order_id, order_version=1, status=status, effective_date=on, item_ids=list(items), reason="as asked"
+    )
+
+
+async def test_a_cancel_after_hand_off_reverses_only_when_operations_confirms_it(database, api):
+    order_id = new_id()
+    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    requested = cancel(order_id, FalloutKind.CANCELLATION_REQUESTED)
+    assert await handle(database, reverse_cancelled_order, requested, today=DAY + timedelta(days=1)) == []
+    assert await handle(database, follow_operations, reported(order_id, OpsStatus.RESCHEDULED, DAY)) == []
+    assert balances(await commission_of(api, order_id)) == (Decimal("1000.00"), Decimal(0))
+
+    await handle(database, follow_operations, reported(order_id, OpsStatus.CANCELLED, DAY + timedelta(days=2)))
+    view = await commission_of(api, order_id)
+    assert balances(view) == (Decimal(0), Decimal(0))
+    assert (view["ledger"][-1]["kind"], view["ledger"][-1]["reason"]) == (
+        "reversed",
+        "Operations stopped the work before install: as asked",
+    )
+    assert view["cancelledOn"] == "2026-11-04"
+
+
+async def test_a_cancel_operations_could_not_stop_in_time_ends_payable(database, api):
+    order_id = new_id()
+    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    await handle(database, reverse_cancelled_order, cancel(order_id, FalloutKind.CANCELLATION_REQUESTED), today=DAY)
+    await handle(database, follow_operations, installed(order_id, DAY + timedelta(days=1)))
+    await handle(database, follow_operations, reported(order_id, OpsStatus.CANCELLED, DAY + timedelta(days=2)))
+    assert balances(await commission_of(api, order_id)) == (Decimal(0), Decimal("1000.00"))
+
+
+TWO_SERVICES = {"DIA-FIBER": "1000.00", "SIP-TRUNK": "333.33"}
+
+
+async def test_an_item_cancelled_by_operations_takes_back_only_its_part(database, api):
+    order_id = new_id()
+    # A new logo: 2.0 x 1333.33, of which item 2 (SIP-TRUNK) earned 666.66.
+    await handle(database, ratify_order, handed_off(order_id, OrderType.NEW, mrc=TWO_SERVICES, account=None), today=DAY)
+    await handle(database, follow_operations, reported(order_id, OpsStatus.CANCELLED, DAY, "2"))
+    view = await commission_of(api, order_id)
+    assert balances(view) == (Decimal("2000.00"), Decimal(0))
+    assert view["ledger"][-1]["reason"] == "Operations stopped the work before install: as asked (items 2)"
+    assert view["cancelledOn"] is None  # the order itself goes on
+
+    # Installing the order (its one item left) pays the rest; item 2 stays cancelled.
+    await handle(database, follow_operations, reported(order_id, OpsStatus.INSTALLED, DAY + timedelta(days=9)))
+    await handle(database, follow_operations, reported(order_id, OpsStatus.INSTALLED, DAY + timedelta(days=9), "2"))
+    assert balances(await commission_of(api, order_id)) == (Decimal(0), Decimal("2000.00"))
+
+
+async def test_an_item_installed_first_is_paid_and_cancelling_the_rest_reverses_the_rest(database, api):
+    order_id = new_id()
+    await handle(database, ratify_order, handed_off(order_id, mrc=TWO_SERVICES, account=new_account()), today=DAY)
+    await handle(database, follow_operations, reported(order_id, OpsStatus.INSTALLED, DAY, "1"))
+    assert balances(await commission_of(api, order_id)) == (Decimal("333.33"), Decimal("1000.00"))
+    # The item installed is past cancelling: the cancel of the whole order stops what is left.
+    await handle(database, follow_operations, reported(order_id, OpsStatus.CANCELLED, DAY, "1"))
+    await handle(database, follow_operations, reported(order_id, OpsStatus.CANCELLED, DAY + timedelta(days=1)))
+    assert balances(await commission_of(api, order_id)) == (Decimal(0), Decimal("1000.00"))
+
+
+async def test_what_operations_reported_before_ratification_is_applied_at_ratification(database, api):
+    order_id = new_id()
+    await handle(database, follow_operations, reported(order_id, OpsStatus.CANCELLED, DAY, "2"))
+    await handle(database, follow_operations, reported(order_id, OpsStatus.INSTALLED, DAY, "1"))
+    await handle(database, ratify_order, handed_off(order_id, mrc=TWO_SERVICES, account=new_account()), today=DAY)
+    view = await commission_of(api, order_id)
+    assert balances(view) == (Decimal(0), Decimal("1000.00"))
+    assert [entry["kind"] for entry in view["ledger"]] == ["accrued", "reversed", "payable"]
 
 
 async def test_a_disconnect_inside_the_window_claws_back_pro_rata(database, api):
@@ -272,10 +345,15 @@ async def test_disputes_close_180_days_after_ratification(database, api):
 
 async def test_revenue_assurance_lists_uninstalled_and_unbilled_orders_as_csv(database, api):
     client, calendar = api
-    waiting, unbilled = new_id(), new_id()
+    clean, waiting, unbilled = new_id(), new_id(), new_id()
     day = date(2026, 11, 5)
+    two_services = {"DIA-FIBER": "1000.00", "SIP-TRUNK": "333.33"}
+    sip_monthly, _ = catalogue_components("SIP-TRUNK")
+    await handle(database, ratify_order, handed_off(clean, mrc=two_services, account=new_account()), today=day)
+    await handle(database, follow_operations, installed(clean, day))
     await handle(database, ratify_order, handed_off(waiting, account=new_account()), today=day)
-    await handle(database, ratify_order, handed_off(unbilled, account=new_account(), billed=False), today=day)
+    without_code = handed_off(unbilled, mrc=two_services, account=new_account(), unbilled=frozenset({sip_monthly}))
+    await handle(database, ratify_order, without_code, today=day)
     await handle(database, follow_operations, installed(unbilled, day))
     calendar.day = date(2026, 12, 5)
     report = await client.get(
@@ -287,7 +365,11 @@ async def test_revenue_assurance_lists_uninstalled_and_unbilled_orders_as_csv(da
     assert report.headers["content-type"].startswith("text/csv")
     rows = report.text.splitlines()
     assert f"{waiting},ratified-not-installed,not installed 30 days after ratification,1000.00,1000.00,1000.00" in rows
-    assert any(row.startswith(f"{unbilled},mrc-disagrees-with-billing,") for row in rows)
+    assert (
+        f'{unbilled},mrc-disagrees-with-billing,"MRC 1333.33 counted for commission, 1000.00 carries a billing code",'
+        "1333.33,1333.33,1000.00"
+    ) in rows
+    assert not [row for row in rows if row.startswith(clean)]
     forbidden = await client.get(
         "/commission/reconciliation",
         params={"from": "2026-11-05", "to": "2026-11-05"},

@@ -13,8 +13,10 @@ from commission.domain.ledger import (
     debit_downgrade,
     dispute_refusal,
     make_payable,
+    part_of,
     reverse,
 )
+from commission.domain.ratification import share_of_items
 from orderdesk_shared.events.commission import RepCommission
 from orderdesk_shared.events.order import SalesRep
 
@@ -45,6 +47,45 @@ def test_install_makes_everything_accrued_payable():
 
 def test_a_cancel_before_install_reverses_the_accrual_fully():
     assert sum(e.accrued_change for e in reverse(ACCRUED, reason="cancelled")) == Decimal("-2000.00")
+
+
+REPS = [
+    RepCommission(rep_id="rep-001", split_percent=Decimal(60), amount=Decimal("1200.00")),
+    RepCommission(rep_id="rep-002", split_percent=Decimal(40), amount=Decimal("800.00")),
+]
+# Two items: the first earns three quarters of the incremental MRR.
+ITEM_MRR = {"1": Decimal("750.00"), "2": Decimal("250.00")}
+
+
+def test_a_cancel_of_some_items_takes_back_their_part_and_installing_the_rest_pays_what_is_left():
+    share = share_of_items(ITEM_MRR, ["2"], settled=[])
+    assert share == Decimal("0.25")
+    cancelled = reverse(ACCRUED, reason="item 2 cancelled", up_to=part_of(REPS, share))
+    assert [(e.rep_id, e.accrued_change) for e in cancelled] == [
+        ("rep-001", Decimal("-300.00")),
+        ("rep-002", Decimal("-200.00")),
+    ]
+    left = {"rep-001": Holding(accrued=Decimal("900.00")), "rep-002": Holding(accrued=Decimal("600.00"))}
+    assert share_of_items(ITEM_MRR, ["1"], settled=["2"]) is None  # every item settled: whatever is left moves
+    assert sum(e.payable_change for e in make_payable(left, installed_on=INSTALLED)) == Decimal("1500.00")
+
+
+def test_an_items_part_never_takes_more_than_is_still_accrued():
+    installed_first = {"rep-001": Holding(payable=Decimal("1200.00")), "rep-002": Holding(accrued=Decimal("100.00"))}
+    cancelled = reverse(installed_first, reason="item 2 cancelled", up_to=part_of(REPS, Decimal("0.25")))
+    assert [(e.rep_id, e.accrued_change, e.payable_change) for e in cancelled] == [
+        ("rep-002", Decimal("-100.00"), Decimal(0))
+    ]
+
+
+def test_thirds_leave_no_cent_behind():
+    thirds = {"1": Decimal("100.00"), "2": Decimal("100.00"), "3": Decimal("100.00")}
+    accrued = {"rep-001": Holding(accrued=Decimal("100.00"))}
+    reps = [RepCommission(rep_id="rep-001", split_percent=Decimal(100), amount=Decimal("100.00"))]
+    for settled, item in ([], "1"), (["1"], "2"), (["1", "2"], "3"):
+        [entry] = reverse(accrued, reason=item, up_to=part_of(reps, share_of_items(thirds, [item], settled=settled)))
+        accrued = {"rep-001": Holding(accrued=accrued["rep-001"].accrued + entry.accrued_change)}
+    assert accrued["rep-001"].accrued == Decimal("0.00")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from commission.domain.ratification import EarlierSale, ratify
 from commission.domain.rules import Rules
 from orderdesk_shared.events.order import OrderType
-from services.commission.tests.builders import handed_off
+from services.commission.tests.builders import catalogue_components, handed_off
 
 RULES = Rules.load()
 TODAY = date(2026, 11, 28)
@@ -134,6 +134,17 @@ def test_another_location_or_order_type_is_not_a_duplicate():
     assert decide(handed_off("PO-1", OrderType.NEW), earlier=earlier).eligible
 
 
-def test_mrc_without_a_billing_code_is_visible_for_revenue_assurance():
-    decision = decide(handed_off("PO-1", billed=False))
-    assert (decision.basis_mrc, decision.billed_mrc) == (Decimal("1000.00"), Decimal("0"))
+TWO_SERVICES = {"DIA-FIBER": "1000.00", "SIP-TRUNK": "333.33"}
+
+
+def test_the_mrc_billed_is_that_of_the_items_whose_monthly_catalogue_price_has_a_billing_code():
+    decision = decide(handed_off("PO-1", mrc=TWO_SERVICES))
+    assert (decision.basis_mrc, decision.billed_mrc) == (Decimal("1333.33"), Decimal("1333.33"))
+    sip_monthly, sip_one_time = catalogue_components("SIP-TRUNK")  # as the catalogue names them: SIP-TRUNK-MRC-10-CH
+    # Only the one-time charge has no code: the monthly one is still billed.
+    assert decide(handed_off("PO-1", mrc=TWO_SERVICES, unbilled=frozenset({sip_one_time}))).billed_mrc == Decimal(
+        "1333.33"
+    )
+    unbilled = decide(handed_off("PO-1", mrc=TWO_SERVICES, unbilled=frozenset({sip_monthly})))
+    assert (unbilled.basis_mrc, unbilled.billed_mrc) == (Decimal("1333.33"), Decimal("1000.00"))
+    assert decide(handed_off("PO-1", billed=False)).billed_mrc == Decimal("0")

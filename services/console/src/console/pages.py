@@ -19,22 +19,36 @@ from fastapi.templating import Jinja2Templates
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from console import repository
+from console.domain.timeline import TimelineEntry
 from console.handlers import stage_slas
 from console.live import OrderChanges, announce_changes, first_of
 from console.settings import Settings
 from console.views import history_view
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, mint_token, read_token
+from orderdesk_shared.events.operations import OpsStatus
 from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_shared.order_state import CANCELLING_STATES, FINAL_STATES
 
 TOKEN_COOKIE = "orderdesk_console_token"
-PRODUCT_ORDER = "/tmf-api/productOrderingManagement/v4/productOrder"
+TMF622 = "/tmf-api/productOrderingManagement/v4"
+PRODUCT_ORDER = f"{TMF622}/productOrder"
 APPROVER_ROLES = frozenset({Role.SALES_MANAGER, Role.SALES_DIRECTOR, Role.VP_SALES, Role.FINANCE, Role.LEGAL})
 # Who may see intake's coaching counts (intake checks it again).
 COACH_ROLES = frozenset({Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR})
 # Who works the desk's orders, and so takes them or hands them to one another.
 DESK_ROLES = frozenset({Role.SPECIALIST})
-WAITING_FOR_THE_DESK = ["rejected", "pending", "held"]
+# The desk's work queue: orders stopped for information or an issue, failed installs, cancels under way.
+WAITING_FOR_THE_DESK = [
+    OrderState.REJECTED,
+    OrderState.PENDING,
+    OrderState.HELD,
+    OrderState.FAILED,
+    OrderState.ASSESSING_CANCELLATION,
+    OrderState.PENDING_CANCELLATION,
+]
+# What intake takes a correction of (its PATCH).
+CORRECTABLE = frozenset({OrderState.REJECTED, OrderState.PENDING, OrderState.HELD})
 LIVE_SETTLE_SECONDS = 0.5
 # Time for a live stream to end its response at shutdown: well within uvicorn's graceful shutdown in the stack.
 LIVE_SHUTDOWN_GRACE_SECONDS = 3.0
@@ -42,6 +56,21 @@ LIVE_SHUTDOWN_GRACE_SECONDS = 3.0
 SURVEYOR_ROLES = frozenset({Role.OPERATIONS})
 CATALOGUE_ROLES = frozenset({Role.CATALOG_ADMIN})
 DISPUTE_DECIDER_ROLES = frozenset({Role.COMMISSION_ANALYST})
+# Who cancels an order (intake checks it again, and their relation to the order).
+CANCELLER_ROLES = frozenset({Role.SALES_REP, Role.SPECIALIST})
+# Who sends the proposal and records the customer's answer (pricing-approval checks it again).
+PROPOSAL_KEEPER_ROLES = frozenset({Role.SALES_REP, Role.SPECIALIST})
+# Who reports what Operations did: Operations, and a specialist acting for it (fulfillment-handoff checks it again).
+OPERATIONS_REPORTER_ROLES = frozenset({Role.OPERATIONS, Role.SPECIALIST})
+# What Operations reports of a handed-off order; `cancelled` only answers a cancel Operations was asked for.
+OPERATIONS_STATUSES = (
+    OpsStatus.ACCEPTED,
+    OpsStatus.SCHEDULED,
+    OpsStatus.RESCHEDULED,
+    OpsStatus.INSTALLED,
+    OpsStatus.FAILED,
+)
+DUPLICATE_ORDER = "DUPLICATE_ORDER"
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -100,6 +129,9 @@ def _who(person: Principal | None) -> dict[str, Any]:
         "is_surveyor": bool(roles & SURVEYOR_ROLES),
         "is_catalogue_keeper": bool(roles & CATALOGUE_ROLES),
         "is_dispute_decider": bool(roles & DISPUTE_DECIDER_ROLES),
+        "is_canceller": bool(roles & CANCELLER_ROLES),
+        "is_proposal_keeper": bool(roles & PROPOSAL_KEEPER_ROLES),
+        "is_operations_reporter": bool(roles & OPERATIONS_REPORTER_ROLES),
     }
 
 
@@ -144,15 +176,21 @@ def _back(path: str, notice: str) -> RedirectResponse:
     return RedirectResponse(f"{path}{separator}notice={quote(notice)}", status_code=303)
 
 
-async def _listed(
-    person: SignedInPerson, service_url: str, path: str, *, service: str, params: dict[str, str] | None = None
-) -> tuple[list[Any], str | None]:
-    """A list from the service that keeps it, as the person may see it; empty, with why, when it refuses."""
+async def _fetched(
+    person: SignedInPerson,
+    service_url: str,
+    path: str,
+    *,
+    service: str,
+    params: dict[str, str] | None = None,
+    nothing: Any = (),
+) -> tuple[Any, str | None]:
+    """What the service that keeps it answers, as the person may see it; `nothing`, with why, when it refuses."""
     try:
         response = await person.call("GET", service_url, path, params=params)
     except httpx.TransportError as error:
-        return [], f"{service} did not answer: {error!r}"
-    return (response.json(), None) if response.is_success else ([], f"{service} refused: {_problem(response)}")
+        return nothing, f"{service} did not answer: {error!r}"
+    return (response.json(), None) if response.is_success else (nothing, f"{service} refused: {_problem(response)}")
 
 
 async def _act(
@@ -172,7 +210,7 @@ async def _act(
         return _back(back_to, f"{service} did not answer, so nothing was done: {error!r}")
     if not response.is_success:
         return _back(back_to, f"{service} refused: {_problem(response)}")
-    return _back(back_to, done(response.json()))
+    return _back(back_to, done(response.json() if response.content else {}))
 
 
 def _problem(response: httpx.Response) -> str:
@@ -318,18 +356,35 @@ async def search(request: Request, person: Person, db: DatabaseDep, q: str = "")
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 async def order_page(request: Request, order_id: str, person: Person, db: DatabaseDep) -> HTMLResponse:
+    settings = _settings(request)
     async with db.engine.connect() as connection:
-        shown = await _order_shown(connection, order_id, settings=_settings(request))
+        shown = await _order_shown(connection, order_id, settings=settings)
     if shown is None:
         return _page(request, "missing.html", person.principal, order_id=order_id)
-    submitted = await person.call("GET", _settings(request).intake_url, f"{PRODUCT_ORDER}/{order_id}")
+    submitted, _ = await _fetched(person, settings.intake_url, f"{PRODUCT_ORDER}/{order_id}", service="Intake")
+    pricing = await _pricing_shown(person, settings, order_id) if shown["priced"] else {}
     return _page(
         request,
         "order.html",
         person.principal,
-        submitted=json.dumps(submitted.json(), indent=2) if submitted.is_success else None,
+        submitted=json.dumps(submitted, indent=2) if submitted else None,
         **shown,
+        **pricing,
     )
+
+
+async def _pricing_shown(person: SignedInPerson, settings: Settings, order_id: str) -> dict[str, Any]:
+    """What pricing-approval holds of a priced order: its proposal and, when it needs construction, the capital view."""
+    url = settings.pricing_approval_url
+    proposal, proposal_refused = await _fetched(
+        person, url, f"/pricing/orders/{order_id}/proposal", service="Pricing-approval", nothing=None
+    )
+    quote, _ = await _fetched(person, url, f"/pricing/orders/{order_id}", service="Pricing-approval", nothing={})
+    return {
+        "proposal": proposal,
+        "proposal_refused": proposal_refused,
+        "capital": (quote.get("pricing") or {}).get("capital"),
+    }
 
 
 @router.get("/orders/{order_id}/live")
@@ -350,22 +405,36 @@ async def order_live(request: Request, order_id: str, person: Person, db: Databa
 
 
 async def _order_shown(connection, order_id: str, *, settings: Settings) -> dict[str, Any] | None:
-    """What the order page shows of the read model: the row, the timeline, whether it can be corrected, and where
-    its trace is in the tracing UI."""
+    """What the order page shows of the read model: the row, the timeline, what can be done with the order now,
+    and where its trace is in the tracing UI."""
     row = await repository.get_order(connection, order_id)
     if row is None:
         return None
     lines = await repository.timeline(connection, order_id)
     assignments = await repository.assignment_history(connection, order_id)
     trace_id = row["trace_id"]
+    state, stage = OrderState(row["state"]), Stage(row["stage"])
+    cancelling = state in CANCELLING_STATES
     return {
         "trace_url": settings.trace_url_template.format(trace_id=trace_id) if trace_id else None,
         # Pricing-approval writes the proposal when it prices the order.
-        "priced": Stage(row["stage"]).rank >= Stage.PRICED.rank,
+        "priced": stage.rank >= Stage.PRICED.rank,
         "order": row,
         "timeline": history_view(lines, assignments),
-        "correctable": row["state"] in WAITING_FOR_THE_DESK,
+        "correctable": state in CORRECTABLE,
+        "cancellable": state not in FINAL_STATES and not cancelling,
+        "duplicate_held": state is OrderState.HELD
+        and any(finding.get("reasonCode") == DUPLICATE_ORDER for finding in row["findings"]),
+        "reportable": stage.rank >= Stage.HANDED_OFF.rank and state not in FINAL_STATES,
+        "report_statuses": (*OPERATIONS_STATUSES, OpsStatus.CANCELLED) if cancelling else OPERATIONS_STATUSES,
+        "contacts": _contacts(lines, row["order_version"]),
     }
+
+
+def _contacts(lines: list[TimelineEntry], version: int) -> list[str]:
+    """The customer contacts the order names (its current version's), who may sign its proposal."""
+    received = [line for line in lines if line.kind == Stage.RECEIVED and line.order_version == version]
+    return (received[-1].order or {}).get("contacts", []) if received else []
 
 
 @router.get("/orders/{order_id}/status")
@@ -425,6 +494,113 @@ async def correct_order(request: Request, order_id: str, person: Person, patch: 
     return _back(f"/orders/{order_id}", f"Resubmitted: intake has it {response.json()['state']}")
 
 
+@router.post("/orders/{order_id}/cancel")
+async def cancel_order(
+    request: Request, order_id: str, person: Person, reason: Annotated[str, Form(max_length=500)]
+) -> Response:
+    """Cancel through intake (TMF622 cancelProductOrder): at once before the hand-off, else Operations is asked to
+    stop the work, and the order is cancelled once it has."""
+
+    def answered(cancel: dict[str, Any]) -> str:
+        if cancel.get("state") == "done":
+            return f"Cancelled {order_id}."
+        return f"Cancel of {order_id} accepted ({cancel.get('state')}): Operations is asked to stop the work."
+
+    return await _act(
+        person,
+        _settings(request).intake_url,
+        f"{TMF622}/cancelProductOrder",
+        {"productOrder": {"id": order_id}, "cancellationReason": reason.strip()},
+        back_to=f"/orders/{order_id}",
+        service="Intake",
+        done=answered,
+    )
+
+
+@router.post("/orders/{order_id}/release")
+async def release_duplicate(
+    request: Request, order_id: str, person: Person, note: Annotated[str, Form(max_length=2000)]
+) -> Response:
+    """A specialist finds an order held as a likely duplicate is none: intake lets it go on."""
+    return await _act(
+        person,
+        _settings(request).intake_url,
+        f"/intake/duplicates/{quote(order_id, safe='')}/release",
+        {"note": note.strip()},
+        back_to=f"/orders/{order_id}",
+        service="Intake",
+        done=lambda _: f"Released {order_id}: it is no duplicate and goes on.",
+    )
+
+
+@router.post("/orders/{order_id}/proposal/send")
+async def send_proposal(request: Request, order_id: str, person: Person) -> Response:
+    return await _on_proposal(request, person, order_id, "send", {})
+
+
+@router.post("/orders/{order_id}/proposal/accept")
+async def accept_proposal(
+    request: Request,
+    order_id: str,
+    person: Person,
+    signed_by: Annotated[str, Form(max_length=200)],
+    signed_on: Annotated[str, Form(max_length=10)],
+) -> Response:
+    """The customer signed: who (one of the order's contacts) and when, as pricing-approval records it."""
+    return await _on_proposal(request, person, order_id, "accept", {"signedBy": signed_by, "signedOn": signed_on})
+
+
+@router.post("/orders/{order_id}/proposal/decline")
+async def decline_proposal(
+    request: Request, order_id: str, person: Person, reason: Annotated[str, Form(max_length=2000)]
+) -> Response:
+    return await _on_proposal(request, person, order_id, "decline", {"reason": reason.strip()})
+
+
+async def _on_proposal(
+    request: Request, person: SignedInPerson, order_id: str, step: str, payload: dict[str, Any]
+) -> Response:
+    """Send the proposal, or record the customer's answer, through pricing-approval."""
+    return await _act(
+        person,
+        _settings(request).pricing_approval_url,
+        f"/pricing/orders/{quote(order_id, safe='')}/proposal/{step}",
+        payload,
+        back_to=f"/orders/{order_id}",
+        service="Pricing-approval",
+        done=lambda proposal: f"The proposal for {order_id} is {proposal.get('state', step)}.",
+    )
+
+
+@router.post("/orders/{order_id}/operations-report")
+async def report_for_operations(
+    request: Request,
+    order_id: str,
+    person: Person,
+    status: Annotated[str, Form(max_length=20)],
+    effective_date: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    item_ids: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """What Operations did with the order (or some of its items), to fulfillment-handoff, which checks the dates."""
+    report = {
+        "status": status,
+        "effectiveDate": effective_date.strip() or None,
+        "reason": reason.strip() or None,
+        "itemIds": item_ids or None,
+    }
+    items = f" (items {', '.join(item_ids)})" if item_ids else ""
+    return await _act(
+        person,
+        _settings(request).fulfillment_handoff_url,
+        f"/fulfillment/orders/{quote(order_id, safe='')}/operations-reports",
+        {name: value for name, value in report.items() if value is not None},
+        back_to=f"/orders/{order_id}",
+        service="Fulfillment",
+        done=lambda _: f"Reported {status} for {order_id}{items}: the order follows when fulfillment has it.",
+    )
+
+
 @router.get("/orders/{order_id}/proposal.pdf")
 async def proposal_pdf(request: Request, order_id: str, person: Person) -> Response:
     """The proposal from pricing-approval, fetched with the person's token."""
@@ -443,7 +619,7 @@ async def proposal_pdf(request: Request, order_id: str, person: Person) -> Respo
 async def coaching(request: Request, person: Person, days: int = 30) -> HTMLResponse:
     """What reps' submissions were found wanting lately, per rep and channel, from intake."""
     since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
-    counts, refused = await _listed(
+    counts, refused = await _fetched(
         person, _settings(request).intake_url, "/intake/coaching/findings", service="Intake", params={"since": since}
     )
     counts = sorted(counts, key=lambda c: -c["count"])
@@ -456,7 +632,7 @@ async def coaching(request: Request, person: Person, days: int = 30) -> HTMLResp
 @router.get("/approvals", response_class=HTMLResponse)
 async def approvals(request: Request, person: Person) -> HTMLResponse:
     """The approval requests waiting for the person's roles, from pricing-approval."""
-    requests, refused = await _listed(
+    requests, refused = await _fetched(
         person, _settings(request).pricing_approval_url, "/pricing/approvals", service="Pricing-approval"
     )
     return _page(request, "approvals.html", person.principal, requests=requests, refused=refused)
@@ -518,7 +694,7 @@ def _duration(elapsed: timedelta) -> str:
 @router.get("/site-surveys", response_class=HTMLResponse)
 async def site_surveys(request: Request, person: Person) -> HTMLResponse:
     """The open site surveys, soonest due first, from serviceability; Operations completes them here."""
-    surveys, refused = await _listed(
+    surveys, refused = await _fetched(
         person, _settings(request).serviceability_url, "/serviceability/siteSurveys", service="Serviceability"
     )
     return _page(request, "site_surveys.html", person.principal, surveys=surveys, refused=refused)
@@ -558,7 +734,7 @@ async def complete_site_survey(
 @router.get("/catalogue-tickets", response_class=HTMLResponse)
 async def catalogue_tickets(request: Request, person: Person) -> HTMLResponse:
     """Open tickets for missing billing codes, with the orders each holds, from fulfillment-handoff."""
-    tickets, refused = await _listed(
+    tickets, refused = await _fetched(
         person, _settings(request).fulfillment_handoff_url, "/fulfillment/catalogue-tickets", service="Fulfillment"
     )
     today = datetime.now(UTC).date().isoformat()
@@ -605,7 +781,7 @@ async def add_billing_code(
 @router.get("/disputes", response_class=HTMLResponse)
 async def disputes(request: Request, person: Person) -> HTMLResponse:
     """Open commission disputes, longest open first, from commission; analysts decide them here."""
-    found, refused = await _listed(
+    found, refused = await _fetched(
         person,
         _settings(request).commission_url,
         "/commission/disputes",

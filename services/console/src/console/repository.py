@@ -14,12 +14,16 @@ from console.tables import assignments, jeopardy_raised, orders, timeline_events
 from orderdesk_shared.db import insert_all_if_absent, insert_if_absent, insert_or_update_all
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_shared.order_state import FINAL_STATES
 
 _ROW_FIELDS = tuple(OrderRow.__dataclass_fields__)
 # What a search looks in: the order id, the upstream id, the account, the sales reps and who submitted it.
 _SEARCHED = (orders.c.id, orders.c.external_id, orders.c.account, orders.c.sales_reps, orders.c.submitted_by)
 DEADLOCK_DETECTED = "40P01"
-ENDED_STATES = (OrderState.COMPLETED, OrderState.CANCELLED, OrderState.FAILED)
+# Final: completed, partial, cancelled. A failed install is not: the desk resolves it with Operations.
+ENDED_STATES = tuple(sorted(FINAL_STATES))
+# Where the order waits on something its findings name: what the dashboard counts as the reasons orders wait.
+BLOCKED_STATES = (OrderState.REJECTED, OrderState.PENDING, OrderState.HELD, OrderState.FAILED)
 # How the watchdog names each rung of the escalation ladder it claims in jeopardy_raised: "escalated to <rung>".
 ESCALATED_TO = "escalated to "
 JEOPARDY_SEVERITY = {"medium": 1, "high": 2, "critical": 3}
@@ -178,16 +182,16 @@ async def dashboard_figures(connection: AsyncConnection, *, now: datetime) -> di
     reasons = await connection.execute(
         sa.select(reason.label("reason"), sa.func.count().label("orders"))
         .select_from(orders.join(finding, sa.true()))
-        .where(orders.c.state.in_([OrderState.REJECTED, OrderState.PENDING, OrderState.HELD]))
+        .where(orders.c.state.in_(BLOCKED_STATES))
         .group_by(reason)
         .order_by(sa.func.count().desc(), reason)
         .limit(8)
     )
-    stage_counts = dict(per_stage.all())
-    # Lists rather than objects: the stages keep the flow's order whoever serialises them.
+    stage_counts, state_counts = dict(per_stage.all()), dict(per_state.all())
+    # Lists rather than objects: the stages keep the flow's order, the states TMF622's, whoever serialises them.
     return {
         "perStage": [{"stage": str(stage), "orders": stage_counts.get(str(stage), 0)} for stage in Stage],
-        "perState": [{"state": state, "orders": count} for state, count in sorted(per_state.all())],
+        "perState": [{"state": str(state), "orders": state_counts.get(str(state), 0)} for state in OrderState],
         "jeopardy": dict(jeopardy.all()),
         "topReasons": [{"reason": r, "orders": n} for r, n in reasons.all()],
         "agingByStage": await _aging_by_stage(connection, now=now),

@@ -2,7 +2,7 @@
 desk's assignments, which only the console knows."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from orderdesk_shared.messaging import service_metadata
 
@@ -26,6 +26,8 @@ timeline_events = sa.Table(
     sa.Column("trace_id", sa.Text),
     sa.Column("order_summary", JSONB),
     sa.Column("awaiting", sa.Text),
+    # The items an Operations report is about (none: the whole order).
+    sa.Column("item_ids", ARRAY(sa.Text), nullable=False, server_default="{}"),
 )
 
 orders = sa.Table(
@@ -54,6 +56,8 @@ orders = sa.Table(
     sa.Column("sales_reps", sa.Text),
     sa.Column("handed_off_at", sa.DateTime(timezone=True), index=True),
     sa.Column("ratified_at", sa.DateTime(timezone=True), index=True),
+    # Each item's TMF622 state.
+    sa.Column("item_states", JSONB, nullable=False, server_default="{}"),
     sa.Index("orders_state_stage", "state", "stage"),
 )
 

@@ -24,6 +24,7 @@ def timeline_view(line: TimelineEntry) -> dict[str, Any]:
         "source": line.source,
         "eventType": line.event_type,
         "traceId": line.trace_id,
+        "itemIds": line.item_ids,
     }
 
 
@@ -46,4 +47,5 @@ def _assignment_view(assignment: dict[str, Any]) -> dict[str, Any]:
         "source": "console",
         "eventType": None,
         "traceId": None,
+        "itemIds": [],
     }

@@ -6,9 +6,7 @@ import httpx
 import pytest
 
 from console import repository
-from console.main import create_app
 from console.pages import TOKEN_COOKIE
-from console.settings import Settings
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.events.order import OrderState, Stage
 from services.console.tests.builders import order_row, save_rows
@@ -16,15 +14,6 @@ from services.console.tests.builders import order_row, save_rows
 pytestmark = pytest.mark.integration
 
 RECEIVED = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def console(database):
-    """The console's app on the test schema (its pages read the database; nothing here needs the bus)."""
-    settings = Settings(database_url=database.engine.url.render_as_string(hide_password=False))
-    app = create_app(settings)
-    yield app, settings
-    await app.state.runtime.database.dispose()
 
 
 def _as(console, name: str, role: Role) -> httpx.AsyncClient:

@@ -1,134 +1,22 @@
 """The work queues' pages as a signed-in person sees them: the console's escalations from its own read model, and the
 queues serviceability, fulfillment-handoff and commission keep, reached over HTTP with the person's token."""
 
-import asyncio
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import httpx
 import pytest
-import pytest_asyncio
-import uvicorn
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
 from console import repository
 from console.domain.timeline import OrderRow
 from console.main import create_app
-from console.pages import TOKEN_COOKIE
 from console.settings import Settings
-from orderdesk_shared.auth import Role, mint_token, read_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_stack.processes import free_ports
 from services.console.tests.builders import order_row
+from services.console.tests.integration.conftest import browse_as, notice, row_text
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    query: dict[str, str]
-    caller: str
-    body: Any
-
-
-@dataclass
-class OwningServices:
-    """Stand-ins for serviceability, fulfillment-handoff and commission on a real port: each answers what a test
-    sets for a method and path (else 404), and keeps every call the console made, with who made it."""
-
-    secret: str
-    answers: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
-    calls: list[Call] = field(default_factory=list)
-
-    def answer(self, method: str, path: str, body: Any, status: int = 200) -> None:
-        self.answers[(method, path)] = (status, body)
-
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        @app.api_route("/{path:path}", methods=["GET", "POST"])
-        async def anything(path: str, request: Request) -> JSONResponse:
-            token = request.headers["authorization"].removeprefix("Bearer ")
-            body = await request.json() if request.method == "POST" else None
-            self.calls.append(
-                Call(
-                    request.method,
-                    f"/{path}",
-                    dict(request.query_params),
-                    read_token(token, secret=self.secret).subject,
-                    body,
-                )
-            )
-            status, answer = self.answers.get((request.method, f"/{path}"), (404, {"title": "Not Found"}))
-            return JSONResponse(
-                answer, status_code=status, media_type="application/problem+json" if status >= 400 else None
-            )
-
-        return app
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def owning_services() -> AsyncIterator[tuple[OwningServices, str]]:
-    services = OwningServices(secret=Settings(database_url="unused").jwt_secret)
-    [port] = free_ports(1)
-    server = uvicorn.Server(uvicorn.Config(services.app(), host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    yield services, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await serving
-
-
-@pytest.fixture
-def services(owning_services) -> OwningServices:
-    services, _ = owning_services
-    services.answers.clear()
-    services.calls.clear()
-    return services
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def console_app(service_database, owning_services):
-    _, url = owning_services
-    settings = Settings(
-        database_url=await service_database("console"),
-        serviceability_url=url,
-        fulfillment_handoff_url=url,
-        commission_url=url,
-    )
-    app = create_app(settings)
-    yield app
-    await app.state.runtime.database.dispose()
-
-
-async def _browse_as(app, name: str, role: Role) -> httpx.AsyncClient:
-    token = mint_token(secret=app.state.runtime.settings.jwt_secret, subject=name, roles=[role])
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://console",
-        cookies={TOKEN_COOKIE: token},
-        follow_redirects=True,
-    )
-
-
-def _row(page: str, attribute: str, value: str) -> str:
-    """The text of the table row marked with `attribute="value"`, tags left out."""
-    found = re.search(rf'<tr [^>]*{attribute}="{re.escape(value)}".*?</tr>', page, re.S)
-    assert found, f"no row with {attribute}={value}"
-    return " ".join(re.sub(r"<[^>]+>", " ", found.group(0)).split())
-
-
-def _notice(page: str) -> str:
-    found = re.search(r'<p class="notice" role="status">(.*?)</p>', page, re.S)
-    assert found, "no notice on the page"
-    return found.group(1).replace("&#39;", "'").replace("&amp;", "&")
 
 
 @pytest.mark.parametrize(
@@ -141,7 +29,7 @@ def _notice(page: str) -> str:
     ],
 )
 async def test_each_role_finds_the_queues_it_works_in_the_navigation(console_app, services, role, queue_links):
-    async with await _browse_as(console_app, "pat", role) as browser:
+    async with await browse_as(console_app, "pat", role) as browser:
         page = (await browser.get("/")).text
     navigation = re.search(r"<nav>.*?</nav>", page, re.S).group(0)
     shown = {name for name in ("Site surveys", "Missing billing codes", "Disputes") if f">{name}</a>" in navigation}
@@ -175,18 +63,18 @@ async def test_operations_completes_a_site_survey_through_serviceability(console
             "orderOutcome": "qualified",
         },
     )
-    async with await _browse_as(console_app, "olga", Role.OPERATIONS) as browser:
+    async with await browse_as(console_app, "olga", Role.OPERATIONS) as browser:
         queue = (await browser.get("/site-surveys")).text
-        assert _row(queue, "data-survey-id", "SV-1").startswith("PO-NEAR 2900 E 106TH ST, CHICAGO, IL 60617 near-net")
-        assert "2026-11-30 14:00 UTC 2026-12-07 14:00 UTC" in _row(queue, "data-survey-id", "SV-1")
+        assert row_text(queue, "data-survey-id", "SV-1").startswith(
+            "PO-NEAR 2900 E 106TH ST, CHICAGO, IL 60617 near-net"
+        )
+        assert "2026-11-30 14:00 UTC 2026-12-07 14:00 UTC" in row_text(queue, "data-survey-id", "SV-1")
         assert '<a href="/orders/PO-NEAR">' in queue
         done = await browser.post(
             "/site-surveys/SV-1/complete",
             data={"distance_to_fiber_ft": " 700 ", "notes": "along the rail spur", "photos": "p/1.jpg\n\n p/2.jpg \n"},
         )
-    assert (
-        _notice(done.text) == "Completed the survey of 2900 E 106TH ST, CHICAGO, IL 60617: order PO-NEAR is qualified"
-    )
+    assert notice(done.text) == "Completed the survey of 2900 E 106TH ST, CHICAGO, IL 60617: order PO-NEAR is qualified"
     completion = services.calls[-2]  # then the queue again
     assert (completion.method, completion.path, completion.caller) == (
         "POST",
@@ -212,14 +100,14 @@ async def test_a_refused_completion_shows_serviceabilitys_reason_and_others_see_
         },
         status=422,
     )
-    async with await _browse_as(console_app, "olga", Role.OPERATIONS) as browser:
+    async with await browse_as(console_app, "olga", Role.OPERATIONS) as browser:
         refused = await browser.post("/site-surveys/SV-2/complete", data={"distance_to_fiber_ft": "far"})
-    assert _notice(refused.text) == (
+    assert notice(refused.text) == (
         "Serviceability refused: 422 1 field(s) need fixing (distanceToFiberFt: Input should be a valid integer)"
     )
-    async with await _browse_as(console_app, "dana", Role.SPECIALIST) as browser:
+    async with await browse_as(console_app, "dana", Role.SPECIALIST) as browser:
         watched = (await browser.get("/site-surveys")).text
-    assert "PO-2" in _row(watched, "data-survey-id", "SV-2")
+    assert "PO-2" in row_text(watched, "data-survey-id", "SV-2")
     assert "Complete survey" not in watched
     assert "Operations completes site surveys" in watched
 
@@ -236,9 +124,11 @@ async def test_a_catalog_admin_adds_a_missing_billing_code_and_hears_which_order
     }
     services.answer("GET", "/fulfillment/catalogue-tickets", [ticket])
     services.answer("POST", "/fulfillment/billing-codes", {"added": 1, "unchanged": 0, "releasedOrders": ["PO-A"]}, 201)
-    async with await _browse_as(console_app, "cora", Role.CATALOG_ADMIN) as browser:
+    async with await browse_as(console_app, "cora", Role.CATALOG_ADMIN) as browser:
         queue = (await browser.get("/catalogue-tickets")).text
-        assert _row(queue, "data-ticket-id", "7").startswith("HOSTED-VOICE ICOMS GRR 2026-11-30 15:00 UTC PO-A , PO-B")
+        assert row_text(queue, "data-ticket-id", "7").startswith(
+            "HOSTED-VOICE ICOMS GRR 2026-11-30 15:00 UTC PO-A , PO-B"
+        )
         added = await browser.post(
             "/billing-codes",
             data={
@@ -249,7 +139,7 @@ async def test_a_catalog_admin_adds_a_missing_billing_code_and_hears_which_order
                 "effective_from": "2026-10-01",
             },
         )
-    assert _notice(added.text) == "Added GRRH001 for HOSTED-VOICE on ICOMS in GRR: orders released: PO-A"
+    assert notice(added.text) == "Added GRRH001 for HOSTED-VOICE on ICOMS in GRR: orders released: PO-A"
     [_, adding, _] = services.calls
     assert (adding.path, adding.caller) == ("/fulfillment/billing-codes", "cora")
     assert adding.body == {
@@ -268,7 +158,7 @@ async def test_a_refused_billing_code_shows_fulfillments_reason(console_app, ser
         {"title": "Conflict", "detail": "the map has a code in that period already: HOSTED-VOICE ..."},
         status=409,
     )
-    async with await _browse_as(console_app, "cora", Role.CATALOG_ADMIN) as browser:
+    async with await browse_as(console_app, "cora", Role.CATALOG_ADMIN) as browser:
         refused = await browser.post(
             "/billing-codes",
             data={
@@ -279,7 +169,7 @@ async def test_a_refused_billing_code_shows_fulfillments_reason(console_app, ser
                 "effective_from": "2026-10-01",
             },
         )
-    assert _notice(refused.text) == (
+    assert notice(refused.text) == (
         "Fulfillment refused: 409 the map has a code in that period already: HOSTED-VOICE ..."
     )
     assert "No billing code is missing." in refused.text  # the queue again, empty as the stand-in has it
@@ -304,13 +194,13 @@ async def test_an_analyst_decides_open_disputes_and_sees_commissions_reason_when
         "/commission/disputes/D-1/decision",
         {"disputeId": "D-1", "orderId": "PO-9", "repId": "rep-001", "state": "approved", "adjustment": "150.00"},
     )
-    async with await _browse_as(console_app, "carla", Role.COMMISSION_ANALYST) as browser:
+    async with await browse_as(console_app, "carla", Role.COMMISSION_ANALYST) as browser:
         queue = (await browser.get("/disputes")).text
-        assert _row(queue, "data-dispute-id", "D-1").startswith("PO-9 rep-001 site 2 was missed 2026-11-20")
+        assert row_text(queue, "data-dispute-id", "D-1").startswith("PO-9 rep-001 site 2 was missed 2026-11-20")
         approved = await browser.post(
             "/disputes/D-1/decision", data={"decision": "approve", "reason": "on the contract", "adjustment": "150.00"}
         )
-        assert _notice(approved.text) == "Approved the dispute of rep-001 on PO-9: adjustment 150.00"
+        assert notice(approved.text) == "Approved the dispute of rep-001 on PO-9: adjustment 150.00"
         services.answer(
             "POST",
             "/commission/disputes/D-1/decision",
@@ -324,7 +214,7 @@ async def test_an_analyst_decides_open_disputes_and_sees_commissions_reason_when
             status=422,
         )
         refused = await browser.post("/disputes/D-1/decision", data={"decision": "approve", "reason": "ok"})
-    assert _notice(refused.text) == (
+    assert notice(refused.text) == (
         "Commission refused: 422 1 field(s) need fixing"
         " (adjustment: Value error, an approval needs a non-zero adjustment)"
     )
@@ -340,13 +230,13 @@ async def test_a_service_that_does_not_answer_is_said_so(service_database):
         Settings(database_url=await service_database("console"), commission_url=f"http://127.0.0.1:{closed_port}")
     )
     try:
-        async with await _browse_as(app, "carla", Role.COMMISSION_ANALYST) as browser:
+        async with await browse_as(app, "carla", Role.COMMISSION_ANALYST) as browser:
             queue = (await browser.get("/disputes")).text
             nothing_done = await browser.post("/disputes/D-1/decision", data={"decision": "reject", "reason": "late"})
     finally:
         await app.state.runtime.database.dispose()
     assert '<p class="notice">Commission did not answer: ConnectError' in queue
-    assert _notice(nothing_done.text).startswith("Commission did not answer, so nothing was done: ConnectError")
+    assert notice(nothing_done.text).startswith("Commission did not answer, so nothing was done: ConnectError")
 
 
 def _in_jeopardy(order_id: str, jeopardy: str | None, *, entered: datetime, state=OrderState.IN_PROGRESS) -> OrderRow:
@@ -387,14 +277,14 @@ async def test_escalations_list_orders_in_jeopardy_the_most_severe_and_oldest_fi
             at=now,
         )
 
-    async with await _browse_as(console_app, "dana", Role.SPECIALIST) as browser:
+    async with await browse_as(console_app, "dana", Role.SPECIALIST) as browser:
         page = (await browser.get("/escalations")).text
     listed = [order_id for order_id in re.findall(r'<tr data-order-id="([^"]+)"', page) if order_id.startswith(prefix)]
     assert listed == [
         orders[name].id for name in ("critical-escalated-twice", "critical-escalated-once", "high-old", "medium")
     ]
-    assert _row(page, "data-order-id", orders["critical-escalated-twice"].id).startswith(
+    assert row_text(page, "data-order-id", orders["critical-escalated-twice"].id).startswith(
         f"{orders['critical-escalated-twice'].id} critical sales-ops manager validated inProgress 1d 6h"
     )
-    assert " high not yet validated inProgress 3d 2h " in _row(page, "data-order-id", orders["high-old"].id)
-    assert " medium not yet validated inProgress under 1h " in _row(page, "data-order-id", orders["medium"].id)
+    assert " high not yet validated inProgress 3d 2h " in row_text(page, "data-order-id", orders["high-old"].id)
+    assert " medium not yet validated inProgress under 1h " in row_text(page, "data-order-id", orders["medium"].id)

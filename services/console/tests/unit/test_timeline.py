@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from console.domain.timeline import Recorded, entry_for, fold
 from orderdesk_shared.events.base import Event
-from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
+from orderdesk_shared.events.fulfillment import HandOffCancelled
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderState, Stage
 
@@ -72,13 +73,7 @@ def test_the_row_does_not_depend_on_the_order_lines_arrive_in(journeys):
 
 def test_a_held_order_stays_held_while_later_news_arrives_and_a_release_clears_it(journeys):
     received, validated, qualified = journeys.every_stage()[:3]
-    held = OrderFallout(
-        order_id="PO-1",
-        order_version=1,
-        stage=Stage.VALIDATED,
-        kind=FalloutKind.HELD,
-        findings=[Finding(reason_code="SITE_SURVEY_REQUIRED", message="a site survey is needed")],
-    )
+    held = journeys.fallout(FalloutKind.HELD, Stage.VALIDATED, "SITE_SURVEY_REQUIRED", "a site survey is needed")
     released = OrderFallout(
         order_id="PO-1", order_version=1, stage=Stage.VALIDATED, kind=FalloutKind.RELEASED, findings=[]
     )
@@ -89,12 +84,8 @@ def test_a_held_order_stays_held_while_later_news_arrives_and_a_release_clears_i
 
 def test_an_order_pending_approval_is_the_approvers_work_not_the_reps(journeys):
     priced = journeys.every_stage()[:4]
-    pending = OrderFallout(
-        order_id="PO-1",
-        order_version=1,
-        stage=Stage.PRICED,
-        kind=FalloutKind.PENDING,
-        findings=[Finding(reason_code="PRICING_APPROVAL_REQUIRED", message="sales_director approval required")],
+    pending = journeys.fallout(
+        FalloutKind.PENDING, Stage.PRICED, "PRICING_APPROVAL_REQUIRED", "sales_director approval required"
     )
     row = fold(_lines(*priced, pending))
     assert (row.state, row.assignee) == (OrderState.PENDING, "sales_director")
@@ -110,3 +101,36 @@ def test_a_corrected_versions_verdict_names_who_corrected_it(journeys):
         ("rep-001", "corrected, then rejected at received: INVALID_VALUE"),
     ]
     assert [line.actor for line in _lines(received, validated)] == ["rep-001", "test"]
+
+
+def test_a_failed_install_is_the_desks_to_resolve_with_its_reason_until_operations_gives_a_new_date(journeys):
+    failed = journeys.operations(OpsStatus.FAILED, "2", reason="no access to the riser")
+    lines = _lines(*journeys.every_stage(), failed)
+    assert lines[-1].what == "Operations: failed on 2026-12-01 (items 2): no access to the riser"
+    row = fold(lines)
+    assert (row.state, row.assignee) == (OrderState.FAILED, "specialist")
+    assert row.blocker == "Operations failed the installation: no access to the riser"
+    assert row.item_states == {"1": "inProgress", "2": "failed"}
+    row = fold(_lines(*journeys.every_stage(), failed, journeys.operations(OpsStatus.RESCHEDULED)))
+    assert (row.state, row.blocker, row.assignee, row.findings) == (OrderState.IN_PROGRESS, None, None, [])
+
+
+def test_a_cancel_after_the_hand_off_waits_for_operations_and_the_timeline_says_what_was_asked(journeys):
+    requested = journeys.fallout(
+        FalloutKind.CANCELLATION_REQUESTED, Stage.RATIFIED, "CANCELLED", "cancel asked: the customer moved"
+    )
+    stop = HandOffCancelled(order_id="PO-1", order_version=1, reason="the customer moved", requested_by="dana")
+    lines = _lines(*journeys.every_stage(), requested, stop)
+    assert (lines[-1].actor, lines[-1].what) == ("dana", "Operations asked to stop the work: the customer moved")
+    row = fold(lines)
+    assert (row.state, row.assignee, row.blocker) == (
+        OrderState.PENDING_CANCELLATION,
+        "operations",
+        "cancel asked: the customer moved",
+    )
+    row = fold(_lines(*journeys.every_stage(), requested, stop, journeys.operations(OpsStatus.CANCELLED)))
+    assert (row.state, row.assignee, row.item_states) == (
+        OrderState.CANCELLED,
+        None,
+        {"1": "cancelled", "2": "cancelled"},
+    )

@@ -72,22 +72,37 @@ def accrue(
     return entries
 
 
-def make_payable(holdings: Mapping[str, Holding], *, installed_on: date) -> list[Entry]:
-    """On install, everything accrued becomes payable."""
+def make_payable(
+    holdings: Mapping[str, Holding], *, installed_on: date, up_to: Mapping[str, Decimal] | None = None
+) -> list[Entry]:
+    """On install, what is accrued becomes payable: all of it, or each rep's part for the items installed (`up_to`)."""
     return [
-        Entry(rep_id, EntryKind.PAYABLE, -holding.accrued, holding.accrued, f"installed on {installed_on}")
-        for rep_id, holding in holdings.items()
-        if holding.accrued
+        Entry(rep_id, EntryKind.PAYABLE, -amount, amount, f"installed on {installed_on}")
+        for rep_id, amount in _accrued(holdings, up_to).items()
     ]
 
 
-def reverse(holdings: Mapping[str, Holding], *, reason: str) -> list[Entry]:
-    """A cancel before install takes back everything accrued."""
+def reverse(holdings: Mapping[str, Holding], *, reason: str, up_to: Mapping[str, Decimal] | None = None) -> list[Entry]:
+    """A cancel before install takes back what is accrued: all of it, or each rep's part for the items cancelled."""
     return [
-        Entry(rep_id, EntryKind.REVERSED, -holding.accrued, ZERO, reason)
-        for rep_id, holding in holdings.items()
-        if holding.accrued
+        Entry(rep_id, EntryKind.REVERSED, -amount, ZERO, reason) for rep_id, amount in _accrued(holdings, up_to).items()
     ]
+
+
+def part_of(reps: Sequence[RepCommission], share: Decimal | None) -> dict[str, Decimal] | None:
+    """Each rep's part of the ratified commission for a share of the order (None: whatever is left)."""
+    if share is None:
+        return None
+    return {rep.rep_id: (rep.amount * share).quantize(CENT, rounding=ROUND_HALF_UP) for rep in reps}
+
+
+def _accrued(holdings: Mapping[str, Holding], up_to: Mapping[str, Decimal] | None) -> dict[str, Decimal]:
+    """What moves out of each rep's accrual: all of it, or at most the rep's part; never more than is accrued."""
+    moved = {
+        rep_id: holding.accrued if up_to is None else max(ZERO, min(holding.accrued, up_to.get(rep_id, ZERO)))
+        for rep_id, holding in holdings.items()
+    }
+    return {rep_id: amount for rep_id, amount in moved.items() if amount}
 
 
 def claw_back(

@@ -5,7 +5,7 @@ of the account's services and its recent sales, and the day of ratification (the
 Every check and every step of the amount is written as one line of the explanation.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -13,10 +13,13 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from commission.domain.rules import Plan, Roster
 from orderdesk_shared.events.commission import RepCommission
 from orderdesk_shared.events.fulfillment import OrderHandedOff
-from orderdesk_shared.events.order import Account, ItemAction, OrderType, SalesRep, ServiceLocation
+from orderdesk_shared.events.order import Account, ItemAction, OrderItem, OrderType, SalesRep, ServiceLocation
+from orderdesk_shared.events.pricing_approval import PricedItem
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The catalogue's kind of a monthly price component (TMF620 priceType), as pricing-approval passes it on.
+RECURRING = "recurring"
 
 # Order types that add a service on top of what the account has; the others replace its MRC.
 _ADDING = frozenset({OrderType.NEW, OrderType.ADD})
@@ -59,6 +62,8 @@ class Ratification:
     offerings: list[OfferingChange]
     basis_mrc: Decimal
     billed_mrc: Decimal
+    # Each item's part of the commissionable MRR: what a cancel or install of some items moves of the commission.
+    item_mrr: dict[str, Decimal]
 
 
 def account_key(account: Account) -> str:
@@ -119,6 +124,7 @@ def ratify(
             offerings=offerings,
             basis_mrc=basis,
             billed_mrc=billed,
+            item_mrr={},
         )
     explanation.extend(_mrr_line(order.order_type, account, change) for change in offerings)
     mrr = sum((change.incremental_mrr for change in offerings), ZERO)
@@ -142,7 +148,19 @@ def ratify(
         offerings=offerings,
         basis_mrc=basis,
         billed_mrc=billed,
+        item_mrr=_item_mrr(event, offerings),
     )
+
+
+def share_of_items(
+    item_mrr: Mapping[str, Decimal], items: Collection[str], *, settled: Collection[str]
+) -> Decimal | None:
+    """The share of the order's commission the items earn; None (whatever is left) once they and the items `settled`
+    before (installed or cancelled) are every item of the order, so that no cent is left behind by rounding."""
+    if set(item_mrr) <= {*items, *settled}:
+        return None
+    total = sum(item_mrr.values(), ZERO)
+    return sum((item_mrr.get(item, ZERO) for item in items), ZERO) / total if total else ZERO
 
 
 def split(total: Decimal, reps: Sequence[SalesRep]) -> list[RepCommission]:
@@ -160,6 +178,27 @@ def split(total: Decimal, reps: Sequence[SalesRep]) -> list[RepCommission]:
     ]
 
 
+def _item_mrr(event: OrderHandedOff, offerings: Sequence[OfferingChange]) -> dict[str, Decimal]:
+    """Each item's part of its offering's incremental MRR, in proportion to the items' net MRC (removals earn none)."""
+    net_mrc = {item.item_id: item.net_mrc for item in event.pricing.items}
+    increments = {change.offering_id: change.incremental_mrr for change in offerings}
+    parts = {}
+    for offering_id, items in _items_by_offering(event.order.items).items():
+        mrc = {item.id: net_mrc.get(item.id, ZERO) for item in items if item.action is not ItemAction.DELETE}
+        offering_mrc = sum(mrc.values(), ZERO)
+        for item in items:
+            share = mrc.get(item.id, ZERO) / offering_mrc if offering_mrc else ZERO
+            parts[item.id] = (increments[offering_id] * share).quantize(CENT, rounding=ROUND_HALF_UP)
+    return parts
+
+
+def _items_by_offering(items: Sequence[OrderItem]) -> dict[str, list[OrderItem]]:
+    by_offering: dict[str, list[OrderItem]] = {}
+    for item in items:
+        by_offering.setdefault(item.product_offering_id, []).append(item)
+    return by_offering
+
+
 def _offering_changes(event: OrderHandedOff, previous_mrc: Mapping[str, Decimal]) -> list[OfferingChange]:
     """Per offering on the order: the account's MRC before and after, and the increment that counts.
 
@@ -170,11 +209,8 @@ def _offering_changes(event: OrderHandedOff, previous_mrc: Mapping[str, Decimal]
     """
     order = event.order
     net_mrc = {item.item_id: item.net_mrc for item in event.pricing.items}
-    by_offering: dict[str, list] = {}
-    for item in order.items:
-        by_offering.setdefault(item.product_offering_id, []).append(item)
     changes = []
-    for offering_id, items in by_offering.items():
+    for offering_id, items in _items_by_offering(order.items).items():
         added = sum(
             (net_mrc.get(item.id, ZERO) for item in items if item.action is not ItemAction.DELETE), ZERO
         ).quantize(CENT)
@@ -275,6 +311,12 @@ def _duplicate_reasons(
 
 
 def _billed_mrc(event: OrderHandedOff) -> Decimal:
-    """The MRC Operations will bill: the priced items that carry a recurring billing code."""
-    billed_items = {line.item_id for line in event.billing_lines if line.price_component == "MRC"}
-    return sum((item.net_mrc for item in event.pricing.items if item.item_id in billed_items), ZERO)
+    """The MRC Operations will bill: the items each of whose recurring catalogue prices carries a billing code."""
+    billed = {(line.item_id, line.price_component) for line in event.billing_lines}
+    return sum((item.net_mrc for item in event.pricing.items if _mrc_billed(item, billed)), ZERO)
+
+
+def _mrc_billed(item: PricedItem, billed: Set[tuple[str, str]]) -> bool:
+    # Components are named by the catalogue (DIA-FIBER-MRC-100M, ...): their kind says which ones are the MRC.
+    recurring = [component.id for component in item.price_components if component.kind == RECURRING]
+    return bool(recurring) and all((item.item_id, component) in billed for component in recurring)

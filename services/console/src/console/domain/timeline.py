@@ -1,4 +1,9 @@
-"""The order timeline: each event becomes a line (who, what, when, why); folding the lines gives the order's row."""
+"""The order timeline: each event becomes a line (who, what, when, why); folding the lines gives the order's row.
+
+The row's stage, TMF state, findings and item states are `orderdesk_shared.order_state`'s, folded from the facts the
+lines record, so the console and intake's TMF622 API never disagree; the console keeps only its own bookkeeping
+beside them (since when, whose move, jeopardy, blocker, when handed off and ratified).
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -8,37 +13,37 @@ from typing import Any
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
-from orderdesk_shared.events.fulfillment import OrderHandedOff
+from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
-from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.events.operations import OpsOrderStatusChanged
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
-from orderdesk_shared.events.serviceability import ServiceabilityQualified
-
-STAGE_REACHED_BY: dict[type[Event], Stage] = {
-    OrderReceived: Stage.RECEIVED,
-    OrderValidated: Stage.VALIDATED,
-    ServiceabilityQualified: Stage.QUALIFIED,
-    OrderPriced: Stage.PRICED,
-    OrderApproved: Stage.APPROVED,
-    OrderHandedOff: Stage.HANDED_OFF,
-    OrderRatified: Stage.RATIFIED,
-}
+from orderdesk_shared.order_state import (
+    CANCELLING_STATES,
+    HAND_OFF_CANCELLED,
+    OPS_KIND_PREFIX,
+    STAGE_REACHED_BY,
+    STOPPED_STATES,
+    OrderFact,
+    OrderStatus,
+    advance,
+    findings_json,
+    ops_findings,
+)
 
 JEOPARDY_LEVELS = ("medium", "high", "critical")
 # Pricing-approval's pending record of the approvals an order waits for: approvers' work, not the rep's.
 APPROVAL_REQUIRED = "PRICING_APPROVAL_REQUIRED"
-
-_STATE_AFTER_FALLOUT = {
-    FalloutKind.REJECTED: OrderState.REJECTED,
-    FalloutKind.PENDING: OrderState.PENDING,
-    FalloutKind.HELD: OrderState.HELD,
-    FalloutKind.RELEASED: OrderState.IN_PROGRESS,
-    FalloutKind.CANCELLED: OrderState.CANCELLED,
+# States in which the order waits on something its findings say: the row shows them as its blocker.
+BLOCKED_STATES = STOPPED_STATES | CANCELLING_STATES | {OrderState.FAILED}
+# Whose move it is in each state the order's facts put it in (rejected and pending: the rep who submitted it).
+_WHOSE_MOVE = {
+    OrderState.HELD: "specialist",
+    OrderState.FAILED: "specialist",
+    OrderState.ASSESSING_CANCELLATION: "operations",
+    OrderState.PENDING_CANCELLATION: "operations",
 }
-_STATE_AFTER_OPS = {OpsStatus.INSTALLED: OrderState.COMPLETED, OpsStatus.FAILED: OrderState.FAILED}
 _FALLOUT_KINDS = frozenset(FalloutKind)
-_ENDED = frozenset({OrderState.CANCELLED, OrderState.COMPLETED, OrderState.FAILED})
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ class TimelineEntry:
     order: dict[str, Any] | None = None
     # Whose move it is once this line is written (the approvers a priced order waits for).
     awaiting: str | None = None
+    # The items an Operations report is about (none: the whole order).
+    item_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ class OrderRow:
     # When the current version reached these stages: the dashboard's throughput counts them.
     handed_off_at: datetime | None = None
     ratified_at: datetime | None = None
+    # Each item's TMF622 state, as intake's API shows it.
+    item_states: dict[str, str] = field(default_factory=dict)
 
 
 def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
@@ -121,13 +130,22 @@ def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
     )
     match event:
         case OrderFallout():
-            why = [finding.model_dump(mode="json", by_alias=True, exclude_none=True) for finding in event.findings]
+            why = list(findings_json(event.findings))
             reasons = ", ".join(dict.fromkeys(finding.reason_code for finding in event.findings))
             what = f"{event.kind} at {event.stage}" + (f": {reasons}" if reasons else "")
             return _corrected(replace(line, kind=str(event.kind), stage=event.stage, what=what, why=why), event)
         case OpsOrderStatusChanged():
-            what = f"Operations: {event.status}" + (f" ({event.reason})" if event.reason else "")
-            return replace(line, kind=f"ops-{event.status}", actor="operations", what=what)
+            return replace(
+                line,
+                kind=f"{OPS_KIND_PREFIX}{event.status}",
+                actor=event.reported_by or "operations",
+                what=_operations_summary(event),
+                why=list(ops_findings(event)),
+                item_ids=list(event.item_ids),
+            )
+        case HandOffCancelled():
+            what = f"Operations asked to stop the work: {event.reason}"
+            return replace(line, kind=HAND_OFF_CANCELLED, actor=event.requested_by or recorded.source, what=what)
         case CommissionAdjusted():
             what = f"commission adjusted for {event.rep_id} by {event.amount}: {event.reason}"
             return replace(line, kind="commission-adjusted", what=what)
@@ -153,6 +171,15 @@ def _corrected(line: TimelineEntry, event: OrderValidated | OrderFallout) -> Tim
     return replace(line, actor=event.corrected_by, what=f"corrected, then {line.what}")
 
 
+def _operations_summary(report: OpsOrderStatusChanged) -> str:
+    what = f"Operations: {report.status}"
+    if report.effective_date:
+        what += f" on {report.effective_date}"
+    if report.item_ids:
+        what += f" (items {', '.join(report.item_ids)})"
+    return what + (f": {report.reason}" if report.reason else "")
+
+
 def _stage_summary(event: Event, stage: Stage) -> str:
     match event:
         case OrderReceived():
@@ -176,14 +203,39 @@ def _order_summary(order: ProductOrder) -> dict[str, Any]:
         "submittedBy": order.submitted_by,
         "externalId": order.external_id,
         "salesReps": [rep.rep_id for rep in order.sales_reps],
+        "itemIds": [item.id for item in order.items],
+        # Who may sign the proposal for the customer.
+        "contacts": [contact.name for contact in order.contacts],
     }
+
+
+def fact_of_line(entry: TimelineEntry) -> OrderFact | None:
+    """The fact a timeline line records about its order's state, as `order_state.fact_of` reads it from the event."""
+    if entry.kind == Stage.RECEIVED:
+        item_ids = tuple((entry.order or {}).get("itemIds", ()))
+        return OrderFact(entry.order_version, entry.kind, Stage.RECEIVED, item_ids=item_ids)
+    if entry.stage is not None and entry.kind == entry.stage:
+        return OrderFact(entry.order_version, entry.kind, entry.stage)
+    if entry.kind in _FALLOUT_KINDS:
+        return OrderFact(entry.order_version, entry.kind, entry.stage, findings=tuple(entry.why))
+    if entry.kind.startswith(OPS_KIND_PREFIX):
+        return OrderFact(
+            entry.order_version, entry.kind, Stage.HANDED_OFF, findings=tuple(entry.why), item_ids=tuple(entry.item_ids)
+        )
+    if entry.kind == HAND_OFF_CANCELLED:
+        return OrderFact(entry.order_version, entry.kind, Stage.HANDED_OFF)
+    return None
 
 
 def fold(entries: Iterable[TimelineEntry]) -> OrderRow | None:
     """The order's row from its whole timeline, in time order; news about an earlier version is history only."""
     row: OrderRow | None = None
+    status: OrderStatus | None = None
     for entry in sorted(entries, key=lambda e: (e.occurred_at, e.order_version, _rank(e), e.message_id)):
-        row = _apply(row, entry)
+        fact = fact_of_line(entry)
+        after = advance(status, fact) if fact is not None else status
+        row = _apply(row, status, after, entry)
+        status = after
     return row
 
 
@@ -192,54 +244,82 @@ def _rank(entry: TimelineEntry) -> int:
     return entry.stage.rank if entry.stage is not None and entry.kind == entry.stage else len(Stage)
 
 
-def _apply(row: OrderRow | None, entry: TimelineEntry) -> OrderRow | None:
-    if row is None:
-        if entry.kind != Stage.RECEIVED:
-            return None  # what comes before an order is known waits for its received line
-        return OrderRow(
-            id=entry.order_id,
-            order_version=entry.order_version,
-            stage=Stage.RECEIVED,
-            state=OrderState.ACKNOWLEDGED,
-            stage_entered_at=entry.occurred_at,
-            received_at=entry.occurred_at,
-            last_event_at=entry.occurred_at,
-            last_event=entry.what,
-            findings=[],
-            blocker=None,
-            trace_id=entry.trace_id,
-            jeopardy=None,
-            assignee=None,
-            **_summary_fields(entry),
-        )
-    if entry.order_version < row.order_version:
+def _apply(
+    row: OrderRow | None, before: OrderStatus | None, after: OrderStatus | None, entry: TimelineEntry
+) -> OrderRow | None:
+    """The row after one more line, given the order's status before and after the fact it records."""
+    if after is None:
+        return None  # what comes before an order is known waits for its received line
+    started = before is None or after.version > before.version
+    if started:
+        row = _started(row, after, entry)
+    elif entry.order_version < row.order_version:
         return row
     row = replace(row, last_event_at=entry.occurred_at, last_event=entry.what)
-    if entry.order_version > row.order_version:
-        # A corrected order starts the flow again from its new received line.
-        row = replace(
-            row,
-            order_version=entry.order_version,
-            stage=Stage.RECEIVED,
-            state=OrderState.ACKNOWLEDGED,
-            stage_entered_at=entry.occurred_at,
-            findings=[],
-            blocker=None,
-            jeopardy=None,
-            assignee=None,
-            handed_off_at=None,
-            ratified_at=None,
-        )
-    if entry.kind == Stage.RECEIVED and entry.order:
+    if entry.kind == Stage.RECEIVED and entry.order and entry.order_version == after.version:
         row = replace(row, **_summary_fields(entry))
-    if entry.stage is not None and entry.kind == entry.stage:
-        return _reach_stage(row, entry)
-    if entry.kind in _FALLOUT_KINDS:
-        return _fall_out(row, entry)
-    if entry.kind.startswith("ops-"):
-        state = _STATE_AFTER_OPS.get(OpsStatus(entry.kind.removeprefix("ops-")))
-        return replace(row, state=state) if state and row.state not in _ENDED else row
-    return row
+    if entry.kind == FalloutKind.JEOPARDY:
+        row = replace(row, jeopardy=_jeopardy_level(entry) or row.jeopardy or "high")
+    if not started and after.stage is not before.stage:
+        row = _entered_stage(row, after.stage, entry)
+    if entry.kind == Stage.HANDED_OFF and entry.order_version == after.version:
+        row = replace(row, handed_off_at=row.handed_off_at or entry.occurred_at)
+    if started or (after.state, after.findings) != (before.state, before.findings):
+        row = _changed_state(row, after, entry)
+    return replace(row, item_states={item: str(after.item_state(item)) for item in after.item_ids})
+
+
+def _started(row: OrderRow | None, status: OrderStatus, entry: TimelineEntry) -> OrderRow:
+    """A new order, or a corrected one starting the flow again: nothing of the earlier version's step carries over."""
+    started = OrderRow(
+        id=entry.order_id,
+        order_version=status.version,
+        stage=status.stage,
+        state=status.state,
+        stage_entered_at=entry.occurred_at,
+        received_at=entry.occurred_at,
+        last_event_at=entry.occurred_at,
+        last_event=entry.what,
+        findings=[],
+        blocker=None,
+        trace_id=entry.trace_id,
+        jeopardy=None,
+        assignee=entry.awaiting,
+    )
+    if row is None:
+        return started
+    kept = {name: getattr(row, name) for name in ("received_at", "trace_id", *_SUMMARY_FIELDS)}
+    return replace(started, **kept)
+
+
+def _entered_stage(row: OrderRow, stage: Stage, entry: TimelineEntry) -> OrderRow:
+    return replace(
+        row,
+        stage=stage,
+        stage_entered_at=entry.occurred_at,
+        jeopardy=None,
+        assignee=entry.awaiting,
+        trace_id=row.trace_id or entry.trace_id,
+        ratified_at=entry.occurred_at if stage is Stage.RATIFIED else row.ratified_at,
+    )
+
+
+def _changed_state(row: OrderRow, status: OrderStatus, entry: TimelineEntry) -> OrderRow:
+    """The state and findings the facts give, what blocks the order, and whose move it is now."""
+    findings = list(status.findings)
+    blocker = None
+    if status.state in BLOCKED_STATES:
+        blocker = "; ".join(finding.get("message", "") for finding in findings) or entry.what
+    if status.state in (OrderState.REJECTED, OrderState.PENDING):
+        assignee = row.assignee if _awaits_approval(findings) else row.submitted_by
+    elif status.state is row.state and status.state not in _WHOSE_MOVE:
+        assignee = row.assignee
+    else:
+        assignee = _WHOSE_MOVE.get(status.state)
+    return replace(row, state=status.state, findings=findings, blocker=blocker, assignee=assignee)
+
+
+_SUMMARY_FIELDS = ("channel", "order_type", "account", "submitted_by", "external_id", "sales_reps")
 
 
 def _summary_fields(entry: TimelineEntry) -> dict[str, Any]:
@@ -254,53 +334,8 @@ def _summary_fields(entry: TimelineEntry) -> dict[str, Any]:
     }
 
 
-def _reach_stage(row: OrderRow, entry: TimelineEntry) -> OrderRow:
-    assert entry.stage is not None
-    if entry.stage.rank <= row.stage.rank and entry.stage is not Stage.RECEIVED:
-        return row
-    state = row.state
-    if state not in _ENDED and state is not OrderState.HELD:
-        state = OrderState.ACKNOWLEDGED if entry.stage is Stage.RECEIVED else OrderState.IN_PROGRESS
-    return replace(
-        row,
-        stage=entry.stage,
-        state=state,
-        stage_entered_at=entry.occurred_at,
-        jeopardy=None,
-        assignee=entry.awaiting,
-        findings=row.findings if state is OrderState.HELD else [],
-        blocker=row.blocker if state is OrderState.HELD else None,
-        trace_id=row.trace_id or entry.trace_id,
-        handed_off_at=entry.occurred_at if entry.stage is Stage.HANDED_OFF else row.handed_off_at,
-        ratified_at=entry.occurred_at if entry.stage is Stage.RATIFIED else row.ratified_at,
-    )
-
-
-def _fall_out(row: OrderRow, entry: TimelineEntry) -> OrderRow:
-    kind = FalloutKind(entry.kind)
-    if kind is FalloutKind.JEOPARDY:
-        return replace(row, jeopardy=_jeopardy_level(entry) or row.jeopardy or "high")
-    if kind is FalloutKind.ESCALATED:
-        return row
-    if row.state in _ENDED:
-        return row
-    state = _STATE_AFTER_FALLOUT[kind]
-    if kind is FalloutKind.RELEASED:
-        return replace(row, state=state, findings=[], blocker=None)
-    blocker = "; ".join(finding.get("message", "") for finding in entry.why) or entry.what
-    if _awaits_approval(entry):
-        assignee = row.assignee  # the approvers the priced line named
-    else:
-        assignee = {
-            FalloutKind.REJECTED: row.submitted_by,
-            FalloutKind.PENDING: row.submitted_by,
-            FalloutKind.HELD: "specialist",
-        }.get(kind)
-    return replace(row, state=state, findings=entry.why, blocker=blocker, assignee=assignee)
-
-
-def _awaits_approval(entry: TimelineEntry) -> bool:
-    return bool(entry.why) and all(finding.get("reasonCode") == APPROVAL_REQUIRED for finding in entry.why)
+def _awaits_approval(findings: list[dict[str, Any]]) -> bool:
+    return bool(findings) and all(finding.get("reasonCode") == APPROVAL_REQUIRED for finding in findings)
 
 
 def _jeopardy_level(entry: TimelineEntry) -> str | None:
