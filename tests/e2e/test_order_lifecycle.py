@@ -21,6 +21,7 @@ from pricing_approval.domain.pricing import quote_order
 from pricing_approval.rules import pricing_rules
 from tests.conftest import bearer, eventually, records_for
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
+from tests.e2e.test_serviceability import NEAR_NET_ORDER
 
 pytestmark = pytest.mark.e2e
 
@@ -378,41 +379,11 @@ async def test_a_promotion_code_lowers_the_price_the_discount_is_measured_from(s
     assert (quotes["promoted"]["status"], quotes["promoted"]["approvals"]) == ("approved", [])
 
 
-NEAR_NET_SITE = {
-    "role": "serviceLocation",
-    "streetNr": "2900",
-    "streetName": "East 106th Street",
-    "city": "Chicago",
-    "stateOrProvince": "IL",
-    "postcode": "60617",
-}
-
-
 def _near_net_build(account: str, *, ciac: int | None) -> dict:
-    """1 Gbps Internet at ACC-10003's near-net building for `account`, at $1,500 a month for 36 months."""
-    body = {
-        "externalId": f"OPP-BUILD-{secrets.token_hex(4)}",
-        "orderType": "add",
-        "relatedParty": [
-            {"role": "customer", "id": account},
-            {"role": "contact", "name": "Pat Ruiz", "email": "pat@example.com", "phone": "+1 312 555 0142"},
-            {"role": "salesRep", "id": "rep-003", "splitPercent": 100},
-        ],
-        "agreement": [{"id": "MSA-BUILD", "termMonths": 36, "signedDate": "2026-11-02"}],
-        "productOrderItem": [
-            {
-                "id": "1",
-                "action": "add",
-                "productOffering": {"id": "DIA-FIBER"},
-                "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
-                "product": {
-                    "productCharacteristic": [{"name": "bandwidth_mbps", "value": 1000}],
-                    "place": [NEAR_NET_SITE],
-                },
-                "itemPrice": [{"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 1500}}}],
-            }
-        ],
-    }
+    """1 Gbps Internet at ACC-10003's near-net building, for `account`, at $1,500 a month for 36 months."""
+    body = copy.deepcopy(NEAR_NET_ORDER) | {"externalId": f"OPP-BUILD-{secrets.token_hex(4)}"}
+    body["relatedParty"][0] = {"role": "customer", "id": account}
+    body["productOrderItem"][0]["itemPrice"][0]["price"]["dutyFreeAmount"]["value"] = 1500
     if ciac:
         body["orderTotalPrice"] = [{"name": "CIAC", "price": {"dutyFreeAmount": {"unit": "USD", "value": ciac}}}]
     return body

@@ -99,7 +99,9 @@ async def test_a_near_net_order_is_held_for_a_survey_and_qualified_with_the_surv
 
 async def test_a_held_order_corrected_to_an_on_net_site_moves_on_as_version_2(stack, intake):
     rep, surveyor = bearer(stack, "rep-001", Role.SALES_REP), bearer(stack, "sam", Role.OPERATIONS)
+    # Another account's order for the same building: the same account's would be a likely duplicate of the first.
     order = copy.deepcopy(NEAR_NET_ORDER) | {"externalId": "OPP-NEAR-NET-2"}
+    order["relatedParty"][0] = {"role": "customer", "id": "ACC-10008"}
     order_id = (await intake.post(PRODUCT_ORDER_PATH, json=order, headers=rep)).json()["id"]
 
     async def intake_view():

@@ -92,14 +92,14 @@ async def test_an_order_whose_splits_do_not_add_up_is_rejected_with_a_finding(st
 async def test_bad_input_is_a_problem_with_field_paths_and_nothing_is_created(stack, intake):
     rep = bearer(stack, "rep-003", Role.SALES_REP)
     body = _order_body() | {"externalId": f"OPP-BAD-{secrets.token_hex(4)}"}  # no other test's order has it
-    body["productOrderItem"][0].pop("productOffering")
+    body["productOrderItem"][0].pop("id")
     body["orderType"] = "upgrade"
     response = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     fields = {problem["field"] for problem in response.json()["invalid_params"]}
-    assert fields == {"orderType", "productOrderItem.0.productOffering"}
+    assert fields == {"orderType", "productOrderItem.0.id"}
     listed = await intake.get(PRODUCT_ORDER_PATH, params={"externalId": body["externalId"]}, headers=rep)
     assert listed.json() == []
 

@@ -27,12 +27,11 @@ async def test_orders_submitted_around_a_broker_restart_are_all_ratified(stack):
     async with httpx.AsyncClient(base_url=stack.service_url("intake"), headers=headers) as intake:
         deadline = asyncio.get_running_loop().time() + 120
         while True:
-            stages = [
-                (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}")).json()["stage"] for order_id in before + after
-            ]
-            if stages.count("ratified") == ORDERS:
+            orders = [(await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}")).json() for order_id in before + after]
+            behind = [(o["id"], o["stage"], o["state"], o["findings"]) for o in orders if o["stage"] != "ratified"]
+            if not behind:
                 break
-            assert asyncio.get_running_loop().time() < deadline, f"{stages.count('ratified')} of {ORDERS} ratified"
+            assert asyncio.get_running_loop().time() < deadline, f"{len(behind)} of {ORDERS} not ratified: {behind}"
             await asyncio.sleep(1)
 
     for service in SERVICES:

@@ -1,6 +1,8 @@
 """Intake's API: TMF622 productOrder (create, retrieve, list, correct, cancel), the channels, coaching."""
 
+import contextlib
 import copy
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -13,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from intake import repository
 from intake.channels import salesforce
 from intake.domain.duplicates import source_id
-from intake.domain.installed_base import InstalledProduct
+from intake.domain.installed_base import InstalledProduct, with_seed
 from intake.domain.lifecycle import NotAllowed
 from intake.domain.validation import IntakeRules
 from intake.handlers import (
@@ -145,6 +147,15 @@ async def _repeat_of(
         return await repository.get_order(connection, earlier.order_id)
 
 
+@contextlib.contextmanager
+def _conflict_when_not_allowed(refusal: str) -> Iterator[None]:
+    """A desk action the order is past is a 409 that says why."""
+    try:
+        yield
+    except NotAllowed as refused:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{refusal}: {refused}") from refused
+
+
 def _answer_known(known: StoredOrder, response: Response) -> dict:
     response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"{API_ROOT}/productOrder/{known.order.id}"
@@ -208,7 +219,7 @@ async def patch_product_order(
             request = ProductOrderCreate.model_validate(merged)
         except ValidationError as error:
             raise RequestValidationError(error.errors()) from error
-        try:
+        with _conflict_when_not_allowed(f"order {order_id} can no longer be corrected"):
             await correct_order(
                 stored,
                 to_canonical(request, order_id=order_id, submitted_by=stored.order.submitted_by or principal.subject),
@@ -218,10 +229,6 @@ async def patch_product_order(
                 actor=principal.subject,
                 request_document=request.model_dump(mode="json", exclude_none=True),
             )
-        except NotAllowed as refused:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, f"order {order_id} can no longer be corrected: {refused}"
-            ) from refused
         corrected = await _stored_or_404(uow.connection, order_id)
     return _resource(corrected)
 
@@ -268,7 +275,7 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
     order_id = body.productOrder.id
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, for_update=True)
-        try:
+        with _conflict_when_not_allowed(f"order {order_id} cannot be cancelled"):
             request = await cancel_order(
                 stored,
                 uow,
@@ -277,10 +284,6 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
                 requested_date=body.requestedCancellationDate,
                 now=datetime.now(UTC),
             )
-        except NotAllowed as refused:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, f"order {order_id} cannot be cancelled: {refused}"
-            ) from refused
     return _cancel_resource(request)
 
 
@@ -399,12 +402,8 @@ async def release_likely_duplicate(order_id: str, release: DuplicateRelease, pri
     """A specialist judged an order held as a likely duplicate a separate order: it moves on (or cancel it)."""
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, for_update=True)
-        try:
+        with _conflict_when_not_allowed(f"order {order_id} cannot be released"):
             await release_duplicate(stored, uow, actor=principal.subject, note=release.note)
-        except NotAllowed as refused:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, f"order {order_id} cannot be released: {refused}"
-            ) from refused
         released = await _stored_or_404(uow.connection, order_id)
     return _resource(released)
 
@@ -414,13 +413,7 @@ async def account_products(account_id: str, _: Reader, db: Db, rules: Rules) -> 
     """The account's installed base: products handed off through OrderDesk, and those on record from before."""
     async with db.engine.connect() as connection:
         recorded = await repository.products_of(connection, account_id)
-    known = {product.product_id for product in recorded}
-    seeded = [
-        product
-        for product in rules.reference.installed_products.values()
-        if product.account_id == account_id and product.product_id not in known
-    ]
-    return [_product(product) for product in sorted([*recorded, *seeded], key=lambda product: product.product_id)]
+    return [_product(product) for product in with_seed(account_id, recorded, rules.reference.installed_products)]
 
 
 def _product(product: InstalledProduct) -> dict:

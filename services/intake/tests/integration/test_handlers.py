@@ -19,9 +19,8 @@ from intake.handlers import (
     follow_progress,
     submit_order,
 )
-from intake.tables import messaging, submissions
+from intake.tables import submissions
 from intake.tmf622 import ProductOrderCreate, to_canonical
-from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -35,13 +34,6 @@ pytestmark = pytest.mark.integration
 RULES = IntakeRules.load()
 TODAY = date(2026, 11, 28)
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def database(service_database):
-    db = Database(url=await service_database("intake"), tables=messaging, source="intake")
-    yield db
-    await db.dispose()
 
 
 def _order(order_id: str, *, valid: bool = True):

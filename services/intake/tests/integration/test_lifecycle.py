@@ -16,7 +16,6 @@ from intake.handlers import (
     release_duplicate,
     submit_order,
 )
-from intake.tables import messaging
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
@@ -32,13 +31,6 @@ pytestmark = pytest.mark.integration
 RULES = IntakeRules.load()
 TODAY = date(2026, 11, 28)
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def database(service_database):
-    db = Database(url=await service_database("intake"), tables=messaging, source="intake")
-    yield db
-    await db.dispose()
 
 
 def _generated(order_id: str, *, seed: int = 41, order_type: str = "new") -> ProductOrder:

@@ -38,6 +38,15 @@ class InstalledProduct:
     order_id: str | None = None
 
 
+def with_seed(
+    account_id: str | None, recorded: Sequence[InstalledProduct], seed: Mapping[str, InstalledProduct]
+) -> list[InstalledProduct]:
+    """The account's products on record, and those of the seed OrderDesk has no record of (yet)."""
+    known = {product.product_id for product in recorded}
+    seeded = [p for p in seed.values() if p.account_id == account_id and p.product_id not in known]
+    return sorted([*recorded, *seeded], key=lambda product: product.product_id)
+
+
 def product_id_for(order_id: str, item_id: str) -> str:
     """The id the customer's product gets from the order item that sells it."""
     return f"PRD-{order_id.removeprefix('PO-')}-{item_id}"

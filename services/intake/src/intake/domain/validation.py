@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from intake.domain.accuracy import accuracy_findings
-from intake.domain.installed_base import InstalledProduct, complete_from_installed_base
+from intake.domain.installed_base import InstalledProduct, complete_from_installed_base, with_seed
 from intake.domain.matrix import DEFAULT_MATRIX, EntryMatrix, entry_findings, load_matrix
 from intake.reference import ReferenceData, load_reference_data
 from orderdesk_shared.addresses import UnreadableAddress, normalize_address
@@ -71,7 +71,8 @@ def validate(
 ) -> Validation:
     """The order completed from the account's installed base, its move linked and addresses normalized, and every
     finding that stops it. `installed`: the account's products on record (the seed's are added here)."""
-    order, product_findings = complete_from_installed_base(order, _with_seed(order, installed, rules))
+    products = with_seed(order.account.id, installed, rules.reference.installed_products)
+    order, product_findings = complete_from_installed_base(order, products)
     order, link_findings = _link_move(order)
     order, address_findings = _normalize_addresses(order)
     findings = [
@@ -82,19 +83,6 @@ def validate(
         *accuracy_findings(order, rules.reference, today=today),
     ]
     return Validation(order=order, findings=findings)
-
-
-def _with_seed(
-    order: ProductOrder, installed: Sequence[InstalledProduct], rules: IntakeRules
-) -> list[InstalledProduct]:
-    """The account's products on record, and those of the seed OrderDesk has no record of."""
-    recorded = {product.product_id for product in installed}
-    seeded = [
-        product
-        for product in rules.reference.installed_products.values()
-        if product.account_id == order.account.id and product.product_id not in recorded
-    ]
-    return [*installed, *seeded]
 
 
 def _direction(action: ItemAction) -> str:
