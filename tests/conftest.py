@@ -4,6 +4,7 @@ exporting traces to a receiver inside the test process."""
 import asyncio
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from orderdesk_shared.auth import Role, mint_token
 from orderdesk_stack.processes import free_port_block, free_ports
 from orderdesk_stack.services import SERVICES
 from orderdesk_stack.stack import Stack
+from orderdesk_stack.testing import server_home
 from tests.otlp_receiver import OtlpReceiver
 
 
@@ -24,14 +26,19 @@ def otlp_receiver() -> Iterator[OtlpReceiver]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
+def stack(otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
+    with server_home("stack") as run_dir:
+        yield from _running_stack(run_dir, otlp_receiver)
+
+
+def _running_stack(run_dir: Path, otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
     service_base = free_port_block(len(SERVICES))
     service_ports = {service.port(service_base) for service in SERVICES}
     pg_port, kafka_port, controller_port = next(
         ports for ports in iter(lambda: free_ports(3), None) if not service_ports.intersection(ports)
     )
     running = Stack(
-        run_dir=tmp_path_factory.mktemp("stack"),
+        run_dir=run_dir,
         pg_port=pg_port,
         kafka_port=kafka_port,
         kafka_controller_port=controller_port,

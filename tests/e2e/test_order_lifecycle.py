@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from orderdesk_shared.auth import Role
-from orderdesk_shared.events.fulfillment import HandOffCancelled
+from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
 from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from pricing_approval.catalogue import Promotion, load_catalogue
@@ -489,3 +489,81 @@ async def test_coaching_credits_the_rep_named_on_the_order_whatever_the_channel_
     }
     after = await eventually(counts, lambda found: any(key[2] == "PRICING_UNAPPROVED" for key in found))
     assert {rep for rep, _, code in after if code == "PRICING_UNAPPROVED"} >= reps
+
+
+async def test_a_transfer_moves_the_product_to_its_new_owner_and_a_move_hands_off_its_paired_items(
+    stack, intake, services, people
+):
+    signed = [{"id": "MSA-4410", "termMonths": 36, "signedDate": "2026-11-02"}]
+    transfer = {
+        "externalId": f"XFER-{secrets.token_hex(4)}",
+        "orderType": "transfer",
+        "requestedCompletionDate": "2027-02-01",
+        "agreement": signed,
+        "relatedParty": [
+            {"role": "customer", "id": "ACC-10011"},
+            {"role": "newOwner", "id": "ACC-10012"},
+            {"role": "salesRep", "id": "rep-002"},
+        ],
+        # ACC-10011's managed Wi-Fi at 1000 N Water St, on record in intake's seed: named by its id only.
+        "productOrderItem": [{"id": "1", "action": "modify", "product": {"id": "PRD-440340"}}],
+    }
+    created = await intake.post(PRODUCT_ORDER_PATH, json=transfer, headers=people["rep"])
+    assert created.status_code == 201, created.text
+    parties = {party["role"]: party["id"] for party in created.json()["relatedParty"]}
+    assert (parties["customer"], parties["newOwner"]) == ("ACC-10011", "ACC-10012")
+    order_id = created.json()["id"]
+    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
+    today = str(datetime.now(UTC).date())
+    installed = await _report(
+        services["fulfillment-handoff"], order_id, people["operations"], "installed", effectiveDate=today
+    )
+    assert installed.status_code == 202, installed.text
+
+    async def owned_by_the_new_owner():
+        products = (await intake.get("/intake/accounts/ACC-10012/products", headers=people["rep"])).json()
+        return {product["id"]: product["state"] for product in products}
+
+    await eventually(owned_by_the_new_owner, lambda owned: owned.get("PRD-440340") == "installed")
+
+    move = {
+        "externalId": f"MOVE-{secrets.token_hex(4)}",
+        "orderType": "move",
+        "requestedCompletionDate": "2027-02-01",
+        "agreement": signed,
+        "relatedParty": [{"role": "customer", "id": "ACC-10013"}, {"role": "salesRep", "id": "rep-002"}],
+        "productOrderItem": [
+            # ACC-10013's hosted voice leaves 333 N Broadway for a lit building downtown Chicago.
+            {"id": "1", "action": "delete", "product": {"id": "PRD-440408"}},
+            {
+                "id": "2",
+                "action": "add",
+                "productOffering": {"id": "HOSTED-VOICE"},
+                "product": {
+                    "productCharacteristic": [{"name": "seats", "value": 25}],
+                    "place": [
+                        {
+                            "role": "serviceLocation",
+                            "streetNr": "233",
+                            "streetName": "S Wacker Dr",
+                            "city": "Chicago",
+                            "stateOrProvince": "IL",
+                            "postcode": "60606",
+                        }
+                    ],
+                },
+            },
+        ],
+    }
+    created = await intake.post(PRODUCT_ORDER_PATH, json=move, headers=people["rep"])
+    assert created.status_code == 201, created.text
+    assert [item.get("productOrderItemRelationship") for item in created.json()["productOrderItem"]] == [
+        [{"id": "2", "relationshipType": "movedWith"}],
+        [{"id": "1", "relationshipType": "movedWith"}],
+    ]
+    order_id = created.json()["id"]
+    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
+    [record] = await records_for(stack.kafka_bootstrap, OrderHandedOff.topic, order_id, count=1)
+    handed_off = OrderHandedOff.model_validate_json(record.value)
+    assert [(item.action, item.linked_item_id) for item in handed_off.order.items] == [("delete", "2"), ("add", "1")]
+    assert handed_off.order.items[0].location.location_id == "LOC-MKE-0003"

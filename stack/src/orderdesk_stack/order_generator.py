@@ -126,6 +126,9 @@ class _Order:
     ) -> None:
         self.rng = rng
         self.batch = batch
+        # The floors of this call's sites: two calls' orders are for different tenants of a building, not the same
+        # order twice (a likely duplicate). Apart from `rng`, so a seed still gives the same orders otherwise.
+        self.floors = random.Random(batch)
         sold_in = [building for building in buildings if building.market in GENERATED_MARKETS]
         self.lit = [building for building in sold_in if building.building_lit]
         self.unlit = [building for building in sold_in if not building.building_lit]
@@ -255,10 +258,9 @@ class _Order:
         return rng.choice(self.lit if rng.random() < LIT_SITE_SHARE else self.unlit)
 
     def _place(self, building: Location, *, suite: bool = False) -> dict:
-        """The building's address as a rep types it: mixed case, sometimes with a suite."""
+        """The building's address as a rep types it: mixed case, with a suite."""
         number, street = building.address.street.split(" ", 1)
-        if suite:
-            street += f" Suite {self.rng.randint(100, 2400)}"
+        street += f" Suite {self.rng.randint(100, 2400) if suite else self.floors.randint(2401, 9999)}"
         return {
             "streetNr": number,
             "streetName": street.title(),

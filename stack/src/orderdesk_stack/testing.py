@@ -7,9 +7,12 @@ Where each server comes from is one choice, made per server:
 """
 
 import asyncio
+import contextlib
 import os
 import re
 import secrets
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +47,23 @@ def infra_choice() -> str:
     return choice
 
 
+@contextlib.contextmanager
+def server_home(name: str) -> Iterator[Path]:
+    """A directory for a server the whole session runs, removed at its end.
+
+    Not one of pytest's temporary directories: a pytest session started meanwhile (another run, in another
+    checkout) removes the oldest of those, and with it the data of a server still running.
+    """
+    home = Path(tempfile.mkdtemp(prefix=f"orderdesk-{name}-"))
+    home.chmod(0o755)  # a server may run as another user (Postgres refuses root)
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaUnderTest]:
+def kafka_broker() -> Iterator[KafkaUnderTest]:
     """A real Kafka broker for the whole session."""
     if external := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield KafkaUnderTest(external, restart=None)
@@ -55,7 +73,8 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaUnde
         with KafkaContainer(KAFKA_IMAGE).with_kraft() as container:
             yield KafkaUnderTest(container.get_bootstrap_server(), restart=None)
     else:
-        yield from _local_kafka(tmp_path_factory.mktemp("kafka"))
+        with server_home("kafka") as home:
+            yield from _local_kafka(home)
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +83,7 @@ def kafka_bootstrap(kafka_broker: KafkaUnderTest) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_admin_url() -> Iterator[str]:
     """A superuser URL of a real PostgreSQL server for the whole session."""
     if external := os.environ.get("DATABASE_URL"):
         yield external
@@ -74,7 +93,8 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         with PostgresContainer(POSTGRES_IMAGE, driver=None) as container:
             yield container.get_connection_url()
     else:
-        yield from _local_postgres(tmp_path_factory.mktemp("postgres"))
+        with server_home("postgres") as home:
+            yield from _local_postgres(home)
 
 
 async def create_test_database(admin_url: str, label: str = "test") -> tuple[str, str]:

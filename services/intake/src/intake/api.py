@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from intake import repository
 from intake.channels import salesforce
 from intake.domain.duplicates import source_id
-from intake.domain.installed_base import InstalledProduct, with_seed
+from intake.domain.installed_base import InstalledProduct, seeded_for, with_seed
 from intake.domain.lifecycle import NotAllowed
 from intake.domain.validation import IntakeRules
 from intake.handlers import (
@@ -108,7 +108,7 @@ async def create_product_order(
     if known := await _repeat_of(db, idempotency_key=idempotency_key, source=source, document=document):
         return _answer_known(known, response)
     async with db.engine.connect() as connection:
-        installed = await installed_base(connection, order)
+        installed = await installed_base(connection, order, rules)
     new = assess(
         order,
         rules,
@@ -411,9 +411,10 @@ async def release_likely_duplicate(order_id: str, release: DuplicateRelease, pri
 @desk_router.get("/accounts/{account_id}/products")
 async def account_products(account_id: str, _: Reader, db: Db, rules: Rules) -> list[dict]:
     """The account's installed base: products handed off through OrderDesk, and those on record from before."""
+    seed = rules.reference.installed_products
     async with db.engine.connect() as connection:
-        recorded = await repository.products_of(connection, account_id)
-    return [_product(product) for product in with_seed(account_id, recorded, rules.reference.installed_products)]
+        recorded = await repository.products_of(connection, account_id, also=seeded_for(account_id, seed))
+    return [_product(product) for product in with_seed(account_id, recorded, seed)]
 
 
 def _product(product: InstalledProduct) -> dict:

@@ -13,7 +13,7 @@ from intake import repository
 from intake.channels import crm, ivr
 from intake.channels.email import parse_order_email
 from intake.domain.duplicates import DUPLICATE_ORDER, duplicate_finding, fingerprint, received_since, source_id
-from intake.domain.installed_base import InstalledProduct, changes_handed_off
+from intake.domain.installed_base import InstalledProduct, changes_handed_off, seeded_for
 from intake.domain.lifecycle import CancelRoute, NotAllowed, cancel_route, check_correctable
 from intake.domain.validation import IntakeRules, Validation, validate
 from intake.repository import CancelRequest, NewOrder, Revision, StoredOrder, canonical_bytes
@@ -180,10 +180,13 @@ async def _correct_from_source(
 # --- submitting and correcting ------------------------------------------------------------------------------------
 
 
-async def installed_base(connection, order: ProductOrder) -> list[InstalledProduct]:
-    """The account's products on record, when the order changes or removes any."""
-    if order.account.id and any(item.action in (ItemAction.MODIFY, ItemAction.DELETE) for item in order.items):
-        return await repository.products_of(connection, order.account.id)
+async def installed_base(connection, order: ProductOrder, rules: IntakeRules) -> list[InstalledProduct]:
+    """The account's products on record (with those of its seed products, wherever they are now), when the order
+    changes or removes any."""
+    account = order.account.id
+    if account and any(item.action in (ItemAction.MODIFY, ItemAction.DELETE) for item in order.items):
+        seeded = seeded_for(account, rules.reference.installed_products)
+        return await repository.products_of(connection, account, also=seeded)
     return []
 
 
@@ -206,7 +209,7 @@ async def submit_order(
         order,
         rules,
         today=today,
-        installed=await installed_base(uow.connection, order),
+        installed=await installed_base(uow.connection, order, rules),
         idempotency_key=idempotency_key,
         request_document=request_document,
         channel_findings=channel_findings,
@@ -341,7 +344,7 @@ async def correct_order(
     """Validate a corrected order again under its id, as its next version: it moves on validated, or stays stopped
     with new findings; every service drops what it holds for the earlier version."""
     check_correctable(stored.status)
-    validation = validate(order, rules, today=today, installed=await installed_base(uow.connection, order))
+    validation = validate(order, rules, today=today, installed=await installed_base(uow.connection, order, rules))
     new = NewOrder(
         validation=validation,
         status=_status_after(validation, version=stored.version + 1),

@@ -472,9 +472,16 @@ async def settle_cancel_requests(
 # --- the installed base -------------------------------------------------------------------------------------------
 
 
-async def products_of(connection: AsyncConnection, account_id: str) -> list[InstalledProduct]:
-    """The products intake has on record for the account (those handed off through OrderDesk)."""
-    rows = await connection.execute(sa.select(installed_products).where(installed_products.c.account_id == account_id))
+async def products_of(
+    connection: AsyncConnection, account_id: str, *, also: Collection[str] = ()
+) -> list[InstalledProduct]:
+    """The products intake has on record for the account (those handed off through OrderDesk), and the records of
+    the products `also` names wherever they are now (a seed product transferred to another account, say)."""
+    rows = await connection.execute(
+        sa.select(installed_products).where(
+            sa.or_(installed_products.c.account_id == account_id, installed_products.c.product_id.in_(list(also)))
+        )
+    )
     return [
         InstalledProduct(
             product_id=row.product_id,

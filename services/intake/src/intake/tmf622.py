@@ -185,7 +185,7 @@ def to_canonical(request: ProductOrderCreate, *, order_id: str, submitted_by: st
     parties = request.relatedParty
     customer = next((p for p in parties if p.role.lower() in ("customer", "account")), None)
     new_owner = next((p for p in parties if p.role.lower() == NEW_OWNER), None)
-    agreement = request.agreement[0] if request.agreement else None
+    agreement = request.agreement[0] if request.agreement else AgreementRef()
     ciac = sum(
         (
             total.price.dutyFreeAmount.value

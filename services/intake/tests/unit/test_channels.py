@@ -74,3 +74,24 @@ def test_an_ivr_menu_that_ends_elsewhere_is_refused_with_the_reason():
     call = _sample("ivr_call_disconnect.json") | {"menuPath": ["main", "billing", "balance"]}
     with pytest.raises(ValidationError, match="last menu step must be one of"):
         IvrCallReceived.model_validate(call)
+
+
+def test_a_crm_opportunity_carries_its_promotions_its_ciac_and_a_transfer_s_new_owner():
+    document = _sample("crm_opportunity_new_logo.json")
+    document["lineItems"][1]["promotionCode"] = "VOICESWITCH"
+    document["ciac"] = 20000
+    order = _outcome(crm.to_order_request(CrmOpportunitySubmitted.model_validate(document))).order
+    assert [item.promotion_code for item in order.items] == [None, "VOICESWITCH"]
+    assert order.agreement.ciac == 20000
+
+    transfer = document | {"orderType": "transfer", "transferTo": {"accountNumber": "ACC-10002"}}
+    order = _outcome(crm.to_order_request(CrmOpportunitySubmitted.model_validate(transfer))).order
+    assert order.transfer_to.id == "ACC-10002"
+
+
+def test_an_ivr_add_carries_the_promotion_the_caller_read_out():
+    call = IvrCallReceived.model_validate(
+        _sample("ivr_call_add_without_details.json") | {"productCode": "HOSTED-VOICE", "promotionCode": "VOICESWITCH"}
+    )
+    [item] = _outcome(ivr.to_order_request(call)).order.items
+    assert (item.product_offering_id, item.promotion_code) == ("HOSTED-VOICE", "VOICESWITCH")

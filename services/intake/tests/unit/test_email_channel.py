@@ -366,3 +366,14 @@ def test_random_and_mangled_bytes_never_raise():
         assert "\\u0000" not in stored
         if "orderType" in parsed.request and "productOrderItem" in parsed.request:
             to_canonical(ProductOrderCreate.model_validate(parsed.request), order_id="PO-1", submitted_by="email")
+
+
+def test_a_promotion_code_per_item_and_the_customer_s_ciac_are_read_from_the_form():
+    raw = _email(
+        "Order Type: new\nCustomer Name: Acme LLC\nCIAC: $20,000\n\n"
+        "Item 1 Offering: HOSTED-VOICE\nItem 1 MRC: 600\nItem 1 Promotion Code: voiceswitch\n"
+    )
+    parsed = parse_order_email(raw)
+    order = to_canonical(ProductOrderCreate.model_validate(parsed.request), order_id="PO-1", submitted_by="email")
+    assert [item.promotion_code for item in order.items] == ["VOICESWITCH"]
+    assert order.agreement.ciac == 20000

@@ -38,13 +38,20 @@ class InstalledProduct:
     order_id: str | None = None
 
 
+def seeded_for(account_id: str | None, seed: Mapping[str, InstalledProduct]) -> list[str]:
+    """The ids of the products the seed gives the account."""
+    return [product.product_id for product in seed.values() if product.account_id == account_id]
+
+
 def with_seed(
     account_id: str | None, recorded: Sequence[InstalledProduct], seed: Mapping[str, InstalledProduct]
 ) -> list[InstalledProduct]:
-    """The account's products on record, and those of the seed OrderDesk has no record of (yet)."""
+    """The account's products: those on record, and those of the seed with no record yet. A seed product on record
+    under another account (transferred) is that account's now."""
     known = {product.product_id for product in recorded}
-    seeded = [p for p in seed.values() if p.account_id == account_id and p.product_id not in known]
-    return sorted([*recorded, *seeded], key=lambda product: product.product_id)
+    products = [p for p in recorded if p.account_id == account_id]
+    products += [seed[product_id] for product_id in seeded_for(account_id, seed) if product_id not in known]
+    return sorted(products, key=lambda product: product.product_id)
 
 
 def product_id_for(order_id: str, item_id: str) -> str:
