@@ -104,10 +104,13 @@ def generate_orders(
     cannot carry) or too slow for the bandwidth asked (pending an alternate).
     """
     rng = random.Random(seed)
-    # Each call's orders are new to the stack: a source's externalId repeated would return its first order.
+    # Each call's orders are new to the stack: a source's externalId repeated would return its first order, and
+    # the same order at the same suite again would be held as a likely duplicate. So the externalIds and the
+    # suite numbers are the call's own, drawn apart from `rng`: a seed still gives the same orders otherwise.
     batch = uuid.uuid4().hex[:6].upper()
+    suites = random.Random(batch)
     return [
-        _Order(rng, _reference(), _buildings(), on_net_only=on_net_only, batch=batch).build(
+        _Order(rng, _reference(), _buildings(), on_net_only=on_net_only, batch=batch, suites=suites).build(
             n, invalid=rng.random() < invalid_share
         )
         for n in range(count)
@@ -123,12 +126,11 @@ class _Order:
         *,
         on_net_only: bool,
         batch: str,
+        suites: random.Random,
     ) -> None:
         self.rng = rng
         self.batch = batch
-        # The floors of this call's sites: two calls' orders are for different tenants of a building, not the same
-        # order twice (a likely duplicate). Apart from `rng`, so a seed still gives the same orders otherwise.
-        self.floors = random.Random(batch)
+        self.suites = suites
         sold_in = [building for building in buildings if building.market in GENERATED_MARKETS]
         self.lit = [building for building in sold_in if building.building_lit]
         self.unlit = [building for building in sold_in if not building.building_lit]
@@ -258,9 +260,11 @@ class _Order:
         return rng.choice(self.lit if rng.random() < LIT_SITE_SHARE else self.unlit)
 
     def _place(self, building: Location, *, suite: bool = False) -> dict:
-        """The building's address as a rep types it: mixed case, with a suite."""
+        """The building's address as a rep types it: mixed case, with a suite (the call's own number)."""
         number, street = building.address.street.split(" ", 1)
-        street += f" Suite {self.rng.randint(100, 2400) if suite else self.floors.randint(2401, 9999)}"
+        if suite:
+            self.rng.randint(100, 2400)  # drawn as before, so that a seed gives the same orders
+        street += f" Suite {self.suites.randint(100, 9999)}"
         return {
             "streetNr": number,
             "streetName": street.title(),
