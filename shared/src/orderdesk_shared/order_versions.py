@@ -2,7 +2,7 @@
 
 Intake corrects an order under its id (the new version supersedes every earlier one) and cancels it.
 A service that holds work for an order (a site survey, an approval request, a hold for billing codes)
-hears both facts, on orders.received and orders.fallout, notes them in its own `order_versions`
+hears both facts, on orders.corrected and orders.fallout, notes them in its own `order_versions`
 table, and asks `refusal` before it acts on an order's version: a late fact about a superseded version
 or a cancelled order then changes nothing. Only corrected or cancelled orders have a row.
 """

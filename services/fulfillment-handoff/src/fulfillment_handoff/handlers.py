@@ -14,7 +14,7 @@ from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
-from orderdesk_shared.events.intake import OrderReceived
+from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.pricing_approval import OrderApproved
@@ -153,11 +153,9 @@ def _fallout(approved: OrderApproved, kind: FalloutKind, findings: list[Finding]
     )
 
 
-async def supersede_earlier_version(event: OrderReceived, uow: UnitOfWork) -> None:
+async def supersede_earlier_version(event: OrderCorrected, uow: UnitOfWork) -> None:
     """A correction makes every earlier version dead: an earlier version held for billing codes is dropped (the
     one Operations has is replaced when the correction is approved)."""
-    if event.order_version == 1:
-        return  # a first version supersedes nothing
     await repository.lock_order(uow.connection, event.order_id)
     await repository.note_live_version(uow.connection, event.order_id, event.order_version)
     row = await repository.lock_handoff(uow.connection, event.order_id)

@@ -9,7 +9,7 @@ import pytest
 from fulfillment_handoff.handlers import follow_ops_status, hand_off, stop_cancelled_order, supersede_earlier_version
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
-from orderdesk_shared.events.intake import OrderReceived
+from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import Stage
 
@@ -42,8 +42,8 @@ def cancel(order_id: str, kind: FalloutKind = FalloutKind.CANCELLED, *, version:
     )
 
 
-def correction(approved_v1, version: int = 2) -> OrderReceived:
-    return OrderReceived(order_id=approved_v1.order_id, order_version=version, order=approved_v1.order)
+def correction(approved_v1, version: int = 2) -> OrderCorrected:
+    return OrderCorrected(order_id=approved_v1.order_id, order_version=version, corrected_by="sam-specialist")
 
 
 async def published(database, order_id: str) -> list[str]:

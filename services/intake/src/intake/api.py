@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from intake import repository
 from intake.channels import salesforce
 from intake.domain.duplicates import source_id
-from intake.domain.installed_base import InstalledProduct, seeded_for, with_seed
+from intake.domain.installed_base import InstalledProduct, needs_installed_base, seeded_for, with_seed
 from intake.domain.lifecycle import NotAllowed
 from intake.domain.validation import IntakeRules
 from intake.handlers import (
@@ -102,13 +102,15 @@ async def create_product_order(
     A repeat (the same Idempotency-Key, or the same externalId from the same channel and account) returns the
     first order (200); the same externalId with a different document is a conflict (409): correct the order.
     """
+    if idempotency_key and (known := await _repeat_of(db, idempotency_key=idempotency_key)):
+        return _answer_known(known, response)
     order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)
     document = body.model_dump(mode="json", exclude_none=True)
     source = source_id(order)
-    if known := await _repeat_of(db, idempotency_key=idempotency_key, source=source, document=document):
-        return _answer_known(known, response)
-    async with db.engine.connect() as connection:
-        installed = await installed_base(connection, order, rules)
+    installed = []
+    if needs_installed_base(order):  # a connection only for an order naming a product it does not describe
+        async with db.engine.connect() as connection:
+            installed = await installed_base(connection, order, rules)
     new = assess(
         order,
         rules,
@@ -121,7 +123,8 @@ async def create_product_order(
     try:
         stored = await writer.write(new)
     except IntegrityError:
-        # A parallel request with the same Idempotency-Key or source stored its order first.
+        # A repeat: the same Idempotency-Key or source stored its order first (just now, or long before). Looked for
+        # only here, as repeats are rare: a new order pays no read for them.
         if known := await _repeat_of(db, idempotency_key=idempotency_key, source=source, document=document):
             return _answer_known(known, response)
         raise
@@ -130,7 +133,7 @@ async def create_product_order(
 
 
 async def _repeat_of(
-    db: Database, *, idempotency_key: str | None, source: str | None, document: dict
+    db: Database, *, idempotency_key: str | None, source: str | None = None, document: dict | None = None
 ) -> StoredOrder | None:
     """The order a repeated request made before; a conflict when its source made another order of another document."""
     async with db.engine.connect() as connection:
@@ -141,8 +144,8 @@ async def _repeat_of(
         if earlier.document != canonical_bytes(document):
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
-                f"externalId {document.get('externalId')} names order {earlier.order_id} already, with a different"
-                f" document: correct it with PATCH {API_ROOT}/productOrder/{earlier.order_id}",
+                f"externalId {(document or {}).get('externalId')} names order {earlier.order_id} already, with a"
+                f" different document: correct it with PATCH {API_ROOT}/productOrder/{earlier.order_id}",
             )
         return await repository.get_order(connection, earlier.order_id)
 

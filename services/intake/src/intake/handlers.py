@@ -13,7 +13,13 @@ from intake import repository
 from intake.channels import crm, ivr
 from intake.channels.email import parse_order_email
 from intake.domain.duplicates import DUPLICATE_ORDER, duplicate_finding, fingerprint, received_since, source_id
-from intake.domain.installed_base import InstalledProduct, changes_handed_off, seeded_for
+from intake.domain.installed_base import (
+    InstalledProduct,
+    ProductChange,
+    changes_handed_off,
+    needs_installed_base,
+    seeded_for,
+)
 from intake.domain.lifecycle import CancelRoute, NotAllowed, cancel_route, check_correctable
 from intake.domain.validation import IntakeRules, Validation, validate
 from intake.repository import CancelRequest, NewOrder, Revision, StoredOrder, canonical_bytes
@@ -32,9 +38,9 @@ from orderdesk_shared.events.channels import (
 from orderdesk_shared.events.commission import OrderRatified, RosterPublished
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
-from orderdesk_shared.events.intake import OrderReceived, OrderValidated
+from orderdesk_shared.events.intake import OrderCorrected, OrderReceived, OrderValidated
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
-from orderdesk_shared.events.order import ItemAction, OrderState, ProductOrder, Stage
+from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 from orderdesk_shared.events.pricing_approval import CataloguePublished, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
@@ -182,9 +188,9 @@ async def _correct_from_source(
 
 async def installed_base(connection, order: ProductOrder, rules: IntakeRules) -> list[InstalledProduct]:
     """The account's products on record (with those of its seed products, wherever they are now), when the order
-    changes or removes any."""
+    names one without saying all the installed base knows of it."""
     account = order.account.id
-    if account and any(item.action in (ItemAction.MODIFY, ItemAction.DELETE) for item in order.items):
+    if account and needs_installed_base(order):
         seeded = seeded_for(account, rules.reference.installed_products)
         return await repository.products_of(connection, account, also=seeded)
     return []
@@ -368,6 +374,7 @@ async def correct_order(
     )
     await _record_findings(uow, order.id, new.status)
     _announce(uow, new.order, new.status, corrected_by=actor)
+    uow.emit(OrderCorrected(order_id=order.id, order_version=new.status.version, corrected_by=actor))
     return new.status
 
 
@@ -457,8 +464,13 @@ async def follow_progress(event: Event, uow: UnitOfWork) -> None:
 
 async def follow_hand_off(event: OrderHandedOff, uow: UnitOfWork) -> None:
     """The order went to Operations: it moves on, and the account's products are recorded as handed off."""
-    await repository.record_product_changes(uow.connection, changes_handed_off(event))
+    uow.before_commit(record_products, changes_handed_off(event))
     _follow(event, uow)
+
+
+async def record_products(uow: UnitOfWork, handed_off: Sequence[Traced[list[ProductChange]]]) -> None:
+    """The products a batch's hand-offs change, recorded together."""
+    await repository.record_product_changes(uow.connection, [change for entry in handed_off for change in entry.item])
 
 
 async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:

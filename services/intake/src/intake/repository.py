@@ -3,7 +3,7 @@
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -498,21 +498,17 @@ async def products_of(
     ]
 
 
+# What a disconnect leaves as it was on record: only its state and the order changing it are new.
+_PRODUCT_DETAILS = ("account_id", "offering_id", "characteristics", "location", "mrc", "term_months")
+
+
 async def record_product_changes(connection: AsyncConnection, changes: Sequence[ProductChange]) -> None:
-    """A handed-off order's products: added or replaced as handed off, or marked as being disconnected."""
+    """Handed-off orders' products: added or replaced as handed off, or marked as being disconnected (a product of
+    the seed gets its record then), two statements for a whole batch."""
     replaced = [_product_values(change.product) for change in changes if change.replaces]
     await insert_or_update_all(connection, installed_products, replaced)
-    for change in changes:
-        if not change.replaces:
-            values = _product_values(change.product)
-            await connection.execute(
-                postgresql.insert(installed_products)
-                .values(values)
-                .on_conflict_do_update(
-                    index_elements=[installed_products.c.product_id],
-                    set_={"state": values["state"], "order_id": values["order_id"], "updated_at": sa.func.now()},
-                )
-            )
+    marked = [_product_values(change.product) for change in changes if not change.replaces]
+    await insert_or_update_all(connection, installed_products, marked, keep_first=_PRODUCT_DETAILS)
 
 
 def _product_values(product: InstalledProduct) -> dict:
@@ -528,6 +524,7 @@ def _product_values(product: InstalledProduct) -> dict:
         "term_months": product.term_months,
         "state": str(product.state),
         "order_id": product.order_id,
+        "updated_at": datetime.now(UTC),
     }
 
 

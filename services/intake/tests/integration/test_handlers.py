@@ -120,6 +120,7 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
     assert [event_type for event_type, _ in emitted] == [
         "com.orderdesk.order.received.v1",
         "com.orderdesk.order.validated.v1",
+        "com.orderdesk.order.corrected.v1",
     ]
     received, corrected = (
         OrderReceived.model_validate_json(emitted[0][1]),
@@ -216,6 +217,7 @@ async def test_a_resent_crm_opportunity_is_the_same_order_and_emits_nothing_new(
         assert [record.headers["ce_type"] for record in uow.emitted] == [
             "com.orderdesk.order.received.v1",
             "com.orderdesk.order.validated.v1",
+            "com.orderdesk.order.corrected.v1",
         ]
     async with database.engine.connect() as connection:
         kept = (await connection.execute(sa.select(submissions.c.source_id, submissions.c.document))).all()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from orderdesk_shared.auth import Principal
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.intake import OrderReceived
+from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.pricing_approval import ApprovalGranted, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
@@ -186,12 +186,11 @@ async def _withdraw(uow: UnitOfWork, known: Standing, *, now: datetime) -> None:
     await repository.withdraw(uow.connection, requests_to_withdraw(known, pending), at=now)
 
 
-async def withdraw_superseded_approvals(event: OrderReceived, uow: UnitOfWork) -> None:
-    """A correction (version 2 on) ends what was asked on earlier versions: their pending approval requests are
-    withdrawn and their quote is superseded until the new version is priced."""
-    if event.order_version > 1:
-        await note_version(uow.connection, order_versions, order_id=event.order_id, version=event.order_version)
-        await _end_dead_work(uow, event.order_id, now=datetime.now(UTC))
+async def withdraw_superseded_approvals(event: OrderCorrected, uow: UnitOfWork) -> None:
+    """A correction ends what was asked on earlier versions: their pending approval requests are withdrawn and their
+    quote is superseded until the new version is priced."""
+    await note_version(uow.connection, order_versions, order_id=event.order_id, version=event.order_version)
+    await _end_dead_work(uow, event.order_id, now=datetime.now(UTC))
 
 
 async def withdraw_approvals_of_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:

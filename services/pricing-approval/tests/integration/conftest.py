@@ -10,7 +10,7 @@ from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.catalogue import EVENT_TYPES
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.intake import OrderReceived
+from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.order import (
     Account,
     Agreement,
@@ -70,10 +70,10 @@ async def outbox_events(database) -> list:
 
 
 async def receive_correction(database, order: ProductOrder, *, version: int) -> None:
-    """Intake received a corrected version of the order (orders.received)."""
+    """Intake corrected the order to a new version (orders.corrected)."""
     async with database.unit_of_work() as uow:
         await withdraw_superseded_approvals(
-            OrderReceived(order_id=order.id, order_version=version, order=order, corrected_by="sam-specialist"), uow
+            OrderCorrected(order_id=order.id, order_version=version, corrected_by="sam-specialist"), uow
         )
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.intake import OrderValidated
+from orderdesk_shared.events.intake import OrderCorrected, OrderValidated
 from orderdesk_shared.events.order import ProductOrder, Stage
 from orderdesk_shared.events.pricing_approval import CataloguePublished
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
@@ -62,15 +62,17 @@ async def qualify_sites(event: OrderValidated, uow: UnitOfWork) -> None:
     _announce(uow, event.order_id, event.order_version, event.order, decision, before=None)
 
 
-async def close_surveys_no_longer_needed(event: OrderFallout, uow: UnitOfWork) -> None:
-    """A cancelled order needs no site survey any more, nor does a version corrected since (intake's verdict on a
-    correction is the first news of it when the new version is not valid): their open surveys are closed."""
+async def close_surveys_of_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:
+    """A cancelled order needs no site survey any more: its open surveys are closed (other fallout changes nothing)."""
     if event.kind in (FalloutKind.CANCELLED, FalloutKind.CANCELLATION_REQUESTED):
         await repository.close_open_surveys(uow.connection, event.order_id, state="cancelled")
-    elif event.order_version > 1:
-        await repository.close_open_surveys(
-            uow.connection, event.order_id, state="superseded", before_version=event.order_version
-        )
+
+
+async def close_surveys_of_corrected_versions(event: OrderCorrected, uow: UnitOfWork) -> None:
+    """A version corrected since needs no site survey, even when the correction is not valid and never comes here."""
+    await repository.close_open_surveys(
+        uow.connection, event.order_id, state="superseded", before_version=event.order_version
+    )
 
 
 class SurveyNotOpen(Exception):

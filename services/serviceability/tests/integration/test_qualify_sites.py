@@ -6,12 +6,14 @@ from decimal import Decimal
 import pytest
 
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.serviceability import NetworkReach, ServiceabilityQualified
 from serviceability import repository
 from serviceability.handlers import (
     SurveyNotOpen,
-    close_surveys_no_longer_needed,
+    close_surveys_of_cancelled_order,
+    close_surveys_of_corrected_versions,
     complete_site_survey,
     qualify_sites,
     raise_survey_jeopardy,
@@ -185,7 +187,7 @@ async def test_cancelling_a_held_order_closes_its_survey(database, order_id):
             findings=[Finding(reason_code=kind.upper(), message="the customer withdrew")],
         )
         async with database.unit_of_work() as uow:
-            await close_surveys_no_longer_needed(fallout, uow)
+            await close_surveys_of_cancelled_order(fallout, uow)
             [survey] = await repository.surveys_of(uow.connection, order_id, 1)
         assert survey.state == ("cancelled" if kind is FalloutKind.CANCELLED else "open")
 
@@ -208,15 +210,10 @@ async def test_cancelling_a_held_order_closes_its_survey(database, order_id):
 async def test_a_correction_rejected_by_intake_closes_the_survey_of_the_version_it_replaces(database, order_id):
     async with database.unit_of_work() as uow:
         await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
-    # Version 2 fails validation: intake's rejection is serviceability's only news of it.
-    rejected_v2 = OrderFallout(
-        order_id=order_id,
-        order_version=2,
-        stage=Stage.VALIDATED,
-        kind=FalloutKind.REJECTED,
-        findings=[Finding(reason_code="INVALID_VALUE", message="splits add up to 90%")],
-    )
+    # Version 2 fails validation, so it never reaches serviceability: the correction itself is the news.
     async with database.unit_of_work() as uow:
-        await close_surveys_no_longer_needed(rejected_v2, uow)
+        await close_surveys_of_corrected_versions(
+            OrderCorrected(order_id=order_id, order_version=2, corrected_by="dana"), uow
+        )
         [survey] = await repository.surveys_of(uow.connection, order_id, 1)
     assert survey.state == "superseded"

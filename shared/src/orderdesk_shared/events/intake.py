@@ -27,3 +27,13 @@ class OrderValidated(Event):
     order: ProductOrder
     # Who corrected the order, when this version is a correction (intake's PATCH); absent on a first submission.
     corrected_by: str | None = None
+
+
+class OrderCorrected(Event):
+    """A correction made this version the order's only live one: whatever was asked, held or decided for an earlier
+    version is dead. (OrderReceived of the same version carries the corrected order itself.)"""
+
+    event_type: ClassVar[str] = "com.orderdesk.order.corrected.v1"
+    topic: ClassVar[str] = "orders.corrected"
+
+    corrected_by: str

@@ -62,6 +62,13 @@ def product_id_for(order_id: str, item_id: str) -> str:
 _NAMING_A_PRODUCT = frozenset({ItemAction.MODIFY, ItemAction.DELETE})
 
 
+def needs_installed_base(order: ProductOrder) -> bool:
+    """Whether a change, move-out or disconnect item leaves out its offering or site (for the product to give)."""
+    return any(
+        item.action in _NAMING_A_PRODUCT and not (item.product_offering_id and item.location) for item in order.items
+    )
+
+
 def complete_from_installed_base(
     order: ProductOrder, products: Sequence[InstalledProduct]
 ) -> tuple[ProductOrder, list[Finding]]:
