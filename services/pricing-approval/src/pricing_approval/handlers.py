@@ -177,6 +177,8 @@ async def _reject_unpriceable(
 
 async def _withdraw_earlier_versions(uow: UnitOfWork, event: ServiceabilityQualified, *, now: datetime) -> None:
     """A version priced ends the requests still pending on earlier ones (if its correction's notice is late)."""
+    if event.order_version == 1:
+        return  # nothing came before it
     live = Standing(order_id=event.order_id, live_version=event.order_version, cancel_reason=None)
     await _withdraw(uow, live, now=now)
 
