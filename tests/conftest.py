@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_stack.processes import free_port_block, free_ports
 from orderdesk_stack.services import SERVICES
 from orderdesk_stack.stack import Stack
@@ -74,15 +75,15 @@ async def intake(stack: Stack) -> Iterator[httpx.AsyncClient]:
         yield client
 
 
-async def first_record_for(bootstrap: str, topic: str, key: str, timeout: float = 30.0):
+async def first_record_for(kafka: KafkaConnection, topic: str, key: str, timeout: float = 30.0):
     """The first record on `topic` with `key`, read from the beginning."""
-    [record] = await records_for(bootstrap, topic, key, count=1, timeout=timeout)
+    [record] = await records_for(kafka, topic, key, count=1, timeout=timeout)
     return record
 
 
-async def records_for(bootstrap: str, topic: str, key: str, *, count: int, timeout: float = 30.0) -> list:
-    """The first `count` records on `topic` with `key`, read from the beginning."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+async def records_for(kafka: KafkaConnection, topic: str, key: str, *, count: int, timeout: float = 30.0) -> list:
+    """The first `count` records on `topic` with `key`, read from the beginning (`stack.kafka_admin` reads any)."""
+    consumer = AIOKafkaConsumer(topic, **kafka.client_options(), auto_offset_reset="earliest")
     await consumer.start()
     found = []
     try:

@@ -1,6 +1,9 @@
 """An Operations work-order feed: read hand-offs and cancel requests from `orders.handed-off` with plain aiokafka.
 
-Needs only aiokafka (no OrderDesk code). Run: python handoff_consumer.py --bootstrap localhost:9092
+Needs only aiokafka (no OrderDesk code). Run: KAFKA_PASSWORD=... python handoff_consumer.py --bootstrap localhost:9092
+It logs in with SASL/SCRAM-SHA-512 as the `operations` principal, whose ACLs let it read this topic in consumer
+groups named `operations-*` (add --tls with a SASL_SSL listener; `orderdesk kafka-login operations` prints the local
+stack's login).
 It prints one work order per hand-off and a stop request per cancel; a real consumer would open (or change, or
 stop) the order in its provisioning system, then report progress on `ops.order-status.v1` or through
 fulfillment-handoff's API (see docs/handoff-contract.md).
@@ -9,8 +12,10 @@ fulfillment-handoff's API (see docs/handoff-contract.md).
 import argparse
 import asyncio
 import json
+import os
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.helpers import create_ssl_context
 
 TOPIC = "orders.handed-off"
 EVENT_TYPE = "com.orderdesk.order.handed-off.v1"
@@ -51,9 +56,18 @@ def stop_request(cancel: dict) -> str:
 READERS = {EVENT_TYPE: work_order, CANCEL_EVENT_TYPE: stop_request}
 
 
-async def main(bootstrap: str, group: str) -> None:
+async def main(bootstrap: str, group: str, *, username: str, password: str, tls: bool) -> None:
     consumer = AIOKafkaConsumer(
-        TOPIC, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest", enable_auto_commit=False
+        TOPIC,
+        bootstrap_servers=bootstrap,
+        security_protocol="SASL_SSL" if tls else "SASL_PLAINTEXT",
+        ssl_context=create_ssl_context() if tls else None,
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_plain_username=username,
+        sasl_plain_password=password,
+        group_id=group,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     try:
@@ -70,5 +84,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bootstrap", default="localhost:9092")
     parser.add_argument("--group", default="operations-work-orders")
+    parser.add_argument("--username", default="operations")
+    parser.add_argument("--tls", action="store_true", help="the listener is SASL_SSL (brokers signed by a trusted CA)")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.bootstrap, arguments.group))
+    password = os.environ["KAFKA_PASSWORD"]
+    asyncio.run(
+        main(arguments.bootstrap, arguments.group, username=arguments.username, password=password, tls=arguments.tls)
+    )

@@ -10,26 +10,27 @@ from collections.abc import Callable, Sequence
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_stack.testing import KafkaUnderTest
 from orderdesk_stack.topics import create_topics
 
 pytestmark = pytest.mark.integration
 
 
-async def new_topic(bootstrap: str, *, partitions: int) -> str:
+async def new_topic(kafka: KafkaConnection, *, partitions: int) -> str:
     topic = f"smoke.{uuid.uuid4().hex[:10]}"
-    assert await create_topics(bootstrap, [topic], partitions=partitions) == [topic]
+    assert await create_topics(kafka, [topic], partitions=partitions) == [topic]
     return topic
 
 
-def idempotent_producer(bootstrap: str) -> AIOKafkaProducer:
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+def idempotent_producer(kafka: KafkaConnection) -> AIOKafkaProducer:
+    return AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
 
 
-def consumer(bootstrap: str, topic: str, *, group: str | None) -> AIOKafkaConsumer:
+def consumer(kafka: KafkaConnection, topic: str, *, group: str | None) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         group_id=group,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -60,12 +61,12 @@ def values_of(records: Sequence[ConsumerRecord]) -> list[int]:
     return [int(record.value) for record in records]
 
 
-async def test_produce_and_consume_keeps_each_key_in_order(kafka_bootstrap: str) -> None:
-    topic = await new_topic(kafka_bootstrap, partitions=3)
-    async with idempotent_producer(kafka_bootstrap) as producer:
+async def test_produce_and_consume_keeps_each_key_in_order(kafka_admin: KafkaConnection) -> None:
+    topic = await new_topic(kafka_admin, partitions=3)
+    async with idempotent_producer(kafka_admin) as producer:
         await produce(producer, topic, range(60))
 
-    async with consumer(kafka_bootstrap, topic, group=None) as reader:
+    async with consumer(kafka_admin, topic, group=None) as reader:
         records = (await poll_until([reader], lambda got: len(got) >= 60))[reader]
 
     assert sorted(values_of(records)) == list(range(60))
@@ -77,21 +78,21 @@ async def test_produce_and_consume_keeps_each_key_in_order(kafka_bootstrap: str)
         assert values_of(key_records) == sorted(values_of(key_records))
 
 
-async def test_two_member_group_splits_partitions_and_shares_the_work(kafka_bootstrap: str) -> None:
-    topic = await new_topic(kafka_bootstrap, partitions=4)
+async def test_two_member_group_splits_partitions_and_shares_the_work(kafka_admin: KafkaConnection) -> None:
+    topic = await new_topic(kafka_admin, partitions=4)
     group = f"smoke-{uuid.uuid4().hex[:8]}"
     all_partitions = {TopicPartition(topic, partition) for partition in range(4)}
 
-    async with consumer(kafka_bootstrap, topic, group=group) as first:
+    async with consumer(kafka_admin, topic, group=group) as first:
         await poll_until([first], lambda _: first.assignment() == all_partitions)
-        async with consumer(kafka_bootstrap, topic, group=group) as second:
+        async with consumer(kafka_admin, topic, group=group) as second:
 
             def rebalanced(_: list[ConsumerRecord]) -> bool:
                 mine, theirs = first.assignment(), second.assignment()
                 return bool(mine) and bool(theirs) and not mine & theirs and mine | theirs == all_partitions
 
             await poll_until([first, second], rebalanced)
-            async with idempotent_producer(kafka_bootstrap) as producer:
+            async with idempotent_producer(kafka_admin) as producer:
                 await produce(producer, topic, range(40), keys=20)
             received = await poll_until([first, second], lambda got: len(got) >= 40)
 
@@ -101,19 +102,19 @@ async def test_two_member_group_splits_partitions_and_shares_the_work(kafka_boot
             assert sorted(values_of(received[first] + received[second])) == list(range(40))
 
 
-async def test_a_new_member_resumes_from_the_committed_offset(kafka_bootstrap: str) -> None:
-    topic = await new_topic(kafka_bootstrap, partitions=1)
+async def test_a_new_member_resumes_from_the_committed_offset(kafka_admin: KafkaConnection) -> None:
+    topic = await new_topic(kafka_admin, partitions=1)
     partition = TopicPartition(topic, 0)
     group = f"smoke-{uuid.uuid4().hex[:8]}"
-    async with idempotent_producer(kafka_bootstrap) as producer:
+    async with idempotent_producer(kafka_admin) as producer:
         await produce(producer, topic, range(10))
 
-    async with consumer(kafka_bootstrap, topic, group=group) as reader:
+    async with consumer(kafka_admin, topic, group=group) as reader:
         records = (await poll_until([reader], lambda got: len(got) >= 4))[reader]
         handled = records[:4]
         await reader.commit({partition: handled[-1].offset + 1})
 
-    async with consumer(kafka_bootstrap, topic, group=group) as resumed:
+    async with consumer(kafka_admin, topic, group=group) as resumed:
         assert await resumed.committed(partition) == 4
         rest = (await poll_until([resumed], lambda got: len(got) >= 6))[resumed]
 
@@ -121,15 +122,15 @@ async def test_a_new_member_resumes_from_the_committed_offset(kafka_bootstrap: s
     assert values_of(rest) == [4, 5, 6, 7, 8, 9]
 
 
-async def test_idempotent_producer_writes_each_record_once_in_order(kafka_bootstrap: str) -> None:
-    topic = await new_topic(kafka_bootstrap, partitions=1)
-    async with idempotent_producer(kafka_bootstrap) as producer:
+async def test_idempotent_producer_writes_each_record_once_in_order(kafka_admin: KafkaConnection) -> None:
+    topic = await new_topic(kafka_admin, partitions=1)
+    async with idempotent_producer(kafka_admin) as producer:
         # Many sends in flight at once, so batches are retried and pipelined like the relay's.
         deliveries = [await producer.send(topic, value=str(value).encode()) for value in range(500)]
         metadata = await asyncio.gather(*deliveries)
 
     assert [record.offset for record in metadata] == list(range(500))
-    async with consumer(kafka_bootstrap, topic, group=None) as reader:
+    async with consumer(kafka_admin, topic, group=None) as reader:
         records = (await poll_until([reader], lambda got: len(got) >= 500))[reader]
     assert values_of(records) == list(range(500))
     assert [record.offset for record in records] == list(range(500))
@@ -138,15 +139,15 @@ async def test_idempotent_producer_writes_each_record_once_in_order(kafka_bootst
 async def test_broker_restart_loses_no_acknowledged_record(kafka_broker: KafkaUnderTest) -> None:
     if kafka_broker.restart is None:
         pytest.skip("the broker is external to this test session, so it cannot be restarted here")
-    bootstrap = kafka_broker.bootstrap_servers
-    topic = await new_topic(bootstrap, partitions=3)
+    kafka = kafka_broker.admin
+    topic = await new_topic(kafka, partitions=3)
 
-    async with idempotent_producer(bootstrap) as producer:
+    async with idempotent_producer(kafka) as producer:
         await produce(producer, topic, range(100))
         await asyncio.to_thread(kafka_broker.restart)
         # The same producer carries on after the broker comes back.
         await produce(producer, topic, range(100, 200))
 
-    async with consumer(bootstrap, topic, group=None) as reader:
+    async with consumer(kafka, topic, group=None) as reader:
         records = (await poll_until([reader], lambda got: len(got) >= 200))[reader]
     assert sorted(values_of(records)) == list(range(200))

@@ -8,6 +8,7 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_stack.processes import free_ports, port_is_open
 from orderdesk_stack.provision import asyncpg_dsn
 from orderdesk_stack.stack import Stack
@@ -36,8 +37,8 @@ def stack(tmp_path: Path):
     stack.down()
 
 
-async def topic_names(bootstrap: str) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def topic_names(kafka: KafkaConnection) -> set[str]:
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         return set(await admin.list_topics())
@@ -54,7 +55,7 @@ async def test_stack_comes_up_survives_a_kill_and_goes_down(stack: Stack) -> Non
 
     assert set(timings) == {"postgres", "kafka", "total"}
     assert states(stack) == {"postgres": "RUNNING", "kafka": "RUNNING"}
-    assert set(catalogue_topics()) <= await topic_names(stack.kafka_bootstrap)
+    assert set(catalogue_topics()) <= await topic_names(stack.kafka_admin)
     connection = await asyncpg.connect(asyncpg_dsn(stack.service_database_url("intake")))
     assert await connection.fetchval("SELECT current_schema()") == "intake"
     await connection.close()
@@ -67,7 +68,7 @@ async def test_stack_comes_up_survives_a_kill_and_goes_down(stack: Stack) -> Non
 
     await asyncio.to_thread(stack.restart, "kafka")
     assert states(stack)["kafka"] == "RUNNING"
-    assert set(catalogue_topics()) <= await topic_names(stack.kafka_bootstrap), "topics survive the restart"
+    assert set(catalogue_topics()) <= await topic_names(stack.kafka_admin), "topics survive the restart"
 
     await asyncio.to_thread(stack.down)
     assert not stack.is_up()

@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 from orderdesk_shared.auth import Role
 from orderdesk_shared.codec import KafkaRecord, encode
 from orderdesk_shared.events.channels import CrmAccountUpdated, EmailReceived, IvrCallReceived
+from orderdesk_stack.kafka_access import OUTSIDE_PRINCIPALS
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from tests.conftest import bearer, first_record_for
@@ -27,19 +28,20 @@ def _sample(name: str, **changes) -> dict:
 
 
 async def _publish(stack, *records: KafkaRecord) -> None:
-    """Record on the raw topics as the upstream systems do."""
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
-    await producer.start()
-    try:
-        for record in records:
+    """Record on the raw topics as the upstream systems do, each logged in as itself."""
+    for record in records:
+        [upstream] = [principal.name for principal in OUTSIDE_PRINCIPALS if record.topic in principal.writes]
+        producer = AIOKafkaProducer(**stack.kafka_connection_for(upstream).client_options())
+        await producer.start()
+        try:
             await producer.send_and_wait(
                 record.topic,
                 record.value,
                 key=record.key.encode(),
                 headers=[(k, v.encode()) for k, v in record.headers.items()],
             )
-    finally:
-        await producer.stop()
+        finally:
+            await producer.stop()
 
 
 async def _orders_with_external_id(intake, external_id: str, headers: dict) -> list[dict]:
@@ -83,7 +85,7 @@ async def test_ivr_calls_on_the_raw_topic_become_orders_once_and_a_bad_record_is
     assert len(await _orders_with_external_id(intake, call.call_id, headers)) == 1
     assert orders[0]["orderType"] == "disconnect"
 
-    dead = await first_record_for(stack.kafka_bootstrap, IvrCallReceived.topic + ".dlt", "ivr:broken")
+    dead = await first_record_for(stack.kafka_admin, IvrCallReceived.topic + ".dlt", "ivr:broken")
     assert "last menu step" in dict(dead.headers)["dlt-reason"].decode()
 
 

@@ -73,7 +73,7 @@ async def test_an_orders_timeline_shows_every_stage_in_its_trace_and_a_rebuild_g
         env=os.environ
         | {
             "CONSOLE_DATABASE_URL": stack.service_database_url("console"),
-            "CONSOLE_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
+            **stack.kafka_connection_for("console").env("CONSOLE_KAFKA_"),
         },
         stdout=asyncio.subprocess.PIPE,
     )

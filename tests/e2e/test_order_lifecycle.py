@@ -157,7 +157,7 @@ async def test_a_cancel_after_the_hand_off_waits_for_operations_to_stop_the_work
     assert requested.status_code == 201, requested.text
     assert requested.json()["state"] == "inProgress"
     await _until_state(intake, order_id, people["rep"], "pendingCancellation")
-    [_, stop] = await records_for(stack.kafka_bootstrap, HandOffCancelled.topic, order_id, count=2)
+    [_, stop] = await records_for(stack.kafka_admin, HandOffCancelled.topic, order_id, count=2)
     assert HandOffCancelled.model_validate_json(stop.value).reason.endswith("the site was sold")
 
     stopped = await _report(services["fulfillment-handoff"], order_id, people["operations"], "cancelled")
@@ -563,7 +563,7 @@ async def test_a_transfer_moves_the_product_to_its_new_owner_and_a_move_hands_of
     ]
     order_id = created.json()["id"]
     await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
-    [record] = await records_for(stack.kafka_bootstrap, OrderHandedOff.topic, order_id, count=1)
+    [record] = await records_for(stack.kafka_admin, OrderHandedOff.topic, order_id, count=1)
     handed_off = OrderHandedOff.model_validate_json(record.value)
     assert [(item.action, item.linked_item_id) for item in handed_off.order.items] == [("delete", "2"), ("add", "1")]
     assert handed_off.order.items[0].location.location_id == "LOC-MKE-0003"

@@ -25,7 +25,8 @@ async def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_k
         "ce_source": "a-misbehaving-producer",
         "content-type": "application/json",
     }
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    # A bug in intake, the topic's owner: the only principal allowed to write it.
+    producer = AIOKafkaProducer(**stack.kafka_connection_for("intake").client_options())
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -39,7 +40,7 @@ async def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_k
     created = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)).json()
 
     # Each service reading the topic keeps the record with its own reason: serviceability and the console.
-    dead = await records_for(stack.kafka_bootstrap, OrderValidated.topic + ".dlt", order_id, count=2)
+    dead = await records_for(stack.kafka_admin, OrderValidated.topic + ".dlt", order_id, count=2)
     reasons = [{name: value.decode() for name, value in record.headers} for record in dead]
     assert sorted(reason["dlt-consumer"] for reason in reasons) == ["console", "serviceability"]
     assert {reason["dlt-error-class"] for reason in reasons} == {"ValidationError"}

@@ -174,7 +174,7 @@ async def test_an_order_without_a_signed_agreement_goes_on_once_the_customer_sig
 
     await _until(intake, order_id, rep, stage="ratified", state="inProgress")
     approved = OrderApproved.model_validate_json(
-        (await first_record_for(stack.kafka_bootstrap, "orders.approved", order_id)).value
+        (await first_record_for(stack.kafka_admin, "orders.approved", order_id)).value
     )
     assert (str(approved.order.agreement.signed_date), approved.order.agreement.signed_by) == (signed_on, contact)
 
@@ -206,7 +206,7 @@ async def test_a_near_net_build_paying_back_after_sixty_months_is_rejected_on_th
     record = encode(
         ServiceabilityQualified(order_id=order_id, order_version=1, order=order, sites=[site]), source="e2e-test"
     )
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    producer = AIOKafkaProducer(**stack.kafka_connection_for("serviceability").client_options())
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -219,7 +219,7 @@ async def test_a_near_net_build_paying_back_after_sixty_months_is_rejected_on_th
         await producer.stop()
 
     fallout = OrderFallout.model_validate_json(
-        (await first_record_for(stack.kafka_bootstrap, "orders.fallout", order_id)).value
+        (await first_record_for(stack.kafka_admin, "orders.fallout", order_id)).value
     )
     [finding] = fallout.findings
     assert (fallout.kind, finding.reason_code) == ("rejected", "CAPITAL_POLICY")

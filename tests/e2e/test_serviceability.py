@@ -87,7 +87,7 @@ async def test_a_near_net_order_is_held_for_a_survey_and_qualified_with_the_surv
 
     # Qualified, the build then waits at pricing for the capital approvals its payback calls for.
     assert await _until(intake_view, lambda seen: seen[1] == "priced") == ("pending", "priced")
-    record = await first_record_for(stack.kafka_bootstrap, ServiceabilityQualified.topic, order_id)
+    record = await first_record_for(stack.kafka_admin, ServiceabilityQualified.topic, order_id)
     [site] = ServiceabilityQualified.model_validate_json(record.value).sites
     assert (site.reach, site.distance_to_fiber_ft, site.construction_estimate, site.site_survey_id) == (
         "near-net",

@@ -19,7 +19,7 @@ KILLED = ("serviceability", "pricing-approval", "commission")
 async def test_killed_services_lose_no_order_and_duplicate_no_effect(stack):
     batch = generate_orders(ORDERS, seed=2026, invalid_share=0.0)
     async with (
-        PipelineWatcher(stack.kafka_bootstrap) as watcher,
+        PipelineWatcher(stack.kafka_admin) as watcher,
         OrderSubmitter(stack.service_url("intake"), jwt_secret=stack.jwt_secret, concurrency=4) as submitter,
     ):
         submitting = asyncio.gather(*(submitter.submit(order, watcher) for order in batch))

@@ -20,6 +20,7 @@ from orderdesk_shared.codec import IncomingEvent, InvalidEnvelope, decode
 from orderdesk_shared.db import Database, UnitOfWork
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.base import Fact
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import CONSUMER_LAG, EVENTS_HANDLED, HANDLER_FAILURES, HANDLER_SECONDS
 from orderdesk_shared.telemetry import context_from_headers, tracer
@@ -84,7 +85,7 @@ def delivering(record: ConsumerRecord, incoming: IncomingEvent) -> Iterator[Deli
 @dataclass(frozen=True)
 class ConsumerSettings:
     group_id: str
-    bootstrap_servers: str
+    kafka: KafkaConnection
     batch_size: int
     handler_timeout_seconds: float
     max_poll_interval_ms: int
@@ -120,7 +121,7 @@ class ConsumerRuntime:
             self.running = True
             await asyncio.Event().wait()
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.bootstrap_servers,
+            **self._settings.kafka.client_options(),
             group_id=self._settings.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

@@ -11,6 +11,7 @@ from opentelemetry import propagate
 from opentelemetry.trace import SpanKind
 
 from orderdesk_shared.db import Database, outbox_channel
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
 from orderdesk_shared.telemetry import context_from_carrier, tracer
@@ -20,10 +21,10 @@ log = get_logger(__name__)
 PURGE_INTERVAL_SECONDS = 60.0
 
 
-def idempotent_producer(bootstrap_servers: str) -> AIOKafkaProducer:
+def idempotent_producer(kafka: KafkaConnection) -> AIOKafkaProducer:
     """A producer that never reorders or duplicates within a partition and waits for all replicas."""
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **kafka.client_options(),
         acks="all",
         enable_idempotence=True,
         linger_ms=2,

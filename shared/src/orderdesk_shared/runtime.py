@@ -49,7 +49,7 @@ class ServiceRuntime:
             source=settings.service_name,
             pool_size=settings.database_pool_size,
         )
-        producer = idempotent_producer(settings.kafka_bootstrap_servers)
+        producer = idempotent_producer(settings.kafka)
         relay = OutboxRelay(
             database=database,
             producer=producer,
@@ -60,7 +60,7 @@ class ServiceRuntime:
         consumer = ConsumerRuntime(
             settings=ConsumerSettings(
                 group_id=settings.service_name,
-                bootstrap_servers=settings.kafka_bootstrap_servers,
+                kafka=settings.kafka,
                 batch_size=settings.consumer_batch_size,
                 handler_timeout_seconds=settings.handler_timeout_seconds,
                 max_poll_interval_ms=settings.max_poll_interval_ms,

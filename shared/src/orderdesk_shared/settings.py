@@ -1,9 +1,10 @@
 """Settings every service shares; each service subclasses with its own env prefix."""
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET
+from orderdesk_shared.kafka_connection import SETTING_NAMES, KafkaConnection, SaslMechanism, SecurityProtocol
 
 
 class ServiceSettings(BaseSettings):
@@ -14,6 +15,12 @@ class ServiceSettings(BaseSettings):
     service_name: str
     database_url: str
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # The service's own Kafka principal; its ACLs let it write the topics it owns and read what it consumes.
+    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: SaslMechanism = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
     topic_partitions: int = Field(default=6, ge=1)
     jwt_secret: str = Field(
         default=LOCAL_DEVELOPMENT_SECRET,
@@ -31,6 +38,15 @@ class ServiceSettings(BaseSettings):
     # Published outbox rows are kept this long for inspection, then deleted by the relay.
     outbox_retention_hours: float = Field(default=24.0, gt=0)
     database_pool_size: int = Field(default=10, ge=1)
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        return KafkaConnection(**{name.lower(): getattr(self, f"kafka_{name.lower()}") for name in SETTING_NAMES})
+
+    @model_validator(mode="after")
+    def _kafka_connection_is_complete(self) -> "ServiceSettings":
+        self.kafka  # noqa: B018 - a SASL protocol without a login fails at start, not at the first connection
+        return self
 
     @model_validator(mode="after")
     def _handler_timeout_fits_the_poll_interval(self) -> "ServiceSettings":

@@ -17,6 +17,7 @@ from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.catalogue import dead_letter_topic
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.messaging import messaging_tables
 from orderdesk_shared.relay import OutboxRelay, idempotent_producer
 
@@ -37,7 +38,7 @@ class Harness:
     database: Database
     notes: sa.Table
     model: type[Noted]
-    bootstrap: str
+    kafka: KafkaConnection
 
     async def noted_texts(self) -> list[str]:
         async with self.database.engine.connect() as connection:
@@ -51,7 +52,7 @@ class Harness:
         return ConsumerRuntime(
             settings=ConsumerSettings(
                 group_id=group,
-                bootstrap_servers=self.bootstrap,
+                kafka=self.kafka,
                 batch_size=50,
                 handler_timeout_seconds=2.0,
                 max_poll_interval_ms=30_000,
@@ -71,7 +72,7 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(postgres_admin_url: str, kafka_bootstrap: str) -> AsyncIterator[Harness]:
+async def harness(postgres_admin_url: str, kafka_admin: KafkaConnection) -> AsyncIterator[Harness]:
     suffix = uuid.uuid4().hex[:10]
     schema = f"runtime_{suffix}"
     metadata = sa.MetaData(schema=schema)
@@ -90,7 +91,7 @@ async def harness(postgres_admin_url: str, kafka_bootstrap: str) -> AsyncIterato
         await connection.run_sync(metadata.create_all)
     topic = f"test.noted.{suffix}"
     model = type(f"Noted_{suffix}", (Noted,), {"__annotations__": {}, "topic": topic})
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_admin.client_options())
     await admin.start()
     try:
         await admin.create_topics(
@@ -98,15 +99,15 @@ async def harness(postgres_admin_url: str, kafka_bootstrap: str) -> AsyncIterato
         )
     finally:
         await admin.close()
-    yield Harness(database=database, notes=notes, model=model, bootstrap=kafka_bootstrap)
+    yield Harness(database=database, notes=notes, model=model, kafka=kafka_admin)
     async with database.engine.begin() as connection:
         await connection.execute(sa.schema.DropSchema(schema, cascade=True))
     await database.dispose()
 
 
 @pytest.fixture
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    producer = idempotent_producer(kafka_bootstrap)
+async def producer(kafka_admin: KafkaConnection) -> AsyncIterator[AIOKafkaProducer]:
+    producer = idempotent_producer(kafka_admin)
     await producer.start()
     yield producer
     await producer.stop()
@@ -138,11 +139,9 @@ async def eventually(check: Callable[[], object], *, timeout: float = 30.0, inte
         await asyncio.sleep(interval)
 
 
-async def read_topic(bootstrap: str, topic: str, *, count: int, timeout: float = 30.0) -> list:
+async def read_topic(kafka: KafkaConnection, topic: str, *, count: int, timeout: float = 30.0) -> list:
     """The first `count` records of a topic, across partitions."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(topic, **kafka.client_options(), auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     records: list = []
     try:

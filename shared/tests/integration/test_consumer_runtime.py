@@ -46,7 +46,7 @@ async def test_a_poison_record_is_dead_lettered_and_the_partition_keeps_flowing(
 
     async with running(harness.consumer_runtime(harness.record_note).run(), harness.relay(producer).run()):
         await eventually(lambda: _equals(harness.noted_texts(), ["before", "after"]))
-        [dead] = await read_topic(harness.bootstrap, harness.model.topic + ".dlt", count=1)
+        [dead] = await read_topic(harness.kafka, harness.model.topic + ".dlt", count=1)
 
     assert await harness.count(harness.database.tables.dead_letters) == 1
     headers = {name: value.decode() for name, value in dead.headers}
@@ -133,7 +133,7 @@ async def test_two_members_share_the_partitions_and_handle_each_event_once(harne
 
 
 async def _committed(harness, tp: TopicPartition) -> int | None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=harness.bootstrap, group_id="notes", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**harness.kafka.client_options(), group_id="notes", enable_auto_commit=False)
     await consumer.start()
     try:
         return await consumer.committed(tp)
@@ -193,7 +193,7 @@ async def test_when_shared_work_fails_for_good_only_the_record_that_caused_it_is
 
     async with running(harness.consumer_runtime(note_later).run(), harness.relay(producer).run()):
         await eventually(lambda: _equals(harness.noted_texts(), ["before", "after"]))
-        [dead] = await read_topic(harness.bootstrap, harness.model.topic + ".dlt", count=1)
+        [dead] = await read_topic(harness.kafka, harness.model.topic + ".dlt", count=1)
     headers = {name: value.decode() for name, value in dead.headers}
     assert headers["dlt-reason"] == "a note may not say poison"
     assert await harness.count(harness.database.tables.dead_letters) == 1

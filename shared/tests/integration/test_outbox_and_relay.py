@@ -39,7 +39,7 @@ async def test_the_relay_publishes_every_row_in_commit_order_and_marks_it(harnes
             uow.emit(harness.model(order_id="PO-7", order_version=n, text=f"note {n}"))
 
     async with running(harness.relay(producer).run()):
-        records = await read_topic(harness.bootstrap, harness.model.topic, count=30)
+        records = await read_topic(harness.kafka, harness.model.topic, count=30)
         outbox = harness.database.tables.outbox
 
         async def all_marked():
@@ -65,7 +65,7 @@ async def test_the_relay_carries_the_emitting_trace_into_the_record(harness, pro
         trace_id = format(span.get_span_context().trace_id, "032x")
 
     async with running(harness.relay(producer).run()):
-        [record] = await read_topic(harness.bootstrap, harness.model.topic, count=1)
+        [record] = await read_topic(harness.kafka, harness.model.topic, count=1)
 
     traceparent = dict(record.headers)["traceparent"].decode()
     assert traceparent.split("-")[1] == trace_id
@@ -92,7 +92,7 @@ async def test_the_relay_deletes_published_rows_after_their_retention(harness, p
 
     async with running(relay.run()):
         await eventually(lambda: _equals(harness.count(harness.database.tables.outbox), 0))
-    assert len(await read_topic(harness.bootstrap, harness.model.topic, count=3)) == 3
+    assert len(await read_topic(harness.kafka, harness.model.topic, count=3)) == 3
 
 
 async def _equals(awaitable, expected):

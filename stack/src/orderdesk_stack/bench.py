@@ -35,6 +35,7 @@ from console.pages import TOKEN_COOKIE
 from console.sample_orders import add_sample_orders, remove_sample_orders
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.events.order import Stage
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.relay import idempotent_producer
 from orderdesk_stack.cpu_use import settled, spent_between
 from orderdesk_stack.order_generator import GeneratedOrder, generate_orders
@@ -77,11 +78,11 @@ def _measure(name: str, latencies: list[float], *, first_sent: float, last_arriv
     )
 
 
-async def bus_baseline(bootstrap: str, *, records: int, partitions: int, payload: bytes) -> Measurement:
+async def bus_baseline(kafka: KafkaConnection, *, records: int, partitions: int, payload: bytes) -> Measurement:
     """Pass `records` through seven fresh topics with consume-then-produce hops."""
     run = uuid.uuid4().hex[:8]
     topics = [f"bench.{run}.hop{n}" for n in range(1, HOPS + 1)]
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         await admin.create_topics(
@@ -92,7 +93,7 @@ async def bus_baseline(bootstrap: str, *, records: int, partitions: int, payload
         spawn = multiprocessing.get_context("spawn")
         ready = spawn.Barrier(HOPS)  # the six hops and this process
         hops = [
-            spawn.Process(target=_run_hop, args=(bootstrap, source, target, f"bench-{run}-{n}", ready), daemon=True)
+            spawn.Process(target=_run_hop, args=(kafka, source, target, f"bench-{run}-{n}", ready), daemon=True)
             for n, (source, target) in enumerate(itertools.pairwise(topics))
         ]
         for hop in hops:
@@ -100,10 +101,10 @@ async def bus_baseline(bootstrap: str, *, records: int, partitions: int, payload
         sent_at: dict[bytes, float] = {}
         arrived_at: dict[bytes, float] = {}
         sink = AIOKafkaConsumer(
-            topics[-1], bootstrap_servers=bootstrap, group_id=f"bench-{run}-sink", auto_offset_reset="earliest"
+            topics[-1], **kafka.client_options(), group_id=f"bench-{run}-sink", auto_offset_reset="earliest"
         )
         await sink.start()
-        producer = idempotent_producer(bootstrap)
+        producer = idempotent_producer(kafka)
         await producer.start()
         await asyncio.to_thread(ready.wait, HOP_START_TIMEOUT_SECONDS)
         try:
@@ -145,16 +146,16 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, topics: list[str]) -> No
         await asyncio.sleep(0.1)
 
 
-def _run_hop(bootstrap: str, source: str, target: str, group: str, ready: threading.Barrier) -> None:
-    asyncio.run(_hop(bootstrap, source, target, group=group, ready=ready))
+def _run_hop(kafka: KafkaConnection, source: str, target: str, group: str, ready: threading.Barrier) -> None:
+    asyncio.run(_hop(kafka, source, target, group=group, ready=ready))
 
 
-async def _hop(bootstrap: str, source: str, target: str, *, group: str, ready: threading.Barrier) -> None:
+async def _hop(kafka: KafkaConnection, source: str, target: str, *, group: str, ready: threading.Barrier) -> None:
     """Consume `source`, produce each record to `target`, commit after the batch is acknowledged."""
     consumer = AIOKafkaConsumer(
-        source, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
+        source, **kafka.client_options(), group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
     )
-    producer = idempotent_producer(bootstrap)
+    producer = idempotent_producer(kafka)
     await consumer.start()
     await producer.start()
     while not consumer.assignment():
@@ -175,7 +176,7 @@ async def pipeline(stack: Stack, *, orders: int, seed: int, timeout: float) -> M
     """Submit `orders` valid orders to intake and wait for each on orders.ratified."""
     batch = generate_orders(orders, seed=seed, invalid_share=0.0)
     async with (
-        PipelineWatcher(stack.kafka_bootstrap) as watcher,
+        PipelineWatcher(stack.kafka_admin) as watcher,
         OrderSubmitter(stack.service_url("intake"), jwt_secret=stack.jwt_secret, concurrency=16) as submitter,
     ):
         order_ids = await asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
@@ -325,7 +326,7 @@ async def run_bench(
     """
     payload = json.dumps(generate_orders(1, seed=seed)[0].body).encode()
     # Warm both paths so connection set-up and first-use costs stay out of the numbers.
-    await bus_baseline(stack.kafka_bootstrap, records=20, partitions=stack.topic_partitions, payload=payload)
+    await bus_baseline(stack.kafka_admin, records=20, partitions=stack.topic_partitions, payload=payload)
     await pipeline(stack, orders=10, seed=seed - 1, timeout=timeout)
     baselines: list[Measurement] = []
     pipelines: list[Measurement] = []
@@ -333,7 +334,7 @@ async def run_bench(
     for round_number in range(rounds):
         baselines.append(
             await bus_baseline(
-                stack.kafka_bootstrap,
+                stack.kafka_admin,
                 records=orders * BASELINE_RECORDS_PER_ORDER,
                 partitions=stack.topic_partitions,
                 payload=payload,

@@ -1,8 +1,11 @@
 """`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill), the demo and the benchmark."""
 
 import asyncio
+import dataclasses
+import json
 import os
 import random
+import shlex
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
@@ -13,6 +16,7 @@ from rich.table import Table
 from orderdesk_stack.bench import CORES, run_bench
 from orderdesk_stack.catalogue import write_catalogue, write_snapshots
 from orderdesk_stack.demo import run_demo
+from orderdesk_stack.kafka_access import ADMIN, principal_named, principals
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.processes import log_tail
 from orderdesk_stack.services import SERVICES
@@ -128,6 +132,28 @@ def provision() -> None:
     with console.status("provisioning") as spinner:
         stack.provision(progress=spinner.update)
     console.print("Provisioned.")
+
+
+@app.command("kafka-login")
+def kafka_login(
+    principal: Annotated[str, typer.Argument(help="a service, crm, ivr, mail-gateway, operations or orderdesk-admin")],
+    prefix: Annotated[str, typer.Option(help="the variables' prefix, e.g. INTAKE_KAFKA_ for a service")] = "KAFKA_",
+) -> None:
+    """Print `export` lines that log a Kafka client in to this stack as `principal`."""
+    if principal != ADMIN:
+        _or_exit(lambda: principal_named(principal))
+    for name, value in Stack.from_env().kafka_connection_for(principal).env(prefix).items():
+        typer.echo(f"export {name}={shlex.quote(value)}")
+
+
+@app.command("kafka-principals")
+def kafka_principals() -> None:
+    """Every Kafka principal with the topics it writes and reads and its consumer groups, as JSON.
+
+    What a platform's own users and ACLs (e.g. Strimzi KafkaUser manifests) are made from; a group ending in "-"
+    is a prefix.
+    """
+    typer.echo(json.dumps([dataclasses.asdict(principal) for principal in principals()], indent=2))
 
 
 def _seed(given: int | None) -> int:

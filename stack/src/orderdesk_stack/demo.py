@@ -41,12 +41,12 @@ async def run_demo(stack: Stack, *, orders: int, seed: int, timeout: float, cons
     }
     started_at = datetime.now(UTC)
     async with (
-        PipelineWatcher(stack.kafka_bootstrap) as watcher,
+        PipelineWatcher(stack.kafka_admin) as watcher,
         OrderSubmitter(stack.service_url("intake"), jwt_secret=stack.jwt_secret) as submitter,
         httpx.AsyncClient(base_url=stack.service_url("intake"), timeout=30.0) as intake,
         httpx.AsyncClient(base_url=stack.service_url("fulfillment-handoff"), timeout=30.0) as fulfillment,
         httpx.AsyncClient(base_url=stack.service_url("console"), timeout=30.0) as console_api,
-        OperationsTeam(fulfillment, stack.kafka_bootstrap, people) as operations,
+        OperationsTeam(fulfillment, stack.kafka_connection_for("operations"), people) as operations,
     ):
         desk = Desk(intake, people)
         order_ids: list[str] = []

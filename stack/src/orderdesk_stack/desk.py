@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer
 
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 
 CANCEL_PATH = PRODUCT_ORDER_PATH.rsplit("/", 1)[0] + "/cancelProductOrder"
@@ -109,14 +110,15 @@ class Desk:
 class OperationsTeam:
     """Operations: reads the hand-off topic as Operations does, and reports through fulfillment's API."""
 
-    def __init__(self, fulfillment: httpx.AsyncClient, bootstrap: str, people: People) -> None:
+    def __init__(self, fulfillment: httpx.AsyncClient, kafka: KafkaConnection, people: People) -> None:
         self._fulfillment = fulfillment
         self._people = people
         self._headers = people.headers("olga-ops", Role.OPERATIONS)
         self._consumer = AIOKafkaConsumer(
             OrderHandedOff.topic,
-            bootstrap_servers=bootstrap,
-            group_id=f"demo-operations-{uuid.uuid4().hex[:8]}",
+            **kafka.client_options(),
+            # Operations' principal may read in groups named operations-*.
+            group_id=f"operations-demo-{uuid.uuid4().hex[:8]}",
             auto_offset_reset="latest",
             enable_auto_commit=False,
         )

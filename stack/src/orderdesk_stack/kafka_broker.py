@@ -1,4 +1,9 @@
-"""A real single-node Apache Kafka broker (KRaft) assembled from Maven Central jars (see deploy/kafka/)."""
+"""A real single-node Apache Kafka broker (KRaft) assembled from Maven Central jars (see deploy/kafka/).
+
+Clients log in with SASL/SCRAM-SHA-512 (users written at format time) and the StandardAuthorizer refuses whatever
+no ACL allows; the admin principal is the super user that provisions topics and ACLs (kafka_access.py). Both
+listeners are on 127.0.0.1 without TLS; the controller's takes only the admin's static PLAIN login.
+"""
 
 import base64
 import os
@@ -12,6 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from orderdesk_shared.kafka_connection import KafkaConnection
+from orderdesk_stack.kafka_access import ADMIN, kafka_password, scram_users
 from orderdesk_stack.paths import cache_dir, repo_root
 from orderdesk_stack.processes import ProcessSpec, port_is_open, run_tool, wait_until
 
@@ -89,6 +96,10 @@ class KafkaBroker:
         return f"127.0.0.1:{self.port}"
 
     @property
+    def admin_connection(self) -> KafkaConnection:
+        return KafkaConnection(bootstrap_servers=self.bootstrap_servers).as_login(ADMIN, kafka_password(ADMIN))
+
+    @property
     def properties_path(self) -> Path:
         return self.home / "server.properties"
 
@@ -97,15 +108,29 @@ class KafkaBroker:
         return self.home / "data"
 
     def server_properties(self) -> str:
+        admin_password = kafka_password(ADMIN)
         settings = {
             "process.roles": "broker,controller",
             "node.id": "1",
             "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
-            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listeners": f"CLIENT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": f"CLIENT://127.0.0.1:{self.port}",
+            "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
             "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
+            "inter.broker.listener.name": "CLIENT",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+            # The login the broker itself uses on each listener (and, for PLAIN, the one login it accepts there).
+            "listener.name.client.scram-sha-512.sasl.jaas.config": _jaas("scram.ScramLoginModule", admin_password),
+            # SCRAM users live in the metadata the controller serves, so the controller's own listener uses PLAIN.
+            "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "listener.name.controller.plain.sasl.jaas.config": _jaas(
+                "plain.PlainLoginModule", admin_password, f'user_{ADMIN}="{admin_password}"'
+            ),
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "super.users": f"User:{ADMIN}",
+            "allow.everyone.if.no.acl.found": "false",
             "log.dirs": str(self.log_dirs),
             "auto.create.topics.enable": "false",
             "offsets.topic.replication.factor": "1",
@@ -131,7 +156,10 @@ class KafkaBroker:
         shutil.rmtree(self.home, ignore_errors=True)
         self.home.mkdir(parents=True)
         self.properties_path.write_text(self.server_properties())
+        self.properties_path.chmod(0o600)  # it holds the admin's password
         format_command = ["format", "-t", random_cluster_id(), "-c", str(self.properties_path)]
+        for name, password in scram_users().items():
+            format_command += ["--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]"]
         run_tool([*self._java_command(), "kafka.tools.StorageTool", *format_command], what="formatting Kafka storage")
 
     def process(self) -> ProcessSpec:
@@ -168,3 +196,8 @@ class KafkaBroker:
             # The JVM expands the wildcard itself, so the classpath survives a jar being added or renamed.
             f"{ensure_jars()}/*",
         )
+
+
+def _jaas(login_module: str, admin_password: str, *options: str) -> str:
+    login = [f'username="{ADMIN}"', f'password="{admin_password}"', *options]
+    return f"org.apache.kafka.common.security.{login_module} required {' '.join(login)};"

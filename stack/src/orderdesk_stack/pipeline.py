@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer
 from orderdesk_shared.auth import Role, mint_token
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.order import Stage
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_stack.order_generator import GeneratedOrder
 
 PRODUCT_ORDER_PATH = "/tmf-api/productOrderingManagement/v4/productOrder"
@@ -39,12 +40,12 @@ class OrderJourney:
 class PipelineWatcher:
     """Reads every stage topic from its current end, noting when each order reached each stage."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, kafka: KafkaConnection) -> None:
         # A group of its own that commits nothing: it starts from the end of every partition it is given.
         self._consumer = AIOKafkaConsumer(
             *STAGE_TOPICS,
             FALLOUT_TOPIC,
-            bootstrap_servers=bootstrap_servers,
+            **kafka.client_options(),
             group_id=f"pipeline-watcher-{uuid.uuid4().hex[:12]}",
             enable_auto_commit=False,
             auto_offset_reset="latest",

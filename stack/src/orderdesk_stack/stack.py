@@ -12,7 +12,9 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_stack import kafka_broker, postgres_server
+from orderdesk_stack.kafka_access import login_as, provision_acls
 from orderdesk_stack.kafka_broker import KafkaBroker
 from orderdesk_stack.paths import default_run_dir, repo_root
 from orderdesk_stack.postgres_server import EmbeddedPostgres
@@ -93,6 +95,17 @@ class Stack:
     def kafka_bootstrap(self) -> str:
         return self.kafka_bootstrap_servers or self.kafka.bootstrap_servers
 
+    @property
+    def kafka_admin(self) -> KafkaConnection:
+        """The principal that provisions topics and ACLs; with external Kafka, the KAFKA_* settings' login."""
+        if self.kafka:
+            return self.kafka.admin_connection
+        return KafkaConnection.from_env().model_copy(update={"bootstrap_servers": self.kafka_bootstrap_servers})
+
+    def kafka_connection_for(self, principal: str) -> KafkaConnection:
+        """How `principal` (a service's or an outside system's, see kafka_access) logs in to this stack's Kafka."""
+        return login_as(self.kafka_admin, principal)
+
     def service_port(self, name: str) -> int:
         return service_named(name).port(self.service_port_base)
 
@@ -115,7 +128,7 @@ class Stack:
         prefix = service.env_prefix
         env = {
             f"{prefix}DATABASE_URL": self.service_database_url(service.name),
-            f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+            **self.kafka_connection_for(service.name).env(f"{prefix}KAFKA_"),
             f"{prefix}TOPIC_PARTITIONS": str(self.topic_partitions),
             "ORDERDESK_JWT_SECRET": self.jwt_secret,
             **dict(service.local_settings),
@@ -174,14 +187,20 @@ class Stack:
         return timings
 
     def provision(self, progress: Callable[[str], None] = lambda message: None) -> None:
-        """Roles, schemas, migrations and topics on this stack's servers (idempotent)."""
+        """Roles, schemas, migrations, topics and (on the local broker) Kafka ACLs on this stack's servers (idempotent).
+
+        An external Kafka's users and ACLs are its platform's to provision (kafka_access.principals() lists them).
+        """
         progress("provisioning roles and schemas, migrating")
         # Every service gets its role and schema, so one left out here can run elsewhere (an IDE) against them.
         urls = asyncio.run(provision_database(self.admin_database_url, SERVICES))
         migrate({service: urls[service.name] for service in self.services})
         topics = catalogue_topics()
         progress(f"creating {len(topics)} topics")
-        asyncio.run(create_topics(self.kafka_bootstrap, topics, partitions=self.topic_partitions))
+        asyncio.run(create_topics(self.kafka_admin, topics, partitions=self.topic_partitions))
+        if self.kafka:
+            progress("allowing each Kafka principal its topics")
+            asyncio.run(provision_acls(self.kafka_admin))
 
     def down(self) -> None:
         """Stop every program and supervisord (data stays in the run dir)."""

@@ -1,9 +1,11 @@
 """Pytest fixtures for real Kafka and Postgres (DESIGN §9), loaded through orderdesk-stack's pytest11 entry point.
 
 Where each server comes from is one choice, made per server:
-- KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL set: that external server (DATABASE_URL is a superuser URL);
+- KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL set: that external server (DATABASE_URL is a superuser URL; the
+  KAFKA_* settings of KafkaConnection.from_env log in as a Kafka super user);
 - otherwise ORDERDESK_TEST_INFRA=testcontainers: a Docker container (testcontainers is imported only then);
-- otherwise (ORDERDESK_TEST_INFRA=local, the default): a local process on free ports in a temp dir.
+- otherwise (ORDERDESK_TEST_INFRA=local, the default): a local process on free ports in a temp dir; its
+  Kafka takes SCRAM logins only and has every principal's ACLs (kafka_access.py).
 """
 
 import asyncio
@@ -20,6 +22,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from orderdesk_shared.kafka_connection import KafkaConnection
+from orderdesk_stack.kafka_access import login_as, provision_acls
 from orderdesk_stack.kafka_broker import KafkaBroker
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.postgres_server import EmbeddedPostgres
@@ -35,9 +39,18 @@ POSTGRES_IMAGE = "postgres:18"
 
 @dataclass(frozen=True)
 class KafkaUnderTest:
-    bootstrap_servers: str
+    # A super user's connection: tests that must write or read any topic use it.
+    admin: KafkaConnection
     # Stops and starts the broker on the same data; None when the broker is not ours to restart.
     restart: Callable[[], None] | None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.admin.bootstrap_servers
+
+    def connection_as(self, principal: str) -> KafkaConnection:
+        """A service's or outside system's own login (kafka_access.principals()), refused what its ACLs do not allow."""
+        return login_as(self.admin, principal)
 
 
 def infra_choice() -> str:
@@ -65,13 +78,13 @@ def server_home(name: str) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def kafka_broker() -> Iterator[KafkaUnderTest]:
     """A real Kafka broker for the whole session."""
-    if external := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        yield KafkaUnderTest(external, restart=None)
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield KafkaUnderTest(KafkaConnection.from_env(), restart=None)
     elif infra_choice() == "testcontainers":
         from testcontainers.kafka import KafkaContainer
 
         with KafkaContainer(KAFKA_IMAGE).with_kraft() as container:
-            yield KafkaUnderTest(container.get_bootstrap_server(), restart=None)
+            yield KafkaUnderTest(KafkaConnection(bootstrap_servers=container.get_bootstrap_server()), restart=None)
     else:
         with server_home("kafka") as home:
             yield from _local_kafka(home)
@@ -79,7 +92,14 @@ def kafka_broker() -> Iterator[KafkaUnderTest]:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap(kafka_broker: KafkaUnderTest) -> str:
+    """The address alone; a client also needs a login: kafka_admin, or kafka_broker.connection_as(principal)."""
     return kafka_broker.bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+def kafka_admin(kafka_broker: KafkaUnderTest) -> KafkaConnection:
+    """A super user's connection options (`AIOKafkaProducer(**kafka_admin.client_options())`)."""
+    return kafka_broker.admin
 
 
 @pytest.fixture(scope="session")
@@ -155,7 +175,8 @@ def _local_kafka(home: Path) -> Iterator[KafkaUnderTest]:
 
     try:
         start()
-        yield KafkaUnderTest(broker.bootstrap_servers, restart=restart)
+        asyncio.run(provision_acls(broker.admin_connection))
+        yield KafkaUnderTest(broker.admin_connection, restart=restart)
     finally:
         process.stop()
 

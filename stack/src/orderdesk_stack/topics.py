@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
+from orderdesk_shared.kafka_connection import KafkaConnection
+
 
 def catalogue_topics() -> list[str]:
     """The event catalogue's topics, each followed by its dead-letter topic."""
@@ -14,10 +16,10 @@ def catalogue_topics() -> list[str]:
     return [name for topic in all_topics() for name in (topic, dead_letter_topic(topic))]
 
 
-async def create_topics(bootstrap_servers: str, topics: Iterable[str], *, partitions: int) -> list[str]:
-    """Create the topics that do not exist yet (replication factor 1); return the ones created."""
+async def create_topics(kafka: KafkaConnection, topics: Iterable[str], *, partitions: int) -> list[str]:
+    """Create the topics that do not exist yet (replication factor 1), as `kafka`'s admin; return the ones created."""
     topics = list(topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         response = await admin.create_topics(

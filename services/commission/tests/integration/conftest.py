@@ -33,9 +33,9 @@ class Calendar:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def api(database_url, kafka_bootstrap) -> AsyncIterator[tuple[httpx.AsyncClient, Calendar]]:
+async def api(database_url, kafka_admin) -> AsyncIterator[tuple[httpx.AsyncClient, Calendar]]:
     """The service's HTTP API on the same database; its consumer and relay are not started."""
-    app = create_app(Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap))
+    app = create_app(Settings(database_url=database_url, **kafka_admin.settings_fields()))
     calendar = Calendar()
     app.dependency_overrides[commission_api.today] = lambda: calendar.day
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://commission") as client:

@@ -36,8 +36,8 @@ async def _until(check, what: str) -> None:
         await asyncio.sleep(0.3)
 
 
-async def test_replaying_the_handed_off_topic_changes_no_balance(database, database_url, kafka_bootstrap):
-    await create_topics(kafka_bootstrap, catalogue_topics(), partitions=3)
+async def test_replaying_the_handed_off_topic_changes_no_balance(database, database_url, kafka_admin):
+    await create_topics(kafka_admin, catalogue_topics(), partitions=3)
     account = f"ACC-{uuid.uuid4().hex[:8].upper()}"
     sales = [
         handed_off(f"PO-{uuid.uuid4().hex[:10].upper()}", order_type, account=account, mrc=mrc, reps=reps)
@@ -54,10 +54,8 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
     order_ids = [event.order_id for event in handoffs]
     # A group of its own, so offsets another run committed on a shared broker cannot skip these records.
     first_group = f"commission-{uuid.uuid4().hex[:8]}"
-    runtime = bootstrap(
-        Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, service_name=first_group)
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
+    runtime = bootstrap(Settings(database_url=database_url, **kafka_admin.settings_fields(), service_name=first_group))
+    producer = AIOKafkaProducer(**kafka_admin.client_options(), enable_idempotence=True)
     await runtime.start()
     await producer.start()
     try:
@@ -85,7 +83,7 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
     replay = ConsumerRuntime(
         settings=ConsumerSettings(
             group_id=f"commission-replay-{uuid.uuid4().hex[:8]}",
-            bootstrap_servers=kafka_bootstrap,
+            kafka=kafka_admin,
             batch_size=50,
             handler_timeout_seconds=10,
             max_poll_interval_ms=60_000,

@@ -14,6 +14,7 @@ from console.tables import messaging
 from orderdesk_shared.codec import InvalidEnvelope, decode
 from orderdesk_shared.consumer import delivering
 from orderdesk_shared.db import Database
+from orderdesk_shared.kafka_connection import KafkaConnection
 
 app = typer.Typer(add_completion=False, help=__doc__)
 
@@ -27,14 +28,14 @@ async def rebuild(settings: Settings) -> int:
     routes = {model.event_type: (model, handler) for model, handler in HANDLERS.items()}
     database = Database(url=settings.database_url, tables=messaging, source=settings.service_name)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, isolation_level="read_committed"
+        **settings.kafka.client_options(), enable_auto_commit=False, isolation_level="read_committed"
     )
     await consumer.start()
     kept = 0
     try:
         async with database.unit_of_work() as uow:
             await repository.reset_read_model(uow.connection)
-        partitions = await _partitions(settings.kafka_bootstrap_servers, sorted({model.topic for model in HANDLERS}))
+        partitions = await _partitions(settings.kafka, sorted({model.topic for model in HANDLERS}))
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
@@ -64,8 +65,8 @@ async def rebuild(settings: Settings) -> int:
     return kept
 
 
-async def _partitions(bootstrap_servers: str, topics: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+async def _partitions(kafka: KafkaConnection, topics: list[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         described = await admin.describe_topics(topics)
@@ -83,6 +84,6 @@ async def _partitions(bootstrap_servers: str, topics: list[str]) -> list[TopicPa
 
 @app.command()
 def main() -> None:
-    """Rebuild the console's timelines from CONSOLE_DATABASE_URL and CONSOLE_KAFKA_BOOTSTRAP_SERVERS."""
+    """Rebuild the console's timelines from CONSOLE_DATABASE_URL and the CONSOLE_KAFKA_* settings."""
     kept = asyncio.run(rebuild(Settings()))
     typer.echo(f"rebuilt the console's timelines from {kept} events")

@@ -25,7 +25,7 @@ HELD = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def console_process(
-    database, kafka_bootstrap, tmp_path
+    database, kafka_admin, tmp_path
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str, Path]]:
     """The console served by uvicorn as the stack serves it, but with no graceful-shutdown timeout: a stream that
     outlived the shutdown would keep the process up for good. Its log goes to a file."""
@@ -33,7 +33,7 @@ async def console_process(
     log_path = tmp_path / "console.log"
     env = os.environ | {
         "CONSOLE_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
-        "CONSOLE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        **kafka_admin.env("CONSOLE_KAFKA_"),
         "ORDERDESK_JWT_SECRET": LOCAL_DEVELOPMENT_SECRET,
     }
     command = ["-m", "uvicorn", "--factory", "console.main:create_app", "--port", str(port), "--no-access-log"]

@@ -12,6 +12,7 @@ from console.rebuild import rebuild
 from console.settings import Settings
 from orderdesk_shared.codec import encode
 from orderdesk_shared.events.catalogue import all_topics
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_stack.topics import create_topics
 
 pytestmark = pytest.mark.integration
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.integration
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 
-async def _publish(bootstrap_servers: str, events) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+async def _publish(kafka: KafkaConnection, events) -> None:
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all")
     await producer.start()
     try:
         for event in events:
@@ -45,14 +46,14 @@ async def _read_model(database, order_ids):
 
 
 async def test_rebuilding_from_the_topics_gives_the_rows_and_timelines_the_live_consumer_made(
-    service_database, kafka_bootstrap, journeys
+    service_database, kafka_admin, journeys
 ):
-    settings = Settings(database_url=await service_database("console"), kafka_bootstrap_servers=kafka_bootstrap)
-    await create_topics(kafka_bootstrap, all_topics(), partitions=2)
+    settings = Settings(database_url=await service_database("console"), **kafka_admin.settings_fields())
+    await create_topics(kafka_admin, all_topics(), partitions=2)
     done, rejected, corrected = (f"PO-{uuid.uuid4().hex[:8]}" for _ in range(3))
     received = journeys.every_stage(corrected)[0]
     await _publish(
-        kafka_bootstrap,
+        kafka_admin,
         [
             *journeys.every_stage(done),
             *journeys.every_stage(rejected)[:1],

@@ -19,6 +19,7 @@ from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.relay import OutboxRelay, idempotent_producer
 
 pytestmark = pytest.mark.integration
@@ -90,24 +91,24 @@ async def test_a_report_from_kafka_breaking_the_date_rules_is_refused_for_good_w
 
 
 async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition_keeps_flowing(
-    database, approved, kafka_bootstrap
+    database, approved, kafka_admin
 ):
     order_id = f"PO-KAFKA-{secrets.token_hex(3)}"
     async with database.unit_of_work() as uow:
         await hand_off(approved(order_id, ("DIA-FIBER", "chicago")), uow)
     # Every topic the service reads and the relay writes (the hand-off too, not only the dead letters).
-    await _ensure_topics(kafka_bootstrap, dead_letter_topic(TOPIC), *{model.topic for model in (*HANDLERS, *EMITS)})
+    await _ensure_topics(kafka_admin, dead_letter_topic(TOPIC), *{model.topic for model in (*HANDLERS, *EMITS)})
 
     unknown = encode(ops(f"{order_id}-UNKNOWN", OpsStatus.ACCEPTED), source="operations")
     malformed = encode(ops(order_id, OpsStatus.ACCEPTED), source="operations")
     malformed_value = json.dumps({"orderId": order_id, "orderVersion": 1, "status": "lost"}).encode()
     good = encode(ops(order_id, OpsStatus.ACCEPTED), source="operations")
-    producer = idempotent_producer(kafka_bootstrap)
+    producer = idempotent_producer(kafka_admin)
     await producer.start()
     consumer = ConsumerRuntime(
         settings=ConsumerSettings(
             group_id=f"fulfillment-handoff-{secrets.token_hex(3)}",
-            bootstrap_servers=kafka_bootstrap,
+            kafka=kafka_admin,
             batch_size=50,
             handler_timeout_seconds=5.0,
             max_poll_interval_ms=30_000,
@@ -124,7 +125,7 @@ async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition
         for record, value in ((unknown, unknown.value), (malformed, malformed_value), (good, good.value)):
             headers = [(name, text.encode()) for name, text in record.headers.items()]
             await producer.send_and_wait(TOPIC, value, key=record.key.encode(), headers=headers, partition=0)
-        dead = await _records_with_keys(kafka_bootstrap, dead_letter_topic(TOPIC), {unknown.key, order_id}, count=2)
+        dead = await _records_with_keys(kafka_admin, dead_letter_topic(TOPIC), {unknown.key, order_id}, count=2)
         deadline = asyncio.get_running_loop().time() + 30
         while (status := await _ops_status(database, order_id)) is None:
             assert asyncio.get_running_loop().time() < deadline, "the good report behind the bad ones was not handled"
@@ -149,8 +150,8 @@ async def _ops_status(database, order_id: str) -> str | None:
         return (await repository.get_handoff(connection, order_id)).ops_status
 
 
-async def _ensure_topics(bootstrap: str, *topics: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _ensure_topics(kafka: KafkaConnection, *topics: str) -> None:
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         for topic in topics:
@@ -160,8 +161,8 @@ async def _ensure_topics(bootstrap: str, *topics: str) -> None:
         await admin.close()
 
 
-async def _records_with_keys(bootstrap: str, topic: str, keys: set[str], *, count: int, timeout: float = 60.0):
-    reader = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+async def _records_with_keys(kafka: KafkaConnection, topic: str, keys: set[str], *, count: int, timeout: float = 60.0):
+    reader = AIOKafkaConsumer(topic, **kafka.client_options(), auto_offset_reset="earliest")
     await reader.start()
     found = []
     try:

@@ -45,9 +45,9 @@ async def database(database_url) -> AsyncIterator[Database]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def api(database, database_url, kafka_bootstrap) -> AsyncIterator[httpx.AsyncClient]:
+async def api(database, database_url, kafka_admin) -> AsyncIterator[httpx.AsyncClient]:
     """The service's HTTP API on the same database; its consumer and relay are not started."""
-    app = create_app(Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap))
+    app = create_app(Settings(database_url=database_url, **kafka_admin.settings_fields()))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://serviceability") as client:
         yield client
     await app.state.runtime.database.dispose()
