@@ -7,6 +7,7 @@ import secrets
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import (
     GroupAuthorizationFailedError,
     KafkaConnectionError,
@@ -68,6 +69,16 @@ async def test_a_producer_without_credentials_cannot_even_connect(stack: Stack) 
     producer = AIOKafkaProducer(**stack.kafka_connection_for("intake").client_options())
     await producer.start()
     await producer.stop()
+
+
+async def test_the_controller_port_takes_no_client_either(stack: Stack) -> None:
+    if stack.kafka is None:
+        pytest.skip("an external Kafka's controllers are its platform's")
+    controller = f"127.0.0.1:{stack.kafka_controller_port}"
+    anonymous = AIOKafkaAdminClient(bootstrap_servers=controller, request_timeout_ms=10_000)
+    with pytest.raises(KafkaConnectionError):
+        await anonymous.start()
+    await anonymous.close()
 
 
 async def test_a_wrong_password_is_refused(stack: Stack, caplog: pytest.LogCaptureFixture) -> None:

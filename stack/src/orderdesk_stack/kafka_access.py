@@ -182,6 +182,7 @@ async def create_acls(admin_connection: KafkaConnection, acls: Iterable[Acl]) ->
     admin = AIOKafkaAdminClient(**admin_connection.client_options())
     await admin.start()
     try:
+        # The admin client's own way of sending a request it has no method for (any broker forwards it).
         response = await admin._send_request(_CreateAcls(acls))
     finally:
         await admin.close()
