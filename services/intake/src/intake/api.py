@@ -319,6 +319,8 @@ async def list_cancel_product_orders(
 
 
 channels_router = APIRouter(prefix="/intake", tags=["channels"])
+# A raw email carries its attachments: it may be larger than other bodies (the max_upload_bytes setting).
+UPLOAD_PATHS = ("/intake/email",)
 
 
 @channels_router.post("/crm/opportunities", status_code=status.HTTP_201_CREATED)

@@ -18,6 +18,8 @@ from serviceability.inventory import import_inventory, report_document
 from serviceability.rules_in_force import RULES_IN_FORCE
 
 router = APIRouter(prefix="/serviceability", tags=["serviceability"])
+# A location import is a whole CSV file: it may be larger than other bodies (the max_upload_bytes setting).
+UPLOAD_PATHS = ("/serviceability/locations/import",)
 tmf645_router = APIRouter(prefix=tmf645.API_ROOT, tags=["TMF645 checkServiceQualification"])
 
 Checker = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
