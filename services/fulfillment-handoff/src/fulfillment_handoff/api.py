@@ -27,6 +27,7 @@ from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.limits import REQUEST_LIMITS
 from orderdesk_shared.order_versions import Standing
 
 router = APIRouter(prefix="/fulfillment", tags=["fulfillment"])
@@ -107,7 +108,7 @@ def _item(item_id: str, outcome: ItemOutcome | None) -> dict:
 
 
 class _Camel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", **REQUEST_LIMITS)
 
 
 class OperationsReport(_Camel):

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database, UnitOfWork
+from orderdesk_shared.limits import REQUEST_LIMITS
 from pricing_approval import proposal, repository, tmf620
 from pricing_approval.catalogue import Family
 from pricing_approval.domain.proposals import InvalidAcceptance, ProposalConflict, ProposalRecord
@@ -52,7 +53,7 @@ class Denial(BaseModel):
 
 
 class Acceptance(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, **REQUEST_LIMITS)
 
     signed_by: Annotated[
         str, Field(min_length=1, max_length=200, description="the customer contact who signed, as named on the order")
