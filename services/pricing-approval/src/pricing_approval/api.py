@@ -1,7 +1,9 @@
 """Pricing-approval's API: an order's quote, decisions and proposal, the approvers' queue and decisions, the TMF620
 catalogue."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 
@@ -42,6 +44,8 @@ async def loaded_rules() -> PricingRules:
 
 
 Rules = Annotated[PricingRules, Depends(loaded_rules)]
+
+_PDF_RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proposal-pdf")
 
 
 class Decision(BaseModel):
@@ -189,7 +193,10 @@ async def proposal_html(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rule
 @router.get("/orders/{order_id}/proposal.pdf", response_class=Response)
 async def proposal_pdf(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules) -> Response:
     """The proposal and contract document of a priced order, as a PDF to sign (a draft until approved)."""
-    document = proposal.render_pdf(await _proposal(db, order_id, rules))
+    drafted = await _proposal(db, order_id, rules)
+    # Laying out a PDF takes CPU for tens of milliseconds or more: off the event loop, one at a time,
+    # as reportlab keeps global state (fonts, settings) that is not safe to share between threads.
+    document = await asyncio.get_running_loop().run_in_executor(_PDF_RENDERER, proposal.render_pdf, drafted)
     return Response(
         document,
         media_type="application/pdf",
