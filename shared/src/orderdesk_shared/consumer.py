@@ -18,7 +18,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop
 
 from orderdesk_shared.codec import IncomingEvent, InvalidEnvelope, decode
 from orderdesk_shared.db import Database, UnitOfWork
-from orderdesk_shared.errors import TransientError, describe_error
+from orderdesk_shared.errors import TransientError, describe_error, logged_error
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import CONSUMER_LAG, EVENTS_HANDLED, HANDLER_FAILURES, HANDLER_SECONDS
@@ -178,7 +178,7 @@ class ConsumerRuntime:
                     topic=tp.topic,
                     partition=tp.partition,
                     offset=partition_records[0].offset,
-                    error=f"{type(error).__name__}: {describe_error(error)}",
+                    error=logged_error(error),
                 )
                 consumer.seek(tp, partition_records[0].offset)
                 consumer.pause(tp)

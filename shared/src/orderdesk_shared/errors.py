@@ -30,3 +30,8 @@ def describe_error(error: BaseException) -> str:
     if len(text) > MAX_REASON_CHARS:
         text = text[:MAX_REASON_CHARS] + "…"
     return text or type(error).__name__
+
+
+def logged_error(error: BaseException) -> str:
+    """A failure as a log line gives it: its class and its reason, without the data it failed on."""
+    return f"{type(error).__name__}: {describe_error(error)}"

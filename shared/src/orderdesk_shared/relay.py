@@ -12,7 +12,7 @@ from opentelemetry import propagate
 from opentelemetry.trace import SpanKind
 
 from orderdesk_shared.db import Database, insert_if_absent, outbox_channel
-from orderdesk_shared.errors import describe_error
+from orderdesk_shared.errors import describe_error, logged_error
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_DEAD_LETTERED
 from orderdesk_shared.telemetry import context_from_carrier, tracer
@@ -81,7 +81,7 @@ class OutboxRelay:
                 raise
             except Exception as error:
                 self.is_leader = False
-                self.last_error = f"{type(error).__name__}: {describe_error(error)}"
+                self.last_error = logged_error(error)
                 log.warning("outbox relay interrupted", error=self.last_error)
                 await asyncio.sleep(self._poll_seconds)
 

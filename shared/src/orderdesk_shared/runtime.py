@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
 from orderdesk_shared.db import Database
-from orderdesk_shared.errors import describe_error
+from orderdesk_shared.errors import logged_error
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.group_commit import BatchWriter, GroupCommit
 from orderdesk_shared.logs import get_logger
@@ -147,9 +147,7 @@ class ServiceRuntime:
 
 def _log_crash(task: asyncio.Task) -> None:
     if not task.cancelled() and (error := task.exception()) is not None:
-        log.error(
-            "background loop crashed", loop=task.get_name(), error=f"{type(error).__name__}: {describe_error(error)}"
-        )
+        log.error("background loop crashed", loop=task.get_name(), error=logged_error(error))
 
 
 def _task_state(tasks: list[asyncio.Task], name: str) -> str | None:
