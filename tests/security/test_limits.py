@@ -126,6 +126,8 @@ async def test_an_email_of_thousands_of_mime_parts_is_refused_with_its_reason(st
         ("console", "/console/orders", (Role.SPECIALIST,)),
         ("commission", "/commission/disputes", (Role.SALES_REP,)),
         ("serviceability", "/serviceability/siteSurveys", (Role.OPERATIONS,)),
+        ("pricing-approval", "/pricing/approvals", (Role.SALES_MANAGER,)),
+        ("fulfillment-handoff", "/fulfillment/catalogue-tickets", (Role.OPERATIONS,)),
     ],
 )
 async def test_deep_offsets_and_huge_pages_are_refused_on_every_list(stack, service, path, roles):

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database, UnitOfWork
-from orderdesk_shared.limits import REQUEST_LIMITS
+from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
 from pricing_approval import proposal, repository, tmf620
 from pricing_approval.catalogue import Family
 from pricing_approval.domain.proposals import InvalidAcceptance, ProposalConflict, ProposalRecord
@@ -229,10 +229,12 @@ def _why_none(quote: StoredQuote) -> str:
 
 
 @router.get("/approvals")
-async def my_approval_queue(approver: Approver, db: DatabaseDep) -> list[dict]:
-    """The approvals waiting for any of the caller's roles, the soonest due first."""
+async def my_approval_queue(
+    approver: Approver, db: DatabaseDep, offset: Offset = 0, limit: PageSize = 100
+) -> list[dict]:
+    """The approvals waiting for any of the caller's roles, the soonest due first, a page at a time."""
     async with db.engine.connect() as connection:
-        waiting = await repository.pending_for_roles(connection, approver.roles)
+        waiting = await repository.pending_for_roles(connection, approver.roles, offset=offset, limit=limit)
     return [_request_view(request) for request in waiting]
 
 
