@@ -41,3 +41,9 @@ class ServiceSettings(BaseSettings):
         if self.handler_timeout_seconds * 1000 * 4 > self.max_poll_interval_ms:
             raise ValueError("handler_timeout_seconds must be at most a quarter of max_poll_interval_ms")
         return self
+
+    @model_validator(mode="after")
+    def _uploads_may_be_larger_than_other_bodies(self) -> "ServiceSettings":
+        if self.max_upload_bytes < self.max_body_bytes:
+            raise ValueError("max_upload_bytes must be at least max_body_bytes")
+        return self
