@@ -31,9 +31,19 @@ class ServiceSettings(BaseSettings):
     # Published outbox rows are kept this long for inspection, then deleted by the relay.
     outbox_retention_hours: float = Field(default=24.0, gt=0)
     database_pool_size: int = Field(default=10, ge=1)
+    # Request bodies over this are refused with 413 before they are read; uploads (a raw email, a CSV
+    # import) have a larger limit of their own.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _handler_timeout_fits_the_poll_interval(self) -> "ServiceSettings":
         if self.handler_timeout_seconds * 1000 * 4 > self.max_poll_interval_ms:
             raise ValueError("handler_timeout_seconds must be at most a quarter of max_poll_interval_ms")
+        return self
+
+    @model_validator(mode="after")
+    def _uploads_may_be_larger_than_other_bodies(self) -> "ServiceSettings":
+        if self.max_upload_bytes < self.max_body_bytes:
+            raise ValueError("max_upload_bytes must be at least max_body_bytes")
         return self

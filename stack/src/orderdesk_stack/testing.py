@@ -8,11 +8,13 @@ Where each server comes from is one choice, made per server:
 
 import asyncio
 import contextlib
+import io
 import os
 import re
 import secrets
 import shutil
 import tempfile
+import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,3 +173,16 @@ def _local_postgres(home: Path) -> Iterator[str]:
         yield server.admin_url
     finally:
         process.stop()
+
+
+def xlsx_bomb(unpacked_bytes: int = 200 * 1024 * 1024) -> bytes:
+    """A small file named like a workbook that unpacks to `unpacked_bytes` (zeros deflate a thousandfold)."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet,
+    ):
+        chunk = bytes(1024 * 1024)
+        for _ in range(unpacked_bytes // len(chunk)):
+            sheet.write(chunk)
+    return buffer.getvalue()

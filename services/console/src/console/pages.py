@@ -482,6 +482,8 @@ async def correct_order(request: Request, order_id: str, person: Person, patch: 
         document = json.loads(patch)
     except json.JSONDecodeError as error:
         return _back(f"/orders/{order_id}", f"The correction is not JSON: {error}")
+    except RecursionError:
+        return _back(f"/orders/{order_id}", "The correction nests too deeply to be a correction of an order")
     response = await person.call(
         "PATCH",
         _settings(request).intake_url,

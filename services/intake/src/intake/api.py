@@ -47,6 +47,7 @@ from orderdesk_shared.events.channels import (
 )
 from orderdesk_shared.events.order import Channel, OrderState
 from orderdesk_shared.group_commit import GroupCommit
+from orderdesk_shared.limits import MAX_PATCH_DEPTH, Identifier, Offset, PageSize, nesting_depth
 from orderdesk_shared.reference import CATALOGUE, ROSTER
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
@@ -55,7 +56,7 @@ MERGE_PATCH = "application/merge-patch+json"
 
 
 class ProductOrderRef(BaseModel):
-    id: str
+    id: Identifier
 
 
 Submitter = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
@@ -183,8 +184,8 @@ async def list_product_orders(
     channel: Channel | None = None,
     since: Annotated[datetime | None, Query(alias="orderDate.gte")] = None,
     until: Annotated[datetime | None, Query(alias="orderDate.lt")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Offset = 0,
+    limit: PageSize = 50,
 ) -> list[dict]:
     """Orders, newest first, filtered by state(s), externalId, account, channel and order date.
 
@@ -215,6 +216,10 @@ async def patch_product_order(
     The corrected order keeps its id and history under a new version and is validated again; a valid
     one goes through the later stages anew, and every service drops what it held for the earlier version.
     """
+    if nesting_depth(patch) > MAX_PATCH_DEPTH:
+        # Refused before merging: merging and storing a deep document would recurse past Python's limit.
+        reason = f"the patch nests deeper than {MAX_PATCH_DEPTH} levels"
+        raise RequestValidationError([{"loc": ("body",), "msg": reason, "type": "value_error"}])
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, for_update=True)
         merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
@@ -307,8 +312,8 @@ async def list_cancel_product_orders(
     db: Db,
     response: Response,
     order_id: Annotated[str | None, Query(alias="productOrder.id")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Offset = 0,
+    limit: PageSize = 50,
 ) -> list[dict]:
     """Cancellation requests, newest first, optionally those of one order."""
     async with db.engine.connect() as connection:
@@ -319,6 +324,8 @@ async def list_cancel_product_orders(
 
 
 channels_router = APIRouter(prefix="/intake", tags=["channels"])
+# A raw email carries its attachments: it may be larger than other bodies (the max_upload_bytes setting).
+UPLOAD_PATHS = ("/intake/email",)
 
 
 @channels_router.post("/crm/opportunities", status_code=status.HTTP_201_CREATED)

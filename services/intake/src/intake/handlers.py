@@ -1,6 +1,7 @@
 """Intake's handlers: accept a submitted order, correct, cancel or release it, and follow it through the later
 stages and Operations with the one TMF622 state mapping every reader shares (orderdesk_shared.order_state)."""
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -86,7 +87,10 @@ async def accept_ivr_call(call: IvrCallReceived, uow: UnitOfWork) -> str:
 
 async def accept_order_email(received_email: EmailReceived, uow: UnitOfWork) -> str:
     """Take an order email as an order; parts that cannot be read are findings, a resent email the same order."""
-    parsed = parse_order_email(received_email.message.encode())
+    # Parsing (MIME, spreadsheets) is CPU work of up to seconds: in a thread, so the event loop keeps serving.
+    parsed = await asyncio.to_thread(parse_order_email, received_email.message.encode())
+    if parsed.refusal:
+        raise UnreadableSubmission(f"the email cannot become an order: {parsed.refusal}")
     return await _accept_submission(
         received_email,
         parsed.request,
