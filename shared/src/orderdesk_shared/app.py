@@ -11,11 +11,8 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client import make_asgi_app
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-<<<<<<< HEAD
-from orderdesk_shared.body_limit import BodySizeLimit
-=======
 from orderdesk_shared.auth import TokenVerifier
->>>>>>> sec-tokens
+from orderdesk_shared.body_limit import BodySizeLimit
 from orderdesk_shared.db import Database
 from orderdesk_shared.logs import configure_logging
 from orderdesk_shared.problems import install_problem_handlers

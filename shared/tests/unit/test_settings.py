@@ -15,7 +15,6 @@ def test_the_defaults_are_consistent():
     assert settings.handler_timeout_seconds * 1000 * 4 <= settings.max_poll_interval_ms
 
 
-<<<<<<< HEAD
 def test_body_limits_are_read_from_the_service_prefix_and_an_upload_limit_below_the_body_limit_is_refused(
     monkeypatch,
 ):
@@ -30,7 +29,8 @@ def test_body_limits_are_read_from_the_service_prefix_and_an_upload_limit_below_
     monkeypatch.setenv("INTAKE_MAX_UPLOAD_BYTES", "1024")
     with pytest.raises(ValidationError, match="max_upload_bytes must be at least max_body_bytes"):
         IntakeLike(service_name="intake", database_url="postgresql+asyncpg://x")
-=======
+
+
 @pytest.fixture
 def production(monkeypatch):
     """No local-stack settings: what a service sees in a production deployment that forgot nothing but these."""
@@ -74,4 +74,3 @@ def test_a_local_stack_may_verify_with_a_shared_secret_but_not_with_both(product
     monkeypatch.setenv("ORDERDESK_JWKS_URL", "file:///keys/jwks.json")
     with pytest.raises(ValidationError, match="not both"):
         _settings()
->>>>>>> sec-tokens

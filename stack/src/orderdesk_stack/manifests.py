@@ -216,12 +216,8 @@ def _network_policy(service: Service) -> dict[str, Any]:
     }
     egress = [dns, {"ports": [{"protocol": "TCP", "port": port} for port in EGRESS_PORTS]}]
     if service.calls:
-        egress.append(
-            {
-                "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": called}}} for called in service.calls],
-                "ports": [{"protocol": "TCP", "port": HTTP_PORT}],
-            }
-        )
+        called = [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}} for name in service.calls]
+        egress.append({"to": called, "ports": [{"protocol": "TCP", "port": HTTP_PORT}]})
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
