@@ -11,6 +11,7 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client import make_asgi_app
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from orderdesk_shared.auth import TokenVerifier
 from orderdesk_shared.body_limit import BodySizeLimit
 from orderdesk_shared.db import Database
 from orderdesk_shared.logs import configure_logging
@@ -44,6 +45,7 @@ def build_app(
 
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.tokens = TokenVerifier.from_settings(runtime.settings)
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)

@@ -29,3 +29,48 @@ def test_body_limits_are_read_from_the_service_prefix_and_an_upload_limit_below_
     monkeypatch.setenv("INTAKE_MAX_UPLOAD_BYTES", "1024")
     with pytest.raises(ValidationError, match="max_upload_bytes must be at least max_body_bytes"):
         IntakeLike(service_name="intake", database_url="postgresql+asyncpg://x")
+
+
+@pytest.fixture
+def production(monkeypatch):
+    """No local-stack settings: what a service sees in a production deployment that forgot nothing but these."""
+    for name in ("ORDERDESK_DEPLOYMENT", "ORDERDESK_JWKS_URL", "ORDERDESK_JWT_ISSUER", "ORDERDESK_JWT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _settings(**values) -> ServiceSettings:
+    return ServiceSettings(service_name="intake", database_url="postgresql+asyncpg://x", **values)
+
+
+@pytest.mark.parametrize(
+    ("environment", "refusal"),
+    [
+        ({}, "no key to verify tokens with"),
+        ({"ORDERDESK_JWT_SECRET": "orderdesk-local-development-jwt-secret-not-for-production"}, "local stacks only"),
+        ({"ORDERDESK_JWKS_URL": "http://idp.example/jwks", "ORDERDESK_JWT_ISSUER": "https://idp.example"}, "https"),
+        ({"ORDERDESK_JWKS_URL": "file:///keys/jwks.json", "ORDERDESK_JWT_ISSUER": "https://idp.example"}, "https"),
+        ({"ORDERDESK_JWKS_URL": "https://idp.example/jwks"}, "ORDERDESK_JWT_ISSUER"),
+    ],
+    ids=["no key", "shared secret", "plain http", "local file", "no issuer"],
+)  # fmt: skip
+def test_a_service_refuses_to_start_without_a_key_production_can_trust(production, monkeypatch, environment, refusal):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=refusal):
+        _settings()
+
+
+def test_a_production_service_verifies_the_providers_tokens_for_its_own_audience(production, monkeypatch):
+    monkeypatch.setenv("ORDERDESK_JWKS_URL", "https://idp.example/.well-known/jwks.json")
+    monkeypatch.setenv("ORDERDESK_JWT_ISSUER", "https://idp.example")
+    assert _settings().token_audience == "orderdesk-intake"
+    assert _settings(jwt_audience="api://orderdesk/intake").token_audience == "api://orderdesk/intake"
+
+
+def test_a_local_stack_may_verify_with_a_shared_secret_but_not_with_both(production, monkeypatch):
+    monkeypatch.setenv("ORDERDESK_DEPLOYMENT", "local")
+    monkeypatch.setenv("ORDERDESK_JWT_SECRET", "a-local-secret-long-enough-for-hs256-keys")
+    assert _settings().jwt_secret is not None
+    monkeypatch.setenv("ORDERDESK_JWKS_URL", "file:///keys/jwks.json")
+    with pytest.raises(ValidationError, match="not both"):
+        _settings()

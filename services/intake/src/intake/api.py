@@ -35,6 +35,7 @@ from intake.handlers import (
 )
 from intake.repository import CancelRequest, NewOrder, OrderFilter, StoredOrder, canonical_bytes
 from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
+from intake.settings import Settings
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
@@ -60,8 +61,12 @@ class ProductOrderRef(BaseModel):
 
 
 Submitter = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
-# Who may relay the CRM's account records: the desk's specialists (and the CRM integration signed in as one).
-AccountKeeper = Annotated[Principal, Depends(require_roles(Role.SPECIALIST))]
+# Who may relay the CRM's account records: the CRM integration, and the desk's specialists.
+AccountKeeper = Annotated[Principal, Depends(require_roles(Role.CRM_SYSTEM, Role.SPECIALIST))]
+# The upstream systems sending orders through the channels, each with its own credential (never a person's token).
+Crm = Annotated[Principal, Depends(require_roles(Role.CRM_SYSTEM))]
+Ivr = Annotated[Principal, Depends(require_roles(Role.IVR_SYSTEM))]
+MailGateway = Annotated[Principal, Depends(require_roles(Role.MAIL_GATEWAY))]
 DeskSpecialist = Annotated[Principal, Depends(require_roles(Role.SPECIALIST))]
 Coach = Annotated[Principal, Depends(require_roles(Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR))]
 Reader = SignedIn
@@ -329,9 +334,7 @@ UPLOAD_PATHS = ("/intake/email",)
 
 
 @channels_router.post("/crm/opportunities", status_code=status.HTTP_201_CREATED)
-async def receive_crm_opportunity(
-    opportunity: CrmOpportunitySubmitted, _: Submitter, db: Db, response: Response
-) -> dict:
+async def receive_crm_opportunity(opportunity: CrmOpportunitySubmitted, _: Crm, db: Db, response: Response) -> dict:
     """A won CRM opportunity becomes an order (as on topic intake.crm.v1); a resend returns the same order."""
     return await _accept(accept_crm_opportunity, opportunity, db, response)
 
@@ -346,7 +349,7 @@ async def receive_crm_account(record: CrmAccountUpdated, _: AccountKeeper, db: D
 
 
 @channels_router.post("/ivr/calls", status_code=status.HTTP_201_CREATED)
-async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response: Response) -> dict:
+async def receive_ivr_call(call: IvrCallReceived, _: Ivr, db: Db, response: Response) -> dict:
     """An IVR call record becomes an order (as on topic intake.ivr.v1); a resend returns the same order."""
     return await _accept(accept_ivr_call, call, db, response)
 
@@ -356,7 +359,7 @@ async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response
     status_code=status.HTTP_201_CREATED,
     openapi_extra={"requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}, "required": True}},
 )
-async def receive_order_email(request: Request, _: Submitter, db: Db, response: Response) -> dict:
+async def receive_order_email(request: Request, _: MailGateway, db: Db, response: Response) -> dict:
     """A raw RFC 5322 order email (as on topic intake.email.v1); a resend (same Message-ID) is the same order."""
     raw = await request.body()
     if not raw.strip():
@@ -367,20 +370,37 @@ async def receive_order_email(request: Request, _: Submitter, db: Db, response: 
 @channels_router.post("/crm/salesforce", response_class=Response)
 async def receive_salesforce_outbound_message(request: Request, db: Db) -> Response:
     """A Salesforce Outbound Message: each notified Opportunity becomes an order; answers with the SOAP ack."""
+    org_secrets = {org: secret.get_secret_value() for org, secret in _settings(request).salesforce_org_secrets.items()}
+    sender = salesforce.authenticated_org(request.headers.get("Authorization"), org_secrets)
+    if sender is None:
+        return _salesforce_fault(
+            "sign in with HTTP Basic: the org id as user name, its secret as password",
+            status.HTTP_401_UNAUTHORIZED,
+            headers={"WWW-Authenticate": 'Basic realm="salesforce"'},
+        )
     try:
         organization_id, opportunities = salesforce.parse_outbound_message(await request.body())
     except salesforce.MalformedMessage as error:
-        return Response(salesforce.fault(str(error)), status_code=400, media_type=salesforce.CONTENT_TYPE)
-    if organization_id not in request.app.state.runtime.settings.salesforce_organization_ids:
-        reason = f"organization {organization_id} may not send orders here"
-        return Response(salesforce.fault(reason), status_code=403, media_type=salesforce.CONTENT_TYPE)
+        return _salesforce_fault(str(error), status.HTTP_400_BAD_REQUEST)
+    if organization_id != sender:
+        return _salesforce_fault(f"signed in as {sender}, the message is from {organization_id}", 403)
     try:
         async with db.unit_of_work() as uow:
             for opportunity in opportunities:
                 await accept_crm_opportunity(opportunity, uow)
     except SourceConflict as conflict:
-        return Response(salesforce.fault(str(conflict)), status_code=409, media_type=salesforce.CONTENT_TYPE)
+        return _salesforce_fault(str(conflict), status.HTTP_409_CONFLICT)
     return Response(salesforce.ACK, media_type=salesforce.CONTENT_TYPE)
+
+
+def _salesforce_fault(reason: str, status_code: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        salesforce.fault(reason), status_code=status_code, media_type=salesforce.CONTENT_TYPE, headers=headers
+    )
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.runtime.settings
 
 
 async def _accept(accept, submission, db: Database, response: Response) -> dict:

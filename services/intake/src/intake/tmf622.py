@@ -189,7 +189,7 @@ CIAC = "ciac"
 NEW_OWNER = "newowner"
 
 
-def to_canonical(request: ProductOrderCreate, *, order_id: str, submitted_by: str) -> ProductOrder:
+def to_canonical(request: ProductOrderCreate, *, order_id: str, submitted_by: str | None) -> ProductOrder:
     """Map a TMF622 create request to the canonical order."""
     parties = request.relatedParty
     customer = next((p for p in parties if p.role.lower() in ("customer", "account")), None)

@@ -63,7 +63,9 @@ import codecs
 import csv
 import email
 import email.errors
+import email.parser
 import email.policy
+import email.utils
 import io
 import re
 import warnings
@@ -213,6 +215,16 @@ def parse_order_email(raw: bytes) -> ParsedEmail:
             _RESEND,
         )
     return _result(message_id, reading)
+
+
+def email_sender(raw: bytes) -> str | None:
+    """The address the order email is from (its From header, lower case), or None when it names none."""
+    try:
+        from_header = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw).get("From")
+    except Exception:
+        return None
+    _, address = email.utils.parseaddr(str(from_header or ""))
+    return address.lower() if "@" in address else None
 
 
 # -- what was read ----------------------------------------------------------------------------------------------
