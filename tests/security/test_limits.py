@@ -98,7 +98,7 @@ def _order_email(*attachments: tuple[str, bytes]) -> bytes:
 
 
 async def test_an_xlsx_bomb_is_refused_quickly_and_makes_no_order(stack, intake):
-    mail = bearer(stack, "mail-gateway", Role.SALES_REP) | {"Content-Type": "message/rfc822"}
+    mail = bearer(stack, "mail-gateway", Role.MAIL_GATEWAY) | {"Content-Type": "message/rfc822"}
     started = time.perf_counter()
 
     refused = await intake.post("/intake/email", content=_order_email(("order.xlsx", xlsx_bomb())), headers=mail)
@@ -109,7 +109,7 @@ async def test_an_xlsx_bomb_is_refused_quickly_and_makes_no_order(stack, intake)
 
 
 async def test_an_email_of_thousands_of_mime_parts_is_refused_with_its_reason(stack, intake):
-    mail = bearer(stack, "mail-gateway", Role.SALES_REP) | {"Content-Type": "message/rfc822"}
+    mail = bearer(stack, "mail-gateway", Role.MAIL_GATEWAY) | {"Content-Type": "message/rfc822"}
     parts = [(f"part-{n}.bin", b"x") for n in range(2000)]
 
     refused = await intake.post("/intake/email", content=_order_email(*parts), headers=mail)
