@@ -23,6 +23,11 @@ MONITORING_NAMESPACE_LABEL = {"orderdesk.io/monitoring": "true"}
 # Postgres, Kafka (plain and TLS) and the OTLP collector are managed outside the namespace; tokens are
 # checked against the identity provider's JWKS over HTTPS.
 EGRESS_PORTS = (5432, 9092, 9093, 4317, 4318, 443)
+# Secrets a service needs beyond the shared ones: (variable, Secret, key).
+OWN_SECRETS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    # The Salesforce orgs that may post Outbound Messages, each with its secret: `<org id>=<secret>,...`.
+    "intake": (("INTAKE_SALESFORCE_ORG_SECRETS", "orderdesk-intake-salesforce", "org_secrets"),),
+}
 
 
 def manifests_path() -> Path:
@@ -87,7 +92,10 @@ def _environment(service: Service) -> list[dict[str, Any]]:
     return [
         _from_secret(f"{prefix}DATABASE_URL", f"orderdesk-{service.name}-db", "url"),
         _from_infra(f"{prefix}KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
-        _from_secret("ORDERDESK_JWT_SECRET", "orderdesk-jwt", "secret"),
+        # Tokens are the identity provider's, checked against its JWKS for this service's audience.
+        _from_infra("ORDERDESK_JWKS_URL", "jwks_url"),
+        _from_infra("ORDERDESK_JWT_ISSUER", "jwt_issuer"),
+        *(_from_secret(name, secret, key) for name, secret, key in OWN_SECRETS.get(service.name, ())),
         _from_infra("OTEL_EXPORTER_OTLP_ENDPOINT", "otlp_endpoint"),
         # The root filesystem is read-only: bytecode is compiled into the image at build time.
         {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
