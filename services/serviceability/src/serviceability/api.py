@@ -4,12 +4,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.limits import Offset, PageSize
 from serviceability import repository, tmf645
 from serviceability.domain.inventory import UnreadableInventory
 from serviceability.domain.qualification import decide_order
@@ -18,6 +19,8 @@ from serviceability.inventory import import_inventory, report_document
 from serviceability.rules_in_force import RULES_IN_FORCE
 
 router = APIRouter(prefix="/serviceability", tags=["serviceability"])
+# A location import is a whole CSV file: it may be larger than other bodies (the max_upload_bytes setting).
+UPLOAD_PATHS = ("/serviceability/locations/import",)
 tmf645_router = APIRouter(prefix=tmf645.API_ROOT, tags=["TMF645 checkServiceQualification"])
 
 Checker = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
@@ -83,8 +86,8 @@ async def list_site_surveys(
     _: SignedIn,
     db: DatabaseDep,
     state: SurveyState | None = "open",
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+    limit: PageSize = 100,
 ) -> list[dict]:
     """Site surveys, soonest due first; open ones by default (the surveyors' work queue)."""
     async with db.engine.connect() as connection:
