@@ -85,8 +85,14 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _kafka_connection_is_complete(self) -> "ServiceSettings":
-        self.kafka  # noqa: B018 - a SASL protocol without a login fails at start, not at the first connection
-        return self
+        # A SASL protocol without a login fails here, at start, not at the first connection.
+        if self.kafka.uses_sasl or self.is_local:
+            return self
+        prefix = f"{self.model_config.get('env_prefix', '')}KAFKA_"
+        raise ValueError(
+            "Kafka without a login is for local stacks only (ORDERDESK_DEPLOYMENT=local): set"
+            f" {prefix}SECURITY_PROTOCOL=SASL_SSL (or SASL_PLAINTEXT) with {prefix}USERNAME and {prefix}PASSWORD"
+        )
 
     @model_validator(mode="after")
     def _handler_timeout_fits_the_poll_interval(self) -> "ServiceSettings":

@@ -32,8 +32,8 @@ def test_body_limits_are_read_from_the_service_prefix_and_an_upload_limit_below_
 
 
 @pytest.fixture
-def production(monkeypatch):
-    """No local-stack settings: what a service sees in a production deployment that forgot nothing but these."""
+def production(production_deployment, monkeypatch):
+    """A production deployment that forgot its token settings (each test sets what it needs)."""
     for name in ("ORDERDESK_DEPLOYMENT", "ORDERDESK_JWKS_URL", "ORDERDESK_JWT_ISSUER", "ORDERDESK_JWT_SECRET"):
         monkeypatch.delenv(name, raising=False)
 
@@ -73,4 +73,21 @@ def test_a_local_stack_may_verify_with_a_shared_secret_but_not_with_both(product
     assert _settings().jwt_secret is not None
     monkeypatch.setenv("ORDERDESK_JWKS_URL", "file:///keys/jwks.json")
     with pytest.raises(ValidationError, match="not both"):
+        _settings()
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SSL"])
+def test_a_production_service_refuses_kafka_without_a_login(production, monkeypatch, protocol):
+    monkeypatch.setenv("ORDERDESK_JWKS_URL", "https://idp.example/.well-known/jwks.json")
+    monkeypatch.setenv("ORDERDESK_JWT_ISSUER", "https://idp.example")
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", protocol)
+    with pytest.raises(ValidationError, match="Kafka without a login is for local stacks only"):
+        _settings()
+
+
+def test_a_sasl_protocol_without_a_password_is_refused_at_start(production, monkeypatch):
+    monkeypatch.setenv("ORDERDESK_JWKS_URL", "https://idp.example/.well-known/jwks.json")
+    monkeypatch.setenv("ORDERDESK_JWT_ISSUER", "https://idp.example")
+    monkeypatch.delenv("KAFKA_PASSWORD")
+    with pytest.raises(ValidationError, match="needs a username and a password"):
         _settings()

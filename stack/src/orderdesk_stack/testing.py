@@ -107,6 +107,20 @@ def token_signer() -> TokenSigner:
     return session_token_signer()
 
 
+@pytest.fixture
+def production_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a production deployment sets that a service demands there: an identity provider's JWKS and
+    issuer, and a Kafka login for every service (unprefixed too, for settings without a prefix)."""
+    monkeypatch.setenv("ORDERDESK_DEPLOYMENT", "production")
+    monkeypatch.setenv("ORDERDESK_JWKS_URL", "https://idp.example/.well-known/jwks.json")
+    monkeypatch.setenv("ORDERDESK_JWT_ISSUER", "https://idp.example")
+    monkeypatch.delenv("ORDERDESK_JWT_SECRET", raising=False)
+    for prefix in ("", *(service.env_prefix for service in SERVICES)):
+        monkeypatch.setenv(f"{prefix}KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+        monkeypatch.setenv(f"{prefix}KAFKA_USERNAME", "a-service")
+        monkeypatch.setenv(f"{prefix}KAFKA_PASSWORD", "its-kafka-password")
+
+
 @pytest.fixture(scope="session")
 def kafka_broker() -> Iterator[KafkaUnderTest]:
     """A real Kafka broker for the whole session."""

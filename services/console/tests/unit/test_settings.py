@@ -4,10 +4,7 @@ from pydantic import ValidationError
 from console.settings import Settings
 
 
-def test_sign_in_by_name_is_refused_outside_a_local_stack(monkeypatch):
-    monkeypatch.setenv("ORDERDESK_DEPLOYMENT", "production")
-    monkeypatch.setenv("ORDERDESK_JWKS_URL", "https://idp.example/.well-known/jwks.json")
-    monkeypatch.setenv("ORDERDESK_JWT_ISSUER", "https://idp.example")
+def test_sign_in_by_name_is_refused_outside_a_local_stack(production_deployment, monkeypatch):
     monkeypatch.setenv("CONSOLE_DEV_SIGN_IN", "true")
     with pytest.raises(ValidationError, match="local stacks only"):
         Settings(database_url="postgresql+asyncpg://x")

@@ -7,11 +7,8 @@ SECRETS = "00D5e000000DEMOEAA=a-salesforce-secret-long-enough, 00D000000000OTHER
 
 
 @pytest.fixture
-def production(monkeypatch):
-    """A production deployment: tokens from an identity provider, no local stack."""
-    monkeypatch.setenv("ORDERDESK_DEPLOYMENT", "production")
-    monkeypatch.setenv("ORDERDESK_JWKS_URL", "https://idp.example/.well-known/jwks.json")
-    monkeypatch.setenv("ORDERDESK_JWT_ISSUER", "https://idp.example")
+def production(production_deployment, monkeypatch):
+    """A production deployment that names no Salesforce org yet."""
     monkeypatch.delenv("INTAKE_SALESFORCE_ORG_SECRETS", raising=False)
 
 
