@@ -36,6 +36,14 @@ from intake.handlers import (
 from intake.repository import CancelRequest, NewOrder, OrderFilter, StoredOrder, canonical_bytes
 from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
+from orderdesk_shared.access import (
+    OrderAction,
+    OrderPeople,
+    ensure_allowed,
+    listed_reps,
+    own_orders_only,
+    refusal,
+)
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
@@ -99,10 +107,11 @@ async def create_product_order(
 ) -> dict:
     """Accept an order: it is validated at once and moves on, or is stored as rejected with findings.
 
-    A repeat (the same Idempotency-Key, or the same externalId from the same channel and account) returns the
-    first order (200); the same externalId with a different document is a conflict (409): correct the order.
+    A repeat (the caller's same Idempotency-Key, or the same externalId from the same channel and account) returns
+    the first order (200); the same externalId with a different document is a conflict (409): correct the order.
+    Another caller's Idempotency-Key is another key.
     """
-    if idempotency_key and (known := await _repeat_of(db, idempotency_key=idempotency_key)):
+    if idempotency_key and (known := await _repeat_of(db, principal, idempotency_key=idempotency_key)):
         return _answer_known(known, response)
     order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)
     document = body.model_dump(mode="json", exclude_none=True)
@@ -125,7 +134,7 @@ async def create_product_order(
     except IntegrityError:
         # A repeat: the same Idempotency-Key or source stored its order first (just now, or long before). Looked for
         # only here, as repeats are rare: a new order pays no read for them.
-        if known := await _repeat_of(db, idempotency_key=idempotency_key, source=source, document=document):
+        if known := await _repeat_of(db, principal, idempotency_key=idempotency_key, source=source, document=document):
             return _answer_known(known, response)
         raise
     response.headers["Location"] = f"{API_ROOT}/productOrder/{stored.order.id}"
@@ -133,21 +142,36 @@ async def create_product_order(
 
 
 async def _repeat_of(
-    db: Database, *, idempotency_key: str | None, source: str | None = None, document: dict | None = None
+    db: Database,
+    caller: Principal,
+    *,
+    idempotency_key: str | None,
+    source: str | None = None,
+    document: dict | None = None,
 ) -> StoredOrder | None:
-    """The order a repeated request made before; a conflict when its source made another order of another document."""
+    """The order a repeated request made before; a conflict when its source made another order of another document,
+    or an order the caller may not see (which is not named)."""
     async with db.engine.connect() as connection:
-        if idempotency_key and (known := await repository.order_for_idempotency_key(connection, idempotency_key)):
+        if idempotency_key and (
+            known := await repository.order_for_idempotency_key(connection, idempotency_key, owner=caller.subject)
+        ):
             return known
         if source is None or (earlier := await repository.submission(connection, source)) is None:
             return None
+        known = await repository.get_order(connection, earlier.order_id)
+        if known and refusal(caller, _people(known), OrderAction.SEE):
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"externalId {(document or {}).get('externalId')} of this account and channel names another order"
+                " already: use another externalId, or ask the desk",
+            )
         if earlier.document != canonical_bytes(document):
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"externalId {(document or {}).get('externalId')} names order {earlier.order_id} already, with a"
                 f" different document: correct it with PATCH {API_ROOT}/productOrder/{earlier.order_id}",
             )
-        return await repository.get_order(connection, earlier.order_id)
+        return known
 
 
 @contextlib.contextmanager
@@ -166,15 +190,15 @@ def _answer_known(known: StoredOrder, response: Response) -> dict:
 
 
 @router.get("/productOrder/{order_id}")
-async def retrieve_product_order(order_id: str, _: Reader, db: Db) -> dict:
-    """One order with its TMF state and the stage it has reached."""
+async def retrieve_product_order(order_id: str, principal: Reader, db: Db) -> dict:
+    """One order with its TMF state and the stage it has reached (a sales rep's own only)."""
     async with db.engine.connect() as connection:
-        return _resource(await _stored_or_404(connection, order_id))
+        return _resource(await _stored_or_404(connection, order_id, principal, OrderAction.SEE))
 
 
 @router.get("/productOrder")
 async def list_product_orders(
-    _: Reader,
+    principal: Reader,
     db: Db,
     response: Response,
     state: Annotated[str | None, Query(description="one state, or several separated by commas")] = None,
@@ -188,8 +212,8 @@ async def list_product_orders(
 ) -> list[dict]:
     """Orders, newest first, filtered by state(s), externalId, account, channel and order date.
 
-    `state=rejected,pending` is the desk's queue. X-Total-Count says how many match, X-Result-Count
-    how many are on this page.
+    `state=rejected,pending` is the desk's queue. A sales rep lists only the orders they submitted or are named
+    on. X-Total-Count says how many match, X-Result-Count how many are on this page.
     """
     selection = OrderFilter(
         states=tuple(_states(state)),
@@ -198,6 +222,7 @@ async def list_product_orders(
         channel=channel,
         since=since,
         until=until,
+        owned_by=own_orders_only(principal),
     )
     async with db.engine.connect() as connection:
         found, total = await repository.list_orders(connection, selection, offset=offset, limit=limit)
@@ -214,18 +239,24 @@ async def patch_product_order(
 
     The corrected order keeps its id and history under a new version and is validated again; a valid
     one goes through the later stages anew, and every service drops what it held for the earlier version.
+    A sales rep corrects only their own orders; only a specialist changes the listed reps or their splits.
+    The submitter stays who submitted it; the corrector is recorded as such (on orders.corrected).
     """
     async with db.unit_of_work() as uow:
-        stored = await _stored_or_404(uow.connection, order_id, for_update=True)
+        stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
         merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
         try:
             request = ProductOrderCreate.model_validate(merged)
         except ValidationError as error:
             raise RequestValidationError(error.errors()) from error
+        submitter = stored.order.submitted_by or principal.subject
+        corrected = to_canonical(request, order_id=order_id, submitted_by=submitter)
+        if listed_reps(corrected) != listed_reps(stored.order):
+            _ensure(principal, stored, OrderAction.CHANGE_REPS)
         with _conflict_when_not_allowed(f"order {order_id} can no longer be corrected"):
             await correct_order(
                 stored,
-                to_canonical(request, order_id=order_id, submitted_by=stored.order.submitted_by or principal.subject),
+                corrected,
                 uow,
                 rules=rules,
                 today=_today(),
@@ -237,10 +268,10 @@ async def patch_product_order(
 
 
 @router.get("/productOrder/{order_id}/history")
-async def product_order_history(order_id: str, _: Reader, db: Db) -> list[dict]:
+async def product_order_history(order_id: str, principal: Reader, db: Db) -> list[dict]:
     """Every version of the order: submitted, corrected, cancelled, with the findings of each."""
     async with db.engine.connect() as connection:
-        await _stored_or_404(connection, order_id)
+        await _stored_or_404(connection, order_id, principal, OrderAction.SEE)
         return await repository.order_history(connection, order_id)
 
 
@@ -277,7 +308,7 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
     installed the order first."""
     order_id = body.productOrder.id
     async with db.unit_of_work() as uow:
-        stored = await _stored_or_404(uow.connection, order_id, for_update=True)
+        stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
         with _conflict_when_not_allowed(f"order {order_id} cannot be cancelled"):
             request = await cancel_order(
                 stored,
@@ -291,28 +322,32 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
 
 
 @router.get("/cancelProductOrder/{request_id}")
-async def retrieve_cancel_product_order(request_id: str, _: Reader, db: Db) -> dict:
-    """One cancellation request and where it stands."""
-    request = await read_or_404(
-        db,
-        lambda connection: repository.get_cancel_request(connection, request_id),
-        missing=f"no cancelProductOrder {request_id}",
-    )
-    return _cancel_resource(request)
+async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: Db) -> dict:
+    """One cancellation request and where it stands (of a sales rep's own orders only)."""
+    missing = f"no cancelProductOrder {request_id}"
+
+    async def read(connection):
+        request = await repository.get_cancel_request(connection, request_id)
+        order = request and await repository.get_order(connection, request.order_id)
+        return request if order and not refusal(principal, _people(order), OrderAction.SEE) else None
+
+    return _cancel_resource(await read_or_404(db, read, missing=missing))
 
 
 @router.get("/cancelProductOrder")
 async def list_cancel_product_orders(
-    _: Reader,
+    principal: Reader,
     db: Db,
     response: Response,
     order_id: Annotated[str | None, Query(alias="productOrder.id")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict]:
-    """Cancellation requests, newest first, optionally those of one order."""
+    """Cancellation requests, newest first, optionally those of one order; a sales rep's own orders' only."""
     async with db.engine.connect() as connection:
-        found, total = await repository.list_cancel_requests(connection, order_id=order_id, offset=offset, limit=limit)
+        found, total = await repository.list_cancel_requests(
+            connection, order_id=order_id, owned_by=own_orders_only(principal), offset=offset, limit=limit
+        )
     response.headers["X-Result-Count"] = str(len(found))
     response.headers["X-Total-Count"] = str(total)
     return [_cancel_resource(request) for request in found]
@@ -323,10 +358,10 @@ channels_router = APIRouter(prefix="/intake", tags=["channels"])
 
 @channels_router.post("/crm/opportunities", status_code=status.HTTP_201_CREATED)
 async def receive_crm_opportunity(
-    opportunity: CrmOpportunitySubmitted, _: Submitter, db: Db, response: Response
+    opportunity: CrmOpportunitySubmitted, principal: Submitter, db: Db, response: Response
 ) -> dict:
     """A won CRM opportunity becomes an order (as on topic intake.crm.v1); a resend returns the same order."""
-    return await _accept(accept_crm_opportunity, opportunity, db, response)
+    return await _accept(accept_crm_opportunity, opportunity, db, response, principal)
 
 
 @channels_router.post("/crm/accounts")
@@ -339,9 +374,9 @@ async def receive_crm_account(record: CrmAccountUpdated, _: AccountKeeper, db: D
 
 
 @channels_router.post("/ivr/calls", status_code=status.HTTP_201_CREATED)
-async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response: Response) -> dict:
+async def receive_ivr_call(call: IvrCallReceived, principal: Submitter, db: Db, response: Response) -> dict:
     """An IVR call record becomes an order (as on topic intake.ivr.v1); a resend returns the same order."""
-    return await _accept(accept_ivr_call, call, db, response)
+    return await _accept(accept_ivr_call, call, db, response, principal)
 
 
 @channels_router.post(
@@ -349,12 +384,13 @@ async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response
     status_code=status.HTTP_201_CREATED,
     openapi_extra={"requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}, "required": True}},
 )
-async def receive_order_email(request: Request, _: Submitter, db: Db, response: Response) -> dict:
+async def receive_order_email(request: Request, principal: Submitter, db: Db, response: Response) -> dict:
     """A raw RFC 5322 order email (as on topic intake.email.v1); a resend (same Message-ID) is the same order."""
     raw = await request.body()
     if not raw.strip():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the body must be an RFC 5322 message")
-    return await _accept(accept_order_email, EmailReceived(message=raw.decode("utf-8", errors="replace")), db, response)
+    email = EmailReceived(message=raw.decode("utf-8", errors="replace"))
+    return await _accept(accept_order_email, email, db, response, principal)
 
 
 @channels_router.post("/crm/salesforce", response_class=Response)
@@ -376,7 +412,8 @@ async def receive_salesforce_outbound_message(request: Request, db: Db) -> Respo
     return Response(salesforce.ACK, media_type=salesforce.CONTENT_TYPE)
 
 
-async def _accept(accept, submission, db: Database, response: Response) -> dict:
+async def _accept(accept, submission, db: Database, response: Response, caller: Principal) -> dict:
+    """Accept a channel submission; a resend answers with the order it made, to a caller who may see that order."""
     async with db.unit_of_work() as uow:
         emitted_before = len(uow.emitted)
         try:
@@ -387,6 +424,8 @@ async def _accept(accept, submission, db: Database, response: Response) -> dict:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
         created = len(uow.emitted) > emitted_before
         stored = await _stored_or_404(uow.connection, order_id)
+        if not created and refusal(caller, _people(stored), OrderAction.SEE):
+            raise HTTPException(status.HTTP_409_CONFLICT, "this submission was received already, for another order")
     if not created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"{API_ROOT}/productOrder/{order_id}"
@@ -467,11 +506,34 @@ async def coaching_findings(
         return await repository.finding_counts(connection, since=since, until=until or datetime.now(UTC))
 
 
-async def _stored_or_404(connection, order_id: str, *, for_update: bool = False) -> StoredOrder:
+async def _stored_or_404(
+    connection,
+    order_id: str,
+    caller: Principal | None = None,
+    action: OrderAction = OrderAction.SEE,
+    *,
+    for_update: bool = False,
+) -> StoredOrder:
+    """The stored order, when the caller (if given) may take `action` on it: else 404 as for an order that does not
+    exist, or 403 for one they see but may not act on."""
     stored = await repository.get_order(connection, order_id, for_update=for_update)
     if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product order {order_id}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _missing(order_id))
+    if caller is not None:
+        _ensure(caller, stored, action)
     return stored
+
+
+def _ensure(caller: Principal, stored: StoredOrder, action: OrderAction) -> None:
+    ensure_allowed(caller, _people(stored), action, missing=_missing(stored.order.id))
+
+
+def _people(stored: StoredOrder) -> OrderPeople:
+    return OrderPeople.of(stored.order)
+
+
+def _missing(order_id: str) -> str:
+    return f"no product order {order_id}"
 
 
 def _states(text: str | None) -> list[OrderState]:
