@@ -358,10 +358,10 @@ channels_router = APIRouter(prefix="/intake", tags=["channels"])
 
 @channels_router.post("/crm/opportunities", status_code=status.HTTP_201_CREATED)
 async def receive_crm_opportunity(
-    opportunity: CrmOpportunitySubmitted, principal: Submitter, db: Db, response: Response
+    opportunity: CrmOpportunitySubmitted, _: Submitter, db: Db, response: Response
 ) -> dict:
     """A won CRM opportunity becomes an order (as on topic intake.crm.v1); a resend returns the same order."""
-    return await _accept(accept_crm_opportunity, opportunity, db, response, principal)
+    return await _accept(accept_crm_opportunity, opportunity, db, response)
 
 
 @channels_router.post("/crm/accounts")
@@ -374,9 +374,9 @@ async def receive_crm_account(record: CrmAccountUpdated, _: AccountKeeper, db: D
 
 
 @channels_router.post("/ivr/calls", status_code=status.HTTP_201_CREATED)
-async def receive_ivr_call(call: IvrCallReceived, principal: Submitter, db: Db, response: Response) -> dict:
+async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response: Response) -> dict:
     """An IVR call record becomes an order (as on topic intake.ivr.v1); a resend returns the same order."""
-    return await _accept(accept_ivr_call, call, db, response, principal)
+    return await _accept(accept_ivr_call, call, db, response)
 
 
 @channels_router.post(
@@ -384,13 +384,12 @@ async def receive_ivr_call(call: IvrCallReceived, principal: Submitter, db: Db, 
     status_code=status.HTTP_201_CREATED,
     openapi_extra={"requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}, "required": True}},
 )
-async def receive_order_email(request: Request, principal: Submitter, db: Db, response: Response) -> dict:
+async def receive_order_email(request: Request, _: Submitter, db: Db, response: Response) -> dict:
     """A raw RFC 5322 order email (as on topic intake.email.v1); a resend (same Message-ID) is the same order."""
     raw = await request.body()
     if not raw.strip():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the body must be an RFC 5322 message")
-    email = EmailReceived(message=raw.decode("utf-8", errors="replace"))
-    return await _accept(accept_order_email, email, db, response, principal)
+    return await _accept(accept_order_email, EmailReceived(message=raw.decode("utf-8", errors="replace")), db, response)
 
 
 @channels_router.post("/crm/salesforce", response_class=Response)
@@ -412,8 +411,7 @@ async def receive_salesforce_outbound_message(request: Request, db: Db) -> Respo
     return Response(salesforce.ACK, media_type=salesforce.CONTENT_TYPE)
 
 
-async def _accept(accept, submission, db: Database, response: Response, caller: Principal) -> dict:
-    """Accept a channel submission; a resend answers with the order it made, to a caller who may see that order."""
+async def _accept(accept, submission, db: Database, response: Response) -> dict:
     async with db.unit_of_work() as uow:
         emitted_before = len(uow.emitted)
         try:
@@ -424,8 +422,6 @@ async def _accept(accept, submission, db: Database, response: Response, caller: 
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
         created = len(uow.emitted) > emitted_before
         stored = await _stored_or_404(uow.connection, order_id)
-        if not created and refusal(caller, _people(stored), OrderAction.SEE):
-            raise HTTPException(status.HTTP_409_CONFLICT, "this submission was received already, for another order")
     if not created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"{API_ROOT}/productOrder/{order_id}"
