@@ -10,7 +10,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_stack.processes import free_port_block, free_ports
 from orderdesk_stack.services import SERVICES
 from orderdesk_stack.stack import Stack
@@ -65,7 +65,7 @@ def _running_stack(run_dir: Path, otlp_receiver: OtlpReceiver) -> Iterator[Stack
 
 
 def bearer(stack: Stack, subject: str, *roles: Role) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(secret=stack.jwt_secret, subject=subject, roles=list(roles))}"}
+    return stack.token_signer.bearer(subject, *roles)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from console.pages import TOKEN_COOKIE
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from tests.conftest import bearer
@@ -233,7 +233,7 @@ async def test_an_order_a_specialist_takes_or_is_handed_shows_in_my_orders(stack
 
     # Another specialist hands dana an order: it shows in her list without a reload.
     await _mark_loaded(console)
-    eve = mint_token(secret=stack.jwt_secret, subject="eve", roles=[Role.SPECIALIST])
+    eve = stack.token_signer.mint("eve", [Role.SPECIALIST])
     async with httpx.AsyncClient(base_url=stack.service_url("console"), cookies={TOKEN_COOKIE: eve}) as client:
         await client.post(f"/orders/{handed}/assign", data={"assignee": "dana"})
     await expect(console.locator(f'tr[data-order-id="{handed}"]')).to_contain_text("dana")

@@ -13,8 +13,10 @@ from aiokafka import AIOKafkaProducer
 from orderdesk_shared.auth import Role
 from orderdesk_shared.codec import KafkaRecord, encode
 from orderdesk_shared.events.channels import CrmAccountUpdated, EmailReceived, IvrCallReceived
+from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.stack import LOCAL_SALESFORCE_ORG
 from tests.conftest import bearer, first_record_for
 
 pytestmark = pytest.mark.e2e
@@ -42,12 +44,18 @@ async def _publish(stack, *records: KafkaRecord) -> None:
         await producer.stop()
 
 
+async def _submitter(stack, order_id: str) -> str | None:
+    """Who the order records as its submitter, as the later stages read it."""
+    record = await first_record_for(stack.kafka_bootstrap, OrderValidated.topic, order_id)
+    return OrderValidated.model_validate_json(record.value).order.submitted_by
+
+
 async def _orders_with_external_id(intake, external_id: str, headers: dict) -> list[dict]:
     return (await intake.get(PRODUCT_ORDER_PATH, params={"externalId": external_id}, headers=headers)).json()
 
 
 async def test_a_crm_opportunity_over_http_is_one_order_however_often_it_is_sent(stack, intake):
-    crm = bearer(stack, "crm-integration", Role.SALES_REP)
+    crm = bearer(stack, "crm-integration", Role.CRM_SYSTEM)
     opportunity = _sample("crm_opportunity_new_logo.json", opportunityId=f"006{secrets.token_hex(6)}")
     first = await intake.post("/intake/crm/opportunities", json=opportunity, headers=crm)
     again = await intake.post("/intake/crm/opportunities", json=opportunity, headers=crm)
@@ -55,12 +63,14 @@ async def test_a_crm_opportunity_over_http_is_one_order_however_often_it_is_sent
     assert (first.status_code, again.status_code) == (201, 200), first.text
     assert first.json()["id"] == again.json()["id"]
     assert (first.json()["state"], first.json()["channel"]) == ("inProgress", [{"name": "crm"}])
-    desk = bearer(stack, "dana", Role.SPECIALIST)  # the integration user is not a rep on the order: the desk lists it
-    assert len(await _orders_with_external_id(intake, opportunity["opportunityId"], desk)) == 1
+    specialist = bearer(stack, "dana", Role.SPECIALIST)
+    assert len(await _orders_with_external_id(intake, opportunity["opportunityId"], specialist)) == 1
+    # The rep who owns the opportunity submitted the order, not "crm": four eyes sees who it was.
+    assert await _submitter(stack, first.json()["id"]) == "rep-004"
 
 
 async def test_a_malformed_crm_document_is_a_problem_with_field_paths(stack, intake):
-    crm = bearer(stack, "crm-integration", Role.SALES_REP)
+    crm = bearer(stack, "crm-integration", Role.CRM_SYSTEM)
     response = await intake.post(
         "/intake/crm/opportunities", json=_sample("crm_opportunity_new_logo.json", lineItems=[]), headers=crm
     )
@@ -83,6 +93,7 @@ async def test_ivr_calls_on_the_raw_topic_become_orders_once_and_a_bad_record_is
     await asyncio.sleep(1)
     assert len(await _orders_with_external_id(intake, call.call_id, headers)) == 1
     assert orders[0]["orderType"] == "disconnect"
+    assert await _submitter(stack, orders[0]["id"]) == f"tel:{call.caller_number}"
 
     dead = await first_record_for(stack.kafka_bootstrap, IvrCallReceived.topic + ".dlt", "ivr:broken")
     assert "last menu step" in dict(dead.headers)["dlt-reason"].decode()
@@ -96,17 +107,18 @@ async def test_a_salesforce_outbound_message_is_acknowledged_and_makes_one_order
         .replace(b"0065e00000QxV7cAAF", opportunity_id.encode())
     )
     soap = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'}
+    auth = (LOCAL_SALESFORCE_ORG, stack.salesforce_org_secret)
     for _ in range(2):  # Salesforce resends until it sees the ack
-        response = await intake.post("/intake/crm/salesforce", content=message, headers=soap)
+        response = await intake.post("/intake/crm/salesforce", content=message, headers=soap, auth=auth)
         assert response.status_code == 200, response.text
         assert "<Ack>true</Ack>" in response.text
     orders = await _orders_with_external_id(intake, opportunity_id, bearer(stack, "dana", Role.SPECIALIST))
     assert [(order["channel"], order["state"]) for order in orders] == [([{"name": "crm"}], "inProgress")]
 
     foreign = message.replace(b"00D5e000000DEMOEAA", b"00D000000000OTHER")
-    refused = await intake.post("/intake/crm/salesforce", content=foreign, headers=soap)
-    assert refused.status_code == 403 and "may not send orders here" in refused.text
-    garbage = await intake.post("/intake/crm/salesforce", content=b"<oops", headers=soap)
+    refused = await intake.post("/intake/crm/salesforce", content=foreign, headers=soap, auth=auth)
+    assert refused.status_code == 403 and "the message is from 00D000000000OTHER" in refused.text
+    garbage = await intake.post("/intake/crm/salesforce", content=b"<oops", headers=soap, auth=auth)
     assert garbage.status_code == 400 and "<faultstring>not well-formed XML" in garbage.text
 
 
@@ -117,13 +129,14 @@ def _email(name: str) -> bytes:
 
 
 async def test_order_emails_become_orders_once_and_unreadable_parts_hold_them(stack, intake):
-    mail = bearer(stack, "mail-gateway", Role.SALES_REP) | {"Content-Type": "message/rfc822"}
+    mail = bearer(stack, "mail-gateway", Role.MAIL_GATEWAY) | {"Content-Type": "message/rfc822"}
     form = _email("email_form_in_body.eml")
     first = await intake.post("/intake/email", content=form, headers=mail)
     again = await intake.post("/intake/email", content=form, headers=mail)
     assert (first.status_code, again.status_code) == (201, 200), first.text
     assert first.json()["id"] == again.json()["id"]
     assert first.json()["state"] == "inProgress"
+    assert await _submitter(stack, first.json()["id"]) == "daniel.reyes@telco.example"
 
     broken = (await intake.post("/intake/email", content=_email("email_broken_mime.eml"), headers=mail)).json()
     assert broken["state"] == "pending"
@@ -167,14 +180,14 @@ def _new_account_number() -> str:
     return f"ACC-{secrets.randbelow(80_000) + 20_000}"  # the seed file's accounts are ACC-1xxxx
 
 
-async def test_crm_account_records_over_http_are_for_specialists_and_a_resend_changes_nothing(stack, intake):
+async def test_crm_account_records_over_http_are_for_the_crm_and_a_resend_changes_nothing(stack, intake):
     record = _crm_account(_new_account_number())
-    specialist = bearer(stack, "crm-integration", Role.SPECIALIST)
+    crm = bearer(stack, "crm-integration", Role.CRM_SYSTEM)
 
     as_a_rep = await intake.post("/intake/crm/accounts", json=record, headers=bearer(stack, "rep-001", Role.SALES_REP))
-    malformed = await intake.post("/intake/crm/accounts", json=record | {"accountNumber": "10001"}, headers=specialist)
-    first = await intake.post("/intake/crm/accounts", json=record, headers=specialist)
-    again = await intake.post("/intake/crm/accounts", json=record, headers=specialist)
+    malformed = await intake.post("/intake/crm/accounts", json=record | {"accountNumber": "10001"}, headers=crm)
+    first = await intake.post("/intake/crm/accounts", json=record, headers=crm)
+    again = await intake.post("/intake/crm/accounts", json=record, headers=crm)
 
     assert as_a_rep.status_code == 403
     assert malformed.status_code == 422

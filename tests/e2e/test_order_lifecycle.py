@@ -49,6 +49,8 @@ def people(stack):
         "director": bearer(stack, "dex-director", Role.SALES_DIRECTOR),
         "operations": bearer(stack, "olga-ops", Role.OPERATIONS),
         "analyst": bearer(stack, "ana-analyst", Role.COMMISSION_ANALYST),
+        "crm": bearer(stack, "crm-integration", Role.CRM_SYSTEM),
+        "ivr": bearer(stack, "ivr-platform", Role.IVR_SYSTEM),
     }
 
 
@@ -307,7 +309,7 @@ async def test_a_disconnect_naming_only_the_product_is_handed_off_with_its_site(
         "callId": f"IVR-{secrets.token_hex(6)}",
         "existingProductId": "PRD-440153",
     }
-    by_phone = await intake.post("/intake/ivr/calls", json=call, headers=people["rep"])
+    by_phone = await intake.post("/intake/ivr/calls", json=call, headers=people["ivr"])
     assert by_phone.status_code == 201, by_phone.text
     [item] = by_phone.json()["productOrderItem"]
     assert (item["productOffering"]["id"], by_phone.json()["state"]) == ("DIA-FIBER", "inProgress")
@@ -467,7 +469,7 @@ async def test_coaching_credits_the_rep_named_on_the_order_whatever_the_channel_
         found = (await intake.get(path, params=since, headers=people["specialist"])).json()
         return {(row["rep"], row["channel"], row["reasonCode"]): row["count"] for row in found}
 
-    created = await intake.post("/intake/crm/opportunities", json=opportunity, headers=people["rep"])
+    created = await intake.post("/intake/crm/opportunities", json=opportunity, headers=people["crm"])
     assert created.status_code == 201, created.text
     credited = await eventually(counts, lambda found: any(key[2] == "UNKNOWN_OFFERING" for key in found))
     assert {rep for rep, channel, code in credited if code == "UNKNOWN_OFFERING"} == named

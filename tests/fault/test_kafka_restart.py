@@ -18,7 +18,7 @@ ORDERS = 40
 
 async def test_orders_submitted_around_a_broker_restart_are_all_ratified(stack):
     batch = generate_orders(ORDERS, seed=4242, invalid_share=0.0)
-    async with OrderSubmitter(stack.service_url("intake"), jwt_secret=stack.jwt_secret, concurrency=4) as submitter:
+    async with OrderSubmitter(stack.service_url("intake"), signer=stack.token_signer, concurrency=4) as submitter:
         before = await asyncio.gather(*(submitter.submit(order) for order in batch[: ORDERS // 2]))
         await asyncio.to_thread(stack.restart, "kafka")
         after = await asyncio.gather(*(submitter.submit(order) for order in batch[ORDERS // 2 :]))

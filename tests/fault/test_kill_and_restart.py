@@ -20,7 +20,7 @@ async def test_killed_services_lose_no_order_and_duplicate_no_effect(stack):
     batch = generate_orders(ORDERS, seed=2026, invalid_share=0.0)
     async with (
         PipelineWatcher(stack.kafka_bootstrap) as watcher,
-        OrderSubmitter(stack.service_url("intake"), jwt_secret=stack.jwt_secret, concurrency=4) as submitter,
+        OrderSubmitter(stack.service_url("intake"), signer=stack.token_signer, concurrency=4) as submitter,
     ):
         submitting = asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
         while watcher.count_reached(Stage.RECEIVED) < ORDERS // 4:

@@ -18,12 +18,12 @@ from enum import StrEnum
 
 from fastapi import HTTPException, status
 
-from orderdesk_shared.auth import Principal, Role
+from orderdesk_shared.auth import PERSON_ROLES, Principal, Role
 from orderdesk_shared.events.order import ProductOrder
 
-# Roles whose duties take them to any order (a catalog admin's to the orders held for billing codes, among others);
-# a sales rep's take them to their own.
-SEES_EVERY_ORDER = frozenset(Role) - {Role.SALES_REP}
+# People whose duties take them to any order (a catalog admin's to the orders held for billing codes, among others);
+# a sales rep's take them to their own. The channels' upstream systems are no people: they see no order.
+SEES_EVERY_ORDER = PERSON_ROLES - {Role.SALES_REP}
 # Roles that correct or cancel any order: the desk. A sales rep corrects and cancels their own.
 CHANGES_EVERY_ORDER = frozenset({Role.SPECIALIST})
 

@@ -1,6 +1,6 @@
 """The FastAPI application every service serves: its routes plus health, readiness and metrics."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
 
@@ -11,18 +11,26 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client import make_asgi_app
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from orderdesk_shared.auth import TokenVerifier
+from orderdesk_shared.body_limit import BodySizeLimit
 from orderdesk_shared.db import Database
 from orderdesk_shared.logs import configure_logging
 from orderdesk_shared.problems import install_problem_handlers
 from orderdesk_shared.runtime import ServiceRuntime
-from orderdesk_shared.telemetry import configure_tracing
+from orderdesk_shared.telemetry import configure_tracing, without_query_string
 
 T = TypeVar("T")
 
 
-def build_app(runtime: ServiceRuntime, *, title: str, routers: Sequence[APIRouter]) -> FastAPI:
-    """Wire a service's routes to its runtime, which starts and stops with the app."""
-    service_name = runtime.settings.service_name
+def build_app(
+    runtime: ServiceRuntime, *, title: str, routers: Sequence[APIRouter], upload_paths: Collection[str] = ()
+) -> FastAPI:
+    """Wire a service's routes to its runtime, which starts and stops with the app.
+
+    Request bodies are limited to the `max_body_bytes` setting, those to `upload_paths` to `max_upload_bytes`.
+    """
+    settings = runtime.settings
+    service_name = settings.service_name
     configure_logging(service_name)
     configure_tracing(service_name)
     SQLAlchemyInstrumentor().instrument(engine=runtime.database.engine.sync_engine)
@@ -37,6 +45,7 @@ def build_app(runtime: ServiceRuntime, *, title: str, routers: Sequence[APIRoute
 
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.tokens = TokenVerifier.from_settings(runtime.settings)
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -58,8 +67,19 @@ def build_app(runtime: ServiceRuntime, *, title: str, routers: Sequence[APIRoute
         )
 
     app.mount("/metrics", make_asgi_app())
+    app.add_middleware(
+        BodySizeLimit,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+        upload_paths=upload_paths,
+    )
     # One server span per request; ASGI receive/send spans would triple the spans for no insight.
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"])
+    FastAPIInstrumentor.instrument_app(
+        app,
+        excluded_urls="healthz,readyz,metrics",
+        exclude_spans=["receive", "send"],
+        server_request_hook=without_query_string,
+    )
     return app
 
 

@@ -1,21 +1,41 @@
-"""Bearer JWT authentication and role checks (DESIGN.md §6)."""
+"""Bearer JWT authentication and role checks (DESIGN.md §6).
 
+Tokens are verified against the identity provider's JWKS (RS256 or ES256), for this service's audience and the
+provider's issuer. The local stack is an identity provider of its own (orderdesk_shared.tokens); only there may a
+service verify HS256 tokens with a shared secret instead.
+"""
+
+import asyncio
+import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-ALGORITHM = "HS256"
-# HS256 wants a key of at least 32 bytes; this one signs tokens of local stacks and tests only.
-LOCAL_DEVELOPMENT_SECRET = "orderdesk-local-development-jwt-secret-not-for-production"
-ISSUER = "orderdesk"
+if TYPE_CHECKING:
+    from orderdesk_shared.settings import ServiceSettings
+
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "ES256"})
+SHARED_SECRET_ALGORITHM = "HS256"
+LOCAL_ISSUER = "orderdesk-local"
+# How long a fetched key set is trusted before it is fetched again, and how soon a token naming a key the set
+# lacks may make it be fetched again (a rotated key): not at every such token, or they would flood the provider.
+JWKS_REFRESH_SECONDS = 300.0
+JWKS_UNKNOWN_KEY_COOLDOWN_SECONDS = 30.0
+
+
+def audience_for(service_name: str) -> str:
+    """The audience a service accepts tokens for unless configured otherwise."""
+    return f"orderdesk-{service_name}"
 
 
 class Role(StrEnum):
@@ -30,6 +50,14 @@ class Role(StrEnum):
     OPERATIONS = "operations"
     COMMISSION_ANALYST = "commission_analyst"
     SRE = "sre"
+    # Upstream systems sending orders through intake's channels: machines, each with a credential of its own.
+    CRM_SYSTEM = "crm_system"
+    IVR_SYSTEM = "ivr_system"
+    MAIL_GATEWAY = "mail_gateway"
+
+
+SYSTEM_ROLES = frozenset({Role.CRM_SYSTEM, Role.IVR_SYSTEM, Role.MAIL_GATEWAY})
+PERSON_ROLES = frozenset(Role) - SYSTEM_ROLES
 
 
 class Principal(BaseModel):
@@ -39,23 +67,100 @@ class Principal(BaseModel):
     roles: frozenset[Role]
 
 
-def mint_token(*, secret: str, subject: str, roles: list[Role], ttl: timedelta = timedelta(hours=8)) -> str:
-    now = datetime.now(UTC)
-    claims = {"iss": ISSUER, "sub": subject, "roles": [str(role) for role in roles], "iat": now, "exp": now + ttl}
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+class TokenVerifier:
+    """Checks bearer tokens for one service: signature, issuer, audience and expiry."""
+
+    def __init__(self, *, issuer: str, audience: str, jwks_url: str | None = None, secret: str | None = None) -> None:
+        if (jwks_url is None) == (secret is None):
+            raise ValueError("a token verifier needs either a JWKS URL or (local stacks only) a shared secret")
+        self.issuer = issuer
+        self.audience = audience
+        self._secret = secret
+        self._keys = JsonWebKeys(jwks_url) if jwks_url else None
+
+    @classmethod
+    def from_settings(cls, settings: "ServiceSettings") -> "TokenVerifier":
+        return cls(
+            issuer=settings.jwt_issuer or LOCAL_ISSUER,
+            audience=settings.token_audience,
+            jwks_url=settings.jwks_url,
+            secret=settings.jwt_secret.get_secret_value() if settings.jwt_secret else None,
+        )
+
+    async def principal(self, token: str) -> Principal:
+        """Who the token is for; jwt.PyJWTError when it is not a valid token for this service."""
+        if self._keys is None:
+            key, algorithm = self._secret, SHARED_SECRET_ALGORITHM
+        else:
+            key = await self._keys.key_for(token)
+            algorithm = key.algorithm_name
+        principal, expires_at = _verified(token, key, algorithm, self.issuer, self.audience)
+        if expires_at <= time.time():
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        return principal
 
 
-def read_token(token: str, *, secret: str) -> Principal:
-    principal, expires_at = _verified(token, secret)
-    if expires_at <= time.time():
-        raise jwt.ExpiredSignatureError("Signature has expired")
-    return principal
+class JsonWebKeys:
+    """The identity provider's signing keys, fetched from its JWKS URL off the event loop and kept a while.
+
+    `file://` URLs are for the local stack, which writes its JWKS into its run directory.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._keys: dict[str | None, jwt.PyJWK] = {}
+        self._fetched_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def key_for(self, token: str) -> jwt.PyJWK:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") not in ASYMMETRIC_ALGORITHMS:
+            raise jwt.InvalidAlgorithmError(f"tokens signed with {header.get('alg')!r} are not accepted here")
+        kid = header.get("kid")
+        if self._stale(known=kid in self._keys):
+            async with self._lock:
+                if self._stale(known=kid in self._keys):
+                    self._keys = await asyncio.to_thread(self._fetch)
+                    self._fetched_at = time.monotonic()
+        if kid is None and len(self._keys) == 1:
+            return next(iter(self._keys.values()))
+        if kid not in self._keys:
+            raise jwt.InvalidKeyError(f"the identity provider has no signing key {kid!r}")
+        return self._keys[kid]
+
+    def _stale(self, *, known: bool) -> bool:
+        age = time.monotonic() - self._fetched_at
+        return age > JWKS_REFRESH_SECONDS or (not known and age > JWKS_UNKNOWN_KEY_COOLDOWN_SECONDS)
+
+    def _fetch(self) -> dict[str | None, jwt.PyJWK]:
+        location = urlparse(self.url)
+        if location.scheme == "file":
+            try:
+                data = json.loads(Path(url2pathname(location.path)).read_text())
+            except (OSError, ValueError) as error:
+                raise jwt.PyJWKClientError(f"the signing keys at {self.url} cannot be read: {error}") from error
+        else:
+            data = jwt.PyJWKClient(self.url, cache_jwk_set=False, timeout=10).fetch_data()
+        keys = jwt.PyJWKSet.from_dict(data).keys
+        return {
+            key.key_id: key
+            for key in keys
+            if key.algorithm_name in ASYMMETRIC_ALGORITHMS and key.public_key_use in (None, "sig")
+        }
 
 
-# A client sends the same token with request after request: its signature is checked once, its expiry every time.
+# A client sends the same token with request after request: its signature is checked once (per key, issuer and
+# audience), its expiry every time.
 @lru_cache(maxsize=4096)
-def _verified(token: str, secret: str) -> tuple[Principal, float]:
-    claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["sub", "exp"]})
+def _verified(token: str, key: jwt.PyJWK | str, algorithm: str, issuer: str, audience: str) -> tuple[Principal, float]:
+    claims = jwt.decode(
+        token,
+        key.key if isinstance(key, jwt.PyJWK) else key,
+        algorithms=[algorithm],
+        issuer=issuer,
+        audience=audience,
+        options={"require": ["iss", "sub", "aud", "exp"]},
+    )
     known = {role.value for role in Role}
     roles = frozenset(Role(r) for r in claims.get("roles", []) if r in known)
     return Principal(subject=claims["sub"], roles=roles), float(claims["exp"])
@@ -71,7 +176,7 @@ async def _principal(
     if credentials is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
     try:
-        return read_token(credentials.credentials, secret=request.app.state.runtime.settings.jwt_secret)
+        return await request.app.state.tokens.principal(credentials.credentials)
     except jwt.PyJWTError as error:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, f"invalid token: {error}", {"WWW-Authenticate": "Bearer"}
@@ -90,5 +195,5 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
     return check
 
 
-SignedIn = Annotated[Principal, Depends(require_roles(*Role))]
-"""A dependency that admits anyone signed in, in any role."""
+SignedIn = Annotated[Principal, Depends(require_roles(*PERSON_ROLES))]
+"""A dependency that admits anyone signed in, in any role of a person (not an upstream system's)."""

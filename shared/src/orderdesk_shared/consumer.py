@@ -18,7 +18,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop
 
 from orderdesk_shared.codec import IncomingEvent, InvalidEnvelope, decode
 from orderdesk_shared.db import Database, UnitOfWork
-from orderdesk_shared.errors import TransientError
+from orderdesk_shared.errors import TransientError, describe_error, logged_error
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import CONSUMER_LAG, EVENTS_HANDLED, HANDLER_FAILURES, HANDLER_SECONDS
@@ -178,7 +178,7 @@ class ConsumerRuntime:
                     topic=tp.topic,
                     partition=tp.partition,
                     offset=partition_records[0].offset,
-                    error=f"{type(error).__name__}: {error}",
+                    error=logged_error(error),
                 )
                 consumer.seek(tp, partition_records[0].offset)
                 consumer.pause(tp)
@@ -275,7 +275,7 @@ class ConsumerRuntime:
                 if not isolated:
                     raise _RecordFailed from error
                 # Invalid payloads, domain refusals and defects alike: keep the record, keep flowing.
-                span.set_status(Status(StatusCode.ERROR, str(error)))
+                span.set_status(Status(StatusCode.ERROR, describe_error(error)))
                 return incoming.type, await self._dead_letter(uow, record, error)
         return incoming.type, "handled"
 
@@ -340,7 +340,7 @@ def _describe(error: Exception) -> str:
             f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}" for item in error.errors()
         )
         return f"invalid payload: {problems}"
-    return str(error) or type(error).__name__
+    return describe_error(error)
 
 
 class _RecordFailed(Exception):

@@ -293,7 +293,12 @@ class Database:
 
     def __init__(self, *, url: str, tables: MessagingTables, source: str, pool_size: int = 10) -> None:
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            # Bound values are order data: keep them out of error texts, and so out of logs and dead letters.
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            hide_parameters=True,
         )
         self.tables = tables
         self.source = source

@@ -19,6 +19,11 @@ HANDLER_SECONDS = Histogram(
 )
 OUTBOX_BACKLOG = Gauge("orderdesk_outbox_backlog", "Outbox rows not yet published.", ["service"])
 EVENTS_PUBLISHED = Counter("orderdesk_events_published_total", "Outbox rows published to Kafka.", ["service", "topic"])
+OUTBOX_DEAD_LETTERED = Counter(
+    "orderdesk_outbox_dead_lettered_total",
+    "Outbox rows Kafka can never take (too large, unserialisable), kept in dead_letters instead.",
+    ["service", "topic", "error_class"],
+)
 CONSUMER_LAG = Gauge(
     "orderdesk_consumer_lag", "Records behind the end of each assigned partition.", ["consumer", "topic", "partition"]
 )

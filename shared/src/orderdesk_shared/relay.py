@@ -7,17 +7,33 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind
 
-from orderdesk_shared.db import Database, outbox_channel
+from orderdesk_shared.db import Database, insert_if_absent, outbox_channel
+from orderdesk_shared.errors import describe_error, logged_error
 from orderdesk_shared.logs import get_logger
-from orderdesk_shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from orderdesk_shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_DEAD_LETTERED
 from orderdesk_shared.telemetry import context_from_carrier, tracer
 
 log = get_logger(__name__)
 
 PURGE_INTERVAL_SECONDS = 60.0
+
+# Refusals no retry can cure: the row itself can never become a Kafka record (too large, unserialisable).
+UNPUBLISHABLE = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+    TypeError,
+    ValueError,
+)
+# The name a relay's dead letters go under in the dead_letters table, beside the consumers' own.
+RELAY_DEAD_LETTER_CONSUMER = "outbox-relay"
+# A dead-lettered outbox row never reached a partition; its offset column holds the row's outbox seq.
+NO_PARTITION = -1
 
 
 def idempotent_producer(bootstrap_servers: str) -> AIOKafkaProducer:
@@ -65,7 +81,7 @@ class OutboxRelay:
                 raise
             except Exception as error:
                 self.is_leader = False
-                self.last_error = f"{type(error).__name__}: {error}"
+                self.last_error = logged_error(error)
                 log.warning("outbox relay interrupted", error=self.last_error)
                 await asyncio.sleep(self._poll_seconds)
 
@@ -119,6 +135,7 @@ class OutboxRelay:
             await connection.execute(
                 sa.select(
                     outbox.c.id,
+                    outbox.c.seq,
                     outbox.c.type,
                     outbox.c.topic,
                     outbox.c.aggregate_id,
@@ -135,12 +152,20 @@ class OutboxRelay:
         if not rows:
             OUTBOX_BACKLOG.labels(self._service).set(0)
             return 0
-        deliveries = [await self._send(row) for row in rows]
-        await asyncio.gather(*deliveries)
-        await connection.execute(
-            sa.update(outbox).where(outbox.c.id.in_([row.id for row in rows])).values(published_at=sa.func.now())
-        )
+        refusals = await self._deliver(rows)
+        if transient := next((error for error in refusals.values() if not isinstance(error, UNPUBLISHABLE)), None):
+            raise transient
+        published = [row for row in rows if row.id not in refusals]
+        if published:
+            await connection.execute(
+                sa.update(outbox)
+                .where(outbox.c.id.in_([row.id for row in published]))
+                .values(published_at=sa.func.now())
+            )
         for row in rows:
+            if row.id in refusals:
+                await self._dead_letter(connection, row, refusals[row.id])
+        for row in published:
             EVENTS_PUBLISHED.labels(self._service, row.topic).inc()
         if len(rows) < self._batch_size:
             OUTBOX_BACKLOG.labels(self._service).set(0)
@@ -149,6 +174,56 @@ class OutboxRelay:
             unpublished = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
             OUTBOX_BACKLOG.labels(self._service).set((await connection.execute(unpublished)).scalar_one())
         return len(rows)
+
+    async def _deliver(self, rows) -> dict[str, BaseException]:
+        """Queue the rows in commit order and wait for Kafka; the refusal of each row it did not take, by row id."""
+        refusals: dict[str, BaseException] = {}
+        deliveries: dict[str, asyncio.Future] = {}
+        for row in rows:
+            try:
+                deliveries[row.id] = await self._send(row)
+            except UNPUBLISHABLE as error:
+                # Refused before queueing: the rows after it still go, in order.
+                refusals[row.id] = error
+        outcomes = await asyncio.gather(*deliveries.values(), return_exceptions=True)
+        refusals |= {
+            row_id: outcome
+            for row_id, outcome in zip(deliveries, outcomes, strict=True)
+            if isinstance(outcome, BaseException)
+        }
+        return refusals
+
+    async def _dead_letter(self, connection, row, error: BaseException) -> None:
+        """Keep a row Kafka will never take in dead_letters, with its reason, and take it out of the outbox.
+
+        Left in place it would block every row behind it for good; it is not sent to a `.dlt` topic,
+        which would refuse it just the same.
+        """
+        reason = f"unpublishable: {describe_error(error)}"
+        await insert_if_absent(
+            connection,
+            self._database.tables.dead_letters,
+            consumer=RELAY_DEAD_LETTER_CONSUMER,
+            topic=row.topic,
+            partition=NO_PARTITION,
+            offset=row.seq,
+            key=row.aggregate_id or None,
+            headers=row.headers,
+            payload=row.payload,
+            error_class=type(error).__name__,
+            reason=reason,
+        )
+        outbox = self._database.tables.outbox
+        await connection.execute(sa.delete(outbox).where(outbox.c.id == row.id))
+        OUTBOX_DEAD_LETTERED.labels(self._service, row.topic, type(error).__name__).inc()
+        log.error(
+            "outbox row dead-lettered",
+            topic=row.topic,
+            outbox_seq=row.seq,
+            event_type=row.type,
+            payload_bytes=len(row.payload),
+            reason=reason,
+        )
 
     async def _send(self, row) -> asyncio.Future:
         """Queue one row in order; the returned future resolves when Kafka acknowledged it."""

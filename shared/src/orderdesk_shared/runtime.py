@@ -10,11 +10,15 @@ from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
 from orderdesk_shared.db import Database
+from orderdesk_shared.errors import logged_error
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.group_commit import BatchWriter, GroupCommit
+from orderdesk_shared.logs import get_logger
 from orderdesk_shared.messaging import MessagingTables
 from orderdesk_shared.relay import OutboxRelay, idempotent_producer
 from orderdesk_shared.settings import ServiceSettings
+
+log = get_logger(__name__)
 
 DatabaseTask = Callable[[Database], Awaitable[None]]
 
@@ -90,6 +94,8 @@ class ServiceRuntime:
             asyncio.create_task(self.consumer.run(), name="consumer"),
             *(asyncio.create_task(loop(self.database), name=name) for name, loop in self.loops.items()),
         ]
+        for task in self._tasks:
+            task.add_done_callback(_log_crash)
 
     def group_commit(self, write_batch: BatchWriter, *, name: str) -> GroupCommit:
         """The service's one group-commit writer for `write_batch` (made on first use, closed at stop)."""
@@ -108,28 +114,40 @@ class ServiceRuntime:
         await self.producer.stop()
         await self.database.dispose()
 
-    def crashed_loops(self) -> dict[str, str]:
-        """Background loops that ended on their own: the process is then no longer alive."""
-        return {
-            task.get_name(): repr(task.exception())
+    def crashed_loops(self) -> list[str]:
+        """Background loops that ended on their own: the process is then no longer alive.
+
+        Only their names: the errors (which may quote data) go to the log, not to an unauthenticated probe.
+        """
+        return [
+            task.get_name()
             for task in self._tasks
             if task.done() and not task.cancelled() and task.exception() is not None
-        }
+        ]
 
     async def readiness(self) -> dict[str, str]:
-        """Each dependency's state; the service is ready when every one says "ok"."""
+        """Each dependency's state, and nothing more (the probe is unauthenticated; errors are logged).
+
+        The service is ready when every one says "ok".
+        """
         checks: dict[str, str] = {}
         try:
             await self.database.ping()
             checks["database"] = "ok"
         except Exception as error:
-            checks["database"] = f"down: {type(error).__name__}"
-        checks["kafka"] = "ok" if self.producer.client.cluster.brokers() else "down: no broker known"
+            log.warning("readiness: database unreachable", error_class=type(error).__name__)
+            checks["database"] = "down"
+        checks["kafka"] = "ok" if self.producer.client.cluster.brokers() else "down"
         checks["relay"] = _task_state(self._tasks, "outbox-relay") or (
-            "ok" if self.relay.last_error is None else f"retrying: {self.relay.last_error}"
+            "ok" if self.relay.last_error is None else "retrying"
         )
         checks["consumer"] = _task_state(self._tasks, "consumer") or ("ok" if self.consumer.running else "starting")
         return checks
+
+
+def _log_crash(task: asyncio.Task) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("background loop crashed", loop=task.get_name(), error=logged_error(error))
 
 
 def _task_state(tasks: list[asyncio.Task], name: str) -> str | None:
@@ -137,6 +155,5 @@ def _task_state(tasks: list[asyncio.Task], name: str) -> str | None:
     if task is None:
         return "not started"
     if task.done():
-        error = None if task.cancelled() else task.exception()
-        return f"stopped: {error!r}"
+        return "stopped"
     return None

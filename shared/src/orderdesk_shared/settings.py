@@ -1,9 +1,14 @@
 """Settings every service shares; each service subclasses with its own env prefix."""
 
-from pydantic import Field, model_validator
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET
+from orderdesk_shared.auth import audience_for
+
+LOCAL = "local"
 
 
 class ServiceSettings(BaseSettings):
@@ -15,11 +20,14 @@ class ServiceSettings(BaseSettings):
     database_url: str
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_partitions: int = Field(default=6, ge=1)
-    jwt_secret: str = Field(
-        default=LOCAL_DEVELOPMENT_SECRET,
-        validation_alias="ORDERDESK_JWT_SECRET",
-        min_length=32,
-    )
+    # "local" only where the local stack (or a test) runs the service: it allows what production must not.
+    deployment: Literal["local", "production"] = Field(default="production", validation_alias="ORDERDESK_DEPLOYMENT")
+    # Tokens: the identity provider's JWKS (https; file:// on a local stack) and issuer, and this service's audience.
+    jwks_url: str | None = Field(default=None, validation_alias="ORDERDESK_JWKS_URL")
+    jwt_issuer: str | None = Field(default=None, validation_alias="ORDERDESK_JWT_ISSUER")
+    jwt_audience: str | None = None
+    # HS256 with a shared secret: local stacks only, instead of a JWKS.
+    jwt_secret: SecretStr | None = Field(default=None, validation_alias="ORDERDESK_JWT_SECRET", min_length=32)
     consumer_batch_size: int = Field(default=200, ge=1)
     # Shorter than max_poll_interval_ms so a stuck handler never forces a rejoin loop.
     handler_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -31,9 +39,47 @@ class ServiceSettings(BaseSettings):
     # Published outbox rows are kept this long for inspection, then deleted by the relay.
     outbox_retention_hours: float = Field(default=24.0, gt=0)
     database_pool_size: int = Field(default=10, ge=1)
+    # Request bodies over this are refused with 413 before they are read; uploads (a raw email, a CSV
+    # import) have a larger limit of their own.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+    @property
+    def is_local(self) -> bool:
+        return self.deployment == LOCAL
+
+    @property
+    def token_audience(self) -> str:
+        """The `aud` a token must carry to be taken here."""
+        return self.jwt_audience or audience_for(self.service_name)
+
+    @model_validator(mode="after")
+    def _tokens_verified_with_a_key_production_can_trust(self) -> "ServiceSettings":
+        if self.jwks_url is None and self.jwt_secret is None:
+            raise ValueError("no key to verify tokens with: set ORDERDESK_JWKS_URL to the identity provider's JWKS")
+        if self.jwks_url is not None and self.jwt_secret is not None:
+            raise ValueError("set ORDERDESK_JWKS_URL or ORDERDESK_JWT_SECRET, not both")
+        if self.is_local:
+            return self
+        if self.jwt_secret is not None:
+            raise ValueError(
+                "ORDERDESK_JWT_SECRET (HS256, a shared key) is for local stacks only (ORDERDESK_DEPLOYMENT=local):"
+                " set ORDERDESK_JWKS_URL to the identity provider's JWKS"
+            )
+        if urlparse(self.jwks_url).scheme != "https":
+            raise ValueError("ORDERDESK_JWKS_URL must be an https URL outside local stacks")
+        if not self.jwt_issuer:
+            raise ValueError("set ORDERDESK_JWT_ISSUER to the identity provider's issuer (the tokens' iss)")
+        return self
 
     @model_validator(mode="after")
     def _handler_timeout_fits_the_poll_interval(self) -> "ServiceSettings":
         if self.handler_timeout_seconds * 1000 * 4 > self.max_poll_interval_ms:
             raise ValueError("handler_timeout_seconds must be at most a quarter of max_poll_interval_ms")
+        return self
+
+    @model_validator(mode="after")
+    def _uploads_may_be_larger_than_other_bodies(self) -> "ServiceSettings":
+        if self.max_upload_bytes < self.max_body_bytes:
+            raise ValueError("max_upload_bytes must be at least max_body_bytes")
         return self

@@ -14,6 +14,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanProcessor
 
 TRACER_NAME = "orderdesk"
+# Span attributes that may hold a request's query string, by the old and the stable HTTP conventions.
+_URL_ATTRIBUTES = ("http.url", "http.target", "url.full")
+_QUERY_ATTRIBUTE = "url.query"
 
 T = TypeVar("T")
 
@@ -29,6 +32,22 @@ def configure_tracing(service_name: str, *, extra_processors: Iterable[SpanProce
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     return provider
+
+
+def without_query_string(span: trace.Span, _scope: dict) -> None:
+    """A server request hook: drop the query string from the span's URL attributes.
+
+    Queries carry search terms (names, emails, account numbers); traces are kept and shared far more
+    widely than the data itself. The route template in the span name still says what was asked.
+    """
+    if not span.is_recording():
+        return
+    attributes = getattr(span, "attributes", None) or {}
+    for name in _URL_ATTRIBUTES:
+        if isinstance(value := attributes.get(name), str) and "?" in value:
+            span.set_attribute(name, value.split("?", 1)[0])
+    if attributes.get(_QUERY_ATTRIBUTE):
+        span.set_attribute(_QUERY_ATTRIBUTE, "")
 
 
 def tracer() -> trace.Tracer:

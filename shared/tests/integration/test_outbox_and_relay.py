@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 
 from orderdesk_shared.relay import OutboxRelay
@@ -97,3 +98,64 @@ async def test_the_relay_deletes_published_rows_after_their_retention(harness, p
 
 async def _equals(awaitable, expected):
     return await awaitable == expected
+
+
+async def test_a_row_kafka_can_never_take_is_dead_lettered_and_the_rows_behind_it_are_published(harness, producer):
+    async with harness.database.unit_of_work() as uow:
+        uow.emit(harness.model(order_id="PO-11", order_version=1, text="before"))
+    async with harness.database.unit_of_work() as uow:
+        uow.emit(harness.model(order_id="PO-12", order_version=1, text="x" * 1_200_000))
+    async with harness.database.unit_of_work() as uow:
+        uow.emit(harness.model(order_id="PO-13", order_version=1, text="after"))
+
+    relay = harness.relay(producer)
+    async with running(relay.run()):
+        records = await read_topic(harness.bootstrap, harness.model.topic, count=2)
+        outbox, dead_letters = harness.database.tables.outbox, harness.database.tables.dead_letters
+
+        async def dead_lettered():
+            async with harness.database.engine.connect() as connection:
+                return (
+                    await connection.execute(
+                        sa.select(dead_letters.c.key, dead_letters.c.error_class, dead_letters.c.reason)
+                    )
+                ).all()
+
+        [(key, error_class, reason)] = await eventually(dead_lettered)
+        assert relay.last_error is None
+
+    assert [record.key for record in records] == [b"PO-11", b"PO-13"]
+    assert (key, error_class) == ("PO-12", "MessageSizeTooLargeError")
+    assert reason.startswith("unpublishable:") and "xxxx" not in reason
+    async with harness.database.engine.connect() as connection:
+        left = (await connection.execute(sa.select(outbox.c.aggregate_id).where(outbox.c.published_at.is_(None)))).all()
+    assert left == []
+
+
+async def test_a_row_the_broker_refuses_after_the_producer_took_it_is_dead_lettered_too(harness, kafka_bootstrap):
+    """A producer allowed larger requests than the broker takes: the refusal comes back on the delivery."""
+    lenient = AIOKafkaProducer(
+        bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True, max_request_size=4 * 1024 * 1024
+    )
+    await lenient.start()
+    try:
+        async with harness.database.unit_of_work() as uow:
+            uow.emit(harness.model(order_id="PO-21", order_version=1, text="x" * 2_000_000))
+        async with harness.database.unit_of_work() as uow:
+            uow.emit(harness.model(order_id="PO-22", order_version=1, text="after"))
+
+        async with running(harness.relay(lenient).run()):
+            [record] = await read_topic(harness.bootstrap, harness.model.topic, count=1)
+            dead_letters = harness.database.tables.dead_letters
+
+            async def dead_lettered():
+                async with harness.database.engine.connect() as connection:
+                    return (await connection.execute(sa.select(dead_letters.c.key, dead_letters.c.error_class))).all()
+
+            [(key, error_class)] = await eventually(dead_lettered)
+    finally:
+        await lenient.stop()
+
+    assert record.key == b"PO-22"
+    assert key == "PO-21"
+    assert error_class in ("MessageSizeTooLargeError", "RecordListTooLargeError")

@@ -33,9 +33,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from console.pages import TOKEN_COOKIE
 from console.sample_orders import add_sample_orders, remove_sample_orders
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.relay import idempotent_producer
+from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.cpu_use import settled, spent_between
 from orderdesk_stack.order_generator import GeneratedOrder, generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, OrderSubmitter, PipelineWatcher, percentile
@@ -176,7 +177,7 @@ async def pipeline(stack: Stack, *, orders: int, seed: int, timeout: float) -> M
     batch = generate_orders(orders, seed=seed, invalid_share=0.0)
     async with (
         PipelineWatcher(stack.kafka_bootstrap) as watcher,
-        OrderSubmitter(stack.service_url("intake"), jwt_secret=stack.jwt_secret, concurrency=16) as submitter,
+        OrderSubmitter(stack.service_url("intake"), signer=stack.token_signer, concurrency=16) as submitter,
     ):
         order_ids = await asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
         deadline = time.monotonic() + timeout
@@ -195,12 +196,9 @@ async def pipeline(stack: Stack, *, orders: int, seed: int, timeout: float) -> M
     )
 
 
-async def post_burst(url: str, batch: list[GeneratedOrder], *, jwt_secret: str, name: str) -> Measurement:
+async def post_burst(url: str, batch: list[GeneratedOrder], *, signer: TokenSigner, name: str) -> Measurement:
     """POST every order from ACCEPTANCE_CLIENTS clients at once; how fast they are accepted (each must be 2xx)."""
-    tokens = {
-        rep: mint_token(secret=jwt_secret, subject=rep, roles=[Role.SALES_REP])
-        for rep in {order.submitted_by for order in batch}
-    }
+    tokens = {rep: signer.mint(rep, [Role.SALES_REP]) for rep in {order.submitted_by for order in batch}}
     # Bodies are encoded before the clock starts, so the client spends its share of the cores on HTTP only.
     pending = iter(
         [
@@ -269,13 +267,13 @@ async def acceptance(
         for round_number in range(rounds):
             batch = generate_orders(orders, seed=seed + 1000 + round_number, invalid_share=0.0)
             bare_rounds.append(
-                await post_burst(bare.url, batch, jwt_secret=stack.jwt_secret, name="HTTP baseline (bare FastAPI)")
+                await post_burst(bare.url, batch, signer=stack.token_signer, name="HTTP baseline (bare FastAPI)")
             )
             intake_rounds.append(
                 await post_burst(
                     stack.service_url("intake"),
                     batch,
-                    jwt_secret=stack.jwt_secret,
+                    signer=stack.token_signer,
                     name="intake acceptance (TMF622 POST, stack running)",
                 )
             )
@@ -288,7 +286,7 @@ async def console_dashboard(stack: Stack, *, orders: int, loads: int, seed: int)
     database_url = stack.service_database_url("console")
     prefix = f"BENCH-{uuid.uuid4().hex[:8]}-"
     await add_sample_orders(database_url, count=orders, prefix=prefix, seed=seed)
-    token = mint_token(secret=stack.jwt_secret, subject="bench-manager", roles=[Role.SALES_MANAGER])
+    token = stack.token_signer.mint("bench-manager", [Role.SALES_MANAGER])
     try:
         async with httpx.AsyncClient(
             base_url=stack.service_url("console"), cookies={TOKEN_COOKIE: token}, timeout=30.0

@@ -13,6 +13,7 @@ from rich.table import Table
 from orderdesk_stack.bench import CORES, run_bench
 from orderdesk_stack.catalogue import write_catalogue, write_snapshots
 from orderdesk_stack.demo import run_demo
+from orderdesk_stack.manifests import write_manifests
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.processes import log_tail
 from orderdesk_stack.services import SERVICES
@@ -230,6 +231,13 @@ def events_snapshot() -> None:
 def events_catalogue() -> None:
     """Regenerate docs/events.md from the event models and the services' subscriptions."""
     path = write_catalogue()
+    console.print(f"wrote {path.relative_to(repo_root())}")
+
+
+@app.command()
+def manifests() -> None:
+    """Regenerate deploy/kubernetes/orderdesk.yaml from the services as data (hardened, one shape for all)."""
+    path = write_manifests()
     console.print(f"wrote {path.relative_to(repo_root())}")
 
 

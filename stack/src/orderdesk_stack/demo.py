@@ -30,7 +30,7 @@ async def run_demo(stack: Stack, *, orders: int, seed: int, timeout: float, cons
     fails, reschedules and stops others; follow every order until it ends or waits for people. True when every
     order settled and TMF622 and the console agree on each."""
     batch = generate_orders(orders, seed=seed, on_net_only=False)
-    people = People(stack.jwt_secret)
+    people = People(stack.token_signer)
     progress = Progress(
         TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     )
@@ -42,7 +42,7 @@ async def run_demo(stack: Stack, *, orders: int, seed: int, timeout: float, cons
     started_at = datetime.now(UTC)
     async with (
         PipelineWatcher(stack.kafka_bootstrap) as watcher,
-        OrderSubmitter(stack.service_url("intake"), jwt_secret=stack.jwt_secret) as submitter,
+        OrderSubmitter(stack.service_url("intake"), signer=stack.token_signer) as submitter,
         httpx.AsyncClient(base_url=stack.service_url("intake"), timeout=30.0) as intake,
         httpx.AsyncClient(base_url=stack.service_url("fulfillment-handoff"), timeout=30.0) as fulfillment,
         httpx.AsyncClient(base_url=stack.service_url("console"), timeout=30.0) as console_api,

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
+from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 
 CANCEL_PATH = PRODUCT_ORDER_PATH.rsplit("/", 1)[0] + "/cancelProductOrder"
@@ -50,13 +51,13 @@ class Plan:
 class People:
     """Tokens for the desk's and Operations' people, and a count of what each did."""
 
-    jwt_secret: str
+    signer: TokenSigner
     done: Counter[str] = field(default_factory=Counter)
     # Handed-off orders Operations still means to act on: the demo is not over while any is left.
     busy: set[str] = field(default_factory=set)
 
     def headers(self, subject: str, role: Role) -> dict[str, str]:
-        return {"Authorization": f"Bearer {mint_token(secret=self.jwt_secret, subject=subject, roles=[role])}"}
+        return self.signer.bearer(subject, role)
 
 
 class Desk:

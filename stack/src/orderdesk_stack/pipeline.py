@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.order import Stage
+from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.order_generator import GeneratedOrder
 
 PRODUCT_ORDER_PATH = "/tmf-api/productOrderingManagement/v4/productOrder"
@@ -118,9 +119,9 @@ class PipelineWatcher:
 class OrderSubmitter:
     """Posts TMF622 orders to intake as a sales rep would, a few at a time."""
 
-    def __init__(self, intake_url: str, *, jwt_secret: str, concurrency: int = 8) -> None:
+    def __init__(self, intake_url: str, *, signer: TokenSigner, concurrency: int = 8) -> None:
         self._client = httpx.AsyncClient(base_url=intake_url, timeout=30.0)
-        self._secret = jwt_secret
+        self._signer = signer
         self._slots = asyncio.Semaphore(concurrency)
         self._tokens: dict[str, str] = {}
 
@@ -132,7 +133,7 @@ class OrderSubmitter:
 
     def _token(self, rep: str) -> str:
         if rep not in self._tokens:
-            self._tokens[rep] = mint_token(secret=self._secret, subject=rep, roles=[Role.SALES_REP])
+            self._tokens[rep] = self._signer.mint(rep, [Role.SALES_REP])
         return self._tokens[rep]
 
     async def submit(self, order: GeneratedOrder, watcher: PipelineWatcher | None = None) -> str:

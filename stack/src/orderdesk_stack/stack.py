@@ -1,17 +1,20 @@
 """The local OrderDesk stack: Postgres, Kafka and every service as supervisord programs in one run dir."""
 
 import asyncio
+import hmac
 import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import httpx
 from sqlalchemy.engine import make_url
 
-from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET
+from orderdesk_shared.auth import audience_for
+from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack import kafka_broker, postgres_server
 from orderdesk_stack.kafka_broker import KafkaBroker
 from orderdesk_stack.paths import default_run_dir, repo_root
@@ -25,6 +28,8 @@ from orderdesk_stack.topics import catalogue_topics, create_topics
 POSTGRES = postgres_server.PROGRAM_NAME
 KAFKA = kafka_broker.PROGRAM_NAME
 PASSTHROUGH_ENV_PREFIXES = ("OTEL_",)
+# The Salesforce org of the sample Outbound Messages: the one org a local stack takes orders from.
+LOCAL_SALESFORCE_ORG = "00D5e000000DEMOEAA"
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,6 @@ class Stack:
     database_url: str | None = None
     kafka_bootstrap_servers: str | None = None
     services: tuple[Service, ...] = SERVICES
-    jwt_secret: str = LOCAL_DEVELOPMENT_SECRET
     ready_timeout: float = 90.0
 
     @classmethod
@@ -66,7 +70,6 @@ class Stack:
             database_url=env.get("DATABASE_URL") or None,
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             services=services,
-            jwt_secret=env.get("ORDERDESK_JWT_SECRET") or LOCAL_DEVELOPMENT_SECRET,
         )
 
     # Addresses
@@ -105,6 +108,32 @@ class Stack:
     def log_path(self, program: str) -> Path:
         return self.layout.program_log(program)
 
+    # Credentials: the stack is its own identity provider, and its own Salesforce org
+
+    @cached_property
+    def token_signer(self) -> TokenSigner:
+        """Signs tokens every service of this stack takes; its key pair is made in the run dir on first use."""
+        return TokenSigner.create(self.run_dir / "tokens", audiences=[audience_for(s.name) for s in SERVICES])
+
+    @property
+    def salesforce_org_secret(self) -> str:
+        """LOCAL_SALESFORCE_ORG's secret, derived from the signing key: each stack has its own."""
+        message = f"salesforce:{LOCAL_SALESFORCE_ORG}".encode()
+        return hmac.new(self.token_signer.private_key_pem, message, "sha256").hexdigest()
+
+    def _credentials(self, service: Service) -> dict[str, str]:
+        signer = self.token_signer
+        tokens = {
+            "ORDERDESK_DEPLOYMENT": "local",
+            "ORDERDESK_JWKS_URL": signer.jwks_url,
+            "ORDERDESK_JWT_ISSUER": signer.issuer,
+        }
+        of_the_service = {
+            "intake": {"INTAKE_SALESFORCE_ORG_SECRETS": f"{LOCAL_SALESFORCE_ORG}={self.salesforce_org_secret}"},
+            "console": {"CONSOLE_DEV_SIGN_IN_KEYS": str(signer.directory)},
+        }
+        return tokens | of_the_service.get(service.name, {})
+
     # Programs
 
     def programs(self) -> list[ProcessSpec]:
@@ -117,7 +146,7 @@ class Stack:
             f"{prefix}DATABASE_URL": self.service_database_url(service.name),
             f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
             f"{prefix}TOPIC_PARTITIONS": str(self.topic_partitions),
-            "ORDERDESK_JWT_SECRET": self.jwt_secret,
+            **self._credentials(service),
             **dict(service.local_settings),
             **{f"{prefix}{name.upper().replace('-', '_')}_URL": self.service_url(name) for name in service.calls},
         }

@@ -8,11 +8,14 @@ Where each server comes from is one choice, made per server:
 
 import asyncio
 import contextlib
+import functools
+import io
 import os
 import re
 import secrets
 import shutil
 import tempfile
+import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +23,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from orderdesk_shared.auth import audience_for
+from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.kafka_broker import KafkaBroker
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.postgres_server import EmbeddedPostgres
 from orderdesk_stack.processes import LocalProcess, free_ports
 from orderdesk_stack.provision import database_url, drop_schemas, migrate, provision_schemas
-from orderdesk_stack.services import service_named
+from orderdesk_stack.services import SERVICES, service_named
 
 INFRA_ENV = "ORDERDESK_TEST_INFRA"
 INFRA_CHOICES = ("local", "testcontainers")
@@ -60,6 +65,33 @@ def server_home(name: str) -> Iterator[Path]:
         yield home
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+@functools.cache
+def session_token_signer() -> TokenSigner:
+    """Signs tokens that services built in the test process take. A test session is a local deployment with a key
+    pair of its own, published in the settings every service reads: ORDERDESK_DEPLOYMENT=local, ORDERDESK_JWKS_URL
+    and ORDERDESK_JWT_ISSUER are set for the session (tests of settings unset them)."""
+    home = Path(tempfile.mkdtemp(prefix="orderdesk-tokens-"))
+    signer = TokenSigner.create(home, audiences=[audience_for(service.name) for service in SERVICES])
+    os.environ.update(
+        {"ORDERDESK_DEPLOYMENT": "local", "ORDERDESK_JWKS_URL": signer.jwks_url, "ORDERDESK_JWT_ISSUER": signer.issuer}
+    )
+    return signer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any test module is imported: some build their tokens and settings at import.
+    session_token_signer()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(session_token_signer().directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def token_signer() -> TokenSigner:
+    return session_token_signer()
 
 
 @pytest.fixture(scope="session")
@@ -171,3 +203,16 @@ def _local_postgres(home: Path) -> Iterator[str]:
         yield server.admin_url
     finally:
         process.stop()
+
+
+def xlsx_bomb(unpacked_bytes: int = 200 * 1024 * 1024) -> bytes:
+    """A small file named like a workbook that unpacks to `unpacked_bytes` (zeros deflate a thousandfold)."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet,
+    ):
+        chunk = bytes(1024 * 1024)
+        for _ in range(unpacked_bytes // len(chunk)):
+            sheet.write(chunk)
+    return buffer.getvalue()

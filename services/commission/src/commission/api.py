@@ -20,6 +20,7 @@ from commission.domain.reconciliation import RatifiedOrder, reconcile, to_csv
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.events.fulfillment import OrderHandedOff
+from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
 
 router = APIRouter(prefix="/commission", tags=["commission"])
 
@@ -42,7 +43,7 @@ ReportReader = Annotated[Principal, Depends(require_roles(Role.COMMISSION_ANALYS
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", **REQUEST_LIMITS)
 
 
 class DisputeRequest(_Body):
@@ -156,8 +157,8 @@ async def list_disputes(
     principal: SignedIn,
     db: DatabaseDep,
     state: DisputeState | None = "open",
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+    limit: PageSize = 100,
 ) -> list[dict]:
     """Disputes, longest open first; open ones by default (the analysts' queue). A sales rep sees only their own."""
     own_only = None if _sees_everyone(principal) else principal.subject

@@ -10,8 +10,9 @@ from commission import api as commission_api
 from commission.main import create_app
 from commission.settings import Settings
 from commission.tables import messaging
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.db import Database
+from orderdesk_stack.testing import session_token_signer
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -44,5 +45,4 @@ async def api(database_url, kafka_bootstrap) -> AsyncIterator[tuple[httpx.AsyncC
 
 
 def bearer(subject: str, *roles: Role) -> dict[str, str]:
-    secret = Settings(database_url="unused").jwt_secret
-    return {"Authorization": f"Bearer {mint_token(secret=secret, subject=subject, roles=list(roles))}"}
+    return session_token_signer().bearer(subject, *roles)

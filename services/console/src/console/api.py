@@ -11,6 +11,7 @@ from console.views import history_view, order_view
 from orderdesk_shared.access import OrderAction, own_orders_only, refusal
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import SignedIn
+from orderdesk_shared.limits import Offset, PageSize
 
 router = APIRouter(prefix="/console", tags=["console"])
 __all__ = ["pages_router", "router"]
@@ -26,8 +27,8 @@ async def list_orders(
     q: Annotated[
         str | None, Query(description="part of an order id, external id, account, sales rep or submitter")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageSize = 50,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     """Orders, most recently moved first (a sales rep's own only); X-Total-Count says how many match."""
     async with db.engine.connect() as connection:

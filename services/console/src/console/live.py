@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.db import Database
+from orderdesk_shared.errors import logged_error
 from orderdesk_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -98,7 +99,7 @@ class OrderChanges:
                         await asyncio.sleep(LISTEN_CHECK_SECONDS)
                         await listener.execute("SELECT 1")
             except (sa.exc.DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-                log.warning("live pages stopped hearing order changes; listening again", error=repr(error))
+                log.warning("live pages stopped hearing order changes; listening again", error=logged_error(error))
                 await asyncio.sleep(RECONNECT_SECONDS)
 
     def _heard(self, _connection: object, _pid: int, _channel: str, order_id: str) -> None:

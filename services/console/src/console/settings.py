@@ -1,4 +1,6 @@
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from orderdesk_shared.settings import ServiceSettings
@@ -18,6 +20,18 @@ class Settings(ServiceSettings):
     commission_url: str = "http://127.0.0.1:8005"
     # The tracing UI's page of one trace, where the order page links its trace id (Jaeger's UI by default).
     trace_url_template: str = "http://127.0.0.1:16686/trace/{trace_id}"
-    # Local stacks only: a sign-in form that mints a token for any name and role.
+    # Local stacks only: a sign-in form that mints a token for any name and role, signed with the local stack's key
+    # (the directory orderdesk_shared.tokens.TokenSigner keeps it in).
     dev_sign_in: bool = False
+    dev_sign_in_keys: Path | None = None
     sla_watch_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _dev_sign_in_only_on_a_local_stack(self) -> "Settings":
+        if self.dev_sign_in and not self.is_local:
+            raise ValueError(
+                "CONSOLE_DEV_SIGN_IN signs anyone in as anyone: local stacks only (ORDERDESK_DEPLOYMENT=local)"
+            )
+        if self.dev_sign_in and self.dev_sign_in_keys is None:
+            raise ValueError("CONSOLE_DEV_SIGN_IN needs CONSOLE_DEV_SIGN_IN_KEYS, the local stack's signing keys")
+        return self

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from console.domain.sla import StageSlaPolicy
 from console.handlers import raise_jeopardy
 from orderdesk_shared.db import Database
+from orderdesk_shared.errors import logged_error
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.runtime import DatabaseTask
 
@@ -29,7 +30,7 @@ def stage_sla_watch(
                     log.info("stage SLAs put orders in jeopardy or escalated them", events=raised)
             except (sa.exc.DBAPIError, OSError) as error:
                 # The database is away for a moment: look again next time rather than end the loop.
-                log.warning("stage SLA watch could not read the database", error=repr(error))
+                log.warning("stage SLA watch could not read the database", error=logged_error(error))
             await asyncio.sleep(every_seconds)
 
     return watch

@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse
 from console.main import create_app
 from console.pages import TOKEN_COOKIE
 from console.settings import Settings
-from orderdesk_shared.auth import Role, mint_token, read_token
+from orderdesk_shared.auth import Role, TokenVerifier, audience_for
 from orderdesk_stack.processes import free_ports
+from orderdesk_stack.testing import session_token_signer
 
 
 @dataclass
@@ -34,7 +35,8 @@ class OwningServices:
     """Stand-ins for the services the console acts through, on a real port: each answers what a test
     sets for a method and path (else 404), and keeps every call the console made, with who made it."""
 
-    secret: str
+    # Checks what the console sends as intake would: the signed-in person's token, fit for intake's audience.
+    tokens: TokenVerifier
     answers: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
 
@@ -57,7 +59,7 @@ class OwningServices:
                     request.method,
                     f"/{path}",
                     dict(request.query_params),
-                    read_token(token, secret=self.secret).subject,
+                    (await self.tokens.principal(token)).subject,
                     body,
                 )
             )
@@ -71,7 +73,10 @@ class OwningServices:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def owning_services() -> AsyncIterator[tuple[OwningServices, str]]:
-    services = OwningServices(secret=Settings(database_url="unused").jwt_secret)
+    signer = session_token_signer()
+    services = OwningServices(
+        TokenVerifier(issuer=signer.issuer, audience=audience_for("intake"), jwks_url=signer.jwks_url)
+    )
     [port] = free_ports(1)
     server = uvicorn.Server(uvicorn.Config(services.app(), host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
@@ -116,7 +121,7 @@ async def console(database):
 
 
 async def browse_as(app, name: str, role: Role) -> httpx.AsyncClient:
-    token = mint_token(secret=app.state.runtime.settings.jwt_secret, subject=name, roles=[role])
+    token = session_token_signer().mint(name, [role])
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://console",

@@ -7,8 +7,9 @@ import pytest
 
 from console import repository
 from console.pages import TOKEN_COOKIE
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_stack.testing import session_token_signer
 from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
@@ -17,8 +18,8 @@ RECEIVED = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 
 def _as(console, name: str, role: Role) -> httpx.AsyncClient:
-    app, settings = console
-    token = mint_token(secret=settings.jwt_secret, subject=name, roles=[role])
+    app, _ = console
+    token = session_token_signer().mint(name, [role])
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://console",

@@ -13,9 +13,10 @@ import httpx
 import pytest
 
 from console.pages import TOKEN_COOKIE
-from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET, Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_stack.processes import free_ports
+from orderdesk_stack.testing import session_token_signer
 from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
@@ -34,7 +35,6 @@ async def console_process(
     env = os.environ | {
         "CONSOLE_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
         "CONSOLE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "ORDERDESK_JWT_SECRET": LOCAL_DEVELOPMENT_SECRET,
     }
     command = ["-m", "uvicorn", "--factory", "console.main:create_app", "--port", str(port), "--no-access-log"]
     with log_path.open("wb") as log:
@@ -57,7 +57,7 @@ async def console_process(
 
 
 def _signed_in(base_url: str, name: str) -> httpx.AsyncClient:
-    token = mint_token(secret=LOCAL_DEVELOPMENT_SECRET, subject=name, roles=[Role.SPECIALIST])
+    token = session_token_signer().mint(name, [Role.SPECIALIST])
     return httpx.AsyncClient(base_url=base_url, cookies={TOKEN_COOKIE: token}, timeout=httpx.Timeout(10, read=None))
 
 

@@ -183,3 +183,16 @@ async def test_operations_can_answer_a_cancel_it_was_asked_for(console_app, serv
     assert 'id="cancel"' not in page  # Operations cancels nothing itself
     async with await browse_as(console_app, "dana", Role.SPECIALIST) as dana:
         assert '<section id="cancel" hidden>' in (await dana.get(f"/orders/{order_id}")).text  # asked already
+
+
+async def test_a_correction_nested_too_deeply_to_read_is_refused_on_the_page_and_not_sent(
+    console_app, services, journeys
+):
+    order_id = await _order(console_app, journeys, through=Stage.VALIDATED)
+    too_deep = '{"note": ' + '{"a": ' * 5000 + "{}" + "}" * 5000 + "}"
+    async with await browse_as(console_app, "dana", Role.SPECIALIST) as specialist:
+        refused = await specialist.post(f"/orders/{order_id}/correct", data={"patch": too_deep})
+
+    assert refused.status_code == 200
+    assert notice(refused.text) == "The correction nests too deeply to be a correction of an order"
+    assert not [call for call in services.calls if call.method == "PATCH"]

@@ -28,6 +28,7 @@ from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
 from orderdesk_shared.order_versions import Standing
 
 router = APIRouter(prefix="/fulfillment", tags=["fulfillment"])
@@ -112,7 +113,7 @@ def _item(item_id: str, outcome: ItemOutcome | None) -> dict:
 
 
 class _Camel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", **REQUEST_LIMITS)
 
 
 class OperationsReport(_Camel):
@@ -252,10 +253,17 @@ async def _change_map(db: Database, codes: list[BillingCode], *, added_by: str) 
 
 
 @catalogue_router.get("/catalogue-tickets")
-async def catalogue_tickets(_: TicketReader, db: DatabaseDep, state: Literal["open", "all"] = "open") -> list[dict]:
-    """Missing billing codes, one ticket per (price component, billing system, market), with the orders on it."""
+async def catalogue_tickets(
+    _: TicketReader,
+    db: DatabaseDep,
+    state: Literal["open", "all"] = "open",
+    offset: Offset = 0,
+    limit: PageSize = 100,
+) -> list[dict]:
+    """Missing billing codes, one ticket per (price component, billing system, market), with the orders on it;
+    a page at a time, oldest first."""
     async with db.engine.connect() as connection:
-        tickets = await repository.list_tickets(connection, open_only=state == "open")
+        tickets = await repository.list_tickets(connection, open_only=state == "open", offset=offset, limit=limit)
     return [_ticket(ticket) for ticket in tickets]
 
 

@@ -263,8 +263,16 @@ async def orders_waiting_on(connection: AsyncConnection, keys: Iterable[CodeKey]
     return [row.order_id for row in rows]
 
 
-async def list_tickets(connection: AsyncConnection, *, open_only: bool, order_id: str | None = None) -> list[dict]:
-    """Catalogue tickets, oldest first, each with the orders waiting on it (or that waited, once resolved)."""
+async def list_tickets(
+    connection: AsyncConnection,
+    *,
+    open_only: bool,
+    order_id: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[dict]:
+    """Catalogue tickets, oldest first, each with the orders waiting on it (or that waited, once resolved);
+    `limit` of them from `offset` (all of an order's without one: an order waits on a handful)."""
     query = (
         sa.select(
             catalogue_tickets,
@@ -273,6 +281,8 @@ async def list_tickets(connection: AsyncConnection, *, open_only: bool, order_id
         .join(ticket_orders, ticket_orders.c.ticket_id == catalogue_tickets.c.id)
         .group_by(catalogue_tickets.c.id)
         .order_by(catalogue_tickets.c.opened_at, catalogue_tickets.c.id)
+        .offset(offset)
+        .limit(limit)
     )
     if open_only:
         query = query.where(catalogue_tickets.c.resolved_at.is_(None), ticket_orders.c.released_at.is_(None))

@@ -8,7 +8,7 @@ import pytest
 from fulfillment_handoff.main import create_app
 from fulfillment_handoff.settings import Settings
 from fulfillment_handoff.tables import messaging
-from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET, Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import (
     Account,
@@ -20,6 +20,7 @@ from orderdesk_shared.events.order import (
     ServiceLocation,
 )
 from orderdesk_shared.events.pricing_approval import OrderApproved, Pricing
+from orderdesk_stack.testing import session_token_signer
 
 SITES = {
     "chicago": Address(street="233 S WACKER DR", city="CHICAGO", state_or_province="IL", postcode="60606"),
@@ -51,7 +52,7 @@ async def api(database_url):
 
 
 def bearer(role: Role) -> str:
-    return "Bearer " + mint_token(secret=LOCAL_DEVELOPMENT_SECRET, subject=f"a-{role}", roles=[role])
+    return "Bearer " + session_token_signer().mint(f"a-{role}", [role])
 
 
 @pytest.fixture

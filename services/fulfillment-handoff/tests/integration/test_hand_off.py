@@ -5,9 +5,10 @@ import json
 import pytest
 
 from fulfillment_handoff.handlers import hand_off
-from orderdesk_shared.auth import LOCAL_DEVELOPMENT_SECRET, Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
+from orderdesk_stack.testing import session_token_signer
 
 pytestmark = pytest.mark.integration
 
@@ -133,7 +134,7 @@ async def test_bad_codes_are_problems_with_field_paths_and_change_nothing(api):
 
 
 async def test_only_the_catalogue_team_changes_the_map(api):
-    operations = "Bearer " + mint_token(secret=LOCAL_DEVELOPMENT_SECRET, subject="ops-1", roles=[Role.OPERATIONS])
+    operations = "Bearer " + session_token_signer().mint("ops-1", [Role.OPERATIONS])
     api.headers["Authorization"] = operations
     refused = await api.post("/fulfillment/billing-codes.csv", content="x", headers={"Content-Type": "text/csv"})
     assert refused.status_code == 403

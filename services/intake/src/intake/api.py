@@ -35,6 +35,7 @@ from intake.handlers import (
 )
 from intake.repository import CancelRequest, NewOrder, OrderFilter, StoredOrder, canonical_bytes
 from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
+from intake.settings import Settings
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
 from orderdesk_shared.access import (
     OrderAction,
@@ -55,6 +56,7 @@ from orderdesk_shared.events.channels import (
 )
 from orderdesk_shared.events.order import Channel, OrderState
 from orderdesk_shared.group_commit import GroupCommit
+from orderdesk_shared.limits import MAX_PATCH_DEPTH, Identifier, Offset, PageSize, nesting_depth
 from orderdesk_shared.reference import CATALOGUE, ROSTER
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
@@ -63,12 +65,16 @@ MERGE_PATCH = "application/merge-patch+json"
 
 
 class ProductOrderRef(BaseModel):
-    id: str
+    id: Identifier
 
 
 Submitter = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
-# Who may relay the CRM's account records: the desk's specialists (and the CRM integration signed in as one).
-AccountKeeper = Annotated[Principal, Depends(require_roles(Role.SPECIALIST))]
+# Who may relay the CRM's account records: the CRM integration, and the desk's specialists.
+AccountKeeper = Annotated[Principal, Depends(require_roles(Role.CRM_SYSTEM, Role.SPECIALIST))]
+# The upstream systems sending orders through the channels, each with its own credential (never a person's token).
+Crm = Annotated[Principal, Depends(require_roles(Role.CRM_SYSTEM))]
+Ivr = Annotated[Principal, Depends(require_roles(Role.IVR_SYSTEM))]
+MailGateway = Annotated[Principal, Depends(require_roles(Role.MAIL_GATEWAY))]
 DeskSpecialist = Annotated[Principal, Depends(require_roles(Role.SPECIALIST))]
 Coach = Annotated[Principal, Depends(require_roles(Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR))]
 Reader = SignedIn
@@ -207,8 +213,8 @@ async def list_product_orders(
     channel: Channel | None = None,
     since: Annotated[datetime | None, Query(alias="orderDate.gte")] = None,
     until: Annotated[datetime | None, Query(alias="orderDate.lt")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Offset = 0,
+    limit: PageSize = 50,
 ) -> list[dict]:
     """Orders, newest first, filtered by state(s), externalId, account, channel and order date.
 
@@ -242,6 +248,10 @@ async def patch_product_order(
     A sales rep corrects only their own orders; only a specialist changes the listed reps or their splits.
     The submitter stays who submitted it; the corrector is recorded as such (on orders.corrected).
     """
+    if nesting_depth(patch) > MAX_PATCH_DEPTH:
+        # Refused before merging: merging and storing a deep document would recurse past Python's limit.
+        reason = f"the patch nests deeper than {MAX_PATCH_DEPTH} levels"
+        raise RequestValidationError([{"loc": ("body",), "msg": reason, "type": "value_error"}])
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
         merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
@@ -340,8 +350,8 @@ async def list_cancel_product_orders(
     db: Db,
     response: Response,
     order_id: Annotated[str | None, Query(alias="productOrder.id")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Offset = 0,
+    limit: PageSize = 50,
 ) -> list[dict]:
     """Cancellation requests, newest first, optionally those of one order; a sales rep's own orders' only."""
     async with db.engine.connect() as connection:
@@ -354,12 +364,12 @@ async def list_cancel_product_orders(
 
 
 channels_router = APIRouter(prefix="/intake", tags=["channels"])
+# A raw email carries its attachments: it may be larger than other bodies (the max_upload_bytes setting).
+UPLOAD_PATHS = ("/intake/email",)
 
 
 @channels_router.post("/crm/opportunities", status_code=status.HTTP_201_CREATED)
-async def receive_crm_opportunity(
-    opportunity: CrmOpportunitySubmitted, _: Submitter, db: Db, response: Response
-) -> dict:
+async def receive_crm_opportunity(opportunity: CrmOpportunitySubmitted, _: Crm, db: Db, response: Response) -> dict:
     """A won CRM opportunity becomes an order (as on topic intake.crm.v1); a resend returns the same order."""
     return await _accept(accept_crm_opportunity, opportunity, db, response)
 
@@ -374,7 +384,7 @@ async def receive_crm_account(record: CrmAccountUpdated, _: AccountKeeper, db: D
 
 
 @channels_router.post("/ivr/calls", status_code=status.HTTP_201_CREATED)
-async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response: Response) -> dict:
+async def receive_ivr_call(call: IvrCallReceived, _: Ivr, db: Db, response: Response) -> dict:
     """An IVR call record becomes an order (as on topic intake.ivr.v1); a resend returns the same order."""
     return await _accept(accept_ivr_call, call, db, response)
 
@@ -384,7 +394,7 @@ async def receive_ivr_call(call: IvrCallReceived, _: Submitter, db: Db, response
     status_code=status.HTTP_201_CREATED,
     openapi_extra={"requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}, "required": True}},
 )
-async def receive_order_email(request: Request, _: Submitter, db: Db, response: Response) -> dict:
+async def receive_order_email(request: Request, _: MailGateway, db: Db, response: Response) -> dict:
     """A raw RFC 5322 order email (as on topic intake.email.v1); a resend (same Message-ID) is the same order."""
     raw = await request.body()
     if not raw.strip():
@@ -395,20 +405,37 @@ async def receive_order_email(request: Request, _: Submitter, db: Db, response: 
 @channels_router.post("/crm/salesforce", response_class=Response)
 async def receive_salesforce_outbound_message(request: Request, db: Db) -> Response:
     """A Salesforce Outbound Message: each notified Opportunity becomes an order; answers with the SOAP ack."""
+    org_secrets = {org: secret.get_secret_value() for org, secret in _settings(request).salesforce_org_secrets.items()}
+    sender = salesforce.authenticated_org(request.headers.get("Authorization"), org_secrets)
+    if sender is None:
+        return _salesforce_fault(
+            "sign in with HTTP Basic: the org id as user name, its secret as password",
+            status.HTTP_401_UNAUTHORIZED,
+            headers={"WWW-Authenticate": 'Basic realm="salesforce"'},
+        )
     try:
         organization_id, opportunities = salesforce.parse_outbound_message(await request.body())
     except salesforce.MalformedMessage as error:
-        return Response(salesforce.fault(str(error)), status_code=400, media_type=salesforce.CONTENT_TYPE)
-    if organization_id not in request.app.state.runtime.settings.salesforce_organization_ids:
-        reason = f"organization {organization_id} may not send orders here"
-        return Response(salesforce.fault(reason), status_code=403, media_type=salesforce.CONTENT_TYPE)
+        return _salesforce_fault(str(error), status.HTTP_400_BAD_REQUEST)
+    if organization_id != sender:
+        return _salesforce_fault(f"signed in as {sender}, the message is from {organization_id}", 403)
     try:
         async with db.unit_of_work() as uow:
             for opportunity in opportunities:
                 await accept_crm_opportunity(opportunity, uow)
     except SourceConflict as conflict:
-        return Response(salesforce.fault(str(conflict)), status_code=409, media_type=salesforce.CONTENT_TYPE)
+        return _salesforce_fault(str(conflict), status.HTTP_409_CONFLICT)
     return Response(salesforce.ACK, media_type=salesforce.CONTENT_TYPE)
+
+
+def _salesforce_fault(reason: str, status_code: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        salesforce.fault(reason), status_code=status_code, media_type=salesforce.CONTENT_TYPE, headers=headers
+    )
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.runtime.settings
 
 
 async def _accept(accept, submission, db: Database, response: Response) -> dict:

@@ -1,6 +1,7 @@
 """Intake's handlers: accept a submitted order, correct, cancel or release it, and follow it through the later
 stages and Operations with the one TMF622 state mapping every reader shares (orderdesk_shared.order_state)."""
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 
 from intake import repository
 from intake.channels import crm, ivr
-from intake.channels.email import parse_order_email
+from intake.channels.email import email_sender, parse_order_email
 from intake.domain.duplicates import DUPLICATE_ORDER, duplicate_finding, fingerprint, received_since, source_id
 from intake.domain.installed_base import (
     InstalledProduct,
@@ -73,7 +74,7 @@ async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: Unit
         opportunity,
         crm.to_order_request(opportunity),
         uow,
-        actor="crm",
+        submitter=crm.submitter(opportunity),
         document=opportunity.to_json_bytes(),
         corrects=True,
     )
@@ -81,17 +82,22 @@ async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: Unit
 
 async def accept_ivr_call(call: IvrCallReceived, uow: UnitOfWork) -> str:
     """Take an IVR call as an order for the caller's account; a repeated call record is the same order."""
-    return await _accept_submission(call, ivr.to_order_request(call), uow, actor="ivr", document=call.to_json_bytes())
+    return await _accept_submission(
+        call, ivr.to_order_request(call), uow, submitter=ivr.submitter(call), document=call.to_json_bytes()
+    )
 
 
 async def accept_order_email(received_email: EmailReceived, uow: UnitOfWork) -> str:
     """Take an order email as an order; parts that cannot be read are findings, a resent email the same order."""
-    parsed = parse_order_email(received_email.message.encode())
+    # Parsing (MIME, spreadsheets) is CPU work of up to seconds: in a thread, so the event loop keeps serving.
+    parsed = await asyncio.to_thread(parse_order_email, received_email.message.encode())
+    if parsed.refusal:
+        raise UnreadableSubmission(f"the email cannot become an order: {parsed.refusal}")
     return await _accept_submission(
         received_email,
         parsed.request,
         uow,
-        actor="email",
+        submitter=email_sender(received_email.message.encode()),
         document=received_email.message.encode(),
         channel_findings=parsed.findings,
     )
@@ -110,7 +116,7 @@ async def _accept_submission(
     request_document: dict,
     uow: UnitOfWork,
     *,
-    actor: str,
+    submitter: str | None,
     document: bytes,
     channel_findings: Sequence[Finding] = (),
     corrects: bool = False,
@@ -133,7 +139,7 @@ async def _accept_submission(
         problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
         problems += [f"{finding.field_path}: {finding.message}" for finding in channel_findings]
         raise UnreadableSubmission(f"{channel_source} cannot become an order: " + "; ".join(problems)) from error
-    order = to_canonical(request, order_id=order_id, submitted_by=actor)
+    order = to_canonical(request, order_id=order_id, submitted_by=submitter)
     request_json = request.model_dump(mode="json", exclude_none=True)
     rules = await RULES_IN_FORCE.within(uow.connection)
     if (source := source_id(order)) and (earlier := await repository.submission(uow.connection, source)):
@@ -141,7 +147,7 @@ async def _accept_submission(
         if earlier.document != canonical_bytes(request_json):
             if not corrects:
                 raise SourceConflict(_conflict(order, earlier.order_id))
-            await _correct_from_source(earlier.order_id, order, uow, rules=rules, actor=actor, request=request_json)
+            await _correct_from_source(earlier.order_id, order, uow, rules=rules, actor=submitter, request=request_json)
         return earlier.order_id
     await submit_order(
         order,
@@ -164,7 +170,7 @@ def _conflict(order: ProductOrder, earlier_order_id: str) -> str:
 
 
 async def _correct_from_source(
-    order_id: str, changed: ProductOrder, uow: UnitOfWork, *, rules: IntakeRules, actor: str, request: dict
+    order_id: str, changed: ProductOrder, uow: UnitOfWork, *, rules: IntakeRules, actor: str | None, request: dict
 ) -> None:
     stored = await repository.get_order(uow.connection, order_id, for_update=True)
     try:
@@ -178,7 +184,7 @@ async def _correct_from_source(
         uow,
         rules=rules,
         today=datetime.now(UTC).date(),
-        actor=actor,
+        actor=actor or str(changed.channel),
         request_document=request,
     )
 

@@ -15,4 +15,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bootstrap(settings),
         title="OrderDesk intake",
         routers=[api.router, api.channels_router, api.desk_router, api.reference_router, api.coaching_router],
+        upload_paths=api.UPLOAD_PATHS,
     )

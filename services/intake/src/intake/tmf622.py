@@ -32,13 +32,22 @@ from orderdesk_shared.events.order import (
     SalesRep,
     ServiceLocation,
 )
+from orderdesk_shared.limits import (
+    CHARACTERISTICS,
+    LIST_ENTRIES,
+    ORDER_ITEMS,
+    RELATED_PARTIES,
+    REQUEST_LIMITS,
+    Identifier,
+    Note,
+)
 from orderdesk_shared.order_state import OrderStatus
 
 API_ROOT = "/tmf-api/productOrderingManagement/v4"
 
 
 class _TmfModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, **REQUEST_LIMITS)
 
 
 class Money(_TmfModel):
@@ -67,7 +76,7 @@ class PriceAlteration(_TmfModel):
 class OrderPrice(_TmfModel):
     priceType: Literal["recurring", "nonRecurring", "oneTime"]
     price: Price
-    priceAlteration: list[PriceAlteration] = Field(default_factory=list)
+    priceAlteration: list[PriceAlteration] = Field(default_factory=list, max_length=LIST_ENTRIES)
 
 
 class TotalPrice(_TmfModel):
@@ -101,13 +110,13 @@ class Place(_TmfModel):
 
 
 class ProductValue(_TmfModel):
-    id: str | None = None
-    productCharacteristic: list[Characteristic] = Field(default_factory=list)
-    place: list[Place] = Field(default_factory=list)
+    id: Identifier | None = None
+    productCharacteristic: list[Characteristic] = Field(default_factory=list, max_length=CHARACTERISTICS)
+    place: list[Place] = Field(default_factory=list, max_length=LIST_ENTRIES)
 
 
 class Ref(_TmfModel):
-    id: str
+    id: Identifier
     name: str | None = None
 
 
@@ -121,24 +130,24 @@ class ItemTerm(_TmfModel):
 
 
 class ItemRelationship(_TmfModel):
-    id: str
+    id: Identifier
     relationshipType: str | None = None
 
 
 class ProductOrderItem(_TmfModel):
-    id: str
+    id: Identifier
     action: ItemAction = ItemAction.ADD
     quantity: int = 1
     # Optional as in TMF622: a change or disconnect may name only the customer's product.
     productOffering: Ref | None = None
     product: ProductValue | None = None
-    itemTerm: list[ItemTerm] = Field(default_factory=list)
-    itemPrice: list[OrderPrice] = Field(default_factory=list)
-    productOrderItemRelationship: list[ItemRelationship] = Field(default_factory=list)
+    itemTerm: list[ItemTerm] = Field(default_factory=list, max_length=LIST_ENTRIES)
+    itemPrice: list[OrderPrice] = Field(default_factory=list, max_length=LIST_ENTRIES)
+    productOrderItemRelationship: list[ItemRelationship] = Field(default_factory=list, max_length=LIST_ENTRIES)
 
 
 class RelatedParty(_TmfModel):
-    id: str | None = None
+    id: Identifier | None = None
     name: str | None = None
     role: str
     splitPercent: Decimal | None = None
@@ -149,11 +158,11 @@ class RelatedParty(_TmfModel):
 
 
 class AgreementRef(_TmfModel):
-    id: str | None = None
+    id: Identifier | None = None
     name: str | None = None
     termMonths: int | None = None
     signedDate: date | None = None
-    nonStandardTerms: str | None = None
+    nonStandardTerms: Note | None = None
 
 
 class ChannelRef(_TmfModel):
@@ -163,15 +172,15 @@ class ChannelRef(_TmfModel):
 class ProductOrderCreate(_TmfModel):
     """ProductOrder_Create: what a client POSTs."""
 
-    externalId: str | None = None
+    externalId: Identifier | None = None
     category: str = "enterprise"
     orderType: OrderType
     requestedCompletionDate: date | None = None
-    channel: list[ChannelRef] = Field(default_factory=list)
-    relatedParty: list[RelatedParty] = Field(min_length=1)
-    agreement: list[AgreementRef] = Field(default_factory=list)
-    orderTotalPrice: list[TotalPrice] = Field(default_factory=list)
-    productOrderItem: list[ProductOrderItem] = Field(min_length=1)
+    channel: list[ChannelRef] = Field(default_factory=list, max_length=LIST_ENTRIES)
+    relatedParty: list[RelatedParty] = Field(min_length=1, max_length=RELATED_PARTIES)
+    agreement: list[AgreementRef] = Field(default_factory=list, max_length=LIST_ENTRIES)
+    orderTotalPrice: list[TotalPrice] = Field(default_factory=list, max_length=LIST_ENTRIES)
+    productOrderItem: list[ProductOrderItem] = Field(min_length=1, max_length=ORDER_ITEMS)
 
 
 PROMOTION = "promotion"
@@ -180,7 +189,7 @@ CIAC = "ciac"
 NEW_OWNER = "newowner"
 
 
-def to_canonical(request: ProductOrderCreate, *, order_id: str, submitted_by: str) -> ProductOrder:
+def to_canonical(request: ProductOrderCreate, *, order_id: str, submitted_by: str | None) -> ProductOrder:
     """Map a TMF622 create request to the canonical order."""
     parties = request.relatedParty
     customer = next((p for p in parties if p.role.lower() in ("customer", "account")), None)

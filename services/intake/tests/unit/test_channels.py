@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from intake.channels import crm, ivr
+from intake.channels.email import email_sender
 from intake.domain.validation import IntakeRules, validate
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
@@ -95,3 +96,16 @@ def test_an_ivr_add_carries_the_promotion_the_caller_read_out():
     )
     [item] = _outcome(ivr.to_order_request(call)).order.items
     assert (item.product_offering_id, item.promotion_code) == ("HOSTED-VOICE", "VOICESWITCH")
+
+
+def test_the_people_behind_channel_submissions_are_their_submitters():
+    opportunity = CrmOpportunitySubmitted.model_validate(_sample("crm_opportunity_new_logo.json"))
+    owner = max(opportunity.splits, key=lambda split: split.percent)
+    call = IvrCallReceived.model_validate(_sample("ivr_call_disconnect.json"))
+    mail = (SAMPLES / "email_form_in_body.eml").read_bytes()
+    assert (crm.submitter(opportunity), ivr.submitter(call), email_sender(mail)) == (
+        owner.rep_id,
+        f"tel:{call.caller_number}",
+        "daniel.reyes@telco.example",
+    )
+    assert crm.submitter(opportunity.model_copy(update={"splits": []})) is None

@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 import random
+import time
 from datetime import date
 from decimal import Decimal
 from email.message import EmailMessage
@@ -12,10 +13,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from intake.channels.email import ParsedEmail, parse_order_email
+from intake.channels.email import MAX_PARTS, ParsedEmail, parse_order_email
 from intake.domain.validation import IntakeRules, Validation, validate
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.events.fallout import Finding
+from orderdesk_stack.testing import xlsx_bomb
 
 SAMPLES = Path(__file__).parents[1] / "samples"
 RULES = IntakeRules.load()
@@ -377,3 +379,28 @@ def test_a_promotion_code_per_item_and_the_customer_s_ciac_are_read_from_the_for
     order = to_canonical(ProductOrderCreate.model_validate(parsed.request), order_id="PO-1", submitted_by="email")
     assert [item.promotion_code for item in order.items] == ["VOICESWITCH"]
     assert order.agreement.ciac == 20000
+
+
+def test_an_xlsx_that_would_unpack_to_hundreds_of_megabytes_is_refused_unopened():
+    bomb = xlsx_bomb()
+    assert len(bomb) < 1024 * 1024
+
+    started = time.perf_counter()
+    parsed = parse_order_email(
+        _email("Order Type: add\nAccount Number: ACC-10017\n", ("order.xlsx", bomb, "application/octet-stream"))
+    )
+
+    assert time.perf_counter() - started < 2
+    assert "order.xlsx unpacks to 209715200 bytes" in parsed.refusal
+
+
+def test_an_email_of_more_mime_parts_than_any_order_email_is_refused():
+    parts = [(f"note-{n}.txt", b"x", "application/octet-stream") for n in range(MAX_PARTS + 1)]
+
+    parsed = parse_order_email(_email("Order Type: add\n", *parts))
+
+    assert parsed.refusal == f"the email has more than {MAX_PARTS} MIME parts"
+
+
+def test_an_ordinary_order_email_is_not_refused():
+    assert _parse("email_with_xlsx_form.eml").refusal is None

@@ -1,7 +1,9 @@
 """Pricing-approval's API: an order's quote, decisions and proposal, the approvers' queue and decisions, the TMF620
 catalogue."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 
@@ -16,6 +18,7 @@ from orderdesk_shared.access import OrderAction, ensure_allowed
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database, UnitOfWork
+from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
 from pricing_approval import proposal, repository, tmf620
 from pricing_approval.catalogue import Family
 from pricing_approval.domain.proposals import InvalidAcceptance, ProposalConflict, ProposalRecord
@@ -43,6 +46,8 @@ async def loaded_rules() -> PricingRules:
 
 Rules = Annotated[PricingRules, Depends(loaded_rules)]
 
+_PDF_RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proposal-pdf")
+
 
 class Decision(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
@@ -53,7 +58,7 @@ class Denial(BaseModel):
 
 
 class Acceptance(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, **REQUEST_LIMITS)
 
     signed_by: Annotated[
         str, Field(min_length=1, max_length=200, description="the customer contact who signed, as named on the order")
@@ -198,7 +203,10 @@ async def proposal_html(order_id: str, reader: SignedIn, db: DatabaseDep, rules:
 @router.get("/orders/{order_id}/proposal.pdf", response_class=Response)
 async def proposal_pdf(order_id: str, reader: SignedIn, db: DatabaseDep, rules: Rules) -> Response:
     """The proposal and contract document of a priced order, as a PDF to sign (a draft until approved)."""
-    document = proposal.render_pdf(await _proposal(db, order_id, reader, rules))
+    drafted = await _proposal(db, order_id, reader, rules)
+    # Laying out a PDF takes CPU for tens of milliseconds or more: off the event loop, one at a time,
+    # as reportlab keeps global state (fonts, settings) that is not safe to share between threads.
+    document = await asyncio.get_running_loop().run_in_executor(_PDF_RENDERER, proposal.render_pdf, drafted)
     return Response(
         document,
         media_type="application/pdf",
@@ -229,10 +237,12 @@ def _why_none(quote: StoredQuote) -> str:
 
 
 @router.get("/approvals")
-async def my_approval_queue(approver: Approver, db: DatabaseDep) -> list[dict]:
-    """The approvals waiting for any of the caller's roles, the soonest due first."""
+async def my_approval_queue(
+    approver: Approver, db: DatabaseDep, offset: Offset = 0, limit: PageSize = 100
+) -> list[dict]:
+    """The approvals waiting for any of the caller's roles, the soonest due first, a page at a time."""
     async with db.engine.connect() as connection:
-        waiting = await repository.pending_for_roles(connection, approver.roles)
+        waiting = await repository.pending_for_roles(connection, approver.roles, offset=offset, limit=limit)
     return [_request_view(request) for request in waiting]
 
 

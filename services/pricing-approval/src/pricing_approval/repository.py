@@ -261,12 +261,16 @@ async def decisions_for(connection: AsyncConnection, order_id: str) -> list[sa.R
     return list(rows)
 
 
-async def pending_for_roles(connection: AsyncConnection, roles: Collection[Role]) -> list[ApprovalRequest]:
-    """The approver's queue: pending requests for any of their roles, the soonest due first."""
+async def pending_for_roles(
+    connection: AsyncConnection, roles: Collection[Role], *, offset: int, limit: int
+) -> list[ApprovalRequest]:
+    """A page of the approver's queue: pending requests for any of their roles, the soonest due first."""
     rows = await connection.execute(
         sa.select(approval_requests)
         .where(approval_requests.c.status == RequestStatus.PENDING, approval_requests.c.role.in_(list(roles)))
         .order_by(approval_requests.c.due_at, approval_requests.c.id)
+        .offset(offset)
+        .limit(limit)
     )
     return [_request(row) for row in rows]
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from orderdesk_shared.db import Database
+from orderdesk_shared.errors import logged_error
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.runtime import DatabaseTask
 from pricing_approval.domain.business_days import BusinessCalendar
@@ -35,7 +36,7 @@ def deadline_watch(
                     log.info("proposals left unsigned past their last day expired", proposals=expired)
             except (sa.exc.DBAPIError, OSError) as error:
                 # The database is away for a moment: look again next time rather than end the loop.
-                log.warning("the deadline watch could not read the database", error=repr(error))
+                log.warning("the deadline watch could not read the database", error=logged_error(error))
             await asyncio.sleep(every_seconds)
 
     return watch

@@ -6,7 +6,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.catalogue import EVENT_TYPES
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -29,6 +29,7 @@ from orderdesk_shared.events.serviceability import (
     ServiceabilityQualified,
     SiteQualification,
 )
+from orderdesk_stack.testing import session_token_signer
 from pricing_approval.handlers import price_order, withdraw_approvals_of_cancelled_order, withdraw_superseded_approvals
 from pricing_approval.main import create_app
 from pricing_approval.settings import Settings
@@ -48,13 +49,12 @@ async def api(database):
     settings = Settings(database_url=database.engine.url.render_as_string(hide_password=False))
     app = create_app(settings)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pricing") as client:
-        client.secret = settings.jwt_secret
         yield client
     await app.state.runtime.database.dispose()
 
 
 def signed_in(api, subject: str, *roles: Role) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(secret=api.secret, subject=subject, roles=list(roles))}"}
+    return session_token_signer().bearer(subject, *roles)
 
 
 async def price(database, order, *, version: int = 1) -> None:

@@ -3,7 +3,8 @@
 import httpx
 import pytest
 
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
+from orderdesk_stack.testing import session_token_signer
 from pricing_approval.main import create_app
 from pricing_approval.settings import Settings
 
@@ -15,7 +16,7 @@ async def api():
     # The catalogue API reads no database: an unreachable URL proves it.
     settings = Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
     app = create_app(settings)
-    token = mint_token(secret=settings.jwt_secret, subject="cat-1", roles=[Role.CATALOG_ADMIN])
+    token = session_token_signer().mint("cat-1", [Role.CATALOG_ADMIN])
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://pricing", headers={"Authorization": f"Bearer {token}"}
     ) as client:

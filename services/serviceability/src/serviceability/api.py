@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,7 @@ from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, 
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.events.order import ProductOrder
+from orderdesk_shared.limits import Offset, PageSize
 from serviceability import repository, tmf645
 from serviceability.domain.inventory import UnreadableInventory
 from serviceability.domain.qualification import decide_order
@@ -20,6 +21,8 @@ from serviceability.inventory import import_inventory, report_document
 from serviceability.rules_in_force import RULES_IN_FORCE
 
 router = APIRouter(prefix="/serviceability", tags=["serviceability"])
+# A location import is a whole CSV file: it may be larger than other bodies (the max_upload_bytes setting).
+UPLOAD_PATHS = ("/serviceability/locations/import",)
 tmf645_router = APIRouter(prefix=tmf645.API_ROOT, tags=["TMF645 checkServiceQualification"])
 
 Checker = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
@@ -91,8 +94,8 @@ async def list_site_surveys(
     _: SurveyReader,
     db: DatabaseDep,
     state: SurveyState | None = "open",
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+    limit: PageSize = 100,
 ) -> list[dict]:
     """Site surveys, soonest due first; open ones by default (the surveyors' work queue)."""
     async with db.engine.connect() as connection:

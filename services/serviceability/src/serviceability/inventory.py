@@ -1,5 +1,6 @@
 """Importing the location inventory from CSV: through the API, the CLI, and the seed of a fresh environment."""
 
+import asyncio
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,8 +20,10 @@ async def import_inventory(connection: AsyncConnection, text: str) -> ImportRepo
 
     Raises UnreadableInventory when the header lacks columns.
     """
+    # A whole CSV file is CPU work of up to seconds: read in a thread, so the event loop keeps serving.
+    inventory = await asyncio.to_thread(read_inventory, text)
     await _one_import_at_a_time(connection)
-    return await repository.import_locations(connection, read_inventory(text))
+    return await repository.import_locations(connection, inventory)
 
 
 async def _one_import_at_a_time(connection: AsyncConnection) -> None:

@@ -11,4 +11,9 @@ from serviceability.settings import Settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     serviceability_rules()  # loaded now, so a bad policy or offerings file stops serviceability at start
-    return build_app(bootstrap(settings), title="OrderDesk serviceability", routers=[api.router, api.tmf645_router])
+    return build_app(
+        bootstrap(settings),
+        title="OrderDesk serviceability",
+        routers=[api.router, api.tmf645_router],
+        upload_paths=api.UPLOAD_PATHS,
+    )

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.order import Address
 from orderdesk_shared.events.serviceability import QualificationResult
+from orderdesk_shared.limits import CHARACTERISTICS, REQUEST_LIMITS, Identifier, Note
 from serviceability.domain.qualification import OrderDecision, SiteDecision, SiteRequest
 from serviceability.domain.rules import BANDWIDTH, Rules
 
@@ -22,7 +23,7 @@ API_ROOT = "/tmf-api/serviceQualificationManagement/v4"
 
 
 class _TmfModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, **REQUEST_LIMITS)
 
 
 class Characteristic(_TmfModel):
@@ -50,7 +51,7 @@ class Place(_TmfModel):
 
 class Service(_TmfModel):
     serviceSpecification: ServiceSpecificationRef
-    serviceCharacteristic: list[Characteristic] = Field(default_factory=list)
+    serviceCharacteristic: list[Characteristic] = Field(default_factory=list, max_length=CHARACTERISTICS)
     place: list[Place] = Field(min_length=1, max_length=1)
 
 
@@ -62,8 +63,8 @@ class CheckServiceQualificationItem(_TmfModel):
 class CheckServiceQualificationCreate(_TmfModel):
     """CheckServiceQualification_Create: what a client POSTs."""
 
-    description: str | None = None
-    externalId: str | None = None
+    description: Note | None = None
+    externalId: Identifier | None = None
     provideAlternative: bool = True
     provideUnavailabilityReason: bool = True
     instantSyncQualification: bool = True

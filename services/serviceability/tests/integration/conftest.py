@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 
-from orderdesk_shared.auth import Role, mint_token
+from orderdesk_shared.auth import Role
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.intake import OrderValidated
@@ -23,6 +23,7 @@ from orderdesk_shared.events.order import (
     ProductOrder,
     ServiceLocation,
 )
+from orderdesk_stack.testing import session_token_signer
 from serviceability.inventory import import_inventory
 from serviceability.main import create_app
 from serviceability.settings import SEED_INVENTORY, Settings
@@ -54,8 +55,7 @@ async def api(database, database_url, kafka_bootstrap) -> AsyncIterator[httpx.As
 
 
 def bearer(subject: str, *roles: Role) -> dict[str, str]:
-    secret = Settings(database_url="unused").jwt_secret
-    return {"Authorization": f"Bearer {mint_token(secret=secret, subject=subject, roles=list(roles))}"}
+    return session_token_signer().bearer(subject, *roles)
 
 
 @pytest.fixture

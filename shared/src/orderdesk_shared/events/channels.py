@@ -16,9 +16,29 @@ from pydantic import AwareDatetime, Field, field_validator
 
 from orderdesk_shared.events.base import Fact, WireModel
 from orderdesk_shared.events.order import ItemAction, OrderType
+from orderdesk_shared.limits import (
+    CHARACTERISTICS,
+    ID_CHARS,
+    LIST_ENTRIES,
+    NOTE_CHARS,
+    ORDER_ITEMS,
+    REQUEST_LIMITS,
+)
 
 
-class CrmAddress(WireModel):
+class _Upstream(WireModel):
+    """A part of a document an upstream system sends: bounded like any request, since intake takes it over HTTP too."""
+
+    model_config = REQUEST_LIMITS
+
+
+class _UpstreamFact(Fact):
+    """A document an upstream system sends, bounded as its parts are."""
+
+    model_config = REQUEST_LIMITS
+
+
+class CrmAddress(_Upstream):
     street: str
     city: str
     state: str
@@ -26,65 +46,65 @@ class CrmAddress(WireModel):
     country: str = "US"
 
 
-class CrmAccount(WireModel):
-    account_number: str | None = None
+class CrmAccount(_Upstream):
+    account_number: str | None = Field(default=None, max_length=ID_CHARS)
     name: str | None = None
     billing_address: CrmAddress | None = None
     tax_id: str | None = None
 
 
-class CrmContact(WireModel):
+class CrmContact(_Upstream):
     name: str
     role: str = "primary"
     email: str | None = None
     phone: str | None = None
 
 
-class CrmSplit(WireModel):
-    rep_id: str
+class CrmSplit(_Upstream):
+    rep_id: str = Field(max_length=ID_CHARS)
     percent: Decimal = Field(ge=0, le=100)
 
 
-class CrmSite(WireModel):
-    location_id: str | None = None
+class CrmSite(_Upstream):
+    location_id: str | None = Field(default=None, max_length=ID_CHARS)
     address: CrmAddress | None = None
 
 
-class CrmLineItem(WireModel):
-    line_id: str
+class CrmLineItem(_Upstream):
+    line_id: str = Field(max_length=ID_CHARS)
     product_code: str
     action: ItemAction = ItemAction.ADD
     quantity: int = 1
-    characteristics: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    characteristics: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=CHARACTERISTICS)
     site: CrmSite | None = None
     monthly_price: Decimal | None = None
     one_time_price: Decimal | None = None
     discount_percent: Decimal | None = None
     term_months: int | None = None
-    existing_product_id: str | None = None
+    existing_product_id: str | None = Field(default=None, max_length=ID_CHARS)
     promotion_code: str | None = None
     # The other line of a move: the removal at the old site and the installation at the new one.
-    moves_with_line_id: str | None = None
+    moves_with_line_id: str | None = Field(default=None, max_length=ID_CHARS)
 
 
-class CrmOpportunitySubmitted(Fact):
+class CrmOpportunitySubmitted(_UpstreamFact):
     """A won opportunity the CRM sends for ordering; its id and version identify it (resends are one order)."""
 
     event_type: ClassVar[str] = "com.orderdesk.intake.crm-opportunity.v1"
     topic: ClassVar[str] = "intake.crm.v1"
 
-    opportunity_id: str = Field(min_length=1)
+    opportunity_id: str = Field(min_length=1, max_length=ID_CHARS)
     version: int = Field(ge=1)
     order_type: OrderType
     account: CrmAccount
-    contacts: list[CrmContact] = Field(default_factory=list)
-    splits: list[CrmSplit] = Field(default_factory=list)
-    contract_id: str | None = None
+    contacts: list[CrmContact] = Field(default_factory=list, max_length=LIST_ENTRIES)
+    splits: list[CrmSplit] = Field(default_factory=list, max_length=LIST_ENTRIES)
+    contract_id: str | None = Field(default=None, max_length=ID_CHARS)
     term_months: int | None = None
     signed_date: date | None = None
-    non_standard_terms: str | None = None
+    non_standard_terms: str | None = Field(default=None, max_length=NOTE_CHARS)
     requested_completion_date: date | None = None
-    line_items: list[CrmLineItem] = Field(min_length=1)
+    line_items: list[CrmLineItem] = Field(min_length=1, max_length=ORDER_ITEMS)
     # The customer's contribution in aid of construction agreed on the opportunity.
     ciac: Decimal | None = Field(default=None, ge=0)
     # For a transfer: the account taking the services over.
@@ -95,7 +115,7 @@ class CrmOpportunitySubmitted(Fact):
         return f"crm:{self.opportunity_id}:v{self.version}"
 
 
-class CrmAccountUpdated(Fact):
+class CrmAccountUpdated(_UpstreamFact):
     """The CRM's account record as it now stands: a new client account, a changed one, or a closed one.
 
     The CRM owns accounts; intake checks orders against the latest record of each (the seed file until then).
@@ -117,23 +137,23 @@ class CrmAccountUpdated(Fact):
         return f"crm-account:{self.account_number}"
 
 
-class IvrCallReceived(Fact):
+class IvrCallReceived(_UpstreamFact):
     """An order placed through the IVR by an existing customer: the menu path says what they asked for."""
 
     event_type: ClassVar[str] = "com.orderdesk.intake.ivr-call.v1"
     topic: ClassVar[str] = "intake.ivr.v1"
 
-    call_id: str = Field(min_length=1)
+    call_id: str = Field(min_length=1, max_length=ID_CHARS)
     caller_number: str
-    account_number: str = Field(min_length=1, description="keyed in by the caller (DTMF)")
+    account_number: str = Field(min_length=1, max_length=ID_CHARS, description="keyed in by the caller (DTMF)")
     menu_path: list[str] = Field(
-        min_length=1, description="e.g. ['orders', 'disconnect']; the last step is the request"
+        min_length=1, max_length=LIST_ENTRIES, description="e.g. ['orders', 'disconnect']; the last step is the request"
     )
     product_code: str | None = Field(default=None, description="offering keyed in for an add")
     promotion_code: str | None = Field(default=None, description="a promotion code read out by the caller")
     existing_product_id: str | None = Field(default=None, description="product keyed in for a move or disconnect")
     requested_date: date | None = None
-    transcript: str | None = None
+    transcript: str | None = Field(default=None, max_length=NOTE_CHARS)
 
     @property
     def subject(self) -> str:

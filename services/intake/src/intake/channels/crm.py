@@ -3,6 +3,12 @@
 from orderdesk_shared.events.channels import CrmAccount, CrmAddress, CrmLineItem, CrmOpportunitySubmitted
 
 
+def submitter(opportunity: CrmOpportunitySubmitted) -> str | None:
+    """Who the order is from: the rep with the largest split (the opportunity's owner), if it names any."""
+    owner = max(opportunity.splits, key=lambda split: split.percent, default=None)
+    return owner.rep_id if owner else None
+
+
 def to_order_request(opportunity: CrmOpportunitySubmitted) -> dict:
     """The ProductOrder_Create the opportunity stands for (validated by intake like any other)."""
     request = {

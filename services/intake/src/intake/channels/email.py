@@ -1,8 +1,10 @@
 """An order email (RFC 5322 bytes) as a TMF622 order request: the order form in the body and/or an attached sheet.
 
 Pure: no I/O. `parse_order_email` never raises; whatever it cannot read becomes an INCOMPLETE_DATA finding
-with a plain message and a fix for the rep. A field the email simply does not give is left out of the
-request, for intake's order entry matrix to report like on any other channel.
+with a plain message and a fix for the rep. An email built to exhaust the reader (more than MAX_PARTS MIME
+parts, an attachment that would unpack past MAX_XLSX_UNPACKED_BYTES) is not read at all: its `refusal` says why.
+A field the email simply does not give is left out of the request, for intake's order entry matrix to report
+like on any other channel.
 
 The order form
 ==============
@@ -61,10 +63,13 @@ import codecs
 import csv
 import email
 import email.errors
+import email.parser
 import email.policy
+import email.utils
 import io
 import re
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -79,6 +84,14 @@ from orderdesk_shared.events.order import ItemAction, OrderType
 
 INCOMPLETE = "INCOMPLETE_DATA"
 MAX_ROWS = 500  # item rows read from one attachment; an order form is never longer
+# An order email has a body and an attachment or two; far more parts is a message made to exhaust the reader.
+MAX_PARTS = 100
+# An .xlsx is a zip: what it holds unpacked is checked before openpyxl unpacks it (an order form is a few
+# hundred KB unpacked; a "zip bomb" of 100 KB unpacks to gigabytes).
+MAX_XLSX_ENTRIES = 200
+MAX_XLSX_UNPACKED_BYTES = 20 * 1024 * 1024
+# Lines that may open a MIME part ("--boundary"): counted in the raw bytes before anything is parsed.
+_DELIMITER_LINE = re.compile(rb"^--", re.MULTILINE)
 
 _ORDER_TYPES = {value.value: value.value for value in OrderType} | {"new logo": "new", "new customer": "new"}
 _ACTIONS = {"".join(action.value.casefold().split()): action.value for action in ItemAction} | {
@@ -174,10 +187,15 @@ class ParsedEmail:
     message_id: str  # the Message-ID header without its angle brackets; "sha256:<hex of the raw bytes>" if absent
     request: dict  # a TMF622 ProductOrder_Create-shaped dict, channel email, externalId = message_id
     findings: list[Finding]  # INCOMPLETE_DATA for every part that could not be read
+    refusal: str | None = None  # why the email is not read at all: it is built to exhaust the reader
+
+
+class _Refused(Exception):
+    """The email is not an order email but a load on the reader: it is refused whole, with this reason."""
 
 
 def parse_order_email(raw: bytes) -> ParsedEmail:
-    """The order the email stands for, and what of it could not be read. Never raises."""
+    """The order the email stands for, and what of it could not be read (or why it was refused). Never raises."""
     try:
         raw = raw if isinstance(raw, bytes) else _as_bytes(raw)
     except Exception:
@@ -185,7 +203,11 @@ def parse_order_email(raw: bytes) -> ParsedEmail:
     reading = _Reading()
     message_id = email_message_id(raw)
     try:
+        if len(_DELIMITER_LINE.findall(raw)) > 2 * MAX_PARTS:  # each part has one delimiter line (and a closing one)
+            raise _Refused(f"the email has more than {MAX_PARTS} MIME parts")
         _read_message(email.message_from_bytes(raw, policy=email.policy.default), reading)
+    except _Refused as refused:
+        return ParsedEmail(message_id=message_id, request={}, findings=[], refusal=str(refused))
     except Exception:
         reading.add(
             "message",
@@ -193,6 +215,16 @@ def parse_order_email(raw: bytes) -> ParsedEmail:
             _RESEND,
         )
     return _result(message_id, reading)
+
+
+def email_sender(raw: bytes) -> str | None:
+    """The address the order email is from (its From header, lower case), or None when it names none."""
+    try:
+        from_header = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw).get("From")
+    except Exception:
+        return None
+    _, address = email.utils.parseaddr(str(from_header or ""))
+    return address.lower() if "@" in address else None
 
 
 # -- what was read ----------------------------------------------------------------------------------------------
@@ -266,8 +298,12 @@ def _read_message(message: Message, reading: _Reading) -> None:
     plain: list[str] = []
     html: list[str] = []
     for index, part in enumerate(message.walk()):
+        if index >= MAX_PARTS:
+            raise _Refused(f"the email has more than {MAX_PARTS} MIME parts")
         try:
             _read_part(index, part, reading, plain, html)
+        except _Refused:
+            raise
         except Exception:
             reading.add(
                 f"part[{index}]",
@@ -507,6 +543,7 @@ def _read_attachment(name: str, kind: str, data: bytes, part: Message, reading: 
         )
         return
     if kind == "xlsx":
+        _check_unpacked_size(name, data)
         rows = _xlsx_rows(data)
         if rows is None:
             reading.add(
@@ -519,6 +556,26 @@ def _read_attachment(name: str, kind: str, data: bytes, part: Message, reading: 
     else:
         rows = _csv_rows(_decoded_text(data, part, reading, at), name, reading)
     _read_rows(name, rows, reading)
+
+
+def _check_unpacked_size(name: str, data: bytes) -> None:
+    """Refuse an .xlsx that would unpack to more than any order form, by its zip directory (read, not unpacked).
+
+    A damaged zip is left for openpyxl to report as unreadable. zipfile never unpacks an entry past the
+    size its directory declares, so the declared sizes are the most openpyxl can be made to hold.
+    """
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise _Refused(f"the attached file {name} holds {len(entries)} files, more than an order form can")
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise _Refused(
+            f"the attached file {name} unpacks to {unpacked} bytes, more than the {MAX_XLSX_UNPACKED_BYTES} "
+            "an order form can"
+        )
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]] | None:

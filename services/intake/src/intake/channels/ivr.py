@@ -4,6 +4,11 @@ from orderdesk_shared.events.channels import IvrCallReceived
 from orderdesk_shared.events.order import OrderType
 
 
+def submitter(call: IvrCallReceived) -> str:
+    """Who the order is from: the caller, by the number the IVR saw (a tel: URI, never a staff member's id)."""
+    return f"tel:{call.caller_number}"
+
+
 def to_order_request(call: IvrCallReceived) -> dict:
     """What the caller asked for; what a call cannot capture (a rep, a new site) the desk adds later."""
     request = {

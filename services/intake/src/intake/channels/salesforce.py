@@ -3,8 +3,13 @@
 An Outbound Message carries an sObject's fields, not its line items, so the org's workflow sends the
 order document in the custom field `OrderDesk_Order__c` (the JSON of a CrmOpportunitySubmitted).
 Salesforce resends a notification until it gets `<Ack>true</Ack>`; a resend is the same order.
+The org signs in with HTTP Basic (its endpoint URL carries the org id as user name and the org's secret).
 """
 
+import base64
+import binascii
+import hmac
+from collections.abc import Mapping
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
@@ -37,6 +42,21 @@ def fault(reason: str) -> str:
         f"<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>{escaped}</faultstring></soapenv:Fault>"
         "</soapenv:Body></soapenv:Envelope>"
     )
+
+
+def authenticated_org(authorization: str | None, org_secrets: Mapping[str, str]) -> str | None:
+    """The org the HTTP Basic credentials sign in, or None: missing, malformed, unknown org or wrong secret."""
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        organization_id, separator, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    expected = org_secrets.get(organization_id)
+    # Compared in constant time, and compared even for an unknown org, so timing tells no org ids either.
+    matches = hmac.compare_digest(secret.encode(), (expected or secret + "-").encode())
+    return organization_id if separator and expected is not None and matches else None
 
 
 def parse_outbound_message(xml: bytes) -> tuple[str, list[CrmOpportunitySubmitted]]:
