@@ -179,13 +179,13 @@ async def dispute(dispute_id: str, principal: SignedIn, db: DatabaseDep) -> dict
 @router.post("/disputes/{dispute_id}/decision")
 async def decide_dispute(dispute_id: str, body: DisputeDecision, analyst: Analyst, db: DatabaseDep, day: Today) -> dict:
     """A commission analyst approves a dispute with an adjustment (payable with the rep's next statement) or
-    rejects it with a reason."""
+    rejects it with a reason; never one about an order they submitted or are named on (403)."""
     async with db.unit_of_work() as uow:
         try:
             found = await handlers.decide_dispute(
                 uow,
                 dispute_id=dispute_id,
-                analyst=analyst.subject,
+                analyst=analyst,
                 approve=body.decision == "approve",
                 reason=body.reason,
                 adjustment=body.adjustment,
@@ -193,6 +193,8 @@ async def decide_dispute(dispute_id: str, body: DisputeDecision, analyst: Analys
             )
         except handlers.DisputeRefused as refused:
             raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from refused
+        except handlers.NotYoursToDecide as refused:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(refused)) from refused
     if not found:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no dispute {dispute_id}")
     return await _dispute(db, dispute_id)

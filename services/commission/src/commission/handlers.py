@@ -26,6 +26,8 @@ from commission.domain.ledger import (
 from commission.domain.ratification import OfferingChange, Ratification, account_key, ratify, share_of_items
 from commission.domain.rules import commission_rules
 from commission.repository import WHOLE_ORDER
+from orderdesk_shared import access
+from orderdesk_shared.auth import Principal
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RepCommission
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
@@ -72,6 +74,7 @@ async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, *, today: date | 
         order_version=event.order_version,
         order_type=order.order_type,
         order_date=order_date,
+        submitted_by=order.submitted_by,
         decision=decision,
     )
     if not recorded:
@@ -165,6 +168,11 @@ class DisputeRefused(Exception):
     """The dispute cannot be opened or decided as asked; the message says why."""
 
 
+class NotYoursToDecide(Exception):
+    """The analyst is one of the order's people (its submitter, a rep named on it, the rep who raised the dispute):
+    another analyst must decide; the message says why."""
+
+
 async def open_dispute(
     uow: UnitOfWork, *, order_id: str, rep_id: str, claim: str, today: date | None = None
 ) -> str | None:
@@ -191,18 +199,26 @@ async def decide_dispute(
     uow: UnitOfWork,
     *,
     dispute_id: str,
-    analyst: str,
+    analyst: Principal,
     approve: bool,
     reason: str,
     adjustment: Decimal | None,
     today: date | None = None,
 ) -> bool:
     """An analyst approves a dispute with an adjustment to the rep's commission, or rejects it with a reason;
-    False if there is no such dispute."""
+    False if there is no such dispute. Nobody decides a dispute about an order they submitted or are named on."""
     today = today or _today()
     dispute = await repository.get_dispute(uow.connection, dispute_id, for_update=True)
     if dispute is None:
         return False
+    ratification = await repository.get_ratification(uow.connection, dispute.order_id, for_update=True)
+    people = access.OrderPeople(
+        order_id=dispute.order_id,
+        submitted_by=ratification.submitted_by,
+        reps=frozenset({dispute.rep_id, *(rep["repId"] for rep in ratification.reps)}),
+    )
+    if refused := access.refusal(analyst, people, access.OrderAction.DECIDE):
+        raise NotYoursToDecide(refused.reason)
     if dispute.state != "open":
         raise DisputeRefused(f"dispute {dispute_id} was {dispute.state} already")
     if approve and not adjustment:
@@ -211,13 +227,12 @@ async def decide_dispute(
         uow.connection,
         dispute_id,
         state="approved" if approve else "rejected",
-        decided_by=analyst,
+        decided_by=analyst.subject,
         decided_on=today,
         decision=reason,
         adjustment=adjustment if approve else None,
     )
     if approve:
-        ratification = await repository.get_ratification(uow.connection, dispute.order_id, for_update=True)
         entry = dispute_adjustment(dispute.rep_id, adjustment, reason=f"dispute {dispute_id} approved: {reason}")
         await _post(
             uow, dispute.order_id, ratification.order_version, [entry], key=dispute_id, on=today, dispute_id=dispute_id

@@ -34,6 +34,7 @@ async def record_ratification(
     order_version: int,
     order_type: OrderType,
     order_date: date,
+    submitted_by: str | None,
     decision: Ratification,
 ) -> bool:
     """Store the decision and what the order does to the account's services; False when this or a later
@@ -46,6 +47,7 @@ async def record_ratification(
         order_type=str(order_type),
         account_key=decision.account_key,
         order_date=order_date,
+        submitted_by=submitted_by,
         eligible=decision.eligible,
         reasons=decision.reasons,
         explanation=decision.explanation,

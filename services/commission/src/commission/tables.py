@@ -29,6 +29,8 @@ ratifications = sa.Table(
     # Each item's part of the commissionable MRR (decimal strings): what a report on some items moves.
     sa.Column("item_mrr", JSONB, nullable=False, server_default="{}"),
     sa.Column("ratified_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # Who submitted the order: with its reps, who may not decide a dispute about it.
+    sa.Column("submitted_by", sa.Text),
 )
 
 order_offerings = sa.Table(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from console import repository
 from console.pages import router as pages_router
 from console.views import history_view, order_view
+from orderdesk_shared.access import OrderAction, own_orders_only, refusal
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import SignedIn
 from orderdesk_shared.limits import Offset, PageSize
@@ -19,7 +20,7 @@ __all__ = ["pages_router", "router"]
 @router.get("/orders")
 async def list_orders(
     db: DatabaseDep,
-    _: SignedIn,
+    reader: SignedIn,
     response: Response,
     state: Annotated[str | None, Query(description="one or more TMF states, comma-separated")] = None,
     stage: str | None = None,
@@ -29,13 +30,14 @@ async def list_orders(
     limit: PageSize = 50,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    """Orders, most recently moved first; X-Total-Count says how many match."""
+    """Orders, most recently moved first (a sales rep's own only); X-Total-Count says how many match."""
     async with db.engine.connect() as connection:
         rows, total = await repository.list_orders(
             connection,
             states=state.split(",") if state else None,
             stage=stage,
             search=q,
+            owned_by=own_orders_only(reader),
             limit=limit,
             offset=offset,
         )
@@ -44,12 +46,13 @@ async def list_orders(
 
 
 @router.get("/orders/{order_id}")
-async def get_order(order_id: str, db: DatabaseDep, _: SignedIn) -> dict[str, Any]:
-    """The order's row and its whole timeline (who, what, when, why), the desk's assignments included."""
+async def get_order(order_id: str, db: DatabaseDep, reader: SignedIn) -> dict[str, Any]:
+    """The order's row and its whole timeline (who, what, when, why), the desk's assignments included; an order a
+    sales rep may not see is not found."""
 
     async def order_with_timeline(connection) -> dict[str, Any] | None:
         row = await repository.get_order(connection, order_id)
-        if row is None:
+        if row is None or refusal(reader, repository.people_of(row), OrderAction.SEE):
             return None
         lines = await repository.timeline(connection, order_id)
         assignments = await repository.assignment_history(connection, order_id)

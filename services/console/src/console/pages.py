@@ -24,6 +24,7 @@ from console.handlers import stage_slas
 from console.live import OrderChanges, announce_changes, first_of
 from console.settings import Settings
 from console.views import history_view
+from orderdesk_shared.access import OrderAction, own_orders_only, refusal
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import PERSON_ROLES, Principal, Role
 from orderdesk_shared.events.operations import OpsStatus
@@ -327,14 +328,16 @@ async def work_queue_live(request: Request, person: Person, db: DatabaseDep, min
 
 
 async def _queue(connection, person: SignedInPerson, *, mine: bool) -> dict[str, Any]:
+    """The desk's queue, or the orders assigned to me; a sales rep's own orders only."""
+    owned_by = own_orders_only(person.principal)
     if mine:
         still_open = [state for state in OrderState if state not in repository.ENDED_STATES]
         orders, total = await repository.list_orders(
-            connection, states=still_open, assigned_to=person.principal.subject, limit=200
+            connection, states=still_open, assigned_to=person.principal.subject, owned_by=owned_by, limit=200
         )
     else:
         orders, total = await repository.list_orders(
-            connection, states=WAITING_FOR_THE_DESK, limit=200, awaiting_approval=False
+            connection, states=WAITING_FOR_THE_DESK, owned_by=owned_by, limit=200, awaiting_approval=False
         )
     return {
         "title": "My orders" if mine else "Work queue",
@@ -348,7 +351,9 @@ async def _queue(connection, person: SignedInPerson, *, mine: bool) -> dict[str,
 @router.get("/search", response_class=HTMLResponse)
 async def search(request: Request, person: Person, db: DatabaseDep, q: str = "") -> HTMLResponse:
     async with db.engine.connect() as connection:
-        orders, total = await repository.list_orders(connection, search=q or None, limit=200)
+        orders, total = await repository.list_orders(
+            connection, search=q or None, owned_by=own_orders_only(person.principal), limit=200
+        )
     return _page(
         request,
         "orders.html",
@@ -368,7 +373,7 @@ async def search(request: Request, person: Person, db: DatabaseDep, q: str = "")
 async def order_page(request: Request, order_id: str, person: Person, db: DatabaseDep) -> HTMLResponse:
     settings = _settings(request)
     async with db.engine.connect() as connection:
-        shown = await _order_shown(connection, order_id, settings=settings)
+        shown = await _order_shown(connection, order_id, person.principal, settings=settings)
     if shown is None:
         return _page(request, "missing.html", person.principal, order_id=order_id)
     submitted, _ = await _fetched(person, settings.intake_url, f"{PRODUCT_ORDER}/{order_id}", service="Intake")
@@ -403,7 +408,7 @@ async def order_live(request: Request, order_id: str, person: Person, db: Databa
 
     async def render() -> list[ServerSentEvent]:
         async with db.engine.connect() as connection:
-            shown = await _order_shown(connection, order_id, settings=_settings(request))
+            shown = await _order_shown(connection, order_id, person.principal, settings=_settings(request))
         if shown is None:
             return []
         return [
@@ -414,10 +419,10 @@ async def order_live(request: Request, order_id: str, person: Person, db: Databa
     return _live(request, render, order_id=order_id)
 
 
-async def _order_shown(connection, order_id: str, *, settings: Settings) -> dict[str, Any] | None:
+async def _order_shown(connection, order_id: str, viewer: Principal, *, settings: Settings) -> dict[str, Any] | None:
     """What the order page shows of the read model: the row, the timeline, what can be done with the order now,
-    and where its trace is in the tracing UI."""
-    row = await repository.get_order(connection, order_id)
+    and where its trace is in the tracing UI; None for an order the viewer may not see (a sales rep's not their own)."""
+    row = await _visible_order(connection, order_id, viewer)
     if row is None:
         return None
     lines = await repository.timeline(connection, order_id)
@@ -441,6 +446,11 @@ async def _order_shown(connection, order_id: str, *, settings: Settings) -> dict
     }
 
 
+async def _visible_order(connection, order_id: str, viewer: Principal) -> dict[str, Any] | None:
+    row = await repository.get_order(connection, order_id)
+    return None if row is None or refusal(viewer, repository.people_of(row), OrderAction.SEE) else row
+
+
 def _contacts(lines: list[TimelineEntry], version: int) -> list[str]:
     """The customer contacts the order names (its current version's), who may sign its proposal."""
     received = [line for line in lines if line.kind == Stage.RECEIVED and line.order_version == version]
@@ -448,10 +458,10 @@ def _contacts(lines: list[TimelineEntry], version: int) -> list[str]:
 
 
 @router.get("/orders/{order_id}/status")
-async def order_status(order_id: str, _: Person, db: DatabaseDep) -> dict[str, Any]:
+async def order_status(order_id: str, person: Person, db: DatabaseDep) -> dict[str, Any]:
     """Where the order stands, for browsers that cannot follow the order page's live stream."""
     async with db.engine.connect() as connection:
-        row = await repository.get_order(connection, order_id)
+        row = await _visible_order(connection, order_id, person.principal)
     return {"stage": row and row["stage"], "state": row and row["state"], "lastEventAt": row and row["last_event_at"]}
 
 
@@ -680,7 +690,7 @@ async def _decide(request: Request, person: SignedInPerson, request_id: str, dec
 async def escalations(request: Request, person: Person, db: DatabaseDep) -> HTMLResponse:
     """Orders the SLA watchdog put in jeopardy, the most severe and oldest first, with who they are escalated to."""
     async with db.engine.connect() as connection:
-        orders, total = await repository.escalated_orders(connection)
+        orders, total = await repository.escalated_orders(connection, owned_by=own_orders_only(person.principal))
     now, ladder = datetime.now(UTC), stage_slas()
     shown = [
         order

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from console.domain.timeline import OrderRow, TimelineEntry
+from console.domain.timeline import REP_SEPARATOR, OrderRow, TimelineEntry
 from console.tables import assignments, jeopardy_raised, orders, timeline_events
+from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.db import insert_all_if_absent, insert_if_absent, insert_or_update_all
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
@@ -111,6 +112,18 @@ def _with_assignee() -> tuple[sa.Select, sa.Subquery]:
     return query, latest
 
 
+def people_of(row: dict[str, Any]) -> OrderPeople:
+    """The order's submitter and named reps as the read model keeps them: who a sales rep sees it as their own by."""
+    reps = row["sales_reps"].split(REP_SEPARATOR) if row["sales_reps"] else []
+    return OrderPeople(order_id=row["id"], submitted_by=row["submitted_by"], reps=frozenset(reps))
+
+
+def _owned_by(person: str) -> sa.ColumnElement[bool]:
+    """The orders `person` (casefolded, as orderdesk_shared.access.own_orders_only gives) submitted or is named on."""
+    reps = sa.func.string_to_array(sa.func.lower(orders.c.sales_reps), REP_SEPARATOR, type_=postgresql.ARRAY(sa.Text))
+    return sa.or_(sa.func.lower(orders.c.submitted_by) == person, sa.literal(person) == sa.any_(reps))
+
+
 async def get_order(connection: AsyncConnection, order_id: str) -> dict[str, Any] | None:
     query, _ = _with_assignee()
     row = (await connection.execute(query.where(orders.c.id == order_id))).mappings().first()
@@ -146,11 +159,15 @@ async def list_orders(
     search: str | None = None,
     awaiting_approval: bool | None = None,
     assigned_to: str | None = None,
+    owned_by: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Orders matching the filters, most recently moved first, and how many match in all."""
+    """Orders matching the filters (`owned_by`: only those a sales rep submitted or is named on), most recently
+    moved first, and how many match in all."""
     query, latest_assignment = _with_assignee()
+    if owned_by:
+        query = query.where(_owned_by(owned_by))
     if assigned_to:
         query = query.where(latest_assignment.c.assignee == assigned_to)
     if states:
@@ -253,9 +270,12 @@ def _count_per_hour(name: str, column: sa.Column, *, since: datetime) -> sa.Sele
     return sa.select(sa.literal(name), hour, sa.func.count()).where(column >= since).group_by(hour)
 
 
-async def escalated_orders(connection: AsyncConnection, *, limit: int = 200) -> tuple[list[dict[str, Any]], int]:
-    """Open orders in jeopardy, each with the rungs of the escalation ladder reached at its current stage
-    (`escalated_to`, unordered): the most severe first (level, then rungs), then the longest in their stage."""
+async def escalated_orders(
+    connection: AsyncConnection, *, owned_by: str | None = None, limit: int = 200
+) -> tuple[list[dict[str, Any]], int]:
+    """Open orders in jeopardy (`owned_by`: a sales rep's own), each with the rungs of the escalation ladder reached
+    at its current stage (`escalated_to`, unordered): the most severe first (level, then rungs), then the longest in
+    their stage."""
     rung = jeopardy_raised.c.level
     reached = (
         sa.select(
@@ -279,6 +299,8 @@ async def escalated_orders(connection: AsyncConnection, *, limit: int = 200) -> 
         .select_from(orders.outerjoin(reached, at_current_stage))
         .where(orders.c.jeopardy.is_not(None), orders.c.state.not_in(ENDED_STATES))
     )
+    if owned_by:
+        query = query.where(_owned_by(owned_by))
     total = (await connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
     page = query.order_by(
         severity.desc(),

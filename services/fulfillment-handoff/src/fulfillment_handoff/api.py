@@ -23,6 +23,7 @@ from fulfillment_handoff.domain.fulfilment import (
 )
 from fulfillment_handoff.handlers import release_orders_waiting_on
 from fulfillment_handoff.reference import check_billing_code, fulfillment_rules, read_billing_codes, write_billing_codes
+from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, ensure_allowed
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
@@ -36,17 +37,21 @@ catalogue_router = APIRouter(prefix="/fulfillment", tags=["billing-code map"])
 CatalogAdmin = Annotated[Principal, Depends(require_roles(Role.CATALOG_ADMIN))]
 # The desk's specialists may report on Operations' behalf (a call from the field, an email).
 ReportsForOperations = Annotated[Principal, Depends(require_roles(Role.OPERATIONS, Role.SPECIALIST))]
+# The orders held for billing codes are the catalogue team's and the desk's work: not a sales rep's to browse.
+TicketReader = Annotated[Principal, Depends(require_roles(*SEES_EVERY_ORDER))]
 CSV = "text/csv"
 
 
 @router.get("/orders/{order_id}")
-async def order_status(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+async def order_status(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict:
     """Where the order is (held for billing codes, handed off and how far Operations got with each item, superseded
-    or cancelled) and what it waits for."""
+    or cancelled) and what it waits for; a sales rep reads only their own orders'."""
+    missing = f"order {order_id} has not reached fulfillment"
     async with db.engine.connect() as connection:
         row = await repository.get_handoff(connection, order_id)
         if row is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not reached fulfillment")
+            raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
+        ensure_allowed(reader, repository.people_of(row), OrderAction.SEE, missing=missing)
         tickets = await repository.list_tickets(connection, open_only=True, order_id=order_id)
         standing = await repository.standing_of(connection, order_id)
     handed_off = repository.handed_off_of(row)
@@ -249,7 +254,7 @@ async def _change_map(db: Database, codes: list[BillingCode], *, added_by: str) 
 
 @catalogue_router.get("/catalogue-tickets")
 async def catalogue_tickets(
-    _: SignedIn,
+    _: TicketReader,
     db: DatabaseDep,
     state: Literal["open", "all"] = "open",
     offset: Offset = 0,

@@ -90,6 +90,8 @@ async def _hand_off_or_hold(
         "billing_lines": [line.model_dump(mode="json", by_alias=True) for line in mapping.lines],
         "engineering_notes": [note.model_dump(mode="json", by_alias=True) for note in notes],
         "billing_date": on,
+        "submitted_by": approved.order.submitted_by,
+        "sales_reps": [rep.rep_id for rep in approved.order.sales_reps],
     }
     findings = mapping.findings()
     if not mapping.complete:

@@ -18,6 +18,7 @@ from fulfillment_handoff.tables import (
     order_versions,
     ticket_orders,
 )
+from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.db import insert_or_update
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.order_versions import Standing, note_cancelled, note_version, refusal, standing
@@ -61,6 +62,11 @@ async def lock_handoff(connection: AsyncConnection, order_id: str, *, skip_locke
 
 async def get_handoff(connection: AsyncConnection, order_id: str) -> sa.Row | None:
     return (await connection.execute(sa.select(handoffs).where(handoffs.c.order_id == order_id))).first()
+
+
+def people_of(row: sa.Row) -> OrderPeople:
+    """Who the order belongs to, as its latest approved version named them."""
+    return OrderPeople(order_id=row.order_id, submitted_by=row.submitted_by, reps=frozenset(row.sales_reps))
 
 
 async def save_hold(connection: AsyncConnection, **values: object) -> None:

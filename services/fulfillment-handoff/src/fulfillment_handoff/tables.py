@@ -1,7 +1,7 @@
 """Fulfillment-handoff's tables, in the `fulfillment` schema."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from orderdesk_shared.messaging import service_metadata
 from orderdesk_shared.order_versions import order_versions_table
@@ -36,6 +36,9 @@ handoffs = sa.Table(
     sa.Column("ops_updated_at", sa.DateTime(timezone=True)),
     # When Operations was asked to stop the work (HandOffCancelled), once.
     sa.Column("cancel_sent_at", sa.DateTime(timezone=True)),
+    # Who the order belongs to, for per-order access (orderdesk_shared.access): its submitter and named reps.
+    sa.Column("submitted_by", sa.Text),
+    sa.Column("sales_reps", ARRAY(sa.Text), nullable=False, server_default="{}"),
 )
 
 # The corrections and cancels intake announced, so late work on a dead version is refused.

@@ -37,6 +37,14 @@ from intake.repository import CancelRequest, NewOrder, OrderFilter, StoredOrder,
 from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
 from intake.settings import Settings
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
+from orderdesk_shared.access import (
+    OrderAction,
+    OrderPeople,
+    ensure_allowed,
+    listed_reps,
+    own_orders_only,
+    refusal,
+)
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database
@@ -105,10 +113,11 @@ async def create_product_order(
 ) -> dict:
     """Accept an order: it is validated at once and moves on, or is stored as rejected with findings.
 
-    A repeat (the same Idempotency-Key, or the same externalId from the same channel and account) returns the
-    first order (200); the same externalId with a different document is a conflict (409): correct the order.
+    A repeat (the caller's same Idempotency-Key, or the same externalId from the same channel and account) returns
+    the first order (200); the same externalId with a different document is a conflict (409): correct the order.
+    Another caller's Idempotency-Key is another key.
     """
-    if idempotency_key and (known := await _repeat_of(db, idempotency_key=idempotency_key)):
+    if idempotency_key and (known := await _repeat_of(db, principal, idempotency_key=idempotency_key)):
         return _answer_known(known, response)
     order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)
     document = body.model_dump(mode="json", exclude_none=True)
@@ -131,7 +140,7 @@ async def create_product_order(
     except IntegrityError:
         # A repeat: the same Idempotency-Key or source stored its order first (just now, or long before). Looked for
         # only here, as repeats are rare: a new order pays no read for them.
-        if known := await _repeat_of(db, idempotency_key=idempotency_key, source=source, document=document):
+        if known := await _repeat_of(db, principal, idempotency_key=idempotency_key, source=source, document=document):
             return _answer_known(known, response)
         raise
     response.headers["Location"] = f"{API_ROOT}/productOrder/{stored.order.id}"
@@ -139,21 +148,36 @@ async def create_product_order(
 
 
 async def _repeat_of(
-    db: Database, *, idempotency_key: str | None, source: str | None = None, document: dict | None = None
+    db: Database,
+    caller: Principal,
+    *,
+    idempotency_key: str | None,
+    source: str | None = None,
+    document: dict | None = None,
 ) -> StoredOrder | None:
-    """The order a repeated request made before; a conflict when its source made another order of another document."""
+    """The order a repeated request made before; a conflict when its source made another order of another document,
+    or an order the caller may not see (which is not named)."""
     async with db.engine.connect() as connection:
-        if idempotency_key and (known := await repository.order_for_idempotency_key(connection, idempotency_key)):
+        if idempotency_key and (
+            known := await repository.order_for_idempotency_key(connection, idempotency_key, owner=caller.subject)
+        ):
             return known
         if source is None or (earlier := await repository.submission(connection, source)) is None:
             return None
+        known = await repository.get_order(connection, earlier.order_id)
+        if known and refusal(caller, _people(known), OrderAction.SEE):
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"externalId {(document or {}).get('externalId')} of this account and channel names another order"
+                " already: use another externalId, or ask the desk",
+            )
         if earlier.document != canonical_bytes(document):
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"externalId {(document or {}).get('externalId')} names order {earlier.order_id} already, with a"
                 f" different document: correct it with PATCH {API_ROOT}/productOrder/{earlier.order_id}",
             )
-        return await repository.get_order(connection, earlier.order_id)
+        return known
 
 
 @contextlib.contextmanager
@@ -172,15 +196,15 @@ def _answer_known(known: StoredOrder, response: Response) -> dict:
 
 
 @router.get("/productOrder/{order_id}")
-async def retrieve_product_order(order_id: str, _: Reader, db: Db) -> dict:
-    """One order with its TMF state and the stage it has reached."""
+async def retrieve_product_order(order_id: str, principal: Reader, db: Db) -> dict:
+    """One order with its TMF state and the stage it has reached (a sales rep's own only)."""
     async with db.engine.connect() as connection:
-        return _resource(await _stored_or_404(connection, order_id))
+        return _resource(await _stored_or_404(connection, order_id, principal, OrderAction.SEE))
 
 
 @router.get("/productOrder")
 async def list_product_orders(
-    _: Reader,
+    principal: Reader,
     db: Db,
     response: Response,
     state: Annotated[str | None, Query(description="one state, or several separated by commas")] = None,
@@ -194,8 +218,8 @@ async def list_product_orders(
 ) -> list[dict]:
     """Orders, newest first, filtered by state(s), externalId, account, channel and order date.
 
-    `state=rejected,pending` is the desk's queue. X-Total-Count says how many match, X-Result-Count
-    how many are on this page.
+    `state=rejected,pending` is the desk's queue. A sales rep lists only the orders they submitted or are named
+    on. X-Total-Count says how many match, X-Result-Count how many are on this page.
     """
     selection = OrderFilter(
         states=tuple(_states(state)),
@@ -204,6 +228,7 @@ async def list_product_orders(
         channel=channel,
         since=since,
         until=until,
+        owned_by=own_orders_only(principal),
     )
     async with db.engine.connect() as connection:
         found, total = await repository.list_orders(connection, selection, offset=offset, limit=limit)
@@ -220,22 +245,28 @@ async def patch_product_order(
 
     The corrected order keeps its id and history under a new version and is validated again; a valid
     one goes through the later stages anew, and every service drops what it held for the earlier version.
+    A sales rep corrects only their own orders; only a specialist changes the listed reps or their splits.
+    The submitter stays who submitted it; the corrector is recorded as such (on orders.corrected).
     """
     if nesting_depth(patch) > MAX_PATCH_DEPTH:
         # Refused before merging: merging and storing a deep document would recurse past Python's limit.
         reason = f"the patch nests deeper than {MAX_PATCH_DEPTH} levels"
         raise RequestValidationError([{"loc": ("body",), "msg": reason, "type": "value_error"}])
     async with db.unit_of_work() as uow:
-        stored = await _stored_or_404(uow.connection, order_id, for_update=True)
+        stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
         merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
         try:
             request = ProductOrderCreate.model_validate(merged)
         except ValidationError as error:
             raise RequestValidationError(error.errors()) from error
+        submitter = stored.order.submitted_by or principal.subject
+        corrected = to_canonical(request, order_id=order_id, submitted_by=submitter)
+        if listed_reps(corrected) != listed_reps(stored.order):
+            _ensure(principal, stored, OrderAction.CHANGE_REPS)
         with _conflict_when_not_allowed(f"order {order_id} can no longer be corrected"):
             await correct_order(
                 stored,
-                to_canonical(request, order_id=order_id, submitted_by=stored.order.submitted_by or principal.subject),
+                corrected,
                 uow,
                 rules=rules,
                 today=_today(),
@@ -247,10 +278,10 @@ async def patch_product_order(
 
 
 @router.get("/productOrder/{order_id}/history")
-async def product_order_history(order_id: str, _: Reader, db: Db) -> list[dict]:
+async def product_order_history(order_id: str, principal: Reader, db: Db) -> list[dict]:
     """Every version of the order: submitted, corrected, cancelled, with the findings of each."""
     async with db.engine.connect() as connection:
-        await _stored_or_404(connection, order_id)
+        await _stored_or_404(connection, order_id, principal, OrderAction.SEE)
         return await repository.order_history(connection, order_id)
 
 
@@ -287,7 +318,7 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
     installed the order first."""
     order_id = body.productOrder.id
     async with db.unit_of_work() as uow:
-        stored = await _stored_or_404(uow.connection, order_id, for_update=True)
+        stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
         with _conflict_when_not_allowed(f"order {order_id} cannot be cancelled"):
             request = await cancel_order(
                 stored,
@@ -301,28 +332,32 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
 
 
 @router.get("/cancelProductOrder/{request_id}")
-async def retrieve_cancel_product_order(request_id: str, _: Reader, db: Db) -> dict:
-    """One cancellation request and where it stands."""
-    request = await read_or_404(
-        db,
-        lambda connection: repository.get_cancel_request(connection, request_id),
-        missing=f"no cancelProductOrder {request_id}",
-    )
-    return _cancel_resource(request)
+async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: Db) -> dict:
+    """One cancellation request and where it stands (of a sales rep's own orders only)."""
+    missing = f"no cancelProductOrder {request_id}"
+
+    async def read(connection):
+        request = await repository.get_cancel_request(connection, request_id)
+        order = request and await repository.get_order(connection, request.order_id)
+        return request if order and not refusal(principal, _people(order), OrderAction.SEE) else None
+
+    return _cancel_resource(await read_or_404(db, read, missing=missing))
 
 
 @router.get("/cancelProductOrder")
 async def list_cancel_product_orders(
-    _: Reader,
+    principal: Reader,
     db: Db,
     response: Response,
     order_id: Annotated[str | None, Query(alias="productOrder.id")] = None,
     offset: Offset = 0,
     limit: PageSize = 50,
 ) -> list[dict]:
-    """Cancellation requests, newest first, optionally those of one order."""
+    """Cancellation requests, newest first, optionally those of one order; a sales rep's own orders' only."""
     async with db.engine.connect() as connection:
-        found, total = await repository.list_cancel_requests(connection, order_id=order_id, offset=offset, limit=limit)
+        found, total = await repository.list_cancel_requests(
+            connection, order_id=order_id, owned_by=own_orders_only(principal), offset=offset, limit=limit
+        )
     response.headers["X-Result-Count"] = str(len(found))
     response.headers["X-Total-Count"] = str(total)
     return [_cancel_resource(request) for request in found]
@@ -494,11 +529,34 @@ async def coaching_findings(
         return await repository.finding_counts(connection, since=since, until=until or datetime.now(UTC))
 
 
-async def _stored_or_404(connection, order_id: str, *, for_update: bool = False) -> StoredOrder:
+async def _stored_or_404(
+    connection,
+    order_id: str,
+    caller: Principal | None = None,
+    action: OrderAction = OrderAction.SEE,
+    *,
+    for_update: bool = False,
+) -> StoredOrder:
+    """The stored order, when the caller (if given) may take `action` on it: else 404 as for an order that does not
+    exist, or 403 for one they see but may not act on."""
     stored = await repository.get_order(connection, order_id, for_update=for_update)
     if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product order {order_id}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _missing(order_id))
+    if caller is not None:
+        _ensure(caller, stored, action)
     return stored
+
+
+def _ensure(caller: Principal, stored: StoredOrder, action: OrderAction) -> None:
+    ensure_allowed(caller, _people(stored), action, missing=_missing(stored.order.id))
+
+
+def _people(stored: StoredOrder) -> OrderPeople:
+    return OrderPeople.of(stored.order)
+
+
+def _missing(order_id: str) -> str:
+    return f"no product order {order_id}"
 
 
 def _states(text: str | None) -> list[OrderState]:

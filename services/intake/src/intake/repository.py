@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from intake.domain.installed_base import InstalledProduct, ProductChange, ProductState
 from intake.domain.validation import Validation
 from intake.tables import cancel_requests, findings_made, installed_products, order_revisions, orders, submissions
+from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.db import insert_if_absent, insert_or_update_all
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Channel, OrderState, ProductOrder, ServiceLocation, Stage
@@ -103,6 +104,9 @@ async def insert_orders(connection: AsyncConnection, new_orders: Sequence[NewOrd
                 account_key=new.order.account.key,
                 fingerprint=new.fingerprint,
                 idempotency_key=new.idempotency_key,
+                # The API submits in the caller's name: the key is the submitter's own.
+                idempotency_owner=new.order.submitted_by if new.idempotency_key else None,
+                people=_people(new.order),
                 order_document=new.order.model_dump(mode="json", by_alias=True, exclude_none=True),
                 request_document=new.request_document,
                 created_at=new.received_at,
@@ -124,6 +128,10 @@ async def insert_orders(connection: AsyncConnection, new_orders: Sequence[NewOrd
     ]
     if sources:
         await connection.execute(sa.insert(submissions), sources)
+
+
+def _people(order: ProductOrder) -> list[str]:
+    return sorted(OrderPeople.of(order).owners)
 
 
 def canonical_bytes(document: dict | None) -> bytes:
@@ -185,8 +193,10 @@ async def save_statuses(connection: AsyncConnection, statuses: Mapping[str, Orde
         await connection.execute(_SAVE_STATUSES, {"statuses": json.dumps(rows)})
 
 
-async def order_for_idempotency_key(connection: AsyncConnection, key: str) -> StoredOrder | None:
-    row = (await connection.execute(sa.select(orders).where(orders.c.idempotency_key == key))).first()
+async def order_for_idempotency_key(connection: AsyncConnection, key: str, *, owner: str) -> StoredOrder | None:
+    """The order the caller `owner` made with this Idempotency-Key; another caller's key is another key."""
+    found = sa.select(orders).where(orders.c.idempotency_owner == owner, orders.c.idempotency_key == key)
+    row = (await connection.execute(found)).first()
     return _stored(row) if row else None
 
 
@@ -208,6 +218,7 @@ async def replace_order(
             account_id=order.account.id,
             account_key=order.account.key,
             fingerprint=fingerprint,
+            people=_people(order),
             order_document=order.model_dump(mode="json", by_alias=True, exclude_none=True),
             request_document=request_document,
             updated_at=sa.func.now(),
@@ -236,9 +247,12 @@ class OrderFilter:
     channel: Channel | None = None
     since: datetime | None = None
     until: datetime | None = None
+    # Only the orders this person submitted or is named on (as orderdesk_shared.access.own_orders_only says).
+    owned_by: str | None = None
 
     def apply(self, query: sa.Select) -> sa.Select:
         criteria = [
+            orders.c.people.contains([self.owned_by]) if self.owned_by else None,
             orders.c.state.in_(self.states) if self.states else None,
             orders.c.external_id == self.external_id if self.external_id else None,
             orders.c.account_id == self.account_id if self.account_id else None,
@@ -446,11 +460,16 @@ async def get_cancel_request(connection: AsyncConnection, request_id: str) -> Ca
 
 
 async def list_cancel_requests(
-    connection: AsyncConnection, *, order_id: str | None, offset: int, limit: int
+    connection: AsyncConnection, *, order_id: str | None, owned_by: str | None, offset: int, limit: int
 ) -> tuple[list[CancelRequest], int]:
+    """One page of cancellation requests, newest first, and how many match: of one order, of the orders `owned_by`
+    submitted or is named on, or all."""
     query = sa.select(cancel_requests)
     if order_id:
         query = query.where(cancel_requests.c.order_id == order_id)
+    if owned_by:
+        owned = sa.select(orders.c.id).where(orders.c.people.contains([owned_by]))
+        query = query.where(cancel_requests.c.order_id.in_(owned))
     total = (await connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
     rows = await connection.execute(
         query.order_by(cancel_requests.c.requested_at.desc(), cancel_requests.c.id).offset(offset).limit(limit)

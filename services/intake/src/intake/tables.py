@@ -19,7 +19,9 @@ orders = sa.Table(
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("stage", sa.Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("idempotency_key", sa.Text, unique=True),
+    # An Idempotency-Key is the caller's own: the same key from two callers makes two orders.
+    sa.Column("idempotency_key", sa.Text),
+    sa.Column("idempotency_owner", sa.Text),
     sa.Column("order_document", JSONB, nullable=False),
     # The submission as the channel sent it (TMF622 for the API), which PATCH merges into.
     sa.Column("request_document", JSONB),
@@ -37,6 +39,10 @@ orders = sa.Table(
     sa.Column("account_key", sa.Text),
     sa.Column("fingerprint", sa.Text),
     sa.Index("orders_likely_duplicates", "account_key", "fingerprint", "created_at"),
+    # The people a sales rep sees the order as their own by (orderdesk_shared.access): its submitter and named reps.
+    sa.Column("people", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Index("orders_people", "people", postgresql_using="gin"),
+    sa.UniqueConstraint("idempotency_owner", "idempotency_key", name="orders_idempotency_key_per_caller"),
 )
 
 order_revisions = sa.Table(

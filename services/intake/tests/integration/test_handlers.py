@@ -51,7 +51,8 @@ async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(d
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.validated.v1"]
     async with database.engine.connect() as connection:
         stored = await repository.get_order(connection, "PO-1")
-        assert (await repository.order_for_idempotency_key(connection, "key-1")).order.id == "PO-1"
+        assert (await repository.order_for_idempotency_key(connection, "key-1", owner="rep-001")).order.id == "PO-1"
+        assert await repository.order_for_idempotency_key(connection, "key-1", owner="rep-002") is None
     assert (stored.state, stored.stage, stored.findings) == (OrderState.IN_PROGRESS, Stage.VALIDATED, [])
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from orderdesk_shared.access import OrderAction, ensure_allowed
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database, UnitOfWork
@@ -22,7 +23,7 @@ from pricing_approval import proposal, repository, tmf620
 from pricing_approval.catalogue import Family
 from pricing_approval.domain.proposals import InvalidAcceptance, ProposalConflict, ProposalRecord
 from pricing_approval.domain.workflow import QuoteStatus
-from pricing_approval.handlers import CONFLICT, FORBIDDEN, Refused, decide_approval, granted_approvals
+from pricing_approval.handlers import CONFLICT, FORBIDDEN, Refused, decide_approval, granted_approvals, not_priced
 from pricing_approval.proposal_lifecycle import accept_proposal, decline_proposal, send_proposal
 from pricing_approval.repository import ApprovalRequest, StoredQuote
 from pricing_approval.rules import PricingRules, pricing_rules
@@ -103,21 +104,30 @@ def _quote_view(quote: StoredQuote) -> dict:
     }
 
 
+async def _visible_quote(connection: AsyncConnection, order_id: str, reader: Principal) -> StoredQuote:
+    """The order's quote, when the reader may see the order (a sales rep their own only); else not found."""
+    quote = await repository.get_quote(connection, order_id)
+    if quote is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, not_priced(order_id))
+    people = await repository.people_of(connection, quote)
+    ensure_allowed(reader, people, OrderAction.SEE, missing=not_priced(order_id))
+    return quote
+
+
 @router.get("/orders/{order_id}")
-async def order_quote(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+async def order_quote(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict:
     """The pricing and approval status of an order's latest version, with each approval request."""
     async with db.engine.connect() as connection:
-        quote = await repository.get_quote(connection, order_id)
-        if quote is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not been priced")
+        quote = await _visible_quote(connection, order_id, reader)
         requests = await repository.requests_for(connection, order_id, quote.order_version)
     return _quote_view(quote) | {"approvals": [_request_view(request) for request in requests]}
 
 
 @router.get("/orders/{order_id}/decisions")
-async def order_decisions(order_id: str, _: SignedIn, db: DatabaseDep) -> list[dict]:
+async def order_decisions(order_id: str, reader: SignedIn, db: DatabaseDep) -> list[dict]:
     """The audit of every approver's decision on the order, across its versions, oldest first."""
     async with db.engine.connect() as connection:
+        await _visible_quote(connection, order_id, reader)
         rows = await repository.decisions_for(connection, order_id)
     return [
         {
@@ -138,10 +148,10 @@ def _proposal_view(proposal: ProposalRecord) -> dict:
 
 
 @router.get("/orders/{order_id}/proposal")
-async def order_proposal(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+async def order_proposal(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict:
     """Where the proposal of the order's latest version stands with the customer."""
     async with db.engine.connect() as connection:
-        quote = await _priced_quote(connection, order_id)
+        quote = await _priced_quote(connection, order_id, reader)
         found = await repository.get_proposal(connection, order_id, version=quote.order_version)
     if found is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} has no proposal: {_why_none(quote)}")
@@ -185,15 +195,15 @@ async def decline_order_proposal(order_id: str, refusal: Refusal, keeper: Propos
 
 
 @router.get("/orders/{order_id}/proposal.html", response_class=HTMLResponse)
-async def proposal_html(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules) -> HTMLResponse:
+async def proposal_html(order_id: str, reader: SignedIn, db: DatabaseDep, rules: Rules) -> HTMLResponse:
     """The proposal and contract document of a priced order, as a web page (a draft until approved)."""
-    return HTMLResponse(proposal.render_html(await _proposal(db, order_id, rules)))
+    return HTMLResponse(proposal.render_html(await _proposal(db, order_id, reader, rules)))
 
 
 @router.get("/orders/{order_id}/proposal.pdf", response_class=Response)
-async def proposal_pdf(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules) -> Response:
+async def proposal_pdf(order_id: str, reader: SignedIn, db: DatabaseDep, rules: Rules) -> Response:
     """The proposal and contract document of a priced order, as a PDF to sign (a draft until approved)."""
-    drafted = await _proposal(db, order_id, rules)
+    drafted = await _proposal(db, order_id, reader, rules)
     # Laying out a PDF takes CPU for tens of milliseconds or more: off the event loop, one at a time,
     # as reportlab keeps global state (fonts, settings) that is not safe to share between threads.
     document = await asyncio.get_running_loop().run_in_executor(_PDF_RENDERER, proposal.render_pdf, drafted)
@@ -204,9 +214,9 @@ async def proposal_pdf(order_id: str, _: SignedIn, db: DatabaseDep, rules: Rules
     )
 
 
-async def _proposal(db: Database, order_id: str, rules: PricingRules) -> proposal.Proposal:
+async def _proposal(db: Database, order_id: str, reader: Principal, rules: PricingRules) -> proposal.Proposal:
     async with db.engine.connect() as connection:
-        quote = await _priced_quote(connection, order_id)
+        quote = await _priced_quote(connection, order_id, reader)
         if quote.status is QuoteStatus.REJECTED or quote.pricing is None:
             raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} has no proposal: {_why_none(quote)}")
         requests = await repository.requests_for(connection, order_id, quote.order_version)
@@ -214,11 +224,9 @@ async def _proposal(db: Database, order_id: str, rules: PricingRules) -> proposa
     return proposal.proposal_of(quote, rules=rules, approvals=granted_approvals(requests), record=kept)
 
 
-async def _priced_quote(connection: AsyncConnection, order_id: str) -> StoredQuote:
-    """The latest version's quote, of an order priced since proposals are kept."""
-    quote = await repository.get_quote(connection, order_id)
-    if quote is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not been priced")
+async def _priced_quote(connection: AsyncConnection, order_id: str, reader: Principal) -> StoredQuote:
+    """The latest version's quote, of an order priced since proposals are kept and the reader may see."""
+    quote = await _visible_quote(connection, order_id, reader)
     if quote.order is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} was priced before proposals were kept")
     return quote
@@ -257,7 +265,7 @@ async def approval_request(request_id: str, _: Approver, db: DatabaseDep) -> dic
 
 @router.post("/approvals/{request_id}/approve")
 async def approve(request_id: str, decision: Decision, approver: Approver, db: DatabaseDep) -> dict:
-    """Grant an approval request (its role only; never on an order the caller submitted or sold)."""
+    """Grant an approval request (its role only; never on an order the caller submitted, corrected or is named on)."""
     return await _decide(db, request_id, approver, grant=True, comment=decision.comment)
 
 

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from orderdesk_shared import access
 from orderdesk_shared.auth import Principal
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -15,7 +16,7 @@ from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.order_versions import Standing, note_cancelled, note_version, refusal, standing
 from pricing_approval import repository
-from pricing_approval.domain.approvals import approvals_to_reask, four_eyes_conflict
+from pricing_approval.domain.approvals import approvals_to_reask
 from pricing_approval.domain.assessment import Assessment, assess_order
 from pricing_approval.domain.business_days import due_at
 from pricing_approval.domain.pricing import PricingError
@@ -190,7 +191,8 @@ async def _withdraw(uow: UnitOfWork, known: Standing, *, now: datetime) -> None:
 
 async def withdraw_superseded_approvals(event: OrderCorrected, uow: UnitOfWork) -> None:
     """A correction ends what was asked on earlier versions: their pending approval requests are withdrawn and their
-    quote is superseded until the new version is priced."""
+    quote is superseded until the new version is priced. The corrector may never approve the order."""
+    await repository.note_corrector(uow.connection, event.order_id, corrected_by=event.corrected_by)
     await note_version(uow.connection, order_versions, order_id=event.order_id, version=event.order_version)
     await _end_dead_work(uow, event.order_id, now=datetime.now(UTC))
 
@@ -259,13 +261,25 @@ class Refused(Exception):
 FORBIDDEN, CONFLICT, MISSING = "forbidden", "conflict", "missing"
 
 
+def not_priced(order_id: str) -> str:
+    """What an unpriced order is told as, and an order the caller may not see (so its existence does not leak)."""
+    return f"order {order_id} has not been priced"
+
+
+async def ensure_may(uow: UnitOfWork, person: Principal, quote: StoredQuote, action: access.OrderAction) -> None:
+    """Refuse the person's action on the order unless orderdesk_shared.access allows it."""
+    people = await repository.people_of(uow.connection, quote)
+    if refused := access.refusal(person, people, action):
+        raise Refused(MISSING, not_priced(quote.order_id)) if refused.hidden else Refused(FORBIDDEN, refused.reason)
+
+
 async def decide_approval(
     uow: UnitOfWork, *, request_id: str, approver: Principal, grant: bool, comment: str | None, now: datetime
 ) -> ApprovalRequest:
     """Grant or deny one approval request: every request granted approves the order; one denial rejects it.
 
-    Only a holder of the request's role may decide, and never on an order they submitted or sold; nobody decides a
-    request withdrawn, or one on a version corrected since or an order cancelled.
+    Only a holder of the request's role may decide, and never on an order they submitted, corrected or are named on;
+    nobody decides a request withdrawn, or one on a version corrected since or an order cancelled.
     """
     found = await repository.get_request(uow.connection, request_id)
     if found is None:
@@ -275,8 +289,7 @@ async def decide_approval(
     request = await repository.get_request(uow.connection, request_id, for_update=True)
     if request.role not in approver.roles:
         raise Refused(FORBIDDEN, f"request {request_id} is for {request.role}, a role {approver.subject} lacks")
-    if conflict := four_eyes_conflict(approver=approver.subject, order=quote.order):
-        raise Refused(FORBIDDEN, conflict)
+    await ensure_may(uow, approver, quote, access.OrderAction.DECIDE)
     if request.status is RequestStatus.WITHDRAWN:
         because = f": {request.withdrawn_because}" if request.withdrawn_because else ""
         raise Refused(CONFLICT, f"request {request_id} was withdrawn{because}")

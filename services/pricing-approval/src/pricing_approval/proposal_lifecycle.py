@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from orderdesk_shared import access
 from orderdesk_shared.auth import Principal
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.order_versions import refusal
@@ -16,11 +17,10 @@ from pricing_approval.domain.proposals import (
     decline,
     declined_finding,
     expire,
-    may_act,
     send,
 )
 from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus
-from pricing_approval.handlers import CONFLICT, FORBIDDEN, MISSING, Refused, go_on_when_ready, reject
+from pricing_approval.handlers import CONFLICT, MISSING, Refused, ensure_may, go_on_when_ready, not_priced, reject
 from pricing_approval.repository import StoredQuote
 from pricing_approval.rules import PricingRules
 from pricing_approval.tables import order_versions
@@ -91,11 +91,10 @@ async def _proposal_to_act_on(uow: UnitOfWork, order_id: str, actor: Principal) 
     act on it."""
     quote = await repository.get_quote(uow.connection, order_id, for_update=True)
     if quote is None:
-        raise Refused(MISSING, f"order {order_id} has not been priced")
+        raise Refused(MISSING, not_priced(order_id))
     if quote.order is None:
         raise Refused(CONFLICT, f"order {order_id} was priced before proposals were kept")
-    if not_theirs := may_act(person=actor.subject, roles=actor.roles, order=quote.order):
-        raise Refused(FORBIDDEN, not_theirs)
+    await ensure_may(uow, actor, quote, access.OrderAction.CHANGE)
     if quote.status in CLOSED_QUOTES:
         raise Refused(CONFLICT, await closed_because(uow.connection, quote))
     proposal = await repository.get_proposal(uow.connection, order_id, version=quote.order_version, for_update=True)

@@ -7,15 +7,16 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.auth import Role
-from orderdesk_shared.db import insert_or_supersede
+from orderdesk_shared.db import insert_if_absent, insert_or_supersede
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.events.pricing_approval import ApprovalRequirement, Pricing
 from orderdesk_shared.events.serviceability import SiteQualification
 from pricing_approval.domain.approvals import ApprovalReason, RequiredApproval, Trigger
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus, RequestStatus
-from pricing_approval.tables import approval_decisions, approval_requests, proposals, quotes
+from pricing_approval.tables import approval_decisions, approval_requests, order_correctors, proposals, quotes
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,20 @@ async def record_quote(
         "decided_at": priced_at if status is not QuoteStatus.PENDING_APPROVAL else None,
     }
     return await insert_or_supersede(connection, quotes, **values)
+
+
+async def note_corrector(connection: AsyncConnection, order_id: str, *, corrected_by: str) -> None:
+    await insert_if_absent(connection, order_correctors, order_id=order_id, corrected_by=corrected_by)
+
+
+async def people_of(connection: AsyncConnection, quote: StoredQuote) -> OrderPeople:
+    """The order's people as pricing knows them: the priced order's submitter and reps, and every corrector."""
+    correctors = await connection.scalars(
+        sa.select(order_correctors.c.corrected_by).where(order_correctors.c.order_id == quote.order_id)
+    )
+    if quote.order is None:  # priced before orders were kept: nobody is known, so only the desk's roles see it
+        return OrderPeople(order_id=quote.order_id, corrected_by=frozenset(correctors))
+    return OrderPeople.of(quote.order, corrected_by=correctors)
 
 
 async def get_quote(connection: AsyncConnection, order_id: str, *, for_update: bool = False) -> StoredQuote | None:

@@ -93,5 +93,13 @@ proposals = sa.Table(
     sa.Index("proposals_sent_by_expiry", "expires_on", postgresql_where=sa.text("state = 'sent'")),
 )
 
+# Everyone who corrected each order (orders.corrected): with its submitter and reps, who may not approve it.
+order_correctors = sa.Table(
+    "order_correctors",
+    metadata,
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("corrected_by", sa.Text, primary_key=True),
+)
+
 # Orders corrected or cancelled since they were priced: no decision is taken on a dead version.
 order_versions = order_versions_table(metadata)

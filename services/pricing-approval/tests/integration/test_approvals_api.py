@@ -46,7 +46,7 @@ async def test_nobody_approves_an_order_they_sold_and_a_wrong_role_is_refused(ap
     director = signed_in(api, "dana-director", Role.SALES_DIRECTOR)
     [request] = (await api.get("/pricing/approvals", headers=director)).json()
 
-    for who, did in (("rep-007", "sold"), ("sam-specialist", "submitted")):
+    for who, did in (("rep-007", "is named on"), ("sam-specialist", "submitted")):
         self_approval = await api.post(
             f"/pricing/approvals/{request['id']}/approve",
             json={},

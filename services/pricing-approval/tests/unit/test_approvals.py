@@ -2,16 +2,15 @@ from decimal import Decimal
 
 import pytest
 
-from orderdesk_shared.events.order import ItemPrice, OrderItem, SalesRep
+from orderdesk_shared.events.order import ItemPrice, OrderItem
 from pricing_approval.domain.approvals import (
     Trigger,
     approvals_to_reask,
-    four_eyes_conflict,
     required_approvals,
 )
 from pricing_approval.domain.capital import capital_view
 
-from .conftest import internet, near_net, new_order, quote
+from .conftest import internet, near_net, quote
 
 LEGAL_TERMS = "Customer may terminate for convenience after 12 months without an early-termination fee."
 
@@ -175,14 +174,3 @@ def test_an_approval_denied_or_never_given_is_asked_again(catalogue, policy):
     required = _decide(policy, quote(catalogue, internet(net_mrc="1415.25")), terms=LEGAL_TERMS).approvals
     legal_only = [approval for approval in required if approval.role == "legal"]
     assert [a.role for a in approvals_to_reask(required=required, granted=legal_only)] == ["sales_manager"]
-
-
-def test_four_eyes_nobody_approves_an_order_they_submitted_or_sold():
-    order = new_order(internet(), submitted_by="dana", sales_reps=[SalesRep(rep_id="rep-001")])
-    assert (
-        four_eyes_conflict(approver="dana", order=order) == "dana submitted order PO-1: another person must approve it"
-    )
-    assert (
-        four_eyes_conflict(approver="REP-001", order=order) == "REP-001 sold order PO-1: another person must approve it"
-    )
-    assert four_eyes_conflict(approver="rep-101", order=order) is None

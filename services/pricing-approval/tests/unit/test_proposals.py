@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import Agreement, Contact, OrderType, SalesRep
 from pricing_approval.domain.proposals import (
     DEFAULT_PROPOSAL_POLICY,
@@ -21,7 +20,6 @@ from pricing_approval.domain.proposals import (
     draft,
     expire,
     load_proposal_policy,
-    may_act,
     quote_status,
     send,
     signature_finding,
@@ -202,19 +200,3 @@ def test_the_approved_order_carries_the_signer_and_the_day_of_the_acceptance():
         36,
     )
     assert signed_order(_order(), _sent()) == _order()
-
-
-@pytest.mark.parametrize(
-    ("person", "roles", "allowed"),
-    [
-        ("rep-007", {Role.SALES_REP}, True),
-        ("sam-specialist", {Role.SALES_REP}, True),
-        ("rep-009", {Role.SALES_REP}, False),
-        ("dee-desk", {Role.SPECIALIST}, True),
-    ],
-)
-def test_a_rep_acts_on_the_proposals_of_their_own_orders_and_a_specialist_on_any(person, roles, allowed):
-    refusal = may_act(person=person, roles=frozenset(roles), order=_order())
-    assert (refusal is None) is allowed
-    if not allowed:
-        assert refusal == "rep-009 neither submitted nor sold order PO-1: its reps or a specialist act on its proposal"

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
+from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, ensure_allowed
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.limits import Offset, PageSize
 from serviceability import repository, tmf645
 from serviceability.domain.inventory import UnreadableInventory
@@ -25,6 +27,8 @@ tmf645_router = APIRouter(prefix=tmf645.API_ROOT, tags=["TMF645 checkServiceQual
 
 Checker = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
 Surveyor = Annotated[Principal, Depends(require_roles(Role.OPERATIONS))]
+# The surveyors' queue names every order's sites: the roles whose duties reach every order read it, not a sales rep.
+SurveyReader = Annotated[Principal, Depends(require_roles(*SEES_EVERY_ORDER))]
 InventoryKeeper = Annotated[Principal, Depends(require_roles(Role.OPERATIONS))]
 
 
@@ -59,13 +63,17 @@ async def retrieve_check_service_qualification(check_id: str, _: SignedIn, db: D
 
 
 @router.get("/orders/{order_id}")
-async def order_qualification(order_id: str, _: SignedIn, db: DatabaseDep) -> dict:
-    """The decision on the order's newest version: outcome, each site, findings and site surveys."""
+async def order_qualification(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict:
+    """The decision on the order's newest version: outcome, each site, findings and site surveys (a sales rep's own
+    orders only)."""
+    missing = f"order {order_id} has not been qualified"
     async with db.engine.connect() as connection:
         row = await repository.get_decision(connection, order_id)
         surveys = await repository.surveys_of(connection, order_id, row.order_version) if row else []
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} has not been qualified")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
+    people = OrderPeople.of(ProductOrder.model_validate(row.order_document))
+    ensure_allowed(reader, people, OrderAction.SEE, missing=missing)
     return {
         "orderId": row.order_id,
         "orderVersion": row.order_version,
@@ -83,7 +91,7 @@ SurveyState = Literal["open", "completed", "superseded", "cancelled"]
 
 @router.get("/siteSurveys")
 async def list_site_surveys(
-    _: SignedIn,
+    _: SurveyReader,
     db: DatabaseDep,
     state: SurveyState | None = "open",
     offset: Offset = 0,

@@ -196,7 +196,7 @@ async def test_a_surveyor_completes_an_open_survey_and_the_held_order_is_release
     [qualified] = await emitted(database, ServiceabilityQualified, order_id)
     assert qualified.sites[0].construction_estimate == Decimal("43800.00")
 
-    view = (await api.get(f"/serviceability/orders/{order_id}", headers=REP)).json()
+    view = (await api.get(f"/serviceability/orders/{order_id}", headers=OPS)).json()
     assert (view["outcome"], view["sites"][0]["constructionEstimate"], view["siteSurveys"][0]["photos"]) == (
         "qualified",
         "43800.00",

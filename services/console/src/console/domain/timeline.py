@@ -319,6 +319,8 @@ def _changed_state(row: OrderRow, status: OrderStatus, entry: TimelineEntry) -> 
     return replace(row, state=status.state, findings=findings, blocker=blocker, assignee=assignee)
 
 
+# How the read model lists an order's reps in one column ("rep-001, rep-002"), split again for who owns the order.
+REP_SEPARATOR = ", "
 _SUMMARY_FIELDS = ("channel", "order_type", "account", "submitted_by", "external_id", "sales_reps")
 
 
@@ -330,7 +332,7 @@ def _summary_fields(entry: TimelineEntry) -> dict[str, Any]:
         "account": order.get("account"),
         "submitted_by": order.get("submittedBy"),
         "external_id": order.get("externalId"),
-        "sales_reps": ", ".join(order.get("salesReps", [])) or None,
+        "sales_reps": REP_SEPARATOR.join(order.get("salesReps", [])) or None,
     }
 
 

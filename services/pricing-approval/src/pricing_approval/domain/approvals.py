@@ -7,7 +7,6 @@ from enum import StrEnum
 from typing import Literal
 
 from orderdesk_shared.auth import Role
-from orderdesk_shared.events.order import ProductOrder
 from pricing_approval.domain.capital import CapitalView
 from pricing_approval.domain.money import dollars, percent, plain
 from pricing_approval.domain.policy import ApprovalPolicy
@@ -89,23 +88,6 @@ def approvals_to_reask(
     """For a revised order: the approvals it needs that were not granted before on exactly the same inputs."""
     still_good = {(approval.role, approval.inputs) for approval in granted}
     return tuple(approval for approval in required if (approval.role, approval.inputs) not in still_good)
-
-
-def four_eyes_conflict(*, approver: str, order: ProductOrder) -> str | None:
-    """Why `approver` may not approve this order (they submitted or sold it); None when they may."""
-    if relation := relation_to(approver, order):
-        return f"{approver} {relation} order {order.id}: another person must approve it"
-    return None
-
-
-def relation_to(person: str, order: ProductOrder) -> Literal["submitted", "sold"] | None:
-    """Whether the person submitted the order or is a rep named on it (sold it)."""
-    who = person.casefold()
-    if order.submitted_by and order.submitted_by.casefold() == who:
-        return "submitted"
-    if any(rep.rep_id.casefold() == who for rep in order.sales_reps):
-        return "sold"
-    return None
 
 
 def _discount(quote: Quote, policy: ApprovalPolicy) -> Iterator[tuple[Role, ApprovalReason]]:

@@ -17,10 +17,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orderdesk_shared.auth import Role
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Agreement, OrderType, ProductOrder
-from pricing_approval.domain.approvals import relation_to
 from pricing_approval.domain.workflow import QuoteStatus
 
 DEFAULT_PROPOSAL_POLICY = Path(__file__).resolve().parents[3] / "policies" / "proposal.v1.toml"
@@ -230,11 +228,3 @@ def signed_order(order: ProductOrder, proposal: ProposalRecord | None) -> Produc
         update={"signed_date": proposal.signed_on, "signed_by": proposal.signed_by}
     )
     return order.model_copy(update={"agreement": agreement})
-
-
-def may_act(*, person: str, roles: frozenset[Role], order: ProductOrder) -> str | None:
-    """Why the person may not act on the order's proposal; a specialist may on any order, a rep on those they
-    submitted or are named on."""
-    if Role.SPECIALIST in roles or relation_to(person, order):
-        return None
-    return f"{person} neither submitted nor sold order {order.id}: its reps or a specialist act on its proposal"
