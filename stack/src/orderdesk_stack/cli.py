@@ -121,7 +121,15 @@ def kill(program: Program) -> None:
 
 
 @app.command()
-def provision() -> None:
+def provision(
+    kafka_acls: Annotated[
+        bool,
+        typer.Option(
+            "--kafka-acls",
+            help="Also grant each principal its ACLs (`kafka-principals`), logged in as the KAFKA_* super user.",
+        ),
+    ] = False,
+) -> None:
     """Create roles, schemas, migrations and topics on the servers in DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS."""
     stack = Stack.from_env()
     if not (stack.database_url and stack.kafka_bootstrap_servers):
@@ -131,7 +139,7 @@ def provision() -> None:
         )
         raise typer.Exit(2)
     with console.status("provisioning") as spinner:
-        stack.provision(progress=spinner.update)
+        stack.provision(progress=spinner.update, grant_kafka_acls=kafka_acls)
     console.print("Provisioned.")
 
 

@@ -215,10 +215,13 @@ class Stack:
         timings["total"] = time.monotonic() - started
         return timings
 
-    def provision(self, progress: Callable[[str], None] = lambda message: None) -> None:
+    def provision(
+        self, progress: Callable[[str], None] = lambda message: None, *, grant_kafka_acls: bool = False
+    ) -> None:
         """Roles, schemas, migrations, topics and (on the local broker) Kafka ACLs on this stack's servers (idempotent).
 
-        An external Kafka's users and ACLs are its platform's to provision (kafka_access.principals() lists them).
+        An external Kafka's users and ACLs are its platform's to provision (kafka_access.principals() lists them),
+        unless `grant_kafka_acls` asks for the ACLs here (the KAFKA_* login must then be a super user).
         """
         progress("provisioning roles and schemas, migrating")
         # Every service gets its role and schema, so one left out here can run elsewhere (an IDE) against them.
@@ -227,7 +230,7 @@ class Stack:
         topics = catalogue_topics()
         progress(f"creating {len(topics)} topics")
         asyncio.run(create_topics(self.kafka_admin, topics, partitions=self.topic_partitions))
-        if self.kafka:
+        if self.kafka or grant_kafka_acls:
             progress("allowing each Kafka principal its topics")
             asyncio.run(provision_acls(self.kafka_admin))
 
