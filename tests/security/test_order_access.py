@@ -1,6 +1,7 @@
 """Per-order access and four eyes on the live stack (issue #15), as an attacker holding a valid token would try them:
 another rep's order, the listed reps, a reused Idempotency-Key, approving an order one corrected or submitted,
-deciding a dispute on one's own commission. Each is refused with a clear 4xx and changes nothing."""
+deciding a dispute on one's own commission or on an order one corrected. Each is refused with a clear 4xx and
+changes nothing."""
 
 import copy
 import secrets
@@ -256,3 +257,40 @@ async def test_an_analyst_named_on_the_commission_may_not_decide_its_dispute(sta
         headers=other_analyst,
     )
     assert (rejected.status_code, rejected.json()["decidedBy"]) == (200, "ann-analyst")
+
+
+async def test_an_analyst_who_corrected_the_order_may_not_decide_its_dispute(stack, services):
+    owner = bearer(stack, "rep-sec-disputed", Role.SALES_REP)
+    order_id = await _waiting_for_a_director(
+        services, owner, _order(discount_percent=25, reps=[(NAMED_REP, 100)], seed=158)
+    )
+    desk_and_analyst = bearer(stack, "cal-desk-and-analyst", Role.SPECIALIST, Role.COMMISSION_ANALYST)
+    corrected = await services["intake"].patch(
+        f"{PRODUCT_ORDER_PATH}/{order_id}",
+        json={"requestedCompletionDate": str(date.today() + timedelta(days=90))},
+        headers=desk_and_analyst | {"Content-Type": "application/merge-patch+json"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    director = bearer(stack, "dex-director", Role.SALES_DIRECTOR)
+    request = await _pending_request(services, director, order_id, version=2)
+    approved = await services["pricing-approval"].post(
+        f"/pricing/approvals/{request['id']}/approve", json={}, headers=director
+    )
+    assert approved.status_code == 200, approved.text
+    await _until(services["intake"], order_id, owner, stage="ratified", state="inProgress")
+
+    commission = services["commission"]
+    rep = bearer(stack, NAMED_REP, Role.SALES_REP)
+    opened = await commission.post(
+        f"/commission/orders/{order_id}/disputes", json={"claim": "the split should be higher"}, headers=rep
+    )
+    assert opened.status_code == 201, opened.text
+    dispute_id = opened.json()["disputeId"]
+    refused = await commission.post(
+        f"/commission/disputes/{dispute_id}/decision",
+        json={"decision": "approve", "reason": "I fixed it myself", "adjustment": "500.00"},
+        headers=desk_and_analyst,
+    )
+    _refused(refused, 403, f"cal-desk-and-analyst corrected order {order_id}", "another person must decide")
+    still = (await commission.get(f"/commission/disputes/{dispute_id}", headers=desk_and_analyst)).json()
+    assert (still["state"], still["decidedBy"], still["adjustment"]) == ("open", None, None)

@@ -26,14 +26,17 @@ from commission.domain.ledger import (
 from commission.domain.ratification import OfferingChange, Ratification, account_key, ratify, share_of_items
 from commission.domain.rules import commission_rules
 from commission.repository import WHOLE_ORDER
+from commission.tables import order_correctors
 from orderdesk_shared import access
 from orderdesk_shared.auth import Principal
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RepCommission
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
+from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType, SalesRep
+from orderdesk_shared.order_correctors import correctors_of, note_corrector
 
 
 def _today() -> date:
@@ -195,6 +198,11 @@ async def open_dispute(
     return dispute_id
 
 
+async def remember_corrector(event: OrderCorrected, uow: UnitOfWork) -> None:
+    """Whoever corrected an order is one of its people: they never decide a dispute about its commission."""
+    await note_corrector(uow.connection, order_correctors, order_id=event.order_id, corrected_by=event.corrected_by)
+
+
 async def decide_dispute(
     uow: UnitOfWork,
     *,
@@ -206,7 +214,8 @@ async def decide_dispute(
     today: date | None = None,
 ) -> bool:
     """An analyst approves a dispute with an adjustment to the rep's commission, or rejects it with a reason;
-    False if there is no such dispute. Nobody decides a dispute about an order they submitted or are named on."""
+    False if there is no such dispute. Nobody decides a dispute about an order they submitted, corrected or are
+    named on."""
     today = today or _today()
     dispute = await repository.get_dispute(uow.connection, dispute_id, for_update=True)
     if dispute is None:
@@ -215,6 +224,7 @@ async def decide_dispute(
     people = access.OrderPeople(
         order_id=dispute.order_id,
         submitted_by=ratification.submitted_by,
+        corrected_by=await correctors_of(uow.connection, order_correctors, dispute.order_id),
         reps=frozenset({dispute.rep_id, *(rep["repId"] for rep in ratification.reps)}),
     )
     if refused := access.refusal(analyst, people, access.OrderAction.DECIDE):

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from orderdesk_shared.messaging import service_metadata
+from orderdesk_shared.order_correctors import order_correctors_table
 
 metadata, messaging = service_metadata("commission")
 
@@ -118,3 +119,6 @@ published_rosters = sa.Table(
     sa.Column("version", sa.Text, primary_key=True),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+# Everyone who corrected each order (orders.corrected): with its submitter and reps, who may not decide its disputes.
+order_correctors = order_correctors_table(metadata)

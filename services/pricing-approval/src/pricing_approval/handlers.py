@@ -14,6 +14,7 @@ from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.pricing_approval import ApprovalGranted, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
+from orderdesk_shared.order_correctors import note_corrector
 from orderdesk_shared.order_versions import Standing, note_cancelled, note_version, refusal, standing
 from pricing_approval import repository
 from pricing_approval.domain.approvals import approvals_to_reask
@@ -32,7 +33,7 @@ from pricing_approval.domain.withdrawals import quote_status_after, requests_to_
 from pricing_approval.domain.workflow import QuoteStatus, RequestStatus
 from pricing_approval.repository import ApprovalRequest, StoredQuote, reasons_document
 from pricing_approval.rules import PricingRules, pricing_rules
-from pricing_approval.tables import order_versions
+from pricing_approval.tables import order_correctors, order_versions
 
 log = get_logger(__name__)
 
@@ -192,7 +193,7 @@ async def _withdraw(uow: UnitOfWork, known: Standing, *, now: datetime) -> None:
 async def withdraw_superseded_approvals(event: OrderCorrected, uow: UnitOfWork) -> None:
     """A correction ends what was asked on earlier versions: their pending approval requests are withdrawn and their
     quote is superseded until the new version is priced. The corrector may never approve the order."""
-    await repository.note_corrector(uow.connection, event.order_id, corrected_by=event.corrected_by)
+    await note_corrector(uow.connection, order_correctors, order_id=event.order_id, corrected_by=event.corrected_by)
     await note_version(uow.connection, order_versions, order_id=event.order_id, version=event.order_version)
     await _end_dead_work(uow, event.order_id, now=datetime.now(UTC))
 

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.auth import Role
-from orderdesk_shared.db import insert_if_absent, insert_or_supersede
+from orderdesk_shared.db import insert_or_supersede
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.events.pricing_approval import ApprovalRequirement, Pricing
 from orderdesk_shared.events.serviceability import SiteQualification
+from orderdesk_shared.order_correctors import correctors_of
 from pricing_approval.domain.approvals import ApprovalReason, RequiredApproval, Trigger
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus, RequestStatus
@@ -114,17 +115,11 @@ async def record_quote(
     return await insert_or_supersede(connection, quotes, **values)
 
 
-async def note_corrector(connection: AsyncConnection, order_id: str, *, corrected_by: str) -> None:
-    await insert_if_absent(connection, order_correctors, order_id=order_id, corrected_by=corrected_by)
-
-
 async def people_of(connection: AsyncConnection, quote: StoredQuote) -> OrderPeople:
     """The order's people as pricing knows them: the priced order's submitter and reps, and every corrector."""
-    correctors = await connection.scalars(
-        sa.select(order_correctors.c.corrected_by).where(order_correctors.c.order_id == quote.order_id)
-    )
+    correctors = await correctors_of(connection, order_correctors, quote.order_id)
     if quote.order is None:  # priced before orders were kept: nobody is known, so only the desk's roles see it
-        return OrderPeople(order_id=quote.order_id, corrected_by=frozenset(correctors))
+        return OrderPeople(order_id=quote.order_id, corrected_by=correctors)
     return OrderPeople.of(quote.order, corrected_by=correctors)
 
 

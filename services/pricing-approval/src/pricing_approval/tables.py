@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from orderdesk_shared.messaging import service_metadata
+from orderdesk_shared.order_correctors import order_correctors_table
 from orderdesk_shared.order_versions import order_versions_table
 
 metadata, messaging = service_metadata("pricing_approval")
@@ -94,12 +95,7 @@ proposals = sa.Table(
 )
 
 # Everyone who corrected each order (orders.corrected): with its submitter and reps, who may not approve it.
-order_correctors = sa.Table(
-    "order_correctors",
-    metadata,
-    sa.Column("order_id", sa.Text, primary_key=True),
-    sa.Column("corrected_by", sa.Text, primary_key=True),
-)
+order_correctors = order_correctors_table(metadata)
 
 # Orders corrected or cancelled since they were priced: no decision is taken on a dead version.
 order_versions = order_versions_table(metadata)
