@@ -125,7 +125,10 @@ class OperationsTeam:
         )
         self._task: asyncio.Task | None = None
         self._work: set[asyncio.Task] = set()
-        self.orders: set[str] = set()
+        self._orders: set[str] = set()
+        # Hand-off records of orders not known yet: a channel's order may be handed off before its submitter
+        # has learnt its id (an email is polled for), and Operations must not miss it.
+        self._early: dict[str, list[str]] = {}
         self.on_hand_off: Callable[[str], Awaitable[None]] | None = None
 
     async def __aenter__(self) -> "OperationsTeam":
@@ -144,18 +147,28 @@ class OperationsTeam:
         await asyncio.gather(*(task for task in (self._task, *self._work) if task), return_exceptions=True)
         await self._consumer.stop()
 
+    def expect(self, order_id: str) -> None:
+        """Work on this order when it is handed off (or now, if its hand-off was read already)."""
+        self._orders.add(order_id)
+        for event_type in self._early.pop(order_id, []):
+            self._act(order_id, event_type)
+
     async def _read(self) -> None:
         while True:
             for records in (await self._consumer.getmany(timeout_ms=200)).values():
                 for record in records:
                     order_id = record.key.decode() if record.key else ""
-                    if order_id not in self.orders:
-                        continue
                     event_type = dict(record.headers or ()).get("ce_type", b"").decode()
-                    if event_type == HandOffCancelled.event_type:
-                        self._start(self._stop_work(order_id))
-                    elif event_type == OrderHandedOff.event_type:
-                        self._start(self._fulfil(order_id))
+                    if order_id in self._orders:
+                        self._act(order_id, event_type)
+                    else:
+                        self._early.setdefault(order_id, []).append(event_type)
+
+    def _act(self, order_id: str, event_type: str) -> None:
+        if event_type == HandOffCancelled.event_type:
+            self._start(self._stop_work(order_id))
+        elif event_type == OrderHandedOff.event_type:
+            self._start(self._fulfil(order_id))
 
     def _start(self, work: Awaitable[None]) -> None:
         task = asyncio.create_task(work)
