@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import enum
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -242,16 +243,34 @@ class ConsumerRuntime:
 
         One transaction a poll, not one a partition: the handlers' shared work (`UnitOfWork.before_commit`)
         then covers the whole poll, and a consumer of many partitions needs one connection, not one each.
+        Partitions holding a record that failed before are handled apart, after the others: its next failure
+        then holds up its own partition only.
         """
         consumer = self._consumer
         assert consumer is not None
         batches = {tp: records for tp, records in batches.items() if tp in consumer.assignment()}
-        records = [record for partition_records in batches.values() for record in partition_records]
-        if not records:
-            return
+        suspect = {
+            tp: records
+            for tp, records in batches.items()
+            if any(self._failures.suspect(record_key(record)) for record in records)
+        }
+        clean = {tp: records for tp, records in batches.items() if tp not in suspect}
+        parts = [part for part in (clean, suspect) if part]
         # Retries and slow records included, a poll must end well inside max.poll.interval.ms, or the group
         # would evict us.
         budget = self._settings.max_poll_interval_ms / 1000 / 2
+        outcomes = [await self._handle_partitions(part, budget=budget / len(parts)) for part in parts]
+        if _PollOutcome.SLOW in outcomes:
+            self.poll_size.after_slow_poll()
+        elif outcomes and all(outcome is _PollOutcome.COMMITTED for outcome in outcomes):
+            self.poll_size.after_good_poll()
+
+    async def _handle_partitions(
+        self, batches: Mapping[TopicPartition, list[ConsumerRecord]], *, budget: float
+    ) -> "_PollOutcome":
+        consumer = self._consumer
+        assert consumer is not None
+        records = [record for partition_records in batches.values() for record in partition_records]
         deadline = asyncio.get_running_loop().time() + budget
         try:
             async for attempt in AsyncRetrying(
@@ -264,16 +283,10 @@ class ConsumerRuntime:
                     outcomes = await self._handle_poll(records, deadline=deadline)
         except Exception as error:
             if (slow := _caused_by(error, _PollTooSlow)) is not None:
-                self.poll_size.after_slow_poll()
-                log.warning(
-                    "poll too slow, read again in smaller polls",
-                    records=len(records),
-                    next_poll_size=self.poll_size.current,
-                    reason=str(slow),
-                )
+                log.warning("poll too slow, read again in smaller polls", records=len(records), reason=str(slow))
                 for tp, partition_records in batches.items():
                     consumer.seek(tp, partition_records[0].offset)
-                return
+                return _PollOutcome.SLOW
             if not is_transient(error):
                 raise
             HANDLER_FAILURES.labels(self.name, type(error).__name__).inc()
@@ -289,8 +302,7 @@ class ConsumerRuntime:
                 consumer.seek(tp, partition_records[0].offset)
                 consumer.pause(tp)
                 self._paused_until[tp] = time.monotonic() + self._settings.paused_partition_retry_seconds
-            return
-        self.poll_size.after_good_poll()
+            return _PollOutcome.PAUSED
         for event_type, outcome in outcomes:
             EVENTS_HANDLED.labels(self.name, event_type, outcome).inc()
         try:
@@ -298,6 +310,7 @@ class ConsumerRuntime:
         except (CommitFailedError, KafkaError) as error:
             # Partitions moved to another member; it will redeliver and the inbox drops the repeats.
             log.info("offset commit skipped", partitions=len(batches), error=str(error))
+        return _PollOutcome.COMMITTED
 
     async def _handle_poll(self, records: list[ConsumerRecord], *, deadline: float) -> list[tuple[str, str]]:
         """Handle a poll in one transaction; if a record fails or is slow, redo the poll with each record isolated.
@@ -519,6 +532,12 @@ def _describe(error: Exception) -> str:
         )
         return f"invalid payload: {problems}"
     return describe_error(error)
+
+
+class _PollOutcome(enum.Enum):
+    COMMITTED = "committed"
+    SLOW = "slow"  # read again, smaller
+    PAUSED = "paused"  # a dependency is away
 
 
 class _RecordFailed(Exception):

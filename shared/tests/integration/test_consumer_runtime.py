@@ -257,3 +257,31 @@ async def test_a_stopped_consumer_finishes_and_commits_the_batch_in_hand(harness
 
     assert await harness.noted_texts() == [f"n{n}" for n in range(5)]
     assert await _committed(harness, TopicPartition(harness.model.topic, 0)) == 5
+
+
+async def test_while_a_slow_record_is_retried_the_other_partitions_flow(harness, producer):
+    slow_attempts = 0
+
+    async def note_unless_slow(event, uow) -> None:
+        nonlocal slow_attempts
+        if event.text == "slow":
+            slow_attempts += 1
+            await asyncio.sleep(60)
+        await harness.record_note(event, uow)
+
+    await _publish(producer, encode(harness.model(order_id="PO-1", order_version=1, text="slow"), source="test"))
+    consumer = harness.consumer_runtime(note_unless_slow, handler_timeout=3.0)
+    async with running(consumer.run()):
+        await eventually(lambda: _at_least(lambda: slow_attempts, 2), timeout=60)
+        others = [f"other {n}" for n in range(5)]
+        for text in others:
+            await _publish(
+                producer, encode(harness.model(order_id="PO-2", order_version=1, text=text), source="test"), partition=1
+            )
+        await eventually(lambda: _equals(harness.noted_texts(), others), timeout=60)
+        assert await harness.count(harness.database.tables.dead_letters) == 0, "the slow record was still being tried"
+        await eventually(lambda: harness.count(harness.database.tables.dead_letters), timeout=60)
+
+
+async def _at_least(read, n):
+    return read() >= n
