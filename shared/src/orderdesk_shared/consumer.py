@@ -423,6 +423,7 @@ class ConsumerRuntime:
                         return incoming.type, await self._dead_letter(
                             uow, record, type(error).__name__, _describe(error)
                         )
+                    HANDLER_FAILURES.labels(self.name, type(error).__name__).inc()
                     failure = self._failures.failed(
                         record_key(record), error_class=type(error).__name__, reason=_describe(error)
                     )
@@ -442,6 +443,7 @@ class ConsumerRuntime:
         except Exception as error:
             raise DatabaseUnavailable("the database stopped answering while a handler waited on it") from error
         timeout = self._settings.handler_timeout_seconds
+        HANDLER_FAILURES.labels(self.name, HandlerTimeout.__name__).inc()
         failure = self._failures.failed(
             record_key(record), error_class=HandlerTimeout.__name__, reason=f"handler timed out after {timeout:g} s"
         )
