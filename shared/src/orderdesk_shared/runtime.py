@@ -32,8 +32,9 @@ RELAY = "outbox-relay"
 FINISH_WORK_IN_HAND_SECONDS = 8.0
 # The relay waited for Kafka's acknowledgements already: what is left to flush is little or nothing.
 FLUSH_SECONDS = 2.0
-# A readiness probe's wait for each dependency: a hung database or broker is "down", not a hung probe.
-PROBE_SECONDS = 2.0
+# A readiness probe's wait for each dependency (together, inside the probe's 2 s): a hung database or broker is
+# "down", not a hung probe.
+PROBE_SECONDS = 1.5
 
 
 @dataclass
