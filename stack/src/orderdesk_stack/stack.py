@@ -57,6 +57,9 @@ class Stack:
     kafka_bootstrap_servers: str | None = None
     services: tuple[Service, ...] = SERVICES
     ready_timeout: float = 90.0
+    # Settings every service program gets beside its own (e.g. a test's shorter INTAKE_HANDLER_TIMEOUT_SECONDS);
+    # each service reads only those with its prefix.
+    service_settings: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, *, services: tuple[Service, ...] = SERVICES) -> "Stack":
@@ -161,6 +164,7 @@ class Stack:
             f"{prefix}TOPIC_PARTITIONS": str(self.topic_partitions),
             **self._credentials(service),
             **dict(service.local_settings),
+            **dict(self.service_settings),
             **{f"{prefix}{name.upper().replace('-', '_')}_URL": self.service_url(name) for name in service.calls},
         }
         env |= {key: value for key, value in os.environ.items() if key.startswith(PASSTHROUGH_ENV_PREFIXES)}
@@ -248,6 +252,11 @@ class Stack:
     def stop(self, program: str) -> None:
         self._check_program(program)
         self.supervisor.stop(program)
+
+    def start(self, program: str) -> None:
+        """Start a stopped program without waiting for it to serve (a fault test watches it come up)."""
+        self._check_program(program)
+        self.supervisor.start(program)
 
     def kill(self, program: str) -> None:
         """SIGKILL, for fault tests: the program stays down until restarted."""
