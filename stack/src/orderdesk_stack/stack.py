@@ -293,14 +293,19 @@ class Stack:
         self.supervisor.stop(program)
         return self._start_and_wait([program])[program]
 
-    def start(self, program: str) -> None:
-        """Start a program without waiting until it serves (restart waits)."""
-        self._check_program(program)
-        self.supervisor.start(program)
-
     def stop(self, program: str) -> None:
         self._check_program(program)
         self.supervisor.stop(program)
+
+    def start(self, program: str) -> None:
+        """Start a stopped program without waiting for it to serve (a fault test watches it come up)."""
+        self._check_program(program)
+        self.supervisor.start(program)
+
+    def kill(self, program: str) -> None:
+        """SIGKILL, for fault tests: the program stays down until restarted."""
+        self._check_program(program)
+        self.supervisor.kill(program)
 
     def pause(self, program: str) -> None:
         """SIGSTOP, for fault tests: the process hangs, holding its sockets and locks, until resume()."""
@@ -311,11 +316,6 @@ class Stack:
         """SIGCONT a paused program."""
         self._check_program(program)
         self.supervisor.signal(program, "CONT")
-
-    def kill(self, program: str) -> None:
-        """SIGKILL, for fault tests: the program stays down until restarted."""
-        self._check_program(program)
-        self.supervisor.kill(program)
 
     # Faults from outside, for fault tests and `orderdesk chaos` (faults.py runs them while orders flow)
 
