@@ -18,6 +18,10 @@ from orderdesk_stack.stack import Stack
 from orderdesk_stack.testing import server_home
 from tests.otlp_receiver import OtlpReceiver
 
+# A slow-handler test waits out intake's timeout three times: shorter than the 10 s default keeps it quick.
+INTAKE_HANDLER_TIMEOUT_SECONDS = 5
+TEST_SERVICE_SETTINGS = (("INTAKE_HANDLER_TIMEOUT_SECONDS", str(INTAKE_HANDLER_TIMEOUT_SECONDS)),)
+
 
 @pytest.fixture(scope="session")
 def otlp_receiver() -> Iterator[OtlpReceiver]:
@@ -75,6 +79,7 @@ def _running_stack(
         kafka_bootstrap_servers=(os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None) if external else None,
         kafka_brokers=kafka_brokers,
         postgres_volume_mb=postgres_volume_mb,
+        service_settings=TEST_SERVICE_SETTINGS,
     )
     tracing_env = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
     saved = {key: os.environ.get(key) for key in tracing_env}

@@ -67,6 +67,9 @@ class Stack:
     # The embedded Postgres keeps its data on a tmpfs of this many MiB (mounted by `up`, unmounted by `down`,
     # so nothing survives a restart of the stack), which fill_database_disk() can fill.
     postgres_volume_mb: int | None = None
+    # Settings every service program gets beside its own (e.g. a test's shorter INTAKE_HANDLER_TIMEOUT_SECONDS);
+    # each service reads only those with its prefix.
+    service_settings: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, *, services: tuple[Service, ...] = SERVICES) -> "Stack":
@@ -194,6 +197,7 @@ class Stack:
             f"{prefix}TOPIC_PARTITIONS": str(self.topic_partitions),
             **self._credentials(service),
             **dict(service.local_settings),
+            **dict(self.service_settings),
             **{f"{prefix}{name.upper().replace('-', '_')}_URL": self.service_url(name) for name in service.calls},
         }
         env |= {key: value for key, value in os.environ.items() if key.startswith(PASSTHROUGH_ENV_PREFIXES)}
