@@ -97,6 +97,12 @@ async def test_postgres_crashing_and_recovering_loses_no_order(cluster_stack):
     assert recoveries() == before + 1
 
 
+async def test_postgres_away_for_a_while_loses_no_order(cluster_stack):
+    await orders_ratified_around(
+        cluster_stack, lambda: faults.postgres_outage(cluster_stack, seconds=20.0), seed=1606, submit_during_fault=False
+    )
+
+
 async def test_a_full_database_disk_freed_again_loses_no_order(cluster_stack):
     def fill_and_free() -> Awaitable[bool]:
         return faults.fill_and_free_disk(cluster_stack, seconds=15.0)
