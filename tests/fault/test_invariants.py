@@ -2,8 +2,12 @@
 published twice and an order that went nowhere are each reported, by order."""
 
 import asyncio
+import json
+import os
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -11,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 
 from orderdesk_stack.invariants import check_invariants
 from orderdesk_stack.order_generator import generate_orders
+from orderdesk_stack.paths import RUN_DIR_ENV
 from orderdesk_stack.pipeline import OrderSubmitter, PipelineWatcher
 from orderdesk_stack.provision import DATABASE, asyncpg_dsn
 from tests.conftest import first_record_for
@@ -21,7 +26,12 @@ ORDERS = 30
 
 
 @pytest.fixture(scope="module")
-async def settled_orders(stack) -> list[str]:
+def started_at() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture(scope="module")
+async def settled_orders(stack, started_at) -> list[str]:
     """Orders of every kind (some sites need a survey or an alternate, some orders are invalid), each ratified,
     stopped or waiting for people."""
     batch = generate_orders(ORDERS, seed=1616, invalid_share=0.1, on_net_only=False)
@@ -48,6 +58,24 @@ async def test_a_healthy_run_accounts_for_every_order(stack, settled_orders):
     reasons = [account.reason for account in report.accounts.values() if account.ending == "waiting"]
     assert any("handed off to Operations" in reason for reason in reasons)
     assert any("handed off to Operations" not in reason for reason in reasons)
+
+
+async def test_the_command_checks_the_orders_since_a_time(stack, settled_orders, started_at):
+    env = os.environ | {
+        RUN_DIR_ENV: str(stack.run_dir),
+        "ORDERDESK_PG_PORT": str(stack.pg_port),
+        "ORDERDESK_KAFKA_PORT": str(stack.kafka_port),
+        "ORDERDESK_KAFKA_CONTROLLER_PORT": str(stack.kafka_controller_port),
+        "ORDERDESK_SERVICE_PORT_BASE": str(stack.service_port_base),
+    }
+    command = [str(Path(sys.executable).with_name("orderdesk")), "check", "--orders-since", started_at.isoformat()]
+    checked = await asyncio.create_subprocess_exec(*command, "--json", env=env, stdout=asyncio.subprocess.PIPE)
+    output, _ = await checked.communicate()
+
+    assert checked.returncode == 0, output.decode()
+    report = json.loads(output)
+    assert report["ok"] is True
+    assert sorted(report["accounts"]) == sorted(settled_orders)
 
 
 async def test_a_second_event_for_one_order_version_is_a_doubled_effect(stack, settled_orders):
