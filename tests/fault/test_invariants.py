@@ -6,6 +6,8 @@ import json
 import os
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_stack.invariants import check_invariants
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.paths import RUN_DIR_ENV
@@ -104,25 +107,67 @@ async def test_a_second_event_for_one_order_version_is_a_doubled_effect(stack, s
     assert not report.ok
 
 
-async def test_an_order_intake_accepted_but_which_went_nowhere_is_lost(stack, settled_orders):
-    # An order intake committed whose events never left (as if its outbox rows were lost): a copy of a real one.
-    lost_id = f"PO-LOST-{uuid.uuid4().hex[:8].upper()}"
+@asynccontextmanager
+async def order_only_intake_has(stack, like: str, *, state: str, stage: str) -> AsyncIterator[str]:
+    """An order intake committed (a copy of a real one) whose events never left, as if its outbox rows were lost;
+    deleted afterwards, so later checks of the session do not meet it."""
+    order_id = f"PO-NOWHERE-{uuid.uuid4().hex[:8].upper()}"
     database = await asyncpg.connect(asyncpg_dsn(stack.admin_database_url, database=DATABASE))
     try:
         await database.execute(
             """INSERT INTO intake.orders (id, channel, order_type, account_id, state, stage, version, order_document)
-               SELECT $1, channel, order_type, account_id, 'acknowledged', 'received', 1,
+               SELECT $1, channel, order_type, account_id, $3, $4, 1,
                       jsonb_set(order_document, '{id}', to_jsonb($1::text))
                FROM intake.orders WHERE id = $2""",
-            lost_id,
-            settled_orders[0],
+            order_id,
+            like,
+            state,
+            stage,
         )
-        report = await check_invariants(stack, order_ids=[*settled_orders, lost_id])
+        yield order_id
     finally:
-        await database.execute("DELETE FROM intake.orders WHERE id = $1", lost_id)
+        await database.execute("DELETE FROM intake.orders WHERE id = $1", order_id)
         await database.close()
+
+
+async def test_an_order_intake_accepted_but_which_went_nowhere_is_lost(stack, settled_orders):
+    async with order_only_intake_has(stack, settled_orders[0], state="acknowledged", stage="received") as lost_id:
+        report = await check_invariants(stack, order_ids=[*settled_orders, lost_id])
 
     assert report.lost == [lost_id]
     lost = report.accounts[lost_id]
     assert (lost.ending, lost.state) == ("unaccounted", "acknowledged")
     assert "nothing anywhere says why" in lost.reason
+
+
+async def test_an_order_whose_record_a_service_could_not_read_is_dead_lettered_with_the_reason(stack, settled_orders):
+    async with order_only_intake_has(stack, settled_orders[0], state="inProgress", stage="validated") as order_id:
+        # Its validated event as a bug in intake (the topic's owner) would write it: the items are not a list.
+        poison = b'{"orderId":"' + order_id.encode() + b'","orderVersion":1,"order":{"items":"not a list"}}'
+        headers = {
+            "ce_specversion": "1.0",
+            "ce_id": str(uuid.uuid4()),
+            "ce_type": OrderValidated.event_type,
+            "ce_source": "intake",
+            "ce_time": datetime.now(UTC).isoformat(),
+            "content-type": "application/json",
+        }
+        producer = AIOKafkaProducer(**stack.kafka_connection_for("intake").client_options())
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                OrderValidated.topic,
+                poison,
+                key=order_id.encode(),
+                headers=[(name, value.encode()) for name, value in headers.items()],
+            )
+        finally:
+            await producer.stop()
+        report = await check_invariants(stack, order_ids=[*settled_orders, order_id])
+
+    assert report.lost == []
+    dead = report.accounts[order_id]
+    assert dead.ending == "dead_lettered"
+    assert f"serviceability dead-lettered {OrderValidated.event_type} from orders.validated: ValidationError" in (
+        dead.reason
+    )

@@ -314,7 +314,8 @@ async def _orders(
                ARRAY(SELECT coalesce(f ->> 'reasonCode', '') || ': ' || coalesce(f ->> 'message', '')
                      FROM jsonb_array_elements(findings) AS f) AS findings
         FROM intake.orders
-        WHERE ($1::text[] IS NULL OR id = ANY($1::text[])) AND ($2::timestamptz IS NULL OR created_at >= $2)
+        WHERE ($1::text[] IS NULL OR id IN (SELECT unnest($1::text[])))
+          AND ($2::timestamptz IS NULL OR created_at >= $2)
         """,
         None if order_ids is None else list(order_ids),
         since,
@@ -335,19 +336,22 @@ WAITING_REASONS: tuple[tuple[bool, str], ...] = (
     (
         False,
         """SELECT order_id, order_version, 'site survey ' || survey_id || ' open for ' || site
-           FROM serviceability.site_surveys WHERE state = 'open' AND order_id = ANY($1::text[])""",
+           FROM serviceability.site_surveys WHERE state = 'open'
+             AND order_id IN (SELECT unnest($1::text[]))""",
     ),
     (
         False,
         """SELECT order_id, order_version, 'approval by ' || role || ' pending since ' || requested_at::date
-           FROM pricing_approval.approval_requests WHERE status = 'pending' AND order_id = ANY($1::text[])""",
+           FROM pricing_approval.approval_requests WHERE status = 'pending'
+             AND order_id IN (SELECT unnest($1::text[]))""",
     ),
     (
         False,
         """SELECT order_id, order_version,
                   'hand-off held: ' || coalesce((SELECT string_agg(f ->> 'message', '; ')
                                                  FROM jsonb_array_elements(findings) AS f), 'no finding kept')
-           FROM fulfillment.handoffs WHERE state = 'held' AND order_id = ANY($1::text[])""",
+           FROM fulfillment.handoffs WHERE state = 'held'
+             AND order_id IN (SELECT unnest($1::text[]))""",
     ),
     (
         True,
@@ -355,7 +359,8 @@ WAITING_REASONS: tuple[tuple[bool, str], ...] = (
                   'handed off to Operations (version ' || handed_off_version || ')'
                   || coalesce(', Operations: ' || ops_status, ', not yet acknowledged by Operations')
                   || CASE WHEN cancel_sent_at IS NULL THEN '' ELSE ', asked to stop the work' END
-           FROM fulfillment.handoffs WHERE handed_off_version IS NOT NULL AND order_id = ANY($1::text[])""",
+           FROM fulfillment.handoffs WHERE handed_off_version IS NOT NULL
+             AND order_id IN (SELECT unnest($1::text[]))""",
     ),
 )
 
@@ -373,19 +378,21 @@ async def _dead_letters(database: asyncpg.Connection, order_ids: list[str]) -> d
     rows = await database.fetch(
         " UNION ALL ".join(
             f"""SELECT key, consumer, topic, headers ->> 'ce_type' AS type, error_class, reason
-                FROM {service.schema}.dead_letters WHERE key = ANY($1::text[])"""
+                FROM {service.schema}.dead_letters WHERE key IN (SELECT unnest($1::text[]))"""
             for service in SERVICES
         ),
         order_ids,
     )
     found: defaultdict[str, list[str]] = defaultdict(list)
     for row in rows:
-        found[row["key"]].append(_dead_letter_reason(row["consumer"], row["type"], row["topic"], row["reason"]))
+        found[row["key"]].append(
+            _dead_letter_reason(row["consumer"], row["type"], row["topic"], row["error_class"], row["reason"])
+        )
     return found
 
 
-def _dead_letter_reason(consumer: str, event_type: str | None, topic: str, reason: str) -> str:
-    return f"{consumer} dead-lettered {event_type or 'a record'} from {topic}: {reason}"
+def _dead_letter_reason(consumer: str, event_type: str | None, topic: str, error_class: str, reason: str) -> str:
+    return f"{consumer} dead-lettered {event_type or 'a record'} from {topic}: {error_class}: {reason}"
 
 
 async def _stored_twice(database: asyncpg.Connection, order_ids: list[str]) -> list[str]:
@@ -399,7 +406,8 @@ async def _stored_twice(database: asyncpg.Connection, order_ids: list[str]) -> l
                        convert_from(payload, 'UTF8')::jsonb ->> once.field AS part,
                        count(DISTINCT headers ->> 'ce_id') AS n
                 FROM {service.schema}.outbox JOIN unnest($2::text[], $3::text[]) AS once(type, field) USING (type)
-                WHERE aggregate_type = 'order' AND (once.field IS NULL OR aggregate_id = ANY($1::text[]))
+                WHERE aggregate_type = 'order'
+                  AND (once.field IS NULL OR aggregate_id IN (SELECT unnest($1::text[])))
                 GROUP BY aggregate_id, type, part HAVING count(DISTINCT headers ->> 'ce_id') > 1"""
             for service in SERVICES
         ),
@@ -468,7 +476,11 @@ class _TopicTally:
             return headers.get(name, b"").decode()
 
         reason = _dead_letter_reason(
-            header("dlt-consumer"), header("ce_type"), topic.removesuffix(DEAD_LETTER_SUFFIX), header("dlt-reason")
+            header("dlt-consumer"),
+            header("ce_type"),
+            topic.removesuffix(DEAD_LETTER_SUFFIX),
+            header("dlt-error-class"),
+            header("dlt-reason"),
         )
         if reason not in self.dead_letters[subject]:
             self.dead_letters[subject].append(reason)
