@@ -107,6 +107,54 @@ async def test_a_second_event_for_one_order_version_is_a_doubled_effect(stack, s
     assert not report.ok
 
 
+async def test_an_effect_a_service_stored_twice_is_reported(stack, settled_orders):
+    database = await asyncpg.connect(asyncpg_dsn(stack.admin_database_url, database=DATABASE))
+    try:
+        # A second validation of one order version in intake's outbox, under its own event id, marked published.
+        validated = await database.fetchrow(
+            "SELECT * FROM intake.outbox WHERE type = $1 AND aggregate_id = ANY($2::text[]) LIMIT 1",
+            OrderValidated.event_type,
+            settled_orders,
+        )
+        twin_id = str(uuid.uuid4())
+        await database.execute(
+            """INSERT INTO intake.outbox (id, aggregate_type, aggregate_id, type, topic, payload, headers, published_at)
+               SELECT $2::text::uuid, aggregate_type, aggregate_id, type, topic, payload,
+                      headers || jsonb_build_object('ce_id', $2::text), published_at
+               FROM intake.outbox WHERE id = $1""",
+            validated["id"],
+            twin_id,
+        )
+        # The same approval decided twice, as two approvers deciding one request at once would leave it.
+        approved_twice = settled_orders[1]
+        decided = await database.fetch(
+            """INSERT INTO pricing_approval.approval_decisions
+                   (request_id, order_id, order_version, role, decision, actor, decided_at)
+               SELECT 'AR-TWICE', $1, 1, 'deal-desk', 'granted', approver, now()
+               FROM unnest(ARRAY['dana', 'eve']) AS approver
+               RETURNING id""",
+            approved_twice,
+        )
+        try:
+            report = await check_invariants(stack, order_ids=settled_orders)
+        finally:
+            await database.execute("DELETE FROM intake.outbox WHERE id = $1", twin_id)
+            await database.execute(
+                "DELETE FROM pricing_approval.approval_decisions WHERE id = ANY($1::bigint[])",
+                [row["id"] for row in decided],
+            )
+    finally:
+        await database.close()
+
+    order_id = validated["aggregate_id"]
+    assert f"intake recorded the validation of order {order_id} version 1 2 times in its outbox" in report.duplicated
+    approval = (
+        f"pricing-approval holds the approval decision of order_id {approved_twice}, order_version 1, "
+        "role deal-desk 2 times in pricing_approval.approval_decisions"
+    )
+    assert approval in report.duplicated
+
+
 @asynccontextmanager
 async def order_only_intake_has(stack, like: str, *, state: str, stage: str) -> AsyncIterator[str]:
     """An order intake committed (a copy of a real one) whose events never left, as if its outbox rows were lost;

@@ -84,6 +84,31 @@ MAY_REPEAT: dict[str, str] = {
     EmailReceived.event_type: "the mail gateway may deliver a message again; intake keys it by Message-ID",
     IvrCallReceived.event_type: "the IVR platform may send a call again; intake keys it by call id",
 }
+
+
+@dataclass(frozen=True)
+class StoredEffect:
+    """A table whose rows record a decision taken once, though its primary key would not stop a second row."""
+
+    service: str
+    table: str
+    name: str
+    # The columns that name the decision's one occurrence; the first is the order id.
+    once_per: tuple[str, ...]
+
+
+# Tables whose primary key makes a second row impossible (qualifications, quotes, hand-offs, ratifications: one per
+# order or order version) cannot show a doubled effect; their effects are counted on the topics above. The ledger's
+# unique entry_key names each line, which commission.adjusted announces once per entry.
+STORED_ONCE: tuple[StoredEffect, ...] = (
+    # An approver decides a pending request once; a request is one per order version and role.
+    StoredEffect(
+        "pricing-approval",
+        "pricing_approval.approval_decisions",
+        "approval decision",
+        ("order_id", "order_version", "role"),
+    ),
+)
 STAGE_OF_TYPE: dict[str, Stage] = {model.event_type: stage for model, stage in STAGE_REACHED_BY.items()}
 
 # Where an order rests for good; a rejection must say why (the rep corrects the order or lets it go).
@@ -180,7 +205,7 @@ async def check_invariants(
         wanted = list(orders)
         elsewhere = await _reasons_elsewhere(database, wanted)
         dead_letters = await _dead_letters(database, wanted)
-        stored_twice = await _stored_twice(database, wanted)
+        stored_twice = [*await _stored_twice(database, wanted), *await _rows_twice(database, wanted)]
     finally:
         await database.close()
     topics = await _read_topics(kafka, set(wanted))
@@ -420,6 +445,26 @@ async def _stored_twice(database: asyncpg.Connection, order_ids: list[str]) -> l
         f"{row['n']} times in its outbox"
         for row in rows
     ]
+
+
+async def _rows_twice(database: asyncpg.Connection, order_ids: list[str]) -> list[str]:
+    """Decisions taken once that a service's table holds more than once."""
+    found = []
+    for effect in STORED_ONCE:
+        columns = ", ".join(effect.once_per)
+        rows = await database.fetch(
+            f"""SELECT {columns}, count(*) AS n FROM {effect.table}
+                WHERE {effect.once_per[0]} IN (SELECT unnest($1::text[]))
+                GROUP BY {columns} HAVING count(*) > 1""",
+            order_ids,
+        )
+        found += [
+            f"{effect.service} holds the {effect.name} of "
+            + ", ".join(f"{column} {row[column]}" for column in effect.once_per)
+            + f" {row['n']} times in {effect.table}"
+            for row in rows
+        ]
+    return found
 
 
 def _effect_named(event_type: str, subject: str, part: str | None) -> str:
