@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -45,6 +45,7 @@ from orderdesk_stack.stack import Stack
 from orderdesk_stack.topics import catalogue_topics
 
 Ending = Literal["ended", "waiting", "dead_lettered", "unaccounted"]
+ENDINGS: tuple[Ending, ...] = get_args(Ending)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,9 @@ class OrderAccount:
 
 @dataclass(frozen=True)
 class InvariantReport:
+    """Every checked order's account, and each violation as a line a person can act on: orders lost, effects
+    doubled (naming service, order, version and effect), stages that went backwards, lag or backlog left."""
+
     accounts: dict[str, OrderAccount]
     lost: list[str]
     duplicated: list[str]
@@ -158,21 +162,30 @@ class InvariantReport:
     def duplicated_count(self) -> int:
         return len(self.duplicated)
 
-    def render(self) -> Group:
-        """The orders per ending and state, each invariant's verdict, then every violation."""
-        endings = Table(title=f"{len(self.accounts)} orders", title_justify="left")
+    def render(self, *, most: int = 50) -> Group:
+        """The orders per ending and state, each invariant's verdict, then the violations (at most `most` of each
+        kind: a disaster's full list is in `problems()`)."""
+        endings = Table(title="orders per ending", title_justify="left")
         for column, justify in (("ending", "left"), ("state", "left"), ("orders", "right")):
             endings.add_column(column, justify=justify)
         counted = Counter((account.ending, account.state) for account in self.accounts.values())
-        for (ending, state), count in sorted(counted.items()):
-            style = "red" if ending == "unaccounted" else ""
-            endings.add_row(Text(ending, style=style), state, str(count))
-        checks = Table(title=f"checked {self.records_read:,} records in {self.seconds:.1f} s", title_justify="left")
+        for (ending, state), count in sorted(counted.items(), key=lambda item: (ENDINGS.index(item[0][0]), item[0])):
+            endings.add_row(Text(ending, style="red" if ending == "unaccounted" else ""), state, f"{count:,}")
+        checks = Table(title="invariants", title_justify="left")
         for column, justify in (("invariant", "left"), ("violations", "right")):
             checks.add_column(column, justify=justify)
+        shown: list[Text] = []
         for label, found in self._violations().items():
-            checks.add_row(label, Text(str(len(found)), style="red" if found else "green"))
-        return Group(endings, checks, *(Text(line, style="red") for line in self.problems()))
+            checks.add_row(label, Text(f"{len(found):,}", style="red" if found else "green"))
+            shown += [Text(f"{label}: {line}", style="red") for line in found[:most]]
+            if len(found) > most:
+                shown.append(Text(f"{label}: ... and {len(found) - most:,} more", style="red"))
+        verdict = "ok" if self.ok else "VIOLATED"
+        summary = Text(
+            f"{len(self.accounts):,} orders, {self.records_read:,} records read in {self.seconds:.1f} s: {verdict}",
+            style="green" if self.ok else "bold red",
+        )
+        return Group(endings, checks, *shown, summary)
 
     def problems(self) -> list[str]:
         """Every violation, one line each, saying which invariant it breaks."""
@@ -540,7 +553,10 @@ class _TopicTally:
 
     @property
     def regressions(self) -> list[str]:
-        """A stage event of an order version decided after one of a later stage: the order went back."""
+        """A stage event of an order version decided after one of a later stage: the order went back.
+
+        Each stage has its own topic, so offsets do not order stages; the event time does: a service stamps it when
+        it decides, after reading the event that led there. A correction is a new version, which starts over."""
         found = []
         for (order_id, version), events in sorted(self.stages.items()):
             furthest: tuple[datetime, Stage] | None = None
