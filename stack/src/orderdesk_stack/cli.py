@@ -1,5 +1,5 @@
-"""`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill, pause, resume), the demo and the
-benchmark; purge expired bookkeeping rows."""
+"""`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill, pause, resume), the demo, the
+benchmark and the invariant checker; purge expired bookkeeping rows."""
 
 import asyncio
 import dataclasses
@@ -8,7 +8,7 @@ import os
 import random
 import shlex
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, TypeVar
 
 import typer
@@ -19,6 +19,7 @@ from orderdesk_shared.db import DEFAULT_RETENTION, Retention
 from orderdesk_stack.bench import CORES, run_bench
 from orderdesk_stack.catalogue import write_catalogue, write_snapshots
 from orderdesk_stack.demo import run_demo
+from orderdesk_stack.invariants import check_invariants
 from orderdesk_stack.kafka_access import ADMIN, principal_named, principals
 from orderdesk_stack.manifests import write_manifests
 from orderdesk_stack.paths import repo_root
@@ -150,6 +151,29 @@ def resume(program: Program) -> None:
     stack = _running_stack()
     _or_exit(lambda: stack.resume(program))
     console.print(f"{program} resumed.")
+
+
+@app.command()
+def check(
+    orders_since: Annotated[
+        str | None,
+        typer.Option(help="only orders intake created from this ISO 8601 time on (UTC unless it says); default: all"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    drain_timeout: Annotated[float, typer.Option(help="seconds to wait for lag and outbox backlog to drain")] = 60.0,
+) -> None:
+    """The invariant checker: every order ended or waits with a reason, no effect twice, states only moved forward,
+    nothing left in flight. Exits 1 on any violation."""
+    since = _instant(orders_since) if orders_since else None
+    stack = _running_stack()
+    with console.status("draining, then reading every service and topic"):
+        report = asyncio.run(check_invariants(stack, orders_since=since, drain_timeout=drain_timeout))
+    if as_json:
+        print(json.dumps({"ok": report.ok, **dataclasses.asdict(report)}, indent=2))
+    else:
+        console.print(report.render())
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -343,6 +367,14 @@ def manifests() -> None:
     """Regenerate deploy/kubernetes/orderdesk.yaml from the services as data (hardened, one shape for all)."""
     path = write_manifests()
     console.print(f"wrote {path.relative_to(repo_root())}")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 time, e.g. 2026-12-06T09:00:00Z") from error
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
 def _started_stack() -> Stack:
