@@ -1,4 +1,5 @@
-"""`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill), the demo and the benchmark."""
+"""`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill, pause, resume), the demo and the
+benchmark."""
 
 import asyncio
 import dataclasses
@@ -28,7 +29,9 @@ app = typer.Typer(
 )
 console = Console()
 T = TypeVar("T")
-Program = Annotated[str, typer.Argument(help="postgres, kafka or a service name (see `orderdesk status`)")]
+Program = Annotated[
+    str, typer.Argument(help="postgres, kafka (kafka-1, kafka-2… in a cluster) or a service name (`orderdesk status`)")
+]
 
 
 @app.command()
@@ -36,9 +39,19 @@ def up(
     infra_only: Annotated[
         bool, typer.Option("--infra-only", help="Postgres and Kafka, provisioned, with topics; no service.")
     ] = False,
+    kafka_brokers: Annotated[
+        int | None,
+        typer.Option(
+            "--kafka-brokers",
+            min=1,
+            help="Kafka nodes: 1 (the default, ORDERDESK_KAFKA_BROKERS) or a KRaft cluster, e.g. 3.",
+        ),
+    ] = None,
 ) -> None:
     """Start the stack in the background and wait until every program serves."""
     stack = Stack.from_env(services=() if infra_only else SERVICES)
+    if kafka_brokers is not None:
+        stack = dataclasses.replace(stack, kafka_brokers=kafka_brokers)
     if stack.is_up():
         console.print(f"Already up (run dir {stack.run_dir}).")
         _print_status(stack)
@@ -118,6 +131,22 @@ def kill(program: Program) -> None:
     stack = _running_stack()
     _or_exit(lambda: stack.kill(program))
     console.print(f"{program} killed.")
+
+
+@app.command()
+def pause(program: Program) -> None:
+    """SIGSTOP one program (a hung broker or service, for fault drills); `resume` continues it."""
+    stack = _running_stack()
+    _or_exit(lambda: stack.pause(program))
+    console.print(f"{program} paused.")
+
+
+@app.command()
+def resume(program: Program) -> None:
+    """SIGCONT a paused program."""
+    stack = _running_stack()
+    _or_exit(lambda: stack.resume(program))
+    console.print(f"{program} resumed.")
 
 
 @app.command()

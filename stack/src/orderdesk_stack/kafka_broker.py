@@ -1,4 +1,6 @@
-"""A real single-node Apache Kafka broker (KRaft) assembled from Maven Central jars (see deploy/kafka/).
+"""Real Apache Kafka (KRaft) assembled from Maven Central jars (see deploy/kafka/): one node, or a cluster of them.
+
+Every node is a broker and a controller (combined mode) and every node votes in the controller quorum.
 
 Clients log in with SASL/SCRAM-SHA-512 (users written at format time) and the StandardAuthorizer refuses whatever
 no ACL allows; the admin principal is the super user that provisions topics and ACLs (kafka_access.py). Both
@@ -85,11 +87,35 @@ def random_cluster_id() -> str:
 
 @dataclass(frozen=True)
 class KafkaBroker:
-    """One broker acting as its own controller, listening on 127.0.0.1 only."""
+    """One node acting as broker and controller, listening on 127.0.0.1 only.
+
+    Alone (no `voter_ports`) it is its own quorum and program "kafka"; in a cluster `voter_ports` lists every
+    node's controller port by node id (this one's included) and it is program "kafka-<node id>".
+    """
 
     home: Path
     port: int
     controller_port: int
+    node_id: int = 1
+    voter_ports: tuple[int, ...] = ()
+    heap_mb: int = 512
+
+    @property
+    def program(self) -> str:
+        return f"{PROGRAM_NAME}-{self.node_id}" if self.voter_ports else PROGRAM_NAME
+
+    @property
+    def cluster_size(self) -> int:
+        return len(self.voter_ports) or 1
+
+    @property
+    def replication_factor(self) -> int:
+        return min(self.cluster_size, 3)
+
+    @property
+    def min_insync_replicas(self) -> int:
+        """Acknowledged writes survive one node lost, and one node down stops no writer."""
+        return max(1, self.replication_factor - 1)
 
     @property
     def bootstrap_servers(self) -> str:
@@ -97,7 +123,7 @@ class KafkaBroker:
 
     @property
     def admin_connection(self) -> KafkaConnection:
-        return KafkaConnection(bootstrap_servers=self.bootstrap_servers).as_login(ADMIN, kafka_password(ADMIN))
+        return admin_login(self.bootstrap_servers)
 
     @property
     def properties_path(self) -> Path:
@@ -109,10 +135,12 @@ class KafkaBroker:
 
     def server_properties(self) -> str:
         admin_password = kafka_password(ADMIN)
+        voters = self.voter_ports or (self.controller_port,)
+        replicas, min_isr = str(self.replication_factor), str(self.min_insync_replicas)
         settings = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": ",".join(f"{i}@127.0.0.1:{port}" for i, port in enumerate(voters, start=1)),
             "listeners": f"CLIENT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
             "advertised.listeners": f"CLIENT://127.0.0.1:{self.port}",
             "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
@@ -133,13 +161,15 @@ class KafkaBroker:
             "allow.everyone.if.no.acl.found": "false",
             "log.dirs": str(self.log_dirs),
             "auto.create.topics.enable": "false",
-            "offsets.topic.replication.factor": "1",
+            "default.replication.factor": replicas,
+            "min.insync.replicas": min_isr,
+            "offsets.topic.replication.factor": replicas,
             "offsets.topic.num.partitions": "3",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.replication.factor": replicas,
+            "transaction.state.log.min.isr": min_isr,
             "transaction.state.log.num.partitions": "3",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": replicas,
+            "share.coordinator.state.topic.min.isr": min_isr,
             "group.initial.rebalance.delay.ms": "0",
             # After a hard kill the restarted broker waits out its old registration's session (default 9 s).
             "broker.session.timeout.ms": "2000",
@@ -151,20 +181,20 @@ class KafkaBroker:
         }
         return "".join(f"{key}={value}\n" for key, value in settings.items())
 
-    def format_fresh(self) -> None:
-        """Start from empty storage: new server.properties, new log dirs, a random cluster id."""
+    def format_fresh(self, cluster_id: str | None = None) -> None:
+        """Start from empty storage: new server.properties, new log dirs, the cluster's id (a random one alone)."""
         shutil.rmtree(self.home, ignore_errors=True)
         self.home.mkdir(parents=True)
         self.properties_path.write_text(self.server_properties())
         self.properties_path.chmod(0o600)  # it holds the admin's password
-        format_command = ["format", "-t", random_cluster_id(), "-c", str(self.properties_path)]
+        format_command = ["format", "-t", cluster_id or random_cluster_id(), "-c", str(self.properties_path)]
         for name, password in scram_users().items():
             format_command += ["--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]"]
         run_tool([*self._java_command(), "kafka.tools.StorageTool", *format_command], what="formatting Kafka storage")
 
     def process(self) -> ProcessSpec:
         return ProcessSpec(
-            name=PROGRAM_NAME,
+            name=self.program,
             command=(*self._java_command(), "kafka.Kafka", str(self.properties_path)),
             stop_signal=signal.SIGTERM,
             stop_timeout=60.0,
@@ -176,7 +206,7 @@ class KafkaBroker:
         """Wait for the broker listener; it opens only once the broker serves (the controller's opens earlier)."""
         return wait_until(
             lambda: port_is_open(self.port),
-            what="kafka",
+            what=self.program,
             timeout=timeout,
             log_path=log_path,
             still_running=still_running,
@@ -185,7 +215,7 @@ class KafkaBroker:
     def _java_command(self) -> tuple[str, ...]:
         return (
             java_executable(),
-            "-Xmx512m",
+            f"-Xmx{self.heap_mb}m",
             "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1",
             "-XX:-UsePerfData",
@@ -196,6 +226,68 @@ class KafkaBroker:
             # The JVM expands the wildcard itself, so the classpath survives a jar being added or renamed.
             f"{ensure_jars()}/*",
         )
+
+
+@dataclass(frozen=True)
+class KafkaCluster:
+    """The stack's Kafka: its nodes, formatted with one cluster id; clients bootstrap from all of them."""
+
+    nodes: tuple[KafkaBroker, ...]
+
+    @classmethod
+    def on_ports(cls, home: Path, *, port: int, controller_port: int, size: int) -> "KafkaCluster":
+        """One node in home (ports as given), or `size` nodes in home/kafka-<n>, node n on each port + 2(n - 1)."""
+        if size == 1:
+            return cls((KafkaBroker(home, port, controller_port),))
+        voter_ports = tuple(controller_port + 2 * index for index in range(size))
+        return cls(
+            tuple(
+                # Three JVMs share the machine with Postgres and six services.
+                KafkaBroker(
+                    home / f"{PROGRAM_NAME}-{index + 1}",
+                    port + 2 * index,
+                    voter_ports[index],
+                    node_id=index + 1,
+                    voter_ports=voter_ports,
+                    heap_mb=384,
+                )
+                for index in range(size)
+            )
+        )
+
+    @property
+    def programs(self) -> list[str]:
+        return [node.program for node in self.nodes]
+
+    def node(self, program: str) -> KafkaBroker:
+        for node in self.nodes:
+            if node.program == program:
+                return node
+        raise KeyError(f"no Kafka node {program!r}; the nodes are {', '.join(self.programs)}")
+
+    def program_of(self, node_id: int) -> str:
+        return next(node.program for node in self.nodes if node.node_id == node_id)
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(node.bootstrap_servers for node in self.nodes)
+
+    @property
+    def admin_connection(self) -> KafkaConnection:
+        return admin_login(self.bootstrap_servers)
+
+    @property
+    def replication_factor(self) -> int:
+        return self.nodes[0].replication_factor
+
+    def format_fresh(self) -> None:
+        cluster_id = random_cluster_id()
+        for node in self.nodes:
+            node.format_fresh(cluster_id)
+
+
+def admin_login(bootstrap_servers: str) -> KafkaConnection:
+    return KafkaConnection(bootstrap_servers=bootstrap_servers).as_login(ADMIN, kafka_password(ADMIN))
 
 
 def _jaas(login_module: str, admin_password: str, *options: str) -> str:

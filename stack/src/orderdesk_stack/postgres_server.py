@@ -59,6 +59,8 @@ class EmbeddedPostgres:
 
     home: Path
     port: int
+    # Unset: Postgres's default (1 GB of WAL between checkpoints).
+    max_wal_size_mb: int | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -109,6 +111,7 @@ class EmbeddedPostgres:
             password_file.unlink()
 
     def process(self) -> ProcessSpec:
+        wal_size = ("-c", f"max_wal_size={self.max_wal_size_mb}MB") if self.max_wal_size_mb else ()
         return ProcessSpec(
             name=PROGRAM_NAME,
             command=(
@@ -123,6 +126,7 @@ class EmbeddedPostgres:
                 "listen_addresses=127.0.0.1",
                 "-c",
                 "max_connections=200",
+                *wal_size,
             ),
             user=system_user(),
             # SIGTERM is a "smart" shutdown that waits for every client to disconnect; SIGINT is "fast".

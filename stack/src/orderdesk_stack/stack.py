@@ -2,6 +2,7 @@
 
 import asyncio
 import hmac
+import itertools
 import os
 import sys
 import time
@@ -18,17 +19,20 @@ from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack import kafka_broker, postgres_server
 from orderdesk_stack.kafka_access import login_as, provision_acls
-from orderdesk_stack.kafka_broker import KafkaBroker
+from orderdesk_stack.kafka_broker import KafkaCluster
 from orderdesk_stack.paths import default_run_dir, repo_root
 from orderdesk_stack.postgres_server import EmbeddedPostgres
-from orderdesk_stack.processes import ProcessSpec, wait_until
+from orderdesk_stack.processes import ProcessSpec, free_ports, wait_until
 from orderdesk_stack.provision import migrate, provision_database, service_database_url
 from orderdesk_stack.services import SERVICES, Service, service_named
 from orderdesk_stack.supervision import RunLayout, Supervisor
-from orderdesk_stack.topics import catalogue_topics, create_topics
+from orderdesk_stack.topics import PartitionReplicas, catalogue_topics, create_topics, describe_partitions
+from orderdesk_stack.volumes import TmpfsVolume, unmount_if_mounted
 
 POSTGRES = postgres_server.PROGRAM_NAME
 KAFKA = kafka_broker.PROGRAM_NAME
+# `up` notes its Kafka node count here, so later commands on the running stack (status, restart) know its nodes.
+KAFKA_BROKERS_RECORD = "kafka-brokers"
 PASSTHROUGH_ENV_PREFIXES = ("OTEL_",)
 # The Salesforce org of the sample Outbound Messages: the one org a local stack takes orders from.
 LOCAL_SALESFORCE_ORG = "00D5e000000DEMOEAA"
@@ -57,13 +61,20 @@ class Stack:
     kafka_bootstrap_servers: str | None = None
     services: tuple[Service, ...] = SERVICES
     ready_timeout: float = 90.0
+    # 1: one broker, program "kafka". More: a KRaft cluster of combined nodes "kafka-1".."kafka-<n>", node n on
+    # kafka_port + 2(n - 1) and kafka_controller_port + 2(n - 1); topics replicated on up to 3, 2 in sync.
+    kafka_brokers: int = 1
+    # The embedded Postgres keeps its data on a tmpfs of this many MiB (mounted by `up`, unmounted by `down`,
+    # so nothing survives a restart of the stack), which fill_database_disk() can fill.
+    postgres_volume_mb: int | None = None
 
     @classmethod
     def from_env(cls, *, services: tuple[Service, ...] = SERVICES) -> "Stack":
         """Settings from ORDERDESK_* variables; DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS mean external servers."""
         env = os.environ
+        run_dir = default_run_dir()
         return cls(
-            run_dir=default_run_dir(),
+            run_dir=run_dir,
             pg_port=int(env.get("ORDERDESK_PG_PORT", "5433")),
             kafka_port=int(env.get("ORDERDESK_KAFKA_PORT", "9092")),
             kafka_controller_port=int(env.get("ORDERDESK_KAFKA_CONTROLLER_PORT", "9093")),
@@ -72,6 +83,7 @@ class Stack:
             database_url=env.get("DATABASE_URL") or None,
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             services=services,
+            kafka_brokers=int(env.get("ORDERDESK_KAFKA_BROKERS") or _brokers_of_the_running_stack(run_dir)),
         )
 
     # Addresses
@@ -82,13 +94,29 @@ class Stack:
 
     @property
     def postgres(self) -> EmbeddedPostgres | None:
-        return None if self.database_url else EmbeddedPostgres(self.run_dir / "postgres", self.pg_port)
+        if self.database_url:
+            return None
+        # A small volume fills with WAL long before the default 1 GB of it forces a checkpoint.
+        max_wal_size_mb = self.postgres_volume_mb // 4 if self.postgres_volume_mb else None
+        return EmbeddedPostgres(self.run_dir / "postgres", self.pg_port, max_wal_size_mb=max_wal_size_mb)
 
     @property
-    def kafka(self) -> KafkaBroker | None:
+    def postgres_volume(self) -> TmpfsVolume | None:
+        if self.postgres is None or self.postgres_volume_mb is None:
+            return None
+        return TmpfsVolume(self.postgres.home, self.postgres_volume_mb)
+
+    @property
+    def kafka(self) -> KafkaCluster | None:
         if self.kafka_bootstrap_servers:
             return None
-        return KafkaBroker(self.run_dir / "kafka", self.kafka_port, self.kafka_controller_port)
+        home, port, controller_port = self.run_dir / "kafka", self.kafka_port, self.kafka_controller_port
+        return KafkaCluster.on_ports(home, port=port, controller_port=controller_port, size=self.kafka_brokers)
+
+    @property
+    def kafka_programs(self) -> list[str]:
+        """The local Kafka nodes' programs: ["kafka"], or "kafka-1".."kafka-<n>" (none with an external Kafka)."""
+        return self.kafka.programs if self.kafka else []
 
     @property
     def admin_database_url(self) -> str:
@@ -113,6 +141,9 @@ class Stack:
         return service_named(name).port(self.service_port_base)
 
     def service_url(self, name: str) -> str:
+        """A service's address; also an added instance's (add_instance), by its program name."""
+        if name in self._added_instances():
+            return f"http://127.0.0.1:{self._added_instance_port(name)}"
         return f"http://127.0.0.1:{self.service_port(name)}"
 
     def service_database_url(self, name: str) -> str:
@@ -150,10 +181,12 @@ class Stack:
     # Programs
 
     def programs(self) -> list[ProcessSpec]:
-        infrastructure = [server.process() for server in (self.postgres, self.kafka) if server is not None]
+        infrastructure = [self.postgres.process()] if self.postgres else []
+        infrastructure += [node.process() for node in self.kafka.nodes] if self.kafka else []
         return infrastructure + [self.service_program(service) for service in self.services]
 
-    def service_program(self, service: Service) -> ProcessSpec:
+    def service_program(self, service: Service, *, program: str | None = None, port: int | None = None) -> ProcessSpec:
+        """The service's program, or (given both) another instance of it as `program` on `port`."""
         prefix = service.env_prefix
         env = {
             f"{prefix}DATABASE_URL": self.service_database_url(service.name),
@@ -173,11 +206,11 @@ class Stack:
             "--host",
             "127.0.0.1",
             "--port",
-            str(service.port(self.service_port_base)),
+            str(port or service.port(self.service_port_base)),
             "--timeout-graceful-shutdown",
             "10",
         )
-        return ProcessSpec(name=service.name, command=command, env=env, stop_timeout=20.0)
+        return ProcessSpec(name=program or service.name, command=command, env=env, stop_timeout=20.0)
 
     # Lifecycle
 
@@ -194,17 +227,21 @@ class Stack:
             return {}
         started = time.monotonic()
         timings: dict[str, float] = {}
+        if self.postgres_volume:
+            progress(f"mounting a {self.postgres_volume.size_mb} MiB volume for postgres")
+            self.postgres_volume.mount()
         if self.postgres:
             progress("preparing postgres data")
             self.postgres.init()
         if self.kafka:
             progress("formatting fresh kafka storage")
             self.kafka.format_fresh()
+            self._kafka_brokers_record.write_text(f"{self.kafka_brokers}\n")
         # The admin credential stays with this process; services get only their own URLs.
         daemon_env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
         self.supervisor.start_daemon(self.programs(), directory=repo_root(), env=daemon_env)
 
-        infrastructure = [name for name, server in ((POSTGRES, self.postgres), (KAFKA, self.kafka)) if server]
+        infrastructure = ([POSTGRES] if self.postgres else []) + self.kafka_programs
         progress(f"starting {' and '.join(infrastructure) or 'nothing local'}")
         timings |= self._start_and_wait(infrastructure)
 
@@ -229,15 +266,26 @@ class Stack:
         migrate({service: urls[service.name] for service in self.services})
         topics = catalogue_topics()
         progress(f"creating {len(topics)} topics")
-        asyncio.run(create_topics(self.kafka_admin, topics, partitions=self.topic_partitions))
+        replicas = self.kafka.replication_factor if self.kafka else 1
+        asyncio.run(
+            create_topics(self.kafka_admin, topics, partitions=self.topic_partitions, replication_factor=replicas)
+        )
         if self.kafka or grant_kafka_acls:
             progress("allowing each Kafka principal its topics")
             asyncio.run(provision_acls(self.kafka_admin))
 
     def down(self) -> None:
-        """Stop every program and supervisord (data stays in the run dir)."""
+        """Stop every program and supervisord (data stays in the run dir, but for a Postgres volume's)."""
         if self.is_up():
             self.supervisor.shutdown()
+        if self.postgres:
+            # Whatever this Stack's settings, a volume `up` mounted is not left behind.
+            unmount_if_mounted(self.postgres.home)
+        self._kafka_brokers_record.unlink(missing_ok=True)
+
+    @property
+    def _kafka_brokers_record(self) -> Path:
+        return self.run_dir / KAFKA_BROKERS_RECORD
 
     def restart(self, program: str) -> float:
         """Stop a program if it runs, start it again and wait until it serves; return seconds to ready."""
@@ -245,14 +293,110 @@ class Stack:
         self.supervisor.stop(program)
         return self._start_and_wait([program])[program]
 
+    def start(self, program: str) -> None:
+        """Start a program without waiting until it serves (restart waits)."""
+        self._check_program(program)
+        self.supervisor.start(program)
+
     def stop(self, program: str) -> None:
         self._check_program(program)
         self.supervisor.stop(program)
+
+    def pause(self, program: str) -> None:
+        """SIGSTOP, for fault tests: the process hangs, holding its sockets and locks, until resume()."""
+        self._check_program(program)
+        self.supervisor.signal(program, "STOP")
+
+    def resume(self, program: str) -> None:
+        """SIGCONT a paused program."""
+        self._check_program(program)
+        self.supervisor.signal(program, "CONT")
 
     def kill(self, program: str) -> None:
         """SIGKILL, for fault tests: the program stays down until restarted."""
         self._check_program(program)
         self.supervisor.kill(program)
+
+    # Faults from outside, for fault tests and `orderdesk chaos` (faults.py runs them while orders flow)
+
+    def partition_replicas(self, topics: list[str]) -> dict[tuple[str, int], PartitionReplicas]:
+        """Leader and in-sync replicas (node ids) of every partition of `topics`, from the cluster's metadata.
+
+        Blocking, like every method here: from async code, call it through asyncio.to_thread.
+        """
+        return asyncio.run(describe_partitions(self.kafka_admin, topics))
+
+    def partition_leader(self, topic: str, partition: int) -> str:
+        """The program of the local Kafka node that leads this partition now."""
+        if not self.kafka:
+            raise RuntimeError("an external Kafka's brokers are not this stack's programs")
+        leader = self.partition_replicas([topic])[topic, partition].leader
+        if leader < 0:
+            raise RuntimeError(f"{topic} partition {partition} has no leader now")
+        return self.kafka.program_of(leader)
+
+    def under_replicated_partitions(self) -> list[str]:
+        """The catalogue's partitions with fewer replicas in sync than assigned, each as "topic[partition]: isr"."""
+        return [
+            f"{topic}[{partition}]: in sync {', '.join(map(str, replicas.in_sync))} of {len(replicas.replicas)}"
+            for (topic, partition), replicas in sorted(self.partition_replicas(catalogue_topics()).items())
+            if len(replicas.in_sync) < len(replicas.replicas)
+        ]
+
+    def restart_postgres_immediately(self) -> float:
+        """Shut Postgres down in immediate mode (SIGQUIT to the postmaster: no checkpoint, clients cut off), start
+        it again and wait until it serves: the start is a crash recovery from the WAL. Return seconds to ready."""
+        self._check_program(POSTGRES)
+        self.supervisor.signal(POSTGRES, "QUIT")
+        wait_until(
+            lambda: not self.supervisor.is_alive(POSTGRES),
+            what="postgres immediate shutdown",
+            timeout=30,
+            log_path=self.log_path(POSTGRES),
+        )
+        return self._start_and_wait([POSTGRES])[POSTGRES]
+
+    def fill_database_disk(self) -> int:
+        """Fill the Postgres volume with a ballast file but a few KiB; return the ballast's bytes."""
+        return self._required_postgres_volume().fill()
+
+    def free_database_disk(self) -> bool:
+        """Remove the ballast; start Postgres again if the full disk brought it down (return whether it did)."""
+        self._required_postgres_volume().free()
+        if self.supervisor.is_alive(POSTGRES):
+            return False
+        self._start_and_wait([POSTGRES])
+        return True
+
+    def _required_postgres_volume(self) -> TmpfsVolume:
+        if self.postgres_volume is None:
+            raise RuntimeError("the database disk can be filled only on a stack with postgres_volume_mb set")
+        return self.postgres_volume
+
+    def add_instance(self, service_name: str) -> str:
+        """Start another instance of a service (same consumer group and database, a port of its own outside the
+        service block) in the running supervisord; wait until it serves and return its program name."""
+        service = service_named(service_name)
+        taken = {*self._added_instances(), *(s.name for s in SERVICES)}
+        program = next(f"{service.name}-{n}" for n in itertools.count(2) if f"{service.name}-{n}" not in taken)
+        block = {s.port(self.service_port_base) for s in SERVICES}
+        port = next(port for port in iter(lambda: free_ports(1)[0], None) if port not in block)
+        self.supervisor.add_program(self.service_program(service, program=program, port=port), directory=repo_root())
+        self._start_and_wait([program])
+        return program
+
+    def remove_instance(self, program: str) -> None:
+        """Stop an instance add_instance started (gracefully) and take it out of supervisord."""
+        if program not in self._added_instances():
+            raise KeyError(f"{program!r} is not an added instance; added: {', '.join(self._added_instances())}")
+        self.supervisor.remove_program(program)
+
+    def _added_instances(self) -> list[str]:
+        return sorted(path.stem for path in self.layout.added_programs_dir.glob("*.conf"))
+
+    def _added_instance_port(self, program: str) -> int:
+        command = self.supervisor.added_program_command(program)
+        return int(command[command.index("--port") + 1])
 
     def status(self) -> list[ProgramStatus]:
         """Supervised programs in start order, after the external servers this stack uses, if any."""
@@ -261,15 +405,18 @@ class Stack:
             ProgramStatus(name, "EXTERNAL", None, address, None)
             for name, address, is_external in (
                 (POSTGRES, addresses[POSTGRES], self.database_url is not None),
-                (KAFKA, addresses[KAFKA], self.kafka_bootstrap_servers is not None),
+                (KAFKA, self.kafka_bootstrap, self.kafka_bootstrap_servers is not None),
             )
             if is_external
         ]
-        order = [POSTGRES, KAFKA, *(service.name for service in SERVICES)]
-        supervised = sorted(
-            self.supervisor.processes(),
-            key=lambda info: order.index(info["name"]) if info["name"] in order else len(order),
-        )
+        order = [POSTGRES, *self.kafka_programs, *(service.name for service in SERVICES)]
+
+        def position(name: str) -> tuple[int, str]:
+            # An added instance ("intake-2") comes after its service.
+            origin = name if name in order else name.rsplit("-", 1)[0]
+            return (order.index(origin) if origin in order else len(order), name)
+
+        supervised = sorted(self.supervisor.processes(), key=lambda info: position(info["name"]))
         return external + [
             ProgramStatus(
                 name=info["name"],
@@ -283,10 +430,12 @@ class Stack:
 
     def _addresses(self) -> dict[str, str]:
         database = make_url(self.admin_database_url)
+        nodes = self.kafka.nodes if self.kafka else ()
         return {
             POSTGRES: f"{database.host}:{database.port or 5432}",
-            KAFKA: self.kafka_bootstrap,
+            **{node.program: node.bootstrap_servers for node in nodes},
             **{service.name: f"127.0.0.1:{self.service_port(service.name)}" for service in SERVICES},
+            **{program: f"127.0.0.1:{self._added_instance_port(program)}" for program in self._added_instances()},
         }
 
     def _check_program(self, program: str) -> None:
@@ -313,8 +462,8 @@ class Stack:
 
         if program == POSTGRES:
             self.postgres.wait_ready(log_path=log_path, still_running=still_running)
-        elif program == KAFKA:
-            self.kafka.wait_ready(log_path=log_path, still_running=still_running)
+        elif program in self.kafka_programs:
+            self.kafka.node(program).wait_ready(log_path=log_path, still_running=still_running)
         else:
             readyz = f"{self.service_url(program)}/readyz"
             wait_until(
@@ -325,6 +474,12 @@ class Stack:
                 still_running=still_running,
                 interval=0.25,
             )
+
+
+def _brokers_of_the_running_stack(run_dir: Path) -> int:
+    """How many Kafka nodes the stack in run_dir was started with (1 when none runs)."""
+    record = run_dir / KAFKA_BROKERS_RECORD
+    return int(record.read_text()) if record.exists() else 1
 
 
 def answers_ok(url: str) -> bool:
