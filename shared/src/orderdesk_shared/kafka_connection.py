@@ -4,6 +4,8 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.helpers import create_ssl_context
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
@@ -78,3 +80,21 @@ class KafkaConnection(BaseModel):
         if self.uses_tls:
             options["ssl_context"] = create_ssl_context(cafile=self.ssl_cafile)
         return options
+
+
+async def topic_partitions(kafka: KafkaConnection, topics: list[str]) -> list[TopicPartition]:
+    """Every partition of `topics`, asked of the brokers as `kafka`; raises when a topic does not exist."""
+    admin = AIOKafkaAdminClient(**kafka.client_options())
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    missing = [topic["topic"] for topic in described if topic["error_code"]]
+    if missing:
+        raise RuntimeError(f"no such topics: {', '.join(missing)} (is the stack provisioned?)")
+    return [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        for partition in topic["partitions"]
+    ]

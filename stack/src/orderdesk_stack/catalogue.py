@@ -3,6 +3,7 @@
 import importlib
 import re
 from pathlib import Path
+from types import ModuleType
 from typing import get_origin
 
 from orderdesk_shared.events.catalogue import (
@@ -14,7 +15,7 @@ from orderdesk_shared.events.catalogue import (
 )
 from orderdesk_shared.events.compatibility import write_snapshot
 from orderdesk_stack.paths import repo_root
-from orderdesk_stack.services import SERVICES
+from orderdesk_stack.services import SERVICES, Service
 
 
 def snapshot_dir() -> Path:
@@ -29,12 +30,22 @@ def write_snapshots() -> list[Path]:
     return [write_snapshot(snapshot_dir(), model) for model in EVENT_MODELS]
 
 
+def subscriptions_of(service: Service) -> ModuleType:
+    """A service's `subscriptions.py`: the event models it handles (HANDLERS) and those it records (EMITS)."""
+    return importlib.import_module(f"{service.package}.subscriptions")
+
+
+def topics_read_by(service: Service) -> set[str]:
+    """The topics a service's consumer group reads."""
+    return {model.topic for model in subscriptions_of(service).HANDLERS}
+
+
 def render_catalogue() -> str:
     """docs/events.md: every topic and event type, who records it, who reads it, and its schema."""
     producers: dict[type, list[str]] = {model: [] for model in EVENT_MODELS}
     consumers: dict[type, list[str]] = {model: [] for model in EVENT_MODELS}
     for service in SERVICES:
-        subscriptions = importlib.import_module(f"{service.package}.subscriptions")
+        subscriptions = subscriptions_of(service)
         for model in subscriptions.EMITS:
             producers[model].append(service.name)
         for model, handler in subscriptions.HANDLERS.items():

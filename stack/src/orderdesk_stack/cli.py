@@ -1,5 +1,5 @@
-"""`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill, pause, resume), the demo and the
-benchmark."""
+"""`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill, pause, resume), the demo, the
+benchmark and the invariant checker."""
 
 import asyncio
 import dataclasses
@@ -8,6 +8,7 @@ import os
 import random
 import shlex
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import typer
@@ -17,6 +18,7 @@ from rich.table import Table
 from orderdesk_stack.bench import CORES, run_bench
 from orderdesk_stack.catalogue import write_catalogue, write_snapshots
 from orderdesk_stack.demo import run_demo
+from orderdesk_stack.invariants import check_invariants
 from orderdesk_stack.kafka_access import ADMIN, principal_named, principals
 from orderdesk_stack.manifests import write_manifests
 from orderdesk_stack.paths import repo_root
@@ -147,6 +149,29 @@ def resume(program: Program) -> None:
     stack = _running_stack()
     _or_exit(lambda: stack.resume(program))
     console.print(f"{program} resumed.")
+
+
+@app.command()
+def check(
+    orders_since: Annotated[
+        str | None,
+        typer.Option(help="only orders intake created from this ISO 8601 time on (UTC unless it says); default: all"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    drain_timeout: Annotated[float, typer.Option(help="seconds to wait for lag and outbox backlog to drain")] = 60.0,
+) -> None:
+    """The invariant checker: every order ended or waits with a reason, no effect twice, states only moved forward,
+    nothing left in flight. Exits 1 on any violation."""
+    since = _instant(orders_since) if orders_since else None
+    stack = _running_stack()
+    with console.status("draining, then reading every service and topic"):
+        report = asyncio.run(check_invariants(stack, orders_since=since, drain_timeout=drain_timeout))
+    if as_json:
+        print(json.dumps({"ok": report.ok, **dataclasses.asdict(report)}, indent=2))
+    else:
+        console.print(report.render())
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -302,6 +327,14 @@ def manifests() -> None:
     """Regenerate deploy/kubernetes/orderdesk.yaml from the services as data (hardened, one shape for all)."""
     path = write_manifests()
     console.print(f"wrote {path.relative_to(repo_root())}")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 time, e.g. 2026-12-06T09:00:00Z") from error
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
 def _started_stack() -> Stack:

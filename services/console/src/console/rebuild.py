@@ -3,8 +3,7 @@
 import asyncio
 
 import typer
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
 from console import repository
@@ -14,7 +13,7 @@ from console.tables import messaging
 from orderdesk_shared.codec import InvalidEnvelope, decode
 from orderdesk_shared.consumer import delivering
 from orderdesk_shared.db import Database
-from orderdesk_shared.kafka_connection import KafkaConnection
+from orderdesk_shared.kafka_connection import topic_partitions
 
 app = typer.Typer(add_completion=False, help=__doc__)
 
@@ -35,7 +34,7 @@ async def rebuild(settings: Settings) -> int:
     try:
         async with database.unit_of_work() as uow:
             await repository.reset_read_model(uow.connection)
-        partitions = await _partitions(settings.kafka, sorted({model.topic for model in HANDLERS}))
+        partitions = await topic_partitions(settings.kafka, sorted({model.topic for model in HANDLERS}))
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
@@ -63,23 +62,6 @@ async def rebuild(settings: Settings) -> int:
         await consumer.stop()
         await database.dispose()
     return kept
-
-
-async def _partitions(kafka: KafkaConnection, topics: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(**kafka.client_options())
-    await admin.start()
-    try:
-        described = await admin.describe_topics(topics)
-    finally:
-        await admin.close()
-    missing = [topic["topic"] for topic in described if topic["error_code"]]
-    if missing:
-        raise RuntimeError(f"no such topics: {', '.join(missing)} (is the stack provisioned?)")
-    return [
-        TopicPartition(topic["topic"], partition["partition"])
-        for topic in described
-        for partition in topic["partitions"]
-    ]
 
 
 @app.command()
