@@ -2,23 +2,31 @@
 
 import asyncio
 import contextlib
+import enum
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential
 
+from orderdesk_shared.backoff import Backoff
 from orderdesk_shared.codec import IncomingEvent, InvalidEnvelope, decode
 from orderdesk_shared.db import Database, UnitOfWork
-from orderdesk_shared.errors import TransientError, describe_error, logged_error
+from orderdesk_shared.errors import (
+    DatabaseUnavailable,
+    PermanentError,
+    describe_error,
+    is_transient,
+    logged_error,
+)
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.logs import get_logger
@@ -30,18 +38,6 @@ log = get_logger(__name__)
 Handler = Callable[[Fact, UnitOfWork], Awaitable[None]]
 
 LAG_CHECK_SECONDS = 5.0
-
-
-def is_transient(error: BaseException) -> bool:
-    """Failures worth retrying: the database or a dependency is unavailable or slow."""
-    if isinstance(error, DBAPIError):
-        return error.connection_invalidated or isinstance(error, OperationalError) or _is_connection_error(error)
-    return isinstance(error, (TransientError, TimeoutError, ConnectionError, OSError))
-
-
-def _is_connection_error(error: DBAPIError) -> bool:
-    original = getattr(error.orig, "__cause__", None) or error.orig
-    return isinstance(original, (ConnectionError, OSError)) or "connection" in type(original).__name__.lower()
 
 
 @dataclass(frozen=True)
@@ -91,6 +87,83 @@ class ConsumerSettings:
     max_poll_interval_ms: int
     retry_attempts: int
     paused_partition_retry_seconds: float
+    handler_attempts: int = 3
+
+
+RecordKey = tuple[str, int, int]  # topic, partition, offset
+
+
+def record_key(record: ConsumerRecord) -> RecordKey:
+    return record.topic, record.partition, record.offset
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a record's last attempt failed, and how many attempts failed so far."""
+
+    error_class: str
+    reason: str
+    attempts: int
+
+    @property
+    def dead_letter_reason(self) -> str:
+        return self.reason if self.attempts == 1 else f"{self.reason} ({self.attempts} attempts)"
+
+
+class FailedAttempts:
+    """The failed attempts of each record still being retried, in memory: a restart gives a record fresh tries."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._failures: dict[RecordKey, Failure] = {}
+
+    def failed(self, key: RecordKey, *, error_class: str, reason: str) -> Failure:
+        """Count a failed attempt; returns the record's failure so far."""
+        attempts = self._failures[key].attempts + 1 if key in self._failures else 1
+        self._failures[key] = Failure(error_class, reason, attempts)
+        return self._failures[key]
+
+    def exhausted(self, key: RecordKey) -> Failure | None:
+        """The record's failure once it has used all its attempts, else None."""
+        failure = self._failures.get(key)
+        return failure if failure is not None and failure.attempts >= self.limit else None
+
+    def suspect(self, key: RecordKey) -> bool:
+        """The record failed before: handle it alone."""
+        return key in self._failures
+
+    def forget(self, key: RecordKey) -> None:
+        self._failures.pop(key, None)
+
+    def forget_partitions(self, partitions: set[TopicPartition]) -> None:
+        """Another member takes these partitions (and counts afresh)."""
+        self._failures = {
+            key: failure for key, failure in self._failures.items() if TopicPartition(key[0], key[1]) not in partitions
+        }
+
+
+@dataclass
+class PollSize:
+    """How many records a poll reads: halved after a poll that was too slow, so that one slow record does not
+    hold up a full batch each time it is tried; doubled back after each poll that was not."""
+
+    largest: int
+    current: int = 0
+
+    def __post_init__(self) -> None:
+        self.current = self.current or self.largest
+
+    def after_slow_poll(self) -> None:
+        self.current = max(1, self.current // 2)
+
+    def after_good_poll(self) -> None:
+        self.current = min(self.largest, self.current * 2)
+
+
+# Failures no retry can cure: dead-letter at the first attempt.
+PERMANENT_FAILURES = (ValidationError, PermanentError)
+# How long a timed-out handler's record waits for the database to answer before the database is blamed instead.
+DATABASE_CHECK_SECONDS = 3.0
 
 
 class ConsumerRuntime:
@@ -109,66 +182,111 @@ class ConsumerRuntime:
         self._batch_in_flight = asyncio.Lock()
         self._paused_until: dict[TopicPartition, float] = {}
         self._next_lag_check = 0.0
-        self.running = False
+        self._failures = FailedAttempts(settings.handler_attempts)
+        self.poll_size = PollSize(settings.batch_size)
+        self._stop_requested = asyncio.Event()
+        self.joined = False
 
     @property
     def name(self) -> str:
         return self._settings.group_id
 
+    def stop(self) -> None:
+        """Finish the batch in hand, commit it, leave the group and return from `run`."""
+        self._stop_requested.set()
+
     async def run(self) -> None:
-        """Consume until cancelled."""
+        """Consume until stopped or cancelled; while Kafka is away, try to join again with backoff."""
         if not self.topics:
-            self.running = True
-            await asyncio.Event().wait()
-        consumer = AIOKafkaConsumer(
-            **self._settings.kafka.client_options(),
-            group_id=self._settings.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_interval_ms=self._settings.max_poll_interval_ms,
-            isolation_level="read_committed",
-        )
-        consumer.subscribe(self.topics, listener=_FinishBatchBeforeRevoke(self))
-        await consumer.start()
-        self._consumer = consumer
-        self.running = True
-        try:
-            while True:
-                self._resume_due_partitions()
-                batches = await consumer.getmany(timeout_ms=500, max_records=self._settings.batch_size)
-                if batches:
-                    async with self._batch_in_flight:
-                        await self._handle_batch(batches)
-                await self._record_lag()
-        finally:
-            self.running = False
-            await consumer.stop()
+            self.joined = True
+            await self._stop_requested.wait()
+            return
+        backoff = Backoff()
+        while not self._stop_requested.is_set():
+            consumer = AIOKafkaConsumer(
+                **self._settings.kafka.client_options(),
+                group_id=self._settings.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_interval_ms=self._settings.max_poll_interval_ms,
+                isolation_level="read_committed",
+            )
+            consumer.subscribe(self.topics, listener=_FinishBatchBeforeRevoke(self))
+            try:
+                await consumer.start()
+            except KafkaError as error:
+                await consumer.stop()
+                if not is_transient(error):
+                    raise
+                log.warning("consumer cannot reach Kafka yet", error=logged_error(error))
+                await backoff.wait(self._stop_requested)
+                continue
+            self._consumer = consumer
+            try:
+                await self._consume(consumer)
+            finally:
+                self.joined = False
+                # Leaves the group, so its partitions go to the other members at once.
+                await consumer.stop()
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while not self._stop_requested.is_set():
+            self._resume_due_partitions()
+            batches = await consumer.getmany(timeout_ms=500, max_records=self.poll_size.current)
+            if batches:
+                async with self._batch_in_flight:
+                    await self._handle_batch(batches)
+            await self._record_lag()
 
     async def _handle_batch(self, batches: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
         """Handle what one poll read, from every partition, in one transaction; then commit each partition's offset.
 
         One transaction a poll, not one a partition: the handlers' shared work (`UnitOfWork.before_commit`)
         then covers the whole poll, and a consumer of many partitions needs one connection, not one each.
+        Partitions holding a record that failed before are handled apart, after the others: its next failure
+        then holds up its own partition only.
         """
         consumer = self._consumer
         assert consumer is not None
         batches = {tp: records for tp, records in batches.items() if tp in consumer.assignment()}
-        records = [record for partition_records in batches.values() for record in partition_records]
-        if not records:
-            return
-        # Retries included, a batch must end well inside max.poll.interval.ms, or the group would evict us.
+        suspect = {
+            tp: records
+            for tp, records in batches.items()
+            if any(self._failures.suspect(record_key(record)) for record in records)
+        }
+        clean = {tp: records for tp, records in batches.items() if tp not in suspect}
+        parts = [part for part in (clean, suspect) if part]
+        # Retries and slow records included, a poll must end well inside max.poll.interval.ms, or the group
+        # would evict us.
         budget = self._settings.max_poll_interval_ms / 1000 / 2
+        outcomes = [await self._handle_partitions(part, budget=budget / len(parts)) for part in parts]
+        if _PollOutcome.SLOW in outcomes:
+            self.poll_size.after_slow_poll()
+        elif outcomes and all(outcome is _PollOutcome.COMMITTED for outcome in outcomes):
+            self.poll_size.after_good_poll()
+
+    async def _handle_partitions(
+        self, batches: Mapping[TopicPartition, list[ConsumerRecord]], *, budget: float
+    ) -> "_PollOutcome":
+        consumer = self._consumer
+        assert consumer is not None
+        records = [record for partition_records in batches.values() for record in partition_records]
+        deadline = asyncio.get_running_loop().time() + budget
         try:
             async for attempt in AsyncRetrying(
-                retry=retry_if_exception(is_transient),
-                stop=stop_after_attempt(self._settings.retry_attempts) | stop_after_delay(budget),
+                retry=retry_if_exception(_worth_retrying),
+                stop=stop_after_attempt(self._settings.retry_attempts) | stop_after_delay(budget / 2),
                 wait=wait_exponential(multiplier=0.2, max=5),
                 reraise=True,
             ):
                 with attempt:
-                    async with asyncio.timeout(budget / 2):
-                        outcomes = await self._handle_in_one_transaction(records)
+                    outcomes = await self._handle_poll(records, deadline=deadline)
         except Exception as error:
+            if (slow := _caused_by(error, _PollTooSlow)) is not None:
+                log.warning("poll too slow, read again in smaller polls", records=len(records), reason=str(slow))
+                for tp, partition_records in batches.items():
+                    consumer.seek(tp, partition_records[0].offset)
+                return _PollOutcome.SLOW
             if not is_transient(error):
                 raise
             HANDLER_FAILURES.labels(self.name, type(error).__name__).inc()
@@ -184,7 +302,7 @@ class ConsumerRuntime:
                 consumer.seek(tp, partition_records[0].offset)
                 consumer.pause(tp)
                 self._paused_until[tp] = time.monotonic() + self._settings.paused_partition_retry_seconds
-            return
+            return _PollOutcome.PAUSED
         for event_type, outcome in outcomes:
             EVENTS_HANDLED.labels(self.name, event_type, outcome).inc()
         try:
@@ -192,26 +310,40 @@ class ConsumerRuntime:
         except (CommitFailedError, KafkaError) as error:
             # Partitions moved to another member; it will redeliver and the inbox drops the repeats.
             log.info("offset commit skipped", partitions=len(batches), error=str(error))
+        return _PollOutcome.COMMITTED
 
-    async def _handle_in_one_transaction(self, records: list[ConsumerRecord]) -> list[tuple[str, str]]:
-        """Handle a batch in one transaction; if a record fails for good, redo it with each record isolated."""
+    async def _handle_poll(self, records: list[ConsumerRecord], *, deadline: float) -> list[tuple[str, str]]:
+        """Handle a poll in one transaction; if a record fails or is slow, redo the poll with each record isolated.
+
+        A poll holding a record that failed before is isolated at once.
+        """
+        if not any(self._failures.suspect(record_key(record)) for record in records):
+            try:
+                return await self._handle_together(records, deadline=deadline)
+            except _RecordFailed:
+                pass
+        # Savepoints cost two round trips a record, so only the rare poll with a bad or slow record pays them.
         try:
-            async with self._database.unit_of_work() as uow:
+            async with asyncio.timeout_at(deadline), self._database.unit_of_work() as uow:
+                return [await self._handle_record(uow, record, unclaimed=None) for record in records]
+        except TimeoutError as error:
+            raise _PollTooSlow(f"{len(records)} records took longer than a poll may") from error
+
+    async def _handle_together(self, records: list[ConsumerRecord], *, deadline: float) -> list[tuple[str, str]]:
+        # Half the time left at most, so that the poll can still be redone with its records isolated.
+        time_left = deadline - asyncio.get_running_loop().time()
+        try:
+            async with asyncio.timeout(time_left / 2), self._database.unit_of_work() as uow:
                 # The whole batch is claimed in the inbox at once; a failure rolls the claims back with it.
                 unclaimed = await uow.first_deliveries(consumer=self.name, message_ids=self._routed_ids(records))
                 outcomes = [await self._handle_record(uow, record, unclaimed=unclaimed) for record in records]
-                try:
-                    await uow.run_deferred()
-                except Exception as error:
-                    if is_transient(error):
-                        raise
-                    # Work the handlers shared failed for good: which record caused it shows once each is alone.
-                    raise _RecordFailed from error
-                return outcomes
-        except _RecordFailed:
-            # Savepoints cost two round trips a record, so only the rare batch with a bad record pays them.
-            async with self._database.unit_of_work() as uow:
-                return [await self._handle_record(uow, record, unclaimed=None) for record in records]
+                await uow.run_deferred()
+            return outcomes
+        except Exception as error:
+            if is_transient(error) and not _caused_by(error, (_RecordFailed, TimeoutError)):
+                raise
+            # A record failed or was slow (in the handlers' shared work too): which one shows once each is alone.
+            raise _RecordFailed from error
 
     def _routed_ids(self, records: list[ConsumerRecord]) -> list[str]:
         """The CloudEvent ids of the records this consumer has a handler for."""
@@ -235,10 +367,12 @@ class ConsumerRuntime:
         try:
             incoming = decode(key=record.key, value=record.value, headers=headers)
         except InvalidEnvelope as error:
-            return "unreadable", await self._dead_letter(uow, record, error)
+            return "unreadable", await self._dead_letter(uow, record, type(error).__name__, _describe(error))
         route = self._handlers.get(incoming.type)
         if route is None:
             return incoming.type, "skipped"
+        if (failure := self._failures.exhausted(record_key(record))) is not None:
+            return incoming.type, await self._dead_letter(uow, record, failure.error_class, failure.dead_letter_reason)
         model, handler = route
         with (
             tracer().start_as_current_span(
@@ -259,26 +393,66 @@ class ConsumerRuntime:
             structlog.contextvars.bound_contextvars(order_id=incoming.subject, event_type=incoming.type),
             delivering(record, incoming),
         ):
-            try:
-                async with uow.savepoint() if isolated else contextlib.nullcontext():
-                    if not await self._first_delivery(uow, incoming.id, unclaimed):
-                        return incoming.type, "duplicate"
-                    event = model.model_validate(incoming.data)
-                    started = time.perf_counter()
-                    async with asyncio.timeout(self._settings.handler_timeout_seconds):
-                        await handler(event, uow)
-                        if isolated:
-                            await uow.run_deferred()
-                    HANDLER_SECONDS.labels(self.name, incoming.type).observe(time.perf_counter() - started)
-            except Exception as error:
-                if is_transient(error):
-                    raise
-                if not isolated:
-                    raise _RecordFailed from error
-                # Invalid payloads, domain refusals and defects alike: keep the record, keep flowing.
-                span.set_status(Status(StatusCode.ERROR, describe_error(error)))
-                return incoming.type, await self._dead_letter(uow, record, error)
-        return incoming.type, "handled"
+            while True:
+                handler_time = asyncio.timeout(self._settings.handler_timeout_seconds)
+                try:
+                    async with uow.savepoint() if isolated else contextlib.nullcontext():
+                        if not await self._first_delivery(uow, incoming.id, unclaimed):
+                            return incoming.type, "duplicate"
+                        event = model.model_validate(incoming.data)
+                        started = time.perf_counter()
+                        async with handler_time:
+                            await handler(event, uow)
+                            if isolated:
+                                await uow.run_deferred()
+                        HANDLER_SECONDS.labels(self.name, incoming.type).observe(time.perf_counter() - started)
+                    self._failures.forget(record_key(record))
+                    return incoming.type, "handled"
+                except Exception as error:
+                    if handler_time.expired():
+                        if not isolated:
+                            raise _RecordFailed from error
+                        await self._timed_out(record)
+                    if is_transient(error):
+                        raise
+                    if not isolated:
+                        raise _RecordFailed from error
+                    span.set_status(Status(StatusCode.ERROR, describe_error(error)))
+                    if isinstance(error, PERMANENT_FAILURES):
+                        # Invalid payloads and domain refusals: keep the record, keep flowing.
+                        return incoming.type, await self._dead_letter(
+                            uow, record, type(error).__name__, _describe(error)
+                        )
+                    failure = self._failures.failed(
+                        record_key(record), error_class=type(error).__name__, reason=_describe(error)
+                    )
+                    if failure.attempts >= self._failures.limit:
+                        return incoming.type, await self._dead_letter(
+                            uow, record, failure.error_class, failure.dead_letter_reason
+                        )
+                    log.warning("record failed, trying it again", attempts=failure.attempts, error=logged_error(error))
+
+    async def _timed_out(self, record: ConsumerRecord) -> NoReturn:
+        """A handler ran out of time: count it against its record, unless the database itself stopped answering.
+
+        The poll is then abandoned (its transaction rolled back, the cancelled statement with it) and read again.
+        """
+        try:
+            await self._database.ping(timeout=DATABASE_CHECK_SECONDS)
+        except Exception as error:
+            raise DatabaseUnavailable("the database stopped answering while a handler waited on it") from error
+        timeout = self._settings.handler_timeout_seconds
+        failure = self._failures.failed(
+            record_key(record), error_class=HandlerTimeout.__name__, reason=f"handler timed out after {timeout:g} s"
+        )
+        log.warning(
+            "handler timed out",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            attempts=failure.attempts,
+        )
+        raise _PollTooSlow(f"a handler timed out after {timeout:g} s at offset {record.offset} of {record.topic}")
 
     async def _first_delivery(self, uow: UnitOfWork, message_id: str, unclaimed: set[str] | None) -> bool:
         if unclaimed is None:
@@ -288,8 +462,8 @@ class ConsumerRuntime:
         unclaimed.discard(message_id)  # a second copy later in the same batch is a duplicate
         return True
 
-    async def _dead_letter(self, uow: UnitOfWork, record: ConsumerRecord, error: Exception) -> str:
-        reason = _describe(error)
+    async def _dead_letter(self, uow: UnitOfWork, record: ConsumerRecord, error_class: str, reason: str) -> str:
+        self._failures.forget(record_key(record))
         kept = await uow.dead_letter(
             consumer=self.name,
             topic=record.topic,
@@ -298,7 +472,7 @@ class ConsumerRuntime:
             key=record.key.decode(errors="replace") if record.key is not None else None,
             headers={name: value.decode(errors="replace") for name, value in record.headers or ()},
             payload=record.value or b"",
-            error_class=type(error).__name__,
+            error_class=error_class,
             reason=reason,
         )
         if kept:
@@ -307,6 +481,7 @@ class ConsumerRuntime:
                 topic=record.topic,
                 partition=record.partition,
                 offset=record.offset,
+                error_class=error_class,
                 reason=reason,
             )
         return "dead_lettered"
@@ -322,6 +497,7 @@ class ConsumerRuntime:
     def _forget_partitions(self, partitions: set[TopicPartition]) -> None:
         for tp in partitions:
             self._paused_until.pop(tp, None)
+        self._failures.forget_partitions(partitions)
 
     async def _record_lag(self) -> None:
         consumer = self._consumer
@@ -335,6 +511,20 @@ class ConsumerRuntime:
                 CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(highwater - position, 0))
 
 
+def _caused_by(error: BaseException | None, kinds: type | tuple[type, ...]) -> BaseException | None:
+    """The error of `kinds` behind a failure: raised as such, or the context of a rollback that failed after it."""
+    while error is not None:
+        if isinstance(error, kinds):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    """A transient failure, and not the rollback after a slow poll (the poll is read again, smaller, instead)."""
+    return is_transient(error) and _caused_by(error, _PollTooSlow) is None
+
+
 def _describe(error: Exception) -> str:
     if isinstance(error, ValidationError):
         problems = "; ".join(
@@ -344,8 +534,22 @@ def _describe(error: Exception) -> str:
     return describe_error(error)
 
 
+class _PollOutcome(enum.Enum):
+    COMMITTED = "committed"
+    SLOW = "slow"  # read again, smaller
+    PAUSED = "paused"  # a dependency is away
+
+
 class _RecordFailed(Exception):
     """A record of the batch cannot be handled: the batch is redone with each record in a savepoint."""
+
+
+class _PollTooSlow(Exception):
+    """A handler or the whole poll ran out of time: the poll is read again, smaller, and nothing is committed."""
+
+
+class HandlerTimeout(TimeoutError):
+    """The error class a record's dead letter names when its handler ran out of time on every attempt."""
 
 
 class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):
@@ -359,4 +563,4 @@ class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):
             self._runtime._forget_partitions(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        return None
+        self._runtime.joined = True

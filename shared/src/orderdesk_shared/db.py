@@ -1,10 +1,12 @@
 """Database access: the engine and the unit of work that commits state, outbox and inbox together."""
 
+import asyncio
 import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from orderdesk_shared.codec import KafkaRecord, encode
+from orderdesk_shared.errors import DatabaseUnavailable
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.messaging import MessagingTables
@@ -288,6 +291,63 @@ def outbox_channel(tables: MessagingTables) -> str:
     return f"{tables.schema}_outbox"
 
 
+@dataclass(frozen=True)
+class Retention:
+    """How long a service keeps its bookkeeping rows, from when they were published, received or dead-lettered.
+
+    Inbox rows must outlive every record still on the topics, or a replay would apply those records again.
+    """
+
+    published_outbox: timedelta = timedelta(hours=24)
+    # Past the topics' retention (7 days), and the 7 more a record may wait until its log segment rolls.
+    inbox: timedelta = timedelta(days=15)
+    dead_letters: timedelta = timedelta(days=30)
+
+    def expiring(self, tables: MessagingTables) -> list[tuple[sa.Table, sa.Column, timedelta]]:
+        """Each table with the column its rows age by and how long they are kept."""
+        return [
+            (tables.outbox, tables.outbox.c.published_at, self.published_outbox),
+            (tables.inbox, tables.inbox.c.received_at, self.inbox),
+            (tables.dead_letters, tables.dead_letters.c.created_at, self.dead_letters),
+        ]
+
+
+DEFAULT_RETENTION = Retention()
+# Rows a purge deletes per statement: each batch commits on its own, so no lock is held for long.
+PURGE_BATCH_ROWS = 5_000
+
+
+async def purge_expired(
+    connection: AsyncConnection, tables: MessagingTables, retention: Retention, *, max_batches: int | None = None
+) -> dict[str, int]:
+    """Delete the rows older than their retention, batch by batch, each committed; rows deleted by table name.
+
+    `max_batches` bounds the work per table of one call (a busy relay purges a little each time); None purges all.
+    """
+    deleted: dict[str, int] = {}
+    for table, aged_by, kept_for in retention.expiring(tables):
+        deleted[table.name] = 0
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            result = await connection.execute(_purge_statement(table, aged_by.name), {"kept_for": kept_for})
+            await connection.commit()
+            deleted[table.name] += result.rowcount
+            batches += 1
+            if result.rowcount < PURGE_BATCH_ROWS:
+                break
+    return deleted
+
+
+@functools.cache
+def _purge_statement(table: sa.Table, aged_by: str) -> sa.TextClause:
+    name = _QUOTE.format_table(table)
+    sql = (
+        f"DELETE FROM {name} WHERE ctid = ANY(ARRAY("
+        f"SELECT ctid FROM {name} WHERE {_quote(aged_by)} < now() - :kept_for LIMIT {PURGE_BATCH_ROWS}))"
+    )
+    return sa.text(sql).bindparams(sa.bindparam("kept_for", type_=sa.Interval))
+
+
 class Database:
     """A service's engine and its unit-of-work factory."""
 
@@ -312,9 +372,13 @@ class Database:
             await uow.run_deferred()
             await uow._write_outbox()
 
-    async def ping(self) -> None:
-        async with self.engine.connect() as connection:
-            await connection.execute(sa.text("SELECT 1"))
+    async def ping(self, *, timeout: float = 5.0) -> None:
+        """Return once the database answers; a `DatabaseUnavailable` when it does not within `timeout` seconds."""
+        try:
+            async with asyncio.timeout(timeout), self.engine.connect() as connection:
+                await connection.execute(sa.text("SELECT 1"))
+        except TimeoutError as error:
+            raise DatabaseUnavailable(f"the database did not answer within {timeout:g} s") from error
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,6 +1,12 @@
-"""How a handler says a failure is permanent (dead-letter) or transient (retry, then pause); how failures are told."""
+"""How a handler says a failure is permanent (dead-letter) or transient (retry, then pause); which failures are
+transient; how failures are told."""
 
-from sqlalchemy.exc import StatementError
+import errno
+import socket
+from collections.abc import Iterator
+
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 # Reasons land in logs, dead letters and Kafka headers: long enough to act on, too short to carry an order.
 MAX_REASON_CHARS = 500
@@ -12,6 +18,85 @@ class PermanentError(Exception):
 
 class TransientError(Exception):
     """Handling may succeed later (a dependency is down): retry, and do not commit the offset."""
+
+
+class DatabaseUnavailable(TransientError):
+    """The database does not answer."""
+
+
+# SQLSTATEs of a database that is away or overloaded, or of a transaction that lost a race: the same work may
+# succeed once it is back. A full disk (class 53) is among them: dead-lettering would turn an outage into lost orders.
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "53")  # connection exception; insufficient resources (disk full, memory)
+_TRANSIENT_SQLSTATES = frozenset(
+    {
+        "57P01",  # admin_shutdown
+        "57P02",  # crash_shutdown
+        "57P03",  # cannot_connect_now (starting up, recovering)
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+    }
+)
+# A socket error with one of these means the peer is away, not that the work is wrong.
+_CONNECTION_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.EPIPE,
+        errno.ETIMEDOUT,
+    }
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a failure says a dependency is away for now (retry the work later) rather than the work is wrong.
+
+    Transient: a lost or refused connection, a database that is unavailable, shutting down, out of disk or memory,
+    a serialization failure or deadlock, a Kafka error Kafka marks retriable (broker unavailable, not leader,
+    request timed out), or a handler's own `TransientError`. Not transient: a `TimeoutError` of its own (a slow
+    handler is that record's failure), any other `OSError` (a missing file), a `PermanentError`, and everything
+    else. What the error was raised from counts too: drivers wrap the connection error that lies beneath.
+    """
+    if isinstance(error, PermanentError):
+        return False
+    return any(_says_transient(link) for link in _causes(error))
+
+
+def _says_transient(error: BaseException) -> bool:
+    if isinstance(error, TransientError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, KafkaError):
+        return bool(error.retriable)
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate.startswith(_TRANSIENT_SQLSTATE_CLASSES) or sqlstate in _TRANSIENT_SQLSTATES
+    if isinstance(error, (ConnectionError, socket.gaierror)):
+        return True
+    return isinstance(error, OSError) and error.errno in _CONNECTION_ERRNOS
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error, the driver error it wraps and the errors it was raised from, each once.
+
+    Not the errors it was raised while handling (`__context__`): a handler that turns a lost connection into a
+    refusal of its own decided that the record is at fault.
+    """
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        link = pending.pop()
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        yield link
+        pending += [
+            cause for cause in (getattr(link, "orig", None), link.__cause__) if isinstance(cause, BaseException)
+        ]
 
 
 def describe_error(error: BaseException) -> str:

@@ -49,6 +49,8 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("message_id", sa.Text, primary_key=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        # The retention purge finds old rows by age.
+        sa.Index("inbox_received_at", "received_at"),
     )
     dead_letters = sa.Table(
         "dead_letters",
@@ -65,6 +67,7 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.UniqueConstraint("consumer", "topic", "partition", "offset"),
+        sa.Index("dead_letters_created_at", "created_at"),
     )
     return MessagingTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters)
 
@@ -74,3 +77,20 @@ def create_messaging_tables(bind: sa.Connection, *, schema: str) -> None:
     tables = messaging_tables(sa.MetaData(schema=schema))
     for table in (tables.outbox, tables.inbox, tables.dead_letters):
         table.create(bind)
+
+
+def _retention_indexes(schema: str) -> list[sa.Index]:
+    tables = messaging_tables(sa.MetaData(schema=schema))
+    return [index for table in (tables.inbox, tables.dead_letters) for index in table.indexes]
+
+
+def create_retention_indexes(bind: sa.Connection, *, schema: str) -> None:
+    """Index the columns the retention purge ages inbox and dead-letter rows by, where missing (schemas made
+    before retention; newer ones have them from `create_messaging_tables`)."""
+    for index in _retention_indexes(schema):
+        index.create(bind, checkfirst=True)
+
+
+def drop_retention_indexes(bind: sa.Connection, *, schema: str) -> None:
+    for index in _retention_indexes(schema):
+        index.drop(bind, checkfirst=True)

@@ -2,12 +2,23 @@
 
 from http import HTTPStatus
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
+from orderdesk_shared.errors import TransientError, is_transient
+from orderdesk_shared.logs import get_logger
+
+log = get_logger(__name__)
+
 PROBLEM_JSON = "application/problem+json"
+# When a client may try again after the database or another dependency was away.
+RETRY_AFTER_SECONDS = 5
+# What a request fails with while a dependency is away: raw from a driver's connect, or wrapped by SQLAlchemy.
+DEPENDENCY_FAILURES = (DBAPIError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TransientError)
 
 
 def problem(status: int, title: str, *, detail: str | None = None, **extensions: object) -> JSONResponse:
@@ -36,6 +47,18 @@ async def _http_problem(_: Request, error: HTTPException) -> JSONResponse:
     return response
 
 
+async def _unavailable_problem(_: Request, error: Exception) -> JSONResponse:
+    """503 with Retry-After while a dependency is away; any other failure stays a 500 (and is logged as one)."""
+    if not is_transient(error):
+        raise error
+    log.warning("request failed while a dependency is away", error_class=type(error).__name__)
+    response = problem(
+        503, "Service Unavailable", detail="A service this one depends on is unavailable for now; try again shortly."
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _title(status: int) -> str:
     return HTTPStatus(status).phrase
 
@@ -43,3 +66,5 @@ def _title(status: int) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(HTTPException, _http_problem)
+    for failure in DEPENDENCY_FAILURES:
+        app.add_exception_handler(failure, _unavailable_problem)

@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import time
-from datetime import timedelta
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
@@ -11,7 +10,7 @@ from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordL
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind
 
-from orderdesk_shared.db import Database, insert_if_absent, outbox_channel
+from orderdesk_shared.db import DEFAULT_RETENTION, Database, Retention, insert_if_absent, outbox_channel, purge_expired
 from orderdesk_shared.errors import describe_error, logged_error
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.logs import get_logger
@@ -21,6 +20,8 @@ from orderdesk_shared.telemetry import context_from_carrier, tracer
 log = get_logger(__name__)
 
 PURGE_INTERVAL_SECONDS = 60.0
+# Batches each purge deletes at most per table: a relay catching up on a huge table purges a little each minute.
+PURGE_BATCHES = 10
 
 # Refusals no retry can cure: the row itself can never become a Kafka record (too large, unserialisable).
 UNPUBLISHABLE = (
@@ -57,7 +58,7 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         batch_size: int,
         poll_seconds: float,
-        retention: timedelta = timedelta(hours=24),
+        retention: Retention = DEFAULT_RETENTION,
     ) -> None:
         self._database = database
         self._producer = producer
@@ -66,16 +67,24 @@ class OutboxRelay:
         self._retention = retention
         self._next_purge = 0.0
         self._wake = asyncio.Event()
+        self._stop_requested = asyncio.Event()
         self.is_leader = False
         self.last_error: str | None = None
+        # Since when every attempt to relay failed (monotonic seconds); None while it works.
+        self.failing_since: float | None = None
 
     @property
     def _service(self) -> str:
         return self._database.source
 
+    def stop(self) -> None:
+        """Finish the batch in hand (published and marked), then return from `run`."""
+        self._stop_requested.set()
+        self._wake.set()
+
     async def run(self) -> None:
-        """Relay until cancelled; on a database or Kafka failure, back off and start again."""
-        while True:
+        """Relay until stopped or cancelled; on a database or Kafka failure, back off and start again."""
+        while not self._stop_requested.is_set():
             try:
                 await self._lead_and_relay()
             except asyncio.CancelledError:
@@ -83,8 +92,18 @@ class OutboxRelay:
             except Exception as error:
                 self.is_leader = False
                 self.last_error = logged_error(error)
+                if self.failing_since is None:
+                    self.failing_since = time.monotonic()
                 log.warning("outbox relay interrupted", error=self.last_error)
-                await asyncio.sleep(self._poll_seconds)
+                await self._pause(self._poll_seconds)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_requested.wait(), timeout=seconds)
+
+    def _worked(self) -> None:
+        self.last_error = None
+        self.failing_since = None
 
     async def _lead_and_relay(self) -> None:
         tables = self._database.tables
@@ -95,32 +114,34 @@ class OutboxRelay:
             if not got_lock:
                 # Another replica relays; stay ready to take over when its session ends.
                 self.is_leader = False
-                await asyncio.sleep(self._poll_seconds)
+                self._worked()
+                await self._pause(self._poll_seconds)
                 return
             channel = outbox_channel(tables)
             await driver_connection.add_listener(channel, self._on_notify)
             self.is_leader = True
-            self.last_error = None
             try:
-                while True:
+                while not self._stop_requested.is_set():
                     published = await self._publish_batch(connection)
                     await connection.commit()
+                    self._worked()
                     if published < self._batch_size:
-                        await self._purge_published(connection)
+                        await self._purge_expired(connection)
                         await self._wait_for_work()
             finally:
                 with contextlib.suppress(Exception):
                     await driver_connection.remove_listener(channel, self._on_notify)
                     await driver_connection.execute("SELECT pg_advisory_unlock_all()")
 
-    async def _purge_published(self, connection) -> None:
-        """Drop rows published longer ago than the retention (checked at most once a minute)."""
+    async def _purge_expired(self, connection) -> None:
+        """Drop published outbox rows, inbox and dead-letter rows older than their retention (at most once a
+        minute; the leading replica alone)."""
         if time.monotonic() < self._next_purge:
             return
         self._next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
-        outbox = self._database.tables.outbox
-        await connection.execute(sa.delete(outbox).where(outbox.c.published_at < sa.func.now() - self._retention))
-        await connection.commit()
+        deleted = await purge_expired(connection, self._database.tables, self._retention, max_batches=PURGE_BATCHES)
+        if any(deleted.values()):
+            log.info("expired rows purged", **deleted)
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

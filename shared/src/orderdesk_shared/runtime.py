@@ -2,15 +2,16 @@
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
 
+from orderdesk_shared.backoff import Backoff
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
 from orderdesk_shared.db import Database
-from orderdesk_shared.errors import logged_error
+from orderdesk_shared.errors import is_transient, logged_error
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.group_commit import BatchWriter, GroupCommit
 from orderdesk_shared.logs import get_logger
@@ -21,6 +22,16 @@ from orderdesk_shared.settings import ServiceSettings
 log = get_logger(__name__)
 
 DatabaseTask = Callable[[Database], Awaitable[None]]
+
+# Task names, as /healthz names a crashed one.
+STARTUP = "startup"
+CONSUMER = "consumer"
+RELAY = "outbox-relay"
+# What a SIGTERM leaves the consumer and relay to finish their batch in hand: inside the stack's stop timeout
+# (20 s) after uvicorn's graceful shutdown of requests (10 s).
+FINISH_WORK_IN_HAND_SECONDS = 8.0
+# A readiness probe's wait for each dependency: a hung database or broker is "down", not a hung probe.
+PROBE_SECONDS = 2.0
 
 
 @dataclass
@@ -36,6 +47,7 @@ class ServiceRuntime:
     loops: Mapping[str, DatabaseTask] = field(default_factory=dict)
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _group_commits: dict[BatchWriter, GroupCommit] = field(default_factory=dict)
+    _producer_started: bool = False
 
     @classmethod
     def build(
@@ -59,7 +71,7 @@ class ServiceRuntime:
             producer=producer,
             batch_size=settings.relay_batch_size,
             poll_seconds=settings.relay_poll_seconds,
-            retention=timedelta(hours=settings.outbox_retention_hours),
+            retention=settings.retention,
         )
         consumer = ConsumerRuntime(
             settings=ConsumerSettings(
@@ -70,6 +82,7 @@ class ServiceRuntime:
                 max_poll_interval_ms=settings.max_poll_interval_ms,
                 retry_attempts=settings.transient_retry_attempts,
                 paused_partition_retry_seconds=settings.paused_partition_retry_seconds,
+                handler_attempts=settings.handler_attempts,
             ),
             database=database,
             handlers=handlers,
@@ -85,17 +98,26 @@ class ServiceRuntime:
         )
 
     async def start(self) -> None:
-        await self.database.ping()
+        """Start the loops and return at once: the service serves (alive, not ready) while its database or Kafka
+        is away, and its loops connect with backoff (`on_start` once the database answers)."""
+        self._tasks = [asyncio.create_task(self._connect_and_run(), name=STARTUP)]
+        self._tasks[0].add_done_callback(_log_crash)
+
+    async def _connect_and_run(self) -> None:
+        await _until_it_works("database", self.database.ping)
         for prepare in self.on_start:
-            await prepare(self.database)
-        await self.producer.start()
-        self._tasks = [
-            asyncio.create_task(self.relay.run(), name="outbox-relay"),
-            asyncio.create_task(self.consumer.run(), name="consumer"),
-            *(asyncio.create_task(loop(self.database), name=name) for name, loop in self.loops.items()),
-        ]
-        for task in self._tasks:
-            task.add_done_callback(_log_crash)
+            await _until_it_works(prepare.__name__, lambda prepare=prepare: prepare(self.database))
+        self._spawn(CONSUMER, self.consumer.run())
+        for name, loop in self.loops.items():
+            self._spawn(name, loop(self.database))
+        await _until_it_works("kafka", self.producer.start)
+        self._producer_started = True
+        self._spawn(RELAY, self.relay.run())
+
+    def _spawn(self, name: str, work: Coroutine[object, object, None]) -> None:
+        task = asyncio.create_task(work, name=name)
+        task.add_done_callback(_log_crash)
+        self._tasks.append(task)
 
     def group_commit(self, write_batch: BatchWriter, *, name: str) -> GroupCommit:
         """The service's one group-commit writer for `write_batch` (made on first use, closed at stop)."""
@@ -104,8 +126,17 @@ class ServiceRuntime:
         return self._group_commits[write_batch]
 
     async def stop(self) -> None:
+        """Finish the work in hand: requests' group commits, the consumer's batch (its transaction and offsets,
+        then it leaves the group) and the relay's batch; then stop the rest and close the connections."""
         for writer in self._group_commits.values():
             await writer.close()
+        self.consumer.stop()
+        self.relay.stop()
+        finishing = [task for task in self._tasks if task.get_name() in (CONSUMER, RELAY)]
+        if finishing:
+            _, unfinished = await asyncio.wait(finishing, timeout=FINISH_WORK_IN_HAND_SECONDS)
+            if unfinished:
+                log.warning("work in hand not finished in time", loops=sorted(t.get_name() for t in unfinished))
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -128,21 +159,55 @@ class ServiceRuntime:
     async def readiness(self) -> dict[str, str]:
         """Each dependency's state, and nothing more (the probe is unauthenticated; errors are logged).
 
-        The service is ready when every one says "ok".
+        The service is ready when every one says "ok": it can do its work. A relay retrying a short hiccup is
+        still "ok"; one failing for longer than `relay_unready_after_seconds` is "retrying".
         """
-        checks: dict[str, str] = {}
+        database, kafka = await asyncio.gather(self._database_state(), self._kafka_state())
+        return {
+            "database": database,
+            "kafka": kafka,
+            "relay": _task_state(self._tasks, RELAY) or self._relay_state(),
+            "consumer": _task_state(self._tasks, CONSUMER) or ("ok" if self.consumer.joined else "starting"),
+        }
+
+    async def _database_state(self) -> str:
         try:
-            await self.database.ping()
-            checks["database"] = "ok"
+            await self.database.ping(timeout=PROBE_SECONDS)
         except Exception as error:
             log.warning("readiness: database unreachable", error_class=type(error).__name__)
-            checks["database"] = "down"
-        checks["kafka"] = "ok" if self.producer.client.cluster.brokers() else "down"
-        checks["relay"] = _task_state(self._tasks, "outbox-relay") or (
-            "ok" if self.relay.last_error is None else "retrying"
-        )
-        checks["consumer"] = _task_state(self._tasks, "consumer") or ("ok" if self.consumer.running else "starting")
-        return checks
+            return "down"
+        return "ok"
+
+    async def _kafka_state(self) -> str:
+        if not self._producer_started:
+            return "starting"
+        try:
+            async with asyncio.timeout(PROBE_SECONDS):
+                await self.producer.client.fetch_all_metadata()
+        except Exception as error:
+            log.warning("readiness: Kafka unreachable", error_class=type(error).__name__)
+            return "down"
+        return "ok"
+
+    def _relay_state(self) -> str:
+        failing_since = self.relay.failing_since
+        if failing_since is not None and time.monotonic() - failing_since > self.settings.relay_unready_after_seconds:
+            return "retrying"
+        return "ok"
+
+
+async def _until_it_works(what: str, attempt: Callable[[], Awaitable[object]]) -> None:
+    """Try `attempt` until it succeeds, backing off while it fails for a transient reason; raise any other."""
+    backoff = Backoff()
+    while True:
+        try:
+            await attempt()
+            return
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            log.warning("waiting for a dependency", step=what, error=logged_error(error))
+        await backoff.wait()
 
 
 def _log_crash(task: asyncio.Task) -> None:
@@ -153,7 +218,7 @@ def _log_crash(task: asyncio.Task) -> None:
 def _task_state(tasks: list[asyncio.Task], name: str) -> str | None:
     task = next((t for t in tasks if t.get_name() == name), None)
     if task is None:
-        return "not started"
+        return "starting"
     if task.done():
         return "stopped"
     return None

@@ -1,5 +1,6 @@
 """Settings every service shares; each service subclasses with its own env prefix."""
 
+from datetime import timedelta
 from typing import Literal
 from urllib.parse import urlparse
 
@@ -7,6 +8,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orderdesk_shared.auth import audience_for
+from orderdesk_shared.db import DEFAULT_RETENTION, Retention
 from orderdesk_shared.kafka_connection import SETTING_NAMES, KafkaConnection, SaslMechanism, SecurityProtocol
 
 LOCAL = "local"
@@ -41,10 +43,19 @@ class ServiceSettings(BaseSettings):
     max_poll_interval_ms: int = Field(default=60_000, ge=10_000)
     transient_retry_attempts: int = Field(default=5, ge=1)
     paused_partition_retry_seconds: float = Field(default=5.0, gt=0)
+    # A record that fails or times out this many times is dead-lettered with its reason; its partition flows on.
+    handler_attempts: int = Field(default=3, ge=1)
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=2.0, gt=0)
     # Published outbox rows are kept this long for inspection, then deleted by the relay.
-    outbox_retention_hours: float = Field(default=24.0, gt=0)
+    outbox_retention_hours: float = Field(default=DEFAULT_RETENTION.published_outbox / timedelta(hours=1), gt=0)
+    # Inbox rows must outlive the records on the topics, or a replay would apply those records again; both are
+    # purged by the relay (and `orderdesk purge`).
+    inbox_retention_days: float = Field(default=DEFAULT_RETENTION.inbox / timedelta(days=1), gt=0)
+    dead_letter_retention_days: float = Field(default=DEFAULT_RETENTION.dead_letters / timedelta(days=1), gt=0)
+    # A relay failing (Kafka or the database away) for longer than this makes the service unready; a shorter
+    # hiccup does not, so readiness does not flap.
+    relay_unready_after_seconds: float = Field(default=30.0, gt=0)
     database_pool_size: int = Field(default=10, ge=1)
     # Request bodies over this are refused with 413 before they are read; uploads (a raw email, a CSV
     # import) have a larger limit of their own.
@@ -78,6 +89,14 @@ class ServiceSettings(BaseSettings):
         if not self.jwt_issuer:
             raise ValueError("set ORDERDESK_JWT_ISSUER to the identity provider's issuer (the tokens' iss)")
         return self
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(
+            published_outbox=timedelta(hours=self.outbox_retention_hours),
+            inbox=timedelta(days=self.inbox_retention_days),
+            dead_letters=timedelta(days=self.dead_letter_retention_days),
+        )
 
     @property
     def kafka(self) -> KafkaConnection:

@@ -48,13 +48,15 @@ class Harness:
         async with self.database.engine.connect() as connection:
             return (await connection.execute(sa.select(sa.func.count()).select_from(table))).scalar_one()
 
-    def consumer_runtime(self, handler, *, group: str = "notes", attempts: int = 3) -> ConsumerRuntime:
+    def consumer_runtime(
+        self, handler, *, group: str = "notes", attempts: int = 3, handler_timeout: float = 2.0
+    ) -> ConsumerRuntime:
         return ConsumerRuntime(
             settings=ConsumerSettings(
                 group_id=group,
                 kafka=self.kafka,
                 batch_size=50,
-                handler_timeout_seconds=2.0,
+                handler_timeout_seconds=handler_timeout,
                 max_poll_interval_ms=30_000,
                 retry_attempts=attempts,
                 paused_partition_retry_seconds=0.5,

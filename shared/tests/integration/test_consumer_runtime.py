@@ -195,5 +195,93 @@ async def test_when_shared_work_fails_for_good_only_the_record_that_caused_it_is
         await eventually(lambda: _equals(harness.noted_texts(), ["before", "after"]))
         [dead] = await read_topic(harness.kafka, harness.model.topic + ".dlt", count=1)
     headers = {name: value.decode() for name, value in dead.headers}
-    assert headers["dlt-reason"] == "a note may not say poison"
+    assert headers["dlt-reason"] == "a note may not say poison (3 attempts)"
+    assert headers["dlt-error-class"] == "ValueError"
     assert await harness.count(harness.database.tables.dead_letters) == 1
+
+
+async def test_a_slow_record_is_dead_lettered_after_its_attempts_and_its_partition_flows_on(harness, producer):
+    async def note_unless_slow(event, uow) -> None:
+        if event.text == "slow":
+            await asyncio.sleep(60)
+        await harness.record_note(event, uow)
+
+    texts = ["before", "slow", *(f"after {n}" for n in range(20))]
+    for version, text in enumerate(texts, start=1):
+        await _publish(
+            producer, encode(harness.model(order_id="PO-1", order_version=version, text=text), source="test")
+        )
+
+    consumer = harness.consumer_runtime(note_unless_slow, handler_timeout=1.0)
+    async with running(consumer.run(), harness.relay(producer).run()):
+        await eventually(lambda: _equals(harness.noted_texts(), [text for text in texts if text != "slow"]), timeout=60)
+        [dead] = await read_topic(harness.kafka, harness.model.topic + ".dlt", count=1)
+    headers = {name: value.decode() for name, value in dead.headers}
+    assert headers["dlt-reason"] == "handler timed out after 1 s (3 attempts)"
+    assert headers["dlt-error-class"] == "HandlerTimeout"
+    assert await _committed(harness, TopicPartition(harness.model.topic, 0)) == len(texts)
+
+
+async def test_a_record_that_fails_fewer_times_than_its_attempts_is_handled(harness, producer):
+    failures_left = 2
+
+    async def fails_twice(event, uow) -> None:
+        nonlocal failures_left
+        if failures_left:
+            failures_left -= 1
+            raise KeyError("site")
+        await harness.record_note(event, uow)
+
+    await _publish(producer, encode(harness.model(order_id="PO-1", order_version=1, text="third time"), source="test"))
+    async with running(harness.consumer_runtime(fails_twice).run()):
+        await eventually(harness.noted_texts)
+    assert await harness.noted_texts() == ["third time"]
+    assert await harness.count(harness.database.tables.dead_letters) == 0
+
+
+async def test_a_stopped_consumer_finishes_and_commits_the_batch_in_hand(harness, producer):
+    started = asyncio.Event()
+
+    async def note_slowly(event, uow) -> None:
+        started.set()
+        await asyncio.sleep(0.2)
+        await harness.record_note(event, uow)
+
+    for n in range(5):
+        await _publish(producer, encode(harness.model(order_id="PO-1", order_version=n, text=f"n{n}"), source="test"))
+    consumer = harness.consumer_runtime(note_slowly)
+    running_consumer = asyncio.create_task(consumer.run())
+    await asyncio.wait_for(started.wait(), timeout=30)
+    consumer.stop()
+    await asyncio.wait_for(running_consumer, timeout=30)
+
+    assert await harness.noted_texts() == [f"n{n}" for n in range(5)]
+    assert await _committed(harness, TopicPartition(harness.model.topic, 0)) == 5
+
+
+async def test_while_a_slow_record_is_retried_the_other_partitions_flow(harness, producer):
+    slow_attempts = 0
+
+    async def note_unless_slow(event, uow) -> None:
+        nonlocal slow_attempts
+        if event.text == "slow":
+            slow_attempts += 1
+            await asyncio.sleep(60)
+        await harness.record_note(event, uow)
+
+    await _publish(producer, encode(harness.model(order_id="PO-1", order_version=1, text="slow"), source="test"))
+    consumer = harness.consumer_runtime(note_unless_slow, handler_timeout=3.0)
+    async with running(consumer.run()):
+        await eventually(lambda: _at_least(lambda: slow_attempts, 2), timeout=60)
+        others = [f"other {n}" for n in range(5)]
+        for text in others:
+            await _publish(
+                producer, encode(harness.model(order_id="PO-2", order_version=1, text=text), source="test"), partition=1
+            )
+        await eventually(lambda: _equals(harness.noted_texts(), others), timeout=60)
+        assert await harness.count(harness.database.tables.dead_letters) == 0, "the slow record was still being tried"
+        await eventually(lambda: harness.count(harness.database.tables.dead_letters), timeout=60)
+
+
+async def _at_least(read, n):
+    return read() >= n

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 
+from orderdesk_shared.db import Retention
 from orderdesk_shared.relay import OutboxRelay
 
 from .conftest import eventually, read_topic, running
@@ -88,7 +89,11 @@ async def test_the_relay_deletes_published_rows_after_their_retention(harness, p
         async with harness.database.unit_of_work() as uow:
             uow.emit(harness.model(order_id="PO-8", order_version=n, text=f"note {n}"))
     relay = OutboxRelay(
-        database=harness.database, producer=producer, batch_size=100, poll_seconds=0.2, retention=timedelta(0)
+        database=harness.database,
+        producer=producer,
+        batch_size=100,
+        poll_seconds=0.2,
+        retention=Retention(published_outbox=timedelta(0)),
     )
 
     async with running(relay.run()):

@@ -1,0 +1,24 @@
+"""Inbox and dead-letter rows are purged by age: index the columns they age by.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from alembic import op
+
+from orderdesk_shared.messaging import create_retention_indexes, drop_retention_indexes
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+SCHEMA = "fulfillment"
+
+
+def upgrade() -> None:
+    create_retention_indexes(op.get_bind(), schema=SCHEMA)
+
+
+def downgrade() -> None:
+    drop_retention_indexes(op.get_bind(), schema=SCHEMA)
