@@ -14,7 +14,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from orderdesk_stack.demo import APPROVAL_SHARE, GRAND_RAPIDS_SHARE
+from orderdesk_stack.demo import APPROVAL_SHARE, ENDED, GRAND_RAPIDS_SHARE, WAITING
 from orderdesk_stack.desk import DeskAtWork, People
 from orderdesk_stack.faults import FAULTS, Dose
 from orderdesk_stack.invariants import InvariantReport, check_invariants, outstanding_work
@@ -34,6 +34,9 @@ PATIENCE_SECONDS = 600.0
 # Orders submitted before a fault strikes, at least (so that it strikes into a flowing stream).
 FLOWING_BEFORE_A_FAULT = 5
 FULL_DOSE = Dose()
+AT_REST = {str(state) for state in (*ENDED, *WAITING)}
+# Orders still moving on the topics that the run asks intake about, one request each, when it waits for them.
+ASK_INTAKE_ABOUT_AT_MOST = 50
 
 
 def chaos_run_dir() -> Path:
@@ -224,11 +227,20 @@ def _done(watcher: PipelineWatcher, order_id: str) -> bool:
     return journey is not None and journey.done
 
 
+async def _at_rest(work: DeskAtWork, watcher: PipelineWatcher, order_ids: list[str]) -> bool:
+    """Every order reached its end of the pipeline on the topics (ratified, stopped or waiting), or intake shows it
+    ended or waiting (the topics' news may have reached the watcher before a broker fault, or not at all)."""
+    moving = [order_id for order_id in order_ids if not _done(watcher, order_id)]
+    if len(moving) > ASK_INTAKE_ABOUT_AT_MOST:
+        return False
+    states = await asyncio.gather(*(work.desk.state_of(order_id) for order_id in moving))
+    return all(state in AT_REST for state in states)
+
+
 async def _settled(work: DeskAtWork, watcher: PipelineWatcher, order_ids: list[str], *, deadline: float) -> bool:
-    """Wait until every order reached its end of the pipeline (ratified, stopped or waiting) and nobody means to
-    act on any; False at the deadline."""
+    """Wait until every order is at rest and nobody means to act on any; False at the deadline."""
     while time.monotonic() < deadline:
-        if all(_done(watcher, order_id) for order_id in order_ids) and await work.nobody_means_to_act():
+        if await _at_rest(work, watcher, order_ids) and await work.nobody_means_to_act():
             return True
         await asyncio.sleep(0.5)
     return False

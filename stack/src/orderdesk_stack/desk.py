@@ -102,6 +102,14 @@ class Desk:
         )
         self._people.done["cancel asked" if response.status_code == 201 else "cancel refused"] += 1
 
+    async def state_of(self, order_id: str) -> str | None:
+        """The order's TMF622 state as intake shows it; None while intake does not answer."""
+        try:
+            response = await self._intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=self._specialist)
+        except httpx.TransportError:
+            return None
+        return response.json()["state"] if response.status_code == 200 else None
+
     async def resend(self, body: dict, rep: str, *, first_order_id: str) -> None:
         """The CRM sends the same order again: intake answers with the first order."""
         response = await self._people.ask(

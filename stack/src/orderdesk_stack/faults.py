@@ -287,14 +287,16 @@ async def kill_relay_between_publish_and_mark(stack: Stack, dose: Dose) -> str:
 
 
 async def slow_handler(stack: Stack, dose: Dose) -> str:
-    """Hold the row lock of an order intake has just received (as an SRE's stuck session would) for longer than
-    intake's handler may wait: the record needing it is retried a few times, then dead-lettered with its reason,
-    while its partition flows on."""
+    """Hold the row lock of the newest order still moving (as an SRE's stuck session would) for longer than
+    intake's handler may wait: the records of its next stages are retried a few times, then dead-lettered with
+    their reason, while their partitions flow on."""
     async with _admin_database(stack) as database, database.transaction():
         order_id = await database.fetchval(
-            "SELECT id FROM intake.orders WHERE stage = 'received' ORDER BY created_at DESC LIMIT 1"
-            " FOR UPDATE SKIP LOCKED"
+            "SELECT id FROM intake.orders WHERE state = 'inProgress' AND stage <> 'ratified'"
+            " ORDER BY created_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED"
         )
+        if order_id is None:
+            raise RuntimeError("no order moving through the pipeline to hold the lock of")
         await asyncio.sleep(dose.lock_seconds)
     return f"held the row lock of intake's order {order_id} for {dose.lock_seconds:.0f} s"
 
