@@ -18,6 +18,10 @@ from orderdesk_stack.stack import Stack
 from orderdesk_stack.testing import server_home
 from tests.otlp_receiver import OtlpReceiver
 
+# A slow-handler test waits out intake's timeout three times: shorter than the 10 s default keeps it quick.
+INTAKE_HANDLER_TIMEOUT_SECONDS = 5
+TEST_SERVICE_SETTINGS = (("INTAKE_HANDLER_TIMEOUT_SECONDS", str(INTAKE_HANDLER_TIMEOUT_SECONDS)),)
+
 
 @pytest.fixture(scope="session")
 def otlp_receiver() -> Iterator[OtlpReceiver]:
@@ -32,20 +36,50 @@ def stack(otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
         yield from _running_stack(run_dir, otlp_receiver)
 
 
-def _running_stack(run_dir: Path, otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
+# Room for the fault tests' orders, and a ballast that fills it in a second or two.
+CLUSTER_POSTGRES_VOLUME_MB = 1024
+
+
+@pytest.fixture(scope="session")
+def cluster_stack(otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
+    """A stack on a three-broker Kafka cluster, its Postgres data on a volume whose disk can be filled: the
+    infrastructure fault tests' (orderdesk_stack.faults). Always its own servers, whatever DATABASE_URL says."""
+    with server_home("cluster-stack") as run_dir:
+        yield from _running_stack(
+            run_dir, otlp_receiver, kafka_brokers=3, postgres_volume_mb=CLUSTER_POSTGRES_VOLUME_MB, external=False
+        )
+
+
+def _running_stack(
+    run_dir: Path,
+    otlp_receiver: OtlpReceiver,
+    *,
+    kafka_brokers: int = 1,
+    postgres_volume_mb: int | None = None,
+    external: bool = True,
+) -> Iterator[Stack]:
+    """A stack on free ports; `external`: on the servers DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS name, if set."""
     service_base = free_port_block(len(SERVICES))
-    service_ports = {service.port(service_base) for service in SERVICES}
-    pg_port, kafka_port, controller_port = next(
-        ports for ports in iter(lambda: free_ports(3), None) if not service_ports.intersection(ports)
+    taken = {service.port(service_base) for service in SERVICES}
+    # Node n of a cluster listens on the base ports + 2(n - 1).
+    kafka_base = next(
+        base
+        for base in iter(lambda: free_port_block(2 * kafka_brokers), None)
+        if not taken.intersection(range(base, base + 2 * kafka_brokers))
     )
+    taken.update(range(kafka_base, kafka_base + 2 * kafka_brokers))
+    pg_port = next(port for port in iter(lambda: free_ports(1)[0], None) if port not in taken)
     running = Stack(
         run_dir=run_dir,
         pg_port=pg_port,
-        kafka_port=kafka_port,
-        kafka_controller_port=controller_port,
+        kafka_port=kafka_base,
+        kafka_controller_port=kafka_base + 1,
         service_port_base=service_base,
-        database_url=os.environ.get("DATABASE_URL") or None,
-        kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+        database_url=(os.environ.get("DATABASE_URL") or None) if external else None,
+        kafka_bootstrap_servers=(os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None) if external else None,
+        kafka_brokers=kafka_brokers,
+        postgres_volume_mb=postgres_volume_mb,
+        service_settings=TEST_SERVICE_SETTINGS,
     )
     tracing_env = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
     saved = {key: os.environ.get(key) for key in tracing_env}

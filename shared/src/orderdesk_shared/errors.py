@@ -5,6 +5,7 @@ import errno
 import socket
 from collections.abc import Iterator
 
+import asyncpg
 from aiokafka.errors import KafkaError
 from sqlalchemy.exc import DBAPIError, StatementError
 
@@ -23,6 +24,10 @@ class TransientError(Exception):
 class DatabaseUnavailable(TransientError):
     """The database does not answer."""
 
+
+# What a database operation fails with, raw from the driver's connect or wrapped by SQLAlchemy: a loop that must
+# outlive a database outage catches these (and `is_transient` tells the outage from a defect).
+DATABASE_FAILURES = (DBAPIError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 # SQLSTATEs of a database that is away or overloaded, or of a transaction that lost a race: the same work may
 # succeed once it is back. A full disk (class 53) is among them: dead-lettering would turn an outage into lost orders.

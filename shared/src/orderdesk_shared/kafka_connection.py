@@ -14,6 +14,8 @@ SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
 
 # The settings' names after a prefix (`KAFKA_`, `INTAKE_KAFKA_`, ...), each the field of the same name in lower case.
 SETTING_NAMES = ("BOOTSTRAP_SERVERS", "SECURITY_PROTOCOL", "SASL_MECHANISM", "USERNAME", "PASSWORD", "SSL_CAFILE")
+# How stale a client's view of partition leaders may get (see client_options).
+METADATA_MAX_AGE_MS = 15_000
 
 
 class KafkaConnection(BaseModel):
@@ -70,6 +72,9 @@ class KafkaConnection(BaseModel):
         options: dict[str, Any] = {
             "bootstrap_servers": self.bootstrap_servers,
             "security_protocol": self.security_protocol,
+            # When a broker of a cluster comes back, aiokafka's consumer keeps asking it for the offsets of a
+            # partition it no longer leads, and refreshes its metadata only on this period (default 5 minutes).
+            "metadata_max_age_ms": METADATA_MAX_AGE_MS,
         }
         if self.uses_sasl:
             options |= {

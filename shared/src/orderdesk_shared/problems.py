@@ -2,14 +2,12 @@
 
 from http import HTTPStatus
 
-import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
-from orderdesk_shared.errors import TransientError, is_transient
+from orderdesk_shared.errors import DATABASE_FAILURES, TransientError, is_transient
 from orderdesk_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -17,8 +15,6 @@ log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 # When a client may try again after the database or another dependency was away.
 RETRY_AFTER_SECONDS = 5
-# What a request fails with while a dependency is away: raw from a driver's connect, or wrapped by SQLAlchemy.
-DEPENDENCY_FAILURES = (DBAPIError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TransientError)
 
 
 def problem(status: int, title: str, *, detail: str | None = None, **extensions: object) -> JSONResponse:
@@ -66,5 +62,5 @@ def _title(status: int) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(HTTPException, _http_problem)
-    for failure in DEPENDENCY_FAILURES:
+    for failure in (*DATABASE_FAILURES, TransientError):
         app.add_exception_handler(failure, _unavailable_problem)

@@ -1,13 +1,13 @@
 """The outbox commits with the state change, and the relay publishes it in commit order."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 
-from orderdesk_shared.db import Retention
+from orderdesk_shared.db import PURGE_BATCH_ROWS, Retention, purge_expired
 from orderdesk_shared.relay import OutboxRelay
 
 from .conftest import eventually, read_topic, running
@@ -165,3 +165,46 @@ async def test_a_row_the_broker_refuses_after_the_producer_took_it_is_dead_lette
     assert record.key == b"PO-22"
     assert key == "PO-21"
     assert error_class in ("MessageSizeTooLargeError", "RecordListTooLargeError")
+
+
+async def test_a_purge_deletes_inbox_and_dead_letter_rows_past_their_retention_batch_by_batch(harness):
+    tables = harness.database.tables
+    aged = PURGE_BATCH_ROWS * 2 + 7
+    async with harness.database.engine.begin() as connection:
+        await connection.execute(
+            sa.insert(tables.inbox),
+            [{"consumer": "notes", "message_id": f"old-{n}", "received_at": _days_ago(20)} for n in range(aged)]
+            + [{"consumer": "notes", "message_id": "recent", "received_at": _days_ago(1)}],
+        )
+        await connection.execute(
+            sa.insert(tables.dead_letters),
+            [
+                {
+                    "consumer": "notes",
+                    "topic": harness.model.topic,
+                    "partition": 0,
+                    "offset": offset,
+                    "headers": {},
+                    "payload": b"",
+                    "error_class": "ValueError",
+                    "reason": "test",
+                    "created_at": _days_ago(days),
+                }
+                for offset, days in enumerate((40, 2))
+            ],
+        )
+    retention = Retention(inbox=timedelta(days=15), dead_letters=timedelta(days=30))
+
+    async with harness.database.engine.connect() as connection:
+        first = await purge_expired(connection, tables, retention, max_batches=1)
+        rest = await purge_expired(connection, tables, retention)
+
+    assert first == {"outbox": 0, "inbox": PURGE_BATCH_ROWS, "dead_letters": 1}
+    assert rest == {"outbox": 0, "inbox": aged - PURGE_BATCH_ROWS, "dead_letters": 0}
+    async with harness.database.engine.connect() as connection:
+        assert (await connection.execute(sa.select(tables.inbox.c.message_id))).scalars().all() == ["recent"]
+        assert (await connection.execute(sa.select(tables.dead_letters.c.offset))).scalars().all() == [1]
+
+
+def _days_ago(days: int) -> datetime:
+    return datetime.now(UTC) - timedelta(days=days)

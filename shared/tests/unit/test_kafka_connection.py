@@ -26,6 +26,7 @@ def test_a_service_reads_its_own_kafka_login_from_its_prefixed_variables(monkeyp
         "sasl_mechanism": "SCRAM-SHA-512",
         "sasl_plain_username": "intake",
         "sasl_plain_password": "s3cret",
+        "metadata_max_age_ms": 15_000,
     }
     assert "s3cret" not in repr(settings), "the password stays out of logs and tracebacks"
 

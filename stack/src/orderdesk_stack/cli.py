@@ -1,5 +1,5 @@
 """`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill, pause, resume), the demo, the
-benchmark, the invariant checker and the chaos run."""
+benchmark, the invariant checker and the chaos run; purge expired bookkeeping rows."""
 
 import asyncio
 import dataclasses
@@ -9,13 +9,14 @@ import os
 import random
 import shlex
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from orderdesk_shared.db import DEFAULT_RETENTION, Retention
 from orderdesk_stack.bench import CORES, run_bench
 from orderdesk_stack.catalogue import write_catalogue, write_snapshots
 from orderdesk_stack.chaos import chaos_run_dir, chaos_stack, fault_schedule, fresh_run_dir, render, run_chaos
@@ -25,7 +26,8 @@ from orderdesk_stack.kafka_access import ADMIN, principal_named, principals
 from orderdesk_stack.manifests import write_manifests
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.processes import log_tail
-from orderdesk_stack.services import SERVICES
+from orderdesk_stack.purge import purge_services
+from orderdesk_stack.services import SERVICES, service_named
 from orderdesk_stack.stack import Stack
 
 app = typer.Typer(
@@ -197,6 +199,44 @@ def provision(
     with console.status("provisioning") as spinner:
         stack.provision(progress=spinner.update, grant_kafka_acls=kafka_acls)
     console.print("Provisioned.")
+
+
+@app.command()
+def purge(
+    service: Annotated[
+        str | None, typer.Option("--service", help="one service (default: every service)", show_default=False)
+    ] = None,
+    older_than: Annotated[
+        float | None,
+        typer.Option(
+            "--older-than",
+            help="days; rows older than this go from every table (default: each table's default retention)",
+            min=0,
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Delete inbox, dead-letter and published outbox rows past their retention; print how many per table.
+
+    The services' relays purge the same rows once a minute; this is for an operator who cannot wait, or wants
+    a shorter retention once.
+    """
+    stack = Stack.from_env()
+    if stack.database_url is None and not stack.is_up():
+        console.print("Not running: `orderdesk up` first (or set DATABASE_URL to the servers to purge).")
+        raise typer.Exit(3)
+    services = [_or_exit(lambda: service_named(service))] if service else list(SERVICES)
+    age = None if older_than is None else timedelta(days=older_than)
+    retention = DEFAULT_RETENTION if age is None else Retention(published_outbox=age, inbox=age, dead_letters=age)
+    with console.status("purging"):
+        deleted = asyncio.run(purge_services(stack.admin_database_url, services, retention))
+    table = Table(title="Rows purged")
+    for column in ("service", "table", "rows"):
+        table.add_column(column, justify="right" if column == "rows" else "left")
+    for service_name, by_table in deleted.items():
+        for table_name, rows in by_table.items():
+            table.add_row(service_name, table_name, str(rows))
+    console.print(table)
 
 
 @app.command("kafka-login")

@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_stack.provision import DATABASE, asyncpg_dsn
 from orderdesk_stack.services import SERVICES, service_named
-from orderdesk_stack.stack import POSTGRES, Stack
+from orderdesk_stack.stack import Stack
 
 # Every accepted order's first event; keyed by order id, so each of its partitions carries a share of the flow.
 BUSY_TOPIC = OrderReceived.topic
@@ -78,29 +78,6 @@ async def _busy_partition(stack: Stack) -> int:
         return max(ends, key=ends.get).partition
     finally:
         await consumer.stop()
-
-
-async def kill_partition_leader(stack: Stack, dose: Dose) -> str:
-    """SIGKILL the broker leading the busiest partition; start it again after a while."""
-    partition = await _busy_partition(stack)
-    leader = await _blocking(stack.partition_leader, BUSY_TOPIC, partition)
-    await _blocking(stack.kill, leader)
-    await asyncio.sleep(dose.broker_down_seconds)
-    await _blocking(stack.restart, leader)
-    return f"SIGKILL {leader}, leader of {BUSY_TOPIC}[{partition}], back after {dose.broker_down_seconds:.0f} s"
-
-
-async def pause_partition_leader(stack: Stack, dose: Dose) -> str:
-    """SIGSTOP the broker leading the busiest partition (a hung broker: sockets open, nothing answered), then
-    SIGCONT."""
-    partition = await _busy_partition(stack)
-    leader = await _blocking(stack.partition_leader, BUSY_TOPIC, partition)
-    await _blocking(stack.pause, leader)
-    try:
-        await asyncio.sleep(dose.broker_pause_seconds)
-    finally:
-        await _blocking(stack.resume, leader)
-    return f"SIGSTOP {leader}, leader of {BUSY_TOPIC}[{partition}], for {dose.broker_pause_seconds:.0f} s"
 
 
 async def poison_record(stack: Stack, dose: Dose) -> str:
@@ -175,19 +152,6 @@ async def _rewind(stack: Stack, *, group: str, partitions: list[TopicPartition])
 
 
 # Services
-
-
-async def churn_consumer_groups(stack: Stack, dose: Dose) -> str:
-    """A second instance of each service joins its group (a rebalance each), works a while, and leaves."""
-    added = []
-    try:
-        for service in SERVICES[: dose.churn_services]:
-            added.append(await _blocking(stack.add_instance, service.name))
-        await asyncio.sleep(dose.churn_seconds)
-    finally:
-        for program in added:
-            await _blocking(stack.remove_instance, program)
-    return f"added and removed {', '.join(added)}"
 
 
 @dataclass(frozen=True)
@@ -348,48 +312,141 @@ async def relay_backlog(stack: Stack, dose: Dose) -> str:
     return f"{copied} already-published outbox rows of intake copied back as unpublished"
 
 
-# Postgres
+# Infrastructure (each returns once the stack is whole again)
 
 
-async def restart_postgres_immediately(stack: Stack, dose: Dose) -> str:
-    """Postgres shut down in immediate mode (no checkpoint, every session cut) and started: a crash recovery."""
-    seconds = await _blocking(stack.restart_postgres_immediately)
+async def kill_partition_leader(
+    stack: Stack, topic: str = BUSY_TOPIC, partition: int = 0, *, down_for: float = 5.0
+) -> str:
+    """SIGKILL the broker leading `partition` of `topic`, start it again after `down_for` seconds and wait until
+    it is back in sync everywhere; return its program."""
+    program = await asyncio.to_thread(stack.partition_leader, topic, partition)
+    await asyncio.to_thread(stack.kill, program)
+    await asyncio.sleep(down_for)
+    await asyncio.to_thread(stack.restart, program)
+    await fully_replicated(stack)
+    return program
+
+
+async def pause_broker(stack: Stack, program: str | None = None, *, seconds: float = 30.0) -> str:
+    """SIGSTOP a broker (by default the leader of the busy topic's partition 0) for `seconds`, a hung node that
+    keeps its sockets open, then SIGCONT it and wait until it is back in sync everywhere; return its program."""
+    program = program or await asyncio.to_thread(stack.partition_leader, BUSY_TOPIC, 0)
+    await asyncio.to_thread(stack.pause, program)
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        await asyncio.to_thread(stack.resume, program)
+    await fully_replicated(stack)
+    return program
+
+
+async def fully_replicated(stack: Stack, *, timeout: float = 120.0) -> None:
+    """Wait until every partition of the catalogue's topics has all its replicas in sync again."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while lagging := await asyncio.to_thread(stack.under_replicated_partitions):
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"{len(lagging)} partitions still under-replicated after {timeout:.0f} s: {lagging}")
+        await asyncio.sleep(1)
+
+
+async def restart_postgres_immediately(stack: Stack) -> float:
+    """Postgres shut down in immediate mode (no checkpoint, every connection cut) and started again: crash
+    recovery. Return seconds until it served again."""
+    return await asyncio.to_thread(stack.restart_postgres_immediately)
+
+
+async def postgres_outage(stack: Stack, seconds: float = 60.0) -> None:
+    """Postgres stopped (fast shutdown) for `seconds`, then started again and ready."""
+    await asyncio.to_thread(stack.stop, "postgres")
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        await asyncio.to_thread(stack.restart, "postgres")
+
+
+async def fill_and_free_disk(stack: Stack, seconds: float = 20.0) -> bool:
+    """Fill Postgres's volume for `seconds` (writes fail; a checkpoint or a new WAL segment PANICs the server,
+    whose crash recovery then fails for want of space), then free it, starting Postgres again if it went down.
+    Return whether it had to be started."""
+    await asyncio.to_thread(stack.fill_database_disk)
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        restarted = await asyncio.to_thread(stack.free_database_disk)
+    return restarted
+
+
+async def churn_instances(stack: Stack, service: str, *, instances: int = 1, seconds: float = 20.0) -> list[str]:
+    """Add `instances` more processes of `service` (its consumer group rebalances onto them), keep them for
+    `seconds`, then remove them again (it rebalances back); return their programs."""
+    added = []
+    try:
+        for _ in range(instances):
+            added.append(await asyncio.to_thread(stack.add_instance, service))
+        await asyncio.sleep(seconds)
+    finally:
+        for program in reversed(added):
+            await asyncio.to_thread(stack.remove_instance, program)
+    return added
+
+
+# The infrastructure primitives above as faults of the schedule
+
+
+async def broker_kill(stack: Stack, dose: Dose) -> str:
+    """SIGKILL the broker leading the fullest partition of the busy topic; started again, back in sync."""
+    partition = await _busy_partition(stack)
+    program = await kill_partition_leader(stack, BUSY_TOPIC, partition, down_for=dose.broker_down_seconds)
+    return f"SIGKILL {program}, leader of {BUSY_TOPIC}[{partition}], started after {dose.broker_down_seconds:g} s"
+
+
+async def broker_pause(stack: Stack, dose: Dose) -> str:
+    """SIGSTOP the broker leading the fullest partition of the busy topic, then SIGCONT; back in sync."""
+    partition = await _busy_partition(stack)
+    leader = await asyncio.to_thread(stack.partition_leader, BUSY_TOPIC, partition)
+    await pause_broker(stack, leader, seconds=dose.broker_pause_seconds)
+    return f"SIGSTOP {leader}, leader of {BUSY_TOPIC}[{partition}], for {dose.broker_pause_seconds:g} s"
+
+
+async def postgres_restart(stack: Stack, dose: Dose) -> str:
+    seconds = await restart_postgres_immediately(stack)
     return f"immediate shutdown, crash recovery, serving again in {seconds:.1f} s"
 
 
-async def postgres_outage(stack: Stack, dose: Dose) -> str:
-    """Postgres stopped for a while and started again: every service meanwhile without its database."""
-    await _blocking(stack.stop, POSTGRES)
-    await asyncio.sleep(dose.postgres_outage_seconds)
-    await _blocking(stack.restart, POSTGRES)
-    return f"Postgres down for {dose.postgres_outage_seconds:.0f} s"
+async def postgres_down(stack: Stack, dose: Dose) -> str:
+    await postgres_outage(stack, dose.postgres_outage_seconds)
+    return f"Postgres stopped for {dose.postgres_outage_seconds:g} s"
 
 
-async def fill_database_disk(stack: Stack, dose: Dose) -> str:
-    """The database's volume filled to the last few KiB, then freed (Postgres started again if it stopped)."""
-    ballast = await _blocking(stack.fill_database_disk)
-    try:
-        await asyncio.sleep(dose.disk_full_seconds)
-    finally:
-        restarted = await _blocking(stack.free_database_disk)
-    return f"volume full ({ballast // 1024 // 1024} MiB ballast) for {dose.disk_full_seconds:.0f} s" + (
-        ", Postgres had stopped and was started again" if restarted else ""
+async def group_churn(stack: Stack, dose: Dose) -> str:
+    """A second instance of each service in turn joins its consumer group, works a while and leaves."""
+    added = []
+    for service in SERVICES[: dose.churn_services]:
+        added += await churn_instances(stack, service.name, seconds=dose.churn_seconds)
+    return f"added and removed {', '.join(added)}"
+
+
+async def disk_full(stack: Stack, dose: Dose) -> str:
+    restarted = await fill_and_free_disk(stack, dose.disk_full_seconds)
+    return f"Postgres volume full for {dose.disk_full_seconds:g} s, then freed" + (
+        "; Postgres had stopped and was started again" if restarted else ""
     )
 
 
 FAULTS: dict[str, Fault] = {
-    "broker-kill": kill_partition_leader,
-    "broker-pause": pause_partition_leader,
+    "broker-kill": broker_kill,
+    "broker-pause": broker_pause,
     **{f"kill-{s.name}-before-commit": kill_before_commit(s.name) for s in SERVICES},
     **{f"kill-{s.name}-after-commit": kill_after_commit(s.name) for s in SERVICES},
     "relay-kill": kill_relay_between_publish_and_mark,
-    "postgres-restart": restart_postgres_immediately,
-    "postgres-outage": postgres_outage,
-    "group-churn": churn_consumer_groups,
+    "postgres-restart": postgres_restart,
+    "postgres-outage": postgres_down,
+    "group-churn": group_churn,
     "slow-handler": slow_handler,
     "poison-record": poison_record,
     "poison-outbox-row": poison_outbox_row,
     "replay": replay_every_topic,
     "relay-backlog": relay_backlog,
-    "disk-full": fill_database_disk,
+    "disk-full": disk_full,
 }

@@ -67,6 +67,9 @@ class Stack:
     # The embedded Postgres keeps its data on a tmpfs of this many MiB (mounted by `up`, unmounted by `down`,
     # so nothing survives a restart of the stack), which fill_database_disk() can fill.
     postgres_volume_mb: int | None = None
+    # Settings every service program gets beside its own (e.g. a test's shorter INTAKE_HANDLER_TIMEOUT_SECONDS);
+    # each service reads only those with its prefix.
+    service_settings: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, *, services: tuple[Service, ...] = SERVICES) -> "Stack":
@@ -194,6 +197,7 @@ class Stack:
             f"{prefix}TOPIC_PARTITIONS": str(self.topic_partitions),
             **self._credentials(service),
             **dict(service.local_settings),
+            **dict(self.service_settings),
             **{f"{prefix}{name.upper().replace('-', '_')}_URL": self.service_url(name) for name in service.calls},
         }
         env |= {key: value for key, value in os.environ.items() if key.startswith(PASSTHROUGH_ENV_PREFIXES)}
@@ -293,14 +297,19 @@ class Stack:
         self.supervisor.stop(program)
         return self._start_and_wait([program])[program]
 
-    def start(self, program: str) -> None:
-        """Start a program without waiting until it serves (restart waits)."""
-        self._check_program(program)
-        self.supervisor.start(program)
-
     def stop(self, program: str) -> None:
         self._check_program(program)
         self.supervisor.stop(program)
+
+    def start(self, program: str) -> None:
+        """Start a stopped program without waiting for it to serve (a fault test watches it come up)."""
+        self._check_program(program)
+        self.supervisor.start(program)
+
+    def kill(self, program: str) -> None:
+        """SIGKILL, for fault tests: the program stays down until restarted."""
+        self._check_program(program)
+        self.supervisor.kill(program)
 
     def pause(self, program: str) -> None:
         """SIGSTOP, for fault tests: the process hangs, holding its sockets and locks, until resume()."""
@@ -311,11 +320,6 @@ class Stack:
         """SIGCONT a paused program."""
         self._check_program(program)
         self.supervisor.signal(program, "CONT")
-
-    def kill(self, program: str) -> None:
-        """SIGKILL, for fault tests: the program stays down until restarted."""
-        self._check_program(program)
-        self.supervisor.kill(program)
 
     # Faults from outside, for fault tests and `orderdesk chaos` (faults.py runs them while orders flow)
 

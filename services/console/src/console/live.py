@@ -6,14 +6,13 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import anyio
-import asyncpg
 import sqlalchemy as sa
 from prometheus_client import Gauge
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.db import Database
-from orderdesk_shared.errors import logged_error
+from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -98,7 +97,7 @@ class OrderChanges:
                     while True:
                         await asyncio.sleep(LISTEN_CHECK_SECONDS)
                         await listener.execute("SELECT 1")
-            except (sa.exc.DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            except DATABASE_FAILURES as error:
                 log.warning("live pages stopped hearing order changes; listening again", error=logged_error(error))
                 await asyncio.sleep(RECONNECT_SECONDS)
 

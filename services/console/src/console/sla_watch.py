@@ -4,12 +4,10 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-
 from console.domain.sla import StageSlaPolicy
 from console.handlers import raise_jeopardy
 from orderdesk_shared.db import Database
-from orderdesk_shared.errors import logged_error
+from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.runtime import DatabaseTask
 
@@ -28,7 +26,7 @@ def stage_sla_watch(
                     raised = await raise_jeopardy(uow, now=clock(), policy=policy)
                 if raised:
                     log.info("stage SLAs put orders in jeopardy or escalated them", events=raised)
-            except (sa.exc.DBAPIError, OSError) as error:
+            except DATABASE_FAILURES as error:
                 # The database is away for a moment: look again next time rather than end the loop.
                 log.warning("stage SLA watch could not read the database", error=logged_error(error))
             await asyncio.sleep(every_seconds)

@@ -4,10 +4,8 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-
 from orderdesk_shared.db import Database
-from orderdesk_shared.errors import logged_error
+from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.runtime import DatabaseTask
 from pricing_approval.domain.business_days import BusinessCalendar
@@ -34,7 +32,7 @@ def deadline_watch(
                     log.info("approvals past due put their orders in jeopardy", requests=raised)
                 if expired:
                     log.info("proposals left unsigned past their last day expired", proposals=expired)
-            except (sa.exc.DBAPIError, OSError) as error:
+            except DATABASE_FAILURES as error:
                 # The database is away for a moment: look again next time rather than end the loop.
                 log.warning("the deadline watch could not read the database", error=logged_error(error))
             await asyncio.sleep(every_seconds)

@@ -4,10 +4,8 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import DBAPIError
-
 from orderdesk_shared.db import Database
-from orderdesk_shared.errors import logged_error
+from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.logs import get_logger
 from serviceability.handlers import raise_survey_jeopardy
 
@@ -23,7 +21,7 @@ def survey_sla_watch(*, every_seconds: float, clock: Callable[[], datetime] = la
                 async with database.unit_of_work() as uow:
                     if raised := await raise_survey_jeopardy(uow, now=clock()):
                         log.info("site surveys past their SLA", jeopardy_raised=raised)
-            except (DBAPIError, OSError) as error:  # the database is away: try again next round
+            except DATABASE_FAILURES as error:  # the database is away: try again next round
                 log.warning("survey SLA check failed", error=logged_error(error))
             await asyncio.sleep(every_seconds)
 
