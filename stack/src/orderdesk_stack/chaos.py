@@ -67,7 +67,9 @@ def chaos_stack(run_dir: Path, *, postgres_volume_mb: int | None = POSTGRES_VOLU
 
 
 def fresh_run_dir(run_dir: Path) -> Path:
-    """An earlier run's data would make its orders part of this run's check: each run starts empty."""
+    """An earlier run's data would make its orders part of this run's check: each run starts empty (a stack an
+    earlier `--keep` left running there is stopped first, its volume unmounted)."""
+    Stack(run_dir=run_dir, postgres_volume_mb=POSTGRES_VOLUME_MB).down()
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     return run_dir

@@ -315,7 +315,10 @@ def chaos(
         )
     finally:
         if keep:
-            console.print(f"The chaos stack keeps running: ORDERDESK_RUN_DIR={stack.run_dir} orderdesk down stops it")
+            console.print(
+                f"The chaos stack keeps running in {stack.run_dir} (`orderdesk status` with ORDERDESK_RUN_DIR set to"
+                " it); the next `orderdesk chaos` stops it."
+            )
         else:
             with console.status("stopping the chaos stack"):
                 stack.down()

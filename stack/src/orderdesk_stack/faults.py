@@ -27,6 +27,8 @@ BUSY_TOPIC = OrderReceived.topic
 POISONED_TOPIC = OrderValidated.topic
 # Larger than any topic's max.message.bytes (and the producer's max.request.size): Kafka refuses such a record.
 OVERSIZED_BYTES = 2 * 1024 * 1024
+# How long a slow handler's record may take to reach the dead letters once its lock is gone.
+DEAD_LETTER_WAIT_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,9 @@ class Dose:
     churn_seconds: float = 20.0
     # Services given a second instance in the churn (the first ones of SERVICES).
     churn_services: int = len(SERVICES)
-    # Longer than a handler's timeout times its attempts: the record behind the lock is dead-lettered.
-    lock_seconds: float = 75.0
+    # Longer than intake's handler timeout (10 s) times its attempts (3), with the other records of the order
+    # timing out on the same lock in between.
+    lock_seconds: float = 150.0
     backlog_rows: int = 100_000
     disk_full_seconds: float = 20.0
     # How often to pause a service and look before giving up catching it on the wanted side of a commit.
@@ -251,18 +254,28 @@ async def kill_relay_between_publish_and_mark(stack: Stack, dose: Dose) -> str:
 
 
 async def slow_handler(stack: Stack, dose: Dose) -> str:
-    """Hold the row lock of the newest order still moving (as an SRE's stuck session would) for longer than
-    intake's handler may wait: the records of its next stages are retried a few times, then dead-lettered with
-    their reason, while their partitions flow on."""
-    async with _admin_database(stack) as database, database.transaction():
-        order_id = await database.fetchval(
-            "SELECT id FROM intake.orders WHERE state = 'inProgress' AND stage <> 'ratified'"
-            " ORDER BY created_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED"
-        )
-        if order_id is None:
-            raise RuntimeError("no order moving through the pipeline to hold the lock of")
-        await asyncio.sleep(dose.lock_seconds)
-    return f"held the row lock of intake's order {order_id} for {dose.lock_seconds:.0f} s"
+    """Hold the row lock of the newest order still moving (as an SRE's stuck session would) for `lock_seconds`,
+    longer than intake's handler timeout times its attempts: the records of the order's next stages time out on it
+    until one is dead-lettered with its reason (written once the lock is gone); the partitions flow on meanwhile."""
+    async with _admin_database(stack) as database:
+        async with database.transaction():
+            order_id = await database.fetchval(
+                "SELECT id FROM intake.orders WHERE state = 'inProgress' AND stage <> 'ratified'"
+                " ORDER BY created_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED"
+            )
+            if order_id is None:
+                raise RuntimeError("no order moving through the pipeline to hold the lock of")
+            await asyncio.sleep(dose.lock_seconds)
+        reason = None
+        for _ in range(DEAD_LETTER_WAIT_SECONDS):
+            reason = await database.fetchval(
+                "SELECT reason FROM intake.dead_letters WHERE key = $1 ORDER BY created_at DESC LIMIT 1", order_id
+            )
+            if reason is not None:
+                break
+            await asyncio.sleep(1.0)
+    held = f"held the row lock of intake's order {order_id} for {dose.lock_seconds:g} s"
+    return f"{held}: dead-lettered, {reason}" if reason else f"{held}; NOT dead-lettered"
 
 
 async def poison_outbox_row(stack: Stack, dose: Dose) -> str:
