@@ -18,6 +18,7 @@ pytestmark = pytest.mark.e2e
 # Orders behind the slow one on its partition, and how many orders may be tried to find them.
 BEHIND = 2
 TRIED = 60
+PAUSED = ("serviceability", "pricing-approval")
 
 
 async def test_a_record_that_times_out_is_dead_lettered_and_its_partition_flows_on(stack):
@@ -26,8 +27,10 @@ async def test_a_record_that_times_out_is_dead_lettered_and_its_partition_flows_
     admin = await asyncpg.connect(asyncpg_dsn(stack.admin_database_url, database="orderdesk"))
     holder = await asyncpg.connect(asyncpg_dsn(stack.admin_database_url, database="orderdesk"))
     try:
-        # No order is qualified before the row is locked and the orders behind it are in.
-        await asyncio.to_thread(stack.stop, "serviceability")
+        # No order is qualified before the row is locked and the orders behind it are in; none is priced at
+        # all, so that the qualification is the one record about the order that intake cannot handle.
+        for service in PAUSED:
+            await asyncio.to_thread(stack.stop, service)
         async with OrderSubmitter(stack.service_url("intake"), signer=stack.token_signer) as submitter:
             slow_order = await submitter.submit(next(orders))
             # Intake's handler of the order's qualification must lock this row to move the order on.
@@ -74,8 +77,9 @@ async def test_a_record_that_times_out_is_dead_lettered_and_its_partition_flows_
     finally:
         await holder.close()
         await admin.close()
-        if not stack.supervisor.is_alive("serviceability"):
-            await asyncio.to_thread(stack.restart, "serviceability")
+        for service in PAUSED:
+            if not stack.supervisor.is_alive(service):
+                await asyncio.to_thread(stack.restart, service)
 
 
 def _partitioner(partitions: int):

@@ -243,35 +243,40 @@ class ConsumerRuntime:
 
         One transaction a poll, not one a partition: the handlers' shared work (`UnitOfWork.before_commit`)
         then covers the whole poll, and a consumer of many partitions needs one connection, not one each.
-        Partitions holding a record that failed before are handled apart, after the others: its next failure
-        then holds up its own partition only.
+        A partition holding a record that failed before is handled apart, after the others, in a transaction
+        of its own: the record's next timeout then undoes and holds up its own partition only.
         """
         consumer = self._consumer
         assert consumer is not None
         batches = {tp: records for tp, records in batches.items() if tp in consumer.assignment()}
-        suspect = {
-            tp: records
+        suspect = [
+            {tp: records}
             for tp, records in batches.items()
             if any(self._failures.suspect(record_key(record)) for record in records)
-        }
-        clean = {tp: records for tp, records in batches.items() if tp not in suspect}
-        parts = [part for part in (clean, suspect) if part]
+        ]
+        clean = {tp: records for tp, records in batches.items() if all(tp not in part for part in suspect)}
         # Retries and slow records included, a poll must end well inside max.poll.interval.ms, or the group
-        # would evict us.
+        # would evict us. The other partitions get half of that when suspect ones follow.
         budget = self._settings.max_poll_interval_ms / 1000 / 2
-        outcomes = [await self._handle_partitions(part, budget=budget / len(parts)) for part in parts]
+        start = asyncio.get_running_loop().time()
+        outcomes = []
+        if clean:
+            clean_deadline = start + (budget / 2 if suspect else budget)
+            outcomes.append(await self._handle_partitions(clean, deadline=clean_deadline))
+        for part in suspect:
+            outcomes.append(await self._handle_partitions(part, deadline=start + budget))
         if _PollOutcome.SLOW in outcomes:
             self.poll_size.after_slow_poll()
         elif outcomes and all(outcome is _PollOutcome.COMMITTED for outcome in outcomes):
             self.poll_size.after_good_poll()
 
     async def _handle_partitions(
-        self, batches: Mapping[TopicPartition, list[ConsumerRecord]], *, budget: float
+        self, batches: Mapping[TopicPartition, list[ConsumerRecord]], *, deadline: float
     ) -> "_PollOutcome":
         consumer = self._consumer
         assert consumer is not None
         records = [record for partition_records in batches.values() for record in partition_records]
-        deadline = asyncio.get_running_loop().time() + budget
+        budget = max(deadline - asyncio.get_running_loop().time(), 0.0)
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception(_worth_retrying),
@@ -423,6 +428,7 @@ class ConsumerRuntime:
                         return incoming.type, await self._dead_letter(
                             uow, record, type(error).__name__, _describe(error)
                         )
+                    HANDLER_FAILURES.labels(self.name, type(error).__name__).inc()
                     failure = self._failures.failed(
                         record_key(record), error_class=type(error).__name__, reason=_describe(error)
                     )
@@ -442,6 +448,7 @@ class ConsumerRuntime:
         except Exception as error:
             raise DatabaseUnavailable("the database stopped answering while a handler waited on it") from error
         timeout = self._settings.handler_timeout_seconds
+        HANDLER_FAILURES.labels(self.name, HandlerTimeout.__name__).inc()
         failure = self._failures.failed(
             record_key(record), error_class=HandlerTimeout.__name__, reason=f"handler timed out after {timeout:g} s"
         )

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import asyncpg
 from aiokafka.errors import KafkaError
 from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # Reasons land in logs, dead letters and Kafka headers: long enough to act on, too short to carry an order.
 MAX_REASON_CHARS = 500
@@ -27,7 +28,7 @@ class DatabaseUnavailable(TransientError):
 
 # What a database operation fails with, raw from the driver's connect or wrapped by SQLAlchemy: a loop that must
 # outlive a database outage catches these (and `is_transient` tells the outage from a defect).
-DATABASE_FAILURES = (DBAPIError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+DATABASE_FAILURES = (DBAPIError, PoolTimeout, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 # SQLSTATEs of a database that is away or overloaded, or of a transaction that lost a race: the same work may
 # succeed once it is back. A full disk (class 53) is among them: dead-lettering would turn an outage into lost orders.
@@ -59,11 +60,12 @@ _CONNECTION_ERRNOS = frozenset(
 def is_transient(error: BaseException) -> bool:
     """Whether a failure says a dependency is away for now (retry the work later) rather than the work is wrong.
 
-    Transient: a lost or refused connection, a database that is unavailable, shutting down, out of disk or memory,
-    a serialization failure or deadlock, a Kafka error Kafka marks retriable (broker unavailable, not leader,
-    request timed out), or a handler's own `TransientError`. Not transient: a `TimeoutError` of its own (a slow
-    handler is that record's failure), any other `OSError` (a missing file), a `PermanentError`, and everything
-    else. What the error was raised from counts too: drivers wrap the connection error that lies beneath.
+    Transient: a lost or refused connection, a database that is unavailable, shutting down, out of disk or memory
+    or of pooled connections, a serialization failure or deadlock, a Kafka error Kafka marks retriable (broker
+    unavailable, not leader, request timed out), or a handler's own `TransientError`. Not transient: a
+    `TimeoutError` of its own (a slow handler is that record's failure), any other `OSError` (a missing file), a
+    `PermanentError`, and everything else. What the error was raised from counts too: drivers wrap the connection
+    error that lies beneath.
     """
     if isinstance(error, PermanentError):
         return False
@@ -74,6 +76,8 @@ def _says_transient(error: BaseException) -> bool:
     if isinstance(error, TransientError):
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, PoolTimeout):  # every pooled connection busy: the database is overloaded, not the work wrong
         return True
     if isinstance(error, KafkaError):
         return bool(error.retriable)

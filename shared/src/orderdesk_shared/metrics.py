@@ -9,7 +9,7 @@ EVENTS_HANDLED = Counter(
 )
 HANDLER_FAILURES = Counter(
     "orderdesk_handler_failures_total",
-    "Transient failures while handling a batch (retried, then the partition pauses).",
+    "Failures while handling: transient ones (the poll retried, then paused) and a record's failures and timeouts.",
     ["consumer", "error_class"],
 )
 HANDLER_SECONDS = Histogram(

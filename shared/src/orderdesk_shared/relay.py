@@ -125,7 +125,7 @@ class OutboxRelay:
                     published = await self._publish_batch(connection)
                     await connection.commit()
                     self._worked()
-                    if published < self._batch_size:
+                    if published < self._batch_size and not self._stop_requested.is_set():
                         await self._purge_expired(connection)
                         await self._wait_for_work()
             finally:

@@ -30,8 +30,11 @@ RELAY = "outbox-relay"
 # What a SIGTERM leaves the consumer and relay to finish their batch in hand: inside the stack's stop timeout
 # (20 s) after uvicorn's graceful shutdown of requests (10 s).
 FINISH_WORK_IN_HAND_SECONDS = 8.0
-# A readiness probe's wait for each dependency: a hung database or broker is "down", not a hung probe.
-PROBE_SECONDS = 2.0
+# The relay waited for Kafka's acknowledgements already: what is left to flush is little or nothing.
+FLUSH_SECONDS = 2.0
+# A readiness probe's wait for each dependency (together, inside the probe's 2 s): a hung database or broker is
+# "down", not a hung probe.
+PROBE_SECONDS = 1.5
 
 
 @dataclass
@@ -106,7 +109,8 @@ class ServiceRuntime:
     async def _connect_and_run(self) -> None:
         await _until_it_works("database", self.database.ping)
         for prepare in self.on_start:
-            await _until_it_works(prepare.__name__, lambda prepare=prepare: prepare(self.database))
+            step = getattr(prepare, "__name__", "start-up task")
+            await _until_it_works(step, lambda prepare=prepare: prepare(self.database))
         self._spawn(CONSUMER, self.consumer.run())
         for name, loop in self.loops.items():
             self._spawn(name, loop(self.database))
@@ -144,7 +148,7 @@ class ServiceRuntime:
                 await task
         try:
             # Flushes what is queued; with Kafka away it would wait out its request timeout, past the stop timeout.
-            async with asyncio.timeout(FINISH_WORK_IN_HAND_SECONDS):
+            async with asyncio.timeout(FLUSH_SECONDS):
                 await self.producer.stop()
         except TimeoutError:
             log.warning("Kafka producer not flushed in time; unmarked outbox rows go again at the next start")

@@ -13,6 +13,7 @@ from aiokafka.errors import (
 )
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from orderdesk_shared.errors import PermanentError, TransientError, is_transient
 
@@ -58,6 +59,7 @@ def _validation_error() -> ValidationError:
         _wrapped(asyncpg.exceptions.DeadlockDetectedError("deadlock detected")),
         _wrapped(asyncpg.exceptions.InterfaceError("connection is closed"), invalidated=True),
         _raised_from(OperationalError("SELECT 1", {}, Exception("adapted")), ConnectionResetError()),
+        PoolTimeout("QueuePool limit of size 10 overflow 10 reached, connection timed out, timeout 30.00"),
         KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 9092)]"),
         NotLeaderForPartitionError(),
         RequestTimedOutError(),

@@ -134,6 +134,10 @@ def _deployment(service: Service) -> dict[str, Any]:
             "0.0.0.0",
             "--port",
             str(HTTP_PORT),
+            # Requests get 10 s to finish at SIGTERM, then the consumer and relay finish their batch (8 s):
+            # inside Kubernetes' default 30 s grace.
+            "--timeout-graceful-shutdown",
+            "10",
         ],
         "ports": [{"containerPort": HTTP_PORT, "name": "http"}],
         "env": _environment(service),
