@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -45,6 +45,7 @@ from orderdesk_stack.stack import Stack
 from orderdesk_stack.topics import catalogue_topics
 
 Ending = Literal["ended", "waiting", "dead_lettered", "unaccounted"]
+ENDINGS: tuple[Ending, ...] = get_args(Ending)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,31 @@ MAY_REPEAT: dict[str, str] = {
     EmailReceived.event_type: "the mail gateway may deliver a message again; intake keys it by Message-ID",
     IvrCallReceived.event_type: "the IVR platform may send a call again; intake keys it by call id",
 }
+
+
+@dataclass(frozen=True)
+class StoredEffect:
+    """A table whose rows record a decision taken once, though its primary key would not stop a second row."""
+
+    service: str
+    table: str
+    name: str
+    # The columns that name the decision's one occurrence; the first is the order id.
+    once_per: tuple[str, ...]
+
+
+# Tables whose primary key makes a second row impossible (qualifications, quotes, hand-offs, ratifications: one per
+# order or order version) cannot show a doubled effect; their effects are counted on the topics above. The ledger's
+# unique entry_key names each line, which commission.adjusted announces once per entry.
+STORED_ONCE: tuple[StoredEffect, ...] = (
+    # An approver decides a pending request once; a request is one per order version and role.
+    StoredEffect(
+        "pricing-approval",
+        "pricing_approval.approval_decisions",
+        "approval decision",
+        ("order_id", "order_version", "role"),
+    ),
+)
 STAGE_OF_TYPE: dict[str, Stage] = {model.event_type: stage for model, stage in STAGE_REACHED_BY.items()}
 
 # Where an order rests for good; a rejection must say why (the rep corrects the order or lets it go).
@@ -113,6 +139,9 @@ class OrderAccount:
 
 @dataclass(frozen=True)
 class InvariantReport:
+    """Every checked order's account, and each violation as a line a person can act on: orders lost, effects
+    doubled (naming service, order, version and effect), stages that went backwards, lag or backlog left."""
+
     accounts: dict[str, OrderAccount]
     lost: list[str]
     duplicated: list[str]
@@ -133,21 +162,30 @@ class InvariantReport:
     def duplicated_count(self) -> int:
         return len(self.duplicated)
 
-    def render(self) -> Group:
-        """The orders per ending and state, each invariant's verdict, then every violation."""
-        endings = Table(title=f"{len(self.accounts)} orders", title_justify="left")
+    def render(self, *, most: int = 50) -> Group:
+        """The orders per ending and state, each invariant's verdict, then the violations (at most `most` of each
+        kind: a disaster's full list is in `problems()`)."""
+        endings = Table(title="orders per ending", title_justify="left")
         for column, justify in (("ending", "left"), ("state", "left"), ("orders", "right")):
             endings.add_column(column, justify=justify)
         counted = Counter((account.ending, account.state) for account in self.accounts.values())
-        for (ending, state), count in sorted(counted.items()):
-            style = "red" if ending == "unaccounted" else ""
-            endings.add_row(Text(ending, style=style), state, str(count))
-        checks = Table(title=f"checked {self.records_read:,} records in {self.seconds:.1f} s", title_justify="left")
+        for (ending, state), count in sorted(counted.items(), key=lambda item: (ENDINGS.index(item[0][0]), item[0])):
+            endings.add_row(Text(ending, style="red" if ending == "unaccounted" else ""), state, f"{count:,}")
+        checks = Table(title="invariants", title_justify="left")
         for column, justify in (("invariant", "left"), ("violations", "right")):
             checks.add_column(column, justify=justify)
+        shown: list[Text] = []
         for label, found in self._violations().items():
-            checks.add_row(label, Text(str(len(found)), style="red" if found else "green"))
-        return Group(endings, checks, *(Text(line, style="red") for line in self.problems()))
+            checks.add_row(label, Text(f"{len(found):,}", style="red" if found else "green"))
+            shown += [Text(f"{label}: {line}", style="red") for line in found[:most]]
+            if len(found) > most:
+                shown.append(Text(f"{label}: ... and {len(found) - most:,} more", style="red"))
+        verdict = "ok" if self.ok else "VIOLATED"
+        summary = Text(
+            f"{len(self.accounts):,} orders, {self.records_read:,} records read in {self.seconds:.1f} s: {verdict}",
+            style="green" if self.ok else "bold red",
+        )
+        return Group(endings, checks, *shown, summary)
 
     def problems(self) -> list[str]:
         """Every violation, one line each, saying which invariant it breaks."""
@@ -180,7 +218,7 @@ async def check_invariants(
         wanted = list(orders)
         elsewhere = await _reasons_elsewhere(database, wanted)
         dead_letters = await _dead_letters(database, wanted)
-        stored_twice = await _stored_twice(database, wanted)
+        stored_twice = [*await _stored_twice(database, wanted), *await _rows_twice(database, wanted)]
     finally:
         await database.close()
     topics = await _read_topics(kafka, set(wanted))
@@ -324,7 +362,8 @@ async def _orders(
                ARRAY(SELECT coalesce(f ->> 'reasonCode', '') || ': ' || coalesce(f ->> 'message', '')
                      FROM jsonb_array_elements(findings) AS f) AS findings
         FROM intake.orders
-        WHERE ($1::text[] IS NULL OR id = ANY($1::text[])) AND ($2::timestamptz IS NULL OR created_at >= $2)
+        WHERE ($1::text[] IS NULL OR id IN (SELECT unnest($1::text[])))
+          AND ($2::timestamptz IS NULL OR created_at >= $2)
         """,
         None if order_ids is None else list(order_ids),
         since,
@@ -345,19 +384,22 @@ WAITING_REASONS: tuple[tuple[bool, str], ...] = (
     (
         False,
         """SELECT order_id, order_version, 'site survey ' || survey_id || ' open for ' || site
-           FROM serviceability.site_surveys WHERE state = 'open' AND order_id = ANY($1::text[])""",
+           FROM serviceability.site_surveys WHERE state = 'open'
+             AND order_id IN (SELECT unnest($1::text[]))""",
     ),
     (
         False,
         """SELECT order_id, order_version, 'approval by ' || role || ' pending since ' || requested_at::date
-           FROM pricing_approval.approval_requests WHERE status = 'pending' AND order_id = ANY($1::text[])""",
+           FROM pricing_approval.approval_requests WHERE status = 'pending'
+             AND order_id IN (SELECT unnest($1::text[]))""",
     ),
     (
         False,
         """SELECT order_id, order_version,
                   'hand-off held: ' || coalesce((SELECT string_agg(f ->> 'message', '; ')
                                                  FROM jsonb_array_elements(findings) AS f), 'no finding kept')
-           FROM fulfillment.handoffs WHERE state = 'held' AND order_id = ANY($1::text[])""",
+           FROM fulfillment.handoffs WHERE state = 'held'
+             AND order_id IN (SELECT unnest($1::text[]))""",
     ),
     (
         True,
@@ -365,7 +407,8 @@ WAITING_REASONS: tuple[tuple[bool, str], ...] = (
                   'handed off to Operations (version ' || handed_off_version || ')'
                   || coalesce(', Operations: ' || ops_status, ', not yet acknowledged by Operations')
                   || CASE WHEN cancel_sent_at IS NULL THEN '' ELSE ', asked to stop the work' END
-           FROM fulfillment.handoffs WHERE handed_off_version IS NOT NULL AND order_id = ANY($1::text[])""",
+           FROM fulfillment.handoffs WHERE handed_off_version IS NOT NULL
+             AND order_id IN (SELECT unnest($1::text[]))""",
     ),
 )
 
@@ -383,19 +426,21 @@ async def _dead_letters(database: asyncpg.Connection, order_ids: list[str]) -> d
     rows = await database.fetch(
         " UNION ALL ".join(
             f"""SELECT key, consumer, topic, headers ->> 'ce_type' AS type, error_class, reason
-                FROM {service.schema}.dead_letters WHERE key = ANY($1::text[])"""
+                FROM {service.schema}.dead_letters WHERE key IN (SELECT unnest($1::text[]))"""
             for service in SERVICES
         ),
         order_ids,
     )
     found: defaultdict[str, list[str]] = defaultdict(list)
     for row in rows:
-        found[row["key"]].append(_dead_letter_reason(row["consumer"], row["type"], row["topic"], row["reason"]))
+        found[row["key"]].append(
+            _dead_letter_reason(row["consumer"], row["type"], row["topic"], row["error_class"], row["reason"])
+        )
     return found
 
 
-def _dead_letter_reason(consumer: str, event_type: str | None, topic: str, reason: str) -> str:
-    return f"{consumer} dead-lettered {event_type or 'a record'} from {topic}: {reason}"
+def _dead_letter_reason(consumer: str, event_type: str | None, topic: str, error_class: str, reason: str) -> str:
+    return f"{consumer} dead-lettered {event_type or 'a record'} from {topic}: {error_class}: {reason}"
 
 
 async def _stored_twice(database: asyncpg.Connection, order_ids: list[str]) -> list[str]:
@@ -409,7 +454,8 @@ async def _stored_twice(database: asyncpg.Connection, order_ids: list[str]) -> l
                        convert_from(payload, 'UTF8')::jsonb ->> once.field AS part,
                        count(DISTINCT headers ->> 'ce_id') AS n
                 FROM {service.schema}.outbox JOIN unnest($2::text[], $3::text[]) AS once(type, field) USING (type)
-                WHERE aggregate_type = 'order' AND (once.field IS NULL OR aggregate_id = ANY($1::text[]))
+                WHERE aggregate_type = 'order'
+                  AND (once.field IS NULL OR aggregate_id IN (SELECT unnest($1::text[])))
                 GROUP BY aggregate_id, type, part HAVING count(DISTINCT headers ->> 'ce_id') > 1"""
             for service in SERVICES
         ),
@@ -422,6 +468,26 @@ async def _stored_twice(database: asyncpg.Connection, order_ids: list[str]) -> l
         f"{row['n']} times in its outbox"
         for row in rows
     ]
+
+
+async def _rows_twice(database: asyncpg.Connection, order_ids: list[str]) -> list[str]:
+    """Decisions taken once that a service's table holds more than once."""
+    found = []
+    for effect in STORED_ONCE:
+        columns = ", ".join(effect.once_per)
+        rows = await database.fetch(
+            f"""SELECT {columns}, count(*) AS n FROM {effect.table}
+                WHERE {effect.once_per[0]} IN (SELECT unnest($1::text[]))
+                GROUP BY {columns} HAVING count(*) > 1""",
+            order_ids,
+        )
+        found += [
+            f"{effect.service} holds the {effect.name} of "
+            + ", ".join(f"{column} {row[column]}" for column in effect.once_per)
+            + f" {row['n']} times in {effect.table}"
+            for row in rows
+        ]
+    return found
 
 
 def _effect_named(event_type: str, subject: str, part: str | None) -> str:
@@ -478,7 +544,11 @@ class _TopicTally:
             return headers.get(name, b"").decode()
 
         reason = _dead_letter_reason(
-            header("dlt-consumer"), header("ce_type"), topic.removesuffix(DEAD_LETTER_SUFFIX), header("dlt-reason")
+            header("dlt-consumer"),
+            header("ce_type"),
+            topic.removesuffix(DEAD_LETTER_SUFFIX),
+            header("dlt-error-class"),
+            header("dlt-reason"),
         )
         if reason not in self.dead_letters[subject]:
             self.dead_letters[subject].append(reason)
@@ -493,7 +563,10 @@ class _TopicTally:
 
     @property
     def regressions(self) -> list[str]:
-        """A stage event of an order version decided after one of a later stage: the order went back."""
+        """A stage event of an order version decided after one of a later stage: the order went back.
+
+        Each stage has its own topic, so offsets do not order stages; the event time does: a service stamps it when
+        it decides, after reading the event that led there. A correction is a new version, which starts over."""
         found = []
         for (order_id, version), events in sorted(self.stages.items()):
             furthest: tuple[datetime, Stage] | None = None
