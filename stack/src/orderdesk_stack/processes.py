@@ -125,6 +125,16 @@ def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
+def is_stopped(pid: int) -> bool:
+    """Whether the process is stopped by a signal (SIGSTOP), as Linux's /proc tells; False where it cannot tell."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # The state follows the command name, which is in parentheses and may itself hold spaces or parentheses.
+    return stat.rpartition(")")[2].split()[0] == "T"
+
+
 def log_tail(path: Path, lines: int = 20) -> str:
     if not path.exists():
         return f"(no log at {path})"

@@ -22,7 +22,7 @@ from orderdesk_stack.kafka_access import login_as, provision_acls
 from orderdesk_stack.kafka_broker import KafkaCluster
 from orderdesk_stack.paths import default_run_dir, repo_root
 from orderdesk_stack.postgres_server import EmbeddedPostgres
-from orderdesk_stack.processes import ProcessSpec, free_ports, wait_until
+from orderdesk_stack.processes import ProcessSpec, free_ports, is_stopped, wait_until
 from orderdesk_stack.provision import migrate, provision_database, service_database_url
 from orderdesk_stack.services import SERVICES, Service, service_named
 from orderdesk_stack.supervision import RunLayout, Supervisor
@@ -424,7 +424,8 @@ class Stack:
         return external + [
             ProgramStatus(
                 name=info["name"],
-                state=info["statename"],
+                # supervisord knows nothing of SIGSTOP: a paused program still reads RUNNING there.
+                state="PAUSED" if info["statename"] == "RUNNING" and is_stopped(info["pid"]) else info["statename"],
                 pid=info["pid"] or None,
                 address=addresses.get(info["name"], ""),
                 uptime_seconds=info["now"] - info["start"] if info["statename"] == "RUNNING" else None,
