@@ -1,9 +1,10 @@
 """`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill, pause, resume), the demo, the
-benchmark and the invariant checker; purge expired bookkeeping rows."""
+benchmark, the invariant checker and the chaos run; purge expired bookkeeping rows."""
 
 import asyncio
 import dataclasses
 import json
+import logging
 import os
 import random
 import shlex
@@ -18,6 +19,7 @@ from rich.table import Table
 from orderdesk_shared.db import DEFAULT_RETENTION, Retention
 from orderdesk_stack.bench import CORES, run_bench
 from orderdesk_stack.catalogue import write_catalogue, write_snapshots
+from orderdesk_stack.chaos import chaos_run_dir, chaos_stack, fault_schedule, fresh_run_dir, render, run_chaos
 from orderdesk_stack.demo import run_demo
 from orderdesk_stack.invariants import check_invariants
 from orderdesk_stack.kafka_access import ADMIN, principal_named, principals
@@ -281,6 +283,47 @@ def demo(
     settled = asyncio.run(run_demo(stack, orders=orders, seed=seed, timeout=timeout, console=console))
     console.print("The stack is still running: `make status`, `make logs`; stop it with `make down`.")
     if not settled:
+        raise typer.Exit(1)
+
+
+@app.command()
+def chaos(
+    orders: Annotated[int, typer.Option(min=1, help="how many orders to send (100000: the soak)")] = 3000,
+    faults: Annotated[
+        list[str] | None,
+        typer.Option("--faults", help="a fault to inject (repeat the option); all of them, in a random order, if none"),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="seed of the orders and the faults' order (a new one each run, printed)")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="seconds the whole run may take at most")] = 3600.0,
+    keep: Annotated[bool, typer.Option("--keep", help="leave the chaos stack running at the end")] = False,
+) -> None:
+    """Start a stack of its own (three brokers, Postgres on a small volume), send a mixed stream of orders while
+    injecting faults one after another, then check the invariants; exit 1 on any order lost, doubled or unaccounted."""
+    seed = _seed(seed)
+    schedule = _or_exit(lambda: fault_schedule(faults, seed=seed))
+    # The run's own Kafka clients meet the brokers it kills and hangs on purpose: their reconnect warnings are noise.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    stack = chaos_stack(fresh_run_dir(chaos_run_dir()))
+    console.print(f"Faults: {', '.join(schedule)}")
+    try:
+        with console.status("starting the chaos stack") as spinner:
+            stack.up(progress=spinner.update)
+        result = asyncio.run(
+            run_chaos(stack, orders=orders, faults=schedule, seed=seed, timeout=timeout, console=console)
+        )
+    finally:
+        if keep:
+            console.print(
+                f"The chaos stack keeps running in {stack.run_dir} (`orderdesk status` with ORDERDESK_RUN_DIR set to"
+                " it); the next `orderdesk chaos` stops it."
+            )
+        else:
+            with console.status("stopping the chaos stack"):
+                stack.down()
+    console.print(render(result))
+    if not result.ok:
         raise typer.Exit(1)
 
 

@@ -14,22 +14,26 @@ from rich.table import Table
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import OrderState, Stage
-from orderdesk_stack.desk import Desk, OperationsTeam, People, Plan
-from orderdesk_stack.order_generator import GeneratedOrder, generate_orders
-from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, OrderSubmitter, PipelineWatcher, percentile
+from orderdesk_stack.desk import DeskAtWork, People
+from orderdesk_stack.order_generator import generate_orders
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, PipelineWatcher, percentile
 from orderdesk_stack.stack import Stack
 
 # Where an order rests when nobody means to act on it any more: ended, or waiting for the desk with a reason.
 ENDED = (OrderState.COMPLETED, OrderState.PARTIAL, OrderState.CANCELLED, OrderState.REJECTED)
 WAITING = (OrderState.HELD, OrderState.PENDING, OrderState.FAILED)
-RESEND_EVERY, SEND_TWICE_EVERY = 20, 33
+# Orders with a discount a manager decides, and sites in Grand Rapids (where billing may lack codes).
+APPROVAL_SHARE, GRAND_RAPIDS_SHARE = 0.1, 0.05
 
 
 async def run_demo(stack: Stack, *, orders: int, seed: int, timeout: float, console: Console) -> bool:
     """Submit `orders` generated orders; the desk corrects, cancels, resends and duplicates some, Operations installs,
-    fails, reschedules and stops others; follow every order until it ends or waits for people. True when every
-    order settled and TMF622 and the console agree on each."""
-    batch = generate_orders(orders, seed=seed, on_net_only=False)
+    fails, reschedules and stops others, the back office decides approvals, completes surveys and adds billing
+    codes; follow every order until it ends or waits for people. True when every order settled and TMF622 and the
+    console agree on each."""
+    batch = generate_orders(
+        orders, seed=seed, on_net_only=False, approval_share=APPROVAL_SHARE, grand_rapids_share=GRAND_RAPIDS_SHARE
+    )
     people = People(stack.token_signer)
     progress = Progress(
         TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
@@ -42,53 +46,26 @@ async def run_demo(stack: Stack, *, orders: int, seed: int, timeout: float, cons
     started_at = datetime.now(UTC)
     async with (
         PipelineWatcher(stack.kafka_admin) as watcher,
-        OrderSubmitter(stack.service_url("intake"), signer=stack.token_signer) as submitter,
-        httpx.AsyncClient(base_url=stack.service_url("intake"), timeout=30.0) as intake,
-        httpx.AsyncClient(base_url=stack.service_url("fulfillment-handoff"), timeout=30.0) as fulfillment,
+        DeskAtWork(stack, people, watcher) as work,
         httpx.AsyncClient(base_url=stack.service_url("console"), timeout=30.0) as console_api,
-        OperationsTeam(fulfillment, stack.kafka_connection_for("operations"), people) as operations,
     ):
-        desk = Desk(intake, people)
-        order_ids: list[str] = []
-
-        async def cancel_late(order_id: str) -> None:
-            if Plan.for_order(order_id) == Plan.CANCEL_LATE:
-                await desk.cancel(order_id, "the customer cancelled after the hand-off")
-
-        operations.on_hand_off = cancel_late
-
-        async def submit(position: int, order: GeneratedOrder) -> None:
-            order_id = await submitter.submit(order, watcher)
-            operations.expect(order_id)
-            order_ids.append(order_id)
-            progress.advance(submitted_task)
-            if order.expect_rejection:
-                await desk.correct(order_id, order.body)
-            elif Plan.for_order(order_id) == Plan.CANCEL_EARLY:
-                await desk.cancel(order_id, "the customer changed their mind")
-            if position % RESEND_EVERY == RESEND_EVERY - 1:
-                await desk.resend(order.body, order.submitted_by, first_order_id=order_id)
-            if position % SEND_TWICE_EVERY == SEND_TWICE_EVERY - 1:
-                # Not held when the first was cancelled meanwhile: then it is an order like any other.
-                twice = await desk.send_twice(order.body, order.submitted_by)
-                operations.expect(twice)
-                order_ids.append(twice)
-
+        work.on_submitted = lambda order_id: progress.advance(submitted_task)
+        order_ids = work.order_ids
         specialist = people.headers("dana", Role.SPECIALIST)
         clock = time.monotonic()
         states: dict[str, OrderState] = {}
         with Live(progress, console=console, refresh_per_second=8):
-            submission = asyncio.gather(*(submit(position, order) for position, order in enumerate(batch)))
+            submission = asyncio.ensure_future(work.send(batch))
             while time.monotonic() - clock < timeout:
-                states = await _states(intake, specialist, since=started_at)
+                states = await order_states(work.intake, specialist, since=started_at)
                 _show(progress, stage_tasks, state_tasks, watcher, states, total=len(order_ids))
-                if submission.done() and _settled(order_ids, states, people):
+                if submission.done() and await settled(work, states):
                     break
                 await asyncio.sleep(1.0)
         elapsed = time.monotonic() - clock
         if not submission.done():
             submission.cancel()
-        settled = submission.done() and _settled(order_ids, states, people)
+        all_settled = submission.done() and await settled(work, states)
         agreed, disagreements = await _console_agrees(console_api, specialist, order_ids, states)
     console.print(_stage_table(watcher, order_ids, elapsed))
     console.print(_state_table(order_ids, states))
@@ -100,12 +77,12 @@ async def run_demo(stack: Stack, *, orders: int, seed: int, timeout: float, cons
     console.print(f"TMF622 and the console agree on {agreed} of {len(order_ids)} orders.")
     for order_id, (tmf, shown) in list(disagreements.items())[:10]:
         console.print(f"  [red]{order_id}: TMF622 says {tmf}, the console {shown}[/red]")
-    if not settled:
+    if not all_settled:
         console.print(f"[yellow]Not every order settled within {timeout:.0f} s; see `orderdesk logs`.[/yellow]")
-    return settled and not disagreements
+    return all_settled and not disagreements
 
 
-async def _states(intake: httpx.AsyncClient, headers: dict, *, since: datetime) -> dict[str, OrderState]:
+async def order_states(intake: httpx.AsyncClient, headers: dict, *, since: datetime) -> dict[str, OrderState]:
     """Every order intake received since `since`, with its TMF622 state."""
     states: dict[str, OrderState] = {}
     offset = 0
@@ -123,9 +100,11 @@ async def _states(intake: httpx.AsyncClient, headers: dict, *, since: datetime) 
             return states
 
 
-def _settled(order_ids: list[str], states: dict[str, OrderState], people: People) -> bool:
+async def settled(work: DeskAtWork, states: dict[str, OrderState]) -> bool:
     """Every order ended or waits for the desk, and nobody means to act on any of them any more."""
-    return all(states.get(order_id) in (*ENDED, *WAITING) for order_id in order_ids) and not people.busy
+    return all(states.get(order_id) in (*ENDED, *WAITING) for order_id in work.order_ids) and (
+        await work.nobody_means_to_act()
+    )
 
 
 def _show(progress: Progress, stage_tasks: dict, state_tasks: dict, watcher, states: dict, *, total: int) -> None:

@@ -294,6 +294,16 @@ def _operations_has_it(order: OrderAtIntake) -> bool:
 # --- drained ------------------------------------------------------------------------------------------------------
 
 
+async def outstanding_work(stack: Stack, *, timeout: float) -> list[str]:
+    """Wait (up to `timeout` seconds) until no consumer group lags and no outbox holds a row; what is left then
+    (`orderdesk chaos` times each fault's drain with it)."""
+    database = await asyncpg.connect(asyncpg_dsn(stack.admin_database_url, database=DATABASE))
+    try:
+        return await _drained(stack.kafka_admin, database, timeout=timeout)
+    finally:
+        await database.close()
+
+
 async def _drained(kafka: KafkaConnection, database: asyncpg.Connection, *, timeout: float) -> list[str]:
     """Wait until no consumer group lags and no outbox holds an unpublished row; what is left after `timeout`."""
     deadline = time.monotonic() + timeout

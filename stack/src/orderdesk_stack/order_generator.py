@@ -25,6 +25,8 @@ from serviceability.settings import SEED_INVENTORY
 
 # Discounts on the catalogue price a rep gives without an approver (the approval matrix starts above 10%).
 DISCOUNTS = (0, 0, 0, 3, 5, 5, 8)
+# Discounts a sales manager approves (the matrix's first tier: above 10%, up to 20%).
+MANAGER_DISCOUNTS = (12, 15, 18)
 # Orders stay below the total contract value that asks finance to approve ($250,000).
 TCV_BUDGET = Decimal(240_000)
 COMPANIES = (
@@ -33,8 +35,9 @@ COMPANIES = (
     "Granite State Schools", "Maple Ridge Manufacturing", "Pioneer Title", "Oakview Senior Living",
 )  # fmt: skip
 # Grand Rapids (GRR), acquired in 2026, is not yet set up in billing for every product: generated
-# orders stay in the other markets so that they flow through unattended.
+# orders stay in the other markets so that they flow through unattended, unless asked for GRR sites.
 GENERATED_MARKETS = frozenset({"CHI", "MKE", "IND", "CMH", "DET", "MSP"})
+GRAND_RAPIDS = "GRR"
 AREA_CODES = ("312", "414", "317", "614", "313", "612")
 # Without on_net_only, the share of sites drawn from lit buildings; the rest are near-net, far or unserved.
 LIT_SITE_SHARE = 0.85
@@ -47,6 +50,8 @@ class GeneratedOrder:
     body: dict
     submitted_by: str
     expect_rejection: bool
+    # A discount above what a rep may give: a sales manager approves or denies it.
+    needs_approval: bool = False
 
 
 @cache
@@ -94,7 +99,13 @@ def _buildings() -> tuple[Location, ...]:
 
 
 def generate_orders(
-    count: int, *, seed: int = 7, invalid_share: float = 0.05, on_net_only: bool = True
+    count: int,
+    *,
+    seed: int = 7,
+    invalid_share: float = 0.05,
+    on_net_only: bool = True,
+    approval_share: float = 0.0,
+    grand_rapids_share: float = 0.0,
 ) -> list[GeneratedOrder]:
     """`count` varied orders of every type; about `invalid_share` of them have splits that do not add to 100.
 
@@ -102,6 +113,8 @@ def generate_orders(
     order flows to ratification. Without it, as in real life, some sites are near-net or unknown to
     the inventory (held for a site survey), off-net (rejected for offerings that third-party access
     cannot carry) or too slow for the bandwidth asked (pending an alternate).
+    About `approval_share` of the orders give a discount a sales manager must approve, and about
+    `grand_rapids_share` have their sites in Grand Rapids, where billing may lack codes (held for them).
     """
     rng = random.Random(seed)
     # Each call's orders are new to the stack: a source's externalId repeated would return its first order, and
@@ -109,9 +122,15 @@ def generate_orders(
     # suite numbers are the call's own, drawn apart from `rng`: a seed still gives the same orders otherwise.
     batch = uuid.uuid4().hex[:6].upper()
     suites = random.Random(batch)
+    orders = _Order(rng, _reference(), _buildings(), on_net_only=on_net_only, batch=batch, suites=suites)
+    # The shares draw from a generator of their own, so that a seed gives the same orders with or without them.
+    shares = random.Random(seed + 1)
     return [
-        _Order(rng, _reference(), _buildings(), on_net_only=on_net_only, batch=batch, suites=suites).build(
-            n, invalid=rng.random() < invalid_share
+        orders.build(
+            n,
+            invalid=rng.random() < invalid_share,
+            discounted=shares.random() < approval_share,
+            in_grand_rapids=shares.random() < grand_rapids_share,
         )
         for n in range(count)
     ]
@@ -134,13 +153,17 @@ class _Order:
         sold_in = [building for building in buildings if building.market in GENERATED_MARKETS]
         self.lit = [building for building in sold_in if building.building_lit]
         self.unlit = [building for building in sold_in if not building.building_lit]
+        self.grand_rapids = [b for b in buildings if b.market == GRAND_RAPIDS and b.building_lit]
+        self.discounted = False
+        self.in_grand_rapids = False
         self.on_net_only = on_net_only
         self.offerings = [offering for offering in reference.offerings.values() if offering.active]
         self.accounts = sorted(account.id for account in reference.accounts.values() if account.active)
         self.reps = sorted(rep.id for rep in reference.reps.values() if rep.active_to is None)
 
-    def build(self, n: int, *, invalid: bool) -> GeneratedOrder:
+    def build(self, n: int, *, invalid: bool, discounted: bool, in_grand_rapids: bool) -> GeneratedOrder:
         rng = self.rng
+        self.discounted, self.in_grand_rapids = discounted, in_grand_rapids
         order_type = rng.choice(ORDER_TYPES)
         reps = rng.sample(self.reps, k=rng.choice((1, 1, 1, 2)))
         splits = [100] if len(reps) == 1 else [60, 40]
@@ -163,7 +186,8 @@ class _Order:
             "requestedCompletionDate": "2027-01-15",
             "productOrderItem": self._items(order_type, term),
         }
-        return GeneratedOrder(body=body, submitted_by=reps[0], expect_rejection=invalid)
+        needs_approval = discounted and any(item["action"] != "delete" for item in body["productOrderItem"])
+        return GeneratedOrder(body=body, submitted_by=reps[0], expect_rejection=invalid, needs_approval=needs_approval)
 
     def _customer(self, order_type: str) -> list[dict]:
         """The customer, and for a transfer the new owner taking the services over."""
@@ -245,7 +269,7 @@ class _Order:
                 {
                     "priceType": "recurring",
                     "price": {
-                        "dutyFreeAmount": {"unit": "USD", "value": float(percent_off(price.mrc, rng.choice(DISCOUNTS)))}
+                        "dutyFreeAmount": {"unit": "USD", "value": float(percent_off(price.mrc, self._discount()))}
                     },
                 },
                 {"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": float(price.nrc)}}},
@@ -253,8 +277,15 @@ class _Order:
         }
         return item, price.contract_value(term) if action != "delete" else Decimal(0)
 
+    def _discount(self) -> int:
+        discount = self.rng.choice(DISCOUNTS)  # drawn in any case, so that a seed gives the same orders
+        return self.rng.choice(MANAGER_DISCOUNTS) if self.discounted else discount
+
     def _site(self, *, bandwidth_mbps: int | None) -> Location:
         rng = self.rng
+        if self.in_grand_rapids:
+            fits = [b for b in self.grand_rapids if bandwidth_mbps is None or b.max_bandwidth_mbps >= bandwidth_mbps]
+            return rng.choice(fits or self.grand_rapids)
         if self.on_net_only:
             return rng.choice([b for b in self.lit if bandwidth_mbps is None or b.max_bandwidth_mbps >= bandwidth_mbps])
         return rng.choice(self.lit if rng.random() < LIT_SITE_SHARE else self.unlit)

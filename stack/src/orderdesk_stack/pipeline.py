@@ -4,7 +4,7 @@ import asyncio
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 import httpx
@@ -117,14 +117,33 @@ class PipelineWatcher:
         return sum(1 for journey in self.journeys.values() if journey.waiting)
 
 
-class OrderSubmitter:
-    """Posts TMF622 orders to intake as a sales rep would, a few at a time."""
+async def patiently(send: Callable[[], Awaitable[httpx.Response]], *, patience: float) -> httpx.Response:
+    """The answer of `send()`, asked again while the service is unreachable or answers 5xx, for up to `patience`
+    seconds (as a person tries again while a service is down); the last answer, or error, after that."""
+    deadline = time.monotonic() + patience
+    pause = 0.2
+    while True:
+        try:
+            response = await send()
+            if response.status_code < 500 or time.monotonic() >= deadline:
+                return response
+        except httpx.TransportError:
+            if time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 5.0)
 
-    def __init__(self, intake_url: str, *, signer: TokenSigner, concurrency: int = 8) -> None:
+
+class OrderSubmitter:
+    """Posts TMF622 orders to intake as a sales rep would, a few at a time; with `patience`, a rep sends an order
+    again (the same externalId: the same order) while intake is unreachable or failing, for that many seconds."""
+
+    def __init__(self, intake_url: str, *, signer: TokenSigner, concurrency: int = 8, patience: float = 0.0) -> None:
         self._client = httpx.AsyncClient(base_url=intake_url, timeout=30.0)
         self._signer = signer
         self._slots = asyncio.Semaphore(concurrency)
         self._tokens: dict[str, str] = {}
+        self._patience = patience
 
     async def __aenter__(self) -> "OrderSubmitter":
         return self
@@ -141,10 +160,13 @@ class OrderSubmitter:
         """POST one order; returns its id once intake has accepted it."""
         async with self._slots:
             submitted_at = time.monotonic()
-            response = await self._client.post(
-                PRODUCT_ORDER_PATH,
-                json=order.body,
-                headers={"Authorization": f"Bearer {self._token(order.submitted_by)}"},
+            response = await patiently(
+                lambda: self._client.post(
+                    PRODUCT_ORDER_PATH,
+                    json=order.body,
+                    headers={"Authorization": f"Bearer {self._token(order.submitted_by)}"},
+                ),
+                patience=self._patience,
             )
             response.raise_for_status()
             order_id = response.json()["id"]
