@@ -12,8 +12,6 @@ from aiokafka import AIOKafkaConsumer
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.kafka_connection import KafkaConnection
-from orderdesk_stack.processes import free_port_block, free_ports
-from orderdesk_stack.services import SERVICES
 from orderdesk_stack.stack import Stack
 from orderdesk_stack.testing import server_home
 from tests.otlp_receiver import OtlpReceiver
@@ -59,25 +57,11 @@ def _running_stack(
     external: bool = True,
 ) -> Iterator[Stack]:
     """A stack on free ports; `external`: on the servers DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS name, if set."""
-    service_base = free_port_block(len(SERVICES))
-    taken = {service.port(service_base) for service in SERVICES}
-    # Node n of a cluster listens on the base ports + 2(n - 1).
-    kafka_base = next(
-        base
-        for base in iter(lambda: free_port_block(2 * kafka_brokers), None)
-        if not taken.intersection(range(base, base + 2 * kafka_brokers))
-    )
-    taken.update(range(kafka_base, kafka_base + 2 * kafka_brokers))
-    pg_port = next(port for port in iter(lambda: free_ports(1)[0], None) if port not in taken)
-    running = Stack(
-        run_dir=run_dir,
-        pg_port=pg_port,
-        kafka_port=kafka_base,
-        kafka_controller_port=kafka_base + 1,
-        service_port_base=service_base,
+    running = Stack.on_free_ports(
+        run_dir,
+        kafka_brokers=kafka_brokers,
         database_url=(os.environ.get("DATABASE_URL") or None) if external else None,
         kafka_bootstrap_servers=(os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None) if external else None,
-        kafka_brokers=kafka_brokers,
         postgres_volume_mb=postgres_volume_mb,
         service_settings=TEST_SERVICE_SETTINGS,
     )

@@ -21,14 +21,10 @@ from orderdesk_stack.invariants import InvariantReport, check_invariants, outsta
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.paths import default_run_dir
 from orderdesk_stack.pipeline import PipelineWatcher
-from orderdesk_stack.processes import free_port_block, free_ports
-from orderdesk_stack.services import SERVICES
 from orderdesk_stack.stack import Stack
 
 KAFKA_BROKERS = 3
 POSTGRES_VOLUME_MB = 1024
-# A broker node takes two ports (client, controller): node n on the block's base + 2(n - 1) and the next one.
-KAFKA_PORTS = 2 * KAFKA_BROKERS
 # How long people keep trying while a service is down: longer than any fault keeps one down.
 PATIENCE_SECONDS = 600.0
 # Orders submitted before a fault strikes, at least (so that it strikes into a flowing stream).
@@ -46,24 +42,7 @@ def chaos_run_dir() -> Path:
 
 def chaos_stack(run_dir: Path, *, postgres_volume_mb: int | None = POSTGRES_VOLUME_MB) -> Stack:
     """A stack of three brokers on free ports (never the local stack's), its Postgres data on a small volume."""
-    service_base = free_port_block(len(SERVICES))
-    taken = {service.port(service_base) for service in SERVICES}
-    kafka_base = next(
-        base
-        for base in iter(lambda: free_port_block(KAFKA_PORTS), None)
-        if not taken.intersection(range(base, base + KAFKA_PORTS))
-    )
-    taken |= set(range(kafka_base, kafka_base + KAFKA_PORTS))
-    (pg_port,) = next(ports for ports in iter(lambda: free_ports(1), None) if not taken.intersection(ports))
-    return Stack(
-        run_dir=run_dir,
-        pg_port=pg_port,
-        kafka_port=kafka_base,
-        kafka_controller_port=kafka_base + 1,
-        service_port_base=service_base,
-        kafka_brokers=KAFKA_BROKERS,
-        postgres_volume_mb=postgres_volume_mb,
-    )
+    return Stack.on_free_ports(run_dir, kafka_brokers=KAFKA_BROKERS, postgres_volume_mb=postgres_volume_mb)
 
 
 def fresh_run_dir(run_dir: Path) -> Path:

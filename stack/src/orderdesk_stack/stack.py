@@ -22,7 +22,7 @@ from orderdesk_stack.kafka_access import login_as, provision_acls
 from orderdesk_stack.kafka_broker import KafkaCluster
 from orderdesk_stack.paths import default_run_dir, repo_root
 from orderdesk_stack.postgres_server import EmbeddedPostgres
-from orderdesk_stack.processes import ProcessSpec, free_ports, is_stopped, wait_until
+from orderdesk_stack.processes import ProcessSpec, free_port_block, free_ports, is_stopped, wait_until
 from orderdesk_stack.provision import migrate, provision_database, service_database_url
 from orderdesk_stack.services import SERVICES, Service, service_named
 from orderdesk_stack.supervision import RunLayout, Supervisor
@@ -87,6 +87,29 @@ class Stack:
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             services=services,
             kafka_brokers=int(env.get("ORDERDESK_KAFKA_BROKERS") or _brokers_of_the_running_stack(run_dir)),
+        )
+
+    @classmethod
+    def on_free_ports(cls, run_dir: Path, *, kafka_brokers: int = 1, **settings: object) -> "Stack":
+        """A stack on ports nothing listens on (never the local stack's), e.g. beside it in tests or a chaos run."""
+        service_base = free_port_block(len(SERVICES))
+        taken = {service.port(service_base) for service in SERVICES}
+        # Node n of a cluster listens on the base ports + 2(n - 1).
+        kafka_base = next(
+            base
+            for base in iter(lambda: free_port_block(2 * kafka_brokers), None)
+            if not taken.intersection(range(base, base + 2 * kafka_brokers))
+        )
+        taken.update(range(kafka_base, kafka_base + 2 * kafka_brokers))
+        pg_port = next(port for port in iter(lambda: free_ports(1)[0], None) if port not in taken)
+        return cls(
+            run_dir=run_dir,
+            pg_port=pg_port,
+            kafka_port=kafka_base,
+            kafka_controller_port=kafka_base + 1,
+            service_port_base=service_base,
+            kafka_brokers=kafka_brokers,
+            **settings,
         )
 
     # Addresses
