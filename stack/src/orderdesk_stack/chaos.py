@@ -25,6 +25,9 @@ from orderdesk_stack.stack import Stack
 
 KAFKA_BROKERS = 3
 POSTGRES_VOLUME_MB = 1024
+# Room on the volume for each order's rows, events and WAL, with a margin: a soak must not
+# fill the disk except when the disk-full fault does.
+VOLUME_MB_PER_ORDER = 0.1
 # How long people keep trying while a service is down: longer than any fault keeps one down.
 PATIENCE_SECONDS = 600.0
 # Orders submitted before a fault strikes, at least (so that it strikes into a flowing stream).
@@ -38,6 +41,11 @@ ASK_INTAKE_ABOUT_AT_MOST = 50
 def chaos_run_dir() -> Path:
     """Beside the local stack's state, never in it: the chaos run has its own stack."""
     return default_run_dir() / "chaos"
+
+
+def volume_for(orders: int) -> int:
+    """The Postgres volume (MiB) a run of `orders` orders needs."""
+    return POSTGRES_VOLUME_MB + round(orders * VOLUME_MB_PER_ORDER)
 
 
 def chaos_stack(run_dir: Path, *, postgres_volume_mb: int | None = POSTGRES_VOLUME_MB) -> Stack:

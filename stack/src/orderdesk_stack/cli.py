@@ -19,7 +19,15 @@ from rich.table import Table
 from orderdesk_shared.db import DEFAULT_RETENTION, Retention
 from orderdesk_stack.bench import CORES, run_bench
 from orderdesk_stack.catalogue import write_catalogue, write_snapshots
-from orderdesk_stack.chaos import chaos_run_dir, chaos_stack, fault_schedule, fresh_run_dir, render, run_chaos
+from orderdesk_stack.chaos import (
+    chaos_run_dir,
+    chaos_stack,
+    fault_schedule,
+    fresh_run_dir,
+    render,
+    run_chaos,
+    volume_for,
+)
 from orderdesk_stack.demo import run_demo
 from orderdesk_stack.invariants import check_invariants
 from orderdesk_stack.kafka_access import ADMIN, principal_named, principals
@@ -305,7 +313,7 @@ def chaos(
     schedule = _or_exit(lambda: fault_schedule(faults, seed=seed))
     # The run's own Kafka clients meet the brokers it kills and hangs on purpose: their reconnect warnings are noise.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    stack = chaos_stack(fresh_run_dir(chaos_run_dir()))
+    stack = chaos_stack(fresh_run_dir(chaos_run_dir()), postgres_volume_mb=volume_for(orders))
     console.print(f"Faults: {', '.join(schedule)}")
     try:
         with console.status("starting the chaos stack") as spinner:
