@@ -7,7 +7,6 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client import make_asgi_app
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,7 +16,7 @@ from orderdesk_shared.db import Database
 from orderdesk_shared.logs import configure_logging
 from orderdesk_shared.problems import install_problem_handlers
 from orderdesk_shared.runtime import ServiceRuntime
-from orderdesk_shared.telemetry import configure_tracing, without_query_string
+from orderdesk_shared.telemetry import configure_tracing, instrument_database, name_the_order, without_query_string
 
 T = TypeVar("T")
 
@@ -33,7 +32,7 @@ def build_app(
     service_name = settings.service_name
     configure_logging(service_name)
     configure_tracing(service_name)
-    SQLAlchemyInstrumentor().instrument(engine=runtime.database.engine.sync_engine)
+    instrument_database(runtime.database.engine.sync_engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -43,7 +42,7 @@ def build_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, lifespan=lifespan)
+    app = FastAPI(title=title, lifespan=lifespan, dependencies=[Depends(name_the_order)])
     app.state.runtime = runtime
     app.state.tokens = TokenVerifier.from_settings(runtime.settings)
     install_problem_handlers(app)

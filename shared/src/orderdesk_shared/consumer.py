@@ -27,11 +27,11 @@ from orderdesk_shared.errors import (
     is_transient,
     logged_error,
 )
-from orderdesk_shared.events.base import Fact
+from orderdesk_shared.events.base import Event, Fact
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import CONSUMER_LAG, EVENTS_HANDLED, HANDLER_FAILURES, HANDLER_SECONDS
-from orderdesk_shared.telemetry import context_from_headers, tracer
+from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION, carrier_from_headers, context_from_carrier, tracer
 
 log = get_logger(__name__)
 
@@ -379,21 +379,26 @@ class ConsumerRuntime:
         if (failure := self._failures.exhausted(record_key(record))) is not None:
             return incoming.type, await self._dead_letter(uow, record, failure.error_class, failure.dead_letter_reason)
         model, handler = route
+        carrier = carrier_from_headers(headers)
+        about_order = issubclass(model, Event) and incoming.subject is not None
+        if about_order:
+            uow.keep_order_trace(incoming.subject, carrier.get("traceparent"), carrier.get("tracestate"))
         with (
             tracer().start_as_current_span(
                 f"{record.topic} process",
-                context=context_from_headers(headers),
+                context=context_from_carrier(carrier),
                 kind=SpanKind.CONSUMER,
                 attributes={
                     "messaging.system": "kafka",
+                    "messaging.operation.type": "process",
                     "messaging.consumer.group.name": self.name,
                     "messaging.destination.name": record.topic,
                     "messaging.destination.partition.id": str(record.partition),
                     "messaging.kafka.offset": record.offset,
                     "messaging.message.id": incoming.id,
                     "cloudevents.event_type": incoming.type,
-                    "orderdesk.order_id": incoming.subject or "",
-                },
+                }
+                | ({ORDER_ID: incoming.subject} if about_order else {}),
             ) as span,
             structlog.contextvars.bound_contextvars(order_id=incoming.subject, event_type=incoming.type),
             delivering(record, incoming),
@@ -405,6 +410,8 @@ class ConsumerRuntime:
                         if not await self._first_delivery(uow, incoming.id, unclaimed):
                             return incoming.type, "duplicate"
                         event = model.model_validate(incoming.data)
+                        if about_order:
+                            span.set_attribute(ORDER_VERSION, event.order_version)
                         started = time.perf_counter()
                         async with handler_time:
                             await handler(event, uow)

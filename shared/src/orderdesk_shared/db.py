@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from orderdesk_shared.codec import KafkaRecord, encode
 from orderdesk_shared.errors import DatabaseUnavailable
-from orderdesk_shared.events.base import Fact
+from orderdesk_shared.events.base import Event, Fact
 from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.messaging import MessagingTables
-from orderdesk_shared.telemetry import Traced, batch_span
+from orderdesk_shared.telemetry import Traced, batch_span, context_from_carrier
 
 T = TypeVar("T")
 
@@ -118,12 +118,25 @@ def _claim_statement(inbox: sa.Table) -> sa.TextClause:
     )
 
 
+@functools.cache
+def _keep_order_traces_statement(order_traces: sa.Table) -> sa.TextClause:
+    sql = (
+        f"INSERT INTO {_QUOTE.format_table(order_traces)} (order_id, traceparent, tracestate) "
+        "SELECT * FROM unnest(CAST(:order_ids AS text[]), CAST(:traceparents AS text[]), CAST(:tracestates AS text[])) "
+        "ON CONFLICT DO NOTHING"
+    )
+    return sa.text(sql).bindparams(
+        *(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)) for name in ("order_ids", "traceparents", "tracestates"))
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _PendingRow:
     record: KafkaRecord
     aggregate_type: str
     event_type: str
     trace_carrier: dict[str, str]
+    order_version: int | None
 
 
 DeferredWork = Callable[["UnitOfWork", Sequence[Traced[T]]], Awaitable[None]]
@@ -138,6 +151,8 @@ class UnitOfWork:
         self._source = source
         self._pending: list[_PendingRow] = []
         self._deferred: dict[DeferredWork, list[Traced]] = {}
+        # Order id -> the first trace context (traceparent, tracestate) this transaction handled or emitted it in.
+        self._order_traces: dict[str, tuple[str, str | None]] = {}
 
     def before_commit(self, work: DeferredWork[T], item: T) -> None:
         """Hand `item` to `work`, which runs once before this transaction commits with every item handed to it.
@@ -161,21 +176,55 @@ class UnitOfWork:
     def emit(self, event: Fact, *, trace_context: Context | None = None) -> None:
         """Record an event to publish once this transaction commits.
 
-        It carries the current trace, or `trace_context` when the event belongs to another (a group commit's).
+        It carries the current trace, or `trace_context` when the event belongs to another (a group commit's);
+        an event about an order makes that trace the order's, if the service kept none for it yet.
         """
-        self.emit_record(
+        about_order = isinstance(event, Event)
+        carrier = self.emit_record(
             encode(event, source=self._source),
             aggregate_type="order",
             event_type=event.event_type,
             trace_context=trace_context,
+            order_version=event.order_version if about_order else None,
         )
+        if about_order:
+            self.keep_order_trace(event.order_id, carrier.get("traceparent"), carrier.get("tracestate"))
 
     def emit_record(
-        self, record: KafkaRecord, *, aggregate_type: str, event_type: str, trace_context: Context | None = None
-    ) -> None:
+        self,
+        record: KafkaRecord,
+        *,
+        aggregate_type: str,
+        event_type: str,
+        trace_context: Context | None = None,
+        order_version: int | None = None,
+    ) -> dict[str, str]:
+        """Record a Kafka record to publish once this transaction commits; the trace headers it will carry."""
         carrier: dict[str, str] = {}
         propagate.inject(carrier, context=trace_context)
-        self._pending.append(_PendingRow(record, aggregate_type, event_type, carrier))
+        self._pending.append(_PendingRow(record, aggregate_type, event_type, carrier, order_version))
+        return carrier
+
+    def keep_order_trace(self, order_id: str, traceparent: str | None, tracestate: str | None = None) -> None:
+        """Keep this trace context as the order's, unless the service kept one before (written at commit, with
+        every other order's of the transaction in one statement)."""
+        if traceparent and order_id not in self._order_traces:
+            self._order_traces[order_id] = (traceparent, tracestate)
+
+    async def order_trace(self, order_id: str) -> Context | None:
+        """The trace context the service keeps for an order; None if it kept none."""
+        order_traces = self._tables.order_traces
+        kept = (
+            await self.connection.execute(
+                sa.select(order_traces.c.traceparent, order_traces.c.tracestate).where(
+                    order_traces.c.order_id == order_id
+                )
+            )
+        ).first()
+        if kept is None:
+            return None
+        carrier = {"traceparent": kept.traceparent} | ({"tracestate": kept.tracestate} if kept.tracestate else {})
+        return context_from_carrier(carrier)
 
     async def first_delivery(self, *, consumer: str, message_id: str) -> bool:
         """Claim a message for a consumer; False when it was handled before (inbox dedup)."""
@@ -251,6 +300,20 @@ class UnitOfWork:
             }
             raise
 
+    async def _write_order_traces(self) -> None:
+        if not self._order_traces:
+            return
+        # In key order, so that two transactions keeping the same orders never wait on each other in a cycle.
+        order_ids = sorted(self._order_traces)
+        await self.connection.execute(
+            _keep_order_traces_statement(self._tables.order_traces),
+            {
+                "order_ids": order_ids,
+                "traceparents": [self._order_traces[order_id][0] for order_id in order_ids],
+                "tracestates": [self._order_traces[order_id][1] for order_id in order_ids],
+            },
+        )
+
     async def _write_outbox(self) -> None:
         if not self._pending:
             return
@@ -276,6 +339,7 @@ class UnitOfWork:
                     "headers": row.record.headers,
                     "traceparent": row.trace_carrier.get("traceparent"),
                     "tracestate": row.trace_carrier.get("tracestate"),
+                    "order_version": row.order_version,
                 }
                 for row in self._pending
             ],
@@ -370,6 +434,7 @@ class Database:
             uow = UnitOfWork(connection, tables=self.tables, source=self.source)
             yield uow
             await uow.run_deferred()
+            await uow._write_order_traces()
             await uow._write_outbox()
 
     async def ping(self, *, timeout: float = 5.0) -> None:

@@ -1,4 +1,4 @@
-"""The tables every service keeps for reliable messaging: outbox, inbox and dead letters."""
+"""The tables every service keeps for reliable messaging: outbox, inbox and dead letters, and each order's trace."""
 
 from dataclasses import dataclass
 
@@ -11,6 +11,7 @@ class MessagingTables:
     outbox: sa.Table
     inbox: sa.Table
     dead_letters: sa.Table
+    order_traces: sa.Table
 
     @property
     def schema(self) -> str:
@@ -24,7 +25,7 @@ def service_metadata(schema: str) -> tuple[sa.MetaData, MessagingTables]:
 
 
 def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
-    """Add the outbox, inbox and dead_letters tables to a service's metadata (its schema)."""
+    """Add the outbox, inbox, dead_letters and order_traces tables to a service's metadata (its schema)."""
     outbox = sa.Table(
         "outbox",
         metadata,
@@ -39,6 +40,8 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("headers", JSONB, nullable=False),
         sa.Column("traceparent", sa.Text),
         sa.Column("tracestate", sa.Text),
+        # The version of the order an event is about, for the relay's publish span (None: not about an order).
+        sa.Column("order_version", sa.Integer),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("published_at", sa.DateTime(timezone=True)),
         sa.Index("outbox_unpublished", "seq", postgresql_where=sa.text("published_at IS NULL")),
@@ -69,11 +72,21 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.UniqueConstraint("consumer", "topic", "partition", "offset"),
         sa.Index("dead_letters_created_at", "created_at"),
     )
-    return MessagingTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters)
+    order_traces = sa.Table(
+        "order_traces",
+        metadata,
+        # The first trace context the service saw the order in; every later step joins that trace.
+        sa.Column("order_id", sa.Text, primary_key=True),
+        sa.Column("traceparent", sa.Text, nullable=False),
+        sa.Column("tracestate", sa.Text),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    return MessagingTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters, order_traces=order_traces)
 
 
 def create_messaging_tables(bind: sa.Connection, *, schema: str) -> None:
-    """Create the messaging tables in `schema` (the first migration of every service calls this)."""
+    """Create the messaging tables in `schema` as the first migration of every service made them (the
+    outbox's order_version and the order_traces table came later, in a migration of their own)."""
     tables = messaging_tables(sa.MetaData(schema=schema))
     for table in (tables.outbox, tables.inbox, tables.dead_letters):
         table.create(bind)

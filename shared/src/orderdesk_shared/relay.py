@@ -15,7 +15,7 @@ from orderdesk_shared.errors import describe_error, logged_error
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_DEAD_LETTERED
-from orderdesk_shared.telemetry import context_from_carrier, tracer
+from orderdesk_shared.telemetry import context_from_carrier, order_attributes, tracer
 
 log = get_logger(__name__)
 
@@ -165,6 +165,7 @@ class OutboxRelay:
                     outbox.c.headers,
                     outbox.c.traceparent,
                     outbox.c.tracestate,
+                    outbox.c.order_version,
                 )
                 .where(outbox.c.published_at.is_(None))
                 .order_by(outbox.c.seq)
@@ -258,11 +259,13 @@ class OutboxRelay:
             kind=SpanKind.PRODUCER,
             attributes={
                 "messaging.system": "kafka",
+                "messaging.operation.type": "send",
                 "messaging.destination.name": row.topic,
                 "messaging.message.id": row.headers.get("ce_id", str(row.id)),
                 "cloudevents.event_type": row.type,
-                "orderdesk.order_id": row.aggregate_id,
-            },
+            }
+            # Named after its order when about one (dead letters, and rows kept before versions were, have no version).
+            | (order_attributes(row.aggregate_id, row.order_version) if row.order_version is not None else {}),
         ):
             headers = dict(row.headers)
             propagate.inject(headers)

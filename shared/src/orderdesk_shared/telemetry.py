@@ -2,28 +2,71 @@
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanProcessor
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
+from opentelemetry.trace import SpanKind
+from opentelemetry.util.types import Attributes
+from sqlalchemy import Engine
+from starlette.requests import Request
 
 TRACER_NAME = "orderdesk"
 # Span attributes that may hold a request's query string, by the old and the stable HTTP conventions.
 _URL_ATTRIBUTES = ("http.url", "http.target", "url.full")
 _QUERY_ATTRIBUTE = "url.query"
 
+# What an SRE holding an order searches by: on every span of the order's own trace that handles the order.
+ORDER_ID = "orderdesk.order.id"
+ORDER_VERSION = "orderdesk.order.version"
+# The order a request asked about or acted on, on its server span: a request is a trace of its own (a step it
+# takes joins the order's trace by a link), and a search by the order id finds the order's one trace only.
+REQUEST_ORDER_ID = "orderdesk.request.order.id"
+
 T = TypeVar("T")
+
+
+class NoOrphanClientSpans(Sampler):
+    """Drop a client span that has no parent; sample everything else.
+
+    A database call made outside any traced work (the pool's `connect`, the relay polling its outbox,
+    a consumer poll claiming its records in the inbox) would be a trace of one span that nobody can
+    act on; inside an order's trace the same spans are kept.
+    """
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[trace.Link] | None = None,
+        trace_state: trace.TraceState | None = None,
+    ) -> SamplingResult:
+        if kind is SpanKind.CLIENT:
+            return SamplingResult(Decision.DROP)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return "NoOrphanClientSpans"
+
+
+# Children follow their parent's decision; only roots are judged.
+SAMPLER = ParentBased(root=NoOrphanClientSpans())
 
 
 def configure_tracing(service_name: str, *, extra_processors: Iterable[SpanProcessor] = ()) -> TracerProvider:
     """Install a tracer provider for this process; export OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}), sampler=SAMPLER)
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -32,6 +75,19 @@ def configure_tracing(service_name: str, *, extra_processors: Iterable[SpanProce
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     return provider
+
+
+def instrument_database(engine: Engine, *, tracer_provider: trace.TracerProvider | None = None) -> None:
+    """One client span per SQL statement on `engine`: the statement text with its placeholders, never the bound
+    values, and no sqlcommenter comment (it would make every statement's text unique to the server)."""
+    SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=tracer_provider, enable_commenter=False)
+
+
+async def name_the_order(request: Request) -> None:
+    """An app-wide dependency: the server span of a route about one order (an `order_id` path parameter) names
+    the order, so that an SRE holding the id finds the requests made about it too."""
+    if (order_id := request.path_params.get("order_id")) is not None:
+        trace.get_current_span().set_attribute(REQUEST_ORDER_ID, order_id)
 
 
 def without_query_string(span: trace.Span, _scope: dict) -> None:
@@ -76,10 +132,9 @@ def batch_span(name: str, batch: Sequence[Traced]) -> Iterator[trace.Span]:
         yield span
 
 
-def context_from_headers(headers: Iterable[tuple[str, bytes]]) -> Context:
-    """The trace context a record carries in its W3C `traceparent`/`tracestate` headers."""
-    carrier = {name: value.decode(errors="replace") for name, value in headers if name in ("traceparent", "tracestate")}
-    return propagate.extract(carrier)
+def carrier_from_headers(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
+    """A record's W3C `traceparent`/`tracestate` headers."""
+    return {name: value.decode(errors="replace") for name, value in headers if name in ("traceparent", "tracestate")}
 
 
 def context_from_carrier(carrier: dict[str, str]) -> Context:
@@ -95,3 +150,39 @@ def current_trace_headers() -> dict[str, str]:
 def current_trace_id() -> str | None:
     span_context = trace.get_current_span().get_span_context()
     return format(span_context.trace_id, "032x") if span_context.is_valid else None
+
+
+def order_attributes(order_id: str, version: int | None = None) -> dict[str, str | int]:
+    """The span attributes naming an order (and its version, when known)."""
+    return {ORDER_ID: order_id} if version is None else {ORDER_ID: order_id, ORDER_VERSION: version}
+
+
+class KeepsOrderTraces(Protocol):
+    """What `order_step` needs of a unit of work: the trace context a service keeps for an order."""
+
+    async def order_trace(self, order_id: str) -> Context | None: ...
+
+
+@contextlib.asynccontextmanager
+async def order_step(
+    uow: KeepsOrderTraces, order_id: str, name: str, *, version: int | None = None
+) -> AsyncIterator[trace.Span]:
+    """A step a person or a watchdog takes on an order, as a span in the order's own trace.
+
+    The span's parent is the trace context the service keeps for the order, so the events emitted in the
+    block carry the order's trace, not the request's; a link leads from it to the span that caused it (the
+    HTTP request, which names the order as the one it acted on). An order the service kept no context for (one
+    from before it kept them) takes the current trace, which is then kept as the order's.
+    """
+    cause = trace.get_current_span()
+    cause_context = cause.get_span_context()
+    if cause.is_recording() and REQUEST_ORDER_ID not in (getattr(cause, "attributes", None) or {}):
+        # A request that steps into several orders (a billing code releasing them) is named after the first.
+        cause.set_attribute(REQUEST_ORDER_ID, order_id)
+    with tracer().start_as_current_span(
+        name,
+        context=await uow.order_trace(order_id),
+        links=[trace.Link(cause_context)] if cause_context.is_valid else (),
+        attributes=order_attributes(order_id, version),
+    ) as span:
+        yield span

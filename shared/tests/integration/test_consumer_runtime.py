@@ -2,6 +2,7 @@
 transient failures retried without committing, and restarts that lose nothing."""
 
 import asyncio
+import secrets
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from orderdesk_shared.codec import encode
 from orderdesk_shared.errors import TransientError
+from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION
 
 from .conftest import eventually, read_topic, running
 
@@ -285,3 +287,26 @@ async def test_while_a_slow_record_is_retried_the_other_partitions_flow(harness,
 
 async def _at_least(read, n):
     return read() >= n
+
+
+async def test_the_first_trace_an_order_is_handled_in_is_kept_and_named_on_the_process_span(
+    harness, producer, recorded_spans
+):
+    first, later = secrets.token_hex(16), secrets.token_hex(16)
+    for trace_id, version in ((first, 1), (later, 2)):
+        record = encode(harness.model(order_id="PO-T", order_version=version, text=f"v{version}"), source="test")
+        await _publish(producer, record, headers=record.headers | {"traceparent": f"00-{trace_id}-{'1' * 16}-01"})
+
+    async with running(harness.consumer_runtime(harness.record_note).run()):
+        await eventually(lambda: _equals(harness.noted_texts(), ["v1", "v2"]))
+
+    order_traces = harness.database.tables.order_traces
+    async with harness.database.engine.connect() as connection:
+        kept = (await connection.execute(sa.select(order_traces.c.order_id, order_traces.c.traceparent))).all()
+    assert kept == [("PO-T", f"00-{first}-{'1' * 16}-01")]
+    processed = [span for span in recorded_spans.get_finished_spans() if span.name == f"{harness.model.topic} process"]
+    assert {(span.attributes[ORDER_ID], span.attributes[ORDER_VERSION]) for span in processed} == {
+        ("PO-T", 1),
+        ("PO-T", 2),
+    }
+    assert {span.attributes["messaging.operation.type"] for span in processed} == {"process"}

@@ -9,6 +9,7 @@ from opentelemetry import trace
 
 from orderdesk_shared.db import PURGE_BATCH_ROWS, Retention, purge_expired
 from orderdesk_shared.relay import OutboxRelay
+from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION, order_step
 
 from .conftest import eventually, read_topic, running
 
@@ -208,3 +209,25 @@ async def test_a_purge_deletes_inbox_and_dead_letter_rows_past_their_retention_b
 
 def _days_ago(days: int) -> datetime:
     return datetime.now(UTC) - timedelta(days=days)
+
+
+async def test_a_later_step_on_an_order_emits_in_the_trace_the_order_was_first_emitted_in(
+    harness, producer, recorded_spans
+):
+    tracer = trace.get_tracer("test")
+    with tracer.start_as_current_span("submit order") as submitted:
+        async with harness.database.unit_of_work() as uow:
+            uow.emit(harness.model(order_id="PO-21", order_version=1, text="submitted"))
+    with tracer.start_as_current_span("approve discount request", kind=trace.SpanKind.SERVER) as request:
+        async with harness.database.unit_of_work() as uow, order_step(uow, "PO-21", "approve discount", version=1):
+            uow.emit(harness.model(order_id="PO-21", order_version=1, text="approved"))
+
+    async with running(harness.relay(producer).run()):
+        records = await read_topic(harness.kafka, harness.model.topic, count=2)
+
+    order_trace = format(submitted.get_span_context().trace_id, "032x")
+    assert [dict(record.headers)["traceparent"].decode().split("-")[1] for record in records] == [order_trace] * 2
+    assert order_trace != format(request.get_span_context().trace_id, "032x")
+    published = [span for span in recorded_spans.get_finished_spans() if span.name == f"{harness.model.topic} publish"]
+    assert {(span.attributes[ORDER_ID], span.attributes[ORDER_VERSION]) for span in published} == {("PO-21", 1)}
+    assert {span.attributes["messaging.operation.type"] for span in published} == {"send"}
