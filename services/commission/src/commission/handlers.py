@@ -37,6 +37,7 @@ from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType, SalesRep
 from orderdesk_shared.order_correctors import correctors_of, note_corrector
+from orderdesk_shared.telemetry import ORDER_VERSION, order_step
 
 
 def _today() -> date:
@@ -181,21 +182,23 @@ async def open_dispute(
 ) -> str | None:
     """A rep disputes their commission on an order; None if the rep has no commission on that order."""
     today = today or _today()
-    ratification = await repository.get_ratification(uow.connection, order_id)
-    if ratification is None or rep_id not in {rep["repId"] for rep in ratification.reps}:
-        return None
-    plan = commission_rules().plans.in_effect(ratification.order_date)
-    if refusal := dispute_refusal(
-        ratified_on=ratification.order_date, today=today, window_days=plan.dispute_window_days
-    ):
-        raise DisputeRefused(refusal)
-    if existing := await repository.open_dispute_of(uow.connection, order_id, rep_id):
-        raise DisputeRefused(f"dispute {existing} on this order is still open")
-    dispute_id = f"DSP-{uuid.uuid4().hex[:10].upper()}"
-    await repository.open_dispute(
-        uow.connection, dispute_id=dispute_id, order_id=order_id, rep_id=rep_id, claim=claim, opened_on=today
-    )
-    return dispute_id
+    async with order_step(uow, order_id, "open commission dispute") as step:
+        ratification = await repository.get_ratification(uow.connection, order_id)
+        if ratification is None or rep_id not in {rep["repId"] for rep in ratification.reps}:
+            return None
+        step.set_attribute(ORDER_VERSION, ratification.order_version)
+        plan = commission_rules().plans.in_effect(ratification.order_date)
+        if refusal := dispute_refusal(
+            ratified_on=ratification.order_date, today=today, window_days=plan.dispute_window_days
+        ):
+            raise DisputeRefused(refusal)
+        if existing := await repository.open_dispute_of(uow.connection, order_id, rep_id):
+            raise DisputeRefused(f"dispute {existing} on this order is still open")
+        dispute_id = f"DSP-{uuid.uuid4().hex[:10].upper()}"
+        await repository.open_dispute(
+            uow.connection, dispute_id=dispute_id, order_id=order_id, rep_id=rep_id, claim=claim, opened_on=today
+        )
+        return dispute_id
 
 
 async def remember_corrector(event: OrderCorrected, uow: UnitOfWork) -> None:
@@ -220,34 +223,35 @@ async def decide_dispute(
     dispute = await repository.get_dispute(uow.connection, dispute_id, for_update=True)
     if dispute is None:
         return False
-    ratification = await repository.get_ratification(uow.connection, dispute.order_id, for_update=True)
-    people = access.OrderPeople(
-        order_id=dispute.order_id,
-        submitted_by=ratification.submitted_by,
-        corrected_by=await correctors_of(uow.connection, order_correctors, dispute.order_id),
-        reps=frozenset({dispute.rep_id, *(rep["repId"] for rep in ratification.reps)}),
-    )
-    if refused := access.refusal(analyst, people, access.OrderAction.DECIDE):
-        raise NotYoursToDecide(refused.reason)
-    if dispute.state != "open":
-        raise DisputeRefused(f"dispute {dispute_id} was {dispute.state} already")
-    if approve and not adjustment:
-        raise DisputeRefused("an approval needs a non-zero adjustment")
-    await repository.decide_dispute(
-        uow.connection,
-        dispute_id,
-        state="approved" if approve else "rejected",
-        decided_by=analyst.subject,
-        decided_on=today,
-        decision=reason,
-        adjustment=adjustment if approve else None,
-    )
-    if approve:
-        entry = dispute_adjustment(dispute.rep_id, adjustment, reason=f"dispute {dispute_id} approved: {reason}")
-        await _post(
-            uow, dispute.order_id, ratification.order_version, [entry], key=dispute_id, on=today, dispute_id=dispute_id
+    async with order_step(uow, dispute.order_id, "decide commission dispute") as step:
+        ratification = await repository.get_ratification(uow.connection, dispute.order_id, for_update=True)
+        step.set_attribute(ORDER_VERSION, ratification.order_version)
+        people = access.OrderPeople(
+            order_id=dispute.order_id,
+            submitted_by=ratification.submitted_by,
+            corrected_by=await correctors_of(uow.connection, order_correctors, dispute.order_id),
+            reps=frozenset({dispute.rep_id, *(rep["repId"] for rep in ratification.reps)}),
         )
-    return True
+        if refused := access.refusal(analyst, people, access.OrderAction.DECIDE):
+            raise NotYoursToDecide(refused.reason)
+        if dispute.state != "open":
+            raise DisputeRefused(f"dispute {dispute_id} was {dispute.state} already")
+        if approve and not adjustment:
+            raise DisputeRefused("an approval needs a non-zero adjustment")
+        await repository.decide_dispute(
+            uow.connection,
+            dispute_id,
+            state="approved" if approve else "rejected",
+            decided_by=analyst.subject,
+            decided_on=today,
+            decision=reason,
+            adjustment=adjustment if approve else None,
+        )
+        if approve:
+            entry = dispute_adjustment(dispute.rep_id, adjustment, reason=f"dispute {dispute_id} approved: {reason}")
+            version = ratification.order_version
+            await _post(uow, dispute.order_id, version, [entry], key=dispute_id, on=today, dispute_id=dispute_id)
+        return True
 
 
 async def _claw_back(uow: UnitOfWork, event: OrderHandedOff, change: OfferingChange, *, disconnected_on: date) -> None:

@@ -14,7 +14,7 @@ from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.order import Stage
-from orderdesk_shared.telemetry import Traced
+from orderdesk_shared.telemetry import Traced, order_step
 
 stage_slas = cache(load_stage_slas)
 
@@ -71,6 +71,7 @@ async def raise_jeopardy(uow: UnitOfWork, *, now: datetime, policy: StageSlaPoli
         clock = standing(policy, started=order["stage_entered_at"], sla_hours=hours, now=now)
         due = order["sla_due_at"].astimezone(policy.calendar.zone).isoformat(timespec="minutes")
         used = f"{clock.share_used:.0%} of the {order['stage']} SLA ({hours:g} business hours, due {due}) is used"
+        raised = []
         if clock.jeopardy and await _first_time(uow, order, clock.jeopardy, now):
             finding = Finding(
                 reason_code="TIMEOUT",
@@ -78,15 +79,18 @@ async def raise_jeopardy(uow: UnitOfWork, *, now: datetime, policy: StageSlaPoli
                 message=used,
                 fix="Move the order on, or escalate what blocks it.",
             )
-            uow.emit(_fallout(order, FalloutKind.JEOPARDY, finding))
-            recorded += 1
+            raised.append(_fallout(order, FalloutKind.JEOPARDY, finding))
         for rung in clock.escalate_to:
             if await _first_time(uow, order, f"{repository.ESCALATED_TO}{rung}", now):
                 finding = Finding(
                     reason_code="TIMEOUT", field_path="sla.escalation", message=f"escalated to the {rung}: {used}"
                 )
-                uow.emit(_fallout(order, FalloutKind.ESCALATED, finding))
-                recorded += 1
+                raised.append(_fallout(order, FalloutKind.ESCALATED, finding))
+        if raised:
+            async with order_step(uow, order["id"], "stage SLA run out", version=order["order_version"]):
+                for fallout in raised:
+                    uow.emit(fallout)
+            recorded += len(raised)
     return recorded
 
 

@@ -30,6 +30,7 @@ from orderdesk_shared.auth import PERSON_ROLES, Principal, Role
 from orderdesk_shared.events.operations import OpsStatus
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.order_state import CANCELLING_STATES, FINAL_STATES
+from orderdesk_shared.telemetry import current_trace_headers
 from orderdesk_shared.tokens import TokenSigner
 
 TOKEN_COOKIE = "orderdesk_console_token"
@@ -102,8 +103,9 @@ class SignedInPerson:
     token: str
 
     async def call(self, method: str, service_url: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Call another service's API as this person."""
-        headers = {"Authorization": f"Bearer {self.token}"} | kwargs.pop("headers", {})
+        """Call another service's API as this person, in the trace of the page's request (so that the step the call
+        takes on an order links to the click that caused it)."""
+        headers = {"Authorization": f"Bearer {self.token}"} | current_trace_headers() | kwargs.pop("headers", {})
         async with httpx.AsyncClient(base_url=service_url, timeout=15.0) as client:
             return await client.request(method, path, headers=headers, **kwargs)
 

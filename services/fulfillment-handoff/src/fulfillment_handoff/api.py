@@ -30,6 +30,7 @@ from orderdesk_shared.db import Database
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
 from orderdesk_shared.order_versions import Standing
+from orderdesk_shared.telemetry import ORDER_VERSION, order_step
 
 router = APIRouter(prefix="/fulfillment", tags=["fulfillment"])
 catalogue_router = APIRouter(prefix="/fulfillment", tags=["billing-code map"])
@@ -131,10 +132,11 @@ async def report_for_operations(
 ) -> dict:
     """Report what Operations did, checked against the hand-off, and record it on ops.order-status.v1 exactly as
     Operations would: the consumer applies it, as it applies Operations' own reports."""
-    async with db.unit_of_work() as uow:
+    async with db.unit_of_work() as uow, order_step(uow, order_id, "report for operations") as step:
         handed_off = repository.handed_off_of(await repository.get_handoff(uow.connection, order_id))
         if handed_off is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} was never handed off to Operations")
+        step.set_attribute(ORDER_VERSION, handed_off.version)
         report = OpsOrderStatusChanged(
             order_id=order_id, order_version=handed_off.version, reported_by=principal.subject, **body.model_dump()
         )

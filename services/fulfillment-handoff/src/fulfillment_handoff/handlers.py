@@ -18,6 +18,7 @@ from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.pricing_approval import OrderApproved
+from orderdesk_shared.telemetry import order_step
 
 log = structlog.get_logger()
 
@@ -54,10 +55,11 @@ async def release_orders_waiting_on(uow: UnitOfWork, keys: set[CodeKey]) -> list
             continue
         approved = OrderApproved.model_validate(held.approved)
         replaces = held.handed_off_version
-        if await _hand_off_or_hold(
-            uow, approved, rules, today=today, was_held=True, held_for=held.findings, replaces_version=replaces
-        ):
-            released.append(order_id)
+        async with order_step(uow, order_id, "release on billing codes", version=approved.order_version):
+            if await _hand_off_or_hold(
+                uow, approved, rules, today=today, was_held=True, held_for=held.findings, replaces_version=replaces
+            ):
+                released.append(order_id)
     return released
 
 

@@ -47,7 +47,7 @@ from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.order_state import OrderFact, OrderStatus, advance, fact_of, findings_json, received
 from orderdesk_shared.reference import CATALOGUE, ROSTER
-from orderdesk_shared.telemetry import Traced
+from orderdesk_shared.telemetry import Traced, order_step
 
 log = get_logger(__name__)
 
@@ -355,33 +355,34 @@ async def correct_order(
 ) -> OrderStatus:
     """Validate a corrected order again under its id, as its next version: it moves on validated, or stays stopped
     with new findings; every service drops what it holds for the earlier version."""
-    check_correctable(stored.status)
-    validation = validate(order, rules, today=today, installed=await installed_base(uow.connection, order, rules))
-    new = NewOrder(
-        validation=validation,
-        status=_status_after(validation, version=stored.version + 1),
-        received_at=datetime.now(UTC),
-        idempotency_key=None,
-        request_document=request_document,
-        fingerprint=fingerprint(validation.order),
-        duplicate_window_days=rules.matrix.likely_duplicate_window_days,
-    )
-    [new] = await _hold_likely_duplicates(uow, [new])
-    await repository.replace_order(
-        uow.connection,
-        order=new.order,
-        status=new.status,
-        request_document=request_document,
-        fingerprint=new.fingerprint,
-    )
-    await repository.record_revisions(
-        uow.connection,
-        [Revision(order.id, new.status.version, "corrected", actor, new.status.state, list(new.status.findings))],
-    )
-    await _record_findings(uow, order.id, new.status)
-    _announce(uow, new.order, new.status, corrected_by=actor)
-    uow.emit(OrderCorrected(order_id=order.id, order_version=new.status.version, corrected_by=actor))
-    return new.status
+    async with order_step(uow, stored.order.id, "correct order", version=stored.version + 1):
+        check_correctable(stored.status)
+        validation = validate(order, rules, today=today, installed=await installed_base(uow.connection, order, rules))
+        new = NewOrder(
+            validation=validation,
+            status=_status_after(validation, version=stored.version + 1),
+            received_at=datetime.now(UTC),
+            idempotency_key=None,
+            request_document=request_document,
+            fingerprint=fingerprint(validation.order),
+            duplicate_window_days=rules.matrix.likely_duplicate_window_days,
+        )
+        [new] = await _hold_likely_duplicates(uow, [new])
+        await repository.replace_order(
+            uow.connection,
+            order=new.order,
+            status=new.status,
+            request_document=request_document,
+            fingerprint=new.fingerprint,
+        )
+        await repository.record_revisions(
+            uow.connection,
+            [Revision(order.id, new.status.version, "corrected", actor, new.status.state, list(new.status.findings))],
+        )
+        await _record_findings(uow, order.id, new.status)
+        _announce(uow, new.order, new.status, corrected_by=actor)
+        uow.emit(OrderCorrected(order_id=order.id, order_version=new.status.version, corrected_by=actor))
+        return new.status
 
 
 # --- the desk's decisions on an order -----------------------------------------------------------------------------
@@ -391,60 +392,61 @@ async def cancel_order(
     stored: StoredOrder, uow: UnitOfWork, *, actor: str, reason: str, requested_date: datetime | None, now: datetime
 ) -> CancelRequest:
     """Cancel an order not installed yet: at once before the hand-off, else by asking Operations to stop the work."""
-    route = cancel_route(stored.status)
-    at_once = route is CancelRoute.AT_ONCE
-    finding = Finding(reason_code="CANCELLED", message=f"cancelled by {actor}: {reason}")
-    fallout = OrderFallout(
-        order_id=stored.order.id,
-        order_version=stored.version,
-        stage=stored.stage,
-        kind=FalloutKind.CANCELLED if at_once else FalloutKind.CANCELLATION_REQUESTED,
-        findings=[finding],
-    )
-    status = advance(stored.status, fact_of(fallout))
-    await repository.save_statuses(uow.connection, {stored.order.id: status})
-    action = "cancelled" if at_once else "cancellation requested"
-    await repository.record_revisions(
-        uow.connection, [Revision(stored.order.id, stored.version, action, actor, status.state, [finding])]
-    )
-    request = CancelRequest(
-        id=f"CPO-{uuid.uuid4().hex[:12].upper()}",
-        order_id=stored.order.id,
-        order_version=stored.version,
-        reason=reason,
-        requested_by=actor,
-        requested_at=now,
-        requested_cancellation_date=requested_date,
-        state="done" if at_once else "inProgress",
-        effective_at=now if at_once else None,
-        outcome="cancelled before the hand-off to Operations" if at_once else None,
-    )
-    await repository.add_cancel_request(uow.connection, request)
-    uow.emit(fallout)
-    return request
+    async with order_step(uow, stored.order.id, "cancel order", version=stored.version):
+        route = cancel_route(stored.status)
+        at_once = route is CancelRoute.AT_ONCE
+        finding = Finding(reason_code="CANCELLED", message=f"cancelled by {actor}: {reason}")
+        fallout = OrderFallout(
+            order_id=stored.order.id,
+            order_version=stored.version,
+            stage=stored.stage,
+            kind=FalloutKind.CANCELLED if at_once else FalloutKind.CANCELLATION_REQUESTED,
+            findings=[finding],
+        )
+        status = advance(stored.status, fact_of(fallout))
+        await repository.save_statuses(uow.connection, {stored.order.id: status})
+        action = "cancelled" if at_once else "cancellation requested"
+        await repository.record_revisions(
+            uow.connection, [Revision(stored.order.id, stored.version, action, actor, status.state, [finding])]
+        )
+        request = CancelRequest(
+            id=f"CPO-{uuid.uuid4().hex[:12].upper()}",
+            order_id=stored.order.id,
+            order_version=stored.version,
+            reason=reason,
+            requested_by=actor,
+            requested_at=now,
+            requested_cancellation_date=requested_date,
+            state="done" if at_once else "inProgress",
+            effective_at=now if at_once else None,
+            outcome="cancelled before the hand-off to Operations" if at_once else None,
+        )
+        await repository.add_cancel_request(uow.connection, request)
+        uow.emit(fallout)
+        return request
 
 
 async def release_duplicate(stored: StoredOrder, uow: UnitOfWork, *, actor: str, note: str) -> OrderStatus:
     """A specialist judged a likely duplicate a separate order: it moves on validated."""
-    held_as_duplicate = any(finding.get("reasonCode") == DUPLICATE_ORDER for finding in stored.status.findings)
-    if stored.state is not OrderState.HELD or not held_as_duplicate:
-        raise NotAllowed(f"it is {stored.state}, not held as a likely duplicate")
-    released = OrderFallout(
-        order_id=stored.order.id,
-        order_version=stored.version,
-        stage=Stage.VALIDATED,
-        kind=FalloutKind.RELEASED,
-        findings=[Finding(reason_code=DUPLICATE_ORDER, message=f"released by {actor}: {note}")],
-    )
-    validated = OrderValidated(order_id=stored.order.id, order_version=stored.version, order=stored.order)
-    status = advance(advance(stored.status, fact_of(released)), fact_of(validated))
-    await repository.save_statuses(uow.connection, {stored.order.id: status})
-    await repository.record_revisions(
-        uow.connection, [Revision(stored.order.id, stored.version, "released", actor, status.state, released.findings)]
-    )
-    uow.emit(released)
-    uow.emit(validated)
-    return status
+    async with order_step(uow, stored.order.id, "release likely duplicate", version=stored.version):
+        held_as_duplicate = any(finding.get("reasonCode") == DUPLICATE_ORDER for finding in stored.status.findings)
+        if stored.state is not OrderState.HELD or not held_as_duplicate:
+            raise NotAllowed(f"it is {stored.state}, not held as a likely duplicate")
+        released = OrderFallout(
+            order_id=stored.order.id,
+            order_version=stored.version,
+            stage=Stage.VALIDATED,
+            kind=FalloutKind.RELEASED,
+            findings=[Finding(reason_code=DUPLICATE_ORDER, message=f"released by {actor}: {note}")],
+        )
+        validated = OrderValidated(order_id=stored.order.id, order_version=stored.version, order=stored.order)
+        status = advance(advance(stored.status, fact_of(released)), fact_of(validated))
+        await repository.save_statuses(uow.connection, {stored.order.id: status})
+        revision = Revision(stored.order.id, stored.version, "released", actor, status.state, released.findings)
+        await repository.record_revisions(uow.connection, [revision])
+        uow.emit(released)
+        uow.emit(validated)
+        return status
 
 
 # --- following the later stages and Operations --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.order_correctors import note_corrector
 from orderdesk_shared.order_versions import Standing, note_cancelled, note_version, refusal, standing
+from orderdesk_shared.telemetry import order_step
 from pricing_approval import repository
 from pricing_approval.domain.approvals import approvals_to_reask
 from pricing_approval.domain.assessment import Assessment, assess_order
@@ -285,6 +286,15 @@ async def decide_approval(
     found = await repository.get_request(uow.connection, request_id)
     if found is None:
         raise Refused(MISSING, f"no approval request {request_id}")
+    step = "grant approval" if grant else "deny approval"
+    async with order_step(uow, found.order_id, step, version=found.order_version):
+        return await _decide_approval(uow, found, approver=approver, grant=grant, comment=comment, now=now)
+
+
+async def _decide_approval(
+    uow: UnitOfWork, found: ApprovalRequest, *, approver: Principal, grant: bool, comment: str | None, now: datetime
+) -> ApprovalRequest:
+    request_id = found.id
     # Decisions on one order are taken one at a time, so exactly one of them sees the last grant.
     quote = await repository.get_quote(uow.connection, found.order_id, for_update=True)
     request = await repository.get_request(uow.connection, request_id, for_update=True)
@@ -366,14 +376,18 @@ async def raise_jeopardy_past_due(uow: UnitOfWork, *, now: datetime) -> int:
     """Put an order in jeopardy, once per approval request still undecided past its due time; how many were."""
     overdue = await repository.claim_past_due(uow.connection, now=now)
     for request in overdue:
-        finding = Finding(
-            reason_code="TIMEOUT",
-            field_path="items",
-            message=(
-                f"{request.role} approval {request.id} was due {request.due_at.isoformat(timespec='minutes')}"
-                f" ({request.sla_business_days} business days) and is still undecided"
-            ),
-            fix=f"Escalate to the {request.role} or their delegate to decide now.",
-        )
-        uow.emit(_fallout(request.order_id, request.order_version, FalloutKind.JEOPARDY, [finding]))
+        async with order_step(uow, request.order_id, "approval past due", version=request.order_version):
+            uow.emit(_fallout(request.order_id, request.order_version, FalloutKind.JEOPARDY, [_past_due(request)]))
     return len(overdue)
+
+
+def _past_due(request: ApprovalRequest) -> Finding:
+    return Finding(
+        reason_code="TIMEOUT",
+        field_path="items",
+        message=(
+            f"{request.role} approval {request.id} was due {request.due_at.isoformat(timespec='minutes')}"
+            f" ({request.sla_business_days} business days) and is still undecided"
+        ),
+        fix=f"Escalate to the {request.role} or their delegate to decide now.",
+    )

@@ -3,12 +3,14 @@ expire the proposals left unsigned past their last day."""
 
 from datetime import date, datetime
 
+from opentelemetry.trace import Span
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared import access
 from orderdesk_shared.auth import Principal
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.order_versions import refusal
+from orderdesk_shared.telemetry import ORDER_VERSION, order_step
 from pricing_approval import repository
 from pricing_approval.domain.proposals import (
     ProposalRecord,
@@ -33,12 +35,13 @@ async def send_proposal(
 
     Sending an expired proposal again tells the desk the order waits for the signature again, not a re-send.
     """
-    quote, proposal = await _proposal_to_act_on(uow, order_id, actor)
-    sent = send(proposal, by=actor.subject, at=now, today=rules.calendar.day_of(now), policy=rules.proposals)
-    await repository.store_proposal(uow.connection, sent)
-    if proposal.state is ProposalState.EXPIRED and proposal.signature_outstanding:
-        await go_on_when_ready(uow, quote, now=now)
-    return sent
+    async with order_step(uow, order_id, "send proposal") as step:
+        quote, proposal = await _proposal_to_act_on(uow, order_id, actor, step)
+        sent = send(proposal, by=actor.subject, at=now, today=rules.calendar.day_of(now), policy=rules.proposals)
+        await repository.store_proposal(uow.connection, sent)
+        if proposal.state is ProposalState.EXPIRED and proposal.signature_outstanding:
+            await go_on_when_ready(uow, quote, now=now)
+        return sent
 
 
 async def accept_proposal(
@@ -53,21 +56,22 @@ async def accept_proposal(
 ) -> ProposalRecord:
     """Record the customer's signature on the sent proposal; an order waiting only for it is approved, carrying who
     signed it and when."""
-    quote, proposal = await _proposal_to_act_on(uow, order_id, actor)
-    accepted = accept(
-        proposal,
-        order=quote.order,
-        signed_by=signed_by,
-        signed_on=signed_on,
-        by=actor.subject,
-        at=now,
-        today=rules.calendar.day_of(now),
-        zone=rules.calendar.zone,
-    )
-    await repository.store_proposal(uow.connection, accepted)
-    if proposal.signature_required:
-        await go_on_when_ready(uow, quote, now=now)
-    return accepted
+    async with order_step(uow, order_id, "accept proposal") as step:
+        quote, proposal = await _proposal_to_act_on(uow, order_id, actor, step)
+        accepted = accept(
+            proposal,
+            order=quote.order,
+            signed_by=signed_by,
+            signed_on=signed_on,
+            by=actor.subject,
+            at=now,
+            today=rules.calendar.day_of(now),
+            zone=rules.calendar.zone,
+        )
+        await repository.store_proposal(uow.connection, accepted)
+        if proposal.signature_required:
+            await go_on_when_ready(uow, quote, now=now)
+        return accepted
 
 
 async def decline_proposal(
@@ -77,21 +81,25 @@ async def decline_proposal(
 
     An order approved already went on to fulfillment: it is cancelled there, not declined here.
     """
-    quote, proposal = await _proposal_to_act_on(uow, order_id, actor)
-    if quote.status is QuoteStatus.APPROVED:
-        raise Refused(CONFLICT, f"order {order_id} was approved and handed on: cancel the order instead")
-    declined = decline(proposal, reason=reason, by=actor.subject, at=now)
-    await repository.store_proposal(uow.connection, declined)
-    await reject(uow, quote, declined_finding(declined), now=now)
-    return declined
+    async with order_step(uow, order_id, "decline proposal") as step:
+        quote, proposal = await _proposal_to_act_on(uow, order_id, actor, step)
+        if quote.status is QuoteStatus.APPROVED:
+            raise Refused(CONFLICT, f"order {order_id} was approved and handed on: cancel the order instead")
+        declined = decline(proposal, reason=reason, by=actor.subject, at=now)
+        await repository.store_proposal(uow.connection, declined)
+        await reject(uow, quote, declined_finding(declined), now=now)
+        return declined
 
 
-async def _proposal_to_act_on(uow: UnitOfWork, order_id: str, actor: Principal) -> tuple[StoredQuote, ProposalRecord]:
+async def _proposal_to_act_on(
+    uow: UnitOfWork, order_id: str, actor: Principal, step: Span
+) -> tuple[StoredQuote, ProposalRecord]:
     """The order's quote, locked as decisions lock it, and its proposal, while the order is live and the actor may
-    act on it."""
+    act on it; the step on it is named after the quote's version."""
     quote = await repository.get_quote(uow.connection, order_id, for_update=True)
     if quote is None:
         raise Refused(MISSING, not_priced(order_id))
+    step.set_attribute(ORDER_VERSION, quote.order_version)
     if quote.order is None:
         raise Refused(CONFLICT, f"order {order_id} was priced before proposals were kept")
     await ensure_may(uow, actor, quote, access.OrderAction.CHANGE)
@@ -117,7 +125,8 @@ async def expire_proposals(uow: UnitOfWork, *, now: datetime, today: date) -> in
     claimed = await repository.claim_proposals_past_validity(uow.connection, today=today)
     expired = [ended for proposal in claimed if (ended := expire(proposal, today=today))]
     for proposal in expired:
-        await repository.store_proposal(uow.connection, proposal)
-        if proposal.signature_outstanding:
-            await go_on_when_ready(uow, await repository.get_quote(uow.connection, proposal.order_id), now=now)
+        async with order_step(uow, proposal.order_id, "expire proposal", version=proposal.order_version):
+            await repository.store_proposal(uow.connection, proposal)
+            if proposal.signature_outstanding:
+                await go_on_when_ready(uow, await repository.get_quote(uow.connection, proposal.order_id), now=now)
     return len(expired)

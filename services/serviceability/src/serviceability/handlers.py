@@ -14,6 +14,7 @@ from orderdesk_shared.events.pricing_approval import CataloguePublished
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.reference import CATALOGUE
+from orderdesk_shared.telemetry import order_step
 from serviceability import repository
 from serviceability.domain.qualification import (
     SITE_SURVEY_REQUIRED,
@@ -98,56 +99,58 @@ async def complete_site_survey(
         return None
     if survey.state != "open":
         raise SurveyNotOpen(f"survey {survey_id} is {survey.state}")
-    await repository.complete_survey(
-        uow.connection,
-        survey_id,
-        surveyor=surveyor,
-        distance_to_fiber_ft=distance_to_fiber_ft,
-        notes=notes,
-        photos=photos,
-        completed_at=now,
-    )
-    stored = await repository.get_decision(uow.connection, survey.order_id, survey.order_version, for_update=True)
-    order = ProductOrder.model_validate(stored.order_document)
-    rules = await RULES_IN_FORCE.within(uow.connection)
-    surveys = await repository.surveys_of(uow.connection, survey.order_id, survey.order_version)
-    decision = await _decide(uow, order, rules, surveys=surveys)
-    await repository.update_decision(
-        uow.connection,
-        order_id=survey.order_id,
-        order_version=survey.order_version,
-        outcome=decision.outcome,
-        sites=[site.summary() for site in decision.sites],
-        findings=_dumped(decision.findings),
-    )
-    if decision.outcome is Outcome.HELD:
-        await _open_surveys(uow, survey.order_id, survey.order_version, decision, rules=rules, open_before=surveys)
-    _announce(uow, survey.order_id, survey.order_version, order, decision, before=Outcome(stored.outcome))
-    return decision
+    async with order_step(uow, survey.order_id, "complete site survey", version=survey.order_version):
+        await repository.complete_survey(
+            uow.connection,
+            survey_id,
+            surveyor=surveyor,
+            distance_to_fiber_ft=distance_to_fiber_ft,
+            notes=notes,
+            photos=photos,
+            completed_at=now,
+        )
+        stored = await repository.get_decision(uow.connection, survey.order_id, survey.order_version, for_update=True)
+        order = ProductOrder.model_validate(stored.order_document)
+        rules = await RULES_IN_FORCE.within(uow.connection)
+        surveys = await repository.surveys_of(uow.connection, survey.order_id, survey.order_version)
+        decision = await _decide(uow, order, rules, surveys=surveys)
+        await repository.update_decision(
+            uow.connection,
+            order_id=survey.order_id,
+            order_version=survey.order_version,
+            outcome=decision.outcome,
+            sites=[site.summary() for site in decision.sites],
+            findings=_dumped(decision.findings),
+        )
+        if decision.outcome is Outcome.HELD:
+            await _open_surveys(uow, survey.order_id, survey.order_version, decision, rules=rules, open_before=surveys)
+        _announce(uow, survey.order_id, survey.order_version, order, decision, before=Outcome(stored.outcome))
+        return decision
 
 
 async def raise_survey_jeopardy(uow: UnitOfWork, *, now: datetime) -> int:
     """Put in jeopardy, once each, the orders whose site survey is open past its SLA; how many were raised."""
     overdue = await repository.claim_overdue_surveys(uow.connection, now=now)
     for survey in overdue:
-        uow.emit(
-            OrderFallout(
-                order_id=survey.order_id,
-                order_version=survey.order_version,
-                stage=Stage.QUALIFIED,
-                kind=FalloutKind.JEOPARDY,
-                findings=[
-                    Finding(
-                        reason_code="TIMEOUT",
-                        message=(
-                            f"site survey {survey.survey_id} of item {survey.item_id} at {survey.site} is open past "
-                            f"its SLA (due {survey.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
-                        ),
-                        fix="Operations: complete the survey, or escalate it to the survey team's lead.",
-                    )
-                ],
+        async with order_step(uow, survey.order_id, "site survey past due", version=survey.order_version):
+            uow.emit(
+                OrderFallout(
+                    order_id=survey.order_id,
+                    order_version=survey.order_version,
+                    stage=Stage.QUALIFIED,
+                    kind=FalloutKind.JEOPARDY,
+                    findings=[
+                        Finding(
+                            reason_code="TIMEOUT",
+                            message=(
+                                f"site survey {survey.survey_id} of item {survey.item_id} at {survey.site} is open "
+                                f"past its SLA (due {survey.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+                            ),
+                            fix="Operations: complete the survey, or escalate it to the survey team's lead.",
+                        )
+                    ],
+                )
             )
-        )
     return len(overdue)
 
 
