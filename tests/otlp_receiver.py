@@ -3,7 +3,7 @@
 import gzip
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -19,6 +19,9 @@ class ReceivedSpan:
     trace_id: str
     span_id: str
     parent_span_id: str
+    attributes: dict[str, str | int] = field(default_factory=dict)
+    # The (trace id, span id) of each span this one links to.
+    links: tuple[tuple[str, str], ...] = ()
 
 
 class OtlpReceiver:
@@ -75,6 +78,11 @@ class OtlpReceiver:
                                 trace_id=span.trace_id.hex(),
                                 span_id=span.span_id.hex(),
                                 parent_span_id=span.parent_span_id.hex(),
+                                attributes={
+                                    a.key: a.value.int_value if a.value.HasField("int_value") else a.value.string_value
+                                    for a in span.attributes
+                                },
+                                links=tuple((link.trace_id.hex(), link.span_id.hex()) for link in span.links),
                             )
                         )
 
