@@ -1,5 +1,5 @@
-"""The running stack for e2e and fault tests: real Postgres, Kafka and every service, on free ports,
-exporting traces to a receiver inside the test process."""
+"""The running stack for e2e and fault tests: real Postgres, Kafka, Jaeger and every service, on free ports,
+the services exporting their traces to the stack's Jaeger."""
 
 import asyncio
 import os
@@ -12,26 +12,33 @@ from aiokafka import AIOKafkaConsumer
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.kafka_connection import KafkaConnection
+from orderdesk_stack import jaeger_server
 from orderdesk_stack.stack import Stack
 from orderdesk_stack.testing import server_home
-from tests.otlp_receiver import OtlpReceiver
+from orderdesk_stack.tracing import JaegerQuery
 
 # A slow-handler test waits out intake's timeout three times: shorter than the 10 s default keeps it quick.
 INTAKE_HANDLER_TIMEOUT_SECONDS = 5
-TEST_SERVICE_SETTINGS = (("INTAKE_HANDLER_TIMEOUT_SECONDS", str(INTAKE_HANDLER_TIMEOUT_SECONDS)),)
+TEST_SERVICE_SETTINGS = (
+    ("INTAKE_HANDLER_TIMEOUT_SECONDS", str(INTAKE_HANDLER_TIMEOUT_SECONDS)),
+    # The services export their spans 0.2 s after they end (the default waits 5 s), so trace tests wait less.
+    ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+)
 
 
 @pytest.fixture(scope="session")
-def otlp_receiver() -> Iterator[OtlpReceiver]:
-    receiver = OtlpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture(scope="session")
-def stack(otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
+def stack() -> Iterator[Stack]:
     with server_home("stack") as run_dir:
-        yield from _running_stack(run_dir, otlp_receiver)
+        yield from _running_stack(run_dir)
+
+
+@pytest.fixture
+async def jaeger(stack: Stack) -> Iterator[JaegerQuery]:
+    """The stack's Jaeger query API, which every service of `stack` exports its spans to."""
+    if stack.jaeger_url is None:
+        pytest.fail(jaeger_server.SKIPPED)
+    async with JaegerQuery(stack.jaeger_url) as query:
+        yield query
 
 
 # Room for the fault tests' orders, and a ballast that fills it in a second or two.
@@ -39,24 +46,25 @@ CLUSTER_POSTGRES_VOLUME_MB = 1024
 
 
 @pytest.fixture(scope="session")
-def cluster_stack(otlp_receiver: OtlpReceiver) -> Iterator[Stack]:
+def cluster_stack() -> Iterator[Stack]:
     """A stack on a three-broker Kafka cluster, its Postgres data on a volume whose disk can be filled: the
     infrastructure fault tests' (orderdesk_stack.faults). Always its own servers, whatever DATABASE_URL says."""
     with server_home("cluster-stack") as run_dir:
         yield from _running_stack(
-            run_dir, otlp_receiver, kafka_brokers=3, postgres_volume_mb=CLUSTER_POSTGRES_VOLUME_MB, external=False
+            run_dir, kafka_brokers=3, tracing=False, postgres_volume_mb=CLUSTER_POSTGRES_VOLUME_MB, external=False
         )
 
 
 def _running_stack(
     run_dir: Path,
-    otlp_receiver: OtlpReceiver,
     *,
     kafka_brokers: int = 1,
     postgres_volume_mb: int | None = None,
     external: bool = True,
+    tracing: bool = True,
 ) -> Iterator[Stack]:
-    """A stack on free ports; `external`: on the servers DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS name, if set."""
+    """A stack on free ports; `external`: on the servers DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS name, if set;
+    `tracing`: with Jaeger, which its services export their spans to."""
     running = Stack.on_free_ports(
         run_dir,
         kafka_brokers=kafka_brokers,
@@ -64,21 +72,13 @@ def _running_stack(
         kafka_bootstrap_servers=(os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None) if external else None,
         postgres_volume_mb=postgres_volume_mb,
         service_settings=TEST_SERVICE_SETTINGS,
+        tracing=tracing,
     )
-    tracing_env = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
-    saved = {key: os.environ.get(key) for key in tracing_env}
-    os.environ.update(tracing_env)
     try:
         running.up()
     except BaseException:
         running.down()
         raise
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     yield running
     running.down()
 

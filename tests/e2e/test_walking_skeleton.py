@@ -38,7 +38,7 @@ async def _wait_for_stage(
         await asyncio.sleep(0.2)
 
 
-async def test_an_order_flows_from_intake_to_ratification_as_one_trace(stack, intake, otlp_receiver):
+async def test_an_order_flows_from_intake_to_ratification_as_one_trace(stack, intake, jaeger):
     [generated] = generate_orders(1, seed=secrets.randbelow(10_000), invalid_share=0.0)
     # The rep who sold it: commission shows a rep only the orders they sold.
     rep = bearer(stack, generated.submitted_by, Role.SALES_REP)
@@ -59,17 +59,10 @@ async def test_an_order_flows_from_intake_to_ratification_as_one_trace(stack, in
         assert view.status_code == 200, f"{service}: {view.text}"
         assert view.json()["orderId"] == order_id
 
-    async def trace_reaches_every_service():
-        spans = otlp_receiver.spans_by_trace().get(trace_id, [])
-        return {span.service for span in spans} >= {"intake", *SERVICE_VIEWS}
-
-    deadline = asyncio.get_running_loop().time() + 20
-    while not await trace_reaches_every_service():
-        assert asyncio.get_running_loop().time() < deadline, (
-            f"services in the trace: {sorted({s.service for s in otlp_receiver.spans_by_trace().get(trace_id, [])})}"
-        )
-        await asyncio.sleep(0.3)
-    names = {(span.service, span.name) for span in otlp_receiver.spans_by_trace()[trace_id]}
+    spans = await jaeger.wait_for_spans(
+        trace_id, lambda spans: {span["service"] for span in spans} >= {"intake", *SERVICE_VIEWS}
+    )
+    names = {(span["service"], span["name"]) for span in spans}
     assert ("commission", "orders.handed-off process") in names
     assert ("fulfillment-handoff", "orders.handed-off publish") in names
     assert any(service == "commission" and name.startswith("INSERT") for service, name in names), "no database span"

@@ -30,13 +30,14 @@ from orderdesk_stack.chaos import (
 )
 from orderdesk_stack.demo import run_demo
 from orderdesk_stack.invariants import check_invariants
+from orderdesk_stack.jaeger_server import SKIPPED as JAEGER_SKIPPED
 from orderdesk_stack.kafka_access import ADMIN, principal_named, principals
 from orderdesk_stack.manifests import write_manifests
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.processes import log_tail
 from orderdesk_stack.purge import purge_services
 from orderdesk_stack.services import SERVICES, service_named
-from orderdesk_stack.stack import Stack
+from orderdesk_stack.stack import JAEGER, Stack
 
 app = typer.Typer(
     help="The local OrderDesk stack: real Postgres and Kafka, every service, under supervisord.", no_args_is_help=True
@@ -350,7 +351,13 @@ def bench(
 ) -> None:
     """Measure the pipeline against a raw Kafka baseline in the same run; print and save the numbers."""
     seed = _seed(seed)
-    stack = _started_stack()
+    # Without an exporter, as every earlier run measured: the figures stay comparable.
+    stack = _started_stack(tracing=False)
+    if JAEGER in {program.name for program in stack.status()}:
+        console.print(
+            "[yellow]The running stack exports traces to Jaeger, which earlier runs did not; `orderdesk down` "
+            "first for comparable figures.[/yellow]"
+        )
     result = asyncio.run(
         run_bench(
             stack,
@@ -428,8 +435,8 @@ def _instant(text: str) -> datetime:
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
-def _started_stack() -> Stack:
-    stack = Stack.from_env()
+def _started_stack(*, tracing: bool = True) -> Stack:
+    stack = Stack.from_env(tracing=tracing)
     if not stack.is_up():
         with console.status("starting the stack") as spinner:
             timings = stack.up(progress=spinner.update)
@@ -459,7 +466,8 @@ def _print_status(stack: Stack, timings: dict[str, float] | None = None) -> None
         table.add_column(column)
     if timings:
         table.add_column("ready in", justify="right")
-    for program in stack.status():
+    programs = stack.status()
+    for program in programs:
         style = "green" if program.state == "RUNNING" else "red"
         row = [
             program.name,
@@ -472,6 +480,10 @@ def _print_status(stack: Stack, timings: dict[str, float] | None = None) -> None
             row.append(_duration(timings.get(program.name)))
         table.add_row(*row)
     console.print(table)
+    if stack.jaeger_url and JAEGER in {program.name for program in programs}:
+        console.print(f"Traces: {stack.jaeger_url} (Jaeger)")
+    elif stack.tracing and stack.jaeger is None:
+        console.print(JAEGER_SKIPPED)
 
 
 def _duration(seconds: float | None) -> str:

@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 from orderdesk_shared.auth import audience_for
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.tokens import TokenSigner
-from orderdesk_stack import kafka_broker, postgres_server
+from orderdesk_stack import jaeger_server, kafka_broker, postgres_server
+from orderdesk_stack.jaeger_server import JaegerServer
 from orderdesk_stack.kafka_access import login_as, provision_acls
 from orderdesk_stack.kafka_broker import KafkaCluster
 from orderdesk_stack.paths import default_run_dir, repo_root
@@ -31,6 +32,7 @@ from orderdesk_stack.volumes import TmpfsVolume, unmount_if_mounted
 
 POSTGRES = postgres_server.PROGRAM_NAME
 KAFKA = kafka_broker.PROGRAM_NAME
+JAEGER = jaeger_server.PROGRAM_NAME
 # `up` notes its Kafka node count here, so later commands on the running stack (status, restart) know its nodes.
 KAFKA_BROKERS_RECORD = "kafka-brokers"
 PASSTHROUGH_ENV_PREFIXES = ("OTEL_",)
@@ -70,9 +72,13 @@ class Stack:
     # Settings every service program gets beside its own (e.g. a test's shorter INTAKE_HANDLER_TIMEOUT_SECONDS);
     # each service reads only those with its prefix.
     service_settings: tuple[tuple[str, str], ...] = ()
+    # Run Jaeger (program "jaeger", once Go has built it) and have every service export its spans there.
+    tracing: bool = False
+    jaeger_otlp_port: int = jaeger_server.OTLP_HTTP_PORT
+    jaeger_query_port: int = jaeger_server.QUERY_PORT
 
     @classmethod
-    def from_env(cls, *, services: tuple[Service, ...] = SERVICES) -> "Stack":
+    def from_env(cls, *, services: tuple[Service, ...] = SERVICES, tracing: bool = True) -> "Stack":
         """Settings from ORDERDESK_* variables; DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS mean external servers."""
         env = os.environ
         run_dir = default_run_dir()
@@ -87,6 +93,9 @@ class Stack:
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             services=services,
             kafka_brokers=int(env.get("ORDERDESK_KAFKA_BROKERS") or _brokers_of_the_running_stack(run_dir)),
+            tracing=tracing,
+            jaeger_otlp_port=int(env.get("ORDERDESK_JAEGER_OTLP_PORT", str(jaeger_server.OTLP_HTTP_PORT))),
+            jaeger_query_port=int(env.get("ORDERDESK_JAEGER_QUERY_PORT", str(jaeger_server.QUERY_PORT))),
         )
 
     @classmethod
@@ -101,14 +110,15 @@ class Stack:
             if not taken.intersection(range(base, base + 2 * kafka_brokers))
         )
         taken.update(range(kafka_base, kafka_base + 2 * kafka_brokers))
-        pg_port = next(port for port in iter(lambda: free_ports(1)[0], None) if port not in taken)
         return cls(
             run_dir=run_dir,
-            pg_port=pg_port,
+            pg_port=_free_port_outside(taken),
             kafka_port=kafka_base,
             kafka_controller_port=kafka_base + 1,
             service_port_base=service_base,
             kafka_brokers=kafka_brokers,
+            jaeger_otlp_port=_free_port_outside(taken),
+            jaeger_query_port=_free_port_outside(taken),
             **settings,
         )
 
@@ -159,6 +169,18 @@ class Stack:
             return self.kafka.admin_connection
         return KafkaConnection.from_env().model_copy(update={"bootstrap_servers": self.kafka_bootstrap_servers})
 
+    @property
+    def jaeger(self) -> JaegerServer | None:
+        """The stack's Jaeger; None without tracing, or while Go has not built it (jaeger_server.SKIPPED)."""
+        if not self.tracing or not jaeger_server.binary_path().is_file():
+            return None
+        return JaegerServer(self.run_dir / JAEGER, otlp_port=self.jaeger_otlp_port, query_port=self.jaeger_query_port)
+
+    @property
+    def jaeger_url(self) -> str | None:
+        """The Jaeger UI, and its query API under /api (tracing.JaegerQuery reads it); None without Jaeger."""
+        return self.jaeger.url if self.jaeger else None
+
     def kafka_connection_for(self, principal: str) -> KafkaConnection:
         """How `principal` (a service's or an outside system's, see kafka_access) logs in to this stack's Kafka."""
         return login_as(self.kafka_admin, principal)
@@ -204,11 +226,21 @@ class Stack:
         }
         return tokens | of_the_service.get(service.name, {})
 
+    def _tracing(self, service: Service) -> dict[str, str]:
+        """Where the service exports its spans, and (the console) where its trace links lead: this stack's Jaeger."""
+        if self.jaeger is None:
+            return {}
+        exporter = {"OTEL_EXPORTER_OTLP_ENDPOINT": self.jaeger.otlp_endpoint}
+        if service.name == "console":
+            return exporter | {"CONSOLE_TRACE_URL_TEMPLATE": f"{self.jaeger.url}/trace/{{trace_id}}"}
+        return exporter
+
     # Programs
 
     def programs(self) -> list[ProcessSpec]:
         infrastructure = [self.postgres.process()] if self.postgres else []
         infrastructure += [node.process() for node in self.kafka.nodes] if self.kafka else []
+        infrastructure += [self.jaeger.process()] if self.jaeger else []
         return infrastructure + [self.service_program(service) for service in self.services]
 
     def service_program(self, service: Service, *, program: str | None = None, port: int | None = None) -> ProcessSpec:
@@ -219,6 +251,7 @@ class Stack:
             **self.kafka_connection_for(service.name).env(f"{prefix}KAFKA_"),
             f"{prefix}TOPIC_PARTITIONS": str(self.topic_partitions),
             **self._credentials(service),
+            **self._tracing(service),
             **dict(service.local_settings),
             **dict(self.service_settings),
             **{f"{prefix}{name.upper().replace('-', '_')}_URL": self.service_url(name) for name in service.calls},
@@ -264,11 +297,16 @@ class Stack:
             progress("formatting fresh kafka storage")
             self.kafka.format_fresh()
             self._kafka_brokers_record.write_text(f"{self.kafka_brokers}\n")
+        if self.tracing and not jaeger_server.binary_path().is_file() and jaeger_server.can_build():
+            progress(f"building Jaeger {jaeger_server.jaeger_version()} with Go (once, a few minutes)")
+            jaeger_server.ensure_binary()
+        if self.jaeger:
+            self.jaeger.write_config()
         # The admin credential stays with this process; services get only their own URLs.
         daemon_env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
         self.supervisor.start_daemon(self.programs(), directory=repo_root(), env=daemon_env)
 
-        infrastructure = ([POSTGRES] if self.postgres else []) + self.kafka_programs
+        infrastructure = ([POSTGRES] if self.postgres else []) + self.kafka_programs + self._jaeger_programs
         progress(f"starting {' and '.join(infrastructure) or 'nothing local'}")
         timings |= self._start_and_wait(infrastructure)
 
@@ -309,6 +347,10 @@ class Stack:
             # Whatever this Stack's settings, a volume `up` mounted is not left behind.
             unmount_if_mounted(self.postgres.home)
         self._kafka_brokers_record.unlink(missing_ok=True)
+
+    @property
+    def _jaeger_programs(self) -> list[str]:
+        return [JAEGER] if self.jaeger else []
 
     @property
     def _kafka_brokers_record(self) -> Path:
@@ -436,7 +478,7 @@ class Stack:
             )
             if is_external
         ]
-        order = [POSTGRES, *self.kafka_programs, *(service.name for service in SERVICES)]
+        order = [POSTGRES, *self.kafka_programs, JAEGER, *(service.name for service in SERVICES)]
 
         def position(name: str) -> tuple[int, str]:
             # An added instance ("intake-2") comes after its service.
@@ -462,6 +504,7 @@ class Stack:
         return {
             POSTGRES: f"{database.host}:{database.port or 5432}",
             **{node.program: node.bootstrap_servers for node in nodes},
+            JAEGER: f"127.0.0.1:{self.jaeger_query_port} (UI), 127.0.0.1:{self.jaeger_otlp_port} (OTLP)",
             **{service.name: f"127.0.0.1:{self.service_port(service.name)}" for service in SERVICES},
             **{program: f"127.0.0.1:{self._added_instance_port(program)}" for program in self._added_instances()},
         }
@@ -492,6 +535,8 @@ class Stack:
             self.postgres.wait_ready(log_path=log_path, still_running=still_running)
         elif program in self.kafka_programs:
             self.kafka.node(program).wait_ready(log_path=log_path, still_running=still_running)
+        elif program == JAEGER:
+            self.jaeger.wait_ready(log_path=log_path, still_running=still_running)
         else:
             readyz = f"{self.service_url(program)}/readyz"
             wait_until(
@@ -502,6 +547,13 @@ class Stack:
                 still_running=still_running,
                 interval=0.25,
             )
+
+
+def _free_port_outside(taken: set[int]) -> int:
+    """A free port not in `taken`, which it joins."""
+    port = next(port for port in iter(lambda: free_ports(1)[0], None) if port not in taken)
+    taken.add(port)
+    return port
 
 
 def _brokers_of_the_running_stack(run_dir: Path) -> int:
