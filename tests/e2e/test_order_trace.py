@@ -11,6 +11,7 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION, REQUEST_ORDER_ID
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.tracing import Span
 from tests.conftest import bearer, eventually
 
 pytestmark = pytest.mark.e2e
@@ -70,19 +71,7 @@ def _client(stack, service: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=stack.service_url(service), timeout=30.0)
 
 
-def _traces_naming(otlp_receiver, order_id: str) -> dict[str, list]:
-    """What a search of the tracing UI by the order's id finds: the traces holding a span that names it."""
-    traces = otlp_receiver.spans_by_trace()
-    return {
-        trace_id: spans
-        for trace_id, spans in traces.items()
-        if any(span.attributes.get(ORDER_ID) == order_id for span in spans)
-    }
-
-
-async def test_an_order_through_approval_survey_billing_hold_correction_and_install_is_one_trace(
-    stack, intake, otlp_receiver
-):
+async def test_an_order_through_approval_survey_billing_hold_correction_and_install_is_one_trace(stack, intake, jaeger):
     rep = bearer(stack, "rep-001", Role.SALES_REP)
     body = copy.deepcopy(ORDER) | {"externalId": f"OPP-TRACE-{secrets.token_hex(4)}"}
     created = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)
@@ -158,27 +147,28 @@ async def test_an_order_through_approval_survey_billing_hold_correction_and_inst
         assert installed.status_code == 202, installed.text
         await eventually(handoff, lambda seen: seen["fulfilment"]["status"] == "installed")
 
-    def whole_story(traces: dict[str, list]) -> bool:
-        named = {(span.service, span.name) for spans in traces.values() for span in spans}
-        services = {span.service for spans in traces.values() for span in spans}
-        return named >= HUMAN_STEPS and services >= SERVICES
+    def whole_story(spans: list[Span]) -> bool:
+        named = {(span["service"], span["name"]) for span in spans}
+        return named >= HUMAN_STEPS and {span["service"] for span in spans} >= SERVICES
 
-    traces = await eventually(lambda: _async(_traces_naming(otlp_receiver, order_id)), whole_story, timeout=30)
-    assert len(traces) == 1, f"traces naming {order_id}: {_naming(traces, order_id)}"
-    [(trace_id, spans)] = traces.items()
-    assert {span.service for span in spans} == SERVICES
-    received = {span.span_id: span for trace_spans in otlp_receiver.spans_by_trace().values() for span in trace_spans}
+    found = await jaeger.wait_for_trace_ids_for_order(order_id)
+    assert len(found) == 1, f"the order's spans are in {len(found)} traces"
+    [trace_id] = found
+    spans = await jaeger.wait_for_spans(trace_id, whole_story)
+    assert await jaeger.trace_ids_for_order(order_id) == {trace_id}, "the order's steps in traces of their own"
+    assert {span["service"] for span in spans} == SERVICES
     # Several approvers, and a billing code added per missing code: some steps are taken more than once.
-    steps = [span for span in spans if (span.service, span.name) in HUMAN_STEPS]
-    for step in steps:
-        assert step.attributes[ORDER_ID] == order_id
-        assert step.attributes[ORDER_VERSION] == 2, f"{step.name}: the corrected version stays in the order's trace"
-        [(request_trace, request_span)] = step.links
-        assert request_trace != trace_id, f"{step.name}: linked to its request, a trace of its own"
-        assert received[request_span].attributes[REQUEST_ORDER_ID] == order_id
+    for step in [span for span in spans if (span["service"], span["name"]) in HUMAN_STEPS]:
+        name, attributes = step["name"], step["attributes"]
+        assert (attributes[ORDER_ID], attributes[ORDER_VERSION]) == (order_id, 2), f"{name}: not the corrected order"
+        [link] = step["links"]
+        assert link["trace_id"] != trace_id, f"{name}: linked to its request, a trace of its own"
+        request_spans = await jaeger.wait_for_spans(link["trace_id"])
+        [request] = [span for span in request_spans if span["span_id"] == link["span_id"]]
+        assert (request["kind"], request["attributes"][REQUEST_ORDER_ID]) == ("server", order_id)
 
 
-async def test_a_search_by_order_id_finds_the_order_trace(stack, intake, otlp_receiver):
+async def test_a_search_by_order_id_finds_the_order_trace(stack, intake, jaeger):
     [generated] = generate_orders(1, seed=secrets.randbelow(10_000), invalid_share=0.0)
     rep = bearer(stack, generated.submitted_by, Role.SALES_REP)
     trace_id = secrets.token_hex(16)
@@ -190,20 +180,6 @@ async def test_a_search_by_order_id_finds_the_order_trace(stack, intake, otlp_re
         lambda: intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep),
         lambda answer: answer.json()["stage"] == "ratified",
     )
+    await jaeger.wait_for_spans(trace_id, lambda spans: {span["service"] for span in spans} >= SERVICES)
 
-    def found_everywhere(traces: dict[str, list]) -> bool:
-        return {span.service for spans in traces.values() for span in spans} >= SERVICES
-
-    traces = await eventually(lambda: _async(_traces_naming(otlp_receiver, order_id)), found_everywhere, timeout=30)
-    assert set(traces) == {trace_id}
-
-
-def _naming(traces: dict[str, list], order_id: str) -> dict[str, list[tuple[str, str]]]:
-    return {
-        trace_id: [(span.service, span.name) for span in spans if span.attributes.get(ORDER_ID) == order_id]
-        for trace_id, spans in traces.items()
-    }
-
-
-async def _async(value):
-    return value
+    assert await jaeger.trace_ids_for_order(order_id) == {trace_id}
