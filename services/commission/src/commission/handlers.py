@@ -269,7 +269,9 @@ async def _claw_back(uow: UnitOfWork, event: OrderHandedOff, change: OfferingCha
             reason=f"{change.offering_id} disconnected by {event.order_id} on {disconnected_on}",
         )
         key = f"clawback/{event.order_id}/{change.offering_id}"
-        await _post(uow, sale.order_id, sale.order_version, entries, key=key, on=disconnected_on)
+        # The earlier sale's entries belong to its own trace, linked to the disconnect that clawed them back.
+        async with order_step(uow, sale.order_id, "claw back commission", version=sale.order_version):
+            await _post(uow, sale.order_id, sale.order_version, entries, key=key, on=disconnected_on)
 
 
 async def _debit_downgrade(uow: UnitOfWork, event: OrderHandedOff, change: OfferingChange, *, changed_on: date) -> None:
@@ -290,7 +292,8 @@ async def _debit_downgrade(uow: UnitOfWork, event: OrderHandedOff, change: Offer
         reason=f"{change.offering_id} downgraded by {change.downgraded_mrr} MRC by {event.order_id} on {changed_on}",
     )
     key = f"downgrade/{event.order_id}/{change.offering_id}"
-    await _post(uow, sale.order_id, sale.order_version, entries, key=key, on=changed_on)
+    async with order_step(uow, sale.order_id, "debit downgrade", version=sale.order_version):
+        await _post(uow, sale.order_id, sale.order_version, entries, key=key, on=changed_on)
 
 
 async def _make_payable(
