@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
+from opentelemetry import trace
 
 from orderdesk_shared.auth import Principal, Role
 from orderdesk_shared.events.catalogue import EVENT_TYPES
@@ -128,6 +130,27 @@ async def test_an_approval_past_due_puts_the_order_in_jeopardy_once(database):
     assert (jeopardy.order_id, jeopardy.kind) == ("PO-LATE", FalloutKind.JEOPARDY)
     assert jeopardy.findings[0].reason_code == "TIMEOUT"
     assert "sales_manager approval" in jeopardy.findings[0].message
+
+
+async def test_the_jeopardy_of_a_past_due_approval_is_recorded_in_the_trace_the_order_was_priced_in(database):
+    with trace.get_tracer("test").start_as_current_span("orders.qualified process") as pricing:
+        await _price(database, qualified(internet_order("PO-TRACED", discount="15")))
+    async with database.engine.connect() as connection:
+        [request] = await repository.requests_for(connection, "PO-TRACED", 1)
+
+    async with database.unit_of_work() as uow:
+        assert await raise_jeopardy_past_due(uow, now=request.due_at + timedelta(minutes=1)) == 1
+
+    outbox = messaging.outbox
+    async with database.engine.connect() as connection:
+        jeopardy = await connection.execute(
+            sa.select(outbox.c.traceparent)
+            .where(outbox.c.aggregate_id == "PO-TRACED", outbox.c.type == OrderFallout.event_type)
+            .order_by(outbox.c.seq.desc())
+            .limit(1)
+        )
+        traceparent = jeopardy.scalar_one()
+    assert traceparent.split("-")[1] == format(pricing.get_span_context().trace_id, "032x")
 
 
 async def test_the_sla_watch_loop_raises_jeopardy_once_while_it_keeps_running(database):
