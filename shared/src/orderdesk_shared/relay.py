@@ -2,13 +2,14 @@
 
 import asyncio
 import contextlib
+import functools
 import time
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
-from opentelemetry import propagate
-from opentelemetry.trace import SpanKind
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from orderdesk_shared.db import DEFAULT_RETENTION, Database, Retention, insert_if_absent, outbox_channel, purge_expired
 from orderdesk_shared.errors import describe_error, logged_error
@@ -249,11 +250,14 @@ class OutboxRelay:
         )
 
     async def _send(self, row) -> asyncio.Future:
-        """Queue one row in order; the returned future resolves when Kafka acknowledged it."""
+        """Queue one row in order; the returned future resolves when Kafka acknowledged it.
+
+        The publish span lasts until then, and names the partition and offset Kafka gave the record.
+        """
         stored_context = context_from_carrier(
             {name: value for name, value in (("traceparent", row.traceparent), ("tracestate", row.tracestate)) if value}
         )
-        with tracer().start_as_current_span(
+        span = tracer().start_span(
             f"{row.topic} publish",
             context=stored_context,
             kind=SpanKind.PRODUCER,
@@ -266,12 +270,37 @@ class OutboxRelay:
             }
             # Named after its order when about one (dead letters, and rows kept before versions were, have no version).
             | (order_attributes(row.aggregate_id, row.order_version) if row.order_version is not None else {}),
-        ):
+        )
+        with trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
             headers = dict(row.headers)
             propagate.inject(headers)
-            return await self._producer.send(
-                row.topic,
-                value=row.payload,
-                key=row.aggregate_id.encode() if row.aggregate_id else None,
-                headers=[(name, value.encode()) for name, value in headers.items()],
-            )
+            try:
+                delivery = await self._producer.send(
+                    row.topic,
+                    value=row.payload,
+                    key=row.aggregate_id.encode() if row.aggregate_id else None,
+                    headers=[(name, value.encode()) for name, value in headers.items()],
+                )
+            except BaseException as error:
+                _end_publish_span(span, error=error)
+                raise
+        delivery.add_done_callback(functools.partial(_on_delivery, span))
+        return delivery
+
+
+def _on_delivery(span: trace.Span, delivery: asyncio.Future) -> None:
+    if delivery.cancelled():
+        _end_publish_span(span, error=asyncio.CancelledError())
+    elif (error := delivery.exception()) is not None:
+        _end_publish_span(span, error=error)
+    else:
+        metadata = delivery.result()
+        span.set_attributes(
+            {"messaging.destination.partition.id": str(metadata.partition), "messaging.kafka.offset": metadata.offset}
+        )
+        span.end()
+
+
+def _end_publish_span(span: trace.Span, *, error: BaseException) -> None:
+    span.set_status(Status(StatusCode.ERROR, describe_error(error)))
+    span.end()

@@ -231,3 +231,6 @@ async def test_a_later_step_on_an_order_emits_in_the_trace_the_order_was_first_e
     published = [span for span in recorded_spans.get_finished_spans() if span.name == f"{harness.model.topic} publish"]
     assert {(span.attributes[ORDER_ID], span.attributes[ORDER_VERSION]) for span in published} == {("PO-21", 1)}
     assert {span.attributes["messaging.operation.type"] for span in published} == {"send"}
+    placed = {(span.attributes["messaging.destination.partition.id"], span.attributes["messaging.kafka.offset"])
+              for span in published}  # fmt: skip
+    assert placed == {(str(record.partition), record.offset) for record in records}
