@@ -1,4 +1,5 @@
-"""The stack's Jaeger, run alone, keeps the spans sent to it, and JaegerQuery reads them back as sent."""
+"""The stack's Jaeger: who exports to it and where the console links, and, run alone, it keeps the spans sent to
+it, which JaegerQuery reads back as sent."""
 
 import asyncio
 import secrets
@@ -14,12 +15,35 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from orderdesk_stack import jaeger_server
 from orderdesk_stack.jaeger_server import JaegerServer
 from orderdesk_stack.processes import LocalProcess, free_ports
+from orderdesk_stack.services import service_named
+from orderdesk_stack.stack import JAEGER, Stack
 from orderdesk_stack.tracing import JaegerQuery
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not jaeger_server.binary_path().is_file(), reason=jaeger_server.SKIPPED),
-]
+needs_jaeger = pytest.mark.skipif(not jaeger_server.binary_path().is_file(), reason=jaeger_server.SKIPPED)
+
+
+def test_with_jaeger_built_every_service_exports_to_it_and_the_console_links_there(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    built = tmp_path / "jaeger"
+    built.touch()
+    monkeypatch.setattr(jaeger_server, "binary_path", lambda: built)
+    stack = Stack(run_dir=tmp_path / "run", tracing=True, jaeger_otlp_port=24318, jaeger_query_port=26686)
+
+    assert stack.jaeger.process().name == JAEGER and stack.jaeger.process().command[0] == str(built)
+    assert stack.jaeger_url == "http://127.0.0.1:26686"
+    intake, console = (stack.service_program(service_named(name)).env for name in ("intake", "console"))
+    assert intake["OTEL_EXPORTER_OTLP_ENDPOINT"] == console["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:24318"
+    assert console["CONSOLE_TRACE_URL_TEMPLATE"] == "http://127.0.0.1:26686/trace/{trace_id}"
+    assert "CONSOLE_TRACE_URL_TEMPLATE" not in intake
+
+
+def test_without_jaeger_no_service_exports(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    monkeypatch.setattr(jaeger_server, "binary_path", lambda: tmp_path / "never-built" / "jaeger")
+    for stack in (Stack(run_dir=tmp_path / "run", tracing=True), Stack(run_dir=tmp_path / "run", tracing=False)):
+        assert stack.jaeger is None and stack.jaeger_url is None
+        env = stack.service_program(service_named("console")).env
+        assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in env and "CONSOLE_TRACE_URL_TEMPLATE" not in env
 
 
 @pytest.fixture
@@ -52,6 +76,8 @@ def export(endpoint: str, service: str, spans: list[tuple[str, dict, list[trace.
     return contexts
 
 
+@needs_jaeger
+@pytest.mark.integration
 async def test_jaeger_keeps_the_spans_it_receives_and_finds_their_trace_by_tag(jaeger: JaegerServer) -> None:
     tag = f"order-{secrets.token_hex(4)}"
     [earlier] = await asyncio.to_thread(export, jaeger.otlp_endpoint, "intake", [("POST /orders", {}, [])])

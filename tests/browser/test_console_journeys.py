@@ -437,3 +437,25 @@ async def test_a_failed_install_waits_in_the_work_queue_with_its_reason_and_leav
     await console.get_by_role("link", name="Work queue").click()
     await expect(console.locator(f'tr[data-order-id="{order_id}"]')).to_have_count(0)
     await _screenshot(console, "specialist-rescheduled-install-left-the-queue")
+
+
+async def test_an_sre_follows_an_orders_trace_link_into_the_stacks_jaeger(stack, intake, console, jaeger):
+    [generated] = generate_orders(1, seed=1717, invalid_share=0.0)
+    rep = bearer(stack, generated.submitted_by, Role.SALES_REP)
+    order_id = (await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)).json()["id"]
+    trace_id = (await _until_in_console(stack, order_id))["traceId"]
+    await jaeger.wait_for_spans(trace_id, lambda spans: {"intake", "console"} <= {span["service"] for span in spans})
+
+    await _sign_in(console, "sam-sre", Role.SRE)
+    await console.goto(f"/orders/{order_id}")
+    async with console.context.expect_page() as opened:
+        await console.locator("#trace-link").click()
+    trace_page = await opened.value
+    await expect(trace_page).to_have_url(f"{stack.jaeger_url}/trace/{trace_id}")
+    await expect(trace_page.locator("h1")).to_contain_text(trace_id)
+    intake_request = trace_page.locator("tr.span").filter(has_text=re.compile(r"^intake POST"))
+    await expect(intake_request.first).to_be_visible()
+    await expect(trace_page.locator("tr.span").filter(has_text=re.compile(r"^console "))).not_to_have_count(0)
+    await intake_request.first.click()
+    await expect(trace_page.locator("dl").first).to_be_visible()
+    await _screenshot(trace_page, "sre-order-trace-in-jaeger")

@@ -114,6 +114,9 @@ class JaegerServer:
                     "http": {"endpoint": f"127.0.0.1:{self.query_port}"},
                     # Jaeger's gRPC query API always listens; nothing here uses it, so any free port does.
                     "grpc": {"endpoint": "127.0.0.1:0"},
+                    # On by default in Jaeger v2: the query API's own spans, sent to 127.0.0.1:4317 whoever listens
+                    # there, and a shutdown that waits 10 s on that exporter when nobody does.
+                    "enable_tracing": False,
                 },
             },
             "receivers": {"otlp": {"protocols": {"http": {"endpoint": f"127.0.0.1:{self.otlp_port}"}}}},
