@@ -1,4 +1,5 @@
-"""OpenTelemetry set-up and the helpers that carry a trace across Kafka records."""
+"""OpenTelemetry set-up, the helpers that carry a trace across Kafka records, and the step that keeps a person's or
+a watchdog's work on an order in the order's one trace."""
 
 import contextlib
 import os
@@ -77,10 +78,10 @@ def configure_tracing(service_name: str, *, extra_processors: Iterable[SpanProce
     return provider
 
 
-def instrument_database(engine: Engine, *, tracer_provider: trace.TracerProvider | None = None) -> None:
+def instrument_database(engine: Engine) -> None:
     """One client span per SQL statement on `engine`: the statement text with its placeholders, never the bound
     values, and no sqlcommenter comment (it would make every statement's text unique to the server)."""
-    SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=tracer_provider, enable_commenter=False)
+    SQLAlchemyInstrumentor().instrument(engine=engine, enable_commenter=False)
 
 
 async def name_the_order(request: Request) -> None:
