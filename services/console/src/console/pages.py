@@ -30,7 +30,7 @@ from orderdesk_shared.auth import PERSON_ROLES, Principal, Role
 from orderdesk_shared.events.operations import OpsStatus
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.order_state import CANCELLING_STATES, FINAL_STATES
-from orderdesk_shared.telemetry import current_trace_headers
+from orderdesk_shared.telemetry import current_trace_headers, order_step
 from orderdesk_shared.tokens import TokenSigner
 
 TOKEN_COOKIE = "orderdesk_console_token"
@@ -485,15 +485,16 @@ async def assign_order(
         row = await repository.get_order(uow.connection, order_id)
         if row is None:
             return _back(back, f"No order {order_id} in the console.")
-        await repository.assign(
-            uow.connection,
-            order_id=order_id,
-            order_version=row["order_version"],
-            assignee=name,
-            assigned_by=person.principal.subject,
-            at=datetime.now(UTC),
-        )
-        await announce_changes(uow.connection, [order_id])
+        async with order_step(uow, order_id, "assign order", version=row["order_version"]):
+            await repository.assign(
+                uow.connection,
+                order_id=order_id,
+                order_version=row["order_version"],
+                assignee=name,
+                assigned_by=person.principal.subject,
+                at=datetime.now(UTC),
+            )
+            await announce_changes(uow.connection, [order_id])
     return _back(back, f"{order_id} is assigned to {name}.")
 
 
