@@ -52,7 +52,7 @@ Program = Annotated[
 @app.command()
 def up(
     infra_only: Annotated[
-        bool, typer.Option("--infra-only", help="Postgres and Kafka, provisioned, with topics; no service.")
+        bool, typer.Option("--infra-only", help="Postgres and Kafka, provisioned, with topics, and Jaeger; no service.")
     ] = False,
     kafka_brokers: Annotated[
         int | None,

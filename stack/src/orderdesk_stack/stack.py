@@ -504,7 +504,7 @@ class Stack:
         return {
             POSTGRES: f"{database.host}:{database.port or 5432}",
             **{node.program: node.bootstrap_servers for node in nodes},
-            JAEGER: f"127.0.0.1:{self.jaeger_query_port} (UI), 127.0.0.1:{self.jaeger_otlp_port} (OTLP)",
+            JAEGER: f"127.0.0.1:{self.jaeger_query_port} (OTLP :{self.jaeger_otlp_port})",
             **{service.name: f"127.0.0.1:{self.service_port(service.name)}" for service in SERVICES},
             **{program: f"127.0.0.1:{self._added_instance_port(program)}" for program in self._added_instances()},
         }
