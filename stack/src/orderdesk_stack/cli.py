@@ -291,6 +291,8 @@ def demo(
     stack = _started_stack()
     settled = asyncio.run(run_demo(stack, orders=orders, seed=seed, timeout=timeout, console=console))
     console.print("The stack is still running: `make status`, `make logs`; stop it with `make down`.")
+    if stack.jaeger_url:
+        console.print(f"Every order's trace: {stack.jaeger_url}/search, or from its page in the console.")
     if not settled:
         raise typer.Exit(1)
 
