@@ -45,7 +45,8 @@ app = typer.Typer(
 console = Console()
 T = TypeVar("T")
 Program = Annotated[
-    str, typer.Argument(help="postgres, kafka (kafka-1, kafka-2… in a cluster) or a service name (`orderdesk status`)")
+    str,
+    typer.Argument(help="postgres, kafka (kafka-1, kafka-2… in a cluster), jaeger or a service (`orderdesk status`)"),
 ]
 
 
