@@ -70,7 +70,7 @@ class Stack:
     # so nothing survives a restart of the stack), which fill_database_disk() can fill.
     postgres_volume_mb: int | None = None
     # Settings every service program gets beside its own (e.g. a test's shorter INTAKE_HANDLER_TIMEOUT_SECONDS);
-    # each service reads only those with its prefix.
+    # each service reads only those with its prefix, and OpenTelemetry's SDK the OTEL_* ones.
     service_settings: tuple[tuple[str, str], ...] = ()
     # Run Jaeger (program "jaeger", once Go has built it) and have every service export its spans there.
     tracing: bool = False
