@@ -32,7 +32,7 @@ status:
 logs:
 	$(UV_RUN) orderdesk logs $(SERVICE)
 
-# Restart one program (a service, postgres or kafka): make restart SERVICE=intake
+# Restart one program (a service, postgres, kafka or jaeger): make restart SERVICE=intake
 restart:
 	@test -n "$(SERVICE)" || { echo "usage: make restart SERVICE=name"; exit 2; }
 	$(UV_RUN) orderdesk restart $(SERVICE)

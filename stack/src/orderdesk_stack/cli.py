@@ -45,14 +45,15 @@ app = typer.Typer(
 console = Console()
 T = TypeVar("T")
 Program = Annotated[
-    str, typer.Argument(help="postgres, kafka (kafka-1, kafka-2… in a cluster) or a service name (`orderdesk status`)")
+    str,
+    typer.Argument(help="postgres, kafka (kafka-1, kafka-2… in a cluster), jaeger or a service (`orderdesk status`)"),
 ]
 
 
 @app.command()
 def up(
     infra_only: Annotated[
-        bool, typer.Option("--infra-only", help="Postgres and Kafka, provisioned, with topics; no service.")
+        bool, typer.Option("--infra-only", help="Postgres and Kafka, provisioned, with topics, and Jaeger; no service.")
     ] = False,
     kafka_brokers: Annotated[
         int | None,
@@ -291,6 +292,8 @@ def demo(
     stack = _started_stack()
     settled = asyncio.run(run_demo(stack, orders=orders, seed=seed, timeout=timeout, console=console))
     console.print("The stack is still running: `make status`, `make logs`; stop it with `make down`.")
+    if stack.jaeger_url:
+        console.print(f"Every order's trace: {stack.jaeger_url}/search, or from its page in the console.")
     if not settled:
         raise typer.Exit(1)
 

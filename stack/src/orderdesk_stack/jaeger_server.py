@@ -20,8 +20,9 @@ MODULE = "github.com/jaegertracing/jaeger"
 COMMAND_PACKAGE = f"{MODULE}/cmd/jaeger"
 OTLP_HTTP_PORT = 4318
 QUERY_PORT = 16686
-# A local stack keeps this many traces (about fifty spans each) and forgets the oldest beyond.
-MAX_TRACES = 50_000
+# A local stack keeps this many traces and forgets the oldest beyond. Jaeger's memory store takes about 1 KiB
+# a span, so even if every trace were an order's (about fifty spans) this stays near 1 GiB.
+MAX_TRACES = 20_000
 SKIPPED = (
     "Jaeger skipped: Go (https://go.dev/dl) is needed once to build it (`make setup`); "
     "until then the services export no traces."

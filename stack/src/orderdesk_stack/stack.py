@@ -70,7 +70,7 @@ class Stack:
     # so nothing survives a restart of the stack), which fill_database_disk() can fill.
     postgres_volume_mb: int | None = None
     # Settings every service program gets beside its own (e.g. a test's shorter INTAKE_HANDLER_TIMEOUT_SECONDS);
-    # each service reads only those with its prefix.
+    # each service reads only those with its prefix, and OpenTelemetry's SDK the OTEL_* ones.
     service_settings: tuple[tuple[str, str], ...] = ()
     # Run Jaeger (program "jaeger", once Go has built it) and have every service export its spans there.
     tracing: bool = False
@@ -504,7 +504,7 @@ class Stack:
         return {
             POSTGRES: f"{database.host}:{database.port or 5432}",
             **{node.program: node.bootstrap_servers for node in nodes},
-            JAEGER: f"127.0.0.1:{self.jaeger_query_port} (UI), 127.0.0.1:{self.jaeger_otlp_port} (OTLP)",
+            JAEGER: f"127.0.0.1:{self.jaeger_query_port} (OTLP :{self.jaeger_otlp_port})",
             **{service.name: f"127.0.0.1:{self.service_port(service.name)}" for service in SERVICES},
             **{program: f"127.0.0.1:{self._added_instance_port(program)}" for program in self._added_instances()},
         }
