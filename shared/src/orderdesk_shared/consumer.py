@@ -504,6 +504,8 @@ class ConsumerRuntime:
     def _forget_partitions(self, partitions: set[TopicPartition]) -> None:
         for tp in partitions:
             self._paused_until.pop(tp, None)
+            # Its new owner reports its lag from now on; a stale figure here would add to the group's lag for good.
+            CONSUMER_LAG.remove(self.name, tp.topic, str(tp.partition))
         self._failures.forget_partitions(partitions)
 
     async def _record_lag(self) -> None:
