@@ -331,6 +331,17 @@ async def open_orders_in_flight(connection: AsyncConnection) -> list[dict[str, A
     return [dict(row) for row in result.mappings()]
 
 
+async def orders_past_sla(connection: AsyncConnection, *, now: datetime) -> dict[Stage, int]:
+    """Open orders whose current stage's SLA ran out by `now`, counted by stage (every stage, zero or not)."""
+    counted = await connection.execute(
+        sa.select(orders.c.stage, sa.func.count())
+        .where(orders.c.sla_due_at <= now, orders.c.state.not_in(ENDED_STATES))
+        .group_by(orders.c.stage)
+    )
+    counts = dict(counted.all())
+    return {stage: counts.get(str(stage), 0) for stage in Stage}
+
+
 async def claim_jeopardy(
     connection: AsyncConnection, *, order_id: str, order_version: int, stage: str, level: str, at: datetime
 ) -> bool:
