@@ -9,9 +9,11 @@ UV_RUN := $(UV) run --frozen
 .PHONY: setup up down status logs restart lint test demo bench
 
 # Install the locked environment and download the Kafka broker jars (once; cached in .cache/).
+# Build Prometheus's promtool with Go (once, a few minutes): the tests check the alert rules in deploy/ with it.
 setup: $(UV)
 	$(UV) sync --frozen
 	$(UV_RUN) python -c "from orderdesk_stack.kafka_broker import ensure_jars; print(ensure_jars())"
+	$(UV_RUN) python -c "from orderdesk_stack.go_tools import PROMTOOL as t; print(t.ensure_binary() or t.skipped)"
 
 $(UV):
 	python3 -m venv .cache/uv-$(UV_VERSION)
