@@ -314,6 +314,17 @@ async def escalated_orders(
     return rows, total
 
 
+async def past_their_sla(connection: AsyncConnection, *, now: datetime, limit: int = 200) -> list[dict[str, Any]]:
+    """Open orders whose current step's SLA ran out before `now`, the longest overdue first."""
+    overdue = (
+        sa.select(orders)
+        .where(orders.c.sla_due_at < now, orders.c.state.not_in(ENDED_STATES))
+        .order_by(orders.c.sla_due_at, orders.c.id)
+        .limit(limit)
+    )
+    return [dict(row) for row in (await connection.execute(overdue)).mappings()]
+
+
 async def reset_read_model(connection: AsyncConnection) -> None:
     """Forget every timeline and order row (not what the watchdog raised, whose events stay on the bus, nor the
     desk's assignments, which are on no topic)."""
