@@ -39,6 +39,6 @@ RELAY_LAST_CYCLE = Gauge(
 )
 DEAD_LETTERS_OPEN = Gauge(
     "orderdesk_dead_letters_open",
-    "Rows in the service's dead_letters table (its consumer's and its relay's), counted by the relay.",
+    "Dead letters of the service (its consumer's and its relay's) not yet replayed or discarded, counted by the relay.",
     ["service"],
 )

@@ -173,7 +173,9 @@ class OutboxRelay:
             return
         self._next_dead_letter_count = time.monotonic() + DEAD_LETTER_COUNT_INTERVAL_SECONDS
         dead_letters = self._database.tables.dead_letters
-        count = (await connection.execute(sa.select(sa.func.count()).select_from(dead_letters))).scalar_one()
+        # Open until an SRE replays or discards it (the operations API resolves it).
+        open_letters = sa.select(sa.func.count()).select_from(dead_letters).where(dead_letters.c.resolved_at.is_(None))
+        count = (await connection.execute(open_letters)).scalar_one()
         await connection.commit()
         DEAD_LETTERS_OPEN.labels(self._service).set(count)
 

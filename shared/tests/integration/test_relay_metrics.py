@@ -1,6 +1,7 @@
 """What the relay tells Prometheus: whether it leads, when it last finished a cycle, how many dead letters wait."""
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -37,7 +38,7 @@ async def test_the_leading_relay_stamps_each_cycle_and_stops_leading_when_it_sto
     assert _metric("orderdesk_relay_leader") == 0
 
 
-async def test_every_replica_counts_the_services_dead_letters_leading_or_not(harness, producer):
+async def test_every_replica_counts_the_services_open_dead_letters_leading_or_not(harness, producer):
     dead_letters = harness.database.tables.dead_letters
     async with harness.database.engine.begin() as connection:
         await connection.execute(
@@ -52,8 +53,11 @@ async def test_every_replica_counts_the_services_dead_letters_leading_or_not(har
                     "payload": b"",
                     "error_class": "ValueError",
                     "reason": "test",
+                    # The first one an SRE replayed already: no longer open.
+                    "resolution": "replayed" if offset == 0 else None,
+                    "resolved_at": datetime.now(UTC) if offset == 0 else None,
                 }
-                for offset in range(3)
+                for offset in range(4)
             ],
         )
     # The second replica under its own name, so that its figures are told apart from the first's in one process.

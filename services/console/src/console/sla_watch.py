@@ -34,7 +34,7 @@ def stage_sla_watch(
                 now = clock()
                 async with database.unit_of_work() as uow:
                     raised = await raise_jeopardy(uow, now=now, policy=policy)
-                    past_sla = await repository.orders_past_sla(uow.connection, now=now)
+                    past_sla = await repository.past_their_sla_by_stage(uow.connection, now=now)
                 for stage, orders in past_sla.items():
                     ORDERS_PAST_SLA.labels(stage).set(orders)
                 if raised:
