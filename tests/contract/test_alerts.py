@@ -6,6 +6,7 @@ import importlib
 import json
 import re
 import subprocess
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,21 @@ def test_prometheus_scrapes_every_service_at_its_local_port_under_its_name():
     [job] = config["scrape_configs"]
     targets = {static["labels"]["service"]: static["targets"] for static in job["static_configs"]}
     assert targets == {service.name: [f"localhost:{service.port(Stack.service_port_base)}"] for service in SERVICES}
+
+
+def test_the_dashboard_shows_every_metric_the_alerts_watch():
+    alerted = {name for rule in _rules() for name in METRIC_NAME.findall(rule["expr"])}
+    shown = {name for query in _dashboard_queries() for name in METRIC_NAME.findall(query)}
+    assert alerted - shown == set()
+
+
+def test_the_dashboards_panels_have_their_own_ids_and_places():
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    assert len({panel["id"] for panel in panels}) == len(panels)
+    taken: dict[tuple[int, int], str] = {}
+    for panel in panels:
+        place = panel["gridPos"]
+        assert place["x"] + place["w"] <= 24, panel["title"]
+        for cell in product(range(place["x"], place["x"] + place["w"]), range(place["y"], place["y"] + place["h"])):
+            assert cell not in taken, f"{panel['title']} overlaps {taken[cell]}"
+            taken[cell] = panel["title"]
