@@ -4,6 +4,7 @@ import asyncio
 import copy
 import json
 import re
+import secrets
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.provision import asyncpg_dsn
 from tests.conftest import SERVICEABILITY_HANDLER_TIMEOUT_SECONDS, bearer, eventually
 from tests.e2e.test_fulfillment_handoff import GRAND_RAPIDS
+from tests.e2e.test_operations_api import _poison
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
 from tests.e2e.test_serviceability import NEAR_NET_ORDER
 
@@ -511,3 +513,26 @@ async def test_an_sre_replays_a_dead_letter_from_the_console_and_the_order_moves
     await expect(console.locator("#stage")).not_to_have_text("validated", timeout=60_000)
     await expect(console.locator("table.timeline")).to_contain_text("qualified")
     await _screenshot(console, "sre-replayed-order-moved-on")
+
+
+async def test_an_sre_discards_a_dead_letter_with_a_note_and_its_audit_line_says_so(stack, console):
+    order_id = f"PO-JUNK-{secrets.token_hex(4).upper()}"
+    await _poison(stack, order_id)
+    await eventually(
+        lambda: _dead_letters_about(stack, "serviceability", order_id), lambda found: len(found) == 1, timeout=60
+    )
+
+    await _sign_in(console, "sam", Role.SRE)
+    await console.get_by_role("link", name="SRE", exact=True).click()
+    letter = console.locator(f'table.dead-letters tr[data-key="{order_id}"][data-dead-letter^="serviceability/"]')
+    await expect(letter).to_contain_text("ValidationError")
+    dead_letter = await letter.get_attribute("data-dead-letter")
+    await letter.get_by_role("textbox").fill("a malformed test record: nothing to redo")
+    await letter.get_by_role("button", name="Discard").click()
+    await expect(console.get_by_role("status")).to_have_text(
+        f"Dead letter {dead_letter.split('/')[1]} of serviceability is discarded."
+    )
+    await expect(console.locator(f'table.dead-letters tr[data-dead-letter="{dead_letter}"]')).to_have_count(0)
+    audit = console.locator(f'table.dead-letter-audit tr[data-dead-letter="{dead_letter}"]')
+    for shown in ("sam", "discarded", order_id, "invalid payload", "a malformed test record: nothing to redo"):
+        await expect(audit).to_contain_text(shown)

@@ -243,6 +243,7 @@ class ConsumerRuntime:
                 await self._consume(consumer)
             finally:
                 self.joined = False
+                self.partition_lags = []
                 # Leaves the group, so its partitions go to the other members at once.
                 await consumer.stop()
 

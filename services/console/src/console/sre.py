@@ -21,6 +21,7 @@ from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.limits import NOTE_CHARS
 from orderdesk_shared.operations import (
     AlreadyResolved,
+    DeadLetterId,
     NoSuchDeadLetter,
     Resolution,
     Shown,
@@ -89,7 +90,7 @@ async def sre_page(request: Request, person: Person) -> HTMLResponse:
 async def resolve_dead_letter(
     request: Request,
     service: str,
-    dead_letter_id: int,
+    dead_letter_id: DeadLetterId,
     action: Resolution,
     person: Person,
     note: Annotated[str, Form(max_length=NOTE_CHARS)] = "",
@@ -97,6 +98,7 @@ async def resolve_dead_letter(
     """Replay or discard a service's dead letter, with the SRE's note, through that service's operations API."""
     if Role.SRE not in person.principal.roles:
         return _back("/sre", "Only SREs replay or discard dead letters.")
+    note = note.strip()
     verb = "replay" if action is Resolution.REPLAYED else "discard"
     done = f"Dead letter {dead_letter_id} of {service} is {action}."
     if service == CONSOLE:
@@ -114,7 +116,7 @@ async def resolve_dead_letter(
         person,
         url,
         f"/ops/dead-letters/{dead_letter_id}/{verb}",
-        {"note": note.strip()},
+        {"note": note},
         back_to="/sre",
         service=service,
         done=lambda _: done,
