@@ -17,10 +17,13 @@ from orderdesk_stack.stack import Stack
 from orderdesk_stack.testing import server_home
 from orderdesk_stack.tracing import JaegerQuery
 
-# A slow-handler test waits out intake's timeout three times: shorter than the 10 s default keeps it quick.
+# A slow-handler test waits out intake's timeout three times, the SRE page's browser test serviceability's: shorter
+# than the 10 s default keeps them quick.
 INTAKE_HANDLER_TIMEOUT_SECONDS = 5
+SERVICEABILITY_HANDLER_TIMEOUT_SECONDS = 5
 TEST_SERVICE_SETTINGS = (
     ("INTAKE_HANDLER_TIMEOUT_SECONDS", str(INTAKE_HANDLER_TIMEOUT_SECONDS)),
+    ("SERVICEABILITY_HANDLER_TIMEOUT_SECONDS", str(SERVICEABILITY_HANDLER_TIMEOUT_SECONDS)),
     # The services export their spans 0.2 s after they end (the default waits 5 s), so trace tests wait less.
     ("OTEL_BSP_SCHEDULE_DELAY", "200"),
 )

@@ -43,20 +43,25 @@ def test_a_service_reads_only_the_topics_its_readme_says_it_consumes_in_its_own_
     assert _allowed(service.name, Operation.READ, ResourceType.GROUP) == {(service.name, PatternType.LITERAL)}
 
 
-def test_a_service_writes_only_what_its_readme_says_it_emits_and_its_own_dead_letters(service):
+def test_a_service_writes_only_what_its_readme_says_it_emits_its_own_dead_letters_and_its_replays(service):
     readme = _readme(service)
     emitted = {row[0] for row in _section_rows(readme, "Emits")}
-    dead_letters = {dead_letter_topic(row[0]) for row in _section_rows(readme, "Consumes")}
+    consumed = {row[0] for row in _section_rows(readme, "Consumes")}
+    dead_letters = {dead_letter_topic(topic) for topic in consumed}
     assert _allowed(service.name, Operation.WRITE, ResourceType.TOPIC) == {
-        (topic, PatternType.LITERAL) for topic in emitted | dead_letters
+        (topic, PatternType.LITERAL) for topic in emitted | consumed | dead_letters
     }
 
 
-def test_only_pricing_approval_may_approve_and_only_commission_may_ratify():
+def test_only_pricing_approval_and_the_replaying_consumers_of_approvals_may_approve():
+    """An SRE's replay of a dead letter republishes it on its own topic, through the consumer's outbox."""
     writers = {
         topic: {p.name for p in principals() if topic in p.writes} for topic in ("orders.approved", "orders.ratified")
     }
-    assert writers == {"orders.approved": {"pricing-approval"}, "orders.ratified": {"commission"}}
+    assert writers == {
+        "orders.approved": {"pricing-approval", "fulfillment-handoff", "intake", "console"},
+        "orders.ratified": {"commission", "intake", "console"},
+    }
 
 
 def test_every_outside_system_in_the_catalogue_has_a_principal_for_its_topics():

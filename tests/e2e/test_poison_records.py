@@ -1,16 +1,23 @@
-"""A malformed record on a live topic is dead-lettered with its reason; orders keep flowing past it."""
+"""A malformed record on a live topic is dead-lettered with its reason, and shows in the metrics Prometheus alerts
+on; orders keep flowing past it."""
 
 import asyncio
 import secrets
+import time
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.intake import OrderValidated
+from orderdesk_shared.events.order import Stage
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from tests.conftest import bearer, records_for
+from orderdesk_stack.services import SERVICES
+from orderdesk_stack.stack import Stack
+from tests.conftest import bearer, eventually, records_for
 
 pytestmark = pytest.mark.e2e
 
@@ -46,8 +53,42 @@ async def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_k
     assert {reason["dlt-error-class"] for reason in reasons} == {"ValidationError"}
     assert all("order.items" in reason["dlt-reason"] for reason in reasons)
     assert {record.value for record in dead} == {poison}
+    # What Prometheus scrapes: both services hold an open dead letter and counted one dead-lettered record.
+    for service in ("console", "serviceability"):
+        metrics = await eventually(
+            lambda service=service: _scrape(stack, service),
+            lambda metrics, service=service: _value(metrics, "orderdesk_dead_letters_open", service=service) >= 1,
+        )
+        assert _value(metrics, "orderdesk_events_handled_total", consumer=service, outcome="dead_lettered") >= 1
 
     deadline = asyncio.get_running_loop().time() + 60
     while (await intake.get(f"{PRODUCT_ORDER_PATH}/{created['id']}", headers=rep)).json()["stage"] != "ratified":
         assert asyncio.get_running_loop().time() < deadline, "the order after the poison record did not get through"
         await asyncio.sleep(0.3)
+
+
+async def test_every_services_relay_leads_and_cycles_as_prometheus_sees_it(stack):
+    for service in SERVICES:
+        metrics = await _scrape(stack, service.name)
+        assert _value(metrics, "orderdesk_relay_leader", service=service.name) == 1, service.name
+        # An idle relay still finishes a cycle every poll (2 s): a stamp a minute old means "relay down".
+        stamp = _value(metrics, "orderdesk_relay_last_cycle_timestamp_seconds", service=service.name)
+        assert time.time() - stamp < 60, service.name
+    console_metrics = await _scrape(stack, "console")
+    assert {labels["stage"] for labels, _ in console_metrics["orderdesk_orders_past_sla"]} == set(Stage)
+
+
+async def _scrape(stack: Stack, service: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    """A service's /metrics/ as Prometheus reads it: each sample name's (labels, value) pairs."""
+    async with httpx.AsyncClient(base_url=stack.service_url(service), timeout=10) as client:
+        exposition = (await client.get("/metrics/")).text
+    samples: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return samples
+
+
+def _value(metrics: dict[str, list[tuple[dict[str, str], float]]], name: str, **labels: str) -> float:
+    """The sum of the samples of `name` whose labels include `labels` (0 when there are none)."""
+    return sum(value for found, value in metrics.get(name, []) if labels.items() <= found.items())

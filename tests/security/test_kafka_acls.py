@@ -94,8 +94,8 @@ async def test_a_wrong_password_is_refused(stack: Stack, caplog: pytest.LogCaptu
 @pytest.mark.parametrize(
     ("principal", "forged"),
     [
-        ("intake", OrderApproved),
-        ("intake", OrderRatified),
+        ("serviceability", OrderApproved),
+        ("serviceability", OrderRatified),
         ("crm", OrderApproved),
         ("operations", OrderRatified),
     ],

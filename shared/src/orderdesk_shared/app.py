@@ -1,4 +1,5 @@
-"""The FastAPI application every service serves: its routes plus health, readiness and metrics."""
+"""The FastAPI application every service serves: its routes plus health, readiness, metrics and the SREs'
+operations API (orderdesk_shared.operations)."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
@@ -46,7 +47,10 @@ def build_app(
     app.state.runtime = runtime
     app.state.tokens = TokenVerifier.from_settings(runtime.settings)
     install_problem_handlers(app)
-    for router in routers:
+    # Imported here: the operations API is built on this module's dependencies.
+    from orderdesk_shared.operations import router as operations_router
+
+    for router in (*routers, operations_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["operations"])

@@ -93,6 +93,21 @@ class ConsumerSettings:
 RecordKey = tuple[str, int, int]  # topic, partition, offset
 
 
+@dataclass(frozen=True)
+class PartitionLag:
+    """Where this consumer stood on one assigned partition at its last lag check."""
+
+    topic: str
+    partition: int
+    position: int
+    end: int
+    paused: bool
+
+    @property
+    def lag(self) -> int:
+        return max(self.end - self.position, 0)
+
+
 def record_key(record: ConsumerRecord) -> RecordKey:
     return record.topic, record.partition, record.offset
 
@@ -186,6 +201,8 @@ class ConsumerRuntime:
         self.poll_size = PollSize(settings.batch_size)
         self._stop_requested = asyncio.Event()
         self.joined = False
+        # The partitions assigned at the last lag check, for the operations API (no Kafka call per request).
+        self.partition_lags: list[PartitionLag] = []
 
     @property
     def name(self) -> str:
@@ -226,6 +243,7 @@ class ConsumerRuntime:
                 await self._consume(consumer)
             finally:
                 self.joined = False
+                self.partition_lags = []
                 # Leaves the group, so its partitions go to the other members at once.
                 await consumer.stop()
 
@@ -372,6 +390,9 @@ class ConsumerRuntime:
         try:
             incoming = decode(key=record.key, value=record.value, headers=headers)
         except InvalidEnvelope as error:
+            if not isolated:
+                # Its id may be claimed with the batch: alone, it is dead-lettered unclaimed, so a replay is handled.
+                raise _RecordFailed from error
             return "unreadable", await self._dead_letter(uow, record, type(error).__name__, _describe(error))
         route = self._handlers.get(incoming.type)
         if route is None:
@@ -511,6 +532,8 @@ class ConsumerRuntime:
     def _forget_partitions(self, partitions: set[TopicPartition]) -> None:
         for tp in partitions:
             self._paused_until.pop(tp, None)
+            # Its new owner reports its lag from now on; a stale figure here would add to the group's lag for good.
+            CONSUMER_LAG.remove(self.name, tp.topic, str(tp.partition))
         self._failures.forget_partitions(partitions)
 
     async def _record_lag(self) -> None:
@@ -518,11 +541,14 @@ class ConsumerRuntime:
         if consumer is None or time.monotonic() < self._next_lag_check:
             return
         self._next_lag_check = time.monotonic() + LAG_CHECK_SECONDS
+        lags = []
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 position = await consumer.position(tp)
-                CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(highwater - position, 0))
+                lags.append(PartitionLag(tp.topic, tp.partition, position, highwater, tp in self._paused_until))
+                CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lags[-1].lag)
+        self.partition_lags = sorted(lags, key=lambda lag: (lag.topic, lag.partition))
 
 
 def _caused_by(error: BaseException | None, kinds: type | tuple[type, ...]) -> BaseException | None:

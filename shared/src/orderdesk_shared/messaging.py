@@ -69,6 +69,11 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("error_class", sa.Text, nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        # What an SRE did about it (replayed or discarded), who, when and why: its audit line; open while NULL.
+        sa.Column("resolution", sa.Text),
+        sa.Column("resolved_by", sa.Text),
+        sa.Column("resolved_at", sa.DateTime(timezone=True)),
+        sa.Column("resolution_note", sa.Text),
         sa.UniqueConstraint("consumer", "topic", "partition", "offset"),
         sa.Index("dead_letters_created_at", "created_at"),
     )

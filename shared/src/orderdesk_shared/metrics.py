@@ -27,3 +27,18 @@ OUTBOX_DEAD_LETTERED = Counter(
 CONSUMER_LAG = Gauge(
     "orderdesk_consumer_lag", "Records behind the end of each assigned partition.", ["consumer", "topic", "partition"]
 )
+RELAY_LEADER = Gauge(
+    "orderdesk_relay_leader",
+    "1 while this replica's outbox relay holds its service's relay lock (it alone publishes), else 0.",
+    ["service"],
+)
+RELAY_LAST_CYCLE = Gauge(
+    "orderdesk_relay_last_cycle_timestamp_seconds",
+    "Unix time the leading relay last finished a cycle: its batch published and marked, or nothing waiting.",
+    ["service"],
+)
+DEAD_LETTERS_OPEN = Gauge(
+    "orderdesk_dead_letters_open",
+    "Dead letters of the service (its consumer's and its relay's) not yet replayed or discarded, counted by the relay.",
+    ["service"],
+)

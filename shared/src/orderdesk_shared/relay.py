@@ -15,7 +15,14 @@ from orderdesk_shared.db import DEFAULT_RETENTION, Database, Retention, insert_i
 from orderdesk_shared.errors import describe_error, logged_error
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.logs import get_logger
-from orderdesk_shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_DEAD_LETTERED
+from orderdesk_shared.metrics import (
+    DEAD_LETTERS_OPEN,
+    EVENTS_PUBLISHED,
+    OUTBOX_BACKLOG,
+    OUTBOX_DEAD_LETTERED,
+    RELAY_LAST_CYCLE,
+    RELAY_LEADER,
+)
 from orderdesk_shared.telemetry import context_from_carrier, order_attributes, tracer
 
 log = get_logger(__name__)
@@ -23,6 +30,8 @@ log = get_logger(__name__)
 PURGE_INTERVAL_SECONDS = 60.0
 # Batches each purge deletes at most per table: a relay catching up on a huge table purges a little each minute.
 PURGE_BATCHES = 10
+# How often each replica counts its service's dead letters for the metric: about a scrape interval.
+DEAD_LETTER_COUNT_INTERVAL_SECONDS = 15.0
 
 # Refusals no retry can cure: the row itself can never become a Kafka record (too large, unserialisable).
 UNPUBLISHABLE = (
@@ -67,9 +76,10 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._retention = retention
         self._next_purge = 0.0
+        self._next_dead_letter_count = 0.0
         self._wake = asyncio.Event()
         self._stop_requested = asyncio.Event()
-        self.is_leader = False
+        self._is_leader = False
         self.last_error: str | None = None
         # Since when every attempt to relay failed (monotonic seconds); None while it works.
         self.failing_since: float | None = None
@@ -77,6 +87,15 @@ class OutboxRelay:
     @property
     def _service(self) -> str:
         return self._database.source
+
+    @property
+    def is_leader(self) -> bool:
+        return self._is_leader
+
+    @is_leader.setter
+    def is_leader(self, leading: bool) -> None:
+        self._is_leader = leading
+        RELAY_LEADER.labels(self._service).set(int(leading))
 
     def stop(self) -> None:
         """Finish the batch in hand (published and marked), then return from `run`."""
@@ -116,6 +135,7 @@ class OutboxRelay:
                 # Another replica relays; stay ready to take over when its session ends.
                 self.is_leader = False
                 self._worked()
+                await self._count_dead_letters(connection)
                 await self._pause(self._poll_seconds)
                 return
             channel = outbox_channel(tables)
@@ -126,10 +146,13 @@ class OutboxRelay:
                     published = await self._publish_batch(connection)
                     await connection.commit()
                     self._worked()
+                    RELAY_LAST_CYCLE.labels(self._service).set_to_current_time()
+                    await self._count_dead_letters(connection)
                     if published < self._batch_size and not self._stop_requested.is_set():
                         await self._purge_expired(connection)
                         await self._wait_for_work()
             finally:
+                self.is_leader = False
                 with contextlib.suppress(Exception):
                     await driver_connection.remove_listener(channel, self._on_notify)
                     await driver_connection.execute("SELECT pg_advisory_unlock_all()")
@@ -143,6 +166,19 @@ class OutboxRelay:
         deleted = await purge_expired(connection, self._database.tables, self._retention, max_batches=PURGE_BATCHES)
         if any(deleted.values()):
             log.info("expired rows purged", **deleted)
+
+    async def _count_dead_letters(self, connection) -> None:
+        """Set the open dead letters metric (every replica, about once a scrape interval, leading or not: whichever
+        replica is scraped tells the truth)."""
+        if time.monotonic() < self._next_dead_letter_count:
+            return
+        self._next_dead_letter_count = time.monotonic() + DEAD_LETTER_COUNT_INTERVAL_SECONDS
+        dead_letters = self._database.tables.dead_letters
+        # Open until an SRE replays or discards it (the operations API resolves it).
+        open_letters = sa.select(sa.func.count()).select_from(dead_letters).where(dead_letters.c.resolved_at.is_(None))
+        count = (await connection.execute(open_letters)).scalar_one()
+        await connection.commit()
+        DEAD_LETTERS_OPEN.labels(self._service).set(count)
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

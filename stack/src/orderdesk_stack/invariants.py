@@ -422,11 +422,13 @@ async def _reasons_elsewhere(database: asyncpg.Connection, order_ids: list[str])
 
 
 async def _dead_letters(database: asyncpg.Connection, order_ids: list[str]) -> defaultdict[str, list[str]]:
-    """Each order's records some service could not handle, with the reason it kept (the key is the order id)."""
+    """Each order's records some service could not handle, with the reason it kept (the key is the order id); not
+    those an SRE replayed, which were handled again (or failed again, as a dead letter of their own)."""
     rows = await database.fetch(
         " UNION ALL ".join(
             f"""SELECT key, consumer, topic, headers ->> 'ce_type' AS type, error_class, reason
-                FROM {service.schema}.dead_letters WHERE key IN (SELECT unnest($1::text[]))"""
+                FROM {service.schema}.dead_letters WHERE key IN (SELECT unnest($1::text[]))
+                AND resolution IS DISTINCT FROM 'replayed'"""
             for service in SERVICES
         ),
         order_ids,

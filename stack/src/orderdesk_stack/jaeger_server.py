@@ -1,18 +1,16 @@
-"""Jaeger v2, the local stack's tracing backend: built once with Go from the version pinned in stack/tools/go.mod,
-run with in-memory storage, receiving OTLP over HTTP and serving its UI and query API on 127.0.0.1.
+"""Jaeger v2, the local stack's tracing backend: built once with Go from the version pinned in
+stack/tools/jaeger/go.mod, run with in-memory storage, receiving OTLP over HTTP and serving its UI and query API on
+127.0.0.1.
 """
 
-import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import yaml
 
-from orderdesk_stack.paths import cache_dir, repo_root
+from orderdesk_stack.go_tools import GoTool
+from orderdesk_stack.paths import repo_root
 from orderdesk_stack.processes import ProcessSpec, port_is_open, wait_until
 
 PROGRAM_NAME = "jaeger"
@@ -29,48 +27,17 @@ SKIPPED = (
 )
 
 
-def tools_dir() -> Path:
-    """The Go module that pins Jaeger as a tool (go.mod's `tool` directive, go.sum's hashes)."""
-    return repo_root() / "stack" / "tools"
-
-
-@cache
-def jaeger_version() -> str:
-    """The Jaeger version stack/tools/go.mod requires (the one place it is written), without its "v"."""
-    go_mod = (tools_dir() / "go.mod").read_text()
-    found = re.search(rf"^\s*{re.escape(MODULE)} v(\S+)", go_mod, re.MULTILINE)
-    if found is None:
-        raise RuntimeError(f"{tools_dir() / 'go.mod'} requires no {MODULE}")
-    return found.group(1)
+# Pinned in stack/tools/jaeger/go.mod; built once into .cache/ by `make setup` (or the first `orderdesk up`).
+BUILD = GoTool(module=MODULE, package=COMMAND_PACKAGE, directory="jaeger")
+binary_path = BUILD.binary_path
+ensure_binary = BUILD.ensure_binary
+jaeger_version = BUILD.version
+can_build = GoTool.can_build
 
 
 def ui_assets_dir() -> Path:
     """The stack's own trace pages: a Go module build of Jaeger embeds no UI, only a placeholder page."""
     return repo_root() / "deploy" / "local" / "jaeger-ui"
-
-
-def binary_path() -> Path:
-    return cache_dir() / f"jaeger-{jaeger_version()}" / "jaeger"
-
-
-def can_build() -> bool:
-    return shutil.which("go") is not None
-
-
-def ensure_binary() -> Path | None:
-    """Build the jaeger binary with Go once (a few minutes); later calls reuse it. None when Go is not installed."""
-    binary = binary_path()
-    if binary.is_file():
-        return binary
-    go = shutil.which("go")
-    if go is None:
-        return None
-    binary.parent.mkdir(parents=True, exist_ok=True)
-    # Build beside the binary and rename, so an interrupted build never looks complete.
-    partial = binary.with_name("jaeger.partial")
-    subprocess.run([go, "build", "-o", str(partial), COMMAND_PACKAGE], cwd=tools_dir(), check=True)
-    partial.rename(binary)
-    return binary
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 
 from console import repository
 from console.pages import router as pages_router
+from console.sre import router as sre_router
 from console.views import history_view, order_view
 from orderdesk_shared.access import OrderAction, own_orders_only, refusal
 from orderdesk_shared.app import DatabaseDep, read_or_404
@@ -14,7 +15,7 @@ from orderdesk_shared.auth import SignedIn
 from orderdesk_shared.limits import Offset, PageSize
 
 router = APIRouter(prefix="/console", tags=["console"])
-__all__ = ["pages_router", "router"]
+__all__ = ["pages_router", "router", "sre_router"]
 
 
 @router.get("/orders")

@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = build_app(
         bootstrap(settings, order_changes=order_changes),
         title="OrderDesk console",
-        routers=[api.router, api.pages_router],
+        routers=[api.router, api.pages_router, api.sre_router],
     )
     app.state.order_changes = order_changes
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

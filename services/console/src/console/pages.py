@@ -136,6 +136,7 @@ def _who(person: Principal | None) -> dict[str, Any]:
         "is_canceller": bool(roles & CANCELLER_ROLES),
         "is_proposal_keeper": bool(roles & PROPOSAL_KEEPER_ROLES),
         "is_operations_reporter": bool(roles & OPERATIONS_REPORTER_ROLES),
+        "is_sre": Role.SRE in roles,
     }
 
 
@@ -433,7 +434,7 @@ async def _order_shown(connection, order_id: str, viewer: Principal, *, settings
     state, stage = OrderState(row["state"]), Stage(row["stage"])
     cancelling = state in CANCELLING_STATES
     return {
-        "trace_url": settings.trace_url_template.format(trace_id=trace_id) if trace_id else None,
+        "trace_url": settings.trace_url(trace_id),
         # Pricing-approval writes the proposal when it prices the order.
         "priced": stage.rank >= Stage.PRICED.rank,
         "order": row,

@@ -314,6 +314,26 @@ async def escalated_orders(
     return rows, total
 
 
+def _past_sla(now: datetime) -> sa.ColumnElement[bool]:
+    """Open orders whose current step's SLA ran out before `now`."""
+    return sa.and_(orders.c.sla_due_at < now, orders.c.state.not_in(ENDED_STATES))
+
+
+async def past_their_sla(connection: AsyncConnection, *, now: datetime, limit: int = 200) -> list[dict[str, Any]]:
+    """Open orders whose current step's SLA ran out before `now`, the longest overdue first."""
+    overdue = sa.select(orders).where(_past_sla(now)).order_by(orders.c.sla_due_at, orders.c.id).limit(limit)
+    return [dict(row) for row in (await connection.execute(overdue)).mappings()]
+
+
+async def past_their_sla_by_stage(connection: AsyncConnection, *, now: datetime) -> dict[Stage, int]:
+    """How many open orders are past their SLA in each stage (every stage, zero or not)."""
+    counted = await connection.execute(
+        sa.select(orders.c.stage, sa.func.count()).where(_past_sla(now)).group_by(orders.c.stage)
+    )
+    counts = dict(counted.all())
+    return {stage: counts.get(str(stage), 0) for stage in Stage}
+
+
 async def reset_read_model(connection: AsyncConnection) -> None:
     """Forget every timeline and order row (not what the watchdog raised, whose events stay on the bus, nor the
     desk's assignments, which are on no topic)."""

@@ -26,6 +26,21 @@ class Settings(ServiceSettings):
     dev_sign_in_keys: Path | None = None
     sla_watch_seconds: float = Field(default=30.0, gt=0)
 
+    def trace_url(self, trace_id: str | None) -> str | None:
+        """Where the tracing UI shows the trace; None without one."""
+        return self.trace_url_template.format(trace_id=trace_id) if trace_id else None
+
+    @property
+    def service_urls(self) -> dict[str, str]:
+        """Each service the console calls, by name: the SRE page asks every one of them how it is doing."""
+        return {
+            "intake": self.intake_url,
+            "serviceability": self.serviceability_url,
+            "pricing-approval": self.pricing_approval_url,
+            "fulfillment-handoff": self.fulfillment_handoff_url,
+            "commission": self.commission_url,
+        }
+
     @model_validator(mode="after")
     def _dev_sign_in_only_on_a_local_stack(self) -> "Settings":
         if self.dev_sign_in and not self.is_local:

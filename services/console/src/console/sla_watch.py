@@ -4,6 +4,9 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from prometheus_client import Gauge
+
+from console import repository
 from console.domain.sla import StageSlaPolicy
 from console.handlers import raise_jeopardy
 from orderdesk_shared.db import Database
@@ -12,6 +15,12 @@ from orderdesk_shared.logs import get_logger
 from orderdesk_shared.runtime import DatabaseTask
 
 log = get_logger(__name__)
+
+ORDERS_PAST_SLA = Gauge(
+    "orderdesk_orders_past_sla",
+    "Open orders whose current stage's SLA has run out, by stage (set by the console's SLA watch).",
+    ["stage"],
+)
 
 
 def stage_sla_watch(
@@ -22,8 +31,12 @@ def stage_sla_watch(
     async def watch(database: Database) -> None:
         while True:
             try:
+                now = clock()
                 async with database.unit_of_work() as uow:
-                    raised = await raise_jeopardy(uow, now=clock(), policy=policy)
+                    raised = await raise_jeopardy(uow, now=now, policy=policy)
+                    past_sla = await repository.past_their_sla_by_stage(uow.connection, now=now)
+                for stage, orders in past_sla.items():
+                    ORDERS_PAST_SLA.labels(stage).set(orders)
                 if raised:
                     log.info("stage SLAs put orders in jeopardy or escalated them", events=raised)
             except DATABASE_FAILURES as error:

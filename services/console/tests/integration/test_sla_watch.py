@@ -1,11 +1,16 @@
 """The SLA watchdog against the real schema, with an injected clock: each jeopardy level and escalation once."""
 
+import asyncio
+import contextlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from console.handlers import raise_jeopardy, stage_slas
+from console.sla_watch import stage_sla_watch
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import OrderState, Stage
 from services.console.tests.builders import order_row, save_rows
@@ -40,3 +45,47 @@ async def test_an_order_waiting_for_validation_goes_into_jeopardy_level_by_level
         ("escalated", f"escalated to the team lead: {used_up}"),
     ]
     assert await _watch(database, hours_later=5) == []
+
+
+async def test_the_watch_counts_the_open_orders_past_their_sla_by_stage_for_prometheus(database, console):
+    due = POLICY.calendar.add_business_hours(MONDAY_OPENING, 4)
+    waiting = [
+        order_row(f"PO-{n}", stage=Stage.RECEIVED, state=OrderState.ACKNOWLEDGED, since=MONDAY_OPENING) for n in (1, 2)
+    ]
+    await save_rows(database, *waiting, sla_due_at=due)
+    await save_rows(
+        database,
+        order_row("PO-3", stage=Stage.PRICED, state=OrderState.IN_PROGRESS, since=MONDAY_OPENING),
+        sla_due_at=POLICY.calendar.add_business_hours(MONDAY_OPENING, 40),
+    )
+    await save_rows(
+        database,
+        order_row("PO-4", stage=Stage.RECEIVED, state=OrderState.CANCELLED, since=MONDAY_OPENING),
+        sla_due_at=due,
+    )
+    app, _ = console
+    watching = asyncio.create_task(
+        stage_sla_watch(policy=POLICY, every_seconds=0.1, clock=lambda: due + timedelta(hours=1))(database)
+    )
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as scraper:
+
+            async def past_sla() -> dict[str, float]:
+                exposition = (await scraper.get("/metrics/")).text
+                return {
+                    sample.labels["stage"]: sample.value
+                    for family in text_string_to_metric_families(exposition)
+                    if family.name == "orderdesk_orders_past_sla"
+                    for sample in family.samples
+                }
+
+            expected = {str(stage): 0.0 for stage in Stage} | {"received": 2.0}
+            for _ in range(100):  # the watch's first round, read the way Prometheus reads it
+                if await past_sla() == expected:
+                    break
+                await asyncio.sleep(0.1)
+            assert await past_sla() == expected
+    finally:
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching

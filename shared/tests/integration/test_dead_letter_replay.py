@@ -1,0 +1,75 @@
+"""An SRE's replay puts a dead-lettered record back on its topic through the outbox, and the consumer handles it
+afresh: a dead-lettered record's id is never left claimed in the inbox."""
+
+import pytest
+import sqlalchemy as sa
+
+from orderdesk_shared.codec import encode
+from orderdesk_shared.operations import AlreadyResolved, Resolution, resolve
+
+from .conftest import eventually, running
+
+pytestmark = pytest.mark.integration
+
+
+async def _publish(producer, record, *, headers=None):
+    await producer.send_and_wait(
+        record.topic,
+        value=record.value,
+        key=record.key.encode(),
+        headers=[(k, v.encode()) for k, v in (record.headers if headers is None else headers).items()],
+        partition=0,
+    )
+
+
+async def _dead_letters(harness) -> list[sa.RowMapping]:
+    table = harness.database.tables.dead_letters
+    async with harness.database.engine.connect() as connection:
+        return list((await connection.execute(sa.select(table).order_by(table.c.id))).mappings())
+
+
+async def _claimed(harness, message_id: str) -> bool:
+    inbox = harness.database.tables.inbox
+    async with harness.database.engine.connect() as connection:
+        found = await connection.execute(sa.select(inbox).where(inbox.c.message_id == message_id))
+        return found.first() is not None
+
+
+async def test_a_record_dead_lettered_while_broken_is_handled_when_replayed_after_the_fix(harness, producer):
+    broken = True
+
+    async def note_unless_broken(event, uow):
+        if broken:
+            raise RuntimeError("the notes service is misconfigured")
+        await harness.record_note(event, uow)
+
+    record = encode(harness.model(order_id="PO-1", order_version=1, text="noted at last"), source="test")
+    await _publish(producer, record)
+    consumer = harness.consumer_runtime(note_unless_broken)
+    async with running(consumer.run(), harness.relay(producer).run()):
+        [dead] = await eventually(lambda: _dead_letters(harness))
+        assert dead["reason"] == "the notes service is misconfigured (3 attempts)"
+        assert not await _claimed(harness, record.headers["ce_id"])
+
+        broken = False
+        replayed = await resolve(harness.database, dead["id"], Resolution.REPLAYED, by="sre-1", note="config fixed")
+        assert replayed["resolution"]["action"] == "replayed"
+        assert await eventually(harness.noted_texts) == ["noted at last"]
+
+    with pytest.raises(AlreadyResolved, match="replayed by sre-1"):
+        await resolve(harness.database, dead["id"], Resolution.DISCARDED, by="sre-2", note="")
+
+
+async def test_an_unreadable_record_read_with_others_is_dead_lettered_unclaimed(harness, producer):
+    good = encode(harness.model(order_id="PO-1", order_version=1, text="good"), source="test")
+    unreadable = encode(harness.model(order_id="PO-2", order_version=1, text="?"), source="test")
+    # Routed (its type has a handler) and with an id, yet no CloudEvent: it names no source.
+    await _publish(producer, unreadable, headers={k: v for k, v in unreadable.headers.items() if k != "ce_source"})
+    await _publish(producer, good)
+
+    async with running(harness.consumer_runtime(harness.record_note).run()):
+        await eventually(harness.noted_texts)
+        [dead] = await _dead_letters(harness)
+    assert dead["error_class"] == "InvalidEnvelope"
+    assert not await _claimed(harness, unreadable.headers["ce_id"])
+    assert await _claimed(harness, good.headers["ce_id"])
