@@ -19,8 +19,6 @@ from orderdesk_stack.services import service_named
 from orderdesk_stack.stack import JAEGER, Stack
 from orderdesk_stack.tracing import JaegerQuery
 
-needs_jaeger = pytest.mark.skipif(not jaeger_server.binary_path().is_file(), reason=jaeger_server.SKIPPED)
-
 
 def test_with_jaeger_built_every_service_exports_to_it_and_the_console_links_there(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
@@ -48,6 +46,8 @@ def test_without_jaeger_no_service_exports(tmp_path, monkeypatch) -> None:
 
 @pytest.fixture
 def jaeger(tmp_path: Path):
+    if not jaeger_server.binary_path().is_file():
+        pytest.fail(jaeger_server.SKIPPED)
     otlp_port, query_port = free_ports(2)
     server = JaegerServer(tmp_path / "jaeger", otlp_port=otlp_port, query_port=query_port)
     server.write_config()
@@ -76,7 +76,6 @@ def export(endpoint: str, service: str, spans: list[tuple[str, dict, list[trace.
     return contexts
 
 
-@needs_jaeger
 @pytest.mark.integration
 async def test_jaeger_keeps_the_spans_it_receives_and_finds_their_trace_by_tag(jaeger: JaegerServer) -> None:
     tag = f"order-{secrets.token_hex(4)}"

@@ -85,9 +85,7 @@ def promtool() -> Path:
     """Prometheus's promtool, built once by `make setup` (which `make test` runs first)."""
     binary = PROMTOOL.binary_path()
     if not binary.is_file():
-        if not PROMTOOL.can_build():
-            pytest.skip(PROMTOOL.skipped)
-        pytest.fail(f"{binary} is missing: `make setup` builds it (a few minutes, once)")
+        pytest.fail(PROMTOOL.skipped if not PROMTOOL.can_build() else f"{binary} is missing: `make setup` builds it")
     return binary
 
 
