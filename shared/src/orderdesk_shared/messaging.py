@@ -17,6 +17,15 @@ class MessagingTables:
     def schema(self) -> str:
         return self.outbox.schema or "public"
 
+    def backlog_count(self) -> sa.Select:
+        """How many outbox rows wait for the relay (the partial index of unpublished rows keeps this cheap)."""
+        return sa.select(sa.func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))
+
+    def open_dead_letters_count(self) -> sa.Select:
+        """How many dead letters no SRE has replayed or discarded yet."""
+        letters = self.dead_letters
+        return sa.select(sa.func.count()).select_from(letters).where(letters.c.resolved_at.is_(None))
+
 
 def service_metadata(schema: str) -> tuple[sa.MetaData, MessagingTables]:
     """A service's metadata in its own schema, holding the messaging tables already."""

@@ -221,15 +221,9 @@ def _readable(payload: bytes) -> tuple[Any, str]:
 async def service_status(runtime: ServiceRuntime) -> dict[str, Any]:
     """What an SRE checks first: is the consumer keeping up, is the outbox draining, is anything dead-lettered."""
     tables = runtime.database.tables
-    outbox, letters = tables.outbox, tables.dead_letters
     async with runtime.database.engine.connect() as connection:
-        # The partial index of unpublished rows keeps the backlog count cheap.
-        backlog = await connection.scalar(
-            sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-        )
-        open_letters = await connection.scalar(
-            sa.select(sa.func.count()).select_from(letters).where(letters.c.resolved_at.is_(None))
-        )
+        backlog = await connection.scalar(tables.backlog_count())
+        open_letters = await connection.scalar(tables.open_dead_letters_count())
     consumer = runtime.consumer
     return {
         "service": runtime.settings.service_name,

@@ -173,10 +173,7 @@ class OutboxRelay:
         if time.monotonic() < self._next_dead_letter_count:
             return
         self._next_dead_letter_count = time.monotonic() + DEAD_LETTER_COUNT_INTERVAL_SECONDS
-        dead_letters = self._database.tables.dead_letters
-        # Open until an SRE replays or discards it (the operations API resolves it).
-        open_letters = sa.select(sa.func.count()).select_from(dead_letters).where(dead_letters.c.resolved_at.is_(None))
-        count = (await connection.execute(open_letters)).scalar_one()
+        count = (await connection.execute(self._database.tables.open_dead_letters_count())).scalar_one()
         await connection.commit()
         DEAD_LETTERS_OPEN.labels(self._service).set(count)
 
@@ -230,9 +227,9 @@ class OutboxRelay:
         if len(rows) < self._batch_size:
             OUTBOX_BACKLOG.labels(self._service).set(0)
         else:
-            # A full batch may have left rows behind: count them (the partial index keeps this cheap).
-            unpublished = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-            OUTBOX_BACKLOG.labels(self._service).set((await connection.execute(unpublished)).scalar_one())
+            # A full batch may have left rows behind: count them.
+            backlog = (await connection.execute(self._database.tables.backlog_count())).scalar_one()
+            OUTBOX_BACKLOG.labels(self._service).set(backlog)
         return len(rows)
 
     async def _deliver(self, rows) -> dict[str, BaseException]:
