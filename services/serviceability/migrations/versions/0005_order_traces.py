@@ -5,8 +5,7 @@ Revision ID: 0005
 Revises: 0004
 """
 
-import sqlalchemy as sa
-from alembic import op
+from orderdesk_shared.schema_steps import add_order_traces, drop_order_traces
 
 revision = "0005"
 down_revision = "0004"
@@ -17,19 +16,8 @@ SCHEMA = "serviceability"
 
 
 def upgrade() -> None:
-    op.create_table(
-        "order_traces",
-        sa.Column("order_id", sa.Text, primary_key=True),
-        sa.Column("traceparent", sa.Text, nullable=False),
-        sa.Column("tracestate", sa.Text),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        schema=SCHEMA,
-    )
-    # A schema whose first migration ran with this code has the column already: that migration creates
-    # the outbox as the shared code defines it now.
-    op.execute(f"ALTER TABLE {SCHEMA}.outbox ADD COLUMN IF NOT EXISTS order_version integer")
+    add_order_traces(SCHEMA)
 
 
 def downgrade() -> None:
-    op.drop_column("outbox", "order_version", schema=SCHEMA)
-    op.drop_table("order_traces", schema=SCHEMA)
+    drop_order_traces(SCHEMA)

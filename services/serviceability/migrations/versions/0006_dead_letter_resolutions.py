@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0005
 """
 
-from alembic import op
+from orderdesk_shared.schema_steps import add_dead_letter_resolutions, drop_dead_letter_resolutions
 
 revision = "0006"
 down_revision = "0005"
@@ -12,15 +12,11 @@ branch_labels = None
 depends_on = None
 
 SCHEMA = "serviceability"
-# IF NOT EXISTS: a schema made since by the first migration's messaging tables has the columns already.
-COLUMNS = {"resolution": "text", "resolved_by": "text", "resolved_at": "timestamptz", "resolution_note": "text"}
 
 
 def upgrade() -> None:
-    for name, kind in COLUMNS.items():
-        op.execute(f"ALTER TABLE {SCHEMA}.dead_letters ADD COLUMN IF NOT EXISTS {name} {kind}")
+    add_dead_letter_resolutions(SCHEMA)
 
 
 def downgrade() -> None:
-    for name in COLUMNS:
-        op.execute(f"ALTER TABLE {SCHEMA}.dead_letters DROP COLUMN IF EXISTS {name}")
+    drop_dead_letter_resolutions(SCHEMA)
