@@ -12,6 +12,7 @@ from orderdesk_shared.events.catalogue import (
     RAW_INTAKE_TOPICS,
     READ_OUTSIDE_THE_SERVICES,
     dead_letter_topic,
+    replay_topic,
 )
 from orderdesk_shared.events.compatibility import write_snapshot
 from orderdesk_stack.paths import repo_root
@@ -36,8 +37,14 @@ def subscriptions_of(service: Service) -> ModuleType:
 
 
 def topics_read_by(service: Service) -> set[str]:
-    """The topics a service's consumer group reads."""
-    return {model.topic for model in subscriptions_of(service).HANDLERS}
+    """The topics a service's consumer group reads: those of its handlers, and its replay topic when it has any."""
+    consumed = {model.topic for model in subscriptions_of(service).HANDLERS}
+    return consumed | {replay_topic(service.name)} if consumed else consumed
+
+
+def replay_topics() -> list[str]:
+    """The replay topic of every service that consumes."""
+    return [replay_topic(service.name) for service in SERVICES if subscriptions_of(service).HANDLERS]
 
 
 def render_catalogue() -> str:
