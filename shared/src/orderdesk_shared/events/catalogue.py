@@ -49,6 +49,8 @@ def dead_letter_topic(topic: str) -> str:
 
 
 REPLAY_SUFFIX = ".replay"
+# The header of a replayed record naming the topic it came from (its CloudEvent headers stay as they were).
+REPLAY_SOURCE_TOPIC_HEADER = "replay-source-topic"
 
 
 def replay_topic(consumer: str) -> str:
