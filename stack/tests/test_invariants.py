@@ -2,14 +2,19 @@
 
 import pytest
 
+from orderdesk_shared.events.catalogue import replay_topic
+from orderdesk_shared.events.pricing_approval import OrderApproved
+from orderdesk_stack.catalogue import subscriptions_of, topics_read_by
 from orderdesk_stack.invariants import (
     Elsewhere,
     InvariantReport,
     OrderAccount,
     OrderAtIntake,
+    _TopicTally,
     account_for,
     unclassified_event_types,
 )
+from orderdesk_stack.services import SERVICES
 
 
 def order(state: str, stage: str = "validated", *, version: int = 1, findings: tuple[str, ...] = ()) -> OrderAtIntake:
@@ -68,3 +73,33 @@ def test_the_report_fails_on_any_violation_and_names_it():
     assert not doubled.ok
     assert doubled.duplicated_count == 1
     assert doubled.problems() == ["duplicated: commission published the ratification ... 2 times"]
+
+
+def _record(event_type: str, event_id: str, **more: str) -> list[tuple[str, bytes]]:
+    return [(name, value.encode()) for name, value in {"ce_type": event_type, "ce_id": event_id, **more}.items()]
+
+
+def test_a_dead_letter_an_sre_replayed_explains_nothing_and_its_replay_is_no_second_effect():
+    approved = OrderApproved.event_type
+    value = b'{"orderId":"PO-1","orderVersion":1}'
+    failed = {"dlt-consumer": "fulfillment-handoff", "dlt-error-class": "HandlerTimeout", "dlt-reason": "timed out"}
+    first = {**failed, "dlt-original-partition": "2", "dlt-original-offset": "7"}
+    # Its replay failed too, read from the replay topic, and was dead-lettered again: this one is still open.
+    again = {**failed, "dlt-original-partition": "0", "dlt-original-offset": "0", "dlt-replay-topic": "x.replay"}
+    tally = _TopicTally({"PO-1"}, replayed={("fulfillment-handoff", "orders.approved", "", "2", "7")})
+
+    tally.add("orders.approved", b"PO-1", value, _record(approved, "id-1"))
+    tally.add("orders.approved.dlt", b"PO-1", value, _record(approved, "id-1", **first))
+    tally.add(replay_topic("fulfillment-handoff"), b"PO-1", value, _record(approved, "id-1"))
+    assert (tally.duplicated, dict(tally.dead_letters)) == ([], {})
+
+    tally.add("orders.approved.dlt", b"PO-1", value, _record(approved, "id-1", **again))
+    assert tally.dead_letters["PO-1"] == [
+        f"fulfillment-handoff dead-lettered {approved} from orders.approved: HandlerTimeout: timed out"
+    ]
+
+
+def test_the_drain_waits_for_each_consumers_replay_topic_too():
+    for service in SERVICES:
+        consumed = {model.topic for model in subscriptions_of(service).HANDLERS}
+        assert topics_read_by(service) == consumed | {replay_topic(service.name)}

@@ -8,7 +8,6 @@ import secrets
 from datetime import date, timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
@@ -17,10 +16,9 @@ from console.pages import TOKEN_COOKIE
 from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from orderdesk_stack.provision import asyncpg_dsn
 from tests.conftest import SERVICEABILITY_HANDLER_TIMEOUT_SECONDS, bearer, eventually
 from tests.e2e.test_fulfillment_handoff import GRAND_RAPIDS
-from tests.e2e.test_operations_api import _poison
+from tests.e2e.test_operations_api import _poison, order_serviceability_dead_lettered
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
 from tests.e2e.test_serviceability import NEAR_NET_ORDER
 
@@ -476,38 +474,17 @@ async def test_an_sre_replays_a_dead_letter_from_the_console_and_the_order_moves
     """Serviceability cannot store its decision on an order while a row it must write is held from outside: the
     order's record times out on every attempt and is dead-lettered. Once the row is let go, an SRE replays the
     record from the SRE page, and the order moves on."""
-    [generated] = generate_orders(1, seed=1717, invalid_share=0.0)
-    holder = await asyncpg.connect(asyncpg_dsn(stack.admin_database_url, database="orderdesk"))
-    held = holder.transaction()
-    try:
-        # Serviceability must not decide the order before the row is held.
-        await asyncio.to_thread(stack.stop, "serviceability")
-        rep = bearer(stack, generated.submitted_by, Role.SALES_REP)
-        created = await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)
-        assert created.status_code == 201, created.text
-        order_id = created.json()["id"]
-        await held.start()
-        await holder.execute(
-            "INSERT INTO serviceability.qualifications (order_id, order_version, outcome, order_document, sites,"
-            " findings) VALUES ($1, 1, 'qualified', '{}', '[]', '[]')",
-            order_id,
-        )
 
+    async def sre_page_while_serviceability_is_down() -> None:
         await _sign_in(console, "sam", Role.SRE)
         await console.get_by_role("link", name="SRE", exact=True).click()
         await expect(console.locator('tr[data-service="serviceability"]')).to_contain_text("unavailable")
         await expect(console.locator('tr[data-service="intake"] .outbox-backlog')).to_have_text(re.compile(r"^\d+$"))
         await expect(console.locator('table.consumer-lag tr[data-group="intake"]').first).to_be_visible()
 
-        await asyncio.to_thread(stack.restart, "serviceability")
-        await eventually(
-            lambda: _dead_letters_about(stack, "serviceability", order_id), lambda found: len(found) == 1, timeout=120
-        )
-        await held.rollback()
-    finally:
-        await holder.close()
-        if not stack.supervisor.is_alive("serviceability"):
-            await asyncio.to_thread(stack.restart, "serviceability")
+    order_id = await order_serviceability_dead_lettered(
+        stack, intake, seed=1717, while_serviceability_is_down=sre_page_while_serviceability_is_down
+    )
     await _until_in_console(stack, order_id, stage="validated")
 
     await console.reload()

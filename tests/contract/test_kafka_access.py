@@ -7,7 +7,9 @@ from orderdesk_shared.events.catalogue import (
     READ_OUTSIDE_THE_SERVICES,
     all_topics,
     dead_letter_topic,
+    replay_topic,
 )
+from orderdesk_stack.catalogue import replay_topics
 from orderdesk_stack.kafka_access import (
     ADMIN,
     OUTSIDE_PRINCIPALS,
@@ -35,10 +37,10 @@ def _allowed(principal: str, operation: Operation, resource_type: ResourceType) 
     }
 
 
-def test_a_service_reads_only_the_topics_its_readme_says_it_consumes_in_its_own_group(service):
+def test_a_service_reads_only_the_topics_its_readme_says_it_consumes_and_its_replays_in_its_own_group(service):
     consumed = {row[0] for row in _section_rows(_readme(service), "Consumes")}
     assert _allowed(service.name, Operation.READ, ResourceType.TOPIC) == {
-        (topic, PatternType.LITERAL) for topic in consumed
+        (topic, PatternType.LITERAL) for topic in consumed | {replay_topic(service.name)}
     }
     assert _allowed(service.name, Operation.READ, ResourceType.GROUP) == {(service.name, PatternType.LITERAL)}
 
@@ -46,22 +48,24 @@ def test_a_service_reads_only_the_topics_its_readme_says_it_consumes_in_its_own_
 def test_a_service_writes_only_what_its_readme_says_it_emits_its_own_dead_letters_and_its_replays(service):
     readme = _readme(service)
     emitted = {row[0] for row in _section_rows(readme, "Emits")}
-    consumed = {row[0] for row in _section_rows(readme, "Consumes")}
-    dead_letters = {dead_letter_topic(topic) for topic in consumed}
+    dead_letters = {dead_letter_topic(row[0]) for row in _section_rows(readme, "Consumes")}
     assert _allowed(service.name, Operation.WRITE, ResourceType.TOPIC) == {
-        (topic, PatternType.LITERAL) for topic in emitted | consumed | dead_letters
+        (topic, PatternType.LITERAL) for topic in emitted | dead_letters | {replay_topic(service.name)}
     }
 
 
-def test_only_pricing_approval_and_the_replaying_consumers_of_approvals_may_approve():
-    """An SRE's replay of a dead letter republishes it on its own topic, through the consumer's outbox."""
+def test_only_pricing_approval_may_approve_and_only_commission_may_ratify():
     writers = {
         topic: {p.name for p in principals() if topic in p.writes} for topic in ("orders.approved", "orders.ratified")
     }
-    assert writers == {
-        "orders.approved": {"pricing-approval", "fulfillment-handoff", "intake", "console"},
-        "orders.ratified": {"commission", "intake", "console"},
-    }
+    assert writers == {"orders.approved": {"pricing-approval"}, "orders.ratified": {"commission"}}
+
+
+def test_only_the_consuming_service_itself_writes_and_reads_its_replay_topic(service):
+    """An SRE's replay goes to the service's own replay topic: no service writes a topic another service owns."""
+    replays = replay_topic(service.name)
+    assert {p.name for p in principals() if replays in p.writes} == {service.name}
+    assert {p.name for p in principals() if replays in p.reads} == {service.name}
 
 
 def test_every_outside_system_in_the_catalogue_has_a_principal_for_its_topics():
@@ -73,7 +77,7 @@ def test_every_outside_system_in_the_catalogue_has_a_principal_for_its_topics():
 
 def test_every_topic_has_a_writer_and_no_principal_names_a_topic_that_does_not_exist():
     topics = set(all_topics())
-    known = topics | {dead_letter_topic(topic) for topic in topics}
+    known = topics | {dead_letter_topic(topic) for topic in topics} | set(replay_topics())
     named = {topic for principal in principals() for topic in (*principal.writes, *principal.reads)}
     assert named <= known
     assert topics <= {topic for principal in principals() for topic in principal.writes}

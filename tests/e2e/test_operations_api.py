@@ -1,17 +1,25 @@
-"""Every service's operations API, for SREs only: its dead letters with their records, a replay that puts the record
-back on its topic, a discard, each resolved once with who, when and why; and its consumer lag and outbox backlog."""
+"""Every service's operations API, for SREs only: its dead letters with their records, a replay through the service's
+own replay topic, a discard, each resolved once with who, when and why; and its consumer lag and outbox backlog."""
 
+import asyncio
 import json
 import secrets
+from collections.abc import Awaitable, Callable
 
+import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.auth import Role
+from orderdesk_shared.events.catalogue import REPLAY_SOURCE_TOPIC_HEADER, replay_topic
 from orderdesk_shared.events.intake import OrderValidated
+from orderdesk_shared.events.serviceability import ServiceabilityQualified
+from orderdesk_stack.order_generator import generate_orders
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.provision import asyncpg_dsn
 from orderdesk_stack.stack import Stack
-from tests.conftest import bearer, eventually
+from tests.conftest import bearer, eventually, first_record_for
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +46,45 @@ async def _poison(stack: Stack, order_id: str) -> str:
     finally:
         await producer.stop()
     return event_id
+
+
+async def order_serviceability_dead_lettered(
+    stack: Stack,
+    intake: httpx.AsyncClient,
+    *,
+    seed: int,
+    while_serviceability_is_down: Callable[[], Awaitable[None]] | None = None,
+) -> str:
+    """A new order whose validated record serviceability dead-lettered: a row it must write to decide was held from
+    outside, so the record timed out on every attempt. The row is let go before this returns the order's id."""
+    [generated] = generate_orders(1, seed=seed, invalid_share=0.0)
+    holder = await asyncpg.connect(asyncpg_dsn(stack.admin_database_url, database="orderdesk"))
+    held = holder.transaction()
+    try:
+        # Serviceability must not decide the order before the row is held.
+        await asyncio.to_thread(stack.stop, SERVICE)
+        rep = bearer(stack, generated.submitted_by, Role.SALES_REP)
+        created = await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)
+        assert created.status_code == 201, created.text
+        order_id = created.json()["id"]
+        await held.start()
+        await holder.execute(
+            "INSERT INTO serviceability.qualifications (order_id, order_version, outcome, order_document, sites,"
+            " findings) VALUES ($1, 1, 'qualified', '{}', '[]', '[]')",
+            order_id,
+        )
+        if while_serviceability_is_down is not None:
+            await while_serviceability_is_down()
+        await asyncio.to_thread(stack.restart, SERVICE)
+        sre = bearer(stack, "sre-1", Role.SRE)
+        async with httpx.AsyncClient(base_url=stack.service_url(SERVICE), timeout=10.0) as api:
+            await eventually(lambda: _dead_letters_of(api, sre, order_id), lambda found: len(found) == 1, timeout=120)
+        await held.rollback()
+    finally:
+        await holder.close()
+        if not stack.supervisor.is_alive(SERVICE):
+            await asyncio.to_thread(stack.restart, SERVICE)
+    return order_id
 
 
 async def _dead_letters_of(api: httpx.AsyncClient, sre: dict, order_id: str, state: str = "open") -> list[dict]:
@@ -108,7 +155,34 @@ async def test_an_sre_finds_a_dead_letter_with_its_record_and_discards_it_once(s
         assert "discarded by sre-7" in again.json()["detail"]
 
 
-async def test_a_replay_puts_the_same_record_back_on_its_topic(stack: Stack, api) -> None:
+async def test_a_replay_goes_through_the_services_replay_topic_and_the_order_moves_on(
+    stack: Stack, intake, api
+) -> None:
+    order_id = await order_serviceability_dead_lettered(stack, intake, seed=1718)
+    sre = bearer(stack, "sre-7", Role.SRE)
+    [letter] = await _dead_letters_of(api, sre, order_id)
+    assert (letter["errorClass"], letter["readFrom"]) == ("HandlerTimeout", OrderValidated.topic)
+
+    replayed = await api.post(f"/ops/dead-letters/{letter['id']}/replay", json={"note": "row let go"}, headers=sre)
+    assert replayed.status_code == 200, replayed.text
+    assert replayed.json()["resolution"]["action"] == "replayed"
+
+    # The record as it was, on serviceability's own replay topic (it writes no topic intake owns), naming its topic.
+    replay = await first_record_for(stack.kafka_admin, replay_topic(SERVICE), order_id)
+    headers = {name: value.decode() for name, value in replay.headers}
+    assert json.loads(replay.value) == letter["payload"]
+    assert (headers["ce_id"], headers["ce_type"]) == (letter["headers"]["ce_id"], OrderValidated.event_type)
+    assert headers["traceparent"].split("-")[1] == letter["headers"]["traceparent"].split("-")[1]
+    assert headers[REPLAY_SOURCE_TOPIC_HEADER] == OrderValidated.topic
+
+    qualified = await first_record_for(stack.kafka_admin, ServiceabilityQualified.topic, order_id, timeout=60)
+    assert dict(qualified.headers)["ce_type"].decode() == ServiceabilityQualified.event_type
+    assert await _dead_letters_of(api, sre, order_id) == []
+
+
+async def test_a_replay_that_fails_again_is_a_dead_letter_of_its_topic_read_from_the_replay_topic(
+    stack: Stack, api
+) -> None:
     order_id = f"PO-OPS-{secrets.token_hex(4).upper()}"
     event_id = await _poison(stack, order_id)
     sre = bearer(stack, "sre-7", Role.SRE)
@@ -116,14 +190,13 @@ async def test_a_replay_puts_the_same_record_back_on_its_topic(stack: Stack, api
 
     replayed = await api.post(f"/ops/dead-letters/{letter['id']}/replay", json={"note": "fixed?"}, headers=sre)
     assert replayed.status_code == 200, replayed.text
-    assert replayed.json()["resolution"]["action"] == "replayed"
 
-    # Still unreadable, so serviceability dead-letters it again: the same record, read from a later offset.
+    # Still unreadable, so serviceability dead-letters it again: the same record, of the same topic.
     [again] = await eventually(lambda: _dead_letters_of(api, sre, order_id), lambda found: len(found) == 1)
     assert again["id"] != letter["id"]
+    assert (again["topic"], again["readFrom"]) == (OrderValidated.topic, replay_topic(SERVICE))
     assert again["headers"]["ce_id"] == event_id
     assert again["payload"] == letter["payload"]
-    assert again["offset"] > letter["offset"] or again["partition"] != letter["partition"]
 
 
 async def test_only_an_sre_may_use_the_operations_api_and_an_unknown_dead_letter_is_not_found(

@@ -14,6 +14,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
+from orderdesk_shared.events.catalogue import replay_topic
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.pricing_approval import OrderApproved
@@ -39,7 +40,7 @@ def _forged(order_id: str, event_type: str) -> dict:
 
 
 async def _keys_on(kafka: KafkaConnection, topic: str) -> set[bytes]:
-    """Every key on `topic` up to its current end, read by the admin."""
+    """Every key on `topic` up to its current end, read as `kafka`'s login (without a group)."""
     reader = AIOKafkaConsumer(topic, **kafka.client_options(), auto_offset_reset="earliest", enable_auto_commit=False)
     await reader.start()
     keys: set[bytes] = set()
@@ -94,8 +95,8 @@ async def test_a_wrong_password_is_refused(stack: Stack, caplog: pytest.LogCaptu
 @pytest.mark.parametrize(
     ("principal", "forged"),
     [
-        ("serviceability", OrderApproved),
-        ("serviceability", OrderRatified),
+        ("intake", OrderApproved),
+        ("intake", OrderRatified),
         ("crm", OrderApproved),
         ("operations", OrderRatified),
     ],
@@ -149,3 +150,29 @@ async def test_a_service_cannot_join_another_services_consumer_group(stack: Stac
     with pytest.raises(GroupAuthorizationFailedError):
         await reader.start()
     await reader.stop()
+
+
+async def test_only_a_service_itself_writes_and_reads_its_replay_topic(stack: Stack) -> None:
+    """An SRE's replay goes onto the service's own replay topic; another service can neither forge nor read one."""
+    replays = replay_topic("serviceability")
+    order_id = f"PO-FORGED-{secrets.token_hex(4)}"
+    intake = AIOKafkaProducer(**stack.kafka_connection_for("intake").client_options(), acks="all")
+    await intake.start()
+    try:
+        with pytest.raises(TopicAuthorizationFailedError):
+            await intake.send_and_wait(replays, **_forged(order_id, OrderApproved.event_type))
+    finally:
+        await intake.stop()
+    reader = AIOKafkaConsumer(replays, **stack.kafka_connection_for("intake").client_options(), group_id="intake")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await reader.start()
+    await reader.stop()
+
+    # Serviceability's own login may write it (a type it does not handle: its consumer skips it) and read it.
+    owner = AIOKafkaProducer(**stack.kafka_connection_for("serviceability").client_options(), acks="all")
+    await owner.start()
+    try:
+        await owner.send_and_wait(replays, **_forged(order_id, OrderApproved.event_type))
+    finally:
+        await owner.stop()
+    assert order_id.encode() in await _keys_on(stack.kafka_connection_for("serviceability"), replays)

@@ -28,6 +28,7 @@ from orderdesk_shared.errors import (
     logged_error,
 )
 from orderdesk_shared.events.base import Event, Fact
+from orderdesk_shared.events.catalogue import REPLAY_SOURCE_TOPIC_HEADER
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import CONSUMER_LAG, EVENTS_HANDLED, HANDLER_FAILURES, HANDLER_SECONDS
@@ -47,6 +48,7 @@ class Delivery:
     message_id: str
     source: str
     time: datetime | None
+    # The event's own topic, also when the record is an SRE's replay read from the service's replay topic.
     topic: str
     trace_id: str | None
 
@@ -60,15 +62,15 @@ def current_delivery() -> Delivery | None:
 
 
 @contextlib.contextmanager
-def delivering(record: ConsumerRecord, incoming: IncomingEvent) -> Iterator[Delivery]:
-    """Make `record` the current delivery while its handler runs."""
+def delivering(record: ConsumerRecord, incoming: IncomingEvent, *, topic: str | None = None) -> Iterator[Delivery]:
+    """Make `record` the current delivery while its handler runs; `topic`: the event's own, when not the record's."""
     headers = dict(record.headers or ())
     traceparent = headers.get("traceparent", b"").decode(errors="replace").split("-")
     delivery = Delivery(
         message_id=incoming.id,
         source=incoming.source,
         time=incoming.time,
-        topic=record.topic,
+        topic=topic or record.topic,
         trace_id=traceparent[1] if len(traceparent) == 4 else None,
     )
     token = _current_delivery.set(delivery)
@@ -88,6 +90,9 @@ class ConsumerSettings:
     retry_attempts: int
     paused_partition_retry_seconds: float
     handler_attempts: int = 3
+    # Where an SRE's replays of this consumer's dead letters arrive (events/catalogue.replay_topic), read with the
+    # handlers' topics; None: no replays.
+    replay_topic: str | None = None
 
 
 RecordKey = tuple[str, int, int]  # topic, partition, offset
@@ -192,7 +197,8 @@ class ConsumerRuntime:
         self._handlers: dict[str, tuple[type[Fact], Handler]] = {
             model.event_type: (model, handler) for model, handler in handlers.items()
         }
-        self.topics = sorted({model.topic for model in handlers})
+        consumed = {model.topic for model in handlers}
+        self.topics = sorted(consumed | {settings.replay_topic} if consumed and settings.replay_topic else consumed)
         self._consumer: AIOKafkaConsumer | None = None
         self._batch_in_flight = asyncio.Lock()
         self._paused_until: dict[TopicPartition, float] = {}
@@ -422,7 +428,7 @@ class ConsumerRuntime:
                 | ({ORDER_ID: incoming.subject} if about_order else {}),
             ) as span,
             structlog.contextvars.bound_contextvars(order_id=incoming.subject, event_type=incoming.type),
-            delivering(record, incoming),
+            delivering(record, incoming, topic=self._source_topic(record)),
         ):
             while True:
                 handler_time = asyncio.timeout(self._settings.handler_timeout_seconds)
@@ -497,11 +503,23 @@ class ConsumerRuntime:
         unclaimed.discard(message_id)  # a second copy later in the same batch is a duplicate
         return True
 
+    def _source_topic(self, record: ConsumerRecord) -> str:
+        """The topic of the record's event: its own, or for a replay, the one its header names (the replay topic is
+        written by this service alone)."""
+        if record.topic != self._settings.replay_topic:
+            return record.topic
+        for name, value in record.headers or ():
+            if name == REPLAY_SOURCE_TOPIC_HEADER:
+                return value.decode(errors="replace")
+        return record.topic
+
     async def _dead_letter(self, uow: UnitOfWork, record: ConsumerRecord, error_class: str, reason: str) -> str:
         self._failures.forget(record_key(record))
+        topic = self._source_topic(record)
         kept = await uow.dead_letter(
             consumer=self.name,
-            topic=record.topic,
+            topic=topic,
+            replay_topic=record.topic if topic != record.topic else None,
             partition=record.partition,
             offset=record.offset,
             key=record.key.decode(errors="replace") if record.key is not None else None,
@@ -513,7 +531,8 @@ class ConsumerRuntime:
         if kept:
             log.warning(
                 "record dead-lettered",
-                topic=record.topic,
+                topic=topic,
+                read_from=record.topic,
                 partition=record.partition,
                 offset=record.offset,
                 error_class=error_class,

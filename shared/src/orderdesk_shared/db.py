@@ -251,13 +251,19 @@ class UnitOfWork:
         payload: bytes,
         error_class: str,
         reason: str,
+        replay_topic: str | None = None,
     ) -> bool:
-        """Keep a record this consumer cannot handle, and queue it for `<topic>.dlt`; False if kept before."""
+        """Keep a record this consumer cannot handle, and queue it for `<topic>.dlt`; False if kept before.
+
+        A replayed record names its own topic as `topic`, and the replay topic it was read from (at `partition`
+        and `offset`) as `replay_topic`.
+        """
         kept = await insert_if_absent(
             self.connection,
             self._tables.dead_letters,
             consumer=consumer,
             topic=topic,
+            replay_topic=replay_topic,
             partition=partition,
             offset=offset,
             key=key,
@@ -276,6 +282,8 @@ class UnitOfWork:
             "dlt-error-class": error_class,
             "dlt-reason": reason,
         }
+        if replay_topic is not None:
+            failure_headers["dlt-replay-topic"] = replay_topic
         self.emit_record(
             KafkaRecord(topic=dead_letter_topic(topic), key=key, value=payload, headers=headers | failure_headers),
             aggregate_type="dead_letter",

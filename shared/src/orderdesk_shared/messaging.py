@@ -5,6 +5,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+# The unique constraint naming the record a dead letter keeps (schema_steps.add_dead_letters_of_replays names it too).
+DEAD_LETTER_RECORD_KEY = "dead_letters_record_key"
+
 
 @dataclass(frozen=True)
 class MessagingTables:
@@ -69,7 +72,10 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         metadata,
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
         sa.Column("consumer", sa.Text, nullable=False),
+        # The topic the record belongs to; for a replayed record that failed again, also the replay topic it was
+        # read from, which `partition` and `offset` are then of (NULL when read from `topic` itself).
         sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("replay_topic", sa.Text),
         sa.Column("partition", sa.Integer, nullable=False),
         sa.Column("offset", sa.BigInteger, nullable=False),
         sa.Column("key", sa.Text),
@@ -83,7 +89,16 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("resolved_by", sa.Text),
         sa.Column("resolved_at", sa.DateTime(timezone=True)),
         sa.Column("resolution_note", sa.Text),
-        sa.UniqueConstraint("consumer", "topic", "partition", "offset"),
+        # One row per record read, wherever it was read: a redelivery is kept once.
+        sa.UniqueConstraint(
+            "consumer",
+            "topic",
+            "replay_topic",
+            "partition",
+            "offset",
+            name=DEAD_LETTER_RECORD_KEY,
+            postgresql_nulls_not_distinct=True,
+        ),
         sa.Index("dead_letters_created_at", "created_at"),
     )
     order_traces = sa.Table(

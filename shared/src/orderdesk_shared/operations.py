@@ -1,13 +1,17 @@
 """The operations API every service serves to SREs: its dead letters (triage, replay, discard) and its status
 (consumer lag per partition, outbox backlog, open dead letters).
 
-A replay puts the dead-lettered record (key, headers, payload) back on the topic it came from through the service's
-outbox, in the transaction that records who replayed it: nothing is lost while Kafka is away, and the record keeps
-its CloudEvent id, so every other consumer of the topic drops it as a repeat while this one handles it afresh
-(the consumer never claims a dead-lettered record's id in its inbox). Each dead letter is resolved once, replayed
-or discarded, with who, when and why: its audit line.
+A replay writes the dead-lettered record (key, headers, payload: its CloudEvent id and type, its traceparent) to the
+service's own replay topic (`<service>.replay`), with a header naming the topic it came from, through the service's
+outbox, in the transaction that records who replayed it: nothing is lost while Kafka is away, and no service writes
+a topic another service owns (only the service's principal may write or read its replay topic). Its consumer reads
+the replay topic beside its source topics and handles the record like one from its topic, afresh (the consumer
+never claims a dead-lettered record's id in its inbox); if it fails again, its new dead letter names the same topic.
+An outbox row the relay could not publish is replayed onto its own topic, which the service owns. Each dead letter
+is resolved once, replayed or discarded, with who, when and why: its audit line.
 """
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,7 +25,9 @@ from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, require_roles
 from orderdesk_shared.codec import KafkaRecord
 from orderdesk_shared.db import Database
+from orderdesk_shared.events.catalogue import REPLAY_SOURCE_TOPIC_HEADER, replay_topic
 from orderdesk_shared.limits import NOTE_CHARS, Offset, PageSize
+from orderdesk_shared.relay import RELAY_DEAD_LETTER_CONSUMER
 from orderdesk_shared.runtime import ServiceRuntime
 from orderdesk_shared.telemetry import context_from_carrier
 
@@ -92,7 +98,8 @@ async def get_dead_letter(dead_letter_id: DeadLetterId, db: DatabaseDep, _: SreO
 
 @router.post("/dead-letters/{dead_letter_id}/replay")
 async def replay(dead_letter_id: DeadLetterId, body: ResolutionNote, db: DatabaseDep, sre: SreOnly) -> dict[str, Any]:
-    """Put the record back on its topic for this service to handle again (through the outbox); 409 if resolved."""
+    """Write the record to this service's replay topic for its consumer to handle again (through the outbox); 409 if
+    resolved."""
     return await _resolved_or_problem(db, dead_letter_id, Resolution.REPLAYED, by=sre.subject, note=body.note)
 
 
@@ -168,13 +175,26 @@ async def resolve(db: Database, dead_letter_id: int, resolution: Resolution, *, 
         if resolution is Resolution.REPLAYED:
             headers = resolved["headers"]
             uow.emit_record(
-                KafkaRecord(topic=resolved["topic"], key=resolved["key"], value=resolved["payload"], headers=headers),
+                _replay_of(resolved),
                 aggregate_type="replayed_dead_letter",
                 event_type=headers.get("ce_type", "unreadable"),
                 # The replay belongs to the record's own trace (its order's).
                 trace_context=context_from_carrier({name: headers[name] for name in TRACE_HEADERS if name in headers}),
             )
     return dead_letter_view(resolved)
+
+
+def _replay_of(letter: sa.RowMapping) -> KafkaRecord:
+    """The dead letter's record as its replay: to its consumer's replay topic, naming its topic; an outbox row the
+    relay could not publish goes to its own topic again."""
+    record = KafkaRecord(topic=letter["topic"], key=letter["key"], value=letter["payload"], headers=letter["headers"])
+    if letter["consumer"] == RELAY_DEAD_LETTER_CONSUMER:
+        return record
+    return dataclasses.replace(
+        record,
+        topic=replay_topic(letter["consumer"]),
+        headers=record.headers | {REPLAY_SOURCE_TOPIC_HEADER: letter["topic"]},
+    )
 
 
 async def _row(connection, db: Database, dead_letter_id: int) -> sa.RowMapping | None:
@@ -190,6 +210,8 @@ def dead_letter_view(row: sa.RowMapping) -> dict[str, Any]:
         "id": row["id"],
         "consumer": row["consumer"],
         "topic": row["topic"],
+        # Where the record was read (partition, offset): its topic, or the replay topic for a replay that failed again.
+        "readFrom": row["replay_topic"] or row["topic"],
         "partition": row["partition"],
         "offset": row["offset"],
         "key": row["key"],

@@ -13,6 +13,7 @@ from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
 from orderdesk_shared.db import Database
 from orderdesk_shared.errors import is_transient, logged_error
 from orderdesk_shared.events.base import Fact
+from orderdesk_shared.events.catalogue import replay_topic
 from orderdesk_shared.group_commit import BatchWriter, GroupCommit
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.messaging import MessagingTables
@@ -86,6 +87,7 @@ class ServiceRuntime:
                 retry_attempts=settings.transient_retry_attempts,
                 paused_partition_retry_seconds=settings.paused_partition_retry_seconds,
                 handler_attempts=settings.handler_attempts,
+                replay_topic=replay_topic(settings.service_name),
             ),
             database=database,
             handlers=handlers,

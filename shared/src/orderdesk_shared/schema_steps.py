@@ -46,3 +46,32 @@ def add_dead_letter_resolutions(schema: str) -> None:
 def drop_dead_letter_resolutions(schema: str) -> None:
     for name in DEAD_LETTER_RESOLUTION_COLUMNS:
         op.execute(f"ALTER TABLE {schema}.dead_letters DROP COLUMN IF EXISTS {name}")
+
+
+# The dead letters' unique key as the first migration named it (PostgreSQL's default name), and as it is since.
+_RECORD_KEY_BEFORE_REPLAYS = "dead_letters_consumer_topic_partition_offset_key"
+_RECORD_KEY = "dead_letters_record_key"
+
+
+def add_dead_letters_of_replays(schema: str) -> None:
+    """A replayed record that fails again is dead-lettered under its own topic, read from its service's replay
+    topic: the dead letter names that replay topic too, and one record read is kept once wherever it was read."""
+    # IF [NOT] EXISTS: a schema made since by the first migration's messaging tables has the column and key already.
+    op.execute(f"ALTER TABLE {schema}.dead_letters ADD COLUMN IF NOT EXISTS replay_topic text")
+    op.execute(f"ALTER TABLE {schema}.dead_letters DROP CONSTRAINT IF EXISTS {_RECORD_KEY_BEFORE_REPLAYS}")
+    op.execute(f"ALTER TABLE {schema}.dead_letters DROP CONSTRAINT IF EXISTS {_RECORD_KEY}")
+    op.execute(
+        f"ALTER TABLE {schema}.dead_letters ADD CONSTRAINT {_RECORD_KEY}"
+        ' UNIQUE NULLS NOT DISTINCT (consumer, topic, replay_topic, partition, "offset")'
+    )
+
+
+def drop_dead_letters_of_replays(schema: str) -> None:
+    # The old key cannot tell a replay's dead letter from the record read at the same place of its topic.
+    op.execute(f"DELETE FROM {schema}.dead_letters WHERE replay_topic IS NOT NULL")
+    op.execute(f"ALTER TABLE {schema}.dead_letters DROP CONSTRAINT IF EXISTS {_RECORD_KEY}")
+    op.execute(f"ALTER TABLE {schema}.dead_letters DROP COLUMN IF EXISTS replay_topic")
+    op.execute(
+        f"ALTER TABLE {schema}.dead_letters ADD CONSTRAINT {_RECORD_KEY_BEFORE_REPLAYS}"
+        ' UNIQUE (consumer, topic, partition, "offset")'
+    )

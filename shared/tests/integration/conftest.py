@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Event
-from orderdesk_shared.events.catalogue import dead_letter_topic
+from orderdesk_shared.events.catalogue import dead_letter_topic, replay_topic
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.messaging import messaging_tables
 from orderdesk_shared.relay import OutboxRelay, idempotent_producer
@@ -39,6 +39,8 @@ class Harness:
     notes: sa.Table
     model: type[Noted]
     kafka: KafkaConnection
+    # The consumer group, the test's own: an SRE's replays go to its replay topic.
+    group: str
 
     async def noted_texts(self) -> list[str]:
         async with self.database.engine.connect() as connection:
@@ -48,18 +50,17 @@ class Harness:
         async with self.database.engine.connect() as connection:
             return (await connection.execute(sa.select(sa.func.count()).select_from(table))).scalar_one()
 
-    def consumer_runtime(
-        self, handler, *, group: str = "notes", attempts: int = 3, handler_timeout: float = 2.0
-    ) -> ConsumerRuntime:
+    def consumer_runtime(self, handler, *, attempts: int = 3, handler_timeout: float = 2.0) -> ConsumerRuntime:
         return ConsumerRuntime(
             settings=ConsumerSettings(
-                group_id=group,
+                group_id=self.group,
                 kafka=self.kafka,
                 batch_size=50,
                 handler_timeout_seconds=handler_timeout,
                 max_poll_interval_ms=30_000,
                 retry_attempts=attempts,
                 paused_partition_retry_seconds=0.5,
+                replay_topic=replay_topic(self.group),
             ),
             database=self.database,
             handlers={self.model: handler},
@@ -92,16 +93,20 @@ async def harness(postgres_admin_url: str, kafka_admin: KafkaConnection) -> Asyn
         await connection.execute(sa.schema.CreateSchema(schema))
         await connection.run_sync(metadata.create_all)
     topic = f"test.noted.{suffix}"
+    group = f"notes-{suffix}"
     model = type(f"Noted_{suffix}", (Noted,), {"__annotations__": {}, "topic": topic})
     admin = AIOKafkaAdminClient(**kafka_admin.client_options())
     await admin.start()
     try:
         await admin.create_topics(
-            [NewTopic(name, num_partitions=3, replication_factor=1) for name in (topic, dead_letter_topic(topic))]
+            [
+                NewTopic(name, num_partitions=3, replication_factor=1)
+                for name in (topic, dead_letter_topic(topic), replay_topic(group))
+            ]
         )
     finally:
         await admin.close()
-    yield Harness(database=database, notes=notes, model=model, kafka=kafka_admin)
+    yield Harness(database=database, notes=notes, model=model, kafka=kafka_admin, group=group)
     async with database.engine.begin() as connection:
         await connection.execute(sa.schema.DropSchema(schema, cascade=True))
     await database.dispose()

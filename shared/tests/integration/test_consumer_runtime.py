@@ -135,7 +135,7 @@ async def test_two_members_share_the_partitions_and_handle_each_event_once(harne
 
 
 async def _committed(harness, tp: TopicPartition) -> int | None:
-    consumer = AIOKafkaConsumer(**harness.kafka.client_options(), group_id="notes", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**harness.kafka.client_options(), group_id=harness.group, enable_auto_commit=False)
     await consumer.start()
     try:
         return await consumer.committed(tp)

@@ -21,7 +21,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from orderdesk_shared.events.catalogue import DEAD_LETTER_SUFFIX, EVENT_MODELS
+from orderdesk_shared.events.catalogue import DEAD_LETTER_SUFFIX, EVENT_MODELS, REPLAY_SUFFIX
 from orderdesk_shared.events.channels import (
     CrmAccountUpdated,
     CrmOpportunitySubmitted,
@@ -218,10 +218,11 @@ async def check_invariants(
         wanted = list(orders)
         elsewhere = await _reasons_elsewhere(database, wanted)
         dead_letters = await _dead_letters(database, wanted)
+        replayed = await _replayed_dead_letters(database, wanted)
         stored_twice = [*await _stored_twice(database, wanted), *await _rows_twice(database, wanted)]
     finally:
         await database.close()
-    topics = await _read_topics(kafka, set(wanted))
+    topics = await _read_topics(kafka, set(wanted), replayed)
     for order_id, reasons in topics.dead_letters.items():
         dead_letters[order_id] = list(dict.fromkeys([*dead_letters[order_id], *reasons]))
     accounts = {
@@ -441,6 +442,25 @@ async def _dead_letters(database: asyncpg.Connection, order_ids: list[str]) -> d
     return found
 
 
+# Where a consumer read a record it dead-lettered: consumer, topic, replay topic ("" when read from its topic),
+# partition and offset, as its dead letter names it (dead_letters row, or the `dlt-` headers on `<topic>.dlt`).
+ReadAt = tuple[str, str, str, str, str]
+
+
+async def _replayed_dead_letters(database: asyncpg.Connection, order_ids: list[str]) -> set[ReadAt]:
+    """The orders' dead letters an SRE replayed: their records on the `.dlt` topics explain nothing either."""
+    rows = await database.fetch(
+        " UNION ALL ".join(
+            f"""SELECT consumer, topic, coalesce(replay_topic, '') AS replay_topic, partition::text, "offset"::text
+                FROM {service.schema}.dead_letters WHERE key IN (SELECT unnest($1::text[]))
+                AND resolution = 'replayed'"""
+            for service in SERVICES
+        ),
+        order_ids,
+    )
+    return {tuple(row.values()) for row in rows}
+
+
 def _dead_letter_reason(consumer: str, event_type: str | None, topic: str, error_class: str, reason: str) -> str:
     return f"{consumer} dead-lettered {event_type or 'a record'} from {topic}: {error_class}: {reason}"
 
@@ -509,6 +529,7 @@ class _TopicTally:
     """What the records on every topic show, read once from offset 0."""
 
     wanted: set[str]
+    replayed: set[ReadAt] = field(default_factory=set)
     records: int = 0
     # effect identity -> the first event id seen for it, and the different ones seen after it
     first_id: dict[tuple[str, str, str | None], bytes] = field(default_factory=dict)
@@ -524,6 +545,9 @@ class _TopicTally:
         if topic.endswith(DEAD_LETTER_SUFFIX):
             if subject in self.wanted:
                 self._dead_letter(topic, subject, dict(headers))
+            return
+        if topic.endswith(REPLAY_SUFFIX):
+            # An SRE's replay: a copy of a record of its source topic (the same event id), no effect of its own.
             return
         attributes = dict(headers)
         event_type = attributes.get("ce_type", b"").decode()
@@ -545,10 +569,20 @@ class _TopicTally:
         def header(name: str) -> str:
             return headers.get(name, b"").decode()
 
+        source = topic.removesuffix(DEAD_LETTER_SUFFIX)
+        read_at = (
+            header("dlt-consumer"),
+            source,
+            header("dlt-replay-topic"),
+            header("dlt-original-partition"),
+            header("dlt-original-offset"),
+        )
+        if read_at in self.replayed:
+            return
         reason = _dead_letter_reason(
             header("dlt-consumer"),
             header("ce_type"),
-            topic.removesuffix(DEAD_LETTER_SUFFIX),
+            source,
             header("dlt-error-class"),
             header("dlt-reason"),
         )
@@ -598,12 +632,12 @@ class TopicFindings:
     dead_letters: dict[str, list[str]]
 
 
-async def _read_topics(kafka: KafkaConnection, wanted: set[str]) -> TopicFindings:
+async def _read_topics(kafka: KafkaConnection, wanted: set[str], replayed: set[ReadAt]) -> TopicFindings:
     """Read every topic from its start to the end offsets taken now, in large batches."""
     partitions = await topic_partitions(kafka, catalogue_topics())
     consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False, **_FETCH)
     await consumer.start()
-    tally = _TopicTally(wanted)
+    tally = _TopicTally(wanted, replayed)
     try:
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)

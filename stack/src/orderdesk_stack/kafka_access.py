@@ -1,12 +1,12 @@
 """Who may do what on Kafka: one SCRAM principal per service and per outside system, its ACLs derived from the code.
 
-A service writes the topics of the events it emits (its `subscriptions.EMITS`), the dead-letter topics of the
-topics it consumes (its consumer dead-letters through its own outbox) and the consumed topics themselves (an SRE's
-replay of a dead letter puts the record back on the topic it came from, through the same outbox); it reads the
-topics of its `HANDLERS` in its consumer group, named after the service. Outside systems write the raw topics they
-feed and read what they are handed. An admin principal (a super user) provisions topics and ACLs. Everything here
-is data, so the local broker (at format time and on start) and a platform's own user manifests can both be made
-from `principals()`.
+A service writes the topics of the events it emits (its `subscriptions.EMITS`) and the dead-letter topics of the
+topics it consumes (its consumer dead-letters through its own outbox); it reads the topics of its `HANDLERS` in its
+consumer group, named after the service. A consuming service also writes and reads its own replay topic
+(`<service>.replay`: an SRE's replay of a dead letter, through its outbox, for its consumer alone), so no service
+ever writes a topic another service owns. Outside systems write the raw topics they feed and read what they are
+handed. An admin principal (a super user) provisions topics and ACLs. Everything here is data, so the local broker
+(at format time and on start) and a platform's own user manifests can both be made from `principals()`.
 
 Local passwords are derived from the principal with HMAC-SHA256 keyed by ORDERDESK_KAFKA_PASSWORD_SECRET
 (default "orderdesk-local"), or taken from `<PRINCIPAL>_KAFKA_PASSWORD`, so nothing is stored.
@@ -26,7 +26,7 @@ from aiokafka.protocol.admin import CreateAclsRequest_v1
 from aiokafka.protocol.api import Request
 
 from orderdesk_shared.events.base import Fact
-from orderdesk_shared.events.catalogue import dead_letter_topic
+from orderdesk_shared.events.catalogue import dead_letter_topic, replay_topic
 from orderdesk_shared.events.channels import CrmAccountUpdated, CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
@@ -108,11 +108,12 @@ def service_principals() -> list[KafkaPrincipal]:
     for service in SERVICES:
         subscriptions = importlib.import_module(f"{service.package}.subscriptions")
         consumed = _topics(subscriptions.HANDLERS)
+        replays = (replay_topic(service.name),) if consumed else ()
         principals.append(
             KafkaPrincipal(
                 name=service.name,
-                writes=tuple(sorted({*_topics(subscriptions.EMITS), *consumed, *map(dead_letter_topic, consumed)})),
-                reads=consumed,
+                writes=tuple(sorted({*_topics(subscriptions.EMITS), *map(dead_letter_topic, consumed), *replays})),
+                reads=(*consumed, *replays),
                 groups=(service.name,) if consumed else (),
             )
         )

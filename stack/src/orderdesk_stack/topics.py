@@ -1,4 +1,5 @@
-"""Every topic the services use, with its dead-letter topic, created up front (brokers here never auto-create)."""
+"""Every topic the services use, with its dead-letter topic, and each consuming service's replay topic, created up
+front (brokers here never auto-create)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,11 +11,12 @@ from orderdesk_shared.kafka_connection import KafkaConnection
 
 
 def catalogue_topics() -> list[str]:
-    """The event catalogue's topics, each followed by its dead-letter topic."""
-    # Imported here: the catalogue loads every event model, which commands like `status` never need.
+    """The event catalogue's topics, each followed by its dead-letter topic, then the services' replay topics."""
+    # Imported here: the catalogue loads every event model and service, which commands like `status` never need.
     from orderdesk_shared.events.catalogue import all_topics, dead_letter_topic
+    from orderdesk_stack.catalogue import replay_topics
 
-    return [name for topic in all_topics() for name in (topic, dead_letter_topic(topic))]
+    return [*(name for topic in all_topics() for name in (topic, dead_letter_topic(topic))), *replay_topics()]
 
 
 async def create_topics(

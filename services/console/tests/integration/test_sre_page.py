@@ -36,6 +36,7 @@ LETTER = {
     "id": 41,
     "consumer": "stand-in",
     "topic": OrderValidated.topic,
+    "readFrom": OrderValidated.topic,
     "partition": 3,
     "offset": 39,
     "key": "PO-DEAD-1",
@@ -49,8 +50,9 @@ LETTER = {
 }
 
 
-async def _console_dead_letter(app, *, key: str) -> int:
-    """A record the console itself could not handle, kept as its consumer keeps one; its id."""
+async def _console_dead_letter(app, *, key: str, replay_topic: str | None = None) -> int:
+    """A record the console itself could not handle (read from `replay_topic` when it was a replay), kept as its
+    consumer keeps one; its id."""
     table = app.state.runtime.database.tables.dead_letters
     async with app.state.runtime.database.engine.begin() as connection:
         return (
@@ -59,6 +61,7 @@ async def _console_dead_letter(app, *, key: str) -> int:
                 .values(
                     consumer="console",
                     topic=OrderValidated.topic,
+                    replay_topic=replay_topic,
                     partition=1,
                     offset=int(datetime.now(UTC).timestamp() * 1000),
                     key=key,
@@ -88,6 +91,7 @@ async def test_the_sre_page_shows_every_service_its_dead_letters_and_the_orders_
     services.answer("GET", "/ops/dead-letters", [LETTER])
     key = f"PO-CONSOLE-{datetime.now(UTC).timestamp():.0f}"
     own = await _console_dead_letter(console_app, key=key)
+    failed_again = await _console_dead_letter(console_app, key=f"{key}-AGAIN", replay_topic="console.replay")
     now = datetime.now(UTC)
     since = now - timedelta(days=3)
     late = f"{key}-LATE"
@@ -114,6 +118,9 @@ async def test_the_sre_page_shows_every_service_its_dead_letters_and_the_orders_
     assert 'formaction="/sre/dead-letters/serviceability/41/replayed"' in page.text
     assert "invalid payload: order: Field required" in page.text
     assert key in row_text(page.text, "data-dead-letter", f"console/{own}")
+    assert row_text(page.text, "data-dead-letter", f"console/{own}").startswith("console partition 1, offset")
+    again = row_text(page.text, "data-dead-letter", f"console/{failed_again}")
+    assert again.startswith("console replayed, read from console.replay partition 1, offset")
     assert row_text(page.text, "data-group", "stand-in") == "stand-in orders.validated 12 3: 12"
 
     assert row_text(page.text, "data-order-id", late).startswith(f"{late} validated inProgress")
@@ -175,8 +182,10 @@ async def test_the_console_replays_its_own_dead_letter_through_its_outbox_with_a
     outbox = console_app.state.runtime.database.tables.outbox
     async with console_app.state.runtime.database.engine.connect() as connection:
         [row] = (await connection.execute(sa.select(outbox).where(outbox.c.aggregate_id == key))).mappings()
+    # To the console's own replay topic (it may not write intake's), naming the record's topic.
     assert (row["topic"], row["headers"]["ce_id"], json.loads(row["payload"])) == (
-        OrderValidated.topic,
+        "console.replay",
         f"id-{key}",
         {"orderId": key},
     )
+    assert row["headers"]["replay-source-topic"] == OrderValidated.topic

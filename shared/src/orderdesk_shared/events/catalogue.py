@@ -48,6 +48,18 @@ def dead_letter_topic(topic: str) -> str:
     return topic + DEAD_LETTER_SUFFIX
 
 
+REPLAY_SUFFIX = ".replay"
+# The header of a replayed record naming the topic it came from (its CloudEvent headers stay as they were).
+REPLAY_SOURCE_TOPIC_HEADER = "replay-source-topic"
+
+
+def replay_topic(consumer: str) -> str:
+    """Where a consuming service's SRE replays its dead letters, for its own consumer to read again (its group is
+    the service's name): each service writes only topics it owns, so a replay never goes back onto a source topic
+    another service owns."""
+    return consumer + REPLAY_SUFFIX
+
+
 def all_topics() -> list[str]:
     """Every topic OrderDesk uses, without dead-letter topics, in a stable order."""
     event_topics = dict.fromkeys(model.topic for model in EVENT_MODELS)
