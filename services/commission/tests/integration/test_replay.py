@@ -17,6 +17,7 @@ from commission.settings import Settings
 from commission.tables import ledger_entries, messaging
 from orderdesk_shared.codec import encode
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
+from orderdesk_shared.events.catalogue import replay_topic
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
@@ -37,7 +38,10 @@ async def _until(check, what: str) -> None:
 
 
 async def test_replaying_the_handed_off_topic_changes_no_balance(database, database_url, kafka_admin):
-    await create_topics(kafka_admin, catalogue_topics(), partitions=3)
+    # A group of its own, so offsets another run committed on a shared broker cannot skip these records; a service
+    # reads its replay topic beside its own, named after it.
+    first_group = f"commission-{uuid.uuid4().hex[:8]}"
+    await create_topics(kafka_admin, [*catalogue_topics(), replay_topic(first_group)], partitions=3)
     account = f"ACC-{uuid.uuid4().hex[:8].upper()}"
     sales = [
         handed_off(f"PO-{uuid.uuid4().hex[:10].upper()}", order_type, account=account, mrc=mrc, reps=reps)
@@ -52,8 +56,6 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
     )
     handoffs = [*sales, disconnect]
     order_ids = [event.order_id for event in handoffs]
-    # A group of its own, so offsets another run committed on a shared broker cannot skip these records.
-    first_group = f"commission-{uuid.uuid4().hex[:8]}"
     runtime = bootstrap(Settings(database_url=database_url, **kafka_admin.settings_fields(), service_name=first_group))
     producer = AIOKafkaProducer(**kafka_admin.client_options(), enable_idempotence=True)
     await runtime.start()
