@@ -25,6 +25,8 @@ log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 TMF_JSON = "application/json"
 TMF_API_PREFIX = "/tmf-api/"
+# The name of a route that answers 405 to methods a published specification documents and OrderDesk does not offer.
+NOT_OFFERED = "not-offered"
 # When a client may try again after the database or another dependency was away.
 RETRY_AFTER_SECONDS = 5
 
@@ -89,12 +91,13 @@ async def _http_problem(request: Request, error: HTTPException) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> set[str]:
-    """Every method some route serves at this path: Starlette's own Allow names only the first such route's."""
+    """Every method some route serves at this path (Starlette's own Allow names only the first such route's),
+    leaving out the routes that only say a method is not offered."""
     path = request.url.path
     return {
         method
         for route in request.app.routes
-        if isinstance(route, BaseRoute) and route.path_regex.match(path)
+        if isinstance(route, BaseRoute) and route.name != NOT_OFFERED and route.path_regex.match(path)
         for method in route.methods or ()
     }
 

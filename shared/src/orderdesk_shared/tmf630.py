@@ -12,6 +12,10 @@
   than silently matching everything or nothing: a typo must not look like an answer. Below the top level,
   paths are not checked against the resource's definition: a path that leads nowhere matches nothing.
 
+A method the published specification documents at a path OrderDesk serves but does not offer is a 405 naming
+what is offered there (the router answers so by itself); `not_offered` says so at a documented path where
+OrderDesk offers nothing at all, so that no documented path and method is a 404.
+
 The parsing and matching are pure functions; `list_query` and `fields_query` make FastAPI dependencies of them.
 """
 
@@ -21,10 +25,11 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
-from fastapi import Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from orderdesk_shared.limits import Offset, PageSize
+from orderdesk_shared.problems import NOT_OFFERED
 
 ALWAYS_KEPT = ("id", "href", "@type")
 # Query parameters that are not attribute filters.
@@ -257,3 +262,14 @@ def fields_query(*, attributes: Collection[str]) -> Callable[..., frozenset[str]
             raise invalid.as_validation_error() from invalid
 
     return read
+
+
+def not_offered(router: APIRouter, path: str, *, methods: Collection[str]) -> None:
+    """Answer 405 (Allow naming what is served there, if anything) to these methods the published specification
+    documents at `path`, where OrderDesk does not offer them."""
+    refused = " and ".join(sorted(methods))
+
+    async def refuse() -> None:
+        raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, f"OrderDesk does not offer {refused} here")
+
+    router.add_api_route(path, refuse, methods=sorted(methods), name=NOT_OFFERED, include_in_schema=False)
