@@ -19,7 +19,7 @@ OrderDesk offers nothing at all, so that no documented path and method is a 404.
 The parsing and matching are pure functions; `list_query` and `fields_query` make FastAPI dependencies of them.
 """
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -29,7 +29,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from orderdesk_shared.limits import Offset, PageSize
-from orderdesk_shared.problems import NOT_OFFERED
+from orderdesk_shared.problems import declare_not_offered
 
 ALWAYS_KEPT = ("id", "href", "@type")
 # Query parameters that are not attribute filters.
@@ -39,6 +39,8 @@ Operator = Literal["eq", "gt", "gte", "lt", "lte"]
 ORDERING: frozenset[Operator] = frozenset({"gt", "gte", "lt", "lte"})
 # How many values one OR filter may list.
 MAX_ALTERNATIVES = 50
+# How many resources a store-backed list reads to apply the filters the store does not (see answer_from).
+MAX_FILTERED_SCAN = 2000
 
 Fields = Annotated[
     str | None,
@@ -64,6 +66,8 @@ class InvalidQuery(ValueError):
 
 
 Comparable = datetime | Decimal
+# Reads (offset, limit) of a store's selection: that page of resources and how many the selection holds.
+PageReader = Callable[[int, int], Awaitable[tuple[Sequence[Mapping], int]]]
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,28 @@ class ListQuery:
         response.headers["X-Total-Count"] = str(total)
         response.headers["X-Result-Count"] = str(len(page))
         return [self.project(resource) for resource in page]
+
+    async def answer_from(
+        self, read: PageReader, response: Response, *, scan_limit: int = MAX_FILTERED_SCAN, narrow_with: str = ""
+    ) -> list[dict]:
+        """Answer from a store that filters and pages some parameters itself (in SQL, on indexed columns) and
+        leaves the rest, `conditions`, to this query.
+
+        Without such conditions the store pages. With them, every resource the store selects is read and
+        filtered here, so that X-Total-Count and the page are right; that is refused (400 at those parameters)
+        when the store selects more than `scan_limit`, naming the parameters to narrow with (`narrow_with`).
+        """
+        if not self.conditions:
+            page, total = await read(self.offset, self.limit)
+            return self.answer_page(page, total=total, response=response)
+        _, selected = await read(0, 0)
+        if selected > scan_limit:
+            reason = f"filters on up to {scan_limit} resources and {selected} are listed here" + (
+                f": narrow them first with {narrow_with}" if narrow_with else ""
+            )
+            raise InvalidQuery([(c.parameter, reason) for c in self.conditions]).as_validation_error()
+        resources, _ = await read(0, scan_limit)
+        return self.answer(resources, response)
 
 
 def project(resource: Mapping, fields: Collection[str] | None) -> dict:
@@ -266,10 +292,14 @@ def fields_query(*, attributes: Collection[str]) -> Callable[..., frozenset[str]
 
 def not_offered(router: APIRouter, path: str, *, methods: Collection[str]) -> None:
     """Answer 405 (Allow naming what is served there, if anything) to these methods the published specification
-    documents at `path`, where OrderDesk does not offer them."""
-    refused = " and ".join(sorted(methods))
+    documents at `path`, where OrderDesk does not offer them. The router is included in its app without a prefix
+    of its own, as every service's are."""
+    refused = frozenset(methods)
 
     async def refuse() -> None:
-        raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, f"OrderDesk does not offer {refused} here")
+        raise HTTPException(
+            status.HTTP_405_METHOD_NOT_ALLOWED, f"OrderDesk does not offer {' or '.join(sorted(refused))} here"
+        )
 
-    router.add_api_route(path, refuse, methods=sorted(methods), name=NOT_OFFERED, include_in_schema=False)
+    router.add_api_route(path, refuse, methods=sorted(refused), include_in_schema=False)
+    declare_not_offered(router.prefix + path, refused)
