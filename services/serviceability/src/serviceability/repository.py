@@ -330,3 +330,17 @@ async def get_check(connection: AsyncConnection, check_id: str) -> dict | None:
             sa.select(service_qualification_checks.c.resource).where(service_qualification_checks.c.id == check_id)
         )
     ).scalar_one_or_none()
+
+
+async def list_checks(
+    connection: AsyncConnection, *, requested_by: str | None, offset: int, limit: int
+) -> tuple[list[dict], int]:
+    """One page of the checks answered, newest first, and how many there are: those `requested_by` asked for
+    (compared without regard to case), or all."""
+    query = sa.select(service_qualification_checks.c.resource)
+    if requested_by:
+        query = query.where(sa.func.lower(service_qualification_checks.c.requested_by) == requested_by)
+    total = (await connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
+    page = query.order_by(service_qualification_checks.c.created_at.desc(), service_qualification_checks.c.id)
+    rows = await connection.execute(page.offset(offset).limit(limit))
+    return list(rows.scalars()), total
