@@ -72,6 +72,17 @@ def is_transient(error: BaseException) -> bool:
     return any(_says_transient(link) for link in _causes(error))
 
 
+# SQLSTATEs of a value PostgreSQL cannot store whatever happens: a NUL character (U+0000) in text (22021,
+# character_not_in_repertoire) or in JSON (22P05, untranslatable_character).
+_UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
+
+
+def is_unstorable_text(error: BaseException) -> bool:
+    """Whether the database refused a value for a character it cannot store: the input is at fault, not the
+    database (a request answers 4xx, never 500)."""
+    return any(getattr(link, "sqlstate", None) in _UNSTORABLE_TEXT_SQLSTATES for link in _causes(error))
+
+
 def _says_transient(error: BaseException) -> bool:
     if isinstance(error, TransientError):
         return True
