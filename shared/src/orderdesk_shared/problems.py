@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, compile_path
 
-from orderdesk_shared.errors import DATABASE_FAILURES, TransientError, is_transient, is_unstorable_text
+from orderdesk_shared.errors import DATABASE_FAILURES, TransientError, is_transient, unstorable_value
 from orderdesk_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -116,13 +116,13 @@ def declare_not_offered(path: str, methods: Collection[str]) -> None:
 
 
 async def _unavailable_problem(request: Request, error: Exception) -> JSONResponse:
-    """503 with Retry-After while a dependency is away; text the database cannot store is invalid input; any other
+    """503 with Retry-After while a dependency is away; a value the database cannot take is invalid input; any other
     failure stays a 500 (and is logged as one)."""
-    if is_unstorable_text(error):
-        # Refused where it is stored, so that every field of every route is covered: the NUL character is valid
-        # JSON and a valid string for the specifications, but no PostgreSQL text or jsonb value can hold it.
+    if reason := unstorable_value(error):
+        # Refused where it is stored or looked up, so that every field of every route is covered: a NUL character
+        # or a date-time in year 9999 at an offset is valid JSON and valid under the specifications, but no
+        # PostgreSQL value can hold it.
         path = request.url.path
-        reason = "text may not contain the NUL character (U+0000)"
         return error_for(
             path,
             invalid_input_status(path),

@@ -4,6 +4,7 @@ import errno
 
 import asyncpg
 import pytest
+from asyncpg.exceptions._base import DataError as DriverDataError
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -49,16 +50,19 @@ def test_any_other_failure_stays_a_500():
     [
         asyncpg.exceptions.CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00'),
         asyncpg.exceptions.UntranslatableCharacterError("unsupported Unicode escape sequence"),
+        asyncpg.exceptions.NumericValueOutOfRangeError("integer out of range"),
+        DriverDataError("invalid input for query argument $1: datetime.datetime(9999, ... (date value out of range)"),
     ],
     ids=lambda error: type(error).__name__,
 )
-def test_text_the_database_cannot_store_is_invalid_input(error):
-    client = _client_of_a_route_failing_with(error)
+def test_a_value_the_database_cannot_take_is_invalid_input(error):
+    response = _client_of_a_route_failing_with(error).get("/orders/PO-1")
 
-    assert client.get("/orders/PO-1").status_code == 422
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_text_the_database_cannot_store_on_a_tmf_route_is_a_400_tmf_error():
+def test_a_nul_character_on_a_tmf_route_is_a_400_tmf_error():
     app = FastAPI()
     install_problem_handlers(app)
 
