@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, ensure_allowed
 from orderdesk_shared.app import DatabaseDep, read_or_404
@@ -15,7 +16,8 @@ from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.limits import Offset, PageSize
 from serviceability import repository, tmf645
 from serviceability.domain.inventory import UnreadableInventory
-from serviceability.domain.qualification import decide_check
+from serviceability.domain.qualification import CheckItem, SiteDecision, decide_check
+from serviceability.domain.rules import Rules
 from serviceability.handlers import SurveyNotOpen, complete_site_survey
 from serviceability.inventory import import_inventory, report_document
 from serviceability.rules_in_force import RULES_IN_FORCE
@@ -32,12 +34,12 @@ SurveyReader = Annotated[Principal, Depends(require_roles(*SEES_EVERY_ORDER))]
 InventoryKeeper = Annotated[Principal, Depends(require_roles(Role.OPERATIONS))]
 
 
+TMF645Body = Annotated[Any, Body(description="a TMF645 CheckServiceQualification_Create")]
+TMF645QueryBody = Annotated[Any, Body(description="a TMF645 QueryServiceQualification_Create")]
+
+
 @tmf645_router.post("/checkServiceQualification", status_code=status.HTTP_201_CREATED)
-async def check_service_qualification(
-    body: Annotated[Any, Body(description="a TMF645 CheckServiceQualification_Create")],
-    principal: Checker,
-    db: DatabaseDep,
-) -> dict:
+async def check_service_qualification(body: TMF645Body, principal: Checker, db: DatabaseDep) -> dict:
     """Whether and how each site can be served, answered at once (qualified, alternate or unqualified per item)."""
     if errors := tmf645.invalid_params(body):
         raise RequestValidationError(errors)
@@ -45,12 +47,10 @@ async def check_service_qualification(
     items = tmf645.check_items(body, rules)
     check_id = str(uuid.uuid4())
     async with db.unit_of_work() as uow:
-        checkable = [item.request for item in items if not item.problems]
-        locations = await repository.match_locations(uow.connection, checkable)
-        sites = decide_check(items, locations, rules, alternates_wanted=body.get("provideAlternative", False))
+        sites = await _decide(uow.connection, items, rules, alternates_wanted=body.get("provideAlternative", False))
         resource = tmf645.to_resource(check_id, body, sites, checked_at=datetime.now(UTC))
-        await repository.record_check(
-            uow.connection, check_id=check_id, requested_by=principal.subject, resource=resource
+        await repository.record_answer(
+            uow.connection, "check", answer_id=check_id, requested_by=principal.subject, resource=resource
         )
     return resource
 
@@ -60,9 +60,43 @@ async def retrieve_check_service_qualification(check_id: str, _: SignedIn, db: D
     """A check answered before, as it was answered."""
     return await read_or_404(
         db,
-        lambda connection: repository.get_check(connection, check_id),
+        lambda connection: repository.get_answer(connection, "check", check_id),
         missing=f"no checkServiceQualification {check_id}",
     )
+
+
+@tmf645_router.post("/queryServiceQualification", status_code=status.HTTP_201_CREATED)
+async def query_service_qualification(body: TMF645QueryBody, principal: Checker, db: DatabaseDep) -> dict:
+    """The offerings that can be served at a place (or whether the one the search names can), answered at once."""
+    if errors := tmf645.invalid_params(body, definition=tmf645.QUERY_CREATE):
+        raise RequestValidationError(errors)
+    rules = await RULES_IN_FORCE.through(db)
+    items = tmf645.query_items(body, rules)
+    query_id = str(uuid.uuid4())
+    async with db.unit_of_work() as uow:
+        sites = await _decide(uow.connection, items, rules, alternates_wanted=False)
+        resource = tmf645.to_query_resource(query_id, body, sites, rules, queried_at=datetime.now(UTC))
+        await repository.record_answer(
+            uow.connection, "query", answer_id=query_id, requested_by=principal.subject, resource=resource
+        )
+    return resource
+
+
+@tmf645_router.get("/queryServiceQualification/{query_id}")
+async def retrieve_query_service_qualification(query_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+    """A query answered before, as it was answered."""
+    return await read_or_404(
+        db,
+        lambda connection: repository.get_answer(connection, "query", query_id),
+        missing=f"no queryServiceQualification {query_id}",
+    )
+
+
+async def _decide(
+    connection: AsyncConnection, items: list[CheckItem], rules: Rules, *, alternates_wanted: bool
+) -> list[SiteDecision]:
+    locations = await repository.match_locations(connection, [item.request for item in items if not item.problems])
+    return decide_check(items, locations, rules, alternates_wanted=alternates_wanted)
 
 
 @router.get("/orders/{order_id}")

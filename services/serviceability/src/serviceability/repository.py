@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -14,7 +15,13 @@ from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.order import Address
 from serviceability.domain.inventory import AccessMedium, InventoryFile, Location, RejectedRow
 from serviceability.domain.qualification import SiteRequest, SurveyFindings
-from serviceability.tables import locations, qualifications, service_qualification_checks, site_surveys
+from serviceability.tables import (
+    locations,
+    qualifications,
+    service_qualification_checks,
+    service_qualification_queries,
+    site_surveys,
+)
 
 _BUILDING = (locations.c.street, locations.c.city, locations.c.state, locations.c.postcode)
 
@@ -315,18 +322,18 @@ async def claim_overdue_surveys(connection: AsyncConnection, *, now: datetime) -
     )
 
 
-# TMF645 checks
+# TMF645 checks and queries: each answer kept as it was given.
+TMF645_ANSWERS = {"check": service_qualification_checks, "query": service_qualification_queries}
 
 
-async def record_check(connection: AsyncConnection, *, check_id: str, requested_by: str, resource: dict) -> None:
+async def record_answer(
+    connection: AsyncConnection, kind: Literal["check", "query"], *, answer_id: str, requested_by: str, resource: dict
+) -> None:
     await connection.execute(
-        sa.insert(service_qualification_checks).values(id=check_id, requested_by=requested_by, resource=resource)
+        sa.insert(TMF645_ANSWERS[kind]).values(id=answer_id, requested_by=requested_by, resource=resource)
     )
 
 
-async def get_check(connection: AsyncConnection, check_id: str) -> dict | None:
-    return (
-        await connection.execute(
-            sa.select(service_qualification_checks.c.resource).where(service_qualification_checks.c.id == check_id)
-        )
-    ).scalar_one_or_none()
+async def get_answer(connection: AsyncConnection, kind: Literal["check", "query"], answer_id: str) -> dict | None:
+    table = TMF645_ANSWERS[kind]
+    return (await connection.execute(sa.select(table.c.resource).where(table.c.id == answer_id))).scalar_one_or_none()

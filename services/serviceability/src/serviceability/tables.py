@@ -74,5 +74,15 @@ service_qualification_checks = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
+# Every TMF645 queryServiceQualification and its answer: the offerings found at a place.
+service_qualification_queries = sa.Table(
+    "service_qualification_queries",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("resource", JSONB, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
 # Each catalogue version pricing-approval announced; the offerings served at a site follow it.
 reference_versions = reference_versions_table(metadata)
