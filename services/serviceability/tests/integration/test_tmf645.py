@@ -277,6 +277,21 @@ async def test_only_what_the_specification_refuses_is_a_400_naming_the_field(api
     assert (error["@type"], error["code"], error["status"]) == ("Error", "400", "400")
 
 
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{"name": "bandwidth_mbps", "value": NaN}', "serviceCharacteristic.0.value"),
+        ('{"name": "bandwidth_mbps", "value": 1e400}', "serviceCharacteristic.0.value"),
+        ('{"name": "a\\u0000b", "value": 1}', "serviceCharacteristic.0.name"),
+    ],
+)
+async def test_what_python_reads_but_json_does_not_have_is_a_400_not_a_failure(api, text, field):
+    body = '{"serviceQualificationItem": [{"service": {"serviceCharacteristic": [' + text + "]}}]}"
+    response = await api.post(CHECK, content=body, headers=REP | {"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert [p["field"] for p in response.json()["invalid_params"]] == [f"serviceQualificationItem.0.service.{field}"]
+
+
 async def test_a_check_is_for_the_roles_that_sell(api):
     body = {"serviceQualificationItem": [item("1", "DIA-FIBER", ON_NET)]}
     assert (await api.post(CHECK, json=body, headers=OPS)).status_code == 403
