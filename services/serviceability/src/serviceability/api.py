@@ -49,8 +49,8 @@ async def check_service_qualification(body: TMF645Body, principal: Checker, db: 
     async with db.unit_of_work() as uow:
         sites = await _decide(uow.connection, items, rules, alternates_wanted=body.get("provideAlternative", False))
         resource = tmf645.to_resource(check_id, body, sites, checked_at=datetime.now(UTC))
-        await repository.record_answer(
-            uow.connection, "check", answer_id=check_id, requested_by=principal.subject, resource=resource
+        await repository.record_check(
+            uow.connection, check_id=check_id, requested_by=principal.subject, resource=resource
         )
     return resource
 
@@ -60,7 +60,7 @@ async def retrieve_check_service_qualification(check_id: str, _: SignedIn, db: D
     """A check answered before, as it was answered."""
     return await read_or_404(
         db,
-        lambda connection: repository.get_answer(connection, "check", check_id),
+        lambda connection: repository.get_check(connection, check_id),
         missing=f"no checkServiceQualification {check_id}",
     )
 
@@ -76,8 +76,8 @@ async def query_service_qualification(body: TMF645QueryBody, principal: Checker,
     async with db.unit_of_work() as uow:
         sites = await _decide(uow.connection, items, rules, alternates_wanted=False)
         resource = tmf645.to_query_resource(query_id, body, sites, rules, queried_at=datetime.now(UTC))
-        await repository.record_answer(
-            uow.connection, "query", answer_id=query_id, requested_by=principal.subject, resource=resource
+        await repository.record_query(
+            uow.connection, query_id=query_id, requested_by=principal.subject, resource=resource
         )
     return resource
 
@@ -87,7 +87,7 @@ async def retrieve_query_service_qualification(query_id: str, _: SignedIn, db: D
     """A query answered before, as it was answered."""
     return await read_or_404(
         db,
-        lambda connection: repository.get_answer(connection, "query", query_id),
+        lambda connection: repository.get_query(connection, query_id),
         missing=f"no queryServiceQualification {query_id}",
     )
 

@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -322,18 +321,28 @@ async def claim_overdue_surveys(connection: AsyncConnection, *, now: datetime) -
     )
 
 
-# TMF645 checks and queries: each answer kept as it was given.
-TMF645_ANSWERS = {"check": service_qualification_checks, "query": service_qualification_queries}
+# TMF645 checks and queries, each kept as it was answered
 
 
-async def record_answer(
-    connection: AsyncConnection, kind: Literal["check", "query"], *, answer_id: str, requested_by: str, resource: dict
-) -> None:
-    await connection.execute(
-        sa.insert(TMF645_ANSWERS[kind]).values(id=answer_id, requested_by=requested_by, resource=resource)
-    )
+async def record_check(connection: AsyncConnection, *, check_id: str, requested_by: str, resource: dict) -> None:
+    await _record(connection, service_qualification_checks, check_id, requested_by, resource)
 
 
-async def get_answer(connection: AsyncConnection, kind: Literal["check", "query"], answer_id: str) -> dict | None:
-    table = TMF645_ANSWERS[kind]
-    return (await connection.execute(sa.select(table.c.resource).where(table.c.id == answer_id))).scalar_one_or_none()
+async def get_check(connection: AsyncConnection, check_id: str) -> dict | None:
+    return await _answered(connection, service_qualification_checks, check_id)
+
+
+async def record_query(connection: AsyncConnection, *, query_id: str, requested_by: str, resource: dict) -> None:
+    await _record(connection, service_qualification_queries, query_id, requested_by, resource)
+
+
+async def get_query(connection: AsyncConnection, query_id: str) -> dict | None:
+    return await _answered(connection, service_qualification_queries, query_id)
+
+
+async def _record(connection: AsyncConnection, table: sa.Table, id_: str, requested_by: str, resource: dict) -> None:
+    await connection.execute(sa.insert(table).values(id=id_, requested_by=requested_by, resource=resource))
+
+
+async def _answered(connection: AsyncConnection, table: sa.Table, id_: str) -> dict | None:
+    return (await connection.execute(sa.select(table.c.resource).where(table.c.id == id_))).scalar_one_or_none()
