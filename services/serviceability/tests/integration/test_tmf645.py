@@ -247,6 +247,13 @@ async def test_a_subclassed_check_keeps_its_type_base_type_and_schema_location(a
     assert plain["@type"] == "CheckServiceQualification"
 
 
+async def test_properties_of_later_versions_or_other_apis_are_accepted_and_left_out_of_the_answer(api):
+    later = {"channel": {"id": "web"}, "provideOnlyAvailable": True, "provideResultReason": True, "note": [{"x": 1}]}
+    check = await checked(api, later | {"serviceQualificationItem": [item("1", "DIA-FIBER", ON_NET)]})
+    assert check["qualificationResult"] == "qualified"
+    assert not set(later) & set(check)
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
