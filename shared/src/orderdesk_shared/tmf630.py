@@ -12,19 +12,24 @@
   than silently matching everything or nothing: a typo must not look like an answer. Below the top level,
   paths are not checked against the resource's definition: a path that leads nowhere matches nothing.
 
+A method the published specification documents at a path OrderDesk serves but does not offer is a 405 naming
+what is offered there (the router answers so by itself); `not_offered` says so at a documented path where
+OrderDesk offers nothing at all, so that no documented path and method is a 404.
+
 The parsing and matching are pure functions; `list_query` and `fields_query` make FastAPI dependencies of them.
 """
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
-from fastapi import Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from orderdesk_shared.limits import Offset, PageSize
+from orderdesk_shared.problems import declare_not_offered
 
 ALWAYS_KEPT = ("id", "href", "@type")
 # Query parameters that are not attribute filters.
@@ -34,6 +39,8 @@ Operator = Literal["eq", "gt", "gte", "lt", "lte"]
 ORDERING: frozenset[Operator] = frozenset({"gt", "gte", "lt", "lte"})
 # How many values one OR filter may list.
 MAX_ALTERNATIVES = 50
+# How many resources a store-backed list reads to apply the filters the store does not (see answer_from).
+MAX_FILTERED_SCAN = 2000
 
 Fields = Annotated[
     str | None,
@@ -59,6 +66,8 @@ class InvalidQuery(ValueError):
 
 
 Comparable = datetime | Decimal
+# Reads (offset, limit) of a store's selection: that page of resources and how many the selection holds.
+PageReader = Callable[[int, int], Awaitable[tuple[Sequence[Mapping], int]]]
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,28 @@ class ListQuery:
         response.headers["X-Total-Count"] = str(total)
         response.headers["X-Result-Count"] = str(len(page))
         return [self.project(resource) for resource in page]
+
+    async def answer_from(
+        self, read: PageReader, response: Response, *, scan_limit: int = MAX_FILTERED_SCAN, narrow_with: str = ""
+    ) -> list[dict]:
+        """Answer from a store that filters and pages some parameters itself (in SQL, on indexed columns) and
+        leaves the rest, `conditions`, to this query.
+
+        Without such conditions the store pages. With them, every resource the store selects is read and
+        filtered here, so that X-Total-Count and the page are right; that is refused (400 at those parameters)
+        when the store selects more than `scan_limit`, naming the parameters to narrow with (`narrow_with`).
+        """
+        if not self.conditions:
+            page, total = await read(self.offset, self.limit)
+            return self.answer_page(page, total=total, response=response)
+        _, selected = await read(0, 0)
+        if selected > scan_limit:
+            reason = f"filters on up to {scan_limit} resources and {selected} are listed here" + (
+                f": narrow them first with {narrow_with}" if narrow_with else ""
+            )
+            raise InvalidQuery([(c.parameter, reason) for c in self.conditions]).as_validation_error()
+        resources, _ = await read(0, scan_limit)
+        return self.answer(resources, response)
 
 
 def project(resource: Mapping, fields: Collection[str] | None) -> dict:
@@ -257,3 +288,18 @@ def fields_query(*, attributes: Collection[str]) -> Callable[..., frozenset[str]
             raise invalid.as_validation_error() from invalid
 
     return read
+
+
+def not_offered(router: APIRouter, path: str, *, methods: Collection[str]) -> None:
+    """Answer 405 (Allow naming what is served there, if anything) to these methods the published specification
+    documents at `path`, where OrderDesk does not offer them. The router is included in its app without a prefix
+    of its own, as every service's are."""
+    refused = frozenset(methods)
+
+    async def refuse() -> None:
+        raise HTTPException(
+            status.HTTP_405_METHOD_NOT_ALLOWED, f"OrderDesk does not offer {' or '.join(sorted(refused))} here"
+        )
+
+    router.add_api_route(path, refuse, methods=sorted(refused), include_in_schema=False)
+    declare_not_offered(router.prefix + path, refused)

@@ -4,16 +4,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, ensure_allowed
+from orderdesk_shared import tmf630
+from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, ensure_allowed, own_orders_only
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.limits import Offset, PageSize
+from orderdesk_shared.published_specs import TMF645, PublishedSpec
+from orderdesk_shared.tmf630 import ListQuery
 from serviceability import repository, tmf645
 from serviceability.domain.inventory import UnreadableInventory
 from serviceability.domain.qualification import CheckItem, SiteDecision, decide_check
@@ -55,14 +58,44 @@ async def check_service_qualification(body: TMF645Body, principal: Checker, db: 
     return resource
 
 
+# TMF630 list behaviour (orderdesk_shared.tmf630) on a CheckServiceQualification's attributes: TMF645's and ours.
+CHECK_ATTRIBUTES = PublishedSpec.named(TMF645).properties("CheckServiceQualification")
+CheckList = Annotated[ListQuery, Depends(tmf630.list_query(attributes=CHECK_ATTRIBUTES))]
+CheckFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=CHECK_ATTRIBUTES))]
+
+
 @tmf645_router.get("/checkServiceQualification/{check_id}")
-async def retrieve_check_service_qualification(check_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+async def retrieve_check_service_qualification(
+    check_id: str, _: SignedIn, db: DatabaseDep, fields: CheckFields
+) -> dict:
     """A check answered before, as it was answered."""
-    return await read_or_404(
+    check = await read_or_404(
         db,
         lambda connection: repository.get_check(connection, check_id),
         missing=f"no checkServiceQualification {check_id}",
     )
+    return tmf630.project(check, fields)
+
+
+@tmf645_router.get("/checkServiceQualification")
+async def list_check_service_qualifications(
+    reader: SignedIn, db: DatabaseDep, query: CheckList, response: Response
+) -> list[dict]:
+    """The checks answered, newest first, filtered and projected as TMF630 says (e.g. `qualificationResult=
+    unqualified`, `serviceQualificationItem.service.serviceSpecification.id=DIA-FIBER`); a sales rep's own only."""
+    async with db.engine.connect() as connection:
+
+        async def read(offset: int, limit: int) -> tuple[list[dict], int]:
+            return await repository.list_checks(
+                connection, requested_by=own_orders_only(reader), offset=offset, limit=limit
+            )
+
+        return await query.answer_from(read, response)
+
+
+QUERY_ATTRIBUTES = PublishedSpec.named(TMF645).properties("QueryServiceQualification")
+QueryList = Annotated[ListQuery, Depends(tmf630.list_query(attributes=QUERY_ATTRIBUTES))]
+QueryFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=QUERY_ATTRIBUTES))]
 
 
 @tmf645_router.post("/queryServiceQualification", status_code=status.HTTP_201_CREATED)
@@ -83,13 +116,31 @@ async def query_service_qualification(body: TMF645QueryBody, principal: Checker,
 
 
 @tmf645_router.get("/queryServiceQualification/{query_id}")
-async def retrieve_query_service_qualification(query_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+async def retrieve_query_service_qualification(
+    query_id: str, _: SignedIn, db: DatabaseDep, fields: QueryFields
+) -> dict:
     """A query answered before, as it was answered."""
-    return await read_or_404(
+    query = await read_or_404(
         db,
         lambda connection: repository.get_query(connection, query_id),
         missing=f"no queryServiceQualification {query_id}",
     )
+    return tmf630.project(query, fields)
+
+
+@tmf645_router.get("/queryServiceQualification")
+async def list_query_service_qualifications(
+    reader: SignedIn, db: DatabaseDep, query: QueryList, response: Response
+) -> list[dict]:
+    """The queries answered, newest first, filtered and projected as TMF630 says; a sales rep's own only."""
+    async with db.engine.connect() as connection:
+
+        async def read(offset: int, limit: int) -> tuple[list[dict], int]:
+            return await repository.list_queries(
+                connection, requested_by=own_orders_only(reader), offset=offset, limit=limit
+            )
+
+        return await query.answer_from(read, response)
 
 
 async def _decide(

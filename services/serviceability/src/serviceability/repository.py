@@ -332,6 +332,14 @@ async def get_check(connection: AsyncConnection, check_id: str) -> dict | None:
     return await _answered(connection, service_qualification_checks, check_id)
 
 
+async def list_checks(
+    connection: AsyncConnection, *, requested_by: str | None, offset: int, limit: int
+) -> tuple[list[dict], int]:
+    """One page of the checks answered, newest first, and how many there are: those `requested_by` asked for
+    (compared without regard to case), or all."""
+    return await _answers(connection, service_qualification_checks, requested_by, offset=offset, limit=limit)
+
+
 async def record_query(connection: AsyncConnection, *, query_id: str, requested_by: str, resource: dict) -> None:
     await _record(connection, service_qualification_queries, query_id, requested_by, resource)
 
@@ -340,9 +348,27 @@ async def get_query(connection: AsyncConnection, query_id: str) -> dict | None:
     return await _answered(connection, service_qualification_queries, query_id)
 
 
+async def list_queries(
+    connection: AsyncConnection, *, requested_by: str | None, offset: int, limit: int
+) -> tuple[list[dict], int]:
+    """One page of the queries answered, newest first, and how many there are, as `list_checks`."""
+    return await _answers(connection, service_qualification_queries, requested_by, offset=offset, limit=limit)
+
+
 async def _record(connection: AsyncConnection, table: sa.Table, id_: str, requested_by: str, resource: dict) -> None:
     await connection.execute(sa.insert(table).values(id=id_, requested_by=requested_by, resource=resource))
 
 
 async def _answered(connection: AsyncConnection, table: sa.Table, id_: str) -> dict | None:
     return (await connection.execute(sa.select(table.c.resource).where(table.c.id == id_))).scalar_one_or_none()
+
+
+async def _answers(
+    connection: AsyncConnection, table: sa.Table, requested_by: str | None, *, offset: int, limit: int
+) -> tuple[list[dict], int]:
+    query = sa.select(table.c.resource)
+    if requested_by:
+        query = query.where(sa.func.lower(table.c.requested_by) == requested_by)
+    total = (await connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await connection.execute(query.order_by(table.c.created_at.desc(), table.c.id).offset(offset).limit(limit))
+    return list(rows.scalars()), total

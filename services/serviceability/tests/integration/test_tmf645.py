@@ -337,6 +337,9 @@ async def test_a_query_lists_the_offerings_served_at_a_place_at_the_fastest_tier
 
     again = await api.get(f"{QUERY}/{off_net['id']}", headers=REP)
     assert (again.status_code, again.json()) == (200, off_net)
+    listed = await api.get(QUERY, params={"fields": "searchCriteria", "limit": 1}, headers=REP)
+    assert listed.json() == [{name: off_net[name] for name in ("id", "href", "@type", "searchCriteria")}]
+    assert int(listed.headers["X-Result-Count"]) == 1 < int(listed.headers["X-Total-Count"])
     assert off_net["href"].endswith(f"/queryServiceQualification/{off_net['id']}")
     assert (await api.get(f"{QUERY}/no-such-query", headers=REP)).status_code == 404
 

@@ -1,15 +1,16 @@
-"""TMF645 queryServiceQualification: each query and its answer (the offerings found at a place), read again by id.
+"""TMF645 queryServiceQualification: each query and its answer (the offerings found at a place), read again by id
+and listed newest first.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -24,6 +25,10 @@ def upgrade() -> None:
         sa.Column("resource", JSONB, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         schema=SCHEMA,
+    )
+    op.execute(
+        f"CREATE INDEX service_qualification_queries_newest ON {SCHEMA}.service_qualification_queries"
+        " (created_at DESC, id)"
     )
 
 
