@@ -1,4 +1,5 @@
-"""The TMF645 CheckServiceQualification resource: what a rep asks before ordering, and the answer.
+"""The TMF645 resources: CheckServiceQualification (can these sites be served?) and QueryServiceQualification
+(which offerings can this place have?), what a rep asks before ordering, and the answers.
 
 The shape is TMF645 v4.0.1 as published (docs/standards/TMF645-ServiceQualification-v4.0.1.swagger.json):
 every body valid under `CheckServiceQualification_Create` is accepted and answered, and only a body
@@ -9,7 +10,9 @@ first): a location id of the inventory, or a GeographicAddress value (`streetNr`
 `city`, `stateOrProvince`, `postcode`, `country`). An item that does not say enough to be checked is
 answered `unqualified` with the reason. OrderDesk extensions on each answered item, allowed by TMF's
 polymorphism: `networkReach`, `accessMedium`, `maxBandwidthMbps`, `distanceToFiberFt`,
-`constructionEstimate`, `market`, `locationId` and `siteSurveyRequired`.
+`constructionEstimate`, `market`, `locationId` and `siteSurveyRequired`. A query is answered as a check
+of every offering delivered at a site (or the one its `searchCriteria` names) at its place, listing
+those qualified.
 """
 
 from collections.abc import Sequence
