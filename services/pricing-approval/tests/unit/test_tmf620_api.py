@@ -58,5 +58,6 @@ async def test_offerings_filter_by_category_and_prices_include_term_discounts(ap
 
 async def test_an_unknown_offering_is_a_404_problem_and_a_token_is_required(api):
     missing = await api.get(f"{ROOT}/productOffering/NOPE")
-    assert (missing.status_code, missing.headers["content-type"]) == (404, "application/problem+json")
+    assert (missing.status_code, missing.headers["content-type"]) == (404, "application/json")
+    assert (missing.json()["@type"], missing.json()["code"], missing.json()["reason"]) == ("Error", "404", "Not Found")
     assert (await api.get(f"{ROOT}/productOffering", headers={"Authorization": ""})).status_code == 401

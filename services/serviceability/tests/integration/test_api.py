@@ -100,8 +100,8 @@ async def test_a_check_that_cannot_be_answered_is_a_problem_with_field_paths(api
         ]
     }
     response = await api.post(CHECK, json=body, headers=REP)
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
     fields = {problem["field"] for problem in response.json()["invalid_params"]}
     assert fields == {
         "serviceQualificationItem.0.service.serviceSpecification.id",
