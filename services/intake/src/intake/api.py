@@ -312,6 +312,10 @@ async def product_order_history(order_id: str, principal: Reader, db: Db) -> lis
         return await repository.order_history(connection, order_id)
 
 
+# What the server sets on a CancelProductOrder: never read back from what was sent.
+_CANCEL_SERVER_SET = ("id", "href", "state", "effectiveCancellationDate")
+
+
 class CancelProductOrderCreate(BaseModel):
     """TMF622 CancelProductOrder_Create (checked against the published definition first)."""
 
@@ -321,20 +325,20 @@ class CancelProductOrderCreate(BaseModel):
 
 
 def _cancel_resource(request: CancelRequest) -> dict:
-    resource = {
+    """The TMF622 CancelProductOrder: the request as sent (its @type, extensions), with where it stands."""
+    sent = {key: value for key, value in (request.document or {}).items() if key not in _CANCEL_SERVER_SET}
+    resource = sent | {
         "id": request.id,
         "href": f"{API_ROOT}/cancelProductOrder/{request.id}",
-        "@type": "CancelProductOrder",
+        "@type": sent.get("@type") or "CancelProductOrder",
         "state": request.state,
-        "productOrder": {
-            "id": request.order_id,
-            "href": f"{API_ROOT}/productOrder/{request.order_id}",
-            "@referredType": "ProductOrder",
-        },
+        "productOrder": (sent.get("productOrder") or {})
+        | {"id": request.order_id, "href": f"{API_ROOT}/productOrder/{request.order_id}"},
     }
+    resource["productOrder"].setdefault("@referredType", "ProductOrder")
     if request.reason:
         resource["cancellationReason"] = request.reason
-    if request.requested_cancellation_date:
+    if request.requested_cancellation_date and "requestedCancellationDate" not in sent:
         resource["requestedCancellationDate"] = request.requested_cancellation_date.isoformat()
     if request.effective_at and request.state == "done":
         resource["effectiveCancellationDate"] = request.effective_at.isoformat()
@@ -362,6 +366,7 @@ async def cancel_product_order(
                 reason=body.cancellationReason or "",
                 requested_date=body.requestedCancellationDate,
                 now=datetime.now(UTC),
+                document=document,
             )
     return _cancel_resource(request)
 

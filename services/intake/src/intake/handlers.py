@@ -414,13 +414,22 @@ async def correct_order(
 
 
 async def cancel_order(
-    stored: StoredOrder, uow: UnitOfWork, *, actor: str, reason: str, requested_date: datetime | None, now: datetime
+    stored: StoredOrder,
+    uow: UnitOfWork,
+    *,
+    actor: str,
+    reason: str,
+    requested_date: datetime | None,
+    now: datetime,
+    document: dict | None = None,
 ) -> CancelRequest:
-    """Cancel an order not installed yet: at once before the hand-off, else by asking Operations to stop the work."""
+    """Cancel an order not installed yet: at once before the hand-off, else by asking Operations to stop the work.
+    `document`: the TMF622 request as sent, kept with the cancellation request."""
     async with order_step(uow, stored.order.id, "cancel order", version=stored.version):
         route = cancel_route(stored.status)
         at_once = route is CancelRoute.AT_ONCE
-        finding = Finding(reason_code="CANCELLED", message=f"cancelled by {actor}: {reason}")
+        why = f"cancelled by {actor}: {reason}" if reason else f"cancelled by {actor}"
+        finding = Finding(reason_code="CANCELLED", message=why)
         fallout = OrderFallout(
             order_id=stored.order.id,
             order_version=stored.version,
@@ -445,6 +454,7 @@ async def cancel_order(
             state="done" if at_once else "inProgress",
             effective_at=now if at_once else None,
             outcome="cancelled before the hand-off to Operations" if at_once else None,
+            document=document,
         )
         await repository.add_cancel_request(uow.connection, request)
         uow.emit(fallout)

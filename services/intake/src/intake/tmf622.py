@@ -1,12 +1,14 @@
 """The TMF622 ProductOrder resource: request/response shapes and their mapping to the canonical order.
 
 The public shape is TMF622 v4.0.0 as published (docs/standards). A request is first checked against the
-specification's own ProductOrder_Create (`spec_errors`): what it defines must have its type; OrderDesk takes a
-party named only by its role (a new client has no id yet), an agreement named only by its term, and a plain date
-as `requestedCompletionDate`. Everything else the client sends (description, note, priority, billingAccount,
-payment, an item's appointment or qualification, `@type`/`@baseType`/`@schemaLocation`, extensions) is kept as
-sent and read back. What OrderDesk needs beyond the specification is derived or becomes a finding on the stored
-order, never a refusal:
+specification's own ProductOrder_Create (`spec_errors`): what it defines must have its type. OrderDesk takes a
+party named only by its role (a new client has no id yet), a channel named only by its name, an agreement named
+only by its term, and a plain date as `requestedCompletionDate`; each reads back as the spec requires it.
+Everything else the client sends (description, note, priority, billingAccount, payment, an item's appointment or
+qualification, `@type`/`@baseType`/`@schemaLocation`, extensions) is kept as sent and read back.
+
+What OrderDesk needs beyond the specification is derived or becomes a finding on the stored order (pending or
+rejected, with field paths and fixes), never a refusal:
 
 - the order type (OrderDesk's extension `orderType`, optional): derived from the items' actions and the parties
   when absent (domain/order_type.py); a value OrderDesk does not know is an INVALID_VALUE finding;
@@ -60,24 +62,25 @@ from orderdesk_shared.limits import (
     REQUEST_LIMITS,
     Identifier,
     Note,
+    nesting_depth,
 )
 from orderdesk_shared.order_state import OrderStatus
-from orderdesk_shared.tmf_specs import TMF622, spec_check
+from orderdesk_shared.published_specs import MAX_DEPTH, TMF622, PublishedSpec
 
 API_ROOT = "/tmf-api/productOrderingManagement/v4"
 # What OrderDesk takes beyond the published ProductOrder_Create (each read back conformant, see to_resource).
 LENIENCY = {
-    "optional": ("RelatedParty.id", "RelatedParty.@referredType", "AgreementRef.id"),
-    "plain_dates": ("ProductOrder_Create.requestedCompletionDate",),
+    "optional": frozenset({"RelatedParty.id", "RelatedParty.@referredType", "RelatedChannel.id", "AgreementRef.id"}),
+    "plain_dates": frozenset({"ProductOrder_Create.requestedCompletionDate"}),
 }
 
 
 def spec_errors(document: Any, definition: str = "ProductOrder_Create") -> list[dict]:
     """Where a request breaks the published TMF622 definition (pydantic-style errors with field paths)."""
+    if nesting_depth(document) > MAX_DEPTH:
+        return [{"loc": (), "msg": f"nests deeper than {MAX_DEPTH} levels", "type": "value_error"}]
     try:
-        spec_check(
-            TMF622, definition, optional=LENIENCY["optional"], plain_dates=LENIENCY["plain_dates"]
-        ).model_validate(document)
+        PublishedSpec.named(TMF622).strict_model(definition, **LENIENCY).model_validate(document)
     except ValidationError as error:
         return error.errors(include_url=False, include_context=False, include_input=False)
     return []
