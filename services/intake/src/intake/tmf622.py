@@ -3,7 +3,8 @@
 The public shape is TMF622 v4.0.0 as published (docs/standards). A request is first checked against the
 specification's own ProductOrder_Create (`spec_errors`): what it defines must have its type. OrderDesk takes a
 party named only by its role (a new client has no id yet), a channel named only by its name, an agreement named
-only by its term, and a plain date as `requestedCompletionDate`; each reads back as the spec requires it.
+only by its term, a price alteration (a promotion) named without a price, and a plain date as
+`requestedCompletionDate`; each reads back as the spec requires it.
 Everything else the client sends (description, note, priority, billingAccount, payment, an item's appointment or
 qualification, `@type`/`@baseType`/`@schemaLocation`, extensions) is kept as sent and read back.
 
@@ -17,6 +18,7 @@ rejected, with field paths and fixes), never a refusal:
 - the customer: the related party of role `customer` (or `account`); a party without a role is not the customer,
   and an order without one stops with the entry matrix's finding (account.id, or account.legalName for a new
   client), as does every other missing field the order type needs.
+- an item term that is not whole months, or a price in another currency than USD: an INVALID_VALUE finding.
 
 OrderDesk extensions, allowed by TMF's polymorphism, are `orderType` on the order, and `splitPercent`, `email`,
 `phone`, `billingAddress` and `taxId` on a related party. Where the spec has a place for a fact, it is taken from
@@ -68,9 +70,19 @@ from orderdesk_shared.order_state import OrderStatus
 from orderdesk_shared.published_specs import MAX_DEPTH, TMF622, PublishedSpec
 
 API_ROOT = "/tmf-api/productOrderingManagement/v4"
+# The currency of OrderDesk's catalogue, rules and events: a price in another is not read as a number of dollars.
+CURRENCY = "USD"
 # What OrderDesk takes beyond the published ProductOrder_Create (each read back conformant, see to_resource).
 LENIENCY = {
-    "optional": frozenset({"RelatedParty.id", "RelatedParty.@referredType", "RelatedChannel.id", "AgreementRef.id"}),
+    "optional": frozenset(
+        {
+            "RelatedParty.id",
+            "RelatedParty.@referredType",
+            "RelatedChannel.id",
+            "AgreementRef.id",
+            "PriceAlteration.price",
+        }
+    ),
     "plain_dates": frozenset({"ProductOrder_Create.requestedCompletionDate"}),
 }
 
@@ -100,7 +112,7 @@ class _TmfModel(BaseModel):
 
 
 class Money(_TmfModel):
-    unit: str = "USD"
+    unit: str = CURRENCY
     value: Number | None = None
 
 
@@ -130,6 +142,10 @@ class OrderPrice(_TmfModel):
     @property
     def amount(self) -> Decimal | None:
         return self.price.dutyFreeAmount.value if self.price and self.price.dutyFreeAmount else None
+
+    @property
+    def currency(self) -> str | None:
+        return self.price.dutyFreeAmount.unit.upper() if self.price and self.price.dutyFreeAmount else None
 
 
 class TotalPrice(OrderPrice):
@@ -306,6 +322,16 @@ def request_findings(request: ProductOrderCreate) -> list[Finding]:
         for index, item in enumerate(request.productOrderItem)
         if item.itemTerm and _term_months(item.itemTerm[0]) is None
     ]
+    findings += [
+        Finding(
+            reason_code="INVALID_VALUE",
+            field_path=f"items[{index}].price",
+            message=f"item {item.id} is priced in {currency}; OrderDesk prices in {CURRENCY}",
+            fix=f"Give the item's prices in {CURRENCY}.",
+        )
+        for index, item in enumerate(request.productOrderItem)
+        for currency in sorted({price.currency for price in item.itemPrice if price.currency} - {CURRENCY})
+    ]
     return findings
 
 
@@ -470,6 +496,10 @@ def to_resource(
         party.setdefault("@referredType", _REFERRED_TYPE.get((party.get("role") or "").casefold(), "Individual"))
     for agreement in resource.get("agreement", []):
         agreement.setdefault("id", "")
+    for item in resource["productOrderItem"]:
+        for price in item.get("itemPrice", []):
+            for alteration in price.get("priceAlteration", []):
+                alteration.setdefault("price", {})  # a promotion named by its code alone
     return resource
 
 
@@ -484,7 +514,7 @@ def _filled(sent: Any, known: Any) -> Any:
     """What was sent, completed by what OrderDesk knows: objects field by field, the items by id; anything else
     (a list of parties, of prices, a value) as sent."""
     if not (isinstance(sent, Mapping) and isinstance(known, Mapping)):
-        return known if sent is None else sent
+        return known if sent in (None, "") else sent
     filled = {key: _filled(value, known.get(key)) for key, value in sent.items()}
     if isinstance(sent.get(ITEMS), list) and isinstance(known.get(ITEMS), list):
         by_id = {item["id"]: item for item in known[ITEMS]}
@@ -569,7 +599,7 @@ def _place(location: ServiceLocation) -> dict:
 
 
 def _money(amount: Decimal) -> dict:
-    return {"unit": "USD", "value": _number(amount)}
+    return {"unit": CURRENCY, "value": _number(amount)}
 
 
 def _parties(order: ProductOrder) -> list[dict]:

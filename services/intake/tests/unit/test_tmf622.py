@@ -79,6 +79,9 @@ def test_a_promotion_code_and_a_ciac_travel_where_the_spec_has_room_for_them():
     [mapped] = order.items
     assert (mapped.promotion_code, mapped.price.mrc_discount_percent) == ("FREEINSTALL26", Decimal(5))
     assert order.agreement.ciac == Decimal(20000)
+    # A promotion named by its code alone is taken, and reads back with the price the spec requires.
+    assert spec_errors(request) == []
+    assert_conforms(_resource(request), TMF622, "ProductOrder")
 
     by_characteristic = copy.deepcopy(REQUEST)
     by_characteristic["productOrderItem"][0]["product"]["productCharacteristic"].append(
@@ -179,6 +182,11 @@ def test_the_published_example_is_valid_and_maps_with_what_orderdesk_cannot_use_
     assert [item.price.nrc if item.price else None for item in order.items] == [None, Decimal("0.99"), None, None]
     findings = validate(order, RULES, today=date(2026, 12, 1)).findings
     assert {"account.legalName", "salesReps", "items[0].location"} <= {finding.field_path for finding in findings}
+    # Prices in euros are not read as dollars.
+    assert {(f.reason_code, f.field_path) for f in request_findings(request)} == {
+        ("INVALID_VALUE", "items[1].price"),
+        ("INVALID_VALUE", "items[2].price"),
+    }
 
 
 def test_a_request_invalid_under_the_spec_is_named_at_each_path():
