@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, JSONPATH, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.addresses import UnreadableAddress, building_address
 from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.order import Address
+from orderdesk_shared.tmf630 import JsonPath
 from serviceability.domain.inventory import AccessMedium, InventoryFile, Location, RejectedRow
 from serviceability.domain.qualification import SiteRequest, SurveyFindings
 from serviceability.tables import locations, qualifications, service_qualification_checks, site_surveys
@@ -330,3 +331,25 @@ async def get_check(connection: AsyncConnection, check_id: str) -> dict | None:
             sa.select(service_qualification_checks.c.resource).where(service_qualification_checks.c.id == check_id)
         )
     ).scalar_one_or_none()
+
+
+async def list_checks(
+    connection: AsyncConnection,
+    *,
+    requested_by: str | None,
+    matching: Sequence[JsonPath] = (),
+    offset: int,
+    limit: int,
+) -> tuple[list[dict], int]:
+    """One page of the checks answered, newest first, and how many there are: those `requested_by` asked for
+    (compared without regard to case), or all, whose resource matches every SQL/JSON path."""
+    resource = service_qualification_checks.c.resource
+    query = sa.select(resource)
+    if requested_by:
+        query = query.where(sa.func.lower(service_qualification_checks.c.requested_by) == requested_by)
+    for path, variables in matching:
+        query = query.where(sa.func.jsonb_path_exists(resource, sa.cast(path, JSONPATH), sa.literal(variables, JSONB)))
+    total = (await connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
+    page = query.order_by(service_qualification_checks.c.created_at.desc(), service_qualification_checks.c.id)
+    rows = await connection.execute(page.offset(offset).limit(limit))
+    return list(rows.scalars()), total
