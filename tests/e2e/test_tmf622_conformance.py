@@ -119,3 +119,16 @@ async def test_a_cancellation_invalid_under_the_spec_is_refused_at_its_field(sta
         "productOrder.id",
         "cancellationReason",
     }
+
+
+async def test_a_text_holding_a_nul_character_is_refused_at_its_field_and_nothing_is_stored(stack, intake):
+    rep = bearer(stack, "rep-001", Role.SALES_REP)
+    example = published_example()
+    example["note"][0]["text"] = "a NUL \x00 here"
+
+    refused = await intake.post(PRODUCT_ORDER_PATH, json=example, headers=rep)
+
+    assert refused.status_code == 400, refused.text
+    assert [problem["field"] for problem in refused.json()["invalid_params"]] == ["note.0.text"]
+    listed = await intake.get(PRODUCT_ORDER_PATH, params={"externalId": example["externalId"]}, headers=rep)
+    assert listed.json() == []
