@@ -156,7 +156,8 @@ def _strict_models(
         if "enum" in schema:
             return Literal[tuple(schema["enum"])]
         if schema.get("type") == "array":
-            return list[annotation(schema.get("items", {}), where)]
+            entries = list[annotation(schema.get("items", {}), where)]
+            return Annotated[entries, Field(min_length=schema["minItems"])] if "minItems" in schema else entries
         if schema.get("type") == "string" and schema.get("format") == "date-time":
             return Annotated[str, AfterValidator(_date_or_date_time if where in plain_dates else _date_time)]
         return _JSON_TYPES.get(schema.get("type"), Any)

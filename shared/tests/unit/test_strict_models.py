@@ -53,6 +53,7 @@ def _reference_paths(document: object) -> set[str]:
         _broken(lambda d: d["productOrderItem"][0]["product"].update(isBundle="yes")),
         _broken(lambda d: d.update(requestedCompletionDate="2019-05-02T08:13:59")),  # no offset
         {"productOrderItem": "one"},
+        {"productOrderItem": []},
         {},
     ],
 )

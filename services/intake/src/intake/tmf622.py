@@ -514,7 +514,7 @@ def _filled(sent: Any, known: Any) -> Any:
     """What was sent, completed by what OrderDesk knows: objects field by field, the items by id; anything else
     (a list of parties, of prices, a value) as sent."""
     if not (isinstance(sent, Mapping) and isinstance(known, Mapping)):
-        return known if sent in (None, "") else sent
+        return known if sent is None or (sent == "" and known is not None) else sent
     filled = {key: _filled(value, known.get(key)) for key, value in sent.items()}
     if isinstance(sent.get(ITEMS), list) and isinstance(known.get(ITEMS), list):
         by_id = {item["id"]: item for item in known[ITEMS]}
