@@ -1,33 +1,24 @@
 """TMF622 as published: the specification's own example is accepted and every answer conforms to the spec."""
 
-import json
 import secrets
 
 import pytest
 
 from orderdesk_shared.auth import Role
-from orderdesk_shared.published_specs import STANDARDS
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from orderdesk_stack.tmf_conformance import TMF622, assert_conforms
+from orderdesk_stack.tmf_conformance import TMF622, assert_conforms, product_order_request
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.e2e
 
 API = PRODUCT_ORDER_PATH.rsplit("/", 1)[0]
-# What the server sets: a client does not send these.
-SERVER_SET = ("id", "href", "orderDate", "completionDate", "expectedCompletionDate", "state")
 
 
 def published_example() -> dict:
-    """ProductOrder.example.json as a client would POST it (server-set fields removed), under an externalId of its
-    own so that reruns against one stack make new orders."""
-    example = json.loads((STANDARDS / "ProductOrder.example.json").read_text())
-    for field in SERVER_SET:
-        example.pop(field)
-    for item in example["productOrderItem"]:
-        item.pop("state")
-    return example | {"externalId": f"PO-456-{secrets.token_hex(4)}"}
+    """The published ProductOrder example as a client POSTs it, under an externalId of its own so that reruns
+    against one stack make new orders."""
+    return product_order_request() | {"externalId": f"PO-456-{secrets.token_hex(4)}"}
 
 
 async def test_the_published_example_is_accepted_stored_with_findings_and_reads_back_conformant(stack, intake):

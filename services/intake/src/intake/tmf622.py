@@ -262,7 +262,7 @@ class ProductOrderCreate(_TmfModel):
     relatedParty: list[RelatedParty] = Field(default_factory=list, max_length=RELATED_PARTIES)
     agreement: list[AgreementRef] = Field(default_factory=list, max_length=LIST_ENTRIES)
     orderTotalPrice: list[TotalPrice] = Field(default_factory=list, max_length=LIST_ENTRIES)
-    productOrderItem: list[ProductOrderItem] = Field(max_length=ORDER_ITEMS)
+    productOrderItem: list[ProductOrderItem] = Field(min_length=1, max_length=ORDER_ITEMS)
 
     @field_validator("requestedCompletionDate", mode="before")
     @classmethod

@@ -1,8 +1,6 @@
 import copy
-import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -10,7 +8,7 @@ from intake.domain.validation import IntakeRules, validate
 from intake.tmf622 import ProductOrderCreate, request_findings, spec_errors, to_canonical, to_resource
 from orderdesk_shared.events.order import Channel, OrderType
 from orderdesk_shared.order_state import received
-from orderdesk_stack.tmf_conformance import TMF622, assert_conforms
+from orderdesk_stack.tmf_conformance import TMF622, assert_conforms, product_order_request
 
 REQUEST = {
     "externalId": "OPP-0042",
@@ -116,19 +114,7 @@ def test_a_transfer_names_its_new_owner_and_a_move_relates_its_two_items():
 
 # --- the published specification ----------------------------------------------------------------------------------
 
-STANDARDS = Path(__file__).resolve().parents[4] / "docs" / "standards"
-SERVER_SET = ("id", "href", "orderDate", "completionDate", "expectedCompletionDate", "state")
 RULES = IntakeRules.load()
-
-
-def published_example() -> dict:
-    """The spec's own ProductOrder example as a client would POST it: the server-set fields removed."""
-    example = json.loads((STANDARDS / "ProductOrder.example.json").read_text())
-    for field in SERVER_SET:
-        example.pop(field)
-    for item in example["productOrderItem"]:
-        item.pop("state")
-    return example
 
 
 def _resource(document: dict, *, state_of=received) -> dict:
@@ -172,7 +158,7 @@ def test_an_order_type_orderdesk_does_not_know_is_a_finding_and_the_items_decide
 
 
 def test_the_published_example_is_valid_and_maps_with_what_orderdesk_cannot_use_left_to_findings():
-    example = published_example()
+    example = product_order_request()
     assert spec_errors(example) == []
     request = ProductOrderCreate.model_validate(example)
     order = to_canonical(request, order_id="PO-9", submitted_by="rep-1")
@@ -190,7 +176,7 @@ def test_the_published_example_is_valid_and_maps_with_what_orderdesk_cannot_use_
 
 
 def test_a_request_invalid_under_the_spec_is_named_at_each_path():
-    document = published_example()
+    document = product_order_request()
     del document["productOrderItem"][0]["action"]
     document["productOrderItem"][1]["quantity"] = "1"
     document["priority"] = 1
@@ -222,7 +208,7 @@ def test_any_channel_name_is_taken_and_a_known_one_is_that_channel(name, channel
 
 
 def test_the_resource_reads_back_the_published_example_conformant_to_the_spec():
-    example = published_example() | {"@type": "EnterpriseProductOrder", "@baseType": "ProductOrder"}
+    example = product_order_request() | {"@type": "EnterpriseProductOrder", "@baseType": "ProductOrder"}
     example["@schemaLocation"] = "https://orders.example/schemas/EnterpriseProductOrder.json"
     resource = _resource(example)
     assert_conforms(resource, TMF622, "ProductOrder")
