@@ -2,7 +2,6 @@
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import schemathesis
 from schemathesis.checks import not_a_server_error
@@ -13,7 +12,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-STANDARDS = Path(__file__).parents[2] / "docs" / "standards"
+from orderdesk_shared.published_specs import STANDARDS, TMF620, TMF622, TMF645
 
 CHECKS = [
     not_a_server_error,
@@ -35,9 +34,9 @@ class PublishedApi:
 
 
 PUBLISHED_APIS = {
-    "TMF622": PublishedApi("TMF622-ProductOrdering-v4.0.0.swagger.json", "intake"),
-    "TMF645": PublishedApi("TMF645-ServiceQualification-v4.0.1.swagger.json", "serviceability"),
-    "TMF620": PublishedApi("TMF620-ProductCatalog-v4.1.0.swagger.json", "pricing-approval"),
+    "TMF622": PublishedApi(TMF622, "intake"),
+    "TMF645": PublishedApi(TMF645, "serviceability"),
+    "TMF620": PublishedApi(TMF620, "pricing-approval"),
 }
 
 
