@@ -5,7 +5,9 @@ A /tmf-api route checks a request body against the published definition (e.g. TM
 the tests check every answer against the published resource definition. The Swagger 2.0 schemas are
 JSON Schema draft 4 with a few keywords more (ignored). Formats: `date-time` is checked (RFC 3339,
 a time and an offset: what the specifications mean); `uri` is not, because the specifications' own
-examples put "string" in `href`.
+examples put "string" in `href`. So that an answer conforms all the same, `conforming` leaves out of a
+document every value that breaks a format its definition declares (a strict RFC 3986 URI for `uri`): a
+client's `href: "string"`, echoed back, is not.
 
 `strict_model(definition)` is the same definition as a strict pydantic model, for a route's hot path: it checks
 the same types, enums, required properties and date-times in about a tenth of a millisecond where the JSON Schema
@@ -13,6 +15,7 @@ validator takes milliseconds (an order with a few items), and lets its caller na
 the specification (a required property it does without, a plain date where a date-time is due).
 """
 
+import copy
 import json
 import math
 import re
@@ -38,12 +41,21 @@ TMF620 = "TMF620-ProductCatalog-v4.1.0.swagger.json"
 MAX_DEPTH = 32
 # A client learns enough from the first few reasons; a huge invalid body must not make a huge answer.
 MAX_ERRORS = 20
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_FORMATS = FormatChecker(formats=())
+# RFC 3986 URI (absolute, a fragment allowed): a scheme, then only the characters the RFC allows where it does.
+_UNRESERVED_OR_SUB_DELIMS = r"A-Za-z0-9\-._~!$&'()*+,;="
+_PCT_ENCODED = r"%[0-9A-Fa-f]{2}"
+_PCHAR = rf"(?:[{_UNRESERVED_OR_SUB_DELIMS}:@]|{_PCT_ENCODED})"
+_AUTHORITY = (
+    rf"(?:(?:[{_UNRESERVED_OR_SUB_DELIMS}:]|{_PCT_ENCODED})*@)?"
+    rf"(?:\[[0-9A-Fa-fvV:.{_UNRESERVED_OR_SUB_DELIMS}]+\]|(?:[{_UNRESERVED_OR_SUB_DELIMS}]|{_PCT_ENCODED})*)"
+    r"(?::[0-9]*)?"
+)
+_HIER_PART = rf"(?://{_AUTHORITY}(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"
+_URI = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:{_HIER_PART}(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?")
 
 
-@_FORMATS.checks("date-time", raises=ValueError)
 def _is_date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True  # the type keyword speaks for other types
@@ -51,6 +63,18 @@ def _is_date_time(value: object) -> bool:
         return False
     datetime.fromisoformat(value.upper().replace("Z", "+00:00"))  # a 13th month or a 31st of June raises
     return True
+
+
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or _URI.fullmatch(value) is not None
+
+
+# What a request must meet, and what an answer must meet (the uri format too).
+_REQUEST_FORMATS = FormatChecker(formats=())
+_REQUEST_FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
+_ANSWER_FORMATS = FormatChecker(formats=())
+_ANSWER_FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
+_ANSWER_FORMATS.checks("uri")(_is_uri)
 
 
 @dataclass(frozen=True)
@@ -78,11 +102,12 @@ class PublishedSpec:
         return cls(json.loads((STANDARDS / file_name).read_text(encoding="utf-8")))
 
     @cache  # noqa: B019 - specifications are loaded once and live as long as the process
-    def validator(self, definition: str) -> Draft4Validator:
+    def validator(self, definition: str, *, answer: bool = False) -> Draft4Validator:
+        """The definition's validator for a request, or (`answer`) for an answer, where `uri` is checked too."""
         if definition not in self.definitions:
             raise KeyError(f"the specification has no definition {definition!r}")
         schema = {"$ref": f"#/definitions/{definition}", "definitions": self.definitions}
-        return Draft4Validator(schema, format_checker=_FORMATS)
+        return Draft4Validator(schema, format_checker=_ANSWER_FORMATS if answer else _REQUEST_FORMATS)
 
     @cache  # noqa: B019 - as validator(): built once per process
     def strict_model(
@@ -98,17 +123,34 @@ class PublishedSpec:
         """The property names the definition lists."""
         return frozenset(self.definitions[definition].get("properties", {}))
 
-    def errors(self, definition: str, document: object) -> list[SpecError]:
-        """Where the document breaks the definition, at most MAX_ERRORS, shallowest first; [] when it conforms."""
+    def errors(self, definition: str, document: object, *, answer: bool = False) -> list[SpecError]:
+        """Where the document (a request, or an `answer`) breaks the definition, at most MAX_ERRORS, shallowest
+        first; [] when it conforms."""
         if nesting_depth(document) > MAX_DEPTH:
             return [SpecError((), f"nests deeper than {MAX_DEPTH} levels")]
         if not_json := _not_json(document):
             return not_json[:MAX_ERRORS]
         found: dict[tuple, SpecError] = {}
-        for error in self.validator(definition).iter_errors(document):
+        for error in self.validator(definition, answer=answer).iter_errors(document):
             for spec_error in _explained(error):
                 found.setdefault(spec_error.path, spec_error)
         return sorted(found.values(), key=lambda e: (len(e.path), e.field))[:MAX_ERRORS]
+
+    def conforming(self, definition: str, document: dict) -> dict:
+        """A copy of the document without the values that break a format the definition declares: a client's
+        `href: "string"` accepted in a request is left out of the answer that echoes it."""
+        kept = copy.deepcopy(document)
+        malformed = [
+            tuple(error.absolute_path)
+            for error in self.validator(definition, answer=True).iter_errors(kept)
+            if error.validator == "format" and error.absolute_path
+        ]
+        for path in sorted(malformed, reverse=True):  # later list entries first, so earlier indexes hold
+            parent = kept
+            for step in path[:-1]:
+                parent = parent[step]
+            del parent[path[-1]]
+        return kept
 
 
 def _not_json(document: object) -> list[SpecError]:
