@@ -456,7 +456,8 @@ def _price(prices: list[OrderPrice]) -> ItemPrice:
 # A party's kind when the client did not say (RelatedParty requires @referredType): the accounts are customers.
 _REFERRED_TYPE = {"customer": "Customer", "account": "Customer", "newowner": "Customer"}
 ITEMS = "productOrderItem"
-_SERVER_SET = ("id", "href", "state", "orderDate", "completionDate", "expectedCompletionDate", "cancellationDate")
+# Set by the server alone (ProductOrder has them, ProductOrder_Create not): never read back from what was sent.
+_SERVER_SET = ("id", "href", "state", "orderDate", "completionDate", "expectedCompletionDate")
 
 
 def to_resource(
