@@ -141,7 +141,7 @@ async def test_a_cancellation_list_filters_and_projects(stack, intake, rep):
     _assert_error(await intake.get(CANCEL_PATH, params={"colour": "red"}, headers=rep), 400)
 
 
-async def test_checks_are_listed_filtered_and_projected_and_not_changed(stack, rep):
+async def test_checks_and_queries_are_listed_filtered_and_projected_and_not_changed(stack, rep):
     on_net = {"role": "installationPlace", "streetNr": "233", "streetName": "S Wacker Dr", "city": "Chicago",
               "stateOrProvince": "IL", "postcode": "60606", "@type": "GeographicAddress"}  # fmt: skip
     async with httpx.AsyncClient(base_url=stack.service_url("serviceability"), timeout=30.0) as api:
@@ -173,9 +173,15 @@ async def test_checks_are_listed_filtered_and_projected_and_not_changed(stack, r
         _assert_error(await api.get(f"{CHECK_PATH}/no-such-check", headers=rep), 404)
         patched = await api.patch(f"{CHECK_PATH}/{fiber['id']}", json={}, headers=rep)
         assert _assert_error(patched, 405) and patched.headers["Allow"] == "GET"
-        for method, path in (("GET", QUERY_PATH), ("POST", QUERY_PATH), ("DELETE", f"{QUERY_PATH}/1")):
-            not_offered = await api.request(method, path, headers=rep)
-            assert _assert_error(not_offered, 405) and not_offered.headers["Allow"] == ""
+
+        query = await api.post(QUERY_PATH, json={"searchCriteria": {"service": {"place": [on_net]}}}, headers=rep)
+        assert query.status_code == 201, query.text
+        queries = await api.get(QUERY_PATH, params={"fields": "state"}, headers=rep)
+        queried = query.json()
+        assert queries.json() == [{name: queried[name] for name in ("id", "href", "@type", "state")}]
+        assert _counts(queries) == (1, 1)
+        deleted = await api.delete(f"{QUERY_PATH}/{queried['id']}", headers=rep)
+        assert _assert_error(deleted, 405) and deleted.headers["Allow"] == "GET"
 
 
 async def test_the_catalogue_is_served_as_tmf620_on_the_stack(stack, rep):

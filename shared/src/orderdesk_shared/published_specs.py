@@ -14,6 +14,7 @@ the specification (a required property it does without, a plain date where a dat
 """
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,7 @@ MAX_DEPTH = 32
 # A client learns enough from the first few reasons; a huge invalid body must not make a huge answer.
 MAX_ERRORS = 20
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _FORMATS = FormatChecker(formats=())
 
 
@@ -100,11 +102,37 @@ class PublishedSpec:
         """Where the document breaks the definition, at most MAX_ERRORS, shallowest first; [] when it conforms."""
         if nesting_depth(document) > MAX_DEPTH:
             return [SpecError((), f"nests deeper than {MAX_DEPTH} levels")]
+        if not_json := _not_json(document):
+            return not_json[:MAX_ERRORS]
         found: dict[tuple, SpecError] = {}
         for error in self.validator(definition).iter_errors(document):
             for spec_error in _explained(error):
                 found.setdefault(spec_error.path, spec_error)
         return sorted(found.values(), key=lambda e: (len(e.path), e.field))[:MAX_ERRORS]
+
+
+def _not_json(document: object) -> list[SpecError]:
+    """Values Python's JSON reader lets through that are not JSON text (RFC 8259) nor storable as it: NaN and
+    Infinity, strings with a NUL character or half a surrogate pair."""
+    found, pending = [], [((), document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            found.append(SpecError(path, "must be a finite number (NaN and Infinity are not JSON)"))
+        elif isinstance(value, str) and not _storable(value):
+            found.append(SpecError(path, "must be text without NUL characters or unpaired surrogates"))
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                if not _storable(key):
+                    found.append(SpecError(path, "has a name with a NUL character or an unpaired surrogate"))
+                pending.append(((*path, key), child))
+        elif isinstance(value, list):
+            pending += [((*path, index), child) for index, child in enumerate(value)]
+    return sorted(found, key=lambda e: (len(e.path), e.field))
+
+
+def _storable(text: str) -> bool:
+    return "\x00" not in text and not _SURROGATE.search(text)
 
 
 def _explained(error: ValidationError) -> list[SpecError]:

@@ -20,7 +20,7 @@ The parsing and matching are pure functions; `list_query` and `fields_query` mak
 """
 
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
@@ -117,7 +117,7 @@ class ListQuery:
         paths = {condition: condition.jsonpath() for condition in self.conditions}
         rest = tuple(condition for condition, path in paths.items() if path is None)
         decided = tuple(path for path in paths.values() if path is not None)
-        return decided, ListQuery(conditions=rest, fields=self.fields, offset=self.offset, limit=self.limit)
+        return decided, replace(self, conditions=rest)
 
     def matching(self, resources: Iterable[Mapping]) -> list[Mapping]:
         return [resource for resource in resources if all(c.holds(resource) for c in self.conditions)]
