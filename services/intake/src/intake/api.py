@@ -221,6 +221,20 @@ def _conflict_when_not_allowed(refusal: str) -> Iterator[None]:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{refusal}: {refused}") from refused
 
 
+@contextlib.contextmanager
+def _unknown_reference_is_invalid(*field: str) -> Iterator[None]:
+    """An order a request body names that does not exist (or that the caller may not see) is invalid input at that
+    field: TMF622 documents 400 for the POST that names it, not 404, which would say the path is unknown."""
+    try:
+        yield
+    except HTTPException as missing:
+        if missing.status_code != status.HTTP_404_NOT_FOUND:
+            raise
+        raise RequestValidationError(
+            [{"loc": ("body", *field), "msg": missing.detail, "type": "value_error"}]
+        ) from missing
+
+
 def _answer_known(known: StoredOrder, response: Response) -> dict:
     response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"{API_ROOT}/productOrder/{known.order.id}"
@@ -375,7 +389,8 @@ async def cancel_product_order(
     body = _spec_valid(document, CancelProductOrderCreate, "CancelProductOrder_Create")
     order_id = body.productOrder.id
     async with db.unit_of_work() as uow:
-        stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
+        with _unknown_reference_is_invalid("productOrder", "id"):
+            stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
         with _conflict_when_not_allowed(f"order {order_id} cannot be cancelled"):
             request = await cancel_order(
                 stored,
