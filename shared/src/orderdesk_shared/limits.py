@@ -50,21 +50,3 @@ def nesting_depth(document: object) -> int:
         children = value.values() if isinstance(value, dict) else value
         pending += [(child, depth + 1) for child in children if isinstance(child, (dict, list))]
     return deepest
-
-
-def nul_paths(document: object) -> list[tuple[str | int, ...]]:
-    """Where a JSON document holds a NUL character (in a string or a key): Postgres text and jsonb cannot store one,
-    so such input is refused at its path instead of failing the write. Without recursion, as nesting_depth."""
-    found: list[tuple[str | int, ...]] = []
-    pending: list[tuple[object, tuple[str | int, ...]]] = [(document, ())]
-    while pending:
-        value, path = pending.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                found.append(path)
-        elif isinstance(value, dict):
-            found += [(*path, key) for key in value if "\x00" in key]
-            pending += [(child, (*path, key)) for key, child in value.items()]
-        elif isinstance(value, list):
-            pending += [(child, (*path, index)) for index, child in enumerate(value)]
-    return sorted(found, key=str)

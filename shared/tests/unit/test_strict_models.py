@@ -66,3 +66,15 @@ def test_a_caller_names_what_it_takes_beyond_the_spec_and_nothing_else_is_relaxe
         "requestedCompletionDate",
         "requestedStartDate",
     }
+
+
+def test_the_strict_check_refuses_what_no_json_store_takes_as_the_reference_check_does():
+    document = product_order_request()
+    document["note"][0]["text"] = "a NUL \x00 here"
+    document["productOrderItem"][1]["itemPrice"][0]["price"]["dutyFreeAmount"]["value"] = float("nan")
+    strict = SPEC.strict_errors("ProductOrder_Create", document)
+    assert {error.field for error in strict} == {error.field for error in SPEC.errors("ProductOrder_Create", document)}
+    assert {error.field for error in strict} == {
+        "note.0.text",
+        "productOrderItem.1.itemPrice.0.price.dutyFreeAmount.value",
+    }

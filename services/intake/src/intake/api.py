@@ -64,7 +64,7 @@ from orderdesk_shared.events.channels import (
 )
 from orderdesk_shared.events.order import Channel, OrderState
 from orderdesk_shared.group_commit import GroupCommit
-from orderdesk_shared.limits import MAX_PATCH_DEPTH, Identifier, nesting_depth, nul_paths
+from orderdesk_shared.limits import MAX_PATCH_DEPTH, Identifier, nesting_depth
 from orderdesk_shared.published_specs import TMF622, PublishedSpec
 from orderdesk_shared.reference import CATALOGUE, ROSTER
 from orderdesk_shared.tmf630 import ListQuery
@@ -113,8 +113,7 @@ def _resource(stored: StoredOrder) -> dict:
 def _spec_valid(document: dict, model: type[RequestModel], definition: str) -> RequestModel:
     """A request as OrderDesk reads it, once it is valid under the published TMF622 definition (else the field
     paths of what is not; then OrderDesk's own limits, such as sizes)."""
-    unstorable = [{"loc": path, "msg": "holds a NUL character, which cannot be stored"} for path in nul_paths(document)]
-    errors = unstorable or spec_errors(document, definition)
+    errors = spec_errors(document, definition)
     if not errors:
         try:
             return model.model_validate(document)

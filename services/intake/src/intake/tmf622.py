@@ -37,7 +37,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 from intake.domain.order_type import derived_order_type
 from orderdesk_shared.events.fallout import Finding
@@ -64,10 +64,9 @@ from orderdesk_shared.limits import (
     REQUEST_LIMITS,
     Identifier,
     Note,
-    nesting_depth,
 )
 from orderdesk_shared.order_state import OrderStatus
-from orderdesk_shared.published_specs import MAX_DEPTH, TMF622, PublishedSpec
+from orderdesk_shared.published_specs import TMF622, PublishedSpec
 
 API_ROOT = "/tmf-api/productOrderingManagement/v4"
 # The currency of OrderDesk's catalogue, rules and events: a price in another is not read as a number of dollars.
@@ -88,14 +87,10 @@ LENIENCY = {
 
 
 def spec_errors(document: Any, definition: str = "ProductOrder_Create") -> list[dict]:
-    """Where a request breaks the published TMF622 definition (pydantic-style errors with field paths)."""
-    if nesting_depth(document) > MAX_DEPTH:
-        return [{"loc": (), "msg": f"nests deeper than {MAX_DEPTH} levels", "type": "value_error"}]
-    try:
-        PublishedSpec.named(TMF622).strict_model(definition, **LENIENCY).model_validate(document)
-    except ValidationError as error:
-        return error.errors(include_url=False, include_context=False, include_input=False)
-    return []
+    """Where a request breaks the published TMF622 definition, as a request validation error's entries (loc, msg):
+    its types, enums, required properties and date-times, and values no JSON store takes (NaN, a NUL character)."""
+    errors = PublishedSpec.named(TMF622).strict_errors(definition, document, **LENIENCY)
+    return [{"loc": error.path, "msg": error.reason, "type": "value_error"} for error in errors]
 
 
 def _number(value: Decimal) -> int | float:
@@ -456,7 +451,8 @@ def _price(prices: list[OrderPrice]) -> ItemPrice:
 # A party's kind when the client did not say (RelatedParty requires @referredType): the accounts are customers.
 _REFERRED_TYPE = {"customer": "Customer", "account": "Customer", "newowner": "Customer"}
 ITEMS = "productOrderItem"
-_SERVER_SET = ("id", "href", "state", "orderDate", "completionDate", "expectedCompletionDate", "cancellationDate")
+# Set by the server alone (ProductOrder has them, ProductOrder_Create not): never read back from what was sent.
+_SERVER_SET = ("id", "href", "state", "orderDate", "completionDate", "expectedCompletionDate")
 
 
 def to_resource(

@@ -209,11 +209,13 @@ def test_any_channel_name_is_taken_and_a_known_one_is_that_channel(name, channel
 
 def test_the_resource_reads_back_the_published_example_conformant_to_the_spec():
     example = product_order_request() | {"@type": "EnterpriseProductOrder", "@baseType": "ProductOrder"}
+    example |= {"cancellationDate": "2019-05-01T10:00:00Z", "cancellationReason": "withdrawn", "state": "completed"}
     example["@schemaLocation"] = "https://orders.example/schemas/EnterpriseProductOrder.json"
     resource = _resource(example)
     assert_conforms(resource, TMF622, "ProductOrder")
     for field in ("description", "priority", "note", "requestedStartDate", "@baseType", "@schemaLocation"):
         assert resource[field] == example[field]
+    assert (resource["cancellationDate"], resource["cancellationReason"]) == ("2019-05-01T10:00:00Z", "withdrawn")
     assert resource["@type"] == "EnterpriseProductOrder"
     assert resource["requestedCompletionDate"] == example["requestedCompletionDate"]
     assert resource["channel"] == example["channel"]
