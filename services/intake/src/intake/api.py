@@ -33,10 +33,10 @@ from intake.handlers import (
     release_duplicate,
     store_new_orders,
 )
-from intake.repository import CancelRequest, NewOrder, OrderFilter, StoredOrder, canonical_bytes
+from intake.repository import NewOrder, OrderFilter, StoredOrder, canonical_bytes
 from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
 from intake.settings import Settings
-from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
+from intake.tmf622 import API_ROOT, ProductOrderCreate, cancel_resource, to_canonical, to_resource
 from orderdesk_shared.access import (
     OrderAction,
     OrderPeople,
@@ -293,24 +293,6 @@ class CancelProductOrderCreate(BaseModel):
     requestedCancellationDate: datetime | None = None
 
 
-def _cancel_resource(request: CancelRequest) -> dict:
-    resource = {
-        "id": request.id,
-        "href": f"{API_ROOT}/cancelProductOrder/{request.id}",
-        "@type": "CancelProductOrder",
-        "state": request.state,
-        "productOrder": {"id": request.order_id, "href": f"{API_ROOT}/productOrder/{request.order_id}"},
-        "cancellationReason": request.reason,
-    }
-    if request.requested_cancellation_date:
-        resource["requestedCancellationDate"] = request.requested_cancellation_date.isoformat()
-    if request.effective_at and request.state == "done":
-        resource["effectiveCancellationDate"] = request.effective_at.isoformat()
-    if request.outcome:
-        resource["outcome"] = request.outcome
-    return resource
-
-
 @router.post("/cancelProductOrder", status_code=status.HTTP_201_CREATED)
 async def cancel_product_order(body: CancelProductOrderCreate, principal: Submitter, db: Db) -> dict:
     """Cancel an order until Operations installs it: at once (state done) before the hand-off; after it, Operations
@@ -328,7 +310,7 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
                 requested_date=body.requestedCancellationDate,
                 now=datetime.now(UTC),
             )
-    return _cancel_resource(request)
+    return cancel_resource(request)
 
 
 @router.get("/cancelProductOrder/{request_id}")
@@ -341,7 +323,7 @@ async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: 
         order = request and await repository.get_order(connection, request.order_id)
         return request if order and not refusal(principal, _people(order), OrderAction.SEE) else None
 
-    return _cancel_resource(await read_or_404(db, read, missing=missing))
+    return cancel_resource(await read_or_404(db, read, missing=missing))
 
 
 @router.get("/cancelProductOrder")
@@ -360,7 +342,7 @@ async def list_cancel_product_orders(
         )
     response.headers["X-Result-Count"] = str(len(found))
     response.headers["X-Total-Count"] = str(total)
-    return [_cancel_resource(request) for request in found]
+    return [cancel_resource(request) for request in found]
 
 
 channels_router = APIRouter(prefix="/intake", tags=["channels"])

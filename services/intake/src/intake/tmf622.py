@@ -13,7 +13,7 @@ and `taxId` on a related party. Where the spec has a place for a fact, it is tak
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,6 +42,9 @@ from orderdesk_shared.limits import (
     Note,
 )
 from orderdesk_shared.order_state import OrderStatus
+
+if TYPE_CHECKING:
+    from intake.repository import CancelRequest
 
 API_ROOT = "/tmf-api/productOrderingManagement/v4"
 
@@ -391,3 +394,22 @@ def _parties(order: ProductOrder) -> list[dict]:
         {"id": rep.rep_id, "role": "salesRep", "splitPercent": str(rep.split_percent)} for rep in order.sales_reps
     )
     return parties
+
+
+def cancel_resource(request: "CancelRequest") -> dict:
+    """The TMF622 CancelProductOrder representation of a cancellation request."""
+    resource = {
+        "id": request.id,
+        "href": f"{API_ROOT}/cancelProductOrder/{request.id}",
+        "@type": "CancelProductOrder",
+        "state": request.state,
+        "productOrder": {"id": request.order_id, "href": f"{API_ROOT}/productOrder/{request.order_id}"},
+        "cancellationReason": request.reason,
+    }
+    if request.requested_cancellation_date:
+        resource["requestedCancellationDate"] = request.requested_cancellation_date.isoformat()
+    if request.effective_at and request.state == "done":
+        resource["effectiveCancellationDate"] = request.effective_at.isoformat()
+    if request.outcome:
+        resource["outcome"] = request.outcome
+    return resource
