@@ -533,7 +533,7 @@ def _delivery_statements(tables: HubTables) -> tuple[sa.TextClause, sa.TextClaus
         f"SELECT s.id, s.callback, s.secret FROM {subscriptions} AS s "
         f"WHERE (SELECT n.next_attempt_at FROM {notifications} AS n WHERE n.subscription_id = s.id AND {pending} "
         "ORDER BY n.id LIMIT 1) <= now() "
-        "ORDER BY s.id LIMIT :limit FOR UPDATE OF s SKIP LOCKED"
+        "ORDER BY s.id LIMIT :limit FOR NO KEY UPDATE OF s SKIP LOCKED"
     )
     due = sa.text(
         "SELECT d.* FROM unnest(CAST(:subscription_ids AS text[])) AS claimed(id) CROSS JOIN LATERAL ("

@@ -32,8 +32,6 @@ EVENT_TYPES = (
     CANCEL_PRODUCT_ORDER_CREATE,
     CANCEL_PRODUCT_ORDER_STATE_CHANGE,
 )
-# What a correction changes that is no attribute of the order's own: where it stands, told by the state change.
-_STANDING = frozenset({"state", "stage", "findings"})
 
 
 def audience(order: ProductOrder) -> tuple[str, ...]:
@@ -50,11 +48,10 @@ def created(order: ProductOrder, status: OrderStatus, *, received_at: datetime) 
 
 def corrected(before: StoredOrder, order: ProductOrder, status: OrderStatus) -> list[Notification]:
     """A correction: the attributes it changed, and the state it leaves the order in when that changed."""
-    old = _resource_of(before)
     new = to_resource(order, status, order_date=before.created_at, completed_on=before.completed_on)
-    changed = sorted(
-        name for name in old.keys() | new.keys() if name not in _STANDING and old.get(name) != new.get(name)
-    )
+    # The order before, seen in the state after: what differs is what the correction changed, not where it stands.
+    old = to_resource(before.order, status, order_date=before.created_at, completed_on=before.completed_on)
+    changed = sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
     attributes = (
         [_about(order, PRODUCT_ORDER_ATTRIBUTE_VALUE_CHANGE, new, field_path=",".join(changed))] if changed else []
     )
