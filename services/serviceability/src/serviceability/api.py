@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.exceptions import RequestValidationError
@@ -15,7 +15,7 @@ from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.limits import Offset, PageSize
 from serviceability import repository, tmf645
 from serviceability.domain.inventory import UnreadableInventory
-from serviceability.domain.qualification import decide_order
+from serviceability.domain.qualification import decide_check
 from serviceability.handlers import SurveyNotOpen, complete_site_survey
 from serviceability.inventory import import_inventory, report_document
 from serviceability.notifications import HUB, check_created
@@ -35,18 +35,21 @@ InventoryKeeper = Annotated[Principal, Depends(require_roles(Role.OPERATIONS))]
 
 @tmf645_router.post("/checkServiceQualification", status_code=status.HTTP_201_CREATED)
 async def check_service_qualification(
-    body: tmf645.CheckServiceQualificationCreate, principal: Checker, db: DatabaseDep
+    body: Annotated[Any, Body(description="a TMF645 CheckServiceQualification_Create")],
+    principal: Checker,
+    db: DatabaseDep,
 ) -> dict:
-    """Whether and how each site can be served, answered at once (qualified, alternate or unqualified)."""
+    """Whether and how each site can be served, answered at once (qualified, alternate or unqualified per item)."""
+    if errors := tmf645.invalid_params(body):
+        raise RequestValidationError(errors)
     rules = await RULES_IN_FORCE.through(db)
-    try:
-        requests = tmf645.site_requests(body, rules)
-    except tmf645.InvalidCheck as invalid:
-        raise RequestValidationError(invalid.errors) from invalid
+    items = tmf645.check_items(body, rules)
     check_id = str(uuid.uuid4())
     async with db.unit_of_work() as uow:
-        decision = decide_order(requests, await repository.match_locations(uow.connection, requests), rules)
-        resource = tmf645.to_resource(check_id, body, decision, checked_at=datetime.now(UTC))
+        checkable = [item.request for item in items if not item.problems]
+        locations = await repository.match_locations(uow.connection, checkable)
+        sites = decide_check(items, locations, rules, alternates_wanted=body.get("provideAlternative", False))
+        resource = tmf645.to_resource(check_id, body, sites, checked_at=datetime.now(UTC))
         await repository.record_check(
             uow.connection, check_id=check_id, requested_by=principal.subject, resource=resource
         )

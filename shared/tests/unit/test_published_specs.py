@@ -1,0 +1,56 @@
+"""The published specifications as validators: what they accept and where they say a document breaks them."""
+
+import json
+
+import pytest
+
+from orderdesk_shared.published_specs import MAX_DEPTH, STANDARDS, TMF620, TMF622, TMF645, PublishedSpec
+
+TMF645_SPEC = PublishedSpec.named(TMF645)
+
+
+def fields(definition: str, document: object) -> dict[str, str]:
+    return {error.field: error.reason for error in TMF645_SPEC.errors(definition, document)}
+
+
+@pytest.mark.parametrize("name", [TMF622, TMF645, TMF620])
+def test_every_published_specification_loads(name):
+    assert PublishedSpec.named(name).definitions
+
+
+def test_the_published_example_conforms_to_its_resource_definition():
+    example = json.loads((STANDARDS / "CheckServiceQualification.example.json").read_text())
+    assert fields("CheckServiceQualification", example) == {}
+
+
+def test_each_break_is_named_by_its_path_with_a_short_reason():
+    document = {
+        "expectedQualificationDate": "2026-04-10",
+        "relatedParty": [{"id": 7}],
+        "serviceQualificationItem": [{"service": {"place": [{}], "serviceCharacteristic": [{"name": "x"}]}}],
+    }
+    assert fields("CheckServiceQualification_Create", document) == {
+        "expectedQualificationDate": "must be a date-time (RFC 3339, e.g. 2026-04-10T19:20:39Z)",
+        "relatedParty.0.id": "must be of type string",
+        "relatedParty.0.@referredType": "is required",
+        "serviceQualificationItem.0.service.place.0.role": "is required",
+        "serviceQualificationItem.0.service.serviceCharacteristic.0.value": "is required",
+    }
+    assert fields("CheckServiceQualification_Create", {}) == {"serviceQualificationItem": "is required"}
+    assert fields("CheckServiceQualification_Create", []) == {"(document)": "must be of type object"}
+
+
+@pytest.mark.parametrize("moment", ["2026-02-30T10:00:00Z", "2026-04-10T10:00:00", "yesterday"])
+def test_a_date_time_needs_a_real_date_a_time_and_an_offset(moment):
+    assert "expectedQualificationDate" in fields(
+        "CheckServiceQualification_Create", {"serviceQualificationItem": [{}], "expectedQualificationDate": moment}
+    )
+
+
+def test_a_document_nested_too_deeply_is_refused_before_it_is_walked():
+    service: dict = {}
+    for _ in range(MAX_DEPTH):
+        service = {"supportingService": [service]}
+    assert fields("CheckServiceQualification_Create", {"serviceQualificationItem": [{"service": service}]}) == {
+        "(document)": f"nests deeper than {MAX_DEPTH} levels"
+    }
