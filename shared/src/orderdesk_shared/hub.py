@@ -399,6 +399,7 @@ class HubDelivery:
 
     def __init__(self, hub: Hub, settings: ServiceSettings) -> None:
         self._tables = hub.tables
+        self._settings = settings
         self._service = settings.service_name
         self._schedule = RetrySchedule(
             first=settings.hub_retry_first_seconds,
@@ -459,11 +460,13 @@ class HubDelivery:
         """POST the subscription's notifications oldest first, stopping at the first to be retried later."""
         outcomes: list[_Outcome] = []
         started = time.monotonic()
+        # Checked again at each round: a host name may have come to resolve to an address refused since.
+        refused = await _refusal_of(subscription.callback, self._settings)
         for notification in due:
             now = datetime.now(UTC)
             if notification.next_attempt_at > now or time.monotonic() - started > ROUND_SECONDS:
                 break
-            failure = await self._post(client, subscription, notification)
+            failure = refused or await self._post(client, subscription, notification)
             attempts = notification.attempts + 1
             if failure is None:
                 outcomes.append(_Outcome(notification.id, "delivered", attempts))
@@ -512,6 +515,14 @@ class HubDelivery:
                     .scalar_subquery()
                 )
                 await connection.execute(sa.delete(notifications).where(notifications.c.id.in_(oldest)))
+
+
+async def _refusal_of(callback: str, settings: ServiceSettings) -> str | None:
+    try:
+        await ensure_callback_allowed(callback, settings)
+    except InvalidSubscription as refusal:
+        return f"the callback is refused now: {refusal.reason}"
+    return None
 
 
 def _outcome_json(outcome: _Outcome) -> dict:
