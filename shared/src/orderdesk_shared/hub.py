@@ -170,7 +170,9 @@ class Hub:
         subscriptions = self.tables.subscriptions
         registered = (
             await uow.connection.execute(
-                sa.select(subscriptions.c.id, subscriptions.c.audience, subscriptions.c.filter)
+                sa.select(subscriptions.c.id, subscriptions.c.audience, subscriptions.c.filter).order_by(
+                    subscriptions.c.id
+                )
             )
         ).all()
         if not registered:
