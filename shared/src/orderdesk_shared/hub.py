@@ -178,14 +178,16 @@ class Hub:
         if not registered:
             return
         notifications = [note for source in sources for note in await _built(source.item, uow.connection)]
-        rows = [
-            (subscription.id, note, body)
-            for note in notifications
-            for body in [json.dumps(note.envelope(), separators=(",", ":"))]
-            for subscription in registered
-            if (subscription.audience is None or subscription.audience in note.audience)
-            and matches(subscription.filter, json.loads(body))
-        ]
+        rows = []
+        for note in notifications:
+            envelope = note.envelope()
+            body = json.dumps(envelope, separators=(",", ":"))
+            rows += [
+                (subscription.id, note, body)
+                for subscription in registered
+                if (subscription.audience is None or subscription.audience in note.audience)
+                and matches(subscription.filter, envelope)
+            ]
         if rows:
             await uow.connection.execute(
                 self._fan_out_statement,
