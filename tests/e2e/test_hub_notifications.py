@@ -19,6 +19,7 @@ from orderdesk_shared.notifications import EVENT_ID_HEADER, SIGNATURE_HEADER, si
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from tests.conftest import bearer, eventually
+from tests.e2e.test_pricing_approval import _gigabit_internet_order
 
 pytestmark = pytest.mark.e2e
 
@@ -211,6 +212,43 @@ async def test_a_crm_listener_hears_its_order_rejected_corrected_and_completed_i
         assert headers[EVENT_ID_HEADER] == json.loads(body)["eventId"]
     # The CRM hears of the orders that came through it, and of no other.
     assert {tuple(_resource(event)["channel"][0].values()) for event in listener.events()} == {("crm",)}
+
+
+async def test_a_cancel_after_the_hand_off_is_heard_asked_waiting_for_operations_and_done(
+    stack, intake, clients, listener, hub
+):
+    rep = bearer(stack, f"rep-hub-{secrets.token_hex(3)}", Role.SALES_REP)
+    operations = bearer(stack, "olga-ops", Role.OPERATIONS)
+    await hub(intake, TMF622, rep, listener.callback)
+    created = await intake.post(
+        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=5, seed=1805), headers=rep
+    )
+    order_id = created.json()["id"]
+    await eventually(
+        lambda: intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep),
+        lambda response: response.json()["stage"] == "ratified",
+    )
+    cancel = {"productOrder": {"id": order_id}, "cancellationReason": "the site was sold"}
+    requested = await intake.post(f"{TMF622}/cancelProductOrder", json=cancel, headers=rep)
+    assert requested.json()["state"] == "inProgress", requested.text
+    await eventually(lambda: _now(listener.about, order_id), lambda events: len(events) == 3)
+    stopped = await clients["fulfillment-handoff"].post(
+        f"/fulfillment/orders/{order_id}/operations-reports", json={"status": "cancelled"}, headers=operations
+    )
+    assert stopped.status_code == 202, stopped.text
+
+    done = await eventually(lambda: _now(listener.about, requested.json()["id"]), lambda events: len(events) == 2)
+    assert [(event["eventType"], _resource(event)["state"]) for event in done] == [
+        ("CancelProductOrderCreateEvent", "inProgress"),
+        ("CancelProductOrderStateChangeEvent", "done"),
+    ]
+    heard = await eventually(lambda: _now(listener.about, order_id), lambda events: len(events) == 4)
+    assert _seen(heard) == [
+        ("ProductOrderCreateEvent", "inProgress"),
+        ("ProductOrderStateChangeEvent", "assessingCancellation"),
+        ("ProductOrderStateChangeEvent", "pendingCancellation"),
+        ("ProductOrderStateChangeEvent", "cancelled"),
+    ]
 
 
 async def test_a_listener_away_for_a_minute_hears_everything_in_order_once_it_is_back(stack, intake, listener, hub):
