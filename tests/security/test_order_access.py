@@ -152,7 +152,7 @@ async def test_only_a_specialist_changes_the_listed_reps(stack, services):
     )
     assert corrected.status_code == 200, corrected.text
     reps = [(p["id"], p["splitPercent"]) for p in corrected.json()["relatedParty"] if p["role"] == "salesRep"]
-    assert reps == [(NAMED_REP, "100")]
+    assert reps == [(NAMED_REP, 100)]
 
 
 async def test_one_idempotency_key_from_two_reps_makes_each_their_own_order(stack, services):

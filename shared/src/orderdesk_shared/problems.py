@@ -8,6 +8,8 @@ error as `application/json` (the specifications' `produces`) with the members of
 `application/problem+json` and 422 for invalid input.
 """
 
+import re
+from collections.abc import Collection
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -15,7 +17,7 @@ from fastapi import status as http_status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.routing import Route as BaseRoute
+from starlette.routing import Match, compile_path
 
 from orderdesk_shared.errors import DATABASE_FAILURES, TransientError, is_transient
 from orderdesk_shared.logs import get_logger
@@ -25,8 +27,10 @@ log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 TMF_JSON = "application/json"
 TMF_API_PREFIX = "/tmf-api/"
-# The name of a route that answers 405 to methods a published specification documents and OrderDesk does not offer.
-NOT_OFFERED = "not-offered"
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# Paths (as route regexes) and the methods a route there only refuses as not offered (orderdesk_shared.tmf630): set
+# as the routes are declared, at import.
+_NOT_OFFERED: list[tuple[re.Pattern[str], frozenset[str]]] = []
 # When a client may try again after the database or another dependency was away.
 RETRY_AFTER_SECONDS = 5
 
@@ -87,20 +91,29 @@ async def _http_problem(request: Request, error: HTTPException) -> JSONResponse:
     response = error_for(request.url.path, error.status_code, _title(error.status_code), detail=str(error.detail))
     response.headers.update(error.headers or {})
     if error.status_code == http_status.HTTP_405_METHOD_NOT_ALLOWED:
-        response.headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+        # The router's own Allow names only the methods of the first route at the path.
+        response.headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
     return response
 
 
-def _allowed_methods(request: Request) -> set[str]:
-    """Every method some route serves at this path (Starlette's own Allow names only the first such route's),
-    leaving out the routes that only say a method is not offered."""
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route of the app serves at the request's path, save those only refused as not offered.
+
+    Routers included in a FastAPI app are not flattened into its routes, so each method is tried on them as a
+    request would be.
+    """
     path = request.url.path
-    return {
-        method
-        for route in request.app.routes
-        if isinstance(route, BaseRoute) and route.name != NOT_OFFERED and route.path_regex.match(path)
-        for method in route.methods or ()
-    }
+    refused = {method for template, methods in _NOT_OFFERED if template.match(path) for method in methods}
+
+    def served(method: str) -> bool:
+        return any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)
+
+    return {method for method in _METHODS if method not in refused and served(method)}
+
+
+def declare_not_offered(path: str, methods: Collection[str]) -> None:
+    """Note that the route at this full path only refuses these methods, so that no Allow header names them."""
+    _NOT_OFFERED.append((compile_path(path)[0], frozenset(methods)))
 
 
 async def _unavailable_problem(request: Request, error: Exception) -> JSONResponse:

@@ -19,8 +19,8 @@ OrderDesk offers nothing at all, so that no documented path and method is a 404.
 The parsing and matching are pure functions; `list_query` and `fields_query` make FastAPI dependencies of them.
 """
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
@@ -29,7 +29,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from orderdesk_shared.limits import Offset, PageSize
-from orderdesk_shared.problems import NOT_OFFERED
+from orderdesk_shared.problems import declare_not_offered
 
 ALWAYS_KEPT = ("id", "href", "@type")
 # Query parameters that are not attribute filters.
@@ -39,6 +39,8 @@ Operator = Literal["eq", "gt", "gte", "lt", "lte"]
 ORDERING: frozenset[Operator] = frozenset({"gt", "gte", "lt", "lte"})
 # How many values one OR filter may list.
 MAX_ALTERNATIVES = 50
+# How many resources a store-backed list reads to apply the filters the store does not (see answer_from).
+MAX_FILTERED_SCAN = 2000
 
 Fields = Annotated[
     str | None,
@@ -64,6 +66,10 @@ class InvalidQuery(ValueError):
 
 
 Comparable = datetime | Decimal
+# A SQL/JSON path and the variables it names.
+JsonPath = tuple[str, dict[str, object]]
+# Reads (offset, limit) of a store's selection: that page of resources and how many the selection holds.
+PageReader = Callable[[int, int], Awaitable[tuple[Sequence[Mapping], int]]]
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,20 @@ class Condition:
             return any(_equals(value, wanted) for value in found for wanted in self.values)
         return any(_compare(value, self.bound, self.operator) for value in found)
 
+    def jsonpath(self) -> JsonPath | None:
+        """The condition as a PostgreSQL SQL/JSON path and its variables, for `jsonb_path_exists` on a stored
+        resource (lax mode looks into every entry of a list on the way, as `holds` does); None for an ordering of
+        date-times, which jsonpath would compare as text."""
+        steps = "".join(f'."{_escaped(name)}"' for name in self.path)
+        if self.operator != "eq":
+            if not isinstance(self.bound, Decimal):
+                return None
+            symbol = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[self.operator]
+            return f"$ {steps} ? (@ {symbol} $bound)", {"bound": _json_number(self.bound)}
+        variables = {f"v{n}": typed for n, typed in enumerate(t for wanted in self.values for t in _typed(wanted))}
+        alternatives = " || ".join(f"@ == ${name}" for name in variables)
+        return f"$ {steps} ? ({alternatives})", variables
+
 
 @dataclass(frozen=True)
 class ListQuery:
@@ -91,6 +111,13 @@ class ListQuery:
     fields: frozenset[str] | None = None
     offset: int = 0
     limit: int = DEFAULT_PAGE_SIZE
+
+    def split_for_jsonb(self) -> tuple[tuple[JsonPath, ...], "ListQuery"]:
+        """The jsonpaths of the conditions a store of jsonb resources decides itself, and this query with the rest."""
+        paths = {condition: condition.jsonpath() for condition in self.conditions}
+        rest = tuple(condition for condition, path in paths.items() if path is None)
+        decided = tuple(path for path in paths.values() if path is not None)
+        return decided, replace(self, conditions=rest)
 
     def matching(self, resources: Iterable[Mapping]) -> list[Mapping]:
         return [resource for resource in resources if all(c.holds(resource) for c in self.conditions)]
@@ -109,6 +136,28 @@ class ListQuery:
         response.headers["X-Total-Count"] = str(total)
         response.headers["X-Result-Count"] = str(len(page))
         return [self.project(resource) for resource in page]
+
+    async def answer_from(
+        self, read: PageReader, response: Response, *, scan_limit: int = MAX_FILTERED_SCAN, narrow_with: str = ""
+    ) -> list[dict]:
+        """Answer from a store that filters and pages some parameters itself (in SQL, on indexed columns) and
+        leaves the rest, `conditions`, to this query.
+
+        Without such conditions the store pages. With them, every resource the store selects is read and
+        filtered here, so that X-Total-Count and the page are right; that is refused (400 at those parameters)
+        when the store selects more than `scan_limit`, naming the parameters to narrow with (`narrow_with`).
+        """
+        if not self.conditions:
+            page, total = await read(self.offset, self.limit)
+            return self.answer_page(page, total=total, response=response)
+        _, selected = await read(0, 0)
+        if selected > scan_limit:
+            reason = f"filters on up to {scan_limit} resources and {selected} are listed here" + (
+                f": narrow them first with {narrow_with}" if narrow_with else ""
+            )
+            raise InvalidQuery([(c.parameter, reason) for c in self.conditions]).as_validation_error()
+        resources, _ = await read(0, scan_limit)
+        return self.answer(resources, response)
 
 
 def project(resource: Mapping, fields: Collection[str] | None) -> dict:
@@ -171,6 +220,24 @@ def _bound(name: str, text: str) -> Comparable:
     if (number := _number(text)) is not None:
         return number
     raise InvalidQuery([(name, "compares date-times or numbers: give one, e.g. 2026-12-01T00:00:00Z")])
+
+
+def _escaped(name: str) -> str:
+    return name.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _typed(wanted: str) -> list[object]:
+    """The JSON values a query value may stand for: the text itself, and the number or boolean it spells."""
+    values: list[object] = [wanted]
+    if wanted in ("true", "false"):
+        values.append(wanted == "true")
+    if (number := _number(wanted)) is not None:
+        values.append(_json_number(number))
+    return values
+
+
+def _json_number(number: Decimal) -> int | float:
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
 def _values_at(document: object, path: Sequence[str]) -> Iterator[object]:
@@ -266,10 +333,14 @@ def fields_query(*, attributes: Collection[str]) -> Callable[..., frozenset[str]
 
 def not_offered(router: APIRouter, path: str, *, methods: Collection[str]) -> None:
     """Answer 405 (Allow naming what is served there, if anything) to these methods the published specification
-    documents at `path`, where OrderDesk does not offer them."""
-    refused = " and ".join(sorted(methods))
+    documents at `path`, where OrderDesk does not offer them. The router is included in its app without a prefix
+    of its own, as every service's are."""
+    refused = frozenset(methods)
 
     async def refuse() -> None:
-        raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, f"OrderDesk does not offer {refused} here")
+        raise HTTPException(
+            status.HTTP_405_METHOD_NOT_ALLOWED, f"OrderDesk does not offer {' or '.join(sorted(refused))} here"
+        )
 
-    router.add_api_route(path, refuse, methods=sorted(methods), name=NOT_OFFERED, include_in_schema=False)
+    router.add_api_route(path, refuse, methods=sorted(refused), include_in_schema=False)
+    declare_not_offered(router.prefix + path, refused)

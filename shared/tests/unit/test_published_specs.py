@@ -54,3 +54,23 @@ def test_a_document_nested_too_deeply_is_refused_before_it_is_walked():
     assert fields("CheckServiceQualification_Create", {"serviceQualificationItem": [{"service": service}]}) == {
         "(document)": f"nests deeper than {MAX_DEPTH} levels"
     }
+
+
+def test_what_is_not_json_text_is_refused_where_it_is():
+    items = [
+        {"id": "a\x00b", "service": {"serviceCharacteristic": [{"name": "x", "value": float("nan")}]}},
+        {"id": "\ud800", "service": {"serviceCharacteristic": [{"name": "y", "value": float("inf")}]}},
+        {"half\udc00": 1},
+    ]
+    not_text, not_number = (
+        "must be text without NUL characters or unpaired surrogates",
+        "must be a finite number (NaN and Infinity are not JSON)",
+    )
+    value = "service.serviceCharacteristic.0.value"
+    assert fields("CheckServiceQualification_Create", {"serviceQualificationItem": items}) == {
+        "serviceQualificationItem.0.id": not_text,
+        "serviceQualificationItem.1.id": not_text,
+        "serviceQualificationItem.2": "has a name with a NUL character or an unpaired surrogate",
+        f"serviceQualificationItem.0.{value}": not_number,
+        f"serviceQualificationItem.1.{value}": not_number,
+    }

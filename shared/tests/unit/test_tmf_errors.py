@@ -6,10 +6,11 @@ from typing import Annotated
 import asyncpg
 import httpx
 import pytest
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
 
 from orderdesk_shared.body_limit import BodySizeLimit
 from orderdesk_shared.problems import install_problem_handlers
+from orderdesk_shared.tmf630 import not_offered
 
 TMF = "/tmf-api/productOrderingManagement/v4/productOrder"
 OWN = "/intake/orders"
@@ -45,8 +46,25 @@ def app() -> FastAPI:
         async def away() -> None:
             raise asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
 
+    app.include_router(included_router())
     app.add_middleware(BodySizeLimit, limit=64, upload_limit=64)
     return app
+
+
+def included_router() -> APIRouter:
+    router = APIRouter(prefix="/tmf-api/included/v4")
+
+    @router.get("/thing/{thing_id}")
+    async def read(thing_id: str) -> dict:
+        return {"id": thing_id}
+
+    @router.patch("/thing/{thing_id}")
+    async def change(thing_id: str) -> dict:
+        return {"id": thing_id}
+
+    not_offered(router, "/thing/{thing_id}", methods=["DELETE"])
+    not_offered(router, "/hub", methods=["POST"])
+    return router
 
 
 async def answer(method: str, path: str, **request) -> httpx.Response:
@@ -112,3 +130,18 @@ async def test_other_routes_keep_problem_json_and_422():
     assert (forbidden.status_code, forbidden.headers["content-type"]) == (403, "application/problem+json")
     too_large = await answer("POST", OWN, content=b"{" + b" " * 100 + b"}")
     assert (too_large.status_code, too_large.headers["content-type"]) == (413, "application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/tmf-api/included/v4/thing/1", "GET, PATCH"),
+        ("DELETE", "/tmf-api/included/v4/thing/1", "GET, PATCH"),
+        ("POST", "/tmf-api/included/v4/hub", ""),
+        ("GET", "/tmf-api/included/v4/hub", ""),
+    ],
+)
+async def test_a_405_names_every_method_served_at_the_path_and_none_that_is_not_offered(method, path, allowed):
+    response = await answer(method, path)
+    assert_tmf_error(response, 405)
+    assert response.headers["allow"] == allowed

@@ -4,7 +4,7 @@ import contextlib
 import copy
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import json_merge_patch
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
@@ -36,7 +36,16 @@ from intake.handlers import (
 from intake.repository import NewOrder, OrderFilter, StoredOrder, canonical_bytes
 from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
 from intake.settings import Settings
-from intake.tmf622 import API_ROOT, ProductOrderCreate, cancel_resource, to_canonical, to_resource
+from intake.tmf622 import (
+    API_ROOT,
+    ProductOrderCreate,
+    cancel_resource,
+    request_findings,
+    spec_errors,
+    to_canonical,
+    to_resource,
+)
+from orderdesk_shared import tmf630
 from orderdesk_shared.access import (
     OrderAction,
     OrderPeople,
@@ -56,12 +65,15 @@ from orderdesk_shared.events.channels import (
 )
 from orderdesk_shared.events.order import Channel, OrderState
 from orderdesk_shared.group_commit import GroupCommit
-from orderdesk_shared.limits import MAX_PATCH_DEPTH, Identifier, Offset, PageSize, nesting_depth
+from orderdesk_shared.limits import MAX_PATCH_DEPTH, Identifier, nesting_depth
+from orderdesk_shared.published_specs import TMF622, PublishedSpec
 from orderdesk_shared.reference import CATALOGUE, ROSTER
+from orderdesk_shared.tmf630 import ListQuery
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
 
 MERGE_PATCH = "application/merge-patch+json"
+RequestModel = TypeVar("RequestModel", bound=BaseModel)
 
 
 class ProductOrderRef(BaseModel):
@@ -90,7 +102,25 @@ Rules = Annotated[IntakeRules, Depends(loaded_rules)]
 
 
 def _resource(stored: StoredOrder) -> dict:
-    return to_resource(stored.order, stored.status, order_date=stored.created_at, completed_on=stored.completed_on)
+    return to_resource(
+        stored.order,
+        stored.status,
+        order_date=stored.created_at,
+        completed_on=stored.completed_on,
+        document=stored.request_document,
+    )
+
+
+def _spec_valid(document: dict, model: type[RequestModel], definition: str) -> RequestModel:
+    """A request as OrderDesk reads it, once it is valid under the published TMF622 definition (else the field
+    paths of what is not; then OrderDesk's own limits, such as sizes)."""
+    errors = spec_errors(document, definition)
+    if not errors:
+        try:
+            return model.model_validate(document)
+        except ValidationError as error:
+            errors = error.errors(include_url=False, include_context=False, include_input=False)
+    raise RequestValidationError([error | {"loc": ("body", *error["loc"])} for error in errors])
 
 
 async def new_order_writer(request: Request) -> GroupCommit[NewOrder, NewOrder]:
@@ -103,7 +133,7 @@ NewOrderWriter = Annotated[GroupCommit[NewOrder, NewOrder], Depends(new_order_wr
 
 @router.post("/productOrder", status_code=status.HTTP_201_CREATED)
 async def create_product_order(
-    body: ProductOrderCreate,
+    document: Annotated[dict, Body(description="a TMF622 ProductOrder_Create")],
     principal: Submitter,
     db: Db,
     rules: Rules,
@@ -117,10 +147,10 @@ async def create_product_order(
     the first order (200); the same externalId with a different document is a conflict (409): correct the order.
     Another caller's Idempotency-Key is another key.
     """
+    body = _spec_valid(document, ProductOrderCreate, "ProductOrder_Create")
     if idempotency_key and (known := await _repeat_of(db, principal, idempotency_key=idempotency_key)):
         return _answer_known(known, response)
     order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)
-    document = body.model_dump(mode="json", exclude_none=True)
     source = source_id(order)
     installed = []
     if needs_installed_base(order):  # a connection only for an order naming a product it does not describe
@@ -133,6 +163,7 @@ async def create_product_order(
         installed=installed,
         idempotency_key=idempotency_key,
         request_document=document,
+        channel_findings=request_findings(body),
         source=source,
     )
     try:
@@ -144,7 +175,9 @@ async def create_product_order(
             return _answer_known(known, response)
         raise
     response.headers["Location"] = f"{API_ROOT}/productOrder/{stored.order.id}"
-    return to_resource(stored.order, stored.status, order_date=stored.received_at, completed_on=None)
+    return to_resource(
+        stored.order, stored.status, order_date=stored.received_at, completed_on=None, document=stored.request_document
+    )
 
 
 async def _repeat_of(
@@ -195,11 +228,24 @@ def _answer_known(known: StoredOrder, response: Response) -> dict:
     return _resource(known)
 
 
+# TMF630 list behaviour (orderdesk_shared.tmf630). A ProductOrder's attributes: TMF622's and OrderDesk's extensions.
+ORDER_ATTRIBUTES = PublishedSpec.named(TMF622).properties("ProductOrder") | {"orderType", "stage", "findings"}
+CANCEL_ATTRIBUTES = PublishedSpec.named(TMF622).properties("CancelProductOrder") | {"outcome"}
+# The order list's parameters filtered in SQL, on indexed columns; any other attribute filter reads their selection.
+ORDER_SQL_FILTERS = ("state", "externalId", "account", "channel", "orderDate.gte", "orderDate.lt")
+OrderList = Annotated[ListQuery, Depends(tmf630.list_query(attributes=ORDER_ATTRIBUTES, handled=ORDER_SQL_FILTERS))]
+CancelList = Annotated[
+    ListQuery, Depends(tmf630.list_query(attributes=CANCEL_ATTRIBUTES, handled=("productOrder.id",)))
+]
+OrderFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=ORDER_ATTRIBUTES))]
+CancelFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=CANCEL_ATTRIBUTES))]
+
+
 @router.get("/productOrder/{order_id}")
-async def retrieve_product_order(order_id: str, principal: Reader, db: Db) -> dict:
+async def retrieve_product_order(order_id: str, principal: Reader, db: Db, fields: OrderFields) -> dict:
     """One order with its TMF state and the stage it has reached (a sales rep's own only)."""
     async with db.engine.connect() as connection:
-        return _resource(await _stored_or_404(connection, order_id, principal, OrderAction.SEE))
+        return tmf630.project(_resource(await _stored_or_404(connection, order_id, principal, OrderAction.SEE)), fields)
 
 
 @router.get("/productOrder")
@@ -207,16 +253,16 @@ async def list_product_orders(
     principal: Reader,
     db: Db,
     response: Response,
+    query: OrderList,
     state: Annotated[str | None, Query(description="one state, or several separated by commas")] = None,
     external_id: Annotated[str | None, Query(alias="externalId")] = None,
     account: Annotated[str | None, Query(description="the customer's account id")] = None,
     channel: Channel | None = None,
     since: Annotated[datetime | None, Query(alias="orderDate.gte")] = None,
     until: Annotated[datetime | None, Query(alias="orderDate.lt")] = None,
-    offset: Offset = 0,
-    limit: PageSize = 50,
 ) -> list[dict]:
-    """Orders, newest first, filtered by state(s), externalId, account, channel and order date.
+    """Orders, newest first, filtered by state(s), externalId, account, channel and order date, and by any other
+    attribute as TMF630 says (e.g. `productOrderItem.state=completed`, `orderDate.gt=...`), with `fields=`.
 
     `state=rejected,pending` is the desk's queue. A sales rep lists only the orders they submitted or are named
     on. X-Total-Count says how many match, X-Result-Count how many are on this page.
@@ -231,10 +277,12 @@ async def list_product_orders(
         owned_by=own_orders_only(principal),
     )
     async with db.engine.connect() as connection:
-        found, total = await repository.list_orders(connection, selection, offset=offset, limit=limit)
-    response.headers["X-Result-Count"] = str(len(found))
-    response.headers["X-Total-Count"] = str(total)
-    return [_resource(stored) for stored in found]
+
+        async def read(offset: int, limit: int) -> tuple[list[dict], int]:
+            found, total = await repository.list_orders(connection, selection, offset=offset, limit=limit)
+            return [_resource(stored) for stored in found], total
+
+        return await query.answer_from(read, response, narrow_with=", ".join(ORDER_SQL_FILTERS))
 
 
 @router.patch("/productOrder/{order_id}")
@@ -255,10 +303,7 @@ async def patch_product_order(
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
         merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
-        try:
-            request = ProductOrderCreate.model_validate(merged)
-        except ValidationError as error:
-            raise RequestValidationError(error.errors()) from error
+        request = _spec_valid(merged, ProductOrderCreate, "ProductOrder_Create")
         submitter = stored.order.submitted_by or principal.subject
         corrected = to_canonical(request, order_id=order_id, submitted_by=submitter)
         if listed_reps(corrected) != listed_reps(stored.order):
@@ -271,7 +316,8 @@ async def patch_product_order(
                 rules=rules,
                 today=_today(),
                 actor=principal.subject,
-                request_document=request.model_dump(mode="json", exclude_none=True),
+                request_document=merged,
+                channel_findings=request_findings(request),
             )
         corrected = await _stored_or_404(uow.connection, order_id)
     return _resource(corrected)
@@ -286,18 +332,21 @@ async def product_order_history(order_id: str, principal: Reader, db: Db) -> lis
 
 
 class CancelProductOrderCreate(BaseModel):
-    """TMF622 CancelProductOrder_Create."""
+    """TMF622 CancelProductOrder_Create (checked against the published definition first)."""
 
     productOrder: ProductOrderRef
-    cancellationReason: str = Field(min_length=1, max_length=500)
+    cancellationReason: str | None = Field(default=None, max_length=500)
     requestedCancellationDate: datetime | None = None
 
 
 @router.post("/cancelProductOrder", status_code=status.HTTP_201_CREATED)
-async def cancel_product_order(body: CancelProductOrderCreate, principal: Submitter, db: Db) -> dict:
+async def cancel_product_order(
+    document: Annotated[dict, Body(description="a TMF622 CancelProductOrder_Create")], principal: Submitter, db: Db
+) -> dict:
     """Cancel an order until Operations installs it: at once (state done) before the hand-off; after it, Operations
     is asked to stop the work (state inProgress) and the request ends done, or terminatedWithError if Operations
     installed the order first."""
+    body = _spec_valid(document, CancelProductOrderCreate, "CancelProductOrder_Create")
     order_id = body.productOrder.id
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
@@ -306,15 +355,16 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
                 stored,
                 uow,
                 actor=principal.subject,
-                reason=body.cancellationReason,
+                reason=body.cancellationReason or "",
                 requested_date=body.requestedCancellationDate,
                 now=datetime.now(UTC),
+                document=document,
             )
     return cancel_resource(request)
 
 
 @router.get("/cancelProductOrder/{request_id}")
-async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: Db) -> dict:
+async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: Db, fields: CancelFields) -> dict:
     """One cancellation request and where it stands (of a sales rep's own orders only)."""
     missing = f"no cancelProductOrder {request_id}"
 
@@ -323,7 +373,7 @@ async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: 
         order = request and await repository.get_order(connection, request.order_id)
         return request if order and not refusal(principal, _people(order), OrderAction.SEE) else None
 
-    return cancel_resource(await read_or_404(db, read, missing=missing))
+    return tmf630.project(cancel_resource(await read_or_404(db, read, missing=missing)), fields)
 
 
 @router.get("/cancelProductOrder")
@@ -331,18 +381,20 @@ async def list_cancel_product_orders(
     principal: Reader,
     db: Db,
     response: Response,
+    query: CancelList,
     order_id: Annotated[str | None, Query(alias="productOrder.id")] = None,
-    offset: Offset = 0,
-    limit: PageSize = 50,
 ) -> list[dict]:
-    """Cancellation requests, newest first, optionally those of one order; a sales rep's own orders' only."""
+    """Cancellation requests, newest first, optionally those of one order (and by any attribute, TMF630);
+    a sales rep's own orders' only."""
     async with db.engine.connect() as connection:
-        found, total = await repository.list_cancel_requests(
-            connection, order_id=order_id, owned_by=own_orders_only(principal), offset=offset, limit=limit
-        )
-    response.headers["X-Result-Count"] = str(len(found))
-    response.headers["X-Total-Count"] = str(total)
-    return [cancel_resource(request) for request in found]
+
+        async def read(offset: int, limit: int) -> tuple[list[dict], int]:
+            found, total = await repository.list_cancel_requests(
+                connection, order_id=order_id, owned_by=own_orders_only(principal), offset=offset, limit=limit
+            )
+            return [cancel_resource(request) for request in found], total
+
+        return await query.answer_from(read, response, narrow_with="productOrder.id")
 
 
 channels_router = APIRouter(prefix="/intake", tags=["channels"])

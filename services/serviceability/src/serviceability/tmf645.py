@@ -1,4 +1,5 @@
-"""The TMF645 CheckServiceQualification resource: what a rep asks before ordering, and the answer.
+"""The TMF645 resources: CheckServiceQualification (can these sites be served?) and QueryServiceQualification
+(which offerings can this place have?), what a rep asks before ordering, and the answers.
 
 The shape is TMF645 v4.0.1 as published (docs/standards/TMF645-ServiceQualification-v4.0.1.swagger.json):
 every body valid under `CheckServiceQualification_Create` is accepted and answered, and only a body
@@ -9,7 +10,9 @@ first): a location id of the inventory, or a GeographicAddress value (`streetNr`
 `city`, `stateOrProvince`, `postcode`, `country`). An item that does not say enough to be checked is
 answered `unqualified` with the reason. OrderDesk extensions on each answered item, allowed by TMF's
 polymorphism: `networkReach`, `accessMedium`, `maxBandwidthMbps`, `distanceToFiberFt`,
-`constructionEstimate`, `market`, `locationId` and `siteSurveyRequired`.
+`constructionEstimate`, `market`, `locationId` and `siteSurveyRequired`. A query is answered as a check
+of every offering delivered at a site (or the one its `searchCriteria` names) at its place, listing
+those qualified.
 """
 
 from collections.abc import Sequence
@@ -39,6 +42,8 @@ SPEC = PublishedSpec.named(TMF645)
 CREATE = "CheckServiceQualification_Create"
 RESOURCE = "CheckServiceQualification"
 ITEM = "CheckServiceQualificationItem"
+QUERY_CREATE = "QueryServiceQualification_Create"
+QUERY_RESOURCE = "QueryServiceQualification"
 # What the server answers on the check and on each item: a client's values for these are not kept.
 SERVER_SET = frozenset(
     {
@@ -49,18 +54,24 @@ SERVER_SET = frozenset(
 ITEM_SERVER_SET = frozenset(
     {"state", "qualificationResult", "alternateServiceProposal", "eligibilityUnavailabilityReason", "terminationError"}
 )
+QUERY_SERVER_SET = frozenset(
+    {
+        "id", "href", "state", "effectiveQualificationDate", "expirationDate", "estimatedResponseDate",
+        "queryServiceQualificationDate", "serviceQualificationItem",
+    }
+)  # fmt: skip
 ADDRESS_FIELDS = ("streetNr", "streetName", "city", "stateOrProvince", "postcode", "country")
 INSTALLATION_PLACE = "installationplace"
 
 
-def invalid_params(body: object) -> list[dict]:
-    """Where the body breaks CheckServiceQualification_Create, or carries more items than one check answers,
-    as request-validation errors (`loc`, `msg`); [] when it can be answered."""
+def invalid_params(body: object, *, definition: str = CREATE) -> list[dict]:
+    """Where the body breaks the published definition (CheckServiceQualification_Create unless told), or carries
+    more items than one check answers, as request-validation errors (`loc`, `msg`); [] when it can be answered."""
     errors = [
         {"loc": ("body", *error.path), "msg": error.reason, "type": "value_error"}
-        for error in SPEC.errors(CREATE, body)
+        for error in SPEC.errors(definition, body)
     ]
-    if not errors and len(body["serviceQualificationItem"]) > ORDER_ITEMS:
+    if not errors and definition == CREATE and len(body["serviceQualificationItem"]) > ORDER_ITEMS:
         errors.append(
             {
                 "loc": ("body", "serviceQualificationItem"),
@@ -76,12 +87,13 @@ def check_items(body: dict, rules: Rules) -> list[CheckItem]:
 
     Each request's item id is the item's position: items need no id in TMF645, and may share one.
     """
-    return [_check_item(index, item, rules) for index, item in enumerate(body["serviceQualificationItem"])]
+    return [
+        _check_item(index, item.get("service", {}), rules, where=f"serviceQualificationItem[{index}].service")
+        for index, item in enumerate(body["serviceQualificationItem"])
+    ]
 
 
-def _check_item(index: int, item: dict, rules: Rules) -> CheckItem:
-    service = item.get("service", {})
-    where = f"serviceQualificationItem[{index}].service"
+def _check_item(index: int, service: dict, rules: Rules, *, where: str) -> CheckItem:
     problems: list[Finding] = []
 
     def problem(code: str, path: str, message: str, fix: str) -> None:
@@ -219,12 +231,25 @@ def _item(asked: dict, item_id: str, site: SiteDecision, *, reasons_wanted: bool
         "@type": asked.get("@type", "ServiceQualificationItem"),
         "state": "done",
         "qualificationResult": site.result,
-        "networkReach": site.reach,
-        "siteSurveyRequired": site.survey_required,
     }
     if "service" in asked:
         item["service"] = {"@type": "Service"} | asked["service"]
+    item |= _extensions(site)
+    if reasons_wanted and site.result is not QualificationResult.QUALIFIED and site.findings:
+        item["eligibilityUnavailabilityReason"] = [
+            {"code": finding.reason_code, "label": finding.message, "@type": "ServiceEligibilityUnavailabilityReason"}
+            for finding in site.findings
+        ]
+    if site.result is QualificationResult.ALTERNATE:
+        item["alternateServiceProposal"] = [_bandwidth_proposal(asked["service"], site.alternate_bandwidth_mbps)]
+    return item
+
+
+def _extensions(site: SiteDecision) -> dict:
+    """OrderDesk's extensions on an answered item: how the site is reached and served."""
     extensions = {
+        "networkReach": site.reach,
+        "siteSurveyRequired": site.survey_required,
         "locationId": site.location.location_id if site.location else None,
         "market": site.location.market if site.location else None,
         "accessMedium": site.access_medium,
@@ -234,15 +259,7 @@ def _item(asked: dict, item_id: str, site: SiteDecision, *, reasons_wanted: bool
         if site.construction_estimate is not None
         else None,
     }
-    item |= {name: value for name, value in extensions.items() if value is not None}
-    if reasons_wanted and site.result is not QualificationResult.QUALIFIED and site.findings:
-        item["eligibilityUnavailabilityReason"] = [
-            {"code": finding.reason_code, "label": finding.message, "@type": "ServiceEligibilityUnavailabilityReason"}
-            for finding in site.findings
-        ]
-    if site.result is QualificationResult.ALTERNATE:
-        item["alternateServiceProposal"] = [_bandwidth_proposal(asked["service"], site.alternate_bandwidth_mbps)]
-    return item
+    return {name: value for name, value in extensions.items() if value is not None}
 
 
 def _bandwidth_proposal(service: dict, bandwidth_mbps: int | None) -> dict:
@@ -260,3 +277,61 @@ def _bandwidth_proposal(service: dict, bandwidth_mbps: int | None) -> dict:
             ],
         },
     }
+
+
+def query_items(body: dict, rules: Rules) -> list[CheckItem]:
+    """A spec-valid QueryServiceQualification's search, as one check item per offering it may find at the searched
+    place: the offering its criteria name, else every offering delivered at a site."""
+    service = body["searchCriteria"].get("service", {})
+    named = service.get("serviceSpecification", {}).get("id")
+    return [
+        _check_item(index, service | {"serviceSpecification": {"id": offering}}, rules, where="searchCriteria.service")
+        for index, offering in enumerate([named] if named else sorted(rules.offerings))
+    ]
+
+
+def to_query_resource(
+    query_id: str, body: dict, sites: Sequence[SiteDecision], rules: Rules, *, queried_at: datetime
+) -> dict:
+    """The answered QueryServiceQualification: one item per offering qualified at the place (at the fastest tier
+    the place carries, or the bandwidth asked); when none is, why, in an OrderDesk extension at the top."""
+    criteria = body["searchCriteria"]
+    service = criteria.get("service", {})
+    found = [site for site in sites if site.result is QualificationResult.QUALIFIED]
+    answer = {name: body[name] for name in SPEC.properties(QUERY_RESOURCE) - QUERY_SERVER_SET if name in body} | {
+        "id": query_id,
+        "href": f"{API_ROOT}/queryServiceQualification/{query_id}",
+        "@type": body["@type"] if body.get("@type", QUERY_CREATE) != QUERY_CREATE else QUERY_RESOURCE,
+        "queryServiceQualificationDate": queried_at.isoformat(),
+        "effectiveQualificationDate": queried_at.isoformat(),
+        "instantSyncQualification": body.get("instantSyncQualification", True),
+        "state": "done",
+        "serviceQualificationItem": [
+            _offering_found(str(number), site, service, rules) for number, site in enumerate(found, start=1)
+        ],
+    }
+    if not found:
+        reasons = {finding.reason_code: finding for site in sites for finding in site.findings}
+        answer["eligibilityUnavailabilityReason"] = [
+            {"code": code, "label": finding.message, "@type": "ServiceEligibilityUnavailabilityReason"}
+            for code, finding in reasons.items()
+        ]
+    return answer
+
+
+def _offering_found(item_id: str, site: SiteDecision, searched: dict, rules: Rules) -> dict:
+    offering = rules.offerings[site.request.offering_id]
+    bandwidth = site.request.bandwidth_mbps or (
+        offering.highest_tier_within(site.max_bandwidth_mbps) if site.max_bandwidth_mbps else None
+    )
+    service: dict = {
+        "@type": "Service",
+        "serviceSpecification": {"id": offering.id, "@type": "ServiceSpecificationRef"},
+    }
+    if "place" in searched:
+        service["place"] = searched["place"]
+    if bandwidth is not None and offering.bandwidth_tiers_mbps:
+        service["serviceCharacteristic"] = [
+            {"name": BANDWIDTH, "valueType": "integer", "value": bandwidth, "@type": "Characteristic"}
+        ]
+    return {"id": item_id, "@type": "ServiceQualificationItem", "service": service} | _extensions(site)

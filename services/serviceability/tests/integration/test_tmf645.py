@@ -9,11 +9,13 @@ import pytest
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.published_specs import STANDARDS, TMF645, PublishedSpec
+from serviceability.domain.rules import Rules
 from services.serviceability.tests.integration.conftest import bearer
 
 pytestmark = pytest.mark.integration
 
 CHECK = "/tmf-api/serviceQualificationManagement/v4/checkServiceQualification"
+QUERY = "/tmf-api/serviceQualificationManagement/v4/queryServiceQualification"
 SPEC = PublishedSpec.named(TMF645)
 EXAMPLE = json.loads((STANDARDS / "CheckServiceQualification.example.json").read_text())
 # What the published CheckServiceQualification_Create leaves to the server ("Skipped properties").
@@ -245,6 +247,13 @@ async def test_a_subclassed_check_keeps_its_type_base_type_and_schema_location(a
     assert plain["@type"] == "CheckServiceQualification"
 
 
+async def test_properties_of_later_versions_or_other_apis_are_accepted_and_left_out_of_the_answer(api):
+    later = {"channel": {"id": "web"}, "provideOnlyAvailable": True, "provideResultReason": True, "note": [{"x": 1}]}
+    check = await checked(api, later | {"serviceQualificationItem": [item("1", "DIA-FIBER", ON_NET)]})
+    assert check["qualificationResult"] == "qualified"
+    assert not set(later) & set(check)
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -275,7 +284,88 @@ async def test_only_what_the_specification_refuses_is_a_400_naming_the_field(api
     assert (error["@type"], error["code"], error["status"]) == ("Error", "400", "400")
 
 
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{"name": "bandwidth_mbps", "value": NaN}', "serviceCharacteristic.0.value"),
+        ('{"name": "bandwidth_mbps", "value": 1e400}', "serviceCharacteristic.0.value"),
+        ('{"name": "a\\u0000b", "value": 1}', "serviceCharacteristic.0.name"),
+    ],
+)
+async def test_what_python_reads_but_json_does_not_have_is_a_400_not_a_failure(api, text, field):
+    body = '{"serviceQualificationItem": [{"service": {"serviceCharacteristic": [' + text + "]}}]}"
+    response = await api.post(CHECK, content=body, headers=REP | {"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert [p["field"] for p in response.json()["invalid_params"]] == [f"serviceQualificationItem.0.service.{field}"]
+
+
 async def test_a_check_is_for_the_roles_that_sell(api):
     body = {"serviceQualificationItem": [item("1", "DIA-FIBER", ON_NET)]}
     assert (await api.post(CHECK, json=body, headers=OPS)).status_code == 403
     assert (await api.get(f"{CHECK}/no-such-check", headers=REP)).status_code == 404
+
+
+async def queried(api, search: dict) -> dict:
+    """POST the query: 201, and the answer conforms to the published QueryServiceQualification."""
+    answered = await api.post(QUERY, json={"searchCriteria": search}, headers=REP)
+    assert answered.status_code == 201, answered.text
+    query = answered.json()
+    assert [error.field for error in SPEC.errors("QueryServiceQualification", query)] == []
+    assert (query["state"], query["searchCriteria"]) == ("done", search)
+    return query
+
+
+def offerings_found(query: dict) -> dict[str, int | None]:
+    return {
+        i["service"]["serviceSpecification"]["id"]: next(
+            (c["value"] for c in i["service"].get("serviceCharacteristic", []) if c["name"] == "bandwidth_mbps"), None
+        )
+        for i in query["serviceQualificationItem"]
+    }
+
+
+async def test_a_query_lists_the_offerings_served_at_a_place_at_the_fastest_tier_it_carries(api):
+    on_net = await queried(api, {"service": {"place": [ON_NET]}})
+    assert set(offerings_found(on_net)) == set(Rules.load().offerings)
+    assert offerings_found(on_net)["DIA-FIBER"] == 10000
+    assert {i["networkReach"] for i in on_net["serviceQualificationItem"]} == {"on-net"}
+    assert "eligibilityUnavailabilityReason" not in on_net
+
+    off_net = await queried(api, {"service": {"place": [OFF_NET_NO_MEDIUM]}})
+    # Only internet and ethernet offerings ride Type-2 access; the building carries at most 1000 Mbps.
+    assert offerings_found(off_net) == {"DIA-COPPER": 20, "DIA-FIBER": 1000, "EPL": 1000, "EVPL": 1000}
+
+    again = await api.get(f"{QUERY}/{off_net['id']}", headers=REP)
+    assert (again.status_code, again.json()) == (200, off_net)
+    listed = await api.get(QUERY, params={"fields": "searchCriteria", "limit": 1}, headers=REP)
+    assert listed.json() == [{name: off_net[name] for name in ("id", "href", "@type", "searchCriteria")}]
+    assert int(listed.headers["X-Result-Count"]) == 1 < int(listed.headers["X-Total-Count"])
+    assert off_net["href"].endswith(f"/queryServiceQualification/{off_net['id']}")
+    assert (await api.get(f"{QUERY}/no-such-query", headers=REP)).status_code == 404
+
+
+async def test_a_query_naming_an_offering_and_a_bandwidth_finds_it_only_where_it_fits(api):
+    epl = {"serviceSpecification": {"id": "EPL"}}
+    fast = {"serviceCharacteristic": [{"name": "bandwidth_mbps", "value": 10000}]}
+    found = await queried(api, {"service": epl | fast | {"place": [ON_NET]}})
+    assert offerings_found(found) == {"EPL": 10000}
+    too_fast = await queried(api, {"service": epl | fast | {"place": [AT_MOST_1000_MBPS]}})
+    assert too_fast["serviceQualificationItem"] == []
+    assert [r["code"] for r in too_fast["eligibilityUnavailabilityReason"]] == ["BANDWIDTH_ALTERNATE"]
+
+
+async def test_a_query_without_a_place_it_can_read_finds_nothing_and_says_why(api):
+    nowhere = await queried(api, {"service": {}})
+    assert (nowhere["serviceQualificationItem"], [r["code"] for r in nowhere["eligibilityUnavailabilityReason"]]) == (
+        [],
+        ["PLACE_REQUIRED"],
+    )
+    unknown = await queried(api, {"service": {"place": [{"role": "installationPlace", "id": "LOC-NOWHERE"}]}})
+    assert [r["code"] for r in unknown["eligibilityUnavailabilityReason"]] == ["UNKNOWN_PLACE"]
+
+
+async def test_a_query_the_specification_refuses_is_a_400(api):
+    for body, field in [({}, "searchCriteria"), ({"searchCriteria": {"service": []}}, "searchCriteria.service")]:
+        response = await api.post(QUERY, json=body, headers=REP)
+        assert response.status_code == 400, response.text
+        assert [problem["field"] for problem in response.json()["invalid_params"]] == [field]
