@@ -20,7 +20,7 @@ The parsing and matching are pure functions; `list_query` and `fields_query` mak
 """
 
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
@@ -66,6 +66,8 @@ class InvalidQuery(ValueError):
 
 
 Comparable = datetime | Decimal
+# A SQL/JSON path and the variables it names.
+JsonPath = tuple[str, dict[str, object]]
 # Reads (offset, limit) of a store's selection: that page of resources and how many the selection holds.
 PageReader = Callable[[int, int], Awaitable[tuple[Sequence[Mapping], int]]]
 
@@ -86,6 +88,20 @@ class Condition:
             return any(_equals(value, wanted) for value in found for wanted in self.values)
         return any(_compare(value, self.bound, self.operator) for value in found)
 
+    def jsonpath(self) -> JsonPath | None:
+        """The condition as a PostgreSQL SQL/JSON path and its variables, for `jsonb_path_exists` on a stored
+        resource (lax mode looks into every entry of a list on the way, as `holds` does); None for an ordering of
+        date-times, which jsonpath would compare as text."""
+        steps = "".join(f'."{_escaped(name)}"' for name in self.path)
+        if self.operator != "eq":
+            if not isinstance(self.bound, Decimal):
+                return None
+            symbol = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[self.operator]
+            return f"$ {steps} ? (@ {symbol} $bound)", {"bound": _json_number(self.bound)}
+        variables = {f"v{n}": typed for n, typed in enumerate(t for wanted in self.values for t in _typed(wanted))}
+        alternatives = " || ".join(f"@ == ${name}" for name in variables)
+        return f"$ {steps} ? ({alternatives})", variables
+
 
 @dataclass(frozen=True)
 class ListQuery:
@@ -95,6 +111,13 @@ class ListQuery:
     fields: frozenset[str] | None = None
     offset: int = 0
     limit: int = DEFAULT_PAGE_SIZE
+
+    def split_for_jsonb(self) -> tuple[tuple[JsonPath, ...], "ListQuery"]:
+        """The jsonpaths of the conditions a store of jsonb resources decides itself, and this query with the rest."""
+        paths = {condition: condition.jsonpath() for condition in self.conditions}
+        rest = tuple(condition for condition, path in paths.items() if path is None)
+        decided = tuple(path for path in paths.values() if path is not None)
+        return decided, replace(self, conditions=rest)
 
     def matching(self, resources: Iterable[Mapping]) -> list[Mapping]:
         return [resource for resource in resources if all(c.holds(resource) for c in self.conditions)]
@@ -197,6 +220,24 @@ def _bound(name: str, text: str) -> Comparable:
     if (number := _number(text)) is not None:
         return number
     raise InvalidQuery([(name, "compares date-times or numbers: give one, e.g. 2026-12-01T00:00:00Z")])
+
+
+def _escaped(name: str) -> str:
+    return name.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _typed(wanted: str) -> list[object]:
+    """The JSON values a query value may stand for: the text itself, and the number or boolean it spells."""
+    values: list[object] = [wanted]
+    if wanted in ("true", "false"):
+        values.append(wanted == "true")
+    if (number := _number(wanted)) is not None:
+        values.append(_json_number(number))
+    return values
+
+
+def _json_number(number: Decimal) -> int | float:
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
 def _values_at(document: object, path: Sequence[str]) -> Iterator[object]:

@@ -187,3 +187,20 @@ async def test_a_read_by_id_projects_too():
     response = await get(f"{ROOT}/PO-2", fields="state")
     assert response.json() == {"id": "PO-2", "href": ORDERS[1]["href"], "@type": "ProductOrder", "state": "inProgress"}
     assert (await get(f"{ROOT}/PO-2", fields="colour")).status_code == 400
+
+
+def test_a_jsonb_store_decides_every_filter_but_an_ordering_of_date_times():
+    query = ListQuery(
+        conditions=where(
+            ("state", "held,acknowledged"), ("orderDate.gt", "2026-12-02"), ("quantity.lt", "3")
+        ).conditions,
+        fields=frozenset({"state"}),
+        limit=7,
+    )
+    decided, rest = query.split_for_jsonb()
+    assert decided == (
+        ('$ ."state" ? (@ == $v0 || @ == $v1)', {"v0": "held", "v1": "acknowledged"}),
+        ('$ ."quantity" ? (@ < $bound)', {"bound": 3}),
+    )
+    assert [condition.parameter for condition in rest.conditions] == ["orderDate.gt"]
+    assert (rest.fields, rest.limit) == (query.fields, 7)

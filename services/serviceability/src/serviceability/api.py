@@ -1,6 +1,7 @@
 """Serviceability's API: TMF645 checks, the order view, site surveys and the location inventory."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,7 @@ from orderdesk_shared import tmf630
 from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, ensure_allowed, own_orders_only
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.limits import Offset, PageSize
 from orderdesk_shared.published_specs import TMF645, PublishedSpec
@@ -83,14 +85,27 @@ async def list_check_service_qualifications(
 ) -> list[dict]:
     """The checks answered, newest first, filtered and projected as TMF630 says (e.g. `qualificationResult=
     unqualified`, `serviceQualificationItem.service.serviceSpecification.id=DIA-FIBER`); a sales rep's own only."""
+    return await _answers_listed(repository.list_checks, reader, db, query, response)
+
+
+async def _answers_listed(
+    list_answers: Callable[..., Awaitable[tuple[list[dict], int]]],
+    reader: Principal,
+    db: Database,
+    query: ListQuery,
+    response: Response,
+) -> list[dict]:
+    """Checks or queries answered, newest first, a sales rep's own only. Postgres decides every filter on the
+    stored resources but an ordering of date-times, left to the query over at most tmf630.MAX_FILTERED_SCAN."""
+    matching, rest = query.split_for_jsonb()
     async with db.engine.connect() as connection:
 
         async def read(offset: int, limit: int) -> tuple[list[dict], int]:
-            return await repository.list_checks(
-                connection, requested_by=own_orders_only(reader), offset=offset, limit=limit
+            return await list_answers(
+                connection, requested_by=own_orders_only(reader), matching=matching, offset=offset, limit=limit
             )
 
-        return await query.answer_from(read, response)
+        return await rest.answer_from(read, response, narrow_with="filters other than .gt/.gte/.lt/.lte on dates")
 
 
 QUERY_ATTRIBUTES = PublishedSpec.named(TMF645).properties("QueryServiceQualification")
@@ -133,14 +148,7 @@ async def list_query_service_qualifications(
     reader: SignedIn, db: DatabaseDep, query: QueryList, response: Response
 ) -> list[dict]:
     """The queries answered, newest first, filtered and projected as TMF630 says; a sales rep's own only."""
-    async with db.engine.connect() as connection:
-
-        async def read(offset: int, limit: int) -> tuple[list[dict], int]:
-            return await repository.list_queries(
-                connection, requested_by=own_orders_only(reader), offset=offset, limit=limit
-            )
-
-        return await query.answer_from(read, response)
+    return await _answers_listed(repository.list_queries, reader, db, query, response)
 
 
 async def _decide(

@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, JSONPATH, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.addresses import UnreadableAddress, building_address
 from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.order import Address
+from orderdesk_shared.tmf630 import JsonPath
 from serviceability.domain.inventory import AccessMedium, InventoryFile, Location, RejectedRow
 from serviceability.domain.qualification import SiteRequest, SurveyFindings
 from serviceability.tables import (
@@ -333,11 +334,16 @@ async def get_check(connection: AsyncConnection, check_id: str) -> dict | None:
 
 
 async def list_checks(
-    connection: AsyncConnection, *, requested_by: str | None, offset: int, limit: int
+    connection: AsyncConnection,
+    *,
+    requested_by: str | None,
+    matching: Sequence[JsonPath] = (),
+    offset: int,
+    limit: int,
 ) -> tuple[list[dict], int]:
     """One page of the checks answered, newest first, and how many there are: those `requested_by` asked for
-    (compared without regard to case), or all."""
-    return await _answers(connection, service_qualification_checks, requested_by, offset=offset, limit=limit)
+    (compared without regard to case), or all, whose resource matches every SQL/JSON path."""
+    return await _answers(connection, service_qualification_checks, requested_by, matching, offset=offset, limit=limit)
 
 
 async def record_query(connection: AsyncConnection, *, query_id: str, requested_by: str, resource: dict) -> None:
@@ -349,10 +355,15 @@ async def get_query(connection: AsyncConnection, query_id: str) -> dict | None:
 
 
 async def list_queries(
-    connection: AsyncConnection, *, requested_by: str | None, offset: int, limit: int
+    connection: AsyncConnection,
+    *,
+    requested_by: str | None,
+    matching: Sequence[JsonPath] = (),
+    offset: int,
+    limit: int,
 ) -> tuple[list[dict], int]:
     """One page of the queries answered, newest first, and how many there are, as `list_checks`."""
-    return await _answers(connection, service_qualification_queries, requested_by, offset=offset, limit=limit)
+    return await _answers(connection, service_qualification_queries, requested_by, matching, offset=offset, limit=limit)
 
 
 async def _record(connection: AsyncConnection, table: sa.Table, id_: str, requested_by: str, resource: dict) -> None:
@@ -364,11 +375,21 @@ async def _answered(connection: AsyncConnection, table: sa.Table, id_: str) -> d
 
 
 async def _answers(
-    connection: AsyncConnection, table: sa.Table, requested_by: str | None, *, offset: int, limit: int
+    connection: AsyncConnection,
+    table: sa.Table,
+    requested_by: str | None,
+    matching: Sequence[JsonPath],
+    *,
+    offset: int,
+    limit: int,
 ) -> tuple[list[dict], int]:
     query = sa.select(table.c.resource)
     if requested_by:
         query = query.where(sa.func.lower(table.c.requested_by) == requested_by)
+    for path, variables in matching:
+        query = query.where(
+            sa.func.jsonb_path_exists(table.c.resource, sa.cast(path, JSONPATH), sa.literal(variables, JSONB))
+        )
     total = (await connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
     rows = await connection.execute(query.order_by(table.c.created_at.desc(), table.c.id).offset(offset).limit(limit))
     return list(rows.scalars()), total
