@@ -1,13 +1,13 @@
 """TMF645 hub listeners and the notifications fanned out to them.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 """
 
 from orderdesk_shared.schema_steps import add_hub_tables, drop_hub_tables
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
