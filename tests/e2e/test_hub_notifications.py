@@ -373,17 +373,30 @@ async def test_a_tmf645_listener_hears_each_check_and_one_that_never_takes_it_is
         [heard] = await eventually(lambda: _now(listener.events), lambda events: len(events) == 1)
         assert heard["eventType"] == "CheckServiceQualificationCreateEvent"
         assert heard["event"]["checkServiceQualification"] == check.json()
+        place = {"role": "installationPlace", "streetNr": "233", "streetName": "S Wacker Dr", "city": "Chicago",
+                 "stateOrProvince": "IL", "postcode": "60606", "@type": "GeographicAddress"}  # fmt: skip
+        search = {"searchCriteria": {"service": {"place": [place]}}}
+        query = await serviceability.post(f"{TMF645}/queryServiceQualification", json=search, headers=rep)
+        assert query.status_code == 201, query.text
+        [_, asked] = await eventually(lambda: _now(listener.events), lambda events: len(events) == 2)
+        assert (asked["eventType"], asked["event"]["queryServiceQualification"]) == (
+            "QueryServiceQualificationCreateEvent",
+            query.json(),
+        )
 
         sre = bearer(stack, "sre-sam", Role.SRE)
 
         async def dead_letters():
             return (await serviceability.get("/ops/notifications", params={"state": "dead"}, headers=sre)).json()
 
-        dead = await eventually(dead_letters, lambda letters: any(d["callback"] == failing.callback for d in letters))
-        [letter] = [letter for letter in dead if letter["callback"] == failing.callback]
+        def the_checks(letters):
+            return [letter for letter in letters if letter["eventId"] == heard["eventId"]]
+
+        [letter] = the_checks(await eventually(dead_letters, the_checks, timeout=60))
         assert (letter["eventId"], letter["eventType"]) == (heard["eventId"], "CheckServiceQualificationCreateEvent")
         assert "HTTP 500" in letter["lastError"] and letter["attempts"] >= 2
-        assert len(failing.received) == letter["attempts"]
+        sent_to_failing = [body for _, body in failing.received if json.loads(body)["eventId"] == heard["eventId"]]
+        assert len(sent_to_failing) == letter["attempts"]
         assert (await serviceability.get("/ops/notifications", headers=rep)).status_code == 403
     finally:
         await failing.stop()
