@@ -8,6 +8,12 @@ a time and an offset: what the specifications mean); `uri` is not, because the s
 examples put "string" in `href`. So that an answer conforms all the same, `conforming` leaves out of a
 document every value that breaks a format its definition declares (a strict RFC 3986 URI for `uri`): a
 client's `href: "string"`, echoed back, is not.
+
+`strict_errors(definition, document)` is the same check for a route's hot path, by `strict_model(definition)`
+(the definition as a strict pydantic model): the same types, enums, minItems, required properties, date-times
+and unstorable values in about a tenth of a millisecond where the JSON Schema validator takes milliseconds (an
+order with a few items); its caller names where OrderDesk takes more than the specification (a required property
+it does without, a plain date where a date-time is due).
 """
 
 import copy
@@ -18,9 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import ValidationError as PydanticValidationError
 
 from orderdesk_shared.limits import nesting_depth
 
@@ -102,6 +111,35 @@ class PublishedSpec:
         schema = {"$ref": f"#/definitions/{definition}", "definitions": self.definitions}
         return Draft4Validator(schema, format_checker=_ANSWER_FORMATS if answer else _REQUEST_FORMATS)
 
+    def strict_errors(
+        self,
+        definition: str,
+        document: object,
+        *,
+        optional: frozenset[str] = frozenset(),
+        plain_dates: frozenset[str] = frozenset(),
+    ) -> list[SpecError]:
+        """As errors(), by the strict model of the definition (see strict_model for `optional` and `plain_dates`)."""
+        if unfit := _unfit(document):
+            return unfit
+        model = self.strict_model(definition, optional=optional, plain_dates=plain_dates)
+        try:
+            model.model_validate(document)
+        except PydanticValidationError as error:
+            found = [SpecError(tuple(e["loc"]), e["msg"]) for e in error.errors(include_url=False)]
+            return sorted(found, key=lambda e: (len(e.path), e.field))[:MAX_ERRORS]
+        return []
+
+    @cache  # noqa: B019 - as validator(): built once per process
+    def strict_model(
+        self, definition: str, *, optional: frozenset[str] = frozenset(), plain_dates: frozenset[str] = frozenset()
+    ) -> type[BaseModel]:
+        """The definition as a strict pydantic model (`.model_validate(document)` raises a ValidationError with field
+        paths); properties it does not define pass untouched. `optional` names "Definition.property" the spec
+        requires and the caller does without; `plain_dates` names "Definition.property" date-times that may also be
+        a plain date (YYYY-MM-DD)."""
+        return _strict_models(self.definitions, optional, plain_dates)[definition]
+
     def properties(self, definition: str) -> frozenset[str]:
         """The property names the definition lists."""
         return frozenset(self.definitions[definition].get("properties", {}))
@@ -109,10 +147,8 @@ class PublishedSpec:
     def errors(self, definition: str, document: object, *, answer: bool = False) -> list[SpecError]:
         """Where the document (a request, or an `answer`) breaks the definition, at most MAX_ERRORS, shallowest
         first; [] when it conforms."""
-        if nesting_depth(document) > MAX_DEPTH:
-            return [SpecError((), f"nests deeper than {MAX_DEPTH} levels")]
-        if not_json := _not_json(document):
-            return not_json[:MAX_ERRORS]
+        if unfit := _unfit(document):
+            return unfit
         found: dict[tuple, SpecError] = {}
         for error in self.validator(definition, answer=answer).iter_errors(document):
             for spec_error in _explained(error):
@@ -134,6 +170,13 @@ class PublishedSpec:
                 parent = parent[step]
             del parent[path[-1]]
         return kept
+
+
+def _unfit(document: object) -> list[SpecError]:
+    """What no definition is checked on: a document nested too deep, or values that are not JSON."""
+    if nesting_depth(document) > MAX_DEPTH:
+        return [SpecError((), f"nests deeper than {MAX_DEPTH} levels")]
+    return _not_json(document)[:MAX_ERRORS]
 
 
 def _not_json(document: object) -> list[SpecError]:
@@ -176,3 +219,60 @@ def _explained(error: ValidationError) -> list[SpecError]:
     }
     explain = reasons.get(str(error.validator))
     return [SpecError(path, explain() if explain else error.message[:200])]
+
+
+def _date_time(value: str) -> str:
+    if not _is_date_time(value):
+        raise ValueError("must be a date-time (RFC 3339, e.g. 2026-04-10T19:20:39Z)")
+    return value
+
+
+def _date_or_date_time(value: str) -> str:
+    if _RFC3339.match(value):
+        return _date_time(value)
+    datetime.strptime(value, "%Y-%m-%d")  # raises ValueError for anything but a plain date
+    return value
+
+
+_STRICT_OPEN = ConfigDict(extra="allow", strict=True)
+_JSON_TYPES: dict[str | None, Any] = {"string": str, "integer": int, "number": float, "boolean": bool, "object": dict}
+
+
+def _strict_models(
+    definitions: dict[str, dict], optional: frozenset[str], plain_dates: frozenset[str]
+) -> dict[str, type[BaseModel]]:
+    """Every object definition as a strict model accepting extra properties; references between them resolved."""
+
+    def annotation(schema: dict, where: str) -> Any:
+        if ref := schema.get("$ref"):
+            target = ref.rsplit("/", 1)[-1]
+            if "enum" in definitions[target]:
+                return Literal[tuple(definitions[target]["enum"])]
+            return target  # a forward reference, resolved once every model exists
+        if "enum" in schema:
+            return Literal[tuple(schema["enum"])]
+        if schema.get("type") == "array":
+            entries = list[annotation(schema.get("items", {}), where)]
+            return Annotated[entries, Field(min_length=schema["minItems"])] if "minItems" in schema else entries
+        if schema.get("type") == "string" and schema.get("format") == "date-time":
+            return Annotated[str, AfterValidator(_date_or_date_time if where in plain_dates else _date_time)]
+        return _JSON_TYPES.get(schema.get("type"), Any)
+
+    models: dict[str, type[BaseModel]] = {}
+    for name, schema in definitions.items():
+        if "properties" not in schema:
+            continue
+        waived = {where.split(".", 1)[1] for where in optional if where.startswith(f"{name}.")}
+        required = set(schema.get("required", ())) - waived
+        fields = {
+            # Property names such as "@type" are not identifiers: each field is known by its alias.
+            f"property_{index}": (
+                annotation(property_schema, f"{name}.{prop}"),
+                Field(alias=prop) if prop in required else Field(default=None, alias=prop),
+            )
+            for index, (prop, property_schema) in enumerate(schema["properties"].items())
+        }
+        models[name] = create_model(name, __config__=_STRICT_OPEN, **fields)
+    for model in models.values():
+        model.model_rebuild(_types_namespace=models)
+    return models
