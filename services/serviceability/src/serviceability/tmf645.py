@@ -15,6 +15,7 @@ of every offering delivered at a site (or the one its `searchCriteria` names) at
 those qualified.
 """
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -62,6 +63,8 @@ QUERY_SERVER_SET = frozenset(
 )  # fmt: skip
 ADDRESS_FIELDS = ("streetNr", "streetName", "city", "stateOrProvince", "postcode", "country")
 INSTALLATION_PLACE = "installationplace"
+# A bandwidth written as text: ASCII digits only (str.isdigit() takes "²"), and no more than any link carries.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 
 
 def invalid_params(body: object, *, definition: str = CREATE) -> list[dict]:
@@ -154,7 +157,7 @@ def _whole_number(value: object) -> int | None:
         return None
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         return int(value) if value >= 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
         return int(value)
     return None
 

@@ -191,6 +191,7 @@ async def test_an_item_that_cannot_be_checked_is_unqualified_with_the_reason(api
             item("po-box", "DIA-FIBER", place("", "PO Box 12", "Chicago", "IL", "60606")),
             item("unknown-location", "DIA-FIBER", {"role": "installationPlace", "id": "LOC-NOWHERE"}),
             item("not-a-number", "DIA-FIBER", ON_NET, "fast"),
+            item("superscript", "DIA-FIBER", ON_NET, "\u00b2"),
             item("not-in-inventory", "DIA-FIBER", NOT_IN_INVENTORY),
             {"id": "everything", "service": {"place": [{"role": "installationPlace", "streetName": [1], "city": "X"}]}},
         ]
@@ -206,6 +207,7 @@ async def test_an_item_that_cannot_be_checked_is_unqualified_with_the_reason(api
         ("po-box", "unqualified", ["INVALID_ADDRESS"]),
         ("unknown-location", "unqualified", ["UNKNOWN_PLACE"]),
         ("not-a-number", "unqualified", ["INVALID_VALUE"]),
+        ("superscript", "unqualified", ["INVALID_VALUE"]),
         # An address OrderDesk has no record of: a site survey decides (as for an order).
         ("not-in-inventory", "unqualified", ["SITE_SURVEY_REQUIRED"]),
         ("everything", "unqualified", ["SERVICE_SPECIFICATION_REQUIRED", "INVALID_ADDRESS"]),
@@ -214,7 +216,7 @@ async def test_an_item_that_cannot_be_checked_is_unqualified_with_the_reason(api
     assert reasons["unknown-spec"]["@type"] == "ServiceEligibilityUnavailabilityReason"
     assert "TVAccess is not an offering delivered at a site" in reasons["unknown-spec"]["label"]
     assert "LOC-NOWHERE" in reasons["unknown-location"]["label"]
-    assert check["serviceQualificationItem"][8]["siteSurveyRequired"] is True
+    assert check["serviceQualificationItem"][9]["siteSurveyRequired"] is True
 
 
 async def test_items_need_no_id_nor_distinct_ids_and_the_installation_place_is_the_site(api):
