@@ -204,14 +204,14 @@ async def test_a_crm_listener_hears_its_order_rejected_corrected_and_completed_i
         dict.fromkeys(finding["fieldPath"] for finding in findings if "fieldPath" in finding)
     )
     assert "relatedParty" in heard[2]["fieldPath"].split(",")
-    assert _resource(heard[-1])["completionDate"] == today
+    assert _resource(heard[-1])["completionDate"].startswith(today)
     # Each event once, each with its own id, and every notification signed with the registrant's secret.
     assert len({event["eventId"] for event in heard}) == len(heard)
     for headers, body in listener.received:
         assert signature_holds(SECRET, body, headers.get(SIGNATURE_HEADER))
         assert headers[EVENT_ID_HEADER] == json.loads(body)["eventId"]
     # The CRM hears of the orders that came through it, and of no other.
-    assert {tuple(_resource(event)["channel"][0].values()) for event in listener.events()} == {("crm",)}
+    assert {_resource(event)["channel"][0]["name"] for event in listener.events()} == {"crm"}
 
 
 async def test_a_cancel_after_the_hand_off_is_heard_asked_waiting_for_operations_and_done(
