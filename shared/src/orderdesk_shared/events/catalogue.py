@@ -1,5 +1,7 @@
 """The event catalogue: every event type, where it is recorded, and every topic, derived from the models."""
 
+from pathlib import Path
+
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.channels import (
     CrmAccountUpdated,
@@ -35,6 +37,10 @@ EVENT_MODELS: tuple[type[Fact], ...] = (
     EmailReceived,
     IvrCallReceived,
 )
+
+# The AsyncAPI 3.0 document of every topic, generated from this catalogue (`orderdesk events catalogue`); kept in
+# this package so the console serves it wherever the services are installed.
+ASYNCAPI_DOCUMENT = Path(__file__).with_name("asyncapi.yaml")
 
 EVENT_TYPES: dict[str, type[Fact]] = {model.event_type: model for model in EVENT_MODELS}
 
