@@ -17,6 +17,7 @@ MANIFESTS = ("package.json", "package-lock.json")
 class NodeTool:
     """`script` in stack/tools/<directory>, run by the machine's node with the dependencies its lock pins."""
 
+    name: str
     directory: str
     script: str
 
@@ -32,8 +33,8 @@ class NodeTool:
     @property
     def skipped(self) -> str:
         return (
-            f"{self.directory}'s Node.js packages are not installed: `make setup` installs them with npm, which needs "
-            "Node.js 20 or later with npm (https://nodejs.org)."
+            f"{self.name} is not installed: `make setup` installs it (stack/tools/{self.directory}) with npm, which"
+            " needs Node.js with npm (https://nodejs.org)."
         )
 
     @staticmethod
@@ -74,4 +75,4 @@ class NodeTool:
 
 
 # The official AsyncAPI parser, checking the AsyncAPI document of the topics (tests/contract/test_asyncapi.py).
-ASYNCAPI_VALIDATOR = NodeTool(directory="asyncapi", script="validate.cjs")
+ASYNCAPI_VALIDATOR = NodeTool(name="The official AsyncAPI parser", directory="asyncapi", script="validate.cjs")
