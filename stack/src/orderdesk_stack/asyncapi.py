@@ -309,13 +309,17 @@ def _group_schema(groups: tuple[str, ...]) -> dict[str, Any]:
     return {"type": "string", "const": group}
 
 
+def _paragraphs(docstring: str | None) -> list[str]:
+    """A docstring's paragraphs, each on one line."""
+    return [" ".join(paragraph.split()) for paragraph in inspect.cleandoc(docstring or "").split("\n\n")]
+
+
 def _message(model: type[Fact]) -> dict[str, Any]:
-    description = inspect.cleandoc(model.__doc__ or "")
+    paragraphs = _paragraphs(model.__doc__)
     return {
         "name": model.__name__,
-        "title": model.__name__,
-        "summary": description.split("\n\n", 1)[0].replace("\n", " "),
-        "description": description,
+        "summary": paragraphs[0],
+        **({"description": "\n\n".join(paragraphs)} if len(paragraphs) > 1 else {}),
         "contentType": CONTENT_TYPE,
         "headers": {
             "allOf": [
@@ -327,7 +331,7 @@ def _message(model: type[Fact]) -> dict[str, Any]:
         "correlationId": {"$ref": "#/components/correlationIds/trace"},
         "bindings": {
             "kafka": {
-                "key": {"type": "string", "description": inspect.cleandoc(model.subject.__doc__ or "")},
+                "key": {"type": "string", "description": " ".join(_paragraphs(model.subject.__doc__))},
                 "bindingVersion": KAFKA_BINDING_VERSION,
             }
         },
@@ -337,7 +341,6 @@ def _message(model: type[Fact]) -> dict[str, Any]:
 def _dead_letter_message() -> dict[str, Any]:
     return {
         "name": DEAD_LETTER,
-        "title": DEAD_LETTER,
         "summary": "A record a consumer could not handle, as it was read, with why.",
         "description": (
             "The key, headers and value of the record as the consumer read them (a poison record need not be a"
