@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from orderdesk_shared.codec import encode
-from orderdesk_shared.events.catalogue import EVENT_MODELS, dead_letter_topic, replay_topic
+from orderdesk_shared.events.catalogue import EVENT_MODELS, dead_letter_headers, dead_letter_topic, replay_topic
 from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.compatibility import event_schema, snapshot_path
 from orderdesk_shared.events.intake import OrderValidated
@@ -136,6 +136,21 @@ def test_the_headers_and_key_are_those_a_service_writes(event):
     assert headers["properties"]["content-type"]["const"] == record.headers["content-type"]
     assert record.key == record.headers["ce_subject"]
     assert message["bindings"]["kafka"]["key"]["type"] == "string"
+
+
+@pytest.mark.parametrize("replayed_from", [None, "intake.replay"])
+def test_a_dead_letters_headers_are_those_a_consumer_adds(replayed_from):
+    written = dead_letter_headers(
+        consumer="intake",
+        topic="orders.qualified",
+        partition=0,
+        offset=7,
+        error_class="ValidationError",
+        reason="not an order",
+        replay_topic=replayed_from,
+    )
+    declared = _resolve(MESSAGES["DeadLetter"]["headers"])
+    assert set(declared["required"]) <= set(written) <= set(declared["properties"])
 
 
 @pytest.mark.parametrize("principal", principals(), ids=lambda principal: principal.name)

@@ -54,6 +54,29 @@ def dead_letter_topic(topic: str) -> str:
     return topic + DEAD_LETTER_SUFFIX
 
 
+def dead_letter_headers(
+    *,
+    consumer: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    error_class: str,
+    reason: str,
+    replay_topic: str | None = None,
+) -> dict[str, str]:
+    """What a consumer adds to the headers of a record it dead-letters to `<topic>.dlt`: who failed on which record,
+    and why (`dlt-replay-topic` only for a replayed record, read from that replay topic at `partition`/`offset`)."""
+    headers = {
+        "dlt-consumer": consumer,
+        "dlt-original-topic": topic,
+        "dlt-original-partition": str(partition),
+        "dlt-original-offset": str(offset),
+        "dlt-error-class": error_class,
+        "dlt-reason": reason,
+    }
+    return headers | ({"dlt-replay-topic": replay_topic} if replay_topic is not None else {})
+
+
 REPLAY_SUFFIX = ".replay"
 # The header of a replayed record naming the topic it came from (its CloudEvent headers stay as they were).
 REPLAY_SOURCE_TOPIC_HEADER = "replay-source-topic"
