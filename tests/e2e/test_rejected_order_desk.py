@@ -66,7 +66,7 @@ async def test_a_specialist_corrects_a_rejected_order_and_it_flows_on_under_the_
         f"{PRODUCT_ORDER_PATH}/{rejected['id']}", json={"externalId": "X"}, headers=specialist | MERGE_PATCH
     )
     assert again.status_code == 409
-    assert again.headers["content-type"] == "application/problem+json"
+    assert again.headers["content-type"] == "application/json"
 
 
 async def test_a_correction_that_breaks_the_order_is_a_problem_with_field_paths(stack, intake):
@@ -75,7 +75,7 @@ async def test_a_correction_that_breaks_the_order_is_a_problem_with_field_paths(
     response = await intake.patch(
         f"{PRODUCT_ORDER_PATH}/{rejected['id']}", json={"orderType": "upgrade"}, headers=rep | MERGE_PATCH
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert [problem["field"] for problem in response.json()["invalid_params"]] == ["orderType"]
     unchanged = (await intake.get(f"{PRODUCT_ORDER_PATH}/{rejected['id']}", headers=rep)).json()
     assert unchanged["state"] == "rejected"

@@ -89,8 +89,9 @@ async def test_bad_input_is_a_problem_with_field_paths_and_nothing_is_created(st
     body["orderType"] = "upgrade"
     response = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)
 
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    assert (response.json()["@type"], response.json()["code"], response.json()["status"]) == ("Error", "400", "400")
     fields = {problem["field"] for problem in response.json()["invalid_params"]}
     assert fields == {"orderType", "productOrderItem.0.id"}
     listed = await intake.get(PRODUCT_ORDER_PATH, params={"externalId": body["externalId"]}, headers=rep)
@@ -123,7 +124,7 @@ async def test_only_sales_roles_may_submit_and_everyone_must_sign_in(stack, inta
     assert (await intake.post(PRODUCT_ORDER_PATH, json=body)).status_code == 401
     forbidden = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=bearer(stack, "ops-1", Role.OPERATIONS))
     assert forbidden.status_code == 403
-    assert forbidden.headers["content-type"] == "application/problem+json"
+    assert forbidden.headers["content-type"] == "application/json"
 
 
 async def test_every_service_reports_ready_and_exposes_metrics(stack):

@@ -30,7 +30,7 @@ async def test_a_service_started_while_postgres_is_down_is_alive_and_answers_503
         assert readiness.json()["checks"]["database"] == "down"
         order = await intake.get(f"{PRODUCT_ORDER_PATH}/PO-NOT-THERE", headers=bearer(stack, "sre-1", Role.SRE))
         assert order.status_code == 503
-        assert order.headers["content-type"] == "application/problem+json"
+        assert order.headers["content-type"] == "application/json"
         assert order.headers["retry-after"] == "5"
 
 

@@ -6,7 +6,7 @@ from http import HTTPStatus
 from fastapi import HTTPException, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orderdesk_shared.problems import problem
+from orderdesk_shared.problems import error_for
 
 
 class BodyTooLarge(HTTPException):
@@ -36,7 +36,7 @@ class BodySizeLimit:
             return
         limit = self._upload_limit if scope["path"] in self._upload_paths else self._limit
         if _declared_length(scope) > limit:
-            await _refusal(limit)(scope, receive, send)
+            await _refusal(scope["path"], limit)(scope, receive, send)
             return
         received = 0
         started = False
@@ -61,12 +61,12 @@ class BodySizeLimit:
             # Read outside FastAPI's handlers (a mounted app): answer here, unless an answer has begun.
             if started:
                 raise
-            await _refusal(limit)(scope, receive, send)
+            await _refusal(scope["path"], limit)(scope, receive, send)
 
 
-def _refusal(limit: int):
+def _refusal(path: str, limit: int):
     status_code = status.HTTP_413_CONTENT_TOO_LARGE
-    return problem(status_code, HTTPStatus(status_code).phrase, detail=BodyTooLarge(limit).detail)
+    return error_for(path, status_code, HTTPStatus(status_code).phrase, detail=BodyTooLarge(limit).detail)
 
 
 def _declared_length(scope: Scope) -> int:

@@ -1,5 +1,5 @@
 """Limits on what one request may carry, as data: every API request model takes them, so that no string,
-list or page is unbounded. A request over a limit is refused with 422 at the field's path.
+list or page is unbounded. A request over a limit is refused at the field's path: 422, or 400 on a TMF route.
 
 The canonical order events carry no limits of their own: their readers must go on reading every event
 already recorded. What keeps them small is these limits at every edge, and the relay dead-letters the

@@ -37,6 +37,7 @@ from intake.repository import CancelRequest, NewOrder, OrderFilter, StoredOrder,
 from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
 from intake.settings import Settings
 from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
+from orderdesk_shared import tmf630
 from orderdesk_shared.access import (
     OrderAction,
     OrderPeople,
@@ -56,8 +57,10 @@ from orderdesk_shared.events.channels import (
 )
 from orderdesk_shared.events.order import Channel, OrderState
 from orderdesk_shared.group_commit import GroupCommit
-from orderdesk_shared.limits import MAX_PATCH_DEPTH, Identifier, Offset, PageSize, nesting_depth
+from orderdesk_shared.limits import MAX_PATCH_DEPTH, Identifier, nesting_depth
+from orderdesk_shared.published_specs import TMF622, PublishedSpec
 from orderdesk_shared.reference import CATALOGUE, ROSTER
+from orderdesk_shared.tmf630 import ListQuery
 
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
 
@@ -195,11 +198,24 @@ def _answer_known(known: StoredOrder, response: Response) -> dict:
     return _resource(known)
 
 
+# TMF630 list behaviour (orderdesk_shared.tmf630). A ProductOrder's attributes: TMF622's and OrderDesk's extensions.
+ORDER_ATTRIBUTES = PublishedSpec.named(TMF622).properties("ProductOrder") | {"orderType", "stage", "findings"}
+CANCEL_ATTRIBUTES = PublishedSpec.named(TMF622).properties("CancelProductOrder") | {"outcome"}
+# The order list's parameters filtered in SQL, on indexed columns; any other attribute filter reads their selection.
+ORDER_SQL_FILTERS = ("state", "externalId", "account", "channel", "orderDate.gte", "orderDate.lt")
+OrderList = Annotated[ListQuery, Depends(tmf630.list_query(attributes=ORDER_ATTRIBUTES, handled=ORDER_SQL_FILTERS))]
+CancelList = Annotated[
+    ListQuery, Depends(tmf630.list_query(attributes=CANCEL_ATTRIBUTES, handled=("productOrder.id",)))
+]
+OrderFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=ORDER_ATTRIBUTES))]
+CancelFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=CANCEL_ATTRIBUTES))]
+
+
 @router.get("/productOrder/{order_id}")
-async def retrieve_product_order(order_id: str, principal: Reader, db: Db) -> dict:
+async def retrieve_product_order(order_id: str, principal: Reader, db: Db, fields: OrderFields) -> dict:
     """One order with its TMF state and the stage it has reached (a sales rep's own only)."""
     async with db.engine.connect() as connection:
-        return _resource(await _stored_or_404(connection, order_id, principal, OrderAction.SEE))
+        return tmf630.project(_resource(await _stored_or_404(connection, order_id, principal, OrderAction.SEE)), fields)
 
 
 @router.get("/productOrder")
@@ -207,16 +223,16 @@ async def list_product_orders(
     principal: Reader,
     db: Db,
     response: Response,
+    query: OrderList,
     state: Annotated[str | None, Query(description="one state, or several separated by commas")] = None,
     external_id: Annotated[str | None, Query(alias="externalId")] = None,
     account: Annotated[str | None, Query(description="the customer's account id")] = None,
     channel: Channel | None = None,
     since: Annotated[datetime | None, Query(alias="orderDate.gte")] = None,
     until: Annotated[datetime | None, Query(alias="orderDate.lt")] = None,
-    offset: Offset = 0,
-    limit: PageSize = 50,
 ) -> list[dict]:
-    """Orders, newest first, filtered by state(s), externalId, account, channel and order date.
+    """Orders, newest first, filtered by state(s), externalId, account, channel and order date, and by any other
+    attribute as TMF630 says (e.g. `productOrderItem.state=completed`, `orderDate.gt=...`), with `fields=`.
 
     `state=rejected,pending` is the desk's queue. A sales rep lists only the orders they submitted or are named
     on. X-Total-Count says how many match, X-Result-Count how many are on this page.
@@ -231,10 +247,12 @@ async def list_product_orders(
         owned_by=own_orders_only(principal),
     )
     async with db.engine.connect() as connection:
-        found, total = await repository.list_orders(connection, selection, offset=offset, limit=limit)
-    response.headers["X-Result-Count"] = str(len(found))
-    response.headers["X-Total-Count"] = str(total)
-    return [_resource(stored) for stored in found]
+
+        async def read(offset: int, limit: int) -> tuple[list[dict], int]:
+            found, total = await repository.list_orders(connection, selection, offset=offset, limit=limit)
+            return [_resource(stored) for stored in found], total
+
+        return await query.answer_from(read, response, narrow_with=", ".join(ORDER_SQL_FILTERS))
 
 
 @router.patch("/productOrder/{order_id}")
@@ -332,7 +350,7 @@ async def cancel_product_order(body: CancelProductOrderCreate, principal: Submit
 
 
 @router.get("/cancelProductOrder/{request_id}")
-async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: Db) -> dict:
+async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: Db, fields: CancelFields) -> dict:
     """One cancellation request and where it stands (of a sales rep's own orders only)."""
     missing = f"no cancelProductOrder {request_id}"
 
@@ -341,7 +359,7 @@ async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: 
         order = request and await repository.get_order(connection, request.order_id)
         return request if order and not refusal(principal, _people(order), OrderAction.SEE) else None
 
-    return _cancel_resource(await read_or_404(db, read, missing=missing))
+    return tmf630.project(_cancel_resource(await read_or_404(db, read, missing=missing)), fields)
 
 
 @router.get("/cancelProductOrder")
@@ -349,18 +367,20 @@ async def list_cancel_product_orders(
     principal: Reader,
     db: Db,
     response: Response,
+    query: CancelList,
     order_id: Annotated[str | None, Query(alias="productOrder.id")] = None,
-    offset: Offset = 0,
-    limit: PageSize = 50,
 ) -> list[dict]:
-    """Cancellation requests, newest first, optionally those of one order; a sales rep's own orders' only."""
+    """Cancellation requests, newest first, optionally those of one order (and by any attribute, TMF630);
+    a sales rep's own orders' only."""
     async with db.engine.connect() as connection:
-        found, total = await repository.list_cancel_requests(
-            connection, order_id=order_id, owned_by=own_orders_only(principal), offset=offset, limit=limit
-        )
-    response.headers["X-Result-Count"] = str(len(found))
-    response.headers["X-Total-Count"] = str(total)
-    return [_cancel_resource(request) for request in found]
+
+        async def read(offset: int, limit: int) -> tuple[list[dict], int]:
+            found, total = await repository.list_cancel_requests(
+                connection, order_id=order_id, owned_by=own_orders_only(principal), offset=offset, limit=limit
+            )
+            return [_cancel_resource(request) for request in found], total
+
+        return await query.answer_from(read, response, narrow_with="productOrder.id")
 
 
 channels_router = APIRouter(prefix="/intake", tags=["channels"])

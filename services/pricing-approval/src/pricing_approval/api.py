@@ -7,20 +7,21 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from orderdesk_shared import tmf630
 from orderdesk_shared.access import OrderAction, ensure_allowed
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.db import Database, UnitOfWork
 from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
+from orderdesk_shared.tmf630 import ListQuery
 from pricing_approval import proposal, repository, tmf620
-from pricing_approval.catalogue import Family
 from pricing_approval.domain.proposals import InvalidAcceptance, ProposalConflict, ProposalRecord
 from pricing_approval.domain.workflow import QuoteStatus
 from pricing_approval.handlers import CONFLICT, FORBIDDEN, Refused, decide_approval, granted_approvals, not_priced
@@ -299,49 +300,127 @@ async def _act(db: Database, action: Callable[[UnitOfWork, datetime], Awaitable[
         raise RequestValidationError(errors) from invalid
 
 
-@catalogue_router.get("/productOffering")
-async def list_product_offerings(
-    _: SignedIn,
-    rules: Rules,
-    response: Response,
-    lifecycle_status: Annotated[str | None, Query(alias="lifecycleStatus")] = None,
-    category: Annotated[Family | None, Query(alias="category.id")] = None,
-) -> list[dict]:
-    """The catalogue's offerings (TMF620), optionally only those in a lifecycle status or category."""
+CatalogRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("Catalog")))]
+CategoryRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("Category")))]
+OfferingRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("ProductOffering")))]
+PriceRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("ProductOfferingPrice")))]
+SpecificationRead = Annotated[
+    ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("ProductSpecification")))
+]
+JobRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("ImportJob")))]
+
+
+def _fields(definition: str):
+    return Depends(tmf630.fields_query(attributes=tmf620.attributes(definition)))
+
+
+@catalogue_router.get("/catalog")
+async def list_catalogs(_: SignedIn, rules: Rules, query: CatalogRead, response: Response) -> list[dict]:
+    """The one catalog: the catalogue in force (TMF620)."""
+    return query.answer([tmf620.catalog_resource(rules.catalogue)], response)
+
+
+@catalogue_router.get("/catalog/{catalog_id}")
+async def catalog(
+    catalog_id: str, _: SignedIn, rules: Rules, fields: Annotated[frozenset[str] | None, _fields("Catalog")]
+) -> dict:
+    if catalog_id != tmf620.CATALOG_ID:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no catalog {catalog_id}")
+    return tmf630.project(tmf620.catalog_resource(rules.catalogue), fields)
+
+
+@catalogue_router.get("/category")
+async def list_categories(_: SignedIn, rules: Rules, query: CategoryRead, response: Response) -> list[dict]:
+    """The catalogue's product families as categories, each with its offerings (TMF620)."""
     catalogue = rules.catalogue
-    offerings = [
-        tmf620.offering_resource(offering, catalogue=catalogue)
-        for offering in catalogue.product_offering
-        if lifecycle_status in (None, offering.lifecycle_status) and category in (None, offering.family)
-    ]
-    response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(offerings))
-    return offerings
+    return query.answer([tmf620.category_resource(f, catalogue) for f in tmf620.families(catalogue)], response)
+
+
+@catalogue_router.get("/category/{category_id}")
+async def category(
+    category_id: str, _: SignedIn, rules: Rules, fields: Annotated[frozenset[str] | None, _fields("Category")]
+) -> dict:
+    if category_id not in tmf620.families(rules.catalogue):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no category {category_id}")
+    return tmf630.project(tmf620.category_resource(category_id, rules.catalogue), fields)
+
+
+@catalogue_router.get("/productOffering")
+async def list_product_offerings(_: SignedIn, rules: Rules, query: OfferingRead, response: Response) -> list[dict]:
+    """The catalogue's offerings (TMF620), e.g. `lifecycleStatus=Active` or `category.id=internet`."""
+    catalogue = rules.catalogue
+    offerings = (tmf620.offering_resource(offering, catalogue=catalogue) for offering in catalogue.product_offering)
+    return query.answer(offerings, response)
 
 
 @catalogue_router.get("/productOffering/{offering_id}")
-async def product_offering(offering_id: str, _: SignedIn, rules: Rules) -> dict:
+async def product_offering(
+    offering_id: str, _: SignedIn, rules: Rules, fields: Annotated[frozenset[str] | None, _fields("ProductOffering")]
+) -> dict:
     offering = rules.catalogue.offerings.get(offering_id)
     if offering is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering {offering_id}")
-    return tmf620.offering_resource(offering, catalogue=rules.catalogue)
+    return tmf630.project(tmf620.offering_resource(offering, catalogue=rules.catalogue), fields)
 
 
 @catalogue_router.get("/productOfferingPrice")
-async def list_product_offering_prices(_: SignedIn, rules: Rules, response: Response) -> list[dict]:
-    """Every price component and term discount of every offering (TMF620)."""
+async def list_product_offering_prices(_: SignedIn, rules: Rules, query: PriceRead, response: Response) -> list[dict]:
+    """Every price component and term discount of every offering (TMF620), e.g. `priceType=discount`."""
     catalogue = rules.catalogue
-    prices = [
+    prices = (
         tmf620.price_resource(price, offering=offering, catalogue=catalogue)
         for price, offering in tmf620.prices_by_id(catalogue).values()
-    ]
-    response.headers["X-Total-Count"] = response.headers["X-Result-Count"] = str(len(prices))
-    return prices
+    )
+    return query.answer(prices, response)
 
 
 @catalogue_router.get("/productOfferingPrice/{price_id}")
-async def product_offering_price(price_id: str, _: SignedIn, rules: Rules) -> dict:
+async def product_offering_price(
+    price_id: str, _: SignedIn, rules: Rules, fields: Annotated[frozenset[str] | None, _fields("ProductOfferingPrice")]
+) -> dict:
     found = tmf620.prices_by_id(rules.catalogue).get(price_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering price {price_id}")
     price, offering = found
-    return tmf620.price_resource(price, offering=offering, catalogue=rules.catalogue)
+    return tmf630.project(tmf620.price_resource(price, offering=offering, catalogue=rules.catalogue), fields)
+
+
+@catalogue_router.get("/productSpecification")
+async def list_product_specifications(
+    _: SignedIn, rules: Rules, query: SpecificationRead, response: Response
+) -> list[dict]:
+    """Each offering's product specification: the characteristics an order item may choose (TMF620)."""
+    catalogue = rules.catalogue
+    specifications = (tmf620.specification_resource(o, catalogue=catalogue) for o in catalogue.product_offering)
+    return query.answer(specifications, response)
+
+
+@catalogue_router.get("/productSpecification/{specification_id}")
+async def product_specification(
+    specification_id: str,
+    _: SignedIn,
+    rules: Rules,
+    fields: Annotated[frozenset[str] | None, _fields("ProductSpecification")],
+) -> dict:
+    offering = rules.catalogue.offerings.get(specification_id)
+    if offering is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product specification {specification_id}")
+    return tmf630.project(tmf620.specification_resource(offering, catalogue=rules.catalogue), fields)
+
+
+@catalogue_router.get("/importJob")
+@catalogue_router.get("/exportJob")
+async def list_jobs(_: SignedIn, query: JobRead, response: Response) -> list[dict]:
+    """No catalogue import or export jobs: the catalogue is a versioned file read at start (TMF620)."""
+    return query.answer([], response)
+
+
+@catalogue_router.get("/importJob/{job_id}")
+@catalogue_router.get("/exportJob/{job_id}")
+async def job(job_id: str, _: SignedIn) -> dict:
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}: the catalogue is not imported or exported")
+
+
+# Catalogue changes are a new catalogue version, not a call; TMF620 notifications are not offered.
+tmf630.not_offered(catalogue_router, "/hub", methods=["POST"])
+tmf630.not_offered(catalogue_router, "/hub/{subscription_id}", methods=["DELETE"])

@@ -1,24 +1,82 @@
-"""The catalogue as TMF620 Product Catalog v4 resources: productOffering and productOfferingPrice.
+"""The catalogue as TMF620 Product Catalog v4 resources: the catalog, its categories, product offerings, their
+prices and product specifications.
 
-An offering lists its prices as references (id, href, name, priceType), TMF620's way; each price is a
-resource of its own. `requiresServiceLocation` and `icb` are this catalogue's extensions, named in `@type`.
+There is one catalog, the catalogue in force; its categories are the product families; each offering has a
+product specification of its own (same id) describing the characteristics the offering lets an order choose.
+An offering lists its prices as references (id, href, name, priceType), TMF620's way; each price is a resource
+of its own. `requiresServiceLocation` and `icb` are this catalogue's extensions, named in `@type`. Every
+resource conforms to its definition in the published specification (docs/standards).
 """
 
 from decimal import Decimal
 from typing import Any
 
-from pricing_approval.catalogue import Catalogue, ProductOffering, ProductOfferingPrice
+from orderdesk_shared.published_specs import TMF620, PublishedSpec
+from pricing_approval.catalogue import Catalogue, CharacteristicValueUse, ProductOffering, ProductOfferingPrice
 
 API_ROOT = "/tmf-api/productCatalogManagement/v4"
+CATALOG_ID = "orderdesk"
+# This catalogue's attributes beyond TMF620's, by resource: they can be filtered on and asked for too.
+EXTENSIONS = {
+    "ProductOffering": {"requiresServiceLocation"},
+    "ProductOfferingPrice": {"icb"},
+}
+
+
+def attributes(definition: str) -> frozenset[str]:
+    """The attributes a resource of this TMF620 definition can have here: the specification's and ours."""
+    return PublishedSpec.named(TMF620).properties(definition) | EXTENSIONS.get(definition, set())
+
+
+def catalog_resource(catalogue: Catalogue) -> dict[str, Any]:
+    return {
+        "id": CATALOG_ID,
+        "href": f"{API_ROOT}/catalog/{CATALOG_ID}",
+        "name": "OrderDesk product catalogue",
+        "catalogType": "productCatalog",
+        "lifecycleStatus": "Active",
+        "version": catalogue.version,
+        "category": [_category_ref(family, catalogue) for family in families(catalogue)],
+        "@type": "Catalog",
+    }
+
+
+def families(catalogue: Catalogue) -> list[str]:
+    """The product families the catalogue's offerings belong to, in the order they first appear."""
+    return list(dict.fromkeys(offering.family for offering in catalogue.product_offering))
+
+
+def category_resource(family: str, catalogue: Catalogue) -> dict[str, Any]:
+    offerings = [offering for offering in catalogue.product_offering if offering.family == family]
+    return {
+        "id": family,
+        "href": f"{API_ROOT}/category/{family}",
+        "name": family,
+        "isRoot": True,
+        "lifecycleStatus": "Active",
+        "version": catalogue.version,
+        "productOffering": [_offering_ref(offering) for offering in offerings],
+        "@type": "Category",
+    }
 
 
 def offering_resource(offering: ProductOffering, *, catalogue: Catalogue) -> dict[str, Any]:
-    document = _numbers(offering.model_dump(by_alias=True, exclude_none=True, exclude={"product_offering_price"}))
+    document = _numbers(
+        offering.model_dump(by_alias=True, exclude_none=True, exclude={"product_offering_price", "category"})
+    )
     return document | {
         "href": f"{API_ROOT}/productOffering/{offering.id}",
         "version": catalogue.version,
         "isBundle": False,
         "isSellable": offering.active,
+        "category": [_category_ref(offering.family, catalogue)],
+        "productSpecification": {
+            "id": offering.id,
+            "href": f"{API_ROOT}/productSpecification/{offering.id}",
+            "name": offering.name,
+            "version": catalogue.version,
+            "@referredType": "ProductSpecification",
+        },
         "productOfferingPrice": [
             {
                 "id": price.id,
@@ -45,12 +103,60 @@ def price_resource(price: ProductOfferingPrice, *, offering: ProductOffering, ca
     }
 
 
+def specification_resource(offering: ProductOffering, *, catalogue: Catalogue) -> dict[str, Any]:
+    """What an order item may say about a product of this offering: its characteristics and their values."""
+    return {
+        "id": offering.id,
+        "href": f"{API_ROOT}/productSpecification/{offering.id}",
+        "name": offering.name,
+        "lifecycleStatus": offering.lifecycle_status,
+        "version": catalogue.version,
+        "isBundle": False,
+        "productSpecCharacteristic": [_characteristic(use) for use in offering.prod_spec_char_value_use],
+        "@type": "ProductSpecification",
+    }
+
+
 def prices_by_id(catalogue: Catalogue) -> dict[str, tuple[ProductOfferingPrice, ProductOffering]]:
     """Every price component with the offering it belongs to (price ids are unique in the catalogue)."""
     return {
         price.id: (price, offering)
         for offering in catalogue.product_offering
         for price in offering.product_offering_price
+    }
+
+
+def _characteristic(use: CharacteristicValueUse) -> dict[str, Any]:
+    characteristic: dict[str, Any] = {
+        "name": use.name,
+        "configurable": len(use.product_spec_characteristic_value) > 1,
+        "minCardinality": 0,  # an item may leave it out: it then gets the default value
+        "maxCardinality": 1,
+        "productSpecCharacteristicValue": [
+            _numbers(value.model_dump(by_alias=True)) for value in use.product_spec_characteristic_value
+        ],
+    }
+    if use.value_type:
+        characteristic["valueType"] = use.value_type
+    return characteristic
+
+
+def _category_ref(family: str, catalogue: Catalogue) -> dict[str, Any]:
+    return {
+        "id": family,
+        "href": f"{API_ROOT}/category/{family}",
+        "name": family,
+        "version": catalogue.version,
+        "@referredType": "Category",
+    }
+
+
+def _offering_ref(offering: ProductOffering) -> dict[str, Any]:
+    return {
+        "id": offering.id,
+        "href": f"{API_ROOT}/productOffering/{offering.id}",
+        "name": offering.name,
+        "@referredType": "ProductOffering",
     }
 
 

@@ -1,21 +1,28 @@
 """Serviceability's API: TMF645 checks, the order view, site surveys and the location inventory."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, ensure_allowed
+from orderdesk_shared import tmf630
+from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, ensure_allowed, own_orders_only
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.limits import Offset, PageSize
+from orderdesk_shared.published_specs import TMF645, PublishedSpec
+from orderdesk_shared.tmf630 import ListQuery
 from serviceability import repository, tmf645
 from serviceability.domain.inventory import UnreadableInventory
-from serviceability.domain.qualification import decide_order
+from serviceability.domain.qualification import CheckItem, SiteDecision, decide_check
+from serviceability.domain.rules import Rules
 from serviceability.handlers import SurveyNotOpen, complete_site_survey
 from serviceability.inventory import import_inventory, report_document
 from serviceability.rules_in_force import RULES_IN_FORCE
@@ -32,34 +39,123 @@ SurveyReader = Annotated[Principal, Depends(require_roles(*SEES_EVERY_ORDER))]
 InventoryKeeper = Annotated[Principal, Depends(require_roles(Role.OPERATIONS))]
 
 
+TMF645Body = Annotated[Any, Body(description="a TMF645 CheckServiceQualification_Create")]
+TMF645QueryBody = Annotated[Any, Body(description="a TMF645 QueryServiceQualification_Create")]
+
+
 @tmf645_router.post("/checkServiceQualification", status_code=status.HTTP_201_CREATED)
-async def check_service_qualification(
-    body: tmf645.CheckServiceQualificationCreate, principal: Checker, db: DatabaseDep
-) -> dict:
-    """Whether and how each site can be served, answered at once (qualified, alternate or unqualified)."""
+async def check_service_qualification(body: TMF645Body, principal: Checker, db: DatabaseDep) -> dict:
+    """Whether and how each site can be served, answered at once (qualified, alternate or unqualified per item)."""
+    if errors := tmf645.invalid_params(body):
+        raise RequestValidationError(errors)
     rules = await RULES_IN_FORCE.through(db)
-    try:
-        requests = tmf645.site_requests(body, rules)
-    except tmf645.InvalidCheck as invalid:
-        raise RequestValidationError(invalid.errors) from invalid
+    items = tmf645.check_items(body, rules)
     check_id = str(uuid.uuid4())
     async with db.unit_of_work() as uow:
-        decision = decide_order(requests, await repository.match_locations(uow.connection, requests), rules)
-        resource = tmf645.to_resource(check_id, body, decision, checked_at=datetime.now(UTC))
+        sites = await _decide(uow.connection, items, rules, alternates_wanted=body.get("provideAlternative", False))
+        resource = tmf645.to_resource(check_id, body, sites, checked_at=datetime.now(UTC))
         await repository.record_check(
             uow.connection, check_id=check_id, requested_by=principal.subject, resource=resource
         )
     return resource
 
 
+# TMF630 list behaviour (orderdesk_shared.tmf630) on a CheckServiceQualification's attributes: TMF645's and ours.
+CHECK_ATTRIBUTES = PublishedSpec.named(TMF645).properties("CheckServiceQualification")
+CheckList = Annotated[ListQuery, Depends(tmf630.list_query(attributes=CHECK_ATTRIBUTES))]
+CheckFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=CHECK_ATTRIBUTES))]
+
+
 @tmf645_router.get("/checkServiceQualification/{check_id}")
-async def retrieve_check_service_qualification(check_id: str, _: SignedIn, db: DatabaseDep) -> dict:
+async def retrieve_check_service_qualification(
+    check_id: str, _: SignedIn, db: DatabaseDep, fields: CheckFields
+) -> dict:
     """A check answered before, as it was answered."""
-    return await read_or_404(
+    check = await read_or_404(
         db,
         lambda connection: repository.get_check(connection, check_id),
         missing=f"no checkServiceQualification {check_id}",
     )
+    return tmf630.project(check, fields)
+
+
+@tmf645_router.get("/checkServiceQualification")
+async def list_check_service_qualifications(
+    reader: SignedIn, db: DatabaseDep, query: CheckList, response: Response
+) -> list[dict]:
+    """The checks answered, newest first, filtered and projected as TMF630 says (e.g. `qualificationResult=
+    unqualified`, `serviceQualificationItem.service.serviceSpecification.id=DIA-FIBER`); a sales rep's own only."""
+    return await _answers_listed(repository.list_checks, reader, db, query, response)
+
+
+async def _answers_listed(
+    list_answers: Callable[..., Awaitable[tuple[list[dict], int]]],
+    reader: Principal,
+    db: Database,
+    query: ListQuery,
+    response: Response,
+) -> list[dict]:
+    """Checks or queries answered, newest first, a sales rep's own only. Postgres decides every filter on the
+    stored resources but an ordering of date-times, left to the query over at most tmf630.MAX_FILTERED_SCAN."""
+    matching, rest = query.split_for_jsonb()
+    async with db.engine.connect() as connection:
+
+        async def read(offset: int, limit: int) -> tuple[list[dict], int]:
+            return await list_answers(
+                connection, requested_by=own_orders_only(reader), matching=matching, offset=offset, limit=limit
+            )
+
+        return await rest.answer_from(read, response, narrow_with="filters other than .gt/.gte/.lt/.lte on dates")
+
+
+QUERY_ATTRIBUTES = PublishedSpec.named(TMF645).properties("QueryServiceQualification")
+QueryList = Annotated[ListQuery, Depends(tmf630.list_query(attributes=QUERY_ATTRIBUTES))]
+QueryFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=QUERY_ATTRIBUTES))]
+
+
+@tmf645_router.post("/queryServiceQualification", status_code=status.HTTP_201_CREATED)
+async def query_service_qualification(body: TMF645QueryBody, principal: Checker, db: DatabaseDep) -> dict:
+    """The offerings that can be served at a place (or whether the one the search names can), answered at once."""
+    if errors := tmf645.invalid_params(body, definition=tmf645.QUERY_CREATE):
+        raise RequestValidationError(errors)
+    rules = await RULES_IN_FORCE.through(db)
+    items = tmf645.query_items(body, rules)
+    query_id = str(uuid.uuid4())
+    async with db.unit_of_work() as uow:
+        sites = await _decide(uow.connection, items, rules, alternates_wanted=False)
+        resource = tmf645.to_query_resource(query_id, body, sites, rules, queried_at=datetime.now(UTC))
+        await repository.record_query(
+            uow.connection, query_id=query_id, requested_by=principal.subject, resource=resource
+        )
+    return resource
+
+
+@tmf645_router.get("/queryServiceQualification/{query_id}")
+async def retrieve_query_service_qualification(
+    query_id: str, _: SignedIn, db: DatabaseDep, fields: QueryFields
+) -> dict:
+    """A query answered before, as it was answered."""
+    query = await read_or_404(
+        db,
+        lambda connection: repository.get_query(connection, query_id),
+        missing=f"no queryServiceQualification {query_id}",
+    )
+    return tmf630.project(query, fields)
+
+
+@tmf645_router.get("/queryServiceQualification")
+async def list_query_service_qualifications(
+    reader: SignedIn, db: DatabaseDep, query: QueryList, response: Response
+) -> list[dict]:
+    """The queries answered, newest first, filtered and projected as TMF630 says; a sales rep's own only."""
+    return await _answers_listed(repository.list_queries, reader, db, query, response)
+
+
+async def _decide(
+    connection: AsyncConnection, items: list[CheckItem], rules: Rules, *, alternates_wanted: bool
+) -> list[SiteDecision]:
+    locations = await repository.match_locations(connection, [item.request for item in items if not item.problems])
+    return decide_check(items, locations, rules, alternates_wanted=alternates_wanted)
 
 
 @router.get("/orders/{order_id}")

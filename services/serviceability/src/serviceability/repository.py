@@ -5,16 +5,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, JSONPATH, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.addresses import UnreadableAddress, building_address
 from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.order import Address
+from orderdesk_shared.tmf630 import JsonPath
 from serviceability.domain.inventory import AccessMedium, InventoryFile, Location, RejectedRow
 from serviceability.domain.qualification import SiteRequest, SurveyFindings
-from serviceability.tables import locations, qualifications, service_qualification_checks, site_surveys
+from serviceability.tables import (
+    locations,
+    qualifications,
+    service_qualification_checks,
+    service_qualification_queries,
+    site_surveys,
+)
 
 _BUILDING = (locations.c.street, locations.c.city, locations.c.state, locations.c.postcode)
 
@@ -315,18 +322,74 @@ async def claim_overdue_surveys(connection: AsyncConnection, *, now: datetime) -
     )
 
 
-# TMF645 checks
+# TMF645 checks and queries, each kept as it was answered
 
 
 async def record_check(connection: AsyncConnection, *, check_id: str, requested_by: str, resource: dict) -> None:
-    await connection.execute(
-        sa.insert(service_qualification_checks).values(id=check_id, requested_by=requested_by, resource=resource)
-    )
+    await _record(connection, service_qualification_checks, check_id, requested_by, resource)
 
 
 async def get_check(connection: AsyncConnection, check_id: str) -> dict | None:
-    return (
-        await connection.execute(
-            sa.select(service_qualification_checks.c.resource).where(service_qualification_checks.c.id == check_id)
+    return await _answered(connection, service_qualification_checks, check_id)
+
+
+async def list_checks(
+    connection: AsyncConnection,
+    *,
+    requested_by: str | None,
+    matching: Sequence[JsonPath] = (),
+    offset: int,
+    limit: int,
+) -> tuple[list[dict], int]:
+    """One page of the checks answered, newest first, and how many there are: those `requested_by` asked for
+    (compared without regard to case), or all, whose resource matches every SQL/JSON path."""
+    return await _answers(connection, service_qualification_checks, requested_by, matching, offset=offset, limit=limit)
+
+
+async def record_query(connection: AsyncConnection, *, query_id: str, requested_by: str, resource: dict) -> None:
+    await _record(connection, service_qualification_queries, query_id, requested_by, resource)
+
+
+async def get_query(connection: AsyncConnection, query_id: str) -> dict | None:
+    return await _answered(connection, service_qualification_queries, query_id)
+
+
+async def list_queries(
+    connection: AsyncConnection,
+    *,
+    requested_by: str | None,
+    matching: Sequence[JsonPath] = (),
+    offset: int,
+    limit: int,
+) -> tuple[list[dict], int]:
+    """One page of the queries answered, newest first, and how many there are, as `list_checks`."""
+    return await _answers(connection, service_qualification_queries, requested_by, matching, offset=offset, limit=limit)
+
+
+async def _record(connection: AsyncConnection, table: sa.Table, id_: str, requested_by: str, resource: dict) -> None:
+    await connection.execute(sa.insert(table).values(id=id_, requested_by=requested_by, resource=resource))
+
+
+async def _answered(connection: AsyncConnection, table: sa.Table, id_: str) -> dict | None:
+    return (await connection.execute(sa.select(table.c.resource).where(table.c.id == id_))).scalar_one_or_none()
+
+
+async def _answers(
+    connection: AsyncConnection,
+    table: sa.Table,
+    requested_by: str | None,
+    matching: Sequence[JsonPath],
+    *,
+    offset: int,
+    limit: int,
+) -> tuple[list[dict], int]:
+    query = sa.select(table.c.resource)
+    if requested_by:
+        query = query.where(sa.func.lower(table.c.requested_by) == requested_by)
+    for path, variables in matching:
+        query = query.where(
+            sa.func.jsonb_path_exists(table.c.resource, sa.cast(path, JSONPATH), sa.literal(variables, JSONB))
         )
-    ).scalar_one_or_none()
+    total = (await connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await connection.execute(query.order_by(table.c.created_at.desc(), table.c.id).offset(offset).limit(limit))
+    return list(rows.scalars()), total

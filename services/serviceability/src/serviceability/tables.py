@@ -72,6 +72,18 @@ service_qualification_checks = sa.Table(
     sa.Column("requested_by", sa.Text, nullable=False),
     sa.Column("resource", JSONB, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("service_qualification_checks_newest", sa.text("created_at DESC"), "id"),
+)
+
+# Every TMF645 queryServiceQualification and its answer: the offerings found at a place.
+service_qualification_queries = sa.Table(
+    "service_qualification_queries",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("resource", JSONB, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("service_qualification_queries_newest", sa.text("created_at DESC"), "id"),
 )
 
 # Each catalogue version pricing-approval announced; the offerings served at a site follow it.

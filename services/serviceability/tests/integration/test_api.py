@@ -1,4 +1,4 @@
-"""Serviceability's API in process, on its real schema: inventory import, TMF645 checks, site surveys."""
+"""Serviceability's API in process, on its real schema: inventory import and site surveys (TMF645: test_tmf645.py)."""
 
 import asyncio
 from decimal import Decimal
@@ -15,99 +15,12 @@ from services.serviceability.tests.integration.conftest import NEAR_NET_950_FT, 
 
 pytestmark = pytest.mark.integration
 
-CHECK = "/tmf-api/serviceQualificationManagement/v4/checkServiceQualification"
-# The fields TMF645's CheckServiceQualification example answers with (standards/CheckServiceQualification.example.json).
-TMF645_ANSWER_FIELDS = {
-    "id", "href", "@type", "checkServiceQualificationDate", "effectiveQualificationDate", "instantSyncQualification",
-    "provideAlternative", "provideUnavailabilityReason", "qualificationResult", "serviceQualificationItem", "state",
-}  # fmt: skip
 REP = bearer("rep-001", Role.SALES_REP)
 OPS = bearer("sam", Role.OPERATIONS)
 HEADER = (
     "location_id,street,city,state,postcode,latitude,longitude,building_lit,distance_to_fiber_ft,"
     "access_medium,max_bandwidth_mbps,market"
 )
-
-
-def place(street_nr: str, street_name: str, city: str, state: str, postcode: str) -> dict:
-    return {"role": "installationPlace", "streetNr": street_nr, "streetName": street_name, "city": city,
-            "stateOrProvince": state, "postcode": postcode}  # fmt: skip
-
-
-def item(item_id: str, offering: str, site: dict, bandwidth: int | None = None) -> dict:
-    service = {"serviceSpecification": {"id": offering}, "place": [site]}
-    if bandwidth:
-        service["serviceCharacteristic"] = [{"name": "bandwidth_mbps", "valueType": "integer", "value": bandwidth}]
-    return {"id": item_id, "service": service}
-
-
-async def test_a_rep_checks_serviceability_before_ordering_and_can_read_the_answer_again(api):
-    body = {
-        "externalId": "CSQ-1",
-        "provideAlternative": True,
-        "serviceQualificationItem": [
-            item("1", "DIA-FIBER", place("233", "South Wacker Drive, Suite 4400", "Chicago", "IL", "60606"), 1000),
-            item("2", "EPL", place("1342", "University Ave SE", "Minneapolis", "MN", "55414"), 10000),
-            item("3", "SIP-TRUNK", {"role": "installationPlace", "id": "LOC-CHI-0026"}),
-            item("4", "DIA-FIBER", place("2900", "E 106th St", "Chicago", "IL", "60617"), 500),
-        ],
-    }
-    answered = await api.post(CHECK, json=body, headers=REP)
-    assert answered.status_code == 201, answered.text
-    check = answered.json()
-    assert (check["state"], check["qualificationResult"], check["externalId"]) == ("done", "unqualified", "CSQ-1")
-    on_net, short, off_net, near_net = check["serviceQualificationItem"]
-    assert (on_net["qualificationResult"], on_net["networkReach"], on_net["locationId"]) == (
-        "qualified",
-        "on-net",
-        "LOC-CHI-0001",
-    )
-    assert short["qualificationResult"] == "alternate"
-    [proposal] = short["alternateServiceProposal"]
-    assert proposal["alternateService"]["serviceCharacteristic"][0]["value"] == 1000
-    assert (off_net["qualificationResult"], off_net["eligibilityUnavailabilityReason"][0]["code"]) == (
-        "unqualified",
-        "NOT_SERVICEABLE",
-    )
-    assert (near_net["networkReach"], near_net["constructionEstimate"], near_net["siteSurveyRequired"]) == (
-        "near-net",
-        {"unit": "USD", "value": "57750.00"},
-        True,
-    )
-
-    again = await api.get(f"{CHECK}/{check['id']}", headers=bearer("sre-1", Role.SRE))
-    assert again.json() == check
-    assert (await api.get(f"{CHECK}/no-such-check", headers=REP)).status_code == 404
-
-
-async def test_the_check_answer_has_the_shape_tmf645_publishes(api):
-    body = {
-        "serviceQualificationItem": [item("1", "DIA-FIBER", place("233", "S Wacker Dr", "Chicago", "IL", "60606"), 250)]
-    }
-    check = (await api.post(CHECK, json=body, headers=REP)).json()
-    assert set(check) >= TMF645_ANSWER_FIELDS
-    assert check["@type"] == "CheckServiceQualification"
-    [answered] = check["serviceQualificationItem"]
-    assert {"id", "state", "qualificationResult", "service", "@type"} <= set(answered)
-    assert answered["service"]["place"][0]["role"] == "installationPlace"
-
-
-async def test_a_check_that_cannot_be_answered_is_a_problem_with_field_paths(api):
-    body = {
-        "serviceQualificationItem": [
-            item("1", "CLOUD-IAAS", place("233", "S Wacker Dr", "Chicago", "IL", "60606")),
-            item("2", "DIA-FIBER", place("", "PO Box 12", "Chicago", "IL", "60606")),
-        ]
-    }
-    response = await api.post(CHECK, json=body, headers=REP)
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
-    fields = {problem["field"] for problem in response.json()["invalid_params"]}
-    assert fields == {
-        "serviceQualificationItem.0.service.serviceSpecification.id",
-        "serviceQualificationItem.1.service.place.0",
-    }
-    assert (await api.post(CHECK, json=body, headers=OPS)).status_code == 403
 
 
 async def test_an_inventory_import_reports_each_bad_row_and_a_reimport_updates_in_place(api):

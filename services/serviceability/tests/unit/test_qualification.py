@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import (
     Account,
     Address,
@@ -18,9 +19,13 @@ from orderdesk_shared.events.order import (
 from orderdesk_shared.events.serviceability import NetworkReach, QualificationResult
 from serviceability.domain.inventory import AccessMedium, Location
 from serviceability.domain.qualification import (
+    CheckItem,
     Outcome,
+    SiteDecision,
     SiteRequest,
     SurveyFindings,
+    check_result,
+    decide_check,
     decide_order,
     decide_site,
     site_requests,
@@ -236,3 +241,58 @@ def test_only_added_or_changed_items_at_a_site_are_qualified():
         500,
         Decimal("1800"),
     )
+
+
+def check_item(offering="DIA-FIBER", *, bandwidth=None, location_id=None, address=WACKER, problems=()) -> CheckItem:
+    return CheckItem(
+        request=SiteRequest(
+            item_id="0",
+            field_path="serviceQualificationItem[0].service.place",
+            offering_id=offering,
+            bandwidth_mbps=bandwidth,
+            location_id=location_id,
+            address=address,
+        ),
+        problems=problems,
+    )
+
+
+def test_a_check_item_that_cannot_be_checked_is_unqualified_with_its_problems():
+    problem = Finding(reason_code="PLACE_REQUIRED", message="no place")
+    [site] = decide_check([check_item(problems=(problem,))], {"0": location(lit=True)}, RULES, alternates_wanted=True)
+    assert (site.result, site.reach) == (QualificationResult.UNQUALIFIED, NetworkReach.UNKNOWN)
+    assert site.findings == (problem,)
+
+
+def test_a_location_id_the_inventory_does_not_know_without_an_address_is_an_unknown_place():
+    [site] = decide_check([check_item(location_id="LOC-X", address=None)], {}, RULES, alternates_wanted=True)
+    assert (site.result, site.reason_codes(), site.survey_required) == (
+        QualificationResult.UNQUALIFIED,
+        ["UNKNOWN_PLACE"],
+        False,
+    )
+    [surveyed] = decide_check([check_item(location_id="LOC-X")], {}, RULES, alternates_wanted=True)
+    assert (surveyed.reason_codes(), surveyed.survey_required) == (["SITE_SURVEY_REQUIRED"], True)
+
+
+@pytest.mark.parametrize(("wanted", "result"), [(True, QualificationResult.ALTERNATE), (False, "unqualified")])
+def test_an_alternate_is_proposed_only_when_the_client_asks_for_alternatives(wanted, result):
+    slow = {"0": location(lit=True, max_bandwidth=1000)}
+    [site] = decide_check([check_item(bandwidth=10000)], slow, RULES, alternates_wanted=wanted)
+    assert (site.result, site.alternate_bandwidth_mbps, site.reason_codes()) == (result, 1000, ["BANDWIDTH_ALTERNATE"])
+
+
+@pytest.mark.parametrize(
+    ("results", "overall"),
+    [
+        (["qualified", "qualified"], "qualified"),
+        (["qualified", "alternate"], "alternate"),
+        (["alternate", "unqualified", "qualified"], "unqualified"),
+    ],
+)
+def test_a_checks_result_is_unqualified_if_any_item_is_else_alternate_if_any_is(results, overall):
+    sites = [
+        SiteDecision(request=request(), reach=NetworkReach.ON_NET, result=QualificationResult(result))
+        for result in results
+    ]
+    assert check_result(sites) == overall
