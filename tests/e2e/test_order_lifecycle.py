@@ -196,7 +196,7 @@ async def test_an_installed_order_is_completed_in_tmf622_and_the_console_and_rec
         assert response.status_code == 202, response.text
 
     order = await _until_state(intake, order_id, people["rep"], "completed")
-    assert order["completionDate"] == str(today)
+    assert order["completionDate"] == f"{today}T00:00:00+00:00"  # the install day, a TMF date-time
     assert {item["state"] for item in order["productOrderItem"]} == {"completed"}
     await eventually(lambda: _console_state(services["console"], order_id, people["rep"]), lambda s: s == "completed")
 

@@ -73,12 +73,31 @@ async def test_a_correction_that_breaks_the_order_is_a_problem_with_field_paths(
     rep = bearer(stack, "rep-002", Role.SALES_REP)
     rejected = (await intake.post(PRODUCT_ORDER_PATH, json=_body(valid=False, seed=302), headers=rep)).json()
     response = await intake.patch(
-        f"{PRODUCT_ORDER_PATH}/{rejected['id']}", json={"orderType": "upgrade"}, headers=rep | MERGE_PATCH
+        f"{PRODUCT_ORDER_PATH}/{rejected['id']}", json={"requestedCompletionDate": "soon"}, headers=rep | MERGE_PATCH
     )
     assert response.status_code == 400
-    assert [problem["field"] for problem in response.json()["invalid_params"]] == ["orderType"]
+    assert [problem["field"] for problem in response.json()["invalid_params"]] == ["requestedCompletionDate"]
     unchanged = (await intake.get(f"{PRODUCT_ORDER_PATH}/{rejected['id']}", headers=rep)).json()
     assert unchanged["state"] == "rejected"
+    assert unchanged["requestedCompletionDate"] == rejected["requestedCompletionDate"]
+
+
+async def test_a_correction_naming_an_order_type_orderdesk_does_not_know_is_a_finding_on_the_next_version(
+    stack, intake
+):
+    rep = bearer(stack, "rep-002", Role.SALES_REP)
+    rejected = (await intake.post(PRODUCT_ORDER_PATH, json=_body(valid=False, seed=305), headers=rep)).json()
+    # orderType is OrderDesk's extension: the spec allows any value there, so it is no reason to refuse the request.
+    response = await intake.patch(
+        f"{PRODUCT_ORDER_PATH}/{rejected['id']}",
+        json={"orderType": "upgrade"},
+        headers=rep | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    corrected = response.json()
+    assert corrected["state"] == "rejected"
+    assert ("INVALID_VALUE", "orderType") in {(f["reasonCode"], f["fieldPath"]) for f in corrected["findings"]}
+    assert corrected["orderType"] != "upgrade"  # taken from the items
 
 
 async def test_an_order_is_cancelled_once_and_the_cancellation_is_in_its_history(stack, intake):

@@ -86,14 +86,14 @@ async def test_bad_input_is_a_problem_with_field_paths_and_nothing_is_created(st
     rep = bearer(stack, "rep-003", Role.SALES_REP)
     body = _order_body() | {"externalId": f"OPP-BAD-{secrets.token_hex(4)}"}  # no other test's order has it
     body["productOrderItem"][0].pop("id")
-    body["orderType"] = "upgrade"
+    body["requestedCompletionDate"] = "soon"
     response = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)
 
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
     assert (response.json()["@type"], response.json()["code"], response.json()["status"]) == ("Error", "400", "400")
     fields = {problem["field"] for problem in response.json()["invalid_params"]}
-    assert fields == {"orderType", "productOrderItem.0.id"}
+    assert fields == {"requestedCompletionDate", "productOrderItem.0.id"}
     listed = await intake.get(PRODUCT_ORDER_PATH, params={"externalId": body["externalId"]}, headers=rep)
     assert listed.json() == []
 

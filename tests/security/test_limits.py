@@ -144,6 +144,37 @@ async def test_deep_offsets_and_huge_pages_are_refused_on_every_list(stack, serv
     assert deepest.status_code == 200
 
 
+CHECK_PATH = "/tmf-api/serviceQualificationManagement/v4/checkServiceQualification"
+NUL = "U+0000"
+OUT_OF_RANGE = "out of the range"
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "path", "cancelling", "reason"),
+    [
+        ("intake", "GET", f"{PRODUCT_ORDER_PATH}/PO-%00", False, NUL),
+        ("intake", "GET", f"{PRODUCT_ORDER_PATH}?externalId=CRM-%00", False, NUL),
+        ("intake", "POST", "/tmf-api/productOrderingManagement/v4/cancelProductOrder", True, NUL),
+        # Year 9999 at an offset west of UTC is year 10000 in UTC: past Python's datetime (the driver's).
+        ("intake", "GET", f"{PRODUCT_ORDER_PATH}?orderDate.lt=9999-12-31T23:59:59-23:59", False, OUT_OF_RANGE),
+        ("serviceability", "GET", f"{CHECK_PATH}/Q-%00", False, NUL),
+        ("serviceability", "GET", "/serviceability/locations/LOC-%00", False, NUL),
+    ],
+)
+async def test_a_value_the_database_cannot_hold_is_invalid_input_not_a_server_error(
+    stack, service, method, path, cancelling, reason
+):
+    """Valid JSON, and valid under the specifications, but no PostgreSQL value can hold it (the fuzzer's finding:
+    each such request was a 500)."""
+    json = {"productOrder": {"id": "PO-\x00"}, "cancellationReason": "resent"} if cancelling else None
+    async with httpx.AsyncClient(base_url=stack.service_url(service), timeout=30.0) as client:
+        answer = await client.request(method, path, json=json, headers=bearer(stack, "dana", Role.SPECIALIST))
+
+    invalid = 400 if path.startswith("/tmf-api/") else 422
+    assert answer.status_code == invalid, answer.text
+    assert reason in answer.json()["detail"]
+
+
 async def test_a_deeply_nested_merge_patch_is_refused_400_and_the_order_is_unchanged(stack, intake):
     rep = bearer(stack, "rep-009", Role.SALES_REP)
     created = (await intake.post(PRODUCT_ORDER_PATH, json=_order_body(seed=904), headers=rep)).json()

@@ -95,11 +95,6 @@ async def test_another_rep_neither_sees_nor_changes_an_order_and_a_named_rep_see
             json={"relatedParty": [{"role": "salesRep", "id": "rep-sec-intruder", "splitPercent": 100}]},
             headers=intruder | {"Content-Type": "application/merge-patch+json"},
         ),
-        await intake.post(
-            CANCEL_PATH,
-            json={"productOrder": {"id": order_id}, "cancellationReason": "not mine to cancel"},
-            headers=intruder,
-        ),
         await pricing.get(f"/pricing/orders/{order_id}", headers=intruder),
         await pricing.get(f"/pricing/orders/{order_id}/decisions", headers=intruder),
         await pricing.get(f"/pricing/orders/{order_id}/proposal", headers=intruder),
@@ -110,6 +105,11 @@ async def test_another_rep_neither_sees_nor_changes_an_order_and_a_named_rep_see
     ]
     for response in hidden:
         _refused(response, 404, order_id)
+    not_mine = {"productOrder": {"id": order_id}, "cancellationReason": "not mine to cancel"}
+    cancel = await intake.post(CANCEL_PATH, json=not_mine, headers=intruder)
+    # The order a cancellation names is its input: refused as invalid (400, as TMF622 documents), as an unknown one is.
+    assert cancel.status_code == 400, cancel.text
+    assert cancel.json()["invalid_params"] == [{"field": "productOrder.id", "reason": f"no product order {order_id}"}]
     listed = await intake.get(PRODUCT_ORDER_PATH, params={"externalId": body["externalId"]}, headers=intruder)
     assert (listed.json(), listed.headers["X-Total-Count"]) == ([], "0")
     searched = await services["console"].get("/console/orders", params={"q": order_id}, headers=intruder)
@@ -152,7 +152,7 @@ async def test_only_a_specialist_changes_the_listed_reps(stack, services):
     )
     assert corrected.status_code == 200, corrected.text
     reps = [(p["id"], p["splitPercent"]) for p in corrected.json()["relatedParty"] if p["role"] == "salesRep"]
-    assert reps == [(NAMED_REP, "100")]
+    assert reps == [(NAMED_REP, 100)]
 
 
 async def test_one_idempotency_key_from_two_reps_makes_each_their_own_order(stack, services):

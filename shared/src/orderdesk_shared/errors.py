@@ -7,6 +7,10 @@ from collections.abc import Iterator
 
 import asyncpg
 from aiokafka.errors import KafkaError
+
+# The driver's own DataError (a value it cannot encode), not exported under its name: the server's SQLSTATE 22000
+# class takes it.
+from asyncpg.exceptions._base import DataError as DriverDataError
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -70,6 +74,26 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, PermanentError):
         return False
     return any(_says_transient(link) for link in _causes(error))
+
+
+# A value PostgreSQL refuses whatever happens: SQLSTATE class 22 (data exception: a number or date-time out of
+# range, ...), among them a NUL character (U+0000), which no text (22021) or jsonb (22P05) value can hold.
+_DATA_EXCEPTION_CLASS = "22"
+_NUL_CHARACTER_SQLSTATES = frozenset({"22021", "22P05"})
+
+
+def unstorable_value(error: BaseException) -> str | None:
+    """Why the database, or its driver before sending it (asyncpg's client-side DataError: a date-time past year
+    9999 in UTC, a number out of its column's range), refused a value of the input itself; None for other failures.
+    The input is at fault, not the database: a request answers 4xx, never 500."""
+    for link in _causes(error):
+        sqlstate = getattr(link, "sqlstate", None)
+        if sqlstate in _NUL_CHARACTER_SQLSTATES:
+            return "text may not contain the NUL character (U+0000)"
+        data_exception = isinstance(sqlstate, str) and sqlstate.startswith(_DATA_EXCEPTION_CLASS)
+        if data_exception or isinstance(link, DriverDataError):
+            return "a value is out of the range that can be stored (e.g. a date-time past year 9999 in UTC)"
+    return None
 
 
 def _says_transient(error: BaseException) -> bool:

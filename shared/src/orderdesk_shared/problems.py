@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, compile_path
 
-from orderdesk_shared.errors import DATABASE_FAILURES, TransientError, is_transient
+from orderdesk_shared.errors import DATABASE_FAILURES, TransientError, is_transient, unstorable_value
 from orderdesk_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -116,7 +116,20 @@ def declare_not_offered(path: str, methods: Collection[str]) -> None:
 
 
 async def _unavailable_problem(request: Request, error: Exception) -> JSONResponse:
-    """503 with Retry-After while a dependency is away; any other failure stays a 500 (and is logged as one)."""
+    """503 with Retry-After while a dependency is away; a value the database cannot take is invalid input; any other
+    failure stays a 500 (and is logged as one)."""
+    if reason := unstorable_value(error):
+        # Refused where it is stored or looked up, so that every field of every route is covered: a NUL character
+        # or a date-time in year 9999 at an offset is valid JSON and valid under the specifications, but no
+        # PostgreSQL value can hold it.
+        path = request.url.path
+        return error_for(
+            path,
+            invalid_input_status(path),
+            "The request is not valid",
+            detail=reason,
+            invalid_params=[{"field": "(request)", "reason": reason}],
+        )
     if not is_transient(error):
         raise error
     log.warning("request failed while a dependency is away", error_class=type(error).__name__)

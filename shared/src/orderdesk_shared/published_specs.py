@@ -5,9 +5,18 @@ A /tmf-api route checks a request body against the published definition (e.g. TM
 the tests check every answer against the published resource definition. The Swagger 2.0 schemas are
 JSON Schema draft 4 with a few keywords more (ignored). Formats: `date-time` is checked (RFC 3339,
 a time and an offset: what the specifications mean); `uri` is not, because the specifications' own
-examples put "string" in `href`.
+examples put "string" in `href`. So that an answer conforms all the same, `conforming` leaves out of a
+document every value that breaks a format its definition declares (a strict RFC 3986 URI for `uri`): a
+client's `href: "string"`, echoed back, is not.
+
+`strict_errors(definition, document)` is the same check for a route's hot path, by `strict_model(definition)`
+(the definition as a strict pydantic model): the same types, enums, minItems, required properties, date-times
+and unstorable values in about a tenth of a millisecond where the JSON Schema validator takes milliseconds (an
+order with a few items); its caller names where OrderDesk takes more than the specification (a required property
+it does without, a plain date where a date-time is due).
 """
 
+import copy
 import json
 import math
 import re
@@ -15,9 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import ValidationError as PydanticValidationError
 
 from orderdesk_shared.limits import nesting_depth
 
@@ -31,12 +43,21 @@ TMF620 = "TMF620-ProductCatalog-v4.1.0.swagger.json"
 MAX_DEPTH = 32
 # A client learns enough from the first few reasons; a huge invalid body must not make a huge answer.
 MAX_ERRORS = 20
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_FORMATS = FormatChecker(formats=())
+# RFC 3986 URI (absolute, a fragment allowed): a scheme, then only the characters the RFC allows where it does.
+_UNRESERVED_OR_SUB_DELIMS = r"A-Za-z0-9\-._~!$&'()*+,;="
+_PCT_ENCODED = r"%[0-9A-Fa-f]{2}"
+_PCHAR = rf"(?:[{_UNRESERVED_OR_SUB_DELIMS}:@]|{_PCT_ENCODED})"
+_AUTHORITY = (
+    rf"(?:(?:[{_UNRESERVED_OR_SUB_DELIMS}:]|{_PCT_ENCODED})*@)?"
+    rf"(?:\[[0-9A-Fa-fvV:.{_UNRESERVED_OR_SUB_DELIMS}]+\]|(?:[{_UNRESERVED_OR_SUB_DELIMS}]|{_PCT_ENCODED})*)"
+    r"(?::[0-9]*)?"
+)
+_HIER_PART = rf"(?://{_AUTHORITY}(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"
+_URI = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:{_HIER_PART}(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?")
 
 
-@_FORMATS.checks("date-time", raises=ValueError)
 def _is_date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True  # the type keyword speaks for other types
@@ -44,6 +65,18 @@ def _is_date_time(value: object) -> bool:
         return False
     datetime.fromisoformat(value.upper().replace("Z", "+00:00"))  # a 13th month or a 31st of June raises
     return True
+
+
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or _URI.fullmatch(value) is not None
+
+
+# What a request must meet, and what an answer must meet (the uri format too).
+_REQUEST_FORMATS = FormatChecker(formats=())
+_REQUEST_FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
+_ANSWER_FORMATS = FormatChecker(formats=())
+_ANSWER_FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
+_ANSWER_FORMATS.checks("uri")(_is_uri)
 
 
 @dataclass(frozen=True)
@@ -71,27 +104,79 @@ class PublishedSpec:
         return cls(json.loads((STANDARDS / file_name).read_text(encoding="utf-8")))
 
     @cache  # noqa: B019 - specifications are loaded once and live as long as the process
-    def validator(self, definition: str) -> Draft4Validator:
+    def validator(self, definition: str, *, answer: bool = False) -> Draft4Validator:
+        """The definition's validator for a request, or (`answer`) for an answer, where `uri` is checked too."""
         if definition not in self.definitions:
             raise KeyError(f"the specification has no definition {definition!r}")
         schema = {"$ref": f"#/definitions/{definition}", "definitions": self.definitions}
-        return Draft4Validator(schema, format_checker=_FORMATS)
+        return Draft4Validator(schema, format_checker=_ANSWER_FORMATS if answer else _REQUEST_FORMATS)
+
+    def strict_errors(
+        self,
+        definition: str,
+        document: object,
+        *,
+        optional: frozenset[str] = frozenset(),
+        plain_dates: frozenset[str] = frozenset(),
+    ) -> list[SpecError]:
+        """As errors(), by the strict model of the definition (see strict_model for `optional` and `plain_dates`)."""
+        if unfit := _unfit(document):
+            return unfit
+        model = self.strict_model(definition, optional=optional, plain_dates=plain_dates)
+        try:
+            model.model_validate(document)
+        except PydanticValidationError as error:
+            found = [SpecError(tuple(e["loc"]), e["msg"]) for e in error.errors(include_url=False)]
+            return sorted(found, key=lambda e: (len(e.path), e.field))[:MAX_ERRORS]
+        return []
+
+    @cache  # noqa: B019 - as validator(): built once per process
+    def strict_model(
+        self, definition: str, *, optional: frozenset[str] = frozenset(), plain_dates: frozenset[str] = frozenset()
+    ) -> type[BaseModel]:
+        """The definition as a strict pydantic model (`.model_validate(document)` raises a ValidationError with field
+        paths); properties it does not define pass untouched. `optional` names "Definition.property" the spec
+        requires and the caller does without; `plain_dates` names "Definition.property" date-times that may also be
+        a plain date (YYYY-MM-DD)."""
+        return _strict_models(self.definitions, optional, plain_dates)[definition]
 
     def properties(self, definition: str) -> frozenset[str]:
         """The property names the definition lists."""
         return frozenset(self.definitions[definition].get("properties", {}))
 
-    def errors(self, definition: str, document: object) -> list[SpecError]:
-        """Where the document breaks the definition, at most MAX_ERRORS, shallowest first; [] when it conforms."""
-        if nesting_depth(document) > MAX_DEPTH:
-            return [SpecError((), f"nests deeper than {MAX_DEPTH} levels")]
-        if not_json := _not_json(document):
-            return not_json[:MAX_ERRORS]
+    def errors(self, definition: str, document: object, *, answer: bool = False) -> list[SpecError]:
+        """Where the document (a request, or an `answer`) breaks the definition, at most MAX_ERRORS, shallowest
+        first; [] when it conforms."""
+        if unfit := _unfit(document):
+            return unfit
         found: dict[tuple, SpecError] = {}
-        for error in self.validator(definition).iter_errors(document):
+        for error in self.validator(definition, answer=answer).iter_errors(document):
             for spec_error in _explained(error):
                 found.setdefault(spec_error.path, spec_error)
         return sorted(found.values(), key=lambda e: (len(e.path), e.field))[:MAX_ERRORS]
+
+    def conforming(self, definition: str, document: dict) -> dict:
+        """A copy of the document without the values that break a format the definition declares: a client's
+        `href: "string"` accepted in a request is left out of the answer that echoes it."""
+        kept = copy.deepcopy(document)
+        malformed = [
+            tuple(error.absolute_path)
+            for error in self.validator(definition, answer=True).iter_errors(kept)
+            if error.validator == "format" and error.absolute_path
+        ]
+        for path in sorted(malformed, reverse=True):  # later list entries first, so earlier indexes hold
+            parent = kept
+            for step in path[:-1]:
+                parent = parent[step]
+            del parent[path[-1]]
+        return kept
+
+
+def _unfit(document: object) -> list[SpecError]:
+    """What no definition is checked on: a document nested too deep, or values that are not JSON."""
+    if nesting_depth(document) > MAX_DEPTH:
+        return [SpecError((), f"nests deeper than {MAX_DEPTH} levels")]
+    return _not_json(document)[:MAX_ERRORS]
 
 
 def _not_json(document: object) -> list[SpecError]:
@@ -134,3 +219,60 @@ def _explained(error: ValidationError) -> list[SpecError]:
     }
     explain = reasons.get(str(error.validator))
     return [SpecError(path, explain() if explain else error.message[:200])]
+
+
+def _date_time(value: str) -> str:
+    if not _is_date_time(value):
+        raise ValueError("must be a date-time (RFC 3339, e.g. 2026-04-10T19:20:39Z)")
+    return value
+
+
+def _date_or_date_time(value: str) -> str:
+    if _RFC3339.match(value):
+        return _date_time(value)
+    datetime.strptime(value, "%Y-%m-%d")  # raises ValueError for anything but a plain date
+    return value
+
+
+_STRICT_OPEN = ConfigDict(extra="allow", strict=True)
+_JSON_TYPES: dict[str | None, Any] = {"string": str, "integer": int, "number": float, "boolean": bool, "object": dict}
+
+
+def _strict_models(
+    definitions: dict[str, dict], optional: frozenset[str], plain_dates: frozenset[str]
+) -> dict[str, type[BaseModel]]:
+    """Every object definition as a strict model accepting extra properties; references between them resolved."""
+
+    def annotation(schema: dict, where: str) -> Any:
+        if ref := schema.get("$ref"):
+            target = ref.rsplit("/", 1)[-1]
+            if "enum" in definitions[target]:
+                return Literal[tuple(definitions[target]["enum"])]
+            return target  # a forward reference, resolved once every model exists
+        if "enum" in schema:
+            return Literal[tuple(schema["enum"])]
+        if schema.get("type") == "array":
+            entries = list[annotation(schema.get("items", {}), where)]
+            return Annotated[entries, Field(min_length=schema["minItems"])] if "minItems" in schema else entries
+        if schema.get("type") == "string" and schema.get("format") == "date-time":
+            return Annotated[str, AfterValidator(_date_or_date_time if where in plain_dates else _date_time)]
+        return _JSON_TYPES.get(schema.get("type"), Any)
+
+    models: dict[str, type[BaseModel]] = {}
+    for name, schema in definitions.items():
+        if "properties" not in schema:
+            continue
+        waived = {where.split(".", 1)[1] for where in optional if where.startswith(f"{name}.")}
+        required = set(schema.get("required", ())) - waived
+        fields = {
+            # Property names such as "@type" are not identifiers: each field is known by its alias.
+            f"property_{index}": (
+                annotation(property_schema, f"{name}.{prop}"),
+                Field(alias=prop) if prop in required else Field(default=None, alias=prop),
+            )
+            for index, (prop, property_schema) in enumerate(schema["properties"].items())
+        }
+        models[name] = create_model(name, __config__=_STRICT_OPEN, **fields)
+    for model in models.values():
+        model.model_rebuild(_types_namespace=models)
+    return models

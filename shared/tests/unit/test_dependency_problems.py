@@ -4,6 +4,7 @@ import errno
 
 import asyncpg
 import pytest
+from asyncpg.exceptions._base import DataError as DriverDataError
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -42,3 +43,37 @@ def test_any_other_failure_stays_a_500():
     response = _client_of_a_route_failing_with(FileNotFoundError(errno.ENOENT, "rules.toml")).get("/orders/PO-1")
 
     assert response.status_code == 500
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.exceptions.CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00'),
+        asyncpg.exceptions.UntranslatableCharacterError("unsupported Unicode escape sequence"),
+        asyncpg.exceptions.NumericValueOutOfRangeError("integer out of range"),
+        DriverDataError("invalid input for query argument $1: datetime.datetime(9999, ... (date value out of range)"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_a_value_the_database_cannot_take_is_invalid_input(error):
+    response = _client_of_a_route_failing_with(error).get("/orders/PO-1")
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_nul_character_on_a_tmf_route_is_a_400_tmf_error():
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/tmf-api/productOrderingManagement/v4/productOrder/{order_id}")
+    async def read_order(order_id: str) -> dict:
+        raise asyncpg.exceptions.CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00')
+
+    response = TestClient(app, raise_server_exceptions=False).get(
+        "/tmf-api/productOrderingManagement/v4/productOrder/PO%00-1"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "400"
+    assert "U+0000" in response.json()["message"]

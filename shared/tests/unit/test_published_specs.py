@@ -74,3 +74,35 @@ def test_what_is_not_json_text_is_refused_where_it_is():
         f"serviceQualificationItem.0.{value}": not_number,
         f"serviceQualificationItem.1.{value}": not_number,
     }
+
+
+@pytest.mark.parametrize(
+    ("value", "uri"),
+    [
+        ("https://example.com/party/456", True),
+        ("urn:isbn:0451450523", True),
+        ("http://[::1]:8080/a?b#c", True),
+        ("string", False),
+        ("http://serverlocation:port/party/456", False),
+        ("http://example.com/a b", False),
+        ("http://example.com/ä", False),
+        ("http://example.com/#a#b", False),
+    ],
+)
+def test_an_answer_keeps_only_the_uris_that_are_uris(value, uri):
+    answer = {"serviceQualificationItem": [{"service": {"serviceSpecification": {"id": "23", "href": value}}}]}
+    kept = TMF645_SPEC.conforming("CheckServiceQualification", answer)
+    assert ("href" in kept["serviceQualificationItem"][0]["service"]["serviceSpecification"]) is uri
+    assert TMF645_SPEC.errors("CheckServiceQualification", kept, answer=True) == []
+    # A request is not refused for it: the specifications' own examples have "string" there.
+    assert TMF645_SPEC.errors("CheckServiceQualification", answer) == []
+
+
+def test_leaving_out_malformed_values_keeps_the_rest_and_the_original():
+    parties = [{"id": str(n), "@referredType": "Individual", "href": "string"} for n in range(3)]
+    answer = {"relatedParty": parties, "@schemaLocation": "no uri", "description": "kept"}
+    assert TMF645_SPEC.conforming("CheckServiceQualification", answer) == {
+        "relatedParty": [{"id": str(n), "@referredType": "Individual"} for n in range(3)],
+        "description": "kept",
+    }
+    assert answer["relatedParty"][0]["href"] == "string"

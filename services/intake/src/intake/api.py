@@ -4,7 +4,7 @@ import contextlib
 import copy
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import json_merge_patch
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
@@ -36,7 +36,14 @@ from intake.handlers import (
 from intake.repository import CancelRequest, NewOrder, OrderFilter, StoredOrder, canonical_bytes
 from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
 from intake.settings import Settings
-from intake.tmf622 import API_ROOT, ProductOrderCreate, to_canonical, to_resource
+from intake.tmf622 import (
+    API_ROOT,
+    ProductOrderCreate,
+    request_findings,
+    spec_errors,
+    to_canonical,
+    to_resource,
+)
 from orderdesk_shared import tmf630
 from orderdesk_shared.access import (
     OrderAction,
@@ -65,6 +72,7 @@ from orderdesk_shared.tmf630 import ListQuery
 router = APIRouter(prefix=API_ROOT, tags=["TMF622 productOrder"])
 
 MERGE_PATCH = "application/merge-patch+json"
+RequestModel = TypeVar("RequestModel", bound=BaseModel)
 
 
 class ProductOrderRef(BaseModel):
@@ -93,7 +101,25 @@ Rules = Annotated[IntakeRules, Depends(loaded_rules)]
 
 
 def _resource(stored: StoredOrder) -> dict:
-    return to_resource(stored.order, stored.status, order_date=stored.created_at, completed_on=stored.completed_on)
+    return to_resource(
+        stored.order,
+        stored.status,
+        order_date=stored.created_at,
+        completed_on=stored.completed_on,
+        document=stored.request_document,
+    )
+
+
+def _spec_valid(document: dict, model: type[RequestModel], definition: str) -> RequestModel:
+    """A request as OrderDesk reads it, once it is valid under the published TMF622 definition (else the field
+    paths of what is not; then OrderDesk's own limits, such as sizes)."""
+    errors = spec_errors(document, definition)
+    if not errors:
+        try:
+            return model.model_validate(document)
+        except ValidationError as error:
+            errors = error.errors(include_url=False, include_context=False, include_input=False)
+    raise RequestValidationError([error | {"loc": ("body", *error["loc"])} for error in errors])
 
 
 async def new_order_writer(request: Request) -> GroupCommit[NewOrder, NewOrder]:
@@ -106,7 +132,7 @@ NewOrderWriter = Annotated[GroupCommit[NewOrder, NewOrder], Depends(new_order_wr
 
 @router.post("/productOrder", status_code=status.HTTP_201_CREATED)
 async def create_product_order(
-    body: ProductOrderCreate,
+    document: Annotated[dict, Body(description="a TMF622 ProductOrder_Create")],
     principal: Submitter,
     db: Db,
     rules: Rules,
@@ -120,10 +146,10 @@ async def create_product_order(
     the first order (200); the same externalId with a different document is a conflict (409): correct the order.
     Another caller's Idempotency-Key is another key.
     """
+    body = _spec_valid(document, ProductOrderCreate, "ProductOrder_Create")
     if idempotency_key and (known := await _repeat_of(db, principal, idempotency_key=idempotency_key)):
         return _answer_known(known, response)
     order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)
-    document = body.model_dump(mode="json", exclude_none=True)
     source = source_id(order)
     installed = []
     if needs_installed_base(order):  # a connection only for an order naming a product it does not describe
@@ -136,6 +162,7 @@ async def create_product_order(
         installed=installed,
         idempotency_key=idempotency_key,
         request_document=document,
+        channel_findings=request_findings(body),
         source=source,
     )
     try:
@@ -147,7 +174,9 @@ async def create_product_order(
             return _answer_known(known, response)
         raise
     response.headers["Location"] = f"{API_ROOT}/productOrder/{stored.order.id}"
-    return to_resource(stored.order, stored.status, order_date=stored.received_at, completed_on=None)
+    return to_resource(
+        stored.order, stored.status, order_date=stored.received_at, completed_on=None, document=stored.request_document
+    )
 
 
 async def _repeat_of(
@@ -190,6 +219,20 @@ def _conflict_when_not_allowed(refusal: str) -> Iterator[None]:
         yield
     except NotAllowed as refused:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{refusal}: {refused}") from refused
+
+
+@contextlib.contextmanager
+def _unknown_reference_is_invalid(*field: str) -> Iterator[None]:
+    """An order a request body names that does not exist (or that the caller may not see) is invalid input at that
+    field: TMF622 documents 400 for the POST that names it, not 404, which would say the path is unknown."""
+    try:
+        yield
+    except HTTPException as missing:
+        if missing.status_code != status.HTTP_404_NOT_FOUND:
+            raise
+        raise RequestValidationError(
+            [{"loc": ("body", *field), "msg": missing.detail, "type": "value_error"}]
+        ) from missing
 
 
 def _answer_known(known: StoredOrder, response: Response) -> dict:
@@ -273,10 +316,7 @@ async def patch_product_order(
     async with db.unit_of_work() as uow:
         stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
         merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
-        try:
-            request = ProductOrderCreate.model_validate(merged)
-        except ValidationError as error:
-            raise RequestValidationError(error.errors()) from error
+        request = _spec_valid(merged, ProductOrderCreate, "ProductOrder_Create")
         submitter = stored.order.submitted_by or principal.subject
         corrected = to_canonical(request, order_id=order_id, submitted_by=submitter)
         if listed_reps(corrected) != listed_reps(stored.order):
@@ -289,7 +329,8 @@ async def patch_product_order(
                 rules=rules,
                 today=_today(),
                 actor=principal.subject,
-                request_document=request.model_dump(mode="json", exclude_none=True),
+                request_document=merged,
+                channel_findings=request_findings(request),
             )
         corrected = await _stored_or_404(uow.connection, order_id)
     return _resource(corrected)
@@ -303,24 +344,33 @@ async def product_order_history(order_id: str, principal: Reader, db: Db) -> lis
         return await repository.order_history(connection, order_id)
 
 
+# What the server sets on a CancelProductOrder: never read back from what was sent.
+_CANCEL_SERVER_SET = ("id", "href", "state", "effectiveCancellationDate")
+
+
 class CancelProductOrderCreate(BaseModel):
-    """TMF622 CancelProductOrder_Create."""
+    """TMF622 CancelProductOrder_Create (checked against the published definition first)."""
 
     productOrder: ProductOrderRef
-    cancellationReason: str = Field(min_length=1, max_length=500)
+    cancellationReason: str | None = Field(default=None, max_length=500)
     requestedCancellationDate: datetime | None = None
 
 
 def _cancel_resource(request: CancelRequest) -> dict:
-    resource = {
+    """The TMF622 CancelProductOrder: the request as sent (its @type, extensions), with where it stands."""
+    sent = {key: value for key, value in (request.document or {}).items() if key not in _CANCEL_SERVER_SET}
+    resource = sent | {
         "id": request.id,
         "href": f"{API_ROOT}/cancelProductOrder/{request.id}",
-        "@type": "CancelProductOrder",
+        "@type": sent.get("@type") or "CancelProductOrder",
         "state": request.state,
-        "productOrder": {"id": request.order_id, "href": f"{API_ROOT}/productOrder/{request.order_id}"},
-        "cancellationReason": request.reason,
+        "productOrder": (sent.get("productOrder") or {})
+        | {"id": request.order_id, "href": f"{API_ROOT}/productOrder/{request.order_id}"},
     }
-    if request.requested_cancellation_date:
+    resource["productOrder"].setdefault("@referredType", "ProductOrder")
+    if request.reason:
+        resource["cancellationReason"] = request.reason
+    if request.requested_cancellation_date and "requestedCancellationDate" not in sent:
         resource["requestedCancellationDate"] = request.requested_cancellation_date.isoformat()
     if request.effective_at and request.state == "done":
         resource["effectiveCancellationDate"] = request.effective_at.isoformat()
@@ -330,21 +380,26 @@ def _cancel_resource(request: CancelRequest) -> dict:
 
 
 @router.post("/cancelProductOrder", status_code=status.HTTP_201_CREATED)
-async def cancel_product_order(body: CancelProductOrderCreate, principal: Submitter, db: Db) -> dict:
+async def cancel_product_order(
+    document: Annotated[dict, Body(description="a TMF622 CancelProductOrder_Create")], principal: Submitter, db: Db
+) -> dict:
     """Cancel an order until Operations installs it: at once (state done) before the hand-off; after it, Operations
     is asked to stop the work (state inProgress) and the request ends done, or terminatedWithError if Operations
     installed the order first."""
+    body = _spec_valid(document, CancelProductOrderCreate, "CancelProductOrder_Create")
     order_id = body.productOrder.id
     async with db.unit_of_work() as uow:
-        stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
+        with _unknown_reference_is_invalid("productOrder", "id"):
+            stored = await _stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
         with _conflict_when_not_allowed(f"order {order_id} cannot be cancelled"):
             request = await cancel_order(
                 stored,
                 uow,
                 actor=principal.subject,
-                reason=body.cancellationReason,
+                reason=body.cancellationReason or "",
                 requested_date=body.requestedCancellationDate,
                 now=datetime.now(UTC),
+                document=document,
             )
     return _cancel_resource(request)
 

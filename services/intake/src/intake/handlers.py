@@ -25,7 +25,7 @@ from intake.domain.lifecycle import CancelRoute, NotAllowed, cancel_route, check
 from intake.domain.validation import IntakeRules, Validation, validate
 from intake.repository import CancelRequest, NewOrder, Revision, StoredOrder, canonical_bytes
 from intake.rules_in_force import RULES_IN_FORCE, account_kind, account_version
-from intake.tmf622 import ProductOrderCreate, to_canonical
+from intake.tmf622 import ProductOrderCreate, request_findings, to_canonical
 from orderdesk_shared.consumer import current_delivery
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
@@ -141,13 +141,22 @@ async def _accept_submission(
         raise UnreadableSubmission(f"{channel_source} cannot become an order: " + "; ".join(problems)) from error
     order = to_canonical(request, order_id=order_id, submitted_by=submitter)
     request_json = request.model_dump(mode="json", exclude_none=True)
+    channel_findings = [*channel_findings, *request_findings(request)]
     rules = await RULES_IN_FORCE.within(uow.connection)
     if (source := source_id(order)) and (earlier := await repository.submission(uow.connection, source)):
         await repository.repoint_submission(uow.connection, channel_source, order_id=earlier.order_id)
         if earlier.document != canonical_bytes(request_json):
             if not corrects:
                 raise SourceConflict(_conflict(order, earlier.order_id))
-            await _correct_from_source(earlier.order_id, order, uow, rules=rules, actor=submitter, request=request_json)
+            await _correct_from_source(
+                earlier.order_id,
+                order,
+                uow,
+                rules=rules,
+                actor=submitter,
+                request=request_json,
+                findings=channel_findings,
+            )
         return earlier.order_id
     await submit_order(
         order,
@@ -170,7 +179,14 @@ def _conflict(order: ProductOrder, earlier_order_id: str) -> str:
 
 
 async def _correct_from_source(
-    order_id: str, changed: ProductOrder, uow: UnitOfWork, *, rules: IntakeRules, actor: str | None, request: dict
+    order_id: str,
+    changed: ProductOrder,
+    uow: UnitOfWork,
+    *,
+    rules: IntakeRules,
+    actor: str | None,
+    request: dict,
+    findings: Sequence[Finding],
 ) -> None:
     stored = await repository.get_order(uow.connection, order_id, for_update=True)
     try:
@@ -186,6 +202,7 @@ async def _correct_from_source(
         today=datetime.now(UTC).date(),
         actor=actor or str(changed.channel),
         request_document=request,
+        channel_findings=findings,
     )
 
 
@@ -243,9 +260,7 @@ def assess(
     source: str | None = None,
 ) -> NewOrder:
     """Validate a submitted order: what intake will store and announce for it (before looking for duplicates)."""
-    validation = validate(order, rules, today=today, installed=installed)
-    if channel_findings:
-        validation = Validation(order=validation.order, findings=[*channel_findings, *validation.findings])
+    validation = _with_findings(validate(order, rules, today=today, installed=installed), channel_findings)
     return NewOrder(
         validation=validation,
         status=_status_after(validation, version=1),
@@ -256,6 +271,13 @@ def assess(
         fingerprint=fingerprint(validation.order),
         duplicate_window_days=rules.matrix.likely_duplicate_window_days,
     )
+
+
+def _with_findings(validation: Validation, findings: Sequence[Finding]) -> Validation:
+    """Validation's findings after those the channel or request made (what could not be read or used as given)."""
+    if not findings:
+        return validation
+    return Validation(order=validation.order, findings=[*findings, *validation.findings])
 
 
 def _status_after(validation: Validation, *, version: int) -> OrderStatus:
@@ -352,12 +374,15 @@ async def correct_order(
     today: date,
     actor: str,
     request_document: dict,
+    channel_findings: Sequence[Finding] = (),
 ) -> OrderStatus:
     """Validate a corrected order again under its id, as its next version: it moves on validated, or stays stopped
-    with new findings; every service drops what it holds for the earlier version."""
+    with new findings; every service drops what it holds for the earlier version. `channel_findings`: what the
+    request says that OrderDesk could not use as given (as for submit_order)."""
     async with order_step(uow, stored.order.id, "correct order", version=stored.version + 1):
         check_correctable(stored.status)
-        validation = validate(order, rules, today=today, installed=await installed_base(uow.connection, order, rules))
+        installed = await installed_base(uow.connection, order, rules)
+        validation = _with_findings(validate(order, rules, today=today, installed=installed), channel_findings)
         new = NewOrder(
             validation=validation,
             status=_status_after(validation, version=stored.version + 1),
@@ -389,13 +414,22 @@ async def correct_order(
 
 
 async def cancel_order(
-    stored: StoredOrder, uow: UnitOfWork, *, actor: str, reason: str, requested_date: datetime | None, now: datetime
+    stored: StoredOrder,
+    uow: UnitOfWork,
+    *,
+    actor: str,
+    reason: str,
+    requested_date: datetime | None,
+    now: datetime,
+    document: dict | None = None,
 ) -> CancelRequest:
-    """Cancel an order not installed yet: at once before the hand-off, else by asking Operations to stop the work."""
+    """Cancel an order not installed yet: at once before the hand-off, else by asking Operations to stop the work.
+    `document`: the TMF622 request as sent, kept with the cancellation request."""
     async with order_step(uow, stored.order.id, "cancel order", version=stored.version):
         route = cancel_route(stored.status)
         at_once = route is CancelRoute.AT_ONCE
-        finding = Finding(reason_code="CANCELLED", message=f"cancelled by {actor}: {reason}")
+        why = f"cancelled by {actor}: {reason}" if reason else f"cancelled by {actor}"
+        finding = Finding(reason_code="CANCELLED", message=why)
         fallout = OrderFallout(
             order_id=stored.order.id,
             order_version=stored.version,
@@ -420,6 +454,7 @@ async def cancel_order(
             state="done" if at_once else "inProgress",
             effective_at=now if at_once else None,
             outcome="cancelled before the hand-off to Operations" if at_once else None,
+            document=document,
         )
         await repository.add_cancel_request(uow.connection, request)
         uow.emit(fallout)

@@ -448,6 +448,7 @@ class CancelRequest:
     state: str
     effective_at: datetime | None
     outcome: str | None
+    document: dict | None = None
 
 
 async def add_cancel_request(connection: AsyncConnection, request: CancelRequest) -> None:

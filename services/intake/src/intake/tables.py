@@ -92,6 +92,8 @@ cancel_requests = sa.Table(
     sa.Column("effective_at", sa.DateTime(timezone=True)),
     # How it ended, in words: cancelled at once, Operations stopped the work, or why it could not be done.
     sa.Column("outcome", sa.Text),
+    # The CancelProductOrder_Create as sent: what OrderDesk does not read (@type, extensions) reads back from it.
+    sa.Column("document", JSONB),
 )
 
 # Each account's products as OrderDesk handed them off and Operations installed them: what a change or

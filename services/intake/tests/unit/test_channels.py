@@ -8,14 +8,15 @@ import pytest
 from pydantic import ValidationError
 
 from intake.channels import crm, ivr
-from intake.channels.email import email_sender
+from intake.channels.email import email_sender, parse_order_email
 from intake.domain.validation import IntakeRules, validate
-from intake.tmf622 import ProductOrderCreate, to_canonical
+from intake.tmf622 import ProductOrderCreate, spec_errors, to_canonical
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
 from orderdesk_shared.events.order import OrderState
 
 SAMPLES = Path(__file__).parents[1] / "samples"
 RULES = IntakeRules.load()
+EMAIL_SAMPLES = ("email_form_in_body.eml", "email_with_csv_form.eml", "email_with_xlsx_form.eml")
 
 
 def _sample(name: str) -> dict:
@@ -109,3 +110,26 @@ def test_the_people_behind_channel_submissions_are_their_submitters():
         "daniel.reyes@telco.example",
     )
     assert crm.submitter(opportunity.model_copy(update={"splits": []})) is None
+
+
+def _stored_document(request: dict) -> dict:
+    """What intake stores of a channel's request, and reads back on GET."""
+    return ProductOrderCreate.model_validate(request).model_dump(mode="json", exclude_none=True)
+
+
+def test_every_channel_s_request_is_valid_under_the_published_tmf622():
+    opportunity = _sample("crm_opportunity_new_logo.json")
+    opportunity["lineItems"][0] |= {"promotionCode": "VOICESWITCH", "discountPercent": 5}
+    opportunity["ciac"] = 20000
+    requests = [
+        crm.to_order_request(CrmOpportunitySubmitted.model_validate(opportunity)),
+        ivr.to_order_request(
+            IvrCallReceived.model_validate(
+                _sample("ivr_call_add_without_details.json") | {"promotionCode": "VOICESWITCH"}
+            )
+        ),
+        ivr.to_order_request(IvrCallReceived.model_validate(_sample("ivr_call_disconnect.json"))),
+        *(parse_order_email((SAMPLES / name).read_bytes()).request for name in EMAIL_SAMPLES),
+    ]
+    for request in requests:
+        assert spec_errors(_stored_document(request)) == [], request

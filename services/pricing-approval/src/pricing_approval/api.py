@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -310,65 +310,97 @@ SpecificationRead = Annotated[
 JobRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("ImportJob")))]
 
 
+async def catalogue_root(request: Request) -> str:
+    """FastAPI dependency: the API's root as the client reached it, for absolute hrefs (TMF620's are `format: uri`)."""
+    return str(request.base_url).rstrip("/") + tmf620.API_ROOT
+
+
+CatalogueRoot = Annotated[str, Depends(catalogue_root)]
+
+
 def _fields(definition: str):
     return Depends(tmf630.fields_query(attributes=tmf620.attributes(definition)))
 
 
 @catalogue_router.get("/catalog")
-async def list_catalogs(_: SignedIn, rules: Rules, query: CatalogRead, response: Response) -> list[dict]:
+async def list_catalogs(
+    _: SignedIn, rules: Rules, root: CatalogueRoot, query: CatalogRead, response: Response
+) -> list[dict]:
     """The one catalog: the catalogue in force (TMF620)."""
-    return query.answer([tmf620.catalog_resource(rules.catalogue)], response)
+    return query.answer([tmf620.catalog_resource(rules.catalogue, root=root)], response)
 
 
 @catalogue_router.get("/catalog/{catalog_id}")
 async def catalog(
-    catalog_id: str, _: SignedIn, rules: Rules, fields: Annotated[frozenset[str] | None, _fields("Catalog")]
+    catalog_id: str,
+    _: SignedIn,
+    rules: Rules,
+    root: CatalogueRoot,
+    fields: Annotated[frozenset[str] | None, _fields("Catalog")],
 ) -> dict:
     if catalog_id != tmf620.CATALOG_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no catalog {catalog_id}")
-    return tmf630.project(tmf620.catalog_resource(rules.catalogue), fields)
+    return tmf630.project(tmf620.catalog_resource(rules.catalogue, root=root), fields)
 
 
 @catalogue_router.get("/category")
-async def list_categories(_: SignedIn, rules: Rules, query: CategoryRead, response: Response) -> list[dict]:
+async def list_categories(
+    _: SignedIn, rules: Rules, root: CatalogueRoot, query: CategoryRead, response: Response
+) -> list[dict]:
     """The catalogue's product families as categories, each with its offerings (TMF620)."""
     catalogue = rules.catalogue
-    return query.answer([tmf620.category_resource(f, catalogue) for f in tmf620.families(catalogue)], response)
+    return query.answer(
+        [tmf620.category_resource(f, catalogue, root=root) for f in tmf620.families(catalogue)], response
+    )
 
 
 @catalogue_router.get("/category/{category_id}")
 async def category(
-    category_id: str, _: SignedIn, rules: Rules, fields: Annotated[frozenset[str] | None, _fields("Category")]
+    category_id: str,
+    _: SignedIn,
+    rules: Rules,
+    root: CatalogueRoot,
+    fields: Annotated[frozenset[str] | None, _fields("Category")],
 ) -> dict:
     if category_id not in tmf620.families(rules.catalogue):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no category {category_id}")
-    return tmf630.project(tmf620.category_resource(category_id, rules.catalogue), fields)
+    return tmf630.project(tmf620.category_resource(category_id, rules.catalogue, root=root), fields)
 
 
 @catalogue_router.get("/productOffering")
-async def list_product_offerings(_: SignedIn, rules: Rules, query: OfferingRead, response: Response) -> list[dict]:
+async def list_product_offerings(
+    _: SignedIn, rules: Rules, root: CatalogueRoot, query: OfferingRead, response: Response
+) -> list[dict]:
     """The catalogue's offerings (TMF620), e.g. `lifecycleStatus=Active` or `category.id=internet`."""
     catalogue = rules.catalogue
-    offerings = (tmf620.offering_resource(offering, catalogue=catalogue) for offering in catalogue.product_offering)
+    offerings = (
+        tmf620.offering_resource(offering, catalogue=catalogue, root=root) for offering in catalogue.product_offering
+    )
     return query.answer(offerings, response)
 
 
 @catalogue_router.get("/productOffering/{offering_id}")
 async def product_offering(
-    offering_id: str, _: SignedIn, rules: Rules, fields: Annotated[frozenset[str] | None, _fields("ProductOffering")]
+    offering_id: str,
+    _: SignedIn,
+    rules: Rules,
+    root: CatalogueRoot,
+    fields: Annotated[frozenset[str] | None, _fields("ProductOffering")],
 ) -> dict:
     offering = rules.catalogue.offerings.get(offering_id)
     if offering is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering {offering_id}")
-    return tmf630.project(tmf620.offering_resource(offering, catalogue=rules.catalogue), fields)
+    return tmf630.project(tmf620.offering_resource(offering, catalogue=rules.catalogue, root=root), fields)
 
 
 @catalogue_router.get("/productOfferingPrice")
-async def list_product_offering_prices(_: SignedIn, rules: Rules, query: PriceRead, response: Response) -> list[dict]:
+async def list_product_offering_prices(
+    _: SignedIn, rules: Rules, root: CatalogueRoot, query: PriceRead, response: Response
+) -> list[dict]:
     """Every price component and term discount of every offering (TMF620), e.g. `priceType=discount`."""
     catalogue = rules.catalogue
     prices = (
-        tmf620.price_resource(price, offering=offering, catalogue=catalogue)
+        tmf620.price_resource(price, offering=offering, catalogue=catalogue, root=root)
         for price, offering in tmf620.prices_by_id(catalogue).values()
     )
     return query.answer(prices, response)
@@ -376,22 +408,28 @@ async def list_product_offering_prices(_: SignedIn, rules: Rules, query: PriceRe
 
 @catalogue_router.get("/productOfferingPrice/{price_id}")
 async def product_offering_price(
-    price_id: str, _: SignedIn, rules: Rules, fields: Annotated[frozenset[str] | None, _fields("ProductOfferingPrice")]
+    price_id: str,
+    _: SignedIn,
+    rules: Rules,
+    root: CatalogueRoot,
+    fields: Annotated[frozenset[str] | None, _fields("ProductOfferingPrice")],
 ) -> dict:
     found = tmf620.prices_by_id(rules.catalogue).get(price_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering price {price_id}")
     price, offering = found
-    return tmf630.project(tmf620.price_resource(price, offering=offering, catalogue=rules.catalogue), fields)
+    return tmf630.project(tmf620.price_resource(price, offering=offering, catalogue=rules.catalogue, root=root), fields)
 
 
 @catalogue_router.get("/productSpecification")
 async def list_product_specifications(
-    _: SignedIn, rules: Rules, query: SpecificationRead, response: Response
+    _: SignedIn, rules: Rules, root: CatalogueRoot, query: SpecificationRead, response: Response
 ) -> list[dict]:
     """Each offering's product specification: the characteristics an order item may choose (TMF620)."""
     catalogue = rules.catalogue
-    specifications = (tmf620.specification_resource(o, catalogue=catalogue) for o in catalogue.product_offering)
+    specifications = (
+        tmf620.specification_resource(o, catalogue=catalogue, root=root) for o in catalogue.product_offering
+    )
     return query.answer(specifications, response)
 
 
@@ -400,12 +438,13 @@ async def product_specification(
     specification_id: str,
     _: SignedIn,
     rules: Rules,
+    root: CatalogueRoot,
     fields: Annotated[frozenset[str] | None, _fields("ProductSpecification")],
 ) -> dict:
     offering = rules.catalogue.offerings.get(specification_id)
     if offering is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product specification {specification_id}")
-    return tmf630.project(tmf620.specification_resource(offering, catalogue=rules.catalogue), fields)
+    return tmf630.project(tmf620.specification_resource(offering, catalogue=rules.catalogue, root=root), fields)
 
 
 @catalogue_router.get("/importJob")

@@ -5,7 +5,8 @@ There is one catalog, the catalogue in force; its categories are the product fam
 product specification of its own (same id) describing the characteristics the offering lets an order choose.
 An offering lists its prices as references (id, href, name, priceType), TMF620's way; each price is a resource
 of its own. `requiresServiceLocation` and `icb` are this catalogue's extensions, named in `@type`. Every
-resource conforms to its definition in the published specification (docs/standards).
+resource conforms to its definition in the published specification (docs/standards); its hrefs are absolute URLs
+under `root` (the API's root as the client reached it), since TMF620 v4.1.0 gives every `href` `format: uri`.
 """
 
 from decimal import Decimal
@@ -28,15 +29,15 @@ def attributes(definition: str) -> frozenset[str]:
     return PublishedSpec.named(TMF620).properties(definition) | EXTENSIONS.get(definition, set())
 
 
-def catalog_resource(catalogue: Catalogue) -> dict[str, Any]:
+def catalog_resource(catalogue: Catalogue, *, root: str) -> dict[str, Any]:
     return {
         "id": CATALOG_ID,
-        "href": f"{API_ROOT}/catalog/{CATALOG_ID}",
+        "href": f"{root}/catalog/{CATALOG_ID}",
         "name": "OrderDesk product catalogue",
         "catalogType": "productCatalog",
         "lifecycleStatus": "Active",
         "version": catalogue.version,
-        "category": [_category_ref(family, catalogue) for family in families(catalogue)],
+        "category": [_category_ref(family, catalogue, root=root) for family in families(catalogue)],
         "@type": "Catalog",
     }
 
@@ -46,33 +47,33 @@ def families(catalogue: Catalogue) -> list[str]:
     return list(dict.fromkeys(offering.family for offering in catalogue.product_offering))
 
 
-def category_resource(family: str, catalogue: Catalogue) -> dict[str, Any]:
+def category_resource(family: str, catalogue: Catalogue, *, root: str) -> dict[str, Any]:
     offerings = [offering for offering in catalogue.product_offering if offering.family == family]
     return {
         "id": family,
-        "href": f"{API_ROOT}/category/{family}",
+        "href": f"{root}/category/{family}",
         "name": family,
         "isRoot": True,
         "lifecycleStatus": "Active",
         "version": catalogue.version,
-        "productOffering": [_offering_ref(offering) for offering in offerings],
+        "productOffering": [_offering_ref(offering, root=root) for offering in offerings],
         "@type": "Category",
     }
 
 
-def offering_resource(offering: ProductOffering, *, catalogue: Catalogue) -> dict[str, Any]:
+def offering_resource(offering: ProductOffering, *, catalogue: Catalogue, root: str) -> dict[str, Any]:
     document = _numbers(
         offering.model_dump(by_alias=True, exclude_none=True, exclude={"product_offering_price", "category"})
     )
     return document | {
-        "href": f"{API_ROOT}/productOffering/{offering.id}",
+        "href": f"{root}/productOffering/{offering.id}",
         "version": catalogue.version,
         "isBundle": False,
         "isSellable": offering.active,
-        "category": [_category_ref(offering.family, catalogue)],
+        "category": [_category_ref(offering.family, catalogue, root=root)],
         "productSpecification": {
             "id": offering.id,
-            "href": f"{API_ROOT}/productSpecification/{offering.id}",
+            "href": f"{root}/productSpecification/{offering.id}",
             "name": offering.name,
             "version": catalogue.version,
             "@referredType": "ProductSpecification",
@@ -80,7 +81,7 @@ def offering_resource(offering: ProductOffering, *, catalogue: Catalogue) -> dic
         "productOfferingPrice": [
             {
                 "id": price.id,
-                "href": f"{API_ROOT}/productOfferingPrice/{price.id}",
+                "href": f"{root}/productOfferingPrice/{price.id}",
                 "name": price.name,
                 "priceType": price.price_type,
                 "@referredType": "ProductOfferingPrice",
@@ -92,9 +93,11 @@ def offering_resource(offering: ProductOffering, *, catalogue: Catalogue) -> dic
     }
 
 
-def price_resource(price: ProductOfferingPrice, *, offering: ProductOffering, catalogue: Catalogue) -> dict[str, Any]:
+def price_resource(
+    price: ProductOfferingPrice, *, offering: ProductOffering, catalogue: Catalogue, root: str
+) -> dict[str, Any]:
     return _numbers(price.model_dump(by_alias=True, exclude_none=True)) | {
-        "href": f"{API_ROOT}/productOfferingPrice/{price.id}",
+        "href": f"{root}/productOfferingPrice/{price.id}",
         "version": catalogue.version,
         "isBundle": False,
         "lifecycleStatus": offering.lifecycle_status,
@@ -103,11 +106,11 @@ def price_resource(price: ProductOfferingPrice, *, offering: ProductOffering, ca
     }
 
 
-def specification_resource(offering: ProductOffering, *, catalogue: Catalogue) -> dict[str, Any]:
+def specification_resource(offering: ProductOffering, *, catalogue: Catalogue, root: str) -> dict[str, Any]:
     """What an order item may say about a product of this offering: its characteristics and their values."""
     return {
         "id": offering.id,
-        "href": f"{API_ROOT}/productSpecification/{offering.id}",
+        "href": f"{root}/productSpecification/{offering.id}",
         "name": offering.name,
         "lifecycleStatus": offering.lifecycle_status,
         "version": catalogue.version,
@@ -141,20 +144,20 @@ def _characteristic(use: CharacteristicValueUse) -> dict[str, Any]:
     return characteristic
 
 
-def _category_ref(family: str, catalogue: Catalogue) -> dict[str, Any]:
+def _category_ref(family: str, catalogue: Catalogue, *, root: str) -> dict[str, Any]:
     return {
         "id": family,
-        "href": f"{API_ROOT}/category/{family}",
+        "href": f"{root}/category/{family}",
         "name": family,
         "version": catalogue.version,
         "@referredType": "Category",
     }
 
 
-def _offering_ref(offering: ProductOffering) -> dict[str, Any]:
+def _offering_ref(offering: ProductOffering, *, root: str) -> dict[str, Any]:
     return {
         "id": offering.id,
-        "href": f"{API_ROOT}/productOffering/{offering.id}",
+        "href": f"{root}/productOffering/{offering.id}",
         "name": offering.name,
         "@referredType": "ProductOffering",
     }

@@ -38,7 +38,8 @@ async def test_an_offering_lists_its_terms_characteristics_and_price_references(
     [bandwidth] = offering["prodSpecCharValueUse"]
     assert bandwidth["name"] == "bandwidth_mbps"
     gigabit = next(ref for ref in offering["productOfferingPrice"] if ref["id"] == "DIA-FIBER-MRC-1000M")
-    assert gigabit["href"] == f"{ROOT}/productOfferingPrice/DIA-FIBER-MRC-1000M"
+    # An absolute URL, as TMF620 gives every href `format: uri`.
+    assert gigabit["href"] == f"http://pricing{ROOT}/productOfferingPrice/DIA-FIBER-MRC-1000M"
 
     price = (await api.get(gigabit["href"])).json()
     assert (price["priceType"], price["recurringChargePeriodType"], price["price"]) == (

@@ -15,6 +15,7 @@ of every offering delivered at a site (or the one its `searchCriteria` names) at
 those qualified.
 """
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -62,6 +63,8 @@ QUERY_SERVER_SET = frozenset(
 )  # fmt: skip
 ADDRESS_FIELDS = ("streetNr", "streetName", "city", "stateOrProvince", "postcode", "country")
 INSTALLATION_PLACE = "installationplace"
+# A bandwidth written as text: ASCII digits only (str.isdigit() takes "²"), and no more than any link carries.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 
 
 def invalid_params(body: object, *, definition: str = CREATE) -> list[dict]:
@@ -154,7 +157,7 @@ def _whole_number(value: object) -> int | None:
         return None
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         return int(value) if value >= 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
         return int(value)
     return None
 
@@ -196,11 +199,12 @@ def _text(value: object) -> str | None:
 
 def to_resource(check_id: str, body: dict, sites: Sequence[SiteDecision], *, checked_at: datetime) -> dict:
     """The answered CheckServiceQualification, every item decided at once (instant, synchronous): what the client
-    sent that the spec defines, and the server's answer; `sites` are the items' decisions, in their order."""
+    sent that the spec defines (but a value breaking its format, e.g. an `href` that is no URI), and the server's
+    answer; `sites` are the items' decisions, in their order."""
     reasons_wanted = body.get("provideUnavailabilityReason", True)
     items, ids = body["serviceQualificationItem"], _item_ids(body["serviceQualificationItem"])
     asked = {name: body[name] for name in SPEC.properties(RESOURCE) - SERVER_SET if name in body}
-    return asked | {
+    answer = asked | {
         "id": check_id,
         "href": f"{API_ROOT}/checkServiceQualification/{check_id}",
         "@type": body["@type"] if body.get("@type", CREATE) != CREATE else RESOURCE,
@@ -216,6 +220,7 @@ def to_resource(check_id: str, body: dict, sites: Sequence[SiteDecision], *, che
             for item, item_id, site in zip(items, ids, sites, strict=True)
         ],
     }
+    return SPEC.conforming(RESOURCE, answer)
 
 
 def _item_ids(items: list[dict]) -> list[str]:
@@ -316,7 +321,7 @@ def to_query_resource(
             {"code": code, "label": finding.message, "@type": "ServiceEligibilityUnavailabilityReason"}
             for code, finding in reasons.items()
         ]
-    return answer
+    return SPEC.conforming(QUERY_RESOURCE, answer)
 
 
 def _offering_found(item_id: str, site: SiteDecision, searched: dict, rules: Rules) -> dict:

@@ -62,9 +62,13 @@ def _item(line: CrmLineItem) -> dict:
         place = _place(line.site.address) if line.site.address else {}
         product["place"] = [_without_none({"id": line.site.location_id, "role": "serviceLocation", **place})]
     prices = []
-    alterations = [{"price": {"percentage": str(line.discount_percent)}}] if line.discount_percent else []
+    alterations = (
+        [{"priceType": "discount", "price": {"percentage": str(line.discount_percent)}}]
+        if line.discount_percent
+        else []
+    )
     if line.promotion_code:
-        alterations.append({"priceType": "promotion", "name": line.promotion_code})
+        alterations.append({"priceType": "promotion", "name": line.promotion_code, "price": {}})
     if line.monthly_price is not None or alterations:
         monthly = {"price": _money(line.monthly_price)} if line.monthly_price is not None else {"price": {}}
         prices.append({"priceType": "recurring", **monthly, "priceAlteration": alterations})

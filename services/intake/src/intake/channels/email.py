@@ -946,9 +946,11 @@ def _prices(raw: _RawItem, reading: _Reading) -> list[dict]:
     promotion = raw.first("Promotion Code")
     if mrc is not None or discount is not None or promotion is not None:
         recurring: dict = {"priceType": "recurring", "price": _money(mrc) if mrc is not None else {}}
-        recurring["priceAlteration"] = [{"price": {"percentage": discount}}] if discount is not None else []
+        recurring["priceAlteration"] = (
+            [{"priceType": "discount", "price": {"percentage": discount}}] if discount is not None else []
+        )
         if promotion is not None:
-            recurring["priceAlteration"].append({"priceType": "promotion", "name": promotion.text.upper()})
+            recurring["priceAlteration"].append({"priceType": "promotion", "name": promotion.text.upper(), "price": {}})
         prices.append(recurring)
     if (nrc := _amount_of(raw.first("NRC"), "one-time charge (NRC)", reading)) is not None:
         prices.append({"priceType": "nonRecurring", "price": _money(nrc)})

@@ -42,7 +42,7 @@ def _items(call: IvrCallReceived) -> list[dict]:
             {
                 "priceType": "recurring",
                 "price": {},
-                "priceAlteration": [{"priceType": "promotion", "name": call.promotion_code}],
+                "priceAlteration": [{"priceType": "promotion", "name": call.promotion_code, "price": {}}],
             }
         ]
     return [added]
