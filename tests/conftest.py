@@ -26,6 +26,11 @@ TEST_SERVICE_SETTINGS = (
     ("SERVICEABILITY_HANDLER_TIMEOUT_SECONDS", str(SERVICEABILITY_HANDLER_TIMEOUT_SECONDS)),
     # The services export their spans 0.2 s after they end (the default waits 5 s), so trace tests wait less.
     ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+    # A listener back after a minute away is tried again within 5 s (not the production 5 minutes), and
+    # serviceability gives up on a listener after 5 s (not an hour), so the hub tests see a dead letter soon.
+    ("INTAKE_HUB_RETRY_LONGEST_SECONDS", "5"),
+    ("SERVICEABILITY_HUB_RETRY_LONGEST_SECONDS", "1"),
+    ("SERVICEABILITY_HUB_RETRY_WINDOW_SECONDS", "5"),
 )
 
 

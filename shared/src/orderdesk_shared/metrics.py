@@ -42,3 +42,13 @@ DEAD_LETTERS_OPEN = Gauge(
     "Dead letters of the service (its consumer's and its relay's) not yet replayed or discarded, counted by the relay.",
     ["service"],
 )
+NOTIFICATIONS_DELIVERED = Counter(
+    "orderdesk_notifications_delivery_attempts",
+    "TMF hub notifications sent to listeners, by outcome (delivered, retry, dead).",
+    ["service", "outcome"],
+)
+NOTIFICATIONS_DEAD = Counter(
+    "orderdesk_notifications_dead",
+    "TMF hub notifications dead-lettered: their listener did not take them before their retries ran out.",
+    ["service"],
+)

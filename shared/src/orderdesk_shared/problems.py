@@ -70,8 +70,9 @@ def invalid_input_status(path: str) -> int:
 
 
 def _field_path(location: tuple) -> str:
-    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "(request)"
+    # Only the first part says where in the request the field is: a body field may be named `query` (a TMF hub's).
+    inside = location[1:] if location and location[0] in ("body", "query", "path", "header") else location
+    return ".".join(str(part) for part in inside) or "(request)"
 
 
 async def _validation_problem(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -7,6 +7,7 @@ never an edit of one.
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 DEAD_LETTER_RESOLUTION_COLUMNS = {
     "resolution": "text",
@@ -75,3 +76,60 @@ def drop_dead_letters_of_replays(schema: str) -> None:
         f"ALTER TABLE {schema}.dead_letters ADD CONSTRAINT {_RECORD_KEY_BEFORE_REPLAYS}"
         ' UNIQUE (consumer, topic, partition, "offset")'
     )
+
+
+def add_hub_tables(schema: str) -> None:
+    """TMF hub listeners (their callback, query filter, secret, registrant and what the registrant may see) and the
+    notifications fanned out to them, each delivered at least once, in order, or dead-lettered with the reason."""
+    op.create_table(
+        "hub_subscriptions",
+        sa.Column("id", sa.Text, primary_key=True),
+        sa.Column("callback", sa.Text, nullable=False),
+        sa.Column("query", sa.Text),
+        sa.Column("filter", JSONB, nullable=False),
+        sa.Column("secret", sa.Text, nullable=False),
+        sa.Column("registrant", sa.Text, nullable=False),
+        sa.Column("audience", sa.Text),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        schema=schema,
+    )
+    op.create_table(
+        "hub_notifications",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column(
+            "subscription_id",
+            sa.Text,
+            sa.ForeignKey(f"{schema}.hub_subscriptions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.Text, nullable=False),
+        sa.Column("event_type", sa.Text, nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("delivered_at", sa.DateTime(timezone=True)),
+        sa.Column("dead_at", sa.DateTime(timezone=True)),
+        sa.Column("last_error", sa.Text),
+        sa.UniqueConstraint("subscription_id", "event_id", name="hub_notifications_once_per_subscription"),
+        schema=schema,
+    )
+    op.create_index(
+        "hub_notifications_pending",
+        "hub_notifications",
+        ["subscription_id", "id"],
+        schema=schema,
+        postgresql_where=sa.text("delivered_at IS NULL AND dead_at IS NULL"),
+    )
+    op.create_index(
+        "hub_notifications_dead",
+        "hub_notifications",
+        ["dead_at"],
+        schema=schema,
+        postgresql_where=sa.text("dead_at IS NOT NULL"),
+    )
+
+
+def drop_hub_tables(schema: str) -> None:
+    op.drop_table("hub_notifications", schema=schema)
+    op.drop_table("hub_subscriptions", schema=schema)

@@ -1,11 +1,11 @@
 """Settings every service shares; each service subclasses with its own env prefix."""
 
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orderdesk_shared.auth import audience_for
 from orderdesk_shared.db import DEFAULT_RETENTION, Retention
@@ -61,6 +61,26 @@ class ServiceSettings(BaseSettings):
     # import) have a larger limit of their own.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # TMF hub notifications (orderdesk_shared.hub), in the services with a TMF hub: a failed delivery is tried
+    # again after hub_retry_first_seconds, the wait doubling up to hub_retry_longest_seconds; a notification not
+    # delivered within hub_retry_window_seconds of its event is dead-lettered. A listener away for less than the
+    # window loses nothing.
+    hub_retry_first_seconds: float = Field(default=1.0, gt=0)
+    hub_retry_longest_seconds: float = Field(default=300.0, gt=0)
+    hub_retry_window_seconds: float = Field(default=3600.0, gt=0)
+    hub_delivery_timeout_seconds: float = Field(default=5.0, gt=0)
+    # How often the delivery loop looks for notifications due when it has nothing in hand.
+    hub_poll_seconds: float = Field(default=1.0, gt=0)
+    # The callback hosts listeners may register (comma-separated); empty: any host with a public address. A host
+    # named here may also be on a private network (a CRM inside the company's network).
+    hub_callback_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("hub_callback_hosts", mode="before")
+    @classmethod
+    def _comma_separated_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(host.strip().lower() for host in value.split(",") if host.strip())
+        return value
 
     @property
     def is_local(self) -> bool:

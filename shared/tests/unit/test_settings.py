@@ -31,6 +31,16 @@ def test_body_limits_are_read_from_the_service_prefix_and_an_upload_limit_below_
         IntakeLike(service_name="intake", database_url="postgresql+asyncpg://x")
 
 
+def test_the_callback_hosts_listeners_may_register_are_read_comma_separated_from_the_service_prefix(monkeypatch):
+    class IntakeLike(ServiceSettings):
+        model_config = SettingsConfigDict(env_prefix="INTAKE_")
+
+    assert IntakeLike(service_name="intake", database_url="postgresql+asyncpg://x").hub_callback_hosts == ()
+    monkeypatch.setenv("INTAKE_HUB_CALLBACK_HOSTS", " CRM.example.com, crm.internal.example ,")
+    settings = IntakeLike(service_name="intake", database_url="postgresql+asyncpg://x")
+    assert settings.hub_callback_hosts == ("crm.example.com", "crm.internal.example")
+
+
 @pytest.fixture
 def production(production_deployment, monkeypatch):
     """A production deployment that forgot its token settings (each test sets what it needs)."""

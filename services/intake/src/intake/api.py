@@ -33,12 +33,13 @@ from intake.handlers import (
     release_duplicate,
     store_new_orders,
 )
-from intake.repository import CancelRequest, NewOrder, OrderFilter, StoredOrder, canonical_bytes
+from intake.repository import NewOrder, OrderFilter, StoredOrder, canonical_bytes
 from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
 from intake.settings import Settings
 from intake.tmf622 import (
     API_ROOT,
     ProductOrderCreate,
+    cancel_resource,
     request_findings,
     spec_errors,
     to_canonical,
@@ -344,39 +345,12 @@ async def product_order_history(order_id: str, principal: Reader, db: Db) -> lis
         return await repository.order_history(connection, order_id)
 
 
-# What the server sets on a CancelProductOrder: never read back from what was sent.
-_CANCEL_SERVER_SET = ("id", "href", "state", "effectiveCancellationDate")
-
-
 class CancelProductOrderCreate(BaseModel):
     """TMF622 CancelProductOrder_Create (checked against the published definition first)."""
 
     productOrder: ProductOrderRef
     cancellationReason: str | None = Field(default=None, max_length=500)
     requestedCancellationDate: datetime | None = None
-
-
-def _cancel_resource(request: CancelRequest) -> dict:
-    """The TMF622 CancelProductOrder: the request as sent (its @type, extensions), with where it stands."""
-    sent = {key: value for key, value in (request.document or {}).items() if key not in _CANCEL_SERVER_SET}
-    resource = sent | {
-        "id": request.id,
-        "href": f"{API_ROOT}/cancelProductOrder/{request.id}",
-        "@type": sent.get("@type") or "CancelProductOrder",
-        "state": request.state,
-        "productOrder": (sent.get("productOrder") or {})
-        | {"id": request.order_id, "href": f"{API_ROOT}/productOrder/{request.order_id}"},
-    }
-    resource["productOrder"].setdefault("@referredType", "ProductOrder")
-    if request.reason:
-        resource["cancellationReason"] = request.reason
-    if request.requested_cancellation_date and "requestedCancellationDate" not in sent:
-        resource["requestedCancellationDate"] = request.requested_cancellation_date.isoformat()
-    if request.effective_at and request.state == "done":
-        resource["effectiveCancellationDate"] = request.effective_at.isoformat()
-    if request.outcome:
-        resource["outcome"] = request.outcome
-    return resource
 
 
 @router.post("/cancelProductOrder", status_code=status.HTTP_201_CREATED)
@@ -401,7 +375,7 @@ async def cancel_product_order(
                 now=datetime.now(UTC),
                 document=document,
             )
-    return _cancel_resource(request)
+    return cancel_resource(request)
 
 
 @router.get("/cancelProductOrder/{request_id}")
@@ -414,7 +388,7 @@ async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: 
         order = request and await repository.get_order(connection, request.order_id)
         return request if order and not refusal(principal, _people(order), OrderAction.SEE) else None
 
-    return tmf630.project(_cancel_resource(await read_or_404(db, read, missing=missing)), fields)
+    return tmf630.project(cancel_resource(await read_or_404(db, read, missing=missing)), fields)
 
 
 @router.get("/cancelProductOrder")
@@ -433,7 +407,7 @@ async def list_cancel_product_orders(
             found, total = await repository.list_cancel_requests(
                 connection, order_id=order_id, owned_by=own_orders_only(principal), offset=offset, limit=limit
             )
-            return [_cancel_resource(request) for request in found], total
+            return [cancel_resource(request) for request in found], total
 
         return await query.answer_from(read, response, narrow_with="productOrder.id")
 

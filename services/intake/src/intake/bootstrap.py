@@ -1,10 +1,20 @@
-"""The one place that wires intake: settings, database, relay, consumer."""
+"""The one place that wires intake: settings, database, relay, consumer, the delivery of TMF622 notifications."""
 
+from intake.notifications import HUB
 from intake.settings import Settings
 from intake.subscriptions import HANDLERS
 from intake.tables import messaging
+from orderdesk_shared.hub import HubDelivery
 from orderdesk_shared.runtime import ServiceRuntime
+
+HUB_DELIVERY = "hub-delivery"
 
 
 def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
-    return ServiceRuntime.build(settings=settings or Settings(), tables=messaging, handlers=HANDLERS)
+    settings = settings or Settings()
+    return ServiceRuntime.build(
+        settings=settings,
+        tables=messaging,
+        handlers=HANDLERS,
+        loops={HUB_DELIVERY: HubDelivery(HUB, settings).run},
+    )

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from opentelemetry.context import Context
 from pydantic import ValidationError
 
-from intake import repository
+from intake import notifications, repository
 from intake.channels import crm, ivr
 from intake.channels.email import email_sender, parse_order_email
 from intake.domain.duplicates import DUPLICATE_ORDER, duplicate_finding, fingerprint, received_since, source_id
@@ -23,6 +23,7 @@ from intake.domain.installed_base import (
 )
 from intake.domain.lifecycle import CancelRoute, NotAllowed, cancel_route, check_correctable
 from intake.domain.validation import IntakeRules, Validation, validate
+from intake.notifications import HUB
 from intake.repository import CancelRequest, NewOrder, Revision, StoredOrder, canonical_bytes
 from intake.rules_in_force import RULES_IN_FORCE, account_kind, account_version
 from intake.tmf622 import ProductOrderCreate, request_findings, to_canonical
@@ -334,6 +335,14 @@ async def store_new_orders(uow: UnitOfWork, queued: Sequence[Traced[NewOrder]]) 
     for entry, new in zip(queued, new_orders, strict=True):
         await _record_findings(uow, new.order.id, new.status)
         _announce(uow, new.order, new.status, trace_context=entry.trace_context)
+    HUB.notify(
+        uow,
+        lambda _: [
+            note
+            for new in new_orders
+            for note in notifications.created(new.order, new.status, received_at=new.received_at)
+        ],
+    )
     return new_orders
 
 
@@ -405,6 +414,7 @@ async def correct_order(
             [Revision(order.id, new.status.version, "corrected", actor, new.status.state, list(new.status.findings))],
         )
         await _record_findings(uow, order.id, new.status)
+        HUB.notify(uow, lambda _: notifications.corrected(stored, new.order, new.status))
         _announce(uow, new.order, new.status, corrected_by=actor)
         uow.emit(OrderCorrected(order_id=order.id, order_version=new.status.version, corrected_by=actor))
         return new.status
@@ -457,6 +467,7 @@ async def cancel_order(
             document=document,
         )
         await repository.add_cancel_request(uow.connection, request)
+        HUB.notify(uow, lambda _: notifications.cancelled(stored, status, request))
         uow.emit(fallout)
         return request
 
@@ -479,6 +490,7 @@ async def release_duplicate(stored: StoredOrder, uow: UnitOfWork, *, actor: str,
         await repository.save_statuses(uow.connection, {stored.order.id: status})
         revision = Revision(stored.order.id, stored.version, "released", actor, status.state, released.findings)
         await repository.record_revisions(uow.connection, [revision])
+        HUB.notify(uow, lambda _: notifications.state_changed(replace(stored, status=status), before=stored.state))
         uow.emit(released)
         uow.emit(validated)
         return status
@@ -545,18 +557,25 @@ async def follow_operations(event: OpsOrderStatusChanged, uow: UnitOfWork) -> No
         await repository.mark_completed(uow.connection, event.order_id, on=event.effective_date or now.date())
         await repository.settle_products(uow.connection, event.order_id, installed=True)
         too_late = f"Operations installed the order on {event.effective_date} before the work could be stopped"
-        await repository.settle_cancel_requests(
+        settled = await repository.settle_cancel_requests(
             uow.connection, event.order_id, state="terminatedWithError", outcome=too_late, at=now
         )
     elif event.status is OpsStatus.CANCELLED:
         await repository.settle_products(uow.connection, event.order_id, installed=False)
         stopped = "Operations stopped the work" + (f" on {event.effective_date}" if event.effective_date else "")
-        await repository.settle_cancel_requests(uow.connection, event.order_id, state="done", outcome=stopped, at=now)
+        settled = await repository.settle_cancel_requests(
+            uow.connection, event.order_id, state="done", outcome=stopped, at=now
+        )
+    else:
+        settled = []
+    if settled:
+        HUB.notify(uow, notifications.cancel_requests_settled(event.order_id, settled))
     _follow(event, uow)
 
 
 async def apply_facts(uow: UnitOfWork, reported: Sequence[Traced[Reported]]) -> None:
-    """The facts a batch heard, in two statements: lock the orders' statuses, then store those the facts moved."""
+    """The facts a batch heard, in two statements: lock the orders' statuses, then store those the facts moved; the
+    listeners hear of each order whose state they changed."""
     by_order: dict[str, list[OrderFact]] = {}
     for entry in reported:
         by_order.setdefault(entry.item.order_id, []).append(entry.item.fact)
@@ -569,6 +588,10 @@ async def apply_facts(uow: UnitOfWork, reported: Sequence[Traced[Reported]]) -> 
         if after != status:
             moved[order_id] = after
     await repository.save_statuses(uow.connection, moved)
+    if changed := {
+        order_id: statuses[order_id] for order_id, after in moved.items() if after.state != statuses[order_id].state
+    }:
+        HUB.notify(uow, notifications.moved(changed))
 
 
 # --- reference data -----------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from intake import api
+from intake import api, hub_api
 from intake.bootstrap import bootstrap
 from intake.domain.validation import intake_rules
 from intake.settings import Settings
@@ -14,6 +14,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app(
         bootstrap(settings),
         title="OrderDesk intake",
-        routers=[api.router, api.channels_router, api.desk_router, api.reference_router, api.coaching_router],
+        routers=[
+            api.router,
+            api.channels_router,
+            api.desk_router,
+            api.reference_router,
+            api.coaching_router,
+            hub_api.router,
+            hub_api.ops_router,
+        ],
         upload_paths=api.UPLOAD_PATHS,
     )

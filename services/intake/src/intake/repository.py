@@ -157,6 +157,12 @@ async def get_order(connection: AsyncConnection, order_id: str, *, for_update: b
     return _stored(row) if row else None
 
 
+async def get_orders(connection: AsyncConnection, order_ids: Collection[str]) -> list[StoredOrder]:
+    """The stored orders among these ids, in one read."""
+    rows = await connection.execute(sa.select(orders).where(orders.c.id.in_(sorted(order_ids))).order_by(orders.c.id))
+    return [_stored(row) for row in rows]
+
+
 _STATUS_COLUMNS = (
     orders.c.id,
     orders.c.version,
@@ -480,13 +486,15 @@ async def list_cancel_requests(
 
 async def settle_cancel_requests(
     connection: AsyncConnection, order_id: str, *, state: str, outcome: str, at: datetime
-) -> None:
-    """End the order's cancellation request still waiting for Operations."""
-    await connection.execute(
+) -> list[CancelRequest]:
+    """End the order's cancellation request still waiting for Operations; the requests it ended."""
+    settled = await connection.execute(
         sa.update(cancel_requests)
         .where(cancel_requests.c.order_id == order_id, cancel_requests.c.state == "inProgress")
         .values(state=state, outcome=outcome, effective_at=at)
+        .returning(*cancel_requests.c)
     )
+    return [CancelRequest(**row._asdict()) for row in settled]
 
 
 # --- the installed base -------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from orderdesk_shared.hub import hub_tables
 from orderdesk_shared.messaging import service_metadata
 from orderdesk_shared.reference import reference_versions_table
 
@@ -128,3 +129,6 @@ findings_made = sa.Table(
     sa.Column("made_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Index("findings_made_by_time", "made_at"),
 )
+
+# TMF622 listeners and the notifications fanned out to them (orderdesk_shared.hub).
+hub = hub_tables(metadata)

@@ -35,7 +35,7 @@ import copy
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
@@ -67,6 +67,9 @@ from orderdesk_shared.limits import (
 )
 from orderdesk_shared.order_state import OrderStatus
 from orderdesk_shared.published_specs import TMF622, PublishedSpec
+
+if TYPE_CHECKING:
+    from intake.repository import CancelRequest
 
 API_ROOT = "/tmf-api/productOrderingManagement/v4"
 # The currency of OrderDesk's catalogue, rules and events: a price in another is not read as a number of dollars.
@@ -618,3 +621,30 @@ def _parties(order: ProductOrder) -> list[dict]:
 
 def _without_none(values: dict) -> dict:
     return {key: value for key, value in values.items() if value is not None}
+
+
+# What the server sets on a CancelProductOrder: never read back from what was sent.
+_CANCEL_SERVER_SET = ("id", "href", "state", "effectiveCancellationDate")
+
+
+def cancel_resource(request: "CancelRequest") -> dict:
+    """The TMF622 CancelProductOrder: the request as sent (its @type, extensions), with where it stands."""
+    sent = {key: value for key, value in (request.document or {}).items() if key not in _CANCEL_SERVER_SET}
+    resource = sent | {
+        "id": request.id,
+        "href": f"{API_ROOT}/cancelProductOrder/{request.id}",
+        "@type": sent.get("@type") or "CancelProductOrder",
+        "state": request.state,
+        "productOrder": (sent.get("productOrder") or {})
+        | {"id": request.order_id, "href": f"{API_ROOT}/productOrder/{request.order_id}"},
+    }
+    resource["productOrder"].setdefault("@referredType", "ProductOrder")
+    if request.reason:
+        resource["cancellationReason"] = request.reason
+    if request.requested_cancellation_date and "requestedCancellationDate" not in sent:
+        resource["requestedCancellationDate"] = request.requested_cancellation_date.isoformat()
+    if request.effective_at and request.state == "done":
+        resource["effectiveCancellationDate"] = request.effective_at.isoformat()
+    if request.outcome:
+        resource["outcome"] = request.outcome
+    return resource

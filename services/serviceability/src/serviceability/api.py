@@ -25,6 +25,7 @@ from serviceability.domain.qualification import CheckItem, SiteDecision, decide_
 from serviceability.domain.rules import Rules
 from serviceability.handlers import SurveyNotOpen, complete_site_survey
 from serviceability.inventory import import_inventory, report_document
+from serviceability.notifications import HUB, check_created, query_created
 from serviceability.rules_in_force import RULES_IN_FORCE
 
 router = APIRouter(prefix="/serviceability", tags=["serviceability"])
@@ -57,6 +58,7 @@ async def check_service_qualification(body: TMF645Body, principal: Checker, db: 
         await repository.record_check(
             uow.connection, check_id=check_id, requested_by=principal.subject, resource=resource
         )
+        HUB.notify(uow, lambda _: [check_created(resource, requested_by=principal.subject)])
     return resource
 
 
@@ -127,6 +129,7 @@ async def query_service_qualification(body: TMF645QueryBody, principal: Checker,
         await repository.record_query(
             uow.connection, query_id=query_id, requested_by=principal.subject, resource=resource
         )
+        HUB.notify(uow, lambda _: [query_created(resource, requested_by=principal.subject)])
     return resource
 
 

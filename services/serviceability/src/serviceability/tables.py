@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from orderdesk_shared.hub import hub_tables
 from orderdesk_shared.messaging import service_metadata
 from orderdesk_shared.reference import reference_versions_table
 
@@ -88,3 +89,6 @@ service_qualification_queries = sa.Table(
 
 # Each catalogue version pricing-approval announced; the offerings served at a site follow it.
 reference_versions = reference_versions_table(metadata)
+
+# TMF645 listeners and the notifications fanned out to them (orderdesk_shared.hub).
+hub = hub_tables(metadata)
