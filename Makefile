@@ -1,21 +1,24 @@
 # OrderDesk: the local stack and its tests, run from the locked environment.
 # Stack settings come from environment variables (deploy/local/README.md).
 # uv itself is pinned and installed into .cache/ by python3's own venv and pip, so a fresh machine
-# needs nothing but python3, a JDK, Maven and Go (Go builds Jaeger and promtool; without it the stack runs
-# without traces and the alert rules' tests fail, saying so).
+# needs nothing but python3, a JDK, Maven, Go and Node.js with npm (Go builds Jaeger and promtool; without it the stack
+# runs without traces and the alert rules' tests fail, saying so; npm installs the AsyncAPI parser the contract
+# tests use, which fail without it, saying so).
 UV_VERSION := 0.13.8
 UV := .cache/uv-$(UV_VERSION)/bin/uv
 UV_RUN := $(UV) run --frozen
 
 .PHONY: setup up down status logs restart lint test demo bench
 
-# Install the locked environment, download the Kafka broker jars, and build with Go Jaeger (the stack's tracing
-# backend) and Prometheus's promtool (the tests check the alert rules in deploy/ with it): once, cached in .cache/.
+# Install the locked environment, download the Kafka broker jars, build with Go Jaeger (the stack's tracing backend)
+# and Prometheus's promtool (the tests check the alert rules in deploy/ with it), and install with npm the official
+# AsyncAPI parser (the tests validate the topics' AsyncAPI document with it): once, cached in .cache/.
 setup: $(UV)
 	$(UV) sync --frozen
 	$(UV_RUN) python -c "from orderdesk_stack.kafka_broker import ensure_jars; print(ensure_jars())"
 	$(UV_RUN) python -c "from orderdesk_stack import jaeger_server as j; print(j.ensure_binary() or j.SKIPPED)"
 	$(UV_RUN) python -c "from orderdesk_stack.go_tools import PROMTOOL as t; print(t.ensure_binary() or t.skipped)"
+	$(UV_RUN) python -c "from orderdesk_stack.node_tools import ASYNCAPI_VALIDATOR as t; print(t.ensure_installed() or t.skipped)"
 
 $(UV):
 	python3 -m venv .cache/uv-$(UV_VERSION)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from orderdesk_shared.codec import KafkaRecord, encode
 from orderdesk_shared.errors import DatabaseUnavailable
 from orderdesk_shared.events.base import Event, Fact
-from orderdesk_shared.events.catalogue import dead_letter_topic
+from orderdesk_shared.events.catalogue import dead_letter_headers, dead_letter_topic
 from orderdesk_shared.messaging import MessagingTables
 from orderdesk_shared.telemetry import Traced, batch_span, context_from_carrier
 
@@ -274,16 +274,15 @@ class UnitOfWork:
         )
         if not kept:
             return False
-        failure_headers = {
-            "dlt-consumer": consumer,
-            "dlt-original-topic": topic,
-            "dlt-original-partition": str(partition),
-            "dlt-original-offset": str(offset),
-            "dlt-error-class": error_class,
-            "dlt-reason": reason,
-        }
-        if replay_topic is not None:
-            failure_headers["dlt-replay-topic"] = replay_topic
+        failure_headers = dead_letter_headers(
+            consumer=consumer,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            error_class=error_class,
+            reason=reason,
+            replay_topic=replay_topic,
+        )
         self.emit_record(
             KafkaRecord(topic=dead_letter_topic(topic), key=key, value=payload, headers=headers | failure_headers),
             aggregate_type="dead_letter",

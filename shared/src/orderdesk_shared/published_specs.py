@@ -188,7 +188,7 @@ def _not_json(document: object) -> list[SpecError]:
         if isinstance(value, float) and not math.isfinite(value):
             found.append(SpecError(path, "must be a finite number (NaN and Infinity are not JSON)"))
         elif isinstance(value, str) and not _storable(value):
-            found.append(SpecError(path, "must be text without NUL characters or unpaired surrogates"))
+            found.append(SpecError(path, "must be text without NUL characters (U+0000) or unpaired surrogates"))
         elif isinstance(value, dict):
             for key, child in value.items():
                 if not _storable(key):

@@ -63,7 +63,7 @@ def test_what_is_not_json_text_is_refused_where_it_is():
         {"half\udc00": 1},
     ]
     not_text, not_number = (
-        "must be text without NUL characters or unpaired surrogates",
+        "must be text without NUL characters (U+0000) or unpaired surrogates",
         "must be a finite number (NaN and Infinity are not JSON)",
     )
     value = "service.serviceCharacteristic.0.value"

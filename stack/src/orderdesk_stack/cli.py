@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orderdesk_shared.db import DEFAULT_RETENTION, Retention
+from orderdesk_stack.asyncapi import write_asyncapi
 from orderdesk_stack.bench import CORES, run_bench
 from orderdesk_stack.catalogue import write_catalogue, write_snapshots
 from orderdesk_stack.chaos import (
@@ -405,7 +406,7 @@ def bench(
     console.print(f"written to {result['file']}")
 
 
-events = typer.Typer(help="The event catalogue: schema snapshots and the generated catalogue document.")
+events = typer.Typer(help="The event catalogue: schema snapshots, the generated catalogue and AsyncAPI document.")
 app.add_typer(events, name="events")
 
 
@@ -418,9 +419,9 @@ def events_snapshot() -> None:
 
 @events.command("catalogue")
 def events_catalogue() -> None:
-    """Regenerate docs/events.md from the event models and the services' subscriptions."""
-    path = write_catalogue()
-    console.print(f"wrote {path.relative_to(repo_root())}")
+    """Regenerate docs/events.md and the AsyncAPI document from the event models and the services' subscriptions."""
+    for path in (write_catalogue(), write_asyncapi()):
+        console.print(f"wrote {path.relative_to(repo_root())}")
 
 
 @app.command()

@@ -16,6 +16,8 @@ from orderdesk_stack.services import SERVICES, Service
 IMAGE = "orderdesk"  # kustomization.yaml pins it to the released digest; a bare name is never pulled as `latest`
 HTTP_PORT = 8000
 PART_OF = {"app.kubernetes.io/part-of": "orderdesk"}
+# How every service reaches the platform's Kafka: SASL over TLS, as its own principal.
+KAFKA_SECURITY_PROTOCOL = "SASL_SSL"
 CONTAINER_USER = 10001  # the image's `orderdesk` user (deploy/container/Dockerfile)
 # Namespaces labelled so may reach the services' HTTP port: the ingress controller and Prometheus.
 INGRESS_NAMESPACE_LABEL = {"orderdesk.io/ingress": "true"}
@@ -103,7 +105,7 @@ def _environment(service: Service) -> list[dict[str, Any]]:
         _from_secret(f"{prefix}DATABASE_URL", f"orderdesk-{service.name}-db", "url"),
         _from_infra(f"{prefix}KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
         # Each service logs in to Kafka as its own principal (`orderdesk kafka-principals` lists their ACLs).
-        {"name": f"{prefix}KAFKA_SECURITY_PROTOCOL", "value": "SASL_SSL"},
+        {"name": f"{prefix}KAFKA_SECURITY_PROTOCOL", "value": KAFKA_SECURITY_PROTOCOL},
         {"name": f"{prefix}KAFKA_USERNAME", "value": service.name},
         _from_secret(f"{prefix}KAFKA_PASSWORD", f"orderdesk-{service.name}-kafka", "password"),
         # Tokens are the identity provider's, checked against its JWKS for this service's audience.

@@ -27,6 +27,7 @@ from console.views import history_view
 from orderdesk_shared.access import OrderAction, own_orders_only, refusal
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import PERSON_ROLES, Principal, Role
+from orderdesk_shared.events.catalogue import ASYNCAPI_DOCUMENT
 from orderdesk_shared.events.operations import OpsStatus
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.order_state import CANCELLING_STATES, FINAL_STATES
@@ -74,6 +75,7 @@ OPERATIONS_STATUSES = (
     OpsStatus.FAILED,
 )
 DUPLICATE_ORDER = "DUPLICATE_ORDER"
+ASYNCAPI_MEDIA_TYPE = "application/yaml"  # RFC 9512
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -228,6 +230,13 @@ def _problem(response: httpx.Response) -> str:
 
 
 # Sign-in
+
+
+@router.get("/asyncapi.yaml")
+async def asyncapi_document() -> Response:
+    """The AsyncAPI document of every topic. Public, like each service's OpenAPI at /openapi.json: it is the contract
+    the systems around OrderDesk build their producers and consumers to, and holds no data."""
+    return Response(ASYNCAPI_DOCUMENT.read_bytes(), media_type=ASYNCAPI_MEDIA_TYPE)
 
 
 @router.get("/sign-in", response_class=HTMLResponse)

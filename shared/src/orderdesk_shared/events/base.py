@@ -43,4 +43,5 @@ class Event(Fact):
 
     @property
     def subject(self) -> str:
+        """The order id."""
         return self.order_id

@@ -1,5 +1,7 @@
 """The event catalogue: every event type, where it is recorded, and every topic, derived from the models."""
 
+from pathlib import Path
+
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.channels import (
     CrmAccountUpdated,
@@ -36,6 +38,10 @@ EVENT_MODELS: tuple[type[Fact], ...] = (
     IvrCallReceived,
 )
 
+# The AsyncAPI 3.0 document of every topic, generated from this catalogue (`orderdesk events catalogue`); kept in
+# this package so the console serves it wherever the services are installed.
+ASYNCAPI_DOCUMENT = Path(__file__).with_name("asyncapi.yaml")
+
 EVENT_TYPES: dict[str, type[Fact]] = {model.event_type: model for model in EVENT_MODELS}
 
 # Raw submissions from upstream systems, before intake turns them into canonical orders.
@@ -46,6 +52,29 @@ DEAD_LETTER_SUFFIX = ".dlt"
 
 def dead_letter_topic(topic: str) -> str:
     return topic + DEAD_LETTER_SUFFIX
+
+
+def dead_letter_headers(
+    *,
+    consumer: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    error_class: str,
+    reason: str,
+    replay_topic: str | None = None,
+) -> dict[str, str]:
+    """What a consumer adds to the headers of a record it dead-letters to `<topic>.dlt`: who failed on which record,
+    and why (`dlt-replay-topic` only for a replayed record, read from that replay topic at `partition`/`offset`)."""
+    headers = {
+        "dlt-consumer": consumer,
+        "dlt-original-topic": topic,
+        "dlt-original-partition": str(partition),
+        "dlt-original-offset": str(offset),
+        "dlt-error-class": error_class,
+        "dlt-reason": reason,
+    }
+    return headers | ({"dlt-replay-topic": replay_topic} if replay_topic is not None else {})
 
 
 REPLAY_SUFFIX = ".replay"

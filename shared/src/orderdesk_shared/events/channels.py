@@ -112,6 +112,7 @@ class CrmOpportunitySubmitted(_UpstreamFact):
 
     @property
     def subject(self) -> str:
+        """`crm:<opportunityId>:v<version>`: one key per version of the opportunity."""
         return f"crm:{self.opportunity_id}:v{self.version}"
 
 
@@ -134,6 +135,7 @@ class CrmAccountUpdated(_UpstreamFact):
 
     @property
     def subject(self) -> str:
+        """`crm-account:<accountNumber>`: an account's records stay in the order the CRM wrote them."""
         return f"crm-account:{self.account_number}"
 
 
@@ -157,6 +159,7 @@ class IvrCallReceived(_UpstreamFact):
 
     @property
     def subject(self) -> str:
+        """`ivr:<callId>`."""
         return f"ivr:{self.call_id}"
 
     @field_validator("menu_path")
@@ -185,6 +188,7 @@ class EmailReceived(Fact):
 
     @property
     def subject(self) -> str:
+        """`email:<Message-ID>` (without its angle brackets; a digest of the message when it has none)."""
         return f"email:{email_message_id(self.message.encode())}"
 
 

@@ -79,4 +79,5 @@ class RosterPublished(Fact):
 
     @property
     def subject(self) -> str:
-        return "roster"  # one key: versions stay in the order they were published
+        """`roster`: one key, so versions stay in the order they were published."""
+        return "roster"

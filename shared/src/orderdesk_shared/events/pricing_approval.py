@@ -136,4 +136,5 @@ class CataloguePublished(Fact):
 
     @property
     def subject(self) -> str:
-        return "catalogue"  # one key: versions stay in the order they were published
+        """`catalogue`: one key, so versions stay in the order they were published."""
+        return "catalogue"
