@@ -44,10 +44,12 @@ async def test_the_published_example_is_accepted_stored_with_findings_and_reads_
     assert (order["@type"], order["@baseType"]) == ("EnterpriseProductOrder", "ProductOrder")
     assert order["requestedCompletionDate"] == example["requestedCompletionDate"]
     assert order["productOrderItem"][1]["payment"] == example["productOrderItem"][1]["payment"]
-    assert order["orderType"] == "new"  # every item adds, and no existing account is named
+    # Every item adds, to the account of the party the example gives only as `@referredType: Customer`.
+    assert order["orderType"] == "add"
     assert order["state"] in ("pending", "rejected")
-    paths = {finding["fieldPath"] for finding in order["findings"]}
-    assert {"account.legalName", "salesReps"} <= paths
+    findings = {finding["fieldPath"]: finding for finding in order["findings"]}
+    assert {"account.id", "salesReps"} <= set(findings)
+    assert "ff55-hjy4" in findings["account.id"]["message"]  # the example's customer, not known to this desk
 
     listed = await intake.get(PRODUCT_ORDER_PATH, params={"externalId": example["externalId"]}, headers=rep)
     [entry] = listed.json()
@@ -66,7 +68,8 @@ async def test_a_correction_as_plain_json_and_its_answer_conform(stack, intake):
 
     assert corrected.status_code == 200, corrected.text
     assert_conforms(corrected.json(), TMF622, "ProductOrder")
-    assert corrected.json()["orderType"] == "add"  # the items add to an existing account now
+    assert "account.id" in {finding["fieldPath"] for finding in order["findings"]}
+    assert "account.id" not in {finding["fieldPath"] for finding in corrected.json()["findings"]}
     assert corrected.json()["note"] == order["note"]
 
 

@@ -15,9 +15,9 @@ rejected, with field paths and fixes), never a refusal:
   when absent (domain/order_type.py); a value OrderDesk does not know is an INVALID_VALUE finding;
 - the channel: a `channel` named crm, email, ivr or api is that channel, any other name is the API channel
   (the name stays on the order as sent);
-- the customer: the related party of role `customer` (or `account`); a party without a role is not the customer,
-  and an order without one stops with the entry matrix's finding (account.id, or account.legalName for a new
-  client), as does every other missing field the order type needs.
+- the customer: the related party of role `customer` (or `account`), or without a role and of `@referredType`
+  `Customer`; an order without one stops with the entry matrix's finding (account.id, or account.legalName for a
+  new client), as does every other missing field the order type needs.
 - an item term that is not whole months, or a price in another currency than USD: an INVALID_VALUE finding.
 
 OrderDesk extensions, allowed by TMF's polymorphism, are `orderType` on the order, and `splitPercent`, `email`,
@@ -226,7 +226,10 @@ class RelatedParty(_TmfModel):
     taxId: str | None = None
 
     def plays(self, *roles: str) -> bool:
-        return (self.role or "").casefold() in roles
+        """Whether the party has one of the roles; a party without a role plays the kind its `@referredType`
+        names (the spec's own example gives its customer only as `@referredType: Customer`)."""
+        kind = self.role if self.role is not None else (self.model_extra or {}).get("@referredType")
+        return isinstance(kind, str) and kind.casefold() in roles
 
 
 class AgreementRef(_TmfModel):

@@ -162,12 +162,14 @@ def test_the_published_example_is_valid_and_maps_with_what_orderdesk_cannot_use_
     assert spec_errors(example) == []
     request = ProductOrderCreate.model_validate(example)
     order = to_canonical(request, order_id="PO-9", submitted_by="rep-1")
-    # "Online chanel" is no channel OrderDesk knows: the API. The parties have no customer role: no account.
-    assert (order.channel, order.order_type, order.account.id) == (Channel.API, OrderType.NEW, None)
+    # "Online chanel" is no channel OrderDesk knows: the API. The party without a role, of @referredType Customer, is
+    # the customer: its items add to an account this desk does not know.
+    assert (order.channel, order.order_type) == (Channel.API, OrderType.ADD)
+    assert (order.account.id, order.account.legal_name) == ("ff55-hjy4", "Jean Pontus")
     assert order.requested_completion_date == date(2019, 5, 2)
     assert [item.price.nrc if item.price else None for item in order.items] == [None, Decimal("0.99"), None, None]
     findings = validate(order, RULES, today=date(2026, 12, 1)).findings
-    assert {"account.legalName", "salesReps", "items[0].location"} <= {finding.field_path for finding in findings}
+    assert {"account.id", "salesReps", "items[0].location"} <= {finding.field_path for finding in findings}
     # Prices in euros are not read as dollars.
     assert {(f.reason_code, f.field_path) for f in request_findings(request)} == {
         ("INVALID_VALUE", "items[1].price"),
@@ -223,7 +225,7 @@ def test_the_resource_reads_back_the_published_example_conformant_to_the_spec():
     assert resource["productOrderItem"][1]["payment"] == example["productOrderItem"][1]["payment"]
     assert resource["productOrderItem"][2]["billingAccount"] == example["productOrderItem"][2]["billingAccount"]
     assert resource["productOrderItem"][0]["product"] == {"isBundle": True, "@type": "Product"}
-    assert (resource["orderType"], resource["state"]) == ("new", "acknowledged")
+    assert (resource["orderType"], resource["state"]) == ("add", "acknowledged")
 
 
 def test_orderdesk_s_own_requests_read_back_conformant_with_what_the_spec_requires_filled_in():
@@ -251,3 +253,14 @@ def test_an_order_without_its_document_reads_back_from_the_canonical_order_confo
     )
     assert_conforms(resource, TMF622, "ProductOrder")
     assert {party["role"] for party in resource["relatedParty"]} == {"customer", "salesRep", "contact"}
+
+
+def test_a_party_without_a_role_is_the_kind_its_referred_type_names():
+    document = product_order_request()
+    seller = {"id": "rep-1", "role": "Seller", "@referredType": "Customer"}
+    individual = {"id": "IND-7", "@referredType": "Individual"}
+    customer = {"id": "ACC-10001", "@referredType": "Customer"}
+
+    for parties, account in (([seller, individual], None), ([seller, customer], "ACC-10001")):
+        request = ProductOrderCreate.model_validate(document | {"relatedParty": parties})
+        assert to_canonical(request, order_id="PO-1", submitted_by="rep-1").account.id == account
