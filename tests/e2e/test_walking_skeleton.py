@@ -65,7 +65,6 @@ async def test_an_order_flows_from_intake_to_ratification_as_one_trace(stack, in
     names = {(span["service"], span["name"]) for span in spans}
     assert ("commission", "orders.handed-off process") in names
     assert ("fulfillment-handoff", "orders.handed-off publish") in names
-    assert any(service == "commission" and name.startswith("INSERT") for service, name in names), "no database span"
     assert any(service == "intake" and name.startswith("POST") for service, name in names), "no HTTP server span"
 
 

@@ -17,7 +17,7 @@ from orderdesk_shared.db import Database
 from orderdesk_shared.logs import configure_logging
 from orderdesk_shared.problems import install_problem_handlers
 from orderdesk_shared.runtime import ServiceRuntime
-from orderdesk_shared.telemetry import configure_tracing, instrument_database, name_the_order, without_query_string
+from orderdesk_shared.telemetry import configure_tracing, name_the_order, without_query_string
 
 T = TypeVar("T")
 
@@ -33,7 +33,6 @@ def build_app(
     service_name = settings.service_name
     configure_logging(service_name)
     configure_tracing(service_name)
-    instrument_database(runtime.database.engine.sync_engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

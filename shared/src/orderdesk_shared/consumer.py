@@ -96,6 +96,8 @@ class ConsumerSettings:
 
 
 RecordKey = tuple[str, int, int]  # topic, partition, offset
+# A record and its CloudEvent, or why it has none.
+_Decoded = tuple[ConsumerRecord, IncomingEvent | InvalidEnvelope]
 
 
 @dataclass(frozen=True)
@@ -346,26 +348,33 @@ class ConsumerRuntime:
 
         A poll holding a record that failed before is isolated at once.
         """
+        # Each record's envelope is read once, for the batch's inbox claim and its handler alike.
+        decoded = [(record, _decode(record)) for record in records]
         if not any(self._failures.suspect(record_key(record)) for record in records):
             try:
-                return await self._handle_together(records, deadline=deadline)
+                return await self._handle_together(decoded, deadline=deadline)
             except _RecordFailed:
                 pass
         # Savepoints cost two round trips a record, so only the rare poll with a bad or slow record pays them.
         try:
             async with asyncio.timeout_at(deadline), self._database.unit_of_work() as uow:
-                return [await self._handle_record(uow, record, unclaimed=None) for record in records]
+                return [
+                    await self._handle_record(uow, record, incoming, unclaimed=None) for record, incoming in decoded
+                ]
         except TimeoutError as error:
             raise _PollTooSlow(f"{len(records)} records took longer than a poll may") from error
 
-    async def _handle_together(self, records: list[ConsumerRecord], *, deadline: float) -> list[tuple[str, str]]:
+    async def _handle_together(self, decoded: list[_Decoded], *, deadline: float) -> list[tuple[str, str]]:
         # Half the time left at most, so that the poll can still be redone with its records isolated.
         time_left = deadline - asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout(time_left / 2), self._database.unit_of_work() as uow:
                 # The whole batch is claimed in the inbox at once; a failure rolls the claims back with it.
-                unclaimed = await uow.first_deliveries(consumer=self.name, message_ids=self._routed_ids(records))
-                outcomes = [await self._handle_record(uow, record, unclaimed=unclaimed) for record in records]
+                unclaimed = await uow.first_deliveries(consumer=self.name, message_ids=self._routed_ids(decoded))
+                outcomes = [
+                    await self._handle_record(uow, record, incoming, unclaimed=unclaimed)
+                    for record, incoming in decoded
+                ]
                 await uow.run_deferred()
             return outcomes
         except Exception as error:
@@ -374,17 +383,21 @@ class ConsumerRuntime:
             # A record failed or was slow (in the handlers' shared work too): which one shows once each is alone.
             raise _RecordFailed from error
 
-    def _routed_ids(self, records: list[ConsumerRecord]) -> list[str]:
-        """The CloudEvent ids of the records this consumer has a handler for."""
-        ids = []
-        for record in records:
-            headers = dict(record.headers or ())
-            if headers.get("ce_type", b"").decode(errors="replace") in self._handlers and "ce_id" in headers:
-                ids.append(headers["ce_id"].decode(errors="replace"))
-        return ids
+    def _routed_ids(self, decoded: list[_Decoded]) -> list[str]:
+        """The CloudEvent ids of the readable records this consumer has a handler for."""
+        return [
+            incoming.id
+            for _, incoming in decoded
+            if isinstance(incoming, IncomingEvent) and incoming.type in self._handlers
+        ]
 
     async def _handle_record(
-        self, uow: UnitOfWork, record: ConsumerRecord, *, unclaimed: set[str] | None
+        self,
+        uow: UnitOfWork,
+        record: ConsumerRecord,
+        incoming: IncomingEvent | InvalidEnvelope,
+        *,
+        unclaimed: set[str] | None,
     ) -> tuple[str, str]:
         """Handle one record inside the batch transaction; returns (event type, outcome).
 
@@ -392,21 +405,18 @@ class ConsumerRuntime:
         is isolated in a savepoint with its own claim, so that its failure undoes only its own work.
         """
         isolated = unclaimed is None
-        headers = list(record.headers or ())
-        try:
-            incoming = decode(key=record.key, value=record.value, headers=headers)
-        except InvalidEnvelope as error:
+        if isinstance(incoming, InvalidEnvelope):
             if not isolated:
-                # Its id may be claimed with the batch: alone, it is dead-lettered unclaimed, so a replay is handled.
-                raise _RecordFailed from error
-            return "unreadable", await self._dead_letter(uow, record, type(error).__name__, _describe(error))
+                # Unclaimed with the batch: alone, it is dead-lettered, and a replay of it is handled.
+                raise _RecordFailed from incoming
+            return "unreadable", await self._dead_letter(uow, record, type(incoming).__name__, _describe(incoming))
         route = self._handlers.get(incoming.type)
         if route is None:
             return incoming.type, "skipped"
         if (failure := self._failures.exhausted(record_key(record))) is not None:
             return incoming.type, await self._dead_letter(uow, record, failure.error_class, failure.dead_letter_reason)
         model, handler = route
-        carrier = carrier_from_headers(headers)
+        carrier = carrier_from_headers(record.headers or ())
         about_order = issubclass(model, Event) and incoming.subject is not None
         if about_order:
             uow.keep_order_trace(incoming.subject, carrier.get("traceparent"), carrier.get("tracestate"))
@@ -436,7 +446,7 @@ class ConsumerRuntime:
                     async with uow.savepoint() if isolated else contextlib.nullcontext():
                         if not await self._first_delivery(uow, incoming.id, unclaimed):
                             return incoming.type, "duplicate"
-                        event = model.model_validate(incoming.data)
+                        event = model.model_validate_json(incoming.payload)
                         if about_order:
                             span.set_attribute(ORDER_VERSION, event.order_version)
                         started = time.perf_counter()
@@ -568,6 +578,14 @@ class ConsumerRuntime:
                 lags.append(PartitionLag(tp.topic, tp.partition, position, highwater, tp in self._paused_until))
                 CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lags[-1].lag)
         self.partition_lags = sorted(lags, key=lambda lag: (lag.topic, lag.partition))
+
+
+def _decode(record: ConsumerRecord) -> IncomingEvent | InvalidEnvelope:
+    """The record's CloudEvent, or why it is none."""
+    try:
+        return decode(key=record.key, value=record.value, headers=record.headers or ())
+    except InvalidEnvelope as error:
+        return error
 
 
 def _caused_by(error: BaseException | None, kinds: type | tuple[type, ...]) -> BaseException | None:

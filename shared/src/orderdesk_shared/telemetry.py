@@ -2,6 +2,7 @@
 a watchdog's work on an order in the order's one trace."""
 
 import contextlib
+import functools
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -10,14 +11,9 @@ from typing import Generic, Protocol, TypeVar
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanProcessor
-from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
-from opentelemetry.trace import SpanKind
-from opentelemetry.util.types import Attributes
-from sqlalchemy import Engine
 from starlette.requests import Request
 
 TRACER_NAME = "orderdesk"
@@ -35,39 +31,9 @@ REQUEST_ORDER_ID = "orderdesk.request.order.id"
 T = TypeVar("T")
 
 
-class NoOrphanClientSpans(Sampler):
-    """Drop a client span that has no parent; sample everything else.
-
-    A database call made outside any traced work (the pool's `connect`, the relay polling its outbox,
-    a consumer poll claiming its records in the inbox) would be a trace of one span that nobody can
-    act on; inside an order's trace the same spans are kept.
-    """
-
-    def should_sample(
-        self,
-        parent_context: Context | None,
-        trace_id: int,
-        name: str,
-        kind: SpanKind | None = None,
-        attributes: Attributes = None,
-        links: Sequence[trace.Link] | None = None,
-        trace_state: trace.TraceState | None = None,
-    ) -> SamplingResult:
-        if kind is SpanKind.CLIENT:
-            return SamplingResult(Decision.DROP)
-        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
-
-    def get_description(self) -> str:
-        return "NoOrphanClientSpans"
-
-
-# Children follow their parent's decision; only roots are judged.
-SAMPLER = ParentBased(root=NoOrphanClientSpans())
-
-
 def configure_tracing(service_name: str, *, extra_processors: Iterable[SpanProcessor] = ()) -> TracerProvider:
     """Install a tracer provider for this process; export OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}), sampler=SAMPLER)
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -76,12 +42,6 @@ def configure_tracing(service_name: str, *, extra_processors: Iterable[SpanProce
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
     return provider
-
-
-def instrument_database(engine: Engine) -> None:
-    """One client span per SQL statement on `engine`: the statement text with its placeholders, never the bound
-    values, and no sqlcommenter comment (it would make every statement's text unique to the server)."""
-    SQLAlchemyInstrumentor().instrument(engine=engine, enable_commenter=False)
 
 
 async def name_the_order(request: Request) -> None:
@@ -107,7 +67,9 @@ def without_query_string(span: trace.Span, _scope: dict) -> None:
         span.set_attribute(_QUERY_ATTRIBUTE, "")
 
 
+@functools.cache
 def tracer() -> trace.Tracer:
+    """The services' tracer: made once, as making one costs more than the span it would start."""
     return trace.get_tracer(TRACER_NAME)
 
 
