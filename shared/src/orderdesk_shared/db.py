@@ -2,6 +2,7 @@
 
 import asyncio
 import functools
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -93,6 +94,11 @@ _QUOTE = postgresql.dialect().identifier_preparer
 _quote = _QUOTE.quote
 
 
+def quoted_table(table: sa.Table) -> str:
+    """The table's schema-qualified name as SQL text spells it, for statements written as text."""
+    return _QUOTE.format_table(table)
+
+
 @functools.cache
 def _conflict_statement(table: sa.Table, columns: tuple[str, ...], *, on_conflict: str) -> sa.TextClause:
     """INSERT ... ON CONFLICT ... RETURNING true, as a text clause made once per table, columns and conflict rule.
@@ -127,6 +133,53 @@ def _keep_order_traces_statement(order_traces: sa.Table) -> sa.TextClause:
     )
     return sa.text(sql).bindparams(
         *(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)) for name in ("order_ids", "traceparents", "tracestates"))
+    )
+
+
+@functools.cache
+def _order_trace_statement(order_traces: sa.Table) -> sa.TextClause:
+    sql = f"SELECT traceparent, tracestate FROM {_QUOTE.format_table(order_traces)} WHERE order_id = :order_id"
+    return sa.text(sql).bindparams(sa.bindparam("order_id", type_=sa.Text))
+
+
+@functools.cache
+def _lock_and_notify_statement() -> sa.TextClause:
+    return sa.text("SELECT pg_advisory_xact_lock(hashtext(:lock_name)), pg_notify(:channel, '')").bindparams(
+        sa.bindparam("lock_name", type_=sa.Text), sa.bindparam("channel", type_=sa.Text)
+    )
+
+
+# The outbox columns a transaction writes, with the type of each column's array of values.
+_OUTBOX_VALUES = (
+    ("id", "ids", "uuid[]"),
+    ("aggregate_type", "aggregate_types", "text[]"),
+    ("aggregate_id", "aggregate_ids", "text[]"),
+    ("type", "types", "text[]"),
+    ("topic", "topics", "text[]"),
+    ("payload", "payloads", "bytea[]"),
+    ("headers", "headers", "jsonb[]"),
+    ("traceparent", "traceparents", "text[]"),
+    ("tracestate", "tracestates", "text[]"),
+    ("order_version", "order_versions", "integer[]"),
+)
+
+
+@functools.cache
+def _outbox_insert_statement(outbox: sa.Table) -> sa.TextClause:
+    """The transaction's outbox rows in one statement, one array per column; `seq` follows the arrays' order."""
+    columns = ", ".join(_quote(column) for column, _, _ in _OUTBOX_VALUES)
+    # Headers arrive as JSON text and payloads as bytes; the casts make them jsonb and bytea on the server.
+    arrays = ", ".join(
+        f"CAST(CAST(:{name} AS text[]) AS jsonb[])" if name == "headers" else f"CAST(:{name} AS {array_type})"
+        for _, name, array_type in _OUTBOX_VALUES
+    )
+    sql = (
+        f"INSERT INTO {_QUOTE.format_table(outbox)} ({columns}) SELECT {columns} "
+        f"FROM unnest({arrays}) WITH ORDINALITY AS pending({columns}, ordinal) ORDER BY ordinal"
+    )
+    types = {"payloads": postgresql.ARRAY(sa.LargeBinary), "order_versions": postgresql.ARRAY(sa.Integer)}
+    return sa.text(sql).bindparams(
+        *(sa.bindparam(name, type_=types.get(name, postgresql.ARRAY(sa.Text))) for _, name, _ in _OUTBOX_VALUES)
     )
 
 
@@ -213,13 +266,8 @@ class UnitOfWork:
 
     async def order_trace(self, order_id: str) -> Context | None:
         """The trace context the service keeps for an order; None if it kept none."""
-        order_traces = self._tables.order_traces
         kept = (
-            await self.connection.execute(
-                sa.select(order_traces.c.traceparent, order_traces.c.tracestate).where(
-                    order_traces.c.order_id == order_id
-                )
-            )
+            await self.connection.execute(_order_trace_statement(self._tables.order_traces), {"order_id": order_id})
         ).first()
         if kept is None:
             return None
@@ -328,28 +376,23 @@ class UnitOfWork:
         # commit order and the relay never publishes a later fact before an earlier one.
         # NOTIFY is transactional too: the relay hears it only once these rows are committed.
         await self.connection.execute(
-            sa.select(
-                sa.func.pg_advisory_xact_lock(sa.func.hashtext(self._lock_name)),
-                sa.func.pg_notify(outbox_channel(self._tables), ""),
-            )
+            _lock_and_notify_statement(), {"lock_name": self._lock_name, "channel": outbox_channel(self._tables)}
         )
+        rows = self._pending
         await self.connection.execute(
-            sa.insert(self._tables.outbox),
-            [
-                {
-                    "id": str(uuid.uuid4()),
-                    "aggregate_type": row.aggregate_type,
-                    "aggregate_id": row.record.key or "",
-                    "type": row.event_type,
-                    "topic": row.record.topic,
-                    "payload": row.record.value,
-                    "headers": row.record.headers,
-                    "traceparent": row.trace_carrier.get("traceparent"),
-                    "tracestate": row.trace_carrier.get("tracestate"),
-                    "order_version": row.order_version,
-                }
-                for row in self._pending
-            ],
+            _outbox_insert_statement(self._tables.outbox),
+            {
+                "ids": [str(uuid.uuid4()) for _ in rows],
+                "aggregate_types": [row.aggregate_type for row in rows],
+                "aggregate_ids": [row.record.key or "" for row in rows],
+                "types": [row.event_type for row in rows],
+                "topics": [row.record.topic for row in rows],
+                "payloads": [row.record.value for row in rows],
+                "headers": [json.dumps(row.record.headers) for row in rows],
+                "traceparents": [row.trace_carrier.get("traceparent") for row in rows],
+                "tracestates": [row.trace_carrier.get("tracestate") for row in rows],
+                "order_versions": [row.order_version for row in rows],
+            },
         )
 
     @property
