@@ -3,12 +3,16 @@
 Intake corrects an order under its id (the new version supersedes every earlier one) and cancels it.
 A service that holds work for an order (a site survey, an approval request, a hold for billing codes)
 hears both facts, on orders.corrected and orders.fallout, notes them in its own `order_versions`
-table, and asks `refusal` before it acts on an order's version: a late fact about a superseded version
-or a cancelled order then changes nothing. Only corrected or cancelled orders have a row.
+table, and asks `refusal` before it acts on an order's version (or stores its work with `store_if_live`,
+which asks in the same statement): a late fact about a superseded version or a cancelled order then
+changes nothing. Only corrected or cancelled orders have a row.
 """
 
 import functools
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -73,6 +77,60 @@ async def refusal(connection: AsyncConnection, table: sa.Table, *, order_id: str
     """Why nothing more is to be done for this version of the order; None when it is live."""
     known = await standing(connection, table, order_id)
     return known.refusal(version) if known else None
+
+
+async def store_if_live(
+    connection: AsyncConnection, table: sa.Table, versions: sa.Table, *, only_newer: bool = False, **values: object
+) -> bool:
+    """Insert the row of an order version (`values` hold its `order_id` and `order_version`), or update the row with
+    its key; unless the version is dead by `versions`, and with `only_newer` unless the row holds that version or a
+    later one already. One statement, so the check costs no round trip of its own; True when the row was stored."""
+    return bool(await store_all_if_live(connection, table, versions, [values], only_newer=only_newer))
+
+
+async def store_all_if_live(
+    connection: AsyncConnection,
+    table: sa.Table,
+    versions: sa.Table,
+    rows: Sequence[Mapping[str, object]],
+    *,
+    only_newer: bool = False,
+) -> set[tuple[str, int]]:
+    """`store_if_live` for rows with the same columns and distinct keys, in one statement; the (order id, version)
+    of the rows stored."""
+    if not rows:
+        return set()
+    statement = _store_if_live_statement(table, versions, tuple(rows[0]), only_newer=only_newer)
+    stored = await connection.execute(statement, {"rows": json.dumps(list(rows), default=_json_value)})
+    return {(row.order_id, row.order_version) for row in stored}
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not stored through JSON")
+
+
+@functools.cache
+def _store_if_live_statement(
+    table: sa.Table, versions: sa.Table, columns: tuple[str, ...], *, only_newer: bool
+) -> sa.TextClause:
+    quote, dialect = postgresql.dialect().identifier_preparer, postgresql.dialect()
+    name, key = quote.format_table(table), [column.name for column in table.primary_key]
+    names = ", ".join(map(quote.quote, columns))
+    record = ", ".join(f"{quote.quote(column)} {table.c[column].type.compile(dialect=dialect)}" for column in columns)
+    updates = ", ".join(
+        f"{quote.quote(column)} = EXCLUDED.{quote.quote(column)}" for column in columns if column not in key
+    )
+    sql = (
+        f"INSERT INTO {name} ({names}) SELECT {names} FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS new({record}) "
+        f"WHERE NOT EXISTS (SELECT FROM {quote.format_table(versions)} AS known WHERE known.order_id = new.order_id "
+        "AND (known.cancel_reason IS NOT NULL OR known.live_version > new.order_version)) "
+        f"ON CONFLICT ({', '.join(map(quote.quote, key))}) DO UPDATE SET {updates}"
+        + (f" WHERE {name}.order_version < EXCLUDED.order_version" if only_newer else "")
+        + " RETURNING order_id, order_version"
+    )
+    return sa.text(sql).bindparams(sa.bindparam("rows", type_=sa.Text))
 
 
 @functools.cache

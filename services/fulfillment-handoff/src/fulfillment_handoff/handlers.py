@@ -1,46 +1,91 @@
 """Fulfillment-handoff's handlers: hand approved orders off (or hold them), release them, drop the work of
 corrected and cancelled orders, follow Operations."""
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import structlog
+from opentelemetry.context import Context
 
 from fulfillment_handoff import repository
-from fulfillment_handoff.domain.billing import BillingMapping, CodeKey, billing_date, codes_needed, map_billing_codes
+from fulfillment_handoff.domain.billing import (
+    BillingCode,
+    BillingMapping,
+    CodeKey,
+    billing_date,
+    codes_needed,
+    map_billing_codes,
+)
 from fulfillment_handoff.domain.fulfilment import apply_ops_report, report_problems, superseded, unasked_cancel
 from fulfillment_handoff.domain.paths import choose_path, engineering_notes
 from fulfillment_handoff.reference import FulfillmentRules, fulfillment_rules
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
+from orderdesk_shared.events.fulfillment import EngineeringNote, HandOffCancelled, OrderHandedOff, ProcessingPath
 from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.pricing_approval import OrderApproved
-from orderdesk_shared.telemetry import order_step
+from orderdesk_shared.telemetry import Traced, order_step
 
 log = structlog.get_logger()
 
 
 async def hand_off(event: OrderApproved, uow: UnitOfWork) -> None:
     """Hand an approved order to Operations, or hold it until the map has every billing code it needs; never a
-    cancelled order or a version a correction replaced. A later version replaces the one Operations has."""
-    await repository.lock_order(uow.connection, event.order_id)
-    current = await repository.lock_handoff(uow.connection, event.order_id)
-    if current is not None and current.order_version >= event.order_version:
-        return  # this version, or a later one, was settled before
-    if refused := await repository.refusal_of(uow.connection, event.order_id, event.order_version):
-        log.info("approved order not handed off", because=refused)
-        return
-    await _hand_off_or_hold(
-        uow,
-        event,
-        fulfillment_rules(),
-        today=datetime.now(UTC).date(),
-        was_held=current is not None and current.state == repository.HELD,
-        replaces_version=current.handed_off_version if current is not None else None,
+    cancelled order or a version a correction replaced (refused as it is stored, in the same statement). A later
+    version replaces the one Operations has. Done with the other approved orders of the transaction, before it
+    commits (hand_off_orders)."""
+    uow.before_commit(hand_off_orders, event)
+
+
+async def hand_off_orders(uow: UnitOfWork, approvals: Sequence[Traced[OrderApproved]]) -> None:
+    """Hand off the approved orders of a transaction with one statement each for their locks, their rows, their
+    billing codes and their hand-offs; an order the codes read leave incomplete is held (or handed off after all)
+    on its own. A version that a later one of the same transaction replaces is left, as when it comes late."""
+    rules, today = fulfillment_rules(), datetime.now(UTC).date()
+    latest: dict[str, Traced[OrderApproved]] = {}
+    for traced in approvals:
+        known = latest.get(traced.item.order_id)
+        if known is None or known.item.order_version < traced.item.order_version:
+            latest[traced.item.order_id] = traced
+    await repository.lock_orders(uow.connection, latest)
+    current = await repository.lock_handoffs(uow.connection, latest)
+    # Not when this version, or a later one, was settled before.
+    due = [
+        t
+        for t in latest.values()
+        if t.item.order_id not in current or current[t.item.order_id].order_version < t.item.order_version
+    ]
+    codes = await repository.codes_for(
+        uow.connection,
+        set().union(*(codes_needed(t.item.order, t.item.pricing, rules.markets, t.item.sites) for t in due)),
     )
+    complete: list[tuple[Traced[OrderApproved], HandOffPackage, dict[str, object]]] = []
+    for traced in due:
+        approved, row = traced.item, current.get(traced.item.order_id)
+        # What the order's row says: whether this order was held, and the version Operations has.
+        standing = {
+            "was_held": row is not None and row.state == repository.HELD,
+            "replaces_version": row.handed_off_version if row is not None else None,
+        }
+        on = billing_date(approved.order, today=today)
+        package = _package(approved, rules, _mapped(approved, rules, codes, on=on), on=on)
+        if package.mapping.complete:
+            complete.append((traced, package, standing))
+        else:
+            await _hand_off_or_hold(uow, approved, rules, today=today, trace=traced.trace_context, **standing)
+    handed_off_at = datetime.now(UTC)
+    stored = await repository.save_hand_offs(
+        uow.connection, [package.hand_off(traced.item, at=handed_off_at) for traced, package, _ in complete]
+    )
+    for traced, package, standing in complete:
+        if traced.item.order_id in stored:
+            await _announce_hand_off(uow, traced.item, package, trace=traced.trace_context, **standing)
+        else:
+            log.info("approved order not handed off: corrected since or cancelled", order_id=traced.item.order_id)
 
 
 async def release_orders_waiting_on(uow: UnitOfWork, keys: set[CodeKey]) -> list[str]:
@@ -63,6 +108,43 @@ async def release_orders_waiting_on(uow: UnitOfWork, keys: set[CodeKey]) -> list
     return released
 
 
+@dataclass(frozen=True)
+class HandOffPackage:
+    """What Operations gets for one version of an order: its billing lines, processing path and notes."""
+
+    mapping: BillingMapping
+    path: ProcessingPath
+    notes: list[EngineeringNote]
+    on: date
+
+    def stored(self, approved: OrderApproved) -> dict[str, object]:
+        """The values kept of it, held or handed off."""
+        return {
+            "order_id": approved.order_id,
+            "order_version": approved.order_version,
+            "processing_path": self.path.value,
+            "billing_lines": [line.model_dump(mode="json", by_alias=True) for line in self.mapping.lines],
+            "engineering_notes": [note.model_dump(mode="json", by_alias=True) for note in self.notes],
+            "billing_date": self.on,
+            "submitted_by": approved.order.submitted_by,
+            "sales_reps": [rep.rep_id for rep in approved.order.sales_reps],
+        }
+
+    def hand_off(self, approved: OrderApproved, *, at: datetime) -> dict[str, object]:
+        """The values repository.save_hand_off stores."""
+        return self.stored(approved) | {
+            "item_ids": [item.id for item in approved.order.items],
+            "findings": [],
+            "approved": None,
+            "handed_off_at": at,
+        }
+
+
+def _package(approved: OrderApproved, rules: FulfillmentRules, mapping: BillingMapping, *, on: date) -> HandOffPackage:
+    facts = {"order": approved.order, "sites": approved.sites, "pricing": approved.pricing, "policy": rules.paths}
+    return HandOffPackage(mapping=mapping, path=choose_path(**facts), notes=engineering_notes(**facts), on=on)
+
+
 async def _hand_off_or_hold(
     uow: UnitOfWork,
     approved: OrderApproved,
@@ -72,55 +154,58 @@ async def _hand_off_or_hold(
     was_held: bool,
     replaces_version: int | None,
     held_for: list | None = None,
+    trace: Context | None = None,
 ) -> bool:
-    """Hand the order off when every billing code is there (True); else hold it, on tickets for what is missing.
+    """Hand the order off when every billing code is there (True); else hold it, on tickets for what is missing;
+    neither a version corrected since nor a cancelled order (False, nothing stored).
 
     `held_for`: the findings this same version is held for already, so an unchanged hold is not announced again.
     `replaces_version`: the version Operations has, which this one changes.
+    `trace`: the order's trace context, when the hand-off is decided outside it (for a batch).
     """
     on = billing_date(approved.order, today=today)
     mapping = await _map(uow, approved, rules, on=on)
     if mapping.missing:
         await repository.lock_billing_map(uow.connection)
         mapping = await _map(uow, approved, rules, on=on)  # a code may have been added while we looked
-    facts = {"order": approved.order, "sites": approved.sites, "pricing": approved.pricing, "policy": rules.paths}
-    path, notes = choose_path(**facts), engineering_notes(**facts)
-    stored = {
-        "order_id": approved.order_id,
-        "order_version": approved.order_version,
-        "processing_path": path.value,
-        "billing_lines": [line.model_dump(mode="json", by_alias=True) for line in mapping.lines],
-        "engineering_notes": [note.model_dump(mode="json", by_alias=True) for note in notes],
-        "billing_date": on,
-        "submitted_by": approved.order.submitted_by,
-        "sales_reps": [rep.rep_id for rep in approved.order.sales_reps],
-    }
-    findings = mapping.findings()
+    package = _package(approved, rules, mapping, on=on)
     if not mapping.complete:
+        findings = mapping.findings()
         as_json = [finding.model_dump(mode="json", by_alias=True) for finding in findings]
-        await repository.save_hold(
+        if not await repository.save_hold(
             uow.connection,
-            **stored,
+            **package.stored(approved),
             findings=as_json,
             approved=approved.model_dump(mode="json", by_alias=True),
             held_at=datetime.now(UTC),
-        )
+        ):
+            log.info("approved order not held: corrected since or cancelled")
+            return False
         await repository.wait_on_tickets(uow.connection, approved.order_id, [m.key for m in mapping.missing])
         if as_json != held_for:
-            uow.emit(_fallout(approved, FalloutKind.HELD, findings))
+            uow.emit(_fallout(approved, FalloutKind.HELD, findings), trace_context=trace)
         return False
-    await repository.save_hand_off(
-        uow.connection,
-        **stored,
-        item_ids=[item.id for item in approved.order.items],
-        findings=[],
-        approved=None,
-        handed_off_at=datetime.now(UTC),
-    )
+    if not await repository.save_hand_off(uow.connection, **package.hand_off(approved, at=datetime.now(UTC))):
+        log.info("approved order not handed off: corrected since or cancelled")
+        return False
+    await _announce_hand_off(uow, approved, package, was_held=was_held, replaces_version=replaces_version, trace=trace)
+    return True
+
+
+async def _announce_hand_off(
+    uow: UnitOfWork,
+    approved: OrderApproved,
+    package: HandOffPackage,
+    *,
+    was_held: bool,
+    replaces_version: int | None,
+    trace: Context | None,
+) -> None:
+    """The hand-off stored, Operations is told (and the desk, that a held order goes on)."""
     if was_held:
         await repository.release_waits(uow.connection, approved.order_id)
         added = Finding(reason_code="MISSING_BILLING_CODE", message="the missing billing codes were added")
-        uow.emit(_fallout(approved, FalloutKind.RELEASED, [added]))
+        uow.emit(_fallout(approved, FalloutKind.RELEASED, [added]), trace_context=trace)
     uow.emit(
         OrderHandedOff(
             order_id=approved.order_id,
@@ -129,19 +214,24 @@ async def _hand_off_or_hold(
             sites=approved.sites,
             pricing=approved.pricing,
             approvals=approved.approvals,
-            processing_path=path,
-            billing_lines=mapping.lines,
-            engineering_notes=notes,
-            billing_date=on,
+            processing_path=package.path,
+            billing_lines=package.mapping.lines,
+            engineering_notes=package.notes,
+            billing_date=package.on,
             replaces_version=replaces_version,
-        )
+        ),
+        trace_context=trace,
     )
-    return True
 
 
 async def _map(uow: UnitOfWork, approved: OrderApproved, rules: FulfillmentRules, *, on: date) -> BillingMapping:
     needed = codes_needed(approved.order, approved.pricing, rules.markets, approved.sites)
-    codes = await repository.codes_for(uow.connection, needed)
+    return _mapped(approved, rules, await repository.codes_for(uow.connection, needed), on=on)
+
+
+def _mapped(
+    approved: OrderApproved, rules: FulfillmentRules, codes: Iterable[BillingCode], *, on: date
+) -> BillingMapping:
     return map_billing_codes(
         order=approved.order, pricing=approved.pricing, markets=rules.markets, codes=codes, on=on, sites=approved.sites
     )

@@ -1,11 +1,11 @@
 """Queries over fulfillment's hand-offs, billing-code map and catalogue tickets."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
@@ -19,9 +19,15 @@ from fulfillment_handoff.tables import (
     ticket_orders,
 )
 from orderdesk_shared.access import OrderPeople
-from orderdesk_shared.db import insert_or_update
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
-from orderdesk_shared.order_versions import Standing, note_cancelled, note_version, refusal, standing
+from orderdesk_shared.order_versions import (
+    Standing,
+    note_cancelled,
+    note_version,
+    standing,
+    store_all_if_live,
+    store_if_live,
+)
 
 HELD = "held"
 HANDED_OFF = "handed-off"
@@ -37,17 +43,26 @@ async def lock_order(connection: AsyncConnection, order_id: str) -> None:
     )
 
 
+async def lock_orders(connection: AsyncConnection, order_ids: Iterable[str]) -> None:
+    """`lock_order` for several orders in one statement, in id order (as every taker of several does, so that
+    none waits for another in a cycle)."""
+    ids = sorted(set(order_ids))
+    if ids:
+        await connection.execute(_LOCK_ORDERS, {"order_ids": ids})
+
+
+_LOCK_ORDERS = sa.text(
+    "SELECT pg_advisory_xact_lock(hashtext('fulfillment.order'), hashtext(order_id)) "
+    "FROM (SELECT order_id FROM unnest(CAST(:order_ids AS text[])) AS order_id ORDER BY order_id) AS locked"
+).bindparams(sa.bindparam("order_ids", type_=ARRAY(sa.Text)))
+
+
 async def note_live_version(connection: AsyncConnection, order_id: str, version: int) -> None:
     await note_version(connection, order_versions, order_id=order_id, version=version)
 
 
 async def note_cancel(connection: AsyncConnection, order_id: str, version: int, reason: str) -> None:
     await note_cancelled(connection, order_versions, order_id=order_id, version=version, reason=reason)
-
-
-async def refusal_of(connection: AsyncConnection, order_id: str, version: int) -> str | None:
-    """Why this version of the order must not be handed off: it was cancelled, or corrected since."""
-    return await refusal(connection, order_versions, order_id=order_id, version=version)
 
 
 async def standing_of(connection: AsyncConnection, order_id: str) -> Standing | None:
@@ -60,6 +75,12 @@ async def lock_handoff(connection: AsyncConnection, order_id: str, *, skip_locke
     return (await connection.execute(query)).first()
 
 
+async def lock_handoffs(connection: AsyncConnection, order_ids: Iterable[str]) -> dict[str, sa.Row]:
+    """`lock_handoff` for several orders in one statement: their rows by order id (those that have one)."""
+    query = sa.select(handoffs).where(handoffs.c.order_id.in_(sorted(set(order_ids)))).with_for_update()
+    return {row.order_id: row for row in await connection.execute(query)}
+
+
 async def get_handoff(connection: AsyncConnection, order_id: str) -> sa.Row | None:
     return (await connection.execute(sa.select(handoffs).where(handoffs.c.order_id == order_id))).first()
 
@@ -69,16 +90,20 @@ def people_of(row: sa.Row) -> OrderPeople:
     return OrderPeople(order_id=row.order_id, submitted_by=row.submitted_by, reps=frozenset(row.sales_reps))
 
 
-async def save_hold(connection: AsyncConnection, **values: object) -> None:
-    """Store the order's hold; what Operations has of an earlier version stays as it is."""
-    await insert_or_update(connection, handoffs, state=HELD, **values)
+async def save_hold(connection: AsyncConnection, **values: object) -> bool:
+    """Store the order's hold; what Operations has of an earlier version stays as it is. False (nothing stored) when
+    the version may not be handed off: it was corrected since, or the order cancelled."""
+    return await store_if_live(connection, handoffs, order_versions, state=HELD, **values)
 
 
-async def save_hand_off(connection: AsyncConnection, *, item_ids: list[str], **values: object) -> None:
-    """Store the order's hand-off: Operations has this version now, and its fulfilment starts over."""
-    await insert_or_update(
-        connection,
-        handoffs,
+async def save_hand_off(connection: AsyncConnection, *, item_ids: list[str], **values: object) -> bool:
+    """Store the order's hand-off: Operations has this version now, and its fulfilment starts over. False (nothing
+    stored) when the version may not be handed off: it was corrected since, or the order cancelled."""
+    return await store_if_live(connection, handoffs, order_versions, **_hand_off_row(item_ids=item_ids, **values))
+
+
+def _hand_off_row(*, item_ids: list[str], **values: object) -> dict[str, object]:
+    return dict(
         **values,
         state=HANDED_OFF,
         handed_off_version=values["order_version"],
@@ -91,6 +116,15 @@ async def save_hand_off(connection: AsyncConnection, *, item_ids: list[str], **v
         ops_updated_at=None,
         cancel_sent_at=None,
     )
+
+
+async def save_hand_offs(connection: AsyncConnection, hand_offs: Sequence[Mapping[str, object]]) -> set[str]:
+    """`save_hand_off` for several orders in one statement (each value as save_hand_off takes it); the ids of the
+    orders stored."""
+    stored = await store_all_if_live(
+        connection, handoffs, order_versions, [_hand_off_row(**hand_off) for hand_off in hand_offs]
+    )
+    return {order_id for order_id, _ in stored}
 
 
 async def drop_hold(connection: AsyncConnection, order_id: str, *, state: str) -> None:

@@ -21,9 +21,11 @@ async def test_an_approved_order_is_handed_off_once_with_the_seed_codes_of_its_m
     order = approved("PO-1", ("EPL", "chicago"), ("SIP-TRUNK", "chicago"))
     async with database.unit_of_work() as uow:
         await hand_off(order, uow)
+        await uow.run_deferred()  # as the consumer does before it commits
         [handed_off] = uow.emitted
     async with database.unit_of_work() as uow:
         await hand_off(order, uow)
+        await uow.run_deferred()
         assert uow.emitted == []
 
     package = OrderHandedOff.model_validate_json(handed_off.value)
@@ -42,6 +44,7 @@ async def test_a_held_order_is_released_when_the_catalogue_team_adds_the_missing
     for order in waiting:
         async with database.unit_of_work() as uow:
             await hand_off(order, uow)
+            await uow.run_deferred()
             [(event_type, held)] = _events(uow)
         assert event_type == OrderFallout.event_type
         assert (held["kind"], held["findings"][0]["reasonCode"]) == ("held", "MISSING_BILLING_CODE")
@@ -139,3 +142,18 @@ async def test_only_the_catalogue_team_changes_the_map(api):
     refused = await api.post("/fulfillment/billing-codes.csv", content="x", headers={"Content-Type": "text/csv"})
     assert refused.status_code == 403
     assert (await api.get("/fulfillment/billing-codes", params={"market": "GRR"})).status_code == 200
+
+
+async def test_the_approved_orders_of_one_transaction_are_handed_off_or_held_each_on_its_own_codes(database, approved):
+    async with database.unit_of_work() as uow:
+        await hand_off(approved("PO-BATCH-1", ("EPL", "chicago")), uow)
+        await hand_off(approved("PO-BATCH-2", ("SIP-TRUNK", "grand-rapids")), uow)  # its code is missing
+        await hand_off(approved("PO-BATCH-3", ("EPL", "chicago")), uow)
+        await hand_off(approved("PO-BATCH-3", ("EPL", "chicago"), ("SIP-TRUNK", "chicago"), version=2), uow)
+        await uow.run_deferred()
+        events = _events(uow)
+    assert sorted((event_type, event["orderId"], event["orderVersion"]) for event_type, event in events) == [
+        (OrderFallout.event_type, "PO-BATCH-2", 1),
+        (OrderHandedOff.event_type, "PO-BATCH-1", 1),
+        (OrderHandedOff.event_type, "PO-BATCH-3", 2),  # version 1 came with a later one: left, as if late
+    ]

@@ -29,6 +29,7 @@ async def handle(database, handler, event) -> list[tuple[str, dict]]:
     """Handle one event in its own transaction, as the consumer would; the events it emitted."""
     async with database.unit_of_work() as uow:
         await handler(event, uow)
+        await uow.run_deferred()
         return [(record.headers["ce_type"], json.loads(record.value)) for record in uow.emitted]
 
 

@@ -3,11 +3,13 @@ approver's decision, approve an order once nothing holds it, flag approvals past
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from orderdesk_shared import access
 from orderdesk_shared.auth import Principal
 from orderdesk_shared.db import UnitOfWork
+from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.order import Stage
@@ -16,7 +18,7 @@ from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.order_correctors import note_corrector
 from orderdesk_shared.order_versions import Standing, note_cancelled, note_version, refusal, standing
-from orderdesk_shared.telemetry import order_step
+from orderdesk_shared.telemetry import Traced, order_step
 from pricing_approval import repository
 from pricing_approval.domain.approvals import approvals_to_reask
 from pricing_approval.domain.assessment import Assessment, assess_order
@@ -43,27 +45,87 @@ async def price_order(event: ServiceabilityQualified, uow: UnitOfWork) -> None:
     """Price a qualified order and ask for the approvals it needs; approve it at once when it needs none.
 
     A revised order (a later version) asks again only the approvals whose inputs changed; a repeated or
-    older version, a version corrected since or a cancelled order changes nothing.
+    older version, a version corrected since or a cancelled order changes nothing. Done with the other qualified
+    orders of the transaction, before it commits (price_orders).
     """
-    await price_order_with(event, uow, rules=pricing_rules(), now=datetime.now(UTC))
+    uow.before_commit(price_orders, event)
+
+
+async def price_orders(uow: UnitOfWork, qualified: Sequence[Traced[ServiceabilityQualified]]) -> None:
+    await price_orders_with(uow, qualified, rules=pricing_rules(), now=datetime.now(UTC))
 
 
 async def price_order_with(
     event: ServiceabilityQualified, uow: UnitOfWork, *, rules: PricingRules, now: datetime
 ) -> None:
-    """price_order with its rules and clock given."""
-    if dead := await refusal(uow.connection, order_versions, order_id=event.order_id, version=event.order_version):
-        log.info("a qualified order is not priced", order_id=event.order_id, reason=dead)
-        return
+    """price_order with its rules and clock given, at once."""
+    await price_orders_with(uow, [Traced.here(event)], rules=rules, now=now)
+
+
+async def price_orders_with(
+    uow: UnitOfWork, qualified: Sequence[Traced[ServiceabilityQualified]], *, rules: PricingRules, now: datetime
+) -> None:
+    """Price qualified orders with one statement each for their quotes, their approval requests and their
+    proposals. A version corrected since or a cancelled order is refused as its quote is stored; a version that a
+    later one of the same transaction replaces is left, as when it comes late."""
+    latest: dict[str, Traced[ServiceabilityQualified]] = {}
+    for traced in qualified:
+        known = latest.get(traced.item.order_id)
+        if known is None or known.item.order_version < traced.item.order_version:
+            latest[traced.item.order_id] = traced
+    quotes = [await _quote(traced.item, uow, rules=rules, now=now) for traced in latest.values()]
+    stored = await repository.record_quotes(uow.connection, [quote.values for quote in quotes])
+    requests: list[ApprovalRequest] = []
+    proposals: list[ProposalRecord] = []
+    for traced, quote in zip(latest.values(), quotes, strict=True):
+        event = traced.item
+        if (event.order_id, event.order_version) not in stored:
+            log.info("not priced: priced before, corrected since or cancelled", order_id=event.order_id)
+            continue
+        await _withdraw_earlier_versions(uow, event, now=now)
+        requests += quote.requests
+        proposals += [quote.proposal] if quote.proposal else []
+        for fact in quote.facts:
+            uow.emit(fact, trace_context=traced.trace_context)
+    await repository.insert_requests(uow.connection, requests)
+    await repository.keep_proposals(uow.connection, proposals)
+
+
+@dataclass(frozen=True)
+class _Quote:
+    """A version of an order priced: the quote to store, and what follows once it is stored."""
+
+    values: dict[str, object]
+    requests: list[ApprovalRequest]
+    proposal: ProposalRecord | None
+    facts: list[Event]
+
+
+async def _quote(event: ServiceabilityQualified, uow: UnitOfWork, *, rules: PricingRules, now: datetime) -> _Quote:
     # The order carries no order date: the day pricing receives it is the day promotions are judged on.
     order_date = rules.calendar.day_of(now)
+    quoted = {"order": event.order, "order_version": event.order_version, "sites": event.sites, "priced_at": now}
     try:
         assessment = assess_order(
             event.order, event.sites, catalogue=rules.catalogue, policy=rules.policy, order_date=order_date
         )
     except PricingError as error:
-        await _reject_unpriceable(event, uow, error=error, now=now)
-        return
+        finding = Finding(
+            reason_code="INVALID_VALUE",
+            field_path="items",
+            message=str(error),
+            fix="Correct the item to an offering, characteristic value and term the catalogue sells, and resubmit.",
+        )
+        values = repository.quote_values(
+            **quoted,
+            status=QuoteStatus.REJECTED,
+            pricing=None,
+            required_approvals=[],
+            rejection=finding.model_dump(mode="json", by_alias=True),
+        )
+        return _Quote(
+            values, [], None, [_fallout(event.order_id, event.order_version, FalloutKind.REJECTED, [finding])]
+        )
     pricing = assessment.pricing(catalogue_version=rules.catalogue.version, policy_version=rules.policy.version)
     requests = await _requests_for(event, uow, assessment=assessment, rules=rules, now=now)
     pending = [request for request in requests if request.status is RequestStatus.PENDING]
@@ -71,30 +133,24 @@ async def price_order_with(
     proposal = None if rejection else draft(event.order, version=event.order_version, policy=rules.proposals)
     status = QuoteStatus.REJECTED if rejection else quote_status(approvals_pending=bool(pending), proposal=proposal)
     requirements = [request.requirement() for request in requests]
-    if not await repository.record_quote(
-        uow.connection,
-        order=event.order,
-        order_version=event.order_version,
-        sites=event.sites,
+    values = repository.quote_values(
+        **quoted,
         status=status,
         pricing=pricing,
         required_approvals=requirements,
         rejection=rejection.model_dump(mode="json", by_alias=True) if rejection else None,
-        priced_at=now,
-    ):
-        return
-    await _withdraw_earlier_versions(uow, event, now=now)
-    await repository.insert_requests(uow.connection, requests)
-    if proposal:
-        await repository.keep_proposal(uow.connection, proposal)
+    )
     carried = {"order_id": event.order_id, "order_version": event.order_version, "order": event.order}
-    uow.emit(OrderPriced(**carried, sites=event.sites, pricing=pricing, required_approvals=requirements))
+    facts: list[Event] = [OrderPriced(**carried, sites=event.sites, pricing=pricing, required_approvals=requirements)]
     if rejection:
-        uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.REJECTED, [rejection]))
+        facts.append(_fallout(event.order_id, event.order_version, FalloutKind.REJECTED, [rejection]))
     elif status is QuoteStatus.APPROVED:
-        uow.emit(OrderApproved(**carried, sites=event.sites, pricing=pricing, approvals=granted_approvals(requests)))
+        facts.append(
+            OrderApproved(**carried, sites=event.sites, pricing=pricing, approvals=granted_approvals(requests))
+        )
     else:
-        uow.emit(_waiting_fallout(event.order_id, event.order_version, pending=pending, proposal=proposal))
+        facts.append(_waiting_fallout(event.order_id, event.order_version, pending=pending, proposal=proposal))
+    return _Quote(values, requests, proposal, facts)
 
 
 async def _requests_for(
@@ -103,7 +159,11 @@ async def _requests_for(
     """One request per approval the order needs: pending, or granted already when a revision left its inputs alone."""
     if assessment.rejection or not assessment.approvals:
         return []
-    earlier = await repository.latest_earlier_requests(uow.connection, event.order_id, before=event.order_version)
+    earlier = (
+        await repository.latest_earlier_requests(uow.connection, event.order_id, before=event.order_version)
+        if event.order_version > 1
+        else []  # nothing came before it
+    )
     grants = {request.role: request for request in earlier if request.status is RequestStatus.GRANTED}
     to_ask = set(
         approvals_to_reask(required=assessment.approvals, granted=[grant.required() for grant in grants.values()])
@@ -152,30 +212,6 @@ def _capital_rejection(assessment: Assessment) -> Finding | None:
         message=assessment.rejection.explanation,
         fix="Add a customer contribution (CIAC) or a longer term, so the build pays back within the policy.",
     )
-
-
-async def _reject_unpriceable(
-    event: ServiceabilityQualified, uow: UnitOfWork, *, error: PricingError, now: datetime
-) -> None:
-    finding = Finding(
-        reason_code="INVALID_VALUE",
-        field_path="items",
-        message=str(error),
-        fix="Correct the item to an offering, characteristic value and term the catalogue sells, and resubmit.",
-    )
-    if await repository.record_quote(
-        uow.connection,
-        order=event.order,
-        order_version=event.order_version,
-        sites=event.sites,
-        status=QuoteStatus.REJECTED,
-        pricing=None,
-        required_approvals=[],
-        rejection=finding.model_dump(mode="json", by_alias=True),
-        priced_at=now,
-    ):
-        await _withdraw_earlier_versions(uow, event, now=now)
-        uow.emit(_fallout(event.order_id, event.order_version, FalloutKind.REJECTED, [finding]))
 
 
 async def _withdraw_earlier_versions(uow: UnitOfWork, event: ServiceabilityQualified, *, now: datetime) -> None:

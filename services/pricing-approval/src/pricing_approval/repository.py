@@ -9,15 +9,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.auth import Role
-from orderdesk_shared.db import insert_or_supersede
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.events.pricing_approval import ApprovalRequirement, Pricing
 from orderdesk_shared.events.serviceability import SiteQualification
 from orderdesk_shared.order_correctors import correctors_of
+from orderdesk_shared.order_versions import store_all_if_live
 from pricing_approval.domain.approvals import ApprovalReason, RequiredApproval, Trigger
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus, RequestStatus
-from pricing_approval.tables import approval_decisions, approval_requests, order_correctors, proposals, quotes
+from pricing_approval.tables import (
+    approval_decisions,
+    approval_requests,
+    order_correctors,
+    order_versions,
+    proposals,
+    quotes,
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +94,7 @@ def reasons_document(approval: RequiredApproval) -> list[dict]:
     ]
 
 
-async def record_quote(
-    connection: AsyncConnection,
+def quote_values(
     *,
     order: ProductOrder,
     order_version: int,
@@ -98,9 +104,9 @@ async def record_quote(
     required_approvals: Sequence[ApprovalRequirement],
     rejection: dict | None,
     priced_at: datetime,
-) -> bool:
-    """Store this version of the order's quote; False when this version or a later one was priced before."""
-    values = {
+) -> dict[str, object]:
+    """A version of the order's quote, as record_quotes stores it."""
+    return {
         "order_id": order.id,
         "order_version": order_version,
         "status": status,
@@ -112,7 +118,13 @@ async def record_quote(
         "priced_at": priced_at,
         "decided_at": priced_at if status is not QuoteStatus.PENDING_APPROVAL else None,
     }
-    return await insert_or_supersede(connection, quotes, **values)
+
+
+async def record_quotes(connection: AsyncConnection, quotes_: Sequence[dict[str, object]]) -> set[tuple[str, int]]:
+    """Store these versions of their orders' quotes (of distinct orders), in one statement; the (order id, version)
+    of those stored: not a version when it or a later one was priced before, or it is dead (corrected since, or the
+    order cancelled: see orderdesk_shared.order_versions)."""
+    return await store_all_if_live(connection, quotes, order_versions, quotes_, only_newer=True)
 
 
 async def people_of(connection: AsyncConnection, quote: StoredQuote) -> OrderPeople:
@@ -297,9 +309,9 @@ def _proposal(row: sa.Row) -> ProposalRecord:
     return ProposalRecord(**row._asdict() | {"state": ProposalState(row.state)})
 
 
-async def keep_proposal(connection: AsyncConnection, proposal: ProposalRecord) -> None:
-    """Keep a newly priced version's proposal in place of an earlier version's."""
-    await insert_or_supersede(connection, proposals, **vars(proposal))
+async def keep_proposals(connection: AsyncConnection, drafts: Sequence[ProposalRecord]) -> None:
+    """Keep newly priced versions' proposals (of distinct orders) in place of earlier versions', in one statement."""
+    await store_all_if_live(connection, proposals, order_versions, [vars(draft) for draft in drafts], only_newer=True)
 
 
 async def get_proposal(

@@ -30,6 +30,7 @@ def _events(uow) -> list:
 async def _price(database, event) -> list:
     async with database.unit_of_work() as uow:
         await price_order(event, uow)
+        await uow.run_deferred()  # as the consumer does before it commits
         return _events(uow)
 
 
@@ -176,3 +177,18 @@ async def test_the_sla_watch_loop_raises_jeopardy_once_while_it_keeps_running(da
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def test_the_qualified_orders_of_one_transaction_are_priced_each_on_its_own(database):
+    async with database.unit_of_work() as uow:
+        await price_order(qualified(internet_order("PO-BATCH-1")), uow)
+        await price_order(qualified(internet_order("PO-BATCH-2")), uow)
+        await price_order(qualified(internet_order("PO-BATCH-2"), version=2), uow)
+        await uow.run_deferred()
+        events = _events(uow)
+    assert [(type(event), event.order_id, event.order_version) for event in events] == [
+        (OrderPriced, "PO-BATCH-1", 1),
+        (OrderApproved, "PO-BATCH-1", 1),
+        (OrderPriced, "PO-BATCH-2", 2),  # version 1 came with a later one: left, as if late
+        (OrderApproved, "PO-BATCH-2", 2),
+    ]

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from opentelemetry.context import Context
 
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -14,7 +15,7 @@ from orderdesk_shared.events.pricing_approval import CataloguePublished
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.reference import CATALOGUE
-from orderdesk_shared.telemetry import order_step
+from orderdesk_shared.telemetry import Traced, order_step
 from serviceability import repository
 from serviceability.domain.qualification import (
     SITE_SURVEY_REQUIRED,
@@ -36,31 +37,55 @@ _FALLOUT_KIND = {
 
 
 async def qualify_sites(event: OrderValidated, uow: UnitOfWork) -> None:
-    """Decide every site of a validated order: it goes on qualified, or is held, pending or rejected with findings."""
-    newest = await repository.newest_version(uow.connection, event.order_id)
-    if newest is not None and newest > event.order_version:
-        log.info("an older version of the order ignored", version=event.order_version, newest=newest)
-        return
+    """Decide every site of a validated order: it goes on qualified, or is held, pending or rejected with findings
+    (with the other orders of the transaction, before it commits: see qualify_orders)."""
+    uow.before_commit(qualify_orders, event)
+
+
+async def qualify_orders(uow: UnitOfWork, validated: Sequence[Traced[OrderValidated]]) -> None:
+    """Decide the validated orders of a transaction: their locations read in one statement and their decisions
+    stored in one. A version that a later one in the same transaction replaces is left, as when it comes late."""
     rules = await RULES_IN_FORCE.within(uow.connection)
-    decision = await _decide(uow, event.order, rules, surveys=[])
-    recorded = await repository.record_decision(
+    latest: dict[str, int] = {}
+    for traced in validated:
+        latest[traced.item.order_id] = max(latest.get(traced.item.order_id, 0), traced.item.order_version)
+    live: dict[tuple[str, int], Traced[OrderValidated]] = {}
+    for traced in validated:
+        if traced.item.order_version == latest[traced.item.order_id]:
+            # A version told twice (a resend under a new event id) is decided once.
+            live.setdefault((traced.item.order_id, traced.item.order_version), traced)
+    events = [traced.item for traced in live.values()]
+    requests = [site_requests(event.order, rules) for event in events]
+    matched = await repository.match_locations_of_orders(uow.connection, requests)
+    decisions = [decide_order(*decided, rules) for decided in zip(requests, matched, strict=True)]
+    recorded = await repository.record_decisions(
         uow.connection,
-        order_id=event.order_id,
-        order_version=event.order_version,
-        outcome=decision.outcome,
-        order_document=event.order.model_dump(mode="json", by_alias=True, exclude_none=True),
-        sites=[site.summary() for site in decision.sites],
-        findings=_dumped(decision.findings),
+        [
+            repository.NewDecision(
+                order_id=event.order_id,
+                order_version=event.order_version,
+                outcome=decision.outcome,
+                order_document=event.order.model_dump(mode="json", by_alias=True, exclude_none=True),
+                sites=[site.summary() for site in decision.sites],
+                findings=_dumped(decision.findings),
+            )
+            for event, decision in zip(events, decisions, strict=True)
+        ],
     )
-    if not recorded:
-        return
-    # A new version is decided afresh: the surveys of older ones are not needed any more.
-    await repository.close_open_surveys(
-        uow.connection, event.order_id, state="superseded", before_version=event.order_version
-    )
-    if decision.outcome is Outcome.HELD:
-        await _open_surveys(uow, event.order_id, event.order_version, decision, rules=rules)
-    _announce(uow, event.order_id, event.order_version, event.order, decision, before=None)
+    for traced, event, decision in zip(live.values(), events, decisions, strict=True):
+        if (event.order_id, event.order_version) not in recorded:
+            log.info("decided before, or a later version was", order_id=event.order_id, version=event.order_version)
+            continue
+        if event.order_version > 1:
+            # A new version is decided afresh: the surveys of older ones are not needed any more.
+            await repository.close_open_surveys(
+                uow.connection, event.order_id, state="superseded", before_version=event.order_version
+            )
+        if decision.outcome is Outcome.HELD:
+            await _open_surveys(uow, event.order_id, event.order_version, decision, rules=rules)
+        _announce(
+            uow, event.order_id, event.order_version, event.order, decision, before=None, trace=traced.trace_context
+        )
 
 
 async def close_surveys_of_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:
@@ -196,8 +221,11 @@ def _announce(
     decision: OrderDecision,
     *,
     before: Outcome | None,
+    trace: Context | None = None,
 ) -> None:
-    """Record what changed for the order: qualified (released first if it was held), or held, pending, rejected."""
+    """Record what changed for the order: qualified (released first if it was held), or held, pending, rejected.
+
+    `trace`: the order's trace context, when the decision is taken outside it (for a batch)."""
     outcome = decision.outcome
     if outcome is before:
         return
@@ -208,17 +236,18 @@ def _announce(
         )
 
     if outcome is not Outcome.QUALIFIED:
-        uow.emit(fallout(_FALLOUT_KIND[outcome], decision.findings))
+        uow.emit(fallout(_FALLOUT_KIND[outcome], decision.findings), trace_context=trace)
         return
     if before is not None:
-        uow.emit(fallout(FalloutKind.RELEASED, _survey_results(decision)))
+        uow.emit(fallout(FalloutKind.RELEASED, _survey_results(decision)), trace_context=trace)
     uow.emit(
         ServiceabilityQualified(
             order_id=order_id,
             order_version=order_version,
             order=order,
             sites=[site.to_event() for site in decision.sites],
-        )
+        ),
+        trace_context=trace,
     )
 
 

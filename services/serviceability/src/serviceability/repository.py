@@ -1,16 +1,18 @@
 """Queries over serviceability's inventory, decisions, site surveys and TMF645 checks."""
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB, JSONPATH, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.addresses import UnreadableAddress, building_address
-from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.events.order import Address
 from orderdesk_shared.tmf630 import JsonPath
 from serviceability.domain.inventory import AccessMedium, InventoryFile, Location, RejectedRow
@@ -96,37 +98,65 @@ async def get_location(connection: AsyncConnection, location_id: str) -> Locatio
 
 async def match_locations(connection: AsyncConnection, requests: Sequence[SiteRequest]) -> dict[str, Location]:
     """Each request's location, keyed by item id: by location id when known, else by the site's building."""
-    ids = {request.location_id for request in requests if request.location_id}
-    buildings = _buildings(requests)
-    conditions = []
-    if ids:
-        conditions.append(locations.c.location_id.in_(ids))
-    if buildings:
-        conditions.append(sa.tuple_(*_BUILDING).in_(list(set(buildings.values()))))
-    if not conditions:
-        return {}
-    rows = (await connection.execute(sa.select(locations).where(sa.or_(*conditions)))).all()
-    by_id = {row.location_id: _location(row) for row in rows}
-    by_building = {(row.street, row.city, row.state, row.postcode): by_id[row.location_id] for row in rows}
-    matched: dict[str, Location] = {}
-    for request in requests:
-        found = by_id.get(request.location_id or "") or by_building.get(buildings.get(request.item_id))
-        if found:
-            matched[request.item_id] = found
+    [matched] = await match_locations_of_orders(connection, [requests])
     return matched
 
 
-def _buildings(requests: Sequence[SiteRequest]) -> dict[str, tuple[str, str, str, str]]:
-    buildings = {}
-    for request in requests:
-        if request.address is None:
-            continue
-        try:
-            address = building_address(request.address)
-        except UnreadableAddress:
-            continue  # intake normalized it already; an address it let through unread matches no building
-        buildings[request.item_id] = (address.street, address.city, address.state_or_province, address.postcode)
-    return buildings
+async def match_locations_of_orders(
+    connection: AsyncConnection, orders: Sequence[Sequence[SiteRequest]]
+) -> list[dict[str, Location]]:
+    """`match_locations` for the site requests of several orders, in one statement."""
+    requests = [request for order in orders for request in order]
+    ids = sorted({request.location_id for request in requests if request.location_id})
+    buildings = {
+        building
+        for request in requests
+        if request.address is not None and (building := _building(*_address_key(request.address)))
+    }
+    if not ids and not buildings:
+        return [{} for _ in orders]
+    wanted = sorted(buildings)
+    rows = (
+        await connection.execute(
+            _MATCH_LOCATIONS,
+            {"ids": ids, **{column: [building[index] for building in wanted] for index, column in _BUILDING_COLUMNS}},
+        )
+    ).all()
+    by_id = {row.location_id: _location(row) for row in rows}
+    by_building = {(row.street, row.city, row.state, row.postcode): by_id[row.location_id] for row in rows}
+
+    def found(request: SiteRequest) -> Location | None:
+        building = _building(*_address_key(request.address)) if request.address is not None else None
+        return by_id.get(request.location_id or "") or by_building.get(building)
+
+    return [{request.item_id: location for request in order if (location := found(request))} for order in orders]
+
+
+_BUILDING_COLUMNS = tuple(enumerate(("street", "city", "state", "postcode")))
+# Text, so it is compiled once: a tuple IN built per order costs more CPU than the query itself.
+_MATCH_LOCATIONS = sa.text(
+    f"SELECT * FROM {postgresql.dialect().identifier_preparer.format_table(locations)} "
+    "WHERE location_id = ANY(:ids) OR (street, city, state, postcode) IN "
+    "(SELECT * FROM unnest(:street, :city, :state, :postcode))"
+).bindparams(
+    *(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)) for name in ("ids", "street", "city", "state", "postcode"))
+)
+
+
+def _address_key(address: Address) -> tuple[str, str, str, str, str]:
+    return (address.street, address.city, address.state_or_province, address.postcode, address.country)
+
+
+@functools.lru_cache(maxsize=4096)
+def _building(street: str, city: str, state: str, postcode: str, country: str) -> tuple[str, str, str, str] | None:
+    """The building an address is in, as locations key it; None when unreadable. Cached: parsing an address is the
+    dearest step of a decision, and customers order for the same sites again and again."""
+    address = Address(street=street, city=city, state_or_province=state, postcode=postcode, country=country)
+    try:
+        building = building_address(address)
+    except UnreadableAddress:
+        return None  # intake normalized it already; an address it let through unread matches no building
+    return (building.street, building.city, building.state_or_province, building.postcode)
 
 
 def _location(row: sa.Row) -> Location:
@@ -146,27 +176,38 @@ def _location(row: sa.Row) -> Location:
 # Decisions
 
 
-async def record_decision(
-    connection: AsyncConnection,
-    *,
-    order_id: str,
-    order_version: int,
-    outcome: str,
-    order_document: dict,
-    sites: list[dict],
-    findings: list[dict],
-) -> bool:
-    """Store the first decision on an order version; False when this version was decided before."""
-    return await insert_if_absent(
-        connection,
-        qualifications,
-        order_id=order_id,
-        order_version=order_version,
-        outcome=outcome,
-        order_document=order_document,
-        sites=sites,
-        findings=findings,
-    )
+@dataclass(frozen=True)
+class NewDecision:
+    """The first decision on an order version, to be recorded."""
+
+    order_id: str
+    order_version: int
+    outcome: str
+    order_document: dict
+    sites: list[dict]
+    findings: list[dict]
+
+
+async def record_decisions(connection: AsyncConnection, decisions: Sequence[NewDecision]) -> set[tuple[str, int]]:
+    """Store each decision unless its order version, or a later one, was decided before; the (order id, version)
+    of those stored. One statement for them all (an order's versions must be distinct)."""
+    if not decisions:
+        return set()
+    rows = json.dumps([vars(decision) for decision in decisions], separators=(",", ":"))
+    recorded = await connection.execute(_RECORD_DECISIONS, {"decisions": rows})
+    return {(row.order_id, row.order_version) for row in recorded}
+
+
+_QUALIFICATIONS = postgresql.dialect().identifier_preparer.format_table(qualifications)
+_RECORD_DECISIONS = sa.text(
+    f"INSERT INTO {_QUALIFICATIONS} (order_id, order_version, outcome, order_document, sites, findings) "
+    "SELECT new.order_id, new.order_version, new.outcome, new.order_document, new.sites, new.findings "
+    "FROM jsonb_to_recordset(CAST(:decisions AS jsonb)) AS new(order_id text, order_version integer, outcome text, "
+    "order_document jsonb, sites jsonb, findings jsonb) "
+    f"WHERE NOT EXISTS (SELECT FROM {_QUALIFICATIONS} AS known "
+    "WHERE known.order_id = new.order_id AND known.order_version > new.order_version) "
+    "ON CONFLICT DO NOTHING RETURNING order_id, order_version"
+).bindparams(sa.bindparam("decisions", type_=sa.Text))
 
 
 async def update_decision(
@@ -177,14 +218,6 @@ async def update_decision(
         .where(qualifications.c.order_id == order_id, qualifications.c.order_version == order_version)
         .values(outcome=outcome, sites=sites, findings=findings, updated_at=sa.func.now())
     )
-
-
-async def newest_version(connection: AsyncConnection, order_id: str) -> int | None:
-    return (
-        await connection.execute(
-            sa.select(sa.func.max(qualifications.c.order_version)).where(qualifications.c.order_id == order_id)
-        )
-    ).scalar_one()
 
 
 async def get_decision(

@@ -1,5 +1,6 @@
 """Serviceability's handlers against its real, migrated schema and the shipped seed inventory."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -50,7 +51,7 @@ async def test_a_near_net_order_is_held_until_its_survey_completes_then_released
 ):
     async with database.unit_of_work() as uow:
         await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
-        [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+    [survey] = await surveys_of(database, order_id, 1)
     [held] = await emitted(database, OrderFallout, order_id)
     assert (held.kind, [f.reason_code for f in held.findings]) == (FalloutKind.HELD, ["SITE_SURVEY_REQUIRED"])
     assert "$57,750.00" in held.findings[0].message  # 15,000 + 45 x 950 ft
@@ -82,7 +83,7 @@ async def test_a_near_net_order_is_held_until_its_survey_completes_then_released
 async def test_an_order_with_two_surveys_is_released_only_after_the_second(database, order_id):
     async with database.unit_of_work() as uow:
         await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT), ("EPL", NOT_IN_INVENTORY)), uow)
-        first, second = await repository.surveys_of(uow.connection, order_id, 1)
+    first, second = await surveys_of(database, order_id, 1)
     for survey in (first, second):
         async with database.unit_of_work() as uow:
             await complete_site_survey(
@@ -106,7 +107,7 @@ async def test_an_order_with_two_surveys_is_released_only_after_the_second(datab
 async def test_a_survey_finding_the_plant_too_far_for_voice_rejects_the_held_order(database, order_id):
     async with database.unit_of_work() as uow:
         await qualify_sites(validated(order_id, ("SIP-TRUNK", NEAR_NET_950_FT)), uow)
-        [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+    [survey] = await surveys_of(database, order_id, 1)
     async with database.unit_of_work() as uow:
         await complete_site_survey(
             survey.survey_id,
@@ -128,7 +129,7 @@ async def test_one_off_net_voice_site_rejects_a_multi_site_order_naming_that_sit
         await qualify_sites(
             validated(order_id, ("DIA-FIBER", OFF_NET), ("HOSTED-VOICE", OFF_NET), ("EPL", ON_NET)), uow
         )
-        assert await repository.surveys_of(uow.connection, order_id, 1) == []
+    assert await surveys_of(database, order_id, 1) == []
     [rejected] = await emitted(database, OrderFallout, order_id)
     assert rejected.kind is FalloutKind.REJECTED
     [finding] = rejected.findings
@@ -148,18 +149,45 @@ async def test_an_off_net_internet_site_is_qualified_with_the_vendor_cost(databa
 async def test_a_corrected_order_version_is_decided_afresh_and_supersedes_the_open_survey(database, order_id):
     async with database.unit_of_work() as uow:
         await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY)), uow)
+    async with database.unit_of_work() as uow:
         await qualify_sites(validated(order_id, ("DIA-FIBER", ON_NET), version=2), uow)
+    async with database.unit_of_work() as uow:
         await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY), version=1), uow)  # late news
-        [old_survey] = await repository.surveys_of(uow.connection, order_id, 1)
+    [old_survey] = await surveys_of(database, order_id, 1)
     assert old_survey.state == "superseded"
     [qualified] = await emitted(database, ServiceabilityQualified, order_id)
     assert qualified.order_version == 2
 
 
+async def test_of_two_versions_in_one_transaction_only_the_later_is_decided(database, order_id):
+    async with database.unit_of_work() as uow:
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY)), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", ON_NET), version=2), uow)
+    assert await surveys_of(database, order_id, 1) == []
+    assert await emitted(database, OrderFallout, order_id) == []
+    [qualified] = await emitted(database, ServiceabilityQualified, order_id)
+    assert qualified.order_version == 2
+
+
+async def test_the_orders_of_one_transaction_are_decided_each_on_its_own_sites(database):
+    on_net, off_net = f"ORD-{uuid.uuid4().hex[:8]}", f"ORD-{uuid.uuid4().hex[:8]}"
+    async with database.unit_of_work() as uow:
+        await qualify_sites(validated(on_net, ("DIA-FIBER", ON_NET)), uow)
+        await qualify_sites(validated(off_net, ("DIA-FIBER", OFF_NET)), uow)
+    [first] = await emitted(database, ServiceabilityQualified, on_net)
+    [second] = await emitted(database, ServiceabilityQualified, off_net)
+    assert [site.reach for site in first.sites + second.sites] == [NetworkReach.ON_NET, NetworkReach.OFF_NET]
+
+
+async def surveys_of(database, order_id: str, version: int) -> list:
+    async with database.unit_of_work() as uow:
+        return await repository.surveys_of(uow.connection, order_id, version)
+
+
 async def test_a_survey_past_its_sla_raises_jeopardy_once(database, order_id):
     async with database.unit_of_work() as uow:
         await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
-        [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+    [survey] = await surveys_of(database, order_id, 1)
 
     async def jeopardy_after_a_check_at(now: datetime) -> list[OrderFallout]:
         async with database.unit_of_work() as uow:
@@ -177,7 +205,7 @@ async def test_a_survey_past_its_sla_raises_jeopardy_once(database, order_id):
 async def test_cancelling_a_held_order_closes_its_survey(database, order_id):
     async with database.unit_of_work() as uow:
         await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
-        [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+    [survey] = await surveys_of(database, order_id, 1)
     for kind in (FalloutKind.HELD, FalloutKind.CANCELLED):
         fallout = OrderFallout(
             order_id=order_id,
