@@ -1,12 +1,14 @@
 """Queries over commission's ratifications, account services, ledger and disputes."""
 
-from collections.abc import Collection, Sequence
+import json
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ledger import Entry, Holding
@@ -44,14 +46,7 @@ async def record_ratifications(connection: AsyncConnection, records: Sequence[Ra
     the orders stored, leaving out each whose version, or a later one, was ratified before."""
     if not records:
         return set()
-    added = postgresql.insert(ratifications).values([_ratification_values(record) for record in records])
-    stored_ids = await connection.execute(
-        added.on_conflict_do_update(
-            index_elements=[ratifications.c.order_id],
-            set_={name: added.excluded[name] for name in _RATIFICATION_UPDATED},
-            where=ratifications.c.order_version < added.excluded.order_version,
-        ).returning(ratifications.c.order_id)
-    )
+    stored_ids = await connection.execute(_STORE_RATIFICATIONS, _as_arrays([_ratification_values(r) for r in records]))
     stored = set(stored_ids.scalars())
     if not stored:
         return stored
@@ -75,7 +70,7 @@ async def record_ratifications(connection: AsyncConnection, records: Sequence[Ra
         for change in record.decision.offerings
     ]
     if offerings:
-        await connection.execute(sa.insert(order_offerings).values(offerings))
+        await connection.execute(sa.insert(order_offerings), offerings)
     return stored
 
 
@@ -101,9 +96,81 @@ def _ratification_values(record: RatificationRecord) -> dict[str, object]:
     }
 
 
-# What a later version of an order replaces of its ratification: all but the key and when it was first ratified.
-_RATIFICATION_UPDATED = tuple(
-    column.name for column in ratifications.columns if column.name not in ("order_id", "ratified_at")
+_QUOTE = postgresql.dialect().identifier_preparer
+
+
+def _insert_arrays(table: sa.Table, columns: Sequence[str], *, on_conflict: str, returning: str) -> sa.TextClause:
+    """INSERT of rows given as one array per column (`_as_arrays`): one statement for any number of rows, compiled
+    once. JSONB values travel as text, as an array of JSONB would be an array of one JSON document."""
+    jsonb = {name for name in columns if isinstance(table.c[name].type, JSONB)}
+    names = ", ".join(map(_QUOTE.quote, columns))
+    arrays = ", ".join(
+        f"CAST(:{name} AS {'TEXT' if name in jsonb else table.c[name].type.compile(dialect=postgresql.dialect())}[])"
+        for name in columns
+    )
+    selected = ", ".join(
+        f"CAST({_QUOTE.quote(name)} AS JSONB)" if name in jsonb else _QUOTE.quote(name) for name in columns
+    )
+    sql = (
+        f"INSERT INTO {table.fullname} ({names}) SELECT {selected} FROM unnest({arrays}) AS given({names}) "
+        f"ON CONFLICT {on_conflict} RETURNING {returning}"
+    )
+    return sa.text(sql).bindparams(
+        *(
+            sa.bindparam(name, type_=postgresql.ARRAY(sa.Text if name in jsonb else table.c[name].type))
+            for name in columns
+        )
+    )
+
+
+def _as_arrays(rows: Sequence[Mapping[str, object]]) -> dict[str, list]:
+    """Rows (same columns) as one array per column, for `_insert_arrays`; dicts and lists as JSON text."""
+    return {
+        name: [json.dumps(row[name]) if isinstance(row[name], dict | list) else row[name] for row in rows]
+        for name in rows[0]
+    }
+
+
+_RATIFICATION_COLUMNS = (
+    "order_id",
+    "order_version",
+    "order_type",
+    "account_key",
+    "order_date",
+    "submitted_by",
+    "eligible",
+    "reasons",
+    "explanation",
+    "commissionable_mrr",
+    "multiplier",
+    "commission_total",
+    "reps",
+    "basis_mrc",
+    "billed_mrc",
+    "item_mrr",
+)
+# A later version of an order replaces all of its ratification but when it was first ratified.
+_STORE_RATIFICATIONS = _insert_arrays(
+    ratifications,
+    _RATIFICATION_COLUMNS,
+    on_conflict="(order_id) DO UPDATE SET "
+    + ", ".join(f"{name} = EXCLUDED.{name}" for name in _RATIFICATION_COLUMNS if name != "order_id")
+    + f" WHERE {ratifications.fullname}.order_version < EXCLUDED.order_version",
+    returning="order_id",
+)
+_LEDGER_COLUMNS = (
+    "entry_key",
+    "rep_id",
+    "order_id",
+    "kind",
+    "accrued_change",
+    "payable_change",
+    "reason",
+    "effective_on",
+    "dispute_id",
+)
+_ADD_ENTRIES = _insert_arrays(
+    ledger_entries, _LEDGER_COLUMNS, on_conflict="(entry_key) DO NOTHING", returning="entry_key"
 )
 
 
@@ -330,8 +397,8 @@ async def add_entries(connection: AsyncConnection, postings: Sequence[Posting]) 
     if not postings:
         return set()
     added = await connection.execute(
-        postgresql.insert(ledger_entries)
-        .values(
+        _ADD_ENTRIES,
+        _as_arrays(
             [
                 {
                     "entry_key": posting.entry_key,
@@ -346,9 +413,7 @@ async def add_entries(connection: AsyncConnection, postings: Sequence[Posting]) 
                 }
                 for posting in postings
             ]
-        )
-        .on_conflict_do_nothing(index_elements=[ledger_entries.c.entry_key])
-        .returning(ledger_entries.c.entry_key)
+        ),
     )
     return set(added.scalars())
 
