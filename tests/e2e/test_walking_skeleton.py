@@ -10,7 +10,8 @@ import pytest
 from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from tests.conftest import bearer
+from orderdesk_stack.tracing import JaegerQuery, Span
+from tests.conftest import bearer, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -66,6 +67,28 @@ async def test_an_order_flows_from_intake_to_ratification_as_one_trace(stack, in
     assert ("commission", "orders.handed-off process") in names
     assert ("fulfillment-handoff", "orders.handed-off publish") in names
     assert any(service == "intake" and name.startswith("POST") for service, name in names), "no HTTP server span"
+    # Commission ratifies a poll's hand-offs together: the statements are in a batch span, linked to the order's trace.
+    process = next(span for span in spans if (span["service"], span["name"]) == ("commission", ORDER_HANDED_OFF))
+    batch = await eventually(lambda: _batch_linked_to(jaeger, process, RATIFY_BATCH), lambda spans: bool(spans))
+    assert any(span["name"].startswith("INSERT") for span in batch), "no database span"
+
+
+ORDER_HANDED_OFF = "orders.handed-off process"
+RATIFY_BATCH = "ratify_hand_offs before commit"
+
+
+async def _batch_linked_to(jaeger: JaegerQuery, span: Span, operation: str) -> list[Span]:
+    """The spans of the trace of the service's batch work `operation` that links to `span` ([] until there is one)."""
+    async with httpx.AsyncClient(base_url=jaeger.base_url) as client:
+        response = await client.get(
+            "/api/traces", params={"service": span["service"], "operation": operation, "limit": "100"}
+        )
+    response.raise_for_status()
+    for found in response.json()["data"] or ():
+        batch = await jaeger.trace(found["traceID"].rjust(32, "0"))
+        if any(link["span_id"] == span["span_id"] for root in batch for link in root["links"]):
+            return batch
+    return []
 
 
 async def test_an_order_whose_splits_do_not_add_up_is_rejected_with_a_finding(stack, intake):

@@ -4,16 +4,23 @@ Every ledger entry has a key naming the fact it records, so the same fact handle
 redelivery, or the topic replayed by another consumer group) adds nothing.
 """
 
+import contextlib
+import itertools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
+from opentelemetry import context as otel_context
+from opentelemetry.context import Context
 from sqlalchemy import Row
 
 from commission import repository
 from commission.domain.ledger import (
     Entry,
+    Holding,
     accrue,
     claw_back,
     debit_downgrade,
@@ -37,69 +44,163 @@ from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType, SalesRep
 from orderdesk_shared.order_correctors import correctors_of, note_corrector
-from orderdesk_shared.telemetry import ORDER_VERSION, order_step
+from orderdesk_shared.telemetry import ORDER_VERSION, Traced, order_step
+
+T = TypeVar("T")
 
 
 def _today() -> date:
     return datetime.now(UTC).date()
 
 
+@dataclass(frozen=True)
+class HandOff:
+    """A handed-off order to ratify, and the day it is ratified on."""
+
+    event: OrderHandedOff
+    order_date: date
+
+    @property
+    def account(self) -> str:
+        return _account(self.event)
+
+
 async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, *, today: date | None = None) -> None:
     """Decide a handed-off order's commission, accrue it for the reps, and take back what a disconnect
-    or downgrade of the account's service undoes of earlier sales."""
-    order_date = today or _today()
-    rules = commission_rules()
-    plan = rules.plans.in_effect(order_date)
-    order = event.order
-    offering_ids = {item.product_offering_id for item in order.items}
-    decision = ratify(
-        event=event,
-        plan=plan,
-        roster=rules.roster,
-        order_date=order_date,
-        previous_mrc=await repository.previous_mrc(
-            uow.connection,
-            _account(event),
-            offering_ids,
-            excluding=event.order_id,
-        ),
-        earlier_sales=await repository.earlier_sales(
-            uow.connection,
-            _account(event),
-            offering_ids,
-            order_type=order.order_type,
-            since=order_date - timedelta(days=plan.duplicate_window_days),
-            excluding=event.order_id,
-        ),
-    )
-    recorded = await repository.record_ratification(
+    or downgrade of the account's service undoes of earlier sales.
+
+    The hand-offs of a whole poll are ratified together just before it commits: a few statements for them all.
+    """
+    uow.before_commit(ratify_hand_offs, HandOff(event, today or _today()))
+
+
+async def ratify_hand_offs(uow: UnitOfWork, hand_offs: Sequence[Traced[HandOff]]) -> None:
+    """Ratify the hand-offs as if one after another: in runs of orders of distinct accounts, which share nothing
+    commission decides on, each run in a few statements."""
+    for run in independent_runs(hand_offs, keys=lambda traced: (traced.item.account, traced.item.event.order_id)):
+        await _ratify_together(uow, run)
+
+
+def independent_runs(items: Sequence[T], *, keys: Callable[[T], Iterable[Hashable]]) -> list[list[T]]:
+    """The items cut, in their order, into runs in which no two share a key."""
+    runs: list[list[T]] = []
+    taken: set[Hashable] = set()
+    for item in items:
+        item_keys = set(keys(item))
+        if not runs or item_keys & taken:
+            runs.append([])
+            taken = set()
+        runs[-1].append(item)
+        taken |= item_keys
+    return runs
+
+
+async def _ratify_together(uow: UnitOfWork, run: Sequence[Traced[HandOff]]) -> None:
+    decisions = await _decide(uow, [traced.item for traced in run])
+    stored = await repository.record_ratifications(
         uow.connection,
-        order_id=event.order_id,
-        order_version=event.order_version,
-        order_type=order.order_type,
-        order_date=order_date,
-        submitted_by=order.submitted_by,
-        decision=decision,
+        [
+            repository.RatificationRecord(
+                order_id=hand_off.event.order_id,
+                order_version=hand_off.event.order_version,
+                order_type=hand_off.event.order.order_type,
+                order_date=hand_off.order_date,
+                submitted_by=hand_off.event.order.submitted_by,
+                decision=decisions[hand_off.event.order_id],
+            )
+            for hand_off in (traced.item for traced in run)
+        ],
     )
-    if not recorded:
+    ratified = [traced for traced in run if traced.item.event.order_id in stored]
+    if not ratified:
         return
-    uow.emit(_ratified(event, decision, order_date))
-    progress = await repository.get_progress(uow.connection, event.order_id)
-    installed = progress is not None and WHOLE_ORDER in progress.installed_items
+    progress = await repository.progress_of(uow.connection, stored)
+    holdings = await repository.holdings_of(uow.connection, stored)
+    accruals = {traced.item.event.order_id: _accrual(traced.item, decisions, progress, holdings) for traced in ratified}
+    added = await repository.add_entries(uow.connection, list(itertools.chain.from_iterable(accruals.values())))
+    for traced in ratified:
+        event = traced.item.event
+        decision = decisions[event.order_id]
+        uow.emit(_ratified(event, decision, traced.item.order_date), trace_context=traced.trace_context)
+        for posting in accruals[event.order_id]:
+            if posting.entry_key in added:
+                uow.emit(_adjusted(posting, event.order_version), trace_context=traced.trace_context)
+    for traced in ratified:
+        with _in_trace(traced.trace_context):
+            await _after_ratified(uow, traced.item, decisions[traced.item.event.order_id], progress)
+
+
+async def _decide(uow: UnitOfWork, hand_offs: Sequence[HandOff]) -> dict[str, Ratification]:
+    """Each order's ratification, from what commission knows of its account (orders of distinct accounts)."""
+    rules = commission_rules()
+    questions = [
+        repository.AccountQuestion(
+            order_id=hand_off.event.order_id,
+            account_key=hand_off.account,
+            offering_ids=frozenset(item.product_offering_id for item in hand_off.event.order.items),
+            order_type=hand_off.event.order.order_type,
+            sales_since=hand_off.order_date
+            - timedelta(days=rules.plans.in_effect(hand_off.order_date).duplicate_window_days),
+        )
+        for hand_off in hand_offs
+    ]
+    previous_mrcs = await repository.previous_mrcs(uow.connection, questions)
+    earlier_sales = await repository.earlier_sales(uow.connection, questions)
+    return {
+        hand_off.event.order_id: ratify(
+            event=hand_off.event,
+            plan=rules.plans.in_effect(hand_off.order_date),
+            roster=rules.roster,
+            order_date=hand_off.order_date,
+            previous_mrc=previous_mrcs[hand_off.event.order_id],
+            earlier_sales=earlier_sales[hand_off.event.order_id],
+        )
+        for hand_off in hand_offs
+    }
+
+
+def _accrual(
+    hand_off: HandOff,
+    decisions: Mapping[str, Ratification],
+    progress: Mapping[str, Row],
+    holdings: Mapping[str, Mapping[str, Holding]],
+) -> list[repository.Posting]:
+    """The entries that bring the reps' commission on the order to what was ratified."""
+    event = hand_off.event
+    decision = decisions[event.order_id]
+    reported = progress.get(event.order_id)
     entries = accrue(
         decision.reps,
-        await repository.holdings(uow.connection, event.order_id),
-        installed=installed,
+        holdings[event.order_id],
+        installed=reported is not None and WHOLE_ORDER in reported.installed_items,
         reason=f"ratified version {event.order_version}: {decision.commission_total} in all",
     )
-    await _post(uow, event.order_id, event.order_version, entries, key=f"v{event.order_version}", on=order_date)
-    if progress is not None and not installed:
-        await _apply_reported(uow, event.order_id, progress, ratified_on=order_date)
+    return _postings(event.order_id, entries, key=f"v{event.order_version}", on=hand_off.order_date)
+
+
+async def _after_ratified(
+    uow: UnitOfWork, hand_off: HandOff, decision: Ratification, progress: Mapping[str, Row]
+) -> None:
+    """What was reported of the order before it was ratified, and what it undoes of the account's earlier sales."""
+    event, order_date = hand_off.event, hand_off.order_date
+    reported = progress.get(event.order_id)
+    if reported is not None and WHOLE_ORDER not in reported.installed_items:
+        await _apply_reported(uow, event.order_id, reported, ratified_on=order_date)
     for change in decision.offerings:
-        if order.order_type is OrderType.DISCONNECT:
+        if event.order.order_type is OrderType.DISCONNECT:
             await _claw_back(uow, event, change, disconnected_on=order_date)
         elif change.downgraded_mrr:
             await _debit_downgrade(uow, event, change, changed_on=order_date)
+
+
+@contextlib.contextmanager
+def _in_trace(trace_context: Context) -> Iterator[None]:
+    """Make `trace_context` current: what is emitted in the block belongs to that trace."""
+    token = otel_context.attach(trace_context)
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
 
 
 async def follow_operations(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
@@ -344,26 +445,42 @@ async def _post(
     dispute_id: str | None = None,
 ) -> None:
     """Append the entries to the ledger and announce each one that was not there yet."""
-    for entry in entries:
-        entry_key = f"{order_id}/{key}/{entry.kind}/{entry.rep_id}"
-        if not await repository.add_entry(
-            uow.connection, entry, entry_key=entry_key, order_id=order_id, effective_on=on, dispute_id=dispute_id
-        ):
-            continue
-        uow.emit(
-            CommissionAdjusted(
-                order_id=order_id,
-                order_version=order_version,
-                rep_id=entry.rep_id,
-                amount=entry.amount,
-                reason=entry.reason,
-                kind=str(entry.kind),
-                ledger_entry=entry_key,
-                accrued_change=entry.accrued_change,
-                payable_change=entry.payable_change,
-                effective_on=on,
-            )
+    postings = _postings(order_id, entries, key=key, on=on, dispute_id=dispute_id)
+    added = await repository.add_entries(uow.connection, postings)
+    for posting in postings:
+        if posting.entry_key in added:
+            uow.emit(_adjusted(posting, order_version))
+
+
+def _postings(
+    order_id: str, entries: Sequence[Entry], *, key: str, on: date, dispute_id: str | None = None
+) -> list[repository.Posting]:
+    return [
+        repository.Posting(
+            order_id=order_id,
+            entry=entry,
+            entry_key=f"{order_id}/{key}/{entry.kind}/{entry.rep_id}",
+            effective_on=on,
+            dispute_id=dispute_id,
         )
+        for entry in entries
+    ]
+
+
+def _adjusted(posting: repository.Posting, order_version: int) -> CommissionAdjusted:
+    entry = posting.entry
+    return CommissionAdjusted(
+        order_id=posting.order_id,
+        order_version=order_version,
+        rep_id=entry.rep_id,
+        amount=entry.amount,
+        reason=entry.reason,
+        kind=str(entry.kind),
+        ledger_entry=posting.entry_key,
+        accrued_change=entry.accrued_change,
+        payable_change=entry.payable_change,
+        effective_on=posting.effective_on,
+    )
 
 
 def _ratified(event: OrderHandedOff, decision: Ratification, order_date: date) -> OrderRatified:

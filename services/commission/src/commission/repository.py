@@ -1,12 +1,14 @@
 """Queries over commission's ratifications, account services, ledger and disputes."""
 
-from collections.abc import Collection, Iterable, Sequence
+import json
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ledger import Entry, Holding
@@ -20,69 +22,156 @@ from commission.tables import (
     order_progress,
     ratifications,
 )
-from orderdesk_shared.db import insert_if_absent, insert_or_supersede, insert_or_update
+from orderdesk_shared.db import insert_or_update
 from orderdesk_shared.events.order import OrderType
 
 # How order_progress names the whole order among the items Operations installed or cancelled.
 WHOLE_ORDER = "*"
 
 
-async def record_ratification(
-    connection: AsyncConnection,
-    *,
-    order_id: str,
-    order_version: int,
-    order_type: OrderType,
-    order_date: date,
-    submitted_by: str | None,
-    decision: Ratification,
-) -> bool:
-    """Store the decision and what the order does to the account's services; False when this or a later
-    version of the order was ratified before."""
-    stored = await insert_or_supersede(
-        connection,
-        ratifications,
-        order_id=order_id,
-        order_version=order_version,
-        order_type=str(order_type),
-        account_key=decision.account_key,
-        order_date=order_date,
-        submitted_by=submitted_by,
-        eligible=decision.eligible,
-        reasons=decision.reasons,
-        explanation=decision.explanation,
-        commissionable_mrr=decision.commissionable_mrr,
-        multiplier=decision.multiplier,
-        commission_total=decision.commission_total,
-        reps=[rep.model_dump(mode="json", by_alias=True) for rep in decision.reps],
-        basis_mrc=decision.basis_mrc,
-        billed_mrc=decision.billed_mrc,
-        item_mrr={item_id: str(mrr) for item_id, mrr in decision.item_mrr.items()},
-    )
+@dataclass(frozen=True)
+class RatificationRecord:
+    """A ratification decision to store, with the facts of the order version it is about."""
+
+    order_id: str
+    order_version: int
+    order_type: OrderType
+    order_date: date
+    submitted_by: str | None
+    decision: Ratification
+
+
+async def record_ratifications(connection: AsyncConnection, records: Sequence[RatificationRecord]) -> set[str]:
+    """Store the decisions (each of another order) and what the orders do to their accounts' services; the ids of
+    the orders stored, leaving out each whose version, or a later one, was ratified before."""
+    if not records:
+        return set()
+    stored_ids = await connection.execute(_STORE_RATIFICATIONS, _as_arrays([_ratification_values(r) for r in records]))
+    stored = set(stored_ids.scalars())
     if not stored:
-        return False
-    await connection.execute(sa.delete(order_offerings).where(order_offerings.c.order_id == order_id))
-    if decision.offerings:
-        await connection.execute(
-            sa.insert(order_offerings),
-            [
-                {
-                    "order_id": order_id,
-                    "offering_id": change.offering_id,
-                    "order_version": order_version,
-                    "account_key": decision.account_key,
-                    "order_type": str(order_type),
-                    "order_date": order_date,
-                    "eligible": decision.eligible,
-                    "location_keys": sorted(change.location_keys),
-                    "previous_mrc": change.previous_mrc,
-                    "mrc_after": change.mrc_after,
-                    "incremental_mrr": change.incremental_mrr,
-                }
-                for change in decision.offerings
-            ],
+        return stored
+    await connection.execute(sa.delete(order_offerings).where(order_offerings.c.order_id.in_(sorted(stored))))
+    offerings = [
+        {
+            "order_id": record.order_id,
+            "offering_id": change.offering_id,
+            "order_version": record.order_version,
+            "account_key": record.decision.account_key,
+            "order_type": str(record.order_type),
+            "order_date": record.order_date,
+            "eligible": record.decision.eligible,
+            "location_keys": sorted(change.location_keys),
+            "previous_mrc": change.previous_mrc,
+            "mrc_after": change.mrc_after,
+            "incremental_mrr": change.incremental_mrr,
+        }
+        for record in records
+        if record.order_id in stored
+        for change in record.decision.offerings
+    ]
+    if offerings:
+        await connection.execute(sa.insert(order_offerings), offerings)
+    return stored
+
+
+def _ratification_values(record: RatificationRecord) -> dict[str, object]:
+    decision = record.decision
+    return {
+        "order_id": record.order_id,
+        "order_version": record.order_version,
+        "order_type": str(record.order_type),
+        "account_key": decision.account_key,
+        "order_date": record.order_date,
+        "submitted_by": record.submitted_by,
+        "eligible": decision.eligible,
+        "reasons": decision.reasons,
+        "explanation": decision.explanation,
+        "commissionable_mrr": decision.commissionable_mrr,
+        "multiplier": decision.multiplier,
+        "commission_total": decision.commission_total,
+        "reps": [rep.model_dump(mode="json", by_alias=True) for rep in decision.reps],
+        "basis_mrc": decision.basis_mrc,
+        "billed_mrc": decision.billed_mrc,
+        "item_mrr": {item_id: str(mrr) for item_id, mrr in decision.item_mrr.items()},
+    }
+
+
+_QUOTE = postgresql.dialect().identifier_preparer
+
+
+def _insert_arrays(table: sa.Table, columns: Sequence[str], *, on_conflict: str, returning: str) -> sa.TextClause:
+    """INSERT of rows given as one array per column (`_as_arrays`): one statement for any number of rows, compiled
+    once. JSONB values travel as text, as an array of JSONB would be an array of one JSON document."""
+    jsonb = {name for name in columns if isinstance(table.c[name].type, JSONB)}
+    names = ", ".join(map(_QUOTE.quote, columns))
+    arrays = ", ".join(
+        f"CAST(:{name} AS {'TEXT' if name in jsonb else table.c[name].type.compile(dialect=postgresql.dialect())}[])"
+        for name in columns
+    )
+    selected = ", ".join(
+        f"CAST({_QUOTE.quote(name)} AS JSONB)" if name in jsonb else _QUOTE.quote(name) for name in columns
+    )
+    sql = (
+        f"INSERT INTO {table.fullname} ({names}) SELECT {selected} FROM unnest({arrays}) AS given({names}) "
+        f"ON CONFLICT {on_conflict} RETURNING {returning}"
+    )
+    return sa.text(sql).bindparams(
+        *(
+            sa.bindparam(name, type_=postgresql.ARRAY(sa.Text if name in jsonb else table.c[name].type))
+            for name in columns
         )
-    return True
+    )
+
+
+def _as_arrays(rows: Sequence[Mapping[str, object]]) -> dict[str, list]:
+    """Rows (same columns) as one array per column, for `_insert_arrays`; dicts and lists as JSON text."""
+    return {
+        name: [json.dumps(row[name]) if isinstance(row[name], dict | list) else row[name] for row in rows]
+        for name in rows[0]
+    }
+
+
+_RATIFICATION_COLUMNS = (
+    "order_id",
+    "order_version",
+    "order_type",
+    "account_key",
+    "order_date",
+    "submitted_by",
+    "eligible",
+    "reasons",
+    "explanation",
+    "commissionable_mrr",
+    "multiplier",
+    "commission_total",
+    "reps",
+    "basis_mrc",
+    "billed_mrc",
+    "item_mrr",
+)
+# A later version of an order replaces all of its ratification but when it was first ratified.
+_STORE_RATIFICATIONS = _insert_arrays(
+    ratifications,
+    _RATIFICATION_COLUMNS,
+    on_conflict="(order_id) DO UPDATE SET "
+    + ", ".join(f"{name} = EXCLUDED.{name}" for name in _RATIFICATION_COLUMNS if name != "order_id")
+    + f" WHERE {ratifications.fullname}.order_version < EXCLUDED.order_version",
+    returning="order_id",
+)
+_LEDGER_COLUMNS = (
+    "entry_key",
+    "rep_id",
+    "order_id",
+    "kind",
+    "accrued_change",
+    "payable_change",
+    "reason",
+    "effective_on",
+    "dispute_id",
+)
+_ADD_ENTRIES = _insert_arrays(
+    ledger_entries, _LEDGER_COLUMNS, on_conflict="(entry_key) DO NOTHING", returning="entry_key"
+)
 
 
 async def get_ratification(connection: AsyncConnection, order_id: str, *, for_update: bool = False) -> sa.Row | None:
@@ -90,54 +179,85 @@ async def get_ratification(connection: AsyncConnection, order_id: str, *, for_up
     return (await connection.execute(query.with_for_update() if for_update else query)).first()
 
 
-async def previous_mrc(
-    connection: AsyncConnection, account_key: str, offering_ids: Iterable[str], *, excluding: str
-) -> dict[str, Decimal]:
-    """The account's MRC per offering as earlier orders left it."""
-    latest = (
-        sa.select(order_offerings.c.offering_id, order_offerings.c.mrc_after)
-        .where(
-            order_offerings.c.account_key == account_key,
-            order_offerings.c.offering_id.in_(list(offering_ids)),
-            order_offerings.c.order_id != excluding,
-        )
-        .order_by(order_offerings.c.offering_id, order_offerings.c.seq.desc())
-        .distinct(order_offerings.c.offering_id)
-    )
-    return {row.offering_id: row.mrc_after for row in await connection.execute(latest)}
+@dataclass(frozen=True)
+class AccountQuestion:
+    """What ratifying an order asks of the account's history: about these offerings, leaving the order itself out."""
+
+    order_id: str
+    account_key: str
+    offering_ids: frozenset[str]
+    order_type: OrderType
+    # Since when an earlier sale can be a duplicate of this order.
+    sales_since: date
+
+
+def _per_offering(questions: Sequence[AccountQuestion]) -> dict[str, list]:
+    """The questions as parallel arrays, one element per order and offering asked about."""
+    asked = [(question, offering_id) for question in questions for offering_id in sorted(question.offering_ids)]
+    return {
+        "order_ids": [question.order_id for question, _ in asked],
+        "account_keys": [question.account_key for question, _ in asked],
+        "offering_ids": [offering_id for _, offering_id in asked],
+        "order_types": [str(question.order_type) for question, _ in asked],
+        "sinces": [question.sales_since for question, _ in asked],
+    }
+
+
+_ASKED = (
+    "unnest(CAST(:order_ids AS text[]), CAST(:account_keys AS text[]), CAST(:offering_ids AS text[]), "
+    "CAST(:order_types AS text[]), CAST(:sinces AS date[])) AS asked(order_id, account_key, offering_id, order_type, "
+    "since)"
+)
+_ASKED_PARAMETERS = (
+    *(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)) for name in ("order_ids", "account_keys", "offering_ids")),
+    sa.bindparam("order_types", type_=postgresql.ARRAY(sa.Text)),
+    sa.bindparam("sinces", type_=postgresql.ARRAY(sa.Date)),
+)
+_OFFERINGS = order_offerings.fullname
+# Each account's MRC per offering as the latest earlier order left it (the order asking left out).
+_PREVIOUS_MRCS = sa.text(
+    f"SELECT asked.order_id, asked.offering_id, latest.mrc_after FROM {_ASKED} CROSS JOIN LATERAL ("
+    f"SELECT mrc_after FROM {_OFFERINGS} AS earlier WHERE earlier.account_key = asked.account_key"
+    " AND earlier.offering_id = asked.offering_id AND earlier.order_id <> asked.order_id"
+    " ORDER BY earlier.seq DESC LIMIT 1) AS latest"
+).bindparams(*_ASKED_PARAMETERS)
+# The accounts' eligible sales of the offerings with the asking order's type since the duplicate window opened: the
+# only sales an order can duplicate (a busy account has many others).
+_EARLIER_SALES = sa.text(
+    f"SELECT asked.order_id AS asked_by, earlier.order_id, earlier.order_type, earlier.order_date,"
+    f" earlier.offering_id, earlier.location_keys FROM {_ASKED} JOIN {_OFFERINGS} AS earlier"
+    " ON earlier.account_key = asked.account_key AND earlier.offering_id = asked.offering_id"
+    " AND earlier.order_type = asked.order_type AND earlier.eligible AND earlier.order_date >= asked.since"
+    " AND earlier.order_id <> asked.order_id"
+).bindparams(*_ASKED_PARAMETERS)
+
+
+async def previous_mrcs(
+    connection: AsyncConnection, questions: Sequence[AccountQuestion]
+) -> dict[str, dict[str, Decimal]]:
+    """For each asking order: its account's MRC per offering as earlier orders left it."""
+    found: dict[str, dict[str, Decimal]] = {question.order_id: {} for question in questions}
+    for row in await connection.execute(_PREVIOUS_MRCS, _per_offering(questions)):
+        found[row.order_id][row.offering_id] = row.mrc_after
+    return found
 
 
 async def earlier_sales(
-    connection: AsyncConnection,
-    account_key: str,
-    offering_ids: Collection[str],
-    *,
-    order_type: OrderType,
-    since: date,
-    excluding: str,
-) -> list[EarlierSale]:
-    """The account's eligible sales of these offerings with this order type, ratified on or after `since`:
-    the only sales an order can duplicate (a busy account has many others)."""
-    rows = await connection.execute(
-        sa.select(order_offerings).where(
-            order_offerings.c.account_key == account_key,
-            order_offerings.c.offering_id.in_(offering_ids),
-            order_offerings.c.order_type == str(order_type),
-            order_offerings.c.eligible,
-            order_offerings.c.order_date >= since,
-            order_offerings.c.order_id != excluding,
+    connection: AsyncConnection, questions: Sequence[AccountQuestion]
+) -> dict[str, list[EarlierSale]]:
+    """For each asking order: its account's eligible sales of its offerings, of its type, since its `sales_since`."""
+    found: dict[str, list[EarlierSale]] = {question.order_id: [] for question in questions}
+    for row in await connection.execute(_EARLIER_SALES, _per_offering(questions)):
+        found[row.asked_by].append(
+            EarlierSale(
+                order_id=row.order_id,
+                order_type=OrderType(row.order_type),
+                order_date=row.order_date,
+                offering_id=row.offering_id,
+                location_keys=frozenset(row.location_keys),
+            )
         )
-    )
-    return [
-        EarlierSale(
-            order_id=row.order_id,
-            order_type=OrderType(row.order_type),
-            order_date=row.order_date,
-            offering_id=row.offering_id,
-            location_keys=frozenset(row.location_keys),
-        )
-        for row in rows
-    ]
+    return found
 
 
 @dataclass(frozen=True)
@@ -197,6 +317,12 @@ async def get_progress(connection: AsyncConnection, order_id: str) -> sa.Row | N
     return (await connection.execute(sa.select(order_progress).where(order_progress.c.order_id == order_id))).first()
 
 
+async def progress_of(connection: AsyncConnection, order_ids: Collection[str]) -> dict[str, sa.Row]:
+    """What Operations or intake said of each of the orders, by order id (none for an order nothing was said of)."""
+    rows = await connection.execute(sa.select(order_progress).where(order_progress.c.order_id.in_(sorted(order_ids))))
+    return {row.order_id: row for row in rows}
+
+
 async def record_progress(connection: AsyncConnection, order_id: str, **facts: object) -> None:
     """Remember what Operations or intake said about the order; the first install and cancel dates stay."""
     await insert_or_update(
@@ -233,42 +359,63 @@ async def record_items(
 
 async def holdings(connection: AsyncConnection, order_id: str) -> dict[str, Holding]:
     """What the ledger holds per rep on an order."""
+    return (await holdings_of(connection, [order_id]))[order_id]
+
+
+async def holdings_of(connection: AsyncConnection, order_ids: Collection[str]) -> dict[str, dict[str, Holding]]:
+    """What the ledger holds per rep on each of the orders, by order id."""
     rows = await connection.execute(
         sa.select(
+            ledger_entries.c.order_id,
             ledger_entries.c.rep_id,
             sa.func.sum(ledger_entries.c.accrued_change).label("accrued"),
             sa.func.sum(ledger_entries.c.payable_change).label("payable"),
         )
-        .where(ledger_entries.c.order_id == order_id)
-        .group_by(ledger_entries.c.rep_id)
-        .order_by(ledger_entries.c.rep_id)
+        .where(ledger_entries.c.order_id.in_(sorted(order_ids)))
+        .group_by(ledger_entries.c.order_id, ledger_entries.c.rep_id)
+        .order_by(ledger_entries.c.order_id, ledger_entries.c.rep_id)
     )
-    return {row.rep_id: Holding(accrued=row.accrued, payable=row.payable) for row in rows}
+    found: dict[str, dict[str, Holding]] = {order_id: {} for order_id in order_ids}
+    for row in rows:
+        found[row.order_id][row.rep_id] = Holding(accrued=row.accrued, payable=row.payable)
+    return found
 
 
-async def add_entry(
-    connection: AsyncConnection,
-    entry: Entry,
-    *,
-    entry_key: str,
-    order_id: str,
-    effective_on: date,
-    dispute_id: str | None = None,
-) -> bool:
-    """Append an entry to the ledger; False when the entry with this key is there already."""
-    return await insert_if_absent(
-        connection,
-        ledger_entries,
-        entry_key=entry_key,
-        rep_id=entry.rep_id,
-        order_id=order_id,
-        kind=str(entry.kind),
-        accrued_change=entry.accrued_change,
-        payable_change=entry.payable_change,
-        reason=entry.reason,
-        effective_on=effective_on,
-        dispute_id=dispute_id,
+@dataclass(frozen=True)
+class Posting:
+    """A ledger entry to add to an order, under a key naming the fact it records."""
+
+    order_id: str
+    entry: Entry
+    entry_key: str
+    effective_on: date
+    dispute_id: str | None = None
+
+
+async def add_entries(connection: AsyncConnection, postings: Sequence[Posting]) -> set[str]:
+    """Append the entries (distinct keys) to the ledger; the keys of those that were not there already."""
+    if not postings:
+        return set()
+    added = await connection.execute(
+        _ADD_ENTRIES,
+        _as_arrays(
+            [
+                {
+                    "entry_key": posting.entry_key,
+                    "rep_id": posting.entry.rep_id,
+                    "order_id": posting.order_id,
+                    "kind": str(posting.entry.kind),
+                    "accrued_change": posting.entry.accrued_change,
+                    "payable_change": posting.entry.payable_change,
+                    "reason": posting.entry.reason,
+                    "effective_on": posting.effective_on,
+                    "dispute_id": posting.dispute_id,
+                }
+                for posting in postings
+            ]
+        ),
     )
+    return set(added.scalars())
 
 
 async def balances(connection: AsyncConnection, *, before: date | None = None) -> dict[str, Holding]:

@@ -31,8 +31,10 @@ def new_account() -> str:
 
 
 async def handle(database, handler, event, **options):
+    """Handle one event as the consumer does: the handler, then the work it left for just before commit."""
     async with database.unit_of_work() as uow:
         await handler(event, uow, **options)
+        await uow.run_deferred()
         return uow.emitted
 
 
@@ -192,6 +194,24 @@ async def test_a_downgrade_inside_the_window_debits_the_delta_from_the_sale(data
     )
     assert balances(await commission_of(api, sale)) == (Decimal(0), Decimal("600.00"))
     assert (await commission_of(api, change))["commissionTotal"] == "0.00"
+
+
+async def test_the_hand_offs_of_one_poll_are_ratified_as_if_one_after_another(database, api):
+    account, sale, elsewhere, change = new_account(), new_id(), new_id(), new_id()
+    async with database.unit_of_work() as uow:
+        await ratify_order(handed_off(sale, OrderType.ADD, account=account), uow, today=DAY)
+        await ratify_order(handed_off(elsewhere, OrderType.NEW, account=new_account()), uow, today=DAY)
+        await ratify_order(handed_off(change, OrderType.CHANGE, mrc="600.00", account=account), uow, today=DAY)
+        await uow.run_deferred()
+        emitted = uow.emitted
+    ratified = {
+        event.order_id: event
+        for event in (OrderRatified.model_validate_json(r.value) for r in emitted if r.topic == OrderRatified.topic)
+    }
+    assert list(ratified) == [sale, elsewhere, change]
+    # The change is decided on the MRC the sale before it in the same poll left.
+    assert any("MRC 1000.00 -> 600.00" in line for line in ratified[change].explanation)
+    assert (await commission_of(api, elsewhere))["commissionTotal"] == "2000.00"
 
 
 async def test_an_approved_dispute_is_an_adjustment_in_the_reps_next_statement(database, api):

@@ -1,7 +1,6 @@
 """Queries of the console's read model, used by its handlers, watchdog, API and pages."""
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,8 +52,12 @@ async def add_entries(connection: AsyncConnection, entries: Sequence[TimelineEnt
     await insert_all_if_absent(connection, timeline_events, [_entry_values(entry) for entry in entries])
 
 
+_ENTRY_FIELDS = tuple(TimelineEntry.__dataclass_fields__)
+
+
 def _entry_values(entry: TimelineEntry) -> dict[str, Any]:
-    values = asdict(entry)
+    # A shallow copy: the line's lists and dicts are only read from here on (asdict would copy them deeply).
+    values = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
     values["stage"] = str(entry.stage) if entry.stage else None
     values["order_summary"] = values.pop("order")
     return values

@@ -255,7 +255,6 @@ def _apply(
         row = _started(row, after, entry)
     elif entry.order_version < row.order_version:
         return row
-    row = replace(row, last_event_at=entry.occurred_at, last_event=entry.what)
     if entry.kind == Stage.RECEIVED and entry.order and entry.order_version == after.version:
         row = replace(row, **_summary_fields(entry))
     if entry.kind == FalloutKind.JEOPARDY:
@@ -266,7 +265,13 @@ def _apply(
         row = replace(row, handed_off_at=row.handed_off_at or entry.occurred_at)
     if started or (after.state, after.findings) != (before.state, before.findings):
         row = _changed_state(row, after, entry)
-    return replace(row, item_states={item: str(after.item_state(item)) for item in after.item_ids})
+    # What every line changes, in one copy of the row (the rarer changes above make one each).
+    return replace(
+        row,
+        last_event_at=entry.occurred_at,
+        last_event=entry.what,
+        item_states={item: str(after.item_state(item)) for item in after.item_ids},
+    )
 
 
 def _started(row: OrderRow | None, status: OrderStatus, entry: TimelineEntry) -> OrderRow:
