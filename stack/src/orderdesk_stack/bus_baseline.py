@@ -3,13 +3,15 @@
 Each hop is its own process, as each service is, written as a careful engineer would: a large poll at a time,
 the whole poll produced by an idempotent producer that lingers a few ms and compresses, its acknowledgements
 awaited together, its offsets committed in one request. The pipeline's throughput against this is how close to
-the bus it gets. This module imports little: each hop process imports it anew.
+the bus it gets. This module imports little: each hop process runs it (`python -m orderdesk_stack.bus_baseline`).
 """
 
 import asyncio
 import itertools
-import multiprocessing
-import threading
+import os
+import select
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -28,6 +30,8 @@ HOPS = len(Stage)
 # Six hop processes start at once, each importing Python and aiokafka and joining its group: on two busy cores
 # that takes a while.
 HOP_START_TIMEOUT_SECONDS = 180.0
+HOP_KAFKA_PREFIX = "BENCH_HOP_KAFKA_"
+READY = "ready"
 # The batched bus is some hundred times faster than the pipeline: more records keep its rounds long enough to be
 # steady.
 BASELINE_RECORDS_PER_ORDER = 20
@@ -87,29 +91,23 @@ async def bus_baseline(
         )
         await _wait_for_leaders(admin, topics)
         # One process per hop, as each service is one process: the bus is then measured, not one event loop.
-        spawn = multiprocessing.get_context("spawn")
-        ready = spawn.Barrier(HOPS)  # the six hops and this process
         hops = [
-            spawn.Process(
-                target=_run_hop, args=(kafka, source, target, f"bench-{run}-{n}", ready, compression), daemon=True
-            )
+            _start_hop(kafka, source, target, group=f"bench-{run}-{n}", compression=compression)
             for n, (source, target) in enumerate(itertools.pairwise(topics))
         ]
-        for hop in hops:
-            hop.start()
         sent_at: dict[bytes, float] = {}
         arrived_at: dict[bytes, float] = {}
         sink = AIOKafkaConsumer(
             topics[-1], **kafka.client_options(), group_id=f"bench-{run}-sink", auto_offset_reset="earliest"
         )
-        await sink.start()
         producer = batching_producer(kafka, compression=compression)
-        await producer.start()
-        await asyncio.to_thread(ready.wait, HOP_START_TIMEOUT_SECONDS)
-        hop_processes = [psutil.Process(hop.pid) for hop in hops]
-        hops_before = sum(process_cpu_seconds(process) for process in hop_processes)
-        kafka_before = kafka_cpu_seconds()
         try:
+            await sink.start()
+            await producer.start()
+            await asyncio.to_thread(_wait_ready, hops)
+            hop_processes = [psutil.Process(hop.pid) for hop in hops]
+            hops_before = sum(process_cpu_seconds(process) for process in hop_processes)
+            kafka_before = kafka_cpu_seconds()
             for n in range(records):
                 key = f"bench-{n}".encode()
                 sent_at[key] = time.monotonic()
@@ -131,7 +129,7 @@ async def bus_baseline(
             for hop in hops:
                 hop.terminate()
             for hop in hops:
-                hop.join()
+                hop.wait()
             await producer.stop()
             await sink.stop()
         await admin.delete_topics(topics)
@@ -156,21 +154,28 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, topics: list[str]) -> No
         await asyncio.sleep(0.1)
 
 
-def _run_hop(
-    kafka: KafkaConnection, source: str, target: str, group: str, ready: threading.Barrier, compression: str | None
-) -> None:
-    asyncio.run(_hop(kafka, source, target, group=group, ready=ready, compression=compression))
+def _start_hop(
+    kafka: KafkaConnection, source: str, target: str, *, group: str, compression: str | None
+) -> subprocess.Popen:
+    """A hop process (`python -m orderdesk_stack.bus_baseline`), logged in as `kafka` through its environment."""
+    return subprocess.Popen(
+        [sys.executable, "-m", __name__, source, target, group, compression or ""],
+        env=os.environ | kafka.env(HOP_KAFKA_PREFIX),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
-async def _hop(
-    kafka: KafkaConnection,
-    source: str,
-    target: str,
-    *,
-    group: str,
-    ready: threading.Barrier,
-    compression: str | None,
-) -> None:
+def _wait_ready(hops: list[subprocess.Popen]) -> None:
+    """Block until every hop has its partitions and says so (a line on its stdout)."""
+    deadline = time.monotonic() + HOP_START_TIMEOUT_SECONDS
+    for hop in hops:
+        ready, _, _ = select.select([hop.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready or hop.stdout.readline().strip() != READY:
+            raise RuntimeError(f"a bus baseline hop did not start within {HOP_START_TIMEOUT_SECONDS:.0f} s")
+
+
+async def _hop(kafka: KafkaConnection, source: str, target: str, *, group: str, compression: str | None) -> None:
     """Consume `source` a large poll at a time; produce the whole poll to `target`, await its acknowledgements
     together, then commit the poll's offsets in one request."""
     consumer = AIOKafkaConsumer(
@@ -181,7 +186,7 @@ async def _hop(
     await producer.start()
     while not consumer.assignment():
         await consumer.getmany(timeout_ms=100)
-    await asyncio.to_thread(ready.wait, HOP_START_TIMEOUT_SECONDS)
+    print(READY, flush=True)
     try:
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=HOP_MAX_RECORDS)
@@ -197,3 +202,16 @@ async def _hop(
     finally:
         await consumer.stop()
         await producer.stop()
+
+
+if __name__ == "__main__":
+    source_topic, target_topic, consumer_group, codec = sys.argv[1:]
+    asyncio.run(
+        _hop(
+            KafkaConnection.from_env(HOP_KAFKA_PREFIX),
+            source_topic,
+            target_topic,
+            group=consumer_group,
+            compression=codec or None,
+        )
+    )
