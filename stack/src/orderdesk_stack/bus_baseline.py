@@ -43,8 +43,9 @@ HOP_MAX_RECORDS = 2000
 LINGER_MS = 10
 # Up to this many bytes per partition batch (aiokafka's default is 16 KiB: about ten orders).
 MAX_BATCH_BYTES = 256 * 1024
-# lz4 (cramjam): on the bench, Kafka and the clients spent the least CPU with it, gzip the most (see
-# docs/performance.md); JSON events shrink several times, so the broker writes and sends far fewer bytes.
+# lz4 (cramjam): of the codecs, Kafka and the clients spent the least CPU with it on the bench, about what they spend
+# with none, gzip by far the most (docs/performance.md); it shrinks the JSON events several times, which a cluster
+# replicating and serving them across hosts feels more than one machine's loopback.
 COMPRESSION = "lz4"
 
 
