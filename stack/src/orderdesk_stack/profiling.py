@@ -36,7 +36,9 @@ def flame_graphs(pids: dict[str, int], outputs: dict[str, Path], *, rate: int = 
     """py-spy records each program (name: pid) to its SVG in `outputs` while the block runs."""
     recorders = [
         subprocess.Popen(
-            [py_spy(), "record", "--rate", str(rate), "--pid", str(pid), "--output", str(outputs[name])],
+            # --gil: only samples holding the GIL, i.e. Python at work; without it the services' idle executor
+            # threads, waiting on their queues, read as busy and fill most of each graph.
+            [py_spy(), "record", "--gil", "--rate", str(rate), "--pid", str(pid), "--output", str(outputs[name])],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
