@@ -83,7 +83,7 @@ async def pipeline(stack: Stack, *, orders: int, seed: int, timeout: float) -> M
     async with (
         PipelineWatcher(stack.kafka_admin) as watcher,
         OrderSubmitter(
-            stack.service_url("intake"), signer=stack.token_signer, concurrency=CLOSED_LOOP_CLIENTS
+            stack.service_url(INTAKE), signer=stack.token_signer, concurrency=CLOSED_LOOP_CLIENTS
         ) as submitter,
     ):
         order_ids = await asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
@@ -99,7 +99,7 @@ async def open_loop(stack: Stack, *, rate: float, seconds: float, seed: int, tim
     batch = generate_orders(count, seed=seed, invalid_share=0.0)
     async with (
         PipelineWatcher(stack.kafka_admin) as watcher,
-        OrderSubmitter(stack.service_url("intake"), signer=stack.token_signer, concurrency=count) as submitter,
+        OrderSubmitter(stack.service_url(INTAKE), signer=stack.token_signer, concurrency=count) as submitter,
     ):
         start = time.monotonic() + 0.1
 
@@ -118,7 +118,7 @@ async def _until_done(watcher: PipelineWatcher, order_ids: list[str], *, timeout
     while not watcher.settled(order_ids):
         if time.monotonic() > deadline:
             done = sum(1 for order_id in order_ids if watcher.journeys[order_id].done)
-            raise TimeoutError(f"only {done} of {len(order_ids)} orders were ratified within {timeout:.0f} s")
+            raise TimeoutError(f"only {done} of {len(order_ids)} orders were done within {timeout:.0f} s")
         await asyncio.sleep(0.1)
 
 
@@ -214,7 +214,7 @@ async def acceptance(
             )
             intake_rounds.append(
                 await post_burst(
-                    stack.service_url("intake"),
+                    stack.service_url(INTAKE),
                     batch,
                     signer=stack.token_signer,
                     name="intake acceptance (TMF622 POST, stack running)",
