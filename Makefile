@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 UV := .cache/uv-$(UV_VERSION)/bin/uv
 UV_RUN := $(UV) run --frozen
 
-.PHONY: setup up down status logs restart lint test demo bench
+.PHONY: setup up down status logs restart lint test demo bench profile
 
 # Install the locked environment, download the Kafka broker jars, build with Go Jaeger (the stack's tracing backend)
 # and Prometheus's promtool (the tests check the alert rules in deploy/ with it), and install with npm the official
@@ -55,6 +55,11 @@ test: lint
 demo: setup
 	$(UV_RUN) orderdesk demo
 
-# The pipeline against a raw Kafka baseline, measured in one run; numbers go to bench-results/.
+# The pipeline against best-practice bus and Postgres baselines, measured in one run; numbers go to bench-results/
+# (docs/performance.md says what each means).
 bench: setup
 	$(UV_RUN) orderdesk bench
+
+# Flame graphs (py-spy) of every service during a pipeline round, into bench-results/profiles/.
+profile: setup
+	$(UV_RUN) orderdesk profile

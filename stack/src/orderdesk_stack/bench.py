@@ -1,53 +1,74 @@
-"""`make bench`: the real pipeline against a raw Kafka baseline, measured in the same run.
+"""`make bench`: the real pipeline against best-practice baselines, measured in the same run.
 
-(a) baseline: each record passes through seven topics by plain aiokafka consume-then-produce hops,
-    one process per hop (idempotent producer, acks=all, offsets committed after each hop), no database;
-(b) pipeline: orders submitted to intake over HTTP and followed to orders.ratified, with the stack at rest
-    before and after each round so that the CPU every program spent in between belongs to its orders.
-Latencies are from submission to the seventh topic. Then intake's front door alone:
-(c) HTTP baseline: the same TMF622 POSTs to a bare FastAPI app on uvicorn that only answers 201;
-(d) intake acceptance: the POSTs to intake while the rest of the stack works on what it accepts.
-Last, (e) the console's dashboard page, loaded again and again with 10,000 more orders in its read model.
-Each pair runs in interleaved rounds; the median round of each is reported, and throughput as
-(b)/(a) and (d)/(c). The load generator runs on the same machine, so it shares its cores.
+(a) bus baseline (bus_baseline.py): each record through seven topics by plain aiokafka hops, batched as a careful
+    engineer would write them, one process per hop, no database;
+(b) pipeline: orders submitted to intake over HTTP (closed loop) and followed to orders.ratified, with the stack at
+    rest before and after each round so that the CPU every program spent in between belongs to its orders (less
+    what the programs spend at rest over the same time, measured before the rounds);
+then resident memory per program; (c) an open-loop round at half (b)'s throughput, for latency; (d) the Postgres
+baseline (postgres_baseline.py): one service's write pattern, batched, on the stack's Postgres; optionally many
+more orders, for memory growth; intake's front door: (e) intake alone, the other services stopped, with its CPU
+per POST; (f) an HTTP baseline, a bare FastAPI app on uvicorn that only answers 201, and (g) intake acceptance
+while the rest of the stack works on what it accepts. Last, (h) the console's dashboard page, loaded again and
+again with 10,000 more orders in its read model. (a)/(b) and (f)/(g) run in interleaved rounds; the median round
+of each is reported, and throughput as (b)/(a) and (g)/(f). The load generator runs on the same machine, so it
+shares its cores.
 """
 
 import asyncio
-import itertools
 import json
-import multiprocessing
 import os
 import sys
-import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import httpx
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from sqlalchemy.engine import make_url
 
 from console.pages import TOKEN_COOKIE
 from console.sample_orders import add_sample_orders, remove_sample_orders
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import Stage
-from orderdesk_shared.kafka_connection import KafkaConnection
-from orderdesk_shared.relay import idempotent_producer
 from orderdesk_shared.tokens import TokenSigner
-from orderdesk_stack.cpu_use import settled, spent_between
+from orderdesk_stack.bus_baseline import (
+    BASELINE_RECORDS_PER_ORDER,
+    COMPRESSION,
+    HOP_MAX_RECORDS,
+    LINGER_MS,
+    MAX_BATCH_BYTES,
+    BusCost,
+    bus_baseline,
+)
+from orderdesk_stack.cpu_use import (
+    cpu_seconds_by_program,
+    idle_cores,
+    resident_mib_by_program,
+    settled,
+    spent_between,
+    without_idle,
+)
+from orderdesk_stack.measurement import Measurement, measure
 from orderdesk_stack.order_generator import GeneratedOrder, generate_orders
-from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, OrderSubmitter, PipelineWatcher, percentile
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, OrderSubmitter, PipelineWatcher
+from orderdesk_stack.postgres_baseline import postgres_baseline
 from orderdesk_stack.processes import LocalProcess, ProcessSpec, free_ports, wait_until
-from orderdesk_stack.stack import Stack, answers_ok
+from orderdesk_stack.stack import POSTGRES, Stack, answers_ok
 
-HOPS = len(Stage)
-HOP_START_TIMEOUT_SECONDS = 60.0
-# The bus is ~20x faster than the pipeline: more records keep its rounds long enough to be steady.
-BASELINE_RECORDS_PER_ORDER = 4
+# Clients posting at once in the closed-loop pipeline rounds, each waiting for its answer before its next order.
+CLOSED_LOOP_CLIENTS = 16
+# The open-loop round: orders at half the pipeline's measured throughput, on a fixed schedule, for this long.
+OPEN_LOOP_SECONDS = 30.0
+# `--memory-orders`: resident memory is read after this many orders, and after all of them.
+MEMORY_CHECKPOINT = 10_000
+# Orders pushed at once by the memory run, each window waited for before the next.
+MEMORY_WINDOW = 500
+INTAKE = "intake"
 # Clients posting at once in the acceptance measurement: enough to keep intake's group commit full.
 ACCEPTANCE_CLIENTS = 32
 # Dashboard loads measured, one after another as a person reloading it would.
@@ -55,143 +76,64 @@ DASHBOARD_LOADS = 50
 CORES = os.cpu_count() or 1
 
 
-@dataclass(frozen=True)
-class Measurement:
-    name: str
-    records: int
-    seconds: float
-    per_second: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-
-
-def _measure(name: str, latencies: list[float], *, first_sent: float, last_arrived: float) -> Measurement:
-    seconds = last_arrived - first_sent
-    return Measurement(
-        name=name,
-        records=len(latencies),
-        seconds=round(seconds, 3),
-        per_second=round(len(latencies) / seconds, 2),
-        p50_ms=round(percentile(latencies, 0.50) * 1000, 1),
-        p95_ms=round(percentile(latencies, 0.95) * 1000, 1),
-        p99_ms=round(percentile(latencies, 0.99) * 1000, 1),
-    )
-
-
-async def bus_baseline(kafka: KafkaConnection, *, records: int, partitions: int, payload: bytes) -> Measurement:
-    """Pass `records` through seven fresh topics with consume-then-produce hops."""
-    run = uuid.uuid4().hex[:8]
-    topics = [f"bench.{run}.hop{n}" for n in range(1, HOPS + 1)]
-    admin = AIOKafkaAdminClient(**kafka.client_options())
-    await admin.start()
-    try:
-        await admin.create_topics(
-            [NewTopic(topic, num_partitions=partitions, replication_factor=1) for topic in topics]
-        )
-        await _wait_for_leaders(admin, topics)
-        # One process per hop, as each service is one process: the bus is then measured, not one event loop.
-        spawn = multiprocessing.get_context("spawn")
-        ready = spawn.Barrier(HOPS)  # the six hops and this process
-        hops = [
-            spawn.Process(target=_run_hop, args=(kafka, source, target, f"bench-{run}-{n}", ready), daemon=True)
-            for n, (source, target) in enumerate(itertools.pairwise(topics))
-        ]
-        for hop in hops:
-            hop.start()
-        sent_at: dict[bytes, float] = {}
-        arrived_at: dict[bytes, float] = {}
-        sink = AIOKafkaConsumer(
-            topics[-1], **kafka.client_options(), group_id=f"bench-{run}-sink", auto_offset_reset="earliest"
-        )
-        await sink.start()
-        producer = idempotent_producer(kafka)
-        await producer.start()
-        await asyncio.to_thread(ready.wait, HOP_START_TIMEOUT_SECONDS)
-        try:
-            for n in range(records):
-                key = f"bench-{n}".encode()
-                sent_at[key] = time.monotonic()
-                await producer.send(topics[0], value=payload, key=key)
-            await producer.flush()
-            while len(arrived_at) < records:
-                for batch in (await sink.getmany(timeout_ms=500)).values():
-                    now = time.monotonic()
-                    for record in batch:
-                        arrived_at.setdefault(record.key, now)
-        finally:
-            for hop in hops:
-                hop.terminate()
-            for hop in hops:
-                hop.join()
-            await producer.stop()
-            await sink.stop()
-        await admin.delete_topics(topics)
-    finally:
-        await admin.close()
-    latencies = [arrived_at[key] - sent_at[key] for key in sent_at]
-    return _measure(
-        "bus baseline (7 topics, no database)",
-        latencies,
-        first_sent=min(sent_at.values()),
-        last_arrived=max(arrived_at.values()),
-    )
-
-
-async def _wait_for_leaders(admin: AIOKafkaAdminClient, topics: list[str]) -> None:
-    """New topics elect partition leaders in the background; producing before that only measures retries."""
-    while True:
-        described = await admin.describe_topics(topics)
-        if len(described) == len(topics) and all(p["leader"] >= 0 for t in described for p in t["partitions"]):
-            return
-        await asyncio.sleep(0.1)
-
-
-def _run_hop(kafka: KafkaConnection, source: str, target: str, group: str, ready: threading.Barrier) -> None:
-    asyncio.run(_hop(kafka, source, target, group=group, ready=ready))
-
-
-async def _hop(kafka: KafkaConnection, source: str, target: str, *, group: str, ready: threading.Barrier) -> None:
-    """Consume `source`, produce each record to `target`, commit after the batch is acknowledged."""
-    consumer = AIOKafkaConsumer(
-        source, **kafka.client_options(), group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    producer = idempotent_producer(kafka)
-    await consumer.start()
-    await producer.start()
-    while not consumer.assignment():
-        await consumer.getmany(timeout_ms=100)
-    await asyncio.to_thread(ready.wait, HOP_START_TIMEOUT_SECONDS)
-    try:
-        while True:
-            for tp, batch in (await consumer.getmany(timeout_ms=200, max_records=200)).items():
-                deliveries = [await producer.send(target, value=record.value, key=record.key) for record in batch]
-                await asyncio.gather(*deliveries)
-                await consumer.commit({tp: batch[-1].offset + 1})
-    finally:
-        await consumer.stop()
-        await producer.stop()
-
-
 async def pipeline(stack: Stack, *, orders: int, seed: int, timeout: float) -> Measurement:
-    """Submit `orders` valid orders to intake and wait for each on orders.ratified."""
+    """Submit `orders` valid orders to intake (closed loop: CLOSED_LOOP_CLIENTS at a time, each waiting for its
+    answer) and wait for each on orders.ratified."""
     batch = generate_orders(orders, seed=seed, invalid_share=0.0)
     async with (
         PipelineWatcher(stack.kafka_admin) as watcher,
-        OrderSubmitter(stack.service_url("intake"), signer=stack.token_signer, concurrency=16) as submitter,
+        OrderSubmitter(
+            stack.service_url(INTAKE), signer=stack.token_signer, concurrency=CLOSED_LOOP_CLIENTS
+        ) as submitter,
     ):
         order_ids = await asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
-        deadline = time.monotonic() + timeout
-        while not watcher.settled(order_ids):
-            if time.monotonic() > deadline:
-                done = sum(1 for order_id in order_ids if watcher.journeys[order_id].done)
-                raise TimeoutError(f"only {done} of {orders} orders were ratified within {timeout:.0f} s")
-            await asyncio.sleep(0.1)
+        await _until_done(watcher, order_ids, timeout=timeout)
+    return _ratified("pipeline (HTTP intake to orders.ratified)", watcher, order_ids)
+
+
+async def open_loop(stack: Stack, *, rate: float, seconds: float, seed: int, timeout: float) -> Measurement:
+    """Orders POSTed on a fixed schedule, `rate` a second for `seconds`, whatever the answers (open loop); each
+    one's latency runs from its scheduled POST to orders.ratified, so a stall delays the orders behind it as it
+    would a real stream's."""
+    count = max(1, round(rate * seconds))
+    batch = generate_orders(count, seed=seed, invalid_share=0.0)
+    async with (
+        PipelineWatcher(stack.kafka_admin) as watcher,
+        OrderSubmitter(stack.service_url(INTAKE), signer=stack.token_signer, concurrency=count) as submitter,
+    ):
+        start = time.monotonic() + 0.1
+
+        async def on_schedule(n: int, order: GeneratedOrder) -> str:
+            scheduled_at = start + n / rate
+            await asyncio.sleep(scheduled_at - time.monotonic())
+            return await submitter.submit(order, watcher, scheduled_at=scheduled_at)
+
+        order_ids = await asyncio.gather(*(on_schedule(n, order) for n, order in enumerate(batch)))
+        await _until_done(watcher, order_ids, timeout=timeout)
+    return _ratified(f"open loop at {rate:.1f} orders/s (POST to orders.ratified)", watcher, order_ids)
+
+
+async def _until_done(watcher: PipelineWatcher, order_ids: list[str], *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not watcher.settled(order_ids):
+        if time.monotonic() > deadline:
+            done = sum(1 for order_id in order_ids if watcher.journeys[order_id].done)
+            raise TimeoutError(f"only {done} of {len(order_ids)} orders were done within {timeout:.0f} s")
+        await asyncio.sleep(0.1)
+
+
+def _ratified(name: str, watcher: PipelineWatcher, order_ids: list[str]) -> Measurement:
     journeys = [watcher.journeys[order_id] for order_id in order_ids]
-    latencies = [j.reached[Stage.RATIFIED] - j.submitted_at for j in journeys]
-    return _measure(
-        "pipeline (HTTP intake to orders.ratified)",
-        latencies,
+    unratified = [(order_id, j) for order_id, j in zip(order_ids, journeys, strict=True) if not j.ratified]
+    if unratified:
+        order_id, journey = unratified[0]
+        raise RuntimeError(
+            f"{len(unratified)} of {len(order_ids)} valid orders stopped or wait before orders.ratified "
+            f"(e.g. {order_id}: {journey.stopped or journey.waiting})"
+        )
+    return measure(
+        name,
+        [j.reached[Stage.RATIFIED] - j.submitted_at for j in journeys],
         first_sent=min(j.submitted_at for j in journeys),
         last_arrived=max(j.reached[Stage.RATIFIED] for j in journeys),
     )
@@ -227,7 +169,7 @@ async def post_burst(url: str, batch: list[GeneratedOrder], *, signer: TokenSign
         first_sent = time.monotonic()
         await asyncio.gather(*(client(http) for _ in range(ACCEPTANCE_CLIENTS)))
         last_answered = time.monotonic()
-    return _measure(name, latencies, first_sent=first_sent, last_arrived=last_answered)
+    return measure(name, latencies, first_sent=first_sent, last_arrived=last_answered)
 
 
 class BareApi:
@@ -272,7 +214,7 @@ async def acceptance(
             )
             intake_rounds.append(
                 await post_burst(
-                    stack.service_url("intake"),
+                    stack.service_url(INTAKE),
                     batch,
                     signer=stack.token_signer,
                     name="intake acceptance (TMF622 POST, stack running)",
@@ -302,9 +244,79 @@ async def console_dashboard(stack: Stack, *, orders: int, loads: int, seed: int)
             last_arrived = time.perf_counter()
     finally:
         await remove_sample_orders(database_url, prefix=prefix)
-    return _measure(
+    return measure(
         f"console dashboard page (+{orders:,} orders)", latencies, first_sent=first_sent, last_arrived=last_arrived
     )
+
+
+@dataclass(frozen=True)
+class IntakeAlone:
+    """Intake's front door with every other service stopped: the POSTs it takes and the CPU each costs it."""
+
+    rounds: list[Measurement]
+    # Intake's CPU while the burst lasted, per POST (its idle rate taken off).
+    cpu_ms_per_post: float
+    # The same until intake was at rest again: its relay publishing the accepted orders' events included.
+    cpu_ms_per_post_relayed: float
+
+
+async def intake_alone(stack: Stack, *, orders: int, rounds: int, seed: int, idle: Mapping[str, float]) -> IntakeAlone:
+    """Bursts of POSTs to intake with the other services stopped (they are restarted after, and work through what
+    intake accepted while the acceptance rounds run)."""
+    others = [service.name for service in stack.services if service.name != INTAKE]
+    for name in others:
+        await asyncio.to_thread(stack.stop, name)
+    measurements: list[Measurement] = []
+    during = relayed = 0.0
+    try:
+        for round_number in range(rounds):
+            batch = generate_orders(orders, seed=seed + 2000 + round_number, invalid_share=0.0)
+            before = await settled(stack)
+            measurement = await post_burst(
+                stack.service_url(INTAKE), batch, signer=stack.token_signer, name="intake alone (TMF622 POST)"
+            )
+            burst_end = cpu_seconds_by_program(stack)
+            at_rest = await settled(stack)
+            measurements.append(measurement)
+            during += max(0.0, burst_end[INTAKE] - before[INTAKE] - idle.get(INTAKE, 0.0) * measurement.seconds)
+            relayed += at_rest[INTAKE] - before[INTAKE]
+    finally:
+        for name in others:
+            await asyncio.to_thread(stack.restart, name)
+    posts = orders * rounds
+    return IntakeAlone(
+        rounds=measurements,
+        cpu_ms_per_post=round(during * 1000 / posts, 3),
+        cpu_ms_per_post_relayed=round(relayed * 1000 / posts, 3),
+    )
+
+
+async def memory_growth(
+    stack: Stack, *, orders: int, seed: int, timeout: float, progress: Callable[[int], None]
+) -> list[dict]:
+    """Push `orders` more orders through the pipeline, MEMORY_WINDOW at a time, and read each program's resident
+    memory (the stack at rest) after MEMORY_CHECKPOINT of them and after all: what grows with orders seen."""
+    checkpoints = sorted({min(MEMORY_CHECKPOINT, orders), orders})
+    readings = []
+    pushed = 0
+    async with (
+        PipelineWatcher(stack.kafka_admin) as watcher,
+        OrderSubmitter(
+            stack.service_url(INTAKE), signer=stack.token_signer, concurrency=CLOSED_LOOP_CLIENTS
+        ) as submitter,
+    ):
+        for checkpoint in checkpoints:
+            while pushed < checkpoint:
+                window = min(MEMORY_WINDOW, checkpoint - pushed)
+                batch = generate_orders(window, seed=seed + 10_000 + pushed, invalid_share=0.0)
+                order_ids = await asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
+                await _until_done(watcher, order_ids, timeout=timeout)
+                watcher.forget(order_ids)
+                pushed += window
+                progress(window)
+            await settled(stack)
+            readings.append({"orders": pushed, "resident_mib": resident_mib_by_program(stack)})
+    return readings
 
 
 async def run_bench(
@@ -317,61 +329,96 @@ async def run_bench(
     seed: int,
     timeout: float,
     results_dir: Path,
+    open_loop_seconds: float = OPEN_LOOP_SECONDS,
+    memory_orders: int = 0,
+    memory_progress: Callable[[int], None] = lambda orders: None,
 ) -> dict:
-    """The pipeline and acceptance measurements, each in `rounds` interleaved rounds against its baseline.
-
-    The median round of each and the ratios; everything is also written to a JSON file in `results_dir`.
-    """
-    payload = json.dumps(generate_orders(1, seed=seed)[0].body).encode()
+    """Every measurement of `make bench`; the median round of each, the ratios, and every round, also written to a
+    JSON file in `results_dir`."""
+    payloads = [json.dumps(order.body).encode() for order in generate_orders(200, seed=seed - 2, invalid_share=0.0)]
     # Warm both paths so connection set-up and first-use costs stay out of the numbers.
-    await bus_baseline(stack.kafka_admin, records=20, partitions=stack.topic_partitions, payload=payload)
+    await _bus_baseline(stack, records=200, payloads=payloads)
     await pipeline(stack, orders=10, seed=seed - 1, timeout=timeout)
-    baselines: list[Measurement] = []
+    await settled(stack)
+    idle = await idle_cores(stack)
+    baselines: list[tuple[Measurement, BusCost]] = []
     pipelines: list[Measurement] = []
     cpu_spent: Counter[str] = Counter()
+    round_seconds = 0.0
     for round_number in range(rounds):
-        baselines.append(
-            await bus_baseline(
-                stack.kafka_admin,
-                records=orders * BASELINE_RECORDS_PER_ORDER,
-                partitions=stack.topic_partitions,
-                payload=payload,
-            )
-        )
-        # The stack at rest before and after the round: every CPU second between is spent on the round's orders.
+        baselines.append(await _bus_baseline(stack, records=orders * BASELINE_RECORDS_PER_ORDER, payloads=payloads))
+        # The stack at rest before and after the round: every CPU second between is spent on the round's orders,
+        # but for what the programs spend at rest anyway (`idle`), which is taken off.
         before = await settled(stack)
+        started = time.monotonic()
         pipelines.append(await pipeline(stack, orders=orders, seed=seed + round_number, timeout=timeout))
         cpu_spent.update(spent_between(before, await settled(stack)))
-    baseline, real = _median(baselines), _median(pipelines)
-    cpu_ms_per_order = {
-        program: round(seconds * 1000 / (orders * rounds), 1) for program, seconds in cpu_spent.most_common()
-    }
-    total_ms_per_order = sum(cpu_ms_per_order.values())
+        round_seconds += time.monotonic() - started
+    resident_mib = resident_mib_by_program(stack)
+    baseline, bus_cost = sorted(baselines, key=lambda pair: pair[0].per_second)[len(baselines) // 2]
+    real = _median(pipelines)
+    routed = orders * rounds
+    cpu_ms_per_order = _per_order(without_idle(cpu_spent, idle, seconds=round_seconds), routed)
+    cpu_ms_per_order_with_idle = _per_order(cpu_spent, routed)
+    open_loop_rate = real.per_second / 2
+    latency = await open_loop(stack, rate=open_loop_rate, seconds=open_loop_seconds, seed=seed + 5000, timeout=timeout)
+    await settled(stack)
+    postgres = await postgres_baseline(
+        _libpq_url(stack.admin_database_url),
+        payload=payloads[0],
+        postgres_cpu_seconds=lambda: cpu_seconds_by_program(stack).get(POSTGRES, 0.0),
+    )
+    growth = []
+    if memory_orders:
+        growth = await memory_growth(stack, orders=memory_orders, seed=seed, timeout=timeout, progress=memory_progress)
+    alone = await intake_alone(stack, orders=acceptance_orders, rounds=rounds, seed=seed, idle=idle)
     # Last, as what intake accepts here is still being worked through by the stack afterwards.
     bare_rounds, intake_rounds = await acceptance(stack, orders=acceptance_orders, rounds=rounds, seed=seed)
     http_baseline, intake_acceptance = _median(bare_rounds), _median(intake_rounds)
     dashboard = await console_dashboard(stack, orders=dashboard_orders, loads=DASHBOARD_LOADS, seed=seed)
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seed": seed,
         "orders": orders,
         "baseline_records": orders * BASELINE_RECORDS_PER_ORDER,
         "rounds": rounds,
         "partitions": stack.topic_partitions,
+        "producer": {
+            "acks": "all",
+            "enable_idempotence": True,
+            "linger_ms": LINGER_MS,
+            "max_batch_size": MAX_BATCH_BYTES,
+            "compression_type": COMPRESSION,
+            "hop_max_records": HOP_MAX_RECORDS,
+        },
         "baseline": asdict(baseline),
+        "baseline_cpu_ms_per_record": asdict(bus_cost),
         "pipeline": asdict(real),
         "throughput_ratio_pipeline_to_baseline": round(real.per_second / baseline.per_second, 3),
-        "cpu_ms_per_order": cpu_ms_per_order | {"total": round(total_ms_per_order, 1)},
+        "idle_cores": {name: round(cores, 4) for name, cores in sorted(idle.items())}
+        | {"total": round(sum(idle.values()), 4)},
+        "cpu_ms_per_order": cpu_ms_per_order,
+        "cpu_ms_per_order_with_idle": cpu_ms_per_order_with_idle,
         # What the machine's cores could carry if the stack had them all and nothing else waited.
-        "orders_per_second_the_cores_carry": round(CORES * 1000 / total_ms_per_order, 1),
+        "orders_per_second_the_cores_carry": round(CORES * 1000 / cpu_ms_per_order["total"], 1),
+        "open_loop_rate": round(open_loop_rate, 2),
+        "open_loop": asdict(latency),
+        "postgres_baseline": [asdict(rate) for rate in postgres],
+        "resident_mib": resident_mib,
+        "memory_growth": growth,
         "acceptance_orders": acceptance_orders,
+        "intake_alone": asdict(_median(alone.rounds)),
+        "intake_cpu_ms_per_post": alone.cpu_ms_per_post,
+        "intake_cpu_ms_per_post_relayed": alone.cpu_ms_per_post_relayed,
         "http_baseline": asdict(http_baseline),
         "intake_acceptance": asdict(intake_acceptance),
         "throughput_ratio_intake_to_http_baseline": round(intake_acceptance.per_second / http_baseline.per_second, 3),
         "dashboard_orders": dashboard_orders,
         "console_dashboard": asdict(dashboard),
         "all_rounds": {
-            "baseline": [asdict(m) for m in baselines],
+            "baseline": [asdict(m) for m, _ in baselines],
             "pipeline": [asdict(m) for m in pipelines],
+            "intake_alone": [asdict(m) for m in alone.rounds],
             "http_baseline": [asdict(m) for m in bare_rounds],
             "intake_acceptance": [asdict(m) for m in intake_rounds],
         },
@@ -381,6 +428,27 @@ async def run_bench(
     path.write_text(json.dumps(result, indent=2) + "\n")
     result["file"] = str(path)
     return result
+
+
+async def _bus_baseline(stack: Stack, *, records: int, payloads: list[bytes]) -> tuple[Measurement, BusCost]:
+    return await bus_baseline(
+        stack.kafka_admin,
+        records=records,
+        partitions=stack.topic_partitions,
+        payloads=payloads,
+        kafka_cpu_seconds=lambda: sum(cpu_seconds_by_program(stack).get(name, 0.0) for name in stack.kafka_programs),
+    )
+
+
+def _per_order(spent: Mapping[str, float], orders: int) -> dict[str, float]:
+    """CPU ms per order by program, largest first, and their total."""
+    by_program = {program: round(seconds * 1000 / orders, 2) for program, seconds in Counter(spent).most_common()}
+    return by_program | {"total": round(sum(by_program.values()), 2)}
+
+
+def _libpq_url(url: str) -> str:
+    """`url` as asyncpg takes it (a SQLAlchemy URL may name its driver)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _median(measurements: list[Measurement]) -> Measurement:

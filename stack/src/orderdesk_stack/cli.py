@@ -10,15 +10,18 @@ import random
 import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
+from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from orderdesk_shared.db import DEFAULT_RETENTION, Retention
 from orderdesk_stack.asyncapi import write_asyncapi
-from orderdesk_stack.bench import CORES, run_bench
+from orderdesk_stack.bench import CORES, MEMORY_CHECKPOINT, OPEN_LOOP_SECONDS, run_bench
 from orderdesk_stack.catalogue import write_catalogue, write_snapshots
 from orderdesk_stack.chaos import (
     chaos_run_dir,
@@ -36,6 +39,7 @@ from orderdesk_stack.kafka_access import ADMIN, principal_named, principals
 from orderdesk_stack.manifests import write_manifests
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.processes import log_tail
+from orderdesk_stack.profiling import SAMPLE_RATE, record_profiles
 from orderdesk_stack.purge import purge_services
 from orderdesk_stack.services import SERVICES, service_named
 from orderdesk_stack.stack import JAEGER, Stack
@@ -342,45 +346,66 @@ def chaos(
 
 @app.command()
 def bench(
-    orders: Annotated[int, typer.Option(min=10, help="orders (and baseline records) per measurement")] = 500,
-    acceptance_orders: Annotated[int, typer.Option(min=10, help="orders POSTed per acceptance round")] = 2000,
+    orders: Annotated[int, typer.Option(min=10, help="orders per pipeline round (x20 baseline records)")] = 500,
+    acceptance_orders: Annotated[
+        int, typer.Option(min=10, help="orders POSTed per intake-alone and per acceptance round")
+    ] = 2000,
     dashboard_orders: Annotated[
         int, typer.Option(min=0, help="sample orders in the console's read model while its dashboard is timed")
     ] = 10_000,
-    rounds: Annotated[int, typer.Option(min=1, help="rounds of both measurements; the median round is reported")] = 3,
+    rounds: Annotated[int, typer.Option(min=1, help="rounds of each measurement; the median round is reported")] = 3,
+    open_loop_seconds: Annotated[
+        float, typer.Option(min=1, help="seconds of the open-loop round, at half the measured pipeline throughput")
+    ] = OPEN_LOOP_SECONDS,
+    memory_orders: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="push this many more orders through the pipeline and read each program's resident memory after "
+            f"{MEMORY_CHECKPOINT:,} and after all (100000: the issue's figure; about an hour at 30 orders/s)",
+        ),
+    ] = 0,
     seed: Annotated[
         int | None, typer.Option(help="seed of the order generator (a new one each run, printed, when left out)")
     ] = None,
     timeout: Annotated[float, typer.Option(help="seconds to wait for the pipeline to ratify every order")] = 600.0,
 ) -> None:
-    """Measure the pipeline against a raw Kafka baseline in the same run; print and save the numbers."""
+    """Measure the pipeline against best-practice bus and Postgres baselines in the same run; print and save it."""
     seed = _seed(seed)
-    # Without an exporter, as every earlier run measured: the figures stay comparable.
-    stack = _started_stack(tracing=False)
-    if JAEGER in {program.name for program in stack.status()}:
-        console.print(
-            "[yellow]The running stack exports traces to Jaeger, which earlier runs did not; `orderdesk down` "
-            "first for comparable figures.[/yellow]"
+    stack = _bench_stack()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"{memory_orders:,} orders for the memory reading", total=memory_orders)
+        if not memory_orders:
+            progress.update(task, visible=False)
+        result = asyncio.run(
+            run_bench(
+                stack,
+                orders=orders,
+                acceptance_orders=acceptance_orders,
+                dashboard_orders=dashboard_orders,
+                rounds=rounds,
+                seed=seed,
+                timeout=timeout,
+                results_dir=repo_root() / "bench-results",
+                open_loop_seconds=open_loop_seconds,
+                memory_orders=memory_orders,
+                memory_progress=lambda pushed: progress.advance(task, pushed),
+            )
         )
-    result = asyncio.run(
-        run_bench(
-            stack,
-            orders=orders,
-            acceptance_orders=acceptance_orders,
-            dashboard_orders=dashboard_orders,
-            rounds=rounds,
-            seed=seed,
-            timeout=timeout,
-            results_dir=repo_root() / "bench-results",
-        )
-    )
+    console.print(render_bench(result))
+    console.print(f"written to {result['file']}")
+
+
+def render_bench(result: dict) -> Group:
+    """The bench's figures as tables: throughput and latency, CPU and memory by program, the Postgres baseline."""
+    rounds = result["rounds"]
     table = Table(
-        title=f"{orders} orders, {result['baseline_records']} baseline records, "
+        title=f"{result['orders']} orders per round, {result['baseline_records']} baseline records, "
         f"{result['partitions']} partitions per topic, median of {rounds} rounds"
     )
     for column in ("measurement", "per second", "p50", "p95", "p99", "seconds"):
         table.add_column(column, justify="left" if column == "measurement" else "right")
-    for key in ("baseline", "pipeline", "http_baseline", "intake_acceptance", "console_dashboard"):
+    for key in ("baseline", "pipeline", "open_loop", "intake_alone", "http_baseline", "intake_acceptance"):
         m = result[key]
         table.add_row(
             m["name"],
@@ -390,20 +415,119 @@ def bench(
             f"{m['p99_ms']:.0f} ms",
             f"{m['seconds']:.1f}",
         )
-    console.print(table)
-    console.print(f"pipeline / baseline throughput: {result['throughput_ratio_pipeline_to_baseline']:.3f}")
-    console.print(f"intake acceptance / HTTP baseline: {result['throughput_ratio_intake_to_http_baseline']:.3f}")
-    cpu = Table(title="CPU per order through the pipeline, by program (stack at rest before and after each round)")
-    cpu.add_column("program")
-    cpu.add_column("ms of CPU per order", justify="right")
+    dashboard = result["console_dashboard"]
+    table.add_row(
+        dashboard["name"],
+        f"{dashboard['per_second']:.1f}",
+        f"{dashboard['p50_ms']:.0f} ms",
+        f"{dashboard['p95_ms']:.0f} ms",
+        f"{dashboard['p99_ms']:.0f} ms",
+        f"{dashboard['seconds']:.1f}",
+    )
+    producer = result["producer"]
+    bus_cost = result["baseline_cpu_ms_per_record"]
+    idle = result["idle_cores"]
+    ratios = Text.assemble(
+        f"pipeline / bus baseline throughput: {result['throughput_ratio_pipeline_to_baseline']:.3f}\n",
+        f"bus baseline: producer linger {producer['linger_ms']} ms, batches up to {producer['max_batch_size']:,} B, "
+        f"{producer['compression_type']} compression, polls of up to {producer['hop_max_records']:,} records; "
+        f"CPU per record: Kafka {bus_cost['kafka_ms_per_record']:.3f} ms, the six hops "
+        f"{bus_cost['hops_ms_per_record']:.3f} ms\n",
+        f"intake alone: {result['intake_cpu_ms_per_post']:.2f} ms of intake's CPU per POST during the burst, "
+        f"{result['intake_cpu_ms_per_post_relayed']:.2f} ms with its events relayed\n",
+        f"intake acceptance (stack running) / HTTP baseline: {result['throughput_ratio_intake_to_http_baseline']:.3f}",
+    )
+    cpu = Table(
+        title="CPU per order through the pipeline, by program (stack at rest before and after each round; "
+        f"its idle CPU, {idle['total']:.3f} cores in all, measured before the rounds and taken off)"
+    )
+    for column in ("program", "ms CPU per order", "with idle CPU", "idle (cores)", "resident MiB"):
+        cpu.add_column(column, justify="left" if column == "program" else "right")
+    with_idle = result["cpu_ms_per_order_with_idle"]
+    resident = result["resident_mib"]
     for program, milliseconds in result["cpu_ms_per_order"].items():
-        cpu.add_row(program, f"{milliseconds:.1f}")
-    console.print(cpu)
-    console.print(
+        cpu.add_row(
+            program,
+            f"{milliseconds:.2f}",
+            f"{with_idle.get(program, 0.0):.2f}",
+            f"{idle.get(program, 0.0):.3f}",
+            f"{resident[program]:.0f}" if program in resident else "",
+        )
+    carry = Text(
         f"at that cost this machine's {CORES} cores carry at most "
         f"{result['orders_per_second_the_cores_carry']:.0f} orders/s through the whole pipeline"
     )
-    console.print(f"written to {result['file']}")
+    postgres = Table(
+        title="Postgres baseline: one service's write pattern per transaction (inbox claim, state upsert, outbox "
+        "insert), asyncpg, on the stack's Postgres"
+    )
+    for column in ("records per transaction", "writers", "commits/s", "records/s", "Postgres CPU ms per record"):
+        postgres.add_column(column, justify="right")
+    for rate in result["postgres_baseline"]:
+        postgres.add_row(
+            str(rate["batch_size"]),
+            str(rate["writers"]),
+            f"{rate['commits_per_second']:,.0f}",
+            f"{rate['rows_per_second']:,.0f}",
+            f"{rate['postgres_cpu_ms_per_row']:.3f}",
+        )
+    parts: list[RenderableType] = [table, ratios, cpu, carry, postgres]
+    if result["memory_growth"]:
+        memory = Table(title="Resident memory (MiB) by program as orders pass through")
+        memory.add_column("program")
+        for reading in result["memory_growth"]:
+            memory.add_column(f"after {reading['orders']:,} orders", justify="right")
+        for program in result["memory_growth"][0]["resident_mib"]:
+            memory.add_row(
+                program, *(f"{reading['resident_mib'].get(program, 0.0):.0f}" for reading in result["memory_growth"])
+            )
+        parts.append(memory)
+    return Group(*parts)
+
+
+@app.command()
+def profile(
+    orders: Annotated[int, typer.Option(min=10, help="orders in the profiled pipeline round")] = 600,
+    acceptance_orders: Annotated[int, typer.Option(min=10, help="orders POSTed while intake is profiled")] = 2000,
+    rate: Annotated[int, typer.Option(min=1, help="py-spy samples per second")] = SAMPLE_RATE,
+    output: Annotated[Path, typer.Option(help="directory for the flame graphs (SVG)")] = Path("bench-results")
+    / "profiles",
+    seed: Annotated[
+        int | None, typer.Option(help="seed of the order generator (a new one each run, printed, when left out)")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the pipeline to ratify every order")] = 600.0,
+) -> None:
+    """Flame graphs (py-spy) of every service during a pipeline round, and of intake during a burst of POSTs."""
+    seed = _seed(seed)
+    stack = _bench_stack()
+    with console.status(f"profiling {orders} orders through the pipeline, then {acceptance_orders} POSTs"):
+        paths = _or_exit(
+            lambda: asyncio.run(
+                record_profiles(
+                    stack,
+                    orders=orders,
+                    acceptance_orders=acceptance_orders,
+                    seed=seed,
+                    timeout=timeout,
+                    directory=output,
+                    rate=rate,
+                )
+            )
+        )
+    for path in paths:
+        console.print(f"wrote {path}")
+
+
+def _bench_stack() -> Stack:
+    """The running stack, or one started for the bench: without an exporter, as every earlier run measured, so the
+    figures stay comparable."""
+    stack = _started_stack(tracing=False)
+    if JAEGER in {program.name for program in stack.status()}:
+        console.print(
+            "[yellow]The running stack exports traces to Jaeger, which earlier runs did not; `orderdesk down` "
+            "first for comparable figures.[/yellow]"
+        )
+    return stack
 
 
 events = typer.Typer(help="The event catalogue: schema snapshots, the generated catalogue and AsyncAPI document.")

@@ -1,35 +1,47 @@
-"""The CPU each program of the stack spends, so the bench can say where an order's cost goes."""
+"""The CPU and memory each program of the stack uses, so the bench can say where an order's cost goes."""
 
 import asyncio
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import psutil
 
-from orderdesk_stack.stack import Stack
+from orderdesk_stack.postgres_server import PROGRAM_NAME as POSTGRES
+
+if TYPE_CHECKING:  # the bus baseline's hop processes import this module, and the stack's is a heavy import
+    from orderdesk_stack.stack import Stack
 
 # At rest the stack's timers, polls and Kafka's housekeeping use about a tenth of one core together;
 # below a quarter of a core, what it was handed is done.
 IDLE_CORE_SHARE = 0.25
 SETTLE_TIMEOUT_SECONDS = 120.0
+# Long enough to average the idle timers (relay polls, purges, metadata refreshes) of every program.
+IDLE_SAMPLE_SECONDS = 10.0
+MIB = 1024 * 1024
 
 
-def cpu_seconds_by_program(stack: Stack) -> dict[str, float]:
+def cpu_seconds_by_program(stack: "Stack") -> dict[str, float]:
     """CPU seconds each supervised program has used so far, its child processes (Postgres backends) included."""
     used: dict[str, float] = {}
     for info in stack.supervisor.processes():
         if not info["pid"]:
             continue
         try:
-            program = psutil.Process(info["pid"])
-            family = [program, *program.children(recursive=True)]
+            family = _family(info["pid"])
         except psutil.NoSuchProcess:
             continue
-        used[info["name"]] = sum(_cpu_seconds(process) for process in family)
+        used[info["name"]] = sum(process_cpu_seconds(process) for process in family)
     return used
 
 
-def _cpu_seconds(process: psutil.Process) -> float:
+def _family(pid: int) -> list[psutil.Process]:
+    program = psutil.Process(pid)
+    return [program, *program.children(recursive=True)]
+
+
+def process_cpu_seconds(process: psutil.Process) -> float:
+    """User and system CPU seconds of `process`, its exited children's included."""
     try:
         times = process.cpu_times()
     except psutil.NoSuchProcess:
@@ -38,7 +50,7 @@ def _cpu_seconds(process: psutil.Process) -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
-async def settled(stack: Stack, *, timeout: float = SETTLE_TIMEOUT_SECONDS) -> dict[str, float]:
+async def settled(stack: "Stack", *, timeout: float = SETTLE_TIMEOUT_SECONDS) -> dict[str, float]:
     """Wait until the stack is at rest (every consumer has caught up); the CPU seconds by program then."""
     deadline = time.monotonic() + timeout
     before = cpu_seconds_by_program(stack)
@@ -55,3 +67,44 @@ async def settled(stack: Stack, *, timeout: float = SETTLE_TIMEOUT_SECONDS) -> d
 def spent_between(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str, float]:
     """CPU seconds each program spent from one reading to the next."""
     return {name: after[name] - before.get(name, 0.0) for name in after}
+
+
+async def idle_cores(stack: "Stack", *, seconds: float = IDLE_SAMPLE_SECONDS) -> dict[str, float]:
+    """What each program spends at rest, in cores (CPU seconds per second): its timers and polls."""
+    before = cpu_seconds_by_program(stack)
+    started = time.monotonic()
+    await asyncio.sleep(seconds)
+    after = cpu_seconds_by_program(stack)
+    elapsed = time.monotonic() - started
+    return {name: max(0.0, spent / elapsed) for name, spent in spent_between(before, after).items()}
+
+
+def without_idle(spent: Mapping[str, float], idle: Mapping[str, float], *, seconds: float) -> dict[str, float]:
+    """CPU seconds each program spent beyond what it spends at rest over `seconds` (never below zero)."""
+    return {name: max(0.0, used - idle.get(name, 0.0) * seconds) for name, used in spent.items()}
+
+
+def resident_mib_by_program(stack: "Stack") -> dict[str, float]:
+    """Resident memory of each supervised program, in MiB.
+
+    A service or Kafka: the RSS of its process (and children, if any). Postgres: the PSS (proportional set size) of
+    the postmaster and its backends, since they share the buffer pool and an RSS sum would count it once each.
+    """
+    resident: dict[str, float] = {}
+    for info in stack.supervisor.processes():
+        if not info["pid"]:
+            continue
+        try:
+            family = _family(info["pid"])
+        except psutil.NoSuchProcess:
+            continue
+        shared_memory = info["name"] == POSTGRES
+        resident[info["name"]] = round(sum(_resident_bytes(p, proportional=shared_memory) for p in family) / MIB, 1)
+    return resident
+
+
+def _resident_bytes(process: psutil.Process, *, proportional: bool) -> int:
+    try:
+        return process.memory_full_info().pss if proportional else process.memory_info().rss
+    except psutil.NoSuchProcess:
+        return 0

@@ -15,8 +15,9 @@ from rich.table import Table
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_stack.desk import DeskAtWork, People
+from orderdesk_stack.measurement import percentile
 from orderdesk_stack.order_generator import generate_orders
-from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, PipelineWatcher, percentile
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, PipelineWatcher
 from orderdesk_stack.stack import Stack
 
 # Where an order rests when nobody means to act on it any more: ended, or waiting for the desk with a reason.

@@ -33,6 +33,10 @@ class OrderJourney:
     waiting: str | None = None
 
     @property
+    def ratified(self) -> bool:
+        return Stage.RATIFIED in self.reached
+
+    @property
     def done(self) -> bool:
         """Ratified, stopped, or waiting for people: nothing more happens to it by itself."""
         return Stage.RATIFIED in self.reached or self.stopped is not None or self.waiting is not None
@@ -104,6 +108,11 @@ class PipelineWatcher:
         elif fallout.kind is FalloutKind.RELEASED:
             journey.waiting = None
 
+    def forget(self, order_ids: Iterable[str]) -> None:
+        """Drop these orders' journeys (a long run keeps only those it still watches)."""
+        for order_id in order_ids:
+            self.journeys.pop(order_id, None)
+
     def settled(self, order_ids: Iterable[str]) -> bool:
         return all(self.journeys[order_id].done for order_id in order_ids)
 
@@ -156,10 +165,13 @@ class OrderSubmitter:
             self._tokens[rep] = self._signer.mint(rep, [Role.SALES_REP])
         return self._tokens[rep]
 
-    async def submit(self, order: GeneratedOrder, watcher: PipelineWatcher | None = None) -> str:
-        """POST one order; returns its id once intake has accepted it."""
+    async def submit(
+        self, order: GeneratedOrder, watcher: PipelineWatcher | None = None, *, scheduled_at: float | None = None
+    ) -> str:
+        """POST one order; returns its id once intake has accepted it. Its journey starts when it was
+        `scheduled_at` (monotonic seconds) if given, else when it is sent."""
         async with self._slots:
-            submitted_at = time.monotonic()
+            submitted_at = time.monotonic() if scheduled_at is None else scheduled_at
             response = await patiently(
                 lambda: self._client.post(
                     PRODUCT_ORDER_PATH,
@@ -173,12 +185,3 @@ class OrderSubmitter:
             if watcher is not None:
                 watcher.expect(order_id, submitted_at)
             return order_id
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile of `values` (share in 0..1)."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, round(share * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
