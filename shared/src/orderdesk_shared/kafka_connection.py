@@ -4,7 +4,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.helpers import create_ssl_context
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
@@ -103,3 +103,28 @@ async def topic_partitions(kafka: KafkaConnection, topics: list[str]) -> list[To
         for topic in described
         for partition in topic["partitions"]
     ]
+
+
+# How long the producer holds a partition's records for more to join them in one request. A relay queues its whole
+# batch at once, so this also paces its cycles under load: the commits that land meanwhile go in the next, larger
+# batch, in fewer produce requests for the brokers to handle. Each hop of an order adds it to the order's latency.
+PRODUCER_LINGER_MS = 5
+# Up to this many bytes per partition batch (aiokafka's default, 16 KiB, holds about ten orders).
+PRODUCER_MAX_BATCH_BYTES = 256 * 1024
+# lz4 (cramjam): of the codecs, Kafka and the clients spent the least CPU with it on the bench, about what they spend
+# with none, gzip by far the most (docs/performance.md); it shrinks the JSON events several times, which a cluster
+# replicating and serving them across hosts feels more than one machine's loopback.
+PRODUCER_COMPRESSION = "lz4"
+
+
+def idempotent_producer(kafka: KafkaConnection, *, compression: str | None = PRODUCER_COMPRESSION) -> AIOKafkaProducer:
+    """A producer that never reorders or duplicates within a partition and waits for all replicas, set up for
+    throughput: batches linger briefly, are large and compressed. Every relay uses it, and the bench's bus baseline."""
+    return AIOKafkaProducer(
+        **kafka.client_options(),
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=PRODUCER_LINGER_MS,
+        max_batch_size=PRODUCER_MAX_BATCH_BYTES,
+        compression_type=compression,
+    )

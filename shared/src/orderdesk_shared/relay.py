@@ -23,7 +23,6 @@ from orderdesk_shared.db import (
     quoted_table,
 )
 from orderdesk_shared.errors import describe_error, logged_error
-from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import (
     DEAD_LETTERS_OPEN,
@@ -58,26 +57,6 @@ UNPUBLISHABLE = (
 RELAY_DEAD_LETTER_CONSUMER = "outbox-relay"
 # A dead-lettered outbox row never reached a partition; its offset column holds the row's outbox seq.
 NO_PARTITION = -1
-
-
-# How long the producer holds a partition's records for more to join them in one request. A relay queues its whole
-# batch at once, so this also paces its cycles under load: the commits that land meanwhile go in the next, larger
-# batch, in fewer produce requests for the brokers to handle.
-PRODUCER_LINGER_MS = 5
-
-
-def idempotent_producer(kafka: KafkaConnection) -> AIOKafkaProducer:
-    """A producer that never reorders or duplicates within a partition and waits for all replicas.
-
-    Uncompressed: a record is about a kilobyte of JSON, and brokers decompress each batch to validate it, so
-    compression would spend CPU on both sides to save bandwidth a cluster in one network does not lack.
-    """
-    return AIOKafkaProducer(
-        **kafka.client_options(),
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=PRODUCER_LINGER_MS,
-    )
 
 
 class OutboxRelay:

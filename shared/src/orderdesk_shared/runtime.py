@@ -15,9 +15,10 @@ from orderdesk_shared.errors import is_transient, logged_error
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.catalogue import replay_topic
 from orderdesk_shared.group_commit import BatchWriter, GroupCommit
+from orderdesk_shared.kafka_connection import idempotent_producer
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.messaging import MessagingTables
-from orderdesk_shared.relay import OutboxRelay, idempotent_producer
+from orderdesk_shared.relay import OutboxRelay
 from orderdesk_shared.settings import ServiceSettings
 
 log = get_logger(__name__)

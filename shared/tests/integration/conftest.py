@@ -17,9 +17,9 @@ from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.catalogue import dead_letter_topic, replay_topic
-from orderdesk_shared.kafka_connection import KafkaConnection
+from orderdesk_shared.kafka_connection import KafkaConnection, idempotent_producer
 from orderdesk_shared.messaging import messaging_tables
-from orderdesk_shared.relay import OutboxRelay, idempotent_producer
+from orderdesk_shared.relay import OutboxRelay
 
 pytestmark = pytest.mark.integration
 

@@ -35,13 +35,11 @@ from console.pages import TOKEN_COOKIE
 from console.sample_orders import add_sample_orders, remove_sample_orders
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import Stage
+from orderdesk_shared.kafka_connection import PRODUCER_COMPRESSION, PRODUCER_LINGER_MS, PRODUCER_MAX_BATCH_BYTES
 from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.bus_baseline import (
     BASELINE_RECORDS_PER_ORDER,
-    COMPRESSION,
     HOP_MAX_RECORDS,
-    LINGER_MS,
-    MAX_BATCH_BYTES,
     BusCost,
     bus_baseline,
 )
@@ -386,9 +384,9 @@ async def run_bench(
         "producer": {
             "acks": "all",
             "enable_idempotence": True,
-            "linger_ms": LINGER_MS,
-            "max_batch_size": MAX_BATCH_BYTES,
-            "compression_type": COMPRESSION,
+            "linger_ms": PRODUCER_LINGER_MS,
+            "max_batch_size": PRODUCER_MAX_BATCH_BYTES,
+            "compression_type": PRODUCER_COMPRESSION,
             "hop_max_records": HOP_MAX_RECORDS,
         },
         "baseline": asdict(baseline),

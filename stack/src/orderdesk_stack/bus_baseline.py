@@ -1,7 +1,7 @@
 """The bus baseline of `make bench`: records through seven topics by plain aiokafka, no database.
 
 Each hop is its own process, as each service is, written as a careful engineer would: a large poll at a time,
-the whole poll produced by an idempotent producer that lingers a few ms and compresses, its acknowledgements
+the whole poll produced by the relays' idempotent producer (it lingers a few ms and compresses), its acknowledgements
 awaited together, its offsets committed in one request. The pipeline's throughput against this is how close to
 the bus it gets. This module imports little: each hop process runs it (`python -m orderdesk_stack.bus_baseline`).
 """
@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import psutil
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from orderdesk_shared.events.order import Stage
-from orderdesk_shared.kafka_connection import KafkaConnection
+from orderdesk_shared.kafka_connection import PRODUCER_COMPRESSION, KafkaConnection, idempotent_producer
 from orderdesk_stack.cpu_use import process_cpu_seconds
 from orderdesk_stack.measurement import Measurement, measure
 
@@ -38,28 +38,6 @@ BASELINE_RECORDS_PER_ORDER = 20
 # A hop takes what the broker has, up to this many records, in one poll: a large poll is one produce request per
 # partition, one wait for acknowledgements and one offset commit for all of it.
 HOP_MAX_RECORDS = 2000
-# How long the producer holds a partition's batch open for more records: a few ms adds that to a record's latency
-# and turns many small produce requests into few large ones.
-LINGER_MS = 10
-# Up to this many bytes per partition batch (aiokafka's default is 16 KiB: about ten orders).
-MAX_BATCH_BYTES = 256 * 1024
-# lz4 (cramjam): of the codecs, Kafka and the clients spent the least CPU with it on the bench, about what they spend
-# with none, gzip by far the most (docs/performance.md); it shrinks the JSON events several times, which a cluster
-# replicating and serving them across hosts feels more than one machine's loopback.
-COMPRESSION = "lz4"
-
-
-def batching_producer(kafka: KafkaConnection, *, compression: str | None = COMPRESSION) -> AIOKafkaProducer:
-    """An idempotent producer (never reorders or duplicates within a partition, acks=all) set up for throughput:
-    batches linger briefly, are large, and are compressed. The settings the relay is meant to match."""
-    return AIOKafkaProducer(
-        **kafka.client_options(),
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=LINGER_MS,
-        max_batch_size=MAX_BATCH_BYTES,
-        compression_type=compression,
-    )
 
 
 @dataclass(frozen=True)
@@ -77,7 +55,7 @@ async def bus_baseline(
     partitions: int,
     payloads: list[bytes],
     kafka_cpu_seconds: Callable[[], float],
-    compression: str | None = COMPRESSION,
+    compression: str | None = PRODUCER_COMPRESSION,
 ) -> tuple[Measurement, BusCost]:
     """Pass `records` through seven fresh topics with consume-then-produce hops, as a careful engineer would write
     them with plain aiokafka: a poll's records produced together, awaited together, committed together.
@@ -101,7 +79,7 @@ async def bus_baseline(
         sink = AIOKafkaConsumer(
             topics[-1], **kafka.client_options(), group_id=f"bench-{run}-sink", auto_offset_reset="earliest"
         )
-        producer = batching_producer(kafka, compression=compression)
+        producer = idempotent_producer(kafka, compression=compression)
         try:
             await sink.start()
             await producer.start()
@@ -182,7 +160,7 @@ async def _hop(kafka: KafkaConnection, source: str, target: str, *, group: str, 
     consumer = AIOKafkaConsumer(
         source, **kafka.client_options(), group_id=group, enable_auto_commit=False, auto_offset_reset="earliest"
     )
-    producer = batching_producer(kafka, compression=compression)
+    producer = idempotent_producer(kafka, compression=compression)
     await consumer.start()
     await producer.start()
     while not consumer.assignment():

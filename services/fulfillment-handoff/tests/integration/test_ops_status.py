@@ -19,8 +19,8 @@ from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
-from orderdesk_shared.kafka_connection import KafkaConnection
-from orderdesk_shared.relay import OutboxRelay, idempotent_producer
+from orderdesk_shared.kafka_connection import KafkaConnection, idempotent_producer
+from orderdesk_shared.relay import OutboxRelay
 
 pytestmark = pytest.mark.integration
 
