@@ -55,6 +55,12 @@ Program = Annotated[
 ]
 
 
+GeneratorSeed = Annotated[
+    int | None, typer.Option(help="seed of the order generator (a new one each run, printed, when left out)")
+]
+RatifyTimeout = Annotated[float, typer.Option(help="seconds to wait for the pipeline to ratify every order")]
+
+
 @app.command()
 def up(
     infra_only: Annotated[
@@ -287,9 +293,7 @@ def _seed(given: int | None) -> int:
 @app.command()
 def demo(
     orders: Annotated[int, typer.Option(min=1, help="how many orders to send")] = 300,
-    seed: Annotated[
-        int | None, typer.Option(help="seed of the order generator (a new one each run, printed, when left out)")
-    ] = None,
+    seed: GeneratorSeed = None,
     timeout: Annotated[float, typer.Option(help="seconds to wait for every order to settle")] = 300.0,
 ) -> None:
     """The main job: start the stack, send a realistic stream of orders, show their progress and outcomes."""
@@ -365,10 +369,8 @@ def bench(
             f"{MEMORY_CHECKPOINT:,} and after all (100000: the issue's figure; about an hour at 30 orders/s)",
         ),
     ] = 0,
-    seed: Annotated[
-        int | None, typer.Option(help="seed of the order generator (a new one each run, printed, when left out)")
-    ] = None,
-    timeout: Annotated[float, typer.Option(help="seconds to wait for the pipeline to ratify every order")] = 600.0,
+    seed: GeneratorSeed = None,
+    timeout: RatifyTimeout = 600.0,
 ) -> None:
     """Measure the pipeline against best-practice bus and Postgres baselines in the same run; print and save it."""
     seed = _seed(seed)
@@ -492,10 +494,8 @@ def profile(
     rate: Annotated[int, typer.Option(min=1, help="py-spy samples per second")] = SAMPLE_RATE,
     output: Annotated[Path, typer.Option(help="directory for the flame graphs (SVG)")] = Path("bench-results")
     / "profiles",
-    seed: Annotated[
-        int | None, typer.Option(help="seed of the order generator (a new one each run, printed, when left out)")
-    ] = None,
-    timeout: Annotated[float, typer.Option(help="seconds to wait for the pipeline to ratify every order")] = 600.0,
+    seed: GeneratorSeed = None,
+    timeout: RatifyTimeout = 600.0,
 ) -> None:
     """Flame graphs (py-spy) of every service during a pipeline round, and of intake during a burst of POSTs."""
     seed = _seed(seed)

@@ -2,7 +2,7 @@
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import psutil
@@ -23,21 +23,20 @@ MIB = 1024 * 1024
 
 def cpu_seconds_by_program(stack: "Stack") -> dict[str, float]:
     """CPU seconds each supervised program has used so far, its child processes (Postgres backends) included."""
-    used: dict[str, float] = {}
+    return {name: sum(process_cpu_seconds(process) for process in family) for name, family in _families(stack)}
+
+
+def _families(stack: "Stack") -> Iterator[tuple[str, list[psutil.Process]]]:
+    """Each running supervised program's name, with its process and their children (Postgres backends)."""
     for info in stack.supervisor.processes():
         if not info["pid"]:
             continue
         try:
-            family = _family(info["pid"])
+            program = psutil.Process(info["pid"])
+            children = program.children(recursive=True)
         except psutil.NoSuchProcess:
             continue
-        used[info["name"]] = sum(process_cpu_seconds(process) for process in family)
-    return used
-
-
-def _family(pid: int) -> list[psutil.Process]:
-    program = psutil.Process(pid)
-    return [program, *program.children(recursive=True)]
+        yield info["name"], [program, *children]
 
 
 def process_cpu_seconds(process: psutil.Process) -> float:
@@ -90,17 +89,10 @@ def resident_mib_by_program(stack: "Stack") -> dict[str, float]:
     A service or Kafka: the RSS of its process (and children, if any). Postgres: the PSS (proportional set size) of
     the postmaster and its backends, since they share the buffer pool and an RSS sum would count it once each.
     """
-    resident: dict[str, float] = {}
-    for info in stack.supervisor.processes():
-        if not info["pid"]:
-            continue
-        try:
-            family = _family(info["pid"])
-        except psutil.NoSuchProcess:
-            continue
-        shared_memory = info["name"] == POSTGRES
-        resident[info["name"]] = round(sum(_resident_bytes(p, proportional=shared_memory) for p in family) / MIB, 1)
-    return resident
+    return {
+        name: round(sum(_resident_bytes(process, proportional=name == POSTGRES) for process in family) / MIB, 1)
+        for name, family in _families(stack)
+    }
 
 
 def _resident_bytes(process: psutil.Process, *, proportional: bool) -> int:
