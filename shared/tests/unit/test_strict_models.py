@@ -1,11 +1,12 @@
 """A published definition as a strict model decides as the reference JSON Schema validator does, faster."""
 
 import copy
+import json
 
 import pytest
 from pydantic import ValidationError
 
-from orderdesk_shared.published_specs import TMF622, PublishedSpec
+from orderdesk_shared.published_specs import MAX_DEPTH, TMF622, PublishedSpec, json_text_of
 from orderdesk_stack.tmf_conformance import product_order_request
 
 SPEC = PublishedSpec.named(TMF622)
@@ -50,6 +51,8 @@ def _reference_paths(document: object) -> set[str]:
 )
 def test_the_strict_model_finds_what_the_reference_validator_finds(document):
     assert _model_paths(document) == _reference_paths(document)
+    from_text = SPEC.strict_errors("ProductOrder_Create", document, json_text=json.dumps(document).encode())
+    assert {error.field for error in from_text} == _reference_paths(document)
 
 
 def test_a_caller_names_what_it_takes_beyond_the_spec_and_nothing_else_is_relaxed():
@@ -78,3 +81,36 @@ def test_the_strict_check_refuses_what_no_json_store_takes_as_the_reference_chec
         "note.0.text",
         "productOrderItem.1.itemPrice.0.price.dutyFreeAmount.value",
     }
+
+
+def _nested(depth: int) -> object:
+    value: object = "deep"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "json_text",
+    [
+        b'{"note": [{"text": "a NUL \\u0000 here"}]}',
+        b'{"note": [{"text": "half a pair \\ud800"}], "quantity": 1}',
+        b'{"priority": NaN}',
+        b'{"priority": -Infinity}',
+        b'{"priority": 1e400}',
+        b'{"description": "1e400 [[[[ NaN"}',
+        json.dumps({"orderType": _nested(MAX_DEPTH)}).encode(),
+        json.dumps({"orderType": _nested(MAX_DEPTH - 1)}).encode(),
+    ],
+)
+def test_the_check_of_json_text_refuses_what_the_check_of_its_document_refuses(json_text):
+    document = json.loads(json_text)
+    from_text = SPEC.strict_errors("ProductOrder_Create", document, json_text=json_text_of(json_text))
+    assert from_text == SPEC.strict_errors("ProductOrder_Create", document)
+
+
+def test_only_utf8_json_text_is_read_as_text():
+    assert json_text_of(b'{"a": "\xc3\xa9"}') == b'{"a": "\xc3\xa9"}'
+    assert json_text_of('{"a": "e"}'.encode("utf-16")) is None
+    assert json_text_of(b"\xef\xbb\xbf{}") is None  # a byte order mark
+    assert json_text_of(b'{"a": "\xed\xa0\x80"}') is None  # an encoded surrogate

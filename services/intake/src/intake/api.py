@@ -66,7 +66,7 @@ from orderdesk_shared.events.channels import (
 from orderdesk_shared.events.order import Channel, OrderState
 from orderdesk_shared.group_commit import GroupCommit
 from orderdesk_shared.limits import MAX_PATCH_DEPTH, Identifier, nesting_depth
-from orderdesk_shared.published_specs import TMF622, PublishedSpec
+from orderdesk_shared.published_specs import TMF622, PublishedSpec, json_text_of
 from orderdesk_shared.reference import CATALOGUE, ROSTER
 from orderdesk_shared.tmf630 import ListQuery
 
@@ -111,13 +111,16 @@ def _resource(stored: StoredOrder) -> dict:
     )
 
 
-def _spec_valid(document: dict, model: type[RequestModel], definition: str) -> RequestModel:
+def _spec_valid(
+    document: dict, model: type[RequestModel], definition: str, *, json_text: bytes | None = None
+) -> RequestModel:
     """A request as OrderDesk reads it, once it is valid under the published TMF622 definition (else the field
-    paths of what is not; then OrderDesk's own limits, such as sizes)."""
-    errors = spec_errors(document, definition)
+    paths of what is not; then OrderDesk's own limits, such as sizes). `json_text`: the body the document was read
+    from, which both checks read several times faster than the parsed document."""
+    errors = spec_errors(document, definition, json_text=json_text)
     if not errors:
         try:
-            return model.model_validate(document)
+            return model.model_validate(document) if json_text is None else model.model_validate_json(json_text)
         except ValidationError as error:
             errors = error.errors(include_url=False, include_context=False, include_input=False)
     raise RequestValidationError([error | {"loc": ("body", *error["loc"])} for error in errors])
@@ -133,6 +136,7 @@ NewOrderWriter = Annotated[GroupCommit[NewOrder, NewOrder], Depends(new_order_wr
 
 @router.post("/productOrder", status_code=status.HTTP_201_CREATED)
 async def create_product_order(
+    request: Request,
     document: Annotated[dict, Body(description="a TMF622 ProductOrder_Create")],
     principal: Submitter,
     db: Db,
@@ -147,7 +151,9 @@ async def create_product_order(
     the first order (200); the same externalId with a different document is a conflict (409): correct the order.
     Another caller's Idempotency-Key is another key.
     """
-    body = _spec_valid(document, ProductOrderCreate, "ProductOrder_Create")
+    # The body FastAPI parsed `document` from (the request keeps it).
+    json_text = json_text_of(await request.body())
+    body = _spec_valid(document, ProductOrderCreate, "ProductOrder_Create", json_text=json_text)
     if idempotency_key and (known := await _repeat_of(db, principal, idempotency_key=idempotency_key)):
         return _answer_known(known, response)
     order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)

@@ -31,7 +31,7 @@ there:
 - a move's two items: `productOrderItemRelationship` between the removal and the installation.
 """
 
-import copy
+import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -89,10 +89,13 @@ LENIENCY = {
 }
 
 
-def spec_errors(document: Any, definition: str = "ProductOrder_Create") -> list[dict]:
+def spec_errors(
+    document: Any, definition: str = "ProductOrder_Create", *, json_text: bytes | None = None
+) -> list[dict]:
     """Where a request breaks the published TMF622 definition, as a request validation error's entries (loc, msg):
-    its types, enums, required properties and date-times, and values no JSON store takes (NaN, a NUL character)."""
-    errors = PublishedSpec.named(TMF622).strict_errors(definition, document, **LENIENCY)
+    its types, enums, required properties and date-times, and values no JSON store takes (NaN, a NUL character).
+    `json_text`: the JSON the document was read from, when there is one (checked faster from it)."""
+    errors = PublishedSpec.named(TMF622).strict_errors(definition, document, json_text=json_text, **LENIENCY)
     return [{"loc": error.path, "msg": error.reason, "type": "value_error"} for error in errors]
 
 
@@ -472,7 +475,8 @@ def to_resource(
     """The TMF622 ProductOrder of a stored order: what the client sent, read back as sent, completed by what
     OrderDesk knows of the order (its installed-base products, derived order type), with its state, each item's
     state and the stage beside them. Conformant to the spec's ProductOrder: what it requires is always there."""
-    sent = {key: copy.deepcopy(value) for key, value in (document or {}).items() if key not in _SERVER_SET}
+    # A copy to complete: the document is JSON, which a round trip through its text copies far faster than deepcopy.
+    sent = json.loads(json.dumps({key: value for key, value in (document or {}).items() if key not in _SERVER_SET}))
     resource = _filled(sent, _known(order))
     resource |= {
         "id": order.id,

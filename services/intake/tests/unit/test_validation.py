@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from intake.domain.validation import IntakeRules, validate
+from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.order import (
     Account,
     Address,
@@ -185,3 +186,28 @@ def test_a_transfer_names_another_open_account_or_a_new_client_to_take_the_servi
     assert _codes(transfer.model_copy(update={"transfer_to": Account(id="ACC-10010")})) == [
         ("INVALID_VALUE", "transferTo.id")
     ]
+
+
+@pytest.mark.parametrize(
+    "street",
+    [
+        "233 south wacker drive suite 4400",
+        "233 South Wacker Drive Suite 4401",
+        "233 s wacker dr ste 990",
+        "99 Elm St Unit 99",  # the building number is the suite's stand-in
+        "77 W Jackson Blvd Floor 20",
+        "100 Highway 101",  # a number that is the street's own
+        "350 Fifth Avenue 3400",
+        "Main St 4",
+    ],
+)
+def test_a_suite_is_normalized_as_its_building_was_and_reads_as_if_parsed_itself(street):
+    address = Address(street=street, city="Chicago", state_or_province="IL", postcode="60606")
+    site = ServiceLocation(address=address)
+    try:
+        expected = [normalize_address(address).street]
+    except UnreadableAddress:
+        expected = [address.street]  # kept as given, with a finding
+    for _ in range(2):  # parsed, then remembered
+        validation = validate(_new_order(items=_items(location=site)), RULES, today=TODAY)
+        assert [item.location.address.street for item in validation.order.items] == expected

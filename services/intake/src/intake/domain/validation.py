@@ -1,5 +1,6 @@
 """Validation of a submitted order: normalize its addresses, apply the entry matrix and accuracy checks."""
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +21,31 @@ INCOMPLETE = "INCOMPLETE_DATA"
 
 # The same customers' sites come back order after order, and parsing an address is the costliest
 # step of validation: a normalized address is remembered (Address is frozen, so it can be a key).
-_normalize_address = lru_cache(maxsize=8192)(normalize_address)
+_remembered = lru_cache(maxsize=8192)(normalize_address)
+# A street ending in a plain number: most often a suite, floor or unit, which differs from order to order in the
+# same building.
+_LAST_NUMBER = re.compile(r"(?<=\s)[1-9][0-9]*$")
+
+
+def _normalize_address(address: Address) -> Address:
+    """normalize_address, remembered per building: a street's last number is parsed as a stand-in of the same length
+    and trailing zeros, which the parser cannot tell from it (it sees only such features of a number), and put back
+    in the result. Any doubt (the stand-in elsewhere in the result, or not at its end) parses the address itself."""
+    if (last := _LAST_NUMBER.search(address.street)) is None:
+        return _remembered(address)
+    number = last[0]
+    zeros = len(number) - len(number.rstrip("0"))
+    stand_in = "9" * (len(number) - zeros) + "0" * zeros
+    if stand_in == number:
+        return _remembered(address)
+    try:
+        normalized = _remembered(address.model_copy(update={"street": address.street[: last.start()] + stand_in}))
+    except UnreadableAddress:
+        return normalize_address(address)  # its reason names the street as given
+    *rest, end = normalized.street.split(" ")
+    if end != stand_in or stand_in in rest:
+        return _remembered(address)
+    return normalized.model_copy(update={"street": " ".join((*rest, number))})
 
 
 @dataclass(frozen=True)
