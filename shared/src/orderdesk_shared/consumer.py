@@ -240,6 +240,10 @@ class ConsumerRuntime:
                 # A fetch returns as soon as a record is there; this is only how long an idle one waits, so a
                 # longer wait adds no latency and halves the fetches that find nothing.
                 fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,
+                # How often the background fetcher looks over every assigned partition when nothing wakes it (a
+                # fetch answered, records taken, a rebalance or a resume do): the default 200 ms made that walk
+                # five times a second at rest.
+                consumer_timeout_ms=IDLE_FETCH_WAIT_MS,
             )
             consumer.subscribe(self.topics, listener=_FinishBatchBeforeRevoke(self))
             try:
@@ -263,7 +267,8 @@ class ConsumerRuntime:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while not self._stop_requested.is_set():
             self._resume_due_partitions()
-            batches = await consumer.getmany(timeout_ms=500, max_records=self.poll_size.current)
+            # Returns as soon as records are there; the wait only sets how often an idle loop goes round.
+            batches = await consumer.getmany(timeout_ms=IDLE_FETCH_WAIT_MS, max_records=self.poll_size.current)
             if batches:
                 async with self._batch_in_flight:
                     await self._handle_batch(batches)

@@ -10,13 +10,16 @@ delivers them to the listeners.
   the orders that came through the CRM channel (audience tags on each notification, one tag on a subscription).
 - **Delivered at least once, in order.** The delivery loop claims subscriptions with work due (`FOR UPDATE SKIP
   LOCKED`: replicas share the work, never a subscription), POSTs each one's notifications oldest first, and stops
-  at the first failure, which is retried with a doubling wait (RetrySchedule). A notification still undelivered
+  at the first failure, which is retried with a doubling wait (RetrySchedule). With nothing due it sleeps until
+  the next retry is, or a fan-out's NOTIFY wakes it (the relay's way with its outbox): a service with no listener
+  runs no query for them. A notification still undelivered
   when its retry window closes is dead-lettered with its reason (GET /ops/notifications, metric
   `orderdesk_notifications_dead_total`) and the listener's next one goes on. Each carries its stable `eventId`.
 - **Signed.** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, keyed with the subscription's secret.
 """
 
 import asyncio
+import contextlib
 import inspect
 import json
 import secrets
@@ -158,7 +161,7 @@ class Hub:
 
     def __init__(self, tables: HubTables) -> None:
         self.tables = tables
-        self._fan_out_statement = _fan_out_statement(tables.notifications)
+        self._fan_out_statement = _fan_out_statement(tables.notifications, delivery_channel(tables))
 
     def notify(self, uow: UnitOfWork, source: NotificationSource) -> None:
         """Fan the source's notifications out to the matching subscriptions when `uow` commits."""
@@ -205,14 +208,24 @@ async def _built(source: NotificationSource, connection: AsyncConnection) -> Seq
     return await built if inspect.isawaitable(built) else built
 
 
-def _fan_out_statement(notifications: sa.Table) -> sa.TextClause:
+def delivery_channel(tables: HubTables) -> str:
+    """The LISTEN/NOTIFY channel that wakes a service's delivery loops when notifications are written."""
+    return f"{tables.notifications.schema or 'public'}_hub"
+
+
+def _fan_out_statement(notifications: sa.Table, channel: str) -> sa.TextClause:
     table = postgresql.dialect().identifier_preparer.format_table(notifications)
     arrays = ("subscription_ids", "event_ids", "event_types", "bodies")
+    # The NOTIFY is transactional too: the delivery loops hear it once these rows are committed.
     sql = (
-        f"INSERT INTO {table} (subscription_id, event_id, event_type, body) "
-        f"SELECT * FROM unnest({', '.join(f'CAST(:{name} AS text[])' for name in arrays)}) ON CONFLICT DO NOTHING"
+        f"WITH fanned_out AS (INSERT INTO {table} (subscription_id, event_id, event_type, body) "
+        f"SELECT * FROM unnest({', '.join(f'CAST(:{name} AS text[])' for name in arrays)}) ON CONFLICT DO NOTHING) "
+        "SELECT pg_notify(:channel, '')"
     )
-    return sa.text(sql).bindparams(*(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)) for name in arrays))
+    return sa.text(sql).bindparams(
+        *(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)) for name in arrays),
+        sa.bindparam("channel", value=channel, type_=sa.Text),
+    )
 
 
 # --- registering --------------------------------------------------------------------------------------------------
@@ -377,6 +390,9 @@ NOTIFICATIONS_PER_SUBSCRIPTION = 50
 ROUND_SECONDS = 20.0
 PURGE_INTERVAL_SECONDS = 60.0
 PURGE_BATCH_ROWS = 5_000
+# With nothing waiting, how long the loop sleeps unless a fan-out wakes it: a safety net (and the purge's beat),
+# not the way new notifications are found.
+IDLE_RECHECK_SECONDS = PURGE_INTERVAL_SECONDS
 
 
 @dataclass(frozen=True)
@@ -414,22 +430,55 @@ class HubDelivery:
         self._poll_seconds = settings.hub_poll_seconds
         self._retention = settings.retention
         self._next_purge = 0.0
+        self._channel = delivery_channel(self._tables)
+        self._wake = asyncio.Event()
         self._claim, self._due, self._record = _delivery_statements(self._tables)
+        self._next_due = _next_due_statement(self._tables)
 
     async def run(self, database: Database) -> None:
         """Deliver until cancelled; a database that is away is waited for."""
         async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
             while True:
                 try:
-                    worked = await self._round(database, client)
-                    await self._purge(database)
+                    await self._deliver_while_listening(database, client)
                 except Exception as error:
                     if not is_transient(error):
                         raise
                     log.warning("notification delivery interrupted", error=logged_error(error))
-                    worked = False
-                if not worked:
                     await asyncio.sleep(self._poll_seconds)
+
+    async def _deliver_while_listening(self, database: Database, client: httpx.AsyncClient) -> None:
+        """Deliver rounds while one connection listens for fan-outs, sleeping between them while nothing is due."""
+        async with database.engine.connect() as listening:
+            driver_connection = (await listening.get_raw_connection()).driver_connection
+            await driver_connection.add_listener(self._channel, self._on_notify)
+            try:
+                while True:
+                    # Cleared before the round looks: a fan-out committed meanwhile wakes the wait after it.
+                    self._wake.clear()
+                    worked = await self._round(database, client)
+                    await self._purge(database)
+                    if not worked:
+                        await self._wait_for_work(driver_connection)
+            finally:
+                with contextlib.suppress(Exception):
+                    await driver_connection.remove_listener(self._channel, self._on_notify)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _wait_for_work(self, driver_connection: Any) -> None:
+        """Sleep until the next retry is due or a fan-out wakes the loop. What is due already was claimed by
+        another replica: look again after the poll interval."""
+        due_in = await driver_connection.fetchval(self._next_due)
+        if due_in is None:
+            wait = IDLE_RECHECK_SECONDS
+        elif due_in > 0:
+            wait = min(due_in, IDLE_RECHECK_SECONDS)
+        else:
+            wait = self._poll_seconds
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def _round(self, database: Database, client: httpx.AsyncClient) -> bool:
         """Deliver what is due to the subscriptions no other replica is working on; whether there was any."""
@@ -537,6 +586,15 @@ def _outcome_json(outcome: _Outcome) -> dict:
         "reason": outcome.reason,
         "next_attempt_at": outcome.next_attempt_at.isoformat() if outcome.next_attempt_at else None,
     }
+
+
+def _next_due_statement(tables: HubTables) -> str:
+    """Seconds until the next notification waiting is due (<= 0: one is due now), NULL when none waits."""
+    notifications = postgresql.dialect().identifier_preparer.format_table(tables.notifications)
+    return (
+        "SELECT CAST(EXTRACT(EPOCH FROM min(next_attempt_at) - now()) AS float8) "
+        f"FROM {notifications} WHERE delivered_at IS NULL AND dead_at IS NULL"
+    )
 
 
 def _delivery_statements(tables: HubTables) -> tuple[sa.TextClause, sa.TextClause, sa.TextClause]:

@@ -43,6 +43,9 @@ PURGE_BATCHES = 10
 DEAD_LETTER_COUNT_INTERVAL_SECONDS = 15.0
 # How often a relay working through full batches counts the rows still waiting, for the backlog metric.
 BACKLOG_COUNT_INTERVAL_SECONDS = 5.0
+# With nothing to relay, how long the leader waits unless a NOTIFY wakes it: the NOTIFY is how new rows are found,
+# this is a safety net, and the beat of the last-cycle gauge (alerted on past a minute) and the dead-letter count.
+IDLE_RECHECK_SECONDS = DEAD_LETTER_COUNT_INTERVAL_SECONDS
 
 # Refusals no retry can cure: the row itself can never become a Kafka record (too large, unserialisable).
 UNPUBLISHABLE = (
@@ -184,7 +187,7 @@ class OutboxRelay:
 
     async def _wait_for_work(self) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+            await asyncio.wait_for(self._wake.wait(), timeout=max(self._poll_seconds, IDLE_RECHECK_SECONDS))
         self._wake.clear()
 
     async def _publish_batch(self, connection) -> int:

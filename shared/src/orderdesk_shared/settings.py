@@ -69,7 +69,8 @@ class ServiceSettings(BaseSettings):
     hub_retry_longest_seconds: float = Field(default=300.0, gt=0)
     hub_retry_window_seconds: float = Field(default=3600.0, gt=0)
     hub_delivery_timeout_seconds: float = Field(default=5.0, gt=0)
-    # How often the delivery loop looks for notifications due when it has nothing in hand.
+    # How soon the delivery loop looks again when what is due is in another replica's hands (a fan-out wakes it
+    # for new notifications, and it sleeps until a retry is due).
     hub_poll_seconds: float = Field(default=1.0, gt=0)
     # The callback hosts listeners may register (comma-separated); empty: any host with a public address. A host
     # named here may also be on a private network (a CRM inside the company's network).

@@ -177,6 +177,24 @@ async def _all_delivered(listeners: Listeners, names: list[str], count: int) -> 
     return all(len(listeners.received.get(name, [])) >= count for name in names)
 
 
+async def test_a_loop_at_rest_is_woken_by_the_fan_out_not_by_polling(hub_database, settings):
+    database, hub = hub_database
+    listeners = Listeners()
+    await _subscribe(database, hub, "woken", listeners.callback("woken"))
+    runner = await listeners.serve()
+    try:
+        at_rest = settings.model_copy(update={"hub_poll_seconds": 3600.0})
+        async with running(HubDelivery(hub, at_rest).run(database)):
+            await asyncio.sleep(0.5)  # the loop has found nothing to deliver and sleeps
+            note = _note(1)
+            async with database.unit_of_work() as uow:
+                hub.notify(uow, lambda _: [note])
+            await eventually(lambda: _all_delivered(listeners, ["woken"], 1), timeout=30)
+    finally:
+        await runner.cleanup()
+    assert listeners.received["woken"] == [note.event_id]
+
+
 async def test_a_listener_that_was_away_gets_its_notifications_in_order_once_it_is_back(hub_database, settings):
     database, hub = hub_database
     listeners = Listeners()
