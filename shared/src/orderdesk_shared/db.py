@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapp
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import orjson
 import sqlalchemy as sa
 from opentelemetry import propagate
 from opentelemetry.context import Context
@@ -388,7 +389,7 @@ class UnitOfWork:
                 "types": [row.event_type for row in rows],
                 "topics": [row.record.topic for row in rows],
                 "payloads": [row.record.value for row in rows],
-                "headers": [json.dumps(row.record.headers) for row in rows],
+                "headers": [json_text(row.record.headers) for row in rows],
                 "traceparents": [row.trace_carrier.get("traceparent") for row in rows],
                 "tracestates": [row.trace_carrier.get("tracestate") for row in rows],
                 "order_versions": [row.order_version for row in rows],
@@ -462,6 +463,24 @@ def _purge_statement(table: sa.Table, aged_by: str) -> sa.TextClause:
     return sa.text(sql).bindparams(sa.bindparam("kept_for", type_=sa.Interval))
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's value as JSON text: what `json.dumps` writes, about ten times faster.
+
+    orjson refuses what the standard library accepts for JSON that orjson does not write natively (non-str
+    keys, integers beyond 64 bits); those documents fall back to `json.dumps`, which also raises as before for
+    what neither writes (datetime, Decimal, dataclasses are not written natively: orjson passes them through
+    to the same refusal). The differences left: a UUID is written as its string, and NaN or infinity as null
+    (which jsonb would refuse as NaN).
+    """
+    try:
+        return orjson.dumps(value, option=_JSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
+_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 class Database:
     """A service's engine and its unit-of-work factory."""
 
@@ -473,6 +492,9 @@ class Database:
             max_overflow=pool_size,
             pool_pre_ping=True,
             hide_parameters=True,
+            # JSON columns: serialising order documents with the standard library was a tenth of a write's CPU.
+            json_serializer=json_text,
+            json_deserializer=orjson.loads,
         )
         self.tables = tables
         self.source = source
