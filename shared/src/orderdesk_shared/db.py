@@ -83,6 +83,12 @@ async def insert_or_update_all(
     await connection.execute(_conflict_statement(table, tuple(rows[0]), on_conflict=on_conflict), list(rows))
 
 
+async def insert_all(connection: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert rows with the same columns, sent to the server together, with a statement compiled once."""
+    if rows:
+        await connection.execute(_insert_statement(table, tuple(rows[0])), list(rows))
+
+
 async def insert_all_if_absent(
     connection: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, object]]
 ) -> None:
@@ -98,6 +104,17 @@ _quote = _QUOTE.quote
 def quoted_table(table: sa.Table) -> str:
     """The table's schema-qualified name as SQL text spells it, for statements written as text."""
     return _QUOTE.format_table(table)
+
+
+@functools.cache
+def _insert_statement(table: sa.Table, columns: tuple[str, ...]) -> sa.TextClause:
+    """INSERT as a text clause made once per table and columns: `sa.insert(table)` is compiled anew, its
+    cache key generated, on every call."""
+    sql = (
+        f"INSERT INTO {_QUOTE.format_table(table)} ({', '.join(map(_quote, columns))}) "
+        f"VALUES ({', '.join(f':{column}' for column in columns)})"
+    )
+    return sa.text(sql).bindparams(*(sa.bindparam(column, type_=table.c[column].type) for column in columns))
 
 
 @functools.cache
