@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapp
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import orjson
 import sqlalchemy as sa
 from opentelemetry import propagate
 from opentelemetry.context import Context
@@ -82,6 +83,12 @@ async def insert_or_update_all(
     await connection.execute(_conflict_statement(table, tuple(rows[0]), on_conflict=on_conflict), list(rows))
 
 
+async def insert_all(connection: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert rows with the same columns, sent to the server together, with a statement compiled once."""
+    if rows:
+        await connection.execute(_insert_statement(table, tuple(rows[0])), list(rows))
+
+
 async def insert_all_if_absent(
     connection: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, object]]
 ) -> None:
@@ -97,6 +104,17 @@ _quote = _QUOTE.quote
 def quoted_table(table: sa.Table) -> str:
     """The table's schema-qualified name as SQL text spells it, for statements written as text."""
     return _QUOTE.format_table(table)
+
+
+@functools.cache
+def _insert_statement(table: sa.Table, columns: tuple[str, ...]) -> sa.TextClause:
+    """INSERT as a text clause made once per table and columns: `sa.insert(table)` is compiled anew, its
+    cache key generated, on every call."""
+    sql = (
+        f"INSERT INTO {_QUOTE.format_table(table)} ({', '.join(map(_quote, columns))}) "
+        f"VALUES ({', '.join(f':{column}' for column in columns)})"
+    )
+    return sa.text(sql).bindparams(*(sa.bindparam(column, type_=table.c[column].type) for column in columns))
 
 
 @functools.cache
@@ -388,7 +406,7 @@ class UnitOfWork:
                 "types": [row.event_type for row in rows],
                 "topics": [row.record.topic for row in rows],
                 "payloads": [row.record.value for row in rows],
-                "headers": [json.dumps(row.record.headers) for row in rows],
+                "headers": [json_text(row.record.headers) for row in rows],
                 "traceparents": [row.trace_carrier.get("traceparent") for row in rows],
                 "tracestates": [row.trace_carrier.get("tracestate") for row in rows],
                 "order_versions": [row.order_version for row in rows],
@@ -462,6 +480,24 @@ def _purge_statement(table: sa.Table, aged_by: str) -> sa.TextClause:
     return sa.text(sql).bindparams(sa.bindparam("kept_for", type_=sa.Interval))
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's value as JSON text: what `json.dumps` writes, about ten times faster.
+
+    orjson refuses what the standard library accepts for JSON that orjson does not write natively (non-str
+    keys, integers beyond 64 bits); those documents fall back to `json.dumps`, which also raises as before for
+    what neither writes (datetime, Decimal, dataclasses are not written natively: orjson passes them through
+    to the same refusal). The differences left: a UUID is written as its string, and NaN or infinity as null
+    (which jsonb would refuse as NaN).
+    """
+    try:
+        return orjson.dumps(value, option=_JSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
+_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 class Database:
     """A service's engine and its unit-of-work factory."""
 
@@ -473,6 +509,9 @@ class Database:
             max_overflow=pool_size,
             pool_pre_ping=True,
             hide_parameters=True,
+            # JSON columns: serialising order documents with the standard library was a tenth of a write's CPU.
+            json_serializer=json_text,
+            json_deserializer=orjson.loads,
         )
         self.tables = tables
         self.source = source

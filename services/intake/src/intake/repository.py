@@ -13,7 +13,7 @@ from intake.domain.installed_base import InstalledProduct, ProductChange, Produc
 from intake.domain.validation import Validation
 from intake.tables import cancel_requests, findings_made, installed_products, order_revisions, orders, submissions
 from orderdesk_shared.access import OrderPeople
-from orderdesk_shared.db import insert_if_absent, insert_or_update_all
+from orderdesk_shared.db import insert_all, insert_if_absent, insert_or_update_all
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Channel, OrderState, ProductOrder, ServiceLocation, Stage
 from orderdesk_shared.order_state import OrderStatus
@@ -92,8 +92,9 @@ class NewOrder:
 
 async def insert_orders(connection: AsyncConnection, new_orders: Sequence[NewOrder]) -> None:
     """Store new orders, and claim each one's source: a second order from the same source conflicts here."""
-    await connection.execute(
-        sa.insert(orders),
+    await insert_all(
+        connection,
+        orders,
         [
             dict(
                 id=new.order.id,
@@ -127,7 +128,7 @@ async def insert_orders(connection: AsyncConnection, new_orders: Sequence[NewOrd
         if new.source_id
     ]
     if sources:
-        await connection.execute(sa.insert(submissions), sources)
+        await insert_all(connection, submissions, sources)
 
 
 def _people(order: ProductOrder) -> list[str]:
@@ -330,8 +331,9 @@ class Revision:
 
 
 async def record_revisions(connection: AsyncConnection, revisions: Sequence[Revision]) -> None:
-    await connection.execute(
-        sa.insert(order_revisions),
+    await insert_all(
+        connection,
+        order_revisions,
         [
             {
                 "order_id": revision.order_id,
