@@ -39,6 +39,9 @@ async def test_the_consoles_trace_link_of_an_order_opens_its_trace_in_the_stacks
         ui = await browser.get(link)
     assert ui.status_code == 200 and "<title>Traces · OrderDesk · Jaeger</title>" in ui.text, ui.text[:300]
 
-    spans = await jaeger.wait_for_spans(trace_id, lambda spans: any(span["service"] == "console" for span in spans))
+    # Each service exports its spans on its own schedule: wait for both ends of the order's journey.
+    spans = await jaeger.wait_for_spans(
+        trace_id, lambda spans: {"console", "intake"} <= {span["service"] for span in spans}
+    )
     intake_requests = [span for span in spans if span["service"] == "intake" and span["kind"] == "server"]
     assert any(span["name"].startswith("POST") for span in intake_requests), f"no intake request in {spans}"
