@@ -22,6 +22,7 @@ from commission.domain.ledger import (
     Entry,
     Holding,
     accrue,
+    after,
     claw_back,
     debit_downgrade,
     dispute_adjustment,
@@ -44,7 +45,7 @@ from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType, SalesRep
 from orderdesk_shared.order_correctors import correctors_of, note_corrector
-from orderdesk_shared.telemetry import ORDER_VERSION, Traced, order_step
+from orderdesk_shared.telemetry import ORDER_VERSION, Traced, context_from_carrier, order_step
 
 T = TypeVar("T")
 
@@ -126,8 +127,11 @@ async def _ratify_together(uow: UnitOfWork, run: Sequence[Traced[HandOff]]) -> N
             if posting.entry_key in added:
                 uow.emit(_adjusted(posting, event.order_version), trace_context=traced.trace_context)
     for traced in ratified:
-        with _in_trace(traced.trace_context):
-            await _after_ratified(uow, traced.item, decisions[traced.item.event.order_id], progress)
+        reported = progress.get(traced.item.event.order_id)
+        if reported is not None and WHOLE_ORDER not in reported.installed_items:
+            with _in_trace(traced.trace_context):
+                await _apply_reported(uow, traced.item.event.order_id, reported, ratified_on=traced.item.order_date)
+    await _undo_earlier_sales(uow, ratified, decisions)
 
 
 async def _decide(uow: UnitOfWork, hand_offs: Sequence[HandOff]) -> dict[str, Ratification]:
@@ -178,19 +182,105 @@ def _accrual(
     return _postings(event.order_id, entries, key=f"v{event.order_version}", on=hand_off.order_date)
 
 
-async def _after_ratified(
-    uow: UnitOfWork, hand_off: HandOff, decision: Ratification, progress: Mapping[str, Row]
+@dataclass(frozen=True)
+class _Undoing:
+    """A disconnect or downgrade of an account's service by a ratified order, and the earlier sale it takes
+    commission back from."""
+
+    hand_off: HandOff
+    change: OfferingChange
+    sale: repository.Sale
+    # The trace of the order that undoes the sale.
+    cause: Context
+
+    @property
+    def step(self) -> str:
+        return (
+            "claw back commission"
+            if self.hand_off.event.order.order_type is OrderType.DISCONNECT
+            else "debit downgrade"
+        )
+
+
+async def _undo_earlier_sales(
+    uow: UnitOfWork, ratified: Sequence[Traced[HandOff]], decisions: Mapping[str, Ratification]
 ) -> None:
-    """What was reported of the order before it was ratified, and what it undoes of the account's earlier sales."""
-    event, order_date = hand_off.event, hand_off.order_date
-    reported = progress.get(event.order_id)
-    if reported is not None and WHOLE_ORDER not in reported.installed_items:
-        await _apply_reported(uow, event.order_id, reported, ratified_on=order_date)
-    for change in decision.offerings:
-        if event.order.order_type is OrderType.DISCONNECT:
-            await _claw_back(uow, event, change, disconnected_on=order_date)
-        elif change.downgraded_mrr:
-            await _debit_downgrade(uow, event, change, changed_on=order_date)
+    """What the orders' disconnects and downgrades undo of their accounts' earlier sales: a disconnect claws back
+    from each sale of the service since the last disconnect, a downgrade debits the latest. A few statements for
+    them all: the sales (their ratifications locked), what the ledger holds on them, and the entries; a sale
+    undone twice (a disconnect of two of its offerings) is undone again in the next run, from what the first left."""
+    changes = [
+        (traced, change)
+        for traced in ratified
+        for change in decisions[traced.item.event.order_id].offerings
+        if traced.item.event.order.order_type is OrderType.DISCONNECT or change.downgraded_mrr
+    ]
+    if not changes:
+        return
+    sales = await repository.commissioned_sales(
+        uow.connection,
+        [
+            repository.ServiceQuestion(traced.item.account, change.offering_id, asked_by=traced.item.event.order_id)
+            for traced, change in changes
+        ],
+    )
+    undoings = [
+        _Undoing(traced.item, change, sale, traced.trace_context)
+        for (traced, change), found in zip(changes, sales, strict=True)
+        # the latest sale of the service earned the MRC that a downgrade takes away
+        for sale in (found if traced.item.event.order.order_type is OrderType.DISCONNECT else found[:1])
+    ]
+    holdings = await repository.holdings_of(uow.connection, {undoing.sale.order_id for undoing in undoings})
+    for run in independent_runs(undoings, keys=lambda undoing: (undoing.sale.order_id,)):
+        postings = [_undoing_postings(undoing, holdings[undoing.sale.order_id]) for undoing in run]
+        added = await repository.add_entries(uow.connection, list(itertools.chain.from_iterable(postings)))
+        for undoing, undone in zip(run, postings, strict=True):
+            sale = undoing.sale
+            # The earlier sale's entries belong to its own trace, linked to the order that undid them.
+            with _in_trace(undoing.cause):
+                async with order_step(_KeptTrace(sale), sale.order_id, undoing.step, version=sale.order_version):
+                    for posting in undone:
+                        if posting.entry_key in added:
+                            uow.emit(_adjusted(posting, sale.order_version))
+            entries = [posting.entry for posting in undone if posting.entry_key in added]
+            holdings[sale.order_id] = after(holdings[sale.order_id], entries)
+
+
+def _undoing_postings(undoing: _Undoing, holdings: Mapping[str, Holding]) -> list[repository.Posting]:
+    event, change, sale, on = undoing.hand_off.event, undoing.change, undoing.sale, undoing.hand_off.order_date
+    window_days = commission_rules().plans.in_effect(on).clawback_window_days
+    if event.order.order_type is OrderType.DISCONNECT:
+        entries = claw_back(
+            holdings,
+            share_of_order=sale.incremental_mrr / sale.commissionable_mrr,
+            installed_on=sale.installed_on,
+            disconnected_on=on,
+            window_days=window_days,
+            reason=f"{change.offering_id} disconnected by {event.order_id} on {on}",
+        )
+        key = f"clawback/{event.order_id}/{change.offering_id}"
+    else:
+        entries = debit_downgrade(
+            holdings,
+            debit=(change.downgraded_mrr * sale.multiplier).quantize(Decimal("0.01")),
+            splits=[SalesRep.model_validate(rep) for rep in sale.reps],
+            installed_on=sale.installed_on,
+            changed_on=on,
+            window_days=window_days,
+            reason=f"{change.offering_id} downgraded by {change.downgraded_mrr} MRC by {event.order_id} on {on}",
+        )
+        key = f"downgrade/{event.order_id}/{change.offering_id}"
+    return _postings(sale.order_id, entries, key=key, on=on)
+
+
+@dataclass(frozen=True)
+class _KeptTrace:
+    """An earlier sale's trace context, read with the sale, for `order_step`."""
+
+    sale: repository.Sale
+
+    async def order_trace(self, order_id: str) -> Context | None:
+        return context_from_carrier(self.sale.trace_carrier) if self.sale.trace_carrier else None
 
 
 @contextlib.contextmanager
@@ -353,48 +443,6 @@ async def decide_dispute(
             version = ratification.order_version
             await _post(uow, dispute.order_id, version, [entry], key=dispute_id, on=today, dispute_id=dispute_id)
         return True
-
-
-async def _claw_back(uow: UnitOfWork, event: OrderHandedOff, change: OfferingChange, *, disconnected_on: date) -> None:
-    plan = commission_rules().plans
-    for sale in await repository.commissioned_sales(
-        uow.connection, _account(event), change.offering_id, excluding=event.order_id
-    ):
-        await repository.get_ratification(uow.connection, sale.order_id, for_update=True)
-        entries = claw_back(
-            await repository.holdings(uow.connection, sale.order_id),
-            share_of_order=sale.incremental_mrr / sale.commissionable_mrr,
-            installed_on=sale.installed_on,
-            disconnected_on=disconnected_on,
-            window_days=plan.in_effect(disconnected_on).clawback_window_days,
-            reason=f"{change.offering_id} disconnected by {event.order_id} on {disconnected_on}",
-        )
-        key = f"clawback/{event.order_id}/{change.offering_id}"
-        # The earlier sale's entries belong to its own trace, linked to the disconnect that clawed them back.
-        async with order_step(uow, sale.order_id, "claw back commission", version=sale.order_version):
-            await _post(uow, sale.order_id, sale.order_version, entries, key=key, on=disconnected_on)
-
-
-async def _debit_downgrade(uow: UnitOfWork, event: OrderHandedOff, change: OfferingChange, *, changed_on: date) -> None:
-    sales = await repository.commissioned_sales(
-        uow.connection, _account(event), change.offering_id, excluding=event.order_id
-    )
-    if not sales:
-        return
-    sale = sales[0]  # the latest sale of the service earned the MRC that the downgrade takes away
-    await repository.get_ratification(uow.connection, sale.order_id, for_update=True)
-    entries = debit_downgrade(
-        await repository.holdings(uow.connection, sale.order_id),
-        debit=(change.downgraded_mrr * sale.multiplier).quantize(Decimal("0.01")),
-        splits=[SalesRep.model_validate(rep) for rep in sale.reps],
-        installed_on=sale.installed_on,
-        changed_on=changed_on,
-        window_days=commission_rules().plans.in_effect(changed_on).clawback_window_days,
-        reason=f"{change.offering_id} downgraded by {change.downgraded_mrr} MRC by {event.order_id} on {changed_on}",
-    )
-    key = f"downgrade/{event.order_id}/{change.offering_id}"
-    async with order_step(uow, sale.order_id, "debit downgrade", version=sale.order_version):
-        await _post(uow, sale.order_id, sale.order_version, entries, key=key, on=changed_on)
 
 
 async def _make_payable(

@@ -271,46 +271,78 @@ class Sale:
     multiplier: Decimal
     reps: list[dict]
     installed_on: date | None
+    # The trace context commission keeps for the order (empty if it kept none).
+    trace_carrier: dict[str, str]
 
 
-async def commissioned_sales(
-    connection: AsyncConnection, account_key: str, offering_id: str, *, excluding: str
-) -> list[Sale]:
-    """The sales of an offering to an account since its last disconnect, newest first."""
-    same_service = sa.and_(
-        order_offerings.c.account_key == account_key,
-        order_offerings.c.offering_id == offering_id,
-        order_offerings.c.order_id != excluding,
+@dataclass(frozen=True)
+class ServiceQuestion:
+    """Which earlier sales of an account's offering a disconnect or downgrade by an order undoes."""
+
+    account_key: str
+    offering_id: str
+    asked_by: str
+
+
+_SERVICE = (
+    "unnest(CAST(:account_keys AS text[]), CAST(:offering_ids AS text[]), CAST(:asked_by AS text[])) "
+    "WITH ORDINALITY AS asked(account_key, offering_id, asked_by, n)"
+)
+_SAME_SERVICE = (
+    "{alias}.account_key = asked.account_key AND {alias}.offering_id = asked.offering_id"
+    " AND {alias}.order_id <> asked.asked_by"
+)
+# Each question's sales since the service's last disconnect, newest first; their ratifications are locked, as the
+# ledger of each is about to change.
+_COMMISSIONED_SALES = (
+    sa.text(
+        "SELECT asked.n, sale.order_id, ratified.order_version, sale.incremental_mrr, ratified.commissionable_mrr,"
+        " ratified.multiplier, ratified.reps, progress.installed_on, kept.traceparent, kept.tracestate"
+        f" FROM {_SERVICE} JOIN {_OFFERINGS} AS sale ON {_SAME_SERVICE.format(alias='sale')}"
+        f" JOIN {ratifications.fullname} AS ratified ON ratified.order_id = sale.order_id"
+        f" LEFT JOIN {order_progress.fullname} AS progress ON progress.order_id = sale.order_id"
+        f" LEFT JOIN {messaging.order_traces.fullname} AS kept ON kept.order_id = sale.order_id"
+        " WHERE sale.eligible AND sale.incremental_mrr > 0 AND sale.seq > ("
+        f"SELECT coalesce(max(disconnect.seq), 0) FROM {_OFFERINGS} AS disconnect"
+        f" WHERE {_SAME_SERVICE.format(alias='disconnect')} AND disconnect.order_type = '{OrderType.DISCONNECT}')"
+        " ORDER BY asked.n, sale.seq DESC FOR UPDATE OF ratified"
     )
-    last_disconnect = (
-        sa.select(sa.func.coalesce(sa.func.max(order_offerings.c.seq), 0))
-        .where(same_service, order_offerings.c.order_type == str(OrderType.DISCONNECT))
-        .scalar_subquery()
+    .bindparams(
+        *(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)) for name in ("account_keys", "offering_ids", "asked_by"))
     )
+    .columns(reps=JSONB)
+)
+
+
+async def commissioned_sales(connection: AsyncConnection, questions: Sequence[ServiceQuestion]) -> list[list[Sale]]:
+    """For each question, the sales of the offering to the account since its last disconnect, newest first, their
+    ratifications locked."""
+    found: list[list[Sale]] = [[] for _ in questions]
+    if not questions:
+        return found
     rows = await connection.execute(
-        sa.select(
-            ratifications.c.order_id,
-            ratifications.c.order_version,
-            order_offerings.c.incremental_mrr,
-            ratifications.c.commissionable_mrr,
-            ratifications.c.multiplier,
-            ratifications.c.reps,
-            order_progress.c.installed_on,
-        )
-        .select_from(
-            order_offerings.join(ratifications, ratifications.c.order_id == order_offerings.c.order_id).outerjoin(
-                order_progress, order_progress.c.order_id == order_offerings.c.order_id
+        _COMMISSIONED_SALES,
+        {
+            "account_keys": [question.account_key for question in questions],
+            "offering_ids": [question.offering_id for question in questions],
+            "asked_by": [question.asked_by for question in questions],
+        },
+    )
+    for row in rows:
+        carrier = {"traceparent": row.traceparent} | ({"tracestate": row.tracestate} if row.tracestate else {})
+        found[row.n - 1].append(
+            Sale(
+                order_id=row.order_id,
+                order_version=row.order_version,
+                incremental_mrr=row.incremental_mrr,
+                commissionable_mrr=row.commissionable_mrr,
+                multiplier=row.multiplier,
+                reps=row.reps,
+                installed_on=row.installed_on,
+                trace_carrier=carrier if row.traceparent else {},
             )
         )
-        .where(
-            same_service,
-            order_offerings.c.eligible,
-            order_offerings.c.incremental_mrr > 0,
-            order_offerings.c.seq > last_disconnect,
-        )
-        .order_by(order_offerings.c.seq.desc())
-    )
-    return [Sale(**row._mapping) for row in rows]
+    return found
 
 
 async def get_progress(connection: AsyncConnection, order_id: str) -> sa.Row | None:

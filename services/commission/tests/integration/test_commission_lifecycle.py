@@ -182,6 +182,37 @@ async def test_a_disconnect_inside_the_window_claws_back_pro_rata(database, api)
     assert balances(await commission_of(api, sale)) == (Decimal(0), Decimal("500.00"))  # 135 of 180 days unserved
 
 
+async def test_the_disconnects_of_one_poll_claw_back_together_each_from_what_the_one_before_left(database, api):
+    account, sale, disconnect = new_account(), new_id(), new_id()
+    other_account, other_sale, other_disconnect = new_account(), new_id(), new_id()
+    await handle(database, ratify_order, handed_off(sale, OrderType.NEW, mrc=TWO_SERVICES, account=account), today=DAY)
+    await handle(database, ratify_order, handed_off(other_sale, OrderType.NEW, account=other_account), today=DAY)
+    await handle(database, follow_operations, installed(sale, DAY))
+    await handle(database, follow_operations, installed(other_sale, DAY))
+    assert balances(await commission_of(api, sale)) == (Decimal(0), Decimal("2666.66"))
+
+    later = DAY + timedelta(days=45)
+    async with database.unit_of_work() as uow:
+        await ratify_order(
+            handed_off(disconnect, OrderType.DISCONNECT, mrc=TWO_SERVICES, account=account), uow, today=later
+        )
+        await ratify_order(handed_off(other_disconnect, OrderType.DISCONNECT, account=other_account), uow, today=later)
+        await uow.run_deferred()
+        emitted = uow.emitted
+    clawbacks = [
+        (event.order_id, event.amount)
+        for event in (
+            CommissionAdjusted.model_validate_json(r.value) for r in emitted if r.topic == "commission.adjusted"
+        )
+        if event.kind == "clawback"
+    ]
+    # Both services the sale sold are disconnected: the second takes its share of what the first left.
+    assert sorted(clawbacks) == sorted(
+        [(sale, Decimal("-1500.00")), (sale, Decimal("-218.75")), (other_sale, Decimal("-1500.00"))]
+    )
+    assert balances(await commission_of(api, sale)) == (Decimal(0), Decimal("947.91"))
+
+
 async def test_a_downgrade_inside_the_window_debits_the_delta_from_the_sale(database, api):
     account, sale, change = new_account(), new_id(), new_id()
     await handle(database, ratify_order, handed_off(sale, OrderType.ADD, account=account), today=DAY)

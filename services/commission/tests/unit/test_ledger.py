@@ -9,8 +9,10 @@ from commission.domain.ledger import (
     EntryKind,
     Holding,
     accrue,
+    after,
     claw_back,
     debit_downgrade,
+    dispute_adjustment,
     dispute_refusal,
     make_payable,
     part_of,
@@ -145,6 +147,22 @@ def test_a_downgrade_never_debits_more_than_the_rep_holds():
         reason="downgraded",
     )
     assert entry.payable_change == Decimal("-50.00")
+
+
+def test_a_second_clawback_from_the_same_sale_takes_from_what_the_first_left():
+    first = claw_back(
+        PAID,
+        share_of_order=Decimal("0.5"),
+        installed_on=INSTALLED,
+        disconnected_on=INSTALLED,
+        window_days=180,
+        reason="",
+    )
+    left = after(PAID, first)
+    assert left == {"rep-001": Holding(payable=Decimal("600.00")), "rep-002": Holding(payable=Decimal("400.00"))}
+    assert after(left, [dispute_adjustment("rep-003", Decimal("5.00"), reason="")])["rep-003"] == Holding(
+        payable=Decimal("5.00")
+    )
 
 
 @pytest.mark.parametrize(("days_after", "refused"), [(180, False), (181, True)])

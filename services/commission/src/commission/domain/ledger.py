@@ -159,6 +159,15 @@ def debit_downgrade(
     return entries
 
 
+def after(holdings: Mapping[str, Holding], entries: Sequence[Entry]) -> dict[str, Holding]:
+    """What the ledger holds per rep once the entries are added."""
+    held = dict(holdings)
+    for entry in entries:
+        holding = held.get(entry.rep_id, Holding())
+        held[entry.rep_id] = Holding(holding.accrued + entry.accrued_change, holding.payable + entry.payable_change)
+    return held
+
+
 def dispute_adjustment(rep_id: str, adjustment: Decimal, *, reason: str) -> Entry:
     """An approved dispute's adjustment is payable with the rep's next statement."""
     return Entry(rep_id, EntryKind.DISPUTE, ZERO, adjustment, reason)
