@@ -115,8 +115,10 @@ async def _ratify_together(uow: UnitOfWork, run: Sequence[Traced[HandOff]]) -> N
     ratified = [traced for traced in run if traced.item.event.order_id in stored]
     if not ratified:
         return
-    progress = await repository.progress_of(uow.connection, stored)
-    holdings = await repository.holdings_of(uow.connection, stored)
+    progress = {order_id: known.progress for order_id, known in stored.items() if known.progress is not None}
+    revised = [order_id for order_id, known in stored.items() if known.revised]
+    # Only an order ratified before has anything in the ledger.
+    holdings = {order_id: {} for order_id in stored} | await repository.holdings_of(uow.connection, revised)
     accruals = {traced.item.event.order_id: _accrual(traced.item, decisions, progress, holdings) for traced in ratified}
     added = await repository.add_entries(uow.connection, list(itertools.chain.from_iterable(accruals.values())))
     for traced in ratified:

@@ -41,16 +41,25 @@ class RatificationRecord:
     decision: Ratification
 
 
-async def record_ratifications(connection: AsyncConnection, records: Sequence[RatificationRecord]) -> set[str]:
-    """Store the decisions (each of another order) and what the orders do to their accounts' services; the ids of
-    the orders stored, leaving out each whose version, or a later one, was ratified before."""
+@dataclass(frozen=True)
+class Stored:
+    """A ratification stored, and what was known of its order before."""
+
+    # Whether an earlier version of the order was ratified: only then does the ledger hold anything on it.
+    revised: bool
+    # What Operations or intake said of the order (None: nothing yet).
+    progress: sa.Row | None
+
+
+async def record_ratifications(connection: AsyncConnection, records: Sequence[RatificationRecord]) -> dict[str, Stored]:
+    """Store the decisions (each of another order) and what the orders do to their accounts' services; the orders
+    stored, by id, leaving out each whose version, or a later one, was ratified before."""
     if not records:
-        return set()
-    stored_ids = await connection.execute(_STORE_RATIFICATIONS, _as_arrays([_ratification_values(r) for r in records]))
-    stored = set(stored_ids.scalars())
-    if not stored:
-        return stored
-    await connection.execute(sa.delete(order_offerings).where(order_offerings.c.order_id.in_(sorted(stored))))
+        return {}
+    rows = await connection.execute(_STORE_RATIFICATIONS, _as_arrays([_ratification_values(r) for r in records]))
+    stored = {row.order_id: Stored(revised=row.revised, progress=row if row.reported else None) for row in rows}
+    if revised := sorted(order_id for order_id, known in stored.items() if known.revised):
+        await connection.execute(sa.delete(order_offerings).where(order_offerings.c.order_id.in_(revised)))
     offerings = [
         {
             "order_id": record.order_id,
@@ -101,8 +110,16 @@ _QUOTE = postgresql.dialect().identifier_preparer
 
 def _insert_arrays(table: sa.Table, columns: Sequence[str], *, on_conflict: str, returning: str) -> sa.TextClause:
     """INSERT of rows given as one array per column (`_as_arrays`): one statement for any number of rows, compiled
-    once. JSONB values travel as text, as an array of JSONB would be an array of one JSON document."""
-    jsonb = {name for name in columns if isinstance(table.c[name].type, JSONB)}
+    once."""
+    return sa.text(_insert_arrays_sql(table, columns, on_conflict=on_conflict, returning=returning)).bindparams(
+        *_array_parameters(table, columns)
+    )
+
+
+def _insert_arrays_sql(table: sa.Table, columns: Sequence[str], *, on_conflict: str, returning: str) -> str:
+    """`_insert_arrays`' SQL. JSONB values travel as text, as an array of JSONB would be an array of one JSON
+    document."""
+    jsonb = _jsonb_columns(table, columns)
     names = ", ".join(map(_QUOTE.quote, columns))
     arrays = ", ".join(
         f"CAST(:{name} AS {'TEXT' if name in jsonb else table.c[name].type.compile(dialect=postgresql.dialect())}[])"
@@ -111,16 +128,21 @@ def _insert_arrays(table: sa.Table, columns: Sequence[str], *, on_conflict: str,
     selected = ", ".join(
         f"CAST({_QUOTE.quote(name)} AS JSONB)" if name in jsonb else _QUOTE.quote(name) for name in columns
     )
-    sql = (
+    return (
         f"INSERT INTO {table.fullname} ({names}) SELECT {selected} FROM unnest({arrays}) AS given({names}) "
         f"ON CONFLICT {on_conflict} RETURNING {returning}"
     )
-    return sa.text(sql).bindparams(
-        *(
-            sa.bindparam(name, type_=postgresql.ARRAY(sa.Text if name in jsonb else table.c[name].type))
-            for name in columns
-        )
-    )
+
+
+def _array_parameters(table: sa.Table, columns: Sequence[str]) -> list[sa.BindParameter]:
+    jsonb = _jsonb_columns(table, columns)
+    return [
+        sa.bindparam(name, type_=postgresql.ARRAY(sa.Text if name in jsonb else table.c[name].type)) for name in columns
+    ]
+
+
+def _jsonb_columns(table: sa.Table, columns: Sequence[str]) -> set[str]:
+    return {name for name in columns if isinstance(table.c[name].type, JSONB)}
 
 
 def _as_arrays(rows: Sequence[Mapping[str, object]]) -> dict[str, list]:
@@ -149,15 +171,24 @@ _RATIFICATION_COLUMNS = (
     "billed_mrc",
     "item_mrr",
 )
-# A later version of an order replaces all of its ratification but when it was first ratified.
-_STORE_RATIFICATIONS = _insert_arrays(
-    ratifications,
-    _RATIFICATION_COLUMNS,
-    on_conflict="(order_id) DO UPDATE SET "
-    + ", ".join(f"{name} = EXCLUDED.{name}" for name in _RATIFICATION_COLUMNS if name != "order_id")
-    + f" WHERE {ratifications.fullname}.order_version < EXCLUDED.order_version",
-    returning="order_id",
-)
+# A later version of an order replaces all of its ratification but when it was first ratified. Each order stored
+# comes back with whether it was ratified before and what was said of it: the statements that would ask are spared.
+_STORE_RATIFICATIONS = sa.text(
+    f"WITH earlier AS (SELECT order_id FROM {ratifications.fullname} WHERE order_id = ANY(CAST(:order_id AS TEXT[]))),"
+    " stored AS ("
+    + _insert_arrays_sql(
+        ratifications,
+        _RATIFICATION_COLUMNS,
+        on_conflict="(order_id) DO UPDATE SET "
+        + ", ".join(f"{name} = EXCLUDED.{name}" for name in _RATIFICATION_COLUMNS if name != "order_id")
+        + f" WHERE {ratifications.fullname}.order_version < EXCLUDED.order_version",
+        returning="order_id",
+    )
+    + ") SELECT stored.order_id, stored.order_id IN (SELECT order_id FROM earlier) AS revised,"
+    " progress.order_id IS NOT NULL AS reported, progress.installed_on, progress.cancelled_on,"
+    " progress.installed_items, progress.cancelled_items"
+    f" FROM stored LEFT JOIN {order_progress.fullname} AS progress ON progress.order_id = stored.order_id"
+).bindparams(*_array_parameters(ratifications, _RATIFICATION_COLUMNS))
 _LEDGER_COLUMNS = (
     "entry_key",
     "rep_id",
@@ -349,12 +380,6 @@ async def get_progress(connection: AsyncConnection, order_id: str) -> sa.Row | N
     return (await connection.execute(sa.select(order_progress).where(order_progress.c.order_id == order_id))).first()
 
 
-async def progress_of(connection: AsyncConnection, order_ids: Collection[str]) -> dict[str, sa.Row]:
-    """What Operations or intake said of each of the orders, by order id (none for an order nothing was said of)."""
-    rows = await connection.execute(sa.select(order_progress).where(order_progress.c.order_id.in_(sorted(order_ids))))
-    return {row.order_id: row for row in rows}
-
-
 async def record_progress(connection: AsyncConnection, order_id: str, **facts: object) -> None:
     """Remember what Operations or intake said about the order; the first install and cancel dates stay."""
     await insert_or_update(
@@ -396,6 +421,8 @@ async def holdings(connection: AsyncConnection, order_id: str) -> dict[str, Hold
 
 async def holdings_of(connection: AsyncConnection, order_ids: Collection[str]) -> dict[str, dict[str, Holding]]:
     """What the ledger holds per rep on each of the orders, by order id."""
+    if not order_ids:
+        return {}
     rows = await connection.execute(
         sa.select(
             ledger_entries.c.order_id,

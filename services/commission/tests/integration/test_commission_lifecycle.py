@@ -227,6 +227,21 @@ async def test_a_downgrade_inside_the_window_debits_the_delta_from_the_sale(data
     assert (await commission_of(api, change))["commissionTotal"] == "0.00"
 
 
+async def test_a_later_version_revises_the_accrual_and_what_the_order_did_to_the_account(database, api):
+    account, order_id, change = new_account(), new_id(), new_id()
+    await handle(database, ratify_order, handed_off(order_id, OrderType.ADD, account=account), today=DAY)
+    revised = handed_off(order_id, OrderType.ADD, mrc="1500.00", account=account, version=2)
+    await handle(database, ratify_order, revised, today=DAY)
+    view = await commission_of(api, order_id)
+    assert [entry["kind"] for entry in view["ledger"]] == ["accrued", "revised"]
+    assert balances(view) == (Decimal(view["commissionTotal"]), Decimal(0))
+    emitted = await handle(
+        database, ratify_order, handed_off(change, OrderType.CHANGE, mrc="600.00", account=account), today=DAY
+    )
+    [ratified] = [OrderRatified.model_validate_json(r.value) for r in emitted if r.topic == OrderRatified.topic]
+    assert any("MRC 1500.00 -> 600.00" in line for line in ratified.explanation)
+
+
 async def test_the_hand_offs_of_one_poll_are_ratified_as_if_one_after_another(database, api):
     account, sale, elsewhere, change = new_account(), new_id(), new_id(), new_id()
     async with database.unit_of_work() as uow:
