@@ -150,16 +150,15 @@ async def _decide(uow: UnitOfWork, hand_offs: Sequence[HandOff]) -> dict[str, Ra
         )
         for hand_off in hand_offs
     ]
-    previous_mrcs = await repository.previous_mrcs(uow.connection, questions)
-    earlier_sales = await repository.earlier_sales(uow.connection, questions)
+    histories = await repository.account_histories(uow.connection, questions)
     return {
         hand_off.event.order_id: ratify(
             event=hand_off.event,
             plan=rules.plans.in_effect(hand_off.order_date),
             roster=rules.roster,
             order_date=hand_off.order_date,
-            previous_mrc=previous_mrcs[hand_off.event.order_id],
-            earlier_sales=earlier_sales[hand_off.event.order_id],
+            previous_mrc=histories[hand_off.event.order_id].previous_mrcs,
+            earlier_sales=histories[hand_off.event.order_id].earlier_sales,
         )
         for hand_off in hand_offs
     }

@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -245,49 +245,51 @@ _ASKED_PARAMETERS = (
     sa.bindparam("sinces", type_=postgresql.ARRAY(sa.Date)),
 )
 _OFFERINGS = order_offerings.fullname
-# Each account's MRC per offering as the latest earlier order left it (the order asking left out).
-_PREVIOUS_MRCS = sa.text(
-    f"SELECT asked.order_id, asked.offering_id, latest.mrc_after FROM {_ASKED} CROSS JOIN LATERAL ("
+# In one statement, two kinds of rows: each account's MRC per offering as the latest earlier order left it (the order
+# asking left out), and the accounts' eligible sales of the offerings with the asking order's type since the
+# duplicate window opened: the only sales an order can duplicate (a busy account has many others).
+_ACCOUNT_HISTORY = sa.text(
+    "SELECT asked.order_id AS asked_by, asked.offering_id, latest.mrc_after, NULL AS order_id, NULL AS order_type,"
+    f" NULL AS order_date, NULL AS location_keys FROM {_ASKED} CROSS JOIN LATERAL ("
     f"SELECT mrc_after FROM {_OFFERINGS} AS earlier WHERE earlier.account_key = asked.account_key"
     " AND earlier.offering_id = asked.offering_id AND earlier.order_id <> asked.order_id"
     " ORDER BY earlier.seq DESC LIMIT 1) AS latest"
-).bindparams(*_ASKED_PARAMETERS)
-# The accounts' eligible sales of the offerings with the asking order's type since the duplicate window opened: the
-# only sales an order can duplicate (a busy account has many others).
-_EARLIER_SALES = sa.text(
-    f"SELECT asked.order_id AS asked_by, earlier.order_id, earlier.order_type, earlier.order_date,"
-    f" earlier.offering_id, earlier.location_keys FROM {_ASKED} JOIN {_OFFERINGS} AS earlier"
+    " UNION ALL SELECT asked.order_id, earlier.offering_id, NULL, earlier.order_id, earlier.order_type,"
+    f" earlier.order_date, earlier.location_keys FROM {_ASKED} JOIN {_OFFERINGS} AS earlier"
     " ON earlier.account_key = asked.account_key AND earlier.offering_id = asked.offering_id"
     " AND earlier.order_type = asked.order_type AND earlier.eligible AND earlier.order_date >= asked.since"
     " AND earlier.order_id <> asked.order_id"
 ).bindparams(*_ASKED_PARAMETERS)
 
 
-async def previous_mrcs(
-    connection: AsyncConnection, questions: Sequence[AccountQuestion]
-) -> dict[str, dict[str, Decimal]]:
-    """For each asking order: its account's MRC per offering as earlier orders left it."""
-    found: dict[str, dict[str, Decimal]] = {question.order_id: {} for question in questions}
-    for row in await connection.execute(_PREVIOUS_MRCS, _per_offering(questions)):
-        found[row.order_id][row.offering_id] = row.mrc_after
-    return found
+@dataclass(frozen=True)
+class AccountHistory:
+    """What an asking order's account did before: its MRC per offering as earlier orders left it, and its eligible
+    sales of the order's offerings, of the order's type, since the order's `sales_since`."""
+
+    previous_mrcs: dict[str, Decimal] = field(default_factory=dict)
+    earlier_sales: list[EarlierSale] = field(default_factory=list)
 
 
-async def earlier_sales(
+async def account_histories(
     connection: AsyncConnection, questions: Sequence[AccountQuestion]
-) -> dict[str, list[EarlierSale]]:
-    """For each asking order: its account's eligible sales of its offerings, of its type, since its `sales_since`."""
-    found: dict[str, list[EarlierSale]] = {question.order_id: [] for question in questions}
-    for row in await connection.execute(_EARLIER_SALES, _per_offering(questions)):
-        found[row.asked_by].append(
-            EarlierSale(
-                order_id=row.order_id,
-                order_type=OrderType(row.order_type),
-                order_date=row.order_date,
-                offering_id=row.offering_id,
-                location_keys=frozenset(row.location_keys),
+) -> dict[str, AccountHistory]:
+    """Each asking order's account history, by order id."""
+    found = {question.order_id: AccountHistory() for question in questions}
+    for row in await connection.execute(_ACCOUNT_HISTORY, _per_offering(questions)):
+        history = found[row.asked_by]
+        if row.order_id is None:
+            history.previous_mrcs[row.offering_id] = row.mrc_after
+        else:
+            history.earlier_sales.append(
+                EarlierSale(
+                    order_id=row.order_id,
+                    order_type=OrderType(row.order_type),
+                    order_date=row.order_date,
+                    offering_id=row.offering_id,
+                    location_keys=frozenset(row.location_keys),
+                )
             )
-        )
     return found
 
 

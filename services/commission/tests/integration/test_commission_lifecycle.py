@@ -242,6 +242,17 @@ async def test_a_later_version_revises_the_accrual_and_what_the_order_did_to_the
     assert any("MRC 1500.00 -> 600.00" in line for line in ratified.explanation)
 
 
+async def test_the_same_sale_again_within_the_window_is_a_duplicate_and_earns_nothing(database, api):
+    account, sale, again = new_account(), new_id(), new_id()
+    await handle(database, ratify_order, handed_off(sale, OrderType.NEW, account=account), today=DAY)
+    emitted = await handle(
+        database, ratify_order, handed_off(again, OrderType.NEW, account=account), today=DAY + timedelta(days=10)
+    )
+    [ratified] = [OrderRatified.model_validate_json(r.value) for r in emitted if r.topic == OrderRatified.topic]
+    assert not ratified.eligible
+    assert ratified.reasons[0].startswith(f"duplicate of {sale}")
+
+
 async def test_the_hand_offs_of_one_poll_are_ratified_as_if_one_after_another(database, api):
     account, sale, elsewhere, change = new_account(), new_id(), new_id(), new_id()
     async with database.unit_of_work() as uow:
