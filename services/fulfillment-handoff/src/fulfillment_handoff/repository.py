@@ -75,10 +75,18 @@ async def lock_handoff(connection: AsyncConnection, order_id: str, *, skip_locke
     return (await connection.execute(query)).first()
 
 
+# Built once: every poll of approvals locks its orders' rows with it.
+_LOCK_HANDOFFS = (
+    sa.select(handoffs)
+    .where(handoffs.c.order_id == sa.any_(sa.bindparam("order_ids", type_=ARRAY(sa.Text))))
+    .with_for_update()
+)
+
+
 async def lock_handoffs(connection: AsyncConnection, order_ids: Iterable[str]) -> dict[str, sa.Row]:
     """`lock_handoff` for several orders in one statement: their rows by order id (those that have one)."""
-    query = sa.select(handoffs).where(handoffs.c.order_id.in_(sorted(set(order_ids)))).with_for_update()
-    return {row.order_id: row for row in await connection.execute(query)}
+    rows = await connection.execute(_LOCK_HANDOFFS, {"order_ids": sorted(set(order_ids))})
+    return {row.order_id: row for row in rows}
 
 
 async def get_handoff(connection: AsyncConnection, order_id: str) -> sa.Row | None:

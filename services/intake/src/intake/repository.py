@@ -176,11 +176,18 @@ _STATUS_COLUMNS = (
 )
 
 
+# Built once: every poll of the consumers locks its orders' statuses with it.
+_LOCK_STATUSES = (
+    sa.select(*_STATUS_COLUMNS)
+    .where(orders.c.id == sa.any_(sa.bindparam("order_ids", type_=postgresql.ARRAY(sa.Text))))
+    .order_by(orders.c.id)
+    .with_for_update()
+)
+
+
 async def lock_statuses(connection: AsyncConnection, order_ids: Collection[str]) -> dict[str, OrderStatus]:
     """Each order's status, its row held until commit (locked in id order, so batches wait, not deadlock)."""
-    rows = await connection.execute(
-        sa.select(*_STATUS_COLUMNS).where(orders.c.id.in_(sorted(order_ids))).order_by(orders.c.id).with_for_update()
-    )
+    rows = await connection.execute(_LOCK_STATUSES, {"order_ids": list(order_ids)})
     return {row.id: _status(row) for row in rows}
 
 
