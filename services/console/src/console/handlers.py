@@ -55,7 +55,7 @@ async def keep_lines(uow: UnitOfWork, lines: Sequence[Traced[TimelineEntry]]) ->
     ]
     policy = stage_slas()
     rows = [(order, _sla_due_at(order.row, policy)) for order in folded if order is not None]
-    await repository.save_orders(uow.connection, rows)
+    await repository.save_folded(uow.connection, rows)
     await announce_changes(uow.connection, order_ids)
 
 

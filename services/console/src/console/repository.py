@@ -137,21 +137,28 @@ def _folded_json(folded: Folded) -> dict[str, Any]:
     }
 
 
-async def save_orders(connection: AsyncConnection, orders_folded: Sequence[tuple[Folded, datetime | None]]) -> None:
-    """Write each order's row, and what folding its next lines on needs, with the time its current step is due
-    (None when the step has no SLA)."""
+async def save_orders(connection: AsyncConnection, rows: Sequence[tuple[OrderRow, datetime | None]]) -> None:
+    """Write each order's row with the time its current step is due (None when the step has no SLA); a row not
+    folded from its timeline has no fold to go on from, so its next lines fold with its whole timeline."""
+    await _save(connection, [(row, sla_due_at, None) for row, sla_due_at in rows])
+
+
+async def save_folded(connection: AsyncConnection, orders_folded: Sequence[tuple[Folded, datetime | None]]) -> None:
+    """Write each order's row as folding its lines left it, with what folding its next lines on needs and the time
+    its current step is due (None when the step has no SLA)."""
+    await _save(connection, [(folded.row, sla_due_at, _folded_json(folded)) for folded, sla_due_at in orders_folded])
+
+
+async def _save(
+    connection: AsyncConnection, rows: Sequence[tuple[OrderRow, datetime | None, dict[str, Any] | None]]
+) -> None:
     await insert_or_update_all(
         connection,
         orders,
         [
-            {name: getattr(folded.row, name) for name in _ROW_FIELDS}
-            | {
-                "stage": str(folded.row.stage),
-                "state": str(folded.row.state),
-                "sla_due_at": sla_due_at,
-                "folded": _folded_json(folded),
-            }
-            for folded, sla_due_at in orders_folded
+            {name: getattr(row, name) for name in _ROW_FIELDS}
+            | {"stage": str(row.stage), "state": str(row.state), "sla_due_at": sla_due_at, "folded": folded}
+            for row, sla_due_at, folded in rows
         ],
     )
 
