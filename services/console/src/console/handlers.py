@@ -1,4 +1,4 @@
-"""What the console does: keep each event as a timeline line and refold its order; raise jeopardy as SLAs run out."""
+"""What the console does: keep each event as a timeline line, folded into its order's row; raise jeopardy in time."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -7,7 +7,7 @@ from typing import Any
 
 from console import repository
 from console.domain.sla import StageSlaPolicy, load_stage_slas, standing
-from console.domain.timeline import OrderRow, Recorded, TimelineEntry, entry_for, fold
+from console.domain.timeline import OrderRow, Recorded, TimelineEntry, entry_for, fold_on, fold_timeline, follows
 from console.live import announce_changes
 from orderdesk_shared.consumer import current_delivery
 from orderdesk_shared.db import UnitOfWork
@@ -22,7 +22,7 @@ stage_slas = cache(load_stage_slas)
 async def record_in_timeline(event: Event, uow: UnitOfWork) -> None:
     """Every order event is a timeline line; the order's row is the fold of all its lines, so arrival order is moot.
 
-    The lines of a whole batch are kept, and their orders folded again, together just before the batch commits.
+    The lines of a whole batch are kept, and folded into their orders' rows, together just before the batch commits.
     """
     delivery = current_delivery()
     assert delivery is not None, "handlers run inside a delivery"
@@ -37,14 +37,25 @@ async def record_in_timeline(event: Event, uow: UnitOfWork) -> None:
 
 
 async def keep_lines(uow: UnitOfWork, lines: Sequence[Traced[TimelineEntry]]) -> None:
-    """Keep the lines, then fold each of their orders again from its whole timeline: one statement a step."""
-    await repository.add_entries(uow.connection, [line.item for line in lines])
-    order_ids = sorted({line.item.order_id for line in lines})
+    """Keep the lines, then fold them into their orders' rows, one statement a step: on what the rows' fold left
+    when they follow it, else (an order's first lines, late news, a line kept before) the whole timeline again."""
+    entries = list({line.item.message_id: line.item for line in lines}.values())
+    await repository.add_entries(uow.connection, entries)
+    news: dict[str, list[TimelineEntry]] = {}
+    for entry in entries:
+        news.setdefault(entry.order_id, []).append(entry)
+    order_ids = sorted(news)
     await repository.lock_orders(uow.connection, order_ids)
-    timelines = await repository.timelines(uow.connection, order_ids)
+    kept = await repository.folded_orders(uow.connection, order_ids)
+    again = {order_id for order_id in order_ids if order_id not in kept or not follows(kept[order_id], news[order_id])}
+    timelines = await repository.timelines(uow.connection, sorted(again)) if again else {}
+    folded = [
+        fold_timeline(timelines.get(order_id, [])) if order_id in again else fold_on(kept[order_id], news[order_id])
+        for order_id in order_ids
+    ]
     policy = stage_slas()
-    rows = [row for order_id in order_ids if (row := fold(timelines.get(order_id, []))) is not None]
-    await repository.save_orders(uow.connection, [(row, _sla_due_at(row, policy)) for row in rows])
+    rows = [(order, _sla_due_at(order.row, policy)) for order in folded if order is not None]
+    await repository.save_folded(uow.connection, rows)
     await announce_changes(uow.connection, order_ids)
 
 

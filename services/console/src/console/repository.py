@@ -8,15 +8,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from console.domain.timeline import REP_SEPARATOR, OrderRow, TimelineEntry
+from console.domain.timeline import REP_SEPARATOR, Folded, OrderRow, TimelineEntry
 from console.tables import assignments, jeopardy_raised, orders, timeline_events
 from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.db import insert_all_if_absent, insert_if_absent, insert_or_update_all
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
-from orderdesk_shared.order_state import FINAL_STATES
+from orderdesk_shared.order_state import FINAL_STATES, OrderStatus
 
 _ROW_FIELDS = tuple(OrderRow.__dataclass_fields__)
+# An order row as it is shown: what folding its next lines on needs is the consumer's bookkeeping.
+_SHOWN = tuple(column for column in orders.c if column is not orders.c.folded)
 # What a search looks in: the order id, the upstream id, the account, the sales reps and who submitted it.
 _SEARCHED = (orders.c.id, orders.c.external_id, orders.c.account, orders.c.sales_reps, orders.c.submitted_by)
 DEADLOCK_DETECTED = "40P01"
@@ -88,15 +90,75 @@ def _entry(row: sa.RowMapping) -> TimelineEntry:
     return TimelineEntry(**values)
 
 
+async def folded_orders(connection: AsyncConnection, order_ids: Sequence[str]) -> dict[str, Folded]:
+    """What each order's row and fold say so far, by order id (none for an order without a row, or one kept before
+    the rows kept it)."""
+    result = await connection.execute(sa.select(orders).where(orders.c.id.in_(order_ids), orders.c.folded.is_not(None)))
+    return {row["id"]: _folded(row) for row in result.mappings()}
+
+
+def _folded(row: sa.RowMapping) -> Folded:
+    values = {name: row[name] for name in _ROW_FIELDS}
+    values["stage"] = Stage(values["stage"])
+    values["state"] = OrderState(values["state"])
+    folded = row["folded"]
+    status = folded["status"]
+    at, version, rank, message_id = folded["through"]
+    return Folded(
+        row=OrderRow(**values),
+        # Tuples, as the fold makes them: a status compares equal to the one it was kept from.
+        status=OrderStatus(
+            version=status["version"],
+            stage=Stage(status["stage"]),
+            state=OrderState(status["state"]),
+            item_ids=tuple(status["itemIds"]),
+            stopped_at=Stage(status["stoppedAt"]) if status["stoppedAt"] else None,
+            findings=tuple(status["findings"]),
+            item_outcomes={item: OrderState(outcome) for item, outcome in status["itemOutcomes"].items()},
+        ),
+        through=(datetime.fromisoformat(at), version, rank, message_id),
+    )
+
+
+def _folded_json(folded: Folded) -> dict[str, Any]:
+    status = folded.status
+    at, version, rank, message_id = folded.through
+    return {
+        "status": {
+            "version": status.version,
+            "stage": str(status.stage),
+            "state": str(status.state),
+            "itemIds": list(status.item_ids),
+            "stoppedAt": str(status.stopped_at) if status.stopped_at else None,
+            "findings": list(status.findings),
+            "itemOutcomes": {item: str(outcome) for item, outcome in status.item_outcomes.items()},
+        },
+        "through": [at.isoformat(), version, rank, message_id],
+    }
+
+
 async def save_orders(connection: AsyncConnection, rows: Sequence[tuple[OrderRow, datetime | None]]) -> None:
-    """Write each order's row with the time its current step is due (None when the step has no SLA)."""
+    """Write each order's row with the time its current step is due (None when the step has no SLA); a row not
+    folded from its timeline has no fold to go on from, so its next lines fold with its whole timeline."""
+    await _save(connection, [(row, sla_due_at, None) for row, sla_due_at in rows])
+
+
+async def save_folded(connection: AsyncConnection, orders_folded: Sequence[tuple[Folded, datetime | None]]) -> None:
+    """Write each order's row as folding its lines left it, with what folding its next lines on needs and the time
+    its current step is due (None when the step has no SLA)."""
+    await _save(connection, [(folded.row, sla_due_at, _folded_json(folded)) for folded, sla_due_at in orders_folded])
+
+
+async def _save(
+    connection: AsyncConnection, rows: Sequence[tuple[OrderRow, datetime | None, dict[str, Any] | None]]
+) -> None:
     await insert_or_update_all(
         connection,
         orders,
         [
             {name: getattr(row, name) for name in _ROW_FIELDS}
-            | {"stage": str(row.stage), "state": str(row.state), "sla_due_at": sla_due_at}
-            for row, sla_due_at in rows
+            | {"stage": str(row.stage), "state": str(row.state), "sla_due_at": sla_due_at, "folded": folded}
+            for row, sla_due_at, folded in rows
         ],
     )
 
@@ -109,7 +171,7 @@ def _with_assignee() -> tuple[sa.Select, sa.Subquery]:
         .order_by(assignments.c.order_id, assignments.c.assigned_at.desc(), assignments.c.id.desc())
         .subquery("latest_assignment")
     )
-    query = sa.select(orders, latest.c.assignee.label("assigned_to")).outerjoin(
+    query = sa.select(*_SHOWN, latest.c.assignee.label("assigned_to")).outerjoin(
         latest, latest.c.order_id == orders.c.id
     )
     return query, latest
@@ -298,7 +360,7 @@ async def escalated_orders(
     )
     severity = sa.case(JEOPARDY_SEVERITY, value=orders.c.jeopardy, else_=0)
     query = (
-        sa.select(orders, reached.c.escalated_to)
+        sa.select(*_SHOWN, reached.c.escalated_to)
         .select_from(orders.outerjoin(reached, at_current_stage))
         .where(orders.c.jeopardy.is_not(None), orders.c.state.not_in(ENDED_STATES))
     )
@@ -324,7 +386,7 @@ def _past_sla(now: datetime) -> sa.ColumnElement[bool]:
 
 async def past_their_sla(connection: AsyncConnection, *, now: datetime, limit: int = 200) -> list[dict[str, Any]]:
     """Open orders whose current step's SLA ran out before `now`, the longest overdue first."""
-    overdue = sa.select(orders).where(_past_sla(now)).order_by(orders.c.sla_due_at, orders.c.id).limit(limit)
+    overdue = sa.select(*_SHOWN).where(_past_sla(now)).order_by(orders.c.sla_due_at, orders.c.id).limit(limit)
     return [dict(row) for row in (await connection.execute(overdue)).mappings()]
 
 
@@ -346,7 +408,7 @@ async def reset_read_model(connection: AsyncConnection) -> None:
 async def open_orders_in_flight(connection: AsyncConnection) -> list[dict[str, Any]]:
     """Orders whose stage clock runs: not ended, and with an SLA due time."""
     result = await connection.execute(
-        sa.select(orders).where(
+        sa.select(*_SHOWN).where(
             orders.c.sla_due_at.is_not(None),
             orders.c.state.not_in(ENDED_STATES),
         )

@@ -58,6 +58,9 @@ orders = sa.Table(
     sa.Column("ratified_at", sa.DateTime(timezone=True), index=True),
     # Each item's TMF622 state.
     sa.Column("item_states", JSONB, nullable=False, server_default="{}"),
+    # What folding the order's next lines on needs (console.domain.timeline.Folded): the status its facts give and
+    # the place of the last line folded. None: its next lines are folded with its whole timeline again.
+    sa.Column("folded", JSONB),
     sa.Index("orders_state_stage", "state", "stage"),
 )
 

@@ -11,9 +11,8 @@ from console.bootstrap import bootstrap
 from console.rebuild import rebuild
 from console.settings import Settings
 from orderdesk_shared.codec import encode
-from orderdesk_shared.events.catalogue import all_topics
 from orderdesk_shared.kafka_connection import KafkaConnection
-from orderdesk_stack.topics import create_topics
+from orderdesk_stack.topics import catalogue_topics, create_topics
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +48,7 @@ async def test_rebuilding_from_the_topics_gives_the_rows_and_timelines_the_live_
     service_database, kafka_admin, journeys
 ):
     settings = Settings(database_url=await service_database("console"), **kafka_admin.settings_fields())
-    await create_topics(kafka_admin, all_topics(), partitions=2)
+    await create_topics(kafka_admin, catalogue_topics(), partitions=2)
     done, rejected, corrected = (f"PO-{uuid.uuid4().hex[:8]}" for _ in range(3))
     received = journeys.every_stage(corrected)[0]
     await _publish(

@@ -3,7 +3,9 @@
 import random
 from datetime import UTC, datetime, timedelta
 
-from console.domain.timeline import Recorded, entry_for, fold
+import pytest
+
+from console.domain.timeline import Recorded, entry_for, fold, fold_on, fold_timeline, follows
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled
@@ -134,3 +136,44 @@ def test_a_cancel_after_the_hand_off_waits_for_operations_and_the_timeline_says_
         None,
         {"1": "cancelled", "2": "cancelled"},
     )
+
+
+def _eventful_timelines(journeys):
+    failed = journeys.operations(OpsStatus.FAILED, "2", reason="no access to the riser")
+    held = journeys.fallout(FalloutKind.HELD, Stage.VALIDATED, "SITE_SURVEY_REQUIRED", "a site survey is needed")
+    released = OrderFallout(
+        order_id="PO-1", order_version=1, stage=Stage.VALIDATED, kind=FalloutKind.RELEASED, findings=[]
+    )
+    received, validated, qualified = journeys.every_stage()[:3]
+    return [
+        _lines(*journeys.every_stage(), failed, journeys.operations(OpsStatus.RESCHEDULED)),
+        _lines(received, validated, held, released, qualified),
+        _lines(received, journeys.rejection(version=1), *journeys.every_stage(version=2)[:4]),
+        _lines(*journeys.every_stage()[:4], journeys.fallout(FalloutKind.PENDING, Stage.PRICED, "X", "approval")),
+    ]
+
+
+def test_folding_each_poll_s_lines_on_gives_the_row_of_the_whole_timeline(journeys):
+    for lines in _eventful_timelines(journeys):
+        for size in (1, 2, 3):
+            folded = fold_timeline(lines[:size])
+            for start in range(size, len(lines), size):
+                assert follows(folded, lines[start : start + size])
+                folded = fold_on(folded, lines[start : start + size])
+            assert folded.row == fold(lines)
+            assert folded == fold_timeline(lines)
+
+
+def test_a_line_at_or_before_the_last_one_folded_needs_the_whole_timeline_folded_again(journeys):
+    lines = _lines(*journeys.every_stage())
+    folded = fold_timeline([lines[0], lines[2]])
+    assert not follows(folded, [lines[1]]) and not follows(folded, [lines[2]])
+    assert follows(folded, [lines[3]])
+    with pytest.raises(ValueError):
+        fold_on(folded, [lines[1]])
+
+
+def test_nothing_is_folded_before_the_order_is_received(journeys):
+    received, validated = _lines(*journeys.every_stage()[:2])
+    assert fold_timeline([validated]) is None
+    assert fold_timeline([validated, received]).row == fold([received, validated])

@@ -5,7 +5,7 @@ lines record, so the console and intake's TMF622 API never disagree; the console
 beside them (since when, whose move, jeopardy, blocker, when handed off and ratified).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -227,21 +227,64 @@ def fact_of_line(entry: TimelineEntry) -> OrderFact | None:
     return None
 
 
+# Where a line sorts in its order's timeline: by time; lines of the same instant (received and validated share a
+# transaction) by version, then in the flow's order; then by id, so that every fold reads the lines alike.
+LinePlace = tuple[datetime, int, int, str]
+
+
+@dataclass(frozen=True)
+class Folded:
+    """An order's row, the status its facts give, and the place of the last line folded into them: what folding
+    the lines after that place needs, without the lines before it."""
+
+    row: OrderRow
+    status: OrderStatus
+    through: LinePlace
+
+
 def fold(entries: Iterable[TimelineEntry]) -> OrderRow | None:
     """The order's row from its whole timeline, in time order; news about an earlier version is history only."""
-    row: OrderRow | None = None
-    status: OrderStatus | None = None
-    for entry in sorted(entries, key=lambda e: (e.occurred_at, e.order_version, _rank(e), e.message_id)):
+    folded = fold_timeline(entries)
+    return folded.row if folded is not None else None
+
+
+def fold_timeline(entries: Iterable[TimelineEntry]) -> Folded | None:
+    """`fold`, with what folding later lines on needs (None until the order's received line is among them)."""
+    return _fold_on(None, entries)
+
+
+def follows(folded: Folded, entries: Iterable[TimelineEntry]) -> bool:
+    """Whether every line sorts after the last one folded, so that they can be folded on; a line that sorts at or
+    before it (late news, or one folded already) needs the whole timeline folded again."""
+    return all(place(entry) > folded.through for entry in entries)
+
+
+def fold_on(folded: Folded, entries: Sequence[TimelineEntry]) -> Folded:
+    """The row after more lines, which all `follow` the folded ones: the same row as folding the whole timeline."""
+    if not follows(folded, entries):
+        raise ValueError("only lines that sort after the folded ones can be folded on")
+    on = _fold_on(folded, entries)
+    assert on is not None, "an order's status stays known once it is"
+    return on
+
+
+def _fold_on(folded: Folded | None, entries: Iterable[TimelineEntry]) -> Folded | None:
+    row, status, through = (folded.row, folded.status, folded.through) if folded is not None else (None, None, None)
+    for entry in sorted(entries, key=place):
         fact = fact_of_line(entry)
         after = advance(status, fact) if fact is not None else status
         row = _apply(row, status, after, entry)
         status = after
-    return row
+        through = place(entry)
+    if row is None or status is None or through is None:
+        return None  # no received line yet
+    return Folded(row, status, through)
 
 
-def _rank(entry: TimelineEntry) -> int:
-    # Lines recorded in the same instant (received and validated share a transaction) keep the flow's order.
-    return entry.stage.rank if entry.stage is not None and entry.kind == entry.stage else len(Stage)
+def place(entry: TimelineEntry) -> LinePlace:
+    """Where the line sorts in its order's timeline."""
+    rank = entry.stage.rank if entry.stage is not None and entry.kind == entry.stage else len(Stage)
+    return (entry.occurred_at, entry.order_version, rank, entry.message_id)
 
 
 def _apply(
