@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import orjson
 import sqlalchemy as sa
-from opentelemetry import propagate
 from opentelemetry.context import Context
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -22,7 +21,7 @@ from orderdesk_shared.errors import DatabaseUnavailable
 from orderdesk_shared.events.base import Event, Fact
 from orderdesk_shared.events.catalogue import dead_letter_headers, dead_letter_topic
 from orderdesk_shared.messaging import MessagingTables
-from orderdesk_shared.telemetry import Traced, batch_span, context_from_carrier
+from orderdesk_shared.telemetry import Traced, batch_span, context_from_carrier, trace_carrier
 
 T = TypeVar("T")
 
@@ -271,8 +270,7 @@ class UnitOfWork:
         order_version: int | None = None,
     ) -> dict[str, str]:
         """Record a Kafka record to publish once this transaction commits; the trace headers it will carry."""
-        carrier: dict[str, str] = {}
-        propagate.inject(carrier, context=trace_context)
+        carrier = trace_carrier(trace_context)
         self._pending.append(_PendingRow(record, aggregate_type, event_type, carrier, order_version))
         return carrier
 
@@ -507,7 +505,11 @@ class Database:
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            # No ping at checkout: SQLAlchemy's asyncpg ping is BEGIN, a statement and ROLLBACK, three round trips
+            # on every transaction. A connection the server dropped fails its first statement instead, as a
+            # transient error the consumer, relay and group commit retry; that failure marks every connection of
+            # the pool made before it as stale, so the retry connects afresh.
+            pool_pre_ping=False,
             hide_parameters=True,
             # JSON columns: serialising order documents with the standard library was a tenth of a write's CPU.
             json_serializer=json_text,
