@@ -34,7 +34,7 @@ from orderdesk_shared.events.catalogue import REPLAY_SOURCE_TOPIC_HEADER
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import CONSUMER_LAG, EVENTS_HANDLED, HANDLER_FAILURES, HANDLER_SECONDS
-from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION, carrier_from_headers, context_from_carrier, tracer
+from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION, context_from_carrier, tracer
 
 log = get_logger(__name__)
 
@@ -67,8 +67,7 @@ def current_delivery() -> Delivery | None:
 @contextlib.contextmanager
 def delivering(record: ConsumerRecord, incoming: IncomingEvent, *, topic: str | None = None) -> Iterator[Delivery]:
     """Make `record` the current delivery while its handler runs; `topic`: the event's own, when not the record's."""
-    traceparent = carrier_from_headers(record.headers or ()).get("traceparent")
-    delivery = _delivery(incoming, topic=topic or record.topic, traceparent=traceparent)
+    delivery = _delivery(incoming, topic=topic or record.topic, traceparent=incoming.trace_carrier.get("traceparent"))
     token = _current_delivery.set(delivery)
     try:
         yield delivery
@@ -434,7 +433,7 @@ class ConsumerRuntime:
         if (failure := self._failures.exhausted(record_key(record))) is not None:
             return incoming.type, await self._dead_letter(uow, record, failure.error_class, failure.dead_letter_reason)
         model, handler, handler_seconds = route
-        carrier = carrier_from_headers(record.headers or ())
+        carrier = incoming.trace_carrier
         traceparent = carrier.get("traceparent")
         about_order = issubclass(model, Event) and incoming.subject is not None
         if about_order:

@@ -96,11 +96,6 @@ def batch_span(name: str, batch: Sequence[Traced]) -> Iterator[trace.Span]:
         yield span
 
 
-def carrier_from_headers(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
-    """A record's W3C `traceparent`/`tracestate` headers."""
-    return {name: value.decode(errors="replace") for name, value in headers if name in ("traceparent", "tracestate")}
-
-
 # Records and outbox rows carry W3C trace context only (no baggage): read and written by its propagator itself
 # rather than the global composite one, which every record of every consumer went through at twice the cost.
 _TRACE_CONTEXT = TraceContextTextMapPropagator()
