@@ -7,7 +7,7 @@ functions, and the SDK's generic attribute handling cost more CPU than the handl
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ SPEC_VERSION = "1.0"
 _CE_PREFIX = "ce_"
 _CONTENT_TYPE_HEADER = "content-type"
 _REQUIRED = ("id", "source", "type", "specversion")
+_TRACE_HEADERS = ("traceparent", "tracestate")
 
 
 class InvalidEnvelope(ValueError):
@@ -45,6 +46,8 @@ class IncomingEvent:
     # The event's data as it came, JSON by the record's content type: `model.model_validate_json(payload)`.
     payload: bytes
     time: datetime | None = None
+    # The record's W3C `traceparent`/`tracestate` headers, read in the same pass over its headers.
+    trace_carrier: dict[str, str] = field(default_factory=dict)
 
     @property
     def data(self) -> Any:
@@ -73,8 +76,12 @@ def encode(event: Fact, *, source: str, event_id: str | None = None) -> KafkaRec
 def decode(*, key: bytes | None, value: bytes | None, headers: Iterable[tuple[str, bytes]]) -> IncomingEvent:
     """Read a binary-mode record; raise InvalidEnvelope when it is not a CloudEvent."""
     attributes: dict[str, str] = {}
+    trace_carrier: dict[str, str] = {}
     try:
         for name, raw in headers:
+            if name in _TRACE_HEADERS:
+                trace_carrier[name] = raw.decode(errors="replace")
+                continue
             name = name.lower()
             if name.startswith(_CE_PREFIX):
                 attributes[name[len(_CE_PREFIX) :]] = raw.decode()
@@ -93,6 +100,7 @@ def decode(*, key: bytes | None, value: bytes | None, headers: Iterable[tuple[st
         subject=attributes.get("subject"),
         payload=value or b"",
         time=_time(attributes.get("time")),
+        trace_carrier=trace_carrier,
     )
 
 
