@@ -150,8 +150,9 @@ class JsonWebKeys:
 
 
 # A client sends the same token with request after request: its signature is checked once (per key, issuer and
-# audience), its expiry every time.
-@lru_cache(maxsize=4096)
+# audience), its expiry every time. The tokens in use lately, as each person and client keeps one for hours: an entry
+# (the token and its principal) is about 1 KiB, and an expired one stays until pushed out, so the size bounds memory.
+@lru_cache(maxsize=1024)
 def _verified(token: str, key: jwt.PyJWK | str, algorithm: str, issuer: str, audience: str) -> tuple[Principal, float]:
     claims = jwt.decode(
         token,

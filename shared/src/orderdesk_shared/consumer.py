@@ -31,7 +31,7 @@ from orderdesk_shared.errors import (
 )
 from orderdesk_shared.events.base import Event, Fact
 from orderdesk_shared.events.catalogue import REPLAY_SOURCE_TOPIC_HEADER
-from orderdesk_shared.kafka_connection import KafkaConnection
+from orderdesk_shared.kafka_connection import PRODUCER_MAX_BATCH_BYTES, KafkaConnection
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import CONSUMER_LAG, EVENTS_HANDLED, HANDLER_FAILURES, HANDLER_SECONDS
 from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION, context_from_carrier, tracer
@@ -42,6 +42,13 @@ Handler = Callable[[Fact, UnitOfWork], Awaitable[None]]
 
 LAG_CHECK_SECONDS = 5.0
 IDLE_FETCH_WAIT_MS = 1000
+# What one fetch may bring, held in memory until the polls have taken it. aiokafka's defaults (1 MiB a partition,
+# 50 MiB a fetch) let a consumer behind on a backlog hold tens of MiB of compressed records, and the allocator seldom
+# gives that back: a service's whole memory budget is 150 MiB. A partition's share is one producer batch (a larger
+# batch still comes whole); a fetch's, several polls' worth (a poll takes consumer_batch_size records, 200 by
+# default, of about a KiB each compressed).
+MAX_PARTITION_FETCH_BYTES = PRODUCER_MAX_BATCH_BYTES
+FETCH_MAX_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -251,6 +258,8 @@ class ConsumerRuntime:
                 # fetch answered, records taken, a rebalance or a resume do): the default 200 ms made that walk
                 # five times a second at rest.
                 consumer_timeout_ms=IDLE_FETCH_WAIT_MS,
+                max_partition_fetch_bytes=MAX_PARTITION_FETCH_BYTES,
+                fetch_max_bytes=FETCH_MAX_BYTES,
             )
             consumer.subscribe(self.topics, listener=_FinishBatchBeforeRevoke(self))
             try:

@@ -150,7 +150,8 @@ def _address_key(address: Address) -> tuple[str, str, str, str, str]:
 @functools.lru_cache(maxsize=4096)
 def _building(street: str, city: str, state: str, postcode: str, country: str) -> tuple[str, str, str, str] | None:
     """The building an address is in, as locations key it; None when unreadable. Cached: parsing an address is the
-    dearest step of a decision, and customers order for the same sites again and again."""
+    dearest step of a decision, and customers order for the same sites again and again. An entry is about 0.5 KiB:
+    the sites ordered for lately hold 2 MiB at most."""
     address = Address(street=street, city=city, state_or_province=state, postcode=postcode, country=country)
     try:
         building = building_address(address)

@@ -78,6 +78,7 @@ def _contacts(order: ProductOrder) -> Iterator[Finding]:
 
 
 # The same contacts come back order after order, and checking an address's syntax is a large share of validation.
+# The contacts seen lately, at about 160 bytes an entry: under 1 MiB.
 @lru_cache(maxsize=4096)
 def _email_error(address: str) -> str | None:
     """Why `address` is not an email address, or None when it is one."""
