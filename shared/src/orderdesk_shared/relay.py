@@ -5,13 +5,13 @@ import contextlib
 import functools
 import time
 from collections import Counter
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from sqlalchemy.dialects import postgresql
 
 from orderdesk_shared.db import (
     DEFAULT_RETENTION,
@@ -148,7 +148,7 @@ class OutboxRelay:
             self.is_leader = True
             try:
                 while not self._stop_requested.is_set():
-                    published = await self._publish_batch(connection)
+                    published = await self._publish_batch(connection, driver_connection)
                     await connection.commit()
                     self._worked()
                     RELAY_LAST_CYCLE.labels(self._service).set_to_current_time()
@@ -190,9 +190,15 @@ class OutboxRelay:
             await asyncio.wait_for(self._wake.wait(), timeout=max(self._poll_seconds, IDLE_RECHECK_SECONDS))
         self._wake.clear()
 
-    async def _publish_batch(self, connection) -> int:
+    async def _publish_batch(self, connection, driver_connection: Any) -> int:
+        """Publish the oldest unpublished rows and mark them.
+
+        The read and the mark run outside a transaction, each on its own (the session's advisory lock already makes
+        this relay the only one, and a row published but not marked is published again, which the inbox absorbs):
+        no BEGIN and COMMIT round trips between a NOTIFY and the send, nor before the next batch.
+        """
         outbox = self._database.tables.outbox
-        rows = (await connection.execute(_unpublished_statement(outbox), {"limit": self._batch_size})).all()
+        rows = list(map(_OutboxRow._make, await driver_connection.fetch(_unpublished_sql(outbox), self._batch_size)))
         if not rows:
             OUTBOX_BACKLOG.labels(self._service).set(0)
             return 0
@@ -201,7 +207,7 @@ class OutboxRelay:
             raise transient
         published = [row for row in rows if row.id not in refusals]
         if published:
-            await connection.execute(_mark_published_statement(outbox), {"ids": [row.id for row in published]})
+            await driver_connection.execute(_mark_published_sql(outbox), [row.id for row in published])
         for row in rows:
             if row.id in refusals:
                 await self._dead_letter(connection, row, refusals[row.id])
@@ -312,21 +318,33 @@ class OutboxRelay:
         return delivery
 
 
+class _OutboxRow(NamedTuple):
+    """An unpublished outbox row, as the relay reads it (the columns of `_unpublished_sql`, in order)."""
+
+    id: str
+    seq: int
+    type: str
+    topic: str
+    aggregate_id: str
+    payload: bytes
+    headers: dict[str, str]
+    traceparent: str | None
+    tracestate: str | None
+    order_version: int | None
+
+
 @functools.cache
-def _unpublished_statement(outbox: sa.Table) -> sa.TextClause:
-    """The oldest unpublished rows in commit order, as text: compiled once, not at every batch."""
-    columns = ("id", "seq", "type", "topic", "aggregate_id", "payload", "headers", "traceparent", "tracestate")
-    sql = (
-        f"SELECT {', '.join(columns)}, order_version FROM {quoted_table(outbox)} "
-        "WHERE published_at IS NULL ORDER BY seq LIMIT :limit"
+def _unpublished_sql(outbox: sa.Table) -> str:
+    """The oldest unpublished rows in commit order, for the driver (prepared once by its statement cache)."""
+    return (
+        "SELECT id::text, seq, type, topic, aggregate_id, payload, headers, traceparent, tracestate, order_version "
+        f"FROM {quoted_table(outbox)} WHERE published_at IS NULL ORDER BY seq LIMIT $1"
     )
-    return sa.text(sql).columns(*(outbox.c[name] for name in (*columns, "order_version")))
 
 
 @functools.cache
-def _mark_published_statement(outbox: sa.Table) -> sa.TextClause:
-    sql = f"UPDATE {quoted_table(outbox)} SET published_at = now() WHERE id = ANY(CAST(:ids AS uuid[]))"
-    return sa.text(sql).bindparams(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Text)))
+def _mark_published_sql(outbox: sa.Table) -> str:
+    return f"UPDATE {quoted_table(outbox)} SET published_at = now() WHERE id = ANY($1::uuid[])"
 
 
 def _on_delivery(span: trace.Span, delivery: asyncio.Future) -> None:
