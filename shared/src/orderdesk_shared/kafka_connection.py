@@ -105,10 +105,11 @@ async def topic_partitions(kafka: KafkaConnection, topics: list[str]) -> list[To
     ]
 
 
-# How long the producer holds a partition's records for more to join them in one request. A relay queues its whole
-# batch at once, so this also paces its cycles under load: the commits that land meanwhile go in the next, larger
-# batch, in fewer produce requests for the brokers to handle. Each hop of an order adds it to the order's latency.
-PRODUCER_LINGER_MS = 5
+# How long the producer holds a partition's records for more to join them in one request: not at all. A relay queues
+# its whole batch before the producer's sender runs (`send` only appends while the partition's batch has room), so the
+# batch goes out in one request without it, and what is queued while a request is in flight (one per broker) joins
+# the next. Lingering only added its time to every hop of every order.
+PRODUCER_LINGER_MS = 0
 # Up to this many bytes per partition batch (aiokafka's default, 16 KiB, holds about ten orders).
 PRODUCER_MAX_BATCH_BYTES = 256 * 1024
 # lz4 (cramjam): of the codecs, Kafka and the clients spent the least CPU with it on the bench, about what they spend
@@ -119,7 +120,7 @@ PRODUCER_COMPRESSION = "lz4"
 
 def idempotent_producer(kafka: KafkaConnection, *, compression: str | None = PRODUCER_COMPRESSION) -> AIOKafkaProducer:
     """A producer that never reorders or duplicates within a partition and waits for all replicas, set up for
-    throughput: batches linger briefly, are large and compressed. Every relay uses it, and the bench's bus baseline."""
+    throughput: batches are large and compressed. Every relay uses it, and the bench's bus baseline."""
     return AIOKafkaProducer(
         **kafka.client_options(),
         acks="all",

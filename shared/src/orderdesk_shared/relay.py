@@ -5,13 +5,13 @@ import contextlib
 import functools
 import time
 from collections import Counter
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from sqlalchemy.dialects import postgresql
 
 from orderdesk_shared.db import (
     DEFAULT_RETENTION,
@@ -146,16 +146,21 @@ class OutboxRelay:
             channel = outbox_channel(tables)
             await driver_connection.add_listener(channel, self._on_notify)
             self.is_leader = True
+            # The rows of the last batch Kafka took, marked published by the next batch's read.
+            unmarked: list[str] = []
             try:
                 while not self._stop_requested.is_set():
-                    published = await self._publish_batch(connection)
+                    read, unmarked = await self._publish_batch(connection, driver_connection, unmarked)
                     await connection.commit()
                     self._worked()
                     RELAY_LAST_CYCLE.labels(self._service).set_to_current_time()
                     await self._count_dead_letters(connection)
-                    if published < self._batch_size and not self._stop_requested.is_set():
+                    # A batch that was not full is marked by one more read before the relay waits for work.
+                    if read < self._batch_size and not unmarked and not self._stop_requested.is_set():
                         await self._purge_expired(connection)
                         await self._wait_for_work()
+                if unmarked:
+                    await driver_connection.execute(_mark_published_sql(self._database.tables.outbox), unmarked)
             finally:
                 self.is_leader = False
                 with contextlib.suppress(Exception):
@@ -190,29 +195,37 @@ class OutboxRelay:
             await asyncio.wait_for(self._wake.wait(), timeout=max(self._poll_seconds, IDLE_RECHECK_SECONDS))
         self._wake.clear()
 
-    async def _publish_batch(self, connection) -> int:
+    async def _publish_batch(self, connection, driver_connection: Any, unmarked: list[str]) -> tuple[int, list[str]]:
+        """Mark the rows of the last batch published, read and publish the oldest unpublished rows; how many were
+        read, and the ids of those Kafka took, for the next call to mark.
+
+        One statement marks and reads, outside a transaction (the session's advisory lock already makes this relay
+        the only one, and a row published but not yet marked is published again after a crash, which the inbox
+        absorbs): between a NOTIFY and the send, and from one batch to the next, a single round trip.
+        """
         outbox = self._database.tables.outbox
-        rows = (await connection.execute(_unpublished_statement(outbox), {"limit": self._batch_size})).all()
+        rows = list(
+            map(_OutboxRow._make, await driver_connection.fetch(_mark_and_read_sql(outbox), unmarked, self._batch_size))
+        )
         if not rows:
             OUTBOX_BACKLOG.labels(self._service).set(0)
-            return 0
+            return 0, []
         refusals = await self._deliver(rows)
         if transient := next((error for error in refusals.values() if not isinstance(error, UNPUBLISHABLE)), None):
             raise transient
         published = [row for row in rows if row.id not in refusals]
-        if published:
-            await connection.execute(_mark_published_statement(outbox), {"ids": [row.id for row in published]})
         for row in rows:
             if row.id in refusals:
                 await self._dead_letter(connection, row, refusals[row.id])
         for topic, count in Counter(row.topic for row in published).items():
             EVENTS_PUBLISHED.labels(self._service, topic).inc(count)
-        await self._count_backlog(connection, full_batch=len(rows) == self._batch_size)
-        return len(rows)
+        await self._count_backlog(connection, full_batch=len(rows) == self._batch_size, unmarked=len(published))
+        return len(rows), [row.id for row in published]
 
-    async def _count_backlog(self, connection, *, full_batch: bool) -> None:
+    async def _count_backlog(self, connection, *, full_batch: bool, unmarked: int) -> None:
         """Set the outbox backlog metric: none left after a batch that was not full; after a full one, the rows
-        left behind, counted about once a scrape interval (a relay catching up runs full batches back to back)."""
+        left behind (not the batch just published, marked with the next read), counted about once a scrape interval
+        (a relay catching up runs full batches back to back)."""
         if not full_batch:
             OUTBOX_BACKLOG.labels(self._service).set(0)
             self._next_backlog_count = 0.0
@@ -221,7 +234,7 @@ class OutboxRelay:
             return
         self._next_backlog_count = time.monotonic() + BACKLOG_COUNT_INTERVAL_SECONDS
         backlog = (await connection.execute(self._database.tables.backlog_count())).scalar_one()
-        OUTBOX_BACKLOG.labels(self._service).set(backlog)
+        OUTBOX_BACKLOG.labels(self._service).set(max(backlog - unmarked, 0))
 
     async def _deliver(self, rows) -> dict[str, BaseException]:
         """Queue the rows in commit order and wait for Kafka; the refusal of each row it did not take, by row id."""
@@ -312,21 +325,37 @@ class OutboxRelay:
         return delivery
 
 
+class _OutboxRow(NamedTuple):
+    """An unpublished outbox row, as the relay reads it (the columns of `_mark_and_read_sql`, in order)."""
+
+    id: str
+    seq: int
+    type: str
+    topic: str
+    aggregate_id: str
+    payload: bytes
+    headers: dict[str, str]
+    traceparent: str | None
+    tracestate: str | None
+    order_version: int | None
+
+
 @functools.cache
-def _unpublished_statement(outbox: sa.Table) -> sa.TextClause:
-    """The oldest unpublished rows in commit order, as text: compiled once, not at every batch."""
-    columns = ("id", "seq", "type", "topic", "aggregate_id", "payload", "headers", "traceparent", "tracestate")
-    sql = (
-        f"SELECT {', '.join(columns)}, order_version FROM {quoted_table(outbox)} "
-        "WHERE published_at IS NULL ORDER BY seq LIMIT :limit"
+def _mark_and_read_sql(outbox: sa.Table) -> str:
+    """Mark the rows $1 published; the oldest unpublished rows after them in commit order, $2 at most (for the
+    driver, which prepares it once). The read sees the table as before the mark, so it leaves the marked rows out
+    itself."""
+    table = quoted_table(outbox)
+    return (
+        f"WITH marked AS (UPDATE {table} SET published_at = now() WHERE id = ANY($1::uuid[])) "
+        "SELECT id::text, seq, type, topic, aggregate_id, payload, headers, traceparent, tracestate, order_version "
+        f"FROM {table} WHERE published_at IS NULL AND id <> ALL($1::uuid[]) ORDER BY seq LIMIT $2"
     )
-    return sa.text(sql).columns(*(outbox.c[name] for name in (*columns, "order_version")))
 
 
 @functools.cache
-def _mark_published_statement(outbox: sa.Table) -> sa.TextClause:
-    sql = f"UPDATE {quoted_table(outbox)} SET published_at = now() WHERE id = ANY(CAST(:ids AS uuid[]))"
-    return sa.text(sql).bindparams(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Text)))
+def _mark_published_sql(outbox: sa.Table) -> str:
+    return f"UPDATE {quoted_table(outbox)} SET published_at = now() WHERE id = ANY($1::uuid[])"
 
 
 def _on_delivery(span: trace.Span, delivery: asyncio.Future) -> None:

@@ -1,7 +1,7 @@
 """The bus baseline of `make bench`: records through seven topics by plain aiokafka, no database.
 
 Each hop is its own process, as each service is, written as a careful engineer would: a large poll at a time,
-the whole poll produced by the relays' idempotent producer (it lingers a few ms and compresses), its acknowledgements
+the whole poll produced by the relays' idempotent producer (large compressed batches), its acknowledgements
 awaited together, its offsets committed in one request. The pipeline's throughput against this is how close to
 the bus it gets. This module imports little: each hop process runs it (`python -m orderdesk_stack.bus_baseline`).
 """
