@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from orderdesk_shared.db import (
@@ -32,7 +32,7 @@ from orderdesk_shared.metrics import (
     RELAY_LAST_CYCLE,
     RELAY_LEADER,
 )
-from orderdesk_shared.telemetry import context_from_carrier, order_attributes, tracer
+from orderdesk_shared.telemetry import context_from_carrier, order_attributes, trace_carrier, tracer
 
 log = get_logger(__name__)
 
@@ -309,8 +309,7 @@ class OutboxRelay:
             | (order_attributes(row.aggregate_id, row.order_version) if row.order_version is not None else {}),
         )
         with trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
-            headers = dict(row.headers)
-            propagate.inject(headers)
+            headers = row.headers | trace_carrier()
             try:
                 delivery = await self._producer.send(
                     row.topic,
