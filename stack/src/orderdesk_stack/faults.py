@@ -29,6 +29,9 @@ POISONED_TOPIC = OrderValidated.topic
 OVERSIZED_BYTES = 2 * 1024 * 1024
 # How long a slow handler's record may take to reach the dead letters once its lock is gone.
 DEAD_LETTER_WAIT_SECONDS = 60
+# A paused session whose last statement ended this recently was caught right after it (a busy service's sessions
+# are never idle for longer between a statement and the work that follows it).
+JUST_NOW_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -194,13 +197,15 @@ def _inside_a_transaction(connections: list[_Connection]) -> bool:
 def _just_committed(connections: list[_Connection]) -> bool:
     workers = [c for c in connections if not c.relays]
     return not _inside_a_transaction(connections) and any(
-        c.state == "idle" and c.idle_for < 0.05 and not c.query.startswith("SELECT 1") for c in workers
+        c.state == "idle" and c.idle_for < JUST_NOW_SECONDS and not c.query.startswith("SELECT 1") for c in workers
     )
 
 
 def _relay_between_publish_and_mark(connections: list[_Connection]) -> bool:
+    """The relay's session just read a batch (the statement that marks the last batch reads the next, outside a
+    transaction), so the rows it read are being sent and stay unmarked until its next read."""
     return any(
-        c.relays and c.state == "idle in transaction" and "outbox" in c.query and c.query.lstrip().startswith("SELECT")
+        c.relays and c.state == "idle" and c.idle_for < JUST_NOW_SECONDS and "published_at IS NULL" in c.query
         for c in connections
     )
 
