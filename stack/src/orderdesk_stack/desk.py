@@ -27,6 +27,10 @@ from orderdesk_stack.stack import Stack
 CANCEL_PATH = PRODUCT_ORDER_PATH.rsplit("/", 1)[0] + "/cancelProductOrder"
 OPERATIONS_REPORTS = "/fulfillment/orders/{order_id}/operations-reports"
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+# Requests the people have in flight at once, all of them together. Thousands queued on one HTTP client (every
+# hand-off of a slice at once) would make its connection pool quadratic: httpcore scans every queued request each
+# time it assigns one, and a soak's driver then spends its core on that instead of on the people's work.
+REQUESTS_AT_ONCE = 16
 
 
 class Plan:
@@ -63,12 +67,17 @@ class People:
     busy: set[str] = field(default_factory=set)
     # Seconds a person keeps trying while a service is unreachable or failing (5xx) before giving up.
     patience: float = 0.0
+    _requests: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(REQUESTS_AT_ONCE))
 
     def headers(self, subject: str, *roles: Role) -> dict[str, str]:
         return self.signer.bearer(subject, *roles)
 
     async def ask(self, send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
-        return await patiently(send, patience=self.patience)
+        async def in_turn() -> httpx.Response:
+            async with self._requests:
+                return await send()
+
+        return await patiently(in_turn, patience=self.patience)
 
 
 class Desk:
