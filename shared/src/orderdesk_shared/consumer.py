@@ -221,6 +221,8 @@ class ConsumerRuntime:
         self._batch_in_flight = asyncio.Lock()
         self._paused_until: dict[TopicPartition, float] = {}
         self._next_lag_check = 0.0
+        # The last poll's offset commit, running while the next poll is handled (`_commit_offsets_behind`).
+        self._offset_commit: asyncio.Task[None] | None = None
         self._failures = FailedAttempts(settings.handler_attempts)
         self.poll_size = PollSize(settings.batch_size)
         self._stop_requested = asyncio.Event()
@@ -274,9 +276,17 @@ class ConsumerRuntime:
             self._consumer = consumer
             try:
                 await self._consume(consumer)
+            except asyncio.CancelledError:
+                # Stopped past its time (Kafka away, say): a commit could wait for Kafka as long. Its records are
+                # read again, and the inbox drops them.
+                if self._offset_commit is not None:
+                    self._offset_commit.cancel()
+                    self._offset_commit = None
+                raise
             finally:
                 self.joined = False
                 self.partition_lags = []
+                await self.offsets_committed()
                 # Leaves the group, so its partitions go to the other members at once.
                 await consumer.stop()
 
@@ -362,12 +372,26 @@ class ConsumerRuntime:
             return _PollOutcome.PAUSED
         for (event_type, outcome), count in Counter(outcomes).items():
             EVENTS_HANDLED.labels(self.name, event_type, outcome).inc(count)
-        try:
-            await consumer.commit({tp: partition_records[-1].offset + 1 for tp, partition_records in batches.items()})
-        except (CommitFailedError, KafkaError) as error:
-            # Partitions moved to another member; it will redeliver and the inbox drops the repeats.
-            log.info("offset commit skipped", partitions=len(batches), error=str(error))
+        await self._commit_offsets_behind(
+            consumer, {tp: partition_records[-1].offset + 1 for tp, partition_records in batches.items()}
+        )
         return _PollOutcome.COMMITTED
+
+    async def _commit_offsets_behind(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """Commit a poll's offsets (its transaction committed) while the next poll is fetched and handled.
+
+        Awaiting each commit before the next fetch cost a Kafka round trip a poll. One commit is in flight at a
+        time, so that offsets reach Kafka in the order of their polls; a rebalance and a stop wait for it
+        (`offsets_committed`), so no member reads again what this one handled, and none skips what it did not.
+        """
+        await self.offsets_committed()
+        self._offset_commit = asyncio.create_task(_commit_offsets(consumer, offsets), name="offset-commit")
+
+    async def offsets_committed(self) -> None:
+        """Return once the offsets of every poll handled so far are committed (or their commit failed)."""
+        if self._offset_commit is not None:
+            commit, self._offset_commit = self._offset_commit, None
+            await commit
 
     async def _handle_poll(self, records: list[ConsumerRecord], *, deadline: float) -> list[tuple[str, str]]:
         """Handle a poll in one transaction; if a record fails or is slow, redo the poll with each record isolated.
@@ -614,6 +638,14 @@ class ConsumerRuntime:
         self.partition_lags = sorted(lags, key=lambda lag: (lag.topic, lag.partition))
 
 
+async def _commit_offsets(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+    try:
+        await consumer.commit(offsets)
+    except (CommitFailedError, KafkaError) as error:
+        # Partitions moved to another member; it will redeliver and the inbox drops the repeats.
+        log.info("offset commit skipped", partitions=len(offsets), error=str(error))
+
+
 def _decode(record: ConsumerRecord) -> IncomingEvent | InvalidEnvelope:
     """The record's CloudEvent, or why it is none."""
     try:
@@ -664,13 +696,14 @@ class HandlerTimeout(TimeoutError):
 
 
 class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):
-    """Let the batch in flight commit its offsets before its partitions go to another member."""
+    """Let the batch in flight and its offset commit finish before its partitions go to another member."""
 
     def __init__(self, runtime: ConsumerRuntime) -> None:
         self._runtime = runtime
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self._runtime._batch_in_flight:
+            await self._runtime.offsets_committed()
             self._runtime._forget_partitions(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
