@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import enum
+import functools
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -221,8 +222,8 @@ class ConsumerRuntime:
         self._batch_in_flight = asyncio.Lock()
         self._paused_until: dict[TopicPartition, float] = {}
         self._next_lag_check = 0.0
-        # The last poll's offset commit, running while the next poll is handled (`_commit_offsets_behind`).
-        self._offset_commit: asyncio.Task[None] | None = None
+        # The offset commits of the Kafka consumer of the moment (`run` makes one for each).
+        self._offset_commits: OffsetCommits | None = None
         self._failures = FailedAttempts(settings.handler_attempts)
         self.poll_size = PollSize(settings.batch_size)
         self._stop_requested = asyncio.Event()
@@ -274,19 +275,18 @@ class ConsumerRuntime:
                 await backoff.wait(self._stop_requested)
                 continue
             self._consumer = consumer
+            self._offset_commits = offset_commits = OffsetCommits(functools.partial(_commit_offsets, consumer))
             try:
                 await self._consume(consumer)
             except asyncio.CancelledError:
                 # Stopped past its time (Kafka away, say): a commit could wait for Kafka as long. Its records are
                 # read again, and the inbox drops them.
-                if self._offset_commit is not None:
-                    self._offset_commit.cancel()
-                    self._offset_commit = None
+                offset_commits.abandon()
                 raise
             finally:
                 self.joined = False
                 self.partition_lags = []
-                await self.offsets_committed()
+                await offset_commits.settled()
                 # Leaves the group, so its partitions go to the other members at once.
                 await consumer.stop()
 
@@ -372,26 +372,9 @@ class ConsumerRuntime:
             return _PollOutcome.PAUSED
         for (event_type, outcome), count in Counter(outcomes).items():
             EVENTS_HANDLED.labels(self.name, event_type, outcome).inc(count)
-        await self._commit_offsets_behind(
-            consumer, {tp: partition_records[-1].offset + 1 for tp, partition_records in batches.items()}
-        )
+        assert self._offset_commits is not None
+        self._offset_commits.add({tp: partition_records[-1].offset + 1 for tp, partition_records in batches.items()})
         return _PollOutcome.COMMITTED
-
-    async def _commit_offsets_behind(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
-        """Commit a poll's offsets (its transaction committed) while the next poll is fetched and handled.
-
-        Awaiting each commit before the next fetch cost a Kafka round trip a poll. One commit is in flight at a
-        time, so that offsets reach Kafka in the order of their polls; a rebalance and a stop wait for it
-        (`offsets_committed`), so no member reads again what this one handled, and none skips what it did not.
-        """
-        await self.offsets_committed()
-        self._offset_commit = asyncio.create_task(_commit_offsets(consumer, offsets), name="offset-commit")
-
-    async def offsets_committed(self) -> None:
-        """Return once the offsets of every poll handled so far are committed (or their commit failed)."""
-        if self._offset_commit is not None:
-            commit, self._offset_commit = self._offset_commit, None
-            await commit
 
     async def _handle_poll(self, records: list[ConsumerRecord], *, deadline: float) -> list[tuple[str, str]]:
         """Handle a poll in one transaction; if a record fails or is slow, redo the poll with each record isolated.
@@ -638,7 +621,49 @@ class ConsumerRuntime:
         self.partition_lags = sorted(lags, key=lambda lag: (lag.topic, lag.partition))
 
 
-async def _commit_offsets(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+Offsets = dict[TopicPartition, int]
+
+
+class OffsetCommits:
+    """A consumer's offset commits, made behind its polls rather than awaited before the next fetch (a Kafka round
+    trip a poll).
+
+    Offsets are added once their poll's transaction committed. One commit is in flight at a time; the polls that
+    end meanwhile are committed together by the next, so offsets reach Kafka in the order of their polls. A
+    rebalance and a stop wait until every offset added is committed (`settled`), so no member reads again what this
+    one handled, and none skips what it did not.
+    """
+
+    def __init__(self, commit: Callable[[Offsets], Awaitable[None]]) -> None:
+        self._commit = commit
+        self._pending: Offsets = {}
+        self._committing: asyncio.Task[None] | None = None
+
+    def add(self, offsets: Offsets) -> None:
+        self._pending.update(offsets)
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit_pending(), name="offset-commit")
+
+    async def _commit_pending(self) -> None:
+        while self._pending:
+            offsets, self._pending = self._pending, {}
+            await self._commit(offsets)
+
+    async def settled(self) -> None:
+        """Return once every offset added so far is committed (or its commit failed)."""
+        if self._committing is not None:
+            committing, self._committing = self._committing, None
+            await committing
+
+    def abandon(self) -> None:
+        """Give up the commit in flight and those pending: their records are read again."""
+        if self._committing is not None:
+            self._committing.cancel()
+            self._committing = None
+        self._pending = {}
+
+
+async def _commit_offsets(consumer: AIOKafkaConsumer, offsets: Offsets) -> None:
     try:
         await consumer.commit(offsets)
     except (CommitFailedError, KafkaError) as error:
@@ -703,7 +728,8 @@ class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self._runtime._batch_in_flight:
-            await self._runtime.offsets_committed()
+            if self._runtime._offset_commits is not None:
+                await self._runtime._offset_commits.settled()
             self._runtime._forget_partitions(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
