@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import enum
+import functools
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -221,6 +222,8 @@ class ConsumerRuntime:
         self._batch_in_flight = asyncio.Lock()
         self._paused_until: dict[TopicPartition, float] = {}
         self._next_lag_check = 0.0
+        # The offset commits of the Kafka consumer of the moment (`run` makes one for each).
+        self._offset_commits: OffsetCommits | None = None
         self._failures = FailedAttempts(settings.handler_attempts)
         self.poll_size = PollSize(settings.batch_size)
         self._stop_requested = asyncio.Event()
@@ -272,11 +275,18 @@ class ConsumerRuntime:
                 await backoff.wait(self._stop_requested)
                 continue
             self._consumer = consumer
+            self._offset_commits = offset_commits = OffsetCommits(functools.partial(_commit_offsets, consumer))
             try:
                 await self._consume(consumer)
+            except asyncio.CancelledError:
+                # Stopped past its time (Kafka away, say): a commit could wait for Kafka as long. Its records are
+                # read again, and the inbox drops them.
+                offset_commits.abandon()
+                raise
             finally:
                 self.joined = False
                 self.partition_lags = []
+                await offset_commits.settled()
                 # Leaves the group, so its partitions go to the other members at once.
                 await consumer.stop()
 
@@ -362,11 +372,8 @@ class ConsumerRuntime:
             return _PollOutcome.PAUSED
         for (event_type, outcome), count in Counter(outcomes).items():
             EVENTS_HANDLED.labels(self.name, event_type, outcome).inc(count)
-        try:
-            await consumer.commit({tp: partition_records[-1].offset + 1 for tp, partition_records in batches.items()})
-        except (CommitFailedError, KafkaError) as error:
-            # Partitions moved to another member; it will redeliver and the inbox drops the repeats.
-            log.info("offset commit skipped", partitions=len(batches), error=str(error))
+        assert self._offset_commits is not None
+        self._offset_commits.add({tp: partition_records[-1].offset + 1 for tp, partition_records in batches.items()})
         return _PollOutcome.COMMITTED
 
     async def _handle_poll(self, records: list[ConsumerRecord], *, deadline: float) -> list[tuple[str, str]]:
@@ -614,6 +621,56 @@ class ConsumerRuntime:
         self.partition_lags = sorted(lags, key=lambda lag: (lag.topic, lag.partition))
 
 
+Offsets = dict[TopicPartition, int]
+
+
+class OffsetCommits:
+    """A consumer's offset commits, made behind its polls rather than awaited before the next fetch (a Kafka round
+    trip a poll).
+
+    Offsets are added once their poll's transaction committed. One commit is in flight at a time; the polls that
+    end meanwhile are committed together by the next, so offsets reach Kafka in the order of their polls. A
+    rebalance and a stop wait until every offset added is committed (`settled`), so no member reads again what this
+    one handled, and none skips what it did not.
+    """
+
+    def __init__(self, commit: Callable[[Offsets], Awaitable[None]]) -> None:
+        self._commit = commit
+        self._pending: Offsets = {}
+        self._committing: asyncio.Task[None] | None = None
+
+    def add(self, offsets: Offsets) -> None:
+        self._pending.update(offsets)
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit_pending(), name="offset-commit")
+
+    async def _commit_pending(self) -> None:
+        while self._pending:
+            offsets, self._pending = self._pending, {}
+            await self._commit(offsets)
+
+    async def settled(self) -> None:
+        """Return once every offset added so far is committed (or its commit failed)."""
+        if self._committing is not None:
+            committing, self._committing = self._committing, None
+            await committing
+
+    def abandon(self) -> None:
+        """Give up the commit in flight and those pending: their records are read again."""
+        if self._committing is not None:
+            self._committing.cancel()
+            self._committing = None
+        self._pending = {}
+
+
+async def _commit_offsets(consumer: AIOKafkaConsumer, offsets: Offsets) -> None:
+    try:
+        await consumer.commit(offsets)
+    except (CommitFailedError, KafkaError) as error:
+        # Partitions moved to another member; it will redeliver and the inbox drops the repeats.
+        log.info("offset commit skipped", partitions=len(offsets), error=str(error))
+
+
 def _decode(record: ConsumerRecord) -> IncomingEvent | InvalidEnvelope:
     """The record's CloudEvent, or why it is none."""
     try:
@@ -664,13 +721,15 @@ class HandlerTimeout(TimeoutError):
 
 
 class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):
-    """Let the batch in flight commit its offsets before its partitions go to another member."""
+    """Let the batch in flight and its offset commit finish before its partitions go to another member."""
 
     def __init__(self, runtime: ConsumerRuntime) -> None:
         self._runtime = runtime
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self._runtime._batch_in_flight:
+            if self._runtime._offset_commits is not None:
+                await self._runtime._offset_commits.settled()
             self._runtime._forget_partitions(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import asyncpg
 import orjson
 import sqlalchemy as sa
 from opentelemetry.context import Context
@@ -130,26 +131,21 @@ def _conflict_statement(table: sa.Table, columns: tuple[str, ...], *, on_conflic
     return sa.text(sql).bindparams(*(sa.bindparam(column, type_=table.c[column].type) for column in columns))
 
 
+# The runtime's own statements, once per transaction, go to the asyncpg connection itself as SQL with positional
+# parameters: through SQLAlchemy each cost a greenlet switch, a compiled-cache lookup and a result object.
 @functools.cache
-def _claim_statement(inbox: sa.Table) -> sa.TextClause:
-    sql = (
+def _claim_sql(inbox: sa.Table) -> str:
+    return (
         f"INSERT INTO {_QUOTE.format_table(inbox)} (consumer, message_id) "
-        "SELECT :consumer, unnest(CAST(:message_ids AS text[])) ON CONFLICT DO NOTHING RETURNING message_id"
-    )
-    return sa.text(sql).bindparams(
-        sa.bindparam("consumer", type_=sa.Text), sa.bindparam("message_ids", type_=postgresql.ARRAY(sa.Text))
+        "SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id"
     )
 
 
 @functools.cache
-def _keep_order_traces_statement(order_traces: sa.Table) -> sa.TextClause:
-    sql = (
+def _keep_order_traces_sql(order_traces: sa.Table) -> str:
+    return (
         f"INSERT INTO {_QUOTE.format_table(order_traces)} (order_id, traceparent, tracestate) "
-        "SELECT * FROM unnest(CAST(:order_ids AS text[]), CAST(:traceparents AS text[]), CAST(:tracestates AS text[])) "
-        "ON CONFLICT DO NOTHING"
-    )
-    return sa.text(sql).bindparams(
-        *(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)) for name in ("order_ids", "traceparents", "tracestates"))
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING"
     )
 
 
@@ -175,28 +171,23 @@ _OUTBOX_VALUES = (
 
 
 @functools.cache
-def _outbox_insert_statement(outbox: sa.Table) -> sa.TextClause:
+def _outbox_insert_sql(outbox: sa.Table) -> str:
     """The transaction's outbox rows in one statement, one array per column; `seq` follows the arrays' order.
 
     The statement first takes the outbox lock and notifies the relay (`locked`, a one-row subquery joined to every
     row: no row reaches the insert, and so takes a `seq`, before the lock is held): one round trip, not two.
+    Parameters: the lock's name, the channel, then one array per column of `_OUTBOX_VALUES`.
     """
     columns = ", ".join(_quote(column) for column, _, _ in _OUTBOX_VALUES)
-    # Headers arrive as JSON text and payloads as bytes; the casts make them jsonb and bytea on the server.
+    # Headers arrive as JSON text; the cast makes them jsonb on the server.
     arrays = ", ".join(
-        f"CAST(CAST(:{name} AS text[]) AS jsonb[])" if name == "headers" else f"CAST(:{name} AS {array_type})"
-        for _, name, array_type in _OUTBOX_VALUES
+        f"${number}::text[]::jsonb[]" if name == "headers" else f"${number}::{array_type}"
+        for number, (_, name, array_type) in enumerate(_OUTBOX_VALUES, start=3)
     )
-    sql = (
+    return (
         f"INSERT INTO {_QUOTE.format_table(outbox)} ({columns}) SELECT {columns} "
         f"FROM unnest({arrays}) WITH ORDINALITY AS pending({columns}, ordinal), "
-        "(SELECT pg_advisory_xact_lock(hashtext(:lock_name)), pg_notify(:channel, '')) AS locked ORDER BY ordinal"
-    )
-    types = {"payloads": postgresql.ARRAY(sa.LargeBinary), "order_versions": postgresql.ARRAY(sa.Integer)}
-    return sa.text(sql).bindparams(
-        *(sa.bindparam(name, type_=types.get(name, postgresql.ARRAY(sa.Text))) for _, name, _ in _OUTBOX_VALUES),
-        sa.bindparam("lock_name", type_=sa.Text),
-        sa.bindparam("channel", type_=sa.Text),
+        "(SELECT pg_advisory_xact_lock(hashtext($1)), pg_notify($2, '')) AS locked ORDER BY ordinal"
     )
 
 
@@ -223,6 +214,7 @@ class UnitOfWork:
         self._deferred: dict[DeferredWork, list[Traced]] = {}
         # Order id -> the first trace context (traceparent, tracestate) this transaction handled or emitted it in.
         self._order_traces: dict[str, tuple[str, str | None]] = {}
+        self._driver: asyncpg.Connection | None = None
 
     def before_commit(self, work: DeferredWork[T], item: T) -> None:
         """Hand `item` to `work`, which runs once before this transaction commits with every item handed to it.
@@ -298,10 +290,23 @@ class UnitOfWork:
         """Claim a batch of messages in one statement; the ids of those not handled before."""
         if not message_ids:
             return set()
-        claimed = await self.connection.execute(
-            _claim_statement(self._tables.inbox), {"consumer": consumer, "message_ids": list(message_ids)}
-        )
-        return set(claimed.scalars())
+        driver = await self._driver_connection()
+        claimed = await driver.fetch(_claim_sql(self._tables.inbox), consumer, list(message_ids))
+        return {row[0] for row in claimed}
+
+    async def _driver_connection(self) -> asyncpg.Connection:
+        """The asyncpg connection beneath `connection`, inside this transaction.
+
+        SQLAlchemy's asyncpg adapter begins its transaction at its first statement; a statement sent to the driver
+        before that would run outside the transaction, so the adapter is made to begin it first (its own BEGIN).
+        """
+        if self._driver is None:
+            pooled = await self.connection.get_raw_connection()
+            adapted = pooled.dbapi_connection
+            if not adapted._started:
+                await adapted._start_transaction()
+            self._driver = pooled.driver_connection
+        return self._driver
 
     async def dead_letter(
         self,
@@ -376,13 +381,12 @@ class UnitOfWork:
             return
         # In key order, so that two transactions keeping the same orders never wait on each other in a cycle.
         order_ids = sorted(self._order_traces)
-        await self.connection.execute(
-            _keep_order_traces_statement(self._tables.order_traces),
-            {
-                "order_ids": order_ids,
-                "traceparents": [self._order_traces[order_id][0] for order_id in order_ids],
-                "tracestates": [self._order_traces[order_id][1] for order_id in order_ids],
-            },
+        driver = await self._driver_connection()
+        await driver.execute(
+            _keep_order_traces_sql(self._tables.order_traces),
+            order_ids,
+            [self._order_traces[order_id][0] for order_id in order_ids],
+            [self._order_traces[order_id][1] for order_id in order_ids],
         )
 
     async def _write_outbox(self) -> None:
@@ -392,22 +396,21 @@ class UnitOfWork:
         # commit order and the relay never publishes a later fact before an earlier one.
         # NOTIFY is transactional too: the relay hears it only once these rows are committed.
         rows = self._pending
-        await self.connection.execute(
-            _outbox_insert_statement(self._tables.outbox),
-            {
-                "lock_name": self._lock_name,
-                "channel": outbox_channel(self._tables),
-                "ids": [str(uuid.uuid4()) for _ in rows],
-                "aggregate_types": [row.aggregate_type for row in rows],
-                "aggregate_ids": [row.record.key or "" for row in rows],
-                "types": [row.event_type for row in rows],
-                "topics": [row.record.topic for row in rows],
-                "payloads": [row.record.value for row in rows],
-                "headers": [json_text(row.record.headers) for row in rows],
-                "traceparents": [row.trace_carrier.get("traceparent") for row in rows],
-                "tracestates": [row.trace_carrier.get("tracestate") for row in rows],
-                "order_versions": [row.order_version for row in rows],
-            },
+        driver = await self._driver_connection()
+        await driver.execute(
+            _outbox_insert_sql(self._tables.outbox),
+            self._lock_name,
+            outbox_channel(self._tables),
+            [str(uuid.uuid4()) for _ in rows],
+            [row.aggregate_type for row in rows],
+            [row.record.key or "" for row in rows],
+            [row.event_type for row in rows],
+            [row.record.topic for row in rows],
+            [row.record.value for row in rows],
+            [json_text(row.record.headers) for row in rows],
+            [row.trace_carrier.get("traceparent") for row in rows],
+            [row.trace_carrier.get("tracestate") for row in rows],
+            [row.order_version for row in rows],
         )
 
     @property

@@ -138,9 +138,11 @@ def describe_error(error: BaseException) -> str:
     A database error's text quotes its statement, its bound values (the order JSON) and the offending
     key: only the SQLSTATE and the constraint are kept.
     """
-    if isinstance(error, StatementError):
-        driver_error = getattr(error.orig, "__cause__", None) or error.orig
-        sqlstate = getattr(driver_error, "sqlstate", None) or getattr(error.orig, "sqlstate", None) or "unknown"
+    # The runtime's own statements go to the driver itself, whose errors come unwrapped.
+    if isinstance(error, (StatementError, asyncpg.PostgresError)):
+        orig = error.orig if isinstance(error, StatementError) else error
+        driver_error = getattr(orig, "__cause__", None) or orig
+        sqlstate = getattr(driver_error, "sqlstate", None) or getattr(orig, "sqlstate", None) or "unknown"
         constraint = getattr(driver_error, "constraint_name", None)
         on_constraint = f" on constraint {constraint}" if constraint else ""
         return f"database error SQLSTATE {sqlstate} ({type(driver_error).__name__}){on_constraint}"

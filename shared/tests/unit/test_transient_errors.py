@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from orderdesk_shared.errors import PermanentError, TransientError, is_transient
+from orderdesk_shared.errors import PermanentError, TransientError, describe_error, is_transient
 
 
 def _wrapped(driver_error: BaseException, *, invalidated: bool = False) -> DBAPIError:
@@ -91,3 +91,9 @@ def test_a_dependency_that_is_away_is_transient(error):
 )
 def test_a_record_that_is_wrong_or_slow_is_not_transient(error):
     assert not is_transient(error)
+
+
+def test_a_driver_error_is_described_without_the_value_it_quotes():
+    error = asyncpg.exceptions.InvalidTextRepresentationError('invalid input syntax for type uuid: "PO-secret"')
+
+    assert describe_error(error) == "database error SQLSTATE 22P02 (InvalidTextRepresentationError)"
