@@ -100,6 +100,14 @@ class TokenVerifier:
         return principal
 
 
+# Every token a key signs has the same header (algorithm, key id, type): read once per header, not per request. A
+# provider has a few keys at a time; the bound keeps a stream of forged headers from growing the cache.
+@lru_cache(maxsize=64)
+def _unverified_header(header_segment: str) -> dict:
+    """A token's header, from its first segment (the signature is checked later, by _verified)."""
+    return jwt.get_unverified_header(f"{header_segment}..")
+
+
 class JsonWebKeys:
     """The identity provider's signing keys, fetched from its JWKS URL off the event loop and kept a while.
 
@@ -113,7 +121,7 @@ class JsonWebKeys:
         self._lock = asyncio.Lock()
 
     async def key_for(self, token: str) -> jwt.PyJWK:
-        header = jwt.get_unverified_header(token)
+        header = _unverified_header(token.partition(".")[0])
         if header.get("alg") not in ASYMMETRIC_ALGORITHMS:
             raise jwt.InvalidAlgorithmError(f"tokens signed with {header.get('alg')!r} are not accepted here")
         kid = header.get("kid")
