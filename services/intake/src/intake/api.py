@@ -171,9 +171,13 @@ async def create_product_order(request: Request) -> Response:
     the first order (200); the same externalId with a different document is a conflict (409): correct the order.
     Another caller's Idempotency-Key is another key.
     """
+    # In FastAPI's order: the body is read (over its limit, 413) and parsed (not JSON, 400) before the caller is.
+    sent = await request.body()
+    sent_json = _json_of(sent, request.headers.get("content-type"))
     principal = await caller_in_role(request, *SUBMITTERS)
     idempotency_key = _idempotency_key(request)
-    document, sent_text = await _json_object(request)
+    document = _json_object(sent_json)
+    sent_text = json_text_of(sent)
     body = _spec_valid(document, ProductOrderCreate, "ProductOrder_Create", json_text=sent_text)
     db: Database = request.app.state.runtime.database
     if idempotency_key and (known := await _repeat_of(db, principal, idempotency_key=idempotency_key)):
@@ -225,29 +229,34 @@ def _idempotency_key(request: Request) -> str | None:
     return key
 
 
-async def _json_object(request: Request) -> tuple[dict, bytes | None]:
-    """The request's body as a JSON object, and its text when the strict checks can read it (json_text_of); invalid
-    input as FastAPI calls a `dict` body's: missing, not JSON (by its Content-Type or its text), not an object.
+def _json_of(sent: bytes, content_type: str | None) -> object:
+    """What a body holds, as FastAPI reads a `dict` body: the JSON value of a JSON one (invalid JSON is a validation
+    error), the bytes of another, None for none.
 
     Read by orjson, several times faster than Python's reader; what orjson refuses that Python's reader takes
     (NaN, a lone surrogate, an integer beyond 64 bits, UTF-16) is read by Python's, for the checks to name it."""
-    sent = await request.body()
     if not sent:
-        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
-    document: object = sent
-    if _is_json(request.headers.get("content-type")):
+        return None
+    if not _is_json(content_type):
+        return sent
+    try:
+        return orjson.loads(sent)
+    except orjson.JSONDecodeError:
         try:
-            document = orjson.loads(sent)
-        except orjson.JSONDecodeError:
-            try:
-                document = json.loads(sent)
-            except json.JSONDecodeError as error:
-                reason = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error"}
-                raise RequestValidationError([reason | {"ctx": {"error": error.msg}}]) from error
-    if not isinstance(document, dict):
+            return json.loads(sent)
+        except json.JSONDecodeError as error:
+            reason = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error"}
+            raise RequestValidationError([reason | {"ctx": {"error": error.msg}}]) from error
+
+
+def _json_object(sent_json: object) -> dict:
+    """The body as the JSON object it must be; else invalid input as FastAPI calls a `dict` body's."""
+    if sent_json is None:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
+    if not isinstance(sent_json, dict):
         reason = {"type": "dict_type", "loc": ("body",), "msg": "Input should be a valid dictionary"}
         raise RequestValidationError([reason])
-    return document, json_text_of(sent)
+    return sent_json
 
 
 def _is_json(content_type: str | None) -> bool:
