@@ -8,7 +8,7 @@ service verify HS256 tokens with a shared secret instead.
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -100,6 +100,14 @@ class TokenVerifier:
         return principal
 
 
+# Every token a key signs has the same header (algorithm, key id, type): read once per header, not per request. A
+# provider has a few keys at a time; the bound keeps a stream of forged headers from growing the cache.
+@lru_cache(maxsize=64)
+def _unverified_header(header_segment: str) -> dict:
+    """A token's header, from its first segment (the signature is checked later, by _verified)."""
+    return jwt.get_unverified_header(f"{header_segment}..")
+
+
 class JsonWebKeys:
     """The identity provider's signing keys, fetched from its JWKS URL off the event loop and kept a while.
 
@@ -113,7 +121,7 @@ class JsonWebKeys:
         self._lock = asyncio.Lock()
 
     async def key_for(self, token: str) -> jwt.PyJWK:
-        header = jwt.get_unverified_header(token)
+        header = _unverified_header(token.partition(".")[0])
         if header.get("alg") not in ASYMMETRIC_ALGORITHMS:
             raise jwt.InvalidAlgorithmError(f"tokens signed with {header.get('alg')!r} are not accepted here")
         kid = header.get("kid")
@@ -188,12 +196,27 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
     """A dependency that admits a caller holding any of `roles`."""
 
     async def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
-        if not principal.roles.intersection(roles):
-            needed = ", ".join(sorted(roles))
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs one of the roles: {needed}")
-        return principal
+        return _admitted(principal, roles)
 
     return check
+
+
+async def caller_in_role(request: Request, *roles: Role) -> Principal:
+    """The caller of the request, admitted as require_roles(*roles) admits them: for a route called so often that
+    it takes its caller by a plain call rather than by FastAPI's dependency solving (which costs more per request
+    than verifying the token). Such a route declares OPENAPI_BEARER_SECURITY for its documentation."""
+    return _admitted(await _principal(request, await _bearer(request)), roles)
+
+
+# The security requirement a route taking its caller by caller_in_role declares (as a dependency declares it).
+OPENAPI_BEARER_SECURITY = [{"HTTPBearer": []}]
+
+
+def _admitted(principal: Principal, roles: Collection[Role]) -> Principal:
+    if not principal.roles.intersection(roles):
+        needed = ", ".join(sorted(roles))
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs one of the roles: {needed}")
+    return principal
 
 
 SignedIn = Annotated[Principal, Depends(require_roles(*PERSON_ROLES))]

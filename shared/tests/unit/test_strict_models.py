@@ -20,7 +20,7 @@ def _broken(change) -> dict:
 
 def _model_paths(document: object, **leniency) -> set[str]:
     try:
-        SPEC.strict_model("ProductOrder_Create", **leniency).model_validate(document)
+        SPEC.strict_validator("ProductOrder_Create", **leniency).validate_python(document)
     except ValidationError as error:
         return {".".join(map(str, e["loc"])) for e in error.errors()}
     return set()

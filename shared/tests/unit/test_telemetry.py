@@ -1,46 +1,87 @@
 import httpx
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from opentelemetry import propagate
 from opentelemetry.context import Context
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 
+from orderdesk_shared.app import WITHOUT_NATIVE_TELEMETRY
 from orderdesk_shared.telemetry import (
     ORDER_ID,
     ORDER_VERSION,
     REQUEST_ORDER_ID,
+    ServerSpans,
     current_trace_headers,
-    name_the_order,
     order_step,
     tracer,
-    without_query_string,
 )
 
 
-async def test_search_terms_in_a_query_string_stay_out_of_the_server_span():
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    app = FastAPI()
+async def test_search_terms_in_a_query_string_stay_out_of_the_server_span(recorded_spans):
+    app = FastAPI(telemetry=WITHOUT_NATIVE_TELEMETRY)
 
     @app.get("/orders")
     async def search(q: str = "") -> dict:
         return {"q": q}
 
-    FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=provider, exclude_spans=["receive", "send"], server_request_hook=without_query_string
-    )
+    app.add_middleware(ServerSpans)
+    recorded_spans.clear()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         response = await http.get("/orders", params={"q": "jane.doe@example.com"})
 
     assert response.json() == {"q": "jane.doe@example.com"}
-    [span] = exporter.get_finished_spans()
-    assert span.name == "GET /orders"
-    assert span.attributes["http.url"] == "http://test/orders"
+    [span] = recorded_spans.get_finished_spans()
+    assert (span.name, span.kind) == ("GET /orders", SpanKind.SERVER)
+    assert span.attributes["url.path"] == "/orders"
+    assert span.attributes["http.response.status_code"] == 200
     assert not any("jane.doe" in str(value) for value in span.attributes.values())
+
+
+async def test_a_request_joins_the_trace_its_caller_names_and_excluded_paths_make_no_span(recorded_spans):
+    app = FastAPI(telemetry=WITHOUT_NATIVE_TELEMETRY)
+
+    @app.post("/tmf/productOrder")
+    async def create() -> dict:
+        return {"traceparent": current_trace_headers()["traceparent"]}
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        return {}
+
+    app.add_middleware(ServerSpans, excluded_paths=("/healthz",))
+    recorded_spans.clear()
+    with tracer().start_as_current_span("the caller") as caller:
+        headers = current_trace_headers()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        answered = (await http.post("/tmf/productOrder", headers=headers)).json()
+        await http.get("/healthz")
+        await http.get("/nowhere")
+
+    spans = {span.name: span for span in recorded_spans.get_finished_spans() if span.name != "the caller"}
+    assert set(spans) == {"POST /tmf/productOrder", "GET"}, "an unrouted request is named by its method alone"
+    request = spans["POST /tmf/productOrder"]
+    assert request.parent.span_id == caller.get_span_context().span_id
+    assert answered["traceparent"].split("-")[1:3] == [_trace_id(request), format(request.context.span_id, "016x")]
+    assert spans["GET"].attributes["http.response.status_code"] == 404
+
+
+async def test_a_request_that_fails_is_an_error_span(recorded_spans):
+    app = FastAPI(telemetry=WITHOUT_NATIVE_TELEMETRY)
+
+    @app.get("/boom")
+    async def boom() -> dict:
+        raise RuntimeError("broken")
+
+    app.add_middleware(ServerSpans)
+    recorded_spans.clear()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test"
+    ) as http:
+        assert (await http.get("/boom")).status_code == 500
+
+    [span] = recorded_spans.get_finished_spans()
+    assert span.status.status_code == StatusCode.ERROR
+    assert span.attributes["http.response.status_code"] == 500
+    assert [event.name for event in span.events] == ["exception"]
 
 
 def _trace_id(span) -> str:
@@ -80,7 +121,7 @@ async def test_a_step_on_an_order_kept_by_nobody_stays_in_the_request_trace(reco
 
 
 async def test_the_server_span_of_a_route_about_an_order_names_it_as_the_order_asked_about(recorded_spans):
-    app = FastAPI(dependencies=[Depends(name_the_order)])
+    app = FastAPI(telemetry=WITHOUT_NATIVE_TELEMETRY)
 
     @app.get("/orders/{order_id}")
     async def order(order_id: str) -> dict:
@@ -90,7 +131,7 @@ async def test_the_server_span_of_a_route_about_an_order_names_it_as_the_order_a
     async def orders() -> list:
         return []
 
-    FastAPIInstrumentor.instrument_app(app, exclude_spans=["receive", "send"])
+    app.add_middleware(ServerSpans)
     recorded_spans.clear()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         await http.get("/orders/PO-7")

@@ -2,12 +2,14 @@
 
 import contextlib
 import copy
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 
 import json_merge_patch
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
+import orjson
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -55,7 +57,7 @@ from orderdesk_shared.access import (
     refusal,
 )
 from orderdesk_shared.app import DatabaseDep, read_or_404
-from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.auth import OPENAPI_BEARER_SECURITY, Principal, Role, SignedIn, caller_in_role, require_roles
 from orderdesk_shared.db import Database, json_text
 from orderdesk_shared.events.channels import (
     CrmAccountUpdated,
@@ -80,7 +82,8 @@ class ProductOrderRef(BaseModel):
     id: Identifier
 
 
-Submitter = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role.SPECIALIST))]
+SUBMITTERS = (Role.SALES_REP, Role.SPECIALIST)
+Submitter = Annotated[Principal, Depends(require_roles(*SUBMITTERS))]
 # Who may relay the CRM's account records: the CRM integration, and the desk's specialists.
 AccountKeeper = Annotated[Principal, Depends(require_roles(Role.CRM_SYSTEM, Role.SPECIALIST))]
 # The upstream systems sending orders through the channels, each with its own credential (never a person's token).
@@ -126,37 +129,60 @@ def _spec_valid(
     raise RequestValidationError([error | {"loc": ("body", *error["loc"])} for error in errors])
 
 
-async def new_order_writer(request: Request) -> GroupCommit[NewOrder, NewOrder]:
-    """FastAPI dependency: the group commit that stores the orders submitted at the same moment together."""
+def new_order_writer(request: Request) -> GroupCommit[NewOrder, NewOrder]:
+    """The group commit that stores the orders submitted at the same moment together."""
     return request.app.state.runtime.group_commit(store_new_orders, name="intake new orders")
 
 
-NewOrderWriter = Annotated[GroupCommit[NewOrder, NewOrder], Depends(new_order_writer)]
+IDEMPOTENCY_KEY = "Idempotency-Key"
+IDEMPOTENCY_KEY_LENGTH = 200
+# What the order's POST takes, documented here as FastAPI would document its parameters: the route takes its caller,
+# database, rules and body by plain calls, as solving them as dependencies costs more per order than the rest of
+# FastAPI's work on it.
+CREATE_PRODUCT_ORDER_OPENAPI = {
+    "security": OPENAPI_BEARER_SECURITY,
+    "parameters": [
+        {
+            "name": IDEMPOTENCY_KEY,
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_LENGTH},
+        }
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object", "description": "a TMF622 ProductOrder_Create"}}},
+    },
+}
 
 
 # The answer is written here (orjson) and returned as a Response, which FastAPI passes on as it is: its own validation
 # and encoding of the returned resource cost more than the encoding itself. `response_model` keeps the OpenAPI schema.
-@router.post("/productOrder", status_code=status.HTTP_201_CREATED, response_model=dict)
-async def create_product_order(
-    request: Request,
-    document: Annotated[dict, Body(description="a TMF622 ProductOrder_Create")],
-    principal: Submitter,
-    db: Db,
-    rules: Rules,
-    writer: NewOrderWriter,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> Response:
+@router.post(
+    "/productOrder",
+    status_code=status.HTTP_201_CREATED,
+    response_model=dict,
+    openapi_extra=CREATE_PRODUCT_ORDER_OPENAPI,
+)
+async def create_product_order(request: Request) -> Response:
     """Accept an order: it is validated at once and moves on, or is stored as rejected with findings.
 
     A repeat (the caller's same Idempotency-Key, or the same externalId from the same channel and account) returns
     the first order (200); the same externalId with a different document is a conflict (409): correct the order.
     Another caller's Idempotency-Key is another key.
     """
-    # The body FastAPI parsed `document` from (the request keeps it).
-    sent_text = json_text_of(await request.body())
+    # In FastAPI's order: the body is read (over its limit, 413) and parsed (not JSON, 400) before the caller is.
+    sent = await request.body()
+    sent_json = _json_of(sent, request.headers.get("content-type"))
+    principal = await caller_in_role(request, *SUBMITTERS)
+    idempotency_key = _idempotency_key(request)
+    document = _json_object(sent_json)
+    sent_text = json_text_of(sent)
     body = _spec_valid(document, ProductOrderCreate, "ProductOrder_Create", json_text=sent_text)
+    db: Database = request.app.state.runtime.database
     if idempotency_key and (known := await _repeat_of(db, principal, idempotency_key=idempotency_key)):
         return _answer_known(known)
+    rules = await RULES_IN_FORCE.through(db)
     order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)
     source = source_id(order)
     installed = []
@@ -174,7 +200,7 @@ async def create_product_order(
         source=source,
     )
     try:
-        stored = await writer.write(new)
+        stored = await new_order_writer(request).write(new)
     except IntegrityError:
         # A repeat: the same Idempotency-Key or source stored its order first (just now, or long before). Looked for
         # only here, as repeats are rare: a new order pays no read for them.
@@ -185,6 +211,60 @@ async def create_product_order(
         stored.order, stored.status, order_date=stored.received_at, completed_on=None, document=stored.request_document
     )
     return _json_answer(resource, status.HTTP_201_CREATED, location=f"{API_ROOT}/productOrder/{stored.order.id}")
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is not None and len(key) > IDEMPOTENCY_KEY_LENGTH:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "string_too_long",
+                    "loc": ("header", IDEMPOTENCY_KEY.lower()),
+                    "msg": f"String should have at most {IDEMPOTENCY_KEY_LENGTH} characters",
+                    "ctx": {"max_length": IDEMPOTENCY_KEY_LENGTH},
+                }
+            ]
+        )
+    return key
+
+
+def _json_of(sent: bytes, content_type: str | None) -> object:
+    """What a body holds, as FastAPI reads a `dict` body: the JSON value of a JSON one (invalid JSON is a validation
+    error), the bytes of another, None for none.
+
+    Read by orjson, several times faster than Python's reader; what orjson refuses that Python's reader takes
+    (NaN, a lone surrogate, an integer beyond 64 bits, UTF-16) is read by Python's, for the checks to name it."""
+    if not sent:
+        return None
+    if not _is_json(content_type):
+        return sent
+    try:
+        return orjson.loads(sent)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(sent)
+        except json.JSONDecodeError as error:
+            reason = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error"}
+            raise RequestValidationError([reason | {"ctx": {"error": error.msg}}]) from error
+
+
+def _json_object(sent_json: object) -> dict:
+    """The body as the JSON object it must be; else invalid input as FastAPI calls a `dict` body's."""
+    if sent_json is None:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
+    if not isinstance(sent_json, dict):
+        reason = {"type": "dict_type", "loc": ("body",), "msg": "Input should be a valid dictionary"}
+        raise RequestValidationError([reason])
+    return sent_json
+
+
+def _is_json(content_type: str | None) -> bool:
+    """Whether a body of this Content-Type is read as JSON: none given, application/json or application/*+json."""
+    if content_type is None:
+        return True
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
 def _json_answer(resource: dict, status_code: int, *, location: str) -> Response:
