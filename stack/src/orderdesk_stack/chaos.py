@@ -36,6 +36,8 @@ FULL_DOSE = Dose()
 AT_REST = {str(state) for state in (*ENDED, *WAITING)}
 # Orders still moving on the topics that the run asks intake about, one request each, when it waits for them.
 ASK_INTAKE_ABOUT_AT_MOST = 50
+# The run looks at the orders' progress every half second: its watcher's news may be that late.
+WATCHER_GATHER_MS = 500
 
 
 def chaos_run_dir() -> Path:
@@ -159,7 +161,10 @@ async def run_chaos(
     submitted = progress.add_task("orders submitted", total=orders)
     struck = progress.add_task("faults", total=len(faults))
     outcomes = [FaultOutcome(name) for name in faults]
-    async with PipelineWatcher(stack.kafka_admin) as watcher, DeskAtWork(stack, people, watcher) as work:
+    async with (
+        PipelineWatcher(stack.kafka_admin, gather_ms=WATCHER_GATHER_MS) as watcher,
+        DeskAtWork(stack, people, watcher) as work,
+    ):
         work.on_submitted = lambda order_id: progress.advance(submitted)
         with Live(progress, console=console, refresh_per_second=4):
             for outcome, orders_slice in zip(outcomes, slices, strict=False):

@@ -21,7 +21,13 @@ from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.order_generator import GeneratedOrder
-from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, OrderSubmitter, PipelineWatcher, patiently
+from orderdesk_stack.pipeline import (
+    PRODUCT_ORDER_PATH,
+    OrderSubmitter,
+    PipelineWatcher,
+    gathered_fetches,
+    patiently,
+)
 from orderdesk_stack.stack import Stack
 
 CANCEL_PATH = PRODUCT_ORDER_PATH.rsplit("/", 1)[0] + "/cancelProductOrder"
@@ -31,6 +37,7 @@ MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 # hand-off of a slice at once) would make its connection pool quadratic: httpcore scans every queued request each
 # time it assigns one, and a soak's driver then spends its core on that instead of on the people's work.
 REQUESTS_AT_ONCE = 16
+HAND_OFFS_GATHER_MS = 500
 
 
 class Plan:
@@ -153,6 +160,8 @@ class OperationsTeam:
             **kafka.client_options(),
             # Operations' principal may read in groups named operations-*.
             group_id=f"operations-demo-{uuid.uuid4().hex[:8]}",
+            # Operations looks at its hand-offs every half second, not at each one as it comes.
+            **gathered_fetches(HAND_OFFS_GATHER_MS),
             auto_offset_reset="latest",
             enable_auto_commit=False,
         )
