@@ -25,7 +25,6 @@ from orderdesk_stack.paths import cache_dir, repo_root
 from orderdesk_stack.processes import ProcessSpec, port_is_open, run_tool, wait_until
 
 PROGRAM_NAME = "kafka"
-REPLICA_FETCH_GATHER_MS = 100
 _POM_NAMESPACE = {"m": "http://maven.apache.org/POM/4.0.0"}
 
 
@@ -175,11 +174,6 @@ class KafkaBroker:
             # After a hard kill the restarted broker waits out its old registration's session (default 9 s).
             "broker.session.timeout.ms": "2000",
             "broker.heartbeat.interval.ms": "500",
-            # A follower's fetch is answered when a tenth of a second has gathered records (or 64 KiB of them), not
-            # at each record: a fraction of the fetches to serve, and an acks=all write waits at most that much longer
-            # for its followers. Alone, a node has no followers.
-            "replica.fetch.min.bytes": str(64 * 1024),
-            "replica.fetch.wait.max.ms": str(REPLICA_FETCH_GATHER_MS),
             "num.network.threads": "2",
             "num.io.threads": "2",
             # The default 128 MiB is allocated on the heap at start.
@@ -196,11 +190,7 @@ class KafkaBroker:
         format_command = ["format", "-t", cluster_id or random_cluster_id(), "-c", str(self.properties_path)]
         for name, password in scram_users().items():
             format_command += ["--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]"]
-        # A tool that runs a second: compiling it fully would cost more than it saves.
-        quick = ("-XX:TieredStopAtLevel=1",)
-        run_tool(
-            [*self._java_command(*quick), "kafka.tools.StorageTool", *format_command], what="formatting Kafka storage"
-        )
+        run_tool([*self._java_command(), "kafka.tools.StorageTool", *format_command], what="formatting Kafka storage")
 
     def process(self) -> ProcessSpec:
         return ProcessSpec(
@@ -222,14 +212,12 @@ class KafkaBroker:
             still_running=still_running,
         )
 
-    def _java_command(self, *jvm_options: str) -> tuple[str, ...]:
-        """The broker's JVM runs with the full tiered JIT: its request handling (fetches most of all: each follower's
-        and each consumer's) costs about a quarter less CPU per order compiled by C2 than by C1 alone."""
+    def _java_command(self) -> tuple[str, ...]:
         return (
             java_executable(),
             f"-Xmx{self.heap_mb}m",
             "-XX:+UseSerialGC",
-            *jvm_options,
+            "-XX:TieredStopAtLevel=1",
             "-XX:-UsePerfData",
             "-XX:+ExitOnOutOfMemoryError",
             "-Djava.awt.headless=true",

@@ -25,13 +25,6 @@ STOPPING_KINDS = frozenset({FalloutKind.REJECTED, FalloutKind.CANCELLED})
 WAITING_KINDS = frozenset({FalloutKind.HELD, FalloutKind.PENDING})
 
 
-def gathered_fetches(gather_ms: int) -> dict[str, int]:
-    """Consumer options for fetches that wait up to `gather_ms` for records to gather (none: answered at once)."""
-    if gather_ms <= 0:
-        return {}
-    return {"fetch_min_bytes": 1024 * 1024, "fetch_max_wait_ms": gather_ms}
-
-
 @dataclass
 class OrderJourney:
     submitted_at: float
@@ -52,16 +45,15 @@ class OrderJourney:
 class PipelineWatcher:
     """Reads every stage topic from its current end, noting when each order reached each stage."""
 
-    def __init__(self, kafka: KafkaConnection, *, gather_ms: int = 0) -> None:
-        """With `gather_ms`, each fetch waits that long for records to gather (unless a megabyte of them comes
-        first): a long run's brokers answer a few fetches a second instead of one per record, and each stage is
-        noted up to that much late."""
+    def __init__(self, kafka: KafkaConnection, *, every: float = 0.0) -> None:
+        """With `every` (seconds), it reads what gathered meanwhile that often: while records wait unread the
+        consumer fetches no more from their broker, so a long run's brokers answer a few fetches a second instead of
+        one per record; each stage is noted up to that much late."""
         # A group of its own that commits nothing: it starts from the end of every partition it is given.
         self._consumer = AIOKafkaConsumer(
             *STAGE_TOPICS,
             FALLOUT_TOPIC,
             **kafka.client_options(),
-            **gathered_fetches(gather_ms),
             group_id=f"pipeline-watcher-{uuid.uuid4().hex[:12]}",
             enable_auto_commit=False,
             auto_offset_reset="latest",
@@ -70,6 +62,7 @@ class PipelineWatcher:
         self._early: dict[str, list[tuple[str, bytes, float]]] = defaultdict(list)
         self.fallout_reasons: Counter[str] = Counter()
         self._task: asyncio.Task | None = None
+        self._every = every
 
     async def __aenter__(self) -> "PipelineWatcher":
         await self._consumer.start()
@@ -103,6 +96,7 @@ class PipelineWatcher:
                         self._early[order_id].append((tp.topic, record.value, seen_at))
                     else:
                         self._note(journey, tp.topic, record.value, seen_at)
+            await asyncio.sleep(self._every)
 
     def _note(self, journey: OrderJourney, topic: str, value: bytes, seen_at: float) -> None:
         if topic in STAGE_TOPICS:
