@@ -21,12 +21,7 @@ from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.order_generator import GeneratedOrder
-from orderdesk_stack.pipeline import (
-    PRODUCT_ORDER_PATH,
-    OrderSubmitter,
-    PipelineWatcher,
-    patiently,
-)
+from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, OrderSubmitter, PipelineWatcher, patiently
 from orderdesk_stack.stack import Stack
 
 CANCEL_PATH = PRODUCT_ORDER_PATH.rsplit("/", 1)[0] + "/cancelProductOrder"
