@@ -35,3 +35,11 @@ def test_one_node_is_the_single_broker_kafka_as_before(tmp_path: Path) -> None:
     assert alone["controller.quorum.voters"] == "1@127.0.0.1:20001"
     assert alone["log.dirs"] == str(tmp_path / "data")
     assert alone["offsets.topic.replication.factor"] == alone["min.insync.replicas"] == "1"
+
+
+def test_a_long_run_compiles_its_brokers_fully_and_a_short_one_with_c1_alone(tmp_path: Path) -> None:
+    quick = KafkaCluster.on_ports(tmp_path, port=20000, controller_port=20001, size=3)
+    long_run = KafkaCluster.on_ports(tmp_path, port=20000, controller_port=20001, size=3, full_jit=True)
+
+    assert all("-XX:TieredStopAtLevel=1" in node.process().command for node in quick.nodes)
+    assert not any("-XX:TieredStopAtLevel=1" in node.process().command for node in long_run.nodes)

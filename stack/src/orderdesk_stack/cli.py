@@ -326,7 +326,7 @@ def chaos(
     schedule = _or_exit(lambda: fault_schedule(faults, seed=seed))
     # The run's own Kafka clients meet the brokers it kills and hangs on purpose: their reconnect warnings are noise.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    stack = chaos_stack(fresh_run_dir(chaos_run_dir()), postgres_volume_mb=volume_for(orders))
+    stack = chaos_stack(fresh_run_dir(chaos_run_dir()), postgres_volume_mb=volume_for(orders), orders=orders)
     console.print(f"Faults: {', '.join(schedule)}")
     try:
         with console.status("starting the chaos stack") as spinner:

@@ -31,6 +31,8 @@ MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 # hand-off of a slice at once) would make its connection pool quadratic: httpcore scans every queued request each
 # time it assigns one, and a soak's driver then spends its core on that instead of on the people's work.
 REQUESTS_AT_ONCE = 16
+# Operations looks at its hand-offs every half second, not at each as it comes (each look a fetch per broker).
+LOOK_AT_HAND_OFFS_EVERY = 0.5
 
 
 class Plan:
@@ -196,6 +198,7 @@ class OperationsTeam:
                         self._act(order_id, event_type)
                     else:
                         self._early.setdefault(order_id, []).append(event_type)
+            await asyncio.sleep(LOOK_AT_HAND_OFFS_EVERY)
 
     def _act(self, order_id: str, event_type: str) -> None:
         if event_type == HandOffCancelled.event_type:

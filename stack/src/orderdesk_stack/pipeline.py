@@ -45,7 +45,10 @@ class OrderJourney:
 class PipelineWatcher:
     """Reads every stage topic from its current end, noting when each order reached each stage."""
 
-    def __init__(self, kafka: KafkaConnection) -> None:
+    def __init__(self, kafka: KafkaConnection, *, every: float = 0.0) -> None:
+        """With `every` (seconds), it reads what gathered meanwhile that often: while records wait unread the
+        consumer fetches no more from their broker, so a long run's brokers answer a few fetches a second instead of
+        one per record; each stage is noted up to that much late."""
         # A group of its own that commits nothing: it starts from the end of every partition it is given.
         self._consumer = AIOKafkaConsumer(
             *STAGE_TOPICS,
@@ -59,6 +62,7 @@ class PipelineWatcher:
         self._early: dict[str, list[tuple[str, bytes, float]]] = defaultdict(list)
         self.fallout_reasons: Counter[str] = Counter()
         self._task: asyncio.Task | None = None
+        self._every = every
 
     async def __aenter__(self) -> "PipelineWatcher":
         await self._consumer.start()
@@ -92,6 +96,7 @@ class PipelineWatcher:
                         self._early[order_id].append((tp.topic, record.value, seen_at))
                     else:
                         self._note(journey, tp.topic, record.value, seen_at)
+            await asyncio.sleep(self._every)
 
     def _note(self, journey: OrderJourney, topic: str, value: bytes, seen_at: float) -> None:
         if topic in STAGE_TOPICS:

@@ -66,6 +66,8 @@ class Stack:
     # 1: one broker, program "kafka". More: a KRaft cluster of combined nodes "kafka-1".."kafka-<n>", node n on
     # kafka_port + 2(n - 1) and kafka_controller_port + 2(n - 1); topics replicated on up to 3, 2 in sync.
     kafka_brokers: int = 1
+    # Brokers compiled by the full tiered JIT: costlier to start, cheaper per order once warm (for long runs).
+    kafka_full_jit: bool = False
     # The embedded Postgres keeps its data on a tmpfs of this many MiB (mounted by `up`, unmounted by `down`,
     # so nothing survives a restart of the stack), which fill_database_disk() can fill.
     postgres_volume_mb: int | None = None
@@ -147,7 +149,9 @@ class Stack:
         if self.kafka_bootstrap_servers:
             return None
         home, port, controller_port = self.run_dir / "kafka", self.kafka_port, self.kafka_controller_port
-        return KafkaCluster.on_ports(home, port=port, controller_port=controller_port, size=self.kafka_brokers)
+        return KafkaCluster.on_ports(
+            home, port=port, controller_port=controller_port, size=self.kafka_brokers, full_jit=self.kafka_full_jit
+        )
 
     @property
     def kafka_programs(self) -> list[str]:
