@@ -84,6 +84,29 @@ async def test_an_over_long_field_is_refused_400_at_its_path_and_a_1_2_mb_one_ne
     assert "productOrderItem" in {problem["field"] for problem in too_many.json()["invalid_params"]}
 
 
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"\x0c\xff*\xc3\x0f", {"field": "1", "reason": "JSON decode error: not utf-8 text"}),
+        (
+            b'{"externalId": "E-1",',
+            {"field": "21", "reason": "JSON decode error: Expecting property name enclosed in double quotes"},
+        ),
+    ],
+    ids=["not UTF-8", "cut short"],
+)
+async def test_a_body_that_is_not_json_is_refused_400_saying_where_and_why(stack, intake, body, problem):
+    refused = await intake.post(
+        PRODUCT_ORDER_PATH,
+        content=body,
+        headers=bearer(stack, "rep-001", Role.SALES_REP) | {"Content-Type": "application/json;charset=utf-8"},
+    )
+
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["content-type"] == "application/json"
+    assert refused.json()["invalid_params"] == [problem]
+
+
 def _order_email(*attachments: tuple[str, bytes]) -> bytes:
     message = EmailMessage()
     message["From"] = "Angela Moretti <angela.moretti@telco.example>"

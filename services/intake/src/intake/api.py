@@ -245,8 +245,16 @@ def _json_of(sent: bytes, content_type: str | None) -> object:
         try:
             return json.loads(sent)
         except json.JSONDecodeError as error:
-            reason = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error"}
-            raise RequestValidationError([reason | {"ctx": {"error": error.msg}}]) from error
+            raise _not_json(error.pos, error.msg) from error
+        except UnicodeDecodeError as error:
+            raise _not_json(error.start, f"not {error.encoding} text") from error
+
+
+def _not_json(position: int, why: str) -> RequestValidationError:
+    """Invalid JSON, as FastAPI reports it (at its position in the body), and why, for the caller to fix it."""
+    return RequestValidationError(
+        [{"type": "json_invalid", "loc": ("body", position), "msg": f"JSON decode error: {why}", "ctx": {"error": why}}]
+    )
 
 
 def _json_object(sent_json: object) -> dict:
