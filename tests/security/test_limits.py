@@ -92,8 +92,9 @@ async def test_an_over_long_field_is_refused_400_at_its_path_and_a_1_2_mb_one_ne
             b'{"externalId": "E-1",',
             {"field": "21", "reason": "JSON decode error: Expecting property name enclosed in double quotes"},
         ),
+        (b"[" * 100_000, {"field": "1025", "reason": "JSON decode error: depth limit exceeded"}),
     ],
-    ids=["not UTF-8", "cut short"],
+    ids=["not UTF-8", "cut short", "nested too deep"],
 )
 async def test_a_body_that_is_not_json_is_refused_400_saying_where_and_why(stack, intake, body, problem):
     refused = await intake.post(

@@ -241,13 +241,16 @@ def _json_of(sent: bytes, content_type: str | None) -> object:
         return sent
     try:
         return orjson.loads(sent)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as refused:
         try:
             return json.loads(sent)
         except json.JSONDecodeError as error:
             raise _not_json(error.pos, error.msg) from error
         except UnicodeDecodeError as error:
             raise _not_json(error.start, f"not {error.encoding} text") from error
+        except RecursionError:
+            # Nested deeper than either reader goes: orjson said where.
+            raise _not_json(refused.pos, refused.msg) from refused
 
 
 def _not_json(position: int, why: str) -> RequestValidationError:
