@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 import random
+import zipfile
 from datetime import date
 from decimal import Decimal
 from email.message import EmailMessage
@@ -405,3 +406,86 @@ def test_an_email_of_more_mime_parts_than_any_order_email_is_refused():
 
 def test_an_ordinary_order_email_is_not_refused():
     assert _parse("email_with_xlsx_form.eml").refusal is None
+
+
+def test_a_text_part_whose_headers_the_email_library_cannot_read_is_named_and_the_body_still_counts():
+    message = EmailMessage()
+    message["Message-ID"] = "<parts-1@telco.example>"
+    message.set_content(HEADER + "Item 1 Offering: EVPL\n")
+    message.add_attachment("a note", disposition="inline")
+    raw = message.as_bytes().replace(b"Content-Disposition: inline", b"Content-Disposition: inline; a*", 1)
+
+    parsed = parse_order_email(raw)
+
+    assert _codes(parsed.findings) == [("INCOMPLETE_DATA", "part[2]")]
+    assert parsed.findings[0].message == "part 2 of the email (text/plain) could not be read"
+    assert [item["productOffering"]["id"] for item in parsed.request["productOrderItem"]] == ["EVPL"]
+
+
+def test_an_email_nested_deeper_than_python_can_follow_is_named_as_unreadable():
+    raw = b"Content-Type: message/rfc822\r\n\r\n" * 3000 + b"Order Type: add\r\nItem 1 Offering: EVPL\r\n"
+
+    parsed = parse_order_email(raw)
+
+    assert _codes(parsed.findings) == [
+        ("INCOMPLETE_DATA", "message"),
+        ("INCOMPLETE_DATA", "orderType"),
+        ("INCOMPLETE_DATA", "productOrderItem"),
+    ]
+    assert "could not be read as an email message" in parsed.findings[0].message
+
+
+def test_a_csv_field_past_the_csv_size_limit_names_its_row_and_the_rows_above_count():
+    form = FORM + "EVPL,bandwidth_mbps=100,233 S Wacker Dr,Chicago,IL,60606,900\r\n" + "DIA-FIBER," + "x" * 200_000
+
+    parsed = parse_order_email(_email(HEADER, ("order.csv", form.encode(), "text/csv")))
+
+    assert _codes(parsed.findings) == [("INCOMPLETE_DATA", "attachment[order.csv].row[3]")]
+    assert "could not be read from row 3 on (field larger than field limit" in parsed.findings[0].message
+    assert [item["productOffering"]["id"] for item in parsed.request["productOrderItem"]] == ["EVPL"]
+
+
+def test_an_xlsx_in_a_zip_version_python_cannot_open_is_named_as_unreadable():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    data = bytearray(buffer.getvalue())
+    data[data.find(b"PK\x01\x02") + 6] = 100  # the central directory's "version needed to extract": 10.0
+
+    parsed = parse_order_email(_email(HEADER, ("order.xlsx", bytes(data), "application/octet-stream")))
+
+    assert _codes(parsed.findings) == [
+        ("INCOMPLETE_DATA", "attachment[order.xlsx]"),
+        ("INCOMPLETE_DATA", "productOrderItem"),
+    ]
+    assert "could not be opened as an Excel workbook" in parsed.findings[0].message
+
+
+def test_a_characteristic_number_too_long_to_read_is_named_and_its_item_still_counts():
+    parsed = parse_order_email(
+        _email(HEADER + "Item 1 Offering: EVPL\nItem 1 Characteristic: bandwidth_mbps=" + "9" * 5000)
+    )
+
+    assert _codes(parsed.findings) == [("INCOMPLETE_DATA", "body.item[1].Characteristic")]
+    assert "has a number too long to be read" in parsed.findings[0].message
+    assert parsed.request["productOrderItem"][0]["productOffering"] == {"id": "EVPL"}
+
+
+def test_a_date_not_on_the_calendar_is_named():
+    parsed = parse_order_email(_email(HEADER + "Requested Date: 2/30/2027\nItem 1 Offering: EVPL\n"))
+
+    assert _codes(parsed.findings) == [("INCOMPLETE_DATA", "body.Requested Date")]
+    assert "requestedCompletionDate" not in parsed.request
+
+
+def test_an_html_body_is_read_up_to_markup_the_html_parser_cannot_follow():
+    message = EmailMessage()
+    message["Message-ID"] = "<html-2@telco.example>"
+    message.set_content(
+        "<p>Order Type: add<br>Item 1 Offering: EVPL</p><![foo bar <p>Account Number: ACC-1</p>", subtype="html"
+    )
+
+    parsed = parse_order_email(message.as_bytes())
+
+    assert (parsed.request["orderType"], parsed.request["relatedParty"][0]) == ("add", {"role": "customer"})
+    assert [item["productOffering"]["id"] for item in parsed.request["productOrderItem"]] == ["EVPL"]
