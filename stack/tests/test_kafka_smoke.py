@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 async def new_topic(kafka: KafkaConnection, *, partitions: int) -> str:
     topic = f"smoke.{uuid.uuid4().hex[:10]}"
-    assert await create_topics(kafka, [topic], partitions=partitions) == [topic]
+    assert await create_topics(kafka, {topic: partitions}) == [topic]
     return topic
 
 

@@ -2,13 +2,16 @@
 
 import asyncio
 import time
+from collections import Counter
 from pathlib import Path
 
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from orderdesk_shared.kafka_connection import KafkaConnection
+from orderdesk_shared.events.catalogue import dead_letter_topic, replay_topic
+from orderdesk_shared.events.intake import OrderReceived
+from orderdesk_shared.kafka_connection import KafkaConnection, topic_partitions
 from orderdesk_stack.processes import free_ports, port_is_open
 from orderdesk_stack.provision import asyncpg_dsn
 from orderdesk_stack.stack import Stack
@@ -56,6 +59,15 @@ async def test_stack_comes_up_survives_a_kill_and_goes_down(stack: Stack) -> Non
     assert set(timings) == {"postgres", "kafka", "total"}
     assert states(stack) == {"postgres": "RUNNING", "kafka": "RUNNING"}
     assert set(catalogue_topics()) <= await topic_names(stack.kafka_admin)
+    received = OrderReceived.topic
+    partitions = await topic_partitions(
+        stack.kafka_admin, [received, dead_letter_topic(received), replay_topic("intake")]
+    )
+    assert Counter(partition.topic for partition in partitions) == {
+        received: 2,
+        dead_letter_topic(received): 1,
+        replay_topic("intake"): 1,
+    }, "event topics get the stack's partitions; the quiet dead-letter and replay topics one"
     connection = await asyncpg.connect(asyncpg_dsn(stack.service_database_url("intake")))
     assert await connection.fetchval("SELECT current_schema()") == "intake"
     await connection.close()

@@ -43,6 +43,10 @@ Handler = Callable[[Fact, UnitOfWork], Awaitable[None]]
 
 LAG_CHECK_SECONDS = 5.0
 IDLE_FETCH_WAIT_MS = 1000
+# A consumer commits its offsets at most this often. Each commit is a write to __consumer_offsets, replicated, that
+# wakes every fetch waiting on it; a commit per poll cost the brokers more than the orders' own records. A member
+# that dies redelivers at most this long's records, which the inbox drops; a rebalance and a stop commit at once.
+COMMIT_OFFSETS_EVERY_SECONDS = 1.0
 # What one fetch may bring, held in memory until the polls have taken it. aiokafka's defaults (1 MiB a partition,
 # 50 MiB a fetch) let a consumer behind on a backlog hold tens of MiB of compressed records, and the allocator seldom
 # gives that back: a service's whole memory budget is 150 MiB. A partition's share is one producer batch (a larger
@@ -275,7 +279,9 @@ class ConsumerRuntime:
                 await backoff.wait(self._stop_requested)
                 continue
             self._consumer = consumer
-            self._offset_commits = offset_commits = OffsetCommits(functools.partial(_commit_offsets, consumer))
+            self._offset_commits = offset_commits = OffsetCommits(
+                functools.partial(_commit_offsets, consumer), every=COMMIT_OFFSETS_EVERY_SECONDS
+            )
             try:
                 await self._consume(consumer)
             except asyncio.CancelledError:
@@ -626,18 +632,20 @@ Offsets = dict[TopicPartition, int]
 
 class OffsetCommits:
     """A consumer's offset commits, made behind its polls rather than awaited before the next fetch (a Kafka round
-    trip a poll).
+    trip a poll), and at most one every `every` seconds.
 
     Offsets are added once their poll's transaction committed. One commit is in flight at a time; the polls that
-    end meanwhile are committed together by the next, so offsets reach Kafka in the order of their polls. A
-    rebalance and a stop wait until every offset added is committed (`settled`), so no member reads again what this
-    one handled, and none skips what it did not.
+    end meanwhile, or within `every` of it, are committed together by the next, so offsets reach Kafka in the order
+    of their polls. A rebalance and a stop commit at once and wait until every offset added is committed
+    (`settled`), so no member reads again what this one handled, and none skips what it did not.
     """
 
-    def __init__(self, commit: Callable[[Offsets], Awaitable[None]]) -> None:
+    def __init__(self, commit: Callable[[Offsets], Awaitable[None]], *, every: float) -> None:
         self._commit = commit
+        self._every = every
         self._pending: Offsets = {}
         self._committing: asyncio.Task[None] | None = None
+        self._now = asyncio.Event()
 
     def add(self, offsets: Offsets) -> None:
         self._pending.update(offsets)
@@ -648,12 +656,19 @@ class OffsetCommits:
         while self._pending:
             offsets, self._pending = self._pending, {}
             await self._commit(offsets)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._now.wait(), self._every)
 
     async def settled(self) -> None:
-        """Return once every offset added so far is committed (or its commit failed)."""
+        """Commit what is pending now, and return once every offset added so far is committed (or its commit
+        failed)."""
         if self._committing is not None:
             committing, self._committing = self._committing, None
-            await committing
+            self._now.set()
+            try:
+                await committing
+            finally:
+                self._now.clear()
 
     def abandon(self) -> None:
         """Give up the commit in flight and those pending: their records are read again."""

@@ -28,7 +28,6 @@ class ServiceSettings(BaseSettings):
     kafka_username: str | None = None
     kafka_password: SecretStr | None = None
     kafka_ssl_cafile: str | None = None
-    topic_partitions: int = Field(default=6, ge=1)
     # "local" only where the local stack (or a test) runs the service: it allows what production must not.
     deployment: Literal["local", "production"] = Field(default="production", validation_alias="ORDERDESK_DEPLOYMENT")
     # Tokens: the identity provider's JWKS (https; file:// on a local stack) and issuer, and this service's audience.

@@ -1,5 +1,5 @@
-"""Offsets committed behind the polls: one commit in flight, the polls that end meanwhile committed together next,
-in poll order, and all of them before a rebalance or stop goes on."""
+"""Offsets committed behind the polls: one commit in flight, the polls that end meanwhile (or soon after it)
+committed together next, in poll order, and all of them at once before a rebalance or stop goes on."""
 
 import asyncio
 
@@ -24,7 +24,7 @@ class SlowKafka:
 
 async def test_the_polls_that_end_while_a_commit_is_in_flight_are_committed_together_after_it():
     kafka = SlowKafka()
-    commits = OffsetCommits(kafka.commit)
+    commits = OffsetCommits(kafka.commit, every=0)
 
     commits.add({FIRST: 10})
     await asyncio.sleep(0)  # the first commit is in flight
@@ -38,7 +38,7 @@ async def test_the_polls_that_end_while_a_commit_is_in_flight_are_committed_toge
 
 async def test_settled_waits_for_every_offset_added():
     kafka = SlowKafka()
-    commits = OffsetCommits(kafka.commit)
+    commits = OffsetCommits(kafka.commit, every=0)
     commits.add({FIRST: 1})
 
     settling = asyncio.create_task(commits.settled())
@@ -53,7 +53,7 @@ async def test_settled_waits_for_every_offset_added():
 
 async def test_abandoned_offsets_are_never_committed():
     kafka = SlowKafka()
-    commits = OffsetCommits(kafka.commit)
+    commits = OffsetCommits(kafka.commit, every=0)
     commits.add({FIRST: 1})
     await asyncio.sleep(0)
     commits.add({FIRST: 2})
@@ -64,3 +64,31 @@ async def test_abandoned_offsets_are_never_committed():
     await asyncio.sleep(0)
 
     assert kafka.committed == []
+
+
+async def test_the_polls_that_end_soon_after_a_commit_wait_to_be_committed_together():
+    kafka = SlowKafka()
+    kafka.let_through.set()
+    commits = OffsetCommits(kafka.commit, every=0.2)
+
+    commits.add({FIRST: 1})
+    await asyncio.sleep(0.01)
+    commits.add({FIRST: 2})
+    commits.add({SECOND: 7})
+    assert kafka.committed == [{FIRST: 1}], "the next commit waits out the interval"
+    await asyncio.sleep(0.3)
+
+    assert kafka.committed == [{FIRST: 1}, {FIRST: 2, SECOND: 7}]
+
+
+async def test_settled_commits_at_once_without_waiting_out_the_interval():
+    kafka = SlowKafka()
+    kafka.let_through.set()
+    commits = OffsetCommits(kafka.commit, every=3600)
+    commits.add({FIRST: 1})
+    await asyncio.sleep(0.01)
+    commits.add({FIRST: 2})
+
+    await asyncio.wait_for(commits.settled(), timeout=5)
+
+    assert kafka.committed == [{FIRST: 1}, {FIRST: 2}]

@@ -27,7 +27,13 @@ from orderdesk_stack.processes import ProcessSpec, free_port_block, free_ports, 
 from orderdesk_stack.provision import migrate, provision_database, service_database_url
 from orderdesk_stack.services import SERVICES, Service, service_named
 from orderdesk_stack.supervision import RunLayout, Supervisor
-from orderdesk_stack.topics import PartitionReplicas, catalogue_topics, create_topics, describe_partitions
+from orderdesk_stack.topics import (
+    PartitionReplicas,
+    catalogue_topics,
+    create_topics,
+    describe_partitions,
+    partitions_by_topic,
+)
 from orderdesk_stack.volumes import TmpfsVolume, unmount_if_mounted
 
 POSTGRES = postgres_server.PROGRAM_NAME
@@ -253,7 +259,6 @@ class Stack:
         env = {
             f"{prefix}DATABASE_URL": self.service_database_url(service.name),
             **self.kafka_connection_for(service.name).env(f"{prefix}KAFKA_"),
-            f"{prefix}TOPIC_PARTITIONS": str(self.topic_partitions),
             **self._credentials(service),
             **self._tracing(service),
             **dict(service.local_settings),
@@ -333,12 +338,10 @@ class Stack:
         # Every service gets its role and schema, so one left out here can run elsewhere (an IDE) against them.
         urls = asyncio.run(provision_database(self.admin_database_url, SERVICES))
         migrate({service: urls[service.name] for service in self.services})
-        topics = catalogue_topics()
+        topics = partitions_by_topic(self.topic_partitions)
         progress(f"creating {len(topics)} topics")
         replicas = self.kafka.replication_factor if self.kafka else 1
-        asyncio.run(
-            create_topics(self.kafka_admin, topics, partitions=self.topic_partitions, replication_factor=replicas)
-        )
+        asyncio.run(create_topics(self.kafka_admin, topics, replication_factor=replicas))
         if self.kafka or grant_kafka_acls:
             progress("allowing each Kafka principal its topics")
             asyncio.run(provision_acls(self.kafka_admin))

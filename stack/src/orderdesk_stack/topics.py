@@ -1,7 +1,7 @@
 """Every topic the services use, with its dead-letter topic, and each consuming service's replay topic, created up
 front (brokers here never auto-create)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -19,19 +19,40 @@ def catalogue_topics() -> list[str]:
     return [*(name for topic in all_topics() for name in (topic, dead_letter_topic(topic))), *replay_topics()]
 
 
+# Dead letters and replays are rare, and order among them matters to nobody: one partition each. Every partition a
+# broker holds is looked at by each fetch that covers it, busy or not (followers' and consumers' alike), so partitions
+# nobody writes to cost every order's events.
+QUIET_TOPIC_PARTITIONS = 1
+
+
+def partitions_by_topic(event_topic_partitions: int) -> dict[str, int]:
+    """Each of the catalogue's topics with its partitions: `event_topic_partitions` for the event topics, one for the
+    dead-letter and replay topics."""
+    from orderdesk_shared.events.catalogue import all_topics
+
+    event_topics = set(all_topics())
+    return {
+        topic: event_topic_partitions if topic in event_topics else QUIET_TOPIC_PARTITIONS
+        for topic in catalogue_topics()
+    }
+
+
 async def create_topics(
-    kafka: KafkaConnection, topics: Iterable[str], *, partitions: int, replication_factor: int = 1
+    kafka: KafkaConnection, partitions_of: Mapping[str, int], *, replication_factor: int = 1
 ) -> list[str]:
-    """Create the topics that do not exist yet, as `kafka`'s admin; return the ones created.
+    """Create the topics that do not exist yet (named with their partitions), as `kafka`'s admin; return the ones
+    created.
 
     Their min.insync.replicas is the brokers' default (set with the replication factor, kafka_broker.py).
     """
-    topics = list(topics)
     admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         response = await admin.create_topics(
-            [NewTopic(name=topic, num_partitions=partitions, replication_factor=replication_factor) for topic in topics]
+            [
+                NewTopic(name=topic, num_partitions=count, replication_factor=replication_factor)
+                for topic, count in partitions_of.items()
+            ]
         )
     finally:
         await admin.close()

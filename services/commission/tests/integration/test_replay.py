@@ -41,7 +41,7 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
     # A group of its own, so offsets another run committed on a shared broker cannot skip these records; a service
     # reads its replay topic beside its own, named after it.
     first_group = f"commission-{uuid.uuid4().hex[:8]}"
-    await create_topics(kafka_admin, [*catalogue_topics(), replay_topic(first_group)], partitions=3)
+    await create_topics(kafka_admin, dict.fromkeys([*catalogue_topics(), replay_topic(first_group)], 3))
     account = f"ACC-{uuid.uuid4().hex[:8].upper()}"
     sales = [
         handed_off(f"PO-{uuid.uuid4().hex[:10].upper()}", order_type, account=account, mrc=mrc, reps=reps)

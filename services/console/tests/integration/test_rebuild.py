@@ -48,7 +48,7 @@ async def test_rebuilding_from_the_topics_gives_the_rows_and_timelines_the_live_
     service_database, kafka_admin, journeys
 ):
     settings = Settings(database_url=await service_database("console"), **kafka_admin.settings_fields())
-    await create_topics(kafka_admin, catalogue_topics(), partitions=2)
+    await create_topics(kafka_admin, dict.fromkeys(catalogue_topics(), 2))
     done, rejected, corrected = (f"PO-{uuid.uuid4().hex[:8]}" for _ in range(3))
     received = journeys.every_stage(corrected)[0]
     await _publish(
