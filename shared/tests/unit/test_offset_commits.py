@@ -66,15 +66,21 @@ async def test_abandoned_offsets_are_never_committed():
     assert kafka.committed == []
 
 
-async def test_the_polls_that_end_soon_after_a_commit_wait_to_be_committed_together():
+async def _one_committed_then_more_added(*, every: float) -> tuple[SlowKafka, OffsetCommits]:
+    """Kafka taking commits at once; a first poll's offsets committed, the next polls' added soon after."""
     kafka = SlowKafka()
     kafka.let_through.set()
-    commits = OffsetCommits(kafka.commit, every=0.2)
-
+    commits = OffsetCommits(kafka.commit, every=every)
     commits.add({FIRST: 1})
     await asyncio.sleep(0.01)
     commits.add({FIRST: 2})
     commits.add({SECOND: 7})
+    return kafka, commits
+
+
+async def test_the_polls_that_end_soon_after_a_commit_wait_to_be_committed_together():
+    kafka, _still_committing = await _one_committed_then_more_added(every=0.2)
+
     assert kafka.committed == [{FIRST: 1}], "the next commit waits out the interval"
     await asyncio.sleep(0.3)
 
@@ -82,13 +88,8 @@ async def test_the_polls_that_end_soon_after_a_commit_wait_to_be_committed_toget
 
 
 async def test_settled_commits_at_once_without_waiting_out_the_interval():
-    kafka = SlowKafka()
-    kafka.let_through.set()
-    commits = OffsetCommits(kafka.commit, every=3600)
-    commits.add({FIRST: 1})
-    await asyncio.sleep(0.01)
-    commits.add({FIRST: 2})
+    kafka, commits = await _one_committed_then_more_added(every=3600)
 
     await asyncio.wait_for(commits.settled(), timeout=5)
 
-    assert kafka.committed == [{FIRST: 1}, {FIRST: 2}]
+    assert kafka.committed == [{FIRST: 1}, {FIRST: 2, SECOND: 7}]
