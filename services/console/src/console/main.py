@@ -2,14 +2,13 @@
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from console import api
 from console.bootstrap import bootstrap
 from console.live import OrderChanges
-from console.pages import NotSignedIn
+from console.pages import NotSignedIn, to_sign_in
 from console.settings import Settings
 from orderdesk_shared.app import build_app
 
@@ -23,9 +22,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.order_changes = order_changes
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-
-    @app.exception_handler(NotSignedIn)
-    async def to_sign_in(_: Request, __: NotSignedIn) -> RedirectResponse:
-        return RedirectResponse("/sign-in", status_code=303)
-
+    app.add_exception_handler(NotSignedIn, to_sign_in)
     return app

@@ -15,7 +15,16 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from console import repository
-from console.pages import Person, SignedInPerson, _act, _back, _page, _problem, _settings
+from console.pages.common import (
+    OwningService,
+    Person,
+    SignedInPerson,
+    act,
+    back_with_notice,
+    page,
+    problem,
+    settings_of,
+)
 from orderdesk_shared.auth import Role
 from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.limits import NOTE_CHARS
@@ -55,16 +64,16 @@ class ServiceOperations:
 @router.get("/sre", response_class=HTMLResponse)
 async def sre_page(request: Request, person: Person) -> HTMLResponse:
     if Role.SRE not in person.principal.roles:
-        return _page(request, "sre.html", person.principal, forbidden=True)
-    settings = _settings(request)
+        return page(request, "sre.html", person.principal, forbidden=True)
+    settings = settings_of(request)
     runtime: ServiceRuntime = request.app.state.runtime
     services = await asyncio.gather(
         _console_operations(runtime),
-        *(_service_operations(person, name, url) for name, url in settings.service_urls.items()),
+        *(_service_operations(person, name) for name in settings.service_urls),
     )
     async with runtime.database.engine.connect() as connection:
         overdue = await repository.past_their_sla(connection, now=datetime.now(UTC))
-    return _page(
+    return page(
         request,
         "sre.html",
         person.principal,
@@ -97,7 +106,7 @@ async def resolve_dead_letter(
 ) -> RedirectResponse:
     """Replay or discard a service's dead letter, with the SRE's note, through that service's operations API."""
     if Role.SRE not in person.principal.roles:
-        return _back("/sre", "Only SREs replay or discard dead letters.")
+        return back_with_notice("/sre", "Only SREs replay or discard dead letters.")
     note = note.strip()
     verb = "replay" if action is Resolution.REPLAYED else "discard"
     done = f"Dead letter {dead_letter_id} of {service} is {action}."
@@ -107,18 +116,16 @@ async def resolve_dead_letter(
                 request.app.state.runtime.database, dead_letter_id, action, by=person.principal.subject, note=note
             )
         except (NoSuchDeadLetter, AlreadyResolved) as error:
-            return _back("/sre", f"The console refused: {error}")
-        return _back("/sre", done)
-    url = _settings(request).service_urls.get(service)
-    if url is None:
-        return _back("/sre", f"No service {service} here.")
-    return await _act(
+            return back_with_notice("/sre", f"The console refused: {error}")
+        return back_with_notice("/sre", done)
+    if service not in person.service_urls:
+        return back_with_notice("/sre", f"No service {service} here.")
+    return await act(
         person,
-        url,
+        _named_as_in_settings(service),
         f"/ops/dead-letters/{dead_letter_id}/{verb}",
         {"note": note},
         back_to="/sre",
-        service=service,
         done=lambda _: done,
     )
 
@@ -145,11 +152,11 @@ async def _console_operations(runtime: ServiceRuntime) -> ServiceOperations:
     )
 
 
-async def _service_operations(person: SignedInPerson, name: str, url: str) -> ServiceOperations:
+async def _service_operations(person: SignedInPerson, name: str) -> ServiceOperations:
     async def fetched(path: str, **params: str | int) -> httpx.Response:
-        response = await person.call("GET", url, path, params=params, timeout=ANSWER_SECONDS)
+        response = await person.call("GET", _named_as_in_settings(name), path, params=params, timeout=ANSWER_SECONDS)
         if not response.is_success:
-            raise _Refused(_problem(response))
+            raise _Refused(problem(response))
         return response
 
     try:
@@ -169,6 +176,11 @@ async def _service_operations(person: SignedInPerson, name: str, url: str) -> Se
         open_total=int(open_letters.headers.get("X-Total-Count", len(open_letters.json()))),
         resolved_letters=resolved.json(),
     )
+
+
+def _named_as_in_settings(name: str) -> OwningService:
+    """The SRE page names each service as the settings do."""
+    return OwningService(name=name, key=name)
 
 
 class _Refused(Exception):

@@ -1,0 +1,185 @@
+"""What a person does with an order from its page: the desk's assignment (the console's own record) and, through the
+services that own the order, a correction, a cancel, the release of a likely duplicate, the proposal's steps and
+Operations' report."""
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from console import repository
+from console.live import announce_changes
+from console.pages.common import (
+    DESK_ROLES,
+    FULFILLMENT,
+    INTAKE,
+    PRICING_APPROVAL,
+    PRODUCT_ORDER,
+    TMF622,
+    Person,
+    SignedInPerson,
+    act,
+    back_with_notice,
+    problem,
+)
+from orderdesk_shared.app import DatabaseDep
+from orderdesk_shared.telemetry import order_step
+
+router = APIRouter()
+
+
+@router.post("/orders/{order_id}/assign")
+async def assign_order(
+    order_id: str,
+    person: Person,
+    db: DatabaseDep,
+    assignee: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """Give the order to the person named, or take it when nobody is named; the desk's own record."""
+    # Only a path on this site: the form says where to come back to, and must not send anyone elsewhere.
+    back = back if back.startswith("/") and not back.startswith("//") else f"/orders/{order_id}"
+    if not person.principal.roles & DESK_ROLES:
+        return back_with_notice(back, "Only the desk's specialists assign orders.")
+    name = assignee.strip() or person.principal.subject
+    async with db.unit_of_work() as uow:
+        row = await repository.get_order(uow.connection, order_id)
+        if row is None:
+            return back_with_notice(back, f"No order {order_id} in the console.")
+        async with order_step(uow, order_id, "assign order", version=row["order_version"]):
+            await repository.assign(
+                uow.connection,
+                order_id=order_id,
+                order_version=row["order_version"],
+                assignee=name,
+                assigned_by=person.principal.subject,
+                at=datetime.now(UTC),
+            )
+            await announce_changes(uow.connection, [order_id])
+    return back_with_notice(back, f"{order_id} is assigned to {name}.")
+
+
+@router.post("/orders/{order_id}/correct")
+async def correct_order(order_id: str, person: Person, patch: Annotated[str, Form()]) -> Response:
+    """Correct and resubmit through intake: a JSON merge patch on what was submitted."""
+    try:
+        document = json.loads(patch)
+    except json.JSONDecodeError as error:
+        return back_with_notice(f"/orders/{order_id}", f"The correction is not JSON: {error}")
+    except RecursionError:
+        return back_with_notice(f"/orders/{order_id}", "The correction nests too deeply to be a correction of an order")
+    response = await person.call(
+        "PATCH",
+        INTAKE,
+        f"{PRODUCT_ORDER}/{order_id}",
+        json=document,
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    if not response.is_success:
+        return back_with_notice(f"/orders/{order_id}", f"Intake refused the correction: {problem(response)}")
+    return back_with_notice(f"/orders/{order_id}", f"Resubmitted: intake has it {response.json()['state']}")
+
+
+@router.post("/orders/{order_id}/cancel")
+async def cancel_order(order_id: str, person: Person, reason: Annotated[str, Form(max_length=500)]) -> Response:
+    """Cancel through intake (TMF622 cancelProductOrder): at once before the hand-off, else Operations is asked to
+    stop the work, and the order is cancelled once it has."""
+
+    def answered(cancel: dict[str, Any]) -> str:
+        if cancel.get("state") == "done":
+            return f"Cancelled {order_id}."
+        return f"Cancel of {order_id} accepted ({cancel.get('state')}): Operations is asked to stop the work."
+
+    return await act(
+        person,
+        INTAKE,
+        f"{TMF622}/cancelProductOrder",
+        {"productOrder": {"id": order_id}, "cancellationReason": reason.strip()},
+        back_to=f"/orders/{order_id}",
+        done=answered,
+    )
+
+
+@router.post("/orders/{order_id}/release")
+async def release_duplicate(order_id: str, person: Person, note: Annotated[str, Form(max_length=2000)]) -> Response:
+    """A specialist finds an order held as a likely duplicate is none: intake lets it go on."""
+    return await act(
+        person,
+        INTAKE,
+        f"/intake/duplicates/{quote(order_id, safe='')}/release",
+        {"note": note.strip()},
+        back_to=f"/orders/{order_id}",
+        done=lambda _: f"Released {order_id}: it is no duplicate and goes on.",
+    )
+
+
+@router.post("/orders/{order_id}/proposal/send")
+async def send_proposal(order_id: str, person: Person) -> Response:
+    return await _on_proposal(person, order_id, "send", {})
+
+
+@router.post("/orders/{order_id}/proposal/accept")
+async def accept_proposal(
+    order_id: str,
+    person: Person,
+    signed_by: Annotated[str, Form(max_length=200)],
+    signed_on: Annotated[str, Form(max_length=10)],
+) -> Response:
+    """The customer signed: who (one of the order's contacts) and when, as pricing-approval records it."""
+    return await _on_proposal(person, order_id, "accept", {"signedBy": signed_by, "signedOn": signed_on})
+
+
+@router.post("/orders/{order_id}/proposal/decline")
+async def decline_proposal(order_id: str, person: Person, reason: Annotated[str, Form(max_length=2000)]) -> Response:
+    return await _on_proposal(person, order_id, "decline", {"reason": reason.strip()})
+
+
+async def _on_proposal(person: SignedInPerson, order_id: str, step: str, payload: dict[str, Any]) -> Response:
+    """Send the proposal, or record the customer's answer, through pricing-approval."""
+    return await act(
+        person,
+        PRICING_APPROVAL,
+        f"/pricing/orders/{quote(order_id, safe='')}/proposal/{step}",
+        payload,
+        back_to=f"/orders/{order_id}",
+        done=lambda proposal: f"The proposal for {order_id} is {proposal.get('state', step)}.",
+    )
+
+
+@router.post("/orders/{order_id}/operations-report")
+async def report_for_operations(
+    order_id: str,
+    person: Person,
+    status: Annotated[str, Form(max_length=20)],
+    effective_date: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    item_ids: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """What Operations did with the order (or some of its items), to fulfillment-handoff, which checks the dates."""
+    report = {
+        "status": status,
+        "effectiveDate": effective_date.strip() or None,
+        "reason": reason.strip() or None,
+        "itemIds": item_ids or None,
+    }
+    items = f" (items {', '.join(item_ids)})" if item_ids else ""
+    return await act(
+        person,
+        FULFILLMENT,
+        f"/fulfillment/orders/{quote(order_id, safe='')}/operations-reports",
+        {name: value for name, value in report.items() if value is not None},
+        back_to=f"/orders/{order_id}",
+        done=lambda _: f"Reported {status} for {order_id}{items}: the order follows when fulfillment has it.",
+    )
+
+
+@router.get("/orders/{order_id}/proposal.pdf")
+async def proposal_pdf(order_id: str, person: Person) -> Response:
+    """The proposal from pricing-approval, fetched with the person's token."""
+    response = await person.call("GET", PRICING_APPROVAL, f"/pricing/orders/{order_id}/proposal.pdf")
+    if not response.is_success:
+        return back_with_notice(f"/orders/{order_id}", f"No proposal: {problem(response)}")
+    return Response(response.content, media_type="application/pdf")
