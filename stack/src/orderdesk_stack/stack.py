@@ -68,7 +68,9 @@ class Stack:
     database_url: str | None = None
     kafka_bootstrap_servers: str | None = None
     services: tuple[Service, ...] = SERVICES
-    ready_timeout: float = 90.0
+    # How long a service may take to answer /readyz (a program that exits is reported at once). Generous: on two
+    # cores with a heavy process beside it, a service's imports and its consumer's group join took over 90 s.
+    ready_timeout: float = 180.0
     # 1: one broker, program "kafka". More: a KRaft cluster of combined nodes "kafka-1".."kafka-<n>", node n on
     # kafka_port + 2(n - 1) and kafka_controller_port + 2(n - 1); topics replicated on up to 3, 2 in sync.
     kafka_brokers: int = 1
