@@ -100,7 +100,7 @@ def render_catalogue() -> str:
         "to the service's own replay topic, through its outbox. Only that service writes and reads it, so no",
         "service writes a topic another service owns; its consumer handles a replayed record exactly like one",
         "from its topic (by event type, deduped by event id), and a replay that fails again is a dead letter of",
-        "its topic. Same partitions and replicas as the other topics.",
+        "its topic. One partition (replays are rare), the same replicas as the other topics.",
         "",
         "## Raw intake topics",
         "",
