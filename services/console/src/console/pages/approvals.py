@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from console.pages.common import PRICING_APPROVAL, Person, SignedInPerson, act, page_from_service
+from console.pages.common import PRICING_APPROVAL, Person, SignedInPerson, act, page_from_service, page_router
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/approvals", response_class=HTMLResponse)

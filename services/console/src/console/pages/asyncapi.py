@@ -1,13 +1,13 @@
 """The event contract, served beside the pages."""
 
-from fastapi import APIRouter
 from fastapi.responses import Response
 
+from console.pages.common import page_router
 from orderdesk_shared.events.catalogue import ASYNCAPI_DOCUMENT
 
 ASYNCAPI_MEDIA_TYPE = "application/yaml"  # RFC 9512
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/asyncapi.yaml")

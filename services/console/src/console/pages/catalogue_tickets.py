@@ -3,12 +3,12 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from console.pages.common import FULFILLMENT, Person, act, page_from_service
+from console.pages.common import FULFILLMENT, Person, act, page_from_service, page_router
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/catalogue-tickets", response_class=HTMLResponse)

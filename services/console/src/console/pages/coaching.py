@@ -2,12 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from console.pages.common import INTAKE, Person, fetched, page
+from console.pages.common import INTAKE, Person, fetched, page, page_router
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/coaching", response_class=HTMLResponse)

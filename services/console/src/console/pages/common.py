@@ -12,7 +12,7 @@ from urllib.parse import quote
 import anyio
 import httpx
 import jwt
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -62,6 +62,11 @@ TMF622 = "/tmf-api/productOrderingManagement/v4"
 PRODUCT_ORDER = f"{TMF622}/productOrder"
 
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+
+
+def page_router() -> APIRouter:
+    """A page module's router: pages are HTML for people, kept out of the API's OpenAPI document."""
+    return APIRouter(tags=["pages"], include_in_schema=False)
 
 
 def _moment(iso_time: str | None) -> str:

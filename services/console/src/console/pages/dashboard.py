@@ -4,16 +4,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from console import repository
-from console.pages.common import Person, fragment, live_stream, page
+from console.pages.common import Person, fragment, live_stream, page, page_router
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.db import Database
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/", response_class=HTMLResponse)

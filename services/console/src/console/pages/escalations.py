@@ -2,16 +2,16 @@
 
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from console import repository
 from console.handlers import stage_slas
-from console.pages.common import Person, page
+from console.pages.common import Person, page, page_router
 from orderdesk_shared.access import own_orders_only
 from orderdesk_shared.app import DatabaseDep
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/escalations", response_class=HTMLResponse)

@@ -4,7 +4,7 @@ and capital view pricing-approval holds; and what can be done with the order now
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -21,6 +21,7 @@ from console.pages.common import (
     fragment,
     live_stream,
     page,
+    page_router,
     settings_of,
 )
 from console.settings import Settings
@@ -44,7 +45,7 @@ OPERATIONS_STATUSES = (
 )
 DUPLICATE_ORDER = "DUPLICATE_ORDER"
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)

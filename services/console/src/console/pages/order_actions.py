@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form
+from fastapi import Form
 from fastapi.responses import Response
 
 from console import repository
@@ -23,12 +23,13 @@ from console.pages.common import (
     SignedInPerson,
     act,
     back_with_notice,
+    page_router,
     problem,
 )
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.telemetry import order_step
 
-router = APIRouter()
+router = page_router()
 
 
 @router.post("/orders/{order_id}/assign")

@@ -3,13 +3,13 @@
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from console import repository
-from console.pages.common import Person, SignedInPerson, fragment, live_stream, page
+from console.pages.common import Person, SignedInPerson, fragment, live_stream, page, page_router
 from orderdesk_shared.access import own_orders_only
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.events.order import OrderState
@@ -24,7 +24,7 @@ WAITING_FOR_THE_DESK = [
     OrderState.PENDING_CANCELLATION,
 ]
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/queue", response_class=HTMLResponse)

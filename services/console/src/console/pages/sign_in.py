@@ -4,14 +4,14 @@ kept in an HTTP-only cookie."""
 from typing import Annotated
 
 import jwt
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from console.pages.common import TOKEN_COOKIE, back_with_notice, page, settings_of
+from console.pages.common import TOKEN_COOKIE, back_with_notice, page, page_router, settings_of
 from orderdesk_shared.auth import PERSON_ROLES, Role
 from orderdesk_shared.tokens import TokenSigner
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/sign-in", response_class=HTMLResponse)

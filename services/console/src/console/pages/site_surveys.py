@@ -3,12 +3,12 @@
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from console.pages.common import SERVICEABILITY, Person, act, page_from_service
+from console.pages.common import SERVICEABILITY, Person, act, page_from_service, page_router
 
-router = APIRouter()
+router = page_router()
 
 
 @router.get("/site-surveys", response_class=HTMLResponse)
