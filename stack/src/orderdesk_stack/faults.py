@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 import httpx
@@ -29,8 +30,10 @@ POISONED_TOPIC = OrderValidated.topic
 OVERSIZED_BYTES = 2 * 1024 * 1024
 # How long a slow handler's record may take to reach the dead letters once its lock is gone.
 DEAD_LETTER_WAIT_SECONDS = 60
-# A paused session whose last statement ended this recently was caught right after it (a busy service's sessions
-# are never idle for longer between a statement and the work that follows it).
+# A paused session whose last statement ended this recently before the pause was caught right after it (a busy
+# service's sessions are never idle for longer between a statement and the work that follows it). Measured from the
+# database's clock read just before the pause, not when the sessions are read after it: on a loaded machine the
+# pause and that read take longer than the moment itself.
 JUST_NOW_SECONDS = 0.05
 
 
@@ -165,17 +168,19 @@ class _Connection:
     pid: int
     state: str
     in_transaction: bool
-    idle_for: float
+    # How long before the pause its last statement ended (negative: it ended after the clock was read).
+    idle_before_pause: float
     query: str
     relays: bool
 
 
-async def _connections(database: asyncpg.Connection, role: str) -> list[_Connection]:
-    """The service's database sessions; the relay's is the one holding its outbox advisory lock."""
+async def _connections(database: asyncpg.Connection, role: str, *, paused_at: datetime) -> list[_Connection]:
+    """The service's database sessions (paused at `paused_at`, the database's clock); the relay's is the one holding
+    its outbox advisory lock."""
     rows = await database.fetch(
         """
         SELECT a.pid, coalesce(a.state, '') AS state, a.xact_start IS NOT NULL AS in_transaction,
-               extract(epoch FROM clock_timestamp() - a.state_change) AS idle_for, coalesce(a.query, '') AS query,
+               extract(epoch FROM $3 - a.state_change) AS idle_before_pause, coalesce(a.query, '') AS query,
                EXISTS (
                    SELECT 1 FROM pg_locks l
                    WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.objsubid = 1
@@ -186,6 +191,7 @@ async def _connections(database: asyncpg.Connection, role: str) -> list[_Connect
         """,
         role,
         f"{role}.outbox_relay",
+        paused_at,
     )
     return [_Connection(**dict(row)) for row in rows]
 
@@ -197,7 +203,8 @@ def _inside_a_transaction(connections: list[_Connection]) -> bool:
 def _just_committed(connections: list[_Connection]) -> bool:
     workers = [c for c in connections if not c.relays]
     return not _inside_a_transaction(connections) and any(
-        c.state == "idle" and c.idle_for < JUST_NOW_SECONDS and not c.query.startswith("SELECT 1") for c in workers
+        c.state == "idle" and c.idle_before_pause < JUST_NOW_SECONDS and not c.query.startswith("SELECT 1")
+        for c in workers
     )
 
 
@@ -205,7 +212,7 @@ def _relay_between_publish_and_mark(connections: list[_Connection]) -> bool:
     """The relay's session just read a batch (the statement that marks the last batch reads the next, outside a
     transaction), so the rows it read are being sent and stay unmarked until its next read."""
     return any(
-        c.relays and c.state == "idle" and c.idle_for < JUST_NOW_SECONDS and "published_at IS NULL" in c.query
+        c.relays and c.state == "idle" and c.idle_before_pause < JUST_NOW_SECONDS and "published_at IS NULL" in c.query
         for c in connections
     )
 
@@ -222,8 +229,9 @@ async def _catch_and_kill(
     caught_at = None
     async with _admin_database(stack) as database:
         for attempt in range(1, dose.catch_attempts + 1):
+            paused_at = await database.fetchval("SELECT clock_timestamp()")
             await _blocking(stack.pause, service)
-            if wanted(await _connections(database, role)):
+            if wanted(await _connections(database, role, paused_at=paused_at)):
                 caught_at = attempt
                 break
             await _blocking(stack.resume, service)
