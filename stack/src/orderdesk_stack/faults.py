@@ -4,8 +4,10 @@ hard it hits) that breaks something, heals it and says what it did; `orderdesk c
 while orders flow. No service has a hook for any of them."""
 
 import asyncio
+import functools
 import json
 import random
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,7 +19,9 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from orderdesk_shared.db import outbox_channel
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
+from orderdesk_shared.messaging import service_metadata
 from orderdesk_stack.provision import DATABASE, asyncpg_dsn
 from orderdesk_stack.services import SERVICES, service_named
 from orderdesk_stack.stack import Stack
@@ -35,6 +39,11 @@ DEAD_LETTER_WAIT_SECONDS = 60
 # database's clock read just before the pause, not when the sessions are read after it: on a loaded machine the
 # pause and that read take longer than the moment itself.
 JUST_NOW_SECONDS = 0.05
+# How often a fault looks at the sessions of the service it means to catch.
+LOOK_EVERY_SECONDS = 0.01
+# The table a service's transaction writes last, after its inbox claim and its work: the outbox, except in the
+# console, which emits nothing as it follows the orders and writes each order's row after its timeline.
+WRITTEN_LAST = {"console": "orders"}
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,8 @@ class Dose:
     lock_seconds: float = 150.0
     backlog_rows: int = 100_000
     disk_full_seconds: float = 20.0
-    # How often to pause a service and look before giving up catching it on the wanted side of a commit.
-    catch_attempts: int = 400
+    # How long to try catching a service at the wanted moment (beside a commit, in its relay) before giving up.
+    catch_seconds: float = 60.0
 
 
 Fault = Callable[[Stack, Dose], Awaitable[str]]
@@ -168,101 +177,186 @@ class _Connection:
     pid: int
     state: str
     in_transaction: bool
-    # How long before the pause its last statement ended (negative: it ended after the clock was read).
-    idle_before_pause: float
+    # How long before `at` its last statement ended (negative: it ended after the clock was read).
+    idle_before: float
     query: str
     relays: bool
+    # Waiting for a lock the fault's own session holds.
+    waits_on_fault: bool
 
 
-async def _connections(database: asyncpg.Connection, role: str, *, paused_at: datetime) -> list[_Connection]:
-    """The service's database sessions (paused at `paused_at`, the database's clock); the relay's is the one holding
-    its outbox advisory lock."""
+async def _connections(
+    database: asyncpg.Connection, role: str, *, at: datetime | None = None, lock_holder: int = 0
+) -> list[_Connection]:
+    """The service's database sessions, as of `at` (the database's clock; now when not given); the relay's is the one
+    holding its outbox advisory lock."""
     rows = await database.fetch(
         """
         SELECT a.pid, coalesce(a.state, '') AS state, a.xact_start IS NOT NULL AS in_transaction,
-               extract(epoch FROM $3 - a.state_change) AS idle_before_pause, coalesce(a.query, '') AS query,
+               extract(epoch FROM coalesce($3, clock_timestamp()) - a.state_change) AS idle_before,
+               coalesce(a.query, '') AS query,
                EXISTS (
                    SELECT 1 FROM pg_locks l
                    WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.objsubid = 1
                      AND l.objid::bigint = (hashtext($2) :: bigint & 4294967295)
-               ) AS relays
+               ) AS relays,
+               $4 = ANY(pg_blocking_pids(a.pid)) AS waits_on_fault
         FROM pg_stat_activity a
         WHERE a.usename = $1 AND a.backend_type = 'client backend'
         """,
         role,
         f"{role}.outbox_relay",
-        paused_at,
+        at,
+        lock_holder,
     )
     return [_Connection(**dict(row)) for row in rows]
 
 
-def _inside_a_transaction(connections: list[_Connection]) -> bool:
-    return any(c.in_transaction and c.state in ("active", "idle in transaction") for c in connections if not c.relays)
-
-
 def _just_committed(connections: list[_Connection]) -> bool:
     workers = [c for c in connections if not c.relays]
-    return not _inside_a_transaction(connections) and any(
-        c.state == "idle" and c.idle_before_pause < JUST_NOW_SECONDS and not c.query.startswith("SELECT 1")
-        for c in workers
+    return not any(c.in_transaction and c.state in ("active", "idle in transaction") for c in workers) and any(
+        c.state == "idle" and c.idle_before < JUST_NOW_SECONDS and not c.query.startswith("SELECT 1") for c in workers
     )
 
 
-def _relay_between_publish_and_mark(connections: list[_Connection]) -> bool:
-    """The relay's session just read a batch (the statement that marks the last batch reads the next, outside a
-    transaction), so the rows it read are being sent and stay unmarked until its next read."""
-    return any(
-        c.relays and c.state == "idle" and c.idle_before_pause < JUST_NOW_SECONDS and "published_at IS NULL" in c.query
-        for c in connections
-    )
+async def _bring_back(stack: Stack, dose: Dose, service: str) -> None:
+    """Restart a service the fault SIGKILLed, once it has been down for the dose's time."""
+    await asyncio.sleep(dose.service_down_seconds)
+    await _blocking(stack.restart, service)
 
 
-async def _catch_and_kill(
-    stack: Stack, dose: Dose, service: str, wanted: Callable[[list[_Connection]], bool], moment: str
-) -> str:
-    """Pause the service (SIGSTOP) until its database sessions show the wanted moment, then SIGKILL it; restart it.
-
-    A paused service's sessions stay as they were: what Postgres shows is where the process stopped.
-    """
+async def kill_after_commit(stack: Stack, dose: Dose, service: str) -> str:
+    """Pause the service (SIGSTOP) until its database sessions show a commit that ended moments before, with nothing
+    begun since, then SIGKILL it; restart it. A paused service's sessions stay as they were: what Postgres shows is
+    where the process stopped. Its offsets for what it had just committed are not yet in Kafka, so it is handed those
+    records again and its inbox must drop them."""
     role = service_named(service).role
     tries = random.Random()
     caught_at = None
+    give_up_at = time.monotonic() + dose.catch_seconds
     async with _admin_database(stack) as database:
-        for attempt in range(1, dose.catch_attempts + 1):
+        pauses = 0
+        while caught_at is None and time.monotonic() < give_up_at:
+            pauses += 1
             paused_at = await database.fetchval("SELECT clock_timestamp()")
             await _blocking(stack.pause, service)
-            if wanted(await _connections(database, role, paused_at=paused_at)):
-                caught_at = attempt
+            if _just_committed(await _connections(database, role, at=paused_at)):
+                caught_at = pauses
                 break
             await _blocking(stack.resume, service)
             await asyncio.sleep(tries.uniform(0.005, 0.08))
     await _blocking(stack.kill, service)
-    await asyncio.sleep(dose.service_down_seconds)
-    await _blocking(stack.restart, service)
+    await _bring_back(stack, dose, service)
     if caught_at is None:
-        return f"SIGKILL {service}; NOT caught {moment} in {dose.catch_attempts} pauses"
-    return f"SIGKILL {service} {moment} (caught at pause {caught_at})"
+        return f"SIGKILL {service}; NOT caught just after a commit in {pauses} pauses"
+    return f"SIGKILL {service} just after a commit (caught at pause {caught_at})"
 
 
-def kill_before_commit(service: str) -> Fault:
-    async def fault(stack: Stack, dose: Dose) -> str:
-        return await _catch_and_kill(stack, dose, service, _inside_a_transaction, "inside a transaction")
+async def _kill_once_waiting(
+    stack: Stack,
+    dose: Dose,
+    service: str,
+    *,
+    hold: Callable[[asyncpg.Connection, asyncpg.Connection], Awaitable[bool]],
+    waits: Callable[[_Connection], bool],
+    moment: str,
+) -> str:
+    """Hold a lock that the service's write at the wanted moment must wait for, SIGKILL the service as soon as one
+    of its sessions `waits` on it, end its sessions still waiting, and only then let go; restart it. `hold` runs the
+    locker's statements in its transaction and the watcher's outside any; False when there was nothing to lock yet.
 
-    return fault
+    Ending the sessions is what the database does, sooner or later, for a client that died: a statement of the dead
+    client run outside a transaction would otherwise still complete, and commit, once the lock is gone.
+    """
+    async with _admin_database(stack) as locker, _admin_database(stack) as watcher:
+        caught_after = await _kill_when_waiting(
+            stack, service, locker, watcher, hold=hold, waits=waits, within=dose.catch_seconds
+        )
+        if caught_after is None:
+            await _blocking(stack.kill, service)
+    await _bring_back(stack, dose, service)
+    if caught_after is None:
+        return f"SIGKILL {service}; NOT caught {moment} in {dose.catch_seconds:g} s"
+    return f"SIGKILL {service} {moment} (caught after {caught_after:.1f} s)"
 
 
-def kill_after_commit(service: str) -> Fault:
-    async def fault(stack: Stack, dose: Dose) -> str:
-        return await _catch_and_kill(stack, dose, service, _just_committed, "just after a commit")
+async def _kill_when_waiting(
+    stack: Stack,
+    service: str,
+    locker: asyncpg.Connection,
+    watcher: asyncpg.Connection,
+    *,
+    hold: Callable[[asyncpg.Connection, asyncpg.Connection], Awaitable[bool]],
+    waits: Callable[[_Connection], bool],
+    within: float,
+) -> float | None:
+    """SIGKILL the service once one of its sessions waits on the lock `locker` holds: how many seconds that took, or
+    None when it did not happen `within` that many."""
+    role = service_named(service).role
+    holder = locker.get_server_pid()
+    started = time.monotonic()
+    give_up_at = started + within
+    while time.monotonic() < give_up_at:
+        async with locker.transaction():
+            if await hold(locker, watcher):
+                while time.monotonic() < give_up_at:
+                    if any(map(waits, await _connections(watcher, role, lock_holder=holder))):
+                        await _blocking(stack.kill, service)
+                        await watcher.execute(
+                            "SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a"
+                            " WHERE a.usename = $1 AND $2 = ANY(pg_blocking_pids(a.pid))",
+                            role,
+                            holder,
+                        )
+                        return time.monotonic() - started
+                    await asyncio.sleep(LOOK_EVERY_SECONDS)
+        await asyncio.sleep(LOOK_EVERY_SECONDS)
+    return None
 
-    return fault
+
+async def kill_before_commit(stack: Stack, dose: Dose, service: str) -> str:
+    """SIGKILL the service inside a transaction that has claimed its records and done part of its work, uncommitted:
+    the fault holds in SHARE mode a table the transaction writes last, so the transaction waits at that write. It
+    rolls back; the records are handed to the service again after the restart and their work is done once."""
+    table = f"{service_named(service).schema}.{WRITTEN_LAST.get(service, 'outbox')}"
+
+    async def share_the_table(locker: asyncpg.Connection, _: asyncpg.Connection) -> bool:
+        await locker.execute(f"LOCK TABLE {table} IN SHARE MODE")
+        return True
+
+    return await _kill_once_waiting(
+        stack,
+        dose,
+        service,
+        hold=share_the_table,
+        waits=lambda c: c.waits_on_fault and c.in_transaction and not c.relays,
+        moment=f"inside a transaction, at its write to {table}",
+    )
 
 
 async def kill_relay_between_publish_and_mark(stack: Stack, dose: Dose) -> str:
-    """SIGKILL intake while its relay has read outbox rows and sent them, before it marks them published: they are
-    published again after the restart, and every reader must drop the repeats."""
-    return await _catch_and_kill(
-        stack, dose, "intake", _relay_between_publish_and_mark, "with its relay between publishing and marking"
+    """SIGKILL intake while its relay has sent outbox rows to Kafka and not marked them published: the fault share-
+    locks the unpublished rows, so the relay's mark of them waits. They are published again after the restart, and
+    every reader must drop the repeats.
+
+    Among the rows is always one the fault puts back (a published row copied as unpublished, as if its mark had been
+    lost), locked before the relay is woken to it: intake's own rows are sent and marked within milliseconds, and a
+    quiet flow may have none to lock when the fault looks."""
+    wake_the_relay = outbox_channel(service_metadata("intake")[1])
+
+    async def share_the_unpublished_rows(locker: asyncpg.Connection, watcher: asyncpg.Connection) -> bool:
+        await _unmark_copies(watcher, 1)
+        locked = await locker.fetch("SELECT 1 FROM intake.outbox WHERE published_at IS NULL FOR SHARE")
+        await watcher.execute("SELECT pg_notify($1, '')", wake_the_relay)
+        return bool(locked)
+
+    return await _kill_once_waiting(
+        stack,
+        dose,
+        "intake",
+        hold=share_the_unpublished_rows,
+        waits=lambda c: c.waits_on_fault and c.relays,
+        moment="with its relay between publishing and marking",
     )
 
 
@@ -315,27 +409,34 @@ async def relay_backlog(stack: Stack, dose: Dose) -> str:
     """`backlog_rows` copies of intake's published outbox rows as unpublished rows with the SAME event ids, as if the
     relay had lost its marks: the relay drains them, and every reader drops them as repeats."""
     async with _admin_database(stack) as database:
-        copied = await database.fetchval(
-            """
-            WITH published AS (
-                SELECT aggregate_type, aggregate_id, type, topic, payload, headers, traceparent, tracestate,
-                       row_number() OVER (ORDER BY seq) AS n, count(*) OVER () AS total
-                FROM intake.outbox WHERE published_at IS NOT NULL
-            ), copied AS (
-                INSERT INTO intake.outbox
-                    (id, aggregate_type, aggregate_id, type, topic, payload, headers, traceparent, tracestate)
-                SELECT gen_random_uuid(), p.aggregate_type, p.aggregate_id, p.type, p.topic, p.payload, p.headers,
-                       p.traceparent, p.tracestate
-                FROM generate_series(0, $1 - 1) AS i
-                JOIN published p ON p.n = i % p.total + 1
-                ORDER BY i
-                RETURNING 1
-            )
-            SELECT count(*) FROM copied
-            """,
-            dose.backlog_rows,
-        )
+        copied = await _unmark_copies(database, dose.backlog_rows)
     return f"{copied} already-published outbox rows of intake copied back as unpublished"
+
+
+async def _unmark_copies(database: asyncpg.Connection, rows: int) -> int:
+    """Copy intake's published outbox rows, oldest first and round again, `rows` times as unpublished rows (new row
+    ids, the same events); how many were copied."""
+    return await database.fetchval(
+        """
+        WITH published AS (
+            SELECT aggregate_type, aggregate_id, type, topic, payload, headers, traceparent, tracestate, order_version,
+                   row_number() OVER (ORDER BY seq) AS n, count(*) OVER () AS total
+            FROM intake.outbox WHERE published_at IS NOT NULL
+        ), copied AS (
+            INSERT INTO intake.outbox (
+                id, aggregate_type, aggregate_id, type, topic, payload, headers, traceparent, tracestate, order_version
+            )
+            SELECT gen_random_uuid(), p.aggregate_type, p.aggregate_id, p.type, p.topic, p.payload, p.headers,
+                   p.traceparent, p.tracestate, p.order_version
+            FROM generate_series(0, $1 - 1) AS i
+            JOIN published p ON p.n = i % p.total + 1
+            ORDER BY i
+            RETURNING 1
+        )
+        SELECT count(*) FROM copied
+        """,
+        rows,
+    )
 
 
 # Infrastructure (each returns once the stack is whole again)
@@ -463,8 +564,8 @@ async def disk_full(stack: Stack, dose: Dose) -> str:
 FAULTS: dict[str, Fault] = {
     "broker-kill": broker_kill,
     "broker-pause": broker_pause,
-    **{f"kill-{s.name}-before-commit": kill_before_commit(s.name) for s in SERVICES},
-    **{f"kill-{s.name}-after-commit": kill_after_commit(s.name) for s in SERVICES},
+    **{f"kill-{s.name}-before-commit": functools.partial(kill_before_commit, service=s.name) for s in SERVICES},
+    **{f"kill-{s.name}-after-commit": functools.partial(kill_after_commit, service=s.name) for s in SERVICES},
     "relay-kill": kill_relay_between_publish_and_mark,
     "postgres-restart": postgres_restart,
     "postgres-outage": postgres_down,
