@@ -20,6 +20,7 @@ from fulfillment_handoff.domain.billing import BillingCode, CodeKey
 from fulfillment_handoff.domain.markets import Market, Markets
 from fulfillment_handoff.domain.paths import NOTE_PLACEHOLDERS, NoteRule, PathPolicy
 from orderdesk_shared.events.fulfillment import ProcessingPath
+from orderdesk_shared.field_problems import described, field_problems
 
 SERVICE_DIRECTORY = Path(__file__).resolve().parents[2]
 MARKETS_FILE = SERVICE_DIRECTORY / "reference" / "markets.v1.toml"
@@ -214,7 +215,7 @@ def read_billing_codes(text: str, markets: Markets) -> tuple[list[BillingCode], 
         try:
             row = _BillingCodeRow.model_validate({**raw, "effective_to": raw["effective_to"] or None})
         except ValidationError as error:
-            problems += [CsvProblem(line, str(item["loc"][0]), item["msg"]) for item in error.errors()]
+            problems += [CsvProblem(line, p.field, p.reason) for p in field_problems(error, quoting=True)]
             continue
         code = BillingCode(
             CodeKey(row.price_component, row.billing_system, row.market),
@@ -258,7 +259,4 @@ def _read_toml(path: Path, model: type[_Model]) -> _Model:
     except tomllib.TOMLDecodeError as error:
         raise ReferenceDataError(f"{path.name}: not valid TOML: {error}") from error
     except ValidationError as error:
-        problems = "; ".join(
-            f"field '{'.'.join(str(part) for part in item['loc'])}': {item['msg']}" for item in error.errors()
-        )
-        raise ReferenceDataError(f"{path.name}: {problems}") from error
+        raise ReferenceDataError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error

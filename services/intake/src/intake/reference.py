@@ -28,6 +28,7 @@ from orderdesk_shared.events.channels import CrmAccountUpdated
 from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.order import Address, ServiceLocation
 from orderdesk_shared.events.pricing_approval import CatalogueOffering
+from orderdesk_shared.field_problems import described, field_path, field_problems
 from orderdesk_shared.roster import RosterRow
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "reference"
@@ -174,14 +175,14 @@ def _load_offerings(path: Path) -> dict[str, Offering]:
     except json.JSONDecodeError as error:
         raise ReferenceDataError(f"{path.name} line {error.lineno}: not valid JSON: {error.msg}") from error
     except ValidationError as error:
-        raise ReferenceDataError(f"{path.name}: {_describe(error)}") from error
+        raise ReferenceDataError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error
     offerings: dict[str, Offering] = {}
     for index, raw in enumerate(document.offerings):
-        where = f"{path.name} offerings[{index}]" + (f" ({raw['id']})" if isinstance(raw.get("id"), str) else "")
+        where = f"{path.name} {field_path(('offerings', index), document.model_dump())}"
         try:
             row = _OfferingRow.model_validate(raw)
         except ValidationError as error:
-            raise ReferenceDataError(f"{where}: {_describe(error)}") from error
+            raise ReferenceDataError(f"{where}: {described(field_problems(error, quoting=True))}") from error
         if row.id in offerings:
             raise ReferenceDataError(f"{where}, field 'id': offering {row.id} is listed twice")
         offerings[row.id] = Offering(
@@ -289,16 +290,9 @@ def _read_csv(path: Path, model: type[_R]) -> list[tuple[int, _R]]:
             try:
                 rows.append((reader.line_num, model.model_validate(raw)))
             except ValidationError as error:
-                raise ReferenceDataError(f"{path.name} line {reader.line_num}, {_describe(error)}") from error
+                problems = described(field_problems(error, quoting=True))
+                raise ReferenceDataError(f"{path.name} line {reader.line_num}, {problems}") from error
     return rows
-
-
-def _describe(error: ValidationError) -> str:
-    return "; ".join(
-        f"field '{'.'.join(str(part) for part in problem['loc'])}': {problem['msg']}"
-        + (f" (got {problem['input']!r})" if not isinstance(problem["input"], dict | list) else "")
-        for problem in error.errors()
-    )
 
 
 def offerings_from_catalogue(offerings: list[CatalogueOffering]) -> dict[str, Offering]:

@@ -189,7 +189,7 @@ def test_an_offering_with_a_disallowed_term_fails_naming_the_offering_and_field(
     with pytest.raises(ReferenceDataError) as failure:
         load_reference_data(copy_of_seed)
     message = str(failure.value)
-    assert "offerings.v1.json offerings[2] (EPL): field 'terms.1'" in message
+    assert "offerings.v1.json offerings.2 (EPL): field 'terms.1'" in message
     assert "18" in message
 
 
@@ -198,7 +198,7 @@ def test_an_offering_flag_written_as_text_is_refused(copy_of_seed: Path):
     document = json.loads(path.read_text())
     document["offerings"][0]["active"] = "yes"
     path.write_text(json.dumps(document, indent=2))
-    with pytest.raises(ReferenceDataError, match=r"offerings\[0\] \(DIA-FIBER\): field 'active'"):
+    with pytest.raises(ReferenceDataError, match=r"offerings\.0 \(DIA-FIBER\): field 'active'"):
         load_reference_data(copy_of_seed)
 
 

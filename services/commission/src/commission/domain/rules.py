@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.order import OrderType
+from orderdesk_shared.field_problems import described, field_problems
 from orderdesk_shared.roster import RosterRow
 
 SERVICE_DIRECTORY = Path(__file__).resolve().parents[3]
@@ -116,8 +117,7 @@ def load_plan(path: Path) -> PlanBook:
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise RulesError(f"{path.name}: {error}") from error
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise RulesError(f"{path.name}: {problems}") from error
+        raise RulesError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error
 
 
 def load_roster(directory: Path) -> Roster:
@@ -143,8 +143,7 @@ def load_roster(directory: Path) -> Roster:
             try:
                 row = RosterRow.model_validate(raw)
             except ValidationError as error:
-                problems = "; ".join(f"field '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in error.errors())
-                raise RulesError(f"{where}, {problems}") from error
+                raise RulesError(f"{where}, {described(field_problems(error, quoting=True))}") from error
             if row.rep_id in reps:
                 raise RulesError(f"{where}, field 'rep_id': {row.rep_id} is listed twice")
             lines[row.rep_id] = reader.line_num
