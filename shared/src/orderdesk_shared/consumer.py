@@ -32,6 +32,7 @@ from orderdesk_shared.errors import (
 )
 from orderdesk_shared.events.base import Event, Fact
 from orderdesk_shared.events.catalogue import REPLAY_SOURCE_TOPIC_HEADER
+from orderdesk_shared.field_problems import described, field_problems
 from orderdesk_shared.kafka_connection import PRODUCER_MAX_BATCH_BYTES, KafkaConnection
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.metrics import CONSUMER_LAG, EVENTS_HANDLED, HANDLER_FAILURES, HANDLER_SECONDS
@@ -710,10 +711,7 @@ def _worth_retrying(error: BaseException) -> bool:
 
 def _describe(error: Exception) -> str:
     if isinstance(error, ValidationError):
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}" for item in error.errors()
-        )
-        return f"invalid payload: {problems}"
+        return f"invalid payload: {described(field_problems(error))}"
     return describe_error(error)
 
 

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match, compile_path
 
 from orderdesk_shared.errors import DATABASE_FAILURES, TransientError, is_transient, unstorable_value
+from orderdesk_shared.field_problems import field_path, reason_of
 from orderdesk_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -69,14 +70,14 @@ def invalid_input_status(path: str) -> int:
     return http_status.HTTP_400_BAD_REQUEST if is_tmf_path(path) else http_status.HTTP_422_UNPROCESSABLE_CONTENT
 
 
-def _field_path(location: tuple) -> str:
+def _field_in_request(location: tuple) -> str:
     # Only the first part says where in the request the field is: a body field may be named `query` (a TMF hub's).
     inside = location[1:] if location and location[0] in ("body", "query", "path", "header") else location
-    return ".".join(str(part) for part in inside) or "(request)"
+    return field_path(inside) or "(request)"
 
 
 async def _validation_problem(request: Request, error: RequestValidationError) -> JSONResponse:
-    invalid = [{"field": _field_path(item["loc"]), "reason": item["msg"]} for item in error.errors()]
+    invalid = [{"field": _field_in_request(item["loc"]), "reason": reason_of(item)} for item in error.errors()]
     path = request.url.path
     return error_for(
         path,

@@ -31,6 +31,7 @@ from jsonschema.exceptions import ValidationError
 from pydantic_core import SchemaValidator, core_schema
 from pydantic_core import ValidationError as PydanticValidationError
 
+from orderdesk_shared.field_problems import field_path
 from orderdesk_shared.limits import nesting_depth
 
 STANDARDS = Path(__file__).resolve().parents[3] / "docs" / "standards"
@@ -88,7 +89,7 @@ class SpecError:
 
     @property
     def field(self) -> str:
-        return ".".join(map(str, self.path)) or "(document)"
+        return field_path(self.path) or "(document)"
 
 
 class PublishedSpec:

@@ -45,7 +45,7 @@ def test_the_shipped_plan_holds_the_domain_defaults():
 def test_an_amount_written_as_a_float_stops_commission_with_the_field(tmp_path):
     path = tmp_path / "plan.v1.toml"
     path.write_text(DEFAULT_PLAN.read_text().replace('"25000.00"', "25000.00"))
-    with pytest.raises(RulesError, match=r"plan.v1.toml: plans.0.cap_per_order: .*as a string"):
+    with pytest.raises(RulesError, match=r"plan.v1.toml: field 'plans.0.cap_per_order': .*as a string"):
         load_plan(path)
 
 

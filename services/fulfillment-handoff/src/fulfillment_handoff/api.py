@@ -234,7 +234,14 @@ async def import_billing_codes(
     codes, problems = read_billing_codes(body, fulfillment_rules().markets)
     if problems:
         raise RequestValidationError(
-            [{"loc": (f"line {p.line}", to_camel(p.field)), "msg": p.reason, "type": "value_error"} for p in problems]
+            [
+                {
+                    "loc": (f"line {p.line}", *([to_camel(p.field)] if p.field else [])),
+                    "msg": p.reason,
+                    "type": "value_error",
+                }
+                for p in problems
+            ]
         )
     return await _change_map(db, codes, added_by=principal.subject)
 

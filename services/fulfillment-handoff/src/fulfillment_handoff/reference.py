@@ -19,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
 from fulfillment_handoff.domain.markets import Market, Markets
 from fulfillment_handoff.domain.paths import NOTE_PLACEHOLDERS, NoteRule, PathPolicy
+from orderdesk_shared.csv_rows import CsvProblem, UnreadableCsv, csv_problems, read_csv_rows
 from orderdesk_shared.events.fulfillment import ProcessingPath
+from orderdesk_shared.field_problems import described, field_problems
 
 SERVICE_DIRECTORY = Path(__file__).resolve().parents[2]
 MARKETS_FILE = SERVICE_DIRECTORY / "reference" / "markets.v1.toml"
@@ -166,13 +168,6 @@ def load_path_policy(path: Path) -> PathPolicy:
 # --- billing codes as CSV -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CsvProblem:
-    line: int
-    field: str
-    reason: str
-
-
 class _BillingCodeRow(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -200,38 +195,34 @@ def check_billing_code(code: BillingCode, markets: Markets) -> list[tuple[str, s
 
 def read_billing_codes(text: str, markets: Markets) -> tuple[list[BillingCode], list[CsvProblem]]:
     """The entries of a billing-code CSV and, per line and column, everything wrong with it."""
-    reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != BILLING_CODE_COLUMNS:
-        return [], [CsvProblem(1, "(header)", f"the header must be {','.join(BILLING_CODE_COLUMNS)}")]
+    try:
+        rows = read_csv_rows(text, _BillingCodeRow)
+    except UnreadableCsv as error:
+        return [], [error.problem]
     codes: list[BillingCode] = []
-    problems: list[CsvProblem] = []
+    problems = csv_problems(rows)
     lines_by_key: dict[CodeKey, list[tuple[int, BillingCode]]] = {}
-    for raw in reader:
-        line = reader.line_num
-        if None in raw or None in raw.values():
-            problems.append(CsvProblem(line, "(row)", f"{len(BILLING_CODE_COLUMNS)} values expected, as in the header"))
-            continue
-        try:
-            row = _BillingCodeRow.model_validate({**raw, "effective_to": raw["effective_to"] or None})
-        except ValidationError as error:
-            problems += [CsvProblem(line, str(item["loc"][0]), item["msg"]) for item in error.errors()]
-            continue
+    for line, row in ((row.line, row.value) for row in rows if row.value is not None):
         code = BillingCode(
             CodeKey(row.price_component, row.billing_system, row.market),
             row.billing_code,
             row.effective_from,
             row.effective_to,
         )
-        problems += [CsvProblem(line, field, reason) for field, reason in check_billing_code(code, markets)]
+        problems += [
+            CsvProblem(field=field, reason=reason, line=line) for field, reason in check_billing_code(code, markets)
+        ]
         same_key = lines_by_key.setdefault(code.key, [])
         problems += [
-            CsvProblem(line, "effective_from", f"overlaps the period on line {other_line} for this component")
+            CsvProblem(
+                field="effective_from", reason=f"overlaps the period on line {other_line} for this component", line=line
+            )
             for other_line, other in same_key
             if other.overlaps(code)
         ]
         same_key.append((line, code))
         codes.append(code)
-    return codes, problems
+    return codes, sorted(problems, key=lambda problem: problem.line)
 
 
 def write_billing_codes(codes: list[BillingCode]) -> str:
@@ -246,9 +237,7 @@ def write_billing_codes(codes: list[BillingCode]) -> str:
 def load_seed_billing_codes(markets: Markets, path: Path = SEED_BILLING_CODES) -> list[BillingCode]:
     codes, problems = read_billing_codes(path.read_text(encoding="utf-8"), markets)
     if problems:
-        raise ReferenceDataError(
-            "; ".join(f"{path.name} line {p.line}, field '{p.field}': {p.reason}" for p in problems[:10])
-        )
+        raise ReferenceDataError(f"{path.name} {described(problems[:10])}")
     return codes
 
 
@@ -258,7 +247,4 @@ def _read_toml(path: Path, model: type[_Model]) -> _Model:
     except tomllib.TOMLDecodeError as error:
         raise ReferenceDataError(f"{path.name}: not valid TOML: {error}") from error
     except ValidationError as error:
-        problems = "; ".join(
-            f"field '{'.'.join(str(part) for part in item['loc'])}': {item['msg']}" for item in error.errors()
-        )
-        raise ReferenceDataError(f"{path.name}: {problems}") from error
+        raise ReferenceDataError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error

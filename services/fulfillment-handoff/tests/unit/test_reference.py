@@ -52,4 +52,7 @@ def test_every_bad_cell_is_named_by_line_and_field():
 
 def test_a_csv_with_other_columns_is_refused_at_its_header():
     _, problems = read_billing_codes("component,code\nEPL,X1\n", MARKETS)
-    assert [(problem.line, problem.field) for problem in problems] == [(1, "(header)")]
+    assert [str(problem) for problem in problems] == [
+        "line 1: the header lacks the column(s) price_component, billing_system, market, billing_code, effective_from;"
+        " expected price_component,billing_system,market,billing_code,effective_from,effective_to"
+    ]

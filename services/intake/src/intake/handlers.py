@@ -45,6 +45,7 @@ from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 from orderdesk_shared.events.pricing_approval import CataloguePublished, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
+from orderdesk_shared.field_problems import FieldProblem, described, field_problems
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.order_state import OrderFact, OrderStatus, advance, fact_of, findings_json, received
 from orderdesk_shared.reference import CATALOGUE, ROSTER
@@ -137,9 +138,8 @@ async def _accept_submission(
     try:
         request = ProductOrderCreate.model_validate(request_document)
     except ValidationError as error:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-        problems += [f"{finding.field_path}: {finding.message}" for finding in channel_findings]
-        raise UnreadableSubmission(f"{channel_source} cannot become an order: " + "; ".join(problems)) from error
+        problems = [*field_problems(error), *(FieldProblem(f.field_path, f.message) for f in channel_findings)]
+        raise UnreadableSubmission(f"{channel_source} cannot become an order: {described(problems)}") from error
     order = to_canonical(request, order_id=order_id, submitted_by=submitter)
     request_json = request.model_dump(mode="json", exclude_none=True)
     channel_findings = [*channel_findings, *request_findings(request)]

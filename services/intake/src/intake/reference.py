@@ -5,7 +5,6 @@ Loaded once at start from versioned seed files; anything malformed stops the ser
 naming the file, the line (or offering) and the field.
 """
 
-import csv
 import json
 import re
 from dataclasses import dataclass
@@ -24,11 +23,13 @@ from pydantic import (
 )
 
 from intake.domain.installed_base import InstalledProduct
+from orderdesk_shared.csv_rows import UnreadableCsv, csv_problems, read_csv_rows
 from orderdesk_shared.events.channels import CrmAccountUpdated
 from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.order import Address, ServiceLocation
 from orderdesk_shared.events.pricing_approval import CatalogueOffering
-from orderdesk_shared.roster import RosterRow
+from orderdesk_shared.field_problems import described, field_path, field_problems
+from orderdesk_shared.roster import read_roster
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "reference"
 _FILES = ("offerings.v{n}.json", "accounts.v{n}.csv", "reps.v{n}.csv", "installed_products.v{n}.csv")
@@ -174,14 +175,14 @@ def _load_offerings(path: Path) -> dict[str, Offering]:
     except json.JSONDecodeError as error:
         raise ReferenceDataError(f"{path.name} line {error.lineno}: not valid JSON: {error.msg}") from error
     except ValidationError as error:
-        raise ReferenceDataError(f"{path.name}: {_describe(error)}") from error
+        raise ReferenceDataError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error
     offerings: dict[str, Offering] = {}
     for index, raw in enumerate(document.offerings):
-        where = f"{path.name} offerings[{index}]" + (f" ({raw['id']})" if isinstance(raw.get("id"), str) else "")
+        where = f"{path.name} {field_path(('offerings', index), document.model_dump())}"
         try:
             row = _OfferingRow.model_validate(raw)
         except ValidationError as error:
-            raise ReferenceDataError(f"{where}: {_describe(error)}") from error
+            raise ReferenceDataError(f"{where}: {described(field_problems(error, quoting=True))}") from error
         if row.id in offerings:
             raise ReferenceDataError(f"{where}, field 'id': offering {row.id} is listed twice")
         offerings[row.id] = Offering(
@@ -256,49 +257,24 @@ def account_from_crm(record: CrmAccountUpdated) -> Account:
 
 
 def _load_reps(path: Path) -> dict[str, RosterRep]:
-    reps: dict[str, RosterRep] = {}
-    lines: dict[str, int] = {}
-    for line, row in _read_csv(path, RosterRow):
-        if row.rep_id in reps:
-            raise ReferenceDataError(f"{path.name} line {line}, field 'rep_id': {row.rep_id} is listed twice")
-        lines[row.rep_id] = line
-        reps[row.rep_id] = row.rep()
-    for rep in reps.values():
-        if rep.manager_id is not None and rep.manager_id not in reps:
-            raise ReferenceDataError(
-                f"{path.name} line {lines[rep.id]}, field 'manager_id': {rep.manager_id} is not a rep in this file"
-            )
+    try:
+        reps, problems = read_roster(path.read_text(encoding="utf-8"))
+    except UnreadableCsv as error:
+        raise ReferenceDataError(f"{path.name} {error}") from error
+    if problems:
+        raise ReferenceDataError(f"{path.name} {described(problems)}")
     return reps
 
 
 def _read_csv(path: Path, model: type[_R]) -> list[tuple[int, _R]]:
-    """Each data row as (line number, validated row); the header must name exactly the model's fields."""
-    with path.open(encoding="utf-8", newline="") as file:
-        reader = csv.DictReader(file)
-        expected, header = list(model.model_fields), reader.fieldnames or []
-        if header != expected:
-            raise ReferenceDataError(
-                f"{path.name} line 1: the header must be {','.join(expected)}, not {','.join(header)}"
-            )
-        rows = []
-        for raw in reader:
-            if None in raw or None in raw.values():
-                raise ReferenceDataError(
-                    f"{path.name} line {reader.line_num}: {len(expected)} values expected, as in the header"
-                )
-            try:
-                rows.append((reader.line_num, model.model_validate(raw)))
-            except ValidationError as error:
-                raise ReferenceDataError(f"{path.name} line {reader.line_num}, {_describe(error)}") from error
-    return rows
-
-
-def _describe(error: ValidationError) -> str:
-    return "; ".join(
-        f"field '{'.'.join(str(part) for part in problem['loc'])}': {problem['msg']}"
-        + (f" (got {problem['input']!r})" if not isinstance(problem["input"], dict | list) else "")
-        for problem in error.errors()
-    )
+    """Each data row as (line number, validated row)."""
+    try:
+        rows = read_csv_rows(path.read_text(encoding="utf-8"), model)
+    except UnreadableCsv as error:
+        raise ReferenceDataError(f"{path.name} {error}") from error
+    if problems := csv_problems(rows):
+        raise ReferenceDataError(f"{path.name} {described(problems)}")
+    return [(row.line, row.value) for row in rows if row.value is not None]
 
 
 def offerings_from_catalogue(offerings: list[CatalogueOffering]) -> dict[str, Offering]:

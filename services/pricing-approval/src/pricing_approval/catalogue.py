@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 from pydantic.alias_generators import to_camel
 
 from orderdesk_shared.events.order import OrderType
+from orderdesk_shared.field_problems import described, field_problems
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "catalogue"
 Family = Literal["internet", "ethernet", "managed-network", "voice", "tv", "managed-apps", "cloud", "hosting"]
@@ -300,21 +301,5 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
     except json.JSONDecodeError as error:
         raise CatalogueError(f"{path.name} line {error.lineno}: not valid JSON: {error.msg}") from error
     except ValidationError as error:
-        raise CatalogueError(f"{path.name}: {_describe(error, document)}") from error
-
-
-def _describe(error: ValidationError, document: object) -> str:
-    """Each problem with its place in the file, naming the offering or promotion by id."""
-    return "; ".join(f"{_where(problem['loc'], document)}: {problem['msg']}" for problem in error.errors())
-
-
-def _where(location: tuple, document: object) -> str:
-    parts, node = [], document
-    for key in location:
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            node = None
-        identifier = f" ({node['id']})" if isinstance(node, dict) and isinstance(node.get("id"), str) else ""
-        parts.append(f"[{key}]{identifier}" if isinstance(key, int) else f".{key}")
-    return "".join(parts).lstrip(".") or "file"
+        # Naming each offering and price by its id as well as its position.
+        raise CatalogueError(f"{path.name}: {described(field_problems(error, document, quoting=True))}") from error

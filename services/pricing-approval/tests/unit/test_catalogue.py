@@ -61,7 +61,7 @@ def test_a_price_with_fractions_of_a_cent_names_the_offering_and_the_field(tmp_p
     (tmp_path / "catalogue.v1.json").write_text(text.replace('"value": 525}', '"value": 525.005}'))
     with pytest.raises(CatalogueError) as raised:
         load_catalogue(tmp_path)
-    assert "productOffering[3] (EVPL).productOfferingPrice[0] (EVPL-MRC-50M).price.value" in str(raised.value)
+    assert "productOffering.3 (EVPL).productOfferingPrice.0 (EVPL-MRC-50M).price.value" in str(raised.value)
 
 
 def test_a_characteristic_value_without_a_recurring_price_is_refused(tmp_path):

@@ -14,13 +14,13 @@ from orderdesk_shared import tmf630
 from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, ensure_allowed, own_orders_only
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.csv_rows import UnreadableCsv
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.limits import Offset, PageSize
 from orderdesk_shared.published_specs import TMF645, PublishedSpec
 from orderdesk_shared.tmf630 import ListQuery
 from serviceability import repository, tmf645
-from serviceability.domain.inventory import UnreadableInventory
 from serviceability.domain.qualification import CheckItem, SiteDecision, decide_check
 from serviceability.domain.rules import Rules
 from serviceability.handlers import SurveyNotOpen, complete_site_survey
@@ -265,7 +265,7 @@ async def import_locations(
     async with db.unit_of_work() as uow:
         try:
             report = await import_inventory(uow.connection, csv_text)
-        except UnreadableInventory as error:
+        except UnreadableCsv as error:
             raise RequestValidationError(
                 [{"loc": ("body", "columns"), "msg": str(error), "type": "value_error"}]
             ) from error

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from orderdesk_shared.csv_rows import UnreadableCsv
 from orderdesk_shared.db import Database
-from serviceability.domain.inventory import UnreadableInventory
 from serviceability.inventory import import_inventory
 from serviceability.repository import ImportReport
 from serviceability.tables import messaging
@@ -30,7 +30,7 @@ def import_file(
     """Add new locations and update known ones by location id; exits 1 when any row was rejected."""
     try:
         report = asyncio.run(_import(database_url, path.read_text()))
-    except UnreadableInventory as error:
+    except UnreadableCsv as error:
         typer.echo(f"{path.name}: {error}", err=True)
         raise typer.Exit(2) from error
     typer.echo(

@@ -18,7 +18,7 @@ log = get_logger(__name__)
 async def import_inventory(connection: AsyncConnection, text: str) -> ImportReport:
     """Upsert every good row by location id; bad rows come back with their line and reasons.
 
-    Raises UnreadableInventory when the header lacks columns.
+    Raises UnreadableCsv when the header lacks columns.
     """
     # A whole CSV file is CPU work of up to seconds: read in a thread, so the event loop keeps serving.
     inventory = await asyncio.to_thread(read_inventory, text)

@@ -78,7 +78,7 @@ async def test_the_cli_imports_a_file_and_reports_its_bad_rows(database_url, tmp
     )
     assert result.exit_code == 1, result.output
     assert "1 added, 0 updated, 1 rejected" in result.output
-    assert "line 3 (LOC-CLI-2): access_medium 'copper' is not one of fiber, hfc, none" in result.output
+    assert "line 3 (LOC-CLI-2): field 'access_medium': not one of fiber, hfc, none (got 'copper')" in result.output
 
 
 async def test_a_surveyor_completes_an_open_survey_and_the_held_order_is_released(api, database, order_id):

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from serviceability.domain.inventory import COLUMNS, AccessMedium, UnreadableInventory, read_inventory
+from orderdesk_shared.csv_rows import UnreadableCsv
+from serviceability.domain.inventory import COLUMNS, AccessMedium, read_inventory
 from serviceability.settings import SEED_INVENTORY
 
 HEADER = ",".join(COLUMNS)
@@ -32,22 +33,40 @@ def test_a_good_row_becomes_a_location_at_its_building_address():
     [
         (
             "LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,false,350 ft,fiber,10000,CHI",
-            "distance_to_fiber_ft '350 ft'",
+            "field 'distance_to_fiber_ft': not a whole number of feet (0 or more) (got '350 ft')",
         ),
-        ("LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,false,-5,fiber,10000,CHI", "distance_to_fiber_ft '-5'"),
+        ("LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,false,-5,fiber,10000,CHI", "(got '-5')"),
         ("LOC-2,1 N State St,Chicago,IL,60602", "the row ends before the column(s) latitude"),
         ("LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,false,350,fiber,10000,CHI,extra", "the row has more"),
-        ("LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,maybe,350,fiber,10000,CHI", "building_lit 'maybe'"),
-        ("LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,false,350,copper,10000,CHI", "access_medium 'copper'"),
-        ("LOC-2,1 N State St,Chicago,IL,60602,95,-87.62,false,350,fiber,10000,CHI", "latitude '95'"),
-        ("LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,false,350,fiber,0,CHI", "max_bandwidth_mbps '0'"),
+        (
+            "LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,maybe,350,fiber,10000,CHI",
+            "not true or false (got 'maybe')",
+        ),
+        (
+            "LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,false,350,copper,10000,CHI",
+            "not one of fiber, hfc, none (got 'copper')",
+        ),
+        (
+            "LOC-2,1 N State St,Chicago,IL,60602,95,-87.62,false,350,fiber,10000,CHI",
+            "'latitude': not a latitude (a number",
+        ),
+        (
+            "LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,false,350,fiber,0,CHI",
+            "Mbps (1 or more) (got '0')",
+        ),
         ("LOC-2,PO Box 12,Chicago,IL,60602,41.88,-87.62,false,350,fiber,10000,CHI", "is a PO box"),
         (
             "LOC-2,1 N State St,Chicago,IL,60602,41.88,-87.62,true,0,none,100,CHI",
             "a lit building needs an access medium",
         ),
-        (",1 N State St,Chicago,IL,60602,41.88,-87.62,false,350,fiber,10000,CHI", "no value for location_id"),
-        ("LOC-1,1 N State St,Chicago,IL,60602,41.88,-87.62,false,350,fiber,10000,CHI", "LOC-1 is already on line 2"),
+        (
+            ",1 N State St,Chicago,IL,60602,41.88,-87.62,false,350,fiber,10000,CHI",
+            "'location_id': Field required",
+        ),
+        (
+            "LOC-1,1 N State St,Chicago,IL,60602,41.88,-87.62,false,350,fiber,10000,CHI",
+            "LOC-1 is already on line 2",
+        ),
         ("LOC-2,233 S Wacker Dr Fl 12,Chicago,IL,60606,41.88,-87.62,false,350,fiber,10000,CHI", "already on line 2"),
     ],
 )
@@ -69,7 +88,7 @@ def test_a_row_with_several_problems_lists_them_all():
 
 
 def test_a_header_without_the_required_columns_is_refused_as_a_whole():
-    with pytest.raises(UnreadableInventory, match="distance_to_fiber_ft"):
+    with pytest.raises(UnreadableCsv, match=r"line 1: the header lacks the column\(s\) distance_to_fiber_ft"):
         read_inventory(HEADER.replace("distance_to_fiber_ft,", "") + "\n")
 
 

@@ -4,7 +4,6 @@ Both are data files, versioned by name and loaded once; a malformed file stops t
 with the file, the line or field, and the reason.
 """
 
-import csv
 import re
 import tomllib
 from dataclasses import dataclass
@@ -17,9 +16,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from orderdesk_shared.csv_rows import UnreadableCsv
 from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.order import OrderType
-from orderdesk_shared.roster import RosterRow
+from orderdesk_shared.field_problems import described, field_problems
+from orderdesk_shared.roster import read_roster
 
 SERVICE_DIRECTORY = Path(__file__).resolve().parents[3]
 DEFAULT_PLAN = SERVICE_DIRECTORY / "policies" / "plan.v1.toml"
@@ -116,8 +117,7 @@ def load_plan(path: Path) -> PlanBook:
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise RulesError(f"{path.name}: {error}") from error
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise RulesError(f"{path.name}: {problems}") from error
+        raise RulesError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error
 
 
 def load_roster(directory: Path) -> Roster:
@@ -129,31 +129,12 @@ def load_roster(directory: Path) -> Roster:
         raise RulesError(f"no roster.vN.csv in {directory.name}/")
     version = max(versions)
     path = versions[version]
-    reps: dict[str, RosterRep] = {}
-    lines: dict[str, int] = {}
-    with path.open(encoding="utf-8", newline="") as file:
-        reader = csv.DictReader(file)
-        expected = list(RosterRow.model_fields)
-        if reader.fieldnames != expected:
-            raise RulesError(f"{path.name} line 1: the header must be {','.join(expected)}")
-        for raw in reader:
-            where = f"{path.name} line {reader.line_num}"
-            if None in raw or None in raw.values():
-                raise RulesError(f"{where}: {len(expected)} values expected, as in the header")
-            try:
-                row = RosterRow.model_validate(raw)
-            except ValidationError as error:
-                problems = "; ".join(f"field '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in error.errors())
-                raise RulesError(f"{where}, {problems}") from error
-            if row.rep_id in reps:
-                raise RulesError(f"{where}, field 'rep_id': {row.rep_id} is listed twice")
-            lines[row.rep_id] = reader.line_num
-            reps[row.rep_id] = row.rep()
-    for rep in reps.values():
-        if rep.manager_id is not None and rep.manager_id not in reps:
-            raise RulesError(
-                f"{path.name} line {lines[rep.id]}, field 'manager_id': {rep.manager_id} is not in the roster"
-            )
+    try:
+        reps, problems = read_roster(path.read_text(encoding="utf-8"))
+    except UnreadableCsv as error:
+        raise RulesError(f"{path.name} {error}") from error
+    if problems:
+        raise RulesError(f"{path.name} {described(problems)}")
     return Roster(version=f"v{version}", reps=reps)
 
 

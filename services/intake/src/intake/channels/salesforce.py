@@ -16,6 +16,7 @@ from defusedxml import ElementTree
 from pydantic import ValidationError
 
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted
+from orderdesk_shared.field_problems import described, field_problems
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 OUTBOUND = "http://soap.sforce.com/2005/09/outbound"
@@ -91,8 +92,7 @@ def _opportunity(index: int, notification: Element) -> CrmOpportunitySubmitted:
     try:
         return CrmOpportunitySubmitted.model_validate_json(document)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in error.errors())
-        raise MalformedMessage(f"Notification[{index}] {ORDER_FIELD}: {problems}") from error
+        raise MalformedMessage(f"Notification[{index}] {ORDER_FIELD}: {described(field_problems(error))}") from error
 
 
 def _text(parent: Element, name: str) -> str:

@@ -1,35 +1,25 @@
 """The location inventory: where our plant reaches, read from CSV one row at a time.
 
 Columns (DOMAIN.md, "Serviceability"): location_id, street, city, state, postcode, latitude,
-longitude, building_lit, distance_to_fiber_ft, access_medium, max_bandwidth_mbps, market. A location
-is a building: its address is kept USPS-normalized without a unit, the form order sites are matched
+longitude, building_lit, distance_to_fiber_ft, access_medium, max_bandwidth_mbps, market (others are ignored). A
+location is a building: its address is kept USPS-normalized without a unit, the form order sites are matched
 in. A bad row is reported with every reason and never stops the good ones.
 """
 
-import csv
-import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PrivateAttr, model_validator
 
 from orderdesk_shared.addresses import UnreadableAddress, building_address
+from orderdesk_shared.csv_rows import read_csv_rows
 from orderdesk_shared.events.order import Address
+from orderdesk_shared.field_problems import FieldProblem
 
-COLUMNS = (
-    "location_id",
-    "street",
-    "city",
-    "state",
-    "postcode",
-    "latitude",
-    "longitude",
-    "building_lit",
-    "distance_to_fiber_ft",
-    "access_medium",
-    "max_bandwidth_mbps",
-    "market",
-)
 _LOCATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _MARKET = re.compile(r"^[A-Z]{2,5}$")
 _YES, _NO = frozenset({"true", "yes", "y", "1"}), frozenset({"false", "no", "n", "0"})
@@ -69,108 +59,6 @@ class InventoryFile:
     rejected: list[RejectedRow]
 
 
-class UnreadableInventory(ValueError):
-    """The file as a whole cannot be read (not CSV text, or columns missing from its header)."""
-
-
-def read_inventory(text: str) -> InventoryFile:
-    """Every good row as a Location, every bad row with its reasons; ids and buildings must be unique in the file."""
-    reader = csv.DictReader(io.StringIO(text), restkey="_extra")
-    header = [name.strip() for name in reader.fieldnames or []]
-    if missing := [column for column in COLUMNS if column not in header]:
-        raise UnreadableInventory(f"the header lacks the column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}")
-    reader.fieldnames = header
-    locations: list[tuple[int, Location]] = []
-    rejected: list[RejectedRow] = []
-    line_of_id: dict[str, int] = {}
-    line_of_building: dict[tuple[str, str, str, str], int] = {}
-    for row in reader:
-        line = reader.line_num
-        location, reasons = _read_row(row)
-        location_id = (row.get("location_id") or "").strip() or None
-        if location is not None:
-            building = _building_key(location.address)
-            if location.location_id in line_of_id:
-                reasons.append(
-                    f"location_id {location.location_id} is already on line {line_of_id[location.location_id]}"
-                )
-            elif building in line_of_building:
-                reasons.append(f"the building is already on line {line_of_building[building]}")
-            else:
-                line_of_id[location.location_id] = line
-                line_of_building[building] = line
-                locations.append((line, location))
-                continue
-        rejected.append(RejectedRow(line=line, location_id=location_id, reasons=tuple(reasons)))
-    return InventoryFile(locations=locations, rejected=rejected)
-
-
-def _building_key(address: Address) -> tuple[str, str, str, str]:
-    return (address.street, address.city, address.state_or_province, address.postcode)
-
-
-def _read_row(row: dict) -> tuple[Location | None, list[str]]:
-    reasons: list[str] = []
-    if row.get("_extra"):
-        reasons.append(f"{len(COLUMNS)} columns expected, the row has more")
-    values = {column: (row.get(column) or "").strip() for column in COLUMNS}
-    absent = [column for column in COLUMNS if row.get(column) is None]
-    if absent:
-        reasons.append(f"the row ends before the column(s) {', '.join(absent)}")
-    empty = [column for column in COLUMNS if row.get(column) is not None and not values[column]]
-    if empty:
-        reasons.append(f"no value for {', '.join(empty)}")
-
-    def check(column: str, parse, problem: str):
-        if not values[column]:
-            return None
-        try:
-            return parse(values[column])
-        except (ValueError, InvalidOperation):
-            reasons.append(f"{column} {values[column]!r} {problem}")
-            return None
-
-    location_id = check("location_id", _matching(_LOCATION_ID), "is not an id (letters, digits, '-', '_', '.')")
-    latitude = check("latitude", _between(-90, 90), "is not a latitude (a number from -90 to 90)")
-    longitude = check("longitude", _between(-180, 180), "is not a longitude (a number from -180 to 180)")
-    lit = check("building_lit", _yes_or_no, "is not true or false")
-    distance = check("distance_to_fiber_ft", _whole_number(0), "is not a whole number of feet (0 or more)")
-    medium = check("access_medium", AccessMedium, "is not one of fiber, hfc, none")
-    max_bandwidth = check("max_bandwidth_mbps", _whole_number(1), "is not a whole number of Mbps (1 or more)")
-    market = check("market", _matching(_MARKET), "is not a market code (2 to 5 capital letters)")
-    address = None
-    if all(values[column] for column in ("street", "city", "state", "postcode")):
-        try:
-            address = building_address(
-                Address(
-                    street=values["street"],
-                    city=values["city"],
-                    state_or_province=values["state"],
-                    postcode=values["postcode"],
-                )
-            )
-        except UnreadableAddress as error:
-            reasons.append(f"the address cannot be read: {error.reason}")
-    if lit and medium is AccessMedium.NONE:
-        reasons.append("a lit building needs an access medium (fiber or hfc), not none")
-    if reasons:
-        return None, reasons
-    return (
-        Location(
-            location_id=location_id,
-            address=address,
-            latitude=latitude,
-            longitude=longitude,
-            building_lit=lit,
-            distance_to_fiber_ft=distance,
-            access_medium=medium,
-            max_bandwidth_mbps=max_bandwidth,
-            market=market,
-        ),
-        reasons,
-    )
-
-
 def _matching(pattern: re.Pattern):
     def parse(value: str) -> str:
         if not pattern.match(value):
@@ -206,3 +94,96 @@ def _yes_or_no(value: str) -> bool:
     if value.lower() in _NO:
         return False
     raise ValueError(value)
+
+
+def _cell(parse: Callable[[str], object], expected: str) -> BeforeValidator:
+    """A cell read by `parse`, refused as not `expected` when it cannot."""
+
+    def read(value: object) -> object:
+        try:
+            return parse(value) if isinstance(value, str) else value
+        except (ValueError, InvalidOperation):
+            raise ValueError(f"not {expected}") from None
+
+    return BeforeValidator(read)
+
+
+class _LocationRow(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # an inventory export may carry columns of its own
+
+    location_id: Annotated[str, _cell(_matching(_LOCATION_ID), "an id (letters, digits, '-', '_', '.')")]
+    street: str
+    city: str
+    state: str
+    postcode: str
+    latitude: Annotated[Decimal, _cell(_between(-90, 90), "a latitude (a number from -90 to 90)")]
+    longitude: Annotated[Decimal, _cell(_between(-180, 180), "a longitude (a number from -180 to 180)")]
+    building_lit: Annotated[bool, _cell(_yes_or_no, "true or false")]
+    distance_to_fiber_ft: Annotated[int, _cell(_whole_number(0), "a whole number of feet (0 or more)")]
+    access_medium: Annotated[AccessMedium, _cell(AccessMedium, "one of fiber, hfc, none")]
+    max_bandwidth_mbps: Annotated[int, _cell(_whole_number(1), "a whole number of Mbps (1 or more)")]
+    market: Annotated[str, _cell(_matching(_MARKET), "a market code (2 to 5 capital letters)")]
+    _building: Address = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _a_building_we_can_read(self) -> "_LocationRow":
+        address = Address(street=self.street, city=self.city, state_or_province=self.state, postcode=self.postcode)
+        try:
+            self._building = building_address(address)
+        except UnreadableAddress as error:
+            raise ValueError(f"the address cannot be read: {error.reason}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _lit_over_some_medium(self) -> "_LocationRow":
+        if self.building_lit and self.access_medium is AccessMedium.NONE:
+            raise ValueError("a lit building needs an access medium (fiber or hfc), not none")
+        return self
+
+    def location(self) -> Location:
+        return Location(
+            location_id=self.location_id,
+            address=self._building,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            building_lit=self.building_lit,
+            distance_to_fiber_ft=self.distance_to_fiber_ft,
+            access_medium=self.access_medium,
+            max_bandwidth_mbps=self.max_bandwidth_mbps,
+            market=self.market,
+        )
+
+
+COLUMNS = tuple(_LocationRow.model_fields)
+
+
+def read_inventory(text: str) -> InventoryFile:
+    """Every good row as a Location, every bad row with its reasons; ids and buildings must be unique in the file.
+
+    Raises UnreadableCsv when the header lacks columns."""
+    locations: list[tuple[int, Location]] = []
+    rejected: list[RejectedRow] = []
+    line_of_id: dict[str, int] = {}
+    line_of_building: dict[tuple[str, str, str, str], int] = {}
+    for row in read_csv_rows(text, _LocationRow):
+        problems = [FieldProblem(problem.field, problem.reason) for problem in row.problems]
+        if row.value is not None:
+            location = row.value.location()
+            building = _building_key(location.address)
+            if location.location_id in line_of_id:
+                already = f"{location.location_id} is already on line {line_of_id[location.location_id]}"
+                problems.append(FieldProblem("location_id", already))
+            elif building in line_of_building:
+                problems.append(FieldProblem("", f"the building is already on line {line_of_building[building]}"))
+            else:
+                line_of_id[location.location_id] = row.line
+                line_of_building[building] = row.line
+                locations.append((row.line, location))
+                continue
+        reasons = tuple(map(str, problems))
+        rejected.append(RejectedRow(line=row.line, location_id=row.cells.get("location_id"), reasons=reasons))
+    return InventoryFile(locations=locations, rejected=rejected)
+
+
+def _building_key(address: Address) -> tuple[str, str, str, str]:
+    return (address.street, address.city, address.state_or_province, address.postcode)

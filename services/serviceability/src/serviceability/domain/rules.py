@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orderdesk_shared.events.pricing_approval import CatalogueOffering
+from orderdesk_shared.field_problems import described, field_problems
 
 SERVICE_DIRECTORY = Path(__file__).resolve().parents[3]
 DEFAULT_POLICY = SERVICE_DIRECTORY / "policies" / "serviceability.v1.toml"
@@ -125,8 +126,7 @@ def _validated(path: Path, read):
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise RulesError(f"{path.name}: {error}") from error
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise RulesError(f"{path.name}: {problems}") from error
+        raise RulesError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error
 
 
 class RulesSettings(BaseSettings):
