@@ -124,7 +124,7 @@ async def test_operations_reports_through_the_api_reach_the_order_a_failure_and_
     async with httpx.AsyncClient(base_url=stack.service_url("fulfillment-handoff")) as fulfillment:
         path = f"/fulfillment/orders/{order_id}/operations-reports"
 
-        async def fulfilment_is(status: str):
+        async def fulfillment_is(status: str):
             answer = (await fulfillment.get(f"/fulfillment/orders/{order_id}", headers=rep)).json()
             return answer if answer["fulfilment"]["status"] == status else None
 
@@ -138,7 +138,7 @@ async def test_operations_reports_through_the_api_reach_the_order_a_failure_and_
         failure = {"status": "failed", "reason": "no riser access"}
         failed = await fulfillment.post(path, headers=operations, json=failure)
         assert (failed.status_code, failed.json()["reportedBy"]) == (202, "field-ops-1")
-        status = await _until(lambda: fulfilment_is("failed"), what="the failed installation")
+        status = await _until(lambda: fulfillment_is("failed"), what="the failed installation")
         assert status["waitingFor"] == {
             "who": "sales desk",
             "what": "resolve the failed installation with Operations: no riser access",
@@ -146,7 +146,7 @@ async def test_operations_reports_through_the_api_reach_the_order_a_failure_and_
         for resumed in ("rescheduled", "installed"):
             body = {"status": resumed, "effectiveDate": str(today)}
             assert (await fulfillment.post(path, headers=operations, json=body)).status_code == 202
-        status = await _until(lambda: fulfilment_is("installed"), what="the installation")
+        status = await _until(lambda: fulfillment_is("installed"), what="the installation")
         assert status["waitingFor"] is None
         assert {item["status"] for item in status["fulfilment"]["items"]} == {"installed"}
         late = await fulfillment.post(path, headers=operations, json={"status": "failed", "reason": "loose cord"})

@@ -1,4 +1,4 @@
-"""Operations' reports on ops.order-status.v1: fulfilment state, fallout for failed installs, dead letters."""
+"""Operations' reports on ops.order-status.v1: fulfillment state, fallout for failed installs, dead letters."""
 
 import asyncio
 import contextlib
@@ -31,7 +31,7 @@ def ops(order_id: str, status: OpsStatus, **fields) -> OpsOrderStatusChanged:
     return OpsOrderStatusChanged(order_id=order_id, order_version=1, status=status, **fields)
 
 
-async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(database, api, approved):
+async def test_reports_from_operations_move_the_fulfillment_state_the_desk_sees(database, api, approved):
     async with database.unit_of_work() as uow:
         await hand_off(approved("PO-OPS", ("DIA-FIBER", "chicago")), uow)
 
@@ -40,15 +40,15 @@ async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(d
             await follow_ops_status(ops("PO-OPS", status, **fields), uow)
             return [json.loads(record.value) for record in uow.emitted]
 
-    async def fulfilment() -> tuple[dict, dict]:
+    async def fulfillment() -> tuple[dict, dict]:
         status = (await api.get("/fulfillment/orders/PO-OPS")).json()
         return status["fulfilment"], status["waitingFor"]
 
     today = datetime.now(UTC).date()
     assert await report(OpsStatus.ACCEPTED) == []
-    assert (await fulfilment())[1] == {"who": "operations", "what": "schedule the installation"}
+    assert (await fulfillment())[1] == {"who": "operations", "what": "schedule the installation"}
     await report(OpsStatus.SCHEDULED, effective_date=today + timedelta(days=14))
-    assert (await fulfilment())[1] == {"who": "operations", "what": f"install on {today + timedelta(days=14)}"}
+    assert (await fulfillment())[1] == {"who": "operations", "what": f"install on {today + timedelta(days=14)}"}
 
     [held] = await report(OpsStatus.FAILED, reason="customer's equipment room was locked")
     assert (held["kind"], held["stage"], held["findings"][0]["reasonCode"]) == (
@@ -56,7 +56,7 @@ async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(d
         "handed-off",
         "DOWNSTREAM_REJECT",
     )
-    state, waiting = await fulfilment()
+    state, waiting = await fulfillment()
     assert (state["status"], state["failureReason"]) == ("failed", "customer's equipment room was locked")
     assert waiting["who"] == "sales desk"
 
@@ -64,7 +64,7 @@ async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(d
     assert released["kind"] == "released"
     await report(OpsStatus.INSTALLED, effective_date=today)
     await report(OpsStatus.ACCEPTED)  # late news: recorded, changes nothing
-    state, waiting = await fulfilment()
+    state, waiting = await fulfillment()
     assert (state["status"], state["installedOn"], waiting) == ("installed", today.isoformat(), None)
     [item] = state["items"]
     assert (item["itemId"], item["status"], item["effectiveDate"]) == ("1", "installed", today.isoformat())
