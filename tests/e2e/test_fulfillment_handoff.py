@@ -126,7 +126,7 @@ async def test_operations_reports_through_the_api_reach_the_order_a_failure_and_
 
         async def fulfillment_is(status: str):
             answer = (await fulfillment.get(f"/fulfillment/orders/{order_id}", headers=rep)).json()
-            return answer if answer["fulfilment"]["status"] == status else None
+            return answer if answer["fulfillment"]["status"] == status else None
 
         refused = await fulfillment.post(path, headers=rep, json={"status": "accepted"})
         assert refused.status_code == 403
@@ -148,6 +148,6 @@ async def test_operations_reports_through_the_api_reach_the_order_a_failure_and_
             assert (await fulfillment.post(path, headers=operations, json=body)).status_code == 202
         status = await _until(lambda: fulfillment_is("installed"), what="the installation")
         assert status["waitingFor"] is None
-        assert {item["status"] for item in status["fulfilment"]["items"]} == {"installed"}
+        assert {item["status"] for item in status["fulfillment"]["items"]} == {"installed"}
         late = await fulfillment.post(path, headers=operations, json={"status": "failed", "reason": "loose cord"})
         assert late.status_code == 409

@@ -145,7 +145,7 @@ async def test_an_order_through_approval_survey_billing_hold_correction_and_inst
             headers=operations,
         )
         assert installed.status_code == 202, installed.text
-        await eventually(handoff, lambda seen: seen["fulfilment"]["status"] == "installed")
+        await eventually(handoff, lambda seen: seen["fulfillment"]["status"] == "installed")
 
     def whole_story(spans: list[Span]) -> bool:
         named = {(span["service"], span["name"]) for span in spans}

@@ -75,7 +75,7 @@ async def order_status(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict
         "cancel": {"reason": standing.cancel_reason, "sentToOperationsAt": row.cancel_sent_at}
         if standing and standing.cancel_reason
         else None,
-        "fulfilment": {
+        "fulfillment": {
             "status": fulfillment.status,
             "scheduledFor": fulfillment.scheduled_for,
             "installedOn": fulfillment.installed_on,

@@ -42,7 +42,7 @@ async def test_reports_from_operations_move_the_fulfillment_state_the_desk_sees(
 
     async def fulfillment() -> tuple[dict, dict]:
         status = (await api.get("/fulfillment/orders/PO-OPS")).json()
-        return status["fulfilment"], status["waitingFor"]
+        return status["fulfillment"], status["waitingFor"]
 
     today = datetime.now(UTC).date()
     assert await report(OpsStatus.ACCEPTED) == []
