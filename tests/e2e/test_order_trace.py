@@ -11,8 +11,9 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION, REQUEST_ORDER_ID
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.testing import eventually
 from orderdesk_stack.tracing import Span
-from tests.conftest import bearer, eventually
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.e2e
 

@@ -21,6 +21,7 @@ from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.kafka_connection import KafkaConnection, idempotent_producer
 from orderdesk_shared.relay import OutboxRelay
+from orderdesk_stack.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -126,10 +127,12 @@ async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition
             headers = [(name, text.encode()) for name, text in record.headers.items()]
             await producer.send_and_wait(TOPIC, value, key=record.key.encode(), headers=headers, partition=0)
         dead = await _records_with_keys(kafka_admin, dead_letter_topic(TOPIC), {unknown.key, order_id}, count=2)
-        deadline = asyncio.get_running_loop().time() + 30
-        while (status := await _ops_status(database, order_id)) is None:
-            assert asyncio.get_running_loop().time() < deadline, "the good report behind the bad ones was not handled"
-            await asyncio.sleep(0.2)
+        status = await eventually(
+            lambda: _ops_status(database, order_id),
+            lambda seen: seen is not None,
+            what="the good report behind the bad ones to be handled",
+            timeout=30,
+        )
     finally:
         for task in tasks:
             task.cancel()
@@ -165,12 +168,15 @@ async def _records_with_keys(kafka: KafkaConnection, topic: str, keys: set[str],
     reader = AIOKafkaConsumer(topic, **kafka.client_options(), auto_offset_reset="earliest")
     await reader.start()
     found = []
+
+    async def read_on() -> list:
+        for records in (await reader.getmany(timeout_ms=500)).values():
+            found.extend(record for record in records if record.key and record.key.decode() in keys)
+        return found
+
     try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(found) < count:
-            assert asyncio.get_running_loop().time() < deadline, f"only {len(found)} of {count} records on {topic}"
-            for records in (await reader.getmany(timeout_ms=500)).values():
-                found += [record for record in records if record.key and record.key.decode() in keys]
+        return await eventually(
+            read_on, lambda found: len(found) >= count, what=f"{count} records on {topic}", timeout=timeout, pause=0
+        )
     finally:
         await reader.stop()
-    return found
