@@ -1,7 +1,6 @@
 """The running stack for e2e and fault tests: real Postgres, Kafka, Jaeger and every service, on free ports,
 the services exporting their traces to the stack's Jaeger."""
 
-import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_stack import jaeger_server
 from orderdesk_stack.stack import Stack
-from orderdesk_stack.testing import server_home
+from orderdesk_stack.testing import eventually, server_home
 from orderdesk_stack.tracing import JaegerQuery
 
 # A slow-handler test waits out intake's timeout three times, the SRE page's browser test serviceability's: shorter
@@ -112,22 +111,20 @@ async def records_for(kafka: KafkaConnection, topic: str, key: str, *, count: in
     consumer = AIOKafkaConsumer(topic, **kafka.client_options(), auto_offset_reset="earliest")
     await consumer.start()
     found = []
+
+    async def read_on() -> list:
+        for records in (await consumer.getmany(timeout_ms=500)).values():
+            found.extend(record for record in records if record.key == key.encode())
+        return found
+
     try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                found += [record for record in records if record.key == key.encode()]
-                if len(found) >= count:
-                    return found[:count]
-        raise AssertionError(f"{len(found)} of {count} records for {key} on {topic} within {timeout}s")
+        enough = await eventually(
+            read_on,
+            lambda found: len(found) >= count,
+            what=f"{count} records for {key} on {topic}",
+            timeout=timeout,
+            pause=0,
+        )
+        return enough[:count]
     finally:
         await consumer.stop()
-
-
-async def eventually(read, wanted, *, timeout: float = 60.0, pause: float = 0.3):
-    """What `read()` gives once `wanted` holds for it; fails with the last value after `timeout` seconds."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not wanted(value := await read()):
-        assert asyncio.get_running_loop().time() < deadline, f"still {value!r} after {timeout:.0f} s"
-        await asyncio.sleep(pause)
-    return value

@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from orderdesk_shared.kafka_connection import KafkaConnection
-from orderdesk_stack.testing import KafkaUnderTest
+from orderdesk_stack.testing import KafkaUnderTest, eventually
 from orderdesk_stack.topics import create_topics
 
 pytestmark = pytest.mark.integration
@@ -42,12 +42,15 @@ async def poll_until(
 ) -> dict[AIOKafkaConsumer, list[ConsumerRecord]]:
     """Poll all consumers together (so group rebalances can complete) until done(all records so far)."""
     received: dict[AIOKafkaConsumer, list[ConsumerRecord]] = {member: [] for member in consumers}
-    async with asyncio.timeout(timeout):
-        while not done([record for records in received.values() for record in records]):
-            batches = await asyncio.gather(*(member.getmany(timeout_ms=200) for member in consumers))
-            for member, batch in zip(consumers, batches, strict=True):
-                for records in batch.values():
-                    received[member].extend(records)
+
+    async def poll() -> list[ConsumerRecord]:
+        batches = await asyncio.gather(*(member.getmany(timeout_ms=200) for member in consumers))
+        for member, batch in zip(consumers, batches, strict=True):
+            for records in batch.values():
+                received[member].extend(records)
+        return [record for records in received.values() for record in records]
+
+    await eventually(poll, done, what="the records", timeout=timeout, pause=0)
     return received
 
 

@@ -1,7 +1,6 @@
 """A second stack (Postgres and Kafka only) in its own run dir on free ports: up, kill, restart, down."""
 
 import asyncio
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from orderdesk_shared.kafka_connection import KafkaConnection, topic_partitions
 from orderdesk_stack.processes import free_ports, port_is_open
 from orderdesk_stack.provision import asyncpg_dsn
 from orderdesk_stack.stack import Stack
-from orderdesk_stack.testing import infra_choice
+from orderdesk_stack.testing import eventually, infra_choice
 from orderdesk_stack.topics import catalogue_topics
 
 pytestmark = [
@@ -84,7 +83,14 @@ async def test_stack_comes_up_survives_a_kill_and_goes_down(stack: Stack) -> Non
 
     await asyncio.to_thread(stack.down)
     assert not stack.is_up()
-    deadline = time.monotonic() + 10
-    while (port_is_open(stack.pg_port) or port_is_open(stack.kafka_port)) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    assert not port_is_open(stack.pg_port) and not port_is_open(stack.kafka_port)
+
+    async def open_ports() -> list[int]:
+        return [port for port in (stack.pg_port, stack.kafka_port) if port_is_open(port)]
+
+    await eventually(
+        open_ports,
+        lambda still_open: not still_open,
+        what="Postgres and Kafka to close their ports",
+        timeout=10,
+        pause=0.1,
+    )

@@ -1,6 +1,5 @@
 """The console in a real browser (Debian's Chromium, headless) against the running stack: what people do with it."""
 
-import asyncio
 import copy
 import json
 import re
@@ -16,7 +15,8 @@ from console.pages import TOKEN_COOKIE
 from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from tests.conftest import SERVICEABILITY_HANDLER_TIMEOUT_SECONDS, bearer, eventually
+from orderdesk_stack.testing import eventually
+from tests.conftest import SERVICEABILITY_HANDLER_TIMEOUT_SECONDS, bearer
 from tests.e2e.test_fulfillment_handoff import GRAND_RAPIDS
 from tests.e2e.test_operations_api import _poison, order_serviceability_dead_lettered
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
@@ -87,15 +87,17 @@ async def _until_in_console(stack, order_id: str, timeout: float = 60.0, **shown
     follows the bus, one topic at a time, so it may show a fallout before the stage line it came with."""
     headers = bearer(stack, "sre-1", Role.SRE)
     async with httpx.AsyncClient(base_url=stack.service_url("console"), timeout=10.0) as client:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+
+        async def console_row() -> dict | None:
             response = await client.get(f"/console/orders/{order_id}", headers=headers)
-            if response.status_code == 200 and shown.items() <= response.json().items():
-                return response.json()
-            assert asyncio.get_running_loop().time() < deadline, (
-                f"{order_id} never {shown} in the console: {response.text[:500]}"
-            )
-            await asyncio.sleep(0.3)
+            return response.json() if response.status_code == 200 else None
+
+        return await eventually(
+            console_row,
+            lambda row: row is not None and shown.items() <= row.items(),
+            what=f"{order_id} showing {shown} in the console",
+            timeout=timeout,
+        )
 
 
 async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_on(stack, intake, console):

@@ -18,6 +18,7 @@ from orderdesk_stack.kafka_access import OUTSIDE_PRINCIPALS
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.stack import LOCAL_SALESFORCE_ORG
+from orderdesk_stack.testing import eventually
 from tests.conftest import bearer, first_record_for
 
 pytestmark = pytest.mark.e2e
@@ -94,10 +95,9 @@ async def test_ivr_calls_on_the_raw_topic_become_orders_once_and_a_bad_record_is
     await _publish(stack, record, record, broken)  # the IVR platform retried
 
     headers = bearer(stack, "dana", Role.SPECIALIST)
-    deadline = asyncio.get_running_loop().time() + 30
-    while not (orders := await _orders_with_external_id(intake, call.call_id, headers)):
-        assert asyncio.get_running_loop().time() < deadline, "the IVR call made no order"
-        await asyncio.sleep(0.3)
+    orders = await eventually(
+        lambda: _orders_with_external_id(intake, call.call_id, headers), what="an order from the IVR call", timeout=30
+    )
     await asyncio.sleep(1)
     assert len(await _orders_with_external_id(intake, call.call_id, headers)) == 1
     assert orders[0]["orderType"] == "disconnect"
@@ -161,10 +161,9 @@ async def test_an_order_email_on_the_raw_topic_becomes_an_order(stack, intake):
 
     message_id = received.subject.removeprefix("email:")
     headers = bearer(stack, "dana", Role.SPECIALIST)
-    deadline = asyncio.get_running_loop().time() + 30
-    while not (orders := await _orders_with_external_id(intake, message_id, headers)):
-        assert asyncio.get_running_loop().time() < deadline, "the email made no order"
-        await asyncio.sleep(0.3)
+    orders = await eventually(
+        lambda: _orders_with_external_id(intake, message_id, headers), what="an order from the email", timeout=30
+    )
     [order] = orders
     assert _channels(order) == ["email"]
     # Validated and passed on; the form's own prices may then wait at pricing for an approver (pending).
@@ -211,10 +210,12 @@ async def test_an_account_the_crm_records_on_its_topic_can_be_ordered_for(stack,
 
     await _publish(stack, encode(CrmAccountUpdated.model_validate(_crm_account(number)), source="crm"))
 
-    deadline = asyncio.get_running_loop().time() + 30
-    while (await intake.get("/intake/reference", headers=specialist)).json()["accountsFromCrm"] == known_before:
-        assert asyncio.get_running_loop().time() < deadline, "intake did not take the CRM's account"
-        await asyncio.sleep(0.3)
+    async def accounts_from_crm():
+        return (await intake.get("/intake/reference", headers=specialist)).json()["accountsFromCrm"]
+
+    await eventually(
+        accounts_from_crm, lambda seen: seen != known_before, what="intake to take the CRM's account", timeout=30
+    )
     generated = next(g for g in generate_orders(20, seed=5, invalid_share=0.0) if g.body["orderType"] == "renewal")
     parties = [
         party | {"id": number} if party["role"] == "customer" else party for party in generated.body["relatedParty"]

@@ -12,6 +12,7 @@ import pytest
 from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.testing import eventually
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.e2e
@@ -52,14 +53,16 @@ async def test_an_orders_timeline_shows_every_stage_in_its_trace_and_a_rebuild_g
         headers=bearer(stack, "rep-001", Role.SALES_REP) | {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"},
     )
     order_id = created.json()["id"]
-    deadline = asyncio.get_running_loop().time() + 60
-    while (response := await console.get(f"/console/orders/{order_id}")).status_code != 200 or response.json()[
-        "stage"
-    ] != "ratified":
-        assert asyncio.get_running_loop().time() < deadline, f"{order_id} never ratified in the console"
-        await asyncio.sleep(0.3)
 
-    order = response.json()
+    async def console_row() -> dict | None:
+        response = await console.get(f"/console/orders/{order_id}")
+        return response.json() if response.status_code == 200 else None
+
+    order = await eventually(
+        console_row,
+        lambda row: row is not None and row["stage"] == "ratified",
+        what=f"{order_id} ratified in the console",
+    )
     assert (order["state"], order["traceId"], order["submittedBy"]) == ("inProgress", trace_id, "rep-001")
     timeline = order["timeline"]
     assert [line["kind"] for line in timeline] == STAGES

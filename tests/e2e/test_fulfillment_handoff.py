@@ -1,6 +1,5 @@
 """Fulfillment hand-off on the running stack: the codes of each site's market; a hold the catalogue team releases."""
 
-import asyncio
 import copy
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +9,7 @@ import pytest
 from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.testing import eventually
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.e2e
@@ -19,20 +19,16 @@ GRAND_RAPIDS = {"streetNr": "50", "streetName": "Monroe Ave NW", "city": "Grand 
                 "postcode": "49503"}  # fmt: skip
 
 
-async def _until(check, *, timeout: float = 90.0, what: str):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (found := await check()):
-        assert asyncio.get_running_loop().time() < deadline, f"{what} did not happen within {timeout}s"
-        await asyncio.sleep(0.3)
-    return found
+TIMEOUT = 90.0
 
 
 async def _stage(intake: httpx.AsyncClient, order_id: str, headers: dict, stage: str) -> dict:
-    async def reached():
-        order = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
-        return order if order["stage"] == stage else None
+    async def order() -> dict:
+        return (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
 
-    return await _until(reached, what=f"{order_id} reaching {stage}")
+    return await eventually(
+        order, lambda seen: seen["stage"] == stage, what=f"{order_id} reaching {stage}", timeout=TIMEOUT
+    )
 
 
 async def test_an_approved_order_is_handed_off_with_the_billing_codes_of_each_site_market(stack, intake):
@@ -76,20 +72,28 @@ async def test_an_order_missing_a_billing_code_is_held_then_released_by_the_cata
 
     async with httpx.AsyncClient(base_url=stack.service_url("fulfillment-handoff")) as fulfillment:
 
-        async def held():
+        async def handoff() -> dict | None:
             answer = await fulfillment.get(f"/fulfillment/orders/{order_id}", headers=rep)
-            return answer.json() if answer.status_code == 200 and answer.json()["state"] == "held" else None
+            return answer.json() if answer.status_code == 200 else None
 
-        status = await _until(held, what="the hold for a missing billing code")
+        status = await eventually(
+            handoff,
+            lambda seen: seen is not None and seen["state"] == "held",
+            what="the hold for a missing billing code",
+            timeout=TIMEOUT,
+        )
         assert status["waitingFor"]["who"] == "catalogue team"
         assert {finding["reasonCode"] for finding in status["findings"]} == {"MISSING_BILLING_CODE"}
         assert all(ticket["market"] == "GRR" and order_id in ticket["orders"] for ticket in status["catalogueTickets"])
 
-        async def held_on_the_desk():
-            seen = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep)).json()
-            return seen if seen["state"] == "held" else None  # intake hears of the hold on its own time
+        async def on_the_desk() -> dict:
+            return (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep)).json()
 
-        assert (await _until(held_on_the_desk, what="the hold on intake's desk"))["stage"] == "approved"
+        # intake hears of the hold on its own time
+        held = await eventually(
+            on_the_desk, lambda seen: seen["state"] == "held", what="the hold on intake's desk", timeout=TIMEOUT
+        )
+        assert held["stage"] == "approved"
 
         for n, ticket in enumerate(status["catalogueTickets"]):
             added = await fulfillment.post(
@@ -124,9 +128,11 @@ async def test_operations_reports_through_the_api_reach_the_order_a_failure_and_
     async with httpx.AsyncClient(base_url=stack.service_url("fulfillment-handoff")) as fulfillment:
         path = f"/fulfillment/orders/{order_id}/operations-reports"
 
-        async def fulfilment_is(status: str):
-            answer = (await fulfillment.get(f"/fulfillment/orders/{order_id}", headers=rep)).json()
-            return answer if answer["fulfilment"]["status"] == status else None
+        async def handoff() -> dict:
+            return (await fulfillment.get(f"/fulfillment/orders/{order_id}", headers=rep)).json()
+
+        def fulfillment_is(status: str):
+            return lambda seen: seen["fulfillment"]["status"] == status
 
         refused = await fulfillment.post(path, headers=rep, json={"status": "accepted"})
         assert refused.status_code == 403
@@ -138,7 +144,7 @@ async def test_operations_reports_through_the_api_reach_the_order_a_failure_and_
         failure = {"status": "failed", "reason": "no riser access"}
         failed = await fulfillment.post(path, headers=operations, json=failure)
         assert (failed.status_code, failed.json()["reportedBy"]) == (202, "field-ops-1")
-        status = await _until(lambda: fulfilment_is("failed"), what="the failed installation")
+        status = await eventually(handoff, fulfillment_is("failed"), what="the failed installation", timeout=TIMEOUT)
         assert status["waitingFor"] == {
             "who": "sales desk",
             "what": "resolve the failed installation with Operations: no riser access",
@@ -146,8 +152,8 @@ async def test_operations_reports_through_the_api_reach_the_order_a_failure_and_
         for resumed in ("rescheduled", "installed"):
             body = {"status": resumed, "effectiveDate": str(today)}
             assert (await fulfillment.post(path, headers=operations, json=body)).status_code == 202
-        status = await _until(lambda: fulfilment_is("installed"), what="the installation")
+        status = await eventually(handoff, fulfillment_is("installed"), what="the installation", timeout=TIMEOUT)
         assert status["waitingFor"] is None
-        assert {item["status"] for item in status["fulfilment"]["items"]} == {"installed"}
+        assert {item["status"] for item in status["fulfillment"]["items"]} == {"installed"}
         late = await fulfillment.post(path, headers=operations, json={"status": "failed", "reason": "loose cord"})
         assert late.status_code == 409

@@ -18,7 +18,8 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.notifications import EVENT_ID_HEADER, SIGNATURE_HEADER, signature_holds
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from tests.conftest import bearer, eventually
+from orderdesk_stack.testing import eventually
+from tests.conftest import bearer
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
 
 pytestmark = pytest.mark.e2e

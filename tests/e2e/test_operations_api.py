@@ -19,7 +19,8 @@ from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.provision import asyncpg_dsn
 from orderdesk_stack.stack import Stack
-from tests.conftest import bearer, eventually, first_record_for
+from orderdesk_stack.testing import eventually
+from tests.conftest import bearer, first_record_for
 
 pytestmark = pytest.mark.e2e
 

@@ -16,10 +16,11 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
 from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.testing import eventually
 from pricing_approval.catalogue import Promotion, load_catalogue
 from pricing_approval.domain.pricing import quote_order
 from pricing_approval.rules import pricing_rules
-from tests.conftest import bearer, eventually, records_for
+from tests.conftest import bearer, records_for
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
 from tests.e2e.test_serviceability import NEAR_NET_ORDER
 
@@ -62,6 +63,7 @@ async def _until_state(intake, order_id: str, headers: dict, state: str, *, stag
     return await eventually(
         lambda: _order(intake, order_id, headers),
         lambda order: order["state"] == state and stage in (None, order["stage"]),
+        what=f"{order_id} to be {state}" + (f" at {stage}" if stage else ""),
     )
 
 

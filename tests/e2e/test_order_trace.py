@@ -11,8 +11,9 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION, REQUEST_ORDER_ID
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.testing import eventually
 from orderdesk_stack.tracing import Span
-from tests.conftest import bearer, eventually
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.e2e
 
@@ -145,7 +146,7 @@ async def test_an_order_through_approval_survey_billing_hold_correction_and_inst
             headers=operations,
         )
         assert installed.status_code == 202, installed.text
-        await eventually(handoff, lambda seen: seen["fulfilment"]["status"] == "installed")
+        await eventually(handoff, lambda seen: seen["fulfillment"]["status"] == "installed")
 
     def whole_story(spans: list[Span]) -> bool:
         named = {(span["service"], span["name"]) for span in spans}

@@ -23,6 +23,7 @@ from orderdesk_shared.events.serviceability import (
 )
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.testing import eventually
 from tests.conftest import bearer, first_record_for
 
 pytestmark = pytest.mark.e2e
@@ -57,14 +58,13 @@ def _gigabit_internet_order(*, discount_percent: int, seed: int) -> dict:
     return body
 
 
-async def _until(intake, order_id: str, headers: dict, *, stage: str, state: str, timeout: float = 60.0) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        order = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
-        if (order["stage"], order["state"]) == (stage, state):
-            return order
-        assert asyncio.get_running_loop().time() < deadline, f"stuck at {order['stage']} ({order['state']})"
-        await asyncio.sleep(0.3)
+async def _until(intake, order_id: str, headers: dict, *, stage: str, state: str) -> dict:
+    async def order() -> dict:
+        return (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
+
+    return await eventually(
+        order, lambda seen: (seen["stage"], seen["state"]) == (stage, state), what=f"{order_id} {state} at {stage}"
+    )
 
 
 @pytest.fixture
@@ -136,10 +136,13 @@ async def test_a_cancelled_order_leaves_the_approvers_queue_and_a_late_approval_
         headers=rep,
     )
     assert cancelled.status_code == 201, cancelled.text
-    deadline = asyncio.get_running_loop().time() + 30
-    while (await pricing.get(f"/pricing/approvals/{request['id']}", headers=director)).json()["status"] == "pending":
-        assert asyncio.get_running_loop().time() < deadline, "pricing never heard of the cancel"
-        await asyncio.sleep(0.3)
+
+    async def approval() -> dict:
+        return (await pricing.get(f"/pricing/approvals/{request['id']}", headers=director)).json()
+
+    await eventually(
+        approval, lambda seen: seen["status"] != "pending", what="pricing to hear of the cancel", timeout=30
+    )
 
     still_asked = (await pricing.get("/pricing/approvals", headers=director)).json()
     assert order_id not in {waiting["orderId"] for waiting in still_asked}
@@ -233,9 +236,14 @@ async def test_intake_checks_orders_against_the_catalogue_and_roster_their_owner
         offerings = (await pricing.get("/tmf-api/productCatalogManagement/v4/productOffering", headers=rep)).json()
     sold = sorted(offering["id"] for offering in offerings if offering["lifecycleStatus"] == "Active")
 
-    deadline = asyncio.get_running_loop().time() + 30
-    while None in ((reference := (await intake.get("/intake/reference", headers=rep)).json())["catalogueVersion"],
-                   reference["rosterVersion"]):  # fmt: skip
-        assert asyncio.get_running_loop().time() < deadline, f"intake still uses its seed files: {reference}"
-        await asyncio.sleep(0.5)
+    async def intake_reference() -> dict:
+        return (await intake.get("/intake/reference", headers=rep)).json()
+
+    reference = await eventually(
+        intake_reference,
+        lambda seen: None not in (seen["catalogueVersion"], seen["rosterVersion"]),
+        what="intake to take the announced catalogue and roster instead of its seed files",
+        timeout=30,
+        pause=0.5,
+    )
     assert reference["offerings"] == sold

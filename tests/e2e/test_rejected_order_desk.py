@@ -1,6 +1,5 @@
 """The rejected-order desk through the public API: find, correct, resubmit, cancel."""
 
-import asyncio
 from collections import Counter
 
 import pytest
@@ -8,6 +7,7 @@ import pytest
 from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.testing import eventually
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.e2e
@@ -21,12 +21,11 @@ def _body(*, valid: bool, seed: int) -> dict:
     return order.body
 
 
-async def _stage(intake, order_id: str, headers: dict, wanted: str, timeout: float = 60.0) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (order := (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json())["stage"] != wanted:
-        assert asyncio.get_running_loop().time() < deadline, f"stuck at {order['stage']} ({order['state']})"
-        await asyncio.sleep(0.3)
-    return order
+async def _stage(intake, order_id: str, headers: dict, wanted: str) -> dict:
+    async def order() -> dict:
+        return (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
+
+    return await eventually(order, lambda seen: seen["stage"] == wanted, what=f"{order_id} reaching {wanted}")
 
 
 async def test_a_specialist_corrects_a_rejected_order_and_it_flows_on_under_the_same_id(stack, intake):

@@ -1,6 +1,5 @@
 """A near-net order through the running stack: held for a site survey, released when it is completed."""
 
-import asyncio
 import copy
 from decimal import Decimal
 
@@ -10,6 +9,7 @@ import pytest
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.testing import eventually
 from tests.conftest import bearer, first_record_for
 
 pytestmark = pytest.mark.e2e
@@ -50,14 +50,6 @@ NEAR_NET_ORDER = {
 }
 
 
-async def _until(read, wanted, timeout: float = 60.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not wanted(value := await read()):
-        assert asyncio.get_running_loop().time() < deadline, f"still {value}"
-        await asyncio.sleep(0.3)
-    return value
-
-
 async def test_a_near_net_order_is_held_for_a_survey_and_qualified_with_the_surveyed_estimate(stack, intake):
     rep, surveyor = bearer(stack, "rep-001", Role.SALES_REP), bearer(stack, "sam", Role.OPERATIONS)
     created = await intake.post(PRODUCT_ORDER_PATH, json=NEAR_NET_ORDER, headers=rep)
@@ -68,7 +60,7 @@ async def test_a_near_net_order_is_held_for_a_survey_and_qualified_with_the_surv
         order = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep)).json()
         return order["state"], order["stage"]
 
-    assert await _until(intake_view, lambda seen: seen[0] == "held") == ("held", "validated")
+    assert await eventually(intake_view, lambda seen: seen[0] == "held") == ("held", "validated")
 
     async with httpx.AsyncClient(base_url=stack.service_url("serviceability"), timeout=30.0) as serviceability:
         surveys = (await serviceability.get("/serviceability/siteSurveys", headers=surveyor)).json()
@@ -86,7 +78,7 @@ async def test_a_near_net_order_is_held_for_a_survey_and_qualified_with_the_surv
         assert completed.status_code == 200, completed.text
 
     # Qualified, the build then waits at pricing for the capital approvals its payback calls for.
-    assert await _until(intake_view, lambda seen: seen[1] == "priced") == ("pending", "priced")
+    assert await eventually(intake_view, lambda seen: seen[1] == "priced") == ("pending", "priced")
     record = await first_record_for(stack.kafka_admin, ServiceabilityQualified.topic, order_id)
     [site] = ServiceabilityQualified.model_validate_json(record.value).sites
     assert (site.reach, site.distance_to_fiber_ft, site.construction_estimate, site.site_survey_id) == (
@@ -108,7 +100,11 @@ async def test_a_held_order_corrected_to_an_on_net_site_moves_on_as_version_2(st
         found = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=rep)).json()
         return found["state"], found["stage"], [finding["reasonCode"] for finding in found["findings"]]
 
-    assert await _until(intake_view, lambda seen: seen[0] == "held") == ("held", "validated", ["SITE_SURVEY_REQUIRED"])
+    assert await eventually(intake_view, lambda seen: seen[0] == "held") == (
+        "held",
+        "validated",
+        ["SITE_SURVEY_REQUIRED"],
+    )
 
     # The customer will take the service at its lit downtown office instead.
     [item] = order["productOrderItem"]
@@ -129,7 +125,7 @@ async def test_a_held_order_corrected_to_an_on_net_site_moves_on_as_version_2(st
     )
     assert corrected.status_code == 200, corrected.text
 
-    assert await _until(intake_view, lambda seen: seen[1] == "ratified") == ("inProgress", "ratified", [])
+    assert await eventually(intake_view, lambda seen: seen[1] == "ratified") == ("inProgress", "ratified", [])
     history = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}/history", headers=rep)).json()
     assert [(entry["version"], entry["action"]) for entry in history] == [(1, "submitted"), (2, "corrected")]
     async with httpx.AsyncClient(base_url=stack.service_url("serviceability"), timeout=30.0) as serviceability:

@@ -10,8 +10,9 @@ import pytest
 from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
+from orderdesk_stack.testing import eventually
 from orderdesk_stack.tracing import JaegerQuery, Span
-from tests.conftest import bearer, eventually
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.e2e
 
@@ -28,15 +29,11 @@ def _order_body(*, valid: bool = True) -> dict:
     return order.body
 
 
-async def _wait_for_stage(
-    intake: httpx.AsyncClient, order_id: str, headers: dict, stage: str, timeout: float = 60.0
-) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        order = (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
-        if order["stage"] == stage or asyncio.get_running_loop().time() > deadline:
-            return order
-        await asyncio.sleep(0.2)
+async def _wait_for_stage(intake: httpx.AsyncClient, order_id: str, headers: dict, stage: str) -> dict:
+    async def order() -> dict:
+        return (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
+
+    return await eventually(order, lambda seen: seen["stage"] == stage, what=f"{order_id} reaching {stage}")
 
 
 async def test_an_order_flows_from_intake_to_ratification_as_one_trace(stack, intake, jaeger):

@@ -11,7 +11,8 @@ from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import OrderSubmitter
 from orderdesk_stack.provision import asyncpg_dsn
-from tests.conftest import eventually, records_for
+from orderdesk_stack.testing import eventually
+from tests.conftest import records_for
 
 pytestmark = pytest.mark.e2e
 

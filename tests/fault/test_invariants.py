@@ -21,6 +21,7 @@ from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.paths import RUN_DIR_ENV
 from orderdesk_stack.pipeline import OrderSubmitter, PipelineWatcher
 from orderdesk_stack.provision import DATABASE, asyncpg_dsn
+from orderdesk_stack.testing import eventually
 from tests.conftest import first_record_for
 
 pytestmark = pytest.mark.e2e
@@ -43,10 +44,13 @@ async def settled_orders(stack, started_at) -> list[str]:
         OrderSubmitter(stack.service_url("intake"), signer=stack.token_signer, concurrency=4) as submitter,
     ):
         order_ids = await asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
-        deadline = asyncio.get_running_loop().time() + 120
-        while not watcher.settled(order_ids):
-            assert asyncio.get_running_loop().time() < deadline, "the batch did not settle"
-            await asyncio.sleep(0.2)
+
+        async def done() -> int:
+            return sum(watcher.journeys[order_id].done for order_id in order_ids)
+
+        await eventually(
+            done, lambda count: count == len(order_ids), what="the batch to settle", timeout=120, pause=0.2
+        )
     return list(order_ids)
 
 

@@ -9,6 +9,7 @@ from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH, OrderSubmitter
 from orderdesk_stack.services import SERVICES
+from orderdesk_stack.testing import eventually
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.e2e
@@ -25,14 +26,14 @@ async def test_orders_submitted_around_a_broker_restart_are_all_ratified(stack):
 
     headers = bearer(stack, "sre-1", Role.SRE)
     async with httpx.AsyncClient(base_url=stack.service_url("intake"), headers=headers) as intake:
-        deadline = asyncio.get_running_loop().time() + 120
-        while True:
+
+        async def not_ratified() -> list[tuple]:
             orders = [(await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}")).json() for order_id in before + after]
-            behind = [(o["id"], o["stage"], o["state"], o["findings"]) for o in orders if o["stage"] != "ratified"]
-            if not behind:
-                break
-            assert asyncio.get_running_loop().time() < deadline, f"{len(behind)} of {ORDERS} not ratified: {behind}"
-            await asyncio.sleep(1)
+            return [(o["id"], o["stage"], o["state"], o["findings"]) for o in orders if o["stage"] != "ratified"]
+
+        await eventually(
+            not_ratified, lambda behind: not behind, what=f"all {ORDERS} orders ratified", timeout=120, pause=1
+        )
 
     for service in SERVICES:
         async with httpx.AsyncClient(base_url=stack.service_url(service.name)) as client:

@@ -9,6 +9,7 @@ from orderdesk_shared.events.order import Stage
 from orderdesk_stack.invariants import check_invariants
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import OrderSubmitter, PipelineWatcher
+from orderdesk_stack.testing import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -23,20 +24,30 @@ async def test_killed_services_lose_no_order_and_duplicate_no_effect(stack):
         OrderSubmitter(stack.service_url("intake"), signer=stack.token_signer, concurrency=4) as submitter,
     ):
         submitting = asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
-        while watcher.count_reached(Stage.RECEIVED) < ORDERS // 4:
-            await asyncio.sleep(0.05)
+
+        async def received() -> int:
+            return watcher.count_reached(Stage.RECEIVED)
+
+        await eventually(
+            received, lambda count: count >= ORDERS // 4, what=f"{ORDERS // 4} orders received", pause=0.05
+        )
         for service in KILLED:
             await asyncio.to_thread(stack.kill, service)
         await asyncio.sleep(2)
         for service in KILLED:
             await asyncio.to_thread(stack.restart, service)
         order_ids = await submitting
-        deadline = asyncio.get_running_loop().time() + 120
-        while not watcher.settled(order_ids):
-            assert asyncio.get_running_loop().time() < deadline, (
-                f"{sum(watcher.journeys[o].done for o in order_ids)} of {ORDERS} orders ratified after the restart"
-            )
-            await asyncio.sleep(0.2)
+
+        async def done() -> int:
+            return sum(watcher.journeys[order_id].done for order_id in order_ids)
+
+        await eventually(
+            done,
+            lambda count: count == len(order_ids),
+            what=f"all {ORDERS} orders done after the restart",
+            timeout=120,
+            pause=0.2,
+        )
 
     assert all(Stage.RATIFIED in watcher.journeys[order_id].reached for order_id in order_ids)
     # The checker waits for every service (intake too) to catch up, then counts each effect by order and version.

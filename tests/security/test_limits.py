@@ -17,8 +17,8 @@ from orderdesk_shared.limits import MAX_OFFSET, MAX_PAGE_SIZE
 from orderdesk_shared.relay import RELAY_DEAD_LETTER_CONSUMER
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from orderdesk_stack.testing import xlsx_bomb
-from tests.conftest import bearer, eventually
+from orderdesk_stack.testing import eventually, xlsx_bomb
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.e2e
 

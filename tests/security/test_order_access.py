@@ -12,7 +12,8 @@ import pytest
 
 from orderdesk_shared.auth import Role
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from tests.conftest import bearer, eventually
+from orderdesk_stack.testing import eventually
+from tests.conftest import bearer
 from tests.e2e.test_pricing_approval import _gigabit_internet_order, _until
 
 pytestmark = pytest.mark.e2e

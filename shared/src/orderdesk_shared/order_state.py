@@ -170,7 +170,7 @@ def _fall_out(status: OrderStatus, kind: FalloutKind, fact: OrderFact) -> OrderS
         case FalloutKind.JEOPARDY | FalloutKind.ESCALATED:
             return status
     stage = fact.stage or status.stage
-    if status.state in CANCELLING_STATES or _in_fulfilment(stage):
+    if status.state in CANCELLING_STATES or _in_fulfillment(stage):
         # Once handed off, Operations' own reports say what happened; the desk's fallout about them is a record.
         return status
     if kind is FalloutKind.RELEASED:
@@ -182,7 +182,7 @@ def _fall_out(status: OrderStatus, kind: FalloutKind, fact: OrderFact) -> OrderS
     return replace(status, state=_STOP_STATE[kind], stopped_at=stage, findings=fact.findings)
 
 
-def _in_fulfilment(stage: Stage) -> bool:
+def _in_fulfillment(stage: Stage) -> bool:
     return stage.rank >= Stage.HANDED_OFF.rank
 
 

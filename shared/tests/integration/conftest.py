@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -132,18 +132,6 @@ async def running(*coroutines) -> AsyncIterator[list[asyncio.Task]]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-async def eventually(check: Callable[[], object], *, timeout: float = 30.0, interval: float = 0.2):
-    """Poll an async check until it returns something truthy; fail with its last value."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
-        await asyncio.sleep(interval)
 
 
 async def read_topic(kafka: KafkaConnection, topic: str, *, count: int, timeout: float = 30.0) -> list:

@@ -17,8 +17,9 @@ from orderdesk_shared.hub import Hub, HubDelivery, hub_tables
 from orderdesk_shared.messaging import messaging_tables
 from orderdesk_shared.notifications import SIGNATURE_HEADER, Notification, signature_holds
 from orderdesk_shared.settings import ServiceSettings
+from orderdesk_stack.testing import eventually
 
-from .conftest import eventually, running
+from .conftest import running
 
 pytestmark = pytest.mark.integration
 

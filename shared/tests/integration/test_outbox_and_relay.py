@@ -10,8 +10,9 @@ from opentelemetry import trace
 from orderdesk_shared.db import PURGE_BATCH_ROWS, Retention, purge_expired
 from orderdesk_shared.relay import OutboxRelay
 from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION, order_step
+from orderdesk_stack.testing import eventually
 
-from .conftest import eventually, read_topic, running
+from .conftest import read_topic, running
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,9 @@ from prometheus_client import REGISTRY
 
 from orderdesk_shared.db import Database
 from orderdesk_shared.relay import OutboxRelay
+from orderdesk_stack.testing import eventually
 
-from .conftest import eventually, running
+from .conftest import running
 
 pytestmark = pytest.mark.integration
 

@@ -21,9 +21,11 @@ import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import pytest_asyncio
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_delay, wait_fixed
 
 from orderdesk_shared.auth import audience_for
 from orderdesk_shared.kafka_connection import KafkaConnection
@@ -40,6 +42,8 @@ INFRA_ENV = "ORDERDESK_TEST_INFRA"
 INFRA_CHOICES = ("local", "testcontainers")
 KAFKA_IMAGE = "confluentinc/cp-kafka:7.9.0"
 POSTGRES_IMAGE = "postgres:18"
+
+Read = TypeVar("Read")
 
 
 @dataclass(frozen=True)
@@ -251,3 +255,31 @@ def xlsx_bomb(unpacked_bytes: int = 200 * 1024 * 1024) -> bytes:
         for _ in range(unpacked_bytes // len(chunk)):
             sheet.write(chunk)
     return buffer.getvalue()
+
+
+async def eventually(
+    read: Callable[[], Awaitable[Read]],
+    wanted: Callable[[Read], object] = bool,
+    *,
+    what: str = "the condition",
+    timeout: float = 60.0,
+    pause: float = 0.3,
+) -> Read:
+    """What `read()` gives once `wanted` holds for it (by default: once it is truthy), read again every `pause`
+    seconds; after `timeout` seconds, fails naming `what` it waited for and the last value read. An exception
+    `read()` raises is the test's failure at once, not a reason to read again."""
+
+    def give_up(state: RetryCallState):
+        raise AssertionError(f"waited {timeout:g} s for {what}; last read: {state.outcome.result()!r}")
+
+    async def read_once() -> Read:
+        # tenacity awaits only what a coroutine function gives: a lambda's coroutine it would take for the value.
+        return await read()
+
+    retrying = AsyncRetrying(
+        retry=retry_if_result(lambda value: not wanted(value)),
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(pause),
+        retry_error_callback=give_up,
+    )
+    return await retrying(read_once)

@@ -22,19 +22,13 @@ from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType
+from orderdesk_stack.testing import eventually
 from orderdesk_stack.topics import catalogue_topics, create_topics
 from services.commission.tests.builders import handed_off
 
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 180.0  # the whole suite shares two cores
-
-
-async def _until(check, what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + TIMEOUT
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.3)
 
 
 async def test_replaying_the_handed_off_topic_changes_no_balance(database, database_url, kafka_admin):
@@ -70,12 +64,13 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
                     order_id=event.order_id, order_version=1, status=OpsStatus.INSTALLED, effective_date=date.today()
                 ),
             )
-        await _until(lambda: _all_payable(database, sales[:2]), "the sales to become payable")
+        await eventually(lambda: _all_payable(database, sales[:2]), what="the sales to become payable", timeout=TIMEOUT)
         for event in (sales[2], disconnect):
             await _send(producer, event)
-        await _until(
+        await eventually(
             lambda: _kinds_recorded(database, order_ids, {"clawback", "downgrade"}),
-            "the disconnect and the downgrade to take commission back",
+            what="the disconnect and the downgrade to take commission back",
+            timeout=TIMEOUT,
         )
     finally:
         await producer.stop()
@@ -98,14 +93,18 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
     consuming = asyncio.create_task(replay.run())
     try:
 
-        async def replayed() -> bool:
+        async def replayed() -> int:
             async with database.engine.connect() as connection:
-                seen = await connection.scalar(
+                return await connection.scalar(
                     sa.select(sa.func.count()).where(messaging.inbox.c.consumer == replay.name)
                 )
-            return seen >= len(handoffs)
 
-        await _until(replayed, "the replay to read orders.handed-off from offset 0")
+        await eventually(
+            replayed,
+            lambda seen: seen >= len(handoffs),
+            what="the replay to read orders.handed-off from offset 0",
+            timeout=TIMEOUT,
+        )
     finally:
         consuming.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -18,7 +18,7 @@ from console.pages import TOKEN_COOKIE
 from console.settings import Settings
 from orderdesk_shared.auth import Role, TokenVerifier, audience_for
 from orderdesk_stack.processes import free_ports
-from orderdesk_stack.testing import session_token_signer
+from orderdesk_stack.testing import eventually, session_token_signer
 
 
 @dataclass
@@ -80,8 +80,11 @@ async def owning_services() -> AsyncIterator[tuple[OwningServices, str]]:
     [port] = free_ports(1)
     server = uvicorn.Server(uvicorn.Config(services.app(), host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
+
+    async def started() -> bool:
+        return server.started
+
+    await eventually(started, what="the owning services' server to start", pause=0.05)
     yield services, f"http://127.0.0.1:{port}"
     server.should_exit = True
     await serving

@@ -16,7 +16,7 @@ from console.pages import TOKEN_COOKIE
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_stack.processes import free_ports
-from orderdesk_stack.testing import session_token_signer
+from orderdesk_stack.testing import eventually, session_token_signer
 from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
@@ -41,14 +41,15 @@ async def console_process(
         process = await asyncio.create_subprocess_exec(sys.executable, *command, env=env, stdout=log, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=base_url) as client, asyncio.timeout(60):
-            while True:
+        async with httpx.AsyncClient(base_url=base_url) as client:
+
+            async def health() -> int | None:
                 try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
+                    return (await client.get("/healthz")).status_code
+                except httpx.TransportError:  # not listening yet
+                    return None
+
+            await eventually(health, lambda status: status == 200, what="the console to answer /healthz", pause=0.2)
         yield process, base_url, log_path
     finally:
         if process.returncode is None:
@@ -107,8 +108,8 @@ async def test_an_open_order_page_hears_of_an_assignment_and_its_stream_ends_whe
             assert '<dd id="assigned-to">dana</dd>' in facts[1]
             assert "assigned to dana" in timeline[1]
 
-        while await _live_pages(dana) != 0:  # the server hears the page close in its own time
-            await asyncio.sleep(0.1)
+        # the server hears the page close in its own time
+        await eventually(lambda: _live_pages(dana), lambda open_pages: open_pages == 0, what="no live page", pause=0.1)
 
 
 async def test_the_console_shuts_down_with_live_pages_open_and_their_streams_end(console_process):

@@ -12,6 +12,7 @@ from console.rebuild import rebuild
 from console.settings import Settings
 from orderdesk_shared.codec import encode
 from orderdesk_shared.kafka_connection import KafkaConnection
+from orderdesk_stack.testing import eventually
 from orderdesk_stack.topics import catalogue_topics, create_topics
 
 pytestmark = pytest.mark.integration
@@ -66,12 +67,11 @@ async def test_rebuilding_from_the_topics_gives_the_rows_and_timelines_the_live_
     runtime = bootstrap(settings)
     consuming = asyncio.create_task(runtime.consumer.run())
     try:
-        async with asyncio.timeout(60):
-            while True:
-                live = await _read_model(runtime.database, [done, rejected, corrected])
-                if [len(lines) for _, lines in live.values()] == [7, 2, 6]:
-                    break
-                await asyncio.sleep(0.3)
+        live = await eventually(
+            lambda: _read_model(runtime.database, [done, rejected, corrected]),
+            lambda seen: [len(lines) for _, lines in seen.values()] == [7, 2, 6],
+            what="every stage line of the three orders in the read model",
+        )
     finally:
         consuming.cancel()
         await asyncio.gather(consuming, return_exceptions=True)

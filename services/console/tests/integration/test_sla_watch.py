@@ -13,6 +13,7 @@ from console.handlers import raise_jeopardy, stage_slas
 from console.sla_watch import stage_sla_watch
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_stack.testing import eventually
 from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
@@ -80,11 +81,8 @@ async def test_the_watch_counts_the_open_orders_past_their_sla_by_stage_for_prom
                 }
 
             expected = {str(stage): 0.0 for stage in Stage} | {"received": 2.0}
-            for _ in range(100):  # the watch's first round, read the way Prometheus reads it
-                if await past_sla() == expected:
-                    break
-                await asyncio.sleep(0.1)
-            assert await past_sla() == expected
+            # the watch's first round, read the way Prometheus reads it
+            await eventually(past_sla, lambda seen: seen == expected, what=f"orders past SLA {expected}", pause=0.1)
     finally:
         watching.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -11,8 +11,8 @@ from pydantic.alias_generators import to_camel
 
 from fulfillment_handoff import repository
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
-from fulfillment_handoff.domain.fulfilment import (
-    Fulfilment,
+from fulfillment_handoff.domain.fulfillment import (
+    Fulfillment,
     HandedOff,
     ItemOutcome,
     WaitingFor,
@@ -56,7 +56,7 @@ async def order_status(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict
         tickets = await repository.list_tickets(connection, open_only=True, order_id=order_id)
         standing = await repository.standing_of(connection, order_id)
     handed_off = repository.handed_off_of(row)
-    fulfilment = handed_off.fulfilment if handed_off else Fulfilment()
+    fulfillment = handed_off.fulfillment if handed_off else Fulfillment()
     waiting = _waiting(row, handed_off, tickets, standing)
     return {
         "orderId": row.order_id,
@@ -75,12 +75,12 @@ async def order_status(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict
         "cancel": {"reason": standing.cancel_reason, "sentToOperationsAt": row.cancel_sent_at}
         if standing and standing.cancel_reason
         else None,
-        "fulfilment": {
-            "status": fulfilment.status,
-            "scheduledFor": fulfilment.scheduled_for,
-            "installedOn": fulfilment.installed_on,
-            "failureReason": fulfilment.failure_reason,
-            "items": [_item(item_id, fulfilment.items.get(item_id)) for item_id in row.item_ids],
+        "fulfillment": {
+            "status": fulfillment.status,
+            "scheduledFor": fulfillment.scheduled_for,
+            "installedOn": fulfillment.installed_on,
+            "failureReason": fulfillment.failure_reason,
+            "items": [_item(item_id, fulfillment.items.get(item_id)) for item_id in row.item_ids],
             "updatedAt": row.ops_updated_at,
         },
     }
@@ -155,8 +155,8 @@ async def report_for_operations(
 
 
 def _ended(handed_off: HandedOff) -> str | None:
-    if handed_off.fulfilment.ended:
-        return f"Operations' work on the order has ended: it is {handed_off.fulfilment.status} already"
+    if handed_off.fulfillment.ended:
+        return f"Operations' work on the order has ended: it is {handed_off.fulfillment.status} already"
     return None
 
 

@@ -17,7 +17,7 @@ from fulfillment_handoff.domain.billing import (
     codes_needed,
     map_billing_codes,
 )
-from fulfillment_handoff.domain.fulfilment import apply_ops_report, report_problems, superseded, unasked_cancel
+from fulfillment_handoff.domain.fulfillment import apply_ops_report, report_problems, superseded, unasked_cancel
 from fulfillment_handoff.domain.paths import choose_path, engineering_notes
 from fulfillment_handoff.reference import FulfillmentRules, fulfillment_rules
 from orderdesk_shared.db import UnitOfWork
@@ -278,14 +278,14 @@ async def stop_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:
     if handed_off is None:
         return
     if not handed_off.work_to_stop:
-        log.info("nothing to stop at Operations", status=handed_off.fulfilment.status, asked=handed_off.cancel_sent)
+        log.info("nothing to stop at Operations", status=handed_off.fulfillment.status, asked=handed_off.cancel_sent)
         return
     await repository.mark_cancel_sent(uow.connection, event.order_id)
     uow.emit(HandOffCancelled(order_id=event.order_id, order_version=handed_off.version, reason=reason))
 
 
 async def follow_ops_status(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
-    """Track fulfilment from Operations' reports, checked as the API checks them; a failed install is
+    """Track fulfillment from Operations' reports, checked as the API checks them; a failed install is
     DOWNSTREAM_REJECT fallout for the desk, a confirmed cancel ends the order here."""
     row = await repository.lock_handoff(uow.connection, event.order_id)
     handed_off = repository.handed_off_of(row)
@@ -311,8 +311,8 @@ async def follow_ops_status(event: OpsOrderStatusChanged, uow: UnitOfWork) -> No
         await repository.record_ops_report(uow.connection, event, outcome=f"ignored: {result.ignored_because}")
         return
     await repository.record_ops_report(uow.connection, event, outcome="applied")
-    await repository.update_fulfilment(uow.connection, event.order_id, result.fulfilment)
-    if result.fulfilment.status is OpsStatus.CANCELLED:
+    await repository.update_fulfillment(uow.connection, event.order_id, result.fulfillment)
+    if result.fulfillment.status is OpsStatus.CANCELLED:
         await repository.set_state(uow.connection, event.order_id, repository.CANCELLED)
     if result.fallout is not None:
         kind, finding = result.fallout

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
-from fulfillment_handoff.domain.fulfilment import Fulfilment, HandedOff, ItemOutcome
+from fulfillment_handoff.domain.fulfillment import Fulfillment, HandedOff, ItemOutcome
 from fulfillment_handoff.tables import (
     billing_codes,
     catalogue_tickets,
@@ -105,7 +105,7 @@ async def save_hold(connection: AsyncConnection, **values: object) -> bool:
 
 
 async def save_hand_off(connection: AsyncConnection, *, item_ids: list[str], **values: object) -> bool:
-    """Store the order's hand-off: Operations has this version now, and its fulfilment starts over. False (nothing
+    """Store the order's hand-off: Operations has this version now, and its fulfillment starts over. False (nothing
     stored) when the version may not be handed off: it was corrected since, or the order cancelled."""
     return await store_if_live(connection, handoffs, order_versions, **_hand_off_row(item_ids=item_ids, **values))
 
@@ -350,22 +350,22 @@ async def record_ops_report(connection: AsyncConnection, report: OpsOrderStatusC
     )
 
 
-async def update_fulfilment(connection: AsyncConnection, order_id: str, fulfilment: Fulfilment) -> None:
+async def update_fulfillment(connection: AsyncConnection, order_id: str, fulfillment: Fulfillment) -> None:
     await connection.execute(
         sa.update(handoffs)
         .where(handoffs.c.order_id == order_id)
         .values(
-            ops_status=fulfilment.status.value if fulfilment.status else None,
-            scheduled_for=fulfilment.scheduled_for,
-            installed_on=fulfilment.installed_on,
-            failure_reason=fulfilment.failure_reason,
+            ops_status=fulfillment.status.value if fulfillment.status else None,
+            scheduled_for=fulfillment.scheduled_for,
+            installed_on=fulfillment.installed_on,
+            failure_reason=fulfillment.failure_reason,
             item_outcomes={
                 item_id: {
                     "status": outcome.status.value,
                     "effectiveDate": outcome.effective_date.isoformat() if outcome.effective_date else None,
                     "reason": outcome.reason,
                 }
-                for item_id, outcome in fulfilment.items.items()
+                for item_id, outcome in fulfillment.items.items()
             },
             ops_updated_at=sa.func.now(),
         )
@@ -380,7 +380,7 @@ def handed_off_of(row: sa.Row | None) -> HandedOff | None:
         version=row.handed_off_version,
         on=row.handed_off_at.astimezone(UTC).date(),
         item_ids=tuple(row.item_ids),
-        fulfilment=Fulfilment(
+        fulfillment=Fulfillment(
             status=OpsStatus(row.ops_status) if row.ops_status else None,
             scheduled_for=row.scheduled_for,
             installed_on=row.installed_on,

@@ -95,7 +95,7 @@ async def test_a_cancel_after_hand_off_asks_operations_to_stop_once(database, ap
     stopped = OpsOrderStatusChanged(order_id="PO-STOP", order_version=1, status=OpsStatus.CANCELLED)
     assert await handle(database, follow_ops_status, stopped) == []
     status = (await api.get("/fulfillment/orders/PO-STOP")).json()
-    assert (status["state"], status["fulfilment"]["status"], status["waitingFor"]) == ("cancelled", "cancelled", None)
+    assert (status["state"], status["fulfillment"]["status"], status["waitingFor"]) == ("cancelled", "cancelled", None)
 
 
 async def test_a_cancel_of_an_installed_order_has_nothing_to_stop(database, approved):
@@ -134,7 +134,7 @@ async def test_a_correction_approved_after_the_hand_off_replaces_the_version_ope
     # Until the correction is approved Operations works on version 1, which is dead: its news counts no more.
     accepted_v1 = OpsOrderStatusChanged(order_id="PO-CHANGE", order_version=1, status=OpsStatus.ACCEPTED)
     await handle(database, follow_ops_status, accepted_v1)
-    assert (await api.get("/fulfillment/orders/PO-CHANGE")).json()["fulfilment"]["status"] is None
+    assert (await api.get("/fulfillment/orders/PO-CHANGE")).json()["fulfillment"]["status"] is None
 
     [(event_type, package)] = await handle(
         database, hand_off, approved("PO-CHANGE", ("DIA-FIBER", "chicago"), ("EPL", "chicago"), version=2)
@@ -142,8 +142,8 @@ async def test_a_correction_approved_after_the_hand_off_replaces_the_version_ope
     assert (event_type, package["orderVersion"], package["replacesVersion"]) == (OrderHandedOff.event_type, 2, 1)
     await handle(database, follow_ops_status, accepted_v1)  # about the replaced version: recorded, ignored
     status = (await api.get("/fulfillment/orders/PO-CHANGE")).json()
-    assert (status["handedOffVersion"], status["fulfilment"]["status"]) == (2, None)
-    assert [item["itemId"] for item in status["fulfilment"]["items"]] == ["1", "2"]
+    assert (status["handedOffVersion"], status["fulfillment"]["status"]) == (2, None)
+    assert [item["itemId"] for item in status["fulfillment"]["items"]] == ["1", "2"]
 
 
 async def test_a_correction_held_for_codes_keeps_what_operations_has_and_a_cancel_stops_it(database, api, approved):

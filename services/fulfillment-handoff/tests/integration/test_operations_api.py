@@ -56,8 +56,8 @@ async def test_a_report_is_accepted_recorded_for_operations_topic_and_applied_by
     assert recorded.model_dump(mode="json", by_alias=True, exclude_none=True) == answer.json()
 
     status = (await api.get("/fulfillment/orders/PO-API")).json()
-    assert status["fulfilment"]["status"] is None  # one item of two is installed: the order is not
-    assert [(item["itemId"], item["status"]) for item in status["fulfilment"]["items"]] == [
+    assert status["fulfillment"]["status"] is None  # one item of two is installed: the order is not
+    assert [(item["itemId"], item["status"]) for item in status["fulfillment"]["items"]] == [
         ("1", None),
         ("2", "installed"),
     ]

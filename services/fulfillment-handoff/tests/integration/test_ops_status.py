@@ -1,4 +1,4 @@
-"""Operations' reports on ops.order-status.v1: fulfilment state, fallout for failed installs, dead letters."""
+"""Operations' reports on ops.order-status.v1: fulfillment state, fallout for failed installs, dead letters."""
 
 import asyncio
 import contextlib
@@ -21,6 +21,7 @@ from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.kafka_connection import KafkaConnection, idempotent_producer
 from orderdesk_shared.relay import OutboxRelay
+from orderdesk_stack.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +32,7 @@ def ops(order_id: str, status: OpsStatus, **fields) -> OpsOrderStatusChanged:
     return OpsOrderStatusChanged(order_id=order_id, order_version=1, status=status, **fields)
 
 
-async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(database, api, approved):
+async def test_reports_from_operations_move_the_fulfillment_state_the_desk_sees(database, api, approved):
     async with database.unit_of_work() as uow:
         await hand_off(approved("PO-OPS", ("DIA-FIBER", "chicago")), uow)
 
@@ -40,15 +41,15 @@ async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(d
             await follow_ops_status(ops("PO-OPS", status, **fields), uow)
             return [json.loads(record.value) for record in uow.emitted]
 
-    async def fulfilment() -> tuple[dict, dict]:
+    async def fulfillment() -> tuple[dict, dict]:
         status = (await api.get("/fulfillment/orders/PO-OPS")).json()
-        return status["fulfilment"], status["waitingFor"]
+        return status["fulfillment"], status["waitingFor"]
 
     today = datetime.now(UTC).date()
     assert await report(OpsStatus.ACCEPTED) == []
-    assert (await fulfilment())[1] == {"who": "operations", "what": "schedule the installation"}
+    assert (await fulfillment())[1] == {"who": "operations", "what": "schedule the installation"}
     await report(OpsStatus.SCHEDULED, effective_date=today + timedelta(days=14))
-    assert (await fulfilment())[1] == {"who": "operations", "what": f"install on {today + timedelta(days=14)}"}
+    assert (await fulfillment())[1] == {"who": "operations", "what": f"install on {today + timedelta(days=14)}"}
 
     [held] = await report(OpsStatus.FAILED, reason="customer's equipment room was locked")
     assert (held["kind"], held["stage"], held["findings"][0]["reasonCode"]) == (
@@ -56,7 +57,7 @@ async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(d
         "handed-off",
         "DOWNSTREAM_REJECT",
     )
-    state, waiting = await fulfilment()
+    state, waiting = await fulfillment()
     assert (state["status"], state["failureReason"]) == ("failed", "customer's equipment room was locked")
     assert waiting["who"] == "sales desk"
 
@@ -64,7 +65,7 @@ async def test_reports_from_operations_move_the_fulfilment_state_the_desk_sees(d
     assert released["kind"] == "released"
     await report(OpsStatus.INSTALLED, effective_date=today)
     await report(OpsStatus.ACCEPTED)  # late news: recorded, changes nothing
-    state, waiting = await fulfilment()
+    state, waiting = await fulfillment()
     assert (state["status"], state["installedOn"], waiting) == ("installed", today.isoformat(), None)
     [item] = state["items"]
     assert (item["itemId"], item["status"], item["effectiveDate"]) == ("1", "installed", today.isoformat())
@@ -126,10 +127,12 @@ async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition
             headers = [(name, text.encode()) for name, text in record.headers.items()]
             await producer.send_and_wait(TOPIC, value, key=record.key.encode(), headers=headers, partition=0)
         dead = await _records_with_keys(kafka_admin, dead_letter_topic(TOPIC), {unknown.key, order_id}, count=2)
-        deadline = asyncio.get_running_loop().time() + 30
-        while (status := await _ops_status(database, order_id)) is None:
-            assert asyncio.get_running_loop().time() < deadline, "the good report behind the bad ones was not handled"
-            await asyncio.sleep(0.2)
+        status = await eventually(
+            lambda: _ops_status(database, order_id),
+            lambda seen: seen is not None,
+            what="the good report behind the bad ones to be handled",
+            timeout=30,
+        )
     finally:
         for task in tasks:
             task.cancel()
@@ -165,12 +168,15 @@ async def _records_with_keys(kafka: KafkaConnection, topic: str, keys: set[str],
     reader = AIOKafkaConsumer(topic, **kafka.client_options(), auto_offset_reset="earliest")
     await reader.start()
     found = []
+
+    async def read_on() -> list:
+        for records in (await reader.getmany(timeout_ms=500)).values():
+            found.extend(record for record in records if record.key and record.key.decode() in keys)
+        return found
+
     try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(found) < count:
-            assert asyncio.get_running_loop().time() < deadline, f"only {len(found)} of {count} records on {topic}"
-            for records in (await reader.getmany(timeout_ms=500)).values():
-                found += [record for record in records if record.key and record.key.decode() in keys]
+        return await eventually(
+            read_on, lambda found: len(found) >= count, what=f"{count} records on {topic}", timeout=timeout, pause=0
+        )
     finally:
         await reader.stop()
-    return found

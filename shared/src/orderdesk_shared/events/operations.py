@@ -21,7 +21,7 @@ class OpsStatus(StrEnum):
 
 
 class OpsOrderStatusChanged(Event):
-    """Operations moved the order along (or failed it) in fulfilment."""
+    """Operations moved the order along (or failed it) in fulfillment."""
 
     event_type: ClassVar[str] = "com.orderdesk.ops.order-status.v1"
     topic: ClassVar[str] = "ops.order-status.v1"

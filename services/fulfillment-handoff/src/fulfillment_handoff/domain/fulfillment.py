@@ -29,7 +29,7 @@ class ItemOutcome:
 
 
 @dataclass(frozen=True)
-class Fulfilment:
+class Fulfillment:
     """What Operations reported about the order since the hand-off (status None: nothing yet).
 
     `status` is the order's: its last step, failed while any item is, or how the work ended once it ended for
@@ -55,17 +55,17 @@ class HandedOff:
     version: int
     on: date  # the hand-off day
     item_ids: tuple[str, ...]
-    fulfilment: Fulfilment = field(default_factory=Fulfilment)
+    fulfillment: Fulfillment = field(default_factory=Fulfillment)
     cancel_sent: bool = False
 
     @property
     def work_to_stop(self) -> bool:
         """A cancel asks Operations once to stop work it has not finished."""
-        return not self.cancel_sent and not self.fulfilment.ended
+        return not self.cancel_sent and not self.fulfillment.ended
 
     def open_items(self) -> list[str]:
         """The items whose work has not ended (failed ones included)."""
-        return _open(self.fulfilment.items, self.item_ids)
+        return _open(self.fulfillment.items, self.item_ids)
 
 
 def _open(outcomes: Mapping[str, ItemOutcome], item_ids: tuple[str, ...]) -> list[str]:
@@ -85,9 +85,9 @@ class ReportProblem:
 
 @dataclass(frozen=True)
 class OpsOutcome:
-    """The fulfilment after a report, the fallout it raises, or why it changes nothing."""
+    """The fulfillment after a report, the fallout it raises, or why it changes nothing."""
 
-    fulfilment: Fulfilment
+    fulfillment: Fulfillment
     fallout: tuple[FalloutKind, Finding] | None = None
     ignored_because: str | None = None
 
@@ -133,29 +133,29 @@ def superseded(standing: Standing | None, version: int) -> str | None:
 
 
 def apply_ops_report(handed_off: HandedOff, report: OpsOrderStatusChanged) -> OpsOutcome:
-    """Move fulfilment forward only, item by item where the report names items; a failed install holds the order
+    """Move fulfillment forward only, item by item where the report names items; a failed install holds the order
     for the desk, and a new step, date or install for its failed items releases it."""
-    current = handed_off.fulfilment
+    current = handed_off.fulfillment
     if current.ended:
         return OpsOutcome(current, ignored_because=f"the order is {current.status} already")
     items = _items_after(current.items, report, handed_off.item_ids)
     still_failed = any(outcome.status is OpsStatus.FAILED for outcome in items.values())
     if report.status in ENDED and not (report.item_ids and _open(items, handed_off.item_ids)):
         installed_on = report.effective_date if report.status is OpsStatus.INSTALLED else current.installed_on
-        moved = Fulfilment(report.status, current.scheduled_for, installed_on, None, items)
+        moved = Fulfillment(report.status, current.scheduled_for, installed_on, None, items)
     elif report.status is OpsStatus.FAILED:
-        moved = Fulfilment(OpsStatus.FAILED, current.scheduled_for, current.installed_on, report.reason, items)
+        moved = Fulfillment(OpsStatus.FAILED, current.scheduled_for, current.installed_on, report.reason, items)
     elif still_failed:
         planned = report.effective_date if report.status in _PLANNED else None
         moved = replace(current, items=items, scheduled_for=planned or current.scheduled_for)
     elif report.status in _STEP:
         if current.status is not OpsStatus.FAILED and _STEP[report.status] < _STEP[current.status]:
             return OpsOutcome(current, ignored_because=f"the order is {current.status} already")
-        moved = Fulfilment(
+        moved = Fulfillment(
             report.status, report.effective_date or current.scheduled_for, current.installed_on, None, items
         )
     else:  # some items installed or cancelled; the others are still worked on
-        moved = Fulfilment(_still_worked_on(current), current.scheduled_for, current.installed_on, None, items)
+        moved = Fulfillment(_still_worked_on(current), current.scheduled_for, current.installed_on, None, items)
     if moved == current:
         return OpsOutcome(current, ignored_because="Operations reported this before")
     if report.status is OpsStatus.FAILED:
@@ -184,7 +184,7 @@ def _items_after(
     return after
 
 
-def _still_worked_on(current: Fulfilment) -> OpsStatus | None:
+def _still_worked_on(current: Fulfillment) -> OpsStatus | None:
     """The step of an order some of whose items ended: as it was, or after a failure, back to its last date."""
     if current.status is not OpsStatus.FAILED:
         return current.status
@@ -199,21 +199,21 @@ class WaitingFor:
 
 def waiting_for_operations(handed_off: HandedOff) -> WaitingFor | None:
     """What a handed-off order waits for next, and from whom; None once Operations' work on it ended."""
-    fulfilment = handed_off.fulfilment
-    if fulfilment.ended:
+    fulfillment = handed_off.fulfillment
+    if fulfillment.ended:
         return None
     if handed_off.cancel_sent:
         return WaitingFor("operations", "stop the work on the cancelled order, or report it installed")
-    match fulfilment.status:
+    match fulfillment.status:
         case None:
             waiting = WaitingFor("operations", "accept the order")
         case OpsStatus.ACCEPTED:
             waiting = WaitingFor("operations", "schedule the installation")
         case OpsStatus.SCHEDULED | OpsStatus.RESCHEDULED:
-            waiting = WaitingFor("operations", f"install on {fulfilment.scheduled_for}")
+            waiting = WaitingFor("operations", f"install on {fulfillment.scheduled_for}")
         case _:
             waiting = WaitingFor(
-                "sales desk", f"resolve the failed installation with Operations: {fulfilment.failure_reason}"
+                "sales desk", f"resolve the failed installation with Operations: {fulfillment.failure_reason}"
             )
     still_open = handed_off.open_items()
     if len(still_open) < len(handed_off.item_ids):  # some items are done: say which the wait is about

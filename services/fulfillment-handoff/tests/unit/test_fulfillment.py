@@ -1,4 +1,4 @@
-"""What Operations reports moves fulfilment forward only, item by item; a failed install is the desk's to resolve;
+"""What Operations reports moves fulfillment forward only, item by item; a failed install is the desk's to resolve;
 reports are checked against the hand-off and today."""
 
 from dataclasses import replace
@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from fulfillment_handoff.domain.fulfilment import (
-    Fulfilment,
+from fulfillment_handoff.domain.fulfillment import (
+    Fulfillment,
     HandedOff,
     ItemOutcome,
     WaitingFor,
@@ -44,8 +44,8 @@ def report(
     )
 
 
-def handed_off(fulfilment: Fulfilment | None = None, *, items: tuple[str, ...] = ("1",), **more) -> HandedOff:
-    return HandedOff(version=1, on=HANDED_OFF_ON, item_ids=items, fulfilment=fulfilment or Fulfilment(), **more)
+def handed_off(fulfillment: Fulfillment | None = None, *, items: tuple[str, ...] = ("1",), **more) -> HandedOff:
+    return HandedOff(version=1, on=HANDED_OFF_ON, item_ids=items, fulfillment=fulfillment or Fulfillment(), **more)
 
 
 def after(*reports: OpsOrderStatusChanged, items: tuple[str, ...] = ("1",)) -> HandedOff:
@@ -54,21 +54,21 @@ def after(*reports: OpsOrderStatusChanged, items: tuple[str, ...] = ("1",)) -> H
     for each in reports:
         outcome = apply_ops_report(order, each)
         assert outcome.ignored_because is None, outcome.ignored_because
-        order = replace(order, fulfilment=outcome.fulfilment)
+        order = replace(order, fulfillment=outcome.fulfillment)
     return order
 
 
 def test_accepted_scheduled_installed_each_move_the_order_on():
     order = after(report(OpsStatus.ACCEPTED), report(OpsStatus.SCHEDULED, JAN_20), report(OpsStatus.INSTALLED, JAN_20))
-    assert (order.fulfilment.status, order.fulfilment.installed_on) == (OpsStatus.INSTALLED, JAN_20)
-    assert order.fulfilment.items == {"1": ItemOutcome(OpsStatus.INSTALLED, JAN_20)}
+    assert (order.fulfillment.status, order.fulfillment.installed_on) == (OpsStatus.INSTALLED, JAN_20)
+    assert order.fulfillment.items == {"1": ItemOutcome(OpsStatus.INSTALLED, JAN_20)}
     assert waiting_for_operations(order) is None
 
 
 def test_a_late_accepted_after_scheduled_changes_nothing():
     scheduled = after(report(OpsStatus.SCHEDULED, JAN_20))
     outcome = apply_ops_report(scheduled, report(OpsStatus.ACCEPTED))
-    assert outcome.fulfilment == scheduled.fulfilment
+    assert outcome.fulfillment == scheduled.fulfillment
     assert outcome.ignored_because == "the order is scheduled already"
 
 
@@ -76,8 +76,8 @@ def test_the_same_date_again_changes_nothing_and_a_new_date_reschedules():
     scheduled = after(report(OpsStatus.SCHEDULED, JAN_20))
     assert apply_ops_report(scheduled, report(OpsStatus.SCHEDULED, JAN_20)).ignored_because
     rescheduled = apply_ops_report(scheduled, report(OpsStatus.RESCHEDULED, date(2027, 2, 3)))
-    assert rescheduled.fulfilment.status is OpsStatus.RESCHEDULED
-    assert waiting_for_operations(handed_off(rescheduled.fulfilment)).what == "install on 2027-02-03"
+    assert rescheduled.fulfillment.status is OpsStatus.RESCHEDULED
+    assert waiting_for_operations(handed_off(rescheduled.fulfillment)).what == "install on 2027-02-03"
 
 
 def test_a_failed_install_holds_the_order_as_downstream_reject_for_the_desk():
@@ -86,10 +86,10 @@ def test_a_failed_install_holds_the_order_as_downstream_reject_for_the_desk():
     kind, finding = outcome.fallout
     assert (kind, finding.reason_code) == (FalloutKind.HELD, "DOWNSTREAM_REJECT")
     assert "no access to the MPOE" in finding.message
-    assert waiting_for_operations(handed_off(outcome.fulfilment)) == WaitingFor(
+    assert waiting_for_operations(handed_off(outcome.fulfillment)) == WaitingFor(
         "sales desk", "resolve the failed installation with Operations: no access to the MPOE"
     )
-    again = apply_ops_report(handed_off(outcome.fulfilment), report(OpsStatus.FAILED, reason="no access to the MPOE"))
+    again = apply_ops_report(handed_off(outcome.fulfillment), report(OpsStatus.FAILED, reason="no access to the MPOE"))
     assert again.ignored_because == "Operations reported this before"
 
 
@@ -106,24 +106,24 @@ def test_a_failed_install_holds_the_order_as_downstream_reject_for_the_desk():
 def test_operations_picking_a_failed_order_up_again_releases_it(resumed):
     failed = after(report(OpsStatus.SCHEDULED, JAN_20), report(OpsStatus.FAILED, reason="no access to the MPOE"))
     outcome = apply_ops_report(failed, resumed)
-    assert outcome.fulfilment.status is resumed.status
+    assert outcome.fulfillment.status is resumed.status
     assert outcome.fallout[0] is FalloutKind.RELEASED
-    assert outcome.fulfilment.failure_reason is None
+    assert outcome.fulfillment.failure_reason is None
 
 
 def test_nothing_moves_an_installed_or_cancelled_order():
     for ended in (after(report(OpsStatus.INSTALLED, JAN_20)), after(report(OpsStatus.CANCELLED))):
         outcome = apply_ops_report(ended, report(OpsStatus.FAILED, reason="late complaint"))
-        assert (outcome.fulfilment, outcome.fallout) == (ended.fulfilment, None)
+        assert (outcome.fulfillment, outcome.fallout) == (ended.fulfillment, None)
         assert outcome.ignored_because.endswith("already")
 
 
 def test_a_confirmed_cancel_ends_the_order_and_nothing_waits():
-    cancelling = handed_off(after(report(OpsStatus.SCHEDULED, JAN_20)).fulfilment, cancel_sent=True)
+    cancelling = handed_off(after(report(OpsStatus.SCHEDULED, JAN_20)).fulfillment, cancel_sent=True)
     assert waiting_for_operations(cancelling).what.startswith("stop the work")
     outcome = apply_ops_report(cancelling, report(OpsStatus.CANCELLED))
-    assert (outcome.fulfilment.status, outcome.fallout) == (OpsStatus.CANCELLED, None)
-    assert waiting_for_operations(replace(cancelling, fulfilment=outcome.fulfilment)) is None
+    assert (outcome.fulfillment.status, outcome.fallout) == (OpsStatus.CANCELLED, None)
+    assert waiting_for_operations(replace(cancelling, fulfillment=outcome.fulfillment)) is None
 
 
 def test_a_cancel_confirmed_after_a_failure_does_not_release_the_order_to_go_on():
@@ -135,9 +135,9 @@ def test_an_order_is_installed_once_every_item_is_and_waits_for_the_rest_until_t
     partly = after(
         report(OpsStatus.SCHEDULED, JAN_20), report(OpsStatus.INSTALLED, TODAY, items=("1",)), items=("1", "2")
     )
-    assert partly.fulfilment.status is OpsStatus.SCHEDULED
+    assert partly.fulfillment.status is OpsStatus.SCHEDULED
     assert waiting_for_operations(partly).what == "install on 2027-01-20 (items still open: 2)"
-    done = apply_ops_report(partly, report(OpsStatus.INSTALLED, JAN_20, items=("2",))).fulfilment
+    done = apply_ops_report(partly, report(OpsStatus.INSTALLED, JAN_20, items=("2",))).fulfillment
     assert (done.status, done.installed_on) == (OpsStatus.INSTALLED, JAN_20)
     assert done.items == {"1": ItemOutcome(OpsStatus.INSTALLED, TODAY), "2": ItemOutcome(OpsStatus.INSTALLED, JAN_20)}
 
@@ -148,20 +148,24 @@ def test_a_failed_item_fails_the_order_until_it_is_rescheduled_and_installed_ite
         report(OpsStatus.FAILED, reason="conduit blocked", items=("2",)),
         items=("1", "2", "3"),
     )
-    assert order.fulfilment.status is OpsStatus.FAILED
-    assert order.fulfilment.items["2"] == ItemOutcome(OpsStatus.FAILED, reason="conduit blocked")
+    assert order.fulfillment.status is OpsStatus.FAILED
+    assert order.fulfillment.items["2"] == ItemOutcome(OpsStatus.FAILED, reason="conduit blocked")
     # Another item's date, or install, leaves the failed one failed: the desk still has it.
     other = apply_ops_report(order, report(OpsStatus.SCHEDULED, JAN_20, items=("3",)))
-    assert (other.fulfilment.status, other.fulfilment.scheduled_for, other.fallout) == (OpsStatus.FAILED, JAN_20, None)
-    installed = apply_ops_report(
-        handed_off(other.fulfilment, items=("1", "2", "3")), report(OpsStatus.INSTALLED, TODAY, items=("3",))
+    assert (other.fulfillment.status, other.fulfillment.scheduled_for, other.fallout) == (
+        OpsStatus.FAILED,
+        JAN_20,
+        None,
     )
-    assert (installed.fulfilment.status, installed.fulfilment.scheduled_for) == (OpsStatus.FAILED, JAN_20)
+    installed = apply_ops_report(
+        handed_off(other.fulfillment, items=("1", "2", "3")), report(OpsStatus.INSTALLED, TODAY, items=("3",))
+    )
+    assert (installed.fulfillment.status, installed.fulfillment.scheduled_for) == (OpsStatus.FAILED, JAN_20)
     resumed = apply_ops_report(order, report(OpsStatus.RESCHEDULED, JAN_20, items=("2",)))
     assert resumed.fallout[0] is FalloutKind.RELEASED
-    assert set(resumed.fulfilment.items) == {"1"}
+    assert set(resumed.fulfillment.items) == {"1"}
     # A report about the whole order does not undo an item's end.
-    whole = apply_ops_report(order, report(OpsStatus.CANCELLED)).fulfilment
+    whole = apply_ops_report(order, report(OpsStatus.CANCELLED)).fulfillment
     assert {item: outcome.status for item, outcome in whole.items.items()} == {
         "1": OpsStatus.INSTALLED,
         "2": OpsStatus.CANCELLED,
@@ -188,7 +192,7 @@ def test_each_item_ends_as_the_tmf622_mapping_says(reports):
     for each in reports:
         status = advance(status, fact_of(each))
     for item_id in ("1", "2"):
-        outcome = order.fulfilment.items.get(item_id)
+        outcome = order.fulfillment.items.get(item_id)
         ours = _AS_TMF.get(outcome.status, OrderState.CANCELLED) if outcome else OrderState.IN_PROGRESS
         assert ours is status.item_state(item_id)
 
