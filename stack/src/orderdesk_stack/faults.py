@@ -219,10 +219,16 @@ def _just_committed(connections: list[_Connection]) -> bool:
     )
 
 
-async def _bring_back(stack: Stack, dose: Dose, service: str) -> None:
-    """Restart a service the fault SIGKILLed, once it has been down for the dose's time."""
+async def _restarted(stack: Stack, dose: Dose, service: str, *, moment: str, caught: str | None) -> str:
+    """Restart the service after the dose's time down: the fault SIGKILLed it at the moment it wanted, or, when it
+    could not catch it there (`caught` None), it is SIGKILLed now. What the fault did."""
+    if caught is None:
+        await _blocking(stack.kill, service)
     await asyncio.sleep(dose.service_down_seconds)
     await _blocking(stack.restart, service)
+    if caught is None:
+        return f"SIGKILL {service}; NOT caught {moment} in {dose.catch_seconds:g} s"
+    return f"SIGKILL {service} {moment} ({caught})"
 
 
 async def kill_after_commit(stack: Stack, dose: Dose, service: str) -> str:
@@ -230,26 +236,28 @@ async def kill_after_commit(stack: Stack, dose: Dose, service: str) -> str:
     begun since, then SIGKILL it; restart it. A paused service's sessions stay as they were: what Postgres shows is
     where the process stopped. Its offsets for what it had just committed are not yet in Kafka, so it is handed those
     records again and its inbox must drop them."""
+    async with _admin_database(stack) as database:
+        caught = await _kill_when_paused_just_after_a_commit(stack, service, database, within=dose.catch_seconds)
+    return await _restarted(stack, dose, service, moment="just after a commit", caught=caught)
+
+
+async def _kill_when_paused_just_after_a_commit(
+    stack: Stack, service: str, database: asyncpg.Connection, *, within: float
+) -> str | None:
     role = service_named(service).role
     tries = random.Random()
-    caught_at = None
-    give_up_at = time.monotonic() + dose.catch_seconds
-    async with _admin_database(stack) as database:
-        pauses = 0
-        while caught_at is None and time.monotonic() < give_up_at:
-            pauses += 1
-            paused_at = await database.fetchval("SELECT clock_timestamp()")
-            await _blocking(stack.pause, service)
-            if _just_committed(await _connections(database, role, at=paused_at)):
-                caught_at = pauses
-                break
-            await _blocking(stack.resume, service)
-            await asyncio.sleep(tries.uniform(0.005, 0.08))
-    await _blocking(stack.kill, service)
-    await _bring_back(stack, dose, service)
-    if caught_at is None:
-        return f"SIGKILL {service}; NOT caught just after a commit in {pauses} pauses"
-    return f"SIGKILL {service} just after a commit (caught at pause {caught_at})"
+    give_up_at = time.monotonic() + within
+    pauses = 0
+    while time.monotonic() < give_up_at:
+        pauses += 1
+        paused_at = await database.fetchval("SELECT clock_timestamp()")
+        await _blocking(stack.pause, service)
+        if _just_committed(await _connections(database, role, at=paused_at)):
+            await _blocking(stack.kill, service)
+            return f"caught at pause {pauses}"
+        await _blocking(stack.resume, service)
+        await asyncio.sleep(tries.uniform(0.005, 0.08))
+    return None
 
 
 async def _kill_once_waiting(
@@ -269,15 +277,10 @@ async def _kill_once_waiting(
     client run outside a transaction would otherwise still complete, and commit, once the lock is gone.
     """
     async with _admin_database(stack) as locker, _admin_database(stack) as watcher:
-        caught_after = await _kill_when_waiting(
+        caught = await _kill_when_waiting(
             stack, service, locker, watcher, hold=hold, waits=waits, within=dose.catch_seconds
         )
-        if caught_after is None:
-            await _blocking(stack.kill, service)
-    await _bring_back(stack, dose, service)
-    if caught_after is None:
-        return f"SIGKILL {service}; NOT caught {moment} in {dose.catch_seconds:g} s"
-    return f"SIGKILL {service} {moment} (caught after {caught_after:.1f} s)"
+    return await _restarted(stack, dose, service, moment=moment, caught=caught)
 
 
 async def _kill_when_waiting(
@@ -289,9 +292,9 @@ async def _kill_when_waiting(
     hold: Callable[[asyncpg.Connection, asyncpg.Connection], Awaitable[bool]],
     waits: Callable[[_Connection], bool],
     within: float,
-) -> float | None:
-    """SIGKILL the service once one of its sessions waits on the lock `locker` holds: how many seconds that took, or
-    None when it did not happen `within` that many."""
+) -> str | None:
+    """SIGKILL the service once one of its sessions waits on the lock `locker` holds, and say how soon; None when
+    that did not happen `within` that many seconds."""
     role = service_named(service).role
     holder = locker.get_server_pid()
     started = time.monotonic()
@@ -308,7 +311,7 @@ async def _kill_when_waiting(
                             role,
                             holder,
                         )
-                        return time.monotonic() - started
+                        return f"caught after {time.monotonic() - started:.1f} s"
                     await asyncio.sleep(LOOK_EVERY_SECONDS)
         await asyncio.sleep(LOOK_EVERY_SECONDS)
     return None
