@@ -6,7 +6,8 @@ from orderdesk_shared.addresses import building_address
 from pricing_approval.publication import catalogue_published
 from pricing_approval.rules import pricing_rules
 from serviceability.domain.inventory import read_inventory
-from serviceability.domain.rules import Rules, site_offerings
+from serviceability.domain.rules import site_offerings
+from serviceability.rules_in_force import serviceability_rules
 from serviceability.settings import SEED_INVENTORY
 
 
@@ -18,14 +19,15 @@ def test_serviceability_knows_every_offering_served_at_a_site_as_intake_sells_it
         if offering.requires_service_location
     }
     known = {
-        offering.id: (offering.family, offering.bandwidth_tiers_mbps) for offering in Rules.load().offerings.values()
+        offering.id: (offering.family, offering.bandwidth_tiers_mbps)
+        for offering in serviceability_rules().offerings.values()
     }
     assert known == sold_at_a_site
 
 
 def test_the_site_offerings_of_the_announced_catalogue_are_those_of_serviceability_seed_copy():
     announced = catalogue_published(pricing_rules().catalogue)
-    assert site_offerings(announced.offerings) == Rules.load().offerings
+    assert site_offerings(announced.offerings) == serviceability_rules().offerings
 
 
 def test_every_reference_account_building_is_in_the_seed_inventory():

@@ -1,14 +1,17 @@
 """What the console does: keep each event as a timeline line, folded into its order's row; raise jeopardy in time."""
 
+import tomllib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from console import repository
-from console.domain.sla import StageSlaPolicy, load_stage_slas, standing
+from console.domain.sla import StageSlaPolicy, standing
 from console.domain.timeline import OrderRow, Recorded, TimelineEntry, entry_for, fold_on, fold_timeline, follows
 from console.live import announce_changes
+from orderdesk_shared.calendar import CALENDAR_CONTEXT, load_business_calendar
 from orderdesk_shared.consumer import current_delivery
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.base import Event
@@ -16,7 +19,14 @@ from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.telemetry import Traced, order_step
 
-stage_slas = cache(load_stage_slas)
+STAGE_SLAS = Path(__file__).resolve().parents[2] / "policies" / "stage_slas.v1.toml"
+
+
+@cache
+def stage_slas() -> StageSlaPolicy:
+    """The stage SLAs, counted in the shared business calendar, loaded once; a bad file stops the console at start."""
+    with STAGE_SLAS.open("rb") as file:
+        return StageSlaPolicy.model_validate(tomllib.load(file), context={CALENDAR_CONTEXT: load_business_calendar()})
 
 
 async def record_in_timeline(event: Event, uow: UnitOfWork) -> None:
@@ -66,7 +76,7 @@ def _sla_hours(policy: StageSlaPolicy, *, stage: str, state: str, assignee: str 
 
 def _sla_due_at(row: OrderRow, policy: StageSlaPolicy) -> datetime | None:
     hours = _sla_hours(policy, stage=row.stage, state=row.state, assignee=row.assignee, findings=row.findings)
-    return None if hours is None else policy.calendar.add_business_hours(row.stage_entered_at, hours)
+    return None if hours is None else policy.business_calendar.add_business_hours(row.stage_entered_at, hours)
 
 
 async def raise_jeopardy(uow: UnitOfWork, *, now: datetime, policy: StageSlaPolicy) -> int:
@@ -80,7 +90,7 @@ async def raise_jeopardy(uow: UnitOfWork, *, now: datetime, policy: StageSlaPoli
         if hours is None:
             continue
         clock = standing(policy, started=order["stage_entered_at"], sla_hours=hours, now=now)
-        due = order["sla_due_at"].astimezone(policy.calendar.zone).isoformat(timespec="minutes")
+        due = order["sla_due_at"].astimezone(policy.business_calendar.zone).isoformat(timespec="minutes")
         used = f"{clock.share_used:.0%} of the {order['stage']} SLA ({hours:g} business hours, due {due}) is used"
         raised = []
         if clock.jeopardy and await _first_time(uow, order, clock.jeopardy, now):

@@ -19,20 +19,21 @@ from services.console.tests.builders import order_row, save_rows
 pytestmark = pytest.mark.integration
 
 POLICY = stage_slas()
+CALENDAR = POLICY.business_calendar
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
 
 
 async def _watch(database: Database, *, hours_later: float) -> list[tuple[str, str]]:
     """What the watchdog records at `hours_later` business hours after the order was received: (kind, message)."""
     async with database.unit_of_work() as uow:
-        await raise_jeopardy(uow, now=POLICY.calendar.add_business_hours(MONDAY_OPENING, hours_later), policy=POLICY)
+        await raise_jeopardy(uow, now=CALENDAR.add_business_hours(MONDAY_OPENING, hours_later), policy=POLICY)
         emitted = [json.loads(record.value) for record in uow.emitted]
     return [(event["kind"], event["findings"][0]["message"]) for event in emitted]
 
 
 async def test_an_order_waiting_for_validation_goes_into_jeopardy_level_by_level_once_each(database):
     received = order_row("PO-1", stage=Stage.RECEIVED, state=OrderState.ACKNOWLEDGED, since=MONDAY_OPENING)
-    await save_rows(database, received, sla_due_at=POLICY.calendar.add_business_hours(MONDAY_OPENING, 4))
+    await save_rows(database, received, sla_due_at=CALENDAR.add_business_hours(MONDAY_OPENING, 4))
 
     assert await _watch(database, hours_later=1) == []
     assert await _watch(database, hours_later=2) == [
@@ -49,7 +50,7 @@ async def test_an_order_waiting_for_validation_goes_into_jeopardy_level_by_level
 
 
 async def test_the_watch_counts_the_open_orders_past_their_sla_by_stage_for_prometheus(database, console):
-    due = POLICY.calendar.add_business_hours(MONDAY_OPENING, 4)
+    due = CALENDAR.add_business_hours(MONDAY_OPENING, 4)
     waiting = [
         order_row(f"PO-{n}", stage=Stage.RECEIVED, state=OrderState.ACKNOWLEDGED, since=MONDAY_OPENING) for n in (1, 2)
     ]
@@ -57,7 +58,7 @@ async def test_the_watch_counts_the_open_orders_past_their_sla_by_stage_for_prom
     await save_rows(
         database,
         order_row("PO-3", stage=Stage.PRICED, state=OrderState.IN_PROGRESS, since=MONDAY_OPENING),
-        sla_due_at=POLICY.calendar.add_business_hours(MONDAY_OPENING, 40),
+        sla_due_at=CALENDAR.add_business_hours(MONDAY_OPENING, 40),
     )
     await save_rows(
         database,

@@ -1,20 +1,30 @@
 """Stage SLAs counted in business hours, and the jeopardy level and escalations a share of them means."""
 
+import tomllib
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
-from console.domain.sla import load_stage_slas, standing
+from console.domain.sla import StageSlaPolicy, standing
+from console.handlers import STAGE_SLAS, stage_slas
+from orderdesk_shared.calendar import CALENDAR_CONTEXT, load_business_calendar
 
-POLICY = load_stage_slas()
+POLICY = stage_slas()
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
 
 
-def test_business_hours_skip_nights_weekends_and_thanksgiving():
+def test_validation_received_before_thanksgiving_is_due_monday_in_the_shared_business_calendar():
     wednesday_afternoon = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # 16:00 in Chicago
-    due = POLICY.calendar.add_business_hours(wednesday_afternoon, 4)
+    due = POLICY.business_calendar.add_business_hours(wednesday_afternoon, 4)
     assert due == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 h Wednesday, Thanksgiving weekend, 3 h Monday
-    assert POLICY.calendar.business_hours_between(wednesday_afternoon, due) == 4
+    assert POLICY.business_calendar == load_business_calendar()
+
+
+def test_stage_slas_naming_another_business_calendar_are_refused():
+    document = tomllib.loads(STAGE_SLAS.read_text()) | {"business_calendar": "business-calendar/1"}
+    with pytest.raises(ValidationError, match="names 'business-calendar/1', but the business calendar is"):
+        StageSlaPolicy.model_validate(document, context={CALENDAR_CONTEXT: load_business_calendar()})
 
 
 @pytest.mark.parametrize(
@@ -30,7 +40,7 @@ def test_business_hours_skip_nights_weekends_and_thanksgiving():
 def test_validation_jeopardy_rises_with_the_share_of_its_four_hours_used(hours_later, level, escalated):
     hours = POLICY.sla_hours(stage="received", state="acknowledged", awaiting=None, hold_reasons=[])
     assert hours == 4
-    now = POLICY.calendar.add_business_hours(MONDAY_OPENING, hours_later)
+    now = POLICY.business_calendar.add_business_hours(MONDAY_OPENING, hours_later)
     clock = standing(POLICY, started=MONDAY_OPENING, sla_hours=hours, now=now)
     assert (clock.jeopardy, clock.escalate_to) == (level, escalated)
 

@@ -22,7 +22,6 @@ from orderdesk_shared.telemetry import Traced, order_step
 from pricing_approval import repository
 from pricing_approval.domain.approvals import approvals_to_reask
 from pricing_approval.domain.assessment import Assessment, assess_order
-from pricing_approval.domain.business_days import due_at
 from pricing_approval.domain.pricing import PricingError
 from pricing_approval.domain.proposals import (
     ProposalRecord,
@@ -179,7 +178,7 @@ async def _requests_for(
             reasons=reasons_document(approval),
             sla_business_days=approval.sla_business_days,
             requested_at=now,
-            due_at=due_at(now, business_days=approval.sla_business_days, calendar=rules.calendar),
+            due_at=rules.calendar.add_business_days(now, approval.sla_business_days),
             status=RequestStatus.PENDING,
         )
         if approval not in to_ask:

@@ -11,8 +11,8 @@ from typing import TypeVar
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from orderdesk_shared.calendar import BusinessCalendar, CalendarSettings, load_business_calendar
 from pricing_approval.catalogue import Catalogue, load_catalogue
-from pricing_approval.domain.business_days import DEFAULT_CALENDAR, BusinessCalendar, load_business_calendar
 from pricing_approval.domain.policy import DEFAULT_POLICY, ApprovalPolicy, load_approval_policy
 from pricing_approval.domain.proposals import DEFAULT_PROPOSAL_POLICY, ProposalPolicy, load_proposal_policy
 
@@ -24,14 +24,13 @@ class RulesError(ValueError):
 
 
 class RulesSettings(BaseSettings):
-    """Where the rules are: PRICING_APPROVAL_CATALOGUE_DIR, _APPROVAL_MATRIX, _BUSINESS_CALENDAR, _PROPOSAL_POLICY
-    (default: shipped)."""
+    """Where the rules are: PRICING_APPROVAL_CATALOGUE_DIR, _APPROVAL_MATRIX, _PROPOSAL_POLICY (default: shipped);
+    the business calendar is every service's (orderdesk_shared.calendar.CalendarSettings)."""
 
     model_config = SettingsConfigDict(env_prefix="PRICING_APPROVAL_", extra="ignore")
 
     catalogue_dir: Path | None = None
     approval_matrix: Path = DEFAULT_POLICY
-    business_calendar: Path = DEFAULT_CALENDAR
     proposal_policy: Path = DEFAULT_PROPOSAL_POLICY
 
 
@@ -39,15 +38,19 @@ class RulesSettings(BaseSettings):
 class PricingRules:
     catalogue: Catalogue
     policy: ApprovalPolicy
-    calendar: BusinessCalendar
     proposals: ProposalPolicy
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        """The business calendar approval SLAs are counted in, and the office's dates and time zone."""
+        return self.policy.business_calendar
 
     @classmethod
     def load(cls, settings: RulesSettings) -> "PricingRules":
+        calendar = _read(load_business_calendar, CalendarSettings().business_calendar)
         return cls(
             catalogue=load_catalogue(settings.catalogue_dir),
-            policy=_read(load_approval_policy, settings.approval_matrix),
-            calendar=_read(load_business_calendar, settings.business_calendar),
+            policy=_read(lambda path: load_approval_policy(path, calendar), settings.approval_matrix),
             proposals=_read(load_proposal_policy, settings.proposal_policy),
         )
 

@@ -4,11 +4,11 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from orderdesk_shared.calendar import BusinessCalendar
 from orderdesk_shared.db import Database
 from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.runtime import DatabaseTask
-from pricing_approval.domain.business_days import BusinessCalendar
 from pricing_approval.handlers import raise_jeopardy_past_due
 from pricing_approval.proposal_lifecycle import expire_proposals
 

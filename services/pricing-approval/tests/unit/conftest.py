@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from orderdesk_shared.calendar import load_business_calendar
 from orderdesk_shared.events.order import Account, Agreement, Channel, ItemPrice, OrderItem, OrderType, ProductOrder
 from orderdesk_shared.events.serviceability import NetworkReach, QualificationResult, SiteQualification
 from pricing_approval.catalogue import load_catalogue
-from pricing_approval.domain.policy import load_approval_policy
+from pricing_approval.domain.policy import DEFAULT_POLICY, load_approval_policy
 from pricing_approval.domain.pricing import Quote, quote_order
 
 ORDER_DATE = date(2026, 11, 30)
@@ -21,7 +22,7 @@ def catalogue():
 
 @pytest.fixture(scope="session")
 def policy():
-    return load_approval_policy()
+    return load_approval_policy(DEFAULT_POLICY, load_business_calendar())
 
 
 def new_order(*items: OrderItem, term: int = 36, **fields) -> ProductOrder:

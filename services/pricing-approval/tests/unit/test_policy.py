@@ -3,9 +3,11 @@ import tomllib
 import pytest
 from pydantic import ValidationError
 
+from orderdesk_shared.calendar import CALENDAR_CONTEXT, load_business_calendar
 from pricing_approval.domain.policy import DEFAULT_POLICY, ApprovalPolicy
 
 SHIPPED = tomllib.loads(DEFAULT_POLICY.read_text())
+CALENDAR = {CALENDAR_CONTEXT: load_business_calendar()}
 
 
 def _with(**changes) -> dict:
@@ -13,13 +15,14 @@ def _with(**changes) -> dict:
 
 
 def test_the_shipped_policy_holds_domain_md_defaults():
-    policy = ApprovalPolicy.model_validate(SHIPPED)
+    policy = ApprovalPolicy.model_validate(SHIPPED, context=CALENDAR)
     assert [(tier.above_percent, tier.role) for tier in policy.discount_tiers] == [
         (10, "sales_manager"),
         (20, "sales_director"),
         (30, "vp_sales"),
     ]
     assert (policy.total_contract_value.at_least, policy.capital.reject_payback_above_months) == (250000, 60)
+    assert policy.business_calendar.version == "business-calendar/2"  # approval SLAs counted in the shared calendar
 
 
 @pytest.mark.parametrize(
@@ -37,8 +40,9 @@ def test_the_shipped_policy_holds_domain_md_defaults():
         ({"discount_tiers": [{"above_percent": 10, "up_to_percent": 20, "role": "sales_manager"}]}, "no top"),
         ({"sla_business_days": {"sales_manager": 1}}, "no SLA in sla_business_days for finance, legal, sales_director"),
         ({"icb": {"role": "cfo"}}, "icb.role"),
+        ({"business_calendar": "business-calendar/1"}, "names 'business-calendar/1', but the business calendar is"),
     ],
 )
 def test_a_malformed_policy_is_refused_with_the_reason(changes, message):
     with pytest.raises(ValidationError, match=message):
-        ApprovalPolicy.model_validate(_with(**changes))
+        ApprovalPolicy.model_validate(_with(**changes), context=CALENDAR)

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from orderdesk_shared.app import build_app
 from serviceability import api, hub_api
 from serviceability.bootstrap import bootstrap
-from serviceability.domain.rules import serviceability_rules
+from serviceability.rules_in_force import serviceability_rules
 from serviceability.settings import Settings
 
 

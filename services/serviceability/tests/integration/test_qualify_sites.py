@@ -19,6 +19,7 @@ from serviceability.handlers import (
     qualify_sites,
     raise_survey_jeopardy,
 )
+from serviceability.rules_in_force import serviceability_rules
 from services.serviceability.tests.integration.conftest import (
     NEAR_NET_950_FT,
     NOT_IN_INVENTORY,
@@ -56,7 +57,8 @@ async def test_a_near_net_order_is_held_until_its_survey_completes_then_released
     assert (held.kind, [f.reason_code for f in held.findings]) == (FalloutKind.HELD, ["SITE_SURVEY_REQUIRED"])
     assert "$57,750.00" in held.findings[0].message  # 15,000 + 45 x 950 ft
     assert (survey.state, survey.location_id) == ("open", "LOC-CHI-0003")
-    assert timedelta(days=5) <= survey.due_at - survey.opened_at <= timedelta(days=7)  # five weekdays
+    calendar = serviceability_rules().policy.site_survey.business_calendar
+    assert survey.due_at == calendar.add_business_days(survey.opened_at, 5)  # weekends and holidays skipped
 
     async with database.unit_of_work() as uow:
         await complete_site_survey(

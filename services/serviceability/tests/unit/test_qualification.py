@@ -30,9 +30,9 @@ from serviceability.domain.qualification import (
     decide_site,
     site_requests,
 )
-from serviceability.domain.rules import Rules
+from serviceability.rules_in_force import serviceability_rules
 
-RULES = Rules.load()
+RULES = serviceability_rules()
 WACKER = Address(street="233 S WACKER DR", city="CHICAGO", state_or_province="IL", postcode="60606")
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orderdesk_shared.auth import Role
+from orderdesk_shared.calendar import CALENDAR_CONTEXT, BusinessCalendar, CalendarReference
 
 DEFAULT_POLICY = Path(__file__).resolve().parents[3] / "policies" / "approval_matrix.v1.toml"
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
@@ -58,6 +59,7 @@ class CapitalRules(_Rule):
 
 class ApprovalPolicy(_Rule):
     version: str
+    business_calendar: CalendarReference
     sla_business_days: dict[Role, Annotated[int, Field(ge=1)]]
     discount_tiers: Annotated[tuple[DiscountTier, ...], Field(min_length=1)]
     icb: RoleRule
@@ -89,7 +91,10 @@ class ApprovalPolicy(_Rule):
         return self
 
 
-def load_approval_policy(path: Path = DEFAULT_POLICY) -> ApprovalPolicy:
-    """Read and check the policy file; a bad file stops pricing-approval at start with the reason."""
+def load_approval_policy(path: Path, calendar: BusinessCalendar) -> ApprovalPolicy:
+    """Read and check the policy file, its SLAs counted in `calendar`; a bad file stops pricing-approval at start with
+    the reason."""
     with path.open("rb") as file:
-        return ApprovalPolicy.model_validate(tomllib.load(file, parse_float=Decimal))
+        return ApprovalPolicy.model_validate(
+            tomllib.load(file, parse_float=Decimal), context={CALENDAR_CONTEXT: calendar}
+        )

@@ -8,14 +8,13 @@ with the reason. The offerings file is a seed: once pricing-approval's catalogue
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from orderdesk_shared.calendar import CALENDAR_CONTEXT, BusinessCalendar, CalendarReference
 from orderdesk_shared.events.pricing_approval import CatalogueOffering
 from orderdesk_shared.field_problems import described, field_problems
 
@@ -57,16 +56,12 @@ class OffNetRule(_Rule):
 
 
 class SiteSurveyRule(_Rule):
+    business_calendar: CalendarReference
     sla_business_days: int = Field(ge=1)
 
     def due(self, opened_at: datetime) -> datetime:
-        """When a survey opened at `opened_at` is due: that many weekdays later, at the same time of day."""
-        due, left = opened_at, self.sla_business_days
-        while left:
-            due += timedelta(days=1)
-            if due.weekday() < 5:
-                left -= 1
-        return due
+        """When a survey opened at `opened_at` is due: that many business days later, at the same time of day."""
+        return self.business_calendar.add_business_days(opened_at, self.sla_business_days)
 
 
 class Policy(_Rule):
@@ -101,8 +96,11 @@ class Rules:
     offerings: dict[str, SiteOffering]
 
     @classmethod
-    def load(cls, *, policy_path: Path = DEFAULT_POLICY, offerings_path: Path = DEFAULT_OFFERINGS) -> "Rules":
-        policy = _validated(policy_path, Policy.model_validate)
+    def load(
+        cls, *, calendar: BusinessCalendar, policy_path: Path = DEFAULT_POLICY, offerings_path: Path = DEFAULT_OFFERINGS
+    ) -> "Rules":
+        """The policy, its SLAs counted in `calendar`, and the offerings."""
+        policy = _validated(policy_path, lambda data: Policy.model_validate(data, context={CALENDAR_CONTEXT: calendar}))
         offerings = _validated(
             offerings_path,
             lambda data: {
@@ -127,22 +125,6 @@ def _validated(path: Path, read):
         raise RulesError(f"{path.name}: {error}") from error
     except ValidationError as error:
         raise RulesError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error
-
-
-class RulesSettings(BaseSettings):
-    """Where the rules are: SERVICEABILITY_POLICY and SERVICEABILITY_OFFERINGS (default: the shipped files)."""
-
-    model_config = SettingsConfigDict(env_prefix="SERVICEABILITY_", extra="ignore")
-
-    policy: Path = DEFAULT_POLICY
-    offerings: Path = DEFAULT_OFFERINGS
-
-
-@cache
-def serviceability_rules() -> Rules:
-    """The rules serviceability runs with, loaded once; the app loads them at start so a bad file stops it there."""
-    settings = RulesSettings()
-    return Rules.load(policy_path=settings.policy, offerings_path=settings.offerings)
 
 
 def site_offerings(offerings: Iterable[CatalogueOffering]) -> dict[str, SiteOffering]:
