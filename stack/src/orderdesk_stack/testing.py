@@ -33,7 +33,7 @@ from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.kafka_access import login_as, provision_acls
 from orderdesk_stack.kafka_broker import KafkaBroker
 from orderdesk_stack.paths import repo_root
-from orderdesk_stack.postgres_server import EmbeddedPostgres
+from orderdesk_stack.postgres_server import running_postgres
 from orderdesk_stack.processes import LocalProcess, free_ports
 from orderdesk_stack.provision import database_url, drop_schemas, migrate, provision_schemas
 from orderdesk_stack.services import SERVICES, service_named
@@ -163,8 +163,8 @@ def postgres_admin_url() -> Iterator[str]:
         with PostgresContainer(POSTGRES_IMAGE, driver=None) as container:
             yield container.get_connection_url()
     else:
-        with server_home("postgres") as home:
-            yield from _local_postgres(home)
+        with server_home("postgres") as home, running_postgres(home) as admin_url:
+            yield admin_url
 
 
 async def create_test_database(admin_url: str, label: str = "test") -> tuple[str, str]:
@@ -227,19 +227,6 @@ def _local_kafka(home: Path) -> Iterator[KafkaUnderTest]:
         start()
         asyncio.run(provision_acls(broker.admin_connection))
         yield KafkaUnderTest(broker.admin_connection, restart=restart)
-    finally:
-        process.stop()
-
-
-def _local_postgres(home: Path) -> Iterator[str]:
-    (port,) = free_ports(1)
-    server = EmbeddedPostgres(home / "server", port)
-    server.init()
-    process = LocalProcess(server.process(), log_path=home / "postgres.log", cwd=repo_root())
-    try:
-        process.start()
-        server.wait_ready(log_path=process.log_path, still_running=process.is_running)
-        yield server.admin_url
     finally:
         process.stop()
 
