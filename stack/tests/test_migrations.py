@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from orderdesk_stack.migrations import schema_differences
+from orderdesk_stack.migrations import schema_differences, write_next_migration
 from orderdesk_stack.paths import repo_root
-from orderdesk_stack.services import SERVICES, Service
+from orderdesk_stack.services import SERVICES, Service, service_named
 
 by_name = pytest.mark.parametrize("service", SERVICES, ids=[service.name for service in SERVICES])
 
@@ -50,3 +50,19 @@ def test_no_migration_imports_the_projects_live_code(service: Service) -> None:
     ]
     assert migration_files(service)
     assert not leaning, "\n".join(leaning)
+
+
+@pytest.mark.integration
+def test_the_next_migration_of_a_service_whose_tables_are_migrated_holds_no_operation(
+    postgres_admin_url: str, tmp_path: Path
+) -> None:
+    commission = service_named("commission")
+    written = write_next_migration(commission, "nothing new", admin_url=postgres_admin_url, into=tmp_path)
+
+    assert written.parent == tmp_path
+    assert written.name == f"{len(migration_files(commission)) + 1:04d}_nothing_new.py"
+    functions = {
+        node.name: node.body for node in ast.parse(written.read_text()).body if isinstance(node, ast.FunctionDef)
+    }
+    assert [type(statement) for statement in functions["upgrade"]] == [ast.Pass]
+    assert [type(statement) for statement in functions["downgrade"]] == [ast.Pass]

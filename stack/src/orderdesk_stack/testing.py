@@ -9,7 +9,6 @@ Where each server comes from is one choice, made per server:
 """
 
 import asyncio
-import contextlib
 import functools
 import io
 import os
@@ -34,7 +33,7 @@ from orderdesk_stack.kafka_access import login_as, provision_acls
 from orderdesk_stack.kafka_broker import KafkaBroker
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.postgres_server import running_postgres
-from orderdesk_stack.processes import LocalProcess, free_ports
+from orderdesk_stack.processes import LocalProcess, free_ports, server_home
 from orderdesk_stack.provision import database_url, drop_schemas, migrate, provision_schemas
 from orderdesk_stack.services import SERVICES, service_named
 
@@ -67,21 +66,6 @@ def infra_choice() -> str:
     if choice not in INFRA_CHOICES:
         raise pytest.UsageError(f"{INFRA_ENV}={choice!r}: expected one of {', '.join(INFRA_CHOICES)}")
     return choice
-
-
-@contextlib.contextmanager
-def server_home(name: str) -> Iterator[Path]:
-    """A directory for a server the whole session runs, removed at its end.
-
-    Not one of pytest's temporary directories: a pytest session started meanwhile (another run, in another
-    checkout) removes the oldest of those, and with it the data of a server still running.
-    """
-    home = Path(tempfile.mkdtemp(prefix=f"orderdesk-{name}-"))
-    home.chmod(0o755)  # a server may run as another user (Postgres refuses root)
-    try:
-        yield home
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @functools.cache
