@@ -5,9 +5,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-# The unique constraint naming the record a dead letter keeps (schema_steps.add_dead_letters_of_replays names it too).
-DEAD_LETTER_RECORD_KEY = "dead_letters_record_key"
-
 
 @dataclass(frozen=True)
 class MessagingTables:
@@ -96,7 +93,7 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
             "replay_topic",
             "partition",
             "offset",
-            name=DEAD_LETTER_RECORD_KEY,
+            name="dead_letters_record_key",
             postgresql_nulls_not_distinct=True,
         ),
         sa.Index("dead_letters_created_at", "created_at"),
@@ -111,28 +108,3 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     return MessagingTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters, order_traces=order_traces)
-
-
-def create_messaging_tables(bind: sa.Connection, *, schema: str) -> None:
-    """Create the messaging tables in `schema` as the first migration of every service made them (the
-    outbox's order_version and the order_traces table came later, in a migration of their own)."""
-    tables = messaging_tables(sa.MetaData(schema=schema))
-    for table in (tables.outbox, tables.inbox, tables.dead_letters):
-        table.create(bind)
-
-
-def _retention_indexes(schema: str) -> list[sa.Index]:
-    tables = messaging_tables(sa.MetaData(schema=schema))
-    return [index for table in (tables.inbox, tables.dead_letters) for index in table.indexes]
-
-
-def create_retention_indexes(bind: sa.Connection, *, schema: str) -> None:
-    """Index the columns the retention purge ages inbox and dead-letter rows by, where missing (schemas made
-    before retention; newer ones have them from `create_messaging_tables`)."""
-    for index in _retention_indexes(schema):
-        index.create(bind, checkfirst=True)
-
-
-def drop_retention_indexes(bind: sa.Connection, *, schema: str) -> None:
-    for index in _retention_indexes(schema):
-        index.drop(bind, checkfirst=True)

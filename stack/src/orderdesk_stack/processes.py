@@ -1,12 +1,15 @@
 """Long-running programs described once, run by supervisord (the stack) or directly (test fixtures)."""
 
+import contextlib
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -160,3 +163,18 @@ def wait_until(
             raise StartupError(f"{what} was not ready after {timeout:.0f} s; see {log_path}:\n{log_tail(log_path)}")
         time.sleep(interval)
     return time.monotonic() - started
+
+
+@contextlib.contextmanager
+def server_home(name: str) -> Iterator[Path]:
+    """A directory for a server that runs while the block does (a test session's, a command's), removed after.
+
+    Not one of pytest's temporary directories: a pytest session started meanwhile (another run, in another
+    checkout) removes the oldest of those, and with it the data of a server still running.
+    """
+    home = Path(tempfile.mkdtemp(prefix=f"orderdesk-{name}-"))
+    home.chmod(0o755)  # a server may run as another user (Postgres refuses root)
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

@@ -9,7 +9,6 @@ Where each server comes from is one choice, made per server:
 """
 
 import asyncio
-import contextlib
 import functools
 import io
 import os
@@ -33,8 +32,8 @@ from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.kafka_access import login_as, provision_acls
 from orderdesk_stack.kafka_broker import KafkaBroker
 from orderdesk_stack.paths import repo_root
-from orderdesk_stack.postgres_server import EmbeddedPostgres
-from orderdesk_stack.processes import LocalProcess, free_ports
+from orderdesk_stack.postgres_server import running_postgres
+from orderdesk_stack.processes import LocalProcess, free_ports, server_home
 from orderdesk_stack.provision import database_url, drop_schemas, migrate, provision_schemas
 from orderdesk_stack.services import SERVICES, service_named
 
@@ -67,21 +66,6 @@ def infra_choice() -> str:
     if choice not in INFRA_CHOICES:
         raise pytest.UsageError(f"{INFRA_ENV}={choice!r}: expected one of {', '.join(INFRA_CHOICES)}")
     return choice
-
-
-@contextlib.contextmanager
-def server_home(name: str) -> Iterator[Path]:
-    """A directory for a server the whole session runs, removed at its end.
-
-    Not one of pytest's temporary directories: a pytest session started meanwhile (another run, in another
-    checkout) removes the oldest of those, and with it the data of a server still running.
-    """
-    home = Path(tempfile.mkdtemp(prefix=f"orderdesk-{name}-"))
-    home.chmod(0o755)  # a server may run as another user (Postgres refuses root)
-    try:
-        yield home
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @functools.cache
@@ -163,8 +147,8 @@ def postgres_admin_url() -> Iterator[str]:
         with PostgresContainer(POSTGRES_IMAGE, driver=None) as container:
             yield container.get_connection_url()
     else:
-        with server_home("postgres") as home:
-            yield from _local_postgres(home)
+        with server_home("postgres") as home, running_postgres(home) as admin_url:
+            yield admin_url
 
 
 async def create_test_database(admin_url: str, label: str = "test") -> tuple[str, str]:
@@ -227,19 +211,6 @@ def _local_kafka(home: Path) -> Iterator[KafkaUnderTest]:
         start()
         asyncio.run(provision_acls(broker.admin_connection))
         yield KafkaUnderTest(broker.admin_connection, restart=restart)
-    finally:
-        process.stop()
-
-
-def _local_postgres(home: Path) -> Iterator[str]:
-    (port,) = free_ports(1)
-    server = EmbeddedPostgres(home / "server", port)
-    server.init()
-    process = LocalProcess(server.process(), log_path=home / "postgres.log", cwd=repo_root())
-    try:
-        process.start()
-        server.wait_ready(log_path=process.log_path, still_running=process.is_running)
-        yield server.admin_url
     finally:
         process.stop()
 

@@ -5,7 +5,8 @@ Revision ID: 0008
 Revises: 0007
 """
 
-from orderdesk_shared.schema_steps import add_order_traces, drop_order_traces
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0008"
 down_revision = "0007"
@@ -16,8 +17,17 @@ SCHEMA = "commission"
 
 
 def upgrade() -> None:
-    add_order_traces(SCHEMA)
+    op.create_table(
+        "order_traces",
+        sa.Column("order_id", sa.Text, primary_key=True),
+        sa.Column("traceparent", sa.Text, nullable=False),
+        sa.Column("tracestate", sa.Text),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        schema=SCHEMA,
+    )
+    op.add_column("outbox", sa.Column("order_version", sa.Integer), schema=SCHEMA)
 
 
 def downgrade() -> None:
-    drop_order_traces(SCHEMA)
+    op.drop_column("outbox", "order_version", schema=SCHEMA)
+    op.drop_table("order_traces", schema=SCHEMA)

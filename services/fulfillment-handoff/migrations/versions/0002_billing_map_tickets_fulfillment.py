@@ -5,11 +5,13 @@ Revision ID: 0002
 Revises: 0001
 """
 
+import csv
+from datetime import date
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
-
-from fulfillment_handoff.reference import fulfillment_rules, load_seed_billing_codes
 
 revision = "0002"
 down_revision = "0001"
@@ -17,6 +19,8 @@ branch_labels = None
 depends_on = None
 
 SCHEMA = "fulfillment"
+# A versioned reference file, never edited: a changed seed map would be a file of its own.
+SEED_BILLING_CODES = Path(__file__).parents[2] / "reference" / "billing_codes.v1.csv"
 
 
 def upgrade() -> None:
@@ -91,21 +95,22 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     # The seed map as it stood when this schema was made; later changes come through the API.
-    op.bulk_insert(
-        billing_codes,
-        [
-            {
-                "price_component": code.key.price_component,
-                "billing_system": code.key.billing_system,
-                "market": code.key.market,
-                "billing_code": code.billing_code,
-                "effective_from": code.effective_from,
-                "effective_to": code.effective_to,
-                "added_by": "seed billing_codes.v1.csv",
-            }
-            for code in load_seed_billing_codes(fulfillment_rules().markets)
-        ],
-    )
+    with SEED_BILLING_CODES.open(encoding="utf-8", newline="") as seed:
+        op.bulk_insert(
+            billing_codes,
+            [
+                {
+                    "price_component": row["price_component"],
+                    "billing_system": row["billing_system"],
+                    "market": row["market"],
+                    "billing_code": row["billing_code"],
+                    "effective_from": date.fromisoformat(row["effective_from"]),
+                    "effective_to": date.fromisoformat(row["effective_to"]) if row["effective_to"] else None,
+                    "added_by": "seed billing_codes.v1.csv",
+                }
+                for row in csv.DictReader(seed)
+            ],
+        )
 
 
 def downgrade() -> None:

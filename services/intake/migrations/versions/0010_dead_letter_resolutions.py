@@ -4,7 +4,8 @@ Revision ID: 0010
 Revises: 0009
 """
 
-from orderdesk_shared.schema_steps import add_dead_letter_resolutions, drop_dead_letter_resolutions
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0010"
 down_revision = "0009"
@@ -14,9 +15,16 @@ depends_on = None
 SCHEMA = "intake"
 
 
+RESOLUTION_COLUMNS = ("resolution", "resolved_by", "resolved_at", "resolution_note")
+
+
 def upgrade() -> None:
-    add_dead_letter_resolutions(SCHEMA)
+    op.add_column("dead_letters", sa.Column("resolution", sa.Text), schema=SCHEMA)
+    op.add_column("dead_letters", sa.Column("resolved_by", sa.Text), schema=SCHEMA)
+    op.add_column("dead_letters", sa.Column("resolved_at", sa.DateTime(timezone=True)), schema=SCHEMA)
+    op.add_column("dead_letters", sa.Column("resolution_note", sa.Text), schema=SCHEMA)
 
 
 def downgrade() -> None:
-    drop_dead_letter_resolutions(SCHEMA)
+    for name in RESOLUTION_COLUMNS:
+        op.drop_column("dead_letters", name, schema=SCHEMA)

@@ -14,6 +14,8 @@ orders = sa.Table(
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("external_id", sa.Text),
+    # A list filtered by the caller's own order id finds its orders without reading every one.
+    sa.Index("orders_external_id", "external_id"),
     sa.Column("channel", sa.Text, nullable=False),
     sa.Column("order_type", sa.Text, nullable=False),
     sa.Column("account_id", sa.Text),

@@ -5,7 +5,8 @@ Revision ID: 0010
 Revises: 0009
 """
 
-from orderdesk_shared.schema_steps import add_dead_letters_of_replays, drop_dead_letters_of_replays
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0010"
 down_revision = "0009"
@@ -15,9 +16,28 @@ depends_on = None
 SCHEMA = "pricing_approval"
 
 
+# The dead letters' unique key as the first migration named it, and as it is since.
+RECORD_KEY_BEFORE_REPLAYS = "dead_letters_consumer_topic_partition_offset_key"
+RECORD_KEY = "dead_letters_record_key"
+
+
 def upgrade() -> None:
-    add_dead_letters_of_replays(SCHEMA)
+    op.add_column("dead_letters", sa.Column("replay_topic", sa.Text), schema=SCHEMA)
+    op.drop_constraint(RECORD_KEY_BEFORE_REPLAYS, "dead_letters", schema=SCHEMA)
+    op.create_unique_constraint(
+        RECORD_KEY,
+        "dead_letters",
+        ["consumer", "topic", "replay_topic", "partition", "offset"],
+        schema=SCHEMA,
+        postgresql_nulls_not_distinct=True,
+    )
 
 
 def downgrade() -> None:
-    drop_dead_letters_of_replays(SCHEMA)
+    # The old key cannot tell a replay's dead letter from the record read at the same place of its topic.
+    op.execute(f"DELETE FROM {SCHEMA}.dead_letters WHERE replay_topic IS NOT NULL")
+    op.drop_constraint(RECORD_KEY, "dead_letters", schema=SCHEMA)
+    op.drop_column("dead_letters", "replay_topic", schema=SCHEMA)
+    op.create_unique_constraint(
+        RECORD_KEY_BEFORE_REPLAYS, "dead_letters", ["consumer", "topic", "partition", "offset"], schema=SCHEMA
+    )

@@ -6,8 +6,6 @@ Revises: 0003
 
 from alembic import op
 
-from orderdesk_shared.messaging import create_retention_indexes, drop_retention_indexes
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -17,8 +15,10 @@ SCHEMA = "serviceability"
 
 
 def upgrade() -> None:
-    create_retention_indexes(op.get_bind(), schema=SCHEMA)
+    op.create_index("inbox_received_at", "inbox", ["received_at"], schema=SCHEMA)
+    op.create_index("dead_letters_created_at", "dead_letters", ["created_at"], schema=SCHEMA)
 
 
 def downgrade() -> None:
-    drop_retention_indexes(op.get_bind(), schema=SCHEMA)
+    op.drop_index("dead_letters_created_at", table_name="dead_letters", schema=SCHEMA)
+    op.drop_index("inbox_received_at", table_name="inbox", schema=SCHEMA)
