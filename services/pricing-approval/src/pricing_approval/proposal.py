@@ -22,8 +22,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from orderdesk_shared.events.pricing_approval import ApprovalGranted, CapitalFigures
+from orderdesk_shared.money import dollars, percent, plain
 from pricing_approval.domain.business_days import BusinessCalendar
-from pricing_approval.domain.money import dollars, percent, plain
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.workflow import QuoteStatus
 from pricing_approval.repository import StoredQuote
