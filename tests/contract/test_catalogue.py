@@ -8,11 +8,12 @@ import pytest
 
 from intake.reference import load_reference_data
 from orderdesk_shared.events.order import Account, Channel, ItemAction, OrderItem, OrderType, ProductOrder
-from pricing_approval.catalogue import load_catalogue
+from orderdesk_shared.product_catalogue import load_catalogue
 from pricing_approval.domain.pricing import quote_order
+from pricing_approval.rules import CATALOGUE_DIRECTORY
 
 INTAKE_OFFERINGS = load_reference_data().offerings
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(CATALOGUE_DIRECTORY)
 
 
 @pytest.fixture(params=sorted(INTAKE_OFFERINGS), ids=str)

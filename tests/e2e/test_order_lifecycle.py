@@ -15,11 +15,11 @@ import pytest
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
 from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder
+from orderdesk_shared.product_catalogue import Promotion, load_catalogue
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
-from pricing_approval.catalogue import Promotion, load_catalogue
 from pricing_approval.domain.pricing import quote_order
-from pricing_approval.rules import pricing_rules
+from pricing_approval.rules import CATALOGUE_DIRECTORY, pricing_rules
 from tests.conftest import bearer, records_for
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
 from tests.e2e.test_serviceability import NEAR_NET_ORDER
@@ -319,7 +319,7 @@ async def test_a_disconnect_naming_only_the_product_is_handed_off_with_its_site(
 
 def _promotion_valid_today() -> tuple[Promotion, str, int]:
     """A promotion of the shipped catalogue a new order may use today: the code, an offering and a term it fits."""
-    catalogue, today = load_catalogue(), datetime.now(UTC).date()
+    catalogue, today = load_catalogue(CATALOGUE_DIRECTORY), datetime.now(UTC).date()
     for promotion in catalogue.promotion:
         eligible = promotion.eligibility
         if not (promotion.valid_from <= today <= promotion.valid_to and promotion.mrc_discount_percent):
@@ -342,7 +342,9 @@ def _list_mrc(offering_id: str, term: int) -> Decimal:
         account=Account(),
         items=[OrderItem(id="1", product_offering_id=offering_id, item_term_months=term)],
     )
-    [line] = quote_order(order, catalogue=load_catalogue(), order_date=datetime.now(UTC).date()).lines
+    [line] = quote_order(
+        order, catalogue=load_catalogue(CATALOGUE_DIRECTORY), order_date=datetime.now(UTC).date()
+    ).lines
     return line.list_mrc
 
 

@@ -375,7 +375,7 @@ def bench(
         int, typer.Option(min=10, help="orders POSTed per intake-alone and per acceptance round")
     ] = 2000,
     dashboard_orders: Annotated[
-        int, typer.Option(min=0, help="sample orders in the console's read model while its dashboard is timed")
+        int, typer.Option(min=0, help="orders put through the stack before the console's dashboard is timed")
     ] = 10_000,
     rounds: Annotated[int, typer.Option(min=1, help="rounds of each measurement; the median round is reported")] = 3,
     open_loop_seconds: Annotated[

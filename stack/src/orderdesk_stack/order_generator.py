@@ -1,27 +1,28 @@
 """Realistic, varied TMF622 order requests for the demo, the benchmark and the tests.
 
-Accounts, reps and offerings come from intake's seed reference data, so generated orders are the
-kind intake accepts; `invalid_share` of them carry commission splits that do not add up to 100.
-Prices come from pricing-approval's catalogue, with at most the discount a rep may give without an
-approver and the catalogue's one-time charge, so every valid generated order is approved at once and
-flows through to ratification. Sites and billing addresses are buildings of serviceability's seed
-inventory.
+Only the services' published data is read, never their code: accounts from intake's seed accounts file, reps
+from commission's roster, offerings and prices from pricing-approval's catalogue, so generated orders are the
+kind intake accepts; `invalid_share` of them carry commission splits that do not add up to 100. Prices are the
+catalogue's, with at most the discount a rep may give without an approver and the catalogue's one-time charge,
+so every valid generated order is approved at once and flows through to ratification. Sites and billing
+addresses are buildings of serviceability's seed inventory.
 """
 
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 
-from intake.reference import Offering, ReferenceData, load_reference_data
-from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder
-from pricing_approval.catalogue import Catalogue, load_catalogue
-from pricing_approval.domain.money import percent_off
-from pricing_approval.domain.pricing import quote_order
-from serviceability.domain.inventory import Location, read_inventory
-from serviceability.settings import SEED_INVENTORY
+from pydantic import BaseModel
+
+from orderdesk_shared.csv_rows import csv_problems, read_csv_rows
+from orderdesk_shared.money import percent_off
+from orderdesk_shared.product_catalogue import ProductOffering, load_catalogue
+from orderdesk_shared.roster import read_roster
+from orderdesk_stack.paths import repo_root
+from orderdesk_stack.services import SERVICES
 
 # Discounts on the catalogue price a rep gives without an approver (the approval matrix starts above 10%).
 DISCOUNTS = (0, 0, 0, 3, 5, 5, 8)
@@ -54,14 +55,55 @@ class GeneratedOrder:
     needs_approval: bool = False
 
 
-@cache
-def _reference() -> ReferenceData:
-    return load_reference_data()
+class _Account(BaseModel):
+    """A row of intake's accounts file, as far as orders name it."""
+
+    account_id: str
+    status: str
+
+
+class _Building(BaseModel):
+    """A row of serviceability's inventory file, as far as orders name it."""
+
+    street: str
+    city: str
+    state: str
+    postcode: str
+    building_lit: bool
+    max_bandwidth_mbps: int
+    market: str
+
+
+def _published(service_name: str, *path: str) -> Path:
+    """A data file a service publishes in its directory (reference data, its catalogue)."""
+    [service] = [service for service in SERVICES if service.name == service_name]
+    return repo_root().joinpath(service.directory, *path)
+
+
+def _rows(path: Path, model: type[BaseModel]) -> list:
+    rows = read_csv_rows(path.read_text(), model)
+    if problems := csv_problems(rows):
+        raise ValueError(f"{path.name}: {'; '.join(map(str, problems))}")
+    return [row.value for row in rows]
 
 
 @cache
-def _catalogue() -> Catalogue:
-    return load_catalogue()
+def _offerings() -> dict[str, ProductOffering]:
+    return load_catalogue(_published("pricing-approval", "catalogue")).offerings
+
+
+@cache
+def _active_accounts() -> list[str]:
+    accounts = _rows(_published("intake", "reference", "accounts.v1.csv"), _Account)
+    return sorted(account.account_id for account in accounts if account.status == "active")
+
+
+@cache
+def _active_reps() -> list[str]:
+    reps, problems = read_roster(_published("commission", "reference", "roster.v1.csv").read_text())
+    if problems:
+        raise ValueError(f"roster.v1.csv: {'; '.join(map(str, problems))}")
+    return sorted(rep.id for rep in reps.values() if rep.active_to is None)
 
 
 @dataclass(frozen=True)
@@ -78,24 +120,21 @@ class _CataloguePrice:
 
 @cache
 def _catalogue_price(offering_id: str, characteristic: str, value: str | int, term: int) -> _CataloguePrice:
-    order = ProductOrder(
-        id="PRICE-CHECK",
-        channel=Channel.API,
-        order_type=OrderType.NEW,
-        account=Account(),
-        items=[
-            OrderItem(
-                id="1", product_offering_id=offering_id, characteristics={characteristic: value}, item_term_months=term
-            )
-        ],
-    )
-    [line] = quote_order(order, catalogue=_catalogue(), order_date=date.today()).lines
-    return _CataloguePrice(mrc=line.list_mrc, nrc=line.promoted_nrc, icb=bool(line.icb_reasons))
+    """An item of one unit priced as pricing-approval prices it without a promotion: the catalogue's list prices."""
+    offering = _offerings()[offering_id]
+    characteristics = offering.defaults | {characteristic: str(value)}
+    recurring, one_time = (offering.components(kind, characteristics) for kind in ("recurring", "oneTime"))
+
+    def list_total(components: list) -> Decimal:
+        return sum((offering.list_amount(c, characteristics, quantity=1, term=term) for c in components), Decimal(0))
+
+    icb = any(component.icb for component in (*recurring, *one_time))
+    return _CataloguePrice(mrc=list_total(recurring), nrc=list_total(one_time), icb=icb)
 
 
 @cache
-def _buildings() -> tuple[Location, ...]:
-    return tuple(location for _, location in read_inventory(SEED_INVENTORY.read_text()).locations)
+def _buildings() -> tuple[_Building, ...]:
+    return tuple(_rows(_published("serviceability", "reference", "locations.v1.csv"), _Building))
 
 
 def generate_orders(
@@ -122,7 +161,7 @@ def generate_orders(
     # suite numbers are the call's own, drawn apart from `rng`: a seed still gives the same orders otherwise.
     batch = uuid.uuid4().hex[:6].upper()
     suites = random.Random(batch)
-    orders = _Order(rng, _reference(), _buildings(), on_net_only=on_net_only, batch=batch, suites=suites)
+    orders = _Order(rng, _buildings(), on_net_only=on_net_only, batch=batch, suites=suites)
     # The shares draw from a generator of their own, so that a seed gives the same orders with or without them.
     shares = random.Random(seed + 1)
     return [
@@ -140,8 +179,7 @@ class _Order:
     def __init__(
         self,
         rng: random.Random,
-        reference: ReferenceData,
-        buildings: tuple[Location, ...],
+        buildings: tuple[_Building, ...],
         *,
         on_net_only: bool,
         batch: str,
@@ -157,9 +195,9 @@ class _Order:
         self.discounted = False
         self.in_grand_rapids = False
         self.on_net_only = on_net_only
-        self.offerings = [offering for offering in reference.offerings.values() if offering.active]
-        self.accounts = sorted(account.id for account in reference.accounts.values() if account.active)
-        self.reps = sorted(rep.id for rep in reference.reps.values() if rep.active_to is None)
+        self.offerings = [offering for offering in _offerings().values() if offering.active]
+        self.accounts = _active_accounts()
+        self.reps = _active_reps()
 
     def build(self, n: int, *, invalid: bool, discounted: bool, in_grand_rapids: bool) -> GeneratedOrder:
         rng = self.rng
@@ -238,14 +276,21 @@ class _Order:
         return items
 
     def _item(
-        self, item_id: str, action: str, offering: Offering, term: int, *, budget: Decimal, existing: str | None = None
+        self,
+        item_id: str,
+        action: str,
+        offering: ProductOffering,
+        term: int,
+        *,
+        budget: Decimal,
+        existing: str | None = None,
     ) -> tuple[dict, Decimal]:
         """An item at a catalogue price a rep may give unapproved (never ICB), and its contract value at list.
 
         The value is the cheapest on offer when none fits in `budget`.
         """
         rng = self.rng
-        characteristic, values = rng.choice(sorted(offering.characteristics.items()))
+        characteristic, values = rng.choice(sorted(_typed_characteristics(offering).items()))
         term = term if term in offering.terms else max(offering.terms)
         priced = {value: _catalogue_price(offering.id, characteristic, value, term) for value in values}
         sellable = {value: price for value, price in priced.items() if not price.icb}
@@ -281,7 +326,7 @@ class _Order:
         discount = self.rng.choice(DISCOUNTS)  # drawn in any case, so that a seed gives the same orders
         return self.rng.choice(MANAGER_DISCOUNTS) if self.discounted else discount
 
-    def _site(self, *, bandwidth_mbps: int | None) -> Location:
+    def _site(self, *, bandwidth_mbps: int | None) -> _Building:
         rng = self.rng
         if self.in_grand_rapids:
             fits = [b for b in self.grand_rapids if bandwidth_mbps is None or b.max_bandwidth_mbps >= bandwidth_mbps]
@@ -290,16 +335,24 @@ class _Order:
             return rng.choice([b for b in self.lit if bandwidth_mbps is None or b.max_bandwidth_mbps >= bandwidth_mbps])
         return rng.choice(self.lit if rng.random() < LIT_SITE_SHARE else self.unlit)
 
-    def _place(self, building: Location, *, suite: bool = False) -> dict:
+    def _place(self, building: _Building, *, suite: bool = False) -> dict:
         """The building's address as a rep types it: mixed case, with a suite (the call's own number)."""
-        number, street = building.address.street.split(" ", 1)
+        number, street = building.street.split(" ", 1)
         if suite:
             self.rng.randint(100, 2400)  # drawn as before, so that a seed gives the same orders
         street += f" Suite {self.suites.randint(100, 9999)}"
         return {
             "streetNr": number,
             "streetName": street.title(),
-            "city": building.address.city.title(),
-            "stateOrProvince": building.address.state_or_province,
-            "postcode": building.address.postcode,
+            "city": building.city.title(),
+            "stateOrProvince": building.state,
+            "postcode": building.postcode,
         }
+
+
+def _typed_characteristics(offering: ProductOffering) -> dict[str, tuple[int | str, ...]]:
+    """Each characteristic's values as the catalogue types them (a bandwidth is a number), as an order sends them."""
+    return {
+        use.name: tuple(choice.value for choice in use.product_spec_characteristic_value)
+        for use in offering.prod_spec_char_value_use
+    }

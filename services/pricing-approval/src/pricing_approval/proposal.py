@@ -23,7 +23,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from orderdesk_shared.calendar import BusinessCalendar
 from orderdesk_shared.events.pricing_approval import ApprovalGranted, CapitalFigures
-from pricing_approval.domain.money import dollars, percent, plain
+from orderdesk_shared.money import dollars, percent, plain
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.workflow import QuoteStatus
 from pricing_approval.repository import StoredQuote

@@ -2,7 +2,7 @@
 
 from orderdesk_shared.db import Database, insert_if_absent
 from orderdesk_shared.events.pricing_approval import CatalogueOffering, CataloguePublished, OfferedCharacteristic
-from pricing_approval.catalogue import Catalogue
+from orderdesk_shared.product_catalogue import Catalogue
 from pricing_approval.rules import pricing_rules
 from pricing_approval.tables import published_catalogues
 

@@ -12,11 +12,12 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orderdesk_shared.calendar import BusinessCalendar, CalendarSettings, load_business_calendar
-from pricing_approval.catalogue import Catalogue, load_catalogue
+from orderdesk_shared.product_catalogue import Catalogue, load_catalogue
 from pricing_approval.domain.policy import DEFAULT_POLICY, ApprovalPolicy, load_approval_policy
 from pricing_approval.domain.proposals import DEFAULT_PROPOSAL_POLICY, ProposalPolicy, load_proposal_policy
 
 T = TypeVar("T")
+CATALOGUE_DIRECTORY = Path(__file__).resolve().parents[2] / "catalogue"
 
 
 class RulesError(ValueError):
@@ -29,7 +30,7 @@ class RulesSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PRICING_APPROVAL_", extra="ignore")
 
-    catalogue_dir: Path | None = None
+    catalogue_dir: Path = CATALOGUE_DIRECTORY
     approval_matrix: Path = DEFAULT_POLICY
     proposal_policy: Path = DEFAULT_PROPOSAL_POLICY
 

@@ -12,8 +12,8 @@ under `root` (the API's root as the client reached it), since TMF620 v4.1.0 give
 from decimal import Decimal
 from typing import Any
 
+from orderdesk_shared.product_catalogue import Catalogue, CharacteristicValueUse, ProductOffering, ProductOfferingPrice
 from orderdesk_shared.published_specs import TMF620, PublishedSpec
-from pricing_approval.catalogue import Catalogue, CharacteristicValueUse, ProductOffering, ProductOfferingPrice
 
 API_ROOT = "/tmf-api/productCatalogManagement/v4"
 CATALOG_ID = "orderdesk"

@@ -8,16 +8,17 @@ import pytest
 from orderdesk_shared.calendar import load_business_calendar
 from orderdesk_shared.events.order import Account, Agreement, Channel, ItemPrice, OrderItem, OrderType, ProductOrder
 from orderdesk_shared.events.serviceability import NetworkReach, QualificationResult, SiteQualification
-from pricing_approval.catalogue import load_catalogue
+from orderdesk_shared.product_catalogue import load_catalogue
 from pricing_approval.domain.policy import DEFAULT_POLICY, load_approval_policy
 from pricing_approval.domain.pricing import Quote, quote_order
+from pricing_approval.rules import CATALOGUE_DIRECTORY
 
 ORDER_DATE = date(2026, 11, 30)
 
 
 @pytest.fixture(scope="session")
 def catalogue():
-    return load_catalogue()
+    return load_catalogue(CATALOGUE_DIRECTORY)
 
 
 @pytest.fixture(scope="session")

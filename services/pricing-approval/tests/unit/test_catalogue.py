@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from pricing_approval.catalogue import DEFAULT_DIRECTORY, CatalogueError, load_catalogue
+from orderdesk_shared.product_catalogue import CatalogueError, load_catalogue
+from pricing_approval.rules import CATALOGUE_DIRECTORY
 
-SHIPPED = json.loads((DEFAULT_DIRECTORY / "catalogue.v1.json").read_text())
+SHIPPED = json.loads((CATALOGUE_DIRECTORY / "catalogue.v1.json").read_text())
 
 
 def _write(directory: Path, document: dict, version: int = 1) -> Path:
@@ -27,14 +28,14 @@ def _offering(document: dict, offering_id: str) -> dict:
 
 
 def test_the_shipped_catalogue_loads_with_every_offering_family_and_its_promotions():
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(CATALOGUE_DIRECTORY)
     families = {offering.family for offering in catalogue.offerings.values()}
     assert families == {"internet", "ethernet", "managed-network", "voice", "tv", "managed-apps", "cloud", "hosting"}
     assert "FREEINSTALL26" in catalogue.promotions
 
 
 def test_prices_are_read_exactly_never_through_a_float():
-    hosted_voice = load_catalogue().offerings["HOSTED-VOICE"]
+    hosted_voice = load_catalogue(CATALOGUE_DIRECTORY).offerings["HOSTED-VOICE"]
     [price] = hosted_voice.components("recurring", {"seats": "25"})
     assert price.price.value == Decimal("699.75")
 
@@ -57,7 +58,7 @@ def test_broken_json_names_the_line(tmp_path):
 
 
 def test_a_price_with_fractions_of_a_cent_names_the_offering_and_the_field(tmp_path):
-    text = (DEFAULT_DIRECTORY / "catalogue.v1.json").read_text()
+    text = (CATALOGUE_DIRECTORY / "catalogue.v1.json").read_text()
     (tmp_path / "catalogue.v1.json").write_text(text.replace('"value": 525}', '"value": 525.005}'))
     with pytest.raises(CatalogueError) as raised:
         load_catalogue(tmp_path)

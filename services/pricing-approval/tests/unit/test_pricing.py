@@ -13,10 +13,11 @@ from orderdesk_shared.events.order import (
     OrderType,
     ProductOrder,
 )
-from pricing_approval.catalogue import load_catalogue
+from orderdesk_shared.product_catalogue import load_catalogue
 from pricing_approval.domain.pricing import PricingError, quote_order
+from pricing_approval.rules import CATALOGUE_DIRECTORY
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(CATALOGUE_DIRECTORY)
 TODAY = date(2026, 11, 30)
 
 

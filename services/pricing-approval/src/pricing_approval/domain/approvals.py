@@ -7,8 +7,8 @@ from enum import StrEnum
 from typing import Literal
 
 from orderdesk_shared.auth import Role
+from orderdesk_shared.money import dollars, percent, plain
 from pricing_approval.domain.capital import CapitalView
-from pricing_approval.domain.money import dollars, percent, plain
 from pricing_approval.domain.policy import ApprovalPolicy
 from pricing_approval.domain.pricing import Quote
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.events.pricing_approval import CapitalFigures, PriceComponent, PricedItem, Pricing
 from orderdesk_shared.events.serviceability import SiteQualification
-from pricing_approval.catalogue import Catalogue
+from orderdesk_shared.product_catalogue import Catalogue
 from pricing_approval.domain.approvals import Rejection, RequiredApproval, required_approvals
 from pricing_approval.domain.capital import CapitalView, capital_view
 from pricing_approval.domain.policy import ApprovalPolicy

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from orderdesk_shared.events.serviceability import NetworkReach, SiteQualification
-from pricing_approval.domain.money import CENT, HUNDRED, round_half_up, to_cents
+from orderdesk_shared.money import CENT, HUNDRED, round_half_up, to_cents
 from pricing_approval.domain.policy import CapitalRules
 from pricing_approval.domain.pricing import PricingError, Quote
 

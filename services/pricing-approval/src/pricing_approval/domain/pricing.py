@@ -18,8 +18,8 @@ from decimal import Decimal
 from typing import Literal
 
 from orderdesk_shared.events.order import ItemAction, OrderItem, OrderType, ProductOrder
-from pricing_approval.catalogue import Catalogue, ProductOffering, Promotion
-from pricing_approval.domain.money import CENT, HUNDRED, dollars, percent_off, round_half_up, to_cents
+from orderdesk_shared.money import CENT, HUNDRED, dollars, percent_off, round_half_up, to_cents
+from orderdesk_shared.product_catalogue import Catalogue, ProductOffering, Promotion
 
 TERM_KEEPING_ORDER_TYPES = frozenset({OrderType.CHANGE, OrderType.TRANSFER})
 
@@ -193,12 +193,10 @@ def _components(
     term: int,
     promotion: Promotion | None,
 ) -> Iterator[ComponentPrice]:
-    term_discount = offering.term_discount_percent(term)
     for price_type in ("recurring", "oneTime"):
         is_recurring = price_type == "recurring"
         for price in offering.components(price_type, characteristics):
-            catalogue_amount = price.price.value * price.units(characteristics) * quantity
-            list_amount = percent_off(catalogue_amount, term_discount if is_recurring else Decimal(0))
+            list_amount = offering.list_amount(price, characteristics, quantity=quantity, term=term)
             promotion_percent = Decimal(0)
             if promotion:
                 promotion_percent = promotion.mrc_discount_percent if is_recurring else promotion.nrc_discount_percent

@@ -1,6 +1,7 @@
-"""The product catalogue orders are priced from: TMF620-shaped offerings and prices (see catalogue/README.md).
+"""The product catalogue's file format: TMF620-shaped offerings and prices (pricing-approval's catalogue/README.md).
 
-Loaded once at start from a versioned JSON file; anything malformed stops the service with an error
+Pricing-approval owns the catalogue and prices orders from it; the order generator reads the same published file
+for the offerings and list prices it orders. Loaded from a versioned JSON file; anything malformed is an error
 naming the file, the offering or promotion and the field.
 """
 
@@ -19,8 +20,8 @@ from pydantic.alias_generators import to_camel
 
 from orderdesk_shared.events.order import OrderType
 from orderdesk_shared.field_problems import described, field_problems
+from orderdesk_shared.money import percent_off
 
-DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "catalogue"
 Family = Literal["internet", "ethernet", "managed-network", "voice", "tv", "managed-apps", "cloud", "hosting"]
 TermMonths = Literal[12, 24, 36, 60]
 CharacteristicValueType = StrictInt | Annotated[StrictStr, Field(min_length=1)]
@@ -183,6 +184,14 @@ class ProductOffering(_Model):
             Decimal(0),
         )
 
+    def list_amount(
+        self, price: ProductOfferingPrice, characteristics: Mapping[str, str], *, quantity: int, term: int
+    ) -> Decimal:
+        """A component's amount for an item before any promotion or discount of the rep's: its price for the
+        item's units and quantity, less the term discount when it is recurring."""
+        amount = price.price.value * price.units(characteristics) * quantity
+        return percent_off(amount, self.term_discount_percent(term) if price.price_type == "recurring" else Decimal(0))
+
     @model_validator(mode="after")
     def _consistent(self) -> "ProductOffering":
         names = [use.name for use in self.prod_spec_char_value_use]
@@ -283,9 +292,8 @@ class Catalogue(_Model):
         return self
 
 
-def load_catalogue(directory: Path | None = None) -> Catalogue:
-    """The highest-numbered `catalogue.vN.json` in `directory` (default: the service's `catalogue/`)."""
-    directory = directory or DEFAULT_DIRECTORY
+def load_catalogue(directory: Path) -> Catalogue:
+    """The highest-numbered `catalogue.vN.json` in `directory`."""
     versions = {
         int(match[1]): path
         for path in directory.glob("catalogue.v*.json")
