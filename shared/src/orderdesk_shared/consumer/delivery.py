@@ -25,26 +25,26 @@ class Delivery:
     trace_id: str | None
 
 
-_current_delivery: ContextVar[Delivery | None] = ContextVar("current_delivery", default=None)
+delivery_in_this_task: ContextVar[Delivery | None] = ContextVar("current_delivery", default=None)
 
 
 def current_delivery() -> Delivery | None:
     """The delivery being handled in this task, or None outside a handler."""
-    return _current_delivery.get()
+    return delivery_in_this_task.get()
 
 
 @contextlib.contextmanager
 def delivering(record: ConsumerRecord, incoming: IncomingEvent, *, topic: str | None = None) -> Iterator[Delivery]:
     """Make `record` the current delivery while its handler runs; `topic`: the event's own, when not the record's."""
-    delivery = _delivery(incoming, topic=topic or record.topic, traceparent=incoming.trace_carrier.get("traceparent"))
-    token = _current_delivery.set(delivery)
+    delivery = delivery_of(incoming, topic=topic or record.topic, traceparent=incoming.trace_carrier.get("traceparent"))
+    token = delivery_in_this_task.set(delivery)
     try:
         yield delivery
     finally:
-        _current_delivery.reset(token)
+        delivery_in_this_task.reset(token)
 
 
-def _delivery(incoming: IncomingEvent, *, topic: str, traceparent: str | None) -> Delivery:
+def delivery_of(incoming: IncomingEvent, *, topic: str, traceparent: str | None) -> Delivery:
     trace_fields = (traceparent or "").split("-")
     return Delivery(
         message_id=incoming.id,

@@ -69,7 +69,7 @@ class HandlerTimeout(TimeoutError):
     """The error class a record's dead letter names when its handler ran out of time on every attempt."""
 
 
-def _describe(error: Exception) -> str:
+def describe(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return f"invalid payload: {described(field_problems(error))}"
     return describe_error(error)

@@ -16,9 +16,9 @@ from prometheus_client import Histogram
 
 from orderdesk_shared.codec import IncomingEvent, InvalidEnvelope, decode
 from orderdesk_shared.consumer.dead_letters import dead_letter, source_topic
-from orderdesk_shared.consumer.delivery import _current_delivery, _delivery
-from orderdesk_shared.consumer.failures import PERMANENT_FAILURES, FailedAttempts, HandlerTimeout, _describe, record_key
-from orderdesk_shared.consumer.polls import _caused_by, _PollTooSlow, _RecordFailed
+from orderdesk_shared.consumer.delivery import delivery_in_this_task, delivery_of
+from orderdesk_shared.consumer.failures import PERMANENT_FAILURES, FailedAttempts, HandlerTimeout, describe, record_key
+from orderdesk_shared.consumer.polls import PollTooSlow, RecordFailed, caused_by
 from orderdesk_shared.consumer.settings import ConsumerSettings
 from orderdesk_shared.db import Database, UnitOfWork
 from orderdesk_shared.errors import DatabaseUnavailable, describe_error, is_transient, logged_error
@@ -73,7 +73,7 @@ class RecordHandling:
         if not any(self._failures.suspect(record_key(record)) for record in records):
             try:
                 return await self._handle_together(decoded, deadline=deadline)
-            except _RecordFailed:
+            except RecordFailed:
                 pass
         # Savepoints cost two round trips a record, so only the rare poll with a bad or slow record pays them.
         try:
@@ -82,7 +82,7 @@ class RecordHandling:
                     await self._handle_record(uow, record, incoming, unclaimed=None) for record, incoming in decoded
                 ]
         except TimeoutError as error:
-            raise _PollTooSlow(f"{len(records)} records took longer than a poll may") from error
+            raise PollTooSlow(f"{len(records)} records took longer than a poll may") from error
 
     async def _handle_together(self, decoded: list[_Decoded], *, deadline: float) -> list[tuple[str, str]]:
         # Half the time left at most, so that the poll can still be redone with its records isolated.
@@ -98,10 +98,10 @@ class RecordHandling:
                 await uow.run_deferred()
             return outcomes
         except Exception as error:
-            if is_transient(error) and not _caused_by(error, (_RecordFailed, TimeoutError)):
+            if is_transient(error) and not caused_by(error, (RecordFailed, TimeoutError)):
                 raise
             # A record failed or was slow (in the handlers' shared work too): which one shows once each is alone.
-            raise _RecordFailed from error
+            raise RecordFailed from error
 
     def _routed_ids(self, decoded: list[_Decoded]) -> list[str]:
         """The CloudEvent ids of the readable records this consumer has a handler for."""
@@ -128,8 +128,8 @@ class RecordHandling:
         if isinstance(incoming, InvalidEnvelope):
             if not isolated:
                 # Unclaimed with the batch: alone, it is dead-lettered, and a replay of it is handled.
-                raise _RecordFailed from incoming
-            return "unreadable", await self._dead_letter(uow, record, type(incoming).__name__, _describe(incoming))
+                raise RecordFailed from incoming
+            return "unreadable", await self._dead_letter(uow, record, type(incoming).__name__, describe(incoming))
         route = self._handlers.get(incoming.type)
         if route is None:
             return incoming.type, "skipped"
@@ -155,8 +155,8 @@ class RecordHandling:
             attributes[ORDER_ID] = incoming.subject
         # Context variables set and reset directly: two generator context managers a record cost more than this.
         log_context = structlog.contextvars.bind_contextvars(order_id=incoming.subject, event_type=incoming.type)
-        delivery = _current_delivery.set(
-            _delivery(incoming, topic=source_topic(record, self._settings.replay_topic), traceparent=traceparent)
+        delivery = delivery_in_this_task.set(
+            delivery_of(incoming, topic=source_topic(record, self._settings.replay_topic), traceparent=traceparent)
         )
         try:
             with tracer().start_as_current_span(
@@ -185,21 +185,21 @@ class RecordHandling:
                     except Exception as error:
                         if handler_time.expired():
                             if not isolated:
-                                raise _RecordFailed from error
+                                raise RecordFailed from error
                             await self._timed_out(record)
                         if is_transient(error):
                             raise
                         if not isolated:
-                            raise _RecordFailed from error
+                            raise RecordFailed from error
                         span.set_status(Status(StatusCode.ERROR, describe_error(error)))
                         if isinstance(error, PERMANENT_FAILURES):
                             # Invalid payloads and domain refusals: keep the record, keep flowing.
                             return incoming.type, await self._dead_letter(
-                                uow, record, type(error).__name__, _describe(error)
+                                uow, record, type(error).__name__, describe(error)
                             )
                         HANDLER_FAILURES.labels(self.name, type(error).__name__).inc()
                         failure = self._failures.failed(
-                            record_key(record), error_class=type(error).__name__, reason=_describe(error)
+                            record_key(record), error_class=type(error).__name__, reason=describe(error)
                         )
                         if failure.attempts >= self._failures.limit:
                             return incoming.type, await self._dead_letter(
@@ -209,7 +209,7 @@ class RecordHandling:
                             "record failed, trying it again", attempts=failure.attempts, error=logged_error(error)
                         )
         finally:
-            _current_delivery.reset(delivery)
+            delivery_in_this_task.reset(delivery)
             structlog.contextvars.reset_contextvars(**log_context)
 
     async def _timed_out(self, record: ConsumerRecord) -> NoReturn:
@@ -233,7 +233,7 @@ class RecordHandling:
             offset=record.offset,
             attempts=failure.attempts,
         )
-        raise _PollTooSlow(f"a handler timed out after {timeout:g} s at offset {record.offset} of {record.topic}")
+        raise PollTooSlow(f"a handler timed out after {timeout:g} s at offset {record.offset} of {record.topic}")
 
     async def _first_delivery(self, uow: UnitOfWork, message_id: str, unclaimed: set[str] | None) -> bool:
         if unclaimed is None:

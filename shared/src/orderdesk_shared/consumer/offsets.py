@@ -69,7 +69,7 @@ class OffsetCommits:
         self._pending = {}
 
 
-async def _commit_offsets(consumer: AIOKafkaConsumer, offsets: Offsets) -> None:
+async def commit_offsets(consumer: AIOKafkaConsumer, offsets: Offsets) -> None:
     try:
         await consumer.commit(offsets)
     except (CommitFailedError, KafkaError) as error:

@@ -25,21 +25,21 @@ class PollSize:
         self.current = min(self.largest, self.current * 2)
 
 
-class _PollOutcome(enum.Enum):
+class PollOutcome(enum.Enum):
     COMMITTED = "committed"
     SLOW = "slow"  # read again, smaller
     PAUSED = "paused"  # a dependency is away
 
 
-class _RecordFailed(Exception):
+class RecordFailed(Exception):
     """A record of the batch cannot be handled: the batch is redone with each record in a savepoint."""
 
 
-class _PollTooSlow(Exception):
+class PollTooSlow(Exception):
     """A handler or the whole poll ran out of time: the poll is read again, smaller, and nothing is committed."""
 
 
-def _caused_by(error: BaseException | None, kinds: type | tuple[type, ...]) -> BaseException | None:
+def caused_by(error: BaseException | None, kinds: type | tuple[type, ...]) -> BaseException | None:
     """The error of `kinds` behind a failure: raised as such, or the context of a rollback that failed after it."""
     while error is not None:
         if isinstance(error, kinds):
@@ -48,6 +48,6 @@ def _caused_by(error: BaseException | None, kinds: type | tuple[type, ...]) -> B
     return None
 
 
-def _worth_retrying(error: BaseException) -> bool:
+def worth_retrying(error: BaseException) -> bool:
     """A transient failure, and not the rollback after a slow poll (the poll is read again, smaller, instead)."""
-    return is_transient(error) and _caused_by(error, _PollTooSlow) is None
+    return is_transient(error) and caused_by(error, PollTooSlow) is None

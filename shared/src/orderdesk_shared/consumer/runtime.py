@@ -16,8 +16,8 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop
 from orderdesk_shared.backoff import Backoff
 from orderdesk_shared.consumer.failures import FailedAttempts, record_key
 from orderdesk_shared.consumer.handling import Handler, RecordHandling
-from orderdesk_shared.consumer.offsets import COMMIT_OFFSETS_EVERY_SECONDS, OffsetCommits, _commit_offsets
-from orderdesk_shared.consumer.polls import PollSize, _caused_by, _PollOutcome, _PollTooSlow, _worth_retrying
+from orderdesk_shared.consumer.offsets import COMMIT_OFFSETS_EVERY_SECONDS, OffsetCommits, commit_offsets
+from orderdesk_shared.consumer.polls import PollOutcome, PollSize, PollTooSlow, caused_by, worth_retrying
 from orderdesk_shared.consumer.settings import ConsumerSettings
 from orderdesk_shared.db import Database
 from orderdesk_shared.errors import is_transient, logged_error
@@ -124,7 +124,7 @@ class ConsumerRuntime:
                 continue
             self._consumer = consumer
             self._offset_commits = offset_commits = OffsetCommits(
-                functools.partial(_commit_offsets, consumer), every=COMMIT_OFFSETS_EVERY_SECONDS
+                functools.partial(commit_offsets, consumer), every=COMMIT_OFFSETS_EVERY_SECONDS
             )
             try:
                 await self._consume(consumer)
@@ -177,21 +177,21 @@ class ConsumerRuntime:
             outcomes.append(await self._handle_partitions(clean, deadline=clean_deadline))
         for part in suspect:
             outcomes.append(await self._handle_partitions(part, deadline=start + budget))
-        if _PollOutcome.SLOW in outcomes:
+        if PollOutcome.SLOW in outcomes:
             self.poll_size.after_slow_poll()
-        elif outcomes and all(outcome is _PollOutcome.COMMITTED for outcome in outcomes):
+        elif outcomes and all(outcome is PollOutcome.COMMITTED for outcome in outcomes):
             self.poll_size.after_good_poll()
 
     async def _handle_partitions(
         self, batches: Mapping[TopicPartition, list[ConsumerRecord]], *, deadline: float
-    ) -> "_PollOutcome":
+    ) -> "PollOutcome":
         consumer = self._consumer
         assert consumer is not None
         records = [record for partition_records in batches.values() for record in partition_records]
         budget = max(deadline - asyncio.get_running_loop().time(), 0.0)
         try:
             async for attempt in AsyncRetrying(
-                retry=retry_if_exception(_worth_retrying),
+                retry=retry_if_exception(worth_retrying),
                 stop=stop_after_attempt(self._settings.retry_attempts) | stop_after_delay(budget / 2),
                 wait=wait_exponential(multiplier=0.2, max=5),
                 reraise=True,
@@ -199,11 +199,11 @@ class ConsumerRuntime:
                 with attempt:
                     outcomes = await self._handling.handle_poll(records, deadline=deadline)
         except Exception as error:
-            if (slow := _caused_by(error, _PollTooSlow)) is not None:
+            if (slow := caused_by(error, PollTooSlow)) is not None:
                 log.warning("poll too slow, read again in smaller polls", records=len(records), reason=str(slow))
                 for tp, partition_records in batches.items():
                     consumer.seek(tp, partition_records[0].offset)
-                return _PollOutcome.SLOW
+                return PollOutcome.SLOW
             if not is_transient(error):
                 raise
             HANDLER_FAILURES.labels(self.name, type(error).__name__).inc()
@@ -219,12 +219,12 @@ class ConsumerRuntime:
                 consumer.seek(tp, partition_records[0].offset)
                 consumer.pause(tp)
                 self._paused_until[tp] = time.monotonic() + self._settings.paused_partition_retry_seconds
-            return _PollOutcome.PAUSED
+            return PollOutcome.PAUSED
         for (event_type, outcome), count in Counter(outcomes).items():
             EVENTS_HANDLED.labels(self.name, event_type, outcome).inc(count)
         assert self._offset_commits is not None
         self._offset_commits.add({tp: partition_records[-1].offset + 1 for tp, partition_records in batches.items()})
-        return _PollOutcome.COMMITTED
+        return PollOutcome.COMMITTED
 
     def _resume_due_partitions(self) -> None:
         now = time.monotonic()
