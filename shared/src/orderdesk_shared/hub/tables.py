@@ -14,7 +14,7 @@ class HubTables:
 
 
 def hub_tables(metadata: sa.MetaData) -> HubTables:
-    """Add the hub's tables to a service's metadata (as orderdesk_shared.schema_steps.add_hub_tables creates them)."""
+    """Add the hub's tables to a service's metadata."""
     subscriptions = sa.Table(
         "hub_subscriptions",
         metadata,
