@@ -395,7 +395,7 @@ class Stack:
         self._check_program(program)
         self.supervisor.signal(program, "CONT")
 
-    # Faults from outside, for fault tests and `orderdesk chaos` (faults.py runs them while orders flow)
+    # Faults from outside, for fault tests and `orderdesk chaos` (the faults package runs them while orders flow)
 
     def partition_replicas(self, topics: list[str]) -> dict[tuple[str, int], PartitionReplicas]:
         """Leader and in-sync replicas (node ids) of every partition of `topics`, from the cluster's metadata.

@@ -1,0 +1,53 @@
+"""What every fault takes and uses: its dose, the admin's database session, the stack's process controls."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+
+from orderdesk_shared.events.intake import OrderReceived
+from orderdesk_stack.provision import DATABASE, asyncpg_dsn
+from orderdesk_stack.services import SERVICES
+from orderdesk_stack.stack import Stack
+
+# Every accepted order's first event; keyed by order id, so each of its partitions carries a share of the flow.
+BUSY_TOPIC = OrderReceived.topic
+
+
+@dataclass(frozen=True)
+class Dose:
+    """How hard the faults hit: the issue's figures by default; the fault tests take smaller ones."""
+
+    broker_down_seconds: float = 10.0
+    broker_pause_seconds: float = 30.0
+    postgres_outage_seconds: float = 60.0
+    service_down_seconds: float = 2.0
+    churn_seconds: float = 20.0
+    # Services given a second instance in the churn (the first ones of SERVICES).
+    churn_services: int = len(SERVICES)
+    # Longer than intake's handler timeout (10 s) times its attempts (3), with the other records of the order
+    # timing out on the same lock in between.
+    lock_seconds: float = 150.0
+    backlog_rows: int = 100_000
+    disk_full_seconds: float = 20.0
+    # How long to try catching a service at the wanted moment (beside a commit, in its relay) before giving up.
+    catch_seconds: float = 60.0
+
+
+Fault = Callable[[Stack, Dose], Awaitable[str]]
+
+
+async def blocking(call: Callable, *args: object) -> object:
+    """Stack's process controls block (supervisord's XML-RPC); run them beside the event loop."""
+    return await asyncio.to_thread(call, *args)
+
+
+@asynccontextmanager
+async def admin_database(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(asyncpg_dsn(stack.admin_database_url, database=DATABASE))
+    try:
+        yield connection
+    finally:
+        await connection.close()

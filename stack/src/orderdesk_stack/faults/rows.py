@@ -1,0 +1,96 @@
+"""Faults written into a service's tables as an SRE's session would: a row lock held, a poison outbox row, a
+backlog of outbox rows to publish again."""
+
+import asyncio
+import json
+import uuid
+
+import asyncpg
+
+from orderdesk_shared.events.intake import OrderReceived
+from orderdesk_stack.faults.base import BUSY_TOPIC, Dose, admin_database
+from orderdesk_stack.stack import Stack
+
+# Larger than any topic's max.message.bytes (and the producer's max.request.size): Kafka refuses such a record.
+OVERSIZED_BYTES = 2 * 1024 * 1024
+# How long a slow handler's record may take to reach the dead letters once its lock is gone.
+DEAD_LETTER_WAIT_SECONDS = 60
+
+
+async def slow_handler(stack: Stack, dose: Dose) -> str:
+    """Hold the row lock of the newest order still moving (as an SRE's stuck session would) for `lock_seconds`,
+    longer than intake's handler timeout times its attempts: the records of the order's next stages time out on it
+    until one is dead-lettered with its reason (written once the lock is gone); the partitions flow on meanwhile."""
+    async with admin_database(stack) as database:
+        async with database.transaction():
+            order_id = await database.fetchval(
+                "SELECT id FROM intake.orders WHERE state = 'inProgress' AND stage <> 'ratified'"
+                " ORDER BY created_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED"
+            )
+            if order_id is None:
+                raise RuntimeError("no order moving through the pipeline to hold the lock of")
+            await asyncio.sleep(dose.lock_seconds)
+        reason = None
+        for _ in range(DEAD_LETTER_WAIT_SECONDS):
+            reason = await database.fetchval(
+                "SELECT reason FROM intake.dead_letters WHERE key = $1 ORDER BY created_at DESC LIMIT 1", order_id
+            )
+            if reason is not None:
+                break
+            await asyncio.sleep(1.0)
+    held = f"held the row lock of intake's order {order_id} for {dose.lock_seconds:g} s"
+    return f"{held}: dead-lettered, {reason}" if reason else f"{held}; NOT dead-lettered"
+
+
+async def poison_outbox_row(stack: Stack, dose: Dose) -> str:
+    """An outbox row Kafka refuses (larger than any topic takes) in intake's outbox: its relay dead-letters the row
+    and goes on with the rows behind it."""
+    key = f"POISON-{uuid.uuid4().hex[:8]}"
+    async with admin_database(stack) as database:
+        await database.execute(
+            """
+            INSERT INTO intake.outbox (id, aggregate_type, aggregate_id, type, topic, payload, headers)
+            VALUES ($1, 'order', $2, $3, $4, $5, $6::jsonb)
+            """,
+            str(uuid.uuid4()),
+            key,
+            OrderReceived.event_type,
+            BUSY_TOPIC,
+            bytes(OVERSIZED_BYTES),
+            json.dumps({"ce_id": str(uuid.uuid4()), "ce_type": OrderReceived.event_type, "ce_source": "chaos"}),
+        )
+    return f"a {OVERSIZED_BYTES // 1024 // 1024} MiB outbox row (key {key}) in intake's outbox"
+
+
+async def relay_backlog(stack: Stack, dose: Dose) -> str:
+    """`backlog_rows` copies of intake's published outbox rows as unpublished rows with the SAME event ids, as if the
+    relay had lost its marks: the relay drains them, and every reader drops them as repeats."""
+    async with admin_database(stack) as database:
+        copied = await unmark_copies(database, dose.backlog_rows)
+    return f"{copied} already-published outbox rows of intake copied back as unpublished"
+
+
+async def unmark_copies(database: asyncpg.Connection, rows: int) -> int:
+    """Copy intake's published outbox rows, oldest first and round again, `rows` times as unpublished rows (new row
+    ids, the same events); how many were copied."""
+    return await database.fetchval(
+        """
+        WITH published AS (
+            SELECT aggregate_type, aggregate_id, type, topic, payload, headers, traceparent, tracestate, order_version,
+                   row_number() OVER (ORDER BY seq) AS n, count(*) OVER () AS total
+            FROM intake.outbox WHERE published_at IS NOT NULL
+        ), copied AS (
+            INSERT INTO intake.outbox (
+                id, aggregate_type, aggregate_id, type, topic, payload, headers, traceparent, tracestate, order_version
+            )
+            SELECT gen_random_uuid(), p.aggregate_type, p.aggregate_id, p.type, p.topic, p.payload, p.headers,
+                   p.traceparent, p.tracestate, p.order_version
+            FROM generate_series(0, $1 - 1) AS i
+            JOIN published p ON p.n = i % p.total + 1
+            ORDER BY i
+            RETURNING 1
+        )
+        SELECT count(*) FROM copied
+        """,
+        rows,
+    )
