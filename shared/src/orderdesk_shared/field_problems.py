@@ -46,7 +46,8 @@ def field_problems(error: ValidationError, document: object = None, *, quoting: 
 
 def reason_of(item: Mapping) -> str:
     """Pydantic's message, save that a validator's ValueError says it in its own words (without "Value error, ")."""
-    if item["type"] == "value_error" and "error" in item.get("ctx", {}):
+    # Routes raise RequestValidationError with items of their own, which may carry no type or context.
+    if item.get("type") == "value_error" and "error" in (item.get("ctx") or {}):
         return str(item["ctx"]["error"])
     return item["msg"]
 

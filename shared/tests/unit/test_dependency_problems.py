@@ -6,6 +6,7 @@ import asyncpg
 import pytest
 from asyncpg.exceptions._base import DataError as DriverDataError
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
 
 from orderdesk_shared.problems import install_problem_handlers
@@ -77,3 +78,13 @@ def test_a_nul_character_on_a_tmf_route_is_a_400_tmf_error():
     assert response.status_code == 400
     assert response.json()["code"] == "400"
     assert "U+0000" in response.json()["message"]
+
+
+def test_a_route_s_own_validation_error_is_a_problem_naming_the_field():
+    # A route checks a parameter itself and raises the error FastAPI raises, with an item of its own: no type.
+    error = RequestValidationError([{"loc": ("query", "state"), "msg": "unknown state(s) ['nonsense']"}])
+
+    response = _client_of_a_route_failing_with(error).get("/orders/PO-1")
+
+    assert response.status_code == 422
+    assert response.json()["invalid_params"] == [{"field": "state", "reason": "unknown state(s) ['nonsense']"}]

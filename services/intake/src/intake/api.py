@@ -715,7 +715,13 @@ def _states(text: str | None) -> list[OrderState]:
     unknown = [name for name in names if name not in {known.value for known in OrderState}]
     if unknown:
         raise RequestValidationError(
-            [{"loc": ("query", "state"), "msg": f"unknown state(s) {unknown}; use {[s.value for s in OrderState]}"}]
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("query", "state"),
+                    "msg": f"unknown state(s) {unknown}; use {[s.value for s in OrderState]}",
+                }
+            ]
         )
     return [OrderState(name) for name in names]
 
