@@ -8,13 +8,13 @@ event to such a function, and `ServiceRuntime.build` binds them to the service's
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache, partial, update_wrapper
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 
 from orderdesk_shared.consumer import Handler
-from orderdesk_shared.db import UnitOfWork
+from orderdesk_shared.db import DeferredWork, UnitOfWork
 from orderdesk_shared.events.base import Fact
 
 R = TypeVar("R")
@@ -25,7 +25,8 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+# Compared by identity: one context per running service, and rules need not be hashable to key `with_context`.
+@dataclass(frozen=True, eq=False)
 class ServiceContext(Generic[R]):
     rules: R
     clock: Clock = utc_now
@@ -44,3 +45,10 @@ async def service_context(request: Request) -> ServiceContext:
 
 
 ContextDep = Annotated[ServiceContext, Depends(service_context)]
+
+
+@cache
+def with_context(work: Callable[..., Awaitable[None]], context: ServiceContext) -> DeferredWork:
+    """`work(uow, items, context=context)` as `uow.before_commit` takes it: the same object each time, so the items
+    of a transaction still meet in one call."""
+    return update_wrapper(partial(work, context=context), work)
