@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from fulfillment_handoff.reference import fulfillment_rules, load_seed_billing_codes
+from fulfillment_handoff.reference import MARKETS_FILE, load_markets, load_seed_billing_codes
 
 revision = "0002"
 down_revision = "0001"
@@ -103,7 +103,7 @@ def upgrade() -> None:
                 "effective_to": code.effective_to,
                 "added_by": "seed billing_codes.v1.csv",
             }
-            for code in load_seed_billing_codes(fulfillment_rules().markets)
+            for code in load_seed_billing_codes(load_markets(MARKETS_FILE))
         ],
     )
 
