@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.backoff import Backoff
-from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
+from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
 from orderdesk_shared.context import ContextHandler, ServiceContext, bind
 from orderdesk_shared.db import Database
 from orderdesk_shared.errors import is_transient, logged_error
@@ -48,7 +48,8 @@ class ServiceRuntime:
     producer: AIOKafkaProducer
     relay: OutboxRelay
     consumer: ConsumerRuntime
-    context: ServiceContext
+    # None for a service whose handlers take no context yet (issue #19 moves them all over, then it goes).
+    context: ServiceContext | None
     # Run once the database answers, before anything is consumed (e.g. seeding reference data).
     on_start: Sequence[DatabaseTask] = ()
     # A service's own background loops by task name; like the relay and consumer, one that ends is "crashed".
@@ -63,8 +64,8 @@ class ServiceRuntime:
         *,
         settings: ServiceSettings,
         tables: MessagingTables,
-        handlers: Mapping[type[Fact], ContextHandler],
-        context: ServiceContext,
+        handlers: Mapping[type[Fact], ContextHandler] | Mapping[type[Fact], Handler],
+        context: ServiceContext | None = None,
         on_start: Sequence[DatabaseTask] = (),
         loops: Mapping[str, DatabaseTask] | None = None,
     ) -> "ServiceRuntime":
@@ -95,7 +96,7 @@ class ServiceRuntime:
                 replay_topic=replay_topic(settings.service_name),
             ),
             database=database,
-            handlers=bind(handlers, context),
+            handlers=handlers if context is None else bind(handlers, context),
         )
         return cls(
             settings=settings,
