@@ -5,13 +5,15 @@ import json
 from pathlib import Path
 
 from fulfillment_handoff.domain.billing import CodeKey
-from fulfillment_handoff.reference import fulfillment_rules, load_seed_billing_codes
+from fulfillment_handoff.reference import load_seed_billing_codes
+from fulfillment_handoff.rules_in_force import load_rules
+from fulfillment_handoff.settings import Settings
 from intake.reference import load_reference_data
 from orderdesk_shared.events.order import Address
 from orderdesk_stack.order_generator import generate_orders
 
 ROOT = Path(__file__).resolve().parents[2]
-MARKETS = fulfillment_rules().markets
+MARKETS = load_rules(Settings.model_construct()).markets
 SEEDED = {code.key for code in load_seed_billing_codes(MARKETS)}
 
 

@@ -7,8 +7,10 @@ from pricing_approval.publication import catalogue_published
 from pricing_approval.rules import pricing_rules
 from serviceability.domain.inventory import read_inventory
 from serviceability.domain.rules import site_offerings
-from serviceability.rules_in_force import serviceability_rules
-from serviceability.settings import SEED_INVENTORY
+from serviceability.rules_in_force import load_seed_rules
+from serviceability.settings import SEED_INVENTORY, Settings
+
+SERVICEABILITY_SEED = load_seed_rules(Settings.model_construct())
 
 
 def test_serviceability_knows_every_offering_served_at_a_site_as_intake_sells_it():
@@ -20,14 +22,14 @@ def test_serviceability_knows_every_offering_served_at_a_site_as_intake_sells_it
     }
     known = {
         offering.id: (offering.family, offering.bandwidth_tiers_mbps)
-        for offering in serviceability_rules().offerings.values()
+        for offering in SERVICEABILITY_SEED.offerings.values()
     }
     assert known == sold_at_a_site
 
 
 def test_the_site_offerings_of_the_announced_catalogue_are_those_of_serviceability_seed_copy():
     announced = catalogue_published(pricing_rules().catalogue)
-    assert site_offerings(announced.offerings) == serviceability_rules().offerings
+    assert site_offerings(announced.offerings) == SERVICEABILITY_SEED.offerings
 
 
 def test_every_reference_account_building_is_in_the_seed_inventory():

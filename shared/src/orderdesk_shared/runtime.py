@@ -1,4 +1,5 @@
-"""A running service: database, outbox relay, consumer and its own loops, started and stopped together."""
+"""A running service: database, outbox relay, consumer and its own loops, started and stopped together, and the
+context (rules and clock) its handlers and routes decide with."""
 
 import asyncio
 import contextlib
@@ -10,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.backoff import Backoff
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
+from orderdesk_shared.context import ContextHandler, ServiceContext, bind
 from orderdesk_shared.db import Database
 from orderdesk_shared.errors import is_transient, logged_error
 from orderdesk_shared.events.base import Fact
@@ -46,6 +48,8 @@ class ServiceRuntime:
     producer: AIOKafkaProducer
     relay: OutboxRelay
     consumer: ConsumerRuntime
+    # None for a service whose handlers take no context yet (issue #19 moves them all over, then it goes).
+    context: ServiceContext | None
     # Run once the database answers, before anything is consumed (e.g. seeding reference data).
     on_start: Sequence[DatabaseTask] = ()
     # A service's own background loops by task name; like the relay and consumer, one that ends is "crashed".
@@ -60,7 +64,8 @@ class ServiceRuntime:
         *,
         settings: ServiceSettings,
         tables: MessagingTables,
-        handlers: Mapping[type[Fact], Handler],
+        handlers: Mapping[type[Fact], ContextHandler] | Mapping[type[Fact], Handler],
+        context: ServiceContext | None = None,
         on_start: Sequence[DatabaseTask] = (),
         loops: Mapping[str, DatabaseTask] | None = None,
     ) -> "ServiceRuntime":
@@ -91,7 +96,7 @@ class ServiceRuntime:
                 replay_topic=replay_topic(settings.service_name),
             ),
             database=database,
-            handlers=handlers,
+            handlers=handlers if context is None else bind(handlers, context),
         )
         return cls(
             settings=settings,
@@ -99,6 +104,7 @@ class ServiceRuntime:
             producer=producer,
             relay=relay,
             consumer=consumer,
+            context=context,
             on_start=on_start,
             loops=dict(loops or {}),
         )

@@ -15,7 +15,7 @@ async def test_a_loop_that_died_on_its_own_is_reported_as_crashed_but_a_running_
     crashed = asyncio.create_task(broken(), name="outbox-relay")
     await asyncio.wait([crashed])
     runtime = ServiceRuntime(
-        settings=None, database=None, producer=None, relay=None, consumer=None, _tasks=[running, crashed]
+        settings=None, database=None, producer=None, relay=None, consumer=None, context=None, _tasks=[running, crashed]
     )
 
     assert runtime.crashed_loops() == ["outbox-relay"]
@@ -33,6 +33,7 @@ def _runtime_seeing(*, database, relay_failing_since, tasks, kafka_answers=True)
         producer=SimpleNamespace(client=SimpleNamespace(fetch_all_metadata=metadata)),
         relay=SimpleNamespace(failing_since=relay_failing_since),
         consumer=SimpleNamespace(joined=True),
+        context=None,
         _tasks=tasks,
         _producer_started=True,
     )

@@ -1,7 +1,7 @@
 """Fulfillment-handoff's API: where an order is and what it waits for, Operations' reports; the billing-code map and
 its tickets."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
@@ -22,10 +22,11 @@ from fulfillment_handoff.domain.fulfillment import (
     waiting_for_operations,
 )
 from fulfillment_handoff.handlers import release_orders_waiting_on
-from fulfillment_handoff.reference import check_billing_code, fulfillment_rules, read_billing_codes, write_billing_codes
+from fulfillment_handoff.reference import check_billing_code, read_billing_codes, write_billing_codes
 from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, ensure_allowed
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.context import ContextDep, ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
@@ -128,7 +129,7 @@ class OperationsReport(_Camel):
 
 @router.post("/orders/{order_id}/operations-reports", status_code=status.HTTP_202_ACCEPTED)
 async def report_for_operations(
-    order_id: str, body: OperationsReport, principal: ReportsForOperations, db: DatabaseDep
+    order_id: str, body: OperationsReport, principal: ReportsForOperations, db: DatabaseDep, context: ContextDep
 ) -> dict:
     """Report what Operations did, checked against the hand-off, and record it on ops.order-status.v1 exactly as
     Operations would: the consumer applies it, as it applies Operations' own reports."""
@@ -146,7 +147,7 @@ async def report_for_operations(
             or unasked_cancel(report, handed_off)
         ):
             raise HTTPException(status.HTTP_409_CONFLICT, refused)
-        if problems := report_problems(report, handed_off, today=datetime.now(UTC).date()):
+        if problems := report_problems(report, handed_off, today=context.clock().date()):
             raise RequestValidationError(
                 [{"loc": ("body", *p.field), "msg": p.reason, "type": "value_error"} for p in problems]
             )
@@ -161,7 +162,7 @@ def _ended(handed_off: HandedOff) -> str | None:
 
 
 @catalogue_router.get("/markets")
-async def markets(_: SignedIn) -> list[dict]:
+async def markets(_: SignedIn, context: ContextDep) -> list[dict]:
     """The markets, the billing system of each, and the states and ZIP prefixes that place a site in it."""
     return [
         {
@@ -171,7 +172,7 @@ async def markets(_: SignedIn) -> list[dict]:
             "states": market.states,
             "zipPrefixes": market.zip_prefixes,
         }
-        for market in fulfillment_rules().markets.markets
+        for market in context.rules.markets.markets
     ]
 
 
@@ -205,14 +206,14 @@ async def billing_codes(
 
 
 @catalogue_router.post("/billing-codes", status_code=status.HTTP_201_CREATED)
-async def add_billing_code(new: NewBillingCode, principal: CatalogAdmin, db: DatabaseDep) -> dict:
+async def add_billing_code(new: NewBillingCode, principal: CatalogAdmin, db: DatabaseDep, context: ContextDep) -> dict:
     """Add a code; every order waiting on it (and on nothing else) is handed off in the same transaction."""
     code = new.entry()
-    if problems := check_billing_code(code, fulfillment_rules().markets):
+    if problems := check_billing_code(code, context.rules.markets):
         raise RequestValidationError(
             [{"loc": ("body", to_camel(field)), "msg": reason, "type": "value_error"} for field, reason in problems]
         )
-    return await _change_map(db, [code], added_by=principal.subject)
+    return await _change_map(db, [code], added_by=principal.subject, context=context)
 
 
 @catalogue_router.get("/billing-codes.csv", response_class=Response)
@@ -228,10 +229,10 @@ async def export_billing_codes(_: SignedIn, db: DatabaseDep) -> Response:
     openapi_extra={"requestBody": {"content": {CSV: {"schema": {"type": "string"}}}, "required": True}},
 )
 async def import_billing_codes(
-    body: Annotated[str, Body(media_type=CSV)], principal: CatalogAdmin, db: DatabaseDep
+    body: Annotated[str, Body(media_type=CSV)], principal: CatalogAdmin, db: DatabaseDep, context: ContextDep
 ) -> dict:
     """Import a CSV (all rows or none); rows already in the map are left as they are, then waiting orders go on."""
-    codes, problems = read_billing_codes(body, fulfillment_rules().markets)
+    codes, problems = read_billing_codes(body, context.rules.markets)
     if problems:
         raise RequestValidationError(
             [
@@ -243,10 +244,10 @@ async def import_billing_codes(
                 for p in problems
             ]
         )
-    return await _change_map(db, codes, added_by=principal.subject)
+    return await _change_map(db, codes, added_by=principal.subject, context=context)
 
 
-async def _change_map(db: Database, codes: list[BillingCode], *, added_by: str) -> dict:
+async def _change_map(db: Database, codes: list[BillingCode], *, added_by: str, context: ServiceContext) -> dict:
     async with db.unit_of_work() as uow:
         await repository.lock_billing_map(uow.connection)
         change = await repository.add_billing_codes(uow.connection, codes, added_by=added_by)
@@ -257,7 +258,7 @@ async def _change_map(db: Database, codes: list[BillingCode], *, added_by: str) 
                 for new, old in change.conflicts
             )
             raise HTTPException(status.HTTP_409_CONFLICT, f"the map has a code in that period already: {conflicts}")
-        released = await release_orders_waiting_on(uow, {code.key for code in change.added})
+        released = await release_orders_waiting_on(uow, {code.key for code in change.added}, context)
     return {"added": len(change.added), "unchanged": len(change.unchanged), "releasedOrders": released}
 
 

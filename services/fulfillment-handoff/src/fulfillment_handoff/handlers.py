@@ -3,7 +3,7 @@ corrected and cancelled orders, follow Operations."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import structlog
 from opentelemetry.context import Context
@@ -19,7 +19,8 @@ from fulfillment_handoff.domain.billing import (
 )
 from fulfillment_handoff.domain.fulfillment import apply_ops_report, report_problems, superseded, unasked_cancel
 from fulfillment_handoff.domain.paths import choose_path, engineering_notes
-from fulfillment_handoff.reference import FulfillmentRules, fulfillment_rules
+from fulfillment_handoff.reference import FulfillmentRules
+from orderdesk_shared.context import ServiceContext, with_context
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -33,19 +34,21 @@ from orderdesk_shared.telemetry import Traced, order_step
 log = structlog.get_logger()
 
 
-async def hand_off(event: OrderApproved, uow: UnitOfWork) -> None:
+async def hand_off(event: OrderApproved, uow: UnitOfWork, context: ServiceContext[FulfillmentRules]) -> None:
     """Hand an approved order to Operations, or hold it until the map has every billing code it needs; never a
     cancelled order or a version a correction replaced (refused as it is stored, in the same statement). A later
     version replaces the one Operations has. Done with the other approved orders of the transaction, before it
     commits (hand_off_orders)."""
-    uow.before_commit(hand_off_orders, event)
+    uow.before_commit(with_context(hand_off_orders, context), event)
 
 
-async def hand_off_orders(uow: UnitOfWork, approvals: Sequence[Traced[OrderApproved]]) -> None:
+async def hand_off_orders(
+    uow: UnitOfWork, approvals: Sequence[Traced[OrderApproved]], context: ServiceContext[FulfillmentRules]
+) -> None:
     """Hand off the approved orders of a transaction with one statement each for their locks, their rows, their
     billing codes and their hand-offs; an order the codes read leave incomplete is held (or handed off after all)
     on its own. A version that a later one of the same transaction replaces is left, as when it comes late."""
-    rules, today = fulfillment_rules(), datetime.now(UTC).date()
+    rules, now = context.rules, context.clock()
     latest: dict[str, Traced[OrderApproved]] = {}
     for traced in approvals:
         known = latest.get(traced.item.order_id)
@@ -71,15 +74,14 @@ async def hand_off_orders(uow: UnitOfWork, approvals: Sequence[Traced[OrderAppro
             "was_held": row is not None and row.state == repository.HELD,
             "replaces_version": row.handed_off_version if row is not None else None,
         }
-        on = billing_date(approved.order, today=today)
+        on = billing_date(approved.order, today=now.date())
         package = _package(approved, rules, _mapped(approved, rules, codes, on=on), on=on)
         if package.mapping.complete:
             complete.append((traced, package, standing))
         else:
-            await _hand_off_or_hold(uow, approved, rules, today=today, trace=traced.trace_context, **standing)
-    handed_off_at = datetime.now(UTC)
+            await _hand_off_or_hold(uow, approved, rules, now=now, trace=traced.trace_context, **standing)
     stored = await repository.save_hand_offs(
-        uow.connection, [package.hand_off(traced.item, at=handed_off_at) for traced, package, _ in complete]
+        uow.connection, [package.hand_off(traced.item, at=now) for traced, package, _ in complete]
     )
     for traced, package, standing in complete:
         if traced.item.order_id in stored:
@@ -88,9 +90,11 @@ async def hand_off_orders(uow: UnitOfWork, approvals: Sequence[Traced[OrderAppro
             log.info("approved order not handed off: corrected since or cancelled", order_id=traced.item.order_id)
 
 
-async def release_orders_waiting_on(uow: UnitOfWork, keys: set[CodeKey]) -> list[str]:
+async def release_orders_waiting_on(
+    uow: UnitOfWork, keys: set[CodeKey], context: ServiceContext[FulfillmentRules]
+) -> list[str]:
     """After codes were added: hand off every order they complete; the rest keep waiting. Returns those handed off."""
-    rules, today = fulfillment_rules(), datetime.now(UTC).date()
+    rules, now = context.rules, context.clock()
     released = []
     for order_id in await repository.orders_waiting_on(uow.connection, keys):
         # A row locked by a hand-off in flight is left to it: that hand-off waits for the map lock
@@ -102,7 +106,7 @@ async def release_orders_waiting_on(uow: UnitOfWork, keys: set[CodeKey]) -> list
         replaces = held.handed_off_version
         async with order_step(uow, order_id, "release on billing codes", version=approved.order_version):
             if await _hand_off_or_hold(
-                uow, approved, rules, today=today, was_held=True, held_for=held.findings, replaces_version=replaces
+                uow, approved, rules, now=now, was_held=True, held_for=held.findings, replaces_version=replaces
             ):
                 released.append(order_id)
     return released
@@ -150,7 +154,7 @@ async def _hand_off_or_hold(
     approved: OrderApproved,
     rules: FulfillmentRules,
     *,
-    today: date,
+    now: datetime,
     was_held: bool,
     replaces_version: int | None,
     held_for: list | None = None,
@@ -163,7 +167,7 @@ async def _hand_off_or_hold(
     `replaces_version`: the version Operations has, which this one changes.
     `trace`: the order's trace context, when the hand-off is decided outside it (for a batch).
     """
-    on = billing_date(approved.order, today=today)
+    on = billing_date(approved.order, today=now.date())
     mapping = await _map(uow, approved, rules, on=on)
     if mapping.missing:
         await repository.lock_billing_map(uow.connection)
@@ -177,7 +181,7 @@ async def _hand_off_or_hold(
             **package.stored(approved),
             findings=as_json,
             approved=approved.model_dump(mode="json", by_alias=True),
-            held_at=datetime.now(UTC),
+            held_at=now,
         ):
             log.info("approved order not held: corrected since or cancelled")
             return False
@@ -185,7 +189,7 @@ async def _hand_off_or_hold(
         if as_json != held_for:
             uow.emit(_fallout(approved, FalloutKind.HELD, findings), trace_context=trace)
         return False
-    if not await repository.save_hand_off(uow.connection, **package.hand_off(approved, at=datetime.now(UTC))):
+    if not await repository.save_hand_off(uow.connection, **package.hand_off(approved, at=now)):
         log.info("approved order not handed off: corrected since or cancelled")
         return False
     await _announce_hand_off(uow, approved, package, was_held=was_held, replaces_version=replaces_version, trace=trace)
@@ -247,7 +251,7 @@ def _fallout(approved: OrderApproved, kind: FalloutKind, findings: list[Finding]
     )
 
 
-async def supersede_earlier_version(event: OrderCorrected, uow: UnitOfWork) -> None:
+async def supersede_earlier_version(event: OrderCorrected, uow: UnitOfWork, context: ServiceContext) -> None:
     """A correction makes every earlier version dead: an earlier version held for billing codes is dropped (the
     one Operations has is replaced when the correction is approved)."""
     await repository.lock_order(uow.connection, event.order_id)
@@ -258,7 +262,7 @@ async def supersede_earlier_version(event: OrderCorrected, uow: UnitOfWork) -> N
         log.info("hold dropped", order_version=row.order_version, superseded_by=event.order_version)
 
 
-async def stop_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:
+async def stop_cancelled_order(event: OrderFallout, uow: UnitOfWork, context: ServiceContext) -> None:
     """A cancelled order is never handed off: its hold is dropped, and work Operations has not finished is asked
     to stop once (HandOffCancelled); an installed order has nothing left to stop."""
     if event.kind not in (FalloutKind.CANCELLED, FalloutKind.CANCELLATION_REQUESTED):
@@ -284,7 +288,7 @@ async def stop_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:
     uow.emit(HandOffCancelled(order_id=event.order_id, order_version=handed_off.version, reason=reason))
 
 
-async def follow_ops_status(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
+async def follow_ops_status(event: OpsOrderStatusChanged, uow: UnitOfWork, context: ServiceContext) -> None:
     """Track fulfillment from Operations' reports, checked as the API checks them; a failed install is
     DOWNSTREAM_REJECT fallout for the desk, a confirmed cancel ends the order here."""
     row = await repository.lock_handoff(uow.connection, event.order_id)
@@ -301,7 +305,7 @@ async def follow_ops_status(event: OpsOrderStatusChanged, uow: UnitOfWork) -> No
     if corrected := superseded(standing, handed_off.version):
         await repository.record_ops_report(uow.connection, event, outcome=f"ignored: {corrected}")
         return
-    if problems := report_problems(event, handed_off, today=datetime.now(UTC).date()):
+    if problems := report_problems(event, handed_off, today=context.clock().date()):
         raise PermanentError("; ".join(problem.describe() for problem in problems))
     if unasked := unasked_cancel(event, handed_off):
         raise PermanentError(unasked)

@@ -4,13 +4,11 @@ from fastapi import FastAPI
 
 from fulfillment_handoff import api
 from fulfillment_handoff.bootstrap import bootstrap
-from fulfillment_handoff.reference import fulfillment_rules
 from fulfillment_handoff.settings import Settings
 from orderdesk_shared.app import build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    fulfillment_rules()  # read now, so a bad markets or path file stops the service at start with the reason
     return build_app(
         bootstrap(settings), title="OrderDesk fulfillment-handoff", routers=[api.router, api.catalogue_router]
     )

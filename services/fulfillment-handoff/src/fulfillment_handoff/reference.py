@@ -10,7 +10,6 @@ import string
 import tomllib
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
@@ -39,12 +38,6 @@ class ReferenceDataError(ValueError):
 class FulfillmentRules:
     markets: Markets
     paths: PathPolicy
-
-
-@cache
-def fulfillment_rules() -> FulfillmentRules:
-    """The markets and path policy fulfillment runs with, read once; the app reads them at start."""
-    return FulfillmentRules(markets=load_markets(MARKETS_FILE), paths=load_path_policy(PATH_POLICY_FILE))
 
 
 # --- markets --------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
+from fulfillment_handoff.reference import MARKETS_FILE, PATH_POLICY_FILE
 from orderdesk_shared.settings import ServiceSettings
 
 
@@ -9,3 +12,5 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FULFILLMENT_")
 
     service_name: str = "fulfillment-handoff"
+    markets: Path = MARKETS_FILE
+    processing_paths: Path = PATH_POLICY_FILE

@@ -5,10 +5,15 @@ import json
 import pytest
 
 from fulfillment_handoff.handlers import hand_off
+from fulfillment_handoff.rules_in_force import load_rules
+from fulfillment_handoff.settings import Settings
 from orderdesk_shared.auth import Role
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_stack.testing import session_token_signer
+
+CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()))
 
 pytestmark = pytest.mark.integration
 
@@ -20,11 +25,11 @@ def _events(uow) -> list[tuple[str, dict]]:
 async def test_an_approved_order_is_handed_off_once_with_the_seed_codes_of_its_market(database, api, approved):
     order = approved("PO-1", ("EPL", "chicago"), ("SIP-TRUNK", "chicago"))
     async with database.unit_of_work() as uow:
-        await hand_off(order, uow)
+        await hand_off(order, uow, CONTEXT)
         await uow.run_deferred()  # as the consumer does before it commits
         [handed_off] = uow.emitted
     async with database.unit_of_work() as uow:
-        await hand_off(order, uow)
+        await hand_off(order, uow, CONTEXT)
         await uow.run_deferred()
         assert uow.emitted == []
 
@@ -43,7 +48,7 @@ async def test_a_held_order_is_released_when_the_catalogue_team_adds_the_missing
     waiting = [approved(f"PO-GRR-{n}", ("SIP-TRUNK", "grand-rapids"), ("EPL", "grand-rapids")) for n in (1, 2)]
     for order in waiting:
         async with database.unit_of_work() as uow:
-            await hand_off(order, uow)
+            await hand_off(order, uow, CONTEXT)
             await uow.run_deferred()
             [(event_type, held)] = _events(uow)
         assert event_type == OrderFallout.event_type
@@ -87,7 +92,7 @@ async def test_a_held_order_is_released_when_the_catalogue_team_adds_the_missing
 
 async def test_an_order_missing_two_codes_waits_until_both_are_added(database, api, approved):
     async with database.unit_of_work() as uow:
-        await hand_off(approved("PO-TWO", ("SIP-TRUNK", "grand-rapids"), ("BUSINESS-TV", "grand-rapids")), uow)
+        await hand_off(approved("PO-TWO", ("SIP-TRUNK", "grand-rapids"), ("BUSINESS-TV", "grand-rapids")), uow, CONTEXT)
     code = {"billingSystem": "ICOMS", "market": "GRR", "effectiveFrom": "2026-10-01"}
     first = await api.post(
         "/fulfillment/billing-codes", json=code | {"priceComponent": "SIP-TRUNK", "billingCode": "G1"}
@@ -103,7 +108,7 @@ async def test_an_order_missing_two_codes_waits_until_both_are_added(database, a
 
 async def test_a_csv_import_releases_waiting_orders_and_an_export_lists_the_new_code(database, api, approved):
     async with database.unit_of_work() as uow:
-        await hand_off(approved("PO-CSV", ("HOSTED-VOICE", "grand-rapids")), uow)
+        await hand_off(approved("PO-CSV", ("HOSTED-VOICE", "grand-rapids")), uow, CONTEXT)
     csv = (
         "price_component,billing_system,market,billing_code,effective_from,effective_to\n"
         "HOSTED-VOICE,ICOMS,GRR,GRRB177,2026-10-01,\n"
@@ -146,10 +151,10 @@ async def test_only_the_catalogue_team_changes_the_map(api):
 
 async def test_the_approved_orders_of_one_transaction_are_handed_off_or_held_each_on_its_own_codes(database, approved):
     async with database.unit_of_work() as uow:
-        await hand_off(approved("PO-BATCH-1", ("EPL", "chicago")), uow)
-        await hand_off(approved("PO-BATCH-2", ("SIP-TRUNK", "grand-rapids")), uow)  # its code is missing
-        await hand_off(approved("PO-BATCH-3", ("EPL", "chicago")), uow)
-        await hand_off(approved("PO-BATCH-3", ("EPL", "chicago"), ("SIP-TRUNK", "chicago"), version=2), uow)
+        await hand_off(approved("PO-BATCH-1", ("EPL", "chicago")), uow, CONTEXT)
+        await hand_off(approved("PO-BATCH-2", ("SIP-TRUNK", "grand-rapids")), uow, CONTEXT)  # its code is missing
+        await hand_off(approved("PO-BATCH-3", ("EPL", "chicago")), uow, CONTEXT)
+        await hand_off(approved("PO-BATCH-3", ("EPL", "chicago"), ("SIP-TRUNK", "chicago"), version=2), uow, CONTEXT)
         await uow.run_deferred()
         events = _events(uow)
     assert sorted((event_type, event["orderId"], event["orderVersion"]) for event_type, event in events) == [

@@ -7,11 +7,16 @@ from datetime import UTC, datetime
 import pytest
 
 from fulfillment_handoff.handlers import follow_ops_status, hand_off, stop_cancelled_order, supersede_earlier_version
+from fulfillment_handoff.rules_in_force import load_rules
+from fulfillment_handoff.settings import Settings
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
 from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import Stage
+
+CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()))
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +33,7 @@ GRR_SIP_CODE = {
 async def handle(database, handler, event) -> list[tuple[str, dict]]:
     """Handle one event in its own transaction, as the consumer would; the events it emitted."""
     async with database.unit_of_work() as uow:
-        await handler(event, uow)
+        await handler(event, uow, CONTEXT)
         await uow.run_deferred()
         return [(record.headers["ce_type"], json.loads(record.value)) for record in uow.emitted]
 

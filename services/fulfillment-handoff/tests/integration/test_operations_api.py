@@ -6,8 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fulfillment_handoff.handlers import follow_ops_status, hand_off
+from fulfillment_handoff.rules_in_force import load_rules
+from fulfillment_handoff.settings import Settings
 from orderdesk_shared.auth import Role
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
+
+CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()))
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +21,7 @@ pytestmark = pytest.mark.integration
 async def handed_off(database, api, approved, signed_in_as) -> str:
     """An order with two items, handed off today; the API is called by Operations."""
     async with database.unit_of_work() as uow:
-        await hand_off(approved("PO-API", ("DIA-FIBER", "chicago"), ("EPL", "chicago")), uow)
+        await hand_off(approved("PO-API", ("DIA-FIBER", "chicago"), ("EPL", "chicago")), uow, CONTEXT)
     api.headers.update(signed_in_as(Role.OPERATIONS))
     return "PO-API"
 
@@ -34,7 +39,7 @@ async def apply_recorded_reports(database) -> list[OpsOrderStatusChanged]:
         reports = [OpsOrderStatusChanged.model_validate_json(row.payload) for row in rows]
     for each in reports:
         async with database.unit_of_work() as uow:
-            await follow_ops_status(each, uow)
+            await follow_ops_status(each, uow, CONTEXT)
     return reports
 
 

@@ -13,15 +13,20 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from fulfillment_handoff import repository
 from fulfillment_handoff.handlers import follow_ops_status, hand_off
+from fulfillment_handoff.rules_in_force import load_rules
+from fulfillment_handoff.settings import Settings
 from fulfillment_handoff.subscriptions import EMITS, HANDLERS
 from orderdesk_shared.codec import encode
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
+from orderdesk_shared.context import ServiceContext, bind
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.kafka_connection import KafkaConnection, idempotent_producer
 from orderdesk_shared.relay import OutboxRelay
 from orderdesk_stack.testing import eventually
+
+CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()))
 
 pytestmark = pytest.mark.integration
 
@@ -34,11 +39,11 @@ def ops(order_id: str, status: OpsStatus, **fields) -> OpsOrderStatusChanged:
 
 async def test_reports_from_operations_move_the_fulfillment_state_the_desk_sees(database, api, approved):
     async with database.unit_of_work() as uow:
-        await hand_off(approved("PO-OPS", ("DIA-FIBER", "chicago")), uow)
+        await hand_off(approved("PO-OPS", ("DIA-FIBER", "chicago")), uow, CONTEXT)
 
     async def report(status: OpsStatus, **fields) -> list[dict]:
         async with database.unit_of_work() as uow:
-            await follow_ops_status(ops("PO-OPS", status, **fields), uow)
+            await follow_ops_status(ops("PO-OPS", status, **fields), uow, CONTEXT)
             return [json.loads(record.value) for record in uow.emitted]
 
     async def fulfillment() -> tuple[dict, dict]:
@@ -74,12 +79,12 @@ async def test_reports_from_operations_move_the_fulfillment_state_the_desk_sees(
 async def test_a_report_about_an_order_never_handed_off_is_refused_for_good(database):
     async with database.unit_of_work() as uow:
         with pytest.raises(PermanentError, match="never handed off"):
-            await follow_ops_status(ops("PO-NOBODY", OpsStatus.ACCEPTED), uow)
+            await follow_ops_status(ops("PO-NOBODY", OpsStatus.ACCEPTED), uow, CONTEXT)
 
 
 async def test_a_report_from_kafka_breaking_the_date_rules_is_refused_for_good_with_the_reason(database, approved):
     async with database.unit_of_work() as uow:
-        await hand_off(approved("PO-DATES", ("DIA-FIBER", "chicago")), uow)
+        await hand_off(approved("PO-DATES", ("DIA-FIBER", "chicago")), uow, CONTEXT)
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
     for report, reason in (
         (ops("PO-DATES", OpsStatus.INSTALLED, effective_date=tomorrow), f"installation on {tomorrow} is in the future"),
@@ -87,7 +92,7 @@ async def test_a_report_from_kafka_breaking_the_date_rules_is_refused_for_good_w
     ):
         async with database.unit_of_work() as uow:
             with pytest.raises(PermanentError, match=reason):
-                await follow_ops_status(report, uow)
+                await follow_ops_status(report, uow, CONTEXT)
     assert await _ops_status(database, "PO-DATES") is None
 
 
@@ -96,7 +101,7 @@ async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition
 ):
     order_id = f"PO-KAFKA-{secrets.token_hex(3)}"
     async with database.unit_of_work() as uow:
-        await hand_off(approved(order_id, ("DIA-FIBER", "chicago")), uow)
+        await hand_off(approved(order_id, ("DIA-FIBER", "chicago")), uow, CONTEXT)
     # Every topic the service reads and the relay writes (the hand-off too, not only the dead letters).
     await _ensure_topics(kafka_admin, dead_letter_topic(TOPIC), *{model.topic for model in (*HANDLERS, *EMITS)})
 
@@ -117,7 +122,7 @@ async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition
             paused_partition_retry_seconds=0.5,
         ),
         database=database,
-        handlers=HANDLERS,
+        handlers=bind(HANDLERS, CONTEXT),
     )
     relay = OutboxRelay(database=database, producer=producer, batch_size=100, poll_seconds=0.5)
     tasks = [asyncio.create_task(consumer.run()), asyncio.create_task(relay.run())]

@@ -7,7 +7,8 @@ import pytest
 
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey, billing_date, map_billing_codes
 from fulfillment_handoff.domain.paths import choose_path, engineering_notes
-from fulfillment_handoff.reference import fulfillment_rules
+from fulfillment_handoff.rules_in_force import load_rules
+from fulfillment_handoff.settings import Settings
 from orderdesk_shared.events.fulfillment import ProcessingPath
 from orderdesk_shared.events.order import (
     Account,
@@ -82,7 +83,7 @@ def site(item_id: str = "1", reach: NetworkReach = NetworkReach.ON_NET, **extra)
 
 # --- markets and the billing-code map -------------------------------------------------------
 
-MARKETS = fulfillment_rules().markets
+MARKETS = load_rules(Settings.model_construct()).markets
 ON = date(2027, 1, 15)
 NO_COMPONENTS = pricing()
 
@@ -244,7 +245,7 @@ def test_two_periods_for_one_combination_may_not_share_a_day(first_end, second_s
 
 # --- processing paths and engineering notes ------------------------------------------------
 
-POLICY = fulfillment_rules().paths
+POLICY = load_rules(Settings.model_construct()).paths
 
 
 def path_of(the_order, sites=(), priced=None) -> ProcessingPath:

@@ -3,13 +3,14 @@
 from fulfillment_handoff.domain.billing import CodeKey
 from fulfillment_handoff.reference import (
     BILLING_CODE_COLUMNS,
-    fulfillment_rules,
     load_seed_billing_codes,
     read_billing_codes,
     write_billing_codes,
 )
+from fulfillment_handoff.rules_in_force import load_rules
+from fulfillment_handoff.settings import Settings
 
-MARKETS = fulfillment_rules().markets
+MARKETS = load_rules(Settings.model_construct()).markets
 HEADER = ",".join(BILLING_CODE_COLUMNS)
 
 

@@ -4,7 +4,7 @@ import contextlib
 import copy
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 import json_merge_patch
@@ -36,7 +36,7 @@ from intake.handlers import (
     store_new_orders,
 )
 from intake.repository import NewOrder, OrderFilter, StoredOrder, canonical_bytes
-from intake.rules_in_force import ACCOUNT_KIND_PREFIX, RULES_IN_FORCE
+from intake.rules_in_force import ACCOUNT_KIND_PREFIX, IntakeContext
 from intake.settings import Settings
 from intake.tmf622 import (
     API_ROOT,
@@ -58,6 +58,7 @@ from orderdesk_shared.access import (
 )
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import OPENAPI_BEARER_SECURITY, Principal, Role, SignedIn, caller_in_role, require_roles
+from orderdesk_shared.context import ContextDep
 from orderdesk_shared.db import Database, json_text
 from orderdesk_shared.events.channels import (
     CrmAccountUpdated,
@@ -96,9 +97,9 @@ Reader = SignedIn
 Db = DatabaseDep
 
 
-async def loaded_rules(db: DatabaseDep) -> IntakeRules:
+async def loaded_rules(db: DatabaseDep, context: ContextDep) -> IntakeRules:
     """FastAPI dependency: the entry matrix and reference data, with the offerings of the catalogue in force."""
-    return await RULES_IN_FORCE.through(db)
+    return await context.rules.through(db)
 
 
 Rules = Annotated[IntakeRules, Depends(loaded_rules)]
@@ -137,8 +138,8 @@ def new_order_writer(request: Request) -> GroupCommit[NewOrder, NewOrder]:
 IDEMPOTENCY_KEY = "Idempotency-Key"
 IDEMPOTENCY_KEY_LENGTH = 200
 # What the order's POST takes, documented here as FastAPI would document its parameters: the route takes its caller,
-# database, rules and body by plain calls, as solving them as dependencies costs more per order than the rest of
-# FastAPI's work on it.
+# database, context (rules and clock) and body by plain calls, as solving them as dependencies costs more per order
+# than the rest of FastAPI's work on it.
 CREATE_PRODUCT_ORDER_OPENAPI = {
     "security": OPENAPI_BEARER_SECURITY,
     "parameters": [
@@ -180,9 +181,10 @@ async def create_product_order(request: Request) -> Response:
     sent_text = json_text_of(sent)
     body = _spec_valid(document, ProductOrderCreate, "ProductOrder_Create", json_text=sent_text)
     db: Database = request.app.state.runtime.database
+    context: IntakeContext = request.app.state.runtime.context
     if idempotency_key and (known := await _repeat_of(db, principal, idempotency_key=idempotency_key)):
         return _answer_known(known)
-    rules = await RULES_IN_FORCE.through(db)
+    rules = await context.rules.through(db)
     order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)
     source = source_id(order)
     installed = []
@@ -192,7 +194,7 @@ async def create_product_order(request: Request) -> Response:
     new = assess(
         order,
         rules,
-        today=_today(),
+        now=context.clock(),
         installed=installed,
         idempotency_key=idempotency_key,
         request_document=document,
@@ -403,7 +405,12 @@ async def list_product_orders(
 
 @router.patch("/productOrder/{order_id}")
 async def patch_product_order(
-    order_id: str, patch: Annotated[dict, Body(media_type=MERGE_PATCH)], principal: Submitter, db: Db, rules: Rules
+    order_id: str,
+    patch: Annotated[dict, Body(media_type=MERGE_PATCH)],
+    principal: Submitter,
+    db: Db,
+    rules: Rules,
+    context: ContextDep,
 ) -> dict:
     """Correct an order not yet handed off (JSON merge patch on what was submitted).
 
@@ -430,7 +437,7 @@ async def patch_product_order(
                 corrected,
                 uow,
                 rules=rules,
-                today=_today(),
+                now=context.clock(),
                 actor=principal.subject,
                 request_document=merged,
                 channel_findings=request_findings(request),
@@ -457,7 +464,10 @@ class CancelProductOrderCreate(BaseModel):
 
 @router.post("/cancelProductOrder", status_code=status.HTTP_201_CREATED)
 async def cancel_product_order(
-    document: Annotated[dict, Body(description="a TMF622 CancelProductOrder_Create")], principal: Submitter, db: Db
+    document: Annotated[dict, Body(description="a TMF622 CancelProductOrder_Create")],
+    principal: Submitter,
+    db: Db,
+    context: ContextDep,
 ) -> dict:
     """Cancel an order until Operations installs it: at once (state done) before the hand-off; after it, Operations
     is asked to stop the work (state inProgress) and the request ends done, or terminatedWithError if Operations
@@ -474,7 +484,7 @@ async def cancel_product_order(
                 actor=principal.subject,
                 reason=body.cancellationReason or "",
                 requested_date=body.requestedCancellationDate,
-                now=datetime.now(UTC),
+                now=context.clock(),
                 document=document,
             )
     return cancel_resource(request)
@@ -520,24 +530,26 @@ UPLOAD_PATHS = ("/intake/email",)
 
 
 @channels_router.post("/crm/opportunities", status_code=status.HTTP_201_CREATED)
-async def receive_crm_opportunity(opportunity: CrmOpportunitySubmitted, _: Crm, db: Db, response: Response) -> dict:
+async def receive_crm_opportunity(
+    opportunity: CrmOpportunitySubmitted, _: Crm, db: Db, context: ContextDep, response: Response
+) -> dict:
     """A won CRM opportunity becomes an order (as on topic intake.crm.v1); a resend returns the same order."""
-    return await _accept(accept_crm_opportunity, opportunity, db, response)
+    return await _accept(accept_crm_opportunity, opportunity, db, context, response)
 
 
 @channels_router.post("/crm/accounts")
-async def receive_crm_account(record: CrmAccountUpdated, _: AccountKeeper, db: Db) -> dict:
+async def receive_crm_account(record: CrmAccountUpdated, _: AccountKeeper, db: Db, context: ContextDep) -> dict:
     """The CRM's record of an account (as on topic intake.crm.v1): orders are checked against it from now on,
     unless the CRM has sent a later record of the account already."""
     async with db.unit_of_work() as uow:
-        in_force = await follow_crm_account(record, uow)
+        in_force = await follow_crm_account(record, uow, context)
     return {"accountNumber": record.account_number, "modifiedAt": record.modified_at, "inForce": in_force}
 
 
 @channels_router.post("/ivr/calls", status_code=status.HTTP_201_CREATED)
-async def receive_ivr_call(call: IvrCallReceived, _: Ivr, db: Db, response: Response) -> dict:
+async def receive_ivr_call(call: IvrCallReceived, _: Ivr, db: Db, context: ContextDep, response: Response) -> dict:
     """An IVR call record becomes an order (as on topic intake.ivr.v1); a resend returns the same order."""
-    return await _accept(accept_ivr_call, call, db, response)
+    return await _accept(accept_ivr_call, call, db, context, response)
 
 
 @channels_router.post(
@@ -545,16 +557,19 @@ async def receive_ivr_call(call: IvrCallReceived, _: Ivr, db: Db, response: Resp
     status_code=status.HTTP_201_CREATED,
     openapi_extra={"requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}, "required": True}},
 )
-async def receive_order_email(request: Request, _: MailGateway, db: Db, response: Response) -> dict:
+async def receive_order_email(
+    request: Request, _: MailGateway, db: Db, context: ContextDep, response: Response
+) -> dict:
     """A raw RFC 5322 order email (as on topic intake.email.v1); a resend (same Message-ID) is the same order."""
     raw = await request.body()
     if not raw.strip():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the body must be an RFC 5322 message")
-    return await _accept(accept_order_email, EmailReceived(message=raw.decode("utf-8", errors="replace")), db, response)
+    email = EmailReceived(message=raw.decode("utf-8", errors="replace"))
+    return await _accept(accept_order_email, email, db, context, response)
 
 
 @channels_router.post("/crm/salesforce", response_class=Response)
-async def receive_salesforce_outbound_message(request: Request, db: Db) -> Response:
+async def receive_salesforce_outbound_message(request: Request, db: Db, context: ContextDep) -> Response:
     """A Salesforce Outbound Message: each notified Opportunity becomes an order; answers with the SOAP ack."""
     org_secrets = {org: secret.get_secret_value() for org, secret in _settings(request).salesforce_org_secrets.items()}
     sender = salesforce.authenticated_org(request.headers.get("Authorization"), org_secrets)
@@ -573,7 +588,7 @@ async def receive_salesforce_outbound_message(request: Request, db: Db) -> Respo
     try:
         async with db.unit_of_work() as uow:
             for opportunity in opportunities:
-                await accept_crm_opportunity(opportunity, uow)
+                await accept_crm_opportunity(opportunity, uow, context)
     except SourceConflict as conflict:
         return _salesforce_fault(str(conflict), status.HTTP_409_CONFLICT)
     return Response(salesforce.ACK, media_type=salesforce.CONTENT_TYPE)
@@ -589,11 +604,11 @@ def _settings(request: Request) -> Settings:
     return request.app.state.runtime.settings
 
 
-async def _accept(accept, submission, db: Database, response: Response) -> dict:
+async def _accept(accept, submission, db: Database, context: IntakeContext, response: Response) -> dict:
     async with db.unit_of_work() as uow:
         emitted_before = len(uow.emitted)
         try:
-            order_id = await accept(submission, uow)
+            order_id = await accept(submission, uow, context)
         except UnreadableSubmission as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
         except SourceConflict as error:
@@ -653,9 +668,9 @@ reference_router = APIRouter(prefix="/intake", tags=["reference data"])
 
 
 @reference_router.get("/reference")
-async def reference_in_use(_: Reader, rules: Rules) -> dict:
+async def reference_in_use(_: Reader, rules: Rules, context: ContextDep) -> dict:
     """Which reference data orders are checked against: the versions announced by their owners, and the seed files."""
-    versions = RULES_IN_FORCE.versions
+    versions = context.rules.versions
     return {
         "catalogueVersion": versions.get(CATALOGUE),
         "rosterVersion": versions.get(ROSTER),
@@ -672,12 +687,13 @@ coaching_router = APIRouter(prefix="/intake", tags=["coaching"])
 async def coaching_findings(
     _: Coach,
     db: Db,
+    context: ContextDep,
     since: Annotated[datetime, Query(description="start of the period (inclusive), ISO 8601")],
     until: Annotated[datetime | None, Query(description="end of the period (exclusive); now when left out")] = None,
 ) -> list[dict]:
     """Per rep and channel, how often each finding was made on their submissions: what to coach them on."""
     async with db.engine.connect() as connection:
-        return await repository.finding_counts(connection, since=since, until=until or datetime.now(UTC))
+        return await repository.finding_counts(connection, since=since, until=until or context.clock())
 
 
 async def _stored_or_404(
@@ -724,7 +740,3 @@ def _states(text: str | None) -> list[OrderState]:
             ]
         )
     return [OrderState(name) for name in names]
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()

@@ -1,9 +1,12 @@
-"""The one place that wires intake: settings, database, relay, consumer, the delivery of TMF622 notifications."""
+"""The one place that wires intake: settings, rules, clock, database, relay, consumer, the delivery of TMF622
+notifications."""
 
 from intake.notifications import HUB
+from intake.rules_in_force import load_rules
 from intake.settings import Settings
 from intake.subscriptions import HANDLERS
 from intake.tables import messaging
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.hub import HubDelivery
 from orderdesk_shared.runtime import ServiceRuntime
 
@@ -16,5 +19,6 @@ def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
         settings=settings,
         tables=messaging,
         handlers=HANDLERS,
+        context=ServiceContext(rules=load_rules(settings)),
         loops={HUB_DELIVERY: HubDelivery(HUB, settings).run},
     )

@@ -5,7 +5,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from opentelemetry.context import Context
 from pydantic import ValidationError
@@ -25,9 +25,10 @@ from intake.domain.lifecycle import CancelRoute, NotAllowed, cancel_route, check
 from intake.domain.validation import IntakeRules, Validation, validate
 from intake.notifications import HUB
 from intake.repository import CancelRequest, NewOrder, Revision, StoredOrder, canonical_bytes
-from intake.rules_in_force import RULES_IN_FORCE, account_kind, account_version
+from intake.rules_in_force import IntakeContext, account_kind, account_version
 from intake.tmf622 import ProductOrderCreate, request_findings, to_canonical
 from orderdesk_shared.consumer import current_delivery
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.base import Event, Fact
@@ -48,7 +49,7 @@ from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.field_problems import FieldProblem, described, field_problems
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.order_state import OrderFact, OrderStatus, advance, fact_of, findings_json, received
-from orderdesk_shared.reference import CATALOGUE, ROSTER
+from orderdesk_shared.reference import CATALOGUE, ROSTER, ReferenceBook
 from orderdesk_shared.telemetry import Traced, order_step
 
 log = get_logger(__name__)
@@ -70,26 +71,27 @@ def new_order_id() -> str:
 # --- channels -----------------------------------------------------------------------------------------------------
 
 
-async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: UnitOfWork) -> str:
+async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: UnitOfWork, context: IntakeContext) -> str:
     """Take a won CRM opportunity as an order; a resend is the same order, a new version of it corrects the order."""
     return await _accept_submission(
         opportunity,
         crm.to_order_request(opportunity),
         uow,
+        context,
         submitter=crm.submitter(opportunity),
         document=opportunity.to_json_bytes(),
         corrects=True,
     )
 
 
-async def accept_ivr_call(call: IvrCallReceived, uow: UnitOfWork) -> str:
+async def accept_ivr_call(call: IvrCallReceived, uow: UnitOfWork, context: IntakeContext) -> str:
     """Take an IVR call as an order for the caller's account; a repeated call record is the same order."""
     return await _accept_submission(
-        call, ivr.to_order_request(call), uow, submitter=ivr.submitter(call), document=call.to_json_bytes()
+        call, ivr.to_order_request(call), uow, context, submitter=ivr.submitter(call), document=call.to_json_bytes()
     )
 
 
-async def accept_order_email(received_email: EmailReceived, uow: UnitOfWork) -> str:
+async def accept_order_email(received_email: EmailReceived, uow: UnitOfWork, context: IntakeContext) -> str:
     """Take an order email as an order; parts that cannot be read are findings, a resent email the same order."""
     # Parsing (MIME, spreadsheets) is CPU work of up to seconds: in a thread, so the event loop keeps serving.
     parsed = await asyncio.to_thread(parse_order_email, received_email.message.encode())
@@ -99,6 +101,7 @@ async def accept_order_email(received_email: EmailReceived, uow: UnitOfWork) -> 
         received_email,
         parsed.request,
         uow,
+        context,
         submitter=email_sender(received_email.message.encode()),
         document=received_email.message.encode(),
         channel_findings=parsed.findings,
@@ -117,6 +120,7 @@ async def _accept_submission(
     submission: Fact,
     request_document: dict,
     uow: UnitOfWork,
+    context: IntakeContext,
     *,
     submitter: str | None,
     document: bytes,
@@ -143,7 +147,7 @@ async def _accept_submission(
     order = to_canonical(request, order_id=order_id, submitted_by=submitter)
     request_json = request.model_dump(mode="json", exclude_none=True)
     channel_findings = [*channel_findings, *request_findings(request)]
-    rules = await RULES_IN_FORCE.within(uow.connection)
+    rules, now = await context.rules.within(uow.connection), context.clock()
     if (source := source_id(order)) and (earlier := await repository.submission(uow.connection, source)):
         await repository.repoint_submission(uow.connection, channel_source, order_id=earlier.order_id)
         if earlier.document != canonical_bytes(request_json):
@@ -154,6 +158,7 @@ async def _accept_submission(
                 order,
                 uow,
                 rules=rules,
+                now=now,
                 actor=submitter,
                 request=request_json,
                 findings=channel_findings,
@@ -163,7 +168,7 @@ async def _accept_submission(
         order,
         uow,
         rules=rules,
-        today=datetime.now(UTC).date(),
+        now=now,
         idempotency_key=None,
         request_document=request_json,
         channel_findings=channel_findings,
@@ -185,6 +190,7 @@ async def _correct_from_source(
     uow: UnitOfWork,
     *,
     rules: IntakeRules,
+    now: datetime,
     actor: str | None,
     request: dict,
     findings: Sequence[Finding],
@@ -200,7 +206,7 @@ async def _correct_from_source(
         changed.model_copy(update={"id": order_id, "submitted_by": submitted_by}),
         uow,
         rules=rules,
-        today=datetime.now(UTC).date(),
+        now=now,
         actor=actor or str(changed.channel),
         request_document=request,
         channel_findings=findings,
@@ -225,7 +231,7 @@ async def submit_order(
     uow: UnitOfWork,
     *,
     rules: IntakeRules,
-    today: date,
+    now: datetime,
     idempotency_key: str | None,
     request_document: dict | None,
     channel_findings: Sequence[Finding] = (),
@@ -238,7 +244,7 @@ async def submit_order(
     new_order = assess(
         order,
         rules,
-        today=today,
+        now=now,
         installed=await installed_base(uow.connection, order, rules),
         idempotency_key=idempotency_key,
         request_document=request_document,
@@ -253,7 +259,7 @@ def assess(
     order: ProductOrder,
     rules: IntakeRules,
     *,
-    today: date,
+    now: datetime,
     installed: Sequence[InstalledProduct],
     idempotency_key: str | None,
     request_document: dict | None,
@@ -261,11 +267,11 @@ def assess(
     source: str | None = None,
 ) -> NewOrder:
     """Validate a submitted order: what intake will store and announce for it (before looking for duplicates)."""
-    validation = _with_findings(validate(order, rules, today=today, installed=installed), channel_findings)
+    validation = _with_findings(validate(order, rules, today=now.date(), installed=installed), channel_findings)
     return NewOrder(
         validation=validation,
         status=_status_after(validation, version=1),
-        received_at=datetime.now(UTC),
+        received_at=now,
         idempotency_key=idempotency_key,
         request_document=request_document,
         source_id=source,
@@ -303,7 +309,8 @@ async def _hold_likely_duplicates(uow: UnitOfWork, new_orders: Sequence[NewOrder
     valid = [new for new in new_orders if new.status.state is OrderState.IN_PROGRESS]
     if not valid:
         return list(new_orders)
-    since = received_since(datetime.now(UTC), window_days=valid[0].duplicate_window_days)
+    # The window ends when the earliest of them was received (moments before the others): no clock read here.
+    since = received_since(min(new.received_at for new in valid), window_days=valid[0].duplicate_window_days)
     earlier = await repository.likely_duplicates(uow.connection, valid, since=since)
     # Two alike in one batch: the later one is the duplicate.
     first_of: dict[tuple[str, str | None], NewOrder] = {}
@@ -380,7 +387,7 @@ async def correct_order(
     uow: UnitOfWork,
     *,
     rules: IntakeRules,
-    today: date,
+    now: datetime,
     actor: str,
     request_document: dict,
     channel_findings: Sequence[Finding] = (),
@@ -391,11 +398,11 @@ async def correct_order(
     async with order_step(uow, stored.order.id, "correct order", version=stored.version + 1):
         check_correctable(stored.status)
         installed = await installed_base(uow.connection, order, rules)
-        validation = _with_findings(validate(order, rules, today=today, installed=installed), channel_findings)
+        validation = _with_findings(validate(order, rules, today=now.date(), installed=installed), channel_findings)
         new = NewOrder(
             validation=validation,
             status=_status_after(validation, version=stored.version + 1),
-            received_at=datetime.now(UTC),
+            received_at=now,
             idempotency_key=None,
             request_document=request_document,
             fingerprint=fingerprint(validation.order),
@@ -512,12 +519,12 @@ def _follow(event: Event, uow: UnitOfWork) -> None:
         uow.before_commit(apply_facts, Reported(event.order_id, fact))
 
 
-async def follow_progress(event: Event, uow: UnitOfWork) -> None:
+async def follow_progress(event: Event, uow: UnitOfWork, context: ServiceContext) -> None:
     """A later service moved the order on (or Operations was asked to stop its work): the TMF state follows."""
     _follow(event, uow)
 
 
-async def follow_hand_off(event: OrderHandedOff, uow: UnitOfWork) -> None:
+async def follow_hand_off(event: OrderHandedOff, uow: UnitOfWork, context: ServiceContext) -> None:
     """The order went to Operations: it moves on, and the account's products are recorded as handed off."""
     uow.before_commit(record_products, changes_handed_off(event))
     _follow(event, uow)
@@ -528,7 +535,7 @@ async def record_products(uow: UnitOfWork, handed_off: Sequence[Traced[list[Prod
     await repository.record_product_changes(uow.connection, [change for entry in handed_off for change in entry.item])
 
 
-async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:
+async def follow_fallout(event: OrderFallout, uow: UnitOfWork, context: ServiceContext) -> None:
     """A later service stopped, released or cancelled the order: the TMF state follows, and what stopped it is
     counted for coaching the reps the order names. Intake's own fallout was applied when it was made."""
     delivery = current_delivery()
@@ -545,14 +552,14 @@ async def follow_fallout(event: OrderFallout, uow: UnitOfWork) -> None:
     _follow(event, uow)
 
 
-async def follow_operations(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
+async def follow_operations(event: OpsOrderStatusChanged, uow: UnitOfWork, context: ServiceContext) -> None:
     """Operations' report: installed completes the order (the point of no return: a cancel asked too late fails),
     cancelled ends it, failed stops it for the desk; the account's products follow."""
     current = await repository.get_version(uow.connection, event.order_id)
     if current != event.order_version:
         log.info("an Operations report about another version ignored", version=event.order_version, current=current)
         return
-    now = datetime.now(UTC)
+    now = context.clock()
     if event.status is OpsStatus.INSTALLED:
         await repository.mark_completed(uow.connection, event.order_id, on=event.effective_date or now.date())
         await repository.settle_products(uow.connection, event.order_id, installed=True)
@@ -597,29 +604,31 @@ async def apply_facts(uow: UnitOfWork, reported: Sequence[Traced[Reported]]) -> 
 # --- reference data -----------------------------------------------------------------------------------------------
 
 
-async def follow_catalogue(published: CataloguePublished, uow: UnitOfWork) -> None:
+async def follow_catalogue(published: CataloguePublished, uow: UnitOfWork, context: IntakeContext) -> None:
     """Validate offerings against the catalogue pricing-approval announced, from now on."""
-    await _keep_reference(uow, CATALOGUE, published.version, published)
+    await _keep_reference(uow, context.rules, CATALOGUE, published.version, published)
 
 
-async def follow_roster(published: RosterPublished, uow: UnitOfWork) -> None:
+async def follow_roster(published: RosterPublished, uow: UnitOfWork, context: IntakeContext) -> None:
     """Check who sold an order against the roster commission announced, from now on."""
-    await _keep_reference(uow, ROSTER, published.version, published)
+    await _keep_reference(uow, context.rules, ROSTER, published.version, published)
 
 
-async def follow_crm_account(record: CrmAccountUpdated, uow: UnitOfWork) -> bool:
+async def follow_crm_account(record: CrmAccountUpdated, uow: UnitOfWork, context: IntakeContext) -> bool:
     """Check orders against the account as the CRM now describes it. False when the CRM had changed the account
     again since this record (a record delivered late changes nothing)."""
     kind, version = account_kind(record.account_number), account_version(record.modified_at)
     document = record.model_dump(mode="json", by_alias=True)
-    kept = await RULES_IN_FORCE.keep_if_later(uow.connection, kind=kind, version=version, document=document)
+    kept = await context.rules.keep_if_later(uow.connection, kind=kind, version=version, document=document)
     log.info(
         "account from the CRM" if kept else "older account record from the CRM ignored", kind=kind, version=version
     )
     return kept
 
 
-async def _keep_reference(uow: UnitOfWork, kind: str, version: str, published: Fact) -> None:
+async def _keep_reference(
+    uow: UnitOfWork, rules: ReferenceBook[IntakeRules], kind: str, version: str, published: Fact
+) -> None:
     document = published.model_dump(mode="json", by_alias=True)
-    await RULES_IN_FORCE.keep(uow.connection, kind=kind, version=version, document=document)
+    await rules.keep(uow.connection, kind=kind, version=version, document=document)
     log.info("reference data in force", kind=kind, version=version)

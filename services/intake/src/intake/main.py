@@ -4,13 +4,11 @@ from fastapi import FastAPI
 
 from intake import api, hub_api
 from intake.bootstrap import bootstrap
-from intake.domain.validation import intake_rules
 from intake.settings import Settings
 from orderdesk_shared.app import build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    intake_rules()  # loaded now, so a bad matrix or reference file stops intake at start with the reason
     return build_app(
         bootstrap(settings),
         title="OrderDesk intake",

@@ -1,13 +1,20 @@
-"""The rules intake validates with: its seed files, with the offerings of the catalogue, the reps of the roster
-and the accounts their owners announced, when heard (see orderdesk_shared.reference)."""
+"""The rules intake validates with: the entry matrix and seed reference files its settings name, read once at start
+by its bootstrap (a bad file stops intake there with the reason), with the offerings of the catalogue, the reps of
+the roster and the accounts their owners announced, when heard (see orderdesk_shared.reference)."""
 
 import dataclasses
+import tomllib
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 
-from intake.domain.validation import IntakeRules, intake_rules
-from intake.reference import account_from_crm, offerings_from_catalogue
+from intake.domain.matrix import EntryMatrix
+from intake.domain.validation import IntakeRules
+from intake.reference import account_from_crm, load_reference_data, offerings_from_catalogue
+from intake.settings import Settings
 from intake.tables import reference_versions
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.channels import CrmAccountUpdated
 from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.pricing_approval import CataloguePublished
@@ -26,11 +33,29 @@ def account_version(modified_at: datetime) -> str:
     return modified_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def rules_from(documents: Mapping[str, dict]) -> IntakeRules:
+# What intake's handlers and routes decide with: the rules in force and the clock.
+IntakeContext = ServiceContext[ReferenceBook[IntakeRules]]
+
+
+def load_rules(settings: Settings) -> ReferenceBook[IntakeRules]:
+    return ReferenceBook(reference_versions, partial(rules_from, load_seed_rules(settings)))
+
+
+def load_seed_rules(settings: Settings) -> IntakeRules:
+    return IntakeRules(
+        matrix=_load_matrix(settings.order_entry_matrix), reference=load_reference_data(settings.reference_dir)
+    )
+
+
+def _load_matrix(path: Path) -> EntryMatrix:
+    with path.open("rb") as file:
+        return EntryMatrix.model_validate(tomllib.load(file))
+
+
+def rules_from(seed: IntakeRules, documents: Mapping[str, dict]) -> IntakeRules:
     """The seed rules, with the announced catalogue's offerings, roster's reps and CRM accounts in place of the
     seed ones."""
-    rules = intake_rules()
-    reference = rules.reference
+    reference = seed.reference
     if CATALOGUE in documents:
         offerings = offerings_from_catalogue(CataloguePublished.model_validate(documents[CATALOGUE]).offerings)
         reference = dataclasses.replace(reference, offerings=offerings)
@@ -45,7 +70,4 @@ def rules_from(documents: Mapping[str, dict]) -> IntakeRules:
     if crm_accounts:
         accounts = reference.accounts | {account.id: account for account in crm_accounts}
         reference = dataclasses.replace(reference, accounts=accounts)
-    return dataclasses.replace(rules, reference=reference)
-
-
-RULES_IN_FORCE = ReferenceBook(reference_versions, rules_from)
+    return dataclasses.replace(seed, reference=reference)

@@ -1,7 +1,7 @@
 """Intake's handlers against its real, migrated schema."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 
 from intake import repository
-from intake.domain.validation import IntakeRules
 from intake.handlers import (
     accept_crm_opportunity,
     accept_order_email,
@@ -19,8 +18,11 @@ from intake.handlers import (
     follow_progress,
     submit_order,
 )
+from intake.rules_in_force import load_rules, load_seed_rules
+from intake.settings import Settings
 from intake.tables import submissions
 from intake.tmf622 import ProductOrderCreate, to_canonical
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -31,9 +33,9 @@ from orderdesk_stack.order_generator import generate_orders
 
 pytestmark = pytest.mark.integration
 
-RULES = IntakeRules.load()
-TODAY = date(2026, 11, 28)
+RULES = load_seed_rules(Settings.model_construct())
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()), clock=lambda: NOW)
 
 
 def _order(order_id: str, *, valid: bool = True):
@@ -44,9 +46,7 @@ def _order(order_id: str, *, valid: bool = True):
 
 async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(database):
     async with database.unit_of_work() as uow:
-        await submit_order(
-            _order("PO-1"), uow, rules=RULES, today=TODAY, idempotency_key="key-1", request_document=None
-        )
+        await submit_order(_order("PO-1"), uow, rules=RULES, now=NOW, idempotency_key="key-1", request_document=None)
         emitted = [record.headers["ce_type"] for record in uow.emitted]
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.validated.v1"]
     async with database.engine.connect() as connection:
@@ -59,7 +59,7 @@ async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(d
 async def test_an_invalid_order_is_stored_as_rejected_with_its_findings(database):
     async with database.unit_of_work() as uow:
         await submit_order(
-            _order("PO-2", valid=False), uow, rules=RULES, today=TODAY, idempotency_key=None, request_document=None
+            _order("PO-2", valid=False), uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None
         )
         emitted = [record.headers["ce_type"] for record in uow.emitted]
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.fallout.v1"]
@@ -72,7 +72,7 @@ async def test_an_invalid_order_is_stored_as_rejected_with_its_findings(database
 async def test_progress_moves_the_order_forward_and_late_news_is_ignored(database):
     order = _order("PO-3")
     async with database.unit_of_work() as uow:
-        await submit_order(order, uow, rules=RULES, today=TODAY, idempotency_key=None, request_document=None)
+        await submit_order(order, uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None)
     ratified = OrderRatified(
         order_id="PO-3", order_version=1, eligible=True, reasons=[], commissionable_mrr=0, commission_total=0, reps=[]
     )
@@ -86,7 +86,7 @@ async def test_progress_moves_the_order_forward_and_late_news_is_ignored(databas
     )
     for event in (ratified, late_priced):
         async with database.unit_of_work() as uow:
-            await follow_progress(event, uow)
+            await follow_progress(event, uow, CONTEXT)
     async with database.engine.connect() as connection:
         stored = await repository.get_order(connection, "PO-3")
     assert (stored.stage, stored.state) == (Stage.RATIFIED, OrderState.IN_PROGRESS)
@@ -95,7 +95,7 @@ async def test_progress_moves_the_order_forward_and_late_news_is_ignored(databas
 async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(database):
     rejected = _order("PO-4", valid=False)
     async with database.unit_of_work() as uow:
-        first = await submit_order(rejected, uow, rules=RULES, today=TODAY, idempotency_key=None, request_document={})
+        first = await submit_order(rejected, uow, rules=RULES, now=NOW, idempotency_key=None, request_document={})
     fixed = rejected.model_copy(
         update={
             "sales_reps": [rep.model_copy(update={"split_percent": Decimal(100)}) for rep in rejected.sales_reps[:1]]
@@ -103,7 +103,7 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
     )
     async with database.unit_of_work() as uow:
         stored = await repository.get_order(uow.connection, "PO-4", for_update=True)
-        await correct_order(stored, fixed, uow, rules=RULES, today=TODAY, actor="specialist-1", request_document={})
+        await correct_order(stored, fixed, uow, rules=RULES, now=NOW, actor="specialist-1", request_document={})
         emitted = [(record.headers["ce_type"], record.value) for record in uow.emitted]
     # The rejection of version 1 arrives after the correction: it must not reject version 2.
     async with database.unit_of_work() as uow:
@@ -116,6 +116,7 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
                 findings=first.findings,
             ),
             uow,
+            CONTEXT,
         )
 
     assert [event_type for event_type, _ in emitted] == [
@@ -141,7 +142,7 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
 
 async def test_a_hold_from_a_later_stage_shows_its_reason_until_the_order_is_released(database):
     async with database.unit_of_work() as uow:
-        await submit_order(_order("PO-H"), uow, rules=RULES, today=TODAY, idempotency_key=None, request_document=None)
+        await submit_order(_order("PO-H"), uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None)
     survey = Finding(
         reason_code="SITE_SURVEY_REQUIRED",
         field_path="productOrderItem[0].place",
@@ -153,6 +154,7 @@ async def test_a_hold_from_a_later_stage_shows_its_reason_until_the_order_is_rel
             await follow_fallout(
                 OrderFallout(order_id="PO-H", order_version=1, stage=Stage.QUALIFIED, kind=kind, findings=findings),
                 uow,
+                CONTEXT,
             )
         async with database.engine.connect() as connection:
             stored = await repository.get_order(connection, "PO-H")
@@ -164,7 +166,7 @@ async def test_a_hold_from_a_later_stage_shows_its_reason_until_the_order_is_rel
 
 async def test_a_cancelled_order_is_recorded_and_announced(database):
     async with database.unit_of_work() as uow:
-        await submit_order(_order("PO-5"), uow, rules=RULES, today=TODAY, idempotency_key=None, request_document=None)
+        await submit_order(_order("PO-5"), uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None)
     async with database.unit_of_work() as uow:
         stored = await repository.get_order(uow.connection, "PO-5", for_update=True)
         request = await cancel_order(
@@ -185,7 +187,7 @@ async def test_coaching_counts_each_finding_per_rep_named_on_the_order_and_chann
                 _order(order_id, valid=valid),
                 uow,
                 rules=RULES,
-                today=TODAY,
+                now=NOW,
                 idempotency_key=None,
                 request_document=None,
             )
@@ -203,18 +205,18 @@ async def test_a_resent_crm_opportunity_is_the_same_order_and_emits_nothing_new(
         json.loads((Path(__file__).parents[1] / "samples" / "crm_opportunity_new_logo.json").read_text())
     )
     async with database.unit_of_work() as uow:
-        first = await accept_crm_opportunity(opportunity, uow)
+        first = await accept_crm_opportunity(opportunity, uow, CONTEXT)
         assert [record.headers["ce_type"] for record in uow.emitted] == [
             "com.orderdesk.order.received.v1",
             "com.orderdesk.order.validated.v1",
         ]
     async with database.unit_of_work() as uow:
-        assert await accept_crm_opportunity(opportunity, uow) == first
+        assert await accept_crm_opportunity(opportunity, uow, CONTEXT) == first
         assert uow.emitted == []
     # The CRM sends a new version of the opportunity with the term changed: the order is corrected, not doubled.
     next_version = opportunity.model_copy(update={"version": 4, "term_months": 60})
     async with database.unit_of_work() as uow:
-        assert await accept_crm_opportunity(next_version, uow) == first
+        assert await accept_crm_opportunity(next_version, uow, CONTEXT) == first
         assert [record.headers["ce_type"] for record in uow.emitted] == [
             "com.orderdesk.order.received.v1",
             "com.orderdesk.order.validated.v1",
@@ -232,7 +234,7 @@ async def test_an_email_with_a_damaged_attachment_waits_as_pending_and_is_kept_b
     raw = (Path(__file__).parents[1] / "samples" / "email_broken_mime.eml").read_bytes()
     received = EmailReceived(message=raw.decode("utf-8", errors="replace"))
     async with database.unit_of_work() as uow:
-        order_id = await accept_order_email(received, uow)
+        order_id = await accept_order_email(received, uow, CONTEXT)
     async with database.engine.connect() as connection:
         stored = await repository.get_order(connection, order_id)
         [document] = (
@@ -252,7 +254,7 @@ async def test_orders_are_listed_by_state_channel_account_and_date_with_the_tota
                 _order(order_id, valid=valid),
                 uow,
                 rules=RULES,
-                today=TODAY,
+                now=NOW,
                 idempotency_key=None,
                 request_document=None,
             )

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from intake import repository
-from intake.domain.validation import IntakeRules
 from intake.handlers import (
     cancel_order,
     follow_hand_off,
@@ -16,7 +15,10 @@ from intake.handlers import (
     release_duplicate,
     submit_order,
 )
+from intake.rules_in_force import load_rules, load_seed_rules
+from intake.settings import Settings
 from intake.tmf622 import ProductOrderCreate, to_canonical
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff, ProcessingPath
@@ -28,9 +30,9 @@ from orderdesk_stack.order_generator import generate_orders
 
 pytestmark = pytest.mark.integration
 
-RULES = IntakeRules.load()
-TODAY = date(2026, 11, 28)
+RULES = load_seed_rules(Settings.model_construct())
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()), clock=lambda: NOW)
 
 
 def _generated(order_id: str, *, seed: int = 41, order_type: str = "new") -> ProductOrder:
@@ -40,7 +42,7 @@ def _generated(order_id: str, *, seed: int = 41, order_type: str = "new") -> Pro
 
 async def _submit(database: Database, order: ProductOrder) -> list[str]:
     async with database.unit_of_work() as uow:
-        await submit_order(order, uow, rules=RULES, today=TODAY, idempotency_key=None, request_document=None)
+        await submit_order(order, uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None)
         return [record.headers["ce_type"] for record in uow.emitted]
 
 
@@ -70,18 +72,18 @@ async def _hand_off(database: Database, order: ProductOrder) -> None:
         OrderApproved(**carried, pricing=pricing, approvals=[]),
     ):
         async with database.unit_of_work() as uow:
-            await follow_progress(event, uow)
+            await follow_progress(event, uow, CONTEXT)
     async with database.unit_of_work() as uow:
         handed_off = OrderHandedOff(
             **carried, pricing=pricing, approvals=[], processing_path=ProcessingPath.STANDARD, billing_lines=[]
         )
-        await follow_hand_off(handed_off, uow)
+        await follow_hand_off(handed_off, uow, CONTEXT)
 
 
 async def _ops(database: Database, order_id: str, status: OpsStatus, **details) -> None:
     async with database.unit_of_work() as uow:
         await follow_operations(
-            OpsOrderStatusChanged(order_id=order_id, order_version=1, status=status, **details), uow
+            OpsOrderStatusChanged(order_id=order_id, order_version=1, status=status, **details), uow, CONTEXT
         )
 
 
@@ -140,7 +142,7 @@ async def test_a_cancel_after_the_hand_off_waits_for_operations_to_stop_the_work
     assert (await _stored(database, order.id)).state is OrderState.ASSESSING_CANCELLATION
 
     async with database.unit_of_work() as uow:
-        await follow_progress(HandOffCancelled(order_id=order.id, order_version=1, reason="site sold"), uow)
+        await follow_progress(HandOffCancelled(order_id=order.id, order_version=1, reason="site sold"), uow, CONTEXT)
     assert (await _stored(database, order.id)).state is OrderState.PENDING_CANCELLATION
 
     await _ops(database, order.id, answer, effective_date=date(2026, 11, 27))

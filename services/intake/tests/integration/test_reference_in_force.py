@@ -5,11 +5,13 @@ from datetime import date
 import pytest
 
 from commission.domain.rules import commission_rules
-from intake.domain.validation import validate
+from intake.domain.validation import IntakeRules, validate
 from intake.handlers import follow_catalogue, follow_crm_account, follow_roster
-from intake.rules_in_force import rules_from
-from intake.tables import messaging, reference_versions
+from intake.rules_in_force import load_rules
+from intake.settings import Settings
+from intake.tables import messaging
 from intake.tmf622 import ProductOrderCreate, to_canonical
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmAccountUpdated
 from orderdesk_shared.events.commission import RosterPublished
@@ -37,36 +39,36 @@ def _catalogue(version: str, *, retired: frozenset[str] = frozenset()) -> Catalo
     return published.model_copy(update={"version": version, "offerings": offerings})
 
 
-async def _announce(database: Database, catalogue: CataloguePublished) -> None:
+async def _announce(database: Database, rules: ReferenceBook[IntakeRules], catalogue: CataloguePublished) -> None:
     async with database.unit_of_work() as uow:
-        await follow_catalogue(catalogue, uow)
+        await follow_catalogue(catalogue, uow, ServiceContext(rules))
 
 
 async def test_an_offering_retired_in_the_announced_catalogue_is_refused_from_then_on(database):
     [generated] = generate_orders(1, seed=41, invalid_share=0.0)
     order = to_canonical(ProductOrderCreate.model_validate(generated.body), order_id="PO-C1", submitted_by="rep-001")
     sold = order.items[0].product_offering_id
-    rules = ReferenceBook(reference_versions, rules_from, recheck_seconds=0)
+    rules = load_rules(Settings.model_construct())
 
     assert (await rules.through(database)).reference.offerings[sold].active  # the seed file, before any catalogue
     assert rules.versions == {}
 
-    await _announce(database, _catalogue("catalogue/2", retired=frozenset({sold})))
+    await _announce(database, rules, _catalogue("catalogue/2", retired=frozenset({sold})))
     findings = validate(order, await rules.through(database), today=TODAY).findings
     assert rules.versions == {"catalogue": "catalogue/2"}
     assert [(f.reason_code, f.message) for f in findings] == [
         ("UNKNOWN_OFFERING", f"product offering {sold} is no longer sold")
     ]
 
-    await _announce(database, _catalogue("catalogue/3"))  # sold again
+    await _announce(database, rules, _catalogue("catalogue/3"))  # sold again
     assert validate(order, await rules.through(database), today=TODAY).findings == []
     assert rules.versions == {"catalogue": "catalogue/3"}
 
 
 async def test_a_catalogue_announced_again_is_in_force_again(database):
-    rules = ReferenceBook(reference_versions, rules_from, recheck_seconds=0)
+    rules = load_rules(Settings.model_construct())
     for version in ("catalogue/1", "catalogue/2", "catalogue/1"):
-        await _announce(database, _catalogue(version))
+        await _announce(database, rules, _catalogue(version))
     await rules.through(database)
     assert rules.versions == {"catalogue": "catalogue/1"}
 
@@ -80,10 +82,10 @@ async def test_a_rep_who_left_in_the_announced_roster_can_no_longer_sell(databas
         rep.model_copy(update={"active_to": date(2026, 10, 31)}) if rep.id == seller else rep
         for rep in roster.reps.values()
     ]
-    rules = ReferenceBook(reference_versions, rules_from, recheck_seconds=0)
+    rules = load_rules(Settings.model_construct())
 
     async with database.unit_of_work() as uow:
-        await follow_roster(RosterPublished(version="roster/2", reps=left), uow)
+        await follow_roster(RosterPublished(version="roster/2", reps=left), uow, ServiceContext(rules))
     findings = validate(order, await rules.through(database), today=TODAY).findings
 
     assert rules.versions == {"roster": "roster/2"}
@@ -111,7 +113,7 @@ async def test_an_account_the_crm_describes_is_checked_as_the_crm_last_changed_i
     )
     seeded = next(order for order in orders if order.account.id)  # an order for an existing account
     order = seeded.model_copy(update={"account": seeded.account.model_copy(update={"id": "ACC-20001"})})
-    rules = ReferenceBook(reference_versions, rules_from, recheck_seconds=0)
+    rules = load_rules(Settings.model_construct())
 
     async def account_findings() -> list[str]:
         findings = validate(order, await rules.through(database), today=TODAY).findings
@@ -119,7 +121,7 @@ async def test_an_account_the_crm_describes_is_checked_as_the_crm_last_changed_i
 
     async def from_crm(record: CrmAccountUpdated) -> bool:
         async with database.unit_of_work() as uow:
-            return await follow_crm_account(record, uow)
+            return await follow_crm_account(record, uow, ServiceContext(rules))
 
     assert await account_findings() == ["there is no account ACC-20001"]  # not in the seed file
 

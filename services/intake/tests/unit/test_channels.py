@@ -9,13 +9,15 @@ from pydantic import ValidationError
 
 from intake.channels import crm, ivr
 from intake.channels.email import email_sender, parse_order_email
-from intake.domain.validation import IntakeRules, validate
+from intake.domain.validation import validate
+from intake.rules_in_force import load_seed_rules
+from intake.settings import Settings
 from intake.tmf622 import ProductOrderCreate, spec_errors, to_canonical
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
 from orderdesk_shared.events.order import OrderState
 
 SAMPLES = Path(__file__).parents[1] / "samples"
-RULES = IntakeRules.load()
+RULES = load_seed_rules(Settings.model_construct())
 EMAIL_SAMPLES = ("email_form_in_body.eml", "email_with_csv_form.eml", "email_with_xlsx_form.eml")
 
 

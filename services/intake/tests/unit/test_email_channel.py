@@ -14,13 +14,15 @@ import pytest
 from openpyxl import Workbook
 
 from intake.channels.email import MAX_PARTS, ParsedEmail, parse_order_email
-from intake.domain.validation import IntakeRules, Validation, validate
+from intake.domain.validation import Validation, validate
+from intake.rules_in_force import load_seed_rules
+from intake.settings import Settings
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_stack.testing import xlsx_bomb
 
 SAMPLES = Path(__file__).parents[1] / "samples"
-RULES = IntakeRules.load()
+RULES = load_seed_rules(Settings.model_construct())
 TODAY = date(2026, 11, 28)
 VALID = ["email_form_in_body.eml", "email_with_csv_form.eml", "email_with_xlsx_form.eml", "email_no_message_id.eml"]
 HEADER = """Order Type: add

@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from intake.domain.validation import IntakeRules, validate
+from intake.domain.validation import validate
+from intake.rules_in_force import load_seed_rules
+from intake.settings import Settings
 from intake.tmf622 import ProductOrderCreate, request_findings, spec_errors, to_canonical, to_resource
 from orderdesk_shared.events.order import Channel, OrderType
 from orderdesk_shared.order_state import received
@@ -114,7 +116,7 @@ def test_a_transfer_names_its_new_owner_and_a_move_relates_its_two_items():
 
 # --- the published specification ----------------------------------------------------------------------------------
 
-RULES = IntakeRules.load()
+RULES = load_seed_rules(Settings.model_construct())
 
 
 def _resource(document: dict, *, state_of=received) -> dict:

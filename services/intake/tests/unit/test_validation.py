@@ -5,7 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from intake.domain.validation import IntakeRules, validate
+from intake.domain.validation import validate
+from intake.rules_in_force import load_seed_rules
+from intake.settings import Settings
 from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.order import (
     Account,
@@ -23,7 +25,7 @@ from orderdesk_shared.events.order import (
     ServiceLocation,
 )
 
-RULES = IntakeRules.load()
+RULES = load_seed_rules(Settings.model_construct())
 TODAY = date(2026, 11, 28)
 SITE = ServiceLocation(
     address=Address(street="233 south wacker drive", city="Chicago", state_or_province="IL", postcode="60606")

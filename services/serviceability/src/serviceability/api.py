@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
@@ -14,6 +13,7 @@ from orderdesk_shared import tmf630
 from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, ensure_allowed, own_orders_only
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.context import ContextDep
 from orderdesk_shared.csv_rows import UnreadableCsv
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import ProductOrder
@@ -26,7 +26,6 @@ from serviceability.domain.rules import Rules
 from serviceability.handlers import SurveyNotOpen, complete_site_survey
 from serviceability.inventory import import_inventory, report_document
 from serviceability.notifications import HUB, check_created, query_created
-from serviceability.rules_in_force import RULES_IN_FORCE
 
 router = APIRouter(prefix="/serviceability", tags=["serviceability"])
 # A location import is a whole CSV file: it may be larger than other bodies (the max_upload_bytes setting).
@@ -45,16 +44,18 @@ TMF645QueryBody = Annotated[Any, Body(description="a TMF645 QueryServiceQualific
 
 
 @tmf645_router.post("/checkServiceQualification", status_code=status.HTTP_201_CREATED)
-async def check_service_qualification(body: TMF645Body, principal: Checker, db: DatabaseDep) -> dict:
+async def check_service_qualification(
+    body: TMF645Body, principal: Checker, db: DatabaseDep, context: ContextDep
+) -> dict:
     """Whether and how each site can be served, answered at once (qualified, alternate or unqualified per item)."""
     if errors := tmf645.invalid_params(body):
         raise RequestValidationError(errors)
-    rules = await RULES_IN_FORCE.through(db)
+    rules = await context.rules.through(db)
     items = tmf645.check_items(body, rules)
     check_id = str(uuid.uuid4())
     async with db.unit_of_work() as uow:
         sites = await _decide(uow.connection, items, rules, alternates_wanted=body.get("provideAlternative", False))
-        resource = tmf645.to_resource(check_id, body, sites, checked_at=datetime.now(UTC))
+        resource = tmf645.to_resource(check_id, body, sites, checked_at=context.clock())
         await repository.record_check(
             uow.connection, check_id=check_id, requested_by=principal.subject, resource=resource
         )
@@ -116,16 +117,18 @@ QueryFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attri
 
 
 @tmf645_router.post("/queryServiceQualification", status_code=status.HTTP_201_CREATED)
-async def query_service_qualification(body: TMF645QueryBody, principal: Checker, db: DatabaseDep) -> dict:
+async def query_service_qualification(
+    body: TMF645QueryBody, principal: Checker, db: DatabaseDep, context: ContextDep
+) -> dict:
     """The offerings that can be served at a place (or whether the one the search names can), answered at once."""
     if errors := tmf645.invalid_params(body, definition=tmf645.QUERY_CREATE):
         raise RequestValidationError(errors)
-    rules = await RULES_IN_FORCE.through(db)
+    rules = await context.rules.through(db)
     items = tmf645.query_items(body, rules)
     query_id = str(uuid.uuid4())
     async with db.unit_of_work() as uow:
         sites = await _decide(uow.connection, items, rules, alternates_wanted=False)
-        resource = tmf645.to_query_resource(query_id, body, sites, rules, queried_at=datetime.now(UTC))
+        resource = tmf645.to_query_resource(query_id, body, sites, rules, queried_at=context.clock())
         await repository.record_query(
             uow.connection, query_id=query_id, requested_by=principal.subject, resource=resource
         )
@@ -217,18 +220,20 @@ class SurveyCompletion(BaseModel):
 
 
 @router.post("/siteSurveys/{survey_id}/completion")
-async def complete_survey(survey_id: str, body: SurveyCompletion, principal: Surveyor, db: DatabaseDep) -> dict:
+async def complete_survey(
+    survey_id: str, body: SurveyCompletion, principal: Surveyor, db: DatabaseDep, context: ContextDep
+) -> dict:
     """Complete an open survey: the estimate is computed again from the confirmed distance, the order released."""
     async with db.unit_of_work() as uow:
         try:
             decision = await complete_site_survey(
                 survey_id,
                 uow,
+                context,
                 surveyor=principal.subject,
                 distance_to_fiber_ft=body.distanceToFiberFt,
                 notes=body.notes,
                 photos=body.photos,
-                now=datetime.now(UTC),
             )
         except SurveyNotOpen as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from opentelemetry.context import Context
 
+from orderdesk_shared.context import ServiceContext, with_context
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.intake import OrderCorrected, OrderValidated
@@ -14,7 +15,7 @@ from orderdesk_shared.events.order import ProductOrder, Stage
 from orderdesk_shared.events.pricing_approval import CataloguePublished
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
-from orderdesk_shared.reference import CATALOGUE
+from orderdesk_shared.reference import CATALOGUE, ReferenceBook
 from orderdesk_shared.telemetry import Traced, order_step
 from serviceability import repository
 from serviceability.domain.qualification import (
@@ -25,7 +26,6 @@ from serviceability.domain.qualification import (
     site_requests,
 )
 from serviceability.domain.rules import Rules
-from serviceability.rules_in_force import RULES_IN_FORCE
 
 log = get_logger(__name__)
 
@@ -36,16 +36,18 @@ _FALLOUT_KIND = {
 }
 
 
-async def qualify_sites(event: OrderValidated, uow: UnitOfWork) -> None:
+async def qualify_sites(event: OrderValidated, uow: UnitOfWork, context: ServiceContext[ReferenceBook[Rules]]) -> None:
     """Decide every site of a validated order: it goes on qualified, or is held, pending or rejected with findings
     (with the other orders of the transaction, before it commits: see qualify_orders)."""
-    uow.before_commit(qualify_orders, event)
+    uow.before_commit(with_context(qualify_orders, context), event)
 
 
-async def qualify_orders(uow: UnitOfWork, validated: Sequence[Traced[OrderValidated]]) -> None:
+async def qualify_orders(
+    uow: UnitOfWork, validated: Sequence[Traced[OrderValidated]], context: ServiceContext[ReferenceBook[Rules]]
+) -> None:
     """Decide the validated orders of a transaction: their locations read in one statement and their decisions
     stored in one. A version that a later one in the same transaction replaces is left, as when it comes late."""
-    rules = await RULES_IN_FORCE.within(uow.connection)
+    rules, now = await context.rules.within(uow.connection), context.clock()
     latest: dict[str, int] = {}
     for traced in validated:
         latest[traced.item.order_id] = max(latest.get(traced.item.order_id, 0), traced.item.order_version)
@@ -82,19 +84,19 @@ async def qualify_orders(uow: UnitOfWork, validated: Sequence[Traced[OrderValida
                 uow.connection, event.order_id, state="superseded", before_version=event.order_version
             )
         if decision.outcome is Outcome.HELD:
-            await _open_surveys(uow, event.order_id, event.order_version, decision, rules=rules)
+            await _open_surveys(uow, event.order_id, event.order_version, decision, rules=rules, now=now)
         _announce(
             uow, event.order_id, event.order_version, event.order, decision, before=None, trace=traced.trace_context
         )
 
 
-async def close_surveys_of_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:
+async def close_surveys_of_cancelled_order(event: OrderFallout, uow: UnitOfWork, context: ServiceContext) -> None:
     """A cancelled order needs no site survey any more: its open surveys are closed (other fallout changes nothing)."""
     if event.kind in (FalloutKind.CANCELLED, FalloutKind.CANCELLATION_REQUESTED):
         await repository.close_open_surveys(uow.connection, event.order_id, state="cancelled")
 
 
-async def close_surveys_of_corrected_versions(event: OrderCorrected, uow: UnitOfWork) -> None:
+async def close_surveys_of_corrected_versions(event: OrderCorrected, uow: UnitOfWork, context: ServiceContext) -> None:
     """A version corrected since needs no site survey, even when the correction is not valid and never comes here."""
     await repository.close_open_surveys(
         uow.connection, event.order_id, state="superseded", before_version=event.order_version
@@ -108,17 +110,18 @@ class SurveyNotOpen(Exception):
 async def complete_site_survey(
     survey_id: str,
     uow: UnitOfWork,
+    context: ServiceContext[ReferenceBook[Rules]],
     *,
     surveyor: str,
     distance_to_fiber_ft: int,
     notes: str | None,
     photos: list[str],
-    now: datetime,
 ) -> OrderDecision | None:
     """Record a survey's findings and decide the order again with the confirmed distance; None if no such survey.
 
     The order is released (and qualified) once its last open survey is completed and every site can be served.
     """
+    now = context.clock()
     survey = await repository.get_survey(uow.connection, survey_id, for_update=True)
     if survey is None:
         return None
@@ -136,7 +139,7 @@ async def complete_site_survey(
         )
         stored = await repository.get_decision(uow.connection, survey.order_id, survey.order_version, for_update=True)
         order = ProductOrder.model_validate(stored.order_document)
-        rules = await RULES_IN_FORCE.within(uow.connection)
+        rules = await context.rules.within(uow.connection)
         surveys = await repository.surveys_of(uow.connection, survey.order_id, survey.order_version)
         decision = await _decide(uow, order, rules, surveys=surveys)
         await repository.update_decision(
@@ -148,7 +151,9 @@ async def complete_site_survey(
             findings=_dumped(decision.findings),
         )
         if decision.outcome is Outcome.HELD:
-            await _open_surveys(uow, survey.order_id, survey.order_version, decision, rules=rules, open_before=surveys)
+            await _open_surveys(
+                uow, survey.order_id, survey.order_version, decision, rules=rules, now=now, open_before=surveys
+            )
         _announce(uow, survey.order_id, survey.order_version, order, decision, before=Outcome(stored.outcome))
         return decision
 
@@ -192,11 +197,11 @@ async def _open_surveys(
     decision: OrderDecision,
     *,
     rules: Rules,
+    now: datetime,
     open_before: Sequence[sa.Row] = (),
 ) -> None:
     """A survey task for every site of a held order that needs one and has none open."""
     already = {survey.item_id for survey in open_before if survey.state == "open"}
-    opened_at = datetime.now(UTC)
     for site in decision.sites:
         if site.survey_required and site.request.item_id not in already:
             await repository.open_survey(
@@ -208,8 +213,8 @@ async def _open_surveys(
                 location_id=site.location.location_id if site.location else None,
                 site=site.request.place,
                 reach=site.reach,
-                opened_at=opened_at,
-                due_at=rules.policy.site_survey.due(opened_at),
+                opened_at=now,
+                due_at=rules.policy.site_survey.due(now),
             )
 
 
@@ -271,8 +276,10 @@ def _dumped(findings: list[Finding]) -> list[dict]:
     return [finding.model_dump(mode="json", by_alias=True, exclude_none=True) for finding in findings]
 
 
-async def follow_catalogue(published: CataloguePublished, uow: UnitOfWork) -> None:
+async def follow_catalogue(
+    published: CataloguePublished, uow: UnitOfWork, context: ServiceContext[ReferenceBook[Rules]]
+) -> None:
     """Decide sites for the offerings of the catalogue pricing-approval announced, from now on."""
     document = published.model_dump(mode="json", by_alias=True)
-    await RULES_IN_FORCE.keep(uow.connection, kind=CATALOGUE, version=published.version, document=document)
+    await context.rules.keep(uow.connection, kind=CATALOGUE, version=published.version, document=document)
     log.info("catalogue in force", version=published.version)

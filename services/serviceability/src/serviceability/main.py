@@ -5,12 +5,10 @@ from fastapi import FastAPI
 from orderdesk_shared.app import build_app
 from serviceability import api, hub_api
 from serviceability.bootstrap import bootstrap
-from serviceability.rules_in_force import serviceability_rules
 from serviceability.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    serviceability_rules()  # loaded now, so a bad policy or offerings file stops serviceability at start
     return build_app(
         bootstrap(settings),
         title="OrderDesk serviceability",

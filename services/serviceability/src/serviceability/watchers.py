@@ -1,9 +1,8 @@
 """Serviceability's background loop: site surveys open past their SLA put their order in jeopardy."""
 
 import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime
 
+from orderdesk_shared.context import Clock
 from orderdesk_shared.db import Database
 from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.logs import get_logger
@@ -12,7 +11,7 @@ from serviceability.handlers import raise_survey_jeopardy
 log = get_logger(__name__)
 
 
-def survey_sla_watch(*, every_seconds: float, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+def survey_sla_watch(*, every_seconds: float, clock: Clock):
     """A loop that checks open surveys every `every_seconds`; jeopardy is raised once per overdue survey."""
 
     async def watch(database: Database) -> None:

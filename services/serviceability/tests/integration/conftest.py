@@ -10,6 +10,7 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from orderdesk_shared.auth import Role
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.intake import OrderValidated
@@ -26,8 +27,12 @@ from orderdesk_shared.events.order import (
 from orderdesk_stack.testing import session_token_signer
 from serviceability.inventory import import_inventory
 from serviceability.main import create_app
+from serviceability.rules_in_force import load_rules
 from serviceability.settings import SEED_INVENTORY, Settings
 from serviceability.tables import messaging
+
+# What the handlers decide with when a test calls them itself: the shipped rules and the clock.
+CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()))
 
 
 # One migrated, seeded database per test module: each test works on orders of its own.

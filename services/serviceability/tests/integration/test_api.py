@@ -11,7 +11,13 @@ from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from serviceability.cli import app as cli
 from serviceability.handlers import qualify_sites
-from services.serviceability.tests.integration.conftest import NEAR_NET_950_FT, bearer, emitted, validated
+from services.serviceability.tests.integration.conftest import (
+    CONTEXT,
+    NEAR_NET_950_FT,
+    bearer,
+    emitted,
+    validated,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -83,7 +89,7 @@ async def test_the_cli_imports_a_file_and_reports_its_bad_rows(database_url, tmp
 
 async def test_a_surveyor_completes_an_open_survey_and_the_held_order_is_released(api, database, order_id):
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow, CONTEXT)
     queue = (await api.get("/serviceability/siteSurveys", headers=OPS)).json()
     [survey] = [survey for survey in queue if survey["orderId"] == order_id]
     assert (survey["state"], survey["locationId"], survey["reach"]) == ("open", "LOC-CHI-0003", "near-net")

@@ -2,14 +2,15 @@
 
 import pytest
 
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.pricing_approval import OfferedCharacteristic
-from orderdesk_shared.reference import ReferenceBook
 from pricing_approval.publication import catalogue_published
 from pricing_approval.rules import pricing_rules
 from serviceability.handlers import follow_catalogue
-from serviceability.rules_in_force import rules_from
-from serviceability.tables import messaging, reference_versions
+from serviceability.rules_in_force import load_rules
+from serviceability.settings import Settings
+from serviceability.tables import messaging
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +23,7 @@ async def database(service_database):
 
 
 async def test_a_bandwidth_tier_dropped_from_the_catalogue_is_no_longer_offered_at_sites(database):
-    rules = ReferenceBook(reference_versions, rules_from, recheck_seconds=0)
+    rules = load_rules(Settings.model_construct())
     assert 10000 in (await rules.through(database)).offerings["DIA-FIBER"].bandwidth_tiers_mbps  # the seed copy
 
     published = catalogue_published(pricing_rules().catalogue)
@@ -35,7 +36,11 @@ async def test_a_bandwidth_tier_dropped_from_the_catalogue_is_no_longer_offered_
         for offering in published.offerings
     ]
     async with database.unit_of_work() as uow:
-        await follow_catalogue(published.model_copy(update={"version": "catalogue/2", "offerings": without_10g}), uow)
+        await follow_catalogue(
+            published.model_copy(update={"version": "catalogue/2", "offerings": without_10g}),
+            uow,
+            ServiceContext(rules),
+        )
 
     offered = (await rules.through(database)).offerings
     assert offered["DIA-FIBER"].bandwidth_tiers_mbps == (100, 1000)

@@ -1,5 +1,6 @@
 """Serviceability's handlers against its real, migrated schema and the shipped seed inventory."""
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -19,8 +20,8 @@ from serviceability.handlers import (
     qualify_sites,
     raise_survey_jeopardy,
 )
-from serviceability.rules_in_force import serviceability_rules
 from services.serviceability.tests.integration.conftest import (
+    CONTEXT,
     NEAR_NET_950_FT,
     NOT_IN_INVENTORY,
     OFF_NET,
@@ -36,7 +37,7 @@ async def test_an_on_net_order_is_qualified_once(database, order_id):
     event = validated(order_id, ("DIA-FIBER", ON_NET), ("SIP-TRUNK", ON_NET))
     for _ in range(2):
         async with database.unit_of_work() as uow:
-            await qualify_sites(event, uow)
+            await qualify_sites(event, uow, CONTEXT)
 
     [qualified] = await emitted(database, ServiceabilityQualified, order_id)
     assert [(site.item_id, site.location_id, site.reach) for site in qualified.sites] == [
@@ -50,25 +51,30 @@ async def test_an_on_net_order_is_qualified_once(database, order_id):
 async def test_a_near_net_order_is_held_until_its_survey_completes_then_released_with_the_new_estimate(
     database, order_id
 ):
+    monday_before_christmas = datetime(2026, 12, 21, 16, 30, tzinfo=UTC)
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
+        await qualify_sites(
+            validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)),
+            uow,
+            dataclasses.replace(CONTEXT, clock=lambda: monday_before_christmas),
+        )
     [survey] = await surveys_of(database, order_id, 1)
     [held] = await emitted(database, OrderFallout, order_id)
     assert (held.kind, [f.reason_code for f in held.findings]) == (FalloutKind.HELD, ["SITE_SURVEY_REQUIRED"])
     assert "$57,750.00" in held.findings[0].message  # 15,000 + 45 x 950 ft
     assert (survey.state, survey.location_id) == ("open", "LOC-CHI-0003")
-    calendar = serviceability_rules().policy.site_survey.business_calendar
-    assert survey.due_at == calendar.add_business_days(survey.opened_at, 5)  # weekends and holidays skipped
+    # Five business days: the weekend and Christmas Day (a Friday) are skipped.
+    assert (survey.opened_at, survey.due_at) == (monday_before_christmas, datetime(2026, 12, 29, 16, 30, tzinfo=UTC))
 
     async with database.unit_of_work() as uow:
         await complete_site_survey(
             survey.survey_id,
             uow,
+            CONTEXT,
             surveyor="sam",
             distance_to_fiber_ft=640,
             notes="conduit on 106th",
             photos=["p1"],
-            now=datetime.now(UTC),
         )
     _, released = await emitted(database, OrderFallout, order_id)
     assert (released.order_id, released.order_version, released.kind) == (order_id, 1, FalloutKind.RELEASED)
@@ -84,18 +90,20 @@ async def test_a_near_net_order_is_held_until_its_survey_completes_then_released
 
 async def test_an_order_with_two_surveys_is_released_only_after_the_second(database, order_id):
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT), ("EPL", NOT_IN_INVENTORY)), uow)
+        await qualify_sites(
+            validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT), ("EPL", NOT_IN_INVENTORY)), uow, CONTEXT
+        )
     first, second = await surveys_of(database, order_id, 1)
     for survey in (first, second):
         async with database.unit_of_work() as uow:
             await complete_site_survey(
                 survey.survey_id,
                 uow,
+                CONTEXT,
                 surveyor="sam",
                 distance_to_fiber_ft=300,
                 notes=None,
                 photos=[],
-                now=datetime.now(UTC),
             )
         kinds = [fallout.kind for fallout in await emitted(database, OrderFallout, order_id)]
         if survey is first:
@@ -108,17 +116,17 @@ async def test_an_order_with_two_surveys_is_released_only_after_the_second(datab
 
 async def test_a_survey_finding_the_plant_too_far_for_voice_rejects_the_held_order(database, order_id):
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("SIP-TRUNK", NEAR_NET_950_FT)), uow)
+        await qualify_sites(validated(order_id, ("SIP-TRUNK", NEAR_NET_950_FT)), uow, CONTEXT)
     [survey] = await surveys_of(database, order_id, 1)
     async with database.unit_of_work() as uow:
         await complete_site_survey(
             survey.survey_id,
             uow,
+            CONTEXT,
             surveyor="sam",
             distance_to_fiber_ft=1400,
             notes=None,
             photos=[],
-            now=datetime.now(UTC),
         )
     assert [fallout.kind for fallout in await emitted(database, OrderFallout, order_id)] == [
         FalloutKind.HELD,
@@ -129,7 +137,7 @@ async def test_a_survey_finding_the_plant_too_far_for_voice_rejects_the_held_ord
 async def test_one_off_net_voice_site_rejects_a_multi_site_order_naming_that_site(database, order_id):
     async with database.unit_of_work() as uow:
         await qualify_sites(
-            validated(order_id, ("DIA-FIBER", OFF_NET), ("HOSTED-VOICE", OFF_NET), ("EPL", ON_NET)), uow
+            validated(order_id, ("DIA-FIBER", OFF_NET), ("HOSTED-VOICE", OFF_NET), ("EPL", ON_NET)), uow, CONTEXT
         )
     assert await surveys_of(database, order_id, 1) == []
     [rejected] = await emitted(database, OrderFallout, order_id)
@@ -141,7 +149,7 @@ async def test_one_off_net_voice_site_rejects_a_multi_site_order_naming_that_sit
 
 async def test_an_off_net_internet_site_is_qualified_with_the_vendor_cost(database, order_id):
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", OFF_NET)), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", OFF_NET)), uow, CONTEXT)
     [qualified] = await emitted(database, ServiceabilityQualified, order_id)
     assert [(site.reach, site.vendor_mrc_cost) for site in qualified.sites] == [
         (NetworkReach.OFF_NET, Decimal("550.00"))
@@ -150,11 +158,11 @@ async def test_an_off_net_internet_site_is_qualified_with_the_vendor_cost(databa
 
 async def test_a_corrected_order_version_is_decided_afresh_and_supersedes_the_open_survey(database, order_id):
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY)), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY)), uow, CONTEXT)
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", ON_NET), version=2), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", ON_NET), version=2), uow, CONTEXT)
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY), version=1), uow)  # late news
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY), version=1), uow, CONTEXT)  # late news
     [old_survey] = await surveys_of(database, order_id, 1)
     assert old_survey.state == "superseded"
     [qualified] = await emitted(database, ServiceabilityQualified, order_id)
@@ -163,8 +171,8 @@ async def test_a_corrected_order_version_is_decided_afresh_and_supersedes_the_op
 
 async def test_of_two_versions_in_one_transaction_only_the_later_is_decided(database, order_id):
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY)), uow)
-        await qualify_sites(validated(order_id, ("DIA-FIBER", ON_NET), version=2), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NOT_IN_INVENTORY)), uow, CONTEXT)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", ON_NET), version=2), uow, CONTEXT)
     assert await surveys_of(database, order_id, 1) == []
     assert await emitted(database, OrderFallout, order_id) == []
     [qualified] = await emitted(database, ServiceabilityQualified, order_id)
@@ -174,8 +182,8 @@ async def test_of_two_versions_in_one_transaction_only_the_later_is_decided(data
 async def test_the_orders_of_one_transaction_are_decided_each_on_its_own_sites(database):
     on_net, off_net = f"ORD-{uuid.uuid4().hex[:8]}", f"ORD-{uuid.uuid4().hex[:8]}"
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(on_net, ("DIA-FIBER", ON_NET)), uow)
-        await qualify_sites(validated(off_net, ("DIA-FIBER", OFF_NET)), uow)
+        await qualify_sites(validated(on_net, ("DIA-FIBER", ON_NET)), uow, CONTEXT)
+        await qualify_sites(validated(off_net, ("DIA-FIBER", OFF_NET)), uow, CONTEXT)
     [first] = await emitted(database, ServiceabilityQualified, on_net)
     [second] = await emitted(database, ServiceabilityQualified, off_net)
     assert [site.reach for site in first.sites + second.sites] == [NetworkReach.ON_NET, NetworkReach.OFF_NET]
@@ -188,7 +196,7 @@ async def surveys_of(database, order_id: str, version: int) -> list:
 
 async def test_a_survey_past_its_sla_raises_jeopardy_once(database, order_id):
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow, CONTEXT)
     [survey] = await surveys_of(database, order_id, 1)
 
     async def jeopardy_after_a_check_at(now: datetime) -> list[OrderFallout]:
@@ -206,7 +214,7 @@ async def test_a_survey_past_its_sla_raises_jeopardy_once(database, order_id):
 
 async def test_cancelling_a_held_order_closes_its_survey(database, order_id):
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow, CONTEXT)
     [survey] = await surveys_of(database, order_id, 1)
     for kind in (FalloutKind.HELD, FalloutKind.CANCELLED):
         fallout = OrderFallout(
@@ -217,7 +225,7 @@ async def test_cancelling_a_held_order_closes_its_survey(database, order_id):
             findings=[Finding(reason_code=kind.upper(), message="the customer withdrew")],
         )
         async with database.unit_of_work() as uow:
-            await close_surveys_of_cancelled_order(fallout, uow)
+            await close_surveys_of_cancelled_order(fallout, uow, CONTEXT)
             [survey] = await repository.surveys_of(uow.connection, order_id, 1)
         assert survey.state == ("cancelled" if kind is FalloutKind.CANCELLED else "open")
 
@@ -226,11 +234,11 @@ async def test_cancelling_a_held_order_closes_its_survey(database, order_id):
             await complete_site_survey(
                 survey.survey_id,
                 uow,
+                CONTEXT,
                 surveyor="sam",
                 distance_to_fiber_ft=10,
                 notes=None,
                 photos=[],
-                now=datetime.now(UTC),
             )
     async with database.unit_of_work() as uow:
         await raise_survey_jeopardy(uow, now=survey.due_at + timedelta(days=1))
@@ -239,11 +247,11 @@ async def test_cancelling_a_held_order_closes_its_survey(database, order_id):
 
 async def test_a_correction_rejected_by_intake_closes_the_survey_of_the_version_it_replaces(database, order_id):
     async with database.unit_of_work() as uow:
-        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow)
+        await qualify_sites(validated(order_id, ("DIA-FIBER", NEAR_NET_950_FT)), uow, CONTEXT)
     # Version 2 fails validation, so it never reaches serviceability: the correction itself is the news.
     async with database.unit_of_work() as uow:
         await close_surveys_of_corrected_versions(
-            OrderCorrected(order_id=order_id, order_version=2, corrected_by="dana"), uow
+            OrderCorrected(order_id=order_id, order_version=2, corrected_by="dana"), uow, CONTEXT
         )
         [survey] = await repository.surveys_of(uow.connection, order_id, 1)
     assert survey.state == "superseded"

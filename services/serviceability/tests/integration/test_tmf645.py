@@ -9,7 +9,8 @@ import pytest
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.published_specs import STANDARDS, TMF645, PublishedSpec
-from serviceability.rules_in_force import serviceability_rules
+from serviceability.rules_in_force import load_seed_rules
+from serviceability.settings import Settings
 from services.serviceability.tests.integration.conftest import bearer
 
 pytestmark = pytest.mark.integration
@@ -336,7 +337,7 @@ def offerings_found(query: dict) -> dict[str, int | None]:
 
 async def test_a_query_lists_the_offerings_served_at_a_place_at_the_fastest_tier_it_carries(api):
     on_net = await queried(api, {"service": {"place": [ON_NET]}})
-    assert set(offerings_found(on_net)) == set(serviceability_rules().offerings)
+    assert set(offerings_found(on_net)) == set(load_seed_rules(Settings.model_construct()).offerings)
     assert offerings_found(on_net)["DIA-FIBER"] == 10000
     assert {i["networkReach"] for i in on_net["serviceQualificationItem"]} == {"on-net"}
     assert "eligibilityUnavailabilityReason" not in on_net

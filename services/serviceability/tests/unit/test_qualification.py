@@ -30,9 +30,10 @@ from serviceability.domain.qualification import (
     decide_site,
     site_requests,
 )
-from serviceability.rules_in_force import serviceability_rules
+from serviceability.rules_in_force import load_seed_rules
+from serviceability.settings import Settings
 
-RULES = serviceability_rules()
+RULES = load_seed_rules(Settings.model_construct())
 WACKER = Address(street="233 S WACKER DR", city="CHICAGO", state_or_province="IL", postcode="60606")
 
 

@@ -6,13 +6,15 @@ from decimal import Decimal
 import pytest
 
 from orderdesk_shared.calendar import load_business_calendar
-from serviceability.domain.rules import DEFAULT_POLICY, Rules, RulesError
+from serviceability.rules_in_force import RulesError, load_seed_rules
+from serviceability.settings import POLICY_FILE, Settings
 
 CALENDAR = load_business_calendar()
+SHIPPED = load_seed_rules(Settings.model_construct())
 
 
 def test_the_shipped_policy_holds_domain_defaults():
-    policy = Rules.load(calendar=CALENDAR).policy
+    policy = SHIPPED.policy
     assert policy.near_net.max_distance_to_fiber_ft == 1000
     assert (policy.construction.base, policy.construction.per_foot) == (Decimal("15000.00"), Decimal("45.00"))
     assert policy.off_net.offering_families == {"internet", "ethernet"}
@@ -22,13 +24,13 @@ def test_the_shipped_policy_holds_domain_defaults():
 
 def test_a_survey_opened_on_friday_is_due_five_weekdays_later():
     friday = datetime(2026, 12, 4, 16, 30, tzinfo=UTC)
-    assert Rules.load(calendar=CALENDAR).policy.site_survey.due(friday) == datetime(2026, 12, 11, 16, 30, tzinfo=UTC)
+    assert SHIPPED.policy.site_survey.due(friday) == datetime(2026, 12, 11, 16, 30, tzinfo=UTC)
 
 
 def test_a_survey_opened_before_a_holiday_is_due_one_business_day_later_than_five_weekdays():
     monday_before_christmas = datetime(2026, 12, 21, 16, 30, tzinfo=UTC)
     five_weekdays_later = datetime(2026, 12, 28, 16, 30, tzinfo=UTC)  # what the survey SLA said before
-    due = Rules.load(calendar=CALENDAR).policy.site_survey.due(monday_before_christmas)
+    due = SHIPPED.policy.site_survey.due(monday_before_christmas)
     assert due == datetime(2026, 12, 29, 16, 30, tzinfo=UTC)  # Christmas Day, a Friday, is skipped
     assert CALENDAR.day_of(due) == CALENDAR.day_of(five_weekdays_later) + timedelta(days=1)
 
@@ -45,6 +47,6 @@ def test_a_survey_opened_before_a_holiday_is_due_one_business_day_later_than_fiv
 )
 def test_a_bad_policy_is_refused_naming_the_field(tmp_path, change, problem):
     bad = tmp_path / "serviceability.v1.toml"
-    bad.write_text(DEFAULT_POLICY.read_text().replace(*change))
+    bad.write_text(POLICY_FILE.read_text().replace(*change))
     with pytest.raises(RulesError, match=problem.replace("(", r"\(")):
-        Rules.load(calendar=CALENDAR, policy_path=bad)
+        load_seed_rules(Settings.model_construct(policy=bad))

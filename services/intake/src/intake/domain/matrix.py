@@ -1,9 +1,7 @@
 """The order entry matrix, held as data: which item actions and fields each order type needs."""
 
 import re
-import tomllib
 from functools import cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,7 +10,6 @@ from pydantic.alias_generators import to_snake
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import ItemAction, OrderType, ProductOrder
 
-DEFAULT_MATRIX = Path(__file__).resolve().parents[3] / "policies" / "order_entry_matrix.v1.toml"
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z]+)(?:\[(?P<selector>[a-z]*)\])?$")
 
 
@@ -43,12 +40,6 @@ class EntryMatrix(BaseModel):
                 if path not in self.fixes:
                     raise ValueError(f"{order_type}: required field {path!r} has no fix text")
         return self
-
-
-def load_matrix(path: Path = DEFAULT_MATRIX) -> EntryMatrix:
-    """Read and check the matrix file; a bad file stops intake at start with the reason."""
-    with path.open("rb") as file:
-        return EntryMatrix.model_validate(tomllib.load(file))
 
 
 def entry_findings(order: ProductOrder, matrix: EntryMatrix) -> list[Finding]:

@@ -4,15 +4,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
-from pathlib import Path
-
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from functools import lru_cache
 
 from intake.domain.accuracy import accuracy_findings
 from intake.domain.installed_base import InstalledProduct, complete_from_installed_base, with_seed
-from intake.domain.matrix import DEFAULT_MATRIX, EntryMatrix, entry_findings, load_matrix
-from intake.reference import ReferenceData, load_reference_data
+from intake.domain.matrix import EntryMatrix, entry_findings
+from intake.reference import ReferenceData
 from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Address, ItemAction, OrderState, OrderType, ProductOrder
@@ -56,26 +53,6 @@ class IntakeRules:
 
     matrix: EntryMatrix
     reference: ReferenceData
-
-    @classmethod
-    def load(cls, *, matrix_path: Path = DEFAULT_MATRIX, reference_dir: Path | None = None) -> "IntakeRules":
-        return cls(matrix=load_matrix(matrix_path), reference=load_reference_data(reference_dir))
-
-
-class RulesSettings(BaseSettings):
-    """Where intake's rules are: INTAKE_ORDER_ENTRY_MATRIX and INTAKE_REFERENCE_DIR (default: the shipped ones)."""
-
-    model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
-
-    order_entry_matrix: Path = DEFAULT_MATRIX
-    reference_dir: Path | None = None
-
-
-@cache
-def intake_rules() -> IntakeRules:
-    """The rules intake runs with, loaded once; the app loads them at start so a bad file stops it there."""
-    settings = RulesSettings()
-    return IntakeRules.load(matrix_path=settings.order_entry_matrix, reference_dir=settings.reference_dir)
 
 
 @dataclass(frozen=True)

@@ -1,32 +1,22 @@
 """What serviceability decides by: the policy (DOMAIN.md's numbers) and the offerings served at a site.
 
-Both are data files, versioned by name and loaded once; a malformed file stops the service at start
-with the reason. The offerings file is a seed: once pricing-approval's catalogue is heard
-(catalogue.published), the site offerings come from it (rules_in_force.py).
+Both are data files, versioned by name, that rules_in_force.py reads once at start; a malformed file stops the
+service there with the reason. The offerings file is a seed: once pricing-approval's catalogue is heard
+(catalogue.published), the site offerings come from it.
 """
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from orderdesk_shared.calendar import CALENDAR_CONTEXT, BusinessCalendar, CalendarReference
+from orderdesk_shared.calendar import CalendarReference
 from orderdesk_shared.events.pricing_approval import CatalogueOffering
-from orderdesk_shared.field_problems import described, field_problems
 
-SERVICE_DIRECTORY = Path(__file__).resolve().parents[3]
-DEFAULT_POLICY = SERVICE_DIRECTORY / "policies" / "serviceability.v1.toml"
-DEFAULT_OFFERINGS = SERVICE_DIRECTORY / "reference" / "offerings.v1.toml"
 BANDWIDTH = "bandwidth_mbps"
 CENT = Decimal("0.01")
-
-
-class RulesError(ValueError):
-    """A policy or offerings file is missing or malformed; the message names the file and the field."""
 
 
 class _Rule(BaseModel):
@@ -94,37 +84,6 @@ class SiteOffering(_Rule):
 class Rules:
     policy: Policy
     offerings: dict[str, SiteOffering]
-
-    @classmethod
-    def load(
-        cls, *, calendar: BusinessCalendar, policy_path: Path = DEFAULT_POLICY, offerings_path: Path = DEFAULT_OFFERINGS
-    ) -> "Rules":
-        """The policy, its SLAs counted in `calendar`, and the offerings."""
-        policy = _validated(policy_path, lambda data: Policy.model_validate(data, context={CALENDAR_CONTEXT: calendar}))
-        offerings = _validated(
-            offerings_path,
-            lambda data: {
-                offering_id: SiteOffering.model_validate({"id": offering_id, **fields})
-                for offering_id, fields in data.items()
-            },
-        )
-        families = {offering.family for offering in offerings.values()}
-        if unknown := sorted(policy.off_net.offering_families - families):
-            raise RulesError(
-                f"{policy_path.name}: off_net.offering_families: "
-                + ", ".join(f"{family!r} is not a family of any offering" for family in unknown)
-            )
-        return cls(policy=policy, offerings=offerings)
-
-
-def _validated(path: Path, read):
-    try:
-        with path.open("rb") as file:
-            return read(tomllib.load(file))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise RulesError(f"{path.name}: {error}") from error
-    except ValidationError as error:
-        raise RulesError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error
 
 
 def site_offerings(offerings: Iterable[CatalogueOffering]) -> dict[str, SiteOffering]:
