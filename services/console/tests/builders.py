@@ -7,10 +7,16 @@ from datetime import datetime, timedelta
 from console import repository
 from console.domain.timeline import OrderRow, Recorded, entry_for
 from console.handlers import keep_lines
+from console.rules_in_force import load_rules
+from console.settings import Settings
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.telemetry import Traced
+
+# The console's context as bootstrap makes it from the shipped policy: what the consumer folds lines with.
+CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()))
 
 
 def order_row(order_id: str, *, stage: Stage, state: OrderState, since: datetime, **more) -> OrderRow:
@@ -50,4 +56,4 @@ async def keep_events(database: Database, *events: Event, start: datetime) -> No
         for n, event in enumerate(events)
     ]
     async with database.unit_of_work() as uow:
-        await keep_lines(uow, [Traced.here(line) for line in lines])
+        await keep_lines(uow, [Traced.here(line) for line in lines], CONTEXT)

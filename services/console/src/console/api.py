@@ -1,6 +1,5 @@
 """The console's JSON API: the timeline read model, for people and the pages alike."""
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -12,6 +11,7 @@ from console.views import history_view, order_view
 from orderdesk_shared.access import OrderAction, own_orders_only, refusal
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import SignedIn
+from orderdesk_shared.context import ContextDep
 from orderdesk_shared.limits import Offset, PageSize
 
 router = APIRouter(prefix="/console", tags=["console"])
@@ -63,8 +63,8 @@ async def get_order(order_id: str, db: DatabaseDep, reader: SignedIn) -> dict[st
 
 
 @router.get("/dashboard")
-async def dashboard(db: DatabaseDep, _: SignedIn) -> dict[str, Any]:
+async def dashboard(db: DatabaseDep, _: SignedIn, context: ContextDep) -> dict[str, Any]:
     """Orders per stage and state, jeopardy counts, the top reasons open orders are blocked, open orders' age in
     their stage and the hourly throughput of the last day."""
     async with db.engine.connect() as connection:
-        return await repository.dashboard_figures(connection, now=datetime.now(UTC))
+        return await repository.dashboard_figures(connection, now=context.clock())

@@ -1,35 +1,23 @@
 """What the console does: keep each event as a timeline line, folded into its order's row; raise jeopardy in time."""
 
-import tomllib
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from console import repository
 from console.domain.sla import StageSlaPolicy, standing
 from console.domain.timeline import OrderRow, Recorded, TimelineEntry, entry_for, fold_on, fold_timeline, follows
 from console.live import announce_changes
-from orderdesk_shared.calendar import CALENDAR_CONTEXT, load_business_calendar
 from orderdesk_shared.consumer import current_delivery
+from orderdesk_shared.context import ServiceContext, with_context
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.telemetry import Traced, order_step
 
-STAGE_SLAS = Path(__file__).resolve().parents[2] / "policies" / "stage_slas.v1.toml"
 
-
-@cache
-def stage_slas() -> StageSlaPolicy:
-    """The stage SLAs, counted in the shared business calendar, loaded once; a bad file stops the console at start."""
-    with STAGE_SLAS.open("rb") as file:
-        return StageSlaPolicy.model_validate(tomllib.load(file), context={CALENDAR_CONTEXT: load_business_calendar()})
-
-
-async def record_in_timeline(event: Event, uow: UnitOfWork) -> None:
+async def record_in_timeline(event: Event, uow: UnitOfWork, context: ServiceContext[StageSlaPolicy]) -> None:
     """Every order event is a timeline line; the order's row is the fold of all its lines, so arrival order is moot.
 
     The lines of a whole batch are kept, and folded into their orders' rows, together just before the batch commits.
@@ -39,14 +27,16 @@ async def record_in_timeline(event: Event, uow: UnitOfWork) -> None:
     recorded = Recorded(
         message_id=delivery.message_id,
         source=delivery.source,
-        occurred_at=delivery.time or datetime.now(UTC),
+        occurred_at=delivery.time or context.clock(),
         topic=delivery.topic,
         trace_id=delivery.trace_id,
     )
-    uow.before_commit(keep_lines, entry_for(event, recorded))
+    uow.before_commit(with_context(keep_lines, context), entry_for(event, recorded))
 
 
-async def keep_lines(uow: UnitOfWork, lines: Sequence[Traced[TimelineEntry]]) -> None:
+async def keep_lines(
+    uow: UnitOfWork, lines: Sequence[Traced[TimelineEntry]], context: ServiceContext[StageSlaPolicy]
+) -> None:
     """Keep the lines, then fold them into their orders' rows, one statement a step: on what the rows' fold left
     when they follow it, else (an order's first lines, late news, a line kept before) the whole timeline again."""
     entries = list({line.item.message_id: line.item for line in lines}.values())
@@ -63,8 +53,7 @@ async def keep_lines(uow: UnitOfWork, lines: Sequence[Traced[TimelineEntry]]) ->
         fold_timeline(timelines.get(order_id, [])) if order_id in again else fold_on(kept[order_id], news[order_id])
         for order_id in order_ids
     ]
-    policy = stage_slas()
-    rows = [(order, _sla_due_at(order.row, policy)) for order in folded if order is not None]
+    rows = [(order, _sla_due_at(order.row, context.rules)) for order in folded if order is not None]
     await repository.save_folded(uow.connection, rows)
     await announce_changes(uow.connection, order_ids)
 

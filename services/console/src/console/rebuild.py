@@ -7,11 +7,13 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
 from console import repository
+from console.rules_in_force import load_rules
 from console.settings import Settings
 from console.subscriptions import HANDLERS
 from console.tables import messaging
 from orderdesk_shared.codec import InvalidEnvelope, decode
 from orderdesk_shared.consumer import delivering
+from orderdesk_shared.context import ServiceContext, bind
 from orderdesk_shared.db import Database
 from orderdesk_shared.kafka_connection import topic_partitions
 
@@ -24,7 +26,8 @@ async def rebuild(settings: Settings) -> int:
     The topics are read directly (no consumer group), so the running console keeps its own place and
     goes on folding newer events; a line both of them meet is kept once.
     """
-    routes = {model.event_type: (model, handler) for model, handler in HANDLERS.items()}
+    handlers = bind(HANDLERS, ServiceContext(rules=load_rules(settings)))
+    routes = {model.event_type: (model, handler) for model, handler in handlers.items()}
     database = Database(url=settings.database_url, tables=messaging, source=settings.service_name)
     consumer = AIOKafkaConsumer(
         **settings.kafka.client_options(), enable_auto_commit=False, isolation_level="read_committed"

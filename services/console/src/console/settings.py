@@ -5,6 +5,8 @@ from pydantic_settings import SettingsConfigDict
 
 from orderdesk_shared.settings import ServiceSettings
 
+STAGE_SLAS = Path(__file__).resolve().parents[2] / "policies" / "stage_slas.v1.toml"
+
 
 class Settings(ServiceSettings):
     """The console's settings, from CONSOLE_* environment variables."""
@@ -25,6 +27,8 @@ class Settings(ServiceSettings):
     dev_sign_in: bool = False
     dev_sign_in_keys: Path | None = None
     sla_watch_seconds: float = Field(default=30.0, gt=0)
+    # The stage SLA policy, counted in the shared business calendar (ORDERDESK_BUSINESS_CALENDAR).
+    stage_slas: Path = STAGE_SLAS
 
     def trace_url(self, trace_id: str | None) -> str | None:
         """Where the tracing UI shows the trace; None without one."""

@@ -1,14 +1,13 @@
 """The background loop that puts orders in jeopardy and escalates them as their stage SLAs run out."""
 
 import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 from prometheus_client import Gauge
 
 from console import repository
 from console.domain.sla import StageSlaPolicy
 from console.handlers import raise_jeopardy
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.logs import get_logger
@@ -23,17 +22,16 @@ ORDERS_PAST_SLA = Gauge(
 )
 
 
-def stage_sla_watch(
-    *, policy: StageSlaPolicy, every_seconds: float, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> DatabaseTask:
-    """A loop that checks every open order's SLA every `every_seconds`, for as long as the console runs."""
+def stage_sla_watch(context: ServiceContext[StageSlaPolicy], *, every_seconds: float) -> DatabaseTask:
+    """A loop that checks every open order's SLA, by the context's policy and clock, every `every_seconds`, for as
+    long as the console runs."""
 
     async def watch(database: Database) -> None:
         while True:
             try:
-                now = clock()
+                now = context.clock()
                 async with database.unit_of_work() as uow:
-                    raised = await raise_jeopardy(uow, now=now, policy=policy)
+                    raised = await raise_jeopardy(uow, now=now, policy=context.rules)
                     past_sla = await repository.past_their_sla_by_stage(uow.connection, now=now)
                 for stage, orders in past_sla.items():
                     ORDERS_PAST_SLA.labels(stage).set(orders)

@@ -6,7 +6,6 @@ not answer is shown as unavailable, with why."""
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
@@ -26,6 +25,7 @@ from console.pages.common import (
     settings_of,
 )
 from orderdesk_shared.auth import Role
+from orderdesk_shared.context import ContextDep
 from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.limits import NOTE_CHARS
 from orderdesk_shared.operations import (
@@ -62,7 +62,7 @@ class ServiceOperations:
 
 
 @router.get("/sre", response_class=HTMLResponse)
-async def sre_page(request: Request, person: Person) -> HTMLResponse:
+async def sre_page(request: Request, person: Person, context: ContextDep) -> HTMLResponse:
     if Role.SRE not in person.principal.roles:
         return page(request, "sre.html", person.principal, forbidden=True)
     settings = settings_of(request)
@@ -72,7 +72,7 @@ async def sre_page(request: Request, person: Person) -> HTMLResponse:
         *(_service_operations(person, name) for name in settings.service_urls),
     )
     async with runtime.database.engine.connect() as connection:
-        overdue = await repository.past_their_sla(connection, now=datetime.now(UTC))
+        overdue = await repository.past_their_sla(connection, now=context.clock())
     return page(
         request,
         "sre.html",

@@ -13,6 +13,7 @@ from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.operations import OpsStatus
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.telemetry import Traced
+from services.console.tests.builders import CONTEXT
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +30,7 @@ def _lines(events):
 async def _keep(database, polls):
     for lines in polls:
         async with database.unit_of_work() as uow:
-            await keep_lines(uow, [Traced.here(line) for line in lines])
+            await keep_lines(uow, [Traced.here(line) for line in lines], CONTEXT)
     async with database.engine.connect() as connection:
         return await repository.get_order(connection, "PO-1")
 

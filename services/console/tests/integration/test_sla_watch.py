@@ -9,8 +9,11 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from console.handlers import raise_jeopardy, stage_slas
+from console.handlers import raise_jeopardy
+from console.rules_in_force import load_rules
+from console.settings import Settings
 from console.sla_watch import stage_sla_watch
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_stack.testing import eventually
@@ -18,7 +21,7 @@ from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
 
-POLICY = stage_slas()
+POLICY = load_rules(Settings.model_construct())
 CALENDAR = POLICY.business_calendar
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
 
@@ -67,7 +70,7 @@ async def test_the_watch_counts_the_open_orders_past_their_sla_by_stage_for_prom
     )
     app, _ = console
     watching = asyncio.create_task(
-        stage_sla_watch(policy=POLICY, every_seconds=0.1, clock=lambda: due + timedelta(hours=1))(database)
+        stage_sla_watch(ServiceContext(POLICY, clock=lambda: due + timedelta(hours=1)), every_seconds=0.1)(database)
     )
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as scraper:

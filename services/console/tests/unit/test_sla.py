@@ -7,10 +7,11 @@ import pytest
 from pydantic import ValidationError
 
 from console.domain.sla import StageSlaPolicy, standing
-from console.handlers import STAGE_SLAS, stage_slas
+from console.rules_in_force import load_rules
+from console.settings import STAGE_SLAS, Settings
 from orderdesk_shared.calendar import CALENDAR_CONTEXT, load_business_calendar
 
-POLICY = stage_slas()
+POLICY = load_rules(Settings.model_construct())
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
 
 

@@ -1,20 +1,20 @@
 """Missing billing codes: fulfillment-handoff's catalogue tickets, closed by adding the code to its map."""
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from console.pages.common import FULFILLMENT, Person, act, page_from_service, page_router
+from orderdesk_shared.context import ContextDep
 
 router = page_router()
 
 
 @router.get("/catalogue-tickets", response_class=HTMLResponse)
-async def catalogue_tickets(request: Request, person: Person) -> HTMLResponse:
+async def catalogue_tickets(request: Request, person: Person, context: ContextDep) -> HTMLResponse:
     """Open tickets for missing billing codes, with the orders each holds, from fulfillment-handoff."""
-    today = datetime.now(UTC).date().isoformat()
+    today = context.clock().date().isoformat()
     return await page_from_service(
         request,
         person,

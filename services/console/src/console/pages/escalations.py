@@ -1,25 +1,25 @@
 """Escalations: the orders the SLA watchdog put in jeopardy, from the console's own read model."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from console import repository
-from console.handlers import stage_slas
 from console.pages.common import Person, page, page_router
 from orderdesk_shared.access import own_orders_only
 from orderdesk_shared.app import DatabaseDep
+from orderdesk_shared.context import ContextDep
 
 router = page_router()
 
 
 @router.get("/escalations", response_class=HTMLResponse)
-async def escalations(request: Request, person: Person, db: DatabaseDep) -> HTMLResponse:
+async def escalations(request: Request, person: Person, db: DatabaseDep, context: ContextDep) -> HTMLResponse:
     """Orders the SLA watchdog put in jeopardy, the most severe and oldest first, with who they are escalated to."""
     async with db.engine.connect() as connection:
         orders, total = await repository.escalated_orders(connection, owned_by=own_orders_only(person.principal))
-    now, ladder = datetime.now(UTC), stage_slas()
+    now, ladder = context.clock(), context.rules
     shown = [
         order
         | {

@@ -3,7 +3,6 @@ services that own the order, a correction, a cancel, the release of a likely dup
 Operations' report."""
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -27,6 +26,7 @@ from console.pages.common import (
     problem,
 )
 from orderdesk_shared.app import DatabaseDep
+from orderdesk_shared.context import ContextDep
 from orderdesk_shared.telemetry import order_step
 
 router = page_router()
@@ -37,6 +37,7 @@ async def assign_order(
     order_id: str,
     person: Person,
     db: DatabaseDep,
+    context: ContextDep,
     assignee: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
@@ -57,7 +58,7 @@ async def assign_order(
                 order_version=row["order_version"],
                 assignee=name,
                 assigned_by=person.principal.subject,
-                at=datetime.now(UTC),
+                at=context.clock(),
             )
             await announce_changes(uow.connection, [order_id])
     return back_with_notice(back, f"{order_id} is assigned to {name}.")
