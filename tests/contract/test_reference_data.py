@@ -4,7 +4,8 @@ from commission.domain.rules import REFERENCE_DIRECTORY, load_roster
 from intake.reference import load_reference_data
 from orderdesk_shared.addresses import building_address
 from pricing_approval.publication import catalogue_published
-from pricing_approval.rules import pricing_rules
+from pricing_approval.rules_in_force import load_rules
+from pricing_approval.settings import Settings
 from serviceability.domain.inventory import read_inventory
 from serviceability.domain.rules import site_offerings
 from serviceability.rules_in_force import serviceability_rules
@@ -26,7 +27,7 @@ def test_serviceability_knows_every_offering_served_at_a_site_as_intake_sells_it
 
 
 def test_the_site_offerings_of_the_announced_catalogue_are_those_of_serviceability_seed_copy():
-    announced = catalogue_published(pricing_rules().catalogue)
+    announced = catalogue_published(load_rules(Settings.model_construct()).catalogue)
     assert site_offerings(announced.offerings) == serviceability_rules().offerings
 
 

@@ -17,7 +17,8 @@ from orderdesk_shared.events.pricing_approval import CataloguePublished
 from orderdesk_shared.reference import ReferenceBook
 from orderdesk_stack.order_generator import generate_orders
 from pricing_approval.publication import catalogue_published
-from pricing_approval.rules import pricing_rules
+from pricing_approval.rules_in_force import load_rules
+from pricing_approval.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +33,7 @@ async def database(service_database):
 
 
 def _catalogue(version: str, *, retired: frozenset[str] = frozenset()) -> CataloguePublished:
-    published = catalogue_published(pricing_rules().catalogue)
+    published = catalogue_published(load_rules(Settings.model_construct()).catalogue)
     offerings = [o.model_copy(update={"active": o.id not in retired}) for o in published.offerings]
     return published.model_copy(update={"version": version, "offerings": offerings})
 
