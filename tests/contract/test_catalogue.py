@@ -10,7 +10,7 @@ from intake.reference import load_reference_data
 from orderdesk_shared.events.order import Account, Channel, ItemAction, OrderItem, OrderType, ProductOrder
 from orderdesk_shared.product_catalogue import load_catalogue
 from pricing_approval.domain.pricing import quote_order
-from pricing_approval.rules import CATALOGUE_DIRECTORY
+from pricing_approval.settings import CATALOGUE_DIRECTORY
 
 INTAKE_OFFERINGS = load_reference_data().offerings
 CATALOGUE = load_catalogue(CATALOGUE_DIRECTORY)

@@ -1,10 +1,12 @@
 """Seed data one service copies from another agrees with its source."""
 
-from commission.domain.rules import REFERENCE_DIRECTORY, load_roster
+from commission.rules_in_force import load_roster
+from commission.settings import Settings as CommissionSettings
 from intake.reference import load_reference_data
 from orderdesk_shared.addresses import building_address
 from pricing_approval.publication import catalogue_published
-from pricing_approval.rules import pricing_rules
+from pricing_approval.rules_in_force import load_rules
+from pricing_approval.settings import Settings as PricingSettings
 from serviceability.domain.inventory import read_inventory
 from serviceability.domain.rules import site_offerings
 from serviceability.rules_in_force import load_seed_rules
@@ -28,7 +30,7 @@ def test_serviceability_knows_every_offering_served_at_a_site_as_intake_sells_it
 
 
 def test_the_site_offerings_of_the_announced_catalogue_are_those_of_serviceability_seed_copy():
-    announced = catalogue_published(pricing_rules().catalogue)
+    announced = catalogue_published(load_rules(PricingSettings.model_construct()).catalogue)
     assert site_offerings(announced.offerings) == SERVICEABILITY_SEED.offerings
 
 
@@ -40,7 +42,7 @@ def test_every_reference_account_building_is_in_the_seed_inventory():
 
 
 def test_intakes_rep_list_is_a_copy_of_the_roster_commission_owns():
-    roster = load_roster(REFERENCE_DIRECTORY).reps
+    roster = load_roster(CommissionSettings.model_construct().reference).reps
     reps = load_reference_data().reps
     assert {rep_id: (rep.team, rep.manager_id, rep.active_from, rep.active_to) for rep_id, rep in reps.items()} == {
         rep_id: (rep.team, rep.manager_id, rep.active_from, rep.active_to) for rep_id, rep in roster.items()

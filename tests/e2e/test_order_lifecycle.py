@@ -19,7 +19,9 @@ from orderdesk_shared.product_catalogue import Promotion, load_catalogue
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
 from pricing_approval.domain.pricing import quote_order
-from pricing_approval.rules import CATALOGUE_DIRECTORY, pricing_rules
+from pricing_approval.rules_in_force import load_rules
+from pricing_approval.settings import CATALOGUE_DIRECTORY
+from pricing_approval.settings import Settings as PricingSettings
 from tests.conftest import bearer, records_for
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
 from tests.e2e.test_serviceability import NEAR_NET_ORDER
@@ -441,7 +443,8 @@ async def test_an_unsigned_order_waits_for_the_accepted_proposal_whose_date_comm
 
     sent = await pricing.post(f"/pricing/orders/{order_id}/proposal/send", json={}, headers=people["rep"])
     assert (sent.status_code, sent.json()["state"]) == (200, "sent"), sent.text
-    today = str(datetime.now(pricing_rules().calendar.zone).date())  # the day where the desk signs
+    # The day where the desk signs.
+    today = str(datetime.now(load_rules(PricingSettings.model_construct()).calendar.zone).date())
     stranger = await pricing.post(
         f"/pricing/orders/{order_id}/proposal/accept",
         json={"signedBy": "Someone Else", "signedOn": today},

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Depends, Request
 
 from orderdesk_shared.consumer import Handler
-from orderdesk_shared.db import DeferredWork, UnitOfWork
+from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.base import Fact
 
 R = TypeVar("R")
@@ -48,7 +48,7 @@ ContextDep = Annotated[ServiceContext, Depends(service_context)]
 
 
 @cache
-def with_context(work: Callable[..., Awaitable[None]], context: ServiceContext) -> DeferredWork:
-    """`work(uow, items, context=context)` as `uow.before_commit` takes it: the same object each time, so the items
-    of a transaction still meet in one call."""
+def with_context(work: Callable[..., Awaitable[None]], context: ServiceContext) -> Callable[..., Awaitable[None]]:
+    """`work(..., context=context)`, the same object each time and named as `work`: as `uow.before_commit` takes it
+    (so the items of a transaction still meet in one call), or as a start-up step (whose name the logs give)."""
     return update_wrapper(partial(work, context=context), work)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.backoff import Backoff
-from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
+from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
 from orderdesk_shared.context import ContextHandler, ServiceContext, bind
 from orderdesk_shared.db import Database
 from orderdesk_shared.errors import is_transient, logged_error
@@ -48,8 +48,7 @@ class ServiceRuntime:
     producer: AIOKafkaProducer
     relay: OutboxRelay
     consumer: ConsumerRuntime
-    # None for a service whose handlers take no context yet (issue #19 moves them all over, then it goes).
-    context: ServiceContext | None
+    context: ServiceContext
     # Run once the database answers, before anything is consumed (e.g. seeding reference data).
     on_start: Sequence[DatabaseTask] = ()
     # A service's own background loops by task name; like the relay and consumer, one that ends is "crashed".
@@ -64,8 +63,8 @@ class ServiceRuntime:
         *,
         settings: ServiceSettings,
         tables: MessagingTables,
-        handlers: Mapping[type[Fact], ContextHandler] | Mapping[type[Fact], Handler],
-        context: ServiceContext | None = None,
+        handlers: Mapping[type[Fact], ContextHandler],
+        context: ServiceContext,
         on_start: Sequence[DatabaseTask] = (),
         loops: Mapping[str, DatabaseTask] | None = None,
     ) -> "ServiceRuntime":
@@ -96,7 +95,7 @@ class ServiceRuntime:
                 replay_topic=replay_topic(settings.service_name),
             ),
             database=database,
-            handlers=handlers if context is None else bind(handlers, context),
+            handlers=bind(handlers, context),
         )
         return cls(
             settings=settings,

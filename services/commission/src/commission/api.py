@@ -5,7 +5,7 @@ found" to them, so its existence does not leak. Commission analysts, sales manag
 see every rep.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -19,6 +19,7 @@ from commission.domain.ledger import Holding
 from commission.domain.reconciliation import RatifiedOrder, reconcile, to_csv
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.context import ContextDep
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
 
@@ -30,12 +31,6 @@ OVERSEERS = frozenset(
 )
 
 
-async def today() -> date:
-    """The business day requests are decided on (a dependency, so tests can set the day)."""
-    return datetime.now(UTC).date()
-
-
-Today = Annotated[date, Depends(today)]
 Rep = Annotated[Principal, Depends(require_roles(Role.SALES_REP))]
 Analyst = Annotated[Principal, Depends(require_roles(Role.COMMISSION_ANALYST))]
 StatementReader = Annotated[Principal, Depends(require_roles(Role.SALES_REP, *OVERSEERS - {Role.SRE}))]
@@ -138,12 +133,12 @@ async def rep_statement(
 
 
 @router.post("/orders/{order_id}/disputes", status_code=status.HTTP_201_CREATED)
-async def open_dispute(order_id: str, body: DisputeRequest, rep: Rep, db: DatabaseDep, day: Today) -> dict:
+async def open_dispute(order_id: str, body: DisputeRequest, rep: Rep, db: DatabaseDep, context: ContextDep) -> dict:
     """A rep disputes their commission on an order they sold, within the plan's dispute window."""
     async with db.unit_of_work() as uow:
         try:
             dispute_id = await handlers.open_dispute(
-                uow, order_id=order_id, rep_id=rep.subject, claim=body.claim, today=day
+                uow, order_id=order_id, rep_id=rep.subject, claim=body.claim, context=context
             )
         except handlers.DisputeRefused as refused:
             raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from refused
@@ -177,7 +172,9 @@ async def dispute(dispute_id: str, principal: SignedIn, db: DatabaseDep) -> dict
 
 
 @router.post("/disputes/{dispute_id}/decision")
-async def decide_dispute(dispute_id: str, body: DisputeDecision, analyst: Analyst, db: DatabaseDep, day: Today) -> dict:
+async def decide_dispute(
+    dispute_id: str, body: DisputeDecision, analyst: Analyst, db: DatabaseDep, context: ContextDep
+) -> dict:
     """A commission analyst approves a dispute with an adjustment (payable with the rep's next statement) or
     rejects it with a reason; never one about an order they submitted or are named on (403)."""
     async with db.unit_of_work() as uow:
@@ -189,7 +186,7 @@ async def decide_dispute(dispute_id: str, body: DisputeDecision, analyst: Analys
                 approve=body.decision == "approve",
                 reason=body.reason,
                 adjustment=body.adjustment,
-                today=day,
+                context=context,
             )
         except handlers.DisputeRefused as refused:
             raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from refused
@@ -205,7 +202,7 @@ async def reconciliation(
     request: Request,
     _: ReportReader,
     db: DatabaseDep,
-    day: Today,
+    context: ContextDep,
     first_day: Annotated[date, Query(alias="from")],
     last_day: Annotated[date, Query(alias="to")],
     output: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
@@ -236,7 +233,7 @@ async def reconciliation(
             for row in unratified
             if first_day <= row.created_at.date() <= last_day
         ],
-        today=day,
+        today=context.clock().date(),
     )
     if output == "csv" or (output is None and "text/csv" in request.headers.get("accept", "")):
         filename = f"commission-reconciliation-{first_day}-{last_day}.csv"

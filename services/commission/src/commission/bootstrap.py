@@ -1,13 +1,21 @@
-"""The one place that wires commission: settings, database, relay, consumer, roster announcement."""
+"""The one place that wires commission: settings, rules, clock, database, relay, consumer, roster announcement."""
 
 from commission.publication import publish_roster
+from commission.rules_in_force import load_rules
 from commission.settings import Settings
 from commission.subscriptions import HANDLERS
 from commission.tables import messaging
+from orderdesk_shared.context import ServiceContext, with_context
 from orderdesk_shared.runtime import ServiceRuntime
 
 
 def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
+    settings = settings or Settings()
+    context = ServiceContext(rules=load_rules(settings))
     return ServiceRuntime.build(
-        settings=settings or Settings(), tables=messaging, handlers=HANDLERS, on_start=[publish_roster]
+        settings=settings,
+        tables=messaging,
+        handlers=HANDLERS,
+        context=context,
+        on_start=[with_context(publish_roster, context)],
     )

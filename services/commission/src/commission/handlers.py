@@ -9,7 +9,7 @@ import itertools
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -32,11 +32,12 @@ from commission.domain.ledger import (
     reverse,
 )
 from commission.domain.ratification import OfferingChange, Ratification, account_key, ratify, share_of_items
-from commission.domain.rules import commission_rules
+from commission.domain.rules import Rules
 from commission.repository import WHOLE_ORDER
 from commission.tables import order_correctors
 from orderdesk_shared import access
 from orderdesk_shared.auth import Principal
+from orderdesk_shared.context import ServiceContext, with_context
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RepCommission
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
@@ -48,10 +49,6 @@ from orderdesk_shared.order_correctors import correctors_of, note_corrector
 from orderdesk_shared.telemetry import ORDER_VERSION, Traced, context_from_carrier, order_step
 
 T = TypeVar("T")
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -66,20 +63,22 @@ class HandOff:
         return _account(self.event)
 
 
-async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, *, today: date | None = None) -> None:
+async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, context: ServiceContext[Rules]) -> None:
     """Decide a handed-off order's commission, accrue it for the reps, and take back what a disconnect
     or downgrade of the account's service undoes of earlier sales.
 
     The hand-offs of a whole poll are ratified together just before it commits: a few statements for them all.
     """
-    uow.before_commit(ratify_hand_offs, HandOff(event, today or _today()))
+    uow.before_commit(with_context(ratify_hand_offs, context), HandOff(event, context.clock().date()))
 
 
-async def ratify_hand_offs(uow: UnitOfWork, hand_offs: Sequence[Traced[HandOff]]) -> None:
+async def ratify_hand_offs(
+    uow: UnitOfWork, hand_offs: Sequence[Traced[HandOff]], context: ServiceContext[Rules]
+) -> None:
     """Ratify the hand-offs as if one after another: in runs of orders of distinct accounts, which share nothing
     commission decides on, each run in a few statements."""
     for run in independent_runs(hand_offs, keys=lambda traced: (traced.item.account, traced.item.event.order_id)):
-        await _ratify_together(uow, run)
+        await _ratify_together(uow, run, context.rules)
 
 
 def independent_runs(items: Sequence[T], *, keys: Callable[[T], Iterable[Hashable]]) -> list[list[T]]:
@@ -96,8 +95,8 @@ def independent_runs(items: Sequence[T], *, keys: Callable[[T], Iterable[Hashabl
     return runs
 
 
-async def _ratify_together(uow: UnitOfWork, run: Sequence[Traced[HandOff]]) -> None:
-    decisions = await _decide(uow, [traced.item for traced in run])
+async def _ratify_together(uow: UnitOfWork, run: Sequence[Traced[HandOff]], rules: Rules) -> None:
+    decisions = await _decide(uow, [traced.item for traced in run], rules)
     stored = await repository.record_ratifications(
         uow.connection,
         [
@@ -133,12 +132,11 @@ async def _ratify_together(uow: UnitOfWork, run: Sequence[Traced[HandOff]]) -> N
         if reported is not None and WHOLE_ORDER not in reported.installed_items:
             with _in_trace(traced.trace_context):
                 await _apply_reported(uow, traced.item.event.order_id, reported, ratified_on=traced.item.order_date)
-    await _undo_earlier_sales(uow, ratified, decisions)
+    await _undo_earlier_sales(uow, ratified, decisions, rules)
 
 
-async def _decide(uow: UnitOfWork, hand_offs: Sequence[HandOff]) -> dict[str, Ratification]:
+async def _decide(uow: UnitOfWork, hand_offs: Sequence[HandOff], rules: Rules) -> dict[str, Ratification]:
     """Each order's ratification, from what commission knows of its account (orders of distinct accounts)."""
-    rules = commission_rules()
     questions = [
         repository.AccountQuestion(
             order_id=hand_off.event.order_id,
@@ -204,7 +202,7 @@ class _Undoing:
 
 
 async def _undo_earlier_sales(
-    uow: UnitOfWork, ratified: Sequence[Traced[HandOff]], decisions: Mapping[str, Ratification]
+    uow: UnitOfWork, ratified: Sequence[Traced[HandOff]], decisions: Mapping[str, Ratification], rules: Rules
 ) -> None:
     """What the orders' disconnects and downgrades undo of their accounts' earlier sales: a disconnect claws back
     from each sale of the service since the last disconnect, a downgrade debits the latest. A few statements for
@@ -233,7 +231,7 @@ async def _undo_earlier_sales(
     ]
     holdings = await repository.holdings_of(uow.connection, {undoing.sale.order_id for undoing in undoings})
     for run in independent_runs(undoings, keys=lambda undoing: (undoing.sale.order_id,)):
-        postings = [_undoing_postings(undoing, holdings[undoing.sale.order_id]) for undoing in run]
+        postings = [_undoing_postings(undoing, holdings[undoing.sale.order_id], rules) for undoing in run]
         added = await repository.add_entries(uow.connection, list(itertools.chain.from_iterable(postings)))
         for undoing, undone in zip(run, postings, strict=True):
             sale = undoing.sale
@@ -247,9 +245,9 @@ async def _undo_earlier_sales(
             holdings[sale.order_id] = after(holdings[sale.order_id], entries)
 
 
-def _undoing_postings(undoing: _Undoing, holdings: Mapping[str, Holding]) -> list[repository.Posting]:
+def _undoing_postings(undoing: _Undoing, holdings: Mapping[str, Holding], rules: Rules) -> list[repository.Posting]:
     event, change, sale, on = undoing.hand_off.event, undoing.change, undoing.sale, undoing.hand_off.order_date
-    window_days = commission_rules().plans.in_effect(on).clawback_window_days
+    window_days = rules.plans.in_effect(on).clawback_window_days
     if event.order.order_type is OrderType.DISCONNECT:
         entries = claw_back(
             holdings,
@@ -294,20 +292,20 @@ def _in_trace(trace_context: Context) -> Iterator[None]:
         otel_context.detach(token)
 
 
-async def follow_operations(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
+async def follow_operations(event: OpsOrderStatusChanged, uow: UnitOfWork, context: ServiceContext) -> None:
     """Installed: the commission becomes payable; cancelled (the cancel took effect): what is still accrued is
     reversed — for the whole order, or the items' part when the report names items. Failed: remembered for revenue
     assurance. Accepted, scheduled and rescheduled change nothing."""
     if event.status in (OpsStatus.INSTALLED, OpsStatus.CANCELLED):
-        await _settle_items(event, uow)
+        await _settle_items(event, uow, today=context.clock().date())
     elif event.status is OpsStatus.FAILED:
         await repository.record_progress(uow.connection, event.order_id, failure=event.reason or "no reason given")
 
 
-async def _settle_items(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
+async def _settle_items(event: OpsOrderStatusChanged, uow: UnitOfWork, *, today: date) -> None:
     """Record what Operations installed or cancelled and move the commission for it; an item's first outcome is the
     one that counts, so an item installed is not cancelled after, nor a cancelled one installed."""
-    on = event.effective_date or _today()
+    on = event.effective_date or today
     before = await repository.get_progress(uow.connection, event.order_id)
     settled = [*before.installed_items, *before.cancelled_items] if before else []
     items = [item for item in event.item_ids if item not in settled]
@@ -331,12 +329,12 @@ async def _settle_items(event: OpsOrderStatusChanged, uow: UnitOfWork) -> None:
         await _reverse(uow, event.order_id, items, settled=settled, on=on, reason=stopped)
 
 
-async def reverse_cancelled_order(event: OrderFallout, uow: UnitOfWork, *, today: date | None = None) -> None:
+async def reverse_cancelled_order(event: OrderFallout, uow: UnitOfWork, context: ServiceContext) -> None:
     """A cancel that took effect before install reverses what is accrued (not a cancel only requested: Operations
     may still install the order; other fallout changes nothing here)."""
     if event.kind is not FalloutKind.CANCELLED:
         return
-    cancelled_on = today or _today()
+    cancelled_on = context.clock().date()
     await repository.record_progress(uow.connection, event.order_id, cancelled_on=cancelled_on)
     await repository.record_items(uow.connection, event.order_id, cancelled=[WHOLE_ORDER])
     if await repository.get_ratification(uow.connection, event.order_id, for_update=True) is None:
@@ -370,16 +368,16 @@ class NotYoursToDecide(Exception):
 
 
 async def open_dispute(
-    uow: UnitOfWork, *, order_id: str, rep_id: str, claim: str, today: date | None = None
+    uow: UnitOfWork, *, order_id: str, rep_id: str, claim: str, context: ServiceContext[Rules]
 ) -> str | None:
     """A rep disputes their commission on an order; None if the rep has no commission on that order."""
-    today = today or _today()
+    today = context.clock().date()
     async with order_step(uow, order_id, "open commission dispute") as step:
         ratification = await repository.get_ratification(uow.connection, order_id)
         if ratification is None or rep_id not in {rep["repId"] for rep in ratification.reps}:
             return None
         step.set_attribute(ORDER_VERSION, ratification.order_version)
-        plan = commission_rules().plans.in_effect(ratification.order_date)
+        plan = context.rules.plans.in_effect(ratification.order_date)
         if refusal := dispute_refusal(
             ratified_on=ratification.order_date, today=today, window_days=plan.dispute_window_days
         ):
@@ -393,7 +391,7 @@ async def open_dispute(
         return dispute_id
 
 
-async def remember_corrector(event: OrderCorrected, uow: UnitOfWork) -> None:
+async def remember_corrector(event: OrderCorrected, uow: UnitOfWork, context: ServiceContext) -> None:
     """Whoever corrected an order is one of its people: they never decide a dispute about its commission."""
     await note_corrector(uow.connection, order_correctors, order_id=event.order_id, corrected_by=event.corrected_by)
 
@@ -406,12 +404,12 @@ async def decide_dispute(
     approve: bool,
     reason: str,
     adjustment: Decimal | None,
-    today: date | None = None,
+    context: ServiceContext,
 ) -> bool:
     """An analyst approves a dispute with an adjustment to the rep's commission, or rejects it with a reason;
     False if there is no such dispute. Nobody decides a dispute about an order they submitted, corrected or are
     named on."""
-    today = today or _today()
+    today = context.clock().date()
     dispute = await repository.get_dispute(uow.connection, dispute_id, for_update=True)
     if dispute is None:
         return False

@@ -4,11 +4,9 @@ from fastapi import FastAPI
 
 from commission import api
 from commission.bootstrap import bootstrap
-from commission.domain.rules import commission_rules
 from commission.settings import Settings
 from orderdesk_shared.app import build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    commission_rules()  # loaded now, so a bad plan or roster stops commission at start
     return build_app(bootstrap(settings), title="OrderDesk commission", routers=[api.router])

@@ -14,7 +14,7 @@ from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType, Stage
 from services.commission.tests.builders import catalogue_components, handed_off
-from services.commission.tests.integration.conftest import bearer
+from services.commission.tests.integration.conftest import bearer, on
 
 pytestmark = pytest.mark.integration
 
@@ -30,10 +30,11 @@ def new_account() -> str:
     return f"ACC-{uuid.uuid4().hex[:8].upper()}"
 
 
-async def handle(database, handler, event, **options):
-    """Handle one event as the consumer does: the handler, then the work it left for just before commit."""
+async def handle(database, handler, event, *, today: date = DAY):
+    """Handle one event on `today` as the consumer does: the handler, then the work it left for just before
+    commit."""
     async with database.unit_of_work() as uow:
-        await handler(event, uow, **options)
+        await handler(event, uow, on(today))
         await uow.run_deferred()
         return uow.emitted
 
@@ -191,12 +192,10 @@ async def test_the_disconnects_of_one_poll_claw_back_together_each_from_what_the
     await handle(database, follow_operations, installed(other_sale, DAY))
     assert balances(await commission_of(api, sale)) == (Decimal(0), Decimal("2666.66"))
 
-    later = DAY + timedelta(days=45)
+    later = on(DAY + timedelta(days=45))  # one context for the poll, as the running service has
     async with database.unit_of_work() as uow:
-        await ratify_order(
-            handed_off(disconnect, OrderType.DISCONNECT, mrc=TWO_SERVICES, account=account), uow, today=later
-        )
-        await ratify_order(handed_off(other_disconnect, OrderType.DISCONNECT, account=other_account), uow, today=later)
+        await ratify_order(handed_off(disconnect, OrderType.DISCONNECT, mrc=TWO_SERVICES, account=account), uow, later)
+        await ratify_order(handed_off(other_disconnect, OrderType.DISCONNECT, account=other_account), uow, later)
         await uow.run_deferred()
         emitted = uow.emitted
     clawbacks = [
@@ -255,10 +254,11 @@ async def test_the_same_sale_again_within_the_window_is_a_duplicate_and_earns_no
 
 async def test_the_hand_offs_of_one_poll_are_ratified_as_if_one_after_another(database, api):
     account, sale, elsewhere, change = new_account(), new_id(), new_id(), new_id()
+    poll = on(DAY)  # one context for the poll, as the running service has
     async with database.unit_of_work() as uow:
-        await ratify_order(handed_off(sale, OrderType.ADD, account=account), uow, today=DAY)
-        await ratify_order(handed_off(elsewhere, OrderType.NEW, account=new_account()), uow, today=DAY)
-        await ratify_order(handed_off(change, OrderType.CHANGE, mrc="600.00", account=account), uow, today=DAY)
+        await ratify_order(handed_off(sale, OrderType.ADD, account=account), uow, poll)
+        await ratify_order(handed_off(elsewhere, OrderType.NEW, account=new_account()), uow, poll)
+        await ratify_order(handed_off(change, OrderType.CHANGE, mrc="600.00", account=account), uow, poll)
         await uow.run_deferred()
         emitted = uow.emitted
     ratified = {

@@ -17,6 +17,7 @@ from commission.settings import Settings
 from commission.tables import ledger_entries, messaging
 from orderdesk_shared.codec import encode
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
+from orderdesk_shared.context import ServiceContext, bind
 from orderdesk_shared.events.catalogue import replay_topic
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fulfillment import OrderHandedOff
@@ -25,6 +26,7 @@ from orderdesk_shared.events.order import OrderType
 from orderdesk_stack.testing import eventually
 from orderdesk_stack.topics import catalogue_topics, create_topics
 from services.commission.tests.builders import handed_off
+from services.commission.tests.integration.conftest import RULES
 
 pytestmark = pytest.mark.integration
 
@@ -88,7 +90,7 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
             paused_partition_retry_seconds=1,
         ),
         database=database,
-        handlers={OrderHandedOff: ratify_order},
+        handlers=bind({OrderHandedOff: ratify_order}, ServiceContext(rules=RULES)),
     )
     consuming = asyncio.create_task(replay.run())
     try:

@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 
 from commission.domain.ratification import EarlierSale, ratify
-from commission.domain.rules import Rules
+from commission.rules_in_force import load_rules
+from commission.settings import Settings
 from orderdesk_shared.events.order import OrderType
 from services.commission.tests.builders import catalogue_components, handed_off
 
-RULES = Rules.load()
+RULES = load_rules(Settings.model_construct())
 TODAY = date(2026, 11, 28)
 PLAN = RULES.plans.in_effect(TODAY)
 

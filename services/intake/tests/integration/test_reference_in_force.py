@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from commission.domain.rules import commission_rules
+from commission.rules_in_force import load_roster
+from commission.settings import Settings as CommissionSettings
 from intake.domain.validation import IntakeRules, validate
 from intake.handlers import follow_catalogue, follow_crm_account, follow_roster
 from intake.rules_in_force import load_rules
@@ -19,7 +20,8 @@ from orderdesk_shared.events.pricing_approval import CataloguePublished
 from orderdesk_shared.reference import ReferenceBook
 from orderdesk_stack.order_generator import generate_orders
 from pricing_approval.publication import catalogue_published
-from pricing_approval.rules import pricing_rules
+from pricing_approval.rules_in_force import load_rules as load_pricing_rules
+from pricing_approval.settings import Settings as PricingSettings
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +36,7 @@ async def database(service_database):
 
 
 def _catalogue(version: str, *, retired: frozenset[str] = frozenset()) -> CataloguePublished:
-    published = catalogue_published(pricing_rules().catalogue)
+    published = catalogue_published(load_pricing_rules(PricingSettings.model_construct()).catalogue)
     offerings = [o.model_copy(update={"active": o.id not in retired}) for o in published.offerings]
     return published.model_copy(update={"version": version, "offerings": offerings})
 
@@ -77,7 +79,7 @@ async def test_a_rep_who_left_in_the_announced_roster_can_no_longer_sell(databas
     [generated] = generate_orders(1, seed=41, invalid_share=0.0)
     order = to_canonical(ProductOrderCreate.model_validate(generated.body), order_id="PO-R1", submitted_by="rep-001")
     [seller] = [rep.rep_id for rep in order.sales_reps][:1]
-    roster = commission_rules().roster
+    roster = load_roster(CommissionSettings.model_construct().reference)
     left = [
         rep.model_copy(update={"active_to": date(2026, 10, 31)}) if rep.id == seller else rep
         for rep in roster.reps.values()

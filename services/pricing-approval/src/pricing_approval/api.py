@@ -4,7 +4,7 @@ catalogue."""
 import asyncio
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
@@ -18,6 +18,7 @@ from orderdesk_shared import tmf630
 from orderdesk_shared.access import OrderAction, ensure_allowed
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.context import ContextDep, ServiceContext
 from orderdesk_shared.db import Database, UnitOfWork
 from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
 from orderdesk_shared.tmf630 import ListQuery
@@ -27,7 +28,7 @@ from pricing_approval.domain.workflow import QuoteStatus
 from pricing_approval.handlers import CONFLICT, FORBIDDEN, Refused, decide_approval, granted_approvals, not_priced
 from pricing_approval.proposal_lifecycle import accept_proposal, decline_proposal, send_proposal
 from pricing_approval.repository import ApprovalRequest, StoredQuote
-from pricing_approval.rules import PricingRules, pricing_rules
+from pricing_approval.rules_in_force import PricingRules
 
 router = APIRouter(prefix="/pricing", tags=["pricing"])
 catalogue_router = APIRouter(prefix=tmf620.API_ROOT, tags=["TMF620 product catalogue"])
@@ -39,13 +40,6 @@ ProposalKeeper = Annotated[Principal, Depends(require_roles(Role.SALES_REP, Role
 _REFUSAL_STATUS = {FORBIDDEN: status.HTTP_403_FORBIDDEN, CONFLICT: status.HTTP_409_CONFLICT}
 T = TypeVar("T")
 
-
-async def loaded_rules() -> PricingRules:
-    """FastAPI dependency: the catalogue and policies loaded at start."""
-    return pricing_rules()
-
-
-Rules = Annotated[PricingRules, Depends(loaded_rules)]
 
 _PDF_RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proposal-pdf")
 
@@ -160,19 +154,22 @@ async def order_proposal(order_id: str, reader: SignedIn, db: DatabaseDep) -> di
 
 
 @router.post("/orders/{order_id}/proposal/send")
-async def send_order_proposal(order_id: str, keeper: ProposalKeeper, db: DatabaseDep, rules: Rules) -> dict:
+async def send_order_proposal(order_id: str, keeper: ProposalKeeper, db: DatabaseDep, context: ContextDep) -> dict:
     """Send the proposal to the customer (again, once it expired): open for the policy's days from today."""
-    sent = await _act(db, lambda uow, now: send_proposal(uow, order_id=order_id, actor=keeper, now=now, rules=rules))
+    sent = await _act(
+        db, context, lambda uow, now: send_proposal(uow, order_id=order_id, actor=keeper, now=now, rules=context.rules)
+    )
     return _proposal_view(sent)
 
 
 @router.post("/orders/{order_id}/proposal/accept")
 async def accept_order_proposal(
-    order_id: str, acceptance: Acceptance, keeper: ProposalKeeper, db: DatabaseDep, rules: Rules
+    order_id: str, acceptance: Acceptance, keeper: ProposalKeeper, db: DatabaseDep, context: ContextDep
 ) -> dict:
     """Record the customer's signature on the sent proposal; an order waiting only for it is approved."""
     accepted = await _act(
         db,
+        context,
         lambda uow, now: accept_proposal(
             uow,
             order_id=order_id,
@@ -180,31 +177,35 @@ async def accept_order_proposal(
             signed_by=acceptance.signed_by,
             signed_on=acceptance.signed_on,
             now=now,
-            rules=rules,
+            rules=context.rules,
         ),
     )
     return _proposal_view(accepted)
 
 
 @router.post("/orders/{order_id}/proposal/decline")
-async def decline_order_proposal(order_id: str, refusal: Refusal, keeper: ProposalKeeper, db: DatabaseDep) -> dict:
+async def decline_order_proposal(
+    order_id: str, refusal: Refusal, keeper: ProposalKeeper, db: DatabaseDep, context: ContextDep
+) -> dict:
     """Record that the customer declined the proposal: the order is rejected PROPOSAL_DECLINED."""
     declined = await _act(
-        db, lambda uow, now: decline_proposal(uow, order_id=order_id, actor=keeper, reason=refusal.reason, now=now)
+        db,
+        context,
+        lambda uow, now: decline_proposal(uow, order_id=order_id, actor=keeper, reason=refusal.reason, now=now),
     )
     return _proposal_view(declined)
 
 
 @router.get("/orders/{order_id}/proposal.html", response_class=HTMLResponse)
-async def proposal_html(order_id: str, reader: SignedIn, db: DatabaseDep, rules: Rules) -> HTMLResponse:
+async def proposal_html(order_id: str, reader: SignedIn, db: DatabaseDep, context: ContextDep) -> HTMLResponse:
     """The proposal and contract document of a priced order, as a web page (a draft until approved)."""
-    return HTMLResponse(proposal.render_html(await _proposal(db, order_id, reader, rules)))
+    return HTMLResponse(proposal.render_html(await _proposal(db, order_id, reader, context.rules)))
 
 
 @router.get("/orders/{order_id}/proposal.pdf", response_class=Response)
-async def proposal_pdf(order_id: str, reader: SignedIn, db: DatabaseDep, rules: Rules) -> Response:
+async def proposal_pdf(order_id: str, reader: SignedIn, db: DatabaseDep, context: ContextDep) -> Response:
     """The proposal and contract document of a priced order, as a PDF to sign (a draft until approved)."""
-    drafted = await _proposal(db, order_id, reader, rules)
+    drafted = await _proposal(db, order_id, reader, context.rules)
     # Laying out a PDF takes CPU for tens of milliseconds or more: off the event loop, one at a time,
     # as reportlab keeps global state (fonts, settings) that is not safe to share between threads.
     document = await asyncio.get_running_loop().run_in_executor(_PDF_RENDERER, proposal.render_pdf, drafted)
@@ -265,20 +266,25 @@ async def approval_request(request_id: str, _: Approver, db: DatabaseDep) -> dic
 
 
 @router.post("/approvals/{request_id}/approve")
-async def approve(request_id: str, decision: Decision, approver: Approver, db: DatabaseDep) -> dict:
+async def approve(
+    request_id: str, decision: Decision, approver: Approver, db: DatabaseDep, context: ContextDep
+) -> dict:
     """Grant an approval request (its role only; never on an order the caller submitted, corrected or is named on)."""
-    return await _decide(db, request_id, approver, grant=True, comment=decision.comment)
+    return await _decide(db, context, request_id, approver, grant=True, comment=decision.comment)
 
 
 @router.post("/approvals/{request_id}/deny")
-async def deny(request_id: str, denial: Denial, approver: Approver, db: DatabaseDep) -> dict:
+async def deny(request_id: str, denial: Denial, approver: Approver, db: DatabaseDep, context: ContextDep) -> dict:
     """Deny an approval request with the reason: the order is rejected PRICING_UNAPPROVED."""
-    return await _decide(db, request_id, approver, grant=False, comment=denial.comment)
+    return await _decide(db, context, request_id, approver, grant=False, comment=denial.comment)
 
 
-async def _decide(db: Database, request_id: str, approver: Principal, *, grant: bool, comment: str | None) -> dict:
+async def _decide(
+    db: Database, context: ServiceContext, request_id: str, approver: Principal, *, grant: bool, comment: str | None
+) -> dict:
     decided = await _act(
         db,
+        context,
         lambda uow, now: decide_approval(
             uow, request_id=request_id, approver=approver, grant=grant, comment=comment, now=now
         ),
@@ -286,11 +292,11 @@ async def _decide(db: Database, request_id: str, approver: Principal, *, grant: 
     return _request_view(decided)
 
 
-async def _act(db: Database, action: Callable[[UnitOfWork, datetime], Awaitable[T]]) -> T:
+async def _act(db: Database, context: ServiceContext, action: Callable[[UnitOfWork, datetime], Awaitable[T]]) -> T:
     """Take a person's action in one transaction; a refused one is a problem saying why, and changes nothing."""
     try:
         async with db.unit_of_work() as uow:
-            return await action(uow, datetime.now(UTC))
+            return await action(uow, context.clock())
     except Refused as refused:
         raise HTTPException(_REFUSAL_STATUS.get(refused.reason, status.HTTP_404_NOT_FOUND), str(refused)) from refused
     except ProposalConflict as conflict:
@@ -324,31 +330,31 @@ def _fields(definition: str):
 
 @catalogue_router.get("/catalog")
 async def list_catalogs(
-    _: SignedIn, rules: Rules, root: CatalogueRoot, query: CatalogRead, response: Response
+    _: SignedIn, context: ContextDep, root: CatalogueRoot, query: CatalogRead, response: Response
 ) -> list[dict]:
     """The one catalog: the catalogue in force (TMF620)."""
-    return query.answer([tmf620.catalog_resource(rules.catalogue, root=root)], response)
+    return query.answer([tmf620.catalog_resource(context.rules.catalogue, root=root)], response)
 
 
 @catalogue_router.get("/catalog/{catalog_id}")
 async def catalog(
     catalog_id: str,
     _: SignedIn,
-    rules: Rules,
+    context: ContextDep,
     root: CatalogueRoot,
     fields: Annotated[frozenset[str] | None, _fields("Catalog")],
 ) -> dict:
     if catalog_id != tmf620.CATALOG_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no catalog {catalog_id}")
-    return tmf630.project(tmf620.catalog_resource(rules.catalogue, root=root), fields)
+    return tmf630.project(tmf620.catalog_resource(context.rules.catalogue, root=root), fields)
 
 
 @catalogue_router.get("/category")
 async def list_categories(
-    _: SignedIn, rules: Rules, root: CatalogueRoot, query: CategoryRead, response: Response
+    _: SignedIn, context: ContextDep, root: CatalogueRoot, query: CategoryRead, response: Response
 ) -> list[dict]:
     """The catalogue's product families as categories, each with its offerings (TMF620)."""
-    catalogue = rules.catalogue
+    catalogue = context.rules.catalogue
     return query.answer(
         [tmf620.category_resource(f, catalogue, root=root) for f in tmf620.families(catalogue)], response
     )
@@ -358,21 +364,21 @@ async def list_categories(
 async def category(
     category_id: str,
     _: SignedIn,
-    rules: Rules,
+    context: ContextDep,
     root: CatalogueRoot,
     fields: Annotated[frozenset[str] | None, _fields("Category")],
 ) -> dict:
-    if category_id not in tmf620.families(rules.catalogue):
+    if category_id not in tmf620.families(context.rules.catalogue):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no category {category_id}")
-    return tmf630.project(tmf620.category_resource(category_id, rules.catalogue, root=root), fields)
+    return tmf630.project(tmf620.category_resource(category_id, context.rules.catalogue, root=root), fields)
 
 
 @catalogue_router.get("/productOffering")
 async def list_product_offerings(
-    _: SignedIn, rules: Rules, root: CatalogueRoot, query: OfferingRead, response: Response
+    _: SignedIn, context: ContextDep, root: CatalogueRoot, query: OfferingRead, response: Response
 ) -> list[dict]:
     """The catalogue's offerings (TMF620), e.g. `lifecycleStatus=Active` or `category.id=internet`."""
-    catalogue = rules.catalogue
+    catalogue = context.rules.catalogue
     offerings = (
         tmf620.offering_resource(offering, catalogue=catalogue, root=root) for offering in catalogue.product_offering
     )
@@ -383,22 +389,22 @@ async def list_product_offerings(
 async def product_offering(
     offering_id: str,
     _: SignedIn,
-    rules: Rules,
+    context: ContextDep,
     root: CatalogueRoot,
     fields: Annotated[frozenset[str] | None, _fields("ProductOffering")],
 ) -> dict:
-    offering = rules.catalogue.offerings.get(offering_id)
+    offering = context.rules.catalogue.offerings.get(offering_id)
     if offering is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering {offering_id}")
-    return tmf630.project(tmf620.offering_resource(offering, catalogue=rules.catalogue, root=root), fields)
+    return tmf630.project(tmf620.offering_resource(offering, catalogue=context.rules.catalogue, root=root), fields)
 
 
 @catalogue_router.get("/productOfferingPrice")
 async def list_product_offering_prices(
-    _: SignedIn, rules: Rules, root: CatalogueRoot, query: PriceRead, response: Response
+    _: SignedIn, context: ContextDep, root: CatalogueRoot, query: PriceRead, response: Response
 ) -> list[dict]:
     """Every price component and term discount of every offering (TMF620), e.g. `priceType=discount`."""
-    catalogue = rules.catalogue
+    catalogue = context.rules.catalogue
     prices = (
         tmf620.price_resource(price, offering=offering, catalogue=catalogue, root=root)
         for price, offering in tmf620.prices_by_id(catalogue).values()
@@ -410,23 +416,25 @@ async def list_product_offering_prices(
 async def product_offering_price(
     price_id: str,
     _: SignedIn,
-    rules: Rules,
+    context: ContextDep,
     root: CatalogueRoot,
     fields: Annotated[frozenset[str] | None, _fields("ProductOfferingPrice")],
 ) -> dict:
-    found = tmf620.prices_by_id(rules.catalogue).get(price_id)
+    found = tmf620.prices_by_id(context.rules.catalogue).get(price_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering price {price_id}")
     price, offering = found
-    return tmf630.project(tmf620.price_resource(price, offering=offering, catalogue=rules.catalogue, root=root), fields)
+    return tmf630.project(
+        tmf620.price_resource(price, offering=offering, catalogue=context.rules.catalogue, root=root), fields
+    )
 
 
 @catalogue_router.get("/productSpecification")
 async def list_product_specifications(
-    _: SignedIn, rules: Rules, root: CatalogueRoot, query: SpecificationRead, response: Response
+    _: SignedIn, context: ContextDep, root: CatalogueRoot, query: SpecificationRead, response: Response
 ) -> list[dict]:
     """Each offering's product specification: the characteristics an order item may choose (TMF620)."""
-    catalogue = rules.catalogue
+    catalogue = context.rules.catalogue
     specifications = (
         tmf620.specification_resource(o, catalogue=catalogue, root=root) for o in catalogue.product_offering
     )
@@ -437,14 +445,14 @@ async def list_product_specifications(
 async def product_specification(
     specification_id: str,
     _: SignedIn,
-    rules: Rules,
+    context: ContextDep,
     root: CatalogueRoot,
     fields: Annotated[frozenset[str] | None, _fields("ProductSpecification")],
 ) -> dict:
-    offering = rules.catalogue.offerings.get(specification_id)
+    offering = context.rules.catalogue.offerings.get(specification_id)
     if offering is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product specification {specification_id}")
-    return tmf630.project(tmf620.specification_resource(offering, catalogue=rules.catalogue, root=root), fields)
+    return tmf630.project(tmf620.specification_resource(offering, catalogue=context.rules.catalogue, root=root), fields)
 
 
 @catalogue_router.get("/importJob")

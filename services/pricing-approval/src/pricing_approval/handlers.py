@@ -4,10 +4,11 @@ approver's decision, approve an order once nothing holds it, flag approvals past
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from orderdesk_shared import access
 from orderdesk_shared.auth import Principal
+from orderdesk_shared.context import ServiceContext, with_context
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -34,39 +35,29 @@ from pricing_approval.domain.proposals import (
 from pricing_approval.domain.withdrawals import quote_status_after, requests_to_withdraw
 from pricing_approval.domain.workflow import QuoteStatus, RequestStatus
 from pricing_approval.repository import ApprovalRequest, StoredQuote, reasons_document
-from pricing_approval.rules import PricingRules, pricing_rules
+from pricing_approval.rules_in_force import PricingRules
 from pricing_approval.tables import order_correctors, order_versions
 
 log = get_logger(__name__)
 
 
-async def price_order(event: ServiceabilityQualified, uow: UnitOfWork) -> None:
+async def price_order(event: ServiceabilityQualified, uow: UnitOfWork, context: ServiceContext[PricingRules]) -> None:
     """Price a qualified order and ask for the approvals it needs; approve it at once when it needs none.
 
     A revised order (a later version) asks again only the approvals whose inputs changed; a repeated or
     older version, a version corrected since or a cancelled order changes nothing. Done with the other qualified
     orders of the transaction, before it commits (price_orders).
     """
-    uow.before_commit(price_orders, event)
+    uow.before_commit(with_context(price_orders, context), event)
 
 
-async def price_orders(uow: UnitOfWork, qualified: Sequence[Traced[ServiceabilityQualified]]) -> None:
-    await price_orders_with(uow, qualified, rules=pricing_rules(), now=datetime.now(UTC))
-
-
-async def price_order_with(
-    event: ServiceabilityQualified, uow: UnitOfWork, *, rules: PricingRules, now: datetime
-) -> None:
-    """price_order with its rules and clock given, at once."""
-    await price_orders_with(uow, [Traced.here(event)], rules=rules, now=now)
-
-
-async def price_orders_with(
-    uow: UnitOfWork, qualified: Sequence[Traced[ServiceabilityQualified]], *, rules: PricingRules, now: datetime
+async def price_orders(
+    uow: UnitOfWork, qualified: Sequence[Traced[ServiceabilityQualified]], context: ServiceContext[PricingRules]
 ) -> None:
     """Price qualified orders with one statement each for their quotes, their approval requests and their
     proposals. A version corrected since or a cancelled order is refused as its quote is stored; a version that a
     later one of the same transaction replaces is left, as when it comes late."""
+    rules, now = context.rules, context.clock()
     latest: dict[str, Traced[ServiceabilityQualified]] = {}
     for traced in qualified:
         known = latest.get(traced.item.order_id)
@@ -226,15 +217,15 @@ async def _withdraw(uow: UnitOfWork, known: Standing, *, now: datetime) -> None:
     await repository.withdraw(uow.connection, requests_to_withdraw(known, pending), at=now)
 
 
-async def withdraw_superseded_approvals(event: OrderCorrected, uow: UnitOfWork) -> None:
+async def withdraw_superseded_approvals(event: OrderCorrected, uow: UnitOfWork, context: ServiceContext) -> None:
     """A correction ends what was asked on earlier versions: their pending approval requests are withdrawn and their
     quote is superseded until the new version is priced. The corrector may never approve the order."""
     await note_corrector(uow.connection, order_correctors, order_id=event.order_id, corrected_by=event.corrected_by)
     await note_version(uow.connection, order_versions, order_id=event.order_id, version=event.order_version)
-    await _end_dead_work(uow, event.order_id, now=datetime.now(UTC))
+    await _end_dead_work(uow, event.order_id, now=context.clock())
 
 
-async def withdraw_approvals_of_cancelled_order(event: OrderFallout, uow: UnitOfWork) -> None:
+async def withdraw_approvals_of_cancelled_order(event: OrderFallout, uow: UnitOfWork, context: ServiceContext) -> None:
     """A cancel (or a cancel requested after hand-off) withdraws every pending approval request and cancels a quote
     not yet approved; other fallout changes nothing."""
     if event.kind in (FalloutKind.CANCELLED, FalloutKind.CANCELLATION_REQUESTED):
@@ -242,7 +233,7 @@ async def withdraw_approvals_of_cancelled_order(event: OrderFallout, uow: UnitOf
         await note_cancelled(
             uow.connection, order_versions, order_id=event.order_id, version=event.order_version, reason=reason
         )
-        await _end_dead_work(uow, event.order_id, now=datetime.now(UTC))
+        await _end_dead_work(uow, event.order_id, now=context.clock())
 
 
 async def _end_dead_work(uow: UnitOfWork, order_id: str, *, now: datetime) -> None:

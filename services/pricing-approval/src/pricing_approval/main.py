@@ -5,12 +5,10 @@ from fastapi import FastAPI
 from orderdesk_shared.app import build_app
 from pricing_approval import api
 from pricing_approval.bootstrap import bootstrap
-from pricing_approval.rules import pricing_rules
 from pricing_approval.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    pricing_rules()  # loaded now, so a bad catalogue or policy file stops pricing-approval at start with the reason
     return build_app(
         bootstrap(settings), title="OrderDesk pricing-approval", routers=[api.router, api.catalogue_router]
     )

@@ -27,7 +27,7 @@ from orderdesk_shared.money import dollars, percent, plain
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.workflow import QuoteStatus
 from pricing_approval.repository import StoredQuote
-from pricing_approval.rules import PricingRules
+from pricing_approval.rules_in_force import PricingRules
 
 ITEM_COLUMNS = ("Item", "Offering", "Configuration", "Qty", "Term", "List MRC", "Net MRC", "Discount", "NRC")
 STANDARD_TERMS = "None: the provider's standard terms and conditions apply."

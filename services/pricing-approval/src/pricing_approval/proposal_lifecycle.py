@@ -24,7 +24,7 @@ from pricing_approval.domain.proposals import (
 from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus
 from pricing_approval.handlers import CONFLICT, MISSING, Refused, ensure_may, go_on_when_ready, not_priced, reject
 from pricing_approval.repository import StoredQuote
-from pricing_approval.rules import PricingRules
+from pricing_approval.rules_in_force import PricingRules
 from pricing_approval.tables import order_versions
 
 

@@ -1,33 +1,30 @@
 """The background loop that watches deadlines: approvals past their due time, proposals past their last day."""
 
 import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime
 
-from orderdesk_shared.calendar import BusinessCalendar
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.runtime import DatabaseTask
 from pricing_approval.handlers import raise_jeopardy_past_due
 from pricing_approval.proposal_lifecycle import expire_proposals
+from pricing_approval.rules_in_force import PricingRules
 
 log = get_logger(__name__)
 
 
-def deadline_watch(
-    *, every_seconds: float, calendar: BusinessCalendar, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> DatabaseTask:
+def deadline_watch(*, every_seconds: float, context: ServiceContext[PricingRules]) -> DatabaseTask:
     """A loop that, every `every_seconds` for as long as the service runs, puts orders whose approvals are past due
-    in jeopardy and expires sent proposals past their last day (a day in the calendar's time zone)."""
+    in jeopardy and expires sent proposals past their last day (a day in the business calendar's time zone)."""
 
     async def watch(database: Database) -> None:
         while True:
-            now = clock()
+            now = context.clock()
             try:
                 async with database.unit_of_work() as uow:
                     raised = await raise_jeopardy_past_due(uow, now=now)
-                    expired = await expire_proposals(uow, now=now, today=calendar.day_of(now))
+                    expired = await expire_proposals(uow, now=now, today=context.rules.calendar.day_of(now))
                 if raised:
                     log.info("approvals past due put their orders in jeopardy", requests=raised)
                 if expired:

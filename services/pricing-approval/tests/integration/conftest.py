@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from orderdesk_shared.auth import Role
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.catalogue import EVENT_TYPES
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -32,8 +33,12 @@ from orderdesk_shared.events.serviceability import (
 from orderdesk_stack.testing import session_token_signer
 from pricing_approval.handlers import price_order, withdraw_approvals_of_cancelled_order, withdraw_superseded_approvals
 from pricing_approval.main import create_app
+from pricing_approval.rules_in_force import load_rules
 from pricing_approval.settings import Settings
 from pricing_approval.tables import messaging
+
+RULES = load_rules(Settings.model_construct())
+CONTEXT = ServiceContext(rules=RULES)
 
 
 @pytest.fixture
@@ -59,7 +64,7 @@ def signed_in(api, subject: str, *roles: Role) -> dict[str, str]:
 
 async def price(database, order, *, version: int = 1) -> None:
     async with database.unit_of_work() as uow:
-        await price_order(qualified(order, version=version), uow)
+        await price_order(qualified(order, version=version), uow, CONTEXT)
 
 
 async def outbox_events(database) -> list:
@@ -73,7 +78,7 @@ async def receive_correction(database, order: ProductOrder, *, version: int) -> 
     """Intake corrected the order to a new version (orders.corrected)."""
     async with database.unit_of_work() as uow:
         await withdraw_superseded_approvals(
-            OrderCorrected(order_id=order.id, order_version=version, corrected_by="sam-specialist"), uow
+            OrderCorrected(order_id=order.id, order_version=version, corrected_by="sam-specialist"), uow, CONTEXT
         )
 
 
@@ -87,7 +92,7 @@ async def cancel(database, order_id: str, *, reason: str, kind: FalloutKind = Fa
         findings=[Finding(reason_code="CANCELLED", message=reason)],
     )
     async with database.unit_of_work() as uow:
-        await withdraw_approvals_of_cancelled_order(cancelled, uow)
+        await withdraw_approvals_of_cancelled_order(cancelled, uow, CONTEXT)
 
 
 SIGNED_IN_THE_CRM = date(2026, 11, 2)

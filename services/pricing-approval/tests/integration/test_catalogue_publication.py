@@ -5,21 +5,22 @@ import sqlalchemy as sa
 
 from orderdesk_shared.events.pricing_approval import CataloguePublished
 from pricing_approval.publication import publish_catalogue
-from pricing_approval.rules import pricing_rules
+
+from .conftest import CONTEXT
 
 pytestmark = pytest.mark.integration
 
 
 async def test_the_catalogue_is_announced_once_per_version_with_what_order_checks_need(database):
-    await publish_catalogue(database)
-    await publish_catalogue(database)  # a restart with the same catalogue
+    await publish_catalogue(database, CONTEXT)
+    await publish_catalogue(database, CONTEXT)  # a restart with the same catalogue
 
     outbox = database.tables.outbox
     async with database.engine.connect() as connection:
         rows = (await connection.execute(sa.select(outbox.c.type, outbox.c.payload))).all()
     assert [row.type for row in rows] == [CataloguePublished.event_type]
     published = CataloguePublished.model_validate_json(rows[0].payload)
-    catalogue = pricing_rules().catalogue
+    catalogue = CONTEXT.rules.catalogue
     assert published.version == catalogue.version
     assert {offering.id for offering in published.offerings} == set(catalogue.offerings)
     fiber = next(offering for offering in published.offerings if offering.id == "DIA-FIBER")

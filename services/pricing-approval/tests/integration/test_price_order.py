@@ -9,16 +9,16 @@ import sqlalchemy as sa
 from opentelemetry import trace
 
 from orderdesk_shared.auth import Principal, Role
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.catalogue import EVENT_TYPES
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
 from pricing_approval import repository
 from pricing_approval.handlers import decide_approval, price_order, raise_jeopardy_past_due
-from pricing_approval.rules import pricing_rules
 from pricing_approval.sla_watch import deadline_watch
 from pricing_approval.tables import messaging
 
-from .conftest import internet_order, qualified
+from .conftest import CONTEXT, RULES, internet_order, qualified
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ def _events(uow) -> list:
 
 async def _price(database, event) -> list:
     async with database.unit_of_work() as uow:
-        await price_order(event, uow)
+        await price_order(event, uow, CONTEXT)
         await uow.run_deferred()  # as the consumer does before it commits
         return _events(uow)
 
@@ -157,7 +157,7 @@ async def test_the_jeopardy_of_a_past_due_approval_is_recorded_in_the_trace_the_
 async def test_the_sla_watch_loop_raises_jeopardy_once_while_it_keeps_running(database):
     await _price(database, qualified(internet_order("PO-WATCH", discount="15")))
     a_week_on = datetime.now(UTC) + timedelta(days=7)
-    watch = deadline_watch(every_seconds=0.05, calendar=pricing_rules().calendar, clock=lambda: a_week_on)
+    watch = deadline_watch(every_seconds=0.05, context=ServiceContext(rules=RULES, clock=lambda: a_week_on))
     watching = asyncio.create_task(watch(database))
     await asyncio.sleep(1.0)
     assert not watching.done(), "the watch keeps looking"
@@ -181,9 +181,9 @@ def _now() -> datetime:
 
 async def test_the_qualified_orders_of_one_transaction_are_priced_each_on_its_own(database):
     async with database.unit_of_work() as uow:
-        await price_order(qualified(internet_order("PO-BATCH-1")), uow)
-        await price_order(qualified(internet_order("PO-BATCH-2")), uow)
-        await price_order(qualified(internet_order("PO-BATCH-2"), version=2), uow)
+        await price_order(qualified(internet_order("PO-BATCH-1")), uow, CONTEXT)
+        await price_order(qualified(internet_order("PO-BATCH-2")), uow, CONTEXT)
+        await price_order(qualified(internet_order("PO-BATCH-2"), version=2), uow, CONTEXT)
         await uow.run_deferred()
         events = _events(uow)
     assert [(type(event), event.order_id, event.order_version) for event in events] == [

@@ -7,15 +7,16 @@ import pytest
 from pypdf import PdfReader
 
 from orderdesk_shared.auth import Role
-from pricing_approval.handlers import price_order_with
-from pricing_approval.rules import pricing_rules
+from orderdesk_shared.context import ServiceContext
+from pricing_approval.handlers import price_order
 
-from .conftest import internet_order, price, qualified, signed_in
+from .conftest import RULES, internet_order, price, qualified, signed_in
 
 pytestmark = pytest.mark.integration
 
 # A Monday in the free-installation promotion's validity (July to December 2026).
 PRICED_AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+PRICED_IN_THE_PROMOTION = ServiceContext(rules=RULES, clock=lambda: PRICED_AT)
 
 
 async def _approved_order(api, database) -> None:
@@ -23,7 +24,7 @@ async def _approved_order(api, database) -> None:
         "PO-DOC", discount="25", promotion_code="FREEINSTALL26", non_standard_terms="Payment due net 45 days."
     )
     async with database.unit_of_work() as uow:
-        await price_order_with(qualified(order), uow, rules=pricing_rules(), now=PRICED_AT)
+        await price_order(qualified(order), uow, PRICED_IN_THE_PROMOTION)
     for subject, role in (("dana-director", Role.SALES_DIRECTOR), ("lee-legal", Role.LEGAL)):
         headers = signed_in(api, subject, role)
         [request] = (await api.get("/pricing/approvals", headers=headers)).json()
@@ -67,11 +68,8 @@ async def test_the_html_of_an_order_still_waiting_for_approval_is_marked_draft(a
 async def test_a_rejected_order_has_no_proposal(api, database):
     await price(database, internet_order("PO-NOPE"))
     async with database.unit_of_work() as uow:
-        await price_order_with(
-            qualified(internet_order("PO-NOPE"), version=2, near_net_feet=990),
-            uow,
-            rules=pricing_rules(),
-            now=PRICED_AT,
+        await price_order(
+            qualified(internet_order("PO-NOPE"), version=2, near_net_feet=990), uow, PRICED_IN_THE_PROMOTION
         )
     response = await api.get("/pricing/orders/PO-NOPE/proposal.pdf", headers=signed_in(api, "rep-007", Role.SALES_REP))
     assert response.status_code == 409
@@ -84,7 +82,7 @@ async def test_the_document_shows_where_the_proposal_stands_and_who_signed_it_on
     page = await api.get("/pricing/orders/PO-INK/proposal.html", headers=rep)
     assert "Draft: not sent to the customer yet." in page.text
 
-    today = pricing_rules().calendar.day_of(datetime.now(UTC))
+    today = RULES.calendar.day_of(datetime.now(UTC))
     assert (await api.post("/pricing/orders/PO-INK/proposal/send", json={}, headers=rep)).status_code == 200
     signed = {"signedBy": "Priya Raman", "signedOn": str(today)}
     assert (await api.post("/pricing/orders/PO-INK/proposal/accept", json=signed, headers=rep)).status_code == 200
@@ -101,7 +99,7 @@ async def test_a_build_shows_its_capital_view_with_the_customers_contribution(ap
     # 990 ft: $15,000 + $44,550 = $59,550, less $20,000 CIAC; 60% of $1,581.75 = $949.05 a month.
     async with database.unit_of_work() as uow:
         order = internet_order("PO-BUILD", ciac="20000")
-        await price_order_with(qualified(order, near_net_feet=990), uow, rules=pricing_rules(), now=PRICED_AT)
+        await price_order(qualified(order, near_net_feet=990), uow, PRICED_IN_THE_PROMOTION)
 
     page = await api.get("/pricing/orders/PO-BUILD/proposal.html", headers=signed_in(api, "rep-007", Role.SALES_REP))
     assert "Capital view of the construction" in page.text

@@ -9,15 +9,14 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.pricing_approval import OrderApproved
 from pricing_approval.proposal_lifecycle import expire_proposals
-from pricing_approval.rules import pricing_rules
 
-from .conftest import cancel, internet_order, outbox_events, price, signed_in
+from .conftest import RULES, cancel, internet_order, outbox_events, price, signed_in
 
 pytestmark = pytest.mark.integration
 
 
 def _today():
-    return pricing_rules().calendar.day_of(datetime.now(UTC))
+    return RULES.calendar.day_of(datetime.now(UTC))
 
 
 def _fallouts(events, kind: FalloutKind) -> list[OrderFallout]:

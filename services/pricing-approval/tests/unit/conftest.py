@@ -5,25 +5,24 @@ from decimal import Decimal
 
 import pytest
 
-from orderdesk_shared.calendar import load_business_calendar
 from orderdesk_shared.events.order import Account, Agreement, Channel, ItemPrice, OrderItem, OrderType, ProductOrder
 from orderdesk_shared.events.serviceability import NetworkReach, QualificationResult, SiteQualification
-from orderdesk_shared.product_catalogue import load_catalogue
-from pricing_approval.domain.policy import DEFAULT_POLICY, load_approval_policy
 from pricing_approval.domain.pricing import Quote, quote_order
-from pricing_approval.rules import CATALOGUE_DIRECTORY
+from pricing_approval.rules_in_force import load_rules
+from pricing_approval.settings import Settings
 
 ORDER_DATE = date(2026, 11, 30)
+RULES = load_rules(Settings.model_construct())
 
 
 @pytest.fixture(scope="session")
 def catalogue():
-    return load_catalogue(CATALOGUE_DIRECTORY)
+    return RULES.catalogue
 
 
 @pytest.fixture(scope="session")
 def policy():
-    return load_approval_policy(DEFAULT_POLICY, load_business_calendar())
+    return RULES.policy
 
 
 def new_order(*items: OrderItem, term: int = 36, **fields) -> ProductOrder:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from orderdesk_shared.product_catalogue import CatalogueError, load_catalogue
-from pricing_approval.rules import CATALOGUE_DIRECTORY
+from pricing_approval.settings import CATALOGUE_DIRECTORY
 
 SHIPPED = json.loads((CATALOGUE_DIRECTORY / "catalogue.v1.json").read_text())
 

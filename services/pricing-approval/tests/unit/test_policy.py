@@ -4,9 +4,10 @@ import pytest
 from pydantic import ValidationError
 
 from orderdesk_shared.calendar import CALENDAR_CONTEXT, load_business_calendar
-from pricing_approval.domain.policy import DEFAULT_POLICY, ApprovalPolicy
+from pricing_approval.domain.policy import ApprovalPolicy
+from pricing_approval.settings import Settings
 
-SHIPPED = tomllib.loads(DEFAULT_POLICY.read_text())
+SHIPPED = tomllib.loads(Settings.model_construct().approval_matrix.read_text())
 CALENDAR = {CALENDAR_CONTEXT: load_business_calendar()}
 
 

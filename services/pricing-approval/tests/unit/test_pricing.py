@@ -15,7 +15,7 @@ from orderdesk_shared.events.order import (
 )
 from orderdesk_shared.product_catalogue import load_catalogue
 from pricing_approval.domain.pricing import PricingError, quote_order
-from pricing_approval.rules import CATALOGUE_DIRECTORY
+from pricing_approval.settings import CATALOGUE_DIRECTORY
 
 CATALOGUE = load_catalogue(CATALOGUE_DIRECTORY)
 TODAY = date(2026, 11, 30)

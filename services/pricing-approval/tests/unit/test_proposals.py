@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from orderdesk_shared.events.order import Agreement, Contact, OrderType, SalesRep
 from pricing_approval.domain.proposals import (
-    DEFAULT_PROPOSAL_POLICY,
     InvalidAcceptance,
     ProposalConflict,
     ProposalPolicy,
@@ -19,20 +18,20 @@ from pricing_approval.domain.proposals import (
     decline,
     draft,
     expire,
-    load_proposal_policy,
     quote_status,
     send,
     signature_finding,
     signed_order,
 )
 from pricing_approval.domain.workflow import QuoteStatus
+from pricing_approval.settings import Settings
 
-from .conftest import internet, new_order
+from .conftest import RULES, internet, new_order
 
 CHICAGO = ZoneInfo("America/Chicago")
 # Monday November 30, 2026, 10:00 in Chicago.
 SENT_AT = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
-POLICY = load_proposal_policy()
+POLICY = RULES.proposals
 
 
 def _order(order_type=OrderType.NEW, signed_date=None):
@@ -75,7 +74,7 @@ def test_the_shipped_policy_waits_for_a_signature_on_every_commissionable_type_f
 )
 def test_a_malformed_proposal_policy_is_refused_with_the_reason(changes, message):
     with pytest.raises(ValidationError, match=message):
-        ProposalPolicy.model_validate(tomllib.loads(DEFAULT_PROPOSAL_POLICY.read_text()) | changes)
+        ProposalPolicy.model_validate(tomllib.loads(Settings.model_construct().proposal_policy.read_text()) | changes)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.pricing_approval import OfferedCharacteristic
 from pricing_approval.publication import catalogue_published
-from pricing_approval.rules import pricing_rules
+from pricing_approval.rules_in_force import load_rules as load_pricing_rules
+from pricing_approval.settings import Settings as PricingSettings
 from serviceability.handlers import follow_catalogue
 from serviceability.rules_in_force import load_rules
 from serviceability.settings import Settings
@@ -26,7 +27,7 @@ async def test_a_bandwidth_tier_dropped_from_the_catalogue_is_no_longer_offered_
     rules = load_rules(Settings.model_construct())
     assert 10000 in (await rules.through(database)).offerings["DIA-FIBER"].bandwidth_tiers_mbps  # the seed copy
 
-    published = catalogue_published(pricing_rules().catalogue)
+    published = catalogue_published(load_pricing_rules(PricingSettings.model_construct()).catalogue)
     without_10g = [
         offering.model_copy(
             update={"characteristics": [OfferedCharacteristic(name="bandwidth_mbps", values=[100, 1000])]}

@@ -1,30 +1,17 @@
 """What commission decides by: the commission plan (with effective dates) and the sales roster.
 
-Both are data files, versioned by name and loaded once; a malformed file stops the service at start
-with the file, the line or field, and the reason.
+Both are data files, versioned by name, that rules_in_force reads once at start.
 """
 
-import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from orderdesk_shared.csv_rows import UnreadableCsv
 from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.order import OrderType
-from orderdesk_shared.field_problems import described, field_problems
-from orderdesk_shared.roster import read_roster
-
-SERVICE_DIRECTORY = Path(__file__).resolve().parents[3]
-DEFAULT_PLAN = SERVICE_DIRECTORY / "policies" / "plan.v1.toml"
-REFERENCE_DIRECTORY = SERVICE_DIRECTORY / "reference"
 
 
 class RulesError(ValueError):
@@ -104,51 +91,3 @@ class Roster:
 class Rules:
     plans: PlanBook
     roster: Roster
-
-    @classmethod
-    def load(cls, *, plan_path: Path = DEFAULT_PLAN, roster_directory: Path = REFERENCE_DIRECTORY) -> "Rules":
-        return cls(plans=load_plan(plan_path), roster=load_roster(roster_directory))
-
-
-def load_plan(path: Path) -> PlanBook:
-    try:
-        with path.open("rb") as file:
-            return PlanBook.model_validate(tomllib.load(file))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise RulesError(f"{path.name}: {error}") from error
-    except ValidationError as error:
-        raise RulesError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error
-
-
-def load_roster(directory: Path) -> Roster:
-    """The highest version of `roster.vN.csv` in `directory`, every row and manager checked."""
-    versions = {
-        int(m[1]): p for p in directory.glob("roster.v*.csv") if (m := re.fullmatch(r"roster\.v(\d+)\.csv", p.name))
-    }
-    if not versions:
-        raise RulesError(f"no roster.vN.csv in {directory.name}/")
-    version = max(versions)
-    path = versions[version]
-    try:
-        reps, problems = read_roster(path.read_text(encoding="utf-8"))
-    except UnreadableCsv as error:
-        raise RulesError(f"{path.name} {error}") from error
-    if problems:
-        raise RulesError(f"{path.name} {described(problems)}")
-    return Roster(version=f"v{version}", reps=reps)
-
-
-class RulesSettings(BaseSettings):
-    """Where the rules are: COMMISSION_PLAN and COMMISSION_REFERENCE (default: the shipped files)."""
-
-    model_config = SettingsConfigDict(env_prefix="COMMISSION_", extra="ignore")
-
-    plan: Path = DEFAULT_PLAN
-    reference: Path = REFERENCE_DIRECTORY
-
-
-@cache
-def commission_rules() -> Rules:
-    """The rules commission runs with, loaded once; the app loads them at start so a bad file stops it there."""
-    settings = RulesSettings()
-    return Rules.load(plan_path=settings.plan, roster_directory=settings.reference)

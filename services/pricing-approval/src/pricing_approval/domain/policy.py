@@ -1,17 +1,14 @@
-"""The approval matrix and capital policy, held as data (policies/approval_matrix.v1.toml)."""
+"""The approval matrix and capital policy, held as data (policies/approval_matrix.v1.toml, read by rules_in_force)."""
 
-import tomllib
 from decimal import Decimal
 from itertools import pairwise
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orderdesk_shared.auth import Role
-from orderdesk_shared.calendar import CALENDAR_CONTEXT, BusinessCalendar, CalendarReference
+from orderdesk_shared.calendar import CalendarReference
 
-DEFAULT_POLICY = Path(__file__).resolve().parents[3] / "policies" / "approval_matrix.v1.toml"
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 Months = Annotated[Decimal, Field(gt=0)]
 Amount = Annotated[Decimal, Field(gt=0)]
@@ -89,12 +86,3 @@ class ApprovalPolicy(_Rule):
         if untimed := sorted(roles - set(self.sla_business_days)):
             raise ValueError(f"no SLA in sla_business_days for {', '.join(untimed)}")
         return self
-
-
-def load_approval_policy(path: Path, calendar: BusinessCalendar) -> ApprovalPolicy:
-    """Read and check the policy file, its SLAs counted in `calendar`; a bad file stops pricing-approval at start with
-    the reason."""
-    with path.open("rb") as file:
-        return ApprovalPolicy.model_validate(
-            tomllib.load(file, parse_float=Decimal), context={CALENDAR_CONTEXT: calendar}
-        )

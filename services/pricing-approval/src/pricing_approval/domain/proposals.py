@@ -7,11 +7,9 @@ A sent proposal left unsigned past its last day expires, and may be sent again. 
 once every approval is granted and the proposal is accepted.
 """
 
-import tomllib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -21,7 +19,6 @@ from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Agreement, OrderType, ProductOrder
 from pricing_approval.domain.workflow import QuoteStatus
 
-DEFAULT_PROPOSAL_POLICY = Path(__file__).resolve().parents[3] / "policies" / "proposal.v1.toml"
 SIGNATURE_PATH = "agreement.signedDate"
 
 
@@ -31,12 +28,6 @@ class ProposalPolicy(BaseModel):
     version: str
     signature_required_for: frozenset[OrderType]
     valid_days: Annotated[int, Field(ge=1)]
-
-
-def load_proposal_policy(path: Path = DEFAULT_PROPOSAL_POLICY) -> ProposalPolicy:
-    """Read and check the policy file; a bad file stops pricing-approval at start with the reason."""
-    with path.open("rb") as file:
-        return ProposalPolicy.model_validate(tomllib.load(file))
 
 
 class ProposalState(StrEnum):
