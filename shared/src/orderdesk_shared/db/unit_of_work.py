@@ -1,23 +1,28 @@
-"""Database access: the engine and the unit of work that commits state, outbox and inbox together."""
+"""The unit of work, which commits state, outbox and inbox together, and the Database that opens it."""
 
 import asyncio
-import functools
-import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import asyncpg
 import orjson
 import sqlalchemy as sa
 from opentelemetry.context import Context
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from orderdesk_shared.codec import KafkaRecord, encode
+from orderdesk_shared.db.inserts import insert_if_absent
+from orderdesk_shared.db.json_columns import json_text
+from orderdesk_shared.db.messaging_statements import (
+    claim_sql,
+    keep_order_traces_sql,
+    order_trace_statement,
+    outbox_channel,
+    outbox_insert_sql,
+)
 from orderdesk_shared.errors import DatabaseUnavailable
 from orderdesk_shared.events.base import Event, Fact
 from orderdesk_shared.events.catalogue import dead_letter_headers, dead_letter_topic
@@ -25,170 +30,6 @@ from orderdesk_shared.messaging import MessagingTables
 from orderdesk_shared.telemetry import Traced, batch_span, context_from_carrier, trace_carrier
 
 T = TypeVar("T")
-
-
-async def insert_if_absent(connection: AsyncConnection, table: sa.Table, **values: object) -> bool:
-    """Insert a row unless one with the same key exists; True when this call inserted it."""
-    inserted = await connection.execute(_conflict_statement(table, tuple(values), on_conflict="DO NOTHING"), values)
-    return inserted.first() is not None
-
-
-async def insert_or_supersede(
-    connection: AsyncConnection, table: sa.Table, *, version_column: str = "order_version", **values: object
-) -> bool:
-    """Insert a row, or replace the one with the same key when this one has a higher version.
-
-    True when this call stored the row; False when the same or a later version was stored before
-    (a redelivery, or news about an order that has been corrected since).
-    """
-    key = {column.name for column in table.primary_key}
-    updates = ", ".join(f"{_quote(column)} = EXCLUDED.{_quote(column)}" for column in values if column not in key)
-    on_conflict = (
-        f"({', '.join(map(_quote, sorted(key)))}) DO UPDATE SET {updates} "
-        f"WHERE {_QUOTE.format_table(table)}.{_quote(version_column)} < EXCLUDED.{_quote(version_column)}"
-    )
-    stored = await connection.execute(_conflict_statement(table, tuple(values), on_conflict=on_conflict), values)
-    return stored.first() is not None
-
-
-async def insert_or_update(
-    connection: AsyncConnection, table: sa.Table, *, keep_first: Collection[str] = (), **values: object
-) -> None:
-    """Insert a row, or update the row with the same key to these values.
-
-    A column named in `keep_first` keeps the value the row already has, and takes this one only when it has none.
-    """
-    await insert_or_update_all(connection, table, [values], keep_first=keep_first)
-
-
-async def insert_or_update_all(
-    connection: AsyncConnection,
-    table: sa.Table,
-    rows: Sequence[Mapping[str, object]],
-    *,
-    keep_first: Collection[str] = (),
-) -> None:
-    """`insert_or_update` for rows with the same columns and distinct keys, sent to the server together."""
-    if not rows:
-        return
-    key = {column.name for column in table.primary_key}
-    updates = ", ".join(
-        f"{_quote(column)} = COALESCE({_QUOTE.format_table(table)}.{_quote(column)}, EXCLUDED.{_quote(column)})"
-        if column in keep_first
-        else f"{_quote(column)} = EXCLUDED.{_quote(column)}"
-        for column in rows[0]
-        if column not in key
-    )
-    on_conflict = f"({', '.join(map(_quote, sorted(key)))}) DO UPDATE SET {updates}"
-    await connection.execute(_conflict_statement(table, tuple(rows[0]), on_conflict=on_conflict), list(rows))
-
-
-async def insert_all(connection: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, object]]) -> None:
-    """Insert rows with the same columns, sent to the server together, with a statement compiled once."""
-    if rows:
-        await connection.execute(_insert_statement(table, tuple(rows[0])), list(rows))
-
-
-async def insert_all_if_absent(
-    connection: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, object]]
-) -> None:
-    """Insert each row (same columns) unless one with its key exists, sent to the server together."""
-    if rows:
-        await connection.execute(_conflict_statement(table, tuple(rows[0]), on_conflict="DO NOTHING"), list(rows))
-
-
-_QUOTE = postgresql.dialect().identifier_preparer
-_quote = _QUOTE.quote
-
-
-def quoted_table(table: sa.Table) -> str:
-    """The table's schema-qualified name as SQL text spells it, for statements written as text."""
-    return _QUOTE.format_table(table)
-
-
-@functools.cache
-def _insert_statement(table: sa.Table, columns: tuple[str, ...]) -> sa.TextClause:
-    """INSERT as a text clause made once per table and columns: `sa.insert(table)` is compiled anew, its
-    cache key generated, on every call."""
-    sql = (
-        f"INSERT INTO {_QUOTE.format_table(table)} ({', '.join(map(_quote, columns))}) "
-        f"VALUES ({', '.join(f':{column}' for column in columns)})"
-    )
-    return sa.text(sql).bindparams(*(sa.bindparam(column, type_=table.c[column].type) for column in columns))
-
-
-@functools.cache
-def _conflict_statement(table: sa.Table, columns: tuple[str, ...], *, on_conflict: str) -> sa.TextClause:
-    """INSERT ... ON CONFLICT ... RETURNING true, as a text clause made once per table, columns and conflict rule.
-
-    SQLAlchemy gives PostgreSQL's INSERT construct no cache key, so executing it compiles it anew every
-    time (a tenth of a consumer's CPU); the same SQL as text is compiled once and cached.
-    """
-    sql = (
-        f"INSERT INTO {_QUOTE.format_table(table)} ({', '.join(map(_quote, columns))}) "
-        f"VALUES ({', '.join(f':{column}' for column in columns)}) ON CONFLICT {on_conflict} RETURNING true"
-    )
-    return sa.text(sql).bindparams(*(sa.bindparam(column, type_=table.c[column].type) for column in columns))
-
-
-# The runtime's own statements, once per transaction, go to the asyncpg connection itself as SQL with positional
-# parameters: through SQLAlchemy each cost a greenlet switch, a compiled-cache lookup and a result object.
-@functools.cache
-def _claim_sql(inbox: sa.Table) -> str:
-    return (
-        f"INSERT INTO {_QUOTE.format_table(inbox)} (consumer, message_id) "
-        "SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id"
-    )
-
-
-@functools.cache
-def _keep_order_traces_sql(order_traces: sa.Table) -> str:
-    return (
-        f"INSERT INTO {_QUOTE.format_table(order_traces)} (order_id, traceparent, tracestate) "
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING"
-    )
-
-
-@functools.cache
-def _order_trace_statement(order_traces: sa.Table) -> sa.TextClause:
-    sql = f"SELECT traceparent, tracestate FROM {_QUOTE.format_table(order_traces)} WHERE order_id = :order_id"
-    return sa.text(sql).bindparams(sa.bindparam("order_id", type_=sa.Text))
-
-
-# The outbox columns a transaction writes, with the type of each column's array of values.
-_OUTBOX_VALUES = (
-    ("id", "ids", "uuid[]"),
-    ("aggregate_type", "aggregate_types", "text[]"),
-    ("aggregate_id", "aggregate_ids", "text[]"),
-    ("type", "types", "text[]"),
-    ("topic", "topics", "text[]"),
-    ("payload", "payloads", "bytea[]"),
-    ("headers", "headers", "jsonb[]"),
-    ("traceparent", "traceparents", "text[]"),
-    ("tracestate", "tracestates", "text[]"),
-    ("order_version", "order_versions", "integer[]"),
-)
-
-
-@functools.cache
-def _outbox_insert_sql(outbox: sa.Table) -> str:
-    """The transaction's outbox rows in one statement, one array per column; `seq` follows the arrays' order.
-
-    The statement first takes the outbox lock and notifies the relay (`locked`, a one-row subquery joined to every
-    row: no row reaches the insert, and so takes a `seq`, before the lock is held): one round trip, not two.
-    Parameters: the lock's name, the channel, then one array per column of `_OUTBOX_VALUES`.
-    """
-    columns = ", ".join(_quote(column) for column, _, _ in _OUTBOX_VALUES)
-    # Headers arrive as JSON text; the cast makes them jsonb on the server.
-    arrays = ", ".join(
-        f"${number}::text[]::jsonb[]" if name == "headers" else f"${number}::{array_type}"
-        for number, (_, name, array_type) in enumerate(_OUTBOX_VALUES, start=3)
-    )
-    return (
-        f"INSERT INTO {_QUOTE.format_table(outbox)} ({columns}) SELECT {columns} "
-        f"FROM unnest({arrays}) WITH ORDINALITY AS pending({columns}, ordinal), "
-        "(SELECT pg_advisory_xact_lock(hashtext($1)), pg_notify($2, '')) AS locked ORDER BY ordinal"
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +116,7 @@ class UnitOfWork:
     async def order_trace(self, order_id: str) -> Context | None:
         """The trace context the service keeps for an order; None if it kept none."""
         kept = (
-            await self.connection.execute(_order_trace_statement(self._tables.order_traces), {"order_id": order_id})
+            await self.connection.execute(order_trace_statement(self._tables.order_traces), {"order_id": order_id})
         ).first()
         if kept is None:
             return None
@@ -291,7 +132,7 @@ class UnitOfWork:
         if not message_ids:
             return set()
         driver = await self._driver_connection()
-        claimed = await driver.fetch(_claim_sql(self._tables.inbox), consumer, list(message_ids))
+        claimed = await driver.fetch(claim_sql(self._tables.inbox), consumer, list(message_ids))
         return {row[0] for row in claimed}
 
     async def _driver_connection(self) -> asyncpg.Connection:
@@ -383,7 +224,7 @@ class UnitOfWork:
         order_ids = sorted(self._order_traces)
         driver = await self._driver_connection()
         await driver.execute(
-            _keep_order_traces_sql(self._tables.order_traces),
+            keep_order_traces_sql(self._tables.order_traces),
             order_ids,
             [self._order_traces[order_id][0] for order_id in order_ids],
             [self._order_traces[order_id][1] for order_id in order_ids],
@@ -398,7 +239,7 @@ class UnitOfWork:
         rows = self._pending
         driver = await self._driver_connection()
         await driver.execute(
-            _outbox_insert_sql(self._tables.outbox),
+            outbox_insert_sql(self._tables.outbox),
             self._lock_name,
             outbox_channel(self._tables),
             [str(uuid.uuid4()) for _ in rows],
@@ -416,86 +257,6 @@ class UnitOfWork:
     @property
     def _lock_name(self) -> str:
         return f"{self._tables.schema}.outbox"
-
-
-def outbox_channel(tables: MessagingTables) -> str:
-    """The LISTEN/NOTIFY channel that wakes a service's relay."""
-    return f"{tables.schema}_outbox"
-
-
-@dataclass(frozen=True)
-class Retention:
-    """How long a service keeps its bookkeeping rows, from when they were published, received or dead-lettered.
-
-    Inbox rows must outlive every record still on the topics, or a replay would apply those records again.
-    """
-
-    published_outbox: timedelta = timedelta(hours=24)
-    # Past the topics' retention (7 days), and the 7 more a record may wait until its log segment rolls.
-    inbox: timedelta = timedelta(days=15)
-    dead_letters: timedelta = timedelta(days=30)
-
-    def expiring(self, tables: MessagingTables) -> list[tuple[sa.Table, sa.Column, timedelta]]:
-        """Each table with the column its rows age by and how long they are kept."""
-        return [
-            (tables.outbox, tables.outbox.c.published_at, self.published_outbox),
-            (tables.inbox, tables.inbox.c.received_at, self.inbox),
-            (tables.dead_letters, tables.dead_letters.c.created_at, self.dead_letters),
-        ]
-
-
-DEFAULT_RETENTION = Retention()
-# Rows a purge deletes per statement: each batch commits on its own, so no lock is held for long.
-PURGE_BATCH_ROWS = 5_000
-
-
-async def purge_expired(
-    connection: AsyncConnection, tables: MessagingTables, retention: Retention, *, max_batches: int | None = None
-) -> dict[str, int]:
-    """Delete the rows older than their retention, batch by batch, each committed; rows deleted by table name.
-
-    `max_batches` bounds the work per table of one call (a busy relay purges a little each time); None purges all.
-    """
-    deleted: dict[str, int] = {}
-    for table, aged_by, kept_for in retention.expiring(tables):
-        deleted[table.name] = 0
-        batches = 0
-        while max_batches is None or batches < max_batches:
-            result = await connection.execute(_purge_statement(table, aged_by.name), {"kept_for": kept_for})
-            await connection.commit()
-            deleted[table.name] += result.rowcount
-            batches += 1
-            if result.rowcount < PURGE_BATCH_ROWS:
-                break
-    return deleted
-
-
-@functools.cache
-def _purge_statement(table: sa.Table, aged_by: str) -> sa.TextClause:
-    name = _QUOTE.format_table(table)
-    sql = (
-        f"DELETE FROM {name} WHERE ctid = ANY(ARRAY("
-        f"SELECT ctid FROM {name} WHERE {_quote(aged_by)} < now() - :kept_for LIMIT {PURGE_BATCH_ROWS}))"
-    )
-    return sa.text(sql).bindparams(sa.bindparam("kept_for", type_=sa.Interval))
-
-
-def json_text(value: Any) -> str:
-    """A JSON column's value as JSON text: what `json.dumps` writes, about ten times faster.
-
-    orjson refuses what the standard library accepts for JSON that orjson does not write natively (non-str
-    keys, integers beyond 64 bits); those documents fall back to `json.dumps`, which also raises as before for
-    what neither writes (datetime, Decimal, dataclasses are not written natively: orjson passes them through
-    to the same refusal). The differences left: a UUID is written as its string, and NaN or infinity as null
-    (which jsonb would refuse as NaN).
-    """
-    try:
-        return orjson.dumps(value, option=_JSON_OPTIONS).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(value)
-
-
-_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 class Database:
