@@ -14,6 +14,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="OrderDesk intake",
         routers=[
             api.router,
+            api.cancel_router,
             api.channels_router,
             api.desk_router,
             api.reference_router,
