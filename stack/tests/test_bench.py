@@ -6,7 +6,7 @@ import time
 
 from rich.console import Console
 
-from orderdesk_stack.cli import render_bench
+from orderdesk_stack.cli.bench_report import render_bench
 from orderdesk_stack.cpu_use import without_idle
 from orderdesk_stack.measurement import Measurement, measure, percentile
 from orderdesk_stack.profiling import flame_graphs

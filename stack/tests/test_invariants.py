@@ -10,10 +10,10 @@ from orderdesk_stack.invariants import (
     InvariantReport,
     OrderAccount,
     OrderAtIntake,
-    _TopicTally,
     account_for,
     unclassified_event_types,
 )
+from orderdesk_stack.invariants.topic_records import TopicTally
 from orderdesk_stack.services import SERVICES
 
 
@@ -86,7 +86,7 @@ def test_a_dead_letter_an_sre_replayed_explains_nothing_and_its_replay_is_no_sec
     first = {**failed, "dlt-original-partition": "2", "dlt-original-offset": "7"}
     # Its replay failed too, read from the replay topic, and was dead-lettered again: this one is still open.
     again = {**failed, "dlt-original-partition": "0", "dlt-original-offset": "0", "dlt-replay-topic": "x.replay"}
-    tally = _TopicTally({"PO-1"}, replayed={("fulfillment-handoff", "orders.approved", "", "2", "7")})
+    tally = TopicTally({"PO-1"}, replayed={("fulfillment-handoff", "orders.approved", "", "2", "7")})
 
     tally.add("orders.approved", b"PO-1", value, _record(approved, "id-1"))
     tally.add("orders.approved.dlt", b"PO-1", value, _record(approved, "id-1", **first))
