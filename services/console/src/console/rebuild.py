@@ -29,8 +29,13 @@ async def rebuild(settings: Settings) -> int:
     handlers = bind(HANDLERS, ServiceContext(rules=load_rules(settings)))
     routes = {model.event_type: (model, handler) for model, handler in handlers.items()}
     database = Database(url=settings.database_url, tables=messaging, source=settings.service_name)
+    # Earliest, not the default latest: a reset the assignment sets off may land after the seeks below, and the
+    # rebuild would skip a partition's whole history.
     consumer = AIOKafkaConsumer(
-        **settings.kafka.client_options(), enable_auto_commit=False, isolation_level="read_committed"
+        **settings.kafka.client_options(),
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     kept = 0
@@ -39,9 +44,10 @@ async def rebuild(settings: Settings) -> int:
             await repository.reset_read_model(uow.connection)
         partitions = await topic_partitions(settings.kafka, sorted({model.topic for model in HANDLERS}))
         consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        remaining = {tp for tp in partitions if ends[tp] > 0}
+        starts, ends = await consumer.beginning_offsets(partitions), await consumer.end_offsets(partitions)
+        for tp in partitions:
+            consumer.seek(tp, starts[tp])
+        remaining = {tp for tp in partitions if ends[tp] > starts[tp]}
         while remaining:
             batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=settings.consumer_batch_size)
             async with database.unit_of_work() as uow:

@@ -134,7 +134,10 @@ class TopicFindings:
 async def read_topics(kafka: KafkaConnection, wanted: set[str], replayed: set[ReadAt]) -> TopicFindings:
     """Read every topic from its start to the end offsets taken now, in large batches."""
     partitions = await topic_partitions(kafka, catalogue_topics())
-    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False, **_FETCH)
+    # Earliest, not the default latest: a reset the assignment sets off may land after the seeks below.
+    consumer = AIOKafkaConsumer(
+        **kafka.client_options(), enable_auto_commit=False, auto_offset_reset="earliest", **_FETCH
+    )
     await consumer.start()
     tally = TopicTally(wanted, replayed)
     try:
@@ -142,7 +145,8 @@ async def read_topics(kafka: KafkaConnection, wanted: set[str], replayed: set[Re
         ends = await consumer.end_offsets(partitions)
         starts = await consumer.beginning_offsets(partitions)
         remaining = {partition for partition in partitions if ends[partition] > starts[partition]}
-        await consumer.seek_to_beginning(*partitions)
+        for partition in partitions:
+            consumer.seek(partition, starts[partition])
         last_progress = time.monotonic()
         while remaining:
             batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=50_000)
