@@ -14,6 +14,8 @@ from orderdesk_stack.stack import Stack
 
 # Every accepted order's first event; keyed by order id, so each of its partitions carries a share of the flow.
 BUSY_TOPIC = OrderReceived.topic
+# How often a fault looks again for the moment it waits for (a session at a lock, an order moving).
+LOOK_EVERY_SECONDS = 0.01
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,8 @@ class Dose:
     lock_seconds: float = 150.0
     backlog_rows: int = 100_000
     disk_full_seconds: float = 20.0
-    # How long to try catching a service at the wanted moment (beside a commit, in its relay) before giving up.
+    # How long a fault looks for its moment (a service beside a commit, its relay between publishing and marking, an
+    # order moving) before giving up.
     catch_seconds: float = 60.0
 
 

@@ -12,7 +12,7 @@ import asyncpg
 
 from orderdesk_shared.db import outbox_channel
 from orderdesk_shared.messaging import service_metadata
-from orderdesk_stack.faults.base import Dose, admin_database, blocking
+from orderdesk_stack.faults.base import LOOK_EVERY_SECONDS, Dose, admin_database, blocking
 from orderdesk_stack.faults.rows import unmark_copies
 from orderdesk_stack.services import service_named
 from orderdesk_stack.stack import Stack
@@ -22,8 +22,6 @@ from orderdesk_stack.stack import Stack
 # database's clock read just before the pause, not when the sessions are read after it: on a loaded machine the
 # pause and that read take longer than the moment itself.
 JUST_NOW_SECONDS = 0.05
-# How often a fault looks at the sessions of the service it means to catch.
-LOOK_EVERY_SECONDS = 0.01
 # The table a service's transaction writes last, after its inbox claim and its work: the outbox, except in the
 # console, which emits nothing as it follows the orders and writes each order's row after its timeline.
 WRITTEN_LAST = {"console": "orders"}

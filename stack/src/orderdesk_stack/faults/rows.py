@@ -3,12 +3,13 @@ backlog of outbox rows to publish again."""
 
 import asyncio
 import json
+import time
 import uuid
 
 import asyncpg
 
 from orderdesk_shared.events.intake import OrderReceived
-from orderdesk_stack.faults.base import BUSY_TOPIC, Dose, admin_database
+from orderdesk_stack.faults.base import BUSY_TOPIC, LOOK_EVERY_SECONDS, Dose, admin_database
 from orderdesk_stack.stack import Stack
 
 # Larger than any topic's max.message.bytes (and the producer's max.request.size): Kafka refuses such a record.
@@ -23,12 +24,9 @@ async def slow_handler(stack: Stack, dose: Dose) -> str:
     until one is dead-lettered with its reason (written once the lock is gone); the partitions flow on meanwhile."""
     async with admin_database(stack) as database:
         async with database.transaction():
-            order_id = await database.fetchval(
-                "SELECT id FROM intake.orders WHERE state = 'inProgress' AND stage <> 'ratified'"
-                " ORDER BY created_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED"
-            )
+            order_id = await _lock_an_order_moving(database, within=dose.catch_seconds)
             if order_id is None:
-                raise RuntimeError("no order moving through the pipeline to hold the lock of")
+                raise RuntimeError(f"no order moved through the pipeline in {dose.catch_seconds:g} s")
             await asyncio.sleep(dose.lock_seconds)
         reason = None
         for _ in range(DEAD_LETTER_WAIT_SECONDS):
@@ -40,6 +38,21 @@ async def slow_handler(stack: Stack, dose: Dose) -> str:
             await asyncio.sleep(1.0)
     held = f"held the row lock of intake's order {order_id} for {dose.lock_seconds:g} s"
     return f"{held}: dead-lettered, {reason}" if reason else f"{held}; NOT dead-lettered"
+
+
+async def _lock_an_order_moving(database: asyncpg.Connection, *, within: float) -> str | None:
+    """Row-lock the newest order still moving, once there is one (the orders of a short stream may all be at rest
+    for a moment, ended or waiting for people); None when none moved `within` that many seconds."""
+    give_up_at = time.monotonic() + within
+    while time.monotonic() < give_up_at:
+        order_id = await database.fetchval(
+            "SELECT id FROM intake.orders WHERE state = 'inProgress' AND stage <> 'ratified'"
+            " ORDER BY created_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED"
+        )
+        if order_id is not None:
+            return order_id
+        await asyncio.sleep(LOOK_EVERY_SECONDS)
+    return None
 
 
 async def poison_outbox_row(stack: Stack, dose: Dose) -> str:
