@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from orderdesk_shared.backoff import Backoff
 from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
 from orderdesk_shared.context import ContextHandler, ServiceContext, bind
-from orderdesk_shared.db import Database
+from orderdesk_shared.db import Database, UnitOfWork
 from orderdesk_shared.errors import is_transient, logged_error
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.catalogue import replay_topic
@@ -67,12 +67,14 @@ class ServiceRuntime:
         context: ServiceContext,
         on_start: Sequence[DatabaseTask] = (),
         loops: Mapping[str, DatabaseTask] | None = None,
+        unit_of_work: type[UnitOfWork] = UnitOfWork,
     ) -> "ServiceRuntime":
         database = Database(
             url=settings.database_url,
             tables=tables,
             source=settings.service_name,
             pool_size=settings.database_pool_size,
+            unit_of_work=unit_of_work,
         )
         producer = idempotent_producer(settings.kafka)
         relay = OutboxRelay(

@@ -260,9 +260,21 @@ class UnitOfWork:
 
 
 class Database:
-    """A service's engine and its unit-of-work factory."""
+    """A service's engine and its unit-of-work factory.
 
-    def __init__(self, *, url: str, tables: MessagingTables, source: str, pool_size: int = 10) -> None:
+    `unit_of_work` is the service's own kind of unit of work: UnitOfWork with the service's repositories on it
+    (`uow.orders`...), each working in the unit's transaction.
+    """
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        tables: MessagingTables,
+        source: str,
+        pool_size: int = 10,
+        unit_of_work: type[UnitOfWork] = UnitOfWork,
+    ) -> None:
         self.engine: AsyncEngine = create_async_engine(
             # Bound values are order data: keep them out of error texts, and so out of logs and dead letters.
             url,
@@ -280,12 +292,14 @@ class Database:
         )
         self.tables = tables
         self.source = source
+        self._unit_of_work = unit_of_work
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """Open a transaction; commit it (with its outbox rows) when the block ends cleanly."""
+        """Open a transaction, in the service's own kind of unit of work; commit it (with its outbox rows) when the
+        block ends cleanly."""
         async with self.engine.connect() as connection, connection.begin():
-            uow = UnitOfWork(connection, tables=self.tables, source=self.source)
+            uow = self._unit_of_work(connection, tables=self.tables, source=self.source)
             yield uow
             await uow.run_deferred()
             await uow._write_order_traces()
