@@ -58,13 +58,18 @@ async def keep_lines(
     await announce_changes(uow.connection, order_ids)
 
 
-def _sla_hours(policy: StageSlaPolicy, *, stage: str, state: str, assignee: str | None, findings: list) -> float | None:
-    hold_reasons = [finding.get("reasonCode", "") for finding in findings]
-    return policy.sla_hours(stage=stage, state=state, awaiting=assignee, hold_reasons=hold_reasons)
+def _sla_hours(policy: StageSlaPolicy, order: dict[str, Any]) -> float | None:
+    return policy.sla_hours(
+        stage=order["stage"],
+        state=order["state"],
+        hold_reasons=[finding.get("reasonCode", "") for finding in order["findings"]],
+        started=order["stage_entered_at"],
+        approvals_due_at=order["awaiting_due_at"],
+    )
 
 
 def _sla_due_at(row: OrderRow, policy: StageSlaPolicy) -> datetime | None:
-    hours = _sla_hours(policy, stage=row.stage, state=row.state, assignee=row.assignee, findings=row.findings)
+    hours = _sla_hours(policy, vars(row))
     return None if hours is None else policy.business_calendar.add_business_hours(row.stage_entered_at, hours)
 
 
@@ -73,9 +78,7 @@ async def raise_jeopardy(uow: UnitOfWork, *, now: datetime, policy: StageSlaPoli
     the ladder past its SLA: each level and rung once per order version and stage; how many events it recorded."""
     recorded = 0
     for order in await repository.open_orders_in_flight(uow.connection):
-        hours = _sla_hours(
-            policy, stage=order["stage"], state=order["state"], assignee=order["assignee"], findings=order["findings"]
-        )
+        hours = _sla_hours(policy, order)
         if hours is None:
             continue
         clock = standing(policy, started=order["stage_entered_at"], sla_hours=hours, now=now)

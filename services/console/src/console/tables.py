@@ -26,6 +26,7 @@ timeline_events = sa.Table(
     sa.Column("trace_id", sa.Text),
     sa.Column("order_summary", JSONB),
     sa.Column("awaiting", sa.Text),
+    sa.Column("awaiting_due_at", sa.DateTime(timezone=True)),
     # The items an Operations report is about (none: the whole order).
     sa.Column("item_ids", ARRAY(sa.Text), nullable=False, server_default="{}"),
 )
@@ -47,6 +48,8 @@ orders = sa.Table(
     sa.Column("jeopardy", sa.Text),
     sa.Column("assignee", sa.Text),
     sa.Column("sla_due_at", sa.DateTime(timezone=True)),
+    # When the approvals a priced order waits for are due (pricing-approval's due time).
+    sa.Column("awaiting_due_at", sa.DateTime(timezone=True)),
     sa.Column("channel", sa.Text),
     sa.Column("order_type", sa.Text),
     sa.Column("account", sa.Text),

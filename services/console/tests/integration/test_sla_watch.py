@@ -52,6 +52,19 @@ async def test_an_order_waiting_for_validation_goes_into_jeopardy_level_by_level
     assert await _watch(database, hours_later=5) == []
 
 
+async def test_an_order_waiting_for_approvals_is_in_jeopardy_by_the_time_pricing_approval_set_for_them(database):
+    due = CALENDAR.add_business_days(MONDAY_OPENING, 2)  # finance's two business days in the approval matrix
+    priced = order_row(
+        "PO-2", stage=Stage.PRICED, state=OrderState.IN_PROGRESS, since=MONDAY_OPENING, awaiting_due_at=due
+    )
+    await save_rows(database, priced, sla_due_at=due)
+
+    assert await _watch(database, hours_later=8) == []
+    assert await _watch(database, hours_later=9) == [
+        ("jeopardy", "50% of the priced SLA (18 business hours, due 2026-12-02T08:00-06:00) is used")
+    ]
+
+
 async def test_the_watch_counts_the_open_orders_past_their_sla_by_stage_for_prometheus(database, console):
     due = CALENDAR.add_business_hours(MONDAY_OPENING, 4)
     waiting = [

@@ -39,7 +39,7 @@ def test_stage_slas_naming_another_business_calendar_are_refused():
     ],
 )
 def test_validation_jeopardy_rises_with_the_share_of_its_four_hours_used(hours_later, level, escalated):
-    hours = POLICY.sla_hours(stage="received", state="acknowledged", awaiting=None, hold_reasons=[])
+    hours = POLICY.sla_hours(stage="received", state="acknowledged", hold_reasons=[], started=MONDAY_OPENING)
     assert hours == 4
     now = POLICY.business_calendar.add_business_hours(MONDAY_OPENING, hours_later)
     clock = standing(POLICY, started=MONDAY_OPENING, sla_hours=hours, now=now)
@@ -47,14 +47,20 @@ def test_validation_jeopardy_rises_with_the_share_of_its_four_hours_used(hours_l
 
 
 def test_the_step_sets_the_clock_and_orders_waiting_for_the_rep_run_none():
-    assert (
-        POLICY.sla_hours(stage="priced", state="inProgress", awaiting="sales_manager, finance", hold_reasons=[]) == 18
-    )
-    assert POLICY.sla_hours(stage="validated", state="held", awaiting=None, hold_reasons=["SITE_SURVEY_REQUIRED"]) == 45
-    assert (
-        POLICY.sla_hours(stage="received", state="rejected", awaiting="rep-001", hold_reasons=["INVALID_VALUE"]) is None
-    )
-    assert POLICY.sla_hours(stage="handed-off", state="inProgress", awaiting=None, hold_reasons=[]) is None
+    step = {"started": MONDAY_OPENING, "hold_reasons": []}
+    assert POLICY.sla_hours(stage="validated", state="held", **step | {"hold_reasons": ["SITE_SURVEY_REQUIRED"]}) == 45
+    assert POLICY.sla_hours(stage="received", state="rejected", **step | {"hold_reasons": ["INVALID_VALUE"]}) is None
+    assert POLICY.sla_hours(stage="handed-off", state="inProgress", **step) is None
+
+
+def test_an_order_waiting_for_approvals_has_until_pricing_approval_said_they_are_due():
+    # Pricing-approval gives finance two business days (its approval matrix): due Wednesday at the same hour.
+    due = POLICY.business_calendar.add_business_days(MONDAY_OPENING, 2)
+    waiting = {"stage": "priced", "started": MONDAY_OPENING, "hold_reasons": [], "approvals_due_at": due}
+    assert POLICY.sla_hours(state="inProgress", **waiting) == 18
+    assert POLICY.sla_hours(state="pending", **waiting) == 18
+    assert POLICY.sla_hours(state="rejected", **waiting) is None
+    assert POLICY.sla_hours(stage="priced", state="inProgress", hold_reasons=[], started=MONDAY_OPENING) is None
 
 
 def test_an_order_is_escalated_to_the_highest_rung_it_reached_whatever_order_they_are_listed_in():

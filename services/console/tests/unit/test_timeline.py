@@ -11,6 +11,7 @@ from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_shared.events.pricing_approval import ApprovalRequirement
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -51,6 +52,27 @@ def test_a_priced_order_waits_for_its_approvers_and_operations_install_completes
     assert fold(_lines(*events[:4])).assignee == "sales_director"
     installed = OpsOrderStatusChanged(order_id="PO-1", order_version=1, status=OpsStatus.INSTALLED)
     assert fold(_lines(*events, installed)).state == OrderState.COMPLETED
+
+
+def test_a_priced_order_is_due_when_the_last_approval_it_waits_for_is_due(journeys):
+    received, validated, qualified, priced, approved = journeys.every_stage()[:5]
+    due = {
+        "finance": START + timedelta(days=2),
+        "legal": START + timedelta(days=3),
+        "vp_sales": START + timedelta(days=9),
+    }
+    priced = priced.model_copy(
+        update={
+            "required_approvals": [
+                ApprovalRequirement(role="finance", reason="capital", due_at=due["finance"], status="pending"),
+                ApprovalRequirement(role="legal", reason="terms", due_at=due["legal"], status="pending"),
+                # Granted on an earlier version for the same inputs: nobody waits for it.
+                ApprovalRequirement(role="vp_sales", reason="discount", due_at=due["vp_sales"], status="granted"),
+            ]
+        }
+    )
+    assert fold(_lines(received, validated, qualified, priced)).awaiting_due_at == due["legal"]
+    assert fold(_lines(received, validated, qualified, priced, approved)).awaiting_due_at is None
 
 
 def test_a_rejected_order_shows_its_blocker_to_the_rep_until_its_correction_moves_on(journeys):

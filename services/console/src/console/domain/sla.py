@@ -28,7 +28,6 @@ class StageSlaPolicy(BaseModel):
     version: str
     business_calendar: CalendarReference
     stages: dict[str, float]
-    approvals: dict[str, float]
     holds: dict[str, float]
     jeopardy: dict[Level, float]
     escalation: tuple[Escalation, ...]
@@ -40,14 +39,24 @@ class StageSlaPolicy(BaseModel):
             raise ValueError("jeopardy needs medium, high and critical shares, rising in that order")
         return self
 
-    def sla_hours(self, *, stage: str, state: str, awaiting: str | None, hold_reasons: list[str]) -> float | None:
-        """The business hours the order's current step may take, or None when no clock runs."""
+    def sla_hours(
+        self,
+        *,
+        stage: str,
+        state: str,
+        hold_reasons: list[str],
+        started: datetime,
+        approvals_due_at: datetime | None = None,
+    ) -> float | None:
+        """The business hours the order's current step may take, or None when no clock runs.
+
+        A priced order waiting for approvals has until they are due, as pricing-approval set it from its approval
+        matrix (the one place approvers' SLAs are written): the business hours from `started` to then.
+        """
         if state == OrderState.HELD:
             return max((self.holds[reason] for reason in hold_reasons if reason in self.holds), default=None)
-        roles = [role.strip() for role in (awaiting or "").split(",")]
-        approvals = [self.approvals[role] for role in roles if role in self.approvals]
-        if stage == "priced" and approvals and state in (OrderState.IN_PROGRESS, OrderState.PENDING):
-            return max(approvals)
+        if stage == "priced" and approvals_due_at and state in (OrderState.IN_PROGRESS, OrderState.PENDING):
+            return self.business_calendar.business_hours_between(started, approvals_due_at)
         if state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
             return None
         return self.stages.get(stage)

@@ -76,8 +76,10 @@ class TimelineEntry:
     why: list[dict[str, Any]] = field(default_factory=list)
     trace_id: str | None = None
     order: dict[str, Any] | None = None
-    # Whose move it is once this line is written (the approvers a priced order waits for).
+    # Whose move it is once this line is written (the approvers a priced order waits for), and by when their
+    # decisions are due (pricing-approval's due time from the approval matrix).
     awaiting: str | None = None
+    awaiting_due_at: datetime | None = None
     # The items an Operations report is about (none: the whole order).
     item_ids: list[str] = field(default_factory=list)
 
@@ -110,6 +112,8 @@ class OrderRow:
     ratified_at: datetime | None = None
     # Each item's TMF622 state, as intake's API shows it.
     item_states: dict[str, str] = field(default_factory=dict)
+    # When the approvals a priced order waits for are due.
+    awaiting_due_at: datetime | None = None
 
 
 def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
@@ -155,7 +159,12 @@ def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
         case OrderReceived():
             return replace(line, actor=event.order.submitted_by or recorded.source, order=_order_summary(event.order))
         case OrderPriced():
-            return replace(line, awaiting=", ".join(r.role for r in event.required_approvals) or None)
+            due = [r.due_at for r in event.required_approvals if r.due_at is not None and r.status != "granted"]
+            return replace(
+                line,
+                awaiting=", ".join(r.role for r in event.required_approvals) or None,
+                awaiting_due_at=max(due, default=None),
+            )
         case OrderValidated():
             return _corrected(line, event)
         case OrderApproved():
@@ -333,6 +342,7 @@ def _started(row: OrderRow | None, status: OrderStatus, entry: TimelineEntry) ->
         trace_id=entry.trace_id,
         jeopardy=None,
         assignee=entry.awaiting,
+        awaiting_due_at=entry.awaiting_due_at,
     )
     if row is None:
         return started
@@ -347,6 +357,7 @@ def _entered_stage(row: OrderRow, stage: Stage, entry: TimelineEntry) -> OrderRo
         stage_entered_at=entry.occurred_at,
         jeopardy=None,
         assignee=entry.awaiting,
+        awaiting_due_at=entry.awaiting_due_at,
         trace_id=row.trace_id or entry.trace_id,
         ratified_at=entry.occurred_at if stage is Stage.RATIFIED else row.ratified_at,
     )
