@@ -12,6 +12,7 @@ class _WithOrders(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.orders: dict[str, str] = {}
+        self.same_orders = self.orders  # a second repository over the same state
 
 
 def _fallout(order_id: str) -> OrderFallout:
@@ -51,6 +52,7 @@ async def test_a_savepoint_that_raises_undoes_its_state_and_its_events() -> None
             uow.emit(_fallout("o-2"))
             raise ValueError("the handler failed")
     assert uow.orders == {"o-1": "kept"}
+    assert uow.same_orders is uow.orders
     assert [event.order_id for event in uow.events] == ["o-1"]
 
 
