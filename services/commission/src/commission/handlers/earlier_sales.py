@@ -15,7 +15,7 @@ from commission.handlers.hand_off import HandOff
 from commission.handlers.postings import adjusted, postings_for
 from commission.handlers.runs import independent_runs
 from commission.handlers.traces import KeptTrace, in_trace
-from orderdesk_shared.db import UnitOfWork
+from commission.unit_of_work import CommissionUnitOfWork
 from orderdesk_shared.events.order import OrderType, SalesRep
 from orderdesk_shared.telemetry import Traced, order_step
 
@@ -41,7 +41,7 @@ class _Undoing:
 
 
 async def undo_earlier_sales(
-    uow: UnitOfWork, ratified: Sequence[Traced[HandOff]], decisions: Mapping[str, Ratification], rules: Rules
+    uow: CommissionUnitOfWork, ratified: Sequence[Traced[HandOff]], decisions: Mapping[str, Ratification], rules: Rules
 ) -> None:
     """What the orders' disconnects and downgrades undo of their accounts' earlier sales: a disconnect claws back
     from each sale of the service since the last disconnect, a downgrade debits the latest. A few statements for
@@ -55,8 +55,7 @@ async def undo_earlier_sales(
     ]
     if not changes:
         return
-    sales = await repository.commissioned_sales(
-        uow.connection,
+    sales = await uow.accounts.commissioned_sales(
         [
             repository.ServiceQuestion(traced.item.account, change.offering_id, asked_by=traced.item.event.order_id)
             for traced, change in changes
@@ -68,10 +67,10 @@ async def undo_earlier_sales(
         # the latest sale of the service earned the MRC that a downgrade takes away
         for sale in (found if traced.item.event.order.order_type is OrderType.DISCONNECT else found[:1])
     ]
-    holdings = await repository.holdings_of(uow.connection, {undoing.sale.order_id for undoing in undoings})
+    holdings = await uow.ledger.holdings_of({undoing.sale.order_id for undoing in undoings})
     for run in independent_runs(undoings, keys=lambda undoing: (undoing.sale.order_id,)):
         postings = [_undoing_postings(undoing, holdings[undoing.sale.order_id], rules) for undoing in run]
-        added = await repository.add_entries(uow.connection, list(itertools.chain.from_iterable(postings)))
+        added = await uow.ledger.add_entries(list(itertools.chain.from_iterable(postings)))
         for undoing, undone in zip(run, postings, strict=True):
             sale = undoing.sale
             # The earlier sale's entries belong to its own trace, linked to the order that undid them.

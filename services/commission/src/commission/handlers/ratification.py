@@ -17,14 +17,14 @@ from commission.handlers.postings import adjusted, postings_for
 from commission.handlers.runs import independent_runs
 from commission.handlers.traces import in_trace
 from commission.repository import WHOLE_ORDER
+from commission.unit_of_work import CommissionUnitOfWork
 from orderdesk_shared.context import ServiceContext, with_context
-from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.telemetry import Traced
 
 
-async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, context: ServiceContext[Rules]) -> None:
+async def ratify_order(event: OrderHandedOff, uow: CommissionUnitOfWork, context: ServiceContext[Rules]) -> None:
     """Decide a handed-off order's commission, accrue it for the reps, and take back what a disconnect
     or downgrade of the account's service undoes of earlier sales.
 
@@ -34,7 +34,7 @@ async def ratify_order(event: OrderHandedOff, uow: UnitOfWork, context: ServiceC
 
 
 async def ratify_hand_offs(
-    uow: UnitOfWork, hand_offs: Sequence[Traced[HandOff]], context: ServiceContext[Rules]
+    uow: CommissionUnitOfWork, hand_offs: Sequence[Traced[HandOff]], context: ServiceContext[Rules]
 ) -> None:
     """Ratify the hand-offs as if one after another: in runs of orders of distinct accounts, which share nothing
     commission decides on, each run in a few statements."""
@@ -42,10 +42,9 @@ async def ratify_hand_offs(
         await _ratify_together(uow, run, context.rules)
 
 
-async def _ratify_together(uow: UnitOfWork, run: Sequence[Traced[HandOff]], rules: Rules) -> None:
+async def _ratify_together(uow: CommissionUnitOfWork, run: Sequence[Traced[HandOff]], rules: Rules) -> None:
     decisions = await _decide(uow, [traced.item for traced in run], rules)
-    stored = await repository.record_ratifications(
-        uow.connection,
+    stored = await uow.ratifications.record(
         [
             repository.RatificationRecord(
                 order_id=hand_off.event.order_id,
@@ -64,9 +63,9 @@ async def _ratify_together(uow: UnitOfWork, run: Sequence[Traced[HandOff]], rule
     progress = {order_id: known.progress for order_id, known in stored.items() if known.progress is not None}
     revised = [order_id for order_id, known in stored.items() if known.revised]
     # Only an order ratified before has anything in the ledger.
-    holdings = {order_id: {} for order_id in stored} | await repository.holdings_of(uow.connection, revised)
+    holdings = {order_id: {} for order_id in stored} | await uow.ledger.holdings_of(revised)
     accruals = {traced.item.event.order_id: _accrual(traced.item, decisions, progress, holdings) for traced in ratified}
-    added = await repository.add_entries(uow.connection, list(itertools.chain.from_iterable(accruals.values())))
+    added = await uow.ledger.add_entries(list(itertools.chain.from_iterable(accruals.values())))
     for traced in ratified:
         event = traced.item.event
         decision = decisions[event.order_id]
@@ -82,7 +81,7 @@ async def _ratify_together(uow: UnitOfWork, run: Sequence[Traced[HandOff]], rule
     await undo_earlier_sales(uow, ratified, decisions, rules)
 
 
-async def _decide(uow: UnitOfWork, hand_offs: Sequence[HandOff], rules: Rules) -> dict[str, Ratification]:
+async def _decide(uow: CommissionUnitOfWork, hand_offs: Sequence[HandOff], rules: Rules) -> dict[str, Ratification]:
     """Each order's ratification, from what commission knows of its account (orders of distinct accounts)."""
     questions = [
         repository.AccountQuestion(
@@ -95,7 +94,7 @@ async def _decide(uow: UnitOfWork, hand_offs: Sequence[HandOff], rules: Rules) -
         )
         for hand_off in hand_offs
     ]
-    histories = await repository.account_histories(uow.connection, questions)
+    histories = await uow.accounts.histories(questions)
     return {
         hand_off.event.order_id: ratify(
             event=hand_off.event,
