@@ -3,7 +3,10 @@
 import uuid
 from decimal import Decimal
 
-from commission.domain.ledger import dispute_adjustment, dispute_refusal
+from sqlalchemy import Row
+
+from commission.domain.disputes import DisputeRefused, rule_on_dispute
+from commission.domain.ledger import dispute_refusal
 from commission.domain.rules import Rules
 from commission.handlers.postings import post
 from commission.unit_of_work import CommissionUnitOfWork
@@ -12,15 +15,6 @@ from orderdesk_shared.auth import Principal
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.telemetry import ORDER_VERSION, order_step
-
-
-class DisputeRefused(Exception):
-    """The dispute cannot be opened or decided as asked; the message says why."""
-
-
-class NotYoursToDecide(Exception):
-    """The analyst is one of the order's people (its submitter, a rep named on it, the rep who raised the dispute):
-    another analyst must decide; the message says why."""
 
 
 async def open_dispute(
@@ -60,9 +54,8 @@ async def decide_dispute(
     adjustment: Decimal | None,
     context: ServiceContext,
 ) -> bool:
-    """An analyst approves a dispute with an adjustment to the rep's commission, or rejects it with a reason;
-    False if there is no such dispute. Nobody decides a dispute about an order they submitted, corrected or are
-    named on."""
+    """An analyst approves a dispute with an adjustment to the rep's commission, or rejects it with a reason; False
+    if there is no such dispute. Nobody decides one about an order they submitted, corrected or are named on."""
     today = context.clock().date()
     dispute = await uow.disputes.get(dispute_id, for_update=True)
     if dispute is None:
@@ -70,28 +63,19 @@ async def decide_dispute(
     async with order_step(uow, dispute.order_id, "decide commission dispute") as step:
         ratification = await uow.ratifications.get(dispute.order_id, for_update=True)
         step.set_attribute(ORDER_VERSION, ratification.order_version)
-        people = access.OrderPeople(
-            order_id=dispute.order_id,
-            submitted_by=ratification.submitted_by,
-            corrected_by=await uow.correctors.of(dispute.order_id),
-            reps=frozenset({dispute.rep_id, *(rep["repId"] for rep in ratification.reps)}),
-        )
-        if refused := access.refusal(analyst, people, access.OrderAction.DECIDE):
-            raise NotYoursToDecide(refused.reason)
-        if dispute.state != "open":
-            raise DisputeRefused(f"dispute {dispute_id} was {dispute.state} already")
-        if approve and not adjustment:
-            raise DisputeRefused("an approval needs a non-zero adjustment")
-        await uow.disputes.decide(
-            dispute_id,
-            state="approved" if approve else "rejected",
-            decided_by=analyst.subject,
-            decided_on=today,
-            decision=reason,
-            adjustment=adjustment if approve else None,
-        )
-        if approve:
-            entry = dispute_adjustment(dispute.rep_id, adjustment, reason=f"dispute {dispute_id} approved: {reason}")
-            version = ratification.order_version
-            await post(uow, dispute.order_id, version, [entry], key=dispute_id, on=today, dispute_id=dispute_id)
+        people = await _people(uow, dispute, ratification)
+        ruling = rule_on_dispute(dispute, people, analyst, approve=approve, reason=reason, adjustment=adjustment)
+        await uow.disputes.decide(dispute_id, ruling, decided_by=analyst.subject, decided_on=today)
+        version = ratification.order_version
+        await post(uow, dispute.order_id, version, ruling.entries, key=dispute_id, on=today, dispute_id=dispute_id)
         return True
+
+
+async def _people(uow: CommissionUnitOfWork, dispute: Row, ratification: Row) -> access.OrderPeople:
+    """The order's people, the rep who raised the dispute among them."""
+    return access.OrderPeople(
+        order_id=dispute.order_id,
+        submitted_by=ratification.submitted_by,
+        corrected_by=await uow.correctors.of(dispute.order_id),
+        reps=frozenset({dispute.rep_id, *(rep["repId"] for rep in ratification.reps)}),
+    )

@@ -6,12 +6,11 @@ from decimal import Decimal
 
 from sqlalchemy import Row
 
-from commission import repository
 from commission.domain import ledger
-from commission.domain.ledger import Entry, part_of
+from commission.domain.ledger import Entry, adjusted, part_of, postings_for
 from commission.domain.ratification import share_of_items
 from commission.unit_of_work import CommissionUnitOfWork
-from orderdesk_shared.events.commission import CommissionAdjusted, RepCommission
+from orderdesk_shared.events.commission import RepCommission
 
 
 async def make_payable(
@@ -67,34 +66,3 @@ async def post(
     for posting in postings:
         if posting.entry_key in added:
             uow.emit(adjusted(posting, order_version))
-
-
-def postings_for(
-    order_id: str, entries: Sequence[Entry], *, key: str, on: date, dispute_id: str | None = None
-) -> list[repository.Posting]:
-    return [
-        repository.Posting(
-            order_id=order_id,
-            entry=entry,
-            entry_key=f"{order_id}/{key}/{entry.kind}/{entry.rep_id}",
-            effective_on=on,
-            dispute_id=dispute_id,
-        )
-        for entry in entries
-    ]
-
-
-def adjusted(posting: repository.Posting, order_version: int) -> CommissionAdjusted:
-    entry = posting.entry
-    return CommissionAdjusted(
-        order_id=posting.order_id,
-        order_version=order_version,
-        rep_id=entry.rep_id,
-        amount=entry.amount,
-        reason=entry.reason,
-        kind=str(entry.kind),
-        ledger_entry=posting.entry_key,
-        accrued_change=entry.accrued_change,
-        payable_change=entry.payable_change,
-        effective_on=posting.effective_on,
-    )

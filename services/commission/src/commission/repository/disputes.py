@@ -7,6 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from commission.domain.disputes import Ruling
 from commission.tables import dispute_history, disputes, order_correctors
 from orderdesk_shared.order_correctors import correctors_of, note_corrector
 
@@ -63,23 +64,24 @@ class Disputes:
         ordered = query.order_by(disputes.c.opened_on, disputes.c.dispute_id).limit(limit).offset(offset)
         return (await self._connection.execute(ordered)).all()
 
-    async def decide(
-        self,
-        dispute_id: str,
-        *,
-        state: str,
-        decided_by: str,
-        decided_on: date,
-        decision: str,
-        adjustment: Decimal | None,
-    ) -> None:
+    async def decide(self, dispute_id: str, ruling: Ruling, *, decided_by: str, decided_on: date) -> None:
         await self._connection.execute(
             sa.update(disputes)
             .where(disputes.c.dispute_id == dispute_id)
-            .values(state=state, decided_by=decided_by, decided_on=decided_on, decision=decision, adjustment=adjustment)
+            .values(
+                state=ruling.state,
+                decided_by=decided_by,
+                decided_on=decided_on,
+                decision=ruling.reason,
+                adjustment=ruling.adjustment,
+            )
         )
         await self.add_history(
-            dispute_id=dispute_id, actor=decided_by, action=state, note=decision, adjustment=adjustment
+            dispute_id=dispute_id,
+            actor=decided_by,
+            action=ruling.state,
+            note=ruling.reason,
+            adjustment=ruling.adjustment,
         )
 
     async def history_of(self, dispute_id: str) -> Sequence[sa.Row]:

@@ -2,14 +2,13 @@
 they add up to."""
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from commission.domain.ledger import Entry, Holding
+from commission.domain.ledger import Holding, Posting
 from commission.repository.arrays import as_arrays, insert_arrays
 from commission.tables import ledger_entries
 
@@ -27,17 +26,6 @@ _LEDGER_COLUMNS = (
 _ADD_ENTRIES = insert_arrays(
     ledger_entries, _LEDGER_COLUMNS, on_conflict="(entry_key) DO NOTHING", returning="entry_key"
 )
-
-
-@dataclass(frozen=True)
-class Posting:
-    """A ledger entry to add to an order, under a key naming the fact it records."""
-
-    order_id: str
-    entry: Entry
-    entry_key: str
-    effective_on: date
-    dispute_id: str | None = None
 
 
 class Ledger:
