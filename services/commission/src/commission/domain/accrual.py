@@ -1,12 +1,12 @@
-"""What ratifying an order version brings about: the reps' commission accrued to the decision, and the announcements."""
+"""What ratifying an order version brings about: the order announced ratified, and the reps' commission accrued to
+the decision."""
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from commission.domain.ledger import Holding, Posting, accrue, adjusted, postings_for
+from commission.domain.ledger import Holding, Posting, accrue, postings_for
 from commission.domain.ratification import Ratification
-from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 
@@ -17,11 +17,6 @@ class Accrual:
 
     ratified: OrderRatified
     postings: tuple[Posting, ...]
-
-    def announcements(self, added: Set[str]) -> list[Fact]:
-        """The ratification, and each posting the ledger did not hold yet (`added`: the keys it took)."""
-        version = self.ratified.order_version
-        return [self.ratified, *(adjusted(p, version) for p in self.postings if p.entry_key in added)]
 
 
 def accrual(

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from commission import repository
 from commission.domain.accrual import Accrual, accrual
-from commission.domain.ledger import Holding
+from commission.domain.ledger import Holding, adjusted
 from commission.domain.ratification import Ratification, ratify
 from commission.domain.rules import Rules
 from commission.handlers.earlier_sales import undo_earlier_sales
@@ -50,8 +50,10 @@ async def _ratify_together(uow: CommissionUnitOfWork, run: Sequence[Traced[HandO
     accruals = [_accrual(traced.item, decisions, stored, holdings) for traced in ratified]
     added = await uow.ledger.add_entries([posting for accrued in accruals for posting in accrued.postings])
     for traced, accrued in zip(ratified, accruals, strict=True):
-        for announcement in accrued.announcements(added):
-            uow.emit(announcement, trace_context=traced.trace_context)
+        uow.emit(accrued.ratified, trace_context=traced.trace_context)
+        for posting in accrued.postings:
+            if posting.entry_key in added:
+                uow.emit(adjusted(posting, traced.item.event.order_version), trace_context=traced.trace_context)
     for traced in ratified:
         await _apply_reported(uow, traced, stored[traced.item.event.order_id])
     await undo_earlier_sales(uow, ratified, decisions, rules)
