@@ -14,9 +14,10 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
-from commission import handlers, repository
+from commission import handlers
 from commission.domain.ledger import Holding
 from commission.domain.reconciliation import RatifiedOrder, reconcile, to_csv
+from commission.repository import Disputes, Ledger, OrderProgress, Ratifications
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.context import ContextDep
@@ -76,11 +77,11 @@ async def order_commission(order_id: str, principal: SignedIn, db: DatabaseDep) 
     own_only = None if _sees_everyone(principal) else principal.subject
 
     async def read(connection):
-        ratification = await repository.get_ratification(connection, order_id)
+        ratification = await Ratifications(connection).get(order_id)
         if ratification is None or (own_only and own_only not in {rep["repId"] for rep in ratification.reps}):
             return None
-        progress = await repository.get_progress(connection, order_id)
-        return ratification, progress, await repository.order_entries(connection, order_id, rep_id=own_only)
+        progress = await OrderProgress(connection).get(order_id)
+        return ratification, progress, await Ledger(connection).order_entries(order_id, rep_id=own_only)
 
     row, progress, entries = await read_or_404(db, read, missing=missing)
     return {
@@ -116,8 +117,9 @@ async def rep_statement(
     if last_day < first_day:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'to' is before 'from'")
     async with db.engine.connect() as connection:
-        opening = await repository.rep_balance(connection, rep_id, before=first_day)
-        entries = await repository.rep_entries(connection, rep_id, first_day=first_day, last_day=last_day)
+        ledger = Ledger(connection)
+        opening = await ledger.rep_balance(rep_id, before=first_day)
+        entries = await ledger.rep_entries(rep_id, first_day=first_day, last_day=last_day)
     closing = Holding(
         accrued=opening.accrued + sum((e.accrued_change for e in entries), Decimal(0)),
         payable=opening.payable + sum((e.payable_change for e in entries), Decimal(0)),
@@ -158,7 +160,7 @@ async def list_disputes(
     """Disputes, longest open first; open ones by default (the analysts' queue). A sales rep sees only their own."""
     own_only = None if _sees_everyone(principal) else principal.subject
     async with db.engine.connect() as connection:
-        rows = await repository.list_disputes(connection, state=state, rep_id=own_only, limit=limit, offset=offset)
+        rows = await Disputes(connection).list(state=state, rep_id=own_only, limit=limit, offset=offset)
     return [_dispute_document(row) for row in rows]
 
 
@@ -211,8 +213,9 @@ async def reconciliation(
     installed, and MRC counted for commission that disagrees with the MRC handed off for billing. CSV with
     `format=csv` or `Accept: text/csv`."""
     async with db.engine.connect() as connection:
-        ratified = await repository.reconciliation_rows(connection, first_day=first_day, last_day=last_day)
-        unratified = await repository.unratified_handoffs(connection, topic=OrderHandedOff.topic)
+        ratifications = Ratifications(connection)
+        ratified = await ratifications.reconciliation_rows(first_day=first_day, last_day=last_day)
+        unratified = await ratifications.unratified_handoffs(topic=OrderHandedOff.topic)
     discrepancies = reconcile(
         [
             RatifiedOrder(
@@ -262,8 +265,9 @@ async def reconciliation(
 
 async def _dispute(db, dispute_id: str) -> dict:
     async def read(connection):
-        found = await repository.get_dispute(connection, dispute_id)
-        return None if found is None else (found, await repository.history_of(connection, dispute_id))
+        disputes = Disputes(connection)
+        found = await disputes.get(dispute_id)
+        return None if found is None else (found, await disputes.history_of(dispute_id))
 
     row, history = await read_or_404(db, read, missing=f"no dispute {dispute_id}")
     return _dispute_document(row) | {

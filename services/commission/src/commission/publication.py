@@ -1,9 +1,8 @@
 """The rep roster in force, announced once per version for the services that check who sold an order."""
 
 from commission.domain.rules import Rules
-from commission.tables import published_rosters
 from orderdesk_shared.context import ServiceContext
-from orderdesk_shared.db import Database, insert_if_absent
+from orderdesk_shared.db import Database
 from orderdesk_shared.events.commission import RosterPublished
 
 
@@ -11,5 +10,5 @@ async def publish_roster(database: Database, context: ServiceContext[Rules]) -> 
     """At start: announce the roster in force on roster.published unless this version was announced before."""
     roster = context.rules.roster
     async with database.unit_of_work() as uow:
-        if await insert_if_absent(uow.connection, published_rosters, version=roster.version):
+        if await uow.rosters.first_publication(roster.version):
             uow.emit(RosterPublished(version=roster.version, reps=list(roster.reps.values())))

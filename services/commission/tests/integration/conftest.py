@@ -10,6 +10,7 @@ from commission.main import create_app
 from commission.rules_in_force import load_rules
 from commission.settings import Settings
 from commission.tables import messaging
+from commission.unit_of_work import CommissionUnitOfWork
 from orderdesk_shared.auth import Role
 from orderdesk_shared.context import ServiceContext, service_context
 from orderdesk_shared.db import Database
@@ -23,7 +24,7 @@ async def database_url(service_database) -> str:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def database(database_url) -> AsyncIterator[Database]:
-    db = Database(url=database_url, tables=messaging, source="commission")
+    db = Database(url=database_url, tables=messaging, source="commission", unit_of_work=CommissionUnitOfWork)
     yield db
     await db.dispose()
 

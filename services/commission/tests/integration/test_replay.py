@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 
-from commission import repository
 from commission.bootstrap import bootstrap
 from commission.handlers import ratify_order
+from commission.repository import Ledger
 from commission.settings import Settings
 from commission.tables import ledger_entries, messaging
 from orderdesk_shared.codec import encode
@@ -121,7 +121,7 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
 async def _all_payable(database, orders: list[OrderHandedOff]) -> bool:
     async with database.engine.connect() as connection:
         return all(
-            [sum(h.payable for h in (await repository.holdings(connection, o.order_id)).values()) > 0 for o in orders]
+            [sum(h.payable for h in (await Ledger(connection).holdings(o.order_id)).values()) > 0 for o in orders]
         )
 
 
@@ -145,7 +145,7 @@ async def _send(producer: AIOKafkaProducer, event) -> None:
 
 async def _ledger(database):
     async with database.engine.connect() as connection:
-        balances = await repository.balances(connection)
+        balances = await Ledger(connection).balances()
         entries = await connection.scalar(sa.select(sa.func.count()).select_from(ledger_entries))
         announced = await connection.scalar(
             sa.select(sa.func.count()).where(messaging.outbox.c.type == OrderRatified.event_type)

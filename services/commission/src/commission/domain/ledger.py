@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from commission.domain.ratification import CENT, ZERO, split
-from orderdesk_shared.events.commission import RepCommission
+from orderdesk_shared.events.commission import CommissionAdjusted, RepCommission
 from orderdesk_shared.events.order import SalesRep
 
 
@@ -182,3 +182,47 @@ def dispute_refusal(*, ratified_on: date, today: date, window_days: int) -> str 
 
 def _entry(rep_id: str, kind: EntryKind, change: Decimal, *, payable: bool, reason: str) -> Entry:
     return Entry(rep_id, kind, ZERO if payable else change, change if payable else ZERO, reason)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A ledger entry to add to an order, under a key naming the fact it records."""
+
+    order_id: str
+    entry: Entry
+    entry_key: str
+    effective_on: date
+    dispute_id: str | None = None
+
+
+def postings_for(
+    order_id: str, entries: Sequence[Entry], *, key: str, on: date, dispute_id: str | None = None
+) -> list[Posting]:
+    """The entries under keys naming the fact (`key`), so that the fact handled again adds nothing."""
+    return [
+        Posting(
+            order_id=order_id,
+            entry=entry,
+            entry_key=f"{order_id}/{key}/{entry.kind}/{entry.rep_id}",
+            effective_on=on,
+            dispute_id=dispute_id,
+        )
+        for entry in entries
+    ]
+
+
+def adjusted(posting: Posting, order_version: int) -> CommissionAdjusted:
+    """The announcement of a posting added to the ledger."""
+    entry = posting.entry
+    return CommissionAdjusted(
+        order_id=posting.order_id,
+        order_version=order_version,
+        rep_id=entry.rep_id,
+        amount=entry.amount,
+        reason=entry.reason,
+        kind=str(entry.kind),
+        ledger_entry=posting.entry_key,
+        accrued_change=entry.accrued_change,
+        payable_change=entry.payable_change,
+        effective_on=posting.effective_on,
+    )

@@ -4,13 +4,8 @@ Every ledger entry has a key naming the fact it records, so the same fact handle
 redelivery, or the topic replayed by another consumer group) adds nothing.
 """
 
-from commission.handlers.disputes import (
-    DisputeRefused,
-    NotYoursToDecide,
-    decide_dispute,
-    open_dispute,
-    remember_corrector,
-)
+from commission.domain.disputes import DisputeRefused, NotYoursToDecide
+from commission.handlers.disputes import decide_dispute, open_dispute, remember_corrector
 from commission.handlers.hand_off import HandOff
 from commission.handlers.operations import follow_operations, reverse_cancelled_order
 from commission.handlers.ratification import ratify_hand_offs, ratify_order

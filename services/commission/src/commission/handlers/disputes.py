@@ -3,36 +3,27 @@
 import uuid
 from decimal import Decimal
 
-from commission import repository
-from commission.domain.ledger import dispute_adjustment, dispute_refusal
+from sqlalchemy import Row
+
+from commission.domain.disputes import DisputeRefused, rule_on_dispute
+from commission.domain.ledger import dispute_refusal
 from commission.domain.rules import Rules
 from commission.handlers.postings import post
-from commission.tables import order_correctors
+from commission.unit_of_work import CommissionUnitOfWork
 from orderdesk_shared import access
 from orderdesk_shared.auth import Principal
 from orderdesk_shared.context import ServiceContext
-from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.intake import OrderCorrected
-from orderdesk_shared.order_correctors import correctors_of, note_corrector
 from orderdesk_shared.telemetry import ORDER_VERSION, order_step
 
 
-class DisputeRefused(Exception):
-    """The dispute cannot be opened or decided as asked; the message says why."""
-
-
-class NotYoursToDecide(Exception):
-    """The analyst is one of the order's people (its submitter, a rep named on it, the rep who raised the dispute):
-    another analyst must decide; the message says why."""
-
-
 async def open_dispute(
-    uow: UnitOfWork, *, order_id: str, rep_id: str, claim: str, context: ServiceContext[Rules]
+    uow: CommissionUnitOfWork, *, order_id: str, rep_id: str, claim: str, context: ServiceContext[Rules]
 ) -> str | None:
     """A rep disputes their commission on an order; None if the rep has no commission on that order."""
     today = context.clock().date()
     async with order_step(uow, order_id, "open commission dispute") as step:
-        ratification = await repository.get_ratification(uow.connection, order_id)
+        ratification = await uow.ratifications.get(order_id)
         if ratification is None or rep_id not in {rep["repId"] for rep in ratification.reps}:
             return None
         step.set_attribute(ORDER_VERSION, ratification.order_version)
@@ -41,22 +32,20 @@ async def open_dispute(
             ratified_on=ratification.order_date, today=today, window_days=plan.dispute_window_days
         ):
             raise DisputeRefused(refusal)
-        if existing := await repository.open_dispute_of(uow.connection, order_id, rep_id):
+        if existing := await uow.disputes.open_one_of(order_id, rep_id):
             raise DisputeRefused(f"dispute {existing} on this order is still open")
         dispute_id = f"DSP-{uuid.uuid4().hex[:10].upper()}"
-        await repository.open_dispute(
-            uow.connection, dispute_id=dispute_id, order_id=order_id, rep_id=rep_id, claim=claim, opened_on=today
-        )
+        await uow.disputes.open(dispute_id=dispute_id, order_id=order_id, rep_id=rep_id, claim=claim, opened_on=today)
         return dispute_id
 
 
-async def remember_corrector(event: OrderCorrected, uow: UnitOfWork, context: ServiceContext) -> None:
+async def remember_corrector(event: OrderCorrected, uow: CommissionUnitOfWork, context: ServiceContext) -> None:
     """Whoever corrected an order is one of its people: they never decide a dispute about its commission."""
-    await note_corrector(uow.connection, order_correctors, order_id=event.order_id, corrected_by=event.corrected_by)
+    await uow.correctors.note(event.order_id, event.corrected_by)
 
 
 async def decide_dispute(
-    uow: UnitOfWork,
+    uow: CommissionUnitOfWork,
     *,
     dispute_id: str,
     analyst: Principal,
@@ -65,39 +54,28 @@ async def decide_dispute(
     adjustment: Decimal | None,
     context: ServiceContext,
 ) -> bool:
-    """An analyst approves a dispute with an adjustment to the rep's commission, or rejects it with a reason;
-    False if there is no such dispute. Nobody decides a dispute about an order they submitted, corrected or are
-    named on."""
+    """An analyst approves a dispute with an adjustment to the rep's commission, or rejects it with a reason; False
+    if there is no such dispute. Nobody decides one about an order they submitted, corrected or are named on."""
     today = context.clock().date()
-    dispute = await repository.get_dispute(uow.connection, dispute_id, for_update=True)
+    dispute = await uow.disputes.get(dispute_id, for_update=True)
     if dispute is None:
         return False
     async with order_step(uow, dispute.order_id, "decide commission dispute") as step:
-        ratification = await repository.get_ratification(uow.connection, dispute.order_id, for_update=True)
+        ratification = await uow.ratifications.get(dispute.order_id, for_update=True)
         step.set_attribute(ORDER_VERSION, ratification.order_version)
-        people = access.OrderPeople(
-            order_id=dispute.order_id,
-            submitted_by=ratification.submitted_by,
-            corrected_by=await correctors_of(uow.connection, order_correctors, dispute.order_id),
-            reps=frozenset({dispute.rep_id, *(rep["repId"] for rep in ratification.reps)}),
-        )
-        if refused := access.refusal(analyst, people, access.OrderAction.DECIDE):
-            raise NotYoursToDecide(refused.reason)
-        if dispute.state != "open":
-            raise DisputeRefused(f"dispute {dispute_id} was {dispute.state} already")
-        if approve and not adjustment:
-            raise DisputeRefused("an approval needs a non-zero adjustment")
-        await repository.decide_dispute(
-            uow.connection,
-            dispute_id,
-            state="approved" if approve else "rejected",
-            decided_by=analyst.subject,
-            decided_on=today,
-            decision=reason,
-            adjustment=adjustment if approve else None,
-        )
-        if approve:
-            entry = dispute_adjustment(dispute.rep_id, adjustment, reason=f"dispute {dispute_id} approved: {reason}")
-            version = ratification.order_version
-            await post(uow, dispute.order_id, version, [entry], key=dispute_id, on=today, dispute_id=dispute_id)
+        people = await _people(uow, dispute, ratification)
+        ruling = rule_on_dispute(dispute, people, analyst, approve=approve, reason=reason, adjustment=adjustment)
+        await uow.disputes.decide(dispute_id, ruling, decided_by=analyst.subject, decided_on=today)
+        version = ratification.order_version
+        await post(uow, dispute.order_id, version, ruling.entries, key=dispute_id, on=today, dispute_id=dispute_id)
         return True
+
+
+async def _people(uow: CommissionUnitOfWork, dispute: Row, ratification: Row) -> access.OrderPeople:
+    """The order's people, the rep who raised the dispute among them."""
+    return access.OrderPeople(
+        order_id=dispute.order_id,
+        submitted_by=ratification.submitted_by,
+        corrected_by=await uow.correctors.of(dispute.order_id),
+        reps=frozenset({dispute.rep_id, *(rep["repId"] for rep in ratification.reps)}),
+    )

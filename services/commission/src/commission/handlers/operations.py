@@ -4,44 +4,43 @@ from datetime import date
 
 from sqlalchemy import Row
 
-from commission import repository
 from commission.handlers.postings import make_payable, reverse
 from commission.repository import WHOLE_ORDER
+from commission.unit_of_work import CommissionUnitOfWork
 from orderdesk_shared.context import ServiceContext
-from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 
 
-async def follow_operations(event: OpsOrderStatusChanged, uow: UnitOfWork, context: ServiceContext) -> None:
+async def follow_operations(event: OpsOrderStatusChanged, uow: CommissionUnitOfWork, context: ServiceContext) -> None:
     """Installed: the commission becomes payable; cancelled (the cancel took effect): what is still accrued is
     reversed — for the whole order, or the items' part when the report names items. Failed: remembered for revenue
     assurance. Accepted, scheduled and rescheduled change nothing."""
     if event.status in (OpsStatus.INSTALLED, OpsStatus.CANCELLED):
         await _settle_items(event, uow, today=context.clock().date())
     elif event.status is OpsStatus.FAILED:
-        await repository.record_progress(uow.connection, event.order_id, failure=event.reason or "no reason given")
+        await uow.progress.record(event.order_id, failure=event.reason or "no reason given")
 
 
-async def _settle_items(event: OpsOrderStatusChanged, uow: UnitOfWork, *, today: date) -> None:
+async def _settle_items(event: OpsOrderStatusChanged, uow: CommissionUnitOfWork, *, today: date) -> None:
     """Record what Operations installed or cancelled and move the commission for it; an item's first outcome is the
     one that counts, so an item installed is not cancelled after, nor a cancelled one installed."""
     on = event.effective_date or today
-    before = await repository.get_progress(uow.connection, event.order_id)
+    before = await uow.progress.get(event.order_id)
     settled = [*before.installed_items, *before.cancelled_items] if before else []
     items = [item for item in event.item_ids if item not in settled]
     if event.item_ids and not items:
         return
     installed = event.status is OpsStatus.INSTALLED
     if installed:
-        await repository.record_progress(uow.connection, event.order_id, installed_on=on)
+        await uow.progress.record(event.order_id, installed_on=on)
     elif not items:
-        await repository.record_progress(uow.connection, event.order_id, cancelled_on=on)
+        await uow.progress.record(event.order_id, cancelled_on=on)
     reported = items or [WHOLE_ORDER]
-    await repository.record_items(
-        uow.connection, event.order_id, installed=reported if installed else (), cancelled=() if installed else reported
+    await uow.progress.record_items(
+        event.order_id, installed=reported if installed else (), cancelled=() if installed else reported
     )
-    if await repository.get_ratification(uow.connection, event.order_id, for_update=True) is None:
+    if await uow.ratifications.get(event.order_id, for_update=True) is None:
         return  # applied when the hand-off is ratified
     if installed:
         await make_payable(uow, event.order_id, items, settled=settled, on=on)
@@ -50,21 +49,21 @@ async def _settle_items(event: OpsOrderStatusChanged, uow: UnitOfWork, *, today:
         await reverse(uow, event.order_id, items, settled=settled, on=on, reason=stopped)
 
 
-async def reverse_cancelled_order(event: OrderFallout, uow: UnitOfWork, context: ServiceContext) -> None:
+async def reverse_cancelled_order(event: OrderFallout, uow: CommissionUnitOfWork, context: ServiceContext) -> None:
     """A cancel that took effect before install reverses what is accrued (not a cancel only requested: Operations
     may still install the order; other fallout changes nothing here)."""
     if event.kind is not FalloutKind.CANCELLED:
         return
     cancelled_on = context.clock().date()
-    await repository.record_progress(uow.connection, event.order_id, cancelled_on=cancelled_on)
-    await repository.record_items(uow.connection, event.order_id, cancelled=[WHOLE_ORDER])
-    if await repository.get_ratification(uow.connection, event.order_id, for_update=True) is None:
+    await uow.progress.record(event.order_id, cancelled_on=cancelled_on)
+    await uow.progress.record_items(event.order_id, cancelled=[WHOLE_ORDER])
+    if await uow.ratifications.get(event.order_id, for_update=True) is None:
         return
     reason = "; ".join(finding.message for finding in event.findings) or "cancelled"
     await reverse(uow, event.order_id, (), settled=(), on=cancelled_on, reason=f"cancelled before install: {reason}")
 
 
-async def apply_reported(uow: UnitOfWork, order_id: str, progress: Row, *, ratified_on: date) -> None:
+async def apply_reported(uow: CommissionUnitOfWork, order_id: str, progress: Row, *, ratified_on: date) -> None:
     """What was reported before the order was ratified: the items cancelled, then the items installed, then a
     cancel of the whole order."""
     cancelled = [item for item in progress.cancelled_items if item != WHOLE_ORDER]

@@ -6,39 +6,38 @@ from decimal import Decimal
 
 from sqlalchemy import Row
 
-from commission import repository
 from commission.domain import ledger
-from commission.domain.ledger import Entry, part_of
+from commission.domain.ledger import Entry, adjusted, part_of, postings_for
 from commission.domain.ratification import share_of_items
-from orderdesk_shared.db import UnitOfWork
-from orderdesk_shared.events.commission import CommissionAdjusted, RepCommission
+from commission.unit_of_work import CommissionUnitOfWork
+from orderdesk_shared.events.commission import RepCommission
 
 
 async def make_payable(
-    uow: UnitOfWork, order_id: str, items: Sequence[str], *, settled: Sequence[str], on: date
+    uow: CommissionUnitOfWork, order_id: str, items: Sequence[str], *, settled: Sequence[str], on: date
 ) -> None:
     """What is accrued becomes payable: all of it, or the items' part of the commission."""
     ratification, up_to = await _part_for(uow, order_id, items, settled=settled)
-    entries = ledger.make_payable(await repository.holdings(uow.connection, order_id), installed_on=on, up_to=up_to)
+    entries = ledger.make_payable(await uow.ledger.holdings(order_id), installed_on=on, up_to=up_to)
     await post(uow, order_id, ratification.order_version, entries, key=_key("payable", items), on=on)
 
 
 async def reverse(
-    uow: UnitOfWork, order_id: str, items: Sequence[str], *, settled: Sequence[str], on: date, reason: str
+    uow: CommissionUnitOfWork, order_id: str, items: Sequence[str], *, settled: Sequence[str], on: date, reason: str
 ) -> None:
     """What is still accrued is taken back: all of it, or the items' part of the commission."""
     ratification, up_to = await _part_for(uow, order_id, items, settled=settled)
     if items:
         reason += f" (items {', '.join(items)})"
-    entries = ledger.reverse(await repository.holdings(uow.connection, order_id), reason=reason, up_to=up_to)
+    entries = ledger.reverse(await uow.ledger.holdings(order_id), reason=reason, up_to=up_to)
     await post(uow, order_id, ratification.order_version, entries, key=_key("reversed", items), on=on)
 
 
 async def _part_for(
-    uow: UnitOfWork, order_id: str, items: Sequence[str], *, settled: Sequence[str]
+    uow: CommissionUnitOfWork, order_id: str, items: Sequence[str], *, settled: Sequence[str]
 ) -> tuple[Row, dict[str, Decimal] | None]:
     """The ratification, and each rep's part of its commission for the items (None: all that is left)."""
-    ratification = await repository.get_ratification(uow.connection, order_id, for_update=True)
+    ratification = await uow.ratifications.get(order_id, for_update=True)
     if not items:
         return ratification, None
     item_mrr = {item: Decimal(mrr) for item, mrr in ratification.item_mrr.items()}
@@ -52,7 +51,7 @@ def _key(kind: str, items: Sequence[str]) -> str:
 
 
 async def post(
-    uow: UnitOfWork,
+    uow: CommissionUnitOfWork,
     order_id: str,
     order_version: int,
     entries: Sequence[Entry],
@@ -63,38 +62,7 @@ async def post(
 ) -> None:
     """Append the entries to the ledger and announce each one that was not there yet."""
     postings = postings_for(order_id, entries, key=key, on=on, dispute_id=dispute_id)
-    added = await repository.add_entries(uow.connection, postings)
+    added = await uow.ledger.add_entries(postings)
     for posting in postings:
         if posting.entry_key in added:
             uow.emit(adjusted(posting, order_version))
-
-
-def postings_for(
-    order_id: str, entries: Sequence[Entry], *, key: str, on: date, dispute_id: str | None = None
-) -> list[repository.Posting]:
-    return [
-        repository.Posting(
-            order_id=order_id,
-            entry=entry,
-            entry_key=f"{order_id}/{key}/{entry.kind}/{entry.rep_id}",
-            effective_on=on,
-            dispute_id=dispute_id,
-        )
-        for entry in entries
-    ]
-
-
-def adjusted(posting: repository.Posting, order_version: int) -> CommissionAdjusted:
-    entry = posting.entry
-    return CommissionAdjusted(
-        order_id=posting.order_id,
-        order_version=order_version,
-        rep_id=entry.rep_id,
-        amount=entry.amount,
-        reason=entry.reason,
-        kind=str(entry.kind),
-        ledger_entry=posting.entry_key,
-        accrued_change=entry.accrued_change,
-        payable_change=entry.payable_change,
-        effective_on=posting.effective_on,
-    )

@@ -77,28 +77,6 @@ class AccountHistory:
     earlier_sales: list[EarlierSale] = field(default_factory=list)
 
 
-async def account_histories(
-    connection: AsyncConnection, questions: Sequence[AccountQuestion]
-) -> dict[str, AccountHistory]:
-    """Each asking order's account history, by order id."""
-    found = {question.order_id: AccountHistory() for question in questions}
-    for row in await connection.execute(_ACCOUNT_HISTORY, _per_offering(questions)):
-        history = found[row.asked_by]
-        if row.order_id is None:
-            history.previous_mrcs[row.offering_id] = row.mrc_after
-        else:
-            history.earlier_sales.append(
-                EarlierSale(
-                    order_id=row.order_id,
-                    order_type=OrderType(row.order_type),
-                    order_date=row.order_date,
-                    offering_id=row.offering_id,
-                    location_keys=frozenset(row.location_keys),
-                )
-            )
-    return found
-
-
 @dataclass(frozen=True)
 class Sale:
     """An eligible order that earned commission on an offering of an account."""
@@ -153,32 +131,57 @@ _COMMISSIONED_SALES = (
 )
 
 
-async def commissioned_sales(connection: AsyncConnection, questions: Sequence[ServiceQuestion]) -> list[list[Sale]]:
-    """For each question, the sales of the offering to the account since its last disconnect, newest first, their
-    ratifications locked."""
-    found: list[list[Sale]] = [[] for _ in questions]
-    if not questions:
+class AccountServices:
+    """What accounts' services were before an order: their histories and their commissioned sales."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def histories(self, questions: Sequence[AccountQuestion]) -> dict[str, AccountHistory]:
+        """Each asking order's account history, by order id."""
+        found = {question.order_id: AccountHistory() for question in questions}
+        for row in await self._connection.execute(_ACCOUNT_HISTORY, _per_offering(questions)):
+            history = found[row.asked_by]
+            if row.order_id is None:
+                history.previous_mrcs[row.offering_id] = row.mrc_after
+            else:
+                history.earlier_sales.append(
+                    EarlierSale(
+                        order_id=row.order_id,
+                        order_type=OrderType(row.order_type),
+                        order_date=row.order_date,
+                        offering_id=row.offering_id,
+                        location_keys=frozenset(row.location_keys),
+                    )
+                )
         return found
-    rows = await connection.execute(
-        _COMMISSIONED_SALES,
-        {
-            "account_keys": [question.account_key for question in questions],
-            "offering_ids": [question.offering_id for question in questions],
-            "asked_by": [question.asked_by for question in questions],
-        },
-    )
-    for row in rows:
-        carrier = {"traceparent": row.traceparent} | ({"tracestate": row.tracestate} if row.tracestate else {})
-        found[row.n - 1].append(
-            Sale(
-                order_id=row.order_id,
-                order_version=row.order_version,
-                incremental_mrr=row.incremental_mrr,
-                commissionable_mrr=row.commissionable_mrr,
-                multiplier=row.multiplier,
-                reps=row.reps,
-                installed_on=row.installed_on,
-                trace_carrier=carrier if row.traceparent else {},
-            )
+
+    async def commissioned_sales(self, questions: Sequence[ServiceQuestion]) -> list[list[Sale]]:
+        """For each question, the sales of the offering to the account since its last disconnect, newest first, their
+        ratifications locked."""
+        found: list[list[Sale]] = [[] for _ in questions]
+        if not questions:
+            return found
+        rows = await self._connection.execute(
+            _COMMISSIONED_SALES,
+            {
+                "account_keys": [question.account_key for question in questions],
+                "offering_ids": [question.offering_id for question in questions],
+                "asked_by": [question.asked_by for question in questions],
+            },
         )
-    return found
+        for row in rows:
+            carrier = {"traceparent": row.traceparent} | ({"tracestate": row.tracestate} if row.tracestate else {})
+            found[row.n - 1].append(
+                Sale(
+                    order_id=row.order_id,
+                    order_version=row.order_version,
+                    incremental_mrr=row.incremental_mrr,
+                    commissionable_mrr=row.commissionable_mrr,
+                    multiplier=row.multiplier,
+                    reps=row.reps,
+                    installed_on=row.installed_on,
+                    trace_carrier=carrier if row.traceparent else {},
+                )
+            )
+        return found

@@ -15,39 +15,45 @@ from orderdesk_shared.db import insert_or_update
 WHOLE_ORDER = "*"
 
 
-async def get_progress(connection: AsyncConnection, order_id: str) -> sa.Row | None:
-    return (await connection.execute(sa.select(order_progress).where(order_progress.c.order_id == order_id))).first()
+class OrderProgress:
+    """What Operations or intake said of each order."""
 
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
-async def record_progress(connection: AsyncConnection, order_id: str, **facts: object) -> None:
-    """Remember what Operations or intake said about the order; the first install and cancel dates stay."""
-    await insert_or_update(
-        connection,
-        order_progress,
-        keep_first=("installed_on", "cancelled_on"),
-        order_id=order_id,
-        **facts,
-        updated_at=datetime.now(UTC),
-    )
+    async def get(self, order_id: str) -> sa.Row | None:
+        return (
+            await self._connection.execute(sa.select(order_progress).where(order_progress.c.order_id == order_id))
+        ).first()
 
-
-async def record_items(
-    connection: AsyncConnection, order_id: str, *, installed: Sequence[str] = (), cancelled: Sequence[str] = ()
-) -> None:
-    """Add to the items Operations reported installed or cancelled ("*": the whole order)."""
-    added = postgresql.insert(order_progress).values(
-        order_id=order_id,
-        installed_items=list(installed),
-        cancelled_items=list(cancelled),
-        updated_at=datetime.now(UTC),
-    )
-    await connection.execute(
-        added.on_conflict_do_update(
-            index_elements=[order_progress.c.order_id],
-            set_={
-                name: sa.func.array_cat(order_progress.c[name], added.excluded[name])
-                for name in ("installed_items", "cancelled_items")
-            }
-            | {"updated_at": added.excluded.updated_at},
+    async def record(self, order_id: str, **facts: object) -> None:
+        """Remember what Operations or intake said about the order; the first install and cancel dates stay."""
+        await insert_or_update(
+            self._connection,
+            order_progress,
+            keep_first=("installed_on", "cancelled_on"),
+            order_id=order_id,
+            **facts,
+            updated_at=datetime.now(UTC),
         )
-    )
+
+    async def record_items(
+        self, order_id: str, *, installed: Sequence[str] = (), cancelled: Sequence[str] = ()
+    ) -> None:
+        """Add to the items Operations reported installed or cancelled ("*": the whole order)."""
+        added = postgresql.insert(order_progress).values(
+            order_id=order_id,
+            installed_items=list(installed),
+            cancelled_items=list(cancelled),
+            updated_at=datetime.now(UTC),
+        )
+        await self._connection.execute(
+            added.on_conflict_do_update(
+                index_elements=[order_progress.c.order_id],
+                set_={
+                    name: sa.func.array_cat(order_progress.c[name], added.excluded[name])
+                    for name in ("installed_items", "cancelled_items")
+                }
+                | {"updated_at": added.excluded.updated_at},
+            )
+        )

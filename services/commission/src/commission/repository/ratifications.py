@@ -36,38 +36,6 @@ class Stored:
     progress: sa.Row | None
 
 
-async def record_ratifications(connection: AsyncConnection, records: Sequence[RatificationRecord]) -> dict[str, Stored]:
-    """Store the decisions (each of another order) and what the orders do to their accounts' services; the orders
-    stored, by id, leaving out each whose version, or a later one, was ratified before."""
-    if not records:
-        return {}
-    rows = await connection.execute(_STORE_RATIFICATIONS, as_arrays([_ratification_values(r) for r in records]))
-    stored = {row.order_id: Stored(revised=row.revised, progress=row if row.reported else None) for row in rows}
-    if revised := sorted(order_id for order_id, known in stored.items() if known.revised):
-        await connection.execute(sa.delete(order_offerings).where(order_offerings.c.order_id.in_(revised)))
-    offerings = [
-        {
-            "order_id": record.order_id,
-            "offering_id": change.offering_id,
-            "order_version": record.order_version,
-            "account_key": record.decision.account_key,
-            "order_type": str(record.order_type),
-            "order_date": record.order_date,
-            "eligible": record.decision.eligible,
-            "location_keys": sorted(change.location_keys),
-            "previous_mrc": change.previous_mrc,
-            "mrc_after": change.mrc_after,
-            "incremental_mrr": change.incremental_mrr,
-        }
-        for record in records
-        if record.order_id in stored
-        for change in record.decision.offerings
-    ]
-    if offerings:
-        await connection.execute(sa.insert(order_offerings), offerings)
-    return stored
-
-
 def _ratification_values(record: RatificationRecord) -> dict[str, object]:
     decision = record.decision
     return {
@@ -128,45 +96,84 @@ _STORE_RATIFICATIONS = sa.text(
 ).bindparams(*array_parameters(ratifications, _RATIFICATION_COLUMNS))
 
 
-async def get_ratification(connection: AsyncConnection, order_id: str, *, for_update: bool = False) -> sa.Row | None:
-    query = sa.select(ratifications).where(ratifications.c.order_id == order_id)
-    return (await connection.execute(query.with_for_update() if for_update else query)).first()
+class Ratifications:
+    """Ratifications with what their orders do to their accounts' services, and the reports over them."""
 
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
-async def reconciliation_rows(connection: AsyncConnection, *, first_day: date, last_day: date) -> Sequence[sa.Row]:
-    """Every order ratified in the period, with what Operations said about it."""
-    return (
-        await connection.execute(
-            sa.select(
-                ratifications.c.order_id,
-                ratifications.c.order_version,
-                ratifications.c.order_type,
-                ratifications.c.order_date,
-                ratifications.c.eligible,
-                ratifications.c.commission_total,
-                ratifications.c.basis_mrc,
-                ratifications.c.billed_mrc,
-                order_progress.c.installed_on,
-                order_progress.c.cancelled_on,
-                order_progress.c.failure,
-            )
-            .select_from(ratifications.outerjoin(order_progress, order_progress.c.order_id == ratifications.c.order_id))
-            .where(ratifications.c.order_date.between(first_day, last_day))
-            .order_by(ratifications.c.order_date, ratifications.c.order_id)
+    async def record(self, records: Sequence[RatificationRecord]) -> dict[str, Stored]:
+        """Store the decisions (each of another order) and what the orders do to their accounts' services; the orders
+        stored, by id, leaving out each whose version, or a later one, was ratified before."""
+        if not records:
+            return {}
+        rows = await self._connection.execute(
+            _STORE_RATIFICATIONS, as_arrays([_ratification_values(r) for r in records])
         )
-    ).all()
+        stored = {row.order_id: Stored(revised=row.revised, progress=row if row.reported else None) for row in rows}
+        if revised := sorted(order_id for order_id, known in stored.items() if known.revised):
+            await self._connection.execute(sa.delete(order_offerings).where(order_offerings.c.order_id.in_(revised)))
+        offerings = [
+            {
+                "order_id": record.order_id,
+                "offering_id": change.offering_id,
+                "order_version": record.order_version,
+                "account_key": record.decision.account_key,
+                "order_type": str(record.order_type),
+                "order_date": record.order_date,
+                "eligible": record.decision.eligible,
+                "location_keys": sorted(change.location_keys),
+                "previous_mrc": change.previous_mrc,
+                "mrc_after": change.mrc_after,
+                "incremental_mrr": change.incremental_mrr,
+            }
+            for record in records
+            if record.order_id in stored
+            for change in record.decision.offerings
+        ]
+        if offerings:
+            await self._connection.execute(sa.insert(order_offerings), offerings)
+        return stored
 
+    async def get(self, order_id: str, *, for_update: bool = False) -> sa.Row | None:
+        query = sa.select(ratifications).where(ratifications.c.order_id == order_id)
+        return (await self._connection.execute(query.with_for_update() if for_update else query)).first()
 
-async def unratified_handoffs(connection: AsyncConnection, *, topic: str) -> Sequence[sa.Row]:
-    """Hand-offs commission could not handle (dead-lettered) for orders it never ratified."""
-    dead_letters = messaging.dead_letters
-    return (
-        await connection.execute(
-            sa.select(dead_letters.c.key.label("order_id"), dead_letters.c.reason, dead_letters.c.created_at)
-            .where(
-                dead_letters.c.topic == topic,
-                ~sa.exists().where(ratifications.c.order_id == dead_letters.c.key),
+    async def reconciliation_rows(self, *, first_day: date, last_day: date) -> Sequence[sa.Row]:
+        """Every order ratified in the period, with what Operations said about it."""
+        return (
+            await self._connection.execute(
+                sa.select(
+                    ratifications.c.order_id,
+                    ratifications.c.order_version,
+                    ratifications.c.order_type,
+                    ratifications.c.order_date,
+                    ratifications.c.eligible,
+                    ratifications.c.commission_total,
+                    ratifications.c.basis_mrc,
+                    ratifications.c.billed_mrc,
+                    order_progress.c.installed_on,
+                    order_progress.c.cancelled_on,
+                    order_progress.c.failure,
+                )
+                .select_from(
+                    ratifications.outerjoin(order_progress, order_progress.c.order_id == ratifications.c.order_id)
+                )
+                .where(ratifications.c.order_date.between(first_day, last_day))
+                .order_by(ratifications.c.order_date, ratifications.c.order_id)
             )
-            .order_by(dead_letters.c.created_at)
-        )
-    ).all()
+        ).all()
+
+    async def unratified_handoffs(self, *, topic: str) -> Sequence[sa.Row]:
+        """Hand-offs commission could not handle (dead-lettered) for orders it never ratified."""
+        dead_letters = messaging.dead_letters
+        return (
+            await self._connection.execute(
+                sa.select(dead_letters.c.key.label("order_id"), dead_letters.c.reason, dead_letters.c.created_at)
+                .where(
+                    dead_letters.c.topic == topic,
+                    ~sa.exists().where(ratifications.c.order_id == dead_letters.c.key),
+                )
+                .order_by(dead_letters.c.created_at)
+            )
+        ).all()
