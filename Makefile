@@ -11,14 +11,18 @@ UV_RUN := $(UV) run --frozen
 .PHONY: setup up down status logs restart lint test demo bench profile
 
 # Install the locked environment, download the Kafka broker jars, build with Go Jaeger (the stack's tracing backend)
-# and Prometheus's promtool (the tests check the alert rules in deploy/ with it), and install with npm the official
-# AsyncAPI parser (the tests validate the topics' AsyncAPI document with it): once, cached in .cache/.
+# and Prometheus's promtool (the tests check the alert rules in deploy/ with it), install with npm the official
+# AsyncAPI parser (the tests validate the topics' AsyncAPI document with it), build kustomize and fetch KEDA's CRDs and
+# the compose specification's schema from the Go module proxy (tests/deploy validate deploy/ with them): once, cached
+# in .cache/.
 setup: $(UV)
 	$(UV) sync --frozen
 	$(UV_RUN) python -c "from orderdesk_stack.kafka_broker import ensure_jars; print(ensure_jars())"
 	$(UV_RUN) python -c "from orderdesk_stack import jaeger_server as j; print(j.ensure_binary() or j.SKIPPED)"
 	$(UV_RUN) python -c "from orderdesk_stack.go_tools import PROMTOOL as t; print(t.ensure_binary() or t.skipped)"
 	$(UV_RUN) python -c "from orderdesk_stack.node_tools import ASYNCAPI_VALIDATOR as t; print(t.ensure_installed() or t.skipped)"
+	$(UV_RUN) python -c "from orderdesk_stack.go_tools import KUSTOMIZE as t; print(t.ensure_binary() or t.skipped)"
+	$(UV_RUN) python -c "from orderdesk_stack import go_tools as g; print([m.ensure_dir() or m.skipped for m in (g.KEDA_MODULE, g.COMPOSE_SPEC_MODULE)])"
 
 $(UV):
 	python3 -m venv .cache/uv-$(UV_VERSION)

@@ -1,6 +1,8 @@
 """Go programs the project builds from source once into .cache/: each pinned in a Go module of its own under
 stack/tools/ (go.mod's `tool` directive and version, go.sum's hashes), so their dependencies never mix."""
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -22,7 +24,10 @@ class GoTool:
 
     @property
     def name(self) -> str:
-        return self.package.rsplit("/", 1)[-1]
+        """The package's last path element, or the one before a major version's (`.../kustomize/v5`), as Go names
+        the binary."""
+        *_, parent, last = self.package.split("/")
+        return parent if re.fullmatch(r"v\d+", last) else last
 
     @property
     def tools_dir(self) -> Path:
@@ -71,4 +76,58 @@ PROMTOOL = GoTool(
     package="github.com/prometheus/prometheus/cmd/promtool",
     directory="promtool",
     tags=("remove_all_sd",),
+)
+
+
+# Renders deploy/kubernetes's kustomizations for the tests that validate what they would apply (tests/deploy).
+KUSTOMIZE = GoTool(
+    module="sigs.k8s.io/kustomize/kustomize/v5",
+    package="sigs.k8s.io/kustomize/kustomize/v5",
+    directory="kustomize",
+)
+
+
+@dataclass(frozen=True)
+class GoModuleFiles:
+    """The files of one version of a Go module, from the Go module proxy, for the schemas some modules ship: checked
+    against `checksum` (go.sum's hash of the module, "h1:...") and kept under .cache/go-modules/."""
+
+    module: str
+    version: str
+    checksum: str
+
+    @property
+    def skipped(self) -> str:
+        return f"{self.module} not downloaded: Go (https://go.dev/dl) is needed once to fetch it (`make setup`)."
+
+    def ensure_dir(self) -> Path | None:
+        """The module's files, downloaded once (and verified); None when Go is not installed."""
+        go = shutil.which("go")
+        if go is None:
+            return None
+        modules = cache_dir() / "go-modules"
+        # Outside any Go module, so nothing here is added to one; the proxy's copy is checked against the pinned hash.
+        downloaded = subprocess.run(
+            [go, "mod", "download", "-json", f"{self.module}@{self.version}"],
+            cwd=cache_dir(),
+            env={**os.environ, "GOMODCACHE": str(modules), "GO111MODULE": "on", "GOFLAGS": "-mod=mod"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        found = json.loads(downloaded.stdout or "{}")
+        if found.get("Sum") != self.checksum or "Dir" not in found:
+            raise RuntimeError(
+                f"cannot fetch {self.module}@{self.version} as pinned ({self.checksum}): "
+                f"{found.get('Error') or found.get('Sum') or downloaded.stderr.strip()}"
+            )
+        return Path(found["Dir"])
+
+
+# KEDA's CustomResourceDefinitions (config/crd/bases): the ScaledObjects and TriggerAuthentications are checked
+# against them. The newest release whose module the pinned Go toolchain accepts.
+KEDA_MODULE = GoModuleFiles("github.com/kedacore/keda/v2", "v2.20.2", "h1:SR60v8uIcelbveS8n/1jcl8tLdBBIbHMxmdOHw8tKqA=")
+# The compose specification's JSON schema (schema/compose-spec.json) that deploy/compose.yaml is checked against.
+COMPOSE_SPEC_MODULE = GoModuleFiles(
+    "github.com/compose-spec/compose-go/v2", "v2.16.2", "h1:pTp1DqQwJzFd85GzlWsSszKA1ABrV/ySqsClujIcWA8="
 )

@@ -95,9 +95,16 @@ class Stack(StackSettings):
         return timings
 
     def provision(
-        self, progress: Callable[[str], None] = lambda message: None, *, grant_kafka_acls: bool = False
+        self,
+        progress: Callable[[str], None] = lambda message: None,
+        *,
+        grant_kafka_acls: bool = False,
+        with_topics: bool = True,
     ) -> None:
         """Roles, schemas, migrations, topics and (on the local broker) Kafka ACLs on this stack's servers (idempotent).
+
+        Without `with_topics` the topics are an operator's (Strimzi's KafkaTopic resources, which set their
+        replication); Kafka is then not touched unless `grant_kafka_acls`.
 
         An external Kafka's users and ACLs are its platform's to provision (kafka_access.principals() lists them),
         unless `grant_kafka_acls` asks for the ACLs here (the KAFKA_* login must then be a super user).
@@ -106,10 +113,11 @@ class Stack(StackSettings):
         # Every service gets its role and schema, so one left out here can run elsewhere (an IDE) against them.
         urls = asyncio.run(provision_database(self.admin_database_url, SERVICES))
         migrate({service: urls[service.name] for service in self.services})
-        topics = partitions_by_topic(self.topic_partitions)
-        progress(f"creating {len(topics)} topics")
-        replicas = self.kafka.replication_factor if self.kafka else 1
-        asyncio.run(create_topics(self.kafka_admin, topics, replication_factor=replicas))
+        if with_topics:
+            topics = partitions_by_topic(self.topic_partitions)
+            progress(f"creating {len(topics)} topics")
+            replicas = self.kafka.replication_factor if self.kafka else 1
+            asyncio.run(create_topics(self.kafka_admin, topics, replication_factor=replicas))
         if self.kafka or grant_kafka_acls:
             progress("allowing each Kafka principal its topics")
             asyncio.run(provision_acls(self.kafka_admin))

@@ -22,6 +22,7 @@ from orderdesk_stack.processes import ProcessSpec, free_port_block, free_ports
 from orderdesk_stack.provision import service_database_url
 from orderdesk_stack.services import SERVICES, Service, service_named
 from orderdesk_stack.supervision import RunLayout, Supervisor
+from orderdesk_stack.topics import EVENT_TOPIC_PARTITIONS
 from orderdesk_stack.volumes import TmpfsVolume
 
 POSTGRES = postgres_server.PROGRAM_NAME
@@ -43,7 +44,7 @@ class StackSettings:
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     service_port_base: int = 8000
-    topic_partitions: int = 6
+    topic_partitions: int = EVENT_TOPIC_PARTITIONS
     database_url: str | None = None
     kafka_bootstrap_servers: str | None = None
     services: tuple[Service, ...] = SERVICES
@@ -77,7 +78,7 @@ class StackSettings:
             kafka_port=int(env.get("ORDERDESK_KAFKA_PORT", "9092")),
             kafka_controller_port=int(env.get("ORDERDESK_KAFKA_CONTROLLER_PORT", "9093")),
             service_port_base=int(env.get("ORDERDESK_SERVICE_PORT_BASE", "8000")),
-            topic_partitions=int(env.get("ORDERDESK_TOPIC_PARTITIONS", "6")),
+            topic_partitions=int(env.get("ORDERDESK_TOPIC_PARTITIONS", EVENT_TOPIC_PARTITIONS)),
             database_url=env.get("DATABASE_URL") or None,
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             services=services,

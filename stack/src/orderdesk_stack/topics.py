@@ -3,6 +3,7 @@ front (brokers here never auto-create)."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
@@ -18,6 +19,13 @@ def catalogue_topics() -> list[str]:
 
     return [*(name for topic in all_topics() for name in (topic, dead_letter_topic(topic))), *replay_topics()]
 
+
+# Each event topic's partitions unless ORDERDESK_TOPIC_PARTITIONS says otherwise: the most replicas of one consumer
+# group that share a topic's records.
+EVENT_TOPIC_PARTITIONS = 6
+# How long every topic keeps its records: Kafka's own default, which the local brokers keep. The services' inbox
+# retention (orderdesk_shared.db.retention) outlasts it, so a replay never applies a record twice.
+TOPIC_RETENTION = timedelta(days=7)
 
 # Dead letters and replays are rare, and order among them matters to nobody: one partition each. Every partition a
 # broker holds is looked at by each fetch that covers it, busy or not (followers' and consumers' alike), so partitions

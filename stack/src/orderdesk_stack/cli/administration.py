@@ -58,17 +58,24 @@ def provision(
             help="Also grant each principal its ACLs (`kafka-principals`), logged in as the KAFKA_* super user.",
         ),
     ] = False,
+    topics: Annotated[
+        bool,
+        typer.Option(
+            help="Create the topics; --no-topics where an operator owns them (Strimzi's KafkaTopic resources).",
+        ),
+    ] = True,
 ) -> None:
     """Create roles, schemas, migrations and topics on the servers in DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS."""
     stack = Stack.from_env()
-    if not (stack.database_url and stack.kafka_bootstrap_servers):
+    needs_kafka = topics or kafka_acls
+    if not (stack.database_url and (stack.kafka_bootstrap_servers or not needs_kafka)):
         console.print(
             "[red]Set DATABASE_URL (a superuser URL) and KAFKA_BOOTSTRAP_SERVERS;"
             " `orderdesk up` provisions local servers itself.[/red]"
         )
         raise typer.Exit(2)
     with console.status("provisioning") as spinner:
-        stack.provision(progress=spinner.update, grant_kafka_acls=kafka_acls)
+        stack.provision(progress=spinner.update, grant_kafka_acls=kafka_acls, with_topics=topics)
     console.print("Provisioned.")
 
 

@@ -30,6 +30,7 @@ def events_catalogue() -> None:
 
 @commands.command()
 def manifests() -> None:
-    """Regenerate deploy/kubernetes/orderdesk.yaml from the services as data (hardened, one shape for all)."""
-    path = write_manifests()
-    console.print(f"wrote {path.relative_to(repo_root())}")
+    """Regenerate deploy/kubernetes's base (the services, hardened, one shape for all) and production overlay (the
+    operators' Kafka, topics, users, Postgres, autoscaling) from the services and the event catalogue."""
+    for path in write_manifests():
+        console.print(f"wrote {path.relative_to(repo_root())}")
