@@ -102,13 +102,13 @@ class HandOffs:
     async def save_hand_off(self, *, item_ids: list[str], **values: object) -> bool:
         """Store the order's hand-off: Operations has this version now, and its fulfillment starts over. False
         (nothing stored) when the version may not be handed off: it was corrected since, or the order cancelled."""
-        row = _hand_off_row(item_ids=item_ids, **values)
+        row = hand_off_row(item_ids=item_ids, **values)
         return await store_if_live(self._connection, handoffs, order_versions, **row)
 
     async def save_hand_offs(self, hand_offs: Sequence[Mapping[str, object]]) -> set[str]:
         """`save_hand_off` for several orders in one statement (each value as save_hand_off takes it); the ids of
         the orders stored."""
-        rows = [_hand_off_row(**hand_off) for hand_off in hand_offs]
+        rows = [hand_off_row(**hand_off) for hand_off in hand_offs]
         stored = await store_all_if_live(self._connection, handoffs, order_versions, rows)
         return {order_id for order_id, _ in stored}
 
@@ -130,25 +130,30 @@ class HandOffs:
         await self._connection.execute(
             sa.update(handoffs)
             .where(handoffs.c.order_id == order_id)
-            .values(
-                ops_status=fulfillment.status.value if fulfillment.status else None,
-                scheduled_for=fulfillment.scheduled_for,
-                installed_on=fulfillment.installed_on,
-                failure_reason=fulfillment.failure_reason,
-                item_outcomes={
-                    item_id: {
-                        "status": outcome.status.value,
-                        "effectiveDate": outcome.effective_date.isoformat() if outcome.effective_date else None,
-                        "reason": outcome.reason,
-                    }
-                    for item_id, outcome in fulfillment.items.items()
-                },
-                ops_updated_at=sa.func.now(),
-            )
+            .values(**fulfillment_columns(fulfillment), ops_updated_at=sa.func.now())
         )
 
 
-def _hand_off_row(*, item_ids: list[str], **values: object) -> dict[str, object]:
+def fulfillment_columns(fulfillment: Fulfillment) -> dict[str, object]:
+    """The row's columns that hold what Operations reported (handed_off_of reads them back)."""
+    return {
+        "ops_status": fulfillment.status.value if fulfillment.status else None,
+        "scheduled_for": fulfillment.scheduled_for,
+        "installed_on": fulfillment.installed_on,
+        "failure_reason": fulfillment.failure_reason,
+        "item_outcomes": {
+            item_id: {
+                "status": outcome.status.value,
+                "effectiveDate": outcome.effective_date.isoformat() if outcome.effective_date else None,
+                "reason": outcome.reason,
+            }
+            for item_id, outcome in fulfillment.items.items()
+        },
+    }
+
+
+def hand_off_row(*, item_ids: list[str], **values: object) -> dict[str, object]:
+    """The row of a hand-off: Operations has this version now, and its fulfillment starts over."""
     return dict(
         **values,
         state=HANDED_OFF,
