@@ -3,7 +3,6 @@ corrected and cancelled orders, follow Operations."""
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
 
 import structlog
 from opentelemetry.context import Context
@@ -47,23 +46,41 @@ async def hand_off_orders(
     """Hand off the approved orders of a transaction with one statement each for their locks, their rows, their
     billing codes and their hand-offs; an order the codes read leave incomplete is held (or handed off after all)
     on its own. A version that a later one of the same transaction replaces is left, as when it comes late."""
-    rules, now, latest = context.rules, context.clock(), _latest_versions(approvals)
+    latest = _latest_versions(approvals)
+    complete = await _complete_hand_offs(uow, latest, context)
+    stored = await uow.handoffs.save_hand_offs([decision.hand_off for decision in complete])
+    for decision in complete:
+        if decision.order_id not in stored:
+            log.info("approved order not handed off: corrected since or cancelled", order_id=decision.order_id)
+            continue
+        if decision.releases_waits:
+            await uow.tickets.release_waits(decision.order_id)
+        for event in decision.events:
+            uow.emit(event, trace_context=latest[decision.order_id].trace_context)
+
+
+async def _complete_hand_offs(
+    uow: FulfillmentUnitOfWork, latest: dict[str, Traced[OrderApproved]], context: ServiceContext[FulfillmentRules]
+) -> list[HandOffDecision]:
+    """The hand-offs of the orders whose every code the map has, to store together; the others are held (or
+    handed off after all) one by one. Not when this version, or a later one, was settled before."""
+    rules, now = context.rules, context.clock()
     await uow.orders.lock_all(latest)
     rows = await uow.handoffs.lock_all(latest)
-    due = [(t, prior_of(rows.get(order_id))) for order_id, t in latest.items()]
-    due = [(t, prior) for t, prior in due if not prior.settled(t.item.order_version)]
-    codes = await uow.billing_codes.codes_for(set().union(*(_codes_needed(t.item, rules) for t, _ in due)))
-    decide = partial(decide_hand_off, markets=rules.markets, paths=rules.paths, now=now)
-    decided = [(t, decide(t.item, codes, prior=prior), prior) for t, prior in due]
-    for traced, _, prior in (each for each in decided if each[1].hand_off is None):
-        await _hand_off_or_hold(uow, traced.item, rules, now=now, prior=prior, trace=traced.trace_context)
-    complete = [(traced, decision) for traced, decision, _ in decided if decision.hand_off is not None]
-    stored = await uow.handoffs.save_hand_offs([decision.hand_off for _, decision in complete])
-    for traced, decision in complete:
-        if decision.order_id in stored:
-            await _announce(uow, decision, trace=traced.trace_context)
-        else:
-            log.info("approved order not handed off: corrected since or cancelled", order_id=decision.order_id)
+    priors = {order_id: prior_of(rows.get(order_id)) for order_id in latest}
+    due = [t.item for t in latest.values() if not priors[t.item.order_id].settled(t.item.order_version)]
+    codes = await uow.billing_codes.codes_for(set().union(*(_codes_needed(approved, rules) for approved in due)))
+    decisions = [
+        decide_hand_off(
+            approved, codes, markets=rules.markets, paths=rules.paths, prior=priors[approved.order_id], now=now
+        )
+        for approved in due
+    ]
+    for decision in decisions:
+        if decision.hold is not None:
+            traced, prior = latest[decision.order_id], priors[decision.order_id]
+            await _hand_off_or_hold(uow, traced.item, rules, now=now, prior=prior, trace=traced.trace_context)
+    return [decision for decision in decisions if decision.hand_off is not None]
 
 
 def _latest_versions(approvals: Sequence[Traced[OrderApproved]]) -> dict[str, Traced[OrderApproved]]:
@@ -106,38 +123,33 @@ async def _hand_off_or_hold(
     """Hand the order off when every billing code is there (True); else hold it, on tickets for what is missing;
     neither a version corrected since nor a cancelled order (False, nothing stored). `trace`: the order's trace
     context, when the hand-off is decided outside it (for a batch)."""
-    needed = _codes_needed(approved, rules)
-    decide = partial(decide_hand_off, approved, markets=rules.markets, paths=rules.paths, prior=prior, now=now)
-    decision = decide(await uow.billing_codes.codes_for(needed))
-    if decision.waits_on:
-        await uow.billing_codes.lock_map()  # a code may have been added while we looked
-        decision = decide(await uow.billing_codes.codes_for(needed))
+    decision = await _decided(uow, approved, rules, now=now, prior=prior)
     if decision.hold is not None:
-        return await _hold(uow, decision, trace=trace)
-    if not await uow.handoffs.save_hand_off(**decision.hand_off):
-        log.info("approved order not handed off: corrected since or cancelled")
-        return False
-    await _announce(uow, decision, trace=trace)
-    return True
-
-
-async def _hold(uow: FulfillmentUnitOfWork, decision: HandOffDecision, *, trace: Context | None) -> bool:
-    """Store the hold and its waits (False: an order held is not handed off)."""
-    if not await uow.handoffs.save_hold(**decision.hold):
-        log.info("approved order not held: corrected since or cancelled")
-        return False
-    await uow.tickets.wait_on(decision.order_id, decision.waits_on)
-    for event in decision.events:
-        uow.emit(event, trace_context=trace)
-    return False
-
-
-async def _announce(uow: FulfillmentUnitOfWork, decision: HandOffDecision, *, trace: Context | None) -> None:
-    """The hand-off stored, Operations is told (and the desk, that a held order goes on)."""
-    if decision.releases_waits:
+        if stored := await uow.handoffs.save_hold(**decision.hold):
+            await uow.tickets.wait_on(decision.order_id, decision.waits_on)
+    elif (stored := await uow.handoffs.save_hand_off(**decision.hand_off)) and decision.releases_waits:
         await uow.tickets.release_waits(decision.order_id)
+    if not stored:
+        log.info("approved order neither held nor handed off: corrected since or cancelled")
+        return False
     for event in decision.events:
         uow.emit(event, trace_context=trace)
+    return decision.hand_off is not None
+
+
+async def _decided(
+    uow: FulfillmentUnitOfWork, approved: OrderApproved, rules: FulfillmentRules, *, now: datetime, prior: PriorHandOff
+) -> HandOffDecision:
+    """Decided on the codes the map has; when some are missing, again under the map's lock (a code may have been
+    added while we looked)."""
+    needed = _codes_needed(approved, rules)
+    codes = await uow.billing_codes.codes_for(needed)
+    decision = decide_hand_off(approved, codes, markets=rules.markets, paths=rules.paths, prior=prior, now=now)
+    if not decision.waits_on:
+        return decision
+    await uow.billing_codes.lock_map()
+    codes = await uow.billing_codes.codes_for(needed)
+    return decide_hand_off(approved, codes, markets=rules.markets, paths=rules.paths, prior=prior, now=now)
 
 
 def _codes_needed(approved: OrderApproved, rules: FulfillmentRules) -> set[CodeKey]:

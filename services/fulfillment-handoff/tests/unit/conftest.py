@@ -22,6 +22,7 @@ NOW = datetime(2026, 12, 7, 15, 30, tzinfo=UTC)
 SITES = {
     "chicago": Address(street="233 S WACKER DR", city="CHICAGO", state_or_province="IL", postcode="60606"),
     "grand-rapids": Address(street="50 MONROE AVE NW", city="GRAND RAPIDS", state_or_province="MI", postcode="49503"),
+    "dallas": Address(street="1500 MARILLA ST", city="DALLAS", state_or_province="TX", postcode="75201"),  # no market
 }
 
 
