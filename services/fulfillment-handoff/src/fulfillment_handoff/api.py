@@ -9,7 +9,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from fulfillment_handoff import repository
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
 from fulfillment_handoff.domain.fulfillment import (
     Fulfillment,
@@ -21,8 +20,18 @@ from fulfillment_handoff.domain.fulfillment import (
     unasked_cancel,
     waiting_for_operations,
 )
+from fulfillment_handoff.domain.handoff import HELD, SUPERSEDED
 from fulfillment_handoff.handlers import release_orders_waiting_on
 from fulfillment_handoff.reference import check_billing_code, read_billing_codes, write_billing_codes
+from fulfillment_handoff.repository import (
+    BillingCodes,
+    HandOffs,
+    Orders,
+    Tickets,
+    billing_code_of,
+    handed_off_of,
+    people_of,
+)
 from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, ensure_allowed
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
@@ -50,13 +59,13 @@ async def order_status(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict
     or cancelled) and what it waits for; a sales rep reads only their own orders'."""
     missing = f"order {order_id} has not reached fulfillment"
     async with db.engine.connect() as connection:
-        row = await repository.get_handoff(connection, order_id)
+        row = await HandOffs(connection).get(order_id)
         if row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
-        ensure_allowed(reader, repository.people_of(row), OrderAction.SEE, missing=missing)
-        tickets = await repository.list_tickets(connection, open_only=True, order_id=order_id)
-        standing = await repository.standing_of(connection, order_id)
-    handed_off = repository.handed_off_of(row)
+        ensure_allowed(reader, people_of(row), OrderAction.SEE, missing=missing)
+        tickets = await Tickets(connection).listed(open_only=True, order_id=order_id)
+        standing = await Orders(connection).standing_of(order_id)
+    handed_off = handed_off_of(row)
     fulfillment = handed_off.fulfillment if handed_off else Fulfillment()
     waiting = _waiting(row, handed_off, tickets, standing)
     return {
@@ -88,9 +97,9 @@ async def order_status(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict
 
 
 def _waiting(row, handed_off: HandedOff | None, tickets: list[dict], standing: Standing | None) -> WaitingFor | None:
-    if row.state == repository.HELD:
+    if row.state == HELD:
         return _waiting_while_held(tickets)
-    if row.state == repository.SUPERSEDED:
+    if row.state == SUPERSEDED:
         return WaitingFor(
             "earlier stages", f"the correction, version {standing.live_version}, to be approved and handed off"
         )
@@ -134,7 +143,7 @@ async def report_for_operations(
     """Report what Operations did, checked against the hand-off, and record it on ops.order-status.v1 exactly as
     Operations would: the consumer applies it, as it applies Operations' own reports."""
     async with db.unit_of_work() as uow, order_step(uow, order_id, "report for operations") as step:
-        handed_off = repository.handed_off_of(await repository.get_handoff(uow.connection, order_id))
+        handed_off = handed_off_of(await uow.handoffs.get(order_id))
         if handed_off is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} was never handed off to Operations")
         step.set_attribute(ORDER_VERSION, handed_off.version)
@@ -142,7 +151,7 @@ async def report_for_operations(
             order_id=order_id, order_version=handed_off.version, reported_by=principal.subject, **body.model_dump()
         )
         if refused := (
-            superseded(await repository.standing_of(uow.connection, order_id), handed_off.version)
+            superseded(await uow.orders.standing_of(order_id), handed_off.version)
             or _ended(handed_off)
             or unasked_cancel(report, handed_off)
         ):
@@ -199,8 +208,8 @@ async def billing_codes(
 ) -> list[dict]:
     """The map's entries, by market, component and start date; filtered by any of the three keys."""
     async with db.engine.connect() as connection:
-        rows = await repository.list_billing_codes(
-            connection, price_component=price_component, market=market, billing_system=billing_system
+        rows = await BillingCodes(connection).listed(
+            price_component=price_component, market=market, billing_system=billing_system
         )
     return [_billing_code(row) for row in rows]
 
@@ -220,8 +229,8 @@ async def add_billing_code(new: NewBillingCode, principal: CatalogAdmin, db: Dat
 async def export_billing_codes(_: SignedIn, db: DatabaseDep) -> Response:
     """The whole map as CSV, in the columns an import takes."""
     async with db.engine.connect() as connection:
-        rows = await repository.list_billing_codes(connection, price_component=None, market=None, billing_system=None)
-    return Response(write_billing_codes([repository.billing_code_of(row) for row in rows]), media_type=CSV)
+        rows = await BillingCodes(connection).listed(price_component=None, market=None, billing_system=None)
+    return Response(write_billing_codes([billing_code_of(row) for row in rows]), media_type=CSV)
 
 
 @catalogue_router.post(
@@ -249,8 +258,8 @@ async def import_billing_codes(
 
 async def _change_map(db: Database, codes: list[BillingCode], *, added_by: str, context: ServiceContext) -> dict:
     async with db.unit_of_work() as uow:
-        await repository.lock_billing_map(uow.connection)
-        change = await repository.add_billing_codes(uow.connection, codes, added_by=added_by)
+        await uow.billing_codes.lock_map()
+        change = await uow.billing_codes.add(codes, added_by=added_by)
         if change.conflicts:
             conflicts = "; ".join(
                 f"{new.key.describe()} from {new.effective_from} overlaps {old.billing_code}"
@@ -273,7 +282,7 @@ async def catalogue_tickets(
     """Missing billing codes, one ticket per (price component, billing system, market), with the orders on it;
     a page at a time, oldest first."""
     async with db.engine.connect() as connection:
-        tickets = await repository.list_tickets(connection, open_only=state == "open", offset=offset, limit=limit)
+        tickets = await Tickets(connection).listed(open_only=state == "open", offset=offset, limit=limit)
     return [_ticket(ticket) for ticket in tickets]
 
 

@@ -4,6 +4,7 @@ from fulfillment_handoff.rules_in_force import load_rules
 from fulfillment_handoff.settings import Settings
 from fulfillment_handoff.subscriptions import HANDLERS
 from fulfillment_handoff.tables import messaging
+from fulfillment_handoff.unit_of_work import FulfillmentUnitOfWork
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.runtime import ServiceRuntime
 
@@ -11,4 +12,10 @@ from orderdesk_shared.runtime import ServiceRuntime
 def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
     settings = settings or Settings()
     context = ServiceContext(rules=load_rules(settings))
-    return ServiceRuntime.build(settings=settings, tables=messaging, handlers=HANDLERS, context=context)
+    return ServiceRuntime.build(
+        settings=settings,
+        tables=messaging,
+        handlers=HANDLERS,
+        context=context,
+        unit_of_work=FulfillmentUnitOfWork,
+    )

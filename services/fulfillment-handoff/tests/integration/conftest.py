@@ -8,6 +8,7 @@ import pytest
 from fulfillment_handoff.main import create_app
 from fulfillment_handoff.settings import Settings
 from fulfillment_handoff.tables import messaging
+from fulfillment_handoff.unit_of_work import FulfillmentUnitOfWork
 from orderdesk_shared.auth import Role
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import (
@@ -35,7 +36,7 @@ async def database_url(service_database) -> str:
 
 @pytest.fixture
 async def database(database_url):
-    db = Database(url=database_url, tables=messaging, source="fulfillment-handoff")
+    db = Database(url=database_url, tables=messaging, source="fulfillment-handoff", unit_of_work=FulfillmentUnitOfWork)
     yield db
     await db.dispose()
 

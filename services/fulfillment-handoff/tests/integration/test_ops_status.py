@@ -11,8 +11,8 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from fulfillment_handoff import repository
 from fulfillment_handoff.handlers import follow_ops_status, hand_off
+from fulfillment_handoff.repository import HandOffs
 from fulfillment_handoff.rules_in_force import load_rules
 from fulfillment_handoff.settings import Settings
 from fulfillment_handoff.subscriptions import EMITS, HANDLERS
@@ -155,7 +155,7 @@ async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition
 
 async def _ops_status(database, order_id: str) -> str | None:
     async with database.engine.connect() as connection:
-        return (await repository.get_handoff(connection, order_id)).ops_status
+        return (await HandOffs(connection).get(order_id)).ops_status
 
 
 async def _ensure_topics(kafka: KafkaConnection, *topics: str) -> None:

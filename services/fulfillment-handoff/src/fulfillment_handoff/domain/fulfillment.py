@@ -4,8 +4,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from orderdesk_shared.events.fallout import FalloutKind, Finding
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.events.order import Stage
 from orderdesk_shared.order_state import DOWNSTREAM_REJECT, ops_findings
 from orderdesk_shared.order_versions import Standing
 
@@ -167,6 +168,57 @@ def apply_ops_report(handed_off: HandedOff, report: OpsOrderStatusChanged) -> Op
         )
         return OpsOutcome(moved, fallout=(FalloutKind.RELEASED, recovered))
     return OpsOutcome(moved)
+
+
+@dataclass(frozen=True)
+class OpsReportDecision:
+    """What a report from Operations does: refused (`refusal`, recorded nowhere), or recorded with its `outcome`
+    and, applied, the order's `fulfillment` after it, whether it ends the order, and the fallout for the desk."""
+
+    refusal: str | None = None
+    outcome: str = "applied"
+    fulfillment: Fulfillment | None = None
+    ends_order: bool = False
+    fallout: OrderFallout | None = None
+
+
+def decide_ops_report(
+    report: OpsOrderStatusChanged, handed_off: HandedOff | None, standing: Standing | None, *, today: date
+) -> OpsReportDecision:
+    """Refuse a report about a version never handed off, a wrong one, or an unasked cancel; one about a version
+    replaced since, or that changes nothing, is recorded as ignored; else it moves fulfillment on."""
+    if handed_off is None:
+        return OpsReportDecision(refusal=f"order {report.order_id} was never handed off to Operations")
+    if report.order_version > handed_off.version:
+        return OpsReportDecision(refusal=f"order {report.order_id} version {report.order_version} was never handed off")
+    if report.order_version < handed_off.version:
+        return OpsReportDecision(
+            outcome=f"ignored: about version {report.order_version}; version {handed_off.version} was handed off since"
+        )
+    if corrected := superseded(standing, handed_off.version):
+        return OpsReportDecision(outcome=f"ignored: {corrected}")
+    if problems := report_problems(report, handed_off, today=today):
+        return OpsReportDecision(refusal="; ".join(problem.describe() for problem in problems))
+    if unasked := unasked_cancel(report, handed_off):
+        return OpsReportDecision(refusal=unasked)
+    result = apply_ops_report(handed_off, report)
+    if result.ignored_because:
+        return OpsReportDecision(outcome=f"ignored: {result.ignored_because}")
+    return OpsReportDecision(
+        fulfillment=result.fulfillment,
+        ends_order=result.fulfillment.status is OpsStatus.CANCELLED,
+        fallout=_handed_off_fallout(report, *result.fallout) if result.fallout else None,
+    )
+
+
+def _handed_off_fallout(report: OpsOrderStatusChanged, kind: FalloutKind, finding: Finding) -> OrderFallout:
+    return OrderFallout(
+        order_id=report.order_id,
+        order_version=report.order_version,
+        stage=Stage.HANDED_OFF,
+        kind=kind,
+        findings=[finding],
+    )
 
 
 def _items_after(
