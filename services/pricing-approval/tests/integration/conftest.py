@@ -36,6 +36,7 @@ from pricing_approval.main import create_app
 from pricing_approval.rules_in_force import load_rules
 from pricing_approval.settings import Settings
 from pricing_approval.tables import messaging
+from pricing_approval.unit_of_work import PricingUnitOfWork
 
 RULES = load_rules(Settings.model_construct())
 CONTEXT = ServiceContext(rules=RULES)
@@ -43,7 +44,12 @@ CONTEXT = ServiceContext(rules=RULES)
 
 @pytest.fixture
 async def database(service_database):
-    db = Database(url=await service_database("pricing-approval"), tables=messaging, source="pricing-approval")
+    db = Database(
+        url=await service_database("pricing-approval"),
+        tables=messaging,
+        source="pricing-approval",
+        unit_of_work=PricingUnitOfWork,
+    )
     yield db
     await db.dispose()
 
