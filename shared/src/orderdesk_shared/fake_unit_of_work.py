@@ -85,7 +85,8 @@ class FakeUnitOfWork:
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        kept = {name: copy.deepcopy(value) for name, value in vars(self).items() if name != "_deferred"}
+        # Copied at once, so that repositories sharing state (one asks another) still share it once put back.
+        kept = copy.deepcopy({name: value for name, value in vars(self).items() if name != "_deferred"})
         deferred_before = {work: len(items) for work, items in self._deferred.items()}
         try:
             yield
