@@ -5,7 +5,8 @@ import pytest
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.fallout import FalloutKind
 
-from .conftest import cancel, internet_order, outbox_events, price, receive_correction, signed_in
+from ..builders import internet_order
+from .conftest import cancel, outbox_events, price, receive_correction, signed_in
 
 pytestmark = pytest.mark.integration
 

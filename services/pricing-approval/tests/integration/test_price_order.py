@@ -18,7 +18,8 @@ from pricing_approval.repository import ApprovalRequests
 from pricing_approval.sla_watch import deadline_watch
 from pricing_approval.tables import messaging
 
-from .conftest import CONTEXT, RULES, internet_order, qualified
+from ..builders import internet_order, qualified
+from .conftest import CONTEXT, RULES
 
 pytestmark = pytest.mark.integration
 
