@@ -15,8 +15,15 @@ from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.order_versions import Standing
 from orderdesk_shared.telemetry import Traced, order_step
-from pricing_approval.domain.decisions import denial, fallout, past_due, price_version, readiness, undecidable
-from pricing_approval.domain.proposals import ProposalRecord
+from pricing_approval.domain.decisions import (
+    PricedVersion,
+    denial,
+    fallout,
+    past_due,
+    price_version,
+    readiness,
+    undecidable,
+)
 from pricing_approval.domain.records import ApprovalRequest, StoredQuote
 from pricing_approval.domain.withdrawals import quote_status_after, requests_to_withdraw
 from pricing_approval.domain.workflow import QuoteStatus, RequestStatus
@@ -39,9 +46,7 @@ async def price_order(
 
 
 async def price_orders(
-    uow: PricingUnitOfWork,
-    qualified: Sequence[Traced[ServiceabilityQualified]],
-    context: ServiceContext[PricingRules],
+    uow: PricingUnitOfWork, qualified: Sequence[Traced[ServiceabilityQualified]], context: ServiceContext[PricingRules]
 ) -> None:
     """Price qualified orders with one statement each for their quotes, their approval requests and their
     proposals. A version corrected since or a cancelled order is refused as its quote is stored; a version that a
@@ -53,19 +58,17 @@ async def price_orders(
         for traced in latest
     ]
     stored = await uow.quotes.record([version.quote for version in priced])
-    requests: list[ApprovalRequest] = []
-    proposals: list[ProposalRecord] = []
+    kept: list[PricedVersion] = []
     for traced, version in zip(latest, priced, strict=True):
-        if (version.quote.order_id, version.quote.order_version) not in stored:
+        if version.key not in stored:
             log.info("not priced: priced before, corrected since or cancelled", order_id=version.quote.order_id)
             continue
         await _withdraw_earlier_versions(uow, traced.item, now=now)
-        requests += version.requests
-        proposals += [version.proposal] if version.proposal else []
         for event in version.events:
             uow.emit(event, trace_context=traced.trace_context)
-    await uow.approvals.insert(requests)
-    await uow.proposals.keep(proposals)
+        kept.append(version)
+    await uow.approvals.insert([request for version in kept for request in version.requests])
+    await uow.proposals.keep([version.proposal for version in kept if version.proposal])
 
 
 def _latest_versions(

@@ -47,6 +47,11 @@ class PricedVersion:
     proposal: ProposalRecord | None
     events: list[Event]
 
+    @property
+    def key(self) -> tuple[str, int]:
+        """The order id and version its quote is stored under."""
+        return self.quote.order_id, self.quote.order_version
+
 
 def price_version(
     event: ServiceabilityQualified,
@@ -78,15 +83,28 @@ def price_version(
     pricing = assessment.pricing(catalogue_version=rules.catalogue.version, policy_version=rules.policy.version)
     requirements = [request.requirement() for request in requests]
     quote = _quote(event, now=now, status=status, pricing=pricing, requirements=requirements, rejection=rejection)
-    carried = {"order_id": event.order_id, "order_version": event.order_version, "order": event.order}
-    events: list[Event] = [OrderPriced(**carried, sites=event.sites, pricing=pricing, required_approvals=requirements)]
+    return PricedVersion(
+        quote, requests, proposal, _priced_events(quote, requests, proposal=proposal, rejection=rejection)
+    )
+
+
+def _priced_events(
+    quote: StoredQuote,
+    requests: Sequence[ApprovalRequest],
+    *,
+    proposal: ProposalRecord | None,
+    rejection: Finding | None,
+) -> list[Event]:
+    """The version priced; then rejected, approved at once, or waiting for its approvals and signature."""
+    carried = {"order_id": quote.order_id, "order_version": quote.order_version, "order": quote.order}
+    required = [request.requirement() for request in requests]
+    priced = OrderPriced(**carried, sites=quote.sites, pricing=quote.pricing, required_approvals=required)
     if rejection:
-        events.append(fallout(quote, FalloutKind.REJECTED, [rejection]))
-    elif status is QuoteStatus.APPROVED:
-        events.append(OrderApproved(**carried, sites=event.sites, pricing=pricing, approvals=granted(requests)))
-    else:
-        events.append(_waiting_fallout(quote, pending=pending, proposal=proposal))
-    return PricedVersion(quote, requests, proposal, events)
+        return [priced, fallout(quote, FalloutKind.REJECTED, [rejection])]
+    if quote.status is QuoteStatus.APPROVED:
+        return [priced, OrderApproved(**carried, sites=quote.sites, pricing=quote.pricing, approvals=granted(requests))]
+    pending = [request for request in requests if request.status is RequestStatus.PENDING]
+    return [priced, _waiting_fallout(quote, pending=pending, proposal=proposal)]
 
 
 def _unpriceable(event: ServiceabilityQualified, error: PricingError, *, now: datetime) -> PricedVersion:
