@@ -85,8 +85,7 @@ class FakeUnitOfWork:
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        # Copied at once, so that repositories sharing state (one asks another) still share it once put back.
-        kept = copy.deepcopy({name: value for name, value in vars(self).items() if name != "_deferred"})
+        kept = {name: copy.deepcopy(value) for name, value in vars(self).items() if name != "_deferred"}
         deferred_before = {work: len(items) for work, items in self._deferred.items()}
         try:
             yield

@@ -54,17 +54,6 @@ async def test_a_savepoint_that_raises_undoes_its_state_and_its_events() -> None
     assert [event.order_id for event in uow.events] == ["o-1"]
 
 
-async def test_repositories_sharing_state_still_share_it_after_a_savepoint_undoes_their_work() -> None:
-    uow = _WithOrders()
-    uow.cancelled = uow.orders  # a second repository reading the first's state
-    with pytest.raises(ValueError):
-        async with uow.savepoint():
-            uow.orders["o-1"] = "undone"
-            raise ValueError("the handler failed")
-    uow.orders["o-2"] = "kept"
-    assert uow.cancelled == {"o-2": "kept"}
-
-
 async def test_a_record_is_dead_lettered_once() -> None:
     uow = FakeUnitOfWork()
     place = {"consumer": "c", "topic": "t", "partition": 0, "offset": 7}
