@@ -19,16 +19,19 @@ from orderdesk_shared.access import OrderAction, ensure_allowed
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.context import ContextDep, ServiceContext
-from orderdesk_shared.db import Database, UnitOfWork
+from orderdesk_shared.db import Database
 from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
 from orderdesk_shared.tmf630 import ListQuery
-from pricing_approval import proposal, repository, tmf620
+from pricing_approval import proposal, tmf620
+from pricing_approval.domain.decisions import granted
 from pricing_approval.domain.proposals import InvalidAcceptance, ProposalConflict, ProposalRecord
+from pricing_approval.domain.records import ApprovalRequest, StoredQuote
 from pricing_approval.domain.workflow import QuoteStatus
-from pricing_approval.handlers import CONFLICT, FORBIDDEN, Refused, decide_approval, granted_approvals, not_priced
+from pricing_approval.handlers import CONFLICT, FORBIDDEN, Refused, decide_approval, not_priced
 from pricing_approval.proposal_lifecycle import accept_proposal, decline_proposal, send_proposal
-from pricing_approval.repository import ApprovalRequest, StoredQuote
+from pricing_approval.repository import ApprovalRequests, OrderHistory, Proposals, Quotes
 from pricing_approval.rules_in_force import PricingRules
+from pricing_approval.unit_of_work import PricingUnitOfWork
 
 router = APIRouter(prefix="/pricing", tags=["pricing"])
 catalogue_router = APIRouter(prefix=tmf620.API_ROOT, tags=["TMF620 product catalogue"])
@@ -101,10 +104,10 @@ def _quote_view(quote: StoredQuote) -> dict:
 
 async def _visible_quote(connection: AsyncConnection, order_id: str, reader: Principal) -> StoredQuote:
     """The order's quote, when the reader may see the order (a sales rep their own only); else not found."""
-    quote = await repository.get_quote(connection, order_id)
+    quote = await Quotes(connection).get(order_id)
     if quote is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, not_priced(order_id))
-    people = await repository.people_of(connection, quote)
+    people = await OrderHistory(connection).people_of(quote)
     ensure_allowed(reader, people, OrderAction.SEE, missing=not_priced(order_id))
     return quote
 
@@ -114,7 +117,7 @@ async def order_quote(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict:
     """The pricing and approval status of an order's latest version, with each approval request."""
     async with db.engine.connect() as connection:
         quote = await _visible_quote(connection, order_id, reader)
-        requests = await repository.requests_for(connection, order_id, quote.order_version)
+        requests = await ApprovalRequests(connection).of_version(order_id, quote.order_version)
     return _quote_view(quote) | {"approvals": [_request_view(request) for request in requests]}
 
 
@@ -123,7 +126,7 @@ async def order_decisions(order_id: str, reader: SignedIn, db: DatabaseDep) -> l
     """The audit of every approver's decision on the order, across its versions, oldest first."""
     async with db.engine.connect() as connection:
         await _visible_quote(connection, order_id, reader)
-        rows = await repository.decisions_for(connection, order_id)
+        rows = await ApprovalRequests(connection).decisions(order_id)
     return [
         {
             "requestId": row.request_id,
@@ -147,7 +150,7 @@ async def order_proposal(order_id: str, reader: SignedIn, db: DatabaseDep) -> di
     """Where the proposal of the order's latest version stands with the customer."""
     async with db.engine.connect() as connection:
         quote = await _priced_quote(connection, order_id, reader)
-        found = await repository.get_proposal(connection, order_id, version=quote.order_version)
+        found = await Proposals(connection).get(order_id, version=quote.order_version)
     if found is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} has no proposal: {_why_none(quote)}")
     return _proposal_view(found)
@@ -221,9 +224,9 @@ async def _proposal(db: Database, order_id: str, reader: Principal, rules: Prici
         quote = await _priced_quote(connection, order_id, reader)
         if quote.status is QuoteStatus.REJECTED or quote.pricing is None:
             raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} has no proposal: {_why_none(quote)}")
-        requests = await repository.requests_for(connection, order_id, quote.order_version)
-        kept = await repository.get_proposal(connection, order_id, version=quote.order_version)
-    return proposal.proposal_of(quote, rules=rules, approvals=granted_approvals(requests), record=kept)
+        requests = await ApprovalRequests(connection).of_version(order_id, quote.order_version)
+        kept = await Proposals(connection).get(order_id, version=quote.order_version)
+    return proposal.proposal_of(quote, rules=rules, approvals=granted(requests), record=kept)
 
 
 async def _priced_quote(connection: AsyncConnection, order_id: str, reader: Principal) -> StoredQuote:
@@ -244,7 +247,7 @@ async def my_approval_queue(
 ) -> list[dict]:
     """The approvals waiting for any of the caller's roles, the soonest due first, a page at a time."""
     async with db.engine.connect() as connection:
-        waiting = await repository.pending_for_roles(connection, approver.roles, offset=offset, limit=limit)
+        waiting = await ApprovalRequests(connection).pending_for_roles(approver.roles, offset=offset, limit=limit)
     return [_request_view(request) for request in waiting]
 
 
@@ -253,11 +256,11 @@ async def approval_request(request_id: str, _: Approver, db: DatabaseDep) -> dic
     """One approval request with what the approver decides on: the order, its sites, pricing and capital view."""
     request = await read_or_404(
         db,
-        lambda connection: repository.get_request(connection, request_id),
+        lambda connection: ApprovalRequests(connection).get(request_id),
         missing=f"no approval request {request_id}",
     )
     async with db.engine.connect() as connection:
-        quote = await repository.get_quote(connection, request.order_id)
+        quote = await Quotes(connection).get(request.order_id)
     return _request_view(request) | {
         "order": quote.order.model_dump(mode="json", by_alias=True, exclude_none=True),
         "sites": [site.model_dump(mode="json", by_alias=True, exclude_none=True) for site in quote.sites],
@@ -292,7 +295,9 @@ async def _decide(
     return _request_view(decided)
 
 
-async def _act(db: Database, context: ServiceContext, action: Callable[[UnitOfWork, datetime], Awaitable[T]]) -> T:
+async def _act(
+    db: Database, context: ServiceContext, action: Callable[[PricingUnitOfWork, datetime], Awaitable[T]]
+) -> T:
     """Take a person's action in one transaction; a refused one is a problem saying why, and changes nothing."""
     try:
         async with db.unit_of_work() as uow:

@@ -9,6 +9,7 @@ from pricing_approval.settings import Settings
 from pricing_approval.sla_watch import deadline_watch
 from pricing_approval.subscriptions import HANDLERS
 from pricing_approval.tables import messaging
+from pricing_approval.unit_of_work import PricingUnitOfWork
 
 
 def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
@@ -20,5 +21,6 @@ def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
         handlers=HANDLERS,
         context=context,
         on_start=[with_context(publish_catalogue, context)],
+        unit_of_work=PricingUnitOfWork,
         loops={"deadline-watch": deadline_watch(every_seconds=settings.sla_watch_seconds, context=context)},
     )

@@ -25,8 +25,8 @@ from orderdesk_shared.calendar import BusinessCalendar
 from orderdesk_shared.events.pricing_approval import ApprovalGranted, CapitalFigures
 from orderdesk_shared.money import dollars, percent, plain
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
+from pricing_approval.domain.records import StoredQuote
 from pricing_approval.domain.workflow import QuoteStatus
-from pricing_approval.repository import StoredQuote
 from pricing_approval.rules_in_force import PricingRules
 
 ITEM_COLUMNS = ("Item", "Offering", "Configuration", "Qty", "Term", "List MRC", "Net MRC", "Discount", "NRC")

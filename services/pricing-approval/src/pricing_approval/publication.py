@@ -1,11 +1,10 @@
 """The catalogue in force, announced once per version for the services that check orders against it."""
 
 from orderdesk_shared.context import ServiceContext
-from orderdesk_shared.db import Database, insert_if_absent
+from orderdesk_shared.db import Database
 from orderdesk_shared.events.pricing_approval import CatalogueOffering, CataloguePublished, OfferedCharacteristic
 from orderdesk_shared.product_catalogue import Catalogue
 from pricing_approval.rules_in_force import PricingRules
-from pricing_approval.tables import published_catalogues
 
 
 def catalogue_published(catalogue: Catalogue) -> CataloguePublished:
@@ -36,5 +35,5 @@ async def publish_catalogue(database: Database, context: ServiceContext[PricingR
     """At start: announce the catalogue in force on catalogue.published unless this version was announced before."""
     catalogue = context.rules.catalogue
     async with database.unit_of_work() as uow:
-        if await insert_if_absent(uow.connection, published_catalogues, version=catalogue.version):
+        if await uow.catalogues.note_first_announcement(catalogue.version):
             uow.emit(catalogue_published(catalogue))

@@ -6,7 +6,8 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.pricing_approval import OrderApproved
 
-from .conftest import internet_order, outbox_events, price, signed_in
+from ..builders import internet_order
+from .conftest import outbox_events, price, signed_in
 
 pytestmark = pytest.mark.integration
 

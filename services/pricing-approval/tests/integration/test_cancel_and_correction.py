@@ -4,10 +4,9 @@ import pytest
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.fallout import FalloutKind
-from orderdesk_shared.order_versions import note_cancelled
-from pricing_approval.tables import order_versions
 
-from .conftest import cancel, internet_order, outbox_events, price, receive_correction, signed_in
+from ..builders import internet_order
+from .conftest import cancel, outbox_events, price, receive_correction, signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -90,7 +89,7 @@ async def test_a_decision_on_an_order_whose_cancel_is_known_is_refused_even_whil
     director = signed_in(api, "dana-director", Role.SALES_DIRECTOR)
     request = await _only_request(api, director)
     async with database.unit_of_work() as uow:
-        await note_cancelled(uow.connection, order_versions, order_id="PO-RACE", version=1, reason="customer left")
+        await uow.orders.note_cancelled("PO-RACE", version=1, reason="customer left")
 
     late = await api.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=director)
     assert late.status_code == 409

@@ -13,12 +13,13 @@ from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.catalogue import EVENT_TYPES
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
-from pricing_approval import repository
 from pricing_approval.handlers import decide_approval, price_order, raise_jeopardy_past_due
+from pricing_approval.repository import ApprovalRequests
 from pricing_approval.sla_watch import deadline_watch
 from pricing_approval.tables import messaging
 
-from .conftest import CONTEXT, RULES, internet_order, qualified
+from ..builders import internet_order, qualified
+from .conftest import CONTEXT, RULES
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +57,7 @@ async def test_a_twenty_five_percent_discount_waits_for_the_sales_director_withi
     assert isinstance(pending, OrderFallout) and pending.kind is FalloutKind.PENDING
     assert [finding.reason_code for finding in pending.findings] == ["PRICING_APPROVAL_REQUIRED"]
     async with database.engine.connect() as connection:
-        [request] = await repository.requests_for(connection, "PO-25", 1)
+        [request] = await ApprovalRequests(connection).of_version("PO-25", 1)
     assert request.due_at == requirement.due_at and request.due_at - request.requested_at >= timedelta(days=2)
 
 
@@ -96,7 +97,7 @@ async def test_a_revised_order_asks_again_only_the_approvals_whose_inputs_change
     first = internet_order("PO-REV", discount="25", non_standard_terms="net 60 payment")
     await _price(database, qualified(first))
     async with database.engine.connect() as connection:
-        requests = {r.role: r for r in await repository.requests_for(connection, "PO-REV", 1)}
+        requests = {r.role: r for r in await ApprovalRequests(connection).of_version("PO-REV", 1)}
     assert set(requests) == {Role.SALES_DIRECTOR, Role.LEGAL}
     director = Principal(subject="dana-director", roles=frozenset({Role.SALES_DIRECTOR}))
     async with database.unit_of_work() as uow:
@@ -111,14 +112,14 @@ async def test_a_revised_order_asks_again_only_the_approvals_whose_inputs_change
     assert statuses == {"sales_director": "granted", "legal": "pending"}
     assert [finding.message.split(":")[0] for finding in pending.findings] == ["waiting for legal"]
     async with database.engine.connect() as connection:
-        old = await repository.get_request(connection, requests[Role.LEGAL].id)
+        old = await ApprovalRequests(connection).get(requests[Role.LEGAL].id)
     assert old.status == "withdrawn", "the first version's open request is no longer asked"
 
 
 async def test_an_approval_past_due_puts_the_order_in_jeopardy_once(database):
     await _price(database, qualified(internet_order("PO-LATE", discount="15")))
     async with database.engine.connect() as connection:
-        [request] = await repository.requests_for(connection, "PO-LATE", 1)
+        [request] = await ApprovalRequests(connection).of_version("PO-LATE", 1)
 
     async with database.unit_of_work() as uow:
         assert await raise_jeopardy_past_due(uow, now=request.due_at - timedelta(minutes=1)) == 0
@@ -137,7 +138,7 @@ async def test_the_jeopardy_of_a_past_due_approval_is_recorded_in_the_trace_the_
     with trace.get_tracer("test").start_as_current_span("orders.qualified process") as pricing:
         await _price(database, qualified(internet_order("PO-TRACED", discount="15")))
     async with database.engine.connect() as connection:
-        [request] = await repository.requests_for(connection, "PO-TRACED", 1)
+        [request] = await ApprovalRequests(connection).of_version("PO-TRACED", 1)
 
     async with database.unit_of_work() as uow:
         assert await raise_jeopardy_past_due(uow, now=request.due_at + timedelta(minutes=1)) == 1

@@ -10,7 +10,8 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.context import ServiceContext
 from pricing_approval.handlers import price_order
 
-from .conftest import RULES, internet_order, price, qualified, signed_in
+from ..builders import internet_order, qualified
+from .conftest import RULES, price, signed_in
 
 pytestmark = pytest.mark.integration
 

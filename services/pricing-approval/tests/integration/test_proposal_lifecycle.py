@@ -10,7 +10,8 @@ from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.pricing_approval import OrderApproved
 from pricing_approval.proposal_lifecycle import expire_proposals
 
-from .conftest import RULES, cancel, internet_order, outbox_events, price, signed_in
+from ..builders import internet_order
+from .conftest import RULES, cancel, outbox_events, price, signed_in
 
 pytestmark = pytest.mark.integration
 
