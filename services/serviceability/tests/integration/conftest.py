@@ -30,6 +30,7 @@ from serviceability.main import create_app
 from serviceability.rules_in_force import load_rules
 from serviceability.settings import SEED_INVENTORY, Settings
 from serviceability.tables import messaging
+from serviceability.unit_of_work import ServiceabilityUnitOfWork
 
 # What the handlers decide with when a test calls them itself: the shipped rules and the clock.
 CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()))
@@ -43,9 +44,9 @@ async def database_url(service_database) -> str:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def database(database_url) -> AsyncIterator[Database]:
-    db = Database(url=database_url, tables=messaging, source="serviceability")
+    db = Database(url=database_url, tables=messaging, source="serviceability", unit_of_work=ServiceabilityUnitOfWork)
     async with db.unit_of_work() as uow:
-        await import_inventory(uow.connection, SEED_INVENTORY.read_text())
+        await import_inventory(uow, SEED_INVENTORY.read_text())
     yield db
     await db.dispose()
 
