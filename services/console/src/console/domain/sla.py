@@ -138,22 +138,7 @@ def alarms(policy: StageSlaPolicy, order: Mapping[str, Any], *, now: datetime) -
             findings=[finding],
         )
 
-    jeopardy = [
-        Alarm(
-            level,
-            fallout(
-                FalloutKind.JEOPARDY,
-                Finding(
-                    reason_code="TIMEOUT",
-                    field_path=f"sla.{level}",
-                    message=used,
-                    fix="Move the order on, or escalate what blocks it.",
-                ),
-            ),
-        )
-        for level in ([clock.jeopardy] if clock.jeopardy else [])
-    ]
-    return jeopardy + [
+    escalations = [
         Alarm(
             f"{ESCALATED_TO}{rung}",
             fallout(
@@ -163,3 +148,12 @@ def alarms(policy: StageSlaPolicy, order: Mapping[str, Any], *, now: datetime) -
         )
         for rung in clock.escalate_to
     ]
+    if clock.jeopardy is None:
+        return escalations
+    finding = Finding(
+        reason_code="TIMEOUT",
+        field_path=f"sla.{clock.jeopardy}",
+        message=used,
+        fix="Move the order on, or escalate what blocks it.",
+    )
+    return [Alarm(clock.jeopardy, fallout(FalloutKind.JEOPARDY, finding)), *escalations]
