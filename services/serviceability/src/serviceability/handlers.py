@@ -3,8 +3,6 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from opentelemetry.context import Context
-
 from orderdesk_shared.context import ServiceContext, with_context
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.intake import OrderCorrected, OrderValidated
@@ -51,10 +49,10 @@ async def qualify_orders(
         if (event.order_id, event.order_version) not in recorded:
             log.info("decided before, or a later version was", order_id=event.order_id, version=event.order_version)
             continue
-        if event.order_version > 1:
-            # A new version is decided afresh: the surveys of older ones are not needed any more.
-            await uow.surveys.close_open(event.order_id, state="superseded", before_version=event.order_version)
-        await _store_and_emit(uow, verdict, trace=traced.trace_context)
+        await _keep_surveys(uow, verdict)
+        for announced in verdict.events:
+            # The order's trace: the decision is taken for the whole batch, outside it.
+            uow.emit(announced, trace_context=traced.trace_context)
 
 
 def _latest_versions(validated: Sequence[Traced[OrderValidated]]) -> list[Traced[OrderValidated]]:
@@ -93,13 +91,11 @@ def _new_decision(event: OrderValidated, verdict: Verdict) -> NewDecision:
     )
 
 
-async def _store_and_emit(uow: ServiceabilityUnitOfWork, verdict: Verdict, *, trace: Context | None = None) -> None:
-    """Open the verdict's surveys and emit its events; `trace`: the order's trace context, when the decision is
-    taken outside it (for a batch)."""
+async def _keep_surveys(uow: ServiceabilityUnitOfWork, verdict: Verdict) -> None:
+    if verdict.supersedes_older_surveys:
+        await uow.surveys.close_open(verdict.order_id, state="superseded", before_version=verdict.order_version)
     for survey in verdict.surveys_to_open:
         await uow.surveys.open(verdict.order_id, verdict.order_version, survey)
-    for event in verdict.events:
-        uow.emit(event, trace_context=trace)
 
 
 async def close_surveys_of_cancelled_order(
@@ -140,7 +136,9 @@ async def complete_site_survey(
         stored = await uow.decisions.get(order_id, version, for_update=True)
         verdict = await _decide_again(uow, stored, await uow.reference.rules(context.rules), now)
         await uow.decisions.update(verdict)
-        await _store_and_emit(uow, verdict)
+        await _keep_surveys(uow, verdict)
+        for announced in verdict.events:
+            uow.emit(announced)
         return verdict.decision
 
 

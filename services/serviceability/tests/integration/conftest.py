@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import AsyncIterator
-from decimal import Decimal
 
 import httpx
 import pytest
@@ -13,17 +12,6 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Fact
-from orderdesk_shared.events.intake import OrderValidated
-from orderdesk_shared.events.order import (
-    Account,
-    Address,
-    Channel,
-    ItemPrice,
-    OrderItem,
-    OrderType,
-    ProductOrder,
-    ServiceLocation,
-)
 from orderdesk_stack.testing import session_token_signer
 from serviceability.inventory import import_inventory
 from serviceability.main import create_app
@@ -81,30 +69,3 @@ async def emitted(database: Database, model: type[Fact], order_id: str) -> list[
             )
         ).all()
     return [model.model_validate_json(row.payload) for row in rows]
-
-
-# Sites of the seed inventory (reference/locations.v1.csv).
-ON_NET = Address(street="233 S Wacker Dr Ste 4400", city="Chicago", state_or_province="IL", postcode="60606")
-NEAR_NET_950_FT = Address(street="2900 E 106th St", city="Chicago", state_or_province="IL", postcode="60617")
-OFF_NET = Address(street="293 W Adams St", city="Chicago", state_or_province="IL", postcode="60606")
-NOT_IN_INVENTORY = Address(street="1 Nowhere Ln", city="Chicago", state_or_province="IL", postcode="60601")
-
-
-def validated(order_id: str, *sites: tuple[str, Address], version: int = 1) -> OrderValidated:
-    order = ProductOrder(
-        id=order_id,
-        channel=Channel.API,
-        order_type=OrderType.ADD,
-        account=Account(id="ACC-10001"),
-        items=[
-            OrderItem(
-                id=str(n),
-                product_offering_id=offering,
-                characteristics={"bandwidth_mbps": 500} if offering == "DIA-FIBER" else {},
-                location=ServiceLocation(address=address),
-                price=ItemPrice(mrc=Decimal("1000")),
-            )
-            for n, (offering, address) in enumerate(sites, start=1)
-        ],
-    )
-    return OrderValidated(order_id=order_id, order_version=version, order=order)

@@ -20,15 +20,8 @@ from serviceability.handlers import (
     qualify_sites,
     raise_survey_jeopardy,
 )
-from services.serviceability.tests.integration.conftest import (
-    CONTEXT,
-    NEAR_NET_950_FT,
-    NOT_IN_INVENTORY,
-    OFF_NET,
-    ON_NET,
-    emitted,
-    validated,
-)
+from services.serviceability.tests.builders import NEAR_NET_950_FT, NOT_IN_INVENTORY, OFF_NET, ON_NET, validated
+from services.serviceability.tests.integration.conftest import CONTEXT, emitted
 
 pytestmark = pytest.mark.integration
 

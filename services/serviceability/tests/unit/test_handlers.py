@@ -10,14 +10,6 @@ from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.intake import OrderCorrected, OrderValidated
 from orderdesk_shared.events.order import (
-    Account,
-    Address,
-    Channel,
-    ItemPrice,
-    OrderItem,
-    OrderType,
-    ProductOrder,
-    ServiceLocation,
     Stage,
 )
 from orderdesk_shared.events.serviceability import NetworkReach, ServiceabilityQualified
@@ -36,37 +28,12 @@ from serviceability.handlers import (
 )
 from serviceability.rules_in_force import load_rules
 from serviceability.settings import Settings
+from services.serviceability.tests.builders import NEAR_NET_950_FT, NOT_IN_INVENTORY, OFF_NET, ON_NET, validated
 from services.serviceability.tests.unit.fakes import FakeServiceabilityUnitOfWork
 
 # A Monday: a survey opened then is due five business days later, Christmas Day (a Friday) skipped.
 NOW = datetime(2026, 12, 21, 16, 30, tzinfo=UTC)
 CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()), clock=lambda: NOW)
-
-# Sites of the seed inventory (reference/locations.v1.csv).
-ON_NET = Address(street="233 S Wacker Dr Ste 4400", city="Chicago", state_or_province="IL", postcode="60606")
-NEAR_NET_950_FT = Address(street="2900 E 106th St", city="Chicago", state_or_province="IL", postcode="60617")
-OFF_NET = Address(street="293 W Adams St", city="Chicago", state_or_province="IL", postcode="60606")
-NOT_IN_INVENTORY = Address(street="1 Nowhere Ln", city="Chicago", state_or_province="IL", postcode="60601")
-
-
-def validated(*sites: tuple[str, Address], version: int = 1, bandwidth: int = 500) -> OrderValidated:
-    order = ProductOrder(
-        id="PO-1",
-        channel=Channel.API,
-        order_type=OrderType.ADD,
-        account=Account(id="ACC-10001"),
-        items=[
-            OrderItem(
-                id=str(n),
-                product_offering_id=offering,
-                characteristics={"bandwidth_mbps": bandwidth} if offering == "DIA-FIBER" else {},
-                location=ServiceLocation(address=address),
-                price=ItemPrice(mrc=Decimal("1000")),
-            )
-            for n, (offering, address) in enumerate(sites, start=1)
-        ],
-    )
-    return OrderValidated(order_id="PO-1", order_version=version, order=order)
 
 
 async def qualified(uow: FakeServiceabilityUnitOfWork, *events: OrderValidated) -> None:
@@ -82,7 +49,7 @@ def surveyed(distance: int) -> SurveyReport:
 
 async def test_an_on_net_order_is_qualified_once_however_often_it_is_delivered():
     uow = FakeServiceabilityUnitOfWork()
-    event = validated(("DIA-FIBER", ON_NET), ("SIP-TRUNK", ON_NET))
+    event = validated("PO-1", ("DIA-FIBER", ON_NET), ("SIP-TRUNK", ON_NET))
     await qualified(uow, event, event)
     await qualified(uow, event)
 
@@ -98,7 +65,7 @@ async def test_an_on_net_order_is_qualified_once_however_often_it_is_delivered()
 
 async def test_a_near_net_order_is_held_with_a_survey_due_in_five_business_days():
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("DIA-FIBER", NEAR_NET_950_FT)))
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", NEAR_NET_950_FT)))
 
     [held] = uow.events
     assert (held.kind, [finding.reason_code for finding in held.findings]) == (
@@ -113,7 +80,7 @@ async def test_a_near_net_order_is_held_with_a_survey_due_in_five_business_days(
 
 async def test_a_completed_survey_releases_the_held_order_with_the_confirmed_estimate():
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("DIA-FIBER", NEAR_NET_950_FT)))
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", NEAR_NET_950_FT)))
     [survey] = await uow.surveys.of_version("PO-1", 1)
 
     decision = await complete_site_survey(survey.survey_id, surveyed(640), uow, CONTEXT)
@@ -134,7 +101,7 @@ async def test_a_completed_survey_releases_the_held_order_with_the_confirmed_est
 
 async def test_an_order_with_two_surveys_stays_held_until_the_second_completes():
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("DIA-FIBER", NEAR_NET_950_FT), ("EPL", NOT_IN_INVENTORY)))
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", NEAR_NET_950_FT), ("EPL", NOT_IN_INVENTORY)))
     first, second = await uow.surveys.of_version("PO-1", 1)
 
     await complete_site_survey(first.survey_id, surveyed(300), uow, CONTEXT)
@@ -148,7 +115,7 @@ async def test_an_order_with_two_surveys_stays_held_until_the_second_completes()
 
 async def test_a_survey_finding_the_plant_too_far_for_voice_rejects_the_held_order():
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("SIP-TRUNK", NEAR_NET_950_FT)))
+    await qualified(uow, validated("PO-1", ("SIP-TRUNK", NEAR_NET_950_FT)))
     [survey] = await uow.surveys.of_version("PO-1", 1)
 
     await complete_site_survey(survey.survey_id, surveyed(1400), uow, CONTEXT)
@@ -159,7 +126,7 @@ async def test_a_survey_finding_the_plant_too_far_for_voice_rejects_the_held_ord
 
 async def test_a_survey_not_open_is_refused_and_an_unknown_one_is_not_found():
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("DIA-FIBER", NEAR_NET_950_FT)))
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", NEAR_NET_950_FT)))
     [survey] = await uow.surveys.of_version("PO-1", 1)
     await complete_site_survey(survey.survey_id, surveyed(640), uow, CONTEXT)
 
@@ -171,7 +138,7 @@ async def test_a_survey_not_open_is_refused_and_an_unknown_one_is_not_found():
 
 async def test_an_order_with_a_site_nobody_can_serve_is_rejected_naming_the_site():
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("DIA-FIBER", OFF_NET), ("HOSTED-VOICE", OFF_NET), ("EPL", ON_NET)))
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", OFF_NET), ("HOSTED-VOICE", OFF_NET), ("EPL", ON_NET)))
 
     [rejected] = uow.events
     assert rejected.kind is FalloutKind.REJECTED
@@ -182,8 +149,10 @@ async def test_an_order_with_a_site_nobody_can_serve_is_rejected_naming_the_site
 
 async def test_of_two_versions_in_one_transaction_only_the_later_is_decided_and_late_news_is_left():
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("DIA-FIBER", NOT_IN_INVENTORY)), validated(("DIA-FIBER", ON_NET), version=2))
-    await qualified(uow, validated(("DIA-FIBER", NOT_IN_INVENTORY)))
+    await qualified(
+        uow, validated("PO-1", ("DIA-FIBER", NOT_IN_INVENTORY)), validated("PO-1", ("DIA-FIBER", ON_NET), version=2)
+    )
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", NOT_IN_INVENTORY)))
 
     [announced] = uow.events
     assert (type(announced), announced.order_version) == (ServiceabilityQualified, 2)
@@ -192,8 +161,8 @@ async def test_of_two_versions_in_one_transaction_only_the_later_is_decided_and_
 
 async def test_a_new_version_supersedes_the_open_surveys_of_the_older_one():
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("DIA-FIBER", NOT_IN_INVENTORY)))
-    await qualified(uow, validated(("DIA-FIBER", ON_NET), version=2))
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", NOT_IN_INVENTORY)))
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", ON_NET), version=2))
 
     [old_survey] = await uow.surveys.of_version("PO-1", 1)
     assert old_survey.state == "superseded"
@@ -203,7 +172,7 @@ async def test_a_new_version_supersedes_the_open_surveys_of_the_older_one():
 @pytest.mark.parametrize(("kind", "state"), [(FalloutKind.CANCELLED, "cancelled"), (FalloutKind.JEOPARDY, "open")])
 async def test_only_a_cancelled_order_closes_its_open_surveys(kind, state):
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("DIA-FIBER", NEAR_NET_950_FT)))
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", NEAR_NET_950_FT)))
     fallout = OrderFallout(
         order_id="PO-1",
         order_version=1,
@@ -220,7 +189,7 @@ async def test_only_a_cancelled_order_closes_its_open_surveys(kind, state):
 
 async def test_a_correction_supersedes_the_surveys_of_the_versions_before_it():
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("DIA-FIBER", NEAR_NET_950_FT)))
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", NEAR_NET_950_FT)))
 
     await close_surveys_of_corrected_versions(
         OrderCorrected(order_id="PO-1", order_version=1, corrected_by="dana"), uow, CONTEXT
@@ -236,7 +205,7 @@ async def test_a_correction_supersedes_the_surveys_of_the_versions_before_it():
 
 async def test_a_survey_past_its_sla_puts_the_order_in_jeopardy_once():
     uow = FakeServiceabilityUnitOfWork()
-    await qualified(uow, validated(("DIA-FIBER", NEAR_NET_950_FT)))
+    await qualified(uow, validated("PO-1", ("DIA-FIBER", NEAR_NET_950_FT)))
     [survey] = await uow.surveys.of_version("PO-1", 1)
 
     assert await raise_survey_jeopardy(uow, now=survey.due_at - timedelta(seconds=1)) == 0
@@ -255,12 +224,12 @@ async def test_an_offering_dropped_from_the_announced_catalogue_no_longer_needs_
     uow = FakeServiceabilityUnitOfWork()
     published = catalogue_published(load_pricing_rules(PricingSettings.model_construct()).catalogue)
     without_epl = [offering for offering in published.offerings if offering.id != "EPL"]
-    await qualified(uow, validated(("EPL", NOT_IN_INVENTORY)))
+    await qualified(uow, validated("PO-1", ("EPL", NOT_IN_INVENTORY)))
 
     await follow_catalogue(
         published.model_copy(update={"version": "catalogue/2", "offerings": without_epl}), uow, CONTEXT
     )
-    await qualified(uow, validated(("EPL", NOT_IN_INVENTORY), version=2))
+    await qualified(uow, validated("PO-1", ("EPL", NOT_IN_INVENTORY), version=2))
 
     held, announced = uow.events
     assert (held.order_version, held.kind) == (1, FalloutKind.HELD)

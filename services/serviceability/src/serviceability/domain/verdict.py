@@ -58,13 +58,15 @@ class SurveyReport:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A decision on an order version: `decision` to store, `surveys_to_open`, and the `events` to emit (none when
-    the outcome is as it was)."""
+    """A decision on an order version: `decision` to store, `surveys_to_open`, whether it `supersedes_older_surveys`
+    (a new version decided afresh no longer needs the open surveys of the versions before it), and the `events` to
+    emit (none when the outcome is as it was)."""
 
     order_id: str
     order_version: int
     decision: OrderDecision
     surveys_to_open: tuple[SurveyToOpen, ...]
+    supersedes_older_surveys: bool
     events: tuple[Fact, ...]
 
     @property
@@ -102,7 +104,7 @@ def verdict_on(
         if decision.outcome is Outcome.HELD and site.survey_required and site.request.item_id not in surveys_open_for
     )
     events = _announced(order, order_id, order_version, decision, before=before)
-    return Verdict(order_id, order_version, decision, surveys, events)
+    return Verdict(order_id, order_version, decision, surveys, before is None and order_version > 1, events)
 
 
 def _announced(
