@@ -4,7 +4,6 @@ events kept as the consumer keeps them, for tests that start from events."""
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from console import repository
 from console.domain.timeline import OrderRow, Recorded, entry_for
 from console.handlers import keep_lines
 from console.rules_in_force import load_rules
@@ -41,7 +40,7 @@ def order_row(order_id: str, *, stage: Stage, state: OrderState, since: datetime
 
 async def save_rows(database: Database, *rows: OrderRow, sla_due_at: datetime | None = None) -> None:
     async with database.unit_of_work() as uow:
-        await repository.save_orders(uow.connection, [(row, sla_due_at) for row in rows])
+        await uow.orders.save([(row, sla_due_at) for row in rows])
 
 
 async def keep_events(database: Database, *events: Event, start: datetime) -> None:

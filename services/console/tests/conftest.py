@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from console.tables import messaging
+from console.unit_of_work import ConsoleUnitOfWork
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.commission import OrderRatified
@@ -121,6 +122,8 @@ def journeys() -> Journeys:
 @pytest.fixture
 async def database(service_database):
     """The console's own migrated schema in a fresh database."""
-    db = Database(url=await service_database("console"), tables=messaging, source="console")
+    db = Database(
+        url=await service_database("console"), tables=messaging, source="console", unit_of_work=ConsoleUnitOfWork
+    )
     yield db
     await db.dispose()

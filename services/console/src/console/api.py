@@ -33,8 +33,7 @@ async def list_orders(
 ) -> list[dict[str, Any]]:
     """Orders, most recently moved first (a sales rep's own only); X-Total-Count says how many match."""
     async with db.engine.connect() as connection:
-        rows, total = await repository.list_orders(
-            connection,
+        rows, total = await repository.Orders(connection).page(
             states=state.split(",") if state else None,
             stage=stage,
             search=q,
@@ -52,11 +51,11 @@ async def get_order(order_id: str, db: DatabaseDep, reader: SignedIn) -> dict[st
     sales rep may not see is not found."""
 
     async def order_with_timeline(connection) -> dict[str, Any] | None:
-        row = await repository.get_order(connection, order_id)
+        row = await repository.Orders(connection).get(order_id)
         if row is None or refusal(reader, repository.people_of(row), OrderAction.SEE):
             return None
-        lines = await repository.timeline(connection, order_id)
-        assignments = await repository.assignment_history(connection, order_id)
+        lines = await repository.Timelines(connection).of_order(order_id)
+        assignments = await repository.Assignments(connection).history(order_id)
         return order_view(row) | {"timeline": history_view(lines, assignments)}
 
     return await read_or_404(db, order_with_timeline, missing=f"no order {order_id} in the console")
@@ -67,4 +66,4 @@ async def dashboard(db: DatabaseDep, _: SignedIn, context: ContextDep) -> dict[s
     """Orders per stage and state, jeopardy counts, the top reasons open orders are blocked, open orders' age in
     their stage and the hourly throughput of the last day."""
     async with db.engine.connect() as connection:
-        return await repository.dashboard_figures(connection, now=context.clock())
+        return await repository.Orders(connection).figures(now=context.clock())

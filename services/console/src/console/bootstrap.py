@@ -7,6 +7,7 @@ from console.settings import Settings
 from console.sla_watch import stage_sla_watch
 from console.subscriptions import HANDLERS
 from console.tables import messaging
+from console.unit_of_work import ConsoleUnitOfWork
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.runtime import ServiceRuntime
 
@@ -17,4 +18,11 @@ def bootstrap(settings: Settings | None = None, *, order_changes: OrderChanges |
     loops = {"stage-sla-watch": stage_sla_watch(context, every_seconds=settings.sla_watch_seconds)}
     if order_changes is not None:
         loops["live-order-changes"] = order_changes.listen
-    return ServiceRuntime.build(settings=settings, tables=messaging, handlers=HANDLERS, context=context, loops=loops)
+    return ServiceRuntime.build(
+        settings=settings,
+        tables=messaging,
+        handlers=HANDLERS,
+        context=context,
+        loops=loops,
+        unit_of_work=ConsoleUnitOfWork,
+    )

@@ -29,9 +29,15 @@ _ANNOUNCE = sa.text(
 ).bindparams(sa.bindparam("order_ids", type_=postgresql.ARRAY(sa.Text)))
 
 
-async def announce_changes(connection: AsyncConnection, order_ids: Sequence[str]) -> None:
-    """Tell the live pages these orders changed, once this transaction commits."""
-    await connection.execute(_ANNOUNCE, {"order_ids": list(order_ids)})
+class LivePages:
+    """The live pages' notices of changed orders, sent in the transaction that changed them."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def announce(self, order_ids: Sequence[str]) -> None:
+        """Tell the live pages these orders changed, once this transaction commits."""
+        await self._connection.execute(_ANNOUNCE, {"order_ids": list(order_ids)})
 
 
 async def first_of(*waits: Callable[[], Awaitable[object]]) -> None:

@@ -6,11 +6,11 @@ import typer
 from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
-from console import repository
 from console.rules_in_force import load_rules
 from console.settings import Settings
 from console.subscriptions import HANDLERS
 from console.tables import messaging
+from console.unit_of_work import ConsoleUnitOfWork
 from orderdesk_shared.codec import InvalidEnvelope, decode
 from orderdesk_shared.consumer import delivering
 from orderdesk_shared.context import ServiceContext, bind
@@ -28,7 +28,9 @@ async def rebuild(settings: Settings) -> int:
     """
     handlers = bind(HANDLERS, ServiceContext(rules=load_rules(settings)))
     routes = {model.event_type: (model, handler) for model, handler in handlers.items()}
-    database = Database(url=settings.database_url, tables=messaging, source=settings.service_name)
+    database = Database(
+        url=settings.database_url, tables=messaging, source=settings.service_name, unit_of_work=ConsoleUnitOfWork
+    )
     # Earliest, not the default latest: a reset the assignment sets off may land after the seeks below, and the
     # rebuild would skip a partition's whole history.
     consumer = AIOKafkaConsumer(
@@ -41,7 +43,7 @@ async def rebuild(settings: Settings) -> int:
     kept = 0
     try:
         async with database.unit_of_work() as uow:
-            await repository.reset_read_model(uow.connection)
+            await uow.orders.reset()
         partitions = await topic_partitions(settings.kafka, sorted({model.topic for model in HANDLERS}))
         consumer.assign(partitions)
         starts, ends = await consumer.beginning_offsets(partitions), await consumer.end_offsets(partitions)

@@ -4,7 +4,6 @@ import asyncio
 
 from prometheus_client import Gauge
 
-from console import repository
 from console.domain.sla import StageSlaPolicy
 from console.handlers import raise_jeopardy
 from orderdesk_shared.context import ServiceContext
@@ -32,7 +31,7 @@ def stage_sla_watch(context: ServiceContext[StageSlaPolicy], *, every_seconds: f
                 now = context.clock()
                 async with database.unit_of_work() as uow:
                     raised = await raise_jeopardy(uow, now=now, policy=context.rules)
-                    past_sla = await repository.past_their_sla_by_stage(uow.connection, now=now)
+                    past_sla = await uow.orders.past_their_sla_by_stage(now=now)
                 for stage, orders in past_sla.items():
                     ORDERS_PAST_SLA.labels(stage).set(orders)
                 if raised:

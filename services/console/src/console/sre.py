@@ -72,7 +72,7 @@ async def sre_page(request: Request, person: Person, context: ContextDep) -> HTM
         *(_service_operations(person, name) for name in settings.service_urls),
     )
     async with runtime.database.engine.connect() as connection:
-        overdue = await repository.past_their_sla(connection, now=context.clock())
+        overdue = await repository.Orders(connection).past_their_sla(now=context.clock())
     return page(
         request,
         "sre.html",

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from console import repository
 from console.pages import TOKEN_COOKIE
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.order import OrderState, Stage
@@ -75,5 +74,5 @@ async def test_only_the_desk_assigns_and_a_rebuild_of_the_read_model_keeps_assig
     async with _as(console, "dana", Role.SPECIALIST) as dana:
         await dana.post("/orders/PO-B1/assign")
     async with database.unit_of_work() as uow:
-        await repository.reset_read_model(uow.connection)
-        assert [a["assignee"] for a in await repository.assignment_history(uow.connection, "PO-B1")] == ["dana"]
+        await uow.orders.reset()
+        assert [a["assignee"] for a in await uow.assignments.history("PO-B1")] == ["dana"]

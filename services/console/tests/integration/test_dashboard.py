@@ -22,7 +22,7 @@ def _order(order_id: str, stage: Stage, *, in_stage: timedelta, received: timede
 async def _figures(database, *rows: OrderRow) -> dict:
     await save_rows(database, *rows)
     async with database.engine.connect() as connection:
-        return await repository.dashboard_figures(connection, now=NOW)
+        return await repository.Orders(connection).figures(now=NOW)
 
 
 async def test_open_orders_are_counted_by_how_long_they_have_been_in_their_stage(database):
@@ -84,7 +84,7 @@ async def test_a_search_finds_orders_by_id_external_id_account_or_any_of_their_r
 
     async def found(search: str) -> list[str]:
         async with database.engine.connect() as connection:
-            rows, _ = await repository.list_orders(connection, search=search)
+            rows, _ = await repository.Orders(connection).page(search=search)
         return [row["id"] for row in rows]
 
     for search in ("po-7f3a", "QxT9a", "ACC-10017", "rep-011"):

@@ -32,7 +32,7 @@ async def _keep(database, polls):
         async with database.unit_of_work() as uow:
             await keep_lines(uow, [Traced.here(line) for line in lines], CONTEXT)
     async with database.engine.connect() as connection:
-        return await repository.get_order(connection, "PO-1")
+        return await repository.Orders(connection).get("PO-1")
 
 
 async def test_rows_folded_on_poll_after_poll_are_the_rows_of_the_whole_timeline(database, journeys):
@@ -41,12 +41,12 @@ async def test_rows_folded_on_poll_after_poll_are_the_rows_of_the_whole_timeline
     stages = journeys.every_stage()
     lines = _lines([stages[0], journeys.rejection(), *stages[1:2], held, *stages[2:], failed])
     async with database.unit_of_work() as uow:
-        await repository.reset_read_model(uow.connection)
+        await uow.orders.reset()
     whole = await _keep(database, [lines])
 
     shuffled = random.Random(20).sample(lines, k=len(lines))
     for polls in ([[line] for line in lines], [[line] for line in shuffled], [shuffled[:4], shuffled[4:], lines[-2:]]):
         async with database.unit_of_work() as uow:
-            await repository.reset_read_model(uow.connection)
+            await uow.orders.reset()
         assert await _keep(database, polls) == whole
     assert (whole["state"], whole["item_states"]) == ("failed", {"1": "inProgress", "2": "failed"})

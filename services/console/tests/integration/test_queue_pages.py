@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from console import repository
 from console.domain.timeline import OrderRow
 from console.main import create_app
 from console.settings import Settings
@@ -254,10 +253,9 @@ async def test_escalations_list_orders_in_jeopardy_the_most_severe_and_oldest_fi
     reached = {"critical-escalated-twice": ["sales-ops manager", "team lead"], "critical-escalated-once": ["team lead"]}
     async with console_app.state.runtime.database.unit_of_work() as uow:
         for name, row in orders.items():
-            await repository.save_orders(uow.connection, [(row, now)])
+            await uow.orders.save([(row, now)])
             for rung in reached.get(name, []):
-                await repository.claim_jeopardy(
-                    uow.connection,
+                await uow.jeopardy.claim(
                     order_id=row.id,
                     order_version=1,
                     stage="validated",
@@ -265,8 +263,7 @@ async def test_escalations_list_orders_in_jeopardy_the_most_severe_and_oldest_fi
                     at=now,
                 )
         # A rung reached at an earlier stage is not the current stage's escalation.
-        await repository.claim_jeopardy(
-            uow.connection,
+        await uow.jeopardy.claim(
             order_id=orders["medium"].id,
             order_version=1,
             stage="received",

@@ -38,8 +38,8 @@ async def _read_model(database, order_ids):
     async with database.engine.connect() as connection:
         return {
             order_id: (
-                await repository.get_order(connection, order_id),
-                await repository.timeline(connection, order_id),
+                await repository.Orders(connection).get(order_id),
+                await repository.Timelines(connection).of_order(order_id),
             )
             for order_id in order_ids
         }

@@ -52,7 +52,7 @@ async def test_a_failed_install_waits_in_the_queue_with_its_reason_until_operati
         database, journeys.operations(OpsStatus.INSTALLED, order_id=order_id), start=START.replace(hour=19)
     )
     async with database.engine.connect() as connection:
-        row = await repository.get_order(connection, order_id)
+        row = await repository.Orders(connection).get(order_id)
     assert (row["state"], row["blocker"]) == ("completed", None)
 
 
@@ -83,7 +83,7 @@ async def test_cancels_being_assessed_wait_in_the_queue_and_ended_orders_do_not(
     assert "Operations asked to stop the work: the customer moved" in timeline
 
     async with database.engine.connect() as connection:
-        figures = await repository.dashboard_figures(connection, now=START.replace(hour=20))
+        figures = await repository.Orders(connection).figures(now=START.replace(hour=20))
     per_state = {state["state"]: state["orders"] for state in figures["perState"]}
     assert {name: per_state[name] for name in ("assessingCancellation", "pendingCancellation", "partial")} == {
         "assessingCancellation": 1,

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from console.domain.sla import StageSlaPolicy, standing
+from console.domain.sla import StageSlaPolicy, alarms, standing
 from console.rules_in_force import load_rules
 from console.settings import STAGE_SLAS, Settings
 from orderdesk_shared.calendar import CALENDAR_CONTEXT, load_business_calendar
+from orderdesk_shared.events.fallout import FalloutKind
 
 POLICY = load_rules(Settings.model_construct())
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
@@ -68,3 +69,24 @@ def test_an_order_is_escalated_to_the_highest_rung_it_reached_whatever_order_the
     assert POLICY.top_rung(["account executive", "team lead", "sales-ops manager"]) == "account executive"
     assert POLICY.top_rung(["team lead", "regional director"]) == "team lead"  # a rung since taken off the ladder
     assert POLICY.top_rung([]) is None
+
+
+def test_a_step_past_its_sla_alarms_at_the_critical_level_and_every_rung_reached_named_as_the_watchdog_claims_them():
+    calendar = POLICY.business_calendar
+    order = {
+        "id": "PO-1",
+        "order_version": 2,
+        "stage": "received",
+        "state": "acknowledged",
+        "findings": [],
+        "stage_entered_at": MONDAY_OPENING,
+        "awaiting_due_at": None,
+        "sla_due_at": calendar.add_business_hours(MONDAY_OPENING, 4),
+    }
+    raised = alarms(POLICY, order, now=calendar.add_business_hours(MONDAY_OPENING, 4))
+    assert [(alarm.level, alarm.fallout.kind) for alarm in raised] == [
+        ("critical", FalloutKind.JEOPARDY),
+        ("escalated to team lead", FalloutKind.ESCALATED),
+    ]
+    assert {(alarm.fallout.order_id, alarm.fallout.order_version) for alarm in raised} == {("PO-1", 2)}
+    assert alarms(POLICY, order | {"state": "completed"}, now=calendar.add_business_hours(MONDAY_OPENING, 40)) == []

@@ -1,13 +1,11 @@
 """Serviceability's API: TMF645 checks, the order view, site surveys and the location inventory."""
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared import tmf630
 from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, OrderPeople, ensure_allowed, own_orders_only
@@ -20,12 +18,15 @@ from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.limits import Offset, PageSize
 from orderdesk_shared.published_specs import TMF645, PublishedSpec
 from orderdesk_shared.tmf630 import ListQuery
-from serviceability import repository, tmf645
+from serviceability import tmf645
 from serviceability.domain.qualification import CheckItem, SiteDecision, decide_check
 from serviceability.domain.rules import Rules
+from serviceability.domain.verdict import SurveyReport
 from serviceability.handlers import SurveyNotOpen, complete_site_survey
 from serviceability.inventory import import_inventory, report_document
 from serviceability.notifications import HUB, check_created, query_created
+from serviceability.repository import Checks, Decisions, Locations, Queries, Surveys
+from serviceability.unit_of_work import ServiceabilityUnitOfWork
 
 router = APIRouter(prefix="/serviceability", tags=["serviceability"])
 # A location import is a whole CSV file: it may be larger than other bodies (the max_upload_bytes setting).
@@ -54,11 +55,9 @@ async def check_service_qualification(
     items = tmf645.check_items(body, rules)
     check_id = str(uuid.uuid4())
     async with db.unit_of_work() as uow:
-        sites = await _decide(uow.connection, items, rules, alternates_wanted=body.get("provideAlternative", False))
+        sites = await _decide(uow, items, rules, alternates_wanted=body.get("provideAlternative", False))
         resource = tmf645.to_resource(check_id, body, sites, checked_at=context.clock())
-        await repository.record_check(
-            uow.connection, check_id=check_id, requested_by=principal.subject, resource=resource
-        )
+        await uow.checks.record(check_id, requested_by=principal.subject, resource=resource)
         HUB.notify(uow, lambda _: [check_created(resource, requested_by=principal.subject)])
     return resource
 
@@ -76,7 +75,7 @@ async def retrieve_check_service_qualification(
     """A check answered before, as it was answered."""
     check = await read_or_404(
         db,
-        lambda connection: repository.get_check(connection, check_id),
+        lambda connection: Checks(connection).get(check_id),
         missing=f"no checkServiceQualification {check_id}",
     )
     return tmf630.project(check, fields)
@@ -88,11 +87,11 @@ async def list_check_service_qualifications(
 ) -> list[dict]:
     """The checks answered, newest first, filtered and projected as TMF630 says (e.g. `qualificationResult=
     unqualified`, `serviceQualificationItem.service.serviceSpecification.id=DIA-FIBER`); a sales rep's own only."""
-    return await _answers_listed(repository.list_checks, reader, db, query, response)
+    return await _answers_listed(Checks, reader, db, query, response)
 
 
 async def _answers_listed(
-    list_answers: Callable[..., Awaitable[tuple[list[dict], int]]],
+    answers: type[Checks | Queries],
     reader: Principal,
     db: Database,
     query: ListQuery,
@@ -104,8 +103,8 @@ async def _answers_listed(
     async with db.engine.connect() as connection:
 
         async def read(offset: int, limit: int) -> tuple[list[dict], int]:
-            return await list_answers(
-                connection, requested_by=own_orders_only(reader), matching=matching, offset=offset, limit=limit
+            return await answers(connection).page(
+                requested_by=own_orders_only(reader), matching=matching, offset=offset, limit=limit
             )
 
         return await rest.answer_from(read, response, narrow_with="filters other than .gt/.gte/.lt/.lte on dates")
@@ -127,11 +126,9 @@ async def query_service_qualification(
     items = tmf645.query_items(body, rules)
     query_id = str(uuid.uuid4())
     async with db.unit_of_work() as uow:
-        sites = await _decide(uow.connection, items, rules, alternates_wanted=False)
+        sites = await _decide(uow, items, rules, alternates_wanted=False)
         resource = tmf645.to_query_resource(query_id, body, sites, rules, queried_at=context.clock())
-        await repository.record_query(
-            uow.connection, query_id=query_id, requested_by=principal.subject, resource=resource
-        )
+        await uow.queries.record(query_id, requested_by=principal.subject, resource=resource)
         HUB.notify(uow, lambda _: [query_created(resource, requested_by=principal.subject)])
     return resource
 
@@ -143,7 +140,7 @@ async def retrieve_query_service_qualification(
     """A query answered before, as it was answered."""
     query = await read_or_404(
         db,
-        lambda connection: repository.get_query(connection, query_id),
+        lambda connection: Queries(connection).get(query_id),
         missing=f"no queryServiceQualification {query_id}",
     )
     return tmf630.project(query, fields)
@@ -154,13 +151,13 @@ async def list_query_service_qualifications(
     reader: SignedIn, db: DatabaseDep, query: QueryList, response: Response
 ) -> list[dict]:
     """The queries answered, newest first, filtered and projected as TMF630 says; a sales rep's own only."""
-    return await _answers_listed(repository.list_queries, reader, db, query, response)
+    return await _answers_listed(Queries, reader, db, query, response)
 
 
 async def _decide(
-    connection: AsyncConnection, items: list[CheckItem], rules: Rules, *, alternates_wanted: bool
+    uow: ServiceabilityUnitOfWork, items: list[CheckItem], rules: Rules, *, alternates_wanted: bool
 ) -> list[SiteDecision]:
-    locations = await repository.match_locations(connection, [item.request for item in items if not item.problems])
+    locations = await uow.locations.match([item.request for item in items if not item.problems])
     return decide_check(items, locations, rules, alternates_wanted=alternates_wanted)
 
 
@@ -170,8 +167,8 @@ async def order_qualification(order_id: str, reader: SignedIn, db: DatabaseDep) 
     orders only)."""
     missing = f"order {order_id} has not been qualified"
     async with db.engine.connect() as connection:
-        row = await repository.get_decision(connection, order_id)
-        surveys = await repository.surveys_of(connection, order_id, row.order_version) if row else []
+        row = await Decisions(connection).get(order_id)
+        surveys = await Surveys(connection).of_version(order_id, row.order_version) if row else []
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
     people = OrderPeople.of(ProductOrder.model_validate(row.order_document))
@@ -201,10 +198,7 @@ async def list_site_surveys(
 ) -> list[dict]:
     """Site surveys, soonest due first; open ones by default (the surveyors' work queue)."""
     async with db.engine.connect() as connection:
-        return [
-            _survey(survey)
-            for survey in await repository.list_surveys(connection, state=state, limit=limit, offset=offset)
-        ]
+        return [_survey(survey) for survey in await Surveys(connection).page(state=state, limit=limit, offset=offset)]
 
 
 class SurveyCompletion(BaseModel):
@@ -226,20 +220,18 @@ async def complete_survey(
     """Complete an open survey: the estimate is computed again from the confirmed distance, the order released."""
     async with db.unit_of_work() as uow:
         try:
-            decision = await complete_site_survey(
-                survey_id,
-                uow,
-                context,
+            report = SurveyReport(
                 surveyor=principal.subject,
                 distance_to_fiber_ft=body.distanceToFiberFt,
                 notes=body.notes,
                 photos=body.photos,
             )
+            decision = await complete_site_survey(survey_id, report, uow, context)
         except SurveyNotOpen as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
         if decision is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no site survey {survey_id}")
-        survey = await repository.get_survey(uow.connection, survey_id)
+        survey = await uow.surveys.get(survey_id)
     return _survey(survey) | {"orderOutcome": decision.outcome, "sites": [site.summary() for site in decision.sites]}
 
 
@@ -247,7 +239,7 @@ async def complete_survey(
 async def location(location_id: str, _: SignedIn, db: DatabaseDep) -> dict:
     """One location of the inventory."""
     found = await read_or_404(
-        db, lambda connection: repository.get_location(connection, location_id), missing=f"no location {location_id}"
+        db, lambda connection: Locations(connection).get(location_id), missing=f"no location {location_id}"
     )
     return {
         "locationId": found.location_id,
@@ -269,7 +261,7 @@ async def import_locations(
     """Import the inventory from CSV: new locations are added, known ones updated; each bad row is reported."""
     async with db.unit_of_work() as uow:
         try:
-            report = await import_inventory(uow.connection, csv_text)
+            report = await import_inventory(uow, csv_text)
         except UnreadableCsv as error:
             raise RequestValidationError(
                 [{"loc": ("body", "columns"), "msg": str(error), "type": "value_error"}]

@@ -10,6 +10,7 @@ from serviceability.rules_in_force import load_rules
 from serviceability.settings import Settings
 from serviceability.subscriptions import HANDLERS
 from serviceability.tables import messaging
+from serviceability.unit_of_work import ServiceabilityUnitOfWork
 from serviceability.watchers import survey_sla_watch
 
 
@@ -19,6 +20,7 @@ def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
     return ServiceRuntime.build(
         settings=settings,
         tables=messaging,
+        unit_of_work=ServiceabilityUnitOfWork,
         handlers=HANDLERS,
         context=context,
         on_start=[seed_when_empty(settings.seed_inventory)] if settings.seed_empty_inventory else [],

@@ -11,6 +11,7 @@ from orderdesk_shared.db import Database
 from serviceability.inventory import import_inventory
 from serviceability.repository import ImportReport
 from serviceability.tables import messaging
+from serviceability.unit_of_work import ServiceabilityUnitOfWork
 
 app = typer.Typer(add_completion=False, help=__doc__)
 
@@ -43,9 +44,15 @@ def import_file(
 
 
 async def _import(database_url: str, text: str) -> ImportReport:
-    database = Database(url=database_url, tables=messaging, source="serviceability", pool_size=1)
+    database = Database(
+        url=database_url,
+        tables=messaging,
+        source="serviceability",
+        pool_size=1,
+        unit_of_work=ServiceabilityUnitOfWork,
+    )
     try:
         async with database.unit_of_work() as uow:
-            return await import_inventory(uow.connection, text)
+            return await import_inventory(uow, text)
     finally:
         await database.dispose()

@@ -3,32 +3,24 @@
 import asyncio
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from orderdesk_shared.db import Database
 from orderdesk_shared.logs import get_logger
-from serviceability import repository
 from serviceability.domain.inventory import read_inventory
 from serviceability.repository import ImportReport
+from serviceability.unit_of_work import ServiceabilityUnitOfWork
 
 log = get_logger(__name__)
 
 
-async def import_inventory(connection: AsyncConnection, text: str) -> ImportReport:
+async def import_inventory(uow: ServiceabilityUnitOfWork, text: str) -> ImportReport:
     """Upsert every good row by location id; bad rows come back with their line and reasons.
 
     Raises UnreadableCsv when the header lacks columns.
     """
     # A whole CSV file is CPU work of up to seconds: read in a thread, so the event loop keeps serving.
     inventory = await asyncio.to_thread(read_inventory, text)
-    await _one_import_at_a_time(connection)
-    return await repository.import_locations(connection, inventory)
-
-
-async def _one_import_at_a_time(connection: AsyncConnection) -> None:
-    # Two imports (or two replicas seeding) never race for the same building.
-    await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("serviceability.locations"))))
+    await uow.locations.one_import_at_a_time()
+    return await uow.locations.import_all(inventory)
 
 
 def seed_when_empty(path: Path):
@@ -36,10 +28,10 @@ def seed_when_empty(path: Path):
 
     async def seed(database: Database) -> None:
         async with database.unit_of_work() as uow:
-            await _one_import_at_a_time(uow.connection)
-            if await repository.has_locations(uow.connection):
+            await uow.locations.one_import_at_a_time()
+            if await uow.locations.any():
                 return
-            report = await repository.import_locations(uow.connection, read_inventory(path.read_text()))
+            report = await uow.locations.import_all(read_inventory(path.read_text()))
         log.info(
             "location inventory seeded", file=path.name, locations=len(report.created), rejected=len(report.rejected)
         )

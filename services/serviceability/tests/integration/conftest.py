@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import AsyncIterator
-from decimal import Decimal
 
 import httpx
 import pytest
@@ -13,23 +12,13 @@ from orderdesk_shared.auth import Role
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.base import Fact
-from orderdesk_shared.events.intake import OrderValidated
-from orderdesk_shared.events.order import (
-    Account,
-    Address,
-    Channel,
-    ItemPrice,
-    OrderItem,
-    OrderType,
-    ProductOrder,
-    ServiceLocation,
-)
 from orderdesk_stack.testing import session_token_signer
 from serviceability.inventory import import_inventory
 from serviceability.main import create_app
 from serviceability.rules_in_force import load_rules
 from serviceability.settings import SEED_INVENTORY, Settings
 from serviceability.tables import messaging
+from serviceability.unit_of_work import ServiceabilityUnitOfWork
 
 # What the handlers decide with when a test calls them itself: the shipped rules and the clock.
 CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()))
@@ -43,9 +32,9 @@ async def database_url(service_database) -> str:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def database(database_url) -> AsyncIterator[Database]:
-    db = Database(url=database_url, tables=messaging, source="serviceability")
+    db = Database(url=database_url, tables=messaging, source="serviceability", unit_of_work=ServiceabilityUnitOfWork)
     async with db.unit_of_work() as uow:
-        await import_inventory(uow.connection, SEED_INVENTORY.read_text())
+        await import_inventory(uow, SEED_INVENTORY.read_text())
     yield db
     await db.dispose()
 
@@ -80,30 +69,3 @@ async def emitted(database: Database, model: type[Fact], order_id: str) -> list[
             )
         ).all()
     return [model.model_validate_json(row.payload) for row in rows]
-
-
-# Sites of the seed inventory (reference/locations.v1.csv).
-ON_NET = Address(street="233 S Wacker Dr Ste 4400", city="Chicago", state_or_province="IL", postcode="60606")
-NEAR_NET_950_FT = Address(street="2900 E 106th St", city="Chicago", state_or_province="IL", postcode="60617")
-OFF_NET = Address(street="293 W Adams St", city="Chicago", state_or_province="IL", postcode="60606")
-NOT_IN_INVENTORY = Address(street="1 Nowhere Ln", city="Chicago", state_or_province="IL", postcode="60601")
-
-
-def validated(order_id: str, *sites: tuple[str, Address], version: int = 1) -> OrderValidated:
-    order = ProductOrder(
-        id=order_id,
-        channel=Channel.API,
-        order_type=OrderType.ADD,
-        account=Account(id="ACC-10001"),
-        items=[
-            OrderItem(
-                id=str(n),
-                product_offering_id=offering,
-                characteristics={"bandwidth_mbps": 500} if offering == "DIA-FIBER" else {},
-                location=ServiceLocation(address=address),
-                price=ItemPrice(mrc=Decimal("1000")),
-            )
-            for n, (offering, address) in enumerate(sites, start=1)
-        ],
-    )
-    return OrderValidated(order_id=order_id, order_version=version, order=order)

@@ -11,13 +11,8 @@ from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from serviceability.cli import app as cli
 from serviceability.handlers import qualify_sites
-from services.serviceability.tests.integration.conftest import (
-    CONTEXT,
-    NEAR_NET_950_FT,
-    bearer,
-    emitted,
-    validated,
-)
+from services.serviceability.tests.builders import NEAR_NET_950_FT, validated
+from services.serviceability.tests.integration.conftest import CONTEXT, bearer, emitted
 
 pytestmark = pytest.mark.integration
 

@@ -12,13 +12,19 @@ from serviceability.handlers import follow_catalogue
 from serviceability.rules_in_force import load_rules
 from serviceability.settings import Settings
 from serviceability.tables import messaging
+from serviceability.unit_of_work import ServiceabilityUnitOfWork
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 async def database(service_database):
-    db = Database(url=await service_database("serviceability"), tables=messaging, source="serviceability")
+    db = Database(
+        url=await service_database("serviceability"),
+        tables=messaging,
+        source="serviceability",
+        unit_of_work=ServiceabilityUnitOfWork,
+    )
     yield db
     await db.dispose()
 

@@ -11,7 +11,7 @@ from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.intake import OrderCorrected
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.serviceability import NetworkReach, ServiceabilityQualified
-from serviceability import repository
+from serviceability.domain.verdict import SurveyReport
 from serviceability.handlers import (
     SurveyNotOpen,
     close_surveys_of_cancelled_order,
@@ -20,15 +20,8 @@ from serviceability.handlers import (
     qualify_sites,
     raise_survey_jeopardy,
 )
-from services.serviceability.tests.integration.conftest import (
-    CONTEXT,
-    NEAR_NET_950_FT,
-    NOT_IN_INVENTORY,
-    OFF_NET,
-    ON_NET,
-    emitted,
-    validated,
-)
+from services.serviceability.tests.builders import NEAR_NET_950_FT, NOT_IN_INVENTORY, OFF_NET, ON_NET, validated
+from services.serviceability.tests.integration.conftest import CONTEXT, emitted
 
 pytestmark = pytest.mark.integration
 
@@ -69,12 +62,9 @@ async def test_a_near_net_order_is_held_until_its_survey_completes_then_released
     async with database.unit_of_work() as uow:
         await complete_site_survey(
             survey.survey_id,
+            SurveyReport(surveyor="sam", distance_to_fiber_ft=640, notes="conduit on 106th", photos=["p1"]),
             uow,
             CONTEXT,
-            surveyor="sam",
-            distance_to_fiber_ft=640,
-            notes="conduit on 106th",
-            photos=["p1"],
         )
     _, released = await emitted(database, OrderFallout, order_id)
     assert (released.order_id, released.order_version, released.kind) == (order_id, 1, FalloutKind.RELEASED)
@@ -98,12 +88,9 @@ async def test_an_order_with_two_surveys_is_released_only_after_the_second(datab
         async with database.unit_of_work() as uow:
             await complete_site_survey(
                 survey.survey_id,
+                SurveyReport(surveyor="sam", distance_to_fiber_ft=300, notes=None, photos=[]),
                 uow,
                 CONTEXT,
-                surveyor="sam",
-                distance_to_fiber_ft=300,
-                notes=None,
-                photos=[],
             )
         kinds = [fallout.kind for fallout in await emitted(database, OrderFallout, order_id)]
         if survey is first:
@@ -121,12 +108,9 @@ async def test_a_survey_finding_the_plant_too_far_for_voice_rejects_the_held_ord
     async with database.unit_of_work() as uow:
         await complete_site_survey(
             survey.survey_id,
+            SurveyReport(surveyor="sam", distance_to_fiber_ft=1400, notes=None, photos=[]),
             uow,
             CONTEXT,
-            surveyor="sam",
-            distance_to_fiber_ft=1400,
-            notes=None,
-            photos=[],
         )
     assert [fallout.kind for fallout in await emitted(database, OrderFallout, order_id)] == [
         FalloutKind.HELD,
@@ -191,7 +175,7 @@ async def test_the_orders_of_one_transaction_are_decided_each_on_its_own_sites(d
 
 async def surveys_of(database, order_id: str, version: int) -> list:
     async with database.unit_of_work() as uow:
-        return await repository.surveys_of(uow.connection, order_id, version)
+        return await uow.surveys.of_version(order_id, version)
 
 
 async def test_a_survey_past_its_sla_raises_jeopardy_once(database, order_id):
@@ -226,19 +210,16 @@ async def test_cancelling_a_held_order_closes_its_survey(database, order_id):
         )
         async with database.unit_of_work() as uow:
             await close_surveys_of_cancelled_order(fallout, uow, CONTEXT)
-            [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+            [survey] = await uow.surveys.of_version(order_id, 1)
         assert survey.state == ("cancelled" if kind is FalloutKind.CANCELLED else "open")
 
     with pytest.raises(SurveyNotOpen):
         async with database.unit_of_work() as uow:
             await complete_site_survey(
                 survey.survey_id,
+                SurveyReport(surveyor="sam", distance_to_fiber_ft=10, notes=None, photos=[]),
                 uow,
                 CONTEXT,
-                surveyor="sam",
-                distance_to_fiber_ft=10,
-                notes=None,
-                photos=[],
             )
     async with database.unit_of_work() as uow:
         await raise_survey_jeopardy(uow, now=survey.due_at + timedelta(days=1))
@@ -253,5 +234,5 @@ async def test_a_correction_rejected_by_intake_closes_the_survey_of_the_version_
         await close_surveys_of_corrected_versions(
             OrderCorrected(order_id=order_id, order_version=2, corrected_by="dana"), uow, CONTEXT
         )
-        [survey] = await repository.surveys_of(uow.connection, order_id, 1)
+        [survey] = await uow.surveys.of_version(order_id, 1)
     assert survey.state == "superseded"

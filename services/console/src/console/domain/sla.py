@@ -1,16 +1,19 @@
 """Stage SLAs in business hours, jeopardy levels and the escalation ladder (policies/stage_slas.v1.toml)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orderdesk_shared.calendar import CalendarReference
-from orderdesk_shared.events.order import OrderState
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.order import OrderState, Stage
 
 Level = Literal["medium", "high", "critical"]
+# How the watchdog names each rung of the escalation ladder it claims in jeopardy_raised: "escalated to <rung>".
+ESCALATED_TO = "escalated to "
 
 
 class Escalation(BaseModel):
@@ -88,3 +91,69 @@ def standing(policy: StageSlaPolicy, *, started: datetime, sla_hours: float, now
         jeopardy=level,
         escalate_to=tuple(rung.to for rung in policy.escalation if used >= rung.share),
     )
+
+
+def order_sla_hours(policy: StageSlaPolicy, order: Mapping[str, Any]) -> float | None:
+    """The business hours an order row's current step may take, or None when no clock runs."""
+    return policy.sla_hours(
+        stage=order["stage"],
+        state=order["state"],
+        hold_reasons=[finding.get("reasonCode", "") for finding in order["findings"]],
+        started=order["stage_entered_at"],
+        approvals_due_at=order["awaiting_due_at"],
+    )
+
+
+def sla_due_at(policy: StageSlaPolicy, order: Mapping[str, Any]) -> datetime | None:
+    """When an order row's current step is due, or None when no clock runs."""
+    hours = order_sla_hours(policy, order)
+    return None if hours is None else policy.business_calendar.add_business_hours(order["stage_entered_at"], hours)
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """A jeopardy level or escalation rung an order's step reached, named as jeopardy_raised keeps it, with the
+    fallout that tells it."""
+
+    level: str
+    fallout: OrderFallout
+
+
+def alarms(policy: StageSlaPolicy, order: Mapping[str, Any], *, now: datetime) -> list[Alarm]:
+    """The jeopardy level and every escalation rung an open order's step has reached by `now` (none when no clock
+    runs); the watchdog raises each once per order version and stage."""
+    hours = order_sla_hours(policy, order)
+    if hours is None:
+        return []
+    clock = standing(policy, started=order["stage_entered_at"], sla_hours=hours, now=now)
+    due = order["sla_due_at"].astimezone(policy.business_calendar.zone).isoformat(timespec="minutes")
+    used = f"{clock.share_used:.0%} of the {order['stage']} SLA ({hours:g} business hours, due {due}) is used"
+
+    def fallout(kind: FalloutKind, finding: Finding) -> OrderFallout:
+        return OrderFallout(
+            order_id=order["id"],
+            order_version=order["order_version"],
+            stage=Stage(order["stage"]),
+            kind=kind,
+            findings=[finding],
+        )
+
+    escalations = [
+        Alarm(
+            f"{ESCALATED_TO}{rung}",
+            fallout(
+                FalloutKind.ESCALATED,
+                Finding(reason_code="TIMEOUT", field_path="sla.escalation", message=f"escalated to the {rung}: {used}"),
+            ),
+        )
+        for rung in clock.escalate_to
+    ]
+    if clock.jeopardy is None:
+        return escalations
+    finding = Finding(
+        reason_code="TIMEOUT",
+        field_path=f"sla.{clock.jeopardy}",
+        message=used,
+        fix="Move the order on, or escalate what blocks it.",
+    )
+    return [Alarm(clock.jeopardy, fallout(FalloutKind.JEOPARDY, finding)), *escalations]

@@ -41,4 +41,4 @@ async def dashboard_live(request: Request, person: Person, db: DatabaseDep, cont
 
 async def _figures(db: Database, context: ServiceContext) -> dict[str, Any]:
     async with db.engine.connect() as connection:
-        return await repository.dashboard_figures(connection, now=context.clock())
+        return await repository.Orders(connection).figures(now=context.clock())

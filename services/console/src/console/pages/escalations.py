@@ -18,7 +18,7 @@ router = page_router()
 async def escalations(request: Request, person: Person, db: DatabaseDep, context: ContextDep) -> HTMLResponse:
     """Orders the SLA watchdog put in jeopardy, the most severe and oldest first, with who they are escalated to."""
     async with db.engine.connect() as connection:
-        orders, total = await repository.escalated_orders(connection, owned_by=own_orders_only(person.principal))
+        orders, total = await repository.Orders(connection).escalated(owned_by=own_orders_only(person.principal))
     now, ladder = context.clock(), context.rules
     shown = [
         order

@@ -104,8 +104,8 @@ async def _order_shown(
     row = await _visible_order(connection, order_id, viewer)
     if row is None:
         return None
-    lines = await repository.timeline(connection, order_id)
-    assignments = await repository.assignment_history(connection, order_id)
+    lines = await repository.Timelines(connection).of_order(order_id)
+    assignments = await repository.Assignments(connection).history(order_id)
     trace_id = row["trace_id"]
     state, stage = OrderState(row["state"]), Stage(row["stage"])
     cancelling = state in CANCELLING_STATES
@@ -126,7 +126,7 @@ async def _order_shown(
 
 
 async def _visible_order(connection: AsyncConnection, order_id: str, viewer: Principal) -> dict[str, Any] | None:
-    row = await repository.get_order(connection, order_id)
+    row = await repository.Orders(connection).get(order_id)
     return None if row is None or refusal(viewer, repository.people_of(row), OrderAction.SEE) else row
 
 

@@ -9,8 +9,6 @@ from urllib.parse import quote
 from fastapi import Form
 from fastapi.responses import Response
 
-from console import repository
-from console.live import announce_changes
 from console.pages.common import (
     DESK_ROLES,
     FULFILLMENT,
@@ -48,19 +46,18 @@ async def assign_order(
         return back_with_notice(back, "Only the desk's specialists assign orders.")
     name = assignee.strip() or person.principal.subject
     async with db.unit_of_work() as uow:
-        row = await repository.get_order(uow.connection, order_id)
+        row = await uow.orders.get(order_id)
         if row is None:
             return back_with_notice(back, f"No order {order_id} in the console.")
         async with order_step(uow, order_id, "assign order", version=row["order_version"]):
-            await repository.assign(
-                uow.connection,
+            await uow.assignments.assign(
                 order_id=order_id,
                 order_version=row["order_version"],
                 assignee=name,
                 assigned_by=person.principal.subject,
                 at=context.clock(),
             )
-            await announce_changes(uow.connection, [order_id])
+            await uow.live_pages.announce([order_id])
     return back_with_notice(back, f"{order_id} is assigned to {name}.")
 
 

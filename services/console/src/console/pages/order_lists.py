@@ -53,12 +53,12 @@ async def _queue(connection: AsyncConnection, person: SignedInPerson, *, mine: b
     owned_by = own_orders_only(person.principal)
     if mine:
         still_open = [state for state in OrderState if state not in repository.ENDED_STATES]
-        orders, total = await repository.list_orders(
-            connection, states=still_open, assigned_to=person.principal.subject, owned_by=owned_by, limit=200
+        orders, total = await repository.Orders(connection).page(
+            states=still_open, assigned_to=person.principal.subject, owned_by=owned_by, limit=200
         )
     else:
-        orders, total = await repository.list_orders(
-            connection, states=WAITING_FOR_THE_DESK, owned_by=owned_by, limit=200, awaiting_approval=False
+        orders, total = await repository.Orders(connection).page(
+            states=WAITING_FOR_THE_DESK, owned_by=owned_by, limit=200, awaiting_approval=False
         )
     return {
         "title": "My orders" if mine else "Work queue",
@@ -72,8 +72,8 @@ async def _queue(connection: AsyncConnection, person: SignedInPerson, *, mine: b
 @router.get("/search", response_class=HTMLResponse)
 async def search(request: Request, person: Person, db: DatabaseDep, q: str = "") -> HTMLResponse:
     async with db.engine.connect() as connection:
-        orders, total = await repository.list_orders(
-            connection, search=q or None, owned_by=own_orders_only(person.principal), limit=200
+        orders, total = await repository.Orders(connection).page(
+            search=q or None, owned_by=own_orders_only(person.principal), limit=200
         )
     return page(
         request,

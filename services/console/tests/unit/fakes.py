@@ -1,0 +1,81 @@
+"""The console's unit of work in memory: its repositories with the methods and the semantics handlers rely on (a line
+kept before stays as it is, a row keeps its fold, each jeopardy level is claimed once per order version and stage, an
+ended order or one without a due time has no clock); locks are no-ops. The integration tests keep the SQL ones
+honest."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from console.domain.timeline import Folded, OrderRow, TimelineEntry
+from console.repository import ENDED_STATES
+from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork
+
+
+class InMemoryTimelines:
+    def __init__(self) -> None:
+        self.lines: dict[str, TimelineEntry] = {}
+
+    async def add(self, entries: Sequence[TimelineEntry]) -> None:
+        for entry in entries:
+            self.lines.setdefault(entry.message_id, entry)
+
+    async def of_orders(self, order_ids: Sequence[str]) -> dict[str, list[TimelineEntry]]:
+        timelines: dict[str, list[TimelineEntry]] = {}
+        for entry in sorted(self.lines.values(), key=lambda line: (line.occurred_at, line.message_id)):
+            if entry.order_id in order_ids:
+                timelines.setdefault(entry.order_id, []).append(entry)
+        return timelines
+
+
+class InMemoryOrders:
+    """Order rows as the pages read them (`rows`), with the fold each was kept from."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.folds: dict[str, Folded] = {}
+
+    async def lock(self, order_ids: Sequence[str]) -> None:
+        pass
+
+    async def folded(self, order_ids: Sequence[str]) -> dict[str, Folded]:
+        return {order_id: self.folds[order_id] for order_id in order_ids if order_id in self.folds}
+
+    async def save(self, rows: Sequence[tuple[OrderRow, datetime | None]]) -> None:
+        for row, sla_due_at in rows:
+            self.rows[row.id] = vars(row) | {"stage": str(row.stage), "state": str(row.state), "sla_due_at": sla_due_at}
+            self.folds.pop(row.id, None)
+
+    async def save_folded(self, orders_folded: Sequence[tuple[Folded, datetime | None]]) -> None:
+        await self.save([(folded.row, sla_due_at) for folded, sla_due_at in orders_folded])
+        self.folds |= {folded.row.id: folded for folded, _ in orders_folded}
+
+    async def in_flight(self) -> list[dict[str, Any]]:
+        return [row for row in self.rows.values() if row["sla_due_at"] and row["state"] not in ENDED_STATES]
+
+
+class InMemoryJeopardyRaised:
+    def __init__(self) -> None:
+        self.raised: set[tuple[str, int, str, str]] = set()
+
+    async def claim(self, *, order_id: str, order_version: int, stage: str, level: str, at: datetime) -> bool:
+        first = (order_id, order_version, stage, level) not in self.raised
+        self.raised.add((order_id, order_version, stage, level))
+        return first
+
+
+class InMemoryLivePages:
+    def __init__(self) -> None:
+        self.announced: list[str] = []
+
+    async def announce(self, order_ids: Sequence[str]) -> None:
+        self.announced += order_ids
+
+
+class FakeConsoleUnitOfWork(FakeUnitOfWork):
+    def __init__(self) -> None:
+        super().__init__()
+        self.timelines = InMemoryTimelines()
+        self.orders = InMemoryOrders()
+        self.jeopardy = InMemoryJeopardyRaised()
+        self.live_pages = InMemoryLivePages()

@@ -1,0 +1,122 @@
+"""The console's handlers on its unit of work in memory, with the shipped stage SLA policy and a fixed clock: the
+timeline lines and order rows a specialist reads, the live pages told, and the jeopardy and escalations raised."""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from console.domain.timeline import OrderRow
+from console.handlers import raise_jeopardy, record_in_timeline
+from console.rules_in_force import load_rules
+from console.settings import Settings
+from orderdesk_shared.consumer.delivery import Delivery, delivery_in_this_task
+from orderdesk_shared.context import ServiceContext
+from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.fallout import FalloutKind
+from orderdesk_shared.events.order import OrderState, Stage
+from services.console.tests.builders import order_row
+from services.console.tests.unit.fakes import FakeConsoleUnitOfWork
+
+POLICY = load_rules(Settings.model_construct())
+CALENDAR = POLICY.business_calendar
+MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
+CONTEXT = ServiceContext(rules=POLICY, clock=lambda: MONDAY_OPENING)
+
+
+async def delivered(uow: FakeConsoleUnitOfWork, events: Sequence[Event], *, first: int = 0) -> None:
+    """The events delivered in one batch, a minute apart (message ids m<first>, m<first + 1>...), kept as it
+    commits."""
+    for n, event in enumerate(events, start=first):
+        token = delivery_in_this_task.set(
+            Delivery(f"m{n}", "test", MONDAY_OPENING + timedelta(minutes=n), event.topic, None)
+        )
+        try:
+            await record_in_timeline(event, uow, CONTEXT)
+        finally:
+            delivery_in_this_task.reset(token)
+    await uow.commit()
+
+
+async def test_the_events_of_a_batch_become_timeline_lines_folded_into_the_orders_row(journeys):
+    uow = FakeConsoleUnitOfWork()
+    received, validated, *_ = journeys.every_stage()
+
+    await delivered(uow, [received, validated])
+
+    assert [line.message_id for line in (await uow.timelines.of_orders(["PO-1"]))["PO-1"]] == ["m0", "m1"]
+    row = uow.orders.rows["PO-1"]
+    assert (row["stage"], row["state"], row["stage_entered_at"]) == (
+        Stage.VALIDATED,
+        OrderState.IN_PROGRESS,
+        MONDAY_OPENING + timedelta(minutes=1),
+    )
+    assert row["sla_due_at"] is not None
+    assert uow.live_pages.announced == ["PO-1"]
+    assert uow.events == []
+
+
+async def test_a_redelivered_line_is_kept_once(journeys):
+    uow = FakeConsoleUnitOfWork()
+    received = journeys.every_stage()[0]
+
+    await delivered(uow, [received])
+    await delivered(uow, [received])
+
+    assert len((await uow.timelines.of_orders(["PO-1"]))["PO-1"]) == 1
+    assert uow.orders.rows["PO-1"]["stage"] == Stage.RECEIVED
+
+
+async def test_the_row_is_the_fold_of_every_line_whatever_the_batches_and_their_order(journeys):
+    in_order, late_news = FakeConsoleUnitOfWork(), FakeConsoleUnitOfWork()
+    events = journeys.every_stage()
+
+    await delivered(in_order, events)
+    await delivered(late_news, events[3:], first=3)
+    await delivered(late_news, events[:3])
+
+    assert late_news.orders.rows["PO-1"] == in_order.orders.rows["PO-1"]
+    assert (in_order.orders.rows["PO-1"]["stage"], in_order.orders.rows["PO-1"]["state"]) == (
+        Stage.RATIFIED,
+        OrderState.IN_PROGRESS,
+    )
+
+
+async def watched(uow: FakeConsoleUnitOfWork, *, hours_later: float) -> list[tuple[str, str]]:
+    """What the watchdog raises `hours_later` business hours after the order entered its stage: (kind, message)."""
+    before = len(uow.events)
+    raised = await raise_jeopardy(uow, now=CALENDAR.add_business_hours(MONDAY_OPENING, hours_later), policy=POLICY)
+    events = uow.events[before:]
+    assert raised == len(events)
+    return [(event.kind, event.findings[0].message) for event in events]
+
+
+async def waiting(uow: FakeConsoleUnitOfWork, row: OrderRow, *, sla_hours: float) -> None:
+    await uow.orders.save([(row, CALENDAR.add_business_hours(MONDAY_OPENING, sla_hours))])
+
+
+async def test_an_order_waiting_for_validation_goes_into_jeopardy_level_by_level_and_is_escalated_once_each():
+    uow = FakeConsoleUnitOfWork()
+    await waiting(
+        uow, order_row("PO-1", stage=Stage.RECEIVED, state=OrderState.ACKNOWLEDGED, since=MONDAY_OPENING), sla_hours=4
+    )
+
+    assert await watched(uow, hours_later=1) == []
+    assert await watched(uow, hours_later=2) == [
+        (FalloutKind.JEOPARDY, "50% of the received SLA (4 business hours, due 2026-11-30T12:00-06:00) is used")
+    ]
+    assert await watched(uow, hours_later=2.5) == []
+    used_up = "100% of the received SLA (4 business hours, due 2026-11-30T12:00-06:00) is used"
+    assert await watched(uow, hours_later=4) == [
+        (FalloutKind.JEOPARDY, used_up),
+        (FalloutKind.ESCALATED, f"escalated to the team lead: {used_up}"),
+    ]
+    assert await watched(uow, hours_later=5) == []
+    assert {event.stage for event in uow.events} == {Stage.RECEIVED}
+
+
+async def test_an_ended_order_raises_nothing_however_late():
+    uow = FakeConsoleUnitOfWork()
+    await waiting(
+        uow, order_row("PO-1", stage=Stage.RATIFIED, state=OrderState.COMPLETED, since=MONDAY_OPENING), sla_hours=4
+    )
+
+    assert await watched(uow, hours_later=40) == []
