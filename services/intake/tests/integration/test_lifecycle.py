@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from intake import repository
 from intake.handlers import (
     cancel_order,
     follow_hand_off,
@@ -15,6 +14,7 @@ from intake.handlers import (
     release_duplicate,
     submit_order,
 )
+from intake.repository import CancelRequests, InstalledBase, Orders, StoredOrder
 from intake.rules_in_force import load_rules, load_seed_rules
 from intake.settings import Settings
 from intake.tmf622 import ProductOrderCreate, to_canonical
@@ -42,7 +42,7 @@ def _generated(order_id: str, *, seed: int = 41, order_type: str = "new") -> Pro
 
 async def _submit(database: Database, order: ProductOrder) -> list[str]:
     async with database.unit_of_work() as uow:
-        await submit_order(order, uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None)
+        await submit_order(order, uow, rules=RULES, now=NOW, request_document=None)
         return [record.headers["ce_type"] for record in uow.emitted]
 
 
@@ -87,9 +87,9 @@ async def _ops(database: Database, order_id: str, status: OpsStatus, **details) 
         )
 
 
-async def _stored(database: Database, order_id: str) -> repository.StoredOrder:
+async def _stored(database: Database, order_id: str) -> StoredOrder:
     async with database.engine.connect() as connection:
-        return await repository.get_order(connection, order_id)
+        return await Orders(connection).get(order_id)
 
 
 async def test_a_failed_installation_waits_for_the_desk_until_a_new_date_and_the_install_completes_it(database):
@@ -114,7 +114,7 @@ async def test_a_failed_installation_waits_for_the_desk_until_a_new_date_and_the
 async def test_a_cancel_before_the_hand_off_is_done_at_once(database):
     await _submit(database, _generated("PO-C1"))
     async with database.unit_of_work() as uow:
-        stored = await repository.get_order(uow.connection, "PO-C1", for_update=True)
+        stored = await uow.orders.get("PO-C1", for_update=True)
         request = await cancel_order(stored, uow, actor="rep-001", reason="budget cut", requested_date=None, now=NOW)
         [fallout] = [OrderFallout.model_validate_json(record.value) for record in uow.emitted]
     assert (request.state, fallout.kind) == ("done", FalloutKind.CANCELLED)
@@ -135,7 +135,7 @@ async def test_a_cancel_after_the_hand_off_waits_for_operations_to_stop_the_work
     await _submit(database, order)
     await _hand_off(database, order)
     async with database.unit_of_work() as uow:
-        stored = await repository.get_order(uow.connection, order.id, for_update=True)
+        stored = await uow.orders.get(order.id, for_update=True)
         request = await cancel_order(stored, uow, actor="dana", reason="site sold", requested_date=None, now=NOW)
         [fallout] = [OrderFallout.model_validate_json(record.value) for record in uow.emitted]
     assert (request.state, fallout.kind) == ("inProgress", FalloutKind.CANCELLATION_REQUESTED)
@@ -148,7 +148,7 @@ async def test_a_cancel_after_the_hand_off_waits_for_operations_to_stop_the_work
     await _ops(database, order.id, answer, effective_date=date(2026, 11, 27))
     assert (await _stored(database, order.id)).state is order_state
     async with database.engine.connect() as connection:
-        settled = await repository.get_cancel_request(connection, request.id)
+        settled = await CancelRequests(connection).get(request.id)
     assert settled.state == request_state
 
 
@@ -194,7 +194,7 @@ async def test_what_a_hand_off_sells_is_what_a_later_disconnect_can_name(databas
     await _hand_off(database, sale)
     await _ops(database, "PO-S1", OpsStatus.INSTALLED, effective_date=date(2026, 11, 20))
     async with database.engine.connect() as connection:
-        products = await repository.products_of(connection, sale.account.id)
+        products = await InstalledBase(connection).products_of(sale.account.id)
     sold = next(product for product in products if product.order_id == "PO-S1")
     assert (sold.state, sold.location) == ("installed", sale.items[0].location)
 
@@ -223,7 +223,7 @@ async def test_a_likely_duplicate_is_held_until_a_specialist_releases_it(databas
     assert held.findings[0]["reasonCode"] == "DUPLICATE_ORDER" and "PO-DUP1" in held.findings[0]["message"]
 
     async with database.unit_of_work() as uow:
-        stored = await repository.get_order(uow.connection, "PO-DUP2", for_update=True)
+        stored = await uow.orders.get("PO-DUP2", for_update=True)
         await release_duplicate(stored, uow, actor="dana", note="a second circuit for redundancy")
         released = [record.headers["ce_type"] for record in uow.emitted]
     assert released == ["com.orderdesk.order.fallout.v1", "com.orderdesk.order.validated.v1"]
