@@ -25,28 +25,20 @@ from intake.handlers import (
     store_new_orders,
 )
 from intake.rules_in_force import account_kind
-from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.events.channels import CrmAccountUpdated
 from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff, ProcessingPath
+from orderdesk_shared.events.fulfillment import HandOffCancelled
 from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
-from orderdesk_shared.events.order import ItemAction, OrderState, ProductOrder, Stage
-from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced, PricedItem, Pricing
-from orderdesk_shared.events.serviceability import ServiceabilityQualified
+from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 from orderdesk_shared.telemetry import Traced
-from orderdesk_stack.order_generator import generate_orders
 from pricing_approval.publication import catalogue_published
 from pricing_approval.rules_in_force import load_rules as load_pricing_rules
 from pricing_approval.settings import Settings as PricingSettings
 
+from ..builders import generated_order, progress_to_hand_off
 from .conftest import NOW, SEED_RULES
-
-
-def _order(order_id: str, *, seed: int = 41, order_type: str = "new") -> ProductOrder:
-    body = next(o.body for o in generate_orders(40, seed=seed, invalid_share=0.0) if o.body["orderType"] == order_type)
-    return to_canonical(ProductOrderCreate.model_validate(body), order_id=order_id, submitted_by="rep-001")
 
 
 async def _submitted(uow, order: ProductOrder):
@@ -54,35 +46,11 @@ async def _submitted(uow, order: ProductOrder):
     return await uow.orders.get(order.id)
 
 
-def _pricing(order: ProductOrder) -> Pricing:
-    items = [
-        PricedItem(
-            item_id=item.id,
-            list_mrc=Decimal(500),
-            net_mrc=Decimal(500),
-            nrc=Decimal(0),
-            discount_percent=Decimal(0),
-            term_months=36,
-        )
-        for item in order.items
-        if item.action is not ItemAction.DELETE
-    ]
-    return Pricing(items=items, mrc_total=Decimal(500), nrc_total=Decimal(0), total_contract_value=Decimal(18000))
-
-
 async def _handed_off(uow, context, order: ProductOrder) -> None:
     """Every later stage up to the hand-off reports the order; the facts apply as the unit commits."""
-    carried = {"order_id": order.id, "order_version": 1, "order": order, "sites": []}
-    pricing = _pricing(order)
-    for event in (
-        ServiceabilityQualified(**carried),
-        OrderPriced(**carried, pricing=pricing, required_approvals=[]),
-        OrderApproved(**carried, pricing=pricing, approvals=[]),
-    ):
+    *progress, handed_off = progress_to_hand_off(order)
+    for event in progress:
         await follow_progress(event, uow, context)
-    handed_off = OrderHandedOff(
-        **carried, pricing=pricing, approvals=[], processing_path=ProcessingPath.STANDARD, billing_lines=[]
-    )
     await follow_hand_off(handed_off, uow, context)
     await uow.commit()
 
@@ -94,7 +62,7 @@ async def _ops(uow, context, order_id: str, status: OpsStatus, **details) -> Non
 
 
 async def test_a_cancel_before_the_hand_off_cancels_at_once(uow):
-    stored = await _submitted(uow, _order("PO-C1"))
+    stored = await _submitted(uow, generated_order("PO-C1"))
     request = await cancel_order(stored, uow, actor="rep-001", reason="budget cut", requested_date=None, now=NOW)
     assert (request.state, request.effective_at, request.requested_by) == ("done", NOW, "rep-001")
     fallout = uow.events[-1]
@@ -105,7 +73,7 @@ async def test_a_cancel_before_the_hand_off_cancels_at_once(uow):
 
 
 async def test_a_cancel_after_the_hand_off_waits_for_operations_which_may_install_first(uow, context):
-    order = _order("PO-C2")
+    order = generated_order("PO-C2")
     await _submitted(uow, order)
     await _handed_off(uow, context, order)
     stored = await uow.orders.get("PO-C2")
@@ -125,7 +93,7 @@ async def test_a_cancel_after_the_hand_off_waits_for_operations_which_may_instal
 
 
 async def test_an_order_installed_is_not_cancelled_and_nothing_is_stored(uow, context):
-    order = _order("PO-C3")
+    order = generated_order("PO-C3")
     await _submitted(uow, order)
     await _handed_off(uow, context, order)
     await _ops(uow, context, "PO-C3", OpsStatus.INSTALLED, effective_date=date(2026, 11, 20))
@@ -137,7 +105,7 @@ async def test_an_order_installed_is_not_cancelled_and_nothing_is_stored(uow, co
 
 
 async def test_operations_stopping_the_work_ends_the_cancel_and_the_products_it_would_have_added(uow, context):
-    order = _order("PO-C4", seed=43, order_type="add")
+    order = generated_order("PO-C4", seed=43, order_type="add")
     await _submitted(uow, order)
     await _handed_off(uow, context, order)
     assert {p.state for p in uow.installed_base.by_id.values()} == {ProductState.ORDERED}
@@ -151,7 +119,7 @@ async def test_operations_stopping_the_work_ends_the_cancel_and_the_products_it_
 
 
 async def test_a_hand_off_records_the_products_and_the_installation_puts_them_in_service(uow, context):
-    order = _order("PO-S1", seed=43, order_type="add")
+    order = generated_order("PO-S1", seed=43, order_type="add")
     await _submitted(uow, order)
     await _handed_off(uow, context, order)
     await _ops(uow, context, "PO-S1", OpsStatus.INSTALLED, effective_date=date(2026, 11, 20))
@@ -160,7 +128,7 @@ async def test_a_hand_off_records_the_products_and_the_installation_puts_them_in
 
 
 async def test_an_operations_report_about_another_version_changes_nothing(uow, context):
-    order = _order("PO-O1")
+    order = generated_order("PO-O1")
     await _submitted(uow, order)
     await _handed_off(uow, context, order)
     before = await uow.orders.get("PO-O1")
@@ -171,7 +139,7 @@ async def test_an_operations_report_about_another_version_changes_nothing(uow, c
 
 
 async def test_a_later_service_stopping_the_order_moves_its_state_and_is_kept_for_coaching(uow, context):
-    await _submitted(uow, _order("PO-F1"))
+    await _submitted(uow, generated_order("PO-F1"))
     finding = Finding(reason_code="NO_COVERAGE", message="no fiber at the site")
     fallout = OrderFallout(
         order_id="PO-F1", order_version=1, stage=Stage.QUALIFIED, kind=FalloutKind.REJECTED, findings=[finding]
@@ -185,7 +153,7 @@ async def test_a_later_service_stopping_the_order_moves_its_state_and_is_kept_fo
 
 
 async def test_a_likely_duplicate_released_by_a_specialist_moves_on_validated(uow):
-    first = _order("PO-D1", seed=44)
+    first = generated_order("PO-D1", seed=44)
     await _submitted(uow, first)
     held = await _submitted(uow, first.model_copy(update={"id": "PO-D2", "external_id": "OPP-BY-HAND"}))
     status = await release_duplicate(held, uow, actor="dana", note="a second circuit for redundancy")
@@ -200,7 +168,7 @@ async def test_a_likely_duplicate_released_by_a_specialist_moves_on_validated(uo
 
 
 async def test_an_order_not_held_as_a_duplicate_is_not_released(uow):
-    stored = await _submitted(uow, _order("PO-D3"))
+    stored = await _submitted(uow, generated_order("PO-D3"))
     announced = len(uow.events)
     with pytest.raises(NotAllowed, match="not held as a likely duplicate"):
         await release_duplicate(stored, uow, actor="dana", note="why not")
@@ -230,7 +198,7 @@ async def test_a_crm_account_record_is_kept_unless_the_crm_changed_the_account_s
 
 
 async def test_an_offering_retired_in_an_announced_catalogue_is_refused_from_then_on(uow, context):
-    order = _order("PO-R1")
+    order = generated_order("PO-R1")
     sold = order.items[0].product_offering_id
     published = catalogue_published(load_pricing_rules(PricingSettings.model_construct()).catalogue)
     retired = [o.model_copy(update={"active": o.id != sold}) for o in published.offerings]
@@ -242,7 +210,7 @@ async def test_an_offering_retired_in_an_announced_catalogue_is_refused_from_the
 
 
 async def test_a_rep_who_left_in_an_announced_roster_can_no_longer_sell(uow, context):
-    order = _order("PO-R2")
+    order = generated_order("PO-R2")
     seller = order.sales_reps[0].rep_id
     roster = load_roster(CommissionSettings.model_construct().reference)
     left = [
