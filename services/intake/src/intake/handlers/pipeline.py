@@ -86,10 +86,12 @@ async def follow_operations(event: OpsOrderStatusChanged, uow: IntakeUnitOfWork,
         await uow.statuses.mark_completed(event.order_id, on=report.completed_on)
     if report.products_installed is not None:
         await uow.installed_base.settle(event.order_id, installed=report.products_installed)
-    if report.cancel_requests and (
-        settled := await uow.cancel_requests.settle(event.order_id, **vars(report.cancel_requests))
-    ):
-        HUB.notify(uow, notifications.cancel_requests_settled(event.order_id, settled))
+    if ending := report.cancel_requests:
+        settled = await uow.cancel_requests.settle(
+            event.order_id, state=ending.state, outcome=ending.outcome, at=ending.at
+        )
+        if settled:
+            HUB.notify(uow, notifications.cancel_requests_settled(event.order_id, settled))
     _follow(event, uow)
 
 
