@@ -6,6 +6,7 @@ from intake.rules_in_force import load_rules
 from intake.settings import Settings
 from intake.subscriptions import HANDLERS
 from intake.tables import messaging
+from intake.unit_of_work import IntakeUnitOfWork
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.hub import HubDelivery
 from orderdesk_shared.runtime import ServiceRuntime
@@ -21,4 +22,5 @@ def bootstrap(settings: Settings | None = None) -> ServiceRuntime:
         handlers=HANDLERS,
         context=ServiceContext(rules=load_rules(settings)),
         loops={HUB_DELIVERY: HubDelivery(HUB, settings).run},
+        unit_of_work=IntakeUnitOfWork,
     )

@@ -6,8 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake import repository
-from intake.repository import CancelRequest, StoredOrder
+from intake.repository import CancelRequest, Orders, StoredOrder
 from intake.tables import hub
 from intake.tmf622 import cancel_resource, to_resource
 from orderdesk_shared.access import OrderPeople
@@ -67,7 +66,7 @@ def moved(before: Mapping[str, OrderStatus]) -> NotificationSource:
     """The state changes of the orders a batch of facts moved (their statuses before), read once stored."""
 
     async def read(connection: AsyncConnection) -> list[Notification]:
-        stored = await repository.get_orders(connection, before)
+        stored = await Orders(connection).get_many(before)
         return [note for order in stored for note in state_changed(order, before[order.order.id].state)]
 
     return read
@@ -86,7 +85,7 @@ def cancel_requests_settled(order_id: str, settled: Sequence[CancelRequest]) -> 
     """Operations settled the order's cancellation requests: done, or failed because it installed the order first."""
 
     async def read(connection: AsyncConnection) -> list[Notification]:
-        [stored] = await repository.get_orders(connection, [order_id])
+        [stored] = await Orders(connection).get_many([order_id])
         return [
             _about(stored.order, CANCEL_PRODUCT_ORDER_STATE_CHANGE, cancel_resource(request), "cancelProductOrder")
             for request in settled

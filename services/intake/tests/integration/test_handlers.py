@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from intake import repository
+from intake.domain.acceptance import assess
 from intake.handlers import (
     accept_crm_opportunity,
     accept_order_email,
@@ -16,8 +16,10 @@ from intake.handlers import (
     correct_order,
     follow_fallout,
     follow_progress,
+    store_new_orders,
     submit_order,
 )
+from intake.repository import FindingsMade, OrderFilter, OrderHistory, Orders
 from intake.rules_in_force import load_rules, load_seed_rules
 from intake.settings import Settings
 from intake.tables import submissions
@@ -29,6 +31,7 @@ from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.intake import OrderReceived, OrderValidated
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.events.pricing_approval import OrderPriced, Pricing
+from orderdesk_shared.telemetry import Traced
 from orderdesk_stack.order_generator import generate_orders
 
 pytestmark = pytest.mark.integration
@@ -46,25 +49,24 @@ def _order(order_id: str, *, valid: bool = True):
 
 async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(database):
     async with database.unit_of_work() as uow:
-        await submit_order(_order("PO-1"), uow, rules=RULES, now=NOW, idempotency_key="key-1", request_document=None)
+        new = assess(_order("PO-1"), RULES, now=NOW, installed=[], idempotency_key="key-1", request_document=None)
+        await store_new_orders(uow, [Traced.here(new)])
         emitted = [record.headers["ce_type"] for record in uow.emitted]
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.validated.v1"]
     async with database.engine.connect() as connection:
-        stored = await repository.get_order(connection, "PO-1")
-        assert (await repository.order_for_idempotency_key(connection, "key-1", owner="rep-001")).order.id == "PO-1"
-        assert await repository.order_for_idempotency_key(connection, "key-1", owner="rep-002") is None
+        stored = await Orders(connection).get("PO-1")
+        assert (await Orders(connection).for_idempotency_key("key-1", owner="rep-001")).order.id == "PO-1"
+        assert await Orders(connection).for_idempotency_key("key-1", owner="rep-002") is None
     assert (stored.state, stored.stage, stored.findings) == (OrderState.IN_PROGRESS, Stage.VALIDATED, [])
 
 
 async def test_an_invalid_order_is_stored_as_rejected_with_its_findings(database):
     async with database.unit_of_work() as uow:
-        await submit_order(
-            _order("PO-2", valid=False), uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None
-        )
+        await submit_order(_order("PO-2", valid=False), uow, rules=RULES, now=NOW, request_document=None)
         emitted = [record.headers["ce_type"] for record in uow.emitted]
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.fallout.v1"]
     async with database.engine.connect() as connection:
-        stored = await repository.get_order(connection, "PO-2")
+        stored = await Orders(connection).get("PO-2")
     assert stored.state is OrderState.REJECTED
     assert [finding["reasonCode"] for finding in stored.findings] == ["INVALID_VALUE"]
 
@@ -72,7 +74,7 @@ async def test_an_invalid_order_is_stored_as_rejected_with_its_findings(database
 async def test_progress_moves_the_order_forward_and_late_news_is_ignored(database):
     order = _order("PO-3")
     async with database.unit_of_work() as uow:
-        await submit_order(order, uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None)
+        await submit_order(order, uow, rules=RULES, now=NOW, request_document=None)
     ratified = OrderRatified(
         order_id="PO-3", order_version=1, eligible=True, reasons=[], commissionable_mrr=0, commission_total=0, reps=[]
     )
@@ -88,21 +90,21 @@ async def test_progress_moves_the_order_forward_and_late_news_is_ignored(databas
         async with database.unit_of_work() as uow:
             await follow_progress(event, uow, CONTEXT)
     async with database.engine.connect() as connection:
-        stored = await repository.get_order(connection, "PO-3")
+        stored = await Orders(connection).get("PO-3")
     assert (stored.stage, stored.state) == (Stage.RATIFIED, OrderState.IN_PROGRESS)
 
 
 async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(database):
     rejected = _order("PO-4", valid=False)
     async with database.unit_of_work() as uow:
-        first = await submit_order(rejected, uow, rules=RULES, now=NOW, idempotency_key=None, request_document={})
+        first = await submit_order(rejected, uow, rules=RULES, now=NOW, request_document={})
     fixed = rejected.model_copy(
         update={
             "sales_reps": [rep.model_copy(update={"split_percent": Decimal(100)}) for rep in rejected.sales_reps[:1]]
         }
     )
     async with database.unit_of_work() as uow:
-        stored = await repository.get_order(uow.connection, "PO-4", for_update=True)
+        stored = await uow.orders.get("PO-4", for_update=True)
         await correct_order(stored, fixed, uow, rules=RULES, now=NOW, actor="specialist-1", request_document={})
         emitted = [(record.headers["ce_type"], record.value) for record in uow.emitted]
     # The rejection of version 1 arrives after the correction: it must not reject version 2.
@@ -131,8 +133,8 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
     assert (received.order_version, received.corrected_by) == (2, "specialist-1")
     assert (corrected.order_version, corrected.corrected_by) == (2, "specialist-1")
     async with database.engine.connect() as connection:
-        stored = await repository.get_order(connection, "PO-4")
-        history = await repository.order_history(connection, "PO-4")
+        stored = await Orders(connection).get("PO-4")
+        history = await OrderHistory(connection).of("PO-4")
     assert (stored.state, stored.stage, stored.version) == (OrderState.IN_PROGRESS, Stage.VALIDATED, 2)
     assert [(h["version"], h["action"], h["actor"], h["state"]) for h in history] == [
         (1, "submitted", "rep-001", "rejected"),
@@ -142,7 +144,7 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
 
 async def test_a_hold_from_a_later_stage_shows_its_reason_until_the_order_is_released(database):
     async with database.unit_of_work() as uow:
-        await submit_order(_order("PO-H"), uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None)
+        await submit_order(_order("PO-H"), uow, rules=RULES, now=NOW, request_document=None)
     survey = Finding(
         reason_code="SITE_SURVEY_REQUIRED",
         field_path="productOrderItem[0].place",
@@ -157,7 +159,7 @@ async def test_a_hold_from_a_later_stage_shows_its_reason_until_the_order_is_rel
                 CONTEXT,
             )
         async with database.engine.connect() as connection:
-            stored = await repository.get_order(connection, "PO-H")
+            stored = await Orders(connection).get("PO-H")
         return stored.state, [finding["reasonCode"] for finding in stored.findings]
 
     assert await fallout(FalloutKind.HELD, [survey]) == (OrderState.HELD, ["SITE_SURVEY_REQUIRED"])
@@ -166,9 +168,9 @@ async def test_a_hold_from_a_later_stage_shows_its_reason_until_the_order_is_rel
 
 async def test_a_cancelled_order_is_recorded_and_announced(database):
     async with database.unit_of_work() as uow:
-        await submit_order(_order("PO-5"), uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None)
+        await submit_order(_order("PO-5"), uow, rules=RULES, now=NOW, request_document=None)
     async with database.unit_of_work() as uow:
-        stored = await repository.get_order(uow.connection, "PO-5", for_update=True)
+        stored = await uow.orders.get("PO-5", for_update=True)
         request = await cancel_order(
             stored, uow, actor="rep-001", reason="customer chose another provider", requested_date=None, now=NOW
         )
@@ -176,8 +178,8 @@ async def test_a_cancelled_order_is_recorded_and_announced(database):
     assert (request.state, request.order_id) == ("done", "PO-5")
     assert OrderFallout.model_validate_json(cancelled.value).kind is FalloutKind.CANCELLED
     async with database.engine.connect() as connection:
-        assert (await repository.get_order(connection, "PO-5")).state is OrderState.CANCELLED
-        assert [h["action"] for h in await repository.order_history(connection, "PO-5")] == ["submitted", "cancelled"]
+        assert (await Orders(connection).get("PO-5")).state is OrderState.CANCELLED
+        assert [h["action"] for h in await OrderHistory(connection).of("PO-5")] == ["submitted", "cancelled"]
 
 
 async def test_coaching_counts_each_finding_per_rep_named_on_the_order_and_channel(database):
@@ -188,12 +190,11 @@ async def test_coaching_counts_each_finding_per_rep_named_on_the_order_and_chann
                 uow,
                 rules=RULES,
                 now=NOW,
-                idempotency_key=None,
                 request_document=None,
             )
     async with database.engine.connect() as connection:
-        counts = await repository.finding_counts(
-            connection, since=datetime(2000, 1, 1, tzinfo=UTC), until=datetime(2100, 1, 1, tzinfo=UTC)
+        counts = await FindingsMade(connection).counts(
+            since=datetime(2000, 1, 1, tzinfo=UTC), until=datetime(2100, 1, 1, tzinfo=UTC)
         )
     named = _order("PO-X")
     for rep in named.sales_reps:
@@ -224,7 +225,7 @@ async def test_a_resent_crm_opportunity_is_the_same_order_and_emits_nothing_new(
         ]
     async with database.engine.connect() as connection:
         kept = (await connection.execute(sa.select(submissions.c.source_id, submissions.c.document))).all()
-        corrected = await repository.get_order(connection, first)
+        corrected = await Orders(connection).get(first)
     assert (corrected.version, corrected.order.agreement.term_months) == (2, 60)
     assert {opportunity.subject, next_version.subject} <= {source_id for source_id, _ in kept}
     assert CrmOpportunitySubmitted.model_validate_json(dict(kept)[opportunity.subject]) == opportunity
@@ -236,7 +237,7 @@ async def test_an_email_with_a_damaged_attachment_waits_as_pending_and_is_kept_b
     async with database.unit_of_work() as uow:
         order_id = await accept_order_email(received, uow, CONTEXT)
     async with database.engine.connect() as connection:
-        stored = await repository.get_order(connection, order_id)
+        stored = await Orders(connection).get(order_id)
         [document] = (
             await connection.execute(
                 sa.select(submissions.c.document).where(submissions.c.source_id == received.subject)
@@ -255,18 +256,17 @@ async def test_orders_are_listed_by_state_channel_account_and_date_with_the_tota
                 uow,
                 rules=RULES,
                 now=NOW,
-                idempotency_key=None,
                 request_document=None,
             )
     some = _order("PO-L1")
 
-    async def ids(selection: repository.OrderFilter, **page) -> tuple[set[str], int]:
+    async def ids(selection: OrderFilter, **page) -> tuple[set[str], int]:
         async with database.engine.connect() as connection:
-            found, total = await repository.list_orders(connection, selection, **({"offset": 0, "limit": 50} | page))
+            found, total = await Orders(connection).page(selection, **({"offset": 0, "limit": 50} | page))
         return {stored.order.id for stored in found} & {"PO-L1", "PO-L2", "PO-L3"}, total
 
-    assert (await ids(repository.OrderFilter(states=(OrderState.REJECTED,))))[0] == {"PO-L2"}
-    assert (await ids(repository.OrderFilter(channel=some.channel)))[0] == {"PO-L1", "PO-L2", "PO-L3"}
-    assert (await ids(repository.OrderFilter(since=datetime(2100, 1, 1, tzinfo=UTC)))) == (set(), 0)
-    page, total = await ids(repository.OrderFilter(external_id=some.external_id), limit=1)
+    assert (await ids(OrderFilter(states=(OrderState.REJECTED,))))[0] == {"PO-L2"}
+    assert (await ids(OrderFilter(channel=some.channel)))[0] == {"PO-L1", "PO-L2", "PO-L3"}
+    assert (await ids(OrderFilter(since=datetime(2100, 1, 1, tzinfo=UTC)))) == (set(), 0)
+    page, total = await ids(OrderFilter(external_id=some.external_id), limit=1)
     assert len(page) == 1 and total == 3

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from intake import repository
 from intake.handlers import (
     cancel_order,
     follow_hand_off,
@@ -15,18 +14,17 @@ from intake.handlers import (
     release_duplicate,
     submit_order,
 )
+from intake.repository import CancelRequests, InstalledBase, Orders, StoredOrder
 from intake.rules_in_force import load_rules, load_seed_rules
 from intake.settings import Settings
-from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
-from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff, ProcessingPath
+from orderdesk_shared.events.fulfillment import HandOffCancelled
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import Account, Channel, ItemAction, OrderItem, OrderState, OrderType, ProductOrder
-from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced, PricedItem, Pricing
-from orderdesk_shared.events.serviceability import ServiceabilityQualified
-from orderdesk_stack.order_generator import generate_orders
+
+from ..builders import generated_order, progress_to_hand_off
 
 pytestmark = pytest.mark.integration
 
@@ -35,48 +33,19 @@ NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
 CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()), clock=lambda: NOW)
 
 
-def _generated(order_id: str, *, seed: int = 41, order_type: str = "new") -> ProductOrder:
-    body = next(o.body for o in generate_orders(40, seed=seed, invalid_share=0.0) if o.body["orderType"] == order_type)
-    return to_canonical(ProductOrderCreate.model_validate(body), order_id=order_id, submitted_by="rep-001")
-
-
 async def _submit(database: Database, order: ProductOrder) -> list[str]:
     async with database.unit_of_work() as uow:
-        await submit_order(order, uow, rules=RULES, now=NOW, idempotency_key=None, request_document=None)
+        await submit_order(order, uow, rules=RULES, now=NOW, request_document=None)
         return [record.headers["ce_type"] for record in uow.emitted]
-
-
-def _pricing(order: ProductOrder) -> Pricing:
-    items = [
-        PricedItem(
-            item_id=item.id,
-            list_mrc=Decimal(500),
-            net_mrc=Decimal(500),
-            nrc=Decimal(0),
-            discount_percent=Decimal(0),
-            term_months=36,
-        )
-        for item in order.items
-        if item.action is not ItemAction.DELETE
-    ]
-    return Pricing(items=items, mrc_total=Decimal(500), nrc_total=Decimal(0), total_contract_value=Decimal(18000))
 
 
 async def _hand_off(database: Database, order: ProductOrder) -> None:
     """Every later stage up to the hand-off reports the order."""
-    carried = {"order_id": order.id, "order_version": 1, "order": order, "sites": []}
-    pricing = _pricing(order)
-    for event in (
-        ServiceabilityQualified(**carried),
-        OrderPriced(**carried, pricing=pricing, required_approvals=[]),
-        OrderApproved(**carried, pricing=pricing, approvals=[]),
-    ):
+    *progress, handed_off = progress_to_hand_off(order)
+    for event in progress:
         async with database.unit_of_work() as uow:
             await follow_progress(event, uow, CONTEXT)
     async with database.unit_of_work() as uow:
-        handed_off = OrderHandedOff(
-            **carried, pricing=pricing, approvals=[], processing_path=ProcessingPath.STANDARD, billing_lines=[]
-        )
         await follow_hand_off(handed_off, uow, CONTEXT)
 
 
@@ -87,13 +56,13 @@ async def _ops(database: Database, order_id: str, status: OpsStatus, **details) 
         )
 
 
-async def _stored(database: Database, order_id: str) -> repository.StoredOrder:
+async def _stored(database: Database, order_id: str) -> StoredOrder:
     async with database.engine.connect() as connection:
-        return await repository.get_order(connection, order_id)
+        return await Orders(connection).get(order_id)
 
 
 async def test_a_failed_installation_waits_for_the_desk_until_a_new_date_and_the_install_completes_it(database):
-    order = _generated("PO-OPS1")
+    order = generated_order("PO-OPS1")
     await _submit(database, order)
     await _hand_off(database, order)
     assert (await _stored(database, "PO-OPS1")).state is OrderState.IN_PROGRESS
@@ -112,9 +81,9 @@ async def test_a_failed_installation_waits_for_the_desk_until_a_new_date_and_the
 
 
 async def test_a_cancel_before_the_hand_off_is_done_at_once(database):
-    await _submit(database, _generated("PO-C1"))
+    await _submit(database, generated_order("PO-C1"))
     async with database.unit_of_work() as uow:
-        stored = await repository.get_order(uow.connection, "PO-C1", for_update=True)
+        stored = await uow.orders.get("PO-C1", for_update=True)
         request = await cancel_order(stored, uow, actor="rep-001", reason="budget cut", requested_date=None, now=NOW)
         [fallout] = [OrderFallout.model_validate_json(record.value) for record in uow.emitted]
     assert (request.state, fallout.kind) == ("done", FalloutKind.CANCELLED)
@@ -131,11 +100,11 @@ async def test_a_cancel_before_the_hand_off_is_done_at_once(database):
 async def test_a_cancel_after_the_hand_off_waits_for_operations_to_stop_the_work(
     database, answer, order_state, request_state
 ):
-    order = _generated(f"PO-C2-{answer}")
+    order = generated_order(f"PO-C2-{answer}")
     await _submit(database, order)
     await _hand_off(database, order)
     async with database.unit_of_work() as uow:
-        stored = await repository.get_order(uow.connection, order.id, for_update=True)
+        stored = await uow.orders.get(order.id, for_update=True)
         request = await cancel_order(stored, uow, actor="dana", reason="site sold", requested_date=None, now=NOW)
         [fallout] = [OrderFallout.model_validate_json(record.value) for record in uow.emitted]
     assert (request.state, fallout.kind) == ("inProgress", FalloutKind.CANCELLATION_REQUESTED)
@@ -148,7 +117,7 @@ async def test_a_cancel_after_the_hand_off_waits_for_operations_to_stop_the_work
     await _ops(database, order.id, answer, effective_date=date(2026, 11, 27))
     assert (await _stored(database, order.id)).state is order_state
     async with database.engine.connect() as connection:
-        settled = await repository.get_cancel_request(connection, request.id)
+        settled = await CancelRequests(connection).get(request.id)
     assert settled.state == request_state
 
 
@@ -189,12 +158,12 @@ async def test_a_disconnect_naming_only_the_product_gets_its_site_offering_and_m
 
 
 async def test_what_a_hand_off_sells_is_what_a_later_disconnect_can_name(database):
-    await _submit(database, _generated("PO-S1", seed=43, order_type="add"))
+    await _submit(database, generated_order("PO-S1", seed=43, order_type="add"))
     sale = (await _stored(database, "PO-S1")).order  # as validated: its addresses normalized
     await _hand_off(database, sale)
     await _ops(database, "PO-S1", OpsStatus.INSTALLED, effective_date=date(2026, 11, 20))
     async with database.engine.connect() as connection:
-        products = await repository.products_of(connection, sale.account.id)
+        products = await InstalledBase(connection).products_of(sale.account.id)
     sold = next(product for product in products if product.order_id == "PO-S1")
     assert (sold.state, sold.location) == ("installed", sale.items[0].location)
 
@@ -214,7 +183,7 @@ async def test_what_a_hand_off_sells_is_what_a_later_disconnect_can_name(databas
 
 
 async def test_a_likely_duplicate_is_held_until_a_specialist_releases_it(database):
-    first = _generated("PO-DUP1", seed=44)
+    first = generated_order("PO-DUP1", seed=44)
     await _submit(database, first)
     again = first.model_copy(update={"id": "PO-DUP2", "external_id": "OPP-RESENT-BY-HAND"})
     assert await _submit(database, again) == ["com.orderdesk.order.received.v1", "com.orderdesk.order.fallout.v1"]
@@ -223,7 +192,7 @@ async def test_a_likely_duplicate_is_held_until_a_specialist_releases_it(databas
     assert held.findings[0]["reasonCode"] == "DUPLICATE_ORDER" and "PO-DUP1" in held.findings[0]["message"]
 
     async with database.unit_of_work() as uow:
-        stored = await repository.get_order(uow.connection, "PO-DUP2", for_update=True)
+        stored = await uow.orders.get("PO-DUP2", for_update=True)
         await release_duplicate(stored, uow, actor="dana", note="a second circuit for redundancy")
         released = [record.headers["ce_type"] for record in uow.emitted]
     assert released == ["com.orderdesk.order.fallout.v1", "com.orderdesk.order.validated.v1"]

@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
-from intake import repository
 from intake.api.dependencies import Db, Reader, Submitter
 from intake.api.request_bodies import spec_valid
 from intake.api.stored_orders import conflict_when_not_allowed, people_of, stored_or_404, unknown_reference_is_invalid
 from intake.handlers import cancel_order
+from intake.repository import CancelRequests, Orders
 from intake.tmf622 import API_ROOT, cancel_resource
 from orderdesk_shared import tmf630
 from orderdesk_shared.access import OrderAction, own_orders_only, refusal
@@ -57,7 +57,7 @@ async def cancel_product_order(
     order_id = body.productOrder.id
     async with db.unit_of_work() as uow:
         with unknown_reference_is_invalid("productOrder", "id"):
-            stored = await stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
+            stored = await stored_or_404(uow.orders, order_id, principal, OrderAction.CHANGE, for_update=True)
         with conflict_when_not_allowed(f"order {order_id} cannot be cancelled"):
             request = await cancel_order(
                 stored,
@@ -77,8 +77,8 @@ async def retrieve_cancel_product_order(request_id: str, principal: Reader, db: 
     missing = f"no cancelProductOrder {request_id}"
 
     async def read(connection):
-        request = await repository.get_cancel_request(connection, request_id)
-        order = request and await repository.get_order(connection, request.order_id)
+        request = await CancelRequests(connection).get(request_id)
+        order = request and await Orders(connection).get(request.order_id)
         return request if order and not refusal(principal, people_of(order), OrderAction.SEE) else None
 
     return tmf630.project(cancel_resource(await read_or_404(db, read, missing=missing)), fields)
@@ -97,8 +97,8 @@ async def list_cancel_product_orders(
     async with db.engine.connect() as connection:
 
         async def read(offset: int, limit: int) -> tuple[list[dict], int]:
-            found, total = await repository.list_cancel_requests(
-                connection, order_id=order_id, owned_by=own_orders_only(principal), offset=offset, limit=limit
+            found, total = await CancelRequests(connection).page(
+                order_id=order_id, owned_by=own_orders_only(principal), offset=offset, limit=limit
             )
             return [cancel_resource(request) for request in found], total
 

@@ -110,7 +110,7 @@ async def _accept(accept, submission, db: Database, context: IntakeContext, resp
         except SourceConflict as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
         created = len(uow.emitted) > emitted_before
-        stored = await stored_or_404(uow.connection, order_id)
+        stored = await stored_or_404(uow.orders, order_id)
     if not created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"{API_ROOT}/productOrder/{order_id}"

@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from intake import repository
 from intake.api.dependencies import Coach, Db
+from intake.repository import FindingsMade
 from orderdesk_shared.context import ContextDep
 
 coaching_router = APIRouter(prefix="/intake", tags=["coaching"])
@@ -22,4 +22,4 @@ async def coaching_findings(
 ) -> list[dict]:
     """Per rep and channel, how often each finding was made on their submissions: what to coach them on."""
     async with db.engine.connect() as connection:
-        return await repository.finding_counts(connection, since=since, until=until or context.clock())
+        return await FindingsMade(connection).counts(since=since, until=until or context.clock())

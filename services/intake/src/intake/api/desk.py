@@ -3,11 +3,11 @@
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from intake import repository
 from intake.api.dependencies import Db, DeskSpecialist, Reader, Rules
 from intake.api.stored_orders import conflict_when_not_allowed, order_resource, stored_or_404
 from intake.domain.installed_base import InstalledProduct, seeded_for, with_seed
 from intake.handlers import release_duplicate
+from intake.repository import InstalledBase
 
 desk_router = APIRouter(prefix="/intake", tags=["the desk"])
 
@@ -20,10 +20,10 @@ class DuplicateRelease(BaseModel):
 async def release_likely_duplicate(order_id: str, release: DuplicateRelease, principal: DeskSpecialist, db: Db) -> dict:
     """A specialist judged an order held as a likely duplicate a separate order: it moves on (or cancel it)."""
     async with db.unit_of_work() as uow:
-        stored = await stored_or_404(uow.connection, order_id, for_update=True)
+        stored = await stored_or_404(uow.orders, order_id, for_update=True)
         with conflict_when_not_allowed(f"order {order_id} cannot be released"):
             await release_duplicate(stored, uow, actor=principal.subject, note=release.note)
-        released = await stored_or_404(uow.connection, order_id)
+        released = await stored_or_404(uow.orders, order_id)
     return order_resource(released)
 
 
@@ -32,7 +32,7 @@ async def account_products(account_id: str, _: Reader, db: Db, rules: Rules) -> 
     """The account's installed base: products handed off through OrderDesk, and those on record from before."""
     seed = rules.reference.installed_products
     async with db.engine.connect() as connection:
-        recorded = await repository.products_of(connection, account_id, also=seeded_for(account_id, seed))
+        recorded = await InstalledBase(connection).products_of(account_id, also=seeded_for(account_id, seed))
     return [_product(product) for product in with_seed(account_id, recorded, seed)]
 
 

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
 
-from intake import repository
 from intake.api.dependencies import SUBMITTERS, Db, Reader, Rules, Submitter
 from intake.api.request_bodies import json_object, json_of, spec_valid
 from intake.api.stored_orders import (
@@ -20,10 +19,20 @@ from intake.api.stored_orders import (
     people_of,
     stored_or_404,
 )
+from intake.domain.acceptance import assess
 from intake.domain.duplicates import source_id
 from intake.domain.installed_base import needs_installed_base
-from intake.handlers import assess, correct_order, installed_base, new_order_id, store_new_orders
-from intake.repository import NewOrder, OrderFilter, StoredOrder, canonical_bytes
+from intake.handlers import correct_order, installed_base, new_order_id, store_new_orders
+from intake.repository import (
+    InstalledBase,
+    NewOrder,
+    OrderFilter,
+    OrderHistory,
+    Orders,
+    StoredOrder,
+    Submissions,
+    canonical_bytes,
+)
 from intake.rules_in_force import IntakeContext
 from intake.tmf622 import API_ROOT, ProductOrderCreate, request_findings, to_canonical, to_resource
 from orderdesk_shared import tmf630
@@ -102,7 +111,7 @@ async def create_product_order(request: Request) -> Response:
     installed = []
     if needs_installed_base(order):  # a connection only for an order naming a product it does not describe
         async with db.engine.connect() as connection:
-            installed = await installed_base(connection, order, rules)
+            installed = await installed_base(InstalledBase(connection), order, rules)
     new = assess(
         order,
         rules,
@@ -160,13 +169,12 @@ async def _repeat_of(
     """The order a repeated request made before; a conflict when its source made another order of another document,
     or an order the caller may not see (which is not named)."""
     async with db.engine.connect() as connection:
-        if idempotency_key and (
-            known := await repository.order_for_idempotency_key(connection, idempotency_key, owner=caller.subject)
-        ):
+        orders = Orders(connection)
+        if idempotency_key and (known := await orders.for_idempotency_key(idempotency_key, owner=caller.subject)):
             return known
-        if source is None or (earlier := await repository.submission(connection, source)) is None:
+        if source is None or (earlier := await Submissions(connection).get(source)) is None:
             return None
-        known = await repository.get_order(connection, earlier.order_id)
+        known = await orders.get(earlier.order_id)
         if known and refusal(caller, people_of(known), OrderAction.SEE):
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
@@ -199,7 +207,7 @@ async def retrieve_product_order(order_id: str, principal: Reader, db: Db, field
     """One order with its TMF state and the stage it has reached (a sales rep's own only)."""
     async with db.engine.connect() as connection:
         return tmf630.project(
-            order_resource(await stored_or_404(connection, order_id, principal, OrderAction.SEE)), fields
+            order_resource(await stored_or_404(Orders(connection), order_id, principal, OrderAction.SEE)), fields
         )
 
 
@@ -234,7 +242,7 @@ async def list_product_orders(
     async with db.engine.connect() as connection:
 
         async def read(offset: int, limit: int) -> tuple[list[dict], int]:
-            found, total = await repository.list_orders(connection, selection, offset=offset, limit=limit)
+            found, total = await Orders(connection).page(selection, offset=offset, limit=limit)
             return [order_resource(stored) for stored in found], total
 
         return await query.answer_from(read, response, narrow_with=", ".join(ORDER_SQL_FILTERS))
@@ -261,7 +269,7 @@ async def patch_product_order(
         reason = f"the patch nests deeper than {MAX_PATCH_DEPTH} levels"
         raise RequestValidationError([{"loc": ("body",), "msg": reason, "type": "value_error"}])
     async with db.unit_of_work() as uow:
-        stored = await stored_or_404(uow.connection, order_id, principal, OrderAction.CHANGE, for_update=True)
+        stored = await stored_or_404(uow.orders, order_id, principal, OrderAction.CHANGE, for_update=True)
         merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
         request = spec_valid(merged, ProductOrderCreate, "ProductOrder_Create")
         submitter = stored.order.submitted_by or principal.subject
@@ -279,7 +287,7 @@ async def patch_product_order(
                 request_document=merged,
                 channel_findings=request_findings(request),
             )
-        corrected = await stored_or_404(uow.connection, order_id)
+        corrected = await stored_or_404(uow.orders, order_id)
     return order_resource(corrected)
 
 
@@ -287,8 +295,8 @@ async def patch_product_order(
 async def product_order_history(order_id: str, principal: Reader, db: Db) -> list[dict]:
     """Every version of the order: submitted, corrected, cancelled, with the findings of each."""
     async with db.engine.connect() as connection:
-        await stored_or_404(connection, order_id, principal, OrderAction.SEE)
-        return await repository.order_history(connection, order_id)
+        await stored_or_404(Orders(connection), order_id, principal, OrderAction.SEE)
+        return await OrderHistory(connection).of(order_id)
 
 
 def _states(text: str | None) -> list[OrderState]:

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from fastapi import HTTPException, status
 from fastapi.exceptions import RequestValidationError
 
-from intake import repository
 from intake.domain.lifecycle import NotAllowed
-from intake.repository import StoredOrder
+from intake.repository import Orders, StoredOrder
 from intake.tmf622 import to_resource
 from orderdesk_shared.access import OrderAction, OrderPeople, ensure_allowed
 from orderdesk_shared.auth import Principal
@@ -26,7 +25,7 @@ def order_resource(stored: StoredOrder) -> dict:
 
 
 async def stored_or_404(
-    connection,
+    orders: Orders,
     order_id: str,
     caller: Principal | None = None,
     action: OrderAction = OrderAction.SEE,
@@ -35,7 +34,7 @@ async def stored_or_404(
 ) -> StoredOrder:
     """The stored order, when the caller (if given) may take `action` on it: else 404 as for an order that does not
     exist, or 403 for one they see but may not act on."""
-    stored = await repository.get_order(connection, order_id, for_update=for_update)
+    stored = await orders.get(order_id, for_update=for_update)
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _missing(order_id))
     if caller is not None:

@@ -5,7 +5,7 @@ One module a concern: `acceptance` (validating, storing and announcing a new ord
 `corrections` (and the desk's cancels and releases), `pipeline` (the later stages and Operations),
 `reference_data`."""
 
-from intake.handlers.acceptance import assess, installed_base, new_order_id, store_new_orders, submit_order
+from intake.handlers.acceptance import installed_base, new_order_id, store_new_orders, submit_order
 from intake.handlers.channel_submissions import (
     SourceConflict,
     UnreadableSubmission,
@@ -33,7 +33,6 @@ __all__ = [
     "accept_ivr_call",
     "accept_order_email",
     "apply_facts",
-    "assess",
     "cancel_order",
     "correct_order",
     "follow_catalogue",

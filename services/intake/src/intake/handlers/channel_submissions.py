@@ -3,11 +3,11 @@ CRM opportunity's new version corrects it."""
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import ValidationError
 
-from intake import repository
 from intake.channels import crm, ivr
 from intake.channels.email import email_sender, parse_order_email
 from intake.domain.duplicates import source_id
@@ -18,7 +18,7 @@ from intake.handlers.corrections import correct_order
 from intake.repository import canonical_bytes
 from intake.rules_in_force import IntakeContext
 from intake.tmf622 import ProductOrderCreate, request_findings, to_canonical
-from orderdesk_shared.db import UnitOfWork
+from intake.unit_of_work import IntakeUnitOfWork
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived, IvrCallReceived
@@ -27,7 +27,9 @@ from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.field_problems import FieldProblem, described, field_problems
 
 
-async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: UnitOfWork, context: IntakeContext) -> str:
+async def accept_crm_opportunity(
+    opportunity: CrmOpportunitySubmitted, uow: IntakeUnitOfWork, context: IntakeContext
+) -> str:
     """Take a won CRM opportunity as an order; a resend is the same order, a new version of it corrects the order."""
     return await _accept_submission(
         opportunity,
@@ -40,14 +42,14 @@ async def accept_crm_opportunity(opportunity: CrmOpportunitySubmitted, uow: Unit
     )
 
 
-async def accept_ivr_call(call: IvrCallReceived, uow: UnitOfWork, context: IntakeContext) -> str:
+async def accept_ivr_call(call: IvrCallReceived, uow: IntakeUnitOfWork, context: IntakeContext) -> str:
     """Take an IVR call as an order for the caller's account; a repeated call record is the same order."""
     return await _accept_submission(
         call, ivr.to_order_request(call), uow, context, submitter=ivr.submitter(call), document=call.to_json_bytes()
     )
 
 
-async def accept_order_email(received_email: EmailReceived, uow: UnitOfWork, context: IntakeContext) -> str:
+async def accept_order_email(received_email: EmailReceived, uow: IntakeUnitOfWork, context: IntakeContext) -> str:
     """Take an order email as an order; parts that cannot be read are findings, a resent email the same order."""
     # Parsing (MIME, spreadsheets) is CPU work of up to seconds: in a thread, so the event loop keeps serving.
     parsed = await asyncio.to_thread(parse_order_email, received_email.message.encode())
@@ -72,10 +74,19 @@ class SourceConflict(PermanentError):
     """The sender's id names an order already, which this different document cannot become."""
 
 
+@dataclass(frozen=True)
+class _ReadSubmission:
+    """A channel submission read as an order: the order, its TMF622 request and what could not be used as given."""
+
+    order: ProductOrder
+    request: dict
+    findings: Sequence[Finding]
+
+
 async def _accept_submission(
     submission: Fact,
     request_document: dict,
-    uow: UnitOfWork,
+    uow: IntakeUnitOfWork,
     context: IntakeContext,
     *,
     submitter: str | None,
@@ -85,52 +96,56 @@ async def _accept_submission(
 ) -> str:
     """The order a channel submission makes: a new one, or the one its source made before (corrected by it, for a
     channel whose sources send new versions)."""
-    order_id, channel_source = new_order_id(), submission.subject
-    first = await repository.claim_source_id(
-        uow.connection,
-        source_id=channel_source,
-        channel=request_document["channel"][0]["name"],
-        order_id=order_id,
-        document=document,
-    )
-    if first != order_id:
+    order_id = new_order_id()
+    if (first := await _claim(uow, submission, request_document, order_id=order_id, document=document)) != order_id:
         return first
-    try:
-        request = ProductOrderCreate.model_validate(request_document)
-    except ValidationError as error:
-        problems = [*field_problems(error), *(FieldProblem(f.field_path, f.message) for f in channel_findings)]
-        raise UnreadableSubmission(f"{channel_source} cannot become an order: {described(problems)}") from error
-    order = to_canonical(request, order_id=order_id, submitted_by=submitter)
-    request_json = request.model_dump(mode="json", exclude_none=True)
-    channel_findings = [*channel_findings, *request_findings(request)]
-    rules, now = await context.rules.within(uow.connection), context.clock()
-    if (source := source_id(order)) and (earlier := await repository.submission(uow.connection, source)):
-        await repository.repoint_submission(uow.connection, channel_source, order_id=earlier.order_id)
-        if earlier.document != canonical_bytes(request_json):
-            if not corrects:
-                raise SourceConflict(_conflict(order, earlier.order_id))
+    read = _read(
+        request_document, submission.subject, order_id=order_id, submitter=submitter, findings=channel_findings
+    )
+    rules, now = await uow.reference.rules(context.rules), context.clock()
+    source = source_id(read.order)
+    if source and (earlier := await uow.submissions.get(source)):
+        await uow.submissions.repoint(submission.subject, order_id=earlier.order_id)
+        if earlier.document != canonical_bytes(read.request):
             await _correct_from_source(
-                earlier.order_id,
-                order,
-                uow,
-                rules=rules,
-                now=now,
-                actor=submitter,
-                request=request_json,
-                findings=channel_findings,
+                earlier.order_id, read, uow, rules=rules, now=now, actor=submitter, corrects=corrects
             )
         return earlier.order_id
     await submit_order(
-        order,
+        read.order,
         uow,
         rules=rules,
         now=now,
-        idempotency_key=None,
-        request_document=request_json,
-        channel_findings=channel_findings,
+        request_document=read.request,
+        channel_findings=read.findings,
         source=source,
     )
     return order_id
+
+
+async def _claim(
+    uow: IntakeUnitOfWork, submission: Fact, request_document: dict, *, order_id: str, document: bytes
+) -> str:
+    """The submission's order: `order_id` if it is the first of its sender's id, else the first one's."""
+    channel = request_document["channel"][0]["name"]
+    return await uow.submissions.claim(
+        source_id=submission.subject, channel=channel, order_id=order_id, document=document
+    )
+
+
+def _read(
+    request_document: dict, channel_source: str, *, order_id: str, submitter: str | None, findings: Sequence[Finding]
+) -> _ReadSubmission:
+    try:
+        request = ProductOrderCreate.model_validate(request_document)
+    except ValidationError as error:
+        problems = [*field_problems(error), *(FieldProblem(f.field_path, f.message) for f in findings)]
+        raise UnreadableSubmission(f"{channel_source} cannot become an order: {described(problems)}") from error
+    return _ReadSubmission(
+        order=to_canonical(request, order_id=order_id, submitted_by=submitter),
+        request=request.model_dump(mode="json", exclude_none=True),
+        findings=[*findings, *request_findings(request)],
+    )
 
 
 def _conflict(order: ProductOrder, earlier_order_id: str) -> str:
@@ -142,16 +157,19 @@ def _conflict(order: ProductOrder, earlier_order_id: str) -> str:
 
 async def _correct_from_source(
     order_id: str,
-    changed: ProductOrder,
-    uow: UnitOfWork,
+    read: _ReadSubmission,
+    uow: IntakeUnitOfWork,
     *,
     rules: IntakeRules,
     now: datetime,
     actor: str | None,
-    request: dict,
-    findings: Sequence[Finding],
+    corrects: bool,
 ) -> None:
-    stored = await repository.get_order(uow.connection, order_id, for_update=True)
+    """The order its source made before, corrected by a resend with another document: for a channel whose sources
+    send new versions (else a conflict), while the order can still be corrected."""
+    if not corrects:
+        raise SourceConflict(_conflict(read.order, order_id))
+    stored = await uow.orders.get(order_id, for_update=True)
     try:
         check_correctable(stored.status)
     except NotAllowed as refused:
@@ -159,11 +177,11 @@ async def _correct_from_source(
     submitted_by = stored.order.submitted_by or actor
     await correct_order(
         stored,
-        changed.model_copy(update={"id": order_id, "submitted_by": submitted_by}),
+        read.order.model_copy(update={"id": order_id, "submitted_by": submitted_by}),
         uow,
         rules=rules,
         now=now,
-        actor=actor or str(changed.channel),
-        request_document=request,
-        channel_findings=findings,
+        actor=actor or str(read.order.channel),
+        request_document=read.request,
+        channel_findings=read.findings,
     )

@@ -6,32 +6,26 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from intake import notifications, repository
-from intake.domain.duplicates import DUPLICATE_ORDER, fingerprint
-from intake.domain.lifecycle import CancelRoute, NotAllowed, cancel_route, check_correctable
-from intake.domain.validation import IntakeRules, validate
-from intake.handlers.acceptance import (
-    announce,
-    hold_likely_duplicates,
-    installed_base,
-    record_findings,
-    status_after,
-    with_findings,
-)
+from intake import notifications
+from intake.domain.acceptance import announcements, assess
+from intake.domain.desk import DeskDecision, decide_cancel, decide_release
+from intake.domain.lifecycle import check_correctable
+from intake.domain.records import CancelRequest, Revision, StoredOrder
+from intake.domain.validation import IntakeRules
+from intake.handlers.acceptance import hold_likely_duplicates, installed_base, record_findings
 from intake.notifications import HUB
-from intake.repository import CancelRequest, NewOrder, Revision, StoredOrder
-from orderdesk_shared.db import UnitOfWork
-from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.intake import OrderCorrected, OrderValidated
-from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
-from orderdesk_shared.order_state import OrderStatus, advance, fact_of
+from intake.unit_of_work import IntakeUnitOfWork
+from orderdesk_shared.events.fallout import Finding
+from orderdesk_shared.events.intake import OrderCorrected
+from orderdesk_shared.events.order import ProductOrder
+from orderdesk_shared.order_state import OrderStatus
 from orderdesk_shared.telemetry import order_step
 
 
 async def correct_order(
     stored: StoredOrder,
     order: ProductOrder,
-    uow: UnitOfWork,
+    uow: IntakeUnitOfWork,
     *,
     rules: IntakeRules,
     now: datetime,
@@ -42,41 +36,36 @@ async def correct_order(
     """Validate a corrected order again under its id, as its next version: it moves on validated, or stays stopped
     with new findings; every service drops what it holds for the earlier version. `channel_findings`: what the
     request says that OrderDesk could not use as given (as for submit_order)."""
-    async with order_step(uow, stored.order.id, "correct order", version=stored.version + 1):
+    version = stored.version + 1
+    async with order_step(uow, stored.order.id, "correct order", version=version):
         check_correctable(stored.status)
-        installed = await installed_base(uow.connection, order, rules)
-        validation = with_findings(validate(order, rules, today=now.date(), installed=installed), channel_findings)
-        new = NewOrder(
-            validation=validation,
-            status=status_after(validation, version=stored.version + 1),
-            received_at=now,
-            idempotency_key=None,
+        installed = await installed_base(uow.installed_base, order, rules)
+        assessed = assess(
+            order,
+            rules,
+            now=now,
+            installed=installed,
             request_document=request_document,
-            fingerprint=fingerprint(validation.order),
-            duplicate_window_days=rules.matrix.likely_duplicate_window_days,
+            version=version,
+            channel_findings=channel_findings,
         )
-        [new] = await hold_likely_duplicates(uow, [new])
-        await repository.replace_order(
-            uow.connection,
-            order=new.order,
-            status=new.status,
-            request_document=request_document,
-            fingerprint=new.fingerprint,
+        [new] = await hold_likely_duplicates(uow, [assessed])
+        await uow.orders.replace(
+            order=new.order, status=new.status, request_document=request_document, fingerprint=new.fingerprint
         )
-        await repository.record_revisions(
-            uow.connection,
-            [Revision(order.id, new.status.version, "corrected", actor, new.status.state, list(new.status.findings))],
-        )
+        revision = Revision(order.id, version, "corrected", actor, new.status.state, list(new.status.findings))
+        await uow.history.record([revision])
         await record_findings(uow, order.id, new.status)
         HUB.notify(uow, lambda _: notifications.corrected(stored, new.order, new.status))
-        announce(uow, new.order, new.status, corrected_by=actor)
-        uow.emit(OrderCorrected(order_id=order.id, order_version=new.status.version, corrected_by=actor))
+        for event in announcements(new.order, new.status, corrected_by=actor):
+            uow.emit(event)
+        uow.emit(OrderCorrected(order_id=order.id, order_version=version, corrected_by=actor))
         return new.status
 
 
 async def cancel_order(
     stored: StoredOrder,
-    uow: UnitOfWork,
+    uow: IntakeUnitOfWork,
     *,
     actor: str,
     reason: str,
@@ -87,61 +76,37 @@ async def cancel_order(
     """Cancel an order not installed yet: at once before the hand-off, else by asking Operations to stop the work.
     `document`: the TMF622 request as sent, kept with the cancellation request."""
     async with order_step(uow, stored.order.id, "cancel order", version=stored.version):
-        route = cancel_route(stored.status)
-        at_once = route is CancelRoute.AT_ONCE
-        why = f"cancelled by {actor}: {reason}" if reason else f"cancelled by {actor}"
-        finding = Finding(reason_code="CANCELLED", message=why)
-        fallout = OrderFallout(
-            order_id=stored.order.id,
-            order_version=stored.version,
-            stage=stored.stage,
-            kind=FalloutKind.CANCELLED if at_once else FalloutKind.CANCELLATION_REQUESTED,
-            findings=[finding],
-        )
-        status = advance(stored.status, fact_of(fallout))
-        await repository.save_statuses(uow.connection, {stored.order.id: status})
-        action = "cancelled" if at_once else "cancellation requested"
-        await repository.record_revisions(
-            uow.connection, [Revision(stored.order.id, stored.version, action, actor, status.state, [finding])]
-        )
-        request = CancelRequest(
-            id=f"CPO-{uuid.uuid4().hex[:12].upper()}",
-            order_id=stored.order.id,
-            order_version=stored.version,
+        request_id = f"CPO-{uuid.uuid4().hex[:12].upper()}"
+        cancel = decide_cancel(
+            stored,
+            request_id=request_id,
+            actor=actor,
             reason=reason,
-            requested_by=actor,
-            requested_at=now,
-            requested_cancellation_date=requested_date,
-            state="done" if at_once else "inProgress",
-            effective_at=now if at_once else None,
-            outcome="cancelled before the hand-off to Operations" if at_once else None,
+            requested_date=requested_date,
+            now=now,
             document=document,
         )
-        await repository.add_cancel_request(uow.connection, request)
-        HUB.notify(uow, lambda _: notifications.cancelled(stored, status, request))
-        uow.emit(fallout)
-        return request
+        await _store(uow, stored, cancel)
+        await uow.cancel_requests.add(cancel.request)
+        for event in cancel.events:
+            uow.emit(event)
+        HUB.notify(uow, lambda _: notifications.cancelled(stored, cancel.status, cancel.request))
+        return cancel.request
 
 
-async def release_duplicate(stored: StoredOrder, uow: UnitOfWork, *, actor: str, note: str) -> OrderStatus:
+async def release_duplicate(stored: StoredOrder, uow: IntakeUnitOfWork, *, actor: str, note: str) -> OrderStatus:
     """A specialist judged a likely duplicate a separate order: it moves on validated."""
     async with order_step(uow, stored.order.id, "release likely duplicate", version=stored.version):
-        held_as_duplicate = any(finding.get("reasonCode") == DUPLICATE_ORDER for finding in stored.status.findings)
-        if stored.state is not OrderState.HELD or not held_as_duplicate:
-            raise NotAllowed(f"it is {stored.state}, not held as a likely duplicate")
-        released = OrderFallout(
-            order_id=stored.order.id,
-            order_version=stored.version,
-            stage=Stage.VALIDATED,
-            kind=FalloutKind.RELEASED,
-            findings=[Finding(reason_code=DUPLICATE_ORDER, message=f"released by {actor}: {note}")],
-        )
-        validated = OrderValidated(order_id=stored.order.id, order_version=stored.version, order=stored.order)
-        status = advance(advance(stored.status, fact_of(released)), fact_of(validated))
-        await repository.save_statuses(uow.connection, {stored.order.id: status})
-        revision = Revision(stored.order.id, stored.version, "released", actor, status.state, released.findings)
-        await repository.record_revisions(uow.connection, [revision])
-        HUB.notify(uow, lambda _: notifications.state_changed(replace(stored, status=status), before=stored.state))
-        uow.emit(released)
-        uow.emit(validated)
-        return status
+        release = decide_release(stored, actor=actor, note=note)
+        await _store(uow, stored, release)
+        for event in release.events:
+            uow.emit(event)
+        after = replace(stored, status=release.status)
+        HUB.notify(uow, lambda _: notifications.state_changed(after, before=stored.state))
+        return release.status
+
+
+async def _store(uow: IntakeUnitOfWork, stored: StoredOrder, decision: DeskDecision) -> None:
+    """The order's status and history line as the desk's decision leaves them."""
+    await uow.statuses.save({stored.order.id: decision.status})
+    await uow.history.record([decision.revision])

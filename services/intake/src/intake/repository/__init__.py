@@ -1,61 +1,31 @@
-"""Queries over intake's orders, their histories, cancellation requests, the installed base and coaching: one
-module each, every query named here for the handlers and the API."""
+"""Intake's repositories: its orders and their statuses, channel submissions, histories and the findings made on
+orders, cancellation requests, the installed base and the reference versions heard, one module each. Each works on
+the connection it is built on; `intake.unit_of_work.IntakeUnitOfWork` puts them on the unit of work (`uow.orders`...).
+"""
 
-from intake.repository.cancel_requests import (
-    CancelRequest,
-    add_cancel_request,
-    get_cancel_request,
-    list_cancel_requests,
-    settle_cancel_requests,
-)
-from intake.repository.history import Revision, finding_counts, order_history, record_findings_made, record_revisions
-from intake.repository.installed_base import products_of, record_product_changes, settle_products
-from intake.repository.orders import (
-    NewOrder,
-    OrderFilter,
-    StoredOrder,
-    get_order,
-    get_orders,
-    insert_orders,
-    likely_duplicates,
-    list_orders,
-    order_for_idempotency_key,
-    replace_order,
-)
-from intake.repository.statuses import get_version, lock_statuses, mark_completed, save_statuses
-from intake.repository.submissions import Submission, canonical_bytes, claim_source_id, repoint_submission, submission
+from intake.domain.records import CancelRequest, NewOrder, Revision, StoredOrder
+from intake.repository.cancel_requests import CancelRequests
+from intake.repository.history import FindingsMade, OrderHistory
+from intake.repository.installed_base import InstalledBase
+from intake.repository.orders import OrderFilter, Orders
+from intake.repository.reference_versions import ReferenceVersions
+from intake.repository.statuses import Statuses
+from intake.repository.submissions import Submission, Submissions, canonical_bytes
 
 __all__ = [
     "CancelRequest",
+    "CancelRequests",
+    "FindingsMade",
+    "InstalledBase",
     "NewOrder",
     "OrderFilter",
+    "OrderHistory",
+    "Orders",
+    "ReferenceVersions",
     "Revision",
+    "Statuses",
     "StoredOrder",
     "Submission",
-    "add_cancel_request",
+    "Submissions",
     "canonical_bytes",
-    "claim_source_id",
-    "finding_counts",
-    "get_cancel_request",
-    "get_order",
-    "get_orders",
-    "get_version",
-    "insert_orders",
-    "likely_duplicates",
-    "list_cancel_requests",
-    "list_orders",
-    "lock_statuses",
-    "mark_completed",
-    "order_for_idempotency_key",
-    "order_history",
-    "products_of",
-    "record_findings_made",
-    "record_product_changes",
-    "record_revisions",
-    "replace_order",
-    "repoint_submission",
-    "save_statuses",
-    "settle_cancel_requests",
-    "settle_products",
-    "submission",
 ]

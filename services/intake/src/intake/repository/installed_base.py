@@ -13,43 +13,64 @@ from orderdesk_shared.db import insert_or_update_all
 from orderdesk_shared.events.order import ServiceLocation
 
 
-async def products_of(
-    connection: AsyncConnection, account_id: str, *, also: Collection[str] = ()
-) -> list[InstalledProduct]:
-    """The products intake has on record for the account (those handed off through OrderDesk), and the records of
-    the products `also` names wherever they are now (a seed product transferred to another account, say)."""
-    rows = await connection.execute(
-        sa.select(installed_products).where(
-            sa.or_(installed_products.c.account_id == account_id, installed_products.c.product_id.in_(list(also)))
+class InstalledBase:
+    """The installed base's products, in the unit of work's transaction."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def products_of(self, account_id: str, *, also: Collection[str] = ()) -> list[InstalledProduct]:
+        """The products intake has on record for the account (those handed off through OrderDesk), and the records
+        of the products `also` names wherever they are now (a seed product transferred to another account, say)."""
+        rows = await self._connection.execute(
+            sa.select(installed_products).where(
+                sa.or_(installed_products.c.account_id == account_id, installed_products.c.product_id.in_(list(also)))
+            )
         )
+        return [_installed(row) for row in rows]
+
+    async def record_changes(self, changes: Sequence[ProductChange]) -> None:
+        """Handed-off orders' products: added or replaced as handed off, or marked as being disconnected (a product
+        of the seed gets its record then), two statements for a whole batch."""
+        replaced = [_product_values(change.product) for change in changes if change.replaces]
+        await insert_or_update_all(self._connection, installed_products, replaced)
+        marked = [_product_values(change.product) for change in changes if not change.replaces]
+        await insert_or_update_all(self._connection, installed_products, marked, keep_first=_PRODUCT_DETAILS)
+
+    async def settle(self, order_id: str, *, installed: bool) -> None:
+        """Operations installed the order (its products are in service, its disconnects done) or stopped it (what
+        it would have added never was, what it would have disconnected stays)."""
+        settled = _AFTER_INSTALL if installed else _AFTER_CANCEL
+        for before, after in settled.items():
+            await self._connection.execute(
+                sa.update(installed_products)
+                .where(installed_products.c.order_id == order_id, installed_products.c.state == before)
+                .values(state=after, updated_at=sa.func.now())
+            )
+        if not installed:
+            await self._connection.execute(
+                sa.delete(installed_products).where(
+                    installed_products.c.order_id == order_id, installed_products.c.state == ProductState.ORDERED
+                )
+            )
+
+
+def _installed(row: sa.Row) -> InstalledProduct:
+    return InstalledProduct(
+        product_id=row.product_id,
+        account_id=row.account_id,
+        offering_id=row.offering_id,
+        characteristics=row.characteristics,
+        location=ServiceLocation.model_validate(row.location) if row.location else None,
+        mrc=row.mrc,
+        term_months=row.term_months,
+        state=ProductState(row.state),
+        order_id=row.order_id,
     )
-    return [
-        InstalledProduct(
-            product_id=row.product_id,
-            account_id=row.account_id,
-            offering_id=row.offering_id,
-            characteristics=row.characteristics,
-            location=ServiceLocation.model_validate(row.location) if row.location else None,
-            mrc=row.mrc,
-            term_months=row.term_months,
-            state=ProductState(row.state),
-            order_id=row.order_id,
-        )
-        for row in rows
-    ]
 
 
 # What a disconnect leaves as it was on record: only its state and the order changing it are new.
 _PRODUCT_DETAILS = ("account_id", "offering_id", "characteristics", "location", "mrc", "term_months")
-
-
-async def record_product_changes(connection: AsyncConnection, changes: Sequence[ProductChange]) -> None:
-    """Handed-off orders' products: added or replaced as handed off, or marked as being disconnected (a product of
-    the seed gets its record then), two statements for a whole batch."""
-    replaced = [_product_values(change.product) for change in changes if change.replaces]
-    await insert_or_update_all(connection, installed_products, replaced)
-    marked = [_product_values(change.product) for change in changes if not change.replaces]
-    await insert_or_update_all(connection, installed_products, marked, keep_first=_PRODUCT_DETAILS)
 
 
 def _product_values(product: InstalledProduct) -> dict:
@@ -71,21 +92,3 @@ def _product_values(product: InstalledProduct) -> dict:
 
 _AFTER_INSTALL = {ProductState.ORDERED: ProductState.INSTALLED, ProductState.DISCONNECTING: ProductState.DISCONNECTED}
 _AFTER_CANCEL = {ProductState.DISCONNECTING: ProductState.INSTALLED}
-
-
-async def settle_products(connection: AsyncConnection, order_id: str, *, installed: bool) -> None:
-    """Operations installed the order (its products are in service, its disconnects done) or stopped it (what it
-    would have added never was, what it would have disconnected stays)."""
-    settled = _AFTER_INSTALL if installed else _AFTER_CANCEL
-    for before, after in settled.items():
-        await connection.execute(
-            sa.update(installed_products)
-            .where(installed_products.c.order_id == order_id, installed_products.c.state == before)
-            .values(state=after, updated_at=sa.func.now())
-        )
-    if not installed:
-        await connection.execute(
-            sa.delete(installed_products).where(
-                installed_products.c.order_id == order_id, installed_products.c.state == ProductState.ORDERED
-            )
-        )

@@ -3,46 +3,20 @@ live orders a new one likely duplicates."""
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.domain.validation import Validation
+from intake.domain.acceptance import earlier_alike
+from intake.domain.records import NewOrder, StoredOrder
 from intake.repository.statuses import status_of, status_values
 from intake.repository.submissions import canonical_bytes
 from intake.tables import orders, submissions
 from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.db import insert_all
-from orderdesk_shared.events.fallout import Finding
-from orderdesk_shared.events.order import Channel, OrderState, ProductOrder, Stage
+from orderdesk_shared.events.order import Channel, OrderState, ProductOrder
 from orderdesk_shared.order_state import OrderStatus
-
-
-@dataclass(frozen=True)
-class StoredOrder:
-    order: ProductOrder
-    status: OrderStatus
-    created_at: datetime
-    request_document: dict | None
-    completed_on: date | None
-
-    @property
-    def state(self) -> OrderState:
-        return self.status.state
-
-    @property
-    def stage(self) -> Stage:
-        return self.status.stage
-
-    @property
-    def version(self) -> int:
-        return self.status.version
-
-    @property
-    def findings(self) -> list[dict]:
-        """What stops the order, as the desk is shown it."""
-        return list(self.status.findings)
 
 
 def _stored(row: sa.Row) -> StoredOrder:
@@ -52,120 +26,6 @@ def _stored(row: sa.Row) -> StoredOrder:
         created_at=row.created_at,
         request_document=row.request_document,
         completed_on=row.completed_on,
-    )
-
-
-@dataclass(frozen=True)
-class NewOrder:
-    """A submitted order as validated, ready to store, and what intake decided of it."""
-
-    validation: Validation
-    status: OrderStatus
-    received_at: datetime
-    idempotency_key: str | None
-    request_document: dict | None
-    # The source (channel, account, externalId) it is the first order of; None for an order without an externalId.
-    source_id: str | None = None
-    fingerprint: str | None = None
-    duplicate_window_days: int = 90
-
-    @property
-    def order(self) -> ProductOrder:
-        return self.validation.order
-
-    @property
-    def findings(self) -> list[Finding]:
-        return self.validation.findings
-
-
-async def insert_orders(connection: AsyncConnection, new_orders: Sequence[NewOrder]) -> None:
-    """Store new orders, and claim each one's source: a second order from the same source conflicts here."""
-    await insert_all(
-        connection,
-        orders,
-        [
-            dict(
-                id=new.order.id,
-                external_id=new.order.external_id,
-                channel=new.order.channel,
-                order_type=new.order.order_type,
-                account_id=new.order.account.id,
-                account_key=new.order.account.key,
-                fingerprint=new.fingerprint,
-                idempotency_key=new.idempotency_key,
-                # The API submits in the caller's name: the key is the submitter's own.
-                idempotency_owner=new.order.submitted_by if new.idempotency_key else None,
-                people=_people(new.order),
-                order_document=new.order.model_dump(mode="json", by_alias=True, exclude_none=True),
-                request_document=new.request_document,
-                created_at=new.received_at,
-                updated_at=new.received_at,
-                **status_values(new.status),
-            )
-            for new in new_orders
-        ],
-    )
-    sources = [
-        dict(
-            source_id=new.source_id,
-            channel=new.order.channel,
-            order_id=new.order.id,
-            document=canonical_bytes(new.request_document),
-        )
-        for new in new_orders
-        if new.source_id
-    ]
-    if sources:
-        await insert_all(connection, submissions, sources)
-
-
-def _people(order: ProductOrder) -> list[str]:
-    return sorted(OrderPeople.of(order).owners)
-
-
-async def get_order(connection: AsyncConnection, order_id: str, *, for_update: bool = False) -> StoredOrder | None:
-    query = sa.select(orders).where(orders.c.id == order_id)
-    row = (await connection.execute(query.with_for_update() if for_update else query)).first()
-    return _stored(row) if row else None
-
-
-async def get_orders(connection: AsyncConnection, order_ids: Collection[str]) -> list[StoredOrder]:
-    """The stored orders among these ids, in one read."""
-    rows = await connection.execute(sa.select(orders).where(orders.c.id.in_(sorted(order_ids))).order_by(orders.c.id))
-    return [_stored(row) for row in rows]
-
-
-async def order_for_idempotency_key(connection: AsyncConnection, key: str, *, owner: str) -> StoredOrder | None:
-    """The order the caller `owner` made with this Idempotency-Key; another caller's key is another key."""
-    found = sa.select(orders).where(orders.c.idempotency_owner == owner, orders.c.idempotency_key == key)
-    row = (await connection.execute(found)).first()
-    return _stored(row) if row else None
-
-
-async def replace_order(
-    connection: AsyncConnection,
-    *,
-    order: ProductOrder,
-    status: OrderStatus,
-    request_document: dict,
-    fingerprint: str | None,
-) -> None:
-    """Store a corrected order under the same id, as its new version."""
-    await connection.execute(
-        sa.update(orders)
-        .where(orders.c.id == order.id)
-        .values(
-            external_id=order.external_id,
-            order_type=order.order_type,
-            account_id=order.account.id,
-            account_key=order.account.key,
-            fingerprint=fingerprint,
-            people=_people(order),
-            order_document=order.model_dump(mode="json", by_alias=True, exclude_none=True),
-            request_document=request_document,
-            updated_at=sa.func.now(),
-            **status_values(status),
-        )
     )
 
 
@@ -195,49 +55,115 @@ class OrderFilter:
         return query.where(*(criterion for criterion in criteria if criterion is not None))
 
 
-async def list_orders(
-    connection: AsyncConnection, selection: OrderFilter, *, offset: int, limit: int
-) -> tuple[list[StoredOrder], int]:
-    """One page of the matching orders, newest first, and how many match in all."""
-    page = selection.apply(sa.select(orders)).order_by(orders.c.created_at.desc(), orders.c.id).offset(offset)
-    total = selection.apply(sa.select(sa.func.count()).select_from(orders))
-    rows = await connection.execute(page.limit(limit))
-    return [_stored(row) for row in rows], (await connection.execute(total)).scalar_one()
+class Orders:
+    """Intake's orders, in the unit of work's transaction (or on a connection of a read of its own)."""
 
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
-async def likely_duplicates(
-    connection: AsyncConnection, candidates: Sequence[NewOrder], *, since: datetime
-) -> dict[str, str]:
-    """For each candidate, a live order received since `since` for the same account, offerings and sites under
-    another externalId: {candidate order id: the earlier order's id}."""
-    keyed = [new for new in candidates if new.fingerprint]
-    if not keyed:
-        return {}
-    rows = await connection.execute(
-        sa.select(orders.c.id, orders.c.account_key, orders.c.fingerprint, orders.c.external_id)
-        .where(
-            sa.tuple_(orders.c.account_key, orders.c.fingerprint).in_(
-                [(new.order.account.key, new.fingerprint) for new in keyed]
-            ),
-            orders.c.created_at >= since,
-            orders.c.state.not_in([OrderState.REJECTED, OrderState.CANCELLED]),
+    async def insert(self, new_orders: Sequence[NewOrder]) -> None:
+        """Store new orders, and claim each one's source: a second order from the same source conflicts here."""
+        await insert_all(self._connection, orders, [_order_values(new) for new in new_orders])
+        sources = [
+            dict(
+                source_id=new.source_id,
+                channel=new.order.channel,
+                order_id=new.order.id,
+                document=canonical_bytes(new.request_document),
+            )
+            for new in new_orders
+            if new.source_id
+        ]
+        if sources:
+            await insert_all(self._connection, submissions, sources)
+
+    async def get(self, order_id: str, *, for_update: bool = False) -> StoredOrder | None:
+        query = sa.select(orders).where(orders.c.id == order_id)
+        row = (await self._connection.execute(query.with_for_update() if for_update else query)).first()
+        return _stored(row) if row else None
+
+    async def get_many(self, order_ids: Collection[str]) -> list[StoredOrder]:
+        """The stored orders among these ids, in one read."""
+        query = sa.select(orders).where(orders.c.id.in_(sorted(order_ids))).order_by(orders.c.id)
+        return [_stored(row) for row in await self._connection.execute(query)]
+
+    async def for_idempotency_key(self, key: str, *, owner: str) -> StoredOrder | None:
+        """The order the caller `owner` made with this Idempotency-Key; another caller's key is another key."""
+        found = sa.select(orders).where(orders.c.idempotency_owner == owner, orders.c.idempotency_key == key)
+        row = (await self._connection.execute(found)).first()
+        return _stored(row) if row else None
+
+    async def replace(
+        self, *, order: ProductOrder, status: OrderStatus, request_document: dict, fingerprint: str | None
+    ) -> None:
+        """Store a corrected order under the same id, as its new version."""
+        await self._connection.execute(
+            sa.update(orders)
+            .where(orders.c.id == order.id)
+            .values(
+                external_id=order.external_id,
+                order_type=order.order_type,
+                account_id=order.account.id,
+                account_key=order.account.key,
+                fingerprint=fingerprint,
+                people=_people(order),
+                order_document=order.model_dump(mode="json", by_alias=True, exclude_none=True),
+                request_document=request_document,
+                updated_at=sa.func.now(),
+                **status_values(status),
+            )
         )
-        .order_by(orders.c.created_at)
+
+    async def page(self, selection: OrderFilter, *, offset: int, limit: int) -> tuple[list[StoredOrder], int]:
+        """One page of the matching orders, newest first, and how many match in all."""
+        page = selection.apply(sa.select(orders)).order_by(orders.c.created_at.desc(), orders.c.id).offset(offset)
+        total = selection.apply(sa.select(sa.func.count()).select_from(orders))
+        rows = await self._connection.execute(page.limit(limit))
+        return [_stored(row) for row in rows], (await self._connection.execute(total)).scalar_one()
+
+    async def likely_duplicates(self, candidates: Sequence[NewOrder], *, since: datetime) -> dict[str, str]:
+        """For each candidate, a live order received since `since` for the same account, offerings and sites under
+        another externalId: {candidate order id: the earlier order's id}."""
+        keyed = [new for new in candidates if new.fingerprint]
+        if not keyed:
+            return {}
+        rows = await self._connection.execute(
+            sa.select(orders.c.id, orders.c.account_key, orders.c.fingerprint, orders.c.external_id)
+            .where(
+                sa.tuple_(orders.c.account_key, orders.c.fingerprint).in_(
+                    [(new.order.account.key, new.fingerprint) for new in keyed]
+                ),
+                orders.c.created_at >= since,
+                orders.c.state.not_in([OrderState.REJECTED, OrderState.CANCELLED]),
+            )
+            .order_by(orders.c.created_at)
+        )
+        earlier: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+        for row in rows:
+            earlier.setdefault((row.account_key, row.fingerprint), []).append((row.id, row.external_id))
+        return earlier_alike(keyed, earlier)
+
+
+def _order_values(new: NewOrder) -> dict:
+    return dict(
+        id=new.order.id,
+        external_id=new.order.external_id,
+        channel=new.order.channel,
+        order_type=new.order.order_type,
+        account_id=new.order.account.id,
+        account_key=new.order.account.key,
+        fingerprint=new.fingerprint,
+        idempotency_key=new.idempotency_key,
+        # The API submits in the caller's name: the key is the submitter's own.
+        idempotency_owner=new.order.submitted_by if new.idempotency_key else None,
+        people=_people(new.order),
+        order_document=new.order.model_dump(mode="json", by_alias=True, exclude_none=True),
+        request_document=new.request_document,
+        created_at=new.received_at,
+        updated_at=new.received_at,
+        **status_values(new.status),
     )
-    earlier: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
-    for row in rows:
-        earlier.setdefault((row.account_key, row.fingerprint), []).append((row.id, row.external_id))
-    found = {}
-    for new in keyed:
-        others = earlier.get((new.order.account.key, new.fingerprint), [])
-        match = next(
-            (
-                order_id
-                for order_id, external_id in others
-                if order_id != new.order.id and (external_id is None or external_id != new.order.external_id)
-            ),
-            None,
-        )
-        if match:
-            found[new.order.id] = match
-    return found
+
+
+def _people(order: ProductOrder) -> list[str]:
+    return sorted(OrderPeople.of(order).owners)

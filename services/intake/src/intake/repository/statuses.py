@@ -61,12 +61,6 @@ _LOCK_STATUSES = (
 )
 
 
-async def lock_statuses(connection: AsyncConnection, order_ids: Collection[str]) -> dict[str, OrderStatus]:
-    """Each order's status, its row held until commit (locked in id order, so batches wait, not deadlock)."""
-    rows = await connection.execute(_LOCK_STATUSES, {"order_ids": list(order_ids)})
-    return {row.id: status_of(row) for row in rows}
-
-
 _SAVE_STATUSES = sa.text(
     f"UPDATE {orders.fullname} SET state = saved.state, stage = saved.stage, stopped_at = saved.stopped_at, "
     "findings = saved.findings, item_outcomes = saved.item_outcomes, updated_at = now() "
@@ -76,18 +70,27 @@ _SAVE_STATUSES = sa.text(
 )
 
 
-async def save_statuses(connection: AsyncConnection, statuses: Mapping[str, OrderStatus]) -> None:
-    """Store each order's new status, in one statement (its version and items stay as they are)."""
-    if statuses:
-        rows = [{"id": order_id} | status_values(status) for order_id, status in statuses.items()]
-        await connection.execute(_SAVE_STATUSES, {"statuses": json.dumps(rows)})
+class Statuses:
+    """Orders' statuses, their versions and installation days, in the unit of work's transaction."""
 
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
-async def get_version(connection: AsyncConnection, order_id: str) -> int | None:
-    """The order's current version; None when intake does not know the order."""
-    return await connection.scalar(sa.select(orders.c.version).where(orders.c.id == order_id))
+    async def lock(self, order_ids: Collection[str]) -> dict[str, OrderStatus]:
+        """Each order's status, its row held until commit (locked in id order, so batches wait, not deadlock)."""
+        rows = await self._connection.execute(_LOCK_STATUSES, {"order_ids": list(order_ids)})
+        return {row.id: status_of(row) for row in rows}
 
+    async def save(self, statuses: Mapping[str, OrderStatus]) -> None:
+        """Store each order's new status, in one statement (its version and items stay as they are)."""
+        if statuses:
+            rows = [{"id": order_id} | status_values(status) for order_id, status in statuses.items()]
+            await self._connection.execute(_SAVE_STATUSES, {"statuses": json.dumps(rows)})
 
-async def mark_completed(connection: AsyncConnection, order_id: str, *, on: date) -> None:
-    """The day Operations last reported an installation of the order."""
-    await connection.execute(sa.update(orders).where(orders.c.id == order_id).values(completed_on=on))
+    async def version(self, order_id: str) -> int | None:
+        """The order's current version; None when intake does not know the order."""
+        return await self._connection.scalar(sa.select(orders.c.version).where(orders.c.id == order_id))
+
+    async def mark_completed(self, order_id: str, *, on: date) -> None:
+        """The day Operations last reported an installation of the order."""
+        await self._connection.execute(sa.update(orders).where(orders.c.id == order_id).values(completed_on=on))

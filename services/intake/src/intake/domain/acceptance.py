@@ -1,0 +1,129 @@
+"""What intake decides of a submitted or corrected order: its version validated against the rules in force (or
+stopped with findings), held when it likely duplicates a live order, and the events that announce it."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from intake.domain.duplicates import duplicate_finding, fingerprint, received_since
+from intake.domain.installed_base import InstalledProduct
+from intake.domain.records import NewOrder
+from intake.domain.validation import IntakeRules, Validation, validate
+from orderdesk_shared.events.base import Fact
+from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.intake import OrderReceived, OrderValidated
+from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
+from orderdesk_shared.order_state import OrderFact, OrderStatus, advance, findings_json, received
+
+STOP_KIND = {
+    OrderState.REJECTED: FalloutKind.REJECTED,
+    OrderState.PENDING: FalloutKind.PENDING,
+    OrderState.HELD: FalloutKind.HELD,
+}
+
+
+def assess(
+    order: ProductOrder,
+    rules: IntakeRules,
+    *,
+    now: datetime,
+    installed: Sequence[InstalledProduct],
+    request_document: dict | None,
+    version: int = 1,
+    idempotency_key: str | None = None,
+    channel_findings: Sequence[Finding] = (),
+    source: str | None = None,
+) -> NewOrder:
+    """Validate a submitted order (or a corrected one, as its next `version`): what intake will store and announce
+    for it, before looking for duplicates."""
+    validation = with_findings(validate(order, rules, today=now.date(), installed=installed), channel_findings)
+    return NewOrder(
+        validation=validation,
+        status=status_after(validation, version=version),
+        received_at=now,
+        idempotency_key=idempotency_key,
+        request_document=request_document,
+        source_id=source,
+        fingerprint=fingerprint(validation.order),
+        duplicate_window_days=rules.matrix.likely_duplicate_window_days,
+    )
+
+
+def with_findings(validation: Validation, findings: Sequence[Finding]) -> Validation:
+    """Validation's findings after those the channel or request made (what could not be read or used as given)."""
+    if not findings:
+        return validation
+    return Validation(order=validation.order, findings=[*findings, *validation.findings])
+
+
+def status_after(validation: Validation, *, version: int) -> OrderStatus:
+    """A version as validation leaves it: in progress, or stopped at validation with its findings."""
+    status = received(version, [item.id for item in validation.order.items])
+    if validation.state is OrderState.IN_PROGRESS:
+        return advance(status, OrderFact(version, Stage.VALIDATED, Stage.VALIDATED))
+    kind = FalloutKind.PENDING if validation.state is OrderState.PENDING else FalloutKind.REJECTED
+    return advance(status, OrderFact(version, kind, Stage.VALIDATED, findings_json(validation.findings)))
+
+
+def valid_orders(new_orders: Sequence[NewOrder]) -> list[NewOrder]:
+    """The orders that passed validation: those that may duplicate a live order."""
+    return [new for new in new_orders if new.status.state is OrderState.IN_PROGRESS]
+
+
+def duplicate_window_start(valid: Sequence[NewOrder]) -> datetime:
+    """Since when an earlier order duplicates them: the window ends when the earliest of them was received (moments
+    before the others)."""
+    return received_since(min(new.received_at for new in valid), window_days=valid[0].duplicate_window_days)
+
+
+def held_as_duplicates(new_orders: Sequence[NewOrder], earlier: Mapping[str, str]) -> list[NewOrder]:
+    """Each valid order that asks what a live order of its account asks, under another externalId, held: `earlier`
+    names the stored live order each duplicates; of two alike in one batch, the later one is the duplicate."""
+    duplicates = dict(earlier)
+    first_of: dict[tuple[str, str | None], NewOrder] = {}
+    for new in valid_orders(new_orders):
+        key = (new.order.account.key, new.fingerprint)
+        if (first := first_of.setdefault(key, new)) is not new and first.order.external_id != new.order.external_id:
+            duplicates.setdefault(new.order.id, first.order.id)
+    return [
+        _held_as_duplicate(new, duplicates[new.order.id]) if new.order.id in duplicates else new for new in new_orders
+    ]
+
+
+def _held_as_duplicate(new: NewOrder, earlier_order_id: str) -> NewOrder:
+    finding = duplicate_finding(earlier_order_id, window_days=new.duplicate_window_days)
+    validation = Validation(order=new.order, findings=[finding])
+    status = received(new.status.version, new.status.item_ids)
+    held = advance(status, OrderFact(status.version, FalloutKind.HELD, Stage.VALIDATED, findings_json([finding])))
+    return replace(new, validation=validation, status=held)
+
+
+def announcements(order: ProductOrder, status: OrderStatus, *, corrected_by: str | None = None) -> list[Fact]:
+    """A version received, then passed on validated or stopped at validation with its findings."""
+    common = {"order_id": order.id, "order_version": status.version, "corrected_by": corrected_by}
+    if status.state is OrderState.IN_PROGRESS:
+        return [OrderReceived(**common, order=order), OrderValidated(**common, order=order)]
+    findings = [Finding.model_validate(finding) for finding in status.findings]
+    fallout = OrderFallout(**common, stage=Stage.VALIDATED, kind=STOP_KIND[status.state], findings=findings)
+    return [OrderReceived(**common, order=order), fallout]
+
+
+def earlier_alike(
+    keyed: Sequence[NewOrder], earlier: Mapping[tuple[str, str], Sequence[tuple[str, str | None]]]
+) -> dict[str, str]:
+    """For each candidate, the first of the earlier orders alike (same account key and fingerprint: `earlier` lists
+    their ids and externalIds, oldest first) that is another order under another externalId."""
+    found = {}
+    for new in keyed:
+        others = earlier.get((new.order.account.key, new.fingerprint), [])
+        match = next(
+            (
+                order_id
+                for order_id, external_id in others
+                if order_id != new.order.id and (external_id is None or external_id != new.order.external_id)
+            ),
+            None,
+        )
+        if match:
+            found[new.order.id] = match
+    return found
