@@ -34,7 +34,6 @@ TEST_DOSE = Dose(
     lock_seconds=120.0,
     backlog_rows=2_000,
     disk_full_seconds=4.0,
-    catch_seconds=30.0,
 )
 
 

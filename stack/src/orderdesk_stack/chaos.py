@@ -16,7 +16,7 @@ from rich.table import Table
 
 from orderdesk_stack.demo import APPROVAL_SHARE, ENDED, GRAND_RAPIDS_SHARE, WAITING
 from orderdesk_stack.desk import DeskAtWork, People
-from orderdesk_stack.faults import FAULTS, Dose
+from orderdesk_stack.faults import FAULTS, LYING_IN_WAIT, Dose
 from orderdesk_stack.invariants import InvariantReport, check_invariants, outstanding_work
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.paths import default_run_dir
@@ -34,7 +34,7 @@ PATIENCE_SECONDS = 600.0
 # compiler spends warming up (~60 s of the cluster's).
 FULL_JIT_FROM_ORDERS = 10_000
 # Orders submitted before a fault strikes (so that it strikes into a flowing stream), but never more than half its
-# slice: the rest still reach every service while it strikes, for the faults that wait for a service's next write.
+# slice; one for a fault lying in wait for a service's next write, which the rest of the slice brings.
 FLOWING_BEFORE_A_FAULT = 5
 FULL_DOSE = Dose()
 AT_REST = {str(state) for state in (*ENDED, *WAITING)}
@@ -208,7 +208,8 @@ async def _strike(
 ) -> None:
     first = len(work.order_ids)
     sending = asyncio.ensure_future(work.send(orders_slice))
-    while len(work.order_ids) - first < min(FLOWING_BEFORE_A_FAULT, len(orders_slice) // 2) and not sending.done():
+    flowing = 1 if outcome.name in LYING_IN_WAIT else min(FLOWING_BEFORE_A_FAULT, len(orders_slice) // 2)
+    while len(work.order_ids) - first < flowing and not sending.done():
         await asyncio.sleep(0.05)
     in_flight = {order_id for order_id in work.order_ids if not _done(watcher, order_id)}
     outcome.in_flight = len(in_flight)

@@ -19,7 +19,7 @@ from orderdesk_stack.faults.kills import kill_after_commit, kill_before_commit, 
 from orderdesk_stack.faults.rows import poison_outbox_row, relay_backlog, slow_handler
 from orderdesk_stack.services import SERVICES
 
-__all__ = ["BUSY_TOPIC", "FAULTS", "Dose", "Fault"]
+__all__ = ["BUSY_TOPIC", "FAULTS", "LYING_IN_WAIT", "Dose", "Fault"]
 
 FAULTS: dict[str, Fault] = {
     "broker-kill": broker_kill,
@@ -37,3 +37,6 @@ FAULTS: dict[str, Fault] = {
     "relay-backlog": relay_backlog,
     "disk-full": disk_full,
 }
+# Faults that wait for a service's next write to reach its moment: any order still to come may bring that write (or
+# none may: rejected at validation, a duplicate, cancelled), so they lie in wait from the slice's first order on.
+LYING_IN_WAIT = frozenset(f"kill-{s.name}-before-commit" for s in SERVICES)
