@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 UV := .cache/uv-$(UV_VERSION)/bin/uv
 UV_RUN := $(UV) run --frozen
 
-.PHONY: setup up down status logs restart lint test demo bench profile
+.PHONY: setup up down status logs restart lint test chromium demo bench profile
 
 # Install the locked environment, download the Kafka broker jars, build with Go Jaeger (the stack's tracing backend)
 # and Prometheus's promtool (the tests check the alert rules in deploy/ with it), install with npm the official
@@ -52,8 +52,15 @@ lint: setup
 	$(UV_RUN) ruff format --check .
 
 # Lint, then the whole suite: unit, contract, integration (real Postgres and Kafka), e2e and fault tests.
-test: lint
+test: lint chromium
 	$(UV_RUN) pytest
+
+# The console's browser tests drive Debian's Chromium (Playwright's own browser download does not work without the
+# internet): installed with apt when missing and running as root, else the one command to run, before any test runs.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq chromium; } \
+		|| { echo "The browser tests need Chromium: sudo apt-get install -y chromium" >&2; exit 1; }
 
 # The main job: start the stack, send a realistic stream of orders, show progress and outcomes.
 demo: setup

@@ -115,7 +115,7 @@ def kafka_broker() -> Iterator[KafkaUnderTest]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield KafkaUnderTest(KafkaConnection.from_env(), restart=None)
     elif infra_choice() == "testcontainers":
-        from testcontainers.kafka import KafkaContainer
+        from testcontainers.community.kafka import KafkaContainer
 
         with KafkaContainer(KAFKA_IMAGE).with_kraft() as container:
             yield KafkaUnderTest(KafkaConnection(bootstrap_servers=container.get_bootstrap_server()), restart=None)
@@ -142,7 +142,7 @@ def postgres_admin_url() -> Iterator[str]:
     if external := os.environ.get("DATABASE_URL"):
         yield external
     elif infra_choice() == "testcontainers":
-        from testcontainers.postgres import PostgresContainer
+        from testcontainers.community.postgres import PostgresContainer
 
         with PostgresContainer(POSTGRES_IMAGE, driver=None) as container:
             yield container.get_connection_url()
