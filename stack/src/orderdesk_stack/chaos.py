@@ -34,8 +34,11 @@ PATIENCE_SECONDS = 600.0
 # compiler spends warming up (~60 s of the cluster's).
 FULL_JIT_FROM_ORDERS = 10_000
 # Orders submitted before a fault strikes (so that it strikes into a flowing stream), but never more than half its
-# slice; one for a fault lying in wait for a service's next write, which the rest of the slice brings.
+# slice.
 FLOWING_BEFORE_A_FAULT = 5
+# A fault lying in wait for a service's next write takes its lock this long before its slice is sent: the slice's
+# orders come in bursts, and a lock taken once a burst is stored may wait for a write that no later order brings.
+ARMING_SECONDS = 2.0
 FULL_DOSE = Dose()
 AT_REST = {str(state) for state in (*ENDED, *WAITING)}
 # Orders still moving on the topics that the run asks intake about, one request each, when it waits for them.
@@ -207,14 +210,18 @@ async def _strike(
     drain_timeout: float,
 ) -> None:
     first = len(work.order_ids)
+    striking = None
+    if outcome.name in LYING_IN_WAIT:
+        striking = asyncio.ensure_future(FAULTS[outcome.name](stack, dose))
+        await asyncio.sleep(ARMING_SECONDS)
     sending = asyncio.ensure_future(work.send(orders_slice))
-    flowing = 1 if outcome.name in LYING_IN_WAIT else min(FLOWING_BEFORE_A_FAULT, len(orders_slice) // 2)
+    flowing = 1 if striking else min(FLOWING_BEFORE_A_FAULT, len(orders_slice) // 2)
     while len(work.order_ids) - first < flowing and not sending.done():
         await asyncio.sleep(0.05)
     in_flight = {order_id for order_id in work.order_ids if not _done(watcher, order_id)}
     outcome.in_flight = len(in_flight)
     try:
-        outcome.did = await FAULTS[outcome.name](stack, dose)
+        outcome.did = await (striking or FAULTS[outcome.name](stack, dose))
     except Exception as error:  # the run goes on: the table says which fault could not be injected, and why
         outcome.did, outcome.failed = f"not injected: {type(error).__name__}: {error}", True
     await sending

@@ -37,6 +37,6 @@ FAULTS: dict[str, Fault] = {
     "relay-backlog": relay_backlog,
     "disk-full": disk_full,
 }
-# Faults that wait for a service's next write to reach its moment: any order still to come may bring that write (or
-# none may: rejected at validation, a duplicate, cancelled), so they lie in wait from the slice's first order on.
+# Faults that wait for a service's next write to reach its moment: they lie in wait before their slice is sent, so
+# that every order of it may bring that write (once a burst of orders is stored, none may).
 LYING_IN_WAIT = frozenset(f"kill-{s.name}-before-commit" for s in SERVICES)
