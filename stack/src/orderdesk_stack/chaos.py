@@ -16,7 +16,7 @@ from rich.table import Table
 
 from orderdesk_stack.demo import APPROVAL_SHARE, ENDED, GRAND_RAPIDS_SHARE, WAITING
 from orderdesk_stack.desk import DeskAtWork, People
-from orderdesk_stack.faults import FAULTS, LYING_IN_WAIT, Dose
+from orderdesk_stack.faults import FAULTS, LYING_IN_WAIT, Dose, FaultMissed
 from orderdesk_stack.invariants import InvariantReport, check_invariants, outstanding_work
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.paths import default_run_dir
@@ -91,6 +91,16 @@ class FaultOutcome:
     lost: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
     failed: bool = False
+    # Struck, but not at the moment that hurts: the run was not tested there.
+    missed: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.failed:
+            return f"[red]{self.name} (not injected)[/red]"
+        if self.missed:
+            return f"[red]{self.name} (missed its moment)[/red]"
+        return self.name
 
 
 @dataclass
@@ -103,7 +113,9 @@ class ChaosResult:
 
     @property
     def ok(self) -> bool:
-        return self.report.ok and self.settled and not any(outcome.failed for outcome in self.outcomes)
+        return (
+            self.report.ok and self.settled and not any(outcome.failed or outcome.missed for outcome in self.outcomes)
+        )
 
     def table(self) -> Table:
         """One row per fault (what each did is printed as it strikes, and kept in `outcomes`)."""
@@ -116,7 +128,7 @@ class ChaosResult:
             if outcome.seconds_to_drain is not None:
                 drained = f"{outcome.seconds_to_drain:.1f} s"
             table.add_row(
-                outcome.name if not outcome.failed else f"[red]{outcome.name} (not injected)[/red]",
+                outcome.label,
                 str(outcome.in_flight),
                 _count(outcome.lost),
                 _count(outcome.duplicated),
@@ -222,6 +234,8 @@ async def _strike(
     outcome.in_flight = len(in_flight)
     try:
         outcome.did = await (striking or FAULTS[outcome.name](stack, dose))
+    except FaultMissed as miss:
+        outcome.did, outcome.missed = str(miss), True
     except Exception as error:  # the run goes on: the table says which fault could not be injected, and why
         outcome.did, outcome.failed = f"not injected: {type(error).__name__}: {error}", True
     await sending

@@ -5,7 +5,7 @@ while orders flow. No service has a hook for any of them."""
 
 import functools
 
-from orderdesk_stack.faults.base import BUSY_TOPIC, Dose, Fault
+from orderdesk_stack.faults.base import BUSY_TOPIC, Dose, Fault, FaultMissed
 from orderdesk_stack.faults.infrastructure import (
     broker_kill,
     broker_pause,
@@ -19,7 +19,7 @@ from orderdesk_stack.faults.kills import kill_after_commit, kill_before_commit, 
 from orderdesk_stack.faults.rows import poison_outbox_row, relay_backlog, slow_handler
 from orderdesk_stack.services import SERVICES
 
-__all__ = ["BUSY_TOPIC", "FAULTS", "LYING_IN_WAIT", "Dose", "Fault"]
+__all__ = ["BUSY_TOPIC", "FAULTS", "LYING_IN_WAIT", "Dose", "Fault", "FaultMissed"]
 
 FAULTS: dict[str, Fault] = {
     "broker-kill": broker_kill,

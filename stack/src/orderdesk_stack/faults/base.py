@@ -42,6 +42,11 @@ class Dose:
 Fault = Callable[[Stack, Dose], Awaitable[str]]
 
 
+class FaultMissed(Exception):
+    """The fault struck and healed, but not at the moment it is meant to hurt (a commit it never caught, a lock no
+    record came to wait on): the run went on unhurt there, and says so. Its message is what the fault did."""
+
+
 async def blocking(call: Callable, *args: object) -> object:
     """Stack's process controls block (supervisord's XML-RPC); run them beside the event loop."""
     return await asyncio.to_thread(call, *args)

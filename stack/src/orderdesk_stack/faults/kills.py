@@ -12,7 +12,7 @@ import asyncpg
 
 from orderdesk_shared.db import outbox_channel
 from orderdesk_shared.messaging import service_metadata
-from orderdesk_stack.faults.base import LOOK_EVERY_SECONDS, Dose, admin_database, blocking
+from orderdesk_stack.faults.base import LOOK_EVERY_SECONDS, Dose, FaultMissed, admin_database, blocking
 from orderdesk_stack.faults.rows import unmark_copies
 from orderdesk_stack.services import service_named
 from orderdesk_stack.stack import Stack
@@ -68,21 +68,23 @@ async def _connections(
 
 
 def _just_committed(connections: list[_Connection]) -> bool:
-    workers = [c for c in connections if not c.relays]
-    return not any(c.in_transaction and c.state in ("active", "idle in transaction") for c in workers) and any(
-        c.state == "idle" and c.idle_before < JUST_NOW_SECONDS and not c.query.startswith("SELECT 1") for c in workers
+    """One of the service's own sessions (not its relay's) committed moments ago and has begun nothing since. Its
+    other sessions may be inside a transaction: a busy service always has one, and SIGKILL rolls it back."""
+    return any(
+        not c.relays and c.state == "idle" and c.idle_before < JUST_NOW_SECONDS and c.query.upper().startswith("COMMIT")
+        for c in connections
     )
 
 
 async def _restarted(stack: Stack, dose: Dose, service: str, *, moment: str, caught: str | None) -> str:
     """Restart the service after the dose's time down: the fault SIGKILLed it at the moment it wanted, or, when it
-    could not catch it there (`caught` None), it is SIGKILLed now. What the fault did."""
+    could not catch it there (`caught` None), it is SIGKILLed now, and the fault missed. What the fault did."""
     if caught is None:
         await blocking(stack.kill, service)
     await asyncio.sleep(dose.service_down_seconds)
     await blocking(stack.restart, service)
     if caught is None:
-        return f"SIGKILL {service}; NOT caught {moment} in {dose.catch_seconds:g} s"
+        raise FaultMissed(f"SIGKILL {service}, not caught {moment} in {dose.catch_seconds:g} s")
     return f"SIGKILL {service} {moment} ({caught})"
 
 

@@ -9,24 +9,28 @@ import uuid
 import asyncpg
 
 from orderdesk_shared.events.intake import OrderReceived
-from orderdesk_stack.faults.base import BUSY_TOPIC, LOOK_EVERY_SECONDS, Dose, admin_database
+from orderdesk_shared.events.order import Stage
+from orderdesk_shared.events.serviceability import ServiceabilityQualified
+from orderdesk_stack.faults.base import BUSY_TOPIC, LOOK_EVERY_SECONDS, Dose, FaultMissed, admin_database
 from orderdesk_stack.stack import Stack
 
 # Larger than any topic's max.message.bytes (and the producer's max.request.size): Kafka refuses such a record.
 OVERSIZED_BYTES = 2 * 1024 * 1024
 # How long a slow handler's record may take to reach the dead letters once its lock is gone.
 DEAD_LETTER_WAIT_SECONDS = 60
+# The newest qualifications serviceability wrote that a slow handler looks among for one intake has not yet handled.
+RECENT_QUALIFICATIONS = 50
 
 
 async def slow_handler(stack: Stack, dose: Dose) -> str:
-    """Hold the row lock of the newest order still moving (as an SRE's stuck session would) for `lock_seconds`,
-    longer than intake's handler timeout times its attempts: the records of the order's next stages time out on it
-    until one is dead-lettered with its reason (written once the lock is gone); the partitions flow on meanwhile."""
+    """Hold the row lock of an order whose qualification is on its way to intake (as an SRE's stuck session would)
+    for `lock_seconds`, longer than intake's handler timeout times its attempts: the qualification times out on it
+    until it is dead-lettered with its reason (written once the lock is gone); the partitions flow on meanwhile."""
     async with admin_database(stack) as database:
         async with database.transaction():
-            order_id = await _lock_an_order_moving(database, within=dose.catch_seconds)
+            order_id = await _lock_an_order_about_to_move(database, within=dose.catch_seconds)
             if order_id is None:
-                raise RuntimeError(f"no order moved through the pipeline in {dose.catch_seconds:g} s")
+                raise RuntimeError(f"no order was qualified in {dose.catch_seconds:g} s")
             await asyncio.sleep(dose.lock_seconds)
         reason = None
         for _ in range(DEAD_LETTER_WAIT_SECONDS):
@@ -37,17 +41,29 @@ async def slow_handler(stack: Stack, dose: Dose) -> str:
                 break
             await asyncio.sleep(1.0)
     held = f"held the row lock of intake's order {order_id} for {dose.lock_seconds:g} s"
-    return f"{held}: dead-lettered, {reason}" if reason else f"{held}; NOT dead-lettered"
+    if reason is None:
+        raise FaultMissed(f"{held}; nothing was dead-lettered")
+    return f"{held}: dead-lettered, {reason}"
 
 
-async def _lock_an_order_moving(database: asyncpg.Connection, *, within: float) -> str | None:
-    """Row-lock the newest order still moving, once there is one (the orders of a short stream may all be at rest
-    for a moment, ended or waiting for people); None when none moved `within` that many seconds."""
+async def _lock_an_order_about_to_move(database: asyncpg.Connection, *, within: float) -> str | None:
+    """Row-lock an order that serviceability has qualified and intake has not yet heard so, once there is one: the
+    qualification is sure to come and wait on the lock (an order that is merely moving may next wait minutes for
+    people: a survey, an approval, an install). None when there was none `within` that many seconds."""
     give_up_at = time.monotonic() + within
     while time.monotonic() < give_up_at:
         order_id = await database.fetchval(
-            "SELECT id FROM intake.orders WHERE state = 'inProgress' AND stage <> 'ratified'"
-            " ORDER BY created_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED"
+            """
+            WITH qualified AS (
+                SELECT aggregate_id FROM serviceability.outbox WHERE topic = $1 ORDER BY seq DESC LIMIT $2
+            )
+            SELECT o.id FROM intake.orders o
+            WHERE o.id IN (SELECT aggregate_id FROM qualified) AND o.state = 'inProgress' AND o.stage = $3
+            ORDER BY o.created_at DESC LIMIT 1 FOR UPDATE OF o SKIP LOCKED
+            """,
+            ServiceabilityQualified.topic,
+            RECENT_QUALIFICATIONS,
+            Stage.VALIDATED,
         )
         if order_id is not None:
             return order_id
