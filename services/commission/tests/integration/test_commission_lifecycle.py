@@ -2,15 +2,18 @@
 disconnected, disputed — seen through the API as a rep and a commission analyst see it."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from commission.handlers import follow_operations, ratify_order, reverse_cancelled_order
+from commission.tables import messaging
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType, Stage
 from services.commission.tests.builders import catalogue_components, handed_off
@@ -453,3 +456,51 @@ async def test_revenue_assurance_lists_uninstalled_and_unbilled_orders_as_csv(da
         headers=bearer("rep-001", Role.SALES_REP),
     )
     assert forbidden.status_code == 403
+
+
+async def test_revenue_assurance_lists_the_hand_offs_dead_lettered_that_day_and_never_ratified(database, api):
+    client, _ = api
+    lost, next_day, ratified_since, test = new_id(), new_id(), new_id(), uuid.uuid4().hex
+    await handle(database, ratify_order, handed_off(ratified_since, account=new_account()), today=DAY)
+    dead_lettered = {
+        lost: datetime(2025, 3, 1, 23, 59, tzinfo=UTC),
+        next_day: datetime(2025, 3, 2, 0, 1, tzinfo=UTC),
+        ratified_since: datetime(2025, 3, 1, 12, tzinfo=UTC),
+        None: datetime(2025, 3, 1, 8, tzinfo=UTC),
+    }
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            sa.insert(messaging.dead_letters),
+            [
+                {
+                    "consumer": "commission",
+                    "topic": OrderHandedOff.topic,
+                    "partition": 0,
+                    "offset": uuid.uuid4().int % 2**62,
+                    "key": key,
+                    "headers": {},
+                    "payload": b"{}",
+                    "error_class": "ValidationError",
+                    "reason": f"unreadable ({test})",
+                    "created_at": at,
+                }
+                for key, at in dead_lettered.items()
+            ],
+        )
+    report = await client.get(
+        "/commission/reconciliation", params={"from": "2025-03-01", "to": "2025-03-01"}, headers=ANALYST
+    )
+    assert report.status_code == 200, report.text
+    found = [d for d in report.json()["discrepancies"] if test in d["detail"]]
+    assert [(d["orderId"], d["finding"]) for d in found] == [
+        ("(no key)", "handed-off-not-ratified"),
+        (lost, "handed-off-not-ratified"),
+    ]
+    assert found[1] == {
+        "orderId": lost,
+        "finding": "handed-off-not-ratified",
+        "detail": f"the hand-off could not be ratified: unreadable ({test})",
+        "commissionTotal": None,
+        "commissionedMrc": None,
+        "billedMrc": None,
+    }

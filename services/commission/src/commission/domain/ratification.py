@@ -152,6 +152,12 @@ def ratify(
     )
 
 
+def reps_seen_by(reps: Sequence[Mapping[str, object]], rep_id: str | None) -> list[Mapping[str, object]]:
+    """The reps' commissions (as stored: camelCase) a reader sees: every one for a reader who sees every rep (None),
+    else only the rep's own, so that an order the rep is not named on shows nobody."""
+    return [rep for rep in reps if rep_id in (None, rep["repId"])]
+
+
 def share_of_items(
     item_mrr: Mapping[str, Decimal], items: Collection[str], *, settled: Collection[str]
 ) -> Decimal | None:
