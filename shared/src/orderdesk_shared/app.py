@@ -1,14 +1,15 @@
 """The FastAPI application every service serves: its routes plus health, readiness, metrics and the SREs'
 operations API (orderdesk_shared.operations)."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import make_asgi_app
+from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.auth import TokenVerifier
@@ -98,3 +99,8 @@ async def read_or_404(db: Database, query: Callable[[AsyncConnection], Awaitable
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
     return found
+
+
+def in_camel_case(fields: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """The named fields of a row, keyed as every OrderDesk API keys them: camelCase, in the order named."""
+    return {to_camel(name): fields[name] for name in names}

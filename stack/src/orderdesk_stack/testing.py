@@ -17,7 +17,7 @@ import secrets
 import shutil
 import tempfile
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +27,9 @@ import pytest_asyncio
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_delay, wait_fixed
 
 from orderdesk_shared.auth import audience_for
+from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
+from orderdesk_shared.db import Database
+from orderdesk_shared.events.base import Fact
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.kafka_access import login_as, provision_acls
@@ -254,3 +257,23 @@ async def eventually(
         retry_error_callback=give_up,
     )
     return await retrying(read_once)
+
+
+def consumer_for_test(
+    database: Database, kafka: KafkaConnection, handlers: Mapping[type[Fact], Handler], *, group_id: str
+) -> ConsumerRuntime:
+    """A consumer runtime of the test's own group: a service's, but patient with a slow shared machine (10 s a
+    handler) and quick to try a paused partition again."""
+    return ConsumerRuntime(
+        settings=ConsumerSettings(
+            group_id=group_id,
+            kafka=kafka,
+            batch_size=50,
+            handler_timeout_seconds=10,
+            max_poll_interval_ms=60_000,
+            retry_attempts=3,
+            paused_partition_retry_seconds=0.5,
+        ),
+        database=database,
+        handlers=handlers,
+    )

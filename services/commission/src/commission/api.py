@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic.alias_generators import to_camel
 
 from commission import handlers
-from commission.domain.ledger import Holding
-from commission.domain.reconciliation import RatifiedOrder, reconcile, to_csv
+from commission.domain.ratification import reps_seen_by
+from commission.domain.reconciliation import reconcile, to_csv
 from commission.repository import Disputes, Ledger, OrderProgress, Ratifications
+from commission.views import dispute_view, order_commission_view, reconciliation_view, statement_view
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.context import ContextDep
@@ -66,41 +67,25 @@ class DisputeDecision(_Body):
 DisputeState = Literal["open", "approved", "rejected"]
 
 
-def _sees_everyone(principal: Principal) -> bool:
-    return bool(principal.roles & OVERSEERS)
+def _own_only(principal: Principal) -> str | None:
+    """The rep whose commission alone the reader sees; None for a reader who sees every rep's."""
+    return None if principal.roles & OVERSEERS else principal.subject
 
 
 @router.get("/orders/{order_id}")
 async def order_commission(order_id: str, principal: SignedIn, db: DatabaseDep) -> dict:
     """Whether an order earns commission, how much, for which reps, and every ledger entry since."""
-    missing = f"order {order_id} has not been ratified"
-    own_only = None if _sees_everyone(principal) else principal.subject
+    own_only = _own_only(principal)
 
     async def read(connection):
         ratification = await Ratifications(connection).get(order_id)
-        if ratification is None or (own_only and own_only not in {rep["repId"] for rep in ratification.reps}):
+        if ratification is None or (own_only and not reps_seen_by(ratification.reps, own_only)):
             return None
         progress = await OrderProgress(connection).get(order_id)
         return ratification, progress, await Ledger(connection).order_entries(order_id, rep_id=own_only)
 
-    row, progress, entries = await read_or_404(db, read, missing=missing)
-    return {
-        "orderId": row.order_id,
-        "orderVersion": row.order_version,
-        "orderType": row.order_type,
-        "orderDate": row.order_date,
-        "eligible": row.eligible,
-        "reasons": row.reasons,
-        "explanation": row.explanation,
-        "commissionableMrr": str(row.commissionable_mrr),
-        "multiplier": str(row.multiplier),
-        "commissionTotal": str(row.commission_total),
-        "reps": [rep for rep in row.reps if own_only in (None, rep["repId"])],
-        "installedOn": progress.installed_on if progress else None,
-        "cancelledOn": progress.cancelled_on if progress else None,
-        "ledger": [_entry(entry) for entry in entries],
-        "ratifiedAt": row.ratified_at,
-    }
+    found = await read_or_404(db, read, missing=f"order {order_id} has not been ratified")
+    return order_commission_view(*found, rep_id=own_only)
 
 
 @router.get("/reps/{rep_id}/statement")
@@ -112,26 +97,13 @@ async def rep_statement(
     last_day: Annotated[date, Query(alias="to")],
 ) -> dict:
     """A rep's statement for a period: balances at its start and end, and every ledger entry in it."""
-    if not _sees_everyone(principal) and principal.subject != rep_id:
+    if _own_only(principal) not in (None, rep_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a sales rep sees only their own statement")
     if last_day < first_day:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'to' is before 'from'")
     async with db.engine.connect() as connection:
-        ledger = Ledger(connection)
-        opening = await ledger.rep_balance(rep_id, before=first_day)
-        entries = await ledger.rep_entries(rep_id, first_day=first_day, last_day=last_day)
-    closing = Holding(
-        accrued=opening.accrued + sum((e.accrued_change for e in entries), Decimal(0)),
-        payable=opening.payable + sum((e.payable_change for e in entries), Decimal(0)),
-    )
-    return {
-        "repId": rep_id,
-        "from": first_day,
-        "to": last_day,
-        "opening": _balance(opening),
-        "entries": [_entry(entry) for entry in entries],
-        "closing": _balance(closing),
-    }
+        statement = await Ledger(connection).statement(rep_id, first_day=first_day, last_day=last_day)
+    return statement_view(rep_id, first_day, last_day, statement)
 
 
 @router.post("/orders/{order_id}/disputes", status_code=status.HTTP_201_CREATED)
@@ -158,17 +130,16 @@ async def list_disputes(
     limit: PageSize = 100,
 ) -> list[dict]:
     """Disputes, longest open first; open ones by default (the analysts' queue). A sales rep sees only their own."""
-    own_only = None if _sees_everyone(principal) else principal.subject
     async with db.engine.connect() as connection:
-        rows = await Disputes(connection).list(state=state, rep_id=own_only, limit=limit, offset=offset)
-    return [_dispute_document(row) for row in rows]
+        rows = await Disputes(connection).list(state=state, rep_id=_own_only(principal), limit=limit, offset=offset)
+    return [dispute_view(row) for row in rows]
 
 
 @router.get("/disputes/{dispute_id}")
 async def dispute(dispute_id: str, principal: SignedIn, db: DatabaseDep) -> dict:
     """A dispute, its decision and its full history."""
     found = await _dispute(db, dispute_id)
-    if not _sees_everyone(principal) and found["repId"] != principal.subject:
+    if _own_only(principal) not in (None, found["repId"]):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no dispute {dispute_id}")
     return found
 
@@ -214,53 +185,20 @@ async def reconciliation(
     `format=csv` or `Accept: text/csv`."""
     async with db.engine.connect() as connection:
         ratifications = Ratifications(connection)
-        ratified = await ratifications.reconciliation_rows(first_day=first_day, last_day=last_day)
-        unratified = await ratifications.unratified_handoffs(topic=OrderHandedOff.topic)
-    discrepancies = reconcile(
-        [
-            RatifiedOrder(
-                order_id=row.order_id,
-                order_date=row.order_date,
-                eligible=row.eligible,
-                commission_total=row.commission_total,
-                basis_mrc=row.basis_mrc,
-                billed_mrc=row.billed_mrc,
-                installed_on=row.installed_on,
-                cancelled_on=row.cancelled_on,
-                failure=row.failure,
-            )
-            for row in ratified
-        ],
-        [
-            (row.order_id or "(no key)", row.reason)
-            for row in unratified
-            if first_day <= row.created_at.date() <= last_day
-        ],
-        today=context.clock().date(),
-    )
-    if output == "csv" or (output is None and "text/csv" in request.headers.get("accept", "")):
-        filename = f"commission-reconciliation-{first_day}-{last_day}.csv"
-        return PlainTextResponse(
-            to_csv(discrepancies),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        ratified = await ratifications.ratified_between(first_day=first_day, last_day=last_day)
+        unratified = await ratifications.unratified_handoffs(
+            topic=OrderHandedOff.topic, first_day=first_day, last_day=last_day
         )
-    return {
-        "from": first_day,
-        "to": last_day,
-        "ordersRatified": len(ratified),
-        "discrepancies": [
-            {
-                "orderId": d.order_id,
-                "finding": d.finding,
-                "detail": d.detail,
-                "commissionTotal": _money(d.commission_total),
-                "commissionedMrc": _money(d.commissioned_mrc),
-                "billedMrc": _money(d.billed_mrc),
-            }
-            for d in discrepancies
-        ],
-    }
+    discrepancies = reconcile(ratified, unratified, today=context.clock().date())
+    if output == "csv" or (output is None and "text/csv" in request.headers.get("accept", "")):
+        return _csv_attachment(to_csv(discrepancies), f"commission-reconciliation-{first_day}-{last_day}.csv")
+    return reconciliation_view(first_day, last_day, orders_ratified=len(ratified), discrepancies=discrepancies)
+
+
+def _csv_attachment(body: str, filename: str) -> PlainTextResponse:
+    return PlainTextResponse(
+        body, media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 async def _dispute(db, dispute_id: str) -> dict:
@@ -269,47 +207,4 @@ async def _dispute(db, dispute_id: str) -> dict:
         found = await disputes.get(dispute_id)
         return None if found is None else (found, await disputes.history_of(dispute_id))
 
-    row, history = await read_or_404(db, read, missing=f"no dispute {dispute_id}")
-    return _dispute_document(row) | {
-        "history": [
-            {"at": h.at, "actor": h.actor, "action": h.action, "note": h.note, "adjustment": _money(h.adjustment)}
-            for h in history
-        ],
-    }
-
-
-def _dispute_document(row) -> dict:
-    return {
-        "disputeId": row.dispute_id,
-        "orderId": row.order_id,
-        "repId": row.rep_id,
-        "state": row.state,
-        "claim": row.claim,
-        "openedOn": row.opened_on,
-        "decidedBy": row.decided_by,
-        "decidedOn": row.decided_on,
-        "decision": row.decision,
-        "adjustment": _money(row.adjustment),
-    }
-
-
-def _entry(entry) -> dict:
-    return {
-        "entry": entry.entry_key,
-        "orderId": entry.order_id,
-        "repId": entry.rep_id,
-        "kind": entry.kind,
-        "accruedChange": str(entry.accrued_change),
-        "payableChange": str(entry.payable_change),
-        "reason": entry.reason,
-        "effectiveOn": entry.effective_on,
-        "disputeId": entry.dispute_id,
-    }
-
-
-def _balance(holding: Holding) -> dict:
-    return {"accrued": str(holding.accrued), "payable": str(holding.payable)}
-
-
-def _money(amount: Decimal | None) -> str | None:
-    return None if amount is None else str(amount)
+    return dispute_view(*await read_or_404(db, read, missing=f"no dispute {dispute_id}"))

@@ -2,15 +2,18 @@
 disconnected, disputed — seen through the API as a rep and a commission analyst see it."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from commission.handlers import follow_operations, ratify_order, reverse_cancelled_order
+from commission.tables import messaging
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
+from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType, Stage
 from services.commission.tests.builders import catalogue_components, handed_off
@@ -37,6 +40,13 @@ async def handle(database, handler, event, *, today: date = DAY):
         await handler(event, uow, on(today))
         await uow.run_deferred()
         return uow.emitted
+
+
+async def ratified_order(database) -> str:
+    """A new order for a new account, handed off and ratified on DAY: its id."""
+    order_id = new_id()
+    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    return order_id
 
 
 def installed(order_id: str, on: date) -> OpsOrderStatusChanged:
@@ -80,8 +90,7 @@ async def test_a_ratified_order_becomes_payable_when_operations_installs_it(data
 
 
 async def test_a_cancel_before_install_reverses_the_commission(database, api):
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     cancelled = cancel(order_id, FalloutKind.CANCELLED)
     await handle(database, reverse_cancelled_order, cancelled, today=DAY + timedelta(days=3))
     view = await commission_of(api, order_id)
@@ -100,8 +109,7 @@ def reported(order_id: str, status: OpsStatus, on: date, *items: str) -> OpsOrde
 
 
 async def test_a_cancel_after_hand_off_reverses_only_when_operations_confirms_it(database, api):
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     requested = cancel(order_id, FalloutKind.CANCELLATION_REQUESTED)
     assert await handle(database, reverse_cancelled_order, requested, today=DAY + timedelta(days=1)) == []
     assert await handle(database, follow_operations, reported(order_id, OpsStatus.RESCHEDULED, DAY)) == []
@@ -118,8 +126,7 @@ async def test_a_cancel_after_hand_off_reverses_only_when_operations_confirms_it
 
 
 async def test_a_cancel_operations_could_not_stop_in_time_ends_payable(database, api):
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     await handle(database, reverse_cancelled_order, cancel(order_id, FalloutKind.CANCELLATION_REQUESTED), today=DAY)
     await handle(database, follow_operations, installed(order_id, DAY + timedelta(days=1)))
     await handle(database, follow_operations, reported(order_id, OpsStatus.CANCELLED, DAY + timedelta(days=2)))
@@ -273,8 +280,7 @@ async def test_the_hand_offs_of_one_poll_are_ratified_as_if_one_after_another(da
 
 async def test_an_approved_dispute_is_an_adjustment_in_the_reps_next_statement(database, api):
     client, calendar = api
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     await handle(database, follow_operations, installed(order_id, DAY))
     rep = bearer("rep-001", Role.SALES_REP)
     calendar.day = DAY + timedelta(days=20)
@@ -323,8 +329,7 @@ async def test_an_approved_dispute_is_an_adjustment_in_the_reps_next_statement(d
 
 async def test_a_rejected_dispute_changes_nothing_and_an_approval_needs_an_adjustment(database, api):
     client, calendar = api
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     calendar.day = DAY
     rep = bearer("rep-001", Role.SALES_REP)
     dispute_id = (
@@ -391,8 +396,7 @@ async def test_the_open_disputes_queue_shows_analysts_every_rep_and_a_rep_their_
 
 async def test_a_rep_can_neither_see_nor_dispute_another_reps_commission(database, api):
     client, calendar = api
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     calendar.day = DAY
     other = bearer("rep-002", Role.SALES_REP)
     assert (await client.get(f"/commission/orders/{order_id}", headers=other)).status_code == 404
@@ -407,8 +411,7 @@ async def test_a_rep_can_neither_see_nor_dispute_another_reps_commission(databas
 
 async def test_disputes_close_180_days_after_ratification(database, api):
     client, calendar = api
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     rep = bearer("rep-001", Role.SALES_REP)
     calendar.day = DAY + timedelta(days=181)
     late = await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": "x"}, headers=rep)
@@ -453,3 +456,51 @@ async def test_revenue_assurance_lists_uninstalled_and_unbilled_orders_as_csv(da
         headers=bearer("rep-001", Role.SALES_REP),
     )
     assert forbidden.status_code == 403
+
+
+async def test_revenue_assurance_lists_the_hand_offs_dead_lettered_that_day_and_never_ratified(database, api):
+    client, _ = api
+    lost, next_day, ratified_since, test = new_id(), new_id(), new_id(), uuid.uuid4().hex
+    await handle(database, ratify_order, handed_off(ratified_since, account=new_account()), today=DAY)
+    dead_lettered = {
+        lost: datetime(2025, 3, 1, 23, 59, tzinfo=UTC),
+        next_day: datetime(2025, 3, 2, 0, 1, tzinfo=UTC),
+        ratified_since: datetime(2025, 3, 1, 12, tzinfo=UTC),
+        None: datetime(2025, 3, 1, 8, tzinfo=UTC),
+    }
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            sa.insert(messaging.dead_letters),
+            [
+                {
+                    "consumer": "commission",
+                    "topic": OrderHandedOff.topic,
+                    "partition": 0,
+                    "offset": uuid.uuid4().int % 2**62,
+                    "key": key,
+                    "headers": {},
+                    "payload": b"{}",
+                    "error_class": "ValidationError",
+                    "reason": f"unreadable ({test})",
+                    "created_at": at,
+                }
+                for key, at in dead_lettered.items()
+            ],
+        )
+    report = await client.get(
+        "/commission/reconciliation", params={"from": "2025-03-01", "to": "2025-03-01"}, headers=ANALYST
+    )
+    assert report.status_code == 200, report.text
+    found = [d for d in report.json()["discrepancies"] if test in d["detail"]]
+    assert [(d["orderId"], d["finding"]) for d in found] == [
+        ("(no key)", "handed-off-not-ratified"),
+        (lost, "handed-off-not-ratified"),
+    ]
+    assert found[1] == {
+        "orderId": lost,
+        "finding": "handed-off-not-ratified",
+        "detail": f"the hand-off could not be ratified: unreadable ({test})",
+        "commissionTotal": None,
+        "commissionedMrc": None,
+        "billedMrc": None,
+    }

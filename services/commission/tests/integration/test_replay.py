@@ -16,14 +16,13 @@ from commission.repository import Ledger
 from commission.settings import Settings
 from commission.tables import ledger_entries, messaging
 from orderdesk_shared.codec import encode
-from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
 from orderdesk_shared.context import ServiceContext, bind
 from orderdesk_shared.events.catalogue import replay_topic
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType
-from orderdesk_stack.testing import eventually
+from orderdesk_stack.testing import consumer_for_test, eventually
 from orderdesk_stack.topics import catalogue_topics, create_topics
 from services.commission.tests.builders import handed_off
 from services.commission.tests.integration.conftest import RULES
@@ -79,18 +78,11 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
         await runtime.stop()
     before, entries_before, ratified_before = await _ledger(database)
 
-    replay = ConsumerRuntime(
-        settings=ConsumerSettings(
-            group_id=f"commission-replay-{uuid.uuid4().hex[:8]}",
-            kafka=kafka_admin,
-            batch_size=50,
-            handler_timeout_seconds=10,
-            max_poll_interval_ms=60_000,
-            retry_attempts=3,
-            paused_partition_retry_seconds=1,
-        ),
-        database=database,
-        handlers=bind({OrderHandedOff: ratify_order}, ServiceContext(rules=RULES)),
+    replay = consumer_for_test(
+        database,
+        kafka_admin,
+        bind({OrderHandedOff: ratify_order}, ServiceContext(rules=RULES)),
+        group_id=f"commission-replay-{uuid.uuid4().hex[:8]}",
     )
     consuming = asyncio.create_task(replay.run())
     try:

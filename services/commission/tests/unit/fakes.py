@@ -4,7 +4,7 @@ stay); locks are no-ops. The integration tests keep the SQL ones honest."""
 
 import itertools
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 
 from commission.domain.disputes import Ruling
@@ -22,16 +22,18 @@ class InMemoryProgress:
     async def get(self, order_id: str) -> SimpleNamespace | None:
         return self.rows.get(order_id)
 
-    async def record(self, order_id: str, **facts: object) -> None:
+    async def record(self, order_id: str, *, at: datetime, **facts: object) -> None:
         row = self._row(order_id)
+        row.updated_at = at
         for name, value in facts.items():
             if name not in ("installed_on", "cancelled_on") or getattr(row, name) is None:
                 setattr(row, name, value)
 
     async def record_items(
-        self, order_id: str, *, installed: Sequence[str] = (), cancelled: Sequence[str] = ()
+        self, order_id: str, *, at: datetime, installed: Sequence[str] = (), cancelled: Sequence[str] = ()
     ) -> None:
         row = self._row(order_id)
+        row.updated_at = at
         row.installed_items = [*row.installed_items, *installed]
         row.cancelled_items = [*row.cancelled_items, *cancelled]
 

@@ -111,6 +111,14 @@ async def test_an_install_makes_the_commission_payable_once(uow):
     assert uow.progress.rows["PO-1"].installed_on == date(2026, 11, 12)
 
 
+async def test_what_operations_reported_is_stamped_with_the_service_clock(uow):
+    await handle(uow, ratify_order, handed_off("PO-1"))
+    await handle(uow, follow_operations, reported("PO-1", OpsStatus.FAILED, DAY), today=DAY + timedelta(days=3))
+    assert uow.progress.rows["PO-1"].updated_at == datetime(2026, 11, 5, tzinfo=UTC)
+    await handle(uow, reverse_cancelled_order, cancel("PO-1", FalloutKind.CANCELLED), today=DAY + timedelta(days=4))
+    assert uow.progress.rows["PO-1"].updated_at == datetime(2026, 11, 6, tzinfo=UTC)
+
+
 async def test_an_item_cancelled_by_operations_takes_back_only_its_part(uow):
     # A new logo: 2.0 x 1333.33, of which item 2 (SIP-TRUNK) earned 666.66.
     await handle(uow, ratify_order, handed_off("PO-1", OrderType.NEW, mrc=TWO_SERVICES, account=None))

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from commission.domain.ledger import (
+    Entry,
     EntryKind,
     Holding,
     accrue,
@@ -18,7 +19,7 @@ from commission.domain.ledger import (
     part_of,
     reverse,
 )
-from commission.domain.ratification import share_of_items
+from commission.domain.ratification import reps_seen_by, share_of_items
 from orderdesk_shared.events.commission import RepCommission
 from orderdesk_shared.events.order import SalesRep
 
@@ -170,3 +171,18 @@ def test_a_dispute_opens_within_180_days_of_ratification(days_after, refused):
     ratified = date(2026, 1, 10)
     refusal = dispute_refusal(ratified_on=ratified, today=ratified + timedelta(days=days_after), window_days=180)
     assert (refusal is not None) is refused
+
+
+def test_a_statement_closes_on_its_opening_balance_moved_by_every_entry_in_the_period():
+    opening = Holding(accrued=Decimal("1200.00"), payable=Decimal("300.00"))
+    installed = Entry("rep-001", EntryKind.PAYABLE, Decimal("-1200.00"), Decimal("1200.00"), "installed")
+    disputed = dispute_adjustment("rep-001", Decimal("25.00"), reason="")
+    assert opening.plus([installed, disputed]) == Holding(accrued=Decimal(0), payable=Decimal("1525.00"))
+    assert opening.plus([]) == opening
+
+
+def test_a_rep_sees_only_their_own_share_and_an_overseer_every_share():
+    reps = [{"repId": "rep-001", "amount": "600.00"}, {"repId": "rep-002", "amount": "400.00"}]
+    assert reps_seen_by(reps, "rep-002") == [{"repId": "rep-002", "amount": "400.00"}]
+    assert reps_seen_by(reps, "rep-003") == []
+    assert reps_seen_by(reps, None) == reps

@@ -11,16 +11,11 @@ from pydantic.alias_generators import to_camel
 
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
 from fulfillment_handoff.domain.fulfillment import (
-    Fulfillment,
     HandedOff,
-    ItemOutcome,
-    WaitingFor,
     report_problems,
     superseded,
     unasked_cancel,
-    waiting_for_operations,
 )
-from fulfillment_handoff.domain.handoff import HELD, SUPERSEDED
 from fulfillment_handoff.handlers import release_orders_waiting_on
 from fulfillment_handoff.reference import check_billing_code, read_billing_codes, write_billing_codes
 from fulfillment_handoff.repository import (
@@ -32,6 +27,7 @@ from fulfillment_handoff.repository import (
     handed_off_of,
     people_of,
 )
+from fulfillment_handoff.views import billing_code_view, order_status_view, ticket_view
 from orderdesk_shared.access import SEES_EVERY_ORDER, OrderAction, ensure_allowed
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
@@ -39,7 +35,6 @@ from orderdesk_shared.context import ContextDep, ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
-from orderdesk_shared.order_versions import Standing
 from orderdesk_shared.telemetry import ORDER_VERSION, order_step
 
 router = APIRouter(prefix="/fulfillment", tags=["fulfillment"])
@@ -65,62 +60,7 @@ async def order_status(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict
         ensure_allowed(reader, people_of(row), OrderAction.SEE, missing=missing)
         tickets = await Tickets(connection).listed(open_only=True, order_id=order_id)
         standing = await Orders(connection).standing_of(order_id)
-    handed_off = handed_off_of(row)
-    fulfillment = handed_off.fulfillment if handed_off else Fulfillment()
-    waiting = _waiting(row, handed_off, tickets, standing)
-    return {
-        "orderId": row.order_id,
-        "orderVersion": row.order_version,
-        "state": row.state,
-        "waitingFor": {"who": waiting.who, "what": waiting.what} if waiting else None,
-        "findings": row.findings,
-        "catalogueTickets": [_ticket(ticket) for ticket in tickets],
-        "processingPath": row.processing_path,
-        "billingDate": row.billing_date,
-        "billingLines": row.billing_lines,
-        "engineeringNotes": row.engineering_notes,
-        "heldAt": row.held_at,
-        "handedOffVersion": row.handed_off_version,
-        "handedOffAt": row.handed_off_at,
-        "cancel": {"reason": standing.cancel_reason, "sentToOperationsAt": row.cancel_sent_at}
-        if standing and standing.cancel_reason
-        else None,
-        "fulfillment": {
-            "status": fulfillment.status,
-            "scheduledFor": fulfillment.scheduled_for,
-            "installedOn": fulfillment.installed_on,
-            "failureReason": fulfillment.failure_reason,
-            "items": [_item(item_id, fulfillment.items.get(item_id)) for item_id in row.item_ids],
-            "updatedAt": row.ops_updated_at,
-        },
-    }
-
-
-def _waiting(row, handed_off: HandedOff | None, tickets: list[dict], standing: Standing | None) -> WaitingFor | None:
-    if row.state == HELD:
-        return _waiting_while_held(tickets)
-    if row.state == SUPERSEDED:
-        return WaitingFor(
-            "earlier stages", f"the correction, version {standing.live_version}, to be approved and handed off"
-        )
-    return waiting_for_operations(handed_off) if handed_off else None
-
-
-def _waiting_while_held(tickets: list[dict]) -> WaitingFor:
-    if not tickets:
-        return WaitingFor("sales desk", "a corrected order: an item's service address is missing or in no market")
-    codes = ", ".join(CodeKey(t["price_component"], t["billing_system"], t["market"]).describe() for t in tickets)
-    return WaitingFor("catalogue team", f"billing codes for {codes}")
-
-
-def _item(item_id: str, outcome: ItemOutcome | None) -> dict:
-    """An item of the version Operations has: installed, failed or cancelled, or (status null) being worked on."""
-    return {
-        "itemId": item_id,
-        "status": outcome.status if outcome else None,
-        "effectiveDate": outcome.effective_date if outcome else None,
-        "reason": outcome.reason if outcome else None,
-    }
+    return order_status_view(row, handed_off_of(row), tickets, standing)
 
 
 class _Camel(BaseModel):
@@ -211,7 +151,7 @@ async def billing_codes(
         rows = await BillingCodes(connection).listed(
             price_component=price_component, market=market, billing_system=billing_system
         )
-    return [_billing_code(row) for row in rows]
+    return [billing_code_view(row) for row in rows]
 
 
 @catalogue_router.post("/billing-codes", status_code=status.HTTP_201_CREATED)
@@ -283,30 +223,4 @@ async def catalogue_tickets(
     a page at a time, oldest first."""
     async with db.engine.connect() as connection:
         tickets = await Tickets(connection).listed(open_only=state == "open", offset=offset, limit=limit)
-    return [_ticket(ticket) for ticket in tickets]
-
-
-def _ticket(ticket: dict) -> dict:
-    return {
-        "id": ticket["id"],
-        "priceComponent": ticket["price_component"],
-        "billingSystem": ticket["billing_system"],
-        "market": ticket["market"],
-        "openedAt": ticket["opened_at"],
-        "resolvedAt": ticket["resolved_at"],
-        "orders": ticket["order_ids"],
-    }
-
-
-def _billing_code(row) -> dict:
-    return {
-        "id": row.id,
-        "priceComponent": row.price_component,
-        "billingSystem": row.billing_system,
-        "market": row.market,
-        "billingCode": row.billing_code,
-        "effectiveFrom": row.effective_from,
-        "effectiveTo": row.effective_to,
-        "addedBy": row.added_by,
-        "addedAt": row.added_at,
-    }
+    return [ticket_view(ticket) for ticket in tickets]

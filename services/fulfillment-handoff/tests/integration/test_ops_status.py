@@ -17,14 +17,13 @@ from fulfillment_handoff.rules_in_force import load_rules
 from fulfillment_handoff.settings import Settings
 from fulfillment_handoff.subscriptions import EMITS, HANDLERS
 from orderdesk_shared.codec import encode
-from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings
 from orderdesk_shared.context import ServiceContext, bind
 from orderdesk_shared.errors import PermanentError
 from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.kafka_connection import KafkaConnection, idempotent_producer
 from orderdesk_shared.relay import OutboxRelay
-from orderdesk_stack.testing import eventually
+from orderdesk_stack.testing import consumer_for_test, eventually
 
 CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()))
 
@@ -111,18 +110,8 @@ async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition
     good = encode(ops(order_id, OpsStatus.ACCEPTED), source="operations")
     producer = idempotent_producer(kafka_admin)
     await producer.start()
-    consumer = ConsumerRuntime(
-        settings=ConsumerSettings(
-            group_id=f"fulfillment-handoff-{secrets.token_hex(3)}",
-            kafka=kafka_admin,
-            batch_size=50,
-            handler_timeout_seconds=5.0,
-            max_poll_interval_ms=30_000,
-            retry_attempts=3,
-            paused_partition_retry_seconds=0.5,
-        ),
-        database=database,
-        handlers=bind(HANDLERS, CONTEXT),
+    consumer = consumer_for_test(
+        database, kafka_admin, bind(HANDLERS, CONTEXT), group_id=f"fulfillment-handoff-{secrets.token_hex(3)}"
     )
     relay = OutboxRelay(database=database, producer=producer, batch_size=100, poll_seconds=0.5)
     tasks = [asyncio.create_task(consumer.run()), asyncio.create_task(relay.run())]

@@ -3,8 +3,9 @@
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from fulfillment_handoff.domain.fulfillment import Fulfillment, HandedOff, decide_ops_report
-from fulfillment_handoff.domain.handoff import PriorHandOff, decide_cancel, decide_hand_off
+from fulfillment_handoff.domain.billing import CodeKey
+from fulfillment_handoff.domain.fulfillment import Fulfillment, HandedOff, WaitingFor, decide_ops_report
+from fulfillment_handoff.domain.handoff import PriorHandOff, decide_cancel, decide_hand_off, waiting_for
 from fulfillment_handoff.reference import load_seed_billing_codes
 from fulfillment_handoff.rules_in_force import load_rules
 from fulfillment_handoff.settings import Settings
@@ -85,3 +86,23 @@ def test_a_report_on_a_corrected_order_is_ignored_but_on_a_cancelled_one_it_coun
         OpsStatus.ACCEPTED,
         False,
     )
+
+
+def test_a_held_order_waits_for_the_catalogue_team_or_for_a_corrected_order_when_no_code_would_do():
+    missing = [CodeKey("SIP-TRUNK", "ICOMS", "GRR"), CodeKey("DIA-FIBER", "ICOMS", "GRR")]
+    assert waiting_for("held", None, missing_codes=missing, standing=None) == WaitingFor(
+        "catalogue team", "billing codes for SIP-TRUNK in GRR (ICOMS), DIA-FIBER in GRR (ICOMS)"
+    )
+    assert waiting_for("held", None, missing_codes=[], standing=None).who == "sales desk"
+
+
+def test_a_superseded_order_waits_for_its_correction_and_a_handed_off_one_for_operations():
+    corrected = Standing("PO-1", 3, None)
+    assert waiting_for("superseded", None, missing_codes=[], standing=corrected) == WaitingFor(
+        "earlier stages", "the correction, version 3, to be approved and handed off"
+    )
+    assert waiting_for("handed-off", HANDED_OFF, missing_codes=[], standing=None) == WaitingFor(
+        "operations", "accept the order"
+    )
+    installed = replace(HANDED_OFF, fulfillment=Fulfillment(OpsStatus.INSTALLED))
+    assert waiting_for("handed-off", installed, missing_codes=[], standing=None) is None

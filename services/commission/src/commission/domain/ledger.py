@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from commission.domain.ratification import CENT, ZERO, split
 from orderdesk_shared.events.commission import CommissionAdjusted, RepCommission
@@ -29,7 +30,7 @@ class EntryKind(StrEnum):
 
 @dataclass(frozen=True)
 class Holding:
-    """What the ledger holds for one rep on one order."""
+    """What the ledger holds for one rep: on one order, or on all their orders up to a day."""
 
     accrued: Decimal = ZERO
     payable: Decimal = ZERO
@@ -37,6 +38,33 @@ class Holding:
     @property
     def total(self) -> Decimal:
         return self.accrued + self.payable
+
+    def plus(self, changes: Sequence["Change"]) -> "Holding":
+        """What is held once the entries are added."""
+        return Holding(
+            accrued=self.accrued + sum((change.accrued_change for change in changes), Decimal(0)),
+            payable=self.payable + sum((change.payable_change for change in changes), Decimal(0)),
+        )
+
+
+class Change(Protocol):
+    """A ledger entry as far as a balance is concerned."""
+
+    @property
+    def accrued_change(self) -> Decimal: ...
+
+    @property
+    def payable_change(self) -> Decimal: ...
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A rep's ledger over a period: what it held the day before, the entries of the period in order, and what it
+    held once they were added."""
+
+    opening: Holding
+    entries: Sequence[Change]
+    closing: Holding
 
 
 @dataclass(frozen=True)

@@ -107,49 +107,51 @@ def ratify(
     ]
     if order.order_type not in plan.commissionable_order_types:
         reasons.append(f"order type {order.order_type} is not commissionable")
-    billed = _billed_mrc(event)
-    basis = sum((item.net_mrc for item in event.pricing.items), ZERO)
     account = account_key(order.account)
     if reasons:
         explanation.extend(f"not eligible: {reason}" for reason in reasons)
-        return Ratification(
-            account_key=account,
-            eligible=False,
-            reasons=reasons,
-            explanation=explanation,
-            commissionable_mrr=ZERO,
-            multiplier=ZERO,
-            commission_total=ZERO,
-            reps=split(ZERO, order.sales_reps),
-            offerings=offerings,
-            basis_mrc=basis,
-            billed_mrc=billed,
-            item_mrr={},
-        )
-    explanation.extend(_mrr_line(order.order_type, account, change) for change in offerings)
-    mrr = sum((change.incremental_mrr for change in offerings), ZERO)
-    multiplier, sale = plan.multipliers.of(order.order_type)
-    uncapped = (mrr * multiplier).quantize(CENT, rounding=ROUND_HALF_UP)
-    explanation.append(f"incremental MRR {mrr} x {multiplier} ({sale}) = {uncapped}")
-    total = min(uncapped, plan.cap_per_order)
-    if total < uncapped:
-        explanation.append(f"capped at {plan.cap_per_order} per order")
+        mrr = multiplier = total = ZERO
+    else:
+        mrr, multiplier, total = _commission(order.order_type, account, offerings, plan, explanation)
     reps = split(total, order.sales_reps)
-    explanation.extend(f"{rep.rep_id} {rep.split_percent}% = {rep.amount}" for rep in reps)
+    if not reasons:
+        explanation.extend(f"{rep.rep_id} {rep.split_percent}% = {rep.amount}" for rep in reps)
     return Ratification(
         account_key=account,
-        eligible=True,
-        reasons=[],
+        eligible=not reasons,
+        reasons=reasons,
         explanation=explanation,
         commissionable_mrr=mrr,
         multiplier=multiplier,
         commission_total=total,
         reps=reps,
         offerings=offerings,
-        basis_mrc=basis,
-        billed_mrc=billed,
-        item_mrr=_item_mrr(event, offerings),
+        basis_mrc=sum((item.net_mrc for item in event.pricing.items), ZERO),
+        billed_mrc=_billed_mrc(event),
+        item_mrr={} if reasons else _item_mrr(event, offerings),
     )
+
+
+def _commission(
+    order_type: OrderType, account: str, offerings: Sequence[OfferingChange], plan: Plan, explanation: list[str]
+) -> tuple[Decimal, Decimal, Decimal]:
+    """An eligible order's incremental MRR, its order type's multiplier, and their product capped per order; each
+    step written to the explanation."""
+    explanation.extend(_mrr_line(order_type, account, change) for change in offerings)
+    mrr = sum((change.incremental_mrr for change in offerings), ZERO)
+    multiplier, sale = plan.multipliers.of(order_type)
+    uncapped = (mrr * multiplier).quantize(CENT, rounding=ROUND_HALF_UP)
+    explanation.append(f"incremental MRR {mrr} x {multiplier} ({sale}) = {uncapped}")
+    total = min(uncapped, plan.cap_per_order)
+    if total < uncapped:
+        explanation.append(f"capped at {plan.cap_per_order} per order")
+    return mrr, multiplier, total
+
+
+def reps_seen_by(reps: Sequence[Mapping[str, object]], rep_id: str | None) -> list[Mapping[str, object]]:
+    """The reps' commissions (as stored: camelCase) a reader sees: every one for a reader who sees every rep (None),
+    else only the rep's own, so that an order the rep is not named on shows nobody."""
+    return [rep for rep in reps if rep_id in (None, rep["repId"])]
 
 
 def share_of_items(

@@ -1,6 +1,6 @@
 """Following an order to install or cancel: what Operations and fallout report moves the reps' commission."""
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Row
 
@@ -16,16 +16,17 @@ async def follow_operations(event: OpsOrderStatusChanged, uow: CommissionUnitOfW
     """Installed: the commission becomes payable; cancelled (the cancel took effect): what is still accrued is
     reversed — for the whole order, or the items' part when the report names items. Failed: remembered for revenue
     assurance. Accepted, scheduled and rescheduled change nothing."""
+    now = context.clock()
     if event.status in (OpsStatus.INSTALLED, OpsStatus.CANCELLED):
-        await _settle_items(event, uow, today=context.clock().date())
+        await _settle_items(event, uow, now=now)
     elif event.status is OpsStatus.FAILED:
-        await uow.progress.record(event.order_id, failure=event.reason or "no reason given")
+        await uow.progress.record(event.order_id, at=now, failure=event.reason or "no reason given")
 
 
-async def _settle_items(event: OpsOrderStatusChanged, uow: CommissionUnitOfWork, *, today: date) -> None:
+async def _settle_items(event: OpsOrderStatusChanged, uow: CommissionUnitOfWork, *, now: datetime) -> None:
     """Record what Operations installed or cancelled and move the commission for it; an item's first outcome is the
     one that counts, so an item installed is not cancelled after, nor a cancelled one installed."""
-    on = event.effective_date or today
+    on = event.effective_date or now.date()
     before = await uow.progress.get(event.order_id)
     settled = [*before.installed_items, *before.cancelled_items] if before else []
     items = [item for item in event.item_ids if item not in settled]
@@ -33,12 +34,12 @@ async def _settle_items(event: OpsOrderStatusChanged, uow: CommissionUnitOfWork,
         return
     installed = event.status is OpsStatus.INSTALLED
     if installed:
-        await uow.progress.record(event.order_id, installed_on=on)
+        await uow.progress.record(event.order_id, at=now, installed_on=on)
     elif not items:
-        await uow.progress.record(event.order_id, cancelled_on=on)
+        await uow.progress.record(event.order_id, at=now, cancelled_on=on)
     reported = items or [WHOLE_ORDER]
     await uow.progress.record_items(
-        event.order_id, installed=reported if installed else (), cancelled=() if installed else reported
+        event.order_id, at=now, installed=reported if installed else (), cancelled=() if installed else reported
     )
     if await uow.ratifications.get(event.order_id, for_update=True) is None:
         return  # applied when the hand-off is ratified
@@ -54,9 +55,10 @@ async def reverse_cancelled_order(event: OrderFallout, uow: CommissionUnitOfWork
     may still install the order; other fallout changes nothing here)."""
     if event.kind is not FalloutKind.CANCELLED:
         return
-    cancelled_on = context.clock().date()
-    await uow.progress.record(event.order_id, cancelled_on=cancelled_on)
-    await uow.progress.record_items(event.order_id, cancelled=[WHOLE_ORDER])
+    now = context.clock()
+    cancelled_on = now.date()
+    await uow.progress.record(event.order_id, at=now, cancelled_on=cancelled_on)
+    await uow.progress.record_items(event.order_id, at=now, cancelled=[WHOLE_ORDER])
     if await uow.ratifications.get(event.order_id, for_update=True) is None:
         return
     reason = "; ".join(finding.message for finding in event.findings) or "cancelled"

@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from commission.domain.ledger import Holding, Posting
+from commission.domain.ledger import Holding, Posting, Statement
 from commission.repository.arrays import as_arrays, insert_arrays
 from commission.tables import ledger_entries
 
@@ -93,6 +93,12 @@ class Ledger:
         if before is not None:
             query = query.where(ledger_entries.c.effective_on < before)
         return {row.rep_id: Holding(row.accrued, row.payable) for row in await self._connection.execute(query)}
+
+    async def statement(self, rep_id: str, *, first_day: date, last_day: date) -> Statement:
+        """The rep's ledger from `first_day` to `last_day`, both included."""
+        opening = await self.rep_balance(rep_id, before=first_day)
+        entries = await self.rep_entries(rep_id, first_day=first_day, last_day=last_day)
+        return Statement(opening, entries, closing=opening.plus(entries))
 
     async def rep_balance(self, rep_id: str, *, before: date) -> Holding:
         row = (

@@ -2,7 +2,7 @@
 failure."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -26,26 +26,27 @@ class OrderProgress:
             await self._connection.execute(sa.select(order_progress).where(order_progress.c.order_id == order_id))
         ).first()
 
-    async def record(self, order_id: str, **facts: object) -> None:
-        """Remember what Operations or intake said about the order; the first install and cancel dates stay."""
+    async def record(self, order_id: str, *, at: datetime, **facts: object) -> None:
+        """Remember what Operations or intake said about the order (`at`: when it was heard); the first install and
+        cancel dates stay."""
         await insert_or_update(
             self._connection,
             order_progress,
             keep_first=("installed_on", "cancelled_on"),
             order_id=order_id,
             **facts,
-            updated_at=datetime.now(UTC),
+            updated_at=at,
         )
 
     async def record_items(
-        self, order_id: str, *, installed: Sequence[str] = (), cancelled: Sequence[str] = ()
+        self, order_id: str, *, at: datetime, installed: Sequence[str] = (), cancelled: Sequence[str] = ()
     ) -> None:
-        """Add to the items Operations reported installed or cancelled ("*": the whole order)."""
+        """Add to the items Operations reported installed or cancelled ("*": the whole order), heard `at` a time."""
         added = postgresql.insert(order_progress).values(
             order_id=order_id,
             installed_items=list(installed),
             cancelled_items=list(cancelled),
-            updated_at=datetime.now(UTC),
+            updated_at=at,
         )
         await self._connection.execute(
             added.on_conflict_do_update(

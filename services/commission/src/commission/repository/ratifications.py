@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ratification import Ratification
+from commission.domain.reconciliation import RatifiedOrder
 from commission.repository.arrays import array_parameters, as_arrays, insert_arrays_sql
 from commission.tables import messaging, order_offerings, order_progress, ratifications
 from orderdesk_shared.events.order import OrderType
@@ -139,41 +140,37 @@ class Ratifications:
         query = sa.select(ratifications).where(ratifications.c.order_id == order_id)
         return (await self._connection.execute(query.with_for_update() if for_update else query)).first()
 
-    async def reconciliation_rows(self, *, first_day: date, last_day: date) -> Sequence[sa.Row]:
+    async def ratified_between(self, *, first_day: date, last_day: date) -> list[RatifiedOrder]:
         """Every order ratified in the period, with what Operations said about it."""
-        return (
-            await self._connection.execute(
-                sa.select(
-                    ratifications.c.order_id,
-                    ratifications.c.order_version,
-                    ratifications.c.order_type,
-                    ratifications.c.order_date,
-                    ratifications.c.eligible,
-                    ratifications.c.commission_total,
-                    ratifications.c.basis_mrc,
-                    ratifications.c.billed_mrc,
-                    order_progress.c.installed_on,
-                    order_progress.c.cancelled_on,
-                    order_progress.c.failure,
-                )
-                .select_from(
-                    ratifications.outerjoin(order_progress, order_progress.c.order_id == ratifications.c.order_id)
-                )
-                .where(ratifications.c.order_date.between(first_day, last_day))
-                .order_by(ratifications.c.order_date, ratifications.c.order_id)
+        rows = await self._connection.execute(
+            sa.select(
+                ratifications.c.order_id,
+                ratifications.c.order_date,
+                ratifications.c.eligible,
+                ratifications.c.commission_total,
+                ratifications.c.basis_mrc,
+                ratifications.c.billed_mrc,
+                order_progress.c.installed_on,
+                order_progress.c.cancelled_on,
+                order_progress.c.failure,
             )
-        ).all()
+            .select_from(ratifications.outerjoin(order_progress, order_progress.c.order_id == ratifications.c.order_id))
+            .where(ratifications.c.order_date.between(first_day, last_day))
+            .order_by(ratifications.c.order_date, ratifications.c.order_id)
+        )
+        return [RatifiedOrder(**row._mapping) for row in rows]
 
-    async def unratified_handoffs(self, *, topic: str) -> Sequence[sa.Row]:
-        """Hand-offs commission could not handle (dead-lettered) for orders it never ratified."""
+    async def unratified_handoffs(self, *, topic: str, first_day: date, last_day: date) -> list[tuple[str, str]]:
+        """Hand-offs commission could not handle (dead-lettered) in the period (UTC days) for orders it never
+        ratified: each order's id ("(no key)" for a message without one) and why it could not be handled."""
         dead_letters = messaging.dead_letters
-        return (
-            await self._connection.execute(
-                sa.select(dead_letters.c.key.label("order_id"), dead_letters.c.reason, dead_letters.c.created_at)
-                .where(
-                    dead_letters.c.topic == topic,
-                    ~sa.exists().where(ratifications.c.order_id == dead_letters.c.key),
-                )
-                .order_by(dead_letters.c.created_at)
+        rows = await self._connection.execute(
+            sa.select(dead_letters.c.key, dead_letters.c.reason)
+            .where(
+                dead_letters.c.topic == topic,
+                sa.cast(sa.func.timezone("UTC", dead_letters.c.created_at), sa.Date).between(first_day, last_day),
+                ~sa.exists().where(ratifications.c.order_id == dead_letters.c.key),
             )
-        ).all()
+            .order_by(dead_letters.c.created_at)
+        )
+        return [(row.key or "(no key)", row.reason) for row in rows]

@@ -1,11 +1,11 @@
 """Whether an approved order is handed off to Operations or held for billing codes, and what either tells whom."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from fulfillment_handoff.domain.billing import BillingCode, BillingMapping, CodeKey, billing_date, map_billing_codes
-from fulfillment_handoff.domain.fulfillment import HandedOff
+from fulfillment_handoff.domain.fulfillment import HandedOff, WaitingFor, waiting_for_operations
 from fulfillment_handoff.domain.markets import Markets
 from fulfillment_handoff.domain.paths import PathPolicy, choose_path, engineering_notes
 from orderdesk_shared.events.base import Fact
@@ -13,6 +13,7 @@ from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import EngineeringNote, HandOffCancelled, OrderHandedOff, ProcessingPath
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.pricing_approval import OrderApproved
+from orderdesk_shared.order_versions import Standing
 
 # The states of an order's row.
 HELD = "held"
@@ -168,3 +169,21 @@ def decide_cancel(state: str, handed_off: HandedOff | None, *, order_id: str, re
     if handed_off is not None and handed_off.work_to_stop:
         stop = HandOffCancelled(order_id=order_id, order_version=handed_off.version, reason=reason)
     return CancelDecision(drops_hold=state == HELD, state=CANCELLED if state in (HELD, SUPERSEDED) else None, stop=stop)
+
+
+def waiting_for(
+    state: str, handed_off: HandedOff | None, *, missing_codes: Sequence[CodeKey], standing: Standing | None
+) -> WaitingFor | None:
+    """What the order waits for next, and from whom. Held: the billing codes it misses, from the catalogue team, or
+    (missing none: an item's site is in no market) a corrected order from the sales desk; superseded: its
+    correction, from the earlier stages; handed off: Operations' next step, until their work on it ended."""
+    if state == HELD and missing_codes:
+        codes = ", ".join(key.describe() for key in missing_codes)
+        return WaitingFor("catalogue team", f"billing codes for {codes}")
+    if state == HELD:
+        return WaitingFor("sales desk", "a corrected order: an item's service address is missing or in no market")
+    if state == SUPERSEDED:
+        # A superseded order always has a standing: the correction that superseded it.
+        correction = standing.live_version
+        return WaitingFor("earlier stages", f"the correction, version {correction}, to be approved and handed off")
+    return waiting_for_operations(handed_off) if handed_off else None
