@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from intake.domain.records import CancelAsked, SubmittedOrder
 from intake.handlers import (
     cancel_order,
     follow_hand_off,
@@ -35,7 +36,7 @@ CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()), clock=lam
 
 async def _submit(database: Database, order: ProductOrder) -> list[str]:
     async with database.unit_of_work() as uow:
-        await submit_order(order, uow, rules=RULES, now=NOW, request_document=None)
+        await submit_order(SubmittedOrder(order), uow, rules=RULES, now=NOW)
         return [record.headers["ce_type"] for record in uow.emitted]
 
 
@@ -84,7 +85,7 @@ async def test_a_cancel_before_the_hand_off_is_done_at_once(database):
     await _submit(database, generated_order("PO-C1"))
     async with database.unit_of_work() as uow:
         stored = await uow.orders.get("PO-C1", for_update=True)
-        request = await cancel_order(stored, uow, actor="rep-001", reason="budget cut", requested_date=None, now=NOW)
+        request = await cancel_order(stored, CancelAsked("rep-001", "budget cut"), uow, now=NOW)
         [fallout] = [OrderFallout.model_validate_json(record.value) for record in uow.emitted]
     assert (request.state, fallout.kind) == ("done", FalloutKind.CANCELLED)
     assert (await _stored(database, "PO-C1")).state is OrderState.CANCELLED
@@ -105,7 +106,7 @@ async def test_a_cancel_after_the_hand_off_waits_for_operations_to_stop_the_work
     await _hand_off(database, order)
     async with database.unit_of_work() as uow:
         stored = await uow.orders.get(order.id, for_update=True)
-        request = await cancel_order(stored, uow, actor="dana", reason="site sold", requested_date=None, now=NOW)
+        request = await cancel_order(stored, CancelAsked("dana", "site sold"), uow, now=NOW)
         [fallout] = [OrderFallout.model_validate_json(record.value) for record in uow.emitted]
     assert (request.state, fallout.kind) == ("inProgress", FalloutKind.CANCELLATION_REQUESTED)
     assert (await _stored(database, order.id)).state is OrderState.ASSESSING_CANCELLATION

@@ -14,7 +14,7 @@ from intake.domain.validation import IntakeRules
 from intake.notifications import HUB
 from intake.repository import Submission, canonical_bytes
 from orderdesk_shared.db.unit_of_work import DeferredWork
-from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
+from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork
 from orderdesk_shared.hub import NotificationSource
 from orderdesk_shared.order_state import OrderStatus
@@ -45,13 +45,12 @@ class InMemoryOrders:
         kept = self.kept.get(order_id)
         return kept.stored if kept else None
 
-    async def replace(
-        self, *, order: ProductOrder, status: OrderStatus, request_document: dict, fingerprint: str | None
-    ) -> None:
-        stored = self.kept[order.id].stored
-        self.kept[order.id] = _Kept(
-            replace(stored, order=order, status=status, request_document=request_document), fingerprint
+    async def replace(self, corrected: NewOrder) -> None:
+        order_id, document = corrected.order.id, corrected.request_document
+        stored = replace(
+            self.kept[order_id].stored, order=corrected.order, status=corrected.status, request_document=document
         )
+        self.kept[order_id] = _Kept(stored, corrected.fingerprint)
 
     async def likely_duplicates(self, candidates: Sequence[NewOrder], *, since: datetime) -> dict[str, str]:
         keyed = [new for new in candidates if new.fingerprint]

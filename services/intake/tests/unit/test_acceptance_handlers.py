@@ -8,6 +8,7 @@ import pytest
 
 from intake.domain.acceptance import assess
 from intake.domain.lifecycle import NotAllowed
+from intake.domain.records import SubmittedOrder
 from intake.handlers import (
     SourceConflict,
     UnreadableSubmission,
@@ -39,7 +40,7 @@ def _order(order_id: str, *, valid: bool = True, seed: int = 41) -> ProductOrder
 
 
 def _assessed(order: ProductOrder):
-    return Traced.here(assess(order, SEED_RULES, now=NOW, installed=[], request_document=None))
+    return Traced.here(assess(SubmittedOrder(order), SEED_RULES, now=NOW, installed=[]))
 
 
 def _kinds(uow) -> list[str]:
@@ -48,7 +49,7 @@ def _kinds(uow) -> list[str]:
 
 async def test_a_valid_order_is_stored_in_progress_and_announced_received_then_validated(uow):
     order = _order("PO-1")
-    await submit_order(order, uow, rules=SEED_RULES, now=NOW, request_document=None)
+    await submit_order(SubmittedOrder(order), uow, rules=SEED_RULES, now=NOW)
     received, validated = uow.events
     assert isinstance(received, OrderReceived) and isinstance(validated, OrderValidated)
     assert (validated.order_id, validated.order_version, validated.order.account) == ("PO-1", 1, order.account)
@@ -59,7 +60,7 @@ async def test_a_valid_order_is_stored_in_progress_and_announced_received_then_v
 
 
 async def test_an_invalid_order_is_stored_rejected_its_findings_announced_and_kept_for_coaching(uow):
-    await submit_order(_order("PO-2", valid=False), uow, rules=SEED_RULES, now=NOW, request_document=None)
+    await submit_order(SubmittedOrder(_order("PO-2", valid=False)), uow, rules=SEED_RULES, now=NOW)
     assert _kinds(uow) == ["OrderReceived", "OrderFallout"]
     fallout = uow.events[1]
     assert (fallout.kind, fallout.stage) == (FalloutKind.REJECTED, Stage.VALIDATED) and fallout.findings
@@ -94,10 +95,12 @@ async def test_of_two_orders_alike_in_one_batch_the_later_is_held_and_each_event
 
 
 async def test_a_corrected_order_is_its_next_version_validated_again_and_announced_as_corrected(uow):
-    await submit_order(_order("PO-7", valid=False), uow, rules=SEED_RULES, now=NOW, request_document=None)
+    await submit_order(SubmittedOrder(_order("PO-7", valid=False)), uow, rules=SEED_RULES, now=NOW)
     stored = await uow.orders.get("PO-7")
     fixed = _order("PO-7").model_copy(update={"submitted_by": "rep-001"})
-    status = await correct_order(stored, fixed, uow, rules=SEED_RULES, now=NOW, actor="dana", request_document={})
+    status = await correct_order(
+        stored, SubmittedOrder(fixed, request_document={}), uow, rules=SEED_RULES, now=NOW, actor="dana"
+    )
     assert (status.version, status.state) == (2, OrderState.IN_PROGRESS)
     received, validated, corrected = uow.events[-3:]
     assert (received.corrected_by, validated.order_version) == ("dana", 2)
@@ -108,13 +111,15 @@ async def test_a_corrected_order_is_its_next_version_validated_again_and_announc
 
 async def test_an_order_handed_off_is_not_corrected_and_nothing_is_stored(uow):
     order = _order("PO-8")
-    await submit_order(order, uow, rules=SEED_RULES, now=NOW, request_document=None)
+    await submit_order(SubmittedOrder(order), uow, rules=SEED_RULES, now=NOW)
     handed_off = advance((await uow.orders.get("PO-8")).status, OrderFact(1, Stage.HANDED_OFF, Stage.HANDED_OFF))
     await uow.statuses.save({"PO-8": handed_off})
     emitted_before = len(uow.events)
     with pytest.raises(NotAllowed, match="handed off"):
         stored = await uow.orders.get("PO-8")
-        await correct_order(stored, order, uow, rules=SEED_RULES, now=NOW, actor="dana", request_document={})
+        await correct_order(
+            stored, SubmittedOrder(order, request_document={}), uow, rules=SEED_RULES, now=NOW, actor="dana"
+        )
     assert len(uow.events) == emitted_before and (await uow.orders.get("PO-8")).version == 1
 
 
@@ -134,6 +139,15 @@ async def test_a_crm_opportunity_is_an_order_its_resend_the_same_one_and_its_new
     corrected = await uow.orders.get(order_id)
     assert (corrected.version, corrected.order.agreement.term_months) == (2, 60)
     assert (await uow.submissions.get(next_version.subject)).order_id == order_id
+
+
+async def test_a_new_crm_version_that_changes_nothing_in_the_order_is_the_same_order_not_corrected(uow, context):
+    opportunity = _opportunity()
+    order_id = await accept_crm_opportunity(opportunity, uow, context)
+    same_order = opportunity.model_copy(update={"version": 4})
+    assert await accept_crm_opportunity(same_order, uow, context) == order_id
+    assert _kinds(uow) == ["OrderReceived", "OrderValidated"] and (await uow.orders.get(order_id)).version == 1
+    assert (await uow.submissions.get(same_order.subject)).order_id == order_id
 
 
 async def test_a_new_crm_version_of_an_order_handed_off_is_a_conflict_and_the_order_stays_as_it_was(uow, context):

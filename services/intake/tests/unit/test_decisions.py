@@ -1,16 +1,17 @@
 """The decisions intake's handlers act on, taken on their own: an Operations report, the statuses facts move, the
-likely duplicates held, and the desk's cancel."""
+likely duplicates held, a channel's resend, a correction, and the desk's cancel."""
 
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from intake.domain.acceptance import assess, held_as_duplicates
+from intake.domain.acceptance import assess, decide_correction, held_as_duplicates
 from intake.domain.desk import decide_cancel
+from intake.domain.duplicates import Resend, resend_of
 from intake.domain.lifecycle import NotAllowed
 from intake.domain.progress import decide_ops_report, moved_statuses
-from intake.domain.records import StoredOrder
+from intake.domain.records import CancelAsked, StoredOrder, SubmittedOrder
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
@@ -26,7 +27,7 @@ ORDER = to_canonical(ProductOrderCreate.model_validate(GENERATED.body), order_id
 
 def _assessed(order_id: str, external_id: str):
     order = ORDER.model_copy(update={"id": order_id, "external_id": external_id})
-    return assess(order, SEED_RULES, now=NOW, installed=[], request_document=None)
+    return assess(SubmittedOrder(order), SEED_RULES, now=NOW, installed=[])
 
 
 def _report(status: OpsStatus, effective_date: date | None = None) -> OpsOrderStatusChanged:
@@ -64,19 +65,39 @@ def test_a_resend_under_the_same_external_id_in_one_batch_is_not_a_likely_duplic
 def test_a_cancel_of_an_order_whose_cancel_is_under_way_is_refused():
     new = _assessed("PO-1", "OPP-1")
     stored = StoredOrder(new.order, new.status, NOW, None, completed_on=None)
-    cancel = decide_cancel(
-        stored, request_id="CPO-1", actor="dana", reason="", requested_date=None, now=NOW, document=None
-    )
+    cancel = decide_cancel(stored, CancelAsked("dana", ""), request_id="CPO-1", now=NOW)
     assert (cancel.events[0].kind, cancel.request.outcome) == (
         FalloutKind.CANCELLED,
         "cancelled before the hand-off to Operations",
     )
     handed_off = replace(stored, status=advance(stored.status, OrderFact(1, Stage.HANDED_OFF, Stage.HANDED_OFF)))
-    requested = decide_cancel(
-        handed_off, request_id="CPO-2", actor="dana", reason="", requested_date=None, now=NOW, document=None
-    )
+    requested = decide_cancel(handed_off, CancelAsked("dana", ""), request_id="CPO-2", now=NOW)
     under_way = replace(stored, status=requested.status)
     with pytest.raises(NotAllowed, match="its cancellation is under way"):
-        decide_cancel(
-            under_way, request_id="CPO-3", actor="dana", reason="", requested_date=None, now=NOW, document=None
-        )
+        decide_cancel(under_way, CancelAsked("dana", ""), request_id="CPO-3", now=NOW)
+
+
+def test_a_resend_is_the_same_order_and_another_document_corrects_it_only_from_a_channel_that_sends_versions():
+    assert resend_of(b'{"a":1}', b'{"a":1}', corrects=False) is Resend.SAME_ORDER
+    assert resend_of(b'{"a":1}', b'{"a":2}', corrects=True) is Resend.CORRECTION
+    assert resend_of(b'{"a":1}', b'{"a":2}', corrects=False) is Resend.CONFLICT
+
+
+def test_a_correction_is_announced_as_its_version_validated_or_held_and_as_corrected_by_its_corrector():
+    corrected = assess(SubmittedOrder(ORDER), SEED_RULES, now=NOW, installed=[], version=2)
+    correction = decide_correction(corrected, actor="dana")
+    assert [(type(event).__name__, event.order_version) for event in correction.events] == [
+        ("OrderReceived", 2),
+        ("OrderValidated", 2),
+        ("OrderCorrected", 2),
+    ]
+    assert (correction.revision.action, correction.revision.version, correction.revision.actor) == (
+        "corrected",
+        2,
+        "dana",
+    )
+    [held] = held_as_duplicates([corrected], {"PO-1": "PO-0"})
+    held_correction = decide_correction(held, actor="dana")
+    fallout = held_correction.events[1]
+    assert (fallout.kind, fallout.findings[0].reason_code) == (FalloutKind.HELD, "DUPLICATE_ORDER")
+    assert held_correction.revision.state is OrderState.HELD and held_correction.events[2].corrected_by == "dana"

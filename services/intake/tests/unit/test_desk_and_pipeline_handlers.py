@@ -11,6 +11,7 @@ from commission.settings import Settings as CommissionSettings
 from intake.domain.acceptance import assess
 from intake.domain.installed_base import ProductState
 from intake.domain.lifecycle import NotAllowed
+from intake.domain.records import CancelAsked, SubmittedOrder
 from intake.domain.validation import validate
 from intake.handlers import (
     cancel_order,
@@ -42,7 +43,7 @@ from .conftest import NOW, SEED_RULES
 
 
 async def _submitted(uow, order: ProductOrder):
-    await store_new_orders(uow, [Traced.here(assess(order, SEED_RULES, now=NOW, installed=[], request_document=None))])
+    await store_new_orders(uow, [Traced.here(assess(SubmittedOrder(order), SEED_RULES, now=NOW, installed=[]))])
     return await uow.orders.get(order.id)
 
 
@@ -63,7 +64,7 @@ async def _ops(uow, context, order_id: str, status: OpsStatus, **details) -> Non
 
 async def test_a_cancel_before_the_hand_off_cancels_at_once(uow):
     stored = await _submitted(uow, generated_order("PO-C1"))
-    request = await cancel_order(stored, uow, actor="rep-001", reason="budget cut", requested_date=None, now=NOW)
+    request = await cancel_order(stored, CancelAsked("rep-001", "budget cut"), uow, now=NOW)
     assert (request.state, request.effective_at, request.requested_by) == ("done", NOW, "rep-001")
     fallout = uow.events[-1]
     assert (fallout.kind, fallout.findings[0].message) == (FalloutKind.CANCELLED, "cancelled by rep-001: budget cut")
@@ -77,7 +78,7 @@ async def test_a_cancel_after_the_hand_off_waits_for_operations_which_may_instal
     await _submitted(uow, order)
     await _handed_off(uow, context, order)
     stored = await uow.orders.get("PO-C2")
-    request = await cancel_order(stored, uow, actor="dana", reason="site sold", requested_date=None, now=NOW)
+    request = await cancel_order(stored, CancelAsked("dana", "site sold"), uow, now=NOW)
     assert (request.state, uow.events[-1].kind) == ("inProgress", FalloutKind.CANCELLATION_REQUESTED)
     assert (await uow.orders.get("PO-C2")).state is OrderState.ASSESSING_CANCELLATION
 
@@ -99,7 +100,7 @@ async def test_an_order_installed_is_not_cancelled_and_nothing_is_stored(uow, co
     await _ops(uow, context, "PO-C3", OpsStatus.INSTALLED, effective_date=date(2026, 11, 20))
     stored, announced = await uow.orders.get("PO-C3"), len(uow.events)
     with pytest.raises(NotAllowed, match="past installation"):
-        await cancel_order(stored, uow, actor="dana", reason="", requested_date=None, now=NOW)
+        await cancel_order(stored, CancelAsked("dana", ""), uow, now=NOW)
     assert (len(uow.events), uow.cancel_requests.by_id) == (announced, {})
     assert (await uow.orders.get("PO-C3")).state is OrderState.COMPLETED
 
@@ -110,7 +111,7 @@ async def test_operations_stopping_the_work_ends_the_cancel_and_the_products_it_
     await _handed_off(uow, context, order)
     assert {p.state for p in uow.installed_base.by_id.values()} == {ProductState.ORDERED}
     stored = await uow.orders.get("PO-C4")
-    request = await cancel_order(stored, uow, actor="dana", reason="", requested_date=None, now=NOW)
+    request = await cancel_order(stored, CancelAsked("dana", ""), uow, now=NOW)
     await _ops(uow, context, "PO-C4", OpsStatus.CANCELLED, effective_date=date(2026, 11, 27))
     settled = uow.cancel_requests.by_id[request.id]
     assert (settled.state, settled.outcome) == ("done", "Operations stopped the work on 2026-11-27")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from intake.api.dependencies import Db, Reader, Submitter
 from intake.api.request_bodies import spec_valid
 from intake.api.stored_orders import conflict_when_not_allowed, people_of, stored_or_404, unknown_reference_is_invalid
+from intake.domain.records import CancelAsked
 from intake.handlers import cancel_order
 from intake.repository import CancelRequests, Orders
 from intake.tmf622 import API_ROOT, cancel_resource
@@ -59,15 +60,13 @@ async def cancel_product_order(
         with unknown_reference_is_invalid("productOrder", "id"):
             stored = await stored_or_404(uow.orders, order_id, principal, OrderAction.CHANGE, for_update=True)
         with conflict_when_not_allowed(f"order {order_id} cannot be cancelled"):
-            request = await cancel_order(
-                stored,
-                uow,
+            asked = CancelAsked(
                 actor=principal.subject,
                 reason=body.cancellationReason or "",
                 requested_date=body.requestedCancellationDate,
-                now=context.clock(),
                 document=document,
             )
+            request = await cancel_order(stored, asked, uow, now=context.clock())
     return cancel_resource(request)
 
 

@@ -2,6 +2,7 @@
 an order's history."""
 
 import copy
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated
 
@@ -20,8 +21,9 @@ from intake.api.stored_orders import (
     stored_or_404,
 )
 from intake.domain.acceptance import assess
-from intake.domain.duplicates import source_id
+from intake.domain.duplicates import Resend, resend_of, source_id
 from intake.domain.installed_base import needs_installed_base
+from intake.domain.records import SubmittedOrder
 from intake.handlers import correct_order, installed_base, new_order_id, store_new_orders
 from intake.repository import (
     InstalledBase,
@@ -30,6 +32,7 @@ from intake.repository import (
     OrderHistory,
     Orders,
     StoredOrder,
+    Submission,
     Submissions,
     canonical_bytes,
 )
@@ -93,47 +96,59 @@ async def create_product_order(request: Request) -> Response:
     the first order (200); the same externalId with a different document is a conflict (409): correct the order.
     Another caller's Idempotency-Key is another key.
     """
-    # In FastAPI's order: the body is read (over its limit, 413) and parsed (not JSON, 400) before the caller is.
-    sent = await request.body()
-    sent_json = json_of(sent, request.headers.get("content-type"))
-    principal = await caller_in_role(request, *SUBMITTERS)
-    idempotency_key = _idempotency_key(request)
-    document = json_object(sent_json)
-    sent_text = json_text_of(sent)
-    body = spec_valid(document, ProductOrderCreate, "ProductOrder_Create", json_text=sent_text)
+    sent = await _sent_order(request)
     db: Database = request.app.state.runtime.database
     context: IntakeContext = request.app.state.runtime.context
-    if idempotency_key and (known := await _repeat_of(db, principal, idempotency_key=idempotency_key)):
+    if sent.idempotency_key and (known := await _repeat_of(db, sent.caller, idempotency_key=sent.idempotency_key)):
         return _answer_known(known)
-    rules = await context.rules.through(db)
-    order = to_canonical(body, order_id=new_order_id(), submitted_by=principal.subject)
-    source = source_id(order)
-    installed = []
-    if needs_installed_base(order):  # a connection only for an order naming a product it does not describe
-        async with db.engine.connect() as connection:
-            installed = await installed_base(InstalledBase(connection), order, rules)
-    new = assess(
-        order,
-        rules,
-        now=context.clock(),
-        installed=installed,
-        idempotency_key=idempotency_key,
-        request_document=document,
-        channel_findings=request_findings(body),
-        source=source,
-    )
+    new = await _assessed(sent, db, context)
     try:
         stored = await new_order_writer(request).write(new)
     except IntegrityError:
         # A repeat: the same Idempotency-Key or source stored its order first (just now, or long before). Looked for
         # only here, as repeats are rare: a new order pays no read for them.
-        if known := await _repeat_of(db, principal, idempotency_key=idempotency_key, source=source, document=document):
+        if known := await _repeat_of(
+            db, sent.caller, idempotency_key=sent.idempotency_key, source=new.source_id, document=sent.document
+        ):
             return _answer_known(known)
         raise
-    resource = to_resource(
-        stored.order, stored.status, order_date=stored.received_at, completed_on=None, document=stored.request_document
-    )
-    return _json_answer(resource, status.HTTP_201_CREATED, location=f"{API_ROOT}/productOrder/{stored.order.id}")
+    return _answer_created(stored)
+
+
+@dataclass(frozen=True)
+class _SentOrder:
+    """A new order's request as sent: its caller, their Idempotency-Key, the body and the request it makes."""
+
+    caller: Principal
+    idempotency_key: str | None
+    document: dict
+    body: ProductOrderCreate
+
+
+async def _sent_order(request: Request) -> _SentOrder:
+    """The request read in FastAPI's order: the body is read (over its limit, 413) and parsed (not JSON, 400) before
+    the caller is, and checked against TMF622 last."""
+    sent = await request.body()
+    sent_json = json_of(sent, request.headers.get("content-type"))
+    caller = await caller_in_role(request, *SUBMITTERS)
+    idempotency_key = _idempotency_key(request)
+    document = json_object(sent_json)
+    body = spec_valid(document, ProductOrderCreate, "ProductOrder_Create", json_text=json_text_of(sent))
+    return _SentOrder(caller, idempotency_key, document, body)
+
+
+async def _assessed(sent: _SentOrder, db: Database, context: IntakeContext) -> NewOrder:
+    """The order validated against the rules in force, and the account's installed base when it names a product it
+    does not describe (read on a connection of its own, which no other order pays for)."""
+    rules = await context.rules.through(db)
+    order = to_canonical(sent.body, order_id=new_order_id(), submitted_by=sent.caller.subject)
+    findings = request_findings(sent.body)
+    submitted = SubmittedOrder(order, sent.document, findings, source_id(order), sent.idempotency_key)
+    installed = []
+    if needs_installed_base(order):
+        async with db.engine.connect() as connection:
+            installed = await installed_base(InstalledBase(connection), order, rules)
+    return assess(submitted, rules, now=context.clock(), installed=installed)
 
 
 def _idempotency_key(request: Request) -> str | None:
@@ -175,19 +190,35 @@ async def _repeat_of(
         if source is None or (earlier := await Submissions(connection).get(source)) is None:
             return None
         known = await orders.get(earlier.order_id)
-        if known and refusal(caller, people_of(known), OrderAction.SEE):
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"externalId {(document or {}).get('externalId')} of this account and channel names another order"
-                " already: use another externalId, or ask the desk",
-            )
-        if earlier.document != canonical_bytes(document):
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"externalId {(document or {}).get('externalId')} names order {earlier.order_id} already, with a"
-                f" different document: correct it with PATCH {API_ROOT}/productOrder/{earlier.order_id}",
-            )
-        return known
+    _refuse_another_order(caller, known, earlier, document)
+    return known
+
+
+def _refuse_another_order(
+    caller: Principal, known: StoredOrder | None, earlier: Submission, document: dict | None
+) -> None:
+    """A request from the source of an order is that order again only for a caller who may see it, and only with
+    the same document."""
+    external_id = (document or {}).get("externalId")
+    if known and refusal(caller, people_of(known), OrderAction.SEE):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"externalId {external_id} of this account and channel names another order already: use another"
+            " externalId, or ask the desk",
+        )
+    if resend_of(earlier.document, canonical_bytes(document), corrects=False) is Resend.CONFLICT:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"externalId {external_id} names order {earlier.order_id} already, with a different document: correct it"
+            f" with PATCH {API_ROOT}/productOrder/{earlier.order_id}",
+        )
+
+
+def _answer_created(new: NewOrder) -> Response:
+    resource = to_resource(
+        new.order, new.status, order_date=new.received_at, completed_on=None, document=new.request_document
+    )
+    return _json_answer(resource, status.HTTP_201_CREATED, location=f"{API_ROOT}/productOrder/{new.order.id}")
 
 
 def _answer_known(known: StoredOrder) -> Response:
@@ -211,18 +242,29 @@ async def retrieve_product_order(order_id: str, principal: Reader, db: Db, field
         )
 
 
+async def order_filters(
+    external_id: Annotated[str | None, Query(alias="externalId")] = None,
+    account: Annotated[str | None, Query(description="the customer's account id")] = None,
+    channel: Channel | None = None,
+    since: Annotated[datetime | None, Query(alias="orderDate.gte")] = None,
+    until: Annotated[datetime | None, Query(alias="orderDate.lt")] = None,
+) -> OrderFilter:
+    """The order list's filters on one value each (its states are read apart, once every parameter is valid)."""
+    return OrderFilter(external_id=external_id, account_id=account, channel=channel, since=since, until=until)
+
+
+# A route declares it after its TMF630 query: a request wrong in both is told of the query's errors first.
+OrderFilters = Annotated[OrderFilter, Depends(order_filters)]
+
+
 @router.get("/productOrder")
 async def list_product_orders(
     principal: Reader,
     db: Db,
     response: Response,
     query: OrderList,
+    filters: OrderFilters,
     state: Annotated[str | None, Query(description="one state, or several separated by commas")] = None,
-    external_id: Annotated[str | None, Query(alias="externalId")] = None,
-    account: Annotated[str | None, Query(description="the customer's account id")] = None,
-    channel: Channel | None = None,
-    since: Annotated[datetime | None, Query(alias="orderDate.gte")] = None,
-    until: Annotated[datetime | None, Query(alias="orderDate.lt")] = None,
 ) -> list[dict]:
     """Orders, newest first, filtered by state(s), externalId, account, channel and order date, and by any other
     attribute as TMF630 says (e.g. `productOrderItem.state=completed`, `orderDate.gt=...`), with `fields=`.
@@ -230,15 +272,7 @@ async def list_product_orders(
     `state=rejected,pending` is the desk's queue. A sales rep lists only the orders they submitted or are named
     on. X-Total-Count says how many match, X-Result-Count how many are on this page.
     """
-    selection = OrderFilter(
-        states=tuple(_states(state)),
-        external_id=external_id,
-        account_id=account,
-        channel=channel,
-        since=since,
-        until=until,
-        owned_by=own_orders_only(principal),
-    )
+    selection = replace(filters, states=tuple(_states(state)), owned_by=own_orders_only(principal))
     async with db.engine.connect() as connection:
 
         async def read(offset: int, limit: int) -> tuple[list[dict], int]:
@@ -264,31 +298,31 @@ async def patch_product_order(
     A sales rep corrects only their own orders; only a specialist changes the listed reps or their splits.
     The submitter stays who submitted it; the corrector is recorded as such (on orders.corrected).
     """
-    if nesting_depth(patch) > MAX_PATCH_DEPTH:
-        # Refused before merging: merging and storing a deep document would recurse past Python's limit.
-        reason = f"the patch nests deeper than {MAX_PATCH_DEPTH} levels"
-        raise RequestValidationError([{"loc": ("body",), "msg": reason, "type": "value_error"}])
+    _refuse_deep(patch)
     async with db.unit_of_work() as uow:
         stored = await stored_or_404(uow.orders, order_id, principal, OrderAction.CHANGE, for_update=True)
-        merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
-        request = spec_valid(merged, ProductOrderCreate, "ProductOrder_Create")
-        submitter = stored.order.submitted_by or principal.subject
-        corrected = to_canonical(request, order_id=order_id, submitted_by=submitter)
-        if listed_reps(corrected) != listed_reps(stored.order):
+        correction = _patched(stored, patch, submitter=stored.order.submitted_by or principal.subject)
+        if listed_reps(correction.order) != listed_reps(stored.order):
             ensure_caller_may(principal, stored, OrderAction.CHANGE_REPS)
         with conflict_when_not_allowed(f"order {order_id} can no longer be corrected"):
-            await correct_order(
-                stored,
-                corrected,
-                uow,
-                rules=rules,
-                now=context.clock(),
-                actor=principal.subject,
-                request_document=merged,
-                channel_findings=request_findings(request),
-            )
+            await correct_order(stored, correction, uow, rules=rules, now=context.clock(), actor=principal.subject)
         corrected = await stored_or_404(uow.orders, order_id)
     return order_resource(corrected)
+
+
+def _refuse_deep(patch: dict) -> None:
+    """Refused before merging: merging and storing a deep document would recurse past Python's limit."""
+    if nesting_depth(patch) > MAX_PATCH_DEPTH:
+        reason = f"the patch nests deeper than {MAX_PATCH_DEPTH} levels"
+        raise RequestValidationError([{"loc": ("body",), "msg": reason, "type": "value_error"}])
+
+
+def _patched(stored: StoredOrder, patch: dict, *, submitter: str) -> SubmittedOrder:
+    """The order as the merge patch on what was submitted makes it (422 when that is not a valid request)."""
+    merged = json_merge_patch.merge(copy.deepcopy(stored.request_document or {}), patch)
+    request = spec_valid(merged, ProductOrderCreate, "ProductOrder_Create")
+    order = to_canonical(request, order_id=stored.order.id, submitted_by=submitter)
+    return SubmittedOrder(order, request_document=merged, channel_findings=request_findings(request))
 
 
 @router.get("/productOrder/{order_id}/history")

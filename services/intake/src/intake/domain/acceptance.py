@@ -1,17 +1,18 @@
 """What intake decides of a submitted or corrected order: its version validated against the rules in force (or
-stopped with findings), held when it likely duplicates a live order, and the events that announce it."""
+stopped with findings), held when it likely duplicates a live order, and the events that announce it (a correction's
+with its history line)."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from intake.domain.duplicates import duplicate_finding, fingerprint, received_since
 from intake.domain.installed_base import InstalledProduct
-from intake.domain.records import NewOrder
+from intake.domain.records import NewOrder, Revision, SubmittedOrder
 from intake.domain.validation import IntakeRules, Validation, validate
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
-from orderdesk_shared.events.intake import OrderReceived, OrderValidated
+from orderdesk_shared.events.intake import OrderCorrected, OrderReceived, OrderValidated
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 from orderdesk_shared.order_state import OrderFact, OrderStatus, advance, findings_json, received
 
@@ -23,27 +24,24 @@ STOP_KIND = {
 
 
 def assess(
-    order: ProductOrder,
+    submitted: SubmittedOrder,
     rules: IntakeRules,
     *,
     now: datetime,
     installed: Sequence[InstalledProduct],
-    request_document: dict | None,
     version: int = 1,
-    idempotency_key: str | None = None,
-    channel_findings: Sequence[Finding] = (),
-    source: str | None = None,
 ) -> NewOrder:
     """Validate a submitted order (or a corrected one, as its next `version`): what intake will store and announce
     for it, before looking for duplicates."""
-    validation = with_findings(validate(order, rules, today=now.date(), installed=installed), channel_findings)
+    validation = validate(submitted.order, rules, today=now.date(), installed=installed)
+    validation = with_findings(validation, submitted.channel_findings)
     return NewOrder(
         validation=validation,
         status=status_after(validation, version=version),
         received_at=now,
-        idempotency_key=idempotency_key,
-        request_document=request_document,
-        source_id=source,
+        idempotency_key=submitted.idempotency_key,
+        request_document=submitted.request_document,
+        source_id=submitted.source,
         fingerprint=fingerprint(validation.order),
         duplicate_window_days=rules.matrix.likely_duplicate_window_days,
     )
@@ -106,6 +104,25 @@ def announcements(order: ProductOrder, status: OrderStatus, *, corrected_by: str
     findings = [Finding.model_validate(finding) for finding in status.findings]
     fallout = OrderFallout(**common, stage=Stage.VALIDATED, kind=STOP_KIND[status.state], findings=findings)
     return [OrderReceived(**common, order=order), fallout]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A corrected order as intake stores it (held when it likely duplicates a live order), its history line, and the
+    events that announce it."""
+
+    new: NewOrder
+    revision: Revision
+    events: tuple[Fact, ...]
+
+
+def decide_correction(new: NewOrder, *, actor: str) -> Correction:
+    """A corrected version is announced as any version is (received, then validated or stopped), and as corrected by
+    `actor`: every service drops what it holds for the earlier version."""
+    status = new.status
+    revision = Revision(new.order.id, status.version, "corrected", actor, status.state, list(status.findings))
+    corrected = OrderCorrected(order_id=new.order.id, order_version=status.version, corrected_by=actor)
+    return Correction(new, revision, (*announcements(new.order, status, corrected_by=actor), corrected))
 
 
 def earlier_alike(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from intake.domain.duplicates import DUPLICATE_ORDER
 from intake.domain.lifecycle import CancelRoute, NotAllowed, cancel_route
-from intake.domain.records import CancelRequest, Revision, StoredOrder
+from intake.domain.records import CancelAsked, CancelRequest, Revision, StoredOrder
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.intake import OrderValidated
@@ -28,19 +28,11 @@ class Cancellation(DeskDecision):
     request: CancelRequest
 
 
-def decide_cancel(
-    stored: StoredOrder,
-    *,
-    request_id: str,
-    actor: str,
-    reason: str,
-    requested_date: datetime | None,
-    now: datetime,
-    document: dict | None,
-) -> Cancellation:
+def decide_cancel(stored: StoredOrder, asked: CancelAsked, *, request_id: str, now: datetime) -> Cancellation:
     """Cancel an order not installed yet: at once before the hand-off, else by asking Operations to stop the work."""
     at_once = cancel_route(stored.status) is CancelRoute.AT_ONCE
-    why = f"cancelled by {actor}: {reason}" if reason else f"cancelled by {actor}"
+    actor = asked.actor
+    why = f"cancelled by {actor}: {asked.reason}" if asked.reason else f"cancelled by {actor}"
     finding = Finding(reason_code="CANCELLED", message=why)
     fallout = OrderFallout(
         order_id=stored.order.id,
@@ -55,14 +47,14 @@ def decide_cancel(
         id=request_id,
         order_id=stored.order.id,
         order_version=stored.version,
-        reason=reason,
+        reason=asked.reason,
         requested_by=actor,
         requested_at=now,
-        requested_cancellation_date=requested_date,
+        requested_cancellation_date=asked.requested_date,
         state="done" if at_once else "inProgress",
         effective_at=now if at_once else None,
         outcome="cancelled before the hand-off to Operations" if at_once else None,
-        document=document,
+        document=asked.document,
     )
     revision = Revision(stored.order.id, stored.version, action, actor, status.state, [finding])
     return Cancellation(status=status, revision=revision, events=(fallout,), request=request)

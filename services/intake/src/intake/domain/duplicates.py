@@ -7,6 +7,7 @@ judge, since a second order for the same service is far more often a mistake tha
 
 import hashlib
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import ProductOrder, ServiceLocation
@@ -19,6 +20,25 @@ def source_id(order: ProductOrder) -> str | None:
     if not order.external_id:
         return None
     return f"source:{order.channel}:{order.account.key}:{order.external_id}"
+
+
+class Resend(StrEnum):
+    """What a submission is to the order its source made before."""
+
+    # The same document again: the same order.
+    SAME_ORDER = "the same order"
+    # Another document, from a channel whose sources send new versions of theirs: it corrects the order.
+    CORRECTION = "a correction"
+    # Another document, from a sender that cannot correct an order by sending it again.
+    CONFLICT = "a conflict"
+
+
+def resend_of(earlier_document: bytes, document: bytes, *, corrects: bool) -> Resend:
+    """A resend of the order's document is the same order; another document corrects it only where the channel's
+    sources send new versions (`corrects`), and is a conflict elsewhere."""
+    if document == earlier_document:
+        return Resend.SAME_ORDER
+    return Resend.CORRECTION if corrects else Resend.CONFLICT
 
 
 def fingerprint(order: ProductOrder) -> str:

@@ -7,6 +7,7 @@ site, configuration and MRC. Pure: the handler gives the account's products.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -157,11 +158,13 @@ class ProductChange:
     product: InstalledProduct
     # True: the product is created or replaced as handed off; False: only its state changes.
     replaces: bool
+    # When intake heard of the hand-off: the record's last change.
+    at: datetime
 
 
-def changes_handed_off(event: OrderHandedOff) -> list[ProductChange]:
+def changes_handed_off(event: OrderHandedOff, *, at: datetime) -> list[ProductChange]:
     """An add creates the product (ordered), a change replaces it, a delete marks it being disconnected; a transfer
-    moves it to the new owner's account."""
+    moves it to the new owner's account. `at`: when intake heard of the hand-off."""
     order = event.order
     account = (order.transfer_to.id if order.transfer_to and order.order_type is OrderType.TRANSFER else None) or (
         order.account.id
@@ -186,5 +189,5 @@ def changes_handed_off(event: OrderHandedOff) -> list[ProductChange]:
         )
         if item.action is ItemAction.ADD:
             product = replace(product, product_id=product_id_for(order.id, item.id))
-        changes.append(ProductChange(product, replaces=item.action is not ItemAction.DELETE))
+        changes.append(ProductChange(product, replaces=item.action is not ItemAction.DELETE, at=at))
     return changes

@@ -1,5 +1,6 @@
-"""What intake keeps of an order as plain records: the order as stored, a new order as assessed, a line of its
-history, a cancellation request. The repositories store and return them; the domain decides with them."""
+"""What intake keeps of an order as plain records: the order as stored, an order as submitted, a new order as
+assessed, a line of its history, a cancel as asked and the cancellation request. The repositories store and return
+them; the domain decides with them."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,19 @@ class StoredOrder:
 
 
 @dataclass(frozen=True)
+class SubmittedOrder:
+    """An order as its request made it, before intake validates it: the request as sent, what the channel or request
+    says that OrderDesk could not use as given (an unreadable attachment, say), its source (channel, account and
+    externalId; None without an externalId), which a new order claims, and the caller's Idempotency-Key."""
+
+    order: ProductOrder
+    request_document: dict | None = None
+    channel_findings: Sequence[Finding] = ()
+    source: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
 class NewOrder:
     """A submitted order as validated, ready to store, and what intake decided of it."""
 
@@ -70,6 +84,16 @@ class Revision:
     actor: str
     state: OrderState
     findings: Sequence[Finding | dict]
+
+
+@dataclass(frozen=True)
+class CancelAsked:
+    """A cancel as asked: by whom, why, for which date, and the TMF622 request as sent (kept with the request)."""
+
+    actor: str
+    reason: str
+    requested_date: datetime | None = None
+    document: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,11 @@ from intake.domain.acceptance import (
     valid_orders,
 )
 from intake.domain.installed_base import InstalledProduct, needs_installed_base, seeded_for
-from intake.domain.records import NewOrder, Revision
+from intake.domain.records import NewOrder, Revision, SubmittedOrder
 from intake.domain.validation import IntakeRules
 from intake.notifications import HUB
 from intake.repository import InstalledBase
 from intake.unit_of_work import IntakeUnitOfWork
-from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import ProductOrder, Stage
 from orderdesk_shared.order_state import OrderStatus
 from orderdesk_shared.telemetry import Traced
@@ -39,30 +38,20 @@ async def installed_base(products: InstalledBase, order: ProductOrder, rules: In
     return []
 
 
-async def submit_order(
-    order: ProductOrder,
-    uow: IntakeUnitOfWork,
-    *,
-    rules: IntakeRules,
-    now: datetime,
-    request_document: dict | None,
-    channel_findings: Sequence[Finding] = (),
-    source: str | None = None,
+async def assessed(
+    uow: IntakeUnitOfWork, submitted: SubmittedOrder, rules: IntakeRules, *, now: datetime, version: int = 1
 ) -> NewOrder:
-    """Store one new order from a channel: recorded as received, then passed on validated, or stopped with findings.
+    """The submitted order (or its correction, as its next `version`) validated against the rules in force and the
+    account's installed base."""
+    installed = await installed_base(uow.installed_base, submitted.order, rules)
+    return assess(submitted, rules, now=now, installed=installed, version=version)
 
-    `channel_findings` are what the channel could not read (an unreadable attachment, say).
-    """
-    installed = await installed_base(uow.installed_base, order, rules)
-    new_order = assess(
-        order,
-        rules,
-        now=now,
-        installed=installed,
-        request_document=request_document,
-        channel_findings=channel_findings,
-        source=source,
-    )
+
+async def submit_order(
+    submitted: SubmittedOrder, uow: IntakeUnitOfWork, *, rules: IntakeRules, now: datetime
+) -> NewOrder:
+    """Store one new order from a channel: recorded as received, then passed on validated, or stopped with findings."""
+    new_order = await assessed(uow, submitted, rules, now=now)
     [stored] = await store_new_orders(uow, [Traced.here(new_order)])
     return stored
 

@@ -3,15 +3,16 @@ CRM opportunity's new version corrects it."""
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pydantic import ValidationError
 
 from intake.channels import crm, ivr
 from intake.channels.email import email_sender, parse_order_email
-from intake.domain.duplicates import source_id
+from intake.domain.duplicates import Resend, resend_of, source_id
 from intake.domain.lifecycle import NotAllowed, check_correctable
+from intake.domain.records import SubmittedOrder
 from intake.domain.validation import IntakeRules
 from intake.handlers.acceptance import new_order_id, submit_order
 from intake.handlers.corrections import correct_order
@@ -31,39 +32,32 @@ async def accept_crm_opportunity(
     opportunity: CrmOpportunitySubmitted, uow: IntakeUnitOfWork, context: IntakeContext
 ) -> str:
     """Take a won CRM opportunity as an order; a resend is the same order, a new version of it corrects the order."""
-    return await _accept_submission(
-        opportunity,
-        crm.to_order_request(opportunity),
-        uow,
-        context,
-        submitter=crm.submitter(opportunity),
-        document=opportunity.to_json_bytes(),
-        corrects=True,
-    )
+    request, submitter = crm.to_order_request(opportunity), crm.submitter(opportunity)
+    sent = _Sent(opportunity, request, submitter=submitter, document=opportunity.to_json_bytes())
+    return await _accept_submission(sent, uow, context, corrects=True)
 
 
 async def accept_ivr_call(call: IvrCallReceived, uow: IntakeUnitOfWork, context: IntakeContext) -> str:
     """Take an IVR call as an order for the caller's account; a repeated call record is the same order."""
-    return await _accept_submission(
-        call, ivr.to_order_request(call), uow, context, submitter=ivr.submitter(call), document=call.to_json_bytes()
-    )
+    sent = _Sent(call, ivr.to_order_request(call), submitter=ivr.submitter(call), document=call.to_json_bytes())
+    return await _accept_submission(sent, uow, context)
 
 
 async def accept_order_email(received_email: EmailReceived, uow: IntakeUnitOfWork, context: IntakeContext) -> str:
     """Take an order email as an order; parts that cannot be read are findings, a resent email the same order."""
+    message = received_email.message.encode()
     # Parsing (MIME, spreadsheets) is CPU work of up to seconds: in a thread, so the event loop keeps serving.
-    parsed = await asyncio.to_thread(parse_order_email, received_email.message.encode())
+    parsed = await asyncio.to_thread(parse_order_email, message)
     if parsed.refusal:
         raise UnreadableSubmission(f"the email cannot become an order: {parsed.refusal}")
-    return await _accept_submission(
+    sent = _Sent(
         received_email,
         parsed.request,
-        uow,
-        context,
-        submitter=email_sender(received_email.message.encode()),
-        document=received_email.message.encode(),
+        submitter=email_sender(message),
+        document=message,
         channel_findings=parsed.findings,
     )
+    return await _accept_submission(sent, uow, context)
 
 
 class UnreadableSubmission(PermanentError):
@@ -75,76 +69,62 @@ class SourceConflict(PermanentError):
 
 
 @dataclass(frozen=True)
-class _ReadSubmission:
-    """A channel submission read as an order: the order, its TMF622 request and what could not be used as given."""
+class _Sent:
+    """A channel submission as its channel reads it: the TMF622 request it makes, who sent it, the document as sent
+    (a resend is the same document), and what the channel could not read."""
 
-    order: ProductOrder
-    request: dict
-    findings: Sequence[Finding]
+    submission: Fact
+    request_document: dict
+    submitter: str | None
+    document: bytes
+    channel_findings: Sequence[Finding] = ()
 
 
 async def _accept_submission(
-    submission: Fact,
-    request_document: dict,
-    uow: IntakeUnitOfWork,
-    context: IntakeContext,
-    *,
-    submitter: str | None,
-    document: bytes,
-    channel_findings: Sequence[Finding] = (),
-    corrects: bool = False,
+    sent: _Sent, uow: IntakeUnitOfWork, context: IntakeContext, *, corrects: bool = False
 ) -> str:
     """The order a channel submission makes: a new one, or the one its source made before (corrected by it, for a
     channel whose sources send new versions)."""
     order_id = new_order_id()
-    if (first := await _claim(uow, submission, request_document, order_id=order_id, document=document)) != order_id:
+    if (first := await _claim(uow, sent, order_id=order_id)) != order_id:
         return first
-    read = _read(
-        request_document, submission.subject, order_id=order_id, submitter=submitter, findings=channel_findings
-    )
+    submitted = _read(sent, order_id=order_id)
     rules, now = await uow.reference.rules(context.rules), context.clock()
-    source = source_id(read.order)
-    if source and (earlier := await uow.submissions.get(source)):
-        await uow.submissions.repoint(submission.subject, order_id=earlier.order_id)
-        if earlier.document != canonical_bytes(read.request):
-            await _correct_from_source(
-                earlier.order_id, read, uow, rules=rules, now=now, actor=submitter, corrects=corrects
-            )
-        return earlier.order_id
-    await submit_order(
-        read.order,
-        uow,
-        rules=rules,
-        now=now,
-        request_document=read.request,
-        channel_findings=read.findings,
-        source=source,
-    )
-    return order_id
+    earlier = await uow.submissions.get(submitted.source) if submitted.source else None
+    if earlier is None:
+        await submit_order(submitted, uow, rules=rules, now=now)
+        return order_id
+    await uow.submissions.repoint(sent.submission.subject, order_id=earlier.order_id)
+    match resend_of(earlier.document, canonical_bytes(submitted.request_document), corrects=corrects):
+        case Resend.CONFLICT:
+            raise SourceConflict(_conflict(submitted.order, earlier.order_id))
+        case Resend.CORRECTION:
+            await _correct_from_source(earlier.order_id, submitted, uow, rules=rules, now=now, actor=sent.submitter)
+    return earlier.order_id
 
 
-async def _claim(
-    uow: IntakeUnitOfWork, submission: Fact, request_document: dict, *, order_id: str, document: bytes
-) -> str:
+async def _claim(uow: IntakeUnitOfWork, sent: _Sent, *, order_id: str) -> str:
     """The submission's order: `order_id` if it is the first of its sender's id, else the first one's."""
-    channel = request_document["channel"][0]["name"]
+    channel = sent.request_document["channel"][0]["name"]
     return await uow.submissions.claim(
-        source_id=submission.subject, channel=channel, order_id=order_id, document=document
+        source_id=sent.submission.subject, channel=channel, order_id=order_id, document=sent.document
     )
 
 
-def _read(
-    request_document: dict, channel_source: str, *, order_id: str, submitter: str | None, findings: Sequence[Finding]
-) -> _ReadSubmission:
+def _read(sent: _Sent, *, order_id: str) -> SubmittedOrder:
     try:
-        request = ProductOrderCreate.model_validate(request_document)
+        request = ProductOrderCreate.model_validate(sent.request_document)
     except ValidationError as error:
-        problems = [*field_problems(error), *(FieldProblem(f.field_path, f.message) for f in findings)]
-        raise UnreadableSubmission(f"{channel_source} cannot become an order: {described(problems)}") from error
-    return _ReadSubmission(
-        order=to_canonical(request, order_id=order_id, submitted_by=submitter),
-        request=request.model_dump(mode="json", exclude_none=True),
-        findings=[*findings, *request_findings(request)],
+        problems = [*field_problems(error), *(FieldProblem(f.field_path, f.message) for f in sent.channel_findings)]
+        raise UnreadableSubmission(
+            f"{sent.submission.subject} cannot become an order: {described(problems)}"
+        ) from error
+    order = to_canonical(request, order_id=order_id, submitted_by=sent.submitter)
+    return SubmittedOrder(
+        order,
+        request_document=request.model_dump(mode="json", exclude_none=True),
+        channel_findings=[*sent.channel_findings, *request_findings(request)],
+        source=source_id(order),
     )
 
 
@@ -157,31 +137,21 @@ def _conflict(order: ProductOrder, earlier_order_id: str) -> str:
 
 async def _correct_from_source(
     order_id: str,
-    read: _ReadSubmission,
+    submitted: SubmittedOrder,
     uow: IntakeUnitOfWork,
     *,
     rules: IntakeRules,
     now: datetime,
     actor: str | None,
-    corrects: bool,
 ) -> None:
-    """The order its source made before, corrected by a resend with another document: for a channel whose sources
-    send new versions (else a conflict), while the order can still be corrected."""
-    if not corrects:
-        raise SourceConflict(_conflict(read.order, order_id))
+    """The order its source made before, corrected by a new version the source sent, while it can still be
+    corrected; the order's submitter stays who submitted it."""
     stored = await uow.orders.get(order_id, for_update=True)
     try:
         check_correctable(stored.status)
     except NotAllowed as refused:
         raise SourceConflict(f"order {order_id} can no longer be corrected: {refused}") from refused
     submitted_by = stored.order.submitted_by or actor
-    await correct_order(
-        stored,
-        read.order.model_copy(update={"id": order_id, "submitted_by": submitted_by}),
-        uow,
-        rules=rules,
-        now=now,
-        actor=actor or str(read.order.channel),
-        request_document=read.request,
-        channel_findings=read.findings,
-    )
+    order = submitted.order.model_copy(update={"id": order_id, "submitted_by": submitted_by})
+    corrector = actor or str(submitted.order.channel)
+    await correct_order(stored, replace(submitted, order=order), uow, rules=rules, now=now, actor=corrector)

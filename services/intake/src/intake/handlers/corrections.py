@@ -2,90 +2,53 @@
 release it when held as a likely duplicate."""
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from intake import notifications
-from intake.domain.acceptance import announcements, assess
+from intake.domain.acceptance import Correction, decide_correction
 from intake.domain.desk import DeskDecision, decide_cancel, decide_release
 from intake.domain.lifecycle import check_correctable
-from intake.domain.records import CancelRequest, Revision, StoredOrder
+from intake.domain.records import CancelAsked, CancelRequest, StoredOrder, SubmittedOrder
 from intake.domain.validation import IntakeRules
-from intake.handlers.acceptance import hold_likely_duplicates, installed_base, record_findings
+from intake.handlers.acceptance import assessed, hold_likely_duplicates, record_findings
 from intake.notifications import HUB
 from intake.unit_of_work import IntakeUnitOfWork
-from orderdesk_shared.events.fallout import Finding
-from orderdesk_shared.events.intake import OrderCorrected
-from orderdesk_shared.events.order import ProductOrder
 from orderdesk_shared.order_state import OrderStatus
 from orderdesk_shared.telemetry import order_step
 
 
 async def correct_order(
     stored: StoredOrder,
-    order: ProductOrder,
+    submitted: SubmittedOrder,
     uow: IntakeUnitOfWork,
     *,
     rules: IntakeRules,
     now: datetime,
     actor: str,
-    request_document: dict,
-    channel_findings: Sequence[Finding] = (),
 ) -> OrderStatus:
     """Validate a corrected order again under its id, as its next version: it moves on validated, or stays stopped
-    with new findings; every service drops what it holds for the earlier version. `channel_findings`: what the
-    request says that OrderDesk could not use as given (as for submit_order)."""
+    with new findings; every service drops what it holds for the earlier version."""
     version = stored.version + 1
     async with order_step(uow, stored.order.id, "correct order", version=version):
         check_correctable(stored.status)
-        installed = await installed_base(uow.installed_base, order, rules)
-        assessed = assess(
-            order,
-            rules,
-            now=now,
-            installed=installed,
-            request_document=request_document,
-            version=version,
-            channel_findings=channel_findings,
-        )
-        [new] = await hold_likely_duplicates(uow, [assessed])
-        await uow.orders.replace(
-            order=new.order, status=new.status, request_document=request_document, fingerprint=new.fingerprint
-        )
-        revision = Revision(order.id, version, "corrected", actor, new.status.state, list(new.status.findings))
-        await uow.history.record([revision])
-        await record_findings(uow, order.id, new.status)
+        corrected = await assessed(uow, submitted, rules, now=now, version=version)
+        [new] = await hold_likely_duplicates(uow, [corrected])
+        correction = decide_correction(new, actor=actor)
+        await _store_correction(uow, correction)
         HUB.notify(uow, lambda _: notifications.corrected(stored, new.order, new.status))
-        for event in announcements(new.order, new.status, corrected_by=actor):
+        for event in correction.events:
             uow.emit(event)
-        uow.emit(OrderCorrected(order_id=order.id, order_version=version, corrected_by=actor))
         return new.status
 
 
 async def cancel_order(
-    stored: StoredOrder,
-    uow: IntakeUnitOfWork,
-    *,
-    actor: str,
-    reason: str,
-    requested_date: datetime | None,
-    now: datetime,
-    document: dict | None = None,
+    stored: StoredOrder, asked: CancelAsked, uow: IntakeUnitOfWork, *, now: datetime
 ) -> CancelRequest:
-    """Cancel an order not installed yet: at once before the hand-off, else by asking Operations to stop the work.
-    `document`: the TMF622 request as sent, kept with the cancellation request."""
+    """Cancel an order not installed yet: at once before the hand-off, else by asking Operations to stop the work."""
     async with order_step(uow, stored.order.id, "cancel order", version=stored.version):
         request_id = f"CPO-{uuid.uuid4().hex[:12].upper()}"
-        cancel = decide_cancel(
-            stored,
-            request_id=request_id,
-            actor=actor,
-            reason=reason,
-            requested_date=requested_date,
-            now=now,
-            document=document,
-        )
+        cancel = decide_cancel(stored, asked, request_id=request_id, now=now)
         await _store(uow, stored, cancel)
         await uow.cancel_requests.add(cancel.request)
         for event in cancel.events:
@@ -110,3 +73,10 @@ async def _store(uow: IntakeUnitOfWork, stored: StoredOrder, decision: DeskDecis
     """The order's status and history line as the desk's decision leaves them."""
     await uow.statuses.save({stored.order.id: decision.status})
     await uow.history.record([decision.revision])
+
+
+async def _store_correction(uow: IntakeUnitOfWork, correction: Correction) -> None:
+    """The corrected order in place of its earlier version, its history line, and what stopped it (for coaching)."""
+    await uow.orders.replace(correction.new)
+    await uow.history.record([correction.revision])
+    await record_findings(uow, correction.new.order.id, correction.new.status)

@@ -49,7 +49,7 @@ async def follow_progress(event: Event, uow: IntakeUnitOfWork, context: ServiceC
 
 async def follow_hand_off(event: OrderHandedOff, uow: IntakeUnitOfWork, context: ServiceContext) -> None:
     """The order went to Operations: it moves on, and the account's products are recorded as handed off."""
-    uow.before_commit(record_products, changes_handed_off(event))
+    uow.before_commit(record_products, changes_handed_off(event, at=context.clock()))
     _follow(event, uow)
 
 

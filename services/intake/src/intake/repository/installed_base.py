@@ -2,7 +2,6 @@
 settles them."""
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,9 +31,9 @@ class InstalledBase:
     async def record_changes(self, changes: Sequence[ProductChange]) -> None:
         """Handed-off orders' products: added or replaced as handed off, or marked as being disconnected (a product
         of the seed gets its record then), two statements for a whole batch."""
-        replaced = [_product_values(change.product) for change in changes if change.replaces]
+        replaced = [_product_values(change) for change in changes if change.replaces]
         await insert_or_update_all(self._connection, installed_products, replaced)
-        marked = [_product_values(change.product) for change in changes if not change.replaces]
+        marked = [_product_values(change) for change in changes if not change.replaces]
         await insert_or_update_all(self._connection, installed_products, marked, keep_first=_PRODUCT_DETAILS)
 
     async def settle(self, order_id: str, *, installed: bool) -> None:
@@ -73,7 +72,8 @@ def _installed(row: sa.Row) -> InstalledProduct:
 _PRODUCT_DETAILS = ("account_id", "offering_id", "characteristics", "location", "mrc", "term_months")
 
 
-def _product_values(product: InstalledProduct) -> dict:
+def _product_values(change: ProductChange) -> dict:
+    product = change.product
     return {
         "product_id": product.product_id,
         "account_id": product.account_id,
@@ -86,7 +86,7 @@ def _product_values(product: InstalledProduct) -> dict:
         "term_months": product.term_months,
         "state": str(product.state),
         "order_id": product.order_id,
-        "updated_at": datetime.now(UTC),
+        "updated_at": change.at,
     }
 
 

@@ -16,7 +16,6 @@ from intake.tables import orders, submissions
 from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.db import insert_all
 from orderdesk_shared.events.order import Channel, OrderState, ProductOrder
-from orderdesk_shared.order_state import OrderStatus
 
 
 def _stored(row: sa.Row) -> StoredOrder:
@@ -93,10 +92,9 @@ class Orders:
         row = (await self._connection.execute(found)).first()
         return _stored(row) if row else None
 
-    async def replace(
-        self, *, order: ProductOrder, status: OrderStatus, request_document: dict, fingerprint: str | None
-    ) -> None:
+    async def replace(self, corrected: NewOrder) -> None:
         """Store a corrected order under the same id, as its new version."""
+        order = corrected.order
         await self._connection.execute(
             sa.update(orders)
             .where(orders.c.id == order.id)
@@ -105,12 +103,12 @@ class Orders:
                 order_type=order.order_type,
                 account_id=order.account.id,
                 account_key=order.account.key,
-                fingerprint=fingerprint,
+                fingerprint=corrected.fingerprint,
                 people=_people(order),
                 order_document=order.model_dump(mode="json", by_alias=True, exclude_none=True),
-                request_document=request_document,
+                request_document=corrected.request_document,
                 updated_at=sa.func.now(),
-                **status_values(status),
+                **status_values(corrected.status),
             )
         )
 
