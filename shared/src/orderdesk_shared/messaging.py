@@ -5,6 +5,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from orderdesk_shared.table_columns import written_at
+
 
 @dataclass(frozen=True)
 class MessagingTables:
@@ -51,7 +53,7 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("tracestate", sa.Text),
         # The version of the order an event is about, for the relay's publish span (None: not about an order).
         sa.Column("order_version", sa.Integer),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        written_at("created_at"),
         sa.Column("published_at", sa.DateTime(timezone=True)),
         sa.Index("outbox_unpublished", "seq", postgresql_where=sa.text("published_at IS NULL")),
     )
@@ -60,7 +62,7 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         metadata,
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("message_id", sa.Text, primary_key=True),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        written_at("received_at"),
         # The retention purge finds old rows by age.
         sa.Index("inbox_received_at", "received_at"),
     )
@@ -80,7 +82,7 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("error_class", sa.Text, nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        written_at("created_at"),
         # What an SRE did about it (replayed or discarded), who, when and why: its audit line; open while NULL.
         sa.Column("resolution", sa.Text),
         sa.Column("resolved_by", sa.Text),
@@ -105,6 +107,6 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("order_id", sa.Text, primary_key=True),
         sa.Column("traceparent", sa.Text, nullable=False),
         sa.Column("tracestate", sa.Text),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        written_at("recorded_at"),
     )
     return MessagingTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters, order_traces=order_traces)

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.db import Database
+from orderdesk_shared.table_columns import written_at
 
 R = TypeVar("R")
 RECHECK_SECONDS = 5.0
@@ -31,7 +32,7 @@ def reference_versions_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("kind", sa.Text, primary_key=True),
         sa.Column("version", sa.Text, primary_key=True),
         sa.Column("document", JSONB, nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        written_at("received_at"),
     )
 
 

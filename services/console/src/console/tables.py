@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from orderdesk_shared.messaging import service_metadata
+from orderdesk_shared.table_columns import order_version_columns
 
 metadata, messaging = service_metadata("console")
 
@@ -12,8 +13,7 @@ timeline_events = sa.Table(
     "timeline_events",
     metadata,
     sa.Column("message_id", sa.Text, primary_key=True),
-    sa.Column("order_id", sa.Text, nullable=False, index=True),
-    sa.Column("order_version", sa.Integer, nullable=False),
+    *order_version_columns(order_indexed=True),
     sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("topic", sa.Text, nullable=False),
     sa.Column("event_type", sa.Text, nullable=False),
@@ -71,8 +71,7 @@ orders = sa.Table(
 jeopardy_raised = sa.Table(
     "jeopardy_raised",
     metadata,
-    sa.Column("order_id", sa.Text, primary_key=True),
-    sa.Column("order_version", sa.Integer, primary_key=True),
+    *order_version_columns(primary_key=True),
     sa.Column("stage", sa.Text, primary_key=True),
     sa.Column("level", sa.Text, primary_key=True),
     sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
@@ -84,8 +83,7 @@ assignments = sa.Table(
     "assignments",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("order_id", sa.Text, nullable=False),
-    sa.Column("order_version", sa.Integer, nullable=False),
+    *order_version_columns(),
     sa.Column("assignee", sa.Text, nullable=False),
     sa.Column("assigned_by", sa.Text, nullable=False),
     sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),

@@ -198,12 +198,9 @@ def _load_offerings(path: Path) -> dict[str, Offering]:
 
 
 def _load_accounts(path: Path) -> dict[str, Account]:
-    accounts: dict[str, Account] = {}
-    for line, row in _read_csv(path, _AccountRow):
-        if row.account_id in accounts:
-            raise ReferenceDataError(f"{path.name} line {line}, field 'account_id': {row.account_id} is listed twice")
-        accounts[row.account_id] = Account(
-            id=row.account_id,
+    return {
+        account_id: Account(
+            id=account_id,
             legal_name=row.legal_name,
             billing_address=Address(
                 street=row.billing_street,
@@ -215,16 +212,14 @@ def _load_accounts(path: Path) -> dict[str, Account]:
             market=row.market,
             active=row.status == "active",
         )
-    return accounts
+        for account_id, row in _read_csv(path, _AccountRow, key="account_id").items()
+    }
 
 
 def _load_installed_products(path: Path) -> dict[str, InstalledProduct]:
-    products: dict[str, InstalledProduct] = {}
-    for line, row in _read_csv(path, _InstalledProductRow):
-        if row.product_id in products:
-            raise ReferenceDataError(f"{path.name} line {line}, field 'product_id': {row.product_id} is listed twice")
-        products[row.product_id] = InstalledProduct(
-            product_id=row.product_id,
+    return {
+        product_id: InstalledProduct(
+            product_id=product_id,
             account_id=row.account_id,
             offering_id=row.offering_id,
             characteristics={
@@ -238,7 +233,8 @@ def _load_installed_products(path: Path) -> dict[str, InstalledProduct]:
             mrc=row.mrc,
             term_months=row.term_months,
         )
-    return products
+        for product_id, row in _read_csv(path, _InstalledProductRow, key="product_id").items()
+    }
 
 
 def account_from_crm(record: CrmAccountUpdated) -> Account:
@@ -266,15 +262,23 @@ def _load_reps(path: Path) -> dict[str, RosterRep]:
     return reps
 
 
-def _read_csv(path: Path, model: type[_R]) -> list[tuple[int, _R]]:
-    """Each data row as (line number, validated row)."""
+def _read_csv(path: Path, model: type[_R], *, key: str) -> dict[str, _R]:
+    """Each validated data row by its `key` field, which no two rows may share."""
     try:
         rows = read_csv_rows(path.read_text(encoding="utf-8"), model)
     except UnreadableCsv as error:
         raise ReferenceDataError(f"{path.name} {error}") from error
     if problems := csv_problems(rows):
         raise ReferenceDataError(f"{path.name} {described(problems)}")
-    return [(row.line, row.value) for row in rows if row.value is not None]
+    keyed: dict[str, _R] = {}
+    for row in rows:
+        if row.value is None:
+            continue
+        value = getattr(row.value, key)
+        if value in keyed:
+            raise ReferenceDataError(f"{path.name} line {row.line}, field '{key}': {value} is listed twice")
+        keyed[value] = row.value
+    return keyed
 
 
 def offerings_from_catalogue(offerings: list[CatalogueOffering]) -> dict[str, Offering]:

@@ -6,6 +6,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from orderdesk_shared.hub import hub_tables
 from orderdesk_shared.messaging import service_metadata
 from orderdesk_shared.reference import reference_versions_table
+from orderdesk_shared.table_columns import order_version_columns, written_at
 
 metadata, messaging = service_metadata("intake")
 
@@ -29,8 +30,8 @@ orders = sa.Table(
     # The submission as the channel sent it (TMF622 for the API), which PATCH merges into.
     sa.Column("request_document", JSONB),
     sa.Column("findings", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("created_at"),
+    written_at("updated_at"),
     # The stage whose fallout stopped the order (held, pending, rejected), as orderdesk_shared.order_state keeps it.
     sa.Column("stopped_at", sa.Text),
     sa.Column("item_ids", ARRAY(sa.Text), nullable=False, server_default="{}"),
@@ -58,7 +59,7 @@ order_revisions = sa.Table(
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("findings", JSONB, nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("recorded_at"),
     sa.Index("order_revisions_order_id", "order_id"),
 )
 
@@ -73,7 +74,7 @@ submissions = sa.Table(
     # What the channel sent (the email as received, the CRM or IVR document as read), so nothing is lost;
     # bytes, because an email may hold any byte, NUL included, which text columns refuse.
     sa.Column("document", sa.LargeBinary, nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("received_at"),
 )
 
 # Each version of the catalogue (pricing-approval) and the rep roster (commission) announced.
@@ -84,8 +85,7 @@ cancel_requests = sa.Table(
     "cancel_requests",
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("order_id", sa.Text, nullable=False, index=True),
-    sa.Column("order_version", sa.Integer, nullable=False),
+    *order_version_columns(order_indexed=True),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("requested_by", sa.Text, nullable=False),
     sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
@@ -114,7 +114,7 @@ installed_products = sa.Table(
     # ordered (handed off), installed, disconnecting, disconnected.
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("order_id", sa.Text),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("updated_at"),
 )
 
 # Every finding made on an order, at any stage, with the reps it names: what coaching counts per rep.
@@ -122,13 +122,12 @@ findings_made = sa.Table(
     "findings_made",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("order_id", sa.Text, nullable=False),
-    sa.Column("order_version", sa.Integer, nullable=False),
+    *order_version_columns(),
     sa.Column("stage", sa.Text, nullable=False),
     sa.Column("reason_code", sa.Text, nullable=False),
     sa.Column("channel", sa.Text, nullable=False),
     sa.Column("reps", ARRAY(sa.Text), nullable=False),
-    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("made_at"),
     sa.Index("findings_made_by_time", "made_at"),
 )
 

@@ -144,6 +144,16 @@ def test_a_bad_tax_id_fails_naming_the_line_and_field(copy_of_seed: Path):
     assert "363927714" in str(failure.value)
 
 
+def test_a_product_listed_twice_fails_naming_the_second_line_and_field(copy_of_seed: Path):
+    path = copy_of_seed / "installed_products.v1.csv"
+    first_product = path.read_text().splitlines()[1]
+    path.write_text(path.read_text() + first_product + "\n")  # line 80
+    with pytest.raises(
+        ReferenceDataError, match=r"installed_products\.v1\.csv line 80, field 'product_id': PRD-440017 is listed twice"
+    ):
+        load_reference_data(copy_of_seed)
+
+
 def test_a_row_with_a_missing_value_fails_naming_the_line(copy_of_seed: Path):
     path = copy_of_seed / "reps.v1.csv"
     path.write_text(path.read_text() + "rep-099,Late Addition,late.addition@telco.example\n")

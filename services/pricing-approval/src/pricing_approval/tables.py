@@ -6,6 +6,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from orderdesk_shared.messaging import service_metadata
 from orderdesk_shared.order_correctors import order_correctors_table
 from orderdesk_shared.order_versions import order_versions_table
+from orderdesk_shared.table_columns import order_version_columns, written_at
 
 metadata, messaging = service_metadata("pricing_approval")
 
@@ -18,7 +19,7 @@ quotes = sa.Table(
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("pricing", JSONB),
     sa.Column("required_approvals", JSONB, nullable=False),
-    sa.Column("priced_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("priced_at"),
     sa.Column("order", JSONB),
     sa.Column("sites", JSONB),
     # The finding that rejected this version: a pricing error, the capital policy or an approver's denial.
@@ -30,8 +31,7 @@ approval_requests = sa.Table(
     "approval_requests",
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("order_id", sa.Text, nullable=False),
-    sa.Column("order_version", sa.Integer, nullable=False),
+    *order_version_columns(),
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("explanation", sa.Text, nullable=False),
     # Each reason's trigger, explanation and input figures: what a revised order is compared on.
@@ -57,8 +57,7 @@ approval_decisions = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("request_id", sa.Text, nullable=False),
-    sa.Column("order_id", sa.Text, nullable=False, index=True),
-    sa.Column("order_version", sa.Integer, nullable=False),
+    *order_version_columns(order_indexed=True),
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("decision", sa.Text, nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
@@ -71,7 +70,7 @@ published_catalogues = sa.Table(
     "published_catalogues",
     metadata,
     sa.Column("version", sa.Text, primary_key=True),
-    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("published_at"),
 )
 
 # The proposal of each order's latest priced version, and where it stands with the customer.

@@ -73,12 +73,7 @@ async def retrieve_check_service_qualification(
     check_id: str, _: SignedIn, db: DatabaseDep, fields: CheckFields
 ) -> dict:
     """A check answered before, as it was answered."""
-    check = await read_or_404(
-        db,
-        lambda connection: Checks(connection).get(check_id),
-        missing=f"no checkServiceQualification {check_id}",
-    )
-    return tmf630.project(check, fields)
+    return await _answer_read(Checks, check_id, db, fields, missing=f"no checkServiceQualification {check_id}")
 
 
 @tmf645_router.get("/checkServiceQualification")
@@ -88,6 +83,14 @@ async def list_check_service_qualifications(
     """The checks answered, newest first, filtered and projected as TMF630 says (e.g. `qualificationResult=
     unqualified`, `serviceQualificationItem.service.serviceSpecification.id=DIA-FIBER`); a sales rep's own only."""
     return await _answers_listed(Checks, reader, db, query, response)
+
+
+async def _answer_read(
+    answers: type[Checks | Queries], answer_id: str, db: Database, fields: frozenset[str] | None, *, missing: str
+) -> dict:
+    """A check or query answered before, as it was answered, projected on the fields asked for."""
+    answer = await read_or_404(db, lambda connection: answers(connection).get(answer_id), missing=missing)
+    return tmf630.project(answer, fields)
 
 
 async def _answers_listed(
@@ -138,12 +141,7 @@ async def retrieve_query_service_qualification(
     query_id: str, _: SignedIn, db: DatabaseDep, fields: QueryFields
 ) -> dict:
     """A query answered before, as it was answered."""
-    query = await read_or_404(
-        db,
-        lambda connection: Queries(connection).get(query_id),
-        missing=f"no queryServiceQualification {query_id}",
-    )
-    return tmf630.project(query, fields)
+    return await _answer_read(Queries, query_id, db, fields, missing=f"no queryServiceQualification {query_id}")
 
 
 @tmf645_router.get("/queryServiceQualification")

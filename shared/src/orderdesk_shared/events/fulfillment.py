@@ -7,9 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from orderdesk_shared.events.base import Event, WireModel
-from orderdesk_shared.events.order import ProductOrder
-from orderdesk_shared.events.pricing_approval import ApprovalGranted, Pricing
-from orderdesk_shared.events.serviceability import SiteQualification
+from orderdesk_shared.events.pricing_approval import ApprovedOrderEvent
 
 
 class ProcessingPath(StrEnum):
@@ -38,16 +36,12 @@ class EngineeringNote(WireModel):
     note: str
 
 
-class OrderHandedOff(Event):
+class OrderHandedOff(ApprovedOrderEvent):
     """The complete hand-off package was published for Operations."""
 
     event_type: ClassVar[str] = "com.orderdesk.order.handed-off.v1"
     topic: ClassVar[str] = "orders.handed-off"
 
-    order: ProductOrder
-    sites: list[SiteQualification]
-    pricing: Pricing
-    approvals: list[ApprovalGranted]
     processing_path: ProcessingPath
     billing_lines: list[BillingLine]
     engineering_notes: list[EngineeringNote] = Field(default_factory=list)

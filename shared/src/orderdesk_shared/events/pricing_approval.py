@@ -75,15 +75,20 @@ class ApprovalRequirement(WireModel):
     status: str | None = None
 
 
-class OrderPriced(Event):
+class PricedOrderEvent(Event):
+    """An event from pricing on: it carries the order with its sites and its pricing, for the stages after it."""
+
+    order: ProductOrder
+    sites: list[SiteQualification]
+    pricing: Pricing
+
+
+class OrderPriced(PricedOrderEvent):
     """The order was priced and the approvals it needs were decided."""
 
     event_type: ClassVar[str] = "com.orderdesk.order.priced.v1"
     topic: ClassVar[str] = "orders.priced"
 
-    order: ProductOrder
-    sites: list[SiteQualification]
-    pricing: Pricing
     required_approvals: list[ApprovalRequirement]
 
 
@@ -94,16 +99,17 @@ class ApprovalGranted(WireModel):
     decided_at: datetime | None = None
 
 
-class OrderApproved(Event):
+class ApprovedOrderEvent(PricedOrderEvent):
+    """An event from approval on: the priced order with the approvals granted for it."""
+
+    approvals: list[ApprovalGranted]
+
+
+class OrderApproved(ApprovedOrderEvent):
     """Every required approval was granted (or none was needed)."""
 
     event_type: ClassVar[str] = "com.orderdesk.order.approved.v1"
     topic: ClassVar[str] = "orders.approved"
-
-    order: ProductOrder
-    sites: list[SiteQualification]
-    pricing: Pricing
-    approvals: list[ApprovalGranted]
 
 
 class OfferedCharacteristic(WireModel):

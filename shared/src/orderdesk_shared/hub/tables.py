@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from orderdesk_shared.table_columns import written_at
+
 
 @dataclass(frozen=True)
 class HubTables:
@@ -27,7 +29,7 @@ def hub_tables(metadata: sa.MetaData) -> HubTables:
         sa.Column("registrant", sa.Text, nullable=False),
         # What the registrant may see: NULL for everything, else one audience tag (a person, a channel).
         sa.Column("audience", sa.Text),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        written_at("created_at"),
     )
     notifications = sa.Table(
         "hub_notifications",
@@ -45,8 +47,8 @@ def hub_tables(metadata: sa.MetaData) -> HubTables:
         sa.Column("event_type", sa.Text, nullable=False),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        written_at("next_attempt_at"),
+        written_at("created_at"),
         sa.Column("delivered_at", sa.DateTime(timezone=True)),
         # Dead-lettered: the retries ran out; `last_error` says why.
         sa.Column("dead_at", sa.DateTime(timezone=True)),

@@ -3,6 +3,7 @@
 
 import dataclasses
 import os
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -105,30 +106,28 @@ def restart(program: Program) -> None:
 @commands.command()
 def stop(program: Program) -> None:
     """Stop one program gracefully; `restart` brings it back."""
-    stack = running_stack()
-    or_exit(lambda: stack.stop(program))
-    console.print(f"{program} stopped.")
+    _act_on(program, Stack.stop, "stopped")
 
 
 @commands.command()
 def kill(program: Program) -> None:
     """SIGKILL one program (for fault tests); it stays down until `restart`."""
-    stack = running_stack()
-    or_exit(lambda: stack.kill(program))
-    console.print(f"{program} killed.")
+    _act_on(program, Stack.kill, "killed")
 
 
 @commands.command()
 def pause(program: Program) -> None:
     """SIGSTOP one program (a hung broker or service, for fault drills); `resume` continues it."""
-    stack = running_stack()
-    or_exit(lambda: stack.pause(program))
-    console.print(f"{program} paused.")
+    _act_on(program, Stack.pause, "paused")
 
 
 @commands.command()
 def resume(program: Program) -> None:
     """SIGCONT a paused program."""
+    _act_on(program, Stack.resume, "resumed")
+
+
+def _act_on(program: str, action: Callable[[Stack, str], None], outcome: str) -> None:
     stack = running_stack()
-    or_exit(lambda: stack.resume(program))
-    console.print(f"{program} resumed.")
+    or_exit(lambda: action(stack, program))
+    console.print(f"{program} {outcome}.")
