@@ -5,6 +5,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from orderdesk_shared.messaging import service_metadata
 from orderdesk_shared.order_correctors import order_correctors_table
+from orderdesk_shared.table_columns import written_at
 
 metadata, messaging = service_metadata("commission")
 
@@ -29,7 +30,7 @@ ratifications = sa.Table(
     sa.Column("billed_mrc", MONEY, nullable=False),
     # Each item's part of the commissionable MRR (decimal strings): what a report on some items moves.
     sa.Column("item_mrr", JSONB, nullable=False, server_default="{}"),
-    sa.Column("ratified_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("ratified_at"),
     # Who submitted the order: with its reps, who may not decide a dispute about it.
     sa.Column("submitted_by", sa.Text),
 )
@@ -63,7 +64,7 @@ order_progress = sa.Table(
     # The items Operations reported installed or cancelled, in the order reported; "*" is the whole order.
     sa.Column("installed_items", ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("cancelled_items", ARRAY(sa.Text), nullable=False, server_default="{}"),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("updated_at"),
 )
 
 ledger_entries = sa.Table(
@@ -80,7 +81,7 @@ ledger_entries = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("effective_on", sa.Date, nullable=False),
     sa.Column("dispute_id", sa.Text),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("recorded_at"),
     sa.Index("ledger_entries_by_rep", "rep_id", "effective_on"),
     sa.Index("ledger_entries_by_order", "order_id"),
 )
@@ -109,7 +110,7 @@ dispute_history = sa.Table(
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("adjustment", MONEY),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("at"),
 )
 
 # Each roster version announced on roster.published, so a restart does not announce it again.
@@ -117,7 +118,7 @@ published_rosters = sa.Table(
     "published_rosters",
     metadata,
     sa.Column("version", sa.Text, primary_key=True),
-    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("published_at"),
 )
 
 # Everyone who corrected each order (orders.corrected): with its submitter and reps, who may not decide its disputes.

@@ -5,6 +5,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from orderdesk_shared.messaging import service_metadata
 from orderdesk_shared.order_versions import order_versions_table
+from orderdesk_shared.table_columns import order_version_columns, written_at
 
 metadata, messaging = service_metadata("fulfillment")
 
@@ -49,15 +50,14 @@ ops_reports = sa.Table(
     "ops_reports",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("order_id", sa.Text, nullable=False),
-    sa.Column("order_version", sa.Integer, nullable=False),
+    *order_version_columns(),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("effective_date", sa.Date),
     sa.Column("reason", sa.Text),
     sa.Column("item_ids", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("reported_by", sa.Text),  # who in Operations, when reported through the API
     sa.Column("outcome", sa.Text, nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("received_at"),
 )
 
 billing_codes = sa.Table(
@@ -71,7 +71,7 @@ billing_codes = sa.Table(
     sa.Column("effective_from", sa.Date, nullable=False),
     sa.Column("effective_to", sa.Date),
     sa.Column("added_by", sa.Text, nullable=False),
-    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("added_at"),
     sa.UniqueConstraint("price_component", "billing_system", "market", "effective_from"),
 )
 
@@ -84,7 +84,7 @@ catalogue_tickets = sa.Table(
     sa.Column("price_component", sa.Text, nullable=False),
     sa.Column("billing_system", sa.Text, nullable=False),
     sa.Column("market", sa.Text, nullable=False),
-    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("opened_at"),
     sa.Column("resolved_at", sa.DateTime(timezone=True)),
     sa.Index(
         "catalogue_tickets_one_open_per_code",
@@ -101,6 +101,6 @@ ticket_orders = sa.Table(
     metadata,
     sa.Column("ticket_id", sa.BigInteger, sa.ForeignKey(catalogue_tickets.c.id), primary_key=True),
     sa.Column("order_id", sa.Text, primary_key=True),
-    sa.Column("waiting_since", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    written_at("waiting_since"),
     sa.Column("released_at", sa.DateTime(timezone=True)),
 )
