@@ -4,11 +4,25 @@ from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import AliasGenerator, BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
 from console.pages.common import FULFILLMENT, Person, act, page_from_service, page_router
 from orderdesk_shared.context import ContextDep
 
 router = page_router()
+
+
+class BillingCode(BaseModel):
+    """The ticket's form: the missing code and where it applies, sent on as fulfillment-handoff's API names them."""
+
+    model_config = ConfigDict(alias_generator=AliasGenerator(serialization_alias=to_camel), str_strip_whitespace=True)
+
+    price_component: str
+    billing_system: str
+    market: str
+    billing_code: str
+    effective_from: str
 
 
 @router.get("/catalogue-tickets", response_class=HTMLResponse)
@@ -27,32 +41,19 @@ async def catalogue_tickets(request: Request, person: Person, context: ContextDe
 
 
 @router.post("/billing-codes")
-async def add_billing_code(
-    person: Person,
-    price_component: Annotated[str, Form()],
-    billing_system: Annotated[str, Form()],
-    market: Annotated[str, Form()],
-    billing_code: Annotated[str, Form()],
-    effective_from: Annotated[str, Form()],
-) -> Response:
+async def add_billing_code(person: Person, form: Annotated[BillingCode, Form()]) -> Response:
     """Add the missing code to fulfillment-handoff's map, which hands off every order it was the last one missing."""
-    code = billing_code.strip()
 
     def added(change: dict[str, Any]) -> str:
         released = ", ".join(change["releasedOrders"]) or "none"
-        return f"Added {code} for {price_component} on {billing_system} in {market}: orders released: {released}"
+        where = f"for {form.price_component} on {form.billing_system} in {form.market}"
+        return f"Added {form.billing_code} {where}: orders released: {released}"
 
     return await act(
         person,
         FULFILLMENT,
         "/fulfillment/billing-codes",
-        {
-            "priceComponent": price_component,
-            "billingSystem": billing_system,
-            "market": market,
-            "billingCode": code,
-            "effectiveFrom": effective_from,
-        },
+        form.model_dump(by_alias=True),
         back_to="/catalogue-tickets",
         done=added,
     )

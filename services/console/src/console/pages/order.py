@@ -106,22 +106,28 @@ async def _order_shown(
         return None
     lines = await repository.Timelines(connection).of_order(order_id)
     assignments = await repository.Assignments(connection).history(order_id)
-    trace_id = row["trace_id"]
+    return {
+        "trace_url": settings.trace_url(row["trace_id"]),
+        "order": row,
+        "timeline": history_view(lines, assignments),
+        "contacts": _contacts(lines, row["order_version"]),
+        **_what_can_be_done(row),
+    }
+
+
+def _what_can_be_done(row: dict[str, Any]) -> dict[str, Any]:
+    """Which of the order page's actions the order's state and stage allow now."""
     state, stage = OrderState(row["state"]), Stage(row["stage"])
     cancelling = state in CANCELLING_STATES
     return {
-        "trace_url": settings.trace_url(trace_id),
         # Pricing-approval writes the proposal when it prices the order.
         "priced": stage.rank >= Stage.PRICED.rank,
-        "order": row,
-        "timeline": history_view(lines, assignments),
         "correctable": state in CORRECTABLE,
         "cancellable": state not in FINAL_STATES and not cancelling,
         "duplicate_held": state is OrderState.HELD
         and any(finding.get("reasonCode") == DUPLICATE_ORDER for finding in row["findings"]),
         "reportable": stage.rank >= Stage.HANDED_OFF.rank and state not in FINAL_STATES,
         "report_statuses": (*OPERATIONS_STATUSES, OpsStatus.CANCELLED) if cancelling else OPERATIONS_STATUSES,
-        "contacts": _contacts(lines, row["order_version"]),
     }
 
 

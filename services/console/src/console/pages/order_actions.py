@@ -40,25 +40,27 @@ async def assign_order(
     back: Annotated[str, Form()] = "",
 ) -> Response:
     """Give the order to the person named, or take it when nobody is named; the desk's own record."""
-    # Only a path on this site: the form says where to come back to, and must not send anyone elsewhere.
-    back = back if back.startswith("/") and not back.startswith("//") else f"/orders/{order_id}"
+    back = _on_this_site(back) or f"/orders/{order_id}"
     if not person.principal.roles & DESK_ROLES:
         return back_with_notice(back, "Only the desk's specialists assign orders.")
-    name = assignee.strip() or person.principal.subject
+    me = person.principal.subject
+    name = assignee.strip() or me
     async with db.unit_of_work() as uow:
         row = await uow.orders.get(order_id)
         if row is None:
             return back_with_notice(back, f"No order {order_id} in the console.")
-        async with order_step(uow, order_id, "assign order", version=row["order_version"]):
+        version = row["order_version"]
+        async with order_step(uow, order_id, "assign order", version=version):
             await uow.assignments.assign(
-                order_id=order_id,
-                order_version=row["order_version"],
-                assignee=name,
-                assigned_by=person.principal.subject,
-                at=context.clock(),
+                order_id=order_id, order_version=version, assignee=name, assigned_by=me, at=context.clock()
             )
             await uow.live_pages.announce([order_id])
     return back_with_notice(back, f"{order_id} is assigned to {name}.")
+
+
+def _on_this_site(path: str) -> str | None:
+    """The path when it is one on this site: where a form says to come back to must never send anyone elsewhere."""
+    return path if path.startswith("/") and not path.startswith("//") else None
 
 
 @router.post("/orders/{order_id}/correct")
