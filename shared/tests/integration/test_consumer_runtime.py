@@ -11,9 +11,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from orderdesk_shared.codec import encode
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION
-from orderdesk_stack.testing import eventually
+from orderdesk_stack.testing import eventually, running
 
-from .conftest import read_topic, running
+from .conftest import read_topic
 
 pytestmark = pytest.mark.integration
 

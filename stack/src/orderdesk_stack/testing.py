@@ -9,6 +9,7 @@ Where each server comes from is one choice, made per server:
 """
 
 import asyncio
+import contextlib
 import functools
 import io
 import os
@@ -254,3 +255,17 @@ async def eventually(
         retry_error_callback=give_up,
     )
     return await retrying(read_once)
+
+
+@contextlib.asynccontextmanager
+async def running(*coroutines) -> AsyncIterator[list[asyncio.Task]]:
+    """Run background loops (relay, consumer) for the block, then cancel them."""
+    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
+    try:
+        yield tasks
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
