@@ -39,6 +39,13 @@ async def handle(database, handler, event, *, today: date = DAY):
         return uow.emitted
 
 
+async def ratified_order(database) -> str:
+    """A new account's order, handed off and ratified on DAY: its id."""
+    order_id = new_id()
+    await handle(database, ratify_order, handed_off(order_id, account=new_account()))
+    return order_id
+
+
 def installed(order_id: str, on: date) -> OpsOrderStatusChanged:
     return OpsOrderStatusChanged(order_id=order_id, order_version=1, status=OpsStatus.INSTALLED, effective_date=on)
 
@@ -80,8 +87,7 @@ async def test_a_ratified_order_becomes_payable_when_operations_installs_it(data
 
 
 async def test_a_cancel_before_install_reverses_the_commission(database, api):
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     cancelled = cancel(order_id, FalloutKind.CANCELLED)
     await handle(database, reverse_cancelled_order, cancelled, today=DAY + timedelta(days=3))
     view = await commission_of(api, order_id)
@@ -100,8 +106,7 @@ def reported(order_id: str, status: OpsStatus, on: date, *items: str) -> OpsOrde
 
 
 async def test_a_cancel_after_hand_off_reverses_only_when_operations_confirms_it(database, api):
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     requested = cancel(order_id, FalloutKind.CANCELLATION_REQUESTED)
     assert await handle(database, reverse_cancelled_order, requested, today=DAY + timedelta(days=1)) == []
     assert await handle(database, follow_operations, reported(order_id, OpsStatus.RESCHEDULED, DAY)) == []
@@ -118,8 +123,7 @@ async def test_a_cancel_after_hand_off_reverses_only_when_operations_confirms_it
 
 
 async def test_a_cancel_operations_could_not_stop_in_time_ends_payable(database, api):
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     await handle(database, reverse_cancelled_order, cancel(order_id, FalloutKind.CANCELLATION_REQUESTED), today=DAY)
     await handle(database, follow_operations, installed(order_id, DAY + timedelta(days=1)))
     await handle(database, follow_operations, reported(order_id, OpsStatus.CANCELLED, DAY + timedelta(days=2)))
@@ -273,8 +277,7 @@ async def test_the_hand_offs_of_one_poll_are_ratified_as_if_one_after_another(da
 
 async def test_an_approved_dispute_is_an_adjustment_in_the_reps_next_statement(database, api):
     client, calendar = api
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     await handle(database, follow_operations, installed(order_id, DAY))
     rep = bearer("rep-001", Role.SALES_REP)
     calendar.day = DAY + timedelta(days=20)
@@ -323,8 +326,7 @@ async def test_an_approved_dispute_is_an_adjustment_in_the_reps_next_statement(d
 
 async def test_a_rejected_dispute_changes_nothing_and_an_approval_needs_an_adjustment(database, api):
     client, calendar = api
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     calendar.day = DAY
     rep = bearer("rep-001", Role.SALES_REP)
     dispute_id = (
@@ -391,8 +393,7 @@ async def test_the_open_disputes_queue_shows_analysts_every_rep_and_a_rep_their_
 
 async def test_a_rep_can_neither_see_nor_dispute_another_reps_commission(database, api):
     client, calendar = api
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     calendar.day = DAY
     other = bearer("rep-002", Role.SALES_REP)
     assert (await client.get(f"/commission/orders/{order_id}", headers=other)).status_code == 404
@@ -407,8 +408,7 @@ async def test_a_rep_can_neither_see_nor_dispute_another_reps_commission(databas
 
 async def test_disputes_close_180_days_after_ratification(database, api):
     client, calendar = api
-    order_id = new_id()
-    await handle(database, ratify_order, handed_off(order_id, account=new_account()), today=DAY)
+    order_id = await ratified_order(database)
     rep = bearer("rep-001", Role.SALES_REP)
     calendar.day = DAY + timedelta(days=181)
     late = await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": "x"}, headers=rep)
