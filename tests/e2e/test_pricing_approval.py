@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.codec import encode
@@ -24,7 +23,7 @@ from orderdesk_shared.events.serviceability import (
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
-from tests.conftest import bearer, first_record_for
+from tests.conftest import bearer, first_record_for, publish_as
 
 pytestmark = pytest.mark.e2e
 
@@ -209,17 +208,7 @@ async def test_a_near_net_build_paying_back_after_sixty_months_is_rejected_on_th
     record = encode(
         ServiceabilityQualified(order_id=order_id, order_version=1, order=order, sites=[site]), source="e2e-test"
     )
-    producer = AIOKafkaProducer(**stack.kafka_connection_for("serviceability").client_options())
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            record.topic,
-            record.value,
-            key=record.key.encode(),
-            headers=[(name, value.encode()) for name, value in record.headers.items()],
-        )
-    finally:
-        await producer.stop()
+    await publish_as(stack, "serviceability", record)
 
     fallout = OrderFallout.model_validate_json(
         (await first_record_for(stack.kafka_admin, "orders.fallout", order_id)).value
