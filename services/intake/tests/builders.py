@@ -22,49 +22,6 @@ SETTINGS = Settings.model_construct()
 SEED_RULES = load_seed_rules(SETTINGS)
 CONTEXT = ServiceContext(rules=load_rules(SETTINGS), clock=lambda: NOW)
 
-# A new-logo order from the CRM as TMF622 receives it: two reps splitting the commission, a contact, a 36-month
-# agreement and one priced Internet item at a Chicago address.
-CRM_REQUEST = {
-    "externalId": "OPP-0042",
-    "orderType": "new",
-    "channel": [{"name": "crm"}],
-    "relatedParty": [
-        {"role": "customer", "name": "Acme Fabrication LLC"},
-        {"role": "salesRep", "id": "rep-1", "splitPercent": 60},
-        {"role": "salesRep", "id": "rep-2", "splitPercent": 40},
-        {"role": "contact", "name": "Ann Lee", "email": "ann@acme.example", "phone": "+1 312 555 0100"},
-    ],
-    "agreement": [{"id": "MSA-9", "termMonths": 36}],
-    "productOrderItem": [
-        {
-            "id": "1",
-            "action": "add",
-            "productOffering": {"id": "DIA-FIBER"},
-            "product": {
-                "productCharacteristic": [{"name": "bandwidth_mbps", "value": 500}],
-                "place": [
-                    {
-                        "role": "serviceLocation",
-                        "streetNr": "233",
-                        "streetName": "S Wacker Dr",
-                        "city": "Chicago",
-                        "stateOrProvince": "IL",
-                        "postcode": "60606",
-                    }
-                ],
-            },
-            "itemPrice": [
-                {
-                    "priceType": "recurring",
-                    "price": {"dutyFreeAmount": {"unit": "USD", "value": 1200}},
-                    "priceAlteration": [{"priceType": "discount", "price": {"percentage": 5}}],
-                },
-                {"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 500}}},
-            ],
-        }
-    ],
-}
-
 
 def generated_order(order_id: str, *, seed: int = 41, order_type: str = "new") -> ProductOrder:
     """A valid generated order of the type, submitted by rep-001."""

@@ -9,13 +9,13 @@ from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.order_state import OrderStatus
 
-from ..builders import CRM_REQUEST
+from .test_tmf622 import REQUEST
 
 NOW = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
 FINDING = {"reasonCode": "INVALID_VALUE", "fieldPath": "salesReps", "message": "the splits add up to 90%"}
 
 
-def _order(request: dict = CRM_REQUEST):
+def _order(request: dict = REQUEST):
     return to_canonical(ProductOrderCreate.model_validate(request), order_id="PO-1", submitted_by="Rep-9")
 
 
@@ -24,7 +24,7 @@ def _status(state: OrderState, *, version: int = 1, findings=()) -> OrderStatus:
 
 
 def _stored(state: OrderState, findings=()) -> StoredOrder:
-    return StoredOrder(_order(), _status(state, findings=findings), NOW, CRM_REQUEST, completed_on=None)
+    return StoredOrder(_order(), _status(state, findings=findings), NOW, REQUEST, completed_on=None)
 
 
 def _seen(notes) -> list[tuple[str, str]]:
@@ -50,7 +50,7 @@ def test_a_valid_order_is_only_created():
 
 
 def test_a_correction_names_the_attributes_it_changed_and_the_state_it_leaves_the_order_in():
-    changed = copy.deepcopy(CRM_REQUEST) | {"externalId": "OPP-0043"}
+    changed = copy.deepcopy(REQUEST) | {"externalId": "OPP-0043"}
     after = _status(OrderState.IN_PROGRESS, version=2)
     notes = notifications.corrected(_stored(OrderState.REJECTED, [FINDING]), _order(changed), after)
     assert _seen(notes) == [

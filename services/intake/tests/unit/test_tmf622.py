@@ -10,11 +10,52 @@ from orderdesk_shared.events.order import Channel, OrderType
 from orderdesk_shared.order_state import received
 from orderdesk_stack.tmf_conformance import TMF622, assert_conforms, product_order_request
 
-from ..builders import CRM_REQUEST, SEED_RULES
+from ..builders import SEED_RULES
+
+REQUEST = {
+    "externalId": "OPP-0042",
+    "orderType": "new",
+    "channel": [{"name": "crm"}],
+    "relatedParty": [
+        {"role": "customer", "name": "Acme Fabrication LLC"},
+        {"role": "salesRep", "id": "rep-1", "splitPercent": 60},
+        {"role": "salesRep", "id": "rep-2", "splitPercent": 40},
+        {"role": "contact", "name": "Ann Lee", "email": "ann@acme.example", "phone": "+1 312 555 0100"},
+    ],
+    "agreement": [{"id": "MSA-9", "termMonths": 36}],
+    "productOrderItem": [
+        {
+            "id": "1",
+            "action": "add",
+            "productOffering": {"id": "DIA-FIBER"},
+            "product": {
+                "productCharacteristic": [{"name": "bandwidth_mbps", "value": 500}],
+                "place": [
+                    {
+                        "role": "serviceLocation",
+                        "streetNr": "233",
+                        "streetName": "S Wacker Dr",
+                        "city": "Chicago",
+                        "stateOrProvince": "IL",
+                        "postcode": "60606",
+                    }
+                ],
+            },
+            "itemPrice": [
+                {
+                    "priceType": "recurring",
+                    "price": {"dutyFreeAmount": {"unit": "USD", "value": 1200}},
+                    "priceAlteration": [{"priceType": "discount", "price": {"percentage": 5}}],
+                },
+                {"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 500}}},
+            ],
+        }
+    ],
+}
 
 
 def test_a_tmf622_request_maps_to_the_canonical_order():
-    order = to_canonical(ProductOrderCreate.model_validate(CRM_REQUEST), order_id="PO-1", submitted_by="rep-1")
+    order = to_canonical(ProductOrderCreate.model_validate(REQUEST), order_id="PO-1", submitted_by="rep-1")
 
     assert order.channel is Channel.CRM and order.order_type is OrderType.NEW
     assert order.account.legal_name == "Acme Fabrication LLC"
@@ -30,7 +71,7 @@ def test_a_tmf622_request_maps_to_the_canonical_order():
 
 
 def test_a_promotion_code_and_a_ciac_travel_where_the_spec_has_room_for_them():
-    request = copy.deepcopy(CRM_REQUEST)
+    request = copy.deepcopy(REQUEST)
     [item] = request["productOrderItem"]
     item["itemPrice"][0]["priceAlteration"].append({"priceType": "promotion", "name": "FREEINSTALL26"})
     request["orderTotalPrice"] = [{"name": "CIAC", "price": {"dutyFreeAmount": {"unit": "USD", "value": 20000}}}]
@@ -42,7 +83,7 @@ def test_a_promotion_code_and_a_ciac_travel_where_the_spec_has_room_for_them():
     assert spec_errors(request) == []
     assert_conforms(_resource(request), TMF622, "ProductOrder")
 
-    by_characteristic = copy.deepcopy(CRM_REQUEST)
+    by_characteristic = copy.deepcopy(REQUEST)
     by_characteristic["productOrderItem"][0]["product"]["productCharacteristic"].append(
         {"name": "promotionCode", "value": "VOICESWITCH"}
     )
@@ -53,7 +94,7 @@ def test_a_promotion_code_and_a_ciac_travel_where_the_spec_has_room_for_them():
 
 
 def test_a_transfer_names_its_new_owner_and_a_move_relates_its_two_items():
-    transfer = copy.deepcopy(CRM_REQUEST) | {"orderType": "transfer"}
+    transfer = copy.deepcopy(REQUEST) | {"orderType": "transfer"}
     transfer["relatedParty"] = [
         {"role": "customer", "id": "ACC-10001"},
         {"role": "newOwner", "id": "ACC-10002"},
@@ -61,7 +102,7 @@ def test_a_transfer_names_its_new_owner_and_a_move_relates_its_two_items():
     order = to_canonical(ProductOrderCreate.model_validate(transfer), order_id="PO-3", submitted_by="rep-1")
     assert (order.account.id, order.transfer_to.id) == ("ACC-10001", "ACC-10002")
 
-    move = copy.deepcopy(CRM_REQUEST) | {"orderType": "move"}
+    move = copy.deepcopy(REQUEST) | {"orderType": "move"}
     removal = copy.deepcopy(move["productOrderItem"][0]) | {"id": "1", "action": "delete"}
     installation = copy.deepcopy(removal) | {
         "id": "2",
@@ -110,7 +151,7 @@ def test_an_order_without_an_order_type_takes_it_from_its_items_and_parties(
 
 
 def test_an_order_type_orderdesk_does_not_know_is_a_finding_and_the_items_decide():
-    request = ProductOrderCreate.model_validate(copy.deepcopy(CRM_REQUEST) | {"orderType": "upgrade"})
+    request = ProductOrderCreate.model_validate(copy.deepcopy(REQUEST) | {"orderType": "upgrade"})
     [finding] = request_findings(request)
     assert (finding.reason_code, finding.field_path) == ("INVALID_VALUE", "orderType")
     assert request.order_type is OrderType.NEW
@@ -155,8 +196,8 @@ def test_a_request_invalid_under_the_spec_is_named_at_each_path():
 
 
 def test_orderdesk_takes_a_party_by_its_role_alone_and_a_plain_requested_date():
-    assert spec_errors(CRM_REQUEST | {"requestedCompletionDate": "2027-01-15"}) == []
-    request = ProductOrderCreate.model_validate(CRM_REQUEST | {"requestedCompletionDate": "2027-01-15"})
+    assert spec_errors(REQUEST | {"requestedCompletionDate": "2027-01-15"}) == []
+    request = ProductOrderCreate.model_validate(REQUEST | {"requestedCompletionDate": "2027-01-15"})
     assert request.requestedCompletionDate == datetime(2027, 1, 15, tzinfo=UTC)
 
 
@@ -164,7 +205,7 @@ def test_orderdesk_takes_a_party_by_its_role_alone_and_a_plain_requested_date():
     ("name", "channel"), [("crm", Channel.CRM), ("IVR", Channel.IVR), ("Partner portal", Channel.API)]
 )
 def test_any_channel_name_is_taken_and_a_known_one_is_that_channel(name, channel):
-    request = ProductOrderCreate.model_validate(CRM_REQUEST | {"channel": [{"id": "7", "name": name}]})
+    request = ProductOrderCreate.model_validate(REQUEST | {"channel": [{"id": "7", "name": name}]})
     assert to_canonical(request, order_id="PO-1", submitted_by=None).channel is channel
 
 
@@ -188,7 +229,7 @@ def test_the_resource_reads_back_the_published_example_conformant_to_the_spec():
 
 
 def test_orderdesk_s_own_requests_read_back_conformant_with_what_the_spec_requires_filled_in():
-    resource = _resource(copy.deepcopy(CRM_REQUEST) | {"requestedCompletionDate": "2027-01-15"})
+    resource = _resource(copy.deepcopy(REQUEST) | {"requestedCompletionDate": "2027-01-15"})
     assert_conforms(resource, TMF622, "ProductOrder")
     customer, *_ = resource["relatedParty"]
     # A new client has no account id yet: the party reads back with an empty one.
@@ -199,7 +240,7 @@ def test_orderdesk_s_own_requests_read_back_conformant_with_what_the_spec_requir
 
 
 def test_an_order_without_its_document_reads_back_from_the_canonical_order_conformant():
-    request = ProductOrderCreate.model_validate(CRM_REQUEST)
+    request = ProductOrderCreate.model_validate(REQUEST)
     order = to_canonical(request, order_id="PO-1", submitted_by="rep-1").model_copy(
         update={"requested_completion_date": date(2027, 1, 15)}
     )
