@@ -1,15 +1,19 @@
 """The running stack for e2e and fault tests: real Postgres, Kafka, Jaeger and every service, on free ports,
 the services exporting their traces to the stack's Jaeger."""
 
+import json
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from orderdesk_shared.auth import Role
+from orderdesk_shared.codec import KafkaRecord
+from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_stack import jaeger_server
 from orderdesk_stack.stack import Stack
@@ -98,6 +102,40 @@ def bearer(stack: Stack, subject: str, *roles: Role) -> dict[str, str]:
 async def intake(stack: Stack) -> Iterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=stack.service_url("intake"), timeout=30.0) as client:
         yield client
+
+
+async def publish_as(stack: Stack, principal: str, record: KafkaRecord) -> None:
+    """Writes the record as `principal` logs in to Kafka: the stack's ACLs decide whether it may."""
+    producer = AIOKafkaProducer(**stack.kafka_connection_for(principal).client_options())
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            record.topic,
+            record.value,
+            key=record.key.encode(),
+            headers=[(name, value.encode()) for name, value in record.headers.items()],
+        )
+    finally:
+        await producer.stop()
+
+
+async def publish_poison_record(stack: Stack, order_id: str) -> KafkaRecord:
+    """A record the order's readers cannot read as a validated order, from a bug in intake (the topic's owner, the
+    only principal allowed to write it); the record as published."""
+    poison = KafkaRecord(
+        topic=OrderValidated.topic,
+        key=order_id,
+        value=json.dumps({"orderId": order_id, "orderVersion": 1, "order": {"items": "not a list"}}).encode(),
+        headers={
+            "ce_specversion": "1.0",
+            "ce_id": secrets.token_hex(8),
+            "ce_type": OrderValidated.event_type,
+            "ce_source": "intake",
+            "content-type": "application/json",
+        },
+    )
+    await publish_as(stack, "intake", poison)
+    return poison
 
 
 async def first_record_for(kafka: KafkaConnection, topic: str, key: str, timeout: float = 30.0):

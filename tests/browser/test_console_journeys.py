@@ -16,9 +16,9 @@ from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
-from tests.conftest import SERVICEABILITY_HANDLER_TIMEOUT_SECONDS, bearer
+from tests.conftest import SERVICEABILITY_HANDLER_TIMEOUT_SECONDS, bearer, publish_poison_record
 from tests.e2e.test_fulfillment_handoff import GRAND_RAPIDS
-from tests.e2e.test_operations_api import _poison, order_serviceability_dead_lettered
+from tests.e2e.test_operations_api import order_serviceability_dead_lettered
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
 from tests.e2e.test_serviceability import NEAR_NET_ORDER
 
@@ -517,7 +517,7 @@ async def test_an_sre_replays_a_dead_letter_from_the_console_and_the_order_moves
 
 async def test_an_sre_discards_a_dead_letter_with_a_note_and_its_audit_line_says_so(stack, console):
     order_id = f"PO-JUNK-{secrets.token_hex(4).upper()}"
-    await _poison(stack, order_id)
+    await publish_poison_record(stack, order_id)
     await eventually(
         lambda: _dead_letters_about(stack, "serviceability", order_id), lambda found: len(found) == 1, timeout=60
     )

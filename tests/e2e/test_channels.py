@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.codec import KafkaRecord, encode
@@ -19,7 +18,7 @@ from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.stack import LOCAL_SALESFORCE_ORG
 from orderdesk_stack.testing import eventually
-from tests.conftest import bearer, first_record_for
+from tests.conftest import bearer, first_record_for, publish_as
 
 pytestmark = pytest.mark.e2e
 
@@ -40,17 +39,7 @@ async def _publish(stack, *records: KafkaRecord) -> None:
     """Record on the raw topics as the upstream systems do, each logged in as itself."""
     for record in records:
         [upstream] = [principal.name for principal in OUTSIDE_PRINCIPALS if record.topic in principal.writes]
-        producer = AIOKafkaProducer(**stack.kafka_connection_for(upstream).client_options())
-        await producer.start()
-        try:
-            await producer.send_and_wait(
-                record.topic,
-                record.value,
-                key=record.key.encode(),
-                headers=[(k, v.encode()) for k, v in record.headers.items()],
-            )
-        finally:
-            await producer.stop()
+        await publish_as(stack, upstream, record)
 
 
 async def _submitter(stack, order_id: str) -> str | None:

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.events.catalogue import REPLAY_SOURCE_TOPIC_HEADER, replay_topic
@@ -20,33 +19,11 @@ from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.provision import asyncpg_dsn
 from orderdesk_stack.stack import Stack
 from orderdesk_stack.testing import eventually
-from tests.conftest import bearer, first_record_for
+from tests.conftest import bearer, first_record_for, publish_poison_record
 
 pytestmark = pytest.mark.e2e
 
 SERVICE = "serviceability"
-
-
-async def _poison(stack: Stack, order_id: str) -> str:
-    """A record serviceability cannot read as a validated order (a bug in intake, the topic's owner); its event id."""
-    event_id = secrets.token_hex(8)
-    payload = json.dumps({"orderId": order_id, "orderVersion": 1, "order": {"items": "not a list"}}).encode()
-    headers = {
-        "ce_specversion": "1.0",
-        "ce_id": event_id,
-        "ce_type": OrderValidated.event_type,
-        "ce_source": "intake",
-        "content-type": "application/json",
-    }
-    producer = AIOKafkaProducer(**stack.kafka_connection_for("intake").client_options())
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            OrderValidated.topic, payload, key=order_id.encode(), headers=[(k, v.encode()) for k, v in headers.items()]
-        )
-    finally:
-        await producer.stop()
-    return event_id
 
 
 async def order_serviceability_dead_lettered(
@@ -102,7 +79,7 @@ async def api(stack: Stack):
 
 async def test_an_sre_finds_a_dead_letter_with_its_record_and_discards_it_once(stack: Stack, api) -> None:
     order_id = f"PO-OPS-{secrets.token_hex(4).upper()}"
-    event_id = await _poison(stack, order_id)
+    event_id = (await publish_poison_record(stack, order_id)).headers["ce_id"]
     sre = bearer(stack, "sre-7", Role.SRE)
 
     [letter] = await eventually(lambda: _dead_letters_of(api, sre, order_id), lambda found: len(found) == 1)
@@ -185,7 +162,7 @@ async def test_a_replay_that_fails_again_is_a_dead_letter_of_its_topic_read_from
     stack: Stack, api
 ) -> None:
     order_id = f"PO-OPS-{secrets.token_hex(4).upper()}"
-    event_id = await _poison(stack, order_id)
+    event_id = (await publish_poison_record(stack, order_id)).headers["ce_id"]
     sre = bearer(stack, "sre-7", Role.SRE)
     [letter] = await eventually(lambda: _dead_letters_of(api, sre, order_id), lambda found: len(found) == 1)
 

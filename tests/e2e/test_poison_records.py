@@ -6,7 +6,6 @@ import time
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from orderdesk_shared.auth import Role
@@ -17,30 +16,14 @@ from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.services import SERVICES
 from orderdesk_stack.stack import Stack
 from orderdesk_stack.testing import eventually
-from tests.conftest import bearer, records_for
+from tests.conftest import bearer, publish_poison_record, records_for
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_keeps_flowing(stack, intake):
     order_id = f"PO-POISON-{secrets.token_hex(4).upper()}"
-    poison = b'{"orderId": "' + order_id.encode() + b'", "orderVersion": 1, "order": {"items": "not a list"}}'
-    headers = {
-        "ce_specversion": "1.0",
-        "ce_id": secrets.token_hex(8),
-        "ce_type": OrderValidated.event_type,
-        "ce_source": "a-misbehaving-producer",
-        "content-type": "application/json",
-    }
-    # A bug in intake, the topic's owner: the only principal allowed to write it.
-    producer = AIOKafkaProducer(**stack.kafka_connection_for("intake").client_options())
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            OrderValidated.topic, poison, key=order_id.encode(), headers=[(k, v.encode()) for k, v in headers.items()]
-        )
-    finally:
-        await producer.stop()
+    poison = await publish_poison_record(stack, order_id)
 
     [body] = [order.body for order in generate_orders(1, seed=77, invalid_share=0.0)]
     rep = bearer(stack, "rep-009", Role.SALES_REP)
@@ -52,7 +35,7 @@ async def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_k
     assert sorted(reason["dlt-consumer"] for reason in reasons) == ["console", "serviceability"]
     assert {reason["dlt-error-class"] for reason in reasons} == {"ValidationError"}
     assert all("order.items" in reason["dlt-reason"] for reason in reasons)
-    assert {record.value for record in dead} == {poison}
+    assert {record.value for record in dead} == {poison.value}
     # What Prometheus scrapes: both services hold an open dead letter and counted one dead-lettered record.
     for service in ("console", "serviceability"):
         metrics = await eventually(

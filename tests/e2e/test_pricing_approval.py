@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from orderdesk_shared.auth import Role
 from orderdesk_shared.codec import encode
@@ -24,7 +23,7 @@ from orderdesk_shared.events.serviceability import (
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
-from tests.conftest import bearer, first_record_for
+from tests.conftest import bearer, first_record_for, publish_as
 
 pytestmark = pytest.mark.e2e
 
@@ -67,6 +66,23 @@ async def _until(intake, order_id: str, headers: dict, *, stage: str, state: str
     )
 
 
+async def _priced_for_the_sales_director(intake, rep: dict, *, seed: int) -> str:
+    """The id of a 1 Gbps order the rep submits at 25% off, once it waits, priced, for the sales director."""
+    created = await intake.post(
+        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=25, seed=seed), headers=rep
+    )
+    order_id = created.json()["id"]
+    await _until(intake, order_id, rep, stage="priced", state="pending")
+    return order_id
+
+
+async def _approval_request(pricing, approver: dict, order_id: str) -> dict:
+    """The order's approval request as the approver's queue shows it."""
+    queue = (await pricing.get("/pricing/approvals", headers=approver)).json()
+    [request] = [request for request in queue if request["orderId"] == order_id]
+    return request
+
+
 @pytest.fixture
 async def pricing(stack):
     async with httpx.AsyncClient(base_url=stack.service_url("pricing-approval"), timeout=30.0) as client:
@@ -89,12 +105,7 @@ async def test_five_percent_off_on_an_on_net_site_is_approved_with_no_human_step
 
 async def test_twenty_five_percent_off_waits_for_the_sales_director_and_proceeds_after_approval(stack, intake, pricing):
     rep = bearer(stack, "rep-002", Role.SALES_REP)
-    created = await intake.post(
-        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=25, seed=25), headers=rep
-    )
-    order_id = created.json()["id"]
-
-    await _until(intake, order_id, rep, stage="priced", state="pending")
+    order_id = await _priced_for_the_sales_director(intake, rep, seed=25)
     quote = (await pricing.get(f"/pricing/orders/{order_id}", headers=rep)).json()
     [requirement] = quote["requiredApprovals"]
     assert (requirement["role"], requirement["status"]) == ("sales_director", "pending")
@@ -105,8 +116,7 @@ async def test_twenty_five_percent_off_waits_for_the_sales_director_and_proceeds
         request["orderId"] for request in (await pricing.get("/pricing/approvals", headers=manager)).json()
     }
     director = bearer(stack, "dex-director", Role.SALES_DIRECTOR)
-    queue = (await pricing.get("/pricing/approvals", headers=director)).json()
-    [request] = [request for request in queue if request["orderId"] == order_id]
+    request = await _approval_request(pricing, director, order_id)
     refused = await pricing.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=manager)
     assert refused.status_code == 403
     await asyncio.sleep(1.0)
@@ -121,14 +131,9 @@ async def test_twenty_five_percent_off_waits_for_the_sales_director_and_proceeds
 
 async def test_a_cancelled_order_leaves_the_approvers_queue_and_a_late_approval_is_refused(stack, intake, pricing):
     rep = bearer(stack, "rep-003", Role.SALES_REP)
-    created = await intake.post(
-        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=25, seed=26), headers=rep
-    )
-    order_id = created.json()["id"]
-    await _until(intake, order_id, rep, stage="priced", state="pending")
+    order_id = await _priced_for_the_sales_director(intake, rep, seed=26)
     director = bearer(stack, "dex-director", Role.SALES_DIRECTOR)
-    queue = (await pricing.get("/pricing/approvals", headers=director)).json()
-    [request] = [request for request in queue if request["orderId"] == order_id]
+    request = await _approval_request(pricing, director, order_id)
 
     cancelled = await intake.post(
         "/tmf-api/productOrderingManagement/v4/cancelProductOrder",
@@ -209,17 +214,7 @@ async def test_a_near_net_build_paying_back_after_sixty_months_is_rejected_on_th
     record = encode(
         ServiceabilityQualified(order_id=order_id, order_version=1, order=order, sites=[site]), source="e2e-test"
     )
-    producer = AIOKafkaProducer(**stack.kafka_connection_for("serviceability").client_options())
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            record.topic,
-            record.value,
-            key=record.key.encode(),
-            headers=[(name, value.encode()) for name, value in record.headers.items()],
-        )
-    finally:
-        await producer.stop()
+    await publish_as(stack, "serviceability", record)
 
     fallout = OrderFallout.model_validate_json(
         (await first_record_for(stack.kafka_admin, "orders.fallout", order_id)).value

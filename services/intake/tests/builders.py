@@ -1,15 +1,26 @@
 """Orders and the later stages' facts about them, as intake's handler tests (in memory and on the real schema)
 drive them."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from intake.rules_in_force import load_rules, load_seed_rules
+from intake.settings import Settings
 from intake.tmf622 import ProductOrderCreate, to_canonical
+from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.fulfillment import OrderHandedOff, ProcessingPath
 from orderdesk_shared.events.order import ItemAction, ProductOrder
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced, PricedItem, Pricing
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_stack.order_generator import generate_orders
+
+NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+SETTINGS = Settings.model_construct()
+# The rules intake decides with: its seed files as they are, and the book of them it keeps up to date as the
+# service does (on a fixed clock).
+SEED_RULES = load_seed_rules(SETTINGS)
+CONTEXT = ServiceContext(rules=load_rules(SETTINGS), clock=lambda: NOW)
 
 
 def generated_order(order_id: str, *, seed: int = 41, order_type: str = "new") -> ProductOrder:

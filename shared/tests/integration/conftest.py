@@ -1,7 +1,6 @@
 """A throw-away service for exercising the shared runtime against the real Postgres and Kafka."""
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -66,6 +65,19 @@ class Harness:
             handlers={self.model: handler},
         )
 
+    def dead_letter(self, offset: int, **columns) -> dict:
+        """A row of the dead-letter table: a note at `offset` of the test's topic that its handler failed on."""
+        return {
+            "consumer": "notes",
+            "topic": self.model.topic,
+            "partition": 0,
+            "offset": offset,
+            "headers": {},
+            "payload": b"",
+            "error_class": "ValueError",
+            "reason": "test",
+        } | columns
+
     def relay(self, producer: AIOKafkaProducer) -> OutboxRelay:
         return OutboxRelay(database=self.database, producer=producer, batch_size=100, poll_seconds=0.5)
 
@@ -118,20 +130,6 @@ async def producer(kafka_admin: KafkaConnection) -> AsyncIterator[AIOKafkaProduc
     await producer.start()
     yield producer
     await producer.stop()
-
-
-@contextlib.asynccontextmanager
-async def running(*coroutines) -> AsyncIterator[list[asyncio.Task]]:
-    """Run background loops (relay, consumer) for the block, then cancel them."""
-    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
-    try:
-        yield tasks
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
 
 async def read_topic(kafka: KafkaConnection, topic: str, *, count: int, timeout: float = 30.0) -> list:

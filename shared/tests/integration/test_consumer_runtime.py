@@ -3,6 +3,7 @@ transient failures retried without committing, and restarts that lose nothing.""
 
 import asyncio
 import secrets
+from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
@@ -11,9 +12,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from orderdesk_shared.codec import encode
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION
-from orderdesk_stack.testing import eventually
+from orderdesk_stack.testing import eventually, running
 
-from .conftest import read_topic, running
+from .conftest import Harness, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +27,21 @@ async def _publish(producer, record, *, headers=None, value=None, partition=0):
         headers=[(k, v.encode()) for k, v in (record.headers if headers is None else headers).items()],
         partition=partition,
     )
+
+
+@dataclass
+class FailsFirst:
+    """A handler that raises `error` on its first `failures_left` calls, then notes the event."""
+
+    harness: Harness
+    failures_left: int
+    error: Exception
+
+    async def __call__(self, event, uow) -> None:
+        if self.failures_left:
+            self.failures_left -= 1
+            raise self.error
+        await self.harness.record_note(event, uow)
 
 
 async def test_a_redelivered_event_has_its_effect_once(harness, producer):
@@ -82,19 +98,13 @@ async def test_an_event_type_nobody_handles_is_skipped(harness, producer):
 
 
 async def test_a_transient_failure_is_retried_and_the_offset_waits_for_success(harness, producer):
-    failures_left = 4  # more than one batch's retry attempts: the partition must pause, then resume
-
-    async def flaky(event, uow):
-        nonlocal failures_left
-        if failures_left:
-            failures_left -= 1
-            raise TransientError("billing system timed out")
-        await harness.record_note(event, uow)
+    # More failures than one batch's retry attempts: the partition must pause, then resume.
+    flaky = FailsFirst(harness, failures_left=4, error=TransientError("billing system timed out"))
 
     await _publish(producer, encode(harness.model(order_id="PO-1", order_version=1, text="eventually"), source="test"))
     async with running(harness.consumer_runtime(flaky, attempts=2).run()):
         await eventually(harness.noted_texts)
-    assert failures_left == 0
+    assert flaky.failures_left == 0
     assert await harness.noted_texts() == ["eventually"]
     assert await _committed(harness, TopicPartition(harness.model.topic, 0)) == 1
 
@@ -227,15 +237,7 @@ async def test_a_slow_record_is_dead_lettered_after_its_attempts_and_its_partiti
 
 
 async def test_a_record_that_fails_fewer_times_than_its_attempts_is_handled(harness, producer):
-    failures_left = 2
-
-    async def fails_twice(event, uow) -> None:
-        nonlocal failures_left
-        if failures_left:
-            failures_left -= 1
-            raise KeyError("site")
-        await harness.record_note(event, uow)
-
+    fails_twice = FailsFirst(harness, failures_left=2, error=KeyError("site"))
     await _publish(producer, encode(harness.model(order_id="PO-1", order_version=1, text="third time"), source="test"))
     async with running(harness.consumer_runtime(fails_twice).run()):
         await eventually(harness.noted_texts)

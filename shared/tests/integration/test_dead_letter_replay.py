@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from orderdesk_shared.codec import encode
 from orderdesk_shared.events.catalogue import REPLAY_SOURCE_TOPIC_HEADER, replay_topic
 from orderdesk_shared.operations import AlreadyResolved, Resolution, resolve
-from orderdesk_stack.testing import eventually
+from orderdesk_stack.testing import eventually, running
 
-from .conftest import read_topic, running
+from .conftest import read_topic
 
 pytestmark = pytest.mark.integration
 

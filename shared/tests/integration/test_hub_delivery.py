@@ -17,9 +17,7 @@ from orderdesk_shared.hub import Hub, HubDelivery, hub_tables
 from orderdesk_shared.messaging import messaging_tables
 from orderdesk_shared.notifications import SIGNATURE_HEADER, Notification, signature_holds
 from orderdesk_shared.settings import ServiceSettings
-from orderdesk_stack.testing import eventually
-
-from .conftest import running
+from orderdesk_stack.testing import eventually, running
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,9 @@ from opentelemetry import trace
 from orderdesk_shared.db import PURGE_BATCH_ROWS, Retention, purge_expired
 from orderdesk_shared.relay import OutboxRelay
 from orderdesk_shared.telemetry import ORDER_ID, ORDER_VERSION, order_step
-from orderdesk_stack.testing import eventually
+from orderdesk_stack.testing import eventually, running
 
-from .conftest import read_topic, running
+from .conftest import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -186,20 +186,7 @@ async def test_a_purge_deletes_inbox_and_dead_letter_rows_past_their_retention_b
         )
         await connection.execute(
             sa.insert(tables.dead_letters),
-            [
-                {
-                    "consumer": "notes",
-                    "topic": harness.model.topic,
-                    "partition": 0,
-                    "offset": offset,
-                    "headers": {},
-                    "payload": b"",
-                    "error_class": "ValueError",
-                    "reason": "test",
-                    "created_at": _days_ago(days),
-                }
-                for offset, days in enumerate((40, 2))
-            ],
+            [harness.dead_letter(offset, created_at=_days_ago(days)) for offset, days in enumerate((40, 2))],
         )
     retention = Retention(inbox=timedelta(days=15), dead_letters=timedelta(days=30))
 

@@ -9,9 +9,7 @@ from prometheus_client import REGISTRY
 
 from orderdesk_shared.db import Database
 from orderdesk_shared.relay import OutboxRelay
-from orderdesk_stack.testing import eventually
-
-from .conftest import running
+from orderdesk_stack.testing import eventually, running
 
 pytestmark = pytest.mark.integration
 
@@ -45,19 +43,12 @@ async def test_every_replica_counts_the_services_open_dead_letters_leading_or_no
         await connection.execute(
             sa.insert(dead_letters),
             [
-                {
-                    "consumer": "notes",
-                    "topic": harness.model.topic,
-                    "partition": 0,
-                    "offset": offset,
-                    "headers": {},
-                    "payload": b"",
-                    "error_class": "ValueError",
-                    "reason": "test",
-                    # The first one an SRE replayed already: no longer open.
-                    "resolution": "replayed" if offset == 0 else None,
-                    "resolved_at": datetime.now(UTC) if offset == 0 else None,
-                }
+                # The first one an SRE replayed already: no longer open.
+                harness.dead_letter(
+                    offset,
+                    resolution="replayed" if offset == 0 else None,
+                    resolved_at=datetime.now(UTC) if offset == 0 else None,
+                )
                 for offset in range(4)
             ],
         )

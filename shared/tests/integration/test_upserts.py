@@ -9,18 +9,27 @@ from orderdesk_shared.db import insert_or_supersede, insert_or_update
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def decisions(harness) -> sa.Table:
+async def _created(harness, name: str, *columns: sa.Column) -> sa.Table:
+    """A table of one row per order (`order_id` its key), created in the test's schema."""
     table = sa.Table(
-        "decisions",
+        name,
         sa.MetaData(schema=harness.database.tables.schema),
         sa.Column("order_id", sa.Text, primary_key=True),
-        sa.Column("order_version", sa.Integer, nullable=False),
-        sa.Column("outcome", sa.Text, nullable=False),
+        *columns,
     )
     async with harness.database.engine.begin() as connection:
         await connection.run_sync(table.create)
     return table
+
+
+@pytest.fixture
+async def decisions(harness) -> sa.Table:
+    return await _created(
+        harness,
+        "decisions",
+        sa.Column("order_version", sa.Integer, nullable=False),
+        sa.Column("outcome", sa.Text, nullable=False),
+    )
 
 
 async def test_a_later_version_supersedes_and_an_earlier_or_repeated_one_does_not(harness, decisions):
@@ -42,16 +51,7 @@ async def test_a_later_version_supersedes_and_an_earlier_or_repeated_one_does_no
 
 @pytest.fixture
 async def progress(harness) -> sa.Table:
-    table = sa.Table(
-        "progress",
-        sa.MetaData(schema=harness.database.tables.schema),
-        sa.Column("order_id", sa.Text, primary_key=True),
-        sa.Column("installed_on", sa.Text),
-        sa.Column("status", sa.Text),
-    )
-    async with harness.database.engine.begin() as connection:
-        await connection.run_sync(table.create)
-    return table
+    return await _created(harness, "progress", sa.Column("installed_on", sa.Text), sa.Column("status", sa.Text))
 
 
 async def test_an_update_replaces_values_but_a_first_recorded_fact_stays(harness, progress):

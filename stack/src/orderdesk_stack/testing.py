@@ -9,6 +9,7 @@ Where each server comes from is one choice, made per server:
 """
 
 import asyncio
+import contextlib
 import functools
 import io
 import os
@@ -17,7 +18,7 @@ import secrets
 import shutil
 import tempfile
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -27,9 +28,6 @@ import pytest_asyncio
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_delay, wait_fixed
 
 from orderdesk_shared.auth import audience_for
-from orderdesk_shared.consumer import ConsumerRuntime, ConsumerSettings, Handler
-from orderdesk_shared.db import Database
-from orderdesk_shared.events.base import Fact
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.tokens import TokenSigner
 from orderdesk_stack.kafka_access import login_as, provision_acls
@@ -259,21 +257,15 @@ async def eventually(
     return await retrying(read_once)
 
 
-def consumer_for_test(
-    database: Database, kafka: KafkaConnection, handlers: Mapping[type[Fact], Handler], *, group_id: str
-) -> ConsumerRuntime:
-    """A consumer runtime of the test's own group: a service's, but patient with a slow shared machine (10 s a
-    handler) and quick to try a paused partition again."""
-    return ConsumerRuntime(
-        settings=ConsumerSettings(
-            group_id=group_id,
-            kafka=kafka,
-            batch_size=50,
-            handler_timeout_seconds=10,
-            max_poll_interval_ms=60_000,
-            retry_attempts=3,
-            paused_partition_retry_seconds=0.5,
-        ),
-        database=database,
-        handlers=handlers,
-    )
+@contextlib.asynccontextmanager
+async def running(*coroutines) -> AsyncIterator[list[asyncio.Task]]:
+    """Run background loops (relay, consumer) for the block, then cancel them."""
+    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
+    try:
+        yield tasks
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,8 +1,6 @@
 """Replaying orders.handed-off from offset 0 changes no ledger balance: real Kafka, real Postgres, and a
 fresh consumer group, so the inbox of the first consumption does not shield the handlers."""
 
-import asyncio
-import contextlib
 import uuid
 from datetime import date
 
@@ -22,7 +20,8 @@ from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import OrderType
-from orderdesk_stack.testing import consumer_for_test, eventually
+from orderdesk_stack.testing import eventually, running
+from orderdesk_stack.testing_consumers import consumer_for_test
 from orderdesk_stack.topics import catalogue_topics, create_topics
 from services.commission.tests.builders import handed_off
 from services.commission.tests.integration.conftest import RULES
@@ -84,8 +83,7 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
         bind({OrderHandedOff: ratify_order}, ServiceContext(rules=RULES)),
         group_id=f"commission-replay-{uuid.uuid4().hex[:8]}",
     )
-    consuming = asyncio.create_task(replay.run())
-    try:
+    async with running(replay.run()):
 
         async def replayed() -> int:
             async with database.engine.connect() as connection:
@@ -99,10 +97,6 @@ async def test_replaying_the_handed_off_topic_changes_no_balance(database, datab
             what="the replay to read orders.handed-off from offset 0",
             timeout=TIMEOUT,
         )
-    finally:
-        consuming.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await consuming
 
     after, entries_after, ratified_after = await _ledger(database)
     assert after == before

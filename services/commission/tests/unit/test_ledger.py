@@ -28,6 +28,31 @@ PAID = {"rep-001": Holding(payable=Decimal("1200.00")), "rep-002": Holding(payab
 ACCRUED = {"rep-001": Holding(accrued=Decimal("1200.00")), "rep-002": Holding(accrued=Decimal("800.00"))}
 
 
+def _disconnected(holdings: dict[str, Holding], *, share_of_order: Decimal, days_after_install: int = 0):
+    """The clawback of a disconnect of `share_of_order` of the sale, a 180-day window after INSTALLED."""
+    return claw_back(
+        holdings,
+        share_of_order=share_of_order,
+        installed_on=INSTALLED,
+        disconnected_on=INSTALLED + timedelta(days=days_after_install),
+        window_days=180,
+        reason="disconnected",
+    )
+
+
+def _downgraded(holdings: dict[str, Holding], splits: list[SalesRep], *, days_after_install: int = 0):
+    """The debit of a downgrade taking $300.00 of commission, a 180-day window after INSTALLED."""
+    return debit_downgrade(
+        holdings,
+        debit=Decimal("300.00"),
+        splits=splits,
+        installed_on=INSTALLED,
+        changed_on=INSTALLED + timedelta(days=days_after_install),
+        window_days=180,
+        reason="downgraded",
+    )
+
+
 def test_ratification_accrues_and_a_later_version_revises_by_the_difference():
     reps = [RepCommission(rep_id="rep-001", split_percent=Decimal(100), amount=Decimal("1500.00"))]
     [first] = accrue(reps, {}, installed=False, reason="v1")
@@ -96,69 +121,33 @@ def test_thirds_leave_no_cent_behind():
     [(0, "2000.00"), (90, "1000.00"), (179, "11.11"), (180, "0"), (181, "0")],
 )
 def test_a_disconnect_inside_180_days_claws_back_pro_rata(days_after_install, taken_back):
-    entries = claw_back(
-        PAID,
-        share_of_order=Decimal(1),
-        installed_on=INSTALLED,
-        disconnected_on=INSTALLED + timedelta(days=days_after_install),
-        window_days=180,
-        reason="disconnected",
-    )
+    entries = _disconnected(PAID, share_of_order=Decimal(1), days_after_install=days_after_install)
     assert -sum((e.payable_change for e in entries), Decimal(0)) == Decimal(taken_back)
     assert all(e.kind is EntryKind.CLAWBACK for e in entries)
 
 
 def test_a_disconnect_of_one_offering_claws_back_its_share_only():
-    entries = claw_back(
-        PAID,
-        share_of_order=Decimal("0.25"),
-        installed_on=INSTALLED,
-        disconnected_on=INSTALLED,
-        window_days=180,
-        reason="one of four",
-    )
+    entries = _disconnected(PAID, share_of_order=Decimal("0.25"))
     assert [e.payable_change for e in entries] == [Decimal("-300.00"), Decimal("-200.00")]
 
 
 @pytest.mark.parametrize(("days_after_install", "debited"), [(180, "-300.00"), (181, "0")])
 def test_a_downgrade_inside_the_window_debits_the_delta(days_after_install, debited):
-    entries = debit_downgrade(
-        PAID,
-        debit=Decimal("300.00"),
-        splits=[
-            SalesRep(rep_id="rep-001", split_percent=Decimal(60)),
-            SalesRep(rep_id="rep-002", split_percent=Decimal(40)),
-        ],
-        installed_on=INSTALLED,
-        changed_on=INSTALLED + timedelta(days=days_after_install),
-        window_days=180,
-        reason="downgraded",
-    )
+    splits = [
+        SalesRep(rep_id="rep-001", split_percent=Decimal(60)),
+        SalesRep(rep_id="rep-002", split_percent=Decimal(40)),
+    ]
+    entries = _downgraded(PAID, splits, days_after_install=days_after_install)
     assert sum((e.payable_change for e in entries), Decimal(0)) == Decimal(debited)
 
 
 def test_a_downgrade_never_debits_more_than_the_rep_holds():
-    [entry] = debit_downgrade(
-        {"rep-001": Holding(payable=Decimal("50.00"))},
-        debit=Decimal("300.00"),
-        splits=[SalesRep(rep_id="rep-001")],
-        installed_on=INSTALLED,
-        changed_on=INSTALLED,
-        window_days=180,
-        reason="downgraded",
-    )
+    [entry] = _downgraded({"rep-001": Holding(payable=Decimal("50.00"))}, [SalesRep(rep_id="rep-001")])
     assert entry.payable_change == Decimal("-50.00")
 
 
 def test_a_second_clawback_from_the_same_sale_takes_from_what_the_first_left():
-    first = claw_back(
-        PAID,
-        share_of_order=Decimal("0.5"),
-        installed_on=INSTALLED,
-        disconnected_on=INSTALLED,
-        window_days=180,
-        reason="",
-    )
+    first = _disconnected(PAID, share_of_order=Decimal("0.5"))
     left = after(PAID, first)
     assert left == {"rep-001": Holding(payable=Decimal("600.00")), "rep-002": Holding(payable=Decimal("400.00"))}
     assert after(left, [dispute_adjustment("rep-003", Decimal("5.00"), reason="")])["rep-003"] == Holding(

@@ -43,6 +43,15 @@ class OwningServices:
     def answer(self, method: str, path: str, body: Any, status: int = 200) -> None:
         self.answers[(method, path)] = (status, body)
 
+    def refuse_field(self, method: str, path: str, field_name: str, reason: str) -> None:
+        """Answers as the owning services refuse a request with one field to fix (422, problem+json)."""
+        problem = {
+            "title": "The request is not valid",
+            "detail": "1 field(s) need fixing",
+            "invalid_params": [{"field": field_name, "reason": reason}],
+        }
+        self.answer(method, path, problem, status=422)
+
     def posted(self, path: str) -> Call:
         """The latest POST the console made to `path`."""
         return next(call for call in reversed(self.calls) if (call.method, call.path) == ("POST", path))

@@ -153,16 +153,7 @@ async def test_operations_reports_a_failed_item_through_fulfillment(console_app,
             "reason": "no riser access",
             "itemIds": ["2"],
         }
-        services.answer(
-            "POST",
-            reports,
-            {
-                "title": "The request is not valid",
-                "detail": "1 field(s) need fixing",
-                "invalid_params": [{"field": "effectiveDate", "reason": "the order was handed off on 2026-11-30"}],
-            },
-            status=422,
-        )
+        services.refuse_field("POST", reports, "effectiveDate", "the order was handed off on 2026-11-30")
         refused = await olga.post(
             f"/orders/{order_id}/operations-report", data={"status": "installed", "effective_date": "2026-11-01"}
         )

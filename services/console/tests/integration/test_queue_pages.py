@@ -17,6 +17,15 @@ from services.console.tests.integration.conftest import browse_as, notice, row_t
 
 pytestmark = pytest.mark.integration
 
+# A catalog admin's form adding Grand Rapids' Hosted Voice code to ICOMS.
+BILLING_CODE_FORM = {
+    "price_component": "HOSTED-VOICE",
+    "billing_system": "ICOMS",
+    "market": "GRR",
+    "billing_code": "GRRH001",
+    "effective_from": "2026-10-01",
+}
+
 
 @pytest.mark.parametrize(
     ("role", "queue_links"),
@@ -89,15 +98,8 @@ async def test_operations_completes_a_site_survey_through_serviceability(console
 
 async def test_a_refused_completion_shows_serviceabilitys_reason_and_others_see_no_form(console_app, services):
     services.answer("GET", "/serviceability/siteSurveys", [{"surveyId": "SV-2", "orderId": "PO-2", "site": "x"}])
-    services.answer(
-        "POST",
-        "/serviceability/siteSurveys/SV-2/completion",
-        {
-            "title": "The request is not valid",
-            "detail": "1 field(s) need fixing",
-            "invalid_params": [{"field": "distanceToFiberFt", "reason": "Input should be a valid integer"}],
-        },
-        status=422,
+    services.refuse_field(
+        "POST", "/serviceability/siteSurveys/SV-2/completion", "distanceToFiberFt", "Input should be a valid integer"
     )
     async with await browse_as(console_app, "olga", Role.OPERATIONS) as browser:
         refused = await browser.post("/site-surveys/SV-2/complete", data={"distance_to_fiber_ft": "far"})
@@ -130,13 +132,7 @@ async def test_a_catalog_admin_adds_a_missing_billing_code_and_hears_which_order
         )
         added = await browser.post(
             "/billing-codes",
-            data={
-                "price_component": "HOSTED-VOICE",
-                "billing_system": "ICOMS",
-                "market": "GRR",
-                "billing_code": " GRRH001 ",
-                "effective_from": "2026-10-01",
-            },
+            data=BILLING_CODE_FORM | {"billing_code": " GRRH001 "},  # the console trims what a person types
         )
     assert notice(added.text) == "Added GRRH001 for HOSTED-VOICE on ICOMS in GRR: orders released: PO-A"
     [_, adding, _] = services.calls
@@ -160,13 +156,7 @@ async def test_a_refused_billing_code_shows_fulfillments_reason(console_app, ser
     async with await browse_as(console_app, "cora", Role.CATALOG_ADMIN) as browser:
         refused = await browser.post(
             "/billing-codes",
-            data={
-                "price_component": "HOSTED-VOICE",
-                "billing_system": "ICOMS",
-                "market": "GRR",
-                "billing_code": "GRRH001",
-                "effective_from": "2026-10-01",
-            },
+            data=BILLING_CODE_FORM,
         )
     assert notice(refused.text) == (
         "Fulfillment refused: 409 the map has a code in that period already: HOSTED-VOICE ..."
@@ -200,15 +190,8 @@ async def test_an_analyst_decides_open_disputes_and_sees_commissions_reason_when
             "/disputes/D-1/decision", data={"decision": "approve", "reason": "on the contract", "adjustment": "150.00"}
         )
         assert notice(approved.text) == "Approved the dispute of rep-001 on PO-9: adjustment 150.00"
-        services.answer(
-            "POST",
-            "/commission/disputes/D-1/decision",
-            {
-                "title": "The request is not valid",
-                "detail": "1 field(s) need fixing",
-                "invalid_params": [{"field": "adjustment", "reason": "an approval needs a non-zero adjustment"}],
-            },
-            status=422,
+        services.refuse_field(
+            "POST", "/commission/disputes/D-1/decision", "adjustment", "an approval needs a non-zero adjustment"
         )
         refused = await browser.post("/disputes/D-1/decision", data={"decision": "approve", "reason": "ok"})
     assert notice(refused.text) == (

@@ -1,7 +1,5 @@
 """The SLA watchdog against the real schema, with an injected clock: each jeopardy level and escalation once."""
 
-import asyncio
-import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +14,7 @@ from console.sla_watch import stage_sla_watch
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.order import OrderState, Stage
-from orderdesk_stack.testing import eventually
+from orderdesk_stack.testing import eventually, running
 from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
@@ -82,25 +80,22 @@ async def test_the_watch_counts_the_open_orders_past_their_sla_by_stage_for_prom
         sla_due_at=due,
     )
     app, _ = console
-    watching = asyncio.create_task(
-        stage_sla_watch(ServiceContext(POLICY, clock=lambda: due + timedelta(hours=1)), every_seconds=0.1)(database)
-    )
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as scraper:
+    async with (
+        running(
+            stage_sla_watch(ServiceContext(POLICY, clock=lambda: due + timedelta(hours=1)), every_seconds=0.1)(database)
+        ),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as scraper,
+    ):
 
-            async def past_sla() -> dict[str, float]:
-                exposition = (await scraper.get("/metrics/")).text
-                return {
-                    sample.labels["stage"]: sample.value
-                    for family in text_string_to_metric_families(exposition)
-                    if family.name == "orderdesk_orders_past_sla"
-                    for sample in family.samples
-                }
+        async def past_sla() -> dict[str, float]:
+            exposition = (await scraper.get("/metrics/")).text
+            return {
+                sample.labels["stage"]: sample.value
+                for family in text_string_to_metric_families(exposition)
+                if family.name == "orderdesk_orders_past_sla"
+                for sample in family.samples
+            }
 
-            expected = {str(stage): 0.0 for stage in Stage} | {"received": 2.0}
-            # the watch's first round, read the way Prometheus reads it
-            await eventually(past_sla, lambda seen: seen == expected, what=f"orders past SLA {expected}", pause=0.1)
-    finally:
-        watching.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watching
+        expected = {str(stage): 0.0 for stage in Stage} | {"received": 2.0}
+        # the watch's first round, read the way Prometheus reads it
+        await eventually(past_sla, lambda seen: seen == expected, what=f"orders past SLA {expected}", pause=0.1)

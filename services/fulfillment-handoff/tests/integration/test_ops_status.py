@@ -1,6 +1,5 @@
 """Operations' reports on ops.order-status.v1: fulfillment state, fallout for failed installs, dead letters."""
 
-import asyncio
 import contextlib
 import json
 import secrets
@@ -23,7 +22,8 @@ from orderdesk_shared.events.catalogue import dead_letter_topic
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.kafka_connection import KafkaConnection, idempotent_producer
 from orderdesk_shared.relay import OutboxRelay
-from orderdesk_stack.testing import consumer_for_test, eventually
+from orderdesk_stack.testing import eventually, running
+from orderdesk_stack.testing_consumers import consumer_for_test
 
 CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()))
 
@@ -114,25 +114,20 @@ async def test_bad_reports_are_dead_lettered_with_their_reason_and_the_partition
         database, kafka_admin, bind(HANDLERS, CONTEXT), group_id=f"fulfillment-handoff-{secrets.token_hex(3)}"
     )
     relay = OutboxRelay(database=database, producer=producer, batch_size=100, poll_seconds=0.5)
-    tasks = [asyncio.create_task(consumer.run()), asyncio.create_task(relay.run())]
     try:
-        # One partition, bad records first: the good one behind them must still be handled.
-        for record, value in ((unknown, unknown.value), (malformed, malformed_value), (good, good.value)):
-            headers = [(name, text.encode()) for name, text in record.headers.items()]
-            await producer.send_and_wait(TOPIC, value, key=record.key.encode(), headers=headers, partition=0)
-        dead = await _records_with_keys(kafka_admin, dead_letter_topic(TOPIC), {unknown.key, order_id}, count=2)
-        status = await eventually(
-            lambda: _ops_status(database, order_id),
-            lambda seen: seen is not None,
-            what="the good report behind the bad ones to be handled",
-            timeout=30,
-        )
+        async with running(consumer.run(), relay.run()):
+            # One partition, bad records first: the good one behind them must still be handled.
+            for record, value in ((unknown, unknown.value), (malformed, malformed_value), (good, good.value)):
+                headers = [(name, text.encode()) for name, text in record.headers.items()]
+                await producer.send_and_wait(TOPIC, value, key=record.key.encode(), headers=headers, partition=0)
+            dead = await _records_with_keys(kafka_admin, dead_letter_topic(TOPIC), {unknown.key, order_id}, count=2)
+            status = await eventually(
+                lambda: _ops_status(database, order_id),
+                lambda seen: seen is not None,
+                what="the good report behind the bad ones to be handled",
+                timeout=30,
+            )
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         await producer.stop()
 
     reasons = {record.key.decode(): dict((k, v.decode()) for k, v in record.headers) for record in dead}

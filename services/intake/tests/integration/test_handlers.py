@@ -21,11 +21,8 @@ from intake.handlers import (
     submit_order,
 )
 from intake.repository import FindingsMade, OrderFilter, OrderHistory, Orders
-from intake.rules_in_force import load_rules, load_seed_rules
-from intake.settings import Settings
 from intake.tables import submissions
 from intake.tmf622 import ProductOrderCreate, to_canonical
-from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, EmailReceived
 from orderdesk_shared.events.commission import OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
@@ -35,11 +32,9 @@ from orderdesk_shared.events.pricing_approval import OrderPriced, Pricing
 from orderdesk_shared.telemetry import Traced
 from orderdesk_stack.order_generator import generate_orders
 
-pytestmark = pytest.mark.integration
+from ..builders import CONTEXT, NOW, SEED_RULES
 
-RULES = load_seed_rules(Settings.model_construct())
-NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
-CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()), clock=lambda: NOW)
+pytestmark = pytest.mark.integration
 
 
 def _order(order_id: str, *, valid: bool = True):
@@ -48,9 +43,16 @@ def _order(order_id: str, *, valid: bool = True):
     return to_canonical(ProductOrderCreate.model_validate(body), order_id=order_id, submitted_by="rep-001")
 
 
+async def _submit_each(database, validity_by_order_id: dict[str, bool]) -> None:
+    """Submits a generated order under each id, one transaction each, invalid where its flag says so."""
+    for order_id, valid in validity_by_order_id.items():
+        async with database.unit_of_work() as uow:
+            await submit_order(SubmittedOrder(_order(order_id, valid=valid)), uow, rules=SEED_RULES, now=NOW)
+
+
 async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(database):
     async with database.unit_of_work() as uow:
-        new = assess(SubmittedOrder(_order("PO-1"), idempotency_key="key-1"), RULES, now=NOW, installed=[])
+        new = assess(SubmittedOrder(_order("PO-1"), idempotency_key="key-1"), SEED_RULES, now=NOW, installed=[])
         await store_new_orders(uow, [Traced.here(new)])
         emitted = [record.headers["ce_type"] for record in uow.emitted]
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.validated.v1"]
@@ -63,7 +65,7 @@ async def test_a_valid_order_is_stored_and_recorded_as_received_then_validated(d
 
 async def test_an_invalid_order_is_stored_as_rejected_with_its_findings(database):
     async with database.unit_of_work() as uow:
-        await submit_order(SubmittedOrder(_order("PO-2", valid=False)), uow, rules=RULES, now=NOW)
+        await submit_order(SubmittedOrder(_order("PO-2", valid=False)), uow, rules=SEED_RULES, now=NOW)
         emitted = [record.headers["ce_type"] for record in uow.emitted]
     assert emitted == ["com.orderdesk.order.received.v1", "com.orderdesk.order.fallout.v1"]
     async with database.engine.connect() as connection:
@@ -75,7 +77,7 @@ async def test_an_invalid_order_is_stored_as_rejected_with_its_findings(database
 async def test_progress_moves_the_order_forward_and_late_news_is_ignored(database):
     order = _order("PO-3")
     async with database.unit_of_work() as uow:
-        await submit_order(SubmittedOrder(order), uow, rules=RULES, now=NOW)
+        await submit_order(SubmittedOrder(order), uow, rules=SEED_RULES, now=NOW)
     ratified = OrderRatified(
         order_id="PO-3", order_version=1, eligible=True, reasons=[], commissionable_mrr=0, commission_total=0, reps=[]
     )
@@ -98,7 +100,7 @@ async def test_progress_moves_the_order_forward_and_late_news_is_ignored(databas
 async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(database):
     rejected = _order("PO-4", valid=False)
     async with database.unit_of_work() as uow:
-        first = await submit_order(SubmittedOrder(rejected, request_document={}), uow, rules=RULES, now=NOW)
+        first = await submit_order(SubmittedOrder(rejected, request_document={}), uow, rules=SEED_RULES, now=NOW)
     fixed = rejected.model_copy(
         update={
             "sales_reps": [rep.model_copy(update={"split_percent": Decimal(100)}) for rep in rejected.sales_reps[:1]]
@@ -107,7 +109,7 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
     async with database.unit_of_work() as uow:
         stored = await uow.orders.get("PO-4", for_update=True)
         await correct_order(
-            stored, SubmittedOrder(fixed, request_document={}), uow, rules=RULES, now=NOW, actor="specialist-1"
+            stored, SubmittedOrder(fixed, request_document={}), uow, rules=SEED_RULES, now=NOW, actor="specialist-1"
         )
         emitted = [(record.headers["ce_type"], record.value) for record in uow.emitted]
     # The rejection of version 1 arrives after the correction: it must not reject version 2.
@@ -147,7 +149,7 @@ async def test_a_corrected_order_keeps_its_id_moves_on_and_keeps_one_history(dat
 
 async def test_a_hold_from_a_later_stage_shows_its_reason_until_the_order_is_released(database):
     async with database.unit_of_work() as uow:
-        await submit_order(SubmittedOrder(_order("PO-H")), uow, rules=RULES, now=NOW)
+        await submit_order(SubmittedOrder(_order("PO-H")), uow, rules=SEED_RULES, now=NOW)
     survey = Finding(
         reason_code="SITE_SURVEY_REQUIRED",
         field_path="productOrderItem[0].place",
@@ -171,7 +173,7 @@ async def test_a_hold_from_a_later_stage_shows_its_reason_until_the_order_is_rel
 
 async def test_a_cancelled_order_is_recorded_and_announced(database):
     async with database.unit_of_work() as uow:
-        await submit_order(SubmittedOrder(_order("PO-5")), uow, rules=RULES, now=NOW)
+        await submit_order(SubmittedOrder(_order("PO-5")), uow, rules=SEED_RULES, now=NOW)
     async with database.unit_of_work() as uow:
         stored = await uow.orders.get("PO-5", for_update=True)
         request = await cancel_order(stored, CancelAsked("rep-001", "customer chose another provider"), uow, now=NOW)
@@ -184,9 +186,7 @@ async def test_a_cancelled_order_is_recorded_and_announced(database):
 
 
 async def test_coaching_counts_each_finding_per_rep_named_on_the_order_and_channel(database):
-    for order_id, valid in (("PO-6", False), ("PO-7", False), ("PO-8", True)):
-        async with database.unit_of_work() as uow:
-            await submit_order(SubmittedOrder(_order(order_id, valid=valid)), uow, rules=RULES, now=NOW)
+    await _submit_each(database, {"PO-6": False, "PO-7": False, "PO-8": True})
     async with database.engine.connect() as connection:
         counts = await FindingsMade(connection).counts(
             since=datetime(2000, 1, 1, tzinfo=UTC), until=datetime(2100, 1, 1, tzinfo=UTC)
@@ -244,9 +244,7 @@ async def test_an_email_with_a_damaged_attachment_waits_as_pending_and_is_kept_b
 
 
 async def test_orders_are_listed_by_state_channel_account_and_date_with_the_total(database):
-    for order_id, valid in (("PO-L1", True), ("PO-L2", False), ("PO-L3", True)):
-        async with database.unit_of_work() as uow:
-            await submit_order(SubmittedOrder(_order(order_id, valid=valid)), uow, rules=RULES, now=NOW)
+    await _submit_each(database, {"PO-L1": True, "PO-L2": False, "PO-L3": True})
     some = _order("PO-L1")
 
     async def ids(selection: OrderFilter, **page) -> tuple[set[str], int]:

@@ -1,7 +1,7 @@
 """An order's whole life as intake answers it on TMF622: Operations' reports, cancels before and after the
 hand-off, the account's installed base, and likely duplicates held for the desk."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -16,27 +16,20 @@ from intake.handlers import (
     submit_order,
 )
 from intake.repository import CancelRequests, InstalledBase, Orders, StoredOrder
-from intake.rules_in_force import load_rules, load_seed_rules
-from intake.settings import Settings
-from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
 from orderdesk_shared.events.order import Account, Channel, ItemAction, OrderItem, OrderState, OrderType, ProductOrder
 
-from ..builders import generated_order, progress_to_hand_off
+from ..builders import CONTEXT, NOW, SEED_RULES, generated_order, progress_to_hand_off
 
 pytestmark = pytest.mark.integration
-
-RULES = load_seed_rules(Settings.model_construct())
-NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
-CONTEXT = ServiceContext(rules=load_rules(Settings.model_construct()), clock=lambda: NOW)
 
 
 async def _submit(database: Database, order: ProductOrder) -> list[str]:
     async with database.unit_of_work() as uow:
-        await submit_order(SubmittedOrder(order), uow, rules=RULES, now=NOW)
+        await submit_order(SubmittedOrder(order), uow, rules=SEED_RULES, now=NOW)
         return [record.headers["ce_type"] for record in uow.emitted]
 
 

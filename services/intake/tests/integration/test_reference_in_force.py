@@ -10,9 +10,7 @@ from intake.domain.validation import IntakeRules, validate
 from intake.handlers import follow_catalogue, follow_crm_account, follow_roster
 from intake.rules_in_force import load_rules
 from intake.settings import Settings
-from intake.tables import messaging
 from intake.tmf622 import ProductOrderCreate, to_canonical
-from intake.unit_of_work import IntakeUnitOfWork
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.events.channels import CrmAccountUpdated
@@ -27,15 +25,6 @@ from pricing_approval.settings import Settings as PricingSettings
 pytestmark = pytest.mark.integration
 
 TODAY = date(2026, 11, 28)
-
-
-@pytest.fixture
-async def database(service_database):
-    db = Database(
-        url=await service_database("intake"), tables=messaging, source="intake", unit_of_work=IntakeUnitOfWork
-    )
-    yield db
-    await db.dispose()
 
 
 def _catalogue(version: str, *, retired: frozenset[str] = frozenset()) -> CataloguePublished:

@@ -10,14 +10,13 @@ from pydantic import ValidationError
 from intake.channels import crm, ivr
 from intake.channels.email import email_sender, parse_order_email
 from intake.domain.validation import validate
-from intake.rules_in_force import load_seed_rules
-from intake.settings import Settings
 from intake.tmf622 import ProductOrderCreate, spec_errors, to_canonical
 from orderdesk_shared.events.channels import CrmOpportunitySubmitted, IvrCallReceived
 from orderdesk_shared.events.order import OrderState
 
+from ..builders import SEED_RULES
+
 SAMPLES = Path(__file__).parents[1] / "samples"
-RULES = load_seed_rules(Settings.model_construct())
 EMAIL_SAMPLES = ("email_form_in_body.eml", "email_with_csv_form.eml", "email_with_xlsx_form.eml")
 
 
@@ -27,7 +26,7 @@ def _sample(name: str) -> dict:
 
 def _outcome(request: dict):
     order = to_canonical(ProductOrderCreate.model_validate(request), order_id="PO-1", submitted_by="crm")
-    return validate(order, RULES, today=date(2026, 11, 28))
+    return validate(order, SEED_RULES, today=date(2026, 11, 28))
 
 
 def test_a_new_logo_opportunity_is_a_complete_order():

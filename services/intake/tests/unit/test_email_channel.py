@@ -15,14 +15,13 @@ from openpyxl import Workbook
 
 from intake.channels.email import MAX_PARTS, ParsedEmail, parse_order_email
 from intake.domain.validation import Validation, validate
-from intake.rules_in_force import load_seed_rules
-from intake.settings import Settings
 from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_stack.testing import xlsx_bomb
 
+from ..builders import SEED_RULES
+
 SAMPLES = Path(__file__).parents[1] / "samples"
-RULES = load_seed_rules(Settings.model_construct())
 TODAY = date(2026, 11, 28)
 VALID = ["email_form_in_body.eml", "email_with_csv_form.eml", "email_with_xlsx_form.eml", "email_no_message_id.eml"]
 HEADER = """Order Type: add
@@ -40,7 +39,7 @@ def _parse(name: str) -> ParsedEmail:
 
 def _outcome(parsed: ParsedEmail) -> Validation:
     order = to_canonical(ProductOrderCreate.model_validate(parsed.request), order_id="PO-1", submitted_by="email")
-    return validate(order, RULES, today=TODAY)
+    return validate(order, SEED_RULES, today=TODAY)
 
 
 def _codes(findings: list[Finding]) -> list[tuple[str, str | None]]:

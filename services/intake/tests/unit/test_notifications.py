@@ -9,17 +9,8 @@ from intake.tmf622 import ProductOrderCreate, to_canonical
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.order_state import OrderStatus
 
-REQUEST = {
-    "externalId": "OPP-0042",
-    "orderType": "new",
-    "channel": [{"name": "crm"}],
-    "relatedParty": [
-        {"role": "customer", "name": "Acme Fabrication LLC"},
-        {"role": "salesRep", "id": "rep-1", "splitPercent": 60},
-        {"role": "salesRep", "id": "rep-2", "splitPercent": 40},
-    ],
-    "productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "DIA-FIBER"}}],
-}
+from .test_tmf622 import REQUEST
+
 NOW = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
 FINDING = {"reasonCode": "INVALID_VALUE", "fieldPath": "salesReps", "message": "the splits add up to 90%"}
 

@@ -5,12 +5,12 @@ from decimal import Decimal
 import pytest
 
 from intake.domain.validation import validate
-from intake.rules_in_force import load_seed_rules
-from intake.settings import Settings
 from intake.tmf622 import ProductOrderCreate, request_findings, spec_errors, to_canonical, to_resource
 from orderdesk_shared.events.order import Channel, OrderType
 from orderdesk_shared.order_state import received
 from orderdesk_stack.tmf_conformance import TMF622, assert_conforms, product_order_request
+
+from ..builders import SEED_RULES
 
 REQUEST = {
     "externalId": "OPP-0042",
@@ -116,13 +116,11 @@ def test_a_transfer_names_its_new_owner_and_a_move_relates_its_two_items():
 
 # --- the published specification ----------------------------------------------------------------------------------
 
-RULES = load_seed_rules(Settings.model_construct())
-
 
 def _resource(document: dict, *, state_of=received) -> dict:
     request = ProductOrderCreate.model_validate(document)
     order = to_canonical(request, order_id="PO-9", submitted_by="rep-1")
-    validation = validate(order, RULES, today=date(2026, 12, 1))
+    validation = validate(order, SEED_RULES, today=date(2026, 12, 1))
     status = state_of(1, [item.id for item in order.items])
     return to_resource(
         validation.order, status, order_date=datetime(2026, 12, 1, 9, tzinfo=UTC), completed_on=None, document=document
@@ -170,7 +168,7 @@ def test_the_published_example_is_valid_and_maps_with_what_orderdesk_cannot_use_
     assert (order.account.id, order.account.legal_name) == ("ff55-hjy4", "Jean Pontus")
     assert order.requested_completion_date == date(2019, 5, 2)
     assert [item.price.nrc if item.price else None for item in order.items] == [None, Decimal("0.99"), None, None]
-    findings = validate(order, RULES, today=date(2026, 12, 1)).findings
+    findings = validate(order, SEED_RULES, today=date(2026, 12, 1)).findings
     assert {"account.id", "salesReps", "items[0].location"} <= {finding.field_path for finding in findings}
     # Prices in euros are not read as dollars.
     assert {(f.reason_code, f.field_path) for f in request_findings(request)} == {

@@ -6,8 +6,6 @@ from decimal import Decimal
 import pytest
 
 from intake.domain.validation import validate
-from intake.rules_in_force import load_seed_rules
-from intake.settings import Settings
 from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.order import (
     Account,
@@ -25,7 +23,8 @@ from orderdesk_shared.events.order import (
     ServiceLocation,
 )
 
-RULES = load_seed_rules(Settings.model_construct())
+from ..builders import SEED_RULES
+
 TODAY = date(2026, 11, 28)
 SITE = ServiceLocation(
     address=Address(street="233 south wacker drive", city="Chicago", state_or_province="IL", postcode="60606")
@@ -61,11 +60,11 @@ def _new_order(**changes) -> ProductOrder:
 
 
 def _codes(order: ProductOrder) -> list[tuple[str, str]]:
-    return [(finding.reason_code, finding.field_path) for finding in validate(order, RULES, today=TODAY).findings]
+    return [(finding.reason_code, finding.field_path) for finding in validate(order, SEED_RULES, today=TODAY).findings]
 
 
 def test_a_complete_correct_new_order_passes_with_its_addresses_normalized():
-    validation = validate(_new_order(), RULES, today=TODAY)
+    validation = validate(_new_order(), SEED_RULES, today=TODAY)
     assert validation.findings == []
     assert validation.state is OrderState.IN_PROGRESS
     assert validation.order.items[0].location.address.street == "233 S WACKER DR"
@@ -73,7 +72,7 @@ def test_a_complete_correct_new_order_passes_with_its_addresses_normalized():
 
 def test_missing_information_makes_the_order_pending_with_a_fix_for_each_field():
     order = _new_order(account=Account(legal_name="Acme Fabrication LLC"), contacts=[])
-    validation = validate(order, RULES, today=TODAY)
+    validation = validate(order, SEED_RULES, today=TODAY)
     assert validation.state is OrderState.PENDING
     assert [(f.reason_code, f.field_path) for f in validation.findings] == [
         ("INCOMPLETE_DATA", "account.billingAddress"),
@@ -124,7 +123,7 @@ WRONG_VALUES = {
 def test_each_wrong_value_is_one_finding_and_rejects_the_order(changes, code, path):
     order = _new_order(**changes)
     assert _codes(order) == [(code, path)]
-    assert validate(order, RULES, today=TODAY).state is OrderState.REJECTED
+    assert validate(order, SEED_RULES, today=TODAY).state is OrderState.REJECTED
 
 
 def test_an_order_on_a_closed_account_is_rejected():
@@ -159,7 +158,7 @@ def test_a_move_of_one_product_pairs_its_removal_and_installation_and_a_move_of_
         requested_completion_date=date(2027, 1, 4),
         items=[removal, installation],
     )
-    validation = validate(move, RULES, today=TODAY)
+    validation = validate(move, SEED_RULES, today=TODAY)
     assert validation.findings == []
     assert [item.linked_item_id for item in validation.order.items] == ["2", "1"]
 
@@ -211,5 +210,5 @@ def test_a_suite_is_normalized_as_its_building_was_and_reads_as_if_parsed_itself
     except UnreadableAddress:
         expected = [address.street]  # kept as given, with a finding
     for _ in range(2):  # parsed, then remembered
-        validation = validate(_new_order(items=_items(location=site)), RULES, today=TODAY)
+        validation = validate(_new_order(items=_items(location=site)), SEED_RULES, today=TODAY)
         assert [item.location.address.street for item in validation.order.items] == expected

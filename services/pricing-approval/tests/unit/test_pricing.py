@@ -36,6 +36,10 @@ def _dia(item_id: str = "1", *, mbps: int = 1000, **fields) -> OrderItem:
     return OrderItem(id=item_id, product_offering_id="DIA-FIBER", characteristics={"bandwidth_mbps": mbps}, **fields)
 
 
+def _sip(item_id: str = "1", *, channels: int = 23, **fields) -> OrderItem:
+    return OrderItem(id=item_id, product_offering_id="SIP-TRUNK", characteristics={"channels": channels}, **fields)
+
+
 def _line(*items: OrderItem, day: date = TODAY, **order):
     [line] = quote_order(_order(*items, **order), catalogue=CATALOGUE, order_date=day).lines
     return line
@@ -98,14 +102,7 @@ def test_each_component_is_rounded_to_the_cent_after_its_term_discount():
 
 def test_a_half_cent_rounds_up():
     # SIP trunk, 10 channels, 36 months: 225 less 8% = 207.00; 2.5% off = 201.825 → 201.83.
-    line = _line(
-        OrderItem(
-            id="1",
-            product_offering_id="SIP-TRUNK",
-            characteristics={"channels": 10},
-            price=ItemPrice(mrc_discount_percent=Decimal("2.5")),
-        )
-    )
+    line = _line(_sip(channels=10, price=ItemPrice(mrc_discount_percent=Decimal("2.5"))))
     assert line.net_mrc == Decimal("201.83")
     assert line.discount_percent == Decimal("2.50")  # 1 − 201.83 / 207 = 2.4976% → 2.50%
 
@@ -114,12 +111,7 @@ def test_totals_and_tcv_count_each_item_for_its_own_term():
     quote = quote_order(
         _order(
             _dia("1", price=ItemPrice(mrc=Decimal("1498.50"))),
-            OrderItem(
-                id="2",
-                product_offering_id="SIP-TRUNK",
-                characteristics={"channels": 23},
-                item_term_months=24,
-            ),
+            _sip("2", item_term_months=24),
         ),
         catalogue=CATALOGUE,
         order_date=TODAY,
@@ -188,15 +180,7 @@ def test_an_unknown_promotion_code_is_reported():
 
 def test_the_discount_is_measured_against_the_price_after_promotion():
     # New voice customer, 10% off SIP for switching: 460 less 8% = 423.20, less 10% = 380.88.
-    line = _line(
-        OrderItem(
-            id="1",
-            product_offering_id="SIP-TRUNK",
-            characteristics={"channels": 23},
-            promotion_code="VOICESWITCH",
-            price=ItemPrice(mrc=Decimal("380.88")),
-        )
-    )
+    line = _line(_sip(promotion_code="VOICESWITCH", price=ItemPrice(mrc=Decimal("380.88"))))
     assert (line.list_mrc, line.promoted_mrc, line.discount_percent) == (
         Decimal("423.20"),
         Decimal("380.88"),

@@ -3,7 +3,6 @@
 import pytest
 
 from orderdesk_shared.context import ServiceContext
-from orderdesk_shared.db import Database
 from orderdesk_shared.events.pricing_approval import OfferedCharacteristic
 from pricing_approval.publication import catalogue_published
 from pricing_approval.rules_in_force import load_rules as load_pricing_rules
@@ -11,22 +10,8 @@ from pricing_approval.settings import Settings as PricingSettings
 from serviceability.handlers import follow_catalogue
 from serviceability.rules_in_force import load_rules
 from serviceability.settings import Settings
-from serviceability.tables import messaging
-from serviceability.unit_of_work import ServiceabilityUnitOfWork
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def database(service_database):
-    db = Database(
-        url=await service_database("serviceability"),
-        tables=messaging,
-        source="serviceability",
-        unit_of_work=ServiceabilityUnitOfWork,
-    )
-    yield db
-    await db.dispose()
 
 
 async def test_a_bandwidth_tier_dropped_from_the_catalogue_is_no_longer_offered_at_sites(database):
