@@ -1,20 +1,25 @@
 """How the consumer counts a record's attempts and sizes its polls after a slow one."""
 
-from aiokafka import TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 
 from orderdesk_shared.consumer import FailedAttempts, PollSize
+from orderdesk_shared.consumer.failures import record_key
+
+
+def _record(topic: str, partition: int, offset: int, key: bytes | None = b"PO-1") -> ConsumerRecord:
+    return ConsumerRecord(topic, partition, offset, 0, 0, key, b"{}", None, 0, 2, [])
 
 
 def test_a_record_is_given_up_after_its_attempts_with_every_attempt_in_the_reason():
     attempts = FailedAttempts(limit=3)
-    slow = ("orders.validated", 2, 41)
+    slow = _record("orders.validated", 2, 41)
 
     for _ in range(2):
-        attempts.failed(slow, error_class="HandlerTimeout", reason="handler timed out after 10 s")
-        assert attempts.exhausted(slow) is None
-    attempts.failed(slow, error_class="HandlerTimeout", reason="handler timed out after 10 s")
+        attempts.timed_out(slow, reason="handler timed out after 10 s")
+        assert attempts.exhausted(record_key(slow)) is None
+    attempts.timed_out(slow, reason="handler timed out after 10 s")
 
-    failure = attempts.exhausted(slow)
+    failure = attempts.exhausted(record_key(slow))
     assert failure is not None
     assert failure.error_class == "HandlerTimeout"
     assert failure.dead_letter_reason == "handler timed out after 10 s (3 attempts)"
@@ -22,15 +27,29 @@ def test_a_record_is_given_up_after_its_attempts_with_every_attempt_in_the_reaso
 
 def test_attempts_are_counted_per_record_and_forgotten_with_its_partition():
     attempts = FailedAttempts(limit=2)
-    first, neighbour, elsewhere = ("orders", 0, 7), ("orders", 0, 8), ("orders", 1, 7)
-    for key in (first, first, elsewhere):
-        attempts.failed(key, error_class="KeyError", reason="'site'")
+    first, neighbour, elsewhere = _record("orders", 0, 7), _record("orders", 0, 8, b"PO-2"), _record("orders", 1, 7)
+    for record in (first, first, elsewhere):
+        attempts.failed(record_key(record), error_class="KeyError", reason="'site'")
 
-    assert attempts.exhausted(first) is not None
+    assert attempts.exhausted(record_key(first)) is not None
     assert not attempts.suspect(neighbour)
     attempts.forget_partitions({TopicPartition("orders", 0)})
     assert not attempts.suspect(first)
     assert attempts.suspect(elsewhere)
+
+
+def test_once_a_record_of_an_order_ran_out_of_time_its_next_records_are_handled_apart_until_one_is_handled():
+    attempts = FailedAttempts(limit=3)
+    slow = _record("orders.qualified", 5, 1258, key=b"PO-EB1D7F935314")
+    priced, other_order = _record("orders.priced", 5, 1249, key=b"PO-EB1D7F935314"), _record("orders.priced", 5, 1250)
+
+    attempts.timed_out(slow, reason="handler timed out after 10 s")
+
+    assert attempts.suspect(priced) and not attempts.suspect(other_order)
+    assert attempts.exhausted(record_key(priced)) is None, "its own attempts are its own"
+    attempts.handled(priced)
+    assert not attempts.suspect(priced)
+    assert attempts.suspect(slow), "the slow record itself still counts its attempts"
 
 
 def test_a_single_failure_is_its_own_reason():

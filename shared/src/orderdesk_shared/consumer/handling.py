@@ -70,7 +70,7 @@ class RecordHandling:
         """
         # Each record's envelope is read once, for the batch's inbox claim and its handler alike.
         decoded = [(record, _decode(record)) for record in records]
-        if not any(self._failures.suspect(record_key(record)) for record in records):
+        if not any(self._failures.suspect(record) for record in records):
             try:
                 return await self._handle_together(decoded, deadline=deadline)
             except RecordFailed:
@@ -180,7 +180,7 @@ class RecordHandling:
                                 if isolated:
                                     await uow.run_deferred()
                             handler_seconds.observe(time.perf_counter() - started)
-                        self._failures.forget(record_key(record))
+                        self._failures.handled(record)
                         return incoming.type, "handled"
                     except Exception as error:
                         if handler_time.expired():
@@ -223,9 +223,7 @@ class RecordHandling:
             raise DatabaseUnavailable("the database stopped answering while a handler waited on it") from error
         timeout = self._settings.handler_timeout_seconds
         HANDLER_FAILURES.labels(self.name, HandlerTimeout.__name__).inc()
-        failure = self._failures.failed(
-            record_key(record), error_class=HandlerTimeout.__name__, reason=f"handler timed out after {timeout:g} s"
-        )
+        failure = self._failures.timed_out(record, reason=f"handler timed out after {timeout:g} s")
         log.warning(
             "handler timed out",
             topic=record.topic,

@@ -14,7 +14,7 @@ from aiokafka.errors import KafkaError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential
 
 from orderdesk_shared.backoff import Backoff
-from orderdesk_shared.consumer.failures import FailedAttempts, record_key
+from orderdesk_shared.consumer.failures import FailedAttempts
 from orderdesk_shared.consumer.handling import Handler, RecordHandling
 from orderdesk_shared.consumer.offsets import COMMIT_OFFSETS_EVERY_SECONDS, OffsetCommits, commit_offsets
 from orderdesk_shared.consumer.polls import PollOutcome, PollSize, PollTooSlow, caused_by, worth_retrying
@@ -164,7 +164,7 @@ class ConsumerRuntime:
         suspect = [
             {tp: records}
             for tp, records in batches.items()
-            if any(self._failures.suspect(record_key(record)) for record in records)
+            if any(self._failures.suspect(record) for record in records)
         ]
         clean = {tp: records for tp, records in batches.items() if all(tp not in part for part in suspect)}
         # Retries and slow records included, a poll must end well inside max.poll.interval.ms, or the group
