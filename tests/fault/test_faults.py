@@ -22,8 +22,9 @@ from orderdesk_stack.stack import Stack
 pytestmark = pytest.mark.e2e
 
 ORDERS = 12
-# Short enough for CI, long enough to hurt. The lock outlasts intake's handler timeout in the test stacks (5 s)
-# times its attempts (3), with the order's other records timing out on it in between.
+# Short enough for CI, long enough to hurt. The slow handler's lock waits for the dead letter, 300 s at most: in the
+# test stacks intake's handler timeout is 5 s, times its attempts (3), with the order's other records timing out on
+# the lock in between.
 TEST_DOSE = Dose(
     broker_down_seconds=3.0,
     broker_pause_seconds=8.0,
@@ -31,7 +32,7 @@ TEST_DOSE = Dose(
     service_down_seconds=0.5,
     churn_seconds=4.0,
     churn_services=2,
-    lock_seconds=120.0,
+    lock_seconds=300.0,
     backlog_rows=2_000,
     disk_full_seconds=4.0,
 )

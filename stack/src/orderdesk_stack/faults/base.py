@@ -29,9 +29,10 @@ class Dose:
     churn_seconds: float = 20.0
     # Services given a second instance in the churn (the first ones of SERVICES).
     churn_services: int = len(SERVICES)
-    # Longer than intake's handler timeout (10 s) times its attempts (3), with the other records of the order
-    # timing out on the same lock in between.
-    lock_seconds: float = 150.0
+    # How long a slow handler's lock is held at most, waiting for the dead letter: far longer than intake's handler
+    # timeout (10 s) times its attempts (3), since the order's later records time out on the same lock in between
+    # (other services move the order on meanwhile; in a busy stream, 150 s was once not enough).
+    lock_seconds: float = 600.0
     backlog_rows: int = 100_000
     disk_full_seconds: float = 20.0
     # How long a fault looks for its moment (a service beside a commit, its relay between publishing and marking, an

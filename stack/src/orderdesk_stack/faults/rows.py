@@ -16,34 +16,42 @@ from orderdesk_stack.stack import Stack
 
 # Larger than any topic's max.message.bytes (and the producer's max.request.size): Kafka refuses such a record.
 OVERSIZED_BYTES = 2 * 1024 * 1024
-# How long a slow handler's record may take to reach the dead letters once its lock is gone.
-DEAD_LETTER_WAIT_SECONDS = 60
+# How often a slow handler looks for the dead letter it waits for.
+LOOK_FOR_THE_DEAD_LETTER_SECONDS = 1.0
 # The newest qualifications serviceability wrote that a slow handler looks among for one intake has not yet handled.
 RECENT_QUALIFICATIONS = 50
 
 
 async def slow_handler(stack: Stack, dose: Dose) -> str:
     """Hold the row lock of an order whose qualification is on its way to intake (as an SRE's stuck session would)
-    for `lock_seconds`, longer than intake's handler timeout times its attempts: the qualification times out on it
-    until it is dead-lettered with its reason (written once the lock is gone); the partitions flow on meanwhile."""
-    async with admin_database(stack) as database:
-        async with database.transaction():
-            order_id = await _lock_an_order_about_to_move(database, within=dose.catch_seconds)
-            if order_id is None:
-                raise RuntimeError(f"no order was qualified in {dose.catch_seconds:g} s")
-            await asyncio.sleep(dose.lock_seconds)
-        reason = None
-        for _ in range(DEAD_LETTER_WAIT_SECONDS):
-            reason = await database.fetchval(
-                "SELECT reason FROM intake.dead_letters WHERE key = $1 ORDER BY created_at DESC LIMIT 1", order_id
-            )
-            if reason is not None:
-                break
-            await asyncio.sleep(1.0)
-    held = f"held the row lock of intake's order {order_id} for {dose.lock_seconds:g} s"
+    until intake dead-letters a record of the order with its reason, `lock_seconds` at most: the qualification (and
+    the order's later records) time out on the lock until one has used its attempts; the partitions flow on."""
+    async with admin_database(stack) as database, database.transaction():
+        order_id = await _lock_an_order_about_to_move(database, within=dose.catch_seconds)
+        if order_id is None:
+            raise RuntimeError(f"no order was qualified in {dose.catch_seconds:g} s")
+        locked_at = time.monotonic()
+        reason = await _dead_lettered(database, order_id, within=dose.lock_seconds)
+        held = f"held the row lock of intake's order {order_id} for {time.monotonic() - locked_at:.0f} s"
     if reason is None:
         raise FaultMissed(f"{held}; nothing was dead-lettered")
-    return f"{held}: dead-lettered, {reason}"
+    return f"{held}, until intake dead-lettered a record of it: {reason}"
+
+
+async def _dead_lettered(database: asyncpg.Connection, order_id: str, *, within: float) -> str | None:
+    """Why intake dead-lettered a record about the order, once it has (each look sees what committed before it,
+    inside the lock's transaction too); None when it did not `within` that many seconds."""
+    give_up_at = time.monotonic() + within
+    while time.monotonic() < give_up_at:
+        reason = await database.fetchval(
+            "SELECT reason FROM intake.dead_letters WHERE key = $1 AND created_at >= transaction_timestamp()"
+            " ORDER BY created_at LIMIT 1",
+            order_id,
+        )
+        if reason is not None:
+            return reason
+        await asyncio.sleep(LOOK_FOR_THE_DEAD_LETTER_SECONDS)
+    return None
 
 
 async def _lock_an_order_about_to_move(database: asyncpg.Connection, *, within: float) -> str | None:
