@@ -4,7 +4,7 @@ import asyncio
 import dataclasses
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -98,8 +98,9 @@ async def test_ivr_calls_on_the_raw_topic_become_orders_once_and_a_bad_record_is
 
 async def test_a_salesforce_outbound_message_is_acknowledged_and_makes_one_order(stack, intake):
     opportunity_id = f"006{secrets.token_hex(6)}"
-    # A new client of the test's own: for a seed account, an order of the stream other tests generate may ask for the
-    # same offering at the same site, and this one would be held as its likely duplicate.
+    # A new client of the test's own, so that no other order of the session (the same sample, sent by other tests)
+    # makes this one a likely duplicate (held); and the agreement signed, so that the order does not wait at pricing
+    # for the signature (pending) by the time the test looks, as it once did on a busy machine.
     new_client = {
         "name": "Prairie Logistics LLC",
         "taxId": f"9{secrets.randbelow(10)}-{secrets.randbelow(10**7):07d}",
@@ -113,6 +114,7 @@ async def test_a_salesforce_outbound_message_is_acknowledged_and_makes_one_order
             b'"orderType": "add", "account": {"accountNumber": "ACC-10002"}',
             f'"orderType": "new", "account": {json.dumps(new_client)}'.encode(),
         )
+        .replace(b'"termMonths": 36', f'"termMonths": 36, "signedDate": "{date.today().isoformat()}"'.encode())
     )
     soap = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'}
     auth = (LOCAL_SALESFORCE_ORG, stack.salesforce_org_secret)
