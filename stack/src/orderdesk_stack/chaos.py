@@ -13,6 +13,7 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from orderdesk_stack.demo import APPROVAL_SHARE, ENDED, GRAND_RAPIDS_SHARE, WAITING
 from orderdesk_stack.desk import DeskAtWork, People
@@ -113,8 +114,25 @@ class ChaosResult:
 
     @property
     def ok(self) -> bool:
-        return (
-            self.report.ok and self.settled and not any(outcome.failed or outcome.missed for outcome in self.outcomes)
+        return not self.failings()
+
+    def failings(self) -> list[str]:
+        """What makes the run fail, each in a few words; none when it holds."""
+        return [
+            *(f"{outcome.name} not injected" for outcome in self.outcomes if outcome.failed),
+            *(f"{outcome.name} missed its moment" for outcome in self.outcomes if outcome.missed),
+            *(f"{len(found)} {label}" for label, found in self.report.violations().items() if found),
+            *([] if self.settled else ["orders still moving, or people acting on them, at the end"]),
+        ]
+
+    def verdict(self) -> Text:
+        """The run's last line: whether it holds, or what made it fail."""
+        if failings := self.failings():
+            return Text(f"The run fails: {'; '.join(failings)}.", style="bold red")
+        return Text(
+            "The run holds: every fault struck at its moment; no order lost or doubled, none moved backwards, every "
+            "order accounted for, nothing left to drain.",
+            style="bold green",
         )
 
     def table(self) -> Table:
@@ -273,4 +291,4 @@ async def _settled(work: DeskAtWork, watcher: PipelineWatcher, order_ids: list[s
 
 
 def render(result: ChaosResult) -> Group:
-    return Group(result.table(), result.report.render())
+    return Group(result.table(), result.report.render(), result.verdict())

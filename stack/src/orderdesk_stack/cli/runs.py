@@ -73,7 +73,8 @@ def chaos(
     keep: Annotated[bool, typer.Option("--keep", help="leave the chaos stack running at the end")] = False,
 ) -> None:
     """Start a stack of its own (three brokers, Postgres on a small volume), send a mixed stream of orders while
-    injecting faults one after another, then check the invariants; exit 1 on any order lost, doubled or unaccounted."""
+    injecting faults one after another, then check the invariants; exit 1 on any order lost, doubled or
+    unaccounted, or a fault not injected or missing its moment."""
     seed = _seed(seed)
     schedule = or_exit(lambda: fault_schedule(faults, seed=seed))
     # The run's own Kafka clients meet the brokers it kills and hangs on purpose: their reconnect warnings are noise.

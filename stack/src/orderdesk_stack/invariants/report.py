@@ -49,7 +49,7 @@ class InvariantReport:
         for column, justify in (("invariant", "left"), ("violations", "right")):
             checks.add_column(column, justify=justify)
         shown: list[Text] = []
-        for label, found in self._violations().items():
+        for label, found in self.violations().items():
             checks.add_row(label, Text(f"{len(found):,}", style="red" if found else "green"))
             shown += [Text(f"{label}: {line}", style="red") for line in found[:most]]
             if len(found) > most:
@@ -63,9 +63,10 @@ class InvariantReport:
 
     def problems(self) -> list[str]:
         """Every violation, one line each, saying which invariant it breaks."""
-        return [f"{label}: {line}" for label, found in self._violations().items() for line in found]
+        return [f"{label}: {line}" for label, found in self.violations().items() for line in found]
 
-    def _violations(self) -> dict[str, list[str]]:
+    def violations(self) -> dict[str, list[str]]:
+        """Each invariant's violations, one line each, by the invariant's name."""
         return {
             "lost": [f"{order_id}: {self.accounts[order_id].reason}" for order_id in self.lost],
             "duplicated": self.duplicated,
