@@ -3,101 +3,25 @@
 import copy
 import json
 import re
-import secrets
 from datetime import date, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import expect
 
 from console.pages import TOKEN_COOKIE
 from orderdesk_shared.auth import Role
 from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
-from orderdesk_stack.testing import eventually
-from tests.conftest import SERVICEABILITY_HANDLER_TIMEOUT_SECONDS, bearer, publish_poison_record
+from tests.browser.console_pages import mark_loaded, screenshot, sign_in, still_loaded, until_in_console
+from tests.conftest import bearer
 from tests.e2e.test_fulfillment_handoff import GRAND_RAPIDS
-from tests.e2e.test_operations_api import order_serviceability_dead_lettered
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
 from tests.e2e.test_serviceability import NEAR_NET_ORDER
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 STAGES = ["received", "validated", "qualified", "priced", "approved", "handed-off", "ratified"]
-
-
-@pytest.fixture(scope="session")
-async def browser() -> Browser:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests drive Debian's Chromium at {CHROMIUM}: apt-get install chromium")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
-
-
-@pytest.fixture
-async def console(stack, browser):
-    """A fresh browser context on the console, screenshotted at the end under test-artifacts/browser/."""
-    context = await browser.new_context(base_url=stack.service_url("console"), viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    await context.close()
-
-
-async def _sign_in(page: Page, name: str, role: Role) -> None:
-    await page.goto("/sign-in")
-    await page.get_by_label("Name").fill(name)
-    await page.get_by_label("Role").select_option(str(role))
-    await page.get_by_role("button", name="Sign in as").click()
-    await expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-
-
-async def _mark_loaded(page: Page) -> None:
-    """Mark the page as loaded now: a reload would forget the mark."""
-    await page.evaluate("window.loadedBeforeTheChange = true")
-
-
-async def _still_loaded(page: Page) -> bool:
-    """Whether the page shown is still the one marked: it changed in place, not by a reload."""
-    return await page.evaluate("window.loadedBeforeTheChange === true")
-
-
-async def _screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-async def _until_in_console(stack, order_id: str, timeout: float = 60.0, **shown: str) -> dict:
-    """The console's row of the order once it has one showing `shown` (e.g. state="pending"): the read model
-    follows the bus, one topic at a time, so it may show a fallout before the stage line it came with."""
-    headers = bearer(stack, "sre-1", Role.SRE)
-    async with httpx.AsyncClient(base_url=stack.service_url("console"), timeout=10.0) as client:
-
-        async def console_row() -> dict | None:
-            response = await client.get(f"/console/orders/{order_id}", headers=headers)
-            return response.json() if response.status_code == 200 else None
-
-        return await eventually(
-            console_row,
-            lambda row: row is not None and shown.items() <= row.items(),
-            what=f"{order_id} showing {shown} in the console",
-            timeout=timeout,
-        )
 
 
 async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_on(stack, intake, console):
@@ -108,9 +32,9 @@ async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_
     ).json()
     assert rejected["state"] == "rejected"
     order_id = rejected["id"]
-    await _until_in_console(stack, order_id, state="rejected")
+    await until_in_console(stack, order_id, state="rejected")
 
-    await _sign_in(console, "dana", Role.SPECIALIST)
+    await sign_in(console, "dana", Role.SPECIALIST)
     await console.get_by_role("link", name="Work queue").click()
     await expect(console.locator(f'tr[data-order-id="{order_id}"]')).to_contain_text("rejected")
     await console.get_by_role("link", name="Coaching").click()
@@ -123,7 +47,7 @@ async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_
     await expect(console.locator("#trace-link")).to_have_attribute("href", re.compile(f"/trace/{trace_id}$"))
     await expect(console.locator("#blocker")).not_to_be_empty()
     await expect(console.get_by_text("none until the order is priced")).to_be_visible()  # no proposal to link to
-    await _screenshot(console, "specialist-rejected-order")
+    await screenshot(console, "specialist-rejected-order")
 
     # The generated order's fault: its reps' splits do not add up to 100. Give the first rep all of it.
     reps = [party for party in body["relatedParty"] if party["role"] == "salesRep"]
@@ -132,7 +56,7 @@ async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_
     await console.get_by_label("JSON merge patch on what was submitted").fill(json.dumps(patch))
     await console.get_by_role("button", name="Resubmit").click()
     await expect(console.get_by_role("status")).to_have_text("Resubmitted: intake has it inProgress")
-    await _mark_loaded(console)
+    await mark_loaded(console)
 
     # The page follows the order by itself, without a reload, as it moves through the stages.
     await expect(console.locator("#state")).not_to_have_text("rejected", timeout=60_000)
@@ -143,8 +67,8 @@ async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_
     await expect(console.locator("tr.kind-validated").last).to_contain_text("dana")
     await expect(console.locator("tr.kind-validated").last).to_contain_text("corrected, then validated")
     await expect(console.locator("#correction")).to_be_hidden()
-    assert await _still_loaded(console)
-    await _screenshot(console, "specialist-corrected-order-moved-on")
+    assert await still_loaded(console)
+    await screenshot(console, "specialist-corrected-order-moved-on")
 
 
 async def test_an_approver_approves_a_25_percent_discount_from_the_queue(stack, intake, console):
@@ -154,14 +78,14 @@ async def test_an_approver_approves_a_25_percent_discount_from_the_queue(stack, 
         headers=bearer(stack, "rep-002", Role.SALES_REP),
     )
     order_id = created.json()["id"]
-    waiting = await _until_in_console(stack, order_id, state="pending", stage="priced")
+    waiting = await until_in_console(stack, order_id, state="pending", stage="priced")
     assert waiting["assignee"] == "sales_director"
 
-    await _sign_in(console, "dex-director", Role.SALES_DIRECTOR)
+    await sign_in(console, "dex-director", Role.SALES_DIRECTOR)
     await console.get_by_role("link", name="My approvals").click()
     row = console.locator(f'tr[data-order-id="{order_id}"]')
     await expect(row).to_contain_text("discount 25%")
-    await _screenshot(console, "approver-queue")
+    await screenshot(console, "approver-queue")
     await row.get_by_placeholder("comment").fill("multi-site prospect")
     await row.get_by_role("button", name="Approve").click()
     await expect(console.get_by_role("status")).to_have_text(f"Approved the sales_director approval of {order_id}")
@@ -170,7 +94,7 @@ async def test_an_approver_approves_a_25_percent_discount_from_the_queue(stack, 
     await console.goto(f"/orders/{order_id}")
     await expect(console.locator("#stage")).to_have_text(re.compile("approved|handed-off|ratified"), timeout=60_000)
     await expect(console.locator("table.timeline")).to_contain_text("dex-director (sales_director)")
-    await _screenshot(console, "approver-approved-order")
+    await screenshot(console, "approver-approved-order")
     # What the proposal link gives the signed-in approver (the browser's own PDF viewer would show it).
     proposal = await console.request.get(await console.get_by_role("link", name="proposal PDF").get_attribute("href"))
     assert proposal.headers["content-type"] == "application/pdf"
@@ -181,9 +105,9 @@ async def test_the_dashboard_charts_the_orders_in_the_console(stack, intake, con
     rep = bearer(stack, "rep-003", Role.SALES_REP)
     for generated in generate_orders(3, seed=903, invalid_share=0.0):
         created = await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)
-        await _until_in_console(stack, created.json()["id"])
+        await until_in_console(stack, created.json()["id"])
 
-    await _sign_in(console, "sam", Role.SALES_MANAGER)
+    await sign_in(console, "sam", Role.SALES_MANAGER)
     await expect(console.locator("#per-stage")).to_have_attribute("data-rendered", "yes")
     charted = await console.evaluate("Chart.getChart('per-stage').data")
     async with httpx.AsyncClient(base_url=stack.service_url("console")) as client:
@@ -201,16 +125,16 @@ async def test_the_dashboard_charts_the_orders_in_the_console(stack, intake, con
     assert [dataset["label"] for dataset in throughput["datasets"]] == ["received", "handed off", "ratified"]
     assert len(throughput["labels"]) == 24
     assert sum(throughput["datasets"][0]["data"]) >= 3
-    await _screenshot(console, "dashboard")
+    await screenshot(console, "dashboard")
 
     # One more order: the charts take it in without a reload.
-    await _mark_loaded(console)
+    await mark_loaded(console)
     charted_orders = "Chart.getChart('per-stage').data.datasets[0].data.reduce((sum, n) => sum + n, 0)"
     before = await console.evaluate(charted_orders)
     [generated] = generate_orders(1, seed=904, invalid_share=0.0)
     await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)
     await console.wait_for_function(f"{charted_orders} > {before}")
-    assert await _still_loaded(console)
+    assert await still_loaded(console)
 
 
 async def test_an_order_a_specialist_takes_or_is_handed_shows_in_my_orders(stack, intake, console):
@@ -219,10 +143,10 @@ async def test_an_order_a_specialist_takes_or_is_handed_shows_in_my_orders(stack
     for generated in generate_orders(2, seed=1204, invalid_share=1.0):
         created = await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)
         order_ids.append(created.json()["id"])
-        await _until_in_console(stack, order_ids[-1], state="rejected")
+        await until_in_console(stack, order_ids[-1], state="rejected")
     taken, handed = order_ids
 
-    await _sign_in(console, "dana", Role.SPECIALIST)
+    await sign_in(console, "dana", Role.SPECIALIST)
     await console.goto(f"/orders/{taken}")
     await console.get_by_role("button", name="Assign to me").click()
     await expect(console.get_by_role("status")).to_have_text(f"{taken} is assigned to dana.")
@@ -236,14 +160,14 @@ async def test_an_order_a_specialist_takes_or_is_handed_shows_in_my_orders(stack
     await expect(console.locator(f'tr[data-order-id="{handed}"]')).to_have_count(0)
 
     # Another specialist hands dana an order: it shows in her list without a reload.
-    await _mark_loaded(console)
+    await mark_loaded(console)
     eve = stack.token_signer.mint("eve", [Role.SPECIALIST])
     async with httpx.AsyncClient(base_url=stack.service_url("console"), cookies={TOKEN_COOKIE: eve}) as client:
         await client.post(f"/orders/{handed}/assign", data={"assignee": "dana"})
     await expect(console.locator(f'tr[data-order-id="{handed}"]')).to_contain_text("dana")
     await expect(console.locator("#order-count")).to_have_text("2 orders")
-    assert await _still_loaded(console)
-    await _screenshot(console, "my-orders")
+    assert await still_loaded(console)
+    await screenshot(console, "my-orders")
 
 
 async def test_operations_completes_a_site_survey_from_the_queue_and_the_order_is_qualified(stack, intake, console):
@@ -252,13 +176,13 @@ async def test_operations_completes_a_site_survey_from_the_queue_and_the_order_i
     order["relatedParty"][0] = {"role": "customer", "id": "ACC-10009"}
     created = await intake.post(PRODUCT_ORDER_PATH, json=order, headers=bearer(stack, "rep-001", Role.SALES_REP))
     order_id = created.json()["id"]
-    await _until_in_console(stack, order_id, state="held")
+    await until_in_console(stack, order_id, state="held")
 
-    await _sign_in(console, "olga", Role.OPERATIONS)
+    await sign_in(console, "olga", Role.OPERATIONS)
     await console.get_by_role("link", name="Site surveys").click()
     survey = console.locator(f'tr[data-order-id="{order_id}"]')
     await expect(survey).to_contain_text("near-net")
-    await _screenshot(console, "operations-site-survey-queue")
+    await screenshot(console, "operations-site-survey-queue")
     await survey.get_by_label("Distance to fiber (ft)").fill("7000000")  # one zero too many
     await survey.get_by_role("button", name="Complete survey").click()
     await expect(console.get_by_role("status")).to_have_text(
@@ -279,7 +203,7 @@ async def test_operations_completes_a_site_survey_from_the_queue_and_the_order_i
     # Qualified with the surveyed estimate, the build waits at pricing for the capital approvals it calls for.
     await console.goto(f"/orders/{order_id}")
     await expect(console.locator("#stage")).to_have_text("priced", timeout=60_000)
-    await _screenshot(console, "operations-surveyed-order-priced")
+    await screenshot(console, "operations-surveyed-order-priced")
 
 
 async def test_a_catalog_admin_adds_the_missing_billing_codes_and_the_held_order_is_handed_off(stack, intake, console):
@@ -306,13 +230,13 @@ async def test_a_catalog_admin_adds_the_missing_billing_codes_and_the_held_order
     created = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=bearer(stack, "rep-001", Role.SALES_REP))
     assert created.status_code == 201, created.text
     order_id = created.json()["id"]
-    await _until_in_console(stack, order_id, state="held", stage="approved")
+    await until_in_console(stack, order_id, state="held", stage="approved")
 
-    await _sign_in(console, "cora", Role.CATALOG_ADMIN)
+    await sign_in(console, "cora", Role.CATALOG_ADMIN)
     await console.get_by_role("link", name="Missing billing codes").click()
     tickets = console.locator("table.catalogue-tickets tr", has=console.get_by_role("link", name=order_id))
     await expect(tickets.first).to_contain_text("GRR")
-    await _screenshot(console, "catalog-admin-missing-billing-codes")
+    await screenshot(console, "catalog-admin-missing-billing-codes")
     for n in range(await tickets.count()):
         ticket = tickets.first
         component = await ticket.locator("code").text_content()
@@ -327,7 +251,7 @@ async def test_a_catalog_admin_adds_the_missing_billing_codes_and_the_held_order
     await console.goto(f"/orders/{order_id}")
     await expect(console.locator("#stage")).to_have_text(re.compile("handed-off|ratified"), timeout=60_000)
     await expect(console.locator("table.timeline")).to_contain_text("handed off to Operations")
-    await _screenshot(console, "catalog-admin-released-order")
+    await screenshot(console, "catalog-admin-released-order")
 
 
 async def test_a_commission_analyst_decides_a_reps_dispute_and_the_adjustment_reaches_the_timeline(
@@ -336,7 +260,7 @@ async def test_a_commission_analyst_decides_a_reps_dispute_and_the_adjustment_re
     [generated] = generate_orders(1, seed=947, invalid_share=0.0)
     rep = bearer(stack, "rep-001", Role.SALES_REP)
     order_id = (await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)).json()["id"]
-    await _until_in_console(stack, order_id, stage="ratified")
+    await until_in_console(stack, order_id, stage="ratified")
     [seller, *_] = [party["id"] for party in generated.body["relatedParty"] if party["role"] == "salesRep"]
     async with httpx.AsyncClient(base_url=stack.service_url("commission"), timeout=10.0) as commission:
         opened = await commission.post(
@@ -346,12 +270,12 @@ async def test_a_commission_analyst_decides_a_reps_dispute_and_the_adjustment_re
         )
     assert opened.status_code == 201, opened.text
 
-    await _sign_in(console, "carla", Role.COMMISSION_ANALYST)
+    await sign_in(console, "carla", Role.COMMISSION_ANALYST)
     await console.get_by_role("link", name="Disputes").click()
     dispute = console.locator(f'tr[data-order-id="{order_id}"]')
     await expect(dispute).to_contain_text(seller)
     await expect(dispute).to_contain_text("the second site was left out")
-    await _screenshot(console, "analyst-dispute-queue")
+    await screenshot(console, "analyst-dispute-queue")
     await dispute.get_by_label("reason for approving").fill("site 2 is on the contract")
     await dispute.get_by_role("button", name="Approve").click()
     await expect(console.get_by_role("status")).to_have_text(
@@ -371,7 +295,7 @@ async def test_a_commission_analyst_decides_a_reps_dispute_and_the_adjustment_re
     await expect(console.locator("table.timeline")).to_contain_text(
         re.compile(rf"commission adjusted for {seller} by 150(\.00)?: dispute \S+ approved: site 2 is on the contract")
     )
-    await _screenshot(console, "analyst-dispute-adjustment-in-timeline")
+    await screenshot(console, "analyst-dispute-adjustment-in-timeline")
 
 
 async def _gigabit_order_in_console(stack, intake, *, rep: str, discount_percent: int, seed: int, **shown) -> str:
@@ -379,7 +303,7 @@ async def _gigabit_order_in_console(stack, intake, *, rep: str, discount_percent
     body = _gigabit_internet_order(discount_percent=discount_percent, seed=seed)
     created = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=bearer(stack, rep, Role.SALES_REP))
     order_id = created.json()["id"]
-    await _until_in_console(stack, order_id, **shown)
+    await until_in_console(stack, order_id, **shown)
     return order_id
 
 
@@ -388,19 +312,19 @@ async def test_a_rep_cancels_an_order_waiting_for_approval_from_its_page(stack, 
         stack, intake, rep="rep-003", discount_percent=25, seed=1431, state="pending", stage="priced"
     )
 
-    await _sign_in(console, "rep-003", Role.SALES_REP)
+    await sign_in(console, "rep-003", Role.SALES_REP)
     await console.goto(f"/orders/{order_id}")
     await console.get_by_label("Reason for cancelling").fill("the customer chose another provider")
     await console.get_by_role("button", name="Cancel the order").click()
     await expect(console.get_by_role("status")).to_have_text(f"Cancelled {order_id}.")
-    await _mark_loaded(console)
+    await mark_loaded(console)
     # The page follows the cancel by itself as the console hears of it.
     await expect(console.locator("#state")).to_have_text("cancelled")
     await expect(console.locator("table.timeline")).to_contain_text("cancelled at priced")
     await expect(console.locator("#items")).to_have_text("item 1: cancelled")
     await expect(console.get_by_role("button", name="Cancel the order")).to_be_hidden()
-    assert await _still_loaded(console)
-    await _screenshot(console, "rep-cancelled-order")
+    assert await still_loaded(console)
+    await screenshot(console, "rep-cancelled-order")
 
 
 async def test_a_failed_install_waits_in_the_work_queue_with_its_reason_and_leaves_it_when_rescheduled(
@@ -410,7 +334,7 @@ async def test_a_failed_install_waits_in_the_work_queue_with_its_reason_and_leav
         stack, intake, rep="rep-001", discount_percent=5, seed=1505, stage="ratified", state="inProgress"
     )
 
-    await _sign_in(console, "olga", Role.OPERATIONS)
+    await sign_in(console, "olga", Role.OPERATIONS)
     await console.goto(f"/orders/{order_id}")
     report = console.locator("#operations-report")
     await report.get_by_label("Status").select_option("failed")
@@ -422,12 +346,12 @@ async def test_a_failed_install_waits_in_the_work_queue_with_its_reason_and_leav
     await expect(console.locator("#state")).to_have_text("failed")
     await expect(console.locator("#blocker")).to_contain_text("no access to the riser")
 
-    await _sign_in(console, "dana", Role.SPECIALIST)
+    await sign_in(console, "dana", Role.SPECIALIST)
     await console.get_by_role("link", name="Work queue").click()
     row = console.locator(f'tr[data-order-id="{order_id}"]')
     await expect(row).to_contain_text("failed")
     await expect(row).to_contain_text("Operations failed the installation: no access to the riser")
-    await _screenshot(console, "specialist-failed-install-in-queue")
+    await screenshot(console, "specialist-failed-install-in-queue")
 
     # The specialist agrees a new date with Operations and the customer, and reports it for Operations.
     await row.get_by_role("link", name=order_id).click()
@@ -439,100 +363,4 @@ async def test_a_failed_install_waits_in_the_work_queue_with_its_reason_and_leav
     await expect(console.locator("#state")).to_have_text("inProgress")
     await console.get_by_role("link", name="Work queue").click()
     await expect(console.locator(f'tr[data-order-id="{order_id}"]')).to_have_count(0)
-    await _screenshot(console, "specialist-rescheduled-install-left-the-queue")
-
-
-async def test_an_sre_follows_an_orders_trace_link_into_the_stacks_jaeger(stack, intake, console, jaeger):
-    [generated] = generate_orders(1, seed=1717, invalid_share=0.0)
-    rep = bearer(stack, generated.submitted_by, Role.SALES_REP)
-    order_id = (await intake.post(PRODUCT_ORDER_PATH, json=generated.body, headers=rep)).json()["id"]
-    trace_id = (await _until_in_console(stack, order_id))["traceId"]
-    await jaeger.wait_for_spans(trace_id, lambda spans: {"intake", "console"} <= {span["service"] for span in spans})
-
-    await _sign_in(console, "sam-sre", Role.SRE)
-    await console.goto(f"/orders/{order_id}")
-    async with console.context.expect_page() as opened:
-        await console.locator("#trace-link").click()
-    trace_page = await opened.value
-    await expect(trace_page).to_have_url(f"{stack.jaeger_url}/trace/{trace_id}")
-    await expect(trace_page.locator("h1")).to_contain_text(trace_id)
-    intake_request = trace_page.locator("tr.span").filter(has_text=re.compile(r"^intake POST"))
-    await expect(intake_request.first).to_be_visible()
-    await expect(trace_page.locator("tr.span").filter(has_text=re.compile(r"^console "))).not_to_have_count(0)
-    await intake_request.first.click()
-    await expect(trace_page.locator("dl").first).to_be_visible()
-    await _screenshot(trace_page, "sre-order-trace-in-jaeger")
-
-
-async def _dead_letters_about(stack, service: str, order_id: str) -> list[dict]:
-    """The service's open dead letters about the order, as its operations API lists them to an SRE."""
-    async with httpx.AsyncClient(base_url=stack.service_url(service), timeout=10.0) as client:
-        response = await client.get("/ops/dead-letters", headers=bearer(stack, "sre-1", Role.SRE))
-    return [letter for letter in response.json() if letter["key"] == order_id] if response.is_success else []
-
-
-async def test_an_sre_replays_a_dead_letter_from_the_console_and_the_order_moves_on(stack, intake, console):
-    """Serviceability cannot store its decision on an order while a row it must write is held from outside: the
-    order's record times out on every attempt and is dead-lettered. Once the row is let go, an SRE replays the
-    record from the SRE page, and the order moves on."""
-
-    async def sre_page_while_serviceability_is_down() -> None:
-        await _sign_in(console, "sam", Role.SRE)
-        await console.get_by_role("link", name="SRE", exact=True).click()
-        await expect(console.locator('tr[data-service="serviceability"]')).to_contain_text("unavailable")
-        await expect(console.locator('tr[data-service="intake"] .outbox-backlog')).to_have_text(re.compile(r"^\d+$"))
-        await expect(console.locator('table.consumer-lag tr[data-group="intake"]').first).to_be_visible()
-
-    order_id = await order_serviceability_dead_lettered(
-        stack, intake, seed=1717, while_serviceability_is_down=sre_page_while_serviceability_is_down
-    )
-    await _until_in_console(stack, order_id, stage="validated")
-
-    await console.reload()
-    letter = console.locator(f'table.dead-letters tr[data-key="{order_id}"]')
-    await expect(letter).to_contain_text("HandlerTimeout")
-    reason = f"handler timed out after {SERVICEABILITY_HANDLER_TIMEOUT_SECONDS} s (3 attempts)"
-    group = console.locator("section.dead-letter-group", has=letter)
-    await expect(group).to_contain_text(f"orders.validated: {reason}")
-    await letter.locator("summary").click()
-    await expect(letter.locator("pre.payload")).to_contain_text(order_id)
-    dead_letter = await letter.get_attribute("data-dead-letter")
-    await _screenshot(console, "sre-dead-letter")
-
-    await letter.get_by_role("textbox").fill("the row is let go")
-    await letter.get_by_role("button", name="Replay").click()
-    await expect(console.get_by_role("status")).to_have_text(
-        f"Dead letter {dead_letter.split('/')[1]} of serviceability is replayed."
-    )
-    await expect(console.locator(f'table.dead-letters tr[data-key="{order_id}"]')).to_have_count(0)
-    audit = console.locator(f'table.dead-letter-audit tr[data-dead-letter="{dead_letter}"]')
-    for shown in ("sam", "replayed", "orders.validated", order_id, "the row is let go"):
-        await expect(audit).to_contain_text(shown)
-
-    await console.get_by_role("link", name=order_id).first.click()
-    await expect(console.locator("#stage")).not_to_have_text("validated", timeout=60_000)
-    await expect(console.locator("table.timeline")).to_contain_text("qualified")
-    await _screenshot(console, "sre-replayed-order-moved-on")
-
-
-async def test_an_sre_discards_a_dead_letter_with_a_note_and_its_audit_line_says_so(stack, console):
-    order_id = f"PO-JUNK-{secrets.token_hex(4).upper()}"
-    await publish_poison_record(stack, order_id)
-    await eventually(
-        lambda: _dead_letters_about(stack, "serviceability", order_id), lambda found: len(found) == 1, timeout=60
-    )
-
-    await _sign_in(console, "sam", Role.SRE)
-    await console.get_by_role("link", name="SRE", exact=True).click()
-    letter = console.locator(f'table.dead-letters tr[data-key="{order_id}"][data-dead-letter^="serviceability/"]')
-    await expect(letter).to_contain_text("ValidationError")
-    dead_letter = await letter.get_attribute("data-dead-letter")
-    await letter.get_by_role("textbox").fill("a malformed test record: nothing to redo")
-    await letter.get_by_role("button", name="Discard").click()
-    await expect(console.get_by_role("status")).to_have_text(
-        f"Dead letter {dead_letter.split('/')[1]} of serviceability is discarded."
-    )
-    await expect(console.locator(f'table.dead-letters tr[data-dead-letter="{dead_letter}"]')).to_have_count(0)
-    audit = console.locator(f'table.dead-letter-audit tr[data-dead-letter="{dead_letter}"]')
-    for shown in ("sam", "discarded", order_id, "invalid payload", "a malformed test record: nothing to redo"):
-        await expect(audit).to_contain_text(shown)
+    await screenshot(console, "specialist-rescheduled-install-left-the-queue")

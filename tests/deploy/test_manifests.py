@@ -17,9 +17,10 @@ from kubernetes_validate.utils import latest_version, validate
 from orderdesk_stack.go_tools import COMPOSE_SPEC_MODULE, KEDA_MODULE, KUSTOMIZE
 from orderdesk_stack.kafka_access import principals, service_principals
 from orderdesk_stack.manifests import kubernetes_dir, render_manifests
-from orderdesk_stack.operator_manifests import KAFKA_MIN_IN_SYNC, KAFKA_REPLICATION, production_dir
+from orderdesk_stack.operator_manifests import production_dir
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.services import SERVICES
+from orderdesk_stack.strimzi_manifests import KAFKA_MIN_IN_SYNC, KAFKA_REPLICATION
 from orderdesk_stack.topics import EVENT_TOPIC_PARTITIONS, partitions_by_topic
 
 KUSTOMIZATIONS = ("base", "overlays/production")

@@ -1,6 +1,6 @@
-"""Everything off the straight path, on the running stack and through the public APIs only: cancels and
-corrections every service hears of, Operations' reports completing or failing an order, repeats and likely
-duplicates, disconnects naming only the product, promotions and CIAC, proposals, reconciliation, coaching."""
+"""Everything off the straight path but cancels, corrections and Operations' reports, on the running stack and
+through the public APIs only: repeats and likely duplicates, disconnects naming only the product, promotions and
+CIAC, proposals, coaching, transfers and moves."""
 
 import copy
 import json
@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from orderdesk_shared.auth import Role
-from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
+from orderdesk_shared.events.fulfillment import OrderHandedOff
 from orderdesk_shared.events.order import Account, Channel, OrderItem, OrderType, ProductOrder
 from orderdesk_shared.product_catalogue import Promotion, load_catalogue
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
@@ -23,233 +23,13 @@ from pricing_approval.rules_in_force import load_rules
 from pricing_approval.settings import CATALOGUE_DIRECTORY
 from pricing_approval.settings import Settings as PricingSettings
 from tests.conftest import bearer, records_for
+from tests.e2e.order_journeys import operations_report, order_of, until_state, waiting_for_the_director
 from tests.e2e.test_pricing_approval import _gigabit_internet_order
 from tests.e2e.test_serviceability import NEAR_NET_ORDER
 
 pytestmark = pytest.mark.e2e
 
-API = PRODUCT_ORDER_PATH.rsplit("/", 1)[0]
-MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 SAMPLES = Path(__file__).parents[2] / "services" / "intake" / "tests" / "samples"
-
-
-@pytest.fixture
-async def services(stack):
-    clients = {
-        name: httpx.AsyncClient(base_url=stack.service_url(name), timeout=30.0)
-        for name in ("pricing-approval", "fulfillment-handoff", "commission", "console")
-    }
-    yield clients
-    for client in clients.values():
-        await client.aclose()
-
-
-@pytest.fixture
-def people(stack):
-    return {
-        "rep": bearer(stack, "rep-002", Role.SALES_REP),
-        "specialist": bearer(stack, "dana", Role.SPECIALIST),
-        "director": bearer(stack, "dex-director", Role.SALES_DIRECTOR),
-        "operations": bearer(stack, "olga-ops", Role.OPERATIONS),
-        "analyst": bearer(stack, "ana-analyst", Role.COMMISSION_ANALYST),
-        "crm": bearer(stack, "crm-integration", Role.CRM_SYSTEM),
-        "ivr": bearer(stack, "ivr-platform", Role.IVR_SYSTEM),
-    }
-
-
-async def _order(intake, order_id: str, headers: dict) -> dict:
-    return (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
-
-
-async def _until_state(intake, order_id: str, headers: dict, state: str, *, stage: str | None = None) -> dict:
-    return await eventually(
-        lambda: _order(intake, order_id, headers),
-        lambda order: order["state"] == state and stage in (None, order["stage"]),
-        what=f"{order_id} to be {state}" + (f" at {stage}" if stage else ""),
-    )
-
-
-async def _console_state(console, order_id: str, headers: dict) -> str | None:
-    response = await console.get(f"/console/orders/{order_id}", headers=headers)
-    return response.json()["state"] if response.status_code == 200 else None
-
-
-async def _report(fulfillment, order_id: str, headers: dict, status: str, **details) -> httpx.Response:
-    return await fulfillment.post(
-        f"/fulfillment/orders/{order_id}/operations-reports", json={"status": status, **details}, headers=headers
-    )
-
-
-async def _handed_off_order(intake, people, *, seed: int) -> str:
-    created = await intake.post(
-        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=5, seed=seed), headers=people["rep"]
-    )
-    assert created.status_code == 201, created.text
-    order_id = created.json()["id"]
-    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
-    return order_id
-
-
-async def _waiting_for_the_director(intake, pricing, people, *, seed: int) -> tuple[str, dict]:
-    body = _gigabit_internet_order(discount_percent=25, seed=seed)
-    order_id = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=people["rep"])).json()["id"]
-    await _until_state(intake, order_id, people["rep"], "pending", stage="priced")
-    queue = (await pricing.get("/pricing/approvals", headers=people["director"])).json()
-    [request] = [request for request in queue if request["orderId"] == order_id]
-    return order_id, request
-
-
-async def test_a_cancel_while_an_approval_waits_withdraws_it_and_nothing_reaches_operations_or_commission(
-    stack, intake, services, people
-):
-    pricing = services["pricing-approval"]
-    order_id, request = await _waiting_for_the_director(intake, pricing, people, seed=1401)
-
-    cancel = {"productOrder": {"id": order_id}, "cancellationReason": "the customer chose another provider"}
-    cancelled = await intake.post(f"{API}/cancelProductOrder", json=cancel, headers=people["rep"])
-    assert cancelled.status_code == 201, cancelled.text
-    assert (cancelled.json()["state"], cancelled.json()["productOrder"]["id"]) == ("done", order_id)
-    order = await _order(intake, order_id, people["rep"])
-    assert (order["state"], order["stage"]) == ("cancelled", "priced")
-    assert {item["state"] for item in order["productOrderItem"]} == {"cancelled"}
-
-    async def director_queue():
-        return {r["orderId"] for r in (await pricing.get("/pricing/approvals", headers=people["director"])).json()}
-
-    await eventually(director_queue, lambda queue: order_id not in queue)
-    late = await pricing.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=people["director"])
-    assert late.status_code == 409
-    assert "cancelled" in late.json()["detail"]
-
-    assert (
-        await services["fulfillment-handoff"].get(f"/fulfillment/orders/{order_id}", headers=people["rep"])
-    ).status_code == 404
-    assert (
-        await services["commission"].get(f"/commission/orders/{order_id}", headers=people["analyst"])
-    ).status_code == 404
-    await eventually(lambda: _console_state(services["console"], order_id, people["rep"]), lambda s: s == "cancelled")
-    assert (await intake.post(f"{API}/cancelProductOrder", json=cancel, headers=people["rep"])).status_code == 409
-
-
-async def test_an_approval_of_the_version_a_correction_replaced_is_refused_and_only_the_correction_is_handed_off(
-    stack, intake, services, people
-):
-    pricing = services["pricing-approval"]
-    order_id, request = await _waiting_for_the_director(intake, pricing, people, seed=1402)
-    order = await _order(intake, order_id, people["rep"])
-    [item] = _gigabit_internet_order(discount_percent=5, seed=1402)["productOrderItem"]
-    corrected = await intake.patch(
-        f"{PRODUCT_ORDER_PATH}/{order_id}", json={"productOrderItem": [item]}, headers=people["rep"] | MERGE_PATCH
-    )
-    assert corrected.status_code == 200, corrected.text
-    assert order["id"] == corrected.json()["id"]
-
-    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
-    late = await pricing.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=people["director"])
-    assert late.status_code == 409
-    assert "version 2" in late.json()["detail"]
-    handoff = (
-        await services["fulfillment-handoff"].get(f"/fulfillment/orders/{order_id}", headers=people["rep"])
-    ).json()
-    assert handoff["orderVersion"] == 2
-
-
-async def test_a_cancel_after_the_hand_off_waits_for_operations_to_stop_the_work_and_reverses_the_commission(
-    stack, intake, services, people
-):
-    order_id = await _handed_off_order(intake, people, seed=1403)
-    cancel = {"productOrder": {"id": order_id}, "cancellationReason": "the site was sold"}
-    requested = await intake.post(f"{API}/cancelProductOrder", json=cancel, headers=people["specialist"])
-    assert requested.status_code == 201, requested.text
-    assert requested.json()["state"] == "inProgress"
-    await _until_state(intake, order_id, people["rep"], "pendingCancellation")
-    [_, stop] = await records_for(stack.kafka_admin, HandOffCancelled.topic, order_id, count=2)
-    assert HandOffCancelled.model_validate_json(stop.value).reason.endswith("the site was sold")
-
-    stopped = await _report(services["fulfillment-handoff"], order_id, people["operations"], "cancelled")
-    assert stopped.status_code == 202, stopped.text
-    await _until_state(intake, order_id, people["rep"], "cancelled")
-    request = (await intake.get(f"{API}/cancelProductOrder/{requested.json()['id']}", headers=people["rep"])).json()
-    assert request["state"] == "done" and "effectiveCancellationDate" in request
-
-    async def ledger():
-        return (await services["commission"].get(f"/commission/orders/{order_id}", headers=people["analyst"])).json()
-
-    reversed_ = await eventually(ledger, lambda found: any(e["kind"] == "reversed" for e in found.get("ledger", [])))
-    accrued = sum(Decimal(entry["accruedChange"]) for entry in reversed_["ledger"])
-    assert accrued == 0
-    await eventually(lambda: _console_state(services["console"], order_id, people["rep"]), lambda s: s == "cancelled")
-
-
-async def test_an_installed_order_is_completed_in_tmf622_and_the_console_and_reconciles_clean(
-    stack, intake, services, people
-):
-    fulfillment, today = services["fulfillment-handoff"], datetime.now(UTC).date()
-    order_id = await _handed_off_order(intake, people, seed=1404)
-    tomorrow = str(today + timedelta(days=1))
-    assert (await _report(fulfillment, order_id, people["rep"], "accepted")).status_code == 403
-    assert (
-        await _report(fulfillment, order_id, people["operations"], "installed", effectiveDate=tomorrow)
-    ).status_code == 422
-    for status, details in (
-        ("accepted", {}),
-        ("scheduled", {"effectiveDate": tomorrow}),
-        ("installed", {"effectiveDate": str(today)}),
-    ):
-        response = await _report(fulfillment, order_id, people["operations"], status, **details)
-        assert response.status_code == 202, response.text
-
-    order = await _until_state(intake, order_id, people["rep"], "completed")
-    assert order["completionDate"] == f"{today}T00:00:00+00:00"  # the install day, a TMF date-time
-    assert {item["state"] for item in order["productOrderItem"]} == {"completed"}
-    await eventually(lambda: _console_state(services["console"], order_id, people["rep"]), lambda s: s == "completed")
-
-    async def reconciliation():
-        params = {"from": str(today), "to": str(today)}
-        return (
-            await services["commission"].get("/commission/reconciliation", params=params, headers=people["analyst"])
-        ).json()
-
-    async def ledger_kinds():
-        found = (await services["commission"].get(f"/commission/orders/{order_id}", headers=people["analyst"])).json()
-        return {entry["kind"] for entry in found["ledger"]}
-
-    await eventually(ledger_kinds, lambda kinds: "payable" in kinds)
-    assert order_id not in {d["orderId"] for d in (await reconciliation())["discrepancies"]}
-
-
-async def test_a_failed_installation_waits_in_the_desks_queue_until_it_is_rescheduled_and_installed(
-    stack, intake, services, people
-):
-    fulfillment, console, today = services["fulfillment-handoff"], services["console"], datetime.now(UTC).date()
-    order_id = await _handed_off_order(intake, people, seed=1405)
-    assert (await _report(fulfillment, order_id, people["operations"], "failed")).status_code == 422  # no reason
-    failed = await _report(fulfillment, order_id, people["operations"], "failed", reason="no access to the riser")
-    assert failed.status_code == 202, failed.text
-
-    order = await _until_state(intake, order_id, people["rep"], "failed")
-    assert "no access to the riser" in order["findings"][0]["message"]
-
-    async def desk_queue():
-        listed = await console.get(
-            "/console/orders", params={"state": "failed", "limit": 500}, headers=people["specialist"]
-        )
-        return {row["id"]: row for row in listed.json()}
-
-    queued = await eventually(desk_queue, lambda rows: order_id in rows)
-    assert "no access to the riser" in (queued[order_id]["blocker"] or "")
-
-    in_a_week = str(today + timedelta(days=7))
-    assert (
-        await _report(fulfillment, order_id, people["operations"], "rescheduled", effectiveDate=in_a_week)
-    ).status_code == 202
-    await _until_state(intake, order_id, people["rep"], "inProgress")
-    assert (
-        await _report(fulfillment, order_id, people["operations"], "installed", effectiveDate=str(today))
-    ).status_code == 202
-    await _until_state(intake, order_id, people["rep"], "completed")
-    await eventually(desk_queue, lambda rows: order_id not in rows)
-    await eventually(lambda: _console_state(console, order_id, people["rep"]), lambda s: s == "completed")
 
 
 async def test_the_same_order_sent_twice_is_one_order_and_a_likely_duplicate_waits_for_a_specialist(
@@ -280,7 +60,7 @@ async def test_the_same_order_sent_twice_is_one_order_and_a_likely_duplicate_wai
     assert refused.status_code == 403
     released = await intake.post(f"/intake/duplicates/{held['id']}/release", json=release, headers=people["specialist"])
     assert released.status_code == 200, released.text
-    await _until_state(intake, held["id"], people["rep"], "inProgress", stage="ratified")
+    await until_state(intake, held["id"], people["rep"], "inProgress", stage="ratified")
     listed = (
         await intake.get(PRODUCT_ORDER_PATH, params={"externalId": body["externalId"]}, headers=people["rep"])
     ).json()
@@ -301,7 +81,7 @@ async def test_a_disconnect_naming_only_the_product_is_handed_off_with_its_site(
     [item] = created.json()["productOrderItem"]
     assert (item["productOffering"]["id"], item["product"]["place"][0]["id"]) == ("HOSTED-VOICE", "LOC-CHI-0005")
     order_id = created.json()["id"]
-    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
+    await until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
     handoff = (
         await services["fulfillment-handoff"].get(f"/fulfillment/orders/{order_id}", headers=people["rep"])
     ).json()
@@ -407,7 +187,7 @@ async def test_a_ciac_changes_the_capital_decision(stack, intake, services, peop
             order_id = (
                 await intake.post(PRODUCT_ORDER_PATH, json=_near_net_build(account, ciac=ciac), headers=people["rep"])
             ).json()["id"]
-            await _until_state(intake, order_id, people["rep"], "held")
+            await until_state(intake, order_id, people["rep"], "held")
 
             async def survey_of(order_id=order_id):
                 surveys = (await serviceability.get("/serviceability/siteSurveys", headers=surveyor)).json()
@@ -420,7 +200,7 @@ async def test_a_ciac_changes_the_capital_decision(stack, intake, services, peop
             )
             assert done.status_code == 200, done.text
             outcomes[ciac] = await eventually(
-                lambda order_id=order_id: _order(intake, order_id, people["rep"]), lambda o: o["stage"] == "priced"
+                lambda order_id=order_id: order_of(intake, order_id, people["rep"]), lambda o: o["stage"] == "priced"
             )
     assert (outcomes[None]["state"], outcomes[None]["findings"][0]["reasonCode"]) == ("rejected", "CAPITAL_POLICY")
     assert outcomes[20000]["state"] == "pending"
@@ -438,7 +218,7 @@ async def test_an_unsigned_order_waits_for_the_accepted_proposal_whose_date_comm
     body = _gigabit_internet_order(discount_percent=5, seed=1409)
     del body["agreement"][0]["signedDate"]
     order_id = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=people["rep"])).json()["id"]
-    waiting = await _until_state(intake, order_id, people["rep"], "pending", stage="priced")
+    waiting = await until_state(intake, order_id, people["rep"], "pending", stage="priced")
     assert [finding["reasonCode"] for finding in waiting["findings"]] == ["AGREEMENT_UNSIGNED"]
 
     sent = await pricing.post(f"/pricing/orders/{order_id}/proposal/send", json={}, headers=people["rep"])
@@ -459,7 +239,7 @@ async def test_an_unsigned_order_waits_for_the_accepted_proposal_whose_date_comm
     )
     assert (accepted.status_code, accepted.json()["state"]) == (200, "accepted"), accepted.text
 
-    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
+    await until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
     ratified = (await services["commission"].get(f"/commission/orders/{order_id}", headers=people["analyst"])).json()
     assert any(today in line and "signed" in line for line in ratified["explanation"]), ratified["explanation"]
 
@@ -484,7 +264,7 @@ async def test_coaching_credits_the_rep_named_on_the_order_whatever_the_channel_
 
     # A denial at pricing is the rep's to learn from too.
     pricing = services["pricing-approval"]
-    order_id, request = await _waiting_for_the_director(intake, pricing, people, seed=1410)
+    order_id, request = await waiting_for_the_director(intake, pricing, people, seed=1410)
     denied = await pricing.post(
         f"/pricing/approvals/{request['id']}/deny",
         json={"comment": "too deep for a one-site deal"},
@@ -493,7 +273,7 @@ async def test_coaching_credits_the_rep_named_on_the_order_whatever_the_channel_
     assert denied.status_code == 200, denied.text
     reps = {
         party["id"]
-        for party in (await _order(intake, order_id, people["rep"]))["relatedParty"]
+        for party in (await order_of(intake, order_id, people["rep"]))["relatedParty"]
         if party["role"] == "salesRep"
     }
     after = await eventually(counts, lambda found: any(key[2] == "PRICING_UNAPPROVED" for key in found))
@@ -522,9 +302,9 @@ async def test_a_transfer_moves_the_product_to_its_new_owner_and_a_move_hands_of
     parties = {party["role"]: party["id"] for party in created.json()["relatedParty"]}
     assert (parties["customer"], parties["newOwner"]) == ("ACC-10011", "ACC-10012")
     order_id = created.json()["id"]
-    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
+    await until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
     today = str(datetime.now(UTC).date())
-    installed = await _report(
+    installed = await operations_report(
         services["fulfillment-handoff"], order_id, people["operations"], "installed", effectiveDate=today
     )
     assert installed.status_code == 202, installed.text
@@ -571,7 +351,7 @@ async def test_a_transfer_moves_the_product_to_its_new_owner_and_a_move_hands_of
         [{"id": "1", "relationshipType": "movedWith"}],
     ]
     order_id = created.json()["id"]
-    await _until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
+    await until_state(intake, order_id, people["rep"], "inProgress", stage="ratified")
     [record] = await records_for(stack.kafka_admin, OrderHandedOff.topic, order_id, count=1)
     handed_off = OrderHandedOff.model_validate_json(record.value)
     assert [(item.action, item.linked_item_id) for item in handed_off.order.items] == [("delete", "2"), ("add", "1")]

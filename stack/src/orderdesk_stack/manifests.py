@@ -111,8 +111,17 @@ def _metadata(service: Service) -> dict[str, Any]:
     return {"name": service.name, "labels": _labels(service)}
 
 
+def orderdesk_metadata(name: str, **labels: str) -> dict[str, Any]:
+    """An object's metadata naming it part of orderdesk, with `labels` besides."""
+    return {"name": name, "labels": {**PART_OF, **labels}}
+
+
+def secret_ref(name: str, key: str) -> dict[str, Any]:
+    return {"secretKeyRef": {"name": name, "key": key}}
+
+
 def _from_secret(name: str, secret: str, key: str) -> dict[str, Any]:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+    return {"name": name, "valueFrom": secret_ref(secret, key)}
 
 
 def _from_infra(name: str, key: str) -> dict[str, Any]:

@@ -1,18 +1,16 @@
 """deploy/kubernetes/overlays/production/: the base's services on Kafka, Postgres and autoscaling that operators run.
 
-Strimzi runs Kafka (KRaft, three brokers that are also its controllers) with a KafkaTopic for each of the catalogue's
-topics and a KafkaUser, SCRAM-SHA-512 with the ACLs `orderdesk kafka-principals` lists, for each principal;
-CloudNativePG runs Postgres (three instances) with a login role and a schema per service; KEDA scales each consuming
-service on its consumer group's lag, up to as many replicas as its topics have partitions. A Job provisions what no
-operator declares (revokes, search paths, migrations); an OpenTelemetry Collector forwards the services' spans to
-Jaeger. Everything is derived from the same data the local stack provisions from.
+Strimzi runs Kafka (strimzi_manifests.py); CloudNativePG runs Postgres (three instances) with a login role and a
+schema per service; KEDA scales each consuming service on its consumer group's lag, up to as many replicas as its
+topics have partitions. A Job provisions what no operator declares (revokes, search paths, migrations); an
+OpenTelemetry Collector forwards the services' spans to Jaeger. Everything is derived from the same data the local
+stack provisions from.
 """
 
 from pathlib import Path
 from typing import Any
 
 from orderdesk_stack.kafka_access import KafkaPrincipal, principals, service_principals
-from orderdesk_stack.kafka_broker import kafka_version
 from orderdesk_stack.manifests import (
     IMAGE,
     INGRESS_NAMESPACE_LABEL,
@@ -20,21 +18,23 @@ from orderdesk_stack.manifests import (
     dump_documents,
     hardened_pod,
     kubernetes_dir,
+    orderdesk_metadata,
+    secret_ref,
 )
 from orderdesk_stack.provision import DATABASE
 from orderdesk_stack.services import SERVICES, service_named
-from orderdesk_stack.topics import EVENT_TOPIC_PARTITIONS, TOPIC_RETENTION, partitions_by_topic
+from orderdesk_stack.strimzi_manifests import (
+    KAFKA_BOOTSTRAP,
+    KAFKA_CA_DIR,
+    KAFKA_CA_SECRET,
+    kafka_cluster,
+    kafka_login_secret,
+    kafka_node_pool,
+    kafka_topic,
+    kafka_user,
+)
+from orderdesk_stack.topics import EVENT_TOPIC_PARTITIONS, partitions_by_topic
 
-KAFKA_CLUSTER = "orderdesk-kafka"
-KAFKA_BROKERS = 3
-KAFKA_REPLICATION = 3
-# A write is acknowledged once two replicas hold it: one broker may be down (a rolling update) and writes go on.
-KAFKA_MIN_IN_SYNC = 2
-KAFKA_TLS_PORT = 9093
-KAFKA_BOOTSTRAP = f"{KAFKA_CLUSTER}-kafka-bootstrap:{KAFKA_TLS_PORT}"
-# Strimzi's cluster CA, which signs the brokers' certificates: clients trust it (key ca.crt).
-KAFKA_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"
-KAFKA_CA_DIR = "/etc/orderdesk/kafka-ca"
 POSTGRES_CLUSTER = "orderdesk-postgres"
 POSTGRES_INSTANCES = 3
 POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:17"
@@ -49,7 +49,6 @@ OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector:0.114.0"
 JAEGER_IMAGE = "jaegertracing/jaeger:2.12.0"
 TRACING_USER = 10001  # both images' own unprivileged user
 OTLP_GRPC_PORT, OTLP_HTTP_PORT, JAEGER_UI_PORT = 4317, 4318, 16686
-STRIMZI_API = "kafka.strimzi.io/v1"
 CNPG_API = "postgresql.cnpg.io/v1"
 KEDA_API = "keda.sh/v1alpha1"
 
@@ -62,11 +61,11 @@ def render_production() -> dict[Path, str]:
     """The production overlay's generated files by path."""
     by_file = {
         "infra.yaml": [_infra_settings()],
-        "kafka.yaml": [_kafka(), _kafka_node_pool()],
+        "kafka.yaml": [kafka_cluster(), kafka_node_pool()],
         "kafka-topics.yaml": [
-            _kafka_topic(topic, partitions) for topic, partitions in partitions_by_topic(EVENT_TOPIC_PARTITIONS).items()
+            kafka_topic(topic, partitions) for topic, partitions in partitions_by_topic(EVENT_TOPIC_PARTITIONS).items()
         ],
-        "kafka-users.yaml": [_kafka_user(principal) for principal in principals()],
+        "kafka-users.yaml": [kafka_user(principal) for principal in principals()],
         "postgres.yaml": [_postgres_cluster(), _postgres_database()],
         "autoscaling.yaml": [
             document for principal in service_principals() if principal.groups for document in _autoscaling(principal)
@@ -78,19 +77,6 @@ def render_production() -> dict[Path, str]:
     return {production_dir() / name: dump_documents(documents) for name, documents in by_file.items()}
 
 
-def _named(name: str, **labels: str) -> dict[str, Any]:
-    return {"name": name, "labels": {**PART_OF, **labels}}
-
-
-def _secret_ref(name: str, key: str) -> dict[str, Any]:
-    return {"secretKeyRef": {"name": name, "key": key}}
-
-
-def kafka_login_secret(principal: str) -> str:
-    """The Secret (keys `username`, `password`) a principal logs in to Kafka with; the base's services read it."""
-    return f"orderdesk-{principal}-kafka"
-
-
 def database_login_secret(service: str) -> str:
     """The Secret of a service's role (keys `username`, `password`, and `url`, the service's database URL)."""
     return f"orderdesk-{service}-db"
@@ -100,7 +86,7 @@ def _infra_settings() -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": _named("orderdesk-infra"),
+        "metadata": orderdesk_metadata("orderdesk-infra"),
         "data": {
             "kafka_bootstrap_servers": KAFKA_BOOTSTRAP,
             "otlp_endpoint": f"http://otel-collector:{OTLP_HTTP_PORT}",
@@ -108,104 +94,6 @@ def _infra_settings() -> dict[str, Any]:
             "jwks_url": "https://identity.invalid/.well-known/jwks.json",
             "jwt_issuer": "https://identity.invalid/",
             "trace_url_template": "https://jaeger.invalid/trace/{trace_id}",
-        },
-    }
-
-
-def _kafka() -> dict[str, Any]:
-    replication = {
-        "default.replication.factor": KAFKA_REPLICATION,
-        "min.insync.replicas": KAFKA_MIN_IN_SYNC,
-        "offsets.topic.replication.factor": KAFKA_REPLICATION,
-        "transaction.state.log.replication.factor": KAFKA_REPLICATION,
-        "transaction.state.log.min.isr": KAFKA_MIN_IN_SYNC,
-        # Topics are KafkaTopic resources only, as the local brokers create none on their own.
-        "auto.create.topics.enable": False,
-    }
-    return {
-        "apiVersion": STRIMZI_API,
-        "kind": "Kafka",
-        "metadata": _named(KAFKA_CLUSTER),
-        "spec": {
-            "kafka": {
-                "version": kafka_version(),
-                "listeners": [
-                    {
-                        "name": "tls",
-                        "port": KAFKA_TLS_PORT,
-                        "type": "internal",
-                        "tls": True,
-                        "authentication": {"type": "scram-sha-512"},
-                    }
-                ],
-                "authorization": {"type": "simple"},
-                "config": replication,
-            },
-            "entityOperator": {"topicOperator": {}, "userOperator": {}},
-        },
-    }
-
-
-def _kafka_node_pool() -> dict[str, Any]:
-    """Every node a broker and a controller, as the local cluster runs them (KRaft, no ZooKeeper)."""
-    return {
-        "apiVersion": STRIMZI_API,
-        "kind": "KafkaNodePool",
-        "metadata": _named("brokers", **{"strimzi.io/cluster": KAFKA_CLUSTER}),
-        "spec": {
-            "replicas": KAFKA_BROKERS,
-            "roles": ["controller", "broker"],
-            "storage": {
-                "type": "jbod",
-                "volumes": [
-                    {
-                        "id": 0,
-                        "type": "persistent-claim",
-                        "size": "100Gi",
-                        "deleteClaim": False,
-                        "kraftMetadata": "shared",
-                    }
-                ],
-            },
-        },
-    }
-
-
-def _kafka_topic(topic: str, partitions: int) -> dict[str, Any]:
-    return {
-        "apiVersion": STRIMZI_API,
-        "kind": "KafkaTopic",
-        # Topic names are valid object names as they are (lower case, dots and dashes).
-        "metadata": _named(topic, **{"strimzi.io/cluster": KAFKA_CLUSTER}),
-        "spec": {
-            "topicName": topic,
-            "partitions": partitions,
-            "replicas": KAFKA_REPLICATION,
-            "config": {"retention.ms": int(TOPIC_RETENTION.total_seconds() * 1000)},
-        },
-    }
-
-
-def _acl(resource_type: str, name: str, operation: str, *, prefixed: bool = False) -> dict[str, Any]:
-    resource = {"type": resource_type, "name": name, "patternType": "prefix" if prefixed else "literal"}
-    return {"resource": resource, "operations": [operation]}
-
-
-def _kafka_user(principal: KafkaPrincipal) -> dict[str, Any]:
-    acls = [
-        *(_acl("topic", topic, "Write") for topic in principal.writes),
-        *(_acl("topic", topic, "Read") for topic in principal.reads),
-        *(_acl("group", group.removesuffix("-"), "Read", prefixed=group.endswith("-")) for group in principal.groups),
-    ]
-    password = {"valueFrom": _secret_ref(kafka_login_secret(principal.name), "password")}
-    return {
-        "apiVersion": STRIMZI_API,
-        "kind": "KafkaUser",
-        # The user's name is the principal the ACLs name and the login the services send.
-        "metadata": _named(principal.name, **{"strimzi.io/cluster": KAFKA_CLUSTER}),
-        "spec": {
-            "authentication": {"type": "scram-sha-512", "password": password},
-            "authorization": {"type": "simple", "acls": acls},
         },
     }
 
@@ -227,7 +115,7 @@ def _postgres_cluster() -> dict[str, Any]:
     return {
         "apiVersion": CNPG_API,
         "kind": "Cluster",
-        "metadata": _named(POSTGRES_CLUSTER),
+        "metadata": orderdesk_metadata(POSTGRES_CLUSTER),
         "spec": {
             "instances": POSTGRES_INSTANCES,
             "imageName": POSTGRES_IMAGE,
@@ -244,7 +132,7 @@ def _postgres_database() -> dict[str, Any]:
     return {
         "apiVersion": CNPG_API,
         "kind": "Database",
-        "metadata": _named(DATABASE),
+        "metadata": orderdesk_metadata(DATABASE),
         "spec": {
             "name": DATABASE,
             "owner": DATABASE,
@@ -262,7 +150,7 @@ def _autoscaling(principal: KafkaPrincipal) -> list[dict[str, Any]]:
     trigger_authentication = {
         "apiVersion": KEDA_API,
         "kind": "TriggerAuthentication",
-        "metadata": _named(authentication),
+        "metadata": orderdesk_metadata(authentication),
         "spec": {
             "secretTargetRef": [
                 {"parameter": "username", "name": login, "key": "username"},
@@ -289,7 +177,7 @@ def _autoscaling(principal: KafkaPrincipal) -> list[dict[str, Any]]:
     scaled_object = {
         "apiVersion": KEDA_API,
         "kind": "ScaledObject",
-        "metadata": _named(principal.name),
+        "metadata": orderdesk_metadata(principal.name),
         "spec": {
             "scaleTargetRef": {"name": principal.name},
             "minReplicaCount": MIN_REPLICAS,
@@ -335,13 +223,13 @@ def _provision_job() -> dict[str, Any]:
         # search path; then every migration. Strimzi's KafkaTopics and KafkaUsers are the topics and ACLs.
         "command": ["orderdesk", "provision", "--no-topics"],
         "env": [
-            {"name": "POSTGRES_PASSWORD", "valueFrom": _secret_ref(POSTGRES_SUPERUSER_SECRET, "password")},
+            {"name": "POSTGRES_PASSWORD", "valueFrom": secret_ref(POSTGRES_SUPERUSER_SECRET, "password")},
             # Defined after POSTGRES_PASSWORD, so Kubernetes substitutes it.
             {"name": "DATABASE_URL", "value": superuser_url},
             *(
                 {
                     "name": f"{service.role.upper()}_DB_PASSWORD",
-                    "valueFrom": _secret_ref(database_login_secret(service.name), "password"),
+                    "valueFrom": secret_ref(database_login_secret(service.name), "password"),
                 }
                 for service in SERVICES
             ),
@@ -353,7 +241,7 @@ def _provision_job() -> dict[str, Any]:
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": _named("orderdesk-provision"),
+        "metadata": orderdesk_metadata("orderdesk-provision"),
         "spec": {
             "backoffLimit": 6,
             # Gone a while after it finished, so the next release's apply runs it again with the new image.
@@ -376,7 +264,7 @@ def _network_policy(name: str, *, ingress: list[dict[str, Any]], egress: list[di
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": _named(name),
+        "metadata": orderdesk_metadata(name),
         "spec": {
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": name}},
             "policyTypes": ["Ingress", "Egress"],
@@ -431,7 +319,7 @@ def _tracing_deployment(
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _named(name, **{"app.kubernetes.io/name": name}),
+        "metadata": orderdesk_metadata(name, **{"app.kubernetes.io/name": name}),
         "spec": {
             "replicas": 1,
             "selector": selector,
@@ -444,7 +332,7 @@ def _tracing_service(name: str, ports: dict[str, int]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": _named(name, **{"app.kubernetes.io/name": name}),
+        "metadata": orderdesk_metadata(name, **{"app.kubernetes.io/name": name}),
         "spec": {
             "selector": {"app.kubernetes.io/name": name},
             "ports": [{"name": port_name, "port": port, "targetPort": port_name} for port_name, port in ports.items()],
@@ -458,7 +346,7 @@ def _tracing() -> list[dict[str, Any]]:
     collector_config = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": _named("otel-collector"),
+        "metadata": orderdesk_metadata("otel-collector"),
         "data": {"config.yaml": _COLLECTOR_CONFIG},
     }
     collector = _tracing_deployment(
