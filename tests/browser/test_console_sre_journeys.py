@@ -73,18 +73,10 @@ async def test_an_sre_replays_a_dead_letter_from_the_console_and_the_order_moves
     await expect(group).to_contain_text(f"orders.validated: {reason}")
     await letter.locator("summary").click()
     await expect(letter.locator("pre.payload")).to_contain_text(order_id)
-    dead_letter = await letter.get_attribute("data-dead-letter")
     await screenshot(console, "sre-dead-letter")
 
-    await letter.get_by_role("textbox").fill("the row is let go")
-    await letter.get_by_role("button", name="Replay").click()
-    await expect(console.get_by_role("status")).to_have_text(
-        f"Dead letter {dead_letter.split('/')[1]} of serviceability is replayed."
-    )
+    await _settle(console, letter, "Replay", note="the row is let go", audit_shows=("orders.validated", order_id))
     await expect(console.locator(f'table.dead-letters tr[data-key="{order_id}"]')).to_have_count(0)
-    audit = console.locator(f'table.dead-letter-audit tr[data-dead-letter="{dead_letter}"]')
-    for shown in ("sam", "replayed", "orders.validated", order_id, "the row is let go"):
-        await expect(audit).to_contain_text(shown)
 
     await console.get_by_role("link", name=order_id).first.click()
     await expect(console.locator("#stage")).not_to_have_text("validated", timeout=60_000)
@@ -103,13 +95,22 @@ async def test_an_sre_discards_a_dead_letter_with_a_note_and_its_audit_line_says
     await console.get_by_role("link", name="SRE", exact=True).click()
     letter = console.locator(f'table.dead-letters tr[data-key="{order_id}"][data-dead-letter^="serviceability/"]')
     await expect(letter).to_contain_text("ValidationError")
-    dead_letter = await letter.get_attribute("data-dead-letter")
-    await letter.get_by_role("textbox").fill("a malformed test record: nothing to redo")
-    await letter.get_by_role("button", name="Discard").click()
-    await expect(console.get_by_role("status")).to_have_text(
-        f"Dead letter {dead_letter.split('/')[1]} of serviceability is discarded."
-    )
+    note = "a malformed test record: nothing to redo"
+    dead_letter = await _settle(console, letter, "Discard", note=note, audit_shows=(order_id, "invalid payload"))
     await expect(console.locator(f'table.dead-letters tr[data-dead-letter="{dead_letter}"]')).to_have_count(0)
+
+
+async def _settle(console, letter, action: str, *, note: str, audit_shows: tuple[str, ...]) -> str:
+    """Replay or discard the dead letter in `letter` as "sam" with a note; the console confirms it, and its audit line
+    names who did what, with the note and `audit_shows`. The dead letter's id."""
+    dead_letter = await letter.get_attribute("data-dead-letter")
+    await letter.get_by_role("textbox").fill(note)
+    await letter.get_by_role("button", name=action).click()
+    done = f"{action.lower()}ed"
+    await expect(console.get_by_role("status")).to_have_text(
+        f"Dead letter {dead_letter.split('/')[1]} of serviceability is {done}."
+    )
     audit = console.locator(f'table.dead-letter-audit tr[data-dead-letter="{dead_letter}"]')
-    for shown in ("sam", "discarded", order_id, "invalid payload", "a malformed test record: nothing to redo"):
+    for shown in ("sam", done, note, *audit_shows):
         await expect(audit).to_contain_text(shown)
+    return dead_letter
