@@ -17,6 +17,7 @@ from orderdesk_shared.errors import is_transient, logged_error
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.catalogue import replay_topic
 from orderdesk_shared.group_commit import BatchWriter, GroupCommit
+from orderdesk_shared.heap import freeze_startup_heap
 from orderdesk_shared.kafka_connection import idempotent_producer
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.messaging import MessagingTables
@@ -121,6 +122,7 @@ class ServiceRuntime:
         for prepare in self.on_start:
             step = getattr(prepare, "__name__", "start-up task")
             await _until_it_works(step, lambda prepare=prepare: prepare(self.database))
+        freeze_startup_heap()
         self._spawn(CONSUMER, self.consumer.run())
         for name, loop in self.loops.items():
             self._spawn(name, loop(self.database))
