@@ -129,6 +129,29 @@ def prices_by_id(catalogue: Catalogue) -> dict[str, tuple[ProductOfferingPrice, 
     }
 
 
+def catalogs(catalogue: Catalogue, *, root: str) -> dict[str, dict[str, Any]]:
+    return {CATALOG_ID: catalog_resource(catalogue, root=root)}
+
+
+def categories(catalogue: Catalogue, *, root: str) -> dict[str, dict[str, Any]]:
+    return {family: category_resource(family, catalogue, root=root) for family in families(catalogue)}
+
+
+def offerings(catalogue: Catalogue, *, root: str) -> dict[str, dict[str, Any]]:
+    return {o.id: offering_resource(o, catalogue=catalogue, root=root) for o in catalogue.product_offering}
+
+
+def prices(catalogue: Catalogue, *, root: str) -> dict[str, dict[str, Any]]:
+    return {
+        price_id: price_resource(price, offering=offering, catalogue=catalogue, root=root)
+        for price_id, (price, offering) in prices_by_id(catalogue).items()
+    }
+
+
+def specifications(catalogue: Catalogue, *, root: str) -> dict[str, dict[str, Any]]:
+    return {o.id: specification_resource(o, catalogue=catalogue, root=root) for o in catalogue.product_offering}
+
+
 def _characteristic(use: CharacteristicValueUse) -> dict[str, Any]:
     characteristic: dict[str, Any] = {
         "name": use.name,
