@@ -1,5 +1,6 @@
-"""Steps the order journeys share, through the public APIs: the gigabit Internet order they submit, an order read,
-waited for, handed off or waiting for the sales director, and Operations' reports on it."""
+"""Steps the order journeys share, through the public APIs: the gigabit Internet orders they submit (the near-net
+building's too), an order read, waited for, handed off or waiting for the sales director, and Operations' reports
+on it."""
 
 import copy
 from decimal import Decimal
@@ -14,6 +15,31 @@ from orderdesk_stack.testing import eventually
 LIST_MRC = Decimal("1665.00")
 
 
+# A building near-net in the seed inventory, 950 ft from our fiber: an order there waits for a site survey.
+NEAR_NET_BUILDING = {
+    "streetNr": "2900",
+    "streetName": "East 106th Street, Building 2",
+    "city": "Chicago",
+    "stateOrProvince": "IL",
+    "postcode": "60617",
+}
+
+
+def gigabit_internet_item(place: list[dict], *, mrc: float, nrc: float | None = None) -> dict:
+    """Order item 1: 1 Gbps Dedicated Internet for 36 months at `place`, at `mrc` a month (and `nrc` once)."""
+    prices = [{"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": mrc}}}]
+    if nrc is not None:
+        prices.append({"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": nrc}}})
+    return {
+        "id": "1",
+        "action": "add",
+        "productOffering": {"id": "DIA-FIBER"},
+        "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
+        "product": {"productCharacteristic": [{"name": "bandwidth_mbps", "value": 1000}], "place": place},
+        "itemPrice": prices,
+    }
+
+
 def gigabit_internet_order(*, discount_percent: int, seed: int) -> dict:
     """A generated new-logo order whose one item is 1 Gbps Internet at `discount_percent` off list."""
     body = next(
@@ -21,22 +47,8 @@ def gigabit_internet_order(*, discount_percent: int, seed: int) -> dict:
     )
     [item, *_] = body["productOrderItem"]
     net_mrc = LIST_MRC * (100 - discount_percent) / 100
-    body["productOrderItem"] = [
-        {
-            "id": "1",
-            "action": "add",
-            "productOffering": {"id": "DIA-FIBER"},
-            "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
-            "product": {
-                "productCharacteristic": [{"name": "bandwidth_mbps", "value": 1000}],
-                "place": copy.deepcopy(item["product"]["place"]),
-            },
-            "itemPrice": [
-                {"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": float(net_mrc)}}},
-                {"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 1500}}},
-            ],
-        }
-    ]
+    place = copy.deepcopy(item["product"]["place"])
+    body["productOrderItem"] = [gigabit_internet_item(place, mrc=float(net_mrc), nrc=1500)]
     return body
 
 
