@@ -334,9 +334,8 @@ class CatalogueResource:
     plural: str  # names the list
     id_parameter: str
     list_description: str
-    # (catalogue, *, root): every resource of the kind by its id; a read by id builds them all, as the catalogue
-    # is small (tens of offerings, about a hundred prices).
-    by_id: Callable[..., dict[str, dict]]
+    every: Callable[..., list[dict]]  # (catalogue, *, root)
+    by_id: Callable[..., dict | None]  # (catalogue, id, *, root): None when there is none
 
 
 CATALOGUE_RESOURCES = (
@@ -347,7 +346,8 @@ CATALOGUE_RESOURCES = (
         plural="catalogs",
         id_parameter="catalog_id",
         list_description="The one catalog: the catalogue in force (TMF620).",
-        by_id=tmf620.catalogs,
+        every=tmf620.catalogs,
+        by_id=tmf620.catalog_by_id,
     ),
     CatalogueResource(
         path="category",
@@ -356,7 +356,8 @@ CATALOGUE_RESOURCES = (
         plural="categories",
         id_parameter="category_id",
         list_description="The catalogue's product families as categories, each with its offerings (TMF620).",
-        by_id=tmf620.categories,
+        every=tmf620.categories,
+        by_id=tmf620.category_by_id,
     ),
     CatalogueResource(
         path="productOffering",
@@ -365,7 +366,8 @@ CATALOGUE_RESOURCES = (
         plural="product offerings",
         id_parameter="offering_id",
         list_description="The catalogue's offerings (TMF620), e.g. `lifecycleStatus=Active` or `category.id=internet`.",
-        by_id=tmf620.offerings,
+        every=tmf620.offerings,
+        by_id=tmf620.offering_by_id,
     ),
     CatalogueResource(
         path="productOfferingPrice",
@@ -376,7 +378,8 @@ CATALOGUE_RESOURCES = (
         list_description=(
             "Every price component and term discount of every offering (TMF620), e.g. `priceType=discount`."
         ),
-        by_id=tmf620.prices,
+        every=tmf620.prices,
+        by_id=tmf620.price_by_id,
     ),
     CatalogueResource(
         path="productSpecification",
@@ -387,7 +390,8 @@ CATALOGUE_RESOURCES = (
         list_description=(
             "Each offering's product specification: the characteristics an order item may choose (TMF620)."
         ),
-        by_id=tmf620.specifications,
+        every=tmf620.specifications,
+        by_id=tmf620.specification_by_id,
     ),
 )
 
@@ -402,12 +406,12 @@ def _serve(resource: CatalogueResource) -> None:
     async def list_resources(
         _: SignedIn, context: ContextDep, root: CatalogueRoot, query: Read, response: Response
     ) -> list[dict]:
-        return query.answer(resource.by_id(context.rules.catalogue, root=root).values(), response)
+        return query.answer(resource.every(context.rules.catalogue, root=root), response)
 
     async def read_resource(
         resource_id: ResourceId, _: SignedIn, context: ContextDep, root: CatalogueRoot, fields: Fields
     ) -> dict:
-        found = resource.by_id(context.rules.catalogue, root=root).get(resource_id)
+        found = resource.by_id(context.rules.catalogue, resource_id, root=root)
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {resource.singular} {resource_id}")
         return tmf630.project(found, fields)
