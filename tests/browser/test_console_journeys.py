@@ -15,8 +15,8 @@ from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from tests.browser.console_pages import mark_loaded, screenshot, sign_in, still_loaded, until_in_console
 from tests.conftest import bearer
+from tests.e2e.order_journeys import gigabit_internet_order
 from tests.e2e.test_fulfillment_handoff import GRAND_RAPIDS
-from tests.e2e.test_pricing_approval import _gigabit_internet_order
 from tests.e2e.test_serviceability import NEAR_NET_ORDER
 
 pytestmark = pytest.mark.e2e
@@ -74,7 +74,7 @@ async def test_a_specialist_finds_a_rejected_order_corrects_it_and_sees_it_move_
 async def test_an_approver_approves_a_25_percent_discount_from_the_queue(stack, intake, console):
     created = await intake.post(
         PRODUCT_ORDER_PATH,
-        json=_gigabit_internet_order(discount_percent=25, seed=825),
+        json=gigabit_internet_order(discount_percent=25, seed=825),
         headers=bearer(stack, "rep-002", Role.SALES_REP),
     )
     order_id = created.json()["id"]
@@ -300,7 +300,7 @@ async def test_a_commission_analyst_decides_a_reps_dispute_and_the_adjustment_re
 
 async def _gigabit_order_in_console(stack, intake, *, rep: str, discount_percent: int, seed: int, **shown) -> str:
     """A rep's 1 Gbps Internet order at `discount_percent` off, once the console shows it as `shown`."""
-    body = _gigabit_internet_order(discount_percent=discount_percent, seed=seed)
+    body = gigabit_internet_order(discount_percent=discount_percent, seed=seed)
     created = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=bearer(stack, rep, Role.SALES_REP))
     order_id = created.json()["id"]
     await until_in_console(stack, order_id, **shown)

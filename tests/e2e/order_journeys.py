@@ -1,11 +1,55 @@
-"""Steps the order journeys share, through the public APIs: an order read, waited for, handed off or
-waiting for the sales director, and Operations' reports on it."""
+"""Steps the order journeys share, through the public APIs: the gigabit Internet orders they submit (the near-net
+building's too), an order read, waited for, handed off or waiting for the sales director, and Operations' reports
+on it."""
+
+import copy
+from decimal import Decimal
 
 import httpx
 
+from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
-from tests.e2e.test_pricing_approval import _gigabit_internet_order
+
+# Dedicated Internet at 1 Gbps on a 36-month term lists at $1,665.00 a month (catalogue v1).
+LIST_MRC = Decimal("1665.00")
+
+
+# A building near-net in the seed inventory, 950 ft from our fiber: an order there waits for a site survey.
+NEAR_NET_BUILDING = {
+    "streetNr": "2900",
+    "streetName": "East 106th Street, Building 2",
+    "city": "Chicago",
+    "stateOrProvince": "IL",
+    "postcode": "60617",
+}
+
+
+def gigabit_internet_item(place: list[dict], *, mrc: float, nrc: float | None = None) -> dict:
+    """Order item 1: 1 Gbps Dedicated Internet for 36 months at `place`, at `mrc` a month (and `nrc` once)."""
+    prices = [{"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": mrc}}}]
+    if nrc is not None:
+        prices.append({"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": nrc}}})
+    return {
+        "id": "1",
+        "action": "add",
+        "productOffering": {"id": "DIA-FIBER"},
+        "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
+        "product": {"productCharacteristic": [{"name": "bandwidth_mbps", "value": 1000}], "place": place},
+        "itemPrice": prices,
+    }
+
+
+def gigabit_internet_order(*, discount_percent: int, seed: int) -> dict:
+    """A generated new-logo order whose one item is 1 Gbps Internet at `discount_percent` off list."""
+    body = next(
+        order.body for order in generate_orders(40, seed=seed, invalid_share=0.0) if order.body["orderType"] == "new"
+    )
+    [item, *_] = body["productOrderItem"]
+    net_mrc = LIST_MRC * (100 - discount_percent) / 100
+    place = copy.deepcopy(item["product"]["place"])
+    body["productOrderItem"] = [gigabit_internet_item(place, mrc=float(net_mrc), nrc=1500)]
+    return body
 
 
 async def order_of(intake, order_id: str, headers: dict) -> dict:
@@ -33,7 +77,7 @@ async def operations_report(fulfillment, order_id: str, headers: dict, status: s
 
 async def handed_off_order(intake, people, *, seed: int) -> str:
     created = await intake.post(
-        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=5, seed=seed), headers=people["rep"]
+        PRODUCT_ORDER_PATH, json=gigabit_internet_order(discount_percent=5, seed=seed), headers=people["rep"]
     )
     assert created.status_code == 201, created.text
     order_id = created.json()["id"]
@@ -42,7 +86,7 @@ async def handed_off_order(intake, people, *, seed: int) -> str:
 
 
 async def waiting_for_the_director(intake, pricing, people, *, seed: int) -> tuple[str, dict]:
-    body = _gigabit_internet_order(discount_percent=25, seed=seed)
+    body = gigabit_internet_order(discount_percent=25, seed=seed)
     order_id = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=people["rep"])).json()["id"]
     await until_state(intake, order_id, people["rep"], "pending", stage="priced")
     queue = (await pricing.get("/pricing/approvals", headers=people["director"])).json()

@@ -20,7 +20,7 @@ from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
 from tests.conftest import bearer
-from tests.e2e.test_pricing_approval import _gigabit_internet_order
+from tests.e2e.order_journeys import gigabit_internet_order
 
 pytestmark = pytest.mark.e2e
 
@@ -222,7 +222,7 @@ async def test_a_cancel_after_the_hand_off_is_heard_asked_waiting_for_operations
     operations = bearer(stack, "olga-ops", Role.OPERATIONS)
     await hub(intake, TMF622, rep, listener.callback)
     created = await intake.post(
-        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=5, seed=1805), headers=rep
+        PRODUCT_ORDER_PATH, json=gigabit_internet_order(discount_percent=5, seed=1805), headers=rep
     )
     order_id = created.json()["id"]
     await eventually(

@@ -11,13 +11,13 @@ from orderdesk_stack.testing import eventually
 from tests.conftest import records_for
 from tests.e2e.order_journeys import (
     console_state,
+    gigabit_internet_order,
     handed_off_order,
     operations_report,
     order_of,
     until_state,
     waiting_for_the_director,
 )
-from tests.e2e.test_pricing_approval import _gigabit_internet_order
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +63,7 @@ async def test_an_approval_of_the_version_a_correction_replaced_is_refused_and_o
     pricing = services["pricing-approval"]
     order_id, request = await waiting_for_the_director(intake, pricing, people, seed=1402)
     order = await order_of(intake, order_id, people["rep"])
-    [item] = _gigabit_internet_order(discount_percent=5, seed=1402)["productOrderItem"]
+    [item] = gigabit_internet_order(discount_percent=5, seed=1402)["productOrderItem"]
     corrected = await intake.patch(
         f"{PRODUCT_ORDER_PATH}/{order_id}", json={"productOrderItem": [item]}, headers=people["rep"] | MERGE_PATCH
     )

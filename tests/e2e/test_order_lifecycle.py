@@ -23,8 +23,13 @@ from pricing_approval.rules_in_force import load_rules
 from pricing_approval.settings import CATALOGUE_DIRECTORY
 from pricing_approval.settings import Settings as PricingSettings
 from tests.conftest import bearer, records_for
-from tests.e2e.order_journeys import operations_report, order_of, until_state, waiting_for_the_director
-from tests.e2e.test_pricing_approval import _gigabit_internet_order
+from tests.e2e.order_journeys import (
+    gigabit_internet_order,
+    operations_report,
+    order_of,
+    until_state,
+    waiting_for_the_director,
+)
 from tests.e2e.test_serviceability import NEAR_NET_ORDER
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +40,7 @@ SAMPLES = Path(__file__).parents[2] / "services" / "intake" / "tests" / "samples
 async def test_the_same_order_sent_twice_is_one_order_and_a_likely_duplicate_waits_for_a_specialist(
     stack, intake, people
 ):
-    body = _gigabit_internet_order(discount_percent=5, seed=1406)
+    body = gigabit_internet_order(discount_percent=5, seed=1406)
     first = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=people["rep"])
     again = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=people["rep"])
     assert (first.status_code, again.status_code) == (201, 200)
@@ -135,7 +140,7 @@ async def test_a_promotion_code_lowers_the_price_the_discount_is_measured_from(s
     pricing = services["pricing-approval"]
     promotion, offering_id, term = _promotion_valid_today()
     net_mrc = (_list_mrc(offering_id, term) * Decimal("0.85")).quantize(Decimal("0.01"))
-    body = _gigabit_internet_order(discount_percent=15, seed=1407)
+    body = gigabit_internet_order(discount_percent=15, seed=1407)
     [item] = body["productOrderItem"]
     item["productOffering"] = {"id": offering_id}
     item["product"]["productCharacteristic"] = []
@@ -215,7 +220,7 @@ async def test_an_unsigned_order_waits_for_the_accepted_proposal_whose_date_comm
     stack, intake, services, people
 ):
     pricing = services["pricing-approval"]
-    body = _gigabit_internet_order(discount_percent=5, seed=1409)
+    body = gigabit_internet_order(discount_percent=5, seed=1409)
     del body["agreement"][0]["signedDate"]
     order_id = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=people["rep"])).json()["id"]
     waiting = await until_state(intake, order_id, people["rep"], "pending", stage="priced")

@@ -14,6 +14,7 @@ from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
 from orderdesk_stack.tracing import Span
 from tests.conftest import bearer
+from tests.e2e.order_journeys import NEAR_NET_BUILDING, gigabit_internet_item
 
 pytestmark = pytest.mark.e2e
 
@@ -40,18 +41,7 @@ ORDER = {
     ],
     "agreement": [{"id": "MSA-3004", "termMonths": 36, "signedDate": "2026-11-02"}],
     "productOrderItem": [
-        {
-            "id": "1",
-            "action": "add",
-            "productOffering": {"id": "DIA-FIBER"},
-            "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
-            "product": {
-                "productCharacteristic": [{"name": "bandwidth_mbps", "value": 1000}],
-                "place": [{"role": "serviceLocation", "streetNr": "2900", "streetName": "East 106th Street, Building 2",
-                           "city": "Chicago", "stateOrProvince": "IL", "postcode": "60617"}],
-            },
-            "itemPrice": [{"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 1248.75}}}],
-        },
+        gigabit_internet_item([{"role": "serviceLocation", **NEAR_NET_BUILDING}], mrc=1248.75),
         {
             "id": "2",
             "action": "add",

@@ -1,7 +1,6 @@
 """Pricing and approval in the running stack: what needs no person flows on, what does waits for the right one."""
 
 import asyncio
-import copy
 import secrets
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,67 +19,12 @@ from orderdesk_shared.events.serviceability import (
     ServiceabilityQualified,
     SiteQualification,
 )
-from orderdesk_stack.order_generator import generate_orders
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
 from tests.conftest import bearer, first_record_for, publish_as
+from tests.e2e.order_journeys import gigabit_internet_order, until_state, waiting_for_the_director
 
 pytestmark = pytest.mark.e2e
-
-# Dedicated Internet at 1 Gbps on a 36-month term lists at $1,665.00 a month (catalogue v1).
-LIST_MRC = Decimal("1665.00")
-
-
-def _gigabit_internet_order(*, discount_percent: int, seed: int) -> dict:
-    """A generated new-logo order whose one item is 1 Gbps Internet at `discount_percent` off list."""
-    body = next(
-        order.body for order in generate_orders(40, seed=seed, invalid_share=0.0) if order.body["orderType"] == "new"
-    )
-    [item, *_] = body["productOrderItem"]
-    net_mrc = LIST_MRC * (100 - discount_percent) / 100
-    body["productOrderItem"] = [
-        {
-            "id": "1",
-            "action": "add",
-            "productOffering": {"id": "DIA-FIBER"},
-            "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
-            "product": {
-                "productCharacteristic": [{"name": "bandwidth_mbps", "value": 1000}],
-                "place": copy.deepcopy(item["product"]["place"]),
-            },
-            "itemPrice": [
-                {"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": float(net_mrc)}}},
-                {"priceType": "nonRecurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 1500}}},
-            ],
-        }
-    ]
-    return body
-
-
-async def _until(intake, order_id: str, headers: dict, *, stage: str, state: str) -> dict:
-    async def order() -> dict:
-        return (await intake.get(f"{PRODUCT_ORDER_PATH}/{order_id}", headers=headers)).json()
-
-    return await eventually(
-        order, lambda seen: (seen["stage"], seen["state"]) == (stage, state), what=f"{order_id} {state} at {stage}"
-    )
-
-
-async def _priced_for_the_sales_director(intake, rep: dict, *, seed: int) -> str:
-    """The id of a 1 Gbps order the rep submits at 25% off, once it waits, priced, for the sales director."""
-    created = await intake.post(
-        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=25, seed=seed), headers=rep
-    )
-    order_id = created.json()["id"]
-    await _until(intake, order_id, rep, stage="priced", state="pending")
-    return order_id
-
-
-async def _approval_request(pricing, approver: dict, order_id: str) -> dict:
-    """The order's approval request as the approver's queue shows it."""
-    queue = (await pricing.get("/pricing/approvals", headers=approver)).json()
-    [request] = [request for request in queue if request["orderId"] == order_id]
-    return request
 
 
 @pytest.fixture
@@ -92,12 +36,12 @@ async def pricing(stack):
 async def test_five_percent_off_on_an_on_net_site_is_approved_with_no_human_step(stack, intake, pricing):
     rep = bearer(stack, "rep-001", Role.SALES_REP)
     created = await intake.post(
-        PRODUCT_ORDER_PATH, json=_gigabit_internet_order(discount_percent=5, seed=5), headers=rep
+        PRODUCT_ORDER_PATH, json=gigabit_internet_order(discount_percent=5, seed=5), headers=rep
     )
     assert created.status_code == 201, created.text
     order_id = created.json()["id"]
 
-    await _until(intake, order_id, rep, stage="ratified", state="inProgress")
+    await until_state(intake, order_id, rep, "inProgress", stage="ratified")
     quote = (await pricing.get(f"/pricing/orders/{order_id}", headers=rep)).json()
     assert (quote["status"], quote["requiredApprovals"], quote["approvals"]) == ("approved", [], [])
     assert quote["pricing"]["items"][0]["discountPercent"] == "5.00"
@@ -105,7 +49,8 @@ async def test_five_percent_off_on_an_on_net_site_is_approved_with_no_human_step
 
 async def test_twenty_five_percent_off_waits_for_the_sales_director_and_proceeds_after_approval(stack, intake, pricing):
     rep = bearer(stack, "rep-002", Role.SALES_REP)
-    order_id = await _priced_for_the_sales_director(intake, rep, seed=25)
+    director = bearer(stack, "dex-director", Role.SALES_DIRECTOR)
+    order_id, request = await waiting_for_the_director(intake, pricing, {"rep": rep, "director": director}, seed=25)
     quote = (await pricing.get(f"/pricing/orders/{order_id}", headers=rep)).json()
     [requirement] = quote["requiredApprovals"]
     assert (requirement["role"], requirement["status"]) == ("sales_director", "pending")
@@ -115,8 +60,6 @@ async def test_twenty_five_percent_off_waits_for_the_sales_director_and_proceeds
     assert order_id not in {
         request["orderId"] for request in (await pricing.get("/pricing/approvals", headers=manager)).json()
     }
-    director = bearer(stack, "dex-director", Role.SALES_DIRECTOR)
-    request = await _approval_request(pricing, director, order_id)
     refused = await pricing.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=manager)
     assert refused.status_code == 403
     await asyncio.sleep(1.0)
@@ -126,14 +69,13 @@ async def test_twenty_five_percent_off_waits_for_the_sales_director_and_proceeds
         f"/pricing/approvals/{request['id']}/approve", json={"comment": "multi-site prospect"}, headers=director
     )
     assert granted.status_code == 200, granted.text
-    await _until(intake, order_id, rep, stage="ratified", state="inProgress")
+    await until_state(intake, order_id, rep, "inProgress", stage="ratified")
 
 
 async def test_a_cancelled_order_leaves_the_approvers_queue_and_a_late_approval_is_refused(stack, intake, pricing):
     rep = bearer(stack, "rep-003", Role.SALES_REP)
-    order_id = await _priced_for_the_sales_director(intake, rep, seed=26)
     director = bearer(stack, "dex-director", Role.SALES_DIRECTOR)
-    request = await _approval_request(pricing, director, order_id)
+    order_id, request = await waiting_for_the_director(intake, pricing, {"rep": rep, "director": director}, seed=26)
 
     cancelled = await intake.post(
         "/tmf-api/productOrderingManagement/v4/cancelProductOrder",
@@ -162,13 +104,13 @@ async def test_an_order_without_a_signed_agreement_goes_on_once_the_customer_sig
     stack, intake, pricing
 ):
     rep = bearer(stack, "rep-004", Role.SALES_REP)
-    body = _gigabit_internet_order(discount_percent=5, seed=27)
+    body = gigabit_internet_order(discount_percent=5, seed=27)
     for agreement in body["agreement"]:
         agreement.pop("signedDate")
     [contact] = [party["name"] for party in body["relatedParty"] if party["role"] == "contact"]
     order_id = (await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)).json()["id"]
 
-    await _until(intake, order_id, rep, stage="priced", state="pending")
+    await until_state(intake, order_id, rep, "pending", stage="priced")
     assert (await pricing.get(f"/pricing/orders/{order_id}", headers=rep)).json()["status"] == "awaiting-signature"
     specialist = bearer(stack, "sky-specialist", Role.SPECIALIST)
     sent = (await pricing.post(f"/pricing/orders/{order_id}/proposal/send", json={}, headers=specialist)).json()
@@ -180,7 +122,7 @@ async def test_an_order_without_a_signed_agreement_goes_on_once_the_customer_sig
     )
     assert accepted.status_code == 200, accepted.text
 
-    await _until(intake, order_id, rep, stage="ratified", state="inProgress")
+    await until_state(intake, order_id, rep, "inProgress", stage="ratified")
     approved = OrderApproved.model_validate_json(
         (await first_record_for(stack.kafka_admin, "orders.approved", order_id)).value
     )

@@ -11,10 +11,11 @@ from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
 from tests.conftest import bearer, first_record_for
+from tests.e2e.order_journeys import NEAR_NET_BUILDING, gigabit_internet_item
 
 pytestmark = pytest.mark.e2e
 
-# ACC-10003's building is near-net in the seed inventory: 950 ft from our fiber.
+# ACC-10003's building is the seed inventory's near-net one.
 NEAR_NET_ORDER = {
     "externalId": "OPP-NEAR-NET-1",
     "orderType": "add",
@@ -25,28 +26,7 @@ NEAR_NET_ORDER = {
         {"role": "salesRep", "id": "rep-001", "splitPercent": 100},
     ],
     "agreement": [{"id": "MSA-3003", "termMonths": 36, "signedDate": "2026-11-02"}],
-    "productOrderItem": [
-        {
-            "id": "1",
-            "action": "add",
-            "productOffering": {"id": "DIA-FIBER"},
-            "itemTerm": [{"duration": {"amount": 36, "units": "month"}}],
-            "product": {
-                "productCharacteristic": [{"name": "bandwidth_mbps", "value": 1000}],
-                "place": [
-                    {
-                        "role": "serviceLocation",
-                        "streetNr": "2900",
-                        "streetName": "East 106th Street, Building 2",
-                        "city": "Chicago",
-                        "stateOrProvince": "IL",
-                        "postcode": "60617",
-                    }
-                ],
-            },
-            "itemPrice": [{"priceType": "recurring", "price": {"dutyFreeAmount": {"unit": "USD", "value": 1800}}}],
-        }
-    ],
+    "productOrderItem": [gigabit_internet_item([{"role": "serviceLocation", **NEAR_NET_BUILDING}], mrc=1800)],
 }
 
 

@@ -14,7 +14,7 @@ from orderdesk_shared.auth import Role
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
 from tests.conftest import bearer
-from tests.e2e.test_pricing_approval import _gigabit_internet_order, _until
+from tests.e2e.order_journeys import gigabit_internet_order, until_state
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ async def services(stack):
 
 def _order(*, discount_percent: int, reps: list[tuple[str, int]], seed: int) -> dict:
     """A 1 Gbps Internet order at `discount_percent` off (over 20% waits for a sales director), naming `reps`."""
-    body = _gigabit_internet_order(discount_percent=discount_percent, seed=seed)
+    body = gigabit_internet_order(discount_percent=discount_percent, seed=seed)
     body["externalId"] = f"SEC-{secrets.token_hex(6).upper()}"
     parties = [party for party in body["relatedParty"] if party["role"] != "salesRep"]
     body["relatedParty"] = parties + [{"role": "salesRep", "id": rep, "splitPercent": split} for rep, split in reps]
@@ -51,7 +51,7 @@ async def _submitted(services, headers: dict, body: dict) -> str:
 
 async def _waiting_for_a_director(services, headers: dict, body: dict) -> str:
     order_id = await _submitted(services, headers, body)
-    await _until(services["intake"], order_id, headers, stage="priced", state="pending")
+    await until_state(services["intake"], order_id, headers, "pending", stage="priced")
     return order_id
 
 
@@ -211,7 +211,7 @@ async def test_whoever_corrected_an_order_may_not_approve_it_and_another_approve
 
     granted = await pricing.post(f"/pricing/approvals/{request['id']}/approve", json={}, headers=director)
     assert granted.status_code == 200, granted.text
-    await _until(intake, order_id, owner, stage="ratified", state="inProgress")
+    await until_state(intake, order_id, owner, "inProgress", stage="ratified")
 
 
 async def test_the_submitter_may_not_approve_their_own_order(stack, services):
@@ -279,7 +279,7 @@ async def test_an_analyst_who_corrected_the_order_may_not_decide_its_dispute(sta
         f"/pricing/approvals/{request['id']}/approve", json={}, headers=director
     )
     assert approved.status_code == 200, approved.text
-    await _until(services["intake"], order_id, owner, stage="ratified", state="inProgress")
+    await until_state(services["intake"], order_id, owner, "inProgress", stage="ratified")
 
     commission = services["commission"]
     rep = bearer(stack, NAMED_REP, Role.SALES_REP)

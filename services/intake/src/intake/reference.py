@@ -75,6 +75,9 @@ class ReferenceData:
 
 _Text = Annotated[str, Field(min_length=1)]
 _Value = StrictInt | Annotated[StrictStr, Field(min_length=1)]
+_AccountId = Annotated[str, Field(pattern=r"^ACC-\d{5}$")]
+_StateCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+_Postcode = Annotated[str, Field(pattern=r"^\d{5}$")]
 
 
 class _Row(BaseModel):
@@ -113,12 +116,12 @@ class _OfferingsFile(_Row):
 
 
 class _AccountRow(_Row):
-    account_id: Annotated[str, Field(pattern=r"^ACC-\d{5}$")]
+    account_id: _AccountId
     legal_name: _Text
     billing_street: _Text
     billing_city: _Text
-    billing_state: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-    billing_postcode: Annotated[str, Field(pattern=r"^\d{5}$")]
+    billing_state: _StateCode
+    billing_postcode: _Postcode
     tax_id: Annotated[str, Field(pattern=r"^\d{2}-\d{7}$")]
     market: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     status: Literal["active", "closed"]
@@ -126,15 +129,15 @@ class _AccountRow(_Row):
 
 class _InstalledProductRow(_Row):
     product_id: Annotated[str, Field(pattern=r"^PRD-[0-9A-Z-]+$")]
-    account_id: Annotated[str, Field(pattern=r"^ACC-\d{5}$")]
+    account_id: _AccountId
     offering_id: _Text
     # name=value pairs separated by ";", e.g. "bandwidth_mbps=500"
     characteristics: Annotated[str, Field(pattern=r"^([a-z_]+=[^;=]+)(;[a-z_]+=[^;=]+)*$")]
     location_id: _Text
     street: _Text
     city: _Text
-    state: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-    postcode: Annotated[str, Field(pattern=r"^\d{5}$")]
+    state: _StateCode
+    postcode: _Postcode
     mrc: Decimal = Field(ge=0)
     term_months: Annotated[int, Field(ge=1, le=120)]
 

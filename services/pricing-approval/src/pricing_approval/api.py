@@ -4,10 +4,11 @@ catalogue."""
 import asyncio
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -311,13 +312,6 @@ async def _act(
         raise RequestValidationError(errors) from invalid
 
 
-CatalogRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("Catalog")))]
-CategoryRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("Category")))]
-OfferingRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("ProductOffering")))]
-PriceRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("ProductOfferingPrice")))]
-SpecificationRead = Annotated[
-    ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("ProductSpecification")))
-]
 JobRead = Annotated[ListQuery, Depends(tmf630.list_query(attributes=tmf620.attributes("ImportJob")))]
 
 
@@ -329,135 +323,116 @@ async def catalogue_root(request: Request) -> str:
 CatalogueRoot = Annotated[str, Depends(catalogue_root)]
 
 
-def _fields(definition: str):
-    return Depends(tmf630.fields_query(attributes=tmf620.attributes(definition)))
+@dataclass(frozen=True)
+class CatalogueResource:
+    """A kind of TMF620 resource the catalogue is read as: listed at `/{path}` (TMF630 filters, fields and paging),
+    read at `/{path}/{<id_parameter>}` (fields), a 404 naming it when there is none."""
+
+    path: str
+    definition: str  # in the published specification: the attributes a read may filter on and ask for
+    singular: str  # names the read by id (its OpenAPI operation) and its 404: "no product offering X"
+    plural: str  # names the list
+    id_parameter: str
+    list_description: str
+    every: Callable[..., list[dict]]  # (catalogue, *, root)
+    by_id: Callable[..., dict | None]  # (catalogue, id, *, root): None when there is none
 
 
-@catalogue_router.get("/catalog")
-async def list_catalogs(
-    _: SignedIn, context: ContextDep, root: CatalogueRoot, query: CatalogRead, response: Response
-) -> list[dict]:
-    """The one catalog: the catalogue in force (TMF620)."""
-    return query.answer([tmf620.catalog_resource(context.rules.catalogue, root=root)], response)
+CATALOGUE_RESOURCES = (
+    CatalogueResource(
+        path="catalog",
+        definition="Catalog",
+        singular="catalog",
+        plural="catalogs",
+        id_parameter="catalog_id",
+        list_description="The one catalog: the catalogue in force (TMF620).",
+        every=tmf620.catalogs,
+        by_id=tmf620.catalog_by_id,
+    ),
+    CatalogueResource(
+        path="category",
+        definition="Category",
+        singular="category",
+        plural="categories",
+        id_parameter="category_id",
+        list_description="The catalogue's product families as categories, each with its offerings (TMF620).",
+        every=tmf620.categories,
+        by_id=tmf620.category_by_id,
+    ),
+    CatalogueResource(
+        path="productOffering",
+        definition="ProductOffering",
+        singular="product offering",
+        plural="product offerings",
+        id_parameter="offering_id",
+        list_description="The catalogue's offerings (TMF620), e.g. `lifecycleStatus=Active` or `category.id=internet`.",
+        every=tmf620.offerings,
+        by_id=tmf620.offering_by_id,
+    ),
+    CatalogueResource(
+        path="productOfferingPrice",
+        definition="ProductOfferingPrice",
+        singular="product offering price",
+        plural="product offering prices",
+        id_parameter="price_id",
+        list_description=(
+            "Every price component and term discount of every offering (TMF620), e.g. `priceType=discount`."
+        ),
+        every=tmf620.prices,
+        by_id=tmf620.price_by_id,
+    ),
+    CatalogueResource(
+        path="productSpecification",
+        definition="ProductSpecification",
+        singular="product specification",
+        plural="product specifications",
+        id_parameter="specification_id",
+        list_description=(
+            "Each offering's product specification: the characteristics an order item may choose (TMF620)."
+        ),
+        every=tmf620.specifications,
+        by_id=tmf620.specification_by_id,
+    ),
+)
 
 
-@catalogue_router.get("/catalog/{catalog_id}")
-async def catalog(
-    catalog_id: str,
-    _: SignedIn,
-    context: ContextDep,
-    root: CatalogueRoot,
-    fields: Annotated[frozenset[str] | None, _fields("Catalog")],
-) -> dict:
-    if catalog_id != tmf620.CATALOG_ID:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no catalog {catalog_id}")
-    return tmf630.project(tmf620.catalog_resource(context.rules.catalogue, root=root), fields)
+def _serve(resource: CatalogueResource) -> None:
+    attributes = tmf620.attributes(resource.definition)
+    Read = Annotated[ListQuery, Depends(tmf630.list_query(attributes=attributes))]
+    Fields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=attributes))]
+    # Each path keeps its own parameter name ({offering_id}, {price_id}...): the OpenAPI document shows it.
+    ResourceId = Annotated[str, Path(alias=resource.id_parameter)]
 
+    async def list_resources(
+        _: SignedIn, context: ContextDep, root: CatalogueRoot, query: Read, response: Response
+    ) -> list[dict]:
+        return query.answer(resource.every(context.rules.catalogue, root=root), response)
 
-@catalogue_router.get("/category")
-async def list_categories(
-    _: SignedIn, context: ContextDep, root: CatalogueRoot, query: CategoryRead, response: Response
-) -> list[dict]:
-    """The catalogue's product families as categories, each with its offerings (TMF620)."""
-    catalogue = context.rules.catalogue
-    return query.answer(
-        [tmf620.category_resource(f, catalogue, root=root) for f in tmf620.families(catalogue)], response
+    async def read_resource(
+        resource_id: ResourceId, _: SignedIn, context: ContextDep, root: CatalogueRoot, fields: Fields
+    ) -> dict:
+        found = resource.by_id(context.rules.catalogue, resource_id, root=root)
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {resource.singular} {resource_id}")
+        return tmf630.project(found, fields)
+
+    catalogue_router.add_api_route(
+        f"/{resource.path}",
+        list_resources,
+        methods=["GET"],
+        name="list_" + resource.plural.replace(" ", "_"),
+        description=resource.list_description,
+    )
+    catalogue_router.add_api_route(
+        f"/{resource.path}/{{{resource.id_parameter}}}",
+        read_resource,
+        methods=["GET"],
+        name=resource.singular.replace(" ", "_"),
     )
 
 
-@catalogue_router.get("/category/{category_id}")
-async def category(
-    category_id: str,
-    _: SignedIn,
-    context: ContextDep,
-    root: CatalogueRoot,
-    fields: Annotated[frozenset[str] | None, _fields("Category")],
-) -> dict:
-    if category_id not in tmf620.families(context.rules.catalogue):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no category {category_id}")
-    return tmf630.project(tmf620.category_resource(category_id, context.rules.catalogue, root=root), fields)
-
-
-@catalogue_router.get("/productOffering")
-async def list_product_offerings(
-    _: SignedIn, context: ContextDep, root: CatalogueRoot, query: OfferingRead, response: Response
-) -> list[dict]:
-    """The catalogue's offerings (TMF620), e.g. `lifecycleStatus=Active` or `category.id=internet`."""
-    catalogue = context.rules.catalogue
-    offerings = (
-        tmf620.offering_resource(offering, catalogue=catalogue, root=root) for offering in catalogue.product_offering
-    )
-    return query.answer(offerings, response)
-
-
-@catalogue_router.get("/productOffering/{offering_id}")
-async def product_offering(
-    offering_id: str,
-    _: SignedIn,
-    context: ContextDep,
-    root: CatalogueRoot,
-    fields: Annotated[frozenset[str] | None, _fields("ProductOffering")],
-) -> dict:
-    offering = context.rules.catalogue.offerings.get(offering_id)
-    if offering is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering {offering_id}")
-    return tmf630.project(tmf620.offering_resource(offering, catalogue=context.rules.catalogue, root=root), fields)
-
-
-@catalogue_router.get("/productOfferingPrice")
-async def list_product_offering_prices(
-    _: SignedIn, context: ContextDep, root: CatalogueRoot, query: PriceRead, response: Response
-) -> list[dict]:
-    """Every price component and term discount of every offering (TMF620), e.g. `priceType=discount`."""
-    catalogue = context.rules.catalogue
-    prices = (
-        tmf620.price_resource(price, offering=offering, catalogue=catalogue, root=root)
-        for price, offering in tmf620.prices_by_id(catalogue).values()
-    )
-    return query.answer(prices, response)
-
-
-@catalogue_router.get("/productOfferingPrice/{price_id}")
-async def product_offering_price(
-    price_id: str,
-    _: SignedIn,
-    context: ContextDep,
-    root: CatalogueRoot,
-    fields: Annotated[frozenset[str] | None, _fields("ProductOfferingPrice")],
-) -> dict:
-    found = tmf620.prices_by_id(context.rules.catalogue).get(price_id)
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product offering price {price_id}")
-    price, offering = found
-    return tmf630.project(
-        tmf620.price_resource(price, offering=offering, catalogue=context.rules.catalogue, root=root), fields
-    )
-
-
-@catalogue_router.get("/productSpecification")
-async def list_product_specifications(
-    _: SignedIn, context: ContextDep, root: CatalogueRoot, query: SpecificationRead, response: Response
-) -> list[dict]:
-    """Each offering's product specification: the characteristics an order item may choose (TMF620)."""
-    catalogue = context.rules.catalogue
-    specifications = (
-        tmf620.specification_resource(o, catalogue=catalogue, root=root) for o in catalogue.product_offering
-    )
-    return query.answer(specifications, response)
-
-
-@catalogue_router.get("/productSpecification/{specification_id}")
-async def product_specification(
-    specification_id: str,
-    _: SignedIn,
-    context: ContextDep,
-    root: CatalogueRoot,
-    fields: Annotated[frozenset[str] | None, _fields("ProductSpecification")],
-) -> dict:
-    offering = context.rules.catalogue.offerings.get(specification_id)
-    if offering is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no product specification {specification_id}")
-    return tmf630.project(tmf620.specification_resource(offering, catalogue=context.rules.catalogue, root=root), fields)
+for catalogue_resource in CATALOGUE_RESOURCES:
+    _serve(catalogue_resource)
 
 
 @catalogue_router.get("/importJob")

@@ -129,6 +129,55 @@ def prices_by_id(catalogue: Catalogue) -> dict[str, tuple[ProductOfferingPrice, 
     }
 
 
+def catalogs(catalogue: Catalogue, *, root: str) -> list[dict[str, Any]]:
+    return [catalog_resource(catalogue, root=root)]
+
+
+def catalog_by_id(catalogue: Catalogue, catalog_id: str, *, root: str) -> dict[str, Any] | None:
+    return catalog_resource(catalogue, root=root) if catalog_id == CATALOG_ID else None
+
+
+def categories(catalogue: Catalogue, *, root: str) -> list[dict[str, Any]]:
+    return [category_resource(family, catalogue, root=root) for family in families(catalogue)]
+
+
+def category_by_id(catalogue: Catalogue, family: str, *, root: str) -> dict[str, Any] | None:
+    return category_resource(family, catalogue, root=root) if family in families(catalogue) else None
+
+
+def offerings(catalogue: Catalogue, *, root: str) -> list[dict[str, Any]]:
+    return [offering_resource(o, catalogue=catalogue, root=root) for o in catalogue.product_offering]
+
+
+def offering_by_id(catalogue: Catalogue, offering_id: str, *, root: str) -> dict[str, Any] | None:
+    offering = catalogue.offerings.get(offering_id)
+    return offering_resource(offering, catalogue=catalogue, root=root) if offering else None
+
+
+def prices(catalogue: Catalogue, *, root: str) -> list[dict[str, Any]]:
+    return [
+        price_resource(price, offering=offering, catalogue=catalogue, root=root)
+        for price, offering in prices_by_id(catalogue).values()
+    ]
+
+
+def price_by_id(catalogue: Catalogue, price_id: str, *, root: str) -> dict[str, Any] | None:
+    found = prices_by_id(catalogue).get(price_id)
+    if found is None:
+        return None
+    price, offering = found
+    return price_resource(price, offering=offering, catalogue=catalogue, root=root)
+
+
+def specifications(catalogue: Catalogue, *, root: str) -> list[dict[str, Any]]:
+    return [specification_resource(o, catalogue=catalogue, root=root) for o in catalogue.product_offering]
+
+
+def specification_by_id(catalogue: Catalogue, specification_id: str, *, root: str) -> dict[str, Any] | None:
+    offering = catalogue.offerings.get(specification_id)
+    return specification_resource(offering, catalogue=catalogue, root=root) if offering else None
+
+
 def _characteristic(use: CharacteristicValueUse) -> dict[str, Any]:
     characteristic: dict[str, Any] = {
         "name": use.name,

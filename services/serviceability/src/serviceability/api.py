@@ -1,9 +1,10 @@
 """Serviceability's API: TMF645 checks, the order view, site surveys and the location inventory."""
 
+import re
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,37 +63,6 @@ async def check_service_qualification(
     return resource
 
 
-# TMF630 list behaviour (orderdesk_shared.tmf630) on a CheckServiceQualification's attributes: TMF645's and ours.
-CHECK_ATTRIBUTES = PublishedSpec.named(TMF645).properties("CheckServiceQualification")
-CheckList = Annotated[ListQuery, Depends(tmf630.list_query(attributes=CHECK_ATTRIBUTES))]
-CheckFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=CHECK_ATTRIBUTES))]
-
-
-@tmf645_router.get("/checkServiceQualification/{check_id}")
-async def retrieve_check_service_qualification(
-    check_id: str, _: SignedIn, db: DatabaseDep, fields: CheckFields
-) -> dict:
-    """A check answered before, as it was answered."""
-    return await _answer_read(Checks, check_id, db, fields, missing=f"no checkServiceQualification {check_id}")
-
-
-@tmf645_router.get("/checkServiceQualification")
-async def list_check_service_qualifications(
-    reader: SignedIn, db: DatabaseDep, query: CheckList, response: Response
-) -> list[dict]:
-    """The checks answered, newest first, filtered and projected as TMF630 says (e.g. `qualificationResult=
-    unqualified`, `serviceQualificationItem.service.serviceSpecification.id=DIA-FIBER`); a sales rep's own only."""
-    return await _answers_listed(Checks, reader, db, query, response)
-
-
-async def _answer_read(
-    answers: type[Checks | Queries], answer_id: str, db: Database, fields: frozenset[str] | None, *, missing: str
-) -> dict:
-    """A check or query answered before, as it was answered, projected on the fields asked for."""
-    answer = await read_or_404(db, lambda connection: answers(connection).get(answer_id), missing=missing)
-    return tmf630.project(answer, fields)
-
-
 async def _answers_listed(
     answers: type[Checks | Queries],
     reader: Principal,
@@ -113,9 +83,49 @@ async def _answers_listed(
         return await rest.answer_from(read, response, narrow_with="filters other than .gt/.gte/.lt/.lte on dates")
 
 
-QUERY_ATTRIBUTES = PublishedSpec.named(TMF645).properties("QueryServiceQualification")
-QueryList = Annotated[ListQuery, Depends(tmf630.list_query(attributes=QUERY_ATTRIBUTES))]
-QueryFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=QUERY_ATTRIBUTES))]
+def _serve_answers(
+    path: str, answers: type[Checks | Queries], *, id_parameter: str, read_description: str, list_description: str
+) -> None:
+    """Read the checks or queries answered before at `/{path}/{<id_parameter>}`, as they were answered, and list
+    them at `/{path}`, with TMF630 list behaviour (orderdesk_shared.tmf630) on the resource's TMF645 attributes."""
+    attributes = PublishedSpec.named(TMF645).properties(path[0].upper() + path[1:])
+    AnswerList = Annotated[ListQuery, Depends(tmf630.list_query(attributes=attributes))]
+    AnswerFields = Annotated[frozenset[str] | None, Depends(tmf630.fields_query(attributes=attributes))]
+    # Each path keeps its own parameter name ({check_id}, {query_id}): the OpenAPI document shows it.
+    AnswerId = Annotated[str, Path(alias=id_parameter)]
+
+    async def retrieve(answer_id: AnswerId, _: SignedIn, db: DatabaseDep, fields: AnswerFields) -> dict:
+        missing = f"no {path} {answer_id}"
+        answer = await read_or_404(db, lambda connection: answers(connection).get(answer_id), missing=missing)
+        return tmf630.project(answer, fields)
+
+    async def list_answers(reader: SignedIn, db: DatabaseDep, query: AnswerList, response: Response) -> list[dict]:
+        return await _answers_listed(answers, reader, db, query, response)
+
+    operation = re.sub(r"(?<!^)(?=[A-Z])", "_", path).lower()
+    tmf645_router.add_api_route(
+        f"/{path}/{{{id_parameter}}}",
+        retrieve,
+        methods=["GET"],
+        name=f"retrieve_{operation}",
+        description=read_description,
+    )
+    tmf645_router.add_api_route(
+        f"/{path}", list_answers, methods=["GET"], name=f"list_{operation}s", description=list_description
+    )
+
+
+_serve_answers(
+    "checkServiceQualification",
+    Checks,
+    id_parameter="check_id",
+    read_description="A check answered before, as it was answered.",
+    list_description=(
+        "The checks answered, newest first, filtered and projected as TMF630 says (e.g. "
+        "`qualificationResult=unqualified`, `serviceQualificationItem.service.serviceSpecification.id=DIA-FIBER`); "
+        "a sales rep's own only."
+    ),
+)
 
 
 @tmf645_router.post("/queryServiceQualification", status_code=status.HTTP_201_CREATED)
@@ -136,20 +146,15 @@ async def query_service_qualification(
     return resource
 
 
-@tmf645_router.get("/queryServiceQualification/{query_id}")
-async def retrieve_query_service_qualification(
-    query_id: str, _: SignedIn, db: DatabaseDep, fields: QueryFields
-) -> dict:
-    """A query answered before, as it was answered."""
-    return await _answer_read(Queries, query_id, db, fields, missing=f"no queryServiceQualification {query_id}")
-
-
-@tmf645_router.get("/queryServiceQualification")
-async def list_query_service_qualifications(
-    reader: SignedIn, db: DatabaseDep, query: QueryList, response: Response
-) -> list[dict]:
-    """The queries answered, newest first, filtered and projected as TMF630 says; a sales rep's own only."""
-    return await _answers_listed(Queries, reader, db, query, response)
+_serve_answers(
+    "queryServiceQualification",
+    Queries,
+    id_parameter="query_id",
+    read_description="A query answered before, as it was answered.",
+    list_description=(
+        "The queries answered, newest first, filtered and projected as TMF630 says; a sales rep's own only."
+    ),
+)
 
 
 async def _decide(
