@@ -81,16 +81,7 @@ async def sre_page(request: Request, person: Person, context: ContextDep) -> HTM
         services=services,
         groups=_by_topic_and_reason(services),
         lags=_lag_by_topic(services),
-        resolved=sorted(
-            (
-                letter | {"service": service.name}
-                for service in services
-                for letter in service.resolved_letters
-                if letter.get("resolution")
-            ),
-            key=lambda letter: letter["resolution"]["at"],
-            reverse=True,
-        ),
+        resolved=_resolved_letters(services),
         overdue=[order | {"trace_url": settings.trace_url(order["trace_id"])} for order in overdue],
     )
 
@@ -111,13 +102,7 @@ async def resolve_dead_letter(
     verb = "replay" if action is Resolution.REPLAYED else "discard"
     done = f"Dead letter {dead_letter_id} of {service} is {action}."
     if service == CONSOLE:
-        try:
-            await resolve(
-                request.app.state.runtime.database, dead_letter_id, action, by=person.principal.subject, note=note
-            )
-        except (NoSuchDeadLetter, AlreadyResolved) as error:
-            return back_with_notice("/sre", f"The console refused: {error}")
-        return back_with_notice("/sre", done)
+        return await _resolve_console_letter(request.app.state.runtime, dead_letter_id, action, person, note, done)
     if service not in person.service_urls:
         return back_with_notice("/sre", f"No service {service} here.")
     return await act(
@@ -128,6 +113,31 @@ async def resolve_dead_letter(
         back_to="/sre",
         done=lambda _: done,
     )
+
+
+def _resolved_letters(services: list[ServiceOperations]) -> list[dict]:
+    """Every service's resolved dead letters, the latest resolution first, each named with its service."""
+    return sorted(
+        (
+            letter | {"service": service.name}
+            for service in services
+            for letter in service.resolved_letters
+            if letter.get("resolution")
+        ),
+        key=lambda letter: letter["resolution"]["at"],
+        reverse=True,
+    )
+
+
+async def _resolve_console_letter(
+    runtime: ServiceRuntime, dead_letter_id: str, action: Resolution, person: Person, note: str, done: str
+) -> RedirectResponse:
+    """The console's own dead letters are resolved here rather than through an operations API."""
+    try:
+        await resolve(runtime.database, dead_letter_id, action, by=person.principal.subject, note=note)
+    except (NoSuchDeadLetter, AlreadyResolved) as error:
+        return back_with_notice("/sre", f"The console refused: {error}")
+    return back_with_notice("/sre", done)
 
 
 async def _console_operations(runtime: ServiceRuntime) -> ServiceOperations:
