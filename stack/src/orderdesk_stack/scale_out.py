@@ -79,7 +79,7 @@ async def partitions_per_member(kafka: KafkaConnection, groups: Sequence[str]) -
 def spread(members: Mapping[str, list[int]], *, instances: int) -> list[str]:
     """The groups not spread over `instances` members each owning partitions, each with what the brokers said."""
     return [
-        f"{group}: {len(counts)} members owning {counts or 'nothing (rebalancing)'}"
+        f"{group}: partitions per member {counts}" if counts else f"{group}: no stable members (rebalancing)"
         for group, counts in members.items()
         if len(counts) != instances or 0 in counts
     ]
@@ -144,7 +144,7 @@ async def run_scale_out(
     single = await measured_line_up(
         stack, intakes=[INTAKE], orders=orders, rounds=rounds, seed=seed, timeout=timeout, idle_seconds=idle_seconds
     )
-    added = [await asyncio.to_thread(stack.add_instance, group) for group in GROUPS]
+    added = await asyncio.to_thread(stack.add_instances, GROUPS)
     scaled_members = await rebalanced(stack.kafka_admin, instances=INSTANCES_SCALED_TO, timeout=rebalance_timeout)
     intakes = [INTAKE, *(program for program in added if service_of(program) == INTAKE)]
     scaled = await measured_line_up(
