@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 UV := .cache/uv-$(UV_VERSION)/bin/uv
 UV_RUN := $(UV) run --frozen
 
-.PHONY: setup up down status logs restart lint test chromium demo bench profile
+.PHONY: setup up down status logs restart lint test chromium demo bench scale-out profile
 
 # Install the locked environment, download the Kafka broker jars, build with Go Jaeger (the stack's tracing backend)
 # and Prometheus's promtool (the tests check the alert rules in deploy/ with it), install with npm the official
@@ -70,6 +70,11 @@ demo: setup
 # (docs/performance.md says what each means).
 bench: setup
 	$(UV_RUN) orderdesk bench
+
+# The scale-out rehearsal: on a three-broker stack of its own, the pipeline with one instance of each service, then
+# with two, the invariants checked; both line-ups' figures go to bench-results/ (docs/performance.md).
+scale-out: setup
+	$(UV_RUN) orderdesk scale-out
 
 # Flame graphs (py-spy) of every service during a pipeline round, into bench-results/profiles/.
 profile: setup

@@ -1,4 +1,4 @@
-"""The bench's arithmetic, its report and its profiler, without a stack."""
+"""The bench's and the scale-out rehearsal's arithmetic, their reports and the profiler, without a stack."""
 
 import subprocess
 import sys
@@ -10,6 +10,7 @@ from orderdesk_stack.cli.bench_report import render_bench
 from orderdesk_stack.cpu_use import without_idle
 from orderdesk_stack.measurement import Measurement, measure, percentile
 from orderdesk_stack.profiling import flame_graphs
+from orderdesk_stack.scale_out import failings, service_of, spread
 
 
 def test_idle_cpu_over_the_round_is_taken_off_each_program_and_never_below_zero() -> None:
@@ -125,3 +126,26 @@ def test_a_flame_graph_is_written_for_each_profiled_process(tmp_path) -> None:
         busy.wait()
 
     assert output.read_text().lstrip().startswith("<?xml")
+
+
+def test_the_scale_out_rehearsal_fails_on_a_group_left_on_one_instance_or_an_invariant_broken() -> None:
+    members = {"intake": [37, 36], "commission": [25], "console": [61, 0], "serviceability": []}
+
+    not_spread = spread(members, instances=2)
+
+    assert [line.split(":")[0] for line in not_spread] == ["commission", "console", "serviceability"]
+    violations = {"lost": ["ord-1: nothing anywhere says why"], "duplicated": [], "moved backwards": []}
+    assert failings({"not_spread": not_spread[:1], "invariants": {"violations": violations}}) == [
+        "not spread: commission: partitions per member [25]",
+        "1 lost",
+    ]
+
+
+def test_a_program_counts_toward_its_service_and_the_brokers_toward_none() -> None:
+    assert [service_of(program) for program in ("intake", "intake-2", "pricing-approval-3", "kafka-1", "postgres")] == [
+        "intake",
+        "intake",
+        "pricing-approval",
+        None,
+        None,
+    ]

@@ -21,7 +21,8 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,19 +75,48 @@ DASHBOARD_SHARES = {"rejected": 0.08, "waiting for an approver": 0.08, "held for
 CORES = os.cpu_count() or 1
 
 
-async def pipeline(stack: Stack, *, orders: int, seed: int, timeout: float) -> Measurement:
+async def pipeline(
+    stack: Stack, *, orders: int, seed: int, timeout: float, intakes: Sequence[str] = (INTAKE,)
+) -> Measurement:
     """Submit `orders` valid orders to intake (closed loop: CLOSED_LOOP_CLIENTS at a time, each waiting for its
-    answer) and wait for each on orders.ratified."""
+    answer) and wait for each on orders.ratified. With more than one of `intakes` (intake's instances, by program),
+    the clients are shared out among them and the orders go to each in turn."""
     batch = generate_orders(orders, seed=seed, invalid_share=0.0)
-    async with (
-        PipelineWatcher(stack.kafka_admin) as watcher,
-        OrderSubmitter(
-            stack.service_url(INTAKE), signer=stack.token_signer, concurrency=CLOSED_LOOP_CLIENTS
-        ) as submitter,
-    ):
-        order_ids = await asyncio.gather(*(submitter.submit(order, watcher) for order in batch))
+    clients_each = max(1, CLOSED_LOOP_CLIENTS // len(intakes))
+    async with PipelineWatcher(stack.kafka_admin) as watcher, AsyncExitStack() as submitters_open:
+        submitters = [
+            await submitters_open.enter_async_context(
+                OrderSubmitter(stack.service_url(intake), signer=stack.token_signer, concurrency=clients_each)
+            )
+            for intake in intakes
+        ]
+        order_ids = await asyncio.gather(
+            *(submitters[n % len(submitters)].submit(order, watcher) for n, order in enumerate(batch))
+        )
         await _until_done(watcher, order_ids, timeout=timeout)
     return _ratified("pipeline (HTTP intake to orders.ratified)", watcher, order_ids)
+
+
+@dataclass(frozen=True)
+class PipelineRound:
+    """A pipeline round with the CPU seconds each program spent on its orders, and how long it lasted until the
+    stack was at rest again."""
+
+    measurement: Measurement
+    cpu_seconds: dict[str, float]
+    seconds: float
+
+
+async def pipeline_round(
+    stack: Stack, *, orders: int, seed: int, timeout: float, intakes: Sequence[str] = (INTAKE,)
+) -> PipelineRound:
+    """pipeline() with the stack at rest before and after: every CPU second between is spent on the round's orders,
+    but for what the programs spend at rest anyway (idle_cores), which the caller takes off."""
+    before = await settled(stack)
+    started = time.monotonic()
+    measurement = await pipeline(stack, orders=orders, seed=seed, timeout=timeout, intakes=intakes)
+    cpu_seconds = spent_between(before, await settled(stack))
+    return PipelineRound(measurement, cpu_seconds, time.monotonic() - started)
 
 
 async def open_loop(stack: Stack, *, rate: float, seconds: float, seed: int, timeout: float) -> Measurement:
@@ -362,19 +392,16 @@ async def run_bench(
     round_seconds = 0.0
     for round_number in range(rounds):
         baselines.append(await _bus_baseline(stack, records=orders * BASELINE_RECORDS_PER_ORDER, payloads=payloads))
-        # The stack at rest before and after the round: every CPU second between is spent on the round's orders,
-        # but for what the programs spend at rest anyway (`idle`), which is taken off.
-        before = await settled(stack)
-        started = time.monotonic()
-        pipelines.append(await pipeline(stack, orders=orders, seed=seed + round_number, timeout=timeout))
-        cpu_spent.update(spent_between(before, await settled(stack)))
-        round_seconds += time.monotonic() - started
+        measured = await pipeline_round(stack, orders=orders, seed=seed + round_number, timeout=timeout)
+        pipelines.append(measured.measurement)
+        cpu_spent.update(measured.cpu_seconds)
+        round_seconds += measured.seconds
     resident_mib = resident_mib_by_program(stack)
     baseline, bus_cost = sorted(baselines, key=lambda pair: pair[0].per_second)[len(baselines) // 2]
-    real = _median(pipelines)
+    real = median_round(pipelines)
     routed = orders * rounds
-    cpu_ms_per_order = _per_order(without_idle(cpu_spent, idle, seconds=round_seconds), routed)
-    cpu_ms_per_order_with_idle = _per_order(cpu_spent, routed)
+    cpu_ms_per_order = ms_per_order(without_idle(cpu_spent, idle, seconds=round_seconds), routed)
+    cpu_ms_per_order_with_idle = ms_per_order(cpu_spent, routed)
     open_loop_rate = real.per_second / 2
     latency = await open_loop(stack, rate=open_loop_rate, seconds=open_loop_seconds, seed=seed + 5000, timeout=timeout)
     await settled(stack)
@@ -389,7 +416,7 @@ async def run_bench(
     alone = await intake_alone(stack, orders=acceptance_orders, rounds=rounds, seed=seed, idle=idle)
     # Last, as what intake accepts here is still being worked through by the stack afterwards.
     bare_rounds, intake_rounds = await acceptance(stack, orders=acceptance_orders, rounds=rounds, seed=seed)
-    http_baseline, intake_acceptance = _median(bare_rounds), _median(intake_rounds)
+    http_baseline, intake_acceptance = median_round(bare_rounds), median_round(intake_rounds)
     dashboard = await console_dashboard(
         stack, orders=dashboard_orders, loads=DASHBOARD_LOADS, seed=seed, timeout=timeout
     )
@@ -424,7 +451,7 @@ async def run_bench(
         "resident_mib": resident_mib,
         "memory_growth": growth,
         "acceptance_orders": acceptance_orders,
-        "intake_alone": asdict(_median(alone.rounds)),
+        "intake_alone": asdict(median_round(alone.rounds)),
         "intake_cpu_ms_per_post": alone.cpu_ms_per_post,
         "intake_cpu_ms_per_post_relayed": alone.cpu_ms_per_post_relayed,
         "http_baseline": asdict(http_baseline),
@@ -457,7 +484,7 @@ async def _bus_baseline(stack: Stack, *, records: int, payloads: list[bytes]) ->
     )
 
 
-def _per_order(spent: Mapping[str, float], orders: int) -> dict[str, float]:
+def ms_per_order(spent: Mapping[str, float], orders: int) -> dict[str, float]:
     """CPU ms per order by program, largest first, and their total."""
     by_program = {program: round(seconds * 1000 / orders, 2) for program, seconds in Counter(spent).most_common()}
     return by_program | {"total": round(sum(by_program.values()), 2)}
@@ -468,6 +495,6 @@ def _libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _median(measurements: list[Measurement]) -> Measurement:
+def median_round(measurements: list[Measurement]) -> Measurement:
     """The round with the median throughput (a real round, so its latencies belong to it)."""
     return sorted(measurements, key=lambda m: m.per_second)[len(measurements) // 2]

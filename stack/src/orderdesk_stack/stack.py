@@ -5,7 +5,7 @@ import asyncio
 import itertools
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -228,14 +228,24 @@ class Stack(StackSettings):
     def add_instance(self, service_name: str) -> str:
         """Start another instance of a service (same consumer group and database, a port of its own outside the
         service block) in the running supervisord; wait until it serves and return its program name."""
-        service = service_named(service_name)
-        taken = {*self.added_instances(), *(s.name for s in SERVICES)}
-        program = next(f"{service.name}-{n}" for n in itertools.count(2) if f"{service.name}-{n}" not in taken)
-        block = {s.port(self.service_port_base) for s in SERVICES}
-        port = next(port for port in iter(lambda: free_ports(1)[0], None) if port not in block)
-        self.supervisor.add_program(self.service_program(service, program=program, port=port), directory=repo_root())
-        self._start_and_wait([program])
-        return program
+        return self.add_instances([service_name])[0]
+
+    def add_instances(self, service_names: Iterable[str]) -> list[str]:
+        """add_instance for each of these services, all started at once (they boot side by side, as at `up`);
+        wait until every one serves and return their program names."""
+        programs = []
+        taken_ports = {s.port(self.service_port_base) for s in SERVICES}
+        for service in map(service_named, service_names):
+            taken = {*self.added_instances(), *(s.name for s in SERVICES)}
+            program = next(f"{service.name}-{n}" for n in itertools.count(2) if f"{service.name}-{n}" not in taken)
+            port = next(port for port in iter(lambda: free_ports(1)[0], None) if port not in taken_ports)
+            taken_ports.add(port)
+            self.supervisor.add_program(
+                self.service_program(service, program=program, port=port), directory=repo_root()
+            )
+            programs.append(program)
+        self._start_and_wait(programs)
+        return programs
 
     def remove_instance(self, program: str) -> None:
         """Stop an instance add_instance started (gracefully) and take it out of supervisord."""

@@ -1,6 +1,6 @@
 """`orderdesk`: run the local stack (up, down, status, logs, restart, stop, kill, pause, resume), the demo, the
-benchmark, the invariant checker and the chaos run; purge expired bookkeeping rows; write a service's next
-migration."""
+benchmark, the scale-out rehearsal, the invariant checker and the chaos run; purge expired bookkeeping rows;
+write a service's next migration."""
 
 import typer
 

@@ -1,10 +1,11 @@
-"""The bench's figures, as tables a person reads in the terminal."""
+"""The bench's and the scale-out rehearsal's figures, as tables a person reads in the terminal."""
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from orderdesk_stack.bench import CORES
+from orderdesk_stack.scale_out import service_of
 
 
 def render_bench(result: dict) -> Group:
@@ -94,3 +95,55 @@ def render_bench(result: dict) -> Group:
             )
         parts.append(memory)
     return Group(*parts)
+
+
+def render_scale_out(result: dict) -> Group:
+    """The rehearsal's figures, one column per line-up: throughput and latency, CPU per order by service (and by
+    each instance), and each consumer group's partitions per member; then what failed, if anything."""
+    single, scaled = result["single"], result["scaled"]
+    line_ups = ("one instance each", f"two instances each ({len(scaled['intakes'])} intakes)")
+    figures = Table(
+        title=f"{result['orders']} orders per round, median of {result['rounds']} rounds, "
+        f"{result['kafka_brokers']} brokers, {result['partitions']} partitions per topic"
+    )
+    figures.add_column("pipeline (HTTP intake to orders.ratified)")
+    for line_up in line_ups:
+        figures.add_column(line_up, justify="right")
+    for label, key, unit in (("orders/s", "per_second", ""), *((p, f"{p}_ms", " ms") for p in ("p50", "p95", "p99"))):
+        figures.add_row(label, *(f"{line_up['pipeline'][key]:.1f}{unit}" for line_up in (single, scaled)))
+    cpu = Table(title="CPU ms per order by program (idle CPU taken off); a service's instances summed, then each")
+    cpu.add_column("program")
+    for line_up in line_ups:
+        cpu.add_column(line_up, justify="right")
+    for program in scaled["cpu_ms_per_order"]:
+        cpu.add_row(program, *(_ms(line_up["cpu_ms_per_order"].get(program)) for line_up in (single, scaled)))
+        instances = [name for name in scaled["cpu_ms_per_order_by_program"] if service_of(name) == program]
+        for instance in sorted(instances) if len(instances) > 1 else ():
+            cpu.add_row(
+                f"  {instance}",
+                *(_ms(line_up["cpu_ms_per_order_by_program"].get(instance)) for line_up in (single, scaled)),
+            )
+    partitions = Table(title="partitions per member of each consumer group, as the brokers assign them")
+    partitions.add_column("group")
+    for line_up in line_ups:
+        partitions.add_column(line_up, justify="right")
+    for group in scaled["partitions_per_member"]:
+        partitions.add_row(
+            group, *(_members(line_up["partitions_per_member"].get(group, [])) for line_up in (single, scaled))
+        )
+    endings = ", ".join(f"{count:,} {ending}" for ending, count in sorted(result["endings"].items()))
+    violations = sum(len(found) for found in result["invariants"]["violations"].values())
+    checked = Text(
+        f"invariants over {result['invariants']['orders_checked']:,} orders ({endings}): "
+        + (f"{violations:,} violations" if violations else "none violated"),
+        style="red" if violations else "green",
+    )
+    return Group(figures, cpu, partitions, checked)
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _members(counts: list[int]) -> str:
+    return " + ".join(map(str, counts)) if counts else "rebalancing"

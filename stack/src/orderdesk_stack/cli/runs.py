@@ -1,8 +1,11 @@
-"""Runs that drive orders through a stack: the `demo`, the `chaos` run, the `bench` and the `profile`."""
+"""Runs that drive orders through a stack: the `demo`, the `chaos` run, the `bench`, the `scale-out` rehearsal and
+the `profile`."""
 
 import asyncio
 import logging
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -19,11 +22,12 @@ from orderdesk_stack.chaos import (
     run_chaos,
     volume_for,
 )
-from orderdesk_stack.cli.bench_report import render_bench
+from orderdesk_stack.cli.bench_report import render_bench, render_scale_out
 from orderdesk_stack.cli.common import console, or_exit, started_stack
 from orderdesk_stack.demo import run_demo
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.profiling import SAMPLE_RATE, record_profiles
+from orderdesk_stack.scale_out import failings, run_scale_out, scale_out_run_dir, scale_out_stack
 from orderdesk_stack.stack import JAEGER, Stack
 
 commands = typer.Typer()
@@ -81,21 +85,10 @@ def chaos(
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     stack = chaos_stack(fresh_run_dir(chaos_run_dir()), postgres_volume_mb=volume_for(orders), orders=orders)
     console.print(f"Faults: {', '.join(schedule)}")
-    try:
-        with console.status("starting the chaos stack") as spinner:
-            stack.up(progress=spinner.update)
+    with _own_stack(stack, "the chaos stack", command="chaos", keep=keep):
         result = asyncio.run(
             run_chaos(stack, orders=orders, faults=schedule, seed=seed, timeout=timeout, console=console)
         )
-    finally:
-        if keep:
-            console.print(
-                f"The chaos stack keeps running in {stack.run_dir} (`orderdesk status` with ORDERDESK_RUN_DIR set to"
-                " it); the next `orderdesk chaos` stops it."
-            )
-        else:
-            with console.status("stopping the chaos stack"):
-                stack.down()
     console.print(render(result))
     if not result.ok:
         raise typer.Exit(1)
@@ -151,6 +144,42 @@ def bench(
     console.print(f"written to {result['file']}")
 
 
+@commands.command("scale-out")
+def scale_out(
+    orders: Annotated[int, typer.Option(min=10, help="orders per pipeline round")] = 500,
+    rounds: Annotated[int, typer.Option(min=1, help="rounds with each line-up; the median round is reported")] = 3,
+    seed: GeneratorSeed = None,
+    timeout: RatifyTimeout = 600.0,
+    keep: Annotated[bool, typer.Option("--keep", help="leave the rehearsal's stack running at the end")] = False,
+) -> None:
+    """The scale-out rehearsal: on a three-broker stack of its own, pipeline rounds with one instance of each service,
+    then with two (the consumer groups rebalanced onto both, the POSTs shared by both intakes); check the invariants
+    over every order and report both line-ups side by side. Exit 1 when a group did not spread or an invariant
+    fails."""
+    seed = _seed(seed)
+    stack = scale_out_stack(fresh_run_dir(scale_out_run_dir()))
+    with (
+        _own_stack(stack, "the rehearsal's stack", command="scale-out", keep=keep),
+        console.status(f"{rounds} rounds of {orders} orders with one instance each, then with two"),
+    ):
+        result = asyncio.run(
+            run_scale_out(
+                stack,
+                orders=orders,
+                rounds=rounds,
+                seed=seed,
+                timeout=timeout,
+                results_dir=repo_root() / "bench-results",
+            )
+        )
+    console.print(render_scale_out(result))
+    console.print(f"written to {result['file']}")
+    if problems := failings(result):
+        console.print(f"[bold red]The rehearsal fails: {'; '.join(problems)}.[/bold red]")
+        raise typer.Exit(1)
+    console.print("[bold green]Every group spread over both instances; no order lost, doubled or moved backwards.")
+
+
 @commands.command()
 def profile(
     orders: Annotated[int, typer.Option(min=10, help="orders in the profiled pipeline round")] = 600,
@@ -180,6 +209,24 @@ def profile(
         )
     for path in paths:
         console.print(f"wrote {path}")
+
+
+@contextmanager
+def _own_stack(stack: Stack, name: str, *, command: str, keep: bool) -> Iterator[None]:
+    """A run's own stack, started, then stopped at the end whatever happened, or left running with `keep`."""
+    try:
+        with console.status(f"starting {name}") as spinner:
+            stack.up(progress=spinner.update)
+        yield
+    finally:
+        if keep:
+            console.print(
+                f"{name.capitalize()} keeps running in {stack.run_dir} (`orderdesk status` with ORDERDESK_RUN_DIR set"
+                f" to it); the next `orderdesk {command}` stops it."
+            )
+        else:
+            with console.status(f"stopping {name}"):
+                stack.down()
 
 
 def _bench_stack() -> Stack:
