@@ -1,16 +1,15 @@
 # OrderDesk: the local stack and its tests, run from the locked environment.
 # Stack settings come from environment variables (deploy/local/README.md).
 # uv itself is pinned and installed into .cache/ by python3's own venv and pip, so a fresh machine
-# needs nothing but python3, a JDK, Maven, Go and Node.js with npm (Go builds Jaeger and promtool; without it the stack
-# runs without traces and the alert rules' tests fail, saying so; npm installs the AsyncAPI parser the contract
-# tests use, which fail without it, saying so).
+# needs nothing but python3, a JDK and Maven: Go and Node.js with npm come locked as wheels (pyproject.toml's
+# `toolchains` group, which `uv sync` installs), used from the environment whatever else is on PATH.
 UV_VERSION := 0.13.8
 UV := .cache/uv-$(UV_VERSION)/bin/uv
 UV_RUN := $(UV) run --frozen
 
 .PHONY: setup up down status logs restart lint test chromium demo bench scale-out profile
 
-# Install the locked environment, download the Kafka broker jars, build with Go Jaeger (the stack's tracing backend)
+# Install the locked environment (Go and Node.js with it), download the Kafka broker jars, build with Go Jaeger (the stack's tracing backend)
 # and Prometheus's promtool (the tests check the alert rules in deploy/ with it), install with npm the official
 # AsyncAPI parser (the tests validate the topics' AsyncAPI document with it), build kustomize and fetch KEDA's CRDs and
 # the compose specification's schema from the Go module proxy (tests/deploy validate deploy/ with them): once, cached

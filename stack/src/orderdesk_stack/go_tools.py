@@ -1,14 +1,14 @@
-"""Go programs the project builds from source once into .cache/: each pinned in a Go module of its own under
-stack/tools/ (go.mod's `tool` directive and version, go.sum's hashes), so their dependencies never mix."""
+"""Go programs the project builds from source once into .cache/, with the locked Go (toolchains.py): each pinned in
+a Go module of its own under stack/tools/ (go.mod's `tool` directive and version, go.sum's hashes), so their
+dependencies never mix."""
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from orderdesk_stack import toolchains
 from orderdesk_stack.paths import cache_dir, repo_root
 
 
@@ -46,25 +46,30 @@ class GoTool:
 
     @property
     def skipped(self) -> str:
-        return f"{self.name} not built: Go (https://go.dev/dl) is needed once to build it (`make setup`)."
+        return f"{self.name} not built: {toolchains.GO_MISSING}, then builds it."
 
     @staticmethod
     def can_build() -> bool:
-        return shutil.which("go") is not None
+        return toolchains.go() is not None
 
     def ensure_binary(self) -> Path | None:
         """Build the program with Go once; later calls reuse it. None when Go is not installed."""
         binary = self.binary_path()
         if binary.is_file():
             return binary
-        go = shutil.which("go")
+        go = toolchains.go()
         if go is None:
             return None
         binary.parent.mkdir(parents=True, exist_ok=True)
         # Build beside the binary and rename, so an interrupted build never looks complete.
         partial = binary.with_name(f"{self.name}.partial")
         tags = [f"-tags={','.join(self.tags)}"] if self.tags else []
-        subprocess.run([go, "build", *tags, "-o", str(partial), self.package], cwd=self.tools_dir, check=True)
+        subprocess.run(
+            [go, "build", *tags, "-o", str(partial), self.package],
+            cwd=self.tools_dir,
+            env=toolchains.go_environment(go),
+            check=True,
+        )
         partial.rename(binary)
         return binary
 
@@ -98,11 +103,11 @@ class GoModuleFiles:
 
     @property
     def skipped(self) -> str:
-        return f"{self.module} not downloaded: Go (https://go.dev/dl) is needed once to fetch it (`make setup`)."
+        return f"{self.module} not downloaded: {toolchains.GO_MISSING}, then fetches it."
 
     def ensure_dir(self) -> Path | None:
         """The module's files, downloaded once (and verified); None when Go is not installed."""
-        go = shutil.which("go")
+        go = toolchains.go()
         if go is None:
             return None
         modules = cache_dir() / "go-modules"
@@ -110,7 +115,7 @@ class GoModuleFiles:
         downloaded = subprocess.run(
             [go, "mod", "download", "-json", f"{self.module}@{self.version}"],
             cwd=cache_dir(),
-            env={**os.environ, "GOMODCACHE": str(modules), "GO111MODULE": "on", "GOFLAGS": "-mod=mod"},
+            env=toolchains.go_environment(go, GOMODCACHE=str(modules), GO111MODULE="on", GOFLAGS="-mod=mod"),
             capture_output=True,
             text=True,
             check=False,

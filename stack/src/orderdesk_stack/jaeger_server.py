@@ -12,6 +12,7 @@ import yaml
 from orderdesk_stack.go_tools import GoTool
 from orderdesk_stack.paths import repo_root
 from orderdesk_stack.processes import ProcessSpec, port_is_open, wait_until
+from orderdesk_stack.toolchains import GO_MISSING
 
 PROGRAM_NAME = "jaeger"
 MODULE = "github.com/jaegertracing/jaeger"
@@ -21,10 +22,7 @@ QUERY_PORT = 16686
 # A local stack keeps this many traces and forgets the oldest beyond. Jaeger's memory store takes about 1 KiB
 # a span, so even if every trace were an order's (about fifty spans) this stays near 1 GiB.
 MAX_TRACES = 20_000
-SKIPPED = (
-    "Jaeger skipped: Go (https://go.dev/dl) is needed once to build it (`make setup`); "
-    "until then the services export no traces."
-)
+SKIPPED = f"Jaeger skipped: {GO_MISSING}, then builds it; until then the services export no traces."
 
 
 # Pinned in stack/tools/jaeger/go.mod; built once into .cache/ by `make setup` (or the first `orderdesk up`).

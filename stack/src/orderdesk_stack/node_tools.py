@@ -1,5 +1,6 @@
-"""Node.js programs the tests run: each a script beside its package.json and package-lock.json under stack/tools/,
-whose locked dependencies `npm ci` installs once into .cache/ (a new lock installs anew beside the old one)."""
+"""Node.js programs the tests run, with the locked Node.js (toolchains.py): each a script beside its package.json
+and package-lock.json under stack/tools/, whose locked dependencies `npm ci` installs once into .cache/ (a new lock
+installs anew beside the old one)."""
 
 import hashlib
 import os
@@ -8,6 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from orderdesk_stack import toolchains
 from orderdesk_stack.paths import cache_dir, repo_root
 
 MANIFESTS = ("package.json", "package-lock.json")
@@ -15,7 +17,7 @@ MANIFESTS = ("package.json", "package-lock.json")
 
 @dataclass(frozen=True)
 class NodeTool:
-    """`script` in stack/tools/<directory>, run by the machine's node with the dependencies its lock pins."""
+    """`script` in stack/tools/<directory>, run by the locked node with the dependencies its lock pins."""
 
     name: str
     directory: str
@@ -32,14 +34,12 @@ class NodeTool:
 
     @property
     def skipped(self) -> str:
-        return (
-            f"{self.name} is not installed: `make setup` installs it (stack/tools/{self.directory}) with npm, which"
-            " needs Node.js with npm (https://nodejs.org)."
-        )
+        installs = f"{self.name} is not installed: `make setup` installs it (stack/tools/{self.directory}) with npm."
+        return installs if self.can_install() else f"{installs} {toolchains.NODE_MISSING}."
 
     @staticmethod
     def can_install() -> bool:
-        return shutil.which("node") is not None and shutil.which("npm") is not None
+        return toolchains.npm_command() is not None
 
     def is_installed(self) -> bool:
         return (self.install_dir() / "node_modules").is_dir()
@@ -49,7 +49,8 @@ class NodeTool:
         installed = self.install_dir()
         if self.is_installed():
             return installed
-        if not self.can_install():
+        npm = toolchains.npm_command()
+        if npm is None:
             return None
         # Install beside the final place and rename, so an interrupted install never looks complete.
         partial = installed.with_name(installed.name + ".partial")
@@ -58,16 +59,19 @@ class NodeTool:
         for name in MANIFESTS:
             shutil.copy2(self.tools_dir / name, partial / name)
         subprocess.run(
-            ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=partial, check=True
+            [*npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=partial, check=True
         )
         partial.rename(installed)
         return installed
 
     def run(self, *arguments: str | Path) -> subprocess.CompletedProcess[str]:
-        """Run the script with node, its packages found through NODE_PATH."""
+        """Run the script with the locked node, its packages found through NODE_PATH."""
+        node = toolchains.node()
+        if node is None:
+            raise RuntimeError(toolchains.NODE_MISSING)
         environment = os.environ | {"NODE_PATH": str(self.install_dir() / "node_modules")}
         return subprocess.run(
-            ["node", str(self.tools_dir / self.script), *map(str, arguments)],
+            [node, self.tools_dir / self.script, *map(str, arguments)],
             capture_output=True,
             text=True,
             env=environment,
