@@ -40,17 +40,21 @@ async def keep_lines(
     for entry in entries:
         news.setdefault(entry.order_id, []).append(entry)
     order_ids = sorted(news)
-    await uow.orders.lock(order_ids)
+    await uow.orders.hold(order_ids)
     kept = await uow.orders.folded(order_ids)
     again = {order_id for order_id in order_ids if order_id not in kept or not follows(kept[order_id], news[order_id])}
-    timelines = await uow.timelines.of_orders(sorted(again)) if again else {}
+    # The poll's own lines are in hand: only those kept before are read back (a line kept again, as a rebuild meeting
+    # the live consumer does, is the same line: the same event and delivery time).
+    in_hand = [entry.message_id for order_id in again for entry in news[order_id]]
+    earlier = await uow.timelines.of_orders(sorted(again), besides=in_hand) if again else {}
     folded = [
-        fold_timeline(timelines.get(order_id, [])) if order_id in again else fold_on(kept[order_id], news[order_id])
+        fold_timeline([*earlier.get(order_id, []), *news[order_id]])
+        if order_id in again
+        else fold_on(kept[order_id], news[order_id])
         for order_id in order_ids
     ]
     rows = [(order, sla_due_at(context.rules, vars(order.row))) for order in folded if order is not None]
     await uow.orders.save_folded(rows)
-    await uow.live_pages.announce(order_ids)
 
 
 async def raise_jeopardy(uow: ConsoleUnitOfWork, *, now: datetime, policy: StageSlaPolicy) -> int:

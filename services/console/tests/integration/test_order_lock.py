@@ -14,9 +14,9 @@ pytestmark = pytest.mark.integration
 async def test_two_batches_naming_the_same_orders_in_either_order_both_go_through(database):
     async with database.engine.connect() as first, database.engine.connect() as second:
         await first.begin()
-        await repository.Orders(first).lock(["PO-B", "PO-A"])
+        await repository.Orders(first).hold(["PO-B", "PO-A"])
         await second.begin()
-        waiting = asyncio.create_task(repository.Orders(second).lock(["PO-A", "PO-B"]))
+        waiting = asyncio.create_task(repository.Orders(second).hold(["PO-A", "PO-B"]))
         await asyncio.sleep(0.2)
         assert not waiting.done(), "the second batch waits while the first holds the orders"
         await first.commit()
@@ -29,9 +29,9 @@ async def test_two_transactions_each_holding_an_order_the_other_needs_end_in_one
     async with database.engine.connect() as first, database.engine.connect() as second:
         await first.begin()
         await second.begin()
-        await repository.Orders(first).lock(["PO-A"])
-        await repository.Orders(second).lock(["PO-B"])
+        await repository.Orders(first).hold(["PO-A"])
+        await repository.Orders(second).hold(["PO-B"])
         outcomes = await asyncio.gather(
-            repository.Orders(first).lock(["PO-B"]), repository.Orders(second).lock(["PO-A"]), return_exceptions=True
+            repository.Orders(first).hold(["PO-B"]), repository.Orders(second).hold(["PO-A"]), return_exceptions=True
         )
         assert sorted(type(outcome).__name__ for outcome in outcomes) == ["NoneType", TransientError.__name__]

@@ -1,7 +1,7 @@
 """The console's unit of work in memory: its repositories with the methods and the semantics handlers rely on (a line
 kept before stays as it is, a row keeps its fold, each jeopardy level is claimed once per order version and stage, an
-ended order or one without a due time has no clock); locks are no-ops. The integration tests keep the SQL ones
-honest."""
+ended order or one without a due time has no clock); holding orders only tells the live pages. The integration tests
+keep the SQL ones honest."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -20,10 +20,12 @@ class InMemoryTimelines:
         for entry in entries:
             self.lines.setdefault(entry.message_id, entry)
 
-    async def of_orders(self, order_ids: Sequence[str]) -> dict[str, list[TimelineEntry]]:
+    async def of_orders(
+        self, order_ids: Sequence[str], *, besides: Sequence[str] = ()
+    ) -> dict[str, list[TimelineEntry]]:
         timelines: dict[str, list[TimelineEntry]] = {}
         for entry in sorted(self.lines.values(), key=lambda line: (line.occurred_at, line.message_id)):
-            if entry.order_id in order_ids:
+            if entry.order_id in order_ids and entry.message_id not in besides:
                 timelines.setdefault(entry.order_id, []).append(entry)
         return timelines
 
@@ -31,12 +33,13 @@ class InMemoryTimelines:
 class InMemoryOrders:
     """Order rows as the pages read them (`rows`), with the fold each was kept from."""
 
-    def __init__(self) -> None:
+    def __init__(self, live_pages: "InMemoryLivePages") -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.folds: dict[str, Folded] = {}
+        self._live_pages = live_pages
 
-    async def lock(self, order_ids: Sequence[str]) -> None:
-        pass
+    async def hold(self, order_ids: Sequence[str]) -> None:
+        await self._live_pages.announce(order_ids)
 
     async def folded(self, order_ids: Sequence[str]) -> dict[str, Folded]:
         return {order_id: self.folds[order_id] for order_id in order_ids if order_id in self.folds}
@@ -76,6 +79,6 @@ class FakeConsoleUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.timelines = InMemoryTimelines()
-        self.orders = InMemoryOrders()
-        self.jeopardy = InMemoryJeopardyRaised()
         self.live_pages = InMemoryLivePages()
+        self.orders = InMemoryOrders(self.live_pages)
+        self.jeopardy = InMemoryJeopardyRaised()

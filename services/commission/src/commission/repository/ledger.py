@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ledger import Holding, Posting, Statement
-from commission.repository.arrays import as_arrays, insert_arrays
 from commission.tables import ledger_entries
+from orderdesk_shared.db.arrays import as_arrays, insert_arrays
 
 _LEDGER_COLUMNS = (
     "entry_key",

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ratification import Ratification
 from commission.domain.reconciliation import RatifiedOrder
-from commission.repository.arrays import array_parameters, as_arrays, insert_arrays_sql
 from commission.tables import messaging, order_offerings, order_progress, ratifications
+from orderdesk_shared.db.arrays import array_parameters, as_arrays, insert_arrays_sql
 from orderdesk_shared.events.order import OrderType
 
 

@@ -118,7 +118,7 @@ class OrderRow:
 
 def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
     """The timeline line an event makes: who did what, and why when it left the happy path."""
-    line = TimelineEntry(
+    return TimelineEntry(
         message_id=recorded.message_id,
         order_id=event.order_id,
         order_version=event.order_version,
@@ -126,58 +126,61 @@ def entry_for(event: Event, recorded: Recorded) -> TimelineEntry:
         topic=recorded.topic,
         event_type=event.event_type,
         source=recorded.source,
-        kind="",
-        stage=None,
-        actor=recorded.source,
-        what="",
         trace_id=recorded.trace_id,
+        **_what_happened(event, recorded.source),
     )
+
+
+def _what_happened(event: Event, source: str) -> dict[str, Any]:
+    """The line's kind, stage, actor and summary, with what else the event tells: its fields, gathered before the
+    line is made (each copy of a frozen line sets every field again)."""
     match event:
         case OrderFallout():
             why = list(findings_json(event.findings))
             reasons = ", ".join(dict.fromkeys(finding.reason_code for finding in event.findings))
             what = f"{event.kind} at {event.stage}" + (f": {reasons}" if reasons else "")
-            return _corrected(replace(line, kind=str(event.kind), stage=event.stage, what=what, why=why), event)
-        case OpsOrderStatusChanged():
-            return replace(
-                line,
-                kind=f"{OPS_KIND_PREFIX}{event.status}",
-                actor=event.reported_by or "operations",
-                what=_operations_summary(event),
-                why=list(ops_findings(event)),
-                item_ids=list(event.item_ids),
+            return _corrected(
+                {"kind": str(event.kind), "stage": event.stage, "actor": source, "what": what, "why": why}, event
             )
+        case OpsOrderStatusChanged():
+            return {
+                "kind": f"{OPS_KIND_PREFIX}{event.status}",
+                "stage": None,
+                "actor": event.reported_by or "operations",
+                "what": _operations_summary(event),
+                "why": list(ops_findings(event)),
+                "item_ids": list(event.item_ids),
+            }
         case HandOffCancelled():
             what = f"Operations asked to stop the work: {event.reason}"
-            return replace(line, kind=HAND_OFF_CANCELLED, actor=event.requested_by or recorded.source, what=what)
+            return {"kind": HAND_OFF_CANCELLED, "stage": None, "actor": event.requested_by or source, "what": what}
         case CommissionAdjusted():
             what = f"commission adjusted for {event.rep_id} by {event.amount}: {event.reason}"
-            return replace(line, kind="commission-adjusted", what=what)
+            return {"kind": "commission-adjusted", "stage": None, "actor": source, "what": what}
     stage = STAGE_REACHED_BY[type(event)]
-    line = replace(line, kind=str(stage), stage=stage, what=_stage_summary(event, stage))
+    line = {"kind": str(stage), "stage": stage, "actor": source, "what": _stage_summary(event, stage)}
     match event:
         case OrderReceived():
-            return replace(line, actor=event.order.submitted_by or recorded.source, order=_order_summary(event.order))
+            return line | {"actor": event.order.submitted_by or source, "order": _order_summary(event.order)}
         case OrderPriced():
             due = [r.due_at for r in event.required_approvals if r.due_at is not None and r.status != "granted"]
-            return replace(
-                line,
-                awaiting=", ".join(r.role for r in event.required_approvals) or None,
-                awaiting_due_at=max(due, default=None),
-            )
+            return line | {
+                "awaiting": ", ".join(r.role for r in event.required_approvals) or None,
+                "awaiting_due_at": max(due, default=None),
+            }
         case OrderValidated():
             return _corrected(line, event)
         case OrderApproved():
             approvers = ", ".join(f"{grant.approver} ({grant.role})" for grant in event.approvals)
-            return replace(line, actor=approvers or "automatic")
+            return line | {"actor": approvers or "automatic"}
     return line
 
 
-def _corrected(line: TimelineEntry, event: OrderValidated | OrderFallout) -> TimelineEntry:
+def _corrected(line: dict[str, Any], event: OrderValidated | OrderFallout) -> dict[str, Any]:
     """Intake's verdict on a correction is the corrector's doing: the line names them."""
     if event.corrected_by is None:
         return line
-    return replace(line, actor=event.corrected_by, what=f"corrected, then {line.what}")
+    return line | {"actor": event.corrected_by, "what": f"corrected, then {line['what']}"}
 
 
 def _operations_summary(report: OpsOrderStatusChanged) -> str:
