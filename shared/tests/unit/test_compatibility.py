@@ -29,12 +29,8 @@ class ShippedWithoutNote(Event):
     amount: Decimal
 
 
-class ShippedWithNumericCarrier(Event):
-    event_type: ClassVar[str] = "test.shipped.v1"
-    topic: ClassVar[str] = "test"
+class ShippedWithNumericCarrier(Shipped):
     carrier: int
-    amount: Decimal
-    note: str | None = None
 
 
 def test_an_optional_field_is_an_additive_change():

@@ -4,6 +4,7 @@ commission analyst use it: opened, decided, listed, kept from other reps, closed
 from datetime import date, timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from commission.handlers import follow_operations, ratify_order
@@ -25,17 +26,25 @@ from services.commission.tests.integration.ledger_steps import (
 pytestmark = pytest.mark.integration
 
 
+async def dispute(client: httpx.AsyncClient, order_id: str, rep: dict[str, str], claim: str) -> httpx.Response:
+    """A rep disputes their commission on an order."""
+    return await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": claim}, headers=rep)
+
+
+async def opened_dispute(client: httpx.AsyncClient, order_id: str, rep: dict[str, str], claim: str) -> str:
+    """The id of the dispute a rep opens (the API accepts it)."""
+    opened = await dispute(client, order_id, rep, claim)
+    assert opened.status_code == 201, opened.text
+    return opened.json()["disputeId"]
+
+
 async def test_an_approved_dispute_is_an_adjustment_in_the_reps_next_statement(database, api):
     client, calendar = api
     order_id = await ratified_order(database)
     await handle(database, follow_operations, installed(order_id, DAY))
     rep = bearer("rep-001", Role.SALES_REP)
     calendar.day = DAY + timedelta(days=20)
-    opened = await client.post(
-        f"/commission/orders/{order_id}/disputes", json={"claim": "the second site was missed"}, headers=rep
-    )
-    assert opened.status_code == 201, opened.text
-    dispute_id = opened.json()["disputeId"]
+    dispute_id = await opened_dispute(client, order_id, rep, "the second site was missed")
 
     calendar.day = date(2026, 12, 3)
     decided = await client.post(
@@ -79,9 +88,7 @@ async def test_a_rejected_dispute_changes_nothing_and_an_approval_needs_an_adjus
     order_id = await ratified_order(database)
     calendar.day = DAY
     rep = bearer("rep-001", Role.SALES_REP)
-    dispute_id = (
-        await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": "should be new logo"}, headers=rep)
-    ).json()["disputeId"]
+    dispute_id = await opened_dispute(client, order_id, rep, "should be new logo")
     no_amount = await client.post(
         f"/commission/disputes/{dispute_id}/decision", json={"decision": "approve", "reason": "ok"}, headers=ANALYST
     )
@@ -107,13 +114,7 @@ async def test_the_open_disputes_queue_shows_analysts_every_rep_and_a_rep_their_
         )
     calendar.day = DAY + timedelta(days=3)
     opened = {
-        order_id: (
-            await client.post(
-                f"/commission/orders/{order_id}/disputes",
-                json={"claim": "missed a site"},
-                headers=bearer(rep, Role.SALES_REP),
-            )
-        ).json()["disputeId"]
+        order_id: await opened_dispute(client, order_id, bearer(rep, Role.SALES_REP), "missed a site")
         for order_id, rep in ((first, "rep-001"), (second, "rep-002"))
     }
 
@@ -147,7 +148,7 @@ async def test_a_rep_can_neither_see_nor_dispute_another_reps_commission(databas
     calendar.day = DAY
     other = bearer("rep-002", Role.SALES_REP)
     assert (await client.get(f"/commission/orders/{order_id}", headers=other)).status_code == 404
-    disputed = await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": "mine"}, headers=other)
+    disputed = await dispute(client, order_id, other, "mine")
     assert disputed.status_code == 404
     statement = await client.get(
         "/commission/reps/rep-001/statement", params={"from": "2026-11-01", "to": "2026-11-30"}, headers=other
@@ -161,10 +162,8 @@ async def test_disputes_close_180_days_after_ratification(database, api):
     order_id = await ratified_order(database)
     rep = bearer("rep-001", Role.SALES_REP)
     calendar.day = DAY + timedelta(days=181)
-    late = await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": "x"}, headers=rep)
+    late = await dispute(client, order_id, rep, "x")
     assert late.status_code == 409
     assert "180 days" in late.json()["detail"]
     calendar.day = DAY + timedelta(days=180)
-    assert (
-        await client.post(f"/commission/orders/{order_id}/disputes", json={"claim": "x"}, headers=rep)
-    ).status_code == 201
+    assert (await dispute(client, order_id, rep, "x")).status_code == 201

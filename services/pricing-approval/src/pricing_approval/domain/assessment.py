@@ -1,7 +1,7 @@
 """A qualified order priced and judged: its quote, the capital view of any build, and the approvals it needs."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -51,7 +51,8 @@ class Assessment:
             mrc_total=quote.mrc_total,
             nrc_total=quote.nrc_total,
             total_contract_value=quote.total_contract_value,
-            capital=_capital_figures(self.capital) if self.capital else None,
+            # The capital view travels as it is: the wire model has its fields, under the same names.
+            capital=CapitalFigures(**asdict(self.capital)) if self.capital else None,
             catalogue_version=catalogue_version,
             approval_policy_version=policy_version,
         )
@@ -81,16 +82,3 @@ def assess_order(
         policy=policy,
     )
     return Assessment(quote=quote, capital=capital, approvals=outcome.approvals, rejection=outcome.rejection)
-
-
-def _capital_figures(capital: CapitalView) -> CapitalFigures:
-    return CapitalFigures(
-        construction_estimate=capital.construction_estimate,
-        ciac=capital.ciac,
-        net_capex=capital.net_capex,
-        monthly_contribution=capital.monthly_contribution,
-        term_months=capital.term_months,
-        payback_months=capital.payback_months,
-        simple_roi_percent=capital.simple_roi_percent,
-        npv=capital.npv,
-    )
