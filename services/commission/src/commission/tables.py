@@ -51,7 +51,9 @@ order_offerings = sa.Table(
     sa.Column("previous_mrc", MONEY),
     sa.Column("mrc_after", MONEY, nullable=False),
     sa.Column("incremental_mrr", MONEY, nullable=False),
-    sa.Index("order_offerings_by_account", "account_key", "offering_id"),
+    # An account's offering in recording order: its latest row, its last disconnect and the sales since are the end
+    # of a range, whatever the account's history before.
+    sa.Index("order_offerings_by_account_seq", "account_key", "offering_id", "seq"),
 )
 
 order_progress = sa.Table(

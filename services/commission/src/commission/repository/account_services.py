@@ -101,27 +101,32 @@ class ServiceQuestion:
     asked_by: str
 
 
-_SERVICE = (
-    "unnest(CAST(:account_keys AS text[]), CAST(:offering_ids AS text[]), CAST(:asked_by AS text[])) "
-    "WITH ORDINALITY AS asked(account_key, offering_id, asked_by, n)"
-)
 _SAME_SERVICE = (
     "{alias}.account_key = asked.account_key AND {alias}.offering_id = asked.offering_id"
     " AND {alias}.order_id <> asked.asked_by"
 )
+# Each question with the seq of its service's last disconnect, found once a question: a CTE the planner cannot fold
+# into the sales' join, where it ran once a candidate sale.
+_SERVICE_SINCE_DISCONNECT = (
+    "WITH asked AS MATERIALIZED (SELECT asked.*, (SELECT coalesce(max(disconnect.seq), 0)"
+    f" FROM {_OFFERINGS} AS disconnect WHERE {_SAME_SERVICE.format(alias='disconnect')}"
+    f" AND disconnect.order_type = '{OrderType.DISCONNECT}') AS after_seq"
+    " FROM unnest(CAST(:account_keys AS text[]), CAST(:offering_ids AS text[]), CAST(:asked_by AS text[]))"
+    " WITH ORDINALITY AS asked(account_key, offering_id, asked_by, n))"
+)
 # Each question's sales since the service's last disconnect, newest first; their ratifications are locked, as the
-# ledger of each is about to change.
+# ledger of each is about to change. The sales after the disconnect are a range of the (account, offering, seq) index,
+# so an account's older history is not read.
 _COMMISSIONED_SALES = (
     sa.text(
-        "SELECT asked.n, sale.order_id, ratified.order_version, sale.incremental_mrr, ratified.commissionable_mrr,"
-        " ratified.multiplier, ratified.reps, progress.installed_on, kept.traceparent, kept.tracestate"
-        f" FROM {_SERVICE} JOIN {_OFFERINGS} AS sale ON {_SAME_SERVICE.format(alias='sale')}"
+        f"{_SERVICE_SINCE_DISCONNECT} SELECT asked.n, sale.order_id, ratified.order_version, sale.incremental_mrr,"
+        " ratified.commissionable_mrr, ratified.multiplier, ratified.reps, progress.installed_on, kept.traceparent,"
+        f" kept.tracestate FROM asked JOIN {_OFFERINGS} AS sale ON {_SAME_SERVICE.format(alias='sale')}"
+        " AND sale.seq > asked.after_seq"
         f" JOIN {ratifications.fullname} AS ratified ON ratified.order_id = sale.order_id"
         f" LEFT JOIN {order_progress.fullname} AS progress ON progress.order_id = sale.order_id"
         f" LEFT JOIN {messaging.order_traces.fullname} AS kept ON kept.order_id = sale.order_id"
-        " WHERE sale.eligible AND sale.incremental_mrr > 0 AND sale.seq > ("
-        f"SELECT coalesce(max(disconnect.seq), 0) FROM {_OFFERINGS} AS disconnect"
-        f" WHERE {_SAME_SERVICE.format(alias='disconnect')} AND disconnect.order_type = '{OrderType.DISCONNECT}')"
+        " WHERE sale.eligible AND sale.incremental_mrr > 0"
         " ORDER BY asked.n, sale.seq DESC FOR UPDATE OF ratified"
     )
     .bindparams(
