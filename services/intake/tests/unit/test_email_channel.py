@@ -389,7 +389,7 @@ def test_an_xlsx_that_would_unpack_to_hundreds_of_megabytes_is_refused_unopened(
     def opened(*_, **__):
         raise AssertionError("the workbook was opened")
 
-    monkeypatch.setattr("intake.channels.email.xlsx_form.load_workbook", opened)
+    monkeypatch.setattr("openpyxl.load_workbook", opened)
     parsed = parse_order_email(
         _email("Order Type: add\nAccount Number: ACC-10017\n", ("order.xlsx", bomb, "application/octet-stream"))
     )
