@@ -184,3 +184,61 @@ async def test_intake_checks_orders_against_the_catalogue_and_roster_their_owner
         pause=0.5,
     )
     assert reference["offerings"] == sold
+
+
+def _at(building: dict, body: dict) -> dict:
+    """The order with its one item's site at `building`."""
+    body["productOrderItem"][0]["product"]["place"] = [{"role": "serviceLocation", **building}]
+    return body
+
+
+RENAISSANCE_CENTER_DETROIT = {
+    "streetNr": "100",
+    "streetName": "Renaissance Ctr",
+    "city": "Detroit",
+    "stateOrProvince": "MI",
+    "postcode": "48243",
+}
+WACKER_DRIVE_CHICAGO = {
+    "streetNr": "233",
+    "streetName": "S Wacker Dr",
+    "city": "Chicago",
+    "stateOrProvince": "IL",
+    "postcode": "60606",
+}
+
+
+async def test_detroits_market_policy_sends_a_discount_a_manager_approves_elsewhere_to_the_director(
+    stack, intake, pricing
+):
+    rep = bearer(stack, "rep-002", Role.SALES_REP)
+    director = bearer(stack, "dex-director", Role.SALES_DIRECTOR)
+    manager = bearer(stack, "mia-manager", Role.SALES_MANAGER)
+    orders = {}
+    for market, building, seed in (("DET", RENAISSANCE_CENTER_DETROIT, 61), ("CHI", WACKER_DRIVE_CHICAGO, 62)):
+        body = _at(building, gigabit_internet_order(discount_percent=17, seed=seed))
+        created = await intake.post(PRODUCT_ORDER_PATH, json=body, headers=rep)
+        assert created.status_code == 201, created.text
+        orders[market] = created.json()["id"]
+    for order_id in orders.values():
+        await until_state(intake, order_id, rep, "pending", stage="priced")
+
+    asked = {}
+    for market, order_id in orders.items():
+        quote = (await pricing.get(f"/pricing/orders/{order_id}", headers=rep)).json()
+        [requirement] = quote["requiredApprovals"]
+        asked[market] = (requirement["role"], requirement["reason"])
+    assert asked == {
+        "DET": (
+            "sales_director",
+            "discount 17% on item 1 > 15% (market policy DET-DISCOUNT-2026, Detroit: discounts above 15% go to a"
+            " sales director while Detroit's price book is under review) → sales_director",
+        ),
+        "CHI": ("sales_manager", "discount 17% on item 1 > 10% → sales_manager"),
+    }
+    queues = {
+        person: {request["orderId"] for request in (await pricing.get("/pricing/approvals", headers=token)).json()}
+        for person, token in (("director", director), ("manager", manager))
+    }
+    assert orders["DET"] in queues["director"] and orders["DET"] not in queues["manager"]
+    assert orders["CHI"] in queues["manager"] and orders["CHI"] not in queues["director"]

@@ -24,6 +24,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from orderdesk_shared.calendar import BusinessCalendar
 from orderdesk_shared.events.pricing_approval import ApprovalGranted, CapitalFigures
 from orderdesk_shared.money import dollars, percent, plain
+from pricing_approval.domain.markets import item_markets
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.records import StoredQuote
 from pricing_approval.domain.workflow import QuoteStatus
@@ -31,6 +32,9 @@ from pricing_approval.rules_in_force import PricingRules
 
 ITEM_COLUMNS = ("Item", "Offering", "Configuration", "Qty", "Term", "List MRC", "Net MRC", "Discount", "NRC")
 STANDARD_TERMS = "None: the provider's standard terms and conditions apply."
+FEES_HEADING = "Taxes and fees, a month (billed with the service, beside the charges above)"
+CAPITAL_HEADING = "Capital view of the construction"
+MARKET_CLAUSES_HEADING = "Terms of the service's market"
 # What the title says of a proposal nobody can sign as it stands.
 _TITLE_NOTE = {
     QuoteStatus.PENDING_APPROVAL: " (draft: approval pending)",
@@ -48,10 +52,14 @@ class Proposal:
     facts: tuple[tuple[str, str], ...]
     items: tuple[tuple[str, ...], ...]
     totals: tuple[tuple[str, str], ...]
+    # The taxes and fees the sites' markets add, a month each (billed with the service; not in the totals).
+    fees: tuple[tuple[str, str], ...]
     # Construction's estimate, CIAC, net capex, monthly contribution, payback, ROI and NPV; empty without a build.
     capital: tuple[tuple[str, str], ...]
     promotions: tuple[str, ...]
     terms: tuple[str, ...]
+    # The clauses the sites' markets require for the order's offerings, each naming its market policy.
+    market_clauses: tuple[str, ...]
     legal_terms: str
     approvals: tuple[str, ...]
     customer: str
@@ -100,6 +108,7 @@ def proposal_of(
         terms.append(f"Requested completion date: {_day(order.requested_completion_date)}.")
     if agreement and agreement.ciac:
         terms.append(f"Customer contribution in aid of construction (CIAC): {dollars(agreement.ciac)}.")
+    markets = item_markets(quote.sites)
     return Proposal(
         title="Proposal and service agreement" + _TITLE_NOTE.get(quote.status, ""),
         standing=_standing(record, calendar),
@@ -115,9 +124,11 @@ def proposal_of(
             ("One-time charges", dollars(pricing.nrc_total)),
             ("Total contract value", dollars(pricing.total_contract_value)),
         ),
+        fees=tuple((fee.label, dollars(fee.monthly)) for fee in rules.markets.fee_charges(pricing.items, markets)),
         capital=_capital(pricing.capital, npv_rate=rules.policy.capital.npv_annual_rate_percent),
         promotions=promotions,
         terms=tuple(terms),
+        market_clauses=tuple(rules.markets.required_clauses(pricing.items, markets)),
         legal_terms=(agreement.non_standard_terms or "").strip() if agreement else "",
         approvals=tuple(
             f"{grant.role.replace('_', ' ')}: {grant.approver}"
@@ -192,11 +203,13 @@ td, th {{ border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; }}
 <h2>Items and prices</h2>
 <table><tr>{"".join(f"<th>{e(column)}</th>" for column in ITEM_COLUMNS)}</tr>{rows}</table>
 <table>{totals}</table>
-{_html_capital(proposal.capital)}
+{_html_table(FEES_HEADING, proposal.fees)}
+{_html_table(CAPITAL_HEADING, proposal.capital)}
 <h2>Promotions</h2>
 {_html_list(proposal.promotions or ("None.",))}
 <h2>Terms</h2>
 {_html_list(proposal.terms)}
+{f"<h2>{e(MARKET_CLAUSES_HEADING)}</h2>{_html_list(proposal.market_clauses)}" if proposal.market_clauses else ""}
 <h2>Non-standard legal terms</h2>
 <p>{e(proposal.legal_terms or STANDARD_TERMS)}</p>
 <h2>Approvals</h2>
@@ -214,11 +227,12 @@ def _html_list(entries: tuple[str, ...]) -> str:
     return "<ul>" + "".join(f"<li>{html.escape(entry)}</li>" for entry in entries) + "</ul>"
 
 
-def _html_capital(capital: tuple[tuple[str, str], ...]) -> str:
-    if not capital:
+def _html_table(heading: str, rows: tuple[tuple[str, str], ...]) -> str:
+    """A section of named figures under its heading; nothing when there are none."""
+    if not rows:
         return ""
-    rows = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>" for name, value in capital)
-    return f"<h2>Capital view of the construction</h2>\n<table>{rows}</table>"
+    cells = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>" for name, value in rows)
+    return f"<h2>{html.escape(heading)}</h2>\n<table>{cells}</table>"
 
 
 def _signatures(proposal: Proposal) -> list[tuple[str, str]]:
@@ -261,18 +275,13 @@ def render_pdf(proposal: Proposal) -> bytes:
         [paragraph(cell, money if index >= 5 else small) for index, cell in enumerate(row)] for row in proposal.items
     ]
     widths = [0.45, 1.4, 1.2, 0.4, 0.7, 0.8, 0.8, 0.75, 0.75]
-    capital = (
-        [
-            paragraph("Capital view of the construction", heading),
-            Table(
-                [[paragraph(name), paragraph(value, money)] for name, value in proposal.capital],
-                colWidths=[3.2 * inch, 1.3 * inch],
-                style=grid,
-            ),
-        ]
-        if proposal.capital
-        else []
-    )
+
+    def figures(section: str, rows: tuple[tuple[str, str], ...]) -> list[Paragraph | Table]:
+        if not rows:
+            return []
+        table = [[paragraph(name), paragraph(value, money)] for name, value in rows]
+        return [paragraph(section, heading), Table(table, colWidths=[4.2 * inch, 1.3 * inch], style=grid)]
+
     story = [
         paragraph(proposal.title, title),
         paragraph(proposal.standing),
@@ -288,11 +297,14 @@ def render_pdf(proposal: Proposal) -> bytes:
             colWidths=[2.2 * inch, 1.3 * inch],
             style=grid,
         ),
-        *capital,
+        *figures(FEES_HEADING, proposal.fees),
+        *figures(CAPITAL_HEADING, proposal.capital),
         paragraph("Promotions", heading),
         *bullets(proposal.promotions or ("None.",)),
         paragraph("Terms", heading),
         *bullets(proposal.terms),
+        *([paragraph(MARKET_CLAUSES_HEADING, heading)] if proposal.market_clauses else []),
+        *bullets(proposal.market_clauses),
         paragraph("Non-standard legal terms", heading),
         paragraph(proposal.legal_terms or STANDARD_TERMS),
         paragraph("Approvals", heading),

@@ -22,3 +22,4 @@ class Settings(ServiceSettings):
     catalogue_dir: Path = CATALOGUE_DIRECTORY
     approval_matrix: Path = POLICIES / "approval_matrix.v1.toml"
     proposal_policy: Path = POLICIES / "proposal.v1.toml"
+    market_policies: Path = POLICIES / "market_policies.v1.toml"

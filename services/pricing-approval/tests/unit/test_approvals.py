@@ -10,13 +10,22 @@ from pricing_approval.domain.approvals import (
 )
 from pricing_approval.domain.capital import capital_view
 
-from .conftest import internet, near_net, quote
+from .conftest import RULES, internet, near_net, quote
 
 LEGAL_TERMS = "Customer may terminate for convenience after 12 months without an early-termination fee."
 
 
-def _decide(policy, priced, *, terms=None, capital=None):
-    return required_approvals(quote=priced, non_standard_terms=terms, capital=capital, policy=policy)
+def _decide(policy, priced, *, terms=None, capital=None, markets=RULES.markets, item_markets=None):
+    """The approvals the matrix asks for the quote, its items' sites in Chicago unless told otherwise."""
+    item_markets = item_markets or {line.item_id: "CHI" for line in priced.lines}
+    return required_approvals(
+        quote=priced,
+        non_standard_terms=terms,
+        capital=capital,
+        policy=policy,
+        markets=markets,
+        item_markets=item_markets,
+    )
 
 
 def _roles(outcome) -> dict[str, int]:
@@ -44,6 +53,40 @@ def test_the_largest_item_discount_decides_and_the_reason_names_the_item(catalog
     priced = quote(catalogue, internet("1", net_mrc="1581.75"), internet("2", net_mrc="1265.40"))  # 5% and 24%
     [approval] = _decide(policy, priced).approvals
     assert approval.explanation == "discount 24% on item 2 > 20% → sales_director"
+
+
+@pytest.mark.parametrize(
+    ("net_mrc", "discount", "chicago", "detroit", "detroit_above"),
+    [
+        ("1415.25", "15.00", "sales_manager", "sales_manager", "10"),
+        ("1415.08", "15.01", "sales_manager", "sales_director", "15"),
+        ("1332.00", "20.00", "sales_manager", "sales_director", "15"),
+        ("1165.33", "30.01", "vp_sales", "vp_sales", "30"),
+    ],
+)
+def test_a_market_policy_moves_the_discount_thresholds_and_the_reason_names_it(
+    catalogue, policy, net_mrc, discount, chicago, detroit, detroit_above
+):
+    priced = quote(catalogue, internet(net_mrc=net_mrc))
+    assert priced.lines[0].discount_percent == Decimal(discount)
+    [in_chicago] = _decide(policy, priced, item_markets={"1": "CHI"}).approvals
+    [in_detroit] = _decide(policy, priced, item_markets={"1": "DET"}).approvals
+    assert (in_chicago.role, in_detroit.role) == (chicago, detroit)
+    assert "market policy" not in in_chicago.explanation
+    assert in_detroit.explanation == (
+        f"discount {discount.rstrip('0').rstrip('.')}% on item 1"
+        f" > {detroit_above}%"
+        " (market policy DET-DISCOUNT-2026, Detroit: discounts above 15% go to a sales director while Detroit's"
+        f" price book is under review) → {detroit}"
+    )
+
+
+def test_the_most_senior_approver_any_item_needs_decides_across_markets(catalogue, policy):
+    # 16% off in Detroit needs a director; 19% off in Chicago only a manager.
+    priced = quote(catalogue, internet("1", net_mrc="1398.60"), internet("2", net_mrc="1348.65"))
+    [approval] = _decide(policy, priced, item_markets={"1": "DET", "2": "CHI"}).approvals
+    assert approval.role == "sales_director"
+    assert approval.explanation.startswith("discount 16% on item 1 > 15% (market policy DET-DISCOUNT-2026")
 
 
 def _five_ethernet_circuits(net_mrc: str) -> list[OrderItem]:

@@ -1,6 +1,6 @@
 """Which approvals a priced order needs, and who may give them (DOMAIN.md, "Pricing and approvals")."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -9,6 +9,7 @@ from typing import Literal
 from orderdesk_shared.auth import Role
 from orderdesk_shared.money import dollars, percent, plain
 from pricing_approval.domain.capital import CapitalView
+from pricing_approval.domain.markets import MarketPolicies
 from pricing_approval.domain.policy import ApprovalPolicy
 from pricing_approval.domain.pricing import Quote
 
@@ -60,14 +61,21 @@ class ApprovalOutcome:
 
 
 def required_approvals(
-    *, quote: Quote, non_standard_terms: str | None, capital: CapitalView | None, policy: ApprovalPolicy
+    *,
+    quote: Quote,
+    non_standard_terms: str | None,
+    capital: CapitalView | None,
+    policy: ApprovalPolicy,
+    markets: MarketPolicies,
+    item_markets: Mapping[str, str | None],
 ) -> ApprovalOutcome:
-    """Every approval the matrix asks for, one per role with each reason spelled out."""
+    """Every approval the matrix asks for, one per role with each reason spelled out; an item's discount by its
+    market's tiers where the market's policy departs from the matrix (`item_markets`: each item's market)."""
     if capital is not None and (rejection := _capital_rejection(capital, policy)):
         return ApprovalOutcome(approvals=(), rejection=rejection)
     reasons: dict[Role, list[ApprovalReason]] = {}
     for role, reason in (
-        *_discount(quote, policy),
+        *_discount(quote, policy, markets, item_markets),
         *_icb(quote, policy),
         *_total_contract_value(quote, policy),
         *_legal(non_standard_terms, policy),
@@ -90,23 +98,33 @@ def approvals_to_reask(
     return tuple(approval for approval in required if (approval.role, approval.inputs) not in still_good)
 
 
-def _discount(quote: Quote, policy: ApprovalPolicy) -> Iterator[tuple[Role, ApprovalReason]]:
-    """The largest item discount decides the tier; the approver decides on every discount above automatic."""
-    automatic = policy.discount_tiers[0].above_percent
-    discounted = [line for line in quote.lines if line.discount_percent > automatic]
-    if not discounted:
+def _discount(
+    quote: Quote, policy: ApprovalPolicy, markets: MarketPolicies, item_markets: Mapping[str, str | None]
+) -> Iterator[tuple[Role, ApprovalReason]]:
+    """Each item's discount is judged by the matrix's tiers, or by its market's where the market's policy departs
+    from them; the most senior approver any item needs decides, on every discount above automatic."""
+    seniority = {tier.role: rank for rank, tier in enumerate(policy.discount_tiers)}
+    judged = []
+    for line in quote.lines:
+        market = markets.discount_thresholds_for(item_markets.get(line.item_id), line.offering_id)
+        tiers = market.rule.discount_tiers if market else policy.discount_tiers
+        if line.discount_percent > tiers[0].above_percent:
+            tier = next(tier for tier in reversed(tiers) if line.discount_percent > tier.above_percent)
+            judged.append((line, tier, market))
+    if not judged:
         return
-    largest = max(discounted, key=lambda line: line.discount_percent)
-    tier = next(tier for tier in reversed(policy.discount_tiers) if largest.discount_percent > tier.above_percent)
+    # The most senior approver needed; of the items that need them, the largest discount is named.
+    line, tier, market = max(judged, key=lambda judged: (seniority[judged[1].role], judged[0].discount_percent))
+    cited = f" ({market.cited()})" if market else ""
     yield (
         tier.role,
         ApprovalReason(
             trigger=Trigger.DISCOUNT,
             explanation=(
-                f"discount {percent(largest.discount_percent)} on item {largest.item_id}"
-                f" > {percent(tier.above_percent)} → {tier.role}"
+                f"discount {percent(line.discount_percent)} on item {line.item_id}"
+                f" > {percent(tier.above_percent)}{cited} → {tier.role}"
             ),
-            inputs=tuple((f"item {line.item_id} discount", str(line.discount_percent)) for line in discounted),
+            inputs=tuple((f"item {line.item_id} discount", str(line.discount_percent)) for line, _, _ in judged),
         ),
     )
 

@@ -11,6 +11,7 @@ from orderdesk_shared.events.serviceability import SiteQualification
 from orderdesk_shared.product_catalogue import Catalogue
 from pricing_approval.domain.approvals import Rejection, RequiredApproval, required_approvals
 from pricing_approval.domain.capital import CapitalView, capital_view
+from pricing_approval.domain.markets import MarketPolicies, item_markets
 from pricing_approval.domain.policy import ApprovalPolicy
 from pricing_approval.domain.pricing import Quote, quote_order
 
@@ -64,9 +65,11 @@ def assess_order(
     *,
     catalogue: Catalogue,
     policy: ApprovalPolicy,
+    markets: MarketPolicies,
     order_date: date,
 ) -> Assessment:
-    """Price the order from the catalogue, then apply the capital policy and the approval matrix to it.
+    """Price the order from the catalogue, then apply the capital policy and the approval matrix to it, with the
+    discount thresholds of the sites' markets where their policies depart from the matrix.
 
     Raises PricingError when an item cannot be priced.
     """
@@ -80,5 +83,7 @@ def assess_order(
         non_standard_terms=agreement.non_standard_terms if agreement else None,
         capital=capital,
         policy=policy,
+        markets=markets,
+        item_markets=item_markets(sites),
     )
     return Assessment(quote=quote, capital=capital, approvals=outcome.approvals, rejection=outcome.rejection)

@@ -19,6 +19,7 @@ from orderdesk_shared.events.pricing_approval import (
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from pricing_approval.domain.approvals import approvals_to_reask
 from pricing_approval.domain.assessment import Assessment, assess_order
+from pricing_approval.domain.markets import item_markets
 from pricing_approval.domain.pricing import PricingError
 from pricing_approval.domain.proposals import (
     ProposalRecord,
@@ -64,6 +65,8 @@ def price_version(
     """Price a qualified version of an order and ask the approvals it needs, or approve it when it needs none;
     `earlier` are the requests of the latest earlier version that had any, whose grants still hold where their
     inputs did not change."""
+    if not_sold := rules.markets.not_sold_findings(event.order, item_markets(event.sites)):
+        return _rejected_unpriced(event, not_sold, now=now)
     # The order carries no order date: the day pricing receives it is the day promotions are judged on.
     try:
         assessment = assess_order(
@@ -71,10 +74,11 @@ def price_version(
             event.sites,
             catalogue=rules.catalogue,
             policy=rules.policy,
+            markets=rules.markets,
             order_date=rules.calendar.day_of(now),
         )
     except PricingError as error:
-        return _unpriceable(event, error, now=now)
+        return _rejected_unpriced(event, [_unpriceable(error)], now=now)
     requests = _requests_for(event, assessment, rules=rules, now=now, earlier=earlier, request_id=request_id)
     pending = [request for request in requests if request.status is RequestStatus.PENDING]
     rejection = _capital_rejection(assessment)
@@ -107,15 +111,19 @@ def _priced_events(
     return [priced, _waiting_fallout(quote, pending=pending, proposal=proposal)]
 
 
-def _unpriceable(event: ServiceabilityQualified, error: PricingError, *, now: datetime) -> PricedVersion:
-    finding = Finding(
+def _unpriceable(error: PricingError) -> Finding:
+    return Finding(
         reason_code="INVALID_VALUE",
         field_path="items",
         message=str(error),
         fix="Correct the item to an offering, characteristic value and term the catalogue sells, and resubmit.",
     )
-    quote = _quote(event, now=now, status=QuoteStatus.REJECTED, pricing=None, requirements=[], rejection=finding)
-    return PricedVersion(quote, [], None, [fallout(quote, FalloutKind.REJECTED, [finding])])
+
+
+def _rejected_unpriced(event: ServiceabilityQualified, findings: list[Finding], *, now: datetime) -> PricedVersion:
+    """A version rejected before it could be priced; its quote keeps the first finding as the rejection."""
+    quote = _quote(event, now=now, status=QuoteStatus.REJECTED, pricing=None, requirements=[], rejection=findings[0])
+    return PricedVersion(quote, [], None, [fallout(quote, FalloutKind.REJECTED, findings)])
 
 
 def _quote(

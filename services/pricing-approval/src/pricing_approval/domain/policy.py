@@ -26,6 +26,18 @@ class DiscountTier(_Rule):
     role: Role
 
 
+def check_discount_tiers(tiers: tuple[DiscountTier, ...]) -> None:
+    """Tiers follow each other without a gap, each ends after it starts, and the last has no top."""
+    for lower, upper in pairwise(tiers):
+        if lower.up_to_percent is None or lower.up_to_percent != upper.above_percent:
+            raise ValueError(f"discount tier for {upper.role} must start where the one for {lower.role} ends")
+    for tier in tiers:
+        if tier.up_to_percent is not None and tier.up_to_percent <= tier.above_percent:
+            raise ValueError(f"discount tier for {tier.role} ends before it starts")
+    if tiers[-1].up_to_percent is not None:
+        raise ValueError("the last discount tier must have no top (up_to_percent)")
+
+
 class RoleRule(_Rule):
     role: Role
 
@@ -66,17 +78,9 @@ class ApprovalPolicy(_Rule):
 
     @model_validator(mode="after")
     def _tiers_contiguous_and_roles_timed(self) -> "ApprovalPolicy":
-        tiers = self.discount_tiers
-        for lower, upper in pairwise(tiers):
-            if lower.up_to_percent is None or lower.up_to_percent != upper.above_percent:
-                raise ValueError(f"discount tier for {upper.role} must start where the one for {lower.role} ends")
-        for tier in tiers:
-            if tier.up_to_percent is not None and tier.up_to_percent <= tier.above_percent:
-                raise ValueError(f"discount tier for {tier.role} ends before it starts")
-        if tiers[-1].up_to_percent is not None:
-            raise ValueError("the last discount tier must have no top (up_to_percent)")
+        check_discount_tiers(self.discount_tiers)
         roles = {
-            *(tier.role for tier in tiers),
+            *(tier.role for tier in self.discount_tiers),
             self.icb.role,
             self.total_contract_value.role,
             self.non_standard_terms.role,
