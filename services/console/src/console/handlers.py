@@ -5,6 +5,7 @@ from datetime import datetime
 
 from console.domain.sla import StageSlaPolicy, alarms, sla_due_at
 from console.domain.timeline import Recorded, TimelineEntry, entry_for, fold_on, fold_timeline, follows
+from console.rules_in_force import ConsoleRules
 from console.unit_of_work import ConsoleUnitOfWork
 from orderdesk_shared.consumer import current_delivery
 from orderdesk_shared.context import ServiceContext, with_context
@@ -12,7 +13,7 @@ from orderdesk_shared.events.base import Event
 from orderdesk_shared.telemetry import Traced, order_step
 
 
-async def record_in_timeline(event: Event, uow: ConsoleUnitOfWork, context: ServiceContext[StageSlaPolicy]) -> None:
+async def record_in_timeline(event: Event, uow: ConsoleUnitOfWork, context: ServiceContext[ConsoleRules]) -> None:
     """Every order event is a timeline line; the order's row is the fold of all its lines, so arrival order is moot.
 
     The lines of a whole batch are kept, and folded into their orders' rows, together just before the batch commits.
@@ -30,7 +31,7 @@ async def record_in_timeline(event: Event, uow: ConsoleUnitOfWork, context: Serv
 
 
 async def keep_lines(
-    uow: ConsoleUnitOfWork, lines: Sequence[Traced[TimelineEntry]], context: ServiceContext[StageSlaPolicy]
+    uow: ConsoleUnitOfWork, lines: Sequence[Traced[TimelineEntry]], context: ServiceContext[ConsoleRules]
 ) -> None:
     """Keep the lines, then fold them into their orders' rows, one statement a step: on what the rows' fold left
     when they follow it, else (an order's first lines, late news, a line kept before) the whole timeline again."""
@@ -53,7 +54,7 @@ async def keep_lines(
         else fold_on(kept[order_id], news[order_id])
         for order_id in order_ids
     ]
-    rows = [(order, sla_due_at(context.rules, vars(order.row))) for order in folded if order is not None]
+    rows = [(order, sla_due_at(context.rules.stage_slas, vars(order.row))) for order in folded if order is not None]
     await uow.orders.save_folded(rows)
 
 

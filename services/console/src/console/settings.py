@@ -5,7 +5,9 @@ from pydantic_settings import SettingsConfigDict
 
 from orderdesk_shared.settings import ServiceSettings
 
-STAGE_SLAS = Path(__file__).resolve().parents[2] / "policies" / "stage_slas.v1.toml"
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+STAGE_SLAS = POLICIES / "stage_slas.v1.toml"
+REPORT_SCHEDULES = POLICIES / "report_schedules.v1.toml"
 
 
 class Settings(ServiceSettings):
@@ -29,6 +31,9 @@ class Settings(ServiceSettings):
     sla_watch_seconds: float = Field(default=30.0, gt=0)
     # The stage SLA policy, counted in the shared business calendar (ORDERDESK_BUSINESS_CALENDAR).
     stage_slas: Path = STAGE_SLAS
+    # Which reports go to whom and when; checked for runs that came due every `report_schedule_watch_seconds`.
+    report_schedules: Path = REPORT_SCHEDULES
+    report_schedule_watch_seconds: float = Field(default=30.0, gt=0)
 
     def trace_url(self, trace_id: str | None) -> str | None:
         """Where the tracing UI shows the trace; None without one."""

@@ -19,7 +19,7 @@ from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
 
-POLICY = load_rules(Settings.model_construct())
+POLICY = load_rules(Settings.model_construct()).stage_slas
 CALENDAR = POLICY.business_calendar
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
 

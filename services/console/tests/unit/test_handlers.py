@@ -16,10 +16,11 @@ from orderdesk_shared.events.order import OrderState, Stage
 from services.console.tests.builders import order_row
 from services.console.tests.unit.fakes import FakeConsoleUnitOfWork
 
-POLICY = load_rules(Settings.model_construct())
+RULES = load_rules(Settings.model_construct())
+POLICY = RULES.stage_slas
 CALENDAR = POLICY.business_calendar
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
-CONTEXT = ServiceContext(rules=POLICY, clock=lambda: MONDAY_OPENING)
+CONTEXT = ServiceContext(rules=RULES, clock=lambda: MONDAY_OPENING)
 
 
 async def delivered(uow: FakeConsoleUnitOfWork, events: Sequence[Event], *, first: int = 0) -> None:
