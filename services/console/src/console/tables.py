@@ -89,3 +89,17 @@ assignments = sa.Table(
     sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("assignments_order_time", "order_id", "assigned_at"),
 )
+
+# What the reports read of each event, with the event's time (console.domain.report_facts): rebuilt from the topics
+# with the timelines, so a past period's report reads the same whenever it is asked for.
+report_facts = sa.Table(
+    "report_facts",
+    metadata,
+    sa.Column("message_id", sa.Text, primary_key=True),
+    *order_version_columns(),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("fact", JSONB, nullable=False),
+    sa.Index("report_facts_kind_time", "kind", "occurred_at"),
+    sa.Index("report_facts_order", "order_id"),
+)

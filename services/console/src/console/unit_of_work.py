@@ -3,6 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.live import LivePages
+from console.report_facts_repository import ReportFacts
 from console.repository import Assignments, JeopardyRaised, Orders, Timelines
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.messaging import MessagingTables
@@ -16,3 +17,4 @@ class ConsoleUnitOfWork(UnitOfWork):
         self.assignments = Assignments(connection)
         self.jeopardy = JeopardyRaised(connection)
         self.live_pages = LivePages(connection)
+        self.report_facts = ReportFacts(connection)

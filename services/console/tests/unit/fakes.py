@@ -3,10 +3,11 @@ kept before stays as it is, a row keeps its fold, each jeopardy level is claimed
 ended order or one without a due time has no clock); holding orders only tells the live pages. The integration tests
 keep the SQL ones honest."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from console.domain.report_facts import ReportFact
 from console.domain.timeline import Folded, OrderRow, TimelineEntry
 from console.repository import ENDED_STATES
 from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork
@@ -75,6 +76,31 @@ class InMemoryLivePages:
         self.announced += order_ids
 
 
+class InMemoryReportFacts:
+    def __init__(self) -> None:
+        self.facts: dict[str, ReportFact] = {}
+
+    async def add(self, facts: Sequence[ReportFact]) -> None:
+        for fact in facts:
+            self.facts.setdefault(fact.message_id, fact)
+
+    async def between(self, kinds: Sequence[str], *, start: datetime, end: datetime) -> list[ReportFact]:
+        return self._oldest_first(
+            fact for fact in self.facts.values() if fact.kind in kinds and start <= fact.occurred_at < end
+        )
+
+    async def of_orders(self, order_ids: Sequence[str], kinds: Sequence[str], *, before: datetime) -> list[ReportFact]:
+        return self._oldest_first(
+            fact
+            for fact in self.facts.values()
+            if fact.order_id in order_ids and fact.kind in kinds and fact.occurred_at < before
+        )
+
+    @staticmethod
+    def _oldest_first(facts: Iterable[ReportFact]) -> list[ReportFact]:
+        return sorted(facts, key=lambda fact: (fact.occurred_at, fact.message_id))
+
+
 class FakeConsoleUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
@@ -82,3 +108,4 @@ class FakeConsoleUnitOfWork(FakeUnitOfWork):
         self.live_pages = InMemoryLivePages()
         self.orders = InMemoryOrders(self.live_pages)
         self.jeopardy = InMemoryJeopardyRaised()
+        self.report_facts = InMemoryReportFacts()
