@@ -35,6 +35,12 @@ class Settings(ServiceSettings):
     report_schedules: Path = REPORT_SCHEDULES
     report_schedule_watch_seconds: float = Field(default=30.0, gt=0)
 
+    # The SMTP relay the console's mail goes out through (the local stack's sink listens on 2525), and its sender.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    mail_from: str = "OrderDesk <orderdesk@orderdesk.local>"
+    mail_send_seconds: float = Field(default=2.0, gt=0)
+
     def trace_url(self, trace_id: str | None) -> str | None:
         """Where the tracing UI shows the trace; None without one."""
         return self.trace_url_template.format(trace_id=trace_id) if trace_id else None
