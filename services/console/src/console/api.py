@@ -6,8 +6,9 @@ from fastapi import APIRouter, Query, Response
 
 from console import repository
 from console.pages import router as pages_router
+from console.report_schedules_repository import ReportScheduleRuns
 from console.sre import router as sre_router
-from console.views import history_view, order_view
+from console.views import history_view, order_view, schedule_views
 from orderdesk_shared.access import OrderAction, own_orders_only, refusal
 from orderdesk_shared.app import DatabaseDep, read_or_404
 from orderdesk_shared.auth import SignedIn
@@ -67,3 +68,12 @@ async def dashboard(db: DatabaseDep, _: SignedIn, context: ContextDep) -> dict[s
     their stage and the hourly throughput of the last day."""
     async with db.engine.connect() as connection:
         return await repository.Orders(connection).figures(now=context.clock())
+
+
+@router.get("/report-schedules")
+async def report_schedules(db: DatabaseDep, _: SignedIn, context: ContextDep) -> list[dict[str, Any]]:
+    """Each report schedule: the report, filters and period it sends, as which file, to whom and when (cron, time
+    zone), the last run it queued and when the next is due."""
+    async with db.engine.connect() as connection:
+        checked = await ReportScheduleRuns(connection).all()
+    return schedule_views(context.rules.report_schedules, checked, now=context.clock())

@@ -1,8 +1,9 @@
-"""The one place that wires the console: settings, rules, clock, database, relay, consumer, SLA watch, mail
-sender, live pages."""
+"""The one place that wires the console: settings, rules, clock, database, relay, consumer, SLA watch, report
+schedule watch, mail sender, live pages."""
 
 from console.live import OrderChanges
 from console.mail_sender import mail_sender
+from console.report_schedule_watch import report_schedule_watch
 from console.rules_in_force import load_rules
 from console.settings import Settings
 from console.sla_watch import stage_sla_watch
@@ -18,6 +19,7 @@ def bootstrap(settings: Settings | None = None, *, order_changes: OrderChanges |
     context = ServiceContext(rules=load_rules(settings))
     loops = {
         "stage-sla-watch": stage_sla_watch(context, every_seconds=settings.sla_watch_seconds),
+        "report-schedule-watch": report_schedule_watch(context, every_seconds=settings.report_schedule_watch_seconds),
         "mail-sender": mail_sender(
             context.clock,
             host=settings.smtp_host,

@@ -147,3 +147,15 @@ notification_preferences = sa.Table(
     sa.Column("changed_by", sa.Text, nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Each report schedule's runs so far: the runs due after the last one queued (before any, after the console first
+# checked the schedule) are due, so a restart neither skips a run nor repeats one; the mail's dedupe key in the
+# outbox keeps two consoles from mailing a run twice.
+report_schedules = sa.Table(
+    "report_schedules",
+    metadata,
+    sa.Column("schedule", sa.Text, primary_key=True),
+    sa.Column("first_checked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_due_at", sa.DateTime(timezone=True)),
+    sa.Column("last_queued_at", sa.DateTime(timezone=True)),
+)

@@ -32,18 +32,6 @@ REPORT = Mail(
 )
 
 
-@pytest.fixture
-def sink(tmp_path):
-    sink = MailSink(tmp_path / "smtp", port=free_ports(1)[0])
-    process = LocalProcess(sink.process(), log_path=tmp_path / "smtp.log", cwd=tmp_path)
-    process.start()
-    try:
-        sink.wait_ready(log_path=tmp_path / "smtp.log", still_running=process.is_running)
-        yield sink
-    finally:
-        process.stop()
-
-
 def _sender(sink: MailSink, clock=lambda: datetime.now(UTC)):
     return mail_sender(
         clock, host="127.0.0.1", port=sink.port, sender="OrderDesk <desk@orderdesk.local>", every_seconds=0.1

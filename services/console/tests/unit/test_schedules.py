@@ -88,6 +88,9 @@ def test_the_shipped_schedules_load():
         ("recipients = []", "schedules.daily.recipients"),
         ('period = "previous-fortnight"', "schedules.daily.period"),
         ('format = "pdf"', "schedules.daily.format"),
+        ('report = "bookkeeping"', "no report 'bookkeeping'"),
+        ('filters = { region = "west" }', "region: bookings takes the filters"),
+        ('filters = { by = "planet" }', "by: by is one of market, rep"),
     ],
 )
 def test_a_bad_schedule_stops_the_console_naming_the_file_the_schedule_and_the_field(tmp_path, line, named):
@@ -99,7 +102,8 @@ def test_a_bad_schedule_stops_the_console_naming_the_file_the_schedule_and_the_f
         "format": '"xlsx"',
         "recipients": '["sales-ops@orderdesk.example.com"]',
     }
-    fields[line.split(" = ")[0]] = line.split(" = ")[1]
+    key, value = line.split(" = ", 1)
+    fields[key] = value
     schedules = tmp_path / "schedules.toml"
     schedules.write_text(
         'version = "report-schedules/1"\n[schedules.daily]\n' + "\n".join(f"{k} = {v}" for k, v in fields.items())

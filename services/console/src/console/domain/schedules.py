@@ -8,7 +8,10 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from console.domain.mail import Attachment, Mail
+from console.domain.reports import Report, ReportRequestError, checked_request
 
 Period = Literal["previous-day", "previous-week", "previous-month", "month-to-date"]
 # A schedule's name is part of each run's dedupe key ("report:<name>:<due time>"): no colons, no spaces.
@@ -41,6 +44,15 @@ class ReportSchedule(BaseModel):
             raise ValueError(f"not a cron expression (minute hour day-of-month month day-of-week): {cron!r}")
         return cron
 
+    @model_validator(mode="after")
+    def _a_report_and_filters_it_takes(self) -> "ReportSchedule":
+        # Any one day's request: what is checked here is the report's name and filters, the periods are the runs'.
+        try:
+            checked_request(self.report, date.min, date.min + timedelta(days=1), self.filters)
+        except ReportRequestError as error:
+            raise ValueError(f"{error.field}: {error}") from error
+        return self
+
 
 class ReportSchedules(BaseModel):
     """Every schedule by its name."""
@@ -72,8 +84,15 @@ def due_runs(name: str, schedule: ReportSchedule, *, since: datetime, now: datet
     times = croniter(schedule.cron, since.astimezone(schedule.time_zone))
     runs = []
     while (due_at := times.get_next(datetime)) <= now:
-        runs.append(Run(name, due_at, *covered(schedule.period, due_at.astimezone(schedule.time_zone).date())))
+        runs.append(run_due_at(name, schedule, due_at))
     return runs
+
+
+def run_due_at(name: str, schedule: ReportSchedule, due_at: datetime) -> Run:
+    """The schedule's run due at `due_at`, reporting on the whole days of its period before that day. Reports count
+    UTC days (console.domain.reports.period_bounds): the day is the due time's in UTC, so every day a run covers is
+    over when it runs, wherever its schedule's time zone is."""
+    return Run(name, due_at, *covered(schedule.period, due_at.astimezone(UTC).date()))
 
 
 def next_run(schedule: ReportSchedule, *, after: datetime) -> datetime:
@@ -94,3 +113,24 @@ def covered(period: Period, day: date) -> tuple[date, date]:
         first = day.replace(day=1)
         return (first - timedelta(days=1)).replace(day=1), first
     return yesterday.replace(day=1), day
+
+
+def report_mail(run: Run, schedule: ReportSchedule, report: Report, attachment: Attachment) -> Mail:
+    """The mail of a run: the report attached, what it covers and why its recipients get it."""
+    last_day = run.end - timedelta(days=1)
+    period = str(run.start) if run.start == last_day else f"{run.start} to {last_day}"
+    filters = "".join(f", {name} {value}" for name, value in sorted(schedule.filters.items()))
+    due = run.due_at.astimezone(schedule.time_zone).isoformat(timespec="minutes")
+    return Mail(
+        dedupe_key=run.dedupe_key,
+        recipients=schedule.recipients,
+        subject=f"{report.title} report, {period}{filters}",
+        text=(
+            f"The {report.title} report for {period}{filters} is attached ({attachment.filename}, "
+            f"{len(report.rows)} rows).\n\n"
+            f"Sent by the report schedule {run.schedule!r} ({schedule.cron}, {schedule.time_zone}) for its run due "
+            f"{due}. Its list is kept in the console's report schedules: ask the order desk to be taken off it or to "
+            "add someone.\n"
+        ),
+        attachments=(attachment,),
+    )
