@@ -9,6 +9,7 @@ from console.unit_of_work import ConsoleUnitOfWork
 from orderdesk_shared.consumer import current_delivery
 from orderdesk_shared.context import ServiceContext, with_context
 from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.telemetry import Traced, order_step
 
 
@@ -55,6 +56,11 @@ async def keep_lines(
     ]
     rows = [(order, sla_due_at(context.rules, vars(order.row))) for order in folded if order is not None]
     await uow.orders.save_folded(rows)
+
+
+async def follow_roster(published: RosterPublished, uow: ConsoleUnitOfWork, context: ServiceContext) -> None:
+    """Address status mail, and group reports by team, with the roster commission announced, from now on."""
+    await uow.reps.replace(published.reps)
 
 
 async def raise_jeopardy(uow: ConsoleUnitOfWork, *, now: datetime, policy: StageSlaPolicy) -> int:

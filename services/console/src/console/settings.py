@@ -29,6 +29,11 @@ class Settings(ServiceSettings):
     sla_watch_seconds: float = Field(default=30.0, gt=0)
     # The stage SLA policy, counted in the shared business calendar (ORDERDESK_BUSINESS_CALENDAR).
     stage_slas: Path = STAGE_SLAS
+    # The SMTP relay the console's mail goes out through (the local stack's sink listens on 2525), and its sender.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    mail_from: str = "OrderDesk <orderdesk@orderdesk.local>"
+    mail_send_seconds: float = Field(default=2.0, gt=0)
 
     def trace_url(self, trace_id: str | None) -> str | None:
         """Where the tracing UI shows the trace; None without one."""

@@ -3,6 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.live import LivePages
+from console.mail_repository import MailOutbox, NotificationPreferences, Reps
 from console.report_facts_repository import ReportFacts
 from console.repository import Assignments, JeopardyRaised, Orders, Timelines
 from orderdesk_shared.db import UnitOfWork
@@ -18,3 +19,6 @@ class ConsoleUnitOfWork(UnitOfWork):
         self.jeopardy = JeopardyRaised(connection)
         self.live_pages = LivePages(connection)
         self.report_facts = ReportFacts(connection)
+        self.reps = Reps(connection)
+        self.mail = MailOutbox(connection)
+        self.preferences = NotificationPreferences(connection)

@@ -1,15 +1,18 @@
 """The console's unit of work in memory: its repositories with the methods and the semantics handlers rely on (a line
 kept before stays as it is, a row keeps its fold, each jeopardy level is claimed once per order version and stage, an
-ended order or one without a due time has no clock); holding orders only tells the live pages. The integration tests
+ended order or one without a due time has no clock, a mail is queued once per dedupe key); holding orders only tells
+the live pages. The integration tests
 keep the SQL ones honest."""
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from console.domain.mail import Mail
 from console.domain.report_facts import ReportFact
 from console.domain.timeline import Folded, OrderRow, TimelineEntry
 from console.repository import ENDED_STATES
+from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork
 
 
@@ -101,6 +104,43 @@ class InMemoryReportFacts:
         return sorted(facts, key=lambda fact: (fact.occurred_at, fact.message_id))
 
 
+class InMemoryReps:
+    def __init__(self) -> None:
+        self.roster: dict[str, RosterRep] = {}
+
+    async def replace(self, roster: Sequence[RosterRep]) -> None:
+        self.roster = {rep.id: rep for rep in roster}
+
+    async def by_ids(self, ids: Iterable[str]) -> dict[str, RosterRep]:
+        return {rep_id: self.roster[rep_id] for rep_id in ids if rep_id in self.roster}
+
+    async def all(self) -> list[RosterRep]:
+        return [self.roster[rep_id] for rep_id in sorted(self.roster)]
+
+
+class InMemoryMailOutbox:
+    """The mail queued, each dedupe key once, in the order queued."""
+
+    def __init__(self) -> None:
+        self.queued: dict[str, Mail] = {}
+
+    async def queue(self, mails: Sequence[Mail]) -> int:
+        new = {mail.dedupe_key: mail for mail in mails if mail.dedupe_key not in self.queued}
+        self.queued |= new
+        return len(new)
+
+
+class InMemoryNotificationPreferences:
+    def __init__(self) -> None:
+        self.status_mail: dict[str, bool] = {}
+
+    async def unsubscribed(self, emails: Iterable[str]) -> set[str]:
+        return {email.lower() for email in emails if self.status_mail.get(email.lower()) is False}
+
+    async def set(self, email: str, *, status_mail: bool, changed_by: str, at: datetime) -> None:
+        self.status_mail[email.lower()] = status_mail
+
+
 class FakeConsoleUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
@@ -109,3 +149,6 @@ class FakeConsoleUnitOfWork(FakeUnitOfWork):
         self.orders = InMemoryOrders(self.live_pages)
         self.jeopardy = InMemoryJeopardyRaised()
         self.report_facts = InMemoryReportFacts()
+        self.reps = InMemoryReps()
+        self.mail = InMemoryMailOutbox()
+        self.preferences = InMemoryNotificationPreferences()
