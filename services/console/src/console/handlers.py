@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
+from console.domain.report_facts import ReportFact, report_fact
 from console.domain.sla import StageSlaPolicy, alarms, sla_due_at
 from console.domain.timeline import Recorded, TimelineEntry, entry_for, fold_on, fold_timeline, follows
 from console.rules_in_force import ConsoleRules
@@ -17,7 +18,8 @@ from orderdesk_shared.telemetry import Traced, order_step
 async def record_in_timeline(event: Event, uow: ConsoleUnitOfWork, context: ServiceContext[ConsoleRules]) -> None:
     """Every order event is a timeline line; the order's row is the fold of all its lines, so arrival order is moot.
 
-    The lines of a whole batch are kept, and folded into their orders' rows, together just before the batch commits.
+    The lines of a whole batch are kept, and folded into their orders' rows, together just before the batch commits;
+    so are the facts the reports read of them.
     """
     delivery = current_delivery()
     assert delivery is not None, "handlers run inside a delivery"
@@ -29,6 +31,9 @@ async def record_in_timeline(event: Event, uow: ConsoleUnitOfWork, context: Serv
         trace_id=delivery.trace_id,
     )
     uow.before_commit(with_context(keep_lines, context), entry_for(event, recorded))
+    fact = report_fact(event, message_id=recorded.message_id, occurred_at=recorded.occurred_at)
+    if fact is not None:
+        uow.before_commit(keep_report_facts, fact)
 
 
 async def keep_lines(
@@ -62,6 +67,11 @@ async def keep_lines(
 async def follow_roster(published: RosterPublished, uow: ConsoleUnitOfWork, context: ServiceContext) -> None:
     """Address status mail, and group reports by team, with the roster commission announced, from now on."""
     await uow.reps.replace(published.reps)
+
+
+async def keep_report_facts(uow: ConsoleUnitOfWork, facts: Sequence[Traced[ReportFact]]) -> None:
+    """Keep the batch's report facts in one statement."""
+    await uow.report_facts.add([fact.item for fact in facts])
 
 
 async def raise_jeopardy(uow: ConsoleUnitOfWork, *, now: datetime, policy: StageSlaPolicy) -> int:
