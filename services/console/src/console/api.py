@@ -1,22 +1,26 @@
 """The console's JSON API: the timeline read model, for people and the pages alike."""
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from console import repository
 from console.pages import router as pages_router
+from console.report_downloads import REPORT_READER_ROLES, FileFormat, catalogue, report_download
+from console.report_files import CONTENT_TYPES
 from console.report_schedules_repository import ReportScheduleRuns
 from console.sre import router as sre_router
 from console.views import history_view, order_view, schedule_views
 from orderdesk_shared.access import OrderAction, own_orders_only, refusal
 from orderdesk_shared.app import DatabaseDep, read_or_404
-from orderdesk_shared.auth import SignedIn
+from orderdesk_shared.auth import Principal, SignedIn, require_roles
 from orderdesk_shared.context import ContextDep
 from orderdesk_shared.limits import Offset, PageSize
 
 router = APIRouter(prefix="/console", tags=["console"])
 __all__ = ["pages_router", "router", "sre_router"]
+ReportReader = Annotated[Principal, Depends(require_roles(*REPORT_READER_ROLES))]
 
 
 @router.get("/orders")
@@ -70,8 +74,42 @@ async def dashboard(db: DatabaseDep, _: SignedIn, context: ContextDep) -> dict[s
         return await repository.Orders(connection).figures(now=context.clock())
 
 
+@router.get("/reports")
+async def list_reports(_: ReportReader) -> list[dict[str, Any]]:
+    """The reports, each with the filters it takes (`by`: what its rows are)."""
+    return catalogue()
+
+
+@router.get(
+    "/reports/{name}",
+    response_class=Response,
+    responses={200: {"content": {media_type: {} for media_type in CONTENT_TYPES.values()}, "description": "the file"}},
+)
+async def download_report(
+    name: str,
+    request: Request,
+    db: DatabaseDep,
+    context: ContextDep,
+    _: ReportReader,
+    start: Annotated[date, Query(description="the period's first day (UTC)")],
+    end: Annotated[date, Query(description="the day after the period's last (UTC)")],
+    file_format: Annotated[FileFormat, Query(alias="format")] = "xlsx",
+) -> Response:
+    """The report for the period [start, end) as CSV or XLSX, its title, period and filters written in the file; any
+    other query parameter is one of the report's filters (GET /console/reports lists them)."""
+    return await report_download(
+        db,
+        context.rules.stage_slas,
+        name=name,
+        start=start,
+        end=end,
+        file_format=file_format,
+        query=request.query_params,
+    )
+
+
 @router.get("/report-schedules")
-async def report_schedules(db: DatabaseDep, _: SignedIn, context: ContextDep) -> list[dict[str, Any]]:
+async def report_schedules(db: DatabaseDep, _: ReportReader, context: ContextDep) -> list[dict[str, Any]]:
     """Each report schedule: the report, filters and period it sends, as which file, to whom and when (cron, time
     zone), the last run it queued and when the next is due."""
     async with db.engine.connect() as connection:

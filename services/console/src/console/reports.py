@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Protocol
 
-from console.domain import reports
+from console.domain import report_tables
 from console.domain.report_facts import COMMISSION_ADJUSTED, FALLOUT, ReportFact
 from console.domain.reports import REPORTS, Report, ReportRequest, of_kind, period_bounds
 from console.domain.sla import StageSlaPolicy
@@ -23,16 +23,16 @@ async def build_report(uow: ConsoleUnitOfWork, request: ReportRequest, *, sla: S
     match request.name:
         case "bookings":
             handed_off = of_kind(facts, Stage.HANDED_OFF)
-            return reports.bookings(request, handed_off, await _teams(uow, _order_reps(handed_off)))
+            return report_tables.bookings(request, handed_off, await _teams(uow, _order_reps(handed_off)))
         case "capital":
-            return reports.capital(request, of_kind(facts, Stage.PRICED), of_kind(facts, Stage.APPROVED))
+            return report_tables.capital(request, of_kind(facts, Stage.PRICED), of_kind(facts, Stage.APPROVED))
         case "fallout":
-            return reports.fallout(request, of_kind(facts, Stage.RECEIVED), of_kind(facts, FALLOUT))
+            return report_tables.fallout(request, of_kind(facts, Stage.RECEIVED), of_kind(facts, FALLOUT))
         case "cycle-times":
             # A step that ended in the period may have begun before it.
             order_ids = sorted({fact.order_id for fact in facts})
             reached = await uow.report_facts.of_orders(order_ids, kind.reads, before=end) if order_ids else []
-            return reports.cycle_times(
+            return report_tables.cycle_times(
                 request,
                 reached,
                 sla_hours=sla.stages,
@@ -43,7 +43,7 @@ async def build_report(uow: ConsoleUnitOfWork, request: ReportRequest, *, sla: S
             reps = {rep["rep"] for fact in ratified for rep in fact.fact["reps"]} | {
                 fact.fact["rep"] for fact in adjusted
             }
-            return reports.commission(request, ratified, adjusted, await _teams(uow, reps))
+            return report_tables.commission(request, ratified, adjusted, await _teams(uow, reps))
     raise ValueError(f"no report {request.name!r}")
 
 

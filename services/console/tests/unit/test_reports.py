@@ -11,17 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from console.domain.report_facts import ReportFact, report_fact
-from console.domain.reports import (
-    ReportRequest,
-    ReportRequestError,
-    bookings,
-    capital,
-    checked_request,
-    commission,
-    cycle_times,
-    fallout,
-    percentile,
-)
+from console.domain.report_tables import bookings, capital, commission, cycle_times, fallout
+from console.domain.reports import ReportRequest, ReportRequestError, checked_request, percentile
 from console.report_files import as_csv, as_xlsx, filename
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RepCommission
