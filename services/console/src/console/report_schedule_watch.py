@@ -39,7 +39,7 @@ async def send_due_reports(uow: ConsoleUnitOfWork, rules: ConsoleRules, *, now: 
 async def _run_mail(uow: ConsoleUnitOfWork, rules: ConsoleRules, run: Run) -> Mail:
     schedule = rules.report_schedules.schedules[run.schedule]
     request = ReportRequest(schedule.report, run.start, run.end, schedule.filters)
-    report = await build_report(uow, request, sla=rules.stage_slas)
+    report = await build_report(uow, request, sla=rules.slas)
     attachment = Attachment(
         filename(report, schedule.format), CONTENT_TYPES[schedule.format], RENDERERS[schedule.format](report)
     )

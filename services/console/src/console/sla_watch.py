@@ -30,7 +30,7 @@ def stage_sla_watch(context: ServiceContext[ConsoleRules], *, every_seconds: flo
             try:
                 now = context.clock()
                 async with database.unit_of_work() as uow:
-                    raised = await raise_jeopardy(uow, now=now, policy=context.rules.stage_slas)
+                    raised = await raise_jeopardy(uow, now=now, policy=context.rules.slas)
                     past_sla = await uow.orders.past_their_sla_by_stage(now=now)
                 for stage, orders in past_sla.items():
                     ORDERS_PAST_SLA.labels(stage).set(orders)

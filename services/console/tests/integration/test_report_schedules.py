@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from console.mail_sender import DEDUPE_KEY_HEADER, mail_sender
 from console.main import create_app
 from console.report_schedule_watch import report_schedule_watch
-from console.rules_in_force import ConsoleRules, load_report_schedules, load_rules
+from console.rules_in_force import load_rules
 from console.settings import Settings
 from orderdesk_shared.auth import Role
 from orderdesk_shared.context import ServiceContext
@@ -71,10 +71,7 @@ class MovingClock:
 
 
 def _watch(schedules, clock: MovingClock):
-    rules = ConsoleRules(
-        stage_slas=load_rules(Settings.model_construct()).stage_slas,
-        report_schedules=load_report_schedules(schedules),
-    )
+    rules = load_rules(Settings.model_construct(report_schedules=schedules))
     return report_schedule_watch(ServiceContext(rules, clock=clock), every_seconds=0.05)
 
 

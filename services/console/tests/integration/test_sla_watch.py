@@ -20,7 +20,7 @@ from services.console.tests.builders import order_row, save_rows
 pytestmark = pytest.mark.integration
 
 RULES = load_rules(Settings.model_construct())
-POLICY = RULES.stage_slas
+POLICY = RULES.slas
 CALENDAR = POLICY.business_calendar
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
 

@@ -49,7 +49,7 @@ async def report_file(
         return refusal
     return await report_download(
         db,
-        context.rules.stage_slas,
+        context.rules.slas,
         name=name,
         start=start,
         end=end,
