@@ -1,6 +1,6 @@
 """Scheduled reports against the real schema and a real SMTP sink, the clock moved by the test: a report arrives at
 its time with its file attached, once, and not again after the watch restarts; runs missed while it was away arrive
-late, each once; the API shows each schedule's last and next run."""
+late, each once; the API and the reports page show each schedule's last and next run."""
 
 import asyncio
 import io
@@ -18,6 +18,7 @@ from console.settings import Settings
 from orderdesk_shared.auth import Role
 from orderdesk_shared.context import ServiceContext
 from orderdesk_stack.testing import eventually, running, session_token_signer
+from services.console.tests.integration.conftest import browse_as, row_text
 from services.console.tests.unit.test_reports import fact, handed_off, priced_item
 
 pytestmark = pytest.mark.integration
@@ -145,6 +146,8 @@ async def test_a_scheduled_report_arrives_at_its_time_with_its_file_once(databas
             answer = await client.get("/console/report-schedules", headers={"Authorization": f"Bearer {token}"})
             assert answer.status_code == 200, answer.text
             [shown] = answer.json()
+        async with await browse_as(app, "Dana", Role.SPECIALIST) as browser:
+            reports_page = (await browser.get("/reports")).text
     finally:
         await app.state.runtime.database.dispose()
     assert shown["name"] == "chicago-bookings"
@@ -155,3 +158,8 @@ async def test_a_scheduled_report_arrives_at_its_time_with_its_file_once(databas
         "end": "2026-12-09",
     }
     assert shown["nextRunAt"] == "2026-12-10T07:00:00-06:00"
+    assert row_text(reports_page, "data-schedule", "chicago-bookings") == (
+        "chicago-bookings bookings previous day by=market, market=chicago 0 7 * * * America/Chicago XLSX"
+        " sales-ops@orderdesk.example.com, finance@orderdesk.example.com"
+        " 2026-12-08 to 2026-12-09, queued 2026-12-09 13:30 UTC 2026-12-10 07:00 CST"
+    )
