@@ -10,6 +10,7 @@ from typing import Any
 
 from console.domain.report_facts import ReportFact
 from console.domain.reports import (
+    REPORTS,
     Cell,
     Column,
     ColumnKind,
@@ -33,6 +34,13 @@ DISPUTE_KIND = "dispute"
 STAGES_IN_FLOW = tuple(Stage)
 
 BusinessHours = Callable[[datetime, datetime], float]
+
+
+def _report(
+    request: ReportRequest, *, columns: tuple[Column, ...], rows: Iterable[tuple[Cell, ...]], notes: tuple[str, ...]
+) -> Report:
+    """The report under the title the catalogue gives it."""
+    return Report(title=REPORTS[request.name].title, request=request, columns=columns, rows=tuple(rows), notes=notes)
 
 
 def _reps_of(fact: Mapping[str, Any]) -> list[tuple[str, Decimal]]:
@@ -98,9 +106,8 @@ def bookings(request: ReportRequest, handed_off: Iterable[ReportFact], teams: Ma
     notes = ["A booking is an order handed off in the period; TCV = net MRR × term + NRC, per item."]
     if per_rep:
         notes.append("Each rep is credited their split percent of the order's amounts; count is whole orders.")
-    return Report(
-        title="Bookings",
-        request=request,
+    return _report(
+        request,
         columns=(
             Column(by.replace("_", " ").capitalize(), ColumnKind.TEXT),
             Column("Orders", ColumnKind.COUNT),
@@ -123,9 +130,8 @@ def capital(request: ReportRequest, priced: Iterable[ReportFact], approved: Iter
     rows = [_capital_row(market, estimates, approvals) for market in markets]
     if not wanted:
         rows.append(_capital_row(None, estimates, approvals))
-    return Report(
-        title="Capital",
-        request=request,
+    return _report(
+        request,
         columns=(
             Column("Market", ColumnKind.TEXT),
             Column("Estimates", ColumnKind.COUNT),
@@ -206,9 +212,8 @@ def fallout(request: ReportRequest, received: Iterable[ReportFact], fallouts: It
     rows = [_fallout_row(group, whole[group], len(fell_out[group]), len(rejected[group])) for group in groups] + [
         _fallout_row("Total", len(orders), len(all_stopped), len(all_rejected))
     ]
-    return Report(
-        title="Fallout and rejections",
-        request=request,
+    return _report(
+        request,
         columns=(
             Column(by.capitalize(), ColumnKind.TEXT),
             Column("Orders received", ColumnKind.COUNT),
@@ -273,9 +278,8 @@ def cycle_times(
                 rate(sum(hours <= sla for hours in took), len(took)) if sla is not None else None,
             )
         )
-    return Report(
-        title="Cycle times",
-        request=request,
+    return _report(
+        request,
         columns=(
             Column("Stage", ColumnKind.TEXT),
             Column("Steps", ColumnKind.COUNT),
@@ -327,9 +331,8 @@ def commission(
     rows = [(rep, teams.get(rep, NONE_NAMED), *(money(sums[rep][name]) for name in columns)) for rep in reps] + [
         ("Total", None, *(money(total[name]) for name in columns))
     ]
-    return Report(
-        title="Commission",
-        request=request,
+    return _report(
+        request,
         columns=(
             Column("Rep", ColumnKind.TEXT),
             Column("Team", ColumnKind.TEXT),
