@@ -10,7 +10,7 @@ from fastapi import status as http_status
 
 from console.domain.reports import REPORTS, ReportRequestError, checked_request
 from console.domain.sla import StageSlaPolicy
-from console.report_files import CONTENT_TYPES, as_csv, as_xlsx, filename
+from console.report_files import CONTENT_TYPES, filename, rendered
 from console.reports import build_report
 from orderdesk_shared.auth import Role
 from orderdesk_shared.db import Database
@@ -24,7 +24,6 @@ REPORT_READER_ROLES = frozenset(
 )
 # Query parameters of a download that are not the report's filters.
 NOT_FILTERS = frozenset({"start", "end", "format"})
-_RENDER = {"csv": as_csv, "xlsx": as_xlsx}
 
 
 def catalogue() -> list[dict[str, object]]:
@@ -70,7 +69,7 @@ async def report_download(
     async with db.unit_of_work() as uow:
         report = await build_report(uow, request, sla=sla)
     return Response(
-        _RENDER[file_format](report),
+        rendered(report, file_format),
         media_type=CONTENT_TYPES[file_format],
         headers={"Content-Disposition": f'attachment; filename="{filename(report, file_format)}"'},
     )

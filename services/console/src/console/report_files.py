@@ -83,3 +83,8 @@ def as_xlsx(report: Report) -> bytes:
 def _xlsx_cell(cell: Cell) -> str | int | float | None:
     # A spreadsheet's numbers are doubles: a cent amount survives the trip (to 15 significant digits).
     return float(cell) if isinstance(cell, Decimal) else cell
+
+
+def rendered(report: Report, file_format: str) -> bytes:
+    """The report as the file `file_format` names: csv or xlsx."""
+    return {"csv": as_csv, "xlsx": as_xlsx}[file_format](report)

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from console.domain.mail import Attachment, Mail
 from console.domain.reports import ReportRequest
-from console.domain.schedules import ReportSchedules, Run, due_runs, report_mail
-from console.report_files import CONTENT_TYPES, as_csv, as_xlsx, filename
+from console.domain.schedules import Run, due_runs, report_mail
+from console.report_files import CONTENT_TYPES, filename, rendered
 from console.reports import build_report
 from console.rules_in_force import ConsoleRules
 from console.unit_of_work import ConsoleUnitOfWork
@@ -18,17 +18,14 @@ from orderdesk_shared.logs import get_logger
 from orderdesk_shared.runtime import DatabaseTask
 
 log = get_logger(__name__)
-RENDERERS = {"csv": as_csv, "xlsx": as_xlsx}
 
 
 async def send_due_reports(uow: ConsoleUnitOfWork, rules: ConsoleRules, *, now: datetime) -> list[Run]:
     """Queue the mail of every run come due since each schedule's last, and record them as queued."""
-    schedules: ReportSchedules = rules.report_schedules
-    due_after = await uow.report_schedules.due_after(list(schedules.schedules), now=now)
+    schedules = rules.report_schedules.schedules
+    due_after = await uow.report_schedules.due_after(list(schedules), now=now)
     runs = [
-        run
-        for name, schedule in schedules.schedules.items()
-        for run in due_runs(name, schedule, since=due_after[name], now=now)
+        run for name, schedule in schedules.items() for run in due_runs(name, schedule, since=due_after[name], now=now)
     ]
     if runs:
         await uow.mail.queue([await _run_mail(uow, rules, run) for run in runs])
@@ -41,7 +38,7 @@ async def _run_mail(uow: ConsoleUnitOfWork, rules: ConsoleRules, run: Run) -> Ma
     request = ReportRequest(schedule.report, run.start, run.end, schedule.filters)
     report = await build_report(uow, request, sla=rules.slas)
     attachment = Attachment(
-        filename(report, schedule.format), CONTENT_TYPES[schedule.format], RENDERERS[schedule.format](report)
+        filename(report, schedule.format), CONTENT_TYPES[schedule.format], rendered(report, schedule.format)
     )
     return report_mail(run, schedule, report, attachment)
 
