@@ -102,13 +102,7 @@ async def download_report(
     """The report for the period [start, end) as CSV or XLSX, its title, period and filters written in the file; any
     other query parameter is one of the report's filters (GET /console/reports lists them)."""
     return await report_download(
-        db,
-        context.rules.slas,
-        name=name,
-        start=start,
-        end=end,
-        file_format=file_format,
-        query=request.query_params,
+        db, context.rules.slas, name=name, start=start, end=end, file_format=file_format, query=request.query_params
     )
 
 
