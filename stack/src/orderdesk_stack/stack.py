@@ -84,7 +84,12 @@ class Stack(StackSettings):
         daemon_env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
         self.supervisor.start_daemon(self.programs(), directory=repo_root(), env=daemon_env)
 
-        infrastructure = [*([POSTGRES] if self.postgres else []), *self.kafka_programs, *self._jaeger_programs, SMTP]
+        infrastructure = [
+            *([POSTGRES] if self.postgres else []),
+            *self.kafka_programs,
+            *self._jaeger_programs,
+            *self.mail_sink_programs,
+        ]
         progress(f"starting {' and '.join(infrastructure) or 'nothing local'}")
         timings |= self._start_and_wait(infrastructure)
 

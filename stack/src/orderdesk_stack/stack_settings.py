@@ -188,6 +188,11 @@ class StackSettings:
         """The SMTP sink the console's mail goes to; `mail_sink.delivered()` reads what it received."""
         return MailSink(self.run_dir / SMTP, port=self.smtp_port)
 
+    @property
+    def mail_sink_programs(self) -> list[str]:
+        """["smtp"] when the stack runs the console, the one service that sends mail."""
+        return [SMTP] if any(service.name == "console" for service in self.services) else []
+
     def kafka_connection_for(self, principal: str) -> KafkaConnection:
         """How `principal` (a service's or an outside system's, see kafka_access) logs in to this stack's Kafka."""
         return login_as(self.kafka_admin, principal)
@@ -252,7 +257,7 @@ class StackSettings:
         infrastructure = [self.postgres.process()] if self.postgres else []
         infrastructure += [node.process() for node in self.kafka.nodes] if self.kafka else []
         infrastructure += [self.jaeger.process()] if self.jaeger else []
-        infrastructure += [self.mail_sink.process()]
+        infrastructure += [self.mail_sink.process()] if self.mail_sink_programs else []
         return infrastructure + [self.service_program(service) for service in self.services]
 
     def service_program(self, service: Service, *, program: str | None = None, port: int | None = None) -> ProcessSpec:

@@ -33,6 +33,13 @@ class InMemoryTimelines:
                 timelines.setdefault(entry.order_id, []).append(entry)
         return timelines
 
+    async def contact_emails(self, order_ids: Sequence[str]) -> dict[str, list[str]]:
+        received = sorted(
+            (line for line in self.lines.values() if line.order_id in order_ids and line.kind == "received"),
+            key=lambda line: line.order_version,
+        )
+        return {line.order_id: line.order["contactEmails"] for line in received}
+
 
 class InMemoryOrders:
     """Order rows as the pages read them (`rows`), with the fold each was kept from."""

@@ -21,21 +21,24 @@ from orderdesk_shared.events.pricing_approval import PricedItem
 from services.console.tests.builders import order_row
 from services.console.tests.unit.fakes import FakeConsoleUnitOfWork
 
-POLICY = load_rules(Settings.model_construct())
+RULES = load_rules(Settings.model_construct())
+POLICY = RULES.slas
 CALENDAR = POLICY.business_calendar
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
-CONTEXT = ServiceContext(rules=POLICY, clock=lambda: MONDAY_OPENING)
+CONTEXT = ServiceContext(rules=RULES, clock=lambda: MONDAY_OPENING)
 
 
-async def delivered(uow: FakeConsoleUnitOfWork, events: Sequence[Event], *, first: int = 0) -> None:
+async def delivered(
+    uow: FakeConsoleUnitOfWork, events: Sequence[Event], *, first: int = 0, context: ServiceContext = CONTEXT
+) -> None:
     """The events delivered in one batch, a minute apart (message ids m<first>, m<first + 1>...), kept as it
-    commits."""
+    commits (with `context`'s rules and clock)."""
     for n, event in enumerate(events, start=first):
         token = delivery_in_this_task.set(
             Delivery(f"m{n}", "test", MONDAY_OPENING + timedelta(minutes=n), event.topic, None)
         )
         try:
-            await record_in_timeline(event, uow, CONTEXT)
+            await record_in_timeline(event, uow, context)
         finally:
             delivery_in_this_task.reset(token)
     await uow.commit()

@@ -48,5 +48,5 @@ async def report_file(
     if refusal := _refused(person):
         return refusal
     return await report_download(
-        db, context.rules, name=name, start=start, end=end, file_format=file_format, query=request.query_params
+        db, context.rules.slas, name=name, start=start, end=end, file_format=file_format, query=request.query_params
     )
