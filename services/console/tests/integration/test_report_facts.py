@@ -44,14 +44,14 @@ async def test_each_fact_is_kept_once_and_read_in_its_period(database, journeys)
 
     async with database.unit_of_work() as uow:
         december = await build_report(
-            uow, checked_request("bookings", date(2026, 12, 1), date(2027, 1, 1), {}), sla=CONTEXT.rules
+            uow, checked_request("bookings", date(2026, 12, 1), date(2027, 1, 1), {}), sla=CONTEXT.rules.slas
         )
         november = await build_report(
-            uow, checked_request("bookings", date(2026, 11, 1), date(2026, 12, 1), {}), sla=CONTEXT.rules
+            uow, checked_request("bookings", date(2026, 11, 1), date(2026, 12, 1), {}), sla=CONTEXT.rules.slas
         )
         # Four steps ended in December, the first (validated → qualified) begun in November.
         cycle = await build_report(
-            uow, checked_request("cycle-times", date(2026, 12, 1), date(2027, 1, 1), {}), sla=CONTEXT.rules
+            uow, checked_request("cycle-times", date(2026, 12, 1), date(2027, 1, 1), {}), sla=CONTEXT.rules.slas
         )
         await uow.report_facts.reset()
         forgotten = await uow.report_facts.between(
