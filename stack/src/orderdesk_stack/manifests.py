@@ -22,9 +22,10 @@ CONTAINER_USER = 10001  # the image's `orderdesk` user (deploy/container/Dockerf
 # Namespaces labelled so may reach the services' HTTP port: the ingress controller and Prometheus.
 INGRESS_NAMESPACE_LABEL = {"orderdesk.io/ingress": "true"}
 MONITORING_NAMESPACE_LABEL = {"orderdesk.io/monitoring": "true"}
-# Postgres, Kafka (plain and TLS) and the OTLP collector are managed outside the namespace; tokens are
-# checked against the identity provider's JWKS over HTTPS.
-EGRESS_PORTS = (5432, 9092, 9093, 4317, 4318, 443)
+# Postgres, Kafka (plain and TLS), the OTLP collector and the mail relay (SMTP submission) are managed outside the
+# namespace; tokens are checked against the identity provider's JWKS over HTTPS.
+SMTP_SUBMISSION_PORT = 587
+EGRESS_PORTS = (5432, 9092, 9093, 4317, 4318, 443, SMTP_SUBMISSION_PORT)
 # Secrets a service needs beyond the shared ones: (variable, Secret, key).
 OWN_SECRETS: dict[str, tuple[tuple[str, str, str], ...]] = {
     # The Salesforce orgs that may post Outbound Messages, each with its secret: `<org id>=<secret>,...`.
@@ -34,7 +35,14 @@ OWN_SECRETS: dict[str, tuple[tuple[str, str, str], ...]] = {
 # Settings from the `orderdesk-infra` ConfigMap a service needs beyond the shared ones: (variable, key).
 OWN_INFRA: dict[str, tuple[tuple[str, str], ...]] = {
     # The tracing UI's page of one trace, where the console's order page links the order's trace.
-    "console": (("CONSOLE_TRACE_URL_TEMPLATE", "trace_url_template"),),
+    "console": (
+        ("CONSOLE_TRACE_URL_TEMPLATE", "trace_url_template"),
+        # The relay the console's mail goes out through, its sender, and the console's address its mail links to.
+        ("CONSOLE_SMTP_HOST", "smtp_host"),
+        ("CONSOLE_SMTP_PORT", "smtp_port"),
+        ("CONSOLE_MAIL_FROM", "mail_from"),
+        ("CONSOLE_PUBLIC_URL", "console_url"),
+    ),
 }
 
 

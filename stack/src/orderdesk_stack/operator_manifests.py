@@ -15,6 +15,7 @@ from orderdesk_stack.manifests import (
     IMAGE,
     INGRESS_NAMESPACE_LABEL,
     PART_OF,
+    SMTP_SUBMISSION_PORT,
     dump_documents,
     hardened_pod,
     kubernetes_dir,
@@ -90,10 +91,15 @@ def _infra_settings() -> dict[str, Any]:
         "data": {
             "kafka_bootstrap_servers": KAFKA_BOOTSTRAP,
             "otlp_endpoint": f"http://otel-collector:{OTLP_HTTP_PORT}",
-            # The identity provider's and the tracing UI's addresses are the platform's: patch them in.
+            # The identity provider's, the tracing UI's, the mail relay's and the console's addresses are the
+            # platform's: patch them in.
             "jwks_url": "https://identity.invalid/.well-known/jwks.json",
             "jwt_issuer": "https://identity.invalid/",
             "trace_url_template": "https://jaeger.invalid/trace/{trace_id}",
+            "smtp_host": "smtp-relay.invalid",
+            "smtp_port": str(SMTP_SUBMISSION_PORT),
+            "mail_from": "OrderDesk <orderdesk@orderdesk.invalid>",
+            "console_url": "https://orderdesk.invalid",
         },
     }
 

@@ -24,6 +24,7 @@ from orderdesk_stack.stack_settings import (
     KAFKA_BROKERS_RECORD,
     LOCAL_SALESFORCE_ORG,
     POSTGRES,
+    SMTP,
     StackSettings,
 )
 from orderdesk_stack.topics import (
@@ -36,7 +37,7 @@ from orderdesk_stack.topics import (
 from orderdesk_stack.volumes import TmpfsVolume, unmount_if_mounted
 
 # Importers take the program names and the local org from here, beside the Stack they name.
-__all__ = ["JAEGER", "KAFKA", "LOCAL_SALESFORCE_ORG", "POSTGRES", "ProgramStatus", "Stack", "answers_ok"]
+__all__ = ["JAEGER", "KAFKA", "LOCAL_SALESFORCE_ORG", "POSTGRES", "SMTP", "ProgramStatus", "Stack", "answers_ok"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,12 @@ class Stack(StackSettings):
         daemon_env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
         self.supervisor.start_daemon(self.programs(), directory=repo_root(), env=daemon_env)
 
-        infrastructure = ([POSTGRES] if self.postgres else []) + self.kafka_programs + self._jaeger_programs
+        infrastructure = [
+            *([POSTGRES] if self.postgres else []),
+            *self.kafka_programs,
+            *self._jaeger_programs,
+            *self.mail_sink_programs,
+        ]
         progress(f"starting {' and '.join(infrastructure) or 'nothing local'}")
         timings |= self._start_and_wait(infrastructure)
 
@@ -264,7 +270,7 @@ class Stack(StackSettings):
             )
             if is_external
         ]
-        order = [POSTGRES, *self.kafka_programs, JAEGER, *(service.name for service in SERVICES)]
+        order = [POSTGRES, *self.kafka_programs, JAEGER, SMTP, *(service.name for service in SERVICES)]
 
         def position(name: str) -> tuple[int, str]:
             # An added instance ("intake-2") comes after its service.
@@ -291,6 +297,7 @@ class Stack(StackSettings):
             POSTGRES: f"{database.host}:{database.port or 5432}",
             **{node.program: node.bootstrap_servers for node in nodes},
             JAEGER: f"127.0.0.1:{self.jaeger_query_port} (OTLP :{self.jaeger_otlp_port})",
+            SMTP: f"{self.mail_sink.address} (messages in {self.mail_sink.maildir})",
             **{service.name: f"127.0.0.1:{self.service_port(service.name)}" for service in SERVICES},
             **{program: f"127.0.0.1:{self.added_instance_port(program)}" for program in self.added_instances()},
         }
@@ -323,6 +330,8 @@ class Stack(StackSettings):
             self.kafka.node(program).wait_ready(log_path=log_path, still_running=still_running)
         elif program == JAEGER:
             self.jaeger.wait_ready(log_path=log_path, still_running=still_running)
+        elif program == SMTP:
+            self.mail_sink.wait_ready(log_path=log_path, still_running=still_running)
         else:
             readyz = f"{self.service_url(program)}/readyz"
             wait_until(

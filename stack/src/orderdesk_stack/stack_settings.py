@@ -12,10 +12,11 @@ from typing import Self
 from orderdesk_shared.auth import audience_for
 from orderdesk_shared.kafka_connection import KafkaConnection
 from orderdesk_shared.tokens import TokenSigner
-from orderdesk_stack import jaeger_server, kafka_broker, postgres_server
+from orderdesk_stack import jaeger_server, kafka_broker, mail_sink, postgres_server
 from orderdesk_stack.jaeger_server import JaegerServer
 from orderdesk_stack.kafka_access import login_as
 from orderdesk_stack.kafka_broker import KafkaCluster
+from orderdesk_stack.mail_sink import MailSink
 from orderdesk_stack.paths import default_run_dir
 from orderdesk_stack.postgres_server import EmbeddedPostgres
 from orderdesk_stack.processes import ProcessSpec, free_port_block, free_ports
@@ -28,6 +29,7 @@ from orderdesk_stack.volumes import TmpfsVolume
 POSTGRES = postgres_server.PROGRAM_NAME
 KAFKA = kafka_broker.PROGRAM_NAME
 JAEGER = jaeger_server.PROGRAM_NAME
+SMTP = mail_sink.PROGRAM_NAME
 # `up` notes its Kafka node count here, so later commands on the running stack (status, restart) know its nodes.
 KAFKA_BROKERS_RECORD = "kafka-brokers"
 PASSTHROUGH_ENV_PREFIXES = ("OTEL_",)
@@ -66,6 +68,8 @@ class StackSettings:
     tracing: bool = False
     jaeger_otlp_port: int = jaeger_server.OTLP_HTTP_PORT
     jaeger_query_port: int = jaeger_server.QUERY_PORT
+    # The SMTP sink (program "smtp") the console sends its mail to.
+    smtp_port: int = mail_sink.SMTP_PORT
 
     @classmethod
     def from_env(cls, *, services: tuple[Service, ...] = SERVICES, tracing: bool = True) -> Self:
@@ -86,6 +90,7 @@ class StackSettings:
             tracing=tracing,
             jaeger_otlp_port=int(env.get("ORDERDESK_JAEGER_OTLP_PORT", str(jaeger_server.OTLP_HTTP_PORT))),
             jaeger_query_port=int(env.get("ORDERDESK_JAEGER_QUERY_PORT", str(jaeger_server.QUERY_PORT))),
+            smtp_port=int(env.get("ORDERDESK_SMTP_PORT", str(mail_sink.SMTP_PORT))),
         )
 
     @classmethod
@@ -109,6 +114,7 @@ class StackSettings:
             kafka_brokers=kafka_brokers,
             jaeger_otlp_port=_free_port_outside(taken),
             jaeger_query_port=_free_port_outside(taken),
+            smtp_port=_free_port_outside(taken),
             **settings,
         )
 
@@ -177,6 +183,16 @@ class StackSettings:
         """The Jaeger UI, and its query API under /api (tracing.JaegerQuery reads it); None without Jaeger."""
         return self.jaeger.url if self.jaeger else None
 
+    @property
+    def mail_sink(self) -> MailSink:
+        """The SMTP sink the console's mail goes to; `mail_sink.delivered()` reads what it received."""
+        return MailSink(self.run_dir / SMTP, port=self.smtp_port)
+
+    @property
+    def mail_sink_programs(self) -> list[str]:
+        """["smtp"] when the stack runs the console, the one service that sends mail."""
+        return [SMTP] if any(service.name == "console" for service in self.services) else []
+
     def kafka_connection_for(self, principal: str) -> KafkaConnection:
         """How `principal` (a service's or an outside system's, see kafka_access) logs in to this stack's Kafka."""
         return login_as(self.kafka_admin, principal)
@@ -218,7 +234,11 @@ class StackSettings:
         }
         of_the_service = {
             "intake": {"INTAKE_SALESFORCE_ORG_SECRETS": f"{LOCAL_SALESFORCE_ORG}={self.salesforce_org_secret}"},
-            "console": {"CONSOLE_DEV_SIGN_IN_KEYS": str(signer.directory)},
+            "console": {
+                "CONSOLE_DEV_SIGN_IN_KEYS": str(signer.directory),
+                "CONSOLE_SMTP_HOST": "127.0.0.1",
+                "CONSOLE_SMTP_PORT": str(self.smtp_port),
+            },
         }
         return tokens | of_the_service.get(service.name, {})
 
@@ -237,6 +257,7 @@ class StackSettings:
         infrastructure = [self.postgres.process()] if self.postgres else []
         infrastructure += [node.process() for node in self.kafka.nodes] if self.kafka else []
         infrastructure += [self.jaeger.process()] if self.jaeger else []
+        infrastructure += [self.mail_sink.process()] if self.mail_sink_programs else []
         return infrastructure + [self.service_program(service) for service in self.services]
 
     def service_program(self, service: Service, *, program: str | None = None, port: int | None = None) -> ProcessSpec:

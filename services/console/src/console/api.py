@@ -1,21 +1,30 @@
 """The console's JSON API: the timeline read model, for people and the pages alike."""
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from pydantic import EmailStr
 
 from console import repository
+from console.domain.notifications import may_set_preference
 from console.pages import router as pages_router
+from console.report_downloads import REPORT_READER_ROLES, FileFormat, catalogue, report_download
+from console.report_files import CONTENT_TYPES
+from console.report_schedules_repository import ReportScheduleRuns
 from console.sre import router as sre_router
-from console.views import history_view, order_view
+from console.unit_of_work import ConsoleUnitOfWork
+from console.views import history_view, order_view, schedule_views
 from orderdesk_shared.access import OrderAction, own_orders_only, refusal
 from orderdesk_shared.app import DatabaseDep, read_or_404
-from orderdesk_shared.auth import SignedIn
+from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
 from orderdesk_shared.context import ContextDep
+from orderdesk_shared.events.base import WireModel
 from orderdesk_shared.limits import Offset, PageSize
 
 router = APIRouter(prefix="/console", tags=["console"])
 __all__ = ["pages_router", "router", "sre_router"]
+ReportReader = Annotated[Principal, Depends(require_roles(*REPORT_READER_ROLES))]
 
 
 @router.get("/orders")
@@ -67,3 +76,86 @@ async def dashboard(db: DatabaseDep, _: SignedIn, context: ContextDep) -> dict[s
     their stage and the hourly throughput of the last day."""
     async with db.engine.connect() as connection:
         return await repository.Orders(connection).figures(now=context.clock())
+
+
+@router.get("/reports")
+async def list_reports(_: ReportReader) -> list[dict[str, Any]]:
+    """The reports, each with the filters it takes (`by`: what its rows are)."""
+    return catalogue()
+
+
+@router.get(
+    "/reports/{name}",
+    response_class=Response,
+    responses={200: {"content": {media_type: {} for media_type in CONTENT_TYPES.values()}, "description": "the file"}},
+)
+async def download_report(
+    name: str,
+    request: Request,
+    db: DatabaseDep,
+    context: ContextDep,
+    _: ReportReader,
+    start: Annotated[date, Query(description="the period's first day (UTC)")],
+    end: Annotated[date, Query(description="the day after the period's last (UTC)")],
+    file_format: Annotated[FileFormat, Query(alias="format")] = "xlsx",
+) -> Response:
+    """The report for the period [start, end) as CSV or XLSX, its title, period and filters written in the file; any
+    other query parameter is one of the report's filters (GET /console/reports lists them)."""
+    return await report_download(
+        db, context.rules.slas, name=name, start=start, end=end, file_format=file_format, query=request.query_params
+    )
+
+
+@router.get("/report-schedules")
+async def report_schedules(db: DatabaseDep, _: ReportReader, context: ContextDep) -> list[dict[str, Any]]:
+    """Each report schedule: the report, filters and period it sends, as which file, to whom and when (cron, time
+    zone), the last run it queued and when the next is due."""
+    async with db.engine.connect() as connection:
+        checked = await ReportScheduleRuns(connection).all()
+    return schedule_views(context.rules.report_schedules, checked, now=context.clock())
+
+
+class NotificationPreference(WireModel):
+    """Whether the person wants status mail about the orders they are on (everyone does until they say not)."""
+
+    status_mail: bool
+
+
+async def _may_set(uow: ConsoleUnitOfWork, caller: Principal, email: str) -> None:
+    own = (await uow.reps.by_ids([caller.subject])).get(caller.subject)
+    if not may_set_preference(desk=Role.SPECIALIST in caller.roles, own_email=own and own.email, email=email):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only the person (a rep: their roster e-mail) or the desk")
+
+
+def _preference_view(email: str, kept: dict[str, Any] | None) -> dict[str, Any]:
+    if kept is None:
+        return {"email": email.lower(), "statusMail": True, "changedBy": None, "changedAt": None}
+    return {
+        "email": kept["email"],
+        "statusMail": kept["status_mail"],
+        "changedBy": kept["changed_by"],
+        "changedAt": kept["changed_at"].isoformat(),
+    }
+
+
+@router.get("/notification-preferences/{email}")
+async def get_notification_preference(email: EmailStr, db: DatabaseDep, caller: SignedIn) -> dict[str, Any]:
+    """Whether the person with this e-mail address gets status mail, and who said so when (by address: reps and
+    customer contacts alike; the person or the desk)."""
+    async with db.unit_of_work() as uow:
+        await _may_set(uow, caller, email)
+        return _preference_view(email, await uow.preferences.get(email))
+
+
+@router.put("/notification-preferences/{email}")
+async def set_notification_preference(
+    email: EmailStr, preference: NotificationPreference, db: DatabaseDep, caller: SignedIn, context: ContextDep
+) -> dict[str, Any]:
+    """Ask for no status mail (`statusMail: false`), or for it again, from the next event on (the person, or the
+    desk for them)."""
+    async with db.unit_of_work() as uow:
+        await _may_set(uow, caller, email)
+        await uow.preferences.set(
+            email, status_mail=preference.status_mail, changed_by=caller.subject, at=context.clock()
+        )
+        return _preference_view(email, await uow.preferences.get(email))

@@ -3,19 +3,24 @@
 from collections.abc import Sequence
 from datetime import datetime
 
+from console.domain.notifications import Notified, notified, status_mails
+from console.domain.report_facts import ReportFact, report_fact
 from console.domain.sla import StageSlaPolicy, alarms, sla_due_at
 from console.domain.timeline import Recorded, TimelineEntry, entry_for, fold_on, fold_timeline, follows
+from console.rules_in_force import ConsoleRules
 from console.unit_of_work import ConsoleUnitOfWork
 from orderdesk_shared.consumer import current_delivery
 from orderdesk_shared.context import ServiceContext, with_context
 from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.telemetry import Traced, order_step
 
 
-async def record_in_timeline(event: Event, uow: ConsoleUnitOfWork, context: ServiceContext[StageSlaPolicy]) -> None:
+async def record_in_timeline(event: Event, uow: ConsoleUnitOfWork, context: ServiceContext[ConsoleRules]) -> None:
     """Every order event is a timeline line; the order's row is the fold of all its lines, so arrival order is moot.
 
-    The lines of a whole batch are kept, and folded into their orders' rows, together just before the batch commits.
+    The lines of a whole batch are kept, and folded into their orders' rows, together just before the batch commits;
+    so are the facts the reports read of them.
     """
     delivery = current_delivery()
     assert delivery is not None, "handlers run inside a delivery"
@@ -27,13 +32,17 @@ async def record_in_timeline(event: Event, uow: ConsoleUnitOfWork, context: Serv
         trace_id=delivery.trace_id,
     )
     uow.before_commit(with_context(keep_lines, context), entry_for(event, recorded))
+    fact = report_fact(event, message_id=recorded.message_id, occurred_at=recorded.occurred_at)
+    if fact is not None:
+        uow.before_commit(keep_report_facts, fact)
 
 
 async def keep_lines(
-    uow: ConsoleUnitOfWork, lines: Sequence[Traced[TimelineEntry]], context: ServiceContext[StageSlaPolicy]
+    uow: ConsoleUnitOfWork, lines: Sequence[Traced[TimelineEntry]], context: ServiceContext[ConsoleRules]
 ) -> None:
     """Keep the lines, then fold them into their orders' rows, one statement a step: on what the rows' fold left
-    when they follow it, else (an order's first lines, late news, a line kept before) the whole timeline again."""
+    when they follow it, else (an order's first lines, late news, a line kept before) the whole timeline again; then
+    mail the people the lines' news is for."""
     entries = list({line.item.message_id: line.item for line in lines}.values())
     await uow.timelines.add(entries)
     news: dict[str, list[TimelineEntry]] = {}
@@ -53,8 +62,34 @@ async def keep_lines(
         else fold_on(kept[order_id], news[order_id])
         for order_id in order_ids
     ]
-    rows = [(order, sla_due_at(context.rules, vars(order.row))) for order in folded if order is not None]
+    rows = [(order, sla_due_at(context.rules.slas, vars(order.row))) for order in folded if order is not None]
     await uow.orders.save_folded(rows)
+    orders = {order.row.id: order.row for order, _ in rows}
+    await notify(uow, notified(context.rules.notifications, entries, orders, now=context.clock()), context.rules)
+
+
+async def notify(uow: ConsoleUnitOfWork, news: list[Notified], rules: ConsoleRules) -> None:
+    """Queue the status mail of the news, one statement a step and none without news: the reps' e-mail addresses,
+    the customer contacts' where the policy mails them, who asked for none, the mail."""
+    if not news:
+        return
+    reps = await uow.reps.by_ids({rep_id for notice in news for rep_id in notice.rep_ids})
+    for_customers = sorted({notice.order.id for notice in news if notice.notice.customer})
+    contacts = await uow.timelines.contact_emails(for_customers) if for_customers else {}
+    addresses = {rep.email for rep in reps.values()} | {email for emails in contacts.values() for email in emails}
+    unsubscribed = await uow.preferences.unsubscribed(addresses)
+    mails = status_mails(news, reps=reps, contacts=contacts, unsubscribed=unsubscribed, console_url=rules.console_url)
+    await uow.mail.queue(mails)
+
+
+async def follow_roster(published: RosterPublished, uow: ConsoleUnitOfWork, context: ServiceContext) -> None:
+    """Address status mail, and group reports by team, with the roster commission announced, from now on."""
+    await uow.reps.replace(published.reps)
+
+
+async def keep_report_facts(uow: ConsoleUnitOfWork, facts: Sequence[Traced[ReportFact]]) -> None:
+    """Keep the batch's report facts in one statement."""
+    await uow.report_facts.add([fact.item for fact in facts])
 
 
 async def raise_jeopardy(uow: ConsoleUnitOfWork, *, now: datetime, policy: StageSlaPolicy) -> int:

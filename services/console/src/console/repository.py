@@ -72,6 +72,14 @@ _LINES_OF_ORDERS = (
     )
     .order_by(timeline_events.c.occurred_at, timeline_events.c.message_id)
 )
+_CONTACT_EMAILS = (
+    sa.select(timeline_events.c.order_id, timeline_events.c.order_summary["contactEmails"])
+    .distinct(timeline_events.c.order_id)
+    .where(
+        timeline_events.c.order_id == sa.any_(_text_array("order_ids")), timeline_events.c.kind == str(Stage.RECEIVED)
+    )
+    .order_by(timeline_events.c.order_id, timeline_events.c.order_version.desc())
+)
 _FOLDED_ORDERS = sa.select(orders).where(orders.c.id == sa.any_(_text_array("order_ids")), orders.c.folded.is_not(None))
 
 
@@ -204,6 +212,11 @@ class Timelines:
         for row in result.mappings():
             lines.setdefault(row["order_id"], []).append(_entry(row))
         return lines
+
+    async def contact_emails(self, order_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The e-mail addresses of each order's customer contacts, as its latest version was received, by order id."""
+        result = await self._connection.execute(_CONTACT_EMAILS, {"order_ids": list(order_ids)})
+        return {order_id: emails or [] for order_id, emails in result.all()}
 
 
 class Orders:

@@ -5,7 +5,10 @@ from pydantic_settings import SettingsConfigDict
 
 from orderdesk_shared.settings import ServiceSettings
 
-STAGE_SLAS = Path(__file__).resolve().parents[2] / "policies" / "stage_slas.v1.toml"
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+STAGE_SLAS = POLICIES / "stage_slas.v1.toml"
+NOTIFICATIONS = POLICIES / "notifications.v1.toml"
+REPORT_SCHEDULES = POLICIES / "report_schedules.v1.toml"
 
 
 class Settings(ServiceSettings):
@@ -29,6 +32,18 @@ class Settings(ServiceSettings):
     sla_watch_seconds: float = Field(default=30.0, gt=0)
     # The stage SLA policy, counted in the shared business calendar (ORDERDESK_BUSINESS_CALENDAR).
     stage_slas: Path = STAGE_SLAS
+    # Which events mail whom (status notifications), and what the mail says.
+    notifications: Path = NOTIFICATIONS
+    # Where people reach the console's pages: the links in its mail.
+    public_url: str = "http://127.0.0.1:8000"
+    # Which reports go to whom and when; checked for runs that came due every `report_schedule_watch_seconds`.
+    report_schedules: Path = REPORT_SCHEDULES
+    report_schedule_watch_seconds: float = Field(default=30.0, gt=0)
+    # The SMTP relay the console's mail goes out through (the local stack's sink listens on 2525), and its sender.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    mail_from: str = "OrderDesk <orderdesk@orderdesk.local>"
+    mail_send_seconds: float = Field(default=2.0, gt=0)
 
     def trace_url(self, trace_id: str | None) -> str | None:
         """Where the tracing UI shows the trace; None without one."""

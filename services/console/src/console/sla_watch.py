@@ -4,8 +4,8 @@ import asyncio
 
 from prometheus_client import Gauge
 
-from console.domain.sla import StageSlaPolicy
 from console.handlers import raise_jeopardy
+from console.rules_in_force import ConsoleRules
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.db import Database
 from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
@@ -21,7 +21,7 @@ ORDERS_PAST_SLA = Gauge(
 )
 
 
-def stage_sla_watch(context: ServiceContext[StageSlaPolicy], *, every_seconds: float) -> DatabaseTask:
+def stage_sla_watch(context: ServiceContext[ConsoleRules], *, every_seconds: float) -> DatabaseTask:
     """A loop that checks every open order's SLA, by the context's policy and clock, every `every_seconds`, for as
     long as the console runs."""
 
@@ -30,7 +30,7 @@ def stage_sla_watch(context: ServiceContext[StageSlaPolicy], *, every_seconds: f
             try:
                 now = context.clock()
                 async with database.unit_of_work() as uow:
-                    raised = await raise_jeopardy(uow, now=now, policy=context.rules)
+                    raised = await raise_jeopardy(uow, now=now, policy=context.rules.slas)
                     past_sla = await uow.orders.past_their_sla_by_stage(now=now)
                 for stage, orders in past_sla.items():
                     ORDERS_PAST_SLA.labels(stage).set(orders)

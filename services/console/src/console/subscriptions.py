@@ -1,7 +1,7 @@
 """What the console listens to, and what it records."""
 
-from console.handlers import record_in_timeline
-from orderdesk_shared.events.commission import CommissionAdjusted
+from console.handlers import follow_roster, record_in_timeline
+from orderdesk_shared.events.commission import CommissionAdjusted, RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
@@ -13,5 +13,6 @@ HANDLERS = {
     OpsOrderStatusChanged: record_in_timeline,
     HandOffCancelled: record_in_timeline,
     CommissionAdjusted: record_in_timeline,
+    RosterPublished: follow_roster,
 }
 EMITS = (OrderFallout,)

@@ -89,3 +89,73 @@ assignments = sa.Table(
     sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("assignments_order_time", "order_id", "assigned_at"),
 )
+
+# What the reports read of each event, with the event's time (console.domain.report_facts): rebuilt from the topics
+# with the timelines, so a past period's report reads the same whenever it is asked for.
+report_facts = sa.Table(
+    "report_facts",
+    metadata,
+    sa.Column("message_id", sa.Text, primary_key=True),
+    *order_version_columns(),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("fact", JSONB, nullable=False),
+    sa.Index("report_facts_kind_time", "kind", "occurred_at"),
+    sa.Index("report_facts_order", "order_id"),
+)
+
+# The rep roster as commission last announced it (roster.published): whose e-mail a status notification goes to,
+# and the teams reports group by.
+reps = sa.Table(
+    "reps",
+    metadata,
+    sa.Column("rep_id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("team", sa.Text, nullable=False),
+    sa.Column("manager_id", sa.Text),
+    sa.Column("active_from", sa.Date, nullable=False),
+    sa.Column("active_to", sa.Date),
+)
+
+# Mail waiting for the sender loop, and mail sent (kept: its dedupe key is what stops it being queued again).
+# Attachments: a JSON list of {filename, contentType, base64}.
+mail_outbox = sa.Table(
+    "mail_outbox",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("dedupe_key", sa.Text, nullable=False, unique=True),
+    sa.Column("recipients", ARRAY(sa.Text), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("attachments", JSONB, nullable=False, server_default="[]"),
+    sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # When the sender tries it next: at once, then later after each failure.
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Index("mail_outbox_unsent", "next_attempt_at", postgresql_where=sa.text("sent_at IS NULL")),
+)
+
+# Who asked for no status mail (or for it again), by e-mail address, lower case: reps and customer contacts alike.
+notification_preferences = sa.Table(
+    "notification_preferences",
+    metadata,
+    sa.Column("email", sa.Text, primary_key=True),
+    sa.Column("status_mail", sa.Boolean, nullable=False),
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Each report schedule's runs so far: the runs due after the last one queued (before any, after the console first
+# checked the schedule) are due, so a restart neither skips a run nor repeats one; the mail's dedupe key in the
+# outbox keeps two consoles from mailing a run twice.
+report_schedules = sa.Table(
+    "report_schedules",
+    metadata,
+    sa.Column("schedule", sa.Text, primary_key=True),
+    sa.Column("first_checked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_due_at", sa.DateTime(timezone=True)),
+    sa.Column("last_queued_at", sa.DateTime(timezone=True)),
+)

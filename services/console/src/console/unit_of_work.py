@@ -3,6 +3,9 @@
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from console.live import LivePages
+from console.mail_repository import MailOutbox, NotificationPreferences, Reps
+from console.report_facts_repository import ReportFacts
+from console.report_schedules_repository import ReportScheduleRuns
 from console.repository import Assignments, JeopardyRaised, Orders, Timelines
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.messaging import MessagingTables
@@ -16,3 +19,8 @@ class ConsoleUnitOfWork(UnitOfWork):
         self.assignments = Assignments(connection)
         self.jeopardy = JeopardyRaised(connection)
         self.live_pages = LivePages(connection)
+        self.report_facts = ReportFacts(connection)
+        self.reps = Reps(connection)
+        self.mail = MailOutbox(connection)
+        self.preferences = NotificationPreferences(connection)
+        self.report_schedules = ReportScheduleRuns(connection)

@@ -1,9 +1,11 @@
 """How the console's rows and timeline lines look in JSON: camelCase, as every OrderDesk API."""
 
+from datetime import datetime
 from typing import Any
 
 from pydantic.alias_generators import to_camel
 
+from console.domain.schedules import ReportSchedules, next_run, run_due_at
 from console.domain.timeline import TimelineEntry
 
 
@@ -49,3 +51,25 @@ def _assignment_view(assignment: dict[str, Any]) -> dict[str, Any]:
         "traceId": None,
         "itemIds": [],
     }
+
+
+def schedule_views(
+    schedules: ReportSchedules, checked: dict[str, dict[str, Any]], *, now: datetime
+) -> list[dict[str, Any]]:
+    """Each report schedule as the API shows it: what it sends to whom and when, the last run it queued (none yet:
+    null) and when its next run is due (a past time: due, queued at the watch's next check)."""
+    views = []
+    for name, schedule in schedules.schedules.items():
+        state = checked.get(name, {})
+        last_due_at = state.get("last_due_at")
+        last = None if last_due_at is None else run_due_at(name, schedule, last_due_at)
+        views.append(
+            {"name": name}
+            | order_view(schedule.model_dump(mode="json"))
+            | {
+                "lastRun": last
+                and {"dueAt": last.due_at, "queuedAt": state["last_queued_at"], "start": last.start, "end": last.end},
+                "nextRunAt": next_run(schedule, after=last_due_at or state.get("first_checked_at") or now),
+            }
+        )
+    return views

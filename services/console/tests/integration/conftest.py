@@ -17,7 +17,8 @@ from console.main import create_app
 from console.pages import TOKEN_COOKIE
 from console.settings import Settings
 from orderdesk_shared.auth import Role, TokenVerifier, audience_for
-from orderdesk_stack.processes import free_ports
+from orderdesk_stack.mail_sink import MailSink
+from orderdesk_stack.processes import LocalProcess, free_ports
 from orderdesk_stack.testing import eventually, session_token_signer
 
 
@@ -153,3 +154,16 @@ def notice(page: str) -> str:
     found = re.search(r'<p class="notice" role="status">(.*?)</p>', page, re.S)
     assert found, "no notice on the page"
     return found.group(1).replace("&#39;", "'").replace("&amp;", "&")
+
+
+@pytest.fixture
+def sink(tmp_path):
+    """A real SMTP sink (the stack's smtp program) on a free port, keeping what it receives in a Maildir."""
+    sink = MailSink(tmp_path / "smtp", port=free_ports(1)[0])
+    process = LocalProcess(sink.process(), log_path=tmp_path / "smtp.log", cwd=tmp_path)
+    process.start()
+    try:
+        sink.wait_ready(log_path=tmp_path / "smtp.log", still_running=process.is_running)
+        yield sink
+    finally:
+        process.stop()

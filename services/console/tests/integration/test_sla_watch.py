@@ -19,7 +19,8 @@ from services.console.tests.builders import order_row, save_rows
 
 pytestmark = pytest.mark.integration
 
-POLICY = load_rules(Settings.model_construct())
+RULES = load_rules(Settings.model_construct())
+POLICY = RULES.slas
 CALENDAR = POLICY.business_calendar
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
 
@@ -82,7 +83,7 @@ async def test_the_watch_counts_the_open_orders_past_their_sla_by_stage_for_prom
     app, _ = console
     async with (
         running(
-            stage_sla_watch(ServiceContext(POLICY, clock=lambda: due + timedelta(hours=1)), every_seconds=0.1)(database)
+            stage_sla_watch(ServiceContext(RULES, clock=lambda: due + timedelta(hours=1)), every_seconds=0.1)(database)
         ),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as scraper,
     ):

@@ -1,14 +1,18 @@
 """The console's unit of work in memory: its repositories with the methods and the semantics handlers rely on (a line
 kept before stays as it is, a row keeps its fold, each jeopardy level is claimed once per order version and stage, an
-ended order or one without a due time has no clock); holding orders only tells the live pages. The integration tests
+ended order or one without a due time has no clock, a mail is queued once per dedupe key); holding orders only tells
+the live pages. The integration tests
 keep the SQL ones honest."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from console.domain.mail import Mail
+from console.domain.report_facts import ReportFact
 from console.domain.timeline import Folded, OrderRow, TimelineEntry
 from console.repository import ENDED_STATES
+from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork
 
 
@@ -28,6 +32,13 @@ class InMemoryTimelines:
             if entry.order_id in order_ids and entry.message_id not in besides:
                 timelines.setdefault(entry.order_id, []).append(entry)
         return timelines
+
+    async def contact_emails(self, order_ids: Sequence[str]) -> dict[str, list[str]]:
+        received = sorted(
+            (line for line in self.lines.values() if line.order_id in order_ids and line.kind == "received"),
+            key=lambda line: line.order_version,
+        )
+        return {line.order_id: line.order["contactEmails"] for line in received}
 
 
 class InMemoryOrders:
@@ -75,6 +86,68 @@ class InMemoryLivePages:
         self.announced += order_ids
 
 
+class InMemoryReportFacts:
+    def __init__(self) -> None:
+        self.facts: dict[str, ReportFact] = {}
+
+    async def add(self, facts: Sequence[ReportFact]) -> None:
+        for fact in facts:
+            self.facts.setdefault(fact.message_id, fact)
+
+    async def between(self, kinds: Sequence[str], *, start: datetime, end: datetime) -> list[ReportFact]:
+        return self._oldest_first(
+            fact for fact in self.facts.values() if fact.kind in kinds and start <= fact.occurred_at < end
+        )
+
+    async def of_orders(self, order_ids: Sequence[str], kinds: Sequence[str], *, before: datetime) -> list[ReportFact]:
+        return self._oldest_first(
+            fact
+            for fact in self.facts.values()
+            if fact.order_id in order_ids and fact.kind in kinds and fact.occurred_at < before
+        )
+
+    @staticmethod
+    def _oldest_first(facts: Iterable[ReportFact]) -> list[ReportFact]:
+        return sorted(facts, key=lambda fact: (fact.occurred_at, fact.message_id))
+
+
+class InMemoryReps:
+    def __init__(self) -> None:
+        self.roster: dict[str, RosterRep] = {}
+
+    async def replace(self, roster: Sequence[RosterRep]) -> None:
+        self.roster = {rep.id: rep for rep in roster}
+
+    async def by_ids(self, ids: Iterable[str]) -> dict[str, RosterRep]:
+        return {rep_id: self.roster[rep_id] for rep_id in ids if rep_id in self.roster}
+
+    async def all(self) -> list[RosterRep]:
+        return [self.roster[rep_id] for rep_id in sorted(self.roster)]
+
+
+class InMemoryMailOutbox:
+    """The mail queued, each dedupe key once, in the order queued."""
+
+    def __init__(self) -> None:
+        self.queued: dict[str, Mail] = {}
+
+    async def queue(self, mails: Sequence[Mail]) -> int:
+        new = {mail.dedupe_key: mail for mail in mails if mail.dedupe_key not in self.queued}
+        self.queued |= new
+        return len(new)
+
+
+class InMemoryNotificationPreferences:
+    def __init__(self) -> None:
+        self.status_mail: dict[str, bool] = {}
+
+    async def unsubscribed(self, emails: Iterable[str]) -> set[str]:
+        return {email.lower() for email in emails if self.status_mail.get(email.lower()) is False}
+
+    async def set(self, email: str, *, status_mail: bool, changed_by: str, at: datetime) -> None:
+        self.status_mail[email.lower()] = status_mail
+
+
 class FakeConsoleUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
@@ -82,3 +155,7 @@ class FakeConsoleUnitOfWork(FakeUnitOfWork):
         self.live_pages = InMemoryLivePages()
         self.orders = InMemoryOrders(self.live_pages)
         self.jeopardy = InMemoryJeopardyRaised()
+        self.report_facts = InMemoryReportFacts()
+        self.reps = InMemoryReps()
+        self.mail = InMemoryMailOutbox()
+        self.preferences = InMemoryNotificationPreferences()

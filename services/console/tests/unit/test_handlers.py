@@ -2,35 +2,43 @@
 timeline lines and order rows a specialist reads, the live pages told, and the jeopardy and escalations raised."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
+from console.domain.reports import checked_request
 from console.domain.timeline import OrderRow
 from console.handlers import raise_jeopardy, record_in_timeline
+from console.reports import build_report
 from console.rules_in_force import load_rules
 from console.settings import Settings
 from orderdesk_shared.consumer.delivery import Delivery, delivery_in_this_task
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.base import Event
+from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_shared.events.pricing_approval import PricedItem
 from services.console.tests.builders import order_row
 from services.console.tests.unit.fakes import FakeConsoleUnitOfWork
 
-POLICY = load_rules(Settings.model_construct())
+RULES = load_rules(Settings.model_construct())
+POLICY = RULES.slas
 CALENDAR = POLICY.business_calendar
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
-CONTEXT = ServiceContext(rules=POLICY, clock=lambda: MONDAY_OPENING)
+CONTEXT = ServiceContext(rules=RULES, clock=lambda: MONDAY_OPENING)
 
 
-async def delivered(uow: FakeConsoleUnitOfWork, events: Sequence[Event], *, first: int = 0) -> None:
+async def delivered(
+    uow: FakeConsoleUnitOfWork, events: Sequence[Event], *, first: int = 0, context: ServiceContext = CONTEXT
+) -> None:
     """The events delivered in one batch, a minute apart (message ids m<first>, m<first + 1>...), kept as it
-    commits."""
+    commits (with `context`'s rules and clock)."""
     for n, event in enumerate(events, start=first):
         token = delivery_in_this_task.set(
             Delivery(f"m{n}", "test", MONDAY_OPENING + timedelta(minutes=n), event.topic, None)
         )
         try:
-            await record_in_timeline(event, uow, CONTEXT)
+            await record_in_timeline(event, uow, context)
         finally:
             delivery_in_this_task.reset(token)
     await uow.commit()
@@ -120,3 +128,38 @@ async def test_an_ended_order_raises_nothing_however_late():
     )
 
     assert await watched(uow, hours_later=40) == []
+
+
+async def test_the_reports_read_what_a_batch_kept_in_its_period_with_the_rosters_teams(journeys):
+    uow = FakeConsoleUnitOfWork()
+    await uow.reps.replace(
+        [
+            RosterRep(id="rep-001", name="Ann", email="ann@example.com", team="central", active_from=date(2026, 1, 1)),
+            RosterRep(id="rep-017", name="Bo", email="bo@example.com", team="south", active_from=date(2026, 1, 1)),
+        ]
+    )
+    *before, handed_off, ratified = journeys.every_stage()
+    item = PricedItem(
+        item_id="1", list_mrc=Decimal(900), net_mrc=Decimal(900), nrc=Decimal(0), discount_percent=0, term_months=36
+    )
+    priced = handed_off.pricing.model_copy(update={"items": [item]})
+    await delivered(uow, [*before, handed_off.model_copy(update={"pricing": priced}), ratified])
+    received, *_ = journeys.every_stage("PO-2")
+    await delivered(uow, [received], first=10)
+
+    by_team = await build_report(
+        uow, checked_request("bookings", date(2026, 11, 30), date(2026, 12, 1), {"by": "team"}), sla=POLICY
+    )
+    next_day = await build_report(
+        uow, checked_request("bookings", date(2026, 12, 1), date(2026, 12, 2), {}), sla=POLICY
+    )
+    cycle = await build_report(
+        uow, checked_request("cycle-times", date(2026, 11, 30), date(2026, 12, 1), {}), sla=POLICY
+    )
+
+    assert [row[:2] for row in by_team.rows] == [("central", 1), ("south", 1), ("Total", 1)]
+    assert next_day.rows == (("Total", 0, 0, 0, 0),)
+    # Each step took a minute: received to validated, and so on to ratified.
+    assert [(row[0], row[1], row[2]) for row in cycle.rows] == [
+        (str(stage), 1, Decimal("0.02")) for stage in list(Stage)[:-1]
+    ]

@@ -12,7 +12,7 @@ from console.settings import STAGE_SLAS, Settings
 from orderdesk_shared.calendar import CALENDAR_CONTEXT, load_business_calendar
 from orderdesk_shared.events.fallout import FalloutKind
 
-POLICY = load_rules(Settings.model_construct())
+POLICY = load_rules(Settings.model_construct()).slas
 MONDAY_OPENING = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
 
 

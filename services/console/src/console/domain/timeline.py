@@ -218,6 +218,8 @@ def _order_summary(order: ProductOrder) -> dict[str, Any]:
         "itemIds": [item.id for item in order.items],
         # Who may sign the proposal for the customer.
         "contacts": [contact.name for contact in order.contacts],
+        # Whom status notifications may mail for the customer.
+        "contactEmails": [contact.email for contact in order.contacts if contact.email],
     }
 
 

@@ -15,6 +15,7 @@ from console.pages import (
     order,
     order_actions,
     order_lists,
+    reports,
     sign_in,
     site_surveys,
 )
@@ -40,6 +41,7 @@ def _every_page() -> APIRouter:
         site_surveys,
         catalogue_tickets,
         disputes,
+        reports,
     )
     return APIRouter(routes=[route for module in modules for route in module.router.routes])
 

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from console.live import OrderChanges, first_of
+from console.report_downloads import REPORT_READER_ROLES
 from console.settings import Settings
 from orderdesk_shared.auth import Principal, Role
 from orderdesk_shared.telemetry import current_trace_headers
@@ -134,6 +135,7 @@ def _who(person: Principal | None) -> dict[str, Any]:
         "is_proposal_keeper": bool(roles & PROPOSAL_KEEPER_ROLES),
         "is_operations_reporter": bool(roles & OPERATIONS_REPORTER_ROLES),
         "is_sre": Role.SRE in roles,
+        "is_report_reader": bool(roles & REPORT_READER_ROLES),
     }
 
 

@@ -19,7 +19,7 @@ async def escalations(request: Request, person: Person, db: DatabaseDep, context
     """Orders the SLA watchdog put in jeopardy, the most severe and oldest first, with who they are escalated to."""
     async with db.engine.connect() as connection:
         orders, total = await repository.Orders(connection).escalated(owned_by=own_orders_only(person.principal))
-    now, ladder = context.clock(), context.rules
+    now, ladder = context.clock(), context.rules.slas
     shown = [
         order
         | {

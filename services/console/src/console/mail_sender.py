@@ -1,0 +1,83 @@
+"""The background loop that delivers the console's queued mail through the SMTP relay, and marks it sent."""
+
+import asyncio
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import aiosmtplib
+from prometheus_client import Counter
+
+from console.domain.mail import QueuedMail, retry_after
+from orderdesk_shared.context import Clock
+from orderdesk_shared.db import Database
+from orderdesk_shared.errors import DATABASE_FAILURES, logged_error
+from orderdesk_shared.logs import get_logger
+from orderdesk_shared.runtime import DatabaseTask
+
+log = get_logger(__name__)
+
+# Which mail a message is: a reader (a test, a person's filter) tells one queued mail from another by it.
+DEDUPE_KEY_HEADER = "X-OrderDesk-Mail"
+# Mail taken per round: each holds its row until its round commits.
+BATCH = 20
+SMTP_TIMEOUT_SECONDS = 20.0
+
+MAIL_SENT = Counter("orderdesk_mail_sent", "Mail the console delivered to its SMTP relay.")
+MAIL_FAILED = Counter("orderdesk_mail_send_failures", "Attempts to send a mail that failed (it is tried again).")
+
+
+def as_message(queued: QueuedMail, *, sender: str) -> EmailMessage:
+    mail = queued.mail
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(mail.recipients)
+    message["Subject"] = mail.subject
+    message["Message-ID"] = make_msgid(domain="orderdesk.local")
+    message[DEDUPE_KEY_HEADER] = mail.dedupe_key
+    message.set_content(mail.text)
+    for attachment in mail.attachments:
+        maintype, subtype = attachment.content_type.split("/", 1)
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
+    return message
+
+
+def mail_sender(clock: Clock, *, host: str, port: int, sender: str, every_seconds: float) -> DatabaseTask:
+    """A loop that sends the mail due, every `every_seconds` (at once again while there is more), for as long as
+    the console runs. A mail the relay did not take is tried again later (domain.mail.retry_after), never dropped;
+    one the relay took but whose round did not commit is sent again (at least once)."""
+
+    async def send(queued: QueuedMail) -> str | None:
+        """None once the relay took it, else why not."""
+        try:
+            await aiosmtplib.send(
+                as_message(queued, sender=sender), hostname=host, port=port, timeout=SMTP_TIMEOUT_SECONDS
+            )
+        except (aiosmtplib.SMTPException, OSError) as error:
+            return f"{type(error).__name__}: {error}"
+        return None
+
+    async def round_of_sending(database: Database) -> int:
+        async with database.unit_of_work() as uow:
+            due = await uow.mail.take_due(now=clock(), limit=BATCH)
+            for queued in due:
+                error = await send(queued)
+                if error is None:
+                    MAIL_SENT.inc()
+                    await uow.mail.sent(queued.id, at=clock())
+                    continue
+                MAIL_FAILED.inc()
+                retry_at = clock() + retry_after(queued.attempts + 1)
+                log.warning("mail not sent, tried again later", mail=queued.mail.dedupe_key, error=error)
+                await uow.mail.failed(queued.id, error=error, retry_at=retry_at)
+        return len(due)
+
+    async def deliver(database: Database) -> None:
+        while True:
+            try:
+                if await round_of_sending(database) == BATCH:
+                    continue
+            except DATABASE_FAILURES as error:
+                log.warning("mail sender could not read the database", error=logged_error(error))
+            await asyncio.sleep(every_seconds)
+
+    return deliver
