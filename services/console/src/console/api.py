@@ -1,5 +1,6 @@
 """The console's JSON API: the timeline read model, for people and the pages alike."""
 
+from collections.abc import Awaitable
 from datetime import date
 from typing import Annotated, Any
 
@@ -7,17 +8,16 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from pydantic import EmailStr
 
 from console import repository
-from console.domain.notifications import may_set_preference
+from console.notification_preferences import PreferenceRefused, preference, set_preference
 from console.pages import router as pages_router
 from console.report_downloads import REPORT_READER_ROLES, FileFormat, catalogue, report_download
 from console.report_files import CONTENT_TYPES
 from console.report_schedules_repository import ReportScheduleRuns
 from console.sre import router as sre_router
-from console.unit_of_work import ConsoleUnitOfWork
 from console.views import history_view, order_view, schedule_views
 from orderdesk_shared.access import OrderAction, own_orders_only, refusal
 from orderdesk_shared.app import DatabaseDep, read_or_404
-from orderdesk_shared.auth import Principal, Role, SignedIn, require_roles
+from orderdesk_shared.auth import Principal, SignedIn, require_roles
 from orderdesk_shared.context import ContextDep
 from orderdesk_shared.events.base import WireModel
 from orderdesk_shared.limits import Offset, PageSize
@@ -121,41 +121,26 @@ class NotificationPreference(WireModel):
     status_mail: bool
 
 
-async def _may_set(uow: ConsoleUnitOfWork, caller: Principal, email: str) -> None:
-    own = (await uow.reps.by_ids([caller.subject])).get(caller.subject)
-    if not may_set_preference(desk=Role.SPECIALIST in caller.roles, own_email=own and own.email, email=email):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only the person (a rep: their roster e-mail) or the desk")
-
-
-def _preference_view(email: str, kept: dict[str, Any] | None) -> dict[str, Any]:
-    if kept is None:
-        return {"email": email.lower(), "statusMail": True, "changedBy": None, "changedAt": None}
-    return {
-        "email": kept["email"],
-        "statusMail": kept["status_mail"],
-        "changedBy": kept["changed_by"],
-        "changedAt": kept["changed_at"].isoformat(),
-    }
-
-
 @router.get("/notification-preferences/{email}")
 async def get_notification_preference(email: EmailStr, db: DatabaseDep, caller: SignedIn) -> dict[str, Any]:
     """Whether the person with this e-mail address gets status mail, and who said so when (by address: reps and
     customer contacts alike; the person or the desk)."""
     async with db.unit_of_work() as uow:
-        await _may_set(uow, caller, email)
-        return _preference_view(email, await uow.preferences.get(email))
+        return await _answered(preference(uow, caller, email))
 
 
 @router.put("/notification-preferences/{email}")
 async def set_notification_preference(
-    email: EmailStr, preference: NotificationPreference, db: DatabaseDep, caller: SignedIn, context: ContextDep
+    email: EmailStr, wanted: NotificationPreference, db: DatabaseDep, caller: SignedIn, context: ContextDep
 ) -> dict[str, Any]:
     """Ask for no status mail (`statusMail: false`), or for it again, from the next event on (the person, or the
     desk for them)."""
     async with db.unit_of_work() as uow:
-        await _may_set(uow, caller, email)
-        await uow.preferences.set(
-            email, status_mail=preference.status_mail, changed_by=caller.subject, at=context.clock()
-        )
-        return _preference_view(email, await uow.preferences.get(email))
+        return await _answered(set_preference(uow, caller, email, status_mail=wanted.status_mail, at=context.clock()))
+
+
+async def _answered(asked: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return await asked
+    except PreferenceRefused as refused:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(refused)) from refused

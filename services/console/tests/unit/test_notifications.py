@@ -41,6 +41,7 @@ async def test_each_rep_hears_of_a_rejection_once_with_the_findings_and_how_to_f
     assert "- INVALID_VALUE (salesReps): splits add up to 90\n  How to fix: Make them 100." in text
     assert "What to do: Fix each finding below" in text
     assert "http://127.0.0.1:8000/orders/PO-1" in text
+    assert "To get no more status mail: http://127.0.0.1:8000/notifications (signed in), or reply" in text
     assert (
         'PUT http://127.0.0.1:8000/console/notification-preferences/ana@desk.example with {"statusMail": false}' in text
     )

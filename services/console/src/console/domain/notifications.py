@@ -13,6 +13,7 @@ from console.domain.timeline import REP_SEPARATOR, OrderRow, TimelineEntry
 from orderdesk_shared.events.commission import RosterRep
 
 PREFERENCES_PATH = "/console/notification-preferences"
+PREFERENCES_PAGE = "/notifications"
 
 
 class EventNotice(BaseModel):
@@ -141,8 +142,9 @@ def _when(at: datetime) -> str:
 
 def _how_to_unsubscribe(email: str, console_url: str) -> str:
     return (
-        f"\n\n--\nTo get no more status mail: PUT {console_url}{PREFERENCES_PATH}/{email.lower()}"
-        ' with {"statusMail": false} (you, signed in, or the desk for you).'
+        f"\n\n--\nTo get no more status mail: {console_url}{PREFERENCES_PAGE} (signed in), or reply and the desk"
+        f" stops it for you ({email.lower()}; PUT {console_url}{PREFERENCES_PATH}/{email.lower()}"
+        ' with {"statusMail": false} does the same).'
     )
 
 

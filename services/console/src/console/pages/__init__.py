@@ -12,6 +12,7 @@ from console.pages import (
     dashboard,
     disputes,
     escalations,
+    notifications,
     order,
     order_actions,
     order_lists,
@@ -42,6 +43,7 @@ def _every_page() -> APIRouter:
         catalogue_tickets,
         disputes,
         reports,
+        notifications,
     )
     return APIRouter(routes=[route for module in modules for route in module.router.routes])
 
