@@ -55,3 +55,36 @@ async def test_finance_downloads_the_bookings_by_rep_as_xlsx_and_csv_from_the_re
     total_orders = rows[-1][1]
     assert rows[-1][0] == "Total" and total_orders >= 1
     assert lines[-1][:2] == ["Total", str(total_orders)]
+
+
+@pytest.mark.parametrize(
+    ("report", "title", "filled", "chosen", "shown"),
+    [
+        ("capital", "Capital", {"market": "CHI"}, {}, "market=CHI"),
+        ("fallout", "Fallout and rejections", {"channel": "api"}, {"by": "channel"}, "by=channel; channel=api"),
+        ("cycle-times", "Cycle times", {"order_type": "new"}, {}, "order_type=new"),
+        ("commission", "Commission", {"rep": "rep-002"}, {}, "rep=rep-002"),
+    ],
+)
+async def test_every_report_downloads_with_its_filters_from_the_reports_page(
+    stack, console, report, title, filled, chosen, shown
+):
+    today = datetime.now(UTC).date()
+    await sign_in(console, "fran", Role.FINANCE)
+    await console.get_by_role("link", name="Reports", exact=True).click()
+    form = console.locator(f"#report-{report} form")
+    await form.locator('input[name="start"]').fill(str(today - timedelta(days=7)))
+    await form.locator('input[name="end"]').fill(str(today + timedelta(days=1)))
+    for name, value in filled.items():
+        await form.locator(f'input[name="{name}"]').fill(value)
+    for name, value in chosen.items():
+        await form.locator(f'select[name="{name}"]').select_option(value)
+    async with console.expect_download() as started:
+        await form.get_by_role("button", name="Download XLSX").click()
+    download = await started.value
+    assert download.suggested_filename == f"{report}_{today - timedelta(days=7)}_{today + timedelta(days=1)}.xlsx"
+
+    rows = list(load_workbook(io.BytesIO(Path(await download.path()).read_bytes())).active.iter_rows(values_only=True))
+    assert list(rows[0][:2]) == ["Report", title]
+    assert list(rows[1][:2]) == ["Period", f"{today - timedelta(days=7)} to {today + timedelta(days=1)} (end excluded)"]
+    assert list(rows[2][:2]) == ["Filters", shown]
