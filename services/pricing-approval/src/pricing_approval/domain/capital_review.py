@@ -101,21 +101,19 @@ def flag(
     quote: StoredQuote, *, item_id: str, doubted: CapitalInput, reason: str, team: Team, by: str, at: datetime, id: str
 ) -> CapitalReview:
     """A flag on one site's input of the quote's capital view, open until the team's answer resolves it."""
-    if refused := refusal_to_review(quote):
-        raise ReviewRefused(refused)
+    _ensure_reviewable(quote)
     sites = [site.item_id for site in quote.pricing.capital.sites]
     if item_id not in sites:
         raise ReviewRefused(
             f"item {item_id} is not among the sites driving the capital of order {quote.order_id}: "
             f"{', '.join(sites) or 'none listed'}"
         )
-    return CapitalReview(
+    return _review(
+        quote,
+        Verdict.FLAGGED,
+        by=by,
+        at=at,
         id=id,
-        order_id=quote.order_id,
-        order_version=quote.order_version,
-        verdict=Verdict.FLAGGED,
-        reviewed_by=by,
-        reviewed_at=at,
         item_id=item_id,
         doubted_input=doubted,
         reason=reason,
@@ -126,19 +124,27 @@ def flag(
 
 def confirm(quote: StoredQuote, *, open_flags: list[CapitalReview], by: str, at: datetime, id: str) -> CapitalReview:
     """The quote's capital inputs confirmed as they stand; not while a flag on them is open."""
+    _ensure_reviewable(quote)
+    if open_flags:
+        flags = ", ".join(flag.id for flag in open_flags)
+        raise ReviewRefused(f"order {quote.order_id} has open capital flags ({flags}): resolve them first")
+    return _review(quote, Verdict.CONFIRMED, by=by, at=at, id=id)
+
+
+def _ensure_reviewable(quote: StoredQuote) -> None:
     if refused := refusal_to_review(quote):
         raise ReviewRefused(refused)
-    if open_flags:
-        raise ReviewRefused(
-            f"order {quote.order_id} has open capital flags ({', '.join(f.id for f in open_flags)}): resolve them first"
-        )
+
+
+def _review(quote: StoredQuote, verdict: Verdict, *, by: str, at: datetime, id: str, **flagged) -> CapitalReview:
     return CapitalReview(
         id=id,
         order_id=quote.order_id,
         order_version=quote.order_version,
-        verdict=Verdict.CONFIRMED,
+        verdict=verdict,
         reviewed_by=by,
         reviewed_at=at,
+        **flagged,
     )
 
 
