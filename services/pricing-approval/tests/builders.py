@@ -74,5 +74,6 @@ def qualified(order: ProductOrder, *, version: int = 1, near_net_feet: int | Non
             reach=NetworkReach.NEAR_NET,
             result=QualificationResult.QUALIFIED,
             construction_estimate=Decimal(15000 + 45 * near_net_feet),
+            distance_to_fiber_ft=near_net_feet,
         )
     return ServiceabilityQualified(order_id=order.id, order_version=version, order=order, sites=[site])

@@ -1,5 +1,6 @@
 """What people do from an order's page, each through the service that owns it with their own token: cancel, release
-a likely duplicate, send the proposal and record the customer's answer, report for Operations; and the capital view."""
+a likely duplicate, send the proposal and record the customer's answer, review the capital, report for Operations; and
+the capital view."""
 
 import uuid
 from datetime import UTC, datetime
@@ -130,6 +131,76 @@ async def test_an_order_that_needs_construction_shows_its_capital_view(console_a
         assert shown in page
     assert "Send the proposal" not in page  # only reps and specialists deal with the customer
     assert "No proposal to show: Pricing-approval refused: 404" in page  # the stand-in has none
+
+
+async def test_a_specialist_flags_a_sites_input_and_resolves_the_flag_through_pricing(console_app, services, journeys):
+    order_id = await _order(console_app, journeys, through=Stage.PRICED)
+    site = {
+        "itemId": "2",
+        "locationId": "LOC-CHI-0012",
+        "accessMedium": "fiber",
+        "distanceToFiberFt": 480,
+        "constructionEstimate": "36600.00",
+        "netMrc": "1800.00",
+        "mrcSharePercent": "50.0",
+        "monthlyContribution": "1080.00",
+        "paybackMonths": "33.89",
+        "npv": "-1993.18",
+    }
+    capital = {"constructionEstimate": "36600.00", "ciac": "0", "netCapex": "36600.00", "sites": [site]}
+    quote = f"/pricing/orders/{order_id}"
+    services.answer("GET", quote, {"status": "pending-approval", "pricing": {"capital": capital}, "capitalReviews": []})
+    flag = {"id": "CRV-1", "verdict": "flagged", "itemId": "2", "input": "distance", "team": "engineering"}
+    services.answer("POST", f"{quote}/capital-review", flag)
+    async with await browse_as(console_app, "dana", Role.SPECIALIST) as dana:
+        page = (await dana.get(f"/orders/{order_id}")).text
+        assert '<table id="capital-sites">' in page and "<td>LOC-CHI-0012</td>" in page and "33.89 months" in page
+        assert "Flag and hold the order" in page and "Not reviewed yet." in page
+        flagged = await dana.post(
+            f"/orders/{order_id}/capital-review",
+            data={
+                "verdict": "flagged",
+                "item_id": "2",
+                "doubted_input": "distance",
+                "reason": "the drawing says 620 ft",
+                "team": "engineering",
+            },
+        )
+        assert notice(flagged.text) == (
+            f"Flagged the distance of item 2 for engineering (CRV-1): {order_id} is held until it is resolved."
+        )
+        asked = services.posted(f"{quote}/capital-review")
+        assert (asked.caller, asked.body) == (
+            "dana",
+            {
+                "verdict": "flagged",
+                "itemId": "2",
+                "input": "distance",
+                "reason": "the drawing says 620 ft",
+                "team": "engineering",
+            },
+        )
+
+        services.answer(
+            "GET",
+            quote,
+            {
+                "status": "pending-approval",
+                "pricing": {"capital": capital},
+                "capitalReviews": [
+                    flag | {"status": "open", "reason": "the drawing says 620 ft", "reviewedBy": "dana"}
+                ],
+            },
+        )
+        page = (await dana.get(f"/orders/{order_id}")).text
+        assert "dana flagged the distance of item 2 for engineering: the drawing says 620 ft (open)" in page
+        resolve = f"{quote}/capital-review/flags/CRV-1/resolve"
+        services.answer("POST", resolve, flag | {"status": "resolved"})
+        resolved = await dana.post(f"/orders/{order_id}/capital-review/flags/CRV-1/resolve", data={"resolution": "480"})
+    assert notice(resolved.text) == f"Resolved flag CRV-1 of {order_id}."
+    assert services.posted(resolve).body == {"resolution": "480"}
+    async with await browse_as(console_app, "rep-001", Role.SALES_REP) as rep:
+        assert "Flag and hold the order" not in (await rep.get(f"/orders/{order_id}")).text
 
 
 async def test_operations_reports_a_failed_item_through_fulfillment(console_app, services, journeys):

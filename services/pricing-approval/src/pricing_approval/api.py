@@ -24,13 +24,14 @@ from orderdesk_shared.db import Database
 from orderdesk_shared.limits import REQUEST_LIMITS, Offset, PageSize
 from orderdesk_shared.tmf630 import ListQuery
 from pricing_approval import proposal, tmf620
+from pricing_approval.domain.capital_review import CapitalReview
 from pricing_approval.domain.decisions import granted
 from pricing_approval.domain.proposals import InvalidAcceptance, ProposalConflict, ProposalRecord
 from pricing_approval.domain.records import ApprovalRequest, StoredQuote
 from pricing_approval.domain.workflow import QuoteStatus
 from pricing_approval.handlers import CONFLICT, FORBIDDEN, Refused, decide_approval, not_priced
 from pricing_approval.proposal_lifecycle import accept_proposal, decline_proposal, send_proposal
-from pricing_approval.repository import ApprovalRequests, OrderHistory, Proposals, Quotes
+from pricing_approval.repository import ApprovalRequests, CapitalReviews, OrderHistory, Proposals, Quotes
 from pricing_approval.rules_in_force import PricingRules
 from pricing_approval.unit_of_work import PricingUnitOfWork
 
@@ -90,6 +91,26 @@ def _request_view(request: ApprovalRequest) -> dict:
     }
 
 
+def review_view(review: CapitalReview) -> dict:
+    return {
+        "id": review.id,
+        "orderId": review.order_id,
+        "orderVersion": review.order_version,
+        "verdict": review.verdict,
+        "reviewedBy": review.reviewed_by,
+        "reviewedAt": review.reviewed_at,
+        "itemId": review.item_id,
+        "input": review.doubted_input,
+        "reason": review.reason,
+        "team": review.team,
+        "status": review.status,
+        "resolution": review.resolution,
+        "resolvedBy": review.resolved_by,
+        "resolvedAt": review.resolved_at,
+        "closedBecause": review.closed_because,
+    }
+
+
 def _quote_view(quote: StoredQuote) -> dict:
     return {
         "orderId": quote.order_id,
@@ -115,11 +136,16 @@ async def _visible_quote(connection: AsyncConnection, order_id: str, reader: Pri
 
 @router.get("/orders/{order_id}")
 async def order_quote(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict:
-    """The pricing and approval status of an order's latest version, with each approval request."""
+    """The pricing and approval status of an order's latest version, with each approval request and each review of
+    its capital."""
     async with db.engine.connect() as connection:
         quote = await _visible_quote(connection, order_id, reader)
         requests = await ApprovalRequests(connection).of_version(order_id, quote.order_version)
-    return _quote_view(quote) | {"approvals": [_request_view(request) for request in requests]}
+        reviews = await CapitalReviews(connection).of_version(order_id, quote.order_version)
+    return _quote_view(quote) | {
+        "approvals": [_request_view(request) for request in requests],
+        "capitalReviews": [review_view(review) for review in reviews],
+    }
 
 
 @router.get("/orders/{order_id}/decisions")
@@ -160,7 +186,7 @@ async def order_proposal(order_id: str, reader: SignedIn, db: DatabaseDep) -> di
 @router.post("/orders/{order_id}/proposal/send")
 async def send_order_proposal(order_id: str, keeper: ProposalKeeper, db: DatabaseDep, context: ContextDep) -> dict:
     """Send the proposal to the customer (again, once it expired): open for the policy's days from today."""
-    sent = await _act(
+    sent = await act(
         db, context, lambda uow, now: send_proposal(uow, order_id=order_id, actor=keeper, now=now, rules=context.rules)
     )
     return _proposal_view(sent)
@@ -171,7 +197,7 @@ async def accept_order_proposal(
     order_id: str, acceptance: Acceptance, keeper: ProposalKeeper, db: DatabaseDep, context: ContextDep
 ) -> dict:
     """Record the customer's signature on the sent proposal; an order waiting only for it is approved."""
-    accepted = await _act(
+    accepted = await act(
         db,
         context,
         lambda uow, now: accept_proposal(
@@ -192,7 +218,7 @@ async def decline_order_proposal(
     order_id: str, refusal: Refusal, keeper: ProposalKeeper, db: DatabaseDep, context: ContextDep
 ) -> dict:
     """Record that the customer declined the proposal: the order is rejected PROPOSAL_DECLINED."""
-    declined = await _act(
+    declined = await act(
         db,
         context,
         lambda uow, now: decline_proposal(uow, order_id=order_id, actor=keeper, reason=refusal.reason, now=now),
@@ -286,7 +312,7 @@ async def deny(request_id: str, denial: Denial, approver: Approver, db: Database
 async def _decide(
     db: Database, context: ServiceContext, request_id: str, approver: Principal, *, grant: bool, comment: str | None
 ) -> dict:
-    decided = await _act(
+    decided = await act(
         db,
         context,
         lambda uow, now: decide_approval(
@@ -296,7 +322,7 @@ async def _decide(
     return _request_view(decided)
 
 
-async def _act(
+async def act(
     db: Database, context: ServiceContext, action: Callable[[PricingUnitOfWork, datetime], Awaitable[T]]
 ) -> T:
     """Take a person's action in one transaction; a refused one is a problem saying why, and changes nothing."""

@@ -15,6 +15,7 @@ from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from orderdesk_shared.logs import get_logger
 from orderdesk_shared.order_versions import Standing
 from orderdesk_shared.telemetry import Traced, order_step
+from pricing_approval.domain.capital_review import FlagStatus
 from pricing_approval.domain.decisions import (
     PricedVersion,
     denial,
@@ -25,7 +26,7 @@ from pricing_approval.domain.decisions import (
     undecidable,
 )
 from pricing_approval.domain.records import ApprovalRequest, StoredQuote
-from pricing_approval.domain.withdrawals import quote_status_after, requests_to_withdraw
+from pricing_approval.domain.withdrawals import quote_status_after, work_to_end
 from pricing_approval.domain.workflow import QuoteStatus, RequestStatus
 from pricing_approval.rules_in_force import PricingRules
 from pricing_approval.unit_of_work import PricingUnitOfWork
@@ -99,8 +100,12 @@ async def _withdraw_earlier_versions(uow: PricingUnitOfWork, event: Serviceabili
 
 
 async def _withdraw(uow: PricingUnitOfWork, known: Standing, *, now: datetime) -> None:
+    """End the requests and capital flags of the order's dead versions: a corrected version's capital is recomputed
+    when its correction is priced, and a cancelled order's is no longer reviewed."""
     pending = await uow.approvals.pending_versions(known.order_id)
-    await uow.approvals.withdraw(requests_to_withdraw(known, pending), at=now)
+    await uow.approvals.withdraw(work_to_end(known, pending), at=now)
+    flagged = await uow.capital_reviews.open_versions(known.order_id)
+    await uow.capital_reviews.close(work_to_end(known, flagged), at=now)
 
 
 async def withdraw_superseded_approvals(event: OrderCorrected, uow: PricingUnitOfWork, context: ServiceContext) -> None:
@@ -198,11 +203,13 @@ async def _decide_approval(
 
 
 async def go_on_when_ready(uow: PricingUnitOfWork, quote: StoredQuote, *, now: datetime) -> None:
-    """Approve the order once every approval is granted and the customer signed where the hand-off waits for it;
-    until then the order is pending with what it still waits for."""
+    """Approve the order once every approval is granted, no capital flag is open and the customer signed where the
+    hand-off waits for it; until then the order is pending (held while a flag is open) with what it still waits for."""
     requests = await uow.approvals.of_version(quote.order_id, quote.order_version)
     proposal = await uow.proposals.get(quote.order_id, version=quote.order_version)
-    decided = readiness(quote, requests=requests, proposal=proposal)
+    reviews = await uow.capital_reviews.of_version(quote.order_id, quote.order_version)
+    open_flags = [review for review in reviews if review.status is FlagStatus.OPEN]
+    decided = readiness(quote, requests=requests, proposal=proposal, open_flags=open_flags)
     if decided.status is not quote.status:
         await uow.quotes.settle(quote.order_id, status=decided.status, at=now)
     for event in decided.events:
@@ -210,9 +217,12 @@ async def go_on_when_ready(uow: PricingUnitOfWork, quote: StoredQuote, *, now: d
 
 
 async def reject(uow: PricingUnitOfWork, quote: StoredQuote, finding: Finding, *, now: datetime) -> None:
-    """Reject the order's version with the finding; the approvals still asked are withdrawn for the same reason."""
+    """Reject the order's version with the finding; the approvals still asked are withdrawn, and the capital flags
+    still open closed, for the same reason."""
     pending = await uow.approvals.pending_versions(quote.order_id)
     await uow.approvals.withdraw(dict.fromkeys(pending, finding.message), at=now)
+    flagged = await uow.capital_reviews.open_versions(quote.order_id)
+    await uow.capital_reviews.close(dict.fromkeys(flagged, finding.message), at=now)
     rejection = finding.model_dump(mode="json", by_alias=True)
     await uow.quotes.settle(quote.order_id, status=QuoteStatus.REJECTED, at=now, rejection=rejection)
     uow.emit(fallout(quote, FalloutKind.REJECTED, [finding]))

@@ -3,12 +3,14 @@
 from fastapi import FastAPI
 
 from orderdesk_shared.app import build_app
-from pricing_approval import api
+from pricing_approval import api, capital_review_api
 from pricing_approval.bootstrap import bootstrap
 from pricing_approval.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app(
-        bootstrap(settings), title="OrderDesk pricing-approval", routers=[api.router, api.catalogue_router]
+        bootstrap(settings),
+        title="OrderDesk pricing-approval",
+        routers=[api.router, capital_review_api.router, api.catalogue_router],
     )

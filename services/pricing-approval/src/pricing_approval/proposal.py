@@ -22,7 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from orderdesk_shared.calendar import BusinessCalendar
-from orderdesk_shared.events.pricing_approval import ApprovalGranted, CapitalFigures
+from orderdesk_shared.events.pricing_approval import ApprovalGranted, CapitalFigures, SiteCapital
 from orderdesk_shared.money import dollars, percent, plain
 from pricing_approval.domain.markets import item_markets
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
@@ -34,6 +34,19 @@ ITEM_COLUMNS = ("Item", "Offering", "Configuration", "Qty", "Term", "List MRC", 
 STANDARD_TERMS = "None: the provider's standard terms and conditions apply."
 FEES_HEADING = "Taxes and fees, a month (billed with the service, beside the charges above)"
 CAPITAL_HEADING = "Capital view of the construction"
+CAPITAL_SITES_HEADING = "Sites driving the capital (each before CIAC, over the order's term)"
+SITE_COLUMNS = (
+    "Item",
+    "Location",
+    "Medium",
+    "Distance to fiber",
+    "Construction",
+    "Vendor cost",
+    "MRC share",
+    "Contribution",
+    "Payback",
+    "NPV",
+)
 MARKET_CLAUSES_HEADING = "Terms of the service's market"
 # What the title says of a proposal nobody can sign as it stands.
 _TITLE_NOTE = {
@@ -56,6 +69,8 @@ class Proposal:
     fees: tuple[tuple[str, str], ...]
     # Construction's estimate, CIAC, net capex, monthly contribution, payback, ROI and NPV; empty without a build.
     capital: tuple[tuple[str, str], ...]
+    # One row a site driving the capital (SITE_COLUMNS); empty without a build.
+    capital_sites: tuple[tuple[str, ...], ...]
     promotions: tuple[str, ...]
     terms: tuple[str, ...]
     # The clauses the sites' markets require for the order's offerings, each naming its market policy.
@@ -126,6 +141,7 @@ def proposal_of(
         ),
         fees=tuple((fee.label, dollars(fee.monthly)) for fee in rules.markets.fee_charges(pricing.items, markets)),
         capital=_capital(pricing.capital, npv_rate=rules.policy.capital.npv_annual_rate_percent),
+        capital_sites=tuple(_capital_site(site) for site in pricing.capital.sites) if pricing.capital else (),
         promotions=promotions,
         terms=tuple(terms),
         market_clauses=tuple(rules.markets.required_clauses(pricing.items, markets)),
@@ -160,7 +176,7 @@ def _standing(record: ProposalRecord | None, calendar: BusinessCalendar) -> str:
 def _capital(figures: CapitalFigures | None, *, npv_rate: Decimal) -> tuple[tuple[str, str], ...]:
     if figures is None:
         return ()
-    payback = f"{plain(figures.payback_months)} months" if figures.payback_months is not None else "never"
+    payback = _payback(figures.payback_months)
     roi = percent(figures.simple_roi_percent) if figures.simple_roi_percent is not None else "nothing invested"
     return (
         ("Construction estimate", dollars(figures.construction_estimate)),
@@ -171,6 +187,25 @@ def _capital(figures: CapitalFigures | None, *, npv_rate: Decimal) -> tuple[tupl
         (f"Simple ROI over the {figures.term_months}-month term", roi),
         (f"Net present value at {percent(npv_rate)} a year", dollars(figures.npv)),
     )
+
+
+def _capital_site(site: SiteCapital) -> tuple[str, ...]:
+    return (
+        site.item_id,
+        site.location_id or "unknown",
+        site.access_medium or "unknown",
+        f"{site.distance_to_fiber_ft:,} ft" if site.distance_to_fiber_ft is not None else "unknown",
+        dollars(site.construction_estimate),
+        dollars(site.vendor_mrc_cost) if site.vendor_mrc_cost is not None else "none",
+        percent(site.mrc_share_percent),
+        dollars(site.monthly_contribution),
+        _payback(site.payback_months),
+        dollars(site.npv),
+    )
+
+
+def _payback(months: Decimal | None) -> str:
+    return f"{plain(months)} months" if months is not None else "never"
 
 
 def _customer_signature(record: ProposalRecord | None) -> tuple[tuple[str, str], ...]:
@@ -186,7 +221,6 @@ def _day(day: date) -> str:
 
 def render_html(proposal: Proposal) -> str:
     e = html.escape
-    rows = "".join("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in proposal.items)
     facts = "".join(f"<tr><th>{e(name)}</th><td>{e(value)}</td></tr>" for name, value in proposal.facts)
     totals = "".join(f"<tr><th>{e(name)}</th><td>{e(value)}</td></tr>" for name, value in proposal.totals)
     return f"""<!doctype html>
@@ -200,11 +234,11 @@ td, th {{ border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; }}
 <h1>{e(proposal.title)}</h1>
 <p class="standing">{e(proposal.standing)}</p>
 <table>{facts}</table>
-<h2>Items and prices</h2>
-<table><tr>{"".join(f"<th>{e(column)}</th>" for column in ITEM_COLUMNS)}</tr>{rows}</table>
+{_html_grid("Items and prices", ITEM_COLUMNS, proposal.items)}
 <table>{totals}</table>
 {_html_table(FEES_HEADING, proposal.fees)}
 {_html_table(CAPITAL_HEADING, proposal.capital)}
+{_html_grid(CAPITAL_SITES_HEADING, SITE_COLUMNS, proposal.capital_sites)}
 <h2>Promotions</h2>
 {_html_list(proposal.promotions or ("None.",))}
 <h2>Terms</h2>
@@ -233,6 +267,16 @@ def _html_table(heading: str, rows: tuple[tuple[str, str], ...]) -> str:
         return ""
     cells = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>" for name, value in rows)
     return f"<h2>{html.escape(heading)}</h2>\n<table>{cells}</table>"
+
+
+def _html_grid(heading: str, columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
+    """A table of rows under its heading and column names; nothing when there are no rows."""
+    if not rows:
+        return ""
+    e = html.escape
+    head = "".join(f"<th>{e(column)}</th>" for column in columns)
+    body = "".join("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<h2>{e(heading)}</h2>\n<table><tr>{head}</tr>{body}</table>"
 
 
 def _signatures(proposal: Proposal) -> list[tuple[str, str]]:
@@ -270,11 +314,24 @@ def render_pdf(proposal: Proposal) -> bytes:
     def bullets(entries: tuple[str, ...]) -> list[Paragraph]:
         return [paragraph(f"• {entry}") for entry in entries]
 
-    header = [[paragraph(column, small) for column in ITEM_COLUMNS]]
-    rows = [
-        [paragraph(cell, money if index >= 5 else small) for index, cell in enumerate(row)] for row in proposal.items
-    ]
-    widths = [0.45, 1.4, 1.2, 0.4, 0.7, 0.8, 0.8, 0.75, 0.75]
+    def grid_of(
+        section: str,
+        columns: tuple[str, ...],
+        rows: tuple[tuple[str, ...], ...],
+        widths: list[float],
+        *,
+        first_money: int,
+    ) -> list[Paragraph | Table]:
+        if not rows:
+            return []
+        cells = [[paragraph(column, small) for column in columns]] + [
+            [paragraph(cell, money if index >= first_money else small) for index, cell in enumerate(row)]
+            for row in rows
+        ]
+        return [
+            paragraph(section, heading),
+            Table(cells, colWidths=[w * inch for w in widths], style=grid, repeatRows=1),
+        ]
 
     def figures(section: str, rows: tuple[tuple[str, str], ...]) -> list[Paragraph | Table]:
         if not rows:
@@ -289,8 +346,13 @@ def render_pdf(proposal: Proposal) -> bytes:
         Table(
             [[paragraph(name), paragraph(value)] for name, value in proposal.facts], colWidths=[1.2 * inch, 4 * inch]
         ),
-        paragraph("Items and prices", heading),
-        Table(header + rows, colWidths=[width * inch for width in widths], style=grid, repeatRows=1),
+        *grid_of(
+            "Items and prices",
+            ITEM_COLUMNS,
+            proposal.items,
+            [0.45, 1.4, 1.2, 0.4, 0.7, 0.8, 0.8, 0.75, 0.75],
+            first_money=5,
+        ),
         Spacer(1, 6),
         Table(
             [[paragraph(name), paragraph(value, money)] for name, value in proposal.totals],
@@ -299,6 +361,13 @@ def render_pdf(proposal: Proposal) -> bytes:
         ),
         *figures(FEES_HEADING, proposal.fees),
         *figures(CAPITAL_HEADING, proposal.capital),
+        *grid_of(
+            CAPITAL_SITES_HEADING,
+            SITE_COLUMNS,
+            proposal.capital_sites,
+            [0.4, 0.9, 0.55, 0.65, 0.8, 0.7, 0.55, 0.75, 0.65, 0.75],
+            first_money=4,
+        ),
         paragraph("Promotions", heading),
         *bullets(proposal.promotions or ("None.",)),
         paragraph("Terms", heading),

@@ -16,12 +16,14 @@ from orderdesk_shared.events.pricing_approval import Pricing
 from orderdesk_shared.events.serviceability import SiteQualification
 from orderdesk_shared.order_correctors import correctors_of, note_corrector
 from orderdesk_shared.order_versions import Standing, note_cancelled, note_version, refusal, standing, store_all_if_live
+from pricing_approval.domain.capital_review import CapitalInput, CapitalReview, FlagStatus, Team, Verdict
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.records import ApprovalRequest, StoredQuote
 from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus, RequestStatus
 from pricing_approval.tables import (
     approval_decisions,
     approval_requests,
+    capital_reviews,
     order_correctors,
     order_versions,
     proposals,
@@ -265,6 +267,73 @@ class Proposals:
 
 def _proposal(row: sa.Row) -> ProposalRecord:
     return ProposalRecord(**row._asdict() | {"state": ProposalState(row.state)})
+
+
+class CapitalReviews:
+    """The desk's reviews of each version's capital: confirmations, and flags open, resolved or closed."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, review: CapitalReview) -> None:
+        await self._connection.execute(sa.insert(capital_reviews).values(vars(review)))
+
+    async def get(self, review_id: str, *, for_update: bool = False) -> CapitalReview | None:
+        query = sa.select(capital_reviews).where(capital_reviews.c.id == review_id)
+        row = (await self._connection.execute(query.with_for_update() if for_update else query)).first()
+        return _review(row) if row else None
+
+    async def of_version(self, order_id: str, order_version: int) -> list[CapitalReview]:
+        """The version's reviews, oldest first."""
+        rows = await self._connection.execute(
+            sa.select(capital_reviews)
+            .where(capital_reviews.c.order_id == order_id, capital_reviews.c.order_version == order_version)
+            .order_by(capital_reviews.c.reviewed_at, capital_reviews.c.id)
+        )
+        return [_review(row) for row in rows]
+
+    async def open_versions(self, order_id: str) -> dict[str, int]:
+        """The order's open flags: each one's order version by flag id."""
+        rows = await self._connection.execute(
+            sa.select(capital_reviews.c.id, capital_reviews.c.order_version).where(
+                capital_reviews.c.order_id == order_id, capital_reviews.c.status == FlagStatus.OPEN
+            )
+        )
+        return dict(rows.tuples().all())
+
+    async def resolve(self, review_id: str, *, resolution: str, by: str, at: datetime) -> None:
+        await self._connection.execute(
+            sa.update(capital_reviews)
+            .where(capital_reviews.c.id == review_id)
+            .values(status=FlagStatus.RESOLVED, resolution=resolution, resolved_by=by, resolved_at=at)
+        )
+
+    async def close(self, because: Mapping[str, str], *, at: datetime) -> None:
+        """Close each of these open flags unresolved, keeping why."""
+        if not because:
+            return
+        reviews = capital_reviews.c
+        statement = (
+            sa.update(capital_reviews)
+            .where(reviews.id == sa.bindparam("review_id"), reviews.status == FlagStatus.OPEN)
+            .values(status=FlagStatus.CLOSED, resolved_at=at, closed_because=sa.bindparam("because"))
+        )
+        await self._connection.execute(
+            statement, [{"review_id": key, "because": reason} for key, reason in because.items()]
+        )
+
+
+def _review(row: sa.Row) -> CapitalReview:
+    fields = row._asdict()
+    return CapitalReview(
+        **fields
+        | {
+            "verdict": Verdict(row.verdict),
+            "doubted_input": row.doubted_input and CapitalInput(row.doubted_input),
+            "team": row.team and Team(row.team),
+            "status": row.status and FlagStatus(row.status),
+        }
+    )
 
 
 class OrderHistory:

@@ -93,6 +93,28 @@ proposals = sa.Table(
     sa.Index("proposals_sent_by_expiry", "expires_on", postgresql_where=sa.text("state = 'sent'")),
 )
 
+# The desk's reviews of each version's capital: confirmations, and flags on one site's input (open ones hold the order).
+capital_reviews = sa.Table(
+    "capital_reviews",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    *order_version_columns(order_indexed=True),
+    sa.Column("verdict", sa.Text, nullable=False),
+    sa.Column("reviewed_by", sa.Text, nullable=False),
+    sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=False),
+    # A flag's: the site (item), the input doubted, why, and the team it is sent to.
+    sa.Column("item_id", sa.Text),
+    sa.Column("doubted_input", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.Column("team", sa.Text),
+    sa.Column("status", sa.Text),
+    sa.Column("resolution", sa.Text),
+    sa.Column("resolved_by", sa.Text),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    # Why a flag was closed unresolved: the order was corrected or cancelled.
+    sa.Column("closed_because", sa.Text),
+)
+
 # Everyone who corrected each order (orders.corrected): with its submitter and reps, who may not approve it.
 order_correctors = order_correctors_table(metadata)
 

@@ -4,7 +4,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.messaging import MessagingTables
-from pricing_approval.repository import ApprovalRequests, OrderHistory, Proposals, PublishedCatalogues, Quotes
+from pricing_approval.repository import (
+    ApprovalRequests,
+    CapitalReviews,
+    OrderHistory,
+    Proposals,
+    PublishedCatalogues,
+    Quotes,
+)
 
 
 class PricingUnitOfWork(UnitOfWork):
@@ -15,3 +22,4 @@ class PricingUnitOfWork(UnitOfWork):
         self.proposals = Proposals(connection)
         self.orders = OrderHistory(connection)
         self.catalogues = PublishedCatalogues(connection)
+        self.capital_reviews = CapitalReviews(connection)

@@ -114,3 +114,11 @@ async def test_a_build_shows_its_capital_view_with_the_customers_contribution(ap
     ):
         assert f"<tr><th>{name}</th><td>{value}</td></tr>" in page.text, name
     assert "<tr><th>Net present value at 8% a year</th><td>$" in page.text
+    # The one site driving it, before the CIAC: its whole build against its whole contribution.
+    assert "Sites driving the capital" in page.text
+    assert "<td>990 ft</td><td>$59,550.00</td><td>none</td><td>100%</td><td>$949.05</td><td>62.75 months</td>" in (
+        page.text
+    )
+    pdf = await api.get("/pricing/orders/PO-BUILD/proposal.pdf", headers=signed_in(api, "rep-007", Role.SALES_REP))
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Sites driving the capital" in text and "62.75 months" in text

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork
 from orderdesk_shared.order_versions import Standing
+from pricing_approval.domain.capital_review import CapitalReview, FlagStatus
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.records import ApprovalRequest, StoredQuote
 from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus, RequestStatus
@@ -157,6 +158,38 @@ class InMemoryProposals:
         return sorted(past, key=lambda proposal: proposal.expires_on)[:limit]
 
 
+class InMemoryCapitalReviews:
+    def __init__(self) -> None:
+        self.by_id: dict[str, CapitalReview] = {}
+
+    async def add(self, review: CapitalReview) -> None:
+        self.by_id[review.id] = review
+
+    async def get(self, review_id: str, *, for_update: bool = False) -> CapitalReview | None:
+        return self.by_id.get(review_id)
+
+    async def of_version(self, order_id: str, order_version: int) -> list[CapitalReview]:
+        reviews = [r for r in self.by_id.values() if (r.order_id, r.order_version) == (order_id, order_version)]
+        return sorted(reviews, key=lambda review: (review.reviewed_at, review.id))
+
+    async def open_versions(self, order_id: str) -> dict[str, int]:
+        return {r.id: r.order_version for r in self.by_id.values() if r.order_id == order_id and _open(r)}
+
+    async def resolve(self, review_id: str, *, resolution: str, by: str, at: datetime) -> None:
+        self.by_id[review_id] = replace(
+            self.by_id[review_id], status=FlagStatus.RESOLVED, resolution=resolution, resolved_by=by, resolved_at=at
+        )
+
+    async def close(self, because: Mapping[str, str], *, at: datetime) -> None:
+        for review_id, reason in because.items():
+            if _open(review := self.by_id[review_id]):
+                self.by_id[review_id] = replace(review, status=FlagStatus.CLOSED, resolved_at=at, closed_because=reason)
+
+
+def _open(review: CapitalReview) -> bool:
+    return review.status is FlagStatus.OPEN
+
+
 class InMemoryPublishedCatalogues:
     def __init__(self) -> None:
         self.versions: set[str] = set()
@@ -175,3 +208,4 @@ class FakePricingUnitOfWork(FakeUnitOfWork):
         self.approvals = InMemoryApprovalRequests()
         self.proposals = InMemoryProposals(self.orders, self.quotes)
         self.catalogues = InMemoryPublishedCatalogues()
+        self.capital_reviews = InMemoryCapitalReviews()

@@ -64,3 +64,49 @@ def test_the_term_is_the_shortest_item_term(catalogue, policy):
         quote=quote(catalogue, *items), sites=[near_net(feet=200)], ciac=Decimal(0), rules=policy.capital
     )
     assert view.term_months == 24
+
+
+def test_each_site_driving_the_capital_has_its_own_line_and_the_order_adds_them_up(catalogue, policy):
+    # Two builds (500 ft: $37,500; 200 ft: $24,000) and an off-net Ethernet item; $10,000 of CIAC.
+    ethernet = OrderItem(id="3", product_offering_id="EPL", characteristics={"bandwidth_mbps": 1000})
+    sites = [near_net("1", feet=500), near_net("2", feet=200), off_net("3", vendor_mrc_cost="1064.25")]
+    view = capital_view(
+        quote=quote(catalogue, internet("1"), internet("2"), ethernet),
+        sites=sites,
+        ciac=Decimal(10000),
+        rules=policy.capital,
+    )
+
+    first, second, vendor = view.sites
+    assert [line.item_id for line in view.sites] == ["1", "2", "3"]
+    assert (first.construction_estimate, first.net_mrc, first.monthly_contribution) == (
+        Decimal("37500.00"),
+        Decimal("1665.00"),
+        Decimal("999.00"),
+    )
+    assert (first.payback_months, first.npv) == (Decimal("37.54"), Decimal("-5620.11"))  # as the one-site order's
+    assert (second.construction_estimate, second.payback_months) == (Decimal("24000.00"), Decimal("24.02"))
+    assert (vendor.construction_estimate, vendor.vendor_mrc_cost, vendor.monthly_contribution) == (
+        Decimal("0.00"),
+        Decimal("1064.25"),
+        Decimal("870.75"),
+    )
+    assert [line.mrc_share_percent for line in view.sites] == [Decimal("31.6"), Decimal("31.6"), Decimal("36.8")]
+    assert view.construction_estimate == first.construction_estimate + second.construction_estimate
+    assert view.monthly_contribution == sum(line.monthly_contribution for line in view.sites)
+    assert abs(view.npv - (sum(line.npv for line in view.sites) + view.ciac)) <= Decimal("0.02")
+
+
+def test_an_on_net_site_has_no_capital_line_but_its_contribution_counts_for_the_order(catalogue, policy):
+    on_net = SiteQualification(item_id="2", reach=NetworkReach.ON_NET, result=QualificationResult.QUALIFIED)
+    view = capital_view(
+        quote=quote(catalogue, internet("1"), internet("2")),
+        sites=[near_net("1", feet=500), on_net],
+        ciac=Decimal(0),
+        rules=policy.capital,
+    )
+
+    [line] = view.sites
+    assert line.item_id == "1" and line.mrc_share_percent == Decimal("50.0")
+    assert view.monthly_contribution == 2 * line.monthly_contribution
+    assert view.payback_months == Decimal("18.77")  # the on-net item helps pay the build back

@@ -3,7 +3,7 @@
 import pytest
 
 from orderdesk_shared.order_versions import Standing
-from pricing_approval.domain.withdrawals import quote_status_after, requests_to_withdraw
+from pricing_approval.domain.withdrawals import quote_status_after, work_to_end
 from pricing_approval.domain.workflow import QuoteStatus
 
 CORRECTED = Standing(order_id="PO-7", live_version=3, cancel_reason=None)
@@ -12,14 +12,14 @@ CANCELLED = Standing(order_id="PO-7", live_version=2, cancel_reason="customer ch
 
 def test_a_correction_withdraws_the_requests_of_earlier_versions_naming_the_version_that_replaces_them():
     pending = {"APR-1": 1, "APR-2": 2, "APR-3": 3}
-    assert requests_to_withdraw(CORRECTED, pending) == {
+    assert work_to_end(CORRECTED, pending) == {
         "APR-1": "order PO-7 was corrected: version 3 replaces version 1",
         "APR-2": "order PO-7 was corrected: version 3 replaces version 2",
     }
 
 
 def test_a_cancel_withdraws_every_pending_request_naming_the_cancel():
-    assert requests_to_withdraw(CANCELLED, {"APR-1": 1, "APR-2": 2}) == {
+    assert work_to_end(CANCELLED, {"APR-1": 1, "APR-2": 2}) == {
         "APR-1": "order PO-7 was cancelled: customer chose another provider",
         "APR-2": "order PO-7 was cancelled: customer chose another provider",
     }

@@ -40,8 +40,31 @@ class PricedItem(WireModel):
     icb_reasons: list[str] | None = None
 
 
+class SiteCapital(WireModel):
+    """One site that drives the order's capital: what its build costs (near-net) or its vendor takes (off-net), what
+    its items contribute a month, and its own payback and NPV over the order's term, before any CIAC.
+
+    The order's construction estimate is the sum of its sites' estimates; its monthly contribution is theirs plus
+    that of the items needing neither a build nor a vendor (on-net). CIAC is the order's, not a site's.
+    """
+
+    item_id: str
+    location_id: str | None = None
+    access_medium: str | None = None
+    distance_to_fiber_ft: int | None = None
+    construction_estimate: Decimal
+    vendor_mrc_cost: Decimal | None = None
+    net_mrc: Decimal
+    # The site's share of the order's net MRC.
+    mrc_share_percent: Decimal
+    monthly_contribution: Decimal
+    payback_months: Decimal | None = None  # absent: the site's contribution never pays its build back
+    npv: Decimal
+
+
 class CapitalFigures(WireModel):
-    """The capital view of an order that needs construction: payback, ROI and NPV over the term."""
+    """The capital view of an order that needs construction: payback, ROI and NPV over the term, and the sites that
+    drive it."""
 
     construction_estimate: Decimal
     ciac: Decimal
@@ -51,6 +74,8 @@ class CapitalFigures(WireModel):
     payback_months: Decimal | None = None  # absent: the contribution never pays the capex back
     simple_roi_percent: Decimal | None = None
     npv: Decimal
+    # Absent on orders priced before the capital view listed its sites.
+    sites: list[SiteCapital] = Field(default_factory=list)
 
 
 class Pricing(WireModel):

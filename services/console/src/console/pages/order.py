@@ -44,6 +44,10 @@ OPERATIONS_STATUSES = (
     OpsStatus.FAILED,
 )
 DUPLICATE_ORDER = "DUPLICATE_ORDER"
+# Pricing-approval's quotes whose capital a specialist may still confirm or flag, and what a flag names.
+CAPITAL_UNDER_REVIEW = frozenset({"pending-approval", "awaiting-signature"})
+CAPITAL_INPUTS = ("distance", "bandwidth", "term", "mrc", "construction")
+CAPITAL_TEAMS = ("engineering", "construction", "sales", "finance")
 
 router = page_router()
 
@@ -67,7 +71,8 @@ async def order_page(request: Request, order_id: str, person: Person, db: Databa
 
 
 async def _pricing_shown(person: SignedInPerson, order_id: str) -> dict[str, Any]:
-    """What pricing-approval holds of a priced order: its proposal and, when it needs construction, the capital view."""
+    """What pricing-approval holds of a priced order: its proposal and, when it needs construction, the capital view
+    with its sites and the desk's reviews of it."""
     proposal, proposal_refused = await fetched(
         person, PRICING_APPROVAL, f"/pricing/orders/{order_id}/proposal", nothing=None
     )
@@ -76,6 +81,10 @@ async def _pricing_shown(person: SignedInPerson, order_id: str) -> dict[str, Any
         "proposal": proposal,
         "proposal_refused": proposal_refused,
         "capital": (quote.get("pricing") or {}).get("capital"),
+        "capital_reviews": quote.get("capitalReviews", []),
+        "capital_under_review": quote.get("status") in CAPITAL_UNDER_REVIEW,
+        "capital_inputs": CAPITAL_INPUTS,
+        "capital_teams": CAPITAL_TEAMS,
     }
 
 

@@ -1,6 +1,6 @@
 """What a person does with an order from its page: the desk's assignment (the console's own record) and, through the
-services that own the order, a correction, a cancel, the release of a likely duplicate, the proposal's steps and
-Operations' report."""
+services that own the order, a correction, a cancel, the release of a likely duplicate, the proposal's steps, the
+capital review and Operations' report."""
 
 import json
 from typing import Annotated, Any
@@ -147,6 +147,52 @@ async def _on_proposal(person: SignedInPerson, order_id: str, step: str, payload
         payload,
         back_to=f"/orders/{order_id}",
         done=lambda proposal: f"The proposal for {order_id} is {proposal.get('state', step)}.",
+    )
+
+
+@router.post("/orders/{order_id}/capital-review")
+async def review_capital(
+    order_id: str,
+    person: Person,
+    verdict: Annotated[str, Form(max_length=20)],
+    item_id: Annotated[str, Form(max_length=100)] = "",
+    doubted_input: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    team: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """A specialist confirms the capital inputs, or flags one site's input for its team: pricing-approval holds the
+    order until the flag is resolved."""
+    flag = {"itemId": item_id.strip(), "input": doubted_input, "reason": reason.strip(), "team": team}
+    review = {"verdict": verdict} | (
+        {name: value or None for name, value in flag.items()} if verdict == "flagged" else {}
+    )
+    return await act(
+        person,
+        PRICING_APPROVAL,
+        f"/pricing/orders/{quote(order_id, safe='')}/capital-review",
+        review,
+        back_to=f"/orders/{order_id}",
+        done=lambda done: (
+            f"Flagged the {done['input']} of item {done['itemId']} for {done['team']} ({done['id']}): "
+            f"{order_id} is held until it is resolved."
+            if done["verdict"] == "flagged"
+            else f"Confirmed the capital inputs of {order_id}."
+        ),
+    )
+
+
+@router.post("/orders/{order_id}/capital-review/flags/{flag_id}/resolve")
+async def resolve_capital_flag(
+    order_id: str, flag_id: str, person: Person, resolution: Annotated[str, Form(max_length=2000)]
+) -> Response:
+    """The team's answer to a capital flag, recorded by the desk: the order goes on once nothing else holds it."""
+    return await act(
+        person,
+        PRICING_APPROVAL,
+        f"/pricing/orders/{quote(order_id, safe='')}/capital-review/flags/{quote(flag_id, safe='')}/resolve",
+        {"resolution": resolution.strip()},
+        back_to=f"/orders/{order_id}",
+        done=lambda _: f"Resolved flag {flag_id} of {order_id}.",
     )
 
 

@@ -3,6 +3,12 @@
 NPV convention: the net capex is spent at month 0 and the monthly contribution arrives at the end of
 each month of the term, discounted at a twelfth of the yearly rate per month (nominal rate,
 compounded monthly).
+
+The sites that drive the capital (a near-net build, or an off-net vendor's cost) each get a line with the same
+formulas over the order's term, on the site's own build and contribution, before CIAC (the order's, not a site's).
+So the order's construction estimate is the sum of its sites'; its monthly contribution is theirs plus the on-net
+items'; and, while the CIAC leaves some capex, its NPV is the sum of the sites' NPVs, plus the on-net items'
+discounted contribution, plus the CIAC.
 """
 
 from collections.abc import Sequence
@@ -19,6 +25,23 @@ ROI_STEP = Decimal("0.1")
 
 
 @dataclass(frozen=True)
+class SiteCapitalLine:
+    """One site driving the capital: its build or vendor cost, its items' net MRC and contribution, payback, NPV."""
+
+    item_id: str
+    location_id: str | None
+    access_medium: str | None
+    distance_to_fiber_ft: int | None
+    construction_estimate: Decimal
+    vendor_mrc_cost: Decimal | None
+    net_mrc: Decimal
+    mrc_share_percent: Decimal
+    monthly_contribution: Decimal
+    payback_months: Decimal | None  # None: the site's contribution never pays its build back
+    npv: Decimal
+
+
+@dataclass(frozen=True)
 class CapitalView:
     construction_estimate: Decimal
     ciac: Decimal
@@ -28,6 +51,7 @@ class CapitalView:
     payback_months: Decimal | None  # None: the contribution never pays the capex back
     simple_roi_percent: Decimal | None  # None: nothing is invested
     npv: Decimal
+    sites: tuple[SiteCapitalLine, ...]
 
 
 def capital_view(
@@ -48,9 +72,6 @@ def capital_view(
         sum((_contribution(line.item_id, line.net_mrc, reach, rules) for line in quote.lines), Decimal(0))
     )
     term = min((line.term_months for line in quote.lines), default=0)
-    payback = None
-    if contribution > 0:
-        payback = round_half_up(net_capex / contribution, PAYBACK_STEP)
     roi = None
     if net_capex:
         roi = round_half_up((contribution * term - net_capex) / net_capex * HUNDRED, ROI_STEP)
@@ -60,10 +81,45 @@ def capital_view(
         net_capex=net_capex,
         monthly_contribution=contribution,
         term_months=term,
-        payback_months=payback,
+        payback_months=_payback(net_capex, contribution),
         simple_roi_percent=roi,
-        npv=to_cents(contribution * _annuity_factor(rules.npv_annual_rate_percent, term) - net_capex),
+        npv=_npv(net_capex, contribution, term=term, rules=rules),
+        sites=tuple(
+            _site_line(site, quote=quote, term=term, rules=rules)
+            for site in sites
+            if site.construction_estimate or site.reach is NetworkReach.OFF_NET
+        ),
     )
+
+
+def _site_line(site: SiteQualification, *, quote: Quote, term: int, rules: CapitalRules) -> SiteCapitalLine:
+    net_mrc = sum((line.net_mrc for line in quote.lines if line.item_id == site.item_id), Decimal("0.00"))
+    reach = {site.item_id: site}
+    contribution = to_cents(_contribution(site.item_id, net_mrc, reach, rules)) if net_mrc else Decimal("0.00")
+    build = site.construction_estimate or Decimal("0.00")
+    share = round_half_up(net_mrc / quote.mrc_total * HUNDRED, ROI_STEP) if quote.mrc_total else Decimal("0.0")
+    return SiteCapitalLine(
+        item_id=site.item_id,
+        location_id=site.location_id,
+        access_medium=site.access_medium,
+        distance_to_fiber_ft=site.distance_to_fiber_ft,
+        construction_estimate=build,
+        vendor_mrc_cost=site.vendor_mrc_cost,
+        net_mrc=net_mrc,
+        mrc_share_percent=share,
+        monthly_contribution=contribution,
+        payback_months=_payback(build, contribution),
+        npv=_npv(build, contribution, term=term, rules=rules),
+    )
+
+
+def _payback(capex: Decimal, contribution: Decimal) -> Decimal | None:
+    """Months of contribution that pay the capex back; None when the contribution never does."""
+    return round_half_up(capex / contribution, PAYBACK_STEP) if contribution > 0 else None
+
+
+def _npv(capex: Decimal, contribution: Decimal, *, term: int, rules: CapitalRules) -> Decimal:
+    return to_cents(contribution * _annuity_factor(rules.npv_annual_rate_percent, term) - capex)
 
 
 def _contribution(item_id: str, net_mrc: Decimal, sites: dict[str, SiteQualification], rules: CapitalRules) -> Decimal:

@@ -19,6 +19,7 @@ from orderdesk_shared.events.pricing_approval import (
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
 from pricing_approval.domain.approvals import approvals_to_reask
 from pricing_approval.domain.assessment import Assessment, assess_order
+from pricing_approval.domain.capital_review import CapitalReview, held
 from pricing_approval.domain.markets import item_markets
 from pricing_approval.domain.pricing import PricingError
 from pricing_approval.domain.proposals import (
@@ -214,13 +215,20 @@ class Readiness:
     events: list[Event]
 
 
-def readiness(quote: StoredQuote, *, requests: Sequence[ApprovalRequest], proposal: ProposalRecord | None) -> Readiness:
-    """The order is approved once every approval is granted and the customer signed where the hand-off waits for it;
-    until then it is pending with what it still waits for."""
+def readiness(
+    quote: StoredQuote,
+    *,
+    requests: Sequence[ApprovalRequest],
+    proposal: ProposalRecord | None,
+    open_flags: Sequence[CapitalReview] = (),
+) -> Readiness:
+    """The order is approved once every approval is granted, no capital flag is open and the customer signed where
+    the hand-off waits for it; until then it is pending with what it still waits for, held while a flag is open."""
     pending = [request for request in requests if request.status is RequestStatus.PENDING]
-    status = quote_status(approvals_pending=bool(pending), proposal=proposal)
+    # An open capital flag is one more approval the order awaits: the desk's, on its capital inputs.
+    status = quote_status(approvals_pending=bool(pending or open_flags), proposal=proposal)
     if status is not QuoteStatus.APPROVED:
-        return Readiness(status, [_waiting_fallout(quote, pending=pending, proposal=proposal)])
+        return Readiness(status, [_waiting_fallout(quote, pending=pending, proposal=proposal, open_flags=open_flags)])
     grants = granted(requests)
     approved = OrderApproved(
         order_id=quote.order_id,
@@ -276,13 +284,18 @@ def past_due(request: ApprovalRequest) -> OrderFallout:
 
 
 def _waiting_fallout(
-    quote: StoredQuote, *, pending: Sequence[ApprovalRequest], proposal: ProposalRecord | None
+    quote: StoredQuote,
+    *,
+    pending: Sequence[ApprovalRequest],
+    proposal: ProposalRecord | None,
+    open_flags: Sequence[CapitalReview] = (),
 ) -> OrderFallout:
-    """The order is pending at priced: for each approval still asked, and for the customer's signature."""
-    findings = [_waiting(request) for request in pending]
+    """The order is pending at priced: for each approval still asked, and for the customer's signature; held, first
+    for each open capital flag, while any is open."""
+    findings = [held(flag, quote) for flag in open_flags] + [_waiting(request) for request in pending]
     if signature := signature_finding(proposal):
         findings.append(signature)
-    return fallout(quote, FalloutKind.PENDING, findings)
+    return fallout(quote, FalloutKind.HELD if open_flags else FalloutKind.PENDING, findings)
 
 
 def _waiting(request: ApprovalRequest) -> Finding:

@@ -1,4 +1,5 @@
-"""What a cancel or a correction ends in pricing: the approval requests still asked, and the quote's status."""
+"""What a cancel or a correction ends in pricing: the approval requests still asked, the capital flags still open,
+and the quote's status."""
 
 from collections.abc import Mapping
 
@@ -6,8 +7,8 @@ from orderdesk_shared.order_versions import Standing
 from pricing_approval.domain.workflow import QuoteStatus
 
 
-def requests_to_withdraw(standing: Standing, pending: Mapping[str, int]) -> dict[str, str]:
-    """Why each pending request (its order version by request id) is no longer asked: a cancel ends them all, a
+def work_to_end(standing: Standing, pending: Mapping[str, int]) -> dict[str, str]:
+    """Why each pending request or open capital flag (its order version by id) ends: a cancel ends them all, a
     correction those of earlier versions."""
     return {
         request_id: reason
