@@ -8,13 +8,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from intake.domain.acceptance import earlier_alike
+from intake.domain.accounts import Client, ClientOnRecord, KeptAccounts, ToOpen, client_id
 from intake.domain.installed_base import InstalledProduct, ProductChange, ProductState
 from intake.domain.records import CancelRequest, NewOrder, Revision, StoredOrder
 from intake.domain.validation import IntakeRules
 from intake.notifications import HUB
 from intake.repository import Submission, canonical_bytes
 from orderdesk_shared.db.unit_of_work import DeferredWork
-from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_shared.events.order import BillingAccount, OrderState, ServiceAccount, Stage
 from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork
 from orderdesk_shared.hub import NotificationSource
 from orderdesk_shared.order_state import OrderStatus
@@ -166,6 +167,74 @@ class InMemoryInstalledBase:
                 self.by_id[product.product_id] = replace(product, state=_AFTER[installed][product.state])
 
 
+class InMemoryClientAccounts:
+    """Clients matched as the SQL repository matches them (id, tax id or legal name), numbered from one counter."""
+
+    def __init__(self) -> None:
+        self.clients: dict[str, Client] = {}
+        self.service_accounts: dict[str, dict[str, ServiceAccount]] = {}
+        self.billing_accounts: dict[str, dict[str, str]] = {}
+        self._serial = 0
+
+    async def candidates(self, client: Client) -> list[Client]:
+        return sorted(
+            (
+                other
+                for other in self.clients.values()
+                if other.id == client.id
+                or other.name_key == client.name_key
+                or (client.tax_key and other.tax_key == client.tax_key)
+            ),
+            key=lambda other: other.id,
+        )
+
+    async def add_client(self, client: Client) -> Client:
+        def same(other: Client) -> bool:
+            if client.tax_key:
+                return other.tax_key == client.tax_key
+            return other.id == client.id or (other.tax_key is None and other.name_key == client.name_key)
+
+        kept = next((other for other in self.clients.values() if same(other)), None)
+        if kept is None:
+            kept = replace(client, id=client.id or client_id(self._next()))
+            self.clients[kept.id] = kept
+        return kept
+
+    async def kept(self, client: str) -> KeptAccounts:
+        sites = self.service_accounts.get(client, {})
+        return KeptAccounts(
+            {key: account.number for key, account in sites.items()}, self.billing_accounts.get(client, {})
+        )
+
+    async def open(self, client: str, to_open: ToOpen) -> KeptAccounts:
+        service, billing = to_open.numbered(client, [self._next() for _ in range(to_open.count)])
+        for row in service:
+            account = ServiceAccount(number=row["number"], site=row["site"])
+            self.service_accounts.setdefault(client, {}).setdefault(row["site_key"], account)
+        for row in billing:
+            self.billing_accounts.setdefault(client, {}).setdefault(row["billing_system"], row["number"])
+        return await self.kept(client)
+
+    async def get(self, client: str) -> ClientOnRecord | None:
+        if client not in self.clients:
+            return None
+        billing = [BillingAccount(number=n, billing_system=s) for s, n in self.billing_accounts.get(client, {}).items()]
+        return ClientOnRecord(
+            self.clients[client], tuple(self.service_accounts.get(client, {}).values()), tuple(billing)
+        )
+
+    async def search(self, *, tax_key: str | None, name_key: str | None) -> list[Client]:
+        return [
+            client
+            for client in sorted(self.clients.values(), key=lambda client: (client.legal_name, client.id))
+            if (not tax_key or client.tax_key == tax_key) and (not name_key or name_key in client.name_key)
+        ]
+
+    def _next(self) -> int:
+        self._serial += 1
+        return self._serial
+
+
 class InMemoryReferenceVersions:
     """The versions heard, by kind in the order received; the rules are built from the last received of each, by
     the service's own `build` (a book's reading of its table is what the integration tests cover)."""
@@ -201,6 +270,7 @@ class FakeIntakeUnitOfWork(FakeUnitOfWork):
         self.cancel_requests = InMemoryCancelRequests()
         self.installed_base = InMemoryInstalledBase()
         self.reference = InMemoryReferenceVersions(build_rules)
+        self.accounts = InMemoryClientAccounts()
         self.notified: list[NotificationSource] = []
 
     def before_commit(self, work: DeferredWork, item: object) -> None:

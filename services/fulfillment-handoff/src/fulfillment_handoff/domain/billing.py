@@ -177,6 +177,9 @@ def map_billing_codes(
                     billing_system=market.billing_system,
                     billing_code=code.billing_code,
                     market=market.code,
+                    billing_account=order.accounts.billing_account_in(market.billing_system)
+                    if order.accounts
+                    else None,
                 )
             )
     return BillingMapping(
