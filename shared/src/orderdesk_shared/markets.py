@@ -5,15 +5,14 @@ looks up the billing codes of each item's market. Both read this one file, check
 file stops the service with the file, the place and the field.
 """
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from orderdesk_shared.events.order import Address
-from orderdesk_shared.field_problems import described, field_problems
+from orderdesk_shared.toml_files import read_toml
 
 DEFAULT_MARKETS = Path(__file__).resolve().parents[2] / "policies" / "markets.v1.toml"
 
@@ -78,12 +77,7 @@ class _MarketsFile(_Strict):
 
 def load_markets(path: Path = DEFAULT_MARKETS) -> Markets:
     """The markets of the file, each state and ZIP prefix in one market only."""
-    try:
-        document = _MarketsFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except tomllib.TOMLDecodeError as error:
-        raise MarketsFileError(f"{path.name}: not valid TOML: {error}") from error
-    except ValidationError as error:
-        raise MarketsFileError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error
+    document = read_toml(path, _MarketsFile, error=MarketsFileError)
     owners: dict[str, str] = {}
     for index, row in enumerate(document.markets):
         for field, places in (("code", [row.code]), ("states", row.states), ("zip_prefixes", row.zip_prefixes)):

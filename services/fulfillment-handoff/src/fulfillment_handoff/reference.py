@@ -8,25 +8,24 @@ field. The same CSV reader takes the seed map and the catalogue team's imports.
 import csv
 import io
 import string
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
 from fulfillment_handoff.domain.paths import NOTE_PLACEHOLDERS, NoteRule, PathPolicy
 from orderdesk_shared.csv_rows import CsvProblem, UnreadableCsv, csv_problems, read_csv_rows
 from orderdesk_shared.events.fulfillment import ProcessingPath
-from orderdesk_shared.field_problems import described, field_problems
+from orderdesk_shared.field_problems import described
 from orderdesk_shared.markets import Markets
+from orderdesk_shared.toml_files import read_toml
 
 SERVICE_DIRECTORY = Path(__file__).resolve().parents[2]
 SEED_BILLING_CODES = SERVICE_DIRECTORY / "reference" / "billing_codes.v1.csv"
 PATH_POLICY_FILE = SERVICE_DIRECTORY / "policies" / "processing_paths.v1.toml"
-_Model = TypeVar("_Model", bound=BaseModel)
 BILLING_CODE_COLUMNS = ("price_component", "billing_system", "market", "billing_code", "effective_from", "effective_to")
 
 
@@ -97,7 +96,7 @@ class _PathPolicyFile(_Strict):
 
 
 def load_path_policy(path: Path) -> PathPolicy:
-    document = _read_toml(path, _PathPolicyFile)
+    document = read_toml(path, _PathPolicyFile, error=ReferenceDataError)
     return PathPolicy(
         version=document.version,
         precedence=tuple(document.precedence),
@@ -188,12 +187,3 @@ def load_seed_billing_codes(markets: Markets, path: Path = SEED_BILLING_CODES) -
     if problems:
         raise ReferenceDataError(f"{path.name} {described(problems[:10])}")
     return codes
-
-
-def _read_toml(path: Path, model: type[_Model]) -> _Model:
-    try:
-        return model.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except tomllib.TOMLDecodeError as error:
-        raise ReferenceDataError(f"{path.name}: not valid TOML: {error}") from error
-    except ValidationError as error:
-        raise ReferenceDataError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error

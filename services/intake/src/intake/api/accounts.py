@@ -1,13 +1,14 @@
 """The desk's records of clients, as the desk and the console look them up: a client with its service accounts per
-site and billing accounts per billing system."""
+site and billing accounts per billing system, and the accounts an order carries."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
 from intake.api.dependencies import Db, Reader
+from intake.api.stored_orders import stored_or_404
 from intake.domain.accounts import Client, ClientOnRecord, name_key, tax_key
-from intake.repository import ClientAccountRecords
+from intake.repository import ClientAccountRecords, Orders
 
 accounts_router = APIRouter(prefix="/intake", tags=["the desk"])
 
@@ -35,6 +36,15 @@ async def client_accounts(client_id: str, _: Reader, db: Db) -> dict:
     if on_record is None:
         raise HTTPException(404, f"there is no client {client_id}")
     return _client(on_record.client) | _accounts(on_record)
+
+
+@accounts_router.get("/orders/{order_id}/accounts")
+async def accounts_of_order(order_id: str, caller: Reader, db: Db) -> dict | None:
+    """The client accounts the order carries to the hand-off (null until a version of it passed validation)."""
+    async with db.engine.connect() as connection:
+        stored = await stored_or_404(Orders(connection), order_id, caller)
+    accounts = stored.order.accounts
+    return accounts.model_dump(mode="json", by_alias=True, exclude_none=True) if accounts else None
 
 
 def _client(client: Client) -> dict:
