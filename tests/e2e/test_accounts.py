@@ -106,3 +106,5 @@ async def test_new_clients_are_handed_off_with_their_accounts_and_a_clients_next
         [chicago_site.number, columbus_new.number]
     )
     assert {account["billingSystem"]: account["number"] for account in client["billingAccounts"]} == both
+    of_order = await intake.get(f"/intake/orders/{again.order_id}/accounts", headers=people["rep"])
+    assert of_order.json() == accounts.model_dump(mode="json", by_alias=True, exclude_none=True)
