@@ -1,14 +1,15 @@
 """The desk's records of clients on the real schema: opened and numbered from the sequence as orders are stored,
 reused by the client's next order, found by tax id and name."""
 
+import asyncio
+
 import pytest
 
-from intake.domain.accounts import Client
 from intake.domain.records import SubmittedOrder
 from intake.handlers import submit_order
 from intake.repository import ClientAccountRecords
 from orderdesk_shared.billing_accounts import CSG, ICOMS, is_billing_account_number
-from orderdesk_shared.events.order import Account, Address, OrderType, ServiceLocation
+from orderdesk_shared.events.order import Account, Address, ClientAccounts, OrderType, ProductOrder, ServiceLocation
 
 from ..builders import NOW, SEED_RULES, generated_order
 
@@ -23,15 +24,20 @@ CLIENT = Account(
 )
 
 
-async def _stored_accounts(database, order_id: str, *sites: Address):
+def _new_order(order_id: str, *sites: Address) -> ProductOrder:
+    """A new order of the client, its items (as many as the sites given) at the sites."""
     order = generated_order(order_id)
     items = [
         item.model_copy(update={"location": ServiceLocation(address=site)})
         for item, site in zip(order.items, sites, strict=False)
     ]
     changes = {"account": CLIENT, "items": items, "external_id": f"OPP-{order_id}", "order_type": OrderType.NEW}
+    return order.model_copy(update=changes)
+
+
+async def _stored_accounts(database, order_id: str, *sites: Address) -> ClientAccounts:
     async with database.unit_of_work() as uow:
-        new = await submit_order(SubmittedOrder(order.model_copy(update=changes)), uow, rules=SEED_RULES, now=NOW)
+        new = await submit_order(SubmittedOrder(_new_order(order_id, *sites)), uow, rules=SEED_RULES, now=NOW)
     return new.order.accounts
 
 
@@ -54,9 +60,18 @@ async def test_a_clients_orders_open_its_accounts_once_and_the_desk_finds_them(d
     assert {account.number for account in on_record.billing_accounts} == set(billing.values())
 
 
-async def test_a_client_added_twice_is_kept_once(database):
-    by_tax_id = Client("", "Northwind Foods LLC", "41-1917602")
-    by_name = Client("", "Pioneer Title LLC")
+async def test_a_new_client_opened_by_two_orders_at_once_is_opened_once(database):
+    """The second transaction waits on the client the first recorded, then plans again and takes it as it is."""
     async with database.unit_of_work() as uow:
-        kept = [await uow.accounts.add_client(client) for client in (by_tax_id, by_name, by_tax_id, by_name)]
-    assert kept[0] == kept[2] and kept[1] == kept[3] and kept[0].id != kept[1].id
+        order = _new_order("PO-1", CHICAGO)
+        first = (await submit_order(SubmittedOrder(order), uow, rules=SEED_RULES, now=NOW)).order.accounts
+        racing = asyncio.create_task(_stored_accounts(database, "PO-2", CHICAGO, DETROIT))
+        await asyncio.sleep(0.5)
+        assert not racing.done()
+    second = await racing
+    assert second.client_id == first.client_id
+    assert second.service_accounts[0] == first.service_accounts[0].model_copy(update={"item_ids": ["1"]})
+    async with database.engine.connect() as connection:
+        [client] = await ClientAccountRecords(connection).search(tax_key="364829105", name_key=None)
+        on_record = await ClientAccountRecords(connection).get(client.id)
+    assert len(on_record.service_accounts) == 2 and len(on_record.billing_accounts) == 2

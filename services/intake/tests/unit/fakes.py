@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from intake.domain.acceptance import earlier_alike
-from intake.domain.accounts import Client, ClientOnRecord, KeptAccounts, ToOpen, client_id
+from intake.domain.accounts import Client, ClientOnRecord, KeptAccounts, NumberedPlan
 from intake.domain.installed_base import InstalledProduct, ProductChange, ProductState
 from intake.domain.records import CancelRequest, NewOrder, Revision, StoredOrder
 from intake.domain.validation import IntakeRules
@@ -168,7 +168,8 @@ class InMemoryInstalledBase:
 
 
 class InMemoryClientAccounts:
-    """Clients matched as the SQL repository matches them (id, tax id or legal name), numbered from one counter."""
+    """Clients matched as the SQL repository matches them (id, tax id or legal name), numbered from one counter; a
+    plan recording a client already on record (its id, tax id, or name without a tax id) is refused as in SQL."""
 
     def __init__(self) -> None:
         self.clients: dict[str, Client] = {}
@@ -176,44 +177,41 @@ class InMemoryClientAccounts:
         self.billing_accounts: dict[str, dict[str, str]] = {}
         self._serial = 0
 
-    async def candidates(self, client: Client) -> list[Client]:
-        return sorted(
-            (
-                other
-                for other in self.clients.values()
-                if other.id == client.id
+    async def candidates(self, wanted: Sequence[Client]) -> list[Client]:
+        def alike(other: Client) -> bool:
+            return any(
+                other.id == client.id
                 or other.name_key == client.name_key
-                or (client.tax_key and other.tax_key == client.tax_key)
-            ),
-            key=lambda other: other.id,
-        )
+                or (client.tax_key is not None and other.tax_key == client.tax_key)
+                for client in wanted
+            )
 
-    async def add_client(self, client: Client) -> Client:
-        def same(other: Client) -> bool:
-            if client.tax_key:
-                return other.tax_key == client.tax_key
-            return other.id == client.id or (other.tax_key is None and other.name_key == client.name_key)
+        return sorted((other for other in self.clients.values() if alike(other)), key=lambda other: other.id)
 
-        kept = next((other for other in self.clients.values() if same(other)), None)
-        if kept is None:
-            kept = replace(client, id=client.id or client_id(self._next()))
-            self.clients[kept.id] = kept
-        return kept
+    async def kept(self, client_ids: Collection[str]) -> dict[str, KeptAccounts]:
+        return {
+            client: KeptAccounts(
+                {key: account.number for key, account in self.service_accounts.get(client, {}).items()},
+                dict(self.billing_accounts.get(client, {})),
+            )
+            for client in client_ids
+        }
 
-    async def kept(self, client: str) -> KeptAccounts:
-        sites = self.service_accounts.get(client, {})
-        return KeptAccounts(
-            {key: account.number for key, account in sites.items()}, self.billing_accounts.get(client, {})
-        )
+    async def serials(self, count: int) -> list[int]:
+        first = self._serial + 1
+        self._serial += count
+        return list(range(first, self._serial + 1))
 
-    async def open(self, client: str, to_open: ToOpen) -> KeptAccounts:
-        service, billing = to_open.numbered(client, [self._next() for _ in range(to_open.count)])
-        for row in service:
-            account = ServiceAccount(number=row["number"], site=row["site"])
-            self.service_accounts.setdefault(client, {}).setdefault(row["site_key"], account)
-        for row in billing:
-            self.billing_accounts.setdefault(client, {}).setdefault(row["billing_system"], row["number"])
-        return await self.kept(client)
+    async def record(self, plan: NumberedPlan) -> bool:
+        taken = {_identity(client) for client in self.clients.values()}
+        if any(client.id in self.clients or _identity(client) in taken for client in plan.clients):
+            return False
+        self.clients |= {client.id: client for client in plan.clients}
+        for number, client, site in plan.service_accounts:
+            self.service_accounts.setdefault(client, {})[site.key] = ServiceAccount(number=number, site=site.address)
+        for number, client, system in plan.billing_accounts:
+            self.billing_accounts.setdefault(client, {})[system] = number
+        return True
 
     async def get(self, client: str) -> ClientOnRecord | None:
         if client not in self.clients:
@@ -233,6 +231,11 @@ class InMemoryClientAccounts:
     def _next(self) -> int:
         self._serial += 1
         return self._serial
+
+
+def _identity(client: Client) -> str:
+    """What one client on record has alone: its tax id, else (without one) its legal name."""
+    return client.tax_key or f"name:{client.name_key}"
 
 
 class InMemoryReferenceVersions:

@@ -2,12 +2,14 @@
 service account per site and a billing account per billing system, reused by the client's later orders; a client
 that could be either of two holds the order for the desk."""
 
+from intake.domain.acceptance import assess
 from intake.domain.records import SubmittedOrder
-from intake.handlers import correct_order, submit_order
+from intake.handlers import correct_order, store_new_orders, submit_order
 from orderdesk_shared.billing_accounts import CSG, ICOMS, is_billing_account_number
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.intake import OrderValidated
 from orderdesk_shared.events.order import Account, Address, OrderState, OrderType, ProductOrder, ServiceLocation
+from orderdesk_shared.telemetry import Traced
 
 from ..builders import NOW, SEED_RULES, generated_order
 
@@ -112,3 +114,15 @@ async def test_a_name_two_clients_share_is_held_when_the_order_gives_no_tax_id(u
     [finding] = (await uow.orders.get("PO-3")).findings
     assert (finding["reasonCode"], finding["fieldPath"]) == ("AMBIGUOUS_CLIENT", "account.legalName")
     assert "2 clients are named Harbor Point Logistics LLC" in finding["message"]
+
+
+async def test_a_new_clients_two_orders_stored_together_open_it_and_its_site_once(uow):
+    first, second = (
+        Traced.here(assess(SubmittedOrder(order), SEED_RULES, now=NOW, installed=[]))
+        for order in (_order("PO-1", CHICAGO), _order("PO-2", DETROIT, CHICAGO))
+    )
+    stored = await store_new_orders(uow, [first, second])
+    one, other = (new.order.accounts for new in stored)
+    assert one.client_id == other.client_id == "CL-000001" and len(uow.accounts.clients) == 1
+    assert other.service_accounts[1].number == one.service_accounts[0].number
+    assert [account.billing_system for account in other.billing_accounts] == [CSG, ICOMS]

@@ -5,7 +5,7 @@ another tax id; or, without a tax id, a name two clients share) is held for the 
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from intake.reference import Account
 from orderdesk_shared.billing_accounts import billing_account_number
@@ -105,29 +105,76 @@ class KeptAccounts:
     billing_accounts: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class ToOpen:
-    """The accounts a client lacks for an order: service accounts for these sites, billing accounts in these systems."""
+NO_ACCOUNTS = KeptAccounts({}, {})
+# A client the plan opens goes by this stand-in id until the plan is numbered.
+_STAND_IN = "new-client-"
 
-    sites: tuple[Site, ...]
-    billing_systems: tuple[str, ...]
 
-    def numbered(self, client: str, serials: Sequence[int]) -> tuple[list[dict], list[dict]]:
-        """The accounts as rows, each numbered from its serial (the sites' first, then the billing systems')."""
-        site_serials, system_serials = serials[: len(self.sites)], serials[len(self.sites) :]
-        service = [
-            {"number": service_account_number(serial), "client_id": client, "site_key": site.key, "site": site.address}
-            for site, serial in zip(self.sites, site_serials, strict=True)
-        ]
-        billing = [
-            {"number": billing_account_number(system, serial), "client_id": client, "billing_system": system}
-            for system, serial in zip(self.billing_systems, system_serials, strict=True)
-        ]
-        return service, billing
+@dataclass
+class AccountsPlan:
+    """What a batch of valid orders needs of the desk's records, order by order: the client each is for (or the
+    finding that holds it), and the clients, service accounts (by client and site key) and billing accounts (by
+    client and billing system) to open for them, besides those `kept` on record."""
+
+    kept: Mapping[str, KeptAccounts]
+    decided: list[tuple[AccountsWanted, Client] | Finding] = field(default_factory=list)
+    clients: list[Client] = field(default_factory=list)
+    sites: dict[tuple[str, str], Site] = field(default_factory=dict)
+    systems: list[tuple[str, str]] = field(default_factory=list)
 
     @property
-    def count(self) -> int:
-        return len(self.sites) + len(self.billing_systems)
+    def serials_needed(self) -> int:
+        """One serial for each client the plan opens under a stand-in id, then each account."""
+        return sum(client.id.startswith(_STAND_IN) for client in self.clients) + len(self.sites) + len(self.systems)
+
+    def numbered(self, serials: Sequence[int]) -> "NumberedPlan":
+        """The plan's new clients and accounts numbered from the serials, and what each order carries."""
+        serial = iter(serials)
+        ids = {client.id: client_id(next(serial)) for client in self.clients if client.id.startswith(_STAND_IN)}
+        service = {
+            (ids.get(owner, owner), key): (service_account_number(next(serial)), site)
+            for (owner, key), site in self.sites.items()
+        }
+        billing = {
+            (ids.get(owner, owner), system): billing_account_number(system, next(serial))
+            for owner, system in self.systems
+        }
+        outcomes: list[ClientAccounts | Finding] = []
+        for decided in self.decided:
+            if isinstance(decided, Finding):
+                outcomes.append(decided)
+                continue
+            wanted, client = decided
+            client = replace(client, id=ids.get(client.id, client.id))
+            kept = self.kept.get(client.id, NO_ACCOUNTS)
+            numbers = KeptAccounts(
+                {
+                    **kept.service_accounts,
+                    **{key: number for (owner, key), (number, _) in service.items() if owner == client.id},
+                },
+                {
+                    **kept.billing_accounts,
+                    **{system: number for (owner, system), number in billing.items() if owner == client.id},
+                },
+            )
+            outcomes.append(order_accounts(wanted, client, numbers))
+        return NumberedPlan(
+            clients=[replace(client, id=ids.get(client.id, client.id)) for client in self.clients],
+            service_accounts=[(number, owner, site) for (owner, _), (number, site) in service.items()],
+            billing_accounts=[(number, owner, system) for (owner, system), number in billing.items()],
+            outcomes=outcomes,
+        )
+
+
+@dataclass(frozen=True)
+class NumberedPlan:
+    """The clients to record, the service accounts (number, client id, site) and billing accounts (number, client id,
+    billing system) to open, and each order's client accounts, or the finding that holds it."""
+
+    clients: list[Client]
+    service_accounts: list[tuple[str, str, Site]]
+    billing_accounts: list[tuple[str, str, str]]
+    outcomes: list[ClientAccounts | Finding]
 
 
 def accounts_wanted(order: ProductOrder, *, crm_accounts: Mapping[str, Account], markets: Markets) -> AccountsWanted:
@@ -213,12 +260,32 @@ def _ambiguous(field_path: str, message: str, fix: str) -> Finding:
     return Finding(reason_code=AMBIGUOUS_CLIENT, field_path=field_path, message=message, fix=fix)
 
 
-def accounts_to_open(wanted: AccountsWanted, kept: KeptAccounts) -> ToOpen:
-    """The service and billing accounts the client does not have yet for the order's sites and billing systems."""
-    return ToOpen(
-        sites=tuple(site for site in wanted.sites if site.key not in kept.service_accounts),
-        billing_systems=tuple(system for system in wanted.billing_systems if system not in kept.billing_accounts),
-    )
+def plan_accounts(
+    wanted: Sequence[AccountsWanted], recorded: Sequence[Client], kept: Mapping[str, KeptAccounts]
+) -> AccountsPlan:
+    """Each order's client in turn (a later order of a client an earlier one opens finds it) among the clients
+    `recorded` (those the orders may be, with their accounts `kept`), and the accounts each client lacks for the
+    orders' sites and billing systems."""
+    plan = AccountsPlan(kept)
+    known = list(recorded)
+    for each in wanted:
+        match = match_client(each, known)
+        if isinstance(match, Finding):
+            plan.decided.append(match)
+            continue
+        client = match or replace(each.client, id=each.client.id or f"{_STAND_IN}{len(plan.clients)}")
+        if all(other.id != client.id for other in known):  # new to the desk, or a CRM account's first order
+            plan.clients.append(client)
+            known.append(client)
+        on_record = kept.get(client.id, NO_ACCOUNTS)
+        for site in each.sites:
+            if site.key not in on_record.service_accounts:
+                plan.sites.setdefault((client.id, site.key), site)
+        for system in each.billing_systems:
+            if system not in on_record.billing_accounts and (client.id, system) not in plan.systems:
+                plan.systems.append((client.id, system))
+        plan.decided.append((each, client))
+    return plan
 
 
 def order_accounts(wanted: AccountsWanted, client: Client, kept: KeptAccounts) -> ClientAccounts:

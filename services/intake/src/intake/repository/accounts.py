@@ -1,13 +1,13 @@
 """The desk's records of clients: the clients, their service accounts per site and billing accounts per billing
 system (intake.domain.accounts decides which; this keeps them and numbers them from one sequence)."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.domain.accounts import Client, ClientOnRecord, KeptAccounts, ToOpen, client_id
+from intake.domain.accounts import Client, ClientOnRecord, KeptAccounts, NumberedPlan
 from intake.tables import account_serials, billing_accounts, clients, service_accounts
 from orderdesk_shared.events.order import Address, BillingAccount, Contact, ServiceAccount
 
@@ -21,61 +21,79 @@ class ClientAccountRecords:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def candidates(self, client: Client) -> list[Client]:
-        """The clients on record the order's client may be: the same id, tax id or legal name."""
-        alike = [clients.c.name_key == client.name_key]
-        if client.id:
-            alike.append(clients.c.id == client.id)
-        if client.tax_key:
-            alike.append(clients.c.tax_key == client.tax_key)
+    async def candidates(self, wanted: Sequence[Client]) -> list[Client]:
+        """The clients on record the orders' clients may be: the same id, tax id or legal name."""
+        alike = [clients.c.name_key.in_({client.name_key for client in wanted})]
+        if ids := {client.id for client in wanted if client.id}:
+            alike.append(clients.c.id.in_(ids))
+        if tax_keys := {client.tax_key for client in wanted if client.tax_key}:
+            alike.append(clients.c.tax_key.in_(tax_keys))
         rows = await self._connection.execute(sa.select(clients).where(sa.or_(*alike)).order_by(clients.c.id))
         return [_client(row) for row in rows]
 
-    async def add_client(self, client: Client) -> Client:
-        """The client on record: a new one gets its id; one added meanwhile (same id, tax id, or name without a tax
-        id) is the one kept."""
-        new_id = client.id or client_id(await self._serial())
-        values = {
-            "id": new_id,
-            "legal_name": client.legal_name,
-            "name_key": client.name_key,
-            "tax_id": client.tax_id,
-            "tax_key": client.tax_key,
-            "addresses": [_json(address) for address in client.addresses],
-            "contacts": [_json(contact) for contact in client.contacts],
-        }
-        await self._connection.execute(insert(clients).values(values).on_conflict_do_nothing())
-        same = clients.c.tax_key == client.tax_key if client.tax_key else clients.c.id == new_id
-        kept = (await self._connection.execute(sa.select(clients).where(same))).one_or_none()
-        if kept is None:  # a client without a tax id, added meanwhile under another id
-            condition = sa.and_(clients.c.name_key == client.name_key, clients.c.tax_key.is_(None))
-            kept = (await self._connection.execute(sa.select(clients).where(condition))).one()
-        return _client(kept)
-
-    async def kept(self, client: str) -> KeptAccounts:
-        """The client's service accounts by site and billing accounts by billing system."""
-        services = await self._connection.execute(
-            sa.select(service_accounts.c.site_key, service_accounts.c.number).where(
-                service_accounts.c.client_id == client
-            )
+    async def kept(self, client_ids: Collection[str]) -> dict[str, KeptAccounts]:
+        """The clients' service accounts by site and billing accounts by billing system."""
+        if not client_ids:
+            return {}
+        owned = sa.union_all(
+            sa.select(
+                service_accounts.c.client_id,
+                sa.literal("site").label("kind"),
+                service_accounts.c.site_key.label("key"),
+                service_accounts.c.number,
+            ).where(service_accounts.c.client_id.in_(client_ids)),
+            sa.select(
+                billing_accounts.c.client_id,
+                sa.literal("system"),
+                billing_accounts.c.billing_system,
+                billing_accounts.c.number,
+            ).where(billing_accounts.c.client_id.in_(client_ids)),
         )
-        billing = await self._connection.execute(
-            sa.select(billing_accounts.c.billing_system, billing_accounts.c.number).where(
-                billing_accounts.c.client_id == client
-            )
-        )
-        return KeptAccounts(dict(services.tuples().all()), dict(billing.tuples().all()))
+        sites: dict[str, dict[str, str]] = {client: {} for client in client_ids}
+        systems: dict[str, dict[str, str]] = {client: {} for client in client_ids}
+        for client, kind, key, number in await self._connection.execute(owned):
+            (sites if kind == "site" else systems)[client][key] = number
+        return {client: KeptAccounts(sites[client], systems[client]) for client in client_ids}
 
-    async def open(self, client: str, to_open: ToOpen) -> KeptAccounts:
-        """Open the accounts, numbered from the sequence (those another transaction opened meanwhile are kept), and
-        the client's accounts after."""
-        service, billing = to_open.numbered(client, await self._serials(to_open.count))
-        if service:
-            rows = [row | {"site": _json(row["site"])} for row in service]
-            await self._connection.execute(insert(service_accounts).on_conflict_do_nothing(), rows)
-        if billing:
-            await self._connection.execute(insert(billing_accounts).on_conflict_do_nothing(), billing)
-        return await self.kept(client)
+    async def serials(self, count: int) -> list[int]:
+        """Serials from the one sequence client ids and account numbers are made of."""
+        if not count:
+            return []
+        query = sa.select(account_serials.next_value()).select_from(sa.func.generate_series(1, count))
+        return list((await self._connection.execute(query)).scalars())
+
+    async def record(self, plan: NumberedPlan) -> bool:
+        """Record the plan's clients, then its accounts: False (and its accounts not opened) when another transaction
+        recorded one of them first (its client, its site, its billing system), so the plan is made again."""
+        client_rows = [
+            {
+                "id": client.id,
+                "legal_name": client.legal_name,
+                "name_key": client.name_key,
+                "tax_id": client.tax_id,
+                "tax_key": client.tax_key,
+                "addresses": [_json(address) for address in client.addresses],
+                "contacts": [_json(contact) for contact in client.contacts],
+            }
+            for client in plan.clients
+        ]
+        service_rows = [
+            {"number": number, "client_id": client, "site_key": site.key, "site": _json(site.address)}
+            for number, client, site in plan.service_accounts
+        ]
+        billing_rows = [
+            {"number": number, "client_id": client, "billing_system": system}
+            for number, client, system in plan.billing_accounts
+        ]
+        for table, rows in ((clients, client_rows), (service_accounts, service_rows), (billing_accounts, billing_rows)):
+            if rows and not await self._inserted_all(table, rows):
+                return False
+        return True
+
+    async def _inserted_all(self, table: sa.Table, rows: list[dict]) -> bool:
+        [key] = table.primary_key.columns
+        inserted = await self._connection.execute(insert(table).on_conflict_do_nothing().returning(key), rows)
+        return len(inserted.all()) == len(rows)
 
     async def get(self, client: str) -> ClientOnRecord | None:
         """A client with its service and billing accounts, in the order they were opened."""
@@ -107,15 +125,6 @@ class ClientAccountRecords:
             conditions.append(clients.c.name_key.contains(name_key, autoescape=True))
         query = sa.select(clients).where(*conditions).order_by(clients.c.legal_name, clients.c.id).limit(SEARCH_LIMIT)
         return [_client(row) for row in await self._connection.execute(query)]
-
-    async def _serial(self) -> int:
-        return (await self._serials(1))[0]
-
-    async def _serials(self, count: int) -> Sequence[int]:
-        if not count:
-            return []
-        query = sa.select(account_serials.next_value()).select_from(sa.func.generate_series(1, count))
-        return list((await self._connection.execute(query)).scalars())
 
 
 def _json(value: Address | Contact) -> dict:
