@@ -1,4 +1,5 @@
-"""Fulfillment's data files: markets (reference/), processing paths (policies/), and billing-code CSV.
+"""Fulfillment's data files: processing paths (policies/) and billing-code CSV (the markets are shared:
+orderdesk_shared.markets).
 
 Each is checked when read; a malformed file stops the service at start with the file, the place and the
 field. The same CSV reader takes the seed map and the catalogue team's imports.
@@ -7,26 +8,24 @@ field. The same CSV reader takes the seed map and the catalogue team's imports.
 import csv
 import io
 import string
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from fulfillment_handoff.domain.billing import BillingCode, CodeKey
-from fulfillment_handoff.domain.markets import Market, Markets
 from fulfillment_handoff.domain.paths import NOTE_PLACEHOLDERS, NoteRule, PathPolicy
 from orderdesk_shared.csv_rows import CsvProblem, UnreadableCsv, csv_problems, read_csv_rows
 from orderdesk_shared.events.fulfillment import ProcessingPath
-from orderdesk_shared.field_problems import described, field_problems
+from orderdesk_shared.field_problems import described
+from orderdesk_shared.markets import Markets
+from orderdesk_shared.toml_files import read_toml
 
 SERVICE_DIRECTORY = Path(__file__).resolve().parents[2]
-MARKETS_FILE = SERVICE_DIRECTORY / "reference" / "markets.v1.toml"
 SEED_BILLING_CODES = SERVICE_DIRECTORY / "reference" / "billing_codes.v1.csv"
 PATH_POLICY_FILE = SERVICE_DIRECTORY / "policies" / "processing_paths.v1.toml"
-_Model = TypeVar("_Model", bound=BaseModel)
 BILLING_CODE_COLUMNS = ("price_component", "billing_system", "market", "billing_code", "effective_from", "effective_to")
 
 
@@ -40,52 +39,8 @@ class FulfillmentRules:
     paths: PathPolicy
 
 
-# --- markets --------------------------------------------------------------------------------------
-
-_Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _MarketRow(_Strict):
-    code: _Code
-    name: Annotated[str, Field(min_length=1)]
-    billing_system: Literal["CSG", "ICOMS"]
-    states: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]]
-    zip_prefixes: list[Annotated[str, StringConstraints(pattern=r"^\d{1,5}$")]]
-
-    @model_validator(mode="after")
-    def _covers_somewhere(self) -> "_MarketRow":
-        if not self.states and not self.zip_prefixes:
-            raise ValueError("a market needs at least one state or ZIP prefix")
-        return self
-
-
-class _MarketsFile(_Strict):
-    version: str
-    markets: Annotated[list[_MarketRow], Field(min_length=1)]
-
-
-def load_markets(path: Path) -> Markets:
-    document = _read_toml(path, _MarketsFile)
-    owners: dict[str, str] = {}
-    for index, row in enumerate(document.markets):
-        for field, places in (("code", [row.code]), ("states", row.states), ("zip_prefixes", row.zip_prefixes)):
-            for place in places:
-                if (owner := owners.setdefault(f"{field}:{place}", row.code)) != row.code or places.count(place) > 1:
-                    raise ReferenceDataError(
-                        f"{path.name} markets[{index}] ({row.code}), field '{field}': {place} is listed twice"
-                        f" (also by {owner})"
-                    )
-    return Markets(
-        markets=tuple(
-            Market(row.code, row.name, row.billing_system, tuple(row.states), tuple(row.zip_prefixes))
-            for row in document.markets
-        ),
-        version=document.version,
-    )
 
 
 # --- processing paths -----------------------------------------------------------------------------
@@ -141,7 +96,7 @@ class _PathPolicyFile(_Strict):
 
 
 def load_path_policy(path: Path) -> PathPolicy:
-    document = _read_toml(path, _PathPolicyFile)
+    document = read_toml(path, _PathPolicyFile, error=ReferenceDataError)
     return PathPolicy(
         version=document.version,
         precedence=tuple(document.precedence),
@@ -232,12 +187,3 @@ def load_seed_billing_codes(markets: Markets, path: Path = SEED_BILLING_CODES) -
     if problems:
         raise ReferenceDataError(f"{path.name} {described(problems[:10])}")
     return codes
-
-
-def _read_toml(path: Path, model: type[_Model]) -> _Model:
-    try:
-        return model.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except tomllib.TOMLDecodeError as error:
-        raise ReferenceDataError(f"{path.name}: not valid TOML: {error}") from error
-    except ValidationError as error:
-        raise ReferenceDataError(f"{path.name}: {described(field_problems(error, quoting=True))}") from error

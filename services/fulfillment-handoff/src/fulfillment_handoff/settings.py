@@ -2,7 +2,8 @@ from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
 
-from fulfillment_handoff.reference import MARKETS_FILE, PATH_POLICY_FILE
+from fulfillment_handoff.reference import PATH_POLICY_FILE
+from orderdesk_shared.markets import DEFAULT_MARKETS
 from orderdesk_shared.settings import ServiceSettings
 
 
@@ -12,5 +13,5 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FULFILLMENT_")
 
     service_name: str = "fulfillment-handoff"
-    markets: Path = MARKETS_FILE
+    markets: Path = DEFAULT_MARKETS
     processing_paths: Path = PATH_POLICY_FILE

@@ -11,6 +11,7 @@ from fulfillment_handoff.rules_in_force import load_rules
 from fulfillment_handoff.settings import Settings
 from orderdesk_shared.events.fallout import FalloutKind
 from orderdesk_shared.events.operations import OpsOrderStatusChanged, OpsStatus
+from orderdesk_shared.events.order import BillingAccount, ClientAccounts
 from orderdesk_shared.order_versions import Standing
 
 RULES = load_rules(Settings.model_construct())
@@ -106,3 +107,30 @@ def test_a_superseded_order_waits_for_its_correction_and_a_handed_off_one_for_op
     )
     installed = replace(HANDED_OFF, fulfillment=Fulfillment(OpsStatus.INSTALLED))
     assert waiting_for("handed-off", installed, missing_codes=[], standing=None) is None
+
+
+def test_each_billing_line_names_the_clients_billing_account_in_its_system(approved):
+    order = approved("PO-1", ("DIA-FIBER", "chicago"), ("DIA-FIBER", "grand-rapids"))
+    accounts = ClientAccounts(
+        client_id="CL-000001",
+        legal_name="Acme",
+        billing_accounts=[
+            BillingAccount(number="8155000000000428", billing_system="CSG"),
+            BillingAccount(number="ICM-000000422", billing_system="ICOMS"),
+        ],
+    )
+    with_accounts = order.model_copy(update={"order": order.order.model_copy(update={"accounts": accounts})})
+    decision = decide_hand_off(
+        with_accounts,
+        load_seed_billing_codes(RULES.markets),
+        markets=RULES.markets,
+        paths=RULES.paths,
+        prior=PriorHandOff(),
+        now=NOW,
+    )
+    [handed_off] = decision.events
+    assert {(line.market, line.billing_account) for line in handed_off.billing_lines} == {
+        ("CHI", "8155000000000428"),
+        ("GRR", "ICM-000000422"),
+    }
+    assert handed_off.order.accounts == accounts

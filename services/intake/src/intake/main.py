@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             api.cancel_router,
             api.channels_router,
             api.desk_router,
+            api.accounts_router,
             api.reference_router,
             api.coaching_router,
             hub_api.router,

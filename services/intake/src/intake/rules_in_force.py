@@ -18,6 +18,7 @@ from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.channels import CrmAccountUpdated
 from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.pricing_approval import CataloguePublished
+from orderdesk_shared.markets import load_markets
 from orderdesk_shared.reference import CATALOGUE, ROSTER, ReferenceBook
 
 # Each account the CRM describes is a kind of its own, "account/ACC-10001", whose version is when the CRM changed it.
@@ -43,7 +44,9 @@ def load_rules(settings: Settings) -> ReferenceBook[IntakeRules]:
 
 def load_seed_rules(settings: Settings) -> IntakeRules:
     return IntakeRules(
-        matrix=_load_matrix(settings.order_entry_matrix), reference=load_reference_data(settings.reference_dir)
+        matrix=_load_matrix(settings.order_entry_matrix),
+        reference=load_reference_data(settings.reference_dir),
+        markets=load_markets(settings.markets),
     )
 
 

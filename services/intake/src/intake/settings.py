@@ -5,6 +5,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from intake.reference import DEFAULT_DIRECTORY
+from orderdesk_shared.markets import DEFAULT_MARKETS
 from orderdesk_shared.settings import ServiceSettings
 
 ORDER_ENTRY_MATRIX = Path(__file__).resolve().parents[2] / "policies" / "order_entry_matrix.v1.toml"
@@ -21,6 +22,7 @@ class Settings(ServiceSettings):
     # The entry matrix, and the seed reference data (the newest complete set of files in the directory).
     order_entry_matrix: Path = ORDER_ENTRY_MATRIX
     reference_dir: Path = DEFAULT_DIRECTORY
+    markets: Path = DEFAULT_MARKETS
     # The Salesforce orgs whose Outbound Messages are taken, each with the secret it signs in with (HTTP Basic,
     # the org id as user name): `<org id>=<secret>`, several separated by commas. Outbound Messages carry no token.
     salesforce_org_secrets: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)

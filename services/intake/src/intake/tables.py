@@ -133,3 +133,46 @@ findings_made = sa.Table(
 
 # TMF622 listeners and the notifications fanned out to them (orderdesk_shared.hub).
 hub = hub_tables(metadata)
+
+# The desk's records of clients (intake.domain.accounts): a CRM account is a client under its own id, a new client
+# gets a CL- id. A client is matched by its tax id, else by its legal name; one tax id is one client, and one name
+# one client without a tax id, so two orders of a new client at once open it once.
+clients = sa.Table(
+    "clients",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("legal_name", sa.Text, nullable=False),
+    sa.Column("name_key", sa.Text, nullable=False, index=True),
+    sa.Column("tax_id", sa.Text),
+    sa.Column("tax_key", sa.Text),
+    sa.Column("addresses", JSONB, nullable=False),
+    sa.Column("contacts", JSONB, nullable=False),
+    written_at("created_at"),
+    sa.Index("clients_tax_key", "tax_key", unique=True, postgresql_where=sa.text("tax_key IS NOT NULL")),
+    sa.Index("clients_name_key_without_tax_id", "name_key", unique=True, postgresql_where=sa.text("tax_key IS NULL")),
+)
+
+# A client's service account per site (its normalized address) and billing account per billing system.
+service_accounts = sa.Table(
+    "service_accounts",
+    metadata,
+    sa.Column("number", sa.Text, primary_key=True),
+    sa.Column("client_id", sa.Text, sa.ForeignKey("intake.clients.id"), nullable=False),
+    sa.Column("site_key", sa.Text, nullable=False),
+    sa.Column("site", JSONB, nullable=False),
+    written_at("opened_at"),
+    sa.UniqueConstraint("client_id", "site_key", name="service_accounts_one_per_site"),
+)
+
+billing_accounts = sa.Table(
+    "billing_accounts",
+    metadata,
+    sa.Column("number", sa.Text, primary_key=True),
+    sa.Column("client_id", sa.Text, sa.ForeignKey("intake.clients.id"), nullable=False),
+    sa.Column("billing_system", sa.Text, nullable=False),
+    written_at("opened_at"),
+    sa.UniqueConstraint("client_id", "billing_system", name="billing_accounts_one_per_system"),
+)
+
+# The serials client ids and account numbers are made of: never one twice.
+account_serials = sa.Sequence("account_serials", metadata=metadata)

@@ -4,6 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.repository import (
     CancelRequests,
+    ClientAccountRecords,
     FindingsMade,
     InstalledBase,
     OrderHistory,
@@ -27,3 +28,4 @@ class IntakeUnitOfWork(UnitOfWork):
         self.cancel_requests = CancelRequests(connection)
         self.installed_base = InstalledBase(connection)
         self.reference = ReferenceVersions(connection)
+        self.accounts = ClientAccountRecords(connection)

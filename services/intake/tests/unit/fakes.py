@@ -8,13 +8,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from intake.domain.acceptance import earlier_alike
+from intake.domain.accounts import Client, ClientOnRecord, KeptAccounts, NumberedPlan
 from intake.domain.installed_base import InstalledProduct, ProductChange, ProductState
 from intake.domain.records import CancelRequest, NewOrder, Revision, StoredOrder
 from intake.domain.validation import IntakeRules
 from intake.notifications import HUB
 from intake.repository import Submission, canonical_bytes
 from orderdesk_shared.db.unit_of_work import DeferredWork
-from orderdesk_shared.events.order import OrderState, Stage
+from orderdesk_shared.events.order import BillingAccount, OrderState, ServiceAccount, Stage
 from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork
 from orderdesk_shared.hub import NotificationSource
 from orderdesk_shared.order_state import OrderStatus
@@ -166,6 +167,77 @@ class InMemoryInstalledBase:
                 self.by_id[product.product_id] = replace(product, state=_AFTER[installed][product.state])
 
 
+class InMemoryClientAccounts:
+    """Clients matched as the SQL repository matches them (id, tax id or legal name), numbered from one counter; a
+    plan recording a client already on record (its id, tax id, or name without a tax id) is refused as in SQL."""
+
+    def __init__(self) -> None:
+        self.clients: dict[str, Client] = {}
+        self.service_accounts: dict[str, dict[str, ServiceAccount]] = {}
+        self.billing_accounts: dict[str, dict[str, str]] = {}
+        self._serial = 0
+
+    async def candidates(self, wanted: Sequence[Client]) -> list[Client]:
+        def alike(other: Client) -> bool:
+            return any(
+                other.id == client.id
+                or other.name_key == client.name_key
+                or (client.tax_key is not None and other.tax_key == client.tax_key)
+                for client in wanted
+            )
+
+        return sorted((other for other in self.clients.values() if alike(other)), key=lambda other: other.id)
+
+    async def kept(self, client_ids: Collection[str]) -> dict[str, KeptAccounts]:
+        return {
+            client: KeptAccounts(
+                {key: account.number for key, account in self.service_accounts.get(client, {}).items()},
+                dict(self.billing_accounts.get(client, {})),
+            )
+            for client in client_ids
+        }
+
+    async def serials(self, count: int) -> list[int]:
+        first = self._serial + 1
+        self._serial += count
+        return list(range(first, self._serial + 1))
+
+    async def record(self, plan: NumberedPlan) -> bool:
+        taken = {_identity(client) for client in self.clients.values()}
+        if any(client.id in self.clients or _identity(client) in taken for client in plan.clients):
+            return False
+        self.clients |= {client.id: client for client in plan.clients}
+        for number, client, site in plan.service_accounts:
+            self.service_accounts.setdefault(client, {})[site.key] = ServiceAccount(number=number, site=site.address)
+        for number, client, system in plan.billing_accounts:
+            self.billing_accounts.setdefault(client, {})[system] = number
+        return True
+
+    async def get(self, client: str) -> ClientOnRecord | None:
+        if client not in self.clients:
+            return None
+        billing = [BillingAccount(number=n, billing_system=s) for s, n in self.billing_accounts.get(client, {}).items()]
+        return ClientOnRecord(
+            self.clients[client], tuple(self.service_accounts.get(client, {}).values()), tuple(billing)
+        )
+
+    async def search(self, *, tax_key: str | None, name_key: str | None) -> list[Client]:
+        return [
+            client
+            for client in sorted(self.clients.values(), key=lambda client: (client.legal_name, client.id))
+            if (not tax_key or client.tax_key == tax_key) and (not name_key or name_key in client.name_key)
+        ]
+
+    def _next(self) -> int:
+        self._serial += 1
+        return self._serial
+
+
+def _identity(client: Client) -> str:
+    """What one client on record has alone: its tax id, else (without one) its legal name."""
+    return client.tax_key or f"name:{client.name_key}"
+
+
 class InMemoryReferenceVersions:
     """The versions heard, by kind in the order received; the rules are built from the last received of each, by
     the service's own `build` (a book's reading of its table is what the integration tests cover)."""
@@ -201,6 +273,7 @@ class FakeIntakeUnitOfWork(FakeUnitOfWork):
         self.cancel_requests = InMemoryCancelRequests()
         self.installed_base = InMemoryInstalledBase()
         self.reference = InMemoryReferenceVersions(build_rules)
+        self.accounts = InMemoryClientAccounts()
         self.notified: list[NotificationSource] = []
 
     def before_commit(self, work: DeferredWork, item: object) -> None:

@@ -26,6 +26,8 @@ class BillingLine(WireModel):
     billing_system: str
     billing_code: str
     market: str | None = None
+    # The client's account in that billing system the line is billed on (the order's `accounts`, opened by intake).
+    billing_account: str | None = None
 
 
 class EngineeringNote(WireModel):

@@ -149,6 +149,40 @@ class OrderItem(WireModel):
     linked_item_id: str | None = None
 
 
+class ServiceAccount(WireModel):
+    """The account the client's services at one site are provisioned under: one per client and site, kept for the
+    client's later orders."""
+
+    number: str
+    site: Address
+    # The order's items at the site.
+    item_ids: list[str] = Field(default_factory=list)
+
+
+class BillingAccount(WireModel):
+    """The account a billing system bills the client on: one per client and billing system (CSG or ICOMS, by the
+    markets of the client's sites), its number in that system's format (orderdesk_shared.billing_accounts)."""
+
+    number: str
+    billing_system: str
+
+
+class ClientAccounts(WireModel):
+    """The desk's records of the order's client, opened or matched when intake validated the order: the client, a
+    service account per site of the order and a billing account per billing system its sites bill on."""
+
+    client_id: str
+    legal_name: str
+    tax_id: str | None = None
+    service_accounts: list[ServiceAccount] = Field(default_factory=list)
+    billing_accounts: list[BillingAccount] = Field(default_factory=list)
+
+    def billing_account_in(self, billing_system: str) -> str | None:
+        return next(
+            (account.number for account in self.billing_accounts if account.billing_system == billing_system), None
+        )
+
+
 class ProductOrder(WireModel):
     id: str
     external_id: str | None = None
@@ -164,3 +198,5 @@ class ProductOrder(WireModel):
     items: list[OrderItem]
     # The account a transfer moves the services to (the order's account gives them up).
     transfer_to: Account | None = None
+    # Set by intake once the order is valid: the client's accounts, which Fulfillment enters into the billing systems.
+    accounts: ClientAccounts | None = None

@@ -60,11 +60,13 @@ async def order_page(request: Request, order_id: str, person: Person, db: Databa
         return page(request, "missing.html", person.principal, order_id=order_id)
     submitted, _ = await fetched(person, INTAKE, f"{PRODUCT_ORDER}/{order_id}")
     pricing = await _pricing_shown(person, order_id) if shown["priced"] else {}
+    accounts, _ = await fetched(person, INTAKE, f"/intake/orders/{order_id}/accounts", nothing=None)
     return page(
         request,
         "order.html",
         person.principal,
         submitted=json.dumps(submitted, indent=2) if submitted else None,
+        accounts=accounts,
         **shown,
         **pricing,
     )

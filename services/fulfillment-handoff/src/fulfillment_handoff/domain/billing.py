@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from fulfillment_handoff.domain.markets import Market, Markets
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.fulfillment import BillingLine
 from orderdesk_shared.events.order import ItemAction, OrderItem, ProductOrder
 from orderdesk_shared.events.pricing_approval import Pricing
 from orderdesk_shared.events.serviceability import SiteQualification
+from orderdesk_shared.markets import Market, Markets
 
 
 class CodeKey(NamedTuple):
@@ -177,6 +177,9 @@ def map_billing_codes(
                     billing_system=market.billing_system,
                     billing_code=code.billing_code,
                     market=market.code,
+                    billing_account=order.accounts.billing_account_in(market.billing_system)
+                    if order.accounts
+                    else None,
                 )
             )
     return BillingMapping(

@@ -6,13 +6,13 @@ from datetime import date, datetime
 
 from fulfillment_handoff.domain.billing import BillingCode, BillingMapping, CodeKey, billing_date, map_billing_codes
 from fulfillment_handoff.domain.fulfillment import HandedOff, WaitingFor, waiting_for_operations
-from fulfillment_handoff.domain.markets import Markets
 from fulfillment_handoff.domain.paths import PathPolicy, choose_path, engineering_notes
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.fulfillment import EngineeringNote, HandOffCancelled, OrderHandedOff, ProcessingPath
 from orderdesk_shared.events.order import Stage
 from orderdesk_shared.events.pricing_approval import OrderApproved
+from orderdesk_shared.markets import Markets
 from orderdesk_shared.order_versions import Standing
 
 # The states of an order's row.

@@ -1,6 +1,7 @@
-"""Intake's API: TMF622 productOrder (create, retrieve, list, correct, cancel), the channels, the desk, reference data,
-coaching. One module a resource, each with its router."""
+"""Intake's API: TMF622 productOrder (create, retrieve, list, correct, cancel), the channels, the desk, the clients
+and their accounts, reference data, coaching. One module a resource, each with its router."""
 
+from intake.api.accounts import accounts_router
 from intake.api.cancel_product_orders import cancel_router
 from intake.api.channels import UPLOAD_PATHS, channels_router
 from intake.api.coaching import coaching_router
@@ -10,6 +11,7 @@ from intake.api.reference import reference_router
 
 __all__ = [
     "UPLOAD_PATHS",
+    "accounts_router",
     "cancel_router",
     "channels_router",
     "coaching_router",

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from intake.domain.accounts import accounts_wanted
 from intake.domain.duplicates import duplicate_finding, fingerprint, received_since
 from intake.domain.installed_base import InstalledProduct
 from intake.domain.records import NewOrder, Revision, SubmittedOrder
@@ -13,7 +14,7 @@ from intake.domain.validation import IntakeRules, Validation, validate
 from orderdesk_shared.events.base import Fact
 from orderdesk_shared.events.fallout import FalloutKind, Finding, OrderFallout
 from orderdesk_shared.events.intake import OrderCorrected, OrderReceived, OrderValidated
-from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
+from orderdesk_shared.events.order import ClientAccounts, OrderState, ProductOrder, Stage
 from orderdesk_shared.order_state import OrderFact, OrderStatus, advance, findings_json, received
 
 STOP_KIND = {
@@ -44,6 +45,9 @@ def assess(
         source_id=submitted.source,
         fingerprint=fingerprint(validation.order),
         duplicate_window_days=rules.matrix.likely_duplicate_window_days,
+        accounts=accounts_wanted(validation.order, crm_accounts=rules.reference.accounts, markets=rules.markets)
+        if validation.state is OrderState.IN_PROGRESS
+        else None,
     )
 
 
@@ -89,11 +93,21 @@ def held_as_duplicates(new_orders: Sequence[NewOrder], earlier: Mapping[str, str
 
 
 def _held_as_duplicate(new: NewOrder, earlier_order_id: str) -> NewOrder:
-    finding = duplicate_finding(earlier_order_id, window_days=new.duplicate_window_days)
+    return held_for(new, duplicate_finding(earlier_order_id, window_days=new.duplicate_window_days))
+
+
+def held_for(new: NewOrder, finding: Finding) -> NewOrder:
+    """A valid order held at validation for the desk, with the finding saying why and how to fix it."""
     validation = Validation(order=new.order, findings=[finding])
     status = received(new.status.version, new.status.item_ids)
     held = advance(status, OrderFact(status.version, FalloutKind.HELD, Stage.VALIDATED, findings_json([finding])))
     return replace(new, validation=validation, status=held)
+
+
+def with_accounts(new: NewOrder, accounts: ClientAccounts) -> NewOrder:
+    """A valid order carrying its client's accounts, on to the later stages and Fulfillment."""
+    order = new.order.model_copy(update={"accounts": accounts})
+    return replace(new, validation=Validation(order=order, findings=new.validation.findings))
 
 
 def announcements(order: ProductOrder, status: OrderStatus, *, corrected_by: str | None = None) -> list[Fact]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from intake.domain.accounts import AccountsWanted
 from intake.domain.validation import Validation
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
@@ -64,6 +65,8 @@ class NewOrder:
     source_id: str | None = None
     fingerprint: str | None = None
     duplicate_window_days: int = 90
+    # What a valid order needs of the desk's records of its client (None for an order stopped at validation).
+    accounts: AccountsWanted | None = None
 
     @property
     def order(self) -> ProductOrder:

@@ -13,6 +13,7 @@ from intake.reference import ReferenceData
 from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import Address, ItemAction, OrderState, OrderType, ProductOrder
+from orderdesk_shared.markets import Markets
 
 INCOMPLETE = "INCOMPLETE_DATA"
 
@@ -53,6 +54,8 @@ class IntakeRules:
 
     matrix: EntryMatrix
     reference: ReferenceData
+    # Which billing system bills each site: the client's billing accounts are opened in them.
+    markets: Markets
 
 
 @dataclass(frozen=True)

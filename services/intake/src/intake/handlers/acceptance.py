@@ -17,6 +17,7 @@ from intake.domain.acceptance import (
 from intake.domain.installed_base import InstalledProduct, needs_installed_base, seeded_for
 from intake.domain.records import NewOrder, Revision, SubmittedOrder
 from intake.domain.validation import IntakeRules
+from intake.handlers.accounts import open_accounts
 from intake.notifications import HUB
 from intake.repository import InstalledBase
 from intake.unit_of_work import IntakeUnitOfWork
@@ -67,7 +68,7 @@ async def hold_likely_duplicates(uow: IntakeUnitOfWork, new_orders: Sequence[New
 
 async def store_new_orders(uow: IntakeUnitOfWork, queued: Sequence[Traced[NewOrder]]) -> list[NewOrder]:
     """Store assessed orders in one transaction (the API's group commit); each event carries its request's trace."""
-    new_orders = await hold_likely_duplicates(uow, [entry.item for entry in queued])
+    new_orders = await hold_likely_duplicates(uow, await open_accounts(uow, [entry.item for entry in queued]))
     await uow.orders.insert(new_orders)
     await uow.history.record([_submitted(new) for new in new_orders])
     for entry, new in zip(queued, new_orders, strict=True):

@@ -12,6 +12,7 @@ from intake.domain.lifecycle import check_correctable
 from intake.domain.records import CancelAsked, CancelRequest, StoredOrder, SubmittedOrder
 from intake.domain.validation import IntakeRules
 from intake.handlers.acceptance import assessed, hold_likely_duplicates, record_findings
+from intake.handlers.accounts import open_accounts
 from intake.notifications import HUB
 from intake.unit_of_work import IntakeUnitOfWork
 from orderdesk_shared.order_state import OrderStatus
@@ -33,7 +34,7 @@ async def correct_order(
     async with order_step(uow, stored.order.id, "correct order", version=version):
         check_correctable(stored.status)
         corrected = await assessed(uow, submitted, rules, now=now, version=version)
-        [new] = await hold_likely_duplicates(uow, [corrected])
+        [new] = await hold_likely_duplicates(uow, await open_accounts(uow, [corrected]))
         correction = decide_correction(new, actor=actor)
         await _store_correction(uow, correction)
         HUB.notify(uow, lambda _: notifications.corrected(stored, new.order, new.status))

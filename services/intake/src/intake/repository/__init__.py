@@ -1,9 +1,11 @@
 """Intake's repositories: its orders and their statuses, channel submissions, histories and the findings made on
-orders, cancellation requests, the installed base and the reference versions heard, one module each. Each works on
+orders, cancellation requests, the installed base, the clients and their accounts and the reference versions heard,
+one module each. Each works on
 the connection it is built on; `intake.unit_of_work.IntakeUnitOfWork` puts them on the unit of work (`uow.orders`...).
 """
 
 from intake.domain.records import CancelRequest, NewOrder, Revision, StoredOrder
+from intake.repository.accounts import ClientAccountRecords
 from intake.repository.cancel_requests import CancelRequests
 from intake.repository.history import FindingsMade, OrderHistory
 from intake.repository.installed_base import InstalledBase
@@ -15,6 +17,7 @@ from intake.repository.submissions import Submission, Submissions, canonical_byt
 __all__ = [
     "CancelRequest",
     "CancelRequests",
+    "ClientAccountRecords",
     "FindingsMade",
     "InstalledBase",
     "NewOrder",

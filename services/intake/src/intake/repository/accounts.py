@@ -1,0 +1,141 @@
+"""The desk's records of clients: the clients, their service accounts per site and billing accounts per billing
+system (intake.domain.accounts decides which; this keeps them and numbers them from one sequence)."""
+
+from collections.abc import Collection, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from intake.domain.accounts import Client, ClientOnRecord, KeptAccounts, NumberedPlan
+from intake.tables import account_serials, billing_accounts, clients, service_accounts
+from orderdesk_shared.events.order import Address, BillingAccount, Contact, ServiceAccount
+
+# A search answers at most this many clients.
+SEARCH_LIMIT = 50
+
+
+class ClientAccountRecords:
+    """The clients and their accounts, in the unit of work's transaction."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def candidates(self, wanted: Sequence[Client]) -> list[Client]:
+        """The clients on record the orders' clients may be: the same id, tax id or legal name."""
+        alike = [clients.c.name_key.in_({client.name_key for client in wanted})]
+        if ids := {client.id for client in wanted if client.id}:
+            alike.append(clients.c.id.in_(ids))
+        if tax_keys := {client.tax_key for client in wanted if client.tax_key}:
+            alike.append(clients.c.tax_key.in_(tax_keys))
+        rows = await self._connection.execute(sa.select(clients).where(sa.or_(*alike)).order_by(clients.c.id))
+        return [_client(row) for row in rows]
+
+    async def kept(self, client_ids: Collection[str]) -> dict[str, KeptAccounts]:
+        """The clients' service accounts by site and billing accounts by billing system."""
+        if not client_ids:
+            return {}
+        owned = sa.union_all(
+            sa.select(
+                service_accounts.c.client_id,
+                sa.literal("site").label("kind"),
+                service_accounts.c.site_key.label("key"),
+                service_accounts.c.number,
+            ).where(service_accounts.c.client_id.in_(client_ids)),
+            sa.select(
+                billing_accounts.c.client_id,
+                sa.literal("system"),
+                billing_accounts.c.billing_system,
+                billing_accounts.c.number,
+            ).where(billing_accounts.c.client_id.in_(client_ids)),
+        )
+        sites: dict[str, dict[str, str]] = {client: {} for client in client_ids}
+        systems: dict[str, dict[str, str]] = {client: {} for client in client_ids}
+        for client, kind, key, number in await self._connection.execute(owned):
+            (sites if kind == "site" else systems)[client][key] = number
+        return {client: KeptAccounts(sites[client], systems[client]) for client in client_ids}
+
+    async def serials(self, count: int) -> list[int]:
+        """Serials from the one sequence client ids and account numbers are made of."""
+        if not count:
+            return []
+        query = sa.select(account_serials.next_value()).select_from(sa.func.generate_series(1, count))
+        return list((await self._connection.execute(query)).scalars())
+
+    async def record(self, plan: NumberedPlan) -> bool:
+        """Record the plan's clients, then its accounts: False (and its accounts not opened) when another transaction
+        recorded one of them first (its client, its site, its billing system), so the plan is made again."""
+        client_rows = [
+            {
+                "id": client.id,
+                "legal_name": client.legal_name,
+                "name_key": client.name_key,
+                "tax_id": client.tax_id,
+                "tax_key": client.tax_key,
+                "addresses": [_json(address) for address in client.addresses],
+                "contacts": [_json(contact) for contact in client.contacts],
+            }
+            for client in plan.clients
+        ]
+        service_rows = [
+            {"number": number, "client_id": client, "site_key": site.key, "site": _json(site.address)}
+            for number, client, site in plan.service_accounts
+        ]
+        billing_rows = [
+            {"number": number, "client_id": client, "billing_system": system}
+            for number, client, system in plan.billing_accounts
+        ]
+        for table, rows in ((clients, client_rows), (service_accounts, service_rows), (billing_accounts, billing_rows)):
+            if rows and not await self._inserted_all(table, rows):
+                return False
+        return True
+
+    async def _inserted_all(self, table: sa.Table, rows: list[dict]) -> bool:
+        [key] = table.primary_key.columns
+        inserted = await self._connection.execute(insert(table).on_conflict_do_nothing().returning(key), rows)
+        return len(inserted.all()) == len(rows)
+
+    async def get(self, client: str) -> ClientOnRecord | None:
+        """A client with its service and billing accounts, in the order they were opened."""
+        row = (await self._connection.execute(sa.select(clients).where(clients.c.id == client))).one_or_none()
+        if row is None:
+            return None
+        sites = await self._connection.execute(
+            sa.select(service_accounts)
+            .where(service_accounts.c.client_id == client)
+            .order_by(service_accounts.c.number)
+        )
+        billing = await self._connection.execute(
+            sa.select(billing_accounts)
+            .where(billing_accounts.c.client_id == client)
+            .order_by(billing_accounts.c.number)
+        )
+        return ClientOnRecord(
+            _client(row),
+            tuple(ServiceAccount(number=site.number, site=Address.model_validate(site.site)) for site in sites),
+            tuple(BillingAccount(number=bill.number, billing_system=bill.billing_system) for bill in billing),
+        )
+
+    async def search(self, *, tax_key: str | None, name_key: str | None) -> list[Client]:
+        """The clients with the tax id, and those whose legal name contains the words given."""
+        conditions = []
+        if tax_key:
+            conditions.append(clients.c.tax_key == tax_key)
+        if name_key:
+            conditions.append(clients.c.name_key.contains(name_key, autoescape=True))
+        query = sa.select(clients).where(*conditions).order_by(clients.c.legal_name, clients.c.id).limit(SEARCH_LIMIT)
+        return [_client(row) for row in await self._connection.execute(query)]
+
+
+def _json(value: Address | Contact) -> dict:
+    return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _client(row: sa.Row) -> Client:
+    return Client(
+        id=row.id,
+        legal_name=row.legal_name,
+        tax_id=row.tax_id,
+        addresses=tuple(Address.model_validate(address) for address in row.addresses),
+        contacts=tuple(Contact.model_validate(contact) for contact in row.contacts),
+    )
