@@ -24,6 +24,15 @@ NEAR_NET_BUILDING = {
     "postcode": "60617",
 }
 
+# A building in Detroit (market DET), whose market policies move discount thresholds and require a VoIP clause.
+RENAISSANCE_CENTER_DETROIT = {
+    "streetNr": "100",
+    "streetName": "Renaissance Ctr",
+    "city": "Detroit",
+    "stateOrProvince": "MI",
+    "postcode": "48243",
+}
+
 
 def gigabit_internet_item(place: list[dict], *, mrc: float, nrc: float | None = None) -> dict:
     """Order item 1: 1 Gbps Dedicated Internet for 36 months at `place`, at `mrc` a month (and `nrc` once)."""

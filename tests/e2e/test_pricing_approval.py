@@ -22,7 +22,12 @@ from orderdesk_shared.events.serviceability import (
 from orderdesk_stack.pipeline import PRODUCT_ORDER_PATH
 from orderdesk_stack.testing import eventually
 from tests.conftest import bearer, first_record_for, publish_as
-from tests.e2e.order_journeys import gigabit_internet_order, until_state, waiting_for_the_director
+from tests.e2e.order_journeys import (
+    RENAISSANCE_CENTER_DETROIT,
+    gigabit_internet_order,
+    until_state,
+    waiting_for_the_director,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -192,13 +197,6 @@ def _at(building: dict, body: dict) -> dict:
     return body
 
 
-RENAISSANCE_CENTER_DETROIT = {
-    "streetNr": "100",
-    "streetName": "Renaissance Ctr",
-    "city": "Detroit",
-    "stateOrProvince": "MI",
-    "postcode": "48243",
-}
 WACKER_DRIVE_CHICAGO = {
     "streetNr": "233",
     "streetName": "S Wacker Dr",

@@ -1,5 +1,6 @@
 """A limit on request bodies, applied before any of a body is read into memory or any route (or auth) runs."""
 
+import re
 from collections.abc import Collection
 from http import HTTPStatus
 
@@ -21,20 +22,22 @@ class BodySizeLimit:
     """Refuse a body over its limit with 413: at once by its Content-Length, or as soon as the bytes
     streamed in pass it (a chunked body declares no length).
 
-    Paths in `upload_paths` (a raw email, a CSV import) take `upload_limit` instead: larger, still bounded.
+    Paths in `upload_paths` (a raw email, a CSV import) take `upload_limit` instead: larger, still bounded. A path
+    may name a route's parameters as the route does ("/pricing/orders/{order_id}/rep-proposals"): any one segment.
     """
 
     def __init__(self, app: ASGIApp, *, limit: int, upload_limit: int, upload_paths: Collection[str] = ()) -> None:
         self._app = app
         self._limit = limit
         self._upload_limit = upload_limit
-        self._upload_paths = frozenset(upload_paths)
+        self._upload_paths = [re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))) for path in upload_paths]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        limit = self._upload_limit if scope["path"] in self._upload_paths else self._limit
+        is_upload = any(path.fullmatch(scope["path"]) for path in self._upload_paths)
+        limit = self._upload_limit if is_upload else self._limit
         if _declared_length(scope) > limit:
             await _refusal(scope["path"], limit)(scope, receive, send)
             return

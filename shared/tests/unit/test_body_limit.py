@@ -31,7 +31,13 @@ def guarded_app() -> FastAPI:
     async def upload(request: Request) -> dict:
         return {"bytes": len(await request.body())}
 
-    app.add_middleware(BodySizeLimit, limit=LIMIT, upload_limit=4 * LIMIT, upload_paths=["/upload"])
+    @app.post("/orders/{order_id}/documents")
+    async def upload_for_order(order_id: str, request: Request) -> dict:
+        return {"bytes": len(await request.body())}
+
+    app.add_middleware(
+        BodySizeLimit, limit=LIMIT, upload_limit=4 * LIMIT, upload_paths=["/upload", "/orders/{order_id}/documents"]
+    )
     return app
 
 
@@ -70,3 +76,12 @@ async def test_bodies_within_their_limit_pass_and_uploads_have_a_larger_one():
     assert small.json() == {"id": "PO-1"}
     assert upload.json() == {"bytes": 3 * LIMIT}
     assert too_big_upload.status_code == 413
+
+
+async def test_an_upload_path_with_a_parameter_takes_the_upload_limit_for_any_one_segment():
+    async with client() as http:
+        upload = await http.post("/orders/PO-7/documents", content=b"x" * (3 * LIMIT))
+        elsewhere = await http.post("/orders/PO-7/other/documents", content=b"x" * (3 * LIMIT))
+
+    assert upload.json() == {"bytes": 3 * LIMIT}
+    assert elsewhere.status_code == 413

@@ -19,6 +19,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bootstrap(settings, order_changes=order_changes),
         title="OrderDesk console",
         routers=[api.router, api.pages_router, api.sre_router],
+        # A rep's proposal is a whole document, passed on to pricing-approval.
+        upload_paths=("/orders/{order_id}/rep-proposals",),
     )
     app.state.order_changes = order_changes
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -63,7 +63,7 @@ class OwningServices:
         @app.api_route("/{path:path}", methods=["GET", "POST", "PATCH"])
         async def anything(path: str, request: Request) -> JSONResponse:
             token = request.headers["authorization"].removeprefix("Bearer ")
-            body = await request.json() if request.method != "GET" else None
+            body = await _body(request)
             self.calls.append(
                 Call(
                     request.method,
@@ -79,6 +79,16 @@ class OwningServices:
             )
 
         return app
+
+
+async def _body(request: Request) -> Any:
+    """What the console sent: its JSON, or an upload's files by field as (file name, content)."""
+    if request.method == "GET":
+        return None
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        return {name: (upload.filename, await upload.read()) for name, upload in form.items()}
+    return await request.json()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -1,6 +1,6 @@
 """What people do from an order's page, each through the service that owns it with their own token: cancel, release
-a likely duplicate, send the proposal and record the customer's answer, review the capital, report for Operations; and
-the capital view."""
+a likely duplicate, send the proposal and record the customer's answer, upload the rep's own proposal and review its
+differences, review the capital, report for Operations; and the capital view."""
 
 import uuid
 from datetime import UTC, datetime
@@ -109,6 +109,45 @@ async def test_the_proposal_is_sent_then_its_acceptance_by_a_contact_of_the_orde
         declined = await rep.post(f"/orders/{order_id}/proposal/decline", data={"reason": "too dear"})
     assert notice(declined.text) == "Pricing-approval refused: 409 the proposal was accepted on 2026-12-02"
     assert services.posted(f"{proposal}/decline").body == {"reason": "too dear"}
+
+
+async def test_a_reps_proposal_is_uploaded_its_differences_shown_and_approved_through_pricing(
+    console_app, services, journeys
+):
+    order_id = await _order(console_app, journeys, through=Stage.PRICED)
+    listed = f"/pricing/orders/{order_id}/rep-proposals"
+    price = {
+        "number": 1,
+        "kind": "mrc",
+        "where": "line 2, item 1",
+        "stated": "$399.00",
+        "expected": "$423.20",
+        "source": "the order's priced quote (catalogue catalogue/1)",
+    }
+    uploaded = {"id": "RPP-1", "version": 1, "fileName": "offer.pdf", "state": "in-review", "differences": [price]}
+    services.answer("POST", listed, uploaded, status=201)
+    async with await browse_as(console_app, "rep-002", Role.SALES_REP) as rep:
+        sent = await rep.post(f"/orders/{order_id}/rep-proposals", files={"file": ("offer.pdf", b"%PDF-1.7 ...")})
+    assert notice(sent.text) == "Uploaded version 1 of the rep's proposal: 1 differences from the order."
+    assert (services.posted(listed).caller, services.posted(listed).body) == (
+        "rep-002",
+        {"file": ("offer.pdf", b"%PDF-1.7 ...")},
+    )
+
+    services.answer("GET", listed, [uploaded | {"uploadedBy": "rep-002", "openDifferences": 1}])
+    async with await browse_as(console_app, "dana", Role.SPECIALIST) as dana:
+        page = (await dana.get(f"/orders/{order_id}")).text
+        assert "<td>$399.00</td><td>$423.20</td>" in page and "Why it may stand" in page
+        assert "Approve this version" not in page  # a difference is open
+        services.answer("POST", f"{listed}/RPP-1/differences/1/accept", uploaded)
+        accepted = await dana.post(
+            f"/orders/{order_id}/rep-proposals/RPP-1/differences/1/accept", data={"reason": "agreed on the call"}
+        )
+        assert notice(accepted.text) == "Accepted difference 1 of RPP-1."
+        assert services.posted(f"{listed}/RPP-1/differences/1/accept").body == {"reason": "agreed on the call"}
+        services.answer("POST", f"{listed}/RPP-1/approve", uploaded | {"state": "approved"})
+        approved = await dana.post(f"/orders/{order_id}/rep-proposals/RPP-1/approve")
+    assert notice(approved.text) == f"Approved version 1 of the rep's proposal for {order_id}."
 
 
 async def test_an_order_that_needs_construction_shows_its_capital_view(console_app, services, journeys):

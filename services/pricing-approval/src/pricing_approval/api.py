@@ -26,6 +26,7 @@ from orderdesk_shared.tmf630 import ListQuery
 from pricing_approval import proposal, tmf620
 from pricing_approval.domain.capital_review import CapitalReview
 from pricing_approval.domain.decisions import granted
+from pricing_approval.domain.proposal_review import RepProposalRefused
 from pricing_approval.domain.proposals import InvalidAcceptance, ProposalConflict, ProposalRecord
 from pricing_approval.domain.records import ApprovalRequest, StoredQuote
 from pricing_approval.domain.workflow import QuoteStatus
@@ -124,7 +125,7 @@ def _quote_view(quote: StoredQuote) -> dict:
     }
 
 
-async def _visible_quote(connection: AsyncConnection, order_id: str, reader: Principal) -> StoredQuote:
+async def visible_quote(connection: AsyncConnection, order_id: str, reader: Principal) -> StoredQuote:
     """The order's quote, when the reader may see the order (a sales rep their own only); else not found."""
     quote = await Quotes(connection).get(order_id)
     if quote is None:
@@ -139,7 +140,7 @@ async def order_quote(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict:
     """The pricing and approval status of an order's latest version, with each approval request and each review of
     its capital."""
     async with db.engine.connect() as connection:
-        quote = await _visible_quote(connection, order_id, reader)
+        quote = await visible_quote(connection, order_id, reader)
         requests = await ApprovalRequests(connection).of_version(order_id, quote.order_version)
         reviews = await CapitalReviews(connection).of_version(order_id, quote.order_version)
     return _quote_view(quote) | {
@@ -152,7 +153,7 @@ async def order_quote(order_id: str, reader: SignedIn, db: DatabaseDep) -> dict:
 async def order_decisions(order_id: str, reader: SignedIn, db: DatabaseDep) -> list[dict]:
     """The audit of every approver's decision on the order, across its versions, oldest first."""
     async with db.engine.connect() as connection:
-        await _visible_quote(connection, order_id, reader)
+        await visible_quote(connection, order_id, reader)
         rows = await ApprovalRequests(connection).decisions(order_id)
     return [
         {
@@ -258,7 +259,7 @@ async def _proposal(db: Database, order_id: str, reader: Principal, rules: Prici
 
 async def _priced_quote(connection: AsyncConnection, order_id: str, reader: Principal) -> StoredQuote:
     """The latest version's quote, of an order priced since proposals are kept and the reader may see."""
-    quote = await _visible_quote(connection, order_id, reader)
+    quote = await visible_quote(connection, order_id, reader)
     if quote.order is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"order {order_id} was priced before proposals were kept")
     return quote
@@ -331,7 +332,7 @@ async def act(
             return await action(uow, context.clock())
     except Refused as refused:
         raise HTTPException(_REFUSAL_STATUS.get(refused.reason, status.HTTP_404_NOT_FOUND), str(refused)) from refused
-    except ProposalConflict as conflict:
+    except (ProposalConflict, RepProposalRefused) as conflict:
         raise HTTPException(status.HTTP_409_CONFLICT, str(conflict)) from conflict
     except InvalidAcceptance as invalid:
         errors = [{"loc": ("body", field), "msg": reason, "type": "value_error"} for field, reason in invalid.problems]

@@ -1,6 +1,6 @@
 """Pricing-approval's stores, each on the connection of a unit of work: quotes, approval requests (with the
-decisions taken on them), proposals, what is known of each order's versions and correctors, and the catalogues
-announced."""
+decisions taken on them), proposals (the desk's and those reps wrote), what is known of each order's versions and
+correctors, and the catalogues announced."""
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
@@ -17,6 +17,7 @@ from orderdesk_shared.events.serviceability import SiteQualification
 from orderdesk_shared.order_correctors import correctors_of, note_corrector
 from orderdesk_shared.order_versions import Standing, note_cancelled, note_version, refusal, standing, store_all_if_live
 from pricing_approval.domain.capital_review import CapitalInput, CapitalReview, FlagStatus, Team, Verdict
+from pricing_approval.domain.proposal_review import Difference, DifferenceKind, RepProposal, RepProposalState
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.records import ApprovalRequest, StoredQuote
 from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus, RequestStatus
@@ -29,6 +30,7 @@ from pricing_approval.tables import (
     proposals,
     published_catalogues,
     quotes,
+    rep_proposals,
 )
 
 
@@ -334,6 +336,69 @@ def _review(row: sa.Row) -> CapitalReview:
             "status": row.status and FlagStatus(row.status),
         }
     )
+
+
+_REP_PROPOSAL_LISTED = tuple(column for column in rep_proposals.c if column.name != "content")
+
+
+class RepProposals:
+    """The proposals reps wrote themselves: each uploaded version, its file kept apart from what is listed."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, proposal: RepProposal, *, content: bytes) -> None:
+        row = _rep_proposal_row(proposal) | {"content": content}
+        await self._connection.execute(sa.insert(rep_proposals).values(row))
+
+    async def get(self, proposal_id: str, *, for_update: bool = False) -> RepProposal | None:
+        query = sa.select(*_REP_PROPOSAL_LISTED).where(rep_proposals.c.id == proposal_id)
+        row = (await self._connection.execute(query.with_for_update() if for_update else query)).first()
+        return _rep_proposal(row) if row else None
+
+    async def of_order(self, order_id: str) -> list[RepProposal]:
+        """The order's rep proposals, first uploaded first."""
+        rows = await self._connection.execute(
+            sa.select(*_REP_PROPOSAL_LISTED)
+            .where(rep_proposals.c.order_id == order_id)
+            .order_by(rep_proposals.c.version)
+        )
+        return [_rep_proposal(row) for row in rows]
+
+    async def content(self, proposal_id: str) -> bytes | None:
+        query = sa.select(rep_proposals.c.content).where(rep_proposals.c.id == proposal_id)
+        return (await self._connection.execute(query)).scalar_one_or_none()
+
+    async def store(self, proposal: RepProposal) -> None:
+        """Keep the proposal's review as it stands now: its differences, state and approval."""
+        row = _rep_proposal_row(proposal)
+        await self._connection.execute(
+            sa.update(rep_proposals)
+            .where(rep_proposals.c.id == proposal.id)
+            .values({name: row[name] for name in ("differences", "state", "approved_by", "approved_at")})
+        )
+
+
+def _rep_proposal_row(proposal: RepProposal) -> dict[str, object]:
+    differences = [
+        vars(difference) | {"accepted_at": difference.accepted_at and difference.accepted_at.isoformat()}
+        for difference in proposal.differences
+    ]
+    return vars(proposal) | {"differences": differences}
+
+
+def _rep_proposal(row: sa.Row) -> RepProposal:
+    differences = tuple(
+        Difference(
+            **kept
+            | {
+                "kind": DifferenceKind(kept["kind"]),
+                "accepted_at": kept["accepted_at"] and datetime.fromisoformat(kept["accepted_at"]),
+            }
+        )
+        for kept in row.differences
+    )
+    return RepProposal(**row._asdict() | {"differences": differences, "state": RepProposalState(row.state)})
 
 
 class OrderHistory:

@@ -115,6 +115,28 @@ capital_reviews = sa.Table(
     sa.Column("closed_because", sa.Text),
 )
 
+# Each version of a proposal a rep wrote themselves, as uploaded (the file and its text), with the differences the
+# review found in it, the desk's acceptance of any, and its approval.
+rep_proposals = sa.Table(
+    "rep_proposals",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    *order_version_columns(order_indexed=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("media_type", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.Integer, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("differences", JSONB, nullable=False),
+    sa.Column("uploaded_by", sa.Text, nullable=False),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("approved_by", sa.Text),
+    sa.Column("approved_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("order_id", "version"),
+)
+
 # Everyone who corrected each order (orders.corrected): with its submitter and reps, who may not approve it.
 order_correctors = order_correctors_table(metadata)
 

@@ -11,6 +11,7 @@ from pricing_approval.repository import (
     Proposals,
     PublishedCatalogues,
     Quotes,
+    RepProposals,
 )
 
 
@@ -23,3 +24,4 @@ class PricingUnitOfWork(UnitOfWork):
         self.orders = OrderHistory(connection)
         self.catalogues = PublishedCatalogues(connection)
         self.capital_reviews = CapitalReviews(connection)
+        self.rep_proposals = RepProposals(connection)

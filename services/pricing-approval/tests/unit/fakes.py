@@ -10,6 +10,7 @@ from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork
 from orderdesk_shared.order_versions import Standing
 from pricing_approval.domain.capital_review import CapitalReview, FlagStatus
+from pricing_approval.domain.proposal_review import RepProposal
 from pricing_approval.domain.proposals import ProposalRecord, ProposalState
 from pricing_approval.domain.records import ApprovalRequest, StoredQuote
 from pricing_approval.domain.workflow import CLOSED_QUOTES, QuoteStatus, RequestStatus
@@ -190,6 +191,28 @@ def _open(review: CapitalReview) -> bool:
     return review.status is FlagStatus.OPEN
 
 
+class InMemoryRepProposals:
+    def __init__(self) -> None:
+        self.by_id: dict[str, RepProposal] = {}
+        self.contents: dict[str, bytes] = {}
+
+    async def add(self, proposal: RepProposal, *, content: bytes) -> None:
+        self.by_id[proposal.id] = proposal
+        self.contents[proposal.id] = content
+
+    async def get(self, proposal_id: str, *, for_update: bool = False) -> RepProposal | None:
+        return self.by_id.get(proposal_id)
+
+    async def of_order(self, order_id: str) -> list[RepProposal]:
+        return sorted((p for p in self.by_id.values() if p.order_id == order_id), key=lambda p: p.version)
+
+    async def content(self, proposal_id: str) -> bytes | None:
+        return self.contents.get(proposal_id)
+
+    async def store(self, proposal: RepProposal) -> None:
+        self.by_id[proposal.id] = proposal
+
+
 class InMemoryPublishedCatalogues:
     def __init__(self) -> None:
         self.versions: set[str] = set()
@@ -209,3 +232,4 @@ class FakePricingUnitOfWork(FakeUnitOfWork):
         self.proposals = InMemoryProposals(self.orders, self.quotes)
         self.catalogues = InMemoryPublishedCatalogues()
         self.capital_reviews = InMemoryCapitalReviews()
+        self.rep_proposals = InMemoryRepProposals()

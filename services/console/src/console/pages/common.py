@@ -223,10 +223,13 @@ async def act(
     *,
     back_to: str,
     done: Callable[[dict[str, Any]], str],
+    files: dict[str, tuple[str, bytes]] | None = None,
 ) -> RedirectResponse:
-    """Ask the owning service to do something as the person; back to the page with what it said."""
+    """Ask the owning service to do something as the person (with `files`: a multipart upload of them, not
+    `payload`); back to the page with what it said."""
+    body = {"files": files} if files else {"json": payload}
     try:
-        response = await person.call("POST", service, path, json=payload)
+        response = await person.call("POST", service, path, **body)
     except httpx.TransportError as error:
         return back_with_notice(back_to, f"{service.name} did not answer, so nothing was done: {error!r}")
     if not response.is_success:

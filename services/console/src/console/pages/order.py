@@ -73,13 +73,15 @@ async def order_page(request: Request, order_id: str, person: Person, db: Databa
 
 
 async def _pricing_shown(person: SignedInPerson, order_id: str) -> dict[str, Any]:
-    """What pricing-approval holds of a priced order: its proposal and, when it needs construction, the capital view
-    with its sites and the desk's reviews of it."""
+    """What pricing-approval holds of a priced order: its proposal, the proposals its rep wrote with the differences
+    found in them and, when it needs construction, the capital view with its sites and the desk's reviews of it."""
     proposal, proposal_refused = await fetched(
         person, PRICING_APPROVAL, f"/pricing/orders/{order_id}/proposal", nothing=None
     )
     quote, _ = await fetched(person, PRICING_APPROVAL, f"/pricing/orders/{order_id}", nothing={})
+    rep_proposals, _ = await fetched(person, PRICING_APPROVAL, f"/pricing/orders/{order_id}/rep-proposals", nothing=[])
     return {
+        "rep_proposals": rep_proposals,
         "proposal": proposal,
         "proposal_refused": proposal_refused,
         "capital": (quote.get("pricing") or {}).get("capital"),

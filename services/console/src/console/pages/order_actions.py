@@ -1,12 +1,12 @@
 """What a person does with an order from its page: the desk's assignment (the console's own record) and, through the
 services that own the order, a correction, a cancel, the release of a likely duplicate, the proposal's steps, the
-capital review and Operations' report."""
+review of a proposal the rep wrote, the capital review and Operations' report."""
 
 import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Form
+from fastapi import Form, UploadFile
 from fastapi.responses import Response
 
 from console.pages.common import (
@@ -148,6 +148,55 @@ async def _on_proposal(person: SignedInPerson, order_id: str, step: str, payload
         back_to=f"/orders/{order_id}",
         done=lambda proposal: f"The proposal for {order_id} is {proposal.get('state', step)}.",
     )
+
+
+@router.post("/orders/{order_id}/rep-proposals")
+async def upload_rep_proposal(order_id: str, person: Person, file: UploadFile) -> Response:
+    """The rep's own proposal, uploaded for the desk's review: pricing-approval lists how it departs from the order."""
+    return await act(
+        person,
+        PRICING_APPROVAL,
+        f"/pricing/orders/{quote(order_id, safe='')}/rep-proposals",
+        {},
+        files={"file": (file.filename or "rep-proposal", await file.read())},
+        back_to=f"/orders/{order_id}",
+        done=lambda done: (
+            f"Uploaded version {done['version']} of the rep's proposal: {len(done['differences'])} differences"
+            " from the order."
+        ),
+    )
+
+
+@router.post("/orders/{order_id}/rep-proposals/{proposal_id}/differences/{number}/accept")
+async def accept_rep_difference(
+    order_id: str, proposal_id: str, number: int, person: Person, reason: Annotated[str, Form(max_length=2000)]
+) -> Response:
+    """The desk lets one difference of the rep's proposal stand, saying why."""
+    return await act(
+        person,
+        PRICING_APPROVAL,
+        f"{_rep_proposal_path(order_id, proposal_id)}/differences/{number}/accept",
+        {"reason": reason.strip()},
+        back_to=f"/orders/{order_id}",
+        done=lambda _: f"Accepted difference {number} of {proposal_id}.",
+    )
+
+
+@router.post("/orders/{order_id}/rep-proposals/{proposal_id}/approve")
+async def approve_rep_proposal(order_id: str, proposal_id: str, person: Person) -> Response:
+    """The desk approves the version of the rep's proposal as final."""
+    return await act(
+        person,
+        PRICING_APPROVAL,
+        f"{_rep_proposal_path(order_id, proposal_id)}/approve",
+        {},
+        back_to=f"/orders/{order_id}",
+        done=lambda done: f"Approved version {done['version']} of the rep's proposal for {order_id}.",
+    )
+
+
+def _rep_proposal_path(order_id: str, proposal_id: str) -> str:
+    return f"/pricing/orders/{quote(order_id, safe='')}/rep-proposals/{quote(proposal_id, safe='')}"
 
 
 @router.post("/orders/{order_id}/capital-review")

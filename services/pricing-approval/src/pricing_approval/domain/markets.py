@@ -178,8 +178,12 @@ class MarketPolicies(BaseModel):
 
     def required_clauses(self, items: Sequence[PricedItem], item_markets: Mapping[str, str | None]) -> list[str]:
         """The legal clauses the items' markets require, each once, naming its policy."""
+        return [f"{rule.text} (market policy {rule.policy})" for rule in self.clause_rules(items, item_markets)]
+
+    def clause_rules(self, items: Sequence[PricedItem], item_markets: Mapping[str, str | None]) -> list[LegalClause]:
+        """The rules requiring a legal clause of the items' markets, each once, in the order the file lists them."""
         return [
-            f"{rule.text} (market policy {rule.policy})"
+            rule
             for rule in self.legal_clauses
             if any(rule.covers(item_markets.get(item.item_id), item.offering_id) for item in items)
         ]
