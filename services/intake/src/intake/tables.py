@@ -151,6 +151,10 @@ clients = sa.Table(
     sa.Index("clients_tax_key", "tax_key", unique=True, postgresql_where=sa.text("tax_key IS NOT NULL")),
     sa.Index("clients_name_key_without_tax_id", "name_key", unique=True, postgresql_where=sa.text("tax_key IS NULL")),
 )
+# A client's billing address (its first), by which a new client with another tax id but the same name and address is
+# told apart from another company of that name; indexed with the name, so the check reads those rows only.
+BILLING_ADDRESS = clients.c.addresses.op("->")(sa.literal_column("0"))
+sa.Index("clients_name_billing_address", clients.c.name_key, BILLING_ADDRESS)
 
 # A client's service account per site (its normalized address) and billing account per billing system.
 service_accounts = sa.Table(

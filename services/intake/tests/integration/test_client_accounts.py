@@ -24,14 +24,14 @@ CLIENT = Account(
 )
 
 
-def _new_order(order_id: str, *sites: Address) -> ProductOrder:
+def _new_order(order_id: str, *sites: Address, account: Account = CLIENT) -> ProductOrder:
     """A new order of the client, its items (as many as the sites given) at the sites."""
     order = generated_order(order_id)
     items = [
         item.model_copy(update={"location": ServiceLocation(address=site)})
         for item, site in zip(order.items, sites, strict=False)
     ]
-    changes = {"account": CLIENT, "items": items, "external_id": f"OPP-{order_id}", "order_type": OrderType.NEW}
+    changes = {"account": account, "items": items, "external_id": f"OPP-{order_id}", "order_type": OrderType.NEW}
     return order.model_copy(update=changes)
 
 
@@ -75,3 +75,48 @@ async def test_a_new_client_opened_by_two_orders_at_once_is_opened_once(database
         [client] = await ClientAccountRecords(connection).search(tax_key="364829105", name_key=None)
         on_record = await ClientAccountRecords(connection).get(client.id)
     assert len(on_record.service_accounts) == 2 and len(on_record.billing_accounts) == 2
+
+
+async def _submitted(database, order_id: str, account: Account):
+    async with database.unit_of_work() as uow:
+        return await submit_order(
+            SubmittedOrder(_new_order(order_id, CHICAGO, account=account)), uow, rules=SEED_RULES, now=NOW
+        )
+
+
+async def test_namesakes_are_told_apart_by_tax_id_and_billing_address_however_many_share_the_name(database):
+    """Many clients of one name, each with its own tax id elsewhere: a new one of that name opens its own client; one
+    at a namesake's billing address with another tax id is held (a mistyped tax id?), and one without a tax id is
+    held listing a few of them."""
+    lakeshore = Account(legal_name="Lakeshore Freight LLC", billing_address=CHICAGO)
+    namesakes = [
+        lakeshore.model_copy(
+            update={
+                "tax_id": f"41-10000{n:02d}",
+                "billing_address": DETROIT.model_copy(update={"street": f"{100 + n} W Fort St"}),
+            }
+        )
+        for n in range(8)
+    ]
+    opened = [(await _submitted(database, f"PO-L{n}", account)).order.accounts for n, account in enumerate(namesakes)]
+    assert len({accounts.client_id for accounts in opened}) == len(namesakes)
+
+    mistyped = namesakes[3].model_copy(update={"tax_id": "41-9999999"})
+    held = await _submitted(database, "PO-L-MISTYPED", mistyped)
+    [finding] = held.status.findings
+    assert (finding["reasonCode"], finding["fieldPath"]) == ("AMBIGUOUS_CLIENT", "account.taxId")
+    assert f"at this billing address is client {opened[3].client_id} (tax id 41-1000003)" in finding["message"]
+
+    unnamed = await _submitted(database, "PO-L-NO-TAX-ID", lakeshore)
+    [finding] = unnamed.status.findings
+    assert (finding["reasonCode"], finding["fieldPath"]) == ("AMBIGUOUS_CLIENT", "account.legalName")
+    listed = sorted(accounts.client_id for accounts in opened)[:5]
+    assert finding["message"] == (
+        "more than one client is named Lakeshore Freight LLC: "
+        + ", ".join(f"{client} (tax id 41-10000{opened_ids(opened).index(client):02d})" for client in listed)
+        + ", and more"
+    )
+
+
+def opened_ids(opened: list[ClientAccounts]) -> list[str]:
+    return [accounts.client_id for accounts in opened]

@@ -113,7 +113,7 @@ async def test_a_name_two_clients_share_is_held_when_the_order_gives_no_tax_id(u
     await submit_order(SubmittedOrder(_order("PO-3", CHICAGO, account=by_name)), uow, rules=SEED_RULES, now=NOW)
     [finding] = (await uow.orders.get("PO-3")).findings
     assert (finding["reasonCode"], finding["fieldPath"]) == ("AMBIGUOUS_CLIENT", "account.legalName")
-    assert "2 clients are named Harbor Point Logistics LLC" in finding["message"]
+    assert "more than one client is named Harbor Point Logistics LLC: CL-" in finding["message"]
 
 
 async def test_a_new_clients_two_orders_stored_together_open_it_and_its_site_once(uow):

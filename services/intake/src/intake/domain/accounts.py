@@ -21,6 +21,9 @@ from orderdesk_shared.events.order import (
 from orderdesk_shared.markets import Markets
 
 AMBIGUOUS_CLIENT = "AMBIGUOUS_CLIENT"
+# A new client without a tax id whose name other clients have is held: its finding lists at most this many of them
+# (so a lookup reads at most one more client a name, however many share it).
+NAMESAKES_LISTED = 5
 _NOT_NAME = re.compile(r"[^0-9A-Z&]+")
 _NOT_TAX_ID = re.compile(r"[^0-9A-Z]+")
 
@@ -244,9 +247,10 @@ def match_client(wanted: AccountsWanted, recorded: Sequence[Client]) -> Client |
             )
         named = [other for other in named if not other.tax_key]
     if len(named) > 1:
+        more = ", and more" if len(named) > NAMESAKES_LISTED else ""
         return _ambiguous(
             "account.legalName",
-            f"{len(named)} clients are named {client.legal_name}: {_listed(named)}",
+            f"more than one client is named {client.legal_name}: {_listed(named[:NAMESAKES_LISTED])}{more}",
             "Give the client's tax id, so the desk knows which one the order is for.",
         )
     return named[0] if named else None

@@ -4,11 +4,11 @@ system (intake.domain.accounts decides which; this keeps them and numbers them f
 from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.domain.accounts import Client, ClientOnRecord, KeptAccounts, NumberedPlan
-from intake.tables import account_serials, billing_accounts, clients, service_accounts
+from intake.domain.accounts import NAMESAKES_LISTED, Client, ClientOnRecord, KeptAccounts, NumberedPlan
+from intake.tables import BILLING_ADDRESS, account_serials, billing_accounts, clients, service_accounts
 from orderdesk_shared.events.order import Address, BillingAccount, Contact, ServiceAccount
 
 # A search answers at most this many clients.
@@ -22,13 +22,34 @@ class ClientAccountRecords:
         self._connection = connection
 
     async def candidates(self, wanted: Sequence[Client]) -> list[Client]:
-        """The clients on record the orders' clients may be: the same id, tax id or legal name."""
-        alike = [clients.c.name_key.in_({client.name_key for client in wanted})]
+        """The clients on record the orders' clients may be (intake.domain.accounts.match_client): the same id or
+        tax id; the one with the legal name and no tax id; those with the name at the billing address; and for a
+        client without a tax id, a few of those with its name. Each read by index: as many clients as share a name,
+        a lookup reads a handful of rows."""
+        alike = [sa.and_(clients.c.name_key.in_({client.name_key for client in wanted}), clients.c.tax_key.is_(None))]
         if ids := {client.id for client in wanted if client.id}:
             alike.append(clients.c.id.in_(ids))
         if tax_keys := {client.tax_key for client in wanted if client.tax_key}:
             alike.append(clients.c.tax_key.in_(tax_keys))
-        rows = await self._connection.execute(sa.select(clients).where(sa.or_(*alike)).order_by(clients.c.id))
+        alike += [
+            sa.and_(
+                clients.c.name_key == client.name_key, sa.literal(_json(client.addresses[0]), JSONB) == BILLING_ADDRESS
+            )
+            for client in wanted
+            if client.tax_key and client.addresses
+        ]
+        found = [sa.select(clients).where(sa.or_(*alike))]
+        if untaxed := sorted({client.name_key for client in wanted if not client.tax_key}):
+            names = sa.func.unnest(sa.cast(untaxed, ARRAY(sa.Text))).table_valued("name_key").render_derived()
+            namesakes = (
+                sa.select(clients)
+                .where(clients.c.name_key == names.c.name_key)
+                .order_by(clients.c.id)
+                .limit(NAMESAKES_LISTED + 1)
+                .lateral("namesakes")
+            )
+            found.append(sa.select(namesakes).select_from(names).join(namesakes, sa.true()))
+        rows = await self._connection.execute(sa.union(*found).order_by("id"))
         return [_client(row) for row in rows]
 
     async def kept(self, client_ids: Collection[str]) -> dict[str, KeptAccounts]:
