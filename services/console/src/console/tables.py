@@ -159,3 +159,24 @@ report_schedules = sa.Table(
     sa.Column("last_due_at", sa.DateTime(timezone=True)),
     sa.Column("last_queued_at", sa.DateTime(timezone=True)),
 )
+
+# The service requests the desk opened on orders for other departments (intake's orders.service-requests), each as
+# its latest change left it: the work queue lists the open ones, soonest due first.
+service_requests = sa.Table(
+    "service_requests",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    *order_version_columns(order_indexed=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("owner", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index(
+        "service_requests_open_by_due_time",
+        "due_at",
+        postgresql_where=sa.text("status IN ('open', 'in_progress')"),
+    ),
+)

@@ -176,3 +176,29 @@ billing_accounts = sa.Table(
 
 # The serials client ids and account numbers are made of: never one twice.
 account_serials = sa.Sequence("account_serials", metadata=metadata)
+
+# The service requests the desk opens on orders for other departments (intake.domain.service_requests), as each
+# stands after its latest change. Open ones are listed across orders, so an index keeps them apart from the ended.
+service_requests = sa.Table(
+    "service_requests",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    *order_version_columns(order_indexed=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("owner", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("opened_by", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Index(
+        "service_requests_open_by_due_time",
+        "due_at",
+        postgresql_where=sa.text("status IN ('open', 'in_progress')"),
+    ),
+)
