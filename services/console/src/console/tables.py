@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from orderdesk_shared.messaging import service_metadata
-from orderdesk_shared.table_columns import order_version_columns
+from orderdesk_shared.table_columns import order_version_columns, service_request_columns
 
 metadata, messaging = service_metadata("console")
 
@@ -167,16 +167,6 @@ service_requests = sa.Table(
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
     *order_version_columns(order_indexed=True),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("department", sa.Text, nullable=False),
-    sa.Column("owner", sa.Text, nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
+    *service_request_columns(),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Index(
-        "service_requests_open_by_due_time",
-        "due_at",
-        postgresql_where=sa.text("status IN ('open', 'in_progress')"),
-    ),
 )

@@ -6,7 +6,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from orderdesk_shared.hub import hub_tables
 from orderdesk_shared.messaging import service_metadata
 from orderdesk_shared.reference import reference_versions_table
-from orderdesk_shared.table_columns import order_version_columns, written_at
+from orderdesk_shared.table_columns import order_version_columns, service_request_columns, written_at
 
 metadata, messaging = service_metadata("intake")
 
@@ -178,27 +178,17 @@ billing_accounts = sa.Table(
 account_serials = sa.Sequence("account_serials", metadata=metadata)
 
 # The service requests the desk opens on orders for other departments (intake.domain.service_requests), as each
-# stands after its latest change. Open ones are listed across orders, so an index keeps them apart from the ended.
+# stands after its latest change.
 service_requests = sa.Table(
     "service_requests",
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
     *order_version_columns(order_indexed=True),
     sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("department", sa.Text, nullable=False),
-    sa.Column("owner", sa.Text, nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
+    *service_request_columns(),
     sa.Column("opened_by", sa.Text, nullable=False),
     sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("changed_by", sa.Text, nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("note", sa.Text),
-    sa.Index(
-        "service_requests_open_by_due_time",
-        "due_at",
-        postgresql_where=sa.text("status IN ('open', 'in_progress')"),
-    ),
 )
