@@ -13,6 +13,7 @@ from orderdesk_shared.consumer import current_delivery
 from orderdesk_shared.context import ServiceContext, with_context
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.commission import RosterPublished
+from orderdesk_shared.events.intake import ServiceRequestChanged
 from orderdesk_shared.telemetry import Traced, order_step
 
 
@@ -20,7 +21,7 @@ async def record_in_timeline(event: Event, uow: ConsoleUnitOfWork, context: Serv
     """Every order event is a timeline line; the order's row is the fold of all its lines, so arrival order is moot.
 
     The lines of a whole batch are kept, and folded into their orders' rows, together just before the batch commits;
-    so are the facts the reports read of them.
+    so are the facts the reports read of them, and the service requests the work queue lists.
     """
     delivery = current_delivery()
     assert delivery is not None, "handlers run inside a delivery"
@@ -35,6 +36,8 @@ async def record_in_timeline(event: Event, uow: ConsoleUnitOfWork, context: Serv
     fact = report_fact(event, message_id=recorded.message_id, occurred_at=recorded.occurred_at)
     if fact is not None:
         uow.before_commit(keep_report_facts, fact)
+    if isinstance(event, ServiceRequestChanged):
+        uow.before_commit(keep_service_requests, event)
 
 
 async def keep_lines(
@@ -90,6 +93,11 @@ async def follow_roster(published: RosterPublished, uow: ConsoleUnitOfWork, cont
 async def keep_report_facts(uow: ConsoleUnitOfWork, facts: Sequence[Traced[ReportFact]]) -> None:
     """Keep the batch's report facts in one statement."""
     await uow.report_facts.add([fact.item for fact in facts])
+
+
+async def keep_service_requests(uow: ConsoleUnitOfWork, changes: Sequence[Traced[ServiceRequestChanged]]) -> None:
+    """Keep the batch's service requests as their latest changes left them, in one statement."""
+    await uow.service_requests.keep([change.item for change in changes])
 
 
 async def raise_jeopardy(uow: ConsoleUnitOfWork, *, now: datetime, policy: StageSlaPolicy) -> int:

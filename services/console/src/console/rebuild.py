@@ -45,6 +45,7 @@ async def rebuild(settings: Settings) -> int:
         async with database.unit_of_work() as uow:
             await uow.orders.reset()
             await uow.report_facts.reset()
+            await uow.service_requests.reset()
         partitions = await topic_partitions(settings.kafka, sorted({model.topic for model in HANDLERS}))
         consumer.assign(partitions)
         starts, ends = await consumer.beginning_offsets(partitions), await consumer.end_offsets(partitions)

@@ -158,7 +158,7 @@ def people_of(row: dict[str, Any]) -> OrderPeople:
     return OrderPeople(order_id=row["id"], submitted_by=row["submitted_by"], reps=frozenset(reps))
 
 
-def _owned_by(person: str) -> sa.ColumnElement[bool]:
+def orders_of_person(person: str) -> sa.ColumnElement[bool]:
     """The orders `person` (casefolded, as orderdesk_shared.access.own_orders_only gives) submitted or is named on."""
     reps = sa.func.string_to_array(sa.func.lower(orders.c.sales_reps), REP_SEPARATOR, type_=postgresql.ARRAY(sa.Text))
     return sa.or_(sa.func.lower(orders.c.submitted_by) == person, sa.literal(person) == sa.any_(reps))
@@ -283,7 +283,7 @@ class Orders:
         moved first, and how many match in all."""
         query, latest_assignment = _with_assignee()
         if owned_by:
-            query = query.where(_owned_by(owned_by))
+            query = query.where(orders_of_person(owned_by))
         if assigned_to:
             query = query.where(latest_assignment.c.assignee == assigned_to)
         if states:
@@ -397,7 +397,7 @@ class Orders:
             .where(orders.c.jeopardy.is_not(None), orders.c.state.not_in(ENDED_STATES))
         )
         if owned_by:
-            query = query.where(_owned_by(owned_by))
+            query = query.where(orders_of_person(owned_by))
         total = (await self._connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))).scalar_one()
         page = query.order_by(
             severity.desc(),

@@ -4,6 +4,7 @@ from console.handlers import follow_roster, record_in_timeline
 from orderdesk_shared.events.commission import CommissionAdjusted, RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled
+from orderdesk_shared.events.intake import ServiceRequestChanged
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
 from orderdesk_shared.order_state import STAGE_REACHED_BY
 
@@ -13,6 +14,7 @@ HANDLERS = {
     OpsOrderStatusChanged: record_in_timeline,
     HandOffCancelled: record_in_timeline,
     CommissionAdjusted: record_in_timeline,
+    ServiceRequestChanged: record_in_timeline,
     RosterPublished: follow_roster,
 }
 EMITS = (OrderFallout,)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from orderdesk_shared.messaging import service_metadata
-from orderdesk_shared.table_columns import order_version_columns
+from orderdesk_shared.table_columns import order_version_columns, service_request_columns
 
 metadata, messaging = service_metadata("console")
 
@@ -158,4 +158,15 @@ report_schedules = sa.Table(
     sa.Column("first_checked_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_due_at", sa.DateTime(timezone=True)),
     sa.Column("last_queued_at", sa.DateTime(timezone=True)),
+)
+
+# The service requests the desk opened on orders for other departments (intake's orders.service-requests), each as
+# its latest change left it: the work queue lists the open ones, soonest due first.
+service_requests = sa.Table(
+    "service_requests",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    *order_version_columns(order_indexed=True),
+    *service_request_columns(),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )

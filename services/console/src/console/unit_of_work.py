@@ -7,6 +7,7 @@ from console.mail_repository import MailOutbox, NotificationPreferences, Reps
 from console.report_facts_repository import ReportFacts
 from console.report_schedules_repository import ReportScheduleRuns
 from console.repository import Assignments, JeopardyRaised, Orders, Timelines
+from console.service_requests_repository import ServiceRequests
 from orderdesk_shared.db import UnitOfWork
 from orderdesk_shared.messaging import MessagingTables
 
@@ -24,3 +25,4 @@ class ConsoleUnitOfWork(UnitOfWork):
         self.mail = MailOutbox(connection)
         self.preferences = NotificationPreferences(connection)
         self.report_schedules = ReportScheduleRuns(connection)
+        self.service_requests = ServiceRequests(connection)

@@ -1,6 +1,7 @@
 """What people do from an order's page, each through the service that owns it with their own token: cancel, release
 a likely duplicate, send the proposal and record the customer's answer, upload the rep's own proposal and review its
-differences, review the capital, report for Operations; and the capital view."""
+differences, review the capital, open a service request and mark it done, report for Operations; and the capital
+view."""
 
 import uuid
 from datetime import UTC, datetime
@@ -297,3 +298,52 @@ async def test_a_correction_nested_too_deeply_to_read_is_refused_on_the_page_and
     assert refused.status_code == 200
     assert notice(refused.text) == "The correction nests too deeply to be a correction of an order"
     assert not [call for call in services.calls if call.method == "PATCH"]
+
+
+async def test_a_specialist_opens_a_service_request_and_marks_it_done_through_intake(console_app, services, journeys):
+    order_id = await _order(console_app, journeys, through=Stage.VALIDATED)
+    requests = f"/intake/orders/{order_id}/service-requests"
+    review = {
+        "id": "SR-1",
+        "orderId": order_id,
+        "title": "Engineering review",
+        "department": "engineering",
+        "owner": "network-engineering",
+        "description": "check the fibre route",
+        "dueAt": "2026-12-03T14:00:00Z",
+        "status": "open",
+        "changedBy": "dana",
+        "overdue": False,
+    }
+    kind = {"title": "Engineering review", "department": "engineering", "due_in_business_days": 3}
+    services.answer("GET", "/intake/service-request-kinds", {"engineering-review": kind})
+    services.answer("GET", requests, [review])
+    services.answer("POST", requests, review, status=201)
+    services.answer("PATCH", "/intake/service-requests/SR-1", review | {"status": "done"})
+    async with await browse_as(console_app, "dana", Role.SPECIALIST) as dana:
+        page = (await dana.get(f"/orders/{order_id}")).text
+        assert "Engineering review SR-1 for network-engineering (engineering), due 2026-12-03 14:00 UTC" in page
+        assert "Open the request" in page and "Mark done" in page
+        opened = await dana.post(
+            f"/orders/{order_id}/service-requests",
+            data={"kind": "engineering-review", "description": " check the fibre route ", "owner": ""},
+        )
+        assert notice(opened.text) == (
+            "Opened Engineering review SR-1 for network-engineering, due 2026-12-03T14:00:00Z."
+        )
+        asked = services.posted(requests)
+        assert (asked.caller, asked.body) == (
+            "dana",
+            {"kind": "engineering-review", "description": "check the fibre route", "owner": None},
+        )
+        done = await dana.post(f"/orders/{order_id}/service-requests/SR-1", data={"status": "done", "note": "fine"})
+        assert notice(done.text) == "Engineering review SR-1 is done."
+        [changed] = [call for call in services.calls if call.method == "PATCH"]
+        assert (changed.path, changed.caller, changed.body) == (
+            "/intake/service-requests/SR-1",
+            "dana",
+            {"status": "done", "note": "fine"},
+        )
+    async with await browse_as(console_app, "sam", Role.SALES_MANAGER) as manager:
+        page = (await manager.get(f"/orders/{order_id}")).text
+    assert "SR-1" in page and "Open the request" not in page and "Mark done" not in page

@@ -1,6 +1,7 @@
 """The console's unit of work in memory: its repositories with the methods and the semantics handlers rely on (a line
 kept before stays as it is, a row keeps its fold, each jeopardy level is claimed once per order version and stage, an
-ended order or one without a due time has no clock, a mail is queued once per dedupe key); holding orders only tells
+ended order or one without a due time has no clock, a mail is queued once per dedupe key, a service request
+stays as its latest change left it); holding orders only tells
 the live pages. The integration tests
 keep the SQL ones honest."""
 
@@ -13,6 +14,7 @@ from console.domain.report_facts import ReportFact
 from console.domain.timeline import Folded, OrderRow, TimelineEntry
 from console.repository import ENDED_STATES
 from orderdesk_shared.events.commission import RosterRep
+from orderdesk_shared.events.intake import ServiceRequest, ServiceRequestChanged
 from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork
 
 
@@ -148,6 +150,19 @@ class InMemoryNotificationPreferences:
         self.status_mail[email.lower()] = status_mail
 
 
+class InMemoryServiceRequests:
+    """Each request as the latest change heard left it."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, ServiceRequest] = {}
+
+    async def keep(self, changes: Sequence[ServiceRequestChanged]) -> None:
+        for change in changes:
+            kept = self.kept.get(change.request.id)
+            if kept is None or change.request.changed_at > kept.changed_at:
+                self.kept[change.request.id] = change.request
+
+
 class FakeConsoleUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
@@ -159,3 +174,4 @@ class FakeConsoleUnitOfWork(FakeUnitOfWork):
         self.reps = InMemoryReps()
         self.mail = InMemoryMailOutbox()
         self.preferences = InMemoryNotificationPreferences()
+        self.service_requests = InMemoryServiceRequests()

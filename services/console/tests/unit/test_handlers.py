@@ -16,6 +16,7 @@ from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.fallout import FalloutKind
+from orderdesk_shared.events.intake import ServiceRequest, ServiceRequestChanged
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.events.pricing_approval import PricedItem
 from services.console.tests.builders import order_row
@@ -163,3 +164,46 @@ async def test_the_reports_read_what_a_batch_kept_in_its_period_with_the_rosters
     assert [(row[0], row[1], row[2]) for row in cycle.rows] == [
         (str(stage), 1, Decimal("0.02")) for stage in list(Stage)[:-1]
     ]
+
+
+def _service_request(status: str, *, changed_minutes: int, previous: str | None, note: str | None = None):
+    changed_at = MONDAY_OPENING + timedelta(minutes=changed_minutes)
+    request = ServiceRequest(
+        id="SR-1",
+        kind="engineering-review",
+        title="Engineering review",
+        department="engineering",
+        owner="network-engineering",
+        description="check the fibre route",
+        due_at=datetime(2026, 12, 3, 14, 0, tzinfo=UTC),
+        status=status,
+        opened_by="spec-ana",
+        opened_at=MONDAY_OPENING,
+        changed_by="spec-ana" if previous is None else "eng-bo",
+        changed_at=changed_at,
+        note=note,
+    )
+    return ServiceRequestChanged(order_id="PO-1", order_version=1, request=request, previous_status=previous)
+
+
+async def test_a_service_request_is_a_timeline_line_and_the_queue_keeps_it_as_its_latest_change(journeys):
+    uow = FakeConsoleUnitOfWork()
+    received, *_ = journeys.every_stage()
+    opened = _service_request("open", changed_minutes=1, previous=None)
+    done = _service_request("done", changed_minutes=2, previous="open", note="route is fine")
+
+    await delivered(uow, [received, opened, done])
+    # The opening delivered again after the request was done: neither a line again nor the request opened again.
+    await delivered(uow, [opened], first=1)
+
+    lines = (await uow.timelines.of_orders(["PO-1"]))["PO-1"]
+    assert [(line.actor, line.what) for line in lines[1:]] == [
+        (
+            "spec-ana",
+            "Engineering review SR-1 opened for network-engineering (engineering), due 2026-12-03T14:00+00:00: check "
+            "the fibre route",
+        ),
+        ("eng-bo", "Engineering review SR-1 done: route is fine"),
+    ]
+    assert uow.service_requests.kept["SR-1"].status == "done"
+    assert uow.orders.rows["PO-1"]["stage"] == Stage.RECEIVED

@@ -18,6 +18,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             api.channels_router,
             api.desk_router,
             api.accounts_router,
+            api.service_requests_router,
             api.reference_router,
             api.coaching_router,
             hub_api.router,

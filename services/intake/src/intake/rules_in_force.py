@@ -10,10 +10,12 @@ from functools import partial
 from pathlib import Path
 
 from intake.domain.matrix import EntryMatrix
+from intake.domain.service_requests import ServiceRequestKinds
 from intake.domain.validation import IntakeRules
 from intake.reference import account_from_crm, load_reference_data, offerings_from_catalogue
 from intake.settings import Settings
 from intake.tables import reference_versions
+from orderdesk_shared.calendar import CALENDAR_CONTEXT, load_business_calendar
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.channels import CrmAccountUpdated
 from orderdesk_shared.events.commission import RosterPublished
@@ -47,12 +49,21 @@ def load_seed_rules(settings: Settings) -> IntakeRules:
         matrix=_load_matrix(settings.order_entry_matrix),
         reference=load_reference_data(settings.reference_dir),
         markets=load_markets(settings.markets),
+        service_requests=_load_service_request_kinds(settings.service_requests),
     )
 
 
 def _load_matrix(path: Path) -> EntryMatrix:
     with path.open("rb") as file:
         return EntryMatrix.model_validate(tomllib.load(file))
+
+
+def _load_service_request_kinds(path: Path) -> ServiceRequestKinds:
+    """The kinds of service request, their due dates counted in the shared business calendar."""
+    with path.open("rb") as file:
+        return ServiceRequestKinds.model_validate(
+            tomllib.load(file), context={CALENDAR_CONTEXT: load_business_calendar()}
+        )
 
 
 def rules_from(seed: IntakeRules, documents: Mapping[str, dict]) -> IntakeRules:

@@ -8,7 +8,9 @@ from intake.reference import DEFAULT_DIRECTORY
 from orderdesk_shared.markets import DEFAULT_MARKETS
 from orderdesk_shared.settings import ServiceSettings
 
-ORDER_ENTRY_MATRIX = Path(__file__).resolve().parents[2] / "policies" / "order_entry_matrix.v1.toml"
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+ORDER_ENTRY_MATRIX = POLICIES / "order_entry_matrix.v1.toml"
+SERVICE_REQUEST_KINDS = POLICIES / "service_requests.v1.toml"
 # Long enough not to be guessed: the secret is all that stands between the internet and new orders.
 MIN_SALESFORCE_SECRET_LENGTH = 24
 
@@ -23,6 +25,8 @@ class Settings(ServiceSettings):
     order_entry_matrix: Path = ORDER_ENTRY_MATRIX
     reference_dir: Path = DEFAULT_DIRECTORY
     markets: Path = DEFAULT_MARKETS
+    # The kinds of service request the desk opens for other departments.
+    service_requests: Path = SERVICE_REQUEST_KINDS
     # The Salesforce orgs whose Outbound Messages are taken, each with the secret it signs in with (HTTP Basic,
     # the org id as user name): `<org id>=<secret>`, several separated by commas. Outbound Messages carry no token.
     salesforce_org_secrets: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)

@@ -22,7 +22,7 @@ from orderdesk_shared.events.channels import (
 from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import OrderHandedOff
-from orderdesk_shared.events.intake import OrderCorrected, OrderReceived, OrderValidated
+from orderdesk_shared.events.intake import OrderCorrected, OrderReceived, OrderValidated, ServiceRequestChanged
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
 from orderdesk_shared.events.pricing_approval import CataloguePublished
 
@@ -38,4 +38,4 @@ HANDLERS = {
     CataloguePublished: follow_catalogue,
     RosterPublished: follow_roster,
 }
-EMITS = (OrderReceived, OrderCorrected, OrderValidated, OrderFallout)
+EMITS = (OrderReceived, OrderCorrected, OrderValidated, OrderFallout, ServiceRequestChanged)

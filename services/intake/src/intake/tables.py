@@ -6,7 +6,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from orderdesk_shared.hub import hub_tables
 from orderdesk_shared.messaging import service_metadata
 from orderdesk_shared.reference import reference_versions_table
-from orderdesk_shared.table_columns import order_version_columns, written_at
+from orderdesk_shared.table_columns import order_version_columns, service_request_columns, written_at
 
 metadata, messaging = service_metadata("intake")
 
@@ -180,3 +180,19 @@ billing_accounts = sa.Table(
 
 # The serials client ids and account numbers are made of: never one twice.
 account_serials = sa.Sequence("account_serials", metadata=metadata)
+
+# The service requests the desk opens on orders for other departments (intake.domain.service_requests), as each
+# stands after its latest change.
+service_requests = sa.Table(
+    "service_requests",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    *order_version_columns(order_indexed=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    *service_request_columns(),
+    sa.Column("opened_by", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("note", sa.Text),
+)

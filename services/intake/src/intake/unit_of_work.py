@@ -10,6 +10,7 @@ from intake.repository import (
     OrderHistory,
     Orders,
     ReferenceVersions,
+    ServiceRequests,
     Statuses,
     Submissions,
 )
@@ -29,3 +30,4 @@ class IntakeUnitOfWork(UnitOfWork):
         self.installed_base = InstalledBase(connection)
         self.reference = ReferenceVersions(connection)
         self.accounts = ClientAccountRecords(connection)
+        self.service_requests = ServiceRequests(connection)

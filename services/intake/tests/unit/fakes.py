@@ -11,6 +11,7 @@ from intake.domain.acceptance import earlier_alike
 from intake.domain.accounts import Client, ClientOnRecord, KeptAccounts, NumberedPlan
 from intake.domain.installed_base import InstalledProduct, ProductChange, ProductState
 from intake.domain.records import CancelRequest, NewOrder, Revision, StoredOrder
+from intake.domain.service_requests import OrderServiceRequest
 from intake.domain.validation import IntakeRules
 from intake.notifications import HUB
 from intake.repository import Submission, canonical_bytes
@@ -260,6 +261,17 @@ class InMemoryReferenceVersions:
         return True
 
 
+class InMemoryServiceRequests:
+    def __init__(self) -> None:
+        self.kept: dict[str, OrderServiceRequest] = {}
+
+    async def save(self, kept: OrderServiceRequest) -> None:
+        self.kept[kept.request.id] = kept
+
+    async def get(self, request_id: str, *, for_update: bool = False) -> OrderServiceRequest | None:
+        return self.kept.get(request_id)
+
+
 class FakeIntakeUnitOfWork(FakeUnitOfWork):
     """`notified`: the notification sources handed to the hub, which fans them out to subscriptions in SQL."""
 
@@ -274,6 +286,7 @@ class FakeIntakeUnitOfWork(FakeUnitOfWork):
         self.installed_base = InMemoryInstalledBase()
         self.reference = InMemoryReferenceVersions(build_rules)
         self.accounts = InMemoryClientAccounts()
+        self.service_requests = InMemoryServiceRequests()
         self.notified: list[NotificationSource] = []
 
     def before_commit(self, work: DeferredWork, item: object) -> None:

@@ -12,7 +12,7 @@ from orderdesk_shared.events.channels import (
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
-from orderdesk_shared.events.intake import OrderCorrected, OrderReceived, OrderValidated
+from orderdesk_shared.events.intake import OrderCorrected, OrderReceived, OrderValidated, ServiceRequestChanged
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
 from orderdesk_shared.events.pricing_approval import CataloguePublished, OrderApproved, OrderPriced
 from orderdesk_shared.events.serviceability import ServiceabilityQualified
@@ -21,6 +21,7 @@ EVENT_MODELS: tuple[type[Fact], ...] = (
     OrderReceived,
     OrderCorrected,
     OrderValidated,
+    ServiceRequestChanged,
     ServiceabilityQualified,
     OrderPriced,
     OrderApproved,

@@ -14,7 +14,7 @@ from orderdesk_shared.events.base import Event
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified
 from orderdesk_shared.events.fallout import FalloutKind, OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
-from orderdesk_shared.events.intake import OrderReceived, OrderValidated
+from orderdesk_shared.events.intake import OrderReceived, OrderValidated, ServiceRequestChanged
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
 from orderdesk_shared.events.order import OrderState, ProductOrder, Stage
 from orderdesk_shared.events.pricing_approval import OrderApproved, OrderPriced
@@ -32,6 +32,8 @@ from orderdesk_shared.order_state import (
 )
 
 JEOPARDY_LEVELS = ("medium", "high", "critical")
+# The kind of the lines a service request makes: opened, its status or owner changed.
+SERVICE_REQUEST = "service-request"
 # Pricing-approval's pending record of the approvals an order waits for: approvers' work, not the rep's.
 APPROVAL_REQUIRED = "PRICING_APPROVAL_REQUIRED"
 # States in which the order waits on something its findings say: the row shows them as its blocker.
@@ -157,6 +159,9 @@ def _what_happened(event: Event, source: str) -> dict[str, Any]:
         case CommissionAdjusted():
             what = f"commission adjusted for {event.rep_id} by {event.amount}: {event.reason}"
             return {"kind": "commission-adjusted", "stage": None, "actor": source, "what": what}
+        case ServiceRequestChanged():
+            actor = event.request.changed_by
+            return {"kind": SERVICE_REQUEST, "stage": None, "actor": actor, "what": _request_summary(event)}
     stage = STAGE_REACHED_BY[type(event)]
     line = {"kind": str(stage), "stage": stage, "actor": source, "what": _stage_summary(event, stage)}
     match event:
@@ -181,6 +186,22 @@ def _corrected(line: dict[str, Any], event: OrderValidated | OrderFallout) -> di
     if event.corrected_by is None:
         return line
     return line | {"actor": event.corrected_by, "what": f"corrected, then {line['what']}"}
+
+
+def _request_summary(change: ServiceRequestChanged) -> str:
+    """What became of the request: opened for its owner with its due date, or its new status or owner."""
+    request = change.request
+    named = f"{request.title} {request.id}"
+    if change.previous_status is None:
+        due = request.due_at.isoformat(timespec="minutes")
+        return f"{named} opened for {request.owner} ({request.department}), due {due}: {request.description}"
+    moves = []
+    if request.status != change.previous_status:
+        moves.append(str(request.status).replace("_", " "))
+    if change.previous_owner is not None:
+        moves.append(f"reassigned from {change.previous_owner} to {request.owner}")
+    what = f"{named} {', '.join(moves)}"
+    return what + (f": {request.note}" if request.note else "")
 
 
 def _operations_summary(report: OpsOrderStatusChanged) -> str:

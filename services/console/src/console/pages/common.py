@@ -70,9 +70,12 @@ def page_router() -> APIRouter:
     return APIRouter(tags=["pages"], include_in_schema=False)
 
 
-def _moment(iso_time: str | None) -> str:
-    """A time from another service's JSON as the pages show times: "2026-12-04 10:28 UTC"."""
-    return datetime.fromisoformat(iso_time).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if iso_time else ""
+def _moment(time: str | datetime | None) -> str:
+    """A time (from another service's JSON, or the read model) as the pages show times: "2026-12-04 10:28 UTC"."""
+    if not time:
+        return ""
+    moment = datetime.fromisoformat(time) if isinstance(time, str) else time
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 templates.env.filters["moment"] = _moment
@@ -224,12 +227,13 @@ async def act(
     back_to: str,
     done: Callable[[dict[str, Any]], str],
     files: dict[str, tuple[str, bytes]] | None = None,
+    method: str = "POST",
 ) -> RedirectResponse:
     """Ask the owning service to do something as the person (with `files`: a multipart upload of them, not
     `payload`); back to the page with what it said."""
     body = {"files": files} if files else {"json": payload}
     try:
-        response = await person.call("POST", service, path, **body)
+        response = await person.call(method, service, path, **body)
     except httpx.TransportError as error:
         return back_with_notice(back_to, f"{service.name} did not answer, so nothing was done: {error!r}")
     if not response.is_success:

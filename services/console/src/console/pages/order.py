@@ -61,12 +61,16 @@ async def order_page(request: Request, order_id: str, person: Person, db: Databa
     submitted, _ = await fetched(person, INTAKE, f"{PRODUCT_ORDER}/{order_id}")
     pricing = await _pricing_shown(person, order_id) if shown["priced"] else {}
     accounts, _ = await fetched(person, INTAKE, f"/intake/orders/{order_id}/accounts", nothing=None)
+    service_requests, _ = await fetched(person, INTAKE, f"/intake/orders/{order_id}/service-requests", nothing=[])
+    request_kinds, _ = await fetched(person, INTAKE, "/intake/service-request-kinds", nothing={})
     return page(
         request,
         "order.html",
         person.principal,
         submitted=json.dumps(submitted, indent=2) if submitted else None,
         accounts=accounts,
+        service_requests=service_requests,
+        request_kinds=request_kinds,
         **shown,
         **pricing,
     )

@@ -1,6 +1,6 @@
 """What a person does with an order from its page: the desk's assignment (the console's own record) and, through the
 services that own the order, a correction, a cancel, the release of a likely duplicate, the proposal's steps, the
-review of a proposal the rep wrote, the capital review and Operations' report."""
+review of a proposal the rep wrote, the capital review, the desk's service requests and Operations' report."""
 
 import json
 from typing import Annotated, Any
@@ -242,6 +242,45 @@ async def resolve_capital_flag(
         {"resolution": resolution.strip()},
         back_to=f"/orders/{order_id}",
         done=lambda _: f"Resolved flag {flag_id} of {order_id}.",
+    )
+
+
+@router.post("/orders/{order_id}/service-requests")
+async def open_service_request(
+    order_id: str,
+    person: Person,
+    kind: Annotated[str, Form(max_length=100)],
+    description: Annotated[str, Form(max_length=4000)],
+    owner: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """A specialist opens a service request on the order for another department, through intake."""
+    return await act(
+        person,
+        INTAKE,
+        f"/intake/orders/{quote(order_id, safe='')}/service-requests",
+        {"kind": kind, "description": description.strip(), "owner": owner.strip() or None},
+        back_to=f"/orders/{order_id}",
+        done=lambda opened: f"Opened {opened['title']} {opened['id']} for {opened['owner']}, due {opened['dueAt']}.",
+    )
+
+
+@router.post("/orders/{order_id}/service-requests/{request_id}")
+async def change_service_request(
+    order_id: str,
+    request_id: str,
+    person: Person,
+    status: Annotated[str, Form(max_length=20)],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Mark a service request done (or give it another status), with a note, through intake."""
+    return await act(
+        person,
+        INTAKE,
+        f"/intake/service-requests/{quote(request_id, safe='')}",
+        {"status": status, "note": note.strip() or None},
+        back_to=f"/orders/{order_id}",
+        done=lambda changed: f"{changed['title']} {changed['id']} is {changed['status'].replace('_', ' ')}.",
+        method="PATCH",
     )
 
 

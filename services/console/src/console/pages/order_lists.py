@@ -10,8 +10,10 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from console import repository
 from console.pages.common import Person, SignedInPerson, fragment, live_stream, page, page_router
+from console.service_requests_repository import ServiceRequests
 from orderdesk_shared.access import own_orders_only
 from orderdesk_shared.app import DatabaseDep
+from orderdesk_shared.context import ContextDep
 from orderdesk_shared.events.order import OrderState
 
 # The desk's work queue: orders stopped for information or an issue, failed installs, cancels under way.
@@ -28,11 +30,26 @@ router = page_router()
 
 
 @router.get("/queue", response_class=HTMLResponse)
-async def work_queue(request: Request, person: Person, db: DatabaseDep, mine: bool = False) -> HTMLResponse:
-    """Orders waiting for the desk (rejected, pending information, held), or every open order assigned to me."""
+async def work_queue(
+    request: Request, person: Person, db: DatabaseDep, context: ContextDep, mine: bool = False
+) -> HTMLResponse:
+    """Orders waiting for the desk (rejected, pending information, held), or every open order assigned to me; and
+    the service requests the desk opened that are still open, the soonest due first, the overdue marked."""
     async with db.engine.connect() as connection:
         queue = await _queue(connection, person, mine=mine)
-    return page(request, "orders.html", person.principal, search=None, live=True, **queue)
+        service_requests = await ServiceRequests(connection).still_open(
+            owned_by_person=own_orders_only(person.principal)
+        )
+    return page(
+        request,
+        "orders.html",
+        person.principal,
+        search=None,
+        live=True,
+        service_requests=service_requests,
+        now=context.clock(),
+        **queue,
+    )
 
 
 @router.get("/queue/live")

@@ -9,6 +9,7 @@ from functools import lru_cache
 from intake.domain.accuracy import accuracy_findings
 from intake.domain.installed_base import InstalledProduct, complete_from_installed_base, with_seed
 from intake.domain.matrix import EntryMatrix, entry_findings
+from intake.domain.service_requests import ServiceRequestKinds
 from intake.reference import ReferenceData
 from orderdesk_shared.addresses import UnreadableAddress, normalize_address
 from orderdesk_shared.events.fallout import Finding
@@ -56,6 +57,8 @@ class IntakeRules:
     reference: ReferenceData
     # Which billing system bills each site: the client's billing accounts are opened in them.
     markets: Markets
+    # The service requests the desk opens for other departments, and when each kind is due.
+    service_requests: ServiceRequestKinds
 
 
 @dataclass(frozen=True)

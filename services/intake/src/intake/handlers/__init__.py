@@ -3,7 +3,7 @@ stages and Operations with the one TMF622 state mapping every reader shares (ord
 
 One module a concern: `acceptance` (validating, storing and announcing a new order), `channel_submissions`,
 `corrections` (and the desk's cancels and releases), `pipeline` (the later stages and Operations),
-`reference_data`."""
+`reference_data`, `service_requests` (the tickets the desk opens for other departments)."""
 
 from intake.handlers.acceptance import installed_base, new_order_id, store_new_orders, submit_order
 from intake.handlers.channel_submissions import (
@@ -24,6 +24,7 @@ from intake.handlers.pipeline import (
     record_products,
 )
 from intake.handlers.reference_data import follow_catalogue, follow_crm_account, follow_roster
+from intake.handlers.service_requests import change_service_request, open_service_request
 
 __all__ = [
     "PROGRESS_EVENTS",
@@ -34,6 +35,7 @@ __all__ = [
     "accept_order_email",
     "apply_facts",
     "cancel_order",
+    "change_service_request",
     "correct_order",
     "follow_catalogue",
     "follow_crm_account",
@@ -44,6 +46,7 @@ __all__ = [
     "follow_roster",
     "installed_base",
     "new_order_id",
+    "open_service_request",
     "record_products",
     "release_duplicate",
     "store_new_orders",

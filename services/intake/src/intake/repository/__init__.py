@@ -1,5 +1,6 @@
 """Intake's repositories: its orders and their statuses, channel submissions, histories and the findings made on
-orders, cancellation requests, the installed base, the clients and their accounts and the reference versions heard,
+orders, cancellation requests, the installed base, the clients and their accounts, the service requests the desk
+opened and the reference versions heard,
 one module each. Each works on
 the connection it is built on; `intake.unit_of_work.IntakeUnitOfWork` puts them on the unit of work (`uow.orders`...).
 """
@@ -11,6 +12,7 @@ from intake.repository.history import FindingsMade, OrderHistory
 from intake.repository.installed_base import InstalledBase
 from intake.repository.orders import OrderFilter, Orders
 from intake.repository.reference_versions import ReferenceVersions
+from intake.repository.service_requests import ServiceRequests
 from intake.repository.statuses import Statuses
 from intake.repository.submissions import Submission, Submissions, canonical_bytes
 
@@ -26,6 +28,7 @@ __all__ = [
     "Orders",
     "ReferenceVersions",
     "Revision",
+    "ServiceRequests",
     "Statuses",
     "StoredOrder",
     "Submission",
