@@ -1,15 +1,15 @@
 """Service requests: the tickets the desk opens on orders for other departments, each as it stands, the open ones
 indexed by due time for the lists across orders.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
