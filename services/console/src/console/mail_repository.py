@@ -125,10 +125,13 @@ class MailOutbox:
         )
         return [_queued(row) for row in result.mappings()]
 
-    async def sent(self, mail_id: int, *, at: datetime) -> None:
+    async def sent(self, mail_ids: Sequence[int], *, at: datetime) -> None:
+        """The mail the relay took, marked sent together."""
+        if not mail_ids:
+            return
         await self._connection.execute(
             mail_outbox.update()
-            .where(mail_outbox.c.id == mail_id)
+            .where(mail_outbox.c.id.in_(mail_ids))
             .values(sent_at=at, attempts=mail_outbox.c.attempts + 1, last_error=None)
         )
 

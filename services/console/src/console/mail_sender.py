@@ -43,32 +43,39 @@ def as_message(queued: QueuedMail, *, sender: str) -> EmailMessage:
 
 def mail_sender(clock: Clock, *, host: str, port: int, sender: str, every_seconds: float) -> DatabaseTask:
     """A loop that sends the mail due, every `every_seconds` (at once again while there is more), for as long as
-    the console runs. A mail the relay did not take is tried again later (domain.mail.retry_after), never dropped;
-    one the relay took but whose round did not commit is sent again (at least once)."""
+    the console runs: a round's mail over one session with the relay, marked sent together. A mail the relay did not
+    take is tried again later (domain.mail.retry_after), never dropped; one the relay took but whose round did not
+    commit is sent again (at least once)."""
 
-    async def send(queued: QueuedMail) -> str | None:
-        """None once the relay took it, else why not."""
+    async def send_all(due: list[QueuedMail]) -> dict[int, str]:
+        """Why the relay did not take each mail it did not take (none: it took them all)."""
+        taken: set[int] = set()
+        refused: dict[int, str] = {}
         try:
-            await aiosmtplib.send(
-                as_message(queued, sender=sender), hostname=host, port=port, timeout=SMTP_TIMEOUT_SECONDS
-            )
+            async with aiosmtplib.SMTP(hostname=host, port=port, timeout=SMTP_TIMEOUT_SECONDS) as relay:
+                for queued in due:
+                    try:
+                        await relay.send_message(as_message(queued, sender=sender))
+                        taken.add(queued.id)
+                    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as error:
+                        # The relay refused this mail (its recipients, its size): the session goes on with the next.
+                        refused[queued.id] = _why(error)
         except (aiosmtplib.SMTPException, OSError) as error:
-            return f"{type(error).__name__}: {error}"
-        return None
+            # The session failed: what it had not sent yet is tried again later.
+            refused |= {queued.id: _why(error) for queued in due if queued.id not in taken | refused.keys()}
+        return refused
 
     async def round_of_sending(database: Database) -> int:
         async with database.unit_of_work() as uow:
             due = await uow.mail.take_due(now=clock(), limit=BATCH)
+            refused = await send_all(due) if due else {}
+            await uow.mail.sent([queued.id for queued in due if queued.id not in refused], at=clock())
+            MAIL_SENT.inc(len(due) - len(refused))
             for queued in due:
-                error = await send(queued)
-                if error is None:
-                    MAIL_SENT.inc()
-                    await uow.mail.sent(queued.id, at=clock())
-                    continue
-                MAIL_FAILED.inc()
-                retry_at = clock() + retry_after(queued.attempts + 1)
-                log.warning("mail not sent, tried again later", mail=queued.mail.dedupe_key, error=error)
-                await uow.mail.failed(queued.id, error=error, retry_at=retry_at)
+                if (error := refused.get(queued.id)) is not None:
+                    MAIL_FAILED.inc()
+                    log.warning("mail not sent, tried again later", mail=queued.mail.dedupe_key, error=error)
+                    await uow.mail.failed(queued.id, error=error, retry_at=clock() + retry_after(queued.attempts + 1))
         return len(due)
 
     async def deliver(database: Database) -> None:
@@ -81,3 +88,7 @@ def mail_sender(clock: Clock, *, host: str, port: int, sender: str, every_second
             await asyncio.sleep(every_seconds)
 
     return deliver
+
+
+def _why(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"

@@ -70,6 +70,24 @@ async def test_a_mail_queued_twice_arrives_once_as_a_real_message_with_its_attac
     assert len(sink.delivered()) == 1
 
 
+async def test_a_round_of_mail_goes_out_together_each_once(database, sink):
+    status_mails = [
+        Mail(f"status:event-{n}:rep@acme.example", ("rep@acme.example",), f"Order PO-{n} was approved", "Approved.")
+        for n in range(25)
+    ]
+    async with database.unit_of_work() as uow:
+        assert await uow.mail.queue(status_mails) == 25
+
+    async with running(_sender(sink)(database)):
+        kept = await eventually(
+            lambda: _outbox(database), lambda rows: all(row["sent_at"] for row in rows), what="every mail sent"
+        )
+    assert sorted(message[DEDUPE_KEY_HEADER] for message in sink.delivered()) == sorted(
+        mail.dedupe_key for mail in status_mails
+    )
+    assert {(row["attempts"], row["last_error"]) for row in kept} == {(1, None)}
+
+
 async def test_a_mail_the_relay_cannot_take_waits_and_is_sent_once_it_can(database, tmp_path):
     away = MailSink(tmp_path / "smtp", port=free_ports(1)[0])
     async with database.unit_of_work() as uow:
