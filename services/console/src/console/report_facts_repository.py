@@ -1,7 +1,6 @@
 """The facts the reports read (console.domain.report_facts), kept by the consumer a poll at a time."""
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -24,7 +23,9 @@ class ReportFacts:
 
     async def add(self, facts: Sequence[ReportFact]) -> None:
         if facts:
-            await self._connection.execute(_ADD_FACTS, as_arrays([asdict(fact) for fact in facts]))
+            # Shallow: asdict would copy each fact's dict deeply, which the insert only reads (half of what it cost).
+            rows = [{name: getattr(fact, name) for name in _FIELDS} for fact in facts]
+            await self._connection.execute(_ADD_FACTS, as_arrays(rows))
 
     async def between(self, kinds: Sequence[str], *, start: datetime, end: datetime) -> list[ReportFact]:
         """The facts of these kinds from `start` up to `end`, oldest first."""
