@@ -14,6 +14,26 @@ from orderdesk_shared.events.order import Address, BillingAccount, Contact, Serv
 # A search answers at most this many clients.
 SEARCH_LIMIT = 50
 
+# Built once: each batch of new orders reads its clients' accounts and draws serials.
+_CLIENT_IDS = sa.bindparam("client_ids", type_=ARRAY(sa.Text))
+_KEPT = sa.union_all(
+    sa.select(
+        service_accounts.c.client_id,
+        sa.literal("site").label("kind"),
+        service_accounts.c.site_key.label("key"),
+        service_accounts.c.number,
+    ).where(service_accounts.c.client_id == sa.any_(_CLIENT_IDS)),
+    sa.select(
+        billing_accounts.c.client_id,
+        sa.literal("system"),
+        billing_accounts.c.billing_system,
+        billing_accounts.c.number,
+    ).where(billing_accounts.c.client_id == sa.any_(_CLIENT_IDS)),
+)
+_SERIALS = sa.select(account_serials.next_value()).select_from(
+    sa.func.generate_series(1, sa.bindparam("count", type_=sa.Integer))
+)
+
 
 class ClientAccountRecords:
     """The clients and their accounts, in the unit of work's transaction."""
@@ -56,23 +76,9 @@ class ClientAccountRecords:
         """The clients' service accounts by site and billing accounts by billing system."""
         if not client_ids:
             return {}
-        owned = sa.union_all(
-            sa.select(
-                service_accounts.c.client_id,
-                sa.literal("site").label("kind"),
-                service_accounts.c.site_key.label("key"),
-                service_accounts.c.number,
-            ).where(service_accounts.c.client_id.in_(client_ids)),
-            sa.select(
-                billing_accounts.c.client_id,
-                sa.literal("system"),
-                billing_accounts.c.billing_system,
-                billing_accounts.c.number,
-            ).where(billing_accounts.c.client_id.in_(client_ids)),
-        )
         sites: dict[str, dict[str, str]] = {client: {} for client in client_ids}
         systems: dict[str, dict[str, str]] = {client: {} for client in client_ids}
-        for client, kind, key, number in await self._connection.execute(owned):
+        for client, kind, key, number in await self._connection.execute(_KEPT, {"client_ids": list(client_ids)}):
             (sites if kind == "site" else systems)[client][key] = number
         return {client: KeptAccounts(sites[client], systems[client]) for client in client_ids}
 
@@ -80,8 +86,7 @@ class ClientAccountRecords:
         """Serials from the one sequence client ids and account numbers are made of."""
         if not count:
             return []
-        query = sa.select(account_serials.next_value()).select_from(sa.func.generate_series(1, count))
-        return list((await self._connection.execute(query)).scalars())
+        return list((await self._connection.execute(_SERIALS, {"count": count})).scalars())
 
     async def record(self, plan: NumberedPlan) -> bool:
         """Record the plan's clients, then its accounts: False (and its accounts not opened) when another transaction
