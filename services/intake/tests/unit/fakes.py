@@ -189,10 +189,14 @@ class InMemoryClientAccounts:
 
         return sorted((other for other in self.clients.values() if alike(other)), key=lambda other: other.id)
 
-    async def kept(self, client_ids: Collection[str]) -> dict[str, KeptAccounts]:
+    async def kept(self, client_ids: Collection[str], site_keys: Collection[str]) -> dict[str, KeptAccounts]:
         return {
             client: KeptAccounts(
-                {key: account.number for key, account in self.service_accounts.get(client, {}).items()},
+                {
+                    key: account.number
+                    for key, account in self.service_accounts.get(client, {}).items()
+                    if key in site_keys
+                },
                 dict(self.billing_accounts.get(client, {})),
             )
             for client in client_ids

@@ -38,7 +38,9 @@ async def _recorded_plan(uow: IntakeUnitOfWork, valid: Sequence[NewOrder]) -> Nu
     wanted = [new.accounts for new in valid if new.accounts is not None]
     for _ in range(PLANNING_ATTEMPTS):
         recorded = await uow.accounts.candidates([each.client for each in wanted])
-        plan = plan_accounts(wanted, recorded, await uow.accounts.kept([client.id for client in recorded]))
+        sites = {site.key for each in wanted for site in each.sites}
+        kept = await uow.accounts.kept([client.id for client in recorded], sites)
+        plan = plan_accounts(wanted, recorded, kept)
         numbered = plan.numbered(await uow.accounts.serials(plan.serials_needed))
         if await uow.accounts.record(numbered):
             return numbered

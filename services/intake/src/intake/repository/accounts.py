@@ -22,7 +22,10 @@ _KEPT = sa.union_all(
         sa.literal("site").label("kind"),
         service_accounts.c.site_key.label("key"),
         service_accounts.c.number,
-    ).where(service_accounts.c.client_id == sa.any_(_CLIENT_IDS)),
+    ).where(
+        service_accounts.c.client_id == sa.any_(_CLIENT_IDS),
+        service_accounts.c.site_key == sa.any_(sa.bindparam("site_keys", type_=ARRAY(sa.Text))),
+    ),
     sa.select(
         billing_accounts.c.client_id,
         sa.literal("system"),
@@ -72,13 +75,16 @@ class ClientAccountRecords:
         rows = await self._connection.execute(sa.union(*found).order_by("id"))
         return [_client(row) for row in rows]
 
-    async def kept(self, client_ids: Collection[str]) -> dict[str, KeptAccounts]:
-        """The clients' service accounts by site and billing accounts by billing system."""
+    async def kept(self, client_ids: Collection[str], site_keys: Collection[str]) -> dict[str, KeptAccounts]:
+        """The clients' service accounts at these sites, by site, and their billing accounts by billing system (not
+        every site a client has: a client with thousands of sites would be read whole for each order)."""
         if not client_ids:
             return {}
         sites: dict[str, dict[str, str]] = {client: {} for client in client_ids}
         systems: dict[str, dict[str, str]] = {client: {} for client in client_ids}
-        for client, kind, key, number in await self._connection.execute(_KEPT, {"client_ids": list(client_ids)}):
+        for client, kind, key, number in await self._connection.execute(
+            _KEPT, {"client_ids": list(client_ids), "site_keys": list(site_keys)}
+        ):
             (sites if kind == "site" else systems)[client][key] = number
         return {client: KeptAccounts(sites[client], systems[client]) for client in client_ids}
 
