@@ -8,6 +8,7 @@ so every valid generated order is approved at once and flows through to ratifica
 addresses are buildings of serviceability's seed inventory.
 """
 
+import hashlib
 import random
 import uuid
 from dataclasses import dataclass
@@ -231,12 +232,15 @@ class _Order:
         """The customer, and for a transfer the new owner taking the services over."""
         rng = self.rng
         if order_type == "new":
+            name = f"{rng.choice(COMPANIES)} LLC"
+            rng.randint(10, 99), rng.randint(1000000, 9999999)  # drawn as before, so that a seed gives the same orders
+            billing_address = self._place(rng.choice(self.lit))
             return [
                 {
                     "role": "customer",
-                    "name": f"{rng.choice(COMPANIES)} LLC",
-                    "taxId": f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
-                    "billingAddress": self._place(rng.choice(self.lit)),
+                    "name": name,
+                    "taxId": _tax_id(name, billing_address),
+                    "billingAddress": billing_address,
                 }
             ]
         customer = {"role": "customer", "id": rng.choice(self.accounts)}
@@ -348,6 +352,15 @@ class _Order:
             "stateOrProvince": building.state,
             "postcode": building.postcode,
         }
+
+
+def _tax_id(name: str, billing_address: dict) -> str:
+    """The company's tax id (an EIN, NN-NNNNNNN): one per name at a billing address, whichever order and run names it.
+    Drawn at random, two runs' orders would give one company two tax ids now and then, and intake holds an order
+    whose client has a namesake at its billing address with another tax id."""
+    seen_as = f"{name}|{sorted(billing_address.items())}".encode()
+    digest = int.from_bytes(hashlib.sha256(seen_as).digest()[:8], "big")
+    return f"{10 + digest % 90}-{1000000 + digest // 90 % 9000000}"
 
 
 def _typed_characteristics(offering: ProductOffering) -> dict[str, tuple[int | str, ...]]:
