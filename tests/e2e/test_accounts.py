@@ -108,3 +108,7 @@ async def test_new_clients_are_handed_off_with_their_accounts_and_a_clients_next
     assert {account["billingSystem"]: account["number"] for account in client["billingAccounts"]} == both
     of_order = await intake.get(f"/intake/orders/{again.order_id}/accounts", headers=people["rep"])
     assert of_order.json() == accounts.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # A rep sees the accounts of their own orders, not the desk's directory of clients (tax ids, contacts).
+    for directory in ("/intake/accounts", f"/intake/accounts/{found['id']}"):
+        refused = await intake.get(directory, params={"taxId": first_client["taxId"]}, headers=people["rep"])
+        assert refused.status_code == 403, refused.text

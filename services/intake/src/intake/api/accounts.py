@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from intake.api.dependencies import Db, Reader
+from intake.api.dependencies import ClientDirectoryReader, Db, Reader
 from intake.api.stored_orders import stored_or_404
 from intake.domain.accounts import Client, ClientOnRecord, name_key, tax_key
 from intake.repository import ClientAccountRecords, Orders
@@ -15,7 +15,7 @@ accounts_router = APIRouter(prefix="/intake", tags=["the desk"])
 
 @accounts_router.get("/accounts")
 async def find_clients(
-    _: Reader,
+    _: ClientDirectoryReader,
     db: Db,
     tax_id: Annotated[str | None, Query(alias="taxId", max_length=40)] = None,
     name: Annotated[str | None, Query(max_length=200)] = None,
@@ -29,7 +29,7 @@ async def find_clients(
 
 
 @accounts_router.get("/accounts/{client_id}")
-async def client_accounts(client_id: str, _: Reader, db: Db) -> dict:
+async def client_accounts(client_id: str, _: ClientDirectoryReader, db: Db) -> dict:
     """A client (a CRM account's id, or a CL- id) with every service and billing account it has."""
     async with db.engine.connect() as connection:
         on_record = await ClientAccountRecords(connection).get(client_id)

@@ -19,6 +19,22 @@ Crm = Annotated[Principal, Depends(require_roles(Role.CRM_SYSTEM))]
 Ivr = Annotated[Principal, Depends(require_roles(Role.IVR_SYSTEM))]
 MailGateway = Annotated[Principal, Depends(require_roles(Role.MAIL_GATEWAY))]
 DeskSpecialist = Annotated[Principal, Depends(require_roles(Role.SPECIALIST))]
+# Who looks clients up across accounts (their tax ids and contacts): the desk and the departments that serve clients;
+# a sales rep sees the accounts of their own orders only.
+ClientDirectoryReader = Annotated[
+    Principal,
+    Depends(
+        require_roles(
+            Role.SPECIALIST,
+            Role.SALES_MANAGER,
+            Role.SALES_DIRECTOR,
+            Role.VP_SALES,
+            Role.FINANCE,
+            Role.OPERATIONS,
+            Role.COMMISSION_ANALYST,
+        )
+    ),
+]
 Coach = Annotated[Principal, Depends(require_roles(Role.SPECIALIST, Role.SALES_MANAGER, Role.SALES_DIRECTOR))]
 Reader = SignedIn
 Db = DatabaseDep
