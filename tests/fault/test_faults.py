@@ -67,7 +67,7 @@ TRACES: dict[str, Callable[[Stack], Awaitable[int]]] = {
 def not_whole(stack: Stack) -> list[str]:
     """What is still broken: a program not running, an added instance left, a partition short of replicas, the
     disk's ballast."""
-    expected = {"postgres", *stack.kafka_programs, *(service.name for service in SERVICES)}
+    expected = {"postgres", *stack.kafka_programs, *stack.mail_sink_programs, *(service.name for service in SERVICES)}
     running = {status.name: status.state for status in stack.status()}
     return [
         *(f"{name} is {state}" for name, state in running.items() if name in expected and state != "RUNNING"),
