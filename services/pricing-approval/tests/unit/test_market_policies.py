@@ -28,6 +28,10 @@ def _tv(item_id: str = "1", action: ItemAction = ItemAction.ADD) -> OrderItem:
     return OrderItem(id=item_id, action=action, product_offering_id="BUSINESS-TV", characteristics={"outlets": 6})
 
 
+def _hosting(item_id: str = "1", action: ItemAction = ItemAction.ADD) -> OrderItem:
+    return OrderItem(id=item_id, action=action, product_offering_id="MANAGED-HOSTING", characteristics={"servers": 3})
+
+
 def _sip(item_id: str = "2", *, quantity: int = 1) -> OrderItem:
     return OrderItem(id=item_id, product_offering_id="SIP-TRUNK", quantity=quantity, characteristics={"channels": 23})
 
@@ -48,7 +52,7 @@ def _priced_in(market: str, *items: OrderItem):
 
 
 def test_an_item_its_market_does_not_sell_rejects_the_order_naming_the_market_policy() -> None:
-    priced = _priced_in("GRR", _sip("1"), _tv("2"))
+    priced = _priced_in("GRR", _sip("1"), _hosting("2"))
 
     assert priced.quote.status is QuoteStatus.REJECTED and priced.requests == []
     [rejected] = priced.events
@@ -57,15 +61,15 @@ def test_an_item_its_market_does_not_sell_rejects_the_order_naming_the_market_po
     assert finding.reason_code == "NOT_SOLD_IN_MARKET"
     assert finding.field_path == "items[1].productOffering.id"
     assert finding.message == (
-        "item 2: BUSINESS-TV is not sold in Grand Rapids (GRR): the video franchise for Grand Rapids, acquired in"
-        " 2026, is not yet transferred (market policy GRR-NO-VIDEO-FRANCHISE)"
+        "item 2: MANAGED-HOSTING is not sold in Grand Rapids (GRR): the Grand Rapids network, acquired in 2026, has"
+        " no data center for managed hosting yet (market policy GRR-NO-HOSTING-SITE)"
     )
 
 
 def test_the_same_item_sells_elsewhere_and_may_be_removed_where_it_is_not_sold() -> None:
     # (new_order carries no signed agreement: the order waits for the customer's signature, not rejected.)
-    assert _priced_in("CHI", _tv()).quote.status is QuoteStatus.AWAITING_SIGNATURE
-    assert _priced_in("GRR", _tv(action=ItemAction.DELETE)).quote.status is not QuoteStatus.REJECTED
+    assert _priced_in("CHI", _hosting()).quote.status is QuoteStatus.AWAITING_SIGNATURE
+    assert _priced_in("GRR", _hosting(action=ItemAction.DELETE)).quote.status is not QuoteStatus.REJECTED
 
 
 def test_the_proposal_shows_the_markets_taxes_and_fees_apart_from_the_charges_and_its_clauses() -> None:
@@ -105,7 +109,7 @@ def test_a_market_without_a_policy_adds_nothing() -> None:
 @pytest.mark.parametrize(
     ("shipped", "changed", "message"),
     [
-        ('offerings = ["BUSINESS-TV"]\nwhy', 'offerings = ["BUSINESS-RADIO"]\nwhy', "offerings not in catalogue"),
+        ('offerings = ["MANAGED-HOSTING"]\nwhy', 'offerings = ["BUSINESS-RADIO"]\nwhy', "offerings not in catalogue"),
         (
             'up_to_percent = 30, role = "sales_director"',
             'up_to_percent = 30, role = "finance"',
