@@ -14,7 +14,7 @@ from orderdesk_shared.events.channels import (
 from orderdesk_shared.events.commission import CommissionAdjusted, OrderRatified, RosterPublished
 from orderdesk_shared.events.fallout import OrderFallout
 from orderdesk_shared.events.fulfillment import HandOffCancelled, OrderHandedOff
-from orderdesk_shared.events.intake import OrderCorrected, OrderReceived, OrderValidated
+from orderdesk_shared.events.intake import OrderCorrected, OrderReceived, OrderValidated, ServiceRequestChanged
 from orderdesk_shared.events.operations import OpsOrderStatusChanged
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.events.pricing_approval import CataloguePublished, OrderApproved, OrderPriced
@@ -61,6 +61,7 @@ MAY_REPEAT: dict[str, str] = {
     CrmAccountUpdated.event_type: "an account record changes over time",
     EmailReceived.event_type: "the mail gateway may deliver a message again; intake keys it by Message-ID",
     IvrCallReceived.event_type: "the IVR platform may send a call again; intake keys it by call id",
+    ServiceRequestChanged.event_type: "a service request is opened, taken, reassigned and closed: each change is news",
 }
 
 
