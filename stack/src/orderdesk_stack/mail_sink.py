@@ -2,11 +2,15 @@
 receives as a file in a Maildir in the run dir, where tests and people read the real messages."""
 
 import email.policy
+import mailbox
 import sys
+from argparse import ArgumentParser
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+
+from aiosmtpd.smtp import Envelope
 
 from orderdesk_stack.processes import ProcessSpec, port_is_open, wait_until
 
@@ -26,11 +30,10 @@ class MailSink:
         return f"127.0.0.1:{self.port}"
 
     def process(self) -> ProcessSpec:
-        # aiosmtpd's own Mailbox handler adds each message to a mailbox.Maildir as it arrives.
         command = (
             sys.executable,
             *("-m", "aiosmtpd", "--nosetuid", "--listen", self.address),
-            *("--class", "aiosmtpd.handlers.Mailbox", str(self.maildir)),
+            *("--class", f"{__name__}.{MaildirOfReceivedBytes.__name__}", str(self.maildir)),
         )
         return ProcessSpec(name=PROGRAM_NAME, command=command, stop_timeout=5.0)
 
@@ -48,6 +51,26 @@ class MailSink:
     def delivered(self) -> list[EmailMessage]:
         """Every message the sink received, oldest first (none before the first)."""
         return delivered(self.maildir)
+
+
+class MaildirOfReceivedBytes:
+    """An aiosmtpd handler keeping each message in a Maildir as the bytes received, after the envelope's sender and
+    recipients as headers (as aiosmtpd's own Mailbox handler names them). That handler parses each message into an
+    email.message.Message and prints it back, a quarter of the sink's CPU on the bench."""
+
+    def __init__(self, maildir: str) -> None:
+        self._maildir = mailbox.Maildir(maildir)
+
+    @classmethod
+    def from_cli(cls, parser: ArgumentParser, *args: str) -> "MaildirOfReceivedBytes":
+        if len(args) != 1:
+            parser.error("the handler takes one argument: the Maildir's directory")
+        return cls(args[0])
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        envelope_headers = f"X-MailFrom: {envelope.mail_from}\r\nX-RcptTo: {', '.join(envelope.rcpt_tos)}\r\n"
+        self._maildir.add(envelope_headers.encode() + envelope.original_content)
+        return "250 OK"
 
 
 def delivered(maildir: Path) -> list[EmailMessage]:
