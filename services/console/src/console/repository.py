@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from console.domain.sla import ESCALATED_TO
 from console.domain.timeline import REP_SEPARATOR, Folded, OrderRow, TimelineEntry
 from console.live import ORDER_CHANGED_CHANNEL
-from console.tables import assignments, jeopardy_raised, orders, timeline_events
+from console.tables import OPEN_ORDER, assignments, jeopardy_raised, orders, timeline_events
 from orderdesk_shared.access import OrderPeople
 from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.db.arrays import as_arrays, insert_arrays
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
-from orderdesk_shared.order_state import FINAL_STATES, OrderStatus
+from orderdesk_shared.order_state import OrderStatus
 
 _ROW_FIELDS = tuple(OrderRow.__dataclass_fields__)
 # An order row as it is shown: what folding its next lines on needs is the consumer's bookkeeping.
@@ -26,8 +26,6 @@ _SHOWN = tuple(column for column in orders.c if column is not orders.c.folded)
 # What a search looks in: the order id, the upstream id, the account, the sales reps and who submitted it.
 _SEARCHED = (orders.c.id, orders.c.external_id, orders.c.account, orders.c.sales_reps, orders.c.submitted_by)
 DEADLOCK_DETECTED = "40P01"
-# Final: completed, partial, cancelled. A failed install is not: the desk resolves it with Operations.
-ENDED_STATES = tuple(sorted(FINAL_STATES))
 # Where the order waits on something its findings name: what the dashboard counts as the reasons orders wait.
 BLOCKED_STATES = (OrderState.REJECTED, OrderState.PENDING, OrderState.HELD, OrderState.FAILED)
 JEOPARDY_SEVERITY = {"medium": 1, "high": 2, "critical": 3}
@@ -182,7 +180,7 @@ def _count_per_hour(name: str, column: sa.Column, *, since: datetime) -> sa.Sele
 
 def _past_sla(now: datetime) -> sa.ColumnElement[bool]:
     """Open orders whose current step's SLA ran out before `now`."""
-    return sa.and_(orders.c.sla_due_at < now, orders.c.state.not_in(ENDED_STATES))
+    return sa.and_(orders.c.sla_due_at < now, OPEN_ORDER)
 
 
 class Timelines:
@@ -341,9 +339,7 @@ class Orders:
             else_=len(AGE_BUCKETS) - 1,
         ).label("bucket")
         counted = await self._connection.execute(
-            sa.select(orders.c.stage, bucket, sa.func.count())
-            .where(orders.c.state.not_in(ENDED_STATES))
-            .group_by(orders.c.stage, bucket)
+            sa.select(orders.c.stage, bucket, sa.func.count()).where(OPEN_ORDER).group_by(orders.c.stage, bucket)
         )
         counts = {(stage, number): total for stage, number, total in counted.all()}
         return {
@@ -394,7 +390,7 @@ class Orders:
         query = (
             sa.select(*_SHOWN, reached.c.escalated_to)
             .select_from(orders.outerjoin(reached, at_current_stage))
-            .where(orders.c.jeopardy.is_not(None), orders.c.state.not_in(ENDED_STATES))
+            .where(orders.c.jeopardy.is_not(None), OPEN_ORDER)
         )
         if owned_by:
             query = query.where(orders_of_person(owned_by))
@@ -429,7 +425,7 @@ class Orders:
         result = await self._connection.execute(
             sa.select(*_SHOWN).where(
                 orders.c.sla_due_at.is_not(None),
-                orders.c.state.not_in(ENDED_STATES),
+                OPEN_ORDER,
             )
         )
         return [dict(row) for row in result.mappings()]

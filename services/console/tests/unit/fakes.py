@@ -12,7 +12,7 @@ from typing import Any
 from console.domain.mail import Mail
 from console.domain.report_facts import ReportFact
 from console.domain.timeline import Folded, OrderRow, TimelineEntry
-from console.repository import ENDED_STATES
+from console.tables import ENDED_STATES
 from orderdesk_shared.events.commission import RosterRep
 from orderdesk_shared.events.intake import ServiceRequest, ServiceRequestChanged
 from orderdesk_shared.fake_unit_of_work import FakeUnitOfWork

@@ -11,6 +11,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from console import repository
 from console.pages.common import Person, SignedInPerson, fragment, live_stream, page, page_router
 from console.service_requests_repository import ServiceRequests
+from console.tables import ENDED_STATES
 from orderdesk_shared.access import own_orders_only
 from orderdesk_shared.app import DatabaseDep
 from orderdesk_shared.context import ContextDep
@@ -69,7 +70,7 @@ async def _queue(connection: AsyncConnection, person: SignedInPerson, *, mine: b
     """The desk's queue, or the orders assigned to me; a sales rep's own orders only."""
     owned_by = own_orders_only(person.principal)
     if mine:
-        still_open = [state for state in OrderState if state not in repository.ENDED_STATES]
+        still_open = [state for state in OrderState if state not in ENDED_STATES]
         orders, total = await repository.Orders(connection).page(
             states=still_open, assigned_to=person.principal.subject, owned_by=owned_by, limit=200
         )
