@@ -7,8 +7,11 @@ naming the file, the line (or offering) and the field.
 
 import json
 import re
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -22,6 +25,7 @@ from pydantic import (
     field_validator,
 )
 
+from intake.domain.client_keys import name_key, tax_key
 from intake.domain.installed_base import InstalledProduct
 from orderdesk_shared.csv_rows import UnreadableCsv, csv_problems, read_csv_rows
 from orderdesk_shared.events.channels import CrmAccountUpdated
@@ -69,6 +73,26 @@ class ReferenceData:
     version: str
     # Products accounts had before OrderDesk kept their records, by product id.
     installed_products: dict[str, InstalledProduct]
+
+    # A new client is matched with the CRM's active accounts by these keys, once per order: indexed once a version.
+    @cached_property
+    def active_accounts_by_name_key(self) -> dict[str, list[Account]]:
+        return _indexed(self._active_accounts, lambda account: name_key(account.legal_name))
+
+    @cached_property
+    def active_accounts_by_tax_key(self) -> dict[str | None, list[Account]]:
+        return _indexed(self._active_accounts, lambda account: tax_key(account.tax_id))
+
+    @property
+    def _active_accounts(self) -> list[Account]:
+        return [account for account in self.accounts.values() if account.active]
+
+
+def _indexed(accounts: list[Account], key: Callable[[Account], str | None]) -> dict:
+    by_key: defaultdict[str | None, list[Account]] = defaultdict(list)
+    for account in accounts:
+        by_key[key(account)].append(account)
+    return dict(by_key)
 
 
 # --- file formats, validated with pydantic ------------------------------------------------------

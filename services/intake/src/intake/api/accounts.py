@@ -7,7 +7,8 @@ from fastapi import APIRouter, HTTPException, Query
 
 from intake.api.dependencies import ClientDirectoryReader, Db, Reader
 from intake.api.stored_orders import stored_or_404
-from intake.domain.accounts import Client, ClientOnRecord, name_key, tax_key
+from intake.domain.accounts import Client, ClientOnRecord
+from intake.domain.client_keys import name_key, tax_key
 from intake.repository import ClientAccountRecords, Orders
 
 accounts_router = APIRouter(prefix="/intake", tags=["the desk"])

@@ -45,7 +45,7 @@ def assess(
         source_id=submitted.source,
         fingerprint=fingerprint(validation.order),
         duplicate_window_days=rules.matrix.likely_duplicate_window_days,
-        accounts=accounts_wanted(validation.order, crm_accounts=rules.reference.accounts, markets=rules.markets)
+        accounts=accounts_wanted(validation.order, reference=rules.reference, markets=rules.markets)
         if validation.state is OrderState.IN_PROGRESS
         else None,
     )

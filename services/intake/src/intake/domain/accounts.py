@@ -3,11 +3,12 @@ a service account per site and a billing account per billing system its sites' m
 the same client reuses them; a new client that could be either of two (its legal name at its billing address with
 another tax id; or, without a tax id, a name two clients share) is held for the desk rather than merged."""
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
-from intake.reference import Account
+from intake.domain.client_keys import name_key, tax_key
+from intake.reference import Account, ReferenceData
 from orderdesk_shared.billing_accounts import billing_account_number
 from orderdesk_shared.events.fallout import Finding
 from orderdesk_shared.events.order import (
@@ -24,19 +25,6 @@ AMBIGUOUS_CLIENT = "AMBIGUOUS_CLIENT"
 # A new client without a tax id whose name other clients have is held: its finding lists at most this many of them
 # (so a lookup reads at most one more client a name, however many share it).
 NAMESAKES_LISTED = 5
-_NOT_NAME = re.compile(r"[^0-9A-Z&]+")
-_NOT_TAX_ID = re.compile(r"[^0-9A-Z]+")
-
-
-def name_key(legal_name: str) -> str:
-    """A legal name as matched: uppercase, punctuation and runs of spaces as one space ("Acme, Inc." = "ACME INC")."""
-    return _NOT_NAME.sub(" ", legal_name.upper()).strip()
-
-
-def tax_key(tax_id: str | None) -> str | None:
-    """A tax id as matched: its digits and letters ("36-4182275" = "364182275")."""
-    key = _NOT_TAX_ID.sub("", tax_id.upper()) if tax_id else ""
-    return key or None
 
 
 def client_id(serial: int) -> str:
@@ -62,11 +50,12 @@ class Client:
     addresses: tuple[Address, ...] = ()
     contacts: tuple[Contact, ...] = ()
 
-    @property
+    # Each asked for many times as a batch's orders are matched with the clients on record.
+    @cached_property
     def name_key(self) -> str:
         return name_key(self.legal_name)
 
-    @property
+    @cached_property
     def tax_key(self) -> str | None:
         return tax_key(self.tax_id)
 
@@ -180,10 +169,10 @@ class NumberedPlan:
     outcomes: list[ClientAccounts | Finding]
 
 
-def accounts_wanted(order: ProductOrder, *, crm_accounts: Mapping[str, Account], markets: Markets) -> AccountsWanted:
+def accounts_wanted(order: ProductOrder, *, reference: ReferenceData, markets: Markets) -> AccountsWanted:
     """The client, sites and billing systems a valid order needs accounts for. A site is an item's service address;
     an order naming none is billed in its billing address's market."""
-    crm = crm_accounts.get(order.account.id) if order.account.id else None
+    crm = reference.accounts.get(order.account.id) if order.account.id else None
     if crm is not None:
         client = _crm_client(crm)
     else:
@@ -203,7 +192,7 @@ def accounts_wanted(order: ProductOrder, *, crm_accounts: Mapping[str, Account],
     sites = tuple(Site(key, address, tuple(item_ids)) for key, (address, item_ids) in by_key.items())
     placed = [site.address for site in sites] or list(client.addresses)
     systems = {market.billing_system for address in placed if (market := markets.market_for(address)) is not None}
-    alike = () if crm is not None else _crm_alike(client, crm_accounts.values())
+    alike = () if crm is not None else _crm_alike(client, reference)
     return AccountsWanted(client, crm is not None, sites, tuple(sorted(systems)), alike)
 
 
@@ -211,16 +200,12 @@ def _crm_client(account: Account) -> Client:
     return Client(account.id, account.legal_name, account.tax_id, (account.billing_address,))
 
 
-def _crm_alike(client: Client, accounts: Iterable[Account]) -> tuple[Client, ...]:
-    return tuple(
-        _crm_client(account)
-        for account in accounts
-        if account.active
-        and (
-            (client.tax_key and tax_key(account.tax_id) == client.tax_key)
-            or name_key(account.legal_name) == client.name_key
-        )
-    )
+def _crm_alike(client: Client, reference: ReferenceData) -> tuple[Client, ...]:
+    """The active CRM accounts with the client's tax id or legal name, in the CRM's order."""
+    alike = {account.id for account in reference.active_accounts_by_name_key.get(client.name_key, ())}
+    if client.tax_key:
+        alike.update(account.id for account in reference.active_accounts_by_tax_key.get(client.tax_key, ()))
+    return tuple(_crm_client(account) for account in reference.accounts.values() if account.id in alike)
 
 
 def match_client(wanted: AccountsWanted, recorded: Sequence[Client]) -> Client | Finding | None:
