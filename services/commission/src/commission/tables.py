@@ -56,6 +56,21 @@ order_offerings = sa.Table(
     sa.Index("order_offerings_by_account_seq", "account_key", "offering_id", "seq"),
 )
 
+# Each eligible order offering once per location it was sold at: a sale an order can duplicate is at one of the
+# order's locations, so the duplicate check reads an index range of those, not every sale of a busy account's
+# offering. Written and deleted with the order's offerings.
+sale_locations = sa.Table(
+    "sale_locations",
+    metadata,
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("offering_id", sa.Text, primary_key=True),
+    sa.Column("location_key", sa.Text, primary_key=True),
+    sa.Column("account_key", sa.Text, nullable=False),
+    sa.Column("order_type", sa.Text, nullable=False),
+    sa.Column("order_date", sa.Date, nullable=False),
+    sa.Index("sale_locations_by_place", "account_key", "offering_id", "order_type", "location_key", "order_date"),
+)
+
 order_progress = sa.Table(
     "order_progress",
     metadata,

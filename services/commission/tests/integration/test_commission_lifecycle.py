@@ -226,6 +226,32 @@ async def test_the_same_sale_again_within_the_window_is_a_duplicate_and_earns_no
     assert ratified.reasons[0].startswith(f"duplicate of {sale}")
 
 
+async def ratified_event(database, event: OrderHandedOff, day: date) -> OrderRatified:
+    emitted = await handle(database, ratify_order, event, today=day)
+    [ratified] = [OrderRatified.model_validate_json(r.value) for r in emitted if r.topic == OrderRatified.topic]
+    return ratified
+
+
+async def test_the_same_offering_sold_to_the_account_at_another_location_is_no_duplicate(database, api):
+    account, sale, elsewhere, again = new_account(), new_id(), new_id(), new_id()
+    await handle(database, ratify_order, handed_off(sale, OrderType.NEW, account=account), today=DAY)
+    later = DAY + timedelta(days=10)
+    at_another_site = handed_off(elsewhere, OrderType.NEW, account=account, location="LOC-CHI-0002")
+    assert (await ratified_event(database, at_another_site, later)).eligible
+    at_the_first_site = await ratified_event(database, handed_off(again, OrderType.NEW, account=account), later)
+    assert not at_the_first_site.eligible
+    assert at_the_first_site.reasons[0].startswith(f"duplicate of {sale}")
+
+
+async def test_a_sale_revised_to_not_eligible_is_no_longer_duplicated(database, api):
+    account, sale, again = new_account(), new_id(), new_id()
+    await handle(database, ratify_order, handed_off(sale, OrderType.NEW, account=account), today=DAY)
+    unsigned = handed_off(sale, OrderType.NEW, account=account, signed=None, version=2)
+    assert not (await ratified_event(database, unsigned, DAY)).eligible
+    later = handed_off(again, OrderType.NEW, account=account)
+    assert (await ratified_event(database, later, DAY + timedelta(days=10))).eligible
+
+
 async def test_the_hand_offs_of_one_poll_are_ratified_as_if_one_after_another(database, api):
     account, sale, elsewhere, change = new_account(), new_id(), new_id(), new_id()
     poll = on(DAY)  # one context for the poll, as the running service has

@@ -105,7 +105,7 @@ class InMemoryAccountServices:
                 kept
                 for kept in self._ratifications.offerings
                 if kept.record.decision.account_key == question.account_key
-                and kept.change.offering_id in question.offering_ids
+                and kept.change.offering_id in question.offering_locations
                 and kept.order_id != question.order_id
             ]
             found[question.order_id] = AccountHistory(
@@ -154,6 +154,7 @@ def _duplicable(kept: SimpleNamespace, question: AccountQuestion) -> bool:
         record.decision.eligible
         and record.order_type is question.order_type
         and record.order_date >= question.sales_since
+        and bool(kept.change.location_keys & question.offering_locations[kept.change.offering_id])
     )
 
 

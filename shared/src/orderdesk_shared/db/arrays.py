@@ -13,7 +13,7 @@ _QUOTE = postgresql.dialect().identifier_preparer
 
 
 def insert_arrays(
-    table: sa.Table, columns: Sequence[str], *, on_conflict: str, returning: str | None = None
+    table: sa.Table, columns: Sequence[str], *, on_conflict: str | None, returning: str | None = None
 ) -> sa.TextClause:
     """INSERT of rows given as one array per column (`as_arrays`): one statement for any number of rows, compiled
     once."""
@@ -23,10 +23,11 @@ def insert_arrays(
 
 
 def insert_arrays_sql(
-    table: sa.Table, columns: Sequence[str], *, on_conflict: str, returning: str | None = None
+    table: sa.Table, columns: Sequence[str], *, on_conflict: str | None, returning: str | None = None
 ) -> str:
     """`insert_arrays`' SQL. JSONB values and arrays travel as JSON text, as an array of JSONB would be an array of one
-    JSON document, and arrays of arrays must all have one length."""
+    JSON document, and arrays of arrays must all have one length. `on_conflict` None: a row already there is an
+    error."""
     as_json = _json_columns(table, columns)
     names = ", ".join(map(_QUOTE.quote, columns))
     arrays = ", ".join(
@@ -35,7 +36,8 @@ def insert_arrays_sql(
     )
     return (
         f"INSERT INTO {table.fullname} ({names}) SELECT {', '.join(_selected(table, name) for name in columns)} "
-        f"FROM unnest({arrays}) AS given({names}) ON CONFLICT {on_conflict}"
+        f"FROM unnest({arrays}) AS given({names})"
+        + (f" ON CONFLICT {on_conflict}" if on_conflict else "")
         + (f" RETURNING {returning}" if returning else "")
     )
 

@@ -194,6 +194,15 @@ def _item_mrr(event: OrderHandedOff, offerings: Sequence[OfferingChange]) -> dic
     return parts
 
 
+def offering_locations(items: Sequence[OrderItem]) -> dict[str, frozenset[str]]:
+    """Each offering on the order with the locations it is sold at: where a sale of it would be a duplicate."""
+    return {offering_id: _locations(items) for offering_id, items in _items_by_offering(items).items()}
+
+
+def _locations(items: Sequence[OrderItem]) -> frozenset[str]:
+    return frozenset(location_key(item.location) for item in items)
+
+
 def _items_by_offering(items: Sequence[OrderItem]) -> dict[str, list[OrderItem]]:
     by_offering: dict[str, list[OrderItem]] = {}
     for item in items:
@@ -229,7 +238,7 @@ def _offering_changes(event: OrderHandedOff, previous_mrc: Mapping[str, Decimal]
         changes.append(
             OfferingChange(
                 offering_id=offering_id,
-                location_keys=frozenset(location_key(item.location) for item in items),
+                location_keys=_locations(items),
                 previous_mrc=before,
                 mrc_after=after,
                 incremental_mrr=increment,

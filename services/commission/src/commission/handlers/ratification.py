@@ -6,7 +6,7 @@ from datetime import timedelta
 from commission import repository
 from commission.domain.accrual import Accrual, accrual
 from commission.domain.ledger import Holding, adjusted
-from commission.domain.ratification import Ratification, ratify
+from commission.domain.ratification import Ratification, offering_locations, ratify
 from commission.domain.rules import Rules
 from commission.handlers.earlier_sales import undo_earlier_sales
 from commission.handlers.hand_off import HandOff
@@ -81,7 +81,7 @@ def _question(hand_off: HandOff, rules: Rules) -> repository.AccountQuestion:
     return repository.AccountQuestion(
         order_id=hand_off.event.order_id,
         account_key=hand_off.account,
-        offering_ids=frozenset(item.product_offering_id for item in hand_off.event.order.items),
+        offering_locations=offering_locations(hand_off.event.order.items),
         order_type=hand_off.event.order.order_type,
         sales_since=hand_off.order_date - duplicate_window,
     )

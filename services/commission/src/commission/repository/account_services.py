@@ -1,7 +1,7 @@
 """What an account's services were before an order: the MRC earlier orders left per offering, the sales an order
 could duplicate, and the commissioned sales a disconnect or downgrade undoes."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ratification import EarlierSale
-from commission.tables import messaging, order_offerings, order_progress, ratifications
+from commission.tables import messaging, order_offerings, order_progress, ratifications, sale_locations
 from orderdesk_shared.events.order import OrderType
 
 
@@ -22,56 +22,70 @@ class AccountQuestion:
 
     order_id: str
     account_key: str
-    offering_ids: frozenset[str]
+    # The order's offerings, each with the locations the order sells it at.
+    offering_locations: Mapping[str, frozenset[str]]
     order_type: OrderType
     # Since when an earlier sale can be a duplicate of this order.
     sales_since: date
 
 
-def _per_offering(questions: Sequence[AccountQuestion]) -> dict[str, list]:
-    """The questions as parallel arrays, one element per order and offering asked about."""
-    asked = [(question, offering_id) for question in questions for offering_id in sorted(question.offering_ids)]
+def _per_location(questions: Sequence[AccountQuestion]) -> dict[str, list]:
+    """The questions as parallel arrays, one element per order, offering and location asked about."""
+    asked = [
+        (question, offering_id, location_key)
+        for question in questions
+        for offering_id, location_keys in sorted(question.offering_locations.items())
+        for location_key in sorted(location_keys)
+    ]
     return {
-        "order_ids": [question.order_id for question, _ in asked],
-        "account_keys": [question.account_key for question, _ in asked],
-        "offering_ids": [offering_id for _, offering_id in asked],
-        "order_types": [str(question.order_type) for question, _ in asked],
-        "sinces": [question.sales_since for question, _ in asked],
+        "order_ids": [question.order_id for question, _, _ in asked],
+        "account_keys": [question.account_key for question, _, _ in asked],
+        "offering_ids": [offering_id for _, offering_id, _ in asked],
+        "order_types": [str(question.order_type) for question, _, _ in asked],
+        "sinces": [question.sales_since for question, _, _ in asked],
+        "location_keys": [location_key for _, _, location_key in asked],
     }
 
 
 _ASKED = (
-    "unnest(CAST(:order_ids AS text[]), CAST(:account_keys AS text[]), CAST(:offering_ids AS text[]), "
-    "CAST(:order_types AS text[]), CAST(:sinces AS date[])) AS asked(order_id, account_key, offering_id, order_type, "
-    "since)"
+    "WITH asked AS (SELECT * FROM unnest(CAST(:order_ids AS text[]), CAST(:account_keys AS text[]),"
+    " CAST(:offering_ids AS text[]), CAST(:order_types AS text[]), CAST(:sinces AS date[]),"
+    " CAST(:location_keys AS text[])) AS asked(order_id, account_key, offering_id, order_type, since, location_key))"
 )
 _ASKED_PARAMETERS = (
-    *(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text)) for name in ("order_ids", "account_keys", "offering_ids")),
-    sa.bindparam("order_types", type_=postgresql.ARRAY(sa.Text)),
+    *(
+        sa.bindparam(name, type_=postgresql.ARRAY(sa.Text))
+        for name in ("order_ids", "account_keys", "offering_ids", "order_types", "location_keys")
+    ),
     sa.bindparam("sinces", type_=postgresql.ARRAY(sa.Date)),
 )
 _OFFERINGS = order_offerings.fullname
 # In one statement, two kinds of rows: each account's MRC per offering as the latest earlier order left it (the order
-# asking left out), and the accounts' eligible sales of the offerings with the asking order's type since the
-# duplicate window opened: the only sales an order can duplicate (a busy account has many others).
+# asking left out), and the accounts' eligible sales of the offerings with the asking order's type, at the asking
+# order's locations, since the duplicate window opened: the only sales an order can duplicate (a busy account has
+# many others), each with those of its locations the order is at, the earliest first.
 _ACCOUNT_HISTORY = sa.text(
-    "SELECT asked.order_id AS asked_by, asked.offering_id, latest.mrc_after, NULL AS order_id, NULL AS order_type,"
-    f" NULL AS order_date, NULL AS location_keys FROM {_ASKED} CROSS JOIN LATERAL ("
-    f"SELECT mrc_after FROM {_OFFERINGS} AS earlier WHERE earlier.account_key = asked.account_key"
-    " AND earlier.offering_id = asked.offering_id AND earlier.order_id <> asked.order_id"
+    f"{_ASKED} SELECT offering.order_id AS asked_by, offering.offering_id, latest.mrc_after, NULL AS order_id,"
+    " NULL AS order_type, NULL AS order_date, NULL AS location_keys"
+    " FROM (SELECT DISTINCT order_id, account_key, offering_id FROM asked) AS offering CROSS JOIN LATERAL ("
+    f"SELECT mrc_after FROM {_OFFERINGS} AS earlier WHERE earlier.account_key = offering.account_key"
+    " AND earlier.offering_id = offering.offering_id AND earlier.order_id <> offering.order_id"
     " ORDER BY earlier.seq DESC LIMIT 1) AS latest"
-    " UNION ALL SELECT asked.order_id, earlier.offering_id, NULL, earlier.order_id, earlier.order_type,"
-    f" earlier.order_date, earlier.location_keys FROM {_ASKED} JOIN {_OFFERINGS} AS earlier"
-    " ON earlier.account_key = asked.account_key AND earlier.offering_id = asked.offering_id"
-    " AND earlier.order_type = asked.order_type AND earlier.eligible AND earlier.order_date >= asked.since"
-    " AND earlier.order_id <> asked.order_id"
+    " UNION ALL SELECT asked.order_id, sale.offering_id, NULL, sale.order_id, sale.order_type, sale.order_date,"
+    f" array_agg(sale.location_key) FROM asked JOIN {sale_locations.fullname} AS sale"
+    " ON sale.account_key = asked.account_key AND sale.offering_id = asked.offering_id"
+    " AND sale.order_type = asked.order_type AND sale.location_key = asked.location_key"
+    " AND sale.order_date >= asked.since AND sale.order_id <> asked.order_id"
+    " GROUP BY asked.order_id, sale.offering_id, sale.order_id, sale.order_type, sale.order_date"
+    " ORDER BY asked_by, order_date, order_id"
 ).bindparams(*_ASKED_PARAMETERS)
 
 
 @dataclass(frozen=True)
 class AccountHistory:
     """What an asking order's account did before: its MRC per offering as earlier orders left it, and its eligible
-    sales of the order's offerings, of the order's type, since the order's `sales_since`."""
+    sales of the order's offerings, of the order's type, at the order's locations, since the order's `sales_since`
+    (each sale with those of its locations the order is at), the earliest first."""
 
     previous_mrcs: dict[str, Decimal] = field(default_factory=dict)
     earlier_sales: list[EarlierSale] = field(default_factory=list)
@@ -145,7 +159,7 @@ class AccountServices:
     async def histories(self, questions: Sequence[AccountQuestion]) -> dict[str, AccountHistory]:
         """Each asking order's account history, by order id."""
         found = {question.order_id: AccountHistory() for question in questions}
-        for row in await self._connection.execute(_ACCOUNT_HISTORY, _per_offering(questions)):
+        for row in await self._connection.execute(_ACCOUNT_HISTORY, _per_location(questions)):
             history = found[row.asked_by]
             if row.order_id is None:
                 history.previous_mrcs[row.offering_id] = row.mrc_after

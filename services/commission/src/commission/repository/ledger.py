@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ledger import Holding, Posting, Statement
@@ -26,6 +27,9 @@ _LEDGER_COLUMNS = (
 _ADD_ENTRIES = insert_arrays(
     ledger_entries, _LEDGER_COLUMNS, on_conflict="(entry_key) DO NOTHING", returning="entry_key"
 )
+
+# One array, so any number of orders is one statement text, prepared once (an IN list is a new text per count).
+_ORDER_IDS = sa.cast(sa.bindparam("order_ids", type_=ARRAY(sa.Text)), ARRAY(sa.Text))
 
 
 class Ledger:
@@ -49,9 +53,10 @@ class Ledger:
                 sa.func.sum(ledger_entries.c.accrued_change).label("accrued"),
                 sa.func.sum(ledger_entries.c.payable_change).label("payable"),
             )
-            .where(ledger_entries.c.order_id.in_(sorted(order_ids)))
+            .where(ledger_entries.c.order_id == sa.any_(_ORDER_IDS))
             .group_by(ledger_entries.c.order_id, ledger_entries.c.rep_id)
-            .order_by(ledger_entries.c.order_id, ledger_entries.c.rep_id)
+            .order_by(ledger_entries.c.order_id, ledger_entries.c.rep_id),
+            {"order_ids": sorted(order_ids)},
         )
         found: dict[str, dict[str, Holding]] = {order_id: {} for order_id in order_ids}
         for row in rows:

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from commission.domain.ratification import Ratification
 from commission.domain.reconciliation import RatifiedOrder
-from commission.tables import messaging, order_offerings, order_progress, ratifications
+from commission.tables import messaging, order_offerings, order_progress, ratifications, sale_locations
 from orderdesk_shared.db.arrays import array_parameters, as_arrays, insert_arrays_sql
 from orderdesk_shared.events.order import OrderType
 
@@ -97,6 +98,41 @@ _STORE_RATIFICATIONS = sa.text(
 ).bindparams(*array_parameters(ratifications, _RATIFICATION_COLUMNS))
 
 
+_OFFERING_COLUMNS = (
+    "order_id",
+    "offering_id",
+    "order_version",
+    "account_key",
+    "order_type",
+    "order_date",
+    "eligible",
+    "location_keys",
+    "previous_mrc",
+    "mrc_after",
+    "incremental_mrr",
+)
+_SALE_LOCATION_COLUMNS = "order_id, offering_id, location_key, account_key, order_type, order_date"
+# What the orders do to their accounts' services, and each eligible one's offerings once per location, in one
+# statement.
+_STORE_OFFERINGS = sa.text(
+    "WITH stored AS ("
+    + insert_arrays_sql(
+        order_offerings,
+        _OFFERING_COLUMNS,
+        on_conflict=None,
+        returning="order_id, offering_id, location_keys, account_key, order_type, order_date, eligible",
+    )
+    + f") INSERT INTO {sale_locations.fullname} ({_SALE_LOCATION_COLUMNS})"
+    " SELECT order_id, offering_id, unnest(location_keys), account_key, order_type, order_date FROM stored"
+    " WHERE eligible"
+).bindparams(*array_parameters(order_offerings, _OFFERING_COLUMNS))
+# A revised order's offerings go, with its sales' locations, before its new version's are stored.
+_FORGET_OFFERINGS = sa.text(
+    f"WITH sales AS (DELETE FROM {sale_locations.fullname} WHERE order_id = ANY(CAST(:order_ids AS TEXT[])))"
+    f" DELETE FROM {order_offerings.fullname} WHERE order_id = ANY(CAST(:order_ids AS TEXT[]))"
+).bindparams(sa.bindparam("order_ids", type_=postgresql.ARRAY(sa.Text)))
+
+
 class Ratifications:
     """Ratifications with what their orders do to their accounts' services, and the reports over them."""
 
@@ -113,7 +149,7 @@ class Ratifications:
         )
         stored = {row.order_id: Stored(revised=row.revised, progress=row if row.reported else None) for row in rows}
         if revised := sorted(order_id for order_id, known in stored.items() if known.revised):
-            await self._connection.execute(sa.delete(order_offerings).where(order_offerings.c.order_id.in_(revised)))
+            await self._connection.execute(_FORGET_OFFERINGS, {"order_ids": revised})
         offerings = [
             {
                 "order_id": record.order_id,
@@ -133,7 +169,7 @@ class Ratifications:
             for change in record.decision.offerings
         ]
         if offerings:
-            await self._connection.execute(sa.insert(order_offerings), offerings)
+            await self._connection.execute(_STORE_OFFERINGS, as_arrays(offerings))
         return stored
 
     async def get(self, order_id: str, *, for_update: bool = False) -> sa.Row | None:
