@@ -5,13 +5,13 @@ functions, and the SDK's generic attribute handling cost more CPU than the handl
 """
 
 import json
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from orderdesk_shared.events.base import Fact
+from orderdesk_shared.ids import new_id
 
 CONTENT_TYPE = "application/json"
 SPEC_VERSION = "1.0"
@@ -62,7 +62,7 @@ def encode(event: Fact, *, source: str, event_id: str | None = None) -> KafkaRec
     """Turn an event into a binary-mode Kafka record keyed by its subject (an order id, a source id)."""
     subject = event.subject
     headers = {
-        "ce_id": event_id or str(uuid.uuid4()),
+        "ce_id": event_id or new_id(),
         "ce_type": event.event_type,
         "ce_source": source,
         "ce_time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),

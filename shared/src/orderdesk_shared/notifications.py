@@ -5,11 +5,12 @@ import hashlib
 import hmac
 import ipaddress
 import re
-import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
+
+from orderdesk_shared.ids import new_id
 
 # The header carrying the signature of a notification's body: `sha256=<hex HMAC-SHA256 of the body>`, keyed with the
 # subscription's secret (GitHub's webhook convention, which most HTTP frameworks have a recipe for).
@@ -107,7 +108,7 @@ class Notification:
     resource: Mapping
     audience: tuple[str, ...]
     field_path: str | None = None
-    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    event_id: str = field(default_factory=new_id)
     event_time: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def envelope(self) -> dict:

@@ -1,7 +1,6 @@
 """The unit of work, which commits state, outbox and inbox together, and the Database that opens it."""
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from orderdesk_shared.db.messaging_statements import (
 from orderdesk_shared.errors import DatabaseUnavailable
 from orderdesk_shared.events.base import Event, Fact
 from orderdesk_shared.events.catalogue import dead_letter_headers, dead_letter_topic
+from orderdesk_shared.ids import new_id
 from orderdesk_shared.messaging import MessagingTables
 from orderdesk_shared.telemetry import Traced, batch_span, context_from_carrier, trace_carrier
 
@@ -242,7 +242,7 @@ class UnitOfWork:
             outbox_insert_sql(self._tables.outbox),
             self._lock_name,
             outbox_channel(self._tables),
-            [str(uuid.uuid4()) for _ in rows],
+            [new_id() for _ in rows],
             [row.aggregate_type for row in rows],
             [row.record.key or "" for row in rows],
             [row.event_type for row in rows],
