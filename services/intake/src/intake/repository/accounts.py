@@ -4,18 +4,26 @@ system (intake.domain.accounts decides which; this keeps them and numbers them f
 from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.domain.accounts import NAMESAKES_LISTED, Client, ClientOnRecord, KeptAccounts, NumberedPlan
 from intake.tables import BILLING_ADDRESS, account_serials, billing_accounts, clients, service_accounts
+from orderdesk_shared.db import json_text
+from orderdesk_shared.db.arrays import as_arrays, insert_arrays
 from orderdesk_shared.events.order import Address, BillingAccount, Contact, ServiceAccount
 
 # A search answers at most this many clients.
 SEARCH_LIMIT = 50
 
-# Built once: each batch of new orders reads its clients' accounts and draws serials.
-_CLIENT_IDS = sa.bindparam("client_ids", type_=ARRAY(sa.Text))
+# Built once, each of one shape whatever the batch, its values bound as arrays: a statement whose text varies with
+# the batch (a condition per client, an IN list per value) is compiled again by SQLAlchemy and prepared again on each
+# pooled connection, and both keep every text they met (a hundred prepared statements a connection), which grew
+# intake's memory with the orders it had seen.
+_TEXT_ARRAYS = {
+    name: sa.bindparam(name, type_=ARRAY(sa.Text))
+    for name in ("client_ids", "site_keys", "names", "ids", "tax_keys", "billed_names", "billing_addresses", "untaxed")
+}
 _KEPT = sa.union_all(
     sa.select(
         service_accounts.c.client_id,
@@ -23,19 +31,56 @@ _KEPT = sa.union_all(
         service_accounts.c.site_key.label("key"),
         service_accounts.c.number,
     ).where(
-        service_accounts.c.client_id == sa.any_(_CLIENT_IDS),
-        service_accounts.c.site_key == sa.any_(sa.bindparam("site_keys", type_=ARRAY(sa.Text))),
+        service_accounts.c.client_id == sa.any_(_TEXT_ARRAYS["client_ids"]),
+        service_accounts.c.site_key == sa.any_(_TEXT_ARRAYS["site_keys"]),
     ),
     sa.select(
         billing_accounts.c.client_id,
         sa.literal("system"),
         billing_accounts.c.billing_system,
         billing_accounts.c.number,
-    ).where(billing_accounts.c.client_id == sa.any_(_CLIENT_IDS)),
+    ).where(billing_accounts.c.client_id == sa.any_(_TEXT_ARRAYS["client_ids"])),
 )
 _SERIALS = sa.select(account_serials.next_value()).select_from(
     sa.func.generate_series(1, sa.bindparam("count", type_=sa.Integer))
 )
+# A taxed client's legal name beside its billing address (as JSON text), one pair a row.
+_BILLED = (
+    sa.func.unnest(_TEXT_ARRAYS["billed_names"], _TEXT_ARRAYS["billing_addresses"])
+    .table_valued("name_key", "address")
+    .render_derived()
+)
+_UNTAXED = sa.func.unnest(_TEXT_ARRAYS["untaxed"]).table_valued("name_key").render_derived()
+_NAMESAKES = (
+    sa.select(clients)
+    .where(clients.c.name_key == _UNTAXED.c.name_key)
+    .order_by(clients.c.id)
+    .limit(NAMESAKES_LISTED + 1)
+    .lateral("namesakes")
+)
+_CANDIDATES = sa.union(
+    sa.select(clients).where(
+        sa.or_(
+            sa.and_(clients.c.name_key == sa.any_(_TEXT_ARRAYS["names"]), clients.c.tax_key.is_(None)),
+            clients.c.id == sa.any_(_TEXT_ARRAYS["ids"]),
+            clients.c.tax_key == sa.any_(_TEXT_ARRAYS["tax_keys"]),
+        )
+    ),
+    sa.select(clients).join(
+        _BILLED,
+        sa.and_(clients.c.name_key == _BILLED.c.name_key, sa.cast(_BILLED.c.address, JSONB) == BILLING_ADDRESS),
+    ),
+    sa.select(_NAMESAKES).select_from(_UNTAXED).join(_NAMESAKES, sa.true()),
+).order_by("id")
+_RECORDED_COLUMNS = {
+    clients: ("id", "legal_name", "name_key", "tax_id", "tax_key", "addresses", "contacts"),
+    service_accounts: ("number", "client_id", "site_key", "site"),
+    billing_accounts: ("number", "client_id", "billing_system"),
+}
+_RECORD = {
+    table: insert_arrays(table, columns, on_conflict="DO NOTHING", returning=table.primary_key.columns[0].name)
+    for table, columns in _RECORDED_COLUMNS.items()
+}
 
 
 class ClientAccountRecords:
@@ -49,30 +94,18 @@ class ClientAccountRecords:
         tax id; the one with the legal name and no tax id; those with the name at the billing address; and for a
         client without a tax id, a few of those with its name. Each read by index: as many clients as share a name,
         a lookup reads a handful of rows."""
-        alike = [sa.and_(clients.c.name_key.in_({client.name_key for client in wanted}), clients.c.tax_key.is_(None))]
-        if ids := {client.id for client in wanted if client.id}:
-            alike.append(clients.c.id.in_(ids))
-        if tax_keys := {client.tax_key for client in wanted if client.tax_key}:
-            alike.append(clients.c.tax_key.in_(tax_keys))
-        alike += [
-            sa.and_(
-                clients.c.name_key == client.name_key, sa.literal(_json(client.addresses[0]), JSONB) == BILLING_ADDRESS
-            )
-            for client in wanted
-            if client.tax_key and client.addresses
-        ]
-        found = [sa.select(clients).where(sa.or_(*alike))]
-        if untaxed := sorted({client.name_key for client in wanted if not client.tax_key}):
-            names = sa.func.unnest(sa.cast(untaxed, ARRAY(sa.Text))).table_valued("name_key").render_derived()
-            namesakes = (
-                sa.select(clients)
-                .where(clients.c.name_key == names.c.name_key)
-                .order_by(clients.c.id)
-                .limit(NAMESAKES_LISTED + 1)
-                .lateral("namesakes")
-            )
-            found.append(sa.select(namesakes).select_from(names).join(namesakes, sa.true()))
-        rows = await self._connection.execute(sa.union(*found).order_by("id"))
+        billed = [client for client in wanted if client.tax_key and client.addresses]
+        rows = await self._connection.execute(
+            _CANDIDATES,
+            {
+                "names": sorted({client.name_key for client in wanted}),
+                "ids": sorted({client.id for client in wanted if client.id}),
+                "tax_keys": sorted({client.tax_key for client in wanted if client.tax_key}),
+                "billed_names": [client.name_key for client in billed],
+                "billing_addresses": [json_text(_json(client.addresses[0])) for client in billed],
+                "untaxed": sorted({client.name_key for client in wanted if not client.tax_key}),
+            },
+        )
         return [_client(row) for row in rows]
 
     async def kept(self, client_ids: Collection[str], site_keys: Collection[str]) -> dict[str, KeptAccounts]:
@@ -123,8 +156,7 @@ class ClientAccountRecords:
         return True
 
     async def _inserted_all(self, table: sa.Table, rows: list[dict]) -> bool:
-        [key] = table.primary_key.columns
-        inserted = await self._connection.execute(insert(table).on_conflict_do_nothing().returning(key), rows)
+        inserted = await self._connection.execute(_RECORD[table], as_arrays(rows))
         return len(inserted.all()) == len(rows)
 
     async def get(self, client: str) -> ClientOnRecord | None:

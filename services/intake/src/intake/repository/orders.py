@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.domain.acceptance import earlier_alike
@@ -52,6 +53,28 @@ class OrderFilter:
             orders.c.created_at < self.until if self.until else None,
         ]
         return query.where(*(criterion for criterion in criteria if criterion is not None))
+
+
+# Built once, of one shape whatever the batch (its candidates bound as arrays, not an IN list of pairs whose text
+# grows with the batch: each text is compiled and prepared on every pooled connection again, and kept).
+_CANDIDATE_KEYS = (
+    sa.func.unnest(
+        sa.bindparam("account_keys", type_=ARRAY(sa.Text)), sa.bindparam("fingerprints", type_=ARRAY(sa.Text))
+    )
+    .table_valued("account_key", "fingerprint")
+    .render_derived()
+)
+_EARLIER_ALIKE = (
+    sa.select(orders.c.id, orders.c.account_key, orders.c.fingerprint, orders.c.external_id)
+    .where(
+        sa.tuple_(orders.c.account_key, orders.c.fingerprint).in_(
+            sa.select(_CANDIDATE_KEYS.c.account_key, _CANDIDATE_KEYS.c.fingerprint)
+        ),
+        orders.c.created_at >= sa.bindparam("since", type_=orders.c.created_at.type),
+        orders.c.state.not_in([OrderState.REJECTED, OrderState.CANCELLED]),
+    )
+    .order_by(orders.c.created_at)
+)
 
 
 class Orders:
@@ -126,15 +149,12 @@ class Orders:
         if not keyed:
             return {}
         rows = await self._connection.execute(
-            sa.select(orders.c.id, orders.c.account_key, orders.c.fingerprint, orders.c.external_id)
-            .where(
-                sa.tuple_(orders.c.account_key, orders.c.fingerprint).in_(
-                    [(new.order.account.key, new.fingerprint) for new in keyed]
-                ),
-                orders.c.created_at >= since,
-                orders.c.state.not_in([OrderState.REJECTED, OrderState.CANCELLED]),
-            )
-            .order_by(orders.c.created_at)
+            _EARLIER_ALIKE,
+            {
+                "account_keys": [new.order.account.key for new in keyed],
+                "fingerprints": [new.fingerprint for new in keyed],
+                "since": since,
+            },
         )
         earlier: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
         for row in rows:
