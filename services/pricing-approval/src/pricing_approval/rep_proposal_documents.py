@@ -6,9 +6,6 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-import docx
-import pypdf
-
 # A proposal runs to a few pages; a larger file is more likely a scan or a mistake, and it is kept in the database.
 # Below the upload body limit (max_upload_bytes, 10 MB by default), so that the refusal names the file.
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
@@ -45,6 +42,10 @@ def read_document(content: bytes) -> ProposalDocument:
 
 
 def _pdf_text(content: bytes) -> str:
+    # Imported on the first upload, not at start: pypdf holds 20 MiB resident (python-docx 6), an eighth of the
+    # service's memory for a page few of its processes ever serve.
+    import pypdf
+
     try:
         reader = pypdf.PdfReader(io.BytesIO(content))
         encrypted = reader.is_encrypted
@@ -68,6 +69,8 @@ def _docx_text(content: bytes) -> str:
         raise UnreadableDocument("a zip file, but not a Word (DOCX) document")
     if part_sizes[_DOCX_TEXT_PART] > MAX_DOCX_TEXT_PART_BYTES:
         raise UnreadableDocument("the Word document's text unpacks to more than the desk reads")
+    import docx  # on the first DOCX, as pypdf above
+
     try:
         document = docx.Document(io.BytesIO(content))
     # As for a PDF: whatever a malformed file breaks in the parser is the upload's fault.
