@@ -2,12 +2,15 @@
 receives as a file in a Maildir in the run dir, where tests and people read the real messages."""
 
 import email.policy
-import mailbox
+import os
+import socket
 import sys
+import time
 from argparse import ArgumentParser
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from itertools import count
 from pathlib import Path
 
 from aiosmtpd.smtp import Envelope
@@ -55,11 +58,18 @@ class MailSink:
 
 class MaildirOfReceivedBytes:
     """An aiosmtpd handler keeping each message in a Maildir as the bytes received, after the envelope's sender and
-    recipients as headers (as aiosmtpd's own Mailbox handler names them). That handler parses each message into an
-    email.message.Message and prints it back, a quarter of the sink's CPU on the bench."""
+    recipients as headers (as aiosmtpd's own Mailbox handler names them).
+
+    Written as the Maildir convention has it (a file in tmp/, renamed into new/) but not synced to disk: the sink is
+    the local stack's stand-in for a relay, what it keeps is for tests and people to read, and aiosmtpd's Mailbox
+    handler (which parses each message and prints it back, then fsyncs it) cost the sink 0.47 ms of CPU a mail, more
+    than the console spends sending one."""
 
     def __init__(self, maildir: str) -> None:
-        self._maildir = mailbox.Maildir(maildir)
+        self._maildir = Path(maildir)
+        for folder in ("tmp", "new", "cur"):
+            (self._maildir / folder).mkdir(parents=True, exist_ok=True)
+        self._names = (f"{time.time_ns()}.{os.getpid()}_{number}.{socket.gethostname()}" for number in count())
 
     @classmethod
     def from_cli(cls, parser: ArgumentParser, *args: str) -> "MaildirOfReceivedBytes":
@@ -69,7 +79,9 @@ class MaildirOfReceivedBytes:
 
     async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
         envelope_headers = f"X-MailFrom: {envelope.mail_from}\r\nX-RcptTo: {', '.join(envelope.rcpt_tos)}\r\n"
-        self._maildir.add(envelope_headers.encode() + envelope.original_content)
+        name = next(self._names)
+        (self._maildir / "tmp" / name).write_bytes(envelope_headers.encode() + envelope.original_content)
+        (self._maildir / "tmp" / name).rename(self._maildir / "new" / name)
         return "250 OK"
 
 
