@@ -5,7 +5,7 @@ from datetime import datetime
 
 from console.domain.notifications import Notified, notified, status_mails
 from console.domain.report_facts import ReportFact, report_fact
-from console.domain.sla import StageSlaPolicy, alarms, sla_due_at
+from console.domain.sla import RaisedLevel, StageSlaPolicy, alarms, sla_due_at
 from console.domain.timeline import Recorded, TimelineEntry, entry_for, fold_on, fold_timeline, follows
 from console.rules_in_force import ConsoleRules
 from console.unit_of_work import ConsoleUnitOfWork
@@ -102,21 +102,15 @@ async def keep_service_requests(uow: ConsoleUnitOfWork, changes: Sequence[Traced
 
 async def raise_jeopardy(uow: ConsoleUnitOfWork, *, now: datetime, policy: StageSlaPolicy) -> int:
     """Put each order whose step has used half, three quarters or all of its SLA in jeopardy, and escalate it up
-    the ladder past its SLA: each level and rung once per order version and stage; how many events it recorded."""
+    the ladder past its SLA: each level and rung once per order version and stage; how many events it recorded.
+    Every level due is claimed by one statement, however many open orders have one."""
+    due = [(order, alarms(policy, order, now=now)) for order in await uow.orders.in_flight()]
+    claimed = await uow.jeopardy.claim(
+        [RaisedLevel.of(order, alarm) for order, levels in due for alarm in levels], at=now
+    )
     recorded = 0
-    for order in await uow.orders.in_flight():
-        raised = [
-            alarm.fallout
-            for alarm in alarms(policy, order, now=now)
-            if await uow.jeopardy.claim(
-                order_id=order["id"],
-                order_version=order["order_version"],
-                stage=order["stage"],
-                level=alarm.level,
-                at=now,
-            )
-        ]
-        if raised:
+    for order, levels in due:
+        if raised := [alarm.fallout for alarm in levels if RaisedLevel.of(order, alarm) in claimed]:
             async with order_step(uow, order["id"], "stage SLA run out", version=order["order_version"]):
                 for fallout in raised:
                     uow.emit(fallout)

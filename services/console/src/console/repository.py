@@ -9,12 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from console.domain.sla import ESCALATED_TO
+from console.domain.sla import ESCALATED_TO, RaisedLevel
 from console.domain.timeline import REP_SEPARATOR, Folded, OrderRow, TimelineEntry
 from console.live import ORDER_CHANGED_CHANNEL
 from console.tables import OPEN_ORDER, assignments, jeopardy_raised, orders, timeline_events
 from orderdesk_shared.access import OrderPeople
-from orderdesk_shared.db import insert_if_absent
 from orderdesk_shared.db.arrays import as_arrays, insert_arrays
 from orderdesk_shared.errors import TransientError
 from orderdesk_shared.events.order import OrderState, Stage
@@ -464,20 +463,32 @@ class Assignments:
         return [dict(row) for row in result.mappings()]
 
 
+_CLAIM_LEVELS = insert_arrays(
+    jeopardy_raised,
+    ("order_id", "order_version", "stage", "level", "raised_at"),
+    on_conflict="DO NOTHING",
+    returning="order_id, order_version, stage, level",
+)
+
+
 class JeopardyRaised:
     """The jeopardy levels and escalation rungs raised, each once per order version and stage."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def claim(self, *, order_id: str, order_version: int, stage: str, level: str, at: datetime) -> bool:
-        """Record that `level` is raised for this order version and stage; False when it already was."""
-        return await insert_if_absent(
-            self._connection,
-            jeopardy_raised,
-            order_id=order_id,
-            order_version=order_version,
-            stage=stage,
-            level=level,
-            raised_at=at,
+    async def claim(self, levels: Sequence[RaisedLevel], *, at: datetime) -> set[RaisedLevel]:
+        """Record each level as raised for its order version and stage, in one statement: those not raised before."""
+        if not levels:
+            return set()
+        rows = await self._connection.execute(
+            _CLAIM_LEVELS,
+            {
+                "order_id": [level.order_id for level in levels],
+                "order_version": [level.order_version for level in levels],
+                "stage": [level.stage for level in levels],
+                "level": [level.level for level in levels],
+                "raised_at": [at] * len(levels),
+            },
         )
+        return {RaisedLevel(*row) for row in rows}

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from console.domain.sla import RaisedLevel
 from console.domain.timeline import OrderRow
 from console.main import create_app
 from console.settings import Settings
@@ -237,22 +238,11 @@ async def test_escalations_list_orders_in_jeopardy_the_most_severe_and_oldest_fi
     async with console_app.state.runtime.database.unit_of_work() as uow:
         for name, row in orders.items():
             await uow.orders.save([(row, now)])
-            for rung in reached.get(name, []):
-                await uow.jeopardy.claim(
-                    order_id=row.id,
-                    order_version=1,
-                    stage="validated",
-                    level=f"escalated to {rung}",
-                    at=now,
-                )
+            await uow.jeopardy.claim(
+                [RaisedLevel(row.id, 1, "validated", f"escalated to {rung}") for rung in reached.get(name, [])], at=now
+            )
         # A rung reached at an earlier stage is not the current stage's escalation.
-        await uow.jeopardy.claim(
-            order_id=orders["medium"].id,
-            order_version=1,
-            stage="received",
-            level="escalated to team lead",
-            at=now,
-        )
+        await uow.jeopardy.claim([RaisedLevel(orders["medium"].id, 1, "received", "escalated to team lead")], at=now)
 
     async with await browse_as(console_app, "dana", Role.SPECIALIST) as browser:
         page = (await browser.get("/escalations")).text

@@ -11,6 +11,7 @@ from typing import Any
 
 from console.domain.mail import Mail
 from console.domain.report_facts import ReportFact
+from console.domain.sla import RaisedLevel
 from console.domain.timeline import Folded, OrderRow, TimelineEntry
 from console.tables import ENDED_STATES
 from orderdesk_shared.events.commission import RosterRep
@@ -72,11 +73,11 @@ class InMemoryOrders:
 
 class InMemoryJeopardyRaised:
     def __init__(self) -> None:
-        self.raised: set[tuple[str, int, str, str]] = set()
+        self.raised: set[RaisedLevel] = set()
 
-    async def claim(self, *, order_id: str, order_version: int, stage: str, level: str, at: datetime) -> bool:
-        first = (order_id, order_version, stage, level) not in self.raised
-        self.raised.add((order_id, order_version, stage, level))
+    async def claim(self, levels: Sequence[RaisedLevel], *, at: datetime) -> set[RaisedLevel]:
+        first = set(levels) - self.raised
+        self.raised |= first
         return first
 
 

@@ -119,6 +119,20 @@ class Alarm:
     fallout: OrderFallout
 
 
+@dataclass(frozen=True)
+class RaisedLevel:
+    """A jeopardy level or escalation rung of an order version's stage: each is raised once."""
+
+    order_id: str
+    order_version: int
+    stage: str
+    level: str
+
+    @classmethod
+    def of(cls, order: Mapping[str, Any], alarm: Alarm) -> "RaisedLevel":
+        return cls(order["id"], order["order_version"], order["stage"], alarm.level)
+
+
 def alarms(policy: StageSlaPolicy, order: Mapping[str, Any], *, now: datetime) -> list[Alarm]:
     """The jeopardy level and every escalation rung an open order's step has reached by `now` (none when no clock
     runs); the watchdog raises each once per order version and stage."""
