@@ -104,12 +104,13 @@ async def raise_jeopardy(uow: ConsoleUnitOfWork, *, now: datetime, policy: Stage
     """Put each order whose step has used half, three quarters or all of its SLA in jeopardy, and escalate it up
     the ladder past its SLA: each level and rung once per order version and stage; how many events it recorded.
     Every level due is claimed by one statement, however many open orders have one."""
-    due = [(order, alarms(policy, order, now=now)) for order in await uow.orders.in_flight()]
+    in_flight = await uow.orders.in_flight()
+    due = [alarms(policy, order, now=now) for order in in_flight]
     claimed = await uow.jeopardy.claim(
-        [RaisedLevel.of(order, alarm) for order, levels in due for alarm in levels], at=now
+        [RaisedLevel.of(order, alarm) for order, levels in zip(in_flight, due, strict=True) for alarm in levels], at=now
     )
     recorded = 0
-    for order, levels in due:
+    for order, levels in zip(in_flight, due, strict=True):
         if raised := [alarm.fallout for alarm in levels if RaisedLevel.of(order, alarm) in claimed]:
             async with order_step(uow, order["id"], "stage SLA run out", version=order["order_version"]):
                 for fallout in raised:
