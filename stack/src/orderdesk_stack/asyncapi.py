@@ -33,7 +33,7 @@ from orderdesk_stack.catalogue import subscriptions_of
 from orderdesk_stack.kafka_access import KafkaPrincipal, principals
 from orderdesk_stack.manifests import KAFKA_SECURITY_PROTOCOL
 from orderdesk_stack.services import SERVICES, Service
-from orderdesk_stack.topics import catalogue_topics
+from orderdesk_stack.topics import catalogue_topics, topic_config
 
 ASYNCAPI_VERSION = "3.0.0"
 KAFKA_BINDING_VERSION = "0.5.0"
@@ -238,6 +238,18 @@ def _channel(topic: str, topics: _Topics) -> dict[str, Any]:
         "address": topic,
         "description": description,
         "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in topics.carried_by(topic)},
+        "bindings": {
+            "kafka": {"topicConfiguration": _topic_configuration(topic), "bindingVersion": KAFKA_BINDING_VERSION}
+        },
+    }
+
+
+def _topic_configuration(topic: str) -> dict[str, Any]:
+    """The topic's settings as the Kafka binding writes them: the cleanup policies a list, times numbers."""
+    config = topic_config(topic)
+    return {
+        "cleanup.policy": [config["cleanup.policy"]],
+        **({"retention.ms": int(config["retention.ms"])} if "retention.ms" in config else {}),
     }
 
 

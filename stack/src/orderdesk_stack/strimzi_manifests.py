@@ -7,7 +7,7 @@ from typing import Any
 from orderdesk_stack.kafka_access import KafkaPrincipal
 from orderdesk_stack.kafka_broker import kafka_version
 from orderdesk_stack.manifests import orderdesk_metadata, secret_ref
-from orderdesk_stack.topics import TOPIC_RETENTION
+from orderdesk_stack.topics import topic_config
 
 KAFKA_CLUSTER = "orderdesk-kafka"
 KAFKA_BROKERS = 3
@@ -96,7 +96,7 @@ def kafka_topic(topic: str, partitions: int) -> dict[str, Any]:
             "topicName": topic,
             "partitions": partitions,
             "replicas": KAFKA_REPLICATION,
-            "config": {"retention.ms": int(TOPIC_RETENTION.total_seconds() * 1000)},
+            "config": topic_config(topic),
         },
     }
 

@@ -28,6 +28,10 @@ class Fact(WireModel):
 
     event_type: ClassVar[str]
     topic: ClassVar[str]
+    # An announcement of what is in force (a roster, a catalogue), not one step of a flow: its topic keeps each
+    # subject's latest record for good (a compacted topic), so a consumer that starts reading after any retention
+    # would have run out still hears what is in force.
+    announces_state: ClassVar[bool] = False
 
     @property
     @abstractmethod

@@ -96,6 +96,11 @@ def all_topics() -> list[str]:
     return list(dict.fromkeys([*RAW_INTAKE_TOPICS, *event_topics]))
 
 
+def state_topics() -> set[str]:
+    """The topics of announcements of what is in force (Fact.announces_state): compacted, not expired."""
+    return {model.topic for model in EVENT_MODELS if model.announces_state}
+
+
 # Who reads an event type that no OrderDesk service consumes (yet): it is not a dead end.
 READ_OUTSIDE_THE_SERVICES: dict[type[Fact], str] = {
     OrderHandedOff: "Operations (the hand-off package)",

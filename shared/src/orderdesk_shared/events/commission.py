@@ -73,6 +73,7 @@ class RosterPublished(Fact):
 
     event_type: ClassVar[str] = "com.orderdesk.roster.published.v1"
     topic: ClassVar[str] = "roster.published"
+    announces_state: ClassVar[bool] = True
 
     version: str
     reps: list[RosterRep]

@@ -161,6 +161,7 @@ class CataloguePublished(Fact):
 
     event_type: ClassVar[str] = "com.orderdesk.catalogue.published.v1"
     topic: ClassVar[str] = "catalogue.published"
+    announces_state: ClassVar[bool] = True
 
     version: str
     offerings: list[CatalogueOffering]

@@ -1,0 +1,26 @@
+"""Forget which roster versions were announced, so the roster in force is announced once more at the next start.
+
+roster.published was made a compacted topic, which keeps its latest record for good; an announcement made while it
+still expired its records may be gone from it, and a service that starts reading it now would never hear the
+roster in force. Hearing a version again changes nothing for a service that had heard it.
+
+Revision ID: 0014
+Revises: 0013
+"""
+
+from alembic import op
+
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+SCHEMA = "commission"
+
+
+def upgrade() -> None:
+    op.execute(f"DELETE FROM {SCHEMA}.published_rosters")
+
+
+def downgrade() -> None:
+    """Nothing to undo: the next start records the announcement again."""
