@@ -6,9 +6,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from orderdesk_shared.events.catalogue import dead_letter_topic, replay_topic
+from orderdesk_shared.events.commission import RosterPublished
 from orderdesk_shared.events.intake import OrderReceived
 from orderdesk_shared.kafka_connection import KafkaConnection, topic_partitions
 from orderdesk_stack.processes import free_ports, port_is_open
@@ -48,6 +51,37 @@ async def topic_names(kafka: KafkaConnection) -> set[str]:
         await admin.close()
 
 
+async def cleanup_policies(kafka: KafkaConnection, topics: list[str]) -> dict[str, str]:
+    admin = AIOKafkaAdminClient(**kafka.client_options())
+    await admin.start()
+    try:
+        [described] = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topic, configs={"cleanup.policy": None}) for topic in topics]
+        )
+    finally:
+        await admin.close()
+    return {topic: value for _, _, _, topic, [(_, value, *_)] in described.resources}
+
+
+async def announce(kafka: KafkaConnection, topic: str, key: bytes, value: bytes) -> None:
+    producer = AIOKafkaProducer(**kafka.client_options())
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def everything_on(kafka: KafkaConnection, topic: str) -> list[tuple[bytes, bytes]]:
+    consumer = AIOKafkaConsumer(topic, **kafka.client_options(), auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        batches = await consumer.getmany(timeout_ms=5000)
+    finally:
+        await consumer.stop()
+    return [(record.key, record.value) for records in batches.values() for record in records]
+
+
 def states(stack: Stack) -> dict[str, str]:
     return {program.name: program.state for program in stack.status()}
 
@@ -81,6 +115,12 @@ async def test_stack_comes_up_survives_a_kill_and_goes_down(stack: Stack) -> Non
     assert states(stack)["kafka"] == "RUNNING"
     assert set(catalogue_topics()) <= await topic_names(stack.kafka_admin), "topics survive the restart"
 
+    roster = RosterPublished.topic
+    assert await cleanup_policies(stack.kafka_admin, [roster, received]) == {roster: "compact", received: "delete"}, (
+        "an announcement's topic keeps its latest record for good; an event topic expires them"
+    )
+    await announce(stack.kafka_admin, roster, b"roster", b'{"version": "roster/1"}')
+
     await asyncio.to_thread(stack.down)
     assert not stack.is_up()
 
@@ -93,4 +133,9 @@ async def test_stack_comes_up_survives_a_kill_and_goes_down(stack: Stack) -> Non
         what="Postgres and Kafka to close their ports",
         timeout=10,
         pause=0.1,
+    )
+
+    await asyncio.to_thread(stack.up)
+    assert await everything_on(stack.kafka_admin, roster) == [(b"roster", b'{"version": "roster/1"}')], (
+        "Kafka keeps its records from one up to the next, as Postgres keeps its rows"
     )

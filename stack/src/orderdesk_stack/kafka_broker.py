@@ -8,6 +8,7 @@ listeners are on 127.0.0.1 without TLS; the controller's takes only the admin's 
 """
 
 import base64
+import hashlib
 import os
 import shutil
 import signal
@@ -185,16 +186,31 @@ class KafkaBroker:
         }
         return "".join(f"{key}={value}\n" for key, value in settings.items())
 
-    def format_fresh(self, cluster_id: str | None = None) -> None:
-        """Start from empty storage: new server.properties, new log dirs, the cluster's id (a random one alone)."""
-        shutil.rmtree(self.home, ignore_errors=True)
-        self.home.mkdir(parents=True)
+    @property
+    def _formatted_for_path(self) -> Path:
+        return self.home / "formatted-for"
+
+    def formatted_for(self, fingerprint: str) -> bool:
+        """Whether this node's storage is there, formatted for the cluster and logins `fingerprint` stands for."""
+        return (self.log_dirs / "meta.properties").is_file() and (
+            self._formatted_for_path.is_file() and self._formatted_for_path.read_text() == fingerprint
+        )
+
+    def write_properties(self) -> None:
         self.properties_path.write_text(self.server_properties())
         self.properties_path.chmod(0o600)  # it holds the admin's password
+
+    def format_fresh(self, cluster_id: str | None = None, *, fingerprint: str = "") -> None:
+        """Start from empty storage: new server.properties, new log dirs, the cluster's id (a random one alone);
+        noted as formatted for `fingerprint` (see KafkaCluster.prepare_storage)."""
+        shutil.rmtree(self.home, ignore_errors=True)
+        self.home.mkdir(parents=True)
+        self.write_properties()
         format_command = ["format", "-t", cluster_id or random_cluster_id(), "-c", str(self.properties_path)]
         for name, password in scram_users().items():
             format_command += ["--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]"]
         run_tool([*self._java_command(), "kafka.tools.StorageTool", *format_command], what="formatting Kafka storage")
+        self._formatted_for_path.write_text(fingerprint)
 
     def process(self) -> ProcessSpec:
         return ProcessSpec(
@@ -288,9 +304,28 @@ class KafkaCluster:
         return self.nodes[0].replication_factor
 
     def format_fresh(self) -> None:
-        cluster_id = random_cluster_id()
+        cluster_id, fingerprint = random_cluster_id(), self._storage_fingerprint()
         for node in self.nodes:
-            node.format_fresh(cluster_id)
+            node.format_fresh(cluster_id, fingerprint=fingerprint)
+
+    def prepare_storage(self) -> None:
+        """Keep the nodes' storage (topics, records, consumer offsets), as Postgres keeps its data, when it was
+        formatted for this Kafka version, these nodes and these logins (SCRAM logins are set only at format time);
+        format it afresh otherwise.
+
+        Kafka kept beside a kept database is what a deployment has: an announcement made once (a roster, a
+        catalogue) is still on its topic for a service that starts reading it later."""
+        fingerprint = self._storage_fingerprint()
+        if all(node.formatted_for(fingerprint) for node in self.nodes):
+            for node in self.nodes:
+                node.write_properties()
+        else:
+            self.format_fresh()
+
+    def _storage_fingerprint(self) -> str:
+        nodes = [(node.node_id, node.controller_port, node.voter_ports) for node in self.nodes]
+        logins = sorted(scram_users().items())
+        return hashlib.sha256(repr((kafka_version(), nodes, logins)).encode()).hexdigest()
 
 
 def admin_login(bootstrap_servers: str) -> KafkaConnection:

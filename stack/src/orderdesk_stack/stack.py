@@ -72,8 +72,8 @@ class Stack(StackSettings):
             progress("preparing postgres data")
             self.postgres.init()
         if self.kafka:
-            progress("formatting fresh kafka storage")
-            self.kafka.format_fresh()
+            progress("preparing kafka storage")
+            self.kafka.prepare_storage()
             self._kafka_brokers_record.write_text(f"{self.kafka_brokers}\n")
         if self.tracing and not jaeger_server.binary_path().is_file() and jaeger_server.can_build():
             progress(f"building Jaeger {jaeger_server.jaeger_version()} with Go (once, a few minutes)")
