@@ -7,6 +7,8 @@ Pure: parsing is done locally by usaddress-scourgify, no lookup service.
 """
 
 import re
+from collections.abc import Callable
+from functools import lru_cache
 
 import usaddress
 from scourgify import normalize_address_record
@@ -26,6 +28,9 @@ _STATES = frozenset(STATE_ABBREVIATIONS.values())
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 _PO_BOX = re.compile(r"\bP\.?\s*O\.?\s*BOX\b|\bPOST\s+OFFICE\s+BOX\b", re.IGNORECASE)
 _EXAMPLE = "e.g. 233 S Wacker Dr Ste 4400"
+# A street ending in a plain number: most often a suite, floor or unit, which differs from order to order in the same
+# building.
+_LAST_NUMBER = re.compile(r"(?<=\s)[1-9][0-9]*$")
 
 
 class UnreadableAddress(ValueError):
@@ -96,3 +101,36 @@ def _normalized_record(address: Address) -> dict[str, str | None]:
     if record["state"] not in _STATES:
         raise UnreadableAddress(f"the state {state!r} is not a US state or its two-letter code")
     return record
+
+
+def remembered_per_building(normalize: Callable[[Address], Address], *, maxsize: int) -> Callable[[Address], Address]:
+    """`normalize` (normalize_address or building_address), remembered per building rather than per address: the
+    same customers' sites come back order after order with another suite, floor or unit, and parsing is the dearest
+    step of reading an order.
+
+    A street's last number is parsed as a stand-in of the same length and trailing zeros, which the parser cannot
+    tell from it (it sees only such features of a number), so the number fares as the stand-in did: put back where
+    the stand-in ends the result, or dropped with it (building_address drops the unit). Any doubt (the stand-in's
+    digits elsewhere in the result) parses the address itself."""
+    remembered = lru_cache(maxsize=maxsize)(normalize)
+
+    def per_building(address: Address) -> Address:
+        if (last := _LAST_NUMBER.search(address.street)) is None:
+            return remembered(address)
+        number = last[0]
+        zeros = len(number) - len(number.rstrip("0"))
+        stand_in = "9" * (len(number) - zeros) + "0" * zeros
+        if stand_in == number:
+            return remembered(address)
+        try:
+            normalized = remembered(address.model_copy(update={"street": address.street[: last.start()] + stand_in}))
+        except UnreadableAddress:
+            return normalize(address)  # its reason names the street as given
+        if stand_in not in normalized.street:
+            return normalized
+        rest, _, end = normalized.street.rpartition(" ")
+        if end != stand_in or stand_in in rest:
+            return remembered(address)
+        return normalized.model_copy(update={"street": f"{rest} {number}" if rest else number})
+
+    return per_building

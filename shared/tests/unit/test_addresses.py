@@ -1,6 +1,8 @@
+import re
+
 import pytest
 
-from orderdesk_shared.addresses import UnreadableAddress, building_address, normalize_address
+from orderdesk_shared.addresses import UnreadableAddress, building_address, normalize_address, remembered_per_building
 from orderdesk_shared.events.order import Address
 
 
@@ -95,3 +97,44 @@ def test_an_unreadable_address_says_why_in_plain_words(typed: Address, reason: s
     assert reason in failure.value.reason
     assert isinstance(failure.value, ValueError)
     assert "UNPARSEABLE" not in str(failure.value)  # the library's own shouting is not shown to the rep
+
+
+STREETS_WITH_A_LAST_NUMBER = [
+    "233 S WACKER DR STE 4400",
+    "233 S WACKER DR STE 4401",
+    "233 s wacker dr ste 990",
+    "99 Elm St Unit 99",  # the building number is the suite's stand-in
+    "77 W Jackson Blvd Floor 20",
+    "100 Highway 101",  # a number that is the street's own
+    "350 Fifth Avenue 3400",
+    "Main St 4",
+    "9900 N Michigan Ave Ste 9900",  # the stand-in's digits are in the building number too
+]
+
+
+@pytest.mark.parametrize("normalize", [normalize_address, building_address])
+@pytest.mark.parametrize("street", STREETS_WITH_A_LAST_NUMBER)
+def test_a_remembered_address_reads_as_if_parsed_itself(normalize, street):
+    remembered = remembered_per_building(normalize, maxsize=16)
+    try:
+        expected = normalize(address(street))
+    except UnreadableAddress as error:
+        with pytest.raises(UnreadableAddress, match=re.escape(error.reason)):
+            remembered(address(street))
+        return
+    for _ in range(2):  # parsed, then remembered
+        assert remembered(address(street)) == expected
+
+
+def test_another_suite_of_a_building_is_not_parsed_again():
+    parsed: list[str] = []
+
+    def counted(typed: Address) -> Address:
+        parsed.append(typed.street)
+        return building_address(typed)
+
+    remembered = remembered_per_building(counted, maxsize=16)
+    suites = [remembered(address(f"233 S Wacker Dr Ste {suite}")) for suite in (4400, 4700, 1200, 3100)]
+
+    assert suites == [address("233 S WACKER DR", "CHICAGO")] * 4
+    assert parsed == ["233 S Wacker Dr Ste 9900"], "one parse, of the building with a stand-in suite"
