@@ -9,14 +9,14 @@ changes nothing. Only corrected or cancelled orders have a row.
 """
 
 import functools
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from orderdesk_shared.db.json_columns import json_records
 
 
 def order_versions_table(metadata: sa.MetaData) -> sa.Table:
@@ -101,14 +101,8 @@ async def store_all_if_live(
     if not rows:
         return set()
     statement = _store_if_live_statement(table, versions, tuple(rows[0]), only_newer=only_newer)
-    stored = await connection.execute(statement, {"rows": json.dumps(list(rows), default=_json_value)})
+    stored = await connection.execute(statement, {"rows": json_records(rows)})
     return {(row.order_id, row.order_version) for row in stored}
-
-
-def _json_value(value: object) -> str:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not stored through JSON")
 
 
 @functools.cache

@@ -1,7 +1,6 @@
 """Serviceability's repositories, each on the connection of a unit of work (see unit_of_work.py): its location
 inventory, decisions, site surveys, TMF645 checks and queries, and the reference versions its rules are built from."""
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderdesk_shared.addresses import UnreadableAddress, building_address, remembered_per_building
+from orderdesk_shared.db import json_records
 from orderdesk_shared.events.order import Address
 from orderdesk_shared.reference import ReferenceBook
 from orderdesk_shared.tmf630 import JsonPath
@@ -210,7 +210,7 @@ class Decisions:
         of those stored. One statement for them all (an order's versions must be distinct)."""
         if not decisions:
             return set()
-        rows = json.dumps([vars(decision) for decision in decisions], separators=(",", ":"))
+        rows = json_records([vars(decision) for decision in decisions])
         recorded = await self._connection.execute(_RECORD_DECISIONS, {"decisions": rows})
         return {(row.order_id, row.order_version) for row in recorded}
 

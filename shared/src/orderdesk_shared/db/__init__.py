@@ -10,7 +10,7 @@ from orderdesk_shared.db.inserts import (
     insert_or_update_all,
     quoted_table,
 )
-from orderdesk_shared.db.json_columns import json_text
+from orderdesk_shared.db.json_columns import json_records, json_text
 from orderdesk_shared.db.messaging_statements import outbox_channel
 from orderdesk_shared.db.retention import DEFAULT_RETENTION, PURGE_BATCH_ROWS, Retention, purge_expired
 from orderdesk_shared.db.unit_of_work import Database, UnitOfWork
@@ -27,6 +27,7 @@ __all__ = [
     "insert_or_supersede",
     "insert_or_update",
     "insert_or_update_all",
+    "json_records",
     "json_text",
     "outbox_channel",
     "purge_expired",

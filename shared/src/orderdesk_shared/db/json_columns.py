@@ -1,6 +1,7 @@
 """JSON columns' values as JSON text, written fast."""
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -22,3 +23,9 @@ def json_text(value: Any) -> str:
 
 
 _JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def json_records(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Rows as the JSON array a statement unpacks into records (`jsonb_to_recordset`, `jsonb_populate_recordset`),
+    written by orjson: dates and times as `isoformat` writes them, which the columns read back as they were."""
+    return orjson.dumps(rows).decode()

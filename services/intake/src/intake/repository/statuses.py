@@ -1,7 +1,6 @@
 """An order's status as stored: read, locked and saved by the batches of facts the consumers hear, its version,
 and the day Operations installed it."""
 
-import json
 from collections.abc import Collection, Mapping
 from datetime import date
 
@@ -10,6 +9,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.tables import orders
+from orderdesk_shared.db.json_columns import json_records
 from orderdesk_shared.events.order import OrderState, Stage
 from orderdesk_shared.order_state import OrderStatus
 
@@ -85,7 +85,7 @@ class Statuses:
         """Store each order's new status, in one statement (its version and items stay as they are)."""
         if statuses:
             rows = [{"id": order_id} | status_values(status) for order_id, status in statuses.items()]
-            await self._connection.execute(_SAVE_STATUSES, {"statuses": json.dumps(rows)})
+            await self._connection.execute(_SAVE_STATUSES, {"statuses": json_records(rows)})
 
     async def version(self, order_id: str) -> int | None:
         """The order's current version; None when intake does not know the order."""
