@@ -359,7 +359,9 @@ async def memory_growth(
                 watcher.forget(order_ids)
                 pushed += window
                 progress(window)
-            await settled(stack)
+            # The status mail of that many orders is still going out well after the last is ratified: the mail
+            # sender drains its queue slower than a saturated pipeline fills it (~40,000 mails behind at 100,000).
+            await settled(stack, timeout=timeout)
             readings.append({"orders": pushed, "resident_mib": resident_mib_by_program(stack)})
     return readings
 
