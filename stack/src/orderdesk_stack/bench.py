@@ -359,9 +359,7 @@ async def memory_growth(
                 watcher.forget(order_ids)
                 pushed += window
                 progress(window)
-            # The status mail of that many orders is still going out well after the last is ratified: the mail
-            # sender drains its queue slower than a saturated pipeline fills it (~40,000 mails behind at 100,000).
-            await settled(stack, timeout=timeout)
+            await settled(stack, timeout=timeout)  # the status mail goes out minutes after the last ratification
             readings.append({"orders": pushed, "resident_mib": resident_mib_by_program(stack)})
     return readings
 
