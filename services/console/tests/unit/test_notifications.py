@@ -4,7 +4,8 @@ gets which mail about an order, what it tells them, and that nobody gets one twi
 from datetime import date, timedelta
 
 from console.domain.notifications import may_set_preference
-from console.handlers import follow_roster
+from console.handlers import follow_roster, record_in_timeline
+from orderdesk_shared.consumer.delivery import Delivery, delivery_in_this_task
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.commission import RosterPublished, RosterRep
 from orderdesk_shared.events.fallout import FalloutKind
@@ -63,6 +64,32 @@ async def test_an_order_on_its_way_mails_the_reps_when_approved_and_handed_off_a
     uow = await _desk()
 
     await delivered(uow, journeys.every_stage())
+
+    assert [
+        (to, subject.removeprefix("Order PO-1 (OPP-0065e00000QxT9a) for Acme Corp ")) for to, subject in _mailed(uow)
+    ] == [
+        ("ana@desk.example", "was approved"),
+        ("Bo@desk.example", "was approved"),
+        ("ana@desk.example", "was handed off to Operations"),
+        ("Bo@desk.example", "was handed off to Operations"),
+        ("pat@acme.example", "Your order OPP-0065e00000QxT9a was handed off to Operations"),
+    ]
+
+
+async def test_a_poll_that_reads_the_later_events_first_mails_in_the_order_they_happened(journeys):
+    uow = await _desk()
+    events = journeys.every_stage()
+
+    # A poll's records come partition by partition: here the latest first, each at its own time.
+    for n, event in reversed(list(enumerate(events))):
+        token = delivery_in_this_task.set(
+            Delivery(f"m{n}", "test", MONDAY_OPENING + timedelta(minutes=n), event.topic, None)
+        )
+        try:
+            await record_in_timeline(event, uow, CONTEXT)
+        finally:
+            delivery_in_this_task.reset(token)
+    await uow.commit()
 
     assert [
         (to, subject.removeprefix("Order PO-1 (OPP-0065e00000QxT9a) for Acme Corp ")) for to, subject in _mailed(uow)

@@ -52,9 +52,9 @@ class Notified:
 def notified(
     policy: NotificationPolicy, lines: Sequence[TimelineEntry], orders: Mapping[str, OrderRow], *, now: datetime
 ) -> list[Notified]:
-    """The lines that mail people: of a kind the policy names, recent news (within its `news_hours`), about the
-    order's current version (news of a version since corrected tells nobody anything), and not only about what is
-    someone else's move."""
+    """The lines that mail people, in the order they happened (a poll's lines come partition by partition): of a
+    kind the policy names, recent news (within its `news_hours`), about the order's current version (news of a
+    version since corrected tells nobody anything), and not only about what is someone else's move."""
     since = now - timedelta(hours=policy.news_hours)
     chosen = []
     for line in lines:
@@ -65,7 +65,7 @@ def notified(
         if reasons and reasons <= notice.except_reasons:
             continue
         chosen.append(Notified(notice, line, order))
-    return chosen
+    return sorted(chosen, key=lambda notice: notice.line.occurred_at)
 
 
 def status_mails(
