@@ -30,11 +30,18 @@ CONTEXT = ServiceContext(rules=RULES, clock=lambda: MONDAY_OPENING)
 
 
 async def delivered(
-    uow: FakeConsoleUnitOfWork, events: Sequence[Event], *, first: int = 0, context: ServiceContext = CONTEXT
+    uow: FakeConsoleUnitOfWork,
+    events: Sequence[Event],
+    *,
+    first: int = 0,
+    context: ServiceContext = CONTEXT,
+    latest_read_first: bool = False,
 ) -> None:
     """The events delivered in one batch, a minute apart (message ids m<first>, m<first + 1>...), kept as it
-    commits (with `context`'s rules and clock)."""
-    for n, event in enumerate(events, start=first):
+    commits (with `context`'s rules and clock); read in that order, or the latest first (as a poll reading the
+    partitions in another order would)."""
+    timed = list(enumerate(events, start=first))
+    for n, event in reversed(timed) if latest_read_first else timed:
         token = delivery_in_this_task.set(
             Delivery(f"m{n}", "test", MONDAY_OPENING + timedelta(minutes=n), event.topic, None)
         )

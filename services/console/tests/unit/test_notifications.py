@@ -4,8 +4,7 @@ gets which mail about an order, what it tells them, and that nobody gets one twi
 from datetime import date, timedelta
 
 from console.domain.notifications import may_set_preference
-from console.handlers import follow_roster, record_in_timeline
-from orderdesk_shared.consumer.delivery import Delivery, delivery_in_this_task
+from console.handlers import follow_roster
 from orderdesk_shared.context import ServiceContext
 from orderdesk_shared.events.commission import RosterPublished, RosterRep
 from orderdesk_shared.events.fallout import FalloutKind
@@ -58,6 +57,22 @@ async def test_an_event_delivered_again_mails_nobody_again(journeys):
     assert len(uow.mail.queued) == 2
 
 
+# What an order on its way mails, in order: the reps when approved and handed off, the customer when handed off.
+ON_ITS_WAY = [
+    ("ana@desk.example", "was approved"),
+    ("Bo@desk.example", "was approved"),
+    ("ana@desk.example", "was handed off to Operations"),
+    ("Bo@desk.example", "was handed off to Operations"),
+    ("pat@acme.example", "Your order OPP-0065e00000QxT9a was handed off to Operations"),
+]
+
+
+def _news(uow: FakeConsoleUnitOfWork) -> list[tuple[str, str]]:
+    return [
+        (to, subject.removeprefix("Order PO-1 (OPP-0065e00000QxT9a) for Acme Corp ")) for to, subject in _mailed(uow)
+    ]
+
+
 async def test_an_order_on_its_way_mails_the_reps_when_approved_and_handed_off_and_the_customer_when_handed_off(
     journeys,
 ):
@@ -65,41 +80,15 @@ async def test_an_order_on_its_way_mails_the_reps_when_approved_and_handed_off_a
 
     await delivered(uow, journeys.every_stage())
 
-    assert [
-        (to, subject.removeprefix("Order PO-1 (OPP-0065e00000QxT9a) for Acme Corp ")) for to, subject in _mailed(uow)
-    ] == [
-        ("ana@desk.example", "was approved"),
-        ("Bo@desk.example", "was approved"),
-        ("ana@desk.example", "was handed off to Operations"),
-        ("Bo@desk.example", "was handed off to Operations"),
-        ("pat@acme.example", "Your order OPP-0065e00000QxT9a was handed off to Operations"),
-    ]
+    assert _news(uow) == ON_ITS_WAY
 
 
 async def test_a_poll_that_reads_the_later_events_first_mails_in_the_order_they_happened(journeys):
     uow = await _desk()
-    events = journeys.every_stage()
 
-    # A poll's records come partition by partition: here the latest first, each at its own time.
-    for n, event in reversed(list(enumerate(events))):
-        token = delivery_in_this_task.set(
-            Delivery(f"m{n}", "test", MONDAY_OPENING + timedelta(minutes=n), event.topic, None)
-        )
-        try:
-            await record_in_timeline(event, uow, CONTEXT)
-        finally:
-            delivery_in_this_task.reset(token)
-    await uow.commit()
+    await delivered(uow, journeys.every_stage(), latest_read_first=True)
 
-    assert [
-        (to, subject.removeprefix("Order PO-1 (OPP-0065e00000QxT9a) for Acme Corp ")) for to, subject in _mailed(uow)
-    ] == [
-        ("ana@desk.example", "was approved"),
-        ("Bo@desk.example", "was approved"),
-        ("ana@desk.example", "was handed off to Operations"),
-        ("Bo@desk.example", "was handed off to Operations"),
-        ("pat@acme.example", "Your order OPP-0065e00000QxT9a was handed off to Operations"),
-    ]
+    assert _news(uow) == ON_ITS_WAY
 
 
 async def test_installation_failed_completed_and_cancelled_orders_mail_their_reps(journeys):
